@@ -1,0 +1,14 @@
+/*
+ * cli.h - the command line front end (SPEC.md section 5).
+ *
+ * kb_cli_main parses global options anywhere on the line, dispatches to the
+ * command table and returns the process exit status (a kb_status code).
+ * Every command is a thin wrapper over the core service API; nothing here
+ * knows about LMDB, libsodium or curses.
+ */
+#ifndef KERNBOARD_CLI_H
+#define KERNBOARD_CLI_H
+
+int kb_cli_main(int argc, char **argv);
+
+#endif

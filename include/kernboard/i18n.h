@@ -1,0 +1,17 @@
+/*
+ * i18n.h - gettext helpers.  All user-facing text goes through _() (or N_()
+ * for tables translated at use).  The text domain is "kernboard".
+ */
+#ifndef KERNBOARD_I18N_H
+#define KERNBOARD_I18N_H
+
+#include <libintl.h>
+
+#define KB_TEXTDOMAIN "kernboard"
+#define _(s) dgettext(KB_TEXTDOMAIN, s)
+#define N_(s) (s)
+
+/* setlocale(LC_ALL, "") and bind the text domain (LOCALEDIR or $KERNBOARD_LOCALEDIR). */
+void kb_i18n_init(void);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * model.h - the domain model of SPEC.md section 2.
+ *
+ * Plain C structs with owned strings; every entity has _free (and _copy
+ * where the core needs it) and the model validates values with messages a
+ * user can act on.  The model knows nothing of storage, encryption or the
+ * terminal: a record is identified by an opaque 16-byte kb_id that the core
+ * gets from the store.  Cross-references use stable short codes (stage
+ * "explore", department "ECO", action line "inkoop") and user names.
+ */
+#ifndef KERNBOARD_MODEL_H
+#define KERNBOARD_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernboard/err.h"
+#include "kernboard/timeutil.h"
+
+#define KB_ID_LEN 16
+typedef struct kb_id {
+    unsigned char b[KB_ID_LEN];
+} kb_id;
+
+bool kb_id_is_zero(const kb_id *id);
+bool kb_id_eq(const kb_id *a, const kb_id *b);
+/* 32 lowercase hex digits + NUL. */
+void kb_id_hex(const kb_id *id, char out[2 * KB_ID_LEN + 1]);
+
+/* An owned vector of owned strings. */
+typedef struct kb_strv {
+    char **v;
+    size_t n;
+} kb_strv;
+
+void kb_strv_push(kb_strv *sv, const char *s);
+bool kb_strv_contains(const kb_strv *sv, const char *s);
+bool kb_strv_contains_ci(const kb_strv *sv, const char *s);
+void kb_strv_copy(kb_strv *dst, const kb_strv *src);
+void kb_strv_free(kb_strv *sv);
+/* Split "a,b, c" at commas, trimming blanks and dropping empty parts. */
+void kb_strv_split(kb_strv *sv, const char *csv);
+/* Join with sep into a new string. */
+char *kb_strv_join(const kb_strv *sv, const char *sep);
+bool kb_strv_eq(const kb_strv *a, const kb_strv *b);
+
+enum kb_role { KB_ROLE_VIEWER, KB_ROLE_MEMBER, KB_ROLE_BROKER, KB_ROLE_ADMIN };
+const char *kb_role_name(enum kb_role r);
+int kb_role_parse(const char *s, enum kb_role *out, kb_err *e) KB_WARN_UNUSED;
+
+enum kb_conf { KB_CONF_PUBLIC, KB_CONF_INTERNAL, KB_CONF_CONFIDENTIAL };
+const char *kb_conf_name(enum kb_conf c);
+int kb_conf_parse(const char *s, enum kb_conf *out, kb_err *e) KB_WARN_UNUSED;
+
+/* Limits on user-entered text (bytes). */
+#define KB_TITLE_MAX 200
+#define KB_TEXT_MAX 65536
+#define KB_NAME_MAX 64
+#define KB_CODE_MAX 16
+#define KB_PRIORITY_MAX 3
+
+/* A case ("casus").  Strings are owned; NULL means unset. */
+typedef struct kb_case {
+    kb_id key;
+    uint32_t number; /* #123: stable, human */
+    char *title;
+    char *description;
+    char *stage;     /* stage code */
+    char *lead_dept; /* department code */
+    kb_strv depts;   /* involved department codes (besides the lead) */
+    char *action_line;
+    kb_strv hooks; /* policy hooks, free text */
+    kb_strv orgs;  /* organisation names */
+    char *owner;   /* user name of the broker/owner */
+    int priority;  /* 0 (none) .. 3 (high) */
+    kb_time created;
+    kb_time updated;
+    kb_date due;
+    kb_date review;
+    bool on_agenda;
+    char *blocked; /* reason, NULL when not blocked */
+    enum kb_conf conf;
+    kb_strv tags;
+    uint64_t version; /* record version, set by the store */
+} kb_case;
+
+void kb_case_init(kb_case *c);
+void kb_case_free(kb_case *c);
+void kb_case_copy(kb_case *dst, const kb_case *src);
+/* Field checks that need no other records (lengths, ranges, required). */
+int kb_case_validate(const kb_case *c, kb_err *e) KB_WARN_UNUSED;
+/* Parse "12" or "#12". */
+int kb_case_number_parse(const char *s, uint32_t *out, kb_err *e) KB_WARN_UNUSED;
+/* Department codes of a case: lead first, then involved, without repeats. */
+size_t kb_case_dept_count(const kb_case *c);
+bool kb_case_overdue(const kb_case *c, kb_date today);
+
+/* A timeline entry: a comment, or an automatic entry for a change. */
+enum kb_entry_kind { KB_ENTRY_COMMENT, KB_ENTRY_CHANGE };
+typedef struct kb_comment {
+    kb_id key;
+    uint32_t case_number;
+    enum kb_entry_kind kind;
+    char *author;
+    kb_time time;
+    char *text;
+} kb_comment;
+void kb_comment_free(kb_comment *c);
+int kb_comment_validate(const kb_comment *c, kb_err *e) KB_WARN_UNUSED;
+
+/* A department ("afdeling"). */
+typedef struct kb_dept {
+    kb_id key;
+    char *code; /* e.g. "ECO": 2..8 letters/digits, upper case */
+    char *name;
+    char *colour; /* curses colour name, may be NULL */
+    uint64_t version;
+} kb_dept;
+void kb_dept_free(kb_dept *d);
+int kb_dept_validate(const kb_dept *d, kb_err *e) KB_WARN_UNUSED;
+
+/* A stage ("fase"), ordered by position. */
+typedef struct kb_stage {
+    kb_id key;
+    char *code; /* e.g. "explore" */
+    char *name; /* e.g. "Explore" */
+    int position;
+    int wip_limit; /* 0 = none */
+    int norm_days; /* 0 = none */
+    bool needs_reason;
+    uint64_t version;
+} kb_stage;
+void kb_stage_free(kb_stage *s);
+int kb_stage_validate(const kb_stage *s, kb_err *e) KB_WARN_UNUSED;
+
+/* An action line ("actielijn"). */
+typedef struct kb_line {
+    kb_id key;
+    char *code;
+    char *name;
+    uint64_t version;
+} kb_line;
+void kb_line_free(kb_line *l);
+int kb_line_validate(const kb_line *l, kb_err *e) KB_WARN_UNUSED;
+
+/* A user.  The key equals the user's keyslot id. */
+#define KB_SIGN_PK_LEN 32
+typedef struct kb_user {
+    kb_id key;
+    char *name; /* login name: letters, digits, . _ - */
+    char *display;
+    enum kb_role role;
+    kb_strv depts;
+    unsigned char sign_pk[KB_SIGN_PK_LEN];
+    uint64_t version;
+} kb_user;
+void kb_user_free(kb_user *u);
+int kb_user_validate(const kb_user *u, kb_err *e) KB_WARN_UNUSED;
+int kb_user_name_check(const char *name, kb_err *e) KB_WARN_UNUSED;
+/* May a user with this role change records (member and up)? */
+bool kb_role_can_write(enum kb_role r);
+
+/* Defaults of a new board (SPEC.md section 2). */
+typedef struct kb_default_entry {
+    const char *code;
+    const char *name;
+} kb_default_entry;
+extern const kb_default_entry kb_default_stages[];
+extern const size_t kb_default_stage_count;
+extern const kb_default_entry kb_default_lines[];
+extern const size_t kb_default_line_count;
+extern const kb_default_entry kb_default_depts[];
+extern const size_t kb_default_dept_count;
+
+/* Text helpers shared by the model and the front ends. */
+bool kb_utf8_valid(const char *s, size_t n);
+bool kb_str_ieq(const char *a, const char *b);
+/* Valid short code: 1..KB_CODE_MAX of [A-Za-z0-9_-]. */
+bool kb_code_ok(const char *s);
+
+#endif

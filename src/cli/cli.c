@@ -1,0 +1,198 @@
+/* cli.c - global options, the command table and --help; see kernboard/cli.h. */
+#include "kernboard/cli.h"
+#include "cli_internal.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int kb_cmd_help(kb_cli *cli, int argc, char **argv);
+
+/* The command table: one row per command; --help is generated from it. */
+static const kb_cli_cmd kb_cli_cmds[] = {
+    {NULL, "help", kb_cmd_help, "", N_("show this help")},
+};
+static const size_t kb_cli_ncmds = sizeof kb_cli_cmds / sizeof kb_cli_cmds[0];
+
+int kb_cli_fail(kb_cli *cli, int code, const char *fmt, ...)
+{
+    (void)cli;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("kernboard: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+int kb_cli_report(kb_cli *cli)
+{
+    int code = cli->err.code ? cli->err.code : KB_ESOFTWARE;
+    fprintf(stderr, "kernboard: %s\n", cli->err.msg[0] ? cli->err.msg : _("unknown error"));
+    return code;
+}
+
+int kb_cli_usage(kb_cli *cli, const char *cmd, const char *fmt, ...)
+{
+    (void)cli;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("kernboard: ", stderr);
+    if (cmd)
+        fprintf(stderr, "%s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, _(" (see 'kernboard --help')"));
+    fputc('\n', stderr);
+    va_end(ap);
+    return KB_EUSAGE;
+}
+
+static void kb_cli_print_help(FILE *out)
+{
+    fprintf(out, _("Usage: kernboard [OPTIONS] COMMAND [ARGS]\n"
+                   "Keyboard-driven case tracker for a municipal kernteam, kept in one encrypted\n"
+                   "board file on a shared drive.\n\n"
+                   "Commands:\n"));
+    for (size_t i = 0; i < kb_cli_ncmds; i++) {
+        const kb_cli_cmd *c = &kb_cli_cmds[i];
+        char head[96];
+        snprintf(head, sizeof head, "%s%s%s %s", c->group ? c->group : "", c->group ? " " : "",
+                 c->name, c->args);
+        fprintf(out, "  %-46s %s\n", head, _(c->summary));
+    }
+    fprintf(out,
+            _("\nGlobal options (anywhere on the line):\n"
+              "  --db BOARD              board file (default $KERNBOARD_DB)\n"
+              "  --user NAME             your user name (default $KERNBOARD_USER, then $USER)\n"
+              "  --passphrase-file F     read the passphrase from F (default\n"
+              "                          $KERNBOARD_PASSPHRASE_FILE; otherwise a prompt)\n"
+              "  --json                  print read results as one JSON document\n"
+              "  -h, --help              show this help\n"
+              "  -V, --version           show the version\n\n"
+              "Exit codes: 0 ok, 64 usage, 65 bad input, 66 no such board or record,\n"
+              "69 board busy, 73 cannot create, 74 I/O error, 75 changed or being edited\n"
+              "by someone else, 77 wrong passphrase or not permitted.\n"
+              "See kernboard(1) for details.\n"));
+}
+
+static int kb_cmd_help(kb_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    (void)argc;
+    (void)argv;
+    kb_cli_print_help(stdout);
+    return KB_OK;
+}
+
+/* Take the value of a global option: "--db X" or "--db=X". */
+static int kb_cli_optval(kb_cli *cli, int argc, char **argv, int *i, const char *name,
+                         const char **out)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (a[n] == '=') {
+        *out = a + n + 1;
+        return KB_OK;
+    }
+    if (*i + 1 >= argc)
+        return kb_cli_usage(cli, NULL, _("option %s needs a value"), name);
+    *out = argv[++*i];
+    return KB_OK;
+}
+
+static bool kb_opt_is(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+int kb_cli_main(int argc, char **argv)
+{
+    kb_cli cli = {0};
+    int rc = KB_OK;
+    bool want_help = false;
+    char **rest = kb_calloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0;
+
+    /* Global options may appear anywhere; "--" ends option scanning. */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            while (i < argc)
+                rest[nrest++] = argv[i++];
+            break;
+        }
+        if (kb_opt_is(a, "--db")) {
+            if ((rc = kb_cli_optval(&cli, argc, argv, &i, "--db", &cli.db)))
+                goto out;
+        } else if (kb_opt_is(a, "--user")) {
+            if ((rc = kb_cli_optval(&cli, argc, argv, &i, "--user", &cli.user)))
+                goto out;
+        } else if (kb_opt_is(a, "--passphrase-file")) {
+            if ((rc = kb_cli_optval(&cli, argc, argv, &i, "--passphrase-file",
+                                    &cli.passphrase_file)))
+                goto out;
+        } else if (strcmp(a, "--json") == 0) {
+            cli.json = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            want_help = true;
+        } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+            printf("kernboard %s\n", KB_VERSION);
+            goto out;
+        } else {
+            rest[nrest++] = argv[i];
+        }
+    }
+    if (!cli.db)
+        cli.db = getenv("KERNBOARD_DB");
+    if (!cli.user)
+        cli.user = getenv("KERNBOARD_USER");
+    if (!cli.user)
+        cli.user = getenv("USER");
+    if (!cli.passphrase_file)
+        cli.passphrase_file = getenv("KERNBOARD_PASSPHRASE_FILE");
+
+    if (want_help || nrest == 0) {
+        kb_cli_print_help(stdout);
+        goto out;
+    }
+    if (rest[0][0] == '-') {
+        rc = kb_cli_usage(&cli, NULL, _("unknown option '%s'"), rest[0]);
+        goto out;
+    }
+    for (size_t k = 0; k < kb_cli_ncmds; k++) {
+        const kb_cli_cmd *c = &kb_cli_cmds[k];
+        if (c->group) {
+            if (strcmp(rest[0], c->group) != 0)
+                continue;
+            if (nrest < 2) {
+                rc = kb_cli_usage(&cli, c->group, _("which %s command? e.g. '%s %s'"), c->group,
+                                  c->group, c->name);
+                goto out;
+            }
+            if (strcmp(rest[1], c->name) != 0)
+                continue;
+            rc = c->fn(&cli, nrest - 1, rest + 1);
+            goto out;
+        }
+        if (strcmp(rest[0], c->name) == 0) {
+            rc = c->fn(&cli, nrest, rest);
+            goto out;
+        }
+    }
+    bool group = false;
+    for (size_t k = 0; k < kb_cli_ncmds; k++)
+        if (kb_cli_cmds[k].group && strcmp(kb_cli_cmds[k].group, rest[0]) == 0)
+            group = true;
+    if (group)
+        rc = kb_cli_usage(&cli, rest[0], _("unknown command '%s %s'"), rest[0], rest[1]);
+    else
+        rc = kb_cli_usage(&cli, NULL, _("unknown command '%s'"), rest[0]);
+out:
+    kb_free(&rest);
+    kb_log_free(&cli.log);
+    return rc;
+}

@@ -1,0 +1,501 @@
+/* model.c - entities, validation and defaults; see kernboard/model.h. */
+#include "kernboard/model.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+#include "kernboard/buf.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const kb_default_entry kb_default_stages[] = {
+    {"signal", N_("Signal")},        {"explore", N_("Explore")},    {"connect", N_("Connect")},
+    {"progress", N_("In progress")}, {"done", N_("Embedded/Done")},
+};
+const size_t kb_default_stage_count = sizeof kb_default_stages / sizeof kb_default_stages[0];
+
+const kb_default_entry kb_default_lines[] = {
+    {"service", N_("Service to entrepreneurs")},
+    {"trade", N_("Collaboration & trade")},
+    {"procure", N_("Impact procurement")},
+    {"finance", N_("Financing")},
+    {"visible", N_("Visibility")},
+};
+const size_t kb_default_line_count = sizeof kb_default_lines / sizeof kb_default_lines[0];
+
+const kb_default_entry kb_default_depts[] = {
+    {"ECO", N_("Economy")},     {"INC", N_("Inclusion")},   {"DUU", N_("Sustainability")},
+    {"INK", N_("Procurement")}, {"VAS", N_("Real estate")}, {"SOC", N_("Social domain")},
+};
+const size_t kb_default_dept_count = sizeof kb_default_depts / sizeof kb_default_depts[0];
+
+bool kb_id_is_zero(const kb_id *id)
+{
+    for (size_t i = 0; i < KB_ID_LEN; i++)
+        if (id->b[i])
+            return false;
+    return true;
+}
+
+bool kb_id_eq(const kb_id *a, const kb_id *b)
+{
+    return memcmp(a->b, b->b, KB_ID_LEN) == 0;
+}
+
+void kb_id_hex(const kb_id *id, char out[2 * KB_ID_LEN + 1])
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < KB_ID_LEN; i++) {
+        out[2 * i] = hx[id->b[i] >> 4];
+        out[2 * i + 1] = hx[id->b[i] & 15];
+    }
+    out[2 * KB_ID_LEN] = '\0';
+}
+
+/* ------------------------------------------------------------ strv */
+
+void kb_strv_push(kb_strv *sv, const char *s)
+{
+    sv->v = kb_reallocarray(sv->v, sv->n + 1, sizeof *sv->v);
+    sv->v[sv->n++] = kb_strdup(s);
+}
+
+bool kb_strv_contains(const kb_strv *sv, const char *s)
+{
+    for (size_t i = 0; i < sv->n; i++)
+        if (strcmp(sv->v[i], s) == 0)
+            return true;
+    return false;
+}
+
+bool kb_strv_contains_ci(const kb_strv *sv, const char *s)
+{
+    for (size_t i = 0; i < sv->n; i++)
+        if (kb_str_ieq(sv->v[i], s))
+            return true;
+    return false;
+}
+
+void kb_strv_copy(kb_strv *dst, const kb_strv *src)
+{
+    dst->v = NULL;
+    dst->n = 0;
+    for (size_t i = 0; i < src->n; i++)
+        kb_strv_push(dst, src->v[i]);
+}
+
+void kb_strv_free(kb_strv *sv)
+{
+    for (size_t i = 0; i < sv->n; i++)
+        free(sv->v[i]);
+    kb_free(&sv->v);
+    sv->n = 0;
+}
+
+void kb_strv_split(kb_strv *sv, const char *csv)
+{
+    const char *p = csv;
+    while (*p) {
+        const char *q = strchr(p, ',');
+        size_t n = q ? (size_t)(q - p) : strlen(p);
+        const char *s = p;
+        while (n && isspace((unsigned char)*s)) {
+            s++;
+            n--;
+        }
+        while (n && isspace((unsigned char)s[n - 1]))
+            n--;
+        if (n) {
+            char *t = kb_strndup(s, n);
+            kb_strv_push(sv, t);
+            free(t);
+        }
+        if (!q)
+            break;
+        p = q + 1;
+    }
+}
+
+char *kb_strv_join(const kb_strv *sv, const char *sep)
+{
+    kb_buf b = KB_BUF_INIT;
+    for (size_t i = 0; i < sv->n; i++) {
+        if (i)
+            kb_buf_puts(&b, sep);
+        kb_buf_puts(&b, sv->v[i]);
+    }
+    return kb_buf_take(&b);
+}
+
+bool kb_strv_eq(const kb_strv *a, const kb_strv *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i], b->v[i]) != 0)
+            return false;
+    return true;
+}
+
+/* ------------------------------------------------------------ text */
+
+bool kb_utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len;
+        unsigned min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            min = 0x80;
+            c &= 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            min = 0x800;
+            c &= 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            min = 0x10000;
+            c &= 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            c = (c << 6) | (s[i + k] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+bool kb_str_ieq(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+bool kb_code_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > KB_CODE_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+            return false;
+    return true;
+}
+
+static bool kb_has_control(const char *s, bool allow_newline)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\n' && allow_newline)
+            continue;
+        if (*p == '\t' && allow_newline)
+            continue;
+        if (*p < 0x20 || *p == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+/* Check one text field: valid UTF-8, within max bytes, no control chars. */
+static int kb_text_check(const char *field, const char *s, size_t max, bool multiline, kb_err *e)
+{
+    size_t n = strlen(s);
+    if (n > max)
+        return kb_err_set(e, KB_EDATA, _("%s is too long (%zu bytes, at most %zu)"), field, n, max);
+    if (!kb_utf8_valid(s, n))
+        return kb_err_set(e, KB_EDATA, _("%s is not valid UTF-8 text"), field);
+    if (kb_has_control(s, multiline))
+        return kb_err_set(e, KB_EDATA, _("%s contains control characters"), field);
+    return KB_OK;
+}
+
+static int kb_strv_check(const char *field, const kb_strv *sv, size_t max, kb_err *e)
+{
+    for (size_t i = 0; i < sv->n; i++) {
+        int rc = kb_text_check(field, sv->v[i], max, false, e);
+        if (rc)
+            return rc;
+        if (!sv->v[i][0])
+            return kb_err_set(e, KB_EDATA, _("%s contains an empty entry"), field);
+    }
+    return KB_OK;
+}
+
+/* ------------------------------------------------------------ enums */
+
+static const char *const kb_role_names[] = {"viewer", "member", "broker", "admin"};
+
+const char *kb_role_name(enum kb_role r)
+{
+    return (unsigned)r < 4 ? kb_role_names[r] : "viewer";
+}
+
+int kb_role_parse(const char *s, enum kb_role *out, kb_err *e)
+{
+    for (int i = 0; i < 4; i++)
+        if (kb_str_ieq(s, kb_role_names[i])) {
+            *out = (enum kb_role)i;
+            return KB_OK;
+        }
+    return kb_err_set(e, KB_EUSAGE, _("unknown role '%s': use admin, broker, member or viewer"), s);
+}
+
+bool kb_role_can_write(enum kb_role r)
+{
+    return r >= KB_ROLE_MEMBER;
+}
+
+static const char *const kb_conf_names[] = {"public", "internal", "confidential"};
+
+const char *kb_conf_name(enum kb_conf c)
+{
+    return (unsigned)c < 3 ? kb_conf_names[c] : "internal";
+}
+
+int kb_conf_parse(const char *s, enum kb_conf *out, kb_err *e)
+{
+    for (int i = 0; i < 3; i++)
+        if (kb_str_ieq(s, kb_conf_names[i])) {
+            *out = (enum kb_conf)i;
+            return KB_OK;
+        }
+    return kb_err_set(e, KB_EDATA,
+                      _("unknown confidentiality '%s': use public, internal or confidential"), s);
+}
+
+/* ------------------------------------------------------------ case */
+
+void kb_case_init(kb_case *c)
+{
+    memset(c, 0, sizeof *c);
+    c->due = KB_DATE_NONE;
+    c->review = KB_DATE_NONE;
+    c->conf = KB_CONF_INTERNAL;
+}
+
+void kb_case_free(kb_case *c)
+{
+    kb_free(&c->title);
+    kb_free(&c->description);
+    kb_free(&c->stage);
+    kb_free(&c->lead_dept);
+    kb_strv_free(&c->depts);
+    kb_free(&c->action_line);
+    kb_strv_free(&c->hooks);
+    kb_strv_free(&c->orgs);
+    kb_free(&c->owner);
+    kb_free(&c->blocked);
+    kb_strv_free(&c->tags);
+}
+
+static char *kb_dup_opt(const char *s)
+{
+    return s ? kb_strdup(s) : NULL;
+}
+
+void kb_case_copy(kb_case *dst, const kb_case *src)
+{
+    *dst = *src;
+    dst->title = kb_dup_opt(src->title);
+    dst->description = kb_dup_opt(src->description);
+    dst->stage = kb_dup_opt(src->stage);
+    dst->lead_dept = kb_dup_opt(src->lead_dept);
+    kb_strv_copy(&dst->depts, &src->depts);
+    dst->action_line = kb_dup_opt(src->action_line);
+    kb_strv_copy(&dst->hooks, &src->hooks);
+    kb_strv_copy(&dst->orgs, &src->orgs);
+    dst->owner = kb_dup_opt(src->owner);
+    dst->blocked = kb_dup_opt(src->blocked);
+    kb_strv_copy(&dst->tags, &src->tags);
+}
+
+int kb_case_validate(const kb_case *c, kb_err *e)
+{
+    int rc;
+    if (!c->title || !c->title[0])
+        return kb_err_set(e, KB_EDATA, _("a case needs a title"));
+    if ((rc = kb_text_check(_("title"), c->title, KB_TITLE_MAX, false, e)))
+        return rc;
+    if (c->description &&
+        (rc = kb_text_check(_("description"), c->description, KB_TEXT_MAX, true, e)))
+        return rc;
+    if (!c->stage || !kb_code_ok(c->stage))
+        return kb_err_set(e, KB_EDATA, _("a case needs a valid stage"));
+    if (c->lead_dept && !kb_code_ok(c->lead_dept))
+        return kb_err_set(e, KB_EDATA, _("invalid department code '%s'"), c->lead_dept);
+    for (size_t i = 0; i < c->depts.n; i++) {
+        if (!kb_code_ok(c->depts.v[i]))
+            return kb_err_set(e, KB_EDATA, _("invalid department code '%s'"), c->depts.v[i]);
+        if (c->lead_dept && kb_str_ieq(c->depts.v[i], c->lead_dept))
+            return kb_err_set(e, KB_EDATA,
+                              _("department %s is the lead department; do not list it again"),
+                              c->depts.v[i]);
+        for (size_t j = 0; j < i; j++)
+            if (kb_str_ieq(c->depts.v[i], c->depts.v[j]))
+                return kb_err_set(e, KB_EDATA, _("department %s is listed twice"), c->depts.v[i]);
+    }
+    if (c->action_line && !kb_code_ok(c->action_line))
+        return kb_err_set(e, KB_EDATA, _("invalid action line code '%s'"), c->action_line);
+    if ((rc = kb_strv_check(_("policy hooks"), &c->hooks, KB_TITLE_MAX, e)) ||
+        (rc = kb_strv_check(_("organisations"), &c->orgs, KB_TITLE_MAX, e)) ||
+        (rc = kb_strv_check(_("tags"), &c->tags, KB_NAME_MAX, e)))
+        return rc;
+    if (c->owner && (rc = kb_user_name_check(c->owner, e)))
+        return rc;
+    if (c->priority < 0 || c->priority > KB_PRIORITY_MAX)
+        return kb_err_set(e, KB_EDATA, _("priority must be 0 to %d"), KB_PRIORITY_MAX);
+    if (c->blocked && (rc = kb_text_check(_("blocked reason"), c->blocked, KB_TITLE_MAX, false, e)))
+        return rc;
+    if (c->blocked && !c->blocked[0])
+        return kb_err_set(e, KB_EDATA, _("a blocked case needs a reason"));
+    if ((unsigned)c->conf > KB_CONF_CONFIDENTIAL)
+        return kb_err_set(e, KB_EDATA, _("invalid confidentiality"));
+    return KB_OK;
+}
+
+int kb_case_number_parse(const char *s, uint32_t *out, kb_err *e)
+{
+    const char *p = s;
+    if (*p == '#')
+        p++;
+    if (!*p)
+        goto bad;
+    uint64_t v = 0;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            goto bad;
+        v = v * 10 + (uint64_t)(*p - '0');
+        if (v > UINT32_MAX)
+            goto bad;
+    }
+    if (v == 0)
+        goto bad;
+    *out = (uint32_t)v;
+    return KB_OK;
+bad:
+    return kb_err_set(e, KB_EUSAGE, _("invalid case number '%s': write it as 12 or #12"), s);
+}
+
+size_t kb_case_dept_count(const kb_case *c)
+{
+    return (c->lead_dept ? 1 : 0) + c->depts.n;
+}
+
+bool kb_case_overdue(const kb_case *c, kb_date today)
+{
+    return c->due != KB_DATE_NONE && c->due < today;
+}
+
+/* ------------------------------------------------------------ others */
+
+void kb_comment_free(kb_comment *c)
+{
+    kb_free(&c->author);
+    kb_free(&c->text);
+}
+
+int kb_comment_validate(const kb_comment *c, kb_err *e)
+{
+    if (!c->text || !c->text[0])
+        return kb_err_set(e, KB_EDATA, _("a comment needs text"));
+    return kb_text_check(_("comment"), c->text, KB_TEXT_MAX, true, e);
+}
+
+void kb_dept_free(kb_dept *d)
+{
+    kb_free(&d->code);
+    kb_free(&d->name);
+    kb_free(&d->colour);
+}
+
+static int kb_code_name_check(const char *what, const char *code, const char *name, kb_err *e)
+{
+    if (!code || !kb_code_ok(code))
+        return kb_err_set(e, KB_EDATA,
+                          _("%s code '%s' is invalid: use 1 to %d letters, digits, '_' or '-'"),
+                          what, code ? code : "", KB_CODE_MAX);
+    if (!name || !name[0])
+        return kb_err_set(e, KB_EDATA, _("%s %s needs a name"), what, code);
+    return kb_text_check(what, name, KB_NAME_MAX, false, e);
+}
+
+int kb_dept_validate(const kb_dept *d, kb_err *e)
+{
+    return kb_code_name_check(_("department"), d->code, d->name, e);
+}
+
+void kb_stage_free(kb_stage *s)
+{
+    kb_free(&s->code);
+    kb_free(&s->name);
+}
+
+int kb_stage_validate(const kb_stage *s, kb_err *e)
+{
+    int rc = kb_code_name_check(_("stage"), s->code, s->name, e);
+    if (rc)
+        return rc;
+    if (s->wip_limit < 0 || s->wip_limit > 10000)
+        return kb_err_set(e, KB_EDATA, _("WIP limit must be 0 (none) to 10000"));
+    if (s->norm_days < 0 || s->norm_days > 3650)
+        return kb_err_set(e, KB_EDATA, _("norm must be 0 (none) to 3650 days"));
+    return KB_OK;
+}
+
+void kb_line_free(kb_line *l)
+{
+    kb_free(&l->code);
+    kb_free(&l->name);
+}
+
+int kb_line_validate(const kb_line *l, kb_err *e)
+{
+    return kb_code_name_check(_("action line"), l->code, l->name, e);
+}
+
+void kb_user_free(kb_user *u)
+{
+    kb_free(&u->name);
+    kb_free(&u->display);
+    kb_strv_free(&u->depts);
+}
+
+int kb_user_name_check(const char *name, kb_err *e)
+{
+    size_t n = strlen(name);
+    bool ok = n > 0 && n <= KB_NAME_MAX && isalnum((unsigned char)name[0]);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)name[i]) || name[i] == '.' || name[i] == '_' || name[i] == '-';
+    if (!ok)
+        return kb_err_set(e, KB_EDATA,
+                          _("invalid user name '%s': use letters, digits, '.', '_' or '-'"), name);
+    return KB_OK;
+}
+
+int kb_user_validate(const kb_user *u, kb_err *e)
+{
+    int rc = kb_user_name_check(u->name ? u->name : "", e);
+    if (rc)
+        return rc;
+    if (u->display && (rc = kb_text_check(_("display name"), u->display, KB_NAME_MAX, false, e)))
+        return rc;
+    if ((unsigned)u->role > KB_ROLE_ADMIN)
+        return kb_err_set(e, KB_EDATA, _("invalid role"));
+    for (size_t i = 0; i < u->depts.n; i++)
+        if (!kb_code_ok(u->depts.v[i]))
+            return kb_err_set(e, KB_EDATA, _("invalid department code '%s'"), u->depts.v[i]);
+    return KB_OK;
+}

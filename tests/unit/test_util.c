@@ -1,0 +1,179 @@
+/* Unit tests for the util layer: dates, buffers, errors, allocation helpers. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "kernboard/buf.h"
+#include "kernboard/err.h"
+#include "kernboard/mem.h"
+#include "kernboard/timeutil.h"
+
+Test(date, known_days)
+{
+    cr_assert_eq(kb_date_from_ymd(1970, 1, 1), 0);
+    cr_assert_eq(kb_date_from_ymd(2000, 3, 1), 11017);
+    cr_assert_eq(kb_date_from_ymd(1969, 12, 31), -1);
+    cr_assert_eq(kb_date_from_ymd(2026, 11, 23), 20780);
+}
+
+Test(date, round_trip_every_day_1900_2200)
+{
+    for (kb_date d = kb_date_from_ymd(1900, 1, 1); d <= kb_date_from_ymd(2200, 12, 31); d++) {
+        char s[KB_DATE_STRLEN];
+        kb_date_format(d, s);
+        kb_date back = 0;
+        kb_err e;
+        cr_assert_eq(kb_date_parse(s, &back, &e), KB_OK, "%s: %s", s, e.msg);
+        cr_assert_eq(back, d, "%s", s);
+    }
+}
+
+Test(date, leap_years)
+{
+    cr_assert(kb_date_valid_ymd(2024, 2, 29));
+    cr_assert(kb_date_valid_ymd(2000, 2, 29));
+    cr_assert_not(kb_date_valid_ymd(1900, 2, 29));
+    cr_assert_not(kb_date_valid_ymd(2026, 2, 29));
+}
+
+Test(date, rejects_bad_input)
+{
+    const char *bad[] = {"",           "2026-1-01",  "2026-13-01",  "2026-02-30",
+                         "26-01-01",   "2026/01/01", "2026-01-01x", "abcd-ef-gh",
+                         "2026-00-10", "2026-01-00", "10000-01-01", "1899-12-31"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        kb_date d = 42;
+        kb_err e;
+        kb_err_clear(&e);
+        cr_assert_eq(kb_date_parse(bad[i], &d, &e), KB_EDATA, "accepted '%s'", bad[i]);
+        cr_assert_eq(d, 42, "changed output for '%s'", bad[i]);
+        cr_assert(strstr(e.msg, "YYYY-MM-DD"), "message names the format: %s", e.msg);
+    }
+}
+
+Test(date, none_formats_empty)
+{
+    char s[KB_DATE_STRLEN] = "x";
+    kb_date_format(KB_DATE_NONE, s);
+    cr_assert_str_eq(s, "");
+}
+
+Test(time, format_and_parse)
+{
+    char s[KB_TIME_STRLEN];
+    kb_time_format(0, s);
+    cr_assert_str_eq(s, "1970-01-01T00:00:00Z");
+    kb_time_format(1795305600 + 3600 * 10 + 3 * 60 + 7, s);
+    cr_assert_str_eq(s, "2026-11-22T10:03:07Z");
+    kb_time t;
+    cr_assert_eq(kb_time_parse("2026-11-22T10:03:07Z", &t, NULL), KB_OK);
+    cr_assert_eq(t, 1795305600 + 36187);
+    cr_assert_eq(kb_time_parse("2026-11-22T11:03:07+01:00", &t, NULL), KB_OK);
+    cr_assert_eq(t, 1795305600 + 36187);
+    cr_assert_eq(kb_time_parse("2026-11-22T09:03:07-01:00", &t, NULL), KB_OK);
+    cr_assert_eq(t, 1795305600 + 36187);
+    kb_time_format(-1, s);
+    cr_assert_str_eq(s, "1969-12-31T23:59:59Z");
+}
+
+Test(time, rejects_bad_input)
+{
+    const char *bad[] = {"2026-11-22",           "2026-11-22T10:03:07",
+                         "2026-11-22T24:00:00Z", "2026-11-22T10:60:00Z",
+                         "2026-11-22 10:03:07Z", "2026-11-22T10:03:07+0100"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        kb_time t = 5;
+        kb_err e;
+        cr_assert_eq(kb_time_parse(bad[i], &t, &e), KB_EDATA, "accepted '%s'", bad[i]);
+        cr_assert_eq(t, 5);
+    }
+}
+
+Test(buf, append_printf_take)
+{
+    kb_buf b = KB_BUF_INIT;
+    for (int i = 0; i < 1000; i++)
+        kb_buf_printf(&b, "%d,", i);
+    cr_assert_eq(b.len, strlen(b.data));
+    cr_assert(strncmp(b.data, "0,1,2,", 6) == 0);
+    cr_assert(strstr(b.data, ",999,") != NULL);
+    kb_buf_truncate(&b, 4);
+    cr_assert_str_eq(b.data, "0,1,");
+    kb_buf_putc(&b, 'x');
+    kb_buf_puts(&b, "yz");
+    cr_assert_str_eq(b.data, "0,1,xyz");
+    char *s = kb_buf_take(&b);
+    cr_assert_str_eq(s, "0,1,xyz");
+    cr_assert_null(b.data);
+    cr_assert_eq(b.len, 0);
+    free(s);
+    kb_buf_free(&b);
+}
+
+Test(buf, empty_take_is_empty_string)
+{
+    kb_buf b = KB_BUF_INIT;
+    char *s = kb_buf_take(&b);
+    cr_assert_str_eq(s, "");
+    free(s);
+}
+
+Test(buf, binary_and_big_endian)
+{
+    kb_buf b = KB_BUF_INIT;
+    kb_buf_put_u16be(&b, 0x0102);
+    kb_buf_put_u32be(&b, 0x03040506);
+    kb_buf_put_u64be(&b, 0x0708090a0b0c0d0eULL);
+    const unsigned char want[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+    cr_assert_eq(b.len, sizeof want);
+    cr_assert_arr_eq(b.data, want, sizeof want);
+    const unsigned char *p = (const unsigned char *)b.data;
+    cr_assert_eq(kb_get_u16be(p), 0x0102);
+    cr_assert_eq(kb_get_u32be(p + 2), 0x03040506u);
+    cr_assert_eq(kb_get_u64be(p + 6), 0x0708090a0b0c0d0eULL);
+    kb_buf_clear(&b);
+    cr_assert_eq(b.len, 0);
+    kb_buf_append(&b, "\0a", 2);
+    cr_assert_eq(b.len, 2);
+    cr_assert_eq(b.data[1], 'a');
+    kb_buf_free(&b);
+}
+
+Test(err, set_returns_code_and_formats)
+{
+    kb_err e;
+    kb_err_clear(&e);
+    cr_assert_eq(e.code, KB_OK);
+    cr_assert_eq(kb_err_set(&e, KB_ENOENT, "no case #%d", 12), KB_ENOENT);
+    cr_assert_eq(e.code, KB_ENOENT);
+    cr_assert_str_eq(e.msg, "no case #12");
+    kb_err_prefix(&e, "%s: ", "show");
+    cr_assert_str_eq(e.msg, "show: no case #12");
+    cr_assert_eq(kb_err_set(NULL, KB_EIO, "ignored"), KB_EIO);
+    cr_assert_str_eq(kb_status_name(KB_EBUSY), "busy");
+}
+
+Test(err, long_message_is_truncated_safely)
+{
+    kb_err e;
+    char big[2000];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    kb_err_set(&e, KB_EDATA, "%s", big);
+    cr_assert_eq(strlen(e.msg), KB_ERR_MSG_MAX - 1);
+}
+
+Test(mem, helpers)
+{
+    char *s = kb_asprintf("%s-%d", "ab", 7);
+    cr_assert_str_eq(s, "ab-7");
+    kb_free(&s);
+    cr_assert_null(s);
+    char *t = kb_strndup("abcdef", 3);
+    cr_assert_str_eq(t, "abc");
+    kb_free(&t);
+    int *v = kb_reallocarray(NULL, 10, sizeof *v);
+    v[9] = 1;
+    kb_free(&v);
+}
