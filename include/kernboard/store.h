@@ -1,0 +1,192 @@
+/*
+ * store.h - the encrypted board file on a shared drive.
+ *
+ * One LMDB data file (MDB_NOSUBDIR | MDB_NOLOCK) plus BOARD.lock, coordinated
+ * with fcntl byte-range locks as docs/storage.md describes.  Every
+ * transaction takes the lock first and opens the LMDB environment afresh;
+ * no mapping outlives a transaction.  Values are sealed with
+ * XChaCha20-Poly1305 under the board's data key with (board uuid, table,
+ * key, header) as associated data; keys are opaque.  Every put or delete in
+ * a write transaction appends a hash-chained audit entry signed with the
+ * session user's Ed25519 key, in the same LMDB transaction.
+ *
+ * The store deals in plaintext byte strings; encoding records is the
+ * codec's job.  It knows nothing of cases or screens.
+ *
+ * Ownership: kb_store owns the lock file descriptor, the keys (guarded
+ * memory) and the session slot; a kb_txn borrows its store and must be
+ * committed or aborted before the store is closed.  Nothing holds a
+ * transaction while waiting for the user.
+ */
+#ifndef KERNBOARD_STORE_H
+#define KERNBOARD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernboard/err.h"
+#include "kernboard/secret.h"
+#include "kernboard/timeutil.h"
+
+#define KB_KEY_LEN 16 /* random record ids */
+#define KB_HASH_LEN 32
+#define KB_PK_LEN 32
+#define KB_OPID_LEN 16
+
+/* Tables (LMDB named databases).  The names are part of the format. */
+enum kb_table {
+    KB_T_META,     /* board settings and counters (encrypted) */
+    KB_T_INDEX,    /* keyed-hash tag -> record key (encrypted) */
+    KB_T_SIGNERS,  /* slot id -> Ed25519 public key + user name */
+    KB_T_USERS,    /* user records */
+    KB_T_CASES,    /* cases */
+    KB_T_COMMENTS, /* timeline entries: case key || seq */
+    KB_T_DEPTS,
+    KB_T_STAGES,
+    KB_T_LINES,
+    KB_T_ORGS,
+    KB_T_CONTACTS,
+    KB_T_ACTIONS,
+    KB_T_DECISIONS,
+    KB_T_MEETINGS,
+    KB_T_LINKS,
+    KB_T_LEASES,
+    KB_T_COUNT_
+};
+const char *kb_table_name(enum kb_table t);
+int kb_table_by_name(const char *name, enum kb_table *out);
+
+/* KDF strength for keyslots (Argon2id). */
+enum kb_kdf { KB_KDF_INTERACTIVE, KB_KDF_MODERATE, KB_KDF_SENSITIVE };
+int kb_kdf_parse(const char *s, enum kb_kdf *out, kb_err *e) KB_WARN_UNUSED;
+
+typedef struct kb_store kb_store;
+typedef struct kb_txn kb_txn;
+
+typedef struct kb_store_opts {
+    int lock_timeout_ms;   /* bounded wait for the board lock; 0 = default 10 s */
+    const char *host;      /* host name for session slots; NULL = gethostname */
+    const char *state_dir; /* where the verified audit head is pinned; NULL = XDG */
+} kb_store_opts;
+
+/* Create BOARD and BOARD.lock (neither may exist) with one user.  On
+ * success *out is the open, unlocked store (session user = user). */
+int kb_store_create(const char *path, const char *user, const kb_secret *pass, enum kb_kdf kdf,
+                    const kb_store_opts *opts, kb_store **out, kb_err *e) KB_WARN_UNUSED;
+/* Open an existing board and unlock it with user's passphrase.
+ * KB_ENOENT: no board; KB_EPERM: wrong passphrase or unknown user. */
+int kb_store_open(const char *path, const char *user, const kb_secret *pass,
+                  const kb_store_opts *opts, kb_store **out, kb_err *e) KB_WARN_UNUSED;
+void kb_store_close(kb_store **s);
+
+const char *kb_store_user(const kb_store *s);
+const unsigned char *kb_store_slot_id(const kb_store *s); /* KB_KEY_LEN bytes */
+const char *kb_store_path(const kb_store *s);
+
+/* Random bytes (record ids, operation ids). */
+void kb_store_random(void *buf, size_t n);
+
+/* ---------------------------------------------------------- transactions */
+
+/* Begin a read transaction: shared board lock, fresh environment. */
+int kb_store_read(kb_store *s, kb_txn **out, kb_err *e) KB_WARN_UNUSED;
+/* Begin a write transaction: exclusive board lock (bounded wait, then
+ * KB_EBUSY), fresh environment.  action names the change for the audit
+ * log (e.g. "case.edit"); op_id (KB_OPID_LEN bytes) makes a retry after an
+ * unknown outcome safe; NULL = a fresh random one. */
+int kb_store_write(kb_store *s, const char *action, const unsigned char *op_id, kb_txn **out,
+                   kb_err *e) KB_WARN_UNUSED;
+/* Commit (write) or finish (read).  On error nothing was changed, unless
+ * the outcome was unknown and the audit log shows the op id: then KB_OK. */
+int kb_txn_commit(kb_txn **t, kb_err *e) KB_WARN_UNUSED;
+void kb_txn_abort(kb_txn **t);
+/* Sequence number of the newest audit entry this transaction sees. */
+uint64_t kb_txn_audit_seq(const kb_txn *t);
+
+/* Version meaning "any" (no check) and "must not exist yet". */
+#define KB_VERSION_ANY UINT64_MAX
+#define KB_VERSION_NEW 0
+
+/* Get and decrypt one value.  *out is a new buffer (caller frees) holding
+ * the plaintext, NUL-terminated for convenience.  KB_ENOENT when absent. */
+int kb_txn_get(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char **out, size_t *len,
+               uint64_t *version, kb_err *e) KB_WARN_UNUSED;
+/* Encrypt and store; checks the stored version against expect (see above)
+ * and returns KB_ECONFLICT on a mismatch; *new_version may be NULL.  detail
+ * (may be NULL) is kept, encrypted, in the audit entry. */
+int kb_txn_put(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, const void *val,
+               size_t vlen, uint64_t expect, uint64_t *new_version, const char *detail,
+               kb_err *e) KB_WARN_UNUSED;
+int kb_txn_del(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t expect,
+               const char *detail, kb_err *e) KB_WARN_UNUSED;
+
+/* Iterate the values of a table whose key starts with prefix (plen may be
+ * 0).  The callback gets borrowed plaintext valid for the call; a non-zero
+ * return stops the walk and is returned. */
+typedef int (*kb_txn_visit_fn)(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                               size_t vlen, uint64_t version);
+int kb_txn_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_txn_visit_fn fn,
+                void *ctx, kb_err *e) KB_WARN_UNUSED;
+/* Number of records in a table (no decryption). */
+int kb_txn_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e) KB_WARN_UNUSED;
+
+/* Keyed index: a tag for a logical name (e.g. "case#12") that reveals
+ * nothing without the key.  Index entries map a tag to a record key. */
+int kb_txn_index_get(kb_txn *t, const char *name, unsigned char key[KB_KEY_LEN],
+                     kb_err *e) KB_WARN_UNUSED;
+int kb_txn_index_put(kb_txn *t, const char *name, const unsigned char key[KB_KEY_LEN],
+                     kb_err *e) KB_WARN_UNUSED;
+int kb_txn_index_del(kb_txn *t, const char *name, kb_err *e) KB_WARN_UNUSED;
+
+/* ---------------------------------------------------------- users / keys */
+
+/* Add a keyslot for a new user (write transaction; caller also stores the
+ * user record).  The passphrase is stretched before any lock is taken by
+ * kb_store_slot_prepare; kb_txn_slot_add then only writes. */
+typedef struct kb_slot_draft kb_slot_draft;
+int kb_store_slot_prepare(kb_store *s, const char *user, const kb_secret *pass, enum kb_kdf kdf,
+                          kb_slot_draft **out, kb_err *e) KB_WARN_UNUSED;
+const unsigned char *kb_slot_draft_id(const kb_slot_draft *d);
+const unsigned char *kb_slot_draft_pk(const kb_slot_draft *d);
+void kb_slot_draft_free(kb_slot_draft **d);
+int kb_txn_slot_add(kb_txn *t, const kb_slot_draft *d, kb_err *e) KB_WARN_UNUSED;
+/* Replace a user's own keyslot passphrase (same keys). */
+int kb_txn_slot_replace(kb_txn *t, const kb_slot_draft *d, kb_err *e) KB_WARN_UNUSED;
+
+/* ---------------------------------------------------------- verify */
+
+typedef struct kb_verify_report {
+    uint64_t records;  /* values whose tag was checked */
+    uint64_t entries;  /* audit entries checked */
+    uint64_t head_seq; /* newest audit entry */
+    unsigned char head[KB_HASH_LEN];
+    bool rollback_warning; /* board older than the head this client pinned */
+} kb_verify_report;
+/* Check every value's tag, the audit chain, every signature, and that the
+ * newest audit entry of each record matches the stored value.  Fails with
+ * KB_EDATA naming the first bad record (table and key). */
+int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e) KB_WARN_UNUSED;
+
+/* ---------------------------------------------------------- change feed */
+
+typedef struct kb_change {
+    uint64_t seq;
+    enum kb_table table;
+    unsigned char key[64];
+    size_t klen;
+    uint64_t version; /* 0 for a delete */
+    bool deleted;
+    kb_time time;
+    char user[65];
+    char action[33];
+} kb_change;
+typedef int (*kb_change_fn)(void *ctx, const kb_change *c);
+/* Audit entries after seq, oldest first (inside a read transaction). */
+int kb_txn_changes_since(kb_txn *t, uint64_t seq, kb_change_fn fn, void *ctx,
+                         kb_err *e) KB_WARN_UNUSED;
+/* Cheap poll: the newest committed generation from the lock file header
+ * (no LMDB access).  Changes when anyone commits. */
+int kb_store_generation(kb_store *s, uint64_t *gen, kb_err *e) KB_WARN_UNUSED;
+
+#endif

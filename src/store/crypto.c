@@ -1,0 +1,194 @@
+/*
+ * crypto.c - keys in guarded memory, sealed values, keyslot KDF.
+ * Formats are documented in docs/storage.md.
+ */
+#include "store_internal.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+kb_keys *kb_keys_new(void)
+{
+    kb_keys *k = sodium_malloc(sizeof *k);
+    if (!k) {
+        fputs("kernboard: out of guarded memory\n", stderr);
+        abort();
+    }
+    sodium_memzero(k, sizeof *k);
+    return k;
+}
+
+void kb_keys_free(kb_keys **k)
+{
+    if (k && *k) {
+        sodium_free(*k);
+        *k = NULL;
+    }
+}
+
+/* Subkeys of the data key: ids 1..4 in the context "kbboard1". */
+void kb_keys_derive(kb_keys *k)
+{
+    static const char ctx[crypto_kdf_CONTEXTBYTES] = {'k', 'b', 'b', 'o', 'a', 'r', 'd', '1'};
+    crypto_kdf_derive_from_key(k->k_rec, 32, 1, ctx, k->mk);
+    crypto_kdf_derive_from_key(k->k_idx, 32, 2, ctx, k->mk);
+    crypto_kdf_derive_from_key(k->k_audit, 32, 3, ctx, k->mk);
+    crypto_kdf_derive_from_key(k->k_sess, 32, 4, ctx, k->mk);
+}
+
+void kb_core_dumps_off(void)
+{
+    struct rlimit rl = {0, 0};
+    setrlimit(RLIMIT_CORE, &rl);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+void kb_ad_build(kb_buf *ad, const unsigned char uuid[KB_UUID_LEN], const char *table,
+                 const void *key, size_t klen, const unsigned char *hdr)
+{
+    kb_buf_clear(ad);
+    kb_buf_append(ad, uuid, KB_UUID_LEN);
+    kb_buf_append(ad, table, strlen(table) + 1);
+    kb_buf_put_u16be(ad, (uint16_t)klen);
+    kb_buf_append(ad, key, klen);
+    if (hdr)
+        kb_buf_append(ad, hdr, KB_VAL_HDR);
+}
+
+int kb_val_seal(const kb_store *s, const unsigned char *k, const char *table, const void *key,
+                size_t klen, uint64_t version, const void *plain, size_t n, kb_buf *out)
+{
+    unsigned char hdr[KB_VAL_HDR];
+    hdr[0] = 'K';
+    hdr[1] = KB_FORMAT_VERSION;
+    hdr[2] = 1; /* XChaCha20-Poly1305-IETF */
+    hdr[3] = 0;
+    kb_put_u32be(hdr + 4, s->epoch);
+    kb_put_u64be(hdr + 8, version);
+    randombytes_buf(hdr + 16, 24);
+
+    size_t padded_max = n + KB_PAD_BLOCK;
+    unsigned char *pt = kb_malloc(padded_max);
+    memcpy(pt, plain, n);
+    size_t padded = 0;
+    if (sodium_pad(&padded, pt, n, KB_PAD_BLOCK, padded_max) != 0) {
+        kb_free(&pt);
+        return -1;
+    }
+    kb_buf ad = KB_BUF_INIT;
+    kb_ad_build(&ad, s->uuid, table, key, klen, hdr);
+    kb_buf_clear(out);
+    kb_buf_reserve(out, KB_VAL_HDR + padded + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    memcpy(out->data, hdr, KB_VAL_HDR);
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt((unsigned char *)out->data + KB_VAL_HDR, &clen, pt,
+                                               padded, (unsigned char *)ad.data, ad.len, NULL,
+                                               hdr + 16, k);
+    out->len = KB_VAL_HDR + (size_t)clen;
+    sodium_memzero(pt, padded_max);
+    kb_free(&pt);
+    kb_buf_free(&ad);
+    return 0;
+}
+
+uint64_t kb_val_version(const unsigned char *val, size_t vlen)
+{
+    return vlen >= KB_VAL_HDR ? kb_get_u64be(val + 8) : 0;
+}
+
+int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, const void *key,
+                size_t klen, const unsigned char *val, size_t vlen, char **plain, size_t *n,
+                uint64_t *version, kb_err *e)
+{
+    const size_t abytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+    if (vlen < KB_VAL_HDR + abytes || val[0] != 'K' || val[1] != KB_FORMAT_VERSION || val[2] != 1)
+        return kb_err_set(e, KB_EDATA, _("damaged record in table %s: bad value header"), table);
+    if (kb_get_u32be(val + 4) != s->epoch)
+        return kb_err_set(e, KB_EDATA,
+                          _("record in table %s is from another key epoch; run 'kernboard "
+                            "verify'"),
+                          table);
+    kb_buf ad = KB_BUF_INIT;
+    kb_ad_build(&ad, s->uuid, table, key, klen, val);
+    size_t cap = vlen - KB_VAL_HDR - abytes;
+    unsigned char *pt = kb_malloc(cap + 1);
+    unsigned long long plen = 0;
+    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &plen, NULL, val + KB_VAL_HDR,
+                                                        vlen - KB_VAL_HDR, (unsigned char *)ad.data,
+                                                        ad.len, val + 16, k);
+    kb_buf_free(&ad);
+    size_t unpadded = 0;
+    if (rc != 0 || sodium_unpad(&unpadded, pt, (size_t)plen, KB_PAD_BLOCK) != 0) {
+        kb_free(&pt);
+        return kb_err_set(e, KB_EDATA,
+                          _("record in table %s failed authentication: the board file was "
+                            "damaged or tampered with; run 'kernboard verify'"),
+                          table);
+    }
+    pt[unpadded] = '\0';
+    *plain = (char *)pt;
+    *n = unpadded;
+    if (version)
+        *version = kb_get_u64be(val + 8);
+    return KB_OK;
+}
+
+void kb_kdf_params_of(enum kb_kdf kdf, kb_kdf_params *p)
+{
+    switch (kdf) {
+    case KB_KDF_INTERACTIVE:
+        p->opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+        p->memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+        break;
+    case KB_KDF_SENSITIVE:
+        p->opslimit = crypto_pwhash_OPSLIMIT_SENSITIVE;
+        p->memlimit = crypto_pwhash_MEMLIMIT_SENSITIVE;
+        break;
+    default:
+        p->opslimit = crypto_pwhash_OPSLIMIT_MODERATE;
+        p->memlimit = crypto_pwhash_MEMLIMIT_MODERATE;
+        break;
+    }
+}
+
+int kb_kdf_parse(const char *s, enum kb_kdf *out, kb_err *e)
+{
+    if (strcmp(s, "interactive") == 0)
+        *out = KB_KDF_INTERACTIVE;
+    else if (strcmp(s, "moderate") == 0)
+        *out = KB_KDF_MODERATE;
+    else if (strcmp(s, "sensitive") == 0)
+        *out = KB_KDF_SENSITIVE;
+    else
+        return kb_err_set(e, KB_EUSAGE,
+                          _("unknown --kdf '%s': use interactive, moderate or sensitive"), s);
+    return KB_OK;
+}
+
+/* key = Argon2id(passphrase, salt = BLAKE2b-128(board_salt || user), params).
+ * The salt is per board and user, so one derivation finds the user's slot
+ * among all slots without storing the user name in the clear. */
+int kb_slot_key(const unsigned char board_salt[KB_SALT_LEN], const char *user,
+                const kb_secret *pass, const kb_kdf_params *p, unsigned char key[32], kb_err *e)
+{
+    unsigned char salt[crypto_pwhash_SALTBYTES];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, sizeof salt);
+    crypto_generichash_update(&st, board_salt, KB_SALT_LEN);
+    crypto_generichash_update(&st, (const unsigned char *)user, strlen(user));
+    crypto_generichash_final(&st, salt, sizeof salt);
+    if (p->opslimit < crypto_pwhash_OPSLIMIT_MIN || p->opslimit > crypto_pwhash_OPSLIMIT_MAX ||
+        p->memlimit < crypto_pwhash_MEMLIMIT_MIN || p->memlimit > ((uint64_t)4 << 30))
+        return kb_err_set(e, KB_EDATA, _("keyslot has invalid KDF parameters"));
+    kb_secret *ps = (kb_secret *)pass;
+    if (crypto_pwhash(key, 32, kb_secret_data(ps), kb_secret_len(pass), salt,
+                      (unsigned long long)p->opslimit, (size_t)p->memlimit,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return kb_err_set(e, KB_EIO, _("not enough memory to derive the key from the passphrase"));
+    return KB_OK;
+}

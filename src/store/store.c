@@ -1,0 +1,1888 @@
+/*
+ * store.c - open/create, transactions, sealed records, audit log, verify.
+ * The protocol and formats are described in docs/storage.md.
+ */
+#include "store_internal.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+#include "kernboard/paths.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KB_DEFAULT_LOCK_TIMEOUT_MS 10000
+#define KB_MAX_LOCK_HOLD_MS 30000 /* abort instead of committing after this */
+#define KB_STALE_RETRIES 8
+#define KB_MIN_MAPSIZE ((size_t)1 << 30)
+
+static const char *const kb_table_names[KB_T_COUNT_] = {
+    "meta",  "index", "signers",  "users",   "cases",     "comments", "depts", "stages",
+    "lines", "orgs",  "contacts", "actions", "decisions", "meetings", "links", "leases",
+};
+
+/* Internal tables outside the audited record tables. */
+#define KB_DB_BOARD "board"
+#define KB_DB_SLOTS "keyslots"
+#define KB_DB_EPOCHS "epochs"
+#define KB_DB_AUDIT "audit"
+
+static const unsigned char kb_board_magic[8] = {'K', 'B', 'O', 'A', 'R', 'D', 0, 1};
+
+const char *kb_table_name(enum kb_table t)
+{
+    return (unsigned)t < KB_T_COUNT_ ? kb_table_names[t] : "?";
+}
+
+int kb_table_by_name(const char *name, enum kb_table *out)
+{
+    for (int i = 0; i < KB_T_COUNT_; i++)
+        if (strcmp(name, kb_table_names[i]) == 0) {
+            *out = (enum kb_table)i;
+            return KB_OK;
+        }
+    return KB_ENOENT;
+}
+
+void kb_store_random(void *buf, size_t n)
+{
+    randombytes_buf(buf, n);
+}
+
+static int kb_mdb_err(kb_err *e, int rc, const char *what)
+{
+    int code = KB_EIO;
+    if (rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND ||
+        rc == MDB_VERSION_MISMATCH || rc == MDB_INCOMPATIBLE || rc == MDB_BAD_VALSIZE)
+        code = KB_EDATA;
+    if (rc == ENOSPC || rc == MDB_MAP_FULL)
+        return kb_err_set(e, KB_EIO, _("%s: the disk or board is full (%s); nothing was saved"),
+                          what, mdb_strerror(rc));
+    return kb_err_set(e, code, _("%s: %s"), what, mdb_strerror(rc));
+}
+
+/* ------------------------------------------------------------ environment */
+
+static void kb_env_close(kb_txn *t)
+{
+    if (t->txn) {
+        mdb_txn_abort(t->txn);
+        t->txn = NULL;
+    }
+    if (t->env) {
+        mdb_env_close(t->env);
+        t->env = NULL;
+    }
+}
+
+/* Open the environment fresh and begin an LMDB transaction; refuse a view
+ * older than the lock header's generation or a file shorter than the meta
+ * page says (stale attributes on this host). Returns KB_ECONFLICT-free
+ * codes; *stale is set when a retry may help. */
+static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
+{
+    kb_store *s = t->s;
+    *stale = false;
+    struct stat st;
+    if (stat(s->path, &st) != 0 && !create)
+        return kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO, _("cannot open board %s: %s"),
+                          s->path, strerror(errno));
+    size_t fsize = create ? 0 : (size_t)st.st_size;
+    size_t mapsize = fsize * 2 > KB_MIN_MAPSIZE ? fsize * 2 : KB_MIN_MAPSIZE;
+    int rc = mdb_env_create(&t->env);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs(t->env, KB_T_COUNT_ + 8);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(t->env, mapsize);
+    if (rc)
+        return kb_mdb_err(e, rc, _("cannot prepare the board"));
+    unsigned flags = MDB_NOSUBDIR | MDB_NOLOCK | MDB_NORDAHEAD | (t->write ? 0 : MDB_RDONLY);
+    sigjmp_buf pad;
+    sigjmp_buf *prev = kb_bus_arm(&pad);
+    if (sigsetjmp(pad, 1)) {
+        kb_bus_disarm(prev);
+        t->failed = true;
+        return kb_err_set(e, KB_EIO,
+                          _("I/O error reading board %s (file truncated or share gone?)"), s->path);
+    }
+    rc = mdb_env_open(t->env, s->path, flags, 0600);
+    if (rc) {
+        kb_bus_disarm(prev);
+        if (rc == ENOENT)
+            return kb_err_set(e, KB_ENOENT, _("no board at %s"), s->path);
+        if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+            return kb_err_set(e, KB_EDATA, _("%s is not a kernboard board file (%s)"), s->path,
+                              mdb_strerror(rc));
+        return kb_mdb_err(e, rc, s->path);
+    }
+    MDB_envinfo info;
+    MDB_stat mst;
+    mdb_env_info(t->env, &info);
+    mdb_env_stat(t->env, &mst);
+    if (info.me_last_txnid > 0) {
+        int fd = -1;
+        struct stat fst;
+        if (mdb_env_get_fd(t->env, &fd) != 0 || fstat(fd, &fst) != 0 ||
+            (uint64_t)fst.st_size < ((uint64_t)info.me_last_pgno + 1) * mst.ms_psize) {
+            kb_bus_disarm(prev);
+            *stale = true;
+            return kb_err_set(e, KB_EIO,
+                              _("board %s is shorter on this host than its last commit says "
+                                "(stale cache or truncated file)"),
+                              s->path);
+        }
+    }
+    if ((uint64_t)info.me_last_txnid < t->generation) {
+        kb_bus_disarm(prev);
+        *stale = true;
+        return kb_err_set(e, KB_EIO,
+                          _("this host sees an old version of board %s (commit %llu, expected "
+                            "%llu): the network file system cache is stale"),
+                          s->path, (unsigned long long)info.me_last_txnid,
+                          (unsigned long long)t->generation);
+    }
+    rc = mdb_txn_begin(t->env, NULL, t->write ? 0 : MDB_RDONLY, &t->txn);
+    kb_bus_disarm(prev);
+    if (rc)
+        return kb_mdb_err(e, rc, _("cannot begin a transaction"));
+    return KB_OK;
+}
+
+static int kb_env_open(kb_txn *t, bool create, kb_err *e)
+{
+    for (int attempt = 0;; attempt++) {
+        bool stale = false;
+        int rc = kb_env_open_once(t, create, &stale, e);
+        if (rc == KB_OK)
+            return KB_OK;
+        kb_env_close(t);
+        if (!stale || attempt >= KB_STALE_RETRIES)
+            return rc;
+        kb_lk_revalidate(t->s->path);
+        struct timespec ts = {0, 2000000L << (attempt < 5 ? attempt : 5)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int kb_dbi(kb_txn *t, const char *name, MDB_dbi *out, kb_err *e)
+{
+    int rc = mdb_dbi_open(t->txn, name, t->write ? MDB_CREATE : 0, out);
+    if (rc == MDB_NOTFOUND)
+        return KB_ENOENT; /* table not created yet: empty */
+    if (rc)
+        return kb_mdb_err(e, rc, name);
+    return KB_OK;
+}
+
+static int kb_tdbi(kb_txn *t, enum kb_table tbl, MDB_dbi *out, kb_err *e)
+{
+    if ((unsigned)tbl >= KB_T_COUNT_)
+        return kb_err_set(e, KB_ESOFTWARE, "bad table %d", (int)tbl);
+    if (t->dbi[tbl]) {
+        *out = t->dbi[tbl];
+        return KB_OK;
+    }
+    int rc = kb_dbi(t, kb_table_names[tbl], out, e);
+    if (rc == KB_OK)
+        t->dbi[tbl] = *out;
+    return rc;
+}
+
+/* ------------------------------------------------------------ begin / end */
+
+static void kb_txn_release(kb_txn *t)
+{
+    kb_env_close(t);
+    kb_lk_unlock(t->s->lock_fd, KB_LK_GLOBAL);
+    t->s->active = NULL;
+    kb_free(&t->action);
+    kb_free(&t);
+}
+
+static int kb_audit_tail(kb_txn *t, kb_err *e);
+
+static int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_err *e)
+{
+    if (s->active)
+        return kb_err_set(e, KB_ESOFTWARE, "nested store transaction");
+    kb_txn *t = kb_calloc(1, sizeof *t);
+    t->s = s;
+    t->write = write;
+    s->active = t;
+    int rc;
+    short type = write ? F_WRLCK : F_RDLCK;
+    /* PENDING first so a waiting writer is not starved by a stream of readers. */
+    if ((rc = kb_lk_range(s->lock_fd, KB_LK_PENDING, type, s->lock_timeout_ms, e)))
+        goto fail_nolock;
+    rc = kb_lk_range(s->lock_fd, KB_LK_GLOBAL, type, s->lock_timeout_ms, e);
+    kb_lk_unlock(s->lock_fd, KB_LK_PENDING);
+    if (rc)
+        goto fail_nolock;
+    t->locked_at_ms = kb_clock_ms();
+    kb_lk_header hdr;
+    if ((rc = kb_lk_header_read(s->lock_fd, &hdr, e)))
+        goto fail;
+    if (!create && memcmp(hdr.uuid, s->uuid, KB_UUID_LEN) != 0 &&
+        !sodium_is_zero(s->uuid, KB_UUID_LEN)) {
+        rc = kb_err_set(e, KB_EDATA, _("%s belongs to another board"), s->lock_path);
+        goto fail;
+    }
+    t->generation = hdr.generation;
+    kb_lk_revalidate(s->path);
+    if ((rc = kb_env_open(t, create, e)))
+        goto fail;
+    if (write && (rc = kb_audit_tail(t, e)))
+        goto fail;
+    *out = t;
+    return KB_OK;
+fail:
+    kb_txn_release(t);
+    return rc;
+fail_nolock:
+    s->active = NULL;
+    kb_free(&t);
+    return rc;
+}
+
+int kb_store_read(kb_store *s, kb_txn **out, kb_err *e)
+{
+    return kb_txn_begin(s, false, false, out, e);
+}
+
+int kb_store_write(kb_store *s, const char *action, const unsigned char *op_id, kb_txn **out,
+                   kb_err *e)
+{
+    if (!s->keys)
+        return kb_err_set(e, KB_EPERM, _("the board is locked"));
+    int rc = kb_txn_begin(s, true, false, out, e);
+    if (rc)
+        return rc;
+    (*out)->action = kb_strdup(action);
+    if (op_id)
+        memcpy((*out)->op_id, op_id, KB_OPID_LEN);
+    else
+        randombytes_buf((*out)->op_id, KB_OPID_LEN);
+    return KB_OK;
+}
+
+void kb_txn_abort(kb_txn **t)
+{
+    if (t && *t) {
+        kb_txn_release(*t);
+        *t = NULL;
+    }
+}
+
+uint64_t kb_txn_audit_seq(const kb_txn *t)
+{
+    return t->audit_seq;
+}
+
+static int kb_find_op(kb_store *s, const unsigned char op_id[KB_OPID_LEN], bool *found, kb_err *e);
+
+int kb_txn_commit(kb_txn **tp, kb_err *e)
+{
+    kb_txn *t = *tp;
+    *tp = NULL;
+    if (!t->write) {
+        kb_txn_release(t);
+        return KB_OK;
+    }
+    kb_store *s = t->s;
+    int rc;
+    if (t->failed) {
+        rc = kb_err_set(e, KB_EIO, _("the change was not saved because of an earlier error"));
+        kb_txn_release(t);
+        return rc;
+    }
+    if (kb_clock_ms() - t->locked_at_ms > KB_MAX_LOCK_HOLD_MS) {
+        rc = kb_err_set(e, KB_EBUSY,
+                        _("the change took too long while holding the board lock and was not "
+                          "saved; try again"));
+        kb_txn_release(t);
+        return rc;
+    }
+    size_t gen = mdb_txn_id(t->txn);
+    unsigned char op_id[KB_OPID_LEN];
+    memcpy(op_id, t->op_id, KB_OPID_LEN);
+    sigjmp_buf pad;
+    sigjmp_buf *prev = kb_bus_arm(&pad);
+    if (sigsetjmp(pad, 1)) {
+        kb_bus_disarm(prev);
+        t->txn = NULL; /* state unknown after the fault: do not touch it again */
+        rc = KB_EIO;
+        goto unknown;
+    }
+    rc = mdb_txn_commit(t->txn);
+    kb_bus_disarm(prev);
+    t->txn = NULL;
+    if (rc) {
+        if (rc == ENOSPC || rc == MDB_MAP_FULL) {
+            rc = kb_mdb_err(e, rc, _("cannot save"));
+            kb_txn_release(t);
+            return rc;
+        }
+        goto unknown;
+    }
+    kb_lk_header hdr;
+    if ((rc = kb_lk_header_read(s->lock_fd, &hdr, e)) == KB_OK) {
+        hdr.seq++;
+        hdr.generation = gen;
+        memcpy(hdr.uuid, s->uuid, KB_UUID_LEN);
+        hdr.audit_seq = t->audit_seq;
+        memcpy(hdr.audit_head, t->audit_head, KB_HASH_LEN);
+        rc = kb_lk_header_write(s->lock_fd, &hdr, e);
+    }
+    kb_txn_release(t);
+    /* The LMDB commit is durable; a failed header update only delays
+     * other hosts' stale-cache detection, so report it without failing. */
+    if (rc)
+        kb_err_clear(e);
+    return KB_OK;
+unknown:
+    kb_txn_release(t);
+    /* The outcome is unknown: look the operation up in the audit log. */
+    {
+        bool found = false;
+        kb_err e2;
+        if (kb_find_op(s, op_id, &found, &e2) == KB_OK && found)
+            return KB_OK;
+    }
+    return kb_err_set(e, KB_EIO,
+                      _("I/O error while saving; the change was not saved (checked the audit "
+                        "log); try again"));
+}
+
+/* ------------------------------------------------------------ audit log */
+
+/* Entry plaintext (before sealing), all integers big-endian:
+ *   seq u64 | prev_hash[32] | time i64 | author slot id[16] | session
+ *   nonce[16] | op_id[16] | flags u8 (1 = delete) | table u8 | keylen u8 |
+ *   key | version u64 | value_hash[32] | action_len u8 | action |
+ *   detail_len u32 | detail | entry_hash[32] | signature[64]
+ * entry_hash = BLAKE2b-256 over everything before it; the signature is
+ * Ed25519 by the author over entry_hash.  Sealed like a record under the
+ * audit subkey, table "audit", key = seq (8 bytes), version = seq. */
+typedef struct kb_entry {
+    uint64_t seq;
+    unsigned char prev[KB_HASH_LEN];
+    int64_t time;
+    unsigned char author[KB_KEY_LEN];
+    unsigned char session[16];
+    unsigned char op_id[KB_OPID_LEN];
+    unsigned flags;
+    unsigned table;
+    unsigned char key[255];
+    size_t klen;
+    uint64_t version;
+    unsigned char value_hash[KB_HASH_LEN];
+    char action[256];
+    const char *detail;
+    size_t detail_len;
+    unsigned char hash[KB_HASH_LEN];
+    unsigned char sig[crypto_sign_BYTES];
+} kb_entry;
+
+#define KB_ENTRY_FIXED (8 + 32 + 8 + 16 + 16 + 16 + 3)
+
+static void kb_entry_encode(const kb_entry *en, kb_buf *b)
+{
+    kb_buf_clear(b);
+    kb_buf_put_u64be(b, en->seq);
+    kb_buf_append(b, en->prev, KB_HASH_LEN);
+    kb_buf_put_u64be(b, (uint64_t)en->time);
+    kb_buf_append(b, en->author, KB_KEY_LEN);
+    kb_buf_append(b, en->session, 16);
+    kb_buf_append(b, en->op_id, KB_OPID_LEN);
+    unsigned char f[3] = {(unsigned char)en->flags, (unsigned char)en->table,
+                          (unsigned char)en->klen};
+    kb_buf_append(b, f, 3);
+    kb_buf_append(b, en->key, en->klen);
+    kb_buf_put_u64be(b, en->version);
+    kb_buf_append(b, en->value_hash, KB_HASH_LEN);
+    size_t alen = strlen(en->action);
+    unsigned char al = (unsigned char)alen;
+    kb_buf_append(b, &al, 1);
+    kb_buf_append(b, en->action, alen);
+    kb_buf_put_u32be(b, (uint32_t)en->detail_len);
+    kb_buf_append(b, en->detail, en->detail_len);
+}
+
+/* Parse an entry plaintext; detail points into p. */
+static bool kb_entry_decode(const unsigned char *p, size_t n, kb_entry *en)
+{
+    if (n < KB_ENTRY_FIXED)
+        return false;
+    memset(en, 0, sizeof *en);
+    en->seq = kb_get_u64be(p);
+    memcpy(en->prev, p + 8, 32);
+    en->time = (int64_t)kb_get_u64be(p + 40);
+    memcpy(en->author, p + 48, 16);
+    memcpy(en->session, p + 64, 16);
+    memcpy(en->op_id, p + 80, 16);
+    en->flags = p[96];
+    en->table = p[97];
+    en->klen = p[98];
+    size_t off = KB_ENTRY_FIXED;
+    if (off + en->klen + 8 + 32 + 1 > n)
+        return false;
+    memcpy(en->key, p + off, en->klen);
+    off += en->klen;
+    en->version = kb_get_u64be(p + off);
+    off += 8;
+    memcpy(en->value_hash, p + off, 32);
+    off += 32;
+    size_t alen = p[off++];
+    if (off + alen + 4 > n)
+        return false;
+    memcpy(en->action, p + off, alen);
+    en->action[alen] = '\0';
+    off += alen;
+    en->detail_len = kb_get_u32be(p + off);
+    off += 4;
+    if (en->detail_len > n - off || n - off - en->detail_len != KB_HASH_LEN + crypto_sign_BYTES)
+        return false;
+    en->detail = (const char *)p + off;
+    off += en->detail_len;
+    memcpy(en->hash, p + off, KB_HASH_LEN);
+    memcpy(en->sig, p + off + KB_HASH_LEN, crypto_sign_BYTES);
+    return true;
+}
+
+static int kb_audit_dbi(kb_txn *t, kb_err *e)
+{
+    if (t->dbi_audit)
+        return KB_OK;
+    int rc = kb_dbi(t, KB_DB_AUDIT, &t->dbi_audit, e);
+    return rc;
+}
+
+/* Decrypt the audit value at seq-key k/v into en (plaintext buffer in *pt). */
+static int kb_audit_open(const kb_store *s, const MDB_val *k, const MDB_val *v, kb_entry *en,
+                         char **pt, kb_err *e)
+{
+    size_t n = 0;
+    int rc = kb_val_open(s, s->keys->k_audit, KB_DB_AUDIT, k->mv_data, k->mv_size, v->mv_data,
+                         v->mv_size, pt, &n, NULL, e);
+    if (rc)
+        return rc;
+    if (k->mv_size != 8 || !kb_entry_decode((unsigned char *)*pt, n, en) ||
+        en->seq != kb_get_u64be(k->mv_data)) {
+        kb_free(pt);
+        return kb_err_set(e, KB_EDATA, _("audit entry is malformed"));
+    }
+    return KB_OK;
+}
+
+/* Read the newest audit entry: the chain continues from it. */
+static int kb_audit_tail(kb_txn *t, kb_err *e)
+{
+    t->audit_seq = 0;
+    memset(t->audit_head, 0, KB_HASH_LEN);
+    int rc = kb_audit_dbi(t, e);
+    if (rc == KB_ENOENT)
+        return KB_OK;
+    if (rc)
+        return rc;
+    if (!t->s->keys)
+        return KB_OK;
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(t->txn, t->dbi_audit, &c)))
+        return kb_mdb_err(e, rc, KB_DB_AUDIT);
+    MDB_val k, v;
+    sigjmp_buf pad;
+    sigjmp_buf *prev = kb_bus_arm(&pad);
+    if (sigsetjmp(pad, 1)) {
+        kb_bus_disarm(prev);
+        t->failed = true;
+        return kb_err_set(e, KB_EIO, _("I/O error reading the board"));
+    }
+    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    char *pt = NULL;
+    if (rc == 0) {
+        kb_entry en;
+        rc = kb_audit_open(t->s, &k, &v, &en, &pt, e);
+        if (rc == KB_OK) {
+            t->audit_seq = en.seq;
+            memcpy(t->audit_head, en.hash, KB_HASH_LEN);
+        }
+    } else if (rc == MDB_NOTFOUND) {
+        rc = KB_OK;
+    } else {
+        rc = kb_mdb_err(e, rc, KB_DB_AUDIT);
+    }
+    kb_bus_disarm(prev);
+    mdb_cursor_close(c);
+    kb_free(&pt);
+    return rc;
+}
+
+static int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen,
+                           uint64_t version, const MDB_val *stored, const char *detail, kb_err *e)
+{
+    kb_store *s = t->s;
+    int rc = kb_audit_dbi(t, e);
+    if (rc)
+        return rc;
+    kb_entry en;
+    memset(&en, 0, sizeof en);
+    en.seq = t->audit_seq + 1;
+    memcpy(en.prev, t->audit_head, KB_HASH_LEN);
+    en.time = kb_time_now();
+    memcpy(en.author, s->slot_id, KB_KEY_LEN);
+    memcpy(en.session, s->session_nonce, 16);
+    memcpy(en.op_id, t->op_id, KB_OPID_LEN);
+    en.flags = stored ? 0 : 1;
+    en.table = (unsigned)tbl;
+    en.klen = klen > sizeof en.key ? sizeof en.key : klen;
+    memcpy(en.key, key, en.klen);
+    en.version = version;
+    if (stored)
+        crypto_generichash(en.value_hash, KB_HASH_LEN, stored->mv_data, stored->mv_size, NULL, 0);
+    snprintf(en.action, sizeof en.action, "%s", t->action ? t->action : "");
+    en.action[255] = '\0';
+    en.detail = detail ? detail : "";
+    en.detail_len = detail ? strlen(detail) : 0;
+    if (en.detail_len > 65536)
+        en.detail_len = 65536;
+
+    kb_buf b = KB_BUF_INIT, sealed = KB_BUF_INIT;
+    kb_entry_encode(&en, &b);
+    crypto_generichash(en.hash, KB_HASH_LEN, (unsigned char *)b.data, b.len, NULL, 0);
+    crypto_sign_detached(en.sig, NULL, en.hash, KB_HASH_LEN, s->keys->sign_sk);
+    kb_buf_append(&b, en.hash, KB_HASH_LEN);
+    kb_buf_append(&b, en.sig, crypto_sign_BYTES);
+    unsigned char k8[8];
+    kb_put_u64be(k8, en.seq);
+    kb_val_seal(s, s->keys->k_audit, KB_DB_AUDIT, k8, 8, en.seq, b.data, b.len, &sealed);
+    MDB_val k = {8, k8}, v = {sealed.len, sealed.data};
+    rc = mdb_put(t->txn, t->dbi_audit, &k, &v, MDB_NOOVERWRITE | MDB_APPEND);
+    kb_buf_free(&b);
+    kb_buf_free(&sealed);
+    if (rc) {
+        t->failed = true;
+        return kb_mdb_err(e, rc, _("cannot append to the audit log"));
+    }
+    t->audit_seq = en.seq;
+    memcpy(t->audit_head, en.hash, KB_HASH_LEN);
+    t->n_entries++;
+    return KB_OK;
+}
+
+/* ------------------------------------------------------------ records */
+
+#define KB_ARM_OR_FAIL(t, e)                                                                       \
+    sigjmp_buf pad_;                                                                               \
+    sigjmp_buf *prev_ = kb_bus_arm(&pad_);                                                         \
+    if (sigsetjmp(pad_, 1)) {                                                                      \
+        kb_bus_disarm(prev_);                                                                      \
+        (t)->failed = true;                                                                        \
+        return kb_err_set((e), KB_EIO,                                                             \
+                          _("I/O error reading the board (file truncated or share gone?)"));       \
+    }
+#define KB_DISARM() kb_bus_disarm(prev_)
+
+static int kb_txn_usable(kb_txn *t, kb_err *e)
+{
+    if (t->failed)
+        return kb_err_set(e, KB_EIO, _("the transaction failed earlier; try again"));
+    if (!t->s->keys)
+        return kb_err_set(e, KB_EPERM, _("the board is locked"));
+    return KB_OK;
+}
+
+int kb_txn_get(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char **out, size_t *len,
+               uint64_t *version, kb_err *e)
+{
+    int rc = kb_txn_usable(t, e);
+    if (rc)
+        return rc;
+    MDB_dbi dbi;
+    if ((rc = kb_tdbi(t, tbl, &dbi, e)))
+        return rc == KB_ENOENT ? kb_err_set(e, KB_ENOENT, _("no such record")) : rc;
+    MDB_val k = {klen, (void *)key}, v;
+    char *pt = NULL;
+    size_t n = 0;
+    KB_ARM_OR_FAIL(t, e);
+    rc = mdb_get(t->txn, dbi, &k, &v);
+    if (rc == 0)
+        rc = kb_val_open(t->s, t->s->keys->k_rec, kb_table_names[tbl], key, klen, v.mv_data,
+                         v.mv_size, &pt, &n, version, e);
+    else if (rc == MDB_NOTFOUND)
+        rc = kb_err_set(e, KB_ENOENT, _("no such record"));
+    else
+        rc = kb_mdb_err(e, rc, kb_table_names[tbl]);
+    KB_DISARM();
+    if (rc)
+        return rc;
+    *out = pt;
+    if (len)
+        *len = n;
+    return KB_OK;
+}
+
+/* Version check inside the write transaction. */
+static int kb_check_version(kb_txn *t, MDB_dbi dbi, enum kb_table tbl, const void *key, size_t klen,
+                            uint64_t expect, uint64_t *cur, kb_err *e)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    KB_ARM_OR_FAIL(t, e);
+    int rc = mdb_get(t->txn, dbi, &k, &v);
+    *cur = rc == 0 ? kb_val_version(v.mv_data, v.mv_size) : 0;
+    KB_DISARM();
+    if (rc && rc != MDB_NOTFOUND)
+        return kb_mdb_err(e, rc, kb_table_names[tbl]);
+    if (expect == KB_VERSION_ANY)
+        return KB_OK;
+    if (expect == KB_VERSION_NEW && rc == 0)
+        return kb_err_set(e, KB_ECONFLICT, _("the record already exists"));
+    if (expect != KB_VERSION_NEW && rc == MDB_NOTFOUND)
+        return kb_err_set(e, KB_ECONFLICT, _("the record was deleted by someone else"));
+    if (expect != KB_VERSION_NEW && *cur != expect)
+        return kb_err_set(e, KB_ECONFLICT,
+                          _("someone else changed the record (version %llu, you started from "
+                            "%llu)"),
+                          (unsigned long long)*cur, (unsigned long long)expect);
+    return KB_OK;
+}
+
+int kb_txn_put(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, const void *val,
+               size_t vlen, uint64_t expect, uint64_t *new_version, const char *detail, kb_err *e)
+{
+    int rc = kb_txn_usable(t, e);
+    if (rc)
+        return rc;
+    if (!t->write)
+        return kb_err_set(e, KB_ESOFTWARE, "put in a read transaction");
+    if (klen == 0 || klen > 255)
+        return kb_err_set(e, KB_ESOFTWARE, "bad key length %zu", klen);
+    MDB_dbi dbi;
+    uint64_t cur = 0;
+    if ((rc = kb_tdbi(t, tbl, &dbi, e)) ||
+        (rc = kb_check_version(t, dbi, tbl, key, klen, expect, &cur, e)))
+        return rc;
+    uint64_t ver = cur + 1;
+    kb_buf sealed = KB_BUF_INIT;
+    kb_val_seal(t->s, t->s->keys->k_rec, kb_table_names[tbl], key, klen, ver, val, vlen, &sealed);
+    MDB_val k = {klen, (void *)key}, v = {sealed.len, sealed.data};
+    {
+        KB_ARM_OR_FAIL(t, e);
+        rc = mdb_put(t->txn, dbi, &k, &v, 0);
+        KB_DISARM();
+    }
+    if (rc) {
+        kb_buf_free(&sealed);
+        t->failed = true;
+        return kb_mdb_err(e, rc, _("cannot save"));
+    }
+    rc = kb_audit_append(t, tbl, key, klen, ver, &v, detail, e);
+    kb_buf_free(&sealed);
+    if (rc == KB_OK && new_version)
+        *new_version = ver;
+    return rc;
+}
+
+int kb_txn_del(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t expect,
+               const char *detail, kb_err *e)
+{
+    int rc = kb_txn_usable(t, e);
+    if (rc)
+        return rc;
+    MDB_dbi dbi;
+    uint64_t cur = 0;
+    if ((rc = kb_tdbi(t, tbl, &dbi, e)) ||
+        (rc = kb_check_version(t, dbi, tbl, key, klen, expect, &cur, e)))
+        return rc;
+    MDB_val k = {klen, (void *)key};
+    {
+        KB_ARM_OR_FAIL(t, e);
+        rc = mdb_del(t->txn, dbi, &k, NULL);
+        KB_DISARM();
+    }
+    if (rc == MDB_NOTFOUND)
+        return kb_err_set(e, KB_ENOENT, _("no such record"));
+    if (rc) {
+        t->failed = true;
+        return kb_mdb_err(e, rc, _("cannot delete"));
+    }
+    return kb_audit_append(t, tbl, key, klen, 0, NULL, detail, e);
+}
+
+int kb_txn_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_txn_visit_fn fn,
+                void *ctx, kb_err *e)
+{
+    int rc = kb_txn_usable(t, e);
+    if (rc)
+        return rc;
+    MDB_dbi dbi;
+    if ((rc = kb_tdbi(t, tbl, &dbi, e)))
+        return rc == KB_ENOENT ? KB_OK : rc;
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(t->txn, dbi, &c)))
+        return kb_mdb_err(e, rc, kb_table_names[tbl]);
+    MDB_val k = {plen, (void *)prefix}, v;
+    /* Copy each raw value out of the map before decrypting, so a fault in
+     * the mapping cannot strike while the callback owns resources. */
+    unsigned char kcopy[256];
+    kb_buf raw = KB_BUF_INIT;
+    MDB_cursor_op op = plen ? MDB_SET_RANGE : MDB_FIRST;
+    for (;;) {
+        size_t kl = 0;
+        {
+            sigjmp_buf pad_;
+            sigjmp_buf *prev_ = kb_bus_arm(&pad_);
+            if (sigsetjmp(pad_, 1)) {
+                kb_bus_disarm(prev_);
+                t->failed = true;
+                rc = kb_err_set(e, KB_EIO,
+                                _("I/O error reading the board (file truncated or share gone?)"));
+                break;
+            }
+            rc = mdb_cursor_get(c, &k, &v, op);
+            if (rc == 0 && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
+                rc = MDB_NOTFOUND;
+            if (rc == 0) {
+                kl = k.mv_size < sizeof kcopy ? k.mv_size : sizeof kcopy;
+                memcpy(kcopy, k.mv_data, kl);
+                kb_buf_clear(&raw);
+                kb_buf_append(&raw, v.mv_data, v.mv_size);
+            }
+            kb_bus_disarm(prev_);
+        }
+        op = MDB_NEXT;
+        if (rc == MDB_NOTFOUND) {
+            rc = KB_OK;
+            break;
+        }
+        if (rc) {
+            rc = kb_mdb_err(e, rc, kb_table_names[tbl]);
+            break;
+        }
+        char *pt = NULL;
+        size_t n = 0;
+        uint64_t ver = 0;
+        rc = kb_val_open(t->s, t->s->keys->k_rec, kb_table_names[tbl], kcopy, kl,
+                         (unsigned char *)raw.data, raw.len, &pt, &n, &ver, e);
+        if (rc)
+            break;
+        rc = fn(ctx, kcopy, kl, pt, n, ver);
+        sodium_memzero(pt, n);
+        kb_free(&pt);
+        if (rc)
+            break;
+    }
+    mdb_cursor_close(c);
+    kb_buf_free(&raw);
+    return rc;
+}
+
+int kb_txn_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e)
+{
+    MDB_dbi dbi;
+    int rc = kb_tdbi(t, tbl, &dbi, e);
+    *out = 0;
+    if (rc)
+        return rc == KB_ENOENT ? KB_OK : rc;
+    MDB_stat st;
+    if ((rc = mdb_stat(t->txn, dbi, &st)))
+        return kb_mdb_err(e, rc, kb_table_names[tbl]);
+    *out = st.ms_entries;
+    return KB_OK;
+}
+
+static void kb_index_tag(const kb_store *s, const char *name, unsigned char tag[KB_KEY_LEN])
+{
+    crypto_generichash(tag, KB_KEY_LEN, (const unsigned char *)name, strlen(name), s->keys->k_idx,
+                       32);
+}
+
+int kb_txn_index_get(kb_txn *t, const char *name, unsigned char key[KB_KEY_LEN], kb_err *e)
+{
+    unsigned char tag[KB_KEY_LEN];
+    kb_index_tag(t->s, name, tag);
+    char *pt = NULL;
+    size_t n = 0;
+    int rc = kb_txn_get(t, KB_T_INDEX, tag, sizeof tag, &pt, &n, NULL, e);
+    if (rc)
+        return rc;
+    /* value: the logical name (checked, so a swapped entry is caught) + key */
+    size_t nl = strlen(name);
+    if (n != nl + KB_KEY_LEN || memcmp(pt, name, nl) != 0)
+        rc = kb_err_set(e, KB_EDATA, _("index entry for %s is damaged; run 'kernboard verify'"),
+                        name);
+    else
+        memcpy(key, pt + nl, KB_KEY_LEN);
+    kb_free(&pt);
+    return rc;
+}
+
+int kb_txn_index_put(kb_txn *t, const char *name, const unsigned char key[KB_KEY_LEN], kb_err *e)
+{
+    unsigned char tag[KB_KEY_LEN];
+    kb_index_tag(t->s, name, tag);
+    kb_buf b = KB_BUF_INIT;
+    kb_buf_puts(&b, name);
+    kb_buf_append(&b, key, KB_KEY_LEN);
+    int rc =
+        kb_txn_put(t, KB_T_INDEX, tag, sizeof tag, b.data, b.len, KB_VERSION_ANY, NULL, NULL, e);
+    kb_buf_free(&b);
+    return rc;
+}
+
+int kb_txn_index_del(kb_txn *t, const char *name, kb_err *e)
+{
+    unsigned char tag[KB_KEY_LEN];
+    kb_index_tag(t->s, name, tag);
+    return kb_txn_del(t, KB_T_INDEX, tag, sizeof tag, KB_VERSION_ANY, NULL, e);
+}
+
+/* ------------------------------------------------------------ keyslots */
+
+/* Slot blob: 'S' | 1 | 2 (argon2id13) | 0 | opslimit u64 | memlimit u64 |
+ * nonce[24] | AEAD(namelen u8 | name | ed25519 sk[64], padded to 128).
+ * AD = uuid | "keyslots\0" | u16 16 | slot id | the first 44 bytes. */
+#define KB_SLOT_HDR 44
+#define KB_SLOT_PT 128
+
+struct kb_slot_draft {
+    unsigned char id[KB_KEY_LEN];
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    char *user;
+    kb_buf blob;
+};
+
+const unsigned char *kb_slot_draft_id(const kb_slot_draft *d)
+{
+    return d->id;
+}
+
+const unsigned char *kb_slot_draft_pk(const kb_slot_draft *d)
+{
+    return d->pk;
+}
+
+void kb_slot_draft_free(kb_slot_draft **d)
+{
+    if (d && *d) {
+        kb_free(&(*d)->user);
+        kb_buf_free(&(*d)->blob);
+        kb_free(d);
+    }
+}
+
+static void kb_slot_ad(kb_buf *ad, const unsigned char uuid[KB_UUID_LEN],
+                       const unsigned char id[KB_KEY_LEN], const unsigned char *hdr)
+{
+    kb_buf_clear(ad);
+    kb_buf_append(ad, uuid, KB_UUID_LEN);
+    kb_buf_append(ad, KB_DB_SLOTS, sizeof KB_DB_SLOTS);
+    kb_buf_put_u16be(ad, KB_KEY_LEN);
+    kb_buf_append(ad, id, KB_KEY_LEN);
+    kb_buf_append(ad, hdr, KB_SLOT_HDR);
+}
+
+static int kb_slot_build(const unsigned char uuid[KB_UUID_LEN],
+                         const unsigned char board_salt[KB_SALT_LEN],
+                         const unsigned char id[KB_KEY_LEN], const char *user,
+                         const unsigned char *sign_sk, const kb_secret *pass, enum kb_kdf kdf,
+                         kb_buf *out, kb_err *e)
+{
+    kb_kdf_params p;
+    kb_kdf_params_of(kdf, &p);
+    unsigned char *key = sodium_malloc(32 + KB_SLOT_PT);
+    if (!key)
+        abort();
+    unsigned char *pt = key + 32;
+    int rc = kb_slot_key(board_salt, user, pass, &p, key, e);
+    if (rc) {
+        sodium_free(key);
+        return rc;
+    }
+    unsigned char hdr[KB_SLOT_HDR] = {'S', 1, 2, 0};
+    kb_put_u64be(hdr + 4, p.opslimit);
+    kb_put_u64be(hdr + 12, p.memlimit);
+    randombytes_buf(hdr + 20, 24);
+    size_t ul = strlen(user);
+    sodium_memzero(pt, KB_SLOT_PT);
+    pt[0] = (unsigned char)ul;
+    memcpy(pt + 1, user, ul);
+    memcpy(pt + 1 + ul, sign_sk, crypto_sign_SECRETKEYBYTES);
+    kb_buf ad = KB_BUF_INIT;
+    kb_slot_ad(&ad, uuid, id, hdr);
+    kb_buf_clear(out);
+    kb_buf_append(out, hdr, KB_SLOT_HDR);
+    kb_buf_reserve(out, KB_SLOT_PT + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt((unsigned char *)out->data + KB_SLOT_HDR, &clen, pt,
+                                               KB_SLOT_PT, (unsigned char *)ad.data, ad.len, NULL,
+                                               hdr + 20, key);
+    out->len = KB_SLOT_HDR + (size_t)clen;
+    kb_buf_free(&ad);
+    sodium_free(key);
+    return KB_OK;
+}
+
+/* Try to open one slot blob with a derived key; on success fills keys'
+ * signing key pair and returns true. */
+static bool kb_slot_try(const unsigned char uuid[KB_UUID_LEN], const unsigned char id[KB_KEY_LEN],
+                        const unsigned char *blob, size_t n, const unsigned char key[32],
+                        const char *user, kb_keys *keys)
+{
+    if (n != KB_SLOT_HDR + KB_SLOT_PT + crypto_aead_xchacha20poly1305_ietf_ABYTES ||
+        blob[0] != 'S' || blob[1] != 1 || blob[2] != 2)
+        return false;
+    unsigned char *pt = sodium_malloc(KB_SLOT_PT);
+    if (!pt)
+        abort();
+    kb_buf ad = KB_BUF_INIT;
+    kb_slot_ad(&ad, uuid, id, blob);
+    bool ok = crypto_aead_xchacha20poly1305_ietf_decrypt(pt, NULL, NULL, blob + KB_SLOT_HDR,
+                                                         n - KB_SLOT_HDR, (unsigned char *)ad.data,
+                                                         ad.len, blob + 20, key) == 0;
+    kb_buf_free(&ad);
+    size_t ul = strlen(user);
+    ok = ok && pt[0] == ul && memcmp(pt + 1, user, ul) == 0;
+    if (ok) {
+        memcpy(keys->sign_sk, pt + 1 + ul, crypto_sign_SECRETKEYBYTES);
+        crypto_sign_ed25519_sk_to_pk(keys->sign_pk, keys->sign_sk);
+    }
+    sodium_free(pt);
+    return ok;
+}
+
+static int kb_board_meta_get(kb_txn *t, unsigned char salt[KB_SALT_LEN], kb_err *e);
+
+int kb_store_slot_prepare(kb_store *s, const char *user, const kb_secret *pass, enum kb_kdf kdf,
+                          kb_slot_draft **out, kb_err *e)
+{
+    unsigned char salt[KB_SALT_LEN];
+    kb_txn *t = NULL;
+    int rc = kb_store_read(s, &t, e);
+    if (rc)
+        return rc;
+    rc = kb_board_meta_get(t, salt, e);
+    kb_txn_abort(&t);
+    if (rc)
+        return rc;
+    kb_slot_draft *d = kb_calloc(1, sizeof *d);
+    d->user = kb_strdup(user);
+    unsigned char *sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+    if (!sk)
+        abort();
+    if (strcmp(user, s->user) == 0) { /* own passphrase: same identity */
+        memcpy(d->id, s->slot_id, KB_KEY_LEN);
+        memcpy(sk, s->keys->sign_sk, crypto_sign_SECRETKEYBYTES);
+        memcpy(d->pk, s->keys->sign_pk, sizeof d->pk);
+    } else {
+        randombytes_buf(d->id, KB_KEY_LEN);
+        crypto_sign_keypair(d->pk, sk);
+    }
+    rc = kb_slot_build(s->uuid, salt, d->id, user, sk, pass, kdf, &d->blob, e);
+    sodium_free(sk);
+    if (rc) {
+        kb_slot_draft_free(&d);
+        return rc;
+    }
+    *out = d;
+    return KB_OK;
+}
+
+static int kb_slot_write(kb_txn *t, const kb_slot_draft *d, bool replace, kb_err *e)
+{
+    kb_store *s = t->s;
+    MDB_dbi slots, epochs;
+    int rc;
+    if ((rc = kb_dbi(t, KB_DB_SLOTS, &slots, e)) || (rc = kb_dbi(t, KB_DB_EPOCHS, &epochs, e)))
+        return rc;
+    MDB_val k = {KB_KEY_LEN, (void *)d->id}, v = {d->blob.len, d->blob.data};
+    if ((rc = mdb_put(t->txn, slots, &k, &v, replace ? 0 : MDB_NOOVERWRITE))) {
+        t->failed = true;
+        return rc == MDB_KEYEXIST ? kb_err_set(e, KB_ECONFLICT, _("keyslot exists"))
+                                  : kb_mdb_err(e, rc, KB_DB_SLOTS);
+    }
+    if (!replace) {
+        /* the data key of the current epoch, sealed to the user's X25519 key */
+        unsigned char xpk[crypto_box_PUBLICKEYBYTES];
+        unsigned char sealed[32 + crypto_box_SEALBYTES];
+        unsigned char ek[4 + KB_KEY_LEN];
+        if (crypto_sign_ed25519_pk_to_curve25519(xpk, d->pk) != 0)
+            return kb_err_set(e, KB_ESOFTWARE, "bad public key");
+        crypto_box_seal(sealed, s->keys->mk, 32, xpk);
+        kb_put_u32be(ek, s->epoch);
+        memcpy(ek + 4, d->id, KB_KEY_LEN);
+        MDB_val k2 = {sizeof ek, ek}, v2 = {sizeof sealed, sealed};
+        if ((rc = mdb_put(t->txn, epochs, &k2, &v2, 0))) {
+            t->failed = true;
+            return kb_mdb_err(e, rc, KB_DB_EPOCHS);
+        }
+        /* the signer record makes the user's signatures verifiable */
+        kb_buf b = KB_BUF_INIT;
+        kb_buf_append(&b, d->pk, sizeof d->pk);
+        kb_buf_puts(&b, d->user);
+        rc = kb_txn_put(t, KB_T_SIGNERS, d->id, KB_KEY_LEN, b.data, b.len, KB_VERSION_NEW, NULL,
+                        NULL, e);
+        kb_buf_free(&b);
+        return rc;
+    }
+    return KB_OK;
+}
+
+int kb_txn_slot_add(kb_txn *t, const kb_slot_draft *d, kb_err *e)
+{
+    return kb_slot_write(t, d, false, e);
+}
+
+int kb_txn_slot_replace(kb_txn *t, const kb_slot_draft *d, kb_err *e)
+{
+    return kb_slot_write(t, d, true, e);
+}
+
+/* ------------------------------------------------------------ board meta */
+
+static int kb_board_meta_get(kb_txn *t, unsigned char salt[KB_SALT_LEN], kb_err *e)
+{
+    kb_store *s = t->s;
+    MDB_dbi dbi;
+    int rc = kb_dbi(t, KB_DB_BOARD, &dbi, e);
+    if (rc == KB_ENOENT)
+        return kb_err_set(e, KB_EDATA, _("%s is not a kernboard board (no board header)"), s->path);
+    if (rc)
+        return rc;
+    MDB_val k = {5, "board"}, v;
+    KB_ARM_OR_FAIL(t, e);
+    rc = mdb_get(t->txn, dbi, &k, &v);
+    unsigned char m[48] = {0};
+    bool ok = rc == 0 && v.mv_size == sizeof m;
+    if (ok)
+        memcpy(m, v.mv_data, sizeof m);
+    KB_DISARM();
+    if (!ok || memcmp(m, kb_board_magic, 8) != 0)
+        return kb_err_set(e, KB_EDATA, _("%s is not a kernboard board (bad board header)"),
+                          s->path);
+    if (kb_get_u32be(m + 8) != KB_FORMAT_VERSION)
+        return kb_err_set(e, KB_EDATA,
+                          _("board %s has format version %u; this kernboard reads version %d"),
+                          s->path, kb_get_u32be(m + 8), KB_FORMAT_VERSION);
+    memcpy(s->uuid, m + 12, KB_UUID_LEN);
+    memcpy(salt, m + 28, KB_SALT_LEN);
+    s->epoch = kb_get_u32be(m + 44);
+    return KB_OK;
+}
+
+static int kb_board_meta_put(kb_txn *t, const unsigned char salt[KB_SALT_LEN], kb_err *e)
+{
+    MDB_dbi dbi;
+    int rc = kb_dbi(t, KB_DB_BOARD, &dbi, e);
+    if (rc)
+        return rc;
+    unsigned char m[48];
+    memcpy(m, kb_board_magic, 8);
+    kb_put_u32be(m + 8, KB_FORMAT_VERSION);
+    memcpy(m + 12, t->s->uuid, KB_UUID_LEN);
+    memcpy(m + 28, salt, KB_SALT_LEN);
+    kb_put_u32be(m + 44, t->s->epoch);
+    MDB_val k = {5, "board"}, v = {sizeof m, m};
+    if ((rc = mdb_put(t->txn, dbi, &k, &v, 0)))
+        return kb_mdb_err(e, rc, KB_DB_BOARD);
+    return KB_OK;
+}
+
+/* ------------------------------------------------------------ sessions */
+
+/* Session slot i lives at KB_LK_SLOTS_OFF + i * KB_LK_SLOT_SIZE in the lock
+ * file: 'L' 1 0 0 | nonce[24] | AEAD_k_sess(session nonce[16] | since i64 |
+ * pid u32 | userlen u8 | user | hostlen u8 | host, padded to 192).
+ * AD = uuid | "slot" | u16 i.  The slot's lock byte (KB_LK_SLOT0 + i) is
+ * held exclusively for the session's lifetime: it is the proof of life. */
+#define KB_SESS_PT 192
+
+static void kb_sess_ad(kb_buf *ad, const unsigned char uuid[KB_UUID_LEN], int i)
+{
+    kb_buf_clear(ad);
+    kb_buf_append(ad, uuid, KB_UUID_LEN);
+    kb_buf_append(ad, "slot", 4);
+    kb_buf_put_u16be(ad, (uint16_t)i);
+}
+
+static int kb_session_claim(kb_store *s, kb_err *e)
+{
+    int slot = -1;
+    for (int i = 0; i < KB_LK_NSLOTS; i++)
+        if (kb_lk_try(s->lock_fd, KB_LK_SLOT0 + i, F_WRLCK)) {
+            slot = i;
+            break;
+        }
+    if (slot < 0)
+        return kb_err_set(e, KB_EBUSY, _("too many open sessions on this board (%d)"),
+                          KB_LK_NSLOTS);
+    s->session_slot = slot;
+    randombytes_buf(s->session_nonce, sizeof s->session_nonce);
+    s->session_since = kb_time_now();
+    unsigned char pt[KB_SESS_PT];
+    memset(pt, 0, sizeof pt);
+    memcpy(pt, s->session_nonce, 16);
+    kb_put_u64be(pt + 16, (uint64_t)s->session_since);
+    kb_put_u32be(pt + 24, (uint32_t)getpid());
+    size_t ul = strlen(s->user) > 64 ? 64 : strlen(s->user);
+    size_t hl = strlen(s->host) > 64 ? 64 : strlen(s->host);
+    pt[28] = (unsigned char)ul;
+    memcpy(pt + 29, s->user, ul);
+    pt[29 + ul] = (unsigned char)hl;
+    memcpy(pt + 30 + ul, s->host, hl);
+    unsigned char rec[KB_LK_SLOT_SIZE];
+    memset(rec, 0, sizeof rec);
+    rec[0] = 'L';
+    rec[1] = 1;
+    randombytes_buf(rec + 4, 24);
+    kb_buf ad = KB_BUF_INIT;
+    kb_sess_ad(&ad, s->uuid, slot);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(rec + 28, NULL, pt, sizeof pt,
+                                               (unsigned char *)ad.data, ad.len, NULL, rec + 4,
+                                               s->keys->k_sess);
+    kb_buf_free(&ad);
+    sodium_memzero(pt, sizeof pt);
+    if (pwrite(s->lock_fd, rec, sizeof rec, KB_LK_SLOTS_OFF + (off_t)slot * KB_LK_SLOT_SIZE) !=
+        (ssize_t)sizeof rec)
+        return kb_err_set(e, KB_EIO, _("cannot write the session record: %s"), strerror(errno));
+    return KB_OK;
+}
+
+/* ------------------------------------------------------------ open/close */
+
+/* The store checks only what its own formats need (the model validates). */
+static int kb_user_name_ok(const char *user, kb_err *e)
+{
+    size_t n = user ? strlen(user) : 0;
+    if (n == 0 || n > 64 || strpbrk(user, " \t\n/:"))
+        return kb_err_set(e, KB_EUSAGE,
+                          _("invalid user name '%s': give --user NAME (letters, digits, . _ -)"),
+                          user ? user : "");
+    return KB_OK;
+}
+
+static kb_store *kb_store_alloc(const char *path, const char *user, const kb_store_opts *opts)
+{
+    kb_store *s = kb_calloc(1, sizeof *s);
+    s->path = kb_strdup(path);
+    s->lock_path = kb_asprintf("%s.lock", path);
+    s->lock_fd = -1;
+    s->session_slot = -1;
+    s->user = kb_strdup(user);
+    s->lock_timeout_ms =
+        opts && opts->lock_timeout_ms > 0 ? opts->lock_timeout_ms : KB_DEFAULT_LOCK_TIMEOUT_MS;
+    const char *env = getenv("KERNBOARD_LOCK_TIMEOUT_MS");
+    if ((!opts || opts->lock_timeout_ms <= 0) && env && atoi(env) > 0)
+        s->lock_timeout_ms = atoi(env);
+    if (opts && opts->host) {
+        s->host = kb_strdup(opts->host);
+    } else {
+        char h[256] = "";
+        gethostname(h, sizeof h - 1);
+        s->host = kb_strdup(h);
+    }
+    s->state_dir = opts && opts->state_dir ? kb_strdup(opts->state_dir) : kb_path_state_dir();
+    return s;
+}
+
+void kb_store_close(kb_store **sp)
+{
+    if (!sp || !*sp)
+        return;
+    kb_store *s = *sp;
+    if (s->active)
+        kb_txn_abort(&s->active);
+    if (s->lock_fd >= 0) {
+        if (s->session_slot >= 0) {
+            unsigned char zero[KB_LK_SLOT_SIZE] = {0};
+            if (pwrite(s->lock_fd, zero, sizeof zero,
+                       KB_LK_SLOTS_OFF + (off_t)s->session_slot * KB_LK_SLOT_SIZE) < 0) {
+                /* the lock byte is what counts; the record is advisory */
+            }
+        }
+        close(s->lock_fd); /* releases every lock of this process on the file */
+    }
+    kb_keys_free(&s->keys);
+    kb_free(&s->path);
+    kb_free(&s->lock_path);
+    kb_free(&s->host);
+    kb_free(&s->state_dir);
+    kb_free(&s->user);
+    kb_free(sp);
+}
+
+const char *kb_store_user(const kb_store *s)
+{
+    return s->user;
+}
+
+const unsigned char *kb_store_slot_id(const kb_store *s)
+{
+    return s->slot_id;
+}
+
+const char *kb_store_path(const kb_store *s)
+{
+    return s->path;
+}
+
+static int kb_store_init_common(kb_err *e)
+{
+    if (sodium_init() < 0)
+        return kb_err_set(e, KB_ESOFTWARE, _("cannot initialise libsodium"));
+    kb_bus_install();
+    return KB_OK;
+}
+
+int kb_store_create(const char *path, const char *user, const kb_secret *pass, enum kb_kdf kdf,
+                    const kb_store_opts *opts, kb_store **out, kb_err *e)
+{
+    int rc = kb_user_name_ok(user, e);
+    if (rc)
+        return rc;
+    kb_store *s = kb_store_alloc(path, user, opts);
+    kb_txn *t = NULL;
+    unsigned char salt[KB_SALT_LEN];
+    kb_slot_draft *d = NULL;
+    bool created = false;
+    if ((rc = kb_store_init_common(e)))
+        goto fail;
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        rc = kb_err_set(e, KB_ECANTCREAT, _("%s already exists; choose another name"), path);
+        goto fail;
+    }
+    s->lock_fd = open(s->lock_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (s->lock_fd < 0) {
+        rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), s->lock_path, strerror(errno));
+        goto fail;
+    }
+    created = true;
+    randombytes_buf(s->uuid, KB_UUID_LEN);
+    randombytes_buf(salt, KB_SALT_LEN);
+    kb_lk_header h0 = {0};
+    memcpy(h0.uuid, s->uuid, KB_UUID_LEN);
+    if ((rc = kb_lk_header_write(s->lock_fd, &h0, e)))
+        goto fail;
+    h0.seq = 1;
+    if ((rc = kb_lk_header_write(s->lock_fd, &h0, e)))
+        goto fail;
+    if (ftruncate(s->lock_fd, KB_LK_SLOTS_OFF + (off_t)KB_LK_NSLOTS * KB_LK_SLOT_SIZE) != 0) {
+        rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), s->lock_path, strerror(errno));
+        goto fail;
+    }
+    if ((rc = kb_lk_range(s->lock_fd, KB_LK_MAINT, F_RDLCK, s->lock_timeout_ms, e)))
+        goto fail;
+    s->keys = kb_keys_new();
+    kb_core_dumps_off();
+    randombytes_buf(s->keys->mk, 32);
+    kb_keys_derive(s->keys);
+    s->epoch = 1;
+    randombytes_buf(s->slot_id, KB_KEY_LEN);
+    crypto_sign_keypair(s->keys->sign_pk, s->keys->sign_sk);
+    /* the first keyslot: derive before taking the write lock */
+    d = kb_calloc(1, sizeof *d);
+    d->user = kb_strdup(user);
+    memcpy(d->id, s->slot_id, KB_KEY_LEN);
+    memcpy(d->pk, s->keys->sign_pk, sizeof d->pk);
+    if ((rc = kb_slot_build(s->uuid, salt, d->id, user, s->keys->sign_sk, pass, kdf, &d->blob, e)))
+        goto fail;
+    if ((rc = kb_session_claim(s, e)))
+        goto fail;
+    if ((rc = kb_txn_begin(s, true, true, &t, e)))
+        goto fail;
+    t->action = kb_strdup("board.init");
+    randombytes_buf(t->op_id, KB_OPID_LEN);
+    if ((rc = kb_board_meta_put(t, salt, e)) || (rc = kb_slot_write(t, d, false, e)) ||
+        (rc = kb_txn_commit(&t, e)))
+        goto fail;
+    kb_slot_draft_free(&d);
+    if (chmod(path, 0600) != 0) {
+        /* LMDB created it with 0600 already; nothing to do */
+    }
+    *out = s;
+    return KB_OK;
+fail:
+    kb_txn_abort(&t);
+    kb_slot_draft_free(&d);
+    if (created) {
+        unlink(path);
+        unlink(s->lock_path);
+    }
+    kb_store_close(&s);
+    return rc;
+}
+
+int kb_store_open(const char *path, const char *user, const kb_secret *pass,
+                  const kb_store_opts *opts, kb_store **out, kb_err *e)
+{
+    int rc = kb_user_name_ok(user, e);
+    if (rc)
+        return rc;
+    kb_store *s = kb_store_alloc(path, user, opts);
+    kb_txn *t = NULL;
+    unsigned char salt[KB_SALT_LEN];
+    kb_buf slots = KB_BUF_INIT; /* id[16] | len u16 | blob, repeated */
+    kb_buf sealed = KB_BUF_INIT;
+    unsigned char *key = NULL;
+    if ((rc = kb_store_init_common(e)))
+        goto out;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        rc = kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO,
+                        errno == ENOENT ? _("no board at %s (create one with 'kernboard init %s')")
+                                        : _("cannot open board %s: %s"),
+                        path, errno == ENOENT ? path : strerror(errno));
+        goto out;
+    }
+    s->lock_fd = open(s->lock_path, O_RDWR | O_CLOEXEC);
+    if (s->lock_fd < 0) {
+        rc = kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO,
+                        _("cannot open the board's lock file %s: %s"), s->lock_path,
+                        strerror(errno));
+        goto out;
+    }
+    if ((rc = kb_lk_range(s->lock_fd, KB_LK_MAINT, F_RDLCK, s->lock_timeout_ms, e))) {
+        if (rc == KB_EBUSY)
+            kb_err_set(e, KB_EBUSY, _("the board is under maintenance; try again later"));
+        goto out;
+    }
+    /* Copy out the keyslots under a short read lock; stretch the
+     * passphrase only after releasing it. */
+    if ((rc = kb_txn_begin(s, false, false, &t, e)) || (rc = kb_board_meta_get(t, salt, e)))
+        goto out;
+    {
+        MDB_dbi dbi;
+        MDB_cursor *c = NULL;
+        if ((rc = kb_dbi(t, KB_DB_SLOTS, &dbi, e)) || (rc = mdb_cursor_open(t->txn, dbi, &c))) {
+            rc = rc == KB_ENOENT ? kb_err_set(e, KB_EDATA, _("board has no keyslots")) : KB_EIO;
+            goto out;
+        }
+        MDB_val k, v;
+        KB_ARM_OR_FAIL(t, e);
+        for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
+             r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            if (k.mv_size != KB_KEY_LEN || v.mv_size > 1024)
+                continue;
+            kb_buf_append(&slots, k.mv_data, KB_KEY_LEN);
+            kb_buf_put_u16be(&slots, (uint16_t)v.mv_size);
+            kb_buf_append(&slots, v.mv_data, v.mv_size);
+        }
+        KB_DISARM();
+        mdb_cursor_close(c);
+    }
+    kb_txn_abort(&t);
+
+    s->keys = kb_keys_new();
+    kb_core_dumps_off();
+    key = sodium_malloc(32);
+    if (!key)
+        abort();
+    bool found = false;
+    kb_kdf_params tried[4];
+    size_t ntried = 0;
+    /* Derive once per distinct parameter set (normally one). */
+    for (size_t off = 0; !found && off + KB_KEY_LEN + 2 <= slots.len;) {
+        const unsigned char *id = (unsigned char *)slots.data + off;
+        size_t bl = kb_get_u16be(id + KB_KEY_LEN);
+        const unsigned char *blob = id + KB_KEY_LEN + 2;
+        off += KB_KEY_LEN + 2 + bl;
+        if (bl < KB_SLOT_HDR)
+            continue;
+        kb_kdf_params p = {kb_get_u64be(blob + 4), kb_get_u64be(blob + 12)};
+        bool seen = false;
+        for (size_t i = 0; i < ntried; i++)
+            seen = seen || (tried[i].opslimit == p.opslimit && tried[i].memlimit == p.memlimit);
+        if (seen || ntried == 4)
+            continue;
+        tried[ntried++] = p;
+        kb_err ke;
+        if (kb_slot_key(salt, user, pass, &p, key, &ke) != KB_OK)
+            continue;
+        for (size_t o2 = 0; !found && o2 + KB_KEY_LEN + 2 <= slots.len;) {
+            const unsigned char *id2 = (unsigned char *)slots.data + o2;
+            size_t bl2 = kb_get_u16be(id2 + KB_KEY_LEN);
+            const unsigned char *blob2 = id2 + KB_KEY_LEN + 2;
+            o2 += KB_KEY_LEN + 2 + bl2;
+            if (bl2 >= KB_SLOT_HDR && kb_get_u64be(blob2 + 4) == p.opslimit &&
+                kb_get_u64be(blob2 + 12) == p.memlimit &&
+                kb_slot_try(s->uuid, id2, blob2, bl2, key, user, s->keys)) {
+                found = true;
+                memcpy(s->slot_id, id2, KB_KEY_LEN);
+            }
+        }
+    }
+    if (!found) {
+        rc = kb_err_set(e, KB_EPERM,
+                        _("wrong passphrase for user %s, or %s has no access to this board"), user,
+                        user);
+        goto out;
+    }
+    /* The data key of the current epoch, sealed to this user. */
+    if ((rc = kb_txn_begin(s, false, false, &t, e)))
+        goto out;
+    {
+        MDB_dbi dbi;
+        unsigned char ek[4 + KB_KEY_LEN];
+        kb_put_u32be(ek, s->epoch);
+        memcpy(ek + 4, s->slot_id, KB_KEY_LEN);
+        MDB_val k = {sizeof ek, ek}, v;
+        int r = kb_dbi(t, KB_DB_EPOCHS, &dbi, e);
+        if (r == KB_OK) {
+            KB_ARM_OR_FAIL(t, e);
+            r = mdb_get(t->txn, dbi, &k, &v);
+            if (r == 0)
+                kb_buf_append(&sealed, v.mv_data, v.mv_size);
+            KB_DISARM();
+        }
+        kb_txn_abort(&t);
+        unsigned char xpk[crypto_box_PUBLICKEYBYTES],
+            *xsk = sodium_malloc(crypto_box_SECRETKEYBYTES);
+        if (!xsk)
+            abort();
+        bool ok = r == 0 && sealed.len == 32 + crypto_box_SEALBYTES &&
+                  crypto_sign_ed25519_pk_to_curve25519(xpk, s->keys->sign_pk) == 0 &&
+                  crypto_sign_ed25519_sk_to_curve25519(xsk, s->keys->sign_sk) == 0 &&
+                  crypto_box_seal_open(s->keys->mk, (unsigned char *)sealed.data, sealed.len, xpk,
+                                       xsk) == 0;
+        sodium_free(xsk);
+        if (!ok) {
+            rc = kb_err_set(e, KB_EDATA,
+                            _("the data key for %s is missing or damaged; ask an admin to run "
+                              "'kernboard user passwd %s' or restore a backup"),
+                            user, user);
+            goto out;
+        }
+    }
+    kb_keys_derive(s->keys);
+    if ((rc = kb_session_claim(s, e)))
+        goto out;
+    *out = s;
+    s = NULL;
+out:
+    kb_txn_abort(&t);
+    if (key)
+        sodium_free(key);
+    sodium_memzero(slots.data ? slots.data : (char *)&rc, slots.data ? slots.len : 0);
+    kb_buf_free(&slots);
+    kb_buf_free(&sealed);
+    kb_store_close(&s);
+    return rc;
+}
+
+int kb_store_generation(kb_store *s, uint64_t *gen, kb_err *e)
+{
+    kb_lk_header h;
+    int rc = kb_lk_header_read(s->lock_fd, &h, e);
+    if (rc == KB_OK)
+        *gen = h.generation;
+    return rc;
+}
+
+/* ------------------------------------------------------------ change feed */
+
+int kb_txn_changes_since(kb_txn *t, uint64_t seq, kb_change_fn fn, void *ctx, kb_err *e)
+{
+    int rc = kb_txn_usable(t, e);
+    if (rc)
+        return rc;
+    if ((rc = kb_audit_dbi(t, e)))
+        return rc == KB_ENOENT ? KB_OK : rc;
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(t->txn, t->dbi_audit, &c)))
+        return kb_mdb_err(e, rc, KB_DB_AUDIT);
+    unsigned char k8[8];
+    kb_put_u64be(k8, seq + 1);
+    MDB_val k = {8, k8}, v;
+    MDB_cursor_op op = MDB_SET_RANGE;
+    kb_buf raw = KB_BUF_INIT;
+    unsigned char kk[8];
+    for (;;) {
+        {
+            sigjmp_buf pad_;
+            sigjmp_buf *prev_ = kb_bus_arm(&pad_);
+            if (sigsetjmp(pad_, 1)) {
+                kb_bus_disarm(prev_);
+                t->failed = true;
+                rc = kb_err_set(e, KB_EIO, _("I/O error reading the board"));
+                break;
+            }
+            rc = mdb_cursor_get(c, &k, &v, op);
+            if (rc == 0 && k.mv_size == 8) {
+                memcpy(kk, k.mv_data, 8);
+                kb_buf_clear(&raw);
+                kb_buf_append(&raw, v.mv_data, v.mv_size);
+            }
+            kb_bus_disarm(prev_);
+        }
+        op = MDB_NEXT;
+        if (rc == MDB_NOTFOUND) {
+            rc = KB_OK;
+            break;
+        }
+        if (rc) {
+            rc = kb_mdb_err(e, rc, KB_DB_AUDIT);
+            break;
+        }
+        MDB_val k2 = {8, kk}, v2 = {raw.len, raw.data};
+        kb_entry en;
+        char *pt = NULL;
+        if ((rc = kb_audit_open(t->s, &k2, &v2, &en, &pt, e)))
+            break;
+        kb_change ch;
+        memset(&ch, 0, sizeof ch);
+        ch.seq = en.seq;
+        ch.table = (enum kb_table)en.table;
+        ch.klen = en.klen < sizeof ch.key ? en.klen : sizeof ch.key;
+        memcpy(ch.key, en.key, ch.klen);
+        ch.version = en.version;
+        ch.deleted = en.flags & 1;
+        ch.time = en.time;
+        memcpy(ch.action, en.action, sizeof ch.action - 1);
+        ch.action[sizeof ch.action - 1] = '\0';
+        kb_free(&pt);
+        if (en.table < KB_T_COUNT_ && (rc = fn(ctx, &ch)))
+            break;
+    }
+    mdb_cursor_close(c);
+    kb_buf_free(&raw);
+    return rc;
+}
+
+/* Scan the newest audit entries for an operation id (unknown outcome). */
+static int kb_find_op(kb_store *s, const unsigned char op_id[KB_OPID_LEN], bool *found, kb_err *e)
+{
+    *found = false;
+    kb_txn *t = NULL;
+    int rc = kb_store_read(s, &t, e);
+    if (rc)
+        return rc;
+    if ((rc = kb_audit_dbi(t, e))) {
+        kb_txn_abort(&t);
+        return rc == KB_ENOENT ? KB_OK : rc;
+    }
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(t->txn, t->dbi_audit, &c)) == 0) {
+        MDB_val k, v;
+        int n = 0;
+        for (int r = mdb_cursor_get(c, &k, &v, MDB_LAST); r == 0 && n < 256 && !*found;
+             r = mdb_cursor_get(c, &k, &v, MDB_PREV), n++) {
+            kb_entry en;
+            char *pt = NULL;
+            if (kb_audit_open(s, &k, &v, &en, &pt, NULL) == KB_OK)
+                *found = sodium_memcmp(en.op_id, op_id, KB_OPID_LEN) == 0;
+            kb_free(&pt);
+        }
+        mdb_cursor_close(c);
+    }
+    kb_txn_abort(&t);
+    return KB_OK;
+}
+
+/* ------------------------------------------------------------ verify */
+
+typedef struct kb_vrec {
+    unsigned char table;
+    unsigned char klen;
+    unsigned char key[64];
+    uint64_t version;
+    uint64_t seq;
+    bool deleted;
+    unsigned char hash[KB_HASH_LEN];
+} kb_vrec;
+
+static int kb_vrec_cmp(const void *a, const void *b)
+{
+    const kb_vrec *x = a, *y = b;
+    if (x->table != y->table)
+        return x->table < y->table ? -1 : 1;
+    if (x->klen != y->klen)
+        return x->klen < y->klen ? -1 : 1;
+    return memcmp(x->key, y->key, x->klen);
+}
+
+static void kb_hex(const unsigned char *p, size_t n, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[p[i] >> 4];
+        out[2 * i + 1] = hx[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int kb_verify_bad(kb_err *e, unsigned table, const unsigned char *key, size_t klen,
+                         const char *why)
+{
+    char hex[129];
+    kb_hex(key, klen > 64 ? 64 : klen, hex);
+    return kb_err_set(e, KB_EDATA, _("verify failed: table %s, record %s: %s"),
+                      table < KB_T_COUNT_ ? kb_table_names[table] : KB_DB_AUDIT, hex, why);
+}
+
+typedef struct kb_signer {
+    unsigned char id[KB_KEY_LEN];
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+} kb_signer;
+
+static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN],
+                        kb_txn *t, kb_verify_report *rep, kb_err *e);
+
+int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
+{
+    memset(rep, 0, sizeof *rep);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(s, &t, e);
+    if (rc)
+        return rc;
+    kb_signer *signers = NULL;
+    size_t nsigners = 0;
+    kb_vrec *recs = NULL;
+    size_t nrecs = 0, caprecs = 0;
+    kb_buf raw = KB_BUF_INIT;
+    MDB_cursor *c = NULL;
+    MDB_val k, v;
+    unsigned char prev_hash[KB_HASH_LEN] = {0};
+    uint64_t prev_seq = 0;
+    sigjmp_buf pad;
+    sigjmp_buf *prev = kb_bus_arm(&pad);
+    if (sigsetjmp(pad, 1)) {
+        rc = kb_err_set(e, KB_EIO, _("I/O error reading the board (file truncated?)"));
+        goto out;
+    }
+    /* 1. signers: every key that may sign audit entries */
+    MDB_dbi sdbi;
+    if ((rc = kb_tdbi(t, KB_T_SIGNERS, &sdbi, e)))
+        goto out;
+    if ((rc = mdb_cursor_open(t->txn, sdbi, &c))) {
+        rc = kb_mdb_err(e, rc, "signers");
+        goto out;
+    }
+    for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        char *pt = NULL;
+        size_t n = 0;
+        if (k.mv_size != KB_KEY_LEN ||
+            kb_val_open(s, s->keys->k_rec, "signers", k.mv_data, k.mv_size, v.mv_data, v.mv_size,
+                        &pt, &n, NULL, e) != KB_OK ||
+            n < crypto_sign_PUBLICKEYBYTES) {
+            kb_free(&pt);
+            rc = kb_verify_bad(e, KB_T_SIGNERS, k.mv_data, k.mv_size, _("failed authentication"));
+            goto out;
+        }
+        signers = kb_reallocarray(signers, nsigners + 1, sizeof *signers);
+        memcpy(signers[nsigners].id, k.mv_data, KB_KEY_LEN);
+        memcpy(signers[nsigners].pk, pt, crypto_sign_PUBLICKEYBYTES);
+        nsigners++;
+        kb_free(&pt);
+    }
+    mdb_cursor_close(c);
+    c = NULL;
+    /* 2. the audit chain */
+    if ((rc = kb_audit_dbi(t, e)))
+        goto out;
+    if ((rc = mdb_cursor_open(t->txn, t->dbi_audit, &c))) {
+        rc = kb_mdb_err(e, rc, KB_DB_AUDIT);
+        goto out;
+    }
+    for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        kb_entry en;
+        char *pt = NULL;
+        kb_err ae;
+        if (kb_audit_open(s, &k, &v, &en, &pt, &ae) != KB_OK) {
+            rc = kb_verify_bad(e, KB_T_COUNT_, k.mv_data, k.mv_size, ae.msg);
+            goto out;
+        }
+        /* the hash covers the entry up to (not including) hash and signature */
+        unsigned char h[KB_HASH_LEN];
+        kb_entry_encode(&en, &raw);
+        crypto_generichash(h, KB_HASH_LEN, (unsigned char *)raw.data, raw.len, NULL, 0);
+        const kb_signer *sg = NULL;
+        for (size_t i = 0; i < nsigners; i++)
+            if (memcmp(signers[i].id, en.author, KB_KEY_LEN) == 0)
+                sg = &signers[i];
+        const char *why = NULL;
+        if (en.seq != prev_seq + 1)
+            why = _("gap in the audit sequence");
+        else if (memcmp(en.prev, prev_hash, KB_HASH_LEN) != 0)
+            why = _("audit chain broken (previous hash differs)");
+        else if (memcmp(h, en.hash, KB_HASH_LEN) != 0)
+            why = _("audit entry hash mismatch");
+        else if (!sg)
+            why = _("audit entry signed by an unknown user");
+        else if (crypto_sign_verify_detached(en.sig, en.hash, KB_HASH_LEN, sg->pk) != 0)
+            why = _("bad signature on audit entry");
+        if (why) {
+            kb_free(&pt);
+            rc = kb_verify_bad(e, KB_T_COUNT_, k.mv_data, k.mv_size, why);
+            goto out;
+        }
+        prev_seq = en.seq;
+        memcpy(prev_hash, en.hash, KB_HASH_LEN);
+        if (nrecs == caprecs) {
+            caprecs = caprecs ? caprecs * 2 : 256;
+            recs = kb_reallocarray(recs, caprecs, sizeof *recs);
+        }
+        kb_vrec *vr = &recs[nrecs++];
+        memset(vr, 0, sizeof *vr);
+        vr->table = (unsigned char)en.table;
+        vr->klen = (unsigned char)(en.klen > 64 ? 64 : en.klen);
+        memcpy(vr->key, en.key, vr->klen);
+        vr->version = en.version;
+        vr->deleted = en.flags & 1;
+        vr->seq = en.seq;
+        memcpy(vr->hash, en.value_hash, KB_HASH_LEN);
+        rep->entries++;
+        kb_free(&pt);
+    }
+    mdb_cursor_close(c);
+    c = NULL;
+    rep->head_seq = prev_seq;
+    memcpy(rep->head, prev_hash, KB_HASH_LEN);
+    qsort(recs, nrecs, sizeof *recs, kb_vrec_cmp);
+    /* 3. every record of every table: tag, and matches its newest entry */
+    for (int tb = 0; tb < KB_T_COUNT_; tb++) {
+        MDB_dbi dbi;
+        int r0 = kb_tdbi(t, (enum kb_table)tb, &dbi, e);
+        if (r0 == KB_ENOENT)
+            continue;
+        if (r0) {
+            rc = r0;
+            goto out;
+        }
+        if ((rc = mdb_cursor_open(t->txn, dbi, &c))) {
+            rc = kb_mdb_err(e, rc, kb_table_names[tb]);
+            goto out;
+        }
+        for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
+             r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            char *pt = NULL;
+            size_t n = 0;
+            uint64_t ver = 0;
+            kb_err ve;
+            if (kb_val_open(s, s->keys->k_rec, kb_table_names[tb], k.mv_data, k.mv_size, v.mv_data,
+                            v.mv_size, &pt, &n, &ver, &ve) != KB_OK) {
+                rc = kb_verify_bad(e, (unsigned)tb, k.mv_data, k.mv_size,
+                                   _("failed authentication (damaged or tampered)"));
+                goto out;
+            }
+            sodium_memzero(pt, n);
+            kb_free(&pt);
+            rep->records++;
+            kb_vrec probe;
+            memset(&probe, 0, sizeof probe);
+            probe.table = (unsigned char)tb;
+            probe.klen = (unsigned char)(k.mv_size > 64 ? 64 : k.mv_size);
+            memcpy(probe.key, k.mv_data, probe.klen);
+            /* find the last entry for this record in sorted order */
+            kb_vrec *hit = bsearch(&probe, recs, nrecs, sizeof *recs, kb_vrec_cmp);
+            unsigned char h[KB_HASH_LEN];
+            crypto_generichash(h, KB_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
+            bool match = false;
+            if (hit) {
+                /* all entries for the record are adjacent: find one with this version */
+                kb_vrec *lo = hit, *hi = hit;
+                while (lo > recs && kb_vrec_cmp(lo - 1, &probe) == 0)
+                    lo--;
+                while (hi + 1 < recs + nrecs && kb_vrec_cmp(hi + 1, &probe) == 0)
+                    hi++;
+                const kb_vrec *newest = lo;
+                for (kb_vrec *p = lo; p <= hi; p++)
+                    if (p->seq > newest->seq)
+                        newest = p;
+                match = !newest->deleted && newest->version == ver &&
+                        memcmp(newest->hash, h, KB_HASH_LEN) == 0;
+            }
+            if (!match) {
+                rc = kb_verify_bad(e, (unsigned)tb, k.mv_data, k.mv_size,
+                                   hit ? _("stored value does not match its newest audit entry")
+                                       : _("record has no audit entry"));
+                goto out;
+            }
+        }
+        mdb_cursor_close(c);
+        c = NULL;
+    }
+    kb_bus_disarm(prev);
+    prev = NULL;
+    rc = kb_pin_check(s, rep->head_seq, rep->head, t, rep, e);
+    goto done;
+out:
+    if (prev)
+        kb_bus_disarm(prev);
+done:
+    if (c && t && t->txn)
+        mdb_cursor_close(c);
+    kb_txn_abort(&t);
+    kb_free(&signers);
+    kb_free(&recs);
+    kb_buf_free(&raw);
+    return rc;
+}
+
+/* Rollback detection: the newest verified (seq, head) of this board is
+ * pinned in $XDG_STATE_HOME/kernboard/<uuid>.head. */
+static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN],
+                        kb_txn *t, kb_verify_report *rep, kb_err *e)
+{
+    char uuid[2 * KB_UUID_LEN + 1], hh[2 * KB_HASH_LEN + 1];
+    kb_hex(s->uuid, KB_UUID_LEN, uuid);
+    char *path = kb_asprintf("%s/%s.head", s->state_dir, uuid);
+    int rc = KB_OK;
+    FILE *f = fopen(path, "r");
+    if (f) {
+        unsigned long long pseq = 0;
+        char phex[2 * KB_HASH_LEN + 2] = "";
+        if (fscanf(f, "%llu %64s", &pseq, phex) == 2) {
+            if (pseq > head_seq) {
+                rep->rollback_warning = true;
+                rc = kb_err_set(e, KB_EDATA,
+                                _("the board was rolled back: this client verified audit entry "
+                                  "%llu before, the board now ends at %llu"),
+                                pseq, (unsigned long long)head_seq);
+            } else {
+                /* the entry at pseq must still have the pinned hash */
+                unsigned char k8[8];
+                kb_put_u64be(k8, pseq);
+                MDB_val k = {8, k8}, v;
+                kb_entry en;
+                char *pt = NULL;
+                if (pseq > 0 && mdb_get(t->txn, t->dbi_audit, &k, &v) == 0 &&
+                    kb_audit_open(s, &k, &v, &en, &pt, NULL) == KB_OK) {
+                    kb_hex(en.hash, KB_HASH_LEN, hh);
+                    if (strcmp(hh, phex) != 0) {
+                        rep->rollback_warning = true;
+                        rc = kb_err_set(e, KB_EDATA,
+                                        _("the board's history differs from what this client "
+                                          "verified before (audit entry %llu): replaced or "
+                                          "rolled back"),
+                                        pseq);
+                    }
+                }
+                kb_free(&pt);
+            }
+        }
+        fclose(f);
+    }
+    if (rc == KB_OK) {
+        kb_err me;
+        if (kb_path_mkdirs(s->state_dir, 0700, &me) == KB_OK) {
+            char *tmp = kb_asprintf("%s.tmp", path);
+            FILE *w = fopen(tmp, "w");
+            if (w) {
+                kb_hex(head, KB_HASH_LEN, hh);
+                fprintf(w, "%llu %s\n", (unsigned long long)head_seq, hh);
+                if (fclose(w) == 0)
+                    rename(tmp, path);
+            }
+            kb_free(&tmp);
+        }
+    }
+    kb_free(&path);
+    return rc;
+}

@@ -1,0 +1,131 @@
+/*
+ * store_internal.h - pieces of the store shared between its source files.
+ * Layout constants here are the on-disk format (docs/storage.md).
+ */
+#ifndef KERNBOARD_STORE_INTERNAL_H
+#define KERNBOARD_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <setjmp.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernboard/buf.h"
+#include "kernboard/store.h"
+
+#define KB_FORMAT_VERSION 1
+#define KB_UUID_LEN 16
+#define KB_SALT_LEN 16
+
+/* ---- lock file layout */
+#define KB_LK_HDR_A 0
+#define KB_LK_HDR_B 256
+#define KB_LK_HDR_SIZE 128
+#define KB_LK_SLOTS_OFF 4096
+#define KB_LK_SLOT_SIZE 256
+#define KB_LK_NSLOTS 256
+/* lock bytes far beyond end of file: only ever locked, never read/written */
+#define KB_LK_BASE ((off_t)1 << 40)
+#define KB_LK_PENDING (KB_LK_BASE + 0)
+#define KB_LK_GLOBAL (KB_LK_BASE + 1)
+#define KB_LK_MAINT (KB_LK_BASE + 2)
+#define KB_LK_SLOT0 (KB_LK_BASE + 1024)
+
+typedef struct kb_lk_header {
+    unsigned char uuid[KB_UUID_LEN];
+    uint64_t seq;        /* header write counter (picks the newer copy) */
+    uint64_t generation; /* last committed LMDB txn id */
+    uint64_t audit_seq;
+    unsigned char audit_head[KB_HASH_LEN];
+} kb_lk_header;
+
+/* ---- keys (sodium_malloc'd) */
+typedef struct kb_keys {
+    unsigned char mk[32];
+    unsigned char k_rec[32];
+    unsigned char k_idx[32];
+    unsigned char k_audit[32];
+    unsigned char k_sess[32];
+    unsigned char sign_sk[crypto_sign_SECRETKEYBYTES];
+    unsigned char sign_pk[crypto_sign_PUBLICKEYBYTES];
+} kb_keys;
+
+struct kb_store {
+    char *path;
+    char *lock_path;
+    int lock_fd; /* opened once per process, kept open (POSIX lock semantics) */
+    int lock_timeout_ms;
+    char *host;
+    char *state_dir;
+    char *user;
+    unsigned char slot_id[KB_KEY_LEN];
+    unsigned char uuid[KB_UUID_LEN];
+    uint32_t epoch;
+    kb_keys *keys;
+    int session_slot; /* index of our SLOT byte, -1 if none */
+    unsigned char session_nonce[16];
+    kb_time session_since;
+    kb_txn *active; /* at most one transaction at a time */
+};
+
+struct kb_txn {
+    kb_store *s;
+    bool write;
+    bool failed; /* an LMDB error or SIGBUS happened: only abort is possible */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi[KB_T_COUNT_];
+    MDB_dbi dbi_board, dbi_slots, dbi_epochs, dbi_audit;
+    int64_t locked_at_ms;
+    uint64_t generation; /* header generation seen at begin */
+    /* audit chain state (write) */
+    uint64_t audit_seq;
+    unsigned char audit_head[KB_HASH_LEN];
+    char *action;
+    unsigned char op_id[KB_OPID_LEN];
+    unsigned n_entries;
+};
+
+/* ---- lock.c */
+int kb_lk_range(int fd, off_t off, short type, int timeout_ms, kb_err *e);
+void kb_lk_unlock(int fd, off_t off);
+bool kb_lk_try(int fd, off_t off, short type);
+/* Is the byte locked by another process? (F_GETLK) */
+bool kb_lk_held_by_other(int fd, off_t off);
+int kb_lk_header_read(int fd, kb_lk_header *h, kb_err *e);
+int kb_lk_header_write(int fd, const kb_lk_header *h, kb_err *e);
+void kb_lk_revalidate(const char *data_path);
+
+/* ---- SIGBUS landing pad (the store's one piece of signal state) */
+void kb_bus_install(void);
+sigjmp_buf *kb_bus_arm(sigjmp_buf *pad);
+void kb_bus_disarm(sigjmp_buf *prev);
+
+/* ---- crypto.c */
+kb_keys *kb_keys_new(void);
+void kb_keys_free(kb_keys **k);
+void kb_keys_derive(kb_keys *k);
+void kb_core_dumps_off(void);
+/* Value header: 'K' ver alg flags | epoch u32 | version u64 | nonce 24 */
+#define KB_VAL_HDR 40
+#define KB_PAD_BLOCK 64
+void kb_ad_build(kb_buf *ad, const unsigned char uuid[KB_UUID_LEN], const char *table,
+                 const void *key, size_t klen, const unsigned char *hdr);
+int kb_val_seal(const kb_store *s, const unsigned char *k, const char *table, const void *key,
+                size_t klen, uint64_t version, const void *plain, size_t n, kb_buf *out);
+int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, const void *key,
+                size_t klen, const unsigned char *val, size_t vlen, char **plain, size_t *n,
+                uint64_t *version, kb_err *e);
+uint64_t kb_val_version(const unsigned char *val, size_t vlen);
+
+/* slot blob (table "keyslots") */
+typedef struct kb_kdf_params {
+    uint64_t opslimit;
+    uint64_t memlimit;
+} kb_kdf_params;
+void kb_kdf_params_of(enum kb_kdf kdf, kb_kdf_params *p);
+int kb_slot_key(const unsigned char board_salt[KB_SALT_LEN], const char *user,
+                const kb_secret *pass, const kb_kdf_params *p, unsigned char key[32], kb_err *e);
+
+#endif
