@@ -12,6 +12,22 @@ static int kb_cmd_help(kb_cli *cli, int argc, char **argv);
 
 /* The command table: one row per command; --help is generated from it. */
 static const kb_cli_cmd kb_cli_cmds[] = {
+    {NULL, "init", kb_cmd_init, "BOARD [--kdf interactive|moderate|sensitive]",
+     N_("create a board; you become its admin")},
+    {"case", "add", kb_cmd_case_add, "--title T [--dept CODE] [--also CODE,..] [...]",
+     N_("add a case")},
+    {"case", "list", kb_cmd_case_list, "[QUERY]", N_("list cases matching a query")},
+    {"case", "show", kb_cmd_case_show, "N", N_("show a case with its timeline")},
+    {"case", "edit", kb_cmd_case_edit, "N [--title T] ... [--expect-version V]",
+     N_("change fields of a case")},
+    {"case", "move", kb_cmd_case_move, "N STAGE", N_("move a case to another stage")},
+    {"case", "comment", kb_cmd_case_comment, "N TEXT|-", N_("add a comment to a case")},
+    {"user", "add", kb_cmd_user_add, "NAME --role ROLE [--dept CODE] [--new-passphrase-file F]",
+     N_("add a user (admin)")},
+    {"user", "list", kb_cmd_user_list, "", N_("list users")},
+    {NULL, "verify", kb_cmd_verify, "", N_("check every record, the audit chain and signatures")},
+    {NULL, "watch", kb_cmd_watch, "N [--interval-ms MS] [--count K]",
+     N_("poll a case and print its version (live-refresh check)")},
     {NULL, "help", kb_cmd_help, "", N_("show this help")},
 };
 static const size_t kb_cli_ncmds = sizeof kb_cli_cmds / sizeof kb_cli_cmds[0];

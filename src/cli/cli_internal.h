@@ -11,8 +11,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <getopt.h>
+#include <jansson.h>
+
+#include "kernboard/core.h"
 #include "kernboard/err.h"
 #include "kernboard/log.h"
+#include "kernboard/secret.h"
 
 typedef struct kb_cli {
     const char *db;              /* --db or $KERNBOARD_DB */
@@ -40,5 +45,35 @@ int kb_cli_fail(kb_cli *cli, int code, const char *fmt, ...) KB_PRINTF(3, 4);
 int kb_cli_report(kb_cli *cli);
 /* Usage error for a command: one line, exit 64. */
 int kb_cli_usage(kb_cli *cli, const char *cmd, const char *fmt, ...) KB_PRINTF(3, 4);
+
+/* Passphrase from file, or a no-echo prompt on the terminal. */
+int kb_cli_passphrase(kb_cli *cli, const char *file, const char *prompt, kb_secret **out);
+/* --db and --user are set (usage error otherwise). */
+int kb_cli_need_db(kb_cli *cli, const char *cmd);
+/* Open and unlock the board; prints the error and returns its code. */
+int kb_cli_open(kb_cli *cli, const char *cmd, kb_board **out);
+/* getopt_long wrapper with our usage errors; call kb_cli_getopt_reset first. */
+int kb_cli_getopt(kb_cli *cli, const char *cmd, int argc, char **argv, const struct option *longs,
+                  int *idx, int *opt);
+void kb_cli_getopt_reset(void);
+json_t *kb_cli_case_json(const kb_case *c);
+json_t *kb_cli_comment_json(const kb_comment *c);
+/* Print and release a JSON document. */
+int kb_cli_print_json(json_t *doc);
+size_t kb_cli_width(const char *s);
+void kb_cli_cell(FILE *f, const char *s, size_t width);
+
+/* command handlers */
+int kb_cmd_init(kb_cli *cli, int argc, char **argv);
+int kb_cmd_verify(kb_cli *cli, int argc, char **argv);
+int kb_cmd_watch(kb_cli *cli, int argc, char **argv);
+int kb_cmd_user_add(kb_cli *cli, int argc, char **argv);
+int kb_cmd_user_list(kb_cli *cli, int argc, char **argv);
+int kb_cmd_case_add(kb_cli *cli, int argc, char **argv);
+int kb_cmd_case_show(kb_cli *cli, int argc, char **argv);
+int kb_cmd_case_list(kb_cli *cli, int argc, char **argv);
+int kb_cmd_case_edit(kb_cli *cli, int argc, char **argv);
+int kb_cmd_case_move(kb_cli *cli, int argc, char **argv);
+int kb_cmd_case_comment(kb_cli *cli, int argc, char **argv);
 
 #endif

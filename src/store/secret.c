@@ -22,7 +22,10 @@ kb_secret *kb_secret_new(size_t cap)
 {
     if (sodium_init() < 0)
         abort();
-    kb_secret *s = sodium_malloc(sizeof *s + cap + 1);
+    /* sodium_malloc places the block at the end of a page: keep the size a
+     * multiple of 16 so the struct stays aligned */
+    size_t size = (sizeof(kb_secret) + cap + 1 + 15) & ~(size_t)15;
+    kb_secret *s = sodium_malloc(size);
     if (!s) {
         fputs("kernboard: out of guarded memory\n", stderr);
         abort();

@@ -744,7 +744,7 @@ int kb_txn_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
                 break;
             }
             rc = mdb_cursor_get(c, &k, &v, op);
-            if (rc == 0 && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
+            if (rc == 0 && plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
                 rc = MDB_NOTFOUND;
             if (rc == 0) {
                 kl = k.mv_size < sizeof kcopy ? k.mv_size : sizeof kcopy;

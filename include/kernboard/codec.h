@@ -1,0 +1,38 @@
+/*
+ * codec.h - versioned CBOR encoding of the domain entities.
+ *
+ * Each record is one CBOR map (RFC 8949) with short text keys and a "v"
+ * (encoding version, currently 1); docs/storage.md lists the keys per
+ * entity.  Unknown keys are ignored on decode (forward compatible); a
+ * known key with the wrong type, invalid UTF-8 or a truncated/garbage
+ * input is KB_EDATA and leaves *out freed and empty.  The record key and
+ * version are not part of the encoding: they come from the store.
+ */
+#ifndef KERNBOARD_CODEC_H
+#define KERNBOARD_CODEC_H
+
+#include "kernboard/buf.h"
+#include "kernboard/err.h"
+#include "kernboard/model.h"
+
+#define KB_CODEC_VERSION 1
+
+void kb_codec_case_encode(const kb_case *c, kb_buf *out);
+int kb_codec_case_decode(const void *p, size_t n, kb_case *out, kb_err *e) KB_WARN_UNUSED;
+
+void kb_codec_comment_encode(const kb_comment *c, kb_buf *out);
+int kb_codec_comment_decode(const void *p, size_t n, kb_comment *out, kb_err *e) KB_WARN_UNUSED;
+
+void kb_codec_user_encode(const kb_user *u, kb_buf *out);
+int kb_codec_user_decode(const void *p, size_t n, kb_user *out, kb_err *e) KB_WARN_UNUSED;
+
+void kb_codec_dept_encode(const kb_dept *d, kb_buf *out);
+int kb_codec_dept_decode(const void *p, size_t n, kb_dept *out, kb_err *e) KB_WARN_UNUSED;
+
+void kb_codec_stage_encode(const kb_stage *s, kb_buf *out);
+int kb_codec_stage_decode(const void *p, size_t n, kb_stage *out, kb_err *e) KB_WARN_UNUSED;
+
+void kb_codec_line_encode(const kb_line *l, kb_buf *out);
+int kb_codec_line_decode(const void *p, size_t n, kb_line *out, kb_err *e) KB_WARN_UNUSED;
+
+#endif

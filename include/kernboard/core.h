@@ -1,0 +1,93 @@
+/*
+ * core.h - use cases over the board: one user change = one write
+ * transaction with its audit entries.
+ *
+ * A kb_board is an open, unlocked board: the store session plus the
+ * reference data (stages, departments, action lines) loaded at open.
+ * Front ends (CLI, TUI) call only this API and the model; they never see
+ * the store.  Single-record operations read and decrypt only that record
+ * (through the keyed index), never the whole board.  Permissions: viewers
+ * read; members and up change cases; admins manage users.
+ */
+#ifndef KERNBOARD_CORE_H
+#define KERNBOARD_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernboard/err.h"
+#include "kernboard/model.h"
+#include "kernboard/secret.h"
+
+typedef struct kb_board kb_board;
+
+typedef struct kb_board_opts {
+    int lock_timeout_ms; /* 0 = default */
+    const char *kdf;     /* "interactive" | "moderate" | "sensitive"; NULL = moderate */
+} kb_board_opts;
+
+/* Create a board with the default stages, action lines and departments;
+ * user becomes its first admin. */
+int kb_board_init(const char *path, const char *user, const kb_secret *pass,
+                  const kb_board_opts *opts, kb_board **out, kb_err *e) KB_WARN_UNUSED;
+int kb_board_open(const char *path, const char *user, const kb_secret *pass,
+                  const kb_board_opts *opts, kb_board **out, kb_err *e) KB_WARN_UNUSED;
+void kb_board_close(kb_board **b);
+const char *kb_board_user(const kb_board *b);
+enum kb_role kb_board_role(const kb_board *b);
+
+/* Reference data (borrowed; valid until the next refresh or close). */
+const kb_stage *kb_board_stages(const kb_board *b, size_t *n);
+const kb_dept *kb_board_depts(const kb_board *b, size_t *n);
+const kb_line *kb_board_lines(const kb_board *b, size_t *n);
+/* Resolve a stage by code or name (case-insensitive); NULL if none. */
+const kb_stage *kb_board_stage_find(const kb_board *b, const char *s);
+const kb_dept *kb_board_dept_find(const kb_board *b, const char *code);
+const kb_line *kb_board_line_find(const kb_board *b, const char *s);
+
+/* Cases.  add fills in number, key, created/updated and version. */
+int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e) KB_WARN_UNUSED;
+int kb_board_case_get(kb_board *b, uint32_t number, kb_case *out, kb_err *e) KB_WARN_UNUSED;
+/* Save c (number identifies it) if the stored version is still expect
+ * (KB_CORE_ANY_VERSION: the version c was read at).  Field changes are
+ * added to the timeline.  KB_ECONFLICT names who changed it. */
+#define KB_CORE_ANY_VERSION UINT64_MAX
+int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, kb_err *e) KB_WARN_UNUSED;
+typedef struct kb_case_vec {
+    kb_case *v;
+    size_t n;
+} kb_case_vec;
+int kb_board_case_list(kb_board *b, kb_case_vec *out, kb_err *e) KB_WARN_UNUSED;
+void kb_case_vec_free(kb_case_vec *v);
+int kb_board_comment_add(kb_board *b, uint32_t number, const char *text, kb_err *e) KB_WARN_UNUSED;
+typedef struct kb_comment_vec {
+    kb_comment *v;
+    size_t n;
+} kb_comment_vec;
+int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err *e) KB_WARN_UNUSED;
+void kb_comment_vec_free(kb_comment_vec *v);
+
+/* Users. */
+int kb_board_user_add(kb_board *b, const char *name, enum kb_role role, const kb_strv *depts,
+                      const kb_secret *pass, kb_err *e) KB_WARN_UNUSED;
+typedef struct kb_user_vec {
+    kb_user *v;
+    size_t n;
+} kb_user_vec;
+int kb_board_user_list(kb_board *b, kb_user_vec *out, kb_err *e) KB_WARN_UNUSED;
+void kb_user_vec_free(kb_user_vec *v);
+
+/* Integrity. */
+typedef struct kb_verify_result {
+    uint64_t records;
+    uint64_t entries;
+    uint64_t head_seq;
+    char head_hex[65];
+} kb_verify_result;
+int kb_board_verify(kb_board *b, kb_verify_result *out, kb_err *e) KB_WARN_UNUSED;
+
+/* Cheap poll for live refresh: changes when anyone commits. */
+int kb_board_generation(kb_board *b, uint64_t *gen, kb_err *e) KB_WARN_UNUSED;
+
+#endif

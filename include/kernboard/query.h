@@ -1,0 +1,122 @@
+/*
+ * query.h - the case query language (SPEC.md section 3 "Filter / search").
+ *
+ * One implementation serves the CLI (`case list QUERY`) and the TUI's `/`
+ * line: kb_query_parse turns the text into a kb_query, kb_query_match tests
+ * one kb_case against it, kb_query_print gives the canonical text (for saved
+ * views and for showing the active filter).  docs/query.md is the user
+ * reference; in short:
+ *
+ *     query  = blank* [ term { blank+ term } ] blank*
+ *     term   = [ "-" ] ( flag | field op value | "#" number | word | quoted )
+ *     flag   = overdue | blocked | agenda | cross
+ *     field  = dept | lead | stage | line | owner | org | tag | hook | title
+ *            | text | conf | prio (alias priority) | id | due | review | has
+ *     op     = ":"                          (every field)
+ *            | "=" | "<" | "<=" | ">" | ">=" (only due, review, prio, id;
+ *                                             ":" means "=" there)
+ *     value  = quoted | run of non-blank characters without '"' that does
+ *              not start with one of : < > =
+ *     word   = run of non-blank characters without '"', ':', '<', '>', '='
+ *              that does not start with "-" or "#": a text search, like text:
+ *     quoted = '"' { any character but '"' and '\' | '\"' | '\\' } '"'
+ *     blank  = space, tab, CR or LF
+ *
+ * A word that equals a flag name (in any case) is that flag: search for the
+ * word itself with text:blocked or "blocked".  String values keep the case
+ * typed; matching folds ASCII letters only, never the bytes of a multibyte
+ * UTF-8 character.
+ *
+ * Terms are ANDed; "-" negates one term (plain logical NOT, so `-due<14d`
+ * also matches cases without a due date).  Field and flag names are
+ * case-insensitive.  Dates are YYYY-MM-DD, `today`, or a signed offset from
+ * today in days or weeks (14d, -3d, 2w); `due<14d` means due < today + 14.
+ * A case with no due (review) date never satisfies a due (review)
+ * comparison.  The empty query matches every case.
+ *
+ * Invariants: a parsed query holds at most KB_QUERY_MAX_TERMS terms, its
+ * text was at most KB_QUERY_MAX_LEN bytes of valid UTF-8 without control
+ * characters other than blanks; kb_query_print(q) parses back to a query
+ * kb_query_equal to q, and printing that again gives the identical text.
+ * Equal queries print identically (the canonical form).  A query owns all
+ * its strings and does not refer to the text it was parsed from.
+ *
+ * Parse errors are KB_EDATA with a translated message of the form
+ * "query column N: ...", N being the 1-based character (code point) column
+ * in the query text.  The model does not know the board's stages, lines or
+ * departments: names are mapped to codes by the caller's resolver in
+ * kb_query_ctx.
+ */
+#ifndef KERNBOARD_QUERY_H
+#define KERNBOARD_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernboard/err.h"
+#include "kernboard/model.h"
+#include "kernboard/timeutil.h"
+
+#define KB_QUERY_MAX_LEN 4096 /* bytes */
+#define KB_QUERY_MAX_TERMS 64
+
+/* What a term tests.  Also passed to the resolver (see kb_query_ctx). */
+enum kb_query_field {
+    KB_QF_TEXT,    /* text:V, bare words: substring of title, description,
+                      hooks, orgs, tags, blocked reason */
+    KB_QF_TITLE,   /* title:V   substring of the title */
+    KB_QF_DEPT,    /* dept:V    lead or involved department */
+    KB_QF_LEAD,    /* lead:V    lead department only */
+    KB_QF_STAGE,   /* stage:V   stage code or name */
+    KB_QF_LINE,    /* line:V    action line code or name */
+    KB_QF_OWNER,   /* owner:V   user name, equal */
+    KB_QF_ORG,     /* org:V     substring of an organisation name */
+    KB_QF_TAG,     /* tag:V     a tag, equal */
+    KB_QF_HOOK,    /* hook:V    substring of a policy hook */
+    KB_QF_CONF,    /* conf:public|internal|confidential */
+    KB_QF_PRIO,    /* prio OP 0..3 */
+    KB_QF_ID,      /* id OP N, #N */
+    KB_QF_DUE,     /* due OP DATE */
+    KB_QF_REVIEW,  /* review OP DATE */
+    KB_QF_HAS,     /* has:FIELD  the field is set / not empty */
+    KB_QF_OVERDUE, /* flag: due date before today */
+    KB_QF_BLOCKED, /* flag: has a blocked reason */
+    KB_QF_AGENDA,  /* flag: on the agenda */
+    KB_QF_CROSS,   /* flag: more than one distinct department */
+};
+
+typedef struct kb_query kb_query;
+
+/*
+ * Maps a name the user typed to a code: field is KB_QF_DEPT (for dept: and
+ * lead:), KB_QF_STAGE or KB_QF_LINE.  Returns the code of the department,
+ * stage or action line whose code or name equals value (case-insensitive is
+ * recommended), or NULL when there is none.  The string must stay valid
+ * until kb_query_match returns.  A value always matches a case whose code
+ * equals it case-insensitively, resolver or not.
+ */
+typedef const char *(*kb_query_resolve_fn)(void *user, enum kb_query_field field,
+                                           const char *value);
+
+typedef struct kb_query_ctx {
+    kb_date today;               /* for overdue and relative dates */
+    kb_query_resolve_fn resolve; /* may be NULL: codes only */
+    void *user;                  /* passed to resolve */
+} kb_query_ctx;
+
+/* Parse text (NULL or blank = the empty query).  On success *out is a new
+ * query the caller frees; on error *out is NULL and e says where and why
+ * (KB_EDATA). */
+int kb_query_parse(const char *text, kb_query **out, kb_err *e) KB_WARN_UNUSED;
+/* Free *q and set it to NULL; *q may be NULL. */
+void kb_query_free(kb_query **q);
+/* Canonical text of q as a new string ("" for the empty query). */
+char *kb_query_print(const kb_query *q);
+/* Same terms in the same order with the same values. */
+bool kb_query_equal(const kb_query *a, const kb_query *b);
+size_t kb_query_term_count(const kb_query *q);
+/* Does case c satisfy every term?  ctx may be NULL: today is then
+ * kb_date_today() and there is no resolver. */
+bool kb_query_match(const kb_query *q, const kb_case *c, const kb_query_ctx *ctx);
+
+#endif

@@ -1,0 +1,271 @@
+/* cli_board.c - board-level commands: init, verify, watch, user. */
+#include "cli_internal.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int kb_cmd_init(kb_cli *cli, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"kdf", required_argument, NULL, 'k'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *kdf = NULL;
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, "init", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1)
+        if (opt == 'k')
+            kdf = optarg;
+    if (rc)
+        return rc;
+    if (optind < argc)
+        cli->db = argv[optind++];
+    if (optind < argc)
+        return kb_cli_usage(cli, "init", _("unexpected argument '%s'"), argv[optind]);
+    if ((rc = kb_cli_need_db(cli, "init")))
+        return rc;
+    if (kdf && strcmp(kdf, "interactive") && strcmp(kdf, "moderate") && strcmp(kdf, "sensitive"))
+        return kb_cli_usage(cli, "init",
+                            _("unknown --kdf '%s': use interactive, moderate or "
+                              "sensitive"),
+                            kdf);
+    if (access(cli->db, F_OK) == 0)
+        return kb_cli_fail(cli, KB_ECANTCREAT, _("%s already exists; choose another name"),
+                           cli->db);
+    kb_secret *pass = NULL;
+    if (cli->passphrase_file) {
+        rc = kb_secret_from_file(cli->passphrase_file, &pass, &cli->err);
+    } else {
+        kb_secret *again = NULL;
+        char *prompt = kb_asprintf(_("New passphrase for %s: "), cli->user);
+        rc = kb_secret_prompt(prompt, &pass, &cli->err);
+        kb_free(&prompt);
+        if (rc == KB_OK && (rc = kb_secret_prompt(_("Repeat it: "), &again, &cli->err)) == KB_OK &&
+            (kb_secret_len(pass) != kb_secret_len(again) ||
+             memcmp(kb_secret_data(pass), kb_secret_data(again), kb_secret_len(pass)) != 0))
+            rc = kb_err_set(&cli->err, KB_EDATA, _("the passphrases differ; nothing was created"));
+        kb_secret_free(&again);
+    }
+    if (rc == KB_OK && kb_secret_len(pass) < 8)
+        rc = kb_err_set(&cli->err, KB_EDATA,
+                        _("the passphrase is too short (at least 8 "
+                          "characters)"));
+    if (rc) {
+        kb_secret_free(&pass);
+        return kb_cli_report(cli);
+    }
+    kb_board_opts o = {.kdf = kdf};
+    kb_board *b = NULL;
+    rc = kb_board_init(cli->db, cli->user, pass, &o, &b, &cli->err);
+    kb_secret_free(&pass);
+    if (rc)
+        return kb_cli_report(cli);
+    if (cli->json) {
+        json_t *doc = json_object();
+        json_object_set_new(doc, "board", json_string(cli->db));
+        json_object_set_new(doc, "admin", json_string(cli->user));
+        rc = kb_cli_print_json(doc);
+    } else {
+        printf(_("Created board %s; %s is its admin.\n"), cli->db, cli->user);
+    }
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_verify(kb_cli *cli, int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1)
+        return kb_cli_usage(cli, "verify", _("unexpected argument '%s'"), argv[1]);
+    kb_board *b = NULL;
+    int rc = kb_cli_open(cli, "verify", &b);
+    if (rc)
+        return rc;
+    kb_verify_result r;
+    rc = kb_board_verify(b, &r, &cli->err);
+    kb_board_close(&b);
+    if (rc) {
+        if (cli->json) {
+            json_t *doc = json_object();
+            json_object_set_new(doc, "ok", json_false());
+            json_object_set_new(doc, "error", json_string(cli->err.msg));
+            kb_cli_print_json(doc);
+        }
+        return kb_cli_report(cli);
+    }
+    if (cli->json) {
+        json_t *doc = json_object();
+        json_object_set_new(doc, "ok", json_true());
+        json_object_set_new(doc, "records", json_integer((json_int_t)r.records));
+        json_object_set_new(doc, "audit_entries", json_integer((json_int_t)r.entries));
+        json_object_set_new(doc, "audit_head", json_string(r.head_hex));
+        return kb_cli_print_json(doc);
+    }
+    printf(_("Board verified: %llu records, %llu audit entries, every tag and signature "
+             "checked.\n"),
+           (unsigned long long)r.records, (unsigned long long)r.entries);
+    return KB_OK;
+}
+
+/* watch N: a long-lived reader (what the TUI does in the background):
+ * poll the board, print one line per poll, keep going after errors. */
+int kb_cmd_watch(kb_cli *cli, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"interval-ms", required_argument, NULL, 'i'},
+        {"count", required_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
+    };
+    long interval = 1000, count = 0;
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, "watch", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        char *end = NULL;
+        long v = strtol(optarg, &end, 10);
+        if (!optarg[0] || *end || v < (opt == 'i' ? 10 : 0))
+            return kb_cli_usage(cli, "watch", _("bad value '%s'"), optarg);
+        if (opt == 'i')
+            interval = v;
+        else
+            count = v;
+    }
+    if (rc)
+        return rc;
+    uint32_t n = 0;
+    if (optind >= argc || kb_case_number_parse(argv[optind], &n, &cli->err))
+        return kb_cli_usage(cli, "watch", _("which case? e.g. 'watch 12'"));
+    kb_board *b = NULL;
+    if ((rc = kb_cli_open(cli, "watch", &b)))
+        return rc;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    for (long i = 0; count == 0 || i < count; i++) {
+        kb_case c;
+        kb_case_init(&c);
+        kb_err e;
+        kb_err_clear(&e);
+        if (kb_board_case_get(b, n, &c, &e) == KB_OK)
+            printf("ok %llu %s\n", (unsigned long long)c.version, c.title ? c.title : "");
+        else
+            printf("error: %s\n", e.msg);
+        kb_case_free(&c);
+        struct timespec ts = {interval / 1000, (interval % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    kb_board_close(&b);
+    return KB_OK;
+}
+
+int kb_cmd_user_add(kb_cli *cli, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"role", required_argument, NULL, 'r'},
+        {"dept", required_argument, NULL, 'd'},
+        {"new-passphrase-file", required_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *role_s = NULL, *pfile = NULL;
+    kb_strv depts = {0};
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, "user add", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        if (opt == 'r')
+            role_s = optarg;
+        else if (opt == 'd')
+            kb_strv_split(&depts, optarg);
+        else if (opt == 'p')
+            pfile = optarg;
+    }
+    enum kb_role role = KB_ROLE_MEMBER;
+    kb_board *b = NULL;
+    kb_secret *pass = NULL;
+    if (rc)
+        goto out;
+    if (optind + 1 != argc) {
+        rc = kb_cli_usage(cli, "user add", _("give one user name: user add NAME --role ROLE"));
+        goto out;
+    }
+    const char *name = argv[optind];
+    if (!role_s) {
+        rc = kb_cli_usage(cli, "user add", _("give --role admin|broker|member|viewer"));
+        goto out;
+    }
+    if (kb_role_parse(role_s, &role, &cli->err)) {
+        rc = kb_cli_usage(cli, "user add", "%s", cli->err.msg);
+        goto out;
+    }
+    if (kb_user_name_check(name, &cli->err)) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    if ((rc = kb_cli_open(cli, "user add", &b)))
+        goto out;
+    char *prompt = kb_asprintf(_("New passphrase for %s: "), name);
+    rc = kb_cli_passphrase(cli, pfile, prompt, &pass);
+    kb_free(&prompt);
+    if (rc == KB_OK && kb_secret_len(pass) < 8)
+        rc = kb_err_set(&cli->err, KB_EDATA,
+                        _("the passphrase is too short (at least 8 "
+                          "characters)"));
+    if (rc == KB_OK)
+        rc = kb_board_user_add(b, name, role, &depts, pass, &cli->err);
+    if (rc)
+        rc = kb_cli_report(cli);
+    else if (!cli->json)
+        printf(_("Added user %s (%s).\n"), name, kb_role_name(role));
+out:
+    kb_strv_free(&depts);
+    kb_secret_free(&pass);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_user_list(kb_cli *cli, int argc, char **argv)
+{
+    if (argc > 1)
+        return kb_cli_usage(cli, "user list", _("unexpected argument '%s'"), argv[1]);
+    kb_board *b = NULL;
+    int rc = kb_cli_open(cli, "user list", &b);
+    if (rc)
+        return rc;
+    kb_user_vec v = {0};
+    if ((rc = kb_board_user_list(b, &v, &cli->err))) {
+        rc = kb_cli_report(cli);
+    } else if (cli->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < v.n; i++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "name", json_string(v.v[i].name));
+            json_object_set_new(o, "display_name",
+                                v.v[i].display ? json_string(v.v[i].display) : json_null());
+            json_object_set_new(o, "role", json_string(kb_role_name(v.v[i].role)));
+            json_t *d = json_array();
+            for (size_t k = 0; k < v.v[i].depts.n; k++)
+                json_array_append_new(d, json_string(v.v[i].depts.v[k]));
+            json_object_set_new(o, "depts", d);
+            json_array_append_new(a, o);
+        }
+        rc = kb_cli_print_json(a);
+    } else {
+        kb_cli_cell(stdout, _("User"), 20);
+        fputc(' ', stdout);
+        kb_cli_cell(stdout, _("Role"), 8);
+        printf(" %s\n", _("Departments"));
+        for (size_t i = 0; i < v.n; i++) {
+            char *d = kb_strv_join(&v.v[i].depts, ",");
+            kb_cli_cell(stdout, v.v[i].name, 20);
+            fputc(' ', stdout);
+            kb_cli_cell(stdout, kb_role_name(v.v[i].role), 8);
+            printf(" %s\n", d[0] ? d : "-");
+            kb_free(&d);
+        }
+    }
+    kb_user_vec_free(&v);
+    kb_board_close(&b);
+    return rc;
+}

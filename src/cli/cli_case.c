@@ -1,0 +1,488 @@
+/* cli_case.c - the "case" commands of SPEC.md section 5. */
+#include "cli_internal.h"
+#include "kernboard/buf.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+#include "kernboard/query.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+    O_TITLE = 1000,
+    O_DEPT,
+    O_ALSO,
+    O_STAGE,
+    O_LINE,
+    O_DUE,
+    O_REVIEW,
+    O_ORG,
+    O_DESC,
+    O_OWNER,
+    O_PRIO,
+    O_TAG,
+    O_HOOK,
+    O_BLOCKED,
+    O_UNBLOCK,
+    O_AGENDA,
+    O_NO_AGENDA,
+    O_CONF,
+    O_EXPECT,
+};
+
+static const struct option kb_case_opts[] = {
+    {"title", required_argument, NULL, O_TITLE},
+    {"dept", required_argument, NULL, O_DEPT},
+    {"also", required_argument, NULL, O_ALSO},
+    {"stage", required_argument, NULL, O_STAGE},
+    {"line", required_argument, NULL, O_LINE},
+    {"due", required_argument, NULL, O_DUE},
+    {"review", required_argument, NULL, O_REVIEW},
+    {"org", required_argument, NULL, O_ORG},
+    {"description", required_argument, NULL, O_DESC},
+    {"owner", required_argument, NULL, O_OWNER},
+    {"priority", required_argument, NULL, O_PRIO},
+    {"tag", required_argument, NULL, O_TAG},
+    {"hook", required_argument, NULL, O_HOOK},
+    {"blocked", required_argument, NULL, O_BLOCKED},
+    {"unblock", no_argument, NULL, O_UNBLOCK},
+    {"agenda", no_argument, NULL, O_AGENDA},
+    {"no-agenda", no_argument, NULL, O_NO_AGENDA},
+    {"confidentiality", required_argument, NULL, O_CONF},
+    {"expect-version", required_argument, NULL, O_EXPECT},
+    {NULL, 0, NULL, 0},
+};
+
+/* Read text: "-" means standard input (at most KB_TEXT_MAX + 1 bytes). */
+static int kb_cli_text_arg(kb_cli *cli, const char *arg, char **out)
+{
+    if (strcmp(arg, "-") != 0) {
+        *out = kb_strdup(arg);
+        return KB_OK;
+    }
+    kb_buf b = KB_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+        kb_buf_append(&b, chunk, n);
+        if (b.len > KB_TEXT_MAX) {
+            kb_buf_free(&b);
+            return kb_cli_fail(cli, KB_EDATA, _("text on standard input is longer than %d bytes"),
+                               KB_TEXT_MAX);
+        }
+    }
+    while (b.len && b.data[b.len - 1] == '\n')
+        kb_buf_truncate(&b, b.len - 1);
+    *out = kb_buf_take(&b);
+    return KB_OK;
+}
+
+static void kb_set_str(char **dst, char *val)
+{
+    kb_free(dst);
+    *dst = val;
+}
+
+static int kb_date_arg(kb_cli *cli, const char *s, kb_date *out)
+{
+    if (!s[0] || strcmp(s, "none") == 0) {
+        *out = KB_DATE_NONE;
+        return KB_OK;
+    }
+    if (kb_date_parse(s, out, &cli->err))
+        return kb_cli_report(cli);
+    return KB_OK;
+}
+
+/* Parse the case options into c; *expect gets --expect-version. */
+static int kb_case_apply_opts(kb_cli *cli, const char *cmd, int argc, char **argv, kb_case *c,
+                              uint64_t *expect, bool *changed)
+{
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    bool cleared_orgs = false, cleared_tags = false, cleared_hooks = false;
+    while ((rc = kb_cli_getopt(cli, cmd, argc, argv, kb_case_opts, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        char *v = NULL;
+        if (changed && opt != O_EXPECT)
+            *changed = true;
+        switch (opt) {
+        case O_TITLE:
+            kb_set_str(&c->title, kb_strdup(optarg));
+            break;
+        case O_DEPT:
+            kb_set_str(&c->lead_dept, optarg[0] ? kb_strdup(optarg) : NULL);
+            break;
+        case O_ALSO:
+            kb_strv_free(&c->depts);
+            kb_strv_split(&c->depts, optarg);
+            break;
+        case O_STAGE:
+            kb_set_str(&c->stage, kb_strdup(optarg));
+            break;
+        case O_LINE:
+            kb_set_str(&c->action_line, optarg[0] ? kb_strdup(optarg) : NULL);
+            break;
+        case O_DUE:
+            if ((rc = kb_date_arg(cli, optarg, &c->due)))
+                return rc;
+            break;
+        case O_REVIEW:
+            if ((rc = kb_date_arg(cli, optarg, &c->review)))
+                return rc;
+            break;
+        case O_ORG:
+            if (!cleared_orgs)
+                kb_strv_free(&c->orgs);
+            cleared_orgs = true;
+            if (optarg[0])
+                kb_strv_push(&c->orgs, optarg);
+            break;
+        case O_TAG:
+            if (!cleared_tags)
+                kb_strv_free(&c->tags);
+            cleared_tags = true;
+            kb_strv_split(&c->tags, optarg);
+            break;
+        case O_HOOK:
+            if (!cleared_hooks)
+                kb_strv_free(&c->hooks);
+            cleared_hooks = true;
+            if (optarg[0])
+                kb_strv_push(&c->hooks, optarg);
+            break;
+        case O_DESC:
+            if (changed && strcmp(optarg, "-") == 0)
+                break; /* checking pass: read standard input only once, later */
+            if ((rc = kb_cli_text_arg(cli, optarg, &v)))
+                return rc;
+            kb_set_str(&c->description, v);
+            break;
+        case O_OWNER:
+            kb_set_str(&c->owner, optarg[0] ? kb_strdup(optarg) : NULL);
+            break;
+        case O_PRIO: {
+            char *end = NULL;
+            long p = strtol(optarg, &end, 10);
+            if (!optarg[0] || *end || p < 0 || p > KB_PRIORITY_MAX)
+                return kb_cli_fail(cli, KB_EDATA, _("--priority must be 0 to %d"), KB_PRIORITY_MAX);
+            c->priority = (int)p;
+            break;
+        }
+        case O_BLOCKED:
+            kb_set_str(&c->blocked, kb_strdup(optarg));
+            break;
+        case O_UNBLOCK:
+            kb_set_str(&c->blocked, NULL);
+            break;
+        case O_AGENDA:
+            c->on_agenda = true;
+            break;
+        case O_NO_AGENDA:
+            c->on_agenda = false;
+            break;
+        case O_CONF:
+            if (kb_conf_parse(optarg, &c->conf, &cli->err))
+                return kb_cli_report(cli);
+            break;
+        case O_EXPECT: {
+            char *end = NULL;
+            unsigned long long ev = strtoull(optarg, &end, 10);
+            if (!expect || !optarg[0] || *end || ev == 0)
+                return kb_cli_usage(cli, cmd, _("--expect-version needs a version number"));
+            *expect = ev;
+            break;
+        }
+        default:
+            return kb_cli_usage(cli, cmd, _("unexpected option"));
+        }
+    }
+    return rc;
+}
+
+static int kb_case_number_arg(kb_cli *cli, const char *cmd, int argc, char **argv, int i,
+                              uint32_t *n)
+{
+    if (i >= argc)
+        return kb_cli_usage(cli, cmd, _("which case? give its number, e.g. 12 or #12"));
+    if (kb_case_number_parse(argv[i], n, &cli->err))
+        return kb_cli_usage(cli, cmd, "%s", cli->err.msg);
+    return KB_OK;
+}
+
+static void kb_print_case(const kb_case *c, const kb_comment_vec *tl)
+{
+    char d1[KB_DATE_STRLEN], d2[KB_DATE_STRLEN], t1[KB_TIME_STRLEN], t2[KB_TIME_STRLEN];
+    kb_date_format(c->due, d1);
+    kb_date_format(c->review, d2);
+    kb_time_format(c->created, t1);
+    kb_time_format(c->updated, t2);
+    char *depts = kb_strv_join(&c->depts, ", "), *orgs = kb_strv_join(&c->orgs, ", "),
+         *tags = kb_strv_join(&c->tags, ", "), *hooks = kb_strv_join(&c->hooks, "; ");
+    printf("#%u  %s\n", c->number, c->title ? c->title : "");
+    printf("%-16s %s\n", _("Stage:"), c->stage ? c->stage : "");
+    printf("%-16s %s\n", _("Lead dept:"), c->lead_dept ? c->lead_dept : "-");
+    printf("%-16s %s\n", _("Also involved:"), depts[0] ? depts : "-");
+    printf("%-16s %s\n", _("Action line:"), c->action_line ? c->action_line : "-");
+    printf("%-16s %s\n", _("Policy hooks:"), hooks[0] ? hooks : "-");
+    printf("%-16s %s\n", _("Organisations:"), orgs[0] ? orgs : "-");
+    printf("%-16s %s\n", _("Owner:"), c->owner ? c->owner : "-");
+    printf("%-16s %d\n", _("Priority:"), c->priority);
+    printf("%-16s %s\n", _("Due:"), d1[0] ? d1 : "-");
+    printf("%-16s %s\n", _("Review:"), d2[0] ? d2 : "-");
+    printf("%-16s %s\n", _("On agenda:"), c->on_agenda ? _("yes") : _("no"));
+    printf("%-16s %s\n", _("Blocked:"), c->blocked ? c->blocked : "-");
+    printf("%-16s %s\n", _("Confidential:"), kb_conf_name(c->conf));
+    printf("%-16s %s\n", _("Tags:"), tags[0] ? tags : "-");
+    printf("%-16s %s   %s %s   %s %llu\n", _("Created:"), t1, _("updated"), t2, _("version"),
+           (unsigned long long)c->version);
+    if (c->description && c->description[0])
+        printf("\n%s\n", c->description);
+    if (tl && tl->n) {
+        printf("\n%s\n", _("Timeline:"));
+        for (size_t i = 0; i < tl->n; i++) {
+            char ts[KB_TIME_STRLEN];
+            kb_time_format(tl->v[i].time, ts);
+            printf("  %s  %-12s %s%s\n", ts, tl->v[i].author ? tl->v[i].author : "",
+                   tl->v[i].kind == KB_ENTRY_CHANGE ? "* " : "", tl->v[i].text);
+        }
+    }
+    kb_free(&depts);
+    kb_free(&orgs);
+    kb_free(&tags);
+    kb_free(&hooks);
+}
+
+int kb_cmd_case_add(kb_cli *cli, int argc, char **argv)
+{
+    kb_case c;
+    kb_case_init(&c);
+    kb_board *b = NULL;
+    int rc = kb_case_apply_opts(cli, "case add", argc, argv, &c, NULL, NULL);
+    if (rc)
+        goto out;
+    if (optind < argc) {
+        rc = kb_cli_usage(cli, "case add", _("unexpected argument '%s'"), argv[optind]);
+        goto out;
+    }
+    if (!c.title) {
+        rc = kb_cli_usage(cli, "case add", _("a case needs --title TEXT"));
+        goto out;
+    }
+    if ((rc = kb_cli_open(cli, "case add", &b)))
+        goto out;
+    if ((rc = kb_board_case_add(b, &c, &cli->err))) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    if (cli->json)
+        rc = kb_cli_print_json(kb_cli_case_json(&c));
+    else
+        printf("#%u\n", c.number);
+out:
+    kb_case_free(&c);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_case_show(kb_cli *cli, int argc, char **argv)
+{
+    uint32_t n;
+    kb_board *b = NULL;
+    kb_case c;
+    kb_case_init(&c);
+    kb_comment_vec tl = {0};
+    int rc = kb_case_number_arg(cli, "case show", argc, argv, 1, &n);
+    if (rc)
+        return rc;
+    if (argc > 2)
+        return kb_cli_usage(cli, "case show", _("unexpected argument '%s'"), argv[2]);
+    if ((rc = kb_cli_open(cli, "case show", &b)))
+        return rc;
+    if ((rc = kb_board_case_get(b, n, &c, &cli->err)) ||
+        (rc = kb_board_timeline(b, n, &tl, &cli->err))) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    if (cli->json) {
+        json_t *o = kb_cli_case_json(&c);
+        json_t *a = json_array();
+        for (size_t i = 0; i < tl.n; i++)
+            json_array_append_new(a, kb_cli_comment_json(&tl.v[i]));
+        json_object_set_new(o, "timeline", a);
+        rc = kb_cli_print_json(o);
+    } else {
+        kb_print_case(&c, &tl);
+    }
+out:
+    kb_case_free(&c);
+    kb_comment_vec_free(&tl);
+    kb_board_close(&b);
+    return rc;
+}
+
+static const char *kb_cli_resolve(void *user, enum kb_query_field f, const char *value)
+{
+    const kb_board *b = user;
+    if (f == KB_QF_STAGE) {
+        const kb_stage *s = kb_board_stage_find(b, value);
+        return s ? s->code : NULL;
+    }
+    if (f == KB_QF_LINE) {
+        const kb_line *l = kb_board_line_find(b, value);
+        return l ? l->code : NULL;
+    }
+    return NULL;
+}
+
+int kb_cmd_case_list(kb_cli *cli, int argc, char **argv)
+{
+    kb_buf qtext = KB_BUF_INIT;
+    for (int i = 1; i < argc; i++)
+        kb_buf_printf(&qtext, "%s%s", i > 1 ? " " : "", argv[i]);
+    kb_query *q = NULL;
+    kb_board *b = NULL;
+    kb_case_vec v = {0};
+    int rc = KB_OK;
+    if (kb_query_parse(qtext.data ? qtext.data : "", &q, &cli->err)) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    if ((rc = kb_cli_open(cli, "case list", &b)))
+        goto out;
+    if ((rc = kb_board_case_list(b, &v, &cli->err))) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    kb_query_ctx ctx = {.today = kb_date_today(), .resolve = kb_cli_resolve, .user = b};
+    if (cli->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < v.n; i++)
+            if (kb_query_match(q, &v.v[i], &ctx))
+                json_array_append_new(a, kb_cli_case_json(&v.v[i]));
+        rc = kb_cli_print_json(a);
+        goto out;
+    }
+    printf("%-6s ", "#");
+    kb_cli_cell(stdout, _("Stage"), 12);
+    fputc(' ', stdout);
+    kb_cli_cell(stdout, _("Lead"), 5);
+    fputc(' ', stdout);
+    kb_cli_cell(stdout, _("Due"), 10);
+    printf(" %s\n", _("Title"));
+    for (size_t i = 0; i < v.n; i++) {
+        const kb_case *c = &v.v[i];
+        if (!kb_query_match(q, c, &ctx))
+            continue;
+        char due[KB_DATE_STRLEN];
+        kb_date_format(c->due, due);
+        char num[16];
+        snprintf(num, sizeof num, "#%u", c->number);
+        printf("%-6s ", num);
+        kb_cli_cell(stdout, c->stage ? c->stage : "", 12);
+        fputc(' ', stdout);
+        kb_cli_cell(stdout, c->lead_dept ? c->lead_dept : "-", 5);
+        fputc(' ', stdout);
+        kb_cli_cell(stdout, due, 10);
+        fputc(' ', stdout);
+        kb_cli_cell(stdout, c->title ? c->title : "", 44);
+        fputc('\n', stdout);
+    }
+out:
+    kb_buf_free(&qtext);
+    kb_query_free(&q);
+    kb_case_vec_free(&v);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_case_edit(kb_cli *cli, int argc, char **argv)
+{
+    uint32_t n;
+    kb_board *b = NULL;
+    kb_case c;
+    kb_case_init(&c);
+    int rc = kb_case_number_arg(cli, "case edit", argc, argv, 1, &n);
+    if (rc)
+        return rc;
+    uint64_t expect = KB_CORE_ANY_VERSION;
+    bool changed = false;
+    /* check options before asking for the passphrase */
+    if ((rc = kb_case_apply_opts(cli, "case edit", argc - 1, argv + 1, &c, &expect, &changed)))
+        goto out;
+    if (optind < argc - 1) {
+        rc = kb_cli_usage(cli, "case edit", _("unexpected argument '%s'"), argv[optind + 1]);
+        goto out;
+    }
+    kb_case_free(&c);
+    kb_case_init(&c);
+    if ((rc = kb_cli_open(cli, "case edit", &b)))
+        goto out;
+    if ((rc = kb_board_case_get(b, n, &c, &cli->err))) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    if ((rc = kb_case_apply_opts(cli, "case edit", argc - 1, argv + 1, &c, &expect, NULL)))
+        goto out;
+    if ((rc = kb_board_case_save(b, &c, expect, &cli->err))) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    if (cli->json)
+        rc = kb_cli_print_json(kb_cli_case_json(&c));
+out:
+    kb_case_free(&c);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_case_move(kb_cli *cli, int argc, char **argv)
+{
+    uint32_t n;
+    kb_board *b = NULL;
+    kb_case c;
+    kb_case_init(&c);
+    int rc = kb_case_number_arg(cli, "case move", argc, argv, 1, &n);
+    if (rc)
+        return rc;
+    if (argc != 3)
+        return kb_cli_usage(cli, "case move",
+                            _("give the case and the stage: case move 12 connect"));
+    if ((rc = kb_cli_open(cli, "case move", &b)))
+        return rc;
+    if ((rc = kb_board_case_get(b, n, &c, &cli->err)) == KB_OK) {
+        kb_free(&c.stage);
+        c.stage = kb_strdup(argv[2]);
+        rc = kb_board_case_save(b, &c, KB_CORE_ANY_VERSION, &cli->err);
+    }
+    if (rc)
+        rc = kb_cli_report(cli);
+    else if (cli->json)
+        rc = kb_cli_print_json(kb_cli_case_json(&c));
+    kb_case_free(&c);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_case_comment(kb_cli *cli, int argc, char **argv)
+{
+    uint32_t n;
+    int rc = kb_case_number_arg(cli, "case comment", argc, argv, 1, &n);
+    if (rc)
+        return rc;
+    if (argc != 3)
+        return kb_cli_usage(cli, "case comment",
+                            _("give the text (or - to read it from standard "
+                              "input): case comment 12 \"text\""));
+    char *text = NULL;
+    if ((rc = kb_cli_text_arg(cli, argv[2], &text)))
+        return rc;
+    kb_board *b = NULL;
+    if ((rc = kb_cli_open(cli, "case comment", &b)) == KB_OK &&
+        kb_board_comment_add(b, n, text, &cli->err))
+        rc = kb_cli_report(cli);
+    kb_free(&text);
+    kb_board_close(&b);
+    return rc;
+}

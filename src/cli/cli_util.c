@@ -1,0 +1,218 @@
+/* cli_util.c - helpers shared by CLI commands: opening the board,
+ * passphrases, option parsing, JSON and table output. */
+#include "cli_internal.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+#include "kernboard/paths.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+int kb_cli_passphrase(kb_cli *cli, const char *file, const char *prompt, kb_secret **out)
+{
+    if (file)
+        return kb_secret_from_file(file, out, &cli->err);
+    return kb_secret_prompt(prompt, out, &cli->err);
+}
+
+int kb_cli_need_db(kb_cli *cli, const char *cmd)
+{
+    if (!cli->db || !cli->db[0])
+        return kb_cli_usage(cli, cmd, _("which board? give --db BOARD or set $KERNBOARD_DB"));
+    if (!cli->user || !cli->user[0])
+        return kb_cli_usage(cli, cmd, _("who are you? give --user NAME or set $KERNBOARD_USER"));
+    return KB_OK;
+}
+
+int kb_cli_open(kb_cli *cli, const char *cmd, kb_board **out)
+{
+    int rc = kb_cli_need_db(cli, cmd);
+    if (rc)
+        return rc;
+    if (access(cli->db, F_OK) != 0)
+        return kb_cli_fail(cli, KB_ENOENT,
+                           _("no board at %s (create one with 'kernboard init %s')"), cli->db,
+                           cli->db);
+    kb_secret *pass = NULL;
+    char *prompt = kb_asprintf(_("Passphrase for %s on %s: "), cli->user, cli->db);
+    rc = kb_cli_passphrase(cli, cli->passphrase_file, prompt, &pass);
+    kb_free(&prompt);
+    if (rc)
+        return kb_cli_report(cli);
+    kb_board_opts o = {0};
+    rc = kb_board_open(cli->db, cli->user, pass, &o, out, &cli->err);
+    kb_secret_free(&pass);
+    if (rc)
+        return kb_cli_report(cli);
+    return KB_OK;
+}
+
+int kb_cli_getopt(kb_cli *cli, const char *cmd, int argc, char **argv, const struct option *longs,
+                  int *idx, int *opt)
+{
+    opterr = 0;
+    int c = getopt_long(argc, argv, ":", longs, idx);
+    *opt = c;
+    if (c == '?') {
+        if (optopt)
+            return kb_cli_usage(cli, cmd, _("option '%s' needs a value"), argv[optind - 1]);
+        return kb_cli_usage(cli, cmd, _("unknown option '%s'"), argv[optind - 1]);
+    }
+    if (c == ':')
+        return kb_cli_usage(cli, cmd, _("option '%s' needs a value"), argv[optind - 1]);
+    return KB_OK;
+}
+
+void kb_cli_getopt_reset(void)
+{
+    optind = 0;
+}
+
+/* ------------------------------------------------------------ output */
+
+static const char *kb_opt_str(const char *s)
+{
+    return s ? s : "";
+}
+
+static json_t *kb_json_strv(const kb_strv *sv)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < sv->n; i++)
+        json_array_append_new(a, json_string(sv->v[i]));
+    return a;
+}
+
+static json_t *kb_json_date(kb_date d)
+{
+    if (d == KB_DATE_NONE)
+        return json_null();
+    char s[KB_DATE_STRLEN];
+    kb_date_format(d, s);
+    return json_string(s);
+}
+
+static json_t *kb_json_time(kb_time t)
+{
+    char s[KB_TIME_STRLEN];
+    kb_time_format(t, s);
+    return json_string(s);
+}
+
+json_t *kb_cli_case_json(const kb_case *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(c->number));
+    json_object_set_new(o, "title", json_string(kb_opt_str(c->title)));
+    json_object_set_new(o, "description", json_string(kb_opt_str(c->description)));
+    json_object_set_new(o, "stage", json_string(kb_opt_str(c->stage)));
+    json_object_set_new(o, "lead_dept", c->lead_dept ? json_string(c->lead_dept) : json_null());
+    json_object_set_new(o, "depts", kb_json_strv(&c->depts));
+    json_object_set_new(o, "action_line",
+                        c->action_line ? json_string(c->action_line) : json_null());
+    json_object_set_new(o, "hooks", kb_json_strv(&c->hooks));
+    json_object_set_new(o, "orgs", kb_json_strv(&c->orgs));
+    json_object_set_new(o, "owner", c->owner ? json_string(c->owner) : json_null());
+    json_object_set_new(o, "priority", json_integer(c->priority));
+    json_object_set_new(o, "due", kb_json_date(c->due));
+    json_object_set_new(o, "review", kb_json_date(c->review));
+    json_object_set_new(o, "on_agenda", json_boolean(c->on_agenda));
+    json_object_set_new(o, "blocked", c->blocked ? json_string(c->blocked) : json_null());
+    json_object_set_new(o, "confidentiality", json_string(kb_conf_name(c->conf)));
+    json_object_set_new(o, "tags", kb_json_strv(&c->tags));
+    json_object_set_new(o, "created", kb_json_time(c->created));
+    json_object_set_new(o, "updated", kb_json_time(c->updated));
+    json_object_set_new(o, "version", json_integer((json_int_t)c->version));
+    return o;
+}
+
+json_t *kb_cli_comment_json(const kb_comment *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string(c->kind == KB_ENTRY_COMMENT ? "comment" : "change"));
+    json_object_set_new(o, "author", json_string(kb_opt_str(c->author)));
+    json_object_set_new(o, "time", kb_json_time(c->time));
+    json_object_set_new(o, "text", json_string(kb_opt_str(c->text)));
+    return o;
+}
+
+int kb_cli_print_json(json_t *doc)
+{
+    int rc =
+        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) == 0 &&
+                fputc('\n', stdout) != EOF
+            ? KB_OK
+            : KB_EIO;
+    json_decref(doc);
+    return rc;
+}
+
+/* Display width of a UTF-8 string (wcwidth per code point). */
+size_t kb_cli_width(const char *s)
+{
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    size_t w = 0;
+    const char *p = s;
+    size_t left = strlen(s);
+    while (left) {
+        wchar_t wc;
+        size_t n = mbrtowc(&wc, p, left, &st);
+        if (n == (size_t)-1 || n == (size_t)-2) {
+            w++;
+            p++;
+            left--;
+            memset(&st, 0, sizeof st);
+            continue;
+        }
+        if (n == 0)
+            break;
+        int cw = wcwidth(wc);
+        w += cw > 0 ? (size_t)cw : 0;
+        p += n;
+        left -= n;
+    }
+    return w;
+}
+
+/* Print s cut or padded to exactly width columns. */
+void kb_cli_cell(FILE *f, const char *s, size_t width)
+{
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    size_t w = 0;
+    const char *p = s;
+    size_t left = strlen(s);
+    size_t total = kb_cli_width(s);
+    size_t limit = total > width ? (width ? width - 1 : 0) : width;
+    while (left) {
+        wchar_t wc;
+        size_t n = mbrtowc(&wc, p, left, &st);
+        if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+            n = 1;
+            wc = '?';
+            memset(&st, 0, sizeof st);
+        }
+        int cw = wcwidth(wc);
+        size_t c = cw > 0 ? (size_t)cw : 0;
+        if (w + c > limit)
+            break;
+        if (wc == '?' && (unsigned char)*p >= 0x80)
+            fputc('?', f);
+        else
+            fwrite(p, 1, n, f);
+        w += c;
+        p += n;
+        left -= n;
+    }
+    if (total > width && width) {
+        /* ellipsis: "…" in UTF-8 locales, "~" otherwise */
+        fputs(MB_CUR_MAX > 1 ? "\xe2\x80\xa6" : "~", f);
+        w++;
+    }
+    for (; w < width; w++)
+        fputc(' ', f);
+}

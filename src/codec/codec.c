@@ -1,0 +1,306 @@
+/*
+ * codec.c - descriptor-driven CBOR encoding of entities (libcbor).
+ * One table per entity lists (key, type, offset); encode and decode walk it.
+ */
+#include "kernboard/codec.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <cbor.h>
+#include <stddef.h>
+#include <string.h>
+
+enum kb_ftype { F_STR, F_STRV, F_U32, F_INT, F_BOOL, F_DATE, F_TIME, F_PK };
+
+typedef struct kb_field {
+    const char *key;
+    enum kb_ftype type;
+    size_t off;
+} kb_field;
+
+#define FLD(st, k, t, m)                                                                           \
+    {                                                                                              \
+        k, t, offsetof(st, m)                                                                      \
+    }
+
+static const kb_field kb_case_fields[] = {
+    FLD(kb_case, "n", F_U32, number),         FLD(kb_case, "title", F_STR, title),
+    FLD(kb_case, "desc", F_STR, description), FLD(kb_case, "stage", F_STR, stage),
+    FLD(kb_case, "lead", F_STR, lead_dept),   FLD(kb_case, "depts", F_STRV, depts),
+    FLD(kb_case, "line", F_STR, action_line), FLD(kb_case, "hooks", F_STRV, hooks),
+    FLD(kb_case, "orgs", F_STRV, orgs),       FLD(kb_case, "owner", F_STR, owner),
+    FLD(kb_case, "prio", F_INT, priority),    FLD(kb_case, "created", F_TIME, created),
+    FLD(kb_case, "updated", F_TIME, updated), FLD(kb_case, "due", F_DATE, due),
+    FLD(kb_case, "review", F_DATE, review),   FLD(kb_case, "agenda", F_BOOL, on_agenda),
+    FLD(kb_case, "blocked", F_STR, blocked),  FLD(kb_case, "conf", F_INT, conf),
+    FLD(kb_case, "tags", F_STRV, tags),
+};
+
+static const kb_field kb_comment_fields[] = {
+    FLD(kb_comment, "case", F_U32, case_number), FLD(kb_comment, "kind", F_INT, kind),
+    FLD(kb_comment, "author", F_STR, author),    FLD(kb_comment, "time", F_TIME, time),
+    FLD(kb_comment, "text", F_STR, text),
+};
+
+static const kb_field kb_user_fields[] = {
+    FLD(kb_user, "name", F_STR, name), FLD(kb_user, "display", F_STR, display),
+    FLD(kb_user, "role", F_INT, role), FLD(kb_user, "depts", F_STRV, depts),
+    FLD(kb_user, "pk", F_PK, sign_pk),
+};
+
+static const kb_field kb_dept_fields[] = {
+    FLD(kb_dept, "code", F_STR, code),
+    FLD(kb_dept, "name", F_STR, name),
+    FLD(kb_dept, "colour", F_STR, colour),
+};
+
+static const kb_field kb_stage_fields[] = {
+    FLD(kb_stage, "code", F_STR, code),      FLD(kb_stage, "name", F_STR, name),
+    FLD(kb_stage, "pos", F_INT, position),   FLD(kb_stage, "wip", F_INT, wip_limit),
+    FLD(kb_stage, "norm", F_INT, norm_days), FLD(kb_stage, "reason", F_BOOL, needs_reason),
+};
+
+static const kb_field kb_line_fields[] = {
+    FLD(kb_line, "code", F_STR, code),
+    FLD(kb_line, "name", F_STR, name),
+};
+
+#define NF(a) (sizeof a / sizeof a[0])
+
+static cbor_item_t *kb_cbor_text(const char *s)
+{
+    return cbor_build_stringn(s, strlen(s));
+}
+
+static cbor_item_t *kb_cbor_int(int64_t v)
+{
+    return v >= 0 ? cbor_build_uint64((uint64_t)v) : cbor_build_negint64((uint64_t)(-1 - v));
+}
+
+static void kb_map_put(cbor_item_t *map, const char *k, cbor_item_t *v)
+{
+    struct cbor_pair p = {.key = cbor_move(kb_cbor_text(k)), .value = cbor_move(v)};
+    if (!cbor_map_add(map, p))
+        abort();
+}
+
+static void kb_encode(const kb_field *f, size_t nf, const void *obj, kb_buf *out)
+{
+    const char *base = obj;
+    cbor_item_t *map = cbor_new_indefinite_map();
+    if (!map)
+        abort();
+    kb_map_put(map, "v", kb_cbor_int(KB_CODEC_VERSION));
+    for (size_t i = 0; i < nf; i++) {
+        const void *m = base + f[i].off;
+        switch (f[i].type) {
+        case F_STR: {
+            const char *s = *(char *const *)m;
+            if (s)
+                kb_map_put(map, f[i].key, kb_cbor_text(s));
+            break;
+        }
+        case F_STRV: {
+            const kb_strv *sv = m;
+            if (!sv->n)
+                break;
+            cbor_item_t *arr = cbor_new_definite_array(sv->n);
+            for (size_t k = 0; k < sv->n; k++)
+                if (!cbor_array_push(arr, cbor_move(kb_cbor_text(sv->v[k]))))
+                    abort();
+            kb_map_put(map, f[i].key, arr);
+            break;
+        }
+        case F_U32:
+            kb_map_put(map, f[i].key, kb_cbor_int(*(const uint32_t *)m));
+            break;
+        case F_INT:
+            kb_map_put(map, f[i].key, kb_cbor_int(*(const int *)m));
+            break;
+        case F_BOOL:
+            if (*(const bool *)m)
+                kb_map_put(map, f[i].key, cbor_build_bool(true));
+            break;
+        case F_DATE:
+            if (*(const kb_date *)m != KB_DATE_NONE)
+                kb_map_put(map, f[i].key, kb_cbor_int(*(const kb_date *)m));
+            break;
+        case F_TIME:
+            kb_map_put(map, f[i].key, kb_cbor_int(*(const kb_time *)m));
+            break;
+        case F_PK:
+            kb_map_put(map, f[i].key, cbor_build_bytestring(m, KB_SIGN_PK_LEN));
+            break;
+        }
+    }
+    unsigned char *buf = NULL;
+    size_t cap = 0;
+    size_t n = cbor_serialize_alloc(map, &buf, &cap);
+    cbor_decref(&map);
+    if (!n)
+        abort();
+    kb_buf_clear(out);
+    kb_buf_append(out, buf, n);
+    free(buf);
+}
+
+static bool kb_get_i64(const cbor_item_t *it, int64_t *out)
+{
+    if (cbor_isa_uint(it)) {
+        uint64_t v = cbor_get_int(it);
+        if (v > INT64_MAX)
+            return false;
+        *out = (int64_t)v;
+        return true;
+    }
+    if (cbor_isa_negint(it)) {
+        uint64_t v = cbor_get_int(it);
+        if (v > INT64_MAX)
+            return false;
+        *out = -1 - (int64_t)v;
+        return true;
+    }
+    return false;
+}
+
+static char *kb_get_text(const cbor_item_t *it)
+{
+    if (!cbor_isa_string(it) || !cbor_string_is_definite(it))
+        return NULL;
+    size_t n = cbor_string_length(it);
+    const char *p = (const char *)cbor_string_handle(it);
+    if (n > 1 << 20 || (n && !p) || !kb_utf8_valid(p ? p : "", n) || (p && memchr(p, 0, n)))
+        return NULL;
+    return kb_strndup(p ? p : "", n);
+}
+
+static int kb_decode(const kb_field *f, size_t nf, const char *what, const void *p, size_t n,
+                     void *obj, kb_err *e)
+{
+    char *base = obj;
+    struct cbor_load_result res;
+    cbor_item_t *root = cbor_load(p, n, &res);
+    int rc = KB_OK;
+    if (!root || res.error.code != CBOR_ERR_NONE || res.read != n || !cbor_isa_map(root)) {
+        rc = kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);
+        goto out;
+    }
+    size_t np = cbor_map_size(root);
+    struct cbor_pair *pairs = cbor_map_handle(root);
+    for (size_t i = 0; i < np && rc == KB_OK; i++) {
+        char *key = kb_get_text(pairs[i].key);
+        if (!key) {
+            rc = kb_err_set(e, KB_EDATA, _("damaged %s record: bad key"), what);
+            break;
+        }
+        const kb_field *fd = NULL;
+        for (size_t k = 0; k < nf; k++)
+            if (strcmp(f[k].key, key) == 0)
+                fd = &f[k];
+        if (strcmp(key, "v") == 0) {
+            int64_t v = 0;
+            if (!kb_get_i64(pairs[i].value, &v) || v < 1 || v > KB_CODEC_VERSION)
+                rc = kb_err_set(e, KB_EDATA,
+                                _("%s record has encoding version this kernboard cannot read"),
+                                what);
+        }
+        if (fd && rc == KB_OK) {
+            void *m = base + fd->off;
+            const cbor_item_t *v = pairs[i].value;
+            int64_t iv = 0;
+            bool ok = true;
+            switch (fd->type) {
+            case F_STR: {
+                char *s = kb_get_text(v);
+                ok = s != NULL;
+                if (ok) {
+                    kb_free((char **)m);
+                    *(char **)m = s;
+                }
+                break;
+            }
+            case F_STRV: {
+                kb_strv *sv = m;
+                ok = cbor_isa_array(v) && cbor_array_is_definite(v) && cbor_array_size(v) < 10000;
+                if (ok) {
+                    kb_strv_free(sv);
+                    cbor_item_t **items = cbor_array_handle(v);
+                    for (size_t k = 0; ok && k < cbor_array_size(v); k++) {
+                        char *s = kb_get_text(items[k]);
+                        ok = s != NULL;
+                        if (ok) {
+                            kb_strv_push(sv, s);
+                            kb_free(&s);
+                        }
+                    }
+                }
+                break;
+            }
+            case F_U32:
+                ok = kb_get_i64(v, &iv) && iv >= 0 && iv <= UINT32_MAX;
+                if (ok)
+                    *(uint32_t *)m = (uint32_t)iv;
+                break;
+            case F_INT:
+                ok = kb_get_i64(v, &iv) && iv >= -1000000 && iv <= 1000000;
+                if (ok)
+                    *(int *)m = (int)iv;
+                break;
+            case F_BOOL:
+                ok = cbor_is_bool(v);
+                if (ok)
+                    *(bool *)m = cbor_get_bool(v);
+                break;
+            case F_DATE:
+                ok = kb_get_i64(v, &iv) && iv > INT32_MIN && iv <= INT32_MAX;
+                if (ok)
+                    *(kb_date *)m = (kb_date)iv;
+                break;
+            case F_TIME:
+                ok = kb_get_i64(v, &iv);
+                if (ok)
+                    *(kb_time *)m = iv;
+                break;
+            case F_PK:
+                ok = cbor_isa_bytestring(v) && cbor_bytestring_is_definite(v) &&
+                     cbor_bytestring_length(v) == KB_SIGN_PK_LEN;
+                if (ok)
+                    memcpy(m, cbor_bytestring_handle(v), KB_SIGN_PK_LEN);
+                break;
+            }
+            if (!ok)
+                rc = kb_err_set(e, KB_EDATA, _("damaged %s record: field '%s' has a bad value"),
+                                what, key);
+        }
+        kb_free(&key);
+    }
+out:
+    if (root)
+        cbor_decref(&root);
+    return rc;
+}
+
+#define KB_CODEC_PAIR(name, type, fields, what, init, fini)                                        \
+    void kb_codec_##name##_encode(const type *x, kb_buf *out)                                      \
+    {                                                                                              \
+        kb_encode(fields, NF(fields), x, out);                                                     \
+    }                                                                                              \
+    int kb_codec_##name##_decode(const void *p, size_t n, type *out, kb_err *e)                    \
+    {                                                                                              \
+        init;                                                                                      \
+        int rc = kb_decode(fields, NF(fields), what, p, n, out, e);                                \
+        if (rc)                                                                                    \
+            fini;                                                                                  \
+        return rc;                                                                                 \
+    }
+
+KB_CODEC_PAIR(case, kb_case, kb_case_fields, "case", kb_case_init(out), kb_case_free(out))
+KB_CODEC_PAIR(comment, kb_comment, kb_comment_fields, "comment", memset(out, 0, sizeof *out),
+              kb_comment_free(out))
+KB_CODEC_PAIR(user, kb_user, kb_user_fields, "user", memset(out, 0, sizeof *out), kb_user_free(out))
+KB_CODEC_PAIR(dept, kb_dept, kb_dept_fields, "department", memset(out, 0, sizeof *out),
+              kb_dept_free(out))
+KB_CODEC_PAIR(stage, kb_stage, kb_stage_fields, "stage", memset(out, 0, sizeof *out),
+              kb_stage_free(out))
+KB_CODEC_PAIR(line, kb_line, kb_line_fields, "action line", memset(out, 0, sizeof *out),
+              kb_line_free(out))

@@ -1,0 +1,806 @@
+/* board.c - use cases over an open board; see kernboard/core.h. */
+#include "kernboard/core.h"
+#include "kernboard/buf.h"
+#include "kernboard/codec.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+#include "kernboard/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct kb_board {
+    kb_store *s;
+    kb_stage *stages;
+    size_t nstages;
+    kb_dept *depts;
+    size_t ndepts;
+    kb_line *lines;
+    size_t nlines;
+    kb_user me;
+    enum kb_kdf kdf; /* for keyslots this session creates */
+};
+
+/* META keys: fixed 16-byte ids (no names in LMDB keys). */
+static const unsigned char kb_meta_counters[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                           0, 0, 0, 0, 0, 0, 0, 1};
+
+const char *kb_board_user(const kb_board *b)
+{
+    return kb_store_user(b->s);
+}
+
+enum kb_role kb_board_role(const kb_board *b)
+{
+    return b->me.role;
+}
+
+const kb_stage *kb_board_stages(const kb_board *b, size_t *n)
+{
+    *n = b->nstages;
+    return b->stages;
+}
+
+const kb_dept *kb_board_depts(const kb_board *b, size_t *n)
+{
+    *n = b->ndepts;
+    return b->depts;
+}
+
+const kb_line *kb_board_lines(const kb_board *b, size_t *n)
+{
+    *n = b->nlines;
+    return b->lines;
+}
+
+const kb_stage *kb_board_stage_find(const kb_board *b, const char *s)
+{
+    for (size_t i = 0; i < b->nstages; i++)
+        if (kb_str_ieq(b->stages[i].code, s) || kb_str_ieq(b->stages[i].name, s))
+            return &b->stages[i];
+    return NULL;
+}
+
+const kb_dept *kb_board_dept_find(const kb_board *b, const char *code)
+{
+    for (size_t i = 0; i < b->ndepts; i++)
+        if (kb_str_ieq(b->depts[i].code, code))
+            return &b->depts[i];
+    return NULL;
+}
+
+const kb_line *kb_board_line_find(const kb_board *b, const char *s)
+{
+    for (size_t i = 0; i < b->nlines; i++)
+        if (kb_str_ieq(b->lines[i].code, s) || kb_str_ieq(b->lines[i].name, s))
+            return &b->lines[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ reference data */
+
+static void kb_refs_free(kb_board *b)
+{
+    for (size_t i = 0; i < b->nstages; i++)
+        kb_stage_free(&b->stages[i]);
+    for (size_t i = 0; i < b->ndepts; i++)
+        kb_dept_free(&b->depts[i]);
+    for (size_t i = 0; i < b->nlines; i++)
+        kb_line_free(&b->lines[i]);
+    kb_free(&b->stages);
+    kb_free(&b->depts);
+    kb_free(&b->lines);
+    b->nstages = b->ndepts = b->nlines = 0;
+    kb_user_free(&b->me);
+}
+
+static int kb_visit_stage(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                          size_t vlen, uint64_t version)
+{
+    kb_board *b = ctx;
+    kb_stage st;
+    kb_err e;
+    if (kb_codec_stage_decode(val, vlen, &st, &e))
+        return KB_EDATA;
+    memcpy(st.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    st.version = version;
+    b->stages = kb_reallocarray(b->stages, b->nstages + 1, sizeof *b->stages);
+    b->stages[b->nstages++] = st;
+    return 0;
+}
+
+static int kb_visit_dept(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                         size_t vlen, uint64_t version)
+{
+    kb_board *b = ctx;
+    kb_dept d;
+    kb_err e;
+    if (kb_codec_dept_decode(val, vlen, &d, &e))
+        return KB_EDATA;
+    memcpy(d.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    d.version = version;
+    b->depts = kb_reallocarray(b->depts, b->ndepts + 1, sizeof *b->depts);
+    b->depts[b->ndepts++] = d;
+    return 0;
+}
+
+static int kb_visit_line(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                         size_t vlen, uint64_t version)
+{
+    kb_board *b = ctx;
+    kb_line l;
+    kb_err e;
+    if (kb_codec_line_decode(val, vlen, &l, &e))
+        return KB_EDATA;
+    memcpy(l.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    l.version = version;
+    b->lines = kb_reallocarray(b->lines, b->nlines + 1, sizeof *b->lines);
+    b->lines[b->nlines++] = l;
+    return 0;
+}
+
+static int kb_stage_cmp(const void *a, const void *b)
+{
+    const kb_stage *x = a, *y = b;
+    return (x->position > y->position) - (x->position < y->position);
+}
+
+static int kb_dept_cmp(const void *a, const void *b)
+{
+    return strcmp(((const kb_dept *)a)->code, ((const kb_dept *)b)->code);
+}
+
+static int kb_refs_load(kb_board *b, kb_err *e)
+{
+    kb_refs_free(b);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    char *val = NULL;
+    size_t n = 0;
+    if ((rc = kb_txn_each(t, KB_T_STAGES, NULL, 0, kb_visit_stage, b, e)) ||
+        (rc = kb_txn_each(t, KB_T_DEPTS, NULL, 0, kb_visit_dept, b, e)) ||
+        (rc = kb_txn_each(t, KB_T_LINES, NULL, 0, kb_visit_line, b, e)))
+        goto out;
+    rc = kb_txn_get(t, KB_T_USERS, kb_store_slot_id(b->s), KB_KEY_LEN, &val, &n, NULL, e);
+    if (rc == KB_OK)
+        rc = kb_codec_user_decode(val, n, &b->me, e);
+    else if (rc == KB_ENOENT)
+        rc = kb_err_set(e, KB_EPERM, _("user %s has no user record on this board"),
+                        kb_store_user(b->s));
+out:
+    if (rc == KB_EDATA && !e->msg[0])
+        kb_err_set(e, KB_EDATA, _("damaged reference record; run 'kernboard verify'"));
+    kb_free(&val);
+    kb_txn_abort(&t);
+    qsort(b->stages, b->nstages, sizeof *b->stages, kb_stage_cmp);
+    qsort(b->depts, b->ndepts, sizeof *b->depts, kb_dept_cmp);
+    return rc;
+}
+
+/* ------------------------------------------------------------ open / init */
+
+static int kb_kdf_of(const kb_board_opts *o, enum kb_kdf *kdf, kb_err *e)
+{
+    *kdf = KB_KDF_MODERATE;
+    return o && o->kdf ? kb_kdf_parse(o->kdf, kdf, e) : KB_OK;
+}
+
+static kb_store_opts kb_sopts(const kb_board_opts *o)
+{
+    kb_store_opts so = {0};
+    so.lock_timeout_ms = o ? o->lock_timeout_ms : 0;
+    return so;
+}
+
+static void kb_new_key(unsigned char key[KB_KEY_LEN])
+{
+    kb_store_random(key, KB_KEY_LEN);
+}
+
+static int kb_put_encoded(kb_txn *t, enum kb_table tbl, const unsigned char *key, kb_buf *enc,
+                          uint64_t expect, uint64_t *ver, const char *detail, kb_err *e)
+{
+    return kb_txn_put(t, tbl, key, KB_KEY_LEN, enc->data, enc->len, expect, ver, detail, e);
+}
+
+int kb_board_init(const char *path, const char *user, const kb_secret *pass,
+                  const kb_board_opts *opts, kb_board **out, kb_err *e)
+{
+    enum kb_kdf kdf;
+    int rc = kb_kdf_of(opts, &kdf, e);
+    if (rc || (rc = kb_user_name_check(user, e)))
+        return rc == KB_EDATA ? (e->code = KB_EUSAGE) : rc;
+    kb_store_opts so = kb_sopts(opts);
+    kb_board *b = kb_calloc(1, sizeof *b);
+    b->kdf = kdf;
+    if ((rc = kb_store_create(path, user, pass, kdf, &so, &b->s, e))) {
+        kb_free(&b);
+        return rc;
+    }
+    kb_txn *t = NULL;
+    kb_buf enc = KB_BUF_INIT;
+    unsigned char key[KB_KEY_LEN];
+    if ((rc = kb_store_write(b->s, "board.defaults", NULL, &t, e)))
+        goto fail;
+    for (size_t i = 0; i < kb_default_stage_count; i++) {
+        kb_stage st = {.code = (char *)kb_default_stages[i].code,
+                       .name = (char *)_(kb_default_stages[i].name),
+                       .position = (int)i + 1};
+        kb_codec_stage_encode(&st, &enc);
+        kb_new_key(key);
+        if ((rc = kb_put_encoded(t, KB_T_STAGES, key, &enc, KB_VERSION_NEW, NULL, NULL, e)))
+            goto fail;
+    }
+    for (size_t i = 0; i < kb_default_dept_count; i++) {
+        kb_dept d = {.code = (char *)kb_default_depts[i].code,
+                     .name = (char *)_(kb_default_depts[i].name)};
+        kb_codec_dept_encode(&d, &enc);
+        kb_new_key(key);
+        if ((rc = kb_put_encoded(t, KB_T_DEPTS, key, &enc, KB_VERSION_NEW, NULL, NULL, e)))
+            goto fail;
+    }
+    for (size_t i = 0; i < kb_default_line_count; i++) {
+        kb_line l = {.code = (char *)kb_default_lines[i].code,
+                     .name = (char *)_(kb_default_lines[i].name)};
+        kb_codec_line_encode(&l, &enc);
+        kb_new_key(key);
+        if ((rc = kb_put_encoded(t, KB_T_LINES, key, &enc, KB_VERSION_NEW, NULL, NULL, e)))
+            goto fail;
+    }
+    {
+        char *sig = NULL;
+        size_t n = 0;
+        const unsigned char *id = kb_store_slot_id(b->s);
+        if ((rc = kb_txn_get(t, KB_T_SIGNERS, id, KB_KEY_LEN, &sig, &n, NULL, e)))
+            goto fail;
+        kb_user u = {.name = (char *)user, .role = KB_ROLE_ADMIN};
+        if (n >= KB_SIGN_PK_LEN)
+            memcpy(u.sign_pk, sig, KB_SIGN_PK_LEN);
+        kb_free(&sig);
+        kb_codec_user_encode(&u, &enc);
+        char *iname = kb_asprintf("user:%s", user);
+        rc = kb_put_encoded(t, KB_T_USERS, id, &enc, KB_VERSION_NEW, NULL, NULL, e);
+        if (rc == KB_OK)
+            rc = kb_txn_index_put(t, iname, id, e);
+        kb_free(&iname);
+        if (rc)
+            goto fail;
+    }
+    if ((rc = kb_txn_commit(&t, e)) || (rc = kb_refs_load(b, e)))
+        goto fail;
+    kb_buf_free(&enc);
+    *out = b;
+    return KB_OK;
+fail:
+    kb_txn_abort(&t);
+    kb_buf_free(&enc);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_board_open(const char *path, const char *user, const kb_secret *pass,
+                  const kb_board_opts *opts, kb_board **out, kb_err *e)
+{
+    kb_store_opts so = kb_sopts(opts);
+    kb_board *b = kb_calloc(1, sizeof *b);
+    int rc = kb_kdf_of(opts, &b->kdf, e);
+    if (rc == KB_OK)
+        rc = kb_store_open(path, user, pass, &so, &b->s, e);
+    if (rc == KB_OK)
+        rc = kb_refs_load(b, e);
+    if (rc) {
+        kb_board_close(&b);
+        return rc;
+    }
+    *out = b;
+    return KB_OK;
+}
+
+void kb_board_close(kb_board **bp)
+{
+    if (!bp || !*bp)
+        return;
+    kb_refs_free(*bp);
+    kb_store_close(&(*bp)->s);
+    kb_free(bp);
+}
+
+int kb_board_generation(kb_board *b, uint64_t *gen, kb_err *e)
+{
+    return kb_store_generation(b->s, gen, e);
+}
+
+/* ------------------------------------------------------------ cases */
+
+static int kb_require_writer(const kb_board *b, kb_err *e)
+{
+    if (!kb_role_can_write(b->me.role))
+        return kb_err_set(e, KB_EPERM, _("user %s is a viewer and may not change the board"),
+                          kb_board_user(b));
+    return KB_OK;
+}
+
+/* Check references against the board's reference data and normalise codes. */
+static int kb_case_refs(const kb_board *b, kb_case *c, kb_err *e)
+{
+    const kb_stage *st =
+        c->stage ? kb_board_stage_find(b, c->stage) : (b->nstages ? &b->stages[0] : NULL);
+    if (!st) {
+        kb_buf names = KB_BUF_INIT;
+        for (size_t i = 0; i < b->nstages; i++)
+            kb_buf_printf(&names, "%s%s", i ? ", " : "", b->stages[i].code);
+        int rc = kb_err_set(e, KB_EDATA, _("unknown stage '%s' (stages: %s)"),
+                            c->stage ? c->stage : "", names.data ? names.data : "");
+        kb_buf_free(&names);
+        return rc;
+    }
+    kb_free(&c->stage);
+    c->stage = kb_strdup(st->code);
+    if (c->lead_dept) {
+        const kb_dept *d = kb_board_dept_find(b, c->lead_dept);
+        if (!d)
+            return kb_err_set(e, KB_EDATA, _("unknown department '%s' (see 'kernboard dept list')"),
+                              c->lead_dept);
+        kb_free(&c->lead_dept);
+        c->lead_dept = kb_strdup(d->code);
+    }
+    for (size_t i = 0; i < c->depts.n; i++) {
+        const kb_dept *d = kb_board_dept_find(b, c->depts.v[i]);
+        if (!d)
+            return kb_err_set(e, KB_EDATA, _("unknown department '%s' (see 'kernboard dept list')"),
+                              c->depts.v[i]);
+        kb_free(&c->depts.v[i]);
+        c->depts.v[i] = kb_strdup(d->code);
+    }
+    if (c->action_line) {
+        const kb_line *l = kb_board_line_find(b, c->action_line);
+        if (!l)
+            return kb_err_set(e, KB_EDATA,
+                              _("unknown action line '%s' (see 'kernboard line list')"),
+                              c->action_line);
+        kb_free(&c->action_line);
+        c->action_line = kb_strdup(l->code);
+    }
+    return kb_case_validate(c, e);
+}
+
+static char *kb_case_index_name(uint32_t number)
+{
+    return kb_asprintf("case#%u", number);
+}
+
+static int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_t number,
+                           enum kb_entry_kind kind, const char *author, const char *text, kb_err *e)
+{
+    kb_comment cm = {.case_number = number,
+                     .kind = kind,
+                     .author = (char *)author,
+                     .time = kb_time_now(),
+                     .text = (char *)text};
+    int rc = kb_comment_validate(&cm, e);
+    if (rc)
+        return rc;
+    unsigned char key[KB_KEY_LEN + 12];
+    memcpy(key, case_key, KB_KEY_LEN);
+    kb_put_u64be(key + KB_KEY_LEN, (uint64_t)cm.time);
+    kb_store_random(key + KB_KEY_LEN + 8, 4);
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_comment_encode(&cm, &enc);
+    rc = kb_txn_put(t, KB_T_COMMENTS, key, sizeof key, enc.data, enc.len, KB_VERSION_NEW, NULL,
+                    NULL, e);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc || (rc = kb_case_refs(b, c, e)))
+        return rc;
+    kb_txn *t = NULL;
+    char *val = NULL, *iname = NULL;
+    kb_buf enc = KB_BUF_INIT;
+    if ((rc = kb_store_write(b->s, "case.add", NULL, &t, e)))
+        return rc;
+    size_t n = 0;
+    uint32_t next = 1;
+    uint64_t cver = KB_VERSION_NEW;
+    rc = kb_txn_get(t, KB_T_META, kb_meta_counters, KB_KEY_LEN, &val, &n, &cver, e);
+    if (rc == KB_OK && n == 4)
+        next = kb_get_u32be((unsigned char *)val);
+    else if (rc == KB_ENOENT)
+        rc = KB_OK;
+    else if (rc == KB_OK)
+        rc = kb_err_set(e, KB_EDATA, _("damaged counter record; run 'kernboard verify'"));
+    if (rc)
+        goto out;
+    c->number = next;
+    kb_new_key(c->key.b);
+    c->created = c->updated = kb_time_now();
+    kb_codec_case_encode(c, &enc);
+    if ((rc = kb_put_encoded(t, KB_T_CASES, c->key.b, &enc, KB_VERSION_NEW, &c->version, NULL, e)))
+        goto out;
+    iname = kb_case_index_name(c->number);
+    if ((rc = kb_txn_index_put(t, iname, c->key.b, e)))
+        goto out;
+    unsigned char cnt[4];
+    kb_put_u32be(cnt, next + 1);
+    if ((rc = kb_txn_put(t, KB_T_META, kb_meta_counters, KB_KEY_LEN, cnt, 4, cver, NULL, NULL, e)))
+        goto out;
+    if ((rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b),
+                              _("case created"), e)))
+        goto out;
+    rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    kb_free(&val);
+    kb_free(&iname);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+static int kb_case_read(kb_txn *t, uint32_t number, kb_case *out, kb_err *e)
+{
+    char *iname = kb_case_index_name(number);
+    unsigned char key[KB_KEY_LEN];
+    char *val = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    int rc = kb_txn_index_get(t, iname, key, e);
+    if (rc == KB_OK)
+        rc = kb_txn_get(t, KB_T_CASES, key, KB_KEY_LEN, &val, &n, &ver, e);
+    if (rc == KB_ENOENT)
+        rc = kb_err_set(e, KB_ENOENT, _("no case #%u on this board"), number);
+    if (rc == KB_OK)
+        rc = kb_codec_case_decode(val, n, out, e);
+    if (rc == KB_OK && out->number != number) {
+        kb_case_free(out);
+        rc = kb_err_set(e, KB_EDATA,
+                        _("index for case #%u points at another case; run "
+                          "'kernboard verify'"),
+                        number);
+    }
+    if (rc == KB_OK) {
+        memcpy(out->key.b, key, KB_KEY_LEN);
+        out->version = ver;
+    }
+    kb_free(&iname);
+    kb_free(&val);
+    return rc;
+}
+
+int kb_board_case_get(kb_board *b, uint32_t number, kb_case *out, kb_err *e)
+{
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    rc = kb_case_read(t, number, out, e);
+    kb_txn_abort(&t);
+    return rc;
+}
+
+static void kb_diff_str(kb_buf *d, const char *label, const char *a, const char *b)
+{
+    if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
+        kb_buf_printf(d, "%s%s: %s -> %s", d->len ? "; " : "", label, a ? a : "-", b ? b : "-");
+}
+
+static void kb_diff_strv(kb_buf *d, const char *label, const kb_strv *a, const kb_strv *b)
+{
+    if (!kb_strv_eq(a, b)) {
+        char *x = kb_strv_join(a, ","), *y = kb_strv_join(b, ",");
+        kb_diff_str(d, label, x, y);
+        kb_free(&x);
+        kb_free(&y);
+    }
+}
+
+static void kb_diff_date(kb_buf *d, const char *label, kb_date a, kb_date b)
+{
+    char x[KB_DATE_STRLEN], y[KB_DATE_STRLEN];
+    if (a != b) {
+        kb_date_format(a, x);
+        kb_date_format(b, y);
+        kb_diff_str(d, label, x[0] ? x : NULL, y[0] ? y : NULL);
+    }
+}
+
+/* Human summary of what changed, for the timeline (no descriptions: they
+ * can be long; "description changed" is enough). */
+static void kb_case_diff(const kb_case *o, const kb_case *n, kb_buf *d)
+{
+    kb_diff_str(d, _("title"), o->title, n->title);
+    if ((o->description == NULL) != (n->description == NULL) ||
+        (o->description && strcmp(o->description, n->description) != 0))
+        kb_buf_printf(d, "%s%s", d->len ? "; " : "", _("description changed"));
+    kb_diff_str(d, _("stage"), o->stage, n->stage);
+    kb_diff_str(d, _("lead department"), o->lead_dept, n->lead_dept);
+    kb_diff_strv(d, _("departments"), &o->depts, &n->depts);
+    kb_diff_str(d, _("action line"), o->action_line, n->action_line);
+    kb_diff_strv(d, _("policy hooks"), &o->hooks, &n->hooks);
+    kb_diff_strv(d, _("organisations"), &o->orgs, &n->orgs);
+    kb_diff_str(d, _("owner"), o->owner, n->owner);
+    if (o->priority != n->priority)
+        kb_buf_printf(d, "%s%s: %d -> %d", d->len ? "; " : "", _("priority"), o->priority,
+                      n->priority);
+    kb_diff_date(d, _("due"), o->due, n->due);
+    kb_diff_date(d, _("review"), o->review, n->review);
+    if (o->on_agenda != n->on_agenda)
+        kb_buf_printf(d, "%s%s", d->len ? "; " : "",
+                      n->on_agenda ? _("put on the agenda") : _("taken off the agenda"));
+    kb_diff_str(d, _("blocked"), o->blocked, n->blocked);
+    if (o->conf != n->conf)
+        kb_diff_str(d, _("confidentiality"), kb_conf_name(o->conf), kb_conf_name(n->conf));
+    kb_diff_strv(d, _("tags"), &o->tags, &n->tags);
+}
+
+int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc || (rc = kb_case_refs(b, c, e)))
+        return rc;
+    if (expect == KB_CORE_ANY_VERSION)
+        expect = c->version;
+    kb_txn *t = NULL;
+    kb_case cur;
+    kb_case_init(&cur);
+    kb_buf enc = KB_BUF_INIT, diff = KB_BUF_INIT;
+    if ((rc = kb_store_write(b->s, "case.edit", NULL, &t, e)))
+        return rc;
+    if ((rc = kb_case_read(t, c->number, &cur, e)))
+        goto out;
+    if (cur.version != expect) {
+        char hhmm[6];
+        kb_time_format_hhmm(cur.updated, hhmm);
+        rc = kb_err_set(e, KB_ECONFLICT,
+                        _("case #%u was changed by someone else at %s (now version %llu, you "
+                          "started from %llu); reload it and try again"),
+                        c->number, hhmm, (unsigned long long)cur.version,
+                        (unsigned long long)expect);
+        goto out;
+    }
+    kb_case_diff(&cur, c, &diff);
+    if (diff.len == 0) {
+        c->version = cur.version;
+        goto out; /* nothing changed: no write */
+    }
+    c->key = cur.key;
+    c->created = cur.created;
+    c->updated = kb_time_now();
+    kb_codec_case_encode(c, &enc);
+    if ((rc = kb_put_encoded(t, KB_T_CASES, c->key.b, &enc, cur.version, &c->version, diff.data,
+                             e)) ||
+        (rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b), diff.data,
+                              e)))
+        goto out;
+    rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    kb_case_free(&cur);
+    kb_buf_free(&enc);
+    kb_buf_free(&diff);
+    return rc;
+}
+
+static int kb_visit_case(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                         size_t vlen, uint64_t version)
+{
+    kb_case_vec *v = ctx;
+    kb_case c;
+    if (kb_codec_case_decode(val, vlen, &c, NULL))
+        return KB_EDATA;
+    memcpy(c.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    c.version = version;
+    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
+    v->v[v->n++] = c;
+    return 0;
+}
+
+static int kb_case_num_cmp(const void *a, const void *b)
+{
+    const kb_case *x = a, *y = b;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+int kb_board_case_list(kb_board *b, kb_case_vec *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    rc = kb_txn_each(t, KB_T_CASES, NULL, 0, kb_visit_case, out, e);
+    kb_txn_abort(&t);
+    if (rc == KB_EDATA && !e->msg[0])
+        kb_err_set(e, KB_EDATA, _("a case record is damaged; run 'kernboard verify'"));
+    if (rc) {
+        kb_case_vec_free(out);
+        return rc;
+    }
+    qsort(out->v, out->n, sizeof *out->v, kb_case_num_cmp);
+    return KB_OK;
+}
+
+void kb_case_vec_free(kb_case_vec *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        kb_case_free(&v->v[i]);
+    kb_free(&v->v);
+    v->n = 0;
+}
+
+int kb_board_comment_add(kb_board *b, uint32_t number, const char *text, kb_err *e)
+{
+    if (b->me.role < KB_ROLE_VIEWER)
+        return kb_err_set(e, KB_EPERM, _("not permitted"));
+    kb_txn *t = NULL;
+    kb_case c;
+    kb_case_init(&c);
+    int rc = kb_store_write(b->s, "case.comment", NULL, &t, e);
+    if (rc)
+        return rc;
+    if ((rc = kb_case_read(t, number, &c, e)) == KB_OK &&
+        (rc = kb_timeline_put(t, c.key.b, number, KB_ENTRY_COMMENT, kb_board_user(b), text, e)) ==
+            KB_OK)
+        rc = kb_txn_commit(&t, e);
+    kb_txn_abort(&t);
+    kb_case_free(&c);
+    return rc;
+}
+
+static int kb_visit_comment(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                            size_t vlen, uint64_t version)
+{
+    (void)version;
+    kb_comment_vec *v = ctx;
+    kb_comment c;
+    if (kb_codec_comment_decode(val, vlen, &c, NULL))
+        return KB_EDATA;
+    memcpy(c.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
+    v->v[v->n++] = c;
+    return 0;
+}
+
+int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    kb_case c;
+    kb_case_init(&c);
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    if ((rc = kb_case_read(t, number, &c, e)) == KB_OK)
+        rc = kb_txn_each(t, KB_T_COMMENTS, c.key.b, KB_KEY_LEN, kb_visit_comment, out, e);
+    kb_txn_abort(&t);
+    kb_case_free(&c);
+    if (rc == KB_EDATA && !e->msg[0])
+        kb_err_set(e, KB_EDATA, _("a timeline record is damaged; run 'kernboard verify'"));
+    if (rc)
+        kb_comment_vec_free(out);
+    return rc;
+}
+
+void kb_comment_vec_free(kb_comment_vec *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        kb_comment_free(&v->v[i]);
+    kb_free(&v->v);
+    v->n = 0;
+}
+
+/* ------------------------------------------------------------ users */
+
+int kb_board_user_add(kb_board *b, const char *name, enum kb_role role, const kb_strv *depts,
+                      const kb_secret *pass, kb_err *e)
+{
+    if (b->me.role != KB_ROLE_ADMIN)
+        return kb_err_set(e, KB_EPERM, _("only an admin may add users (you are %s)"),
+                          kb_role_name(b->me.role));
+    kb_user u = {.name = (char *)name, .role = role};
+    if (depts)
+        u.depts = *depts;
+    int rc = kb_user_validate(&u, e);
+    if (rc)
+        return rc;
+    for (size_t i = 0; depts && i < depts->n; i++)
+        if (!kb_board_dept_find(b, depts->v[i]))
+            return kb_err_set(e, KB_EDATA, _("unknown department '%s'"), depts->v[i]);
+    kb_slot_draft *d = NULL;
+    if ((rc = kb_store_slot_prepare(b->s, name, pass, b->kdf, &d, e)))
+        return rc;
+    kb_txn *t = NULL;
+    kb_buf enc = KB_BUF_INIT;
+    char *iname = kb_asprintf("user:%s", name);
+    unsigned char existing[KB_KEY_LEN];
+    if ((rc = kb_store_write(b->s, "user.add", NULL, &t, e)))
+        goto out;
+    rc = kb_txn_index_get(t, iname, existing, e);
+    if (rc == KB_OK) {
+        rc = kb_err_set(e, KB_ECANTCREAT, _("user %s already exists"), name);
+        goto out;
+    }
+    if (rc != KB_ENOENT)
+        goto out;
+    memcpy(u.sign_pk, kb_slot_draft_pk(d), KB_SIGN_PK_LEN);
+    kb_codec_user_encode(&u, &enc);
+    if ((rc = kb_txn_slot_add(t, d, e)) ||
+        (rc = kb_txn_put(t, KB_T_USERS, kb_slot_draft_id(d), KB_KEY_LEN, enc.data, enc.len,
+                         KB_VERSION_NEW, NULL, NULL, e)) ||
+        (rc = kb_txn_index_put(t, iname, kb_slot_draft_id(d), e)))
+        goto out;
+    rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    kb_slot_draft_free(&d);
+    kb_buf_free(&enc);
+    kb_free(&iname);
+    return rc;
+}
+
+static int kb_visit_user(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                         size_t vlen, uint64_t version)
+{
+    kb_user_vec *v = ctx;
+    kb_user u;
+    if (kb_codec_user_decode(val, vlen, &u, NULL))
+        return KB_EDATA;
+    memcpy(u.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    u.version = version;
+    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
+    v->v[v->n++] = u;
+    return 0;
+}
+
+static int kb_user_cmp(const void *a, const void *b)
+{
+    return strcmp(((const kb_user *)a)->name, ((const kb_user *)b)->name);
+}
+
+int kb_board_user_list(kb_board *b, kb_user_vec *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    rc = kb_txn_each(t, KB_T_USERS, NULL, 0, kb_visit_user, out, e);
+    kb_txn_abort(&t);
+    if (rc) {
+        kb_user_vec_free(out);
+        return rc == KB_EDATA && !e->msg[0]
+                   ? kb_err_set(e, KB_EDATA, _("a user record is damaged; run 'kernboard verify'"))
+                   : rc;
+    }
+    qsort(out->v, out->n, sizeof *out->v, kb_user_cmp);
+    return KB_OK;
+}
+
+void kb_user_vec_free(kb_user_vec *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        kb_user_free(&v->v[i]);
+    kb_free(&v->v);
+    v->n = 0;
+}
+
+int kb_board_verify(kb_board *b, kb_verify_result *out, kb_err *e)
+{
+    kb_verify_report rep;
+    int rc = kb_store_verify(b->s, &rep, e);
+    memset(out, 0, sizeof *out);
+    out->records = rep.records;
+    out->entries = rep.entries;
+    out->head_seq = rep.head_seq;
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < KB_HASH_LEN; i++) {
+        out->head_hex[2 * i] = hx[rep.head[i] >> 4];
+        out->head_hex[2 * i + 1] = hx[rep.head[i] & 15];
+    }
+    return rc;
+}
