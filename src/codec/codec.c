@@ -174,13 +174,57 @@ static char *kb_get_text(const cbor_item_t *it)
     return kb_strndup(p ? p : "", n);
 }
 
+/* libcbor allocates a definite array or map for its declared size before
+ * reading its items, so a forged header could ask for gigabytes.  Walk the
+ * input with the streaming decoder first (no allocation) and refuse any
+ * collection that declares more items than the input has bytes. */
+typedef struct kb_prescan {
+    size_t total;
+    bool bad;
+} kb_prescan;
+
+static void kb_prescan_array(void *ctx, size_t size)
+{
+    kb_prescan *ps = ctx;
+    if (size > ps->total)
+        ps->bad = true;
+}
+
+static void kb_prescan_map(void *ctx, size_t size)
+{
+    kb_prescan *ps = ctx;
+    if (size > ps->total / 2)
+        ps->bad = true;
+}
+
+static bool kb_prescan_ok(const unsigned char *p, size_t n)
+{
+    struct cbor_callbacks cb = cbor_empty_callbacks;
+    cb.array_start = kb_prescan_array;
+    cb.map_start = kb_prescan_map;
+    kb_prescan ps = {.total = n, .bad = false};
+    size_t off = 0;
+    while (off < n && !ps.bad) {
+        struct cbor_decoder_result r = cbor_stream_decode(p + off, n - off, &cb, &ps);
+        if (r.status != CBOR_DECODER_FINISHED || r.read == 0)
+            return false;
+        off += r.read;
+    }
+    return !ps.bad;
+}
+
 static int kb_decode(const kb_field *f, size_t nf, const char *what, const void *p, size_t n,
                      void *obj, kb_err *e)
 {
     char *base = obj;
     struct cbor_load_result res;
-    cbor_item_t *root = cbor_load(p, n, &res);
+    cbor_item_t *root = NULL;
     int rc = KB_OK;
+    if (n == 0 || n > (1u << 24) || !kb_prescan_ok(p, n)) {
+        rc = kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);
+        goto out;
+    }
+    root = cbor_load(p, n, &res);
     if (!root || res.error.code != CBOR_ERR_NONE || res.read != n || !cbor_isa_map(root)) {
         rc = kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);
         goto out;

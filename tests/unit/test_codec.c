@@ -1,0 +1,225 @@
+/* Codec tests: round trips of every entity, and random/truncated/mutated
+ * inputs that must never crash the decoder (ASan/UBSan build). */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernboard/codec.h"
+#include "kernboard/mem.h"
+
+static void kb_full_case(kb_case *c)
+{
+    kb_case_init(c);
+    c->number = 4242;
+    c->title = kb_strdup("Leegstaande fabriekshal — tijdelijk gebruik 🏭");
+    c->description = kb_strdup("Regel 1\nRegel 2\twith tab");
+    c->stage = kb_strdup("explore");
+    c->lead_dept = kb_strdup("VAS");
+    kb_strv_push(&c->depts, "ECO");
+    kb_strv_push(&c->depts, "DUU");
+    c->action_line = kb_strdup("trade");
+    kb_strv_push(&c->hooks, "Omgevingsvisie 2040: ruimte voor maakindustrie");
+    kb_strv_push(&c->orgs, "Stichting Broedplaats Noord");
+    c->owner = kb_strdup("makelaar");
+    c->priority = 3;
+    c->created = 1795305600;
+    c->updated = -5;
+    c->due = 20800;
+    c->review = -100;
+    c->on_agenda = true;
+    c->blocked = kb_strdup("wacht op ontheffing bestemmingsplan");
+    c->conf = KB_CONF_CONFIDENTIAL;
+    kb_strv_push(&c->tags, "sroi");
+    kb_strv_push(&c->tags, "circulair");
+}
+
+static void kb_assert_case_eq(const kb_case *a, const kb_case *b)
+{
+    cr_assert_eq(a->number, b->number);
+    cr_assert_str_eq(a->title, b->title);
+    cr_assert_str_eq(a->description, b->description);
+    cr_assert_str_eq(a->stage, b->stage);
+    cr_assert_str_eq(a->lead_dept, b->lead_dept);
+    cr_assert(kb_strv_eq(&a->depts, &b->depts));
+    cr_assert_str_eq(a->action_line, b->action_line);
+    cr_assert(kb_strv_eq(&a->hooks, &b->hooks));
+    cr_assert(kb_strv_eq(&a->orgs, &b->orgs));
+    cr_assert_str_eq(a->owner, b->owner);
+    cr_assert_eq(a->priority, b->priority);
+    cr_assert_eq(a->created, b->created);
+    cr_assert_eq(a->updated, b->updated);
+    cr_assert_eq(a->due, b->due);
+    cr_assert_eq(a->review, b->review);
+    cr_assert_eq(a->on_agenda, b->on_agenda);
+    cr_assert_str_eq(a->blocked, b->blocked);
+    cr_assert_eq(a->conf, b->conf);
+    cr_assert(kb_strv_eq(&a->tags, &b->tags));
+}
+
+Test(codec, case_round_trip_full)
+{
+    kb_case c, d;
+    kb_full_case(&c);
+    kb_buf b = KB_BUF_INIT;
+    kb_codec_case_encode(&c, &b);
+    kb_err e;
+    cr_assert_eq(kb_codec_case_decode(b.data, b.len, &d, &e), KB_OK, "%s", e.msg);
+    kb_assert_case_eq(&c, &d);
+    kb_case_free(&c);
+    kb_case_free(&d);
+    kb_buf_free(&b);
+}
+
+Test(codec, case_round_trip_empty_keeps_unset)
+{
+    kb_case c, d;
+    kb_case_init(&c);
+    c.title = kb_strdup("x");
+    kb_buf b = KB_BUF_INIT;
+    kb_codec_case_encode(&c, &b);
+    cr_assert_eq(kb_codec_case_decode(b.data, b.len, &d, NULL), KB_OK);
+    cr_assert_null(d.description);
+    cr_assert_null(d.blocked);
+    cr_assert_eq(d.due, KB_DATE_NONE);
+    cr_assert_eq(d.depts.n, 0);
+    cr_assert_eq(d.conf, KB_CONF_INTERNAL);
+    kb_case_free(&c);
+    kb_case_free(&d);
+    kb_buf_free(&b);
+}
+
+Test(codec, other_entities_round_trip)
+{
+    kb_buf b = KB_BUF_INIT;
+    kb_user u = {.name = "jan.de-vries", .display = "Jan de Vries", .role = KB_ROLE_BROKER};
+    kb_strv_push(&u.depts, "ECO");
+    memset(u.sign_pk, 0xAB, sizeof u.sign_pk);
+    kb_codec_user_encode(&u, &b);
+    kb_user u2;
+    cr_assert_eq(kb_codec_user_decode(b.data, b.len, &u2, NULL), KB_OK);
+    cr_assert_str_eq(u2.name, "jan.de-vries");
+    cr_assert_str_eq(u2.display, "Jan de Vries");
+    cr_assert_eq(u2.role, KB_ROLE_BROKER);
+    cr_assert(kb_strv_eq(&u.depts, &u2.depts));
+    cr_assert_arr_eq(u2.sign_pk, u.sign_pk, sizeof u.sign_pk);
+    kb_user_free(&u2);
+    kb_strv_free(&u.depts);
+
+    kb_stage s = {.code = "explore", .name = "Verkennen", .position = 2, .wip_limit = 7,
+                  .norm_days = 30, .needs_reason = true};
+    kb_codec_stage_encode(&s, &b);
+    kb_stage s2;
+    cr_assert_eq(kb_codec_stage_decode(b.data, b.len, &s2, NULL), KB_OK);
+    cr_assert_str_eq(s2.code, "explore");
+    cr_assert_eq(s2.wip_limit, 7);
+    cr_assert_eq(s2.norm_days, 30);
+    cr_assert(s2.needs_reason);
+    kb_stage_free(&s2);
+
+    kb_comment cm = {.case_number = 9, .kind = KB_ENTRY_CHANGE, .author = "a", .time = 77,
+                     .text = "stage: a -> b"};
+    kb_codec_comment_encode(&cm, &b);
+    kb_comment cm2;
+    cr_assert_eq(kb_codec_comment_decode(b.data, b.len, &cm2, NULL), KB_OK);
+    cr_assert_eq(cm2.case_number, 9);
+    cr_assert_eq(cm2.kind, KB_ENTRY_CHANGE);
+    cr_assert_str_eq(cm2.text, "stage: a -> b");
+    kb_comment_free(&cm2);
+
+    kb_dept d = {.code = "INC", .name = "Inclusie", .colour = "green"};
+    kb_codec_dept_encode(&d, &b);
+    kb_dept d2;
+    cr_assert_eq(kb_codec_dept_decode(b.data, b.len, &d2, NULL), KB_OK);
+    cr_assert_str_eq(d2.colour, "green");
+    kb_dept_free(&d2);
+
+    kb_line l = {.code = "procure", .name = "Impact inkopen"};
+    kb_codec_line_encode(&l, &b);
+    kb_line l2;
+    cr_assert_eq(kb_codec_line_decode(b.data, b.len, &l2, NULL), KB_OK);
+    cr_assert_str_eq(l2.name, "Impact inkopen");
+    kb_line_free(&l2);
+    kb_buf_free(&b);
+}
+
+Test(codec, rejects_wrong_types_and_versions)
+{
+    /* {"v":1,"title":5} */
+    const unsigned char bad_type[] = {0xA2, 0x61, 'v', 0x01, 0x65, 't', 'i', 't', 'l', 'e', 0x05};
+    kb_case c;
+    kb_err e;
+    cr_assert_eq(kb_codec_case_decode(bad_type, sizeof bad_type, &c, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "title"), "%s", e.msg);
+    /* {"v":9} */
+    const unsigned char bad_ver[] = {0xA1, 0x61, 'v', 0x09};
+    cr_assert_eq(kb_codec_case_decode(bad_ver, sizeof bad_ver, &c, &e), KB_EDATA);
+    /* an array, not a map */
+    const unsigned char arr[] = {0x81, 0x01};
+    cr_assert_eq(kb_codec_case_decode(arr, sizeof arr, &c, &e), KB_EDATA);
+    /* invalid UTF-8 in a text string: {"title":"\xff"} */
+    const unsigned char bad_utf8[] = {0xA1, 0x65, 't', 'i', 't', 'l', 'e', 0x61, 0xFF};
+    cr_assert_eq(kb_codec_case_decode(bad_utf8, sizeof bad_utf8, &c, &e), KB_EDATA);
+    /* trailing garbage after a valid map */
+    const unsigned char trailing[] = {0xA1, 0x61, 'v', 0x01, 0x00};
+    cr_assert_eq(kb_codec_case_decode(trailing, sizeof trailing, &c, &e), KB_EDATA);
+    /* unknown keys are ignored (forward compatibility) */
+    const unsigned char unknown[] = {0xA2, 0x61, 'v', 0x01, 0x63, 'z', 'z', 'z', 0x01};
+    cr_assert_eq(kb_codec_case_decode(unknown, sizeof unknown, &c, &e), KB_OK);
+    kb_case_free(&c);
+}
+
+static uint64_t kb_rng(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+Test(codec, fuzz_truncated_mutated_random_never_crash)
+{
+    kb_case c;
+    kb_full_case(&c);
+    kb_buf b = KB_BUF_INIT;
+    kb_codec_case_encode(&c, &b);
+    kb_case_free(&c);
+    /* every truncation */
+    for (size_t n = 0; n < b.len; n++) {
+        kb_case d;
+        int rc = kb_codec_case_decode(b.data, n, &d, NULL);
+        cr_assert_eq(rc, KB_EDATA, "truncation to %zu decoded", n);
+    }
+    /* random mutations of a valid encoding, and pure random bytes */
+    uint64_t seed = 0x9E3779B97F4A7C15ULL;
+    unsigned char *m = kb_malloc(b.len + 64);
+    size_t ok = 0;
+    for (int i = 0; i < 30000; i++) {
+        size_t n;
+        if (i % 3 == 0) {
+            n = kb_rng(&seed) % 64;
+            for (size_t k = 0; k < n; k++)
+                m[k] = (unsigned char)kb_rng(&seed);
+        } else {
+            n = b.len;
+            memcpy(m, b.data, n);
+            int flips = 1 + (int)(kb_rng(&seed) % 4);
+            for (int f = 0; f < flips; f++)
+                m[kb_rng(&seed) % n] = (unsigned char)kb_rng(&seed);
+            if (i % 5 == 0)
+                n = kb_rng(&seed) % n;
+        }
+        kb_case d;
+        kb_err e;
+        int rc = kb_codec_case_decode(m, n, &d, &e);
+        cr_assert(rc == KB_OK || rc == KB_EDATA);
+        if (rc == KB_OK) {
+            ok++;
+            kb_case_free(&d);
+        } else {
+            cr_assert(e.msg[0] != '\0');
+        }
+    }
+    kb_free(&m);
+    kb_buf_free(&b);
+    cr_log_info("mutations that still decoded: %zu", ok);
+}
