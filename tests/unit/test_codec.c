@@ -105,8 +105,12 @@ Test(codec, other_entities_round_trip)
     kb_user_free(&u2);
     kb_strv_free(&u.depts);
 
-    kb_stage s = {.code = "explore", .name = "Verkennen", .position = 2, .wip_limit = 7,
-                  .norm_days = 30, .needs_reason = true};
+    kb_stage s = {.code = "explore",
+                  .name = "Verkennen",
+                  .position = 2,
+                  .wip_limit = 7,
+                  .norm_days = 30,
+                  .needs_reason = true};
     kb_codec_stage_encode(&s, &b);
     kb_stage s2;
     cr_assert_eq(kb_codec_stage_decode(b.data, b.len, &s2, NULL), KB_OK);
@@ -116,7 +120,10 @@ Test(codec, other_entities_round_trip)
     cr_assert(s2.needs_reason);
     kb_stage_free(&s2);
 
-    kb_comment cm = {.case_number = 9, .kind = KB_ENTRY_CHANGE, .author = "a", .time = 77,
+    kb_comment cm = {.case_number = 9,
+                     .kind = KB_ENTRY_CHANGE,
+                     .author = "a",
+                     .time = 77,
                      .text = "stage: a -> b"};
     kb_codec_comment_encode(&cm, &b);
     kb_comment cm2;

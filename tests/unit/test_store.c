@@ -142,8 +142,7 @@ Test(store, put_get_round_trip_and_versions)
     kb_err e;
     uint64_t ver = 0;
     cr_assert_eq(kb_store_write(s, "t", NULL, &tx, &e), KB_OK);
-    cr_assert_eq(kb_txn_put(tx, KB_T_CASES, K1, 16, "x", 1, 1, &ver, NULL, &e), KB_OK, "%s",
-                 e.msg);
+    cr_assert_eq(kb_txn_put(tx, KB_T_CASES, K1, 16, "x", 1, 1, &ver, NULL, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(ver, 2);
     /* stale version, and "must be new" on an existing record */
     cr_assert_eq(kb_txn_put(tx, KB_T_CASES, K1, 16, "y", 1, 1, NULL, NULL, &e), KB_ECONFLICT);
