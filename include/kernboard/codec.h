@@ -35,4 +35,7 @@ int kb_codec_stage_decode(const void *p, size_t n, kb_stage *out, kb_err *e) KB_
 void kb_codec_line_encode(const kb_line *l, kb_buf *out);
 int kb_codec_line_decode(const void *p, size_t n, kb_line *out, kb_err *e) KB_WARN_UNUSED;
 
+void kb_codec_lease_encode(const kb_lease *l, kb_buf *out);
+int kb_codec_lease_decode(const void *p, size_t n, kb_lease *out, kb_err *e) KB_WARN_UNUSED;
+
 #endif

@@ -51,9 +51,12 @@ int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e) KB_WARN_UNUSED;
 int kb_board_case_get(kb_board *b, uint32_t number, kb_case *out, kb_err *e) KB_WARN_UNUSED;
 /* Save c (number identifies it) if the stored version is still expect
  * (KB_CORE_ANY_VERSION: the version c was read at).  Field changes are
- * added to the timeline.  KB_ECONFLICT names who changed it. */
+ * added to the timeline.  KB_ECONFLICT names who changed it, or who holds
+ * the case's edit lease.  lease_token: the token of the caller's lease on
+ * the case (0 = none); a save under a lease that was broken is refused. */
 #define KB_CORE_ANY_VERSION UINT64_MAX
-int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, kb_err *e) KB_WARN_UNUSED;
+int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token,
+                       kb_err *e) KB_WARN_UNUSED;
 typedef struct kb_case_vec {
     kb_case *v;
     size_t n;
@@ -67,6 +70,48 @@ typedef struct kb_comment_vec {
 } kb_comment_vec;
 int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err *e) KB_WARN_UNUSED;
 void kb_comment_vec_free(kb_comment_vec *v);
+
+/* Edit leases (record locks), SPEC §6.  A lease is held by this
+ * session; it is provably dead when the holder's session is gone, and
+ * expires unless renewed. */
+enum kb_lease_state { KB_LEASE_ALIVE, KB_LEASE_EXPIRED, KB_LEASE_DEAD };
+typedef struct kb_lease_info {
+    kb_lease lease;
+    enum kb_lease_state state;
+    bool mine;
+} kb_lease_info;
+typedef struct kb_lease_vec {
+    kb_lease_info *v;
+    size_t n;
+} kb_lease_vec;
+/* Take the lease on a case for seconds (0 = KB_LEASE_SECONDS).  A dead
+ * holder's lease is taken over at once; an expired one only with
+ * take_expired; a live one gives KB_ECONFLICT "case #12 is being edited by
+ * USER on HOST since HH:MM".  Our own lease is renewed. */
+int kb_board_lease_acquire(kb_board *b, uint32_t number, int seconds, bool take_expired,
+                           uint64_t *token, kb_err *e) KB_WARN_UNUSED;
+int kb_board_lease_renew(kb_board *b, uint32_t number, uint64_t token, int seconds,
+                         kb_err *e) KB_WARN_UNUSED;
+int kb_board_lease_release(kb_board *b, uint32_t number, uint64_t token, kb_err *e) KB_WARN_UNUSED;
+/* Break someone's lease: brokers and admins any; others only a dead one,
+ * or an expired one with confirm_expired. */
+int kb_board_lease_break(kb_board *b, uint32_t number, bool confirm_expired,
+                         kb_err *e) KB_WARN_UNUSED;
+int kb_board_lease_list(kb_board *b, kb_lease_vec *out, kb_err *e) KB_WARN_UNUSED;
+/* The lease on one case, if any (KB_ENOENT when none). */
+int kb_board_lease_get(kb_board *b, uint32_t number, kb_lease_info *out, kb_err *e) KB_WARN_UNUSED;
+void kb_lease_vec_free(kb_lease_vec *v);
+const char *kb_lease_state_name(enum kb_lease_state s);
+
+/* Who is online: the board's open sessions. */
+typedef struct kb_session {
+    char user[65];
+    char host[65];
+    kb_time since;
+    unsigned pid;
+    bool self;
+} kb_session;
+int kb_board_sessions(kb_board *b, kb_session **out, size_t *n, kb_err *e) KB_WARN_UNUSED;
 
 /* Users. */
 int kb_board_user_add(kb_board *b, const char *name, enum kb_role role, const kb_strv *depts,

@@ -161,6 +161,24 @@ int kb_user_name_check(const char *name, kb_err *e) KB_WARN_UNUSED;
 /* May a user with this role change records (member and up)? */
 bool kb_role_can_write(enum kb_role r);
 
+/* An edit lease ("record lock") on a case.  slot/nonce name the holder's
+ * session; token is the fencing token checked when the holder saves. */
+#define KB_LEASE_NONCE_LEN 16
+#define KB_LEASE_SECONDS 300 /* default lifetime; the holder renews it */
+typedef struct kb_lease {
+    kb_id key; /* the case's record key */
+    uint32_t case_number;
+    int slot;
+    unsigned char nonce[KB_LEASE_NONCE_LEN];
+    char *user;
+    char *host;
+    kb_time since;
+    kb_time expires;
+    uint64_t token;
+    uint64_t version;
+} kb_lease;
+void kb_lease_free(kb_lease *l);
+
 /* Defaults of a new board (SPEC.md section 2). */
 typedef struct kb_default_entry {
     const char *code;

@@ -83,6 +83,29 @@ void kb_store_close(kb_store **s);
 const char *kb_store_user(const kb_store *s);
 const unsigned char *kb_store_slot_id(const kb_store *s); /* KB_KEY_LEN bytes */
 const char *kb_store_path(const kb_store *s);
+const char *kb_store_host(const kb_store *s);
+
+/* ---------------------------------------------------------- sessions */
+
+/* Every open store holds one session slot in BOARD.lock; its lock byte is
+ * the session's proof of life (released by the OS when the process or
+ * host dies). */
+#define KB_NONCE_LEN 16
+typedef struct kb_session_info {
+    int slot;
+    unsigned char nonce[KB_NONCE_LEN];
+    char user[65];
+    char host[65];
+    kb_time since;
+    uint32_t pid;
+    bool self; /* this process */
+} kb_session_info;
+void kb_store_session_self(const kb_store *s, int *slot, unsigned char nonce[KB_NONCE_LEN]);
+/* Is the session (slot, nonce) alive: its lock byte held and the slot
+ * still carrying that nonce?  Our own session counts as alive. */
+bool kb_store_session_alive(kb_store *s, int slot, const unsigned char nonce[KB_NONCE_LEN]);
+/* The open sessions (new array; caller frees). */
+int kb_store_sessions(kb_store *s, kb_session_info **out, size_t *n, kb_err *e) KB_WARN_UNUSED;
 
 /* Random bytes (record ids, operation ids). */
 void kb_store_random(void *buf, size_t n);

@@ -41,6 +41,8 @@ kb_date kb_date_today(void);
 kb_date kb_date_of_time(kb_time t);
 /* "HH:MM" in local time, for messages such as "since 10:03". */
 void kb_time_format_hhmm(kb_time t, char out[6]);
+/* Wall-clock microseconds since the epoch (ordering keys). */
+int64_t kb_time_now_us(void);
 /* Monotonic milliseconds, for timeouts. */
 int64_t kb_clock_ms(void);
 

@@ -269,3 +269,123 @@ int kb_cmd_user_list(kb_cli *cli, int argc, char **argv)
     kb_board_close(&b);
     return rc;
 }
+
+int kb_cmd_locks(kb_cli *cli, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"break", required_argument, NULL, 'b'},
+        {"yes", no_argument, NULL, 'y'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *brk = NULL;
+    bool yes = false;
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, "locks", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        if (opt == 'b')
+            brk = optarg;
+        else
+            yes = true;
+    }
+    if (rc)
+        return rc;
+    if (optind < argc)
+        return kb_cli_usage(cli, "locks", _("unexpected argument '%s'"), argv[optind]);
+    uint32_t n = 0;
+    if (brk && kb_case_number_parse(brk, &n, &cli->err))
+        return kb_cli_usage(cli, "locks", "%s", cli->err.msg);
+    kb_board *b = NULL;
+    if ((rc = kb_cli_open(cli, "locks", &b)))
+        return rc;
+    if (brk) {
+        if (kb_board_lease_break(b, n, yes, &cli->err))
+            rc = kb_cli_report(cli);
+        else if (!cli->json)
+            printf(_("Broke the edit lock on case #%u.\n"), n);
+        kb_board_close(&b);
+        return rc;
+    }
+    kb_lease_vec v = {0};
+    if (kb_board_lease_list(b, &v, &cli->err)) {
+        rc = kb_cli_report(cli);
+    } else if (cli->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < v.n; i++) {
+            const kb_lease *l = &v.v[i].lease;
+            char since[KB_TIME_STRLEN], exp[KB_TIME_STRLEN];
+            kb_time_format(l->since, since);
+            kb_time_format(l->expires, exp);
+            json_t *o = json_object();
+            json_object_set_new(o, "case", json_integer(l->case_number));
+            json_object_set_new(o, "user", json_string(l->user ? l->user : ""));
+            json_object_set_new(o, "host", json_string(l->host ? l->host : ""));
+            json_object_set_new(o, "since", json_string(since));
+            json_object_set_new(o, "expires", json_string(exp));
+            json_object_set_new(o, "state", json_string(kb_lease_state_name(v.v[i].state)));
+            json_object_set_new(o, "token", json_integer((json_int_t)l->token));
+            json_array_append_new(a, o);
+        }
+        rc = kb_cli_print_json(a);
+    } else if (v.n == 0) {
+        printf(_("No edit locks.\n"));
+    } else {
+        printf("%-7s %-16s %-20s %-6s %s\n", _("Case"), _("User"), _("Host"), _("Since"),
+               _("State"));
+        for (size_t i = 0; i < v.n; i++) {
+            const kb_lease *l = &v.v[i].lease;
+            char hhmm[6], num[16];
+            kb_time_format_hhmm(l->since, hhmm);
+            snprintf(num, sizeof num, "#%u", l->case_number);
+            printf("%-7s ", num);
+            kb_cli_cell(stdout, l->user ? l->user : "", 16);
+            fputc(' ', stdout);
+            kb_cli_cell(stdout, l->host ? l->host : "", 20);
+            printf(" %-6s %s\n", hhmm, kb_lease_state_name(v.v[i].state));
+        }
+    }
+    kb_lease_vec_free(&v);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_who(kb_cli *cli, int argc, char **argv)
+{
+    if (argc > 1)
+        return kb_cli_usage(cli, "who", _("unexpected argument '%s'"), argv[1]);
+    kb_board *b = NULL;
+    int rc = kb_cli_open(cli, "who", &b);
+    if (rc)
+        return rc;
+    kb_session *ss = NULL;
+    size_t n = 0;
+    if (kb_board_sessions(b, &ss, &n, &cli->err)) {
+        rc = kb_cli_report(cli);
+    } else if (cli->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < n; i++) {
+            char since[KB_TIME_STRLEN];
+            kb_time_format(ss[i].since, since);
+            json_t *o = json_object();
+            json_object_set_new(o, "user", json_string(ss[i].user));
+            json_object_set_new(o, "host", json_string(ss[i].host));
+            json_object_set_new(o, "since", json_string(since));
+            json_object_set_new(o, "pid", json_integer(ss[i].pid));
+            json_object_set_new(o, "self", json_boolean(ss[i].self));
+            json_array_append_new(a, o);
+        }
+        rc = kb_cli_print_json(a);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            char hhmm[6];
+            kb_time_format_hhmm(ss[i].since, hhmm);
+            kb_cli_cell(stdout, ss[i].user, 16);
+            fputc(' ', stdout);
+            kb_cli_cell(stdout, ss[i].host, 20);
+            printf(" %s %s%s\n", _("since"), hhmm, ss[i].self ? _(" (this command)") : "");
+        }
+    }
+    kb_free(&ss);
+    kb_board_close(&b);
+    return rc;
+}

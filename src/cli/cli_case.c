@@ -397,6 +397,44 @@ out:
     return rc;
 }
 
+/* Change a case under its edit lease: take the lease (exit 75 naming the
+ * holder when someone else edits it), read, apply, save with the version
+ * check and the fencing token, release. */
+static int kb_case_change(kb_cli *cli, kb_board *b, uint32_t n, int argc, char **argv,
+                          const char *stage, uint64_t expect)
+{
+    uint64_t token = 0;
+    kb_case c;
+    kb_case_init(&c);
+    int rc = kb_board_lease_acquire(b, n, 0, false, &token, &cli->err);
+    if (rc)
+        return kb_cli_report(cli);
+    if ((rc = kb_board_case_get(b, n, &c, &cli->err))) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    if (stage) {
+        kb_free(&c.stage);
+        c.stage = kb_strdup(stage);
+    } else if ((rc = kb_case_apply_opts(cli, "case edit", argc, argv, &c, &expect, NULL))) {
+        goto out;
+    }
+    if ((rc = kb_board_case_save(b, &c, expect, token, &cli->err))) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    if (cli->json)
+        rc = kb_cli_print_json(kb_cli_case_json(&c));
+out : {
+    kb_err ignore;
+    if (kb_board_lease_release(b, n, token, &ignore)) {
+        /* the lease expires on its own; nothing else to do */
+    }
+}
+    kb_case_free(&c);
+    return rc;
+}
+
 int kb_cmd_case_edit(kb_cli *cli, int argc, char **argv)
 {
     uint32_t n;
@@ -408,31 +446,16 @@ int kb_cmd_case_edit(kb_cli *cli, int argc, char **argv)
         return rc;
     uint64_t expect = KB_CORE_ANY_VERSION;
     bool changed = false;
-    /* check options before asking for the passphrase */
-    if ((rc = kb_case_apply_opts(cli, "case edit", argc - 1, argv + 1, &c, &expect, &changed)))
-        goto out;
-    if (optind < argc - 1) {
-        rc = kb_cli_usage(cli, "case edit", _("unexpected argument '%s'"), argv[optind + 1]);
-        goto out;
-    }
+    /* check the options before asking for the passphrase */
+    rc = kb_case_apply_opts(cli, "case edit", argc - 1, argv + 1, &c, &expect, &changed);
     kb_case_free(&c);
-    kb_case_init(&c);
+    if (rc)
+        return rc;
+    if (optind < argc - 1)
+        return kb_cli_usage(cli, "case edit", _("unexpected argument '%s'"), argv[optind + 1]);
     if ((rc = kb_cli_open(cli, "case edit", &b)))
-        goto out;
-    if ((rc = kb_board_case_get(b, n, &c, &cli->err))) {
-        rc = kb_cli_report(cli);
-        goto out;
-    }
-    if ((rc = kb_case_apply_opts(cli, "case edit", argc - 1, argv + 1, &c, &expect, NULL)))
-        goto out;
-    if ((rc = kb_board_case_save(b, &c, expect, &cli->err))) {
-        rc = kb_cli_report(cli);
-        goto out;
-    }
-    if (cli->json)
-        rc = kb_cli_print_json(kb_cli_case_json(&c));
-out:
-    kb_case_free(&c);
+        return rc;
+    rc = kb_case_change(cli, b, n, argc - 1, argv + 1, NULL, expect);
     kb_board_close(&b);
     return rc;
 }
@@ -441,8 +464,6 @@ int kb_cmd_case_move(kb_cli *cli, int argc, char **argv)
 {
     uint32_t n;
     kb_board *b = NULL;
-    kb_case c;
-    kb_case_init(&c);
     int rc = kb_case_number_arg(cli, "case move", argc, argv, 1, &n);
     if (rc)
         return rc;
@@ -451,16 +472,72 @@ int kb_cmd_case_move(kb_cli *cli, int argc, char **argv)
                             _("give the case and the stage: case move 12 connect"));
     if ((rc = kb_cli_open(cli, "case move", &b)))
         return rc;
-    if ((rc = kb_board_case_get(b, n, &c, &cli->err)) == KB_OK) {
-        kb_free(&c.stage);
-        c.stage = kb_strdup(argv[2]);
-        rc = kb_board_case_save(b, &c, KB_CORE_ANY_VERSION, &cli->err);
+    rc = kb_case_change(cli, b, n, 0, NULL, argv[2], KB_CORE_ANY_VERSION);
+    kb_board_close(&b);
+    return rc;
+}
+
+/* case lock N: hold the edit lease (renewing it) for --seconds, or until
+ * killed; for scripts that must keep others out while they work. */
+int kb_cmd_case_lock(kb_cli *cli, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"seconds", required_argument, NULL, 's'},
+        {"lease-seconds", required_argument, NULL, 'l'},
+        {"no-renew", no_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0},
+    };
+    long hold = 60, lease = 0;
+    bool renew = true;
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, "case lock", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        if (opt == 'n') {
+            renew = false;
+            continue;
+        }
+        char *end = NULL;
+        long v = strtol(optarg, &end, 10);
+        if (!optarg[0] || *end || v < 1 || v > 86400)
+            return kb_cli_usage(cli, "case lock", _("bad number of seconds '%s'"), optarg);
+        if (opt == 's')
+            hold = v;
+        else
+            lease = v;
     }
     if (rc)
+        return rc;
+    uint32_t n;
+    if ((rc = kb_case_number_arg(cli, "case lock", argc, argv, optind, &n)))
+        return rc;
+    kb_board *b = NULL;
+    if ((rc = kb_cli_open(cli, "case lock", &b)))
+        return rc;
+    uint64_t token = 0;
+    if (kb_board_lease_acquire(b, n, (int)lease, false, &token, &cli->err)) {
         rc = kb_cli_report(cli);
-    else if (cli->json)
-        rc = kb_cli_print_json(kb_cli_case_json(&c));
-    kb_case_free(&c);
+        kb_board_close(&b);
+        return rc;
+    }
+    printf(_("locked case #%u (token %llu)\n"), n, (unsigned long long)token);
+    fflush(stdout);
+    int64_t until = kb_clock_ms() + hold * 1000;
+    int64_t next_renew = kb_clock_ms() + (lease ? lease : KB_LEASE_SECONDS) * 500;
+    while (kb_clock_ms() < until) {
+        usleep(100000);
+        if (renew && kb_clock_ms() >= next_renew) {
+            if (kb_board_lease_renew(b, n, token, (int)lease, &cli->err)) {
+                rc = kb_cli_report(cli);
+                break;
+            }
+            next_renew = kb_clock_ms() + (lease ? lease : KB_LEASE_SECONDS) * 500;
+        }
+    }
+    kb_err ignore;
+    if (kb_board_lease_release(b, n, token, &ignore)) {
+        /* expires on its own */
+    }
     kb_board_close(&b);
     return rc;
 }

@@ -75,5 +75,8 @@ int kb_cmd_case_list(kb_cli *cli, int argc, char **argv);
 int kb_cmd_case_edit(kb_cli *cli, int argc, char **argv);
 int kb_cmd_case_move(kb_cli *cli, int argc, char **argv);
 int kb_cmd_case_comment(kb_cli *cli, int argc, char **argv);
+int kb_cmd_case_lock(kb_cli *cli, int argc, char **argv);
+int kb_cmd_locks(kb_cli *cli, int argc, char **argv);
+int kb_cmd_who(kb_cli *cli, int argc, char **argv);
 
 #endif

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
-enum kb_ftype { F_STR, F_STRV, F_U32, F_INT, F_BOOL, F_DATE, F_TIME, F_PK };
+enum kb_ftype { F_STR, F_STRV, F_U32, F_U64, F_INT, F_BOOL, F_DATE, F_TIME, F_PK, F_NONCE };
 
 typedef struct kb_field {
     const char *key;
@@ -65,6 +65,13 @@ static const kb_field kb_line_fields[] = {
     FLD(kb_line, "name", F_STR, name),
 };
 
+static const kb_field kb_lease_fields[] = {
+    FLD(kb_lease, "case", F_U32, case_number), FLD(kb_lease, "slot", F_INT, slot),
+    FLD(kb_lease, "nonce", F_NONCE, nonce),    FLD(kb_lease, "user", F_STR, user),
+    FLD(kb_lease, "host", F_STR, host),        FLD(kb_lease, "since", F_TIME, since),
+    FLD(kb_lease, "expires", F_TIME, expires), FLD(kb_lease, "token", F_U64, token),
+};
+
 #define NF(a) (sizeof a / sizeof a[0])
 
 static cbor_item_t *kb_cbor_text(const char *s)
@@ -114,6 +121,9 @@ static void kb_encode(const kb_field *f, size_t nf, const void *obj, kb_buf *out
         case F_U32:
             kb_map_put(map, f[i].key, kb_cbor_int(*(const uint32_t *)m));
             break;
+        case F_U64:
+            kb_map_put(map, f[i].key, cbor_build_uint64(*(const uint64_t *)m));
+            break;
         case F_INT:
             kb_map_put(map, f[i].key, kb_cbor_int(*(const int *)m));
             break;
@@ -130,6 +140,9 @@ static void kb_encode(const kb_field *f, size_t nf, const void *obj, kb_buf *out
             break;
         case F_PK:
             kb_map_put(map, f[i].key, cbor_build_bytestring(m, KB_SIGN_PK_LEN));
+            break;
+        case F_NONCE:
+            kb_map_put(map, f[i].key, cbor_build_bytestring(m, KB_LEASE_NONCE_LEN));
             break;
         }
     }
@@ -285,6 +298,11 @@ static int kb_decode(const kb_field *f, size_t nf, const char *what, const void 
                 if (ok)
                     *(uint32_t *)m = (uint32_t)iv;
                 break;
+            case F_U64:
+                ok = cbor_isa_uint(v);
+                if (ok)
+                    *(uint64_t *)m = cbor_get_int(v);
+                break;
             case F_INT:
                 ok = kb_get_i64(v, &iv) && iv >= -1000000 && iv <= 1000000;
                 if (ok)
@@ -310,6 +328,12 @@ static int kb_decode(const kb_field *f, size_t nf, const char *what, const void 
                      cbor_bytestring_length(v) == KB_SIGN_PK_LEN;
                 if (ok)
                     memcpy(m, cbor_bytestring_handle(v), KB_SIGN_PK_LEN);
+                break;
+            case F_NONCE:
+                ok = cbor_isa_bytestring(v) && cbor_bytestring_is_definite(v) &&
+                     cbor_bytestring_length(v) == KB_LEASE_NONCE_LEN;
+                if (ok)
+                    memcpy(m, cbor_bytestring_handle(v), KB_LEASE_NONCE_LEN);
                 break;
             }
             if (!ok)
@@ -348,3 +372,5 @@ KB_CODEC_PAIR(stage, kb_stage, kb_stage_fields, "stage", memset(out, 0, sizeof *
               kb_stage_free(out))
 KB_CODEC_PAIR(line, kb_line, kb_line_fields, "action line", memset(out, 0, sizeof *out),
               kb_line_free(out))
+KB_CODEC_PAIR(lease, kb_lease, kb_lease_fields, "lease", memset(out, 0, sizeof *out),
+              kb_lease_free(out))

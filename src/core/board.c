@@ -1,5 +1,5 @@
 /* board.c - use cases over an open board; see kernboard/core.h. */
-#include "kernboard/core.h"
+#include "core_internal.h"
 #include "kernboard/buf.h"
 #include "kernboard/codec.h"
 #include "kernboard/i18n.h"
@@ -10,21 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct kb_board {
-    kb_store *s;
-    kb_stage *stages;
-    size_t nstages;
-    kb_dept *depts;
-    size_t ndepts;
-    kb_line *lines;
-    size_t nlines;
-    kb_user me;
-    enum kb_kdf kdf; /* for keyslots this session creates */
-};
-
 /* META keys: fixed 16-byte ids (no names in LMDB keys). */
-static const unsigned char kb_meta_counters[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
-                                                           0, 0, 0, 0, 0, 0, 0, 1};
+const unsigned char kb_meta_counters[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+const unsigned char kb_meta_lease_tokens[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                        0, 0, 0, 0, 0, 0, 0, 2};
 
 const char *kb_board_user(const kb_board *b)
 {
@@ -315,7 +304,7 @@ int kb_board_generation(kb_board *b, uint64_t *gen, kb_err *e)
 
 /* ------------------------------------------------------------ cases */
 
-static int kb_require_writer(const kb_board *b, kb_err *e)
+int kb_require_writer(const kb_board *b, kb_err *e)
 {
     if (!kb_role_can_write(b->me.role))
         return kb_err_set(e, KB_EPERM, _("user %s is a viewer and may not change the board"),
@@ -367,7 +356,7 @@ static int kb_case_refs(const kb_board *b, kb_case *c, kb_err *e)
     return kb_case_validate(c, e);
 }
 
-static char *kb_case_index_name(uint32_t number)
+char *kb_case_index_name(uint32_t number)
 {
     return kb_asprintf("case#%u", number);
 }
@@ -385,7 +374,7 @@ static int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], 
         return rc;
     unsigned char key[KB_KEY_LEN + 12];
     memcpy(key, case_key, KB_KEY_LEN);
-    kb_put_u64be(key + KB_KEY_LEN, (uint64_t)cm.time);
+    kb_put_u64be(key + KB_KEY_LEN, (uint64_t)kb_time_now_us());
     kb_store_random(key + KB_KEY_LEN + 8, 4);
     kb_buf enc = KB_BUF_INIT;
     kb_codec_comment_encode(&cm, &enc);
@@ -442,7 +431,7 @@ out:
     return rc;
 }
 
-static int kb_case_read(kb_txn *t, uint32_t number, kb_case *out, kb_err *e)
+int kb_case_read(kb_txn *t, uint32_t number, kb_case *out, kb_err *e)
 {
     char *iname = kb_case_index_name(number);
     unsigned char key[KB_KEY_LEN];
@@ -538,7 +527,7 @@ static void kb_case_diff(const kb_case *o, const kb_case *n, kb_buf *d)
     kb_diff_strv(d, _("tags"), &o->tags, &n->tags);
 }
 
-int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, kb_err *e)
+int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token, kb_err *e)
 {
     int rc = kb_require_writer(b, e);
     if (rc || (rc = kb_case_refs(b, c, e)))
@@ -551,7 +540,8 @@ int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, kb_err *e)
     kb_buf enc = KB_BUF_INIT, diff = KB_BUF_INIT;
     if ((rc = kb_store_write(b->s, "case.edit", NULL, &t, e)))
         return rc;
-    if ((rc = kb_case_read(t, c->number, &cur, e)))
+    if ((rc = kb_case_read(t, c->number, &cur, e)) ||
+        (rc = kb_lease_check_save(b, t, &cur, lease_token, e)))
         goto out;
     if (cur.version != expect) {
         char hhmm[6];

@@ -499,3 +499,9 @@ int kb_user_validate(const kb_user *u, kb_err *e)
             return kb_err_set(e, KB_EDATA, _("invalid department code '%s'"), u->depts.v[i]);
     return KB_OK;
 }
+
+void kb_lease_free(kb_lease *l)
+{
+    kb_free(&l->user);
+    kb_free(&l->host);
+}

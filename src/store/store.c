@@ -1152,6 +1152,72 @@ static int kb_session_claim(kb_store *s, kb_err *e)
     return KB_OK;
 }
 
+void kb_store_session_self(const kb_store *s, int *slot, unsigned char nonce[KB_NONCE_LEN])
+{
+    *slot = s->session_slot;
+    memcpy(nonce, s->session_nonce, KB_NONCE_LEN);
+}
+
+/* Read and open session slot i; false when empty or unreadable. */
+static bool kb_session_read(kb_store *s, int i, kb_session_info *out)
+{
+    unsigned char rec[KB_LK_SLOT_SIZE], pt[KB_SESS_PT];
+    if (pread(s->lock_fd, rec, sizeof rec, KB_LK_SLOTS_OFF + (off_t)i * KB_LK_SLOT_SIZE) !=
+            (ssize_t)sizeof rec ||
+        rec[0] != 'L' || rec[1] != 1)
+        return false;
+    kb_buf ad = KB_BUF_INIT;
+    kb_sess_ad(&ad, s->uuid, i);
+    bool ok = crypto_aead_xchacha20poly1305_ietf_decrypt(
+                  pt, NULL, NULL, rec + 28, KB_SESS_PT + crypto_aead_xchacha20poly1305_ietf_ABYTES,
+                  (unsigned char *)ad.data, ad.len, rec + 4, s->keys->k_sess) == 0;
+    kb_buf_free(&ad);
+    if (!ok)
+        return false;
+    memset(out, 0, sizeof *out);
+    out->slot = i;
+    memcpy(out->nonce, pt, KB_NONCE_LEN);
+    out->since = (kb_time)kb_get_u64be(pt + 16);
+    out->pid = kb_get_u32be(pt + 24);
+    size_t ul = pt[28] > 64 ? 64 : pt[28];
+    memcpy(out->user, pt + 29, ul);
+    size_t hl = pt[29 + ul] > 64 ? 64 : pt[29 + ul];
+    memcpy(out->host, pt + 30 + ul, hl);
+    out->self = i == s->session_slot;
+    sodium_memzero(pt, sizeof pt);
+    return true;
+}
+
+bool kb_store_session_alive(kb_store *s, int slot, const unsigned char nonce[KB_NONCE_LEN])
+{
+    if (slot < 0 || slot >= KB_LK_NSLOTS)
+        return false;
+    if (slot == s->session_slot)
+        return sodium_memcmp(nonce, s->session_nonce, KB_NONCE_LEN) == 0;
+    /* F_GETLK reports locks of other processes only */
+    if (!kb_lk_held_by_other(s->lock_fd, KB_LK_SLOT0 + slot))
+        return false;
+    kb_session_info si;
+    return kb_session_read(s, slot, &si) && sodium_memcmp(si.nonce, nonce, KB_NONCE_LEN) == 0;
+}
+
+int kb_store_sessions(kb_store *s, kb_session_info **out, size_t *n, kb_err *e)
+{
+    (void)e;
+    *out = NULL;
+    *n = 0;
+    for (int i = 0; i < KB_LK_NSLOTS; i++) {
+        if (i != s->session_slot && !kb_lk_held_by_other(s->lock_fd, KB_LK_SLOT0 + i))
+            continue;
+        kb_session_info si;
+        if (!kb_session_read(s, i, &si))
+            continue;
+        *out = kb_reallocarray(*out, *n + 1, sizeof **out);
+        (*out)[(*n)++] = si;
+    }
+    return KB_OK;
+}
+
 /* ------------------------------------------------------------ open/close */
 
 /* The store checks only what its own formats need (the model validates). */
@@ -1228,6 +1294,11 @@ const unsigned char *kb_store_slot_id(const kb_store *s)
 const char *kb_store_path(const kb_store *s)
 {
     return s->path;
+}
+
+const char *kb_store_host(const kb_store *s)
+{
+    return s->host;
 }
 
 static int kb_store_init_common(kb_err *e)

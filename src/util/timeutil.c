@@ -127,6 +127,13 @@ kb_time kb_time_now(void)
     return (kb_time)time(NULL);
 }
 
+int64_t kb_time_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 kb_date kb_date_of_time(kb_time t)
 {
     time_t tt = (time_t)t;
