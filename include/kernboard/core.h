@@ -132,6 +132,38 @@ typedef struct kb_verify_result {
 } kb_verify_result;
 int kb_board_verify(kb_board *b, kb_verify_result *out, kb_err *e) KB_WARN_UNUSED;
 
+/* In-memory board kept current from the change feed (SPEC §3 "Live"):
+ * load once, then refresh reads only the audit entries after the last
+ * seen sequence and reloads just the cases they name. */
+typedef struct kb_board_cache {
+    kb_case_vec cases; /* sorted by number */
+    uint64_t seq;      /* newest audit entry applied */
+    uint64_t generation;
+} kb_board_cache;
+int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e) KB_WARN_UNUSED;
+/* Apply changes since c->seq; *changed = number of cases reloaded or
+ * removed (may be NULL).  Cheap when nothing changed (one header read). */
+int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed,
+                           kb_err *e) KB_WARN_UNUSED;
+void kb_board_cache_free(kb_board_cache *c);
+
+/* The audit log as a change feed, oldest first. */
+typedef struct kb_log_entry {
+    uint64_t seq;
+    kb_time time;
+    char user[65];
+    char action[33];
+    char table[16];
+    uint64_t version;
+    bool deleted;
+} kb_log_entry;
+typedef struct kb_log_vec {
+    kb_log_entry *v;
+    size_t n;
+} kb_log_vec;
+int kb_board_log(kb_board *b, uint64_t since, kb_log_vec *out, kb_err *e) KB_WARN_UNUSED;
+void kb_log_vec_free(kb_log_vec *v);
+
 /* Cheap poll for live refresh: changes when anyone commits. */
 int kb_board_generation(kb_board *b, uint64_t *gen, kb_err *e) KB_WARN_UNUSED;
 

@@ -57,6 +57,7 @@ int kb_conf_parse(const char *s, enum kb_conf *out, kb_err *e) KB_WARN_UNUSED;
 #define KB_TITLE_MAX 200
 #define KB_TEXT_MAX 65536
 #define KB_NAME_MAX 64
+#define KB_USER_NAME_MAX 63 /* login names (fit a keyslot) */
 #define KB_CODE_MAX 16
 #define KB_PRIORITY_MAX 3
 
@@ -104,6 +105,7 @@ typedef struct kb_comment {
     enum kb_entry_kind kind;
     char *author;
     kb_time time;
+    int64_t time_us; /* same moment in microseconds: orders the timeline */
     char *text;
 } kb_comment;
 void kb_comment_free(kb_comment *c);

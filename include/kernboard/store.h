@@ -125,7 +125,7 @@ int kb_store_write(kb_store *s, const char *action, const unsigned char *op_id, 
 int kb_txn_commit(kb_txn **t, kb_err *e) KB_WARN_UNUSED;
 void kb_txn_abort(kb_txn **t);
 /* Sequence number of the newest audit entry this transaction sees. */
-uint64_t kb_txn_audit_seq(const kb_txn *t);
+uint64_t kb_txn_audit_seq(kb_txn *t);
 
 /* Version meaning "any" (no check) and "must not exist yet". */
 #define KB_VERSION_ANY UINT64_MAX
@@ -201,7 +201,7 @@ typedef struct kb_change {
     uint64_t version; /* 0 for a delete */
     bool deleted;
     kb_time time;
-    char user[65];
+    char user[65]; /* author's user name */
     char action[33];
 } kb_change;
 typedef int (*kb_change_fn)(void *ctx, const kb_change *c);

@@ -29,6 +29,7 @@ static const kb_cli_cmd kb_cli_cmds[] = {
     {"user", "list", kb_cmd_user_list, "", N_("list users")},
     {NULL, "locks", kb_cmd_locks, "[--break N [--yes]]",
      N_("list edit locks, or break one (broker/admin; dead or expired: anyone)")},
+    {NULL, "log", kb_cmd_log, "[--since SEQ]", N_("show the audit log (the change feed)")},
     {NULL, "who", kb_cmd_who, "", N_("list who has the board open")},
     {NULL, "verify", kb_cmd_verify, "", N_("check every record, the audit chain and signatures")},
     {NULL, "watch", kb_cmd_watch, "N [--interval-ms MS] [--count K]",

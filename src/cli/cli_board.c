@@ -166,9 +166,10 @@ int kb_cmd_user_add(kb_cli *cli, int argc, char **argv)
         {"role", required_argument, NULL, 'r'},
         {"dept", required_argument, NULL, 'd'},
         {"new-passphrase-file", required_argument, NULL, 'p'},
+        {"kdf", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0},
     };
-    const char *role_s = NULL, *pfile = NULL;
+    const char *role_s = NULL, *pfile = NULL, *kdf = NULL;
     kb_strv depts = {0};
     kb_cli_getopt_reset();
     int rc, opt, idx;
@@ -180,6 +181,8 @@ int kb_cmd_user_add(kb_cli *cli, int argc, char **argv)
             kb_strv_split(&depts, optarg);
         else if (opt == 'p')
             pfile = optarg;
+        else if (opt == 'k')
+            kdf = optarg;
     }
     enum kb_role role = KB_ROLE_MEMBER;
     kb_board *b = NULL;
@@ -203,6 +206,12 @@ int kb_cmd_user_add(kb_cli *cli, int argc, char **argv)
         rc = kb_cli_report(cli);
         goto out;
     }
+    if (kdf && strcmp(kdf, "interactive") && strcmp(kdf, "moderate") && strcmp(kdf, "sensitive")) {
+        rc = kb_cli_usage(cli, "user add",
+                          _("unknown --kdf '%s': use interactive, moderate or sensitive"), kdf);
+        goto out;
+    }
+    cli->kdf = kdf;
     if ((rc = kb_cli_open(cli, "user add", &b)))
         goto out;
     char *prompt = kb_asprintf(_("New passphrase for %s: "), name);
@@ -386,6 +395,60 @@ int kb_cmd_who(kb_cli *cli, int argc, char **argv)
         }
     }
     kb_free(&ss);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_log(kb_cli *cli, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"since", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long long since = 0;
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, "log", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+        char *end = NULL;
+        since = strtoull(optarg, &end, 10);
+        if (!optarg[0] || *end)
+            return kb_cli_usage(cli, "log", _("--since needs a sequence number"));
+    }
+    if (rc)
+        return rc;
+    if (optind < argc)
+        return kb_cli_usage(cli, "log", _("unexpected argument '%s'"), argv[optind]);
+    kb_board *b = NULL;
+    if ((rc = kb_cli_open(cli, "log", &b)))
+        return rc;
+    kb_log_vec v = {0};
+    if (kb_board_log(b, since, &v, &cli->err)) {
+        rc = kb_cli_report(cli);
+    } else if (cli->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < v.n; i++) {
+            char ts[KB_TIME_STRLEN];
+            kb_time_format(v.v[i].time, ts);
+            json_t *o = json_object();
+            json_object_set_new(o, "seq", json_integer((json_int_t)v.v[i].seq));
+            json_object_set_new(o, "time", json_string(ts));
+            json_object_set_new(o, "user", json_string(v.v[i].user));
+            json_object_set_new(o, "action", json_string(v.v[i].action));
+            json_object_set_new(o, "table", json_string(v.v[i].table));
+            json_object_set_new(o, "version", json_integer((json_int_t)v.v[i].version));
+            json_object_set_new(o, "deleted", json_boolean(v.v[i].deleted));
+            json_array_append_new(a, o);
+        }
+        rc = kb_cli_print_json(a);
+    } else {
+        for (size_t i = 0; i < v.n; i++) {
+            char ts[KB_TIME_STRLEN];
+            kb_time_format(v.v[i].time, ts);
+            printf("%6llu %s %-12s %-16s %-9s %s\n", (unsigned long long)v.v[i].seq, ts,
+                   v.v[i].user, v.v[i].action, v.v[i].table, v.v[i].deleted ? _("deleted") : "");
+        }
+    }
+    kb_log_vec_free(&v);
     kb_board_close(&b);
     return rc;
 }

@@ -24,6 +24,7 @@ typedef struct kb_cli {
     const char *user;            /* --user, $KERNBOARD_USER, $USER */
     const char *passphrase_file; /* --passphrase-file or $KERNBOARD_PASSPHRASE_FILE */
     bool json;                   /* --json */
+    const char *kdf;             /* KDF for keyslots this command creates */
     kb_log *log;
     kb_err err;
     void *ctx; /* command-specific: the opened board (core handle) */
@@ -78,5 +79,6 @@ int kb_cmd_case_comment(kb_cli *cli, int argc, char **argv);
 int kb_cmd_case_lock(kb_cli *cli, int argc, char **argv);
 int kb_cmd_locks(kb_cli *cli, int argc, char **argv);
 int kb_cmd_who(kb_cli *cli, int argc, char **argv);
+int kb_cmd_log(kb_cli *cli, int argc, char **argv);
 
 #endif

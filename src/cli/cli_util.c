@@ -42,7 +42,7 @@ int kb_cli_open(kb_cli *cli, const char *cmd, kb_board **out)
     kb_free(&prompt);
     if (rc)
         return kb_cli_report(cli);
-    kb_board_opts o = {0};
+    kb_board_opts o = {.kdf = cli->kdf};
     rc = kb_board_open(cli->db, cli->user, pass, &o, out, &cli->err);
     kb_secret_free(&pass);
     if (rc)

@@ -39,7 +39,7 @@ static const kb_field kb_case_fields[] = {
 static const kb_field kb_comment_fields[] = {
     FLD(kb_comment, "case", F_U32, case_number), FLD(kb_comment, "kind", F_INT, kind),
     FLD(kb_comment, "author", F_STR, author),    FLD(kb_comment, "time", F_TIME, time),
-    FLD(kb_comment, "text", F_STR, text),
+    FLD(kb_comment, "text", F_STR, text),        FLD(kb_comment, "tus", F_TIME, time_us),
 };
 
 static const kb_field kb_user_fields[] = {

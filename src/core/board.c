@@ -364,18 +364,21 @@ char *kb_case_index_name(uint32_t number)
 static int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_t number,
                            enum kb_entry_kind kind, const char *author, const char *text, kb_err *e)
 {
+    int64_t us = kb_time_now_us();
     kb_comment cm = {.case_number = number,
                      .kind = kind,
                      .author = (char *)author,
-                     .time = kb_time_now(),
+                     .time = us / 1000000,
+                     .time_us = us,
                      .text = (char *)text};
     int rc = kb_comment_validate(&cm, e);
     if (rc)
         return rc;
+    /* key = case key || 12 random bytes: the key groups a case's timeline
+     * without revealing when anything was written */
     unsigned char key[KB_KEY_LEN + 12];
     memcpy(key, case_key, KB_KEY_LEN);
-    kb_put_u64be(key + KB_KEY_LEN, (uint64_t)kb_time_now_us());
-    kb_store_random(key + KB_KEY_LEN + 8, 4);
+    kb_store_random(key + KB_KEY_LEN, 12);
     kb_buf enc = KB_BUF_INIT;
     kb_codec_comment_encode(&cm, &enc);
     rc = kb_txn_put(t, KB_T_COMMENTS, key, sizeof key, enc.data, enc.len, KB_VERSION_NEW, NULL,
@@ -540,9 +543,10 @@ int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_
     kb_buf enc = KB_BUF_INIT, diff = KB_BUF_INIT;
     if ((rc = kb_store_write(b->s, "case.edit", NULL, &t, e)))
         return rc;
-    if ((rc = kb_case_read(t, c->number, &cur, e)) ||
-        (rc = kb_lease_check_save(b, t, &cur, lease_token, e)))
+    if ((rc = kb_case_read(t, c->number, &cur, e)))
         goto out;
+    /* the version check comes first: a save that happens to match the
+     * current values but started from an older version is still stale */
     if (cur.version != expect) {
         char hhmm[6];
         kb_time_format_hhmm(cur.updated, hhmm);
@@ -558,6 +562,8 @@ int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_
         c->version = cur.version;
         goto out; /* nothing changed: no write */
     }
+    if ((rc = kb_lease_check_save(b, t, &cur, lease_token, e)))
+        goto out;
     c->key = cur.key;
     c->created = cur.created;
     c->updated = kb_time_now();
@@ -625,8 +631,9 @@ void kb_case_vec_free(kb_case_vec *v)
 
 int kb_board_comment_add(kb_board *b, uint32_t number, const char *text, kb_err *e)
 {
-    if (b->me.role < KB_ROLE_VIEWER)
-        return kb_err_set(e, KB_EPERM, _("not permitted"));
+    int rc0 = kb_require_writer(b, e);
+    if (rc0)
+        return rc0;
     kb_txn *t = NULL;
     kb_case c;
     kb_case_init(&c);
@@ -656,6 +663,14 @@ static int kb_visit_comment(void *ctx, const unsigned char *key, size_t klen, co
     return 0;
 }
 
+static int kb_comment_cmp(const void *a, const void *b)
+{
+    const kb_comment *x = a, *y = b;
+    int64_t tx = x->time_us ? x->time_us : x->time * 1000000;
+    int64_t ty = y->time_us ? y->time_us : y->time * 1000000;
+    return (tx > ty) - (tx < ty);
+}
+
 int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err *e)
 {
     memset(out, 0, sizeof *out);
@@ -673,6 +688,8 @@ int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err 
         kb_err_set(e, KB_EDATA, _("a timeline record is damaged; run 'kernboard verify'"));
     if (rc)
         kb_comment_vec_free(out);
+    else
+        qsort(out->v, out->n, sizeof *out->v, kb_comment_cmp);
     return rc;
 }
 

@@ -476,7 +476,7 @@ void kb_user_free(kb_user *u)
 int kb_user_name_check(const char *name, kb_err *e)
 {
     size_t n = strlen(name);
-    bool ok = n > 0 && n <= KB_NAME_MAX && isalnum((unsigned char)name[0]);
+    bool ok = n > 0 && n <= KB_USER_NAME_MAX && isalnum((unsigned char)name[0]);
     for (size_t i = 0; ok && i < n; i++)
         ok = isalnum((unsigned char)name[i]) || name[i] == '.' || name[i] == '_' || name[i] == '-';
     if (!ok)

