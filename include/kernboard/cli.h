@@ -9,6 +9,10 @@
 #ifndef KERNBOARD_CLI_H
 #define KERNBOARD_CLI_H
 
-int kb_cli_main(int argc, char **argv);
+#include "kernboard/launch.h"
+
+/* Run a command and return its exit status, or KB_LAUNCH_TUI (filling
+ * *tui) when the command line asks for the terminal UI. */
+int kb_cli_main(int argc, char **argv, kb_launch *tui);
 
 #endif

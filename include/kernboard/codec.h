@@ -38,4 +38,10 @@ int kb_codec_line_decode(const void *p, size_t n, kb_line *out, kb_err *e) KB_WA
 void kb_codec_lease_encode(const kb_lease *l, kb_buf *out);
 int kb_codec_lease_decode(const void *p, size_t n, kb_lease *out, kb_err *e) KB_WARN_UNUSED;
 
+void kb_codec_action_encode(const kb_action_item *a, kb_buf *out);
+int kb_codec_action_decode(const void *p, size_t n, kb_action_item *out, kb_err *e) KB_WARN_UNUSED;
+
+void kb_codec_link_encode(const kb_link *l, kb_buf *out);
+int kb_codec_link_decode(const void *p, size_t n, kb_link *out, kb_err *e) KB_WARN_UNUSED;
+
 #endif

@@ -71,6 +71,41 @@ typedef struct kb_comment_vec {
 int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err *e) KB_WARN_UNUSED;
 void kb_comment_vec_free(kb_comment_vec *v);
 
+/* Reference data (brokers and admins).  Codes are stable; names, colours,
+ * WIP limits, norms and order can change.  The board's copy is reloaded
+ * after each change. */
+int kb_board_dept_add(kb_board *b, const kb_dept *d, kb_err *e) KB_WARN_UNUSED;
+int kb_board_dept_edit(kb_board *b, const kb_dept *d, kb_err *e) KB_WARN_UNUSED; /* by code */
+int kb_board_stage_add(kb_board *b, const kb_stage *s, kb_err *e) KB_WARN_UNUSED;
+int kb_board_stage_edit(kb_board *b, const kb_stage *s, kb_err *e) KB_WARN_UNUSED;
+int kb_board_line_add(kb_board *b, const kb_line *l, kb_err *e) KB_WARN_UNUSED;
+int kb_board_line_edit(kb_board *b, const kb_line *l, kb_err *e) KB_WARN_UNUSED;
+
+/* Action items. */
+typedef struct kb_action_vec {
+    kb_action_item *v;
+    size_t n;
+} kb_action_vec;
+/* a->case_number, text, owner, due in; number, key, created, version out. */
+int kb_board_action_add(kb_board *b, kb_action_item *a, kb_err *e) KB_WARN_UNUSED;
+int kb_board_action_done(kb_board *b, uint32_t number, bool done, kb_err *e) KB_WARN_UNUSED;
+/* All action items (case_number 0), or those of one case. */
+int kb_board_action_list(kb_board *b, uint32_t case_number, kb_action_vec *out,
+                         kb_err *e) KB_WARN_UNUSED;
+void kb_action_vec_free(kb_action_vec *v);
+
+/* Case links. */
+typedef struct kb_link_vec {
+    kb_link *v;
+    size_t n;
+} kb_link_vec;
+int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind kind,
+                      kb_err *e) KB_WARN_UNUSED;
+/* Links touching a case (either end); case_number 0 = all. */
+int kb_board_link_list(kb_board *b, uint32_t case_number, kb_link_vec *out,
+                       kb_err *e) KB_WARN_UNUSED;
+void kb_link_vec_free(kb_link_vec *v);
+
 /* Edit leases (record locks), SPEC §6.  A lease is held by this
  * session; it is provably dead when the holder's session is gone, and
  * expires unless renewed. */

@@ -20,6 +20,9 @@ void *kb_memdup(const void *p, size_t n);
 /* printf into a new string. */
 char *kb_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* qsort that accepts an empty (NULL, 0) array. */
+void kb_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* Free *pp and set it to NULL.  Takes a pointer to any object pointer. */
 void kb_free_ptr(void **pp);
 #define kb_free(pp) kb_free_ptr((void **)(pp))

@@ -163,6 +163,35 @@ int kb_user_name_check(const char *name, kb_err *e) KB_WARN_UNUSED;
 /* May a user with this role change records (member and up)? */
 bool kb_role_can_write(enum kb_role r);
 
+/* An action item ("actiepunt"): numbered like cases (A12). */
+typedef struct kb_action_item {
+    kb_id key;
+    uint32_t number;
+    uint32_t case_number;
+    char *text;
+    char *owner; /* user name */
+    kb_date due;
+    bool done;
+    kb_time created;
+    uint64_t version;
+} kb_action_item;
+void kb_action_item_init(kb_action_item *a);
+void kb_action_item_free(kb_action_item *a);
+int kb_action_item_validate(const kb_action_item *a, kb_err *e) KB_WARN_UNUSED;
+bool kb_action_item_overdue(const kb_action_item *a, kb_date today);
+
+/* A link between two cases. */
+enum kb_link_kind { KB_LINK_RELATED, KB_LINK_DUPLICATE, KB_LINK_BLOCKS };
+const char *kb_link_kind_name(enum kb_link_kind k);
+int kb_link_kind_parse(const char *s, enum kb_link_kind *out, kb_err *e) KB_WARN_UNUSED;
+typedef struct kb_link {
+    kb_id key;
+    uint32_t from; /* "from duplicate-of to", "from blocks to" */
+    uint32_t to;
+    enum kb_link_kind kind;
+    uint64_t version;
+} kb_link;
+
 /* An edit lease ("record lock") on a case.  slot/nonce name the holder's
  * session; token is the fencing token checked when the holder saves. */
 #define KB_LEASE_NONCE_LEN 16

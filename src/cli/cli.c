@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int kb_cmd_help(kb_cli *cli, int argc, char **argv);
 
@@ -24,6 +25,26 @@ static const kb_cli_cmd kb_cli_cmds[] = {
     {"case", "comment", kb_cmd_case_comment, "N TEXT|-", N_("add a comment to a case")},
     {"case", "lock", kb_cmd_case_lock, "N [--seconds S] [--lease-seconds L] [--no-renew]",
      N_("hold the edit lock of a case for S seconds")},
+    {"case", "link", kb_cmd_case_link, "N M --as related|duplicate|blocks", N_("link two cases")},
+    {"action", "add", kb_cmd_action_add, "N --text T --owner USER [--due DATE]",
+     N_("add an action item to a case")},
+    {"action", "done", kb_cmd_action_done, "ID", N_("mark an action item done")},
+    {"action", "list", kb_cmd_action_list, "[--mine] [--overdue] [--all]",
+     N_("list open action items")},
+    {"dept", "list", kb_cmd_dept_list, "", N_("list departments")},
+    {"dept", "add", kb_cmd_dept_add, "CODE --name NAME [--colour C]", N_("add a department")},
+    {"dept", "edit", kb_cmd_dept_edit, "CODE [--name NAME] [--colour C]",
+     N_("rename or recolour a department")},
+    {"stage", "list", kb_cmd_stage_list, "", N_("list stages in board order")},
+    {"stage", "add", kb_cmd_stage_add,
+     "CODE --name NAME [--position P] [--wip N] [--norm-days D] [--needs-reason]",
+     N_("add a stage")},
+    {"stage", "edit", kb_cmd_stage_edit,
+     "CODE [--name NAME] [--position P] [--wip N] [--norm-days D] [--needs-reason|--no-reason]",
+     N_("change a stage")},
+    {"line", "list", kb_cmd_line_list, "", N_("list action lines")},
+    {"line", "add", kb_cmd_line_add, "CODE --name NAME", N_("add an action line")},
+    {"line", "edit", kb_cmd_line_edit, "CODE --name NAME", N_("rename an action line")},
     {"user", "add", kb_cmd_user_add, "NAME --role ROLE [--dept CODE] [--new-passphrase-file F]",
      N_("add a user (admin)")},
     {"user", "list", kb_cmd_user_list, "", N_("list users")},
@@ -125,13 +146,23 @@ static int kb_cli_optval(kb_cli *cli, int argc, char **argv, int *i, const char 
     return KB_OK;
 }
 
+/* A lone argument that is not a command but names a board file. */
+static bool kb_cli_is_board_arg(const char *a)
+{
+    for (size_t k = 0; k < kb_cli_ncmds; k++)
+        if (strcmp(a, kb_cli_cmds[k].group ? kb_cli_cmds[k].group : kb_cli_cmds[k].name) == 0)
+            return false;
+    size_t n = strlen(a);
+    return strchr(a, '/') || (n > 3 && strcmp(a + n - 3, ".kb") == 0) || access(a, F_OK) == 0;
+}
+
 static bool kb_opt_is(const char *arg, const char *name)
 {
     size_t n = strlen(name);
     return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
-int kb_cli_main(int argc, char **argv)
+int kb_cli_main(int argc, char **argv, kb_launch *tui)
 {
     kb_cli cli = {0};
     int rc = KB_OK;
@@ -177,8 +208,16 @@ int kb_cli_main(int argc, char **argv)
     if (!cli.passphrase_file)
         cli.passphrase_file = getenv("KERNBOARD_PASSPHRASE_FILE");
 
-    if (want_help || nrest == 0) {
+    if (want_help || (nrest == 0 && !cli.db)) {
         kb_cli_print_help(stdout);
+        goto out;
+    }
+    if (nrest == 0 || (nrest == 1 && kb_cli_is_board_arg(rest[0]))) {
+        /* kernboard [BOARD]: the terminal UI */
+        tui->db = nrest ? rest[0] : cli.db;
+        tui->user = cli.user;
+        tui->passphrase_file = cli.passphrase_file;
+        rc = KB_LAUNCH_TUI;
         goto out;
     }
     if (rest[0][0] == '-') {

@@ -293,6 +293,8 @@ int kb_cmd_case_show(kb_cli *cli, int argc, char **argv)
     kb_case c;
     kb_case_init(&c);
     kb_comment_vec tl = {0};
+    kb_action_vec acts = {0};
+    kb_link_vec links = {0};
     int rc = kb_case_number_arg(cli, "case show", argc, argv, 1, &n);
     if (rc)
         return rc;
@@ -301,7 +303,9 @@ int kb_cmd_case_show(kb_cli *cli, int argc, char **argv)
     if ((rc = kb_cli_open(cli, "case show", &b)))
         return rc;
     if ((rc = kb_board_case_get(b, n, &c, &cli->err)) ||
-        (rc = kb_board_timeline(b, n, &tl, &cli->err))) {
+        (rc = kb_board_timeline(b, n, &tl, &cli->err)) ||
+        (rc = kb_board_action_list(b, n, &acts, &cli->err)) ||
+        (rc = kb_board_link_list(b, n, &links, &cli->err))) {
         rc = kb_cli_report(cli);
         goto out;
     }
@@ -311,13 +315,39 @@ int kb_cmd_case_show(kb_cli *cli, int argc, char **argv)
         for (size_t i = 0; i < tl.n; i++)
             json_array_append_new(a, kb_cli_comment_json(&tl.v[i]));
         json_object_set_new(o, "timeline", a);
+        a = json_array();
+        for (size_t i = 0; i < acts.n; i++)
+            json_array_append_new(a, kb_cli_action_json(&acts.v[i]));
+        json_object_set_new(o, "actions", a);
+        a = json_array();
+        for (size_t i = 0; i < links.n; i++)
+            json_array_append_new(a, kb_cli_link_json(&links.v[i]));
+        json_object_set_new(o, "links", a);
         rc = kb_cli_print_json(o);
     } else {
         kb_print_case(&c, &tl);
+        if (acts.n) {
+            printf("\n%s\n", _("Action items:"));
+            for (size_t i = 0; i < acts.n; i++) {
+                char due[KB_DATE_STRLEN];
+                kb_date_format(acts.v[i].due, due);
+                printf("  A%-4u [%c] %-12s %-10s %s\n", acts.v[i].number,
+                       acts.v[i].done ? 'x' : ' ', acts.v[i].owner, due[0] ? due : "-",
+                       acts.v[i].text);
+            }
+        }
+        if (links.n) {
+            printf("\n%s\n", _("Links:"));
+            for (size_t i = 0; i < links.n; i++)
+                printf("  #%u %s #%u\n", links.v[i].from, kb_link_kind_name(links.v[i].kind),
+                       links.v[i].to);
+        }
     }
 out:
     kb_case_free(&c);
     kb_comment_vec_free(&tl);
+    kb_action_vec_free(&acts);
+    kb_link_vec_free(&links);
     kb_board_close(&b);
     return rc;
 }

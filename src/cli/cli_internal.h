@@ -64,7 +64,23 @@ int kb_cli_print_json(json_t *doc);
 size_t kb_cli_width(const char *s);
 void kb_cli_cell(FILE *f, const char *s, size_t width);
 
+json_t *kb_cli_action_json(const kb_action_item *a);
+json_t *kb_cli_link_json(const kb_link *l);
+
 /* command handlers */
+int kb_cmd_dept_list(kb_cli *cli, int argc, char **argv);
+int kb_cmd_dept_add(kb_cli *cli, int argc, char **argv);
+int kb_cmd_dept_edit(kb_cli *cli, int argc, char **argv);
+int kb_cmd_stage_list(kb_cli *cli, int argc, char **argv);
+int kb_cmd_stage_add(kb_cli *cli, int argc, char **argv);
+int kb_cmd_stage_edit(kb_cli *cli, int argc, char **argv);
+int kb_cmd_line_list(kb_cli *cli, int argc, char **argv);
+int kb_cmd_line_add(kb_cli *cli, int argc, char **argv);
+int kb_cmd_line_edit(kb_cli *cli, int argc, char **argv);
+int kb_cmd_action_add(kb_cli *cli, int argc, char **argv);
+int kb_cmd_action_done(kb_cli *cli, int argc, char **argv);
+int kb_cmd_action_list(kb_cli *cli, int argc, char **argv);
+int kb_cmd_case_link(kb_cli *cli, int argc, char **argv);
 int kb_cmd_init(kb_cli *cli, int argc, char **argv);
 int kb_cmd_verify(kb_cli *cli, int argc, char **argv);
 int kb_cmd_watch(kb_cli *cli, int argc, char **argv);

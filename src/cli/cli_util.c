@@ -139,6 +139,28 @@ json_t *kb_cli_comment_json(const kb_comment *c)
     return o;
 }
 
+json_t *kb_cli_action_json(const kb_action_item *a)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(a->number));
+    json_object_set_new(o, "case", json_integer(a->case_number));
+    json_object_set_new(o, "text", json_string(kb_opt_str(a->text)));
+    json_object_set_new(o, "owner", json_string(kb_opt_str(a->owner)));
+    json_object_set_new(o, "due", kb_json_date(a->due));
+    json_object_set_new(o, "done", json_boolean(a->done));
+    json_object_set_new(o, "created", kb_json_time(a->created));
+    return o;
+}
+
+json_t *kb_cli_link_json(const kb_link *l)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "from", json_integer(l->from));
+    json_object_set_new(o, "to", json_integer(l->to));
+    json_object_set_new(o, "kind", json_string(kb_link_kind_name(l->kind)));
+    return o;
+}
+
 int kb_cli_print_json(json_t *doc)
 {
     int rc =

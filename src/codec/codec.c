@@ -72,6 +72,22 @@ static const kb_field kb_lease_fields[] = {
     FLD(kb_lease, "expires", F_TIME, expires), FLD(kb_lease, "token", F_U64, token),
 };
 
+static const kb_field kb_action_fields[] = {
+    FLD(kb_action_item, "n", F_U32, number),
+    FLD(kb_action_item, "case", F_U32, case_number),
+    FLD(kb_action_item, "text", F_STR, text),
+    FLD(kb_action_item, "owner", F_STR, owner),
+    FLD(kb_action_item, "due", F_DATE, due),
+    FLD(kb_action_item, "done", F_BOOL, done),
+    FLD(kb_action_item, "created", F_TIME, created),
+};
+
+static const kb_field kb_link_fields[] = {
+    FLD(kb_link, "from", F_U32, from),
+    FLD(kb_link, "to", F_U32, to),
+    FLD(kb_link, "kind", F_INT, kind),
+};
+
 #define NF(a) (sizeof a / sizeof a[0])
 
 static cbor_item_t *kb_cbor_text(const char *s)
@@ -374,3 +390,6 @@ KB_CODEC_PAIR(line, kb_line, kb_line_fields, "action line", memset(out, 0, sizeo
               kb_line_free(out))
 KB_CODEC_PAIR(lease, kb_lease, kb_lease_fields, "lease", memset(out, 0, sizeof *out),
               kb_lease_free(out))
+KB_CODEC_PAIR(action, kb_action_item, kb_action_fields, "action item", kb_action_item_init(out),
+              kb_action_item_free(out))
+KB_CODEC_PAIR(link, kb_link, kb_link_fields, "link", memset(out, 0, sizeof *out), (void)0)

@@ -14,6 +14,32 @@
 const unsigned char kb_meta_counters[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 const unsigned char kb_meta_lease_tokens[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
                                                         0, 0, 0, 0, 0, 0, 0, 2};
+const unsigned char kb_meta_action_counter[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                          0, 0, 0, 0, 0, 0, 0, 3};
+
+int kb_counter_next(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t *out, kb_err *e)
+{
+    char *val = NULL;
+    size_t n = 0;
+    uint64_t ver = KB_VERSION_NEW;
+    uint32_t next = 1;
+    int rc = kb_txn_get(t, KB_T_META, key, KB_KEY_LEN, &val, &n, &ver, e);
+    if (rc == KB_OK && n == 4)
+        next = kb_get_u32be((unsigned char *)val);
+    else if (rc == KB_ENOENT)
+        rc = KB_OK;
+    else if (rc == KB_OK)
+        rc = kb_err_set(e, KB_EDATA, _("damaged counter record; run 'kernboard verify'"));
+    kb_free(&val);
+    if (rc)
+        return rc;
+    unsigned char cnt[4];
+    kb_put_u32be(cnt, next + 1);
+    if ((rc = kb_txn_put(t, KB_T_META, key, KB_KEY_LEN, cnt, 4, ver, NULL, NULL, e)))
+        return rc;
+    *out = next;
+    return KB_OK;
+}
 
 const char *kb_board_user(const kb_board *b)
 {
@@ -140,7 +166,7 @@ static int kb_dept_cmp(const void *a, const void *b)
     return strcmp(((const kb_dept *)a)->code, ((const kb_dept *)b)->code);
 }
 
-static int kb_refs_load(kb_board *b, kb_err *e)
+int kb_refs_load(kb_board *b, kb_err *e)
 {
     kb_refs_free(b);
     kb_txn *t = NULL;
@@ -164,8 +190,8 @@ out:
         kb_err_set(e, KB_EDATA, _("damaged reference record; run 'kernboard verify'"));
     kb_free(&val);
     kb_txn_abort(&t);
-    qsort(b->stages, b->nstages, sizeof *b->stages, kb_stage_cmp);
-    qsort(b->depts, b->ndepts, sizeof *b->depts, kb_dept_cmp);
+    kb_sort(b->stages, b->nstages, sizeof *b->stages, kb_stage_cmp);
+    kb_sort(b->depts, b->ndepts, sizeof *b->depts, kb_dept_cmp);
     return rc;
 }
 
@@ -313,7 +339,7 @@ int kb_require_writer(const kb_board *b, kb_err *e)
 }
 
 /* Check references against the board's reference data and normalise codes. */
-static int kb_case_refs(const kb_board *b, kb_case *c, kb_err *e)
+int kb_case_refs(const kb_board *b, kb_case *c, kb_err *e)
 {
     const kb_stage *st =
         c->stage ? kb_board_stage_find(b, c->stage) : (b->nstages ? &b->stages[0] : NULL);
@@ -361,8 +387,8 @@ char *kb_case_index_name(uint32_t number)
     return kb_asprintf("case#%u", number);
 }
 
-static int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_t number,
-                           enum kb_entry_kind kind, const char *author, const char *text, kb_err *e)
+int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_t number,
+                    enum kb_entry_kind kind, const char *author, const char *text, kb_err *e)
 {
     int64_t us = kb_time_now_us();
     kb_comment cm = {.case_number = number,
@@ -387,50 +413,83 @@ static int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], 
     return rc;
 }
 
+/* Counter value without taking it (for imports that bring their numbers). */
+static int kb_counter_peek(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t *next,
+                           uint64_t *ver, kb_err *e)
+{
+    char *val = NULL;
+    size_t n = 0;
+    *next = 1;
+    *ver = KB_VERSION_NEW;
+    int rc = kb_txn_get(t, KB_T_META, key, KB_KEY_LEN, &val, &n, ver, e);
+    if (rc == KB_OK && n == 4)
+        *next = kb_get_u32be((unsigned char *)val);
+    else if (rc == KB_ENOENT)
+        rc = KB_OK;
+    else if (rc == KB_OK)
+        rc = kb_err_set(e, KB_EDATA, _("damaged counter record; run 'kernboard verify'"));
+    kb_free(&val);
+    if (rc == KB_OK)
+        kb_err_clear(e);
+    return rc;
+}
+
+int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *e)
+{
+    int rc;
+    if (c->number == 0) {
+        if ((rc = kb_counter_next(t, kb_meta_counters, &c->number, e)))
+            return rc;
+    } else {
+        uint32_t next;
+        uint64_t ver;
+        unsigned char k[KB_KEY_LEN];
+        char *iname = kb_case_index_name(c->number);
+        rc = kb_txn_index_get(t, iname, k, e);
+        kb_free(&iname);
+        if (rc == KB_OK)
+            return kb_err_set(e, KB_EDATA, _("case #%u already exists on this board"), c->number);
+        if (rc != KB_ENOENT)
+            return rc;
+        kb_err_clear(e);
+        if ((rc = kb_counter_peek(t, kb_meta_counters, &next, &ver, e)))
+            return rc;
+        if (c->number >= next) {
+            unsigned char cnt[4];
+            kb_put_u32be(cnt, c->number + 1);
+            if ((rc = kb_txn_put(t, KB_T_META, kb_meta_counters, KB_KEY_LEN, cnt, 4, ver, NULL,
+                                 NULL, e)))
+                return rc;
+        }
+    }
+    kb_new_key(c->key.b);
+    if (!keep_times || !c->created)
+        c->created = c->updated = kb_time_now();
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_case_encode(c, &enc);
+    char *iname = kb_case_index_name(c->number);
+    if ((rc = kb_put_encoded(t, KB_T_CASES, c->key.b, &enc, KB_VERSION_NEW, &c->version, NULL,
+                             e)) == KB_OK &&
+        (rc = kb_txn_index_put(t, iname, c->key.b, e)) == KB_OK && !keep_times)
+        rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b),
+                             _("case created"), e);
+    kb_free(&iname);
+    kb_buf_free(&enc);
+    return rc;
+}
+
 int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e)
 {
     int rc = kb_require_writer(b, e);
     if (rc || (rc = kb_case_refs(b, c, e)))
         return rc;
     kb_txn *t = NULL;
-    char *val = NULL, *iname = NULL;
-    kb_buf enc = KB_BUF_INIT;
     if ((rc = kb_store_write(b->s, "case.add", NULL, &t, e)))
         return rc;
-    size_t n = 0;
-    uint32_t next = 1;
-    uint64_t cver = KB_VERSION_NEW;
-    rc = kb_txn_get(t, KB_T_META, kb_meta_counters, KB_KEY_LEN, &val, &n, &cver, e);
-    if (rc == KB_OK && n == 4)
-        next = kb_get_u32be((unsigned char *)val);
-    else if (rc == KB_ENOENT)
-        rc = KB_OK;
-    else if (rc == KB_OK)
-        rc = kb_err_set(e, KB_EDATA, _("damaged counter record; run 'kernboard verify'"));
-    if (rc)
-        goto out;
-    c->number = next;
-    kb_new_key(c->key.b);
-    c->created = c->updated = kb_time_now();
-    kb_codec_case_encode(c, &enc);
-    if ((rc = kb_put_encoded(t, KB_T_CASES, c->key.b, &enc, KB_VERSION_NEW, &c->version, NULL, e)))
-        goto out;
-    iname = kb_case_index_name(c->number);
-    if ((rc = kb_txn_index_put(t, iname, c->key.b, e)))
-        goto out;
-    unsigned char cnt[4];
-    kb_put_u32be(cnt, next + 1);
-    if ((rc = kb_txn_put(t, KB_T_META, kb_meta_counters, KB_KEY_LEN, cnt, 4, cver, NULL, NULL, e)))
-        goto out;
-    if ((rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b),
-                              _("case created"), e)))
-        goto out;
-    rc = kb_txn_commit(&t, e);
-out:
+    c->number = 0;
+    if ((rc = kb_case_insert(b, t, c, false, e)) == KB_OK)
+        rc = kb_txn_commit(&t, e);
     kb_txn_abort(&t);
-    kb_free(&val);
-    kb_free(&iname);
-    kb_buf_free(&enc);
     return rc;
 }
 
@@ -617,7 +676,7 @@ int kb_board_case_list(kb_board *b, kb_case_vec *out, kb_err *e)
         kb_case_vec_free(out);
         return rc;
     }
-    qsort(out->v, out->n, sizeof *out->v, kb_case_num_cmp);
+    kb_sort(out->v, out->n, sizeof *out->v, kb_case_num_cmp);
     return KB_OK;
 }
 
@@ -689,7 +748,7 @@ int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err 
     if (rc)
         kb_comment_vec_free(out);
     else
-        qsort(out->v, out->n, sizeof *out->v, kb_comment_cmp);
+        kb_sort(out->v, out->n, sizeof *out->v, kb_comment_cmp);
     return rc;
 }
 
@@ -784,7 +843,7 @@ int kb_board_user_list(kb_board *b, kb_user_vec *out, kb_err *e)
                    ? kb_err_set(e, KB_EDATA, _("a user record is damaged; run 'kernboard verify'"))
                    : rc;
     }
-    qsort(out->v, out->n, sizeof *out->v, kb_user_cmp);
+    kb_sort(out->v, out->n, sizeof *out->v, kb_user_cmp);
     return KB_OK;
 }
 

@@ -22,6 +22,12 @@ struct kb_board {
 /* Fixed META record keys (no names in LMDB keys). */
 extern const unsigned char kb_meta_counters[KB_KEY_LEN];
 extern const unsigned char kb_meta_lease_tokens[KB_KEY_LEN];
+extern const unsigned char kb_meta_action_counter[KB_KEY_LEN];
+
+/* Reload stages, departments, lines and the session user's record. */
+int kb_refs_load(kb_board *b, kb_err *e);
+/* Next value of a u32 counter in META (inside a write transaction). */
+int kb_counter_next(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t *out, kb_err *e);
 
 int kb_require_writer(const kb_board *b, kb_err *e);
 /* Read case number inside a transaction (via the keyed index). */
@@ -31,5 +37,17 @@ char *kb_case_index_name(uint32_t number);
  * unexpired lease on the case, or when token (non-zero) is not the
  * caller's current lease. */
 int kb_lease_check_save(kb_board *b, kb_txn *t, const kb_case *c, uint64_t token, kb_err *e);
+
+/* Resolve and normalise a case's stage, departments and line; validate. */
+int kb_case_refs(const kb_board *b, kb_case *c, kb_err *e);
+/* Insert a new case in t: number 0 takes the next number, otherwise the
+ * given one (must be free).  keep_times keeps created/updated (imports). */
+int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *e);
+int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_t number,
+                    enum kb_entry_kind kind, const char *author, const char *text, kb_err *e);
+
+/* Insert a new action item / link in t (imports keep a->number). */
+int kb_action_insert(kb_txn *t, kb_action_item *a, kb_err *e);
+int kb_link_insert(kb_txn *t, kb_link *l, kb_err *e);
 
 #endif

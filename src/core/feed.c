@@ -45,7 +45,7 @@ int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e)
         kb_board_cache_free(c);
         return rc;
     }
-    qsort(c->cases.v, c->cases.n, sizeof *c->cases.v, kb_cache_cmp);
+    kb_sort(c->cases.v, c->cases.n, sizeof *c->cases.v, kb_cache_cmp);
     return KB_OK;
 }
 
@@ -128,7 +128,7 @@ int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_e
         c->generation = gen;
         if (changed)
             *changed = f.n;
-        qsort(c->cases.v, c->cases.n, sizeof *c->cases.v, kb_cache_cmp);
+        kb_sort(c->cases.v, c->cases.n, sizeof *c->cases.v, kb_cache_cmp);
     }
 out:
     kb_free(&f.keys);

@@ -505,3 +505,50 @@ void kb_lease_free(kb_lease *l)
     kb_free(&l->user);
     kb_free(&l->host);
 }
+
+void kb_action_item_init(kb_action_item *a)
+{
+    memset(a, 0, sizeof *a);
+    a->due = KB_DATE_NONE;
+}
+
+void kb_action_item_free(kb_action_item *a)
+{
+    kb_free(&a->text);
+    kb_free(&a->owner);
+}
+
+int kb_action_item_validate(const kb_action_item *a, kb_err *e)
+{
+    if (!a->text || !a->text[0])
+        return kb_err_set(e, KB_EDATA, _("an action item needs text"));
+    int rc = kb_text_check(_("action item"), a->text, KB_TITLE_MAX, false, e);
+    if (rc)
+        return rc;
+    if (!a->owner || !a->owner[0])
+        return kb_err_set(e, KB_EDATA, _("an action item needs an owner"));
+    return kb_user_name_check(a->owner, e);
+}
+
+bool kb_action_item_overdue(const kb_action_item *a, kb_date today)
+{
+    return !a->done && a->due != KB_DATE_NONE && a->due < today;
+}
+
+static const char *const kb_link_names[] = {"related", "duplicate", "blocks"};
+
+const char *kb_link_kind_name(enum kb_link_kind k)
+{
+    return (unsigned)k < 3 ? kb_link_names[k] : "related";
+}
+
+int kb_link_kind_parse(const char *s, enum kb_link_kind *out, kb_err *e)
+{
+    for (int i = 0; i < 3; i++)
+        if (kb_str_ieq(s, kb_link_names[i])) {
+            *out = (enum kb_link_kind)i;
+            return KB_OK;
+        }
+    return kb_err_set(e, KB_EUSAGE, _("unknown link kind '%s': use related, duplicate or blocks"),
+                      s);
+}

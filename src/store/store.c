@@ -1867,7 +1867,7 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
     c = NULL;
     rep->head_seq = prev_seq;
     memcpy(rep->head, prev_hash, KB_HASH_LEN);
-    qsort(recs, nrecs, sizeof *recs, kb_vrec_cmp);
+    kb_sort(recs, nrecs, sizeof *recs, kb_vrec_cmp);
     /* 3. every record of every table: tag, and matches its newest entry */
     for (int tb = 0; tb < KB_T_COUNT_; tb++) {
         MDB_dbi dbi;
@@ -1903,7 +1903,7 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
             probe.klen = (unsigned char)(k.mv_size > 64 ? 64 : k.mv_size);
             memcpy(probe.key, k.mv_data, probe.klen);
             /* find the last entry for this record in sorted order */
-            kb_vrec *hit = bsearch(&probe, recs, nrecs, sizeof *recs, kb_vrec_cmp);
+            kb_vrec *hit = nrecs ? bsearch(&probe, recs, nrecs, sizeof *recs, kb_vrec_cmp) : NULL;
             unsigned char h[KB_HASH_LEN];
             crypto_generichash(h, KB_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
             bool match = false;

@@ -88,3 +88,9 @@ void kb_free_ptr(void **pp)
         *pp = NULL;
     }
 }
+
+void kb_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (base && n > 1)
+        qsort(base, n, size, cmp);
+}

@@ -1,0 +1,425 @@
+/* cli_ref.c - dept/stage/line, action and link commands. */
+#include "cli_internal.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ reference data */
+
+enum { R_NAME = 2000, R_COLOUR, R_POS, R_WIP, R_NORM, R_REASON, R_NO_REASON };
+
+static const struct option kb_ref_opts[] = {
+    {"name", required_argument, NULL, R_NAME},
+    {"colour", required_argument, NULL, R_COLOUR},
+    {"color", required_argument, NULL, R_COLOUR},
+    {"position", required_argument, NULL, R_POS},
+    {"wip", required_argument, NULL, R_WIP},
+    {"norm-days", required_argument, NULL, R_NORM},
+    {"needs-reason", no_argument, NULL, R_REASON},
+    {"no-reason", no_argument, NULL, R_NO_REASON},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct kb_ref_args {
+    const char *code, *name, *colour;
+    int position, wip, norm; /* -1 = not given */
+    int reason;              /* -1 = not given, 0/1 */
+} kb_ref_args;
+
+static int kb_ref_int(kb_cli *cli, const char *cmd, const char *s, int *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!s[0] || *end || v < 0 || v > 100000)
+        return kb_cli_usage(cli, cmd, _("'%s' is not a number from 0 to 100000"), s);
+    *out = (int)v;
+    return KB_OK;
+}
+
+static int kb_ref_parse(kb_cli *cli, const char *cmd, int argc, char **argv, bool stage,
+                        kb_ref_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->position = a->wip = a->norm = a->reason = -1;
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, cmd, argc, argv, kb_ref_opts, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        if (!stage && opt != R_NAME && opt != R_COLOUR)
+            return kb_cli_usage(cli, cmd, _("option '%s' is only for stages"), argv[optind - 1]);
+        switch (opt) {
+        case R_NAME:
+            a->name = optarg;
+            break;
+        case R_COLOUR:
+            a->colour = optarg;
+            break;
+        case R_POS:
+            rc = kb_ref_int(cli, cmd, optarg, &a->position);
+            break;
+        case R_WIP:
+            rc = kb_ref_int(cli, cmd, optarg, &a->wip);
+            break;
+        case R_NORM:
+            rc = kb_ref_int(cli, cmd, optarg, &a->norm);
+            break;
+        case R_REASON:
+            a->reason = 1;
+            break;
+        case R_NO_REASON:
+            a->reason = 0;
+            break;
+        default:
+            break;
+        }
+        if (rc)
+            return rc;
+    }
+    if (rc)
+        return rc;
+    if (optind + 1 != argc)
+        return kb_cli_usage(cli, cmd, _("give one code, e.g. '%s ECO --name Economie'"), cmd);
+    a->code = argv[optind];
+    return KB_OK;
+}
+
+static int kb_ref_list(kb_cli *cli, const char *what, int argc)
+{
+    if (argc > 1)
+        return kb_cli_usage(cli, what, _("list takes no arguments"));
+    kb_board *b = NULL;
+    int rc = kb_cli_open(cli, what, &b);
+    if (rc)
+        return rc;
+    size_t n;
+    json_t *a = cli->json ? json_array() : NULL;
+    if (strcmp(what, "dept list") == 0) {
+        const kb_dept *d = kb_board_depts(b, &n);
+        for (size_t i = 0; i < n; i++) {
+            if (a) {
+                json_t *o = json_object();
+                json_object_set_new(o, "code", json_string(d[i].code));
+                json_object_set_new(o, "name", json_string(d[i].name));
+                json_object_set_new(o, "colour",
+                                    d[i].colour ? json_string(d[i].colour) : json_null());
+                json_array_append_new(a, o);
+            } else {
+                kb_cli_cell(stdout, d[i].code, 8);
+                printf(" %s\n", d[i].name);
+            }
+        }
+    } else if (strcmp(what, "stage list") == 0) {
+        const kb_stage *s = kb_board_stages(b, &n);
+        if (!a)
+            printf("%-10s %-24s %5s %5s %s\n", _("Code"), _("Name"), _("WIP"), _("Norm"),
+                   _("Reason"));
+        for (size_t i = 0; i < n; i++) {
+            if (a) {
+                json_t *o = json_object();
+                json_object_set_new(o, "code", json_string(s[i].code));
+                json_object_set_new(o, "name", json_string(s[i].name));
+                json_object_set_new(o, "position", json_integer(s[i].position));
+                json_object_set_new(o, "wip_limit", json_integer(s[i].wip_limit));
+                json_object_set_new(o, "norm_days", json_integer(s[i].norm_days));
+                json_object_set_new(o, "needs_reason", json_boolean(s[i].needs_reason));
+                json_array_append_new(a, o);
+            } else {
+                kb_cli_cell(stdout, s[i].code, 10);
+                fputc(' ', stdout);
+                kb_cli_cell(stdout, s[i].name, 24);
+                printf(" %5d %5d %s\n", s[i].wip_limit, s[i].norm_days,
+                       s[i].needs_reason ? _("yes") : "-");
+            }
+        }
+    } else {
+        const kb_line *l = kb_board_lines(b, &n);
+        for (size_t i = 0; i < n; i++) {
+            if (a) {
+                json_t *o = json_object();
+                json_object_set_new(o, "code", json_string(l[i].code));
+                json_object_set_new(o, "name", json_string(l[i].name));
+                json_array_append_new(a, o);
+            } else {
+                kb_cli_cell(stdout, l[i].code, 10);
+                printf(" %s\n", l[i].name);
+            }
+        }
+    }
+    if (a)
+        rc = kb_cli_print_json(a);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_dept_list(kb_cli *cli, int argc, char **argv)
+{
+    (void)argv;
+    return kb_ref_list(cli, "dept list", argc);
+}
+
+int kb_cmd_stage_list(kb_cli *cli, int argc, char **argv)
+{
+    (void)argv;
+    return kb_ref_list(cli, "stage list", argc);
+}
+
+int kb_cmd_line_list(kb_cli *cli, int argc, char **argv)
+{
+    (void)argv;
+    return kb_ref_list(cli, "line list", argc);
+}
+
+static int kb_ref_change(kb_cli *cli, const char *cmd, int argc, char **argv)
+{
+    bool stage = strncmp(cmd, "stage", 5) == 0, dept = strncmp(cmd, "dept", 4) == 0;
+    bool add = strstr(cmd, "add") != NULL;
+    kb_ref_args a;
+    int rc = kb_ref_parse(cli, cmd, argc, argv, stage, &a);
+    if (rc)
+        return rc;
+    if (add && !a.name)
+        return kb_cli_usage(cli, cmd, _("give --name NAME"));
+    kb_board *b = NULL;
+    if ((rc = kb_cli_open(cli, cmd, &b)))
+        return rc;
+    if (dept) {
+        const kb_dept *old = kb_board_dept_find(b, a.code);
+        kb_dept d = {.code = (char *)a.code};
+        d.name = (char *)(a.name ? a.name : old ? old->name : NULL);
+        d.colour = (char *)(a.colour ? a.colour : old ? old->colour : NULL);
+        rc = add ? kb_board_dept_add(b, &d, &cli->err) : kb_board_dept_edit(b, &d, &cli->err);
+    } else if (stage) {
+        const kb_stage *old = kb_board_stage_find(b, a.code);
+        kb_stage s = old && !add ? *old : (kb_stage){0};
+        s.code = (char *)a.code;
+        if (a.name)
+            s.name = (char *)a.name;
+        if (a.position >= 0)
+            s.position = a.position;
+        if (a.wip >= 0)
+            s.wip_limit = a.wip;
+        if (a.norm >= 0)
+            s.norm_days = a.norm;
+        if (a.reason >= 0)
+            s.needs_reason = a.reason;
+        rc = add ? kb_board_stage_add(b, &s, &cli->err) : kb_board_stage_edit(b, &s, &cli->err);
+    } else {
+        const kb_line *old = kb_board_line_find(b, a.code);
+        kb_line l = {.code = (char *)a.code};
+        l.name = (char *)(a.name ? a.name : old ? old->name : NULL);
+        rc = add ? kb_board_line_add(b, &l, &cli->err) : kb_board_line_edit(b, &l, &cli->err);
+    }
+    if (rc)
+        rc = kb_cli_report(cli);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_dept_add(kb_cli *cli, int argc, char **argv)
+{
+    return kb_ref_change(cli, "dept add", argc, argv);
+}
+
+int kb_cmd_dept_edit(kb_cli *cli, int argc, char **argv)
+{
+    return kb_ref_change(cli, "dept edit", argc, argv);
+}
+
+int kb_cmd_stage_add(kb_cli *cli, int argc, char **argv)
+{
+    return kb_ref_change(cli, "stage add", argc, argv);
+}
+
+int kb_cmd_stage_edit(kb_cli *cli, int argc, char **argv)
+{
+    return kb_ref_change(cli, "stage edit", argc, argv);
+}
+
+int kb_cmd_line_add(kb_cli *cli, int argc, char **argv)
+{
+    return kb_ref_change(cli, "line add", argc, argv);
+}
+
+int kb_cmd_line_edit(kb_cli *cli, int argc, char **argv)
+{
+    return kb_ref_change(cli, "line edit", argc, argv);
+}
+
+/* ------------------------------------------------------------ action items */
+
+static int kb_action_number(kb_cli *cli, const char *cmd, const char *s, uint32_t *out)
+{
+    const char *p = (s[0] == 'A' || s[0] == 'a') ? s + 1 : s;
+    char *end = NULL;
+    unsigned long v = strtoul(p, &end, 10);
+    if (!p[0] || *end || v == 0 || v > UINT32_MAX)
+        return kb_cli_usage(cli, cmd, _("invalid action item '%s': write it as 7 or A7"), s);
+    *out = (uint32_t)v;
+    return KB_OK;
+}
+
+int kb_cmd_action_add(kb_cli *cli, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"text", required_argument, NULL, 't'},
+        {"owner", required_argument, NULL, 'o'},
+        {"due", required_argument, NULL, 'd'},
+        {NULL, 0, NULL, 0},
+    };
+    kb_action_item a;
+    kb_action_item_init(&a);
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, "action add", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        if (opt == 't') {
+            kb_free(&a.text);
+            a.text = kb_strdup(optarg);
+        } else if (opt == 'o') {
+            kb_free(&a.owner);
+            a.owner = kb_strdup(optarg);
+        } else if (kb_date_parse(optarg, &a.due, &cli->err)) {
+            rc = kb_cli_report(cli);
+            break;
+        }
+    }
+    kb_board *b = NULL;
+    if (rc)
+        goto out;
+    if (optind + 1 != argc || kb_case_number_parse(argv[optind], &a.case_number, &cli->err)) {
+        rc = kb_cli_usage(cli, "action add", _("give the case: action add 12 --text T --owner U"));
+        goto out;
+    }
+    if (!a.text || !a.owner) {
+        rc = kb_cli_usage(cli, "action add", _("give --text TEXT and --owner USER"));
+        goto out;
+    }
+    if ((rc = kb_cli_open(cli, "action add", &b)))
+        goto out;
+    if (kb_board_action_add(b, &a, &cli->err))
+        rc = kb_cli_report(cli);
+    else if (cli->json)
+        rc = kb_cli_print_json(kb_cli_action_json(&a));
+    else
+        printf("A%u\n", a.number);
+out:
+    kb_action_item_free(&a);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_action_done(kb_cli *cli, int argc, char **argv)
+{
+    uint32_t n;
+    if (argc != 2)
+        return kb_cli_usage(cli, "action done", _("give one action item: action done A7"));
+    int rc = kb_action_number(cli, "action done", argv[1], &n);
+    if (rc)
+        return rc;
+    kb_board *b = NULL;
+    if ((rc = kb_cli_open(cli, "action done", &b)))
+        return rc;
+    if (kb_board_action_done(b, n, true, &cli->err))
+        rc = kb_cli_report(cli);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_action_list(kb_cli *cli, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"mine", no_argument, NULL, 'm'},
+        {"overdue", no_argument, NULL, 'o'},
+        {"all", no_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0},
+    };
+    bool mine = false, overdue = false, all = false;
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, "action list", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        if (opt == 'm')
+            mine = true;
+        else if (opt == 'o')
+            overdue = true;
+        else
+            all = true;
+    }
+    if (rc)
+        return rc;
+    if (optind < argc)
+        return kb_cli_usage(cli, "action list", _("unexpected argument '%s'"), argv[optind]);
+    kb_board *b = NULL;
+    if ((rc = kb_cli_open(cli, "action list", &b)))
+        return rc;
+    kb_action_vec v = {0};
+    if (kb_board_action_list(b, 0, &v, &cli->err)) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    kb_date today = kb_date_today();
+    json_t *a = cli->json ? json_array() : NULL;
+    if (!a)
+        printf("%-6s %-6s %-12s %-10s %s\n", _("Item"), _("Case"), _("Owner"), _("Due"), _("Text"));
+    for (size_t i = 0; i < v.n; i++) {
+        const kb_action_item *it = &v.v[i];
+        if ((mine && strcmp(it->owner, kb_board_user(b)) != 0) ||
+            (overdue && !kb_action_item_overdue(it, today)) || (!all && !overdue && it->done))
+            continue;
+        if (a) {
+            json_array_append_new(a, kb_cli_action_json(it));
+            continue;
+        }
+        char id[16], cs[16], due[KB_DATE_STRLEN];
+        snprintf(id, sizeof id, "A%u", it->number);
+        snprintf(cs, sizeof cs, "#%u", it->case_number);
+        kb_date_format(it->due, due);
+        printf("%-6s %-6s ", id, cs);
+        kb_cli_cell(stdout, it->owner, 12);
+        printf(" %-10s %s%s%s\n", due[0] ? due : "-", it->done ? "[x] " : "",
+               kb_action_item_overdue(it, today) ? "! " : "", it->text);
+    }
+    if (a)
+        rc = kb_cli_print_json(a);
+out:
+    kb_action_vec_free(&v);
+    kb_board_close(&b);
+    return rc;
+}
+
+/* ------------------------------------------------------------ links */
+
+int kb_cmd_case_link(kb_cli *cli, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"as", required_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *kind_s = NULL;
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, "case link", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1)
+        kind_s = optarg;
+    if (rc)
+        return rc;
+    uint32_t from, to;
+    enum kb_link_kind kind;
+    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &from, &cli->err) ||
+        kb_case_number_parse(argv[optind + 1], &to, &cli->err))
+        return kb_cli_usage(cli, "case link",
+                            _("give two cases: case link 12 14 --as related|duplicate|blocks"));
+    if (!kind_s)
+        return kb_cli_usage(cli, "case link", _("give --as related|duplicate|blocks"));
+    if (kb_link_kind_parse(kind_s, &kind, &cli->err))
+        return kb_cli_usage(cli, "case link", "%s", cli->err.msg);
+    kb_board *b = NULL;
+    if ((rc = kb_cli_open(cli, "case link", &b)))
+        return rc;
+    if (kb_board_link_add(b, from, to, kind, &cli->err))
+        rc = kb_cli_report(cli);
+    kb_board_close(&b);
+    return rc;
+}

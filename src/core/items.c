@@ -1,0 +1,427 @@
+/* items.c - reference data (departments, stages, action lines), action
+ * items and case links. */
+#include "core_internal.h"
+#include "kernboard/codec.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int kb_require_broker(const kb_board *b, const char *what, kb_err *e)
+{
+    if (b->me.role < KB_ROLE_BROKER)
+        return kb_err_set(e, KB_EPERM, _("only a broker or admin may change %s (you are %s)"), what,
+                          kb_role_name(b->me.role));
+    return KB_OK;
+}
+
+/* Write one encoded reference record (new or replacing key at version). */
+static int kb_ref_write(kb_board *b, const char *action, enum kb_table tbl, const kb_id *key,
+                        uint64_t version, kb_buf *enc, kb_err *e)
+{
+    kb_txn *t = NULL;
+    int rc = kb_store_write(b->s, action, NULL, &t, e);
+    if (rc)
+        return rc;
+    if ((rc = kb_txn_put(t, tbl, key->b, KB_KEY_LEN, enc->data, enc->len, version, NULL, NULL,
+                         e)) == KB_OK)
+        rc = kb_txn_commit(&t, e);
+    kb_txn_abort(&t);
+    if (rc == KB_ECONFLICT)
+        kb_err_set(e, KB_ECONFLICT, _("someone else changed it at the same time; try again"));
+    if (rc == KB_OK)
+        rc = kb_refs_load(b, e);
+    return rc;
+}
+
+int kb_board_dept_add(kb_board *b, const kb_dept *d, kb_err *e)
+{
+    int rc = kb_require_broker(b, _("departments"), e);
+    if (rc || (rc = kb_dept_validate(d, e)))
+        return rc;
+    if (kb_board_dept_find(b, d->code))
+        return kb_err_set(e, KB_EDATA, _("department %s already exists"), d->code);
+    kb_dept nd = *d;
+    kb_store_random(nd.key.b, KB_ID_LEN);
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_dept_encode(&nd, &enc);
+    rc = kb_ref_write(b, "dept.add", KB_T_DEPTS, &nd.key, KB_VERSION_NEW, &enc, e);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+int kb_board_dept_edit(kb_board *b, const kb_dept *d, kb_err *e)
+{
+    int rc = kb_require_broker(b, _("departments"), e);
+    if (rc || (rc = kb_dept_validate(d, e)))
+        return rc;
+    const kb_dept *old = kb_board_dept_find(b, d->code);
+    if (!old)
+        return kb_err_set(e, KB_ENOENT, _("no department %s (see 'kernboard dept list')"), d->code);
+    kb_dept nd = *d;
+    nd.code = old->code; /* codes are stable: keep the stored spelling */
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_dept_encode(&nd, &enc);
+    kb_id key = old->key;
+    rc = kb_ref_write(b, "dept.edit", KB_T_DEPTS, &key, old->version, &enc, e);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+int kb_board_stage_add(kb_board *b, const kb_stage *s, kb_err *e)
+{
+    int rc = kb_require_broker(b, _("stages"), e);
+    if (rc || (rc = kb_stage_validate(s, e)))
+        return rc;
+    if (kb_board_stage_find(b, s->code))
+        return kb_err_set(e, KB_EDATA, _("stage %s already exists"), s->code);
+    kb_stage ns = *s;
+    if (ns.position <= 0) { /* append after the last stage */
+        ns.position = 1;
+        for (size_t i = 0; i < b->nstages; i++)
+            if (b->stages[i].position >= ns.position)
+                ns.position = b->stages[i].position + 1;
+    }
+    kb_store_random(ns.key.b, KB_ID_LEN);
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_stage_encode(&ns, &enc);
+    rc = kb_ref_write(b, "stage.add", KB_T_STAGES, &ns.key, KB_VERSION_NEW, &enc, e);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+int kb_board_stage_edit(kb_board *b, const kb_stage *s, kb_err *e)
+{
+    int rc = kb_require_broker(b, _("stages"), e);
+    if (rc || (rc = kb_stage_validate(s, e)))
+        return rc;
+    const kb_stage *old = NULL;
+    for (size_t i = 0; i < b->nstages; i++)
+        if (kb_str_ieq(b->stages[i].code, s->code))
+            old = &b->stages[i];
+    if (!old)
+        return kb_err_set(e, KB_ENOENT, _("no stage %s (see 'kernboard stage list')"), s->code);
+    kb_stage ns = *s;
+    ns.code = old->code;
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_stage_encode(&ns, &enc);
+    kb_id key = old->key;
+    rc = kb_ref_write(b, "stage.edit", KB_T_STAGES, &key, old->version, &enc, e);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+int kb_board_line_add(kb_board *b, const kb_line *l, kb_err *e)
+{
+    int rc = kb_require_broker(b, _("action lines"), e);
+    if (rc || (rc = kb_line_validate(l, e)))
+        return rc;
+    if (kb_board_line_find(b, l->code))
+        return kb_err_set(e, KB_EDATA, _("action line %s already exists"), l->code);
+    kb_line nl = *l;
+    kb_store_random(nl.key.b, KB_ID_LEN);
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_line_encode(&nl, &enc);
+    rc = kb_ref_write(b, "line.add", KB_T_LINES, &nl.key, KB_VERSION_NEW, &enc, e);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+int kb_board_line_edit(kb_board *b, const kb_line *l, kb_err *e)
+{
+    int rc = kb_require_broker(b, _("action lines"), e);
+    if (rc || (rc = kb_line_validate(l, e)))
+        return rc;
+    const kb_line *old = NULL;
+    for (size_t i = 0; i < b->nlines; i++)
+        if (kb_str_ieq(b->lines[i].code, l->code))
+            old = &b->lines[i];
+    if (!old)
+        return kb_err_set(e, KB_ENOENT, _("no action line %s (see 'kernboard line list')"),
+                          l->code);
+    kb_line nl = *l;
+    nl.code = old->code;
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_line_encode(&nl, &enc);
+    kb_id key = old->key;
+    rc = kb_ref_write(b, "line.edit", KB_T_LINES, &key, old->version, &enc, e);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+/* ------------------------------------------------------------ action items */
+
+static char *kb_action_index_name(uint32_t number)
+{
+    return kb_asprintf("action#%u", number);
+}
+
+int kb_action_insert(kb_txn *t, kb_action_item *a, kb_err *e)
+{
+    int rc;
+    if (a->number == 0 && (rc = kb_counter_next(t, kb_meta_action_counter, &a->number, e)))
+        return rc;
+    kb_store_random(a->key.b, KB_ID_LEN);
+    if (!a->created)
+        a->created = kb_time_now();
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_action_encode(a, &enc);
+    char *iname = kb_action_index_name(a->number);
+    if ((rc = kb_txn_put(t, KB_T_ACTIONS, a->key.b, KB_KEY_LEN, enc.data, enc.len, KB_VERSION_NEW,
+                         &a->version, NULL, e)) == KB_OK)
+        rc = kb_txn_index_put(t, iname, a->key.b, e);
+    kb_free(&iname);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+int kb_board_action_add(kb_board *b, kb_action_item *a, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc || (rc = kb_action_item_validate(a, e)))
+        return rc;
+    kb_txn *t = NULL;
+    kb_case c;
+    kb_case_init(&c);
+    if ((rc = kb_store_write(b->s, "action.add", NULL, &t, e)))
+        return rc;
+    char *iname = kb_asprintf("user:%s", a->owner);
+    unsigned char uk[KB_KEY_LEN];
+    if ((rc = kb_case_read(t, a->case_number, &c, e)))
+        goto out;
+    if ((rc = kb_txn_index_get(t, iname, uk, e))) {
+        if (rc == KB_ENOENT)
+            rc = kb_err_set(e, KB_EDATA, _("no user %s on this board (see 'kernboard user list')"),
+                            a->owner);
+        goto out;
+    }
+    a->number = 0;
+    a->created = 0;
+    if ((rc = kb_action_insert(t, a, e)))
+        goto out;
+    {
+        char *text = kb_asprintf(_("action item A%u for %s: %s"), a->number, a->owner, a->text);
+        rc = kb_timeline_put(t, c.key.b, c.number, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
+        kb_free(&text);
+    }
+    if (rc == KB_OK)
+        rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    kb_case_free(&c);
+    kb_free(&iname);
+    return rc;
+}
+
+int kb_board_action_done(kb_board *b, uint32_t number, bool done, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc)
+        return rc;
+    kb_txn *t = NULL;
+    if ((rc = kb_store_write(b->s, done ? "action.done" : "action.reopen", NULL, &t, e)))
+        return rc;
+    char *iname = kb_action_index_name(number);
+    unsigned char key[KB_KEY_LEN];
+    char *val = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    kb_action_item a;
+    kb_action_item_init(&a);
+    kb_buf enc = KB_BUF_INIT;
+    rc = kb_txn_index_get(t, iname, key, e);
+    if (rc == KB_OK)
+        rc = kb_txn_get(t, KB_T_ACTIONS, key, KB_KEY_LEN, &val, &n, &ver, e);
+    if (rc == KB_ENOENT)
+        rc =
+            kb_err_set(e, KB_ENOENT, _("no action item A%u (see 'kernboard action list')"), number);
+    if (rc == KB_OK)
+        rc = kb_codec_action_decode(val, n, &a, e);
+    if (rc == KB_OK && a.done != done) {
+        a.done = done;
+        kb_codec_action_encode(&a, &enc);
+        if ((rc = kb_txn_put(t, KB_T_ACTIONS, key, KB_KEY_LEN, enc.data, enc.len, ver, NULL, NULL,
+                             e)) == KB_OK)
+            rc = kb_txn_commit(&t, e);
+    }
+    kb_txn_abort(&t);
+    kb_action_item_free(&a);
+    kb_buf_free(&enc);
+    kb_free(&val);
+    kb_free(&iname);
+    return rc;
+}
+
+typedef struct kb_action_ctx {
+    uint32_t case_number;
+    kb_action_vec *v;
+} kb_action_ctx;
+
+static int kb_visit_action(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                           size_t vlen, uint64_t version)
+{
+    kb_action_ctx *ac = ctx;
+    kb_action_item a;
+    if (kb_codec_action_decode(val, vlen, &a, NULL))
+        return KB_EDATA;
+    if (ac->case_number && a.case_number != ac->case_number) {
+        kb_action_item_free(&a);
+        return 0;
+    }
+    memcpy(a.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    a.version = version;
+    ac->v->v = kb_reallocarray(ac->v->v, ac->v->n + 1, sizeof *ac->v->v);
+    ac->v->v[ac->v->n++] = a;
+    return 0;
+}
+
+static int kb_action_cmp(const void *a, const void *b)
+{
+    const kb_action_item *x = a, *y = b;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+int kb_board_action_list(kb_board *b, uint32_t case_number, kb_action_vec *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    kb_action_ctx ac = {case_number, out};
+    rc = kb_txn_each(t, KB_T_ACTIONS, NULL, 0, kb_visit_action, &ac, e);
+    kb_txn_abort(&t);
+    if (rc) {
+        kb_action_vec_free(out);
+        if (rc == KB_EDATA && !e->msg[0])
+            kb_err_set(e, KB_EDATA, _("an action item is damaged; run 'kernboard verify'"));
+        return rc;
+    }
+    kb_sort(out->v, out->n, sizeof *out->v, kb_action_cmp);
+    return KB_OK;
+}
+
+void kb_action_vec_free(kb_action_vec *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        kb_action_item_free(&v->v[i]);
+    kb_free(&v->v);
+    v->n = 0;
+}
+
+/* ------------------------------------------------------------ links */
+
+int kb_link_insert(kb_txn *t, kb_link *l, kb_err *e)
+{
+    kb_store_random(l->key.b, KB_ID_LEN);
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_link_encode(l, &enc);
+    int rc = kb_txn_put(t, KB_T_LINKS, l->key.b, KB_KEY_LEN, enc.data, enc.len, KB_VERSION_NEW,
+                        &l->version, NULL, e);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+typedef struct kb_link_ctx {
+    uint32_t case_number;
+    kb_link_vec *v;
+} kb_link_ctx;
+
+static int kb_visit_link(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                         size_t vlen, uint64_t version)
+{
+    kb_link_ctx *lc = ctx;
+    kb_link l;
+    if (kb_codec_link_decode(val, vlen, &l, NULL))
+        return KB_EDATA;
+    if (lc->case_number && l.from != lc->case_number && l.to != lc->case_number)
+        return 0;
+    memcpy(l.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    l.version = version;
+    lc->v->v = kb_reallocarray(lc->v->v, lc->v->n + 1, sizeof *lc->v->v);
+    lc->v->v[lc->v->n++] = l;
+    return 0;
+}
+
+static int kb_link_cmp(const void *a, const void *b)
+{
+    const kb_link *x = a, *y = b;
+    if (x->from != y->from)
+        return (x->from > y->from) - (x->from < y->from);
+    if (x->to != y->to)
+        return (x->to > y->to) - (x->to < y->to);
+    return ((int)x->kind > (int)y->kind) - ((int)x->kind < (int)y->kind);
+}
+
+static int kb_links_in(kb_txn *t, uint32_t case_number, kb_link_vec *out, kb_err *e)
+{
+    kb_link_ctx lc = {case_number, out};
+    int rc = kb_txn_each(t, KB_T_LINKS, NULL, 0, kb_visit_link, &lc, e);
+    if (rc == KB_EDATA && !e->msg[0])
+        kb_err_set(e, KB_EDATA, _("a link record is damaged; run 'kernboard verify'"));
+    if (rc == KB_OK)
+        kb_sort(out->v, out->n, sizeof *out->v, kb_link_cmp);
+    return rc;
+}
+
+int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind kind, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc)
+        return rc;
+    if (from == to)
+        return kb_err_set(e, KB_EDATA, _("a case cannot be linked to itself"));
+    kb_txn *t = NULL;
+    kb_case a, c;
+    kb_case_init(&a);
+    kb_case_init(&c);
+    kb_link_vec existing = {0};
+    if ((rc = kb_store_write(b->s, "case.link", NULL, &t, e)))
+        return rc;
+    if ((rc = kb_case_read(t, from, &a, e)) || (rc = kb_case_read(t, to, &c, e)) ||
+        (rc = kb_links_in(t, from, &existing, e)))
+        goto out;
+    for (size_t i = 0; i < existing.n; i++)
+        if (existing.v[i].from == from && existing.v[i].to == to && existing.v[i].kind == kind) {
+            rc = kb_err_set(e, KB_EDATA, _("#%u is already linked to #%u as %s"), from, to,
+                            kb_link_kind_name(kind));
+            goto out;
+        }
+    kb_link l = {.from = from, .to = to, .kind = kind};
+    if ((rc = kb_link_insert(t, &l, e)))
+        goto out;
+    {
+        char *text = kb_asprintf(_("linked to #%u (%s)"), to, kb_link_kind_name(kind));
+        rc = kb_timeline_put(t, a.key.b, from, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
+        kb_free(&text);
+    }
+    if (rc == KB_OK)
+        rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    kb_case_free(&a);
+    kb_case_free(&c);
+    kb_link_vec_free(&existing);
+    return rc;
+}
+
+int kb_board_link_list(kb_board *b, uint32_t case_number, kb_link_vec *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    rc = kb_links_in(t, case_number, out, e);
+    kb_txn_abort(&t);
+    if (rc)
+        kb_link_vec_free(out);
+    return rc;
+}
+
+void kb_link_vec_free(kb_link_vec *v)
+{
+    kb_free(&v->v);
+    v->n = 0;
+}
