@@ -2,9 +2,9 @@
 # build and the tests need, but only those that are missing.  Sourced.
 KB_DEB_PACKAGES=(
     build-essential cmake pkg-config gettext
-    liblmdb-dev lmdb-utils libsodium-dev libncurses-dev libjansson-dev libcbor-dev
+    liblmdb-dev lmdb-utils libsodium-dev libncurses-dev libjansson-dev libcbor-dev libcsv-dev
 )
-KB_DEB_TEST_PACKAGES=(libcriterion-dev tmux bindfs fuse3 clang-format valgrind procps)
+KB_DEB_TEST_PACKAGES=(libcriterion-dev tmux bindfs fuse3 clang-format valgrind procps locales)
 
 kb_install_missing() {
     local missing=() p

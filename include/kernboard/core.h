@@ -106,6 +106,34 @@ int kb_board_link_list(kb_board *b, uint32_t case_number, kb_link_vec *out,
                        kb_err *e) KB_WARN_UNUSED;
 void kb_link_vec_free(kb_link_vec *v);
 
+/* Import (all or nothing, one write transaction).  Reference data is
+ * upserted by code; cases, action items and timeline entries keep their
+ * numbers and times when given (number 0 = next free number); a case number
+ * that exists already is an error.  dry_run checks everything and reports
+ * what would change without writing.  Strings in the arrays are borrowed. */
+typedef struct kb_import {
+    kb_dept *depts;
+    size_t ndepts;
+    kb_stage *stages;
+    size_t nstages;
+    kb_line *lines;
+    size_t nlines;
+    kb_case *cases;
+    size_t ncases;
+    kb_comment *comments; /* by case_number */
+    size_t ncomments;
+    kb_action_item *actions;
+    size_t nactions;
+    kb_link *links;
+    size_t nlinks;
+} kb_import;
+typedef struct kb_import_report {
+    size_t depts_added, depts_changed, stages_added, stages_changed, lines_added, lines_changed;
+    size_t cases_added, comments_added, actions_added, links_added;
+} kb_import_report;
+int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep,
+                    kb_err *e) KB_WARN_UNUSED;
+
 /* Edit leases (record locks), SPEC §6.  A lease is held by this
  * session; it is provably dead when the holder's session is gone, and
  * expires unless renewed. */

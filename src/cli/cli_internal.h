@@ -81,6 +81,8 @@ int kb_cmd_action_add(kb_cli *cli, int argc, char **argv);
 int kb_cmd_action_done(kb_cli *cli, int argc, char **argv);
 int kb_cmd_action_list(kb_cli *cli, int argc, char **argv);
 int kb_cmd_case_link(kb_cli *cli, int argc, char **argv);
+int kb_cmd_export(kb_cli *cli, int argc, char **argv);
+int kb_cmd_import(kb_cli *cli, int argc, char **argv);
 int kb_cmd_init(kb_cli *cli, int argc, char **argv);
 int kb_cmd_verify(kb_cli *cli, int argc, char **argv);
 int kb_cmd_watch(kb_cli *cli, int argc, char **argv);

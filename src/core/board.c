@@ -161,6 +161,11 @@ static int kb_stage_cmp(const void *a, const void *b)
     return (x->position > y->position) - (x->position < y->position);
 }
 
+static int kb_line_cmp(const void *a, const void *b)
+{
+    return strcmp(((const kb_line *)a)->code, ((const kb_line *)b)->code);
+}
+
 static int kb_dept_cmp(const void *a, const void *b)
 {
     return strcmp(((const kb_dept *)a)->code, ((const kb_dept *)b)->code);
@@ -192,6 +197,7 @@ out:
     kb_txn_abort(&t);
     kb_sort(b->stages, b->nstages, sizeof *b->stages, kb_stage_cmp);
     kb_sort(b->depts, b->ndepts, sizeof *b->depts, kb_dept_cmp);
+    kb_sort(b->lines, b->nlines, sizeof *b->lines, kb_line_cmp);
     return rc;
 }
 
@@ -434,6 +440,18 @@ static int kb_counter_peek(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint3
     return rc;
 }
 
+int kb_counter_ensure(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t min_next, kb_err *e)
+{
+    uint32_t next;
+    uint64_t ver;
+    int rc = kb_counter_peek(t, key, &next, &ver, e);
+    if (rc || next >= min_next)
+        return rc;
+    unsigned char cnt[4];
+    kb_put_u32be(cnt, min_next);
+    return kb_txn_put(t, KB_T_META, key, KB_KEY_LEN, cnt, 4, ver, NULL, NULL, e);
+}
+
 int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *e)
 {
     int rc;
@@ -441,8 +459,6 @@ int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *
         if ((rc = kb_counter_next(t, kb_meta_counters, &c->number, e)))
             return rc;
     } else {
-        uint32_t next;
-        uint64_t ver;
         unsigned char k[KB_KEY_LEN];
         char *iname = kb_case_index_name(c->number);
         rc = kb_txn_index_get(t, iname, k, e);
@@ -452,15 +468,8 @@ int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *
         if (rc != KB_ENOENT)
             return rc;
         kb_err_clear(e);
-        if ((rc = kb_counter_peek(t, kb_meta_counters, &next, &ver, e)))
+        if ((rc = kb_counter_ensure(t, kb_meta_counters, c->number + 1, e)))
             return rc;
-        if (c->number >= next) {
-            unsigned char cnt[4];
-            kb_put_u32be(cnt, c->number + 1);
-            if ((rc = kb_txn_put(t, KB_T_META, kb_meta_counters, KB_KEY_LEN, cnt, 4, ver, NULL,
-                                 NULL, e)))
-                return rc;
-        }
     }
     kb_new_key(c->key.b);
     if (!keep_times || !c->created)

@@ -28,6 +28,9 @@ extern const unsigned char kb_meta_action_counter[KB_KEY_LEN];
 int kb_refs_load(kb_board *b, kb_err *e);
 /* Next value of a u32 counter in META (inside a write transaction). */
 int kb_counter_next(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t *out, kb_err *e);
+/* Make sure the counter's next value is at least min_next. */
+int kb_counter_ensure(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t min_next,
+                      kb_err *e);
 
 int kb_require_writer(const kb_board *b, kb_err *e);
 /* Read case number inside a transaction (via the keyed index). */

@@ -1,0 +1,322 @@
+/* transfer.c - import: validate everything, then write it in one
+ * transaction (or, for a dry run, only report). */
+#include "core_internal.h"
+#include "kernboard/codec.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <string.h>
+
+/* A code exists in the board's or the import's reference data. */
+static const char *kb_ref_code(const kb_import *imp, const kb_board *b, int kind, const char *s)
+{
+    if (kind == 0) {
+        for (size_t i = 0; i < imp->nstages; i++)
+            if (kb_str_ieq(imp->stages[i].code, s) || kb_str_ieq(imp->stages[i].name, s))
+                return imp->stages[i].code;
+        const kb_stage *st = kb_board_stage_find(b, s);
+        return st ? st->code : NULL;
+    }
+    if (kind == 1) {
+        for (size_t i = 0; i < imp->ndepts; i++)
+            if (kb_str_ieq(imp->depts[i].code, s))
+                return imp->depts[i].code;
+        const kb_dept *d = kb_board_dept_find(b, s);
+        return d ? d->code : NULL;
+    }
+    for (size_t i = 0; i < imp->nlines; i++)
+        if (kb_str_ieq(imp->lines[i].code, s) || kb_str_ieq(imp->lines[i].name, s))
+            return imp->lines[i].code;
+    const kb_line *l = kb_board_line_find(b, s);
+    return l ? l->code : NULL;
+}
+
+static int kb_import_case_refs(const kb_board *b, const kb_import *imp, kb_case *c, kb_err *e)
+{
+    const char *code;
+    if (!c->stage) {
+        size_t n;
+        const kb_stage *st = kb_board_stages(b, &n);
+        c->stage = n ? kb_strdup(st[0].code) : NULL;
+    } else if ((code = kb_ref_code(imp, b, 0, c->stage))) {
+        char *x = kb_strdup(code);
+        kb_free(&c->stage);
+        c->stage = x;
+    } else {
+        return kb_err_set(e, KB_EDATA, _("unknown stage '%s'"), c->stage);
+    }
+    if (c->lead_dept) {
+        if (!(code = kb_ref_code(imp, b, 1, c->lead_dept)))
+            return kb_err_set(e, KB_EDATA, _("unknown department '%s'"), c->lead_dept);
+        char *x = kb_strdup(code);
+        kb_free(&c->lead_dept);
+        c->lead_dept = x;
+    }
+    for (size_t i = 0; i < c->depts.n; i++) {
+        if (!(code = kb_ref_code(imp, b, 1, c->depts.v[i])))
+            return kb_err_set(e, KB_EDATA, _("unknown department '%s'"), c->depts.v[i]);
+        char *x = kb_strdup(code);
+        kb_free(&c->depts.v[i]);
+        c->depts.v[i] = x;
+    }
+    if (c->action_line) {
+        if (!(code = kb_ref_code(imp, b, 2, c->action_line)))
+            return kb_err_set(e, KB_EDATA, _("unknown action line '%s'"), c->action_line);
+        char *x = kb_strdup(code);
+        kb_free(&c->action_line);
+        c->action_line = x;
+    }
+    return kb_case_validate(c, e);
+}
+
+static bool kb_import_has_case(const kb_import *imp, uint32_t n)
+{
+    for (size_t i = 0; i < imp->ncases; i++)
+        if (imp->cases[i].number == n)
+            return true;
+    return false;
+}
+
+/* Write a timeline entry with its own author and time (imports). */
+static int kb_comment_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], kb_comment *cm,
+                          kb_err *e)
+{
+    unsigned char key[KB_KEY_LEN + 12];
+    memcpy(key, case_key, KB_KEY_LEN);
+    kb_store_random(key + KB_KEY_LEN, 12);
+    if (!cm->time_us)
+        cm->time_us = cm->time * 1000000;
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_comment_encode(cm, &enc);
+    int rc = kb_txn_put(t, KB_T_COMMENTS, key, sizeof key, enc.data, enc.len, KB_VERSION_NEW, NULL,
+                        NULL, e);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+/* Upsert reference records; counts changes. */
+static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_report *rep, kb_err *e)
+{
+    int rc = KB_OK;
+    kb_buf enc = KB_BUF_INIT;
+    for (size_t i = 0; i < imp->ndepts && !rc; i++) {
+        kb_dept *d = &imp->depts[i];
+        if ((rc = kb_dept_validate(d, e)))
+            break;
+        const kb_dept *old = kb_board_dept_find(b, d->code);
+        if (old && strcmp(old->name, d->name) == 0 &&
+            !((old->colour == NULL) != (d->colour == NULL) ||
+              (old->colour && strcmp(old->colour, d->colour) != 0)))
+            continue;
+        if (old)
+            rep->depts_changed++;
+        else
+            rep->depts_added++;
+        if (t) {
+            kb_dept nd = *d;
+            if (old) {
+                nd.key = old->key;
+                nd.code = old->code;
+            } else {
+                kb_store_random(nd.key.b, KB_ID_LEN);
+            }
+            kb_codec_dept_encode(&nd, &enc);
+            rc = kb_txn_put(t, KB_T_DEPTS, nd.key.b, KB_KEY_LEN, enc.data, enc.len,
+                            old ? old->version : KB_VERSION_NEW, NULL, NULL, e);
+        }
+    }
+    for (size_t i = 0; i < imp->nstages && !rc; i++) {
+        kb_stage *s = &imp->stages[i];
+        if ((rc = kb_stage_validate(s, e)))
+            break;
+        const kb_stage *old = NULL;
+        size_t n;
+        const kb_stage *all = kb_board_stages(b, &n);
+        for (size_t k = 0; k < n; k++)
+            if (kb_str_ieq(all[k].code, s->code))
+                old = &all[k];
+        if (old && strcmp(old->name, s->name) == 0 && old->position == s->position &&
+            old->wip_limit == s->wip_limit && old->norm_days == s->norm_days &&
+            old->needs_reason == s->needs_reason)
+            continue;
+        if (old)
+            rep->stages_changed++;
+        else
+            rep->stages_added++;
+        if (t) {
+            kb_stage ns = *s;
+            if (old) {
+                ns.key = old->key;
+                ns.code = old->code;
+            } else {
+                kb_store_random(ns.key.b, KB_ID_LEN);
+            }
+            kb_codec_stage_encode(&ns, &enc);
+            rc = kb_txn_put(t, KB_T_STAGES, ns.key.b, KB_KEY_LEN, enc.data, enc.len,
+                            old ? old->version : KB_VERSION_NEW, NULL, NULL, e);
+        }
+    }
+    for (size_t i = 0; i < imp->nlines && !rc; i++) {
+        kb_line *l = &imp->lines[i];
+        if ((rc = kb_line_validate(l, e)))
+            break;
+        const kb_line *old = NULL;
+        size_t n;
+        const kb_line *all = kb_board_lines(b, &n);
+        for (size_t k = 0; k < n; k++)
+            if (kb_str_ieq(all[k].code, l->code))
+                old = &all[k];
+        if (old && strcmp(old->name, l->name) == 0)
+            continue;
+        if (old)
+            rep->lines_changed++;
+        else
+            rep->lines_added++;
+        if (t) {
+            kb_line nl = *l;
+            if (old) {
+                nl.key = old->key;
+                nl.code = old->code;
+            } else {
+                kb_store_random(nl.key.b, KB_ID_LEN);
+            }
+            kb_codec_line_encode(&nl, &enc);
+            rc = kb_txn_put(t, KB_T_LINES, nl.key.b, KB_KEY_LEN, enc.data, enc.len,
+                            old ? old->version : KB_VERSION_NEW, NULL, NULL, e);
+        }
+    }
+    kb_buf_free(&enc);
+    return rc;
+}
+
+int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep, kb_err *e)
+{
+    memset(rep, 0, sizeof *rep);
+    int rc = kb_require_writer(b, e);
+    if (rc)
+        return rc;
+    if ((imp->ndepts || imp->nstages || imp->nlines) && b->me.role < KB_ROLE_BROKER)
+        return kb_err_set(e, KB_EPERM,
+                          _("the import changes departments, stages or action lines: only a "
+                            "broker or admin may do that"));
+    /* 1. check everything before any write */
+    kb_import_report dummy;
+    memset(&dummy, 0, sizeof dummy);
+    if ((rc = kb_import_refs(b, NULL, imp, &dummy, e)))
+        return kb_err_prefix(e, "%s", _("reference data: "));
+    for (size_t i = 0; i < imp->ncases; i++) {
+        kb_case *c = &imp->cases[i];
+        if ((rc = kb_import_case_refs(b, imp, c, e)))
+            return c->number ? kb_err_prefix(e, _("case #%u: "), c->number)
+                             : kb_err_prefix(e, _("case %zu: "), i + 1);
+        for (size_t k = 0; k < i; k++)
+            if (c->number && imp->cases[k].number == c->number)
+                return kb_err_set(e, KB_EDATA, _("case #%u appears twice in the import"),
+                                  c->number);
+    }
+    for (size_t i = 0; i < imp->ncomments; i++) {
+        if (!kb_import_has_case(imp, imp->comments[i].case_number))
+            return kb_err_set(e, KB_EDATA, _("timeline entry for unknown case #%u"),
+                              imp->comments[i].case_number);
+        if ((rc = kb_comment_validate(&imp->comments[i], e)))
+            return kb_err_prefix(e, _("timeline of case #%u: "), imp->comments[i].case_number);
+    }
+    for (size_t i = 0; i < imp->nactions; i++)
+        if ((rc = kb_action_item_validate(&imp->actions[i], e)))
+            return kb_err_prefix(e, _("action item A%u: "), imp->actions[i].number);
+    if (dry_run) {
+        kb_txn *t = NULL;
+        if ((rc = kb_store_read(b->s, &t, e)))
+            return rc;
+        for (size_t i = 0; i < imp->ncases && !rc; i++) {
+            kb_case c;
+            kb_case_init(&c);
+            if (imp->cases[i].number && kb_case_read(t, imp->cases[i].number, &c, NULL) == KB_OK) {
+                kb_case_free(&c);
+                rc = kb_err_set(e, KB_EDATA, _("case #%u already exists on this board"),
+                                imp->cases[i].number);
+            }
+        }
+        kb_txn_abort(&t);
+        if (rc)
+            return rc;
+        *rep = dummy;
+        rep->cases_added = imp->ncases;
+        rep->comments_added = imp->ncomments;
+        rep->actions_added = imp->nactions;
+        rep->links_added = imp->nlinks;
+        return KB_OK;
+    }
+    /* 2. one transaction */
+    kb_txn *t = NULL;
+    if ((rc = kb_store_write(b->s, "board.import", NULL, &t, e)))
+        return rc;
+    if ((rc = kb_import_refs(b, t, imp, rep, e)))
+        goto out;
+    for (size_t i = 0; i < imp->ncases && !rc; i++) {
+        kb_case *c = &imp->cases[i];
+        bool had_number = c->number != 0;
+        if ((rc = kb_case_insert(b, t, c, true, e)))
+            break;
+        rep->cases_added++;
+        if (!had_number)
+            rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b),
+                                 _("case imported"), e);
+    }
+    for (size_t i = 0; i < imp->ncomments && !rc; i++) {
+        kb_comment *cm = &imp->comments[i];
+        for (size_t k = 0; k < imp->ncases; k++)
+            if (imp->cases[k].number == cm->case_number) {
+                rc = kb_comment_put(t, imp->cases[k].key.b, cm, e);
+                rep->comments_added++;
+                break;
+            }
+    }
+    uint32_t max_action = 0;
+    for (size_t i = 0; i < imp->nactions && !rc; i++) {
+        kb_action_item *a = &imp->actions[i];
+        kb_case c;
+        kb_case_init(&c);
+        if ((rc = kb_case_read(t, a->case_number, &c, e))) {
+            kb_err_prefix(e, _("action item A%u: "), a->number);
+            break;
+        }
+        kb_case_free(&c);
+        char *iname = kb_asprintf("action#%u", a->number);
+        unsigned char k[KB_KEY_LEN];
+        int r = a->number ? kb_txn_index_get(t, iname, k, NULL) : KB_ENOENT;
+        kb_free(&iname);
+        if (r == KB_OK) {
+            rc = kb_err_set(e, KB_EDATA, _("action item A%u already exists on this board"),
+                            a->number);
+            break;
+        }
+        if ((rc = kb_action_insert(t, a, e)))
+            break;
+        if (a->number > max_action)
+            max_action = a->number;
+        rep->actions_added++;
+    }
+    if (!rc && max_action) /* the counter must pass the imported numbers */
+        rc = kb_counter_ensure(t, kb_meta_action_counter, max_action + 1, e);
+    for (size_t i = 0; i < imp->nlinks && !rc; i++) {
+        kb_case x, y;
+        kb_case_init(&x);
+        kb_case_init(&y);
+        rc = kb_case_read(t, imp->links[i].from, &x, e);
+        if (!rc)
+            rc = kb_case_read(t, imp->links[i].to, &y, e);
+        kb_case_free(&x);
+        kb_case_free(&y);
+        if (!rc && (rc = kb_link_insert(t, &imp->links[i], e)) == KB_OK)
+            rep->links_added++;
+    }
+    if (!rc)
+        rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    if (rc == KB_OK && (rep->depts_added || rep->depts_changed || rep->stages_added ||
+                        rep->stages_changed || rep->lines_added || rep->lines_changed))
+        rc = kb_refs_load(b, e);
+    return rc;
+}
