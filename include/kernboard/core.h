@@ -184,6 +184,23 @@ typedef struct kb_user_vec {
     size_t n;
 } kb_user_vec;
 int kb_board_user_list(kb_board *b, kb_user_vec *out, kb_err *e) KB_WARN_UNUSED;
+/* Remove a user's access (admin): keyslot and sealed data key go, the
+ * user record goes; their signatures stay verifiable.  The data key is not
+ * rotated (rekey does not exist yet). */
+int kb_board_user_remove(kb_board *b, const char *name, kb_err *e) KB_WARN_UNUSED;
+/* Change a passphrase: your own (keys unchanged), or, as admin, reset
+ * another user's access with a new key pair. */
+int kb_board_user_passwd(kb_board *b, const char *name, const kb_secret *pass,
+                         kb_err *e) KB_WARN_UNUSED;
+
+/* Counts for `stats`. */
+typedef struct kb_board_stats {
+    size_t cases, comments, users, depts, stages, lines, actions, links, leases, sessions;
+    uint64_t audit_entries;
+    size_t cases_per_stage[32];
+    size_t overdue_actions;
+} kb_board_stats;
+int kb_board_stats_get(kb_board *b, kb_board_stats *out, kb_err *e) KB_WARN_UNUSED;
 void kb_user_vec_free(kb_user_vec *v);
 
 /* Integrity. */

@@ -176,6 +176,11 @@ void kb_slot_draft_free(kb_slot_draft **d);
 int kb_txn_slot_add(kb_txn *t, const kb_slot_draft *d, kb_err *e) KB_WARN_UNUSED;
 /* Replace a user's own keyslot passphrase (same keys). */
 int kb_txn_slot_replace(kb_txn *t, const kb_slot_draft *d, kb_err *e) KB_WARN_UNUSED;
+/* Remove a user's keyslot and sealed data key (the signer record stays so
+ * their past signatures verify).  The data key itself is unchanged until
+ * a rekey. */
+int kb_txn_slot_remove(kb_txn *t, const unsigned char slot_id[KB_KEY_LEN],
+                       kb_err *e) KB_WARN_UNUSED;
 
 /* ---------------------------------------------------------- verify */
 

@@ -452,3 +452,120 @@ int kb_cmd_log(kb_cli *cli, int argc, char **argv)
     kb_board_close(&b);
     return rc;
 }
+
+int kb_cmd_user_remove(kb_cli *cli, int argc, char **argv)
+{
+    if (argc != 2)
+        return kb_cli_usage(cli, "user remove", _("give one user name: user remove NAME"));
+    kb_board *b = NULL;
+    int rc = kb_cli_open(cli, "user remove", &b);
+    if (rc)
+        return rc;
+    if (kb_board_user_remove(b, argv[1], &cli->err))
+        rc = kb_cli_report(cli);
+    else if (!cli->json)
+        printf(_("Removed %s's access. The board's data key is not rotated (no rekey yet): a "
+                 "copy of the key taken earlier still decrypts the file.\n"),
+               argv[1]);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_user_passwd(kb_cli *cli, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"new-passphrase-file", required_argument, NULL, 'p'},
+        {"kdf", required_argument, NULL, 'k'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *pfile = NULL;
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, "user passwd", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        if (opt == 'p')
+            pfile = optarg;
+        else
+            cli->kdf = optarg;
+    }
+    if (rc)
+        return rc;
+    if (optind + 1 < argc)
+        return kb_cli_usage(cli, "user passwd", _("give at most one user name"));
+    if ((rc = kb_cli_need_db(cli, "user passwd")))
+        return rc;
+    const char *name = optind < argc ? argv[optind] : cli->user;
+    kb_board *b = NULL;
+    kb_secret *pass = NULL;
+    if ((rc = kb_cli_open(cli, "user passwd", &b)))
+        return rc;
+    char *prompt = kb_asprintf(_("New passphrase for %s: "), name);
+    rc = kb_cli_passphrase(cli, pfile, prompt, &pass);
+    kb_free(&prompt);
+    if (rc == KB_OK && kb_secret_len(pass) < 8)
+        rc = kb_err_set(&cli->err, KB_EDATA,
+                        _("the passphrase is too short (at least 8 characters)"));
+    if (rc == KB_OK)
+        rc = kb_board_user_passwd(b, name, pass, &cli->err);
+    if (rc)
+        rc = kb_cli_report(cli);
+    else if (!cli->json)
+        printf(_("Changed the passphrase of %s.\n"), name);
+    kb_secret_free(&pass);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_stats(kb_cli *cli, int argc, char **argv)
+{
+    if (argc > 1)
+        return kb_cli_usage(cli, "stats", _("unexpected argument '%s'"), argv[1]);
+    kb_board *b = NULL;
+    int rc = kb_cli_open(cli, "stats", &b);
+    if (rc)
+        return rc;
+    kb_board_stats st;
+    if (kb_board_stats_get(b, &st, &cli->err)) {
+        rc = kb_cli_report(cli);
+        kb_board_close(&b);
+        return rc;
+    }
+    size_t ns;
+    const kb_stage *stages = kb_board_stages(b, &ns);
+    if (cli->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "cases", json_integer((json_int_t)st.cases));
+        json_object_set_new(o, "timeline_entries", json_integer((json_int_t)st.comments));
+        json_object_set_new(o, "users", json_integer((json_int_t)st.users));
+        json_object_set_new(o, "departments", json_integer((json_int_t)st.depts));
+        json_object_set_new(o, "stages", json_integer((json_int_t)st.stages));
+        json_object_set_new(o, "action_lines", json_integer((json_int_t)st.lines));
+        json_object_set_new(o, "action_items", json_integer((json_int_t)st.actions));
+        json_object_set_new(o, "overdue_action_items",
+                            json_integer((json_int_t)st.overdue_actions));
+        json_object_set_new(o, "links", json_integer((json_int_t)st.links));
+        json_object_set_new(o, "edit_locks", json_integer((json_int_t)st.leases));
+        json_object_set_new(o, "sessions", json_integer((json_int_t)st.sessions));
+        json_object_set_new(o, "audit_entries", json_integer((json_int_t)st.audit_entries));
+        json_t *ps = json_object();
+        for (size_t i = 0; i < ns && i < 32; i++)
+            json_object_set_new(ps, stages[i].code,
+                                json_integer((json_int_t)st.cases_per_stage[i]));
+        json_object_set_new(o, "cases_per_stage", ps);
+        rc = kb_cli_print_json(o);
+    } else {
+        printf(_("Cases: %zu (timeline entries: %zu)\n"), st.cases, st.comments);
+        for (size_t i = 0; i < ns && i < 32; i++) {
+            printf("  ");
+            kb_cli_cell(stdout, stages[i].name, 24);
+            printf(" %zu\n", st.cases_per_stage[i]);
+        }
+        printf(_("Action items: %zu (%zu overdue)\nLinks: %zu\nUsers: %zu, departments: %zu, "
+                 "stages: %zu, action lines: %zu\nOpen sessions: %zu, edit locks: %zu\nAudit "
+                 "entries: %llu\n"),
+               st.actions, st.overdue_actions, st.links, st.users, st.depts, st.stages, st.lines,
+               st.sessions, st.leases, (unsigned long long)st.audit_entries);
+    }
+    kb_board_close(&b);
+    return rc;
+}

@@ -879,3 +879,153 @@ int kb_board_verify(kb_board *b, kb_verify_result *out, kb_err *e)
     }
     return rc;
 }
+
+/* ------------------------------------------------------------ user admin */
+
+static int kb_user_lookup(kb_txn *t, const char *name, unsigned char id[KB_KEY_LEN], kb_user *u,
+                          uint64_t *ver, kb_err *e)
+{
+    char *iname = kb_asprintf("user:%s", name);
+    char *val = NULL;
+    size_t n = 0;
+    int rc = kb_txn_index_get(t, iname, id, e);
+    if (rc == KB_ENOENT)
+        rc = kb_err_set(e, KB_ENOENT, _("no user %s on this board"), name);
+    if (rc == KB_OK)
+        rc = kb_txn_get(t, KB_T_USERS, id, KB_KEY_LEN, &val, &n, ver, e);
+    if (rc == KB_OK)
+        rc = kb_codec_user_decode(val, n, u, e);
+    kb_free(&val);
+    kb_free(&iname);
+    return rc;
+}
+
+int kb_board_user_remove(kb_board *b, const char *name, kb_err *e)
+{
+    if (b->me.role != KB_ROLE_ADMIN)
+        return kb_err_set(e, KB_EPERM, _("only an admin may remove users"));
+    if (strcmp(name, kb_board_user(b)) == 0)
+        return kb_err_set(e, KB_EPERM, _("you cannot remove yourself; ask another admin"));
+    kb_txn *t = NULL;
+    kb_user u;
+    memset(&u, 0, sizeof u);
+    unsigned char id[KB_KEY_LEN];
+    uint64_t ver = 0;
+    char *iname = kb_asprintf("user:%s", name);
+    int rc = kb_store_write(b->s, "user.remove", NULL, &t, e);
+    if (rc)
+        goto out;
+    if ((rc = kb_user_lookup(t, name, id, &u, &ver, e)) || (rc = kb_txn_slot_remove(t, id, e)) ||
+        (rc = kb_txn_del(t, KB_T_USERS, id, KB_KEY_LEN, ver, NULL, e)) ||
+        (rc = kb_txn_index_del(t, iname, e)))
+        goto out;
+    rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    kb_user_free(&u);
+    kb_free(&iname);
+    return rc;
+}
+
+int kb_board_user_passwd(kb_board *b, const char *name, const kb_secret *pass, kb_err *e)
+{
+    bool self = strcmp(name, kb_board_user(b)) == 0;
+    if (!self && b->me.role != KB_ROLE_ADMIN)
+        return kb_err_set(e, KB_EPERM, _("only an admin may reset another user's passphrase"));
+    kb_slot_draft *d = NULL;
+    int rc = kb_store_slot_prepare(b->s, name, pass, b->kdf, &d, e);
+    if (rc)
+        return rc;
+    kb_txn *t = NULL;
+    kb_user u;
+    memset(&u, 0, sizeof u);
+    unsigned char id[KB_KEY_LEN];
+    uint64_t ver = 0;
+    kb_buf enc = KB_BUF_INIT;
+    char *iname = kb_asprintf("user:%s", name);
+    if ((rc = kb_store_write(b->s, self ? "user.passwd" : "user.reset", NULL, &t, e)) ||
+        (rc = kb_user_lookup(t, name, id, &u, &ver, e)))
+        goto out;
+    if (self) {
+        rc = kb_txn_slot_replace(t, d, e);
+    } else {
+        /* a new identity: new key pair and slot; the old slot goes */
+        memcpy(u.sign_pk, kb_slot_draft_pk(d), KB_SIGN_PK_LEN);
+        kb_codec_user_encode(&u, &enc);
+        if ((rc = kb_txn_slot_remove(t, id, e)) ||
+            (rc = kb_txn_del(t, KB_T_USERS, id, KB_KEY_LEN, ver, NULL, e)) ||
+            (rc = kb_txn_slot_add(t, d, e)))
+            goto out;
+        rc = kb_txn_put(t, KB_T_USERS, kb_slot_draft_id(d), KB_KEY_LEN, enc.data, enc.len,
+                        KB_VERSION_NEW, NULL, NULL, e);
+        if (rc == KB_OK)
+            rc = kb_txn_index_put(t, iname, kb_slot_draft_id(d), e);
+    }
+    if (rc == KB_OK)
+        rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    kb_slot_draft_free(&d);
+    kb_user_free(&u);
+    kb_buf_free(&enc);
+    kb_free(&iname);
+    return rc;
+}
+
+/* ------------------------------------------------------------ stats */
+
+static int kb_count_stage(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                          size_t vlen, uint64_t version)
+{
+    (void)key;
+    (void)klen;
+    (void)version;
+    void **c = ctx;
+    const kb_board *b = c[0];
+    kb_board_stats *st = c[1];
+    kb_case cs;
+    if (kb_codec_case_decode(val, vlen, &cs, NULL))
+        return KB_EDATA;
+    for (size_t i = 0; i < b->nstages && i < 32; i++)
+        if (strcmp(b->stages[i].code, cs.stage) == 0)
+            st->cases_per_stage[i]++;
+    kb_case_free(&cs);
+    return 0;
+}
+
+int kb_board_stats_get(kb_board *b, kb_board_stats *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    struct {
+        enum kb_table t;
+        size_t *n;
+    } tabs[] = {{KB_T_CASES, &out->cases},     {KB_T_COMMENTS, &out->comments},
+                {KB_T_USERS, &out->users},     {KB_T_DEPTS, &out->depts},
+                {KB_T_STAGES, &out->stages},   {KB_T_LINES, &out->lines},
+                {KB_T_ACTIONS, &out->actions}, {KB_T_LINKS, &out->links},
+                {KB_T_LEASES, &out->leases}};
+    for (size_t i = 0; i < sizeof tabs / sizeof tabs[0] && !rc; i++)
+        rc = kb_txn_count(t, tabs[i].t, tabs[i].n, e);
+    out->audit_entries = kb_txn_audit_seq(t);
+    void *ctx[2] = {b, out};
+    if (!rc)
+        rc = kb_txn_each(t, KB_T_CASES, NULL, 0, kb_count_stage, ctx, e);
+    kb_txn_abort(&t);
+    if (rc)
+        return rc;
+    kb_action_vec av;
+    if ((rc = kb_board_action_list(b, 0, &av, e)))
+        return rc;
+    kb_date today = kb_date_today();
+    for (size_t i = 0; i < av.n; i++)
+        out->overdue_actions += kb_action_item_overdue(&av.v[i], today);
+    kb_action_vec_free(&av);
+    kb_session *ss = NULL;
+    if ((rc = kb_board_sessions(b, &ss, &out->sessions, e)) == KB_OK)
+        kb_free(&ss);
+    return rc;
+}

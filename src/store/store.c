@@ -1058,7 +1058,57 @@ int kb_txn_slot_add(kb_txn *t, const kb_slot_draft *d, kb_err *e)
 
 int kb_txn_slot_replace(kb_txn *t, const kb_slot_draft *d, kb_err *e)
 {
-    return kb_slot_write(t, d, true, e);
+    int rc = kb_slot_write(t, d, true, e);
+    if (rc)
+        return rc;
+    /* keyslots are not record tables: audit the change on the signer
+     * record (same value, new version) so the log shows who changed it */
+    char *val = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    if ((rc = kb_txn_get(t, KB_T_SIGNERS, d->id, KB_KEY_LEN, &val, &n, &ver, e)) == KB_OK)
+        rc = kb_txn_put(t, KB_T_SIGNERS, d->id, KB_KEY_LEN, val, n, ver, NULL, "passphrase changed",
+                        e);
+    kb_free(&val);
+    return rc;
+}
+
+int kb_txn_slot_remove(kb_txn *t, const unsigned char slot_id[KB_KEY_LEN], kb_err *e)
+{
+    kb_store *s = t->s;
+    MDB_dbi slots, epochs;
+    int rc;
+    if ((rc = kb_dbi(t, KB_DB_SLOTS, &slots, e)) || (rc = kb_dbi(t, KB_DB_EPOCHS, &epochs, e)))
+        return rc;
+    if (memcmp(slot_id, s->slot_id, KB_KEY_LEN) == 0)
+        return kb_err_set(e, KB_EPERM, _("you cannot remove your own access"));
+    MDB_val k = {KB_KEY_LEN, (void *)slot_id};
+    rc = mdb_del(t->txn, slots, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return kb_err_set(e, KB_ENOENT, _("no keyslot for that user"));
+    if (rc) {
+        t->failed = true;
+        return kb_mdb_err(e, rc, KB_DB_SLOTS);
+    }
+    unsigned char ek[4 + KB_KEY_LEN];
+    kb_put_u32be(ek, s->epoch);
+    memcpy(ek + 4, slot_id, KB_KEY_LEN);
+    MDB_val k2 = {sizeof ek, ek};
+    rc = mdb_del(t->txn, epochs, &k2, NULL);
+    if (rc && rc != MDB_NOTFOUND) {
+        t->failed = true;
+        return kb_mdb_err(e, rc, KB_DB_EPOCHS);
+    }
+    /* the signer record stays (old signatures must still verify); a new
+     * version marks the removal in the audit log */
+    char *val = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    if ((rc = kb_txn_get(t, KB_T_SIGNERS, slot_id, KB_KEY_LEN, &val, &n, &ver, e)) == KB_OK)
+        rc = kb_txn_put(t, KB_T_SIGNERS, slot_id, KB_KEY_LEN, val, n, ver, NULL, "access removed",
+                        e);
+    kb_free(&val);
+    return rc;
 }
 
 /* ------------------------------------------------------------ board meta */
