@@ -368,6 +368,10 @@ static const char *kb_cli_resolve(void *user, enum kb_query_field f, const char 
 
 int kb_cmd_case_list(kb_cli *cli, int argc, char **argv)
 {
+    /* the query may contain "-term" negations, but "--x" is an option */
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--", 2) == 0)
+            return kb_cli_usage(cli, "case list", _("unknown option '%s'"), argv[i]);
     kb_buf qtext = KB_BUF_INIT;
     for (int i = 1; i < argc; i++)
         kb_buf_printf(&qtext, "%s%s", i > 1 ? " " : "", argv[i]);

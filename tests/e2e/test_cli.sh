@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# test_cli.sh - the command line contract (SPEC §5) run as a user would:
+# every command as a subprocess against a scratch board, JSON checked with
+# python3; export -> import -> export identical; bad import files exit 65
+# and change nothing; exit codes 64/66/75.
+. "$(dirname "$0")/lib.sh"
+kb_setup
+
+B=$T/board.kb
+init_board "$B"
+k() { kba --db "$B" "$@"; }
+# jq-like check: python expression over the JSON document `d` must be true
+jcheck() { # NAME EXPR (reads $OUT)
+    local name=$1 expr=$2
+    if printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($expr) else 1)" 2>/dev/null; then
+        kb_pass "$name"
+    else
+        kb_fail "$name (json: $(printf '%s' "$OUT" | head -c 300))"
+    fi
+}
+
+# ---- reference data
+run k dept list --json
+jcheck "dept list has the default departments" 'set(x["code"] for x in d) >= {"ECO","INC","DUU","INK","VAS","SOC"}'
+expect_rc 0 "dept add" k dept add WEB --name "Werk en Inkomen" --colour cyan
+expect_rc 0 "dept edit" k dept edit ECO --name "Economie"
+run k dept list --json
+jcheck "dept changes visible" 'any(x["code"]=="WEB" and x["colour"]=="cyan" for x in d) and any(x["code"]=="ECO" and x["name"]=="Economie" for x in d)'
+expect_rc 65 "dept add duplicate" k dept add ECO --name X
+expect_rc 65 "dept add bad code" k dept add "E C O" --name X
+run k stage list --json
+jcheck "stage list in order" '[x["code"] for x in d] == ["signal","explore","connect","progress","done"]'
+expect_rc 0 "stage edit wip/norm/reason" k stage edit explore --name Verkennen --wip 2 --norm-days 30 --needs-reason
+run k stage list --json
+jcheck "stage edit visible" 'any(x["code"]=="explore" and x["wip_limit"]==2 and x["norm_days"]==30 and x["needs_reason"] for x in d)'
+expect_rc 0 "line add" k line add subsidie --name "Subsidies"
+run k line list --json
+jcheck "line list" 'any(x["code"]=="subsidie" for x in d)'
+
+# ---- cases
+run k case add --title "Inclusieve werkgevers" --dept ECO --also INC,SOC --line procure \
+    --due 2027-01-15 --org "Bakkerij De Korenschoof" --description "Regel 1" --priority 2 --json
+check "case add exit 0" [ "$RC" = 0 ]
+jcheck "case JSON has every SPEC field" 'all(k in d for k in ["id","title","description","stage","lead_dept","depts","action_line","hooks","orgs","owner","priority","due","review","on_agenda","blocked","tags","created","updated","version"])'
+jcheck "case add values" 'd["id"]==1 and d["stage"]=="signal" and d["lead_dept"]=="ECO" and d["depts"]==["INC","SOC"] and d["action_line"]=="procure" and d["due"]=="2027-01-15" and d["orgs"]==["Bakkerij De Korenschoof"] and d["priority"]==2 and d["version"]==1'
+printf 'Beschrijving van stdin\nmet twee regels\n' | k case add --title "Tweede" --description - >/dev/null
+run k case show 2 --json
+jcheck "description from stdin" 'd["description"]=="Beschrijving van stdin\nmet twee regels"'
+expect_rc 65 "unknown department" k case add --title X --dept NOPE
+expect_rc 65 "unknown stage" k case add --title X --stage nowhere
+expect_rc 65 "bad date" k case add --title X --due 2027-13-01
+expect_rc 64 "case add without title" k case add --dept ECO
+expect_rc 0 "case edit" k case edit 1 --title "Inclusieve werkgevers en krapte" --tag sroi,arbeidsmarkt --agenda --blocked "wacht op ontheffing"
+expect_rc 0 "case move by name" k case move '#1' Verkennen
+run k case show 1 --json
+jcheck "edit and move applied" 'd["stage"]=="explore" and d["tags"]==["sroi","arbeidsmarkt"] and d["on_agenda"] and d["blocked"]=="wacht op ontheffing" and d["version"]==3'
+jcheck "timeline records the changes" 'any("stage: signal -> explore" in e["text"] for e in d["timeline"])'
+v=$(printf '%s' "$OUT" | json_get version)
+expect_rc 75 "stale --expect-version" k case edit 1 --title "oud" --expect-version $((v - 1))
+run k case show 1 --json
+jcheck "stale edit changed nothing" 'd["title"]=="Inclusieve werkgevers en krapte" and d["version"]=='"$v"
+expect_rc 0 "case comment" k case comment 1 "Gesprek gepland met de ondernemer"
+expect_rc 0 "case link" k case link 1 2 --as related
+expect_rc 65 "duplicate link" k case link 1 2 --as related
+expect_rc 64 "bad link kind" k case link 1 2 --as cousin
+run k case show 1 --json
+jcheck "comment and link in show" 'any(e["kind"]=="comment" for e in d["timeline"]) and d["links"]==[{"from":1,"to":2,"kind":"related"}]'
+run k case list 'dept:INC -blocked'
+check "query excludes the blocked case" [ "$RC" = 0 ]
+run k case list --json 'dept:INC'
+jcheck "query dept:INC" '[c["id"] for c in d]==[1]'
+run k case list --json 'stage:verkennen agenda'
+jcheck "query by stage name + flag" '[c["id"] for c in d]==[1]'
+expect_rc 65 "bad query names the column" k case list 'dept:ECO foo:bar'
+contains "$ERR" "column" && kb_pass "query error mentions the column" || kb_fail "query error: $ERR"
+expect_rc 66 "show missing case" k case show 99
+
+# ---- action items
+printf 'member passphrase 1\n' >"$T/bob.pass"
+expect_rc 0 "user add" k user add bob --role member --dept INC --new-passphrase-file "$T/bob.pass" --kdf interactive
+run k user list --json
+jcheck "user list" 'sorted((u["name"],u["role"]) for u in d)==[("alice","admin"),("bob","member")]'
+expect_rc 65 "action for unknown user" k action add 1 --text "X" --owner nobody
+run k action add 1 --text "Bel de ondernemer" --owner bob --due 2020-01-01 --json
+jcheck "action add" 'd["id"]==1 and d["case"]==1 and d["owner"]=="bob" and not d["done"]'
+run k action list --overdue --json
+jcheck "overdue action listed" '[a["id"] for a in d]==[1]'
+expect_rc 0 "action done" k action done A1
+run k action list --json
+jcheck "done item hidden from open list" 'd==[]'
+run k action list --all --json
+jcheck "done item in --all" 'd[0]["done"]'
+
+# ---- other read commands
+run k stats --json
+jcheck "stats" 'd["cases"]==2 and d["users"]==2 and d["cases_per_stage"]["explore"]==1'
+run k who --json
+jcheck "who lists this session" 'any(s["self"] for s in d)'
+run k log --json
+jcheck "log has entries with users" 'len(d)>10 and all(e["user"] for e in d)'
+run k locks --json
+jcheck "no locks" 'd==[]'
+run k verify --json
+jcheck "verify ok" 'd["ok"]'
+
+# ---- export / import round trip
+expect_rc 0 "export json" k export --format json --out "$T/e1.json"
+B2=$T/copy.kb
+KBU=alice init_board "$B2"
+expect_rc 0 "import dry run" kba --db "$B2" import "$T/e1.json" --dry-run
+run kba --db "$B2" case list --json
+jcheck "dry run changed nothing" 'd==[]'
+expect_rc 0 "import into a new board" kba --db "$B2" import "$T/e1.json"
+expect_rc 0 "export again" kba --db "$B2" export --format json --out "$T/e2.json"
+if cmp -s "$T/e1.json" "$T/e2.json"; then kb_pass "export -> import -> export is identical"
+else kb_fail "round trip differs: $(diff "$T/e1.json" "$T/e2.json" | head -20)"; fi
+expect_rc 65 "importing the same cases again is refused" kba --db "$B2" import "$T/e1.json"
+expect_rc 0 "verify the copy" kba --db "$B2" verify
+expect_rc 0 "export csv" k export --format csv --out "$T/e.csv"
+run k export --format md
+check "md export has overview and details" contains "$OUT" "## Overview"
+B3=$T/csv.kb
+init_board "$B3"
+expect_rc 0 "import csv" kba --db "$B3" import "$T/e.csv"
+run kba --db "$B3" case show 1 --json
+jcheck "csv import keeps fields" 'd["title"]=="Inclusieve werkgevers en krapte" and d["depts"]==["INC","SOC"] and d["tags"]==["sroi","arbeidsmarkt"]'
+
+# ---- bad import files change nothing
+run k case list --json
+before=$OUT
+head -c 200 "$T/e1.json" >"$T/trunc.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["cases"][0]["title"]=5; json.dump(d,open(sys.argv[2],"w"))' "$T/e1.json" "$T/typed.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["cases"][0]["id"]=77; d["cases"][1]["stage"]="nowhere"; d["cases"][1]["id"]=78; d["actions"]=[]; d["links"]=[]; json.dump(d,open(sys.argv[2],"w"))' "$T/e1.json" "$T/halfbad.json"
+printf 'title,colour\nx,y\n' >"$T/badcol.csv"
+printf 'title,stage\n"unterminated,signal\n' >"$T/badquote.csv"
+head -c $((65 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$T/huge.json"
+printf '\xff\xfe{}' >"$T/binary.json"
+for f in trunc.json typed.json halfbad.json badcol.csv badquote.csv huge.json binary.json; do
+    run k import "$T/$f"
+    check "import $f exits 65 (got $RC: $ERR)" [ "$RC" = 65 ]
+    check "import $f: one line on stderr" [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]
+done
+run k case list --json
+check "board content unchanged after the bad imports" [ "$OUT" = "$before" ]
+
+# ---- exit codes of the contract
+expect_rc 66 "missing board" kba --db "$T/nope.kb" case list
+expect_rc 64 "unknown option" k case list --frobnicate-please
+expect_rc 64 "unknown global-looking option" k --frobnicate case list
+expect_rc 64 "unknown command" k frobnicate
+expect_rc 64 "unknown subcommand" k case frobnicate
+expect_rc 77 "wrong passphrase" "$KB_BIN" --db "$B" --user alice --passphrase-file "$BADPASS" case list
+run kb --help
+check "--help lists the commands" contains "$OUT" "case add"
+run kb --version
+check "--version" contains "$OUT" "kernboard"
+finish
