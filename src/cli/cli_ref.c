@@ -312,7 +312,7 @@ out:
 
 int kb_cmd_action_done(kb_cli *cli, int argc, char **argv)
 {
-    uint32_t n;
+    uint32_t n = 0;
     if (argc != 2)
         return kb_cli_usage(cli, "action done", _("give one action item: action done A7"));
     int rc = kb_action_number(cli, "action done", argv[1], &n);
