@@ -103,16 +103,20 @@ int kb_cli_usage(kb_cli *cli, const char *cmd, const char *fmt, ...)
 
 static void kb_cli_print_help(FILE *out)
 {
-    fprintf(out, _("Usage: kernboard [OPTIONS] COMMAND [ARGS]\n"
+    fprintf(out, _("Usage: kernboard [OPTIONS] [BOARD]          open the board in the terminal UI\n"
+                   "       kernboard [OPTIONS] COMMAND [ARGS]   run one command\n"
                    "Keyboard-driven case tracker for a municipal kernteam, kept in one encrypted\n"
                    "board file on a shared drive.\n\n"
                    "Commands:\n"));
     for (size_t i = 0; i < kb_cli_ncmds; i++) {
         const kb_cli_cmd *c = &kb_cli_cmds[i];
-        char head[96];
-        snprintf(head, sizeof head, "%s%s%s %s", c->group ? c->group : "", c->group ? " " : "",
-                 c->name, c->args);
-        fprintf(out, "  %-46s %s\n", head, _(c->summary));
+        char *head = kb_asprintf("%s%s%s%s%s", c->group ? c->group : "", c->group ? " " : "",
+                                 c->name, c->args[0] ? " " : "", c->args);
+        if (strlen(head) <= 38)
+            fprintf(out, "  %-38s %s\n", head, _(c->summary));
+        else /* long synopsis: summary on its own line */
+            fprintf(out, "  %s\n  %-38s %s\n", head, "", _(c->summary));
+        kb_free(&head);
     }
     fprintf(out,
             _("\nGlobal options (anywhere on the line):\n"
