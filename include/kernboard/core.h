@@ -185,8 +185,8 @@ typedef struct kb_user_vec {
 } kb_user_vec;
 int kb_board_user_list(kb_board *b, kb_user_vec *out, kb_err *e) KB_WARN_UNUSED;
 /* Remove a user's access (admin): keyslot and sealed data key go, the
- * user record goes; their signatures stay verifiable.  The data key is not
- * rotated (rekey does not exist yet). */
+ * user record goes; their signatures stay verifiable.  Run rekey to rotate
+ * the data key as well. */
 int kb_board_user_remove(kb_board *b, const char *name, kb_err *e) KB_WARN_UNUSED;
 /* Change a passphrase: your own (keys unchanged), or, as admin, reset
  * another user's access with a new key pair. */
@@ -211,6 +211,11 @@ typedef struct kb_verify_result {
     char head_hex[65];
 } kb_verify_result;
 int kb_board_verify(kb_board *b, kb_verify_result *out, kb_err *e) KB_WARN_UNUSED;
+/* Rotate the board's data key (admin; nobody else may have it open). */
+int kb_board_rekey(kb_board *b, size_t *records, kb_err *e) KB_WARN_UNUSED;
+/* Backup to dest (must not exist): a compacted copy taken under the shared
+ * lock, verified with this session's keys before it gets its name. */
+int kb_board_backup(kb_board *b, const char *dest, kb_verify_result *out, kb_err *e) KB_WARN_UNUSED;
 
 /* In-memory board kept current from the change feed (SPEC §3 "Live"):
  * load once, then refresh reads only the audit entries after the last

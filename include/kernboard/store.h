@@ -196,6 +196,17 @@ typedef struct kb_verify_report {
  * KB_EDATA naming the first bad record (table and key). */
 int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e) KB_WARN_UNUSED;
 
+/* Copy the board to dest (compacted, under the shared board lock), give
+ * it a fresh lock file, verify the copy with this session's keys, then
+ * rename it into place.  dest must not exist. */
+int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err *e) KB_WARN_UNUSED;
+
+/* Rotate the data key: a new epoch, every record and audit entry sealed
+ * again, the new key sealed to every user who still has a keyslot (so a
+ * removed user's old key opens nothing written from now on).  Needs the
+ * board to itself: KB_EBUSY while other sessions are open. */
+int kb_store_rekey(kb_store *s, size_t *records, kb_err *e) KB_WARN_UNUSED;
+
 /* ---------------------------------------------------------- change feed */
 
 typedef struct kb_change {

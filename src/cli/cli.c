@@ -15,6 +15,7 @@ static int kb_cmd_help(kb_cli *cli, int argc, char **argv);
 static const kb_cli_cmd kb_cli_cmds[] = {
     {NULL, "init", kb_cmd_init, "BOARD [--kdf interactive|moderate|sensitive]",
      N_("create a board; you become its admin")},
+    {NULL, "demo", kb_cmd_demo, "BOARD", N_("create a demo board with Dutch example cases")},
     {"case", "add", kb_cmd_case_add, "--title T [--dept CODE] [--also CODE,..] [...]",
      N_("add a case")},
     {"case", "list", kb_cmd_case_list, "[QUERY]", N_("list cases matching a query")},
@@ -56,6 +57,10 @@ static const kb_cli_cmd kb_cli_cmds[] = {
      N_("export the board (json is complete and re-importable)")},
     {NULL, "import", kb_cmd_import, "F [--dry-run] [--format json|csv]",
      N_("import a json export or a csv of cases, all or nothing")},
+    {NULL, "backup", kb_cmd_backup, "DEST",
+     N_("copy the board to DEST (a new board file) and verify the copy")},
+    {NULL, "rekey", kb_cmd_rekey, "",
+     N_("rotate the data key (admin; everyone else must close the board)")},
     {NULL, "locks", kb_cmd_locks, "[--break N [--yes]]",
      N_("list edit locks, or break one (broker/admin; dead or expired: anyone)")},
     {NULL, "log", kb_cmd_log, "[--since SEQ]", N_("show the audit log (the change feed)")},

@@ -464,8 +464,7 @@ int kb_cmd_user_remove(kb_cli *cli, int argc, char **argv)
     if (kb_board_user_remove(b, argv[1], &cli->err))
         rc = kb_cli_report(cli);
     else if (!cli->json)
-        printf(_("Removed %s's access. The board's data key is not rotated (no rekey yet): a "
-                 "copy of the key taken earlier still decrypts the file.\n"),
+        printf(_("Removed %s's access. Run 'kernboard rekey' to rotate the data key too.\n"),
                argv[1]);
     kb_board_close(&b);
     return rc;
@@ -566,6 +565,48 @@ int kb_cmd_stats(kb_cli *cli, int argc, char **argv)
                st.actions, st.overdue_actions, st.links, st.users, st.depts, st.stages, st.lines,
                st.sessions, st.leases, (unsigned long long)st.audit_entries);
     }
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_backup(kb_cli *cli, int argc, char **argv)
+{
+    if (argc != 2)
+        return kb_cli_usage(cli, "backup", _("give the destination: backup DEST"));
+    kb_board *b = NULL;
+    int rc = kb_cli_open(cli, "backup", &b);
+    if (rc)
+        return rc;
+    kb_verify_result r;
+    if (kb_board_backup(b, argv[1], &r, &cli->err)) {
+        rc = kb_cli_report(cli);
+    } else if (cli->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "backup", json_string(argv[1]));
+        json_object_set_new(o, "records", json_integer((json_int_t)r.records));
+        json_object_set_new(o, "audit_entries", json_integer((json_int_t)r.entries));
+        rc = kb_cli_print_json(o);
+    } else {
+        printf(_("Backed up to %s and verified it: %llu records, %llu audit entries.\n"), argv[1],
+               (unsigned long long)r.records, (unsigned long long)r.entries);
+    }
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_rekey(kb_cli *cli, int argc, char **argv)
+{
+    if (argc > 1)
+        return kb_cli_usage(cli, "rekey", _("unexpected argument '%s'"), argv[1]);
+    kb_board *b = NULL;
+    int rc = kb_cli_open(cli, "rekey", &b);
+    if (rc)
+        return rc;
+    size_t n = 0;
+    if (kb_board_rekey(b, &n, &cli->err))
+        rc = kb_cli_report(cli);
+    else if (!cli->json)
+        printf(_("Rotated the data key: %zu records sealed again under the new key.\n"), n);
     kb_board_close(&b);
     return rc;
 }

@@ -864,19 +864,41 @@ void kb_user_vec_free(kb_user_vec *v)
     v->n = 0;
 }
 
+static void kb_verify_result_of(const kb_verify_report *rep, kb_verify_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->records = rep->records;
+    out->entries = rep->entries;
+    out->head_seq = rep->head_seq;
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < KB_HASH_LEN; i++) {
+        out->head_hex[2 * i] = hx[rep->head[i] >> 4];
+        out->head_hex[2 * i + 1] = hx[rep->head[i] & 15];
+    }
+}
+
+int kb_board_rekey(kb_board *b, size_t *records, kb_err *e)
+{
+    if (b->me.role != KB_ROLE_ADMIN)
+        return kb_err_set(e, KB_EPERM, _("only an admin may rotate the data key"));
+    return kb_store_rekey(b->s, records, e);
+}
+
+int kb_board_backup(kb_board *b, const char *dest, kb_verify_result *out, kb_err *e)
+{
+    kb_verify_report rep;
+    memset(&rep, 0, sizeof rep);
+    int rc = kb_store_backup(b->s, dest, &rep, e);
+    kb_verify_result_of(&rep, out);
+    return rc;
+}
+
 int kb_board_verify(kb_board *b, kb_verify_result *out, kb_err *e)
 {
     kb_verify_report rep;
+    memset(&rep, 0, sizeof rep);
     int rc = kb_store_verify(b->s, &rep, e);
-    memset(out, 0, sizeof *out);
-    out->records = rep.records;
-    out->entries = rep.entries;
-    out->head_seq = rep.head_seq;
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < KB_HASH_LEN; i++) {
-        out->head_hex[2 * i] = hx[rep.head[i] >> 4];
-        out->head_hex[2 * i + 1] = hx[rep.head[i] & 15];
-    }
+    kb_verify_result_of(&rep, out);
     return rc;
 }
 

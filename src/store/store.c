@@ -1178,20 +1178,10 @@ static void kb_sess_ad(kb_buf *ad, const unsigned char uuid[KB_UUID_LEN], int i)
     kb_buf_put_u16be(ad, (uint16_t)i);
 }
 
-static int kb_session_claim(kb_store *s, kb_err *e)
+/* (Re)write this session's slot record, sealed with the session subkey. */
+static int kb_session_write(kb_store *s, kb_err *e)
 {
-    int slot = -1;
-    for (int i = 0; i < KB_LK_NSLOTS; i++)
-        if (kb_lk_try(s->lock_fd, KB_LK_SLOT0 + i, F_WRLCK)) {
-            slot = i;
-            break;
-        }
-    if (slot < 0)
-        return kb_err_set(e, KB_EBUSY, _("too many open sessions on this board (%d)"),
-                          KB_LK_NSLOTS);
-    s->session_slot = slot;
-    randombytes_buf(s->session_nonce, sizeof s->session_nonce);
-    s->session_since = kb_time_now();
+    int slot = s->session_slot;
     unsigned char pt[KB_SESS_PT];
     memset(pt, 0, sizeof pt);
     memcpy(pt, s->session_nonce, 16);
@@ -1219,6 +1209,23 @@ static int kb_session_claim(kb_store *s, kb_err *e)
         (ssize_t)sizeof rec)
         return kb_err_set(e, KB_EIO, _("cannot write the session record: %s"), strerror(errno));
     return KB_OK;
+}
+
+static int kb_session_claim(kb_store *s, kb_err *e)
+{
+    int slot = -1;
+    for (int i = 0; i < KB_LK_NSLOTS; i++)
+        if (kb_lk_try(s->lock_fd, KB_LK_SLOT0 + i, F_WRLCK)) {
+            slot = i;
+            break;
+        }
+    if (slot < 0)
+        return kb_err_set(e, KB_EBUSY, _("too many open sessions on this board (%d)"),
+                          KB_LK_NSLOTS);
+    s->session_slot = slot;
+    randombytes_buf(s->session_nonce, sizeof s->session_nonce);
+    s->session_since = kb_time_now();
+    return kb_session_write(s, e);
 }
 
 void kb_store_session_self(const kb_store *s, int *slot, unsigned char nonce[KB_NONCE_LEN])
@@ -2032,7 +2039,7 @@ static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head
     kb_hex(s->uuid, KB_UUID_LEN, uuid);
     char *path = kb_asprintf("%s/%s.head", s->state_dir, uuid);
     int rc = KB_OK;
-    FILE *f = fopen(path, "r");
+    FILE *f = s->no_pin ? NULL : fopen(path, "r");
     if (f) {
         unsigned long long pseq = 0;
         char phex[2 * KB_HASH_LEN + 2] = "";
@@ -2068,7 +2075,7 @@ static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head
         }
         fclose(f);
     }
-    if (rc == KB_OK && update) {
+    if (rc == KB_OK && update && !s->no_pin) {
         kb_err me;
         if (kb_path_mkdirs(s->state_dir, 0700, &me) == KB_OK) {
             char *tmp = kb_asprintf("%s.tmp", path);
@@ -2086,5 +2093,339 @@ static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head
         }
     }
     kb_free(&path);
+    return rc;
+}
+
+/* ------------------------------------------------------------ maintenance */
+
+static void kb_fsync_dir(const char *path)
+{
+    char *dir = kb_strdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    kb_free(&dir);
+}
+
+/* A fresh lock file for a copy of this board (generation 0: the copy's
+ * own meta page is authoritative). */
+static int kb_lock_file_create(const char *lock_path, const unsigned char uuid[KB_UUID_LEN],
+                               int *out_fd, kb_err *e)
+{
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+    if (fd < 0)
+        return kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), lock_path, strerror(errno));
+    kb_lk_header h = {0};
+    memcpy(h.uuid, uuid, KB_UUID_LEN);
+    int rc = kb_lk_header_write(fd, &h, e);
+    h.seq = 1;
+    if (rc == KB_OK)
+        rc = kb_lk_header_write(fd, &h, e);
+    if (rc == KB_OK && ftruncate(fd, KB_LK_SLOTS_OFF + (off_t)KB_LK_NSLOTS * KB_LK_SLOT_SIZE) != 0)
+        rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), lock_path, strerror(errno));
+    if (rc) {
+        close(fd);
+        unlink(lock_path);
+        return rc;
+    }
+    *out_fd = fd;
+    return KB_OK;
+}
+
+/* Verify a board file that is a copy of this one, with this session's keys. */
+static int kb_verify_copy(kb_store *s, const char *path, kb_verify_report *rep, kb_err *e)
+{
+    kb_store_opts o = {
+        .lock_timeout_ms = s->lock_timeout_ms, .host = s->host, .state_dir = s->state_dir};
+    kb_store *c = kb_store_alloc(path, s->user, &o);
+    c->no_pin = true;
+    int rc = KB_OK;
+    c->lock_fd = open(c->lock_path, O_RDWR | O_CLOEXEC);
+    if (c->lock_fd < 0) {
+        rc = kb_err_set(e, KB_EIO, _("cannot open %s: %s"), c->lock_path, strerror(errno));
+        goto out;
+    }
+    c->keys = kb_keys_new();
+    memcpy(c->keys, s->keys, sizeof *c->keys);
+    memcpy(c->uuid, s->uuid, KB_UUID_LEN);
+    memcpy(c->slot_id, s->slot_id, KB_KEY_LEN);
+    c->epoch = s->epoch;
+    rc = kb_store_verify(c, rep, e);
+out:
+    kb_store_close(&c);
+    return rc;
+}
+
+int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err *e)
+{
+    struct stat st;
+    if (stat(dest, &st) == 0)
+        return kb_err_set(e, KB_ECANTCREAT, _("%s already exists; choose another name"), dest);
+    char *tmp = kb_asprintf("%s.tmp%d", dest, (int)getpid());
+    char *tmp_lock = kb_asprintf("%s.lock", tmp);
+    char *dest_lock = kb_asprintf("%s.lock", dest);
+    int fd = -1, lfd = -1, rc;
+    kb_txn *t = NULL;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), tmp, strerror(errno));
+        goto out;
+    }
+    /* a consistent compacted copy under the shared board lock */
+    if ((rc = kb_store_read(s, &t, e)))
+        goto out;
+    {
+        sigjmp_buf pad;
+        sigjmp_buf *prev = kb_bus_arm(&pad);
+        if (sigsetjmp(pad, 1)) {
+            kb_bus_disarm(prev);
+            rc = kb_err_set(e, KB_EIO, _("I/O error reading the board during the backup"));
+            goto out;
+        }
+        int r = mdb_env_copyfd2(t->env, fd, MDB_CP_COMPACT);
+        kb_bus_disarm(prev);
+        if (r) {
+            rc = kb_mdb_err(e, r, _("backup"));
+            goto out;
+        }
+    }
+    kb_txn_abort(&t);
+    if (fsync(fd) != 0) {
+        rc = kb_err_set(e, KB_EIO, _("cannot write %s: %s"), tmp, strerror(errno));
+        goto out;
+    }
+    close(fd);
+    fd = -1;
+    if ((rc = kb_lock_file_create(tmp_lock, s->uuid, &lfd, e)))
+        goto out;
+    close(lfd);
+    lfd = -1;
+    /* verify the copy before it takes the destination name */
+    if ((rc = kb_verify_copy(s, tmp, rep, e))) {
+        kb_err_prefix(e, "%s", _("the backup copy does not verify: "));
+        goto out;
+    }
+    if (rename(tmp_lock, dest_lock) != 0 || rename(tmp, dest) != 0) {
+        rc = kb_err_set(e, KB_EIO, _("cannot rename the backup to %s: %s"), dest, strerror(errno));
+        unlink(dest_lock);
+        goto out;
+    }
+    kb_fsync_dir(dest);
+out:
+    kb_txn_abort(&t);
+    if (fd >= 0)
+        close(fd);
+    if (lfd >= 0)
+        close(lfd);
+    if (rc) {
+        unlink(tmp);
+        unlink(tmp_lock);
+    }
+    kb_free(&tmp);
+    kb_free(&tmp_lock);
+    kb_free(&dest_lock);
+    return rc;
+}
+
+/* Raw copy of one stored value (for rewriting every record). */
+typedef struct kb_rawrec {
+    unsigned char table;
+    unsigned char klen;
+    unsigned char key[255];
+    kb_buf val;
+} kb_rawrec;
+
+static int kb_collect_raw(kb_txn *t, MDB_dbi dbi, unsigned char table, kb_rawrec **out, size_t *n,
+                          kb_err *e)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, dbi, &c);
+    if (rc)
+        return kb_mdb_err(e, rc, "rekey");
+    MDB_val k, v;
+    for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size > 255)
+            continue;
+        *out = kb_reallocarray(*out, *n + 1, sizeof **out);
+        kb_rawrec *x = &(*out)[(*n)++];
+        memset(x, 0, sizeof *x);
+        x->table = table;
+        x->klen = (unsigned char)k.mv_size;
+        memcpy(x->key, k.mv_data, k.mv_size);
+        kb_buf_append(&x->val, v.mv_data, v.mv_size);
+    }
+    mdb_cursor_close(c);
+    return KB_OK;
+}
+
+static void kb_rawrecs_free(kb_rawrec **r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        kb_buf_free(&(*r)[i].val);
+    kb_free(r);
+}
+
+/* rekey: a new data key (new epoch) for everything, sealed to every user
+ * who still has a keyslot.  Needs the board to itself (MAINT exclusive).
+ * Every record is rewritten (new version, audited); audit entries are
+ * re-sealed with their content unchanged, so the chain still verifies. */
+int kb_store_rekey(kb_store *s, size_t *records, kb_err *e)
+{
+    *records = 0;
+    if (!kb_lk_try(s->lock_fd, KB_LK_MAINT, F_WRLCK))
+        return kb_err_set(e, KB_EBUSY,
+                          _("other sessions have the board open (see 'kernboard who'); rekey "
+                            "needs everyone to close it first"));
+    kb_txn *t = NULL;
+    kb_keys *old = kb_keys_new(), *nw = kb_keys_new();
+    uint32_t old_epoch = s->epoch;
+    kb_rawrec *recs = NULL, *audit = NULL, *slots = NULL;
+    size_t nrecs = 0, naudit = 0, nslots = 0;
+    unsigned char salt[KB_SALT_LEN];
+    char *pt = NULL;
+    bool committed = false;
+    int rc = kb_store_write(s, "board.rekey", NULL, &t, e);
+    if (rc)
+        goto out;
+    if ((rc = kb_board_meta_get(t, salt, e)))
+        goto out;
+    memcpy(old, s->keys, sizeof *old);
+    memcpy(nw, s->keys, sizeof *nw); /* same signing keys */
+    randombytes_buf(nw->mk, sizeof nw->mk);
+    kb_keys_derive(nw);
+    MDB_dbi dbi;
+    /* gather everything under the old key first */
+    if ((rc = kb_audit_dbi(t, e)) ||
+        (rc = kb_collect_raw(t, t->dbi_audit, KB_T_COUNT_, &audit, &naudit, e)))
+        goto out;
+    for (int tb = 0; tb < KB_T_COUNT_; tb++) {
+        int r = kb_tdbi(t, (enum kb_table)tb, &dbi, e);
+        if (r == KB_ENOENT)
+            continue;
+        if (r || (r = kb_collect_raw(t, dbi, (unsigned char)tb, &recs, &nrecs, e))) {
+            rc = r;
+            goto out;
+        }
+    }
+    if ((rc = kb_dbi(t, KB_DB_SLOTS, &dbi, e)) ||
+        (rc = kb_collect_raw(t, dbi, 0, &slots, &nslots, e)))
+        goto out;
+    /* 1. audit entries: same content, sealed under the new key */
+    for (size_t i = 0; i < naudit; i++) {
+        size_t n = 0;
+        uint64_t ver = 0;
+        if ((rc = kb_val_open(s, old->k_audit, KB_DB_AUDIT, audit[i].key, audit[i].klen,
+                              (unsigned char *)audit[i].val.data, audit[i].val.len, &pt, &n, &ver,
+                              e)))
+            goto out;
+        kb_buf sealed = KB_BUF_INIT;
+        s->epoch = old_epoch + 1;
+        kb_val_seal(s, nw->k_audit, KB_DB_AUDIT, audit[i].key, audit[i].klen, ver, pt, n, &sealed);
+        s->epoch = old_epoch;
+        MDB_val k = {audit[i].klen, audit[i].key}, v = {sealed.len, sealed.data};
+        int r = mdb_put(t->txn, t->dbi_audit, &k, &v, 0);
+        kb_buf_free(&sealed);
+        sodium_memzero(pt, n);
+        kb_free(&pt);
+        if (r) {
+            rc = kb_mdb_err(e, r, KB_DB_AUDIT);
+            goto out;
+        }
+    }
+    /* 2. every record: decrypt with the old key, write anew with the new
+     * key (index entries get new tags: the tag key changed too) */
+    for (size_t i = 0; i < nrecs; i++) {
+        kb_rawrec *x = &recs[i];
+        size_t n = 0;
+        if ((rc = kb_val_open(s, old->k_rec, kb_table_names[x->table], x->key, x->klen,
+                              (unsigned char *)x->val.data, x->val.len, &pt, &n, NULL, e)))
+            goto out;
+        s->epoch = old_epoch + 1;
+        memcpy(s->keys, nw, sizeof *nw);
+        if (x->table == KB_T_INDEX) {
+            char *name = n > KB_KEY_LEN ? kb_strndup(pt, n - KB_KEY_LEN) : NULL;
+            rc = name ? kb_txn_del(t, KB_T_INDEX, x->key, x->klen, KB_VERSION_ANY, "rekey", e)
+                      : kb_err_set(e, KB_EDATA, _("damaged index entry"));
+            if (rc == KB_OK)
+                rc = kb_txn_index_put(t, name, (unsigned char *)pt + n - KB_KEY_LEN, e);
+            kb_free(&name);
+        } else {
+            rc = kb_txn_put(t, (enum kb_table)x->table, x->key, x->klen, pt, n, KB_VERSION_ANY,
+                            NULL, "rekey", e);
+        }
+        memcpy(s->keys, old, sizeof *old);
+        s->epoch = old_epoch;
+        sodium_memzero(pt, n);
+        kb_free(&pt);
+        if (rc)
+            goto out;
+        (*records)++;
+    }
+    /* from here on everything is under the new key (restored on failure) */
+    s->epoch = old_epoch + 1;
+    memcpy(s->keys, nw, sizeof *nw);
+    /* 3. the new data key, sealed to every user who has a keyslot */
+    {
+        MDB_dbi epochs;
+        if ((rc = kb_dbi(t, KB_DB_EPOCHS, &epochs, e)))
+            goto out;
+        for (size_t i = 0; i < nslots; i++) {
+            char *sv = NULL;
+            size_t sn = 0;
+            if (slots[i].klen != KB_KEY_LEN)
+                continue;
+            if ((rc = kb_txn_get(t, KB_T_SIGNERS, slots[i].key, KB_KEY_LEN, &sv, &sn, NULL, e)))
+                goto out;
+            unsigned char xpk[crypto_box_PUBLICKEYBYTES], sealed[32 + crypto_box_SEALBYTES];
+            unsigned char ek[4 + KB_KEY_LEN];
+            bool ok = sn >= crypto_sign_PUBLICKEYBYTES &&
+                      crypto_sign_ed25519_pk_to_curve25519(xpk, (unsigned char *)sv) == 0;
+            kb_free(&sv);
+            if (!ok) {
+                rc = kb_err_set(e, KB_EDATA, _("a signer record is damaged"));
+                goto out;
+            }
+            crypto_box_seal(sealed, nw->mk, 32, xpk);
+            kb_put_u32be(ek, old_epoch + 1);
+            memcpy(ek + 4, slots[i].key, KB_KEY_LEN);
+            MDB_val k = {sizeof ek, ek}, v = {sizeof sealed, sealed};
+            kb_put_u32be(ek, old_epoch);
+            MDB_val kold = {sizeof ek, ek};
+            int r = mdb_del(t->txn, epochs, &kold, NULL);
+            if (r && r != MDB_NOTFOUND) {
+                rc = kb_mdb_err(e, r, KB_DB_EPOCHS);
+                goto out;
+            }
+            kb_put_u32be(ek, old_epoch + 1);
+            if ((r = mdb_put(t->txn, epochs, &k, &v, 0))) {
+                rc = kb_mdb_err(e, r, KB_DB_EPOCHS);
+                goto out;
+            }
+        }
+    }
+    /* 4. the board header names the new epoch; commit */
+    if ((rc = kb_board_meta_put(t, salt, e)) || (rc = kb_txn_commit(&t, e)))
+        goto out;
+    committed = true;
+    rc = kb_session_write(s, e); /* our slot record under the new session key */
+out:
+    if (rc && !committed) {
+        memcpy(s->keys, old, sizeof *old);
+        s->epoch = old_epoch;
+    }
+    kb_txn_abort(&t);
+    kb_free(&pt);
+    kb_rawrecs_free(&recs, nrecs);
+    kb_rawrecs_free(&audit, naudit);
+    kb_rawrecs_free(&slots, nslots);
+    kb_keys_free(&old);
+    kb_keys_free(&nw);
+    kb_lk_try(s->lock_fd, KB_LK_MAINT, F_RDLCK); /* back to shared */
     return rc;
 }

@@ -67,6 +67,7 @@ struct kb_store {
     unsigned char session_nonce[16];
     kb_time session_since;
     kb_txn *active; /* at most one transaction at a time */
+    bool no_pin;    /* verifying a copy: leave the rollback pin alone */
 };
 
 struct kb_txn {

@@ -143,6 +143,28 @@ done
 run k case list --json
 check "board content unchanged after the bad imports" [ "$OUT" = "$before" ]
 
+# ---- backup and rekey
+expect_rc 0 "backup" k backup "$T/backup.kb"
+expect_rc 73 "backup refuses an existing destination" k backup "$T/backup.kb"
+run kba --db "$T/backup.kb" case list --json
+check "the backup holds the cases" [ "$OUT" = "$before" ]
+expect_rc 0 "verify the backup" kba --db "$T/backup.kb" verify
+expect_rc 0 "rekey" k rekey
+expect_rc 0 "verify after rekey" k verify
+run "$KB_BIN" --db "$B" --user bob --passphrase-file "$T/bob.pass" case show 1 --json
+check "another user still reads after rekey (exit $RC)" [ "$RC" = 0 ]
+"$KB_BIN" --db "$B" --user bob --passphrase-file "$T/bob.pass" case lock 2 --seconds 20 >"$T/lock.out" 2>&1 &
+LOCKER=$!
+at_exit "kill -9 $LOCKER"
+wait_for 20 grep -q '^locked' "$T/lock.out"
+expect_rc 69 "rekey while someone has the board open" k rekey
+kill -9 "$LOCKER"
+wait "$LOCKER" 2>/dev/null
+expect_rc 0 "user remove" k user remove bob
+expect_rc 77 "the removed user is refused" "$KB_BIN" --db "$B" --user bob --passphrase-file "$T/bob.pass" case list
+expect_rc 0 "rekey after removing a user" k rekey
+expect_rc 0 "verify after the second rekey" k verify
+
 # ---- exit codes of the contract
 expect_rc 66 "missing board" kba --db "$T/nope.kb" case list
 expect_rc 64 "unknown option" k case list --frobnicate-please

@@ -4,7 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 kb_setup
 run kb --help
-cmds=$(printf '%s\n' "$OUT" | sed -n '/^Commands:/,/^$/p' | grep -E '^  [a-z]' | awk '{ if ($2 ~ /^[a-z]+$/ && $1 != "init" && $1 != "export" && $1 != "import" && $1 != "locks" && $1 != "log" && $1 != "who" && $1 != "stats" && $1 != "verify" && $1 != "watch" && $1 != "help" && $1 != "demo") print $1" "$2; else print $1 }')
+cmds=$(printf '%s\n' "$OUT" | sed -n '/^Commands:/,/^$/p' | grep -E '^  [a-z]' |
+    awk '$1 ~ /^(case|action|dept|stage|line|user)$/ { print $1" "$2; next } { print $1 }')
 man=$KB_SRC/docs/kernboard.1
 [ -f "$man" ] || die "docs/kernboard.1 is missing"
 plain=$(sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' "$man")
