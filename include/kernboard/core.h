@@ -249,6 +249,12 @@ typedef struct kb_log_vec {
 int kb_board_log(kb_board *b, uint64_t since, kb_log_vec *out, kb_err *e) KB_WARN_UNUSED;
 void kb_log_vec_free(kb_log_vec *v);
 
+/* Deployment checks (no unlock needed); see kb_store_doctor. */
+enum kb_check_level { KB_CHECK_OK, KB_CHECK_WARNING, KB_CHECK_PROBLEM };
+typedef void (*kb_check_fn)(void *ctx, enum kb_check_level lvl, const char *msg);
+int kb_board_doctor(const char *path, kb_check_fn fn, void *ctx, int *problems,
+                    kb_err *e) KB_WARN_UNUSED;
+
 /* Cheap poll for live refresh: changes when anyone commits. */
 int kb_board_generation(kb_board *b, uint64_t *gen, kb_err *e) KB_WARN_UNUSED;
 

@@ -207,6 +207,15 @@ int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err
  * board to itself: KB_EBUSY while other sessions are open. */
 int kb_store_rekey(kb_store *s, size_t *records, kb_err *e) KB_WARN_UNUSED;
 
+/* Deployment checks for the board at path (no unlock needed): mount
+ * options of network file systems, fcntl lock round trip, permissions,
+ * clock skew against the file server.  Each finding goes to fn; *problems
+ * counts the findings that make the location unsafe. */
+enum kb_doctor_level { KB_DOCTOR_OK, KB_DOCTOR_WARNING, KB_DOCTOR_PROBLEM };
+typedef void (*kb_doctor_fn)(void *ctx, enum kb_doctor_level lvl, const char *msg);
+int kb_store_doctor(const char *path, kb_doctor_fn fn, void *ctx, int *problems,
+                    kb_err *e) KB_WARN_UNUSED;
+
 /* ---------------------------------------------------------- change feed */
 
 typedef struct kb_change {

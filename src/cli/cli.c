@@ -61,6 +61,8 @@ static const kb_cli_cmd kb_cli_cmds[] = {
      N_("copy the board to DEST (a new board file) and verify the copy")},
     {NULL, "rekey", kb_cmd_rekey, "",
      N_("rotate the data key (admin; everyone else must close the board)")},
+    {NULL, "doctor", kb_cmd_doctor, "[BOARD]",
+     N_("check that the board's location is safe (mounts, locks, permissions, clock)")},
     {NULL, "locks", kb_cmd_locks, "[--break N [--yes]]",
      N_("list edit locks, or break one (broker/admin; dead or expired: anyone)")},
     {NULL, "log", kb_cmd_log, "[--since SEQ]", N_("show the audit log (the change feed)")},

@@ -610,3 +610,46 @@ int kb_cmd_rekey(kb_cli *cli, int argc, char **argv)
     kb_board_close(&b);
     return rc;
 }
+
+static void kb_doctor_print(void *ctx, enum kb_check_level lvl, const char *msg)
+{
+    json_t *a = ctx;
+    const char *tag = lvl == KB_CHECK_PROBLEM   ? "problem"
+                      : lvl == KB_CHECK_WARNING ? "warning"
+                                                : "ok";
+    if (a) {
+        json_t *o = json_object();
+        json_object_set_new(o, "level", json_string(tag));
+        json_object_set_new(o, "message", json_string(msg));
+        json_array_append_new(a, o);
+        return;
+    }
+    printf("%-8s %s\n",
+           lvl == KB_CHECK_PROBLEM   ? _("PROBLEM")
+           : lvl == KB_CHECK_WARNING ? _("warning")
+                                     : _("ok"),
+           msg);
+}
+
+/* doctor: is the board's location safe?  Exit 74 when a problem is found. */
+int kb_cmd_doctor(kb_cli *cli, int argc, char **argv)
+{
+    if (argc > 2)
+        return kb_cli_usage(cli, "doctor", _("unexpected argument '%s'"), argv[2]);
+    const char *path = argc == 2 ? argv[1] : cli->db;
+    if (!path)
+        return kb_cli_usage(cli, "doctor", _("which board? give --db BOARD or doctor BOARD"));
+    json_t *a = cli->json ? json_array() : NULL;
+    int problems = 0;
+    int rc = kb_board_doctor(path, kb_doctor_print, a, &problems, &cli->err);
+    if (rc) {
+        json_decref(a);
+        return kb_cli_report(cli);
+    }
+    if (a && (rc = kb_cli_print_json(a)))
+        return rc;
+    if (problems)
+        return kb_cli_fail(cli, KB_EIO, _("%d problem(s) make this location unsafe for the board"),
+                           problems);
+    return KB_OK;
+}

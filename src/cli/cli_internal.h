@@ -93,6 +93,7 @@ int kb_cmd_user_passwd(kb_cli *cli, int argc, char **argv);
 int kb_cmd_stats(kb_cli *cli, int argc, char **argv);
 int kb_cmd_backup(kb_cli *cli, int argc, char **argv);
 int kb_cmd_rekey(kb_cli *cli, int argc, char **argv);
+int kb_cmd_doctor(kb_cli *cli, int argc, char **argv);
 int kb_cmd_demo(kb_cli *cli, int argc, char **argv);
 int kb_cmd_case_add(kb_cli *cli, int argc, char **argv);
 int kb_cmd_case_show(kb_cli *cli, int argc, char **argv);

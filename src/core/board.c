@@ -1051,3 +1051,24 @@ int kb_board_stats_get(kb_board *b, kb_board_stats *out, kb_err *e)
         kb_free(&ss);
     return rc;
 }
+
+typedef struct kb_doctor_relay {
+    kb_check_fn fn;
+    void *ctx;
+} kb_doctor_relay;
+
+static void kb_doctor_forward(void *ctx, enum kb_doctor_level lvl, const char *msg)
+{
+    kb_doctor_relay *r = ctx;
+    r->fn(r->ctx,
+          lvl == KB_DOCTOR_PROBLEM   ? KB_CHECK_PROBLEM
+          : lvl == KB_DOCTOR_WARNING ? KB_CHECK_WARNING
+                                     : KB_CHECK_OK,
+          msg);
+}
+
+int kb_board_doctor(const char *path, kb_check_fn fn, void *ctx, int *problems, kb_err *e)
+{
+    kb_doctor_relay r = {fn, ctx};
+    return kb_store_doctor(path, kb_doctor_forward, &r, problems, e);
+}

@@ -1493,6 +1493,8 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
                         path, errno == ENOENT ? path : strerror(errno));
         goto out;
     }
+    if ((rc = kb_store_location_check(path, e)))
+        goto out;
     s->lock_fd = open(s->lock_path, O_RDWR | O_CLOEXEC);
     if (s->lock_fd < 0) {
         rc = kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO,

@@ -104,6 +104,9 @@ void kb_bus_install(void);
 sigjmp_buf *kb_bus_arm(sigjmp_buf *pad);
 void kb_bus_disarm(sigjmp_buf *prev);
 
+/* ---- doctor.c: refuse unsafe network mounts at open */
+int kb_store_location_check(const char *path, kb_err *e);
+
 /* ---- crypto.c */
 kb_keys *kb_keys_new(void);
 void kb_keys_free(kb_keys **k);

@@ -165,6 +165,14 @@ expect_rc 77 "the removed user is refused" "$KB_BIN" --db "$B" --user bob --pass
 expect_rc 0 "rekey after removing a user" k rekey
 expect_rc 0 "verify after the second rekey" k verify
 
+# ---- doctor (no passphrase needed)
+expect_rc 0 "doctor on a local disk" kb doctor "$B"
+run kb --json doctor "$B"
+jcheck "doctor json lists the lock round trip" 'any("lock round trip" in x["message"] for x in d)'
+chmod o+r "$B"
+expect_rc 74 "doctor flags world-readable board" kb doctor "$B"
+chmod o-r "$B"
+
 # ---- exit codes of the contract
 expect_rc 66 "missing board" kba --db "$T/nope.kb" case list
 expect_rc 64 "unknown option" k case list --frobnicate-please
