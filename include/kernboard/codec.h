@@ -44,4 +44,10 @@ int kb_codec_action_decode(const void *p, size_t n, kb_action_item *out, kb_err 
 void kb_codec_link_encode(const kb_link *l, kb_buf *out);
 int kb_codec_link_decode(const void *p, size_t n, kb_link *out, kb_err *e) KB_WARN_UNUSED;
 
+void kb_codec_org_encode(const kb_org *o, kb_buf *out);
+int kb_codec_org_decode(const void *p, size_t n, kb_org *out, kb_err *e) KB_WARN_UNUSED;
+
+void kb_codec_contact_encode(const kb_contact *c, kb_buf *out);
+int kb_codec_contact_decode(const void *p, size_t n, kb_contact *out, kb_err *e) KB_WARN_UNUSED;
+
 #endif

@@ -126,13 +126,42 @@ typedef struct kb_import {
     size_t nactions;
     kb_link *links;
     size_t nlinks;
+    kb_org *orgs; /* upserted by name */
+    size_t norgs;
+    kb_contact *contacts;
+    size_t ncontacts;
 } kb_import;
 typedef struct kb_import_report {
     size_t depts_added, depts_changed, stages_added, stages_changed, lines_added, lines_changed;
     size_t cases_added, comments_added, actions_added, links_added;
+    size_t orgs_added, orgs_changed, contacts_added;
 } kb_import_report;
 int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep,
                     kb_err *e) KB_WARN_UNUSED;
+
+/* Organisations and contact moments.  Names are unique (case-insensitive). */
+typedef struct kb_org_vec {
+    kb_org *v;
+    size_t n;
+} kb_org_vec;
+typedef struct kb_contact_vec {
+    kb_contact *v;
+    size_t n;
+} kb_contact_vec;
+int kb_board_org_add(kb_board *b, kb_org *o, kb_err *e) KB_WARN_UNUSED;
+/* Replace kind/contact/notes of the organisation named o->name. */
+int kb_board_org_edit(kb_board *b, const kb_org *o, kb_err *e) KB_WARN_UNUSED;
+int kb_board_org_list(kb_board *b, kb_org_vec *out, kb_err *e) KB_WARN_UNUSED;
+void kb_org_vec_free(kb_org_vec *v);
+/* Record a contact moment; *clashes gets the contact moments of OTHER
+ * departments with the same organisation within window_days of its date
+ * (entrepreneurs must not be asked the same thing twice). */
+int kb_board_contact_add(kb_board *b, kb_contact *c, int window_days, kb_contact_vec *clashes,
+                         kb_err *e) KB_WARN_UNUSED;
+/* Contact moments of one organisation (NULL = all), by date. */
+int kb_board_contact_list(kb_board *b, const char *org, kb_contact_vec *out,
+                          kb_err *e) KB_WARN_UNUSED;
+void kb_contact_vec_free(kb_contact_vec *v);
 
 /* Edit leases (record locks), SPEC §6.  A lease is held by this
  * session; it is provably dead when the holder's session is gone, and

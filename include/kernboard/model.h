@@ -192,6 +192,40 @@ typedef struct kb_link {
     uint64_t version;
 } kb_link;
 
+/* An organisation (entrepreneur, foundation, partner, other government). */
+enum kb_org_kind {
+    KB_ORG_ENTREPRENEUR,
+    KB_ORG_FOUNDATION,
+    KB_ORG_PARTNER,
+    KB_ORG_GOVERNMENT,
+    KB_ORG_OTHER
+};
+const char *kb_org_kind_name(enum kb_org_kind k);
+int kb_org_kind_parse(const char *s, enum kb_org_kind *out, kb_err *e) KB_WARN_UNUSED;
+typedef struct kb_org {
+    kb_id key;
+    char *name; /* unique, case-insensitive */
+    enum kb_org_kind kind;
+    char *contact; /* contact person */
+    char *notes;
+    uint64_t version;
+} kb_org;
+void kb_org_free(kb_org *o);
+int kb_org_validate(const kb_org *o, kb_err *e) KB_WARN_UNUSED;
+
+/* A contact moment with an organisation (planned or held). */
+typedef struct kb_contact {
+    kb_id key;
+    char *org; /* organisation name */
+    kb_date date;
+    char *dept; /* department code */
+    char *user; /* who makes the contact */
+    char *purpose;
+    uint64_t version;
+} kb_contact;
+void kb_contact_free(kb_contact *c);
+int kb_contact_validate(const kb_contact *c, kb_err *e) KB_WARN_UNUSED;
+
 /* An edit lease ("record lock") on a case.  slot/nonce name the holder's
  * session; token is the fencing token checked when the holder saves. */
 #define KB_LEASE_NONCE_LEN 16

@@ -423,3 +423,260 @@ int kb_cmd_case_link(kb_cli *cli, int argc, char **argv)
     kb_board_close(&b);
     return rc;
 }
+
+/* ------------------------------------------------------------ organisations */
+
+typedef struct kb_org_patch {
+    const char *name, *contact, *notes;
+    bool kind_set;
+    enum kb_org_kind kind;
+} kb_org_patch;
+
+static int kb_org_opts(kb_cli *cli, const char *cmd, int argc, char **argv, kb_org_patch *p)
+{
+    static const struct option longs[] = {
+        {"kind", required_argument, NULL, 'k'},
+        {"contact", required_argument, NULL, 'c'},
+        {"notes", required_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(p, 0, sizeof *p);
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cli_getopt(cli, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+        if (opt == 'k') {
+            if (kb_org_kind_parse(optarg, &p->kind, &cli->err))
+                return kb_cli_usage(cli, cmd, "%s", cli->err.msg);
+            p->kind_set = true;
+        } else if (opt == 'c') {
+            p->contact = optarg;
+        } else {
+            p->notes = optarg;
+        }
+    }
+    if (rc)
+        return rc;
+    if (optind + 1 != argc)
+        return kb_cli_usage(cli, cmd, _("give the organisation's name (quote it)"));
+    p->name = argv[optind];
+    return KB_OK;
+}
+
+/* Apply given options; "" clears a text field. */
+static void kb_org_apply(kb_org *o, const kb_org_patch *p)
+{
+    if (p->kind_set)
+        o->kind = p->kind;
+    if (p->contact) {
+        kb_free(&o->contact);
+        o->contact = p->contact[0] ? kb_strdup(p->contact) : NULL;
+    }
+    if (p->notes) {
+        kb_free(&o->notes);
+        o->notes = p->notes[0] ? kb_strdup(p->notes) : NULL;
+    }
+}
+
+int kb_cmd_org_add(kb_cli *cli, int argc, char **argv)
+{
+    kb_org_patch p;
+    int rc = kb_org_opts(cli, "org add", argc, argv, &p);
+    if (rc)
+        return rc;
+    kb_org o = {.name = kb_strdup(p.name), .kind = KB_ORG_ENTREPRENEUR};
+    kb_org_apply(&o, &p);
+    kb_board *b = NULL;
+    if ((rc = kb_cli_open(cli, "org add", &b)) == KB_OK && kb_board_org_add(b, &o, &cli->err))
+        rc = kb_cli_report(cli);
+    kb_org_free(&o);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_org_edit(kb_cli *cli, int argc, char **argv)
+{
+    kb_org_patch p;
+    int rc = kb_org_opts(cli, "org edit", argc, argv, &p);
+    if (rc)
+        return rc;
+    kb_board *b = NULL;
+    kb_org_vec v = {0};
+    if ((rc = kb_cli_open(cli, "org edit", &b)))
+        return rc;
+    if (kb_board_org_list(b, &v, &cli->err)) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    kb_org *cur = NULL;
+    for (size_t i = 0; i < v.n; i++)
+        if (kb_str_ieq(v.v[i].name, p.name))
+            cur = &v.v[i];
+    if (!cur) {
+        rc = kb_cli_fail(cli, KB_ENOENT, _("no organisation '%s' (see 'kernboard org list')"),
+                         p.name);
+        goto out;
+    }
+    kb_org_apply(cur, &p);
+    if (kb_board_org_edit(b, cur, &cli->err))
+        rc = kb_cli_report(cli);
+out:
+    kb_org_vec_free(&v);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_org_list(kb_cli *cli, int argc, char **argv)
+{
+    if (argc > 1)
+        return kb_cli_usage(cli, "org list", _("unexpected argument '%s'"), argv[1]);
+    kb_board *b = NULL;
+    int rc = kb_cli_open(cli, "org list", &b);
+    if (rc)
+        return rc;
+    kb_org_vec v = {0};
+    if (kb_board_org_list(b, &v, &cli->err)) {
+        rc = kb_cli_report(cli);
+    } else if (cli->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < v.n; i++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "name", json_string(v.v[i].name));
+            json_object_set_new(o, "kind", json_string(kb_org_kind_name(v.v[i].kind)));
+            json_object_set_new(o, "contact",
+                                v.v[i].contact ? json_string(v.v[i].contact) : json_null());
+            json_object_set_new(o, "notes", v.v[i].notes ? json_string(v.v[i].notes) : json_null());
+            json_array_append_new(a, o);
+        }
+        rc = kb_cli_print_json(a);
+    } else {
+        for (size_t i = 0; i < v.n; i++) {
+            kb_cli_cell(stdout, v.v[i].name, 36);
+            fputc(' ', stdout);
+            kb_cli_cell(stdout, kb_org_kind_name(v.v[i].kind), 13);
+            printf(" %s\n", v.v[i].contact ? v.v[i].contact : "-");
+        }
+    }
+    kb_org_vec_free(&v);
+    kb_board_close(&b);
+    return rc;
+}
+
+/* ------------------------------------------------------------ contact moments */
+
+static json_t *kb_contact_json(const kb_contact *c)
+{
+    char d[KB_DATE_STRLEN];
+    kb_date_format(c->date, d);
+    json_t *o = json_object();
+    json_object_set_new(o, "org", json_string(c->org));
+    json_object_set_new(o, "date", json_string(d));
+    json_object_set_new(o, "dept", json_string(c->dept));
+    json_object_set_new(o, "user", c->user ? json_string(c->user) : json_null());
+    json_object_set_new(o, "purpose", c->purpose ? json_string(c->purpose) : json_null());
+    return o;
+}
+
+int kb_cmd_contact_add(kb_cli *cli, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"date", required_argument, NULL, 'd'},
+        {"dept", required_argument, NULL, 'D'},
+        {"purpose", required_argument, NULL, 'p'},
+        {"window", required_argument, NULL, 'w'},
+        {NULL, 0, NULL, 0},
+    };
+    kb_contact c = {.date = KB_DATE_NONE};
+    long window = 14;
+    kb_cli_getopt_reset();
+    int rc, opt, idx;
+    kb_board *b = NULL;
+    kb_contact_vec clashes = {0};
+    while ((rc = kb_cli_getopt(cli, "contact add", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        if (opt == 'd' && kb_date_parse(optarg, &c.date, &cli->err)) {
+            rc = kb_cli_report(cli);
+            goto out;
+        } else if (opt == 'D') {
+            kb_free(&c.dept);
+            c.dept = kb_strdup(optarg);
+        } else if (opt == 'p') {
+            kb_free(&c.purpose);
+            c.purpose = kb_strdup(optarg);
+        } else if (opt == 'w') {
+            char *end = NULL;
+            window = strtol(optarg, &end, 10);
+            if (!optarg[0] || *end || window < 0 || window > 365) {
+                rc = kb_cli_usage(cli, "contact add", _("--window must be 0 to 365 days"));
+                goto out;
+            }
+        }
+    }
+    if (rc)
+        goto out;
+    if (optind + 1 != argc || c.date == KB_DATE_NONE || !c.dept) {
+        rc = kb_cli_usage(cli, "contact add",
+                          _("give the organisation, --date DATE and --dept CODE"));
+        goto out;
+    }
+    c.org = kb_strdup(argv[optind]);
+    if ((rc = kb_cli_open(cli, "contact add", &b)))
+        goto out;
+    if (kb_board_contact_add(b, &c, (int)window, &clashes, &cli->err)) {
+        rc = kb_cli_report(cli);
+        goto out;
+    }
+    for (size_t i = 0; i < clashes.n; i++) {
+        char d[KB_DATE_STRLEN];
+        kb_date_format(clashes.v[i].date, d);
+        fprintf(stderr,
+                _("kernboard: warning: %s also has contact with %s on %s (%s); coordinate so the "
+                  "organisation is not asked the same thing twice\n"),
+                clashes.v[i].dept, clashes.v[i].org, d,
+                clashes.v[i].purpose ? clashes.v[i].purpose : "-");
+    }
+    if (cli->json) {
+        json_t *o = kb_contact_json(&c);
+        json_t *a = json_array();
+        for (size_t i = 0; i < clashes.n; i++)
+            json_array_append_new(a, kb_contact_json(&clashes.v[i]));
+        json_object_set_new(o, "clashes", a);
+        rc = kb_cli_print_json(o);
+    }
+out:
+    kb_contact_free(&c);
+    kb_contact_vec_free(&clashes);
+    kb_board_close(&b);
+    return rc;
+}
+
+int kb_cmd_contact_list(kb_cli *cli, int argc, char **argv)
+{
+    if (argc > 2)
+        return kb_cli_usage(cli, "contact list", _("give at most one organisation"));
+    kb_board *b = NULL;
+    int rc = kb_cli_open(cli, "contact list", &b);
+    if (rc)
+        return rc;
+    kb_contact_vec v = {0};
+    if (kb_board_contact_list(b, argc == 2 ? argv[1] : NULL, &v, &cli->err)) {
+        rc = kb_cli_report(cli);
+    } else if (cli->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < v.n; i++)
+            json_array_append_new(a, kb_contact_json(&v.v[i]));
+        rc = kb_cli_print_json(a);
+    } else {
+        for (size_t i = 0; i < v.n; i++) {
+            char d[KB_DATE_STRLEN];
+            kb_date_format(v.v[i].date, d);
+            printf("%s ", d);
+            kb_cli_cell(stdout, v.v[i].dept, 5);
+            fputc(' ', stdout);
+            kb_cli_cell(stdout, v.v[i].org, 30);
+            printf(" %s\n", v.v[i].purpose ? v.v[i].purpose : "");
+        }
+    }
+    kb_contact_vec_free(&v);
+    kb_board_close(&b);
+    return rc;
+}

@@ -29,6 +29,8 @@ typedef struct kb_snapshot {
     kb_comment_vec *timelines; /* one per case */
     kb_action_vec actions;
     kb_link_vec links;
+    kb_org_vec orgs;
+    kb_contact_vec contacts;
 } kb_snapshot;
 
 static void kb_snapshot_free(kb_snapshot *s)
@@ -39,6 +41,8 @@ static void kb_snapshot_free(kb_snapshot *s)
     kb_case_vec_free(&s->cases);
     kb_action_vec_free(&s->actions);
     kb_link_vec_free(&s->links);
+    kb_org_vec_free(&s->orgs);
+    kb_contact_vec_free(&s->contacts);
 }
 
 static int kb_snapshot_load(kb_board *b, kb_snapshot *s, kb_err *e)
@@ -54,6 +58,10 @@ static int kb_snapshot_load(kb_board *b, kb_snapshot *s, kb_err *e)
         rc = kb_board_action_list(b, 0, &s->actions, e);
     if (!rc)
         rc = kb_board_link_list(b, 0, &s->links, e);
+    if (!rc)
+        rc = kb_board_org_list(b, &s->orgs, e);
+    if (!rc)
+        rc = kb_board_contact_list(b, NULL, &s->contacts, e);
     return rc;
 }
 
@@ -119,6 +127,31 @@ static json_t *kb_export_json(kb_board *b, const kb_snapshot *s)
     for (size_t i = 0; i < s->links.n; i++)
         json_array_append_new(a, kb_cli_link_json(&s->links.v[i]));
     json_object_set_new(doc, "links", a);
+    a = json_array();
+    for (size_t i = 0; i < s->orgs.n; i++) {
+        const kb_org *o = &s->orgs.v[i];
+        json_t *x = json_object();
+        json_object_set_new(x, "name", json_string(o->name));
+        json_object_set_new(x, "kind", json_string(kb_org_kind_name(o->kind)));
+        json_object_set_new(x, "contact", o->contact ? json_string(o->contact) : json_null());
+        json_object_set_new(x, "notes", o->notes ? json_string(o->notes) : json_null());
+        json_array_append_new(a, x);
+    }
+    json_object_set_new(doc, "organisations", a);
+    a = json_array();
+    for (size_t i = 0; i < s->contacts.n; i++) {
+        const kb_contact *c = &s->contacts.v[i];
+        char day[KB_DATE_STRLEN];
+        kb_date_format(c->date, day);
+        json_t *x = json_object();
+        json_object_set_new(x, "org", json_string(c->org));
+        json_object_set_new(x, "date", json_string(day));
+        json_object_set_new(x, "dept", json_string(c->dept));
+        json_object_set_new(x, "user", c->user ? json_string(c->user) : json_null());
+        json_object_set_new(x, "purpose", c->purpose ? json_string(c->purpose) : json_null());
+        json_array_append_new(a, x);
+    }
+    json_object_set_new(doc, "contacts", a);
     return doc;
 }
 
@@ -397,6 +430,8 @@ static void kb_import_buf_free(kb_import_buf *ib)
     kb_free(&ib->imp.comments);
     kb_free(&ib->imp.actions);
     kb_free(&ib->imp.links);
+    kb_free(&ib->imp.orgs);
+    kb_free(&ib->imp.contacts);
     kb_strv_free(&ib->strings);
 }
 
@@ -747,6 +782,53 @@ static int kb_import_json(const char *src, size_t len, const char *fname, kb_imp
             }
             l->from = (uint32_t)from;
             l->to = (uint32_t)to;
+        }
+    }
+    if ((rc = kb_jarray(e, doc, "organisations", &arr)))
+        goto out;
+    if (arr) {
+        imp->orgs = kb_calloc(json_array_size(arr) + 1, sizeof *imp->orgs);
+        json_array_foreach(arr, i, o)
+        {
+            snprintf(path, sizeof path, "organisations[%zu]", i);
+            const char *name, *kind, *contact, *notes;
+            kb_org *g = &imp->orgs[imp->norgs++];
+            if ((rc = kb_jstr(&j, o, "name", true, &name)) ||
+                (rc = kb_jstr(&j, o, "kind", false, &kind)) ||
+                (rc = kb_jstr(&j, o, "contact", false, &contact)) ||
+                (rc = kb_jstr(&j, o, "notes", false, &notes)))
+                goto out;
+            if (kind && kb_org_kind_parse(kind, &g->kind, NULL)) {
+                rc = kb_jfail(&j, "kind",
+                              _("use entrepreneur, foundation, partner, government "
+                                "or other"));
+                goto out;
+            }
+            g->name = kb_keep(ib, name);
+            g->contact = contact ? kb_keep(ib, contact) : NULL;
+            g->notes = notes ? kb_keep(ib, notes) : NULL;
+        }
+    }
+    if ((rc = kb_jarray(e, doc, "contacts", &arr)))
+        goto out;
+    if (arr) {
+        imp->contacts = kb_calloc(json_array_size(arr) + 1, sizeof *imp->contacts);
+        json_array_foreach(arr, i, o)
+        {
+            snprintf(path, sizeof path, "contacts[%zu]", i);
+            const char *org, *dept, *user, *purpose;
+            kb_contact *c = &imp->contacts[imp->ncontacts++];
+            c->date = KB_DATE_NONE;
+            if ((rc = kb_jstr(&j, o, "org", true, &org)) ||
+                (rc = kb_jstr(&j, o, "dept", true, &dept)) ||
+                (rc = kb_jstr(&j, o, "user", false, &user)) ||
+                (rc = kb_jstr(&j, o, "purpose", false, &purpose)) ||
+                (rc = kb_jdate(&j, o, "date", &c->date)))
+                goto out;
+            c->org = kb_keep(ib, org);
+            c->dept = kb_keep(ib, dept);
+            c->user = user ? kb_keep(ib, user) : NULL;
+            c->purpose = purpose ? kb_keep(ib, purpose) : NULL;
         }
     }
 out:

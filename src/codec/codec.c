@@ -88,6 +88,19 @@ static const kb_field kb_link_fields[] = {
     FLD(kb_link, "kind", F_INT, kind),
 };
 
+static const kb_field kb_org_fields[] = {
+    FLD(kb_org, "name", F_STR, name),
+    FLD(kb_org, "kind", F_INT, kind),
+    FLD(kb_org, "contact", F_STR, contact),
+    FLD(kb_org, "notes", F_STR, notes),
+};
+
+static const kb_field kb_contact_fields[] = {
+    FLD(kb_contact, "org", F_STR, org),         FLD(kb_contact, "date", F_DATE, date),
+    FLD(kb_contact, "dept", F_STR, dept),       FLD(kb_contact, "user", F_STR, user),
+    FLD(kb_contact, "purpose", F_STR, purpose),
+};
+
 #define NF(a) (sizeof a / sizeof a[0])
 
 static cbor_item_t *kb_cbor_text(const char *s)
@@ -393,3 +406,7 @@ KB_CODEC_PAIR(lease, kb_lease, kb_lease_fields, "lease", memset(out, 0, sizeof *
 KB_CODEC_PAIR(action, kb_action_item, kb_action_fields, "action item", kb_action_item_init(out),
               kb_action_item_free(out))
 KB_CODEC_PAIR(link, kb_link, kb_link_fields, "link", memset(out, 0, sizeof *out), (void)0)
+KB_CODEC_PAIR(org, kb_org, kb_org_fields, "organisation", memset(out, 0, sizeof *out),
+              kb_org_free(out))
+KB_CODEC_PAIR(contact, kb_contact, kb_contact_fields, "contact moment",
+              (memset(out, 0, sizeof *out), out->date = KB_DATE_NONE), kb_contact_free(out))

@@ -29,8 +29,7 @@ int kb_refs_load(kb_board *b, kb_err *e);
 /* Next value of a u32 counter in META (inside a write transaction). */
 int kb_counter_next(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t *out, kb_err *e);
 /* Make sure the counter's next value is at least min_next. */
-int kb_counter_ensure(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t min_next,
-                      kb_err *e);
+int kb_counter_ensure(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t min_next, kb_err *e);
 
 int kb_require_writer(const kb_board *b, kb_err *e);
 /* Read case number inside a transaction (via the keyed index). */
@@ -52,5 +51,7 @@ int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_
 /* Insert a new action item / link in t (imports keep a->number). */
 int kb_action_insert(kb_txn *t, kb_action_item *a, kb_err *e);
 int kb_link_insert(kb_txn *t, kb_link *l, kb_err *e);
+int kb_org_upsert(kb_txn *t, const kb_org *o, bool *added, bool *changed, kb_err *e);
+int kb_contact_insert(kb_txn *t, kb_contact *c, kb_err *e);
 
 #endif

@@ -224,6 +224,19 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
     for (size_t i = 0; i < imp->nactions; i++)
         if ((rc = kb_action_item_validate(&imp->actions[i], e)))
             return kb_err_prefix(e, _("action item A%u: "), imp->actions[i].number);
+    for (size_t i = 0; i < imp->norgs; i++)
+        if ((rc = kb_org_validate(&imp->orgs[i], e)))
+            return kb_err_prefix(e, _("organisation %zu: "), i + 1);
+    for (size_t i = 0; i < imp->ncontacts; i++) {
+        kb_contact *c = &imp->contacts[i];
+        if ((rc = kb_contact_validate(c, e)))
+            return kb_err_prefix(e, _("contact moment %zu: "), i + 1);
+        const char *code = kb_ref_code(imp, b, 1, c->dept);
+        if (!code)
+            return kb_err_set(e, KB_EDATA, _("contact moment %zu: unknown department '%s'"), i + 1,
+                              c->dept);
+        c->dept = (char *)code; /* borrowed, like every string of the import */
+    }
     if (dry_run) {
         kb_txn *t = NULL;
         if ((rc = kb_store_read(b->s, &t, e)))
@@ -241,6 +254,8 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
         if (rc)
             return rc;
         *rep = dummy;
+        rep->orgs_added = imp->norgs;
+        rep->contacts_added = imp->ncontacts;
         rep->cases_added = imp->ncases;
         rep->comments_added = imp->ncomments;
         rep->actions_added = imp->nactions;
@@ -253,6 +268,15 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
         return rc;
     if ((rc = kb_import_refs(b, t, imp, rep, e)))
         goto out;
+    for (size_t i = 0; i < imp->norgs && !rc; i++) {
+        bool added, changed;
+        rc = kb_org_upsert(t, &imp->orgs[i], &added, &changed, e);
+        rep->orgs_added += added;
+        rep->orgs_changed += changed;
+    }
+    for (size_t i = 0; i < imp->ncontacts && !rc; i++)
+        if ((rc = kb_contact_insert(t, &imp->contacts[i], e)) == KB_OK)
+            rep->contacts_added++;
     for (size_t i = 0; i < imp->ncases && !rc; i++) {
         kb_case *c = &imp->cases[i];
         bool had_number = c->number != 0;

@@ -552,3 +552,67 @@ int kb_link_kind_parse(const char *s, enum kb_link_kind *out, kb_err *e)
     return kb_err_set(e, KB_EUSAGE, _("unknown link kind '%s': use related, duplicate or blocks"),
                       s);
 }
+
+static const char *const kb_org_kinds[] = {"entrepreneur", "foundation", "partner", "government",
+                                           "other"};
+
+const char *kb_org_kind_name(enum kb_org_kind k)
+{
+    return (unsigned)k < 5 ? kb_org_kinds[k] : "other";
+}
+
+int kb_org_kind_parse(const char *s, enum kb_org_kind *out, kb_err *e)
+{
+    for (int i = 0; i < 5; i++)
+        if (kb_str_ieq(s, kb_org_kinds[i])) {
+            *out = (enum kb_org_kind)i;
+            return KB_OK;
+        }
+    return kb_err_set(e, KB_EUSAGE,
+                      _("unknown kind '%s': use entrepreneur, foundation, partner, government or "
+                        "other"),
+                      s);
+}
+
+void kb_org_free(kb_org *o)
+{
+    kb_free(&o->name);
+    kb_free(&o->contact);
+    kb_free(&o->notes);
+}
+
+int kb_org_validate(const kb_org *o, kb_err *e)
+{
+    if (!o->name || !o->name[0])
+        return kb_err_set(e, KB_EDATA, _("an organisation needs a name"));
+    int rc = kb_text_check(_("organisation name"), o->name, KB_TITLE_MAX, false, e);
+    if (!rc && o->contact)
+        rc = kb_text_check(_("contact person"), o->contact, KB_TITLE_MAX, false, e);
+    if (!rc && o->notes)
+        rc = kb_text_check(_("notes"), o->notes, KB_TEXT_MAX, true, e);
+    if (!rc && (unsigned)o->kind > KB_ORG_OTHER)
+        rc = kb_err_set(e, KB_EDATA, _("invalid organisation kind"));
+    return rc;
+}
+
+void kb_contact_free(kb_contact *c)
+{
+    kb_free(&c->org);
+    kb_free(&c->dept);
+    kb_free(&c->user);
+    kb_free(&c->purpose);
+}
+
+int kb_contact_validate(const kb_contact *c, kb_err *e)
+{
+    if (!c->org || !c->org[0])
+        return kb_err_set(e, KB_EDATA, _("a contact moment needs an organisation"));
+    if (c->date == KB_DATE_NONE)
+        return kb_err_set(e, KB_EDATA, _("a contact moment needs a date"));
+    if (!c->dept || !kb_code_ok(c->dept))
+        return kb_err_set(e, KB_EDATA, _("a contact moment needs a department"));
+    int rc = c->user ? kb_user_name_check(c->user, e) : KB_OK;
+    if (!rc && c->purpose)
+        rc = kb_text_check(_("purpose"), c->purpose, KB_TITLE_MAX, false, e);
+    return rc;
+}

@@ -1,0 +1,328 @@
+/* orgs.c - organisations and contact moments. */
+#include "core_internal.h"
+#include "kernboard/codec.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Index name of an organisation: ASCII-lowercased, so names are unique
+ * regardless of case. */
+static char *kb_org_index_name(const char *name)
+{
+    char *s = kb_asprintf("org:%s", name);
+    for (char *p = s; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return s;
+}
+
+static int kb_org_get(kb_txn *t, const char *name, kb_org *out, kb_err *e)
+{
+    char *iname = kb_org_index_name(name);
+    unsigned char key[KB_KEY_LEN];
+    char *val = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    int rc = kb_txn_index_get(t, iname, key, e);
+    if (rc == KB_OK)
+        rc = kb_txn_get(t, KB_T_ORGS, key, KB_KEY_LEN, &val, &n, &ver, e);
+    if (rc == KB_ENOENT)
+        rc = kb_err_set(e, KB_ENOENT, _("no organisation '%s' (see 'kernboard org list')"), name);
+    if (rc == KB_OK && (rc = kb_codec_org_decode(val, n, out, e)) == KB_OK) {
+        memcpy(out->key.b, key, KB_KEY_LEN);
+        out->version = ver;
+    }
+    kb_free(&val);
+    kb_free(&iname);
+    return rc;
+}
+
+int kb_board_org_add(kb_board *b, kb_org *o, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc || (rc = kb_org_validate(o, e)))
+        return rc;
+    kb_txn *t = NULL;
+    char *iname = kb_org_index_name(o->name);
+    unsigned char key[KB_KEY_LEN];
+    kb_buf enc = KB_BUF_INIT;
+    if ((rc = kb_store_write(b->s, "org.add", NULL, &t, e)))
+        goto out;
+    rc = kb_txn_index_get(t, iname, key, e);
+    if (rc == KB_OK) {
+        rc = kb_err_set(e, KB_EDATA, _("organisation '%s' already exists"), o->name);
+        goto out;
+    }
+    if (rc != KB_ENOENT)
+        goto out;
+    kb_store_random(o->key.b, KB_ID_LEN);
+    kb_codec_org_encode(o, &enc);
+    if ((rc = kb_txn_put(t, KB_T_ORGS, o->key.b, KB_KEY_LEN, enc.data, enc.len, KB_VERSION_NEW,
+                         &o->version, NULL, e)) ||
+        (rc = kb_txn_index_put(t, iname, o->key.b, e)))
+        goto out;
+    rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    kb_buf_free(&enc);
+    kb_free(&iname);
+    return rc;
+}
+
+int kb_board_org_edit(kb_board *b, const kb_org *o, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc || (rc = kb_org_validate(o, e)))
+        return rc;
+    kb_txn *t = NULL;
+    kb_org cur;
+    memset(&cur, 0, sizeof cur);
+    kb_buf enc = KB_BUF_INIT;
+    if ((rc = kb_store_write(b->s, "org.edit", NULL, &t, e)))
+        return rc;
+    if ((rc = kb_org_get(t, o->name, &cur, e)))
+        goto out;
+    kb_org n = *o;
+    n.name = cur.name; /* keep the stored spelling */
+    kb_codec_org_encode(&n, &enc);
+    if ((rc = kb_txn_put(t, KB_T_ORGS, cur.key.b, KB_KEY_LEN, enc.data, enc.len, cur.version, NULL,
+                         NULL, e)) == KB_OK)
+        rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    kb_org_free(&cur);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+static int kb_visit_org(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                        size_t vlen, uint64_t version)
+{
+    kb_org_vec *v = ctx;
+    kb_org o;
+    if (kb_codec_org_decode(val, vlen, &o, NULL))
+        return KB_EDATA;
+    memcpy(o.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    o.version = version;
+    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
+    v->v[v->n++] = o;
+    return 0;
+}
+
+static int kb_org_cmp(const void *a, const void *b)
+{
+    return strcmp(((const kb_org *)a)->name, ((const kb_org *)b)->name);
+}
+
+int kb_board_org_list(kb_board *b, kb_org_vec *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    rc = kb_txn_each(t, KB_T_ORGS, NULL, 0, kb_visit_org, out, e);
+    kb_txn_abort(&t);
+    if (rc) {
+        kb_org_vec_free(out);
+        return rc == KB_EDATA && !e->msg[0]
+                   ? kb_err_set(e, KB_EDATA, _("an organisation record is damaged"))
+                   : rc;
+    }
+    kb_sort(out->v, out->n, sizeof *out->v, kb_org_cmp);
+    return KB_OK;
+}
+
+void kb_org_vec_free(kb_org_vec *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        kb_org_free(&v->v[i]);
+    kb_free(&v->v);
+    v->n = 0;
+}
+
+typedef struct kb_contact_ctx {
+    const char *org; /* filter, NULL = all */
+    kb_contact_vec *v;
+} kb_contact_ctx;
+
+static int kb_visit_contact(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                            size_t vlen, uint64_t version)
+{
+    kb_contact_ctx *cc = ctx;
+    kb_contact c;
+    if (kb_codec_contact_decode(val, vlen, &c, NULL))
+        return KB_EDATA;
+    if (cc->org && !kb_str_ieq(c.org, cc->org)) {
+        kb_contact_free(&c);
+        return 0;
+    }
+    memcpy(c.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    c.version = version;
+    cc->v->v = kb_reallocarray(cc->v->v, cc->v->n + 1, sizeof *cc->v->v);
+    cc->v->v[cc->v->n++] = c;
+    return 0;
+}
+
+static int kb_strcmp0(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+/* By date, then a stable order for contacts on the same day. */
+static int kb_contact_cmp(const void *a, const void *b)
+{
+    const kb_contact *x = a, *y = b;
+    if (x->date != y->date)
+        return (x->date > y->date) - (x->date < y->date);
+    int c = kb_strcmp0(x->org, y->org);
+    if (!c)
+        c = kb_strcmp0(x->dept, y->dept);
+    if (!c)
+        c = kb_strcmp0(x->purpose, y->purpose);
+    return c ? c : kb_strcmp0(x->user, y->user);
+}
+
+static int kb_contacts_in(kb_txn *t, const char *org, kb_contact_vec *out, kb_err *e)
+{
+    kb_contact_ctx cc = {org, out};
+    int rc = kb_txn_each(t, KB_T_CONTACTS, NULL, 0, kb_visit_contact, &cc, e);
+    if (rc == KB_EDATA && !e->msg[0])
+        kb_err_set(e, KB_EDATA, _("a contact record is damaged; run 'kernboard verify'"));
+    if (rc == KB_OK)
+        kb_sort(out->v, out->n, sizeof *out->v, kb_contact_cmp);
+    return rc;
+}
+
+int kb_board_contact_add(kb_board *b, kb_contact *c, int window_days, kb_contact_vec *clashes,
+                         kb_err *e)
+{
+    memset(clashes, 0, sizeof *clashes);
+    int rc = kb_require_writer(b, e);
+    if (!rc && !c->user)
+        c->user = kb_strdup(kb_board_user(b));
+    if (rc || (rc = kb_contact_validate(c, e)))
+        return rc;
+    const kb_dept *d = kb_board_dept_find(b, c->dept);
+    if (!d)
+        return kb_err_set(e, KB_EDATA, _("unknown department '%s'"), c->dept);
+    kb_free(&c->dept);
+    c->dept = kb_strdup(d->code);
+    kb_txn *t = NULL;
+    kb_org o;
+    memset(&o, 0, sizeof o);
+    kb_contact_vec all = {0};
+    kb_buf enc = KB_BUF_INIT;
+    if ((rc = kb_store_write(b->s, "contact.add", NULL, &t, e)))
+        return rc;
+    if ((rc = kb_org_get(t, c->org, &o, e)) || (rc = kb_contacts_in(t, o.name, &all, e)))
+        goto out;
+    kb_free(&c->org);
+    c->org = kb_strdup(o.name);
+    for (size_t i = 0; i < all.n; i++) {
+        kb_contact *x = &all.v[i];
+        int gap = x->date - c->date;
+        if (!kb_str_ieq(x->dept, c->dept) && abs(gap) <= window_days) {
+            clashes->v = kb_reallocarray(clashes->v, clashes->n + 1, sizeof *clashes->v);
+            clashes->v[clashes->n++] = *x;
+            memset(x, 0, sizeof *x); /* moved */
+        }
+    }
+    kb_store_random(c->key.b, KB_ID_LEN);
+    kb_codec_contact_encode(c, &enc);
+    if ((rc = kb_txn_put(t, KB_T_CONTACTS, c->key.b, KB_KEY_LEN, enc.data, enc.len, KB_VERSION_NEW,
+                         &c->version, NULL, e)) == KB_OK)
+        rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    kb_org_free(&o);
+    kb_contact_vec_free(&all);
+    kb_buf_free(&enc);
+    if (rc)
+        kb_contact_vec_free(clashes);
+    return rc;
+}
+
+int kb_board_contact_list(kb_board *b, const char *org, kb_contact_vec *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    kb_org o;
+    memset(&o, 0, sizeof o);
+    if (org && (rc = kb_org_get(t, org, &o, e)) == KB_OK)
+        org = o.name;
+    if (rc == KB_OK)
+        rc = kb_contacts_in(t, org, out, e);
+    kb_txn_abort(&t);
+    kb_org_free(&o);
+    if (rc)
+        kb_contact_vec_free(out);
+    return rc;
+}
+
+void kb_contact_vec_free(kb_contact_vec *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        kb_contact_free(&v->v[i]);
+    kb_free(&v->v);
+    v->n = 0;
+}
+
+/* Import helpers (inside the import's write transaction). */
+int kb_org_upsert(kb_txn *t, const kb_org *o, bool *added, bool *changed, kb_err *e)
+{
+    *added = *changed = false;
+    kb_org cur;
+    memset(&cur, 0, sizeof cur);
+    int rc = kb_org_get(t, o->name, &cur, NULL);
+    kb_buf enc = KB_BUF_INIT;
+    if (rc == KB_ENOENT) {
+        kb_org n = *o;
+        kb_store_random(n.key.b, KB_ID_LEN);
+        kb_codec_org_encode(&n, &enc);
+        char *iname = kb_org_index_name(o->name);
+        rc = kb_txn_put(t, KB_T_ORGS, n.key.b, KB_KEY_LEN, enc.data, enc.len, KB_VERSION_NEW, NULL,
+                        NULL, e);
+        if (rc == KB_OK)
+            rc = kb_txn_index_put(t, iname, n.key.b, e);
+        kb_free(&iname);
+        *added = rc == KB_OK;
+    } else if (rc == KB_OK) {
+        if (cur.kind != o->kind || kb_strcmp0(cur.contact, o->contact) ||
+            kb_strcmp0(cur.notes, o->notes)) {
+            kb_org n = *o;
+            n.name = cur.name;
+            kb_codec_org_encode(&n, &enc);
+            rc = kb_txn_put(t, KB_T_ORGS, cur.key.b, KB_KEY_LEN, enc.data, enc.len, cur.version,
+                            NULL, NULL, e);
+            *changed = rc == KB_OK;
+        }
+    } else {
+        kb_err_set(e, rc, _("cannot read organisation '%s'"), o->name);
+    }
+    kb_org_free(&cur);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+int kb_contact_insert(kb_txn *t, kb_contact *c, kb_err *e)
+{
+    kb_org o;
+    memset(&o, 0, sizeof o);
+    int rc = kb_org_get(t, c->org, &o, e);
+    kb_org_free(&o);
+    if (rc)
+        return rc;
+    kb_store_random(c->key.b, KB_ID_LEN);
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_contact_encode(c, &enc);
+    rc = kb_txn_put(t, KB_T_CONTACTS, c->key.b, KB_KEY_LEN, enc.data, enc.len, KB_VERSION_NEW, NULL,
+                    NULL, e);
+    kb_buf_free(&enc);
+    return rc;
+}
