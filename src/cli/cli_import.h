@@ -1,0 +1,35 @@
+/*
+ * cli_import.h - parsing import files (JSON exports, CSV case lists) into a
+ * kb_import.  Every string the kb_import points at is owned by the
+ * kb_import_buf (cases own theirs); kb_import_buf_free releases all.
+ */
+#ifndef KERNBOARD_CLI_IMPORT_H
+#define KERNBOARD_CLI_IMPORT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "kernboard/core.h"
+#include "kernboard/err.h"
+#include "kernboard/model.h"
+
+#define KB_EXPORT_FORMAT "kernboard-export"
+#define KB_EXPORT_VERSION 1
+#define KB_NCSV 19
+/* CSV columns, in export order. */
+extern const char *const kb_csv_cols[KB_NCSV];
+
+typedef struct kb_import_buf {
+    kb_import imp;
+    kb_strv strings; /* owns every string the kb_import borrows */
+} kb_import_buf;
+
+/* Parse; on error e names the file, line/column or JSON path.  ib must be
+ * zeroed before and freed after, whatever the result. */
+int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf *ib,
+                   kb_err *e) KB_WARN_UNUSED;
+int kb_import_csv(const char *text, size_t len, const char *fname, kb_import_buf *ib,
+                  kb_err *e) KB_WARN_UNUSED;
+void kb_import_buf_free(kb_import_buf *ib);
+
+#endif
