@@ -15,6 +15,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -362,7 +363,11 @@ int kb_cmd_export(kb_cli *cli, int argc, char **argv)
         goto out;
     }
     char *tmp = outp ? kb_asprintf("%s.tmp", outp) : NULL;
-    FILE *f = outp ? fopen(tmp, "w") : stdout;
+    /* an export holds the board's content in plaintext: owner-only file */
+    int ofd = outp ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    FILE *f = outp ? (ofd >= 0 ? fdopen(ofd, "w") : NULL) : stdout;
+    if (outp && !f && ofd >= 0)
+        close(ofd);
     if (!f) {
         rc = kb_cli_fail(cli, KB_ECANTCREAT, _("cannot create %s: %s"), outp, strerror(errno));
         kb_free(&tmp);

@@ -102,9 +102,9 @@ static void kb_doc_mount(kb_doc *d, const char *dir)
         /* id parent maj:min root mountpoint mountopts [optional...] - fstype source superopts */
         char *save = NULL, *tok[8] = {0};
         int n = 0;
-        for (char *t = strtok_r(line, " \n", &save); t && n < 5; t = strtok_r(NULL, " \n", &save))
+        for (char *t = strtok_r(line, " \n", &save); t && n < 6; t = strtok_r(NULL, " \n", &save))
             tok[n++] = t;
-        if (n < 5)
+        if (n < 6)
             continue;
         char *mp = tok[4];
         kb_unescape(mp);

@@ -236,6 +236,18 @@ static int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_e
     kb_lk_revalidate(s->path);
     if ((rc = kb_env_open(t, create, e)))
         goto fail;
+    if (write && !create && s->keys) {
+        /* a session whose access was removed meanwhile may not write: its
+         * signatures would no longer verify */
+        MDB_dbi sd;
+        MDB_val k = {KB_KEY_LEN, s->slot_id}, v;
+        if ((rc = kb_dbi(t, KB_DB_SLOTS, &sd, e)))
+            goto fail;
+        if (mdb_get(t->txn, sd, &k, &v) != 0) {
+            rc = kb_err_set(e, KB_EPERM, _("your access to this board was removed"));
+            goto fail;
+        }
+    }
     if (write && (rc = kb_audit_tail(t, e)))
         goto fail;
     *out = t;
@@ -1099,14 +1111,25 @@ int kb_txn_slot_remove(kb_txn *t, const unsigned char slot_id[KB_KEY_LEN], kb_er
         t->failed = true;
         return kb_mdb_err(e, rc, KB_DB_EPOCHS);
     }
-    /* the signer record stays (old signatures must still verify); a new
-     * version marks the removal in the audit log */
+    /* the signer record stays (old signatures must still verify) and
+     * records from which audit entry on the key no longer signs:
+     * pk | name | NUL | removed-after seq (u64) */
     char *val = NULL;
     size_t n = 0;
     uint64_t ver = 0;
-    if ((rc = kb_txn_get(t, KB_T_SIGNERS, slot_id, KB_KEY_LEN, &val, &n, &ver, e)) == KB_OK)
-        rc = kb_txn_put(t, KB_T_SIGNERS, slot_id, KB_KEY_LEN, val, n, ver, NULL, "access removed",
-                        e);
+    if ((rc = kb_txn_get(t, KB_T_SIGNERS, slot_id, KB_KEY_LEN, &val, &n, &ver, e)) == KB_OK) {
+        size_t keep = n >= crypto_sign_PUBLICKEYBYTES
+                          ? crypto_sign_PUBLICKEYBYTES + strnlen(val + crypto_sign_PUBLICKEYBYTES,
+                                                                 n - crypto_sign_PUBLICKEYBYTES)
+                          : n;
+        kb_buf b = KB_BUF_INIT;
+        kb_buf_append(&b, val, keep);
+        kb_buf_putc(&b, '\0');
+        kb_buf_put_u64be(&b, t->audit_seq + 1); /* the entry of this very put */
+        rc = kb_txn_put(t, KB_T_SIGNERS, slot_id, KB_KEY_LEN, b.data, b.len, ver, NULL,
+                        "access removed", e);
+        kb_buf_free(&b);
+    }
     kb_free(&val);
     return rc;
 }
@@ -1405,6 +1428,8 @@ int kb_store_create(const char *path, const char *user, const kb_secret *pass, e
         rc = kb_err_set(e, KB_ECANTCREAT, _("%s already exists; choose another name"), path);
         goto fail;
     }
+    if ((rc = kb_store_location_check(path, e)))
+        goto fail;
     s->lock_fd = open(s->lock_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
     if (s->lock_fd < 0) {
         rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), s->lock_path, strerror(errno));
@@ -1718,7 +1743,8 @@ int kb_txn_changes_since(kb_txn *t, uint64_t seq, kb_change_fn fn, void *ctx, kb
             last_name[0] = '\0';
             if (kb_txn_get(t, KB_T_SIGNERS, en.author, KB_KEY_LEN, &sv, &sn, NULL, NULL) == KB_OK &&
                 sn > crypto_sign_PUBLICKEYBYTES) {
-                size_t nl = sn - crypto_sign_PUBLICKEYBYTES;
+                size_t nl =
+                    strnlen(sv + crypto_sign_PUBLICKEYBYTES, sn - crypto_sign_PUBLICKEYBYTES);
                 nl = nl < sizeof last_name - 1 ? nl : sizeof last_name - 1;
                 memcpy(last_name, sv + crypto_sign_PUBLICKEYBYTES, nl);
                 last_name[nl] = '\0';
@@ -1812,6 +1838,7 @@ static int kb_verify_bad(kb_err *e, unsigned table, const unsigned char *key, si
 typedef struct kb_signer {
     unsigned char id[KB_KEY_LEN];
     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    uint64_t removed_at; /* entries after this seq may not carry this key; 0 = active */
 } kb_signer;
 
 int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
@@ -1859,6 +1886,13 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
         signers = kb_reallocarray(signers, nsigners + 1, sizeof *signers);
         memcpy(signers[nsigners].id, k.mv_data, KB_KEY_LEN);
         memcpy(signers[nsigners].pk, pt, crypto_sign_PUBLICKEYBYTES);
+        signers[nsigners].removed_at = 0;
+        {
+            size_t nl = strnlen(pt + crypto_sign_PUBLICKEYBYTES, n - crypto_sign_PUBLICKEYBYTES);
+            size_t off = crypto_sign_PUBLICKEYBYTES + nl;
+            if (off + 1 + 8 == n)
+                signers[nsigners].removed_at = kb_get_u64be((unsigned char *)pt + off + 1);
+        }
         nsigners++;
         kb_free(&pt);
     }
@@ -1899,6 +1933,8 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
             why = _("audit entry signed by an unknown user");
         else if (crypto_sign_verify_detached(en.sig, en.hash, KB_HASH_LEN, sg->pk) != 0)
             why = _("bad signature on audit entry");
+        else if (sg->removed_at && en.seq > sg->removed_at)
+            why = _("audit entry signed by a user whose access was removed");
         if (why) {
             kb_free(&pt);
             rc = kb_verify_bad(e, KB_T_COUNT_, k.mv_data, k.mv_size, why);
@@ -2059,9 +2095,16 @@ static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head
                 MDB_val k = {8, k8}, v;
                 kb_entry en;
                 char *pt = NULL;
-                if (pseq > 0 && kb_audit_dbi(t, NULL) == KB_OK &&
-                    mdb_get(t->txn, t->dbi_audit, &k, &v) == 0 &&
-                    kb_audit_open(s, &k, &v, &en, &pt, NULL) == KB_OK) {
+                bool readable = pseq == 0 || (kb_audit_dbi(t, NULL) == KB_OK &&
+                                              mdb_get(t->txn, t->dbi_audit, &k, &v) == 0 &&
+                                              kb_audit_open(s, &k, &v, &en, &pt, NULL) == KB_OK);
+                if (!readable) {
+                    rep->rollback_warning = true;
+                    rc = kb_err_set(e, KB_EDATA,
+                                    _("audit entry %llu, which this client verified before, "
+                                      "cannot be read: the board was replaced or damaged"),
+                                    pseq);
+                } else if (pseq > 0) {
                     kb_hex(en.hash, KB_HASH_LEN, hh);
                     if (strcmp(hh, phex) != 0) {
                         rep->rollback_warning = true;
@@ -2166,14 +2209,18 @@ out:
 int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err *e)
 {
     struct stat st;
-    if (stat(dest, &st) == 0)
-        return kb_err_set(e, KB_ECANTCREAT, _("%s already exists; choose another name"), dest);
+    char *dest_lock = kb_asprintf("%s.lock", dest);
+    if (stat(dest, &st) == 0 || stat(dest_lock, &st) == 0) {
+        int rc0 = kb_err_set(e, KB_ECANTCREAT, _("%s already exists; choose another name"),
+                             stat(dest, &st) == 0 ? dest : dest_lock);
+        kb_free(&dest_lock);
+        return rc0;
+    }
     char *tmp = kb_asprintf("%s.tmp%d", dest, (int)getpid());
     char *tmp_lock = kb_asprintf("%s.lock", tmp);
-    char *dest_lock = kb_asprintf("%s.lock", dest);
     int fd = -1, lfd = -1, rc;
     kb_txn *t = NULL;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660); /* like init: no world access */
     if (fd < 0) {
         rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), tmp, strerror(errno));
         goto out;

@@ -328,3 +328,37 @@ Test(store, lock_and_data_files_have_no_world_access)
     cr_assert_eq(stat(lk, &st), 0);
     cr_assert_eq(st.st_mode & 007, 0, "lock mode %o", st.st_mode & 0777);
 }
+
+Test(store, removed_user_cannot_write_and_verify_knows_the_cutoff)
+{
+    char pa[400];
+    kb_store *a = kb_new_board("a.kb", pa, sizeof pa);
+    kb_err e;
+    kb_secret *p = kb_pass("bobs passphrase");
+    kb_slot_draft *d = NULL;
+    cr_assert_eq(kb_store_slot_prepare(a, "bob", p, KB_KDF_INTERACTIVE, &d, &e), KB_OK);
+    kb_txn *tx = NULL;
+    cr_assert_eq(kb_store_write(a, "user.add", NULL, &tx, &e), KB_OK);
+    cr_assert_eq(kb_txn_slot_add(tx, d, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_commit(&tx, &e), KB_OK);
+    unsigned char bob_id[KB_KEY_LEN];
+    memcpy(bob_id, kb_slot_draft_id(d), KB_KEY_LEN);
+    kb_slot_draft_free(&d);
+    kb_secret_free(&p);
+    int rc;
+    kb_store *b = kb_reopen(pa, "bob", "bobs passphrase", &rc);
+    cr_assert_eq(rc, KB_OK);
+    kb_put1(b, KB_T_CASES, K1, "written by bob while he had access");
+    /* anna removes bob while his session is open */
+    cr_assert_eq(kb_store_write(a, "user.remove", NULL, &tx, &e), KB_OK);
+    cr_assert_eq(kb_txn_slot_remove(tx, bob_id, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_commit(&tx, &e), KB_OK);
+    cr_assert_eq(kb_store_write(b, "case.edit", NULL, &tx, &e), KB_EPERM,
+                 "a removed user's open session can no longer write");
+    cr_assert(strstr(e.msg, "removed"), "%s", e.msg);
+    kb_verify_report rep;
+    cr_assert_eq(kb_store_verify(a, &rep, &e), KB_OK, "bob's earlier entries still verify: %s",
+                 e.msg);
+    kb_store_close(&b);
+    kb_store_close(&a);
+}
