@@ -25,9 +25,9 @@ extern const size_t kb_keymap_builtin_default_len;
 #define KB_KEYMAP_MAX_ERRORS 50 /* per file; the rest of the file is ignored */
 #define KB_BUILTIN_ORIGIN "<built-in default>"
 
-/* Settings of $XDG_CONFIG_HOME/kernboard/config this module understands;
- * add a name here when another module starts reading that file. */
-static const char *const kb_config_known[] = {"keymap"};
+/* Settings of $XDG_CONFIG_HOME/kernboard/config (read by their owners: keymap here,
+ * idle_lock_minutes by the TUI); anything else is reported as unknown. */
+static const char *const kb_config_known[] = {"keymap", "idle_lock_minutes"};
 
 struct kb_binding {
     kb_key_seq seq;

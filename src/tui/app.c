@@ -1,0 +1,1048 @@
+/* app.c - the state of a TUI session, key dispatch, periodic work (live
+ * refresh, lease renewal, idle lock) and the calls into the core API.
+ * Nothing here touches the terminal; see tui_internal.h. */
+#include "tui_internal.h"
+
+#include "kernboard/buf.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+#include "kernboard/paths.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KB_POLL_MS 500      /* generation poll (one header read) */
+#define KB_RELOAD_MS 1000   /* reload changed cases at most this often */
+#define KB_SESSIONS_MS 3000 /* who is online */
+#define KB_LEASES_MS 10000  /* leases also change state by time (expiry, death) */
+#define KB_MSG_MS 8000      /* status messages fade after this */
+#define KB_IDLE_DEFAULT_MIN 15
+
+void kb_tui_app_init(kb_tui_app *a, const char *db_path, const char *user, int w, int h, bool utf8)
+{
+    memset(a, 0, sizeof *a);
+    a->db_path = db_path ? kb_strdup(db_path) : NULL;
+    a->user = user ? kb_strdup(user) : NULL;
+    a->w = w;
+    a->h = h;
+    a->utf8 = utf8;
+    a->today = kb_date_today();
+    a->km = kb_keymap_new();
+    (void)kb_keymap_load_builtin(a->km);
+    kb_case_init(&a->undo_before);
+    kb_case_init(&a->cv.c);
+    kb_case_init(&a->conflict.mine);
+    kb_case_init(&a->conflict.theirs);
+    kb_case_init(&a->form.base);
+    a->lay_dirty = true;
+    a->cursor_x = a->cursor_y = -1;
+    a->view = KB_VIEW_BOARD;
+    a->prompt.hist = -1;
+}
+
+void kb_tui_app_detach(kb_tui_app *a)
+{
+    if (a->board && a->form.open && a->form.token) {
+        kb_err e;
+        if (kb_board_lease_release(a->board, a->form.number, a->form.token, &e)) {
+            /* it expires on its own, and is dead once we close */
+        }
+    }
+    a->form.token = 0;
+    kb_board_cache_free(&a->cache);
+    kb_tui_layout_free(&a->lay);
+    a->lay_dirty = true;
+    kb_free(&a->edits);
+    a->nedits = 0;
+    kb_strv_free(&a->online);
+    a->nsessions = 0;
+    memset(&a->refs, 0, sizeof a->refs);
+    kb_case_free(&a->cv.c);
+    kb_case_init(&a->cv.c);
+    kb_comment_vec_free(&a->cv.tl);
+    kb_action_vec_free(&a->cv.actions);
+    kb_link_vec_free(&a->cv.links);
+    a->cv.loaded = false;
+    kb_board_close(&a->board);
+}
+
+void kb_tui_app_free(kb_tui_app *a)
+{
+    kb_view_form_close(a);
+    kb_tui_app_detach(a);
+    kb_view_conflict_close(a);
+    kb_view_prompt_close(a);
+    kb_free(&a->db_path);
+    kb_free(&a->user);
+    kb_keymap_free(&a->km);
+    kb_strv_free(&a->diags);
+    kb_strv_free(&a->collapsed);
+    kb_query_free(&a->filter);
+    kb_free(&a->filter_text);
+    kb_strv_free(&a->hist_filter);
+    kb_strv_free(&a->hist_command);
+    kb_secret_free(&a->lock_pass);
+    kb_free(&a->lock_error);
+    kb_case_free(&a->undo_before);
+    kb_case_free(&a->cv.c);
+}
+
+void kb_tui_app_dirty(kb_tui_app *a)
+{
+    a->lay_dirty = true;
+}
+
+void kb_tui_app_resize(kb_tui_app *a, int w, int h)
+{
+    a->w = w;
+    a->h = h;
+}
+
+void kb_tui_msg(kb_tui_app *a, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+    va_end(ap);
+    a->msg_error = error;
+    a->msg_until = a->now_ms + KB_MSG_MS;
+}
+
+const kb_case *kb_tui_case(const kb_tui_app *a, uint32_t number)
+{
+    size_t lo = 0, hi = a->cache.cases.n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        uint32_t n = a->cache.cases.v[mid].number;
+        if (n == number)
+            return &a->cache.cases.v[mid];
+        if (n < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const kb_tui_edit *kb_tui_edit_of(const kb_tui_app *a, uint32_t number)
+{
+    for (size_t i = 0; i < a->nedits; i++)
+        if (a->edits[i].number == number)
+            return &a->edits[i];
+    return NULL;
+}
+
+const kb_stage *kb_tui_stage(const kb_tui_app *a, const char *s)
+{
+    for (size_t i = 0; s && i < a->refs.nstages; i++)
+        if (kb_str_ieq(a->refs.stages[i].code, s) ||
+            (a->refs.stages[i].name && kb_str_ieq(a->refs.stages[i].name, s)))
+            return &a->refs.stages[i];
+    return NULL;
+}
+
+const kb_dept *kb_tui_dept(const kb_tui_app *a, const char *s)
+{
+    for (size_t i = 0; s && i < a->refs.ndepts; i++)
+        if (kb_str_ieq(a->refs.depts[i].code, s))
+            return &a->refs.depts[i];
+    for (size_t i = 0; s && i < a->refs.ndepts; i++)
+        if (a->refs.depts[i].name && kb_str_ieq(a->refs.depts[i].name, s))
+            return &a->refs.depts[i];
+    return NULL;
+}
+
+static const kb_line *kb_tui_line_ref(const kb_tui_app *a, const char *s)
+{
+    for (size_t i = 0; s && i < a->refs.nlines; i++)
+        if (kb_str_ieq(a->refs.lines[i].code, s) ||
+            (a->refs.lines[i].name && kb_str_ieq(a->refs.lines[i].name, s)))
+            return &a->refs.lines[i];
+    return NULL;
+}
+
+const char *kb_tui_resolve(void *user, enum kb_query_field f, const char *value)
+{
+    const kb_tui_app *a = user;
+    if (f == KB_QF_STAGE) {
+        const kb_stage *s = kb_tui_stage(a, value);
+        return s ? s->code : NULL;
+    }
+    if (f == KB_QF_LINE) {
+        const kb_line *l = kb_tui_line_ref(a, value);
+        return l ? l->code : NULL;
+    }
+    if (f == KB_QF_DEPT) {
+        const kb_dept *d = kb_tui_dept(a, value);
+        return d ? d->code : NULL;
+    }
+    return NULL;
+}
+
+int kb_tui_set_filter(kb_tui_app *a, const char *text, kb_err *e)
+{
+    kb_query *q = NULL;
+    if (text && text[0]) {
+        int rc = kb_query_parse(text, &q, e);
+        if (rc)
+            return rc;
+    }
+    kb_query_free(&a->filter);
+    kb_free(&a->filter_text);
+    if (q && kb_query_term_count(q) > 0) {
+        a->filter = q;
+        a->filter_text = kb_query_print(q);
+    } else {
+        kb_query_free(&q);
+    }
+    kb_tui_app_dirty(a);
+    kb_tui_reselect(a);
+    return KB_OK;
+}
+
+long kb_tui_count_matches(kb_tui_app *a, const char *text, kb_err *e)
+{
+    kb_query *q = NULL;
+    if (kb_query_parse(text, &q, e))
+        return -1;
+    kb_query_ctx qc = {.today = a->today, .resolve = kb_tui_resolve, .user = a};
+    long n = 0;
+    for (size_t i = 0; i < a->cache.cases.n; i++)
+        if (kb_query_match(q, &a->cache.cases.v[i], &qc))
+            n++;
+    kb_query_free(&q);
+    return n;
+}
+
+/* ------------------------------------------------------------ board data */
+
+static int kb_load_edits(kb_tui_app *a, kb_err *e)
+{
+    kb_lease_vec lv = {0};
+    int rc = kb_board_lease_list(a->board, &lv, e);
+    if (rc)
+        return rc;
+    kb_free(&a->edits);
+    a->nedits = 0;
+    a->edits = kb_calloc(lv.n ? lv.n : 1, sizeof *a->edits);
+    for (size_t i = 0; i < lv.n; i++) {
+        const kb_lease_info *li = &lv.v[i];
+        if (li->mine || li->state == KB_LEASE_DEAD)
+            continue;
+        kb_tui_edit *ed = &a->edits[a->nedits++];
+        ed->number = li->lease.case_number;
+        snprintf(ed->user, sizeof ed->user, "%s", li->lease.user ? li->lease.user : "?");
+        ed->since = li->lease.since;
+    }
+    kb_lease_vec_free(&lv);
+    a->last_leases_ms = a->now_ms;
+    return KB_OK;
+}
+
+static int kb_load_sessions(kb_tui_app *a, kb_err *e)
+{
+    kb_session *s = NULL;
+    size_t n = 0;
+    int rc = kb_board_sessions(a->board, &s, &n, e);
+    if (rc)
+        return rc;
+    kb_strv_free(&a->online);
+    for (size_t i = 0; i < n; i++)
+        if (!s[i].self && !kb_strv_contains(&a->online, s[i].user))
+            kb_strv_push(&a->online, s[i].user);
+    a->nsessions = n;
+    kb_free(&s);
+    a->last_sessions_ms = a->now_ms;
+    return KB_OK;
+}
+
+/* The board's reference data (borrowed: re-read after anything that may
+ * have reloaded it). */
+static void kb_refs_sync(kb_tui_app *a)
+{
+    if (!a->board)
+        return;
+    a->refs.stages = kb_board_stages(a->board, &a->refs.nstages);
+    a->refs.depts = kb_board_depts(a->board, &a->refs.ndepts);
+    a->refs.lines = kb_board_lines(a->board, &a->refs.nlines);
+}
+
+int kb_tui_app_attach(kb_tui_app *a, kb_board *b, kb_err *e)
+{
+    a->board = b;
+    kb_refs_sync(a);
+    int rc = kb_board_cache_load(b, &a->cache, e);
+    if (rc == KB_OK)
+        rc = kb_board_generation(b, &a->generation, e);
+    if (rc == KB_OK)
+        rc = kb_load_edits(a, e);
+    if (rc == KB_OK)
+        rc = kb_load_sessions(a, e);
+    a->last_poll_ms = a->now_ms;
+    kb_tui_app_dirty(a);
+    kb_tui_reselect(a);
+    return rc;
+}
+
+unsigned kb_tui_refresh(kb_tui_app *a, bool force)
+{
+    if (!a->board)
+        return KB_TUI_R_NONE;
+    unsigned r = KB_TUI_R_NONE;
+    kb_err e;
+    kb_err_clear(&e);
+    uint64_t gen = 0;
+    a->last_poll_ms = a->now_ms;
+    kb_refs_sync(a);
+    if (kb_board_generation(a->board, &gen, &e)) {
+        kb_tui_msg(a, true, "%s", e.msg);
+        return KB_TUI_R_STATUS;
+    }
+    bool due = force || a->now_ms - a->last_reload_ms >= KB_RELOAD_MS;
+    if (gen != a->generation && !due)
+        return r; /* a busy board: catch up at the next poll */
+    if (force || gen != a->generation) {
+        size_t changed = 0;
+        a->last_reload_ms = a->now_ms;
+        if (kb_board_cache_refresh(a->board, &a->cache, &changed, &e)) {
+            kb_tui_msg(a, true, "%s", e.msg);
+            return KB_TUI_R_STATUS;
+        }
+        a->generation = gen;
+        if (kb_load_edits(a, &e))
+            kb_tui_msg(a, true, "%s", e.msg);
+        kb_tui_app_dirty(a);
+        kb_tui_reselect(a);
+        if (a->view == KB_VIEW_CASE || (a->view == KB_VIEW_HELP && a->help.back == KB_VIEW_CASE))
+            kb_view_case_reload(a, true);
+        r |= KB_TUI_R_VIEW;
+    } else if (a->now_ms - a->last_leases_ms >= KB_LEASES_MS) {
+        size_t before = a->nedits;
+        if (kb_load_edits(a, &e) == KB_OK && (before || a->nedits)) {
+            kb_tui_app_dirty(a);
+            r |= KB_TUI_R_VIEW;
+        }
+    }
+    if (force || a->now_ms - a->last_sessions_ms >= KB_SESSIONS_MS) {
+        size_t before = a->nsessions;
+        char *old = kb_strv_join(&a->online, ",");
+        if (kb_load_sessions(a, &e) == KB_OK) {
+            char *now = kb_strv_join(&a->online, ",");
+            if (before != a->nsessions || strcmp(old, now) != 0)
+                r |= KB_TUI_R_VIEW;
+            kb_free(&now);
+        }
+        kb_free(&old);
+    }
+    return r;
+}
+
+/* ------------------------------------------------------------ changes */
+
+void kb_tui_undo_remember(kb_tui_app *a, const kb_case *before, uint64_t after_version)
+{
+    kb_case_free(&a->undo_before);
+    kb_case_copy(&a->undo_before, before);
+    a->undo_version = after_version;
+    a->have_undo = true;
+}
+
+static unsigned kb_need_board(kb_tui_app *a)
+{
+    kb_tui_msg(a, true, "%s", _("No board is open"));
+    return KB_TUI_R_STATUS;
+}
+
+static void kb_release(kb_tui_app *a, uint32_t number, uint64_t token)
+{
+    kb_err e;
+    if (kb_board_lease_release(a->board, number, token, &e)) {
+        /* the lease expires on its own */
+    }
+}
+
+/* Save c (already changed) under a fresh lease; *before gets the stored case. */
+static int kb_save_leased(kb_tui_app *a, uint32_t number, void (*change)(kb_case *, const void *),
+                          const void *arg, kb_case *before, kb_case *after, kb_err *e)
+{
+    uint64_t token = 0;
+    int rc = kb_board_lease_acquire(a->board, number, 0, false, &token, e);
+    if (rc)
+        return rc;
+    kb_case c;
+    kb_case_init(&c);
+    if ((rc = kb_board_case_get(a->board, number, &c, e)) == KB_OK) {
+        kb_case_copy(before, &c);
+        change(&c, arg);
+        rc = kb_board_case_save(a->board, &c, c.version, token, e);
+        if (rc == KB_OK)
+            kb_case_copy(after, &c);
+    }
+    kb_case_free(&c);
+    kb_release(a, number, token);
+    return rc;
+}
+
+static void kb_change_stage(kb_case *c, const void *arg)
+{
+    kb_free(&c->stage);
+    c->stage = kb_strdup(arg);
+}
+
+unsigned kb_tui_move_to(kb_tui_app *a, uint32_t number, const char *stage, const char *reason)
+{
+    if (!a->board)
+        return kb_need_board(a);
+    const kb_stage *st = kb_tui_stage(a, stage);
+    if (!st) {
+        kb_buf names = KB_BUF_INIT;
+        for (size_t i = 0; i < a->refs.nstages; i++)
+            kb_buf_printf(&names, "%s%s", i ? ", " : "", a->refs.stages[i].code);
+        kb_tui_msg(a, true, _("Unknown stage '%s' (stages: %s)"), stage,
+                   names.data ? names.data : "");
+        kb_buf_free(&names);
+        return KB_TUI_R_STATUS;
+    }
+    const kb_case *cached = kb_tui_case(a, number);
+    if (cached && cached->stage && strcmp(cached->stage, st->code) == 0) {
+        kb_tui_msg(a, false, _("#%u is already in %s"), number, st->name);
+        return KB_TUI_R_STATUS;
+    }
+    if (st->needs_reason && (!reason || !reason[0])) {
+        char *label = kb_asprintf(_("Reason for moving #%u to %s: "), number, st->name);
+        kb_view_prompt_open(a, KB_PR_REASON, label, "");
+        a->prompt.number = number;
+        a->prompt.stage = kb_strdup(st->code);
+        kb_free(&label);
+        return KB_TUI_R_VIEW;
+    }
+    kb_err e;
+    kb_err_clear(&e);
+    kb_case before, after;
+    kb_case_init(&before);
+    kb_case_init(&after);
+    int rc = kb_save_leased(a, number, kb_change_stage, st->code, &before, &after, &e);
+    unsigned r = KB_TUI_R_STATUS;
+    if (rc) {
+        kb_tui_msg(a, true, "%s", e.msg);
+    } else {
+        kb_tui_undo_remember(a, &before, after.version);
+        kb_tui_msg(a, false, _("#%u moved to %s"), number, st->name);
+        if (reason && reason[0]) {
+            char *text = kb_asprintf(_("Moved to %s: %s"), st->name, reason);
+            if (kb_board_comment_add(a->board, number, text, &e))
+                kb_tui_msg(a, true, _("#%u moved to %s, but the reason was not saved: %s"), number,
+                           st->name, e.msg);
+            kb_free(&text);
+        }
+        r |= kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
+    }
+    kb_case_free(&before);
+    kb_case_free(&after);
+    return r;
+}
+
+static size_t kb_stage_pos(const kb_tui_app *a, const char *code, bool *found)
+{
+    *found = false;
+    for (size_t i = 0; code && i < a->refs.nstages; i++)
+        if (kb_str_ieq(a->refs.stages[i].code, code)) {
+            *found = true;
+            return i;
+        }
+    return 0;
+}
+
+unsigned kb_tui_move_dir(kb_tui_app *a, uint32_t number, int dir)
+{
+    const kb_case *c = kb_tui_case(a, number);
+    if (!c) {
+        kb_tui_msg(a, true, _("No case #%u on this board"), number);
+        return KB_TUI_R_STATUS;
+    }
+    bool found;
+    size_t i = kb_stage_pos(a, c->stage, &found);
+    if (dir > 0 && i + 1 >= a->refs.nstages) {
+        kb_tui_msg(a, false, _("#%u is already in the last stage"), number);
+        return KB_TUI_R_STATUS;
+    }
+    if (dir < 0 && i == 0) {
+        kb_tui_msg(a, false, _("#%u is already in the first stage"), number);
+        return KB_TUI_R_STATUS;
+    }
+    size_t t = dir > 0 ? i + 1 : i - 1;
+    return kb_tui_move_to(a, number, a->refs.stages[t].code, NULL);
+}
+
+unsigned kb_tui_comment(kb_tui_app *a, uint32_t number, const char *text)
+{
+    if (!a->board)
+        return kb_need_board(a);
+    if (!text || !text[0]) {
+        kb_tui_msg(a, true, "%s", _("A comment needs text"));
+        return KB_TUI_R_STATUS;
+    }
+    kb_err e;
+    kb_err_clear(&e);
+    if (kb_board_comment_add(a->board, number, text, &e)) {
+        kb_tui_msg(a, true, "%s", e.msg);
+        return KB_TUI_R_STATUS;
+    }
+    kb_tui_msg(a, false, _("Comment added to #%u"), number);
+    unsigned r = KB_TUI_R_STATUS;
+    if (a->view == KB_VIEW_CASE && a->cv.number == number) {
+        kb_view_case_reload(a, true);
+        a->cv.scroll = 1 << 20; /* show the new entry at the end */
+        r |= KB_TUI_R_VIEW;
+    }
+    return r;
+}
+
+static void kb_change_restore(kb_case *c, const void *arg)
+{
+    const kb_case *old = arg;
+    kb_case keep = *c;
+    kb_case_copy(c, old);
+    c->key = keep.key;
+    c->number = keep.number;
+    c->version = keep.version;
+    c->created = keep.created;
+    c->updated = keep.updated;
+    kb_case_free(&keep);
+}
+
+unsigned kb_tui_undo(kb_tui_app *a)
+{
+    if (!a->have_undo) {
+        kb_tui_msg(a, false, "%s", _("Nothing to undo"));
+        return KB_TUI_R_STATUS;
+    }
+    if (!a->board)
+        return kb_need_board(a);
+    uint32_t n = a->undo_before.number;
+    kb_err e;
+    kb_err_clear(&e);
+    kb_case cur;
+    kb_case_init(&cur);
+    if (kb_board_case_get(a->board, n, &cur, &e)) {
+        kb_tui_msg(a, true, "%s", e.msg);
+        return KB_TUI_R_STATUS;
+    }
+    uint64_t curv = cur.version;
+    kb_case_free(&cur);
+    if (curv != a->undo_version) {
+        kb_tui_msg(a, true,
+                   _("Cannot undo: #%u was changed by someone else after your change; open it "
+                     "and edit it instead"),
+                   n);
+        return KB_TUI_R_STATUS;
+    }
+    kb_case before, after, old;
+    kb_case_init(&before);
+    kb_case_init(&after);
+    kb_case_copy(&old, &a->undo_before);
+    int rc = kb_save_leased(a, n, kb_change_restore, &old, &before, &after, &e);
+    unsigned r = KB_TUI_R_STATUS;
+    if (rc == KB_OK && before.version != curv) {
+        /* someone saved between our check and the lease: the save above was
+         * made from their version; report it as the conflict it is */
+        kb_tui_msg(a, true, _("#%u changed while undoing; check it"), n);
+        kb_tui_undo_remember(a, &before, after.version);
+    } else if (rc) {
+        kb_tui_msg(a, true, "%s", e.msg);
+    } else {
+        kb_tui_undo_remember(a, &before, after.version);
+        kb_tui_msg(a, false, _("Undone: #%u is back as it was (press undo again to redo)"), n);
+    }
+    if (rc == KB_OK) {
+        r |= kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
+        if (a->view == KB_VIEW_CASE && a->cv.number == n)
+            kb_view_case_reload(a, true);
+    }
+    kb_case_free(&before);
+    kb_case_free(&after);
+    kb_case_free(&old);
+    return r;
+}
+
+/* ------------------------------------------------------------ idle lock */
+
+unsigned kb_tui_lock_now(kb_tui_app *a)
+{
+    if (a->overlay == KB_OV_LOCK)
+        return KB_TUI_R_NONE;
+    a->lock_under = a->overlay == KB_OV_BLANK ? KB_OV_NONE : a->overlay;
+    a->overlay = KB_OV_LOCK;
+    kb_secret_free(&a->lock_pass);
+    a->lock_pass = kb_secret_new(KB_PASSPHRASE_MAX);
+    kb_free(&a->lock_error);
+    kb_keymap_state_reset(&a->kst);
+    if (a->board)
+        kb_tui_app_detach(a);
+    return KB_TUI_R_FULL | KB_TUI_R_VIEW;
+}
+
+static unsigned kb_tui_unlock(kb_tui_app *a)
+{
+    kb_err e;
+    kb_err_clear(&e);
+    kb_free(&a->lock_error);
+    if (!a->db_path || !a->user) {
+        kb_secret_free(&a->lock_pass);
+        a->lock_pass = kb_secret_new(KB_PASSPHRASE_MAX);
+        a->lock_error = kb_strdup(_("No board to unlock"));
+        return KB_TUI_R_VIEW;
+    }
+    kb_board *b = NULL;
+    kb_board_opts o = {0};
+    int rc = kb_board_open(a->db_path, a->user, a->lock_pass, &o, &b, &e);
+    kb_secret_free(&a->lock_pass);
+    if (rc) {
+        a->lock_pass = kb_secret_new(KB_PASSPHRASE_MAX);
+        a->lock_error = kb_strdup(e.msg);
+        return KB_TUI_R_VIEW;
+    }
+    if (kb_tui_app_attach(a, b, &e))
+        kb_tui_msg(a, true, "%s", e.msg);
+    a->overlay = a->lock_under;
+    if (a->form.open && !a->form.is_new) {
+        if (kb_board_lease_acquire(a->board, a->form.number, 0, false, &a->form.token, &e)) {
+            a->form.token = 0;
+            kb_free(&a->form.error);
+            a->form.error = kb_strdup(e.msg);
+        }
+        a->form.renewed_ms = a->now_ms;
+    }
+    if (a->view == KB_VIEW_CASE || a->help.back == KB_VIEW_CASE)
+        kb_view_case_reload(a, true);
+    a->last_key_ms = a->now_ms;
+    return KB_TUI_R_FULL | KB_TUI_R_VIEW;
+}
+
+/* ------------------------------------------------------------ keys */
+
+static kb_context kb_tui_context(const kb_tui_app *a)
+{
+    switch (a->overlay) {
+    case KB_OV_PROMPT:
+    case KB_OV_LOCK:
+        return KB_CONTEXT_PROMPT;
+    case KB_OV_CONFLICT:
+        return KB_CONTEXT_FORM;
+    default:
+        break;
+    }
+    switch (a->view) {
+    case KB_VIEW_CASE:
+        return KB_CONTEXT_CASE;
+    case KB_VIEW_FORM:
+        return KB_CONTEXT_FORM;
+    case KB_VIEW_HELP:
+        return KB_CONTEXT_HELP;
+    default:
+        return KB_CONTEXT_BOARD;
+    }
+}
+
+/* Actions every screen understands. */
+static unsigned kb_tui_common(kb_tui_app *a, kb_context ctx, kb_action act)
+{
+    switch (act) {
+    case KB_ACTION_HELP:
+        return kb_view_help_open(a, ctx);
+    case KB_ACTION_COMMAND:
+        kb_view_prompt_open(a, KB_PR_COMMAND, ":", "");
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_UNDO:
+        return kb_tui_undo(a);
+    case KB_ACTION_REFRESH:
+        return kb_tui_refresh(a, true) | KB_TUI_R_FULL | KB_TUI_R_VIEW;
+    case KB_ACTION_PRIVACY_BLANK:
+        kb_keymap_state_reset(&a->kst);
+        a->overlay = KB_OV_BLANK;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_QUIT:
+        if (a->form.open) {
+            kb_tui_msg(a, true, "%s", _("Save (Enter) or cancel (Esc) the form first"));
+            return KB_TUI_R_STATUS;
+        }
+        return KB_TUI_R_QUIT;
+    case KB_ACTION_BACK:
+        if (a->view == KB_VIEW_BOARD)
+            return KB_TUI_R_QUIT;
+        return KB_TUI_R_NONE;
+    default:
+        return KB_TUI_R_NONE;
+    }
+}
+
+static bool kb_plain_char(kb_key k)
+{
+    return !(k & KB_KEY_MOD_MASK) && (k & KB_KEY_CODE_MASK) < KB_KEY_SPECIAL && k >= 0x20;
+}
+
+static unsigned kb_tui_text(kb_tui_app *a, kb_key k)
+{
+    uint32_t cp = k & KB_KEY_CODE_MASK;
+    if (a->overlay == KB_OV_PROMPT)
+        return kb_view_prompt_text(a, cp);
+    if (a->overlay == KB_OV_CONFLICT)
+        return kb_view_conflict_text(a, cp);
+    if (a->view == KB_VIEW_FORM)
+        return kb_view_form_text(a, cp);
+    return KB_TUI_R_NONE;
+}
+
+static unsigned kb_tui_dispatch(kb_tui_app *a, kb_context ctx, kb_action act)
+{
+    unsigned r = KB_TUI_R_NONE;
+    if (a->overlay == KB_OV_PROMPT) {
+        r = kb_view_prompt_action(a, act);
+        if (r)
+            return r;
+    } else if (a->overlay == KB_OV_CONFLICT) {
+        r = kb_view_conflict_action(a, act);
+        if (r)
+            return r;
+    } else {
+        switch (a->view) {
+        case KB_VIEW_BOARD:
+            r = kb_view_board_action(a, act);
+            break;
+        case KB_VIEW_CASE:
+            r = kb_view_case_action(a, act);
+            break;
+        case KB_VIEW_FORM:
+            r = kb_view_form_action(a, act);
+            break;
+        case KB_VIEW_HELP:
+            r = kb_view_help_action(a, act);
+            break;
+        }
+        if (r)
+            return r;
+    }
+    return kb_tui_common(a, ctx, act);
+}
+
+unsigned kb_tui_app_key(kb_tui_app *a, kb_key k, int64_t now_ms)
+{
+    a->now_ms = now_ms;
+    a->last_key_ms = now_ms;
+    unsigned r = KB_TUI_R_NONE;
+    if (a->msg[0]) {
+        a->msg[0] = '\0';
+        r |= KB_TUI_R_STATUS;
+    }
+    if (a->overlay == KB_OV_BLANK) {
+        a->overlay = KB_OV_NONE;
+        return r | KB_TUI_R_VIEW;
+    }
+    if (a->overlay == KB_OV_LOCK) {
+        bool unlock = false;
+        r |= kb_view_lock_key(a, k, &unlock);
+        if (unlock)
+            r |= kb_tui_unlock(a);
+        return r;
+    }
+    kb_context ctx = kb_tui_context(a);
+    kb_action act = KB_ACTION_NONE;
+    switch (kb_keymap_feed(a->km, ctx, k, &a->kst, &act)) {
+    case KB_KEYMAP_PENDING:
+        return r | KB_TUI_R_STATUS;
+    case KB_KEYMAP_ABORTED:
+        return r | KB_TUI_R_STATUS;
+    case KB_KEYMAP_ACTION:
+        return r | kb_tui_dispatch(a, ctx, act);
+    case KB_KEYMAP_NONE:
+    default:
+        break;
+    }
+    if (kb_keymap_context_is_text_entry(ctx) && kb_plain_char(k))
+        return r | kb_tui_text(a, k);
+    if (k == (KB_KEY_CTRL | 'j') && a->view == KB_VIEW_FORM && a->overlay == KB_OV_NONE)
+        return r | kb_view_form_text(a, '\n');
+    if (k == (KB_KEY_CTRL | 'z'))
+        return r | KB_TUI_R_SUSPEND;
+    if (k == (KB_KEY_CTRL | 'c')) {
+        char q[KB_KEY_SEQ_STRLEN];
+        if (kb_keymap_key_for(a->km, KB_CONTEXT_BOARD, KB_ACTION_QUIT, q) == KB_OK)
+            kb_tui_msg(a, false, _("To quit, press %s"), q);
+        return r | KB_TUI_R_STATUS;
+    }
+    return r;
+}
+
+unsigned kb_tui_app_tick(kb_tui_app *a, int64_t now_ms)
+{
+    a->now_ms = now_ms;
+    unsigned r = KB_TUI_R_NONE;
+    if (a->msg[0] && now_ms >= a->msg_until) {
+        a->msg[0] = '\0';
+        r |= KB_TUI_R_STATUS;
+    }
+    if (a->overlay == KB_OV_LOCK)
+        return r;
+    if (a->idle_lock_ms > 0 && now_ms - a->last_key_ms >= a->idle_lock_ms)
+        return r | kb_tui_lock_now(a);
+    if (!a->today_fixed) {
+        kb_date t = kb_date_today();
+        if (t != a->today) {
+            a->today = t;
+            kb_tui_app_dirty(a);
+            r |= KB_TUI_R_VIEW;
+        }
+    }
+    if (a->board && now_ms - a->last_poll_ms >= KB_POLL_MS)
+        r |= kb_tui_refresh(a, false);
+    if (a->form.open)
+        kb_view_form_tick(a);
+    return r;
+}
+
+/* ------------------------------------------------------------ drawing */
+
+static void kb_status_right(kb_tui_app *a, kb_buf *out, kb_context ctx)
+{
+    char keys[KB_KEY_SEQ_STRLEN];
+    if (a->kst.len) {
+        kb_keymap_state_format(&a->kst, keys);
+        kb_buf_printf(out, "%s- ", keys);
+    }
+    if (a->view != KB_VIEW_HELP && kb_keymap_key_for(a->km, ctx, KB_ACTION_HELP, keys) == KB_OK)
+        kb_buf_printf(out, "%s %s ", keys, _("help"));
+}
+
+static void kb_status_case(kb_tui_app *a, kb_buf *out)
+{
+    const kb_case *c = a->cur_number ? kb_tui_case(a, a->cur_number) : NULL;
+    if (!c) {
+        if (a->lay.nlanes && a->cur_lane < a->lay.nlanes) {
+            const kb_tui_lane *ln = &a->lay.lanes[a->cur_lane];
+            kb_buf_printf(out, " %s%s%s", ln->code, ln->code[0] ? " " : "", ln->name);
+        }
+        return;
+    }
+    const kb_stage *st = kb_tui_stage(a, c->stage);
+    kb_buf_printf(out, " #%u %s | %s", c->number, c->title ? c->title : "",
+                  st         ? st->name
+                  : c->stage ? c->stage
+                             : "");
+    if (c->lead_dept)
+        kb_buf_printf(out, " | %s", c->lead_dept);
+    if (c->depts.n) {
+        char *d = kb_strv_join(&c->depts, ",");
+        kb_buf_printf(out, " +%s", d);
+        kb_free(&d);
+    }
+    if (c->due != KB_DATE_NONE) {
+        char d[KB_DATE_STRLEN];
+        kb_date_format(c->due, d);
+        kb_buf_printf(out, " | %s %s%s", _("due"), d,
+                      kb_case_overdue(c, a->today) ? _(" (overdue)") : "");
+    }
+    if (c->blocked)
+        kb_buf_printf(out, " | %s %s", _("blocked:"), c->blocked);
+    const kb_tui_edit *ed = kb_tui_edit_of(a, c->number);
+    if (ed) {
+        char hhmm[6];
+        kb_time_format_hhmm(ed->since, hhmm);
+        kb_buf_printf(out, " | ");
+        kb_buf_printf(out, _("being edited by %s since %s"), ed->user, hhmm);
+    }
+}
+
+/* "e edit  c comment ..." from the loaded keymap. */
+static void kb_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
+                     const char *const *labels, size_t n, kb_buf *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        char keys[KB_KEY_SEQ_STRLEN];
+        if (kb_keymap_key_for(a->km, ctx, acts[i], keys) == KB_OK)
+            kb_buf_printf(out, " %s %s ", keys, _(labels[i]));
+    }
+}
+
+void kb_tui_draw_status(kb_tui_app *a, kb_grid *g)
+{
+    int y = g->h - 1;
+    if (y < 1 || a->overlay == KB_OV_LOCK || a->overlay == KB_OV_BLANK)
+        return; /* nothing may show through the lock or the blank screen */
+    kb_grid_fill(g, 0, y, g->w, 1, KB_PLAIN);
+    if (a->overlay == KB_OV_PROMPT) {
+        kb_view_prompt_draw(a, g);
+        return;
+    }
+    kb_context ctx = kb_tui_context(a);
+    kb_buf right = KB_BUF_INIT, left = KB_BUF_INIT;
+    kb_status_right(a, &right, ctx);
+    int rw = right.len ? kb_tui_width(right.data, g->utf8) : 0;
+    if (rw > g->w / 3)
+        rw = 0;
+    kb_style st = KB_PLAIN;
+    if (a->msg[0]) {
+        kb_buf_printf(&left, " %s", a->msg);
+        st = a->msg_error ? KB_STYLE(KB_GA_BOLD, KB_GC_ERROR) : KB_STYLE(KB_GA_BOLD, KB_GC_OK);
+    } else if (a->view == KB_VIEW_BOARD) {
+        kb_status_case(a, &left);
+    } else if (a->view == KB_VIEW_FORM) {
+        static const kb_action acts[] = {KB_ACTION_SUBMIT, KB_ACTION_CANCEL, KB_ACTION_FIELD_NEXT};
+        static const char *const labels[] = {N_("save"), N_("cancel"), N_("next field")};
+        kb_hints(a, ctx, acts, labels, 3, &left);
+        if (a->form.focus == KB_FF_DESC)
+            kb_buf_printf(&left, " <C-j> %s", _("new line"));
+        st = KB_STYLE(0, KB_GC_MUTED);
+    } else if (a->view == KB_VIEW_CASE) {
+        static const kb_action acts[] = {KB_ACTION_CASE_EDIT, KB_ACTION_CASE_COMMENT,
+                                         KB_ACTION_CASE_MOVE_NEXT, KB_ACTION_CASE_MOVE_PREV,
+                                         KB_ACTION_BACK};
+        static const char *const labels[] = {N_("edit"), N_("comment"), N_("next stage"),
+                                             N_("previous stage"), N_("back")};
+        kb_hints(a, ctx, acts, labels, 5, &left);
+        st = KB_STYLE(0, KB_GC_MUTED);
+    } else if (a->view == KB_VIEW_HELP) {
+        static const kb_action acts[] = {KB_ACTION_CURSOR_DOWN, KB_ACTION_PAGE_DOWN,
+                                         KB_ACTION_BACK};
+        static const char *const labels[] = {N_("scroll"), N_("page"), N_("back")};
+        kb_hints(a, ctx, acts, labels, 3, &left);
+        st = KB_STYLE(0, KB_GC_MUTED);
+    }
+    kb_grid_put_cut(g, 0, y, g->w - rw - (rw ? 1 : 0), left.data ? left.data : "", st);
+    if (rw)
+        kb_grid_put(g, g->w - rw, y, rw, right.data, KB_STYLE(0, KB_GC_MUTED));
+    kb_buf_free(&left);
+    kb_buf_free(&right);
+}
+
+void kb_tui_app_draw(kb_tui_app *a, kb_grid *g)
+{
+    kb_grid_clear(g);
+    a->cursor_x = a->cursor_y = -1;
+    if (a->overlay == KB_OV_LOCK) {
+        kb_view_lock_draw(a, g);
+        return;
+    }
+    if (a->overlay == KB_OV_BLANK)
+        return;
+    switch (a->view) {
+    case KB_VIEW_BOARD:
+        kb_view_board_draw(a, g);
+        break;
+    case KB_VIEW_CASE:
+        kb_view_case_draw(a, g);
+        break;
+    case KB_VIEW_FORM:
+        kb_view_form_draw(a, g);
+        break;
+    case KB_VIEW_HELP:
+        kb_view_help_draw(a, g);
+        break;
+    }
+    kb_tui_draw_status(a, g);
+    if (a->overlay == KB_OV_CONFLICT)
+        kb_view_conflict_draw(a, g);
+}
+
+/* ------------------------------------------------------------ configuration */
+
+/* Parse the TUI's settings of the config file; lines[] gets the line
+ * numbers that are ours (so the keymap's "unknown setting" is dropped). */
+static int kb_tui_config(unsigned *lines, size_t *nlines, size_t max, kb_strv *diags)
+{
+    int minutes = KB_IDLE_DEFAULT_MIN;
+    char *dir = kb_path_config_dir();
+    char *path = kb_asprintf("%s/config", dir);
+    char *text = NULL;
+    size_t len = 0;
+    kb_err e;
+    *nlines = 0;
+    if (kb_file_read(path, 1 << 16, &text, &len, &e) == KB_OK) {
+        unsigned lineno = 0;
+        char *ln = text;
+        while (ln && ln < text + len) {
+            char *nl = strchr(ln, '\n');
+            if (nl)
+                *nl = '\0';
+            lineno++;
+            char *cur = ln;
+            ln = nl ? nl + 1 : NULL;
+            char *hash = strchr(cur, '#');
+            if (hash)
+                *hash = '\0';
+            char *eq = strchr(cur, '=');
+            if (!eq)
+                continue;
+            char *k = cur, *v = eq + 1;
+            *eq = '\0';
+            while (*k == ' ' || *k == '\t')
+                k++;
+            char *ke = k + strlen(k);
+            while (ke > k && (ke[-1] == ' ' || ke[-1] == '\t'))
+                *--ke = '\0';
+            if (strcmp(k, "idle_lock_minutes") != 0)
+                continue;
+            if (*nlines < max)
+                lines[(*nlines)++] = lineno;
+            char *end = NULL;
+            long m = strtol(v, &end, 10);
+            while (end && (*end == ' ' || *end == '\t' || *end == '\r'))
+                end++;
+            if (!end || end == v || *end || m < 0 || m > 1440) {
+                char *d = kb_asprintf(_("%s:%u: idle_lock_minutes must be 0 (off) to 1440"), path,
+                                      lineno);
+                kb_strv_push(diags, d);
+                kb_free(&d);
+                continue;
+            }
+            minutes = (int)m;
+        }
+    }
+    kb_free(&text);
+    kb_free(&path);
+    kb_free(&dir);
+    return minutes;
+}
+
+int kb_tui_idle_lock_ms(void)
+{
+    unsigned lines[8];
+    size_t n;
+    kb_strv d = {0};
+    int minutes = kb_tui_config(lines, &n, 8, &d);
+    kb_strv_free(&d);
+    const char *env = getenv("KERNBOARD_IDLE_LOCK_SECONDS");
+    if (env && env[0]) {
+        char *end = NULL;
+        long s = strtol(env, &end, 10);
+        if (end && !*end && s >= 0 && s <= 86400)
+            return (int)(s * 1000);
+    }
+    return minutes * 60 * 1000;
+}
+
+void kb_tui_collect_diags(kb_tui_app *a)
+{
+    unsigned lines[8];
+    size_t nl = 0;
+    kb_strv own = {0};
+    (void)kb_tui_config(lines, &nl, 8, &own);
+    char *dir = kb_path_config_dir();
+    char *cfg = kb_asprintf("%s/config", dir);
+    size_t n = 0;
+    const kb_keymap_diag *d = kb_keymap_diags(a->km, &n);
+    for (size_t i = 0; i < n; i++) {
+        bool ours = false;
+        if (d[i].file && strcmp(d[i].file, cfg) == 0)
+            for (size_t k = 0; k < nl; k++)
+                ours = ours || lines[k] == d[i].line;
+        if (!ours)
+            kb_strv_push(&a->diags, d[i].text);
+    }
+    for (size_t i = 0; i < own.n; i++)
+        kb_strv_push(&a->diags, own.v[i]);
+    kb_strv_free(&own);
+    kb_free(&cfg);
+    kb_free(&dir);
+}

@@ -1,0 +1,542 @@
+/*
+ * tui_internal.h - the pieces of the terminal UI (src/tui).
+ *
+ * Layers inside the TUI, from the bottom:
+ *
+ *   text.c      UTF-8 decoding, display widths (wcwidth), ASCII fallbacks,
+ *               word wrap, the one-line editor kb_tui_line.
+ *   grid.c      kb_grid: a width x height array of cells (code points,
+ *               display width, attributes).  Views draw only into a grid;
+ *               tests dump it as text (kb_grid_dump).
+ *   view_*.c    one file per screen: a draw function that reads the app
+ *               state and paints a grid, plus the screen's key handler.
+ *   app.c       kb_tui_app: all state of a session (no globals), key ->
+ *               action dispatch, periodic work (live refresh, leases,
+ *               idle lock) and the calls into the core API.
+ *   cmdline.c   the ':' command line.
+ *   tui_main.c  the only file that calls curses: terminal set-up, key
+ *               input (wget_wch -> kb_key), diff-based blit of the grid,
+ *               the main loop and kb_tui_main.
+ *
+ * Everything except tui_main.c runs without a terminal: the golden-screen
+ * tests build a kb_tui_app from plain model structs (app->board may be
+ * NULL) and compare kb_grid_dump output with files in tests/golden/.
+ *
+ * Handlers return KB_TUI_R_* flags saying what must be redrawn; only the
+ * main loop draws.  No core transaction or lock is ever held across a
+ * wait for input: every core call is synchronous and complete.
+ */
+#ifndef KERNBOARD_TUI_INTERNAL_H
+#define KERNBOARD_TUI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernboard/core.h"
+#include "kernboard/err.h"
+#include "kernboard/keymap.h"
+#include "kernboard/model.h"
+#include "kernboard/query.h"
+#include "kernboard/secret.h"
+#include "kernboard/timeutil.h"
+
+/* ---------------------------------------------------------------- text */
+
+/* Decode one UTF-8 character of s[0..n) (n > 0).  Invalid bytes decode as
+ * U+FFFD, one byte at a time.  Returns the number of bytes used (>= 1). */
+size_t kb_tui_utf8_next(const char *s, size_t n, uint32_t *cp);
+/* Encode cp as UTF-8 into out (4 bytes); returns the length. */
+size_t kb_tui_utf8_put(uint32_t cp, char out[4]);
+/* The code point to show for cp: control characters become '?' (tabs and
+ * newlines a space); without UTF-8 (utf8 false) everything outside ASCII
+ * becomes an ASCII look-alike ('e' for e-acute) or '?'. */
+uint32_t kb_tui_display_cp(uint32_t cp, bool utf8);
+/* Display width of a (display) code point: 0, 1 or 2. */
+int kb_tui_cp_width(uint32_t cp, bool utf8);
+/* Display width of a UTF-8 string. */
+int kb_tui_width(const char *s, bool utf8);
+/* Byte length of the longest prefix of s that fits in maxw columns. */
+size_t kb_tui_fit(const char *s, int maxw, bool utf8);
+
+/* Word wrap: split s at blanks into lines of at most width columns (hard
+ * breaks at '\n'; words longer than a line are cut).  Lines are new
+ * strings appended to out. */
+void kb_tui_wrap(const char *s, int width, bool utf8, kb_strv *out);
+
+/* A one-line (or, with '\n', multi-line) text editor on a UTF-8 buffer.
+ * cur is a byte offset at a character boundary. */
+typedef struct kb_tui_line {
+    char *text; /* owned, NUL-terminated, never NULL after init */
+    size_t len;
+    size_t cur;
+} kb_tui_line;
+
+void kb_tui_line_init(kb_tui_line *l, const char *text);
+void kb_tui_line_free(kb_tui_line *l);
+void kb_tui_line_set(kb_tui_line *l, const char *text);
+void kb_tui_line_insert_cp(kb_tui_line *l, uint32_t cp);
+void kb_tui_line_insert(kb_tui_line *l, const char *s);
+/* Line-editing actions (delete-char-back, kill-to-end, line-start, ...,
+ * cursor-left/right).  Returns true if the action is a line-edit action. */
+bool kb_tui_line_action(kb_tui_line *l, kb_action a);
+
+/* ---------------------------------------------------------------- grid */
+
+enum kb_gattr {
+    KB_GA_BOLD = 1,
+    KB_GA_REVERSE = 2,
+    KB_GA_UNDERLINE = 4,
+    KB_GA_DIM = 8,
+};
+
+/* Colour roles; the terminal maps them to colour pairs (or nothing under
+ * NO_COLOR / monochrome: every marker is also a character). */
+enum kb_gcolor {
+    KB_GC_DEFAULT = 0,
+    KB_GC_BAR,    /* title bar */
+    KB_GC_STAGE,  /* column headers */
+    KB_GC_LANE,   /* lane headers */
+    KB_GC_WARN,   /* being edited, pending */
+    KB_GC_ERROR,  /* overdue, WIP breach, errors */
+    KB_GC_OK,     /* confirmations */
+    KB_GC_MUTED,  /* mirrors of involved departments, hints */
+    KB_GC_ACCENT, /* markers, focused fields */
+    KB_GC_COUNT
+};
+
+typedef struct kb_style {
+    uint8_t attr;  /* enum kb_gattr bits */
+    uint8_t color; /* enum kb_gcolor */
+} kb_style;
+
+#define KB_STYLE(a, c) ((kb_style){(uint8_t)(a), (uint8_t)(c)})
+#define KB_PLAIN KB_STYLE(0, KB_GC_DEFAULT)
+
+#define KB_GRID_CP_MAX 3 /* base character + up to 2 combining marks */
+
+typedef struct kb_gcell {
+    uint32_t cp[KB_GRID_CP_MAX]; /* cp[0] == 0: continuation of a wide cell */
+    uint8_t width;               /* 1 or 2; 0 for a continuation cell */
+    kb_style st;
+} kb_gcell;
+
+typedef struct kb_grid {
+    int w, h;
+    bool utf8; /* false: only ASCII is put into cells */
+    kb_gcell *cells;
+} kb_grid;
+
+kb_grid *kb_grid_new(int w, int h, bool utf8);
+void kb_grid_free(kb_grid **g);
+void kb_grid_resize(kb_grid *g, int w, int h);
+void kb_grid_clear(kb_grid *g);
+kb_gcell *kb_grid_at(kb_grid *g, int x, int y);
+const kb_gcell *kb_grid_cell(const kb_grid *g, int x, int y);
+/* Fill a rectangle with blanks in style st. */
+void kb_grid_fill(kb_grid *g, int x, int y, int w, int h, kb_style st);
+/* Put one code point; returns its width (0 if it did not fit). */
+int kb_grid_putc(kb_grid *g, int x, int y, int maxx, uint32_t cp, kb_style st);
+/* Put text at (x, y) using at most maxw columns (clipped at the grid
+ * edge); returns the columns used. */
+int kb_grid_put(kb_grid *g, int x, int y, int maxw, const char *s, kb_style st);
+/* Like kb_grid_put, but text wider than maxw ends in an ellipsis, and the
+ * rest of the maxw columns is padded with blanks in style st. */
+int kb_grid_put_cut(kb_grid *g, int x, int y, int maxw, const char *s, kb_style st);
+/* Set the style of a run of cells (keeps their characters). */
+void kb_grid_style(kb_grid *g, int x, int y, int w, kb_style st);
+void kb_grid_hline(kb_grid *g, int x, int y, int w, kb_style st);
+/* The grid as text: one line per row, trailing blanks removed, '\n' after
+ * each row.  New string. */
+char *kb_grid_dump(const kb_grid *g);
+bool kb_grid_cell_eq(const kb_gcell *a, const kb_gcell *b);
+
+/* Glyphs with ASCII fallbacks. */
+typedef enum kb_glyph {
+    KB_GL_VLINE,
+    KB_GL_HLINE,
+    KB_GL_ELLIPSIS,
+    KB_GL_EXPANDED,
+    KB_GL_COLLAPSED,
+    KB_GL_MIRROR,
+    KB_GL_BULLET,
+    KB_GL_ARROW,
+    KB_GL_TL,
+    KB_GL_TR,
+    KB_GL_BL,
+    KB_GL_BR,
+} kb_glyph;
+uint32_t kb_tui_glyph(kb_glyph gl, bool utf8);
+
+/* ---------------------------------------------------------------- app */
+
+/* Handler results: what the main loop must do. */
+enum {
+    KB_TUI_R_NONE = 0,
+    KB_TUI_R_STATUS = 1,  /* the status line changed */
+    KB_TUI_R_VIEW = 2,    /* the screen's content changed */
+    KB_TUI_R_FULL = 4,    /* repaint the terminal from scratch (refresh, resume) */
+    KB_TUI_R_QUIT = 8,    /* leave the main loop */
+    KB_TUI_R_SUSPEND = 16 /* Ctrl-Z: stop the process (terminal restored first) */
+};
+
+typedef enum kb_view_id {
+    KB_VIEW_BOARD,
+    KB_VIEW_CASE,
+    KB_VIEW_FORM,
+    KB_VIEW_HELP,
+} kb_view_id;
+
+typedef enum kb_tui_overlay {
+    KB_OV_NONE,
+    KB_OV_PROMPT,   /* filter, command, reason, comment */
+    KB_OV_CONFLICT, /* version conflict: yours vs theirs per field */
+    KB_OV_LOCK,     /* idle lock: passphrase */
+    KB_OV_BLANK,    /* privacy blank */
+} kb_tui_overlay;
+
+/* Someone else's live edit lease on a case. */
+typedef struct kb_tui_edit {
+    uint32_t number;
+    char user[65];
+    kb_time since;
+} kb_tui_edit;
+
+/* ---- board layout (computed from the cases, the filter and the lanes) */
+
+typedef struct kb_tui_card {
+    const kb_case *c;
+    bool mirror; /* shown in an involved department's lane */
+} kb_tui_card;
+
+typedef struct kb_tui_bcell {
+    kb_tui_card *v;
+    size_t n;
+} kb_tui_bcell;
+
+typedef struct kb_tui_lane {
+    const char *code; /* department code; "" for cases without a lead department */
+    const char *name;
+    bool collapsed;
+    size_t nlead, nmirror; /* cards in the lane (after the filter) */
+    kb_tui_bcell *cells;   /* one per stage */
+    int body;              /* rows below the header when expanded (>= 1) */
+    int y;                 /* first row of the lane in the virtual board */
+} kb_tui_lane;
+
+typedef struct kb_tui_blayout {
+    kb_tui_lane *lanes;
+    size_t nlanes, nstages;
+    size_t *stage_total; /* cases per stage on the whole board (WIP), unfiltered */
+    size_t shown, total; /* cases matching the filter / all cases */
+    int rows;            /* height of the virtual board */
+} kb_tui_blayout;
+
+/* ---- form */
+
+enum kb_tui_field {
+    KB_FF_TITLE,
+    KB_FF_STAGE,
+    KB_FF_LEAD,
+    KB_FF_DEPTS,
+    KB_FF_LINE,
+    KB_FF_OWNER,
+    KB_FF_PRIORITY,
+    KB_FF_DUE,
+    KB_FF_REVIEW,
+    KB_FF_AGENDA,
+    KB_FF_BLOCKED,
+    KB_FF_CONF,
+    KB_FF_TAGS,
+    KB_FF_HOOKS,
+    KB_FF_ORGS,
+    KB_FF_DESC,
+    KB_FF_COUNT
+};
+
+typedef struct kb_tui_form {
+    bool open;
+    bool is_new;
+    uint32_t number;       /* 0 for a new case */
+    uint64_t base_version; /* the version the form was filled from */
+    uint64_t token;        /* our edit lease (0: none) */
+    int64_t renewed_ms;    /* last lease renewal (kb_clock_ms) */
+    kb_case base;          /* the case as read when the form opened */
+    kb_tui_line f[KB_FF_COUNT];
+    char *ferr[KB_FF_COUNT]; /* per-field validation messages */
+    size_t focus;
+    char *error; /* form-level message (failed save) */
+    int scroll;
+    kb_view_id back; /* where Esc returns to */
+} kb_tui_form;
+
+/* ---- conflict dialog */
+
+typedef struct kb_tui_conflict {
+    kb_case mine, theirs;
+    size_t rows[KB_FF_COUNT]; /* fields that differ */
+    bool take_theirs[KB_FF_COUNT];
+    size_t n, sel;
+} kb_tui_conflict;
+
+/* ---- prompts */
+
+typedef enum kb_tui_prompt_kind {
+    KB_PR_FILTER,
+    KB_PR_COMMAND,
+    KB_PR_REASON,  /* reason for a move into a stage that needs one */
+    KB_PR_COMMENT, /* a comment on a case */
+} kb_tui_prompt_kind;
+
+typedef struct kb_tui_prompt {
+    kb_tui_prompt_kind kind;
+    kb_tui_line line;
+    char *label;     /* shown before the text */
+    char *info;      /* right-aligned: match count */
+    char *error;     /* parse error, shown above the line */
+    uint32_t number; /* case for reason/comment */
+    char *stage;     /* target stage for a reason */
+    int hist;        /* -1 or index into the history being browsed */
+    char *saved_filter;
+} kb_tui_prompt;
+
+/* ---- case view */
+
+typedef struct kb_tui_case_view {
+    bool loaded;
+    uint32_t number;
+    kb_case c;
+    kb_comment_vec tl;
+    kb_action_vec actions; /* action items of the case */
+    kb_link_vec links;     /* links touching the case */
+    int scroll;
+    int lines; /* lines of the last draw (for scrolling limits) */
+} kb_tui_case_view;
+
+/* ---- help */
+
+typedef struct kb_tui_help_view {
+    kb_context ctx;
+    kb_view_id back;
+    int scroll;
+    int lines;
+} kb_tui_help_view;
+
+/* ---- the app */
+
+typedef struct kb_tui_refs {
+    const kb_stage *stages;
+    size_t nstages;
+    const kb_dept *depts;
+    size_t ndepts;
+    const kb_line *lines;
+    size_t nlines;
+} kb_tui_refs;
+
+typedef struct kb_tui_app {
+    /* the board (NULL when the data was put in by a test) */
+    kb_board *board;
+    char *db_path;
+    char *user;
+    kb_tui_refs refs;
+    kb_board_cache cache;
+    kb_tui_edit *edits; /* others' live edit leases */
+    size_t nedits;
+    kb_strv online;      /* other sessions: "bob" (distinct user names) */
+    size_t nsessions;    /* all sessions including ours */
+    kb_date today;       /* for overdue markers and queries */
+    bool today_fixed;    /* tests: do not follow the clock */
+    uint64_t generation; /* last seen board generation */
+
+    /* keys */
+    kb_keymap *km;
+    kb_keymap_state kst;
+    kb_strv diags; /* keymap/config diagnostics "FILE:LINE: msg" */
+
+    /* terminal properties */
+    bool utf8;
+    int w, h;
+
+    /* board view */
+    kb_strv collapsed; /* lane codes */
+    kb_query *filter;
+    char *filter_text;
+    kb_tui_blayout lay;
+    bool lay_dirty;
+    size_t cur_lane, cur_stage, cur_idx;
+    uint32_t cur_number; /* the selected case (0: none) */
+    int scroll_y;
+    size_t scroll_x; /* first visible stage */
+
+    /* screens */
+    kb_view_id view;
+    kb_tui_overlay overlay;
+    kb_tui_case_view cv;
+    kb_tui_form form;
+    kb_tui_conflict conflict;
+    kb_tui_prompt prompt;
+    kb_tui_help_view help;
+    kb_strv hist_filter, hist_command;
+
+    /* idle lock */
+    int idle_lock_ms; /* 0: off */
+    kb_secret *lock_pass;
+    char *lock_error;
+    kb_tui_overlay lock_under; /* overlay to restore after unlocking */
+
+    /* status line */
+    char msg[KB_ERR_MSG_MAX + 64];
+    bool msg_error;
+    int64_t msg_until;
+
+    /* undo: the case as it was before our last save, and the version our
+     * save produced (undo refuses if someone changed it since) */
+    bool have_undo;
+    kb_case undo_before;
+    uint64_t undo_version;
+
+    /* timers (kb_clock_ms) */
+    int64_t now_ms;
+    int64_t last_key_ms, last_poll_ms, last_reload_ms, last_sessions_ms, last_leases_ms;
+
+    /* cursor for text entry (-1: hidden), set by draw */
+    int cursor_x, cursor_y;
+} kb_tui_app;
+
+/* Set up an app with no board: the caller fills refs, cache, ... (tests)
+ * or kb_tui_app_attach does it from an open board. */
+void kb_tui_app_init(kb_tui_app *a, const char *db_path, const char *user, int w, int h, bool utf8);
+void kb_tui_app_free(kb_tui_app *a);
+/* Load reference data, cases, leases and sessions from the open board. */
+int kb_tui_app_attach(kb_tui_app *a, kb_board *b, kb_err *e) KB_WARN_UNUSED;
+/* Forget the board (idle lock): data cleared, views kept. */
+void kb_tui_app_detach(kb_tui_app *a);
+void kb_tui_app_resize(kb_tui_app *a, int w, int h);
+/* Mark the layout stale after the cases, filter or lanes changed. */
+void kb_tui_app_dirty(kb_tui_app *a);
+/* One key press.  Returns KB_TUI_R_* flags. */
+unsigned kb_tui_app_key(kb_tui_app *a, kb_key k, int64_t now_ms);
+/* Periodic work (no key for a while): live refresh, lease renewal, idle
+ * lock, message expiry. */
+unsigned kb_tui_app_tick(kb_tui_app *a, int64_t now_ms);
+/* Draw the whole screen. */
+void kb_tui_app_draw(kb_tui_app *a, kb_grid *g);
+/* Draw only the status line (after KB_TUI_R_STATUS). */
+void kb_tui_draw_status(kb_tui_app *a, kb_grid *g);
+/* Status line message (printf-style). */
+void kb_tui_msg(kb_tui_app *a, bool error, const char *fmt, ...) KB_PRINTF(3, 4);
+/* Case by number in the cache, NULL if none. */
+const kb_case *kb_tui_case(const kb_tui_app *a, uint32_t number);
+/* Someone else edits case number: their lease, else NULL. */
+const kb_tui_edit *kb_tui_edit_of(const kb_tui_app *a, uint32_t number);
+const kb_stage *kb_tui_stage(const kb_tui_app *a, const char *code);
+const kb_dept *kb_tui_dept(const kb_tui_app *a, const char *code);
+/* Resolver for kb_query_ctx (stage and line names -> codes). */
+const char *kb_tui_resolve(void *user, enum kb_query_field f, const char *value);
+/* Set the filter (text NULL or "" clears it); KB_EDATA with e set on a parse error. */
+int kb_tui_set_filter(kb_tui_app *a, const char *text, kb_err *e) KB_WARN_UNUSED;
+/* Count cases matching text (-1 and e set on a parse error). */
+long kb_tui_count_matches(kb_tui_app *a, const char *text, kb_err *e);
+
+/* Refresh from the board now (cases, leases, sessions as due). */
+unsigned kb_tui_refresh(kb_tui_app *a, bool force);
+/* Move a case to stage code (with an optional reason comment). */
+unsigned kb_tui_move_to(kb_tui_app *a, uint32_t number, const char *stage, const char *reason);
+/* Move by dir (+1/-1) stages, asking for a reason where needed. */
+unsigned kb_tui_move_dir(kb_tui_app *a, uint32_t number, int dir);
+unsigned kb_tui_comment(kb_tui_app *a, uint32_t number, const char *text);
+unsigned kb_tui_undo(kb_tui_app *a);
+/* Run a ':' command line. */
+unsigned kb_tui_command(kb_tui_app *a, const char *line);
+/* Lock the screen now (as after the idle time). */
+unsigned kb_tui_lock_now(kb_tui_app *a);
+/* Remember c (before our save) and the version our save produced, for undo. */
+void kb_tui_undo_remember(kb_tui_app *a, const kb_case *before, uint64_t after_version);
+
+/* ---- board view (view_board.c) */
+void kb_tui_layout_free(kb_tui_blayout *l);
+void kb_tui_layout(kb_tui_app *a);
+void kb_view_board_draw(kb_tui_app *a, kb_grid *g);
+unsigned kb_view_board_action(kb_tui_app *a, kb_action act);
+/* Put the cursor on case number (in lane code if given), if shown. */
+bool kb_tui_select_case(kb_tui_app *a, uint32_t number, const char *lane);
+/* Re-find the selected case after the data changed. */
+void kb_tui_reselect(kb_tui_app *a);
+/* Card text for c as shown on the board, into buf (markers included). */
+void kb_tui_card_markers(const kb_tui_app *a, const kb_case *c, char *buf, size_t n);
+/* Header bar (row 0) and stage/lane helpers shared by views. */
+void kb_tui_draw_bar(kb_tui_app *a, kb_grid *g, const char *title);
+
+/* ---- case view (view_case.c) */
+unsigned kb_view_case_open(kb_tui_app *a, uint32_t number);
+void kb_view_case_close(kb_tui_app *a);
+/* Reload the open case if the cache has a newer version (or force). */
+void kb_view_case_reload(kb_tui_app *a, bool force);
+void kb_view_case_draw(kb_tui_app *a, kb_grid *g);
+unsigned kb_view_case_action(kb_tui_app *a, kb_action act);
+/* Case view from plain data (tests). Takes ownership of c, tl, actions and
+ * links (each may be NULL but c). */
+void kb_view_case_set(kb_tui_app *a, kb_case *c, kb_comment_vec *tl, kb_action_vec *actions,
+                      kb_link_vec *links);
+
+/* ---- form (view_form.c) */
+/* Open the edit form for a case (takes the edit lease) or a new case. */
+unsigned kb_view_form_open(kb_tui_app *a, uint32_t number, kb_view_id back);
+unsigned kb_view_form_new(kb_tui_app *a, kb_view_id back);
+/* Form from plain data without the board (tests). */
+void kb_view_form_fill(kb_tui_app *a, const kb_case *c, bool is_new);
+void kb_view_form_close(kb_tui_app *a);
+void kb_view_form_draw(kb_tui_app *a, kb_grid *g);
+unsigned kb_view_form_action(kb_tui_app *a, kb_action act);
+unsigned kb_view_form_text(kb_tui_app *a, uint32_t cp);
+/* Validate the form into out (a new case); false with messages set. */
+bool kb_view_form_build(kb_tui_app *a, kb_case *out);
+unsigned kb_view_form_submit(kb_tui_app *a);
+/* Renew the lease when due. */
+void kb_view_form_tick(kb_tui_app *a);
+/* The conflict dialog's choice: save merged (expecting theirs' version). */
+unsigned kb_view_form_save_merged(kb_tui_app *a, kb_case *merged, const kb_case *theirs);
+/* Parse field texts over a copy of base into out; per-field messages (new
+ * strings) in errs[]; returns the number of bad fields (out is then empty). */
+int kb_view_form_parse(const kb_tui_app *a, const kb_case *base, const char *const vals[],
+                       kb_case *out, char *errs[]);
+void kb_view_form_copy_field(kb_case *dst, const kb_case *src, enum kb_tui_field f);
+/* Field values of a case as the form shows them (new string). */
+char *kb_view_form_value(const kb_case *c, enum kb_tui_field f);
+const char *kb_view_form_label(enum kb_tui_field f);
+
+/* ---- conflict dialog (view_dialog.c) */
+/* Open the dialog: mine = the form's values, theirs = the stored case. */
+void kb_view_conflict_open(kb_tui_app *a, const kb_case *mine, const kb_case *theirs);
+void kb_view_conflict_close(kb_tui_app *a);
+void kb_view_conflict_draw(kb_tui_app *a, kb_grid *g);
+unsigned kb_view_conflict_action(kb_tui_app *a, kb_action act);
+unsigned kb_view_conflict_text(kb_tui_app *a, uint32_t cp);
+
+/* ---- prompts (view_dialog.c) */
+void kb_view_prompt_open(kb_tui_app *a, kb_tui_prompt_kind kind, const char *label,
+                         const char *text);
+void kb_view_prompt_close(kb_tui_app *a);
+void kb_view_prompt_draw(kb_tui_app *a, kb_grid *g);
+unsigned kb_view_prompt_action(kb_tui_app *a, kb_action act);
+unsigned kb_view_prompt_text(kb_tui_app *a, uint32_t cp);
+
+/* ---- help (view_dialog.c) */
+unsigned kb_view_help_open(kb_tui_app *a, kb_context ctx);
+void kb_view_help_draw(kb_tui_app *a, kb_grid *g);
+unsigned kb_view_help_action(kb_tui_app *a, kb_action act);
+
+/* ---- lock screen (view_dialog.c) */
+void kb_view_lock_draw(kb_tui_app *a, kb_grid *g);
+/* A key on the lock screen; *unlock gets true when the passphrase should
+ * be checked (the caller reopens the board with a->lock_pass). */
+unsigned kb_view_lock_key(kb_tui_app *a, kb_key k, bool *unlock);
+
+/* ---- configuration (app.c) */
+/* idle_lock_minutes from $XDG_CONFIG_HOME/kernboard/config (default 15),
+ * overridden by $KERNBOARD_IDLE_LOCK_SECONDS; in milliseconds, 0 = off. */
+int kb_tui_idle_lock_ms(void);
+/* Keymap diagnostics, without complaints about the TUI's own settings. */
+void kb_tui_collect_diags(kb_tui_app *a);
+
+#endif

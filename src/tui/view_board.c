@@ -1,0 +1,618 @@
+/* view_board.c - the board: stages as columns, departments as lanes.
+ *
+ * The layout (which card is in which lane and stage) is computed from the
+ * cached cases, the filter and the collapsed lanes whenever one of them
+ * changes; drawing and navigation read it.  The selection is kept as a
+ * case number (plus lane and stage), so a refresh that reorders the cards
+ * leaves the cursor on the same case. */
+#include "tui_internal.h"
+
+#include "kernboard/buf.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KB_COL_MIN 14 /* narrowest stage column before the board scrolls sideways */
+
+void kb_tui_layout_free(kb_tui_blayout *l)
+{
+    for (size_t i = 0; i < l->nlanes; i++) {
+        for (size_t s = 0; s < l->nstages; s++)
+            kb_free(&l->lanes[i].cells[s].v);
+        kb_free(&l->lanes[i].cells);
+    }
+    kb_free(&l->lanes);
+    kb_free(&l->stage_total);
+    memset(l, 0, sizeof *l);
+}
+
+static size_t kb_stage_index(const kb_tui_app *a, const char *code)
+{
+    for (size_t i = 0; code && i < a->refs.nstages; i++)
+        if (strcmp(a->refs.stages[i].code, code) == 0)
+            return i;
+    for (size_t i = 0; code && i < a->refs.nstages; i++)
+        if (kb_str_ieq(a->refs.stages[i].code, code))
+            return i;
+    return 0;
+}
+
+/* Lane of a department code; lane 0 is "no lead department" when present. */
+static size_t kb_lane_index(const kb_tui_blayout *l, const char *code, bool *found)
+{
+    *found = false;
+    for (size_t i = 0; code && i < l->nlanes; i++)
+        if (l->lanes[i].code[0] && kb_str_ieq(l->lanes[i].code, code)) {
+            *found = true;
+            return i;
+        }
+    return 0;
+}
+
+static void kb_cell_add(kb_tui_bcell *cell, const kb_case *c, bool mirror)
+{
+    cell->v = kb_reallocarray(cell->v, cell->n + 1, sizeof *cell->v);
+    cell->v[cell->n].c = c;
+    cell->v[cell->n].mirror = mirror;
+    cell->n++;
+}
+
+static int kb_card_cmp(const void *x, const void *y)
+{
+    const kb_tui_card *a = x, *b = y;
+    if (a->mirror != b->mirror)
+        return a->mirror ? 1 : -1;
+    if (a->c->priority != b->c->priority)
+        return b->c->priority - a->c->priority;
+    return (a->c->number > b->c->number) - (a->c->number < b->c->number);
+}
+
+static bool kb_lane_is_collapsed(const kb_tui_app *a, const char *code)
+{
+    return kb_strv_contains(&a->collapsed, code[0] ? code : "-");
+}
+
+void kb_tui_layout(kb_tui_app *a)
+{
+    if (!a->lay_dirty && a->lay.nstages == a->refs.nstages && a->lay.lanes)
+        return;
+    kb_tui_layout_free(&a->lay);
+    kb_tui_blayout *l = &a->lay;
+    size_t ns = a->refs.nstages ? a->refs.nstages : 1;
+    l->nstages = ns;
+    l->stage_total = kb_calloc(ns, sizeof *l->stage_total);
+
+    bool orphans = false;
+    for (size_t i = 0; i < a->cache.cases.n; i++) {
+        const kb_case *c = &a->cache.cases.v[i];
+        if (!c->lead_dept || !kb_tui_dept(a, c->lead_dept))
+            orphans = true;
+    }
+    l->nlanes = a->refs.ndepts + (orphans ? 1 : 0);
+    l->lanes = kb_calloc(l->nlanes ? l->nlanes : 1, sizeof *l->lanes);
+    size_t li = 0;
+    if (orphans) {
+        l->lanes[li].code = "";
+        l->lanes[li].name = _("No lead department");
+        li++;
+    }
+    for (size_t d = 0; d < a->refs.ndepts; d++, li++) {
+        l->lanes[li].code = a->refs.depts[d].code;
+        l->lanes[li].name = a->refs.depts[d].name ? a->refs.depts[d].name : "";
+    }
+    for (size_t i = 0; i < l->nlanes; i++) {
+        l->lanes[i].cells = kb_calloc(ns, sizeof *l->lanes[i].cells);
+        l->lanes[i].collapsed = kb_lane_is_collapsed(a, l->lanes[i].code);
+    }
+
+    kb_query_ctx qc = {.today = a->today, .resolve = kb_tui_resolve, .user = a};
+    l->total = a->cache.cases.n;
+    for (size_t i = 0; i < a->cache.cases.n; i++) {
+        const kb_case *c = &a->cache.cases.v[i];
+        size_t st = kb_stage_index(a, c->stage);
+        l->stage_total[st]++;
+        if (a->filter && !kb_query_match(a->filter, c, &qc))
+            continue;
+        l->shown++;
+        if (!l->nlanes)
+            continue;
+        bool found;
+        size_t lead = kb_lane_index(l, c->lead_dept, &found);
+        kb_cell_add(&l->lanes[lead].cells[st], c, false);
+        l->lanes[lead].nlead++;
+        for (size_t k = 0; k < c->depts.n; k++) {
+            size_t m = kb_lane_index(l, c->depts.v[k], &found);
+            if (!found || m == lead)
+                continue;
+            kb_cell_add(&l->lanes[m].cells[st], c, true);
+            l->lanes[m].nmirror++;
+        }
+    }
+    int y = 0;
+    for (size_t i = 0; i < l->nlanes; i++) {
+        kb_tui_lane *ln = &l->lanes[i];
+        size_t most = 1;
+        for (size_t s = 0; s < ns; s++) {
+            if (ln->cells[s].n > 1)
+                qsort(ln->cells[s].v, ln->cells[s].n, sizeof *ln->cells[s].v, kb_card_cmp);
+            if (ln->cells[s].n > most)
+                most = ln->cells[s].n;
+        }
+        ln->body = (int)most;
+        ln->y = y;
+        y += 1 + (ln->collapsed ? 0 : ln->body);
+    }
+    l->rows = y;
+    a->lay_dirty = false;
+}
+
+/* ------------------------------------------------------------ cursor */
+
+static const kb_tui_bcell *kb_cur_cell(const kb_tui_app *a)
+{
+    if (a->cur_lane >= a->lay.nlanes || a->cur_stage >= a->lay.nstages)
+        return NULL;
+    return &a->lay.lanes[a->cur_lane].cells[a->cur_stage];
+}
+
+/* Clamp the cursor to the layout and update the selected case number. */
+static void kb_cur_fix(kb_tui_app *a)
+{
+    kb_tui_blayout *l = &a->lay;
+    if (!l->nlanes) {
+        a->cur_lane = a->cur_stage = a->cur_idx = 0;
+        a->cur_number = 0;
+        return;
+    }
+    if (a->cur_lane >= l->nlanes)
+        a->cur_lane = l->nlanes - 1;
+    if (a->cur_stage >= l->nstages)
+        a->cur_stage = l->nstages - 1;
+    const kb_tui_lane *ln = &l->lanes[a->cur_lane];
+    const kb_tui_bcell *cell = &ln->cells[a->cur_stage];
+    if (ln->collapsed || cell->n == 0) {
+        a->cur_idx = 0;
+        a->cur_number = 0;
+        return;
+    }
+    if (a->cur_idx >= cell->n)
+        a->cur_idx = cell->n - 1;
+    a->cur_number = cell->v[a->cur_idx].c->number;
+}
+
+static bool kb_find_in_lane(kb_tui_app *a, size_t lane, uint32_t number, bool lead_only)
+{
+    const kb_tui_lane *ln = &a->lay.lanes[lane];
+    for (size_t s = 0; s < a->lay.nstages; s++)
+        for (size_t i = 0; i < ln->cells[s].n; i++)
+            if (ln->cells[s].v[i].c->number == number &&
+                (!lead_only || !ln->cells[s].v[i].mirror)) {
+                a->cur_lane = lane;
+                a->cur_stage = s;
+                a->cur_idx = ln->collapsed ? 0 : i;
+                return true;
+            }
+    return false;
+}
+
+bool kb_tui_select_case(kb_tui_app *a, uint32_t number, const char *lane)
+{
+    kb_tui_layout(a);
+    if (lane)
+        for (size_t i = 0; i < a->lay.nlanes; i++)
+            if (kb_str_ieq(a->lay.lanes[i].code, lane) && kb_find_in_lane(a, i, number, false)) {
+                kb_cur_fix(a);
+                return true;
+            }
+    for (size_t i = 0; i < a->lay.nlanes; i++)
+        if (kb_find_in_lane(a, i, number, true)) {
+            kb_cur_fix(a);
+            return true;
+        }
+    for (size_t i = 0; i < a->lay.nlanes; i++)
+        if (kb_find_in_lane(a, i, number, false)) {
+            kb_cur_fix(a);
+            return true;
+        }
+    return false;
+}
+
+void kb_tui_reselect(kb_tui_app *a)
+{
+    kb_tui_layout(a);
+    uint32_t n = a->cur_number;
+    if (n) {
+        /* same lane first (the case may have moved to another stage) */
+        if (a->cur_lane < a->lay.nlanes && kb_find_in_lane(a, a->cur_lane, n, false)) {
+            kb_cur_fix(a);
+            return;
+        }
+        if (kb_tui_select_case(a, n, NULL))
+            return;
+    }
+    kb_cur_fix(a);
+}
+
+static void kb_cur_down(kb_tui_app *a)
+{
+    const kb_tui_bcell *cell = kb_cur_cell(a);
+    const kb_tui_lane *ln = &a->lay.lanes[a->cur_lane];
+    if (cell && !ln->collapsed && a->cur_idx + 1 < cell->n) {
+        a->cur_idx++;
+    } else if (a->cur_lane + 1 < a->lay.nlanes) {
+        a->cur_lane++;
+        a->cur_idx = 0;
+    }
+    kb_cur_fix(a);
+}
+
+static void kb_cur_up(kb_tui_app *a)
+{
+    const kb_tui_lane *ln = &a->lay.lanes[a->cur_lane];
+    if (!ln->collapsed && a->cur_idx > 0) {
+        a->cur_idx--;
+    } else if (a->cur_lane > 0) {
+        a->cur_lane--;
+        const kb_tui_bcell *cell = kb_cur_cell(a);
+        a->cur_idx = cell && cell->n ? cell->n - 1 : 0;
+    }
+    kb_cur_fix(a);
+}
+
+static int kb_board_rows(const kb_tui_app *a)
+{
+    int bh = a->h - 3;
+    return bh > 1 ? bh : 1;
+}
+
+unsigned kb_view_board_action(kb_tui_app *a, kb_action act)
+{
+    kb_tui_layout(a);
+    if (!a->lay.nlanes && act != KB_ACTION_CASE_NEW && act != KB_ACTION_FILTER)
+        return KB_TUI_R_NONE;
+    switch (act) {
+    case KB_ACTION_CURSOR_DOWN:
+        kb_cur_down(a);
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_CURSOR_UP:
+        kb_cur_up(a);
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_CURSOR_LEFT:
+        if (a->cur_stage > 0)
+            a->cur_stage--;
+        kb_cur_fix(a);
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_CURSOR_RIGHT:
+        if (a->cur_stage + 1 < a->lay.nstages)
+            a->cur_stage++;
+        kb_cur_fix(a);
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_PAGE_DOWN:
+        for (int i = 0; i < kb_board_rows(a) - 1; i++)
+            kb_cur_down(a);
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_PAGE_UP:
+        for (int i = 0; i < kb_board_rows(a) - 1; i++)
+            kb_cur_up(a);
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_FIRST:
+        a->cur_lane = 0;
+        a->cur_idx = 0;
+        kb_cur_fix(a);
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_LAST: {
+        a->cur_lane = a->lay.nlanes - 1;
+        const kb_tui_bcell *cell = kb_cur_cell(a);
+        a->cur_idx = cell && cell->n ? cell->n - 1 : 0;
+        kb_cur_fix(a);
+        return KB_TUI_R_VIEW;
+    }
+    case KB_ACTION_LANE_NEXT:
+        if (a->cur_lane + 1 < a->lay.nlanes)
+            a->cur_lane++;
+        a->cur_idx = 0;
+        kb_cur_fix(a);
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_LANE_PREV:
+        if (a->cur_lane > 0)
+            a->cur_lane--;
+        a->cur_idx = 0;
+        kb_cur_fix(a);
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_LANE_TOGGLE: {
+        const char *code = a->lay.lanes[a->cur_lane].code;
+        const char *key = code[0] ? code : "-";
+        if (kb_strv_contains(&a->collapsed, key)) {
+            kb_strv nv = {0};
+            for (size_t i = 0; i < a->collapsed.n; i++)
+                if (strcmp(a->collapsed.v[i], key) != 0)
+                    kb_strv_push(&nv, a->collapsed.v[i]);
+            kb_strv_free(&a->collapsed);
+            a->collapsed = nv;
+        } else {
+            kb_strv_push(&a->collapsed, key);
+        }
+        uint32_t keep = a->cur_number;
+        kb_tui_app_dirty(a);
+        kb_tui_layout(a);
+        a->cur_number = keep;
+        if (!keep || !kb_find_in_lane(a, a->cur_lane, keep, false))
+            a->cur_idx = 0;
+        kb_cur_fix(a);
+        return KB_TUI_R_VIEW;
+    }
+    case KB_ACTION_CASE_OPEN:
+        if (!a->cur_number) {
+            kb_tui_msg(a, false, "%s", _("No case selected"));
+            return KB_TUI_R_STATUS;
+        }
+        return kb_view_case_open(a, a->cur_number);
+    case KB_ACTION_CASE_NEW:
+        return kb_view_form_new(a, KB_VIEW_BOARD);
+    case KB_ACTION_CASE_EDIT:
+        if (!a->cur_number) {
+            kb_tui_msg(a, false, "%s", _("No case selected"));
+            return KB_TUI_R_STATUS;
+        }
+        return kb_view_form_open(a, a->cur_number, KB_VIEW_BOARD);
+    case KB_ACTION_CASE_COMMENT: {
+        if (!a->cur_number) {
+            kb_tui_msg(a, false, "%s", _("No case selected"));
+            return KB_TUI_R_STATUS;
+        }
+        char *label = kb_asprintf(_("Comment on #%u: "), a->cur_number);
+        kb_view_prompt_open(a, KB_PR_COMMENT, label, "");
+        a->prompt.number = a->cur_number;
+        kb_free(&label);
+        return KB_TUI_R_VIEW;
+    }
+    case KB_ACTION_CASE_MOVE_NEXT:
+    case KB_ACTION_CASE_MOVE_PREV:
+        if (!a->cur_number) {
+            kb_tui_msg(a, false, "%s", _("No case selected"));
+            return KB_TUI_R_STATUS;
+        }
+        return kb_tui_move_dir(a, a->cur_number, act == KB_ACTION_CASE_MOVE_NEXT ? 1 : -1);
+    case KB_ACTION_FILTER:
+        kb_view_prompt_open(a, KB_PR_FILTER, "/", a->filter_text ? a->filter_text : "");
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_BACK:
+        return KB_TUI_R_QUIT;
+    default:
+        return KB_TUI_R_NONE;
+    }
+}
+
+/* ------------------------------------------------------------ drawing */
+
+void kb_tui_card_markers(const kb_tui_app *a, const kb_case *c, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    if (kb_case_overdue(c, a->today) && k + 1 < n)
+        buf[k++] = '!';
+    if (c->blocked && k + 1 < n)
+        buf[k++] = 'B';
+    if (c->on_agenda && k + 1 < n)
+        buf[k++] = 'A';
+    if (kb_tui_edit_of(a, c->number) && k + 1 < n)
+        buf[k++] = 'E';
+    buf[k] = '\0';
+    size_t nd = kb_case_dept_count(c);
+    if (nd > 1 && k + 4 < n)
+        snprintf(buf + k, n - k, "+%zu", nd - 1);
+}
+
+static void kb_draw_card(kb_tui_app *a, kb_grid *g, int x, int y, int w, const kb_tui_card *card,
+                         bool selected)
+{
+    const kb_case *c = card->c;
+    char marks[24], head[32];
+    kb_tui_card_markers(a, c, marks, sizeof marks);
+    snprintf(head, sizeof head, "%s#%u ", card->mirror ? "~" : "", c->number);
+    kb_style base = card->mirror ? KB_STYLE(KB_GA_DIM, KB_GC_MUTED) : KB_PLAIN;
+    if (selected)
+        base = KB_STYLE(KB_GA_REVERSE | KB_GA_BOLD, KB_GC_DEFAULT);
+    kb_grid_fill(g, x, y, w, 1, base);
+    int used = kb_grid_put(g, x, y, w, head, base);
+    int mw = marks[0] ? (int)strlen(marks) : 0;
+    int tw = w - used - (mw ? mw + 1 : 0);
+    if (tw > 0)
+        kb_grid_put_cut(g, x + used, y, tw, c->title ? c->title : "", base);
+    if (mw && mw < w) {
+        kb_style ms = selected ? base
+                               : KB_STYLE(KB_GA_BOLD, kb_case_overdue(c, a->today) || c->blocked
+                                                          ? KB_GC_ERROR
+                                                          : KB_GC_ACCENT);
+        kb_grid_put(g, x + w - mw, y, mw, marks, ms);
+    }
+}
+
+void kb_tui_draw_bar(kb_tui_app *a, kb_grid *g, const char *title)
+{
+    kb_style bar = KB_STYLE(KB_GA_REVERSE, KB_GC_BAR);
+    kb_grid_fill(g, 0, 0, g->w, 1, bar);
+    const char *db = a->db_path ? strrchr(a->db_path, '/') : NULL;
+    db = db ? db + 1 : a->db_path ? a->db_path : "";
+    kb_buf left = KB_BUF_INIT;
+    kb_buf_printf(&left, " kernboard  %s  %s", db, a->user ? a->user : "");
+    if (a->nsessions) {
+        kb_buf_printf(&left, "  %zu %s", a->nsessions, _("online"));
+        if (a->online.n) {
+            char *names = kb_strv_join(&a->online, ", ");
+            kb_buf_printf(&left, ": %s", names);
+            kb_free(&names);
+        }
+    }
+    if (title && title[0])
+        kb_buf_printf(&left, "  %s", title);
+    kb_buf right = KB_BUF_INIT;
+    if (a->filter_text && a->filter_text[0])
+        kb_buf_printf(&right, "%s %s (%zu/%zu) ", _("filter:"), a->filter_text, a->lay.shown,
+                      a->lay.total);
+    int rw = right.len ? kb_tui_width(right.data, g->utf8) : 0;
+    if (rw > g->w / 2)
+        rw = g->w / 2;
+    kb_grid_put_cut(g, 0, 0, g->w - rw, left.data, bar);
+    if (rw)
+        kb_grid_put_cut(g, g->w - rw, 0, rw, right.data, bar);
+    kb_buf_free(&left);
+    kb_buf_free(&right);
+}
+
+/* Visible stage columns: first index, count, x and width of each. */
+typedef struct kb_cols {
+    size_t first, n;
+    int x[64], w[64];
+} kb_cols;
+
+static void kb_columns(kb_tui_app *a, int width, kb_cols *cols)
+{
+    size_t ns = a->lay.nstages;
+    size_t fit = (size_t)((width + 1) / (KB_COL_MIN + 1));
+    if (fit < 1)
+        fit = 1;
+    if (fit > 64)
+        fit = 64;
+    size_t k = ns < fit ? ns : fit;
+    if (a->cur_stage < a->scroll_x)
+        a->scroll_x = a->cur_stage;
+    if (a->cur_stage >= a->scroll_x + k)
+        a->scroll_x = a->cur_stage - k + 1;
+    if (a->scroll_x + k > ns)
+        a->scroll_x = ns - k;
+    cols->first = a->scroll_x;
+    cols->n = k;
+    int avail = width - (int)(k - 1);
+    int base = avail / (int)k, rem = avail % (int)k, x = 0;
+    for (size_t i = 0; i < k; i++) {
+        cols->w[i] = base + ((int)i < rem ? 1 : 0);
+        cols->x[i] = x;
+        x += cols->w[i] + 1;
+    }
+}
+
+static int kb_cursor_row(const kb_tui_app *a)
+{
+    if (a->cur_lane >= a->lay.nlanes)
+        return 0;
+    const kb_tui_lane *ln = &a->lay.lanes[a->cur_lane];
+    return ln->collapsed ? ln->y : ln->y + 1 + (int)a->cur_idx;
+}
+
+void kb_view_board_draw(kb_tui_app *a, kb_grid *g)
+{
+    kb_tui_layout(a);
+    kb_cur_fix(a);
+    kb_tui_draw_bar(a, g, NULL);
+    if (g->w < 20 || g->h < 6) {
+        kb_grid_put(g, 0, 1, g->w, _("window too small"), KB_PLAIN);
+        return;
+    }
+    kb_cols cols;
+    kb_columns(a, g->w, &cols);
+    bool utf8 = g->utf8;
+    uint32_t vline = kb_tui_glyph(KB_GL_VLINE, utf8);
+
+    /* stage headers */
+    kb_style hs = KB_STYLE(KB_GA_BOLD | KB_GA_UNDERLINE, KB_GC_STAGE);
+    kb_grid_fill(g, 0, 1, g->w, 1, hs);
+    for (size_t i = 0; i < cols.n; i++) {
+        size_t s = cols.first + i;
+        const kb_stage *st = s < a->refs.nstages ? &a->refs.stages[s] : NULL;
+        size_t cnt = a->lay.stage_total[s];
+        char num[48];
+        bool breach = st && st->wip_limit > 0 && cnt > (size_t)st->wip_limit;
+        if (st && st->wip_limit > 0)
+            snprintf(num, sizeof num, " %zu/%d%s", cnt, st->wip_limit, breach ? "!" : "");
+        else
+            snprintf(num, sizeof num, " %zu", cnt);
+        kb_buf h = KB_BUF_INIT;
+        if (i == 0 && cols.first > 0)
+            kb_buf_puts(&h, "< ");
+        kb_buf_puts(&h, st && st->name ? st->name : st ? st->code : "");
+        int nw = (int)strlen(num);
+        bool more = i + 1 == cols.n && cols.first + cols.n < a->lay.nstages;
+        int room = cols.w[i] - nw - (more ? 2 : 0);
+        kb_grid_put_cut(g, cols.x[i], 1, room > 0 ? room : 0, h.data, hs);
+        kb_style ns = breach ? KB_STYLE(KB_GA_BOLD | KB_GA_REVERSE, KB_GC_ERROR) : hs;
+        if (room >= 0)
+            kb_grid_put(g, cols.x[i] + room, 1, nw, num, ns);
+        if (more)
+            kb_grid_put(g, cols.x[i] + cols.w[i] - 2, 1, 2, " >", hs);
+        if (i + 1 < cols.n)
+            kb_grid_putc(g, cols.x[i] + cols.w[i], 1, g->w, vline, hs);
+        kb_buf_free(&h);
+    }
+
+    /* keep the cursor row visible */
+    int bh = kb_board_rows(a);
+    int crow = kb_cursor_row(a);
+    const kb_tui_lane *cl = a->lay.nlanes ? &a->lay.lanes[a->cur_lane] : NULL;
+    if (cl && crow >= a->scroll_y + bh)
+        a->scroll_y = crow - bh + 1;
+    if (cl && crow < a->scroll_y)
+        a->scroll_y = (a->cur_idx == 0 || cl->collapsed) ? cl->y : crow;
+    if (cl && a->cur_idx == 0 && cl->y < a->scroll_y && crow - cl->y < bh)
+        a->scroll_y = cl->y;
+    if (a->scroll_y > a->lay.rows - bh)
+        a->scroll_y = a->lay.rows - bh > 0 ? a->lay.rows - bh : 0;
+    if (a->scroll_y < 0)
+        a->scroll_y = 0;
+
+    for (size_t li = 0; li < a->lay.nlanes; li++) {
+        const kb_tui_lane *ln = &a->lay.lanes[li];
+        int top = 2 + ln->y - a->scroll_y;
+        if (top >= 2 + bh)
+            break;
+        if (top >= 2) {
+            bool sel = li == a->cur_lane && ln->collapsed;
+            kb_style ls = sel ? KB_STYLE(KB_GA_REVERSE | KB_GA_BOLD, KB_GC_DEFAULT)
+                              : KB_STYLE(KB_GA_BOLD, KB_GC_LANE);
+            kb_grid_fill(g, 0, top, g->w, 1, ls);
+            char count[64];
+            if (ln->nmirror)
+                snprintf(count, sizeof count, " (%zu +%zu) ", ln->nlead, ln->nmirror);
+            else
+                snprintf(count, sizeof count, " (%zu) ", ln->nlead);
+            kb_buf h = KB_BUF_INIT;
+            char arrow[5];
+            size_t an = kb_tui_utf8_put(
+                kb_tui_glyph(ln->collapsed ? KB_GL_COLLAPSED : KB_GL_EXPANDED, utf8), arrow);
+            arrow[an] = '\0';
+            kb_buf_printf(&h, "%s %s%s%s%s", arrow, ln->code[0] ? ln->code : "",
+                          ln->code[0] ? " " : "", ln->name, count);
+            int used = kb_grid_put(g, 0, top, g->w, h.data, ls);
+            kb_grid_hline(g, used, top, g->w - used, ls);
+            kb_buf_free(&h);
+        }
+        if (ln->collapsed)
+            continue;
+        for (int r = 0; r < ln->body; r++) {
+            int y = top + 1 + r;
+            if (y < 2)
+                continue;
+            if (y >= 2 + bh)
+                break;
+            for (size_t i = 0; i < cols.n; i++) {
+                size_t s = cols.first + i;
+                const kb_tui_bcell *cell = &ln->cells[s];
+                bool cursor_here = li == a->cur_lane && s == a->cur_stage;
+                if ((size_t)r < cell->n)
+                    kb_draw_card(a, g, cols.x[i], y, cols.w[i], &cell->v[r],
+                                 cursor_here && (size_t)r == a->cur_idx);
+                else if (cursor_here && r == 0 && cell->n == 0)
+                    kb_grid_fill(g, cols.x[i], y, cols.w[i], 1,
+                                 KB_STYLE(KB_GA_REVERSE, KB_GC_DEFAULT));
+                if (i + 1 < cols.n)
+                    kb_grid_putc(g, cols.x[i] + cols.w[i], y, g->w, vline,
+                                 KB_STYLE(0, KB_GC_MUTED));
+            }
+        }
+    }
+    if (!a->lay.nlanes)
+        kb_grid_put(g, 1, 3, g->w - 2, _("This board has no departments."), KB_PLAIN);
+}

@@ -1,0 +1,489 @@
+/* view_case.c - one case: every field, the description and the timeline
+ * (comments and changes).  Read-only while someone else edits the case;
+ * comments are always possible. */
+#include "tui_internal.h"
+
+#include "kernboard/buf.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* A rendered line of the case view. */
+typedef struct kb_vline {
+    char *text;
+    kb_style st;
+    int x;
+} kb_vline;
+
+typedef struct kb_vlines {
+    kb_vline *v;
+    size_t n;
+} kb_vlines;
+
+static void kb_vl_add(kb_vlines *l, int x, const char *text, kb_style st)
+{
+    l->v = kb_reallocarray(l->v, l->n + 1, sizeof *l->v);
+    l->v[l->n].text = kb_strdup(text);
+    l->v[l->n].st = st;
+    l->v[l->n].x = x;
+    l->n++;
+}
+
+static void kb_vl_wrap(kb_vlines *l, int x, int width, const char *text, kb_style st, bool utf8)
+{
+    kb_strv w = {0};
+    kb_tui_wrap(text, width, utf8, &w);
+    for (size_t i = 0; i < w.n; i++)
+        kb_vl_add(l, x, w.v[i], st);
+    kb_strv_free(&w);
+}
+
+static void kb_vl_free(kb_vlines *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        kb_free(&l->v[i].text);
+    kb_free(&l->v);
+    l->n = 0;
+}
+
+static void kb_cv_store(kb_tui_app *a, kb_case *c, kb_comment_vec *tl, kb_action_vec *actions,
+                        kb_link_vec *links)
+{
+    kb_case_free(&a->cv.c);
+    kb_comment_vec_free(&a->cv.tl);
+    kb_action_vec_free(&a->cv.actions);
+    kb_link_vec_free(&a->cv.links);
+    if (actions) {
+        a->cv.actions = *actions;
+        memset(actions, 0, sizeof *actions);
+    }
+    if (links) {
+        a->cv.links = *links;
+        memset(links, 0, sizeof *links);
+    }
+    a->cv.c = *c;
+    kb_case_init(c);
+    if (tl) {
+        a->cv.tl = *tl;
+        memset(tl, 0, sizeof *tl);
+    }
+    a->cv.number = a->cv.c.number;
+    a->cv.loaded = true;
+    a->cv.scroll = 0;
+}
+
+void kb_view_case_set(kb_tui_app *a, kb_case *c, kb_comment_vec *tl, kb_action_vec *actions,
+                      kb_link_vec *links)
+{
+    kb_cv_store(a, c, tl, actions, links);
+    a->view = KB_VIEW_CASE;
+}
+
+static int kb_case_load(kb_tui_app *a, uint32_t number, kb_err *e)
+{
+    kb_case c;
+    kb_case_init(&c);
+    kb_comment_vec tl = {0};
+    kb_action_vec av = {0};
+    kb_link_vec lv = {0};
+    if (a->board) {
+        int rc = kb_board_case_get(a->board, number, &c, e);
+        if (rc == KB_OK)
+            rc = kb_board_timeline(a->board, number, &tl, e);
+        if (rc == KB_OK)
+            rc = kb_board_action_list(a->board, number, &av, e);
+        if (rc == KB_OK)
+            rc = kb_board_link_list(a->board, number, &lv, e);
+        if (rc) {
+            kb_case_free(&c);
+            kb_comment_vec_free(&tl);
+            kb_action_vec_free(&av);
+            kb_link_vec_free(&lv);
+            return rc;
+        }
+    } else {
+        const kb_case *cc = kb_tui_case(a, number);
+        if (!cc)
+            return kb_err_set(e, KB_ENOENT, _("No case #%u on this board"), number);
+        kb_case_copy(&c, cc);
+    }
+    int scroll = a->cv.number == number ? a->cv.scroll : 0;
+    kb_cv_store(a, &c, &tl, &av, &lv);
+    a->cv.scroll = scroll;
+    return KB_OK;
+}
+
+unsigned kb_view_case_open(kb_tui_app *a, uint32_t number)
+{
+    kb_err e;
+    kb_err_clear(&e);
+    a->cv.number = 0;
+    if (kb_case_load(a, number, &e)) {
+        kb_tui_msg(a, true, "%s", e.msg);
+        return KB_TUI_R_STATUS;
+    }
+    a->cv.scroll = 0;
+    a->view = KB_VIEW_CASE;
+    if (a->cur_number != number)
+        (void)kb_tui_select_case(a, number, NULL);
+    return KB_TUI_R_VIEW;
+}
+
+void kb_view_case_close(kb_tui_app *a)
+{
+    kb_case_free(&a->cv.c);
+    kb_case_init(&a->cv.c);
+    kb_comment_vec_free(&a->cv.tl);
+    kb_action_vec_free(&a->cv.actions);
+    kb_link_vec_free(&a->cv.links);
+    a->cv.loaded = false;
+    a->cv.number = 0;
+    a->view = KB_VIEW_BOARD;
+}
+
+void kb_view_case_reload(kb_tui_app *a, bool force)
+{
+    if (!a->cv.number)
+        return;
+    const kb_case *cc = kb_tui_case(a, a->cv.number);
+    if (!force && cc && a->cv.loaded && cc->version == a->cv.c.version)
+        return;
+    kb_err e;
+    kb_err_clear(&e);
+    if (kb_case_load(a, a->cv.number, &e))
+        kb_tui_msg(a, true, "%s", e.msg);
+}
+
+/* ------------------------------------------------------------ drawing */
+
+static void kb_fmt_time(kb_time t, char out[20])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!localtime_r(&tt, &tm)) {
+        snprintf(out, 20, "?");
+        return;
+    }
+    strftime(out, 20, "%Y-%m-%d %H:%M", &tm);
+}
+
+static char *kb_strv_text(const kb_strv *v, const char *sep)
+{
+    char *s = kb_strv_join(v, sep);
+    if (!s[0]) {
+        kb_free(&s);
+        s = kb_strdup("-");
+    }
+    return s;
+}
+
+/* Label/value pairs of the case's fields (values are new strings). */
+static size_t kb_case_fields(const kb_tui_app *a, const kb_case *c, const char **labels,
+                             char **values)
+{
+    size_t n = 0;
+    char d[KB_DATE_STRLEN], t[20];
+    const kb_stage *st = kb_tui_stage(a, c->stage);
+    labels[n] = _("Stage");
+    values[n++] = kb_asprintf("%s", st ? st->name : c->stage ? c->stage : "-");
+    const kb_dept *ld = kb_tui_dept(a, c->lead_dept);
+    labels[n] = _("Lead department");
+    values[n++] = c->lead_dept ? kb_asprintf("%s %s", c->lead_dept, ld && ld->name ? ld->name : "")
+                               : kb_strdup("-");
+    labels[n] = _("Also involved");
+    values[n++] = kb_strv_text(&c->depts, ", ");
+    const kb_line *ln = NULL;
+    for (size_t i = 0; c->action_line && i < a->refs.nlines; i++)
+        if (kb_str_ieq(a->refs.lines[i].code, c->action_line))
+            ln = &a->refs.lines[i];
+    labels[n] = _("Action line");
+    values[n++] = c->action_line ? kb_asprintf("%s", ln && ln->name ? ln->name : c->action_line)
+                                 : kb_strdup("-");
+    labels[n] = _("Owner");
+    values[n++] = kb_strdup(c->owner ? c->owner : "-");
+    labels[n] = _("Priority");
+    values[n++] = kb_asprintf("%d", c->priority);
+    kb_date_format(c->due, d);
+    labels[n] = _("Due");
+    values[n++] = c->due == KB_DATE_NONE         ? kb_strdup("-")
+                  : kb_case_overdue(c, a->today) ? kb_asprintf("%s ! %s", d, _("overdue"))
+                                                 : kb_strdup(d);
+    kb_date_format(c->review, d);
+    labels[n] = _("Next review");
+    values[n++] = kb_strdup(c->review == KB_DATE_NONE ? "-" : d);
+    labels[n] = _("On agenda");
+    values[n++] = kb_strdup(c->on_agenda ? _("yes (A)") : _("no"));
+    labels[n] = _("Confidentiality");
+    values[n++] = kb_strdup(kb_conf_name(c->conf));
+    kb_fmt_time(c->created, t);
+    labels[n] = _("Created");
+    values[n++] = kb_strdup(t);
+    kb_fmt_time(c->updated, t);
+    labels[n] = _("Updated");
+    values[n++] = kb_asprintf("%s (v%llu)", t, (unsigned long long)c->version);
+    /* long values: one per line, wrapped */
+    labels[n] = _("Blocked");
+    values[n++] = c->blocked ? kb_asprintf("B %s", c->blocked) : kb_strdup("-");
+    labels[n] = _("Tags");
+    values[n++] = kb_strv_text(&c->tags, ", ");
+    labels[n] = _("Policy hooks");
+    values[n++] = kb_strv_text(&c->hooks, "; ");
+    labels[n] = _("Organisations");
+    values[n++] = kb_strv_text(&c->orgs, "; ");
+    return n;
+}
+
+#define KB_LABEL_W 17
+#define KB_SHORT_FIELDS 12 /* fields that share a line on wide screens */
+
+static void kb_case_lines(kb_tui_app *a, int w, kb_vlines *out)
+{
+    const kb_case *c = &a->cv.c;
+    bool utf8 = a->utf8;
+    kb_style label = KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT);
+    const kb_tui_edit *ed = kb_tui_edit_of(a, c->number);
+    if (ed) {
+        char hhmm[6], *msg;
+        kb_time_format_hhmm(ed->since, hhmm);
+        msg = kb_asprintf(_("E  Being edited by %s since %s: read-only (comments are possible)"),
+                          ed->user, hhmm);
+        kb_vl_wrap(out, 1, w - 2, msg, KB_STYLE(KB_GA_BOLD | KB_GA_REVERSE, KB_GC_WARN), utf8);
+        kb_free(&msg);
+    }
+    const char *labels[24];
+    char *values[24];
+    size_t n = kb_case_fields(a, c, labels, values);
+    size_t nshort = KB_SHORT_FIELDS < n ? KB_SHORT_FIELDS : n;
+    bool two = w >= 80;
+    int colw = two ? (w - 2) / 2 : w - 2;
+    for (size_t i = 0; i < nshort; i += two ? 2 : 1) {
+        kb_buf line = KB_BUF_INIT;
+        for (size_t k = 0; k < (two ? 2u : 1u) && i + k < nshort; k++) {
+            int lw = kb_tui_width(labels[i + k], utf8);
+            kb_buf_printf(&line, "%s%*s", labels[i + k], KB_LABEL_W - lw > 0 ? KB_LABEL_W - lw : 1,
+                          "");
+            int vw = colw - KB_LABEL_W - 1;
+            size_t fit = kb_tui_fit(values[i + k], vw, utf8);
+            bool cut = values[i + k][fit] != '\0';
+            if (cut && vw > 1)
+                fit = kb_tui_fit(values[i + k], vw - 1, utf8);
+            kb_buf_append(&line, values[i + k], fit);
+            if (cut) {
+                char u[5];
+                size_t un = kb_tui_utf8_put(kb_tui_glyph(KB_GL_ELLIPSIS, utf8), u);
+                kb_buf_append(&line, u, un);
+            }
+            if (two && k == 0) {
+                int used = kb_tui_width(line.data, utf8);
+                kb_buf_printf(&line, "%*s", colw - used > 0 ? colw - used : 1, "");
+            }
+        }
+        kb_vl_add(out, 1, line.data, KB_PLAIN);
+        kb_buf_free(&line);
+    }
+    for (size_t i = nshort; i < n; i++) {
+        kb_strv wl = {0};
+        kb_tui_wrap(values[i], w - 2 - KB_LABEL_W, utf8, &wl);
+        for (size_t k = 0; k < wl.n; k++) {
+            char *l = kb_asprintf("%-*s%s", k ? KB_LABEL_W : 0, "", wl.v[k]);
+            if (k == 0) {
+                int lw = kb_tui_width(labels[i], utf8);
+                kb_free(&l);
+                l = kb_asprintf("%s%*s%s", labels[i], KB_LABEL_W - lw > 0 ? KB_LABEL_W - lw : 1, "",
+                                wl.v[k]);
+            }
+            kb_vl_add(out, 1, l, KB_PLAIN);
+            kb_free(&l);
+        }
+        kb_strv_free(&wl);
+    }
+    for (size_t i = 0; i < n; i++)
+        kb_free(&values[i]);
+
+    kb_vl_add(out, 0, "", KB_PLAIN);
+    kb_vl_add(out, 1, _("Description"), label);
+    if (c->description && c->description[0])
+        kb_vl_wrap(out, 3, w - 4, c->description, KB_PLAIN, utf8);
+    else
+        kb_vl_add(out, 3, "-", KB_STYLE(0, KB_GC_MUTED));
+
+    kb_vl_add(out, 0, "", KB_PLAIN);
+    char head[64];
+    snprintf(head, sizeof head, "%s (%zu)", _("Action items"), a->cv.actions.n);
+    kb_vl_add(out, 1, head, label);
+    for (size_t i = 0; i < a->cv.actions.n; i++) {
+        const kb_action_item *ai = &a->cv.actions.v[i];
+        char d[KB_DATE_STRLEN];
+        kb_date_format(ai->due, d);
+        bool late = kb_action_item_overdue(ai, a->today);
+        kb_buf b = KB_BUF_INIT;
+        kb_buf_printf(&b, "[%s] A%u %s (%s", ai->done ? "x" : " ", ai->number,
+                      ai->text ? ai->text : "", ai->owner ? ai->owner : "-");
+        if (d[0])
+            kb_buf_printf(&b, ", %s %s%s", _("due"), d, late ? " !" : "");
+        kb_buf_puts(&b, ")");
+        kb_strv wl = {0};
+        kb_tui_wrap(b.data, w - 8, utf8, &wl);
+        for (size_t k = 0; k < wl.n; k++)
+            kb_vl_add(out, k ? 7 : 3, wl.v[k],
+                      late       ? KB_STYLE(KB_GA_BOLD, KB_GC_ERROR)
+                      : ai->done ? KB_STYLE(0, KB_GC_MUTED)
+                                 : KB_PLAIN);
+        kb_strv_free(&wl);
+        kb_buf_free(&b);
+    }
+    if (!a->cv.actions.n)
+        kb_vl_add(out, 3, "-", KB_STYLE(0, KB_GC_MUTED));
+
+    kb_vl_add(out, 0, "", KB_PLAIN);
+    snprintf(head, sizeof head, "%s (%zu)", _("Links"), a->cv.links.n);
+    kb_vl_add(out, 1, head, label);
+    for (size_t i = 0; i < a->cv.links.n; i++) {
+        const kb_link *lk = &a->cv.links.v[i];
+        bool out_link = lk->from == c->number;
+        uint32_t other = out_link ? lk->to : lk->from;
+        const char *what;
+        switch (lk->kind) {
+        case KB_LINK_DUPLICATE:
+            what = out_link ? _("duplicate of") : _("duplicated by");
+            break;
+        case KB_LINK_BLOCKS:
+            what = out_link ? _("blocks") : _("blocked by");
+            break;
+        default:
+            what = _("related to");
+            break;
+        }
+        const kb_case *oc = kb_tui_case(a, other);
+        char *l = kb_asprintf("%s #%u %s", what, other, oc && oc->title ? oc->title : "");
+        kb_vl_add(out, 3, l, KB_PLAIN);
+        kb_free(&l);
+    }
+    if (!a->cv.links.n)
+        kb_vl_add(out, 3, "-", KB_STYLE(0, KB_GC_MUTED));
+
+    kb_vl_add(out, 0, "", KB_PLAIN);
+    snprintf(head, sizeof head, "%s (%zu)", _("Timeline"), a->cv.tl.n);
+    kb_vl_add(out, 1, head, label);
+    for (size_t i = 0; i < a->cv.tl.n; i++) {
+        const kb_comment *cm = &a->cv.tl.v[i];
+        char t[20];
+        kb_fmt_time(cm->time, t);
+        bool change = cm->kind == KB_ENTRY_CHANGE;
+        char *prefix = kb_asprintf("%s  %-10s ", t, cm->author ? cm->author : "?");
+        int pw = kb_tui_width(prefix, utf8);
+        int tw = w - 4 - pw;
+        char *text = kb_asprintf("%s%s", change ? "* " : "", cm->text ? cm->text : "");
+        kb_style ts = change ? KB_STYLE(0, KB_GC_MUTED) : KB_PLAIN;
+        if (tw < 20) {
+            kb_vl_add(out, 3, prefix, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
+            kb_vl_wrap(out, 5, w - 6, text, ts, utf8);
+        } else {
+            kb_strv lines = {0};
+            kb_tui_wrap(text, tw, utf8, &lines);
+            for (size_t k = 0; k < lines.n; k++) {
+                if (k == 0) {
+                    kb_buf b = KB_BUF_INIT;
+                    kb_buf_printf(&b, "%s%s", prefix, lines.v[0]);
+                    kb_vl_add(out, 3, b.data, ts);
+                    kb_buf_free(&b);
+                } else {
+                    kb_vl_add(out, 3 + pw, lines.v[k], ts);
+                }
+            }
+            kb_strv_free(&lines);
+        }
+        kb_free(&prefix);
+        kb_free(&text);
+    }
+    if (!a->cv.tl.n)
+        kb_vl_add(out, 3, "-", KB_STYLE(0, KB_GC_MUTED));
+}
+
+void kb_view_case_draw(kb_tui_app *a, kb_grid *g)
+{
+    kb_tui_draw_bar(a, g, NULL);
+    if (!a->cv.loaded || g->h < 4)
+        return;
+    const kb_case *c = &a->cv.c;
+    char num[24];
+    snprintf(num, sizeof num, "#%u  ", c->number);
+    kb_style ts = KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT);
+    int used = kb_grid_put(g, 1, 1, g->w - 1, num, ts);
+    char marks[24];
+    kb_tui_card_markers(a, c, marks, sizeof marks);
+    int mw = (int)strlen(marks);
+    kb_grid_put_cut(g, 1 + used, 1, g->w - 2 - used - (mw ? mw + 2 : 0), c->title, ts);
+    if (mw)
+        kb_grid_put(g, g->w - 1 - mw, 1, mw, marks, KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
+
+    kb_vlines lines = {0};
+    kb_case_lines(a, g->w, &lines);
+    int top = 2, rows = g->h - 3;
+    a->cv.lines = (int)lines.n;
+    int maxs = (int)lines.n - rows;
+    if (a->cv.scroll > maxs)
+        a->cv.scroll = maxs > 0 ? maxs : 0;
+    if (a->cv.scroll < 0)
+        a->cv.scroll = 0;
+    for (int r = 0; r < rows && (size_t)(a->cv.scroll + r) < lines.n; r++) {
+        const kb_vline *l = &lines.v[a->cv.scroll + r];
+        if (l->st.attr & KB_GA_REVERSE)
+            kb_grid_put_cut(g, l->x, top + r, g->w - 2 * l->x, l->text, l->st);
+        else
+            kb_grid_put(g, l->x, top + r, g->w - l->x, l->text, l->st);
+    }
+    if (a->cv.scroll + rows < (int)lines.n)
+        kb_grid_put(g, g->w - 3, g->h - 2, 3, "...", KB_STYLE(0, KB_GC_MUTED));
+    kb_vl_free(&lines);
+}
+
+unsigned kb_view_case_action(kb_tui_app *a, kb_action act)
+{
+    int page = a->h - 4 > 1 ? a->h - 4 : 1;
+    uint32_t n = a->cv.number;
+    switch (act) {
+    case KB_ACTION_CURSOR_DOWN:
+        a->cv.scroll++;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_CURSOR_UP:
+        a->cv.scroll--;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_PAGE_DOWN:
+        a->cv.scroll += page;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_PAGE_UP:
+        a->cv.scroll -= page;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_FIRST:
+        a->cv.scroll = 0;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_LAST:
+        a->cv.scroll = 1 << 20;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_CASE_EDIT:
+        return kb_view_form_open(a, n, KB_VIEW_CASE);
+    case KB_ACTION_CASE_COMMENT: {
+        char *label = kb_asprintf(_("Comment on #%u: "), n);
+        kb_view_prompt_open(a, KB_PR_COMMENT, label, "");
+        a->prompt.number = n;
+        kb_free(&label);
+        return KB_TUI_R_VIEW;
+    }
+    case KB_ACTION_CASE_MOVE_NEXT:
+    case KB_ACTION_CASE_MOVE_PREV: {
+        unsigned r = kb_tui_move_dir(a, n, act == KB_ACTION_CASE_MOVE_NEXT ? 1 : -1);
+        kb_view_case_reload(a, true);
+        return r | KB_TUI_R_VIEW;
+    }
+    case KB_ACTION_BACK:
+        kb_view_case_close(a);
+        (void)kb_tui_select_case(a, n, NULL);
+        return KB_TUI_R_VIEW;
+    default:
+        return KB_TUI_R_NONE;
+    }
+}

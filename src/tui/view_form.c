@@ -1,0 +1,892 @@
+/* view_form.c - the form that edits a case (or creates one).
+ *
+ * Each field is a text line; on submit the fields are parsed into a case
+ * one by one and checked with the model's validation after each, so a
+ * message lands on the field that caused it.  Editing an existing case
+ * holds its edit lease (renewed while the form is open); a failed save
+ * keeps the form and the input on screen with the message. */
+#include "tui_internal.h"
+
+#include "kernboard/buf.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KB_RENEW_MS 60000
+#define KB_FLABEL_W 18
+#define KB_DESC_ROWS 4
+
+static const char *const kb_view_form_labels[KB_FF_COUNT] = {
+    [KB_FF_TITLE] = N_("Title"),
+    [KB_FF_STAGE] = N_("Stage"),
+    [KB_FF_LEAD] = N_("Lead department"),
+    [KB_FF_DEPTS] = N_("Also involved"),
+    [KB_FF_LINE] = N_("Action line"),
+    [KB_FF_OWNER] = N_("Owner"),
+    [KB_FF_PRIORITY] = N_("Priority (0-3)"),
+    [KB_FF_DUE] = N_("Due"),
+    [KB_FF_REVIEW] = N_("Next review"),
+    [KB_FF_AGENDA] = N_("On agenda"),
+    [KB_FF_BLOCKED] = N_("Blocked because"),
+    [KB_FF_CONF] = N_("Confidentiality"),
+    [KB_FF_TAGS] = N_("Tags"),
+    [KB_FF_HOOKS] = N_("Policy hooks"),
+    [KB_FF_ORGS] = N_("Organisations"),
+    [KB_FF_DESC] = N_("Description"),
+};
+
+const char *kb_view_form_label(enum kb_tui_field f)
+{
+    return _(kb_view_form_labels[f]);
+}
+
+static char *kb_opt(const char *s)
+{
+    return kb_strdup(s ? s : "");
+}
+
+char *kb_view_form_value(const kb_case *c, enum kb_tui_field f)
+{
+    char d[KB_DATE_STRLEN];
+    switch (f) {
+    case KB_FF_TITLE:
+        return kb_opt(c->title);
+    case KB_FF_STAGE:
+        return kb_opt(c->stage);
+    case KB_FF_LEAD:
+        return kb_opt(c->lead_dept);
+    case KB_FF_DEPTS:
+        return kb_strv_join(&c->depts, ", ");
+    case KB_FF_LINE:
+        return kb_opt(c->action_line);
+    case KB_FF_OWNER:
+        return kb_opt(c->owner);
+    case KB_FF_PRIORITY:
+        return kb_asprintf("%d", c->priority);
+    case KB_FF_DUE:
+        kb_date_format(c->due, d);
+        return kb_strdup(d);
+    case KB_FF_REVIEW:
+        kb_date_format(c->review, d);
+        return kb_strdup(d);
+    case KB_FF_AGENDA:
+        return kb_strdup(c->on_agenda ? "yes" : "no");
+    case KB_FF_BLOCKED:
+        return kb_opt(c->blocked);
+    case KB_FF_CONF:
+        return kb_strdup(kb_conf_name(c->conf));
+    case KB_FF_TAGS:
+        return kb_strv_join(&c->tags, ", ");
+    case KB_FF_HOOKS:
+        return kb_strv_join(&c->hooks, "; ");
+    case KB_FF_ORGS:
+        return kb_strv_join(&c->orgs, "; ");
+    case KB_FF_DESC:
+        return kb_opt(c->description);
+    default:
+        return kb_strdup("");
+    }
+}
+
+/* Copy one field from src to dst. */
+void kb_view_form_copy_field(kb_case *dst, const kb_case *src, enum kb_tui_field f)
+{
+#define KB_CP_STR(m)                                                                               \
+    do {                                                                                           \
+        kb_free(&dst->m);                                                                          \
+        dst->m = src->m ? kb_strdup(src->m) : NULL;                                                \
+    } while (0)
+#define KB_CP_STRV(m)                                                                              \
+    do {                                                                                           \
+        kb_strv_free(&dst->m);                                                                     \
+        kb_strv_copy(&dst->m, &src->m);                                                            \
+    } while (0)
+    switch (f) {
+    case KB_FF_TITLE:
+        KB_CP_STR(title);
+        break;
+    case KB_FF_STAGE:
+        KB_CP_STR(stage);
+        break;
+    case KB_FF_LEAD:
+        KB_CP_STR(lead_dept);
+        break;
+    case KB_FF_DEPTS:
+        KB_CP_STRV(depts);
+        break;
+    case KB_FF_LINE:
+        KB_CP_STR(action_line);
+        break;
+    case KB_FF_OWNER:
+        KB_CP_STR(owner);
+        break;
+    case KB_FF_PRIORITY:
+        dst->priority = src->priority;
+        break;
+    case KB_FF_DUE:
+        dst->due = src->due;
+        break;
+    case KB_FF_REVIEW:
+        dst->review = src->review;
+        break;
+    case KB_FF_AGENDA:
+        dst->on_agenda = src->on_agenda;
+        break;
+    case KB_FF_BLOCKED:
+        KB_CP_STR(blocked);
+        break;
+    case KB_FF_CONF:
+        dst->conf = src->conf;
+        break;
+    case KB_FF_TAGS:
+        KB_CP_STRV(tags);
+        break;
+    case KB_FF_HOOKS:
+        KB_CP_STRV(hooks);
+        break;
+    case KB_FF_ORGS:
+        KB_CP_STRV(orgs);
+        break;
+    case KB_FF_DESC:
+        KB_CP_STR(description);
+        break;
+    default:
+        break;
+    }
+#undef KB_CP_STR
+#undef KB_CP_STRV
+}
+
+/* Trimmed copy of s (new string). */
+static char *kb_trim(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'))
+        n--;
+    return kb_strndup(s, n);
+}
+
+static void kb_split_semi(kb_strv *out, const char *s)
+{
+    const char *p = s;
+    for (;;) {
+        const char *q = strchr(p, ';');
+        char *part = q ? kb_strndup(p, (size_t)(q - p)) : kb_strdup(p);
+        char *t = kb_trim(part);
+        if (t[0])
+            kb_strv_push(out, t);
+        kb_free(&t);
+        kb_free(&part);
+        if (!q)
+            break;
+        p = q + 1;
+    }
+}
+
+static char *kb_code_list(const kb_tui_app *a, int which)
+{
+    kb_buf b = KB_BUF_INIT;
+    if (which == 0)
+        for (size_t i = 0; i < a->refs.nstages; i++)
+            kb_buf_printf(&b, "%s%s", i ? ", " : "", a->refs.stages[i].code);
+    else if (which == 1)
+        for (size_t i = 0; i < a->refs.ndepts; i++)
+            kb_buf_printf(&b, "%s%s", i ? ", " : "", a->refs.depts[i].code);
+    else
+        for (size_t i = 0; i < a->refs.nlines; i++)
+            kb_buf_printf(&b, "%s%s", i ? ", " : "", a->refs.lines[i].code);
+    return b.data ? kb_buf_take(&b) : kb_strdup("");
+}
+
+static int kb_bad_ref(const kb_tui_app *a, kb_err *e, int which, const char *v)
+{
+    char *codes = kb_code_list(a, which);
+    int rc;
+    if (which == 0)
+        rc = kb_err_set(e, KB_EDATA, _("unknown stage '%s' (stages: %s)"), v, codes);
+    else if (which == 1)
+        rc = kb_err_set(e, KB_EDATA, _("unknown department '%s' (departments: %s)"), v, codes);
+    else
+        rc = kb_err_set(e, KB_EDATA, _("unknown action line '%s' (lines: %s)"), v, codes);
+    kb_free(&codes);
+    return rc;
+}
+
+static int kb_view_form_date(const char *v, kb_date *out, kb_err *e)
+{
+    if (!v[0] || strcmp(v, "-") == 0 || kb_str_ieq(v, "none")) {
+        *out = KB_DATE_NONE;
+        return KB_OK;
+    }
+    return kb_date_parse(v, out, e);
+}
+
+/* Parse one field's text into c. */
+static int kb_view_form_apply(const kb_tui_app *a, kb_case *c, enum kb_tui_field f, const char *raw,
+                              kb_err *e)
+{
+    char *v = f == KB_FF_DESC ? kb_strdup(raw) : kb_trim(raw);
+    int rc = KB_OK;
+    switch (f) {
+    case KB_FF_TITLE:
+        kb_free(&c->title);
+        c->title = kb_strdup(v);
+        break;
+    case KB_FF_STAGE: {
+        const kb_stage *st = kb_tui_stage(a, v);
+        if (!v[0])
+            rc = kb_err_set(e, KB_EDATA, "%s", _("a case needs a stage"));
+        else if (!st)
+            rc = kb_bad_ref(a, e, 0, v);
+        else {
+            kb_free(&c->stage);
+            c->stage = kb_strdup(st->code);
+        }
+        break;
+    }
+    case KB_FF_LEAD: {
+        const kb_dept *d = v[0] ? kb_tui_dept(a, v) : NULL;
+        if (v[0] && !d) {
+            rc = kb_bad_ref(a, e, 1, v);
+            break;
+        }
+        kb_free(&c->lead_dept);
+        c->lead_dept = d ? kb_strdup(d->code) : NULL;
+        break;
+    }
+    case KB_FF_DEPTS: {
+        kb_strv in = {0}, out = {0};
+        kb_strv_split(&in, v);
+        for (size_t i = 0; i < in.n && rc == KB_OK; i++) {
+            const kb_dept *d = kb_tui_dept(a, in.v[i]);
+            if (!d)
+                rc = kb_bad_ref(a, e, 1, in.v[i]);
+            else
+                kb_strv_push(&out, d->code);
+        }
+        if (rc == KB_OK) {
+            kb_strv_free(&c->depts);
+            c->depts = out;
+        } else {
+            kb_strv_free(&out);
+        }
+        kb_strv_free(&in);
+        break;
+    }
+    case KB_FF_LINE: {
+        const kb_line *l = NULL;
+        for (size_t i = 0; v[0] && i < a->refs.nlines; i++)
+            if (kb_str_ieq(a->refs.lines[i].code, v) ||
+                (a->refs.lines[i].name && kb_str_ieq(a->refs.lines[i].name, v)))
+                l = &a->refs.lines[i];
+        if (v[0] && !l) {
+            rc = kb_bad_ref(a, e, 2, v);
+            break;
+        }
+        kb_free(&c->action_line);
+        c->action_line = l ? kb_strdup(l->code) : NULL;
+        break;
+    }
+    case KB_FF_OWNER:
+        kb_free(&c->owner);
+        c->owner = v[0] ? kb_strdup(v) : NULL;
+        break;
+    case KB_FF_PRIORITY: {
+        char *end = NULL;
+        long p = v[0] ? strtol(v, &end, 10) : 0;
+        if (v[0] && (*end || p < 0 || p > KB_PRIORITY_MAX))
+            rc = kb_err_set(e, KB_EDATA, _("priority must be 0 to %d"), KB_PRIORITY_MAX);
+        else
+            c->priority = (int)p;
+        break;
+    }
+    case KB_FF_DUE:
+        rc = kb_view_form_date(v, &c->due, e);
+        break;
+    case KB_FF_REVIEW:
+        rc = kb_view_form_date(v, &c->review, e);
+        break;
+    case KB_FF_AGENDA:
+        if (kb_str_ieq(v, "yes") || kb_str_ieq(v, "y") || kb_str_ieq(v, "ja") ||
+            kb_str_ieq(v, "j") || kb_str_ieq(v, "true") || strcmp(v, "1") == 0 ||
+            kb_str_ieq(v, _("yes")))
+            c->on_agenda = true;
+        else if (!v[0] || kb_str_ieq(v, "no") || kb_str_ieq(v, "n") || kb_str_ieq(v, "nee") ||
+                 kb_str_ieq(v, "false") || strcmp(v, "0") == 0 || kb_str_ieq(v, _("no")))
+            c->on_agenda = false;
+        else
+            rc = kb_err_set(e, KB_EDATA, "%s", _("answer yes or no"));
+        break;
+    case KB_FF_BLOCKED:
+        kb_free(&c->blocked);
+        c->blocked = v[0] ? kb_strdup(v) : NULL;
+        break;
+    case KB_FF_CONF:
+        rc = kb_conf_parse(v, &c->conf, e);
+        break;
+    case KB_FF_TAGS:
+        kb_strv_free(&c->tags);
+        kb_strv_split(&c->tags, v);
+        break;
+    case KB_FF_HOOKS:
+        kb_strv_free(&c->hooks);
+        kb_split_semi(&c->hooks, v);
+        break;
+    case KB_FF_ORGS:
+        kb_strv_free(&c->orgs);
+        kb_split_semi(&c->orgs, v);
+        break;
+    case KB_FF_DESC: {
+        size_t n = strlen(v);
+        while (n && (v[n - 1] == '\n' || v[n - 1] == ' '))
+            v[--n] = '\0';
+        kb_free(&c->description);
+        c->description = n ? kb_strdup(v) : NULL;
+        break;
+    }
+    default:
+        break;
+    }
+    kb_free(&v);
+    return rc;
+}
+
+/* ------------------------------------------------------------ open / close */
+
+void kb_view_form_close(kb_tui_app *a)
+{
+    kb_tui_form *f = &a->form;
+    if (!f->open)
+        return;
+    if (a->board && f->token) {
+        kb_err e;
+        if (kb_board_lease_release(a->board, f->number, f->token, &e)) {
+            /* expires on its own */
+        }
+    }
+    f->token = 0;
+    kb_case_free(&f->base);
+    kb_case_init(&f->base);
+    for (int i = 0; i < KB_FF_COUNT; i++) {
+        kb_tui_line_free(&f->f[i]);
+        kb_free(&f->ferr[i]);
+    }
+    kb_free(&f->error);
+    f->open = false;
+    if (a->view == KB_VIEW_FORM)
+        a->view = f->back;
+    if (a->view == KB_VIEW_CASE && !a->cv.loaded)
+        a->view = KB_VIEW_BOARD;
+}
+
+void kb_view_form_fill(kb_tui_app *a, const kb_case *c, bool is_new)
+{
+    kb_view_form_close(a);
+    kb_tui_form *f = &a->form;
+    f->open = true;
+    f->is_new = is_new;
+    f->number = is_new ? 0 : c->number;
+    f->base_version = c->version;
+    f->token = 0;
+    f->renewed_ms = a->now_ms;
+    kb_case_copy(&f->base, c);
+    for (int i = 0; i < KB_FF_COUNT; i++) {
+        char *v = kb_view_form_value(c, (enum kb_tui_field)i);
+        kb_tui_line_init(&f->f[i], v);
+        kb_free(&v);
+    }
+    f->focus = 0;
+    f->scroll = 0;
+    if (a->view != KB_VIEW_FORM)
+        f->back = a->view;
+    a->view = KB_VIEW_FORM;
+}
+
+unsigned kb_view_form_new(kb_tui_app *a, kb_view_id back)
+{
+    if (a->board && !kb_role_can_write(kb_board_role(a->board))) {
+        kb_tui_msg(a, true, "%s", _("You are a viewer on this board: you cannot add cases"));
+        return KB_TUI_R_STATUS;
+    }
+    kb_case c;
+    kb_case_init(&c);
+    kb_tui_layout(a);
+    if (a->cur_stage < a->refs.nstages)
+        c.stage = kb_strdup(a->refs.stages[a->cur_stage].code);
+    else if (a->refs.nstages)
+        c.stage = kb_strdup(a->refs.stages[0].code);
+    if (a->view == KB_VIEW_BOARD && a->cur_lane < a->lay.nlanes &&
+        a->lay.lanes[a->cur_lane].code[0])
+        c.lead_dept = kb_strdup(a->lay.lanes[a->cur_lane].code);
+    a->view = back;
+    kb_view_form_fill(a, &c, true);
+    a->form.back = back;
+    kb_case_free(&c);
+    return KB_TUI_R_VIEW;
+}
+
+unsigned kb_view_form_open(kb_tui_app *a, uint32_t number, kb_view_id back)
+{
+    if (!a->board) {
+        const kb_case *c = kb_tui_case(a, number);
+        if (!c) {
+            kb_tui_msg(a, true, _("No case #%u on this board"), number);
+            return KB_TUI_R_STATUS;
+        }
+        kb_view_form_fill(a, c, false);
+        a->form.back = back;
+        return KB_TUI_R_VIEW;
+    }
+    if (!kb_role_can_write(kb_board_role(a->board))) {
+        kb_tui_msg(a, true, "%s", _("You are a viewer on this board: cases are read-only"));
+        return KB_TUI_R_STATUS;
+    }
+    kb_err e;
+    kb_err_clear(&e);
+    uint64_t token = 0;
+    if (kb_board_lease_acquire(a->board, number, 0, false, &token, &e)) {
+        kb_tui_msg(a, true, "%s", e.msg);
+        unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
+        if (a->view != KB_VIEW_CASE)
+            r |= kb_view_case_open(a, number);
+        return r;
+    }
+    kb_case c;
+    kb_case_init(&c);
+    if (kb_board_case_get(a->board, number, &c, &e)) {
+        kb_err ignore;
+        if (kb_board_lease_release(a->board, number, token, &ignore)) {
+            /* expires */
+        }
+        kb_tui_msg(a, true, "%s", e.msg);
+        return KB_TUI_R_STATUS;
+    }
+    kb_view_form_fill(a, &c, false);
+    a->form.back = back;
+    a->form.token = token;
+    a->form.renewed_ms = a->now_ms;
+    kb_case_free(&c);
+    return KB_TUI_R_VIEW;
+}
+
+void kb_view_form_tick(kb_tui_app *a)
+{
+    kb_tui_form *f = &a->form;
+    if (!f->open || f->is_new || !f->token || !a->board || a->now_ms - f->renewed_ms < KB_RENEW_MS)
+        return;
+    kb_err e;
+    kb_err_clear(&e);
+    f->renewed_ms = a->now_ms;
+    if (kb_board_lease_renew(a->board, f->number, f->token, 0, &e)) {
+        f->token = 0;
+        kb_free(&f->error);
+        f->error = kb_asprintf(_("Your edit lock could not be renewed: %s"), e.msg);
+    }
+}
+
+/* ------------------------------------------------------------ submit */
+
+int kb_view_form_parse(const kb_tui_app *a, const kb_case *base, const char *const vals[],
+                       kb_case *out, char *errs[])
+{
+    kb_case_copy(out, base);
+    int bad = 0;
+    kb_err e;
+    /* 1. each field on its own: format and references */
+    for (int i = 0; i < KB_FF_COUNT; i++) {
+        errs[i] = NULL;
+        kb_err_clear(&e);
+        int rc = kb_view_form_apply(a, out, (enum kb_tui_field)i, vals[i], &e);
+        if (rc == KB_OK && i == KB_FF_TITLE && !out->title[0])
+            rc = kb_err_set(&e, KB_EDATA, "%s", _("a case needs a title"));
+        if (rc) {
+            errs[i] = kb_strdup(e.msg);
+            kb_view_form_copy_field(out, base, (enum kb_tui_field)i);
+            bad++;
+        }
+    }
+    /* 2. the whole case with the model's validation; the message goes to
+     * the field whose own value (taken back) makes the case valid */
+    kb_err_clear(&e);
+    if (kb_case_validate(out, &e) != KB_OK) {
+        int culprit = -1;
+        for (int i = 0; i < KB_FF_COUNT && culprit < 0; i++) {
+            if (errs[i])
+                continue;
+            kb_case t;
+            kb_case_copy(&t, out);
+            kb_view_form_copy_field(&t, base, (enum kb_tui_field)i);
+            kb_err e2;
+            if (kb_case_validate(&t, &e2) == KB_OK)
+                culprit = i;
+            kb_case_free(&t);
+        }
+        for (int i = 0; i < KB_FF_COUNT && culprit < 0; i++) {
+            char *v = kb_view_form_value(base, (enum kb_tui_field)i);
+            if (!errs[i] && strcmp(v, vals[i]) != 0)
+                culprit = i; /* the first field you changed */
+            kb_free(&v);
+        }
+        if (culprit < 0)
+            culprit = KB_FF_TITLE;
+        if (!errs[culprit]) {
+            errs[culprit] = kb_strdup(e.msg);
+            bad++;
+        }
+    }
+    if (bad) {
+        kb_case_free(out);
+        kb_case_init(out);
+    }
+    return bad;
+}
+
+bool kb_view_form_build(kb_tui_app *a, kb_case *out)
+{
+    kb_tui_form *f = &a->form;
+    const char *vals[KB_FF_COUNT];
+    for (int i = 0; i < KB_FF_COUNT; i++) {
+        vals[i] = f->f[i].text;
+        kb_free(&f->ferr[i]);
+    }
+    int bad = kb_view_form_parse(a, &f->base, vals, out, f->ferr);
+    if (bad) {
+        for (int i = KB_FF_COUNT - 1; i >= 0; i--)
+            if (f->ferr[i])
+                f->focus = (size_t)i;
+        kb_free(&f->error);
+        f->error = kb_strdup(_("Please correct the marked fields."));
+        return false;
+    }
+    kb_free(&f->error);
+    return true;
+}
+
+static void kb_view_form_fail(kb_tui_app *a, const char *msg)
+{
+    kb_free(&a->form.error);
+    a->form.error =
+        kb_asprintf(_("Not saved: %s. Your input is kept; press Enter to try again."), msg);
+}
+
+/* Save c (built from the form or the conflict dialog) expecting version
+ * expect; before is the stored case it was edited from (for undo). */
+static unsigned kb_view_form_save(kb_tui_app *a, kb_case *c, uint64_t expect, const kb_case *before)
+{
+    kb_tui_form *f = &a->form;
+    kb_err e;
+    kb_err_clear(&e);
+    if (!a->board) {
+        kb_view_form_fail(a, _("no board is open"));
+        return KB_TUI_R_VIEW;
+    }
+    if (f->is_new) {
+        if (kb_board_case_add(a->board, c, &e)) {
+            kb_view_form_fail(a, e.msg);
+            return KB_TUI_R_VIEW;
+        }
+        uint32_t n = c->number;
+        kb_view_form_close(a);
+        kb_tui_msg(a, false, _("Case #%u created"), n);
+        unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
+        (void)kb_tui_select_case(a, n, NULL);
+        return r;
+    }
+    if (!f->token &&
+        kb_board_lease_acquire(a->board, f->number, 0, false, &f->token, &e) != KB_OK) {
+        f->token = 0;
+        kb_view_form_fail(a, e.msg);
+        return KB_TUI_R_VIEW;
+    }
+    f->renewed_ms = a->now_ms;
+    int rc = kb_board_case_save(a->board, c, expect, f->token, &e);
+    if (rc == KB_OK) {
+        uint32_t n = f->number;
+        kb_tui_undo_remember(a, before, c->version);
+        kb_view_form_close(a);
+        kb_tui_msg(a, false, _("Saved #%u"), n);
+        unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
+        if (a->view == KB_VIEW_CASE)
+            kb_view_case_reload(a, true);
+        return r;
+    }
+    if (rc == KB_ECONFLICT) {
+        kb_case cur;
+        kb_case_init(&cur);
+        kb_err e2;
+        if (kb_board_case_get(a->board, f->number, &cur, &e2) == KB_OK && cur.version != expect) {
+            /* someone saved over us, so our lease was broken: the next save
+             * takes a new one (or tells who holds it now) */
+            f->token = 0;
+            kb_view_conflict_open(a, c, &cur);
+            kb_case_free(&cur);
+            return KB_TUI_R_VIEW;
+        }
+        kb_case_free(&cur);
+        /* the lease was broken or taken: get a new one on the next try */
+        f->token = 0;
+    }
+    kb_view_form_fail(a, e.msg);
+    return KB_TUI_R_VIEW;
+}
+
+unsigned kb_view_form_submit(kb_tui_app *a)
+{
+    kb_case c;
+    kb_case_init(&c);
+    if (!kb_view_form_build(a, &c))
+        return KB_TUI_R_VIEW;
+    kb_case before;
+    kb_case_copy(&before, &a->form.base);
+    unsigned r = kb_view_form_save(a, &c, a->form.base_version, &before);
+    kb_case_free(&before);
+    kb_case_free(&c);
+    return r;
+}
+
+unsigned kb_view_form_save_merged(kb_tui_app *a, kb_case *merged, const kb_case *theirs)
+{
+    return kb_view_form_save(a, merged, theirs->version, theirs);
+}
+
+/* ------------------------------------------------------------ keys */
+
+unsigned kb_view_form_action(kb_tui_app *a, kb_action act)
+{
+    kb_tui_form *f = &a->form;
+    if (!f->open)
+        return KB_TUI_R_NONE;
+    switch (act) {
+    case KB_ACTION_FIELD_NEXT:
+        f->focus = (f->focus + 1) % KB_FF_COUNT;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_FIELD_PREV:
+        f->focus = (f->focus + KB_FF_COUNT - 1) % KB_FF_COUNT;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_PAGE_DOWN:
+        f->focus = f->focus + 5 < KB_FF_COUNT ? f->focus + 5 : KB_FF_COUNT - 1;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_PAGE_UP:
+        f->focus = f->focus >= 5 ? f->focus - 5 : 0;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_SUBMIT:
+        return kb_view_form_submit(a);
+    case KB_ACTION_CANCEL:
+    case KB_ACTION_BACK: {
+        bool was_new = f->is_new;
+        kb_view_form_close(a);
+        kb_tui_msg(a, false, "%s", was_new ? _("New case discarded") : _("Not saved"));
+        return KB_TUI_R_VIEW;
+    }
+    default:
+        if (kb_tui_line_action(&f->f[f->focus], act)) {
+            kb_free(&f->ferr[f->focus]);
+            return KB_TUI_R_VIEW;
+        }
+        return KB_TUI_R_NONE;
+    }
+}
+
+unsigned kb_view_form_text(kb_tui_app *a, uint32_t cp)
+{
+    kb_tui_form *f = &a->form;
+    if (!f->open)
+        return KB_TUI_R_NONE;
+    if (cp == '\n' && f->focus != KB_FF_DESC)
+        return KB_TUI_R_NONE;
+    kb_tui_line_insert_cp(&f->f[f->focus], cp);
+    kb_free(&f->ferr[f->focus]);
+    return KB_TUI_R_VIEW;
+}
+
+/* ------------------------------------------------------------ drawing */
+
+/* Byte length of the prefix of s[0..n) that fits in maxw columns. */
+static size_t kb_fit_n(const char *s, size_t n, int maxw, bool utf8)
+{
+    int w = 0;
+    size_t used = 0;
+    while (used < n) {
+        uint32_t cp;
+        size_t k = kb_tui_utf8_next(s + used, n - used, &cp);
+        int cw = kb_tui_cp_width(kb_tui_display_cp(cp, utf8), utf8);
+        if (w + cw > maxw)
+            break;
+        w += cw;
+        used += k;
+    }
+    return used;
+}
+
+static int kb_width_n(const char *s, size_t n, bool utf8)
+{
+    char *t = kb_strndup(s, n);
+    int w = kb_tui_width(t, utf8);
+    kb_free(&t);
+    return w;
+}
+
+/* Draw a one-line field value in [x, x+w); returns the cursor column. */
+static int kb_draw_line_field(kb_grid *g, int x, int y, int w, const kb_tui_line *l, kb_style st,
+                              bool focused)
+{
+    size_t skip = 0;
+    if (focused) {
+        while (skip < l->cur && kb_width_n(l->text + skip, l->cur - skip, g->utf8) > w - 1) {
+            uint32_t cp;
+            skip += kb_tui_utf8_next(l->text + skip, l->len - skip, &cp);
+        }
+    }
+    kb_grid_fill(g, x, y, w, 1, st);
+    char *vis = kb_strndup(l->text + skip, kb_fit_n(l->text + skip, l->len - skip, w, g->utf8));
+    kb_grid_put(g, x, y, w, vis, st);
+    kb_free(&vis);
+    return x + kb_width_n(l->text + skip, l->cur - skip, g->utf8);
+}
+
+typedef struct kb_wrow {
+    size_t start, end;
+} kb_wrow;
+
+/* Hard-wrap the text of l into rows of at most w columns. */
+static size_t kb_wrap_rows(const kb_tui_line *l, int w, bool utf8, kb_wrow **rows)
+{
+    size_t n = 0, pos = 0;
+    *rows = NULL;
+    for (;;) {
+        const char *nl = memchr(l->text + pos, '\n', l->len - pos);
+        size_t pe = nl ? (size_t)(nl - l->text) : l->len;
+        size_t p = pos;
+        do {
+            size_t fit = kb_fit_n(l->text + p, pe - p, w, utf8);
+            if (fit == 0 && p < pe) {
+                uint32_t cp;
+                fit = kb_tui_utf8_next(l->text + p, pe - p, &cp);
+            }
+            *rows = kb_reallocarray(*rows, n + 1, sizeof **rows);
+            (*rows)[n].start = p;
+            (*rows)[n].end = p + fit;
+            n++;
+            p += fit;
+        } while (p < pe);
+        if (!nl)
+            break;
+        pos = pe + 1;
+    }
+    return n;
+}
+
+/* Rows a field takes on screen (value + error line). */
+static int kb_field_rows(const kb_tui_form *f, int i)
+{
+    return (i == KB_FF_DESC ? KB_DESC_ROWS : 1) + (f->ferr[i] ? 1 : 0);
+}
+
+void kb_view_form_draw(kb_tui_app *a, kb_grid *g)
+{
+    kb_tui_form *f = &a->form;
+    kb_tui_draw_bar(a, g, NULL);
+    if (!f->open || g->h < 6)
+        return;
+    char head[96];
+    if (f->is_new)
+        snprintf(head, sizeof head, "%s", _("New case"));
+    else
+        snprintf(head, sizeof head, _("Edit case #%u"), f->number);
+    kb_grid_put(g, 1, 1, g->w - 2, head, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
+
+    /* the form-level message takes up to two rows above the status line */
+    kb_strv err = {0};
+    if (f->error)
+        kb_tui_wrap(f->error, g->w - 2, g->utf8, &err);
+    int erows = err.n > 2 ? 2 : (int)err.n;
+    int top = 2, bottom = g->h - 1 - erows; /* rows [top, bottom) for fields */
+    int avail = bottom - top;
+    /* scroll so the focused field is visible */
+    int fy = 0, total = 0;
+    for (int i = 0; i < KB_FF_COUNT; i++) {
+        if ((size_t)i == f->focus)
+            fy = total;
+        total += kb_field_rows(f, i);
+    }
+    int fh = kb_field_rows(f, (int)f->focus);
+    if (fy < f->scroll)
+        f->scroll = fy;
+    if (fy + fh > f->scroll + avail)
+        f->scroll = fy + fh - avail;
+    if (f->scroll > total - avail)
+        f->scroll = total - avail;
+    if (f->scroll < 0)
+        f->scroll = 0;
+
+    int vx = KB_FLABEL_W + 2, vw = g->w - vx - 1;
+    int row = -f->scroll;
+    for (int i = 0; i < KB_FF_COUNT; i++) {
+        bool focused = (size_t)i == f->focus;
+        int rows = kb_field_rows(f, i);
+        int y = top + row;
+        row += rows;
+        if (y + rows <= top || y >= bottom)
+            continue;
+        kb_style ls = focused ? KB_STYLE(KB_GA_BOLD, KB_GC_ACCENT) : KB_PLAIN;
+        kb_style vs = focused ? KB_STYLE(KB_GA_UNDERLINE, KB_GC_ACCENT)
+                              : KB_STYLE(KB_GA_UNDERLINE, KB_GC_DEFAULT);
+        if (f->ferr[i])
+            ls = KB_STYLE(KB_GA_BOLD, KB_GC_ERROR);
+        if (y >= top) {
+            kb_grid_put(g, 0, y, 2, focused ? ">" : f->ferr[i] ? "!" : " ", ls);
+            kb_grid_put_cut(g, 2, y, KB_FLABEL_W, kb_view_form_label((enum kb_tui_field)i), ls);
+        }
+        if (i != KB_FF_DESC) {
+            if (y >= top) {
+                int cx = kb_draw_line_field(g, vx, y, vw, &f->f[i], vs, focused);
+                if (focused) {
+                    a->cursor_x = cx;
+                    a->cursor_y = y;
+                }
+            }
+        } else {
+            kb_wrow *wr = NULL;
+            size_t nr = kb_wrap_rows(&f->f[i], vw - 1, g->utf8, &wr);
+            size_t cr = 0;
+            for (size_t k = 0; k < nr; k++)
+                if (wr[k].start <= f->f[i].cur)
+                    cr = k;
+            size_t r0 = focused && cr >= KB_DESC_ROWS ? cr - KB_DESC_ROWS + 1 : 0;
+            for (int k = 0; k < KB_DESC_ROWS; k++) {
+                int yy = y + k;
+                if (yy < top || yy >= bottom)
+                    continue;
+                kb_grid_fill(g, vx, yy, vw, 1, vs);
+                size_t idx = r0 + (size_t)k;
+                if (idx < nr) {
+                    char *t = kb_strndup(f->f[i].text + wr[idx].start, wr[idx].end - wr[idx].start);
+                    kb_grid_put(g, vx, yy, vw, t, vs);
+                    kb_free(&t);
+                }
+                if (focused && idx == cr) {
+                    a->cursor_x = vx + kb_width_n(f->f[i].text + wr[cr].start,
+                                                  f->f[i].cur - wr[cr].start, g->utf8);
+                    a->cursor_y = yy;
+                }
+            }
+            kb_free(&wr);
+        }
+        if (f->ferr[i]) {
+            int ey = y + rows - 1;
+            if (ey >= top && ey < bottom) {
+                char *m = kb_asprintf("^ %s", f->ferr[i]);
+                kb_grid_put_cut(g, vx, ey, vw, m, KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
+                kb_free(&m);
+            }
+        }
+    }
+    for (int k = 0; k < erows; k++)
+        kb_grid_put_cut(g, 1, bottom + k, g->w - 2, err.v[k], KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
+    kb_strv_free(&err);
+}

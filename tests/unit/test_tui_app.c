@@ -1,0 +1,453 @@
+/* TUI logic against a real board, without a terminal: keys go into
+ * kb_tui_app_key, results are checked through the core API.  Another user's
+ * session is a forked process (POSIX record locks belong to processes). */
+#include <criterion/criterion.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kernboard/core.h"
+#include "kernboard/mem.h"
+#include "tui/tui_internal.h"
+
+#define KB_CTRL_U_FOR_TEST (KB_KEY_CTRL | (kb_key)'u')
+
+static char kb_dir[300], kb_path[400];
+
+static kb_secret *kb_pass(const char *s)
+{
+    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
+    memcpy(kb_secret_data(p), s, strlen(s));
+    kb_secret_set_len(p, strlen(s));
+    return p;
+}
+
+static kb_board *kb_open_as(const char *user)
+{
+    kb_secret *p = kb_pass("admin passphrase");
+    kb_board_opts o = {.kdf = "interactive", .lock_timeout_ms = 20000};
+    kb_board *b = NULL;
+    kb_err e;
+    int rc = kb_board_open(kb_path, user, p, &o, &b, &e);
+    kb_secret_free(&p);
+    if (rc) {
+        fprintf(stderr, "open %s: %s\n", user, e.msg);
+        return NULL;
+    }
+    return b;
+}
+
+static void kb_add(kb_board *b, const char *title, const char *dept, const char *stage)
+{
+    kb_case c;
+    kb_case_init(&c);
+    c.title = kb_strdup(title);
+    c.lead_dept = dept ? kb_strdup(dept) : NULL;
+    c.stage = stage ? kb_strdup(stage) : NULL;
+    kb_err e;
+    cr_assert_eq(kb_board_case_add(b, &c, &e), KB_OK, "%s", e.msg);
+    kb_case_free(&c);
+}
+
+static void kb_setup(void)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    const char *base = getenv("KB_TEST_TMP");
+    char tmpl[300];
+    if (base) {
+        mkdir(base, 0700);
+        snprintf(tmpl, sizeof tmpl, "%.200s/tuiXXXXXX", base);
+    } else {
+        snprintf(tmpl, sizeof tmpl, "/tmp/kbtuiXXXXXX");
+    }
+    cr_assert_not_null(mkdtemp(tmpl));
+    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    snprintf(kb_path, sizeof kb_path, "%s/board.kb", kb_dir);
+    setenv("XDG_STATE_HOME", kb_dir, 1);
+    setenv("XDG_CONFIG_HOME", kb_dir, 1);
+    kb_secret *p = kb_pass("admin passphrase");
+    kb_board_opts o = {.kdf = "interactive"};
+    kb_board *b = NULL;
+    kb_err e;
+    cr_assert_eq(kb_board_init(kb_path, "anna", p, &o, &b, &e), KB_OK, "%s", e.msg);
+    kb_secret_free(&p);
+    kb_add(b, "Café De Hoek", "ECO", NULL);
+    kb_add(b, "Leegstand Noord", "VAS", "explore");
+    /* moving into "done" needs a reason */
+    size_t n;
+    const kb_stage *st = kb_board_stages(b, &n);
+    kb_stage done = st[n - 1];
+    done.needs_reason = true;
+    cr_assert_eq(kb_board_stage_edit(b, &done, &e), KB_OK, "%s", e.msg);
+    kb_board_close(&b);
+}
+
+static void kb_teardown(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
+    if (system(cmd) != 0) {
+        /* leave it */
+    }
+}
+
+TestSuite(tui_app, .init = kb_setup, .fini = kb_teardown, .timeout = 60);
+
+static int64_t kb_now = 1000000;
+
+static unsigned kb_key_in(kb_tui_app *a, kb_key k)
+{
+    kb_now += 10;
+    return kb_tui_app_key(a, k, kb_now);
+}
+
+static void kb_type(kb_tui_app *a, const char *s)
+{
+    while (*s) {
+        uint32_t cp;
+        size_t n = kb_tui_utf8_next(s, strlen(s), &cp);
+        kb_key_in(a, cp);
+        s += n;
+    }
+}
+
+static void kb_app(kb_tui_app *a)
+{
+    kb_tui_app_init(a, kb_path, "anna", 80, 24, true);
+    a->now_ms = kb_now;
+    kb_board *b = kb_open_as("anna");
+    cr_assert_not_null(b);
+    kb_err e;
+    cr_assert_eq(kb_tui_app_attach(a, b, &e), KB_OK, "%s", e.msg);
+    cr_assert(kb_tui_select_case(a, 1, NULL));
+}
+
+static char *kb_stage_of(kb_tui_app *a, uint32_t n)
+{
+    kb_case c;
+    kb_case_init(&c);
+    kb_err e;
+    cr_assert_eq(kb_board_case_get(a->board, n, &c, &e), KB_OK, "%s", e.msg);
+    char *s = kb_strdup(c.stage);
+    kb_case_free(&c);
+    return s;
+}
+
+Test(tui_app, move_with_L_and_undo)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    cr_assert_eq(a.cur_number, 1);
+    kb_key_in(&a, 'L');
+    char *s = kb_stage_of(&a, 1);
+    cr_assert_str_eq(s, "explore", "%s", a.msg);
+    kb_free(&s);
+    cr_assert_eq(a.cur_number, 1, "the cursor follows the case");
+    cr_assert_eq(a.refs.stages[a.cur_stage].position, 2);
+    kb_key_in(&a, 'u');
+    s = kb_stage_of(&a, 1);
+    cr_assert_str_eq(s, "signal", "%s", a.msg);
+    kb_free(&s);
+    /* u again redoes (the undo was the last change) */
+    kb_key_in(&a, 'u');
+    s = kb_stage_of(&a, 1);
+    cr_assert_str_eq(s, "explore");
+    kb_free(&s);
+    kb_tui_app_free(&a);
+}
+
+Test(tui_app, move_needs_reason_adds_comment)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_tui_command(&a, "move 2 progress");
+    cr_assert(kb_tui_select_case(&a, 2, NULL));
+    kb_key_in(&a, 'L'); /* progress -> done: needs a reason */
+    cr_assert_eq(a.overlay, KB_OV_PROMPT);
+    cr_assert_eq(a.prompt.kind, KB_PR_REASON);
+    kb_key_in(&a, KB_KEY_ENTER); /* empty: refused, the prompt stays */
+    cr_assert_eq(a.overlay, KB_OV_PROMPT);
+    kb_type(&a, "Pand verhuurd");
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert_eq(a.overlay, KB_OV_NONE);
+    char *s = kb_stage_of(&a, 2);
+    cr_assert_str_eq(s, "done", "%s", a.msg);
+    kb_free(&s);
+    kb_comment_vec tl;
+    kb_err e;
+    cr_assert_eq(kb_board_timeline(a.board, 2, &tl, &e), KB_OK);
+    bool found = false;
+    for (size_t i = 0; i < tl.n; i++)
+        found =
+            found || (tl.v[i].kind == KB_ENTRY_COMMENT && strstr(tl.v[i].text, "Pand verhuurd"));
+    kb_comment_vec_free(&tl);
+    cr_assert(found, "the reason is a comment");
+    kb_tui_app_free(&a);
+}
+
+Test(tui_app, edit_form_saves_under_lease)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_key_in(&a, 'e');
+    cr_assert_eq(a.view, KB_VIEW_FORM);
+    cr_assert_neq(a.form.token, 0);
+    kb_lease_info li;
+    kb_err e;
+    cr_assert_eq(kb_board_lease_get(a.board, 1, &li, &e), KB_OK, "the form holds the lease");
+    cr_assert(li.mine);
+    kb_lease_free(&li.lease);
+    kb_key_in(&a, KB_CTRL_U_FOR_TEST);
+    kb_type(&a, "Café De Hoek: terras");
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert_eq(a.view, KB_VIEW_BOARD, "%s", a.form.error ? a.form.error : "");
+    kb_case c;
+    kb_case_init(&c);
+    cr_assert_eq(kb_board_case_get(a.board, 1, &c, &e), KB_OK);
+    cr_assert_str_eq(c.title, "Café De Hoek: terras");
+    kb_case_free(&c);
+    cr_assert_eq(kb_board_lease_get(a.board, 1, &li, &e), KB_ENOENT, "released after saving");
+    kb_tui_app_free(&a);
+}
+
+/* In a child: another session of anna (an admin) breaks the lease on case
+ * 1, saves a new title and due date, and with hold keeps its own lease. */
+static pid_t kb_other_edits(int hold_seconds)
+{
+    int pfd[2];
+    cr_assert_eq(pipe(pfd), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close(pfd[0]);
+        kb_board *b = kb_open_as("anna");
+        kb_err e;
+        int ok = b != NULL;
+        uint64_t token = 0;
+        kb_case c;
+        kb_case_init(&c);
+        if (ok) {
+            int rb = kb_board_lease_break(b, 1, true, &e);
+            ok = rb == KB_OK || rb == KB_ENOENT; /* no lease to break is fine */
+        }
+        ok = ok && kb_board_lease_acquire(b, 1, 0, false, &token, &e) == KB_OK;
+        ok = ok && kb_board_case_get(b, 1, &c, &e) == KB_OK;
+        if (ok) {
+            kb_free(&c.title);
+            c.title = kb_strdup("Café De Hoek (theirs)");
+            c.due = kb_date_from_ymd(2030, 1, 2);
+            ok = kb_board_case_save(b, &c, c.version, token, &e) == KB_OK;
+        }
+        if (ok && !hold_seconds)
+            ok = kb_board_lease_release(b, 1, token, &e) == KB_OK;
+        if (!ok)
+            fprintf(stderr, "child: %s\n", e.msg);
+        char r = ok ? 'y' : 'n';
+        if (write(pfd[1], &r, 1) != 1)
+            _exit(2);
+        if (hold_seconds)
+            sleep((unsigned)hold_seconds);
+        kb_case_free(&c);
+        kb_board_close(&b);
+        _exit(ok ? 0 : 1);
+    }
+    close(pfd[1]);
+    char r = 0;
+    cr_assert_eq(read(pfd[0], &r, 1), 1);
+    close(pfd[0]);
+    cr_assert_eq(r, 'y', "the other session could not edit");
+    return pid;
+}
+
+Test(tui_app, conflict_dialog_merges)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_key_in(&a, 'e');
+    cr_assert_eq(a.view, KB_VIEW_FORM);
+    kb_key_in(&a, KB_CTRL_U_FOR_TEST);
+    kb_type(&a, "Café De Hoek (mine)");
+    pid_t pid = kb_other_edits(0);
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert_eq(a.overlay, KB_OV_CONFLICT, "%s", a.form.error ? a.form.error : a.msg);
+    cr_assert_eq(a.conflict.n, 2, "title and due differ");
+    cr_assert_eq(a.conflict.rows[0], KB_FF_TITLE);
+    /* keep my title, take their due date */
+    kb_key_in(&a, KB_KEY_DOWN);
+    kb_key_in(&a, KB_KEY_RIGHT);
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert_eq(a.overlay, KB_OV_NONE);
+    cr_assert_eq(a.view, KB_VIEW_BOARD, "%s", a.form.error ? a.form.error : "");
+    kb_case c;
+    kb_case_init(&c);
+    kb_err e;
+    cr_assert_eq(kb_board_case_get(a.board, 1, &c, &e), KB_OK);
+    cr_assert_str_eq(c.title, "Café De Hoek (mine)");
+    cr_assert_eq(c.due, kb_date_from_ymd(2030, 1, 2));
+    kb_case_free(&c);
+    kb_tui_app_free(&a);
+}
+
+Test(tui_app, failed_save_keeps_the_form)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_key_in(&a, 'e');
+    kb_tui_line_set(&a.form.f[KB_FF_PRIORITY], "2");
+    /* the other session breaks our lease and keeps its own */
+    pid_t pid = kb_other_edits(30);
+    kb_key_in(&a, KB_KEY_ENTER);
+    /* version changed: the dialog; Esc goes back to the form with the input */
+    cr_assert_eq(a.overlay, KB_OV_CONFLICT);
+    kb_key_in(&a, KB_KEY_ESC);
+    cr_assert_eq(a.overlay, KB_OV_NONE);
+    cr_assert_eq(a.view, KB_VIEW_FORM);
+    cr_assert_str_eq(a.form.f[KB_FF_PRIORITY].text, "2");
+    /* saving again: they hold the lease now, so the save fails and the
+     * form stays with the message */
+    kb_key_in(&a, KB_KEY_ENTER);
+    if (a.overlay == KB_OV_CONFLICT)
+        kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert_eq(a.view, KB_VIEW_FORM);
+    cr_assert_not_null(a.form.error);
+    cr_assert(strstr(a.form.error, "being edited") != NULL, "%s", a.form.error);
+    cr_assert_str_eq(a.form.f[KB_FF_PRIORITY].text, "2");
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    kb_tui_app_free(&a);
+}
+
+Test(tui_app, read_only_while_someone_edits)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    pid_t pid = kb_other_edits(30);
+    a.now_ms = kb_now += 20000;
+    kb_tui_refresh(&a, true);
+    cr_assert_not_null(kb_tui_edit_of(&a, 1), "the lease is seen");
+    kb_key_in(&a, 'e');
+    cr_assert_neq(a.view, KB_VIEW_FORM);
+    cr_assert_eq(a.view, KB_VIEW_CASE);
+    cr_assert(strstr(a.msg, "being edited") != NULL, "%s", a.msg);
+    /* comments are still possible */
+    kb_key_in(&a, 'c');
+    kb_type(&a, "Ik bel morgen");
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(strstr(a.msg, "Comment added") != NULL, "%s", a.msg);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    kb_tui_app_free(&a);
+}
+
+Test(tui_app, live_refresh_keeps_the_cursor)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_key_in(&a, 'j');
+    uint32_t sel = a.cur_number;
+    pid_t pid = fork();
+    if (pid == 0) {
+        kb_board *b = kb_open_as("anna");
+        if (!b)
+            _exit(1);
+        kb_case c;
+        kb_case_init(&c);
+        c.title = kb_strdup("Nieuw van buiten");
+        c.lead_dept = kb_strdup("DUU");
+        kb_err e;
+        int rc = kb_board_case_add(b, &c, &e);
+        kb_case_free(&c);
+        kb_board_close(&b);
+        _exit(rc ? 1 : 0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    cr_assert_null(kb_tui_case(&a, 3));
+    unsigned r = kb_tui_app_tick(&a, kb_now + 1500);
+    cr_assert(r & KB_TUI_R_VIEW);
+    cr_assert_not_null(kb_tui_case(&a, 3), "the new case is in the cache");
+    cr_assert_eq(a.cur_number, sel, "the cursor stays on the same case");
+    kb_tui_app_free(&a);
+}
+
+Test(tui_app, command_line)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_tui_command(&a, "case move #1 connect");
+    char *s = kb_stage_of(&a, 1);
+    cr_assert_str_eq(s, "connect", "%s", a.msg);
+    kb_free(&s);
+    kb_tui_command(&a, "edit 1 --title \"Nieuwe titel\" --priority 3 --agenda");
+    kb_case c;
+    kb_case_init(&c);
+    kb_err e;
+    cr_assert_eq(kb_board_case_get(a.board, 1, &c, &e), KB_OK);
+    cr_assert_str_eq(c.title, "Nieuwe titel", "%s", a.msg);
+    cr_assert_eq(c.priority, 3);
+    cr_assert(c.on_agenda);
+    kb_case_free(&c);
+    kb_tui_command(&a, "edit 1 --due 2024-13-01");
+    cr_assert(a.msg_error);
+    cr_assert(strstr(a.msg, "Due") != NULL, "%s", a.msg);
+    kb_tui_command(&a, "add Snel een signaal");
+    cr_assert_not_null(kb_tui_case(&a, 3), "%s", a.msg);
+    kb_tui_command(&a, "list dept:VAS");
+    cr_assert_str_eq(a.filter_text, "dept:VAS");
+    cr_assert_eq(a.lay.shown, 1);
+    kb_tui_command(&a, "action add 1 Bel de eigenaar --owner anna --due 2030-01-01");
+    kb_action_vec av;
+    cr_assert_eq(kb_board_action_list(a.board, 1, &av, &e), KB_OK);
+    cr_assert_eq(av.n, 1, "%s", a.msg);
+    cr_assert_str_eq(av.v[0].text, "Bel de eigenaar");
+    char id[16];
+    snprintf(id, sizeof id, "action done A%u", av.v[0].number);
+    kb_action_vec_free(&av);
+    kb_tui_command(&a, id);
+    cr_assert_eq(kb_board_action_list(a.board, 1, &av, &e), KB_OK);
+    cr_assert(av.n == 1 && av.v[0].done, "%s", a.msg);
+    kb_action_vec_free(&av);
+    kb_tui_command(&a, "case link 1 2 --as blocks");
+    kb_link_vec lv;
+    cr_assert_eq(kb_board_link_list(a.board, 1, &lv, &e), KB_OK);
+    cr_assert_eq(lv.n, 1, "%s", a.msg);
+    cr_assert_eq(lv.v[0].kind, KB_LINK_BLOCKS);
+    kb_link_vec_free(&lv);
+    kb_tui_command(&a, "bogus");
+    cr_assert(a.msg_error);
+    cr_assert_eq(kb_tui_command(&a, "quit") & KB_TUI_R_QUIT, KB_TUI_R_QUIT);
+    kb_tui_app_free(&a);
+}
+
+Test(tui_app, idle_lock_closes_and_reopens)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    a.idle_lock_ms = 1000;
+    a.last_key_ms = kb_now;
+    kb_tui_app_tick(&a, kb_now + 1500);
+    cr_assert_eq(a.overlay, KB_OV_LOCK);
+    cr_assert_null(a.board, "the board is closed while locked");
+    cr_assert_eq(a.cache.cases.n, 0, "no case data in memory while locked");
+    kb_type(&a, "wrong");
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert_eq(a.overlay, KB_OV_LOCK);
+    cr_assert_not_null(a.lock_error);
+    kb_type(&a, "admin passphrase");
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert_eq(a.overlay, KB_OV_NONE, "%s", a.lock_error ? a.lock_error : "");
+    cr_assert_not_null(a.board);
+    cr_assert_not_null(kb_tui_case(&a, 1));
+    kb_tui_app_free(&a);
+}
