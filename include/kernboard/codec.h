@@ -50,4 +50,10 @@ int kb_codec_org_decode(const void *p, size_t n, kb_org *out, kb_err *e) KB_WARN
 void kb_codec_contact_encode(const kb_contact *c, kb_buf *out);
 int kb_codec_contact_decode(const void *p, size_t n, kb_contact *out, kb_err *e) KB_WARN_UNUSED;
 
+void kb_codec_meeting_encode(const kb_meeting *m, kb_buf *out);
+int kb_codec_meeting_decode(const void *p, size_t n, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;
+
+void kb_codec_decision_encode(const kb_decision *d, kb_buf *out);
+int kb_codec_decision_decode(const void *p, size_t n, kb_decision *out, kb_err *e) KB_WARN_UNUSED;
+
 #endif

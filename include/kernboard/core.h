@@ -130,11 +130,15 @@ typedef struct kb_import {
     size_t norgs;
     kb_contact *contacts;
     size_t ncontacts;
+    kb_meeting *meetings; /* keep their numbers */
+    size_t nmeetings;
+    kb_decision *decisions; /* keep their numbers, authors and times */
+    size_t ndecisions;
 } kb_import;
 typedef struct kb_import_report {
     size_t depts_added, depts_changed, stages_added, stages_changed, lines_added, lines_changed;
     size_t cases_added, comments_added, actions_added, links_added;
-    size_t orgs_added, orgs_changed, contacts_added;
+    size_t orgs_added, orgs_changed, contacts_added, meetings_added, decisions_added;
 } kb_import_report;
 int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep,
                     kb_err *e) KB_WARN_UNUSED;
@@ -162,6 +166,29 @@ int kb_board_contact_add(kb_board *b, kb_contact *c, int window_days, kb_contact
 int kb_board_contact_list(kb_board *b, const char *org, kb_contact_vec *out,
                           kb_err *e) KB_WARN_UNUSED;
 void kb_contact_vec_free(kb_contact_vec *v);
+
+/* Meetings and decisions.  Meetings are numbered (M3), decisions too (D12);
+ * a decision also appears in its case's timeline. */
+typedef struct kb_meeting_vec {
+    kb_meeting *v;
+    size_t n;
+} kb_meeting_vec;
+typedef struct kb_decision_vec {
+    kb_decision *v;
+    size_t n;
+} kb_decision_vec;
+/* m->date, attendees, agenda, minutes in; number, key, version out.
+ * Attendees must be users of the board; agenda entries existing cases. */
+int kb_board_meeting_add(kb_board *b, kb_meeting *m, kb_err *e) KB_WARN_UNUSED;
+int kb_board_meeting_get(kb_board *b, uint32_t number, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;
+int kb_board_meeting_list(kb_board *b, kb_meeting_vec *out, kb_err *e) KB_WARN_UNUSED;
+void kb_meeting_vec_free(kb_meeting_vec *v);
+/* d->case_number, meeting (0 = none), text in; number, author, time out. */
+int kb_board_decision_add(kb_board *b, kb_decision *d, kb_err *e) KB_WARN_UNUSED;
+/* Decisions of a case and/or a meeting (0 = any), oldest first. */
+int kb_board_decision_list(kb_board *b, uint32_t case_number, uint32_t meeting,
+                           kb_decision_vec *out, kb_err *e) KB_WARN_UNUSED;
+void kb_decision_vec_free(kb_decision_vec *v);
 
 /* Edit leases (record locks), SPEC §6.  A lease is held by this
  * session; it is provably dead when the holder's session is gone, and

@@ -226,6 +226,42 @@ typedef struct kb_contact {
 void kb_contact_free(kb_contact *c);
 int kb_contact_validate(const kb_contact *c, kb_err *e) KB_WARN_UNUSED;
 
+/* An owned vector of numbers (case numbers on an agenda). */
+typedef struct kb_u32v {
+    uint32_t *v;
+    size_t n;
+} kb_u32v;
+void kb_u32v_push(kb_u32v *v, uint32_t x);
+void kb_u32v_free(kb_u32v *v);
+
+/* A meeting ("overleg") of the kernteam. */
+typedef struct kb_meeting {
+    kb_id key;
+    uint32_t number;
+    kb_date date;
+    kb_strv attendees; /* user names */
+    kb_u32v agenda;    /* case numbers, in order */
+    char *minutes;     /* Markdown */
+    uint64_t version;
+} kb_meeting;
+void kb_meeting_init(kb_meeting *m);
+void kb_meeting_free(kb_meeting *m);
+int kb_meeting_validate(const kb_meeting *m, kb_err *e) KB_WARN_UNUSED;
+
+/* A decision ("besluit") on a case, usually taken in a meeting. */
+typedef struct kb_decision {
+    kb_id key;
+    uint32_t number;
+    uint32_t case_number;
+    uint32_t meeting; /* 0 = outside a meeting */
+    char *text;
+    char *author;
+    kb_time time;
+    uint64_t version;
+} kb_decision;
+void kb_decision_free(kb_decision *d);
+int kb_decision_validate(const kb_decision *d, kb_err *e) KB_WARN_UNUSED;
+
 /* An edit lease ("record lock") on a case.  slot/nonce name the holder's
  * session; token is the fencing token checked when the holder saves. */
 #define KB_LEASE_NONCE_LEN 16

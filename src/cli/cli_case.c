@@ -295,6 +295,7 @@ int kb_cmd_case_show(kb_cli *cli, int argc, char **argv)
     kb_comment_vec tl = {0};
     kb_action_vec acts = {0};
     kb_link_vec links = {0};
+    kb_decision_vec decs = {0};
     int rc = kb_case_number_arg(cli, "case show", argc, argv, 1, &n);
     if (rc)
         return rc;
@@ -305,7 +306,8 @@ int kb_cmd_case_show(kb_cli *cli, int argc, char **argv)
     if ((rc = kb_board_case_get(b, n, &c, &cli->err)) ||
         (rc = kb_board_timeline(b, n, &tl, &cli->err)) ||
         (rc = kb_board_action_list(b, n, &acts, &cli->err)) ||
-        (rc = kb_board_link_list(b, n, &links, &cli->err))) {
+        (rc = kb_board_link_list(b, n, &links, &cli->err)) ||
+        (rc = kb_board_decision_list(b, n, 0, &decs, &cli->err))) {
         rc = kb_cli_report(cli);
         goto out;
     }
@@ -323,6 +325,10 @@ int kb_cmd_case_show(kb_cli *cli, int argc, char **argv)
         for (size_t i = 0; i < links.n; i++)
             json_array_append_new(a, kb_cli_link_json(&links.v[i]));
         json_object_set_new(o, "links", a);
+        a = json_array();
+        for (size_t i = 0; i < decs.n; i++)
+            json_array_append_new(a, kb_cli_decision_json(&decs.v[i]));
+        json_object_set_new(o, "decisions", a);
         rc = kb_cli_print_json(o);
     } else {
         kb_print_case(&c, &tl);
@@ -334,6 +340,14 @@ int kb_cmd_case_show(kb_cli *cli, int argc, char **argv)
                 printf("  A%-4u [%c] %-12s %-10s %s\n", acts.v[i].number,
                        acts.v[i].done ? 'x' : ' ', acts.v[i].owner, due[0] ? due : "-",
                        acts.v[i].text);
+            }
+        }
+        if (decs.n) {
+            printf("\n%s\n", _("Decisions:"));
+            for (size_t i = 0; i < decs.n; i++) {
+                char ts[KB_TIME_STRLEN];
+                kb_time_format(decs.v[i].time, ts);
+                printf("  D%-4u %.10s %s\n", decs.v[i].number, ts, decs.v[i].text);
             }
         }
         if (links.n) {
@@ -348,6 +362,7 @@ out:
     kb_comment_vec_free(&tl);
     kb_action_vec_free(&acts);
     kb_link_vec_free(&links);
+    kb_decision_vec_free(&decs);
     kb_board_close(&b);
     return rc;
 }

@@ -14,14 +14,16 @@
  *
  * If anything fails, the half-made board (BOARD and BOARD.lock) is removed.
  *
- * Meetings are not in the core yet: the past meeting appears as comments
- * "Besproken in kernteamoverleg van <datum>: ..." and the action items
- * decided there.
+ * The past meeting is a meeting record (attendees, agenda, Markdown
+ * minutes); its decisions are decision records on the cases (which also
+ * show in their timelines), followed by the action items decided there.
  */
 #include "cli_internal.h"
+#include "kernboard/buf.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -742,7 +744,7 @@ static const demo_case demo_cases[] = {
  * board is opened as `as` for each run of events by the same person. */
 enum demo_kind {
     DEMO_COMMENT,  /* text on case n */
-    DEMO_DECISION, /* "Besproken in kernteamoverleg van <date>: " + text */
+    DEMO_DECISION, /* a decision of the past meeting on case n */
     DEMO_ACTION,   /* action item on case n: text, owner, due */
     DEMO_DONE,     /* the action item of owner on case n is done */
     DEMO_LINK,     /* case n -> case to, as link */
@@ -987,6 +989,7 @@ typedef struct demo_ctx {
     kb_date today, meeting;
     char meeting_text[64];
     size_t ncomments, nactions, nlinks;
+    uint32_t meeting_no; /* the meeting record of the past meeting */
     const demo_event *actions[sizeof demo_events / sizeof demo_events[0]]; /* by number - 1 */
 } demo_ctx;
 
@@ -1150,11 +1153,11 @@ static int demo_event_run(demo_ctx *d, const demo_event *x)
         d->ncomments++;
         break;
     case DEMO_DECISION: {
-        char *text =
-            kb_asprintf("Besproken in kernteamoverleg van %s: %s", d->meeting_text, x->text);
-        rc = kb_board_comment_add(d->b, x->n, text, e);
-        kb_free(&text);
-        d->ncomments++;
+        kb_decision dec = {.case_number = x->n, .meeting = d->meeting_no};
+        dec.text = kb_strdup(x->text);
+        dec.text[0] = (char)toupper((unsigned char)dec.text[0]); /* "besloten …" -> "Besloten …" */
+        rc = kb_board_decision_add(d->b, &dec, e);
+        kb_decision_free(&dec);
         break;
     }
     case DEMO_ACTION: {
@@ -1189,6 +1192,39 @@ static int demo_event_run(demo_ctx *d, const demo_event *x)
     return rc;
 }
 
+/* The past meeting: everyone but the viewer, the cases it decided on as
+ * agenda, and minutes in Markdown. */
+static int demo_meeting_add(demo_ctx *d)
+{
+    kb_meeting m;
+    kb_meeting_init(&m);
+    m.date = d->meeting;
+    kb_strv_push(&m.attendees, DEMO_ADMIN);
+    for (size_t i = 0; i < sizeof demo_users / sizeof demo_users[0]; i++)
+        if (demo_users[i].role != KB_ROLE_VIEWER)
+            kb_strv_push(&m.attendees, demo_users[i].name);
+    kb_buf minutes = KB_BUF_INIT;
+    kb_buf_printf(&minutes, "# Kernteamoverleg %s\n\nVoorzitter: de makelaar.\n\n## Besluiten\n\n",
+                  d->meeting_text);
+    for (size_t i = 0; i < sizeof demo_events / sizeof demo_events[0]; i++) {
+        const demo_event *x = &demo_events[i];
+        if (x->kind != DEMO_DECISION)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < m.agenda.n; k++)
+            seen = seen || m.agenda.v[k] == x->n;
+        if (!seen)
+            kb_u32v_push(&m.agenda, x->n);
+        kb_buf_printf(&minutes, "- #%u: %s\n", x->n, x->text);
+    }
+    kb_buf_puts(&minutes, "\nVolgend overleg: dinsdag over een week, 9.30 uur.\n");
+    m.minutes = kb_buf_take(&minutes);
+    int rc = kb_board_meeting_add(d->b, &m, &d->cli->err);
+    d->meeting_no = m.number;
+    kb_meeting_free(&m);
+    return rc;
+}
+
 static int demo_build(demo_ctx *d)
 {
     kb_err *e = &d->cli->err;
@@ -1202,6 +1238,8 @@ static int demo_build(demo_ctx *d)
     for (size_t i = 0; i < sizeof demo_cases / sizeof demo_cases[0]; i++)
         if ((rc = demo_case_add(d, i)))
             return rc;
+    if ((rc = demo_meeting_add(d)))
+        return rc;
     for (size_t i = 0; i < sizeof demo_events / sizeof demo_events[0]; i++)
         if ((rc = demo_event_run(d, &demo_events[i])))
             return rc;

@@ -36,6 +36,10 @@ void kb_import_buf_free(kb_import_buf *ib)
     kb_free(&ib->imp.links);
     kb_free(&ib->imp.orgs);
     kb_free(&ib->imp.contacts);
+    for (size_t i = 0; i < ib->imp.nmeetings; i++)
+        kb_meeting_free(&ib->imp.meetings[i]);
+    kb_free(&ib->imp.meetings);
+    kb_free(&ib->imp.decisions);
     kb_strv_free(&ib->strings);
 }
 
@@ -432,6 +436,66 @@ int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf
             c->dept = kb_keep(ib, dept);
             c->user = user ? kb_keep(ib, user) : NULL;
             c->purpose = purpose ? kb_keep(ib, purpose) : NULL;
+        }
+    }
+    if ((rc = kb_jarray(e, doc, "meetings", &arr)))
+        goto out;
+    if (arr) {
+        imp->meetings = kb_calloc(json_array_size(arr) + 1, sizeof *imp->meetings);
+        json_array_foreach(arr, i, o)
+        {
+            snprintf(path, sizeof path, "meetings[%zu]", i);
+            kb_meeting *m = &imp->meetings[imp->nmeetings++];
+            kb_meeting_init(m);
+            long long num = 0;
+            const char *minutes;
+            if ((rc = kb_jint(&j, o, "id", 1, UINT32_MAX, true, &num)) ||
+                (rc = kb_jdate(&j, o, "date", &m->date)) ||
+                (rc = kb_jstrv(&j, o, "attendees", &m->attendees)) ||
+                (rc = kb_jstr(&j, o, "minutes", false, &minutes)))
+                goto out;
+            m->number = (uint32_t)num;
+            m->minutes = minutes ? kb_strdup(minutes) : NULL;
+            json_t *ag = json_object_get(o, "agenda");
+            if (ag && !json_is_array(ag)) {
+                rc = kb_jfail(&j, "agenda", _("expected a list of case numbers"));
+                goto out;
+            }
+            size_t k;
+            json_t *x;
+            json_array_foreach(ag, k, x)
+            {
+                if (!json_is_integer(x) || json_integer_value(x) < 1 ||
+                    json_integer_value(x) > UINT32_MAX) {
+                    rc = kb_jfail(&j, "agenda", _("expected a list of case numbers"));
+                    goto out;
+                }
+                kb_u32v_push(&m->agenda, (uint32_t)json_integer_value(x));
+            }
+        }
+    }
+    if ((rc = kb_jarray(e, doc, "decisions", &arr)))
+        goto out;
+    if (arr) {
+        imp->decisions = kb_calloc(json_array_size(arr) + 1, sizeof *imp->decisions);
+        json_array_foreach(arr, i, o)
+        {
+            snprintf(path, sizeof path, "decisions[%zu]", i);
+            kb_decision *d = &imp->decisions[imp->ndecisions++];
+            long long num = 0, cs = 0, mt = 0;
+            const char *text, *author;
+            if ((rc = kb_jint(&j, o, "id", 1, UINT32_MAX, true, &num)) ||
+                (rc = kb_jint(&j, o, "case", 1, UINT32_MAX, true, &cs)) ||
+                (rc = kb_jint(&j, o, "meeting", 0, UINT32_MAX, false, &mt)) ||
+                (rc = kb_jstr(&j, o, "text", true, &text)) ||
+                (rc = kb_jstr(&j, o, "author", true, &author)) ||
+                (rc = kb_jtime(&j, o, "time", &d->time)))
+                goto out;
+            d->number = (uint32_t)num;
+            d->case_number = (uint32_t)cs;
+            d->meeting = (uint32_t)mt;
+            d->text = kb_keep(ib, text);
+            d->author = kb_keep(ib, author);
         }
     }
 out:

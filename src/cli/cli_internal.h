@@ -65,6 +65,8 @@ size_t kb_cli_width(const char *s);
 void kb_cli_cell(FILE *f, const char *s, size_t width);
 
 json_t *kb_cli_action_json(const kb_action_item *a);
+json_t *kb_cli_decision_json(const kb_decision *d);
+json_t *kb_cli_meeting_json(const kb_meeting *m);
 json_t *kb_cli_link_json(const kb_link *l);
 
 /* command handlers */
@@ -81,6 +83,10 @@ int kb_cmd_action_add(kb_cli *cli, int argc, char **argv);
 int kb_cmd_action_done(kb_cli *cli, int argc, char **argv);
 int kb_cmd_action_list(kb_cli *cli, int argc, char **argv);
 int kb_cmd_case_link(kb_cli *cli, int argc, char **argv);
+int kb_cmd_case_decide(kb_cli *cli, int argc, char **argv);
+int kb_cmd_meeting_add(kb_cli *cli, int argc, char **argv);
+int kb_cmd_meeting_list(kb_cli *cli, int argc, char **argv);
+int kb_cmd_meeting_show(kb_cli *cli, int argc, char **argv);
 int kb_cmd_org_add(kb_cli *cli, int argc, char **argv);
 int kb_cmd_org_edit(kb_cli *cli, int argc, char **argv);
 int kb_cmd_org_list(kb_cli *cli, int argc, char **argv);

@@ -31,6 +31,8 @@ typedef struct kb_snapshot {
     kb_link_vec links;
     kb_org_vec orgs;
     kb_contact_vec contacts;
+    kb_meeting_vec meetings;
+    kb_decision_vec decisions;
 } kb_snapshot;
 
 static void kb_snapshot_free(kb_snapshot *s)
@@ -43,6 +45,8 @@ static void kb_snapshot_free(kb_snapshot *s)
     kb_link_vec_free(&s->links);
     kb_org_vec_free(&s->orgs);
     kb_contact_vec_free(&s->contacts);
+    kb_meeting_vec_free(&s->meetings);
+    kb_decision_vec_free(&s->decisions);
 }
 
 static int kb_snapshot_load(kb_board *b, kb_snapshot *s, kb_err *e)
@@ -62,6 +66,10 @@ static int kb_snapshot_load(kb_board *b, kb_snapshot *s, kb_err *e)
         rc = kb_board_org_list(b, &s->orgs, e);
     if (!rc)
         rc = kb_board_contact_list(b, NULL, &s->contacts, e);
+    if (!rc)
+        rc = kb_board_meeting_list(b, &s->meetings, e);
+    if (!rc)
+        rc = kb_board_decision_list(b, 0, 0, &s->decisions, e);
     return rc;
 }
 
@@ -152,6 +160,14 @@ static json_t *kb_export_json(kb_board *b, const kb_snapshot *s)
         json_array_append_new(a, x);
     }
     json_object_set_new(doc, "contacts", a);
+    a = json_array();
+    for (size_t i = 0; i < s->meetings.n; i++)
+        json_array_append_new(a, kb_cli_meeting_json(&s->meetings.v[i]));
+    json_object_set_new(doc, "meetings", a);
+    a = json_array();
+    for (size_t i = 0; i < s->decisions.n; i++)
+        json_array_append_new(a, kb_cli_decision_json(&s->decisions.v[i]));
+    json_object_set_new(doc, "decisions", a);
     return doc;
 }
 
@@ -468,6 +484,10 @@ int kb_cmd_import(kb_cli *cli, int argc, char **argv)
         json_object_set_new(o, "timeline_entries", json_integer((json_int_t)rep.comments_added));
         json_object_set_new(o, "actions", json_integer((json_int_t)rep.actions_added));
         json_object_set_new(o, "links", json_integer((json_int_t)rep.links_added));
+        json_object_set_new(o, "meetings", json_integer((json_int_t)rep.meetings_added));
+        json_object_set_new(o, "decisions", json_integer((json_int_t)rep.decisions_added));
+        json_object_set_new(o, "organisations", json_integer((json_int_t)rep.orgs_added));
+        json_object_set_new(o, "contacts", json_integer((json_int_t)rep.contacts_added));
         json_object_set_new(o, "departments_added", json_integer((json_int_t)rep.depts_added));
         json_object_set_new(o, "departments_changed", json_integer((json_int_t)rep.depts_changed));
         json_object_set_new(o, "stages_added", json_integer((json_int_t)rep.stages_added));

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
-enum kb_ftype { F_STR, F_STRV, F_U32, F_U64, F_INT, F_BOOL, F_DATE, F_TIME, F_PK, F_NONCE };
+enum kb_ftype { F_STR, F_STRV, F_U32, F_U32V, F_U64, F_INT, F_BOOL, F_DATE, F_TIME, F_PK, F_NONCE };
 
 typedef struct kb_field {
     const char *key;
@@ -101,6 +101,20 @@ static const kb_field kb_contact_fields[] = {
     FLD(kb_contact, "purpose", F_STR, purpose),
 };
 
+static const kb_field kb_meeting_fields[] = {
+    FLD(kb_meeting, "n", F_U32, number),
+    FLD(kb_meeting, "date", F_DATE, date),
+    FLD(kb_meeting, "attendees", F_STRV, attendees),
+    FLD(kb_meeting, "agenda", F_U32V, agenda),
+    FLD(kb_meeting, "minutes", F_STR, minutes),
+};
+
+static const kb_field kb_decision_fields[] = {
+    FLD(kb_decision, "n", F_U32, number),        FLD(kb_decision, "case", F_U32, case_number),
+    FLD(kb_decision, "meeting", F_U32, meeting), FLD(kb_decision, "text", F_STR, text),
+    FLD(kb_decision, "author", F_STR, author),   FLD(kb_decision, "time", F_TIME, time),
+};
+
 #define NF(a) (sizeof a / sizeof a[0])
 
 static cbor_item_t *kb_cbor_text(const char *s)
@@ -150,6 +164,17 @@ static void kb_encode(const kb_field *f, size_t nf, const void *obj, kb_buf *out
         case F_U32:
             kb_map_put(map, f[i].key, kb_cbor_int(*(const uint32_t *)m));
             break;
+        case F_U32V: {
+            const kb_u32v *uv = m;
+            if (!uv->n)
+                break;
+            cbor_item_t *arr = cbor_new_definite_array(uv->n);
+            for (size_t k = 0; k < uv->n; k++)
+                if (!cbor_array_push(arr, cbor_move(kb_cbor_int(uv->v[k]))))
+                    abort();
+            kb_map_put(map, f[i].key, arr);
+            break;
+        }
         case F_U64:
             kb_map_put(map, f[i].key, cbor_build_uint64(*(const uint64_t *)m));
             break;
@@ -327,6 +352,20 @@ static int kb_decode(const kb_field *f, size_t nf, const char *what, const void 
                 if (ok)
                     *(uint32_t *)m = (uint32_t)iv;
                 break;
+            case F_U32V: {
+                kb_u32v *uv = m;
+                ok = cbor_isa_array(v) && cbor_array_is_definite(v) && cbor_array_size(v) < 10000;
+                if (ok) {
+                    kb_u32v_free(uv);
+                    cbor_item_t **items = cbor_array_handle(v);
+                    for (size_t k = 0; ok && k < cbor_array_size(v); k++) {
+                        ok = kb_get_i64(items[k], &iv) && iv >= 0 && iv <= UINT32_MAX;
+                        if (ok)
+                            kb_u32v_push(uv, (uint32_t)iv);
+                    }
+                }
+                break;
+            }
             case F_U64:
                 ok = cbor_isa_uint(v);
                 if (ok)
@@ -410,3 +449,7 @@ KB_CODEC_PAIR(org, kb_org, kb_org_fields, "organisation", memset(out, 0, sizeof 
               kb_org_free(out))
 KB_CODEC_PAIR(contact, kb_contact, kb_contact_fields, "contact moment",
               (memset(out, 0, sizeof *out), out->date = KB_DATE_NONE), kb_contact_free(out))
+KB_CODEC_PAIR(meeting, kb_meeting, kb_meeting_fields, "meeting", kb_meeting_init(out),
+              kb_meeting_free(out))
+KB_CODEC_PAIR(decision, kb_decision, kb_decision_fields, "decision", memset(out, 0, sizeof *out),
+              kb_decision_free(out))

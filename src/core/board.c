@@ -16,6 +16,10 @@ const unsigned char kb_meta_lease_tokens[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
                                                         0, 0, 0, 0, 0, 0, 0, 2};
 const unsigned char kb_meta_action_counter[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
                                                           0, 0, 0, 0, 0, 0, 0, 3};
+const unsigned char kb_meta_meeting_counter[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                           0, 0, 0, 0, 0, 0, 0, 4};
+const unsigned char kb_meta_decision_counter[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                            0, 0, 0, 0, 0, 0, 0, 5};
 
 int kb_counter_next(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t *out, kb_err *e)
 {

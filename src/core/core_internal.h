@@ -23,6 +23,8 @@ struct kb_board {
 extern const unsigned char kb_meta_counters[KB_KEY_LEN];
 extern const unsigned char kb_meta_lease_tokens[KB_KEY_LEN];
 extern const unsigned char kb_meta_action_counter[KB_KEY_LEN];
+extern const unsigned char kb_meta_meeting_counter[KB_KEY_LEN];
+extern const unsigned char kb_meta_decision_counter[KB_KEY_LEN];
 
 /* Reload stages, departments, lines and the session user's record. */
 int kb_refs_load(kb_board *b, kb_err *e);
@@ -53,5 +55,8 @@ int kb_action_insert(kb_txn *t, kb_action_item *a, kb_err *e);
 int kb_link_insert(kb_txn *t, kb_link *l, kb_err *e);
 int kb_org_upsert(kb_txn *t, const kb_org *o, bool *added, bool *changed, kb_err *e);
 int kb_contact_insert(kb_txn *t, kb_contact *c, kb_err *e);
+/* Insert with the given number (imports) or the next one (number 0). */
+int kb_meeting_insert(kb_txn *t, kb_meeting *m, kb_err *e);
+int kb_decision_insert(kb_txn *t, kb_decision *d, kb_err *e);
 
 #endif

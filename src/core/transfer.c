@@ -224,6 +224,12 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
     for (size_t i = 0; i < imp->nactions; i++)
         if ((rc = kb_action_item_validate(&imp->actions[i], e)))
             return kb_err_prefix(e, _("action item A%u: "), imp->actions[i].number);
+    for (size_t i = 0; i < imp->nmeetings; i++)
+        if ((rc = kb_meeting_validate(&imp->meetings[i], e)))
+            return kb_err_prefix(e, _("meeting M%u: "), imp->meetings[i].number);
+    for (size_t i = 0; i < imp->ndecisions; i++)
+        if ((rc = kb_decision_validate(&imp->decisions[i], e)))
+            return kb_err_prefix(e, _("decision D%u: "), imp->decisions[i].number);
     for (size_t i = 0; i < imp->norgs; i++)
         if ((rc = kb_org_validate(&imp->orgs[i], e)))
             return kb_err_prefix(e, _("organisation %zu: "), i + 1);
@@ -255,6 +261,8 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
             return rc;
         *rep = dummy;
         rep->orgs_added = imp->norgs;
+        rep->meetings_added = imp->nmeetings;
+        rep->decisions_added = imp->ndecisions;
         rep->contacts_added = imp->ncontacts;
         rep->cases_added = imp->ncases;
         rep->comments_added = imp->ncomments;
@@ -323,6 +331,22 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
     }
     if (!rc && max_action) /* the counter must pass the imported numbers */
         rc = kb_counter_ensure(t, kb_meta_action_counter, max_action + 1, e);
+    for (size_t i = 0; i < imp->nmeetings && !rc; i++)
+        if ((rc = kb_meeting_insert(t, &imp->meetings[i], e)) == KB_OK)
+            rep->meetings_added++;
+    for (size_t i = 0; i < imp->ndecisions && !rc; i++) {
+        kb_decision *d = &imp->decisions[i];
+        kb_case c;
+        kb_case_init(&c);
+        rc = kb_case_read(t, d->case_number, &c, e);
+        kb_case_free(&c);
+        if (rc) {
+            kb_err_prefix(e, _("decision D%u: "), d->number);
+            break;
+        }
+        if ((rc = kb_decision_insert(t, d, e)) == KB_OK)
+            rep->decisions_added++;
+    }
     for (size_t i = 0; i < imp->nlinks && !rc; i++) {
         kb_case x, y;
         kb_case_init(&x);

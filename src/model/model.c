@@ -616,3 +616,63 @@ int kb_contact_validate(const kb_contact *c, kb_err *e)
         rc = kb_text_check(_("purpose"), c->purpose, KB_TITLE_MAX, false, e);
     return rc;
 }
+
+void kb_u32v_push(kb_u32v *v, uint32_t x)
+{
+    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
+    v->v[v->n++] = x;
+}
+
+void kb_u32v_free(kb_u32v *v)
+{
+    kb_free(&v->v);
+    v->n = 0;
+}
+
+void kb_meeting_init(kb_meeting *m)
+{
+    memset(m, 0, sizeof *m);
+    m->date = KB_DATE_NONE;
+}
+
+void kb_meeting_free(kb_meeting *m)
+{
+    kb_strv_free(&m->attendees);
+    kb_u32v_free(&m->agenda);
+    kb_free(&m->minutes);
+}
+
+int kb_meeting_validate(const kb_meeting *m, kb_err *e)
+{
+    if (m->date == KB_DATE_NONE)
+        return kb_err_set(e, KB_EDATA, _("a meeting needs a date"));
+    for (size_t i = 0; i < m->attendees.n; i++) {
+        int rc = kb_user_name_check(m->attendees.v[i], e);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < m->agenda.n; i++) {
+        if (m->agenda.v[i] == 0)
+            return kb_err_set(e, KB_EDATA, _("invalid case number on the agenda"));
+        for (size_t j = 0; j < i; j++)
+            if (m->agenda.v[i] == m->agenda.v[j])
+                return kb_err_set(e, KB_EDATA, _("case #%u is on the agenda twice"),
+                                  m->agenda.v[i]);
+    }
+    return m->minutes ? kb_text_check(_("minutes"), m->minutes, KB_TEXT_MAX * 4, true, e) : KB_OK;
+}
+
+void kb_decision_free(kb_decision *d)
+{
+    kb_free(&d->text);
+    kb_free(&d->author);
+}
+
+int kb_decision_validate(const kb_decision *d, kb_err *e)
+{
+    if (!d->text || !d->text[0])
+        return kb_err_set(e, KB_EDATA, _("a decision needs text"));
+    if (d->case_number == 0)
+        return kb_err_set(e, KB_EDATA, _("a decision belongs to a case"));
+    return kb_text_check(_("decision"), d->text, KB_TEXT_MAX, true, e);
+}

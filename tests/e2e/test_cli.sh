@@ -91,6 +91,21 @@ jcheck "done item hidden from open list" 'd==[]'
 run k action list --all --json
 jcheck "done item in --all" 'd[0]["done"]'
 
+# ---- meetings and decisions
+printf '# Kernteamoverleg\n\n- #1 besproken\n' >"$T/minutes.md"
+run k --json meeting add --date 2026-11-17 --attendees alice,bob --agenda 1,2 --minutes "$T/minutes.md"
+jcheck "meeting add" 'd["id"]==1 and d["agenda"]==[1,2] and d["attendees"]==["alice","bob"] and d["minutes"].startswith("# Kernteam")'
+expect_rc 65 "meeting with an unknown attendee" k meeting add --date 2026-11-17 --attendees nobody
+expect_rc 66 "meeting with an unknown case on the agenda" k meeting add --date 2026-11-17 --agenda 99
+run k --json case decide 1 "Pilot starten met drie werkgevers" --meeting M1
+jcheck "case decide" 'd["id"]==1 and d["case"]==1 and d["meeting"]==1 and d["author"]=="alice"'
+run k meeting show M1 --json
+jcheck "meeting show lists the decision" '[x["id"] for x in d["decisions"]]==[1]'
+run k case show 1 --json
+jcheck "case show lists the decision and the timeline has it" '[x["id"] for x in d["decisions"]]==[1] and any("D1" in e["text"] for e in d["timeline"])'
+run k meeting list --json
+jcheck "meeting list" '[m["id"] for m in d]==[1]'
+
 # ---- other read commands
 run k stats --json
 jcheck "stats" 'd["cases"]==2 and d["users"]==2 and d["cases_per_stage"]["explore"]==1'

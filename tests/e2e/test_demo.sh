@@ -48,7 +48,13 @@ expect_rc 0 "user list" kbd user list
 check "the team is on the board" contains "$OUT" "fatima.elamrani"
 expect_rc 0 "a member opens the board with the demo passphrase" \
     "$KB_BIN" --db "$B" --user jan.devries --passphrase-file "$P" case show 4
-check "the past meeting's decisions are in the timeline" contains "$OUT" "Besproken in kernteamoverleg"
+check "the past meeting's decision is on the case" contains "$OUT" "Besloten dat Pieter Bakker"
+run kbd meeting list --json
+MEET=$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), len(d[0]["agenda"]), len(d[0]["attendees"]))' 2>/dev/null)
+check "one past meeting with agenda and attendees ($MEET)" [ "${MEET%% *}" = 1 ]
+run kbd meeting show M1 --json
+NDEC=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["decisions"]))' 2>/dev/null)
+check "the meeting has its decisions ($NDEC)" [ "${NDEC:-0}" -ge 5 ]
 
 expect_rc 0 "verify passes" kbd verify
 expect_rc 0 "export --format md" kbd export --format md

@@ -5,7 +5,7 @@
 kb_setup
 run kb --help
 cmds=$(printf '%s\n' "$OUT" | sed -n '/^Commands:/,/^$/p' | grep -E '^  [a-z]' |
-    awk '$1 ~ /^(case|action|dept|stage|line|user|org|contact)$/ { print $1" "$2; next } { print $1 }')
+    awk '$1 ~ /^(case|action|dept|stage|line|user|org|contact|meeting)$/ { print $1" "$2; next } { print $1 }')
 man=$KB_SRC/docs/kernboard.1
 [ -f "$man" ] || die "docs/kernboard.1 is missing"
 plain=$(sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' "$man")

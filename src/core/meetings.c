@@ -1,0 +1,270 @@
+/* meetings.c - meetings ("overleg") and decisions ("besluiten"). */
+#include "core_internal.h"
+#include "kernboard/codec.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <string.h>
+
+/* Store a numbered record (number already chosen) and index it as
+ * "PREFIX#N"; the number must be free and the counter passes it. */
+static int kb_numbered_insert(kb_txn *t, enum kb_table tbl, const unsigned char *counter,
+                              const char *prefix, uint32_t number, kb_id *key, kb_buf *enc,
+                              uint64_t *version, kb_err *e)
+{
+    char *iname = kb_asprintf("%s#%u", prefix, number);
+    unsigned char k[KB_KEY_LEN];
+    int rc = kb_txn_index_get(t, iname, k, NULL);
+    if (rc == KB_OK)
+        rc = kb_err_set(e, KB_EDATA, _("%s %u already exists on this board"), prefix, number);
+    else if (rc == KB_ENOENT)
+        rc = kb_counter_ensure(t, counter, number + 1, e);
+    if (rc == KB_OK) {
+        kb_store_random(key->b, KB_ID_LEN);
+        rc = kb_txn_put(t, tbl, key->b, KB_KEY_LEN, enc->data, enc->len, KB_VERSION_NEW, version,
+                        NULL, e);
+    }
+    if (rc == KB_OK)
+        rc = kb_txn_index_put(t, iname, key->b, e);
+    kb_free(&iname);
+    return rc;
+}
+
+int kb_meeting_insert(kb_txn *t, kb_meeting *m, kb_err *e)
+{
+    int rc;
+    if (m->number == 0 && (rc = kb_counter_next(t, kb_meta_meeting_counter, &m->number, e)))
+        return rc;
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_meeting_encode(m, &enc);
+    rc = kb_numbered_insert(t, KB_T_MEETINGS, kb_meta_meeting_counter, "meeting", m->number,
+                            &m->key, &enc, &m->version, e);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+int kb_decision_insert(kb_txn *t, kb_decision *d, kb_err *e)
+{
+    int rc;
+    if (d->number == 0 && (rc = kb_counter_next(t, kb_meta_decision_counter, &d->number, e)))
+        return rc;
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_decision_encode(d, &enc);
+    rc = kb_numbered_insert(t, KB_T_DECISIONS, kb_meta_decision_counter, "decision", d->number,
+                            &d->key, &enc, &d->version, e);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+static int kb_user_exists(kb_txn *t, const char *name, kb_err *e)
+{
+    char *iname = kb_asprintf("user:%s", name);
+    unsigned char k[KB_KEY_LEN];
+    int rc = kb_txn_index_get(t, iname, k, e);
+    kb_free(&iname);
+    if (rc == KB_ENOENT)
+        rc = kb_err_set(e, KB_EDATA, _("no user %s on this board (see 'kernboard user list')"),
+                        name);
+    return rc;
+}
+
+int kb_board_meeting_add(kb_board *b, kb_meeting *m, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc || (rc = kb_meeting_validate(m, e)))
+        return rc;
+    kb_txn *t = NULL;
+    if ((rc = kb_store_write(b->s, "meeting.add", NULL, &t, e)))
+        return rc;
+    for (size_t i = 0; i < m->attendees.n && !rc; i++)
+        rc = kb_user_exists(t, m->attendees.v[i], e);
+    for (size_t i = 0; i < m->agenda.n && !rc; i++) {
+        kb_case c;
+        kb_case_init(&c);
+        rc = kb_case_read(t, m->agenda.v[i], &c, e);
+        kb_case_free(&c);
+    }
+    m->number = 0;
+    if (!rc)
+        rc = kb_meeting_insert(t, m, e);
+    if (!rc)
+        rc = kb_txn_commit(&t, e);
+    kb_txn_abort(&t);
+    return rc;
+}
+
+int kb_board_meeting_get(kb_board *b, uint32_t number, kb_meeting *out, kb_err *e)
+{
+    kb_meeting_init(out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    char *iname = kb_asprintf("meeting#%u", number);
+    unsigned char key[KB_KEY_LEN];
+    char *val = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    rc = kb_txn_index_get(t, iname, key, e);
+    if (rc == KB_OK)
+        rc = kb_txn_get(t, KB_T_MEETINGS, key, KB_KEY_LEN, &val, &n, &ver, e);
+    if (rc == KB_ENOENT)
+        rc = kb_err_set(e, KB_ENOENT, _("no meeting M%u (see 'kernboard meeting list')"), number);
+    if (rc == KB_OK && (rc = kb_codec_meeting_decode(val, n, out, e)) == KB_OK) {
+        memcpy(out->key.b, key, KB_KEY_LEN);
+        out->version = ver;
+    }
+    kb_txn_abort(&t);
+    kb_free(&val);
+    kb_free(&iname);
+    return rc;
+}
+
+static int kb_visit_meeting(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                            size_t vlen, uint64_t version)
+{
+    kb_meeting_vec *v = ctx;
+    kb_meeting m;
+    if (kb_codec_meeting_decode(val, vlen, &m, NULL))
+        return KB_EDATA;
+    memcpy(m.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    m.version = version;
+    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
+    v->v[v->n++] = m;
+    return 0;
+}
+
+static int kb_meeting_cmp(const void *a, const void *b)
+{
+    const kb_meeting *x = a, *y = b;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+int kb_board_meeting_list(kb_board *b, kb_meeting_vec *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    rc = kb_txn_each(t, KB_T_MEETINGS, NULL, 0, kb_visit_meeting, out, e);
+    kb_txn_abort(&t);
+    if (rc) {
+        kb_meeting_vec_free(out);
+        return rc == KB_EDATA && !e->msg[0]
+                   ? kb_err_set(e, KB_EDATA, _("a meeting record is damaged"))
+                   : rc;
+    }
+    kb_sort(out->v, out->n, sizeof *out->v, kb_meeting_cmp);
+    return KB_OK;
+}
+
+void kb_meeting_vec_free(kb_meeting_vec *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        kb_meeting_free(&v->v[i]);
+    kb_free(&v->v);
+    v->n = 0;
+}
+
+int kb_board_decision_add(kb_board *b, kb_decision *d, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc || (rc = kb_decision_validate(d, e)))
+        return rc;
+    kb_txn *t = NULL;
+    kb_case c;
+    kb_case_init(&c);
+    if ((rc = kb_store_write(b->s, "decision.add", NULL, &t, e)))
+        return rc;
+    if ((rc = kb_case_read(t, d->case_number, &c, e)))
+        goto out;
+    if (d->meeting) {
+        char *iname = kb_asprintf("meeting#%u", d->meeting);
+        unsigned char k[KB_KEY_LEN];
+        rc = kb_txn_index_get(t, iname, k, e);
+        kb_free(&iname);
+        if (rc == KB_ENOENT)
+            rc = kb_err_set(e, KB_EDATA, _("no meeting M%u"), d->meeting);
+        if (rc)
+            goto out;
+    }
+    kb_free(&d->author);
+    d->author = kb_strdup(kb_board_user(b));
+    d->time = kb_time_now();
+    d->number = 0;
+    if ((rc = kb_decision_insert(t, d, e)))
+        goto out;
+    {
+        char *text = d->meeting ? kb_asprintf(_("decision D%u (meeting M%u): %s"), d->number,
+                                              d->meeting, d->text)
+                                : kb_asprintf(_("decision D%u: %s"), d->number, d->text);
+        rc = kb_timeline_put(t, c.key.b, c.number, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
+        kb_free(&text);
+    }
+    if (rc == KB_OK)
+        rc = kb_txn_commit(&t, e);
+out:
+    kb_txn_abort(&t);
+    kb_case_free(&c);
+    return rc;
+}
+
+typedef struct kb_decision_ctx {
+    uint32_t case_number, meeting;
+    kb_decision_vec *v;
+} kb_decision_ctx;
+
+static int kb_visit_decision(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                             size_t vlen, uint64_t version)
+{
+    kb_decision_ctx *dc = ctx;
+    kb_decision d;
+    if (kb_codec_decision_decode(val, vlen, &d, NULL))
+        return KB_EDATA;
+    if ((dc->case_number && d.case_number != dc->case_number) ||
+        (dc->meeting && d.meeting != dc->meeting)) {
+        kb_decision_free(&d);
+        return 0;
+    }
+    memcpy(d.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    d.version = version;
+    dc->v->v = kb_reallocarray(dc->v->v, dc->v->n + 1, sizeof *dc->v->v);
+    dc->v->v[dc->v->n++] = d;
+    return 0;
+}
+
+static int kb_decision_cmp(const void *a, const void *b)
+{
+    const kb_decision *x = a, *y = b;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+int kb_board_decision_list(kb_board *b, uint32_t case_number, uint32_t meeting,
+                           kb_decision_vec *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    kb_decision_ctx dc = {case_number, meeting, out};
+    rc = kb_txn_each(t, KB_T_DECISIONS, NULL, 0, kb_visit_decision, &dc, e);
+    kb_txn_abort(&t);
+    if (rc) {
+        kb_decision_vec_free(out);
+        return rc == KB_EDATA && !e->msg[0]
+                   ? kb_err_set(e, KB_EDATA, _("a decision record is damaged"))
+                   : rc;
+    }
+    kb_sort(out->v, out->n, sizeof *out->v, kb_decision_cmp);
+    return KB_OK;
+}
+
+void kb_decision_vec_free(kb_decision_vec *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        kb_decision_free(&v->v[i]);
+    kb_free(&v->v);
+    v->n = 0;
+}
