@@ -128,12 +128,17 @@ typedef struct kb_stage {
     char *code; /* e.g. "explore" */
     char *name; /* e.g. "Explore" */
     int position;
-    int wip_limit; /* 0 = none */
-    int norm_days; /* 0 = none */
+    int wip_limit;    /* 0 = none */
+    kb_strv dept_wip; /* "CODE=N": WIP limit per department in this stage */
+    int norm_days;    /* 0 = none */
     bool needs_reason;
     uint64_t version;
 } kb_stage;
 void kb_stage_free(kb_stage *s);
+/* The WIP limit of dept in this stage (0 = none). */
+int kb_stage_dept_wip(const kb_stage *s, const char *dept);
+/* Set (limit > 0) or clear (0) a department's WIP limit. */
+void kb_stage_set_dept_wip(kb_stage *s, const char *dept, int limit);
 int kb_stage_validate(const kb_stage *s, kb_err *e) KB_WARN_UNUSED;
 
 /* An action line ("actielijn"). */

@@ -28,6 +28,8 @@ void kb_import_buf_free(kb_import_buf *ib)
         kb_case_free(&ib->imp.cases[i]);
     }
     kb_free(&ib->imp.depts);
+    for (size_t i = 0; i < ib->imp.nstages; i++)
+        kb_strv_free(&ib->imp.stages[i].dept_wip);
     kb_free(&ib->imp.stages);
     kb_free(&ib->imp.lines);
     kb_free(&ib->imp.cases);
@@ -265,6 +267,8 @@ int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf
             s->name = kb_keep(ib, name);
             s->position = (int)pos;
             s->wip_limit = (int)wip;
+            if ((rc = kb_jstrv(&j, o, "dept_wip", &s->dept_wip)))
+                goto out;
             s->norm_days = (int)norm;
             s->needs_reason = reason;
         }

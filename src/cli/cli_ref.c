@@ -8,7 +8,7 @@
 
 /* ------------------------------------------------------------ reference data */
 
-enum { R_NAME = 2000, R_COLOUR, R_POS, R_WIP, R_NORM, R_REASON, R_NO_REASON };
+enum { R_NAME = 2000, R_COLOUR, R_POS, R_WIP, R_NORM, R_REASON, R_NO_REASON, R_DEPT_WIP };
 
 static const struct option kb_ref_opts[] = {
     {"name", required_argument, NULL, R_NAME},
@@ -19,6 +19,7 @@ static const struct option kb_ref_opts[] = {
     {"norm-days", required_argument, NULL, R_NORM},
     {"needs-reason", no_argument, NULL, R_REASON},
     {"no-reason", no_argument, NULL, R_NO_REASON},
+    {"wip-dept", required_argument, NULL, R_DEPT_WIP},
     {NULL, 0, NULL, 0},
 };
 
@@ -26,6 +27,7 @@ typedef struct kb_ref_args {
     const char *code, *name, *colour;
     int position, wip, norm; /* -1 = not given */
     int reason;              /* -1 = not given, 0/1 */
+    kb_strv dept_wip;        /* "CODE=N" as given (N = 0 removes) */
 } kb_ref_args;
 
 static int kb_ref_int(kb_cli *cli, const char *cmd, const char *s, int *out)
@@ -71,6 +73,9 @@ static int kb_ref_parse(kb_cli *cli, const char *cmd, int argc, char **argv, boo
         case R_NO_REASON:
             a->reason = 0;
             break;
+        case R_DEPT_WIP:
+            kb_strv_push(&a->dept_wip, optarg);
+            break;
         default:
             break;
         }
@@ -113,8 +118,8 @@ static int kb_ref_list(kb_cli *cli, const char *what, int argc)
     } else if (strcmp(what, "stage list") == 0) {
         const kb_stage *s = kb_board_stages(b, &n);
         if (!a)
-            printf("%-10s %-24s %5s %5s %s\n", _("Code"), _("Name"), _("WIP"), _("Norm"),
-                   _("Reason"));
+            printf("%-10s %-24s %5s %5s %-6s %s\n", _("Code"), _("Name"), _("WIP"), _("Norm"),
+                   _("Reason"), _("WIP per department"));
         for (size_t i = 0; i < n; i++) {
             if (a) {
                 json_t *o = json_object();
@@ -124,13 +129,25 @@ static int kb_ref_list(kb_cli *cli, const char *what, int argc)
                 json_object_set_new(o, "wip_limit", json_integer(s[i].wip_limit));
                 json_object_set_new(o, "norm_days", json_integer(s[i].norm_days));
                 json_object_set_new(o, "needs_reason", json_boolean(s[i].needs_reason));
+                json_t *dw = json_object();
+                for (size_t k = 0; k < s[i].dept_wip.n; k++) {
+                    const char *eq = strchr(s[i].dept_wip.v[k], '=');
+                    if (!eq)
+                        continue;
+                    char *code = kb_strndup(s[i].dept_wip.v[k], (size_t)(eq - s[i].dept_wip.v[k]));
+                    json_object_set_new(dw, code, json_integer(atoi(eq + 1)));
+                    kb_free(&code);
+                }
+                json_object_set_new(o, "dept_wip", dw);
                 json_array_append_new(a, o);
             } else {
                 kb_cli_cell(stdout, s[i].code, 10);
                 fputc(' ', stdout);
                 kb_cli_cell(stdout, s[i].name, 24);
-                printf(" %5d %5d %s\n", s[i].wip_limit, s[i].norm_days,
-                       s[i].needs_reason ? _("yes") : "-");
+                char *dw = kb_strv_join(&s[i].dept_wip, ",");
+                printf(" %5d %5d %-6s %s\n", s[i].wip_limit, s[i].norm_days,
+                       s[i].needs_reason ? _("yes") : "-", dw);
+                kb_free(&dw);
             }
         }
     } else {
@@ -177,13 +194,15 @@ static int kb_ref_change(kb_cli *cli, const char *cmd, int argc, char **argv)
     bool add = strstr(cmd, "add") != NULL;
     kb_ref_args a;
     int rc = kb_ref_parse(cli, cmd, argc, argv, stage, &a);
-    if (rc)
-        return rc;
-    if (add && !a.name)
-        return kb_cli_usage(cli, cmd, _("give --name NAME"));
+    if (rc == KB_OK && add && !a.name)
+        rc = kb_cli_usage(cli, cmd, _("give --name NAME"));
     kb_board *b = NULL;
-    if ((rc = kb_cli_open(cli, cmd, &b)))
+    if (rc == KB_OK)
+        rc = kb_cli_open(cli, cmd, &b);
+    if (rc) {
+        kb_strv_free(&a.dept_wip);
         return rc;
+    }
     if (dept) {
         const kb_dept *old = kb_board_dept_find(b, a.code);
         kb_dept d = {.code = (char *)a.code};
@@ -194,6 +213,23 @@ static int kb_ref_change(kb_cli *cli, const char *cmd, int argc, char **argv)
         const kb_stage *old = kb_board_stage_find(b, a.code);
         kb_stage s = old && !add ? *old : (kb_stage){0};
         s.code = (char *)a.code;
+        /* a private copy of the per-department limits to change */
+        kb_strv dw = {0};
+        if (old && !add)
+            kb_strv_copy(&dw, &old->dept_wip);
+        s.dept_wip = dw;
+        for (size_t i = 0; i < a.dept_wip.n && rc == KB_OK; i++) {
+            const char *eq = strchr(a.dept_wip.v[i], '=');
+            char *endp = NULL;
+            long lim = eq ? strtol(eq + 1, &endp, 10) : -1;
+            if (!eq || eq == a.dept_wip.v[i] || !eq[1] || *endp || lim < 0 || lim > 10000) {
+                rc = kb_cli_usage(cli, cmd, _("--wip-dept takes CODE=N, e.g. ECO=3 (0 removes)"));
+                break;
+            }
+            char *dcode = kb_strndup(a.dept_wip.v[i], (size_t)(eq - a.dept_wip.v[i]));
+            kb_stage_set_dept_wip(&s, dcode, (int)lim);
+            kb_free(&dcode);
+        }
         if (a.name)
             s.name = (char *)a.name;
         if (a.position >= 0)
@@ -204,7 +240,14 @@ static int kb_ref_change(kb_cli *cli, const char *cmd, int argc, char **argv)
             s.norm_days = a.norm;
         if (a.reason >= 0)
             s.needs_reason = a.reason;
-        rc = add ? kb_board_stage_add(b, &s, &cli->err) : kb_board_stage_edit(b, &s, &cli->err);
+        if (rc == KB_OK)
+            rc = add ? kb_board_stage_add(b, &s, &cli->err) : kb_board_stage_edit(b, &s, &cli->err);
+        kb_strv_free(&s.dept_wip);
+        if (rc == KB_EUSAGE) {
+            kb_board_close(&b);
+            kb_strv_free(&a.dept_wip);
+            return rc;
+        }
     } else {
         const kb_line *old = kb_board_line_find(b, a.code);
         kb_line l = {.code = (char *)a.code};
@@ -214,6 +257,7 @@ static int kb_ref_change(kb_cli *cli, const char *cmd, int argc, char **argv)
     if (rc)
         rc = kb_cli_report(cli);
     kb_board_close(&b);
+    kb_strv_free(&a.dept_wip);
     return rc;
 }
 

@@ -101,6 +101,10 @@ static json_t *kb_export_json(kb_board *b, const kb_snapshot *s)
         json_object_set_new(o, "wip_limit", json_integer(st[i].wip_limit));
         json_object_set_new(o, "norm_days", json_integer(st[i].norm_days));
         json_object_set_new(o, "needs_reason", json_boolean(st[i].needs_reason));
+        json_t *dw = json_array();
+        for (size_t k = 0; k < st[i].dept_wip.n; k++)
+            json_array_append_new(dw, json_string(st[i].dept_wip.v[k]));
+        json_object_set_new(o, "dept_wip", dw);
         json_array_append_new(a, o);
     }
     json_object_set_new(doc, "stages", a);

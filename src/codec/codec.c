@@ -58,6 +58,7 @@ static const kb_field kb_stage_fields[] = {
     FLD(kb_stage, "code", F_STR, code),      FLD(kb_stage, "name", F_STR, name),
     FLD(kb_stage, "pos", F_INT, position),   FLD(kb_stage, "wip", F_INT, wip_limit),
     FLD(kb_stage, "norm", F_INT, norm_days), FLD(kb_stage, "reason", F_BOOL, needs_reason),
+    FLD(kb_stage, "dwip", F_STRV, dept_wip),
 };
 
 static const kb_field kb_line_fields[] = {

@@ -69,10 +69,23 @@ int kb_board_dept_edit(kb_board *b, const kb_dept *d, kb_err *e)
     return rc;
 }
 
+static int kb_stage_depts_ok(const kb_board *b, const kb_stage *s, kb_err *e)
+{
+    for (size_t i = 0; i < s->dept_wip.n; i++) {
+        char *code = kb_strndup(s->dept_wip.v[i], strcspn(s->dept_wip.v[i], "="));
+        bool ok = kb_board_dept_find(b, code) != NULL;
+        int rc = ok ? KB_OK : kb_err_set(e, KB_EDATA, _("unknown department '%s'"), code);
+        kb_free(&code);
+        if (rc)
+            return rc;
+    }
+    return KB_OK;
+}
+
 int kb_board_stage_add(kb_board *b, const kb_stage *s, kb_err *e)
 {
     int rc = kb_require_broker(b, _("stages"), e);
-    if (rc || (rc = kb_stage_validate(s, e)))
+    if (rc || (rc = kb_stage_validate(s, e)) || (rc = kb_stage_depts_ok(b, s, e)))
         return rc;
     if (kb_board_stage_find(b, s->code))
         return kb_err_set(e, KB_EDATA, _("stage %s already exists"), s->code);
@@ -94,7 +107,7 @@ int kb_board_stage_add(kb_board *b, const kb_stage *s, kb_err *e)
 int kb_board_stage_edit(kb_board *b, const kb_stage *s, kb_err *e)
 {
     int rc = kb_require_broker(b, _("stages"), e);
-    if (rc || (rc = kb_stage_validate(s, e)))
+    if (rc || (rc = kb_stage_validate(s, e)) || (rc = kb_stage_depts_ok(b, s, e)))
         return rc;
     const kb_stage *old = NULL;
     for (size_t i = 0; i < b->nstages; i++)

@@ -137,7 +137,7 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
                 old = &all[k];
         if (old && strcmp(old->name, s->name) == 0 && old->position == s->position &&
             old->wip_limit == s->wip_limit && old->norm_days == s->norm_days &&
-            old->needs_reason == s->needs_reason)
+            old->needs_reason == s->needs_reason && kb_strv_eq(&old->dept_wip, &s->dept_wip))
             continue;
         if (old)
             rep->stages_changed++;

@@ -441,6 +441,52 @@ void kb_stage_free(kb_stage *s)
 {
     kb_free(&s->code);
     kb_free(&s->name);
+    kb_strv_free(&s->dept_wip);
+}
+
+/* Parse "CODE=N"; false when malformed. */
+static bool kb_dept_wip_parse(const char *entry, char code[KB_CODE_MAX + 1], int *limit)
+{
+    const char *eq = strchr(entry, '=');
+    if (!eq || eq == entry || (size_t)(eq - entry) > KB_CODE_MAX)
+        return false;
+    memcpy(code, entry, (size_t)(eq - entry));
+    code[eq - entry] = '\0';
+    char *end = NULL;
+    long v = strtol(eq + 1, &end, 10);
+    if (!eq[1] || *end || v < 1 || v > 10000 || !kb_code_ok(code))
+        return false;
+    *limit = (int)v;
+    return true;
+}
+
+int kb_stage_dept_wip(const kb_stage *s, const char *dept)
+{
+    for (size_t i = 0; i < s->dept_wip.n; i++) {
+        char code[KB_CODE_MAX + 1];
+        int limit;
+        if (kb_dept_wip_parse(s->dept_wip.v[i], code, &limit) && kb_str_ieq(code, dept))
+            return limit;
+    }
+    return 0;
+}
+
+void kb_stage_set_dept_wip(kb_stage *s, const char *dept, int limit)
+{
+    kb_strv keep = {0};
+    for (size_t i = 0; i < s->dept_wip.n; i++) {
+        char code[KB_CODE_MAX + 1];
+        int l;
+        if (!kb_dept_wip_parse(s->dept_wip.v[i], code, &l) || !kb_str_ieq(code, dept))
+            kb_strv_push(&keep, s->dept_wip.v[i]);
+    }
+    if (limit > 0) {
+        char *e = kb_asprintf("%s=%d", dept, limit);
+        kb_strv_push(&keep, e);
+        kb_free(&e);
+    }
+    kb_strv_free(&s->dept_wip);
+    s->dept_wip = keep;
 }
 
 int kb_stage_validate(const kb_stage *s, kb_err *e)
@@ -452,6 +498,14 @@ int kb_stage_validate(const kb_stage *s, kb_err *e)
         return kb_err_set(e, KB_EDATA, _("WIP limit must be 0 (none) to 10000"));
     if (s->norm_days < 0 || s->norm_days > 3650)
         return kb_err_set(e, KB_EDATA, _("norm must be 0 (none) to 3650 days"));
+    for (size_t i = 0; i < s->dept_wip.n; i++) {
+        char code[KB_CODE_MAX + 1];
+        int limit;
+        if (!kb_dept_wip_parse(s->dept_wip.v[i], code, &limit))
+            return kb_err_set(e, KB_EDATA,
+                              _("invalid department WIP limit '%s': write CODE=N, e.g. ECO=3"),
+                              s->dept_wip.v[i]);
+    }
     return KB_OK;
 }
 

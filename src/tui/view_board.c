@@ -585,6 +585,20 @@ void kb_view_board_draw(kb_tui_app *a, kb_grid *g)
             arrow[an] = '\0';
             kb_buf_printf(&h, "%s %s%s%s%s", arrow, ln->code[0] ? ln->code : "",
                           ln->code[0] ? " " : "", ln->name, count);
+            /* WIP limits per stage x department: "Explore 3/2!" on a breach */
+            for (size_t s = 0; ln->code[0] && s < a->refs.nstages; s++) {
+                int lim = kb_stage_dept_wip(&a->refs.stages[s], ln->code);
+                if (lim <= 0)
+                    continue;
+                size_t cnt = 0;
+                for (size_t k = 0; k < a->cache.cases.n; k++) {
+                    const kb_case *c = &a->cache.cases.v[k];
+                    cnt += c->lead_dept && c->stage && strcmp(c->lead_dept, ln->code) == 0 &&
+                           strcmp(c->stage, a->refs.stages[s].code) == 0;
+                }
+                kb_buf_printf(&h, "%s %zu/%d%s ", a->refs.stages[s].name, cnt, lim,
+                              cnt > (size_t)lim ? "!" : "");
+            }
             int used = kb_grid_put(g, 0, top, g->w, h.data, ls);
             kb_grid_hline(g, used, top, g->w - used, ls);
             kb_buf_free(&h);

@@ -33,6 +33,14 @@ jcheck "stage list in order" '[x["code"] for x in d] == ["signal","explore","con
 expect_rc 0 "stage edit wip/norm/reason" k stage edit explore --name Verkennen --wip 2 --norm-days 30 --needs-reason
 run k stage list --json
 jcheck "stage edit visible" 'any(x["code"]=="explore" and x["wip_limit"]==2 and x["norm_days"]==30 and x["needs_reason"] for x in d)'
+expect_rc 0 "stage WIP limit per department" k stage edit explore --wip-dept INC=1 --wip-dept ECO=4
+run k stage list --json
+jcheck "per-department WIP limits" 'any(x["code"]=="explore" and x["dept_wip"]=={"INC":1,"ECO":4} for x in d)'
+expect_rc 0 "remove one department limit" k stage edit explore --wip-dept ECO=0
+run k stage list --json
+jcheck "ECO limit removed" 'any(x["code"]=="explore" and x["dept_wip"]=={"INC":1} for x in d)'
+expect_rc 64 "bad --wip-dept" k stage edit explore --wip-dept ECO
+expect_rc 65 "--wip-dept for an unknown department" k stage edit explore --wip-dept NOPE=2
 expect_rc 0 "line add" k line add subsidie --name "Subsidies"
 run k line list --json
 jcheck "line list" 'any(x["code"]=="subsidie" for x in d)'
@@ -80,6 +88,12 @@ printf 'member passphrase 1\n' >"$T/bob.pass"
 expect_rc 0 "user add" k user add bob --role member --dept INC --new-passphrase-file "$T/bob.pass" --kdf interactive
 run k user list --json
 jcheck "user list" 'sorted((u["name"],u["role"]) for u in d)==[("alice","admin"),("bob","member")]'
+printf 'bobs new passphrase\n' >"$T/bob2.pass"
+expect_rc 0 "bob changes his own passphrase" "$KB_BIN" --db "$B" --user bob --passphrase-file "$T/bob.pass" user passwd --new-passphrase-file "$T/bob2.pass" --kdf interactive
+expect_rc 77 "the old passphrase no longer opens" "$KB_BIN" --db "$B" --user bob --passphrase-file "$T/bob.pass" case list
+expect_rc 77 "a member cannot reset another user's passphrase" "$KB_BIN" --db "$B" --user bob --passphrase-file "$T/bob2.pass" user passwd alice --new-passphrase-file "$T/bob2.pass"
+expect_rc 0 "the admin resets bob's passphrase" k user passwd bob --new-passphrase-file "$T/bob.pass" --kdf interactive
+expect_rc 0 "bob opens with the reset passphrase" "$KB_BIN" --db "$B" --user bob --passphrase-file "$T/bob.pass" case list
 expect_rc 65 "action for unknown user" k action add 1 --text "X" --owner nobody
 run k action add 1 --text "Bel de ondernemer" --owner bob --due 2020-01-01 --json
 jcheck "action add" 'd["id"]==1 and d["case"]==1 and d["owner"]=="bob" and not d["done"]'
