@@ -6,6 +6,7 @@
 #include "kernboard/mem.h"
 #include "kernboard/store.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,49 +115,34 @@ static void kb_refs_free(kb_board *b)
     kb_user_free(&b->me);
 }
 
-static int kb_visit_stage(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                          size_t vlen, uint64_t version)
+static int kb_stage_dec(const void *p, size_t n, void *out, kb_err *e)
 {
-    kb_board *b = ctx;
-    kb_stage st;
-    kb_err e;
-    if (kb_codec_stage_decode(val, vlen, &st, &e))
-        return KB_EDATA;
-    memcpy(st.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    st.version = version;
-    b->stages = kb_reallocarray(b->stages, b->nstages + 1, sizeof *b->stages);
-    b->stages[b->nstages++] = st;
-    return 0;
+    return kb_codec_stage_decode(p, n, out, e);
 }
 
-static int kb_visit_dept(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                         size_t vlen, uint64_t version)
+static void kb_stage_fr(void *x)
 {
-    kb_board *b = ctx;
-    kb_dept d;
-    kb_err e;
-    if (kb_codec_dept_decode(val, vlen, &d, &e))
-        return KB_EDATA;
-    memcpy(d.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    d.version = version;
-    b->depts = kb_reallocarray(b->depts, b->ndepts + 1, sizeof *b->depts);
-    b->depts[b->ndepts++] = d;
-    return 0;
+    kb_stage_free(x);
 }
 
-static int kb_visit_line(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                         size_t vlen, uint64_t version)
+static int kb_dept_dec(const void *p, size_t n, void *out, kb_err *e)
 {
-    kb_board *b = ctx;
-    kb_line l;
-    kb_err e;
-    if (kb_codec_line_decode(val, vlen, &l, &e))
-        return KB_EDATA;
-    memcpy(l.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    l.version = version;
-    b->lines = kb_reallocarray(b->lines, b->nlines + 1, sizeof *b->lines);
-    b->lines[b->nlines++] = l;
-    return 0;
+    return kb_codec_dept_decode(p, n, out, e);
+}
+
+static void kb_dept_fr(void *x)
+{
+    kb_dept_free(x);
+}
+
+static int kb_line_dec(const void *p, size_t n, void *out, kb_err *e)
+{
+    return kb_codec_line_decode(p, n, out, e);
+}
+
+static void kb_line_fr(void *x)
+{
+    kb_line_free(x);
 }
 
 static int kb_stage_cmp(const void *a, const void *b)
@@ -182,11 +168,47 @@ int kb_refs_load(kb_board *b, kb_err *e)
     int rc = kb_store_read(b->s, &t, e);
     if (rc)
         return rc;
+    static const kb_collect_spec stages = {sizeof(kb_stage),
+                                           offsetof(kb_stage, key),
+                                           offsetof(kb_stage, version),
+                                           kb_stage_dec,
+                                           kb_stage_fr,
+                                           NULL,
+                                           NULL,
+                                           kb_stage_cmp,
+                                           N_("stage")};
+    static const kb_collect_spec depts = {sizeof(kb_dept),
+                                          offsetof(kb_dept, key),
+                                          offsetof(kb_dept, version),
+                                          kb_dept_dec,
+                                          kb_dept_fr,
+                                          NULL,
+                                          NULL,
+                                          kb_dept_cmp,
+                                          N_("department")};
+    static const kb_collect_spec lines = {sizeof(kb_line),
+                                          offsetof(kb_line, key),
+                                          offsetof(kb_line, version),
+                                          kb_line_dec,
+                                          kb_line_fr,
+                                          NULL,
+                                          NULL,
+                                          kb_line_cmp,
+                                          N_("action line")};
     char *val = NULL;
     size_t n = 0;
-    if ((rc = kb_txn_each(t, KB_T_STAGES, NULL, 0, kb_visit_stage, b, e)) ||
-        (rc = kb_txn_each(t, KB_T_DEPTS, NULL, 0, kb_visit_dept, b, e)) ||
-        (rc = kb_txn_each(t, KB_T_LINES, NULL, 0, kb_visit_line, b, e)))
+    void *vs = NULL, *vd = NULL, *vl = NULL;
+    rc = kb_collect(t, KB_T_STAGES, NULL, 0, &stages, &vs, &b->nstages, e);
+    b->stages = vs;
+    if (rc == KB_OK) {
+        rc = kb_collect(t, KB_T_DEPTS, NULL, 0, &depts, &vd, &b->ndepts, e);
+        b->depts = vd;
+    }
+    if (rc == KB_OK) {
+        rc = kb_collect(t, KB_T_LINES, NULL, 0, &lines, &vl, &b->nlines, e);
+        b->lines = vl;
+    }
+    if (rc)
         goto out;
     rc = kb_txn_get(t, KB_T_USERS, kb_store_slot_id(b->s), KB_KEY_LEN, &val, &n, NULL, e);
     if (rc == KB_OK)
@@ -199,9 +221,6 @@ out:
         kb_err_set(e, KB_EDATA, _("damaged reference record; run 'kernboard verify'"));
     kb_free(&val);
     kb_txn_abort(&t);
-    kb_sort(b->stages, b->nstages, sizeof *b->stages, kb_stage_cmp);
-    kb_sort(b->depts, b->ndepts, sizeof *b->depts, kb_dept_cmp);
-    kb_sort(b->lines, b->nlines, sizeof *b->lines, kb_line_cmp);
     return rc;
 }
 
@@ -654,43 +673,38 @@ out:
     return rc;
 }
 
-static int kb_visit_case(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                         size_t vlen, uint64_t version)
-{
-    kb_case_vec *v = ctx;
-    kb_case c;
-    if (kb_codec_case_decode(val, vlen, &c, NULL))
-        return KB_EDATA;
-    memcpy(c.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    c.version = version;
-    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
-    v->v[v->n++] = c;
-    return 0;
-}
-
 static int kb_case_num_cmp(const void *a, const void *b)
 {
     const kb_case *x = a, *y = b;
     return (x->number > y->number) - (x->number < y->number);
 }
 
+static int kb_case_dec(const void *p, size_t n, void *out, kb_err *e)
+{
+    return kb_codec_case_decode(p, n, out, e);
+}
+
+static void kb_case_fr(void *x)
+{
+    kb_case_free(x);
+}
+
+const kb_collect_spec kb_case_collect = {sizeof(kb_case),
+                                         offsetof(kb_case, key),
+                                         offsetof(kb_case, version),
+                                         kb_case_dec,
+                                         kb_case_fr,
+                                         NULL,
+                                         NULL,
+                                         kb_case_num_cmp,
+                                         N_("case")};
+
 int kb_board_case_list(kb_board *b, kb_case_vec *out, kb_err *e)
 {
-    memset(out, 0, sizeof *out);
-    kb_txn *t = NULL;
-    int rc = kb_store_read(b->s, &t, e);
-    if (rc)
-        return rc;
-    rc = kb_txn_each(t, KB_T_CASES, NULL, 0, kb_visit_case, out, e);
-    kb_txn_abort(&t);
-    if (rc == KB_EDATA && !e->msg[0])
-        kb_err_set(e, KB_EDATA, _("a case record is damaged; run 'kernboard verify'"));
-    if (rc) {
-        kb_case_vec_free(out);
-        return rc;
-    }
-    kb_sort(out->v, out->n, sizeof *out->v, kb_case_num_cmp);
-    return KB_OK;
+    void *v = NULL;
+    int rc = kb_collect_all(b, KB_T_CASES, &kb_case_collect, &v, &out->n, e);
+    out->v = v;
+    return rc;
 }
 
 void kb_case_vec_free(kb_case_vec *v)
@@ -721,18 +735,14 @@ int kb_board_comment_add(kb_board *b, uint32_t number, const char *text, kb_err 
     return rc;
 }
 
-static int kb_visit_comment(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                            size_t vlen, uint64_t version)
+static int kb_comment_dec(const void *p, size_t n, void *out, kb_err *e)
 {
-    (void)version;
-    kb_comment_vec *v = ctx;
-    kb_comment c;
-    if (kb_codec_comment_decode(val, vlen, &c, NULL))
-        return KB_EDATA;
-    memcpy(c.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
-    v->v[v->n++] = c;
-    return 0;
+    return kb_codec_comment_decode(p, n, out, e);
+}
+
+static void kb_comment_fr(void *x)
+{
+    kb_comment_free(x);
 }
 
 static int kb_comment_cmp(const void *a, const void *b)
@@ -745,6 +755,15 @@ static int kb_comment_cmp(const void *a, const void *b)
 
 int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err *e)
 {
+    static const kb_collect_spec spec = {sizeof(kb_comment),
+                                         offsetof(kb_comment, key),
+                                         KB_NO_FIELD,
+                                         kb_comment_dec,
+                                         kb_comment_fr,
+                                         NULL,
+                                         NULL,
+                                         kb_comment_cmp,
+                                         N_("timeline")};
     memset(out, 0, sizeof *out);
     kb_txn *t = NULL;
     kb_case c;
@@ -752,16 +771,12 @@ int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err 
     int rc = kb_store_read(b->s, &t, e);
     if (rc)
         return rc;
+    void *v = NULL;
     if ((rc = kb_case_read(t, number, &c, e)) == KB_OK)
-        rc = kb_txn_each(t, KB_T_COMMENTS, c.key.b, KB_KEY_LEN, kb_visit_comment, out, e);
+        rc = kb_collect(t, KB_T_COMMENTS, c.key.b, KB_KEY_LEN, &spec, &v, &out->n, e);
+    out->v = v;
     kb_txn_abort(&t);
     kb_case_free(&c);
-    if (rc == KB_EDATA && !e->msg[0])
-        kb_err_set(e, KB_EDATA, _("a timeline record is damaged; run 'kernboard verify'"));
-    if (rc)
-        kb_comment_vec_free(out);
-    else
-        kb_sort(out->v, out->n, sizeof *out->v, kb_comment_cmp);
     return rc;
 }
 
@@ -822,42 +837,36 @@ out:
     return rc;
 }
 
-static int kb_visit_user(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                         size_t vlen, uint64_t version)
-{
-    kb_user_vec *v = ctx;
-    kb_user u;
-    if (kb_codec_user_decode(val, vlen, &u, NULL))
-        return KB_EDATA;
-    memcpy(u.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    u.version = version;
-    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
-    v->v[v->n++] = u;
-    return 0;
-}
-
 static int kb_user_cmp(const void *a, const void *b)
 {
     return strcmp(((const kb_user *)a)->name, ((const kb_user *)b)->name);
 }
 
+static int kb_user_dec(const void *p, size_t n, void *out, kb_err *e)
+{
+    return kb_codec_user_decode(p, n, out, e);
+}
+
+static void kb_user_fr(void *x)
+{
+    kb_user_free(x);
+}
+
 int kb_board_user_list(kb_board *b, kb_user_vec *out, kb_err *e)
 {
-    memset(out, 0, sizeof *out);
-    kb_txn *t = NULL;
-    int rc = kb_store_read(b->s, &t, e);
-    if (rc)
-        return rc;
-    rc = kb_txn_each(t, KB_T_USERS, NULL, 0, kb_visit_user, out, e);
-    kb_txn_abort(&t);
-    if (rc) {
-        kb_user_vec_free(out);
-        return rc == KB_EDATA && !e->msg[0]
-                   ? kb_err_set(e, KB_EDATA, _("a user record is damaged; run 'kernboard verify'"))
-                   : rc;
-    }
-    kb_sort(out->v, out->n, sizeof *out->v, kb_user_cmp);
-    return KB_OK;
+    static const kb_collect_spec spec = {sizeof(kb_user),
+                                         offsetof(kb_user, key),
+                                         offsetof(kb_user, version),
+                                         kb_user_dec,
+                                         kb_user_fr,
+                                         NULL,
+                                         NULL,
+                                         kb_user_cmp,
+                                         N_("user")};
+    void *v = NULL;
+    int rc = kb_collect_all(b, KB_T_USERS, &spec, &v, &out->n, e);
+    out->v = v;
+    return rc;
 }
 
 void kb_user_vec_free(kb_user_vec *v)

@@ -59,4 +59,24 @@ int kb_contact_insert(kb_txn *t, kb_contact *c, kb_err *e);
 int kb_meeting_insert(kb_txn *t, kb_meeting *m, kb_err *e);
 int kb_decision_insert(kb_txn *t, kb_decision *d, kb_err *e);
 
+/* Reading a table into an array of entities (collect.c). */
+#define KB_NO_FIELD ((size_t)-1)
+typedef struct kb_collect_spec {
+    size_t size;             /* sizeof the entity */
+    size_t key_off, ver_off; /* offsetof its kb_id key and uint64_t version (or KB_NO_FIELD) */
+    int (*decode)(const void *p, size_t n, void *out, kb_err *e);
+    void (*free_item)(void *item);
+    bool (*keep)(const void *item, const void *ctx); /* NULL: keep all */
+    const void *ctx;
+    int (*cmp)(const void *a, const void *b); /* NULL: key order */
+    const char *what;                         /* "case", for error messages */
+} kb_collect_spec;
+int kb_collect(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen,
+               const kb_collect_spec *spec, void **out, size_t *n, kb_err *e);
+/* How cases are collected (sorted by number). */
+extern const kb_collect_spec kb_case_collect;
+/* The same in a read transaction of its own. */
+int kb_collect_all(kb_board *b, enum kb_table tbl, const kb_collect_spec *spec, void **out,
+                   size_t *n, kb_err *e);
+
 #endif

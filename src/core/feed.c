@@ -8,26 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int kb_cache_visit(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                          size_t vlen, uint64_t version)
-{
-    kb_case_vec *v = ctx;
-    kb_case c;
-    if (kb_codec_case_decode(val, vlen, &c, NULL))
-        return KB_EDATA;
-    memcpy(c.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    c.version = version;
-    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
-    v->v[v->n++] = c;
-    return 0;
-}
-
-static int kb_cache_cmp(const void *a, const void *b)
-{
-    const kb_case *x = a, *y = b;
-    return (x->number > y->number) - (x->number < y->number);
-}
-
 int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e)
 {
     memset(c, 0, sizeof *c);
@@ -37,16 +17,11 @@ int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e)
         return rc;
     /* the sequence and the records come from one snapshot */
     c->seq = kb_txn_audit_seq(t);
-    rc = kb_txn_each(t, KB_T_CASES, NULL, 0, kb_cache_visit, &c->cases, e);
+    void *v = NULL;
+    rc = kb_collect(t, KB_T_CASES, NULL, 0, &kb_case_collect, &v, &c->cases.n, e);
+    c->cases.v = v;
     kb_txn_abort(&t);
-    if (rc) {
-        if (rc == KB_EDATA && !e->msg[0])
-            kb_err_set(e, KB_EDATA, _("a case record is damaged; run 'kernboard verify'"));
-        kb_board_cache_free(c);
-        return rc;
-    }
-    kb_sort(c->cases.v, c->cases.n, sizeof *c->cases.v, kb_cache_cmp);
-    return KB_OK;
+    return rc;
 }
 
 typedef struct kb_feed_ctx {
@@ -128,7 +103,7 @@ int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_e
         c->generation = gen;
         if (changed)
             *changed = f.n;
-        kb_sort(c->cases.v, c->cases.n, sizeof *c->cases.v, kb_cache_cmp);
+        kb_sort(c->cases.v, c->cases.n, sizeof *c->cases.v, kb_case_collect.cmp);
     }
 out:
     kb_free(&f.keys);

@@ -6,6 +6,7 @@
 #include "kernboard/mem.h"
 
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 static int kb_require_broker(const kb_board *b, const char *what, kb_err *e)
@@ -266,27 +267,10 @@ int kb_board_action_done(kb_board *b, uint32_t number, bool done, kb_err *e)
     return rc;
 }
 
-typedef struct kb_action_ctx {
-    uint32_t case_number;
-    kb_action_vec *v;
-} kb_action_ctx;
-
-static int kb_visit_action(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                           size_t vlen, uint64_t version)
+static bool kb_action_keep(const void *item, const void *ctx)
 {
-    kb_action_ctx *ac = ctx;
-    kb_action_item a;
-    if (kb_codec_action_decode(val, vlen, &a, NULL))
-        return KB_EDATA;
-    if (ac->case_number && a.case_number != ac->case_number) {
-        kb_action_item_free(&a);
-        return 0;
-    }
-    memcpy(a.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    a.version = version;
-    ac->v->v = kb_reallocarray(ac->v->v, ac->v->n + 1, sizeof *ac->v->v);
-    ac->v->v[ac->v->n++] = a;
-    return 0;
+    const uint32_t *cn = ctx;
+    return *cn == 0 || ((const kb_action_item *)item)->case_number == *cn;
 }
 
 static int kb_action_cmp(const void *a, const void *b)
@@ -295,24 +279,31 @@ static int kb_action_cmp(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
+static int kb_action_dec(const void *p, size_t n, void *out, kb_err *e)
+{
+    return kb_codec_action_decode(p, n, out, e);
+}
+
+static void kb_action_fr(void *a)
+{
+    kb_action_item_free(a);
+}
+
 int kb_board_action_list(kb_board *b, uint32_t case_number, kb_action_vec *out, kb_err *e)
 {
-    memset(out, 0, sizeof *out);
-    kb_txn *t = NULL;
-    int rc = kb_store_read(b->s, &t, e);
-    if (rc)
-        return rc;
-    kb_action_ctx ac = {case_number, out};
-    rc = kb_txn_each(t, KB_T_ACTIONS, NULL, 0, kb_visit_action, &ac, e);
-    kb_txn_abort(&t);
-    if (rc) {
-        kb_action_vec_free(out);
-        if (rc == KB_EDATA && !e->msg[0])
-            kb_err_set(e, KB_EDATA, _("an action item is damaged; run 'kernboard verify'"));
-        return rc;
-    }
-    kb_sort(out->v, out->n, sizeof *out->v, kb_action_cmp);
-    return KB_OK;
+    kb_collect_spec spec = {sizeof(kb_action_item),
+                            offsetof(kb_action_item, key),
+                            offsetof(kb_action_item, version),
+                            kb_action_dec,
+                            kb_action_fr,
+                            kb_action_keep,
+                            &case_number,
+                            kb_action_cmp,
+                            N_("action item")};
+    void *v = NULL;
+    int rc = kb_collect_all(b, KB_T_ACTIONS, &spec, &v, &out->n, e);
+    out->v = v;
+    return rc;
 }
 
 void kb_action_vec_free(kb_action_vec *v)
@@ -336,27 +327,6 @@ int kb_link_insert(kb_txn *t, kb_link *l, kb_err *e)
     return rc;
 }
 
-typedef struct kb_link_ctx {
-    uint32_t case_number;
-    kb_link_vec *v;
-} kb_link_ctx;
-
-static int kb_visit_link(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                         size_t vlen, uint64_t version)
-{
-    kb_link_ctx *lc = ctx;
-    kb_link l;
-    if (kb_codec_link_decode(val, vlen, &l, NULL))
-        return KB_EDATA;
-    if (lc->case_number && l.from != lc->case_number && l.to != lc->case_number)
-        return 0;
-    memcpy(l.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    l.version = version;
-    lc->v->v = kb_reallocarray(lc->v->v, lc->v->n + 1, sizeof *lc->v->v);
-    lc->v->v[lc->v->n++] = l;
-    return 0;
-}
-
 static int kb_link_cmp(const void *a, const void *b)
 {
     const kb_link *x = a, *y = b;
@@ -367,14 +337,38 @@ static int kb_link_cmp(const void *a, const void *b)
     return ((int)x->kind > (int)y->kind) - ((int)x->kind < (int)y->kind);
 }
 
+static bool kb_link_keep(const void *item, const void *ctx)
+{
+    const kb_link *l = item;
+    const uint32_t *cn = ctx;
+    return *cn == 0 || l->from == *cn || l->to == *cn;
+}
+
+static int kb_link_dec(const void *p, size_t n, void *out, kb_err *e)
+{
+    return kb_codec_link_decode(p, n, out, e);
+}
+
+static void kb_link_fr(void *l)
+{
+    (void)l; /* links own no memory */
+}
+
+/* Links touching case_number (0 = all) inside t. */
 static int kb_links_in(kb_txn *t, uint32_t case_number, kb_link_vec *out, kb_err *e)
 {
-    kb_link_ctx lc = {case_number, out};
-    int rc = kb_txn_each(t, KB_T_LINKS, NULL, 0, kb_visit_link, &lc, e);
-    if (rc == KB_EDATA && !e->msg[0])
-        kb_err_set(e, KB_EDATA, _("a link record is damaged; run 'kernboard verify'"));
-    if (rc == KB_OK)
-        kb_sort(out->v, out->n, sizeof *out->v, kb_link_cmp);
+    kb_collect_spec spec = {sizeof(kb_link),
+                            offsetof(kb_link, key),
+                            offsetof(kb_link, version),
+                            kb_link_dec,
+                            kb_link_fr,
+                            kb_link_keep,
+                            &case_number,
+                            kb_link_cmp,
+                            N_("link")};
+    void *v = NULL;
+    int rc = kb_collect(t, KB_T_LINKS, NULL, 0, &spec, &v, &out->n, e);
+    out->v = v;
     return rc;
 }
 

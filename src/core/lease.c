@@ -4,6 +4,7 @@
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
+#include <stddef.h>
 #include <string.h>
 
 const char *kb_lease_state_name(enum kb_lease_state s)
@@ -300,42 +301,34 @@ out:
     return rc;
 }
 
-typedef struct kb_lease_ctx {
-    kb_board *b;
-    kb_lease_vec *v;
-} kb_lease_ctx;
-
-static int kb_visit_lease(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                          size_t vlen, uint64_t version)
+static int kb_lease_info_dec(const void *p, size_t n, void *out, kb_err *e)
 {
-    kb_lease_ctx *lc = ctx;
-    kb_lease_info li;
-    memset(&li, 0, sizeof li);
-    if (kb_codec_lease_decode(val, vlen, &li.lease, NULL))
-        return KB_EDATA;
-    memcpy(li.lease.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    li.lease.version = version;
-    kb_lease_classify(lc->b, &li.lease, &li);
-    lc->v->v = kb_reallocarray(lc->v->v, lc->v->n + 1, sizeof *lc->v->v);
-    lc->v->v[lc->v->n++] = li;
-    return 0;
+    kb_lease_info *li = out;
+    memset(li, 0, sizeof *li);
+    return kb_codec_lease_decode(p, n, &li->lease, e);
+}
+
+static void kb_lease_info_fr(void *x)
+{
+    kb_lease_free(&((kb_lease_info *)x)->lease);
 }
 
 int kb_board_lease_list(kb_board *b, kb_lease_vec *out, kb_err *e)
 {
-    memset(out, 0, sizeof *out);
-    kb_txn *t = NULL;
-    int rc = kb_store_read(b->s, &t, e);
-    if (rc)
-        return rc;
-    kb_lease_ctx lc = {b, out};
-    rc = kb_txn_each(t, KB_T_LEASES, NULL, 0, kb_visit_lease, &lc, e);
-    kb_txn_abort(&t);
-    if (rc) {
-        kb_lease_vec_free(out);
-        if (rc == KB_EDATA && !e->msg[0])
-            kb_err_set(e, KB_EDATA, _("a lease record is damaged; run 'kernboard verify'"));
-    }
+    static const kb_collect_spec spec = {sizeof(kb_lease_info),
+                                         offsetof(kb_lease_info, lease.key),
+                                         offsetof(kb_lease_info, lease.version),
+                                         kb_lease_info_dec,
+                                         kb_lease_info_fr,
+                                         NULL,
+                                         NULL,
+                                         NULL,
+                                         N_("lease")};
+    void *v = NULL;
+    int rc = kb_collect_all(b, KB_T_LEASES, &spec, &v, &out->n, e);
+    out->v = v;
+    for (size_t i = 0; rc == KB_OK && i < out->n; i++)
+        kb_lease_classify(b, &out->v[i].lease, &out->v[i]);
     return rc;
 }
 

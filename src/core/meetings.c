@@ -4,6 +4,7 @@
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Store a numbered record (number already chosen) and index it as
@@ -120,43 +121,37 @@ int kb_board_meeting_get(kb_board *b, uint32_t number, kb_meeting *out, kb_err *
     return rc;
 }
 
-static int kb_visit_meeting(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                            size_t vlen, uint64_t version)
-{
-    kb_meeting_vec *v = ctx;
-    kb_meeting m;
-    if (kb_codec_meeting_decode(val, vlen, &m, NULL))
-        return KB_EDATA;
-    memcpy(m.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    m.version = version;
-    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
-    v->v[v->n++] = m;
-    return 0;
-}
-
 static int kb_meeting_cmp(const void *a, const void *b)
 {
     const kb_meeting *x = a, *y = b;
     return (x->number > y->number) - (x->number < y->number);
 }
 
+static int kb_meeting_dec(const void *p, size_t n, void *out, kb_err *e)
+{
+    return kb_codec_meeting_decode(p, n, out, e);
+}
+
+static void kb_meeting_fr(void *m)
+{
+    kb_meeting_free(m);
+}
+
 int kb_board_meeting_list(kb_board *b, kb_meeting_vec *out, kb_err *e)
 {
-    memset(out, 0, sizeof *out);
-    kb_txn *t = NULL;
-    int rc = kb_store_read(b->s, &t, e);
-    if (rc)
-        return rc;
-    rc = kb_txn_each(t, KB_T_MEETINGS, NULL, 0, kb_visit_meeting, out, e);
-    kb_txn_abort(&t);
-    if (rc) {
-        kb_meeting_vec_free(out);
-        return rc == KB_EDATA && !e->msg[0]
-                   ? kb_err_set(e, KB_EDATA, _("a meeting record is damaged"))
-                   : rc;
-    }
-    kb_sort(out->v, out->n, sizeof *out->v, kb_meeting_cmp);
-    return KB_OK;
+    static const kb_collect_spec spec = {sizeof(kb_meeting),
+                                         offsetof(kb_meeting, key),
+                                         offsetof(kb_meeting, version),
+                                         kb_meeting_dec,
+                                         kb_meeting_fr,
+                                         NULL,
+                                         NULL,
+                                         kb_meeting_cmp,
+                                         N_("meeting")};
+    void *v = NULL;
+    int rc = kb_collect_all(b, KB_T_MEETINGS, &spec, &v, &out->n, e);
+    out->v = v;
+    return rc;
 }
 
 void kb_meeting_vec_free(kb_meeting_vec *v)
@@ -210,28 +205,16 @@ out:
     return rc;
 }
 
-typedef struct kb_decision_ctx {
-    uint32_t case_number, meeting;
-    kb_decision_vec *v;
-} kb_decision_ctx;
+typedef struct kb_decision_filter {
+    uint32_t case_number, meeting; /* 0 = any */
+} kb_decision_filter;
 
-static int kb_visit_decision(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                             size_t vlen, uint64_t version)
+static bool kb_decision_keep(const void *item, const void *ctx)
 {
-    kb_decision_ctx *dc = ctx;
-    kb_decision d;
-    if (kb_codec_decision_decode(val, vlen, &d, NULL))
-        return KB_EDATA;
-    if ((dc->case_number && d.case_number != dc->case_number) ||
-        (dc->meeting && d.meeting != dc->meeting)) {
-        kb_decision_free(&d);
-        return 0;
-    }
-    memcpy(d.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    d.version = version;
-    dc->v->v = kb_reallocarray(dc->v->v, dc->v->n + 1, sizeof *dc->v->v);
-    dc->v->v[dc->v->n++] = d;
-    return 0;
+    const kb_decision *d = item;
+    const kb_decision_filter *f = ctx;
+    return (!f->case_number || d->case_number == f->case_number) &&
+           (!f->meeting || d->meeting == f->meeting);
 }
 
 static int kb_decision_cmp(const void *a, const void *b)
@@ -240,25 +223,33 @@ static int kb_decision_cmp(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
+static int kb_decision_dec(const void *p, size_t n, void *out, kb_err *e)
+{
+    return kb_codec_decision_decode(p, n, out, e);
+}
+
+static void kb_decision_fr(void *d)
+{
+    kb_decision_free(d);
+}
+
 int kb_board_decision_list(kb_board *b, uint32_t case_number, uint32_t meeting,
                            kb_decision_vec *out, kb_err *e)
 {
-    memset(out, 0, sizeof *out);
-    kb_txn *t = NULL;
-    int rc = kb_store_read(b->s, &t, e);
-    if (rc)
-        return rc;
-    kb_decision_ctx dc = {case_number, meeting, out};
-    rc = kb_txn_each(t, KB_T_DECISIONS, NULL, 0, kb_visit_decision, &dc, e);
-    kb_txn_abort(&t);
-    if (rc) {
-        kb_decision_vec_free(out);
-        return rc == KB_EDATA && !e->msg[0]
-                   ? kb_err_set(e, KB_EDATA, _("a decision record is damaged"))
-                   : rc;
-    }
-    kb_sort(out->v, out->n, sizeof *out->v, kb_decision_cmp);
-    return KB_OK;
+    kb_decision_filter f = {case_number, meeting};
+    kb_collect_spec spec = {sizeof(kb_decision),
+                            offsetof(kb_decision, key),
+                            offsetof(kb_decision, version),
+                            kb_decision_dec,
+                            kb_decision_fr,
+                            kb_decision_keep,
+                            &f,
+                            kb_decision_cmp,
+                            N_("decision")};
+    void *v = NULL;
+    int rc = kb_collect_all(b, KB_T_DECISIONS, &spec, &v, &out->n, e);
+    out->v = v;
+    return rc;
 }
 
 void kb_decision_vec_free(kb_decision_vec *v)

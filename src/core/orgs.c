@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Index name of an organisation: ASCII-lowercased, so names are unique
@@ -97,42 +98,36 @@ out:
     return rc;
 }
 
-static int kb_visit_org(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                        size_t vlen, uint64_t version)
-{
-    kb_org_vec *v = ctx;
-    kb_org o;
-    if (kb_codec_org_decode(val, vlen, &o, NULL))
-        return KB_EDATA;
-    memcpy(o.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    o.version = version;
-    v->v = kb_reallocarray(v->v, v->n + 1, sizeof *v->v);
-    v->v[v->n++] = o;
-    return 0;
-}
-
 static int kb_org_cmp(const void *a, const void *b)
 {
     return strcmp(((const kb_org *)a)->name, ((const kb_org *)b)->name);
 }
 
+static int kb_org_dec(const void *p, size_t n, void *out, kb_err *e)
+{
+    return kb_codec_org_decode(p, n, out, e);
+}
+
+static void kb_org_fr(void *o)
+{
+    kb_org_free(o);
+}
+
 int kb_board_org_list(kb_board *b, kb_org_vec *out, kb_err *e)
 {
-    memset(out, 0, sizeof *out);
-    kb_txn *t = NULL;
-    int rc = kb_store_read(b->s, &t, e);
-    if (rc)
-        return rc;
-    rc = kb_txn_each(t, KB_T_ORGS, NULL, 0, kb_visit_org, out, e);
-    kb_txn_abort(&t);
-    if (rc) {
-        kb_org_vec_free(out);
-        return rc == KB_EDATA && !e->msg[0]
-                   ? kb_err_set(e, KB_EDATA, _("an organisation record is damaged"))
-                   : rc;
-    }
-    kb_sort(out->v, out->n, sizeof *out->v, kb_org_cmp);
-    return KB_OK;
+    static const kb_collect_spec spec = {sizeof(kb_org),
+                                         offsetof(kb_org, key),
+                                         offsetof(kb_org, version),
+                                         kb_org_dec,
+                                         kb_org_fr,
+                                         NULL,
+                                         NULL,
+                                         kb_org_cmp,
+                                         N_("organisation")};
+    void *v = NULL;
+    int rc = kb_collect_all(b, KB_T_ORGS, &spec, &v, &out->n, e);
+    out->v = v;
+    return rc;
 }
 
 void kb_org_vec_free(kb_org_vec *v)
@@ -141,29 +136,6 @@ void kb_org_vec_free(kb_org_vec *v)
         kb_org_free(&v->v[i]);
     kb_free(&v->v);
     v->n = 0;
-}
-
-typedef struct kb_contact_ctx {
-    const char *org; /* filter, NULL = all */
-    kb_contact_vec *v;
-} kb_contact_ctx;
-
-static int kb_visit_contact(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                            size_t vlen, uint64_t version)
-{
-    kb_contact_ctx *cc = ctx;
-    kb_contact c;
-    if (kb_codec_contact_decode(val, vlen, &c, NULL))
-        return KB_EDATA;
-    if (cc->org && !kb_str_ieq(c.org, cc->org)) {
-        kb_contact_free(&c);
-        return 0;
-    }
-    memcpy(c.key.b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
-    c.version = version;
-    cc->v->v = kb_reallocarray(cc->v->v, cc->v->n + 1, sizeof *cc->v->v);
-    cc->v->v[cc->v->n++] = c;
-    return 0;
 }
 
 static int kb_strcmp0(const char *a, const char *b)
@@ -185,14 +157,36 @@ static int kb_contact_cmp(const void *a, const void *b)
     return c ? c : kb_strcmp0(x->user, y->user);
 }
 
+static bool kb_contact_keep(const void *item, const void *ctx)
+{
+    return !ctx || kb_str_ieq(((const kb_contact *)item)->org, ctx);
+}
+
+static int kb_contact_dec(const void *p, size_t n, void *out, kb_err *e)
+{
+    return kb_codec_contact_decode(p, n, out, e);
+}
+
+static void kb_contact_fr(void *c)
+{
+    kb_contact_free(c);
+}
+
+/* Contact moments of org (NULL = all), by date. */
 static int kb_contacts_in(kb_txn *t, const char *org, kb_contact_vec *out, kb_err *e)
 {
-    kb_contact_ctx cc = {org, out};
-    int rc = kb_txn_each(t, KB_T_CONTACTS, NULL, 0, kb_visit_contact, &cc, e);
-    if (rc == KB_EDATA && !e->msg[0])
-        kb_err_set(e, KB_EDATA, _("a contact record is damaged; run 'kernboard verify'"));
-    if (rc == KB_OK)
-        kb_sort(out->v, out->n, sizeof *out->v, kb_contact_cmp);
+    kb_collect_spec spec = {sizeof(kb_contact),
+                            offsetof(kb_contact, key),
+                            offsetof(kb_contact, version),
+                            kb_contact_dec,
+                            kb_contact_fr,
+                            kb_contact_keep,
+                            org,
+                            kb_contact_cmp,
+                            N_("contact")};
+    void *v = NULL;
+    int rc = kb_collect(t, KB_T_CONTACTS, NULL, 0, &spec, &v, &out->n, e);
+    out->v = v;
     return rc;
 }
 

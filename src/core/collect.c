@@ -1,0 +1,72 @@
+/* collect.c - one way to read a table into an array of entities: decode
+ * every value, keep or drop it, stamp its record key and version, sort. */
+#include "core_internal.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <string.h>
+
+typedef struct kb_collect_ctx {
+    const kb_collect_spec *spec;
+    char *v;
+    size_t n, cap;
+} kb_collect_ctx;
+
+static int kb_collect_visit(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                            size_t vlen, uint64_t version)
+{
+    kb_collect_ctx *c = ctx;
+    const kb_collect_spec *sp = c->spec;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->v = kb_reallocarray(c->v, c->cap, sp->size);
+    }
+    char *item = c->v + c->n * sp->size;
+    if (sp->decode(val, vlen, item, NULL))
+        return KB_EDATA;
+    if (sp->keep && !sp->keep(item, sp->ctx)) {
+        sp->free_item(item);
+        return 0;
+    }
+    kb_id *id = (kb_id *)(void *)(item + sp->key_off);
+    memset(id->b, 0, KB_ID_LEN);
+    memcpy(id->b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    if (sp->ver_off != KB_NO_FIELD)
+        memcpy(item + sp->ver_off, &version, sizeof version);
+    c->n++;
+    return 0;
+}
+
+int kb_collect(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen,
+               const kb_collect_spec *spec, void **out, size_t *n, kb_err *e)
+{
+    kb_collect_ctx c = {spec, NULL, 0, 0};
+    int rc = kb_txn_each(t, tbl, prefix, plen, kb_collect_visit, &c, e);
+    if (rc) {
+        for (size_t i = 0; i < c.n; i++)
+            spec->free_item(c.v + i * spec->size);
+        kb_free(&c.v);
+        if (rc == KB_EDATA && (!e || !e->msg[0]))
+            kb_err_set(e, KB_EDATA, _("a %s record is damaged; run 'kernboard verify'"),
+                       _(spec->what));
+        return rc;
+    }
+    if (spec->cmp)
+        kb_sort(c.v, c.n, spec->size, spec->cmp);
+    *out = c.v;
+    *n = c.n;
+    return KB_OK;
+}
+
+int kb_collect_all(kb_board *b, enum kb_table tbl, const kb_collect_spec *spec, void **out,
+                   size_t *n, kb_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc == KB_OK)
+        rc = kb_collect(t, tbl, NULL, 0, spec, out, n, e);
+    kb_txn_abort(&t);
+    return rc;
+}
