@@ -64,6 +64,7 @@ void kb_tui_app_detach(kb_tui_app *a)
     kb_comment_vec_free(&a->cv.tl);
     kb_action_vec_free(&a->cv.actions);
     kb_link_vec_free(&a->cv.links);
+    kb_decision_vec_free(&a->cv.decisions);
     a->cv.loaded = false;
     kb_board_close(&a->board);
 }

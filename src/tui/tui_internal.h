@@ -308,7 +308,8 @@ typedef struct kb_tui_case_view {
     kb_case c;
     kb_comment_vec tl;
     kb_action_vec actions; /* action items of the case */
-    kb_link_vec links;     /* links touching the case */
+    kb_link_vec links;
+    kb_decision_vec decisions; /* links touching the case */
     int scroll;
     int lines; /* lines of the last draw (for scrolling limits) */
 } kb_tui_case_view;

@@ -56,6 +56,7 @@ static void kb_cv_store(kb_tui_app *a, kb_case *c, kb_comment_vec *tl, kb_action
     kb_comment_vec_free(&a->cv.tl);
     kb_action_vec_free(&a->cv.actions);
     kb_link_vec_free(&a->cv.links);
+    kb_decision_vec_free(&a->cv.decisions);
     if (actions) {
         a->cv.actions = *actions;
         memset(actions, 0, sizeof *actions);
@@ -89,6 +90,7 @@ static int kb_case_load(kb_tui_app *a, uint32_t number, kb_err *e)
     kb_comment_vec tl = {0};
     kb_action_vec av = {0};
     kb_link_vec lv = {0};
+    kb_decision_vec dv = {0};
     if (a->board) {
         int rc = kb_board_case_get(a->board, number, &c, e);
         if (rc == KB_OK)
@@ -97,11 +99,14 @@ static int kb_case_load(kb_tui_app *a, uint32_t number, kb_err *e)
             rc = kb_board_action_list(a->board, number, &av, e);
         if (rc == KB_OK)
             rc = kb_board_link_list(a->board, number, &lv, e);
+        if (rc == KB_OK)
+            rc = kb_board_decision_list(a->board, number, 0, &dv, e);
         if (rc) {
             kb_case_free(&c);
             kb_comment_vec_free(&tl);
             kb_action_vec_free(&av);
             kb_link_vec_free(&lv);
+            kb_decision_vec_free(&dv);
             return rc;
         }
     } else {
@@ -112,6 +117,7 @@ static int kb_case_load(kb_tui_app *a, uint32_t number, kb_err *e)
     }
     int scroll = a->cv.number == number ? a->cv.scroll : 0;
     kb_cv_store(a, &c, &tl, &av, &lv);
+    a->cv.decisions = dv; /* kb_cv_store cleared the previous ones */
     a->cv.scroll = scroll;
     return KB_OK;
 }
@@ -139,6 +145,7 @@ void kb_view_case_close(kb_tui_app *a)
     kb_comment_vec_free(&a->cv.tl);
     kb_action_vec_free(&a->cv.actions);
     kb_link_vec_free(&a->cv.links);
+    kb_decision_vec_free(&a->cv.decisions);
     a->cv.loaded = false;
     a->cv.number = 0;
     a->view = KB_VIEW_BOARD;
@@ -364,6 +371,27 @@ static void kb_case_lines(kb_tui_app *a, int w, kb_vlines *out)
     }
     if (!a->cv.links.n)
         kb_vl_add(out, 3, "-", KB_STYLE(0, KB_GC_MUTED));
+
+    if (a->cv.decisions.n) {
+        kb_vl_add(out, 0, "", KB_PLAIN);
+        snprintf(head, sizeof head, "%s (%zu)", _("Decisions"), a->cv.decisions.n);
+        kb_vl_add(out, 1, head, label);
+        for (size_t i = 0; i < a->cv.decisions.n; i++) {
+            const kb_decision *dc = &a->cv.decisions.v[i];
+            char d[KB_DATE_STRLEN];
+            kb_date_format(kb_date_of_time(dc->time), d);
+            char *l = dc->meeting
+                          ? kb_asprintf("D%u %s (M%u) %s", dc->number, d, dc->meeting,
+                                        dc->text ? dc->text : "")
+                          : kb_asprintf("D%u %s %s", dc->number, d, dc->text ? dc->text : "");
+            kb_strv wl = {0};
+            kb_tui_wrap(l, w - 8, utf8, &wl);
+            for (size_t k = 0; k < wl.n; k++)
+                kb_vl_add(out, k ? 7 : 3, wl.v[k], KB_PLAIN);
+            kb_strv_free(&wl);
+            kb_free(&l);
+        }
+    }
 
     kb_vl_add(out, 0, "", KB_PLAIN);
     snprintf(head, sizeof head, "%s (%zu)", _("Timeline"), a->cv.tl.n);
