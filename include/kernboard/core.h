@@ -283,7 +283,10 @@ typedef struct kb_board_cache {
 } kb_board_cache;
 int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e) KB_WARN_UNUSED;
 /* Apply changes since c->seq; *changed = number of cases reloaded or
- * removed (may be NULL).  Cheap when nothing changed (one header read). */
+ * removed (may be NULL).  Cheap when nothing changed (one header read).
+ * When others changed stages, departments, action lines or users, the
+ * board's reference data is reloaded too: pointers from kb_board_stages()
+ * and friends must be fetched again after this call. */
 int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed,
                            kb_err *e) KB_WARN_UNUSED;
 void kb_board_cache_free(kb_board_cache *c);

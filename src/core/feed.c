@@ -28,12 +28,16 @@ typedef struct kb_feed_ctx {
     unsigned char (*keys)[KB_KEY_LEN];
     size_t n;
     uint64_t last;
+    bool refs; /* stages, departments, action lines or users changed */
 } kb_feed_ctx;
 
 static int kb_feed_collect(void *ctx, const kb_change *ch)
 {
     kb_feed_ctx *f = ctx;
     f->last = ch->seq;
+    if (ch->table == KB_T_STAGES || ch->table == KB_T_DEPTS || ch->table == KB_T_LINES ||
+        ch->table == KB_T_USERS)
+        f->refs = true;
     if (ch->table != KB_T_CASES || ch->klen != KB_KEY_LEN)
         return 0;
     for (size_t i = 0; i < f->n; i++)
@@ -65,7 +69,7 @@ int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_e
     kb_txn *t = NULL;
     if ((rc = kb_store_read(b->s, &t, e)))
         return rc;
-    kb_feed_ctx f = {NULL, 0, c->seq};
+    kb_feed_ctx f = {NULL, 0, c->seq, false};
     if ((rc = kb_txn_changes_since(t, c->seq, kb_feed_collect, &f, e)))
         goto out;
     for (size_t i = 0; i < f.n && rc == KB_OK; i++) {
@@ -108,6 +112,10 @@ int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_e
 out:
     kb_free(&f.keys);
     kb_txn_abort(&t);
+    /* someone changed the reference data: reload the board's copy (callers
+     * holding pointers from kb_board_stages() etc. must fetch them again) */
+    if (rc == KB_OK && f.refs)
+        rc = kb_refs_load(b, e);
     return rc;
 }
 

@@ -318,3 +318,35 @@ Test(core, change_feed_matches_full_reload_under_four_writers)
     kb_board_cache_free(&full);
     kb_board_close(&b);
 }
+
+Test(core, change_feed_reloads_reference_data_changed_by_others)
+{
+    kb_board *b = kb_open_as("anna", "admin passphrase");
+    cr_assert_not_null(b);
+    kb_err e;
+    kb_board_cache cache;
+    cr_assert_eq(kb_board_cache_load(b, &cache, &e), KB_OK);
+    pid_t pid = fork();
+    if (pid == 0) {
+        kb_child_init();
+        kb_board *o = kb_open_as("anna", "admin passphrase");
+        kb_err ce;
+        const kb_stage *st = o ? kb_board_stage_find(o, "explore") : NULL;
+        if (!st)
+            _exit(1);
+        kb_stage s2 = *st;
+        s2.name = "Verkennen";
+        int rc = kb_board_stage_edit(o, &s2, &ce);
+        kb_board_close(&o);
+        _exit(rc ? 2 : 0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child: %d", WEXITSTATUS(status));
+    cr_assert_str_neq(kb_board_stage_find(b, "explore")->name, "Verkennen");
+    cr_assert_eq(kb_board_cache_refresh(b, &cache, NULL, &e), KB_OK, "%s", e.msg);
+    cr_assert_str_eq(kb_board_stage_find(b, "explore")->name, "Verkennen",
+                     "the refresh brought the renamed stage");
+    kb_board_cache_free(&cache);
+    kb_board_close(&b);
+}
