@@ -78,11 +78,8 @@ int kb_cmd_init(kb_cli *cli, int argc, char **argv)
 
 int kb_cmd_verify(kb_cli *cli, int argc, char **argv)
 {
-    (void)argv;
-    if (argc > 1)
-        return kb_cli_usage(cli, "verify", _("unexpected argument '%s'"), argv[1]);
     kb_board *b = NULL;
-    int rc = kb_cli_open(cli, "verify", &b);
+    int rc = kb_cli_open_noargs(cli, "verify", argc, argv, &b);
     if (rc)
         return rc;
     kb_verify_result r;
@@ -236,10 +233,8 @@ out:
 
 int kb_cmd_user_list(kb_cli *cli, int argc, char **argv)
 {
-    if (argc > 1)
-        return kb_cli_usage(cli, "user list", _("unexpected argument '%s'"), argv[1]);
     kb_board *b = NULL;
-    int rc = kb_cli_open(cli, "user list", &b);
+    int rc = kb_cli_open_noargs(cli, "user list", argc, argv, &b);
     if (rc)
         return rc;
     kb_user_vec v = {0};
@@ -360,10 +355,8 @@ int kb_cmd_locks(kb_cli *cli, int argc, char **argv)
 
 int kb_cmd_who(kb_cli *cli, int argc, char **argv)
 {
-    if (argc > 1)
-        return kb_cli_usage(cli, "who", _("unexpected argument '%s'"), argv[1]);
     kb_board *b = NULL;
-    int rc = kb_cli_open(cli, "who", &b);
+    int rc = kb_cli_open_noargs(cli, "who", argc, argv, &b);
     if (rc)
         return rc;
     kb_session *ss = NULL;
@@ -517,10 +510,8 @@ int kb_cmd_user_passwd(kb_cli *cli, int argc, char **argv)
 
 int kb_cmd_stats(kb_cli *cli, int argc, char **argv)
 {
-    if (argc > 1)
-        return kb_cli_usage(cli, "stats", _("unexpected argument '%s'"), argv[1]);
     kb_board *b = NULL;
-    int rc = kb_cli_open(cli, "stats", &b);
+    int rc = kb_cli_open_noargs(cli, "stats", argc, argv, &b);
     if (rc)
         return rc;
     kb_board_stats st;
@@ -596,10 +587,8 @@ int kb_cmd_backup(kb_cli *cli, int argc, char **argv)
 
 int kb_cmd_rekey(kb_cli *cli, int argc, char **argv)
 {
-    if (argc > 1)
-        return kb_cli_usage(cli, "rekey", _("unexpected argument '%s'"), argv[1]);
     kb_board *b = NULL;
-    int rc = kb_cli_open(cli, "rekey", &b);
+    int rc = kb_cli_open_noargs(cli, "rekey", argc, argv, &b);
     if (rc)
         return rc;
     size_t n = 0;

@@ -53,6 +53,8 @@ int kb_cli_passphrase(kb_cli *cli, const char *file, const char *prompt, kb_secr
 int kb_cli_need_db(kb_cli *cli, const char *cmd);
 /* Open and unlock the board; prints the error and returns its code. */
 int kb_cli_open(kb_cli *cli, const char *cmd, kb_board **out);
+/* The same for a command that takes no arguments (usage error otherwise). */
+int kb_cli_open_noargs(kb_cli *cli, const char *cmd, int argc, char **argv, kb_board **out);
 /* getopt_long wrapper with our usage errors; call kb_cli_getopt_reset first. */
 int kb_cli_getopt(kb_cli *cli, const char *cmd, int argc, char **argv, const struct option *longs,
                   int *idx, int *opt);

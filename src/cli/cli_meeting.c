@@ -130,10 +130,8 @@ out:
 
 int kb_cmd_meeting_list(kb_cli *cli, int argc, char **argv)
 {
-    if (argc > 1)
-        return kb_cli_usage(cli, "meeting list", _("unexpected argument '%s'"), argv[1]);
     kb_board *b = NULL;
-    int rc = kb_cli_open(cli, "meeting list", &b);
+    int rc = kb_cli_open_noargs(cli, "meeting list", argc, argv, &b);
     if (rc)
         return rc;
     kb_meeting_vec v = {0};

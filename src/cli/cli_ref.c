@@ -571,10 +571,8 @@ out:
 
 int kb_cmd_org_list(kb_cli *cli, int argc, char **argv)
 {
-    if (argc > 1)
-        return kb_cli_usage(cli, "org list", _("unexpected argument '%s'"), argv[1]);
     kb_board *b = NULL;
-    int rc = kb_cli_open(cli, "org list", &b);
+    int rc = kb_cli_open_noargs(cli, "org list", argc, argv, &b);
     if (rc)
         return rc;
     kb_org_vec v = {0};

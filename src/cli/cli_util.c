@@ -50,6 +50,13 @@ int kb_cli_open(kb_cli *cli, const char *cmd, kb_board **out)
     return KB_OK;
 }
 
+int kb_cli_open_noargs(kb_cli *cli, const char *cmd, int argc, char **argv, kb_board **out)
+{
+    if (argc > 1)
+        return kb_cli_usage(cli, cmd, _("unexpected argument '%s'"), argv[1]);
+    return kb_cli_open(cli, cmd, out);
+}
+
 int kb_cli_getopt(kb_cli *cli, const char *cmd, int argc, char **argv, const struct option *longs,
                   int *idx, int *opt)
 {
