@@ -109,6 +109,10 @@ typedef struct kb_comment {
     char *text;
 } kb_comment;
 void kb_comment_free(kb_comment *c);
+/* Automatic timeline entries are stored in a neutral form ("stage: signal
+ * -> explore; put on the agenda", untranslated labels); this returns the
+ * text in the reader's language (a new string).  Other text is copied. */
+char *kb_timeline_localize(const char *text);
 int kb_comment_validate(const kb_comment *c, kb_err *e) KB_WARN_UNUSED;
 
 /* A department ("afdeling"). */

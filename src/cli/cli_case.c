@@ -244,8 +244,11 @@ static void kb_print_case(const kb_case *c, const kb_comment_vec *tl)
         for (size_t i = 0; i < tl->n; i++) {
             char ts[KB_TIME_STRLEN];
             kb_time_format(tl->v[i].time, ts);
+            bool change = tl->v[i].kind == KB_ENTRY_CHANGE;
+            char *text = change ? kb_timeline_localize(tl->v[i].text) : NULL;
             printf("  %s  %-12s %s%s\n", ts, tl->v[i].author ? tl->v[i].author : "",
-                   tl->v[i].kind == KB_ENTRY_CHANGE ? "* " : "", tl->v[i].text);
+                   change ? "* " : "", text ? text : tl->v[i].text);
+            kb_free(&text);
         }
     }
     kb_free(&depts);

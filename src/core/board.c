@@ -504,7 +504,7 @@ int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *
                              e)) == KB_OK &&
         (rc = kb_txn_index_put(t, iname, c->key.b, e)) == KB_OK && !keep_times)
         rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b),
-                             _("case created"), e);
+                             N_("case created"), e);
     kb_free(&iname);
     kb_buf_free(&enc);
     return rc;
@@ -592,33 +592,35 @@ static void kb_diff_date(kb_buf *d, const char *label, kb_date a, kb_date b)
     }
 }
 
-/* Human summary of what changed, for the timeline (no descriptions: they
- * can be long; "description changed" is enough). */
+/* Summary of what changed, for the timeline (no descriptions: they can be
+ * long; "description changed" is enough).  Written in the neutral form
+ * "label: old -> new; ..." with untranslated labels, so a shared board does
+ * not mix languages; front ends show it with kb_timeline_localize(). */
 static void kb_case_diff(const kb_case *o, const kb_case *n, kb_buf *d)
 {
-    kb_diff_str(d, _("title"), o->title, n->title);
+    kb_diff_str(d, N_("title"), o->title, n->title);
     if ((o->description == NULL) != (n->description == NULL) ||
         (o->description && strcmp(o->description, n->description) != 0))
-        kb_buf_printf(d, "%s%s", d->len ? "; " : "", _("description changed"));
-    kb_diff_str(d, _("stage"), o->stage, n->stage);
-    kb_diff_str(d, _("lead department"), o->lead_dept, n->lead_dept);
-    kb_diff_strv(d, _("departments"), &o->depts, &n->depts);
-    kb_diff_str(d, _("action line"), o->action_line, n->action_line);
-    kb_diff_strv(d, _("policy hooks"), &o->hooks, &n->hooks);
-    kb_diff_strv(d, _("organisations"), &o->orgs, &n->orgs);
-    kb_diff_str(d, _("owner"), o->owner, n->owner);
+        kb_buf_printf(d, "%s%s", d->len ? "; " : "", N_("description changed"));
+    kb_diff_str(d, N_("stage"), o->stage, n->stage);
+    kb_diff_str(d, N_("lead department"), o->lead_dept, n->lead_dept);
+    kb_diff_strv(d, N_("departments"), &o->depts, &n->depts);
+    kb_diff_str(d, N_("action line"), o->action_line, n->action_line);
+    kb_diff_strv(d, N_("policy hooks"), &o->hooks, &n->hooks);
+    kb_diff_strv(d, N_("organisations"), &o->orgs, &n->orgs);
+    kb_diff_str(d, N_("owner"), o->owner, n->owner);
     if (o->priority != n->priority)
-        kb_buf_printf(d, "%s%s: %d -> %d", d->len ? "; " : "", _("priority"), o->priority,
+        kb_buf_printf(d, "%s%s: %d -> %d", d->len ? "; " : "", N_("priority"), o->priority,
                       n->priority);
-    kb_diff_date(d, _("due"), o->due, n->due);
-    kb_diff_date(d, _("review"), o->review, n->review);
+    kb_diff_date(d, N_("due"), o->due, n->due);
+    kb_diff_date(d, N_("review"), o->review, n->review);
     if (o->on_agenda != n->on_agenda)
         kb_buf_printf(d, "%s%s", d->len ? "; " : "",
-                      n->on_agenda ? _("put on the agenda") : _("taken off the agenda"));
-    kb_diff_str(d, _("blocked"), o->blocked, n->blocked);
+                      n->on_agenda ? N_("put on the agenda") : N_("taken off the agenda"));
+    kb_diff_str(d, N_("blocked"), o->blocked, n->blocked);
     if (o->conf != n->conf)
-        kb_diff_str(d, _("confidentiality"), kb_conf_name(o->conf), kb_conf_name(n->conf));
-    kb_diff_strv(d, _("tags"), &o->tags, &n->tags);
+        kb_diff_str(d, N_("confidentiality"), kb_conf_name(o->conf), kb_conf_name(n->conf));
+    kb_diff_strv(d, N_("tags"), &o->tags, &n->tags);
 }
 
 int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token, kb_err *e)

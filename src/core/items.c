@@ -215,7 +215,9 @@ int kb_board_action_add(kb_board *b, kb_action_item *a, kb_err *e)
     if ((rc = kb_action_insert(t, a, e)))
         goto out;
     {
-        char *text = kb_asprintf(_("action item A%u for %s: %s"), a->number, a->owner, a->text);
+        /* neutral "label: ..." form, see kb_timeline_localize() */
+        char *text =
+            kb_asprintf("%s: A%u (%s) %s", N_("action item"), a->number, a->owner, a->text);
         rc = kb_timeline_put(t, c.key.b, c.number, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
         kb_free(&text);
     }
@@ -399,7 +401,7 @@ int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind
     if ((rc = kb_link_insert(t, &l, e)))
         goto out;
     {
-        char *text = kb_asprintf(_("linked to #%u (%s)"), to, kb_link_kind_name(kind));
+        char *text = kb_asprintf("%s: #%u %s", N_("link"), to, kb_link_kind_name(kind));
         rc = kb_timeline_put(t, a.key.b, from, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
         kb_free(&text);
     }

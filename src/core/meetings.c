@@ -191,9 +191,9 @@ int kb_board_decision_add(kb_board *b, kb_decision *d, kb_err *e)
     if ((rc = kb_decision_insert(t, d, e)))
         goto out;
     {
-        char *text = d->meeting ? kb_asprintf(_("decision D%u (meeting M%u): %s"), d->number,
+        char *text = d->meeting ? kb_asprintf("%s: D%u (M%u) %s", N_("decision"), d->number,
                                               d->meeting, d->text)
-                                : kb_asprintf(_("decision D%u: %s"), d->number, d->text);
+                                : kb_asprintf("%s: D%u %s", N_("decision"), d->number, d->text);
         rc = kb_timeline_put(t, c.key.b, c.number, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
         kb_free(&text);
     }

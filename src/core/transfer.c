@@ -293,7 +293,7 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
         rep->cases_added++;
         if (!had_number)
             rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b),
-                                 _("case imported"), e);
+                                 N_("case imported"), e);
     }
     for (size_t i = 0; i < imp->ncomments && !rc; i++) {
         kb_comment *cm = &imp->comments[i];

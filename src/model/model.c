@@ -730,3 +730,62 @@ int kb_decision_validate(const kb_decision *d, kb_err *e)
         return kb_err_set(e, KB_EDATA, _("a decision belongs to a case"));
     return kb_text_check(_("decision"), d->text, KB_TEXT_MAX, true, e);
 }
+
+/* Labels and fixed messages the core writes into automatic timeline
+ * entries (see kb_case_diff and friends in src/core). */
+static const char *const kb_timeline_words[] = {
+    N_("title"),
+    N_("stage"),
+    N_("lead department"),
+    N_("departments"),
+    N_("action line"),
+    N_("policy hooks"),
+    N_("organisations"),
+    N_("owner"),
+    N_("priority"),
+    N_("due"),
+    N_("review"),
+    N_("blocked"),
+    N_("confidentiality"),
+    N_("tags"),
+    N_("action item"),
+    N_("link"),
+    N_("decision"),
+    N_("case created"),
+    N_("case imported"),
+    N_("description changed"),
+    N_("put on the agenda"),
+    N_("taken off the agenda"),
+};
+
+static const char *kb_timeline_word(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof kb_timeline_words / sizeof kb_timeline_words[0]; i++)
+        if (strlen(kb_timeline_words[i]) == n && strncmp(kb_timeline_words[i], s, n) == 0)
+            return _(kb_timeline_words[i]);
+    return NULL;
+}
+
+char *kb_timeline_localize(const char *text)
+{
+    kb_buf b = KB_BUF_INIT;
+    const char *p = text;
+    for (;;) {
+        const char *end = strstr(p, "; ");
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *colon = memchr(p, ':', n);
+        const char *w;
+        if ((w = kb_timeline_word(p, n)))
+            kb_buf_puts(&b, w);
+        else if (colon && (w = kb_timeline_word(p, (size_t)(colon - p)))) {
+            kb_buf_puts(&b, w);
+            kb_buf_append(&b, colon, n - (size_t)(colon - p));
+        } else
+            kb_buf_append(&b, p, n);
+        if (!end)
+            break;
+        kb_buf_puts(&b, "; ");
+        p = end + 2;
+    }
+    return kb_buf_take(&b);
+}

@@ -404,7 +404,9 @@ static void kb_case_lines(kb_tui_app *a, int w, kb_vlines *out)
         char *prefix = kb_asprintf("%s  %-10s ", t, cm->author ? cm->author : "?");
         int pw = kb_tui_width(prefix, utf8);
         int tw = w - 4 - pw;
-        char *text = kb_asprintf("%s%s", change ? "* " : "", cm->text ? cm->text : "");
+        char *loc = change ? kb_timeline_localize(cm->text ? cm->text : "") : NULL;
+        char *text = kb_asprintf("%s%s", change ? "* " : "", loc ? loc : cm->text ? cm->text : "");
+        kb_free(&loc);
         kb_style ts = change ? KB_STYLE(0, KB_GC_MUTED) : KB_PLAIN;
         if (tw < 20) {
             kb_vl_add(out, 3, prefix, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));

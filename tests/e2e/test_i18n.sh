@@ -173,6 +173,14 @@ nl "case add" 0 --user alice --passphrase-file "$PASS" --db "$B" case add --titl
 nl "case show" 0 --user alice --passphrase-file "$PASS" --db "$B" case show 1
 has "nl: case show labels are Dutch" "$OUT" "Fase:" "Tijdlijn:" "Bakkerij zoekt laadplek"
 
+# Automatic timeline entries are stored language-neutral and shown in the
+# reader's language: one board, Dutch for a Dutch reader, English for others.
+en "case move (written by an English user)" 0 --user alice --passphrase-file "$PASS" --db "$B" case move 1 explore
+nl "case show after the move" 0 --user alice --passphrase-file "$PASS" --db "$B" case show 1
+has "nl: the English user's change reads Dutch" "$OUT" "fase: signal -> explore" "casus aangemaakt"
+en "case show in English" 0 --user alice --passphrase-file "$PASS" --db "$B" case show 1
+has "en: the same entries read English" "$OUT" "stage: signal -> explore" "case created"
+
 # LANGUAGE picks the language too, as long as the locale is not plain C.
 if works "${CLEAN[@]}" LC_ALL=C.UTF-8; then
     expect_rc 0 "nl: LANGUAGE=nl with LC_ALL=C.UTF-8" "${CLEAN[@]}" LC_ALL=C.UTF-8 LANGUAGE=nl "$KB_BIN" --help

@@ -248,3 +248,16 @@ Test(model, strv_helpers)
     kb_strv_free(&w);
     kb_strv_free(&v);
 }
+
+Test(model, timeline_localize_keeps_structure)
+{
+    /* in the C locale the neutral text comes back unchanged */
+    const char *in[] = {"stage: signal -> explore; put on the agenda", "case created",
+                        "free text: with a colon; and a semicolon", "decision: D1 (M1) Besloten",
+                        ""};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        char *out = kb_timeline_localize(in[i]);
+        cr_expect_str_eq(out, in[i]);
+        kb_free(&out);
+    }
+}
