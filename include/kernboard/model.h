@@ -23,11 +23,6 @@ typedef struct kb_id {
     unsigned char b[KB_ID_LEN];
 } kb_id;
 
-bool kb_id_is_zero(const kb_id *id);
-bool kb_id_eq(const kb_id *a, const kb_id *b);
-/* 32 lowercase hex digits + NUL. */
-void kb_id_hex(const kb_id *id, char out[2 * KB_ID_LEN + 1]);
-
 /* An owned vector of owned strings. */
 typedef struct kb_strv {
     char **v;
@@ -93,7 +88,8 @@ void kb_case_copy(kb_case *dst, const kb_case *src);
 int kb_case_validate(const kb_case *c, kb_err *e) KB_WARN_UNUSED;
 /* Parse "12" or "#12". */
 int kb_case_number_parse(const char *s, uint32_t *out, kb_err *e) KB_WARN_UNUSED;
-/* Department codes of a case: lead first, then involved, without repeats. */
+/* Number of departments of a case: the lead (if any) plus the involved ones
+ * (a validated case never lists one twice). */
 size_t kb_case_dept_count(const kb_case *c);
 bool kb_case_overdue(const kb_case *c, kb_date today);
 

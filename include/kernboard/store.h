@@ -55,7 +55,6 @@ enum kb_table {
     KB_T_COUNT_
 };
 const char *kb_table_name(enum kb_table t);
-int kb_table_by_name(const char *name, enum kb_table *out);
 
 /* KDF strength for keyslots (Argon2id). */
 enum kb_kdf { KB_KDF_INTERACTIVE, KB_KDF_MODERATE, KB_KDF_SENSITIVE };

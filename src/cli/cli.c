@@ -288,6 +288,5 @@ int kb_cli_main(int argc, char **argv, kb_launch *tui)
         rc = kb_cli_usage(&cli, NULL, _("unknown command '%s'"), rest[0]);
 out:
     kb_free(&rest);
-    kb_log_free(&cli.log);
     return rc;
 }

@@ -16,7 +16,6 @@
 
 #include "kernboard/core.h"
 #include "kernboard/err.h"
-#include "kernboard/log.h"
 #include "kernboard/secret.h"
 
 typedef struct kb_cli {
@@ -25,7 +24,6 @@ typedef struct kb_cli {
     const char *passphrase_file; /* --passphrase-file or $KERNBOARD_PASSPHRASE_FILE */
     bool json;                   /* --json */
     const char *kdf;             /* KDF for keyslots this command creates */
-    kb_log *log;
     kb_err err;
     void *ctx; /* command-specific: the opened board (core handle) */
 } kb_cli;

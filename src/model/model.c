@@ -30,29 +30,6 @@ const kb_default_entry kb_default_depts[] = {
 };
 const size_t kb_default_dept_count = sizeof kb_default_depts / sizeof kb_default_depts[0];
 
-bool kb_id_is_zero(const kb_id *id)
-{
-    for (size_t i = 0; i < KB_ID_LEN; i++)
-        if (id->b[i])
-            return false;
-    return true;
-}
-
-bool kb_id_eq(const kb_id *a, const kb_id *b)
-{
-    return memcmp(a->b, b->b, KB_ID_LEN) == 0;
-}
-
-void kb_id_hex(const kb_id *id, char out[2 * KB_ID_LEN + 1])
-{
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < KB_ID_LEN; i++) {
-        out[2 * i] = hx[id->b[i] >> 4];
-        out[2 * i + 1] = hx[id->b[i] & 15];
-    }
-    out[2 * KB_ID_LEN] = '\0';
-}
-
 /* ------------------------------------------------------------ strv */
 
 void kb_strv_push(kb_strv *sv, const char *s)

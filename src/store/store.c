@@ -39,16 +39,6 @@ const char *kb_table_name(enum kb_table t)
     return (unsigned)t < KB_T_COUNT_ ? kb_table_names[t] : "?";
 }
 
-int kb_table_by_name(const char *name, enum kb_table *out)
-{
-    for (int i = 0; i < KB_T_COUNT_; i++)
-        if (strcmp(name, kb_table_names[i]) == 0) {
-            *out = (enum kb_table)i;
-            return KB_OK;
-        }
-    return KB_ENOENT;
-}
-
 void kb_store_random(void *buf, size_t n)
 {
     randombytes_buf(buf, n);
@@ -1603,7 +1593,8 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
                         user);
         goto out;
     }
-    /* The data key of the current epoch, sealed to this user. */
+    /* The data key of the current epoch, sealed to this user, and the
+     * rollback check, in one read transaction. */
     if ((rc = kb_txn_begin(s, false, false, &t, e)))
         goto out;
     {
@@ -1620,7 +1611,6 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
                 kb_buf_append(&sealed, v.mv_data, v.mv_size);
             KB_DISARM();
         }
-        kb_txn_abort(&t);
         unsigned char xpk[crypto_box_PUBLICKEYBYTES],
             *xsk = sodium_malloc(crypto_box_SECRETKEYBYTES);
         if (!xsk)
@@ -1640,9 +1630,8 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
         }
     }
     kb_keys_derive(s->keys);
-    /* a board rolled back behind what this client verified is refused */
-    if ((rc = kb_txn_begin(s, false, false, &t, e)))
-        goto out;
+    /* a board rolled back behind what this client verified is refused
+     * (same read transaction as the data key) */
     {
         kb_verify_report rep;
         memset(&rep, 0, sizeof rep);
