@@ -70,3 +70,96 @@ int kb_collect_all(kb_board *b, enum kb_table tbl, const kb_collect_spec *spec, 
     kb_txn_abort(&t);
     return rc;
 }
+
+int kb_rel_put(kb_txn *t, const kb_id *case_key, enum kb_rel_kind kind, const kb_id *target,
+               kb_err *e)
+{
+    unsigned char key[KB_KEY_LEN + 1 + KB_KEY_LEN];
+    memcpy(key, case_key->b, KB_KEY_LEN);
+    key[KB_KEY_LEN] = (unsigned char)kind;
+    memcpy(key + KB_KEY_LEN + 1, target->b, KB_KEY_LEN);
+    return kb_txn_put(t, KB_T_RELS, key, sizeof key, "", 0, KB_VERSION_NEW, NULL, NULL, e);
+}
+
+typedef struct kb_rel_keys {
+    unsigned char (*v)[KB_KEY_LEN];
+    size_t n;
+} kb_rel_keys;
+
+static int kb_rel_visit(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                        size_t vlen, uint64_t version)
+{
+    (void)val;
+    (void)vlen;
+    (void)version;
+    kb_rel_keys *k = ctx;
+    if (klen != KB_KEY_LEN + 1 + KB_KEY_LEN)
+        return KB_EDATA;
+    k->v = kb_reallocarray(k->v, k->n + 1, sizeof *k->v);
+    memcpy(k->v[k->n++], key + KB_KEY_LEN + 1, KB_KEY_LEN);
+    return 0;
+}
+
+int kb_rel_collect(kb_txn *t, const kb_id *case_key, enum kb_rel_kind kind, enum kb_table tbl,
+                   const kb_collect_spec *spec, void **out, size_t *n, kb_err *e)
+{
+    unsigned char prefix[KB_KEY_LEN + 1];
+    memcpy(prefix, case_key->b, KB_KEY_LEN);
+    prefix[KB_KEY_LEN] = (unsigned char)kind;
+    kb_rel_keys keys = {NULL, 0};
+    kb_collect_ctx c = {spec, NULL, 0, 0};
+    int rc = kb_txn_each(t, KB_T_RELS, prefix, sizeof prefix, kb_rel_visit, &keys, e);
+    for (size_t i = 0; rc == KB_OK && i < keys.n; i++) {
+        char *val = NULL;
+        size_t vlen = 0;
+        uint64_t ver = 0;
+        rc = kb_txn_get(t, tbl, keys.v[i], KB_KEY_LEN, &val, &vlen, &ver, e);
+        if (rc == KB_OK)
+            rc = kb_collect_visit(&c, keys.v[i], KB_KEY_LEN, val, vlen, ver);
+        kb_free(&val);
+    }
+    kb_free(&keys.v);
+    if (rc) {
+        for (size_t i = 0; i < c.n; i++)
+            spec->free_item(c.v + i * spec->size);
+        kb_free(&c.v);
+        if (rc == KB_EDATA && (!e || !e->msg[0]))
+            kb_err_set(e, KB_EDATA, _("a %s record is damaged; run 'kernboard verify'"),
+                       _(spec->what));
+        return rc;
+    }
+    if (spec->cmp)
+        kb_sort(c.v, c.n, spec->size, spec->cmp);
+    *out = c.v;
+    *n = c.n;
+    return KB_OK;
+}
+
+int kb_collect_case(kb_txn *t, uint32_t case_number, enum kb_rel_kind kind, enum kb_table tbl,
+                    const kb_collect_spec *spec, void **out, size_t *n, kb_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    if (!case_number)
+        return kb_collect(t, tbl, NULL, 0, spec, out, n, e);
+    kb_case c;
+    kb_case_init(&c);
+    int rc = kb_case_read(t, case_number, &c, e);
+    if (rc == KB_OK)
+        rc = kb_rel_collect(t, &c.key, kind, tbl, spec, out, n, e);
+    kb_case_free(&c);
+    return rc;
+}
+
+int kb_collect_case_all(kb_board *b, uint32_t case_number, enum kb_rel_kind kind, enum kb_table tbl,
+                        const kb_collect_spec *spec, void **out, size_t *n, kb_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc == KB_OK)
+        rc = kb_collect_case(t, case_number, kind, tbl, spec, out, n, e);
+    kb_txn_abort(&t);
+    return rc;
+}

@@ -51,13 +51,13 @@ int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_
                     enum kb_entry_kind kind, const char *author, const char *text, kb_err *e);
 
 /* Insert a new action item / link in t (imports keep a->number). */
-int kb_action_insert(kb_txn *t, kb_action_item *a, kb_err *e);
-int kb_link_insert(kb_txn *t, kb_link *l, kb_err *e);
+int kb_action_insert(kb_txn *t, kb_action_item *a, const kb_id *case_key, kb_err *e);
+int kb_link_insert(kb_txn *t, kb_link *l, const kb_id *from_key, const kb_id *to_key, kb_err *e);
 int kb_org_upsert(kb_txn *t, const kb_org *o, bool *added, bool *changed, kb_err *e);
 int kb_contact_insert(kb_txn *t, kb_contact *c, kb_err *e);
 /* Insert with the given number (imports) or the next one (number 0). */
 int kb_meeting_insert(kb_txn *t, kb_meeting *m, kb_err *e);
-int kb_decision_insert(kb_txn *t, kb_decision *d, kb_err *e);
+int kb_decision_insert(kb_txn *t, kb_decision *d, const kb_id *case_key, kb_err *e);
 
 /* Reading a table into an array of entities (collect.c). */
 #define KB_NO_FIELD ((size_t)-1)
@@ -78,5 +78,20 @@ extern const kb_collect_spec kb_case_collect;
 /* The same in a read transaction of its own. */
 int kb_collect_all(kb_board *b, enum kb_table tbl, const kb_collect_spec *spec, void **out,
                    size_t *n, kb_err *e);
+
+/* Per-case relations (table rels): so that showing one case reads only its
+ * own action items, links and decisions, never the whole table. */
+enum kb_rel_kind { KB_REL_ACTION = 'A', KB_REL_LINK = 'L', KB_REL_DECISION = 'D' };
+int kb_rel_put(kb_txn *t, const kb_id *case_key, enum kb_rel_kind kind, const kb_id *target,
+               kb_err *e);
+/* Collect the records of tbl related to the case (spec's keep and cmp apply). */
+int kb_rel_collect(kb_txn *t, const kb_id *case_key, enum kb_rel_kind kind, enum kb_table tbl,
+                   const kb_collect_spec *spec, void **out, size_t *n, kb_err *e);
+/* The records of tbl for one case (through its relations), or all of them
+ * when case_number is 0; in t, or in a read transaction of its own. */
+int kb_collect_case(kb_txn *t, uint32_t case_number, enum kb_rel_kind kind, enum kb_table tbl,
+                    const kb_collect_spec *spec, void **out, size_t *n, kb_err *e);
+int kb_collect_case_all(kb_board *b, uint32_t case_number, enum kb_rel_kind kind, enum kb_table tbl,
+                        const kb_collect_spec *spec, void **out, size_t *n, kb_err *e);
 
 #endif

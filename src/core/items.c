@@ -171,7 +171,7 @@ static char *kb_action_index_name(uint32_t number)
     return kb_asprintf("action#%u", number);
 }
 
-int kb_action_insert(kb_txn *t, kb_action_item *a, kb_err *e)
+int kb_action_insert(kb_txn *t, kb_action_item *a, const kb_id *case_key, kb_err *e)
 {
     int rc;
     if (a->number == 0 && (rc = kb_counter_next(t, kb_meta_action_counter, &a->number, e)))
@@ -183,8 +183,9 @@ int kb_action_insert(kb_txn *t, kb_action_item *a, kb_err *e)
     kb_codec_action_encode(a, &enc);
     char *iname = kb_action_index_name(a->number);
     if ((rc = kb_txn_put(t, KB_T_ACTIONS, a->key.b, KB_KEY_LEN, enc.data, enc.len, KB_VERSION_NEW,
-                         &a->version, NULL, e)) == KB_OK)
-        rc = kb_txn_index_put(t, iname, a->key.b, e);
+                         &a->version, NULL, e)) == KB_OK &&
+        (rc = kb_txn_index_put(t, iname, a->key.b, e)) == KB_OK)
+        rc = kb_rel_put(t, case_key, KB_REL_ACTION, &a->key, e);
     kb_free(&iname);
     kb_buf_free(&enc);
     return rc;
@@ -212,7 +213,7 @@ int kb_board_action_add(kb_board *b, kb_action_item *a, kb_err *e)
     }
     a->number = 0;
     a->created = 0;
-    if ((rc = kb_action_insert(t, a, e)))
+    if ((rc = kb_action_insert(t, a, &c.key, e)))
         goto out;
     {
         /* neutral "label: ..." form, see kb_timeline_localize() */
@@ -303,7 +304,8 @@ int kb_board_action_list(kb_board *b, uint32_t case_number, kb_action_vec *out, 
                             kb_action_cmp,
                             N_("action item")};
     void *v = NULL;
-    int rc = kb_collect_all(b, KB_T_ACTIONS, &spec, &v, &out->n, e);
+    int rc =
+        kb_collect_case_all(b, case_number, KB_REL_ACTION, KB_T_ACTIONS, &spec, &v, &out->n, e);
     out->v = v;
     return rc;
 }
@@ -318,7 +320,7 @@ void kb_action_vec_free(kb_action_vec *v)
 
 /* ------------------------------------------------------------ links */
 
-int kb_link_insert(kb_txn *t, kb_link *l, kb_err *e)
+int kb_link_insert(kb_txn *t, kb_link *l, const kb_id *from_key, const kb_id *to_key, kb_err *e)
 {
     kb_store_random(l->key.b, KB_ID_LEN);
     kb_buf enc = KB_BUF_INIT;
@@ -326,6 +328,11 @@ int kb_link_insert(kb_txn *t, kb_link *l, kb_err *e)
     int rc = kb_txn_put(t, KB_T_LINKS, l->key.b, KB_KEY_LEN, enc.data, enc.len, KB_VERSION_NEW,
                         &l->version, NULL, e);
     kb_buf_free(&enc);
+    /* found from either end */
+    if (rc == KB_OK)
+        rc = kb_rel_put(t, from_key, KB_REL_LINK, &l->key, e);
+    if (rc == KB_OK)
+        rc = kb_rel_put(t, to_key, KB_REL_LINK, &l->key, e);
     return rc;
 }
 
@@ -369,7 +376,7 @@ static int kb_links_in(kb_txn *t, uint32_t case_number, kb_link_vec *out, kb_err
                             kb_link_cmp,
                             N_("link")};
     void *v = NULL;
-    int rc = kb_collect(t, KB_T_LINKS, NULL, 0, &spec, &v, &out->n, e);
+    int rc = kb_collect_case(t, case_number, KB_REL_LINK, KB_T_LINKS, &spec, &v, &out->n, e);
     out->v = v;
     return rc;
 }
@@ -398,7 +405,7 @@ int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind
             goto out;
         }
     kb_link l = {.from = from, .to = to, .kind = kind};
-    if ((rc = kb_link_insert(t, &l, e)))
+    if ((rc = kb_link_insert(t, &l, &a.key, &c.key, e)))
         goto out;
     {
         char *text = kb_asprintf("%s: #%u %s", N_("link"), to, kb_link_kind_name(kind));

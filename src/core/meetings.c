@@ -44,7 +44,7 @@ int kb_meeting_insert(kb_txn *t, kb_meeting *m, kb_err *e)
     return rc;
 }
 
-int kb_decision_insert(kb_txn *t, kb_decision *d, kb_err *e)
+int kb_decision_insert(kb_txn *t, kb_decision *d, const kb_id *case_key, kb_err *e)
 {
     int rc;
     if (d->number == 0 && (rc = kb_counter_next(t, kb_meta_decision_counter, &d->number, e)))
@@ -54,6 +54,8 @@ int kb_decision_insert(kb_txn *t, kb_decision *d, kb_err *e)
     rc = kb_numbered_insert(t, KB_T_DECISIONS, kb_meta_decision_counter, "decision", d->number,
                             &d->key, &enc, &d->version, e);
     kb_buf_free(&enc);
+    if (rc == KB_OK)
+        rc = kb_rel_put(t, case_key, KB_REL_DECISION, &d->key, e);
     return rc;
 }
 
@@ -188,7 +190,7 @@ int kb_board_decision_add(kb_board *b, kb_decision *d, kb_err *e)
     d->author = kb_strdup(kb_board_user(b));
     d->time = kb_time_now();
     d->number = 0;
-    if ((rc = kb_decision_insert(t, d, e)))
+    if ((rc = kb_decision_insert(t, d, &c.key, e)))
         goto out;
     {
         char *text = d->meeting ? kb_asprintf("%s: D%u (M%u) %s", N_("decision"), d->number,
@@ -247,7 +249,8 @@ int kb_board_decision_list(kb_board *b, uint32_t case_number, uint32_t meeting,
                             kb_decision_cmp,
                             N_("decision")};
     void *v = NULL;
-    int rc = kb_collect_all(b, KB_T_DECISIONS, &spec, &v, &out->n, e);
+    int rc =
+        kb_collect_case_all(b, case_number, KB_REL_DECISION, KB_T_DECISIONS, &spec, &v, &out->n, e);
     out->v = v;
     return rc;
 }

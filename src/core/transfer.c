@@ -313,6 +313,7 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
             kb_err_prefix(e, _("action item A%u: "), a->number);
             break;
         }
+        kb_id ck = c.key;
         kb_case_free(&c);
         char *iname = kb_asprintf("action#%u", a->number);
         unsigned char k[KB_KEY_LEN];
@@ -323,7 +324,7 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
                             a->number);
             break;
         }
-        if ((rc = kb_action_insert(t, a, e)))
+        if ((rc = kb_action_insert(t, a, &ck, e)))
             break;
         if (a->number > max_action)
             max_action = a->number;
@@ -339,12 +340,13 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
         kb_case c;
         kb_case_init(&c);
         rc = kb_case_read(t, d->case_number, &c, e);
+        kb_id ck = c.key;
         kb_case_free(&c);
         if (rc) {
             kb_err_prefix(e, _("decision D%u: "), d->number);
             break;
         }
-        if ((rc = kb_decision_insert(t, d, e)) == KB_OK)
+        if ((rc = kb_decision_insert(t, d, &ck, e)) == KB_OK)
             rep->decisions_added++;
     }
     for (size_t i = 0; i < imp->nlinks && !rc; i++) {
@@ -354,9 +356,10 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
         rc = kb_case_read(t, imp->links[i].from, &x, e);
         if (!rc)
             rc = kb_case_read(t, imp->links[i].to, &y, e);
+        kb_id xk = x.key, yk = y.key;
         kb_case_free(&x);
         kb_case_free(&y);
-        if (!rc && (rc = kb_link_insert(t, &imp->links[i], e)) == KB_OK)
+        if (!rc && (rc = kb_link_insert(t, &imp->links[i], &xk, &yk, e)) == KB_OK)
             rep->links_added++;
     }
     if (!rc)

@@ -22,8 +22,8 @@
 #define KB_MIN_MAPSIZE ((size_t)1 << 30)
 
 static const char *const kb_table_names[KB_T_COUNT_] = {
-    "meta",  "index", "signers",  "users",   "cases",     "comments", "depts", "stages",
-    "lines", "orgs",  "contacts", "actions", "decisions", "meetings", "links", "leases",
+    "meta", "index",    "signers", "users",     "cases",    "comments", "depts",  "stages", "lines",
+    "orgs", "contacts", "actions", "decisions", "meetings", "links",    "leases", "rels",
 };
 
 /* Internal tables outside the audited record tables. */
