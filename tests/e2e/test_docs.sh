@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # test_docs.sh - documentation describes what exists: every command that
-# `kernboard --help` lists appears in the man page, and the man page renders.
+# `kernboard --help` lists appears in the man page, and the man page renders;
+# the bash completion script (generated from the same command table)
+# completes every command, subcommand and option.
 . "$(dirname "$0")/lib.sh"
 kb_setup
 run kb --help
@@ -18,4 +20,25 @@ if command -v groff >/dev/null; then
     run groff -man -Tutf8 -ww "$man"
     check "man page renders without warnings ($ERR)" [ "$RC" = 0 ] && [ -z "$ERR" ]
 fi
+# bash completion: generated from the command table, so it knows every command
+run kb completion bash
+check "completion bash exits 0" [ "$RC" = 0 ]
+printf '%s\n' "$OUT" >"$T/kb.bash"
+check "completion script is valid bash" bash -n "$T/kb.bash"
+complete_words() { # words... -> the completions of the last word
+    bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _kernboard; printf "%s\n" "${COMPREPLY[@]}"' _ "$T/kb.bash" "$@"
+}
+got=$(complete_words kernboard "")
+while read -r c; do
+    [ -n "$c" ] || continue
+    w=${c%% *}
+    printf '%s\n' "$got" | grep -qx -- "$w" || kb_fail "completion lacks command '$w'"
+done <<<"$cmds"
+kb_pass "completion offers every command of --help"
+check "completion of 'case mo' is move" [ "$(complete_words kernboard case mo)" = move ]
+check "completion of 'case move 1 done --re' is --reason" \
+    [ "$(complete_words kernboard case move 1 done --re)" = --reason ]
+check "completion of '--format' values" contains "$(complete_words kernboard export --format "")" csv
+run kb completion zsh
+check "completion of another shell is a usage error (64): $ERR" [ "$RC" = 64 ]
 finish

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cli/cli_import.h"
+#include "cmd/cmd_import.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,7 +15,7 @@ declare -A srcs=(
     [codec]="$src/src/util/*.c $src/src/model/*.c $src/src/codec/*.c"
     [query]="$src/src/util/*.c $src/src/model/*.c"
     [keymap]="$src/src/util/*.c $src/src/keymap/*.c $gen"
-    [import]="$src/src/util/*.c $src/src/model/*.c $src/src/cli/cli_import_parse.c"
+    [import]="$src/src/util/*.c $src/src/model/*.c $src/src/cmd/cmd_import_parse.c"
 )
 declare -A libs=([codec]="-lcbor" [query]="" [keymap]="" [import]="-ljansson -lcsv")
 keymapdefs=(-DKB_DATADIR=\"/nonexistent\" -DKB_SOURCE_KEYMAP_DIR=\"$src/keymaps\")

@@ -3,7 +3,8 @@
 #   - only src/store includes lmdb.h or sodium.h and references mdb_*/crypto_*/sodium_*;
 #   - only src/tui includes curses and references curses symbols;
 #   - src/model, src/util and src/keymap use none of LMDB, libsodium, curses, CBOR, JSON;
-#   - only src/codec uses CBOR; only src/cli uses JSON.
+#   - only src/codec uses CBOR; only src/cmd (the command language) uses JSON;
+#   - src/cli (the front end) uses none of them: it only calls src/cmd.
 # Checked two ways: #include lines in the sources, and undefined symbols in each
 # layer's static archive (so an indirect use through a macro is caught too).
 set -euo pipefail
@@ -33,7 +34,8 @@ check_includes keymap "lmdb\.h|sodium\.h|sodium/.*|$curses|cbor\.h|jansson\.h" "
 check_includes codec "lmdb\.h|sodium\.h|sodium/.*|$curses|jansson\.h" "LMDB, libsodium, curses or JSON headers"
 check_includes store "$curses|cbor\.h|jansson\.h" "curses, CBOR or JSON headers"
 check_includes core "lmdb\.h|sodium\.h|sodium/.*|$curses|jansson\.h" "LMDB, libsodium, curses or JSON headers"
-check_includes cli "lmdb\.h|sodium\.h|sodium/.*|$curses|cbor\.h" "LMDB, libsodium, curses or CBOR headers"
+check_includes cmd "lmdb\.h|sodium\.h|sodium/.*|$curses|cbor\.h" "LMDB, libsodium, curses or CBOR headers"
+check_includes cli "lmdb\.h|sodium\.h|sodium/.*|$curses|cbor\.h|jansson\.h" "LMDB, libsodium, curses, CBOR or JSON headers"
 check_includes tui "lmdb\.h|sodium\.h|sodium/.*|cbor\.h|jansson\.h" "LMDB, libsodium, CBOR or JSON headers"
 
 store_re='^(mdb_|crypto_|sodium_|randombytes_)'
@@ -46,7 +48,8 @@ done
 check_syms kb_codec "$store_re|$curses_re|$json_re" "LMDB/libsodium/curses/JSON"
 check_syms kb_store "$curses_re|$cbor_re|$json_re" "curses/CBOR/JSON"
 check_syms kb_core "$store_re|$curses_re|$json_re" "LMDB/libsodium/curses/JSON"
-check_syms kb_cli "$store_re|$curses_re|$cbor_re" "LMDB/libsodium/curses/CBOR"
+check_syms kb_cmd "$store_re|$curses_re|$cbor_re" "LMDB/libsodium/curses/CBOR"
+check_syms kb_cli "$store_re|$curses_re|$cbor_re|$json_re" "LMDB/libsodium/curses/CBOR/JSON"
 if [ -f "$build/libkb_tui.a" ]; then
     check_syms kb_tui "$store_re|$cbor_re|$json_re" "LMDB/libsodium/CBOR/JSON"
 fi

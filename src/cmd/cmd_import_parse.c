@@ -4,7 +4,7 @@
  * cli_transfer.c so the parsers can be fuzzed on their own
  * (tests/fuzz/fuzz_import.c).
  */
-#include "cli_import.h"
+#include "cmd_import.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 

@@ -1,10 +1,10 @@
 /*
- * cli_import.h - parsing import files (JSON exports, CSV case lists) into a
+ * cmd_import.h - parsing import files (JSON exports, CSV case lists) into a
  * kb_import.  Every string the kb_import points at is owned by the
  * kb_import_buf (cases own theirs); kb_import_buf_free releases all.
  */
-#ifndef KERNBOARD_CLI_IMPORT_H
-#define KERNBOARD_CLI_IMPORT_H
+#ifndef KERNBOARD_CMD_IMPORT_H
+#define KERNBOARD_CMD_IMPORT_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -6,8 +6,8 @@
  * document.  Import is all-or-nothing (one write transaction in the core);
  * any problem in the file exits 65 and changes nothing.
  */
-#include "cli_internal.h"
-#include "cli_import.h"
+#include "cmd_internal.h"
+#include "cmd_import.h"
 #include "kernboard/buf.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
@@ -119,11 +119,11 @@ static json_t *kb_export_json(kb_board *b, const kb_snapshot *s)
     json_object_set_new(doc, "action_lines", a);
     a = json_array();
     for (size_t i = 0; i < s->cases.n; i++) {
-        json_t *o = kb_cli_case_json(&s->cases.v[i]);
+        json_t *o = kb_cmd_case_json(&s->cases.v[i]);
         json_object_del(o, "version"); /* versions belong to the board, not the content */
         json_t *tl = json_array();
         for (size_t k = 0; k < s->timelines[i].n; k++) {
-            json_t *c = kb_cli_comment_json(&s->timelines[i].v[k]);
+            json_t *c = kb_cmd_comment_json(&s->timelines[i].v[k]);
             json_object_set_new(c, "time_us", json_integer(s->timelines[i].v[k].time_us));
             json_array_append_new(tl, c);
         }
@@ -133,11 +133,11 @@ static json_t *kb_export_json(kb_board *b, const kb_snapshot *s)
     json_object_set_new(doc, "cases", a);
     a = json_array();
     for (size_t i = 0; i < s->actions.n; i++)
-        json_array_append_new(a, kb_cli_action_json(&s->actions.v[i]));
+        json_array_append_new(a, kb_cmd_action_json(&s->actions.v[i]));
     json_object_set_new(doc, "actions", a);
     a = json_array();
     for (size_t i = 0; i < s->links.n; i++)
-        json_array_append_new(a, kb_cli_link_json(&s->links.v[i]));
+        json_array_append_new(a, kb_cmd_link_json(&s->links.v[i]));
     json_object_set_new(doc, "links", a);
     a = json_array();
     for (size_t i = 0; i < s->orgs.n; i++) {
@@ -166,11 +166,11 @@ static json_t *kb_export_json(kb_board *b, const kb_snapshot *s)
     json_object_set_new(doc, "contacts", a);
     a = json_array();
     for (size_t i = 0; i < s->meetings.n; i++)
-        json_array_append_new(a, kb_cli_meeting_json(&s->meetings.v[i]));
+        json_array_append_new(a, kb_cmd_meeting_json(&s->meetings.v[i]));
     json_object_set_new(doc, "meetings", a);
     a = json_array();
     for (size_t i = 0; i < s->decisions.n; i++)
-        json_array_append_new(a, kb_cli_decision_json(&s->decisions.v[i]));
+        json_array_append_new(a, kb_cmd_decision_json(&s->decisions.v[i]));
     json_object_set_new(doc, "decisions", a);
     return doc;
 }
@@ -351,7 +351,7 @@ static void kb_export_md(FILE *f, kb_board *b, const kb_snapshot *s)
     }
 }
 
-int kb_cmd_export(kb_cli *cli, int argc, char **argv)
+int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"format", required_argument, NULL, 'f'},
@@ -359,9 +359,9 @@ int kb_cmd_export(kb_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *fmt = NULL, *outp = NULL;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "export", argc, argv, longs, &idx, &opt)) == KB_OK &&
+    while ((rc = kb_cmd_getopt(cx, "export", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1) {
         if (opt == 'f')
             fmt = optarg;
@@ -371,25 +371,25 @@ int kb_cmd_export(kb_cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (optind < argc)
-        return kb_cli_usage(cli, "export", _("unexpected argument '%s'"), argv[optind]);
+        return kb_cmd_usage(cx, "export", _("unexpected argument '%s'"), argv[optind]);
     if (!fmt || (strcmp(fmt, "json") && strcmp(fmt, "csv") && strcmp(fmt, "md")))
-        return kb_cli_usage(cli, "export", _("give --format json, csv or md"));
+        return kb_cmd_usage(cx, "export", _("give --format json, csv or md"));
     kb_board *b = NULL;
-    if ((rc = kb_cli_open(cli, "export", &b)))
+    if ((rc = kb_cmd_open(cx, "export", &b)))
         return rc;
     kb_snapshot s;
-    if (kb_snapshot_load(b, &s, &cli->err)) {
-        rc = kb_cli_report(cli);
+    if (kb_snapshot_load(b, &s, &cx->err)) {
+        rc = kb_cmd_report(cx);
         goto out;
     }
     char *tmp = outp ? kb_asprintf("%s.tmp", outp) : NULL;
     /* an export holds the board's content in plaintext: owner-only file */
     int ofd = outp ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-    FILE *f = outp ? (ofd >= 0 ? fdopen(ofd, "w") : NULL) : stdout;
+    FILE *f = outp ? (ofd >= 0 ? fdopen(ofd, "w") : NULL) : cx->out;
     if (outp && !f && ofd >= 0)
         close(ofd);
     if (!f) {
-        rc = kb_cli_fail(cli, KB_ECANTCREAT, _("cannot create %s: %s"), outp, strerror(errno));
+        rc = kb_cmd_fail(cx, KB_ECANTCREAT, _("cannot create %s: %s"), outp, strerror(errno));
         kb_free(&tmp);
         goto out;
     }
@@ -414,19 +414,19 @@ int kb_cmd_export(kb_cli *cli, int argc, char **argv)
             rc = KB_EIO;
         if (rc) {
             unlink(tmp);
-            rc = kb_cli_fail(cli, KB_EIO, _("cannot write %s: %s"), outp, strerror(errno));
+            rc = kb_cmd_fail(cx, KB_EIO, _("cannot write %s: %s"), outp, strerror(errno));
         }
-    } else if (fflush(stdout) != 0) {
-        rc = kb_cli_fail(cli, KB_EIO, _("cannot write the export: %s"), strerror(errno));
+    } else if (fflush(cx->out) != 0) {
+        rc = kb_cmd_fail(cx, KB_EIO, _("cannot write the export: %s"), strerror(errno));
     }
     kb_free(&tmp);
 out:
     kb_snapshot_free(&s);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_import(kb_cli *cli, int argc, char **argv)
+int kb_cmd_import(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"dry-run", no_argument, NULL, 'n'},
@@ -435,9 +435,9 @@ int kb_cmd_import(kb_cli *cli, int argc, char **argv)
     };
     bool dry = false;
     const char *fmt = NULL;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "import", argc, argv, longs, &idx, &opt)) == KB_OK &&
+    while ((rc = kb_cmd_getopt(cx, "import", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1) {
         if (opt == 'n')
             dry = true;
@@ -447,41 +447,41 @@ int kb_cmd_import(kb_cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (optind + 1 != argc)
-        return kb_cli_usage(cli, "import", _("give one file: import F [--dry-run]"));
+        return kb_cmd_usage(cx, "import", _("give one file: import F [--dry-run]"));
     const char *fname = argv[optind];
     if (fmt && strcmp(fmt, "json") && strcmp(fmt, "csv"))
-        return kb_cli_usage(cli, "import", _("--format must be json or csv"));
+        return kb_cmd_usage(cx, "import", _("--format must be json or csv"));
     size_t n = strlen(fname);
     bool csv = fmt ? strcmp(fmt, "csv") == 0 : (n > 4 && kb_str_ieq(fname + n - 4, ".csv"));
     char *text = NULL;
     size_t len = 0;
-    if ((rc = kb_file_read(fname, KB_IMPORT_MAX, &text, &len, &cli->err))) {
+    if ((rc = kb_file_read(fname, KB_IMPORT_MAX, &text, &len, &cx->err))) {
         if (rc == KB_ENOENT || rc == KB_EIO)
-            cli->err.code = rc == KB_ENOENT ? KB_ENOENT : KB_EIO;
-        return kb_cli_report(cli);
+            cx->err.code = rc == KB_ENOENT ? KB_ENOENT : KB_EIO;
+        return kb_cmd_report(cx);
     }
     kb_import_buf ib;
     memset(&ib, 0, sizeof ib);
     kb_board *b = NULL;
     if (!kb_utf8_valid(text, len))
-        rc = kb_err_set(&cli->err, KB_EDATA, _("%s is not UTF-8 text"), fname);
+        rc = kb_err_set(&cx->err, KB_EDATA, _("%s is not UTF-8 text"), fname);
     else
-        rc = csv ? kb_import_csv(text, len, fname, &ib, &cli->err)
-                 : kb_import_json(text, len, fname, &ib, &cli->err);
+        rc = csv ? kb_import_csv(text, len, fname, &ib, &cx->err)
+                 : kb_import_json(text, len, fname, &ib, &cx->err);
     kb_free(&text);
     if (rc) {
-        rc = kb_cli_report(cli);
+        rc = kb_cmd_report(cx);
         goto out;
     }
-    if ((rc = kb_cli_open(cli, "import", &b)))
+    if ((rc = kb_cmd_open(cx, "import", &b)))
         goto out;
     kb_import_report rep;
-    if (kb_board_import(b, &ib.imp, dry, &rep, &cli->err)) {
-        kb_err_prefix(&cli->err, "%s: ", fname);
-        rc = kb_cli_report(cli);
+    if (kb_board_import(b, &ib.imp, dry, &rep, &cx->err)) {
+        kb_err_prefix(&cx->err, "%s: ", fname);
+        rc = kb_cmd_report(cx);
         goto out;
     }
-    if (cli->json) {
+    if (cx->json) {
         json_t *o = json_object();
         json_object_set_new(o, "dry_run", json_boolean(dry));
         json_object_set_new(o, "cases", json_integer((json_int_t)rep.cases_added));
@@ -498,19 +498,20 @@ int kb_cmd_import(kb_cli *cli, int argc, char **argv)
         json_object_set_new(o, "stages_changed", json_integer((json_int_t)rep.stages_changed));
         json_object_set_new(o, "lines_added", json_integer((json_int_t)rep.lines_added));
         json_object_set_new(o, "lines_changed", json_integer((json_int_t)rep.lines_changed));
-        rc = kb_cli_print_json(o);
+        rc = kb_cmd_print_json(cx, o);
     } else {
-        printf(dry ? _("Dry run: would add %zu cases, %zu timeline entries, %zu action items, "
-                       "%zu links; departments +%zu ~%zu, stages +%zu ~%zu, action lines +%zu "
-                       "~%zu. Nothing was changed.\n")
-                   : _("Imported %zu cases, %zu timeline entries, %zu action items, %zu links; "
-                       "departments +%zu ~%zu, stages +%zu ~%zu, action lines +%zu ~%zu.\n"),
-               rep.cases_added, rep.comments_added, rep.actions_added, rep.links_added,
-               rep.depts_added, rep.depts_changed, rep.stages_added, rep.stages_changed,
-               rep.lines_added, rep.lines_changed);
+        fprintf(cx->out,
+                dry ? _("Dry run: would add %zu cases, %zu timeline entries, %zu action items, "
+                        "%zu links; departments +%zu ~%zu, stages +%zu ~%zu, action lines +%zu "
+                        "~%zu. Nothing was changed.\n")
+                    : _("Imported %zu cases, %zu timeline entries, %zu action items, %zu links; "
+                        "departments +%zu ~%zu, stages +%zu ~%zu, action lines +%zu ~%zu.\n"),
+                rep.cases_added, rep.comments_added, rep.actions_added, rep.links_added,
+                rep.depts_added, rep.depts_changed, rep.stages_added, rep.stages_changed,
+                rep.lines_added, rep.lines_changed);
     }
 out:
     kb_import_buf_free(&ib);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }

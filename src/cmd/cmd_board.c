@@ -1,5 +1,5 @@
 /* cli_board.c - board-level commands: init, verify, watch, user. */
-#include "cli_internal.h"
+#include "cmd_internal.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
@@ -8,109 +8,109 @@
 #include <time.h>
 #include <unistd.h>
 
-int kb_cmd_init(kb_cli *cli, int argc, char **argv)
+int kb_cmd_init(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"kdf", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0},
     };
     const char *kdf = NULL;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "init", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1)
+    while ((rc = kb_cmd_getopt(cx, "init", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1)
         if (opt == 'k')
             kdf = optarg;
     if (rc)
         return rc;
     if (optind < argc)
-        cli->db = argv[optind++];
+        cx->db = argv[optind++];
     if (optind < argc)
-        return kb_cli_usage(cli, "init", _("unexpected argument '%s'"), argv[optind]);
-    if ((rc = kb_cli_need_db(cli, "init")))
+        return kb_cmd_usage(cx, "init", _("unexpected argument '%s'"), argv[optind]);
+    if ((rc = kb_cmd_need_db(cx, "init")))
         return rc;
     if (kdf && strcmp(kdf, "interactive") && strcmp(kdf, "moderate") && strcmp(kdf, "sensitive"))
-        return kb_cli_usage(cli, "init",
+        return kb_cmd_usage(cx, "init",
                             _("unknown --kdf '%s': use interactive, moderate or "
                               "sensitive"),
                             kdf);
-    if (access(cli->db, F_OK) == 0)
-        return kb_cli_fail(cli, KB_ECANTCREAT, _("%s already exists; choose another name"),
-                           cli->db);
+    if (access(cx->db, F_OK) == 0)
+        return kb_cmd_fail(cx, KB_ECANTCREAT, _("%s already exists; choose another name"), cx->db);
     kb_secret *pass = NULL;
-    if (cli->passphrase_file) {
-        rc = kb_secret_from_file(cli->passphrase_file, &pass, &cli->err);
+    if (cx->passphrase_file) {
+        rc = kb_secret_from_file(cx->passphrase_file, &pass, &cx->err);
     } else {
         kb_secret *again = NULL;
-        char *prompt = kb_asprintf(_("New passphrase for %s: "), cli->user);
-        rc = kb_secret_prompt(prompt, &pass, &cli->err);
+        char *prompt = kb_asprintf(_("New passphrase for %s: "), cx->user);
+        rc = kb_secret_prompt(prompt, &pass, &cx->err);
         kb_free(&prompt);
-        if (rc == KB_OK && (rc = kb_secret_prompt(_("Repeat it: "), &again, &cli->err)) == KB_OK &&
+        if (rc == KB_OK && (rc = kb_secret_prompt(_("Repeat it: "), &again, &cx->err)) == KB_OK &&
             (kb_secret_len(pass) != kb_secret_len(again) ||
              memcmp(kb_secret_data(pass), kb_secret_data(again), kb_secret_len(pass)) != 0))
-            rc = kb_err_set(&cli->err, KB_EDATA, _("the passphrases differ; nothing was created"));
+            rc = kb_err_set(&cx->err, KB_EDATA, _("the passphrases differ; nothing was created"));
         kb_secret_free(&again);
     }
     if (rc == KB_OK && kb_secret_len(pass) < 8)
-        rc = kb_err_set(&cli->err, KB_EDATA,
+        rc = kb_err_set(&cx->err, KB_EDATA,
                         _("the passphrase is too short (at least 8 "
                           "characters)"));
     if (rc) {
         kb_secret_free(&pass);
-        return kb_cli_report(cli);
+        return kb_cmd_report(cx);
     }
     kb_board_opts o = {.kdf = kdf};
     kb_board *b = NULL;
-    rc = kb_board_init(cli->db, cli->user, pass, &o, &b, &cli->err);
+    rc = kb_board_init(cx->db, cx->user, pass, &o, &b, &cx->err);
     kb_secret_free(&pass);
     if (rc)
-        return kb_cli_report(cli);
-    if (cli->json) {
+        return kb_cmd_report(cx);
+    if (cx->json) {
         json_t *doc = json_object();
-        json_object_set_new(doc, "board", json_string(cli->db));
-        json_object_set_new(doc, "admin", json_string(cli->user));
-        rc = kb_cli_print_json(doc);
+        json_object_set_new(doc, "board", json_string(cx->db));
+        json_object_set_new(doc, "admin", json_string(cx->user));
+        rc = kb_cmd_print_json(cx, doc);
     } else {
-        printf(_("Created board %s; %s is its admin.\n"), cli->db, cli->user);
+        fprintf(cx->out, _("Created board %s; %s is its admin.\n"), cx->db, cx->user);
     }
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_verify(kb_cli *cli, int argc, char **argv)
+int kb_cmd_verify(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_board *b = NULL;
-    int rc = kb_cli_open_noargs(cli, "verify", argc, argv, &b);
+    int rc = kb_cmd_open_noargs(cx, "verify", argc, argv, &b);
     if (rc)
         return rc;
     kb_verify_result r;
-    rc = kb_board_verify(b, &r, &cli->err);
-    kb_board_close(&b);
+    rc = kb_board_verify(b, &r, &cx->err);
+    kb_cmd_close(cx, &b);
     if (rc) {
-        if (cli->json) {
+        if (cx->json) {
             json_t *doc = json_object();
             json_object_set_new(doc, "ok", json_false());
-            json_object_set_new(doc, "error", json_string(cli->err.msg));
-            kb_cli_print_json(doc);
+            json_object_set_new(doc, "error", json_string(cx->err.msg));
+            kb_cmd_print_json(cx, doc);
         }
-        return kb_cli_report(cli);
+        return kb_cmd_report(cx);
     }
-    if (cli->json) {
+    if (cx->json) {
         json_t *doc = json_object();
         json_object_set_new(doc, "ok", json_true());
         json_object_set_new(doc, "records", json_integer((json_int_t)r.records));
         json_object_set_new(doc, "audit_entries", json_integer((json_int_t)r.entries));
         json_object_set_new(doc, "audit_head", json_string(r.head_hex));
-        return kb_cli_print_json(doc);
+        return kb_cmd_print_json(cx, doc);
     }
-    printf(_("Board verified: %llu records, %llu audit entries, every tag and signature "
-             "checked.\n"),
-           (unsigned long long)r.records, (unsigned long long)r.entries);
+    fprintf(cx->out,
+            _("Board verified: %llu records, %llu audit entries, every tag and signature "
+              "checked.\n"),
+            (unsigned long long)r.records, (unsigned long long)r.entries);
     return KB_OK;
 }
 
 /* watch N: a long-lived reader (what the TUI does in the background):
  * poll the board, print one line per poll, keep going after errors. */
-int kb_cmd_watch(kb_cli *cli, int argc, char **argv)
+int kb_cmd_watch(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"interval-ms", required_argument, NULL, 'i'},
@@ -118,14 +118,13 @@ int kb_cmd_watch(kb_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     long interval = 1000, count = 0;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "watch", argc, argv, longs, &idx, &opt)) == KB_OK &&
-           opt != -1) {
+    while ((rc = kb_cmd_getopt(cx, "watch", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
         char *end = NULL;
         long v = strtol(optarg, &end, 10);
         if (!optarg[0] || *end || v < (opt == 'i' ? 10 : 0))
-            return kb_cli_usage(cli, "watch", _("bad value '%s'"), optarg);
+            return kb_cmd_usage(cx, "watch", _("bad value '%s'"), optarg);
         if (opt == 'i')
             interval = v;
         else
@@ -134,30 +133,30 @@ int kb_cmd_watch(kb_cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     uint32_t n = 0;
-    if (optind >= argc || kb_case_number_parse(argv[optind], &n, &cli->err))
-        return kb_cli_usage(cli, "watch", _("which case? e.g. 'watch 12'"));
+    if (optind >= argc || kb_case_number_parse(argv[optind], &n, &cx->err))
+        return kb_cmd_usage(cx, "watch", _("which case? e.g. 'watch 12'"));
     kb_board *b = NULL;
-    if ((rc = kb_cli_open(cli, "watch", &b)))
+    if ((rc = kb_cmd_open(cx, "watch", &b)))
         return rc;
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    setvbuf(cx->out, NULL, _IOLBF, 0);
     for (long i = 0; count == 0 || i < count; i++) {
         kb_case c;
         kb_case_init(&c);
         kb_err e;
         kb_err_clear(&e);
         if (kb_board_case_get(b, n, &c, &e) == KB_OK)
-            printf("ok %llu %s\n", (unsigned long long)c.version, c.title ? c.title : "");
+            fprintf(cx->out, "ok %llu %s\n", (unsigned long long)c.version, c.title ? c.title : "");
         else
-            printf("error: %s\n", e.msg);
+            fprintf(cx->out, "error: %s\n", e.msg);
         kb_case_free(&c);
         struct timespec ts = {interval / 1000, (interval % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return KB_OK;
 }
 
-int kb_cmd_user_add(kb_cli *cli, int argc, char **argv)
+int kb_cmd_user_add(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"role", required_argument, NULL, 'r'},
@@ -168,9 +167,9 @@ int kb_cmd_user_add(kb_cli *cli, int argc, char **argv)
     };
     const char *role_s = NULL, *pfile = NULL, *kdf = NULL;
     kb_strv depts = {0};
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "user add", argc, argv, longs, &idx, &opt)) == KB_OK &&
+    while ((rc = kb_cmd_getopt(cx, "user add", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1) {
         if (opt == 'r')
             role_s = optarg;
@@ -187,60 +186,60 @@ int kb_cmd_user_add(kb_cli *cli, int argc, char **argv)
     if (rc)
         goto out;
     if (optind + 1 != argc) {
-        rc = kb_cli_usage(cli, "user add", _("give one user name: user add NAME --role ROLE"));
+        rc = kb_cmd_usage(cx, "user add", _("give one user name: user add NAME --role ROLE"));
         goto out;
     }
     const char *name = argv[optind];
     if (!role_s) {
-        rc = kb_cli_usage(cli, "user add", _("give --role admin|broker|member|viewer"));
+        rc = kb_cmd_usage(cx, "user add", _("give --role admin|broker|member|viewer"));
         goto out;
     }
-    if (kb_role_parse(role_s, &role, &cli->err)) {
-        rc = kb_cli_usage(cli, "user add", "%s", cli->err.msg);
+    if (kb_role_parse(role_s, &role, &cx->err)) {
+        rc = kb_cmd_usage(cx, "user add", "%s", cx->err.msg);
         goto out;
     }
-    if (kb_user_name_check(name, &cli->err)) {
-        rc = kb_cli_report(cli);
+    if (kb_user_name_check(name, &cx->err)) {
+        rc = kb_cmd_report(cx);
         goto out;
     }
     if (kdf && strcmp(kdf, "interactive") && strcmp(kdf, "moderate") && strcmp(kdf, "sensitive")) {
-        rc = kb_cli_usage(cli, "user add",
+        rc = kb_cmd_usage(cx, "user add",
                           _("unknown --kdf '%s': use interactive, moderate or sensitive"), kdf);
         goto out;
     }
-    cli->kdf = kdf;
-    if ((rc = kb_cli_open(cli, "user add", &b)))
+    cx->kdf = kdf;
+    if ((rc = kb_cmd_open(cx, "user add", &b)))
         goto out;
     char *prompt = kb_asprintf(_("New passphrase for %s: "), name);
-    rc = kb_cli_passphrase(cli, pfile, prompt, &pass);
+    rc = kb_cmd_passphrase(cx, pfile, prompt, &pass);
     kb_free(&prompt);
     if (rc == KB_OK && kb_secret_len(pass) < 8)
-        rc = kb_err_set(&cli->err, KB_EDATA,
+        rc = kb_err_set(&cx->err, KB_EDATA,
                         _("the passphrase is too short (at least 8 "
                           "characters)"));
     if (rc == KB_OK)
-        rc = kb_board_user_add(b, name, role, &depts, pass, &cli->err);
+        rc = kb_board_user_add(b, name, role, &depts, pass, &cx->err);
     if (rc)
-        rc = kb_cli_report(cli);
-    else if (!cli->json)
-        printf(_("Added user %s (%s).\n"), name, kb_role_name(role));
+        rc = kb_cmd_report(cx);
+    else if (!cx->json)
+        fprintf(cx->out, _("Added user %s (%s).\n"), name, kb_role_name(role));
 out:
     kb_strv_free(&depts);
     kb_secret_free(&pass);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_user_list(kb_cli *cli, int argc, char **argv)
+int kb_cmd_user_list(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_board *b = NULL;
-    int rc = kb_cli_open_noargs(cli, "user list", argc, argv, &b);
+    int rc = kb_cmd_open_noargs(cx, "user list", argc, argv, &b);
     if (rc)
         return rc;
     kb_user_vec v = {0};
-    if ((rc = kb_board_user_list(b, &v, &cli->err))) {
-        rc = kb_cli_report(cli);
-    } else if (cli->json) {
+    if ((rc = kb_board_user_list(b, &v, &cx->err))) {
+        rc = kb_cmd_report(cx);
+    } else if (cx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < v.n; i++) {
             json_t *o = json_object();
@@ -254,27 +253,27 @@ int kb_cmd_user_list(kb_cli *cli, int argc, char **argv)
             json_object_set_new(o, "depts", d);
             json_array_append_new(a, o);
         }
-        rc = kb_cli_print_json(a);
+        rc = kb_cmd_print_json(cx, a);
     } else {
-        kb_cli_cell(stdout, _("User"), 20);
-        fputc(' ', stdout);
-        kb_cli_cell(stdout, _("Role"), 8);
-        printf(" %s\n", _("Departments"));
+        kb_cmd_cell(cx->out, _("User"), 20);
+        fputc(' ', cx->out);
+        kb_cmd_cell(cx->out, _("Role"), 8);
+        fprintf(cx->out, " %s\n", _("Departments"));
         for (size_t i = 0; i < v.n; i++) {
             char *d = kb_strv_join(&v.v[i].depts, ",");
-            kb_cli_cell(stdout, v.v[i].name, 20);
-            fputc(' ', stdout);
-            kb_cli_cell(stdout, kb_role_name(v.v[i].role), 8);
-            printf(" %s\n", d[0] ? d : "-");
+            kb_cmd_cell(cx->out, v.v[i].name, 20);
+            fputc(' ', cx->out);
+            kb_cmd_cell(cx->out, kb_role_name(v.v[i].role), 8);
+            fprintf(cx->out, " %s\n", d[0] ? d : "-");
             kb_free(&d);
         }
     }
     kb_user_vec_free(&v);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_locks(kb_cli *cli, int argc, char **argv)
+int kb_cmd_locks(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"break", required_argument, NULL, 'b'},
@@ -283,10 +282,9 @@ int kb_cmd_locks(kb_cli *cli, int argc, char **argv)
     };
     const char *brk = NULL;
     bool yes = false;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "locks", argc, argv, longs, &idx, &opt)) == KB_OK &&
-           opt != -1) {
+    while ((rc = kb_cmd_getopt(cx, "locks", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
         if (opt == 'b')
             brk = optarg;
         else
@@ -295,25 +293,25 @@ int kb_cmd_locks(kb_cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (optind < argc)
-        return kb_cli_usage(cli, "locks", _("unexpected argument '%s'"), argv[optind]);
+        return kb_cmd_usage(cx, "locks", _("unexpected argument '%s'"), argv[optind]);
     uint32_t n = 0;
-    if (brk && kb_case_number_parse(brk, &n, &cli->err))
-        return kb_cli_usage(cli, "locks", "%s", cli->err.msg);
+    if (brk && kb_case_number_parse(brk, &n, &cx->err))
+        return kb_cmd_usage(cx, "locks", "%s", cx->err.msg);
     kb_board *b = NULL;
-    if ((rc = kb_cli_open(cli, "locks", &b)))
+    if ((rc = kb_cmd_open(cx, "locks", &b)))
         return rc;
     if (brk) {
-        if (kb_board_lease_break(b, n, yes, &cli->err))
-            rc = kb_cli_report(cli);
-        else if (!cli->json)
-            printf(_("Broke the edit lock on case #%u.\n"), n);
-        kb_board_close(&b);
+        if (kb_board_lease_break(b, n, yes, &cx->err))
+            rc = kb_cmd_report(cx);
+        else if (!cx->json)
+            fprintf(cx->out, _("Broke the edit lock on case #%u.\n"), n);
+        kb_cmd_close(cx, &b);
         return rc;
     }
     kb_lease_vec v = {0};
-    if (kb_board_lease_list(b, &v, &cli->err)) {
-        rc = kb_cli_report(cli);
-    } else if (cli->json) {
+    if (kb_board_lease_list(b, &v, &cx->err)) {
+        rc = kb_cmd_report(cx);
+    } else if (cx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < v.n; i++) {
             const kb_lease *l = &v.v[i].lease;
@@ -330,40 +328,40 @@ int kb_cmd_locks(kb_cli *cli, int argc, char **argv)
             json_object_set_new(o, "token", json_integer((json_int_t)l->token));
             json_array_append_new(a, o);
         }
-        rc = kb_cli_print_json(a);
+        rc = kb_cmd_print_json(cx, a);
     } else if (v.n == 0) {
-        printf(_("No edit locks.\n"));
+        fprintf(cx->out, _("No edit locks.\n"));
     } else {
-        printf("%-7s %-16s %-20s %-6s %s\n", _("Case"), _("User"), _("Host"), _("Since"),
-               _("State"));
+        fprintf(cx->out, "%-7s %-16s %-20s %-6s %s\n", _("Case"), _("User"), _("Host"), _("Since"),
+                _("State"));
         for (size_t i = 0; i < v.n; i++) {
             const kb_lease *l = &v.v[i].lease;
             char hhmm[6], num[16];
             kb_time_format_hhmm(l->since, hhmm);
             snprintf(num, sizeof num, "#%u", l->case_number);
-            printf("%-7s ", num);
-            kb_cli_cell(stdout, l->user ? l->user : "", 16);
-            fputc(' ', stdout);
-            kb_cli_cell(stdout, l->host ? l->host : "", 20);
-            printf(" %-6s %s\n", hhmm, kb_lease_state_name(v.v[i].state));
+            fprintf(cx->out, "%-7s ", num);
+            kb_cmd_cell(cx->out, l->user ? l->user : "", 16);
+            fputc(' ', cx->out);
+            kb_cmd_cell(cx->out, l->host ? l->host : "", 20);
+            fprintf(cx->out, " %-6s %s\n", hhmm, kb_lease_state_name(v.v[i].state));
         }
     }
     kb_lease_vec_free(&v);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_who(kb_cli *cli, int argc, char **argv)
+int kb_cmd_who(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_board *b = NULL;
-    int rc = kb_cli_open_noargs(cli, "who", argc, argv, &b);
+    int rc = kb_cmd_open_noargs(cx, "who", argc, argv, &b);
     if (rc)
         return rc;
     kb_session *ss = NULL;
     size_t n = 0;
-    if (kb_board_sessions(b, &ss, &n, &cli->err)) {
-        rc = kb_cli_report(cli);
-    } else if (cli->json) {
+    if (kb_board_sessions(b, &ss, &n, &cx->err)) {
+        rc = kb_cmd_report(cx);
+    } else if (cx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++) {
             char since[KB_TIME_STRLEN];
@@ -376,48 +374,49 @@ int kb_cmd_who(kb_cli *cli, int argc, char **argv)
             json_object_set_new(o, "self", json_boolean(ss[i].self));
             json_array_append_new(a, o);
         }
-        rc = kb_cli_print_json(a);
+        rc = kb_cmd_print_json(cx, a);
     } else {
         for (size_t i = 0; i < n; i++) {
             char hhmm[6];
             kb_time_format_hhmm(ss[i].since, hhmm);
-            kb_cli_cell(stdout, ss[i].user, 16);
-            fputc(' ', stdout);
-            kb_cli_cell(stdout, ss[i].host, 20);
-            printf(" %s %s%s\n", _("since"), hhmm, ss[i].self ? _(" (this command)") : "");
+            kb_cmd_cell(cx->out, ss[i].user, 16);
+            fputc(' ', cx->out);
+            kb_cmd_cell(cx->out, ss[i].host, 20);
+            fprintf(cx->out, " %s %s%s\n", _("since"), hhmm,
+                    ss[i].self ? _(" (this command)") : "");
         }
     }
     kb_free(&ss);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_log(kb_cli *cli, int argc, char **argv)
+int kb_cmd_log(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"since", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
     unsigned long long since = 0;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "log", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+    while ((rc = kb_cmd_getopt(cx, "log", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
         char *end = NULL;
         since = strtoull(optarg, &end, 10);
         if (!optarg[0] || *end)
-            return kb_cli_usage(cli, "log", _("--since needs a sequence number"));
+            return kb_cmd_usage(cx, "log", _("--since needs a sequence number"));
     }
     if (rc)
         return rc;
     if (optind < argc)
-        return kb_cli_usage(cli, "log", _("unexpected argument '%s'"), argv[optind]);
+        return kb_cmd_usage(cx, "log", _("unexpected argument '%s'"), argv[optind]);
     kb_board *b = NULL;
-    if ((rc = kb_cli_open(cli, "log", &b)))
+    if ((rc = kb_cmd_open(cx, "log", &b)))
         return rc;
     kb_log_vec v = {0};
-    if (kb_board_log(b, since, &v, &cli->err)) {
-        rc = kb_cli_report(cli);
-    } else if (cli->json) {
+    if (kb_board_log(b, since, &v, &cx->err)) {
+        rc = kb_cmd_report(cx);
+    } else if (cx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < v.n; i++) {
             char ts[KB_TIME_STRLEN];
@@ -432,38 +431,39 @@ int kb_cmd_log(kb_cli *cli, int argc, char **argv)
             json_object_set_new(o, "deleted", json_boolean(v.v[i].deleted));
             json_array_append_new(a, o);
         }
-        rc = kb_cli_print_json(a);
+        rc = kb_cmd_print_json(cx, a);
     } else {
         for (size_t i = 0; i < v.n; i++) {
             char ts[KB_TIME_STRLEN];
             kb_time_format(v.v[i].time, ts);
-            printf("%6llu %s %-12s %-16s %-9s %s\n", (unsigned long long)v.v[i].seq, ts,
-                   v.v[i].user, v.v[i].action, v.v[i].table, v.v[i].deleted ? _("deleted") : "");
+            fprintf(cx->out, "%6llu %s %-12s %-16s %-9s %s\n", (unsigned long long)v.v[i].seq, ts,
+                    v.v[i].user, v.v[i].action, v.v[i].table, v.v[i].deleted ? _("deleted") : "");
         }
     }
     kb_log_vec_free(&v);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_user_remove(kb_cli *cli, int argc, char **argv)
+int kb_cmd_user_remove(kb_cmd_ctx *cx, int argc, char **argv)
 {
     if (argc != 2)
-        return kb_cli_usage(cli, "user remove", _("give one user name: user remove NAME"));
+        return kb_cmd_usage(cx, "user remove", _("give one user name: user remove NAME"));
     kb_board *b = NULL;
-    int rc = kb_cli_open(cli, "user remove", &b);
+    int rc = kb_cmd_open(cx, "user remove", &b);
     if (rc)
         return rc;
-    if (kb_board_user_remove(b, argv[1], &cli->err))
-        rc = kb_cli_report(cli);
-    else if (!cli->json)
-        printf(_("Removed %s's access. Run 'kernboard rekey' to rotate the data key too.\n"),
-               argv[1]);
-    kb_board_close(&b);
+    if (kb_board_user_remove(b, argv[1], &cx->err))
+        rc = kb_cmd_report(cx);
+    else if (!cx->json)
+        fprintf(cx->out,
+                _("Removed %s's access. Run 'kernboard rekey' to rotate the data key too.\n"),
+                argv[1]);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_user_passwd(kb_cli *cli, int argc, char **argv)
+int kb_cmd_user_passwd(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"new-passphrase-file", required_argument, NULL, 'p'},
@@ -471,58 +471,58 @@ int kb_cmd_user_passwd(kb_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *pfile = NULL;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "user passwd", argc, argv, longs, &idx, &opt)) == KB_OK &&
+    while ((rc = kb_cmd_getopt(cx, "user passwd", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1) {
         if (opt == 'p')
             pfile = optarg;
         else
-            cli->kdf = optarg;
+            cx->kdf = optarg;
     }
     if (rc)
         return rc;
     if (optind + 1 < argc)
-        return kb_cli_usage(cli, "user passwd", _("give at most one user name"));
-    if ((rc = kb_cli_need_db(cli, "user passwd")))
+        return kb_cmd_usage(cx, "user passwd", _("give at most one user name"));
+    if ((rc = kb_cmd_need_db(cx, "user passwd")))
         return rc;
-    const char *name = optind < argc ? argv[optind] : cli->user;
+    const char *name = optind < argc ? argv[optind] : cx->user;
     kb_board *b = NULL;
     kb_secret *pass = NULL;
-    if ((rc = kb_cli_open(cli, "user passwd", &b)))
+    if ((rc = kb_cmd_open(cx, "user passwd", &b)))
         return rc;
     char *prompt = kb_asprintf(_("New passphrase for %s: "), name);
-    rc = kb_cli_passphrase(cli, pfile, prompt, &pass);
+    rc = kb_cmd_passphrase(cx, pfile, prompt, &pass);
     kb_free(&prompt);
     if (rc == KB_OK && kb_secret_len(pass) < 8)
-        rc = kb_err_set(&cli->err, KB_EDATA,
+        rc = kb_err_set(&cx->err, KB_EDATA,
                         _("the passphrase is too short (at least 8 characters)"));
     if (rc == KB_OK)
-        rc = kb_board_user_passwd(b, name, pass, &cli->err);
+        rc = kb_board_user_passwd(b, name, pass, &cx->err);
     if (rc)
-        rc = kb_cli_report(cli);
-    else if (!cli->json)
-        printf(_("Changed the passphrase of %s.\n"), name);
+        rc = kb_cmd_report(cx);
+    else if (!cx->json)
+        fprintf(cx->out, _("Changed the passphrase of %s.\n"), name);
     kb_secret_free(&pass);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_stats(kb_cli *cli, int argc, char **argv)
+int kb_cmd_stats(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_board *b = NULL;
-    int rc = kb_cli_open_noargs(cli, "stats", argc, argv, &b);
+    int rc = kb_cmd_open_noargs(cx, "stats", argc, argv, &b);
     if (rc)
         return rc;
     kb_board_stats st;
-    if (kb_board_stats_get(b, &st, &cli->err)) {
-        rc = kb_cli_report(cli);
-        kb_board_close(&b);
+    if (kb_board_stats_get(b, &st, &cx->err)) {
+        rc = kb_cmd_report(cx);
+        kb_cmd_close(cx, &b);
         return rc;
     }
     size_t ns;
     const kb_stage *stages = kb_board_stages(b, &ns);
-    if (cli->json) {
+    if (cx->json) {
         json_t *o = json_object();
         json_object_set_new(o, "cases", json_integer((json_int_t)st.cases));
         json_object_set_new(o, "timeline_entries", json_integer((json_int_t)st.comments));
@@ -542,67 +542,75 @@ int kb_cmd_stats(kb_cli *cli, int argc, char **argv)
             json_object_set_new(ps, stages[i].code,
                                 json_integer((json_int_t)st.cases_per_stage[i]));
         json_object_set_new(o, "cases_per_stage", ps);
-        rc = kb_cli_print_json(o);
+        rc = kb_cmd_print_json(cx, o);
     } else {
-        printf(_("Cases: %zu (timeline entries: %zu)\n"), st.cases, st.comments);
+        fprintf(cx->out, _("Cases: %zu (timeline entries: %zu)\n"), st.cases, st.comments);
         for (size_t i = 0; i < ns && i < 32; i++) {
-            printf("  ");
-            kb_cli_cell(stdout, stages[i].name, 24);
-            printf(" %zu\n", st.cases_per_stage[i]);
+            fprintf(cx->out, "  ");
+            kb_cmd_cell(cx->out, stages[i].name, 24);
+            fprintf(cx->out, " %zu\n", st.cases_per_stage[i]);
         }
-        printf(_("Action items: %zu (%zu overdue)\nLinks: %zu\nUsers: %zu, departments: %zu, "
-                 "stages: %zu, action lines: %zu\nOpen sessions: %zu, edit locks: %zu\nAudit "
-                 "entries: %llu\n"),
-               st.actions, st.overdue_actions, st.links, st.users, st.depts, st.stages, st.lines,
-               st.sessions, st.leases, (unsigned long long)st.audit_entries);
+        fprintf(cx->out,
+                _("Action items: %zu (%zu overdue)\nLinks: %zu\nUsers: %zu, departments: %zu, "
+                  "stages: %zu, action lines: %zu\nOpen sessions: %zu, edit locks: %zu\nAudit "
+                  "entries: %llu\n"),
+                st.actions, st.overdue_actions, st.links, st.users, st.depts, st.stages, st.lines,
+                st.sessions, st.leases, (unsigned long long)st.audit_entries);
     }
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_backup(kb_cli *cli, int argc, char **argv)
+int kb_cmd_backup(kb_cmd_ctx *cx, int argc, char **argv)
 {
     if (argc != 2)
-        return kb_cli_usage(cli, "backup", _("give the destination: backup DEST"));
+        return kb_cmd_usage(cx, "backup", _("give the destination: backup DEST"));
     kb_board *b = NULL;
-    int rc = kb_cli_open(cli, "backup", &b);
+    int rc = kb_cmd_open(cx, "backup", &b);
     if (rc)
         return rc;
     kb_verify_result r;
-    if (kb_board_backup(b, argv[1], &r, &cli->err)) {
-        rc = kb_cli_report(cli);
-    } else if (cli->json) {
+    if (kb_board_backup(b, argv[1], &r, &cx->err)) {
+        rc = kb_cmd_report(cx);
+    } else if (cx->json) {
         json_t *o = json_object();
         json_object_set_new(o, "backup", json_string(argv[1]));
         json_object_set_new(o, "records", json_integer((json_int_t)r.records));
         json_object_set_new(o, "audit_entries", json_integer((json_int_t)r.entries));
-        rc = kb_cli_print_json(o);
+        rc = kb_cmd_print_json(cx, o);
     } else {
-        printf(_("Backed up to %s and verified it: %llu records, %llu audit entries.\n"), argv[1],
-               (unsigned long long)r.records, (unsigned long long)r.entries);
+        fprintf(cx->out, _("Backed up to %s and verified it: %llu records, %llu audit entries.\n"),
+                argv[1], (unsigned long long)r.records, (unsigned long long)r.entries);
     }
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_rekey(kb_cli *cli, int argc, char **argv)
+int kb_cmd_rekey(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_board *b = NULL;
-    int rc = kb_cli_open_noargs(cli, "rekey", argc, argv, &b);
+    int rc = kb_cmd_open_noargs(cx, "rekey", argc, argv, &b);
     if (rc)
         return rc;
     size_t n = 0;
-    if (kb_board_rekey(b, &n, &cli->err))
-        rc = kb_cli_report(cli);
-    else if (!cli->json)
-        printf(_("Rotated the data key: %zu records sealed again under the new key.\n"), n);
-    kb_board_close(&b);
+    if (kb_board_rekey(b, &n, &cx->err))
+        rc = kb_cmd_report(cx);
+    else if (!cx->json)
+        fprintf(cx->out, _("Rotated the data key: %zu records sealed again under the new key.\n"),
+                n);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
+typedef struct kb_doctor_out {
+    json_t *a; /* --json: collect here */
+    FILE *out;
+} kb_doctor_out;
+
 static void kb_doctor_print(void *ctx, enum kb_check_level lvl, const char *msg)
 {
-    json_t *a = ctx;
+    const kb_doctor_out *d = ctx;
+    json_t *a = d->a;
     const char *tag = lvl == KB_CHECK_PROBLEM   ? "problem"
                       : lvl == KB_CHECK_WARNING ? "warning"
                                                 : "ok";
@@ -613,32 +621,33 @@ static void kb_doctor_print(void *ctx, enum kb_check_level lvl, const char *msg)
         json_array_append_new(a, o);
         return;
     }
-    printf("%-8s %s\n",
-           lvl == KB_CHECK_PROBLEM   ? _("PROBLEM")
-           : lvl == KB_CHECK_WARNING ? _("warning")
-                                     : _("ok"),
-           msg);
+    fprintf(d->out, "%-8s %s\n",
+            lvl == KB_CHECK_PROBLEM   ? _("PROBLEM")
+            : lvl == KB_CHECK_WARNING ? _("warning")
+                                      : _("ok"),
+            msg);
 }
 
 /* doctor: is the board's location safe?  Exit 74 when a problem is found. */
-int kb_cmd_doctor(kb_cli *cli, int argc, char **argv)
+int kb_cmd_doctor(kb_cmd_ctx *cx, int argc, char **argv)
 {
     if (argc > 2)
-        return kb_cli_usage(cli, "doctor", _("unexpected argument '%s'"), argv[2]);
-    const char *path = argc == 2 ? argv[1] : cli->db;
+        return kb_cmd_usage(cx, "doctor", _("unexpected argument '%s'"), argv[2]);
+    const char *path = argc == 2 ? argv[1] : cx->db;
     if (!path)
-        return kb_cli_usage(cli, "doctor", _("which board? give --db BOARD or doctor BOARD"));
-    json_t *a = cli->json ? json_array() : NULL;
+        return kb_cmd_usage(cx, "doctor", _("which board? give --db BOARD or doctor BOARD"));
+    json_t *a = cx->json ? json_array() : NULL;
     int problems = 0;
-    int rc = kb_board_doctor(path, kb_doctor_print, a, &problems, &cli->err);
+    kb_doctor_out d = {a, cx->out};
+    int rc = kb_board_doctor(path, kb_doctor_print, &d, &problems, &cx->err);
     if (rc) {
         json_decref(a);
-        return kb_cli_report(cli);
+        return kb_cmd_report(cx);
     }
-    if (a && (rc = kb_cli_print_json(a)))
+    if (a && (rc = kb_cmd_print_json(cx, a)))
         return rc;
     if (problems)
-        return kb_cli_fail(cli, KB_EIO, _("%d problem(s) make this location unsafe for the board"),
+        return kb_cmd_fail(cx, KB_EIO, _("%d problem(s) make this location unsafe for the board"),
                            problems);
     return KB_OK;
 }

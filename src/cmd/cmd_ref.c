@@ -1,5 +1,5 @@
 /* cli_ref.c - dept/stage/line, action and link commands. */
-#include "cli_internal.h"
+#include "cmd_internal.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
@@ -30,27 +30,27 @@ typedef struct kb_ref_args {
     kb_strv dept_wip;        /* "CODE=N" as given (N = 0 removes) */
 } kb_ref_args;
 
-static int kb_ref_int(kb_cli *cli, const char *cmd, const char *s, int *out)
+static int kb_ref_int(kb_cmd_ctx *cx, const char *cmd, const char *s, int *out)
 {
     char *end = NULL;
     long v = strtol(s, &end, 10);
     if (!s[0] || *end || v < 0 || v > 100000)
-        return kb_cli_usage(cli, cmd, _("'%s' is not a number from 0 to 100000"), s);
+        return kb_cmd_usage(cx, cmd, _("'%s' is not a number from 0 to 100000"), s);
     *out = (int)v;
     return KB_OK;
 }
 
-static int kb_ref_parse(kb_cli *cli, const char *cmd, int argc, char **argv, bool stage,
+static int kb_ref_parse(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, bool stage,
                         kb_ref_args *a)
 {
     memset(a, 0, sizeof *a);
     a->position = a->wip = a->norm = a->reason = -1;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, cmd, argc, argv, kb_ref_opts, &idx, &opt)) == KB_OK &&
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, kb_ref_opts, &idx, &opt)) == KB_OK &&
            opt != -1) {
         if (!stage && opt != R_NAME && opt != R_COLOUR)
-            return kb_cli_usage(cli, cmd, _("option '%s' is only for stages"), argv[optind - 1]);
+            return kb_cmd_usage(cx, cmd, _("option '%s' is only for stages"), argv[optind - 1]);
         switch (opt) {
         case R_NAME:
             a->name = optarg;
@@ -59,13 +59,13 @@ static int kb_ref_parse(kb_cli *cli, const char *cmd, int argc, char **argv, boo
             a->colour = optarg;
             break;
         case R_POS:
-            rc = kb_ref_int(cli, cmd, optarg, &a->position);
+            rc = kb_ref_int(cx, cmd, optarg, &a->position);
             break;
         case R_WIP:
-            rc = kb_ref_int(cli, cmd, optarg, &a->wip);
+            rc = kb_ref_int(cx, cmd, optarg, &a->wip);
             break;
         case R_NORM:
-            rc = kb_ref_int(cli, cmd, optarg, &a->norm);
+            rc = kb_ref_int(cx, cmd, optarg, &a->norm);
             break;
         case R_REASON:
             a->reason = 1;
@@ -85,21 +85,21 @@ static int kb_ref_parse(kb_cli *cli, const char *cmd, int argc, char **argv, boo
     if (rc)
         return rc;
     if (optind + 1 != argc)
-        return kb_cli_usage(cli, cmd, _("give one code, e.g. '%s ECO --name Economie'"), cmd);
+        return kb_cmd_usage(cx, cmd, _("give one code, e.g. '%s ECO --name Economie'"), cmd);
     a->code = argv[optind];
     return KB_OK;
 }
 
-static int kb_ref_list(kb_cli *cli, const char *what, int argc)
+static int kb_ref_list(kb_cmd_ctx *cx, const char *what, int argc)
 {
     if (argc > 1)
-        return kb_cli_usage(cli, what, _("list takes no arguments"));
+        return kb_cmd_usage(cx, what, _("list takes no arguments"));
     kb_board *b = NULL;
-    int rc = kb_cli_open(cli, what, &b);
+    int rc = kb_cmd_open(cx, what, &b);
     if (rc)
         return rc;
     size_t n;
-    json_t *a = cli->json ? json_array() : NULL;
+    json_t *a = cx->json ? json_array() : NULL;
     if (strcmp(what, "dept list") == 0) {
         const kb_dept *d = kb_board_depts(b, &n);
         for (size_t i = 0; i < n; i++) {
@@ -111,15 +111,15 @@ static int kb_ref_list(kb_cli *cli, const char *what, int argc)
                                     d[i].colour ? json_string(d[i].colour) : json_null());
                 json_array_append_new(a, o);
             } else {
-                kb_cli_cell(stdout, d[i].code, 8);
-                printf(" %s\n", d[i].name);
+                kb_cmd_cell(cx->out, d[i].code, 8);
+                fprintf(cx->out, " %s\n", d[i].name);
             }
         }
     } else if (strcmp(what, "stage list") == 0) {
         const kb_stage *s = kb_board_stages(b, &n);
         if (!a)
-            printf("%-10s %-24s %5s %5s %-6s %s\n", _("Code"), _("Name"), _("WIP"), _("Norm"),
-                   _("Reason"), _("WIP per department"));
+            fprintf(cx->out, "%-10s %-24s %5s %5s %-6s %s\n", _("Code"), _("Name"), _("WIP"),
+                    _("Norm"), _("Reason"), _("WIP per department"));
         for (size_t i = 0; i < n; i++) {
             if (a) {
                 json_t *o = json_object();
@@ -141,12 +141,12 @@ static int kb_ref_list(kb_cli *cli, const char *what, int argc)
                 json_object_set_new(o, "dept_wip", dw);
                 json_array_append_new(a, o);
             } else {
-                kb_cli_cell(stdout, s[i].code, 10);
-                fputc(' ', stdout);
-                kb_cli_cell(stdout, s[i].name, 24);
+                kb_cmd_cell(cx->out, s[i].code, 10);
+                fputc(' ', cx->out);
+                kb_cmd_cell(cx->out, s[i].name, 24);
                 char *dw = kb_strv_join(&s[i].dept_wip, ",");
-                printf(" %5d %5d %-6s %s\n", s[i].wip_limit, s[i].norm_days,
-                       s[i].needs_reason ? _("yes") : "-", dw);
+                fprintf(cx->out, " %5d %5d %-6s %s\n", s[i].wip_limit, s[i].norm_days,
+                        s[i].needs_reason ? _("yes") : "-", dw);
                 kb_free(&dw);
             }
         }
@@ -159,46 +159,46 @@ static int kb_ref_list(kb_cli *cli, const char *what, int argc)
                 json_object_set_new(o, "name", json_string(l[i].name));
                 json_array_append_new(a, o);
             } else {
-                kb_cli_cell(stdout, l[i].code, 10);
-                printf(" %s\n", l[i].name);
+                kb_cmd_cell(cx->out, l[i].code, 10);
+                fprintf(cx->out, " %s\n", l[i].name);
             }
         }
     }
     if (a)
-        rc = kb_cli_print_json(a);
-    kb_board_close(&b);
+        rc = kb_cmd_print_json(cx, a);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_dept_list(kb_cli *cli, int argc, char **argv)
+int kb_cmd_dept_list(kb_cmd_ctx *cx, int argc, char **argv)
 {
     (void)argv;
-    return kb_ref_list(cli, "dept list", argc);
+    return kb_ref_list(cx, "dept list", argc);
 }
 
-int kb_cmd_stage_list(kb_cli *cli, int argc, char **argv)
+int kb_cmd_stage_list(kb_cmd_ctx *cx, int argc, char **argv)
 {
     (void)argv;
-    return kb_ref_list(cli, "stage list", argc);
+    return kb_ref_list(cx, "stage list", argc);
 }
 
-int kb_cmd_line_list(kb_cli *cli, int argc, char **argv)
+int kb_cmd_line_list(kb_cmd_ctx *cx, int argc, char **argv)
 {
     (void)argv;
-    return kb_ref_list(cli, "line list", argc);
+    return kb_ref_list(cx, "line list", argc);
 }
 
-static int kb_ref_change(kb_cli *cli, const char *cmd, int argc, char **argv)
+static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
 {
     bool stage = strncmp(cmd, "stage", 5) == 0, dept = strncmp(cmd, "dept", 4) == 0;
     bool add = strstr(cmd, "add") != NULL;
     kb_ref_args a;
-    int rc = kb_ref_parse(cli, cmd, argc, argv, stage, &a);
+    int rc = kb_ref_parse(cx, cmd, argc, argv, stage, &a);
     if (rc == KB_OK && add && !a.name)
-        rc = kb_cli_usage(cli, cmd, _("give --name NAME"));
+        rc = kb_cmd_usage(cx, cmd, _("give --name NAME"));
     kb_board *b = NULL;
     if (rc == KB_OK)
-        rc = kb_cli_open(cli, cmd, &b);
+        rc = kb_cmd_open(cx, cmd, &b);
     if (rc) {
         kb_strv_free(&a.dept_wip);
         return rc;
@@ -208,7 +208,7 @@ static int kb_ref_change(kb_cli *cli, const char *cmd, int argc, char **argv)
         kb_dept d = {.code = (char *)a.code};
         d.name = (char *)(a.name ? a.name : old ? old->name : NULL);
         d.colour = (char *)(a.colour ? a.colour : old ? old->colour : NULL);
-        rc = add ? kb_board_dept_add(b, &d, &cli->err) : kb_board_dept_edit(b, &d, &cli->err);
+        rc = add ? kb_board_dept_add(b, &d, &cx->err) : kb_board_dept_edit(b, &d, &cx->err);
     } else if (stage) {
         const kb_stage *old = kb_board_stage_find(b, a.code);
         kb_stage s = old && !add ? *old : (kb_stage){0};
@@ -223,7 +223,7 @@ static int kb_ref_change(kb_cli *cli, const char *cmd, int argc, char **argv)
             char *endp = NULL;
             long lim = eq ? strtol(eq + 1, &endp, 10) : -1;
             if (!eq || eq == a.dept_wip.v[i] || !eq[1] || *endp || lim < 0 || lim > 10000) {
-                rc = kb_cli_usage(cli, cmd, _("--wip-dept takes CODE=N, e.g. ECO=3 (0 removes)"));
+                rc = kb_cmd_usage(cx, cmd, _("--wip-dept takes CODE=N, e.g. ECO=3 (0 removes)"));
                 break;
             }
             char *dcode = kb_strndup(a.dept_wip.v[i], (size_t)(eq - a.dept_wip.v[i]));
@@ -241,10 +241,10 @@ static int kb_ref_change(kb_cli *cli, const char *cmd, int argc, char **argv)
         if (a.reason >= 0)
             s.needs_reason = a.reason;
         if (rc == KB_OK)
-            rc = add ? kb_board_stage_add(b, &s, &cli->err) : kb_board_stage_edit(b, &s, &cli->err);
+            rc = add ? kb_board_stage_add(b, &s, &cx->err) : kb_board_stage_edit(b, &s, &cx->err);
         kb_strv_free(&s.dept_wip);
         if (rc == KB_EUSAGE) {
-            kb_board_close(&b);
+            kb_cmd_close(cx, &b);
             kb_strv_free(&a.dept_wip);
             return rc;
         }
@@ -252,59 +252,59 @@ static int kb_ref_change(kb_cli *cli, const char *cmd, int argc, char **argv)
         const kb_line *old = kb_board_line_find(b, a.code);
         kb_line l = {.code = (char *)a.code};
         l.name = (char *)(a.name ? a.name : old ? old->name : NULL);
-        rc = add ? kb_board_line_add(b, &l, &cli->err) : kb_board_line_edit(b, &l, &cli->err);
+        rc = add ? kb_board_line_add(b, &l, &cx->err) : kb_board_line_edit(b, &l, &cx->err);
     }
     if (rc)
-        rc = kb_cli_report(cli);
-    kb_board_close(&b);
+        rc = kb_cmd_report(cx);
+    kb_cmd_close(cx, &b);
     kb_strv_free(&a.dept_wip);
     return rc;
 }
 
-int kb_cmd_dept_add(kb_cli *cli, int argc, char **argv)
+int kb_cmd_dept_add(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    return kb_ref_change(cli, "dept add", argc, argv);
+    return kb_ref_change(cx, "dept add", argc, argv);
 }
 
-int kb_cmd_dept_edit(kb_cli *cli, int argc, char **argv)
+int kb_cmd_dept_edit(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    return kb_ref_change(cli, "dept edit", argc, argv);
+    return kb_ref_change(cx, "dept edit", argc, argv);
 }
 
-int kb_cmd_stage_add(kb_cli *cli, int argc, char **argv)
+int kb_cmd_stage_add(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    return kb_ref_change(cli, "stage add", argc, argv);
+    return kb_ref_change(cx, "stage add", argc, argv);
 }
 
-int kb_cmd_stage_edit(kb_cli *cli, int argc, char **argv)
+int kb_cmd_stage_edit(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    return kb_ref_change(cli, "stage edit", argc, argv);
+    return kb_ref_change(cx, "stage edit", argc, argv);
 }
 
-int kb_cmd_line_add(kb_cli *cli, int argc, char **argv)
+int kb_cmd_line_add(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    return kb_ref_change(cli, "line add", argc, argv);
+    return kb_ref_change(cx, "line add", argc, argv);
 }
 
-int kb_cmd_line_edit(kb_cli *cli, int argc, char **argv)
+int kb_cmd_line_edit(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    return kb_ref_change(cli, "line edit", argc, argv);
+    return kb_ref_change(cx, "line edit", argc, argv);
 }
 
 /* ------------------------------------------------------------ action items */
 
-static int kb_action_number(kb_cli *cli, const char *cmd, const char *s, uint32_t *out)
+static int kb_action_number(kb_cmd_ctx *cx, const char *cmd, const char *s, uint32_t *out)
 {
     const char *p = (s[0] == 'A' || s[0] == 'a') ? s + 1 : s;
     char *end = NULL;
     unsigned long v = strtoul(p, &end, 10);
     if (!p[0] || *end || v == 0 || v > UINT32_MAX)
-        return kb_cli_usage(cli, cmd, _("invalid action item '%s': write it as 7 or A7"), s);
+        return kb_cmd_usage(cx, cmd, _("invalid action item '%s': write it as 7 or A7"), s);
     *out = (uint32_t)v;
     return KB_OK;
 }
 
-int kb_cmd_action_add(kb_cli *cli, int argc, char **argv)
+int kb_cmd_action_add(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"text", required_argument, NULL, 't'},
@@ -314,9 +314,9 @@ int kb_cmd_action_add(kb_cli *cli, int argc, char **argv)
     };
     kb_action_item a;
     kb_action_item_init(&a);
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "action add", argc, argv, longs, &idx, &opt)) == KB_OK &&
+    while ((rc = kb_cmd_getopt(cx, "action add", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1) {
         if (opt == 't') {
             kb_free(&a.text);
@@ -324,54 +324,54 @@ int kb_cmd_action_add(kb_cli *cli, int argc, char **argv)
         } else if (opt == 'o') {
             kb_free(&a.owner);
             a.owner = kb_strdup(optarg);
-        } else if (kb_date_parse(optarg, &a.due, &cli->err)) {
-            rc = kb_cli_report(cli);
+        } else if (kb_date_parse(optarg, &a.due, &cx->err)) {
+            rc = kb_cmd_report(cx);
             break;
         }
     }
     kb_board *b = NULL;
     if (rc)
         goto out;
-    if (optind + 1 != argc || kb_case_number_parse(argv[optind], &a.case_number, &cli->err)) {
-        rc = kb_cli_usage(cli, "action add", _("give the case: action add 12 --text T --owner U"));
+    if (optind + 1 != argc || kb_case_number_parse(argv[optind], &a.case_number, &cx->err)) {
+        rc = kb_cmd_usage(cx, "action add", _("give the case: action add 12 --text T --owner U"));
         goto out;
     }
     if (!a.text || !a.owner) {
-        rc = kb_cli_usage(cli, "action add", _("give --text TEXT and --owner USER"));
+        rc = kb_cmd_usage(cx, "action add", _("give --text TEXT and --owner USER"));
         goto out;
     }
-    if ((rc = kb_cli_open(cli, "action add", &b)))
+    if ((rc = kb_cmd_open(cx, "action add", &b)))
         goto out;
-    if (kb_board_action_add(b, &a, &cli->err))
-        rc = kb_cli_report(cli);
-    else if (cli->json)
-        rc = kb_cli_print_json(kb_cli_action_json(&a));
+    if (kb_board_action_add(b, &a, &cx->err))
+        rc = kb_cmd_report(cx);
+    else if (cx->json)
+        rc = kb_cmd_print_json(cx, kb_cmd_action_json(&a));
     else
-        printf("A%u\n", a.number);
+        fprintf(cx->out, "A%u\n", a.number);
 out:
     kb_action_item_free(&a);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_action_done(kb_cli *cli, int argc, char **argv)
+int kb_cmd_action_done(kb_cmd_ctx *cx, int argc, char **argv)
 {
     uint32_t n = 0;
     if (argc != 2)
-        return kb_cli_usage(cli, "action done", _("give one action item: action done A7"));
-    int rc = kb_action_number(cli, "action done", argv[1], &n);
+        return kb_cmd_usage(cx, "action done", _("give one action item: action done A7"));
+    int rc = kb_action_number(cx, "action done", argv[1], &n);
     if (rc)
         return rc;
     kb_board *b = NULL;
-    if ((rc = kb_cli_open(cli, "action done", &b)))
+    if ((rc = kb_cmd_open(cx, "action done", &b)))
         return rc;
-    if (kb_board_action_done(b, n, true, &cli->err))
-        rc = kb_cli_report(cli);
-    kb_board_close(&b);
+    if (kb_board_action_done(b, n, true, &cx->err))
+        rc = kb_cmd_report(cx);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_action_list(kb_cli *cli, int argc, char **argv)
+int kb_cmd_action_list(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"mine", no_argument, NULL, 'm'},
@@ -380,9 +380,9 @@ int kb_cmd_action_list(kb_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     bool mine = false, overdue = false, all = false;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "action list", argc, argv, longs, &idx, &opt)) == KB_OK &&
+    while ((rc = kb_cmd_getopt(cx, "action list", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1) {
         if (opt == 'm')
             mine = true;
@@ -394,77 +394,78 @@ int kb_cmd_action_list(kb_cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (optind < argc)
-        return kb_cli_usage(cli, "action list", _("unexpected argument '%s'"), argv[optind]);
+        return kb_cmd_usage(cx, "action list", _("unexpected argument '%s'"), argv[optind]);
     kb_board *b = NULL;
-    if ((rc = kb_cli_open(cli, "action list", &b)))
+    if ((rc = kb_cmd_open(cx, "action list", &b)))
         return rc;
     kb_action_vec v = {0};
-    if (kb_board_action_list(b, 0, &v, &cli->err)) {
-        rc = kb_cli_report(cli);
+    if (kb_board_action_list(b, 0, &v, &cx->err)) {
+        rc = kb_cmd_report(cx);
         goto out;
     }
     kb_date today = kb_date_today();
-    json_t *a = cli->json ? json_array() : NULL;
+    json_t *a = cx->json ? json_array() : NULL;
     if (!a)
-        printf("%-6s %-6s %-12s %-10s %s\n", _("Item"), _("Case"), _("Owner"), _("Due"), _("Text"));
+        fprintf(cx->out, "%-6s %-6s %-12s %-10s %s\n", _("Item"), _("Case"), _("Owner"), _("Due"),
+                _("Text"));
     for (size_t i = 0; i < v.n; i++) {
         const kb_action_item *it = &v.v[i];
         if ((mine && strcmp(it->owner, kb_board_user(b)) != 0) ||
             (overdue && !kb_action_item_overdue(it, today)) || (!all && !overdue && it->done))
             continue;
         if (a) {
-            json_array_append_new(a, kb_cli_action_json(it));
+            json_array_append_new(a, kb_cmd_action_json(it));
             continue;
         }
         char id[16], cs[16], due[KB_DATE_STRLEN];
         snprintf(id, sizeof id, "A%u", it->number);
         snprintf(cs, sizeof cs, "#%u", it->case_number);
         kb_date_format(it->due, due);
-        printf("%-6s %-6s ", id, cs);
-        kb_cli_cell(stdout, it->owner, 12);
-        printf(" %-10s %s%s%s\n", due[0] ? due : "-", it->done ? "[x] " : "",
-               kb_action_item_overdue(it, today) ? "! " : "", it->text);
+        fprintf(cx->out, "%-6s %-6s ", id, cs);
+        kb_cmd_cell(cx->out, it->owner, 12);
+        fprintf(cx->out, " %-10s %s%s%s\n", due[0] ? due : "-", it->done ? "[x] " : "",
+                kb_action_item_overdue(it, today) ? "! " : "", it->text);
     }
     if (a)
-        rc = kb_cli_print_json(a);
+        rc = kb_cmd_print_json(cx, a);
 out:
     kb_action_vec_free(&v);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
 /* ------------------------------------------------------------ links */
 
-int kb_cmd_case_link(kb_cli *cli, int argc, char **argv)
+int kb_cmd_case_link(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"as", required_argument, NULL, 'a'},
         {NULL, 0, NULL, 0},
     };
     const char *kind_s = NULL;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "case link", argc, argv, longs, &idx, &opt)) == KB_OK &&
+    while ((rc = kb_cmd_getopt(cx, "case link", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1)
         kind_s = optarg;
     if (rc)
         return rc;
     uint32_t from, to;
     enum kb_link_kind kind;
-    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &from, &cli->err) ||
-        kb_case_number_parse(argv[optind + 1], &to, &cli->err))
-        return kb_cli_usage(cli, "case link",
+    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &from, &cx->err) ||
+        kb_case_number_parse(argv[optind + 1], &to, &cx->err))
+        return kb_cmd_usage(cx, "case link",
                             _("give two cases: case link 12 14 --as related|duplicate|blocks"));
     if (!kind_s)
-        return kb_cli_usage(cli, "case link", _("give --as related|duplicate|blocks"));
-    if (kb_link_kind_parse(kind_s, &kind, &cli->err))
-        return kb_cli_usage(cli, "case link", "%s", cli->err.msg);
+        return kb_cmd_usage(cx, "case link", _("give --as related|duplicate|blocks"));
+    if (kb_link_kind_parse(kind_s, &kind, &cx->err))
+        return kb_cmd_usage(cx, "case link", "%s", cx->err.msg);
     kb_board *b = NULL;
-    if ((rc = kb_cli_open(cli, "case link", &b)))
+    if ((rc = kb_cmd_open(cx, "case link", &b)))
         return rc;
-    if (kb_board_link_add(b, from, to, kind, &cli->err))
-        rc = kb_cli_report(cli);
-    kb_board_close(&b);
+    if (kb_board_link_add(b, from, to, kind, &cx->err))
+        rc = kb_cmd_report(cx);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
@@ -476,7 +477,7 @@ typedef struct kb_org_patch {
     enum kb_org_kind kind;
 } kb_org_patch;
 
-static int kb_org_opts(kb_cli *cli, const char *cmd, int argc, char **argv, kb_org_patch *p)
+static int kb_org_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, kb_org_patch *p)
 {
     static const struct option longs[] = {
         {"kind", required_argument, NULL, 'k'},
@@ -485,12 +486,12 @@ static int kb_org_opts(kb_cli *cli, const char *cmd, int argc, char **argv, kb_o
         {NULL, 0, NULL, 0},
     };
     memset(p, 0, sizeof *p);
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
         if (opt == 'k') {
-            if (kb_org_kind_parse(optarg, &p->kind, &cli->err))
-                return kb_cli_usage(cli, cmd, "%s", cli->err.msg);
+            if (kb_org_kind_parse(optarg, &p->kind, &cx->err))
+                return kb_cmd_usage(cx, cmd, "%s", cx->err.msg);
             p->kind_set = true;
         } else if (opt == 'c') {
             p->contact = optarg;
@@ -501,7 +502,7 @@ static int kb_org_opts(kb_cli *cli, const char *cmd, int argc, char **argv, kb_o
     if (rc)
         return rc;
     if (optind + 1 != argc)
-        return kb_cli_usage(cli, cmd, _("give the organisation's name (quote it)"));
+        return kb_cmd_usage(cx, cmd, _("give the organisation's name (quote it)"));
     p->name = argv[optind];
     return KB_OK;
 }
@@ -521,34 +522,34 @@ static void kb_org_apply(kb_org *o, const kb_org_patch *p)
     }
 }
 
-int kb_cmd_org_add(kb_cli *cli, int argc, char **argv)
+int kb_cmd_org_add(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_org_patch p;
-    int rc = kb_org_opts(cli, "org add", argc, argv, &p);
+    int rc = kb_org_opts(cx, "org add", argc, argv, &p);
     if (rc)
         return rc;
     kb_org o = {.name = kb_strdup(p.name), .kind = KB_ORG_ENTREPRENEUR};
     kb_org_apply(&o, &p);
     kb_board *b = NULL;
-    if ((rc = kb_cli_open(cli, "org add", &b)) == KB_OK && kb_board_org_add(b, &o, &cli->err))
-        rc = kb_cli_report(cli);
+    if ((rc = kb_cmd_open(cx, "org add", &b)) == KB_OK && kb_board_org_add(b, &o, &cx->err))
+        rc = kb_cmd_report(cx);
     kb_org_free(&o);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_org_edit(kb_cli *cli, int argc, char **argv)
+int kb_cmd_org_edit(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_org_patch p;
-    int rc = kb_org_opts(cli, "org edit", argc, argv, &p);
+    int rc = kb_org_opts(cx, "org edit", argc, argv, &p);
     if (rc)
         return rc;
     kb_board *b = NULL;
     kb_org_vec v = {0};
-    if ((rc = kb_cli_open(cli, "org edit", &b)))
+    if ((rc = kb_cmd_open(cx, "org edit", &b)))
         return rc;
-    if (kb_board_org_list(b, &v, &cli->err)) {
-        rc = kb_cli_report(cli);
+    if (kb_board_org_list(b, &v, &cx->err)) {
+        rc = kb_cmd_report(cx);
         goto out;
     }
     kb_org *cur = NULL;
@@ -556,29 +557,29 @@ int kb_cmd_org_edit(kb_cli *cli, int argc, char **argv)
         if (kb_str_ieq(v.v[i].name, p.name))
             cur = &v.v[i];
     if (!cur) {
-        rc = kb_cli_fail(cli, KB_ENOENT, _("no organisation '%s' (see 'kernboard org list')"),
+        rc = kb_cmd_fail(cx, KB_ENOENT, _("no organisation '%s' (see 'kernboard org list')"),
                          p.name);
         goto out;
     }
     kb_org_apply(cur, &p);
-    if (kb_board_org_edit(b, cur, &cli->err))
-        rc = kb_cli_report(cli);
+    if (kb_board_org_edit(b, cur, &cx->err))
+        rc = kb_cmd_report(cx);
 out:
     kb_org_vec_free(&v);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_org_list(kb_cli *cli, int argc, char **argv)
+int kb_cmd_org_list(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_board *b = NULL;
-    int rc = kb_cli_open_noargs(cli, "org list", argc, argv, &b);
+    int rc = kb_cmd_open_noargs(cx, "org list", argc, argv, &b);
     if (rc)
         return rc;
     kb_org_vec v = {0};
-    if (kb_board_org_list(b, &v, &cli->err)) {
-        rc = kb_cli_report(cli);
-    } else if (cli->json) {
+    if (kb_board_org_list(b, &v, &cx->err)) {
+        rc = kb_cmd_report(cx);
+    } else if (cx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < v.n; i++) {
             json_t *o = json_object();
@@ -589,17 +590,17 @@ int kb_cmd_org_list(kb_cli *cli, int argc, char **argv)
             json_object_set_new(o, "notes", v.v[i].notes ? json_string(v.v[i].notes) : json_null());
             json_array_append_new(a, o);
         }
-        rc = kb_cli_print_json(a);
+        rc = kb_cmd_print_json(cx, a);
     } else {
         for (size_t i = 0; i < v.n; i++) {
-            kb_cli_cell(stdout, v.v[i].name, 36);
-            fputc(' ', stdout);
-            kb_cli_cell(stdout, kb_org_kind_name(v.v[i].kind), 13);
-            printf(" %s\n", v.v[i].contact ? v.v[i].contact : "-");
+            kb_cmd_cell(cx->out, v.v[i].name, 36);
+            fputc(' ', cx->out);
+            kb_cmd_cell(cx->out, kb_org_kind_name(v.v[i].kind), 13);
+            fprintf(cx->out, " %s\n", v.v[i].contact ? v.v[i].contact : "-");
         }
     }
     kb_org_vec_free(&v);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
@@ -618,7 +619,7 @@ static json_t *kb_contact_json(const kb_contact *c)
     return o;
 }
 
-int kb_cmd_contact_add(kb_cli *cli, int argc, char **argv)
+int kb_cmd_contact_add(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"date", required_argument, NULL, 'd'},
@@ -629,14 +630,14 @@ int kb_cmd_contact_add(kb_cli *cli, int argc, char **argv)
     };
     kb_contact c = {.date = KB_DATE_NONE};
     long window = 14;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
     kb_board *b = NULL;
     kb_contact_vec clashes = {0};
-    while ((rc = kb_cli_getopt(cli, "contact add", argc, argv, longs, &idx, &opt)) == KB_OK &&
+    while ((rc = kb_cmd_getopt(cx, "contact add", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1) {
-        if (opt == 'd' && kb_date_parse(optarg, &c.date, &cli->err)) {
-            rc = kb_cli_report(cli);
+        if (opt == 'd' && kb_date_parse(optarg, &c.date, &cx->err)) {
+            rc = kb_cmd_report(cx);
             goto out;
         } else if (opt == 'D') {
             kb_free(&c.dept);
@@ -648,7 +649,7 @@ int kb_cmd_contact_add(kb_cli *cli, int argc, char **argv)
             char *end = NULL;
             window = strtol(optarg, &end, 10);
             if (!optarg[0] || *end || window < 0 || window > 365) {
-                rc = kb_cli_usage(cli, "contact add", _("--window must be 0 to 365 days"));
+                rc = kb_cmd_usage(cx, "contact add", _("--window must be 0 to 365 days"));
                 goto out;
             }
         }
@@ -656,69 +657,69 @@ int kb_cmd_contact_add(kb_cli *cli, int argc, char **argv)
     if (rc)
         goto out;
     if (optind + 1 != argc || c.date == KB_DATE_NONE || !c.dept) {
-        rc = kb_cli_usage(cli, "contact add",
+        rc = kb_cmd_usage(cx, "contact add",
                           _("give the organisation, --date DATE and --dept CODE"));
         goto out;
     }
     c.org = kb_strdup(argv[optind]);
-    if ((rc = kb_cli_open(cli, "contact add", &b)))
+    if ((rc = kb_cmd_open(cx, "contact add", &b)))
         goto out;
-    if (kb_board_contact_add(b, &c, (int)window, &clashes, &cli->err)) {
-        rc = kb_cli_report(cli);
+    if (kb_board_contact_add(b, &c, (int)window, &clashes, &cx->err)) {
+        rc = kb_cmd_report(cx);
         goto out;
     }
     for (size_t i = 0; i < clashes.n; i++) {
         char d[KB_DATE_STRLEN];
         kb_date_format(clashes.v[i].date, d);
-        fprintf(stderr,
+        fprintf(cx->errf,
                 _("kernboard: warning: %s also has contact with %s on %s (%s); coordinate so the "
                   "organisation is not asked the same thing twice\n"),
                 clashes.v[i].dept, clashes.v[i].org, d,
                 clashes.v[i].purpose ? clashes.v[i].purpose : "-");
     }
-    if (cli->json) {
+    if (cx->json) {
         json_t *o = kb_contact_json(&c);
         json_t *a = json_array();
         for (size_t i = 0; i < clashes.n; i++)
             json_array_append_new(a, kb_contact_json(&clashes.v[i]));
         json_object_set_new(o, "clashes", a);
-        rc = kb_cli_print_json(o);
+        rc = kb_cmd_print_json(cx, o);
     }
 out:
     kb_contact_free(&c);
     kb_contact_vec_free(&clashes);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_contact_list(kb_cli *cli, int argc, char **argv)
+int kb_cmd_contact_list(kb_cmd_ctx *cx, int argc, char **argv)
 {
     if (argc > 2)
-        return kb_cli_usage(cli, "contact list", _("give at most one organisation"));
+        return kb_cmd_usage(cx, "contact list", _("give at most one organisation"));
     kb_board *b = NULL;
-    int rc = kb_cli_open(cli, "contact list", &b);
+    int rc = kb_cmd_open(cx, "contact list", &b);
     if (rc)
         return rc;
     kb_contact_vec v = {0};
-    if (kb_board_contact_list(b, argc == 2 ? argv[1] : NULL, &v, &cli->err)) {
-        rc = kb_cli_report(cli);
-    } else if (cli->json) {
+    if (kb_board_contact_list(b, argc == 2 ? argv[1] : NULL, &v, &cx->err)) {
+        rc = kb_cmd_report(cx);
+    } else if (cx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < v.n; i++)
             json_array_append_new(a, kb_contact_json(&v.v[i]));
-        rc = kb_cli_print_json(a);
+        rc = kb_cmd_print_json(cx, a);
     } else {
         for (size_t i = 0; i < v.n; i++) {
             char d[KB_DATE_STRLEN];
             kb_date_format(v.v[i].date, d);
-            printf("%s ", d);
-            kb_cli_cell(stdout, v.v[i].dept, 5);
-            fputc(' ', stdout);
-            kb_cli_cell(stdout, v.v[i].org, 30);
-            printf(" %s\n", v.v[i].purpose ? v.v[i].purpose : "");
+            fprintf(cx->out, "%s ", d);
+            kb_cmd_cell(cx->out, v.v[i].dept, 5);
+            fputc(' ', cx->out);
+            kb_cmd_cell(cx->out, v.v[i].org, 30);
+            fprintf(cx->out, " %s\n", v.v[i].purpose ? v.v[i].purpose : "");
         }
     }
     kb_contact_vec_free(&v);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }

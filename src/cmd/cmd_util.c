@@ -1,6 +1,7 @@
-/* cli_util.c - helpers shared by CLI commands: opening the board,
+/* cmd_util.c - helpers shared by the commands: opening the board,
  * passphrases, option parsing, JSON and table output. */
-#include "cli_internal.h"
+#include "cmd_internal.h"
+#include "kernboard/buf.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 #include "kernboard/paths.h"
@@ -11,69 +12,107 @@
 #include <unistd.h>
 #include <wchar.h>
 
-int kb_cli_passphrase(kb_cli *cli, const char *file, const char *prompt, kb_secret **out)
+int kb_cmd_passphrase(kb_cmd_ctx *cx, const char *file, const char *prompt, kb_secret **out)
 {
     if (file)
-        return kb_secret_from_file(file, out, &cli->err);
-    return kb_secret_prompt(prompt, out, &cli->err);
+        return kb_secret_from_file(file, out, &cx->err);
+    return kb_secret_prompt(prompt, out, &cx->err);
 }
 
-int kb_cli_need_db(kb_cli *cli, const char *cmd)
+int kb_cmd_need_db(kb_cmd_ctx *cx, const char *cmd)
 {
-    if (!cli->db || !cli->db[0])
-        return kb_cli_usage(cli, cmd, _("which board? give --db BOARD or set $KERNBOARD_DB"));
-    if (!cli->user || !cli->user[0])
-        return kb_cli_usage(cli, cmd, _("who are you? give --user NAME or set $KERNBOARD_USER"));
+    if (!cx->db || !cx->db[0])
+        return kb_cmd_usage(cx, cmd, _("which board? give --db BOARD or set $KERNBOARD_DB"));
+    if (!cx->user || !cx->user[0])
+        return kb_cmd_usage(cx, cmd, _("who are you? give --user NAME or set $KERNBOARD_USER"));
     return KB_OK;
 }
 
-int kb_cli_open(kb_cli *cli, const char *cmd, kb_board **out)
+int kb_cmd_open(kb_cmd_ctx *cx, const char *cmd, kb_board **out)
 {
-    int rc = kb_cli_need_db(cli, cmd);
+    if (cx->shared) { /* inside the TUI: its open board */
+        *out = cx->shared;
+        return KB_OK;
+    }
+    int rc = kb_cmd_need_db(cx, cmd);
     if (rc)
         return rc;
-    if (access(cli->db, F_OK) != 0)
-        return kb_cli_fail(cli, KB_ENOENT,
-                           _("no board at %s (create one with 'kernboard init %s')"), cli->db,
-                           cli->db);
+    if (access(cx->db, F_OK) != 0)
+        return kb_cmd_fail(cx, KB_ENOENT, _("no board at %s (create one with 'kernboard init %s')"),
+                           cx->db, cx->db);
     kb_secret *pass = NULL;
-    char *prompt = kb_asprintf(_("Passphrase for %s on %s: "), cli->user, cli->db);
-    rc = kb_cli_passphrase(cli, cli->passphrase_file, prompt, &pass);
+    char *prompt = kb_asprintf(_("Passphrase for %s on %s: "), cx->user, cx->db);
+    rc = kb_cmd_passphrase(cx, cx->passphrase_file, prompt, &pass);
     kb_free(&prompt);
     if (rc)
-        return kb_cli_report(cli);
-    kb_board_opts o = {.kdf = cli->kdf};
-    rc = kb_board_open(cli->db, cli->user, pass, &o, out, &cli->err);
+        return kb_cmd_report(cx);
+    kb_board_opts o = {.kdf = cx->kdf};
+    rc = kb_board_open(cx->db, cx->user, pass, &o, out, &cx->err);
     kb_secret_free(&pass);
     if (rc)
-        return kb_cli_report(cli);
+        return kb_cmd_report(cx);
     return KB_OK;
 }
 
-int kb_cli_open_noargs(kb_cli *cli, const char *cmd, int argc, char **argv, kb_board **out)
+void kb_cmd_close(kb_cmd_ctx *cx, kb_board **b)
 {
-    if (argc > 1)
-        return kb_cli_usage(cli, cmd, _("unexpected argument '%s'"), argv[1]);
-    return kb_cli_open(cli, cmd, out);
+    if (*b && *b == cx->shared)
+        *b = NULL;
+    else
+        kb_board_close(b);
 }
 
-int kb_cli_getopt(kb_cli *cli, const char *cmd, int argc, char **argv, const struct option *longs,
-                  int *idx, int *opt)
+int kb_cmd_text_arg(kb_cmd_ctx *cx, const char *arg, char **out)
+{
+    if (strcmp(arg, "-") != 0) {
+        *out = kb_strdup(arg);
+        return KB_OK;
+    }
+    if (!cx->in)
+        return kb_cmd_fail(cx, KB_EUSAGE,
+                           _("'-' reads standard input, which is not available here; type the "
+                             "text instead"));
+    kb_buf b = KB_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, cx->in)) > 0) {
+        kb_buf_append(&b, chunk, n);
+        if (b.len > KB_TEXT_MAX) {
+            kb_buf_free(&b);
+            return kb_cmd_fail(cx, KB_EDATA, _("text on standard input is longer than %d bytes"),
+                               KB_TEXT_MAX);
+        }
+    }
+    while (b.len && b.data[b.len - 1] == '\n')
+        kb_buf_truncate(&b, b.len - 1);
+    *out = b.data ? kb_buf_take(&b) : kb_strdup("");
+    return KB_OK;
+}
+
+int kb_cmd_open_noargs(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, kb_board **out)
+{
+    if (argc > 1)
+        return kb_cmd_usage(cx, cmd, _("unexpected argument '%s'"), argv[1]);
+    return kb_cmd_open(cx, cmd, out);
+}
+
+int kb_cmd_getopt(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
+                  const struct option *longs, int *idx, int *opt)
 {
     opterr = 0;
     int c = getopt_long(argc, argv, ":", longs, idx);
     *opt = c;
     if (c == '?') {
         if (optopt)
-            return kb_cli_usage(cli, cmd, _("option '%s' needs a value"), argv[optind - 1]);
-        return kb_cli_usage(cli, cmd, _("unknown option '%s'"), argv[optind - 1]);
+            return kb_cmd_usage(cx, cmd, _("option '%s' needs a value"), argv[optind - 1]);
+        return kb_cmd_usage(cx, cmd, _("unknown option '%s'"), argv[optind - 1]);
     }
     if (c == ':')
-        return kb_cli_usage(cli, cmd, _("option '%s' needs a value"), argv[optind - 1]);
+        return kb_cmd_usage(cx, cmd, _("option '%s' needs a value"), argv[optind - 1]);
     return KB_OK;
 }
 
-void kb_cli_getopt_reset(void)
+void kb_cmd_getopt_reset(void)
 {
     optind = 0;
 }
@@ -109,7 +148,7 @@ static json_t *kb_json_time(kb_time t)
     return json_string(s);
 }
 
-json_t *kb_cli_case_json(const kb_case *c)
+json_t *kb_cmd_case_json(const kb_case *c)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(c->number));
@@ -136,7 +175,7 @@ json_t *kb_cli_case_json(const kb_case *c)
     return o;
 }
 
-json_t *kb_cli_comment_json(const kb_comment *c)
+json_t *kb_cmd_comment_json(const kb_comment *c)
 {
     json_t *o = json_object();
     json_object_set_new(o, "kind", json_string(c->kind == KB_ENTRY_COMMENT ? "comment" : "change"));
@@ -146,7 +185,7 @@ json_t *kb_cli_comment_json(const kb_comment *c)
     return o;
 }
 
-json_t *kb_cli_action_json(const kb_action_item *a)
+json_t *kb_cmd_action_json(const kb_action_item *a)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(a->number));
@@ -159,7 +198,7 @@ json_t *kb_cli_action_json(const kb_action_item *a)
     return o;
 }
 
-json_t *kb_cli_link_json(const kb_link *l)
+json_t *kb_cmd_link_json(const kb_link *l)
 {
     json_t *o = json_object();
     json_object_set_new(o, "from", json_integer(l->from));
@@ -168,11 +207,11 @@ json_t *kb_cli_link_json(const kb_link *l)
     return o;
 }
 
-int kb_cli_print_json(json_t *doc)
+int kb_cmd_print_json(kb_cmd_ctx *cx, json_t *doc)
 {
     int rc =
-        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) == 0 &&
-                fputc('\n', stdout) != EOF
+        json_dumpf(doc, cx->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) == 0 &&
+                fputc('\n', cx->out) != EOF
             ? KB_OK
             : KB_EIO;
     json_decref(doc);
@@ -180,7 +219,7 @@ int kb_cli_print_json(json_t *doc)
 }
 
 /* Display width of a UTF-8 string (wcwidth per code point). */
-size_t kb_cli_width(const char *s)
+size_t kb_cmd_width(const char *s)
 {
     mbstate_t st;
     memset(&st, 0, sizeof st);
@@ -208,14 +247,14 @@ size_t kb_cli_width(const char *s)
 }
 
 /* Print s cut or padded to exactly width columns. */
-void kb_cli_cell(FILE *f, const char *s, size_t width)
+void kb_cmd_cell(FILE *f, const char *s, size_t width)
 {
     mbstate_t st;
     memset(&st, 0, sizeof st);
     size_t w = 0;
     const char *p = s;
     size_t left = strlen(s);
-    size_t total = kb_cli_width(s);
+    size_t total = kb_cmd_width(s);
     size_t limit = total > width ? (width ? width - 1 : 0) : width;
     while (left) {
         wchar_t wc;

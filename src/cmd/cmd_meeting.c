@@ -1,5 +1,5 @@
 /* cli_meeting.c - meetings and decisions from the command line. */
-#include "cli_internal.h"
+#include "cmd_internal.h"
 #include "kernboard/buf.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
@@ -8,18 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int kb_meeting_number(kb_cli *cli, const char *cmd, const char *s, uint32_t *out)
+static int kb_meeting_number(kb_cmd_ctx *cx, const char *cmd, const char *s, uint32_t *out)
 {
     const char *p = (s[0] == 'M' || s[0] == 'm') ? s + 1 : s;
     char *end = NULL;
     unsigned long v = strtoul(p, &end, 10);
     if (!p[0] || *end || v == 0 || v > UINT32_MAX)
-        return kb_cli_usage(cli, cmd, _("invalid meeting '%s': write it as 3 or M3"), s);
+        return kb_cmd_usage(cx, cmd, _("invalid meeting '%s': write it as 3 or M3"), s);
     *out = (uint32_t)v;
     return KB_OK;
 }
 
-json_t *kb_cli_decision_json(const kb_decision *d)
+json_t *kb_cmd_decision_json(const kb_decision *d)
 {
     char ts[KB_TIME_STRLEN];
     kb_time_format(d->time, ts);
@@ -33,7 +33,7 @@ json_t *kb_cli_decision_json(const kb_decision *d)
     return o;
 }
 
-json_t *kb_cli_meeting_json(const kb_meeting *m)
+json_t *kb_cmd_meeting_json(const kb_meeting *m)
 {
     char d[KB_DATE_STRLEN];
     kb_date_format(m->date, d);
@@ -52,7 +52,7 @@ json_t *kb_cli_meeting_json(const kb_meeting *m)
     return o;
 }
 
-int kb_cmd_meeting_add(kb_cli *cli, int argc, char **argv)
+int kb_cmd_meeting_add(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"date", required_argument, NULL, 'd'},
@@ -64,12 +64,12 @@ int kb_cmd_meeting_add(kb_cli *cli, int argc, char **argv)
     kb_meeting m;
     kb_meeting_init(&m);
     kb_board *b = NULL;
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "meeting add", argc, argv, longs, &idx, &opt)) == KB_OK &&
+    while ((rc = kb_cmd_getopt(cx, "meeting add", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1) {
-        if (opt == 'd' && kb_date_parse(optarg, &m.date, &cli->err)) {
-            rc = kb_cli_report(cli);
+        if (opt == 'd' && kb_date_parse(optarg, &m.date, &cx->err)) {
+            rc = kb_cmd_report(cx);
             goto out;
         } else if (opt == 'a') {
             kb_strv_free(&m.attendees);
@@ -80,8 +80,8 @@ int kb_cmd_meeting_add(kb_cli *cli, int argc, char **argv)
             kb_u32v_free(&m.agenda);
             for (size_t i = 0; i < parts.n && rc == KB_OK; i++) {
                 uint32_t n;
-                if (kb_case_number_parse(parts.v[i], &n, &cli->err))
-                    rc = kb_cli_usage(cli, "meeting add", "%s", cli->err.msg);
+                if (kb_case_number_parse(parts.v[i], &n, &cx->err))
+                    rc = kb_cmd_usage(cx, "meeting add", "%s", cx->err.msg);
                 else
                     kb_u32v_push(&m.agenda, n);
             }
@@ -92,14 +92,10 @@ int kb_cmd_meeting_add(kb_cli *cli, int argc, char **argv)
             char *text = NULL;
             size_t len = 0;
             if (strcmp(optarg, "-") == 0) {
-                kb_buf bb = KB_BUF_INIT;
-                char chunk[4096];
-                size_t n;
-                while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-                    kb_buf_append(&bb, chunk, n);
-                text = kb_buf_take(&bb);
-            } else if (kb_file_read(optarg, (size_t)KB_TEXT_MAX * 4, &text, &len, &cli->err)) {
-                rc = kb_cli_report(cli);
+                if ((rc = kb_cmd_text_arg(cx, optarg, &text)))
+                    goto out;
+            } else if (kb_file_read(optarg, (size_t)KB_TEXT_MAX * 4, &text, &len, &cx->err)) {
+                rc = kb_cmd_report(cx);
                 goto out;
             }
             kb_free(&m.minutes);
@@ -109,132 +105,134 @@ int kb_cmd_meeting_add(kb_cli *cli, int argc, char **argv)
     if (rc)
         goto out;
     if (optind < argc || m.date == KB_DATE_NONE) {
-        rc = kb_cli_usage(cli, "meeting add",
+        rc = kb_cmd_usage(cx, "meeting add",
                           _("give --date DATE (and optionally --attendees, "
                             "--agenda, --minutes F|-)"));
         goto out;
     }
-    if ((rc = kb_cli_open(cli, "meeting add", &b)))
+    if ((rc = kb_cmd_open(cx, "meeting add", &b)))
         goto out;
-    if (kb_board_meeting_add(b, &m, &cli->err))
-        rc = kb_cli_report(cli);
-    else if (cli->json)
-        rc = kb_cli_print_json(kb_cli_meeting_json(&m));
+    if (kb_board_meeting_add(b, &m, &cx->err))
+        rc = kb_cmd_report(cx);
+    else if (cx->json)
+        rc = kb_cmd_print_json(cx, kb_cmd_meeting_json(&m));
     else
-        printf("M%u\n", m.number);
+        fprintf(cx->out, "M%u\n", m.number);
 out:
     kb_meeting_free(&m);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_meeting_list(kb_cli *cli, int argc, char **argv)
+int kb_cmd_meeting_list(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_board *b = NULL;
-    int rc = kb_cli_open_noargs(cli, "meeting list", argc, argv, &b);
+    int rc = kb_cmd_open_noargs(cx, "meeting list", argc, argv, &b);
     if (rc)
         return rc;
     kb_meeting_vec v = {0};
-    if (kb_board_meeting_list(b, &v, &cli->err)) {
-        rc = kb_cli_report(cli);
-    } else if (cli->json) {
+    if (kb_board_meeting_list(b, &v, &cx->err)) {
+        rc = kb_cmd_report(cx);
+    } else if (cx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < v.n; i++)
-            json_array_append_new(a, kb_cli_meeting_json(&v.v[i]));
-        rc = kb_cli_print_json(a);
+            json_array_append_new(a, kb_cmd_meeting_json(&v.v[i]));
+        rc = kb_cmd_print_json(cx, a);
     } else {
         for (size_t i = 0; i < v.n; i++) {
             char d[KB_DATE_STRLEN];
             kb_date_format(v.v[i].date, d);
             char *att = kb_strv_join(&v.v[i].attendees, ", ");
-            printf("M%-4u %s  %zu %s  %s\n", v.v[i].number, d, v.v[i].agenda.n, _("agenda items"),
-                   att);
+            fprintf(cx->out, "M%-4u %s  %zu %s  %s\n", v.v[i].number, d, v.v[i].agenda.n,
+                    _("agenda items"), att);
             kb_free(&att);
         }
     }
     kb_meeting_vec_free(&v);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_meeting_show(kb_cli *cli, int argc, char **argv)
+int kb_cmd_meeting_show(kb_cmd_ctx *cx, int argc, char **argv)
 {
     uint32_t n;
     if (argc != 2)
-        return kb_cli_usage(cli, "meeting show", _("give one meeting: meeting show M3"));
-    int rc = kb_meeting_number(cli, "meeting show", argv[1], &n);
+        return kb_cmd_usage(cx, "meeting show", _("give one meeting: meeting show M3"));
+    int rc = kb_meeting_number(cx, "meeting show", argv[1], &n);
     if (rc)
         return rc;
     kb_board *b = NULL;
-    if ((rc = kb_cli_open(cli, "meeting show", &b)))
+    if ((rc = kb_cmd_open(cx, "meeting show", &b)))
         return rc;
     kb_meeting m;
     kb_decision_vec dv = {0};
-    if (kb_board_meeting_get(b, n, &m, &cli->err) ||
-        kb_board_decision_list(b, 0, n, &dv, &cli->err)) {
-        rc = kb_cli_report(cli);
+    if (kb_board_meeting_get(b, n, &m, &cx->err) ||
+        kb_board_decision_list(b, 0, n, &dv, &cx->err)) {
+        rc = kb_cmd_report(cx);
         goto out;
     }
-    if (cli->json) {
-        json_t *o = kb_cli_meeting_json(&m);
+    if (cx->json) {
+        json_t *o = kb_cmd_meeting_json(&m);
         json_t *a = json_array();
         for (size_t i = 0; i < dv.n; i++)
-            json_array_append_new(a, kb_cli_decision_json(&dv.v[i]));
+            json_array_append_new(a, kb_cmd_decision_json(&dv.v[i]));
         json_object_set_new(o, "decisions", a);
-        rc = kb_cli_print_json(o);
+        rc = kb_cmd_print_json(cx, o);
     } else {
         char d[KB_DATE_STRLEN];
         kb_date_format(m.date, d);
         char *att = kb_strv_join(&m.attendees, ", ");
-        printf(_("Meeting M%u on %s\nAttendees: %s\nAgenda:"), m.number, d, att[0] ? att : "-");
+        fprintf(cx->out, _("Meeting M%u on %s\nAttendees: %s\nAgenda:"), m.number, d,
+                att[0] ? att : "-");
         for (size_t i = 0; i < m.agenda.n; i++)
-            printf(" #%u", m.agenda.v[i]);
-        printf("\n");
+            fprintf(cx->out, " #%u", m.agenda.v[i]);
+        fprintf(cx->out, "\n");
         kb_free(&att);
         if (dv.n) {
-            printf("%s\n", _("Decisions:"));
+            fprintf(cx->out, "%s\n", _("Decisions:"));
             for (size_t i = 0; i < dv.n; i++)
-                printf("  D%u #%u: %s\n", dv.v[i].number, dv.v[i].case_number, dv.v[i].text);
+                fprintf(cx->out, "  D%u #%u: %s\n", dv.v[i].number, dv.v[i].case_number,
+                        dv.v[i].text);
         }
         if (m.minutes)
-            printf("\n%s\n", m.minutes);
+            fprintf(cx->out, "\n%s\n", m.minutes);
     }
 out:
     kb_meeting_free(&m);
     kb_decision_vec_free(&dv);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }
 
-int kb_cmd_case_decide(kb_cli *cli, int argc, char **argv)
+int kb_cmd_case_decide(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"meeting", required_argument, NULL, 'm'},
         {NULL, 0, NULL, 0},
     };
     kb_decision d = {0};
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "case decide", argc, argv, longs, &idx, &opt)) == KB_OK &&
+    while ((rc = kb_cmd_getopt(cx, "case decide", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1)
-        if ((rc = kb_meeting_number(cli, "case decide", optarg, &d.meeting)))
+        if ((rc = kb_meeting_number(cx, "case decide", optarg, &d.meeting)))
             return rc;
     if (rc)
         return rc;
-    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &d.case_number, &cli->err))
-        return kb_cli_usage(cli, "case decide",
+    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &d.case_number, &cx->err))
+        return kb_cmd_usage(cx, "case decide",
                             _("give the case and the decision: case decide 12 \"text\""));
     d.text = kb_strdup(argv[optind + 1]);
     kb_board *b = NULL;
-    if ((rc = kb_cli_open(cli, "case decide", &b)) == KB_OK) {
-        if (kb_board_decision_add(b, &d, &cli->err))
-            rc = kb_cli_report(cli);
-        else if (cli->json)
-            rc = kb_cli_print_json(kb_cli_decision_json(&d));
+    if ((rc = kb_cmd_open(cx, "case decide", &b)) == KB_OK) {
+        if (kb_board_decision_add(b, &d, &cx->err))
+            rc = kb_cmd_report(cx);
+        else if (cx->json)
+            rc = kb_cmd_print_json(cx, kb_cmd_decision_json(&d));
         else
-            printf("D%u\n", d.number);
+            fprintf(cx->out, "D%u\n", d.number);
     }
     kb_decision_free(&d);
-    kb_board_close(&b);
+    kb_cmd_close(cx, &b);
     return rc;
 }

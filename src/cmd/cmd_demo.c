@@ -18,7 +18,7 @@
  * minutes); its decisions are decision records on the cases (which also
  * show in their timelines), followed by the action items decided there.
  */
-#include "cli_internal.h"
+#include "cmd_internal.h"
 #include "kernboard/buf.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
@@ -980,7 +980,7 @@ static const demo_event demo_events[] = {
 /* ------------------------------------------------------------ building */
 
 typedef struct demo_ctx {
-    kb_cli *cli;
+    kb_cmd_ctx *cx;
     const char *path;
     const char *kdf;
     kb_secret *pass;
@@ -1044,12 +1044,12 @@ static int demo_as(demo_ctx *d, const char *user)
         return KB_OK;
     kb_board_close(&d->b);
     kb_board_opts o = {.kdf = d->kdf};
-    return kb_board_open(d->path, user, d->pass, &o, &d->b, &d->cli->err);
+    return kb_board_open(d->path, user, d->pass, &o, &d->b, &d->cx->err);
 }
 
 static int demo_refs(demo_ctx *d)
 {
-    kb_err *e = &d->cli->err;
+    kb_err *e = &d->cx->err;
     int rc = KB_OK;
     for (size_t i = 0; rc == KB_OK && i < sizeof demo_depts / sizeof demo_depts[0]; i++) {
         const demo_dept *x = &demo_depts[i];
@@ -1089,7 +1089,7 @@ static int demo_users_add(demo_ctx *d)
         kb_strv depts = {0};
         kb_strv_split(&depts, demo_users[i].depts);
         rc = kb_board_user_add(d->b, demo_users[i].name, demo_users[i].role, &depts, d->pass,
-                               &d->cli->err);
+                               &d->cx->err);
         kb_strv_free(&depts);
     }
     return rc;
@@ -1100,7 +1100,7 @@ static int demo_users_add(demo_ctx *d)
 static int demo_case_add(demo_ctx *d, size_t i)
 {
     const demo_case *x = &demo_cases[i];
-    kb_err *e = &d->cli->err;
+    kb_err *e = &d->cx->err;
     size_t nst = 0;
     const kb_stage *st = kb_board_stages(d->b, &nst);
     kb_case c;
@@ -1143,7 +1143,7 @@ static int demo_case_add(demo_ctx *d, size_t i)
 
 static int demo_event_run(demo_ctx *d, const demo_event *x)
 {
-    kb_err *e = &d->cli->err;
+    kb_err *e = &d->cx->err;
     int rc = demo_as(d, x->as);
     if (rc)
         return rc;
@@ -1219,7 +1219,7 @@ static int demo_meeting_add(demo_ctx *d)
     }
     kb_buf_puts(&minutes, "\nVolgend overleg: dinsdag over een week, 9.30 uur.\n");
     m.minutes = kb_buf_take(&minutes);
-    int rc = kb_board_meeting_add(d->b, &m, &d->cli->err);
+    int rc = kb_board_meeting_add(d->b, &m, &d->cx->err);
     d->meeting_no = m.number;
     kb_meeting_free(&m);
     return rc;
@@ -1227,7 +1227,7 @@ static int demo_meeting_add(demo_ctx *d)
 
 static int demo_build(demo_ctx *d)
 {
-    kb_err *e = &d->cli->err;
+    kb_err *e = &d->cx->err;
     kb_board_opts o = {.kdf = d->kdf};
     int rc = kb_board_init(d->path, DEMO_ADMIN, d->pass, &o, &d->b, e);
     if (rc)
@@ -1255,14 +1255,14 @@ static int demo_passfile(demo_ctx *d, char **out)
     *out = path;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
-        return kb_err_set(&d->cli->err, KB_ECANTCREAT, _("cannot create %s: %s"), path,
+        return kb_err_set(&d->cx->err, KB_ECANTCREAT, _("cannot create %s: %s"), path,
                           strerror(errno));
     static const char text[] = DEMO_PASSPHRASE "\n";
     int rc = KB_OK;
     if (fchmod(fd, 0600) != 0 || write(fd, text, sizeof text - 1) != (ssize_t)(sizeof text - 1))
-        rc = kb_err_set(&d->cli->err, KB_EIO, _("cannot write %s: %s"), path, strerror(errno));
+        rc = kb_err_set(&d->cx->err, KB_EIO, _("cannot write %s: %s"), path, strerror(errno));
     if (close(fd) != 0 && rc == KB_OK)
-        rc = kb_err_set(&d->cli->err, KB_EIO, _("cannot write %s: %s"), path, strerror(errno));
+        rc = kb_err_set(&d->cx->err, KB_EIO, _("cannot write %s: %s"), path, strerror(errno));
     if (rc)
         unlink(path);
     return rc;
@@ -1272,7 +1272,7 @@ static int demo_print(const demo_ctx *d, const char *passfile)
 {
     const size_t ncases = sizeof demo_cases / sizeof demo_cases[0];
     const size_t nusers = sizeof demo_users / sizeof demo_users[0];
-    if (d->cli->json) {
+    if (d->cx->json) {
         json_t *doc = json_object();
         json_object_set_new(doc, "board", json_string(d->path));
         json_object_set_new(doc, "admin", json_string(DEMO_ADMIN));
@@ -1294,52 +1294,53 @@ static int demo_print(const demo_ctx *d, const char *passfile)
         json_object_set_new(doc, "comments", json_integer((json_int_t)d->ncomments));
         json_object_set_new(doc, "action_items", json_integer((json_int_t)d->nactions));
         json_object_set_new(doc, "links", json_integer((json_int_t)d->nlinks));
-        return kb_cli_print_json(doc);
+        return kb_cmd_print_json(d->cx, doc);
     }
-    printf(_("Created demo board %s: %zu cases, %zu comments, %zu action items, %zu "
-             "departments.\n"),
-           d->path, ncases, d->ncomments, d->nactions, sizeof demo_depts / sizeof demo_depts[0]);
-    printf(_("Users (all with the demo passphrase):\n"));
-    printf("  %-18s %s\n", DEMO_ADMIN, kb_role_name(KB_ROLE_ADMIN));
+    fprintf(d->cx->out,
+            _("Created demo board %s: %zu cases, %zu comments, %zu action items, %zu "
+              "departments.\n"),
+            d->path, ncases, d->ncomments, d->nactions, sizeof demo_depts / sizeof demo_depts[0]);
+    fprintf(d->cx->out, _("Users (all with the demo passphrase):\n"));
+    fprintf(d->cx->out, "  %-18s %s\n", DEMO_ADMIN, kb_role_name(KB_ROLE_ADMIN));
     for (size_t i = 0; i < nusers; i++)
-        printf("  %-18s %-8s %s\n", demo_users[i].name, kb_role_name(demo_users[i].role),
-               demo_users[i].depts);
-    printf(_("Demo-wachtwoord / demo passphrase: %s (also in %s)\n"), DEMO_PASSPHRASE, passfile);
-    printf(_("Open it with:\n"));
-    printf("  kernboard --db %s --user %s\n", d->path, DEMO_ADMIN);
-    printf("  kernboard --db %s --user %s --passphrase-file %s case list\n", d->path, DEMO_ADMIN,
-           passfile);
+        fprintf(d->cx->out, "  %-18s %-8s %s\n", demo_users[i].name,
+                kb_role_name(demo_users[i].role), demo_users[i].depts);
+    fprintf(d->cx->out, _("Demo-wachtwoord / demo passphrase: %s (also in %s)\n"), DEMO_PASSPHRASE,
+            passfile);
+    fprintf(d->cx->out, _("Open it with:\n"));
+    fprintf(d->cx->out, "  kernboard --db %s --user %s\n", d->path, DEMO_ADMIN);
+    fprintf(d->cx->out, "  kernboard --db %s --user %s --passphrase-file %s case list\n", d->path,
+            DEMO_ADMIN, passfile);
     return KB_OK;
 }
 
-int kb_cmd_demo(kb_cli *cli, int argc, char **argv)
+int kb_cmd_demo(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"kdf", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0},
     };
     const char *kdf = "interactive";
-    kb_cli_getopt_reset();
+    kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cli_getopt(cli, "demo", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1)
+    while ((rc = kb_cmd_getopt(cx, "demo", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1)
         if (opt == 'k')
             kdf = optarg;
     if (rc)
         return rc;
     if (optind < argc)
-        cli->db = argv[optind++];
+        cx->db = argv[optind++];
     if (optind < argc)
-        return kb_cli_usage(cli, "demo", _("unexpected argument '%s'"), argv[optind]);
-    if (!cli->db || !cli->db[0])
-        return kb_cli_usage(cli, "demo", _("which board? give --db BOARD or set $KERNBOARD_DB"));
+        return kb_cmd_usage(cx, "demo", _("unexpected argument '%s'"), argv[optind]);
+    if (!cx->db || !cx->db[0])
+        return kb_cmd_usage(cx, "demo", _("which board? give --db BOARD or set $KERNBOARD_DB"));
     if (strcmp(kdf, "interactive") && strcmp(kdf, "moderate") && strcmp(kdf, "sensitive"))
-        return kb_cli_usage(cli, "demo",
+        return kb_cmd_usage(cx, "demo",
                             _("unknown --kdf '%s': use interactive, moderate or sensitive"), kdf);
-    if (access(cli->db, F_OK) == 0)
-        return kb_cli_fail(cli, KB_ECANTCREAT, _("%s already exists; choose another name"),
-                           cli->db);
+    if (access(cx->db, F_OK) == 0)
+        return kb_cmd_fail(cx, KB_ECANTCREAT, _("%s already exists; choose another name"), cx->db);
 
-    demo_ctx d = {.cli = cli, .path = cli->db, .kdf = kdf, .today = kb_date_today()};
+    demo_ctx d = {.cx = cx, .path = cx->db, .kdf = kdf, .today = kb_date_today()};
     demo_meeting(&d);
     size_t plen = strlen(DEMO_PASSPHRASE);
     d.pass = kb_secret_new(plen + 1);
@@ -1358,8 +1359,8 @@ int kb_cmd_demo(kb_cli *cli, int argc, char **argv)
             unlink(lock);
             kb_free(&lock);
         }
-        kb_err_prefix(&cli->err, "%s", _("the demo board was not created: "));
-        rc = kb_cli_report(cli);
+        kb_err_prefix(&cx->err, "%s", _("the demo board was not created: "));
+        rc = kb_cmd_report(cx);
     } else {
         rc = demo_print(&d, passfile);
     }

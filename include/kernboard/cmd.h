@@ -1,0 +1,58 @@
+/*
+ * cmd.h - the one command language of kernboard (SPEC.md section 5).
+ *
+ * One table of commands (group, name, synopsis, summary, flags, handler),
+ * one option parser and one word splitter serve both front ends: the CLI
+ * runs a command with the process's stdin/stdout/stderr and opens the board
+ * itself; the TUI's ':' line runs the same table on its open board and
+ * shows what the command printed.  `--help`, `:help`, the man page's command
+ * list and the bash completion script are generated from the table, so
+ * the front ends cannot disagree.  Every handler is a thin wrapper over
+ * the core API; nothing here knows LMDB, libsodium or curses.
+ */
+#ifndef KERNBOARD_CMD_H
+#define KERNBOARD_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "kernboard/core.h"
+#include "kernboard/err.h"
+#include "kernboard/model.h"
+
+/* Where a command runs and where its words go. */
+typedef struct kb_cmd_env {
+    const char *db;              /* board file (--db / $KERNBOARD_DB) */
+    const char *user;            /* --user / $KERNBOARD_USER / $USER */
+    const char *passphrase_file; /* NULL: prompt on the terminal */
+    bool json;                   /* --json */
+    kb_board *board;             /* borrowed open board (the TUI), or NULL */
+    FILE *out;                   /* results */
+    FILE *err;                   /* "kernboard: ..." error and warning lines */
+    FILE *in;                    /* "-" arguments; NULL: not available */
+} kb_cmd_env;
+
+/* Command flags. */
+enum {
+    KB_CMDF_NOTUI = 1, /* not on the ':' line (prompts, loops, needs the board to itself) */
+};
+
+/* Run argv[0..argc) ("case", "move", "12", "done"): the group and command
+ * name first, then its arguments and options.  Returns a kb_status exit
+ * code; messages went to env->err. */
+int kb_cmd_run(kb_cmd_env *env, int argc, char **argv);
+/* Is word a command or a command group (for the CLI's board-or-command
+ * decision and for ':' aliases)? */
+bool kb_cmd_known(const char *word);
+/* Is "case WORD" a command (":move 12 done" is "case move 12 done")? */
+bool kb_cmd_case_verb(const char *word);
+/* The command list of --help / :help (translated summaries). */
+void kb_cmd_print_commands(FILE *out, bool tui);
+/* `kernboard completion bash`: a completion script from the table. */
+void kb_cmd_print_completion(FILE *out);
+/* Split a command line into words: blanks separate, "double" and 'single'
+ * quotes group, backslash escapes the next character outside single
+ * quotes.  KB_EUSAGE with e set on an unterminated quote. */
+int kb_cmd_split(const char *line, kb_strv *out, kb_err *e) KB_WARN_UNUSED;
+
+#endif

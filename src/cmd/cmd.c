@@ -1,0 +1,418 @@
+/* cmd.c - the command table, the dispatcher, the word splitter and what is
+ * generated from the table (help, completion); see kernboard/cmd.h. */
+#include "cmd_internal.h"
+#include "kernboard/buf.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int kb_cmd_help(kb_cmd_ctx *cx, int argc, char **argv);
+static int kb_cmd_completion(kb_cmd_ctx *cx, int argc, char **argv);
+
+#define NOTUI KB_CMDF_NOTUI
+
+/* The command table: one row per command.  --help, :help, the man page's
+ * command list (checked by tests/e2e/test_docs.sh) and the completion
+ * script come from it. */
+const kb_cmd_entry kb_cmd_table[] = {
+    {NULL, "init", kb_cmd_init, "BOARD [--kdf interactive|moderate|sensitive]",
+     N_("create a board; you become its admin"), NOTUI},
+    {NULL, "demo", kb_cmd_demo, "BOARD", N_("create a demo board with Dutch example cases"), NOTUI},
+    {"case", "add", kb_cmd_case_add, "--title T [--dept CODE] [--also CODE,..] [...]",
+     N_("add a case"), 0},
+    {"case", "list", kb_cmd_case_list, "[QUERY]", N_("list cases matching a query"), 0},
+    {"case", "show", kb_cmd_case_show, "N", N_("show a case with its timeline"), 0},
+    {"case", "edit", kb_cmd_case_edit, "N [--title T] ... [--reason R] [--expect-version V]",
+     N_("change fields of a case"), 0},
+    {"case", "move", kb_cmd_case_move, "N STAGE [--reason TEXT]",
+     N_("move a case to another stage (some stages need a reason)"), 0},
+    {"case", "comment", kb_cmd_case_comment, "N TEXT|-", N_("add a comment to a case"), 0},
+    {"case", "lock", kb_cmd_case_lock, "N [--seconds S] [--lease-seconds L] [--no-renew]",
+     N_("hold the edit lock of a case for S seconds"), NOTUI},
+    {"case", "link", kb_cmd_case_link, "N M --as related|duplicate|blocks", N_("link two cases"),
+     0},
+    {"case", "decide", kb_cmd_case_decide,
+     "N TEXT [--meeting M] [--action T --owner U [--due D]]...",
+     N_("record a decision on a case, with its action items"), 0},
+    {"meeting", "add", kb_cmd_meeting_add,
+     "--date DATE [--attendees U,U] [--agenda N,N] [--minutes F|-]", N_("record a meeting"), 0},
+    {"meeting", "list", kb_cmd_meeting_list, "", N_("list meetings"), 0},
+    {"meeting", "show", kb_cmd_meeting_show, "M", N_("show a meeting with its decisions"), 0},
+    {"action", "add", kb_cmd_action_add, "N --text T --owner USER [--due DATE]",
+     N_("add an action item to a case"), 0},
+    {"action", "done", kb_cmd_action_done, "ID", N_("mark an action item done"), 0},
+    {"action", "list", kb_cmd_action_list, "[--mine] [--overdue] [--all]",
+     N_("list open action items"), 0},
+    {"org", "list", kb_cmd_org_list, "", N_("list organisations"), 0},
+    {"org", "add", kb_cmd_org_add, "NAME [--kind K] [--contact PERSON] [--notes T]",
+     N_("add an organisation"), 0},
+    {"org", "edit", kb_cmd_org_edit, "NAME [--kind K] [--contact PERSON] [--notes T]",
+     N_("change an organisation"), 0},
+    {"contact", "add", kb_cmd_contact_add, "ORG --date DATE --dept CODE [--purpose T]",
+     N_("record a contact moment; warns when another department has one nearby"), 0},
+    {"contact", "list", kb_cmd_contact_list, "[ORG]", N_("list contact moments"), 0},
+    {"dept", "list", kb_cmd_dept_list, "", N_("list departments"), 0},
+    {"dept", "add", kb_cmd_dept_add, "CODE --name NAME [--colour C]", N_("add a department"), 0},
+    {"dept", "edit", kb_cmd_dept_edit, "CODE [--name NAME] [--colour C]",
+     N_("rename or recolour a department"), 0},
+    {"stage", "list", kb_cmd_stage_list, "", N_("list stages in board order"), 0},
+    {"stage", "add", kb_cmd_stage_add,
+     "CODE --name NAME [--position P] [--wip N] [--norm-days D] [--needs-reason]",
+     N_("add a stage"), 0},
+    {"stage", "edit", kb_cmd_stage_edit,
+     "CODE [--name NAME] [--position P] [--wip N] [--norm-days D] [--needs-reason|--no-reason]",
+     N_("change a stage"), 0},
+    {"line", "list", kb_cmd_line_list, "", N_("list action lines"), 0},
+    {"line", "add", kb_cmd_line_add, "CODE --name NAME", N_("add an action line"), 0},
+    {"line", "edit", kb_cmd_line_edit, "CODE --name NAME", N_("rename an action line"), 0},
+    {"user", "add", kb_cmd_user_add,
+     "NAME --role ROLE [--dept CODE] [--new-passphrase-file F] [--kdf K]", N_("add a user (admin)"),
+     NOTUI},
+    {"user", "list", kb_cmd_user_list, "", N_("list users"), 0},
+    {"user", "remove", kb_cmd_user_remove, "NAME", N_("remove a user's access (admin)"), 0},
+    {"user", "passwd", kb_cmd_user_passwd, "[NAME] [--new-passphrase-file F] [--kdf K]",
+     N_("change your passphrase, or reset another user's (admin)"), NOTUI},
+    {NULL, "stats", kb_cmd_stats, "", N_("counts per table and stage, sessions, edit locks"), 0},
+    {NULL, "export", kb_cmd_export, "--format json|csv|md [--out F]",
+     N_("export the board (json is complete and re-importable)"), 0},
+    {NULL, "import", kb_cmd_import, "F [--dry-run] [--format json|csv]",
+     N_("import a json export or a csv of cases, all or nothing"), 0},
+    {NULL, "backup", kb_cmd_backup, "DEST",
+     N_("copy the board to DEST (a new board file) and verify the copy"), 0},
+    {NULL, "rekey", kb_cmd_rekey, "",
+     N_("rotate the data key (admin; everyone else must close the board)"), NOTUI},
+    {NULL, "doctor", kb_cmd_doctor, "[BOARD]",
+     N_("check that the board's location is safe (mounts, locks, permissions, clock)"), 0},
+    {NULL, "locks", kb_cmd_locks, "[--break N [--yes]]",
+     N_("list edit locks, or break one (broker/admin; dead or expired: anyone)"), 0},
+    {NULL, "log", kb_cmd_log, "[--since SEQ]", N_("show the audit log (the change feed)"), 0},
+    {NULL, "who", kb_cmd_who, "", N_("list who has the board open"), 0},
+    {NULL, "verify", kb_cmd_verify, "", N_("check every record, the audit chain and signatures"),
+     0},
+    {NULL, "watch", kb_cmd_watch, "N [--interval-ms MS] [--count K]",
+     N_("poll a case and print its version (live-refresh check)"), NOTUI},
+    {NULL, "completion", kb_cmd_completion, "bash",
+     N_("print a bash completion script for kernboard"), NOTUI},
+    {NULL, "help", kb_cmd_help, "", N_("show this help"), 0},
+};
+const size_t kb_cmd_table_len = sizeof kb_cmd_table / sizeof kb_cmd_table[0];
+
+/* ------------------------------------------------------------ messages */
+
+int kb_cmd_fail(kb_cmd_ctx *cx, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("kernboard: ", cx->errf);
+    vfprintf(cx->errf, fmt, ap);
+    fputc('\n', cx->errf);
+    va_end(ap);
+    return code;
+}
+
+int kb_cmd_report(kb_cmd_ctx *cx)
+{
+    int code = cx->err.code ? cx->err.code : KB_ESOFTWARE;
+    fprintf(cx->errf, "kernboard: %s\n", cx->err.msg[0] ? cx->err.msg : _("unknown error"));
+    return code;
+}
+
+int kb_cmd_usage(kb_cmd_ctx *cx, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("kernboard: ", cx->errf);
+    if (cmd)
+        fprintf(cx->errf, "%s: ", cmd);
+    vfprintf(cx->errf, fmt, ap);
+    fputs(cx->shared ? _(" (see ':help')") : _(" (see 'kernboard --help')"), cx->errf);
+    fputc('\n', cx->errf);
+    va_end(ap);
+    return KB_EUSAGE;
+}
+
+/* ------------------------------------------------------------ generated */
+
+static char *kb_cmd_head(const kb_cmd_entry *c)
+{
+    return kb_asprintf("%s%s%s%s%s", c->group ? c->group : "", c->group ? " " : "", c->name,
+                       c->args[0] ? " " : "", c->args);
+}
+
+void kb_cmd_print_commands(FILE *out, bool tui)
+{
+    for (size_t i = 0; i < kb_cmd_table_len; i++) {
+        const kb_cmd_entry *c = &kb_cmd_table[i];
+        if (tui && (c->flags & KB_CMDF_NOTUI))
+            continue;
+        char *head = kb_cmd_head(c);
+        if (strlen(head) <= 38)
+            fprintf(out, "  %-38s %s\n", head, _(c->summary));
+        else /* long synopsis: summary on its own line */
+            fprintf(out, "  %s\n  %-38s %s\n", head, "", _(c->summary));
+        kb_free(&head);
+    }
+}
+
+static int kb_cmd_help(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    if (cx->shared) {
+        fprintf(cx->out, "%s\n",
+                _("Commands (as on the command line; 'case' may be left out: "
+                  ":move 12 connect):"));
+        kb_cmd_print_commands(cx->out, true);
+        fprintf(cx->out, "%s\n",
+                _("Screen commands: show N, edit N, add [TITLE], filter QUERY, undo, refresh, "
+                  "lock, quit"));
+        return KB_OK;
+    }
+    fprintf(cx->out, "%s",
+            _("Usage: kernboard [OPTIONS] [BOARD]          open the board in the terminal UI\n"
+              "       kernboard [OPTIONS] COMMAND [ARGS]   run one command\n"
+              "Keyboard-driven case tracker for a municipal kernteam, kept in one encrypted\n"
+              "board file on a shared drive.\n\n"
+              "Commands:\n"));
+    kb_cmd_print_commands(cx->out, false);
+    fprintf(cx->out, "%s",
+            _("\nGlobal options (anywhere on the line):\n"
+              "  --db BOARD              board file (default $KERNBOARD_DB)\n"
+              "  --user NAME             your user name (default $KERNBOARD_USER, then $USER)\n"
+              "  --passphrase-file F     read the passphrase from F (default\n"
+              "                          $KERNBOARD_PASSPHRASE_FILE; otherwise a prompt)\n"
+              "  --json                  print read results as one JSON document\n"
+              "  -h, --help              show this help\n"
+              "  -V, --version           show the version\n\n"
+              "Exit codes: 0 ok, 64 usage, 65 bad input, 66 no such board or record,\n"
+              "69 board busy, 73 cannot create, 74 I/O error, 75 changed or being edited\n"
+              "by someone else, 77 wrong passphrase or not permitted.\n"
+              "See kernboard(1) for details.\n"));
+    return KB_OK;
+}
+
+/* The long options a command takes, from its synopsis ("--title T ..."). */
+static void kb_cmd_synopsis_options(const kb_cmd_entry *c, kb_buf *out)
+{
+    const char *p = c->args;
+    while ((p = strstr(p, "--")) != NULL) {
+        size_t n = 2;
+        while (p[n] && (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z')))
+            n++;
+        kb_buf_printf(out, " %.*s", (int)n, p);
+        p += n;
+    }
+}
+
+void kb_cmd_print_completion(FILE *out)
+{
+    kb_buf top = KB_BUF_INIT;
+    for (size_t i = 0; i < kb_cmd_table_len; i++) {
+        const kb_cmd_entry *c = &kb_cmd_table[i];
+        const char *w = c->group ? c->group : c->name;
+        bool seen = false;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(kb_cmd_table[k].group ? kb_cmd_table[k].group : kb_cmd_table[k].name, w) ==
+                0)
+                seen = true;
+        if (!seen)
+            kb_buf_printf(&top, "%s%s", top.len ? " " : "", w);
+    }
+    fprintf(out,
+            "# bash completion for kernboard, generated by 'kernboard completion bash'\n"
+            "# from the program's command table.  Install: copy to\n"
+            "# /usr/share/bash-completion/completions/kernboard (done by cmake --install)\n"
+            "# or source it from ~/.bashrc.\n"
+            "_kernboard()\n{\n"
+            "    local cur prev words cword\n"
+            "    cur=${COMP_WORDS[COMP_CWORD]}\n"
+            "    prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+            "    local globals='--db --user --passphrase-file --json --help --version'\n"
+            "    case $prev in\n"
+            "        --db|--passphrase-file|--out|--new-passphrase-file|--minutes)\n"
+            "            COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+            "        --format) COMPREPLY=($(compgen -W 'json csv md' -- \"$cur\")); return ;;\n"
+            "        --kdf) COMPREPLY=($(compgen -W 'interactive moderate sensitive' -- "
+            "\"$cur\")); return ;;\n"
+            "        --role) COMPREPLY=($(compgen -W 'admin broker member viewer' -- \"$cur\")); "
+            "return ;;\n"
+            "        --as) COMPREPLY=($(compgen -W 'related duplicate blocks' -- \"$cur\")); "
+            "return ;;\n"
+            "    esac\n"
+            "    # the command words, skipping global options and their values\n"
+            "    local i w cmd='' sub=''\n"
+            "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
+            "        w=${COMP_WORDS[i]}\n"
+            "        case $w in\n"
+            "            --db|--user|--passphrase-file) ((i++)); continue ;;\n"
+            "            -*) continue ;;\n"
+            "        esac\n"
+            "        if [ -z \"$cmd\" ]; then cmd=$w; elif [ -z \"$sub\" ]; then sub=$w; fi\n"
+            "    done\n"
+            "    if [ -z \"$cmd\" ]; then\n"
+            "        COMPREPLY=($(compgen -W \"%s $globals\" -- \"$cur\")); return\n"
+            "    fi\n"
+            "    case $cmd in\n",
+            top.data);
+    /* groups: their subcommands; then each command's options */
+    for (size_t i = 0; i < kb_cmd_table_len; i++) {
+        const kb_cmd_entry *c = &kb_cmd_table[i];
+        if (!c->group)
+            continue;
+        bool first = true;
+        for (size_t k = 0; k < i; k++)
+            if (kb_cmd_table[k].group && strcmp(kb_cmd_table[k].group, c->group) == 0)
+                first = false;
+        if (!first)
+            continue;
+        kb_buf subs = KB_BUF_INIT;
+        fprintf(out, "        %s)\n            case $sub in\n", c->group);
+        for (size_t k = i; k < kb_cmd_table_len; k++) {
+            const kb_cmd_entry *s = &kb_cmd_table[k];
+            if (!s->group || strcmp(s->group, c->group) != 0)
+                continue;
+            kb_buf_printf(&subs, "%s%s", subs.len ? " " : "", s->name);
+            kb_buf opts = KB_BUF_INIT;
+            kb_cmd_synopsis_options(s, &opts);
+            fprintf(out,
+                    "                %s) COMPREPLY=($(compgen -W \"%s $globals\" -- \"$cur\")) "
+                    ";;\n",
+                    s->name, opts.data ? opts.data + 1 : "");
+            kb_buf_free(&opts);
+        }
+        fprintf(out,
+                "                *) COMPREPLY=($(compgen -W \"%s\" -- \"$cur\")) ;;\n"
+                "            esac ;;\n",
+                subs.data);
+        kb_buf_free(&subs);
+    }
+    for (size_t i = 0; i < kb_cmd_table_len; i++) {
+        const kb_cmd_entry *c = &kb_cmd_table[i];
+        if (c->group)
+            continue;
+        kb_buf opts = KB_BUF_INIT;
+        kb_cmd_synopsis_options(c, &opts);
+        if (strcmp(c->name, "completion") == 0)
+            kb_buf_printf(&opts, " bash");
+        fprintf(out, "        %s) COMPREPLY=($(compgen -W \"%s $globals\" -- \"$cur\")) ;;\n",
+                c->name, opts.data ? opts.data + 1 : "");
+        kb_buf_free(&opts);
+    }
+    fprintf(out, "    esac\n"
+                 "    case $cur in -*) ;; *) [ ${#COMPREPLY[@]} -eq 0 ] && COMPREPLY=($(compgen "
+                 "-f -- \"$cur\")) ;; esac\n"
+                 "}\n"
+                 "complete -F _kernboard kernboard\n");
+    kb_buf_free(&top);
+}
+
+static int kb_cmd_completion(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "bash") != 0)
+        return kb_cmd_usage(cx, "completion", _("give the shell: completion bash"));
+    kb_cmd_print_completion(cx->out);
+    return KB_OK;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+bool kb_cmd_known(const char *word)
+{
+    for (size_t k = 0; k < kb_cmd_table_len; k++)
+        if (strcmp(word, kb_cmd_table[k].group ? kb_cmd_table[k].group : kb_cmd_table[k].name) == 0)
+            return true;
+    return false;
+}
+
+bool kb_cmd_case_verb(const char *word)
+{
+    for (size_t k = 0; k < kb_cmd_table_len; k++)
+        if (kb_cmd_table[k].group && strcmp(kb_cmd_table[k].group, "case") == 0 &&
+            strcmp(kb_cmd_table[k].name, word) == 0)
+            return true;
+    return false;
+}
+
+int kb_cmd_run(kb_cmd_env *env, int argc, char **argv)
+{
+    kb_cmd_ctx cx = {.db = env->db,
+                     .user = env->user,
+                     .passphrase_file = env->passphrase_file,
+                     .json = env->json,
+                     .shared = env->board,
+                     .out = env->out ? env->out : stdout,
+                     .errf = env->err ? env->err : stderr,
+                     .in = env->in};
+    kb_err_clear(&cx.err);
+    if (argc < 1)
+        return kb_cmd_usage(&cx, NULL, _("which command?"));
+    for (size_t k = 0; k < kb_cmd_table_len; k++) {
+        const kb_cmd_entry *c = &kb_cmd_table[k];
+        const char *word = c->group ? c->group : c->name;
+        if (strcmp(argv[0], word) != 0)
+            continue;
+        if (c->group) {
+            if (argc < 2)
+                return kb_cmd_usage(&cx, c->group, _("which %s command? e.g. '%s %s'"), c->group,
+                                    c->group, c->name);
+            if (strcmp(argv[1], c->name) != 0)
+                continue;
+        }
+        if (cx.shared && (c->flags & KB_CMDF_NOTUI))
+            return kb_cmd_fail(&cx, KB_EUSAGE,
+                               _("'%s%s%s' runs only from the shell, not inside the board"),
+                               c->group ? c->group : "", c->group ? " " : "", c->name);
+        return c->group ? c->fn(&cx, argc - 1, argv + 1) : c->fn(&cx, argc, argv);
+    }
+    bool group = false;
+    for (size_t k = 0; k < kb_cmd_table_len; k++)
+        if (kb_cmd_table[k].group && strcmp(kb_cmd_table[k].group, argv[0]) == 0)
+            group = true;
+    if (group)
+        return kb_cmd_usage(&cx, argv[0], _("unknown command '%s %s'"), argv[0], argv[1]);
+    return kb_cmd_usage(&cx, NULL, _("unknown command '%s'"), argv[0]);
+}
+
+/* ------------------------------------------------------------ words */
+
+int kb_cmd_split(const char *line, kb_strv *out, kb_err *e)
+{
+    const char *p = line;
+    kb_buf w = KB_BUF_INIT;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        if (!*p)
+            break;
+        kb_buf_clear(&w);
+        kb_buf_putc(&w, 'x'); /* keeps data non-NULL for empty words ("") */
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
+            char q = *p;
+            if (q == '"' || q == '\'') {
+                p++;
+                while (*p && *p != q) {
+                    if (q == '"' && *p == '\\' && p[1])
+                        p++;
+                    kb_buf_putc(&w, *p++);
+                }
+                if (*p != q) {
+                    kb_buf_free(&w);
+                    kb_strv_free(out);
+                    return kb_err_set(e, KB_EUSAGE, _("unterminated quote in '%s'"), line);
+                }
+                p++;
+            } else if (q == '\\' && p[1]) {
+                kb_buf_putc(&w, p[1]);
+                p += 2;
+            } else {
+                kb_buf_putc(&w, *p++);
+            }
+        }
+        kb_strv_push(out, w.data + 1);
+    }
+    kb_buf_free(&w);
+    return KB_OK;
+}

@@ -1,0 +1,136 @@
+/*
+ * cmd_internal.h - shared state of the command handlers (src/cmd).
+ *
+ * A kb_cmd_ctx holds the environment a command runs in (kernboard/cmd.h):
+ * the global options, the output streams and, inside the TUI, the borrowed
+ * open board.  Outside the TUI a command opens the board itself and closes
+ * it when done (kb_cmd_open / kb_cmd_close).  Commands are listed once in
+ * cmd.c's table, from which --help, :help and the completion script come.
+ */
+#ifndef KERNBOARD_CMD_INTERNAL_H
+#define KERNBOARD_CMD_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <getopt.h>
+#include <jansson.h>
+
+#include "kernboard/cmd.h"
+#include "kernboard/core.h"
+#include "kernboard/err.h"
+#include "kernboard/secret.h"
+
+typedef struct kb_cmd_ctx {
+    const char *db;              /* --db or $KERNBOARD_DB */
+    const char *user;            /* --user, $KERNBOARD_USER, $USER */
+    const char *passphrase_file; /* --passphrase-file or $KERNBOARD_PASSPHRASE_FILE */
+    bool json;                   /* --json */
+    const char *kdf;             /* KDF for keyslots this command creates */
+    kb_err err;
+    kb_board *shared; /* the TUI's open board (borrowed), or NULL */
+    FILE *out;        /* results */
+    FILE *errf;       /* error and warning lines */
+    FILE *in;         /* "-" arguments; NULL when not available */
+} kb_cmd_ctx;
+
+typedef int (*kb_cmd_fn)(kb_cmd_ctx *cx, int argc, char **argv);
+
+typedef struct kb_cmd_entry {
+    const char *group; /* "case", or NULL for a top-level command */
+    const char *name;
+    kb_cmd_fn fn;
+    const char *args;    /* synopsis of arguments and options */
+    const char *summary; /* N_() text */
+    unsigned flags;      /* KB_CMDF_* */
+} kb_cmd_entry;
+
+/* The command table (cmd.c). */
+extern const kb_cmd_entry kb_cmd_table[];
+extern const size_t kb_cmd_table_len;
+
+/* Close a board opened by kb_cmd_open (the TUI's shared board stays open). */
+void kb_cmd_close(kb_cmd_ctx *cx, kb_board **b);
+/* Read "-" (standard input, when available) or the argument itself. */
+int kb_cmd_text_arg(kb_cmd_ctx *cx, const char *arg, char **out);
+
+/* Print "kernboard: msg" on stderr and return code. */
+int kb_cmd_fail(kb_cmd_ctx *cx, int code, const char *fmt, ...) KB_PRINTF(3, 4);
+/* Print cx->err and return its code. */
+int kb_cmd_report(kb_cmd_ctx *cx);
+/* Usage error for a command: one line, exit 64. */
+int kb_cmd_usage(kb_cmd_ctx *cx, const char *cmd, const char *fmt, ...) KB_PRINTF(3, 4);
+
+/* Passphrase from file, or a no-echo prompt on the terminal. */
+int kb_cmd_passphrase(kb_cmd_ctx *cx, const char *file, const char *prompt, kb_secret **out);
+/* --db and --user are set (usage error otherwise). */
+int kb_cmd_need_db(kb_cmd_ctx *cx, const char *cmd);
+/* Open and unlock the board; prints the error and returns its code. */
+int kb_cmd_open(kb_cmd_ctx *cx, const char *cmd, kb_board **out);
+/* The same for a command that takes no arguments (usage error otherwise). */
+int kb_cmd_open_noargs(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, kb_board **out);
+/* getopt_long wrapper with our usage errors; call kb_cmd_getopt_reset first. */
+int kb_cmd_getopt(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
+                  const struct option *longs, int *idx, int *opt);
+void kb_cmd_getopt_reset(void);
+json_t *kb_cmd_case_json(const kb_case *c);
+json_t *kb_cmd_comment_json(const kb_comment *c);
+/* Print and release a JSON document. */
+int kb_cmd_print_json(kb_cmd_ctx *cx, json_t *doc);
+size_t kb_cmd_width(const char *s);
+void kb_cmd_cell(FILE *f, const char *s, size_t width);
+
+json_t *kb_cmd_action_json(const kb_action_item *a);
+json_t *kb_cmd_decision_json(const kb_decision *d);
+json_t *kb_cmd_meeting_json(const kb_meeting *m);
+json_t *kb_cmd_link_json(const kb_link *l);
+
+/* command handlers */
+int kb_cmd_dept_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_dept_add(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_dept_edit(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_stage_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_stage_add(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_stage_edit(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_line_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_line_add(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_line_edit(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_action_add(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_action_done(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_action_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_case_link(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_case_decide(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_meeting_add(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_meeting_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_meeting_show(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_org_add(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_org_edit(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_org_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_contact_add(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_contact_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_import(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_init(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_verify(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_watch(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_user_add(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_user_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_user_remove(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_user_passwd(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_stats(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_backup(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_rekey(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_doctor(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_demo(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_case_add(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_case_show(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_case_edit(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_case_move(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_case_comment(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_case_lock(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_locks(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_who(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_log(kb_cmd_ctx *cx, int argc, char **argv);
+
+#endif
