@@ -118,8 +118,10 @@ static int kb_patch_owner(kb_txn *t, kb_case *c, kb_err *e)
         kb_free(&c->owner);
         c->owner = kb_strdup(u->name);
     }
-    if (rc == KB_ENOENT)
+    if (rc == KB_ENOENT && e)
         e->code = KB_EDATA; /* a bad value, not a missing record */
+    if (rc == KB_ENOENT)
+        rc = KB_EDATA;
     kb_user_vec_free(&v);
     return rc;
 }
