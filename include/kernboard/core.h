@@ -87,8 +87,10 @@ void kb_case_patch_free(kb_case_patch *p);
  * version is still expect (KB_CORE_ANY_VERSION: no check) and nobody else
  * holds a live edit lease (lease_token: the caller's lease, 0 = none).
  * reason: required when the patch moves the case into a stage that needs
- * one; stored with the move.  *out (may be NULL) gets the saved case.  No
- * change = no write, KB_OK. */
+ * one; stored with the move.  *out (may be NULL; initialised with
+ * kb_case_init or holding a case, which is replaced) gets the saved case,
+ * or the stored one when nothing changed.  No change (or p NULL) = no
+ * write, KB_OK.  Unknown stage, department, line or user: KB_EDATA. */
 int kb_board_case_update(kb_board *b, uint32_t number, const kb_case_patch *p, const char *reason,
                          uint64_t expect, uint64_t lease_token, kb_case *out,
                          kb_err *e) KB_WARN_UNUSED;

@@ -241,7 +241,9 @@ int kb_board_case_update(kb_board *b, uint32_t number, const kb_case_patch *p, c
     int rc = kb_require_writer(b, e);
     if (rc)
         return rc;
-    return kb_case_change(b, number, p, NULL, reason, expect, lease_token, out, e);
+    kb_case_patch none;
+    kb_case_patch_init(&none);
+    return kb_case_change(b, number, p ? p : &none, NULL, reason, expect, lease_token, out, e);
 }
 
 int kb_board_case_move(kb_board *b, uint32_t number, const char *stage, const char *reason,
