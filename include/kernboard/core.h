@@ -18,6 +18,7 @@
 
 #include "kernboard/err.h"
 #include "kernboard/model.h"
+#include "kernboard/query.h"
 #include "kernboard/secret.h"
 
 typedef struct kb_board kb_board;
@@ -41,10 +42,19 @@ enum kb_role kb_board_role(const kb_board *b);
 const kb_stage *kb_board_stages(const kb_board *b, size_t *n);
 const kb_dept *kb_board_depts(const kb_board *b, size_t *n);
 const kb_line *kb_board_lines(const kb_board *b, size_t *n);
-/* Resolve a stage by code or name (case-insensitive); NULL if none. */
+/* Resolve a stage, department or action line by code or name, case- and
+ * accent-insensitive (kb_resolve_stage and friends); NULL if none. */
 const kb_stage *kb_board_stage_find(const kb_board *b, const char *s);
 const kb_dept *kb_board_dept_find(const kb_board *b, const char *code);
 const kb_line *kb_board_line_find(const kb_board *b, const char *s);
+/* Resolve a user by name or unique prefix (kb_resolve_user); *name_out
+ * gets the user's login name (new string).  KB_ENOENT / KB_EDATA. */
+int kb_board_user_find(kb_board *b, const char *text, char **name_out, kb_err *e) KB_WARN_UNUSED;
+/* Fill a query context for this board: today, and the one resolver
+ * (kb_query_resolve_refs over the board's stages, departments, action
+ * lines and users).  The context refers to the board's reference data: use
+ * it until the next kb_board_cache_refresh or close. */
+void kb_board_query_ctx(kb_board *b, kb_query_ctx *ctx);
 
 /* Cases.  add fills in number, key, created/updated and version. */
 int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e) KB_WARN_UNUSED;
@@ -57,6 +67,46 @@ int kb_board_case_get(kb_board *b, uint32_t number, kb_case *out, kb_err *e) KB_
 #define KB_CORE_ANY_VERSION UINT64_MAX
 int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token,
                        kb_err *e) KB_WARN_UNUSED;
+/* Every path that changes a case's stage (update, move, save, import with
+ * the fields) stores the move in the timeline entry of the change
+ * (kb_comment move_from, move_to, reason).  Moving a case into a stage with
+ * needs_reason requires a non-empty reason: without one the change is
+ * refused with KB_EDATA ("moving #12 to "Done" needs a reason: add --reason
+ * TEXT") and nothing is written.
+ *
+ * A patch: the fields whose bit (1u << kb_field_id) is in set get the
+ * values in v; stage, departments and action line may be codes or names,
+ * the owner a user name or unique prefix (the core resolves them). */
+typedef struct kb_case_patch {
+    uint32_t set;
+    kb_case v;
+} kb_case_patch;
+void kb_case_patch_init(kb_case_patch *p);
+void kb_case_patch_free(kb_case_patch *p);
+/* Apply a patch to case number in ONE write transaction, if the stored
+ * version is still expect (KB_CORE_ANY_VERSION: no check) and nobody else
+ * holds a live edit lease (lease_token: the caller's lease, 0 = none).
+ * reason: required when the patch moves the case into a stage that needs
+ * one; stored with the move.  *out (may be NULL; initialised with
+ * kb_case_init or holding a case, which is replaced) gets the saved case,
+ * or the stored one when nothing changed.  No change (or p NULL) = no
+ * write, KB_OK.  Unknown stage, department, line or user: KB_EDATA. */
+int kb_board_case_update(kb_board *b, uint32_t number, const kb_case_patch *p, const char *reason,
+                         uint64_t expect, uint64_t lease_token, kb_case *out,
+                         kb_err *e) KB_WARN_UNUSED;
+/* Move to a stage (code or name); as kb_board_case_update. */
+int kb_board_case_move(kb_board *b, uint32_t number, const char *stage, const char *reason,
+                       uint64_t expect, uint64_t lease_token, kb_case *out,
+                       kb_err *e) KB_WARN_UNUSED;
+/* kb_board_case_save with the reason for a stage move (the TUI form). */
+int kb_board_case_save_reason(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token,
+                              const char *reason, kb_err *e) KB_WARN_UNUSED;
+/* Does moving from stage `from` to `to` (codes or names) need a reason?
+ * (to needs one and differs from from.) */
+bool kb_board_move_needs_reason(const kb_board *b, const char *from, const char *to);
+/* Write transactions committed through this handle (test hook). */
+uint64_t kb_board_commits(const kb_board *b);
+
 typedef struct kb_case_vec {
     kb_case *v;
     size_t n;
@@ -189,6 +239,26 @@ int kb_board_decision_add(kb_board *b, kb_decision *d, kb_err *e) KB_WARN_UNUSED
 int kb_board_decision_list(kb_board *b, uint32_t case_number, uint32_t meeting,
                            kb_decision_vec *out, kb_err *e) KB_WARN_UNUSED;
 void kb_decision_vec_free(kb_decision_vec *v);
+/* A decision with its action items, in ONE write transaction (refused while
+ * someone else holds a live edit lease on the case).  d->case_number,
+ * meeting, text in; each item's text, owner (name or unique prefix) and due
+ * in, its case_number taken from d; numbers, author, times out. */
+int kb_board_decide(kb_board *b, kb_decision *d, kb_action_item *items, size_t nitems,
+                    kb_err *e) KB_WARN_UNUSED;
+
+/* A case's whole detail read in ONE read transaction (a consistent
+ * snapshot): the case, its timeline (oldest first), action items, links
+ * (either end) and decisions. */
+typedef struct kb_case_detail {
+    kb_case c;
+    kb_comment_vec timeline;
+    kb_action_vec actions;
+    kb_link_vec links;
+    kb_decision_vec decisions;
+} kb_case_detail;
+int kb_board_case_detail(kb_board *b, uint32_t number, kb_case_detail *out,
+                         kb_err *e) KB_WARN_UNUSED;
+void kb_case_detail_free(kb_case_detail *d);
 
 /* Edit leases (record locks), SPEC §6.  A lease is held by this
  * session; it is provably dead when the holder's session is gone, and

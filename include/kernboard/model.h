@@ -103,6 +103,13 @@ typedef struct kb_comment {
     kb_time time;
     int64_t time_us; /* same moment in microseconds: orders the timeline */
     char *text;
+    /* A stage move (KB_ENTRY_CHANGE written with the move): the stage codes
+     * before and after, and the reason given (NULL when none).  NULL on
+     * entries that are not moves, and on moves written before these fields
+     * existed (their text still reads "stage: a -> b"). */
+    char *move_from;
+    char *move_to;
+    char *reason;
 } kb_comment;
 void kb_comment_free(kb_comment *c);
 /* Automatic timeline entries are stored in a neutral form ("stage: signal
@@ -302,5 +309,108 @@ bool kb_utf8_valid(const char *s, size_t n);
 bool kb_str_ieq(const char *a, const char *b);
 /* Valid short code: 1..KB_CODE_MAX of [A-Za-z0-9_-]. */
 bool kb_code_ok(const char *s);
+/* Folded form for comparing names as users type them (new string): ASCII
+ * letters lower-cased, and the accented Latin letters of Latin-1 and
+ * Latin Extended-A (U+00C0..U+017F) mapped to their base letters in lower
+ * case ("Économie" -> "economie", "Æ" -> "ae", "ß" -> "ss", "ĳ" -> "ij").
+ * Other bytes are kept. */
+char *kb_fold(const char *s);
+/* Equal after kb_fold (NULL equals only NULL). */
+bool kb_fold_eq(const char *a, const char *b);
+
+/* ---- Resolving what a user typed to reference data.
+ * One resolver for every front end and the core; it works on plain arrays,
+ * so it needs no open board.  Departments, stages and action lines: the
+ * code or the name, case- and accent-insensitive (kb_fold): an exact code
+ * match wins, then an exact name match; NULL when none ("economie" finds
+ * the department named "Economie" or "Économie", "eco" the code ECO). */
+const kb_dept *kb_resolve_dept(const kb_dept *v, size_t n, const char *text);
+const kb_stage *kb_resolve_stage(const kb_stage *v, size_t n, const char *text);
+const kb_line *kb_resolve_line(const kb_line *v, size_t n, const char *text);
+/* Users: the login name (folded), or a prefix of exactly one name.
+ * KB_ENOENT "no user 'x' on this board ..." or KB_EDATA "'j' matches jan,
+ * joke: type more". */
+int kb_resolve_user(const kb_user *v, size_t n, const char *text, const kb_user **out,
+                    kb_err *e) KB_WARN_UNUSED;
+
+/* ---- The fields of a case, described once (fields.c).
+ * Every front end (CLI options, JSON/CSV keys, the TUI form, the `:` line)
+ * and the core's timeline use this table, so a field is added in one place.
+ *
+ * Lists: a repeated list option appends (`--org A --org B` = two
+ * organisations), and one typed value is split at the field's separator
+ * (`--org "A; B"` = the same two); this holds everywhere (CLI, `:` line,
+ * form).  The separator is ',' for departments and tags (codes and words)
+ * and ';' for policy hooks and organisations (names may contain commas). */
+enum kb_field_id {
+    KB_F_TITLE,
+    KB_F_STAGE,
+    KB_F_LEAD,
+    KB_F_DEPTS,
+    KB_F_LINE,
+    KB_F_OWNER,
+    KB_F_PRIORITY,
+    KB_F_DUE,
+    KB_F_REVIEW,
+    KB_F_AGENDA,
+    KB_F_BLOCKED,
+    KB_F_CONF,
+    KB_F_TAGS,
+    KB_F_HOOKS,
+    KB_F_ORGS,
+    KB_F_DESC,
+    KB_F_COUNT
+};
+enum kb_field_type {
+    KB_FT_TEXT, /* one line */
+    KB_FT_LONGTEXT,
+    KB_FT_STAGE,
+    KB_FT_DEPT,
+    KB_FT_DEPTS,
+    KB_FT_LINE,
+    KB_FT_USER,
+    KB_FT_PRIORITY,
+    KB_FT_DATE,
+    KB_FT_BOOL,
+    KB_FT_CONF,
+    KB_FT_LIST
+};
+typedef struct kb_field_desc {
+    enum kb_field_id id;
+    const char *json;   /* JSON/CSV key: "title", "lead_dept", "on_agenda", ... */
+    const char *option; /* CLI option without dashes: "title", "dept", "also", ... */
+    const char *label;  /* form label, untranslated (N_): show with _() */
+    const char *diff;   /* neutral timeline label (see kb_timeline_localize) */
+    enum kb_field_type type;
+    bool list; /* a kb_strv field */
+    char sep;  /* list separator within one typed value (0 if not a list) */
+} kb_field_desc;
+/* KB_F_COUNT rows in form order (row i has id i).  (Not named
+ * kb_case_fields: src/tui/view_case.c has a static function of that name.) */
+const kb_field_desc *kb_case_field_table(void);
+const kb_field_desc *kb_case_field(enum kb_field_id f);
+/* NULL if none (exact, case-sensitive). */
+const kb_field_desc *kb_case_field_by_option(const char *opt);
+const kb_field_desc *kb_case_field_by_json(const char *key);
+/* The value as a user types it (new string): lists joined with "sep "
+ * ("ECO, INC", "A; B"), dates YYYY-MM-DD or "", bools "yes"/"no", the
+ * confidentiality name, the priority number, unset text "". */
+char *kb_case_field_text(const kb_case *c, enum kb_field_id f);
+/* Set a field from typed text.  Lists are split at the separator (parts
+ * trimmed, empty parts dropped) and replace the list; "" clears optional
+ * fields (text, references, lists, dates; priority 0, agenda no,
+ * confidentiality internal); the stage cannot be cleared.  Dates: as
+ * kb_date_parse, or "" / "none"; booleans yes/no/true/false/1/0/ja/nee;
+ * priority 0..KB_PRIORITY_MAX.  Names are NOT resolved to codes here (the
+ * core does that).  Errors: KB_EDATA, one line naming the field; c is then
+ * unchanged. */
+int kb_case_field_parse(kb_case *c, enum kb_field_id f, const char *text, kb_err *e) KB_WARN_UNUSED;
+/* List fields: split text at the separator and append the parts (repeated
+ * options).  Other fields: as kb_case_field_parse. */
+int kb_case_field_append(kb_case *c, enum kb_field_id f, const char *text,
+                         kb_err *e) KB_WARN_UNUSED;
+bool kb_case_field_eq(const kb_case *a, const kb_case *b, enum kb_field_id f);
+/* Replace dst's field with a copy of src's. */
+void kb_case_field_copy(kb_case *dst, const kb_case *src, enum kb_field_id f);
 
 #endif

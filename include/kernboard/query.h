@@ -89,11 +89,12 @@ typedef struct kb_query kb_query;
 
 /*
  * Maps a name the user typed to a code: field is KB_QF_DEPT (for dept: and
- * lead:), KB_QF_STAGE or KB_QF_LINE.  Returns the code of the department,
- * stage or action line whose code or name equals value (case-insensitive is
- * recommended), or NULL when there is none.  The string must stay valid
- * until kb_query_match returns.  A value always matches a case whose code
- * equals it case-insensitively, resolver or not.
+ * lead:), KB_QF_STAGE, KB_QF_LINE or KB_QF_OWNER.  Returns the code of the
+ * department, stage or action line whose code or name equals value (or the
+ * user name value stands for), or NULL when there is none.  The string
+ * must stay valid until kb_query_match returns.  A value always matches a
+ * case whose code (owner) equals it case-insensitively, resolver or not.
+ * kb_query_resolve_refs is the resolver every front end should use.
  */
 typedef const char *(*kb_query_resolve_fn)(void *user, enum kb_query_field field,
                                            const char *value);
@@ -103,6 +104,24 @@ typedef struct kb_query_ctx {
     kb_query_resolve_fn resolve; /* may be NULL: codes only */
     void *user;                  /* passed to resolve */
 } kb_query_ctx;
+
+/* Reference data for kb_query_resolve_refs (borrowed arrays). */
+typedef struct kb_query_refs {
+    const kb_stage *stages;
+    size_t nstages;
+    const kb_dept *depts;
+    size_t ndepts;
+    const kb_line *lines;
+    size_t nlines;
+    const kb_user *users;
+    size_t nusers;
+} kb_query_refs;
+/* The resolver (a kb_query_resolve_fn; refs is a kb_query_refs *): stages,
+ * departments and action lines by code or name through kb_resolve_stage,
+ * kb_resolve_dept and kb_resolve_line (case- and accent-insensitive, so
+ * dept:Economy equals dept:ECO); owners by name or unique prefix
+ * (kb_resolve_user).  Needs no open board. */
+const char *kb_query_resolve_refs(void *refs, enum kb_query_field f, const char *value);
 
 /* Parse text (NULL or blank = the empty query).  On success *out is a new
  * query the caller frees; on error *out is NULL and e says where and why

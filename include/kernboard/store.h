@@ -236,5 +236,8 @@ int kb_txn_changes_since(kb_txn *t, uint64_t seq, kb_change_fn fn, void *ctx,
 /* Cheap poll: the newest committed generation from the lock file header
  * (no LMDB access).  Changes when anyone commits. */
 int kb_store_generation(kb_store *s, uint64_t *gen, kb_err *e) KB_WARN_UNUSED;
+/* Write transactions committed through this handle (a test hook: one user
+ * change = one commit). */
+uint64_t kb_store_commits(const kb_store *s);
 
 #endif

@@ -23,7 +23,7 @@ typedef struct kb_field {
         k, t, offsetof(st, m)                                                                      \
     }
 
-static const kb_field kb_case_fields[] = {
+static const kb_field kb_case_codec_fields[] = {
     FLD(kb_case, "n", F_U32, number),         FLD(kb_case, "title", F_STR, title),
     FLD(kb_case, "desc", F_STR, description), FLD(kb_case, "stage", F_STR, stage),
     FLD(kb_case, "lead", F_STR, lead_dept),   FLD(kb_case, "depts", F_STRV, depts),
@@ -37,9 +37,16 @@ static const kb_field kb_case_fields[] = {
 };
 
 static const kb_field kb_comment_fields[] = {
-    FLD(kb_comment, "case", F_U32, case_number), FLD(kb_comment, "kind", F_INT, kind),
-    FLD(kb_comment, "author", F_STR, author),    FLD(kb_comment, "time", F_TIME, time),
-    FLD(kb_comment, "text", F_STR, text),        FLD(kb_comment, "tus", F_TIME, time_us),
+    FLD(kb_comment, "case", F_U32, case_number),
+    FLD(kb_comment, "kind", F_INT, kind),
+    FLD(kb_comment, "author", F_STR, author),
+    FLD(kb_comment, "time", F_TIME, time),
+    FLD(kb_comment, "text", F_STR, text),
+    FLD(kb_comment, "tus", F_TIME, time_us),
+    /* stage moves (optional; absent on other entries and on older records) */
+    FLD(kb_comment, "mfrom", F_STR, move_from),
+    FLD(kb_comment, "mto", F_STR, move_to),
+    FLD(kb_comment, "reason", F_STR, reason),
 };
 
 static const kb_field kb_user_fields[] = {
@@ -431,7 +438,7 @@ out:
         return rc;                                                                                 \
     }
 
-KB_CODEC_PAIR(case, kb_case, kb_case_fields, "case", kb_case_init(out), kb_case_free(out))
+KB_CODEC_PAIR(case, kb_case, kb_case_codec_fields, "case", kb_case_init(out), kb_case_free(out))
 KB_CODEC_PAIR(comment, kb_comment, kb_comment_fields, "comment", memset(out, 0, sizeof *out),
               kb_comment_free(out))
 KB_CODEC_PAIR(user, kb_user, kb_user_fields, "user", memset(out, 0, sizeof *out), kb_user_free(out))

@@ -76,26 +76,55 @@ const kb_line *kb_board_lines(const kb_board *b, size_t *n)
 
 const kb_stage *kb_board_stage_find(const kb_board *b, const char *s)
 {
-    for (size_t i = 0; i < b->nstages; i++)
-        if (kb_str_ieq(b->stages[i].code, s) || kb_str_ieq(b->stages[i].name, s))
-            return &b->stages[i];
-    return NULL;
+    return kb_resolve_stage(b->stages, b->nstages, s);
 }
 
 const kb_dept *kb_board_dept_find(const kb_board *b, const char *code)
 {
-    for (size_t i = 0; i < b->ndepts; i++)
-        if (kb_str_ieq(b->depts[i].code, code))
-            return &b->depts[i];
-    return NULL;
+    return kb_resolve_dept(b->depts, b->ndepts, code);
 }
 
 const kb_line *kb_board_line_find(const kb_board *b, const char *s)
 {
-    for (size_t i = 0; i < b->nlines; i++)
-        if (kb_str_ieq(b->lines[i].code, s) || kb_str_ieq(b->lines[i].name, s))
-            return &b->lines[i];
-    return NULL;
+    return kb_resolve_line(b->lines, b->nlines, s);
+}
+
+int kb_board_user_find(kb_board *b, const char *text, char **name_out, kb_err *e)
+{
+    *name_out = NULL;
+    kb_user_vec v = {0};
+    int rc = kb_board_user_list(b, &v, e);
+    const kb_user *u = NULL;
+    if (rc == KB_OK && (rc = kb_resolve_user(v.v, v.n, text, &u, e)) == KB_OK)
+        *name_out = kb_strdup(u->name);
+    kb_user_vec_free(&v);
+    return rc;
+}
+
+void kb_board_query_ctx(kb_board *b, kb_query_ctx *ctx)
+{
+    if (!b->users_loaded) {
+        kb_err e;
+        kb_user_vec_free(&b->users);
+        /* without the user list, owner: matches names only */
+        b->users_loaded = kb_board_user_list(b, &b->users, &e) == KB_OK;
+    }
+    b->qrefs = (kb_query_refs){.stages = b->stages,
+                               .nstages = b->nstages,
+                               .depts = b->depts,
+                               .ndepts = b->ndepts,
+                               .lines = b->lines,
+                               .nlines = b->nlines,
+                               .users = b->users.v,
+                               .nusers = b->users.n};
+    ctx->today = kb_date_today();
+    ctx->resolve = kb_query_resolve_refs;
+    ctx->user = &b->qrefs;
+}
+
+uint64_t kb_board_commits(const kb_board *b)
+{
+    return kb_store_commits(b->s);
 }
 
 /* ------------------------------------------------------------ reference data */
@@ -113,6 +142,8 @@ static void kb_refs_free(kb_board *b)
     kb_free(&b->lines);
     b->nstages = b->ndepts = b->nlines = 0;
     kb_user_free(&b->me);
+    kb_user_vec_free(&b->users);
+    b->users_loaded = false;
 }
 
 static int kb_stage_dec(const void *p, size_t n, void *out, kb_err *e)
@@ -416,17 +447,14 @@ char *kb_case_index_name(uint32_t number)
     return kb_asprintf("case#%u", number);
 }
 
-int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_t number,
-                    enum kb_entry_kind kind, const char *author, const char *text, kb_err *e)
+int kb_timeline_put_entry(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], kb_comment *cm,
+                          kb_err *e)
 {
-    int64_t us = kb_time_now_us();
-    kb_comment cm = {.case_number = number,
-                     .kind = kind,
-                     .author = (char *)author,
-                     .time = us / 1000000,
-                     .time_us = us,
-                     .text = (char *)text};
-    int rc = kb_comment_validate(&cm, e);
+    if (!cm->time_us) {
+        cm->time_us = kb_time_now_us();
+        cm->time = cm->time_us / 1000000;
+    }
+    int rc = kb_comment_validate(cm, e);
     if (rc)
         return rc;
     /* key = case key || 12 random bytes: the key groups a case's timeline
@@ -435,11 +463,19 @@ int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_
     memcpy(key, case_key, KB_KEY_LEN);
     kb_store_random(key + KB_KEY_LEN, 12);
     kb_buf enc = KB_BUF_INIT;
-    kb_codec_comment_encode(&cm, &enc);
+    kb_codec_comment_encode(cm, &enc);
     rc = kb_txn_put(t, KB_T_COMMENTS, key, sizeof key, enc.data, enc.len, KB_VERSION_NEW, NULL,
                     NULL, e);
     kb_buf_free(&enc);
     return rc;
+}
+
+int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_t number,
+                    enum kb_entry_kind kind, const char *author, const char *text, kb_err *e)
+{
+    kb_comment cm = {
+        .case_number = number, .kind = kind, .author = (char *)author, .text = (char *)text};
+    return kb_timeline_put_entry(t, case_key, &cm, e);
 }
 
 /* Counter value without taking it (for imports that bring their numbers). */
@@ -566,115 +602,6 @@ int kb_board_case_get(kb_board *b, uint32_t number, kb_case *out, kb_err *e)
     return rc;
 }
 
-static void kb_diff_str(kb_buf *d, const char *label, const char *a, const char *b)
-{
-    if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
-        kb_buf_printf(d, "%s%s: %s -> %s", d->len ? "; " : "", label, a ? a : "-", b ? b : "-");
-}
-
-static void kb_diff_strv(kb_buf *d, const char *label, const kb_strv *a, const kb_strv *b)
-{
-    if (!kb_strv_eq(a, b)) {
-        char *x = kb_strv_join(a, ","), *y = kb_strv_join(b, ",");
-        kb_diff_str(d, label, x, y);
-        kb_free(&x);
-        kb_free(&y);
-    }
-}
-
-static void kb_diff_date(kb_buf *d, const char *label, kb_date a, kb_date b)
-{
-    char x[KB_DATE_STRLEN], y[KB_DATE_STRLEN];
-    if (a != b) {
-        kb_date_format(a, x);
-        kb_date_format(b, y);
-        kb_diff_str(d, label, x[0] ? x : NULL, y[0] ? y : NULL);
-    }
-}
-
-/* Summary of what changed, for the timeline (no descriptions: they can be
- * long; "description changed" is enough).  Written in the neutral form
- * "label: old -> new; ..." with untranslated labels, so a shared board does
- * not mix languages; front ends show it with kb_timeline_localize(). */
-static void kb_case_diff(const kb_case *o, const kb_case *n, kb_buf *d)
-{
-    kb_diff_str(d, N_("title"), o->title, n->title);
-    if ((o->description == NULL) != (n->description == NULL) ||
-        (o->description && strcmp(o->description, n->description) != 0))
-        kb_buf_printf(d, "%s%s", d->len ? "; " : "", N_("description changed"));
-    kb_diff_str(d, N_("stage"), o->stage, n->stage);
-    kb_diff_str(d, N_("lead department"), o->lead_dept, n->lead_dept);
-    kb_diff_strv(d, N_("departments"), &o->depts, &n->depts);
-    kb_diff_str(d, N_("action line"), o->action_line, n->action_line);
-    kb_diff_strv(d, N_("policy hooks"), &o->hooks, &n->hooks);
-    kb_diff_strv(d, N_("organisations"), &o->orgs, &n->orgs);
-    kb_diff_str(d, N_("owner"), o->owner, n->owner);
-    if (o->priority != n->priority)
-        kb_buf_printf(d, "%s%s: %d -> %d", d->len ? "; " : "", N_("priority"), o->priority,
-                      n->priority);
-    kb_diff_date(d, N_("due"), o->due, n->due);
-    kb_diff_date(d, N_("review"), o->review, n->review);
-    if (o->on_agenda != n->on_agenda)
-        kb_buf_printf(d, "%s%s", d->len ? "; " : "",
-                      n->on_agenda ? N_("put on the agenda") : N_("taken off the agenda"));
-    kb_diff_str(d, N_("blocked"), o->blocked, n->blocked);
-    if (o->conf != n->conf)
-        kb_diff_str(d, N_("confidentiality"), kb_conf_name(o->conf), kb_conf_name(n->conf));
-    kb_diff_strv(d, N_("tags"), &o->tags, &n->tags);
-}
-
-int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token, kb_err *e)
-{
-    int rc = kb_require_writer(b, e);
-    if (rc || (rc = kb_case_refs(b, c, e)))
-        return rc;
-    if (expect == KB_CORE_ANY_VERSION)
-        expect = c->version;
-    kb_txn *t = NULL;
-    kb_case cur;
-    kb_case_init(&cur);
-    kb_buf enc = KB_BUF_INIT, diff = KB_BUF_INIT;
-    if ((rc = kb_store_write(b->s, "case.edit", NULL, &t, e)))
-        return rc;
-    if ((rc = kb_case_read(t, c->number, &cur, e)))
-        goto out;
-    /* the version check comes first: a save that happens to match the
-     * current values but started from an older version is still stale */
-    if (cur.version != expect) {
-        char hhmm[6];
-        kb_time_format_hhmm(cur.updated, hhmm);
-        rc = kb_err_set(e, KB_ECONFLICT,
-                        _("case #%u was changed by someone else at %s (now version %llu, you "
-                          "started from %llu); reload it and try again"),
-                        c->number, hhmm, (unsigned long long)cur.version,
-                        (unsigned long long)expect);
-        goto out;
-    }
-    kb_case_diff(&cur, c, &diff);
-    if (diff.len == 0) {
-        c->version = cur.version;
-        goto out; /* nothing changed: no write */
-    }
-    if ((rc = kb_lease_check_save(b, t, &cur, lease_token, e)))
-        goto out;
-    c->key = cur.key;
-    c->created = cur.created;
-    c->updated = kb_time_now();
-    kb_codec_case_encode(c, &enc);
-    if ((rc = kb_put_encoded(t, KB_T_CASES, c->key.b, &enc, cur.version, &c->version, diff.data,
-                             e)) ||
-        (rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b), diff.data,
-                              e)))
-        goto out;
-    rc = kb_txn_commit(&t, e);
-out:
-    kb_txn_abort(&t);
-    kb_case_free(&cur);
-    kb_buf_free(&enc);
-    kb_buf_free(&diff);
-    return rc;
-}
-
 static int kb_case_num_cmp(const void *a, const void *b)
 {
     const kb_case *x = a, *y = b;
@@ -755,7 +682,7 @@ static int kb_comment_cmp(const void *a, const void *b)
     return (tx > ty) - (tx < ty);
 }
 
-int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err *e)
+int kb_timeline_in(kb_txn *t, const kb_id *case_key, kb_comment_vec *out, kb_err *e)
 {
     static const kb_collect_spec spec = {sizeof(kb_comment),
                                          offsetof(kb_comment, key),
@@ -766,6 +693,15 @@ int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err 
                                          NULL,
                                          kb_comment_cmp,
                                          N_("timeline")};
+    void *v = NULL;
+    out->n = 0;
+    int rc = kb_collect(t, KB_T_COMMENTS, case_key->b, KB_KEY_LEN, &spec, &v, &out->n, e);
+    out->v = v;
+    return rc;
+}
+
+int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err *e)
+{
     memset(out, 0, sizeof *out);
     kb_txn *t = NULL;
     kb_case c;
@@ -773,10 +709,8 @@ int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err 
     int rc = kb_store_read(b->s, &t, e);
     if (rc)
         return rc;
-    void *v = NULL;
     if ((rc = kb_case_read(t, number, &c, e)) == KB_OK)
-        rc = kb_collect(t, KB_T_COMMENTS, c.key.b, KB_KEY_LEN, &spec, &v, &out->n, e);
-    out->v = v;
+        rc = kb_timeline_in(t, &c.key, out, e);
     kb_txn_abort(&t);
     kb_case_free(&c);
     return rc;
@@ -854,19 +788,29 @@ static void kb_user_fr(void *x)
     kb_user_free(x);
 }
 
+static const kb_collect_spec kb_user_collect = {sizeof(kb_user),
+                                                offsetof(kb_user, key),
+                                                offsetof(kb_user, version),
+                                                kb_user_dec,
+                                                kb_user_fr,
+                                                NULL,
+                                                NULL,
+                                                kb_user_cmp,
+                                                N_("user")};
+
+int kb_users_in(kb_txn *t, kb_user_vec *out, kb_err *e)
+{
+    void *v = NULL;
+    out->n = 0;
+    int rc = kb_collect(t, KB_T_USERS, NULL, 0, &kb_user_collect, &v, &out->n, e);
+    out->v = v;
+    return rc;
+}
+
 int kb_board_user_list(kb_board *b, kb_user_vec *out, kb_err *e)
 {
-    static const kb_collect_spec spec = {sizeof(kb_user),
-                                         offsetof(kb_user, key),
-                                         offsetof(kb_user, version),
-                                         kb_user_dec,
-                                         kb_user_fr,
-                                         NULL,
-                                         NULL,
-                                         kb_user_cmp,
-                                         N_("user")};
     void *v = NULL;
-    int rc = kb_collect_all(b, KB_T_USERS, &spec, &v, &out->n, e);
+    int rc = kb_collect_all(b, KB_T_USERS, &kb_user_collect, &v, &out->n, e);
     out->v = v;
     return rc;
 }

@@ -16,7 +16,10 @@ struct kb_board {
     kb_line *lines;
     size_t nlines;
     kb_user me;
-    enum kb_kdf kdf; /* for keyslots this session creates */
+    enum kb_kdf kdf;   /* for keyslots this session creates */
+    kb_user_vec users; /* for kb_board_query_ctx; loaded on first use */
+    bool users_loaded;
+    kb_query_refs qrefs; /* what kb_board_query_ctx hands out */
 };
 
 /* Fixed META record keys (no names in LMDB keys). */
@@ -49,6 +52,22 @@ int kb_case_refs(const kb_board *b, kb_case *c, kb_err *e);
 int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *e);
 int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_t number,
                     enum kb_entry_kind kind, const char *author, const char *text, kb_err *e);
+/* The same for a full entry (a stage move with move_from/move_to/reason);
+ * case_number, time and time_us are filled in when 0. */
+int kb_timeline_put_entry(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], kb_comment *cm,
+                          kb_err *e);
+/* Inside t: a case's timeline (oldest first), action items, links (either
+ * end) and decisions. */
+int kb_timeline_in(kb_txn *t, const kb_id *case_key, kb_comment_vec *out, kb_err *e);
+int kb_actions_in(kb_txn *t, const kb_id *case_key, kb_action_vec *out, kb_err *e);
+int kb_links_of(kb_txn *t, const kb_id *case_key, kb_link_vec *out, kb_err *e);
+int kb_decisions_in(kb_txn *t, const kb_id *case_key, kb_decision_vec *out, kb_err *e);
+/* Inside t: add an action item / decision to case c with its timeline entry
+ * (the use cases' bodies; the owner must be a user, a prefix is resolved). */
+int kb_action_add_in(kb_board *b, kb_txn *t, const kb_case *c, kb_action_item *a, kb_err *e);
+int kb_decision_add_in(kb_board *b, kb_txn *t, const kb_case *c, kb_decision *d, kb_err *e);
+/* Inside t: the board's users, sorted by name. */
+int kb_users_in(kb_txn *t, kb_user_vec *out, kb_err *e);
 
 /* Insert a new action item / link in t (imports keep a->number). */
 int kb_action_insert(kb_txn *t, kb_action_item *a, const kb_id *case_key, kb_err *e);

@@ -191,6 +191,49 @@ int kb_action_insert(kb_txn *t, kb_action_item *a, const kb_id *case_key, kb_err
     return rc;
 }
 
+/* The owner as a user name: exact, or a unique prefix of one. */
+static int kb_owner_resolve(kb_txn *t, char **owner, kb_err *e)
+{
+    char *iname = kb_asprintf("user:%s", *owner);
+    unsigned char uk[KB_KEY_LEN];
+    int rc = kb_txn_index_get(t, iname, uk, e);
+    kb_free(&iname);
+    if (rc != KB_ENOENT)
+        return rc;
+    kb_err_clear(e);
+    kb_user_vec v = {0};
+    const kb_user *u = NULL;
+    if ((rc = kb_users_in(t, &v, e)) == KB_OK) {
+        rc = kb_resolve_user(v.v, v.n, *owner, &u, e);
+        if (rc == KB_OK) {
+            kb_free(owner);
+            *owner = kb_strdup(u->name);
+        } else if (rc == KB_ENOENT) {
+            rc = kb_err_set(e, KB_EDATA, _("no user %s on this board (see 'kernboard user list')"),
+                            *owner);
+        }
+    }
+    kb_user_vec_free(&v);
+    return rc;
+}
+
+int kb_action_add_in(kb_board *b, kb_txn *t, const kb_case *c, kb_action_item *a, kb_err *e)
+{
+    int rc;
+    a->case_number = c->number;
+    if ((rc = kb_owner_resolve(t, &a->owner, e)))
+        return rc;
+    a->number = 0;
+    a->created = 0;
+    if ((rc = kb_action_insert(t, a, &c->key, e)))
+        return rc;
+    /* neutral "label: ..." form, see kb_timeline_localize() */
+    char *text = kb_asprintf("%s: A%u (%s) %s", N_("action item"), a->number, a->owner, a->text);
+    rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
+    kb_free(&text);
+    return rc;
+}
+
 int kb_board_action_add(kb_board *b, kb_action_item *a, kb_err *e)
 {
     int rc = kb_require_writer(b, e);
@@ -201,33 +244,11 @@ int kb_board_action_add(kb_board *b, kb_action_item *a, kb_err *e)
     kb_case_init(&c);
     if ((rc = kb_store_write(b->s, "action.add", NULL, &t, e)))
         return rc;
-    char *iname = kb_asprintf("user:%s", a->owner);
-    unsigned char uk[KB_KEY_LEN];
-    if ((rc = kb_case_read(t, a->case_number, &c, e)))
-        goto out;
-    if ((rc = kb_txn_index_get(t, iname, uk, e))) {
-        if (rc == KB_ENOENT)
-            rc = kb_err_set(e, KB_EDATA, _("no user %s on this board (see 'kernboard user list')"),
-                            a->owner);
-        goto out;
-    }
-    a->number = 0;
-    a->created = 0;
-    if ((rc = kb_action_insert(t, a, &c.key, e)))
-        goto out;
-    {
-        /* neutral "label: ..." form, see kb_timeline_localize() */
-        char *text =
-            kb_asprintf("%s: A%u (%s) %s", N_("action item"), a->number, a->owner, a->text);
-        rc = kb_timeline_put(t, c.key.b, c.number, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
-        kb_free(&text);
-    }
-    if (rc == KB_OK)
+    if ((rc = kb_case_read(t, a->case_number, &c, e)) == KB_OK &&
+        (rc = kb_action_add_in(b, t, &c, a, e)) == KB_OK)
         rc = kb_txn_commit(&t, e);
-out:
     kb_txn_abort(&t);
     kb_case_free(&c);
-    kb_free(&iname);
     return rc;
 }
 
@@ -310,6 +331,25 @@ int kb_board_action_list(kb_board *b, uint32_t case_number, kb_action_vec *out, 
     return rc;
 }
 
+int kb_actions_in(kb_txn *t, const kb_id *case_key, kb_action_vec *out, kb_err *e)
+{
+    uint32_t any = 0;
+    kb_collect_spec spec = {sizeof(kb_action_item),
+                            offsetof(kb_action_item, key),
+                            offsetof(kb_action_item, version),
+                            kb_action_dec,
+                            kb_action_fr,
+                            kb_action_keep,
+                            &any,
+                            kb_action_cmp,
+                            N_("action item")};
+    void *v = NULL;
+    out->n = 0;
+    int rc = kb_rel_collect(t, case_key, KB_REL_ACTION, KB_T_ACTIONS, &spec, &v, &out->n, e);
+    out->v = v;
+    return rc;
+}
+
 void kb_action_vec_free(kb_action_vec *v)
 {
     for (size_t i = 0; i < v->n; i++)
@@ -361,6 +401,25 @@ static int kb_link_dec(const void *p, size_t n, void *out, kb_err *e)
 static void kb_link_fr(void *l)
 {
     (void)l; /* links own no memory */
+}
+
+int kb_links_of(kb_txn *t, const kb_id *case_key, kb_link_vec *out, kb_err *e)
+{
+    uint32_t any = 0;
+    kb_collect_spec spec = {sizeof(kb_link),
+                            offsetof(kb_link, key),
+                            offsetof(kb_link, version),
+                            kb_link_dec,
+                            kb_link_fr,
+                            kb_link_keep,
+                            &any,
+                            kb_link_cmp,
+                            N_("link")};
+    void *v = NULL;
+    out->n = 0;
+    int rc = kb_rel_collect(t, case_key, KB_REL_LINK, KB_T_LINKS, &spec, &v, &out->n, e);
+    out->v = v;
+    return rc;
 }
 
 /* Links touching case_number (0 = all) inside t. */

@@ -164,6 +164,33 @@ void kb_meeting_vec_free(kb_meeting_vec *v)
     v->n = 0;
 }
 
+int kb_decision_add_in(kb_board *b, kb_txn *t, const kb_case *c, kb_decision *d, kb_err *e)
+{
+    int rc;
+    if (d->meeting) {
+        char *iname = kb_asprintf("meeting#%u", d->meeting);
+        unsigned char k[KB_KEY_LEN];
+        rc = kb_txn_index_get(t, iname, k, e);
+        kb_free(&iname);
+        if (rc == KB_ENOENT)
+            rc = kb_err_set(e, KB_EDATA, _("no meeting M%u"), d->meeting);
+        if (rc)
+            return rc;
+    }
+    kb_free(&d->author);
+    d->author = kb_strdup(kb_board_user(b));
+    d->time = kb_time_now();
+    d->number = 0;
+    if ((rc = kb_decision_insert(t, d, &c->key, e)))
+        return rc;
+    char *text =
+        d->meeting ? kb_asprintf("%s: D%u (M%u) %s", N_("decision"), d->number, d->meeting, d->text)
+                   : kb_asprintf("%s: D%u %s", N_("decision"), d->number, d->text);
+    rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
+    kb_free(&text);
+    return rc;
+}
+
 int kb_board_decision_add(kb_board *b, kb_decision *d, kb_err *e)
 {
     int rc = kb_require_writer(b, e);
@@ -174,33 +201,36 @@ int kb_board_decision_add(kb_board *b, kb_decision *d, kb_err *e)
     kb_case_init(&c);
     if ((rc = kb_store_write(b->s, "decision.add", NULL, &t, e)))
         return rc;
-    if ((rc = kb_case_read(t, d->case_number, &c, e)))
-        goto out;
-    if (d->meeting) {
-        char *iname = kb_asprintf("meeting#%u", d->meeting);
-        unsigned char k[KB_KEY_LEN];
-        rc = kb_txn_index_get(t, iname, k, e);
-        kb_free(&iname);
-        if (rc == KB_ENOENT)
-            rc = kb_err_set(e, KB_EDATA, _("no meeting M%u"), d->meeting);
-        if (rc)
-            goto out;
-    }
-    kb_free(&d->author);
-    d->author = kb_strdup(kb_board_user(b));
-    d->time = kb_time_now();
-    d->number = 0;
-    if ((rc = kb_decision_insert(t, d, &c.key, e)))
-        goto out;
-    {
-        char *text = d->meeting ? kb_asprintf("%s: D%u (M%u) %s", N_("decision"), d->number,
-                                              d->meeting, d->text)
-                                : kb_asprintf("%s: D%u %s", N_("decision"), d->number, d->text);
-        rc = kb_timeline_put(t, c.key.b, c.number, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
-        kb_free(&text);
-    }
-    if (rc == KB_OK)
+    if ((rc = kb_case_read(t, d->case_number, &c, e)) == KB_OK &&
+        (rc = kb_decision_add_in(b, t, &c, d, e)) == KB_OK)
         rc = kb_txn_commit(&t, e);
+    kb_txn_abort(&t);
+    kb_case_free(&c);
+    return rc;
+}
+
+int kb_board_decide(kb_board *b, kb_decision *d, kb_action_item *items, size_t nitems, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc || (rc = kb_decision_validate(d, e)))
+        return rc;
+    for (size_t i = 0; i < nitems; i++) {
+        items[i].case_number = d->case_number;
+        if ((rc = kb_action_item_validate(&items[i], e)))
+            return rc;
+    }
+    kb_txn *t = NULL;
+    kb_case c;
+    kb_case_init(&c);
+    if ((rc = kb_store_write(b->s, "case.decide", NULL, &t, e)))
+        return rc;
+    if ((rc = kb_case_read(t, d->case_number, &c, e)) ||
+        (rc = kb_lease_check_save(b, t, &c, 0, e)) || (rc = kb_decision_add_in(b, t, &c, d, e)))
+        goto out;
+    for (size_t i = 0; i < nitems; i++)
+        if ((rc = kb_action_add_in(b, t, &c, &items[i], e)))
+            goto out;
+    rc = kb_txn_commit(&t, e);
 out:
     kb_txn_abort(&t);
     kb_case_free(&c);
@@ -251,6 +281,25 @@ int kb_board_decision_list(kb_board *b, uint32_t case_number, uint32_t meeting,
     void *v = NULL;
     int rc =
         kb_collect_case_all(b, case_number, KB_REL_DECISION, KB_T_DECISIONS, &spec, &v, &out->n, e);
+    out->v = v;
+    return rc;
+}
+
+int kb_decisions_in(kb_txn *t, const kb_id *case_key, kb_decision_vec *out, kb_err *e)
+{
+    kb_decision_filter f = {0, 0};
+    kb_collect_spec spec = {sizeof(kb_decision),
+                            offsetof(kb_decision, key),
+                            offsetof(kb_decision, version),
+                            kb_decision_dec,
+                            kb_decision_fr,
+                            kb_decision_keep,
+                            &f,
+                            kb_decision_cmp,
+                            N_("decision")};
+    void *v = NULL;
+    out->n = 0;
+    int rc = kb_rel_collect(t, case_key, KB_REL_DECISION, KB_T_DECISIONS, &spec, &v, &out->n, e);
     out->v = v;
     return rc;
 }

@@ -382,6 +382,9 @@ void kb_comment_free(kb_comment *c)
 {
     kb_free(&c->author);
     kb_free(&c->text);
+    kb_free(&c->move_from);
+    kb_free(&c->move_to);
+    kb_free(&c->reason);
 }
 
 int kb_comment_validate(const kb_comment *c, kb_err *e)

@@ -880,7 +880,7 @@ static bool kb_term_match(const kb_query_term *t, const kb_case *c, const kb_que
     case KB_QF_LINE:
         return kb_code_is(c->action_line, v, kb_resolve(ctx, KB_QF_LINE, v));
     case KB_QF_OWNER:
-        return kb_ascii_ieq(c->owner, v);
+        return kb_code_is(c->owner, v, kb_resolve(ctx, KB_QF_OWNER, v));
     case KB_QF_ORG:
         return kb_strv_any_contains(&c->orgs, v);
     case KB_QF_TAG:

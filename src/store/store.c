@@ -292,6 +292,11 @@ uint64_t kb_txn_audit_seq(kb_txn *t)
 
 static int kb_find_op(kb_store *s, const unsigned char op_id[KB_OPID_LEN], bool *found, kb_err *e);
 
+uint64_t kb_store_commits(const kb_store *s)
+{
+    return s->commits;
+}
+
 int kb_txn_commit(kb_txn **tp, kb_err *e)
 {
     kb_txn *t = *tp;
@@ -343,6 +348,7 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
         }
         goto unknown;
     }
+    s->commits++;
     kb_lk_header hdr;
     if ((rc = kb_lk_header_read(s->lock_fd, &hdr, e)) == KB_OK) {
         hdr.seq++;
@@ -369,8 +375,10 @@ unknown:
                               _("I/O error while saving, and the board cannot be read to check "
                                 "whether the change landed: %s"),
                               e2.msg);
-        if (found)
+        if (found) {
+            s->commits++;
             return KB_OK;
+        }
     }
     return kb_err_set(e, KB_EIO,
                       _("I/O error while saving; the audit log shows the change did not land; "

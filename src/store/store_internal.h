@@ -66,8 +66,9 @@ struct kb_store {
     int session_slot; /* index of our SLOT byte, -1 if none */
     unsigned char session_nonce[16];
     kb_time session_since;
-    kb_txn *active; /* at most one transaction at a time */
-    bool no_pin;    /* verifying a copy: leave the rollback pin alone */
+    kb_txn *active;   /* at most one transaction at a time */
+    bool no_pin;      /* verifying a copy: leave the rollback pin alone */
+    uint64_t commits; /* write transactions committed through this handle */
 };
 
 struct kb_txn {

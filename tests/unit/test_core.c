@@ -350,3 +350,411 @@ Test(core, change_feed_reloads_reference_data_changed_by_others)
     kb_board_cache_free(&cache);
     kb_board_close(&b);
 }
+
+/* ------------------------------------------------------------ use cases */
+
+/* Stage "done" needs a reason (as anna, the admin). */
+static void kb_done_needs_reason(kb_board *b)
+{
+    const kb_stage *st = kb_board_stage_find(b, "done");
+    cr_assert_not_null(st);
+    kb_stage s2 = *st;
+    s2.needs_reason = true;
+    kb_err e;
+    cr_assert_eq(kb_board_stage_edit(b, &s2, &e), KB_OK, "%s", e.msg);
+}
+
+static const kb_comment *kb_last_entry(const kb_comment_vec *tl)
+{
+    cr_assert_gt(tl->n, 0);
+    return &tl->v[tl->n - 1];
+}
+
+Test(core, update_is_one_transaction_and_a_noop_writes_nothing)
+{
+    kb_board *b = kb_open_as("anna", "admin passphrase");
+    cr_assert_not_null(b);
+    kb_err e;
+    kb_case_patch p;
+    kb_case_patch_init(&p);
+    p.set = 1u << KB_F_TITLE | 1u << KB_F_LEAD | 1u << KB_F_DEPTS | 1u << KB_F_OWNER |
+            1u << KB_F_DESC | 1u << KB_F_ORGS;
+    cr_assert_eq(kb_case_field_parse(&p.v, KB_F_TITLE, "Nieuw", &e), KB_OK);
+    cr_assert_eq(kb_case_field_parse(&p.v, KB_F_LEAD, "economy", &e), KB_OK); /* a name */
+    cr_assert_eq(kb_case_field_parse(&p.v, KB_F_DEPTS, "inc, Sustainability", &e), KB_OK);
+    cr_assert_eq(kb_case_field_parse(&p.v, KB_F_OWNER, "bo", &e), KB_OK); /* a prefix */
+    cr_assert_eq(kb_case_field_parse(&p.v, KB_F_DESC, "lang verhaal", &e), KB_OK);
+    cr_assert_eq(kb_case_field_parse(&p.v, KB_F_ORGS, "Stichting A, B; Bakkerij", &e), KB_OK);
+    uint64_t n0 = kb_board_commits(b);
+    kb_case out;
+    kb_case_init(&out);
+    cr_assert_eq(kb_board_case_update(b, 1, &p, NULL, KB_CORE_ANY_VERSION, 0, &out, &e), KB_OK,
+                 "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 1);
+    cr_assert_str_eq(out.title, "Nieuw");
+    cr_assert_str_eq(out.lead_dept, "ECO");
+    cr_assert_eq(out.depts.n, 2);
+    cr_assert_str_eq(out.depts.v[0], "INC");
+    cr_assert_str_eq(out.depts.v[1], "DUU");
+    cr_assert_str_eq(out.owner, "bob");
+    cr_assert_eq(out.orgs.n, 2);
+    uint64_t v = out.version;
+    /* the same patch again: no change, no write */
+    n0 = kb_board_commits(b);
+    cr_assert_eq(kb_board_case_update(b, 1, &p, NULL, v, 0, &out, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 0);
+    cr_assert_eq(out.version, v);
+    /* an empty patch too */
+    kb_case_patch none;
+    kb_case_patch_init(&none);
+    cr_assert_eq(kb_board_case_update(b, 1, &none, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e), KB_OK);
+    cr_assert_eq(kb_board_commits(b) - n0, 0);
+    /* a stale version is refused */
+    kb_case_patch_free(&p);
+    p.set = 1u << KB_F_PRIORITY;
+    p.v.priority = 2;
+    cr_assert_eq(kb_board_case_update(b, 1, &p, NULL, v - 1, 0, NULL, &e), KB_ECONFLICT);
+    cr_assert_eq(kb_board_commits(b) - n0, 0);
+    /* the timeline text is the neutral diff, as before */
+    kb_comment_vec tl;
+    cr_assert_eq(kb_board_timeline(b, 1, &tl, &e), KB_OK);
+    const kb_comment *c = kb_last_entry(&tl);
+    cr_assert_str_eq(c->text,
+                     "title: 0 -> Nieuw; description changed; lead department: - -> ECO; "
+                     "departments:  -> INC,DUU; organisations:  -> Stichting A, B,Bakkerij; "
+                     "owner: - -> bob");
+    cr_assert_null(c->move_from);
+    kb_comment_vec_free(&tl);
+    /* unknown values are refused and change nothing */
+    kb_case_patch_free(&p);
+    p.set = 1u << KB_F_OWNER;
+    p.v.owner = kb_strdup("zz");
+    cr_assert_eq(kb_board_case_update(b, 1, &p, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "no user 'zz'"), "%s", e.msg);
+    kb_case_patch_free(&p);
+    p.set = 1u << KB_F_LEAD;
+    p.v.lead_dept = kb_strdup("Nergens");
+    cr_assert_eq(kb_board_case_update(b, 1, &p, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e), KB_EDATA);
+    cr_assert_eq(kb_board_commits(b) - n0, 0);
+    kb_case_patch_free(&p);
+    kb_case_free(&out);
+    kb_board_close(&b);
+}
+
+Test(core, move_into_a_needs_reason_stage)
+{
+    kb_board *b = kb_open_as("anna", "admin passphrase");
+    cr_assert_not_null(b);
+    kb_done_needs_reason(b);
+    kb_err e;
+    cr_assert(kb_board_move_needs_reason(b, "signal", "done"));
+    cr_assert(kb_board_move_needs_reason(b, "signal", "Embedded/Done"));
+    cr_assert(!kb_board_move_needs_reason(b, "done", "done"));
+    cr_assert(!kb_board_move_needs_reason(b, "signal", "explore"));
+    uint64_t n0 = kb_board_commits(b);
+    /* without a reason: refused, nothing written */
+    cr_assert_eq(kb_board_case_move(b, 1, "done", NULL, KB_CORE_ANY_VERSION, 0, NULL, &e),
+                 KB_EDATA);
+    cr_assert_str_eq(e.msg, "moving #1 to \"Embedded/Done\" needs a reason: add --reason TEXT");
+    cr_assert_eq(kb_board_case_move(b, 1, "done", "", KB_CORE_ANY_VERSION, 0, NULL, &e), KB_EDATA);
+    kb_case c;
+    kb_case_init(&c);
+    cr_assert_eq(kb_board_case_get(b, 1, &c, &e), KB_OK);
+    kb_free(&c.stage);
+    c.stage = kb_strdup("done");
+    cr_assert_eq(kb_board_case_save(b, &c, KB_CORE_ANY_VERSION, 0, &e), KB_EDATA,
+                 "a full save is held to the same rule");
+    kb_case_patch p;
+    kb_case_patch_init(&p);
+    p.set = 1u << KB_F_STAGE | 1u << KB_F_TITLE;
+    p.v.stage = kb_strdup("Embedded/Done");
+    p.v.title = kb_strdup("klaar");
+    cr_assert_eq(kb_board_case_update(b, 1, &p, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e), KB_EDATA);
+    cr_assert_eq(kb_board_commits(b) - n0, 0);
+    kb_case cur;
+    kb_case_init(&cur);
+    cr_assert_eq(kb_board_case_get(b, 1, &cur, &e), KB_OK);
+    cr_assert_str_eq(cur.stage, "signal");
+    cr_assert_str_eq(cur.title, "0");
+    kb_case_free(&cur);
+    /* with a reason: one transaction, the move and the reason in one entry */
+    kb_case out;
+    kb_case_init(&out);
+    cr_assert_eq(
+        kb_board_case_move(b, 1, "done", "Pand verhuurd", KB_CORE_ANY_VERSION, 0, &out, &e), KB_OK,
+        "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 1);
+    cr_assert_str_eq(out.stage, "done");
+    kb_comment_vec tl;
+    cr_assert_eq(kb_board_timeline(b, 1, &tl, &e), KB_OK);
+    size_t entries = tl.n;
+    const kb_comment *m = kb_last_entry(&tl);
+    cr_assert_eq(m->kind, KB_ENTRY_CHANGE);
+    cr_assert_str_eq(m->text, "stage: signal -> done");
+    cr_assert_str_eq(m->move_from, "signal");
+    cr_assert_str_eq(m->move_to, "done");
+    cr_assert_str_eq(m->reason, "Pand verhuurd");
+    kb_comment_vec_free(&tl);
+    /* a move out of "done" needs none; a full save back in with a reason */
+    cr_assert_eq(kb_board_case_move(b, 1, "explore", NULL, KB_CORE_ANY_VERSION, 0, NULL, &e), KB_OK,
+                 "%s", e.msg);
+    kb_case_free(&c);
+    kb_case_init(&c);
+    cr_assert_eq(kb_board_case_get(b, 1, &c, &e), KB_OK);
+    kb_free(&c.stage);
+    c.stage = kb_strdup("done");
+    n0 = kb_board_commits(b);
+    cr_assert_eq(kb_board_case_save_reason(b, &c, KB_CORE_ANY_VERSION, 0, "weer klaar", &e), KB_OK,
+                 "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 1);
+    cr_assert_eq(kb_board_timeline(b, 1, &tl, &e), KB_OK);
+    cr_assert_eq(tl.n, entries + 2, "one entry per change");
+    m = kb_last_entry(&tl);
+    cr_assert_str_eq(m->move_from, "explore");
+    cr_assert_str_eq(m->move_to, "done");
+    cr_assert_str_eq(m->reason, "weer klaar");
+    kb_comment_vec_free(&tl);
+    kb_case_patch_free(&p);
+    kb_case_free(&c);
+    kb_case_free(&out);
+    kb_board_close(&b);
+}
+
+Test(core, use_cases_refuse_a_case_leased_by_someone_else)
+{
+    int up[2], down[2];
+    cr_assert_eq(pipe(up), 0);
+    cr_assert_eq(pipe(down), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        kb_child_init();
+        _exit(kb_child_holder(up[1], down[0], true)); /* bob holds #1 */
+    }
+    uint64_t token = 0;
+    cr_assert_eq(read(up[0], &token, sizeof token), (ssize_t)sizeof token);
+    kb_board *b = kb_open_as("anna", "admin passphrase");
+    cr_assert_not_null(b);
+    kb_err e;
+    uint64_t n0 = kb_board_commits(b);
+    kb_case_patch p;
+    kb_case_patch_init(&p);
+    p.set = 1u << KB_F_TITLE;
+    p.v.title = kb_strdup("mine");
+    cr_assert_eq(kb_board_case_update(b, 1, &p, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e),
+                 KB_ECONFLICT);
+    cr_assert(strstr(e.msg, "being edited by bob"), "%s", e.msg);
+    cr_assert_eq(kb_board_case_move(b, 1, "explore", NULL, KB_CORE_ANY_VERSION, 0, NULL, &e),
+                 KB_ECONFLICT);
+    cr_assert(strstr(e.msg, "being edited by bob"), "%s", e.msg);
+    kb_case c;
+    kb_case_init(&c);
+    cr_assert_eq(kb_board_case_get(b, 1, &c, &e), KB_OK);
+    kb_free(&c.title);
+    c.title = kb_strdup("mine");
+    cr_assert_eq(kb_board_case_save_reason(b, &c, KB_CORE_ANY_VERSION, 0, "x", &e), KB_ECONFLICT);
+    kb_decision d = {.case_number = 1, .text = "besluit"};
+    kb_action_item items[1];
+    kb_action_item_init(&items[0]);
+    items[0].text = "doen";
+    items[0].owner = "anna";
+    cr_assert_eq(kb_board_decide(b, &d, items, 1, &e), KB_ECONFLICT);
+    cr_assert(strstr(e.msg, "being edited by bob"), "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 0, "nothing written");
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    /* the holder is gone: the same update goes through */
+    cr_assert_eq(kb_board_case_update(b, 1, &p, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e), KB_OK,
+                 "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 1);
+    kb_free(&d.author);
+    kb_case_patch_free(&p);
+    kb_case_free(&c);
+    kb_board_close(&b);
+}
+
+Test(core, decide_with_action_items_and_the_detail_snapshot)
+{
+    kb_board *b = kb_open_as("anna", "admin passphrase");
+    cr_assert_not_null(b);
+    kb_err e;
+    kb_case c2;
+    kb_case_init(&c2);
+    c2.title = kb_strdup("tweede");
+    cr_assert_eq(kb_board_case_add(b, &c2, &e), KB_OK, "%s", e.msg);
+    kb_meeting m;
+    kb_meeting_init(&m);
+    m.date = kb_date_today();
+    cr_assert_eq(kb_board_meeting_add(b, &m, &e), KB_OK, "%s", e.msg);
+    /* each existing use case is one transaction */
+    uint64_t n0 = kb_board_commits(b);
+    cr_assert_eq(kb_board_comment_add(b, 1, "een opmerking", &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 1);
+    cr_assert_eq(kb_board_link_add(b, 1, c2.number, KB_LINK_RELATED, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 2);
+    kb_action_item a;
+    kb_action_item_init(&a);
+    a.case_number = 1;
+    a.text = kb_strdup("los punt");
+    a.owner = kb_strdup("bob");
+    cr_assert_eq(kb_board_action_add(b, &a, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 3);
+    cr_assert_eq(kb_board_action_done(b, a.number, true, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 4);
+    /* a decision with two action items: one transaction */
+    kb_decision d = {.case_number = 1, .meeting = m.number, .text = kb_strdup("Doorgaan")};
+    kb_action_item items[2];
+    kb_action_item_init(&items[0]);
+    kb_action_item_init(&items[1]);
+    items[0].text = kb_strdup("Offerte opvragen");
+    items[0].owner = kb_strdup("bo"); /* a unique prefix */
+    items[1].text = kb_strdup("Terugkoppelen");
+    items[1].owner = kb_strdup("anna");
+    items[1].due = kb_date_today() + 7;
+    n0 = kb_board_commits(b);
+    cr_assert_eq(kb_board_decide(b, &d, items, 2, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 1);
+    cr_assert_gt(d.number, 0);
+    cr_assert_str_eq(d.author, "anna");
+    cr_assert_eq(items[0].case_number, 1);
+    cr_assert_str_eq(items[0].owner, "bob");
+    cr_assert_neq(items[0].number, items[1].number);
+    cr_assert_gt(items[1].number, a.number);
+    /* a bad item makes the whole decision fail: nothing lands */
+    kb_decision d2 = {.case_number = 1, .text = kb_strdup("Niet")};
+    kb_action_item bad;
+    kb_action_item_init(&bad);
+    bad.text = kb_strdup("x");
+    bad.owner = kb_strdup("niemand");
+    cr_assert_eq(kb_board_decide(b, &d2, &bad, 1, &e), KB_EDATA);
+    cr_assert_eq(kb_board_commits(b) - n0, 1);
+    /* the detail: one read, everything */
+    kb_case_detail det;
+    cr_assert_eq(kb_board_case_detail(b, 1, &det, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 1, "reading writes nothing");
+    cr_assert_eq(det.c.number, 1);
+    cr_assert_eq(det.actions.n, 3);
+    cr_assert_eq(det.links.n, 1);
+    cr_assert_eq(det.links.v[0].to, c2.number);
+    cr_assert_eq(det.decisions.n, 1);
+    cr_assert_str_eq(det.decisions.v[0].text, "Doorgaan");
+    /* created, comment, link, action, decision, two actions */
+    cr_assert_eq(det.timeline.n, 7);
+    cr_assert_str_eq(det.timeline.v[0].text, "case created");
+    cr_assert_str_eq(det.timeline.v[1].text, "een opmerking");
+    kb_case_detail_free(&det);
+    cr_assert_eq(kb_board_case_detail(b, 99, &det, &e), KB_ENOENT);
+    kb_case_detail_free(&det);
+    for (int i = 0; i < 2; i++)
+        kb_action_item_free(&items[i]);
+    kb_action_item_free(&bad);
+    kb_action_item_free(&a);
+    kb_decision_free(&d);
+    kb_decision_free(&d2);
+    kb_meeting_free(&m);
+    kb_case_free(&c2);
+    kb_board_close(&b);
+}
+
+Test(core, names_resolve_through_the_board)
+{
+    kb_board *b = kb_open_as("anna", "admin passphrase");
+    cr_assert_not_null(b);
+    kb_err e;
+    cr_assert_str_eq(kb_board_dept_find(b, "economy")->code, "ECO");
+    cr_assert_str_eq(kb_board_dept_find(b, "eco")->code, "ECO");
+    cr_assert_str_eq(kb_board_stage_find(b, "EMBEDDED/DONE")->code, "done");
+    cr_assert_str_eq(kb_board_line_find(b, "impact procurement")->code, "procure");
+    char *name = NULL;
+    cr_assert_eq(kb_board_user_find(b, "Bo", &name, &e), KB_OK, "%s", e.msg);
+    cr_assert_str_eq(name, "bob");
+    kb_free(&name);
+    cr_assert_eq(kb_board_user_find(b, "x", &name, &e), KB_ENOENT);
+    cr_assert_null(name);
+    /* case list dept:Economy = dept:ECO */
+    kb_case_patch p;
+    kb_case_patch_init(&p);
+    p.set = 1u << KB_F_LEAD | 1u << KB_F_OWNER;
+    p.v.lead_dept = kb_strdup("Economy");
+    p.v.owner = kb_strdup("bob");
+    cr_assert_eq(kb_board_case_update(b, 1, &p, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e), KB_OK,
+                 "%s", e.msg);
+    kb_case c;
+    kb_case_init(&c);
+    cr_assert_eq(kb_board_case_get(b, 1, &c, &e), KB_OK);
+    kb_query_ctx ctx;
+    kb_board_query_ctx(b, &ctx);
+    static const char *const yes[] = {"dept:Economy", "dept:ECO", "lead:economy", "stage:Signal",
+                                      "owner:bo"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        kb_query *q = NULL;
+        cr_assert_eq(kb_query_parse(yes[i], &q, &e), KB_OK);
+        cr_assert(kb_query_match(q, &c, &ctx), "%s", yes[i]);
+        kb_query_free(&q);
+    }
+    kb_query *q = NULL;
+    cr_assert_eq(kb_query_parse("dept:Inclusion", &q, &e), KB_OK);
+    cr_assert(!kb_query_match(q, &c, &ctx));
+    kb_query_free(&q);
+    kb_case_free(&c);
+    kb_case_patch_free(&p);
+    kb_board_close(&b);
+}
+
+/* A board written by the code before structured moves (tests/fixtures). */
+Test(core, old_board_fixture_still_reads)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd,
+             "cp '%s/tests/fixtures/board-v1.kb' '%s/tests/fixtures/board-v1.kb.lock' '%s/'",
+             KB_SOURCE_DIR, KB_SOURCE_DIR, kb_dir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(kb_path, sizeof kb_path, "%s/board-v1.kb", kb_dir);
+    char pass[100] = "";
+    char pf[600];
+    snprintf(pf, sizeof pf, "%s/tests/fixtures/board-v1.pass", KB_SOURCE_DIR);
+    FILE *f = fopen(pf, "r");
+    cr_assert_not_null(f);
+    cr_assert_not_null(fgets(pass, sizeof pass, f));
+    fclose(f);
+    pass[strcspn(pass, "\n")] = 0;
+    kb_board *b = kb_open_as("alice", pass);
+    cr_assert_not_null(b);
+    kb_err e;
+    kb_verify_result vr;
+    cr_assert_eq(kb_board_verify(b, &vr, &e), KB_OK, "%s", e.msg);
+    kb_case_detail d;
+    cr_assert_eq(kb_board_case_detail(b, 1, &d, &e), KB_OK, "%s", e.msg);
+    cr_assert_str_eq(d.c.title, "Café Noord uitbreiding");
+    cr_assert_str_eq(d.c.stage, "connect");
+    cr_assert_eq(d.actions.n, 1);
+    cr_assert_eq(d.links.n, 1);
+    cr_assert_eq(d.decisions.n, 1);
+    size_t moves = 0;
+    for (size_t i = 0; i < d.timeline.n; i++)
+        if (strncmp(d.timeline.v[i].text, "stage: ", 7) == 0) {
+            moves++;
+            /* old moves are text only: not parsed into the new fields */
+            cr_assert_null(d.timeline.v[i].move_from);
+            cr_assert_null(d.timeline.v[i].move_to);
+            cr_assert_null(d.timeline.v[i].reason);
+        }
+    cr_assert_eq(moves, 2);
+    kb_case_detail_free(&d);
+    /* the new code writes structured moves on the old board */
+    uint64_t n0 = kb_board_commits(b);
+    kb_case out;
+    kb_case_init(&out);
+    cr_assert_eq(kb_board_case_move(b, 3, "done", NULL, KB_CORE_ANY_VERSION, 0, &out, &e), KB_EDATA,
+                 "done needs a reason on this board");
+    cr_assert_eq(
+        kb_board_case_move(b, 3, "embedded/done", "afgerond", KB_CORE_ANY_VERSION, 0, &out, &e),
+        KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_commits(b) - n0, 1);
+    cr_assert_eq(kb_board_case_detail(b, 3, &d, &e), KB_OK, "%s", e.msg);
+    cr_assert_str_eq(d.timeline.v[d.timeline.n - 1].move_to, "done");
+    cr_assert_str_eq(d.timeline.v[d.timeline.n - 1].reason, "afgerond");
+    kb_case_detail_free(&d);
+    cr_assert_eq(kb_board_verify(b, &vr, &e), KB_OK, "%s", e.msg);
+    kb_case_free(&out);
+    kb_board_close(&b);
+}

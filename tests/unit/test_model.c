@@ -261,3 +261,234 @@ Test(model, timeline_localize_keeps_structure)
         kb_free(&out);
     }
 }
+
+/* ------------------------------------------------------------ field table */
+
+Test(fields, table_order_keys_and_lookup)
+{
+    const kb_field_desc *t = kb_case_field_table();
+    static const char *const json[KB_F_COUNT] = {
+        "title",    "stage", "lead_dept", "depts",      "action_line", "owner",
+        "priority", "due",   "review",    "on_agenda",  "blocked",     "confidentiality",
+        "tags",     "hooks", "orgs",      "description"};
+    static const char *const opt[KB_F_COUNT] = {"title",  "stage",  "dept",     "also",
+                                                "line",   "owner",  "priority", "due",
+                                                "review", "agenda", "blocked",  "confidentiality",
+                                                "tag",    "hook",   "org",      "description"};
+    for (int i = 0; i < KB_F_COUNT; i++) {
+        cr_assert_eq((int)t[i].id, i);
+        cr_assert_str_eq(t[i].json, json[i]);
+        cr_assert_str_eq(t[i].option, opt[i]);
+        cr_assert_eq(kb_case_field_by_json(json[i]), &t[i]);
+        cr_assert_eq(kb_case_field_by_option(opt[i]), &t[i]);
+        cr_assert_eq(t[i].list, t[i].sep != 0, "%s", json[i]);
+    }
+    cr_assert_null(kb_case_field_by_option("nope"));
+    cr_assert_null(kb_case_field_by_json(NULL));
+    cr_assert_eq(t[KB_F_ORGS].sep, ';');
+    cr_assert_eq(t[KB_F_HOOKS].sep, ';');
+    cr_assert_eq(t[KB_F_DEPTS].sep, ',');
+    cr_assert_eq(t[KB_F_TAGS].sep, ',');
+}
+
+typedef struct field_row {
+    enum kb_field_id f;
+    const char *in;
+    int rc;
+    const char *text; /* kb_case_field_text after, or a message fragment */
+} field_row;
+
+Test(fields, parse_and_text_table)
+{
+    static const field_row rows[] = {
+        {KB_F_TITLE, "Nieuwe titel", KB_OK, "Nieuwe titel"},
+        {KB_F_STAGE, " explore ", KB_OK, "explore"},
+        {KB_F_STAGE, "", KB_EDATA, "Stage:"},
+        {KB_F_LEAD, "Economie", KB_OK, "Economie"},
+        {KB_F_LEAD, "", KB_OK, ""},
+        {KB_F_DEPTS, "ECO, INC,,  ", KB_OK, "ECO, INC"},
+        {KB_F_DEPTS, "", KB_OK, ""},
+        {KB_F_LINE, "procure", KB_OK, "procure"},
+        {KB_F_OWNER, "anna", KB_OK, "anna"},
+        {KB_F_PRIORITY, "3", KB_OK, "3"},
+        {KB_F_PRIORITY, "", KB_OK, "0"},
+        {KB_F_PRIORITY, "4", KB_EDATA, "Priority"},
+        {KB_F_PRIORITY, "-1", KB_EDATA, "not a priority"},
+        {KB_F_PRIORITY, "2x", KB_EDATA, "not a priority"},
+        {KB_F_DUE, "2027-01-31", KB_OK, "2027-01-31"},
+        {KB_F_DUE, "none", KB_OK, ""},
+        {KB_F_DUE, "", KB_OK, ""},
+        {KB_F_DUE, "31-01-2027", KB_EDATA, "Due: invalid date"},
+        {KB_F_REVIEW, "2027-02-29", KB_EDATA, "Next review"},
+        {KB_F_AGENDA, "yes", KB_OK, "yes"},
+        {KB_F_AGENDA, "Ja", KB_OK, "yes"},
+        {KB_F_AGENDA, "1", KB_OK, "yes"},
+        {KB_F_AGENDA, "true", KB_OK, "yes"},
+        {KB_F_AGENDA, "nee", KB_OK, "no"},
+        {KB_F_AGENDA, "false", KB_OK, "no"},
+        {KB_F_AGENDA, "0", KB_OK, "no"},
+        {KB_F_AGENDA, "misschien", KB_EDATA, "not yes or no"},
+        {KB_F_BLOCKED, "wacht op vergunning", KB_OK, "wacht op vergunning"},
+        {KB_F_BLOCKED, "", KB_OK, ""},
+        {KB_F_CONF, "Confidential", KB_OK, "confidential"},
+        {KB_F_CONF, "secret", KB_EDATA, "Confidentiality: unknown confidentiality"},
+        {KB_F_TAGS, "a,b , c", KB_OK, "a, b, c"},
+        {KB_F_HOOKS, "Visie 2040, ruimte; Banen", KB_OK, "Visie 2040, ruimte; Banen"},
+        {KB_F_ORGS, "Stichting A, B; Bakkerij", KB_OK, "Stichting A, B; Bakkerij"},
+        {KB_F_ORGS, " ; ", KB_OK, ""},
+        {KB_F_DESC, "Regel 1\nRegel 2", KB_OK, "Regel 1\nRegel 2"},
+        {KB_F_DESC, "", KB_OK, ""},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        kb_case c;
+        kb_case_init(&c);
+        c.stage = kb_strdup("signal");
+        c.due = 5;
+        kb_strv_push(&c.orgs, "Oud");
+        char *before = kb_case_field_text(&c, rows[i].f);
+        kb_err e;
+        int rc = kb_case_field_parse(&c, rows[i].f, rows[i].in, &e);
+        cr_assert_eq(rc, rows[i].rc, "row %zu (%s '%s'): rc %d %s", i,
+                     kb_case_field(rows[i].f)->json, rows[i].in, rc, rc ? e.msg : "");
+        char *after = kb_case_field_text(&c, rows[i].f);
+        if (rc == KB_OK) {
+            cr_assert_str_eq(after, rows[i].text, "row %zu", i);
+        } else {
+            cr_assert(strstr(e.msg, rows[i].text), "row %zu: '%s'", i, e.msg);
+            cr_assert_null(strchr(e.msg, '\n'), "one line");
+            cr_assert_str_eq(after, before, "row %zu: a failed parse changes nothing", i);
+        }
+        kb_free(&before);
+        kb_free(&after);
+        kb_case_free(&c);
+    }
+}
+
+Test(fields, text_parses_back_to_the_same_value)
+{
+    kb_case c, d;
+    kb_case_init(&c);
+    kb_case_init(&d);
+    kb_err e;
+    static const char *const in[KB_F_COUNT] = {
+        "Titel", "explore",           "ECO",        "INC, DUU", "trade", "anna",
+        "2",     "2027-01-31",        "2027-03-01", "yes",      "wacht", "public",
+        "x, y",  "H1; H2, met komma", "A, B; C",    "tekst"};
+    for (int f = 0; f < KB_F_COUNT; f++)
+        cr_assert_eq(kb_case_field_parse(&c, (enum kb_field_id)f, in[f], &e), KB_OK, "%s", e.msg);
+    for (int f = 0; f < KB_F_COUNT; f++) {
+        char *t = kb_case_field_text(&c, (enum kb_field_id)f);
+        cr_assert_eq(kb_case_field_parse(&d, (enum kb_field_id)f, t, &e), KB_OK, "%s", e.msg);
+        cr_assert(kb_case_field_eq(&c, &d, (enum kb_field_id)f), "%s: '%s'",
+                  kb_case_field((enum kb_field_id)f)->json, t);
+        kb_free(&t);
+    }
+    cr_assert_eq(c.orgs.n, 2);
+    cr_assert_str_eq(c.orgs.v[0], "A, B");
+    cr_assert_eq(c.hooks.n, 2);
+    /* copy makes them equal field by field */
+    kb_case x;
+    kb_case_init(&x);
+    for (int f = 0; f < KB_F_COUNT; f++) {
+        kb_case_field_copy(&x, &c, (enum kb_field_id)f);
+        cr_assert(kb_case_field_eq(&x, &c, (enum kb_field_id)f));
+    }
+    kb_case_free(&x);
+    kb_case_free(&c);
+    kb_case_free(&d);
+}
+
+Test(fields, repeated_list_option_appends_and_one_value_splits)
+{
+    kb_case a, b;
+    kb_case_init(&a);
+    kb_case_init(&b);
+    kb_err e;
+    /* --org A --org B */
+    cr_assert_eq(kb_case_field_append(&a, KB_F_ORGS, "Stichting A, B", &e), KB_OK);
+    cr_assert_eq(kb_case_field_append(&a, KB_F_ORGS, "Bakkerij", &e), KB_OK);
+    /* --org "A; B" */
+    cr_assert_eq(kb_case_field_append(&b, KB_F_ORGS, "Stichting A, B; Bakkerij", &e), KB_OK);
+    cr_assert(kb_case_field_eq(&a, &b, KB_F_ORGS));
+    cr_assert_eq(a.orgs.n, 2);
+    /* parse replaces the list */
+    cr_assert_eq(kb_case_field_parse(&a, KB_F_ORGS, "X", &e), KB_OK);
+    cr_assert_eq(a.orgs.n, 1);
+    /* append on a non-list field sets it */
+    cr_assert_eq(kb_case_field_append(&a, KB_F_TITLE, "T", &e), KB_OK);
+    cr_assert_str_eq(a.title, "T");
+    cr_assert_eq(kb_case_field_append(&a, KB_F_TAGS, "p,q", &e), KB_OK);
+    cr_assert_eq(kb_case_field_append(&a, KB_F_TAGS, "r", &e), KB_OK);
+    cr_assert_eq(a.tags.n, 3);
+    kb_case_free(&a);
+    kb_case_free(&b);
+}
+
+/* ------------------------------------------------------------ folding, resolver */
+
+Test(resolve, fold)
+{
+    static const char *const rows[][2] = {
+        {"Économie", "economie"},
+        {"ÀÁÂÃÄÅ àáâãäå", "aaaaaa aaaaaa"},
+        {"Æsop", "aesop"},
+        {"Straße", "strasse"},
+        {"ĳsselmonde", "ijsselmonde"},
+        {"Łódź", "lodz"},
+        {"Œuvre", "oeuvre"},
+        {"ABC-def_09", "abc-def_09"},
+        {"a×b÷c", "a×b÷c"},
+        {"日本", "日本"},
+        {"", ""},
+        {"ÿŸ", "yy"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char *f = kb_fold(rows[i][0]);
+        cr_assert_str_eq(f, rows[i][1], "fold '%s'", rows[i][0]);
+        kb_free(&f);
+    }
+    cr_assert(kb_fold_eq("Économie", "ECONOMIE"));
+    cr_assert(!kb_fold_eq("eco", NULL));
+    cr_assert(kb_fold_eq(NULL, NULL));
+}
+
+Test(resolve, dept_stage_line)
+{
+    kb_dept d[] = {{.code = "ECO", .name = "Économie"},
+                   {.code = "INC", .name = "Inclusion"},
+                   {.code = "DUU", .name = "eco"}};
+    cr_assert_eq(kb_resolve_dept(d, 3, "economie"), &d[0]);
+    cr_assert_eq(kb_resolve_dept(d, 3, "ÉCONOMIE"), &d[0]);
+    cr_assert_eq(kb_resolve_dept(d, 3, "eco"), &d[0], "an exact code match wins over a name");
+    cr_assert_eq(kb_resolve_dept(d, 3, "inc"), &d[1]);
+    cr_assert_eq(kb_resolve_dept(d, 3, "inclusion"), &d[1]);
+    cr_assert_null(kb_resolve_dept(d, 3, "incl"), "no prefixes for reference data");
+    cr_assert_null(kb_resolve_dept(d, 3, NULL));
+    cr_assert_null(kb_resolve_dept(NULL, 0, "ECO"));
+    kb_stage s[] = {{.code = "signal", .name = "Signaal"}, {.code = "done", .name = "Afgerond"}};
+    cr_assert_eq(kb_resolve_stage(s, 2, "AFGEROND"), &s[1]);
+    cr_assert_eq(kb_resolve_stage(s, 2, "Signal"), &s[0]);
+    cr_assert_null(kb_resolve_stage(s, 2, "klaar"));
+    kb_line l[] = {{.code = "procure", .name = "Impact procurement"}};
+    cr_assert_eq(kb_resolve_line(l, 1, "impact procurement"), &l[0]);
+    cr_assert_eq(kb_resolve_line(l, 1, "PROCURE"), &l[0]);
+}
+
+Test(resolve, user_name_or_unique_prefix)
+{
+    kb_user u[] = {{.name = "jan"}, {.name = "joke"}, {.name = "anna"}, {.name = "annabel"}};
+    const kb_user *r = NULL;
+    kb_err e;
+    cr_assert_eq(kb_resolve_user(u, 4, "jo", &r, &e), KB_OK);
+    cr_assert_eq(r, &u[1]);
+    cr_assert_eq(kb_resolve_user(u, 4, "JAN", &r, &e), KB_OK);
+    cr_assert_eq(r, &u[0]);
+    cr_assert_eq(kb_resolve_user(u, 4, "anna", &r, &e), KB_OK, "exact beats prefix");
+    cr_assert_eq(r, &u[2]);
+    cr_assert_eq(kb_resolve_user(u, 4, "j", &r, &e), KB_EDATA);
+    cr_assert_null(r);
+    cr_assert_str_eq(e.msg, "'j' matches jan, joke: type more");
+    cr_assert_eq(kb_resolve_user(u, 4, "piet", &r, &e), KB_ENOENT);
+    cr_assert(strstr(e.msg, "no user 'piet'"), "%s", e.msg);
+    cr_assert_eq(kb_resolve_user(u, 4, "", &r, &e), KB_ENOENT);
+}

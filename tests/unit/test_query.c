@@ -753,3 +753,40 @@ Test(query_fuzz, random_queries_never_crash, .init = setup, .fini = teardown)
     cr_assert_gt(stable_ok, 10000);
     cr_assert_gt(stable_err, 10000);
 }
+
+/* The shared resolver: names, accents and owner prefixes, no board needed. */
+Test(query_match, resolve_refs_names_and_owner_prefix)
+{
+    kb_dept depts[] = {{.code = "ECO", .name = "Economy"},
+                       {.code = "DUU", .name = "Duurzaamheid"},
+                       {.code = "SOC", .name = "Sociaal domein"}};
+    kb_stage stages[] = {{.code = "explore", .name = "Verkennen"},
+                         {.code = "progress", .name = "In uitvoering"}};
+    kb_line lines[] = {{.code = "procure", .name = "Impact inkoop"}};
+    kb_user users[] = {{.name = "anna"}, {.name = "bram"}, {.name = "brenda"}};
+    kb_query_refs refs = {stages, 2, depts, 3, lines, 1, users, 3};
+    kb_query_ctx rc = {.today = ctx.today, .resolve = kb_query_resolve_refs, .user = &refs};
+    static const char *const pairs[][2] = {
+        {"dept:Economy", "dept:ECO"},
+        {"dept:economy", "dept:eco"},
+        {"lead:duurzaamheid", "lead:DUU"},
+        {"stage:verkennen", "stage:explore"},
+        {"stage:\"in uitvoering\"", "stage:progress"},
+        {"line:\"impact inkoop\"", "line:procure"},
+        {"owner:an", "owner:anna"},
+        {"owner:br", "owner:nobody"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        kb_query *a = parse_ok(pairs[i][0]), *b = parse_ok(pairs[i][1]);
+        const kb_case *cs[3] = {&c1, &c2, &c3};
+        for (int k = 0; k < 3; k++)
+            cr_assert_eq(kb_query_match(a, cs[k], &rc), kb_query_match(b, cs[k], &rc),
+                         "'%s' vs '%s' on case %d", pairs[i][0], pairs[i][1], k + 1);
+        kb_query_free(&a);
+        kb_query_free(&b);
+    }
+    cr_assert_str_eq(kb_query_resolve_refs(&refs, KB_QF_DEPT, "économy"), "ECO");
+    cr_assert_null(kb_query_resolve_refs(&refs, KB_QF_OWNER, "br"), "ambiguous prefix");
+    cr_assert_null(kb_query_resolve_refs(&refs, KB_QF_TAG, "x"));
+    cr_assert_null(kb_query_resolve_refs(NULL, KB_QF_DEPT, "ECO"));
+}

@@ -1,0 +1,289 @@
+/* cases.c - changing a case (save, patch, move) with the timeline entry of
+ * the change, and reading a case's whole detail; see kernboard/core.h. */
+#include "core_internal.h"
+#include "kernboard/buf.h"
+#include "kernboard/codec.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+#include "kernboard/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ timeline diff */
+
+static void kb_diff_str(kb_buf *d, const char *label, const char *a, const char *b)
+{
+    if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
+        kb_buf_printf(d, "%s%s: %s -> %s", d->len ? "; " : "", label, a ? a : "-", b ? b : "-");
+}
+
+/* The order of the parts of a change entry (as it always was). */
+static const enum kb_field_id kb_diff_order[] = {
+    KB_F_TITLE,  KB_F_DESC,    KB_F_STAGE, KB_F_LEAD,     KB_F_DEPTS, KB_F_LINE,
+    KB_F_HOOKS,  KB_F_ORGS,    KB_F_OWNER, KB_F_PRIORITY, KB_F_DUE,   KB_F_REVIEW,
+    KB_F_AGENDA, KB_F_BLOCKED, KB_F_CONF,  KB_F_TAGS,
+};
+_Static_assert(sizeof kb_diff_order / sizeof kb_diff_order[0] == KB_F_COUNT,
+               "every case field is in the timeline diff");
+
+/* Summary of what changed, for the timeline, from the field table (no
+ * descriptions: they can be long; "description changed" is enough).
+ * Written in the neutral form "label: old -> new; ..." with untranslated
+ * labels, so a shared board does not mix languages; front ends show it with
+ * kb_timeline_localize(). */
+static void kb_case_diff(const kb_case *o, const kb_case *n, kb_buf *d)
+{
+    for (size_t i = 0; i < KB_F_COUNT; i++) {
+        enum kb_field_id f = kb_diff_order[i];
+        if (kb_case_field_eq(o, n, f))
+            continue;
+        const kb_field_desc *fd = kb_case_field(f);
+        switch (f) {
+        case KB_F_DESC:
+            kb_buf_printf(d, "%s%s", d->len ? "; " : "", fd->diff);
+            break;
+        case KB_F_AGENDA:
+            kb_buf_printf(d, "%s%s", d->len ? "; " : "",
+                          n->on_agenda ? N_("put on the agenda") : N_("taken off the agenda"));
+            break;
+        case KB_F_PRIORITY:
+            kb_buf_printf(d, "%s%s: %d -> %d", d->len ? "; " : "", fd->diff, o->priority,
+                          n->priority);
+            break;
+        case KB_F_DEPTS:
+        case KB_F_HOOKS:
+        case KB_F_ORGS:
+        case KB_F_TAGS: {
+            /* lists: joined with ',' ("" when empty), as always */
+            const kb_strv *sa = f == KB_F_DEPTS   ? &o->depts
+                                : f == KB_F_HOOKS ? &o->hooks
+                                : f == KB_F_ORGS  ? &o->orgs
+                                                  : &o->tags;
+            const kb_strv *sb = f == KB_F_DEPTS   ? &n->depts
+                                : f == KB_F_HOOKS ? &n->hooks
+                                : f == KB_F_ORGS  ? &n->orgs
+                                                  : &n->tags;
+            char *x = kb_strv_join(sa, ","), *y = kb_strv_join(sb, ",");
+            kb_diff_str(d, fd->diff, x, y);
+            kb_free(&x);
+            kb_free(&y);
+            break;
+        }
+        default: {
+            /* text, references, dates, confidentiality: the typed form,
+             * "-" when unset */
+            char *x = kb_case_field_text(o, f), *y = kb_case_field_text(n, f);
+            kb_diff_str(d, fd->diff, x[0] ? x : NULL, y[0] ? y : NULL);
+            kb_free(&x);
+            kb_free(&y);
+            break;
+        }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ changes */
+
+void kb_case_patch_init(kb_case_patch *p)
+{
+    p->set = 0;
+    kb_case_init(&p->v);
+}
+
+void kb_case_patch_free(kb_case_patch *p)
+{
+    kb_case_free(&p->v);
+    kb_case_patch_init(p);
+}
+
+bool kb_board_move_needs_reason(const kb_board *b, const char *from, const char *to)
+{
+    const kb_stage *t = to ? kb_board_stage_find(b, to) : NULL;
+    if (!t || !t->needs_reason)
+        return false;
+    const kb_stage *f = from ? kb_board_stage_find(b, from) : NULL;
+    return f != t;
+}
+
+/* The owner typed in a patch: a user name or a unique prefix of one. */
+static int kb_patch_owner(kb_txn *t, kb_case *c, kb_err *e)
+{
+    if (!c->owner)
+        return KB_OK;
+    kb_user_vec v = {0};
+    const kb_user *u = NULL;
+    int rc = kb_users_in(t, &v, e);
+    if (rc == KB_OK && (rc = kb_resolve_user(v.v, v.n, c->owner, &u, e)) == KB_OK) {
+        kb_free(&c->owner);
+        c->owner = kb_strdup(u->name);
+    }
+    if (rc == KB_ENOENT && e)
+        e->code = KB_EDATA; /* a bad value, not a missing record */
+    if (rc == KB_ENOENT)
+        rc = KB_EDATA;
+    kb_user_vec_free(&v);
+    return rc;
+}
+
+/* The one path of every case change.  Either full (a whole case, already
+ * resolved with kb_case_refs; updated in place like kb_board_case_save
+ * always did) or p (applied to the stored case inside the transaction). */
+static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, kb_case *full,
+                          const char *reason, uint64_t expect, uint64_t lease_token, kb_case *out,
+                          kb_err *e)
+{
+    kb_txn *t = NULL;
+    kb_case cur, local;
+    kb_case_init(&cur);
+    kb_case_init(&local);
+    kb_case *nw = full ? full : &local;
+    kb_buf enc = KB_BUF_INIT, diff = KB_BUF_INIT;
+    int rc = kb_store_write(b->s, "case.edit", NULL, &t, e);
+    if (rc)
+        return rc;
+    if ((rc = kb_case_read(t, number, &cur, e)))
+        goto out;
+    /* the version check comes first: a save that happens to match the
+     * current values but started from an older version is still stale */
+    if (expect != KB_CORE_ANY_VERSION && cur.version != expect) {
+        char hhmm[6];
+        kb_time_format_hhmm(cur.updated, hhmm);
+        rc = kb_err_set(e, KB_ECONFLICT,
+                        _("case #%u was changed by someone else at %s (now version %llu, you "
+                          "started from %llu); reload it and try again"),
+                        number, hhmm, (unsigned long long)cur.version, (unsigned long long)expect);
+        goto out;
+    }
+    if (!full) {
+        kb_case_copy(&local, &cur);
+        for (int f = 0; f < KB_F_COUNT; f++)
+            if (p->set & (1u << f))
+                kb_case_field_copy(&local, &p->v, (enum kb_field_id)f);
+        if ((p->set & (1u << KB_F_OWNER)) && (rc = kb_patch_owner(t, &local, e)))
+            goto out;
+        if ((rc = kb_case_refs(b, &local, e)))
+            goto out;
+    }
+    kb_case_diff(&cur, nw, &diff);
+    if (diff.len == 0) {
+        nw->version = cur.version;
+        if (out && out != nw) {
+            kb_case_free(out);
+            kb_case_copy(out, &cur);
+        }
+        goto out; /* nothing changed: no write */
+    }
+    bool moved = strcmp(cur.stage, nw->stage) != 0;
+    if (moved && kb_board_move_needs_reason(b, cur.stage, nw->stage) && (!reason || !reason[0])) {
+        const kb_stage *st = kb_board_stage_find(b, nw->stage);
+        rc = kb_err_set(e, KB_EDATA, _("moving #%u to \"%s\" needs a reason: add --reason TEXT"),
+                        number, st && st->name ? st->name : nw->stage);
+        goto out;
+    }
+    if ((rc = kb_lease_check_save(b, t, &cur, lease_token, e)))
+        goto out;
+    nw->number = cur.number;
+    nw->key = cur.key;
+    nw->created = cur.created;
+    nw->updated = kb_time_now();
+    kb_codec_case_encode(nw, &enc);
+    if ((rc = kb_txn_put(t, KB_T_CASES, nw->key.b, KB_KEY_LEN, enc.data, enc.len, cur.version,
+                         &nw->version, diff.data, e)))
+        goto out;
+    {
+        kb_comment cm = {.case_number = number,
+                         .kind = KB_ENTRY_CHANGE,
+                         .author = (char *)kb_board_user(b),
+                         .text = diff.data,
+                         .move_from = moved ? cur.stage : NULL,
+                         .move_to = moved ? nw->stage : NULL,
+                         .reason = moved && reason && reason[0] ? (char *)reason : NULL};
+        if ((rc = kb_timeline_put_entry(t, nw->key.b, &cm, e)))
+            goto out;
+    }
+    if ((rc = kb_txn_commit(&t, e)))
+        goto out;
+    if (out && out != nw) {
+        kb_case_free(out);
+        kb_case_copy(out, nw);
+        out->key = nw->key;
+        out->version = nw->version;
+    }
+out:
+    kb_txn_abort(&t);
+    kb_case_free(&cur);
+    kb_case_free(&local);
+    kb_buf_free(&enc);
+    kb_buf_free(&diff);
+    return rc;
+}
+
+int kb_board_case_save_reason(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token,
+                              const char *reason, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc || (rc = kb_case_refs(b, c, e)))
+        return rc;
+    if (expect == KB_CORE_ANY_VERSION)
+        expect = c->version;
+    return kb_case_change(b, c->number, NULL, c, reason, expect, lease_token, NULL, e);
+}
+
+int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token, kb_err *e)
+{
+    return kb_board_case_save_reason(b, c, expect, lease_token, NULL, e);
+}
+
+int kb_board_case_update(kb_board *b, uint32_t number, const kb_case_patch *p, const char *reason,
+                         uint64_t expect, uint64_t lease_token, kb_case *out, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc)
+        return rc;
+    kb_case_patch none;
+    kb_case_patch_init(&none);
+    return kb_case_change(b, number, p ? p : &none, NULL, reason, expect, lease_token, out, e);
+}
+
+int kb_board_case_move(kb_board *b, uint32_t number, const char *stage, const char *reason,
+                       uint64_t expect, uint64_t lease_token, kb_case *out, kb_err *e)
+{
+    kb_case_patch p;
+    kb_case_patch_init(&p);
+    p.set = 1u << KB_F_STAGE;
+    p.v.stage = kb_strdup(stage ? stage : "");
+    int rc = kb_board_case_update(b, number, &p, reason, expect, lease_token, out, e);
+    kb_case_patch_free(&p);
+    return rc;
+}
+
+/* ------------------------------------------------------------ detail */
+
+int kb_board_case_detail(kb_board *b, uint32_t number, kb_case_detail *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_case_init(&out->c);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    if ((rc = kb_case_read(t, number, &out->c, e)) == KB_OK &&
+        (rc = kb_timeline_in(t, &out->c.key, &out->timeline, e)) == KB_OK &&
+        (rc = kb_actions_in(t, &out->c.key, &out->actions, e)) == KB_OK &&
+        (rc = kb_links_of(t, &out->c.key, &out->links, e)) == KB_OK)
+        rc = kb_decisions_in(t, &out->c.key, &out->decisions, e);
+    kb_txn_abort(&t);
+    if (rc)
+        kb_case_detail_free(out);
+    return rc;
+}
+
+void kb_case_detail_free(kb_case_detail *d)
+{
+    kb_case_free(&d->c);
+    kb_comment_vec_free(&d->timeline);
+    kb_action_vec_free(&d->actions);
+    kb_link_vec_free(&d->links);
+    kb_decision_vec_free(&d->decisions);
+}
