@@ -1,4 +1,4 @@
-/* cli_case.c - the "case" commands of SPEC.md section 5. */
+/* cmd_case.c - the "case" commands of SPEC.md section 5. */
 #include "cmd_internal.h"
 #include "kernboard/buf.h"
 #include "kernboard/i18n.h"
@@ -9,172 +9,109 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Options of `case add` and `case edit`: one per row of the case field
+ * table (kernboard/model.h), plus the flags below.  A list option given
+ * twice adds to the list (--org A --org B); one value is split at the
+ * field's separator (--org "A; B") -- the same rule as the form. */
 enum {
-    O_TITLE = 1000,
-    O_DEPT,
-    O_ALSO,
-    O_STAGE,
-    O_LINE,
-    O_DUE,
-    O_REVIEW,
-    O_ORG,
-    O_DESC,
-    O_OWNER,
-    O_PRIO,
-    O_TAG,
-    O_HOOK,
-    O_BLOCKED,
-    O_UNBLOCK,
-    O_AGENDA,
+    O_FIELD = 1000, /* + kb_field_id */
+    O_UNBLOCK = 1100,
     O_NO_AGENDA,
-    O_CONF,
     O_EXPECT,
+    O_REASON,
 };
 
-static const struct option kb_case_opts[] = {
-    {"title", required_argument, NULL, O_TITLE},
-    {"dept", required_argument, NULL, O_DEPT},
-    {"also", required_argument, NULL, O_ALSO},
-    {"stage", required_argument, NULL, O_STAGE},
-    {"line", required_argument, NULL, O_LINE},
-    {"due", required_argument, NULL, O_DUE},
-    {"review", required_argument, NULL, O_REVIEW},
-    {"org", required_argument, NULL, O_ORG},
-    {"description", required_argument, NULL, O_DESC},
-    {"owner", required_argument, NULL, O_OWNER},
-    {"priority", required_argument, NULL, O_PRIO},
-    {"tag", required_argument, NULL, O_TAG},
-    {"hook", required_argument, NULL, O_HOOK},
-    {"blocked", required_argument, NULL, O_BLOCKED},
-    {"unblock", no_argument, NULL, O_UNBLOCK},
-    {"agenda", no_argument, NULL, O_AGENDA},
-    {"no-agenda", no_argument, NULL, O_NO_AGENDA},
-    {"confidentiality", required_argument, NULL, O_CONF},
-    {"expect-version", required_argument, NULL, O_EXPECT},
-    {NULL, 0, NULL, 0},
-};
+typedef struct kb_case_opts {
+    kb_case_patch p;
+    uint64_t expect; /* --expect-version, KB_CORE_ANY_VERSION when not given */
+    char *reason;    /* --reason */
+} kb_case_opts;
 
-static void kb_set_str(char **dst, char *val)
+static void kb_case_opts_free(kb_case_opts *o)
 {
-    kb_free(dst);
-    *dst = val;
+    kb_case_patch_free(&o->p);
+    kb_free(&o->reason);
 }
 
-static int kb_date_arg(kb_cmd_ctx *cx, const char *s, kb_date *out)
+/* Parse the case options of cmd (edit: also --expect-version and --reason)
+ * into o->p; "-" as --description reads standard input. */
+static int kb_case_parse_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, bool edit,
+                              kb_case_opts *o)
 {
-    if (!s[0] || strcmp(s, "none") == 0) {
-        *out = KB_DATE_NONE;
-        return KB_OK;
+    struct option longs[KB_F_COUNT + 6];
+    size_t n = 0;
+    for (int f = 0; f < KB_F_COUNT; f++) {
+        const kb_field_desc *d = kb_case_field((enum kb_field_id)f);
+        longs[n++] = (struct option){
+            d->option, d->type == KB_FT_BOOL ? no_argument : required_argument, NULL, O_FIELD + f};
     }
-    if (kb_date_parse(s, out, &cx->err))
-        return kb_cmd_report(cx);
-    return KB_OK;
-}
-
-/* Parse the case options into c; *expect gets --expect-version. */
-static int kb_case_apply_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, kb_case *c,
-                              uint64_t *expect, bool *changed)
-{
+    longs[n++] = (struct option){"unblock", no_argument, NULL, O_UNBLOCK};
+    longs[n++] = (struct option){"no-agenda", no_argument, NULL, O_NO_AGENDA};
+    if (edit) {
+        longs[n++] = (struct option){"expect-version", required_argument, NULL, O_EXPECT};
+        longs[n++] = (struct option){"reason", required_argument, NULL, O_REASON};
+    }
+    longs[n] = (struct option){NULL, 0, NULL, 0};
+    kb_case_patch_init(&o->p);
+    o->expect = KB_CORE_ANY_VERSION;
+    o->reason = NULL;
     kb_cmd_getopt_reset();
     int rc, opt, idx;
-    bool cleared_orgs = false, cleared_tags = false, cleared_hooks = false;
-    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, kb_case_opts, &idx, &opt)) == KB_OK &&
-           opt != -1) {
-        char *v = NULL;
-        if (changed && opt != O_EXPECT)
-            *changed = true;
-        switch (opt) {
-        case O_TITLE:
-            kb_set_str(&c->title, kb_strdup(optarg));
-            break;
-        case O_DEPT:
-            kb_set_str(&c->lead_dept, optarg[0] ? kb_strdup(optarg) : NULL);
-            break;
-        case O_ALSO:
-            kb_strv_free(&c->depts);
-            kb_strv_split(&c->depts, optarg);
-            break;
-        case O_STAGE:
-            kb_set_str(&c->stage, kb_strdup(optarg));
-            break;
-        case O_LINE:
-            kb_set_str(&c->action_line, optarg[0] ? kb_strdup(optarg) : NULL);
-            break;
-        case O_DUE:
-            if ((rc = kb_date_arg(cx, optarg, &c->due)))
-                return rc;
-            break;
-        case O_REVIEW:
-            if ((rc = kb_date_arg(cx, optarg, &c->review)))
-                return rc;
-            break;
-        case O_ORG:
-            if (!cleared_orgs)
-                kb_strv_free(&c->orgs);
-            cleared_orgs = true;
-            if (optarg[0])
-                kb_strv_push(&c->orgs, optarg);
-            break;
-        case O_TAG:
-            if (!cleared_tags)
-                kb_strv_free(&c->tags);
-            cleared_tags = true;
-            kb_strv_split(&c->tags, optarg);
-            break;
-        case O_HOOK:
-            if (!cleared_hooks)
-                kb_strv_free(&c->hooks);
-            cleared_hooks = true;
-            if (optarg[0])
-                kb_strv_push(&c->hooks, optarg);
-            break;
-        case O_DESC:
-            if (changed && strcmp(optarg, "-") == 0)
-                break; /* checking pass: read standard input only once, later */
-            if ((rc = kb_cmd_text_arg(cx, optarg, &v)))
-                return rc;
-            kb_set_str(&c->description, v);
-            break;
-        case O_OWNER:
-            kb_set_str(&c->owner, optarg[0] ? kb_strdup(optarg) : NULL);
-            break;
-        case O_PRIO: {
-            char *end = NULL;
-            long p = strtol(optarg, &end, 10);
-            if (!optarg[0] || *end || p < 0 || p > KB_PRIORITY_MAX)
-                return kb_cmd_fail(cx, KB_EDATA, _("--priority must be 0 to %d"), KB_PRIORITY_MAX);
-            c->priority = (int)p;
-            break;
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+        if (opt >= O_FIELD && opt < O_FIELD + KB_F_COUNT) {
+            enum kb_field_id f = (enum kb_field_id)(opt - O_FIELD);
+            const kb_field_desc *d = kb_case_field(f);
+            char *text = NULL;
+            if (d->type == KB_FT_BOOL)
+                text = kb_strdup("yes");
+            else if (f == KB_F_DESC) {
+                if ((rc = kb_cmd_text_arg(cx, optarg, &text)))
+                    return rc;
+            } else
+                text = kb_strdup(optarg);
+            bool again = o->p.set & (1u << f);
+            rc = d->list && again ? kb_case_field_append(&o->p.v, f, text, &cx->err)
+                                  : kb_case_field_parse(&o->p.v, f, text, &cx->err);
+            kb_free(&text);
+            if (rc)
+                return kb_cmd_report(cx);
+            o->p.set |= 1u << f;
+            continue;
         }
-        case O_BLOCKED:
-            kb_set_str(&c->blocked, kb_strdup(optarg));
-            break;
+        switch (opt) {
         case O_UNBLOCK:
-            kb_set_str(&c->blocked, NULL);
-            break;
-        case O_AGENDA:
-            c->on_agenda = true;
+            kb_free(&o->p.v.blocked);
+            o->p.set |= 1u << KB_F_BLOCKED;
             break;
         case O_NO_AGENDA:
-            c->on_agenda = false;
-            break;
-        case O_CONF:
-            if (kb_conf_parse(optarg, &c->conf, &cx->err))
-                return kb_cmd_report(cx);
+            o->p.v.on_agenda = false;
+            o->p.set |= 1u << KB_F_AGENDA;
             break;
         case O_EXPECT: {
             char *end = NULL;
             unsigned long long ev = strtoull(optarg, &end, 10);
-            if (!expect || !optarg[0] || *end || ev == 0)
+            if (!optarg[0] || *end || ev == 0)
                 return kb_cmd_usage(cx, cmd, _("--expect-version needs a version number"));
-            *expect = ev;
+            o->expect = ev;
             break;
         }
+        case O_REASON:
+            kb_free(&o->reason);
+            o->reason = kb_strdup(optarg);
+            break;
         default:
             return kb_cmd_usage(cx, cmd, _("unexpected option"));
         }
     }
     return rc;
+}
+
+/* The set fields of a patch over a case (case add). */
+static void kb_case_apply_patch(kb_case *c, const kb_case_patch *p)
+{
+    for (int f = 0; f < KB_F_COUNT; f++)
+        if (p->set & (1u << f))
+            kb_case_field_copy(c, &p->v, (enum kb_field_id)f);
 }
 
 static int kb_case_number_arg(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, int i,
@@ -194,7 +131,7 @@ static void kb_print_case(kb_cmd_ctx *cx, const kb_case *c, const kb_comment_vec
     kb_date_format(c->review, d2);
     kb_time_format(c->created, t1);
     kb_time_format(c->updated, t2);
-    char *depts = kb_strv_join(&c->depts, ", "), *orgs = kb_strv_join(&c->orgs, ", "),
+    char *depts = kb_strv_join(&c->depts, ", "), *orgs = kb_strv_join(&c->orgs, "; "),
          *tags = kb_strv_join(&c->tags, ", "), *hooks = kb_strv_join(&c->hooks, "; ");
     fprintf(cx->out, "#%u  %s\n", c->number, c->title ? c->title : "");
     fprintf(cx->out, "%-16s %s\n", _("Stage:"), c->stage ? c->stage : "");
@@ -222,8 +159,11 @@ static void kb_print_case(kb_cmd_ctx *cx, const kb_case *c, const kb_comment_vec
             kb_time_format(tl->v[i].time, ts);
             bool change = tl->v[i].kind == KB_ENTRY_CHANGE;
             char *text = change ? kb_timeline_localize(tl->v[i].text) : NULL;
-            fprintf(cx->out, "  %s  %-12s %s%s\n", ts, tl->v[i].author ? tl->v[i].author : "",
+            fprintf(cx->out, "  %s  %-12s %s%s", ts, tl->v[i].author ? tl->v[i].author : "",
                     change ? "* " : "", text ? text : tl->v[i].text);
+            if (tl->v[i].reason)
+                fprintf(cx->out, " (%s %s)", _("reason:"), tl->v[i].reason);
+            fputc('\n', cx->out);
             kb_free(&text);
         }
     }
@@ -237,18 +177,20 @@ int kb_cmd_case_add(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_case c;
     kb_case_init(&c);
+    kb_case_opts o;
     kb_board *b = NULL;
-    int rc = kb_case_apply_opts(cx, "case add", argc, argv, &c, NULL, NULL);
+    int rc = kb_case_parse_opts(cx, "case add", argc, argv, false, &o);
     if (rc)
         goto out;
     if (optind < argc) {
         rc = kb_cmd_usage(cx, "case add", _("unexpected argument '%s'"), argv[optind]);
         goto out;
     }
-    if (!c.title) {
+    if (!(o.p.set & (1u << KB_F_TITLE))) {
         rc = kb_cmd_usage(cx, "case add", _("a case needs --title TEXT"));
         goto out;
     }
+    kb_case_apply_patch(&c, &o.p);
     if ((rc = kb_cmd_open(cx, "case add", &b)))
         goto out;
     if ((rc = kb_board_case_add(b, &c, &cx->err))) {
@@ -260,6 +202,7 @@ int kb_cmd_case_add(kb_cmd_ctx *cx, int argc, char **argv)
     else
         fprintf(cx->out, "#%u\n", c.number);
 out:
+    kb_case_opts_free(&o);
     kb_case_free(&c);
     kb_cmd_close(cx, &b);
     return rc;
@@ -269,12 +212,9 @@ int kb_cmd_case_show(kb_cmd_ctx *cx, int argc, char **argv)
 {
     uint32_t n;
     kb_board *b = NULL;
-    kb_case c;
-    kb_case_init(&c);
-    kb_comment_vec tl = {0};
-    kb_action_vec acts = {0};
-    kb_link_vec links = {0};
-    kb_decision_vec decs = {0};
+    kb_case_detail d;
+    memset(&d, 0, sizeof d);
+    kb_case_init(&d.c);
     int rc = kb_case_number_arg(cx, "case show", argc, argv, 1, &n);
     if (rc)
         return rc;
@@ -282,82 +222,61 @@ int kb_cmd_case_show(kb_cmd_ctx *cx, int argc, char **argv)
         return kb_cmd_usage(cx, "case show", _("unexpected argument '%s'"), argv[2]);
     if ((rc = kb_cmd_open(cx, "case show", &b)))
         return rc;
-    if ((rc = kb_board_case_get(b, n, &c, &cx->err)) ||
-        (rc = kb_board_timeline(b, n, &tl, &cx->err)) ||
-        (rc = kb_board_action_list(b, n, &acts, &cx->err)) ||
-        (rc = kb_board_link_list(b, n, &links, &cx->err)) ||
-        (rc = kb_board_decision_list(b, n, 0, &decs, &cx->err))) {
+    if ((rc = kb_board_case_detail(b, n, &d, &cx->err))) {
         rc = kb_cmd_report(cx);
         goto out;
     }
     if (cx->json) {
-        json_t *o = kb_cmd_case_json(&c);
+        json_t *o = kb_cmd_case_json(&d.c);
         json_t *a = json_array();
-        for (size_t i = 0; i < tl.n; i++)
-            json_array_append_new(a, kb_cmd_comment_json(&tl.v[i]));
+        for (size_t i = 0; i < d.timeline.n; i++)
+            json_array_append_new(a, kb_cmd_comment_json(&d.timeline.v[i]));
         json_object_set_new(o, "timeline", a);
         a = json_array();
-        for (size_t i = 0; i < acts.n; i++)
-            json_array_append_new(a, kb_cmd_action_json(&acts.v[i]));
+        for (size_t i = 0; i < d.actions.n; i++)
+            json_array_append_new(a, kb_cmd_action_json(&d.actions.v[i]));
         json_object_set_new(o, "actions", a);
         a = json_array();
-        for (size_t i = 0; i < links.n; i++)
-            json_array_append_new(a, kb_cmd_link_json(&links.v[i]));
+        for (size_t i = 0; i < d.links.n; i++)
+            json_array_append_new(a, kb_cmd_link_json(&d.links.v[i]));
         json_object_set_new(o, "links", a);
         a = json_array();
-        for (size_t i = 0; i < decs.n; i++)
-            json_array_append_new(a, kb_cmd_decision_json(&decs.v[i]));
+        for (size_t i = 0; i < d.decisions.n; i++)
+            json_array_append_new(a, kb_cmd_decision_json(&d.decisions.v[i]));
         json_object_set_new(o, "decisions", a);
         rc = kb_cmd_print_json(cx, o);
     } else {
-        kb_print_case(cx, &c, &tl);
-        if (acts.n) {
+        kb_print_case(cx, &d.c, &d.timeline);
+        if (d.actions.n) {
             fprintf(cx->out, "\n%s\n", _("Action items:"));
-            for (size_t i = 0; i < acts.n; i++) {
+            for (size_t i = 0; i < d.actions.n; i++) {
                 char due[KB_DATE_STRLEN];
-                kb_date_format(acts.v[i].due, due);
-                fprintf(cx->out, "  A%-4u [%c] %-12s %-10s %s\n", acts.v[i].number,
-                        acts.v[i].done ? 'x' : ' ', acts.v[i].owner, due[0] ? due : "-",
-                        acts.v[i].text);
+                kb_date_format(d.actions.v[i].due, due);
+                fprintf(cx->out, "  A%-4u [%c] %-12s %-10s %s\n", d.actions.v[i].number,
+                        d.actions.v[i].done ? 'x' : ' ', d.actions.v[i].owner, due[0] ? due : "-",
+                        d.actions.v[i].text);
             }
         }
-        if (decs.n) {
+        if (d.decisions.n) {
             fprintf(cx->out, "\n%s\n", _("Decisions:"));
-            for (size_t i = 0; i < decs.n; i++) {
+            for (size_t i = 0; i < d.decisions.n; i++) {
                 char ts[KB_TIME_STRLEN];
-                kb_time_format(decs.v[i].time, ts);
-                fprintf(cx->out, "  D%-4u %.10s %s\n", decs.v[i].number, ts, decs.v[i].text);
+                kb_time_format(d.decisions.v[i].time, ts);
+                fprintf(cx->out, "  D%-4u %.10s %s\n", d.decisions.v[i].number, ts,
+                        d.decisions.v[i].text);
             }
         }
-        if (links.n) {
+        if (d.links.n) {
             fprintf(cx->out, "\n%s\n", _("Links:"));
-            for (size_t i = 0; i < links.n; i++)
-                fprintf(cx->out, "  #%u %s #%u\n", links.v[i].from,
-                        kb_link_kind_name(links.v[i].kind), links.v[i].to);
+            for (size_t i = 0; i < d.links.n; i++)
+                fprintf(cx->out, "  #%u %s #%u\n", d.links.v[i].from,
+                        kb_link_kind_name(d.links.v[i].kind), d.links.v[i].to);
         }
     }
 out:
-    kb_case_free(&c);
-    kb_comment_vec_free(&tl);
-    kb_action_vec_free(&acts);
-    kb_link_vec_free(&links);
-    kb_decision_vec_free(&decs);
+    kb_case_detail_free(&d);
     kb_cmd_close(cx, &b);
     return rc;
-}
-
-static const char *kb_cmd_resolve(void *user, enum kb_query_field f, const char *value)
-{
-    const kb_board *b = user;
-    if (f == KB_QF_STAGE) {
-        const kb_stage *s = kb_board_stage_find(b, value);
-        return s ? s->code : NULL;
-    }
-    if (f == KB_QF_LINE) {
-        const kb_line *l = kb_board_line_find(b, value);
-        return l ? l->code : NULL;
-    }
-    return NULL;
 }
 
 int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
@@ -383,7 +302,8 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_report(cx);
         goto out;
     }
-    kb_query_ctx ctx = {.today = kb_date_today(), .resolve = kb_cmd_resolve, .user = b};
+    kb_query_ctx ctx;
+    kb_board_query_ctx(b, &ctx); /* the one resolver: codes, names, prefixes */
     if (cx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < v.n; i++)
@@ -425,82 +345,77 @@ out:
     return rc;
 }
 
-/* Change a case under its edit lease: take the lease (exit 75 naming the
- * holder when someone else edits it), read, apply, save with the version
- * check and the fencing token, release. */
-static int kb_case_change(kb_cmd_ctx *cx, kb_board *b, uint32_t n, int argc, char **argv,
-                          const char *stage, uint64_t expect)
+/* Print the saved case (--json) after a change. */
+static int kb_case_changed(kb_cmd_ctx *cx, const kb_case *c)
 {
-    uint64_t token = 0;
-    kb_case c;
-    kb_case_init(&c);
-    int rc = kb_board_lease_acquire(b, n, 0, false, &token, &cx->err);
-    if (rc)
-        return kb_cmd_report(cx);
-    if ((rc = kb_board_case_get(b, n, &c, &cx->err))) {
-        rc = kb_cmd_report(cx);
-        goto out;
-    }
-    if (stage) {
-        kb_free(&c.stage);
-        c.stage = kb_strdup(stage);
-    } else if ((rc = kb_case_apply_opts(cx, "case edit", argc, argv, &c, &expect, NULL))) {
-        goto out;
-    }
-    if ((rc = kb_board_case_save(b, &c, expect, token, &cx->err))) {
-        rc = kb_cmd_report(cx);
-        goto out;
-    }
-    if (cx->json)
-        rc = kb_cmd_print_json(cx, kb_cmd_case_json(&c));
-out : {
-    kb_err ignore;
-    if (kb_board_lease_release(b, n, token, &ignore)) {
-        /* the lease expires on its own; nothing else to do */
-    }
-}
-    kb_case_free(&c);
-    return rc;
+    return cx->json ? kb_cmd_print_json(cx, kb_cmd_case_json(c)) : KB_OK;
 }
 
+/* case edit N [field options] [--reason R] [--expect-version V]: one core
+ * update (one write transaction); it refuses a case that someone else is
+ * editing (exit 75, naming who and since when), so no lease of its own. */
 int kb_cmd_case_edit(kb_cmd_ctx *cx, int argc, char **argv)
 {
     uint32_t n;
-    kb_board *b = NULL;
-    kb_case c;
-    kb_case_init(&c);
     int rc = kb_case_number_arg(cx, "case edit", argc, argv, 1, &n);
     if (rc)
         return rc;
-    uint64_t expect = KB_CORE_ANY_VERSION;
-    bool changed = false;
-    /* check the options before asking for the passphrase */
-    rc = kb_case_apply_opts(cx, "case edit", argc - 1, argv + 1, &c, &expect, &changed);
-    kb_case_free(&c);
-    if (rc)
-        return rc;
-    if (optind < argc - 1)
-        return kb_cmd_usage(cx, "case edit", _("unexpected argument '%s'"), argv[optind + 1]);
+    kb_case_opts o;
+    kb_board *b = NULL;
+    kb_case c;
+    kb_case_init(&c);
+    if ((rc = kb_case_parse_opts(cx, "case edit", argc - 1, argv + 1, true, &o)))
+        goto out;
+    if (optind < argc - 1) {
+        rc = kb_cmd_usage(cx, "case edit", _("unexpected argument '%s'"), argv[optind + 1]);
+        goto out;
+    }
     if ((rc = kb_cmd_open(cx, "case edit", &b)))
-        return rc;
-    rc = kb_case_change(cx, b, n, argc - 1, argv + 1, NULL, expect);
+        goto out;
+    if (kb_board_case_update(b, n, &o.p, o.reason, o.expect, 0, &c, &cx->err))
+        rc = kb_cmd_report(cx);
+    else
+        rc = kb_case_changed(cx, &c);
+out:
+    kb_case_opts_free(&o);
+    kb_case_free(&c);
     kb_cmd_close(cx, &b);
     return rc;
 }
 
+/* case move N STAGE [--reason TEXT] */
 int kb_cmd_case_move(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    uint32_t n;
-    kb_board *b = NULL;
-    int rc = kb_case_number_arg(cx, "case move", argc, argv, 1, &n);
+    static const struct option longs[] = {
+        {"reason", required_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *reason = NULL;
+    kb_cmd_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cmd_getopt(cx, "case move", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1)
+        reason = optarg;
     if (rc)
         return rc;
-    if (argc != 3)
-        return kb_cmd_usage(cx, "case move",
-                            _("give the case and the stage: case move 12 connect"));
-    if ((rc = kb_cmd_open(cx, "case move", &b)))
+    uint32_t n;
+    if ((rc = kb_case_number_arg(cx, "case move", argc, argv, optind, &n)))
         return rc;
-    rc = kb_case_change(cx, b, n, 0, NULL, argv[2], KB_CORE_ANY_VERSION);
+    if (argc - optind != 2)
+        return kb_cmd_usage(cx, "case move",
+                            _("give the case and the stage: case move 12 connect [--reason "
+                              "TEXT]"));
+    kb_board *b = NULL;
+    kb_case c;
+    kb_case_init(&c);
+    if ((rc = kb_cmd_open(cx, "case move", &b)) == KB_OK) {
+        if (kb_board_case_move(b, n, argv[optind + 1], reason, KB_CORE_ANY_VERSION, 0, &c,
+                               &cx->err))
+            rc = kb_cmd_report(cx);
+        else
+            rc = kb_case_changed(cx, &c);
+    }
+    kb_case_free(&c);
     kb_cmd_close(cx, &b);
     return rc;
 }

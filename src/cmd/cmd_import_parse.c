@@ -323,7 +323,7 @@ int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf
                 char tpath[96];
                 snprintf(tpath, sizeof tpath, "cases[%zu].timeline[%zu]", i, k);
                 kb_jctx tj = {e, tpath};
-                const char *kind, *author, *text;
+                const char *kind, *author, *text, *mfrom = NULL, *mto = NULL, *reason = NULL;
                 long long us = 0;
                 if (!json_is_object(x)) {
                     rc = kb_err_set(e, KB_EDATA, _("%s: expected an object"), tpath);
@@ -333,7 +333,10 @@ int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf
                     (rc = kb_jstr(&tj, x, "author", true, &author)) ||
                     (rc = kb_jstr(&tj, x, "text", true, &text)) ||
                     (rc = kb_jtime(&tj, x, "time", &cm->time)) ||
-                    (rc = kb_jint(&tj, x, "time_us", 0, INT64_MAX, false, &us)))
+                    (rc = kb_jint(&tj, x, "time_us", 0, INT64_MAX, false, &us)) ||
+                    (rc = kb_jstr(&tj, x, "move_from", false, &mfrom)) ||
+                    (rc = kb_jstr(&tj, x, "move_to", false, &mto)) ||
+                    (rc = kb_jstr(&tj, x, "reason", false, &reason)))
                     goto out;
                 if (strcmp(kind, "comment") && strcmp(kind, "change")) {
                     rc = kb_jfail(&tj, "kind", _("use comment or change"));
@@ -344,6 +347,9 @@ int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf
                 cm->author = kb_keep(ib, author);
                 cm->text = kb_keep(ib, text);
                 cm->time_us = us;
+                cm->move_from = mfrom ? kb_keep(ib, mfrom) : NULL;
+                cm->move_to = mto ? kb_keep(ib, mto) : NULL;
+                cm->reason = reason ? kb_keep(ib, reason) : NULL;
             }
         }
     }

@@ -204,34 +204,80 @@ out:
     return rc;
 }
 
+/* case decide N TEXT [--meeting M] [--action T --owner U [--due D]]...: the
+ * decision and its action items in one write; --owner and --due belong to
+ * the --action before them. */
 int kb_cmd_case_decide(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"meeting", required_argument, NULL, 'm'},
+        {"action", required_argument, NULL, 'a'},
+        {"owner", required_argument, NULL, 'o'},
+        {"due", required_argument, NULL, 'd'},
         {NULL, 0, NULL, 0},
     };
+    static const char *cmd = "case decide";
     kb_decision d = {0};
+    kb_action_item *items = NULL;
+    size_t nitems = 0;
+    kb_board *b = NULL;
     kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cmd_getopt(cx, "case decide", argc, argv, longs, &idx, &opt)) == KB_OK &&
-           opt != -1)
-        if ((rc = kb_meeting_number(cx, "case decide", optarg, &d.meeting)))
-            return rc;
-    if (rc)
-        return rc;
-    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &d.case_number, &cx->err))
-        return kb_cmd_usage(cx, "case decide",
-                            _("give the case and the decision: case decide 12 \"text\""));
-    d.text = kb_strdup(argv[optind + 1]);
-    kb_board *b = NULL;
-    if ((rc = kb_cmd_open(cx, "case decide", &b)) == KB_OK) {
-        if (kb_board_decision_add(b, &d, &cx->err))
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+        if (opt == 'm') {
+            if ((rc = kb_meeting_number(cx, cmd, optarg, &d.meeting)))
+                goto out;
+        } else if (opt == 'a') {
+            items = kb_reallocarray(items, nitems + 1, sizeof *items);
+            kb_action_item_init(&items[nitems]);
+            items[nitems++].text = kb_strdup(optarg);
+        } else if (!nitems) {
+            rc = kb_cmd_usage(cx, cmd,
+                              _("--%s belongs to an action item: give --action TEXT "
+                                "first"),
+                              opt == 'o' ? "owner" : "due");
+            goto out;
+        } else if (opt == 'o') {
+            kb_free(&items[nitems - 1].owner);
+            items[nitems - 1].owner = kb_strdup(optarg);
+        } else if (kb_date_parse(optarg, &items[nitems - 1].due, &cx->err)) {
             rc = kb_cmd_report(cx);
-        else if (cx->json)
-            rc = kb_cmd_print_json(cx, kb_cmd_decision_json(&d));
-        else
-            fprintf(cx->out, "D%u\n", d.number);
+            goto out;
+        }
     }
+    if (rc)
+        goto out;
+    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &d.case_number, &cx->err)) {
+        rc = kb_cmd_usage(cx, cmd, _("give the case and the decision: case decide 12 \"text\""));
+        goto out;
+    }
+    for (size_t i = 0; i < nitems; i++)
+        if (!items[i].owner) {
+            rc = kb_cmd_usage(cx, cmd, _("action item '%s' needs --owner USER"), items[i].text);
+            goto out;
+        }
+    d.text = kb_strdup(argv[optind + 1]);
+    if ((rc = kb_cmd_open(cx, cmd, &b)))
+        goto out;
+    if (kb_board_decide(b, &d, items, nitems, &cx->err)) {
+        rc = kb_cmd_report(cx);
+    } else if (cx->json) {
+        json_t *o = kb_cmd_decision_json(&d);
+        json_t *a = json_array();
+        for (size_t i = 0; i < nitems; i++)
+            json_array_append_new(a, kb_cmd_action_json(&items[i]));
+        json_object_set_new(o, "actions", a);
+        rc = kb_cmd_print_json(cx, o);
+    } else {
+        fprintf(cx->out, "D%u", d.number);
+        for (size_t i = 0; i < nitems; i++)
+            fprintf(cx->out, " A%u", items[i].number);
+        fputc('\n', cx->out);
+    }
+out:
+    for (size_t i = 0; i < nitems; i++)
+        kb_action_item_free(&items[i]);
+    kb_free(&items);
     kb_decision_free(&d);
     kb_cmd_close(cx, &b);
     return rc;

@@ -182,6 +182,12 @@ json_t *kb_cmd_comment_json(const kb_comment *c)
     json_object_set_new(o, "author", json_string(kb_opt_str(c->author)));
     json_object_set_new(o, "time", kb_json_time(c->time));
     json_object_set_new(o, "text", json_string(kb_opt_str(c->text)));
+    if (c->move_from || c->move_to) { /* a structured stage move */
+        json_object_set_new(o, "move_from", json_string(kb_opt_str(c->move_from)));
+        json_object_set_new(o, "move_to", json_string(kb_opt_str(c->move_to)));
+    }
+    if (c->reason)
+        json_object_set_new(o, "reason", json_string(c->reason));
     return o;
 }
 

@@ -89,6 +89,14 @@ int kb_lease_check_save(kb_board *b, kb_txn *t, const kb_case *c, uint64_t token
                         c->number, l.user ? l.user : "?");
     } else if (li.state == KB_LEASE_ALIVE) {
         rc = kb_lease_busy(&l, e);
+    } else if (li.state == KB_LEASE_EXPIRED) {
+        /* its session is still open: the holder may come back and save */
+        char hhmm[6];
+        kb_time_format_hhmm(l.since, hhmm);
+        rc = kb_err_set(e, KB_ECONFLICT,
+                        _("case #%u has an expired edit lock of %s on %s since %s; break it "
+                          "with 'kernboard locks --break %u' after checking with them"),
+                        c->number, l.user ? l.user : "?", l.host ? l.host : "?", hhmm, c->number);
     }
     kb_lease_free(&l);
     return rc;

@@ -59,14 +59,35 @@ expect_rc 65 "unknown stage" k case add --title X --stage nowhere
 expect_rc 65 "bad date" k case add --title X --due 2027-13-01
 expect_rc 64 "case add without title" k case add --dept ECO
 expect_rc 0 "case edit" k case edit 1 --title "Inclusieve werkgevers en krapte" --tag sroi,arbeidsmarkt --agenda --blocked "wacht op ontheffing"
-expect_rc 0 "case move by name" k case move '#1' Verkennen
+# "explore" needs a reason (stage edit above): refused without one, one line
+# that says how to give it, nothing written
+expect_rc 65 "case move into a needs-reason stage without a reason" k case move '#1' Verkennen
+check "the message says how to give the reason: $ERR" contains "$ERR" "--reason"
+check "the message is one line" [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]
+expect_rc 65 "case edit --stage without a reason" k case edit 1 --stage explore
+run k case show 1 --json
+jcheck "refused moves changed nothing" 'd["stage"]=="signal" and d["version"]==2'
+expect_rc 0 "case move by name with a reason" k case move '#1' Verkennen --reason "ondernemer gesproken"
 run k case show 1 --json
 jcheck "edit and move applied" 'd["stage"]=="explore" and d["tags"]==["sroi","arbeidsmarkt"] and d["on_agenda"] and d["blocked"]=="wacht op ontheffing" and d["version"]==3'
 jcheck "timeline records the changes" 'any("stage: signal -> explore" in e["text"] for e in d["timeline"])'
+jcheck "the move is structured, with its reason, in one entry" '[(e["move_from"], e["move_to"], e["reason"]) for e in d["timeline"] if "move_to" in e]==[("signal","explore","ondernemer gesproken")]'
 v=$(printf '%s' "$OUT" | json_get version)
 expect_rc 75 "stale --expect-version" k case edit 1 --title "oud" --expect-version $((v - 1))
 run k case show 1 --json
 jcheck "stale edit changed nothing" 'd["title"]=="Inclusieve werkgevers en krapte" and d["version"]=='"$v"
+# names resolve everywhere: department name (any case, accents) = code
+expect_rc 0 "case edit --dept by name" k case edit 2 --dept ÉCONOMIE
+run k case list --json 'dept:économie'
+a=$OUT
+run k case list --json 'dept:ECO'
+check "case list dept:économie equals dept:ECO" [ "$a" = "$OUT" ]
+jcheck "dept:ECO finds case 2" '2 in [c["id"] for c in d]'
+# list options: repeated = appended, one value split at ";" (same in the form and on the : line)
+expect_rc 0 "case edit --org A --org B" k case edit 2 --org "Bakkerij Jansen" --org "Stichting Werk; Gemeente X"
+run k case show 2 --json
+jcheck "--org A --org B keeps both, ';' splits" 'd["orgs"]==["Bakkerij Jansen","Stichting Werk","Gemeente X"]'
+expect_rc 0 "case edit --dept back" k case edit 2 --dept "" --org ""
 expect_rc 0 "case comment" k case comment 1 "Gesprek gepland met de ondernemer"
 expect_rc 0 "case link" k case link 1 2 --as related
 expect_rc 65 "duplicate link" k case link 1 2 --as related
