@@ -1130,9 +1130,12 @@ static int demo_case_add(demo_ctx *d, size_t i)
         rc = kb_err_set(e, KB_ESOFTWARE, _("case #%u already exists on this board"),
                         (unsigned)(i + 1));
     for (size_t s = 1; rc == KB_OK && s < nst && strcmp(c.stage, x->stage) != 0; s++) {
-        kb_free(&c.stage);
-        c.stage = kb_strdup(st[s].code);
-        rc = kb_board_case_save(d->b, &c, KB_CORE_ANY_VERSION, 0, e);
+        /* stages that need a reason get the one a broker would give */
+        const char *reason =
+            st[s].needs_reason ? "Doel bereikt; afspraken geborgd in de lijn" : NULL;
+        char *to = kb_strdup(st[s].code);
+        rc = kb_board_case_move(d->b, c.number, to, reason, KB_CORE_ANY_VERSION, 0, &c, e);
+        kb_free(&to);
         st = kb_board_stages(d->b, &nst);
     }
     if (rc == KB_OK && strcmp(c.stage, x->stage) != 0)

@@ -15,9 +15,11 @@
 
 #define KB_EXPORT_FORMAT "kernboard-export"
 #define KB_EXPORT_VERSION 1
-#define KB_NCSV 19
+/* CSV columns: "id", the case field table's keys (kernboard/model.h, in its
+ * order), "created", "updated".  List values are joined with ";". */
+#define KB_NCSV (KB_F_COUNT + 3)
 /* CSV columns, in export order. */
-extern const char *const kb_csv_cols[KB_NCSV];
+const char *kb_csv_col(size_t i);
 
 typedef struct kb_import_buf {
     kb_import imp;

@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const kb_csv_cols[KB_NCSV] = {
-    "id",          "title",     "description", "stage",           "lead_dept", "depts",
-    "action_line", "hooks",     "orgs",        "owner",           "priority",  "due",
-    "review",      "on_agenda", "blocked",     "confidentiality", "tags",      "created",
-    "updated",
-};
+const char *kb_csv_col(size_t i)
+{
+    if (i == 0)
+        return "id";
+    if (i <= KB_F_COUNT)
+        return kb_case_field((enum kb_field_id)(i - 1))->json;
+    return i == KB_F_COUNT + 1 ? "created" : "updated";
+}
 
 /* ------------------------------------------------------------ import: json */
 
@@ -580,7 +582,7 @@ static void kb_csv_cb_row(int term, void *data)
         for (size_t c = 0; c < x->row.n; c++) {
             size_t f;
             for (f = 0; f < KB_NCSV; f++)
-                if (kb_str_ieq(x->row.v[c], kb_csv_cols[f]))
+                if (kb_str_ieq(x->row.v[c], kb_csv_col(f)))
                     break;
             if (f == KB_NCSV) {
                 x->rc = kb_err_set(x->e, KB_EDATA, _("%s: line 1: unknown column '%s'"), x->fname,
@@ -589,7 +591,7 @@ static void kb_csv_cb_row(int term, void *data)
             }
             x->col[f] = (int)c;
         }
-        if (x->col[1] < 0)
+        if (x->col[1 + KB_F_TITLE] < 0)
             x->rc =
                 kb_err_set(x->e, KB_EDATA, _("%s: line 1: a 'title' column is required"), x->fname);
         x->header_done = true;
@@ -611,43 +613,23 @@ static void kb_csv_cb_row(int term, void *data)
     v = kb_csv_get(x, 0);
     if (v[0] && kb_case_number_parse(v, &c->number, &fe))
         KB_CSV_FAIL("%s", fe.msg);
-    c->title = kb_strdup(kb_csv_get(x, 1));
-    if ((v = kb_csv_get(x, 2))[0])
-        c->description = kb_strdup(v);
-    if ((v = kb_csv_get(x, 3))[0])
-        c->stage = kb_strdup(v);
-    if ((v = kb_csv_get(x, 4))[0])
-        c->lead_dept = kb_strdup(v);
-    kb_csv_split(&c->depts, kb_csv_get(x, 5));
-    if ((v = kb_csv_get(x, 6))[0])
-        c->action_line = kb_strdup(v);
-    kb_csv_split(&c->hooks, kb_csv_get(x, 7));
-    kb_csv_split(&c->orgs, kb_csv_get(x, 8));
-    if ((v = kb_csv_get(x, 9))[0])
-        c->owner = kb_strdup(v);
-    if ((v = kb_csv_get(x, 10))[0]) {
-        char *end = NULL;
-        long p = strtol(v, &end, 10);
-        if (*end || p < 0 || p > KB_PRIORITY_MAX)
-            KB_CSV_FAIL(_("priority must be 0 to %d"), KB_PRIORITY_MAX);
-        c->priority = (int)p;
+    for (int f = 0; f < KB_F_COUNT; f++) {
+        const kb_field_desc *d = kb_case_field((enum kb_field_id)f);
+        v = kb_csv_get(x, 1 + (size_t)f);
+        if (d->list) /* CSV lists are joined with ';' */
+            kb_csv_split(d->id == KB_F_DEPTS   ? &c->depts
+                         : d->id == KB_F_HOOKS ? &c->hooks
+                         : d->id == KB_F_ORGS  ? &c->orgs
+                                               : &c->tags,
+                         v);
+        else if (v[0] && kb_case_field_parse(c, d->id, v, &fe))
+            KB_CSV_FAIL("%s", fe.msg);
     }
-    if ((v = kb_csv_get(x, 11))[0] && kb_date_parse(v, &c->due, &fe))
+    if (!c->title)
+        c->title = kb_strdup("");
+    if ((v = kb_csv_get(x, KB_F_COUNT + 1))[0] && kb_time_parse(v, &c->created, &fe))
         KB_CSV_FAIL("%s", fe.msg);
-    if ((v = kb_csv_get(x, 12))[0] && kb_date_parse(v, &c->review, &fe))
-        KB_CSV_FAIL("%s", fe.msg);
-    v = kb_csv_get(x, 13);
-    if (v[0] && strcmp(v, "yes") && strcmp(v, "no") && strcmp(v, "ja") && strcmp(v, "nee"))
-        KB_CSV_FAIL(_("on_agenda must be yes or no"));
-    c->on_agenda = strcmp(v, "yes") == 0 || strcmp(v, "ja") == 0;
-    if ((v = kb_csv_get(x, 14))[0])
-        c->blocked = kb_strdup(v);
-    if ((v = kb_csv_get(x, 15))[0] && kb_conf_parse(v, &c->conf, &fe))
-        KB_CSV_FAIL("%s", fe.msg);
-    kb_csv_split(&c->tags, kb_csv_get(x, 16));
-    if ((v = kb_csv_get(x, 17))[0] && kb_time_parse(v, &c->created, &fe))
-        KB_CSV_FAIL("%s", fe.msg);
-    if ((v = kb_csv_get(x, 18))[0] && kb_time_parse(v, &c->updated, &fe))
+    if ((v = kb_csv_get(x, KB_F_COUNT + 2))[0] && kb_time_parse(v, &c->updated, &fe))
         KB_CSV_FAIL("%s", fe.msg);
     if (c->created && !c->updated)
         c->updated = c->created;

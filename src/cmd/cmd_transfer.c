@@ -186,44 +186,26 @@ static void kb_csv_field(FILE *f, const char *s, bool last)
 static void kb_export_csv(FILE *f, const kb_snapshot *s)
 {
     for (size_t i = 0; i < KB_NCSV; i++)
-        kb_csv_field(f, kb_csv_cols[i], i + 1 == KB_NCSV);
+        kb_csv_field(f, kb_csv_col(i), i + 1 == KB_NCSV);
     for (size_t i = 0; i < s->cases.n; i++) {
         const kb_case *c = &s->cases.v[i];
-        char num[16], prio[8], due[KB_DATE_STRLEN], rev[KB_DATE_STRLEN], cr[KB_TIME_STRLEN],
-            up[KB_TIME_STRLEN];
+        char num[16], cr[KB_TIME_STRLEN], up[KB_TIME_STRLEN];
         snprintf(num, sizeof num, "%u", c->number);
-        snprintf(prio, sizeof prio, "%d", c->priority);
-        kb_date_format(c->due, due);
-        kb_date_format(c->review, rev);
+        kb_csv_field(f, num, false);
+        for (int k = 0; k < KB_F_COUNT; k++) { /* the field table, in its order */
+            const kb_field_desc *d = kb_case_field((enum kb_field_id)k);
+            const kb_strv *lv = d->id == KB_F_DEPTS   ? &c->depts
+                                : d->id == KB_F_HOOKS ? &c->hooks
+                                : d->id == KB_F_ORGS  ? &c->orgs
+                                                      : &c->tags;
+            char *v = d->list ? kb_strv_join(lv, ";") : kb_case_field_text(c, d->id);
+            kb_csv_field(f, v, false);
+            kb_free(&v);
+        }
         kb_time_format(c->created, cr);
         kb_time_format(c->updated, up);
-        char *depts = kb_strv_join(&c->depts, ";"), *hooks = kb_strv_join(&c->hooks, ";"),
-             *orgs = kb_strv_join(&c->orgs, ";"), *tags = kb_strv_join(&c->tags, ";");
-        const char *vals[KB_NCSV] = {num,
-                                     c->title ? c->title : "",
-                                     c->description ? c->description : "",
-                                     c->stage ? c->stage : "",
-                                     c->lead_dept ? c->lead_dept : "",
-                                     depts,
-                                     c->action_line ? c->action_line : "",
-                                     hooks,
-                                     orgs,
-                                     c->owner ? c->owner : "",
-                                     prio,
-                                     due,
-                                     rev,
-                                     c->on_agenda ? "yes" : "no",
-                                     c->blocked ? c->blocked : "",
-                                     kb_conf_name(c->conf),
-                                     tags,
-                                     cr,
-                                     up};
-        for (size_t k = 0; k < KB_NCSV; k++)
-            kb_csv_field(f, vals[k], k + 1 == KB_NCSV);
-        kb_free(&depts);
-        kb_free(&hooks);
-        kb_free(&orgs);
-        kb_free(&tags);
+        kb_csv_field(f, cr, false);
+        kb_csv_field(f, up, true);
     }
 }
 

@@ -148,27 +148,42 @@ static json_t *kb_json_time(kb_time t)
     return json_string(s);
 }
 
+/* A case as JSON: "id", one key per row of the case field table (its json
+ * name and type), then "created", "updated", "version". */
 json_t *kb_cmd_case_json(const kb_case *c)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(c->number));
-    json_object_set_new(o, "title", json_string(kb_opt_str(c->title)));
-    json_object_set_new(o, "description", json_string(kb_opt_str(c->description)));
-    json_object_set_new(o, "stage", json_string(kb_opt_str(c->stage)));
-    json_object_set_new(o, "lead_dept", c->lead_dept ? json_string(c->lead_dept) : json_null());
-    json_object_set_new(o, "depts", kb_json_strv(&c->depts));
-    json_object_set_new(o, "action_line",
-                        c->action_line ? json_string(c->action_line) : json_null());
-    json_object_set_new(o, "hooks", kb_json_strv(&c->hooks));
-    json_object_set_new(o, "orgs", kb_json_strv(&c->orgs));
-    json_object_set_new(o, "owner", c->owner ? json_string(c->owner) : json_null());
-    json_object_set_new(o, "priority", json_integer(c->priority));
-    json_object_set_new(o, "due", kb_json_date(c->due));
-    json_object_set_new(o, "review", kb_json_date(c->review));
-    json_object_set_new(o, "on_agenda", json_boolean(c->on_agenda));
-    json_object_set_new(o, "blocked", c->blocked ? json_string(c->blocked) : json_null());
-    json_object_set_new(o, "confidentiality", json_string(kb_conf_name(c->conf)));
-    json_object_set_new(o, "tags", kb_json_strv(&c->tags));
+    for (int f = 0; f < KB_F_COUNT; f++) {
+        const kb_field_desc *d = kb_case_field((enum kb_field_id)f);
+        json_t *v;
+        switch (d->type) {
+        case KB_FT_DEPTS:
+        case KB_FT_LIST:
+            v = kb_json_strv(d->id == KB_F_DEPTS   ? &c->depts
+                             : d->id == KB_F_HOOKS ? &c->hooks
+                             : d->id == KB_F_ORGS  ? &c->orgs
+                                                   : &c->tags);
+            break;
+        case KB_FT_DATE:
+            v = kb_json_date(d->id == KB_F_DUE ? c->due : c->review);
+            break;
+        case KB_FT_BOOL:
+            v = json_boolean(c->on_agenda);
+            break;
+        case KB_FT_PRIORITY:
+            v = json_integer(c->priority);
+            break;
+        default: { /* text: title, description and stage are always strings */
+            char *t = kb_case_field_text(c, d->id);
+            bool always = d->id == KB_F_TITLE || d->id == KB_F_DESC || d->id == KB_F_STAGE ||
+                          d->id == KB_F_CONF;
+            v = t[0] || always ? json_string(t) : json_null();
+            kb_free(&t);
+        }
+        }
+        json_object_set_new(o, d->json, v);
+    }
     json_object_set_new(o, "created", kb_json_time(c->created));
     json_object_set_new(o, "updated", kb_json_time(c->updated));
     json_object_set_new(o, "version", json_integer((json_int_t)c->version));
