@@ -328,8 +328,8 @@ const kb_dept *kb_resolve_dept(const kb_dept *v, size_t n, const char *text);
 const kb_stage *kb_resolve_stage(const kb_stage *v, size_t n, const char *text);
 const kb_line *kb_resolve_line(const kb_line *v, size_t n, const char *text);
 /* Users: the login name (folded), or a prefix of exactly one name.
- * KB_ENOENT "no user 'x' on this board ..." or KB_EDATA "'j' matches jan,
- * joke: type more". */
+ * KB_ENOENT "no user x on this board (see 'kernboard user list')" or
+ * KB_EDATA "'j' matches jan, joke: type more". */
 int kb_resolve_user(const kb_user *v, size_t n, const char *text, const kb_user **out,
                     kb_err *e) KB_WARN_UNUSED;
 

@@ -174,7 +174,7 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
         }
         goto out; /* nothing changed: no write */
     }
-    bool moved = strcmp(cur.stage, nw->stage) != 0;
+    bool moved = !cur.stage || !nw->stage || strcmp(cur.stage, nw->stage) != 0;
     if (moved && kb_board_move_needs_reason(b, cur.stage, nw->stage) && (!reason || !reason[0])) {
         const kb_stage *st = kb_board_stage_find(b, nw->stage);
         rc = kb_err_set(e, KB_EDATA, _("moving #%u to \"%s\" needs a reason: add --reason TEXT"),

@@ -181,7 +181,7 @@ static int kb_field_fail(enum kb_field_id f, kb_err *e, const char *why)
 static int kb_field_set(kb_case *c, enum kb_field_id f, const char *text, bool append, kb_err *e)
 {
     if ((unsigned)f >= KB_F_COUNT)
-        return kb_err_set(e, KB_EDATA, _("unknown case field"));
+        return kb_err_set(e, KB_EDATA, "unknown case field %d", (int)f); /* a program error */
     if (!text)
         text = "";
     const kb_field_desc *d = &kb_fields[f];
@@ -200,7 +200,7 @@ static int kb_field_set(kb_case *c, enum kb_field_id f, const char *text, bool a
         kb_strv_free(&parts);
     } else if (s) {
         if (f == KB_F_STAGE && !t[0]) {
-            rc = kb_field_fail(f, e, _("a case always has a stage"));
+            rc = kb_field_fail(f, e, _("a case needs a stage"));
         } else {
             kb_free(s);
             /* free text keeps what was typed; names and codes are trimmed */
@@ -220,8 +220,7 @@ static int kb_field_set(kb_case *c, enum kb_field_id f, const char *text, bool a
         char *end = NULL;
         long v = t[0] ? strtol(t, &end, 10) : 0;
         if ((t[0] && (*end || !isdigit((unsigned char)t[0]))) || v < 0 || v > KB_PRIORITY_MAX) {
-            char *why = kb_asprintf(_("'%s' is not a priority: use 0 (none) to %d (high)"), t,
-                                    KB_PRIORITY_MAX);
+            char *why = kb_asprintf(_("invalid priority '%s': expected 0, 1, 2 or 3"), t);
             rc = kb_field_fail(f, e, why);
             free(why);
         } else {
@@ -235,9 +234,7 @@ static int kb_field_set(kb_case *c, enum kb_field_id f, const char *text, bool a
         else if (kb_word_is(t, no))
             c->on_agenda = false;
         else {
-            char *why = kb_asprintf(_("'%s' is not yes or no"), t);
-            rc = kb_field_fail(f, e, why);
-            free(why);
+            rc = kb_field_fail(f, e, _("answer yes or no"));
         }
     } else if (f == KB_F_CONF) {
         enum kb_conf v = KB_CONF_INTERNAL;

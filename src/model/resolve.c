@@ -144,7 +144,7 @@ int kb_resolve_user(const kb_user *v, size_t n, const char *text, const kb_user 
     if (exact || hits == 1)
         *out = exact ? exact : hit;
     else if (hits == 0)
-        rc = kb_err_set(e, KB_ENOENT, _("no user '%s' on this board (see 'kernboard user list')"),
+        rc = kb_err_set(e, KB_ENOENT, _("no user %s on this board (see 'kernboard user list')"),
                         text ? text : "");
     else
         rc = kb_err_set(e, KB_EDATA, _("'%s' matches %s: type more"), text, names.data);
