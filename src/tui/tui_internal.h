@@ -247,7 +247,8 @@ typedef struct kb_tui_view_ops {
     const char *name; /* unique; kb_tui_view_find */
     kb_context ctx;   /* keymap context of its keys and of its help screen */
     size_t state_size;
-    bool overlay; /* drawn over the view below it (prompts, dialogs) */
+    bool overlay; /* drawn over the view below it, after the status line (prompts,
+                     dialogs; a prompt takes the status line) */
     /* Fill st from arg.  Returns KB_TUI_R_* flags; with KB_TUI_R_REFUSED
      * the view is not shown (open says why with kb_tui_msg, frees what it
      * took, and close is not called). */
