@@ -280,7 +280,6 @@ typedef struct kb_tui_view {
 } kb_tui_view;
 
 #define KB_TUI_VIEWS_MAX 32
-#define KB_TUI_STACK_MAX 16
 
 /* The built-in views (views.def: one line per screen). */
 #define KB_TUI_VIEW(name) extern const kb_tui_view_ops kb_tui_view_##name;
@@ -300,9 +299,10 @@ unsigned kb_tui_view_push(kb_tui_app *a, const kb_tui_view_ops *ops, const void 
 unsigned kb_tui_view_pop(kb_tui_app *a);
 /* Close the view whose state is st, wherever it is on the stack. */
 void kb_tui_view_close(kb_tui_app *a, const void *st);
-/* Close every view, the board too (kb_tui_app_free). */
+/* Close every view, the board too, and free the stack (kb_tui_app_free). */
 void kb_tui_view_close_all(kb_tui_app *a);
-/* The top of the stack (the view that gets the keys). */
+/* The top of the stack (the view that gets the keys); valid until the
+ * next push or pop. */
 kb_tui_view *kb_tui_view_top(kb_tui_app *a);
 /* The state of the topmost view with these ops, NULL if none is open. */
 void *kb_tui_view_state(const kb_tui_app *a, const kb_tui_view_ops *ops);
@@ -488,8 +488,8 @@ typedef struct kb_tui_app {
      * board; the top entry gets the keys); each entry owns its state */
     const kb_tui_view_ops *views[KB_TUI_VIEWS_MAX];
     size_t nviews;
-    kb_tui_view stack[KB_TUI_STACK_MAX];
-    size_t depth;
+    kb_tui_view *stack; /* grows; entries move, their states do not */
+    size_t depth, cap;
     kb_tui_overlay overlay;            /* lock screen or privacy blank over everything */
     kb_strv hist_filter, hist_command; /* prompt histories (shared by every prompt) */
 

@@ -8,7 +8,6 @@
  * screen is open. */
 #include "tui_internal.h"
 
-#include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
 #include <string.h>
@@ -62,12 +61,15 @@ static void kb_unlink(kb_tui_app *a, void *st)
 unsigned kb_tui_view_push(kb_tui_app *a, const kb_tui_view_ops *ops, const void *arg)
 {
     if (!ops || !kb_registered(a, ops)) {
-        kb_tui_msg(a, true, _("No such screen: %s"), ops && ops->name ? ops->name : "?");
+        /* a bug, not a user error: the view's line in views.def (or its
+         * kb_tui_view_register call) is missing */
+        kb_tui_msg(a, true, "internal error: screen '%s' is not registered",
+                   ops && ops->name ? ops->name : "?");
         return KB_TUI_R_STATUS | KB_TUI_R_REFUSED;
     }
-    if (a->depth >= KB_TUI_STACK_MAX) {
-        kb_tui_msg(a, true, "%s", _("Too many screens open; go back first"));
-        return KB_TUI_R_STATUS | KB_TUI_R_REFUSED;
+    if (a->depth == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 8;
+        a->stack = kb_reallocarray(a->stack, a->cap, sizeof *a->stack);
     }
     void *st = kb_calloc(1, ops->state_size ? ops->state_size : 1);
     a->stack[a->depth].ops = ops;
@@ -103,6 +105,8 @@ void kb_tui_view_close_all(kb_tui_app *a)
 {
     while (a->depth > 0)
         kb_tui_view_close(a, a->stack[a->depth - 1].st);
+    kb_free(&a->stack);
+    a->cap = 0;
 }
 
 kb_tui_view *kb_tui_view_top(kb_tui_app *a)

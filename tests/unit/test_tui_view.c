@@ -183,11 +183,13 @@ Test(tui_view, views_close_when_the_app_ends)
     cr_assert_eq(kb_tui_view_register(&a, &kb_hello_view), KB_OK);
     int freed = 0;
     kb_hello_arg arg = {0, &freed};
-    (void)kb_tui_view_push(&a, &kb_hello_view, &arg);
-    (void)kb_tui_view_push(&a, &kb_hello_view, &arg);
-    cr_assert_eq(a.depth, 3);
+    for (int i = 0; i < 20; i++) /* the stack grows */
+        cr_assert_eq(kb_tui_view_push(&a, &kb_hello_view, &arg), KB_TUI_R_VIEW);
+    cr_assert_eq(a.depth, 21);
+    cr_assert_eq(kb_tui_view_pop(&a), KB_TUI_R_VIEW);
+    cr_assert_eq(freed, 1);
     kb_fx_free(&a);
-    cr_assert_eq(freed, 2);
+    cr_assert_eq(freed, 20);
 }
 
 Test(tui_view, esc_goes_back_where_you_came_from)
