@@ -1,6 +1,8 @@
-/* app.c - the state of a TUI session, key dispatch, periodic work (live
- * refresh, lease renewal, idle lock) and the calls into the core API.
- * Nothing here touches the terminal; see tui_internal.h. */
+/* app.c - the shared state of a TUI session, key dispatch through the
+ * view stack, periodic work (live refresh, idle lock) and the calls into
+ * the core API.  Nothing here knows which screens exist: keys, ticks and
+ * drawing go to the views on the stack (view.c).  Nothing here touches
+ * the terminal; see tui_internal.h. */
 #include "tui_internal.h"
 
 #include "kernboard/buf.h"
@@ -32,25 +34,22 @@ void kb_tui_app_init(kb_tui_app *a, const char *db_path, const char *user, int w
     a->km = kb_keymap_new();
     (void)kb_keymap_load_builtin(a->km);
     kb_case_init(&a->undo_before);
-    kb_case_init(&a->cv.c);
-    kb_case_init(&a->conflict.mine);
-    kb_case_init(&a->conflict.theirs);
-    kb_case_init(&a->form.base);
     a->lay_dirty = true;
     a->cursor_x = a->cursor_y = -1;
-    a->view = KB_VIEW_BOARD;
-    a->prompt.hist = -1;
+    static const kb_tui_view_ops *const builtin[] = {
+#define KB_TUI_VIEW(name) &kb_tui_view_##name,
+#include "views.def"
+#undef KB_TUI_VIEW
+    };
+    for (size_t i = 0; i < sizeof builtin / sizeof *builtin; i++)
+        if (kb_tui_view_register(a, builtin[i]) != KB_OK)
+            abort(); /* a name twice in views.def */
+    (void)kb_tui_view_push(a, &kb_tui_view_board, NULL);
 }
 
 void kb_tui_app_detach(kb_tui_app *a)
 {
-    if (a->board && a->form.open && a->form.token) {
-        kb_err e;
-        if (kb_board_lease_release(a->board, a->form.number, a->form.token, &e)) {
-            /* it expires on its own, and is dead once we close */
-        }
-    }
-    a->form.token = 0;
+    kb_tui_views_event(a, KB_TUI_EV_DETACH, 0); /* leases released, case data dropped */
     kb_board_cache_free(&a->cache);
     kb_tui_layout_free(&a->lay);
     a->lay_dirty = true;
@@ -59,22 +58,13 @@ void kb_tui_app_detach(kb_tui_app *a)
     kb_strv_free(&a->online);
     a->nsessions = 0;
     memset(&a->refs, 0, sizeof a->refs);
-    kb_case_free(&a->cv.c);
-    kb_case_init(&a->cv.c);
-    kb_comment_vec_free(&a->cv.tl);
-    kb_action_vec_free(&a->cv.actions);
-    kb_link_vec_free(&a->cv.links);
-    kb_decision_vec_free(&a->cv.decisions);
-    a->cv.loaded = false;
     kb_board_close(&a->board);
 }
 
 void kb_tui_app_free(kb_tui_app *a)
 {
-    kb_view_form_close(a);
+    kb_tui_view_close_all(a); /* a form releases its lease */
     kb_tui_app_detach(a);
-    kb_view_conflict_close(a);
-    kb_view_prompt_close(a);
     kb_free(&a->db_path);
     kb_free(&a->user);
     kb_keymap_free(&a->km);
@@ -87,7 +77,6 @@ void kb_tui_app_free(kb_tui_app *a)
     kb_secret_free(&a->lock_pass);
     kb_free(&a->lock_error);
     kb_case_free(&a->undo_before);
-    kb_case_free(&a->cv.c);
 }
 
 void kb_tui_app_dirty(kb_tui_app *a)
@@ -318,8 +307,7 @@ unsigned kb_tui_refresh(kb_tui_app *a, bool force)
             kb_tui_msg(a, true, "%s", e.msg);
         kb_tui_app_dirty(a);
         kb_tui_reselect(a);
-        if (a->view == KB_VIEW_CASE || (a->view == KB_VIEW_HELP && a->help.back == KB_VIEW_CASE))
-            kb_view_case_reload(a, true);
+        kb_tui_views_event(a, KB_TUI_EV_CHANGED, 0); /* an open case view reloads */
         r |= KB_TUI_R_VIEW;
     } else if (a->now_ms - a->last_leases_ms >= KB_LEASES_MS) {
         size_t before = a->nedits;
@@ -415,11 +403,9 @@ unsigned kb_tui_move_to(kb_tui_app *a, uint32_t number, const char *stage, const
     }
     if (st->needs_reason && (!reason || !reason[0])) {
         char *label = kb_asprintf(_("Reason for moving #%u to %s: "), number, st->name);
-        kb_view_prompt_open(a, KB_PR_REASON, label, "");
-        a->prompt.number = number;
-        a->prompt.stage = kb_strdup(st->code);
+        unsigned r = kb_view_prompt_open(a, KB_PR_REASON, label, "", number, st->code);
         kb_free(&label);
-        return KB_TUI_R_VIEW;
+        return r;
     }
     kb_err e;
     kb_err_clear(&e);
@@ -495,9 +481,8 @@ unsigned kb_tui_comment(kb_tui_app *a, uint32_t number, const char *text)
     }
     kb_tui_msg(a, false, _("Comment added to #%u"), number);
     unsigned r = KB_TUI_R_STATUS;
-    if (a->view == KB_VIEW_CASE && a->cv.number == number) {
-        kb_view_case_reload(a, true);
-        a->cv.scroll = 1 << 20; /* show the new entry at the end */
+    if (kb_tui_current_case(a) == number) {
+        kb_view_case_show_end(a, number); /* reloaded, with the new entry at the end */
         r |= KB_TUI_R_VIEW;
     }
     return r;
@@ -561,7 +546,7 @@ unsigned kb_tui_undo(kb_tui_app *a)
     }
     if (rc == KB_OK) {
         r |= kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
-        if (a->view == KB_VIEW_CASE && a->cv.number == n)
+        if (kb_tui_current_case(a) == n)
             kb_view_case_reload(a, true);
     }
     kb_case_free(&before);
@@ -576,8 +561,7 @@ unsigned kb_tui_lock_now(kb_tui_app *a)
 {
     if (a->overlay == KB_OV_LOCK)
         return KB_TUI_R_NONE;
-    a->lock_under = a->overlay == KB_OV_BLANK ? KB_OV_NONE : a->overlay;
-    a->overlay = KB_OV_LOCK;
+    a->overlay = KB_OV_LOCK; /* over the blank screen too; the views stay on the stack */
     kb_secret_free(&a->lock_pass);
     a->lock_pass = kb_secret_new(KB_PASSPHRASE_MAX);
     kb_free(&a->lock_error);
@@ -609,55 +593,23 @@ static unsigned kb_tui_unlock(kb_tui_app *a)
     }
     if (kb_tui_app_attach(a, b, &e))
         kb_tui_msg(a, true, "%s", e.msg);
-    a->overlay = a->lock_under;
-    if (a->form.open && !a->form.is_new) {
-        if (kb_board_lease_acquire(a->board, a->form.number, 0, false, &a->form.token, &e)) {
-            a->form.token = 0;
-            kb_free(&a->form.error);
-            a->form.error = kb_strdup(e.msg);
-        }
-        a->form.renewed_ms = a->now_ms;
-    }
-    if (a->view == KB_VIEW_CASE || a->help.back == KB_VIEW_CASE)
-        kb_view_case_reload(a, true);
+    a->overlay = KB_OV_NONE;
+    kb_tui_views_event(a, KB_TUI_EV_ATTACH,
+                       0); /* a form takes its lease again, a case view reloads */
     a->last_key_ms = a->now_ms;
     return KB_TUI_R_FULL | KB_TUI_R_VIEW;
 }
 
 /* ------------------------------------------------------------ keys */
 
-static kb_context kb_tui_context(const kb_tui_app *a)
-{
-    switch (a->overlay) {
-    case KB_OV_PROMPT:
-    case KB_OV_LOCK:
-        return KB_CONTEXT_PROMPT;
-    case KB_OV_CONFLICT:
-        return KB_CONTEXT_FORM;
-    default:
-        break;
-    }
-    switch (a->view) {
-    case KB_VIEW_CASE:
-        return KB_CONTEXT_CASE;
-    case KB_VIEW_FORM:
-        return KB_CONTEXT_FORM;
-    case KB_VIEW_HELP:
-        return KB_CONTEXT_HELP;
-    default:
-        return KB_CONTEXT_BOARD;
-    }
-}
-
-/* Actions every screen understands. */
+/* Actions every screen understands (after the top view passed them on). */
 static unsigned kb_tui_common(kb_tui_app *a, kb_context ctx, kb_action act)
 {
     switch (act) {
     case KB_ACTION_HELP:
         return kb_view_help_open(a, ctx);
     case KB_ACTION_COMMAND:
-        kb_view_prompt_open(a, KB_PR_COMMAND, ":", "");
-        return KB_TUI_R_VIEW;
+        return kb_view_prompt_open(a, KB_PR_COMMAND, ":", "", 0, NULL);
     case KB_ACTION_UNDO:
         return kb_tui_undo(a);
     case KB_ACTION_REFRESH:
@@ -667,14 +619,14 @@ static unsigned kb_tui_common(kb_tui_app *a, kb_context ctx, kb_action act)
         a->overlay = KB_OV_BLANK;
         return KB_TUI_R_VIEW;
     case KB_ACTION_QUIT:
-        if (a->form.open) {
+        if (kb_tui_form_open(a)) {
             kb_tui_msg(a, true, "%s", _("Save (Enter) or cancel (Esc) the form first"));
             return KB_TUI_R_STATUS;
         }
         return KB_TUI_R_QUIT;
     case KB_ACTION_BACK:
-        if (a->view == KB_VIEW_BOARD)
-            return KB_TUI_R_QUIT;
+        if (a->depth <= 1)
+            return KB_TUI_R_QUIT; /* back from the board */
         return KB_TUI_R_NONE;
     default:
         return KB_TUI_R_NONE;
@@ -686,47 +638,16 @@ static bool kb_plain_char(kb_key k)
     return !(k & KB_KEY_MOD_MASK) && (k & KB_KEY_CODE_MASK) < KB_KEY_SPECIAL && k >= 0x20;
 }
 
-static unsigned kb_tui_text(kb_tui_app *a, kb_key k)
+/* An action to the top view; what it passes on: back/cancel go back to
+ * the view below, the rest are the common actions. */
+static unsigned kb_tui_dispatch(kb_tui_app *a, kb_tui_view *v, kb_action act)
 {
-    uint32_t cp = k & KB_KEY_CODE_MASK;
-    if (a->overlay == KB_OV_PROMPT)
-        return kb_view_prompt_text(a, cp);
-    if (a->overlay == KB_OV_CONFLICT)
-        return kb_view_conflict_text(a, cp);
-    if (a->view == KB_VIEW_FORM)
-        return kb_view_form_text(a, cp);
-    return KB_TUI_R_NONE;
-}
-
-static unsigned kb_tui_dispatch(kb_tui_app *a, kb_context ctx, kb_action act)
-{
-    unsigned r = KB_TUI_R_NONE;
-    if (a->overlay == KB_OV_PROMPT) {
-        r = kb_view_prompt_action(a, act);
-        if (r)
-            return r;
-    } else if (a->overlay == KB_OV_CONFLICT) {
-        r = kb_view_conflict_action(a, act);
-        if (r)
-            return r;
-    } else {
-        switch (a->view) {
-        case KB_VIEW_BOARD:
-            r = kb_view_board_action(a, act);
-            break;
-        case KB_VIEW_CASE:
-            r = kb_view_case_action(a, act);
-            break;
-        case KB_VIEW_FORM:
-            r = kb_view_form_action(a, act);
-            break;
-        case KB_VIEW_HELP:
-            r = kb_view_help_action(a, act);
-            break;
-        }
-        if (r)
-            return r;
-    }
+    kb_context ctx = v->ops->ctx;
+    unsigned r = v->ops->action ? v->ops->action(a, v->st, act) : KB_TUI_R_NONE;
+    if (r)
+        return r;
+    if ((act == KB_ACTION_BACK || act == KB_ACTION_CANCEL) && a->depth > 1)
+        return kb_tui_view_pop(a);
     return kb_tui_common(a, ctx, act);
 }
 
@@ -750,7 +671,8 @@ unsigned kb_tui_app_key(kb_tui_app *a, kb_key k, int64_t now_ms)
             r |= kb_tui_unlock(a);
         return r;
     }
-    kb_context ctx = kb_tui_context(a);
+    kb_tui_view *v = kb_tui_view_top(a);
+    kb_context ctx = v->ops->ctx;
     kb_action act = KB_ACTION_NONE;
     switch (kb_keymap_feed(a->km, ctx, k, &a->kst, &act)) {
     case KB_KEYMAP_PENDING:
@@ -758,15 +680,15 @@ unsigned kb_tui_app_key(kb_tui_app *a, kb_key k, int64_t now_ms)
     case KB_KEYMAP_ABORTED:
         return r | KB_TUI_R_STATUS;
     case KB_KEYMAP_ACTION:
-        return r | kb_tui_dispatch(a, ctx, act);
+        return r | kb_tui_dispatch(a, v, act);
     case KB_KEYMAP_NONE:
     default:
         break;
     }
-    if (kb_keymap_context_is_text_entry(ctx) && kb_plain_char(k))
-        return r | kb_tui_text(a, k);
-    if (k == (KB_KEY_CTRL | 'j') && a->view == KB_VIEW_FORM && a->overlay == KB_OV_NONE)
-        return r | kb_view_form_text(a, '\n');
+    if (kb_keymap_context_is_text_entry(ctx) && kb_plain_char(k) && v->ops->text)
+        return r | v->ops->text(a, v->st, k & KB_KEY_CODE_MASK);
+    if (k == (KB_KEY_CTRL | 'j') && v->ops->text)
+        return r | v->ops->text(a, v->st, '\n');
     if (k == (KB_KEY_CTRL | 'z'))
         return r | KB_TUI_R_SUSPEND;
     if (k == (KB_KEY_CTRL | 'c')) {
@@ -800,8 +722,9 @@ unsigned kb_tui_app_tick(kb_tui_app *a, int64_t now_ms)
     }
     if (a->board && now_ms - a->last_poll_ms >= KB_POLL_MS)
         r |= kb_tui_refresh(a, false);
-    if (a->form.open)
-        kb_view_form_tick(a);
+    for (size_t i = 0; i < a->depth; i++) /* a form below a dialog renews its lease too */
+        if (a->stack[i].ops->tick)
+            r |= a->stack[i].ops->tick(a, a->stack[i].st, now_ms);
     return r;
 }
 
@@ -814,52 +737,12 @@ static void kb_status_right(kb_tui_app *a, kb_buf *out, kb_context ctx)
         kb_keymap_state_format(&a->kst, keys);
         kb_buf_printf(out, "%s- ", keys);
     }
-    if (a->view != KB_VIEW_HELP && kb_keymap_key_for(a->km, ctx, KB_ACTION_HELP, keys) == KB_OK)
+    if (ctx != KB_CONTEXT_HELP && kb_keymap_key_for(a->km, ctx, KB_ACTION_HELP, keys) == KB_OK)
         kb_buf_printf(out, "%s %s ", keys, _("help"));
 }
 
-static void kb_status_case(kb_tui_app *a, kb_buf *out)
-{
-    const kb_case *c = a->cur_number ? kb_tui_case(a, a->cur_number) : NULL;
-    if (!c) {
-        if (a->lay.nlanes && a->cur_lane < a->lay.nlanes) {
-            const kb_tui_lane *ln = &a->lay.lanes[a->cur_lane];
-            kb_buf_printf(out, " %s%s%s", ln->code, ln->code[0] ? " " : "", ln->name);
-        }
-        return;
-    }
-    const kb_stage *st = kb_tui_stage(a, c->stage);
-    kb_buf_printf(out, " #%u %s | %s", c->number, c->title ? c->title : "",
-                  st         ? st->name
-                  : c->stage ? c->stage
-                             : "");
-    if (c->lead_dept)
-        kb_buf_printf(out, " | %s", c->lead_dept);
-    if (c->depts.n) {
-        char *d = kb_strv_join(&c->depts, ",");
-        kb_buf_printf(out, " +%s", d);
-        kb_free(&d);
-    }
-    if (c->due != KB_DATE_NONE) {
-        char d[KB_DATE_STRLEN];
-        kb_date_format(c->due, d);
-        kb_buf_printf(out, " | %s %s%s", _("due"), d,
-                      kb_case_overdue(c, a->today) ? _(" (overdue)") : "");
-    }
-    if (c->blocked)
-        kb_buf_printf(out, " | %s %s", _("blocked:"), c->blocked);
-    const kb_tui_edit *ed = kb_tui_edit_of(a, c->number);
-    if (ed) {
-        char hhmm[6];
-        kb_time_format_hhmm(ed->since, hhmm);
-        kb_buf_printf(out, " | ");
-        kb_buf_printf(out, _("being edited by %s since %s"), ed->user, hhmm);
-    }
-}
-
-/* "e edit  c comment ..." from the loaded keymap. */
-static void kb_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
-                     const char *const *labels, size_t n, kb_buf *out)
+void kb_tui_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
+                  const char *const *labels, size_t n, kb_buf *out)
 {
     for (size_t i = 0; i < n; i++) {
         char keys[KB_KEY_SEQ_STRLEN];
@@ -868,17 +751,22 @@ static void kb_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
     }
 }
 
+/* The view that fills the screen: the topmost one that is not an overlay. */
+static size_t kb_base_view(const kb_tui_app *a)
+{
+    size_t i = a->depth ? a->depth - 1 : 0;
+    while (i > 0 && a->stack[i].ops->overlay)
+        i--;
+    return i;
+}
+
 void kb_tui_draw_status(kb_tui_app *a, kb_grid *g)
 {
     int y = g->h - 1;
-    if (y < 1 || a->overlay == KB_OV_LOCK || a->overlay == KB_OV_BLANK)
+    if (y < 1 || a->overlay == KB_OV_LOCK || a->overlay == KB_OV_BLANK || !a->depth)
         return; /* nothing may show through the lock or the blank screen */
     kb_grid_fill(g, 0, y, g->w, 1, KB_PLAIN);
-    if (a->overlay == KB_OV_PROMPT) {
-        kb_view_prompt_draw(a, g);
-        return;
-    }
-    kb_context ctx = kb_tui_context(a);
+    kb_context ctx = a->stack[a->depth - 1].ops->ctx;
     kb_buf right = KB_BUF_INIT, left = KB_BUF_INIT;
     kb_status_right(a, &right, ctx);
     int rw = right.len ? kb_tui_width(right.data, g->utf8) : 0;
@@ -888,35 +776,21 @@ void kb_tui_draw_status(kb_tui_app *a, kb_grid *g)
     if (a->msg[0]) {
         kb_buf_printf(&left, " %s", a->msg);
         st = a->msg_error ? KB_STYLE(KB_GA_BOLD, KB_GC_ERROR) : KB_STYLE(KB_GA_BOLD, KB_GC_OK);
-    } else if (a->view == KB_VIEW_BOARD) {
-        kb_status_case(a, &left);
-    } else if (a->view == KB_VIEW_FORM) {
-        static const kb_action acts[] = {KB_ACTION_SUBMIT, KB_ACTION_CANCEL, KB_ACTION_FIELD_NEXT};
-        static const char *const labels[] = {N_("save"), N_("cancel"), N_("next field")};
-        kb_hints(a, ctx, acts, labels, 3, &left);
-        if (a->form.focus == KB_FF_DESC)
-            kb_buf_printf(&left, " <C-j> %s", _("new line"));
-        st = KB_STYLE(0, KB_GC_MUTED);
-    } else if (a->view == KB_VIEW_CASE) {
-        static const kb_action acts[] = {KB_ACTION_CASE_EDIT, KB_ACTION_CASE_COMMENT,
-                                         KB_ACTION_CASE_MOVE_NEXT, KB_ACTION_CASE_MOVE_PREV,
-                                         KB_ACTION_BACK};
-        static const char *const labels[] = {N_("edit"), N_("comment"), N_("next stage"),
-                                             N_("previous stage"), N_("back")};
-        kb_hints(a, ctx, acts, labels, 5, &left);
-        st = KB_STYLE(0, KB_GC_MUTED);
-    } else if (a->view == KB_VIEW_HELP) {
-        static const kb_action acts[] = {KB_ACTION_CURSOR_DOWN, KB_ACTION_PAGE_DOWN,
-                                         KB_ACTION_BACK};
-        static const char *const labels[] = {N_("scroll"), N_("page"), N_("back")};
-        kb_hints(a, ctx, acts, labels, 3, &left);
-        st = KB_STYLE(0, KB_GC_MUTED);
+    } else {
+        for (size_t i = a->depth; i-- > 0;)
+            if (a->stack[i].ops->hints) {
+                st = a->stack[i].ops->hints(a, a->stack[i].st, &left);
+                break;
+            }
     }
     kb_grid_put_cut(g, 0, y, g->w - rw - (rw ? 1 : 0), left.data ? left.data : "", st);
     if (rw)
         kb_grid_put(g, g->w - rw, y, rw, right.data, KB_STYLE(0, KB_GC_MUTED));
     kb_buf_free(&left);
     kb_buf_free(&right);
+    /* the overlays over the screen's view (a prompt takes the status line) */
+    for (size_t i = kb_base_view(a) + 1; i < a->depth; i++)
+        a->stack[i].ops->draw(a, a->stack[i].st, g);
 }
 
 void kb_tui_app_draw(kb_tui_app *a, kb_grid *g)
@@ -927,25 +801,11 @@ void kb_tui_app_draw(kb_tui_app *a, kb_grid *g)
         kb_view_lock_draw(a, g);
         return;
     }
-    if (a->overlay == KB_OV_BLANK)
+    if (a->overlay == KB_OV_BLANK || !a->depth)
         return;
-    switch (a->view) {
-    case KB_VIEW_BOARD:
-        kb_view_board_draw(a, g);
-        break;
-    case KB_VIEW_CASE:
-        kb_view_case_draw(a, g);
-        break;
-    case KB_VIEW_FORM:
-        kb_view_form_draw(a, g);
-        break;
-    case KB_VIEW_HELP:
-        kb_view_help_draw(a, g);
-        break;
-    }
+    kb_tui_view *v = &a->stack[kb_base_view(a)];
+    v->ops->draw(a, v->st, g);
     kb_tui_draw_status(a, g);
-    if (a->overlay == KB_OV_CONFLICT)
-        kb_view_conflict_draw(a, g);
 }
 
 /* ------------------------------------------------------------ configuration */

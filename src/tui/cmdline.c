@@ -148,7 +148,7 @@ static bool kb_cmd_case_opts(kb_tui_app *a, const kb_strv *v, size_t from, const
 static unsigned kb_cmd_edit(kb_tui_app *a, const kb_strv *v, uint32_t n)
 {
     if (v->n <= 2)
-        return kb_view_form_open(a, n, a->view == KB_VIEW_CASE ? KB_VIEW_CASE : KB_VIEW_BOARD);
+        return kb_view_form_open(a, n);
     if (!a->board) {
         kb_tui_msg(a, true, "%s", _("No board is open"));
         return KB_TUI_R_STATUS;
@@ -183,7 +183,7 @@ static unsigned kb_cmd_edit(kb_tui_app *a, const kb_strv *v, uint32_t n)
     kb_case_free(&out);
     if (r & KB_TUI_R_VIEW) {
         r |= kb_tui_refresh(a, true);
-        if (a->view == KB_VIEW_CASE)
+        if (kb_tui_current_case(a))
             kb_view_case_reload(a, true);
     }
     return r;
@@ -192,7 +192,7 @@ static unsigned kb_cmd_edit(kb_tui_app *a, const kb_strv *v, uint32_t n)
 static unsigned kb_cmd_add(kb_tui_app *a, const kb_strv *v)
 {
     if (v->n < 2)
-        return kb_view_form_new(a, a->view == KB_VIEW_CASE ? KB_VIEW_CASE : KB_VIEW_BOARD);
+        return kb_view_form_new(a);
     if (!a->board) {
         kb_tui_msg(a, true, "%s", _("No board is open"));
         return KB_TUI_R_STATUS;
@@ -241,7 +241,7 @@ static unsigned kb_cmd_add(kb_tui_app *a, const kb_strv *v)
 static unsigned kb_cmd_changed(kb_tui_app *a, uint32_t n)
 {
     unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
-    if (a->view == KB_VIEW_CASE && (n == 0 || a->cv.number == n))
+    if (kb_tui_current_case(a) && (n == 0 || kb_tui_current_case(a) == n))
         kb_view_case_reload(a, true);
     return r;
 }
@@ -422,8 +422,7 @@ unsigned kb_tui_command(kb_tui_app *a, const char *line)
             char *text = kb_join_from(&v, 2);
             if (!text[0]) {
                 char *label = kb_asprintf(_("Comment on #%u: "), n);
-                kb_view_prompt_open(a, KB_PR_COMMENT, label, "");
-                a->prompt.number = n;
+                r |= kb_view_prompt_open(a, KB_PR_COMMENT, label, "", n, NULL);
                 kb_free(&label);
                 r |= KB_TUI_R_VIEW;
             } else {
@@ -472,7 +471,7 @@ unsigned kb_tui_command(kb_tui_app *a, const char *line)
                      "D], action done ID, link N M --as KIND, list QUERY, undo, refresh, lock, "
                      "who, locks, quit"));
     } else if (strcmp(cmd, "quit") == 0 || strcmp(cmd, "q") == 0) {
-        if (a->form.open)
+        if (kb_tui_form_open(a))
             kb_tui_msg(a, true, "%s", _("Save (Enter) or cancel (Esc) the form first"));
         else
             r |= KB_TUI_R_QUIT;

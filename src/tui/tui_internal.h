@@ -8,10 +8,16 @@
  *   grid.c      kb_grid: a width x height array of cells (code points,
  *               display width, attributes).  Views draw only into a grid;
  *               tests dump it as text (kb_grid_dump).
- *   view_*.c    one file per screen: a draw function that reads the app
- *               state and paints a grid, plus the screen's key handler.
- *   app.c       kb_tui_app: all state of a session (no globals), key ->
- *               action dispatch, periodic work (live refresh, leases,
+ *   list.c      kb_tui_list: the one list/scroll widget (selection kept
+ *               visible, page keys, pager mode) every list-like screen uses.
+ *   view.c      the view framework: the registry of screens (the built-in
+ *               ones are listed once, in views.def) and the view stack.
+ *   view_*.c    one file per screen, each a kb_tui_view_ops table (open,
+ *               close, draw, action, text, tick, hints, event) over the
+ *               screen's own state.
+ *   app.c       kb_tui_app: what the screens share (board session, cache,
+ *               user, messages, board cursor), key -> action dispatch through
+ *               the top of the view stack, periodic work (live refresh,
  *               idle lock) and the calls into the core API.
  *   cmdline.c   the ':' command line.
  *   tui_main.c  the only file that calls curses: terminal set-up, key
@@ -33,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernboard/buf.h"
 #include "kernboard/core.h"
 #include "kernboard/err.h"
 #include "kernboard/keymap.h"
@@ -173,27 +180,136 @@ uint32_t kb_tui_glyph(kb_glyph gl, bool utf8);
 /* Handler results: what the main loop must do. */
 enum {
     KB_TUI_R_NONE = 0,
-    KB_TUI_R_STATUS = 1,  /* the status line changed */
-    KB_TUI_R_VIEW = 2,    /* the screen's content changed */
-    KB_TUI_R_FULL = 4,    /* repaint the terminal from scratch (refresh, resume) */
-    KB_TUI_R_QUIT = 8,    /* leave the main loop */
-    KB_TUI_R_SUSPEND = 16 /* Ctrl-Z: stop the process (terminal restored first) */
+    KB_TUI_R_STATUS = 1,   /* the status line changed */
+    KB_TUI_R_VIEW = 2,     /* the screen's content changed */
+    KB_TUI_R_FULL = 4,     /* repaint the terminal from scratch (refresh, resume) */
+    KB_TUI_R_QUIT = 8,     /* leave the main loop */
+    KB_TUI_R_SUSPEND = 16, /* Ctrl-Z: stop the process (terminal restored first) */
+    KB_TUI_R_REFUSED = 32  /* a view's open refused (its message is on the status line) */
 };
 
-typedef enum kb_view_id {
-    KB_VIEW_BOARD,
-    KB_VIEW_CASE,
-    KB_VIEW_FORM,
-    KB_VIEW_HELP,
-} kb_view_id;
-
+/* What the app itself shows over every view. */
 typedef enum kb_tui_overlay {
     KB_OV_NONE,
-    KB_OV_PROMPT,   /* filter, command, reason, comment */
-    KB_OV_CONFLICT, /* version conflict: yours vs theirs per field */
-    KB_OV_LOCK,     /* idle lock: passphrase */
-    KB_OV_BLANK,    /* privacy blank */
+    KB_OV_LOCK,  /* idle lock: passphrase */
+    KB_OV_BLANK, /* privacy blank */
 } kb_tui_overlay;
+
+/* ---------------------------------------------------------------- list */
+
+/* The list/scroll widget (list.c).  A list of n rows, height of them on
+ * screen from row top.  With a selection (pager false) the keys move sel
+ * and the view follows it; as a pager (pager true: help, case view) there
+ * is no selection and the keys move the view.  Row contents are the
+ * caller's: kb_tui_list_draw calls a function per visible row. */
+typedef struct kb_tui_list {
+    size_t n;   /* rows */
+    size_t sel; /* the selected row (< n, or 0 when n is 0); unused by a pager */
+    int top;    /* first row on screen */
+    int height; /* rows on screen (0 until the first draw or resize) */
+    bool pager;
+} kb_tui_list;
+
+/* Set the number of rows and the height (after new data or a resize):
+ * sel is clamped, top follows so sel stays visible and the last page is
+ * full. */
+void kb_tui_list_resize(kb_tui_list *l, size_t n, int height);
+/* cursor-up/down, page-up/down, first, last; true if act is one of them. */
+bool kb_tui_list_action(kb_tui_list *l, kb_action act);
+/* Select row i (clamped) and bring it into view. */
+void kb_tui_list_select(kb_tui_list *l, size_t i);
+/* Scroll to the end (a pager: the last page; else select the last row). */
+void kb_tui_list_end(kb_tui_list *l);
+/* Draw one row: row index, its screen position and width, selected or not. */
+typedef void (*kb_tui_list_row_fn)(void *ctx, kb_grid *g, size_t row, int x, int y, int w,
+                                   bool selected);
+/* Draw the rows visible in the rectangle (x, y, w, h) (resizing the list
+ * to h first); a pager with rows below the last one shows "..." at the
+ * bottom right. */
+void kb_tui_list_draw(kb_tui_list *l, kb_grid *g, int x, int y, int w, int h,
+                      kb_tui_list_row_fn row, void *ctx);
+
+/* ---------------------------------------------------------------- views */
+
+typedef struct kb_tui_app kb_tui_app;
+
+/* Notifications every view on the stack receives (kb_tui_views_event). */
+typedef enum kb_tui_event {
+    KB_TUI_EV_CHANGED, /* the cached cases were reloaded (number: the case, 0: any) */
+    KB_TUI_EV_DETACH,  /* the board is closing (idle lock): drop case data, release leases */
+    KB_TUI_EV_ATTACH,  /* the board is open again: reload, take leases again */
+} kb_tui_event;
+
+/* One screen.  Every function but draw may be NULL.  st is the view's own
+ * state: state_size zeroed bytes allocated by kb_tui_view_push, passed to
+ * every call and freed after close. */
+typedef struct kb_tui_view_ops {
+    const char *name; /* unique; kb_tui_view_find */
+    kb_context ctx;   /* keymap context of its keys and of its help screen */
+    size_t state_size;
+    bool overlay; /* drawn over the view below it, after the status line (prompts,
+                     dialogs; a prompt takes the status line) */
+    /* Fill st from arg.  Returns KB_TUI_R_* flags; with KB_TUI_R_REFUSED
+     * the view is not shown (open says why with kb_tui_msg, frees what it
+     * took, and close is not called). */
+    unsigned (*open)(kb_tui_app *a, void *st, const void *arg);
+    /* Free what st holds (st itself is freed by the stack). */
+    void (*close)(kb_tui_app *a, void *st);
+    /* Paint the screen (an overlay: its part of it) into g. */
+    void (*draw)(kb_tui_app *a, void *st, kb_grid *g);
+    /* An action of the keymap; KB_TUI_R_NONE passes it on: back/cancel
+     * then pop the view, the rest go to the actions every screen has
+     * (help, command, undo, refresh, quit, ...). */
+    unsigned (*action)(kb_tui_app *a, void *st, kb_action act);
+    /* A typed character (only in a text-entry context; '\n' for Ctrl-J). */
+    unsigned (*text)(kb_tui_app *a, void *st, uint32_t cp);
+    /* Periodic work; called for every view on the stack, bottom first
+     * (must not push or pop). */
+    unsigned (*tick)(kb_tui_app *a, void *st, int64_t now_ms);
+    /* Key hints for the status line; returns their style.  NULL: the
+     * hints of the view below. */
+    kb_style (*hints)(kb_tui_app *a, void *st, kb_buf *out);
+    /* A notification (kb_tui_event). */
+    void (*event)(kb_tui_app *a, void *st, kb_tui_event ev, uint32_t number);
+} kb_tui_view_ops;
+
+/* A view on the stack. */
+typedef struct kb_tui_view {
+    const kb_tui_view_ops *ops;
+    void *st; /* owned */
+} kb_tui_view;
+
+#define KB_TUI_VIEWS_MAX 32
+
+/* The built-in views (views.def: one line per screen). */
+#define KB_TUI_VIEW(name) extern const kb_tui_view_ops kb_tui_view_##name;
+#include "views.def"
+#undef KB_TUI_VIEW
+
+/* Make a view known to the app (kb_tui_app_init registers the built-in
+ * ones).  KB_EDATA if its name is taken or the registry is full. */
+int kb_tui_view_register(kb_tui_app *a, const kb_tui_view_ops *ops) KB_WARN_UNUSED;
+/* A registered view by name, NULL if none. */
+const kb_tui_view_ops *kb_tui_view_find(const kb_tui_app *a, const char *name);
+/* Open a registered view on top of the stack (its open gets arg).
+ * Returns the open's flags (KB_TUI_R_REFUSED: not opened). */
+unsigned kb_tui_view_push(kb_tui_app *a, const kb_tui_view_ops *ops, const void *arg);
+/* Close the top view (never the board at the bottom): back to the view
+ * it was opened from. */
+unsigned kb_tui_view_pop(kb_tui_app *a);
+/* Close the view whose state is st, wherever it is on the stack. */
+void kb_tui_view_close(kb_tui_app *a, const void *st);
+/* Close every view, the board too, and free the stack (kb_tui_app_free). */
+void kb_tui_view_close_all(kb_tui_app *a);
+/* The top of the stack (the view that gets the keys); valid until the
+ * next push or pop. */
+kb_tui_view *kb_tui_view_top(kb_tui_app *a);
+/* The state of the topmost view with these ops, NULL if none is open. */
+void *kb_tui_view_state(const kb_tui_app *a, const kb_tui_view_ops *ops);
+/* Is the top view one of ops? */
+bool kb_tui_view_is_top(const kb_tui_app *a, const kb_tui_view_ops *ops);
+/* Send ev to every view on the stack, bottom first. */
+void kb_tui_views_event(kb_tui_app *a, kb_tui_event ev, uint32_t number);
 
 /* Someone else's live edit lease on a case. */
 typedef struct kb_tui_edit {
@@ -254,8 +370,8 @@ enum kb_tui_field {
     KB_FF_COUNT
 };
 
+/* The state of the form view (view_form.c). */
 typedef struct kb_tui_form {
-    bool open;
     bool is_new;
     uint32_t number;       /* 0 for a new case */
     uint64_t base_version; /* the version the form was filled from */
@@ -267,16 +383,17 @@ typedef struct kb_tui_form {
     size_t focus;
     char *error; /* form-level message (failed save) */
     int scroll;
-    kb_view_id back; /* where Esc returns to */
 } kb_tui_form;
 
 /* ---- conflict dialog */
 
+/* The state of the conflict dialog (view_dialog.c). */
 typedef struct kb_tui_conflict {
     kb_case mine, theirs;
     size_t rows[KB_FF_COUNT]; /* fields that differ */
     bool take_theirs[KB_FF_COUNT];
-    size_t n, sel;
+    size_t n;         /* rows in use */
+    kb_tui_list list; /* list.sel is the selected row */
 } kb_tui_conflict;
 
 /* ---- prompts */
@@ -297,11 +414,11 @@ typedef struct kb_tui_prompt {
     uint32_t number; /* case for reason/comment */
     char *stage;     /* target stage for a reason */
     int hist;        /* -1 or index into the history being browsed */
-    char *saved_filter;
 } kb_tui_prompt;
 
 /* ---- case view */
 
+/* The state of the case view (view_case.c). */
 typedef struct kb_tui_case_view {
     bool loaded;
     uint32_t number;
@@ -309,18 +426,16 @@ typedef struct kb_tui_case_view {
     kb_comment_vec tl;
     kb_action_vec actions; /* action items of the case */
     kb_link_vec links;
-    kb_decision_vec decisions; /* links touching the case */
-    int scroll;
-    int lines; /* lines of the last draw (for scrolling limits) */
+    kb_decision_vec decisions; /* decisions about the case */
+    kb_tui_list list;          /* a pager over the rendered lines */
 } kb_tui_case_view;
 
 /* ---- help */
 
+/* The state of the help screen (view_dialog.c). */
 typedef struct kb_tui_help_view {
-    kb_context ctx;
-    kb_view_id back;
-    int scroll;
-    int lines;
+    kb_context ctx;   /* whose keys are shown */
+    kb_tui_list list; /* a pager over the rows */
 } kb_tui_help_view;
 
 /* ---- the app */
@@ -369,21 +484,19 @@ typedef struct kb_tui_app {
     int scroll_y;
     size_t scroll_x; /* first visible stage */
 
-    /* screens */
-    kb_view_id view;
-    kb_tui_overlay overlay;
-    kb_tui_case_view cv;
-    kb_tui_form form;
-    kb_tui_conflict conflict;
-    kb_tui_prompt prompt;
-    kb_tui_help_view help;
-    kb_strv hist_filter, hist_command;
+    /* screens: the registered views and the view stack (stack[0] is the
+     * board; the top entry gets the keys); each entry owns its state */
+    const kb_tui_view_ops *views[KB_TUI_VIEWS_MAX];
+    size_t nviews;
+    kb_tui_view *stack; /* grows; entries move, their states do not */
+    size_t depth, cap;
+    kb_tui_overlay overlay;            /* lock screen or privacy blank over everything */
+    kb_strv hist_filter, hist_command; /* prompt histories (shared by every prompt) */
 
     /* idle lock */
     int idle_lock_ms; /* 0: off */
     kb_secret *lock_pass;
     char *lock_error;
-    kb_tui_overlay lock_under; /* overlay to restore after unlocking */
 
     /* status line */
     char msg[KB_ERR_MSG_MAX + 64];
@@ -422,8 +535,12 @@ unsigned kb_tui_app_key(kb_tui_app *a, kb_key k, int64_t now_ms);
 unsigned kb_tui_app_tick(kb_tui_app *a, int64_t now_ms);
 /* Draw the whole screen. */
 void kb_tui_app_draw(kb_tui_app *a, kb_grid *g);
-/* Draw only the status line (after KB_TUI_R_STATUS). */
+/* Draw only the status line (after KB_TUI_R_STATUS), and the overlays. */
 void kb_tui_draw_status(kb_tui_app *a, kb_grid *g);
+/* Key hints " e edit  c comment ..." for the status line from the loaded
+ * keymap: the keys of acts[i] in ctx with labels[i] (N_() strings). */
+void kb_tui_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
+                  const char *const *labels, size_t n, kb_buf *out);
 /* Status line message (printf-style). */
 void kb_tui_msg(kb_tui_app *a, bool error, const char *fmt, ...) KB_PRINTF(3, 4);
 /* Case by number in the cache, NULL if none. */
@@ -457,6 +574,9 @@ void kb_tui_undo_remember(kb_tui_app *a, const kb_case *before, uint64_t after_v
 /* ---- board view (view_board.c) */
 void kb_tui_layout_free(kb_tui_blayout *l);
 void kb_tui_layout(kb_tui_app *a);
+/* The board (kb_tui_view_board, always at the bottom of the stack): its
+ * state is the board cursor, layout and filter in kb_tui_app, which other
+ * screens use too. */
 void kb_view_board_draw(kb_tui_app *a, kb_grid *g);
 unsigned kb_view_board_action(kb_tui_app *a, kb_action act);
 /* Put the cursor on case number (in lane code if given), if shown. */
@@ -468,33 +588,35 @@ void kb_tui_card_markers(const kb_tui_app *a, const kb_case *c, char *buf, size_
 /* Header bar (row 0) and stage/lane helpers shared by views. */
 void kb_tui_draw_bar(kb_tui_app *a, kb_grid *g, const char *title);
 
-/* ---- case view (view_case.c) */
+/* ---- case view (view_case.c: kb_tui_view_case) */
+/* Open case number in the case view (loaded from the board or the cache). */
 unsigned kb_view_case_open(kb_tui_app *a, uint32_t number);
-void kb_view_case_close(kb_tui_app *a);
-/* Reload the open case if the cache has a newer version (or force). */
+/* Reload the case view on top, if any (force: even if the cached version
+ * is the one shown). */
 void kb_view_case_reload(kb_tui_app *a, bool force);
-void kb_view_case_draw(kb_tui_app *a, kb_grid *g);
-unsigned kb_view_case_action(kb_tui_app *a, kb_action act);
+/* Scroll the case view on top showing case number, if any, to the end
+ * (after a new comment). */
+void kb_view_case_show_end(kb_tui_app *a, uint32_t number);
 /* Case view from plain data (tests). Takes ownership of c, tl, actions and
  * links (each may be NULL but c). */
 void kb_view_case_set(kb_tui_app *a, kb_case *c, kb_comment_vec *tl, kb_action_vec *actions,
                       kb_link_vec *links);
+/* The number of the case shown by the top view (0: not a case view). */
+uint32_t kb_tui_current_case(const kb_tui_app *a);
 
-/* ---- form (view_form.c) */
-/* Open the edit form for a case (takes the edit lease) or a new case. */
-unsigned kb_view_form_open(kb_tui_app *a, uint32_t number, kb_view_id back);
-unsigned kb_view_form_new(kb_tui_app *a, kb_view_id back);
+/* ---- form (view_form.c: kb_tui_view_form) */
+/* Open the edit form for a case (takes the edit lease) or a new case (in
+ * the lane and stage of the board's cursor). */
+unsigned kb_view_form_open(kb_tui_app *a, uint32_t number);
+unsigned kb_view_form_new(kb_tui_app *a);
 /* Form from plain data without the board (tests). */
 void kb_view_form_fill(kb_tui_app *a, const kb_case *c, bool is_new);
-void kb_view_form_close(kb_tui_app *a);
-void kb_view_form_draw(kb_tui_app *a, kb_grid *g);
-unsigned kb_view_form_action(kb_tui_app *a, kb_action act);
-unsigned kb_view_form_text(kb_tui_app *a, uint32_t cp);
-/* Validate the form into out (a new case); false with messages set. */
+/* Is a form open (anywhere on the stack)? */
+bool kb_tui_form_open(const kb_tui_app *a);
+/* The topmost form's state, NULL if none. */
+kb_tui_form *kb_tui_form_state(const kb_tui_app *a);
+/* Validate the topmost form into out (a new case); false with messages set. */
 bool kb_view_form_build(kb_tui_app *a, kb_case *out);
-unsigned kb_view_form_submit(kb_tui_app *a);
-/* Renew the lease when due. */
-void kb_view_form_tick(kb_tui_app *a);
 /* The conflict dialog's choice: save merged (expecting theirs' version). */
 unsigned kb_view_form_save_merged(kb_tui_app *a, kb_case *merged, const kb_case *theirs);
 /* Parse field texts over a copy of base into out; per-field messages (new
@@ -506,26 +628,23 @@ void kb_view_form_copy_field(kb_case *dst, const kb_case *src, enum kb_tui_field
 char *kb_view_form_value(const kb_case *c, enum kb_tui_field f);
 const char *kb_view_form_label(enum kb_tui_field f);
 
-/* ---- conflict dialog (view_dialog.c) */
-/* Open the dialog: mine = the form's values, theirs = the stored case. */
-void kb_view_conflict_open(kb_tui_app *a, const kb_case *mine, const kb_case *theirs);
-void kb_view_conflict_close(kb_tui_app *a);
-void kb_view_conflict_draw(kb_tui_app *a, kb_grid *g);
-unsigned kb_view_conflict_action(kb_tui_app *a, kb_action act);
-unsigned kb_view_conflict_text(kb_tui_app *a, uint32_t cp);
+/* ---- conflict dialog (view_dialog.c: kb_tui_view_conflict) */
+/* Open the dialog over the form: mine = the form's values, theirs = the stored case. */
+unsigned kb_view_conflict_open(kb_tui_app *a, const kb_case *mine, const kb_case *theirs);
+/* The open dialog's state, NULL if none. */
+kb_tui_conflict *kb_tui_conflict_state(const kb_tui_app *a);
 
-/* ---- prompts (view_dialog.c) */
-void kb_view_prompt_open(kb_tui_app *a, kb_tui_prompt_kind kind, const char *label,
-                         const char *text);
-void kb_view_prompt_close(kb_tui_app *a);
-void kb_view_prompt_draw(kb_tui_app *a, kb_grid *g);
-unsigned kb_view_prompt_action(kb_tui_app *a, kb_action act);
-unsigned kb_view_prompt_text(kb_tui_app *a, uint32_t cp);
+/* ---- prompts (view_dialog.c: kb_tui_view_prompt) */
+/* Open a prompt; number is the case of a reason or comment, stage the
+ * target of a reason (else 0 and NULL). */
+unsigned kb_view_prompt_open(kb_tui_app *a, kb_tui_prompt_kind kind, const char *label,
+                             const char *text, uint32_t number, const char *stage);
+/* The open prompt's state, NULL if none. */
+kb_tui_prompt *kb_tui_prompt_state(const kb_tui_app *a);
 
-/* ---- help (view_dialog.c) */
+/* ---- help (view_dialog.c: kb_tui_view_help) */
+/* Show the keys of context ctx (from a prompt: those of the board). */
 unsigned kb_view_help_open(kb_tui_app *a, kb_context ctx);
-void kb_view_help_draw(kb_tui_app *a, kb_grid *g);
-unsigned kb_view_help_action(kb_tui_app *a, kb_action act);
 
 /* ---- lock screen (view_dialog.c) */
 void kb_view_lock_draw(kb_tui_app *a, kb_grid *g);

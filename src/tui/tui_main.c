@@ -398,7 +398,7 @@ int kb_tui_main(const kb_launch *l)
         }
     }
 
-    kb_view_form_close(&app);
+    kb_tui_view_close_all(&app); /* an open form releases its edit lease */
     (void)endwin();
     delscreen(t.scr);
     kb_grid_free(&t.shown);

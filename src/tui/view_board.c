@@ -351,23 +351,22 @@ unsigned kb_view_board_action(kb_tui_app *a, kb_action act)
         }
         return kb_view_case_open(a, a->cur_number);
     case KB_ACTION_CASE_NEW:
-        return kb_view_form_new(a, KB_VIEW_BOARD);
+        return kb_view_form_new(a);
     case KB_ACTION_CASE_EDIT:
         if (!a->cur_number) {
             kb_tui_msg(a, false, "%s", _("No case selected"));
             return KB_TUI_R_STATUS;
         }
-        return kb_view_form_open(a, a->cur_number, KB_VIEW_BOARD);
+        return kb_view_form_open(a, a->cur_number);
     case KB_ACTION_CASE_COMMENT: {
         if (!a->cur_number) {
             kb_tui_msg(a, false, "%s", _("No case selected"));
             return KB_TUI_R_STATUS;
         }
         char *label = kb_asprintf(_("Comment on #%u: "), a->cur_number);
-        kb_view_prompt_open(a, KB_PR_COMMENT, label, "");
-        a->prompt.number = a->cur_number;
+        unsigned r = kb_view_prompt_open(a, KB_PR_COMMENT, label, "", a->cur_number, NULL);
         kb_free(&label);
-        return KB_TUI_R_VIEW;
+        return r;
     }
     case KB_ACTION_CASE_MOVE_NEXT:
     case KB_ACTION_CASE_MOVE_PREV:
@@ -377,8 +376,8 @@ unsigned kb_view_board_action(kb_tui_app *a, kb_action act)
         }
         return kb_tui_move_dir(a, a->cur_number, act == KB_ACTION_CASE_MOVE_NEXT ? 1 : -1);
     case KB_ACTION_FILTER:
-        kb_view_prompt_open(a, KB_PR_FILTER, "/", a->filter_text ? a->filter_text : "");
-        return KB_TUI_R_VIEW;
+        return kb_view_prompt_open(a, KB_PR_FILTER, "/", a->filter_text ? a->filter_text : "", 0,
+                                   NULL);
     case KB_ACTION_BACK:
         return KB_TUI_R_QUIT;
     default:
@@ -630,3 +629,68 @@ void kb_view_board_draw(kb_tui_app *a, kb_grid *g)
     if (!a->lay.nlanes)
         kb_grid_put(g, 1, 3, g->w - 2, _("This board has no departments."), KB_PLAIN);
 }
+
+/* ------------------------------------------------------------ the view */
+
+/* Status line: the selected case (or lane). */
+static kb_style kb_board_hints(kb_tui_app *a, void *state, kb_buf *out)
+{
+    (void)state;
+    const kb_case *c = a->cur_number ? kb_tui_case(a, a->cur_number) : NULL;
+    if (!c) {
+        if (a->lay.nlanes && a->cur_lane < a->lay.nlanes) {
+            const kb_tui_lane *ln = &a->lay.lanes[a->cur_lane];
+            kb_buf_printf(out, " %s%s%s", ln->code, ln->code[0] ? " " : "", ln->name);
+        }
+        return KB_PLAIN;
+    }
+    const kb_stage *st = kb_tui_stage(a, c->stage);
+    kb_buf_printf(out, " #%u %s | %s", c->number, c->title ? c->title : "",
+                  st         ? st->name
+                  : c->stage ? c->stage
+                             : "");
+    if (c->lead_dept)
+        kb_buf_printf(out, " | %s", c->lead_dept);
+    if (c->depts.n) {
+        char *d = kb_strv_join(&c->depts, ",");
+        kb_buf_printf(out, " +%s", d);
+        kb_free(&d);
+    }
+    if (c->due != KB_DATE_NONE) {
+        char d[KB_DATE_STRLEN];
+        kb_date_format(c->due, d);
+        kb_buf_printf(out, " | %s %s%s", _("due"), d,
+                      kb_case_overdue(c, a->today) ? _(" (overdue)") : "");
+    }
+    if (c->blocked)
+        kb_buf_printf(out, " | %s %s", _("blocked:"), c->blocked);
+    const kb_tui_edit *ed = kb_tui_edit_of(a, c->number);
+    if (ed) {
+        char hhmm[6];
+        kb_time_format_hhmm(ed->since, hhmm);
+        kb_buf_printf(out, " | ");
+        kb_buf_printf(out, _("being edited by %s since %s"), ed->user, hhmm);
+    }
+    return KB_PLAIN;
+}
+
+static void kb_board_draw(kb_tui_app *a, void *st, kb_grid *g)
+{
+    (void)st;
+    kb_view_board_draw(a, g);
+}
+
+static unsigned kb_board_action(kb_tui_app *a, void *st, kb_action act)
+{
+    (void)st;
+    return kb_view_board_action(a, act);
+}
+
+/* The board's state is the app's board cursor, layout and filter. */
+const kb_tui_view_ops kb_tui_view_board = {
+    .name = "board",
+    .ctx = KB_CONTEXT_BOARD,
+    .draw = kb_board_draw,
+    .action = kb_board_action,
+    .hints = kb_board_hints,
+};

@@ -49,41 +49,41 @@ static void kb_vl_free(kb_vlines *l)
     l->n = 0;
 }
 
-static void kb_cv_store(kb_tui_app *a, kb_case *c, kb_comment_vec *tl, kb_action_vec *actions,
-                        kb_link_vec *links)
+static void kb_cv_free(kb_tui_case_view *cv)
 {
-    kb_case_free(&a->cv.c);
-    kb_comment_vec_free(&a->cv.tl);
-    kb_action_vec_free(&a->cv.actions);
-    kb_link_vec_free(&a->cv.links);
-    kb_decision_vec_free(&a->cv.decisions);
+    kb_case_free(&cv->c);
+    kb_case_init(&cv->c);
+    kb_comment_vec_free(&cv->tl);
+    kb_action_vec_free(&cv->actions);
+    kb_link_vec_free(&cv->links);
+    kb_decision_vec_free(&cv->decisions);
+    cv->loaded = false;
+}
+
+/* Take the data into cv (the scroll position is kept). */
+static void kb_cv_store(kb_tui_case_view *cv, kb_case *c, kb_comment_vec *tl,
+                        kb_action_vec *actions, kb_link_vec *links)
+{
+    kb_cv_free(cv);
     if (actions) {
-        a->cv.actions = *actions;
+        cv->actions = *actions;
         memset(actions, 0, sizeof *actions);
     }
     if (links) {
-        a->cv.links = *links;
+        cv->links = *links;
         memset(links, 0, sizeof *links);
     }
-    a->cv.c = *c;
+    cv->c = *c;
     kb_case_init(c);
     if (tl) {
-        a->cv.tl = *tl;
+        cv->tl = *tl;
         memset(tl, 0, sizeof *tl);
     }
-    a->cv.number = a->cv.c.number;
-    a->cv.loaded = true;
-    a->cv.scroll = 0;
+    cv->number = cv->c.number;
+    cv->loaded = true;
 }
 
-void kb_view_case_set(kb_tui_app *a, kb_case *c, kb_comment_vec *tl, kb_action_vec *actions,
-                      kb_link_vec *links)
-{
-    kb_cv_store(a, c, tl, actions, links);
-    a->view = KB_VIEW_CASE;
-}
-
-static int kb_case_load(kb_tui_app *a, uint32_t number, kb_err *e)
+static int kb_case_load(kb_tui_app *a, kb_tui_case_view *cv, uint32_t number, kb_err *e)
 {
     kb_case c;
     kb_case_init(&c);
@@ -115,53 +115,110 @@ static int kb_case_load(kb_tui_app *a, uint32_t number, kb_err *e)
             return kb_err_set(e, KB_ENOENT, _("No case #%u on this board"), number);
         kb_case_copy(&c, cc);
     }
-    int scroll = a->cv.number == number ? a->cv.scroll : 0;
-    kb_cv_store(a, &c, &tl, &av, &lv);
-    a->cv.decisions = dv; /* kb_cv_store cleared the previous ones */
-    a->cv.scroll = scroll;
+    kb_cv_store(cv, &c, &tl, &av, &lv);
+    cv->decisions = dv; /* kb_cv_store cleared the previous ones */
     return KB_OK;
+}
+
+static void kb_cv_reload(kb_tui_app *a, kb_tui_case_view *cv, bool force)
+{
+    if (!cv->number)
+        return;
+    const kb_case *cc = kb_tui_case(a, cv->number);
+    if (!force && cc && cv->loaded && cc->version == cv->c.version)
+        return;
+    kb_err e;
+    kb_err_clear(&e);
+    if (kb_case_load(a, cv, cv->number, &e))
+        kb_tui_msg(a, true, "%s", e.msg);
+}
+
+/* What kb_tui_view_push passes to the case view: a case number to load,
+ * or (tests) the data itself. */
+typedef struct kb_cv_arg {
+    uint32_t number;
+    kb_case *c; /* taken over with the rest when not NULL */
+    kb_comment_vec *tl;
+    kb_action_vec *actions;
+    kb_link_vec *links;
+} kb_cv_arg;
+
+static unsigned kb_cv_open(kb_tui_app *a, void *st, const void *arg)
+{
+    kb_tui_case_view *cv = st;
+    const kb_cv_arg *ca = arg;
+    kb_case_init(&cv->c);
+    cv->list.pager = true;
+    if (ca->c) {
+        kb_cv_store(cv, ca->c, ca->tl, ca->actions, ca->links);
+        return KB_TUI_R_VIEW;
+    }
+    kb_err e;
+    kb_err_clear(&e);
+    if (kb_case_load(a, cv, ca->number, &e)) {
+        kb_tui_msg(a, true, "%s", e.msg);
+        return KB_TUI_R_STATUS | KB_TUI_R_REFUSED;
+    }
+    if (a->cur_number != ca->number)
+        (void)kb_tui_select_case(a, ca->number, NULL);
+    return KB_TUI_R_VIEW;
+}
+
+static void kb_cv_close(kb_tui_app *a, void *st)
+{
+    (void)a;
+    kb_cv_free(st);
+}
+
+static void kb_cv_event(kb_tui_app *a, void *st, kb_tui_event ev, uint32_t number)
+{
+    kb_tui_case_view *cv = st;
+    (void)number;
+    if (ev == KB_TUI_EV_DETACH)
+        kb_cv_free(cv); /* no case data in memory while locked */
+    else
+        kb_cv_reload(a, cv, true);
 }
 
 unsigned kb_view_case_open(kb_tui_app *a, uint32_t number)
 {
-    kb_err e;
-    kb_err_clear(&e);
-    a->cv.number = 0;
-    if (kb_case_load(a, number, &e)) {
-        kb_tui_msg(a, true, "%s", e.msg);
-        return KB_TUI_R_STATUS;
-    }
-    a->cv.scroll = 0;
-    a->view = KB_VIEW_CASE;
-    if (a->cur_number != number)
-        (void)kb_tui_select_case(a, number, NULL);
-    return KB_TUI_R_VIEW;
+    kb_cv_arg arg = {.number = number};
+    return kb_tui_view_push(a, &kb_tui_view_case, &arg) & ~(unsigned)KB_TUI_R_REFUSED;
 }
 
-void kb_view_case_close(kb_tui_app *a)
+void kb_view_case_set(kb_tui_app *a, kb_case *c, kb_comment_vec *tl, kb_action_vec *actions,
+                      kb_link_vec *links)
 {
-    kb_case_free(&a->cv.c);
-    kb_case_init(&a->cv.c);
-    kb_comment_vec_free(&a->cv.tl);
-    kb_action_vec_free(&a->cv.actions);
-    kb_link_vec_free(&a->cv.links);
-    kb_decision_vec_free(&a->cv.decisions);
-    a->cv.loaded = false;
-    a->cv.number = 0;
-    a->view = KB_VIEW_BOARD;
+    kb_cv_arg arg = {.number = c->number, .c = c, .tl = tl, .actions = actions, .links = links};
+    (void)kb_tui_view_push(a, &kb_tui_view_case, &arg);
+}
+
+/* The case view on top, NULL if the top view is another one. */
+static kb_tui_case_view *kb_cv_top(const kb_tui_app *a)
+{
+    return kb_tui_view_is_top(a, &kb_tui_view_case) ? a->stack[a->depth - 1].st : NULL;
+}
+
+uint32_t kb_tui_current_case(const kb_tui_app *a)
+{
+    const kb_tui_case_view *cv = kb_cv_top(a);
+    return cv ? cv->number : 0;
 }
 
 void kb_view_case_reload(kb_tui_app *a, bool force)
 {
-    if (!a->cv.number)
+    kb_tui_case_view *cv = kb_cv_top(a);
+    if (cv)
+        kb_cv_reload(a, cv, force);
+}
+
+void kb_view_case_show_end(kb_tui_app *a, uint32_t number)
+{
+    kb_tui_case_view *cv = kb_cv_top(a);
+    if (!cv || cv->number != number)
         return;
-    const kb_case *cc = kb_tui_case(a, a->cv.number);
-    if (!force && cc && a->cv.loaded && cc->version == a->cv.c.version)
-        return;
-    kb_err e;
-    kb_err_clear(&e);
-    if (kb_case_load(a, a->cv.number, &e))
-        kb_tui_msg(a, true, "%s", e.msg);
+    kb_cv_reload(a, cv, true);
+    kb_tui_list_end(&cv->list);
 }
 
 /* ------------------------------------------------------------ drawing */
@@ -246,9 +303,9 @@ static size_t kb_case_fields(const kb_tui_app *a, const kb_case *c, const char *
 #define KB_LABEL_W 17
 #define KB_SHORT_FIELDS 12 /* fields that share a line on wide screens */
 
-static void kb_case_lines(kb_tui_app *a, int w, kb_vlines *out)
+static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_vlines *out)
 {
-    const kb_case *c = &a->cv.c;
+    const kb_case *c = &cv->c;
     bool utf8 = a->utf8;
     kb_style label = KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT);
     const kb_tui_edit *ed = kb_tui_edit_of(a, c->number);
@@ -319,10 +376,10 @@ static void kb_case_lines(kb_tui_app *a, int w, kb_vlines *out)
 
     kb_vl_add(out, 0, "", KB_PLAIN);
     char head[64];
-    snprintf(head, sizeof head, "%s (%zu)", _("Action items"), a->cv.actions.n);
+    snprintf(head, sizeof head, "%s (%zu)", _("Action items"), cv->actions.n);
     kb_vl_add(out, 1, head, label);
-    for (size_t i = 0; i < a->cv.actions.n; i++) {
-        const kb_action_item *ai = &a->cv.actions.v[i];
+    for (size_t i = 0; i < cv->actions.n; i++) {
+        const kb_action_item *ai = &cv->actions.v[i];
         char d[KB_DATE_STRLEN];
         kb_date_format(ai->due, d);
         bool late = kb_action_item_overdue(ai, a->today);
@@ -342,14 +399,14 @@ static void kb_case_lines(kb_tui_app *a, int w, kb_vlines *out)
         kb_strv_free(&wl);
         kb_buf_free(&b);
     }
-    if (!a->cv.actions.n)
+    if (!cv->actions.n)
         kb_vl_add(out, 3, "-", KB_STYLE(0, KB_GC_MUTED));
 
     kb_vl_add(out, 0, "", KB_PLAIN);
-    snprintf(head, sizeof head, "%s (%zu)", _("Links"), a->cv.links.n);
+    snprintf(head, sizeof head, "%s (%zu)", _("Links"), cv->links.n);
     kb_vl_add(out, 1, head, label);
-    for (size_t i = 0; i < a->cv.links.n; i++) {
-        const kb_link *lk = &a->cv.links.v[i];
+    for (size_t i = 0; i < cv->links.n; i++) {
+        const kb_link *lk = &cv->links.v[i];
         bool out_link = lk->from == c->number;
         uint32_t other = out_link ? lk->to : lk->from;
         const char *what;
@@ -369,15 +426,15 @@ static void kb_case_lines(kb_tui_app *a, int w, kb_vlines *out)
         kb_vl_add(out, 3, l, KB_PLAIN);
         kb_free(&l);
     }
-    if (!a->cv.links.n)
+    if (!cv->links.n)
         kb_vl_add(out, 3, "-", KB_STYLE(0, KB_GC_MUTED));
 
-    if (a->cv.decisions.n) {
+    if (cv->decisions.n) {
         kb_vl_add(out, 0, "", KB_PLAIN);
-        snprintf(head, sizeof head, "%s (%zu)", _("Decisions"), a->cv.decisions.n);
+        snprintf(head, sizeof head, "%s (%zu)", _("Decisions"), cv->decisions.n);
         kb_vl_add(out, 1, head, label);
-        for (size_t i = 0; i < a->cv.decisions.n; i++) {
-            const kb_decision *dc = &a->cv.decisions.v[i];
+        for (size_t i = 0; i < cv->decisions.n; i++) {
+            const kb_decision *dc = &cv->decisions.v[i];
             char d[KB_DATE_STRLEN];
             kb_date_format(kb_date_of_time(dc->time), d);
             char *l = dc->meeting
@@ -394,10 +451,10 @@ static void kb_case_lines(kb_tui_app *a, int w, kb_vlines *out)
     }
 
     kb_vl_add(out, 0, "", KB_PLAIN);
-    snprintf(head, sizeof head, "%s (%zu)", _("Timeline"), a->cv.tl.n);
+    snprintf(head, sizeof head, "%s (%zu)", _("Timeline"), cv->tl.n);
     kb_vl_add(out, 1, head, label);
-    for (size_t i = 0; i < a->cv.tl.n; i++) {
-        const kb_comment *cm = &a->cv.tl.v[i];
+    for (size_t i = 0; i < cv->tl.n; i++) {
+        const kb_comment *cm = &cv->tl.v[i];
         char t[20];
         kb_fmt_time(cm->time, t);
         bool change = cm->kind == KB_ENTRY_CHANGE;
@@ -429,16 +486,27 @@ static void kb_case_lines(kb_tui_app *a, int w, kb_vlines *out)
         kb_free(&prefix);
         kb_free(&text);
     }
-    if (!a->cv.tl.n)
+    if (!cv->tl.n)
         kb_vl_add(out, 3, "-", KB_STYLE(0, KB_GC_MUTED));
 }
 
-void kb_view_case_draw(kb_tui_app *a, kb_grid *g)
+static void kb_cv_row(void *ctx, kb_grid *g, size_t row, int x, int y, int w, bool selected)
 {
+    const kb_vline *l = &((const kb_vlines *)ctx)->v[row];
+    (void)selected;
+    if (l->st.attr & KB_GA_REVERSE)
+        kb_grid_put_cut(g, x + l->x, y, w - 2 * l->x, l->text, l->st);
+    else
+        kb_grid_put(g, x + l->x, y, w - l->x, l->text, l->st);
+}
+
+static void kb_cv_draw(kb_tui_app *a, void *st, kb_grid *g)
+{
+    kb_tui_case_view *cv = st;
     kb_tui_draw_bar(a, g, NULL);
-    if (!a->cv.loaded || g->h < 4)
+    if (!cv->loaded || g->h < 4)
         return;
-    const kb_case *c = &a->cv.c;
+    const kb_case *c = &cv->c;
     char num[24];
     snprintf(num, sizeof num, "#%u  ", c->number);
     kb_style ts = KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT);
@@ -451,69 +519,62 @@ void kb_view_case_draw(kb_tui_app *a, kb_grid *g)
         kb_grid_put(g, g->w - 1 - mw, 1, mw, marks, KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
 
     kb_vlines lines = {0};
-    kb_case_lines(a, g->w, &lines);
-    int top = 2, rows = g->h - 3;
-    a->cv.lines = (int)lines.n;
-    int maxs = (int)lines.n - rows;
-    if (a->cv.scroll > maxs)
-        a->cv.scroll = maxs > 0 ? maxs : 0;
-    if (a->cv.scroll < 0)
-        a->cv.scroll = 0;
-    for (int r = 0; r < rows && (size_t)(a->cv.scroll + r) < lines.n; r++) {
-        const kb_vline *l = &lines.v[a->cv.scroll + r];
-        if (l->st.attr & KB_GA_REVERSE)
-            kb_grid_put_cut(g, l->x, top + r, g->w - 2 * l->x, l->text, l->st);
-        else
-            kb_grid_put(g, l->x, top + r, g->w - l->x, l->text, l->st);
-    }
-    if (a->cv.scroll + rows < (int)lines.n)
-        kb_grid_put(g, g->w - 3, g->h - 2, 3, "...", KB_STYLE(0, KB_GC_MUTED));
+    kb_case_lines(a, cv, g->w, &lines);
+    cv->list.n = lines.n;
+    kb_tui_list_draw(&cv->list, g, 0, 2, g->w, g->h - 3, kb_cv_row, &lines);
     kb_vl_free(&lines);
 }
 
-unsigned kb_view_case_action(kb_tui_app *a, kb_action act)
+static unsigned kb_cv_action(kb_tui_app *a, void *st, kb_action act)
 {
-    int page = a->h - 4 > 1 ? a->h - 4 : 1;
-    uint32_t n = a->cv.number;
+    kb_tui_case_view *cv = st;
+    uint32_t n = cv->number;
+    if (kb_tui_list_action(&cv->list, act))
+        return KB_TUI_R_VIEW;
     switch (act) {
-    case KB_ACTION_CURSOR_DOWN:
-        a->cv.scroll++;
-        return KB_TUI_R_VIEW;
-    case KB_ACTION_CURSOR_UP:
-        a->cv.scroll--;
-        return KB_TUI_R_VIEW;
-    case KB_ACTION_PAGE_DOWN:
-        a->cv.scroll += page;
-        return KB_TUI_R_VIEW;
-    case KB_ACTION_PAGE_UP:
-        a->cv.scroll -= page;
-        return KB_TUI_R_VIEW;
-    case KB_ACTION_FIRST:
-        a->cv.scroll = 0;
-        return KB_TUI_R_VIEW;
-    case KB_ACTION_LAST:
-        a->cv.scroll = 1 << 20;
-        return KB_TUI_R_VIEW;
     case KB_ACTION_CASE_EDIT:
-        return kb_view_form_open(a, n, KB_VIEW_CASE);
+        return kb_view_form_open(a, n);
     case KB_ACTION_CASE_COMMENT: {
         char *label = kb_asprintf(_("Comment on #%u: "), n);
-        kb_view_prompt_open(a, KB_PR_COMMENT, label, "");
-        a->prompt.number = n;
+        unsigned r = kb_view_prompt_open(a, KB_PR_COMMENT, label, "", n, NULL);
         kb_free(&label);
-        return KB_TUI_R_VIEW;
+        return r;
     }
     case KB_ACTION_CASE_MOVE_NEXT:
     case KB_ACTION_CASE_MOVE_PREV: {
         unsigned r = kb_tui_move_dir(a, n, act == KB_ACTION_CASE_MOVE_NEXT ? 1 : -1);
-        kb_view_case_reload(a, true);
+        kb_cv_reload(a, cv, true);
         return r | KB_TUI_R_VIEW;
     }
     case KB_ACTION_BACK:
-        kb_view_case_close(a);
+        kb_tui_view_close(a, cv);
         (void)kb_tui_select_case(a, n, NULL);
         return KB_TUI_R_VIEW;
     default:
         return KB_TUI_R_NONE;
     }
 }
+
+static kb_style kb_cv_hints(kb_tui_app *a, void *st, kb_buf *out)
+{
+    (void)st;
+    static const kb_action acts[] = {KB_ACTION_CASE_EDIT, KB_ACTION_CASE_COMMENT,
+                                     KB_ACTION_CASE_MOVE_NEXT, KB_ACTION_CASE_MOVE_PREV,
+                                     KB_ACTION_BACK};
+    static const char *const labels[] = {N_("edit"), N_("comment"), N_("next stage"),
+                                         N_("previous stage"), N_("back")};
+    kb_tui_hints(a, KB_CONTEXT_CASE, acts, labels, 5, out);
+    return KB_STYLE(0, KB_GC_MUTED);
+}
+
+const kb_tui_view_ops kb_tui_view_case = {
+    .name = "case",
+    .ctx = KB_CONTEXT_CASE,
+    .state_size = sizeof(kb_tui_case_view),
+    .open = kb_cv_open,
+    .close = kb_cv_close,
+    .draw = kb_cv_draw,
+    .action = kb_cv_action,
+    .hints = kb_cv_hints,
+    .event = kb_cv_event,
+};

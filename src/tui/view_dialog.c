@@ -1,6 +1,7 @@
-/* view_dialog.c - the smaller screens: the conflict dialog, one-line
- * prompts (filter, command, reason, comment), the help screen generated
- * from the loaded keymap, and the idle-lock screen. */
+/* view_dialog.c - the smaller screens: the conflict dialog and the
+ * one-line prompts (filter, command, reason, comment), both overlays; the
+ * help screen generated from the loaded keymap; and the idle-lock screen
+ * (drawn by the app over every view, not a view itself). */
 #include "tui_internal.h"
 
 #include "kernboard/buf.h"
@@ -13,97 +14,110 @@
 
 /* ------------------------------------------------------------ conflict */
 
-void kb_view_conflict_close(kb_tui_app *a)
+static void kb_conflict_close(kb_tui_app *a, void *st)
 {
-    kb_tui_conflict *c = &a->conflict;
+    kb_tui_conflict *c = st;
+    (void)a;
     kb_case_free(&c->mine);
     kb_case_free(&c->theirs);
-    kb_case_init(&c->mine);
-    kb_case_init(&c->theirs);
-    c->n = c->sel = 0;
-    if (a->overlay == KB_OV_CONFLICT)
-        a->overlay = KB_OV_NONE;
 }
 
-void kb_view_conflict_open(kb_tui_app *a, const kb_case *mine, const kb_case *theirs)
+/* What kb_tui_view_push passes to the dialog. */
+typedef struct kb_conflict_arg {
+    const kb_case *mine, *theirs;
+} kb_conflict_arg;
+
+static unsigned kb_conflict_open(kb_tui_app *a, void *st, const void *arg)
 {
-    kb_view_conflict_close(a);
-    kb_tui_conflict *c = &a->conflict;
-    kb_case_copy(&c->mine, mine);
-    kb_case_copy(&c->theirs, theirs);
+    kb_tui_conflict *c = st;
+    const kb_conflict_arg *ca = arg;
+    (void)a;
+    kb_case_copy(&c->mine, ca->mine);
+    kb_case_copy(&c->theirs, ca->theirs);
     for (int f = 0; f < KB_FF_COUNT; f++) {
-        char *x = kb_view_form_value(mine, (enum kb_tui_field)f),
-             *y = kb_view_form_value(theirs, (enum kb_tui_field)f);
+        char *x = kb_view_form_value(ca->mine, (enum kb_tui_field)f),
+             *y = kb_view_form_value(ca->theirs, (enum kb_tui_field)f);
         if (strcmp(x, y) != 0)
             c->rows[c->n++] = (size_t)f;
         c->take_theirs[f] = false;
         kb_free(&x);
         kb_free(&y);
     }
-    a->overlay = KB_OV_CONFLICT;
-    kb_keymap_state_reset(&a->kst);
+    kb_tui_list_resize(&c->list, c->n, 0);
+    return KB_TUI_R_VIEW;
 }
 
-static unsigned kb_view_conflict_resolve(kb_tui_app *a)
+unsigned kb_view_conflict_open(kb_tui_app *a, const kb_case *mine, const kb_case *theirs)
 {
-    kb_tui_conflict *c = &a->conflict;
+    kb_conflict_arg arg = {mine, theirs};
+    return kb_tui_view_push(a, &kb_tui_view_conflict, &arg);
+}
+
+kb_tui_conflict *kb_tui_conflict_state(const kb_tui_app *a)
+{
+    return kb_tui_view_state(a, &kb_tui_view_conflict);
+}
+
+static unsigned kb_view_conflict_resolve(kb_tui_app *a, kb_tui_conflict *c)
+{
     kb_case merged, theirs;
     kb_case_copy(&merged, &c->theirs);
     kb_case_copy(&theirs, &c->theirs);
     for (size_t i = 0; i < c->n; i++)
         if (!c->take_theirs[c->rows[i]])
             kb_view_form_copy_field(&merged, &c->mine, (enum kb_tui_field)c->rows[i]);
-    kb_view_conflict_close(a);
+    kb_tui_view_close(a, c);
     unsigned r = kb_view_form_save_merged(a, &merged, &theirs);
     kb_case_free(&merged);
     kb_case_free(&theirs);
     return r | KB_TUI_R_VIEW;
 }
 
-unsigned kb_view_conflict_action(kb_tui_app *a, kb_action act)
+static unsigned kb_conflict_action(kb_tui_app *a, void *st, kb_action act)
 {
-    kb_tui_conflict *c = &a->conflict;
+    kb_tui_conflict *c = st;
+    if (act == KB_ACTION_FIELD_NEXT)
+        act = KB_ACTION_CURSOR_DOWN;
+    else if (act == KB_ACTION_FIELD_PREV)
+        act = KB_ACTION_CURSOR_UP;
     switch (act) {
-    case KB_ACTION_FIELD_NEXT:
     case KB_ACTION_CURSOR_DOWN:
-        if (c->sel + 1 < c->n)
-            c->sel++;
-        return KB_TUI_R_VIEW;
-    case KB_ACTION_FIELD_PREV:
     case KB_ACTION_CURSOR_UP:
-        if (c->sel > 0)
-            c->sel--;
+        kb_tui_list_action(&c->list, act);
         return KB_TUI_R_VIEW;
     case KB_ACTION_CURSOR_LEFT:
         if (c->n)
-            c->take_theirs[c->rows[c->sel]] = false;
+            c->take_theirs[c->rows[c->list.sel]] = false;
         return KB_TUI_R_VIEW;
     case KB_ACTION_CURSOR_RIGHT:
         if (c->n)
-            c->take_theirs[c->rows[c->sel]] = true;
+            c->take_theirs[c->rows[c->list.sel]] = true;
         return KB_TUI_R_VIEW;
     case KB_ACTION_SUBMIT:
-        return kb_view_conflict_resolve(a);
+        return kb_view_conflict_resolve(a, c);
     case KB_ACTION_CANCEL:
-    case KB_ACTION_BACK:
-        kb_view_conflict_close(a);
-        if (a->form.open) {
-            kb_free(&a->form.error);
-            a->form.error = kb_strdup(_("Not saved: someone else changed this case while you "
-                                        "edited it. Your input is kept."));
+    case KB_ACTION_BACK: {
+        kb_tui_view_close(a, c);
+        kb_tui_form *f = kb_tui_form_state(a);
+        if (f) {
+            kb_free(&f->error);
+            f->error = kb_strdup(_("Not saved: someone else changed this case while you "
+                                   "edited it. Your input is kept."));
         }
         return KB_TUI_R_VIEW;
+    }
     default:
         return KB_TUI_R_VIEW;
     }
 }
 
-unsigned kb_view_conflict_text(kb_tui_app *a, uint32_t cp)
+static unsigned kb_conflict_text(kb_tui_app *a, void *st, uint32_t cp)
 {
-    kb_tui_conflict *c = &a->conflict;
+    kb_tui_conflict *c = st;
+    (void)a;
     if (!c->n)
         return KB_TUI_R_NONE;
-    bool *t = &c->take_theirs[c->rows[c->sel]];
+    bool *t = &c->take_theirs[c->rows[c->list.sel]];
     if (cp == ' ')
         *t = !*t;
     else if (cp == 'm' || cp == 'y')
@@ -115,9 +129,47 @@ unsigned kb_view_conflict_text(kb_tui_app *a, uint32_t cp)
     return KB_TUI_R_VIEW;
 }
 
-void kb_view_conflict_draw(kb_tui_app *a, kb_grid *g)
+/* One row of the dialog: field, yours, theirs. */
+typedef struct kb_conflict_draw_ctx {
+    kb_tui_conflict *c;
+    int lw, cw, iw;
+} kb_conflict_draw_ctx;
+
+static void kb_conflict_row(void *ctx, kb_grid *g, size_t i, int x, int y, int w, bool sel)
 {
-    kb_tui_conflict *c = &a->conflict;
+    const kb_conflict_draw_ctx *d = ctx;
+    const kb_tui_conflict *c = d->c;
+    int lw = d->lw, cw = d->cw, iw = w;
+    enum kb_tui_field f = (enum kb_tui_field)c->rows[i];
+    bool th = c->take_theirs[f];
+    kb_style rs = sel ? KB_STYLE(KB_GA_REVERSE, KB_GC_DEFAULT) : KB_PLAIN;
+    kb_grid_fill(g, x, y, iw, 1, rs);
+    char lab[96];
+    snprintf(lab, sizeof lab, "%s %s", sel ? ">" : " ", kb_view_form_label(f));
+    kb_grid_put_cut(g, x, y, lw + 2, lab, rs);
+    char *m = kb_view_form_value(&c->mine, f), *t = kb_view_form_value(&c->theirs, f);
+    char *ms = kb_asprintf("[%s] %s", th ? " " : "x", m[0] ? m : "-");
+    char *ts = kb_asprintf("[%s] %s", th ? "x" : " ", t[0] ? t : "-");
+    for (char *p = ms; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    for (char *p = ts; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    kb_grid_put_cut(g, x + lw + 2, y, cw - 1, ms,
+                    th ? rs : KB_STYLE(rs.attr | KB_GA_BOLD, KB_GC_OK));
+    kb_grid_put_cut(g, x + lw + 2 + cw, y, iw - lw - 2 - cw, ts,
+                    th ? KB_STYLE(rs.attr | KB_GA_BOLD, KB_GC_OK) : rs);
+    kb_free(&m);
+    kb_free(&t);
+    kb_free(&ms);
+    kb_free(&ts);
+}
+
+static void kb_conflict_draw(kb_tui_app *a, void *st, kb_grid *g)
+{
+    kb_tui_conflict *c = st;
+    (void)a;
     int bw = g->w - 4 < 100 ? g->w - 4 : 100;
     int bh = (int)c->n + 7;
     if (bh > g->h - 2)
@@ -162,56 +214,37 @@ void kb_view_conflict_draw(kb_tui_app *a, kb_grid *g)
         kb_grid_put_cut(g, x, y, iw, _("(no field differs; Enter saves)"), KB_PLAIN);
         return;
     }
-    int rows = y0 + bh - 1 - y;
-    size_t first = c->sel >= (size_t)rows ? c->sel - (size_t)rows + 1 : 0;
-    for (size_t i = first; i < c->n && y < y0 + bh - 1; i++, y++) {
-        enum kb_tui_field f = (enum kb_tui_field)c->rows[i];
-        bool sel = i == c->sel, th = c->take_theirs[f];
-        kb_style rs = sel ? KB_STYLE(KB_GA_REVERSE, KB_GC_DEFAULT) : KB_PLAIN;
-        kb_grid_fill(g, x, y, iw, 1, rs);
-        char lab[96];
-        snprintf(lab, sizeof lab, "%s %s", sel ? ">" : " ", kb_view_form_label(f));
-        kb_grid_put_cut(g, x, y, lw + 2, lab, rs);
-        char *m = kb_view_form_value(&c->mine, f), *t = kb_view_form_value(&c->theirs, f);
-        char *ms = kb_asprintf("[%s] %s", th ? " " : "x", m[0] ? m : "-");
-        char *ts = kb_asprintf("[%s] %s", th ? "x" : " ", t[0] ? t : "-");
-        for (char *p = ms; *p; p++)
-            if (*p == '\n')
-                *p = ' ';
-        for (char *p = ts; *p; p++)
-            if (*p == '\n')
-                *p = ' ';
-        kb_grid_put_cut(g, x + lw + 2, y, cw - 1, ms,
-                        th ? rs : KB_STYLE(rs.attr | KB_GA_BOLD, KB_GC_OK));
-        kb_grid_put_cut(g, x + lw + 2 + cw, y, iw - lw - 2 - cw, ts,
-                        th ? KB_STYLE(rs.attr | KB_GA_BOLD, KB_GC_OK) : rs);
-        kb_free(&m);
-        kb_free(&t);
-        kb_free(&ms);
-        kb_free(&ts);
-    }
+    kb_conflict_draw_ctx d = {c, lw, cw, iw};
+    kb_tui_list_draw(&c->list, g, x, y, iw, y0 + bh - 1 - y, kb_conflict_row, &d);
 }
+
+const kb_tui_view_ops kb_tui_view_conflict = {
+    .name = "conflict",
+    .ctx = KB_CONTEXT_FORM,
+    .state_size = sizeof(kb_tui_conflict),
+    .overlay = true,
+    .open = kb_conflict_open,
+    .close = kb_conflict_close,
+    .draw = kb_conflict_draw,
+    .action = kb_conflict_action,
+    .text = kb_conflict_text,
+};
 
 /* ------------------------------------------------------------ prompts */
 
-void kb_view_prompt_close(kb_tui_app *a)
+static void kb_prompt_close(kb_tui_app *a, void *st)
 {
-    kb_tui_prompt *p = &a->prompt;
+    kb_tui_prompt *p = st;
+    (void)a;
     kb_tui_line_free(&p->line);
     kb_free(&p->label);
     kb_free(&p->info);
     kb_free(&p->error);
     kb_free(&p->stage);
-    kb_free(&p->saved_filter);
-    p->number = 0;
-    p->hist = -1;
-    if (a->overlay == KB_OV_PROMPT)
-        a->overlay = KB_OV_NONE;
 }
 
-static void kb_view_prompt_update(kb_tui_app *a)
+static void kb_view_prompt_update(kb_tui_app *a, kb_tui_prompt *p)
 {
-    kb_tui_prompt *p = &a->prompt;
     kb_free(&p->info);
     kb_free(&p->error);
     if (p->kind != KB_PR_FILTER)
@@ -225,25 +258,47 @@ static void kb_view_prompt_update(kb_tui_app *a)
         p->info = kb_asprintf(n == 1 ? _("%ld match") : _("%ld matches"), n);
 }
 
-void kb_view_prompt_open(kb_tui_app *a, kb_tui_prompt_kind kind, const char *label,
-                         const char *text)
+/* What kb_tui_view_push passes to a prompt. */
+typedef struct kb_prompt_arg {
+    kb_tui_prompt_kind kind;
+    const char *label, *text;
+    uint32_t number;
+    const char *stage;
+} kb_prompt_arg;
+
+static unsigned kb_prompt_open(kb_tui_app *a, void *st, const void *arg)
 {
-    kb_view_prompt_close(a);
-    kb_tui_prompt *p = &a->prompt;
-    p->kind = kind;
-    kb_tui_line_init(&p->line, text);
-    p->label = kb_strdup(label);
+    kb_tui_prompt *p = st;
+    const kb_prompt_arg *pa = arg;
+    p->kind = pa->kind;
+    kb_tui_line_init(&p->line, pa->text);
+    p->label = kb_strdup(pa->label);
+    p->number = pa->number;
+    p->stage = pa->stage ? kb_strdup(pa->stage) : NULL;
     p->hist = -1;
-    a->overlay = KB_OV_PROMPT;
-    kb_keymap_state_reset(&a->kst);
-    kb_view_prompt_update(a);
+    kb_view_prompt_update(a, p);
+    return KB_TUI_R_VIEW;
 }
 
-static kb_strv *kb_view_prompt_hist(kb_tui_app *a)
+unsigned kb_view_prompt_open(kb_tui_app *a, kb_tui_prompt_kind kind, const char *label,
+                             const char *text, uint32_t number, const char *stage)
 {
-    if (a->prompt.kind == KB_PR_FILTER)
+    if (kb_tui_view_is_top(a, &kb_tui_view_prompt))
+        (void)kb_tui_view_pop(a); /* one prompt at a time */
+    kb_prompt_arg arg = {kind, label, text, number, stage};
+    return kb_tui_view_push(a, &kb_tui_view_prompt, &arg);
+}
+
+kb_tui_prompt *kb_tui_prompt_state(const kb_tui_app *a)
+{
+    return kb_tui_view_state(a, &kb_tui_view_prompt);
+}
+
+static kb_strv *kb_view_prompt_hist(kb_tui_app *a, const kb_tui_prompt *p)
+{
+    if (p->kind == KB_PR_FILTER)
         return &a->hist_filter;
-    if (a->prompt.kind == KB_PR_COMMAND)
+    if (p->kind == KB_PR_COMMAND)
         return &a->hist_command;
     return NULL;
 }
@@ -265,9 +320,8 @@ static const char *const kb_command_words[] = {
     "undo", "refresh", "lock", "who",  "locks", "help", "quit",
 };
 
-static void kb_view_prompt_complete(kb_tui_app *a)
+static void kb_view_prompt_complete(kb_tui_app *a, kb_tui_prompt *p)
 {
-    kb_tui_prompt *p = &a->prompt;
     size_t ws = p->line.cur;
     while (ws > 0 && p->line.text[ws - 1] != ' ')
         ws--;
@@ -322,9 +376,9 @@ static void kb_view_prompt_complete(kb_tui_app *a)
     kb_strv_free(&cands);
 }
 
-unsigned kb_view_prompt_action(kb_tui_app *a, kb_action act)
+static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
 {
-    kb_tui_prompt *p = &a->prompt;
+    kb_tui_prompt *p = st;
     switch (act) {
     case KB_ACTION_SUBMIT: {
         char *text = kb_strdup(p->line.text);
@@ -340,7 +394,7 @@ unsigned kb_view_prompt_action(kb_tui_app *a, kb_action act)
                 p->error = kb_strdup(e.msg);
             } else {
                 kb_hist_push(&a->hist_filter, text);
-                kb_view_prompt_close(a);
+                kb_tui_view_close(a, p);
                 if (a->filter_text)
                     kb_tui_msg(a, false, _("%zu of %zu cases match"), a->lay.shown, a->lay.total);
                 else
@@ -348,20 +402,19 @@ unsigned kb_view_prompt_action(kb_tui_app *a, kb_action act)
             }
         } else if (kind == KB_PR_COMMAND) {
             kb_hist_push(&a->hist_command, text);
-            kb_view_prompt_close(a);
+            kb_tui_view_close(a, p);
             r |= kb_tui_command(a, text);
         } else if (kind == KB_PR_REASON) {
             if (!text[0]) {
                 kb_free(&p->error);
                 p->error = kb_strdup(_("This stage needs a reason (Esc to cancel the move)"));
             } else {
-                kb_view_prompt_close(a);
+                kb_tui_view_close(a, p);
                 r |= kb_tui_move_to(a, number, stage, text);
-                if (a->view == KB_VIEW_CASE)
-                    kb_view_case_reload(a, true);
+                kb_view_case_reload(a, true); /* the case view the move was made in */
             }
         } else {
-            kb_view_prompt_close(a);
+            kb_tui_view_close(a, p);
             r |= kb_tui_comment(a, number, text);
         }
         kb_free(&text);
@@ -372,11 +425,11 @@ unsigned kb_view_prompt_action(kb_tui_app *a, kb_action act)
     case KB_ACTION_BACK:
         if (p->kind == KB_PR_REASON)
             kb_tui_msg(a, false, "%s", _("Move cancelled"));
-        kb_view_prompt_close(a);
+        kb_tui_view_close(a, p);
         return KB_TUI_R_VIEW;
     case KB_ACTION_HISTORY_PREV:
     case KB_ACTION_HISTORY_NEXT: {
-        kb_strv *h = kb_view_prompt_hist(a);
+        kb_strv *h = kb_view_prompt_hist(a, p);
         if (!h || !h->n)
             return KB_TUI_R_STATUS;
         int n = (int)h->n;
@@ -385,16 +438,16 @@ unsigned kb_view_prompt_action(kb_tui_app *a, kb_action act)
         else
             p->hist = p->hist < 0 || p->hist + 1 >= n ? -1 : p->hist + 1;
         kb_tui_line_set(&p->line, p->hist < 0 ? "" : h->v[p->hist]);
-        kb_view_prompt_update(a);
+        kb_view_prompt_update(a, p);
         return KB_TUI_R_VIEW;
     }
     case KB_ACTION_COMPLETE:
-        kb_view_prompt_complete(a);
+        kb_view_prompt_complete(a, p);
         if (p->kind == KB_PR_FILTER) {
             char *keep = p->info && strchr(p->info, ' ') && !strstr(p->info, _("match"))
                              ? kb_strdup(p->info)
                              : NULL;
-            kb_view_prompt_update(a);
+            kb_view_prompt_update(a, p);
             if (keep) {
                 kb_free(&p->info);
                 p->info = keep;
@@ -403,23 +456,27 @@ unsigned kb_view_prompt_action(kb_tui_app *a, kb_action act)
         return KB_TUI_R_VIEW;
     default:
         if (kb_tui_line_action(&p->line, act)) {
-            kb_view_prompt_update(a);
+            kb_view_prompt_update(a, p);
             return KB_TUI_R_VIEW;
         }
         return KB_TUI_R_NONE;
     }
 }
 
-unsigned kb_view_prompt_text(kb_tui_app *a, uint32_t cp)
+static unsigned kb_prompt_text(kb_tui_app *a, void *st, uint32_t cp)
 {
-    kb_tui_line_insert_cp(&a->prompt.line, cp);
-    kb_view_prompt_update(a);
+    kb_tui_prompt *p = st;
+    if (cp < 0x20)
+        return KB_TUI_R_NONE; /* one line: no Ctrl-J newline */
+    kb_tui_line_insert_cp(&p->line, cp);
+    kb_view_prompt_update(a, p);
     return KB_TUI_R_VIEW;
 }
 
-void kb_view_prompt_draw(kb_tui_app *a, kb_grid *g)
+/* The prompt takes the status line (and the row above for an error). */
+static void kb_prompt_draw(kb_tui_app *a, void *st, kb_grid *g)
 {
-    kb_tui_prompt *p = &a->prompt;
+    kb_tui_prompt *p = st;
     int y = g->h - 1;
     kb_grid_fill(g, 0, y, g->w, 1, KB_PLAIN);
     int iw = p->info ? kb_tui_width(p->info, g->utf8) + 2 : 0;
@@ -451,36 +508,86 @@ void kb_view_prompt_draw(kb_tui_app *a, kb_grid *g)
     }
 }
 
+const kb_tui_view_ops kb_tui_view_prompt = {
+    .name = "prompt",
+    .ctx = KB_CONTEXT_PROMPT,
+    .state_size = sizeof(kb_tui_prompt),
+    .overlay = true,
+    .open = kb_prompt_open,
+    .close = kb_prompt_close,
+    .draw = kb_prompt_draw,
+    .action = kb_prompt_action,
+    .text = kb_prompt_text,
+};
+
 /* ------------------------------------------------------------ help */
 
-unsigned kb_view_help_open(kb_tui_app *a, kb_context ctx)
+static unsigned kb_help_open(kb_tui_app *a, void *st, const void *arg)
 {
-    if (a->overlay == KB_OV_PROMPT)
-        kb_view_prompt_close(a);
-    if (a->overlay != KB_OV_NONE)
-        return KB_TUI_R_NONE;
-    if (a->view == KB_VIEW_HELP)
-        return KB_TUI_R_NONE;
-    a->help.ctx = ctx == KB_CONTEXT_PROMPT ? KB_CONTEXT_BOARD : ctx;
-    a->help.back = a->view;
-    a->help.scroll = 0;
-    a->view = KB_VIEW_HELP;
+    kb_tui_help_view *h = st;
+    (void)a;
+    h->ctx = *(const kb_context *)arg;
+    h->list.pager = true;
     return KB_TUI_R_VIEW;
 }
 
-void kb_view_help_draw(kb_tui_app *a, kb_grid *g)
+unsigned kb_view_help_open(kb_tui_app *a, kb_context ctx)
 {
+    if (ctx == KB_CONTEXT_PROMPT)
+        ctx = KB_CONTEXT_BOARD;
+    while (a->depth > 1 && a->stack[a->depth - 1].ops->overlay) {
+        if (a->stack[a->depth - 1].ops->ctx != KB_CONTEXT_PROMPT)
+            return KB_TUI_R_NONE; /* a dialog must be answered first */
+        (void)kb_tui_view_pop(a); /* a prompt gives way */
+    }
+    if (kb_tui_view_is_top(a, &kb_tui_view_help))
+        return KB_TUI_R_NONE;
+    return kb_tui_view_push(a, &kb_tui_view_help, &ctx);
+}
+
+/* A row of the help screen: a context heading, a key binding or a
+ * keymap/config problem (name NULL). */
+typedef struct kb_help_row {
+    char *keys;
+    const char *name, *help;
+    bool heading;
+} kb_help_row;
+
+typedef struct kb_help_draw_ctx {
+    const kb_help_row *rows;
+    int kw, nw;
+} kb_help_draw_ctx;
+
+static void kb_help_row_draw(void *ctx, kb_grid *g, size_t i, int x, int y, int w, bool sel)
+{
+    const kb_help_draw_ctx *d = ctx;
+    const kb_help_row *rw = &d->rows[i];
+    int kw = d->kw, nw = d->nw;
+    (void)sel;
+    if (rw->heading) {
+        kb_grid_put_cut(g, x + 1, y, w - 2, rw->keys,
+                        KB_STYLE(KB_GA_BOLD | KB_GA_UNDERLINE, KB_GC_STAGE));
+        return;
+    }
+    if (!rw->name) {
+        kb_grid_put_cut(g, x + 3, y, w - 4, rw->keys, KB_STYLE(0, KB_GC_ERROR));
+        return;
+    }
+    kb_grid_put_cut(g, x + 3, y, kw - 1, rw->keys, KB_STYLE(KB_GA_BOLD, KB_GC_ACCENT));
+    kb_grid_put_cut(g, x + 3 + kw, y, nw - 1, rw->name, KB_PLAIN);
+    if (w - 4 - kw - nw > 4)
+        kb_grid_put_cut(g, x + 3 + kw + nw, y, w - 4 - kw - nw, rw->help, KB_STYLE(0, KB_GC_MUTED));
+}
+
+static void kb_help_draw(kb_tui_app *a, void *st, kb_grid *g)
+{
+    kb_tui_help_view *h = st;
     kb_tui_draw_bar(a, g, NULL);
     kb_keymap_help_entry *ent = NULL;
     size_t n = 0;
-    if (kb_keymap_help(a->km, a->help.ctx, &ent, &n) != KB_OK)
+    if (kb_keymap_help(a->km, h->ctx, &ent, &n) != KB_OK)
         return;
-    typedef struct {
-        char *keys;
-        const char *name, *help;
-        bool heading;
-    } row;
-    row *rows = kb_calloc(n + a->diags.n + 8, sizeof *rows);
+    kb_help_row *rows = kb_calloc(n + a->diags.n + 8, sizeof *rows);
     size_t nr = 0;
     kb_context last = KB_CONTEXT_COUNT;
     for (size_t i = 0; i < n; i++) {
@@ -502,73 +609,52 @@ void kb_view_help_draw(kb_tui_app *a, kb_grid *g)
         for (size_t i = 0; i < a->diags.n; i++)
             rows[nr++].keys = kb_strdup(a->diags.v[i]);
     }
-    char *title = kb_asprintf(_("Keys on this screen (%s)"), kb_keymap_context_name(a->help.ctx));
+    char *title = kb_asprintf(_("Keys on this screen (%s)"), kb_keymap_context_name(h->ctx));
     kb_grid_put_cut(g, 1, 1, g->w - 2, title, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
     kb_free(&title);
-    int top = 2, vis = g->h - 3;
-    a->help.lines = (int)nr;
-    if (a->help.scroll > (int)nr - vis)
-        a->help.scroll = (int)nr - vis;
-    if (a->help.scroll < 0)
-        a->help.scroll = 0;
-    int kw = g->w >= 100 ? 24 : 16, nw = g->w >= 100 ? 22 : 18;
-    for (int r = 0; r < vis && (size_t)(a->help.scroll + r) < nr; r++) {
-        const row *rw = &rows[a->help.scroll + r];
-        int y = top + r;
-        if (rw->heading) {
-            kb_grid_put_cut(g, 1, y, g->w - 2, rw->keys,
-                            KB_STYLE(KB_GA_BOLD | KB_GA_UNDERLINE, KB_GC_STAGE));
-            continue;
-        }
-        if (!rw->name) {
-            kb_grid_put_cut(g, 3, y, g->w - 4, rw->keys, KB_STYLE(0, KB_GC_ERROR));
-            continue;
-        }
-        kb_grid_put_cut(g, 3, y, kw - 1, rw->keys, KB_STYLE(KB_GA_BOLD, KB_GC_ACCENT));
-        kb_grid_put_cut(g, 3 + kw, y, nw - 1, rw->name, KB_PLAIN);
-        if (g->w - 4 - kw - nw > 4)
-            kb_grid_put_cut(g, 3 + kw + nw, y, g->w - 4 - kw - nw, rw->help,
-                            KB_STYLE(0, KB_GC_MUTED));
-    }
-    if (a->help.scroll + vis < (int)nr)
-        kb_grid_put(g, g->w - 3, g->h - 2, 3, "...", KB_STYLE(0, KB_GC_MUTED));
+    kb_help_draw_ctx d = {rows, g->w >= 100 ? 24 : 16, g->w >= 100 ? 22 : 18};
+    h->list.n = nr;
+    kb_tui_list_draw(&h->list, g, 0, 2, g->w, g->h - 3, kb_help_row_draw, &d);
     for (size_t i = 0; i < nr; i++)
         kb_free(&rows[i].keys);
     kb_free(&rows);
     kb_keymap_help_free(&ent, n);
 }
 
-unsigned kb_view_help_action(kb_tui_app *a, kb_action act)
+static unsigned kb_help_action(kb_tui_app *a, void *st, kb_action act)
 {
-    int page = a->h - 4 > 1 ? a->h - 4 : 1;
+    kb_tui_help_view *h = st;
+    if (kb_tui_list_action(&h->list, act))
+        return KB_TUI_R_VIEW;
     switch (act) {
-    case KB_ACTION_CURSOR_DOWN:
-        a->help.scroll++;
-        return KB_TUI_R_VIEW;
-    case KB_ACTION_CURSOR_UP:
-        a->help.scroll--;
-        return KB_TUI_R_VIEW;
-    case KB_ACTION_PAGE_DOWN:
-        a->help.scroll += page;
-        return KB_TUI_R_VIEW;
-    case KB_ACTION_PAGE_UP:
-        a->help.scroll -= page;
-        return KB_TUI_R_VIEW;
-    case KB_ACTION_FIRST:
-        a->help.scroll = 0;
-        return KB_TUI_R_VIEW;
-    case KB_ACTION_LAST:
-        a->help.scroll = 1 << 20;
-        return KB_TUI_R_VIEW;
     case KB_ACTION_BACK:
     case KB_ACTION_CANCEL:
     case KB_ACTION_HELP:
-        a->view = a->help.back;
+        kb_tui_view_close(a, h);
         return KB_TUI_R_VIEW;
     default:
         return KB_TUI_R_NONE;
     }
 }
+
+static kb_style kb_help_hints(kb_tui_app *a, void *st, kb_buf *out)
+{
+    (void)st;
+    static const kb_action acts[] = {KB_ACTION_CURSOR_DOWN, KB_ACTION_PAGE_DOWN, KB_ACTION_BACK};
+    static const char *const labels[] = {N_("scroll"), N_("page"), N_("back")};
+    kb_tui_hints(a, KB_CONTEXT_HELP, acts, labels, 3, out);
+    return KB_STYLE(0, KB_GC_MUTED);
+}
+
+const kb_tui_view_ops kb_tui_view_help = {
+    .name = "help",
+    .ctx = KB_CONTEXT_HELP,
+    .state_size = sizeof(kb_tui_help_view),
+    .open = kb_help_open,
+    .draw = kb_help_draw,
+    .action = kb_help_action,
+    .hints = kb_help_hints,
+};
 
 /* ------------------------------------------------------------ lock screen */
 

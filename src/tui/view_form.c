@@ -358,11 +358,15 @@ static int kb_view_form_apply(const kb_tui_app *a, kb_case *c, enum kb_tui_field
 
 /* ------------------------------------------------------------ open / close */
 
-void kb_view_form_close(kb_tui_app *a)
+/* What kb_tui_view_push passes to the form. */
+typedef struct kb_form_arg {
+    const kb_case *c;
+    bool is_new;
+    uint64_t token; /* the edit lease taken for it (0: none) */
+} kb_form_arg;
+
+static void kb_form_release(kb_tui_app *a, kb_tui_form *f)
 {
-    kb_tui_form *f = &a->form;
-    if (!f->open)
-        return;
     if (a->board && f->token) {
         kb_err e;
         if (kb_board_lease_release(a->board, f->number, f->token, &e)) {
@@ -370,44 +374,63 @@ void kb_view_form_close(kb_tui_app *a)
         }
     }
     f->token = 0;
+}
+
+static void kb_form_close(kb_tui_app *a, void *st)
+{
+    kb_tui_form *f = st;
+    kb_form_release(a, f);
     kb_case_free(&f->base);
-    kb_case_init(&f->base);
     for (int i = 0; i < KB_FF_COUNT; i++) {
         kb_tui_line_free(&f->f[i]);
         kb_free(&f->ferr[i]);
     }
     kb_free(&f->error);
-    f->open = false;
-    if (a->view == KB_VIEW_FORM)
-        a->view = f->back;
-    if (a->view == KB_VIEW_CASE && !a->cv.loaded)
-        a->view = KB_VIEW_BOARD;
+}
+
+static unsigned kb_form_open(kb_tui_app *a, void *st, const void *arg)
+{
+    kb_tui_form *f = st;
+    const kb_form_arg *fa = arg;
+    f->is_new = fa->is_new;
+    f->number = fa->is_new ? 0 : fa->c->number;
+    f->base_version = fa->c->version;
+    f->token = fa->token;
+    f->renewed_ms = a->now_ms;
+    kb_case_copy(&f->base, fa->c);
+    for (int i = 0; i < KB_FF_COUNT; i++) {
+        char *v = kb_view_form_value(fa->c, (enum kb_tui_field)i);
+        kb_tui_line_init(&f->f[i], v);
+        kb_free(&v);
+    }
+    return KB_TUI_R_VIEW;
+}
+
+/* Push the form (a form on top is replaced). */
+static unsigned kb_form_push(kb_tui_app *a, const kb_case *c, bool is_new, uint64_t token)
+{
+    if (kb_tui_view_is_top(a, &kb_tui_view_form))
+        (void)kb_tui_view_pop(a);
+    kb_form_arg arg = {.c = c, .is_new = is_new, .token = token};
+    return kb_tui_view_push(a, &kb_tui_view_form, &arg);
 }
 
 void kb_view_form_fill(kb_tui_app *a, const kb_case *c, bool is_new)
 {
-    kb_view_form_close(a);
-    kb_tui_form *f = &a->form;
-    f->open = true;
-    f->is_new = is_new;
-    f->number = is_new ? 0 : c->number;
-    f->base_version = c->version;
-    f->token = 0;
-    f->renewed_ms = a->now_ms;
-    kb_case_copy(&f->base, c);
-    for (int i = 0; i < KB_FF_COUNT; i++) {
-        char *v = kb_view_form_value(c, (enum kb_tui_field)i);
-        kb_tui_line_init(&f->f[i], v);
-        kb_free(&v);
-    }
-    f->focus = 0;
-    f->scroll = 0;
-    if (a->view != KB_VIEW_FORM)
-        f->back = a->view;
-    a->view = KB_VIEW_FORM;
+    (void)kb_form_push(a, c, is_new, 0);
 }
 
-unsigned kb_view_form_new(kb_tui_app *a, kb_view_id back)
+kb_tui_form *kb_tui_form_state(const kb_tui_app *a)
+{
+    return kb_tui_view_state(a, &kb_tui_view_form);
+}
+
+bool kb_tui_form_open(const kb_tui_app *a)
+{
+    return kb_tui_form_state(a) != NULL;
+}
+
+unsigned kb_view_form_new(kb_tui_app *a)
 {
     if (a->board && !kb_role_can_write(kb_board_role(a->board))) {
         kb_tui_msg(a, true, "%s", _("You are a viewer on this board: you cannot add cases"));
@@ -420,17 +443,15 @@ unsigned kb_view_form_new(kb_tui_app *a, kb_view_id back)
         c.stage = kb_strdup(a->refs.stages[a->cur_stage].code);
     else if (a->refs.nstages)
         c.stage = kb_strdup(a->refs.stages[0].code);
-    if (a->view == KB_VIEW_BOARD && a->cur_lane < a->lay.nlanes &&
+    if (kb_tui_view_is_top(a, &kb_tui_view_board) && a->cur_lane < a->lay.nlanes &&
         a->lay.lanes[a->cur_lane].code[0])
         c.lead_dept = kb_strdup(a->lay.lanes[a->cur_lane].code);
-    a->view = back;
-    kb_view_form_fill(a, &c, true);
-    a->form.back = back;
+    unsigned r = kb_form_push(a, &c, true, 0);
     kb_case_free(&c);
-    return KB_TUI_R_VIEW;
+    return r;
 }
 
-unsigned kb_view_form_open(kb_tui_app *a, uint32_t number, kb_view_id back)
+unsigned kb_view_form_open(kb_tui_app *a, uint32_t number)
 {
     if (!a->board) {
         const kb_case *c = kb_tui_case(a, number);
@@ -438,9 +459,7 @@ unsigned kb_view_form_open(kb_tui_app *a, uint32_t number, kb_view_id back)
             kb_tui_msg(a, true, _("No case #%u on this board"), number);
             return KB_TUI_R_STATUS;
         }
-        kb_view_form_fill(a, c, false);
-        a->form.back = back;
-        return KB_TUI_R_VIEW;
+        return kb_form_push(a, c, false, 0);
     }
     if (!kb_role_can_write(kb_board_role(a->board))) {
         kb_tui_msg(a, true, "%s", _("You are a viewer on this board: cases are read-only"));
@@ -452,7 +471,7 @@ unsigned kb_view_form_open(kb_tui_app *a, uint32_t number, kb_view_id back)
     if (kb_board_lease_acquire(a->board, number, 0, false, &token, &e)) {
         kb_tui_msg(a, true, "%s", e.msg);
         unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
-        if (a->view != KB_VIEW_CASE)
+        if (!kb_tui_current_case(a))
             r |= kb_view_case_open(a, number);
         return r;
     }
@@ -466,19 +485,17 @@ unsigned kb_view_form_open(kb_tui_app *a, uint32_t number, kb_view_id back)
         kb_tui_msg(a, true, "%s", e.msg);
         return KB_TUI_R_STATUS;
     }
-    kb_view_form_fill(a, &c, false);
-    a->form.back = back;
-    a->form.token = token;
-    a->form.renewed_ms = a->now_ms;
+    unsigned r = kb_form_push(a, &c, false, token);
     kb_case_free(&c);
-    return KB_TUI_R_VIEW;
+    return r;
 }
 
-void kb_view_form_tick(kb_tui_app *a)
+static unsigned kb_form_tick(kb_tui_app *a, void *st, int64_t now_ms)
 {
-    kb_tui_form *f = &a->form;
-    if (!f->open || f->is_new || !f->token || !a->board || a->now_ms - f->renewed_ms < KB_RENEW_MS)
-        return;
+    kb_tui_form *f = st;
+    (void)now_ms;
+    if (f->is_new || !f->token || !a->board || a->now_ms - f->renewed_ms < KB_RENEW_MS)
+        return KB_TUI_R_NONE;
     kb_err e;
     kb_err_clear(&e);
     f->renewed_ms = a->now_ms;
@@ -486,6 +503,28 @@ void kb_view_form_tick(kb_tui_app *a)
         f->token = 0;
         kb_free(&f->error);
         f->error = kb_asprintf(_("Your edit lock could not be renewed: %s"), e.msg);
+        return KB_TUI_R_VIEW;
+    }
+    return KB_TUI_R_NONE;
+}
+
+/* The idle lock closes the board (the lease goes, the input stays) and
+ * opens it again (the lease is taken again, or the form says why not). */
+static void kb_form_event(kb_tui_app *a, void *st, kb_tui_event ev, uint32_t number)
+{
+    kb_tui_form *f = st;
+    (void)number;
+    if (ev == KB_TUI_EV_DETACH) {
+        kb_form_release(a, f);
+    } else if (ev == KB_TUI_EV_ATTACH && !f->is_new && a->board) {
+        kb_err e;
+        kb_err_clear(&e);
+        if (kb_board_lease_acquire(a->board, f->number, 0, false, &f->token, &e)) {
+            f->token = 0;
+            kb_free(&f->error);
+            f->error = kb_strdup(e.msg);
+        }
+        f->renewed_ms = a->now_ms;
     }
 }
 
@@ -546,9 +585,8 @@ int kb_view_form_parse(const kb_tui_app *a, const kb_case *base, const char *con
     return bad;
 }
 
-bool kb_view_form_build(kb_tui_app *a, kb_case *out)
+static bool kb_form_build(kb_tui_app *a, kb_tui_form *f, kb_case *out)
 {
-    kb_tui_form *f = &a->form;
     const char *vals[KB_FF_COUNT];
     for (int i = 0; i < KB_FF_COUNT; i++) {
         vals[i] = f->f[i].text;
@@ -567,31 +605,36 @@ bool kb_view_form_build(kb_tui_app *a, kb_case *out)
     return true;
 }
 
-static void kb_view_form_fail(kb_tui_app *a, const char *msg)
+bool kb_view_form_build(kb_tui_app *a, kb_case *out)
 {
-    kb_free(&a->form.error);
-    a->form.error =
-        kb_asprintf(_("Not saved: %s. Your input is kept; press Enter to try again."), msg);
+    kb_tui_form *f = kb_tui_form_state(a);
+    return f && kb_form_build(a, f, out);
+}
+
+static void kb_view_form_fail(kb_tui_form *f, const char *msg)
+{
+    kb_free(&f->error);
+    f->error = kb_asprintf(_("Not saved: %s. Your input is kept; press Enter to try again."), msg);
 }
 
 /* Save c (built from the form or the conflict dialog) expecting version
  * expect; before is the stored case it was edited from (for undo). */
-static unsigned kb_view_form_save(kb_tui_app *a, kb_case *c, uint64_t expect, const kb_case *before)
+static unsigned kb_view_form_save(kb_tui_app *a, kb_tui_form *f, kb_case *c, uint64_t expect,
+                                  const kb_case *before)
 {
-    kb_tui_form *f = &a->form;
     kb_err e;
     kb_err_clear(&e);
     if (!a->board) {
-        kb_view_form_fail(a, _("no board is open"));
+        kb_view_form_fail(f, _("no board is open"));
         return KB_TUI_R_VIEW;
     }
     if (f->is_new) {
         if (kb_board_case_add(a->board, c, &e)) {
-            kb_view_form_fail(a, e.msg);
+            kb_view_form_fail(f, e.msg);
             return KB_TUI_R_VIEW;
         }
         uint32_t n = c->number;
-        kb_view_form_close(a);
+        kb_tui_view_close(a, f);
         kb_tui_msg(a, false, _("Case #%u created"), n);
         unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
         (void)kb_tui_select_case(a, n, NULL);
@@ -600,7 +643,7 @@ static unsigned kb_view_form_save(kb_tui_app *a, kb_case *c, uint64_t expect, co
     if (!f->token &&
         kb_board_lease_acquire(a->board, f->number, 0, false, &f->token, &e) != KB_OK) {
         f->token = 0;
-        kb_view_form_fail(a, e.msg);
+        kb_view_form_fail(f, e.msg);
         return KB_TUI_R_VIEW;
     }
     f->renewed_ms = a->now_ms;
@@ -608,11 +651,10 @@ static unsigned kb_view_form_save(kb_tui_app *a, kb_case *c, uint64_t expect, co
     if (rc == KB_OK) {
         uint32_t n = f->number;
         kb_tui_undo_remember(a, before, c->version);
-        kb_view_form_close(a);
+        kb_tui_view_close(a, f);
         kb_tui_msg(a, false, _("Saved #%u"), n);
         unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
-        if (a->view == KB_VIEW_CASE)
-            kb_view_case_reload(a, true);
+        kb_view_case_reload(a, true); /* the case view the form was opened from */
         return r;
     }
     if (rc == KB_ECONFLICT) {
@@ -631,19 +673,19 @@ static unsigned kb_view_form_save(kb_tui_app *a, kb_case *c, uint64_t expect, co
         /* the lease was broken or taken: get a new one on the next try */
         f->token = 0;
     }
-    kb_view_form_fail(a, e.msg);
+    kb_view_form_fail(f, e.msg);
     return KB_TUI_R_VIEW;
 }
 
-unsigned kb_view_form_submit(kb_tui_app *a)
+static unsigned kb_form_submit(kb_tui_app *a, kb_tui_form *f)
 {
     kb_case c;
     kb_case_init(&c);
-    if (!kb_view_form_build(a, &c))
+    if (!kb_form_build(a, f, &c))
         return KB_TUI_R_VIEW;
     kb_case before;
-    kb_case_copy(&before, &a->form.base);
-    unsigned r = kb_view_form_save(a, &c, a->form.base_version, &before);
+    kb_case_copy(&before, &f->base);
+    unsigned r = kb_view_form_save(a, f, &c, f->base_version, &before);
     kb_case_free(&before);
     kb_case_free(&c);
     return r;
@@ -651,16 +693,17 @@ unsigned kb_view_form_submit(kb_tui_app *a)
 
 unsigned kb_view_form_save_merged(kb_tui_app *a, kb_case *merged, const kb_case *theirs)
 {
-    return kb_view_form_save(a, merged, theirs->version, theirs);
+    kb_tui_form *f = kb_tui_form_state(a);
+    if (!f)
+        return KB_TUI_R_NONE;
+    return kb_view_form_save(a, f, merged, theirs->version, theirs);
 }
 
 /* ------------------------------------------------------------ keys */
 
-unsigned kb_view_form_action(kb_tui_app *a, kb_action act)
+static unsigned kb_form_action(kb_tui_app *a, void *st, kb_action act)
 {
-    kb_tui_form *f = &a->form;
-    if (!f->open)
-        return KB_TUI_R_NONE;
+    kb_tui_form *f = st;
     switch (act) {
     case KB_ACTION_FIELD_NEXT:
         f->focus = (f->focus + 1) % KB_FF_COUNT;
@@ -675,11 +718,11 @@ unsigned kb_view_form_action(kb_tui_app *a, kb_action act)
         f->focus = f->focus >= 5 ? f->focus - 5 : 0;
         return KB_TUI_R_VIEW;
     case KB_ACTION_SUBMIT:
-        return kb_view_form_submit(a);
+        return kb_form_submit(a, f);
     case KB_ACTION_CANCEL:
     case KB_ACTION_BACK: {
         bool was_new = f->is_new;
-        kb_view_form_close(a);
+        kb_tui_view_close(a, f);
         kb_tui_msg(a, false, "%s", was_new ? _("New case discarded") : _("Not saved"));
         return KB_TUI_R_VIEW;
     }
@@ -692,11 +735,10 @@ unsigned kb_view_form_action(kb_tui_app *a, kb_action act)
     }
 }
 
-unsigned kb_view_form_text(kb_tui_app *a, uint32_t cp)
+static unsigned kb_form_text(kb_tui_app *a, void *st, uint32_t cp)
 {
-    kb_tui_form *f = &a->form;
-    if (!f->open)
-        return KB_TUI_R_NONE;
+    kb_tui_form *f = st;
+    (void)a;
     if (cp == '\n' && f->focus != KB_FF_DESC)
         return KB_TUI_R_NONE;
     kb_tui_line_insert_cp(&f->f[f->focus], cp);
@@ -787,11 +829,11 @@ static int kb_field_rows(const kb_tui_form *f, int i)
     return (i == KB_FF_DESC ? KB_DESC_ROWS : 1) + (f->ferr[i] ? 1 : 0);
 }
 
-void kb_view_form_draw(kb_tui_app *a, kb_grid *g)
+static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
 {
-    kb_tui_form *f = &a->form;
+    kb_tui_form *f = st;
     kb_tui_draw_bar(a, g, NULL);
-    if (!f->open || g->h < 6)
+    if (g->h < 6)
         return;
     char head[96];
     if (f->is_new)
@@ -890,3 +932,28 @@ void kb_view_form_draw(kb_tui_app *a, kb_grid *g)
         kb_grid_put_cut(g, 1, bottom + k, g->w - 2, err.v[k], KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
     kb_strv_free(&err);
 }
+
+static kb_style kb_form_hints(kb_tui_app *a, void *st, kb_buf *out)
+{
+    const kb_tui_form *f = st;
+    static const kb_action acts[] = {KB_ACTION_SUBMIT, KB_ACTION_CANCEL, KB_ACTION_FIELD_NEXT};
+    static const char *const labels[] = {N_("save"), N_("cancel"), N_("next field")};
+    kb_tui_hints(a, KB_CONTEXT_FORM, acts, labels, 3, out);
+    if (f->focus == KB_FF_DESC)
+        kb_buf_printf(out, " <C-j> %s", _("new line"));
+    return KB_STYLE(0, KB_GC_MUTED);
+}
+
+const kb_tui_view_ops kb_tui_view_form = {
+    .name = "form",
+    .ctx = KB_CONTEXT_FORM,
+    .state_size = sizeof(kb_tui_form),
+    .open = kb_form_open,
+    .close = kb_form_close,
+    .draw = kb_form_draw,
+    .action = kb_form_action,
+    .text = kb_form_text,
+    .tick = kb_form_tick,
+    .hints = kb_form_hints,
+    .event = kb_form_event,
+};

@@ -169,13 +169,13 @@ Test(tui_app, move_needs_reason_adds_comment)
     kb_tui_command(&a, "move 2 progress");
     cr_assert(kb_tui_select_case(&a, 2, NULL));
     kb_key_in(&a, 'L'); /* progress -> done: needs a reason */
-    cr_assert_eq(a.overlay, KB_OV_PROMPT);
-    cr_assert_eq(a.prompt.kind, KB_PR_REASON);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    cr_assert_eq(kb_tui_prompt_state(&a)->kind, KB_PR_REASON);
     kb_key_in(&a, KB_KEY_ENTER); /* empty: refused, the prompt stays */
-    cr_assert_eq(a.overlay, KB_OV_PROMPT);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
     kb_type(&a, "Pand verhuurd");
     kb_key_in(&a, KB_KEY_ENTER);
-    cr_assert_eq(a.overlay, KB_OV_NONE);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_board), "back on the board");
     char *s = kb_stage_of(&a, 2);
     cr_assert_str_eq(s, "done", "%s", a.msg);
     kb_free(&s);
@@ -196,8 +196,8 @@ Test(tui_app, edit_form_saves_under_lease)
     kb_tui_app a;
     kb_app(&a);
     kb_key_in(&a, 'e');
-    cr_assert_eq(a.view, KB_VIEW_FORM);
-    cr_assert_neq(a.form.token, 0);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_form));
+    cr_assert_neq(kb_tui_form_state(&a)->token, 0);
     kb_lease_info li;
     kb_err e;
     cr_assert_eq(kb_board_lease_get(a.board, 1, &li, &e), KB_OK, "the form holds the lease");
@@ -206,7 +206,8 @@ Test(tui_app, edit_form_saves_under_lease)
     kb_key_in(&a, KB_CTRL_U_FOR_TEST);
     kb_type(&a, "Café De Hoek: terras");
     kb_key_in(&a, KB_KEY_ENTER);
-    cr_assert_eq(a.view, KB_VIEW_BOARD, "%s", a.form.error ? a.form.error : "");
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_board), "%s", a.msg);
+    cr_assert_not(kb_tui_form_open(&a));
     kb_case c;
     kb_case_init(&c);
     cr_assert_eq(kb_board_case_get(a.board, 1, &c, &e), KB_OK);
@@ -271,7 +272,7 @@ Test(tui_app, conflict_dialog_merges)
     kb_tui_app a;
     kb_app(&a);
     kb_key_in(&a, 'e');
-    cr_assert_eq(a.view, KB_VIEW_FORM);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_form));
     kb_key_in(&a, KB_CTRL_U_FOR_TEST);
     kb_type(&a, "Café De Hoek (mine)");
     pid_t pid = kb_other_edits(0);
@@ -279,15 +280,16 @@ Test(tui_app, conflict_dialog_merges)
     waitpid(pid, &st, 0);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     kb_key_in(&a, KB_KEY_ENTER);
-    cr_assert_eq(a.overlay, KB_OV_CONFLICT, "%s", a.form.error ? a.form.error : a.msg);
-    cr_assert_eq(a.conflict.n, 2, "title and due differ");
-    cr_assert_eq(a.conflict.rows[0], KB_FF_TITLE);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_conflict), "%s",
+              kb_tui_form_state(&a)->error ? kb_tui_form_state(&a)->error : a.msg);
+    cr_assert_eq(kb_tui_conflict_state(&a)->n, 2, "title and due differ");
+    cr_assert_eq(kb_tui_conflict_state(&a)->rows[0], KB_FF_TITLE);
     /* keep my title, take their due date */
     kb_key_in(&a, KB_KEY_DOWN);
     kb_key_in(&a, KB_KEY_RIGHT);
     kb_key_in(&a, KB_KEY_ENTER);
-    cr_assert_eq(a.overlay, KB_OV_NONE);
-    cr_assert_eq(a.view, KB_VIEW_BOARD, "%s", a.form.error ? a.form.error : "");
+    cr_assert_null(kb_tui_conflict_state(&a));
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_board), "%s", a.msg);
     kb_case c;
     kb_case_init(&c);
     kb_err e;
@@ -303,25 +305,25 @@ Test(tui_app, failed_save_keeps_the_form)
     kb_tui_app a;
     kb_app(&a);
     kb_key_in(&a, 'e');
-    kb_tui_line_set(&a.form.f[KB_FF_PRIORITY], "2");
+    kb_tui_line_set(&kb_tui_form_state(&a)->f[KB_FF_PRIORITY], "2");
     /* the other session breaks our lease and keeps its own */
     pid_t pid = kb_other_edits(30);
     kb_key_in(&a, KB_KEY_ENTER);
     /* version changed: the dialog; Esc goes back to the form with the input */
-    cr_assert_eq(a.overlay, KB_OV_CONFLICT);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_conflict));
     kb_key_in(&a, KB_KEY_ESC);
-    cr_assert_eq(a.overlay, KB_OV_NONE);
-    cr_assert_eq(a.view, KB_VIEW_FORM);
-    cr_assert_str_eq(a.form.f[KB_FF_PRIORITY].text, "2");
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_form), "Esc goes back to the form");
+    cr_assert_str_eq(kb_tui_form_state(&a)->f[KB_FF_PRIORITY].text, "2");
     /* saving again: they hold the lease now, so the save fails and the
      * form stays with the message */
     kb_key_in(&a, KB_KEY_ENTER);
-    if (a.overlay == KB_OV_CONFLICT)
+    if (kb_tui_view_is_top(&a, &kb_tui_view_conflict))
         kb_key_in(&a, KB_KEY_ENTER);
-    cr_assert_eq(a.view, KB_VIEW_FORM);
-    cr_assert_not_null(a.form.error);
-    cr_assert(strstr(a.form.error, "being edited") != NULL, "%s", a.form.error);
-    cr_assert_str_eq(a.form.f[KB_FF_PRIORITY].text, "2");
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_form));
+    kb_tui_form *f = kb_tui_form_state(&a);
+    cr_assert_not_null(f->error);
+    cr_assert(strstr(f->error, "being edited") != NULL, "%s", f->error);
+    cr_assert_str_eq(f->f[KB_FF_PRIORITY].text, "2");
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     kb_tui_app_free(&a);
@@ -336,8 +338,8 @@ Test(tui_app, read_only_while_someone_edits)
     kb_tui_refresh(&a, true);
     cr_assert_not_null(kb_tui_edit_of(&a, 1), "the lease is seen");
     kb_key_in(&a, 'e');
-    cr_assert_neq(a.view, KB_VIEW_FORM);
-    cr_assert_eq(a.view, KB_VIEW_CASE);
+    cr_assert_not(kb_tui_form_open(&a));
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_case));
     cr_assert(strstr(a.msg, "being edited") != NULL, "%s", a.msg);
     /* comments are still possible */
     kb_key_in(&a, 'c');

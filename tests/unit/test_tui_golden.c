@@ -228,14 +228,15 @@ Test(tui_golden, form_error)
         kb_tui_app a;
         kb_fx_app(&a, kb_sizes[i][0], kb_sizes[i][1], true);
         kb_view_form_fill(&a, kb_tui_case(&a, 1), false);
-        kb_tui_line_set(&a.form.f[KB_FF_STAGE], "verkennen");
-        kb_tui_line_set(&a.form.f[KB_FF_PRIORITY], "5");
-        kb_tui_line_set(&a.form.f[KB_FF_DUE], "31-05-2024");
+        kb_tui_form *f = kb_tui_form_state(&a);
+        kb_tui_line_set(&f->f[KB_FF_STAGE], "verkennen");
+        kb_tui_line_set(&f->f[KB_FF_PRIORITY], "5");
+        kb_tui_line_set(&f->f[KB_FF_DUE], "31-05-2024");
         kb_case out;
         kb_case_init(&out);
         cr_assert_not(kb_view_form_build(&a, &out));
         kb_case_free(&out);
-        cr_assert_eq(a.form.focus, KB_FF_STAGE);
+        cr_assert_eq(f->focus, KB_FF_STAGE);
         kb_golden(&a, "form_error");
         kb_fx_free(&a);
     }
@@ -247,7 +248,7 @@ Test(tui_golden, help)
         kb_tui_app a;
         kb_fx_app(&a, kb_sizes[i][0], kb_sizes[i][1], true);
         cr_assert_eq(kb_tui_app_key(&a, '?', 0), KB_TUI_R_VIEW);
-        cr_assert_eq(a.view, KB_VIEW_HELP);
+        cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_help));
         kb_golden(&a, "help");
         kb_fx_free(&a);
     }
@@ -294,11 +295,11 @@ Test(tui_golden, conflict_dialog)
         kb_tui_app a;
         kb_fx_app(&a, kb_sizes[i][0], kb_sizes[i][1], true);
         kb_fx_conflict(&a);
-        cr_assert_eq(a.conflict.n, 3); /* title, stage, due */
+        cr_assert_eq(kb_tui_conflict_state(&a)->n, 3); /* title, stage, due */
         /* take theirs for the stage (second row) */
         kb_tui_app_key(&a, KB_KEY_DOWN, 0);
         kb_tui_app_key(&a, KB_KEY_RIGHT, 0);
-        cr_assert(a.conflict.take_theirs[KB_FF_STAGE]);
+        cr_assert(kb_tui_conflict_state(&a)->take_theirs[KB_FF_STAGE]);
         kb_golden(&a, "conflict");
         kb_fx_free(&a);
     }

@@ -185,7 +185,7 @@ Test(tui_grid, filter_counts_and_help_keys)
     cr_assert(strstr(e.msg, "column") != NULL, "%s", e.msg);
     /* / opens the prompt, typing updates the count, Esc keeps the old filter */
     kb_tui_app_key(&a, '/', 0);
-    cr_assert_eq(a.overlay, KB_OV_PROMPT);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
     kb_tui_app_key(&a, 'b', 0);
     kb_tui_app_key(&a, 'l', 0);
     kb_tui_app_key(&a, 'o', 0);
@@ -193,20 +193,20 @@ Test(tui_grid, filter_counts_and_help_keys)
     kb_tui_app_key(&a, 'k', 0);
     kb_tui_app_key(&a, 'e', 0);
     kb_tui_app_key(&a, 'd', 0);
-    cr_assert_str_eq(a.prompt.info, "1 match");
+    cr_assert_str_eq(kb_tui_prompt_state(&a)->info, "1 match");
     kb_tui_app_key(&a, KB_KEY_ESC, 0);
-    cr_assert_eq(a.overlay, KB_OV_NONE);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_board));
     cr_assert_null(a.filter_text);
     /* Tab completes field names */
     kb_tui_app_key(&a, '/', 0);
     kb_tui_app_key(&a, 's', 0);
     kb_tui_app_key(&a, 't', 0);
     kb_tui_app_key(&a, KB_KEY_TAB, 0);
-    cr_assert_str_eq(a.prompt.line.text, "stage:");
+    cr_assert_str_eq(kb_tui_prompt_state(&a)->line.text, "stage:");
     kb_tui_app_key(&a, 'c', 0);
     kb_tui_app_key(&a, 'o', 0);
     kb_tui_app_key(&a, KB_KEY_TAB, 0);
-    cr_assert_str_eq(a.prompt.line.text, "stage:connect ");
+    cr_assert_str_eq(kb_tui_prompt_state(&a)->line.text, "stage:connect ");
     kb_tui_app_key(&a, KB_KEY_ENTER, 0);
     cr_assert_str_eq(a.filter_text, "stage:connect");
     cr_assert_eq(a.lay.shown, 2);
@@ -232,33 +232,33 @@ Test(tui_grid, form_validation_is_field_by_field)
     kb_tui_app a;
     kb_fx_app(&a, 80, 24, true);
     kb_view_form_fill(&a, kb_tui_case(&a, 1), false);
+    kb_tui_form *f = kb_tui_form_state(&a);
     /* swap lead and involved department in one go: valid together */
-    kb_tui_line_set(&a.form.f[KB_FF_LEAD], "Inclusion");
-    kb_tui_line_set(&a.form.f[KB_FF_DEPTS], "eco, DUU");
-    kb_tui_line_set(&a.form.f[KB_FF_STAGE], "Connect");
+    kb_tui_line_set(&f->f[KB_FF_LEAD], "Inclusion");
+    kb_tui_line_set(&f->f[KB_FF_DEPTS], "eco, DUU");
+    kb_tui_line_set(&f->f[KB_FF_STAGE], "Connect");
     kb_case out;
     kb_case_init(&out);
-    cr_assert(kb_view_form_build(&a, &out), "%s", a.form.error ? a.form.error : "");
+    cr_assert(kb_view_form_build(&a, &out), "%s", f->error ? f->error : "");
     cr_assert_str_eq(out.lead_dept, "INC");
     cr_assert_str_eq(out.depts.v[0], "ECO");
     cr_assert_str_eq(out.stage, "connect");
     kb_case_free(&out);
     /* the lead listed again: the message lands on the lead field */
-    kb_tui_line_set(&a.form.f[KB_FF_DEPTS], "INC, DUU");
+    kb_tui_line_set(&f->f[KB_FF_DEPTS], "INC, DUU");
     cr_assert_not(kb_view_form_build(&a, &out));
-    cr_assert_not_null(a.form.ferr[KB_FF_LEAD]);
-    cr_assert(strstr(a.form.ferr[KB_FF_LEAD], "lead department") != NULL, "%s",
-              a.form.ferr[KB_FF_LEAD]);
-    cr_assert_eq(a.form.focus, KB_FF_LEAD);
+    cr_assert_not_null(f->ferr[KB_FF_LEAD]);
+    cr_assert(strstr(f->ferr[KB_FF_LEAD], "lead department") != NULL, "%s", f->ferr[KB_FF_LEAD]);
+    cr_assert_eq(f->focus, KB_FF_LEAD);
     /* an empty title and a bad agenda answer: two messages */
-    kb_tui_line_set(&a.form.f[KB_FF_DEPTS], "DUU");
-    kb_tui_line_set(&a.form.f[KB_FF_TITLE], "  ");
-    kb_tui_line_set(&a.form.f[KB_FF_AGENDA], "misschien");
+    kb_tui_line_set(&f->f[KB_FF_DEPTS], "DUU");
+    kb_tui_line_set(&f->f[KB_FF_TITLE], "  ");
+    kb_tui_line_set(&f->f[KB_FF_AGENDA], "misschien");
     cr_assert_not(kb_view_form_build(&a, &out));
-    cr_assert_not_null(a.form.ferr[KB_FF_TITLE]);
-    cr_assert_not_null(a.form.ferr[KB_FF_AGENDA]);
-    cr_assert_null(a.form.ferr[KB_FF_LEAD]);
-    cr_assert_eq(a.form.focus, KB_FF_TITLE);
-    cr_assert_str_eq(a.form.f[KB_FF_AGENDA].text, "misschien", "the input is kept");
+    cr_assert_not_null(f->ferr[KB_FF_TITLE]);
+    cr_assert_not_null(f->ferr[KB_FF_AGENDA]);
+    cr_assert_null(f->ferr[KB_FF_LEAD]);
+    cr_assert_eq(f->focus, KB_FF_TITLE);
+    cr_assert_str_eq(f->f[KB_FF_AGENDA].text, "misschien", "the input is kept");
     kb_fx_free(&a);
 }
