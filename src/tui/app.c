@@ -58,6 +58,7 @@ void kb_tui_app_detach(kb_tui_app *a)
     kb_strv_free(&a->online);
     a->nsessions = 0;
     memset(&a->refs, 0, sizeof a->refs);
+    kb_user_vec_free(&a->users);
     kb_board_close(&a->board);
 }
 
@@ -67,6 +68,8 @@ void kb_tui_app_free(kb_tui_app *a)
     kb_tui_app_detach(a);
     kb_free(&a->db_path);
     kb_free(&a->user);
+    kb_free(&a->cmd_out);
+    kb_free(&a->cmd_err);
     kb_keymap_free(&a->km);
     kb_strv_free(&a->diags);
     kb_strv_free(&a->collapsed);
@@ -124,51 +127,26 @@ const kb_tui_edit *kb_tui_edit_of(const kb_tui_app *a, uint32_t number)
     return NULL;
 }
 
+/* Names the user typed go through the one resolver (kernboard/model.h):
+ * code or name, case- and accent-insensitive. */
 const kb_stage *kb_tui_stage(const kb_tui_app *a, const char *s)
 {
-    for (size_t i = 0; s && i < a->refs.nstages; i++)
-        if (kb_str_ieq(a->refs.stages[i].code, s) ||
-            (a->refs.stages[i].name && kb_str_ieq(a->refs.stages[i].name, s)))
-            return &a->refs.stages[i];
-    return NULL;
+    return s ? kb_resolve_stage(a->refs.stages, a->refs.nstages, s) : NULL;
 }
 
 const kb_dept *kb_tui_dept(const kb_tui_app *a, const char *s)
 {
-    for (size_t i = 0; s && i < a->refs.ndepts; i++)
-        if (kb_str_ieq(a->refs.depts[i].code, s))
-            return &a->refs.depts[i];
-    for (size_t i = 0; s && i < a->refs.ndepts; i++)
-        if (a->refs.depts[i].name && kb_str_ieq(a->refs.depts[i].name, s))
-            return &a->refs.depts[i];
-    return NULL;
+    return s ? kb_resolve_dept(a->refs.depts, a->refs.ndepts, s) : NULL;
 }
 
-static const kb_line *kb_tui_line_ref(const kb_tui_app *a, const char *s)
-{
-    for (size_t i = 0; s && i < a->refs.nlines; i++)
-        if (kb_str_ieq(a->refs.lines[i].code, s) ||
-            (a->refs.lines[i].name && kb_str_ieq(a->refs.lines[i].name, s)))
-            return &a->refs.lines[i];
-    return NULL;
-}
-
+/* The query resolver of `case list` over the app's reference data, so the
+ * filter and the command line find the same cases. */
 const char *kb_tui_resolve(void *user, enum kb_query_field f, const char *value)
 {
     const kb_tui_app *a = user;
-    if (f == KB_QF_STAGE) {
-        const kb_stage *s = kb_tui_stage(a, value);
-        return s ? s->code : NULL;
-    }
-    if (f == KB_QF_LINE) {
-        const kb_line *l = kb_tui_line_ref(a, value);
-        return l ? l->code : NULL;
-    }
-    if (f == KB_QF_DEPT) {
-        const kb_dept *d = kb_tui_dept(a, value);
-        return d ? d->code : NULL;
-    }
-    return NULL;
+    kb_query_refs refs = {a->refs.stages, a->refs.nstages, a->refs.depts, a->refs.ndepts,
+                          a->refs.lines,  a->refs.nlines,  a->refs.users, a->refs.nusers};
+    return kb_query_resolve_refs(&refs, f, value);
 }
 
 int kb_tui_set_filter(kb_tui_app *a, const char *text, kb_err *e)
@@ -257,13 +235,18 @@ static void kb_refs_sync(kb_tui_app *a)
     a->refs.stages = kb_board_stages(a->board, &a->refs.nstages);
     a->refs.depts = kb_board_depts(a->board, &a->refs.ndepts);
     a->refs.lines = kb_board_lines(a->board, &a->refs.nlines);
+    a->refs.users = a->users.v;
+    a->refs.nusers = a->users.n;
 }
 
 int kb_tui_app_attach(kb_tui_app *a, kb_board *b, kb_err *e)
 {
     a->board = b;
+    kb_user_vec_free(&a->users);
+    int rc = kb_board_user_list(b, &a->users, e);
     kb_refs_sync(a);
-    int rc = kb_board_cache_load(b, &a->cache, e);
+    if (rc == KB_OK)
+        rc = kb_board_cache_load(b, &a->cache, e);
     if (rc == KB_OK)
         rc = kb_board_generation(b, &a->generation, e);
     if (rc == KB_OK)
@@ -346,42 +329,6 @@ static unsigned kb_need_board(kb_tui_app *a)
     return KB_TUI_R_STATUS;
 }
 
-static void kb_release(kb_tui_app *a, uint32_t number, uint64_t token)
-{
-    kb_err e;
-    if (kb_board_lease_release(a->board, number, token, &e)) {
-        /* the lease expires on its own */
-    }
-}
-
-/* Save c (already changed) under a fresh lease; *before gets the stored case. */
-static int kb_save_leased(kb_tui_app *a, uint32_t number, void (*change)(kb_case *, const void *),
-                          const void *arg, kb_case *before, kb_case *after, kb_err *e)
-{
-    uint64_t token = 0;
-    int rc = kb_board_lease_acquire(a->board, number, 0, false, &token, e);
-    if (rc)
-        return rc;
-    kb_case c;
-    kb_case_init(&c);
-    if ((rc = kb_board_case_get(a->board, number, &c, e)) == KB_OK) {
-        kb_case_copy(before, &c);
-        change(&c, arg);
-        rc = kb_board_case_save(a->board, &c, c.version, token, e);
-        if (rc == KB_OK)
-            kb_case_copy(after, &c);
-    }
-    kb_case_free(&c);
-    kb_release(a, number, token);
-    return rc;
-}
-
-static void kb_change_stage(kb_case *c, const void *arg)
-{
-    kb_free(&c->stage);
-    c->stage = kb_strdup(arg);
-}
-
 unsigned kb_tui_move_to(kb_tui_app *a, uint32_t number, const char *stage, const char *reason)
 {
     if (!a->board)
@@ -407,25 +354,20 @@ unsigned kb_tui_move_to(kb_tui_app *a, uint32_t number, const char *stage, const
         kb_free(&label);
         return r;
     }
+    /* one core move: the stage's reason rule and the reason are stored
+     * together, in one write transaction */
     kb_err e;
     kb_err_clear(&e);
     kb_case before, after;
     kb_case_init(&before);
     kb_case_init(&after);
-    int rc = kb_save_leased(a, number, kb_change_stage, st->code, &before, &after, &e);
     unsigned r = KB_TUI_R_STATUS;
-    if (rc) {
+    if (kb_board_case_get(a->board, number, &before, &e) ||
+        kb_board_case_move(a->board, number, st->code, reason, before.version, 0, &after, &e)) {
         kb_tui_msg(a, true, "%s", e.msg);
     } else {
         kb_tui_undo_remember(a, &before, after.version);
         kb_tui_msg(a, false, _("#%u moved to %s"), number, st->name);
-        if (reason && reason[0]) {
-            char *text = kb_asprintf(_("Moved to %s: %s"), st->name, reason);
-            if (kb_board_comment_add(a->board, number, text, &e))
-                kb_tui_msg(a, true, _("#%u moved to %s, but the reason was not saved: %s"), number,
-                           st->name, e.msg);
-            kb_free(&text);
-        }
         r |= kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
     }
     kb_case_free(&before);
@@ -488,19 +430,6 @@ unsigned kb_tui_comment(kb_tui_app *a, uint32_t number, const char *text)
     return r;
 }
 
-static void kb_change_restore(kb_case *c, const void *arg)
-{
-    const kb_case *old = arg;
-    kb_case keep = *c;
-    kb_case_copy(c, old);
-    c->key = keep.key;
-    c->number = keep.number;
-    c->version = keep.version;
-    c->created = keep.created;
-    c->updated = keep.updated;
-    kb_case_free(&keep);
-}
-
 unsigned kb_tui_undo(kb_tui_app *a)
 {
     if (!a->have_undo) {
@@ -519,38 +448,31 @@ unsigned kb_tui_undo(kb_tui_app *a)
         return KB_TUI_R_STATUS;
     }
     uint64_t curv = cur.version;
-    kb_case_free(&cur);
     if (curv != a->undo_version) {
+        kb_case_free(&cur);
         kb_tui_msg(a, true,
                    _("Cannot undo: #%u was changed by someone else after your change; open it "
                      "and edit it instead"),
                    n);
         return KB_TUI_R_STATUS;
     }
-    kb_case before, after, old;
-    kb_case_init(&before);
-    kb_case_init(&after);
+    /* one save of the old values, expecting the version we saw: a change
+     * by someone else in between is refused, not overwritten */
+    kb_case old;
     kb_case_copy(&old, &a->undo_before);
-    int rc = kb_save_leased(a, n, kb_change_restore, &old, &before, &after, &e);
+    bool moves = !kb_str_ieq(old.stage ? old.stage : "", cur.stage ? cur.stage : "");
+    int rc = kb_board_case_save_reason(a->board, &old, curv, 0, moves ? _("undo") : NULL, &e);
     unsigned r = KB_TUI_R_STATUS;
-    if (rc == KB_OK && before.version != curv) {
-        /* someone saved between our check and the lease: the save above was
-         * made from their version; report it as the conflict it is */
-        kb_tui_msg(a, true, _("#%u changed while undoing; check it"), n);
-        kb_tui_undo_remember(a, &before, after.version);
-    } else if (rc) {
+    if (rc) {
         kb_tui_msg(a, true, "%s", e.msg);
     } else {
-        kb_tui_undo_remember(a, &before, after.version);
+        kb_tui_undo_remember(a, &cur, old.version);
         kb_tui_msg(a, false, _("Undone: #%u is back as it was (press undo again to redo)"), n);
-    }
-    if (rc == KB_OK) {
         r |= kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
         if (kb_tui_current_case(a) == n)
             kb_view_case_reload(a, true);
     }
-    kb_case_free(&before);
-    kb_case_free(&after);
+    kb_case_free(&cur);
     kb_case_free(&old);
     return r;
 }

@@ -381,7 +381,8 @@ typedef struct kb_tui_form {
     kb_tui_line f[KB_FF_COUNT];
     char *ferr[KB_FF_COUNT]; /* per-field validation messages */
     size_t focus;
-    char *error; /* form-level message (failed save) */
+    char *error;  /* form-level message (failed save) */
+    char *reason; /* the reason for its stage move (asked on save) */
     int scroll;
 } kb_tui_form;
 
@@ -401,8 +402,9 @@ typedef struct kb_tui_conflict {
 typedef enum kb_tui_prompt_kind {
     KB_PR_FILTER,
     KB_PR_COMMAND,
-    KB_PR_REASON,  /* reason for a move into a stage that needs one */
-    KB_PR_COMMENT, /* a comment on a case */
+    KB_PR_REASON,      /* reason for a move into a stage that needs one */
+    KB_PR_COMMENT,     /* a comment on a case */
+    KB_PR_FORM_REASON, /* reason for the stage move the form saves */
 } kb_tui_prompt_kind;
 
 typedef struct kb_tui_prompt {
@@ -447,6 +449,8 @@ typedef struct kb_tui_refs {
     size_t ndepts;
     const kb_line *lines;
     size_t nlines;
+    const kb_user *users; /* for owner names and prefixes */
+    size_t nusers;
 } kb_tui_refs;
 
 typedef struct kb_tui_app {
@@ -455,6 +459,7 @@ typedef struct kb_tui_app {
     char *db_path;
     char *user;
     kb_tui_refs refs;
+    kb_user_vec users; /* the board's users (refs.users points here) */
     kb_board_cache cache;
     kb_tui_edit *edits; /* others' live edit leases */
     size_t nedits;
@@ -497,6 +502,11 @@ typedef struct kb_tui_app {
     int idle_lock_ms; /* 0: off */
     kb_secret *lock_pass;
     char *lock_error;
+
+    /* the last ':' command run through the command table: its exit code
+     * and what it printed (for the output pager and the tests) */
+    int cmd_rc;
+    char *cmd_out, *cmd_err;
 
     /* status line */
     char msg[KB_ERR_MSG_MAX + 64];
@@ -564,8 +574,14 @@ unsigned kb_tui_move_to(kb_tui_app *a, uint32_t number, const char *stage, const
 unsigned kb_tui_move_dir(kb_tui_app *a, uint32_t number, int dir);
 unsigned kb_tui_comment(kb_tui_app *a, uint32_t number, const char *text);
 unsigned kb_tui_undo(kb_tui_app *a);
-/* Run a ':' command line. */
+/* Run a ':' command line: the CLI's command table (kernboard/cmd.h) on the
+ * open board, or a screen command (show, edit, add, filter, undo, ...). */
 unsigned kb_tui_command(kb_tui_app *a, const char *line);
+/* The output pager (view_output.c) opens with this. */
+typedef struct kb_tui_output_arg {
+    const char *title;
+    const char *text;
+} kb_tui_output_arg;
 /* Lock the screen now (as after the idle time). */
 unsigned kb_tui_lock_now(kb_tui_app *a);
 /* Remember c (before our save) and the version our save produced, for undo. */
@@ -617,6 +633,9 @@ bool kb_tui_form_open(const kb_tui_app *a);
 kb_tui_form *kb_tui_form_state(const kb_tui_app *a);
 /* Validate the topmost form into out (a new case); false with messages set. */
 bool kb_view_form_build(kb_tui_app *a, kb_case *out);
+/* Save the topmost form with the reason for its stage move (the reason
+ * prompt's Enter). */
+unsigned kb_view_form_submit_reason(kb_tui_app *a, const char *reason);
 /* The conflict dialog's choice: save merged (expecting theirs' version). */
 unsigned kb_view_form_save_merged(kb_tui_app *a, kb_case *merged, const kb_case *theirs);
 /* Parse field texts over a copy of base into out; per-field messages (new

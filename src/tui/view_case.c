@@ -92,23 +92,16 @@ static int kb_case_load(kb_tui_app *a, kb_tui_case_view *cv, uint32_t number, kb
     kb_link_vec lv = {0};
     kb_decision_vec dv = {0};
     if (a->board) {
-        int rc = kb_board_case_get(a->board, number, &c, e);
-        if (rc == KB_OK)
-            rc = kb_board_timeline(a->board, number, &tl, e);
-        if (rc == KB_OK)
-            rc = kb_board_action_list(a->board, number, &av, e);
-        if (rc == KB_OK)
-            rc = kb_board_link_list(a->board, number, &lv, e);
-        if (rc == KB_OK)
-            rc = kb_board_decision_list(a->board, number, 0, &dv, e);
-        if (rc) {
-            kb_case_free(&c);
-            kb_comment_vec_free(&tl);
-            kb_action_vec_free(&av);
-            kb_link_vec_free(&lv);
-            kb_decision_vec_free(&dv);
+        /* one read snapshot of the case and everything around it */
+        kb_case_detail d;
+        int rc = kb_board_case_detail(a->board, number, &d, e);
+        if (rc)
             return rc;
-        }
+        c = d.c;
+        tl = d.timeline;
+        av = d.actions;
+        lv = d.links;
+        dv = d.decisions;
     } else {
         const kb_case *cc = kb_tui_case(a, number);
         if (!cc)
@@ -462,7 +455,10 @@ static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_v
         int pw = kb_tui_width(prefix, utf8);
         int tw = w - 4 - pw;
         char *loc = change ? kb_timeline_localize(cm->text ? cm->text : "") : NULL;
-        char *text = kb_asprintf("%s%s", change ? "* " : "", loc ? loc : cm->text ? cm->text : "");
+        const char *body = loc ? loc : cm->text ? cm->text : "";
+        char *text = cm->reason ? kb_asprintf("%s%s (%s %s)", change ? "* " : "", body,
+                                              _("reason:"), cm->reason)
+                                : kb_asprintf("%s%s", change ? "* " : "", body);
         kb_free(&loc);
         kb_style ts = change ? KB_STYLE(0, KB_GC_MUTED) : KB_PLAIN;
         if (tw < 20) {

@@ -413,6 +413,14 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
                 r |= kb_tui_move_to(a, number, stage, text);
                 kb_view_case_reload(a, true); /* the case view the move was made in */
             }
+        } else if (kind == KB_PR_FORM_REASON) {
+            if (!text[0]) {
+                kb_free(&p->error);
+                p->error = kb_strdup(_("This stage needs a reason (Esc to go back to the form)"));
+            } else {
+                kb_tui_view_close(a, p);
+                r |= kb_view_form_submit_reason(a, text);
+            }
         } else {
             kb_tui_view_close(a, p);
             r |= kb_tui_comment(a, number, text);
@@ -425,6 +433,8 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
     case KB_ACTION_BACK:
         if (p->kind == KB_PR_REASON)
             kb_tui_msg(a, false, "%s", _("Move cancelled"));
+        else if (p->kind == KB_PR_FORM_REASON)
+            kb_tui_msg(a, false, "%s", _("Not saved: the new stage needs a reason"));
         kb_tui_view_close(a, p);
         return KB_TUI_R_VIEW;
     case KB_ACTION_HISTORY_PREV:

@@ -386,6 +386,7 @@ static void kb_form_close(kb_tui_app *a, void *st)
         kb_free(&f->ferr[i]);
     }
     kb_free(&f->error);
+    kb_free(&f->reason);
 }
 
 static unsigned kb_form_open(kb_tui_app *a, void *st, const void *arg)
@@ -647,7 +648,7 @@ static unsigned kb_view_form_save(kb_tui_app *a, kb_tui_form *f, kb_case *c, uin
         return KB_TUI_R_VIEW;
     }
     f->renewed_ms = a->now_ms;
-    int rc = kb_board_case_save(a->board, c, expect, f->token, &e);
+    int rc = kb_board_case_save_reason(a->board, c, expect, f->token, f->reason, &e);
     if (rc == KB_OK) {
         uint32_t n = f->number;
         kb_tui_undo_remember(a, before, c->version);
@@ -683,11 +684,36 @@ static unsigned kb_form_submit(kb_tui_app *a, kb_tui_form *f)
     kb_case_init(&c);
     if (!kb_form_build(a, f, &c))
         return KB_TUI_R_VIEW;
+    if (!f->is_new && a->board && !f->reason &&
+        kb_board_move_needs_reason(a->board, f->base.stage, c.stage)) {
+        /* the same rule as `case move`: ask for the reason, then save */
+        const kb_stage *st = kb_tui_stage(a, c.stage);
+        char *label = kb_asprintf(_("Reason for moving #%u to %s: "), f->number,
+                                  st && st->name ? st->name : c.stage);
+        kb_case_free(&c);
+        unsigned r = kb_view_prompt_open(a, KB_PR_FORM_REASON, label, "", f->number, NULL);
+        kb_free(&label);
+        return r;
+    }
     kb_case before;
     kb_case_copy(&before, &f->base);
     unsigned r = kb_view_form_save(a, f, &c, f->base_version, &before);
     kb_case_free(&before);
     kb_case_free(&c);
+    return r;
+}
+
+unsigned kb_view_form_submit_reason(kb_tui_app *a, const char *reason)
+{
+    kb_tui_form *f = kb_tui_form_state(a);
+    if (!f)
+        return KB_TUI_R_NONE;
+    kb_free(&f->reason);
+    f->reason = kb_strdup(reason);
+    unsigned r = kb_form_submit(a, f); /* closes the form when saved */
+    kb_tui_form *g = kb_tui_form_state(a);
+    if (g) /* not saved: ask again on the next try */
+        kb_free(&g->reason);
     return r;
 }
 

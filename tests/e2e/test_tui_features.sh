@@ -45,7 +45,7 @@ check "the comment is stored" contains "$(kba --db "$DB" case show 1)" "via de o
 tui_keys :
 tui_type "frobnicate"
 tui_keys Enter
-tui_check "unknown commands are reported" "Unknown command 'frobnicate'"
+tui_check "unknown commands are reported" "unknown command 'frobnicate'"
 
 # u undoes the last change (the move), as a new audited change
 tui_keys u
@@ -60,16 +60,20 @@ tui_check "help shows the keys" "lane-toggle"
 tui_esc
 tui_check "back from help" "Embedded/Done"
 
-# a stage that needs a reason asks for one and stores it as a comment
+# a stage that needs a reason: `:move` without one is refused as on the
+# command line (saying how to give it); with --reason the move and its
+# reason are stored together
 tui_keys :
 tui_type "move 2 done"
 tui_keys Enter
-tui_check "the reason is asked" "Reason for moving #2 to"
-tui_type "Pand is verhuurd"
+tui_check "the move without a reason is refused" "needs a reason: add --reason"
+check "nothing moved" [ "$(case_field 2 stage)" != done ]
+tui_keys :
+tui_type 'move 2 done --reason "Pand is verhuurd"'
 tui_keys Enter
 tui_check "moved with a reason" "#2 moved to"
 check "the move is stored" [ "$(case_field 2 stage)" = done ]
-check "the reason is a comment" contains "$(kba --db "$DB" case show 2)" "Pand is verhuurd"
+check "the reason is stored with the move" contains "$(kba --db "$DB" case show 2)" "reason: Pand is verhuurd"
 
 # new case form with a validation error that keeps the input
 tui_keys n

@@ -162,7 +162,22 @@ Test(tui_app, move_with_L_and_undo)
     kb_tui_app_free(&a);
 }
 
-Test(tui_app, move_needs_reason_adds_comment)
+/* The reason of a move into a stage that needs one is stored with the
+ * move, in the same write transaction (one audited change). */
+static bool kb_has_move(kb_tui_app *a, uint32_t n, const char *to, const char *reason)
+{
+    kb_comment_vec tl;
+    kb_err e;
+    cr_assert_eq(kb_board_timeline(a->board, n, &tl, &e), KB_OK);
+    bool found = false;
+    for (size_t i = 0; i < tl.n; i++)
+        found = found || (tl.v[i].move_to && strcmp(tl.v[i].move_to, to) == 0 && tl.v[i].reason &&
+                          strcmp(tl.v[i].reason, reason) == 0);
+    kb_comment_vec_free(&tl);
+    return found;
+}
+
+Test(tui_app, move_needs_reason_stores_it_with_the_move)
 {
     kb_tui_app a;
     kb_app(&a);
@@ -174,20 +189,61 @@ Test(tui_app, move_needs_reason_adds_comment)
     kb_key_in(&a, KB_KEY_ENTER); /* empty: refused, the prompt stays */
     cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
     kb_type(&a, "Pand verhuurd");
+    uint64_t commits = kb_board_commits(a.board);
     kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert_eq(kb_board_commits(a.board) - commits, 1, "the move and its reason: one write");
     cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_board), "back on the board");
     char *s = kb_stage_of(&a, 2);
     cr_assert_str_eq(s, "done", "%s", a.msg);
     kb_free(&s);
-    kb_comment_vec tl;
-    kb_err e;
-    cr_assert_eq(kb_board_timeline(a.board, 2, &tl, &e), KB_OK);
-    bool found = false;
-    for (size_t i = 0; i < tl.n; i++)
-        found =
-            found || (tl.v[i].kind == KB_ENTRY_COMMENT && strstr(tl.v[i].text, "Pand verhuurd"));
-    kb_comment_vec_free(&tl);
-    cr_assert(found, "the reason is a comment");
+    cr_assert(kb_has_move(&a, 2, "done", "Pand verhuurd"), "the reason is stored with the move");
+    kb_tui_app_free(&a);
+}
+
+Test(tui_app, colon_move_without_reason_is_refused_like_the_cli)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_tui_command(&a, "move 2 progress");
+    uint64_t commits = kb_board_commits(a.board);
+    kb_tui_command(&a, "move 2 done");
+    cr_assert_eq(kb_board_commits(a.board), commits, "nothing written");
+    cr_assert(a.msg_error);
+    cr_assert(strstr(a.msg, "--reason"), "says how to give the reason: %s", a.msg);
+    char *s = kb_stage_of(&a, 2);
+    cr_assert_str_eq(s, "progress");
+    kb_free(&s);
+    kb_tui_command(&a, "move 2 done --reason \"Pand verhuurd\"");
+    cr_assert_eq(kb_board_commits(a.board) - commits, 1, "%s", a.msg);
+    cr_assert(kb_has_move(&a, 2, "done", "Pand verhuurd"));
+    kb_tui_app_free(&a);
+}
+
+Test(tui_app, form_stage_into_needs_reason_stage_asks_for_the_reason)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_tui_command(&a, "move 2 progress");
+    kb_tui_command(&a, "edit 2");
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_form));
+    kb_tui_form *f = kb_tui_form_state(&a);
+    f->focus = KB_FF_STAGE;
+    kb_tui_line_set(&f->f[KB_FF_STAGE], "done");
+    kb_key_in(&a, KB_KEY_ENTER); /* save: the stage needs a reason */
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt), "%s", a.msg);
+    cr_assert_eq(kb_tui_prompt_state(&a)->kind, KB_PR_FORM_REASON);
+    kb_key_in(&a, KB_KEY_ENTER); /* empty: refused, the prompt stays */
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    kb_type(&a, "Afgerond");
+    uint64_t commits = kb_board_commits(a.board);
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(!kb_tui_form_open(&a), "saved and closed: %s", a.msg);
+    char *s = kb_stage_of(&a, 2);
+    cr_assert_str_eq(s, "done", "%s", a.msg);
+    kb_free(&s);
+    cr_assert(kb_has_move(&a, 2, "done", "Afgerond"));
+    /* the form's save is one write (the lease was taken when it opened) */
+    cr_assert_eq(kb_board_commits(a.board) - commits, 2, "save + lease release");
     kb_tui_app_free(&a);
 }
 
@@ -405,10 +461,10 @@ Test(tui_app, command_line)
     cr_assert(strstr(a.msg, "Due") != NULL, "%s", a.msg);
     kb_tui_command(&a, "add Snel een signaal");
     cr_assert_not_null(kb_tui_case(&a, 3), "%s", a.msg);
-    kb_tui_command(&a, "list dept:VAS");
+    kb_tui_command(&a, "filter dept:VAS");
     cr_assert_str_eq(a.filter_text, "dept:VAS");
     cr_assert_eq(a.lay.shown, 1);
-    kb_tui_command(&a, "action add 1 Bel de eigenaar --owner anna --due 2030-01-01");
+    kb_tui_command(&a, "action add 1 --text \"Bel de eigenaar\" --owner anna --due 2030-01-01");
     kb_action_vec av;
     cr_assert_eq(kb_board_action_list(a.board, 1, &av, &e), KB_OK);
     cr_assert_eq(av.n, 1, "%s", a.msg);
