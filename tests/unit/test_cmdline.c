@@ -1,0 +1,421 @@
+/* One command language: the TUI's ':' line and the CLI run the same command
+ * table, option parser and core calls.  Every row below runs once through
+ * the CLI path (kb_cmd_run opening board A itself, as `kernboard` does) and
+ * once through the ':' line of a TUI session attached to board B (seeded
+ * the same way), and must give the same exit code, the same errors and the
+ * same output; afterwards both boards hold the same cases.  A second table
+ * checks that `case list QUERY` and the TUI's '/' filter find the same
+ * cases for codes, names, accents and prefixes. */
+#include <criterion/criterion.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kernboard/cmd.h"
+#include "kernboard/mem.h"
+#include "tui/tui_internal.h"
+
+static char kb_dir[300], kb_a[400], kb_b[400], kb_passfile[400];
+
+static kb_secret *kb_pass(void)
+{
+    const char *s = "admin passphrase";
+    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
+    memcpy(kb_secret_data(p), s, strlen(s));
+    kb_secret_set_len(p, strlen(s));
+    return p;
+}
+
+/* Run a command line the way `kernboard --db BOARD --user anna` does;
+ * returns the exit code, *out and *err what it printed (new strings). */
+static int kb_cli(const char *board, const char *line, char **out, char **err)
+{
+    kb_strv w = {0};
+    kb_err e;
+    cr_assert_eq(kb_cmd_split(line, &w, &e), KB_OK, "%s", e.msg);
+    bool json = false; /* a global option of the front end, as in cli.c */
+    for (size_t i = 0; i < w.n; i++)
+        if (strcmp(w.v[i], "--json") == 0) {
+            json = true;
+            kb_free(&w.v[i]);
+            memmove(w.v + i, w.v + i + 1, (w.n - i - 1) * sizeof *w.v);
+            w.n--;
+            i--;
+        }
+    size_t no = 0, ne = 0;
+    *out = *err = NULL;
+    FILE *fo = open_memstream(out, &no), *fe = open_memstream(err, &ne);
+    kb_cmd_env env = {.db = board,
+                      .user = "anna",
+                      .passphrase_file = kb_passfile,
+                      .json = json,
+                      .out = fo,
+                      .err = fe,
+                      .in = NULL};
+    int rc = kb_cmd_run(&env, (int)w.n, w.v);
+    fclose(fo);
+    fclose(fe);
+    kb_strv_free(&w);
+    return rc;
+}
+
+static void kb_seed(const char *board)
+{
+    kb_secret *p = kb_pass();
+    kb_board_opts o = {.kdf = "interactive"};
+    kb_board *b = NULL;
+    kb_err e;
+    cr_assert_eq(kb_board_init(board, "anna", p, &o, &b, &e), KB_OK, "%s", e.msg);
+    kb_strv depts = {0};
+    kb_strv_push(&depts, "ECO");
+    cr_assert_eq(kb_board_user_add(b, "annemiek", KB_ROLE_MEMBER, &depts, p, &e), KB_OK, "%s",
+                 e.msg);
+    cr_assert_eq(kb_board_user_add(b, "bob", KB_ROLE_MEMBER, &depts, p, &e), KB_OK, "%s", e.msg);
+    kb_strv_free(&depts);
+    kb_secret_free(&p);
+    kb_board_close(&b);
+    static const char *const seed[] = {
+        "dept edit ECO --name Économie",
+        "stage edit done --needs-reason",
+        "case add --title \"Café De Hoek\" --dept ECO --also INC --owner bob --line finance",
+        "case add --title \"Leegstand Noord\" --dept VAS --stage explore --owner annemiek",
+        "case add --title \"Signaal zonder afdeling\"",
+        "case add --title \"Inkoop lokaal\" --dept INK --also ECO --line procure",
+    };
+    for (size_t i = 0; i < sizeof seed / sizeof *seed; i++) {
+        char *out, *err;
+        int rc = kb_cli(board, seed[i], &out, &err);
+        cr_assert_eq(rc, KB_OK, "%s: %s", seed[i], err);
+        kb_free(&out);
+        kb_free(&err);
+    }
+}
+
+static void kb_setup(void)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    setenv("TZ", "UTC", 1);
+    const char *base = getenv("KB_TEST_TMP");
+    char tmpl[300];
+    if (base) {
+        mkdir(base, 0700);
+        snprintf(tmpl, sizeof tmpl, "%.200s/cmdXXXXXX", base);
+    } else {
+        snprintf(tmpl, sizeof tmpl, "/tmp/kbcmdXXXXXX");
+    }
+    cr_assert_not_null(mkdtemp(tmpl));
+    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    snprintf(kb_a, sizeof kb_a, "%s/a.kb", kb_dir);
+    snprintf(kb_b, sizeof kb_b, "%s/b.kb", kb_dir);
+    snprintf(kb_passfile, sizeof kb_passfile, "%s/pass", kb_dir);
+    FILE *f = fopen(kb_passfile, "w");
+    cr_assert_not_null(f);
+    fputs("admin passphrase\n", f);
+    fclose(f);
+    chmod(kb_passfile, 0600);
+    setenv("XDG_STATE_HOME", kb_dir, 1);
+    setenv("XDG_CONFIG_HOME", kb_dir, 1);
+    kb_seed(kb_a);
+    kb_seed(kb_b);
+}
+
+static void kb_teardown(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
+    if (system(cmd) != 0) {
+        /* leave it */
+    }
+}
+
+TestSuite(cmdline, .init = kb_setup, .fini = kb_teardown, .timeout = 240);
+
+static void kb_attach(kb_tui_app *a, const char *board)
+{
+    kb_tui_app_init(a, board, "anna", 100, 30, true);
+    kb_secret *p = kb_pass();
+    kb_board_opts o = {.kdf = "interactive", .lock_timeout_ms = 20000};
+    kb_board *b = NULL;
+    kb_err e;
+    cr_assert_eq(kb_board_open(board, "anna", p, &o, &b, &e), KB_OK, "%s", e.msg);
+    kb_secret_free(&p);
+    cr_assert_eq(kb_tui_app_attach(a, b, &e), KB_OK, "%s", e.msg);
+}
+
+/* The usage hint names the front end's help; everything else is the same. */
+static char *kb_norm_err(const char *s)
+{
+    kb_buf b = KB_BUF_INIT;
+    const char *tui = " (see ':help')", *cli = " (see 'kernboard --help')";
+    while (*s) {
+        if (strncmp(s, tui, strlen(tui)) == 0) {
+            kb_buf_append(&b, cli, strlen(cli));
+            s += strlen(tui);
+        } else {
+            kb_buf_putc(&b, *s++);
+        }
+    }
+    return b.data ? kb_buf_take(&b) : kb_strdup("");
+}
+
+typedef struct kb_row {
+    const char *colon; /* typed after ':' */
+    const char *cli;   /* the same command on the command line */
+    int rc;            /* expected exit code of both */
+    bool same_out;     /* output must be identical (no times, keys, hashes) */
+} kb_row;
+
+static const kb_row kb_rows[] = {
+    {"move 1 explore", "case move 1 explore", KB_OK, true},
+    {"case move #1 connect", "case move #1 connect", KB_OK, true},
+    /* needs a reason: refused with the same one-line message, nothing written */
+    {"move 1 done", "case move 1 done", KB_EDATA, true},
+    {"case edit 1 --stage done", "case edit 1 --stage done", KB_EDATA, true},
+    {"move 1 done --reason \"afgerond met de ondernemer\"",
+     "case move 1 done --reason \"afgerond met de ondernemer\"", KB_OK, true},
+    {"move 1 nowhere", "case move 1 nowhere", KB_EDATA, true},
+    {"move 99 explore", "case move 99 explore", KB_ENOENT, true},
+    {"move", "case move", KB_EUSAGE, true},
+    /* list options: repeated = appended, one value split at the separator */
+    {"edit 2 --org A --org \"B; C\" --tag x,y", "case edit 2 --org A --org \"B; C\" --tag x,y",
+     KB_OK, true},
+    /* names resolve: department name with accents, user prefix */
+    {"edit 3 --dept ECONOMIE --owner bo", "case edit 3 --dept ECONOMIE --owner bo", KB_OK, true},
+    {"edit 3 --dept NOPE", "case edit 3 --dept NOPE", KB_EDATA, true},
+    {"edit 3 --owner an", "case edit 3 --owner an", KB_EDATA, true}, /* anna or annemiek */
+    {"edit 3 --priority 9", "case edit 3 --priority 9", KB_EDATA, true},
+    {"edit 3 --bogus x", "case edit 3 --bogus x", KB_EUSAGE, true},
+    {"edit 3 --title \"Signaal: werkplek\" --agenda",
+     "case edit 3 --title \"Signaal: werkplek\" --agenda", KB_OK, true},
+    {"comment 2 \"Gesprek gepland\"", "case comment 2 \"Gesprek gepland\"", KB_OK, true},
+    {"comment 2 -", "case comment 2 -", KB_EUSAGE, true}, /* no standard input here */
+    {"link 1 2 --as related", "case link 1 2 --as related", KB_OK, true},
+    {"link 1 2 --as cousin", "case link 1 2 --as cousin", KB_EUSAGE, true},
+    {"decide 2 \"Doorgaan\" --action \"Bel de eigenaar\" --owner bob --due 2030-01-10",
+     "case decide 2 \"Doorgaan\" --action \"Bel de eigenaar\" --owner bob --due 2030-01-10", KB_OK,
+     true},
+    {"decide 2 \"Zonder eigenaar\" --action \"Iets\"",
+     "case decide 2 \"Zonder eigenaar\" --action \"Iets\"", KB_EUSAGE, true},
+    {"add --title \"Nieuw signaal\" --dept economie --org \"X; Y\"",
+     "case add --title \"Nieuw signaal\" --dept economie --org \"X; Y\"", KB_OK, true},
+    {"action add 1 --text \"Stuur de notulen\" --owner anna --due 2030-02-01",
+     "action add 1 --text \"Stuur de notulen\" --owner anna --due 2030-02-01", KB_OK, true},
+    {"action done A2", "action done A2", KB_OK, true},
+    {"action list --all", "action list --all", KB_OK, true},
+    {"case list dept:économie", "case list dept:ECO", KB_OK, true},
+    {"case list 'stage:\"Explore\"'", "case list 'stage:\"Explore\"'", KB_OK, true},
+    {"case list dept:", "case list dept:", KB_EDATA, true},
+    {"case show 2 --json", "case show 2 --json", KB_OK, false},
+    {"dept list", "dept list", KB_OK, true},
+    {"stage list", "stage list", KB_OK, true},
+    {"line list --json", "line list --json", KB_OK, false},
+    {"user list", "user list", KB_OK, true},
+    {"org add \"Bakkerij Jansen\" --kind entrepreneur",
+     "org add \"Bakkerij Jansen\" --kind entrepreneur", KB_OK, true},
+    {"org list", "org list", KB_OK, true},
+    {"contact add \"Bakkerij Jansen\" --date 2030-03-01 --dept ECO --purpose kennismaking",
+     "contact add \"Bakkerij Jansen\" --date 2030-03-01 --dept ECO --purpose kennismaking", KB_OK,
+     true},
+    {"meeting add --date 2030-03-02 --attendees anna,bob --agenda 1,2",
+     "meeting add --date 2030-03-02 --attendees anna,bob --agenda 1,2", KB_OK, true},
+    {"meeting list", "meeting list", KB_OK, true},
+    {"locks", "locks", KB_OK, true},
+    {"verify", "verify", KB_OK, false},
+    {"frobnicate", "frobnicate", KB_EUSAGE, true},
+    {"case frobnicate 1", "case frobnicate 1", KB_EUSAGE, true},
+};
+
+/* case show --json without the times (they differ between the boards). */
+static char *kb_case_json_stable(const char *board, uint32_t n)
+{
+    char line[64], *out, *err;
+    snprintf(line, sizeof line, "case show %u --json", n);
+    int rc = kb_cli(board, line, &out, &err);
+    cr_assert_eq(rc, KB_OK, "%s", err);
+    kb_buf b = KB_BUF_INIT;
+    for (char *p = out; *p;) {
+        char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        bool volatile_line = strstr(p, "\"created\"") && strstr(p, "\"created\"") < p + len;
+        volatile_line =
+            volatile_line || (strstr(p, "\"updated\"") && strstr(p, "\"updated\"") < p + len);
+        volatile_line = volatile_line || (strstr(p, "\"time\"") && strstr(p, "\"time\"") < p + len);
+        if (!volatile_line)
+            kb_buf_append(&b, p, len);
+        p += len;
+    }
+    kb_free(&out);
+    kb_free(&err);
+    return kb_buf_take(&b);
+}
+
+Test(cmdline, colon_line_equals_the_command_line)
+{
+    kb_tui_app a;
+    kb_attach(&a, kb_b);
+    for (size_t i = 0; i < sizeof kb_rows / sizeof *kb_rows; i++) {
+        const kb_row *r = &kb_rows[i];
+        char *out, *err;
+        int rc = kb_cli(kb_a, r->cli, &out, &err);
+        cr_assert_eq(rc, r->rc, "CLI '%s': exit %d, expected %d: %s", r->cli, rc, r->rc, err);
+        kb_tui_command(&a, r->colon);
+        cr_assert_eq(a.cmd_rc, rc, "':%s' exit %d, CLI %d (%s)", r->colon, a.cmd_rc, rc, a.msg);
+        char *e1 = kb_norm_err(err), *e2 = kb_norm_err(a.cmd_err);
+        cr_assert_str_eq(e2, e1, "errors of ':%s' and '%s' differ", r->colon, r->cli);
+        if (r->same_out)
+            cr_assert_str_eq(a.cmd_out, out, "output of ':%s' and '%s' differ", r->colon, r->cli);
+        if (rc != KB_OK) {
+            cr_assert(a.msg_error, "':%s' failed: the status line says so", r->colon);
+            char *m = kb_norm_err(a.msg);
+            cr_assert(strstr(e1, m) != NULL, "status line '%s' is the error '%s'", m, e1);
+            kb_free(&m);
+        }
+        kb_free(&e1);
+        kb_free(&e2);
+        kb_free(&out);
+        kb_free(&err);
+    }
+    kb_tui_app_free(&a); /* closes board B */
+    for (uint32_t n = 1; n <= 5; n++) {
+        char *x = kb_case_json_stable(kb_a, n), *y = kb_case_json_stable(kb_b, n);
+        cr_assert_str_eq(y, x, "case #%u differs between the CLI and the ':' board", n);
+        kb_free(&x);
+        kb_free(&y);
+    }
+    /* spot checks of the rules themselves */
+    char *j = kb_case_json_stable(kb_a, 2);
+    cr_assert(strstr(j, "\"A\",\n    \"B\",\n    \"C\"") != NULL, "--org A --org \"B; C\": %s", j);
+    kb_free(&j);
+    j = kb_case_json_stable(kb_a, 3);
+    cr_assert(strstr(j, "\"lead_dept\": \"ECO\"") && strstr(j, "\"owner\": \"bob\""), "%s", j);
+    kb_free(&j);
+}
+
+Test(cmdline, shell_only_commands_are_refused_on_the_colon_line)
+{
+    kb_tui_app a;
+    kb_attach(&a, kb_b);
+    static const char *const lines[] = {"rekey",   "user passwd", "case lock 1",
+                                        "watch 1", "init x.kb",   "completion bash"};
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        uint64_t commits = kb_board_commits(a.board);
+        kb_tui_command(&a, lines[i]);
+        cr_assert_eq(a.cmd_rc, KB_EUSAGE, "':%s' runs only from the shell (%d)", lines[i],
+                     a.cmd_rc);
+        cr_assert(a.msg_error && strstr(a.msg, "only from the shell"), "%s", a.msg);
+        cr_assert_eq(kb_board_commits(a.board), commits, "':%s' wrote nothing", lines[i]);
+    }
+    kb_tui_command(&a, "help");
+    cr_assert_eq(a.cmd_rc, KB_OK);
+    cr_assert(strstr(a.cmd_out, "case move N STAGE [--reason TEXT]") != NULL, "%s", a.cmd_out);
+    cr_assert(strstr(a.cmd_out, "rekey") == NULL, ":help lists what runs here");
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_output), "more than one line: the pager");
+    kb_tui_app_free(&a);
+}
+
+/* case list QUERY and the '/' filter of the TUI find the same cases. */
+static const char *const kb_queries[] = {
+    "dept:ECO",
+    "dept:eco",
+    "dept:Économie",
+    "dept:economie",
+    "dept:ÉCONOMIE",
+    "lead:economie",
+    "-dept:economie",
+    "dept:INC",
+    "dept:Inclusion",
+    "stage:explore",
+    "stage:Explore",
+    "stage:EXPLORE",
+    "stage:\"In progress\"",
+    "line:finance",
+    "line:Financing",
+    "line:financing",
+    "owner:bob",
+    "owner:bo",
+    "owner:annemiek",
+    "owner:annem",
+    "owner:an",
+    "dept:NOPE",
+    "text:cafe",
+    "text:Café",
+    "dept:economie -blocked",
+    "dept:vas stage:verkennen",
+    "cross",
+    "",
+};
+
+static char *kb_ids_cli(const char *query)
+{
+    kb_strv w = {0};
+    kb_strv_push(&w, "case");
+    kb_strv_push(&w, "list");
+    if (query[0])
+        kb_strv_push(&w, query);
+    char *out = NULL, *err = NULL;
+    size_t no = 0, ne = 0;
+    FILE *fo = open_memstream(&out, &no), *fe = open_memstream(&err, &ne);
+    kb_cmd_env env = {.db = kb_a,
+                      .user = "anna",
+                      .passphrase_file = kb_passfile,
+                      .json = true,
+                      .out = fo,
+                      .err = fe};
+    int rc = kb_cmd_run(&env, (int)w.n, w.v);
+    fclose(fo);
+    fclose(fe);
+    kb_strv_free(&w);
+    cr_assert_eq(rc, KB_OK, "case list %s: %s", query, err);
+    /* the "id" lines of the JSON array, in order */
+    kb_buf b = KB_BUF_INIT;
+    for (const char *p = out; (p = strstr(p, "\"id\": ")) != NULL; p += 6)
+        kb_buf_printf(&b, "%ld ", strtol(p + 6, NULL, 10));
+    kb_free(&out);
+    kb_free(&err);
+    return b.data ? kb_buf_take(&b) : kb_strdup("");
+}
+
+Test(cmdline, case_list_and_the_filter_find_the_same_cases)
+{
+    /* the same data on board A */
+    kb_tui_app a;
+    kb_attach(&a, kb_a);
+    kb_tui_app_free(&a);
+    char *cli[sizeof kb_queries / sizeof *kb_queries];
+    for (size_t i = 0; i < sizeof kb_queries / sizeof *kb_queries; i++)
+        cli[i] = kb_ids_cli(kb_queries[i]);
+    kb_attach(&a, kb_a);
+    for (size_t i = 0; i < sizeof kb_queries / sizeof *kb_queries; i++) {
+        kb_err e;
+        cr_assert_eq(kb_tui_set_filter(&a, kb_queries[i], &e), KB_OK, "%s", e.msg);
+        kb_tui_layout(&a);
+        kb_query *q = NULL;
+        cr_assert_eq(kb_query_parse(kb_queries[i], &q, &e), KB_OK);
+        kb_query_ctx qc = {.today = a.today, .resolve = kb_tui_resolve, .user = &a};
+        kb_buf b = KB_BUF_INIT;
+        size_t n = 0;
+        for (size_t k = 0; k < a.cache.cases.n; k++)
+            if (kb_query_match(q, &a.cache.cases.v[k], &qc)) {
+                kb_buf_printf(&b, "%u ", a.cache.cases.v[k].number);
+                n++;
+            }
+        kb_query_free(&q);
+        cr_assert_str_eq(b.data ? b.data : "", cli[i], "query '%s': filter vs case list",
+                         kb_queries[i]);
+        cr_assert_eq(a.lay.shown, n, "query '%s': the board shows %zu cards, %zu match",
+                     kb_queries[i], a.lay.shown, n);
+        kb_buf_free(&b);
+    }
+    /* names, accents and codes find the same cases */
+    cr_assert_str_eq(cli[1], cli[0]);
+    cr_assert_str_eq(cli[2], cli[0]);
+    cr_assert_str_eq(cli[3], cli[0]);
+    cr_assert_str_eq(cli[4], cli[0]);
+    cr_assert_neq(strlen(cli[0]), 0, "dept:ECO finds cases");
+    cr_assert_str_eq(cli[17], cli[16], "owner:bo is bob");
+    for (size_t i = 0; i < sizeof kb_queries / sizeof *kb_queries; i++)
+        kb_free(&cli[i]);
+    kb_tui_app_free(&a);
+}
