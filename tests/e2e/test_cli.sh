@@ -249,4 +249,21 @@ run kb --help
 check "--help lists the commands" contains "$OUT" "case add"
 run kb --version
 check "--version" contains "$OUT" "kernboard"
+# ---- a board written before the structured history (tests/fixtures/board-v1.kb)
+mkdir -p "$T/old"
+cp "$KB_SRC/tests/fixtures/board-v1.kb" "$KB_SRC/tests/fixtures/board-v1.kb.lock" "$T/old/"
+cp "$KB_SRC/tests/fixtures/board-v1.pass" "$T/old/pass"
+chmod 600 "$T/old/pass" "$T/old/board-v1.kb" "$T/old/board-v1.kb.lock"
+old() { "$KB_BIN" --db "$T/old/board-v1.kb" --user alice --passphrase-file "$T/old/pass" "$@"; }
+run old verify
+check "the old board verifies ($ERR)" [ "$RC" = 0 ]
+run old case show 1
+check "the old board shows its history ($ERR)" [ "$RC" = 0 ] && contains "$OUT" "stage: signal -> explore"
+run old case show 2
+check "an old reason comment is still there" contains "$OUT" "Afgerond met subsidie"
+expect_rc 0 "the old board takes a new move with a reason" old case move 3 done --reason "klaar"
+run old case show 3 --json
+jcheck "the new move is structured on the old board" '[e["move_to"] for e in d["timeline"] if "move_to" in e]==["done"]'
+run old verify
+check "the old board still verifies after the change ($ERR)" [ "$RC" = 0 ]
 finish
