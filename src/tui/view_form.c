@@ -12,348 +12,204 @@
 #include "kernboard/mem.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define KB_RENEW_MS 60000
 #define KB_FLABEL_W 18
 #define KB_DESC_ROWS 4
 
-static const char *const kb_view_form_labels[KB_FF_COUNT] = {
-    [KB_FF_TITLE] = N_("Title"),
-    [KB_FF_STAGE] = N_("Stage"),
-    [KB_FF_LEAD] = N_("Lead department"),
-    [KB_FF_DEPTS] = N_("Also involved"),
-    [KB_FF_LINE] = N_("Action line"),
-    [KB_FF_OWNER] = N_("Owner"),
-    [KB_FF_PRIORITY] = N_("Priority (0-3)"),
-    [KB_FF_DUE] = N_("Due"),
-    [KB_FF_REVIEW] = N_("Next review"),
-    [KB_FF_AGENDA] = N_("On agenda"),
-    [KB_FF_BLOCKED] = N_("Blocked because"),
-    [KB_FF_CONF] = N_("Confidentiality"),
-    [KB_FF_TAGS] = N_("Tags"),
-    [KB_FF_HOOKS] = N_("Policy hooks"),
-    [KB_FF_ORGS] = N_("Organisations"),
-    [KB_FF_DESC] = N_("Description"),
-};
+/* The form's rows are the rows of the case field table (kernboard/model.h),
+ * in the same order: the label, the value as typed, the parsing and the
+ * copy of a field come from there.  The form itself knows only how a field
+ * is edited and drawn (multi-line or not, widths, hints) and checks the
+ * names typed for reference data against the board before saving. */
+#define KB_FF_IS(x)                                                                                \
+    _Static_assert((int)KB_FF_##x == (int)KB_F_##x, "form row " #x " is not field table row " #x)
+KB_FF_IS(TITLE);
+KB_FF_IS(STAGE);
+KB_FF_IS(LEAD);
+KB_FF_IS(DEPTS);
+KB_FF_IS(LINE);
+KB_FF_IS(OWNER);
+KB_FF_IS(PRIORITY);
+KB_FF_IS(DUE);
+KB_FF_IS(REVIEW);
+KB_FF_IS(AGENDA);
+KB_FF_IS(BLOCKED);
+KB_FF_IS(CONF);
+KB_FF_IS(TAGS);
+KB_FF_IS(HOOKS);
+KB_FF_IS(ORGS);
+KB_FF_IS(DESC);
+KB_FF_IS(COUNT);
+#undef KB_FF_IS
+
+static const kb_field_desc *kb_ff(int f)
+{
+    return kb_case_field((enum kb_field_id)f);
+}
+
+/* Long text is edited over several rows (Ctrl-J for a new line). */
+static bool kb_form_multiline(int f)
+{
+    return kb_ff(f)->type == KB_FT_LONGTEXT;
+}
 
 const char *kb_view_form_label(enum kb_tui_field f)
 {
-    return _(kb_view_form_labels[f]);
-}
-
-static char *kb_opt(const char *s)
-{
-    return kb_strdup(s ? s : "");
+    return _(kb_ff((int)f)->label);
 }
 
 char *kb_view_form_value(const kb_case *c, enum kb_tui_field f)
 {
-    char d[KB_DATE_STRLEN];
-    switch (f) {
-    case KB_FF_TITLE:
-        return kb_opt(c->title);
-    case KB_FF_STAGE:
-        return kb_opt(c->stage);
-    case KB_FF_LEAD:
-        return kb_opt(c->lead_dept);
-    case KB_FF_DEPTS:
-        return kb_strv_join(&c->depts, ", ");
-    case KB_FF_LINE:
-        return kb_opt(c->action_line);
-    case KB_FF_OWNER:
-        return kb_opt(c->owner);
-    case KB_FF_PRIORITY:
-        return kb_asprintf("%d", c->priority);
-    case KB_FF_DUE:
-        kb_date_format(c->due, d);
-        return kb_strdup(d);
-    case KB_FF_REVIEW:
-        kb_date_format(c->review, d);
-        return kb_strdup(d);
-    case KB_FF_AGENDA:
-        return kb_strdup(c->on_agenda ? "yes" : "no");
-    case KB_FF_BLOCKED:
-        return kb_opt(c->blocked);
-    case KB_FF_CONF:
-        return kb_strdup(kb_conf_name(c->conf));
-    case KB_FF_TAGS:
-        return kb_strv_join(&c->tags, ", ");
-    case KB_FF_HOOKS:
-        return kb_strv_join(&c->hooks, "; ");
-    case KB_FF_ORGS:
-        return kb_strv_join(&c->orgs, "; ");
-    case KB_FF_DESC:
-        return kb_opt(c->description);
-    default:
-        return kb_strdup("");
-    }
+    return kb_case_field_text(c, (enum kb_field_id)f);
 }
 
-/* Copy one field from src to dst. */
 void kb_view_form_copy_field(kb_case *dst, const kb_case *src, enum kb_tui_field f)
 {
-#define KB_CP_STR(m)                                                                               \
-    do {                                                                                           \
-        kb_free(&dst->m);                                                                          \
-        dst->m = src->m ? kb_strdup(src->m) : NULL;                                                \
-    } while (0)
-#define KB_CP_STRV(m)                                                                              \
-    do {                                                                                           \
-        kb_strv_free(&dst->m);                                                                     \
-        kb_strv_copy(&dst->m, &src->m);                                                            \
-    } while (0)
-    switch (f) {
-    case KB_FF_TITLE:
-        KB_CP_STR(title);
-        break;
-    case KB_FF_STAGE:
-        KB_CP_STR(stage);
-        break;
-    case KB_FF_LEAD:
-        KB_CP_STR(lead_dept);
-        break;
-    case KB_FF_DEPTS:
-        KB_CP_STRV(depts);
-        break;
-    case KB_FF_LINE:
-        KB_CP_STR(action_line);
-        break;
-    case KB_FF_OWNER:
-        KB_CP_STR(owner);
-        break;
-    case KB_FF_PRIORITY:
-        dst->priority = src->priority;
-        break;
-    case KB_FF_DUE:
-        dst->due = src->due;
-        break;
-    case KB_FF_REVIEW:
-        dst->review = src->review;
-        break;
-    case KB_FF_AGENDA:
-        dst->on_agenda = src->on_agenda;
-        break;
-    case KB_FF_BLOCKED:
-        KB_CP_STR(blocked);
-        break;
-    case KB_FF_CONF:
-        dst->conf = src->conf;
-        break;
-    case KB_FF_TAGS:
-        KB_CP_STRV(tags);
-        break;
-    case KB_FF_HOOKS:
-        KB_CP_STRV(hooks);
-        break;
-    case KB_FF_ORGS:
-        KB_CP_STRV(orgs);
-        break;
-    case KB_FF_DESC:
-        KB_CP_STR(description);
-        break;
-    default:
-        break;
-    }
-#undef KB_CP_STR
-#undef KB_CP_STRV
+    kb_case_field_copy(dst, src, (enum kb_field_id)f);
 }
 
-/* Trimmed copy of s (new string). */
-static char *kb_trim(const char *s)
+/* ------------------------------------------------------------ names */
+
+/* Trimmed copy of s[0..n) (new string). */
+static char *kb_trim_n(const char *s, size_t n)
 {
-    while (*s == ' ' || *s == '\t')
+    while (n && (*s == ' ' || *s == '\t')) {
         s++;
-    size_t n = strlen(s);
+        n--;
+    }
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'))
         n--;
     return kb_strndup(s, n);
 }
 
-static void kb_split_semi(kb_strv *out, const char *s)
+/* The parts of a field's text: split at sep (0: the whole text). */
+static void kb_form_parts(kb_strv *out, const char *s, char sep)
 {
     const char *p = s;
     for (;;) {
-        const char *q = strchr(p, ';');
-        char *part = q ? kb_strndup(p, (size_t)(q - p)) : kb_strdup(p);
-        char *t = kb_trim(part);
+        const char *q = sep ? strchr(p, sep) : NULL;
+        char *t = kb_trim_n(p, q ? (size_t)(q - p) : strlen(p));
         if (t[0])
             kb_strv_push(out, t);
         kb_free(&t);
-        kb_free(&part);
         if (!q)
             break;
         p = q + 1;
     }
 }
 
-static char *kb_code_list(const kb_tui_app *a, int which)
+static char *kb_code_list(const kb_tui_app *a, enum kb_field_type t)
 {
     kb_buf b = KB_BUF_INIT;
-    if (which == 0)
+    if (t == KB_FT_STAGE)
         for (size_t i = 0; i < a->refs.nstages; i++)
             kb_buf_printf(&b, "%s%s", i ? ", " : "", a->refs.stages[i].code);
-    else if (which == 1)
-        for (size_t i = 0; i < a->refs.ndepts; i++)
-            kb_buf_printf(&b, "%s%s", i ? ", " : "", a->refs.depts[i].code);
-    else
+    else if (t == KB_FT_LINE)
         for (size_t i = 0; i < a->refs.nlines; i++)
             kb_buf_printf(&b, "%s%s", i ? ", " : "", a->refs.lines[i].code);
+    else
+        for (size_t i = 0; i < a->refs.ndepts; i++)
+            kb_buf_printf(&b, "%s%s", i ? ", " : "", a->refs.depts[i].code);
     return b.data ? kb_buf_take(&b) : kb_strdup("");
 }
 
-static int kb_bad_ref(const kb_tui_app *a, kb_err *e, int which, const char *v)
+static int kb_bad_ref(const kb_tui_app *a, kb_err *e, enum kb_field_type t, const char *v)
 {
-    char *codes = kb_code_list(a, which);
+    char *codes = kb_code_list(a, t);
     int rc;
-    if (which == 0)
+    if (t == KB_FT_STAGE)
         rc = kb_err_set(e, KB_EDATA, _("unknown stage '%s' (stages: %s)"), v, codes);
-    else if (which == 1)
-        rc = kb_err_set(e, KB_EDATA, _("unknown department '%s' (departments: %s)"), v, codes);
-    else
+    else if (t == KB_FT_LINE)
         rc = kb_err_set(e, KB_EDATA, _("unknown action line '%s' (lines: %s)"), v, codes);
+    else
+        rc = kb_err_set(e, KB_EDATA, _("unknown department '%s' (departments: %s)"), v, codes);
     kb_free(&codes);
     return rc;
 }
 
-static int kb_view_form_date(const char *v, kb_date *out, kb_err *e)
+/* The code of a stage, department or action line typed as its code or
+ * name (the one resolver: case- and accent-insensitive), NULL if none. */
+static const char *kb_form_code(const kb_tui_app *a, enum kb_field_type t, const char *v)
 {
-    if (!v[0] || strcmp(v, "-") == 0 || kb_str_ieq(v, "none")) {
-        *out = KB_DATE_NONE;
-        return KB_OK;
+    if (t == KB_FT_STAGE) {
+        const kb_stage *st = kb_resolve_stage(a->refs.stages, a->refs.nstages, v);
+        return st ? st->code : NULL;
     }
-    return kb_date_parse(v, out, e);
+    if (t == KB_FT_LINE) {
+        const kb_line *l = kb_resolve_line(a->refs.lines, a->refs.nlines, v);
+        return l ? l->code : NULL;
+    }
+    const kb_dept *d = kb_resolve_dept(a->refs.depts, a->refs.ndepts, v);
+    return d ? d->code : NULL;
 }
 
-/* Parse one field's text into c. */
-static int kb_view_form_apply(const kb_tui_app *a, kb_case *c, enum kb_tui_field f, const char *raw,
-                              kb_err *e)
+/* The names typed in a field that refers to reference data (or users),
+ * already parsed into c, to what is stored: codes for stages, departments
+ * and action lines, the login name for an owner typed as a unique prefix.
+ * An owner left as it was is not looked up again, and without the user
+ * list the owner stays as typed. */
+static int kb_form_resolve(const kb_tui_app *a, const kb_case *base, kb_case *c, enum kb_field_id f,
+                           kb_err *e)
 {
-    char *v = f == KB_FF_DESC ? kb_strdup(raw) : kb_trim(raw);
+    const kb_field_desc *d = kb_case_field(f);
+    if (d->type != KB_FT_STAGE && d->type != KB_FT_DEPT && d->type != KB_FT_DEPTS &&
+        d->type != KB_FT_LINE && d->type != KB_FT_USER)
+        return KB_OK;
+    char *typed = kb_case_field_text(c, f);
     int rc = KB_OK;
-    switch (f) {
-    case KB_FF_TITLE:
-        kb_free(&c->title);
-        c->title = kb_strdup(v);
-        break;
-    case KB_FF_STAGE: {
-        const kb_stage *st = kb_tui_stage(a, v);
-        if (!v[0])
-            rc = kb_err_set(e, KB_EDATA, "%s", _("a case needs a stage"));
-        else if (!st)
-            rc = kb_bad_ref(a, e, 0, v);
-        else {
-            kb_free(&c->stage);
-            c->stage = kb_strdup(st->code);
-        }
-        break;
-    }
-    case KB_FF_LEAD: {
-        const kb_dept *d = v[0] ? kb_tui_dept(a, v) : NULL;
-        if (v[0] && !d) {
-            rc = kb_bad_ref(a, e, 1, v);
-            break;
-        }
-        kb_free(&c->lead_dept);
-        c->lead_dept = d ? kb_strdup(d->code) : NULL;
-        break;
-    }
-    case KB_FF_DEPTS: {
-        kb_strv in = {0}, out = {0};
-        kb_strv_split(&in, v);
-        for (size_t i = 0; i < in.n && rc == KB_OK; i++) {
-            const kb_dept *d = kb_tui_dept(a, in.v[i]);
-            if (!d)
-                rc = kb_bad_ref(a, e, 1, in.v[i]);
+    if (!typed[0]) {
+        /* cleared (the table refuses what cannot be) */
+    } else if (d->type == KB_FT_USER) {
+        char *was = kb_case_field_text(base, f);
+        const kb_user *u = NULL;
+        if (a->refs.nusers && strcmp(was, typed) != 0) {
+            /* unknown or ambiguous: a bad value (as in `case edit --owner`) */
+            if (kb_resolve_user(a->refs.users, a->refs.nusers, typed, &u, e) != KB_OK)
+                rc = e->code = KB_EDATA;
             else
-                kb_strv_push(&out, d->code);
+                rc = kb_case_field_parse(c, f, u->name, e);
         }
-        if (rc == KB_OK) {
-            kb_strv_free(&c->depts);
-            c->depts = out;
-        } else {
-            kb_strv_free(&out);
+        kb_free(&was);
+    } else {
+        kb_strv parts = {0};
+        kb_form_parts(&parts, typed, d->list ? d->sep : 0);
+        kb_buf codes = KB_BUF_INIT;
+        for (size_t i = 0; i < parts.n && rc == KB_OK; i++) {
+            const char *code = kb_form_code(a, d->type, parts.v[i]);
+            if (!code)
+                rc = kb_bad_ref(a, e, d->type, parts.v[i]);
+            else if (i)
+                kb_buf_printf(&codes, "%c %s", d->sep, code);
+            else
+                kb_buf_puts(&codes, code);
         }
-        kb_strv_free(&in);
-        break;
+        if (rc == KB_OK)
+            rc = kb_case_field_parse(c, f, codes.data ? codes.data : "", e);
+        kb_buf_free(&codes);
+        kb_strv_free(&parts);
     }
-    case KB_FF_LINE: {
-        const kb_line *l = NULL;
-        for (size_t i = 0; v[0] && i < a->refs.nlines; i++)
-            if (kb_str_ieq(a->refs.lines[i].code, v) ||
-                (a->refs.lines[i].name && kb_str_ieq(a->refs.lines[i].name, v)))
-                l = &a->refs.lines[i];
-        if (v[0] && !l) {
-            rc = kb_bad_ref(a, e, 2, v);
-            break;
-        }
-        kb_free(&c->action_line);
-        c->action_line = l ? kb_strdup(l->code) : NULL;
-        break;
-    }
-    case KB_FF_OWNER:
-        kb_free(&c->owner);
-        c->owner = v[0] ? kb_strdup(v) : NULL;
-        break;
-    case KB_FF_PRIORITY: {
-        char *end = NULL;
-        long p = v[0] ? strtol(v, &end, 10) : 0;
-        if (v[0] && (*end || p < 0 || p > KB_PRIORITY_MAX))
-            rc = kb_err_set(e, KB_EDATA, _("priority must be 0 to %d"), KB_PRIORITY_MAX);
-        else
-            c->priority = (int)p;
-        break;
-    }
-    case KB_FF_DUE:
-        rc = kb_view_form_date(v, &c->due, e);
-        break;
-    case KB_FF_REVIEW:
-        rc = kb_view_form_date(v, &c->review, e);
-        break;
-    case KB_FF_AGENDA:
-        if (kb_str_ieq(v, "yes") || kb_str_ieq(v, "y") || kb_str_ieq(v, "ja") ||
-            kb_str_ieq(v, "j") || kb_str_ieq(v, "true") || strcmp(v, "1") == 0 ||
-            kb_str_ieq(v, _("yes")))
-            c->on_agenda = true;
-        else if (!v[0] || kb_str_ieq(v, "no") || kb_str_ieq(v, "n") || kb_str_ieq(v, "nee") ||
-                 kb_str_ieq(v, "false") || strcmp(v, "0") == 0 || kb_str_ieq(v, _("no")))
-            c->on_agenda = false;
-        else
-            rc = kb_err_set(e, KB_EDATA, "%s", _("answer yes or no"));
-        break;
-    case KB_FF_BLOCKED:
-        kb_free(&c->blocked);
-        c->blocked = v[0] ? kb_strdup(v) : NULL;
-        break;
-    case KB_FF_CONF:
-        rc = kb_conf_parse(v, &c->conf, e);
-        break;
-    case KB_FF_TAGS:
-        kb_strv_free(&c->tags);
-        kb_strv_split(&c->tags, v);
-        break;
-    case KB_FF_HOOKS:
-        kb_strv_free(&c->hooks);
-        kb_split_semi(&c->hooks, v);
-        break;
-    case KB_FF_ORGS:
-        kb_strv_free(&c->orgs);
-        kb_split_semi(&c->orgs, v);
-        break;
-    case KB_FF_DESC: {
-        size_t n = strlen(v);
-        while (n && (v[n - 1] == '\n' || v[n - 1] == ' '))
-            v[--n] = '\0';
-        kb_free(&c->description);
-        c->description = n ? kb_strdup(v) : NULL;
-        break;
-    }
-    default:
-        break;
-    }
-    kb_free(&v);
+    kb_free(&typed);
     return rc;
+}
+
+/* Parse one field's text into c: the table's parser (its message without
+ * the label, which the form shows on the same row), then the names. */
+static int kb_view_form_apply(const kb_tui_app *a, const kb_case *base, kb_case *c,
+                              enum kb_field_id f, const char *raw, kb_err *e)
+{
+    kb_err pe;
+    kb_err_clear(&pe);
+    if (kb_case_field_parse(c, f, raw, &pe) != KB_OK) {
+        const char *label = _(kb_case_field(f)->label);
+        size_t n = strlen(label);
+        const char *msg = pe.msg;
+        if (strncmp(msg, label, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+            msg += n + 2;
+        return kb_err_set(e, pe.code ? pe.code : KB_EDATA, "%s", msg);
+    }
+    return kb_form_resolve(a, base, c, f, e);
 }
 
 /* ------------------------------------------------------------ open / close */
@@ -400,7 +256,7 @@ static unsigned kb_form_open(kb_tui_app *a, void *st, const void *arg)
     f->renewed_ms = a->now_ms;
     kb_case_copy(&f->base, fa->c);
     for (int i = 0; i < KB_FF_COUNT; i++) {
-        char *v = kb_view_form_value(fa->c, (enum kb_tui_field)i);
+        char *v = kb_case_field_text(fa->c, (enum kb_field_id)i);
         kb_tui_line_init(&f->f[i], v);
         kb_free(&v);
     }
@@ -541,12 +397,12 @@ int kb_view_form_parse(const kb_tui_app *a, const kb_case *base, const char *con
     for (int i = 0; i < KB_FF_COUNT; i++) {
         errs[i] = NULL;
         kb_err_clear(&e);
-        int rc = kb_view_form_apply(a, out, (enum kb_tui_field)i, vals[i], &e);
-        if (rc == KB_OK && i == KB_FF_TITLE && !out->title[0])
+        int rc = kb_view_form_apply(a, base, out, (enum kb_field_id)i, vals[i], &e);
+        if (rc == KB_OK && i == KB_F_TITLE && (!out->title || !out->title[0]))
             rc = kb_err_set(&e, KB_EDATA, "%s", _("a case needs a title"));
         if (rc) {
             errs[i] = kb_strdup(e.msg);
-            kb_view_form_copy_field(out, base, (enum kb_tui_field)i);
+            kb_case_field_copy(out, base, (enum kb_field_id)i);
             bad++;
         }
     }
@@ -560,20 +416,20 @@ int kb_view_form_parse(const kb_tui_app *a, const kb_case *base, const char *con
                 continue;
             kb_case t;
             kb_case_copy(&t, out);
-            kb_view_form_copy_field(&t, base, (enum kb_tui_field)i);
+            kb_case_field_copy(&t, base, (enum kb_field_id)i);
             kb_err e2;
             if (kb_case_validate(&t, &e2) == KB_OK)
                 culprit = i;
             kb_case_free(&t);
         }
         for (int i = 0; i < KB_FF_COUNT && culprit < 0; i++) {
-            char *v = kb_view_form_value(base, (enum kb_tui_field)i);
+            char *v = kb_case_field_text(base, (enum kb_field_id)i);
             if (!errs[i] && strcmp(v, vals[i]) != 0)
                 culprit = i; /* the first field you changed */
             kb_free(&v);
         }
         if (culprit < 0)
-            culprit = KB_FF_TITLE;
+            culprit = KB_F_TITLE;
         if (!errs[culprit]) {
             errs[culprit] = kb_strdup(e.msg);
             bad++;
@@ -765,7 +621,7 @@ static unsigned kb_form_text(kb_tui_app *a, void *st, uint32_t cp)
 {
     kb_tui_form *f = st;
     (void)a;
-    if (cp == '\n' && f->focus != KB_FF_DESC)
+    if (cp == '\n' && !kb_form_multiline((int)f->focus))
         return KB_TUI_R_NONE;
     kb_tui_line_insert_cp(&f->f[f->focus], cp);
     kb_free(&f->ferr[f->focus]);
@@ -852,7 +708,7 @@ static size_t kb_wrap_rows(const kb_tui_line *l, int w, bool utf8, kb_wrow **row
 /* Rows a field takes on screen (value + error line). */
 static int kb_field_rows(const kb_tui_form *f, int i)
 {
-    return (i == KB_FF_DESC ? KB_DESC_ROWS : 1) + (f->ferr[i] ? 1 : 0);
+    return (kb_form_multiline(i) ? KB_DESC_ROWS : 1) + (f->ferr[i] ? 1 : 0);
 }
 
 static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
@@ -908,9 +764,9 @@ static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
             ls = KB_STYLE(KB_GA_BOLD, KB_GC_ERROR);
         if (y >= top) {
             kb_grid_put(g, 0, y, 2, focused ? ">" : f->ferr[i] ? "!" : " ", ls);
-            kb_grid_put_cut(g, 2, y, KB_FLABEL_W, kb_view_form_label((enum kb_tui_field)i), ls);
+            kb_grid_put_cut(g, 2, y, KB_FLABEL_W, _(kb_ff(i)->label), ls);
         }
-        if (i != KB_FF_DESC) {
+        if (!kb_form_multiline(i)) {
             if (y >= top) {
                 int cx = kb_draw_line_field(g, vx, y, vw, &f->f[i], vs, focused);
                 if (focused) {
@@ -965,7 +821,7 @@ static kb_style kb_form_hints(kb_tui_app *a, void *st, kb_buf *out)
     static const kb_action acts[] = {KB_ACTION_SUBMIT, KB_ACTION_CANCEL, KB_ACTION_FIELD_NEXT};
     static const char *const labels[] = {N_("save"), N_("cancel"), N_("next field")};
     kb_tui_hints(a, KB_CONTEXT_FORM, acts, labels, 3, out);
-    if (f->focus == KB_FF_DESC)
+    if (kb_form_multiline((int)f->focus))
         kb_buf_printf(out, " <C-j> %s", _("new line"));
     return KB_STYLE(0, KB_GC_MUTED);
 }
