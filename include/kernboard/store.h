@@ -82,7 +82,6 @@ void kb_store_close(kb_store **s);
 
 const char *kb_store_user(const kb_store *s);
 const unsigned char *kb_store_slot_id(const kb_store *s); /* KB_KEY_LEN bytes */
-const char *kb_store_path(const kb_store *s);
 const char *kb_store_host(const kb_store *s);
 
 /* ---------------------------------------------------------- sessions */

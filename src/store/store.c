@@ -1390,11 +1390,6 @@ const unsigned char *kb_store_slot_id(const kb_store *s)
     return s->slot_id;
 }
 
-const char *kb_store_path(const kb_store *s)
-{
-    return s->path;
-}
-
 const char *kb_store_host(const kb_store *s)
 {
     return s->host;

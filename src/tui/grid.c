@@ -187,15 +187,6 @@ int kb_grid_put_cut(kb_grid *g, int x, int y, int maxw, const char *s, kb_style 
     return maxw;
 }
 
-void kb_grid_style(kb_grid *g, int x, int y, int w, kb_style st)
-{
-    for (int c = x; c < x + w; c++) {
-        kb_gcell *cell = kb_grid_at(g, c, y);
-        if (cell)
-            cell->st = st;
-    }
-}
-
 void kb_grid_hline(kb_grid *g, int x, int y, int w, kb_style st)
 {
     uint32_t h = kb_tui_glyph(KB_GL_HLINE, g->utf8);

@@ -150,8 +150,6 @@ int kb_grid_put(kb_grid *g, int x, int y, int maxw, const char *s, kb_style st);
 /* Like kb_grid_put, but text wider than maxw ends in an ellipsis, and the
  * rest of the maxw columns is padded with blanks in style st. */
 int kb_grid_put_cut(kb_grid *g, int x, int y, int maxw, const char *s, kb_style st);
-/* Set the style of a run of cells (keeps their characters). */
-void kb_grid_style(kb_grid *g, int x, int y, int w, kb_style st);
 void kb_grid_hline(kb_grid *g, int x, int y, int w, kb_style st);
 /* The grid as text: one line per row, trailing blanks removed, '\n' after
  * each row.  New string. */
