@@ -66,20 +66,15 @@ tui_start 80 24 TERM=xterm-256color
 tui_wait 10 "Café Zuid" >/dev/null
 if has_colour; then kb_pass "colours on xterm-256color"; else kb_fail "no colour on xterm-256color"; fi
 
-# Esc reacts within 100 ms (ESCDELAY 25 ms); measured through tmux, so
-# allow for the capture-pane round trips on a loaded machine.
+# Esc on its own (no key after it) closes the help screen.  How fast is
+# reported, not asserted: tests never depend on the machine's speed (the
+# ESCDELAY of 25 ms is set in tui_main.c).
 tui_keys '?'
 tui_wait 3 "Keys on this screen" >/dev/null
-sleep 0.2
 t0=$(date +%s%N)
 tui_keys Escape
-if tui_wait_gone 3 "Keys on this screen"; then
-    ms=$((($(date +%s%N) - t0) / 1000000))
-    if [ "$ms" -le 400 ]; then
-        kb_pass "Esc closes help in $ms ms"
-    else
-        kb_fail "Esc took $ms ms"
-    fi
+if tui_wait_gone 5 "Keys on this screen"; then
+    kb_pass "Esc alone closes help (took $((($(date +%s%N) - t0) / 1000000)) ms here)"
 else
     kb_fail "Esc did not close the help screen"
 fi
