@@ -412,5 +412,8 @@ int kb_case_field_append(kb_case *c, enum kb_field_id f, const char *text,
 bool kb_case_field_eq(const kb_case *a, const kb_case *b, enum kb_field_id f);
 /* Replace dst's field with a copy of src's. */
 void kb_case_field_copy(kb_case *dst, const kb_case *src, enum kb_field_id f);
+/* The list of a list field (departments, tags, hooks, organisations);
+ * NULL for other fields. */
+kb_strv *kb_case_field_list(kb_case *c, enum kb_field_id f);
 
 #endif

@@ -617,11 +617,7 @@ static void kb_csv_cb_row(int term, void *data)
         const kb_field_desc *d = kb_case_field((enum kb_field_id)f);
         v = kb_csv_get(x, 1 + (size_t)f);
         if (d->list) /* CSV lists are joined with ';' */
-            kb_csv_split(d->id == KB_F_DEPTS   ? &c->depts
-                         : d->id == KB_F_HOOKS ? &c->hooks
-                         : d->id == KB_F_ORGS  ? &c->orgs
-                                               : &c->tags,
-                         v);
+            kb_csv_split(kb_case_field_list(c, d->id), v);
         else if (v[0] && kb_case_field_parse(c, d->id, v, &fe))
             KB_CSV_FAIL("%s", fe.msg);
     }

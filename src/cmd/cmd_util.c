@@ -160,10 +160,7 @@ json_t *kb_cmd_case_json(const kb_case *c)
         switch (d->type) {
         case KB_FT_DEPTS:
         case KB_FT_LIST:
-            v = kb_json_strv(d->id == KB_F_DEPTS   ? &c->depts
-                             : d->id == KB_F_HOOKS ? &c->hooks
-                             : d->id == KB_F_ORGS  ? &c->orgs
-                                                   : &c->tags);
+            v = kb_json_strv(kb_case_field_list((kb_case *)c, d->id));
             break;
         case KB_FT_DATE:
             v = kb_json_date(d->id == KB_F_DUE ? c->due : c->review);

@@ -106,6 +106,11 @@ static kb_date *kb_field_date(kb_case *c, enum kb_field_id f)
     return f == KB_F_DUE ? &c->due : f == KB_F_REVIEW ? &c->review : NULL;
 }
 
+kb_strv *kb_case_field_list(kb_case *c, enum kb_field_id f)
+{
+    return kb_field_strv(c, f);
+}
+
 char *kb_case_field_text(const kb_case *c, enum kb_field_id f)
 {
     kb_case *m = (kb_case *)c; /* only read through these */

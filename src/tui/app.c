@@ -143,10 +143,8 @@ const kb_dept *kb_tui_dept(const kb_tui_app *a, const char *s)
  * filter and the command line find the same cases. */
 const char *kb_tui_resolve(void *user, enum kb_query_field f, const char *value)
 {
-    const kb_tui_app *a = user;
-    kb_query_refs refs = {a->refs.stages, a->refs.nstages, a->refs.depts, a->refs.ndepts,
-                          a->refs.lines,  a->refs.nlines,  a->refs.users, a->refs.nusers};
-    return kb_query_resolve_refs(&refs, f, value);
+    kb_tui_app *a = user;
+    return kb_query_resolve_refs(&a->refs, f, value);
 }
 
 int kb_tui_set_filter(kb_tui_app *a, const char *text, kb_err *e)

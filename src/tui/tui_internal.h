@@ -440,16 +440,8 @@ typedef struct kb_tui_help_view {
 
 /* ---- the app */
 
-typedef struct kb_tui_refs {
-    const kb_stage *stages;
-    size_t nstages;
-    const kb_dept *depts;
-    size_t ndepts;
-    const kb_line *lines;
-    size_t nlines;
-    const kb_user *users; /* for owner names and prefixes */
-    size_t nusers;
-} kb_tui_refs;
+/* The board's reference data (borrowed), as the query resolver takes it. */
+typedef kb_query_refs kb_tui_refs;
 
 typedef struct kb_tui_app {
     /* the board (NULL when the data was put in by a test) */
