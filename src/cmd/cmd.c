@@ -167,7 +167,8 @@ static int kb_cmd_help(kb_cmd_ctx *cx, int argc, char **argv)
                   ":move 12 connect):"));
         kb_cmd_print_commands(cx->out, true);
         fprintf(cx->out, "%s\n",
-                _("Screen commands: show N, edit N, add [TITLE], filter QUERY, undo, refresh, "
+                _("Screen commands: show N, edit N, add [TITLE], comment N, filter QUERY, undo, "
+                  "refresh, "
                   "lock, quit"));
         return KB_OK;
     }
