@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # test_store_crash.sh - writers killed with SIGKILL at random moments.
 # KB_CRASH_ROUNDS (30) rounds: three writers loop over `case add` and
-# `case edit` (each writer edits only its own case), then after a random
-# 0.05-0.5 s all of them - the shell loops and the kernboard processes - are
-# killed with SIGKILL. A writer logs a change only after its command exited 0
-# (acknowledged). Afterwards the board must open and verify, every
-# acknowledged add must be there with its title, and each writer's case must
-# hold its last acknowledged title or a later attempted one.
+# `case edit` (each writer edits only its own case). A writer logs a change
+# only after its command exited 0 (acknowledged). Each round waits until the
+# writers have acknowledged 1-3 new changes (a random number; the wait is
+# bounded by KB_CRASH_ACK_WAIT, 120 s, as a failure guard only), then after a
+# further random 0-0.3 s kills all of them - the shell loops and the
+# kernboard processes - with SIGKILL, so every round kills in the middle of
+# real work however slow the machine is. Afterwards the board must open and
+# verify, every acknowledged add must be there with its title, and each
+# writer's case must hold its last acknowledged title or a later attempted one.
 . "$(dirname "$0")/lib.sh"
 kb_setup
 
@@ -21,7 +24,8 @@ done
 # writer W ROUND: loop forever; log lines "add ID TITLE", "try W TITLE",
 # "ack W TITLE", "err RC MESSAGE" to $T/log.W.
 writer() {
-    local w=$1 r=$2 j=0 title out rc log=$T/log.$1
+    local w=$1 r=$2 j=0 title out rc log=$T/log.$1 fd
+    for fd in "${LOGFD[@]}" "$TICK"; do exec {fd}<&-; done # the poller's, not ours
     while :; do
         j=$((j + 1))
         if [ $(((j + w + r) % 2)) = 1 ]; then # alternate add/edit, starting differently
@@ -48,10 +52,53 @@ writer() {
     done
 }
 
-for w in $(seq 1 $NW); do : >"$T/log.$w"; done
+# count_logs - add the acknowledged changes (ACKS) and writer errors (ERRS)
+# that the writers' logs gained since the last call. Polled often while the
+# writers run, so it forks nothing and reads only new lines: each log stays
+# open on LOGFD, and a line still being written waits in PART.
+LOGFD=() PART=() ACKS=0 ERRS=0
+count_logs() {
+    local i l
+    for i in "${!LOGFD[@]}"; do
+        while IFS= read -r -u "${LOGFD[i]}" l; do
+            l=${PART[i]}$l PART[i]=
+            case $l in
+            'add '* | 'ack '*) ACKS=$((ACKS + 1)) ;;
+            'err '*) ERRS=$((ERRS + 1)) ;;
+            esac
+        done
+        PART[i]+=$l
+    done
+}
+
+# wait_acks N - poll until the logs hold at least N acknowledged changes.
+# Returns 1 after $ACK_WAIT s without them, 2 as soon as a writer logs an error.
+# The 50 ms pause is a read timeout on a FIFO that never gets data (no fork).
+mkfifo "$T/tick" || die "cannot make a FIFO in $T"
+exec {TICK}<>"$T/tick"
+wait_acks() {
+    local deadline=$((SECONDS + ACK_WAIT))
+    while count_logs && [ "$ACKS" -lt "$1" ]; do
+        [ "$ERRS" -gt 0 ] && return 2
+        [ "$SECONDS" -ge "$deadline" ] && return 1
+        read -r -t 0.05 -u "$TICK" _
+    done
+}
+
+ACK_WAIT=${KB_CRASH_ACK_WAIT:-120}
+for w in $(seq 1 $NW); do
+    : >"$T/log.$w"
+    exec {fd}<"$T/log.$w"
+    LOGFD+=("$fd") PART+=("")
+done
 PG=()
 at_exit 'for p in "${PG[@]}"; do kill -9 -- "-$p"; done'
+rounds_log=
 for r in $(seq 1 "$ROUNDS"); do
+    count_logs
+    base=$ACKS
+    extra=$((RANDOM % 3))                       # kill after 1-3 new acknowledged changes ...
+    delay=$(printf '0.%03d' $((RANDOM % 301))) # ... plus 0-0.3 s, to land mid-command
     PG=()
     set -m # each writer gets its own process group, so kill -9 -PGID hits its children too
     for w in $(seq 1 $NW); do
@@ -59,14 +106,21 @@ for r in $(seq 1 "$ROUNDS"); do
         PG+=($!)
     done
     set +m
-    sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.3f", 0.05 + (r % 451) / 1000 }')"
+    wait_acks $((base + 1 + extra))
+    wrc=$?
+    [ "$wrc" = 2 ] && die "round $r: a writer reported an error: $(grep -h '^err ' "$T"/log.[0-9] | head -3 | tr '\n' ' ')"
+    [ "$wrc" = 1 ] && die "round $r: no acknowledged change within $ACK_WAIT s (before: $base, now: $ACKS): $(tail -qn 2 "$T"/log.[0-9] "$T"/log.[0-9].err 2>/dev/null | head -c 600 | tr '\n' ' ')"
+    sleep "$delay"
     for p in "${PG[@]}"; do kill -9 -- "-$p" 2>/dev/null; done
     for p in "${PG[@]}"; do wait "$p" 2>/dev/null; done
     PG=()
+    count_logs
+    rounds_log+=" $r:+$((ACKS - base))"
     if [ $((r % 10)) = 0 ]; then
         expect_rc 0 "verify after round $r" kba --db "$B" verify
     fi
 done
+kb_log "acknowledged changes per round (round:+count):$rounds_log"
 
 cat "$T"/log.[0-9] >"$T/all.log" 2>/dev/null
 nadd=$(grep -c '^add ' "$T/all.log")
@@ -74,7 +128,8 @@ nack=$(grep -c '^ack ' "$T/all.log")
 kb_log "$ROUNDS rounds: $nadd acknowledged adds, $nack acknowledged edits"
 check "writers reported no errors: $(grep '^err ' "$T/all.log" | head -3 | tr '\n' ' ')" \
     [ "$(grep -c '^err ' "$T/all.log")" = 0 ]
-check "some changes were acknowledged (else the test proves nothing)" [ $((nadd + nack)) -gt 0 ]
+check "every round acknowledged changes before the kill (else the test proves nothing)" \
+    [ $((nadd + nack)) -ge "$ROUNDS" ]
 
 expect_rc 0 "board opens after the crashes" kba --db "$B" case list --json
 printf '%s' "$OUT" >"$T/list.json"
