@@ -46,6 +46,11 @@ int kb_cmd_run(kb_cmd_env *env, int argc, char **argv);
 bool kb_cmd_known(const char *word);
 /* Is "case WORD" a command (":move 12 done" is "case move 12 done")? */
 bool kb_cmd_case_verb(const char *word);
+/* Words for completion, from the table: group NULL gives the first words
+ * (groups and commands; with tui, the ':' line's: without shell-only
+ * commands, plus the case subcommands, since "case" may be left out);
+ * a group gives its subcommands.  Appended to out, each once. */
+void kb_cmd_words(const char *group, bool tui, kb_strv *out);
 /* The command list of --help / :help (translated summaries). */
 void kb_cmd_print_commands(FILE *out, bool tui);
 /* `kernboard completion bash`: a completion script from the table. */

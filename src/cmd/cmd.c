@@ -318,6 +318,26 @@ static int kb_cmd_completion(kb_cmd_ctx *cx, int argc, char **argv)
     return KB_OK;
 }
 
+void kb_cmd_words(const char *group, bool tui, kb_strv *out)
+{
+    for (size_t k = 0; k < kb_cmd_table_len; k++) {
+        const kb_cmd_entry *c = &kb_cmd_table[k];
+        if (tui && (c->flags & KB_CMDF_NOTUI))
+            continue;
+        const char *w = NULL;
+        if (group)
+            w = c->group && strcmp(c->group, group) == 0 ? c->name : NULL;
+        else if (c->group)
+            w = tui && strcmp(c->group, "case") == 0 ? c->name : c->group;
+        else
+            w = c->name;
+        if (w && !kb_strv_contains(out, w))
+            kb_strv_push(out, w);
+        if (!group && tui && c->group && !kb_strv_contains(out, c->group))
+            kb_strv_push(out, c->group);
+    }
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 bool kb_cmd_known(const char *word)

@@ -383,7 +383,9 @@ int kb_cmd_who(kb_cmd_ctx *cx, int argc, char **argv)
             fputc(' ', cx->out);
             kb_cmd_cell(cx->out, ss[i].host, 20);
             fprintf(cx->out, " %s %s%s\n", _("since"), hhmm,
-                    ss[i].self ? _(" (this command)") : "");
+                    !ss[i].self  ? ""
+                    : cx->shared ? _(" (this session)")
+                                 : _(" (this command)"));
         }
     }
     kb_free(&ss);

@@ -4,6 +4,8 @@
  * (drawn by the app over every view, not a view itself). */
 #include "tui_internal.h"
 
+#include "kernboard/cmd.h"
+
 #include "kernboard/buf.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
@@ -315,9 +317,10 @@ static const char *const kb_filter_words[] = {
     "dept:", "lead:", "stage:", "line:", "owner:",  "org:", "tag:",    "hook:",   "title:", "text:",
     "conf:", "prio:", "id:",    "due<",  "review<", "has:", "overdue", "blocked", "agenda", "cross",
 };
-static const char *const kb_command_words[] = {
-    "move", "comment", "show", "open", "edit",  "add",  "list", "filter",
-    "undo", "refresh", "lock", "who",  "locks", "help", "quit",
+/* The ':' line's screen commands (cmdline.c); the rest of its words come
+ * from the command table (kb_cmd_words). */
+static const char *const kb_screen_words[] = {
+    "show", "open", "new", "filter", "undo", "refresh", "lock", "quit",
 };
 
 static void kb_view_prompt_complete(kb_tui_app *a, kb_tui_prompt *p)
@@ -351,8 +354,19 @@ static void kb_view_prompt_complete(kb_tui_app *a, kb_tui_prompt *p)
                 kb_strv_push(&cands, kb_filter_words[i]);
         }
     } else if (p->kind == KB_PR_COMMAND && ws == 0) {
-        for (size_t i = 0; i < sizeof kb_command_words / sizeof *kb_command_words; i++)
-            kb_strv_push(&cands, kb_command_words[i]);
+        kb_cmd_words(NULL, true, &cands);
+        for (size_t i = 0; i < sizeof kb_screen_words / sizeof *kb_screen_words; i++)
+            if (!kb_strv_contains(&cands, kb_screen_words[i]))
+                kb_strv_push(&cands, kb_screen_words[i]);
+    } else if (p->kind == KB_PR_COMMAND) {
+        /* the second word of a group: its subcommands */
+        size_t fe = 0;
+        while (fe < ws && p->line.text[fe] != ' ')
+            fe++;
+        char *first = kb_strndup(p->line.text, fe);
+        if (strspn(p->line.text + fe, " ") == ws - fe) /* nothing between: word two */
+            kb_cmd_words(first, true, &cands);
+        kb_free(&first);
     }
     const char *match = NULL;
     size_t nmatch = 0;

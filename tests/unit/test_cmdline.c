@@ -419,3 +419,36 @@ Test(cmdline, case_list_and_the_filter_find_the_same_cases)
         kb_free(&cli[i]);
     kb_tui_app_free(&a);
 }
+
+/* Tab on the ':' line completes from the command table. */
+static void kb_type_keys(kb_tui_app *a, const char *s)
+{
+    for (; *s; s++)
+        (void)kb_tui_app_key(a, (kb_key)(unsigned char)*s, 0);
+}
+
+Test(cmdline, tab_completes_from_the_command_table)
+{
+    kb_tui_app a;
+    kb_attach(&a, kb_b);
+    static const struct {
+        const char *typed, *want;
+    } rows[] = {
+        {"dec", "decide "},           /* a case subcommand, "case" left out */
+        {"act", "action "},           /* a group */
+        {"action d", "action done "}, /* a group's subcommand */
+        {"meeting s", "meeting show "},
+        {"filt", "filter "}, /* a screen command */
+        {"reke", "reke"},    /* shell-only: not offered */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        (void)kb_tui_app_key(&a, (kb_key)':', 0);
+        cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+        kb_type_keys(&a, rows[i].typed);
+        (void)kb_tui_app_key(&a, KB_KEY_TAB, 0);
+        cr_assert_str_eq(kb_tui_prompt_state(&a)->line.text, rows[i].want, "Tab after '%s'",
+                         rows[i].typed);
+        (void)kb_tui_app_key(&a, KB_KEY_ESC, 0);
+    }
+    kb_tui_app_free(&a);
+}
