@@ -203,6 +203,19 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
         kb_strv_free(&a.dept_wip);
         return rc;
     }
+    /* edit: the code or the name of an existing one (the one resolver) */
+    char *code = NULL;
+    if (!add) {
+        const char *found = NULL;
+        if (dept && kb_board_dept_find(b, a.code))
+            found = kb_board_dept_find(b, a.code)->code;
+        else if (stage && kb_board_stage_find(b, a.code))
+            found = kb_board_stage_find(b, a.code)->code;
+        else if (!dept && !stage && kb_board_line_find(b, a.code))
+            found = kb_board_line_find(b, a.code)->code;
+        code = kb_strdup(found ? found : a.code);
+        a.code = code;
+    }
     if (dept) {
         const kb_dept *old = kb_board_dept_find(b, a.code);
         kb_dept d = {.code = (char *)a.code};
@@ -246,6 +259,7 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
         if (rc == KB_EUSAGE) {
             kb_cmd_close(cx, &b);
             kb_strv_free(&a.dept_wip);
+            kb_free(&code);
             return rc;
         }
     } else {
@@ -258,6 +272,7 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
         rc = kb_cmd_report(cx);
     kb_cmd_close(cx, &b);
     kb_strv_free(&a.dept_wip);
+    kb_free(&code);
     return rc;
 }
 

@@ -68,6 +68,9 @@ int kb_action_add_in(kb_board *b, kb_txn *t, const kb_case *c, kb_action_item *a
 int kb_decision_add_in(kb_board *b, kb_txn *t, const kb_case *c, kb_decision *d, kb_err *e);
 /* Inside t: the board's users, sorted by name. */
 int kb_users_in(kb_txn *t, kb_user_vec *out, kb_err *e);
+/* A user name or a unique prefix typed for an owner or attendee: *name is
+ * replaced by the user's login name; unknown or ambiguous: KB_EDATA. */
+int kb_owner_resolve(kb_txn *t, char **name, kb_err *e);
 
 /* Insert a new action item / link in t (imports keep a->number). */
 int kb_action_insert(kb_txn *t, kb_action_item *a, const kb_id *case_key, kb_err *e);

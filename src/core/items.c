@@ -192,7 +192,7 @@ int kb_action_insert(kb_txn *t, kb_action_item *a, const kb_id *case_key, kb_err
 }
 
 /* The owner as a user name: exact, or a unique prefix of one. */
-static int kb_owner_resolve(kb_txn *t, char **owner, kb_err *e)
+int kb_owner_resolve(kb_txn *t, char **owner, kb_err *e)
 {
     char *iname = kb_asprintf("user:%s", *owner);
     unsigned char uk[KB_KEY_LEN];

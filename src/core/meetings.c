@@ -59,18 +59,6 @@ int kb_decision_insert(kb_txn *t, kb_decision *d, const kb_id *case_key, kb_err 
     return rc;
 }
 
-static int kb_user_exists(kb_txn *t, const char *name, kb_err *e)
-{
-    char *iname = kb_asprintf("user:%s", name);
-    unsigned char k[KB_KEY_LEN];
-    int rc = kb_txn_index_get(t, iname, k, e);
-    kb_free(&iname);
-    if (rc == KB_ENOENT)
-        rc = kb_err_set(e, KB_EDATA, _("no user %s on this board (see 'kernboard user list')"),
-                        name);
-    return rc;
-}
-
 int kb_board_meeting_add(kb_board *b, kb_meeting *m, kb_err *e)
 {
     int rc = kb_require_writer(b, e);
@@ -79,8 +67,8 @@ int kb_board_meeting_add(kb_board *b, kb_meeting *m, kb_err *e)
     kb_txn *t = NULL;
     if ((rc = kb_store_write(b->s, "meeting.add", NULL, &t, e)))
         return rc;
-    for (size_t i = 0; i < m->attendees.n && !rc; i++)
-        rc = kb_user_exists(t, m->attendees.v[i], e);
+    for (size_t i = 0; i < m->attendees.n && !rc; i++) /* names or unique prefixes */
+        rc = kb_owner_resolve(t, &m->attendees.v[i], e);
     for (size_t i = 0; i < m->agenda.n && !rc; i++) {
         kb_case c;
         kb_case_init(&c);

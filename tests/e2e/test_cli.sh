@@ -249,6 +249,11 @@ run kb --help
 check "--help lists the commands" contains "$OUT" "case add"
 run kb --version
 check "--version" contains "$OUT" "kernboard"
+# ---- reference data and attendees by name too (the one resolver)
+expect_rc 0 "stage edit by name" k stage edit "in PROGRESS" --norm-days 45
+run k stage list --json
+jcheck "stage edit by name changed the stage" 'any(x["code"]=="progress" and x["norm_days"]==45 for x in d)'
+expect_rc 66 "stage edit of an unknown stage" k stage edit nergens --name X
 # ---- a board written before the structured history (tests/fixtures/board-v1.kb)
 mkdir -p "$T/old"
 cp "$KB_SRC/tests/fixtures/board-v1.kb" "$KB_SRC/tests/fixtures/board-v1.kb.lock" "$T/old/"
