@@ -15,10 +15,8 @@
 
 #include <csv.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define KB_IMPORT_MAX ((size_t)64 << 20)
 
@@ -361,16 +359,16 @@ int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_report(cx);
         goto out;
     }
-    char *tmp = outp ? kb_asprintf("%s.tmp", outp) : NULL;
-    /* an export holds the board's content in plaintext: owner-only file */
-    int ofd = outp ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-    FILE *f = outp ? (ofd >= 0 ? fdopen(ofd, "w") : NULL) : cx->out;
-    if (outp && !f && ofd >= 0)
-        close(ofd);
-    if (!f) {
-        rc = kb_cmd_fail(cx, KB_ECANTCREAT, _("cannot create %s: %s"), outp, strerror(errno));
-        kb_free(&tmp);
-        goto out;
+    /* --out F: an owner-only temporary beside F, renamed over F when complete;
+     * never over a board or lock file (kb_out_open, kernboard/paths.h) */
+    kb_out o = {.f = NULL};
+    FILE *f = cx->out;
+    if (outp) {
+        if (kb_out_open(&o, outp, cx->db, &cx->err)) {
+            rc = kb_cmd_report(cx);
+            goto out;
+        }
+        f = o.f;
     }
     if (strcmp(fmt, "json") == 0) {
         json_t *doc = kb_export_json(b, &s);
@@ -384,21 +382,16 @@ int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv)
         kb_export_md(f, b, &s);
     }
     if (outp) {
-        /* write to F.tmp and rename: a failed export never leaves half a file */
-        if (fflush(f) != 0 || ferror(f) || rc)
-            rc = KB_EIO;
-        if (fclose(f) != 0)
-            rc = KB_EIO;
-        if (rc == KB_OK && rename(tmp, outp) != 0)
-            rc = KB_EIO;
         if (rc) {
-            unlink(tmp);
-            rc = kb_cmd_fail(cx, KB_EIO, _("cannot write %s: %s"), outp, strerror(errno));
+            int err = errno ? errno : EIO;
+            kb_out_abort(&o);
+            rc = kb_cmd_fail(cx, KB_EIO, _("cannot write %s: %s"), outp, strerror(err));
+        } else if (kb_out_commit(&o, &cx->err)) {
+            rc = kb_cmd_report(cx);
         }
-    } else if (fflush(cx->out) != 0) {
+    } else if (rc || fflush(cx->out) != 0) {
         rc = kb_cmd_fail(cx, KB_EIO, _("cannot write the export: %s"), strerror(errno));
     }
-    kb_free(&tmp);
 out:
     kb_snapshot_free(&s);
     kb_cmd_close(cx, &b);
