@@ -423,9 +423,15 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
                 kb_free(&p->error);
                 p->error = kb_strdup(_("This stage needs a reason (Esc to cancel the move)"));
             } else {
-                kb_tui_view_close(a, p);
                 r |= kb_tui_move_to(a, number, stage, text);
-                kb_view_case_reload(a, true); /* the case view the move was made in */
+                if (a->msg_error) { /* not saved: the reason stays here for a retry */
+                    kb_free(&p->error);
+                    p->error =
+                        kb_asprintf(_("Not saved: %s (Enter to retry, Esc to cancel)"), a->msg);
+                } else {
+                    kb_tui_view_close(a, p);
+                    kb_view_case_reload(a, true); /* the case view the move was made in */
+                }
             }
         } else if (kind == KB_PR_FORM_REASON) {
             if (!text[0]) {
@@ -436,8 +442,17 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
                 r |= kb_view_form_submit_reason(a, text);
             }
         } else {
-            kb_tui_view_close(a, p);
             r |= kb_tui_comment(a, number, text);
+            if (a->msg_error) { /* not saved: the comment stays here for a retry */
+                kb_free(&p->error);
+                p->error = kb_asprintf(_("Not saved: %s (Enter to retry, Esc to cancel)"), a->msg);
+            } else {
+                kb_tui_view_close(a, p);
+                if (kb_tui_current_case(a) == number) {
+                    kb_view_case_show_end(a, number); /* with the new entry at the end */
+                    r |= KB_TUI_R_VIEW;
+                }
+            }
         }
         kb_free(&text);
         kb_free(&stage);

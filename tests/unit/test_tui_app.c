@@ -247,6 +247,21 @@ Test(tui_app, form_stage_into_needs_reason_stage_asks_for_the_reason)
     kb_tui_app_free(&a);
 }
 
+Test(tui_app, a_comment_that_fails_to_save_stays_in_its_prompt)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_tui_command(&a, "comment 99"); /* no such case: the save fails */
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    kb_type(&a, "Belangrijke notitie");
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt), "the prompt stays open");
+    kb_tui_prompt *p = kb_tui_prompt_state(&a);
+    cr_assert_str_eq(p->line.text, "Belangrijke notitie", "the typed text is kept");
+    cr_assert(p->error && strstr(p->error, "Not saved"), "%s", p->error ? p->error : "-");
+    kb_tui_app_free(&a);
+}
+
 Test(tui_app, edit_form_saves_under_lease)
 {
     kb_tui_app a;
