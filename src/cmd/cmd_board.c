@@ -8,6 +8,38 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The new passphrase for user NAME: the first line of FILE, or asked twice on
+ * the terminal; DIFFER is the one-line error (exit 65) when the two differ.
+ * Shorter than 8 characters is refused (exit 65). */
+static int kb_cmd_new_passphrase(kb_cmd_ctx *cx, const char *file, const char *name,
+                                 const char *differ, kb_secret **out)
+{
+    kb_secret *pass = NULL, *again = NULL;
+    int rc;
+    if (file) {
+        rc = kb_secret_from_file(file, &pass, &cx->err);
+    } else {
+        char *prompt = kb_asprintf(_("New passphrase for %s: "), name);
+        rc = kb_secret_prompt(prompt, &pass, &cx->err);
+        kb_free(&prompt);
+        if (rc == KB_OK && (rc = kb_secret_prompt(_("Repeat it: "), &again, &cx->err)) == KB_OK &&
+            (kb_secret_len(pass) != kb_secret_len(again) ||
+             memcmp(kb_secret_data(pass), kb_secret_data(again), kb_secret_len(pass)) != 0))
+            rc = kb_err_set(&cx->err, KB_EDATA, "%s", differ);
+        kb_secret_free(&again);
+    }
+    if (rc == KB_OK && kb_secret_len(pass) < 8)
+        rc = kb_err_set(&cx->err, KB_EDATA,
+                        _("the passphrase is too short (at least 8 "
+                          "characters)"));
+    if (rc) {
+        kb_secret_free(&pass);
+        return rc;
+    }
+    *out = pass;
+    return KB_OK;
+}
+
 int kb_cmd_init(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -36,27 +68,9 @@ int kb_cmd_init(kb_cmd_ctx *cx, int argc, char **argv)
     if (access(cx->db, F_OK) == 0)
         return kb_cmd_fail(cx, KB_ECANTCREAT, _("%s already exists; choose another name"), cx->db);
     kb_secret *pass = NULL;
-    if (cx->passphrase_file) {
-        rc = kb_secret_from_file(cx->passphrase_file, &pass, &cx->err);
-    } else {
-        kb_secret *again = NULL;
-        char *prompt = kb_asprintf(_("New passphrase for %s: "), cx->user);
-        rc = kb_secret_prompt(prompt, &pass, &cx->err);
-        kb_free(&prompt);
-        if (rc == KB_OK && (rc = kb_secret_prompt(_("Repeat it: "), &again, &cx->err)) == KB_OK &&
-            (kb_secret_len(pass) != kb_secret_len(again) ||
-             memcmp(kb_secret_data(pass), kb_secret_data(again), kb_secret_len(pass)) != 0))
-            rc = kb_err_set(&cx->err, KB_EDATA, _("the passphrases differ; nothing was created"));
-        kb_secret_free(&again);
-    }
-    if (rc == KB_OK && kb_secret_len(pass) < 8)
-        rc = kb_err_set(&cx->err, KB_EDATA,
-                        _("the passphrase is too short (at least 8 "
-                          "characters)"));
-    if (rc) {
-        kb_secret_free(&pass);
+    if (kb_cmd_new_passphrase(cx, cx->passphrase_file, cx->user,
+                              _("the passphrases differ; nothing was created"), &pass))
         return kb_cmd_report(cx);
-    }
     kb_board_opts o = {.kdf = kdf};
     kb_board *b = NULL;
     rc = kb_board_init(cx->db, cx->user, pass, &o, &b, &cx->err);
@@ -109,7 +123,8 @@ int kb_cmd_verify(kb_cmd_ctx *cx, int argc, char **argv)
 }
 
 /* watch N: a long-lived reader (what the TUI does in the background):
- * poll the board, print one line per poll, keep going after errors. */
+ * poll the board, print one line per poll, keep going after errors; when a
+ * poll failed, exit with the status of the last failure. */
 int kb_cmd_watch(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -139,21 +154,30 @@ int kb_cmd_watch(kb_cmd_ctx *cx, int argc, char **argv)
     if ((rc = kb_cmd_open(cx, "watch", &b)))
         return rc;
     setvbuf(cx->out, NULL, _IOLBF, 0);
+    long failed = 0;
     for (long i = 0; count == 0 || i < count; i++) {
         kb_case c;
         kb_case_init(&c);
         kb_err e;
         kb_err_clear(&e);
-        if (kb_board_case_get(b, n, &c, &e) == KB_OK)
+        if (kb_board_case_get(b, n, &c, &e) == KB_OK) {
             fprintf(cx->out, "ok %llu %s\n", (unsigned long long)c.version, c.title ? c.title : "");
-        else
+        } else {
             fprintf(cx->out, "error: %s\n", e.msg);
+            failed++;
+            cx->err = e;
+            if (!cx->err.code)
+                cx->err.code = KB_ESOFTWARE;
+        }
         kb_case_free(&c);
         struct timespec ts = {interval / 1000, (interval % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
     kb_cmd_close(cx, &b);
-    return KB_OK;
+    if (failed == 0)
+        return KB_OK;
+    return kb_cmd_fail(cx, cx->err.code, _("%ld of %ld polls failed; the last: %s"), failed, count,
+                       cx->err.msg);
 }
 
 int kb_cmd_user_add(kb_cmd_ctx *cx, int argc, char **argv)
@@ -210,13 +234,8 @@ int kb_cmd_user_add(kb_cmd_ctx *cx, int argc, char **argv)
     cx->kdf = kdf;
     if ((rc = kb_cmd_open(cx, "user add", &b)))
         goto out;
-    char *prompt = kb_asprintf(_("New passphrase for %s: "), name);
-    rc = kb_cmd_passphrase(cx, pfile, prompt, &pass);
-    kb_free(&prompt);
-    if (rc == KB_OK && kb_secret_len(pass) < 8)
-        rc = kb_err_set(&cx->err, KB_EDATA,
-                        _("the passphrase is too short (at least 8 "
-                          "characters)"));
+    rc = kb_cmd_new_passphrase(cx, pfile, name, _("the passphrases differ; no user was added"),
+                               &pass);
     if (rc == KB_OK)
         rc = kb_board_user_add(b, name, role, &depts, pass, &cx->err);
     if (rc)
@@ -493,12 +512,8 @@ int kb_cmd_user_passwd(kb_cmd_ctx *cx, int argc, char **argv)
     kb_secret *pass = NULL;
     if ((rc = kb_cmd_open(cx, "user passwd", &b)))
         return rc;
-    char *prompt = kb_asprintf(_("New passphrase for %s: "), name);
-    rc = kb_cmd_passphrase(cx, pfile, prompt, &pass);
-    kb_free(&prompt);
-    if (rc == KB_OK && kb_secret_len(pass) < 8)
-        rc = kb_err_set(&cx->err, KB_EDATA,
-                        _("the passphrase is too short (at least 8 characters)"));
+    rc = kb_cmd_new_passphrase(cx, pfile, name,
+                               _("the passphrases differ; the passphrase was not changed"), &pass);
     if (rc == KB_OK)
         rc = kb_board_user_passwd(b, name, pass, &cx->err);
     if (rc)
