@@ -42,128 +42,308 @@ static void kb_doc_say(kb_doc *d, enum kb_doctor_level lvl, const char *fmt, ...
     d->fn(d->ctx, lvl, msg);
 }
 
-/* Unescape mountinfo's octal escapes (\040 for a space) in place. */
+/* ---------------------------------------------------------- mountinfo */
+
+static bool kb_is_odigit(char c)
+{
+    return c >= '0' && c <= '7';
+}
+
+/* Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134
+ * backslash) in place.  Only a backslash and three octal digits of a value
+ * from 1 to 0377 is an escape; anything else (a lone backslash, \0, \400,
+ * a short sequence at the end) stays as it is, so no NUL is ever made. */
 static void kb_unescape(char *s)
 {
     char *o = s;
-    for (char *p = s; *p; p++) {
-        if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] && p[3]) {
-            *o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-            p += 3;
-        } else {
-            *o++ = *p;
+    for (const char *p = s; *p; p++) {
+        /* each test reads a byte only when the one before it was not NUL */
+        if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && kb_is_odigit(p[2]) &&
+            kb_is_odigit(p[3])) {
+            int v = (p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0');
+            if (v != 0) {
+                *o++ = (char)(unsigned char)v;
+                p += 3;
+                continue;
+            }
         }
+        *o++ = *p;
     }
     *o = '\0';
 }
 
-static bool kb_has_opt(const char *opts, const char *name)
+/* A decimal number of digits only, no sign, no overflow. */
+static bool kb_parse_ulong(const char *s, unsigned long *v)
 {
-    size_t n = strlen(name);
-    for (const char *p = opts; p && *p;) {
-        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0' || p[n] == '='))
-            return true;
-        p = strchr(p, ',');
-        if (p)
-            p++;
+    if (!*s)
+        return false;
+    unsigned long n = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        unsigned long d = (unsigned long)(*s - '0');
+        if (n > (ULONG_MAX - d) / 10)
+            return false;
+        n = n * 10 + d;
     }
-    return false;
+    *v = n;
+    return true;
 }
 
-static const char *kb_opt_value(const char *opts, const char *name, char *buf, size_t len)
+void kb_mountinfo_free(kb_mountinfo *m)
 {
-    size_t n = strlen(name);
-    for (const char *p = opts; p && *p;) {
-        if (strncmp(p, name, n) == 0 && p[n] == '=') {
-            const char *v = p + n + 1;
-            size_t l = strcspn(v, ",");
-            snprintf(buf, len, "%.*s", (int)(l < len ? l : len - 1), v);
-            return buf;
+    if (!m)
+        return;
+    kb_free(&m->buf);
+    memset(m, 0, sizeof *m);
+}
+
+/* Fields are separated by exactly one space (the kernel escapes spaces
+ * inside them).  The six leading fields are positional; then come zero or
+ * more optional fields up to a field that is exactly "-"; after it the file
+ * system type, the source and the super options.  The super options are the
+ * last field and the source is everything between, so a source with an
+ * unescaped space (or an empty one: "tmpfs  rw") does not shift the options
+ * out of place. */
+int kb_doctor_parse_mountinfo_line(const char *line, kb_mountinfo *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!line)
+        return KB_EDATA;
+    size_t len = strlen(line);
+    if (len && line[len - 1] == '\n')
+        len--;
+    if (len == 0 || memchr(line, '\n', len))
+        return KB_EDATA;
+    char *buf = kb_strndup(line, len);
+    char *p = buf, *f[6];
+    for (size_t i = 0; i < 6; i++) {
+        char *sp = strchr(p, ' ');
+        if (!sp || sp == p)
+            goto bad; /* missing or empty field */
+        *sp = '\0';
+        f[i] = p;
+        p = sp + 1;
+    }
+    size_t n_optional = 0;
+    for (;;) {
+        char *sp = strchr(p, ' ');
+        if (!sp || sp == p)
+            goto bad; /* no separator, nothing after it, or an empty field */
+        *sp = '\0';
+        bool dash = strcmp(p, "-") == 0;
+        p = sp + 1;
+        if (dash)
+            break;
+        n_optional++;
+    }
+    char *sp1 = strchr(p, ' '), *spn = strrchr(p, ' ');
+    if (!sp1 || sp1 == p || sp1 == spn || !spn[1])
+        goto bad; /* type, source and super options, type and options non-empty */
+    *sp1 = '\0';
+    *spn = '\0';
+    char *fstype = p, *source = sp1 + 1, *super = spn + 1;
+
+    unsigned long id, parent, major, minor;
+    char *colon = strchr(f[2], ':');
+    if (!colon)
+        goto bad;
+    *colon = '\0';
+    if (!kb_parse_ulong(f[0], &id) || !kb_parse_ulong(f[1], &parent) ||
+        !kb_parse_ulong(f[2], &major) || !kb_parse_ulong(colon + 1, &minor))
+        goto bad;
+    if (f[4][0] != '/')
+        goto bad; /* mount points are absolute */
+    kb_unescape(f[3]);
+    kb_unescape(f[4]);
+    kb_unescape(fstype);
+    kb_unescape(source);
+    out->buf = buf;
+    out->id = id;
+    out->parent = parent;
+    out->major = major;
+    out->minor = minor;
+    out->n_optional = n_optional;
+    out->root = f[3];
+    out->mount_point = f[4];
+    out->mount_opts = f[5];
+    out->fstype = fstype;
+    out->source = source;
+    out->super_opts = super;
+    return KB_OK;
+bad:
+    kb_free(&buf);
+    return KB_EDATA;
+}
+
+/* Is path the mount point mp or below it? */
+static bool kb_mount_holds(const char *mp, const char *path)
+{
+    size_t l = strlen(mp);
+    if (l == 0 || strncmp(path, mp, l) != 0)
+        return false;
+    return path[l] == '\0' || path[l] == '/' || mp[l - 1] == '/';
+}
+
+int kb_doctor_find_mount(FILE *mountinfo, const char *path, kb_mountinfo *out, size_t *bad)
+{
+    memset(out, 0, sizeof *out);
+    if (bad)
+        *bad = 0;
+    char *line = NULL;
+    size_t cap = 0, best_len = 0;
+    bool found = false;
+    ssize_t n;
+    while ((n = getline(&line, &cap, mountinfo)) >= 0) {
+        kb_mountinfo m;
+        /* a NUL inside the line would hide the rest of it */
+        if ((size_t)n != strlen(line) || kb_doctor_parse_mountinfo_line(line, &m) != KB_OK) {
+            if (bad)
+                (*bad)++;
+            continue;
         }
-        p = strchr(p, ',');
-        if (p)
-            p++;
+        size_t l = strlen(m.mount_point);
+        /* Mounts stacked on one mount point are listed bottom first; a
+         * later one does not win over the mount stacked on top of it. */
+        bool better = kb_mount_holds(m.mount_point, path) &&
+                      (!found || l > best_len || (l == best_len && out->parent != m.id));
+        if (better) {
+            kb_mountinfo_free(out);
+            *out = m;
+            best_len = l;
+            found = true;
+        } else {
+            kb_mountinfo_free(&m);
+        }
     }
-    return NULL;
+    free(line);
+    return found ? 1 : 0;
 }
 
-/* Find the mount that holds dir: the longest mount point that prefixes it. */
-static void kb_doc_mount(kb_doc *d, const char *dir)
+/* One option of a comma-separated list: name[=value]. */
+typedef struct kb_opt {
+    const char *name;
+    size_t nlen;
+    const char *val; /* NULL without '=' */
+    size_t vlen;
+} kb_opt;
+
+static bool kb_opt_next(const char **pp, kb_opt *o)
 {
-    FILE *f = fopen("/proc/self/mountinfo", "r");
+    const char *p = *pp;
+    if (!p || !*p)
+        return false;
+    size_t l = strcspn(p, ",");
+    const char *eq = memchr(p, '=', l);
+    o->name = p;
+    o->nlen = eq ? (size_t)(eq - p) : l;
+    o->val = eq ? eq + 1 : NULL;
+    o->vlen = eq ? l - o->nlen - 1 : 0;
+    *pp = p[l] ? p + l + 1 : p + l;
+    return true;
+}
+
+static bool kb_opt_is(const kb_opt *o, const char *name)
+{
+    return o->nlen == strlen(name) && memcmp(o->name, name, o->nlen) == 0;
+}
+
+static bool kb_opt_val_is(const kb_opt *o, const char *v)
+{
+    return o->val && o->vlen == strlen(v) && memcmp(o->val, v, o->vlen) == 0;
+}
+
+/* Checks on the options of the mount that holds the board; the per-mount
+ * options and the super options are both looked at (NFS and CIFS put theirs
+ * in the super options).  Each finding is reported once.  Every lock
+ * kernboard takes is an fcntl (POSIX) lock, so NFS local_lock=flock is
+ * harmless and local_lock=posix or =all is not. */
+static void kb_doc_check_mount(kb_doc *d, const kb_mountinfo *m)
+{
+    bool nfs = strcmp(m->fstype, "nfs") == 0 || strcmp(m->fstype, "nfs4") == 0;
+    bool cifs = strcmp(m->fstype, "cifs") == 0 || strcmp(m->fstype, "smb3") == 0;
+    if (!nfs && !cifs)
+        return;
+    bool nolock = false, local_lock = false, soft = false, v3 = false;
+    bool nobrl = false, loose = false, nostrictsync = false;
+    char v[64];
+    const char *lists[2] = {m->mount_opts, m->super_opts};
+    for (size_t i = 0; i < 2; i++) {
+        kb_opt o;
+        for (const char *p = lists[i]; kb_opt_next(&p, &o);) {
+            if (nfs && !nolock && kb_opt_is(&o, "nolock")) {
+                nolock = true;
+                kb_doc_say(d, KB_DOCTOR_PROBLEM,
+                           _("NFS is mounted with 'nolock': locks are not shared between hosts; "
+                             "remount without it"));
+            } else if (nfs && !local_lock && kb_opt_is(&o, "local_lock") &&
+                       !kb_opt_val_is(&o, "none") && !kb_opt_val_is(&o, "flock")) {
+                local_lock = true;
+                snprintf(v, sizeof v, "%.*s", (int)(o.vlen < sizeof v ? o.vlen : sizeof v - 1),
+                         o.val ? o.val : "");
+                kb_doc_say(d, KB_DOCTOR_PROBLEM,
+                           _("NFS is mounted with local_lock=%s: locks stay on this host; use "
+                             "local_lock=none"),
+                           v);
+            } else if (nfs && !soft && (kb_opt_is(&o, "soft") || kb_opt_is(&o, "softerr"))) {
+                soft = true;
+                kb_doc_say(d, KB_DOCTOR_PROBLEM,
+                           _("NFS is mounted 'soft': writes can be lost on timeouts; use 'hard'"));
+            } else if (nfs && !v3 && kb_opt_is(&o, "vers") && o.vlen > 0 && o.val[0] == '3') {
+                v3 = true;
+                kb_doc_say(d, KB_DOCTOR_WARNING,
+                           _("NFS version 3: locking depends on lockd/statd; NFSv4 is safer"));
+            } else if (cifs && !nobrl && kb_opt_is(&o, "nobrl")) {
+                nobrl = true;
+                kb_doc_say(d, KB_DOCTOR_PROBLEM,
+                           _("CIFS is mounted with 'nobrl': byte-range locks are not sent to the "
+                             "server; remount without it"));
+            } else if (cifs && !loose && kb_opt_is(&o, "cache") && kb_opt_val_is(&o, "loose")) {
+                loose = true;
+                kb_doc_say(d, KB_DOCTOR_PROBLEM,
+                           _("CIFS is mounted with cache=loose: stale data across hosts; use "
+                             "cache=strict"));
+            } else if (cifs && !nostrictsync && kb_opt_is(&o, "nostrictsync")) {
+                nostrictsync = true;
+                kb_doc_say(d, KB_DOCTOR_PROBLEM,
+                           _("CIFS is mounted with 'nostrictsync': fsync does not reach the "
+                             "server; remount without it"));
+            }
+        }
+    }
+}
+
+int kb_doctor_check_mount(const kb_mountinfo *m, kb_doctor_fn fn, void *ctx)
+{
+    kb_doc d = {fn, ctx, 0, 0};
+    kb_doc_check_mount(&d, m);
+    return d.problems;
+}
+
+/* Find the mount that holds path (absolute, resolved) and check it. */
+static void kb_doc_mount(kb_doc *d, FILE *mountinfo, const char *path)
+{
+    kb_mountinfo m;
+    if (!kb_doctor_find_mount(mountinfo, path, &m, NULL)) {
+        kb_doc_say(d, KB_DOCTOR_WARNING, _("could not find the mount that holds %s"), path);
+        return;
+    }
+    kb_doc_say(d, KB_DOCTOR_OK, _("%s is on %s (%s)"), path, m.mount_point, m.fstype);
+    kb_doc_check_mount(d, &m);
+    kb_mountinfo_free(&m);
+}
+
+/* kb_doc_mount on /proc/self/mountinfo. */
+static void kb_doc_mount_self(kb_doc *d, const char *path)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
     if (!f) {
         kb_doc_say(d, KB_DOCTOR_WARNING, _("cannot read /proc/self/mountinfo: %s"),
                    strerror(errno));
         return;
     }
-    char line[4096], best_mp[PATH_MAX] = "", best_fs[64] = "", best_opts[4200] = "";
-    size_t best_len = 0;
-    while (fgets(line, sizeof line, f)) {
-        /* id parent maj:min root mountpoint mountopts [optional...] - fstype source superopts */
-        char *save = NULL, *tok[8] = {0};
-        int n = 0;
-        for (char *t = strtok_r(line, " \n", &save); t && n < 6; t = strtok_r(NULL, " \n", &save))
-            tok[n++] = t;
-        if (n < 6)
-            continue;
-        char *mp = tok[4];
-        kb_unescape(mp);
-        char *rest = strtok_r(NULL, "\n", &save);
-        char *dash = rest ? strstr(rest, " - ") : NULL;
-        if (!dash && rest && strncmp(rest, "- ", 2) == 0)
-            dash = rest - 1;
-        if (!dash)
-            continue;
-        char fstype[64] = "", source[512] = "", super[2048] = "";
-        if (sscanf(dash + 3, "%63s %511s %2047s", fstype, source, super) < 2)
-            continue;
-        size_t l = strlen(mp);
-        bool prefix = strncmp(dir, mp, l) == 0 && (dir[l] == '/' || dir[l] == '\0' || l == 1);
-        if (prefix && l >= best_len) {
-            best_len = l;
-            snprintf(best_mp, sizeof best_mp, "%s", mp);
-            snprintf(best_fs, sizeof best_fs, "%s", fstype);
-            /* mount options (tok[5]) and super options together */
-            snprintf(best_opts, sizeof best_opts, "%s,%s", tok[5], super);
-        }
-    }
+    kb_doc_mount(d, f, path);
     fclose(f);
-    if (!best_len) {
-        kb_doc_say(d, KB_DOCTOR_WARNING, _("could not find the mount that holds %s"), dir);
-        return;
-    }
-    kb_doc_say(d, KB_DOCTOR_OK, _("%s is on %s (%s)"), dir, best_mp, best_fs);
-    char v[64];
-    if (strncmp(best_fs, "nfs", 3) == 0) {
-        if (kb_has_opt(best_opts, "nolock"))
-            kb_doc_say(d, KB_DOCTOR_PROBLEM,
-                       _("NFS is mounted with 'nolock': locks are not shared between hosts; "
-                         "remount without it"));
-        if (kb_opt_value(best_opts, "local_lock", v, sizeof v) && strcmp(v, "none") != 0)
-            kb_doc_say(d, KB_DOCTOR_PROBLEM,
-                       _("NFS is mounted with local_lock=%s: locks stay on this host; use "
-                         "local_lock=none"),
-                       v);
-        if (kb_has_opt(best_opts, "soft"))
-            kb_doc_say(d, KB_DOCTOR_PROBLEM,
-                       _("NFS is mounted 'soft': writes can be lost on timeouts; use 'hard'"));
-        if (kb_opt_value(best_opts, "vers", v, sizeof v) && v[0] == '3')
-            kb_doc_say(d, KB_DOCTOR_WARNING,
-                       _("NFS version 3: locking depends on lockd/statd; NFSv4 is safer"));
-    } else if (strcmp(best_fs, "cifs") == 0 || strcmp(best_fs, "smb3") == 0) {
-        if (kb_has_opt(best_opts, "nobrl"))
-            kb_doc_say(d, KB_DOCTOR_PROBLEM,
-                       _("CIFS is mounted with 'nobrl': byte-range locks are not sent to the "
-                         "server; remount without it"));
-        if (kb_opt_value(best_opts, "cache", v, sizeof v) && strcmp(v, "loose") == 0)
-            kb_doc_say(d, KB_DOCTOR_PROBLEM,
-                       _("CIFS is mounted with cache=loose: stale data across hosts; use "
-                         "cache=strict"));
-        if (kb_has_opt(best_opts, "nostrictsync"))
-            kb_doc_say(d, KB_DOCTOR_PROBLEM,
-                       _("CIFS is mounted with 'nostrictsync': fsync does not reach the "
-                         "server; remount without it"));
-    }
 }
 
 static void kb_doc_perms(kb_doc *d, const char *path)
@@ -266,7 +446,8 @@ int kb_store_doctor(const char *path, kb_doctor_fn fn, void *ctx, int *problems,
     else if (slash)
         slash[1] = '\0';
     char *lock_path = kb_asprintf("%s.lock", abs);
-    kb_doc_mount(&d, dir);
+    /* the board file itself: a file bind-mounted into a container counts */
+    kb_doc_mount_self(&d, abs);
     struct statfs sf;
     if (statfs(dir, &sf) == 0)
         kb_doc_say(&d, KB_DOCTOR_OK, _("file system magic 0x%lx"), (unsigned long)sf.f_type);
@@ -290,20 +471,55 @@ static void kb_first_problem(void *ctx, enum kb_doctor_level lvl, const char *ms
         snprintf(first, KB_ERR_MSG_MAX / 2, "%s", msg);
 }
 
-int kb_store_location_check(const char *path, kb_err *e)
+/* The board's absolute, resolved path; for a board that does not exist
+ * yet (init), its resolved directory and its name.  NULL when neither
+ * resolves.  Free with free() (kb_malloc is malloc). */
+static char *kb_board_realpath(const char *path)
+{
+    char *abs = realpath(path, NULL);
+    if (abs || errno != ENOENT)
+        return abs;
+    char *copy = kb_strdup(path);
+    char *slash = strrchr(copy, '/');
+    const char *name = slash ? slash + 1 : copy;
+    char *dir;
+    if (!slash) {
+        dir = realpath(".", NULL);
+    } else if (slash == copy) {
+        dir = realpath("/", NULL);
+    } else {
+        *slash = '\0';
+        dir = realpath(copy, NULL);
+    }
+    char *r = NULL;
+    if (dir && *name && strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+        r = kb_asprintf("%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", name); /* kb_malloc */
+    free(dir);
+    kb_free(&copy);
+    return r;
+}
+
+int kb_store_location_check_in(const char *path, FILE *mountinfo, kb_err *e)
 {
     char first[KB_ERR_MSG_MAX / 2] = "";
     kb_doc d = {kb_first_problem, first, 0, 0};
-    char *abs = realpath(path, NULL);
+    char *abs = kb_board_realpath(path);
     if (!abs)
-        return KB_OK; /* open reports a missing board itself */
-    char *slash = strrchr(abs, '/');
-    if (slash && slash != abs)
-        *slash = '\0';
-    kb_doc_mount(&d, abs);
+        return KB_OK; /* open and init report a missing board or directory themselves */
+    kb_doc_mount(&d, mountinfo, abs);
     free(abs);
     if (d.problems)
         return kb_err_set(e, KB_EIO, _("refusing to open the board: %s (see 'kernboard doctor')"),
                           first);
     return KB_OK;
+}
+
+int kb_store_location_check(const char *path, kb_err *e)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return KB_OK; /* doctor warns about it; nothing to refuse on */
+    int rc = kb_store_location_check_in(path, f, e);
+    fclose(f);
+    return rc;
 }

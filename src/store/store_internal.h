@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kernboard/buf.h"
 #include "kernboard/store.h"
@@ -107,6 +108,41 @@ void kb_bus_disarm(sigjmp_buf *prev);
 
 /* ---- doctor.c: refuse unsafe network mounts at open */
 int kb_store_location_check(const char *path, kb_err *e);
+/* The same check against an already open mountinfo file (tests). */
+int kb_store_location_check_in(const char *path, FILE *mountinfo, kb_err *e);
+
+/* One line of /proc/self/mountinfo (proc(5)):
+ *   ID PARENT MAJ:MIN ROOT MOUNTPOINT MOUNT_OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTS
+ * The strings point into buf (a private copy of the line).  root,
+ * mount_point, fstype and source have their octal escapes (\040) undone;
+ * the two option lists are left as the kernel wrote them, so an escaped
+ * comma (\054) inside a value never splits an option. */
+typedef struct kb_mountinfo {
+    char *buf;
+    unsigned long id, parent;
+    unsigned long major, minor;
+    size_t n_optional; /* optional fields before the "-" separator */
+    const char *root;
+    const char *mount_point; /* absolute */
+    const char *mount_opts;  /* per-mount options (field 6) */
+    const char *fstype;
+    const char *source; /* may be "" */
+    const char *super_opts;
+} kb_mountinfo;
+
+/* Parse one line (a trailing newline is allowed).  KB_OK, or KB_EDATA for a
+ * malformed line (out is then empty).  Free a parsed line with
+ * kb_mountinfo_free. */
+int kb_doctor_parse_mountinfo_line(const char *line, kb_mountinfo *out);
+void kb_mountinfo_free(kb_mountinfo *m);
+/* The mount that holds path (absolute, resolved): the longest mount point
+ * that is path or a parent directory of it; of several mounts on that mount
+ * point, the one on top.  1 when found (free *out), 0 when not.  *bad
+ * (optional) counts the lines that did not parse. */
+int kb_doctor_find_mount(FILE *mountinfo, const char *path, kb_mountinfo *out, size_t *bad);
+/* The option checks of doctor and of the refusal at open: each finding goes
+ * to fn; returns the number of problems. */
+int kb_doctor_check_mount(const kb_mountinfo *m, kb_doctor_fn fn, void *ctx);
 
 /* ---- crypto.c */
 kb_keys *kb_keys_new(void);
