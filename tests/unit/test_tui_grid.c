@@ -159,12 +159,18 @@ Test(tui_grid, scrolls_sideways_and_down_when_narrow)
         kb_tui_app_key(&a, 'l', 0);
     kb_tui_app_draw(&a, g);
     cr_assert_gt(a.scroll_x, 0);
+    /* row 1 lists the stages, the one on screen in brackets; row 2 has
+     * the column headers, with "<" when there are stages to the left */
     char *r = kb_row(g, 1);
+    cr_assert(strstr(r, "[Embedded/Done 1]") != NULL, "%s", r);
+    kb_free(&r);
+    r = kb_row(g, 2);
     cr_assert(strncmp(r, "< ", 2) == 0, "%s", r);
     cr_assert(strstr(r, "Embedded") != NULL, "%s", r);
     kb_free(&r);
+    /* J goes lane by lane (j only stops at cards of this stage) */
     for (int i = 0; i < 30; i++)
-        kb_tui_app_key(&a, 'j', 0);
+        kb_tui_app_key(&a, 'J', 0);
     kb_tui_app_draw(&a, g);
     cr_assert_gt(a.scroll_y, 0);
     char *d = kb_grid_dump(g);
