@@ -164,6 +164,7 @@ int kb_tui_set_filter(kb_tui_app *a, const char *text, kb_err *e)
         kb_query_free(&q);
     }
     kb_tui_app_dirty(a);
+    a->cur_placed = false; /* on a card after the filter: the same case if it is shown */
     kb_tui_reselect(a);
     return KB_OK;
 }

@@ -5,6 +5,7 @@
 #include "kernboard/mem.h"
 
 #include <string.h>
+#include <strings.h>
 
 static void kb_cell_blank(kb_gcell *c, kb_style st)
 {
@@ -233,4 +234,28 @@ uint32_t kb_tui_glyph(kb_glyph gl, bool utf8)
         [KB_GL_TR] = '+',       [KB_GL_BL] = '+',        [KB_GL_BR] = '+',
     };
     return utf8 ? u[gl] : (uint32_t)a[gl];
+}
+
+uint8_t kb_tui_dept_color(const char *name)
+{
+    static const char *const names[] = {"black", "red",     "green", "yellow",
+                                        "blue",  "magenta", "cyan",  "white"};
+    if (!name)
+        return KB_GC_LANE;
+    while (*name == ' ')
+        name++;
+    static const char *const prefixes[] = {"bright", "light", "bold"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncasecmp(name, prefixes[i], n) == 0) {
+            name += n;
+            while (*name == ' ' || *name == '-' || *name == '_')
+                name++;
+            break;
+        }
+    }
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return (uint8_t)(KB_GC_DEPT_BLACK + i);
+    return KB_GC_LANE;
 }

@@ -109,8 +109,23 @@ enum kb_gcolor {
     KB_GC_OK,     /* confirmations */
     KB_GC_MUTED,  /* mirrors of involved departments, hints */
     KB_GC_ACCENT, /* markers, focused fields */
+    /* lane headers in a department's own colour (kb_dept.colour): the
+     * eight curses colours, in curses order (black, red, ..., white) */
+    KB_GC_DEPT_BLACK,
+    KB_GC_DEPT_RED,
+    KB_GC_DEPT_GREEN,
+    KB_GC_DEPT_YELLOW,
+    KB_GC_DEPT_BLUE,
+    KB_GC_DEPT_MAGENTA,
+    KB_GC_DEPT_CYAN,
+    KB_GC_DEPT_WHITE,
     KB_GC_COUNT
 };
+
+/* The colour role of a department's colour name (kb_dept.colour: a curses
+ * colour name such as "red", "cyan", in any case, optionally with a
+ * "bright"/"light" prefix), KB_GC_LANE for none or an unknown name. */
+uint8_t kb_tui_dept_color(const char *name);
 
 typedef struct kb_style {
     uint8_t attr;  /* enum kb_gattr bits */
@@ -321,6 +336,7 @@ typedef struct kb_tui_edit {
 typedef struct kb_tui_card {
     const kb_case *c;
     bool mirror; /* shown in an involved department's lane */
+    int h;       /* rows on screen: kb_tui_blayout.card_h, 1 for a mirror */
 } kb_tui_card;
 
 typedef struct kb_tui_bcell {
@@ -331,6 +347,8 @@ typedef struct kb_tui_bcell {
 typedef struct kb_tui_lane {
     const char *code; /* department code; "" for cases without a lead department */
     const char *name;
+    uint8_t color; /* colour role of the header (kb_tui_dept_color) */
+    bool own;      /* one of the user's departments (kb_user.depts) */
     bool collapsed;
     size_t nlead, nmirror; /* cards in the lane (after the filter) */
     kb_tui_bcell *cells;   /* one per stage */
@@ -344,6 +362,9 @@ typedef struct kb_tui_blayout {
     size_t *stage_total; /* cases per stage on the whole board (WIP), unfiltered */
     size_t shown, total; /* cases matching the filter / all cases */
     int rows;            /* height of the virtual board */
+    int card_h;          /* rows of a card: 2 when the screen is tall enough, else 1 */
+    int for_h;           /* the screen height the layout was made for */
+    bool mirrors;        /* involved departments' copies are in the layout */
 } kb_tui_blayout;
 
 /* ---- form */
@@ -476,6 +497,8 @@ typedef struct kb_tui_app {
     bool lay_dirty;
     size_t cur_lane, cur_stage, cur_idx;
     uint32_t cur_number; /* the selected case (0: none) */
+    bool cur_placed;     /* false: put the cursor on the first card at the next reselect */
+    bool show_mirrors;   /* show involved departments' copies (mirrors-toggle) */
     int scroll_y;
     size_t scroll_x; /* first visible stage */
 
@@ -587,8 +610,12 @@ void kb_view_board_draw(kb_tui_app *a, kb_grid *g);
 unsigned kb_view_board_action(kb_tui_app *a, kb_action act);
 /* Put the cursor on case number (in lane code if given), if shown. */
 bool kb_tui_select_case(kb_tui_app *a, uint32_t number, const char *lane);
-/* Re-find the selected case after the data changed. */
+/* Re-find the selected case after the data changed (with cur_placed
+ * false: put the cursor on the first card, the user's own lane first). */
 void kb_tui_reselect(kb_tui_app *a);
+/* Put the cursor on the first card: the first card of the user's own
+ * lane(s), else the first card of the board; false if no card is shown. */
+bool kb_tui_select_first(kb_tui_app *a);
 /* Card text for c as shown on the board, into buf (markers included). */
 void kb_tui_card_markers(const kb_tui_app *a, const kb_case *c, char *buf, size_t n);
 /* Header bar (row 0) and stage/lane helpers shared by views. */

@@ -56,9 +56,25 @@ static void kb_term_colors(kb_term *t)
         return;
     short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
     static const short fg[KB_GC_COUNT] = {
-        [KB_GC_DEFAULT] = -1,         [KB_GC_BAR] = COLOR_CYAN,    [KB_GC_STAGE] = COLOR_CYAN,
-        [KB_GC_LANE] = COLOR_MAGENTA, [KB_GC_WARN] = COLOR_YELLOW, [KB_GC_ERROR] = COLOR_RED,
-        [KB_GC_OK] = COLOR_GREEN,     [KB_GC_MUTED] = -1,          [KB_GC_ACCENT] = COLOR_CYAN,
+        [KB_GC_DEFAULT] = -1,
+        [KB_GC_BAR] = COLOR_CYAN,
+        [KB_GC_STAGE] = COLOR_CYAN,
+        [KB_GC_LANE] = COLOR_MAGENTA,
+        [KB_GC_WARN] = COLOR_YELLOW,
+        [KB_GC_ERROR] = COLOR_RED,
+        [KB_GC_OK] = COLOR_GREEN,
+        [KB_GC_MUTED] = -1,
+        [KB_GC_ACCENT] = COLOR_CYAN,
+        /* departments' own colours; black and white would vanish on a
+         * dark or a light background: the terminal's own foreground */
+        [KB_GC_DEPT_BLACK] = -1,
+        [KB_GC_DEPT_RED] = COLOR_RED,
+        [KB_GC_DEPT_GREEN] = COLOR_GREEN,
+        [KB_GC_DEPT_YELLOW] = COLOR_YELLOW,
+        [KB_GC_DEPT_BLUE] = COLOR_BLUE,
+        [KB_GC_DEPT_MAGENTA] = COLOR_MAGENTA,
+        [KB_GC_DEPT_CYAN] = COLOR_CYAN,
+        [KB_GC_DEPT_WHITE] = -1,
     };
     for (short i = 1; i < KB_GC_COUNT && i < COLOR_PAIRS; i++)
         init_pair(i, fg[i] < 0 && bg != -1 ? COLOR_WHITE : fg[i], bg);

@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KB_COL_MIN 14 /* narrowest stage column before the board scrolls sideways */
+/* Narrowest stage column before the board scrolls sideways: "#123 ", a
+ * title of at least 20 cells and " !A+2" (the markers). */
+#define KB_COL_MIN 30
+/* From this screen height on, cards have two rows (the title wraps). */
+#define KB_TWO_ROW_H 40
 
 void kb_tui_layout_free(kb_tui_blayout *l)
 {
@@ -52,12 +56,27 @@ static size_t kb_lane_index(const kb_tui_blayout *l, const char *code, bool *fou
     return 0;
 }
 
-static void kb_cell_add(kb_tui_bcell *cell, const kb_case *c, bool mirror)
+static void kb_cell_add(kb_tui_bcell *cell, const kb_case *c, bool mirror, int h)
 {
     cell->v = kb_reallocarray(cell->v, cell->n + 1, sizeof *cell->v);
     cell->v[cell->n].c = c;
     cell->v[cell->n].mirror = mirror;
+    cell->v[cell->n].h = mirror ? 1 : h; /* copies stay compact: one row */
     cell->n++;
+}
+
+/* Is department code one of the user's (kb_user.depts)? */
+static bool kb_user_has_dept(const kb_tui_app *a, const char *code)
+{
+    for (size_t i = 0; a->user && code && code[0] && i < a->refs.nusers; i++) {
+        const kb_user *u = &a->refs.users[i];
+        if (!u->name || strcmp(u->name, a->user) != 0)
+            continue;
+        for (size_t k = 0; k < u->depts.n; k++)
+            if (kb_str_ieq(u->depts.v[k], code))
+                return true;
+    }
+    return false;
 }
 
 static int kb_card_cmp(const void *x, const void *y)
@@ -77,13 +96,17 @@ static bool kb_lane_is_collapsed(const kb_tui_app *a, const char *code)
 
 void kb_tui_layout(kb_tui_app *a)
 {
-    if (!a->lay_dirty && a->lay.nstages == a->refs.nstages && a->lay.lanes)
+    if (!a->lay_dirty && a->lay.nstages == a->refs.nstages && a->lay.lanes &&
+        a->lay.for_h == a->h && a->lay.mirrors == a->show_mirrors)
         return;
     kb_tui_layout_free(&a->lay);
     kb_tui_blayout *l = &a->lay;
     size_t ns = a->refs.nstages ? a->refs.nstages : 1;
     l->nstages = ns;
     l->stage_total = kb_calloc(ns, sizeof *l->stage_total);
+    l->for_h = a->h;
+    l->card_h = a->h >= KB_TWO_ROW_H ? 2 : 1;
+    l->mirrors = a->show_mirrors;
 
     bool orphans = false;
     for (size_t i = 0; i < a->cache.cases.n; i++) {
@@ -93,15 +116,27 @@ void kb_tui_layout(kb_tui_app *a)
     }
     l->nlanes = a->refs.ndepts + (orphans ? 1 : 0);
     l->lanes = kb_calloc(l->nlanes ? l->nlanes : 1, sizeof *l->lanes);
+    /* the user's own departments first, then "no lead department", then
+     * the others, each in the board's order */
     size_t li = 0;
-    if (orphans) {
-        l->lanes[li].code = "";
-        l->lanes[li].name = _("No lead department");
-        li++;
-    }
-    for (size_t d = 0; d < a->refs.ndepts; d++, li++) {
-        l->lanes[li].code = a->refs.depts[d].code;
-        l->lanes[li].name = a->refs.depts[d].name ? a->refs.depts[d].name : "";
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && orphans) {
+            l->lanes[li].code = "";
+            l->lanes[li].name = _("No lead department");
+            l->lanes[li].color = KB_GC_LANE;
+            li++;
+        }
+        for (size_t d = 0; d < a->refs.ndepts; d++) {
+            const kb_dept *dp = &a->refs.depts[d];
+            bool own = kb_user_has_dept(a, dp->code);
+            if (own != (pass == 0))
+                continue;
+            l->lanes[li].code = dp->code;
+            l->lanes[li].name = dp->name ? dp->name : "";
+            l->lanes[li].color = kb_tui_dept_color(dp->colour);
+            l->lanes[li].own = own;
+            li++;
+        }
     }
     for (size_t i = 0; i < l->nlanes; i++) {
         l->lanes[i].cells = kb_calloc(ns, sizeof *l->lanes[i].cells);
@@ -121,27 +156,36 @@ void kb_tui_layout(kb_tui_app *a)
             continue;
         bool found;
         size_t lead = kb_lane_index(l, c->lead_dept, &found);
-        kb_cell_add(&l->lanes[lead].cells[st], c, false);
+        if (!found) /* the "no lead department" lane */
+            for (size_t k = 0; k < l->nlanes; k++)
+                if (!l->lanes[k].code[0])
+                    lead = k;
+        kb_cell_add(&l->lanes[lead].cells[st], c, false, l->card_h);
         l->lanes[lead].nlead++;
         for (size_t k = 0; k < c->depts.n; k++) {
             size_t m = kb_lane_index(l, c->depts.v[k], &found);
             if (!found || m == lead)
                 continue;
-            kb_cell_add(&l->lanes[m].cells[st], c, true);
             l->lanes[m].nmirror++;
+            if (a->show_mirrors)
+                kb_cell_add(&l->lanes[m].cells[st], c, true, 1);
         }
     }
     int y = 0;
     for (size_t i = 0; i < l->nlanes; i++) {
         kb_tui_lane *ln = &l->lanes[i];
-        size_t most = 1;
+        int most = 1;
         for (size_t s = 0; s < ns; s++) {
-            if (ln->cells[s].n > 1)
-                qsort(ln->cells[s].v, ln->cells[s].n, sizeof *ln->cells[s].v, kb_card_cmp);
-            if (ln->cells[s].n > most)
-                most = ln->cells[s].n;
+            const kb_tui_bcell *cell = &ln->cells[s];
+            if (cell->n > 1)
+                qsort(cell->v, cell->n, sizeof *cell->v, kb_card_cmp);
+            int rows = 0;
+            for (size_t k = 0; k < cell->n; k++)
+                rows += cell->v[k].h;
+            if (rows > most)
+                most = rows;
         }
-        ln->body = (int)most;
+        ln->body = most;
         ln->y = y;
         y += 1 + (ln->collapsed ? 0 : ln->body);
     }
@@ -201,22 +245,52 @@ static bool kb_find_in_lane(kb_tui_app *a, size_t lane, uint32_t number, bool le
 bool kb_tui_select_case(kb_tui_app *a, uint32_t number, const char *lane)
 {
     kb_tui_layout(a);
+    bool ok = false;
     if (lane)
-        for (size_t i = 0; i < a->lay.nlanes; i++)
-            if (kb_str_ieq(a->lay.lanes[i].code, lane) && kb_find_in_lane(a, i, number, false)) {
-                kb_cur_fix(a);
+        for (size_t i = 0; !ok && i < a->lay.nlanes; i++)
+            ok = kb_str_ieq(a->lay.lanes[i].code, lane) && kb_find_in_lane(a, i, number, false);
+    for (size_t i = 0; !ok && i < a->lay.nlanes; i++)
+        ok = kb_find_in_lane(a, i, number, true);
+    for (size_t i = 0; !ok && i < a->lay.nlanes; i++)
+        ok = kb_find_in_lane(a, i, number, false);
+    if (ok) {
+        kb_cur_fix(a);
+        a->cur_placed = true;
+    }
+    return ok;
+}
+
+static bool kb_select_at(kb_tui_app *a, size_t lane, size_t stage)
+{
+    const kb_tui_lane *ln = &a->lay.lanes[lane];
+    if (ln->collapsed)
+        return false;
+    for (size_t k = 0; k < ln->cells[stage].n; k++)
+        if (!ln->cells[stage].v[k].mirror) {
+            a->cur_lane = lane;
+            a->cur_stage = stage;
+            a->cur_idx = k;
+            kb_cur_fix(a);
+            a->cur_placed = true;
+            return true;
+        }
+    return false;
+}
+
+bool kb_tui_select_first(kb_tui_app *a)
+{
+    kb_tui_layout(a);
+    /* the first card of the user's own lanes (they come first) */
+    for (size_t i = 0; i < a->lay.nlanes && a->lay.lanes[i].own; i++)
+        for (size_t s = 0; s < a->lay.nstages; s++)
+            if (kb_select_at(a, i, s))
                 return true;
-            }
-    for (size_t i = 0; i < a->lay.nlanes; i++)
-        if (kb_find_in_lane(a, i, number, true)) {
-            kb_cur_fix(a);
-            return true;
-        }
-    for (size_t i = 0; i < a->lay.nlanes; i++)
-        if (kb_find_in_lane(a, i, number, false)) {
-            kb_cur_fix(a);
-            return true;
-        }
+    /* else the top card of the leftmost stage that has one: the board
+     * opens at its left edge */
+    for (size_t s = 0; s < a->lay.nstages; s++)
+        for (size_t i = 0; i < a->lay.nlanes; i++)
+            if (kb_select_at(a, i, s))
+                return true;
     return false;
 }
 
@@ -233,38 +307,63 @@ void kb_tui_reselect(kb_tui_app *a)
         if (kb_tui_select_case(a, n, NULL))
             return;
     }
+    /* at the start, after a filter, or when the selected case is gone:
+     * the first card (an empty cell the user went to on purpose stays) */
+    if ((!a->cur_placed || n) && kb_tui_select_first(a))
+        return;
     kb_cur_fix(a);
+}
+
+/* The next stop of j (dir 1) or k (dir -1) in another lane: a collapsed
+ * lane, or a lane with cards in the cursor's stage.  Returns false if
+ * there is none (the cursor stays). */
+static bool kb_cur_lane_step(kb_tui_app *a, int dir)
+{
+    size_t i = a->cur_lane;
+    while (dir > 0 ? i + 1 < a->lay.nlanes : i > 0) {
+        i = dir > 0 ? i + 1 : i - 1;
+        const kb_tui_lane *ln = &a->lay.lanes[i];
+        size_t n = ln->cells[a->cur_stage].n;
+        if (ln->collapsed || n) {
+            a->cur_lane = i;
+            a->cur_idx = dir > 0 || ln->collapsed || !n ? 0 : n - 1;
+            return true;
+        }
+    }
+    return false;
 }
 
 static void kb_cur_down(kb_tui_app *a)
 {
     const kb_tui_bcell *cell = kb_cur_cell(a);
     const kb_tui_lane *ln = &a->lay.lanes[a->cur_lane];
-    if (cell && !ln->collapsed && a->cur_idx + 1 < cell->n) {
+    if (cell && !ln->collapsed && a->cur_idx + 1 < cell->n)
         a->cur_idx++;
-    } else if (a->cur_lane + 1 < a->lay.nlanes) {
-        a->cur_lane++;
-        a->cur_idx = 0;
-    }
+    else
+        (void)kb_cur_lane_step(a, 1);
     kb_cur_fix(a);
 }
 
 static void kb_cur_up(kb_tui_app *a)
 {
     const kb_tui_lane *ln = &a->lay.lanes[a->cur_lane];
-    if (!ln->collapsed && a->cur_idx > 0) {
+    if (!ln->collapsed && a->cur_idx > 0)
         a->cur_idx--;
-    } else if (a->cur_lane > 0) {
-        a->cur_lane--;
-        const kb_tui_bcell *cell = kb_cur_cell(a);
-        a->cur_idx = cell && cell->n ? cell->n - 1 : 0;
-    }
+    else
+        (void)kb_cur_lane_step(a, -1);
     kb_cur_fix(a);
+}
+
+/* Does the board scroll sideways (then a line lists every stage)? */
+static bool kb_board_strip(const kb_tui_app *a)
+{
+    size_t fit = (size_t)((a->w + 1) / (KB_COL_MIN + 1));
+    return (fit < 1 ? 1 : fit) < a->lay.nstages;
 }
 
 static int kb_board_rows(const kb_tui_app *a)
 {
-    int bh = a->h - 3;
+    int bh = a->h - 3 - (kb_board_strip(a) ? 1 : 0);
     return bh > 1 ? bh : 1;
 }
 
@@ -344,6 +443,14 @@ unsigned kb_view_board_action(kb_tui_app *a, kb_action act)
         kb_cur_fix(a);
         return KB_TUI_R_VIEW;
     }
+    case KB_ACTION_MIRRORS_TOGGLE:
+        a->show_mirrors = !a->show_mirrors;
+        kb_tui_app_dirty(a);
+        kb_tui_reselect(a); /* from a hidden copy to the case in its lead lane */
+        kb_tui_msg(a, false, "%s",
+                   a->show_mirrors ? _("Showing the cases of involved departments in their lanes")
+                                   : _("Showing each case in its lead department's lane only"));
+        return KB_TUI_R_VIEW | KB_TUI_R_STATUS;
     case KB_ACTION_CASE_OPEN:
         if (!a->cur_number) {
             kb_tui_msg(a, false, "%s", _("No case selected"));
@@ -405,8 +512,12 @@ void kb_tui_card_markers(const kb_tui_app *a, const kb_case *c, char *buf, size_
         snprintf(buf + k, n - k, "+%zu", nd - 1);
 }
 
-static void kb_draw_card(kb_tui_app *a, kb_grid *g, int x, int y, int w, const kb_tui_card *card,
-                         bool selected)
+/* A card: "#id title" and the markers at the right of its last row; a
+ * two-row card wraps the title onto its second row (or shows the due
+ * date there).  A copy in an involved department's lane is "~#id", one
+ * row, muted. */
+static void kb_draw_card(kb_tui_app *a, kb_grid *g, int x, int y, int w, int miny, int maxy,
+                         const kb_tui_card *card, bool selected)
 {
     const kb_case *c = card->c;
     char marks[24], head[32];
@@ -415,18 +526,55 @@ static void kb_draw_card(kb_tui_app *a, kb_grid *g, int x, int y, int w, const k
     kb_style base = card->mirror ? KB_STYLE(KB_GA_DIM, KB_GC_MUTED) : KB_PLAIN;
     if (selected)
         base = KB_STYLE(KB_GA_REVERSE | KB_GA_BOLD, KB_GC_DEFAULT);
-    kb_grid_fill(g, x, y, w, 1, base);
-    int used = kb_grid_put(g, x, y, w, head, base);
+    int rows = card->h > 1 ? card->h : 1;
+    for (int r = 0; r < rows; r++)
+        if (y + r >= miny && y + r < maxy)
+            kb_grid_fill(g, x, y + r, w, 1, base);
     int mw = marks[0] ? (int)strlen(marks) : 0;
-    int tw = w - used - (mw ? mw + 1 : 0);
-    if (tw > 0)
-        kb_grid_put_cut(g, x + used, y, tw, c->title ? c->title : "", base);
-    if (mw && mw < w) {
+    int hw = kb_tui_width(head, g->utf8);
+    const char *title = c->title ? c->title : "";
+    int last = y + rows - 1; /* the row with the markers */
+    if (rows == 1) {
+        int used = y >= miny && y < maxy ? kb_grid_put(g, x, y, w, head, base) : hw;
+        int tw = w - used - (mw ? mw + 1 : 0);
+        if (tw > 0 && y >= miny && y < maxy)
+            kb_grid_put_cut(g, x + used, y, tw, title, base);
+    } else {
+        /* first row: as much of the title as fits, broken at a blank */
+        int tw = w - hw;
+        kb_strv lines = {0};
+        if (tw > 0)
+            kb_tui_wrap(title, tw, g->utf8, &lines);
+        if (y >= miny && y < maxy) {
+            kb_grid_put(g, x, y, w, head, base);
+            if (tw > 0 && lines.n)
+                kb_grid_put_cut(g, x + hw, y, tw, lines.v[0], base);
+        }
+        int tw2 = w - hw - (mw ? mw + 1 : 0);
+        if (last >= miny && last < maxy && tw2 > 0) {
+            if (lines.n > 1) {
+                kb_buf rest = KB_BUF_INIT;
+                for (size_t i = 1; i < lines.n; i++)
+                    kb_buf_printf(&rest, "%s%s", i > 1 ? " " : "", lines.v[i]);
+                kb_grid_put_cut(g, x + hw, last, tw2, rest.data, base);
+                kb_buf_free(&rest);
+            } else if (c->due != KB_DATE_NONE) {
+                char d[KB_DATE_STRLEN];
+                kb_date_format(c->due, d);
+                char *due = kb_asprintf("%s %s", _("due"), d);
+                kb_grid_put_cut(g, x + hw, last, tw2, due,
+                                selected ? base : KB_STYLE(0, KB_GC_MUTED));
+                kb_free(&due);
+            }
+        }
+        kb_strv_free(&lines);
+    }
+    if (mw && mw < w && last >= miny && last < maxy) {
         kb_style ms = selected ? base
                                : KB_STYLE(KB_GA_BOLD, kb_case_overdue(c, a->today) || c->blocked
                                                           ? KB_GC_ERROR
                                                           : KB_GC_ACCENT);
-        kb_grid_put(g, x + w - mw, y, mw, marks, ms);
+        kb_grid_put(g, x + w - mw, last, mw, marks, ms);
     }
 }
 
@@ -494,12 +642,90 @@ static void kb_columns(kb_tui_app *a, int width, kb_cols *cols)
     }
 }
 
-static int kb_cursor_row(const kb_tui_app *a)
+/* The first and the last row of the cursor in the virtual board. */
+static int kb_cursor_row(const kb_tui_app *a, int *end)
 {
+    *end = 0;
     if (a->cur_lane >= a->lay.nlanes)
         return 0;
     const kb_tui_lane *ln = &a->lay.lanes[a->cur_lane];
-    return ln->collapsed ? ln->y : ln->y + 1 + (int)a->cur_idx;
+    if (ln->collapsed) {
+        *end = ln->y;
+        return ln->y;
+    }
+    int row = ln->y + 1, h = 1;
+    const kb_tui_bcell *cell = kb_cur_cell(a);
+    for (size_t i = 0; cell && i < cell->n; i++) {
+        h = cell->v[i].h;
+        if (i == a->cur_idx)
+            break;
+        row += h;
+    }
+    if (!cell || !cell->n)
+        h = 1;
+    *end = row + h - 1;
+    return row;
+}
+
+/* The line above the column headers when the board scrolls sideways:
+ * every stage with its count, the ones on screen in brackets. */
+static char *kb_strip_item(const kb_tui_app *a, size_t s, const kb_cols *cols)
+{
+    const kb_stage *sg = s < a->refs.nstages ? &a->refs.stages[s] : NULL;
+    bool on = s >= cols->first && s < cols->first + cols->n;
+    bool open = on && s == cols->first, close = on && s + 1 == cols->first + cols->n;
+    char num[48];
+    size_t cnt = a->lay.stage_total[s];
+    if (sg && sg->wip_limit > 0)
+        snprintf(num, sizeof num, "%zu/%d%s", cnt, sg->wip_limit,
+                 cnt > (size_t)sg->wip_limit ? "!" : "");
+    else
+        snprintf(num, sizeof num, "%zu", cnt);
+    return kb_asprintf("%s%s %s%s ", open ? "[" : " ",
+                       sg && sg->name ? sg->name
+                       : sg           ? sg->code
+                                      : "",
+                       num, close ? "]" : " ");
+}
+
+/* The line above the column headers when the board scrolls sideways:
+ * every stage with its count, the ones on screen in brackets (from the
+ * first stage, or from the ones on screen when not all fit). */
+static void kb_draw_strip(kb_tui_app *a, kb_grid *g, int y, const kb_cols *cols)
+{
+    kb_style st = KB_STYLE(0, KB_GC_STAGE);
+    kb_grid_fill(g, 0, y, g->w, 1, st);
+    size_t start = 0, last = cols->first + cols->n;
+    for (;;) {
+        int need = start ? 2 : 0;
+        for (size_t s = start; s < last; s++) {
+            char *t = kb_strip_item(a, s, cols);
+            need += kb_tui_width(t, g->utf8);
+            kb_free(&t);
+        }
+        if (need <= g->w || start >= cols->first)
+            break;
+        start++;
+    }
+    int x = 0;
+    if (start) {
+        x += kb_grid_putc(g, x, y, g->w, kb_tui_glyph(KB_GL_ELLIPSIS, g->utf8),
+                          KB_STYLE(KB_GA_DIM, KB_GC_STAGE));
+        x++;
+    }
+    for (size_t s = start; s < a->lay.nstages && x < g->w; s++) {
+        char *t = kb_strip_item(a, s, cols);
+        bool on = s >= cols->first && s < cols->first + cols->n;
+        kb_style ts = on ? KB_STYLE(KB_GA_BOLD, KB_GC_STAGE) : KB_STYLE(KB_GA_DIM, KB_GC_STAGE);
+        int tw = kb_tui_width(t, g->utf8);
+        if (x + tw > g->w) {
+            kb_grid_put_cut(g, x, y, g->w - x, t, ts);
+            kb_free(&t);
+            break;
+        }
+        x += kb_grid_put(g, x, y, tw, t, ts);
+        kb_free(&t);
+    }
 }
 
 void kb_view_board_draw(kb_tui_app *a, kb_grid *g)
@@ -515,10 +741,16 @@ void kb_view_board_draw(kb_tui_app *a, kb_grid *g)
     kb_columns(a, g->w, &cols);
     bool utf8 = g->utf8;
     uint32_t vline = kb_tui_glyph(KB_GL_VLINE, utf8);
+    int hy = 1; /* the column headers */
+    if (cols.n < a->lay.nstages) {
+        kb_draw_strip(a, g, 1, &cols);
+        hy = 2;
+    }
+    int y0 = hy + 1; /* the first row of the lanes */
 
     /* stage headers */
     kb_style hs = KB_STYLE(KB_GA_BOLD | KB_GA_UNDERLINE, KB_GC_STAGE);
-    kb_grid_fill(g, 0, 1, g->w, 1, hs);
+    kb_grid_fill(g, 0, hy, g->w, 1, hs);
     for (size_t i = 0; i < cols.n; i++) {
         size_t s = cols.first + i;
         const kb_stage *st = s < a->refs.nstages ? &a->refs.stages[s] : NULL;
@@ -536,41 +768,43 @@ void kb_view_board_draw(kb_tui_app *a, kb_grid *g)
         int nw = (int)strlen(num);
         bool more = i + 1 == cols.n && cols.first + cols.n < a->lay.nstages;
         int room = cols.w[i] - nw - (more ? 2 : 0);
-        kb_grid_put_cut(g, cols.x[i], 1, room > 0 ? room : 0, h.data, hs);
+        kb_grid_put_cut(g, cols.x[i], hy, room > 0 ? room : 0, h.data, hs);
         kb_style ns = breach ? KB_STYLE(KB_GA_BOLD | KB_GA_REVERSE, KB_GC_ERROR) : hs;
         if (room >= 0)
-            kb_grid_put(g, cols.x[i] + room, 1, nw, num, ns);
+            kb_grid_put(g, cols.x[i] + room, hy, nw, num, ns);
         if (more)
-            kb_grid_put(g, cols.x[i] + cols.w[i] - 2, 1, 2, " >", hs);
+            kb_grid_put(g, cols.x[i] + cols.w[i] - 2, hy, 2, " >", hs);
         if (i + 1 < cols.n)
-            kb_grid_putc(g, cols.x[i] + cols.w[i], 1, g->w, vline, hs);
+            kb_grid_putc(g, cols.x[i] + cols.w[i], hy, g->w, vline, hs);
         kb_buf_free(&h);
     }
 
-    /* keep the cursor row visible */
+    /* keep the cursor (all its rows) visible */
     int bh = kb_board_rows(a);
-    int crow = kb_cursor_row(a);
+    int cend;
+    int crow = kb_cursor_row(a, &cend);
     const kb_tui_lane *cl = a->lay.nlanes ? &a->lay.lanes[a->cur_lane] : NULL;
-    if (cl && crow >= a->scroll_y + bh)
-        a->scroll_y = crow - bh + 1;
+    if (cl && cend >= a->scroll_y + bh)
+        a->scroll_y = cend - bh + 1;
     if (cl && crow < a->scroll_y)
         a->scroll_y = (a->cur_idx == 0 || cl->collapsed) ? cl->y : crow;
-    if (cl && a->cur_idx == 0 && cl->y < a->scroll_y && crow - cl->y < bh)
+    if (cl && a->cur_idx == 0 && cl->y < a->scroll_y && cend - cl->y < bh)
         a->scroll_y = cl->y;
     if (a->scroll_y > a->lay.rows - bh)
         a->scroll_y = a->lay.rows - bh > 0 ? a->lay.rows - bh : 0;
     if (a->scroll_y < 0)
         a->scroll_y = 0;
 
+    int maxy = y0 + bh;
     for (size_t li = 0; li < a->lay.nlanes; li++) {
         const kb_tui_lane *ln = &a->lay.lanes[li];
-        int top = 2 + ln->y - a->scroll_y;
-        if (top >= 2 + bh)
+        int top = y0 + ln->y - a->scroll_y;
+        if (top >= maxy)
             break;
-        if (top >= 2) {
+        if (top >= y0) {
             bool sel = li == a->cur_lane && ln->collapsed;
             kb_style ls = sel ? KB_STYLE(KB_GA_REVERSE | KB_GA_BOLD, KB_GC_DEFAULT)
-                              : KB_STYLE(KB_GA_BOLD, KB_GC_LANE);
+                              : KB_STYLE(KB_GA_BOLD, ln->color ? ln->color : KB_GC_LANE);
             kb_grid_fill(g, 0, top, g->w, 1, ls);
             char count[64];
             if (ln->nmirror)
@@ -604,30 +838,31 @@ void kb_view_board_draw(kb_tui_app *a, kb_grid *g)
         }
         if (ln->collapsed)
             continue;
-        for (int r = 0; r < ln->body; r++) {
-            int y = top + 1 + r;
-            if (y < 2)
-                continue;
-            if (y >= 2 + bh)
-                break;
-            for (size_t i = 0; i < cols.n; i++) {
-                size_t s = cols.first + i;
-                const kb_tui_bcell *cell = &ln->cells[s];
-                bool cursor_here = li == a->cur_lane && s == a->cur_stage;
-                if ((size_t)r < cell->n)
-                    kb_draw_card(a, g, cols.x[i], y, cols.w[i], &cell->v[r],
-                                 cursor_here && (size_t)r == a->cur_idx);
-                else if (cursor_here && r == 0 && cell->n == 0)
-                    kb_grid_fill(g, cols.x[i], y, cols.w[i], 1,
-                                 KB_STYLE(KB_GA_REVERSE, KB_GC_DEFAULT));
-                if (i + 1 < cols.n)
-                    kb_grid_putc(g, cols.x[i] + cols.w[i], y, g->w, vline,
-                                 KB_STYLE(0, KB_GC_MUTED));
+        for (size_t i = 0; i < cols.n; i++) {
+            size_t s = cols.first + i;
+            const kb_tui_bcell *cell = &ln->cells[s];
+            bool cursor_here = li == a->cur_lane && s == a->cur_stage;
+            int y = top + 1;
+            for (size_t k = 0; k < cell->n && y < maxy; k++) {
+                if (y + cell->v[k].h > y0)
+                    kb_draw_card(a, g, cols.x[i], y, cols.w[i], y0, maxy, &cell->v[k],
+                                 cursor_here && k == a->cur_idx);
+                y += cell->v[k].h;
             }
+            if (cursor_here && cell->n == 0 && top + 1 >= y0 && top + 1 < maxy)
+                kb_grid_fill(g, cols.x[i], top + 1, cols.w[i], 1,
+                             KB_STYLE(KB_GA_REVERSE, KB_GC_DEFAULT));
+            if (i + 1 < cols.n)
+                for (int r = 0; r < ln->body; r++) {
+                    int yy = top + 1 + r;
+                    if (yy >= y0 && yy < maxy)
+                        kb_grid_putc(g, cols.x[i] + cols.w[i], yy, g->w, vline,
+                                     KB_STYLE(0, KB_GC_MUTED));
+                }
         }
     }
     if (!a->lay.nlanes)
-        kb_grid_put(g, 1, 3, g->w - 2, _("This board has no departments."), KB_PLAIN);
+        kb_grid_put(g, 1, y0 + 1, g->w - 2, _("This board has no departments."), KB_PLAIN);
 }
 
 /* ------------------------------------------------------------ the view */

@@ -1,6 +1,9 @@
 /* Golden-screen tests of the TUI: every view is drawn into the cell grid
- * from in-memory data (test_tui_fixture.h) at 80x24 and 120x40 and compared,
- * as text, with tests/golden/NAME_WxH.txt.
+ * from in-memory data (test_tui_fixture.h) at 80x24 and 120x40 (the board
+ * also at 200x50, a projector) and compared, as text, with
+ * tests/golden/NAME_WxH.txt.  Besides the goldens, the board's cards are
+ * measured: every title shows at least 20 cells, and no case is on the
+ * screen twice while the copies of involved departments are hidden.
  *
  * Regenerate the goldens after an intended change of the screens:
  *
@@ -92,6 +95,132 @@ Test(tui_golden, board)
         kb_golden(&a, "board");
         kb_fx_free(&a);
     }
+}
+
+Test(tui_golden, board_projector)
+{
+    kb_tui_app a;
+    kb_fx_app(&a, 200, 50, true);
+    kb_golden(&a, "board");
+    kb_fx_free(&a);
+}
+
+/* One card as found on the screen: its number and how many cells of its
+ * title show. */
+typedef struct kb_seen {
+    uint32_t number;
+    int title_w;
+    bool mirror;
+} kb_seen;
+
+/* The cards on row y of the board: the text between the column lines that
+ * starts with "#N " (or "~#N "). */
+static size_t kb_cards_on_row(kb_tui_app *a, const kb_grid *g, int y, kb_seen *out, size_t max)
+{
+    uint32_t vline = kb_tui_glyph(KB_GL_VLINE, g->utf8);
+    size_t n = 0;
+    int x = 0;
+    while (x < g->w && n < max) {
+        kb_buf seg = KB_BUF_INIT;
+        for (; x < g->w; x++) {
+            const kb_gcell *c = kb_grid_cell(g, x, y);
+            if (c->width == 0)
+                continue;
+            if (c->cp[0] == vline)
+                break;
+            for (int i = 0; i < KB_GRID_CP_MAX && c->cp[i]; i++) {
+                char u[4];
+                kb_buf_append(&seg, u, kb_tui_utf8_put(c->cp[i], u));
+            }
+        }
+        x++; /* past the line */
+        const char *p = seg.data ? seg.data : "";
+        bool mirror = *p == '~';
+        if (mirror)
+            p++;
+        char *end = NULL;
+        unsigned long num = *p == '#' ? strtoul(p + 1, &end, 10) : 0;
+        const kb_case *c = num ? kb_tui_case(a, (uint32_t)num) : NULL;
+        if (c && end && *end == ' ') {
+            /* the title: after "#N ", without the markers and the blanks */
+            char *t = kb_strdup(end + 1);
+            size_t len = strlen(t);
+            while (len && t[len - 1] == ' ')
+                t[--len] = '\0';
+            char marks[24];
+            kb_tui_card_markers(a, c, marks, sizeof marks);
+            size_t ml = strlen(marks);
+            if (ml && len >= ml && strcmp(t + len - ml, marks) == 0) {
+                len -= ml;
+                t[len] = '\0';
+                while (len && t[len - 1] == ' ')
+                    t[--len] = '\0';
+            }
+            int tw = kb_tui_width(t, g->utf8);
+            /* cut titles end in an ellipsis: it is not title text */
+            const char *ell = g->utf8 ? "\xe2\x80\xa6" : "~";
+            if (len >= strlen(ell) && strcmp(t + len - strlen(ell), ell) == 0)
+                tw -= 1;
+            else if (a->lay.card_h == 1) /* two-row cards wrap the title at a blank */
+                cr_assert_eq(tw, kb_tui_width(c->title, g->utf8),
+                             "#%lu: the title is cut without an ellipsis: '%s'", num, t);
+            out[n].number = (uint32_t)num;
+            out[n].title_w = tw;
+            out[n].mirror = mirror;
+            n++;
+            kb_free(&t);
+        }
+        kb_buf_free(&seg);
+    }
+    return n;
+}
+
+/* Sweep the board sideways (the cursor to every stage) at w x h and check
+ * every card: a title of at least 20 cells (or all of it), each case at
+ * most once per screen, and every case seen. */
+static void kb_measure_cards(int w, int h, bool utf8)
+{
+    kb_tui_app a;
+    kb_fx_app(&a, w, h, utf8);
+    kb_grid *g = kb_grid_new(w, h, utf8);
+    bool seen[64] = {false};
+    for (size_t s = 0; s < a.refs.nstages; s++) {
+        a.cur_stage = s;
+        a.cur_idx = 0;
+        kb_tui_app_draw(&a, g);
+        int count[64] = {0};
+        for (int y = 2; y < h - 1; y++) {
+            kb_seen cards[16];
+            size_t n = kb_cards_on_row(&a, g, y, cards, 16);
+            for (size_t i = 0; i < n; i++) {
+                const kb_case *c = kb_tui_case(&a, cards[i].number);
+                int full = kb_tui_width(c->title, utf8);
+                int want = full < 20 ? full : 20;
+                cr_assert_geq(cards[i].title_w, want,
+                              "%dx%d%s: #%u shows %d cells of its title (at least %d)", w, h,
+                              utf8 ? "" : " (C locale)", cards[i].number, cards[i].title_w, want);
+                cr_assert_not(cards[i].mirror, "%dx%d: a copy of #%u is shown by default", w, h,
+                              cards[i].number);
+                count[cards[i].number]++;
+                seen[cards[i].number] = true;
+            }
+        }
+        for (size_t k = 0; k < 64; k++)
+            cr_assert_leq(count[k], 1, "%dx%d: #%zu is on the screen %d times", w, h, k, count[k]);
+    }
+    for (size_t i = 0; i < a.cache.cases.n; i++)
+        cr_assert(seen[a.cache.cases.v[i].number], "%dx%d: #%u never shown", w, h,
+                  a.cache.cases.v[i].number);
+    kb_grid_free(&g);
+    kb_fx_free(&a);
+}
+
+Test(tui_golden, card_titles_are_readable)
+{
+    kb_measure_cards(80, 24, true);
+    kb_measure_cards(80, 24, false);
+    kb_measure_cards(120, 40, true);
+    kb_measure_cards(200, 50, true);
 }
 
 Test(tui_golden, board_ascii)

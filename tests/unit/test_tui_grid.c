@@ -159,17 +159,159 @@ Test(tui_grid, scrolls_sideways_and_down_when_narrow)
         kb_tui_app_key(&a, 'l', 0);
     kb_tui_app_draw(&a, g);
     cr_assert_gt(a.scroll_x, 0);
+    /* row 1 lists the stages, the one on screen in brackets; row 2 has
+     * the column headers, with "<" when there are stages to the left */
     char *r = kb_row(g, 1);
+    cr_assert(strstr(r, "[Embedded/Done 1]") != NULL, "%s", r);
+    kb_free(&r);
+    r = kb_row(g, 2);
     cr_assert(strncmp(r, "< ", 2) == 0, "%s", r);
     cr_assert(strstr(r, "Embedded") != NULL, "%s", r);
     kb_free(&r);
+    /* J goes lane by lane (j only stops at cards of this stage) */
     for (int i = 0; i < 30; i++)
-        kb_tui_app_key(&a, 'j', 0);
+        kb_tui_app_key(&a, 'J', 0);
     kb_tui_app_draw(&a, g);
     cr_assert_gt(a.scroll_y, 0);
     char *d = kb_grid_dump(g);
     cr_assert(strstr(d, "VAS Real estate") != NULL, "%s", d);
     kb_free(&d);
+    kb_grid_free(&g);
+    kb_fx_free(&a);
+}
+
+/* The cursor's case and lane code. */
+static const char *kb_cur_lane_code(const kb_tui_app *a)
+{
+    return a->cur_lane < a->lay.nlanes ? a->lay.lanes[a->cur_lane].code : "?";
+}
+
+Test(tui_grid, cursor_starts_on_the_first_card)
+{
+    /* a board whose first lanes are empty: the cursor is on a card */
+    kb_tui_app a;
+    kb_fx_app(&a, 80, 24, true);
+    kb_case_vec_free(&a.cache.cases);
+    kb_fx_case(&a.cache.cases, "Werkervaringsplekken bij de bibliotheek", "explore", "INC", NULL);
+    kb_tui_app_dirty(&a);
+    a.cur_placed = false;
+    a.cur_number = 0;
+    kb_tui_reselect(&a);
+    cr_assert_eq(a.cur_number, 1);
+    cr_assert_str_eq(kb_cur_lane_code(&a), "INC");
+    cr_assert_eq(a.cur_lane, 2, "INC is the third lane (DUU, ECO, INC)");
+    cr_assert_eq(kb_tui_app_key(&a, KB_KEY_ENTER, 0) & KB_TUI_R_REFUSED, 0);
+    kb_fx_free(&a);
+
+    /* the full board, no lanes of one's own: the top card of the leftmost
+     * stage (the board opens at its left edge) */
+    kb_fx_app(&a, 80, 24, true);
+    a.cur_placed = false;
+    a.cur_number = 0;
+    kb_tui_reselect(&a);
+    cr_assert_eq(a.cur_number, 4, "#4 (no lead department, Signal) is the first card");
+    /* a filter that hides the selected case: the cursor goes to a card */
+    kb_err e;
+    cr_assert_eq(kb_tui_set_filter(&a, "dept:INK", &e), KB_OK, "%s", e.msg);
+    cr_assert_neq(a.cur_number, 0, "after the filter the cursor is on a card");
+    cr_assert(a.cur_number == 11 || a.cur_number == 3, "#%u", a.cur_number);
+    /* a filter that keeps it: the cursor stays */
+    (void)kb_tui_select_case(&a, 3, NULL);
+    cr_assert_eq(kb_tui_set_filter(&a, "dept:INK stage:connect", &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(a.cur_number, 3);
+    kb_fx_free(&a);
+}
+
+Test(tui_grid, own_lanes_first_and_department_colours)
+{
+    kb_tui_app a;
+    kb_fx_app(&a, 80, 24, true);
+    kb_user u = {.name = "alice"};
+    kb_strv_split(&u.depts, "SOC,INC");
+    a.refs.users = &u;
+    a.refs.nusers = 1;
+    kb_fx_depts[2].colour = "green";          /* INC */
+    kb_fx_depts[4].colour = "Bright Cyan";    /* SOC */
+    kb_fx_depts[1].colour = "no-such-colour"; /* ECO */
+    kb_tui_app_dirty(&a);
+    a.cur_placed = false;
+    a.cur_number = 0;
+    kb_tui_reselect(&a);
+    /* alice's departments first (in the board's order), then the cases
+     * without a lead department, then the others */
+    cr_assert_str_eq(a.lay.lanes[0].code, "INC");
+    cr_assert_str_eq(a.lay.lanes[1].code, "SOC");
+    cr_assert_str_eq(a.lay.lanes[2].code, "");
+    cr_assert_str_eq(a.lay.lanes[3].code, "DUU");
+    cr_assert(a.lay.lanes[0].own && a.lay.lanes[1].own && !a.lay.lanes[3].own);
+    /* she starts on her own lane's first card */
+    cr_assert_eq(a.cur_number, 7);
+    cr_assert_str_eq(kb_cur_lane_code(&a), "INC");
+    /* the departments' colours, a readable fallback for unknown names */
+    cr_assert_eq(a.lay.lanes[0].color, KB_GC_DEPT_GREEN);
+    cr_assert_eq(a.lay.lanes[1].color, KB_GC_DEPT_CYAN);
+    for (size_t i = 0; i < a.lay.nlanes; i++)
+        if (strcmp(a.lay.lanes[i].code, "ECO") == 0 || strcmp(a.lay.lanes[i].code, "DUU") == 0)
+            cr_assert_eq(a.lay.lanes[i].color, KB_GC_LANE);
+    cr_assert_eq(kb_tui_dept_color(NULL), KB_GC_LANE);
+    cr_assert_eq(kb_tui_dept_color("RED"), KB_GC_DEPT_RED);
+    cr_assert_eq(kb_tui_dept_color("light-blue"), KB_GC_DEPT_BLUE);
+    /* the header cells carry the colour role (the terminal maps it to a
+     * colour pair, or to nothing under NO_COLOR) */
+    kb_grid *g = kb_grid_new(80, 24, true);
+    kb_tui_app_draw(&a, g);
+    int y = -1;
+    for (int r = 0; r < 24 && y < 0; r++) {
+        char *row = kb_row(g, r);
+        if (strstr(row, "INC Inclusion"))
+            y = r;
+        kb_free(&row);
+    }
+    cr_assert_geq(y, 0);
+    cr_assert_eq(kb_grid_cell(g, 2, y)->st.color, KB_GC_DEPT_GREEN);
+    kb_grid_free(&g);
+    kb_fx_depts[2].colour = kb_fx_depts[4].colour = kb_fx_depts[1].colour = NULL;
+    a.refs.users = NULL;
+    a.refs.nusers = 0;
+    kb_strv_free(&u.depts);
+    kb_fx_free(&a);
+}
+
+Test(tui_grid, involved_departments_copies_toggle)
+{
+    kb_tui_app a;
+    kb_fx_app(&a, 120, 40, true);
+    kb_grid *g = kb_grid_new(120, 40, true);
+    kb_tui_app_draw(&a, g);
+    char *d = kb_grid_dump(g);
+    cr_assert_null(strstr(d, "~#"), "copies are hidden by default: %s", d);
+    cr_assert(strstr(d, "!A+2") != NULL, "the card says how many departments: %s", d);
+    kb_free(&d);
+    /* m shows them, one row each (compact), muted */
+    unsigned r = kb_tui_app_key(&a, 'm', 0);
+    cr_assert(r & KB_TUI_R_VIEW);
+    cr_assert(a.show_mirrors);
+    cr_assert_eq(a.cur_number, 1, "the cursor stays on its case");
+    kb_tui_app_draw(&a, g);
+    d = kb_grid_dump(g);
+    cr_assert(strstr(d, "~#1 Café De Hoek") != NULL, "%s", d);
+    kb_free(&d);
+    size_t copies = 0;
+    for (size_t i = 0; i < a.lay.nlanes; i++)
+        for (size_t s = 0; s < a.lay.nstages; s++)
+            for (size_t k = 0; k < a.lay.lanes[i].cells[s].n; k++)
+                if (a.lay.lanes[i].cells[s].v[k].mirror) {
+                    copies++;
+                    cr_assert_eq(a.lay.lanes[i].cells[s].v[k].h, 1);
+                }
+    cr_assert_eq(copies, 7);
+    /* on a copy, m again: back to the case in its lead lane */
+    cr_assert(kb_tui_select_case(&a, 1, "INC"));
+    cr_assert_str_eq(kb_cur_lane_code(&a), "INC");
+    kb_tui_app_key(&a, 'm', 0);
+    cr_assert_not(a.show_mirrors);
+    cr_assert_eq(a.cur_number, 1);
+    cr_assert_str_eq(kb_cur_lane_code(&a), "ECO");
     kb_grid_free(&g);
     kb_fx_free(&a);
 }
