@@ -25,7 +25,9 @@ char *kb_secret_data(kb_secret *s);
 size_t kb_secret_cap(const kb_secret *s);
 size_t kb_secret_len(const kb_secret *s);
 void kb_secret_set_len(kb_secret *s, size_t len);
-/* Read the first line of a file (no trailing newline) into a new secret. */
+/* Read the first line of a file (no trailing newline) into a new secret.
+ * A regular file that others can read or write (mode & 027) is refused with
+ * KB_EPERM; a group-readable one is read with a warning on stderr. */
 int kb_secret_from_file(const char *path, kb_secret **out, kb_err *e) KB_WARN_UNUSED;
 /* Read a line from the terminal (/dev/tty) with echo off. */
 int kb_secret_prompt(const char *prompt, kb_secret **out, kb_err *e) KB_WARN_UNUSED;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -92,12 +93,44 @@ static int kb_secret_read_line(int fd, kb_secret *s, const char *what, kb_err *e
     return KB_OK;
 }
 
+/* Check the permissions of the opened passphrase file (fstat on the
+ * descriptor, so what is checked is what is read).  A regular file that
+ * users other than the owner can read or change (mode & 027, or any world
+ * bit) is refused; a group-readable one gets a warning on stderr.  Pipes and
+ * terminals (/dev/stdin, <(cmd)) hold nothing at rest and are not checked. */
+static int kb_secret_file_mode_ok(int fd, const char *path, kb_err *e)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return kb_err_set(e, KB_EIO, _("cannot check passphrase file %s: %s"), path,
+                          strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return KB_OK;
+    unsigned mode = (unsigned)st.st_mode & 07777u;
+    if (st.st_mode & (S_IRWXO | S_IWGRP))
+        return kb_err_set(e, KB_EPERM,
+                          _("passphrase file %s can be read or changed by other users (mode %04o); "
+                            "run 'chmod 600 %s'"),
+                          path, mode, path);
+    if (st.st_mode & S_IRGRP)
+        fprintf(stderr,
+                _("kernboard: warning: passphrase file %s is readable by its group (mode %04o); "
+                  "run 'chmod 600 %s'\n"),
+                path, mode, path);
+    return KB_OK;
+}
+
 int kb_secret_from_file(const char *path, kb_secret **out, kb_err *e)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return kb_err_set(e, KB_ENOENT, _("cannot open passphrase file %s: %s"), path,
                           strerror(errno));
+    int mrc = kb_secret_file_mode_ok(fd, path, e);
+    if (mrc) {
+        close(fd);
+        return mrc;
+    }
     kb_secret *s = kb_secret_new(KB_PASSPHRASE_MAX);
     int rc = kb_secret_read_line(fd, s, path, e);
     close(fd);

@@ -1,17 +1,74 @@
 #!/usr/bin/env bash
-# test_lesser.sh - smaller hardening items: `watch` exits with the last
-# failed poll's status; `user add` and `user passwd` without a file ask for
-# the new passphrase twice and refuse (exit 65) when the two differ.
+# test_lesser.sh - smaller hardening items: a passphrase file that others can
+# read or write is refused (exit 77, one line naming the file and the fix);
+# `watch` exits with the last failed poll's status; `user add` and `user
+# passwd` without a file ask for the new passphrase twice and refuse (exit
+# 65) when the two differ.
 . "$(dirname "$0")/lib.sh"
 kb_setup
 B=$T/board.kb
 init_board "$B"
 kba --db "$B" case add --title "Lesser" >/dev/null || die "case add failed"
+PW=$(cat "$PASS")
 
 # one_line TEXT - exactly one line
 one_line() { [ -n "$1" ] && [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ]; }
 # lacks HAYSTACK NEEDLE - NEEDLE does not occur
 lacks() { ! contains "$1" "$2"; }
+
+# ---- 1. passphrase file permissions (checked on the open descriptor)
+P2=$T/p2.pass
+for mode in 644 604 602 601 620 660 666; do
+    printf '%s\n' "$PW" >"$P2"
+    chmod "$mode" "$P2"
+    expect_rc 77 "--passphrase-file mode $mode is refused" kb --db "$B" --user alice --passphrase-file "$P2" case list
+    check "mode $mode: one line" one_line "$ERR"
+    check "mode $mode: names the file and the fix" contains "$ERR" "chmod 600 $P2"
+    check "mode $mode: nothing on stdout" [ -z "$OUT" ]
+done
+chmod 644 "$P2"
+expect_rc 77 "\$KERNBOARD_PASSPHRASE_FILE mode 644 is refused" \
+    env KERNBOARD_PASSPHRASE_FILE="$P2" "$KB_BIN" --db "$B" --user alice case list
+check "env: names the fix" contains "$ERR" "chmod 600 $P2"
+expect_rc 77 "init with a mode 644 passphrase file is refused" \
+    kb --user alice --passphrase-file "$P2" init "$T/new.kb" --kdf interactive
+check "init refused: no board created" [ ! -e "$T/new.kb" ]
+
+chmod 640 "$P2"
+expect_rc 0 "a group-readable passphrase file (640) is accepted" kb --db "$B" --user alice --passphrase-file "$P2" case list
+check "640: a one-line warning on stderr" one_line "$ERR"
+check "640: the warning names the fix" contains "$ERR" "chmod 600 $P2"
+chmod 600 "$P2"
+expect_rc 0 "mode 600 is accepted" kb --db "$B" --user alice --passphrase-file "$P2" case list
+check "600: nothing on stderr" [ -z "$ERR" ]
+chmod 400 "$P2"
+expect_rc 0 "mode 400 is accepted" kb --db "$B" --user alice --passphrase-file "$P2" case list
+chmod 600 "$P2"
+
+# The target's mode counts, not the link's (0777): fstat, not lstat.
+ln -s "$P2" "$T/link.pass"
+expect_rc 0 "a symlink to a 600 file is accepted" kb --db "$B" --user alice --passphrase-file "$T/link.pass" case list
+chmod 644 "$P2"
+expect_rc 77 "a symlink to a 644 file is refused" kb --db "$B" --user alice --passphrase-file "$T/link.pass" case list
+chmod 600 "$P2"
+# A pipe holds nothing at rest and is not checked.
+run sh -c "printf '%s\n' '$PW' | '$KB_BIN' --db '$B' --user alice --passphrase-file /dev/stdin case list"
+check "a pipe (/dev/stdin) still works (exit $RC)" [ "$RC" = 0 ]
+
+NP=$T/new.pass
+printf 'new user passphrase 1\n' >"$NP"
+chmod 644 "$NP"
+expect_rc 77 "user add --new-passphrase-file mode 644 is refused" \
+    kba --db "$B" user add carol --role member --new-passphrase-file "$NP" --kdf interactive
+check "user add refused: names the fix" contains "$ERR" "chmod 600 $NP"
+run kba --db "$B" user list --json
+check "user add refused: carol was not added" lacks "$OUT" carol
+expect_rc 77 "user passwd --new-passphrase-file mode 644 is refused" \
+    kba --db "$B" user passwd --new-passphrase-file "$NP" --kdf interactive
+expect_rc 0 "alice's passphrase is unchanged" kba --db "$B" case list
+chmod 600 "$NP"
+expect_rc 0 "user add --new-passphrase-file mode 600" \
+    kba --db "$B" user add carol --role member --new-passphrase-file "$NP" --kdf interactive
 
 # ---- 2. watch exits with the last failed poll's status
 expect_rc 0 "watch of a readable case exits 0" kba --db "$B" watch 1 --count 2 --interval-ms 10
