@@ -106,10 +106,12 @@ expect_rc 66 "show missing case" k case show 99
 
 # ---- action items
 printf 'member passphrase 1\n' >"$T/bob.pass"
+chmod 600 "$T/bob.pass"
 expect_rc 0 "user add" k user add bob --role member --dept INC --new-passphrase-file "$T/bob.pass" --kdf interactive
 run k user list --json
 jcheck "user list" 'sorted((u["name"],u["role"]) for u in d)==[("alice","admin"),("bob","member")]'
 printf 'bobs new passphrase\n' >"$T/bob2.pass"
+chmod 600 "$T/bob2.pass"
 expect_rc 0 "bob changes his own passphrase" "$KB_BIN" --db "$B" --user bob --passphrase-file "$T/bob.pass" user passwd --new-passphrase-file "$T/bob2.pass" --kdf interactive
 expect_rc 77 "the old passphrase no longer opens" "$KB_BIN" --db "$B" --user bob --passphrase-file "$T/bob.pass" case list
 expect_rc 77 "a member cannot reset another user's passphrase" "$KB_BIN" --db "$B" --user bob --passphrase-file "$T/bob2.pass" user passwd alice --new-passphrase-file "$T/bob2.pass"

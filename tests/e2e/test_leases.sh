@@ -13,6 +13,7 @@ kb_setup
 B=$T/board.kb
 init_board "$B"
 printf 'bob passphrase 123\n' >"$T/bob.pass"
+chmod 600 "$T/bob.pass"
 expect_rc 0 "add member bob" kba --db "$B" user add bob --role member \
     --new-passphrase-file "$T/bob.pass" --kdf interactive || finish
 kbb() { "$KB_BIN" --user bob --passphrase-file "$T/bob.pass" --db "$B" "$@"; }

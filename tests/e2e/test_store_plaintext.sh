@@ -14,6 +14,7 @@ B=$T/board.kb
 KBU=markerbossq7x0
 init_board "$B"
 printf 'markerpassq7x9 for the second user\n' >"$T/u1.pass"
+chmod 600 "$T/u1.pass"
 expect_rc 0 "user add markeruserq7x1" kba --db "$B" user add markeruserq7x1 --role member --new-passphrase-file "$T/u1.pass"
 expect_rc 0 "user add markeruserq7x2" kba --db "$B" user add markeruserq7x2 --role member --new-passphrase-file "$T/u1.pass"
 for i in 1 2 3 4 5; do
