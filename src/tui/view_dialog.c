@@ -267,7 +267,8 @@ static void kb_view_prompt_update(kb_tui_app *a, kb_tui_prompt *p)
     if (n < 0)
         p->error = kb_strdup(e.msg);
     else
-        p->info = kb_asprintf(n == 1 ? _("%ld match") : _("%ld matches"), n);
+        p->info =
+            kb_asprintf(dngettext(KB_TEXTDOMAIN, "%ld match", "%ld matches", (unsigned long)n), n);
 }
 
 /* What kb_tui_view_push passes to a prompt. */
@@ -420,7 +421,10 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
                 kb_hist_push(&a->hist_filter, text);
                 kb_tui_view_close(a, p);
                 if (a->filter_text)
-                    kb_tui_msg(a, false, _("%zu of %zu cases match"), a->lay.shown, a->lay.total);
+                    kb_tui_msg(a, false,
+                               dngettext(KB_TEXTDOMAIN, "%zu of %zu case matches",
+                                         "%zu of %zu cases match", a->lay.total),
+                               a->lay.shown, a->lay.total);
                 else
                     kb_tui_msg(a, false, "%s", _("Filter cleared"));
             }
@@ -721,7 +725,12 @@ void kb_view_lock_draw(kb_tui_app *a, kb_grid *g)
     y += 2;
     char *why;
     if (a->idle_lock_ms >= 60000)
-        why = kb_asprintf(_("Locked after %d minutes without a key press; the board is closed."),
+        why = kb_asprintf(dngettext(KB_TEXTDOMAIN,
+                                    "Locked after %d minute without a key press; the board is "
+                                    "closed.",
+                                    "Locked after %d minutes without a key press; the board is "
+                                    "closed.",
+                                    (unsigned long)(a->idle_lock_ms / 60000)),
                           a->idle_lock_ms / 60000);
     else
         why = kb_strdup(_("The screen is locked and the board is closed."));
