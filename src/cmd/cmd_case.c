@@ -330,8 +330,9 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_print_json(cx, a);
         goto out;
     }
+    kb_query_refs refs = kb_case_refs_of(b);
     fprintf(cx->out, "%-6s ", "#");
-    kb_cmd_cell(cx->out, _("Stage"), 12);
+    kb_cmd_cell(cx->out, _("Stage"), 14);
     fputc(' ', cx->out);
     kb_cmd_cell(cx->out, _("Lead"), 5);
     fputc(' ', cx->out);
@@ -346,7 +347,10 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         char num[16];
         snprintf(num, sizeof num, "#%u", c->number);
         fprintf(cx->out, "%-6s ", num);
-        kb_cmd_cell(cx->out, c->stage ? c->stage : "", 12);
+        /* the stage by name (JSON keeps the code) */
+        char *stage = kb_case_field_show(c, KB_F_STAGE, kb_query_name_refs, &refs);
+        kb_cmd_cell(cx->out, stage, 14);
+        kb_free(&stage);
         fputc(' ', cx->out);
         kb_cmd_cell(cx->out, c->lead_dept ? c->lead_dept : "-", 5);
         fputc(' ', cx->out);

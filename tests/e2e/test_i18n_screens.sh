@@ -91,6 +91,9 @@ check "case show: timeline with stage names" contains "$OUT" "fase: Signaal -> V
 scan "case show 1" "$OUT"
 run kbn --db "$DB" case show 2
 scan "case show 2" "$OUT"
+run kbn --db "$DB" case list
+check "case list: stages by name" contains "$OUT" "Verkennen"
+scan "case list" "$OUT"
 run kbn --db "$DB" org list
 scan "org list" "$OUT"
 run kbn --db "$DB" user list
