@@ -11,7 +11,9 @@
 #define _(s) dgettext(KB_TEXTDOMAIN, s)
 #define N_(s) (s)
 
-/* setlocale(LC_ALL, "") and bind the text domain (LOCALEDIR or $KERNBOARD_LOCALEDIR). */
+/* setlocale(LC_ALL, "") and bind the text domain: to $KERNBOARD_LOCALEDIR if
+ * set, else to the "locale" directory next to the binary if there is one (a
+ * build tree), else to the install directory (KB_LOCALEDIR). */
 void kb_i18n_init(void);
 
 #endif

@@ -41,11 +41,17 @@ char *kb_strv_join(const kb_strv *sv, const char *sep);
 bool kb_strv_eq(const kb_strv *a, const kb_strv *b);
 
 enum kb_role { KB_ROLE_VIEWER, KB_ROLE_MEMBER, KB_ROLE_BROKER, KB_ROLE_ADMIN };
+/* kb_X_name: the English code (files, JSON, CSV, scripts); kb_X_label: the
+ * name in the reader's language (for display).  kb_X_parse accepts the code,
+ * the label and the Dutch word (beheerder, openbaar, duplicaat, ondernemer,
+ * ...), case- and accent-insensitively. */
 const char *kb_role_name(enum kb_role r);
+const char *kb_role_label(enum kb_role r);
 int kb_role_parse(const char *s, enum kb_role *out, kb_err *e) KB_WARN_UNUSED;
 
 enum kb_conf { KB_CONF_PUBLIC, KB_CONF_INTERNAL, KB_CONF_CONFIDENTIAL };
 const char *kb_conf_name(enum kb_conf c);
+const char *kb_conf_label(enum kb_conf c);
 int kb_conf_parse(const char *s, enum kb_conf *out, kb_err *e) KB_WARN_UNUSED;
 
 /* Limits on user-entered text (bytes). */
@@ -116,6 +122,8 @@ void kb_comment_free(kb_comment *c);
  * -> explore; put on the agenda", untranslated labels); this returns the
  * text in the reader's language (a new string).  Other text is copied. */
 char *kb_timeline_localize(const char *text);
+/* kb_timeline_localize_refs (below, with the case fields) also names the
+ * codes of stages and action lines. */
 int kb_comment_validate(const kb_comment *c, kb_err *e) KB_WARN_UNUSED;
 
 /* A department ("afdeling"). */
@@ -195,6 +203,7 @@ bool kb_action_item_overdue(const kb_action_item *a, kb_date today);
 /* A link between two cases. */
 enum kb_link_kind { KB_LINK_RELATED, KB_LINK_DUPLICATE, KB_LINK_BLOCKS };
 const char *kb_link_kind_name(enum kb_link_kind k);
+const char *kb_link_kind_label(enum kb_link_kind k);
 int kb_link_kind_parse(const char *s, enum kb_link_kind *out, kb_err *e) KB_WARN_UNUSED;
 typedef struct kb_link {
     kb_id key;
@@ -213,6 +222,7 @@ enum kb_org_kind {
     KB_ORG_OTHER
 };
 const char *kb_org_kind_name(enum kb_org_kind k);
+const char *kb_org_kind_label(enum kb_org_kind k);
 int kb_org_kind_parse(const char *s, enum kb_org_kind *out, kb_err *e) KB_WARN_UNUSED;
 typedef struct kb_org {
     kb_id key;
@@ -396,11 +406,27 @@ const kb_field_desc *kb_case_field_by_json(const char *key);
  * ("ECO, INC", "A; B"), dates YYYY-MM-DD or "", bools "yes"/"no", the
  * confidentiality name, the priority number, unset text "". */
 char *kb_case_field_text(const kb_case *c, enum kb_field_id f);
+/* The name of the code of a stage (KB_FT_STAGE), action line (KB_FT_LINE)
+ * or department (KB_FT_DEPT) for display, from the board's reference data;
+ * NULL to show the code itself. */
+typedef const char *(*kb_ref_namer)(void *ctx, enum kb_field_type t, const char *code);
+/* The value as a reader sees it (new string), in the reader's language: as
+ * kb_case_field_text, but yes/no and the confidentiality translated, and the
+ * stage and action line by name through namer (may be NULL).  What it
+ * returns parses back (kb_case_field_parse, then the name resolver). */
+char *kb_case_field_show(const kb_case *c, enum kb_field_id f, kb_ref_namer namer, void *ctx);
+/* kb_timeline_localize, and the values of the neutral form in the reader's
+ * language too: confidentiality levels and link kinds always, the codes of
+ * stages, action lines and lead departments as namer names them (NULL:
+ * codes stay), e.g. "fase: Signaal -> Verkennen", "koppeling: #15
+ * gerelateerd". */
+char *kb_timeline_localize_refs(const char *text, kb_ref_namer namer, void *ctx);
 /* Set a field from typed text.  Lists are split at the separator (parts
  * trimmed, empty parts dropped) and replace the list; "" clears optional
  * fields (text, references, lists, dates; priority 0, agenda no,
  * confidentiality internal); the stage cannot be cleared.  Dates: as
- * kb_date_parse, or "" / "none"; booleans yes/no/true/false/1/0/ja/nee;
+ * kb_date_parse, or "" / "none"; booleans yes/no/true/false/1/0/ja/nee
+ * (and the translated yes/no); confidentiality as kb_conf_parse;
  * priority 0..KB_PRIORITY_MAX.  Names are NOT resolved to codes here (the
  * core does that).  Errors: KB_EDATA, one line naming the field; c is then
  * unchanged. */

@@ -122,6 +122,10 @@ typedef struct kb_query_refs {
  * dept:Economy equals dept:ECO); owners by name or unique prefix
  * (kb_resolve_user).  Needs no open board. */
 const char *kb_query_resolve_refs(void *refs, enum kb_query_field f, const char *value);
+/* The namer for display (a kb_ref_namer; refs is a kb_query_refs *): the
+ * name of a stage or action line code; NULL for departments (their short
+ * codes are shown) and unknown codes. */
+const char *kb_query_name_refs(void *refs, enum kb_field_type t, const char *code);
 
 /* Parse text (NULL or blank = the empty query).  On success *out is a new
  * query the caller frees; on error *out is NULL and e says where and why

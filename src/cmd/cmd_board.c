@@ -241,7 +241,7 @@ int kb_cmd_user_add(kb_cmd_ctx *cx, int argc, char **argv)
     if (rc)
         rc = kb_cmd_report(cx);
     else if (!cx->json)
-        fprintf(cx->out, _("Added user %s (%s).\n"), name, kb_role_name(role));
+        fprintf(cx->out, _("Added user %s (%s).\n"), name, kb_role_label(role));
 out:
     kb_strv_free(&depts);
     kb_secret_free(&pass);
@@ -276,13 +276,13 @@ int kb_cmd_user_list(kb_cmd_ctx *cx, int argc, char **argv)
     } else {
         kb_cmd_cell(cx->out, _("User"), 20);
         fputc(' ', cx->out);
-        kb_cmd_cell(cx->out, _("Role"), 8);
+        kb_cmd_cell(cx->out, _("Role"), 10);
         fprintf(cx->out, " %s\n", _("Departments"));
         for (size_t i = 0; i < v.n; i++) {
             char *d = kb_strv_join(&v.v[i].depts, ",");
             kb_cmd_cell(cx->out, v.v[i].name, 20);
             fputc(' ', cx->out);
-            kb_cmd_cell(cx->out, kb_role_name(v.v[i].role), 8);
+            kb_cmd_cell(cx->out, kb_role_label(v.v[i].role), 10);
             fprintf(cx->out, " %s\n", d[0] ? d : "-");
             kb_free(&d);
         }
@@ -613,7 +613,10 @@ int kb_cmd_rekey(kb_cmd_ctx *cx, int argc, char **argv)
     if (kb_board_rekey(b, &n, &cx->err))
         rc = kb_cmd_report(cx);
     else if (!cx->json)
-        fprintf(cx->out, _("Rotated the data key: %zu records sealed again under the new key.\n"),
+        fprintf(cx->out,
+                dngettext(KB_TEXTDOMAIN,
+                          "Rotated the data key: %zu record sealed again under the new key.\n",
+                          "Rotated the data key: %zu records sealed again under the new key.\n", n),
                 n);
     kb_cmd_close(cx, &b);
     return rc;
@@ -664,7 +667,11 @@ int kb_cmd_doctor(kb_cmd_ctx *cx, int argc, char **argv)
     if (a && (rc = kb_cmd_print_json(cx, a)))
         return rc;
     if (problems)
-        return kb_cmd_fail(cx, KB_EIO, _("%d problem(s) make this location unsafe for the board"),
+        return kb_cmd_fail(cx, KB_EIO,
+                           dngettext(KB_TEXTDOMAIN,
+                                     "%d problem makes this location unsafe for the board",
+                                     "%d problems make this location unsafe for the board",
+                                     (unsigned long)problems),
                            problems);
     return KB_OK;
 }

@@ -124,8 +124,23 @@ static int kb_case_number_arg(kb_cmd_ctx *cx, const char *cmd, int argc, char **
     return KB_OK;
 }
 
-static void kb_print_case(kb_cmd_ctx *cx, const kb_case *c, const kb_comment_vec *tl)
+/* The board's stages and action lines, to name codes (kb_query_name_refs). */
+static kb_query_refs kb_case_refs_of(const kb_board *b)
 {
+    kb_query_refs r = {0};
+    r.stages = kb_board_stages(b, &r.nstages);
+    r.lines = kb_board_lines(b, &r.nlines);
+    return r;
+}
+
+/* A case as text in the reader's language: stages and action lines by name,
+ * values translated (JSON and CSV keep the codes, for scripts). */
+static void kb_print_case(kb_cmd_ctx *cx, const kb_board *b, const kb_case *c,
+                          const kb_comment_vec *tl)
+{
+    kb_query_refs refs = kb_case_refs_of(b);
+    char *stage = kb_case_field_show(c, KB_F_STAGE, kb_query_name_refs, &refs),
+         *line = kb_case_field_show(c, KB_F_LINE, kb_query_name_refs, &refs);
     char d1[KB_DATE_STRLEN], d2[KB_DATE_STRLEN], t1[KB_TIME_STRLEN], t2[KB_TIME_STRLEN];
     kb_date_format(c->due, d1);
     kb_date_format(c->review, d2);
@@ -134,10 +149,10 @@ static void kb_print_case(kb_cmd_ctx *cx, const kb_case *c, const kb_comment_vec
     char *depts = kb_strv_join(&c->depts, ", "), *orgs = kb_strv_join(&c->orgs, "; "),
          *tags = kb_strv_join(&c->tags, ", "), *hooks = kb_strv_join(&c->hooks, "; ");
     fprintf(cx->out, "#%u  %s\n", c->number, c->title ? c->title : "");
-    fprintf(cx->out, "%-16s %s\n", _("Stage:"), c->stage ? c->stage : "");
+    fprintf(cx->out, "%-16s %s\n", _("Stage:"), stage);
     fprintf(cx->out, "%-16s %s\n", _("Lead dept:"), c->lead_dept ? c->lead_dept : "-");
     fprintf(cx->out, "%-16s %s\n", _("Also involved:"), depts[0] ? depts : "-");
-    fprintf(cx->out, "%-16s %s\n", _("Action line:"), c->action_line ? c->action_line : "-");
+    fprintf(cx->out, "%-16s %s\n", _("Action line:"), line[0] ? line : "-");
     fprintf(cx->out, "%-16s %s\n", _("Policy hooks:"), hooks[0] ? hooks : "-");
     fprintf(cx->out, "%-16s %s\n", _("Organisations:"), orgs[0] ? orgs : "-");
     fprintf(cx->out, "%-16s %s\n", _("Owner:"), c->owner ? c->owner : "-");
@@ -146,7 +161,7 @@ static void kb_print_case(kb_cmd_ctx *cx, const kb_case *c, const kb_comment_vec
     fprintf(cx->out, "%-16s %s\n", _("Review:"), d2[0] ? d2 : "-");
     fprintf(cx->out, "%-16s %s\n", _("On agenda:"), c->on_agenda ? _("yes") : _("no"));
     fprintf(cx->out, "%-16s %s\n", _("Blocked:"), c->blocked ? c->blocked : "-");
-    fprintf(cx->out, "%-16s %s\n", _("Confidential:"), kb_conf_name(c->conf));
+    fprintf(cx->out, "%-16s %s\n", _("Confidential:"), kb_conf_label(c->conf));
     fprintf(cx->out, "%-16s %s\n", _("Tags:"), tags[0] ? tags : "-");
     fprintf(cx->out, "%-16s %s   %s %s   %s %llu\n", _("Created:"), t1, _("updated"), t2,
             _("version"), (unsigned long long)c->version);
@@ -158,7 +173,8 @@ static void kb_print_case(kb_cmd_ctx *cx, const kb_case *c, const kb_comment_vec
             char ts[KB_TIME_STRLEN];
             kb_time_format(tl->v[i].time, ts);
             bool change = tl->v[i].kind == KB_ENTRY_CHANGE;
-            char *text = change ? kb_timeline_localize(tl->v[i].text) : NULL;
+            char *text =
+                change ? kb_timeline_localize_refs(tl->v[i].text, kb_query_name_refs, &refs) : NULL;
             fprintf(cx->out, "  %s  %-12s %s%s", ts, tl->v[i].author ? tl->v[i].author : "",
                     change ? "* " : "", text ? text : tl->v[i].text);
             if (tl->v[i].reason)
@@ -171,6 +187,8 @@ static void kb_print_case(kb_cmd_ctx *cx, const kb_case *c, const kb_comment_vec
     kb_free(&orgs);
     kb_free(&tags);
     kb_free(&hooks);
+    kb_free(&stage);
+    kb_free(&line);
 }
 
 int kb_cmd_case_add(kb_cmd_ctx *cx, int argc, char **argv)
@@ -246,7 +264,7 @@ int kb_cmd_case_show(kb_cmd_ctx *cx, int argc, char **argv)
         json_object_set_new(o, "decisions", a);
         rc = kb_cmd_print_json(cx, o);
     } else {
-        kb_print_case(cx, &d.c, &d.timeline);
+        kb_print_case(cx, b, &d.c, &d.timeline);
         if (d.actions.n) {
             fprintf(cx->out, "\n%s\n", _("Action items:"));
             for (size_t i = 0; i < d.actions.n; i++) {
@@ -270,7 +288,7 @@ int kb_cmd_case_show(kb_cmd_ctx *cx, int argc, char **argv)
             fprintf(cx->out, "\n%s\n", _("Links:"));
             for (size_t i = 0; i < d.links.n; i++)
                 fprintf(cx->out, "  #%u %s #%u\n", d.links.v[i].from,
-                        kb_link_kind_name(d.links.v[i].kind), d.links.v[i].to);
+                        kb_link_kind_label(d.links.v[i].kind), d.links.v[i].to);
         }
     }
 out:
@@ -312,8 +330,9 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_print_json(cx, a);
         goto out;
     }
+    kb_query_refs refs = kb_case_refs_of(b);
     fprintf(cx->out, "%-6s ", "#");
-    kb_cmd_cell(cx->out, _("Stage"), 12);
+    kb_cmd_cell(cx->out, _("Stage"), 14);
     fputc(' ', cx->out);
     kb_cmd_cell(cx->out, _("Lead"), 5);
     fputc(' ', cx->out);
@@ -328,7 +347,10 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         char num[16];
         snprintf(num, sizeof num, "#%u", c->number);
         fprintf(cx->out, "%-6s ", num);
-        kb_cmd_cell(cx->out, c->stage ? c->stage : "", 12);
+        /* the stage by name (JSON keeps the code) */
+        char *stage = kb_case_field_show(c, KB_F_STAGE, kb_query_name_refs, &refs);
+        kb_cmd_cell(cx->out, stage, 14);
+        kb_free(&stage);
         fputc(' ', cx->out);
         kb_cmd_cell(cx->out, c->lead_dept ? c->lead_dept : "-", 5);
         fputc(' ', cx->out);

@@ -1304,10 +1304,10 @@ static int demo_print(const demo_ctx *d, const char *passfile)
               "departments.\n"),
             d->path, ncases, d->ncomments, d->nactions, sizeof demo_depts / sizeof demo_depts[0]);
     fprintf(d->cx->out, _("Users (all with the demo passphrase):\n"));
-    fprintf(d->cx->out, "  %-18s %s\n", DEMO_ADMIN, kb_role_name(KB_ROLE_ADMIN));
+    fprintf(d->cx->out, "  %-18s %s\n", DEMO_ADMIN, kb_role_label(KB_ROLE_ADMIN));
     for (size_t i = 0; i < nusers; i++)
-        fprintf(d->cx->out, "  %-18s %-8s %s\n", demo_users[i].name,
-                kb_role_name(demo_users[i].role), demo_users[i].depts);
+        fprintf(d->cx->out, "  %-18s %-10s %s\n", demo_users[i].name,
+                kb_role_label(demo_users[i].role), demo_users[i].depts);
     fprintf(d->cx->out, _("Demo-wachtwoord / demo passphrase: %s (also in %s)\n"), DEMO_PASSPHRASE,
             passfile);
     fprintf(d->cx->out, _("Open it with:\n"));

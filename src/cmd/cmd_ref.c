@@ -610,7 +610,7 @@ int kb_cmd_org_list(kb_cmd_ctx *cx, int argc, char **argv)
         for (size_t i = 0; i < v.n; i++) {
             kb_cmd_cell(cx->out, v.v[i].name, 36);
             fputc(' ', cx->out);
-            kb_cmd_cell(cx->out, kb_org_kind_name(v.v[i].kind), 13);
+            kb_cmd_cell(cx->out, kb_org_kind_label(v.v[i].kind), 16);
             fprintf(cx->out, " %s\n", v.v[i].contact ? v.v[i].contact : "-");
         }
     }

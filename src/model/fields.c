@@ -140,6 +140,27 @@ char *kb_case_field_text(const kb_case *c, enum kb_field_id f)
     }
 }
 
+char *kb_case_field_show(const kb_case *c, enum kb_field_id f, kb_ref_namer namer, void *ctx)
+{
+    switch (f) {
+    case KB_F_AGENDA:
+        return kb_strdup(c->on_agenda ? _("yes") : _("no"));
+    case KB_F_CONF:
+        return kb_strdup(kb_conf_label(c->conf));
+    case KB_F_STAGE:
+    case KB_F_LINE: {
+        const char *code = f == KB_F_STAGE ? c->stage : c->action_line;
+        const char *name =
+            code && namer ? namer(ctx, f == KB_F_STAGE ? KB_FT_STAGE : KB_FT_LINE, code) : NULL;
+        if (name && name[0])
+            return kb_strdup(name);
+        return kb_strdup(code ? code : "");
+    }
+    default:
+        return kb_case_field_text(c, f);
+    }
+}
+
 /* ------------------------------------------------------------ parsing */
 
 static char *kb_trimmed(const char *s, size_t n)
@@ -234,9 +255,9 @@ static int kb_field_set(kb_case *c, enum kb_field_id f, const char *text, bool a
     } else if (f == KB_F_AGENDA) {
         static const char *const yes[] = {"yes", "true", "1", "ja", "y", "j", NULL};
         static const char *const no[] = {"no", "false", "0", "nee", "n", "", NULL};
-        if (kb_word_is(t, yes))
+        if (kb_word_is(t, yes) || kb_fold_eq(t, _("yes")))
             c->on_agenda = true;
-        else if (kb_word_is(t, no))
+        else if (kb_word_is(t, no) || kb_fold_eq(t, _("no")))
             c->on_agenda = false;
         else {
             rc = kb_field_fail(f, e, _("answer yes or no"));

@@ -213,20 +213,59 @@ static int kb_strv_check(const char *field, const kb_strv *sv, size_t max, kb_er
 
 /* ------------------------------------------------------------ enums */
 
+/* An enum value typed by a user: the English code (what files and scripts
+ * use), the name shown in the reader's language, or a Dutch word (so a Dutch
+ * team can type what it reads, whatever the locale), case- and
+ * accent-insensitively. */
+typedef struct kb_enum_alias {
+    const char *word;
+    int value;
+} kb_enum_alias;
+
+static bool kb_enum_parse(const char *s, const char *const *codes, const char *const *labels, int n,
+                          const kb_enum_alias *aliases, int *out)
+{
+    if (!s)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (kb_str_ieq(s, codes[i]) || kb_fold_eq(s, _(labels[i]))) {
+            *out = i;
+            return true;
+        }
+    for (const kb_enum_alias *a = aliases; a->word; a++)
+        if (kb_fold_eq(s, a->word)) {
+            *out = a->value;
+            return true;
+        }
+    return false;
+}
+
 static const char *const kb_role_names[] = {"viewer", "member", "broker", "admin"};
+/* TRANSLATORS: the roles as shown (the typed values stay admin, broker, ...) */
+static const char *const kb_role_labels[] = {N_("viewer"), N_("member"), N_("broker"), N_("admin")};
+static const kb_enum_alias kb_role_aliases[] = {{"lezer", KB_ROLE_VIEWER},
+                                                {"lid", KB_ROLE_MEMBER},
+                                                {"makelaar", KB_ROLE_BROKER},
+                                                {"beheerder", KB_ROLE_ADMIN},
+                                                {NULL, 0}};
 
 const char *kb_role_name(enum kb_role r)
 {
     return (unsigned)r < 4 ? kb_role_names[r] : "viewer";
 }
 
+const char *kb_role_label(enum kb_role r)
+{
+    return _(kb_role_labels[(unsigned)r < 4 ? r : KB_ROLE_VIEWER]);
+}
+
 int kb_role_parse(const char *s, enum kb_role *out, kb_err *e)
 {
-    for (int i = 0; i < 4; i++)
-        if (kb_str_ieq(s, kb_role_names[i])) {
-            *out = (enum kb_role)i;
-            return KB_OK;
-        }
+    int v;
+    if (kb_enum_parse(s, kb_role_names, kb_role_labels, 4, kb_role_aliases, &v)) {
+        *out = (enum kb_role)v;
+        return KB_OK;
+    }
     return kb_err_set(e, KB_EUSAGE, _("unknown role '%s': use admin, broker, member or viewer"), s);
 }
 
@@ -236,19 +275,30 @@ bool kb_role_can_write(enum kb_role r)
 }
 
 static const char *const kb_conf_names[] = {"public", "internal", "confidential"};
+/* TRANSLATORS: confidentiality levels as shown (typed: public, internal, confidential) */
+static const char *const kb_conf_labels[] = {N_("public"), N_("internal"), N_("confidential")};
+static const kb_enum_alias kb_conf_aliases[] = {{"openbaar", KB_CONF_PUBLIC},
+                                                {"intern", KB_CONF_INTERNAL},
+                                                {"vertrouwelijk", KB_CONF_CONFIDENTIAL},
+                                                {NULL, 0}};
 
 const char *kb_conf_name(enum kb_conf c)
 {
     return (unsigned)c < 3 ? kb_conf_names[c] : "internal";
 }
 
+const char *kb_conf_label(enum kb_conf c)
+{
+    return _(kb_conf_labels[(unsigned)c < 3 ? c : KB_CONF_INTERNAL]);
+}
+
 int kb_conf_parse(const char *s, enum kb_conf *out, kb_err *e)
 {
-    for (int i = 0; i < 3; i++)
-        if (kb_str_ieq(s, kb_conf_names[i])) {
-            *out = (enum kb_conf)i;
-            return KB_OK;
-        }
+    int v;
+    if (kb_enum_parse(s, kb_conf_names, kb_conf_labels, 3, kb_conf_aliases, &v)) {
+        *out = (enum kb_conf)v;
+        return KB_OK;
+    }
     return kb_err_set(e, KB_EDATA,
                       _("unknown confidentiality '%s': use public, internal or confidential"), s);
 }
@@ -570,38 +620,68 @@ bool kb_action_item_overdue(const kb_action_item *a, kb_date today)
 }
 
 static const char *const kb_link_names[] = {"related", "duplicate", "blocks"};
+/* TRANSLATORS: link kinds as shown ("#15 duplicate"; typed: related,
+ * duplicate, blocks) */
+static const char *const kb_link_labels[] = {N_("related"), N_("duplicate"), N_("blocks")};
+static const kb_enum_alias kb_link_aliases[] = {{"gerelateerd", KB_LINK_RELATED},
+                                                {"duplicaat", KB_LINK_DUPLICATE},
+                                                {"blokkeert", KB_LINK_BLOCKS},
+                                                {NULL, 0}};
 
 const char *kb_link_kind_name(enum kb_link_kind k)
 {
     return (unsigned)k < 3 ? kb_link_names[k] : "related";
 }
 
+const char *kb_link_kind_label(enum kb_link_kind k)
+{
+    return _(kb_link_labels[(unsigned)k < 3 ? k : KB_LINK_RELATED]);
+}
+
 int kb_link_kind_parse(const char *s, enum kb_link_kind *out, kb_err *e)
 {
-    for (int i = 0; i < 3; i++)
-        if (kb_str_ieq(s, kb_link_names[i])) {
-            *out = (enum kb_link_kind)i;
-            return KB_OK;
-        }
+    int v;
+    if (kb_enum_parse(s, kb_link_names, kb_link_labels, 3, kb_link_aliases, &v)) {
+        *out = (enum kb_link_kind)v;
+        return KB_OK;
+    }
     return kb_err_set(e, KB_EUSAGE, _("unknown link kind '%s': use related, duplicate or blocks"),
                       s);
 }
 
 static const char *const kb_org_kinds[] = {"entrepreneur", "foundation", "partner", "government",
                                            "other"};
+/* TRANSLATORS: kinds of organisation as shown; "government" is another
+ * government than the municipality (typed: entrepreneur, foundation, ...) */
+static const char *const kb_org_labels[] = {N_("entrepreneur"), N_("foundation"), N_("partner"),
+                                            N_("government"), N_("other")};
+static const kb_enum_alias kb_org_aliases[] = {{"ondernemer", KB_ORG_ENTREPRENEUR},
+                                               {"stichting", KB_ORG_FOUNDATION},
+                                               {"partner", KB_ORG_PARTNER},
+                                               {"overheid", KB_ORG_GOVERNMENT},
+                                               {"andere overheid", KB_ORG_GOVERNMENT},
+                                               {"overig", KB_ORG_OTHER},
+                                               {"anders", KB_ORG_OTHER},
+                                               {"andere", KB_ORG_OTHER},
+                                               {NULL, 0}};
 
 const char *kb_org_kind_name(enum kb_org_kind k)
 {
     return (unsigned)k < 5 ? kb_org_kinds[k] : "other";
 }
 
+const char *kb_org_kind_label(enum kb_org_kind k)
+{
+    return _(kb_org_labels[(unsigned)k < 5 ? k : KB_ORG_OTHER]);
+}
+
 int kb_org_kind_parse(const char *s, enum kb_org_kind *out, kb_err *e)
 {
-    for (int i = 0; i < 5; i++)
-        if (kb_str_ieq(s, kb_org_kinds[i])) {
-            *out = (enum kb_org_kind)i;
-            return KB_OK;
-        }
+    int v;
+    if (kb_enum_parse(s, kb_org_kinds, kb_org_labels, 5, kb_org_aliases, &v)) {
+        *out = (enum kb_org_kind)v;
+        return KB_OK;
+    }
     return kb_err_set(e, KB_EUSAGE,
                       _("unknown kind '%s': use entrepreneur, foundation, partner, government or "
                         "other"),
@@ -742,24 +822,87 @@ static const char *kb_timeline_word(const char *s, size_t n)
 {
     for (size_t i = 0; i < sizeof kb_timeline_words / sizeof kb_timeline_words[0]; i++)
         if (strlen(kb_timeline_words[i]) == n && strncmp(kb_timeline_words[i], s, n) == 0)
-            return _(kb_timeline_words[i]);
+            return kb_timeline_words[i];
     return NULL;
+}
+
+/* One value of a "label: old -> new" part, as the reader sees it. */
+static void kb_timeline_value(kb_buf *b, const char *word, const char *v, size_t n,
+                              kb_ref_namer namer, void *ctx)
+{
+    char *code = kb_strndup(v, n);
+    const char *shown = NULL;
+    if (strcmp(word, "confidentiality") == 0) {
+        for (int i = 0; i < 3 && !shown; i++)
+            if (strcmp(code, kb_conf_name((enum kb_conf)i)) == 0)
+                shown = kb_conf_label((enum kb_conf)i);
+    } else if (namer && strcmp(code, "-") != 0) {
+        enum kb_field_type t = strcmp(word, "stage") == 0             ? KB_FT_STAGE
+                               : strcmp(word, "action line") == 0     ? KB_FT_LINE
+                               : strcmp(word, "lead department") == 0 ? KB_FT_DEPT
+                                                                      : KB_FT_TEXT;
+        if (t != KB_FT_TEXT)
+            shown = namer(ctx, t, code);
+    }
+    kb_buf_puts(b, shown ? shown : code);
+    kb_free(&code);
+}
+
+/* The text after "label:" of a part (" old -> new", " #15 related", ...). */
+static void kb_timeline_rest(kb_buf *b, const char *word, const char *r, size_t n,
+                             kb_ref_namer namer, void *ctx)
+{
+    const char *arrow = NULL;
+    for (size_t i = 0; i + 4 <= n && !arrow; i++)
+        if (memcmp(r + i, " -> ", 4) == 0)
+            arrow = r + i;
+    if (n && r[0] == ' ' && arrow &&
+        (!strcmp(word, "stage") || !strcmp(word, "action line") ||
+         !strcmp(word, "lead department") || !strcmp(word, "confidentiality"))) {
+        kb_buf_puts(b, " ");
+        kb_timeline_value(b, word, r + 1, (size_t)(arrow - r - 1), namer, ctx);
+        kb_buf_puts(b, " -> ");
+        kb_timeline_value(b, word, arrow + 4, n - (size_t)(arrow + 4 - r), namer, ctx);
+        return;
+    }
+    if (strcmp(word, "link") == 0) {
+        /* " #15 related" */
+        const char *sp = n > 2 && r[0] == ' ' && r[1] == '#' ? memchr(r + 1, ' ', n - 1) : NULL;
+        if (sp) {
+            size_t kn = n - (size_t)(sp + 1 - r);
+            for (int i = 0; i < 3; i++) {
+                const char *k = kb_link_kind_name((enum kb_link_kind)i);
+                if (strlen(k) == kn && memcmp(sp + 1, k, kn) == 0) {
+                    kb_buf_append(b, r, (size_t)(sp + 1 - r));
+                    kb_buf_puts(b, kb_link_kind_label((enum kb_link_kind)i));
+                    return;
+                }
+            }
+        }
+    }
+    kb_buf_append(b, r, n);
 }
 
 char *kb_timeline_localize(const char *text)
 {
+    return kb_timeline_localize_refs(text, NULL, NULL);
+}
+
+char *kb_timeline_localize_refs(const char *text, kb_ref_namer namer, void *ctx)
+{
     kb_buf b = KB_BUF_INIT;
-    const char *p = text;
+    const char *p = text ? text : "";
     for (;;) {
         const char *end = strstr(p, "; ");
         size_t n = end ? (size_t)(end - p) : strlen(p);
         const char *colon = memchr(p, ':', n);
         const char *w;
         if ((w = kb_timeline_word(p, n)))
-            kb_buf_puts(&b, w);
+            kb_buf_puts(&b, _(w));
         else if (colon && (w = kb_timeline_word(p, (size_t)(colon - p)))) {
-            kb_buf_puts(&b, w);
-            kb_buf_append(&b, colon, n - (size_t)(colon - p));
+            kb_buf_puts(&b, _(w));
+            kb_buf_puts(&b, ":");
+            kb_timeline_rest(&b, w, colon + 1, n - (size_t)(colon + 1 - p), namer, ctx);
         } else
             kb_buf_append(&b, p, n);
         if (!end)
@@ -767,5 +910,5 @@ char *kb_timeline_localize(const char *text)
         kb_buf_puts(&b, "; ");
         p = end + 2;
     }
-    return kb_buf_take(&b);
+    return b.data ? kb_buf_take(&b) : kb_strdup("");
 }

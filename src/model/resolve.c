@@ -180,3 +180,21 @@ const char *kb_query_resolve_refs(void *refs, enum kb_query_field f, const char 
         return NULL;
     }
 }
+
+const char *kb_query_name_refs(void *refs, enum kb_field_type t, const char *code)
+{
+    const kb_query_refs *r = refs;
+    if (!r || !code)
+        return NULL;
+    if (t == KB_FT_STAGE) {
+        for (size_t i = 0; i < r->nstages; i++)
+            if (r->stages[i].code && kb_str_ieq(r->stages[i].code, code))
+                return r->stages[i].name && r->stages[i].name[0] ? r->stages[i].name : NULL;
+    } else if (t == KB_FT_LINE) {
+        for (size_t i = 0; i < r->nlines; i++)
+            if (r->lines[i].code && kb_str_ieq(r->lines[i].code, code))
+                return r->lines[i].name && r->lines[i].name[0] ? r->lines[i].name : NULL;
+    }
+    /* departments keep their short codes (ECO), as on the board's lanes */
+    return NULL;
+}

@@ -177,7 +177,10 @@ static bool kb_screen_command(kb_tui_app *a, const kb_strv *v, unsigned *r)
         if (kb_tui_set_filter(a, q, &e))
             kb_tui_msg(a, true, "%s", e.msg);
         else if (a->filter_text)
-            kb_tui_msg(a, false, _("%zu of %zu cases match"), a->lay.shown, a->lay.total);
+            kb_tui_msg(a, false,
+                       dngettext(KB_TEXTDOMAIN, "%zu of %zu case matches", "%zu of %zu cases match",
+                                 a->lay.total),
+                       a->lay.shown, a->lay.total);
         else
             kb_tui_msg(a, false, "%s", _("Filter cleared"));
         kb_free(&q);

@@ -662,6 +662,9 @@ int kb_view_form_parse(const kb_tui_app *a, const kb_case *base, const char *con
 void kb_view_form_copy_field(kb_case *dst, const kb_case *src, enum kb_tui_field f);
 /* Field values of a case as the form shows them (new string). */
 char *kb_view_form_value(const kb_case *c, enum kb_tui_field f);
+/* The value as the form shows it: in the reader's language, stages and
+ * action lines by name (kb_case_field_show; it parses back). */
+char *kb_view_form_shown(const kb_tui_app *a, const kb_case *c, enum kb_tui_field f);
 const char *kb_view_form_label(enum kb_tui_field f);
 
 /* ---- conflict dialog (view_dialog.c: kb_tui_view_conflict) */

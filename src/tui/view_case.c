@@ -274,7 +274,7 @@ static size_t kb_case_fields(const kb_tui_app *a, const kb_case *c, const char *
     labels[n] = _("On agenda");
     values[n++] = kb_strdup(c->on_agenda ? _("yes (A)") : _("no"));
     labels[n] = _("Confidentiality");
-    values[n++] = kb_strdup(kb_conf_name(c->conf));
+    values[n++] = kb_strdup(kb_conf_label(c->conf));
     kb_fmt_time(c->created, t);
     labels[n] = _("Created");
     values[n++] = kb_strdup(t);
@@ -296,6 +296,18 @@ static size_t kb_case_fields(const kb_tui_app *a, const kb_case *c, const char *
 #define KB_LABEL_W 17
 #define KB_SHORT_FIELDS 12 /* fields that share a line on wide screens */
 
+/* A label in a cell of width w: cut to w - 1 if longer, then blanks, so a
+ * value after it never touches it. */
+static void kb_label_cell(kb_buf *b, const char *label, int w, bool utf8)
+{
+    size_t fit = kb_tui_fit(label, w - 1, utf8);
+    kb_buf_append(b, label, fit);
+    char *part = kb_strndup(label, fit);
+    int lw = kb_tui_width(part, utf8);
+    kb_free(&part);
+    kb_buf_printf(b, "%*s", w - lw > 0 ? w - lw : 1, "");
+}
+
 static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_vlines *out)
 {
     const kb_case *c = &cv->c;
@@ -316,13 +328,21 @@ static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_v
     size_t nshort = KB_SHORT_FIELDS < n ? KB_SHORT_FIELDS : n;
     bool two = w >= 80;
     int colw = two ? (w - 2) / 2 : w - 2;
+    /* labels: the widest one and a blank (Dutch labels are longer), so a
+     * label never runs into its value; at most half a column */
+    int labw = KB_LABEL_W;
+    for (size_t i = 0; i < n; i++) {
+        int lw = kb_tui_width(labels[i], utf8) + 1;
+        if (lw > labw)
+            labw = lw;
+    }
+    if (labw > colw / 2)
+        labw = colw / 2 > KB_LABEL_W ? colw / 2 : KB_LABEL_W;
     for (size_t i = 0; i < nshort; i += two ? 2 : 1) {
         kb_buf line = KB_BUF_INIT;
         for (size_t k = 0; k < (two ? 2u : 1u) && i + k < nshort; k++) {
-            int lw = kb_tui_width(labels[i + k], utf8);
-            kb_buf_printf(&line, "%s%*s", labels[i + k], KB_LABEL_W - lw > 0 ? KB_LABEL_W - lw : 1,
-                          "");
-            int vw = colw - KB_LABEL_W - 1;
+            kb_label_cell(&line, labels[i + k], labw, utf8);
+            int vw = colw - labw - 1;
             size_t fit = kb_tui_fit(values[i + k], vw, utf8);
             bool cut = values[i + k][fit] != '\0';
             if (cut && vw > 1)
@@ -343,17 +363,13 @@ static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_v
     }
     for (size_t i = nshort; i < n; i++) {
         kb_strv wl = {0};
-        kb_tui_wrap(values[i], w - 2 - KB_LABEL_W, utf8, &wl);
+        kb_tui_wrap(values[i], w - 2 - labw, utf8, &wl);
         for (size_t k = 0; k < wl.n; k++) {
-            char *l = kb_asprintf("%-*s%s", k ? KB_LABEL_W : 0, "", wl.v[k]);
-            if (k == 0) {
-                int lw = kb_tui_width(labels[i], utf8);
-                kb_free(&l);
-                l = kb_asprintf("%s%*s%s", labels[i], KB_LABEL_W - lw > 0 ? KB_LABEL_W - lw : 1, "",
-                                wl.v[k]);
-            }
-            kb_vl_add(out, 1, l, KB_PLAIN);
-            kb_free(&l);
+            kb_buf l = KB_BUF_INIT;
+            kb_label_cell(&l, k ? "" : labels[i], labw, utf8);
+            kb_buf_puts(&l, wl.v[k]);
+            kb_vl_add(out, 1, l.data, KB_PLAIN);
+            kb_buf_free(&l);
         }
         kb_strv_free(&wl);
     }
@@ -454,7 +470,9 @@ static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_v
         char *prefix = kb_asprintf("%s  %-10s ", t, cm->author ? cm->author : "?");
         int pw = kb_tui_width(prefix, utf8);
         int tw = w - 4 - pw;
-        char *loc = change ? kb_timeline_localize(cm->text ? cm->text : "") : NULL;
+        char *loc = change ? kb_timeline_localize_refs(cm->text ? cm->text : "", kb_query_name_refs,
+                                                       (void *)&a->refs)
+                           : NULL;
         const char *body = loc ? loc : cm->text ? cm->text : "";
         char *text = cm->reason ? kb_asprintf("%s%s (%s %s)", change ? "* " : "", body,
                                               _("reason:"), cm->reason)

@@ -133,6 +133,7 @@ static unsigned kb_conflict_text(kb_tui_app *a, void *st, uint32_t cp)
 
 /* One row of the dialog: field, yours, theirs. */
 typedef struct kb_conflict_draw_ctx {
+    const kb_tui_app *a;
     kb_tui_conflict *c;
     int lw, cw, iw;
 } kb_conflict_draw_ctx;
@@ -148,8 +149,8 @@ static void kb_conflict_row(void *ctx, kb_grid *g, size_t i, int x, int y, int w
     kb_grid_fill(g, x, y, iw, 1, rs);
     char lab[96];
     snprintf(lab, sizeof lab, "%s %s", sel ? ">" : " ", kb_view_form_label(f));
-    kb_grid_put_cut(g, x, y, lw + 2, lab, rs);
-    char *m = kb_view_form_value(&c->mine, f), *t = kb_view_form_value(&c->theirs, f);
+    kb_grid_put_cut(g, x, y, lw + 1, lab, rs);
+    char *m = kb_view_form_shown(d->a, &c->mine, f), *t = kb_view_form_shown(d->a, &c->theirs, f);
     char *ms = kb_asprintf("[%s] %s", th ? " " : "x", m[0] ? m : "-");
     char *ts = kb_asprintf("[%s] %s", th ? "x" : " ", t[0] ? t : "-");
     for (char *p = ms; *p; p++)
@@ -206,7 +207,16 @@ static void kb_conflict_draw(kb_tui_app *a, void *st, kb_grid *g)
     kb_grid_put_cut(g, x, y++, iw, _("Enter saves the result; Esc goes back to your form."),
                     KB_PLAIN);
     y++;
-    int lw = 16, cw = (iw - lw - 2) / 2;
+    /* the widest field label, then a blank (at most a quarter of the box) */
+    int lw = 16;
+    for (int f = 0; f < KB_FF_COUNT; f++) {
+        int fw = kb_tui_width(kb_view_form_label((enum kb_tui_field)f), g->utf8);
+        if (fw > lw)
+            lw = fw;
+    }
+    if (lw > iw / 4)
+        lw = iw / 4 > 16 ? iw / 4 : 16;
+    int cw = (iw - lw - 2) / 2;
     kb_style hs = KB_STYLE(KB_GA_BOLD | KB_GA_UNDERLINE, KB_GC_DEFAULT);
     kb_grid_put_cut(g, x, y, lw + 2, _("Field"), hs);
     kb_grid_put_cut(g, x + lw + 2, y, cw, _("Yours"), hs);
@@ -216,7 +226,7 @@ static void kb_conflict_draw(kb_tui_app *a, void *st, kb_grid *g)
         kb_grid_put_cut(g, x, y, iw, _("(no field differs; Enter saves)"), KB_PLAIN);
         return;
     }
-    kb_conflict_draw_ctx d = {c, lw, cw, iw};
+    kb_conflict_draw_ctx d = {a, c, lw, cw, iw};
     kb_tui_list_draw(&c->list, g, x, y, iw, y0 + bh - 1 - y, kb_conflict_row, &d);
 }
 
@@ -257,7 +267,8 @@ static void kb_view_prompt_update(kb_tui_app *a, kb_tui_prompt *p)
     if (n < 0)
         p->error = kb_strdup(e.msg);
     else
-        p->info = kb_asprintf(n == 1 ? _("%ld match") : _("%ld matches"), n);
+        p->info =
+            kb_asprintf(dngettext(KB_TEXTDOMAIN, "%ld match", "%ld matches", (unsigned long)n), n);
 }
 
 /* What kb_tui_view_push passes to a prompt. */
@@ -410,7 +421,10 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
                 kb_hist_push(&a->hist_filter, text);
                 kb_tui_view_close(a, p);
                 if (a->filter_text)
-                    kb_tui_msg(a, false, _("%zu of %zu cases match"), a->lay.shown, a->lay.total);
+                    kb_tui_msg(a, false,
+                               dngettext(KB_TEXTDOMAIN, "%zu of %zu case matches",
+                                         "%zu of %zu cases match", a->lay.total),
+                               a->lay.shown, a->lay.total);
                 else
                     kb_tui_msg(a, false, "%s", _("Filter cleared"));
             }
@@ -711,7 +725,12 @@ void kb_view_lock_draw(kb_tui_app *a, kb_grid *g)
     y += 2;
     char *why;
     if (a->idle_lock_ms >= 60000)
-        why = kb_asprintf(_("Locked after %d minutes without a key press; the board is closed."),
+        why = kb_asprintf(dngettext(KB_TEXTDOMAIN,
+                                    "Locked after %d minute without a key press; the board is "
+                                    "closed.",
+                                    "Locked after %d minutes without a key press; the board is "
+                                    "closed.",
+                                    (unsigned long)(a->idle_lock_ms / 60000)),
                           a->idle_lock_ms / 60000);
     else
         why = kb_strdup(_("The screen is locked and the board is closed."));

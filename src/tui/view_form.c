@@ -65,6 +65,11 @@ char *kb_view_form_value(const kb_case *c, enum kb_tui_field f)
     return kb_case_field_text(c, (enum kb_field_id)f);
 }
 
+char *kb_view_form_shown(const kb_tui_app *a, const kb_case *c, enum kb_tui_field f)
+{
+    return kb_case_field_show(c, (enum kb_field_id)f, kb_query_name_refs, (void *)&a->refs);
+}
+
 void kb_view_form_copy_field(kb_case *dst, const kb_case *src, enum kb_tui_field f)
 {
     kb_case_field_copy(dst, src, (enum kb_field_id)f);
@@ -103,12 +108,18 @@ static void kb_form_parts(kb_strv *out, const char *s, char sep)
 static char *kb_code_list(const kb_tui_app *a, enum kb_field_type t)
 {
     kb_buf b = KB_BUF_INIT;
+    /* stages and action lines by name (as the form shows them), departments
+     * by their short codes */
     if (t == KB_FT_STAGE)
-        for (size_t i = 0; i < a->refs.nstages; i++)
-            kb_buf_printf(&b, "%s%s", i ? ", " : "", a->refs.stages[i].code);
+        for (size_t i = 0; i < a->refs.nstages; i++) {
+            const kb_stage *st = &a->refs.stages[i];
+            kb_buf_printf(&b, "%s%s", i ? ", " : "", st->name && st->name[0] ? st->name : st->code);
+        }
     else if (t == KB_FT_LINE)
-        for (size_t i = 0; i < a->refs.nlines; i++)
-            kb_buf_printf(&b, "%s%s", i ? ", " : "", a->refs.lines[i].code);
+        for (size_t i = 0; i < a->refs.nlines; i++) {
+            const kb_line *l = &a->refs.lines[i];
+            kb_buf_printf(&b, "%s%s", i ? ", " : "", l->name && l->name[0] ? l->name : l->code);
+        }
     else
         for (size_t i = 0; i < a->refs.ndepts; i++)
             kb_buf_printf(&b, "%s%s", i ? ", " : "", a->refs.depts[i].code);
@@ -256,7 +267,7 @@ static unsigned kb_form_open(kb_tui_app *a, void *st, const void *arg)
     f->renewed_ms = a->now_ms;
     kb_case_copy(&f->base, fa->c);
     for (int i = 0; i < KB_FF_COUNT; i++) {
-        char *v = kb_case_field_text(fa->c, (enum kb_field_id)i);
+        char *v = kb_view_form_shown(a, fa->c, (enum kb_tui_field)i);
         kb_tui_line_init(&f->f[i], v);
         kb_free(&v);
     }
@@ -423,7 +434,7 @@ int kb_view_form_parse(const kb_tui_app *a, const kb_case *base, const char *con
             kb_case_free(&t);
         }
         for (int i = 0; i < KB_FF_COUNT && culprit < 0; i++) {
-            char *v = kb_case_field_text(base, (enum kb_field_id)i);
+            char *v = kb_view_form_shown(a, base, (enum kb_tui_field)i);
             if (!errs[i] && strcmp(v, vals[i]) != 0)
                 culprit = i; /* the first field you changed */
             kb_free(&v);
@@ -748,7 +759,19 @@ static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
     if (f->scroll < 0)
         f->scroll = 0;
 
-    int vx = KB_FLABEL_W + 2, vw = g->w - vx - 1;
+    /* the widest label (Dutch labels are longer) and one blank before the
+     * values, at most a third of the screen (longer labels are cut) */
+    int lw = KB_FLABEL_W;
+    for (int i = 0; i < KB_FF_COUNT; i++) {
+        int w = kb_tui_width(_(kb_ff(i)->label), g->utf8) + 1;
+        if (w > lw)
+            lw = w;
+    }
+    if (lw > g->w / 3 && g->w / 3 > KB_FLABEL_W)
+        lw = g->w / 3;
+    else if (lw > g->w / 3)
+        lw = KB_FLABEL_W;
+    int vx = lw + 2, vw = g->w - vx - 1;
     int row = -f->scroll;
     for (int i = 0; i < KB_FF_COUNT; i++) {
         bool focused = (size_t)i == f->focus;
@@ -764,7 +787,7 @@ static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
             ls = KB_STYLE(KB_GA_BOLD, KB_GC_ERROR);
         if (y >= top) {
             kb_grid_put(g, 0, y, 2, focused ? ">" : f->ferr[i] ? "!" : " ", ls);
-            kb_grid_put_cut(g, 2, y, KB_FLABEL_W, _(kb_ff(i)->label), ls);
+            kb_grid_put_cut(g, 2, y, lw - 1, _(kb_ff(i)->label), ls);
         }
         if (!kb_form_multiline(i)) {
             if (y >= top) {

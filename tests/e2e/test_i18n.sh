@@ -175,11 +175,30 @@ has "nl: case show labels are Dutch" "$OUT" "Fase:" "Tijdlijn:" "Bakkerij zoekt 
 
 # Automatic timeline entries are stored language-neutral and shown in the
 # reader's language: one board, Dutch for a Dutch reader, English for others.
+# Stages are shown by name (data: this board was created in Dutch), never by
+# code.
 en "case move (written by an English user)" 0 --user alice --passphrase-file "$PASS" --db "$B" case move 1 explore
 nl "case show after the move" 0 --user alice --passphrase-file "$PASS" --db "$B" case show 1
-has "nl: the English user's change reads Dutch" "$OUT" "fase: signal -> explore" "casus aangemaakt"
+has "nl: the English user's change reads Dutch" "$OUT" "fase: Signaal -> Verkennen" "casus aangemaakt"
+lacks "nl: no stage codes" "$OUT" "signal" "explore"
 en "case show in English" 0 --user alice --passphrase-file "$PASS" --db "$B" case show 1
-has "en: the same entries read English" "$OUT" "stage: signal -> explore" "case created"
+has "en: the same entries read English" "$OUT" "stage: Signaal -> Verkennen" "case created"
+
+# Dutch words are accepted where a user types a value, next to the English.
+nl "case add --confidentiality vertrouwelijk" 0 --user alice --passphrase-file "$PASS" --db "$B" \
+    case add --title "Tweede casus" --confidentiality vertrouwelijk
+nl "case link --as duplicaat" 0 --user alice --passphrase-file "$PASS" --db "$B" case link 2 1 --as duplicaat
+en "case link --as blokkeert (English locale)" 0 --user alice --passphrase-file "$PASS" --db "$B" \
+    case link 1 2 --as blokkeert
+nl "org add --kind ondernemer" 0 --user alice --passphrase-file "$PASS" --db "$B" \
+    org add "Bakkerij Zuid" --kind ondernemer
+nl "org add --kind 'andere overheid'" 0 --user alice --passphrase-file "$PASS" --db "$B" \
+    org add "Provincie" --kind "andere overheid"
+en "org list --json" 0 --user alice --passphrase-file "$PASS" --db "$B" org list --json
+has "the Dutch kinds are stored as codes" "$OUT" '"entrepreneur"' '"government"'
+nl "case show 2 (Dutch values)" 0 --user alice --passphrase-file "$PASS" --db "$B" case show 2
+has "nl: confidentiality and link kinds read Dutch" "$OUT" "vertrouwelijk" "duplicaat"
+lacks "nl: no English value codes" "$OUT" "confidential" "duplicate" "related" "blocks"
 
 # LANGUAGE picks the language too, as long as the locale is not plain C.
 if works "${CLEAN[@]}" LC_ALL=C.UTF-8; then

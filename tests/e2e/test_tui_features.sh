@@ -51,7 +51,7 @@ tui_check "unknown commands are reported" "unknown command 'frobnicate'"
 tui_keys u
 tui_check "undo" "Undone: #1"
 check "undo restored the stage" [ "$(case_field 1 stage)" = signal ]
-check "undo is in the timeline" contains "$(kba --db "$DB" case show 1)" "explore -> signal"
+check "undo is in the timeline" contains "$(kba --db "$DB" case show 1)" "Explore -> Signal"
 
 # ? help is generated from the keymap
 tui_keys '?'
