@@ -265,7 +265,8 @@ old() { "$KB_BIN" --db "$T/old/board-v1.kb" --user alice --passphrase-file "$T/o
 run old verify
 check "the old board verifies ($ERR)" [ "$RC" = 0 ]
 run old case show 1
-check "the old board shows its history ($ERR)" [ "$RC" = 0 ] && contains "$OUT" "stage: signal -> explore"
+check "the old board opens ($ERR)" [ "$RC" = 0 ]
+check "the old board shows its history (stage names)" contains "$OUT" "stage: Signal -> Explore"
 run old case show 2
 check "an old reason comment is still there" contains "$OUT" "Afgerond met subsidie"
 expect_rc 0 "the old board takes a new move with a reason" old case move 3 done --reason "klaar"
