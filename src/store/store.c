@@ -1514,9 +1514,19 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
     if ((rc = kb_store_location_check(path, e)))
         goto out;
     s->lock_fd = open(s->lock_path, O_RDWR | O_CLOEXEC);
+    if (s->lock_fd < 0 && errno == ENOENT) {
+        /* Never recreate it here: a missing lock file may be a share that
+         * is only half there, and another host may be writing. */
+        rc = kb_err_set(e, KB_ENOENT,
+                        _("the board's lock file %s is missing (moved, deleted, or not copied "
+                          "with the board); nothing was changed. If %s was copied here, copy "
+                          "%s with it; otherwise move %s aside and run 'kernboard restore "
+                          "BACKUP %s'"),
+                        s->lock_path, path, s->lock_path, path, path);
+        goto out;
+    }
     if (s->lock_fd < 0) {
-        rc = kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO,
-                        _("cannot open the board's lock file %s: %s"), s->lock_path,
+        rc = kb_err_set(e, KB_EIO, _("cannot open the board's lock file %s: %s"), s->lock_path,
                         strerror(errno));
         goto out;
     }
