@@ -37,6 +37,7 @@ check "kernboard --version runs with the system libraries ($ERR)" [ "$RC" = 0 ]
 check "  and prints its version ($OUT)" contains "$OUT" "kernboard "
 run env -u LD_LIBRARY_PATH "$BIN" --help
 check "kernboard --help exits 0" [ "$RC" = 0 ]
+check "  and lists restore" contains "$OUT" "restore BACKUP BOARD"
 
 MAN=$ROOT/usr/share/man/man1/kernboard.1
 check "man page in usr/share/man/man1" [ -s "$MAN" ]
@@ -48,6 +49,7 @@ fi
 COMP=$ROOT/usr/share/bash-completion/completions/kernboard
 check "bash completion installed" [ -s "$COMP" ]
 check "  it is valid bash" bash -n "$COMP"
+check "  it completes restore" grep -qw restore "$COMP"
 
 for k in default vim emacs; do
     check "keymap $k installed" [ -s "$ROOT/usr/share/kernboard/keymaps/$k" ]
