@@ -1,7 +1,7 @@
 # Shared by scripts/demo and scripts/test: install the Debian packages the
 # build and the tests need, but only those that are missing.  Sourced.
 KB_DEB_PACKAGES=(
-    build-essential cmake pkg-config gettext
+    build-essential cmake pkg-config gettext dpkg-dev file
     liblmdb-dev lmdb-utils libsodium-dev libncurses-dev libjansson-dev libcbor-dev libcsv-dev
 )
 KB_DEB_TEST_PACKAGES=(libcriterion-dev tmux bindfs fuse3 clang-format valgrind procps python3 clang libclang-rt-14-dev groff-base locales)

@@ -343,6 +343,23 @@ int kb_board_rekey(kb_board *b, size_t *records, kb_err *e) KB_WARN_UNUSED;
  * lock, verified with this session's keys before it gets its name. */
 int kb_board_backup(kb_board *b, const char *dest, kb_verify_result *out, kb_err *e) KB_WARN_UNUSED;
 
+/* Restore a backup made by `backup` over the open board (admin; nobody
+ * else may have it open: KB_EBUSY).  The restored board records the
+ * restore in a signed audit entry, so clients that verified the newer,
+ * discarded history accept it (their rollback pin); see docs/security.md. */
+typedef struct kb_restore_result {
+    uint64_t backup_seq;   /* newest audit entry of the backup */
+    uint64_t replaced_seq; /* newest audit entry of the replaced board */
+    uint64_t discarded;    /* audit entries the restore discarded */
+    uint64_t head_seq;     /* newest audit entry after the restore */
+    uint64_t records;
+} kb_restore_result;
+int kb_board_restore(kb_board *b, const char *backup, kb_restore_result *out,
+                     kb_err *e) KB_WARN_UNUSED;
+/* Restore a backup to a board path that does not exist yet (a copy with a
+ * fresh lock file); open and verify it afterwards. */
+int kb_board_restore_new(const char *backup, const char *board, kb_err *e) KB_WARN_UNUSED;
+
 /* In-memory board kept current from the change feed (SPEC §3 "Live"):
  * load once, then refresh reads only the audit entries after the last
  * seen sequence and reloads just the cases they name. */

@@ -200,6 +200,28 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e) KB_WARN_UNUSE
  * rename it into place.  dest must not exist. */
 int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err *e) KB_WARN_UNUSED;
 
+/* Restore a backup made by kb_store_backup over this board (s is open on
+ * it, by an admin: the caller checks the role).  Needs the board to
+ * itself (KB_EBUSY while other sessions are open).  The backup must verify
+ * with this session's keys and be an earlier state of the board.  The
+ * restored board gets one signed audit entry ("board.restore") whose
+ * record lists the audit entries the restore discarded, so that a client
+ * whose rollback pin is one of them accepts the older history; a plain
+ * copy of an old backup has no such record and is still refused.  This
+ * client's pin moves to the restored head. */
+typedef struct kb_restore_report {
+    uint64_t backup_seq;   /* the backup's newest audit entry */
+    uint64_t replaced_seq; /* the replaced board's newest audit entry */
+    uint64_t discarded;    /* audit entries listed as discarded */
+    uint64_t head_seq;     /* the restored board's newest entry (the restore's) */
+    uint64_t records;
+} kb_restore_report;
+int kb_store_restore(kb_store *s, const char *backup, kb_restore_report *rep,
+                     kb_err *e) KB_WARN_UNUSED;
+/* Restore a backup to a new location: copy it to board with a fresh lock
+ * file (neither may exist).  No passphrase needed; open it to verify. */
+int kb_store_restore_new(const char *backup, const char *board, kb_err *e) KB_WARN_UNUSED;
+
 /* Rotate the data key: a new epoch, every record and audit entry sealed
  * again, the new key sealed to every user who still has a keyslot (so a
  * removed user's old key opens nothing written from now on).  Needs the

@@ -96,9 +96,17 @@ int kb_cli_main(int argc, char **argv, kb_launch *tui)
     if (!env.passphrase_file)
         env.passphrase_file = getenv("KERNBOARD_PASSPHRASE_FILE");
 
-    if (want_help || (nrest == 0 && !env.db)) {
+    if (want_help) {
         char *help[] = {(char *)"help", NULL};
         rc = kb_cmd_run(&env, 1, help);
+        goto out;
+    }
+    if (nrest == 0 && !env.db) {
+        /* no board to open and no command: say how to give one */
+        fprintf(stderr, "%s\n",
+                _("usage: kernboard [BOARD] | kernboard COMMAND ... (no board given: use "
+                  "--db BOARD or $KERNBOARD_DB; 'kernboard --help' lists the commands)"));
+        rc = KB_EUSAGE;
         goto out;
     }
     if (nrest == 0 || (nrest == 1 && kb_cli_is_board_arg(rest[0]))) {

@@ -603,6 +603,67 @@ int kb_cmd_backup(kb_cmd_ctx *cx, int argc, char **argv)
     return rc;
 }
 
+int kb_cmd_restore(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    if (argc != 3)
+        return kb_cmd_usage(cx, "restore",
+                            _("give the backup and the board: restore BACKUP BOARD"));
+    const char *backup = argv[1], *board = argv[2];
+    if (access(backup, F_OK) != 0)
+        return kb_cmd_fail(cx, KB_ENOENT, _("no backup at %s"), backup);
+    bool fresh = access(board, F_OK) != 0;
+    if (fresh && kb_board_restore_new(backup, board, &cx->err))
+        return kb_cmd_report(cx);
+    /* open BOARD (the restored copy, or the board to restore over) */
+    cx->db = board;
+    kb_board *b = NULL;
+    int rc = kb_cmd_open(cx, "restore", &b);
+    if (rc) {
+        if (fresh) {
+            char *lock = kb_asprintf("%s.lock", board);
+            unlink(board);
+            unlink(lock);
+            kb_free(&lock);
+        }
+        return rc;
+    }
+    kb_restore_result r;
+    memset(&r, 0, sizeof r);
+    if (fresh) {
+        kb_verify_result v;
+        if (kb_board_verify(b, &v, &cx->err)) {
+            rc = kb_cmd_report(cx);
+        } else {
+            r.backup_seq = r.head_seq = v.head_seq;
+            r.records = v.records;
+        }
+    } else if (kb_board_restore(b, backup, &r, &cx->err)) {
+        rc = kb_cmd_report(cx);
+    }
+    if (rc == KB_OK && cx->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "restored", json_string(backup));
+        json_object_set_new(o, "board", json_string(board));
+        json_object_set_new(o, "backup_seq", json_integer((json_int_t)r.backup_seq));
+        json_object_set_new(o, "replaced_seq", json_integer((json_int_t)r.replaced_seq));
+        json_object_set_new(o, "discarded", json_integer((json_int_t)r.discarded));
+        json_object_set_new(o, "head_seq", json_integer((json_int_t)r.head_seq));
+        rc = kb_cmd_print_json(cx, o);
+    } else if (rc == KB_OK && fresh) {
+        fprintf(cx->out, _("Restored %s to %s and verified it: %llu records.\n"), backup, board,
+                (unsigned long long)r.records);
+    } else if (rc == KB_OK) {
+        fprintf(cx->out,
+                _("Restored %s over %s and verified it: audit entries %llu to %llu were "
+                  "discarded, the restore is entry %llu. Clients that saw the newer history "
+                  "accept it.\n"),
+                backup, board, (unsigned long long)r.backup_seq + 1,
+                (unsigned long long)r.replaced_seq, (unsigned long long)r.head_seq);
+    }
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
 int kb_cmd_rekey(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_board *b = NULL;

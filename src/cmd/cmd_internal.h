@@ -120,6 +120,7 @@ int kb_cmd_user_passwd(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_stats(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_backup(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_rekey(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_restore(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_doctor(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_demo(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_case_add(kb_cmd_ctx *cx, int argc, char **argv);

@@ -853,6 +853,26 @@ int kb_board_rekey(kb_board *b, size_t *records, kb_err *e)
     return kb_store_rekey(b->s, records, e);
 }
 
+int kb_board_restore(kb_board *b, const char *backup, kb_restore_result *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (b->me.role != KB_ROLE_ADMIN)
+        return kb_err_set(e, KB_EPERM, _("only an admin may restore a backup over the board"));
+    kb_restore_report rep;
+    int rc = kb_store_restore(b->s, backup, &rep, e);
+    out->backup_seq = rep.backup_seq;
+    out->replaced_seq = rep.replaced_seq;
+    out->discarded = rep.discarded;
+    out->head_seq = rep.head_seq;
+    out->records = rep.records;
+    return rc;
+}
+
+int kb_board_restore_new(const char *backup, const char *board, kb_err *e)
+{
+    return kb_store_restore_new(backup, board, e);
+}
+
 int kb_board_backup(kb_board *b, const char *dest, kb_verify_result *out, kb_err *e)
 {
     kb_verify_report rep;

@@ -115,8 +115,9 @@ int kb_lk_header_read(int fd, kb_lk_header *h, kb_err *e)
     bool va = kb_lk_decode(a, &ha), vb = kb_lk_decode(b, &hb);
     if (!va && !vb)
         return kb_err_set(e, KB_EDATA,
-                          _("the board's lock file is damaged (no valid header); restore it "
-                            "from a backup or run 'kernboard doctor'"));
+                          _("the board's lock file is damaged (no valid header); nothing was "
+                            "changed. Ask everyone to close the board, then restore the board "
+                            "with 'kernboard restore BACKUP BOARD'"));
     *h = (va && (!vb || ha.seq >= hb.seq)) ? ha : hb;
     return KB_OK;
 }

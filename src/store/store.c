@@ -983,6 +983,7 @@ static bool kb_slot_try(const unsigned char uuid[KB_UUID_LEN], const unsigned ch
 }
 
 static int kb_board_meta_get(kb_txn *t, unsigned char salt[KB_SALT_LEN], kb_err *e);
+static bool kb_pin_restored(kb_store *s, kb_txn *t, uint64_t pseq, const char *phex);
 static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN],
                         kb_txn *t, kb_verify_report *rep, bool update, kb_err *e);
 
@@ -1514,9 +1515,19 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
     if ((rc = kb_store_location_check(path, e)))
         goto out;
     s->lock_fd = open(s->lock_path, O_RDWR | O_CLOEXEC);
+    if (s->lock_fd < 0 && errno == ENOENT) {
+        /* Never recreate it here: a missing lock file may be a share that
+         * is only half there, and another host may be writing. */
+        rc = kb_err_set(e, KB_ENOENT,
+                        _("the board's lock file %s is missing (moved, deleted, or not copied "
+                          "with the board); nothing was changed. If %s was copied here, copy "
+                          "%s with it; otherwise move %s aside and run 'kernboard restore "
+                          "BACKUP %s'"),
+                        s->lock_path, path, s->lock_path, path, path);
+        goto out;
+    }
     if (s->lock_fd < 0) {
-        rc = kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO,
-                        _("cannot open the board's lock file %s: %s"), s->lock_path,
+        rc = kb_err_set(e, KB_EIO, _("cannot open the board's lock file %s: %s"), s->lock_path,
                         strerror(errno));
         goto out;
     }
@@ -2109,6 +2120,13 @@ static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head
                 }
                 kb_free(&pt);
             }
+            /* an admin's signed restore record that discarded the pinned
+             * entry: the older history is the board's history now */
+            if (rc != KB_OK && kb_pin_restored(s, t, pseq, phex)) {
+                rep->rollback_warning = false;
+                kb_err_clear(e);
+                rc = KB_OK;
+            }
         }
         fclose(f);
     }
@@ -2468,5 +2486,374 @@ out:
     kb_keys_free(&old);
     kb_keys_free(&nw);
     kb_lk_try(s->lock_fd, KB_LK_MAINT, F_RDLCK); /* back to shared */
+    return rc;
+}
+
+/* ------------------------------------------------------------ restore */
+
+/* A restore record (table meta, random key, written by kb_store_restore
+ * in the restored board as its first change after the backup's history):
+ *   "KBRESTORE1" | backup head seq u64 | replaced head seq u64 |
+ *   count u64 | count x (seq u64 | entry hash[32])
+ * The pairs are the audit entries the restore discarded (those of the
+ * replaced board after the backup's head, and the ones earlier restore
+ * records in that part had discarded).  Its audit entry (action
+ * "board.restore") is signed by the admin who restored; a client whose
+ * rollback pin is one of the pairs accepts the older history. */
+static const char kb_restore_magic[10] = {'K', 'B', 'R', 'E', 'S', 'T', 'O', 'R', 'E', '1'};
+#define KB_RESTORE_HDR (10 + 8 + 8 + 8)
+#define KB_RESTORE_ACTION "board.restore"
+
+static bool kb_restore_rec_ok(const char *p, size_t n, uint64_t *count)
+{
+    if (n < KB_RESTORE_HDR || memcmp(p, kb_restore_magic, sizeof kb_restore_magic) != 0)
+        return false;
+    *count = kb_get_u64be((const unsigned char *)p + 26);
+    return *count <= (n - KB_RESTORE_HDR) / (8 + KB_HASH_LEN) &&
+           n - KB_RESTORE_HDR == *count * (8 + KB_HASH_LEN);
+}
+
+/* The plaintext of the restore record named by audit entry en, after
+ * checking the entry's hash and signature and that the stored value is
+ * the one the entry names.  NULL if anything does not check out. */
+static char *kb_restore_rec_load(kb_txn *t, const kb_entry *en, size_t *n)
+{
+    kb_store *s = t->s;
+    kb_buf raw = KB_BUF_INIT;
+    unsigned char h[KB_HASH_LEN];
+    kb_entry_encode(en, &raw);
+    crypto_generichash(h, KB_HASH_LEN, (unsigned char *)raw.data, raw.len, NULL, 0);
+    kb_buf_free(&raw);
+    if (sodium_memcmp(h, en->hash, KB_HASH_LEN) != 0 || (en->flags & 1))
+        return NULL;
+    char *sv = NULL, *pt = NULL;
+    size_t sn = 0;
+    if (kb_txn_get(t, KB_T_SIGNERS, en->author, KB_KEY_LEN, &sv, &sn, NULL, NULL) != KB_OK)
+        return NULL;
+    bool signed_ok =
+        sn >= crypto_sign_PUBLICKEYBYTES &&
+        crypto_sign_verify_detached(en->sig, en->hash, KB_HASH_LEN, (unsigned char *)sv) == 0;
+    kb_free(&sv);
+    MDB_dbi dbi;
+    MDB_val k = {en->klen, (void *)en->key}, v;
+    if (!signed_ok || kb_tdbi(t, KB_T_META, &dbi, NULL) != KB_OK ||
+        mdb_get(t->txn, dbi, &k, &v) != 0)
+        return NULL;
+    crypto_generichash(h, KB_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
+    uint64_t count = 0;
+    if (sodium_memcmp(h, en->value_hash, KB_HASH_LEN) != 0 ||
+        kb_val_open(s, s->keys->k_rec, kb_table_names[KB_T_META], en->key, en->klen, v.mv_data,
+                    v.mv_size, &pt, n, NULL, NULL) != KB_OK ||
+        !kb_restore_rec_ok(pt, *n, &count)) {
+        kb_free(&pt);
+        return NULL;
+    }
+    return pt;
+}
+
+/* Does a signed restore record in this board's history say that the
+ * audit entry (pseq, phex) was discarded by a restore? */
+static bool kb_pin_restored(kb_store *s, kb_txn *t, uint64_t pseq, const char *phex)
+{
+    if (!s->keys || kb_audit_dbi(t, NULL) != KB_OK)
+        return false;
+    MDB_cursor *c;
+    if (mdb_cursor_open(t->txn, t->dbi_audit, &c) != 0)
+        return false;
+    bool found = false;
+    MDB_val k, v;
+    for (int r = mdb_cursor_get(c, &k, &v, MDB_LAST); r == 0 && !found;
+         r = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+        kb_entry en;
+        char *pt = NULL;
+        if (kb_audit_open(s, &k, &v, &en, &pt, NULL) != KB_OK)
+            continue;
+        if (strcmp(en.action, KB_RESTORE_ACTION) == 0 && en.table == KB_T_META) {
+            size_t n = 0;
+            char *rec = kb_restore_rec_load(t, &en, &n);
+            if (rec) {
+                uint64_t count = 0;
+                kb_restore_rec_ok(rec, n, &count);
+                char hh[2 * KB_HASH_LEN + 1];
+                for (uint64_t i = 0; i < count && !found; i++) {
+                    const unsigned char *p =
+                        (unsigned char *)rec + KB_RESTORE_HDR + i * (8 + KB_HASH_LEN);
+                    if (kb_get_u64be(p) != pseq)
+                        continue;
+                    kb_hex(p + 8, KB_HASH_LEN, hh);
+                    found = strcmp(hh, phex) == 0;
+                }
+                kb_free(&rec);
+            }
+        }
+        kb_free(&pt);
+    }
+    mdb_cursor_close(c);
+    return found;
+}
+
+/* The (seq, hash) pairs of this board's audit entries after after_seq,
+ * plus what restore records among them had discarded; checks that the
+ * entry at after_seq has hash after_hash. */
+static int kb_restore_collect(kb_store *s, uint64_t after_seq,
+                              const unsigned char after_hash[KB_HASH_LEN], kb_buf *pairs,
+                              uint64_t *count, uint64_t *head_seq, kb_err *e)
+{
+    kb_txn *t = NULL;
+    int rc = kb_store_read(s, &t, e);
+    if (rc)
+        return rc;
+    *count = 0;
+    *head_seq = 0;
+    bool base_ok = after_seq == 0;
+    if ((rc = kb_audit_dbi(t, e))) {
+        kb_txn_abort(&t);
+        return rc == KB_ENOENT ? kb_err_set(e, KB_EDATA, _("the board has no audit log")) : rc;
+    }
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(t->txn, t->dbi_audit, &c))) {
+        kb_txn_abort(&t);
+        return kb_mdb_err(e, rc, KB_DB_AUDIT);
+    }
+    unsigned char k8[8];
+    kb_put_u64be(k8, after_seq ? after_seq : 1);
+    MDB_val k = {8, k8}, v;
+    KB_ARM_OR_FAIL(t, e);
+    for (int r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0 && rc == KB_OK;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        kb_entry en;
+        char *pt = NULL;
+        if ((rc = kb_audit_open(s, &k, &v, &en, &pt, e)))
+            break;
+        *head_seq = en.seq;
+        if (en.seq == after_seq) {
+            base_ok = memcmp(en.hash, after_hash, KB_HASH_LEN) == 0;
+        } else if (en.seq > after_seq) {
+            kb_buf_put_u64be(pairs, en.seq);
+            kb_buf_append(pairs, en.hash, KB_HASH_LEN);
+            (*count)++;
+            if (strcmp(en.action, KB_RESTORE_ACTION) == 0 && en.table == KB_T_META) {
+                size_t n = 0;
+                uint64_t m = 0;
+                char *rec = kb_restore_rec_load(t, &en, &n);
+                if (rec && kb_restore_rec_ok(rec, n, &m)) {
+                    kb_buf_append(pairs, rec + KB_RESTORE_HDR, n - KB_RESTORE_HDR);
+                    *count += m;
+                }
+                kb_free(&rec);
+            }
+        }
+        kb_free(&pt);
+    }
+    KB_DISARM();
+    mdb_cursor_close(c);
+    kb_txn_abort(&t);
+    if (rc == KB_OK && !base_ok)
+        rc = kb_err_set(e, KB_EDATA,
+                        _("the backup is not an earlier state of this board (their histories "
+                          "differ at audit entry %llu); nothing was changed"),
+                        (unsigned long long)after_seq);
+    return rc;
+}
+
+static int kb_copy_file(const char *from, const char *to, kb_err *e)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO, _("cannot open %s: %s"), from,
+                          strerror(errno));
+    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+    if (out < 0) {
+        int rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), to, strerror(errno));
+        close(in);
+        return rc;
+    }
+    char buf[65536];
+    ssize_t n;
+    int rc = KB_OK;
+    while ((n = read(in, buf, sizeof buf)) > 0) {
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0) {
+                rc = kb_err_set(e, KB_EIO, _("cannot write %s: %s"), to, strerror(errno));
+                break;
+            }
+            off += w;
+        }
+        if (rc)
+            break;
+    }
+    if (rc == KB_OK && n < 0)
+        rc = kb_err_set(e, KB_EIO, _("cannot read %s: %s"), from, strerror(errno));
+    if (rc == KB_OK && fsync(out) != 0)
+        rc = kb_err_set(e, KB_EIO, _("cannot write %s: %s"), to, strerror(errno));
+    close(in);
+    close(out);
+    if (rc)
+        unlink(to);
+    return rc;
+}
+
+/* A store handle on a copy of this board (same keys, no session, no pin). */
+static kb_store *kb_store_twin(kb_store *s, const char *path)
+{
+    kb_store_opts o = {
+        .lock_timeout_ms = s->lock_timeout_ms, .host = s->host, .state_dir = s->state_dir};
+    kb_store *c = kb_store_alloc(path, s->user, &o);
+    c->no_pin = true;
+    c->keys = kb_keys_new();
+    memcpy(c->keys, s->keys, sizeof *c->keys);
+    memcpy(c->uuid, s->uuid, KB_UUID_LEN);
+    memcpy(c->slot_id, s->slot_id, KB_KEY_LEN);
+    memcpy(c->session_nonce, s->session_nonce, sizeof c->session_nonce);
+    c->epoch = s->epoch;
+    return c;
+}
+
+int kb_store_restore(kb_store *s, const char *backup, kb_restore_report *rep, kb_err *e)
+{
+    memset(rep, 0, sizeof *rep);
+    if (!s->keys)
+        return kb_err_set(e, KB_EPERM, _("the board is locked"));
+    if (!kb_lk_try(s->lock_fd, KB_LK_MAINT, F_WRLCK))
+        return kb_err_set(e, KB_EBUSY,
+                          _("other sessions have the board open (see 'kernboard who'); restore "
+                            "needs everyone to close it first; nothing was changed"));
+    char *tmp = kb_asprintf("%s.restore%d", s->path, (int)getpid());
+    char *tmp_lock = kb_asprintf("%s.lock", tmp);
+    kb_buf rec = KB_BUF_INIT;
+    kb_store *c = NULL;
+    kb_txn *t = NULL;
+    bool swapped = false;
+    int lfd = -1, rc;
+    kb_verify_report brep;
+    /* 1. the backup must be a verifiable copy of this board (same keys) */
+    if ((rc = kb_verify_copy(s, backup, &brep, e))) {
+        kb_err_prefix(e, _("%s cannot be restored over %s: "), backup, s->path);
+        goto out;
+    }
+    rep->backup_seq = brep.head_seq;
+    /* 2. what the restore discards: this board's entries after the
+     * backup's head (the backup must be an earlier state of the board) */
+    {
+        uint64_t count = 0;
+        rec.len = 0;
+        kb_buf_append(&rec, kb_restore_magic, sizeof kb_restore_magic);
+        kb_buf_put_u64be(&rec, brep.head_seq);
+        kb_buf_put_u64be(&rec, 0);
+        kb_buf_put_u64be(&rec, 0);
+        if ((rc = kb_restore_collect(s, brep.head_seq, brep.head, &rec, &count, &rep->replaced_seq,
+                                     e)))
+            goto out;
+        kb_put_u64be((unsigned char *)rec.data + 18, rep->replaced_seq);
+        kb_put_u64be((unsigned char *)rec.data + 26, count);
+        rep->discarded = count;
+    }
+    /* 3. a copy of the backup beside the board, with the signed restore
+     * record as its next change */
+    if ((rc = kb_copy_file(backup, tmp, e)) ||
+        (rc = kb_lock_file_create(tmp_lock, s->uuid, &lfd, e)))
+        goto out;
+    close(lfd);
+    lfd = -1;
+    c = kb_store_twin(s, tmp);
+    if ((c->lock_fd = open(c->lock_path, O_RDWR | O_CLOEXEC)) < 0) {
+        rc = kb_err_set(e, KB_EIO, _("cannot open %s: %s"), c->lock_path, strerror(errno));
+        goto out;
+    }
+    {
+        unsigned char key[KB_KEY_LEN];
+        char detail[96];
+        randombytes_buf(key, sizeof key);
+        snprintf(detail, sizeof detail, "restore to audit entry %llu, replacing %llu",
+                 (unsigned long long)rep->backup_seq, (unsigned long long)rep->replaced_seq);
+        if ((rc = kb_store_write(c, KB_RESTORE_ACTION, NULL, &t, e)) ||
+            (rc = kb_txn_put(t, KB_T_META, key, sizeof key, rec.data, rec.len, KB_VERSION_NEW, NULL,
+                             detail, e)) ||
+            (rc = kb_txn_commit(&t, e)))
+            goto out;
+    }
+    kb_verify_report vrep;
+    if ((rc = kb_store_verify(c, &vrep, e))) {
+        kb_err_prefix(e, "%s", _("the restored copy does not verify: "));
+        goto out;
+    }
+    kb_lk_header ch;
+    if ((rc = kb_lk_header_read(c->lock_fd, &ch, e)))
+        goto out;
+    kb_store_close(&c);
+    /* 4. swap it in under the exclusive board lock; BOARD.lock stays (its
+     * sessions and locks), its header takes the copy's generation */
+    if ((rc = kb_lk_range(s->lock_fd, KB_LK_GLOBAL, F_WRLCK, s->lock_timeout_ms, e)))
+        goto out;
+    {
+        kb_lk_header h;
+        if ((rc = kb_lk_header_read(s->lock_fd, &h, e)) == KB_OK) {
+            if (rename(tmp, s->path) != 0) {
+                rc = kb_err_set(e, KB_EIO, _("cannot replace %s: %s"), s->path, strerror(errno));
+            } else {
+                swapped = true;
+                kb_fsync_dir(s->path);
+                h.seq++;
+                h.generation = ch.generation;
+                h.audit_seq = vrep.head_seq;
+                memcpy(h.audit_head, vrep.head, KB_HASH_LEN);
+                rc = kb_lk_header_write(s->lock_fd, &h, e);
+            }
+        }
+    }
+    kb_lk_unlock(s->lock_fd, KB_LK_GLOBAL);
+    if (rc)
+        goto out;
+    /* 5. this client's own pin moves to the restored head */
+    rc = kb_store_verify(s, &vrep, e);
+    rep->head_seq = vrep.head_seq;
+    rep->records = vrep.records;
+out:
+    kb_txn_abort(&t);
+    kb_store_close(&c);
+    if (lfd >= 0)
+        close(lfd);
+    if (!swapped)
+        unlink(tmp);
+    unlink(tmp_lock);
+    kb_free(&tmp);
+    kb_free(&tmp_lock);
+    kb_buf_free(&rec);
+    kb_lk_try(s->lock_fd, KB_LK_MAINT, F_RDLCK); /* back to shared */
+    return rc;
+}
+
+int kb_store_restore_new(const char *backup, const char *board, kb_err *e)
+{
+    struct stat st;
+    char *lock = kb_asprintf("%s.lock", board), *blk = kb_asprintf("%s.lock", backup);
+    int rc = KB_OK, fd = -1, lfd = -1;
+    if (stat(board, &st) == 0 || stat(lock, &st) == 0) {
+        rc = kb_err_set(e, KB_ECANTCREAT, _("%s already exists; choose another name"),
+                        stat(board, &st) == 0 ? board : lock);
+        goto out;
+    }
+    kb_lk_header h;
+    if ((fd = open(blk, O_RDONLY | O_CLOEXEC)) < 0) {
+        rc = kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO, _("cannot open %s: %s"), blk,
+                        strerror(errno));
+        goto out;
+    }
+    if ((rc = kb_store_init_common(e)) || (rc = kb_lk_header_read(fd, &h, e)) ||
+        (rc = kb_copy_file(backup, board, e)))
+        goto out;
+    if ((rc = kb_lock_file_create(lock, h.uuid, &lfd, e))) {
+        unlink(board);
+        goto out;
+    }
+    kb_fsync_dir(board);
+out:
+    if (fd >= 0)
+        close(fd);
+    if (lfd >= 0)
+        close(lfd);
+    kb_free(&lock);
+    kb_free(&blk);
     return rc;
 }
