@@ -73,6 +73,7 @@ cp "$T/saved/board.kb" "$B" && cp "$T/saved/board.kb.lock" "$B.lock"
 
 # ---- restore by a non-admin: refused
 printf 'bob passphrase 12345\n' >"$T/bob.pass"
+chmod 600 "$T/bob.pass"
 kba --db "$B" user add bob --role member --new-passphrase-file "$T/bob.pass" --kdf interactive >/dev/null || die "user add bob failed"
 expect_rc 77 "restore by a member is refused" kb --user bob --passphrase-file "$T/bob.pass" restore "$BK" "$B"
 
