@@ -741,7 +741,7 @@ int kb_board_user_add(kb_board *b, const char *name, enum kb_role role, const kb
 {
     if (b->me.role != KB_ROLE_ADMIN)
         return kb_err_set(e, KB_EPERM, _("only an admin may add users (you are %s)"),
-                          kb_role_name(b->me.role));
+                          kb_role_label(b->me.role));
     kb_user u = {.name = (char *)name, .role = role};
     if (depts)
         u.depts = *depts;

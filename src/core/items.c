@@ -13,7 +13,7 @@ static int kb_require_broker(const kb_board *b, const char *what, kb_err *e)
 {
     if (b->me.role < KB_ROLE_BROKER)
         return kb_err_set(e, KB_EPERM, _("only a broker or admin may change %s (you are %s)"), what,
-                          kb_role_name(b->me.role));
+                          kb_role_label(b->me.role));
     return KB_OK;
 }
 
@@ -460,7 +460,7 @@ int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind
     for (size_t i = 0; i < existing.n; i++)
         if (existing.v[i].from == from && existing.v[i].to == to && existing.v[i].kind == kind) {
             rc = kb_err_set(e, KB_EDATA, _("#%u is already linked to #%u as %s"), from, to,
-                            kb_link_kind_name(kind));
+                            kb_link_kind_label(kind));
             goto out;
         }
     kb_link l = {.from = from, .to = to, .kind = kind};

@@ -456,7 +456,10 @@ int kb_store_doctor(const char *path, kb_doctor_fn fn, void *ctx, int *problems,
     kb_doc_locks(&d, lock_path);
     kb_doc_clock(&d, dir);
     if (d.problems == 0)
-        kb_doc_say(&d, KB_DOCTOR_OK, _("no problems found (%d warnings)"), d.warnings);
+        kb_doc_say(&d, KB_DOCTOR_OK,
+                   dngettext(KB_TEXTDOMAIN, "no problems found (%d warning)",
+                             "no problems found (%d warnings)", (unsigned long)d.warnings),
+                   d.warnings);
     *problems = d.problems;
     free(abs);
     kb_free(&dir);

@@ -370,8 +370,10 @@ int kb_tui_main(const kb_launch *l)
     kb_tui_app_resize(&app, w, h);
     kb_grid *g = kb_grid_new(w, h, app.utf8);
     if (app.diags.n)
-        kb_tui_msg(&app, true, _("%zu problem(s) in the keymap files (see help): %s"), app.diags.n,
-                   app.diags.v[0]);
+        kb_tui_msg(&app, true,
+                   dngettext(KB_TEXTDOMAIN, "%zu problem in the keymap files (see help): %s",
+                             "%zu problems in the keymap files (see help): %s", app.diags.n),
+                   app.diags.n, app.diags.v[0]);
 
     unsigned flags = KB_TUI_R_VIEW | KB_TUI_R_FULL;
     int status = KB_OK;
