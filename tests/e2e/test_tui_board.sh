@@ -67,7 +67,7 @@ tui_check "the cursor stays on the same case" "#1 Café De Hoek: terras |"
     case lock 2 --seconds 30 >"$T/lock.out" 2>&1 &
 LOCKPID=$!
 at_exit "kill $LOCKPID"
-wait_for 10 grep -q locked "$T/lock.out" || die "case lock 2 did not start"
+wait_for 60 grep -q locked "$T/lock.out" || die "case lock 2 did not start"
 # the card's last cell is the marker (the column is wide enough for the title)
 if wait_for 3 bash -c "tmux -L $SOCK capture-pane -p -t tui | grep -qE '#2 Leegstand winkelcentrum Noord +E( *│|$)'"; then
     kb_pass "a case edited by someone else is marked E"
