@@ -551,21 +551,13 @@ int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e)
     int rc = kb_require_writer(b, e);
     if (rc || (rc = kb_case_refs(b, c, e)))
         return rc;
-    if (c->owner) { /* a user name or a unique prefix, as in an update */
-        char *name = NULL;
-        if ((rc = kb_board_user_find(b, c->owner, &name, e))) {
-            if (rc == KB_ENOENT && e)
-                e->code = KB_EDATA; /* a bad value, not a missing record */
-            return rc == KB_ENOENT ? KB_EDATA : rc;
-        }
-        kb_free(&c->owner);
-        c->owner = name;
-    }
     kb_txn *t = NULL;
     if ((rc = kb_store_write(b->s, "case.add", NULL, &t, e)))
         return rc;
     c->number = 0;
-    if ((rc = kb_case_insert(b, t, c, false, e)) == KB_OK)
+    /* the owner: a user name or a unique prefix, as in an update */
+    if ((!c->owner || (rc = kb_owner_resolve(t, &c->owner, e)) == KB_OK) &&
+        (rc = kb_case_insert(b, t, c, false, e)) == KB_OK)
         rc = kb_txn_commit(&t, e);
     kb_txn_abort(&t);
     return rc;

@@ -106,26 +106,6 @@ bool kb_board_move_needs_reason(const kb_board *b, const char *from, const char 
     return f != t;
 }
 
-/* The owner typed in a patch: a user name or a unique prefix of one. */
-static int kb_patch_owner(kb_txn *t, kb_case *c, kb_err *e)
-{
-    if (!c->owner)
-        return KB_OK;
-    kb_user_vec v = {0};
-    const kb_user *u = NULL;
-    int rc = kb_users_in(t, &v, e);
-    if (rc == KB_OK && (rc = kb_resolve_user(v.v, v.n, c->owner, &u, e)) == KB_OK) {
-        kb_free(&c->owner);
-        c->owner = kb_strdup(u->name);
-    }
-    if (rc == KB_ENOENT && e)
-        e->code = KB_EDATA; /* a bad value, not a missing record */
-    if (rc == KB_ENOENT)
-        rc = KB_EDATA;
-    kb_user_vec_free(&v);
-    return rc;
-}
-
 /* The one path of every case change.  Either full (a whole case, already
  * resolved with kb_case_refs; updated in place like kb_board_case_save
  * always did) or p (applied to the stored case inside the transaction). */
@@ -160,11 +140,14 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
         for (int f = 0; f < KB_F_COUNT; f++)
             if (p->set & (1u << f))
                 kb_case_field_copy(&local, &p->v, (enum kb_field_id)f);
-        if ((p->set & (1u << KB_F_OWNER)) && (rc = kb_patch_owner(t, &local, e)))
-            goto out;
         if ((rc = kb_case_refs(b, &local, e)))
             goto out;
     }
+    /* a changed owner, on every path: a user name or a unique prefix (an
+     * unchanged one is kept even if that user has since been removed) */
+    if (nw->owner && !kb_case_field_eq(&cur, nw, KB_F_OWNER) &&
+        (rc = kb_owner_resolve(t, &nw->owner, e)))
+        goto out;
     kb_case_diff(&cur, nw, &diff);
     if (diff.len == 0) {
         nw->version = cur.version;
