@@ -206,13 +206,10 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
     /* edit: the code or the name of an existing one (the one resolver) */
     char *code = NULL;
     if (!add) {
-        const char *found = NULL;
-        if (dept && kb_board_dept_find(b, a.code))
-            found = kb_board_dept_find(b, a.code)->code;
-        else if (stage && kb_board_stage_find(b, a.code))
-            found = kb_board_stage_find(b, a.code)->code;
-        else if (!dept && !stage && kb_board_line_find(b, a.code))
-            found = kb_board_line_find(b, a.code)->code;
+        const kb_dept *d = dept ? kb_board_dept_find(b, a.code) : NULL;
+        const kb_stage *st = stage ? kb_board_stage_find(b, a.code) : NULL;
+        const kb_line *l = !dept && !stage ? kb_board_line_find(b, a.code) : NULL;
+        const char *found = d ? d->code : st ? st->code : l ? l->code : NULL;
         code = kb_strdup(found ? found : a.code);
         a.code = code;
     }

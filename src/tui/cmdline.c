@@ -51,21 +51,17 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
         kb_tui_msg(a, true, "%s", _("No board is open"));
         return KB_TUI_R_STATUS;
     }
-    (void)kb_tui_refresh(a, true);
-    /* undo: remember the case a case edit/move changes */
+    /* undo: remember the case a case edit/move changes, as stored now (one
+     * record read; the cache may be behind) */
     uint32_t n = 0;
     kb_case before;
+    kb_case_init(&before);
     bool snap = false;
     kb_err e;
     if (w->n >= 3 && strcmp(w->v[0], "case") == 0 &&
         (strcmp(w->v[1], "edit") == 0 || strcmp(w->v[1], "move") == 0) &&
-        kb_case_number_parse(w->v[2], &n, &e) == KB_OK) {
-        const kb_case *c = kb_tui_case(a, n);
-        if (c) {
-            kb_case_copy(&before, c);
-            snap = true;
-        }
-    }
+        kb_case_number_parse(w->v[2], &n, &e) == KB_OK)
+        snap = kb_board_case_get(a->board, n, &before, &e) == KB_OK;
     bool json = false;
     for (size_t i = 0; i < w->n; i++) /* --json works here too */
         if (strcmp(w->v[i], "--json") == 0) {
@@ -85,8 +81,7 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
             fclose(out);
         if (err)
             fclose(err);
-        if (snap)
-            kb_case_free(&before);
+        kb_case_free(&before);
         kb_tui_msg(a, true, "%s", _("Out of memory"));
         return KB_TUI_R_STATUS;
     }
@@ -107,8 +102,7 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
         if (c && c->version != before.version)
             kb_tui_undo_remember(a, &before, c->version);
     }
-    if (snap)
-        kb_case_free(&before);
+    kb_case_free(&before);
     if (a->cmd_rc != KB_OK) {
         char *msg = kb_first_line(a->cmd_err[0] ? a->cmd_err : _("the command failed"));
         kb_tui_msg(a, true, "%s", msg);
