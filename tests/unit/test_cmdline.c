@@ -238,10 +238,10 @@ static char *kb_case_json_stable(const char *board, uint32_t n)
     for (char *p = out; *p;) {
         char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
-        bool volatile_line = strstr(p, "\"created\"") && strstr(p, "\"created\"") < p + len;
-        volatile_line =
-            volatile_line || (strstr(p, "\"updated\"") && strstr(p, "\"updated\"") < p + len);
-        volatile_line = volatile_line || (strstr(p, "\"time\"") && strstr(p, "\"time\"") < p + len);
+        char *ln = kb_strndup(p, len);
+        bool volatile_line =
+            strstr(ln, "\"created\"") || strstr(ln, "\"updated\"") || strstr(ln, "\"time\"");
+        kb_free(&ln);
         if (!volatile_line)
             kb_buf_append(&b, p, len);
         p += len;
@@ -379,10 +379,7 @@ static char *kb_ids_cli(const char *query)
 
 Test(cmdline, case_list_and_the_filter_find_the_same_cases)
 {
-    /* the same data on board A */
     kb_tui_app a;
-    kb_attach(&a, kb_a);
-    kb_tui_app_free(&a);
     char *cli[sizeof kb_queries / sizeof *kb_queries];
     for (size_t i = 0; i < sizeof kb_queries / sizeof *kb_queries; i++)
         cli[i] = kb_ids_cli(kb_queries[i]);
