@@ -233,6 +233,10 @@ int kb_board_meeting_add(kb_board *b, kb_meeting *m, kb_err *e) KB_WARN_UNUSED;
 int kb_board_meeting_get(kb_board *b, uint32_t number, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;
 int kb_board_meeting_list(kb_board *b, kb_meeting_vec *out, kb_err *e) KB_WARN_UNUSED;
 void kb_meeting_vec_free(kb_meeting_vec *v);
+/* When the last meeting started (for since:lastmeeting): the latest
+ * meeting's date at local midnight; 0 when there is none or the meetings
+ * cannot be read. */
+kb_time kb_board_last_meeting_time(kb_board *b);
 /* d->case_number, meeting (0 = none), text in; number, author, time out. */
 int kb_board_decision_add(kb_board *b, kb_decision *d, kb_err *e) KB_WARN_UNUSED;
 /* Decisions of a case and/or a meeting (0 = any), oldest first. */

@@ -78,6 +78,10 @@ typedef struct kb_case {
     int priority;  /* 0 (none) .. 3 (high) */
     kb_time created;
     kb_time updated;
+    /* When the case entered its current stage (set by the core on create
+     * and on every stage change); 0 on records written before it existed:
+     * kb_case_stage_since then gives created. */
+    kb_time moved;
     kb_date due;
     kb_date review;
     bool on_agenda;
@@ -98,6 +102,15 @@ int kb_case_number_parse(const char *s, uint32_t *out, kb_err *e) KB_WARN_UNUSED
  * (a validated case never lists one twice). */
 size_t kb_case_dept_count(const kb_case *c);
 bool kb_case_overdue(const kb_case *c, kb_date today);
+/* When the case entered its current stage: moved, or created on records
+ * written before moved existed. */
+kb_time kb_case_stage_since(const kb_case *c);
+/* Whole days in the current stage on date today (0 on the day of the move;
+ * never negative). */
+int kb_case_age_days(const kb_case *c, kb_date today);
+/* Past its stage's norm: norm_days > 0 and more days in the stage than
+ * that. */
+bool kb_case_past_norm(const kb_case *c, int norm_days, kb_date today);
 
 /* A timeline entry: a comment, or an automatic entry for a change. */
 enum kb_entry_kind { KB_ENTRY_COMMENT, KB_ENTRY_CHANGE };
@@ -325,6 +338,12 @@ bool kb_code_ok(const char *s);
  * case ("Économie" -> "economie", "Æ" -> "ae", "ß" -> "ss", "ĳ" -> "ij").
  * Other bytes are kept. */
 char *kb_fold(const char *s);
+/* The same folding into out, which has room for strlen(s) + 1 bytes (a
+ * folded string is never longer than the original); returns its length. */
+size_t kb_fold_into(const char *s, char *out);
+/* Does kb_fold(hay) contain folded (already folded with kb_fold)?  NULL
+ * hay contains nothing; the empty needle is in every non-NULL hay. */
+bool kb_fold_contains(const char *hay, const char *folded);
 /* Equal after kb_fold (NULL equals only NULL). */
 bool kb_fold_eq(const char *a, const char *b);
 

@@ -9,12 +9,14 @@
  *
  *     query  = blank* [ term { blank+ term } ] blank*
  *     term   = [ "-" ] ( flag | field op value | "#" number | word | quoted )
- *     flag   = overdue | blocked | agenda | cross
+ *     flag   = overdue | blocked | agenda | cross | stuck | mine
  *     field  = dept | lead | stage | line | owner | org | tag | hook | title
  *            | text | conf | prio (alias priority) | id | due | review | has
+ *            | updated | moved | age | since
  *     op     = ":"                          (every field)
- *            | "=" | "<" | "<=" | ">" | ">=" (only due, review, prio, id;
- *                                             ":" means "=" there)
+ *            | "=" | "<" | "<=" | ">" | ">=" (only due, review, updated,
+ *                                             moved, age, prio, id; ":"
+ *                                             means "=" there)
  *     value  = quoted | run of non-blank characters without '"' that does
  *              not start with one of : < > =
  *     word   = run of non-blank characters without '"', ':', '<', '>', '='
@@ -24,8 +26,8 @@
  *
  * A word that equals a flag name (in any case) is that flag: search for the
  * word itself with text:blocked or "blocked".  String values keep the case
- * typed; matching folds ASCII letters only, never the bytes of a multibyte
- * UTF-8 character.
+ * typed; substring and tag matching is case- and accent-insensitive
+ * (kb_fold: "cafe" finds "Café"); codes compare ASCII-case-insensitively.
  *
  * Terms are ANDed; "-" negates one term (plain logical NOT, so `-due<14d`
  * also matches cases without a due date).  Field and flag names are
@@ -83,6 +85,12 @@ enum kb_query_field {
     KB_QF_BLOCKED, /* flag: has a blocked reason */
     KB_QF_AGENDA,  /* flag: on the agenda */
     KB_QF_CROSS,   /* flag: more than one distinct department */
+    KB_QF_UPDATED, /* updated OP DATE: date of the last change */
+    KB_QF_MOVED,   /* moved OP DATE: date it entered its current stage */
+    KB_QF_AGE,     /* age OP N: whole days in its current stage */
+    KB_QF_SINCE,   /* since:DATE|lastmeeting  changed on or after */
+    KB_QF_STUCK,   /* flag: longer in its stage than the stage's norm */
+    KB_QF_MINE,    /* flag: owned by ctx->me, or led by one of ctx->my_depts */
 };
 
 typedef struct kb_query kb_query;
@@ -99,10 +107,19 @@ typedef struct kb_query kb_query;
 typedef const char *(*kb_query_resolve_fn)(void *user, enum kb_query_field field,
                                            const char *value);
 
+/* The norm in days of the stage with this code (0 = none or unknown). */
+typedef int (*kb_query_norm_fn)(void *user, const char *stage);
+
 typedef struct kb_query_ctx {
-    kb_date today;               /* for overdue and relative dates */
+    kb_date today;               /* for overdue, ages and relative dates */
     kb_query_resolve_fn resolve; /* may be NULL: codes only */
-    void *user;                  /* passed to resolve */
+    void *user;                  /* passed to resolve and norm */
+    kb_query_norm_fn norm;       /* may be NULL: no case is stuck */
+    kb_time last_meeting;        /* start of the last meeting, for
+                                    since:lastmeeting; 0 = none (then every
+                                    case matches) */
+    const char *me;              /* the user (for mine); NULL: nothing is */
+    const kb_strv *my_depts;     /* the user's departments; may be NULL */
 } kb_query_ctx;
 
 /* Reference data for kb_query_resolve_refs (borrowed arrays). */
@@ -122,6 +139,8 @@ typedef struct kb_query_refs {
  * dept:Economy equals dept:ECO); owners by name or unique prefix
  * (kb_resolve_user).  Needs no open board. */
 const char *kb_query_resolve_refs(void *refs, enum kb_query_field f, const char *value);
+/* The stage norm (a kb_query_norm_fn; refs is a kb_query_refs *). */
+int kb_query_norm_refs(void *refs, const char *stage);
 /* The namer for display (a kb_ref_namer; refs is a kb_query_refs *): the
  * name of a stage or action line code; NULL for departments (their short
  * codes are shown) and unknown codes. */

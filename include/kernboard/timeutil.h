@@ -39,6 +39,8 @@ kb_time kb_time_now(void);
 kb_date kb_date_today(void);
 /* Date part of a moment, in local time. */
 kb_date kb_date_of_time(kb_time t);
+/* The moment a date starts (local midnight). */
+kb_time kb_time_of_date(kb_date d);
 /* "HH:MM" in local time, for messages such as "since 10:03". */
 void kb_time_format_hhmm(kb_time t, char out[6]);
 /* Wall-clock microseconds since the epoch (ordering keys). */

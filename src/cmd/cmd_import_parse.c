@@ -190,7 +190,7 @@ static int kb_import_json_case(kb_import_buf *ib, kb_jctx *j, json_t *o, kb_case
     if ((rc = kb_jdate(j, o, "due", &c->due)) || (rc = kb_jdate(j, o, "review", &c->review)) ||
         (rc = kb_jbool(j, o, "on_agenda", &c->on_agenda)) ||
         (rc = kb_jtime(j, o, "created", &c->created)) ||
-        (rc = kb_jtime(j, o, "updated", &c->updated)))
+        (rc = kb_jtime(j, o, "updated", &c->updated)) || (rc = kb_jtime(j, o, "moved", &c->moved)))
         return rc;
     if ((rc = kb_jstr(j, o, "confidentiality", false, &s)))
         return rc;

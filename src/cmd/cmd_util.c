@@ -149,7 +149,8 @@ static json_t *kb_json_time(kb_time t)
 }
 
 /* A case as JSON: "id", one key per row of the case field table (its json
- * name and type), then "created", "updated", "version". */
+ * name and type), then "created", "updated", "moved" (entered its current
+ * stage), "version". */
 json_t *kb_cmd_case_json(const kb_case *c)
 {
     json_t *o = json_object();
@@ -183,6 +184,8 @@ json_t *kb_cmd_case_json(const kb_case *c)
     }
     json_object_set_new(o, "created", kb_json_time(c->created));
     json_object_set_new(o, "updated", kb_json_time(c->updated));
+    /* when it entered its current stage */
+    json_object_set_new(o, "moved", kb_json_time(kb_case_stage_since(c)));
     json_object_set_new(o, "version", json_integer((json_int_t)c->version));
     return o;
 }

@@ -33,7 +33,7 @@ static const kb_field kb_case_codec_fields[] = {
     FLD(kb_case, "updated", F_TIME, updated), FLD(kb_case, "due", F_DATE, due),
     FLD(kb_case, "review", F_DATE, review),   FLD(kb_case, "agenda", F_BOOL, on_agenda),
     FLD(kb_case, "blocked", F_STR, blocked),  FLD(kb_case, "conf", F_INT, conf),
-    FLD(kb_case, "tags", F_STRV, tags),
+    FLD(kb_case, "tags", F_STRV, tags),       FLD(kb_case, "moved", F_TIME, moved),
 };
 
 static const kb_field kb_comment_fields[] = {

@@ -120,6 +120,13 @@ void kb_board_query_ctx(kb_board *b, kb_query_ctx *ctx)
     ctx->today = kb_date_today();
     ctx->resolve = kb_query_resolve_refs;
     ctx->user = &b->qrefs;
+    ctx->norm = kb_query_norm_refs;
+    ctx->last_meeting = kb_board_last_meeting_time(b);
+    ctx->me = kb_board_user(b);
+    ctx->my_depts = NULL;
+    for (size_t i = 0; ctx->me && i < b->users.n; i++)
+        if (b->users.v[i].name && strcmp(b->users.v[i].name, ctx->me) == 0)
+            ctx->my_depts = &b->users.v[i].depts;
 }
 
 uint64_t kb_board_commits(const kb_board *b)
@@ -533,6 +540,8 @@ int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *
     kb_new_key(c->key.b);
     if (!keep_times || !c->created)
         c->created = c->updated = kb_time_now();
+    if (!keep_times)
+        c->moved = c->created; /* an import keeps its own (or none: created counts) */
     kb_buf enc = KB_BUF_INIT;
     kb_codec_case_encode(c, &enc);
     char *iname = kb_case_index_name(c->number);

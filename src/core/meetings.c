@@ -144,6 +144,21 @@ int kb_board_meeting_list(kb_board *b, kb_meeting_vec *out, kb_err *e)
     return rc;
 }
 
+kb_time kb_board_last_meeting_time(kb_board *b)
+{
+    kb_meeting_vec v = {0};
+    kb_err e;
+    kb_time last = 0;
+    if (kb_board_meeting_list(b, &v, &e) == KB_OK)
+        for (size_t i = 0; i < v.n; i++) {
+            kb_time t = v.v[i].date != KB_DATE_NONE ? kb_time_of_date(v.v[i].date) : 0;
+            if (t > last)
+                last = t;
+        }
+    kb_meeting_vec_free(&v);
+    return last;
+}
+
 void kb_meeting_vec_free(kb_meeting_vec *v)
 {
     for (size_t i = 0; i < v->n; i++)

@@ -426,6 +426,22 @@ bool kb_case_overdue(const kb_case *c, kb_date today)
     return c->due != KB_DATE_NONE && c->due < today;
 }
 
+kb_time kb_case_stage_since(const kb_case *c)
+{
+    return c->moved ? c->moved : c->created;
+}
+
+int kb_case_age_days(const kb_case *c, kb_date today)
+{
+    kb_date since = kb_date_of_time(kb_case_stage_since(c));
+    return today > since ? (int)(today - since) : 0;
+}
+
+bool kb_case_past_norm(const kb_case *c, int norm_days, kb_date today)
+{
+    return norm_days > 0 && kb_case_age_days(c, today) > norm_days;
+}
+
 /* ------------------------------------------------------------ others */
 
 void kb_comment_free(kb_comment *c)

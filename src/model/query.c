@@ -31,7 +31,8 @@ typedef struct kb_query_term {
     bool neg;
     bool rel;    /* date relative to today: num is an offset in days */
     int64_t num; /* prio, id, date, conf, has */
-    char *str;   /* string fields; NULL otherwise */
+    char *str;   /* string fields; NULL otherwise (since: "lastmeeting" or NULL) */
+    char *fold;  /* str folded (kb_fold) for the substring and tag fields */
 } kb_query_term;
 
 struct kb_query {
@@ -46,19 +47,19 @@ typedef struct kb_name {
 
 /* Fields that take a value; the first entry for a value is its canonical name. */
 static const kb_name kb_query_fields[] = {
-    {"dept", KB_QF_DEPT},     {"lead", KB_QF_LEAD}, {"stage", KB_QF_STAGE},   {"line", KB_QF_LINE},
-    {"owner", KB_QF_OWNER},   {"org", KB_QF_ORG},   {"tag", KB_QF_TAG},       {"hook", KB_QF_HOOK},
-    {"title", KB_QF_TITLE},   {"text", KB_QF_TEXT}, {"conf", KB_QF_CONF},     {"prio", KB_QF_PRIO},
-    {"id", KB_QF_ID},         {"due", KB_QF_DUE},   {"review", KB_QF_REVIEW}, {"has", KB_QF_HAS},
-    {"priority", KB_QF_PRIO},
+    {"dept", KB_QF_DEPT}, {"lead", KB_QF_LEAD},       {"stage", KB_QF_STAGE},
+    {"line", KB_QF_LINE}, {"owner", KB_QF_OWNER},     {"org", KB_QF_ORG},
+    {"tag", KB_QF_TAG},   {"hook", KB_QF_HOOK},       {"title", KB_QF_TITLE},
+    {"text", KB_QF_TEXT}, {"conf", KB_QF_CONF},       {"prio", KB_QF_PRIO},
+    {"id", KB_QF_ID},     {"due", KB_QF_DUE},         {"review", KB_QF_REVIEW},
+    {"has", KB_QF_HAS},   {"updated", KB_QF_UPDATED}, {"moved", KB_QF_MOVED},
+    {"age", KB_QF_AGE},   {"since", KB_QF_SINCE},     {"priority", KB_QF_PRIO},
 };
 #define KB_QUERY_FIELD_COUNT (sizeof kb_query_fields / sizeof kb_query_fields[0])
 
 static const kb_name kb_query_flags[] = {
-    {"overdue", KB_QF_OVERDUE},
-    {"blocked", KB_QF_BLOCKED},
-    {"agenda", KB_QF_AGENDA},
-    {"cross", KB_QF_CROSS},
+    {"overdue", KB_QF_OVERDUE}, {"blocked", KB_QF_BLOCKED}, {"agenda", KB_QF_AGENDA},
+    {"cross", KB_QF_CROSS},     {"stuck", KB_QF_STUCK},     {"mine", KB_QF_MINE},
 };
 #define KB_QUERY_FLAG_COUNT (sizeof kb_query_flags / sizeof kb_query_flags[0])
 
@@ -107,31 +108,20 @@ static bool kb_ascii_ieq(const char *a, const char *b)
     return strlen(b) == n && kb_ascii_ieq_n(a, b, n);
 }
 
-/* Is needle a substring of hay, ASCII case-insensitively?  Both are valid
- * UTF-8, so a byte match always starts and ends on character boundaries. */
-static bool kb_ci_contains(const char *hay, const char *needle)
-{
-    if (!hay)
-        return false;
-    size_t m = strlen(needle), n = strlen(hay);
-    for (size_t i = 0; i + m <= n; i++)
-        if (kb_ascii_ieq_n(hay + i, needle, m))
-            return true;
-    return false;
-}
-
-static bool kb_strv_any_contains(const kb_strv *sv, const char *needle)
+/* Does one of the strings contain folded (see kb_fold_contains)? */
+static bool kb_strv_any_contains(const kb_strv *sv, const char *folded)
 {
     for (size_t i = 0; i < sv->n; i++)
-        if (kb_ci_contains(sv->v[i], needle))
+        if (kb_fold_contains(sv->v[i], folded))
             return true;
     return false;
 }
 
+/* Is one of the strings equal to s, case- and accent-insensitively? */
 static bool kb_strv_any_ieq(const kb_strv *sv, const char *s)
 {
     for (size_t i = 0; i < sv->n; i++)
-        if (kb_ascii_ieq(sv->v[i], s))
+        if (kb_ascii_ieq(sv->v[i], s) || kb_fold_eq(sv->v[i], s))
             return true;
     return false;
 }
@@ -211,7 +201,8 @@ static bool kb_opchar(char c)
 
 static bool kb_ordered(enum kb_query_field f)
 {
-    return f == KB_QF_DUE || f == KB_QF_REVIEW || f == KB_QF_PRIO || f == KB_QF_ID;
+    return f == KB_QF_DUE || f == KB_QF_REVIEW || f == KB_QF_PRIO || f == KB_QF_ID ||
+           f == KB_QF_UPDATED || f == KB_QF_MOVED || f == KB_QF_AGE;
 }
 
 static const char *kb_field_name(enum kb_query_field f)
@@ -431,7 +422,36 @@ static int kb_term_value(kb_parser *p, size_t at, const char *v, kb_query_term *
         return KB_OK;
     case KB_QF_DUE:
     case KB_QF_REVIEW:
+    case KB_QF_UPDATED:
+    case KB_QF_MOVED:
         return kb_parse_date_value(p, at, v, t);
+    case KB_QF_SINCE:
+        if (kb_ascii_ieq(v, "lastmeeting")) {
+            t->str = kb_strdup("lastmeeting");
+            return KB_OK;
+        }
+        return kb_parse_date_value(p, at, v, t);
+    case KB_QF_AGE: {
+        size_t n = strlen(v);
+        uint64_t mult = 1;
+        char num[8];
+        if (n >= 2 && (kb_ascii_lower(v[n - 1]) == 'd' || kb_ascii_lower(v[n - 1]) == 'w')) {
+            mult = kb_ascii_lower(v[n - 1]) == 'w' ? 7 : 1;
+            n--;
+        }
+        if (n >= 1 && n < sizeof num) {
+            memcpy(num, v, n);
+            num[n] = '\0';
+            if (kb_parse_uint(num, KB_REL_MAX_DAYS, &u) && u * mult <= KB_REL_MAX_DAYS) {
+                t->num = (int64_t)(u * mult);
+                return KB_OK;
+            }
+        }
+        return kb_perr(p, at,
+                       _("invalid age '%s': expected days or weeks in the stage such as 30d, 30 "
+                         "or 4w"),
+                       kb_clip(v, strlen(v), clip));
+    }
     case KB_QF_HAS: {
         const kb_name *h = kb_name_find(kb_query_has_names, KB_QUERY_HAS_COUNT, v, strlen(v));
         if (!h) {
@@ -447,6 +467,24 @@ static int kb_term_value(kb_parser *p, size_t at, const char *v, kb_query_term *
     default:
         t->str = kb_strdup(v);
         return KB_OK;
+    }
+}
+
+/* Substring and tag terms match accent- and case-insensitively: keep the
+ * folded value next to the typed one (which is what prints). */
+static void kb_term_fold(kb_query_term *t)
+{
+    switch (t->field) {
+    case KB_QF_TEXT:
+    case KB_QF_TITLE:
+    case KB_QF_ORG:
+    case KB_QF_HOOK:
+    case KB_QF_TAG:
+        if (t->str && !t->fold)
+            t->fold = kb_fold(t->str);
+        break;
+    default:
+        break;
     }
 }
 
@@ -587,8 +625,10 @@ void kb_query_free(kb_query **q)
 {
     if (!q || !*q)
         return;
-    for (size_t i = 0; i < (*q)->n; i++)
+    for (size_t i = 0; i < (*q)->n; i++) {
         kb_free(&(*q)->t[i].str);
+        kb_free(&(*q)->t[i].fold);
+    }
     kb_free(&(*q)->t);
     kb_free(q);
 }
@@ -618,6 +658,7 @@ int kb_query_parse(const char *text, kb_query **out, kb_err *e)
             kb_free(&t.str);
             goto fail;
         }
+        kb_term_fold(&t);
         p.q->t = kb_reallocarray(p.q->t, p.q->n + 1, sizeof *p.q->t);
         p.q->t[p.q->n++] = t;
     }
@@ -681,6 +722,19 @@ static const char *kb_op_text(enum kb_query_op op)
     }
 }
 
+static void kb_print_date(kb_buf *b, const kb_query_term *t)
+{
+    if (t->rel && t->num == 0) {
+        kb_buf_puts(b, "today");
+    } else if (t->rel) {
+        kb_buf_printf(b, "%lldd", (long long)t->num);
+    } else {
+        char d[KB_DATE_STRLEN];
+        kb_date_format((kb_date)t->num, d);
+        kb_buf_puts(b, d);
+    }
+}
+
 static void kb_print_term(kb_buf *b, const kb_query_term *t)
 {
     if (t->neg)
@@ -690,6 +744,8 @@ static void kb_print_term(kb_buf *b, const kb_query_term *t)
     case KB_QF_BLOCKED:
     case KB_QF_AGENDA:
     case KB_QF_CROSS:
+    case KB_QF_STUCK:
+    case KB_QF_MINE:
         kb_buf_puts(b, kb_field_name(t->field));
         return;
     case KB_QF_TEXT:
@@ -724,17 +780,20 @@ static void kb_print_term(kb_buf *b, const kb_query_term *t)
     case KB_QF_ID:
         kb_buf_printf(b, "%lld", (long long)t->num);
         break;
+    case KB_QF_AGE:
+        kb_buf_printf(b, "%lldd", (long long)t->num);
+        break;
+    case KB_QF_SINCE:
+        if (t->str)
+            kb_buf_puts(b, t->str); /* lastmeeting */
+        else
+            kb_print_date(b, t);
+        break;
     case KB_QF_DUE:
     case KB_QF_REVIEW:
-        if (t->rel && t->num == 0) {
-            kb_buf_puts(b, "today");
-        } else if (t->rel) {
-            kb_buf_printf(b, "%lldd", (long long)t->num);
-        } else {
-            char d[KB_DATE_STRLEN];
-            kb_date_format((kb_date)t->num, d);
-            kb_buf_puts(b, d);
-        }
+    case KB_QF_UPDATED:
+    case KB_QF_MOVED:
+        kb_print_date(b, t);
         break;
     default:
         if (kb_value_needs_quotes(t->str))
@@ -859,11 +918,12 @@ static bool kb_term_match(const kb_query_term *t, const kb_case *c, const kb_que
     const char *v = t->str;
     switch (t->field) {
     case KB_QF_TEXT:
-        return kb_ci_contains(c->title, v) || kb_ci_contains(c->description, v) ||
+        v = t->fold;
+        return kb_fold_contains(c->title, v) || kb_fold_contains(c->description, v) ||
                kb_strv_any_contains(&c->hooks, v) || kb_strv_any_contains(&c->orgs, v) ||
-               kb_strv_any_contains(&c->tags, v) || kb_ci_contains(c->blocked, v);
+               kb_strv_any_contains(&c->tags, v) || kb_fold_contains(c->blocked, v);
     case KB_QF_TITLE:
-        return kb_ci_contains(c->title, v);
+        return kb_fold_contains(c->title, t->fold);
     case KB_QF_DEPT: {
         const char *r = kb_resolve(ctx, KB_QF_DEPT, v);
         if (kb_code_is(c->lead_dept, v, r))
@@ -882,11 +942,11 @@ static bool kb_term_match(const kb_query_term *t, const kb_case *c, const kb_que
     case KB_QF_OWNER:
         return kb_code_is(c->owner, v, kb_resolve(ctx, KB_QF_OWNER, v));
     case KB_QF_ORG:
-        return kb_strv_any_contains(&c->orgs, v);
+        return kb_strv_any_contains(&c->orgs, t->fold);
     case KB_QF_TAG:
         return kb_strv_any_ieq(&c->tags, v);
     case KB_QF_HOOK:
-        return kb_strv_any_contains(&c->hooks, v);
+        return kb_strv_any_contains(&c->hooks, t->fold);
     case KB_QF_CONF:
         return (int64_t)c->conf == t->num;
     case KB_QF_PRIO:
@@ -900,6 +960,27 @@ static bool kb_term_match(const kb_query_term *t, const kb_case *c, const kb_que
             return false;
         return kb_cmp(d, t->op, t->rel ? (int64_t)today + t->num : t->num);
     }
+    case KB_QF_UPDATED:
+    case KB_QF_MOVED: {
+        kb_time at = t->field == KB_QF_UPDATED ? c->updated : kb_case_stage_since(c);
+        return kb_cmp(kb_date_of_time(at), t->op, t->rel ? (int64_t)today + t->num : t->num);
+    }
+    case KB_QF_AGE:
+        return kb_cmp(kb_case_age_days(c, today), t->op, t->num);
+    case KB_QF_SINCE:
+        if (t->str) /* lastmeeting: changed at or after its start (all without one) */
+            return !ctx || ctx->last_meeting == 0 || c->updated >= ctx->last_meeting;
+        return kb_date_of_time(c->updated) >= (t->rel ? (int64_t)today + t->num : t->num);
+    case KB_QF_STUCK: {
+        int norm = ctx && ctx->norm && c->stage ? ctx->norm(ctx->user, c->stage) : 0;
+        return kb_case_past_norm(c, norm, today);
+    }
+    case KB_QF_MINE:
+        if (!ctx || !ctx->me)
+            return false;
+        if (c->owner && kb_ascii_ieq(c->owner, ctx->me))
+            return true;
+        return c->lead_dept && ctx->my_depts && kb_strv_any_ieq(ctx->my_depts, c->lead_dept);
     case KB_QF_HAS:
         return kb_has(c, t->num);
     case KB_QF_OVERDUE:

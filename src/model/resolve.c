@@ -41,31 +41,53 @@ static const char *kb_fold_cp(unsigned cp)
     return NULL;
 }
 
-char *kb_fold(const char *s)
+size_t kb_fold_into(const char *s, char *out)
 {
-    kb_buf b = KB_BUF_INIT;
     const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = 0;
     while (*p) {
         if (*p < 0x80) {
-            char c = (char)(*p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p);
-            kb_buf_append(&b, &c, 1);
+            out[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p);
             p++;
             continue;
         }
-        /* two-byte sequences C3 xx .. C5 xx cover U+00C0..U+017F */
+        /* two-byte sequences C3 xx .. C5 xx cover U+00C0..U+017F; every
+         * base is one or two letters, so the result never grows */
         if (*p >= 0xC3 && *p <= 0xC5 && (p[1] & 0xC0) == 0x80) {
             unsigned cp = ((unsigned)(*p & 0x1F) << 6) | (unsigned)(p[1] & 0x3F);
             const char *base = kb_fold_cp(cp);
             if (base) {
-                kb_buf_puts(&b, base);
+                for (const char *c = base; *c; c++)
+                    out[n++] = *c;
                 p += 2;
                 continue;
             }
         }
-        kb_buf_append(&b, p, 1);
-        p++;
+        out[n++] = (char)*p++;
     }
-    return kb_buf_take(&b);
+    out[n] = '\0';
+    return n;
+}
+
+char *kb_fold(const char *s)
+{
+    char *out = kb_malloc(strlen(s ? s : "") + 1);
+    kb_fold_into(s, out);
+    return out;
+}
+
+bool kb_fold_contains(const char *hay, const char *folded)
+{
+    if (!hay)
+        return false;
+    size_t n = strlen(hay);
+    char stack[512];
+    char *buf = n < sizeof stack ? stack : kb_malloc(n + 1);
+    kb_fold_into(hay, buf);
+    bool found = strstr(buf, folded) != NULL;
+    if (buf != stack)
+        free(buf);
+    return found;
 }
 
 bool kb_fold_eq(const char *a, const char *b)
@@ -151,6 +173,13 @@ int kb_resolve_user(const kb_user *v, size_t n, const char *text, const kb_user 
     free(t);
     kb_buf_free(&names);
     return rc;
+}
+
+int kb_query_norm_refs(void *refs, const char *stage)
+{
+    const kb_query_refs *r = refs;
+    const kb_stage *st = stage ? kb_resolve_stage(r->stages, r->nstages, stage) : NULL;
+    return st ? st->norm_days : 0;
 }
 
 const char *kb_query_resolve_refs(void *refs, enum kb_query_field f, const char *value)

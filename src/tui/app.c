@@ -147,6 +147,26 @@ const char *kb_tui_resolve(void *user, enum kb_query_field f, const char *value)
     return kb_query_resolve_refs(&a->refs, f, value);
 }
 
+static int kb_tui_norm(void *user, const char *stage)
+{
+    kb_tui_app *a = user;
+    return kb_query_norm_refs(&a->refs, stage);
+}
+
+kb_query_ctx kb_tui_query_ctx(kb_tui_app *a)
+{
+    kb_query_ctx qc = {.today = a->today,
+                       .resolve = kb_tui_resolve,
+                       .user = a,
+                       .norm = kb_tui_norm,
+                       .last_meeting = a->last_meeting,
+                       .me = a->user};
+    for (size_t i = 0; a->user && i < a->refs.nusers; i++)
+        if (a->refs.users[i].name && strcmp(a->refs.users[i].name, a->user) == 0)
+            qc.my_depts = &a->refs.users[i].depts;
+    return qc;
+}
+
 int kb_tui_set_filter(kb_tui_app *a, const char *text, kb_err *e)
 {
     kb_query *q = NULL;
@@ -174,7 +194,7 @@ long kb_tui_count_matches(kb_tui_app *a, const char *text, kb_err *e)
     kb_query *q = NULL;
     if (kb_query_parse(text, &q, e))
         return -1;
-    kb_query_ctx qc = {.today = a->today, .resolve = kb_tui_resolve, .user = a};
+    kb_query_ctx qc = kb_tui_query_ctx(a);
     long n = 0;
     for (size_t i = 0; i < a->cache.cases.n; i++)
         if (kb_query_match(q, &a->cache.cases.v[i], &qc))
@@ -252,6 +272,7 @@ int kb_tui_app_attach(kb_tui_app *a, kb_board *b, kb_err *e)
         rc = kb_load_edits(a, e);
     if (rc == KB_OK)
         rc = kb_load_sessions(a, e);
+    a->last_meeting = kb_board_last_meeting_time(b);
     a->last_poll_ms = a->now_ms;
     kb_tui_app_dirty(a);
     kb_tui_reselect(a);
@@ -285,6 +306,7 @@ unsigned kb_tui_refresh(kb_tui_app *a, bool force)
             return KB_TUI_R_STATUS;
         }
         a->generation = gen;
+        a->last_meeting = kb_board_last_meeting_time(a->board);
         if (kb_load_edits(a, &e))
             kb_tui_msg(a, true, "%s", e.msg);
         kb_tui_app_dirty(a);

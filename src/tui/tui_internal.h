@@ -474,11 +474,12 @@ typedef struct kb_tui_app {
     kb_board_cache cache;
     kb_tui_edit *edits; /* others' live edit leases */
     size_t nedits;
-    kb_strv online;      /* other sessions: "bob" (distinct user names) */
-    size_t nsessions;    /* all sessions including ours */
-    kb_date today;       /* for overdue markers and queries */
-    bool today_fixed;    /* tests: do not follow the clock */
-    uint64_t generation; /* last seen board generation */
+    kb_strv online;       /* other sessions: "bob" (distinct user names) */
+    size_t nsessions;     /* all sessions including ours */
+    kb_date today;        /* for overdue markers and queries */
+    kb_time last_meeting; /* start of the last meeting (since:lastmeeting) */
+    bool today_fixed;     /* tests: do not follow the clock */
+    uint64_t generation;  /* last seen board generation */
 
     /* keys */
     kb_keymap *km;
@@ -574,6 +575,9 @@ const kb_stage *kb_tui_stage(const kb_tui_app *a, const char *code);
 const kb_dept *kb_tui_dept(const kb_tui_app *a, const char *code);
 /* Resolver for kb_query_ctx (stage and line names -> codes). */
 const char *kb_tui_resolve(void *user, enum kb_query_field f, const char *value);
+/* The query context of the filter and every list: today, the resolver and
+ * the stage norms over the app's reference data, the last meeting. */
+kb_query_ctx kb_tui_query_ctx(kb_tui_app *a);
 /* Set the filter (text NULL or "" clears it); KB_EDATA with e set on a parse error. */
 int kb_tui_set_filter(kb_tui_app *a, const char *text, kb_err *e) KB_WARN_UNUSED;
 /* Count cases matching text (-1 and e set on a parse error). */

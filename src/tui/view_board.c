@@ -143,7 +143,7 @@ void kb_tui_layout(kb_tui_app *a)
         l->lanes[i].collapsed = kb_lane_is_collapsed(a, l->lanes[i].code);
     }
 
-    kb_query_ctx qc = {.today = a->today, .resolve = kb_tui_resolve, .user = a};
+    kb_query_ctx qc = kb_tui_query_ctx(a);
     l->total = a->cache.cases.n;
     for (size_t i = 0; i < a->cache.cases.n; i++) {
         const kb_case *c = &a->cache.cases.v[i];

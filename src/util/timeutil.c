@@ -142,6 +142,14 @@ kb_date kb_date_of_time(kb_time t)
     return kb_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
+kb_time kb_time_of_date(kb_date d)
+{
+    int y, m, day;
+    kb_date_to_ymd(d, &y, &m, &day);
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = day, .tm_isdst = -1};
+    return (kb_time)mktime(&tm);
+}
+
 kb_date kb_date_today(void)
 {
     return kb_date_of_time(kb_time_now());

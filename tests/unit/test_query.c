@@ -79,6 +79,11 @@ static const valid_case valid[] = {
     {"tag:x", "tag:x"},
     {"hook:\"Banen 2030\"", "hook:\"Banen 2030\""},
     {"title:café", "title:café"},
+    {"updated>2026-11-01 moved<=-30d", "updated>2026-11-01 moved<=-30d"},
+    {"age>30d AGE:4w age>=7", "age>30d age=28d age>=7d"},
+    {"since:lastmeeting since:LastMeeting", "since:lastmeeting since:lastmeeting"},
+    {"since:2026-11-01 -stuck STUCK", "since:2026-11-01 -stuck stuck"},
+    {"Mine -mine", "mine -mine"},
     {"due<14d", "due<14d"},
     {"due<2w", "due<14d"},
     {"DUE<2W", "due<14d"},
@@ -244,6 +249,11 @@ static const invalid_case invalid[] = {
     {"due<2027-13-01", 5, "invalid date '2027-13-01'"},
     {"due<2027-1-1", 5, "invalid date"},
     {"due<14x", 5, "invalid date"},
+    {"age>old", 5, "invalid age 'old'"},
+    {"age>-3d", 5, "invalid age"},
+    {"since:yesterday", 7, "invalid date 'yesterday'"},
+    {"since>2026-01-01", 6, "write since:VALUE"},
+    {"stuck:yes", 6, "is a flag"},
     {"due<14", 5, "invalid date"},
     {"due<d", 5, "invalid date"},
     {"due<-d", 5, "invalid date"},
@@ -360,6 +370,19 @@ static const char *test_resolve(void *user, enum kb_query_field f, const char *v
 
 static int resolve_calls;
 static kb_query_ctx ctx;
+
+/* Stage norms: explore 14 days, progress 60, others none. */
+static int test_norm(void *user, const char *stage)
+{
+    (void)user;
+    return strcmp(stage, "explore") == 0 ? 14 : strcmp(stage, "progress") == 0 ? 60 : 0;
+}
+
+/* A moment: local time on a date at an hour. */
+static kb_time T(int y, int m, int d, int h)
+{
+    return kb_time_of_date(D(y, m, d)) + h * 3600;
+}
 static kb_case c1, c2, c3;
 
 /* today = 2026-11-23 */
@@ -369,6 +392,8 @@ static void setup(void)
     ctx.today = D(2026, 11, 23);
     ctx.resolve = test_resolve;
     ctx.user = &resolve_calls;
+    ctx.norm = test_norm;
+    ctx.last_meeting = T(2026, 11, 16, 9);
 
     kb_case_init(&c1);
     c1.number = 12;
@@ -388,6 +413,9 @@ static void setup(void)
     c1.review = D(2026, 11, 20);
     c1.on_agenda = true;
     c1.conf = KB_CONF_INTERNAL;
+    c1.created = T(2026, 9, 1, 10);
+    c1.moved = T(2026, 10, 3, 10); /* 51 days in explore: past its norm */
+    c1.updated = T(2026, 11, 20, 15);
     kb_strv_push(&c1.tags, "urgent");
     kb_strv_push(&c1.tags, "Noord");
 
@@ -401,11 +429,14 @@ static void setup(void)
     c2.due = D(2026, 11, 20); /* overdue */
     c2.blocked = kb_strdup("wacht op ontheffing");
     c2.conf = KB_CONF_CONFIDENTIAL;
+    c2.created = T(2026, 11, 1, 8); /* written before "moved": created counts */
+    c2.updated = T(2026, 11, 10, 8);
 
     /* A bare signal: nothing set. */
     kb_case_init(&c3);
     c3.number = 300;
     c3.title = kb_strdup("Signaal");
+    c3.created = c3.moved = c3.updated = T(2026, 11, 23, 9);
 }
 
 static void teardown(void)
@@ -468,7 +499,7 @@ Test(query_match, without_resolver_codes_only)
     cr_assert(kb_query_match(q, &c1, NULL)); /* code, case-insensitive */
     kb_query_free(&q);
     q = parse_ok("stage:\"In progress\"");
-    kb_query_ctx plain = {ctx.today, NULL, NULL};
+    kb_query_ctx plain = {.today = ctx.today};
     cr_assert_not(kb_query_match(q, &c2, &plain));
     cr_assert(kb_query_match(q, &c2, &ctx));
     kb_query_free(&q);
@@ -501,9 +532,52 @@ Test(query_match, text_search)
     expect("noord", "1--");          /* title and tag */
     expect("ontheffing", "-2-");     /* blocked reason */
     expect("café", "1--");           /* UTF-8 */
-    expect("CAFÉ", "---");           /* only ASCII is folded */
-    expect("ökonomie", "---");       /* ... so Ö is not ö */
+    expect("CAFÉ", "1--");           /* case- and accent-insensitive */
+    expect("cafe", "1--");
+    expect("text:CAFE", "1--");
+    expect("ökonomie", "1--"); /* Ö is ö is o */
     expect("Ökonomie", "1--");
+    expect("okonomie", "1--");
+    expect("title:noord", "1--");
+    expect("title:cafe", "---"); /* café is in the description */
+    expect("org:BAKKERIJ", "1--");
+    expect("tag:noord", "1--");
+}
+
+Test(query_match, updated_moved_age_since_stuck)
+{
+    expect("updated>2026-11-15", "1-3");
+    expect("updated<=2026-11-10", "-2-");
+    expect("updated>-7d", "1-3"); /* after 2026-11-16 */
+    expect("moved<2026-11-01", "1--");
+    expect("moved=2026-11-01", "-2-"); /* created counts without moved */
+    expect("moved:today", "--3");
+    expect("age>30d", "1--");
+    expect("age>=22", "12-"); /* c2: 22 days */
+    expect("age<1w", "--3");
+    expect("age=0", "--3");
+    expect("since:lastmeeting", "1-3");
+    expect("since:2026-11-10", "123");
+    expect("-since:2026-11-11", "-2-");
+    expect("stuck", "1--"); /* c2 22 < 60; c3 has no stage */
+    expect("-stuck", "-23");
+    expect("mine", "---"); /* nobody is me */
+    kb_strv mine = {0};
+    kb_strv_push(&mine, "duu");
+    ctx.me = "anna";
+    ctx.my_depts = &mine;
+    expect("mine", "12-"); /* anna owns #12; #7 is led by DUU */
+    expect("-mine", "--3");
+    ctx.me = NULL;
+    ctx.my_depts = NULL;
+    kb_strv_free(&mine);
+    kb_query_ctx saved = ctx;
+    ctx.last_meeting = 0; /* no meeting yet: everything is new */
+    expect("since:lastmeeting", "123");
+    ctx.norm = NULL; /* no norms: nothing is stuck */
+    expect("stuck", "---");
+    ctx = saved;
+    cr_assert_eq(kb_case_age_days(&c1, ctx.today), 51);
 }
 
 Test(query_match, conf)
