@@ -192,6 +192,8 @@ void kb_chart_columns(const kb_chart_item *items, size_t n, int width, int heigh
                 l++;
             w--;
         }
+        while (*l == '-' || *l == ' ') /* "2026-10" in 3 columns: "10" */
+            l++;
         kb_put_cell(&b, l, colw - 1, true);
         kb_buf_putc(&b, ' ');
     }
