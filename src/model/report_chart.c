@@ -96,6 +96,8 @@ void kb_chart_bars(const kb_chart_item *items, size_t n, int width, bool unicode
     if (lw > width / 3)
         lw = width / 3 > 1 ? width / 3 : 1;
     int area = width - lw - 2 - 1 - vw;
+    if (area > 50) /* longer bars are not easier to compare */
+        area = 50;
     if (area < 1)
         area = 1;
     kb_buf b = KB_BUF_INIT;
