@@ -212,6 +212,15 @@ static bool kb_cell_right(const kb_rcell *c)
     return c->t == KB_RC_INT || c->t == KB_RC_NUM;
 }
 
+/* Numbers are right-aligned: a column with a number in any row. */
+static bool kb_col_right(const kb_rsection *s, size_t col)
+{
+    for (size_t r = 0; r < s->nrows; r++)
+        if (kb_cell_right(kb_rsection_cell(s, r, col)))
+            return true;
+    return false;
+}
+
 void kb_report_section_lines(const kb_rsection *s, int width, bool unicode, kb_strv *out)
 {
     kb_buf b = KB_BUF_INIT;
@@ -247,7 +256,7 @@ void kb_report_section_lines(const kb_rsection *s, int width, bool unicode, kb_s
         for (size_t c = 0; c < nc; c++) {
             if (s->cols[c].data_only)
                 continue;
-            bool right = s->nrows && kb_cell_right(kb_rsection_cell(s, 0, c));
+            bool right = kb_col_right(s, c);
             kb_put_cell(&b, s->cols[c].label, w[c], right);
             kb_buf_putc(&b, ' ');
         }
@@ -257,8 +266,7 @@ void kb_report_section_lines(const kb_rsection *s, int width, bool unicode, kb_s
                 if (s->cols[c].data_only)
                     continue;
                 const kb_rcell *cell = kb_rsection_cell(s, r, c);
-                bool right = kb_cell_right(cell) ||
-                             (cell->t == KB_RC_NULL && kb_cell_right(kb_rsection_cell(s, 0, c)));
+                bool right = kb_col_right(s, c);
                 kb_put_cell(&b, cell->t == KB_RC_NULL ? "-" : txt[r * nc + c], w[c], right);
                 kb_buf_putc(&b, ' ');
             }
