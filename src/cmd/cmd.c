@@ -103,7 +103,8 @@ const kb_cmd_entry kb_cmd_table[] = {
      N_("report: stages, ages, lead times, throughput, cross-domain, stuck cases, ...; with "
         "charts"),
      0},
-    {"view", "save", kb_cmd_view_save, "NAME QUERY [--shared] [--sort priority|due|age|number]",
+    {"view", "save", kb_cmd_view_save,
+     "NAME QUERY [--shared] [--sort priority|due|age|number] [--lanes CODE,..]",
      N_("save a query as a view (--shared: in the board, broker/admin); use it as @NAME"), 0},
     {"view", "list", kb_cmd_view_list, "[--json]", N_("list your personal and the shared views"),
      0},

@@ -283,6 +283,12 @@ unsigned kb_tui_command(kb_tui_app *a, const char *line)
             kb_strv_push(&words, "--sort");
             kb_strv_push(&words, a->card_sort);
         }
+        char *lanes = query ? NULL : kb_tui_open_lanes(a);
+        if (lanes) {
+            kb_strv_push(&words, "--lanes");
+            kb_strv_push(&words, lanes);
+            kb_free(&lanes);
+        }
     }
     r |= kb_run_table(a, &words, line);
     if (strcmp(words.v[0], "case") == 0 && words.n > 1 && strcmp(words.v[1], "add") == 0 &&

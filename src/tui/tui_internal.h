@@ -708,6 +708,9 @@ unsigned kb_view_views_open(kb_tui_app *a);
  * string), NULL with e set when a view is unknown; *sort_out (may be NULL)
  * gets the view's sort (new string, or NULL). */
 char *kb_tui_expand_views(kb_tui_app *a, const char *text, char **sort_out, kb_err *e);
+/* The open lanes when some are collapsed ("ECO,INC,-"; "-" = no lead
+ * department), for a saved view; NULL when all are open.  New string. */
+char *kb_tui_open_lanes(const kb_tui_app *a);
 /* Cycle the card sort: board order, priority, due, age, number. */
 unsigned kb_tui_sort_cycle(kb_tui_app *a);
 const char *kb_tui_sort_label(const char *sort);

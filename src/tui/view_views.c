@@ -35,6 +35,19 @@ char *kb_tui_expand_views(kb_tui_app *a, const char *text, char **sort_out, kb_e
     return out;
 }
 
+char *kb_tui_open_lanes(const kb_tui_app *a)
+{
+    if (!a->collapsed.n)
+        return NULL;
+    kb_buf b = KB_BUF_INIT;
+    for (size_t i = 0; i < a->refs.ndepts; i++)
+        if (!kb_strv_contains(&a->collapsed, a->refs.depts[i].code))
+            kb_buf_printf(&b, "%s%s", b.len ? "," : "", a->refs.depts[i].code);
+    if (!kb_strv_contains(&a->collapsed, "-"))
+        kb_buf_printf(&b, "%s-", b.len ? "," : "");
+    return b.data ? kb_buf_take(&b) : kb_strdup("-none-");
+}
+
 /* ------------------------------------------------------------ sorting */
 
 static const char *const kb_sorts[] = {"priority", "due", "age", "number"};
@@ -246,6 +259,17 @@ static unsigned kb_tui_view_apply(kb_tui_app *a, const kb_saved_view *v)
     }
     kb_free(&a->card_sort);
     a->card_sort = v->sort ? kb_strdup(v->sort) : NULL;
+    if (v->lanes) { /* the lanes of the view open, the others collapsed */
+        kb_strv open = {0};
+        kb_strv_split(&open, v->lanes);
+        kb_strv_free(&a->collapsed);
+        for (size_t i = 0; i < a->refs.ndepts; i++)
+            if (!kb_strv_contains_ci(&open, a->refs.depts[i].code))
+                kb_strv_push(&a->collapsed, a->refs.depts[i].code);
+        if (!kb_strv_contains(&open, "-"))
+            kb_strv_push(&a->collapsed, "-");
+        kb_strv_free(&open);
+    }
     kb_tui_app_dirty(a);
     kb_tui_reselect(a);
     kb_tui_layout(a);
@@ -261,12 +285,14 @@ static unsigned kb_views_action(kb_tui_app *a, void *st, kb_action act)
     if (act == KB_ACTION_SUBMIT || act == KB_ACTION_CASE_OPEN) {
         const kb_saved_view *x = &s->v.v[s->list.sel];
         kb_saved_view copy = {kb_strdup(x->name), kb_strdup(x->query),
-                              x->sort ? kb_strdup(x->sort) : NULL, NULL, x->shared};
+                              x->sort ? kb_strdup(x->sort) : NULL,
+                              x->lanes ? kb_strdup(x->lanes) : NULL, x->shared};
         kb_tui_view_close(a, s);
         unsigned r = kb_tui_view_apply(a, &copy);
         kb_free(&copy.name);
         kb_free(&copy.query);
         kb_free(&copy.sort);
+        kb_free(&copy.lanes);
         return r;
     }
     if (act == KB_ACTION_BACK || act == KB_ACTION_CANCEL) {

@@ -168,7 +168,7 @@ Test(tui_report, personal_view_picked_and_history_kept)
     char *cfg = kb_asprintf("%s/config", dir), *state = kb_asprintf("%s/state", dir);
     setenv("XDG_CONFIG_HOME", cfg, 1);
     setenv("XDG_STATE_HOME", state, 1);
-    kb_saved_view x = {"sig", "stage:signal", "number", NULL, false};
+    kb_saved_view x = {"sig", "stage:signal", "number", "ECO,-", false};
     kb_err e;
     cr_assert_eq(kb_view_save_personal(&x, &e), KB_OK, "%s", e.msg);
 
@@ -184,6 +184,13 @@ Test(tui_report, personal_view_picked_and_history_kept)
     cr_assert_str_eq(a.filter_text, "stage:signal");
     cr_assert_str_eq(a.card_sort, "number");
     cr_assert_eq(a.lay.shown, 3);
+    /* the view's lanes are open, the others collapsed */
+    cr_assert(kb_strv_contains(&a.collapsed, "INC"));
+    cr_assert_not(kb_strv_contains(&a.collapsed, "ECO"));
+    cr_assert_not(kb_strv_contains(&a.collapsed, "-"));
+    char *lanes = kb_tui_open_lanes(&a);
+    cr_assert_str_eq(lanes, "ECO,-");
+    kb_free(&lanes);
     /* @name on the filter line */
     cr_assert_eq(kb_tui_set_filter(&a, "@sig -#4", &e), KB_OK, "%s", e.msg);
     cr_assert_eq(a.lay.shown, 2);
