@@ -514,8 +514,10 @@ void kb_tui_card_markers(const kb_tui_app *a, const kb_case *c, char *buf, size_
         buf[k++] = '!';
     if (c->blocked && k + 1 < n)
         buf[k++] = 'B';
-    if (kb_tui_past_norm(a, c) && k + 1 < n) /* longer in its stage than the norm */
-        buf[k++] = 'S';
+    if (kb_tui_past_norm(a, c) && k + 8 < n) { /* past its stage's norm: S and the days */
+        int w = snprintf(buf + k, n - k, "S%dd", kb_case_age_days(c, a->today));
+        k += w > 0 && (size_t)w < n - k ? (size_t)w : 0;
+    }
     if (c->on_agenda && k + 1 < n)
         buf[k++] = 'A';
     if (kb_tui_edit_of(a, c->number) && k + 1 < n)

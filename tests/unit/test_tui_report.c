@@ -119,7 +119,7 @@ Test(tui_report, board_marks_past_norm_and_counts_follow_the_filter)
     kb_rp_app(&a, 120, 40, true);
     char buf[24];
     kb_tui_card_markers(&a, &a.cache.cases.v[3], buf, sizeof buf);
-    cr_assert_str_eq(buf, "S"); /* #4: 61 days in signal, norm 14 */
+    cr_assert_str_eq(buf, "S61d"); /* #4: 61 days in signal, norm 14 */
     kb_tui_card_markers(&a, &a.cache.cases.v[5], buf, sizeof buf);
     cr_assert_eq(strchr(buf, 'S'), NULL); /* #6: 10 days */
 
