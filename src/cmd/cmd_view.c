@@ -142,12 +142,17 @@ int kb_cmd_view_remove(kb_cmd_ctx *cx, int argc, char **argv)
     if (rc)
         return rc;
     bool removed = false;
+    kb_view_vec sh = {0};
     if (!shared && kb_view_remove_personal(name, &removed, &cx->err))
         rc = kb_cmd_report(cx);
+    else if (!removed && kb_board_views_shared(b, &sh, &cx->err) == KB_OK &&
+             !kb_views_find(&sh, name))
+        rc = kb_cmd_fail(cx, KB_ENOENT, _("no view named '%s' (see 'kernboard view list')"), name);
     else if (!removed && kb_board_view_remove_shared(b, name, &cx->err))
         rc = kb_cmd_report(cx);
     else
         fprintf(cx->out, _("Removed view @%s\n"), name);
+    kb_view_vec_free(&sh);
     kb_cmd_close(cx, &b);
     return rc;
 }

@@ -93,6 +93,9 @@ check "report @view uses the view's query" [ "$(printf '%s' "$OUT" | json_get qu
 expect_rc 0 "view list (admin, text)" kba --db "$DB" view list
 check "list shows scope" contains "$OUT" "shared"
 expect_rc 64 "bad view name" kba --db "$DB" view save "a b" blocked
+expect_rc 66 "removing an unknown view" kbb view remove nope
+expect_rc 77 "a member may not remove a shared view" kbb view remove eco-stuck
+expect_rc 0 "member removes a personal view" kbb view remove x
 expect_rc 0 "admin removes the shared view" kba --db "$DB" view remove eco-stuck
 expect_rc 66 "the view is gone for the member" kbb case list @eco-stuck
 check "personal views file is private" [ "$(stat -c %a "$XDG_CONFIG_HOME/kernboard/views")" = 600 ]
