@@ -239,9 +239,8 @@ static char *kb_case_json_stable(const char *board, uint32_t n)
         char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
         char *ln = kb_strndup(p, len);
-        bool volatile_line =
-            strstr(ln, "\"created\"") || strstr(ln, "\"updated\"") || strstr(ln, "\"time\"") ||
-            strstr(ln, "\"moved\"");
+        bool volatile_line = strstr(ln, "\"created\"") || strstr(ln, "\"updated\"") ||
+                             strstr(ln, "\"time\"") || strstr(ln, "\"moved\"");
         kb_free(&ln);
         if (!volatile_line)
             kb_buf_append(&b, p, len);
