@@ -196,6 +196,18 @@ static int kb_cs_heading(kb_grid *g, int x, int y, int w, int ymax, const char *
     return y + 1;
 }
 
+/* Width of a stage column: the longest stage name, at most 16. */
+static int kb_stage_col(const kb_tui_app *a, bool utf8)
+{
+    int sw = 0;
+    for (size_t k = 0; k < a->refs.nstages; k++) {
+        const char *n = a->refs.stages[k].name ? a->refs.stages[k].name : "";
+        int nw = kb_tui_width(n, utf8);
+        sw = nw > sw ? nw : sw;
+    }
+    return sw > 16 ? 16 : sw;
+}
+
 static void kb_cs_detail(kb_tui_app *a, const kb_contacts_view *cs, kb_grid *g, int x, int y, int w,
                          int ymax)
 {
@@ -236,6 +248,13 @@ static void kb_cs_detail(kb_tui_app *a, const kb_contacts_view *cs, kb_grid *g, 
     kb_free(&h);
     if (!nc && y < ymax)
         kb_grid_put_cut(g, x + 1, y++, w - 1, _("none yet (a: add one)"), KB_STYLE(0, KB_GC_MUTED));
+    int uw = 1; /* the user column: as wide as the longest name shown, at most 14 */
+    for (size_t i = 0; i < cs->contacts.n; i++)
+        if (kb_fold_eq(cs->contacts.v[i].org, o->name) && cs->contacts.v[i].user) {
+            int n = kb_tui_width(cs->contacts.v[i].user, g->utf8);
+            uw = n > uw ? n : uw;
+        }
+    uw = uw > 14 ? 14 : uw;
     for (size_t i = 0; i < cs->contacts.n && y < ymax; i++) {
         const kb_contact *c = &cs->contacts.v[i];
         if (!kb_fold_eq(c->org, o->name))
@@ -246,11 +265,11 @@ static void kb_cs_detail(kb_tui_app *a, const kb_contacts_view *cs, kb_grid *g, 
         kb_style st = planned ? KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT) : KB_PLAIN;
         int cx = x + 1, end = x + w;
         cx += kb_grid_put(g, cx, y, end - cx, d, st) + 1;
-        cx += kb_grid_put_cut(g, cx, y, 8, planned ? _("planned") : _("held"),
+        cx += kb_grid_put_cut(g, cx, y, 7, planned ? _("planned") : _("held"),
                               KB_STYLE(0, planned ? KB_GC_WARN : KB_GC_MUTED)) +
               1;
         cx += kb_grid_put_cut(g, cx, y, 4, c->dept ? c->dept : "-", KB_PLAIN) + 1;
-        cx += kb_grid_put_cut(g, cx, y, 14, c->user ? c->user : "-", KB_PLAIN) + 1;
+        cx += kb_grid_put_cut(g, cx, y, uw, c->user ? c->user : "-", KB_PLAIN) + 1;
         if (cx < end)
             kb_grid_put_cut(g, cx, y, end - cx, c->purpose ? c->purpose : "", KB_PLAIN);
         y++;
@@ -272,10 +291,9 @@ static void kb_cs_detail(kb_tui_app *a, const kb_contacts_view *cs, kb_grid *g, 
         char num[16];
         snprintf(num, sizeof num, "#%u", c->number);
         int cx = x + 1, end = x + w;
-        int sw = kb_tui_width(sn, g->utf8);
-        if (sw > 16)
-            sw = 16;
-        cx += kb_grid_put(g, cx, y, 6, num, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT)) + 1;
+        int sw = kb_stage_col(a, g->utf8);
+        kb_grid_put(g, cx, y, 5, num, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
+        cx += 6;
         kb_grid_put_cut(g, cx, y, end - cx - sw - 5, c->title ? c->title : "", KB_PLAIN);
         kb_grid_put_cut(g, end - sw - 4, y, 4, c->lead_dept ? c->lead_dept : "-",
                         KB_STYLE(0, KB_GC_MUTED));

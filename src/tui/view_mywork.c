@@ -149,6 +149,18 @@ typedef struct kb_mw_draw_ctx {
     kb_mywork_view *mw;
 } kb_mw_draw_ctx;
 
+/* Width of a stage column: the longest stage name, at most 16. */
+static int kb_stage_col(const kb_tui_app *a, bool utf8)
+{
+    int sw = 0;
+    for (size_t k = 0; k < a->refs.nstages; k++) {
+        const char *n = a->refs.stages[k].name ? a->refs.stages[k].name : "";
+        int nw = kb_tui_width(n, utf8);
+        sw = nw > sw ? nw : sw;
+    }
+    return sw > 16 ? 16 : sw;
+}
+
 static void kb_mw_row_draw(void *ctx, kb_grid *g, size_t r, int x, int y, int w, bool sel)
 {
     kb_mw_draw_ctx *dc = ctx;
@@ -194,13 +206,12 @@ static void kb_mw_row_draw(void *ctx, kb_grid *g, size_t r, int x, int y, int w,
         kb_tui_card_markers(a, c, marks, sizeof marks);
         const kb_stage *s = kb_tui_stage(a, c->stage);
         const char *sn = s && s->name ? s->name : c->stage ? c->stage : "";
-        int sw = kb_tui_width(sn, g->utf8);
-        if (sw > 16)
-            sw = 16;
+        int sw = kb_stage_col(a, g->utf8);
         int mw = (int)strlen(marks);
-        int right = sw + 6 + (mw ? mw + 1 : 0);
+        int right = sw + 5 + (mw ? mw + 1 : 0);
         cx += 2;
-        cx += kb_grid_put(g, cx, y, 6, num, sel ? st : KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT)) + 1;
+        kb_grid_put(g, cx, y, 5, num, sel ? st : KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
+        cx += 6;
         if (end - right - cx > 0)
             kb_grid_put_cut(g, cx, y, end - right - cx, c->title ? c->title : "", st);
         int rx = end - right + 1;
@@ -209,7 +220,7 @@ static void kb_mw_row_draw(void *ctx, kb_grid *g, size_t r, int x, int y, int w,
                 kb_grid_put(g, rx, y, mw, marks, sel ? st : KB_STYLE(KB_GA_BOLD, KB_GC_ERROR)) + 1;
         kb_grid_put_cut(g, rx, y, 4, c->lead_dept ? c->lead_dept : "-",
                         sel ? st : KB_STYLE(0, KB_GC_MUTED));
-        kb_grid_put_cut(g, end - sw, y, sw, sn, sel ? st : KB_STYLE(0, KB_GC_MUTED));
+        kb_grid_put_cut(g, end - sw + 1, y, sw, sn, sel ? st : KB_STYLE(0, KB_GC_MUTED));
         return;
     }
     }
