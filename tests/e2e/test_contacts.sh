@@ -9,6 +9,7 @@
 # contacts screen (O) and my work (W) open from the board.
 . "$(dirname "$0")/tui_lib.sh"
 tui_setup
+mkdir -p "$T/demo"
 
 k() { kba --db "$DB" "$@"; }
 kbob() { "$KB_BIN" --db "$DB" --user bob --passphrase-file "$T/bob.pass" "$@"; }
@@ -96,14 +97,24 @@ jcheck "case list mine: owned by alice" '[c["id"] for c in d]==[1]'
 run kbob case list mine --json
 jcheck "case list mine: led by bob's department" '[c["id"] for c in d]==[2]'
 
+# ---- the demo board has organisation records and contact moments
+expect_rc 0 "demo board" kb demo "$T/demo/d.kb" --kdf interactive
+kdemo() { "$KB_BIN" --db "$T/demo/d.kb" --user makelaar --passphrase-file "$T/demo/demo-passphrase.txt" "$@"; }
+run kdemo org list --json
+jcheck "demo: the organisations its cases name are records" \
+    'len(d)>=25 and {o["name"]:o["kind"] for o in d}["Stichting Werkkracht Noord"]=="foundation"'
+run kdemo contact list --json
+jcheck "demo: contact moments, held and planned, by several departments" \
+    'len(d)>=5 and any(c["planned"] for c in d) and not all(c["planned"] for c in d) and len({c["dept"] for c in d})>=4'
+
 # ---- the TUI: contacts screen, a contact moment from a case, my work
 tui_start 120 36
 tui_check "board" "Café de Zwaan" 10
 tui_keys O
 tui_check "O opens the contacts screen" "Organisations (7)"
-tui_check "the first organisation's cases" "#1 Café de Zwaan wil uitbreiden"
+tui_check "the first organisation's cases" "#1    Café de Zwaan wil uitbreiden"
 tui_keys j
-tui_check "an organisation's contact moments: who and when" "$(day +3) planned  INC  bob"
+tui_check "an organisation's contact moments: who and when" "$(day +3) planned INC  bob"
 tui_check "and the purpose" "Werkplekken"
 tui_keys Escape
 tui_check "back on the board" "Café de Zwaan wil"
