@@ -144,6 +144,21 @@ tui_keys W
 tui_check "W opens my work" "My action items (3 open, 1 overdue)"
 tui_check "overdue item listed" "Te laat"
 tui_check "my cases" "My cases (1:"
+tui_keys Escape
+# from the contacts screen: a, for the selected organisation
+tui_keys O
+tui_check "contacts again" "Organisations (7)"
+tui_keys j
+tui_check "Café de Zwaan selected" "Contact moments (5)"
+tui_keys a
+tui_check "the form for the selected organisation" "Organisation  Café de Zwaan"
+tui_type "Energiescan"
+tui_keys Tab Tab Tab
+tui_type "DUU"
+tui_keys Enter
+tui_check "the warning from the contacts screen (and how many more)" \
+    "Warning: ECO (alice) also has contact with Café de Zwaan on $(day +0): Vergunning (and 2 more)"
+tui_check "the screen shows the new contact moment" "Energiescan"
 tui_quit
 check "exit status 0" [ "$TUI_RC" = 0 ]
 if [ -s "$TUI_ERR" ]; then kb_fail "stderr: $(head -c 400 "$TUI_ERR")"; fi
