@@ -100,6 +100,18 @@ const kb_cmd_entry kb_cmd_table[] = {
      0},
     {NULL, "watch", kb_cmd_watch, "N [--interval-ms MS] [--count K]",
      N_("poll a case and print its version (live-refresh check)"), NOTUI},
+    /* reports and saved views */
+    {NULL, "report", kb_cmd_report_run,
+     "[NAME] [--json|--csv|--md] [--from DATE --to DATE] [QUERY|@VIEW]",
+     N_("report: stages, ages, lead times, throughput, cross-domain, stuck cases, ...; with "
+        "charts"),
+     0},
+    {"view", "save", kb_cmd_view_save,
+     "NAME QUERY [--shared] [--sort priority|due|age|number] [--lanes CODE,..]",
+     N_("save a query as a view (--shared: in the board, broker/admin); use it as @NAME"), 0},
+    {"view", "list", kb_cmd_view_list, "[--json]", N_("list your personal and the shared views"),
+     0},
+    {"view", "remove", kb_cmd_view_remove, "NAME [--shared]", N_("remove a saved view"), 0},
     {NULL, "completion", kb_cmd_completion, "bash",
      N_("print a bash completion script for kernboard"), NOTUI},
     {NULL, "help", kb_cmd_help, "", N_("show this help"), 0},

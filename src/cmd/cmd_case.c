@@ -310,11 +310,20 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
     kb_board *b = NULL;
     kb_case_vec v = {0};
     int rc = KB_OK;
+    char *expanded = NULL; /* "@name": a saved view's query (cmd_view.c) */
+    if (qtext.data && strchr(qtext.data, '@')) {
+        if ((rc = kb_cmd_open(cx, "case list", &b)) ||
+            (rc = kb_cmd_expand_views(cx, b, qtext.data, &expanded)))
+            goto out;
+        kb_buf_clear(&qtext);
+        kb_buf_puts(&qtext, expanded);
+        kb_free(&expanded);
+    }
     if (kb_query_parse(qtext.data ? qtext.data : "", &q, &cx->err)) {
         rc = kb_cmd_report(cx);
         goto out;
     }
-    if ((rc = kb_cmd_open(cx, "case list", &b)))
+    if (!b && (rc = kb_cmd_open(cx, "case list", &b)))
         goto out;
     if ((rc = kb_board_case_list(b, &v, &cx->err))) {
         rc = kb_cmd_report(cx);

@@ -134,5 +134,12 @@ int kb_cmd_case_lock(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_locks(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_who(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_log(kb_cmd_ctx *cx, int argc, char **argv);
+/* reports and saved views (cmd_report.c, cmd_view.c) */
+int kb_cmd_report_run(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_view_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_view_remove(kb_cmd_ctx *cx, int argc, char **argv);
+/* Expand "@name" words of a query (saved views); prints the error. */
+int kb_cmd_expand_views(kb_cmd_ctx *cx, kb_board *b, const char *query, char **out);
 
 #endif

@@ -76,6 +76,7 @@ void kb_tui_app_free(kb_tui_app *a)
     kb_query_free(&a->filter);
     kb_free(&a->filter_text);
     kb_strv_free(&a->hist_filter);
+    kb_free(&a->card_sort);
     kb_strv_free(&a->hist_command);
     kb_secret_free(&a->lock_pass);
     kb_free(&a->lock_error);
@@ -170,11 +171,21 @@ kb_query_ctx kb_tui_query_ctx(kb_tui_app *a)
 int kb_tui_set_filter(kb_tui_app *a, const char *text, kb_err *e)
 {
     kb_query *q = NULL;
+    char *sort = NULL, *full = NULL; /* "@name": a saved view (view_views.c) */
+    if (text && strchr(text, '@')) {
+        if (!(full = kb_tui_expand_views(a, text, &sort, e)))
+            return e->code;
+        text = full;
+        kb_free(&a->card_sort);
+        a->card_sort = sort;
+    }
     if (text && text[0]) {
         int rc = kb_query_parse(text, &q, e);
+        kb_free(&full);
         if (rc)
             return rc;
     }
+    kb_free(&full);
     kb_query_free(&a->filter);
     kb_free(&a->filter_text);
     if (q && kb_query_term_count(q) > 0) {
@@ -186,13 +197,23 @@ int kb_tui_set_filter(kb_tui_app *a, const char *text, kb_err *e)
     kb_tui_app_dirty(a);
     a->cur_placed = false; /* on a card after the filter: the same case if it is shown */
     kb_tui_reselect(a);
+    kb_tui_layout(a);
+    if (a->filter && a->lay.shown == 1) { /* one match (/#13): the cursor on it */
+        kb_query_ctx qc = kb_tui_query_ctx(a);
+        for (size_t i = 0; i < a->cache.cases.n; i++)
+            if (kb_query_match(a->filter, &a->cache.cases.v[i], &qc))
+                (void)kb_tui_select_case(a, a->cache.cases.v[i].number, NULL);
+    }
     return KB_OK;
 }
 
 long kb_tui_count_matches(kb_tui_app *a, const char *text, kb_err *e)
 {
     kb_query *q = NULL;
-    if (kb_query_parse(text, &q, e))
+    char *full = kb_tui_expand_views(a, text, NULL, e); /* "@name" */
+    int prc = full ? kb_query_parse(full, &q, e) : -1;
+    kb_free(&full);
+    if (prc)
         return -1;
     kb_query_ctx qc = kb_tui_query_ctx(a);
     long n = 0;
@@ -261,6 +282,8 @@ static void kb_refs_sync(kb_tui_app *a)
 int kb_tui_app_attach(kb_tui_app *a, kb_board *b, kb_err *e)
 {
     a->board = b;
+    if (!a->hist_filter.n)
+        kb_tui_history_load(a); /* the filter history survives a restart */
     kb_user_vec_free(&a->users);
     int rc = kb_board_user_list(b, &a->users, e);
     kb_refs_sync(a);

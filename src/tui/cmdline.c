@@ -272,6 +272,24 @@ unsigned kb_tui_command(kb_tui_app *a, const char *line)
         for (size_t i = 0; i < v.n; i++)
             kb_strv_push(&words, v.v[i]);
     }
+    /* `:view save NAME [--shared]`: the active filter and sort (cmd_view.c) */
+    if (words.n >= 3 && strcmp(words.v[0], "view") == 0 && strcmp(words.v[1], "save") == 0) {
+        bool query = false;
+        for (size_t i = 3; i < words.n; i++)
+            query |= words.v[i][0] != '-';
+        if (!query && a->filter_text)
+            kb_strv_push(&words, a->filter_text);
+        if (!query && a->card_sort) {
+            kb_strv_push(&words, "--sort");
+            kb_strv_push(&words, a->card_sort);
+        }
+        char *lanes = query ? NULL : kb_tui_open_lanes(a);
+        if (lanes) {
+            kb_strv_push(&words, "--lanes");
+            kb_strv_push(&words, lanes);
+            kb_free(&lanes);
+        }
+    }
     r |= kb_run_table(a, &words, line);
     if (strcmp(words.v[0], "case") == 0 && words.n > 1 && strcmp(words.v[1], "add") == 0 &&
         a->cmd_rc == KB_OK) {

@@ -360,6 +360,7 @@ typedef struct kb_tui_blayout {
     kb_tui_lane *lanes;
     size_t nlanes, nstages;
     size_t *stage_total; /* cases per stage on the whole board (WIP), unfiltered */
+    size_t *stage_shown; /* cases per stage that the filter shows */
     size_t shown, total; /* cases matching the filter / all cases */
     int rows;            /* height of the virtual board */
     int card_h;          /* rows of a card: 2 when the screen is tall enough, else 1 */
@@ -539,6 +540,10 @@ typedef struct kb_tui_app {
 
     /* cursor for text entry (-1: hidden), set by draw */
     int cursor_x, cursor_y;
+
+    /* the sort of the cards in a column (view_views.c): NULL = board
+     * order, "priority", "due", "age", "number" */
+    char *card_sort;
 } kb_tui_app;
 
 /* Set up an app with no board: the caller fills refs, cache, ... (tests)
@@ -694,6 +699,30 @@ void kb_view_lock_draw(kb_tui_app *a, kb_grid *g);
 /* A key on the lock screen; *unlock gets true when the passphrase should
  * be checked (the caller reopens the board with a->lock_pass). */
 unsigned kb_view_lock_key(kb_tui_app *a, kb_key k, bool *unlock);
+
+/* ---- reports and saved views (view_report.c, view_views.c) */
+unsigned kb_view_report_open(kb_tui_app *a);
+/* The list of saved views (board key v); Enter applies one. */
+unsigned kb_view_views_open(kb_tui_app *a);
+/* text with "@name" words replaced by the saved views' queries (new
+ * string), NULL with e set when a view is unknown; *sort_out (may be NULL)
+ * gets the view's sort (new string, or NULL). */
+char *kb_tui_expand_views(kb_tui_app *a, const char *text, char **sort_out, kb_err *e);
+/* The open lanes when some are collapsed ("ECO,INC,-"; "-" = no lead
+ * department), for a saved view; NULL when all are open.  New string. */
+char *kb_tui_open_lanes(const kb_tui_app *a);
+/* Cycle the card sort: board order, priority, due, age, number. */
+unsigned kb_tui_sort_cycle(kb_tui_app *a);
+const char *kb_tui_sort_label(const char *sort);
+/* Sort a column's cards by a->card_sort (copies of involved departments last). */
+void kb_tui_sort_cards(const kb_tui_app *a, kb_tui_card *v, size_t n);
+/* Days in the current stage: "12 days" or "12 days, past the norm of 10!"
+ * (new string). */
+char *kb_tui_stage_age(const kb_tui_app *a, const kb_case *c);
+bool kb_tui_past_norm(const kb_tui_app *a, const kb_case *c);
+/* The filter history in $XDG_STATE_HOME/kernboard/filter_history (0600). */
+void kb_tui_history_load(kb_tui_app *a);
+void kb_tui_history_save(const kb_tui_app *a);
 
 /* ---- configuration (app.c) */
 /* idle_lock_minutes from $XDG_CONFIG_HOME/kernboard/config (default 15),

@@ -30,6 +30,7 @@ void kb_tui_layout_free(kb_tui_blayout *l)
     }
     kb_free(&l->lanes);
     kb_free(&l->stage_total);
+    kb_free(&l->stage_shown);
     memset(l, 0, sizeof *l);
 }
 
@@ -104,6 +105,7 @@ void kb_tui_layout(kb_tui_app *a)
     size_t ns = a->refs.nstages ? a->refs.nstages : 1;
     l->nstages = ns;
     l->stage_total = kb_calloc(ns, sizeof *l->stage_total);
+    l->stage_shown = kb_calloc(ns, sizeof *l->stage_shown);
     l->for_h = a->h;
     l->card_h = a->h >= KB_TWO_ROW_H ? 2 : 1;
     l->mirrors = a->show_mirrors;
@@ -152,6 +154,7 @@ void kb_tui_layout(kb_tui_app *a)
         if (a->filter && !kb_query_match(a->filter, c, &qc))
             continue;
         l->shown++;
+        l->stage_shown[st]++;
         if (!l->nlanes)
             continue;
         bool found;
@@ -177,7 +180,9 @@ void kb_tui_layout(kb_tui_app *a)
         int most = 1;
         for (size_t s = 0; s < ns; s++) {
             const kb_tui_bcell *cell = &ln->cells[s];
-            if (cell->n > 1)
+            if (cell->n > 1 && a->card_sort) /* the chosen sort (view_views.c) */
+                kb_tui_sort_cards(a, cell->v, cell->n);
+            else if (cell->n > 1)
                 qsort(cell->v, cell->n, sizeof *cell->v, kb_card_cmp);
             int rows = 0;
             for (size_t k = 0; k < cell->n; k++)
@@ -371,6 +376,7 @@ unsigned kb_view_board_action(kb_tui_app *a, kb_action act)
 {
     kb_tui_layout(a);
     if (!a->lay.nlanes && act != KB_ACTION_CASE_NEW && act != KB_ACTION_FILTER &&
+        act != KB_ACTION_REPORT_OPEN && act != KB_ACTION_VIEW_PICK &&
         act != KB_ACTION_CONTACTS_OPEN && act != KB_ACTION_MYWORK_OPEN)
         return KB_TUI_R_NONE;
     switch (act) {
@@ -486,6 +492,12 @@ unsigned kb_view_board_action(kb_tui_app *a, kb_action act)
     case KB_ACTION_FILTER:
         return kb_view_prompt_open(a, KB_PR_FILTER, "/", a->filter_text ? a->filter_text : "", 0,
                                    NULL);
+    case KB_ACTION_REPORT_OPEN: /* reports and saved views (view_report.c, view_views.c) */
+        return kb_view_report_open(a);
+    case KB_ACTION_VIEW_PICK:
+        return kb_view_views_open(a);
+    case KB_ACTION_SORT_CYCLE:
+        return kb_tui_sort_cycle(a);
     case KB_ACTION_BACK:
         return KB_TUI_R_QUIT;
     /* contacts and my work */
@@ -508,6 +520,8 @@ void kb_tui_card_markers(const kb_tui_app *a, const kb_case *c, char *buf, size_
         buf[k++] = '!';
     if (c->blocked && k + 1 < n)
         buf[k++] = 'B';
+    if (kb_tui_past_norm(a, c) && k + 1 < n) /* longer in its stage than the norm */
+        buf[k++] = 'S';
     if (c->on_agenda && k + 1 < n)
         buf[k++] = 'A';
     if (kb_tui_edit_of(a, c->number) && k + 1 < n)
@@ -763,7 +777,9 @@ void kb_view_board_draw(kb_tui_app *a, kb_grid *g)
         size_t cnt = a->lay.stage_total[s];
         char num[48];
         bool breach = st && st->wip_limit > 0 && cnt > (size_t)st->wip_limit;
-        if (st && st->wip_limit > 0)
+        if (a->filter) /* the count follows the filter (the WIP breach stays marked) */
+            snprintf(num, sizeof num, " %zu%s", a->lay.stage_shown[s], breach ? "!" : "");
+        else if (st && st->wip_limit > 0)
             snprintf(num, sizeof num, " %zu/%d%s", cnt, st->wip_limit, breach ? "!" : "");
         else
             snprintf(num, sizeof num, " %zu", cnt);

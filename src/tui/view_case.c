@@ -245,7 +245,9 @@ static size_t kb_case_fields(const kb_tui_app *a, const kb_case *c, const char *
     char d[KB_DATE_STRLEN], t[20];
     const kb_stage *st = kb_tui_stage(a, c->stage);
     labels[n] = _("Stage");
-    values[n++] = kb_asprintf("%s", st ? st->name : c->stage ? c->stage : "-");
+    char *age = kb_tui_stage_age(a, c); /* age in stage, past the norm (view_views.c) */
+    values[n++] = kb_asprintf("%s, %s", st ? st->name : c->stage ? c->stage : "-", age);
+    kb_free(&age);
     const kb_dept *ld = kb_tui_dept(a, c->lead_dept);
     labels[n] = _("Lead department");
     values[n++] = c->lead_dept ? kb_asprintf("%s %s", c->lead_dept, ld && ld->name ? ld->name : "")

@@ -419,6 +419,7 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
                 p->error = kb_strdup(e.msg);
             } else {
                 kb_hist_push(&a->hist_filter, text);
+                kb_tui_history_save(a);
                 kb_tui_view_close(a, p);
                 if (a->filter_text)
                     kb_tui_msg(a, false,

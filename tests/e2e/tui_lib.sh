@@ -8,7 +8,8 @@
 #   $SOCK        the tmux socket name (tmux -L $SOCK), killed at exit
 #   tui_start W H [VAR=VALUE...]   start the TUI (as alice) in a W x H pane;
 #                the VAR=VALUE pairs go into its environment (TERM, LANG...);
-#                with TUI_PROMPT=1 it asks for the passphrase on the terminal
+#                with TUI_PROMPT=1 it asks for the passphrase on the terminal;
+#                TUI_USER / TUI_PASS: another user and passphrase file
 #   tui_screen   print the pane (plain text); tui_screen_e: with attributes
 #   tui_wait SECONDS TEXT      wait until the pane contains TEXT (fixed string)
 #   tui_wait_gone SECONDS TEXT wait until it does not
@@ -59,8 +60,8 @@ tui_start() {
         if [ -n "${TUI_PROMPT:-}" ]; then
             printf '%q --db %q --user alice 2>%q\n' "$KB_BIN" "$DB" "$TUI_ERR"
         else
-            printf '%q --db %q --user alice --passphrase-file %q 2>%q\n' "$KB_BIN" "$DB" \
-                "$PASS" "$TUI_ERR"
+            printf '%q --db %q --user %q --passphrase-file %q 2>%q\n' "$KB_BIN" "$DB" \
+                "${TUI_USER:-alice}" "${TUI_PASS:-$PASS}" "$TUI_ERR"
         fi
         printf 'rc=$?\n'
         printf 'while [ $rc = 148 ]; do\n'

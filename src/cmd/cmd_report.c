@@ -1,0 +1,283 @@
+/* cmd_report.c - `report [NAME] [--json|--csv|--md] [--from DATE --to DATE]
+ * [QUERY]`: the numbers of kernboard/report.h in text (with charts), JSON,
+ * CSV or Markdown, all made from the same tables (docs/reports.md). */
+#include "cmd_internal.h"
+#include "kernboard/buf.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+#include "kernboard/query.h"
+#include "kernboard/report.h"
+#include "kernboard/views.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+enum kb_rfmt { KB_RF_TEXT, KB_RF_JSON, KB_RF_CSV, KB_RF_MD };
+
+static json_t *kb_rcell_json(const kb_rcell *c)
+{
+    switch (c->t) {
+    case KB_RC_INT:
+        return json_integer(c->i);
+    case KB_RC_NUM:
+        return json_real(c->d);
+    case KB_RC_TEXT:
+        return json_string(c->s ? c->s : "");
+    case KB_RC_BOOL:
+        return json_boolean(c->i);
+    case KB_RC_NULL:
+        break;
+    }
+    return json_null();
+}
+
+static json_t *kb_date_json(kb_date d)
+{
+    if (d == KB_DATE_NONE)
+        return json_null();
+    char s[KB_DATE_STRLEN];
+    kb_date_format(d, s);
+    return json_string(s);
+}
+
+static int kb_report_json(kb_cmd_ctx *cx, const kb_report *r, const char *query)
+{
+    json_t *doc = json_object();
+    json_object_set_new(doc, "today", kb_date_json(r->today));
+    json_object_set_new(doc, "from", kb_date_json(r->from));
+    json_object_set_new(doc, "to", kb_date_json(r->to));
+    json_object_set_new(doc, "query", json_string(query));
+    for (size_t i = 0; i < r->n; i++) {
+        const kb_rsection *s = &r->v[i];
+        json_t *rows = json_array();
+        for (size_t row = 0; row < s->nrows; row++) {
+            json_t *o = json_object();
+            for (size_t c = 0; c < s->ncols; c++)
+                json_object_set_new(o, s->cols[c].key, kb_rcell_json(kb_rsection_cell(s, row, c)));
+            json_array_append_new(rows, o);
+        }
+        json_object_set_new(doc, s->name, rows);
+    }
+    return kb_cmd_print_json(cx, doc);
+}
+
+static void kb_csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void kb_report_csv(kb_cmd_ctx *cx, const kb_report *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const kb_rsection *s = &r->v[i];
+        if (i)
+            fputc('\n', cx->out);
+        fputs("section", cx->out);
+        for (size_t c = 0; c < s->ncols; c++) {
+            fputc(',', cx->out);
+            kb_csv_field(cx->out, s->cols[c].key);
+        }
+        fputc('\n', cx->out);
+        for (size_t row = 0; row < s->nrows; row++) {
+            fputs(s->name, cx->out);
+            for (size_t c = 0; c < s->ncols; c++) {
+                char *t = kb_rcell_text(kb_rsection_cell(s, row, c));
+                fputc(',', cx->out);
+                kb_csv_field(cx->out, t);
+                kb_free(&t);
+            }
+            fputc('\n', cx->out);
+        }
+    }
+}
+
+static void kb_md_cell(FILE *f, const char *s)
+{
+    fputc(' ', f);
+    for (; *s; s++) {
+        if (*s == '|')
+            fputc('\\', f);
+        fputc(*s == '\n' ? ' ' : *s, f);
+    }
+    fputs(" |", f);
+}
+
+static void kb_report_md(kb_cmd_ctx *cx, const kb_report *r)
+{
+    char today[KB_DATE_STRLEN];
+    kb_date_format(r->today, today);
+    fprintf(cx->out, "# %s\n\n", _("Report"));
+    fprintf(cx->out, _("Today: %s"), today);
+    fputc('\n', cx->out);
+    for (size_t i = 0; i < r->n; i++) {
+        const kb_rsection *s = &r->v[i];
+        fprintf(cx->out, "\n## %s\n\n", s->title);
+        if (!s->nrows) {
+            fprintf(cx->out, "%s\n", _("(nothing to show)"));
+        } else {
+            fputc('|', cx->out);
+            for (size_t c = 0; c < s->ncols; c++)
+                if (!s->cols[c].data_only)
+                    kb_md_cell(cx->out, s->cols[c].label);
+            fputs("\n|", cx->out);
+            for (size_t c = 0; c < s->ncols; c++)
+                if (!s->cols[c].data_only) {
+                    const kb_rcell *x = kb_rsection_cell(s, 0, c);
+                    fputs(x->t == KB_RC_INT || x->t == KB_RC_NUM ? "---:|" : "---|", cx->out);
+                }
+            fputc('\n', cx->out);
+            for (size_t row = 0; row < s->nrows; row++) {
+                fputc('|', cx->out);
+                for (size_t c = 0; c < s->ncols; c++) {
+                    if (s->cols[c].data_only)
+                        continue;
+                    char *t = kb_rcell_text(kb_rsection_cell(s, row, c));
+                    kb_md_cell(cx->out, t);
+                    kb_free(&t);
+                }
+                fputc('\n', cx->out);
+            }
+        }
+        if (s->note)
+            fprintf(cx->out, "\n%s\n", s->note);
+    }
+}
+
+static int kb_term_width(void)
+{
+    const char *c = getenv("COLUMNS");
+    int w = c ? atoi(c) : 0;
+    struct winsize ws;
+    if (w <= 0 && isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+        w = ws.ws_col;
+    if (w <= 0)
+        w = 80;
+    return w < 40 ? 40 : w > 200 ? 200 : w;
+}
+
+static void kb_report_text(kb_cmd_ctx *cx, const kb_report *r, const char *query)
+{
+    char today[KB_DATE_STRLEN], from[KB_DATE_STRLEN], to[KB_DATE_STRLEN];
+    kb_date_format(r->today, today);
+    kb_date_format(r->from, from);
+    kb_date_format(r->to, to);
+    fprintf(cx->out, _("Report of %s"), today);
+    if (r->from != KB_DATE_NONE || r->to != KB_DATE_NONE)
+        fprintf(cx->out, _(", period %s .. %s"), from[0] ? from : "…", to[0] ? to : "…");
+    if (query[0])
+        fprintf(cx->out, _(", cases matching '%s'"), query);
+    fputc('\n', cx->out);
+    bool uni = kb_chart_unicode_ok(MB_CUR_MAX > 1, getenv("TERM"));
+    int w = cx->shared ? 78 : kb_term_width();
+    for (size_t i = 0; i < r->n; i++) {
+        kb_strv lines = {0};
+        kb_report_section_lines(&r->v[i], w, uni, &lines);
+        fputc('\n', cx->out);
+        for (size_t k = 0; k < lines.n; k++)
+            fprintf(cx->out, "%s\n", lines.v[k]);
+        kb_strv_free(&lines);
+    }
+}
+
+static int kb_date_opt(kb_cmd_ctx *cx, const char *opt, const char *v, kb_date *out)
+{
+    if (!v)
+        return kb_cmd_usage(cx, "report", _("option '%s' needs a value"), opt);
+    if (kb_date_parse(v, out, &cx->err))
+        return kb_cmd_usage(cx, "report", "%s: %s", opt, cx->err.msg);
+    return KB_OK;
+}
+
+int kb_cmd_report_run(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    enum kb_rfmt fmt = cx->json ? KB_RF_JSON : KB_RF_TEXT;
+    kb_date from = KB_DATE_NONE, to = KB_DATE_NONE;
+    const char *name = NULL;
+    kb_buf qtext = KB_BUF_INIT;
+    kb_board *b = NULL;
+    kb_query *q = NULL;
+    char *expanded = NULL;
+    kb_view_vec views = {0};
+    kb_report r = {0};
+    int rc = KB_OK;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            fmt = KB_RF_JSON;
+        } else if (strcmp(a, "--csv") == 0) {
+            fmt = KB_RF_CSV;
+        } else if (strcmp(a, "--md") == 0) {
+            fmt = KB_RF_MD;
+        } else if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0) {
+            if ((rc = kb_date_opt(cx, a, i + 1 < argc ? argv[i + 1] : NULL,
+                                  a[2] == 'f' ? &from : &to)))
+                goto out;
+            i++;
+        } else if (strncmp(a, "--from=", 7) == 0 || strncmp(a, "--to=", 5) == 0) {
+            bool f = a[2] == 'f';
+            if ((rc = kb_date_opt(cx, f ? "--from" : "--to", strchr(a, '=') + 1, f ? &from : &to)))
+                goto out;
+        } else if (strncmp(a, "--", 2) == 0) {
+            rc = kb_cmd_usage(cx, "report", _("unknown option '%s'"), a);
+            goto out;
+        } else if (!name && !qtext.len && kb_report_name_ok(a)) {
+            name = a;
+        } else {
+            kb_buf_printf(&qtext, "%s%s", qtext.len ? " " : "", a);
+        }
+    }
+    if (from != KB_DATE_NONE && to != KB_DATE_NONE && from > to) {
+        rc = kb_cmd_usage(cx, "report", _("--from is after --to"));
+        goto out;
+    }
+    const char *query = qtext.data ? qtext.data : "";
+    if ((rc = kb_cmd_open(cx, "report", &b)))
+        goto out;
+    if (strchr(query, '@')) {
+        if ((rc = kb_views_all(b, &views, &cx->err)) ||
+            (rc = kb_views_expand(&views, query, &expanded, NULL, &cx->err))) {
+            rc = kb_cmd_report(cx);
+            goto out;
+        }
+        query = expanded;
+    }
+    if (kb_query_parse(query, &q, &cx->err) ||
+        kb_board_report(b, q, name, from, to, &r, &cx->err)) {
+        rc = kb_cmd_report(cx);
+        goto out;
+    }
+    switch (fmt) {
+    case KB_RF_JSON:
+        rc = kb_report_json(cx, &r, query);
+        break;
+    case KB_RF_CSV:
+        kb_report_csv(cx, &r);
+        break;
+    case KB_RF_MD:
+        kb_report_md(cx, &r);
+        break;
+    case KB_RF_TEXT:
+        kb_report_text(cx, &r, query);
+        break;
+    }
+out:
+    kb_report_free(&r);
+    kb_query_free(&q);
+    kb_free(&expanded);
+    kb_view_vec_free(&views);
+    kb_buf_free(&qtext);
+    kb_cmd_close(cx, &b);
+    return rc;
+}

@@ -1,0 +1,163 @@
+/* cmd_view.c - saved views: `view save NAME QUERY [--shared] [--sort S]
+ * [--lanes CODE,..]`, `view list`, `view remove NAME [--shared]`; `@name`
+ * in `case list` and `report` (kernboard/views.h). */
+#include "cmd_internal.h"
+#include "kernboard/buf.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+#include "kernboard/query.h"
+#include "kernboard/views.h"
+
+#include <string.h>
+
+int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    bool shared = false;
+    const char *name = NULL, *sort = NULL, *lanes = NULL;
+    kb_buf q = KB_BUF_INIT;
+    kb_board *b = NULL;
+    kb_query *pq = NULL;
+    int rc = KB_OK;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--shared") == 0) {
+            shared = true;
+        } else if (strcmp(a, "--sort") == 0 || strcmp(a, "--lanes") == 0) {
+            if (i + 1 >= argc) {
+                rc = kb_cmd_usage(cx, "view save", _("option '%s' needs a value"), a);
+                goto out;
+            }
+            *(a[2] == 's' ? &sort : &lanes) = argv[++i];
+        } else if (strncmp(a, "--", 2) == 0) {
+            rc = kb_cmd_usage(cx, "view save", _("unknown option '%s'"), a);
+            goto out;
+        } else if (!name) {
+            name = a;
+        } else {
+            kb_buf_printf(&q, "%s%s", q.len ? " " : "", a);
+        }
+    }
+    if (!name) {
+        rc = kb_cmd_usage(cx, "view save", _("give a NAME and a QUERY"));
+        goto out;
+    }
+    if (sort && sort[0] && !kb_view_sort_ok(sort)) {
+        rc = kb_cmd_usage(cx, "view save", _("unknown sort '%s': use priority, due, age or number"),
+                          sort);
+        goto out;
+    }
+    if (kb_view_name_check(name, &cx->err) || kb_query_parse(q.data ? q.data : "", &pq, &cx->err)) {
+        rc = kb_cmd_report(cx);
+        goto out;
+    }
+    kb_saved_view x = {(char *)name, q.data ? q.data : (char *)"", (char *)sort, (char *)lanes,
+                       shared};
+    if ((rc = kb_cmd_open(cx, "view save", &b)))
+        goto out;
+    if (shared ? kb_board_view_save_shared(b, &x, &cx->err) : kb_view_save_personal(&x, &cx->err)) {
+        rc = kb_cmd_report(cx);
+        goto out;
+    }
+    if (cx->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(name));
+        json_object_set_new(o, "query", json_string(x.query));
+        json_object_set_new(o, "shared", json_boolean(shared));
+        rc = kb_cmd_print_json(cx, o);
+    } else {
+        fprintf(cx->out,
+                shared ? _("Saved shared view @%s: %s\n") : _("Saved personal view @%s: %s\n"),
+                name, x.query);
+    }
+out:
+    kb_query_free(&pq);
+    kb_buf_free(&q);
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
+int kb_cmd_view_list(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    kb_board *b = NULL;
+    kb_view_vec v = {0};
+    int rc = kb_cmd_open_noargs(cx, "view list", argc, argv, &b);
+    if (rc)
+        return rc;
+    if (kb_views_all(b, &v, &cx->err)) {
+        rc = kb_cmd_report(cx);
+        goto out;
+    }
+    if (cx->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < v.n; i++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "name", json_string(v.v[i].name));
+            json_object_set_new(o, "query", json_string(v.v[i].query));
+            json_object_set_new(o, "sort", v.v[i].sort ? json_string(v.v[i].sort) : json_null());
+            json_object_set_new(o, "lanes", v.v[i].lanes ? json_string(v.v[i].lanes) : json_null());
+            json_object_set_new(o, "shared", json_boolean(v.v[i].shared));
+            json_array_append_new(a, o);
+        }
+        rc = kb_cmd_print_json(cx, a);
+        goto out;
+    }
+    if (!v.n)
+        fprintf(cx->out, "%s\n",
+                _("No saved views (add one with 'kernboard view save NAME QUERY')"));
+    for (size_t i = 0; i < v.n; i++) {
+        char *at = kb_asprintf("@%s", v.v[i].name);
+        kb_cmd_cell(cx->out, at, 16);
+        fputc(' ', cx->out);
+        kb_cmd_cell(cx->out, v.v[i].shared ? _("shared") : _("personal"), 9);
+        fprintf(cx->out, " %s", v.v[i].query);
+        if (v.v[i].sort)
+            fprintf(cx->out, _(" (sorted by %s)"), v.v[i].sort);
+        fputc('\n', cx->out);
+        kb_free(&at);
+    }
+out:
+    kb_view_vec_free(&v);
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
+int kb_cmd_view_remove(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    bool shared = false;
+    const char *name = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--shared") == 0)
+            shared = true;
+        else if (strncmp(argv[i], "--", 2) == 0 || name)
+            return kb_cmd_usage(cx, "view remove", _("unexpected '%s'"), argv[i]);
+        else
+            name = argv[i];
+    }
+    if (!name)
+        return kb_cmd_usage(cx, "view remove", _("give the NAME of a view"));
+    if (name[0] == '@')
+        name++;
+    kb_board *b = NULL;
+    int rc = kb_cmd_open(cx, "view remove", &b);
+    if (rc)
+        return rc;
+    bool removed = false;
+    if (!shared && kb_view_remove_personal(name, &removed, &cx->err))
+        rc = kb_cmd_report(cx);
+    else if (!removed && kb_board_view_remove_shared(b, name, &cx->err))
+        rc = kb_cmd_report(cx);
+    else
+        fprintf(cx->out, _("Removed view @%s\n"), name);
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
+int kb_cmd_expand_views(kb_cmd_ctx *cx, kb_board *b, const char *query, char **out)
+{
+    kb_view_vec v = {0};
+    int rc = kb_views_all(b, &v, &cx->err);
+    if (rc == KB_OK)
+        rc = kb_views_expand(&v, query, out, NULL, &cx->err);
+    kb_view_vec_free(&v);
+    return rc ? kb_cmd_report(cx) : KB_OK;
+}

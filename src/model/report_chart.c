@@ -1,0 +1,308 @@
+/* report_chart.c - terminal charts and the text form of a report section,
+ * shared by the CLI and the TUI; see kernboard/report.h. */
+#include "kernboard/buf.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+#include "kernboard/report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int kb_report_text_width(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
+        w += (*p & 0xC0) != 0x80;
+    return w;
+}
+
+/* Append at most maxw columns of s (cut at a character boundary) and pad
+ * to width pad (left-aligned) or right-align with right. */
+static void kb_put_cell(kb_buf *b, const char *s, int maxw, bool right)
+{
+    int w = 0;
+    const unsigned char *p = (const unsigned char *)s, *end = p;
+    while (*end) {
+        if ((*end & 0xC0) != 0x80) {
+            if (w == maxw)
+                break;
+            w++;
+        }
+        end++;
+    }
+    if (right)
+        for (int i = w; i < maxw; i++)
+            kb_buf_putc(b, ' ');
+    kb_buf_append(b, s, (size_t)(end - p));
+    if (!right)
+        for (int i = w; i < maxw; i++)
+            kb_buf_putc(b, ' ');
+}
+
+static void kb_put_cp(kb_buf *b, unsigned cp)
+{
+    char u[4];
+    if (cp < 0x80) {
+        kb_buf_putc(b, (char)cp);
+        return;
+    }
+    u[0] = (char)(0xE0 | (cp >> 12));
+    u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    u[2] = (char)(0x80 | (cp & 0x3F));
+    kb_buf_append(b, u, 3);
+}
+
+static void kb_push_buf(kb_strv *out, kb_buf *b)
+{
+    /* trailing blanks go */
+    while (b->len && b->data[b->len - 1] == ' ')
+        b->len--;
+    if (b->data)
+        b->data[b->len] = 0;
+    kb_strv_push(out, b->data ? b->data : "");
+    kb_buf_clear(b);
+}
+
+static char *kb_num_text(double v)
+{
+    if (v == (double)(long long)v)
+        return kb_asprintf("%lld", (long long)v);
+    return kb_asprintf("%.1f", v);
+}
+
+bool kb_chart_unicode_ok(bool locale_utf8, const char *term)
+{
+    if (!locale_utf8)
+        return false;
+    if (term &&
+        (strncmp(term, "vt1", 3) == 0 || strncmp(term, "vt2", 3) == 0 || strcmp(term, "dumb") == 0))
+        return false;
+    return true;
+}
+
+void kb_chart_bars(const kb_chart_item *items, size_t n, int width, bool unicode, kb_strv *out)
+{
+    int lw = 1, vw = 1;
+    double max = 0;
+    for (size_t i = 0; i < n; i++) {
+        int w = kb_report_text_width(items[i].label);
+        lw = w > lw ? w : lw;
+        char *t = kb_num_text(items[i].value);
+        w = (int)strlen(t);
+        vw = w > vw ? w : vw;
+        kb_free(&t);
+        max = items[i].value > max ? items[i].value : max;
+    }
+    if (lw > width / 3)
+        lw = width / 3 > 1 ? width / 3 : 1;
+    int area = width - lw - 2 - 1 - vw;
+    if (area > 50) /* longer bars are not easier to compare */
+        area = 50;
+    if (area < 1)
+        area = 1;
+    kb_buf b = KB_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        kb_put_cell(&b, items[i].label, lw, false);
+        kb_buf_puts(&b, "  ");
+        double v = items[i].value > 0 ? items[i].value : 0;
+        long eighths = max > 0 ? (long)(v / max * area * 8 + 0.5) : 0;
+        if (unicode) {
+            for (long k = 0; k < eighths / 8; k++)
+                kb_put_cp(&b, 0x2588);
+            if (eighths % 8)
+                kb_put_cp(&b, (unsigned)(0x2590 - eighths % 8)); /* 1/8 = U+258F ... */
+        } else {
+            long cells = (eighths + 4) / 8;
+            if (cells == 0 && v > 0)
+                cells = 1;
+            for (long k = 0; k < cells; k++)
+                kb_buf_putc(&b, '#');
+        }
+        char *t = kb_num_text(items[i].value);
+        kb_buf_printf(&b, " %s", t);
+        kb_free(&t);
+        kb_push_buf(out, &b);
+    }
+    kb_buf_free(&b);
+}
+
+void kb_chart_columns(const kb_chart_item *items, size_t n, int width, int height, bool unicode,
+                      kb_strv *out)
+{
+    if (n == 0 || height < 1)
+        return;
+    double max = 0;
+    int vw = 1;
+    for (size_t i = 0; i < n; i++) {
+        max = items[i].value > max ? items[i].value : max;
+        char *t = kb_num_text(items[i].value);
+        vw = (int)strlen(t) > vw ? (int)strlen(t) : vw;
+        kb_free(&t);
+    }
+    /* show the last columns that fit */
+    int colw = width / (int)n;
+    if (colw > 6)
+        colw = 6;
+    if (colw < 2)
+        colw = 2;
+    size_t first = 0;
+    if ((size_t)(width / colw) < n)
+        first = n - (size_t)(width / colw);
+    kb_buf b = KB_BUF_INIT;
+    /* values on top */
+    for (size_t i = first; i < n; i++) {
+        char *t = kb_num_text(items[i].value);
+        kb_put_cell(&b, (int)strlen(t) < colw ? t : "", colw - 1, true);
+        kb_buf_putc(&b, ' ');
+        kb_free(&t);
+    }
+    kb_push_buf(out, &b);
+    int barw = colw - 1 > 2 ? 2 : colw - 1;
+    for (int row = height - 1; row >= 0; row--) {
+        for (size_t i = first; i < n; i++) {
+            double v = items[i].value > 0 ? items[i].value : 0;
+            long eighths = max > 0 ? (long)(v / max * height * 8 + 0.5) : 0;
+            long here = eighths - (long)row * 8; /* eighths in this row */
+            for (int k = 0; k < colw - 1 - barw; k++)
+                kb_buf_putc(&b, ' ');
+            for (int k = 0; k < barw; k++) {
+                if (unicode) {
+                    if (here >= 8)
+                        kb_put_cp(&b, 0x2588);
+                    else if (here > 0)
+                        kb_put_cp(&b, (unsigned)(0x2580 + here)); /* U+2581 = 1/8 */
+                    else
+                        kb_buf_putc(&b, row == 0 ? '_' : ' ');
+                } else {
+                    long cells = (eighths + 4) / 8;
+                    if (cells == 0 && v > 0)
+                        cells = 1;
+                    kb_buf_putc(&b, row < cells ? '#' : (row == 0 ? '_' : ' '));
+                }
+            }
+            kb_buf_putc(&b, ' ');
+        }
+        kb_push_buf(out, &b);
+    }
+    /* labels: their last colw - 1 characters ("2026-10" -> "10") */
+    for (size_t i = first; i < n; i++) {
+        const char *l = items[i].label;
+        int w = kb_report_text_width(l);
+        while (w > colw - 1) {
+            l++;
+            while ((*l & 0xC0) == 0x80)
+                l++;
+            w--;
+        }
+        while (*l == '-' || *l == ' ') /* "2026-10" in 3 columns: "10" */
+            l++;
+        kb_put_cell(&b, l, colw - 1, true);
+        kb_buf_putc(&b, ' ');
+    }
+    kb_push_buf(out, &b);
+    if (kb_report_text_width(items[first].label) > colw - 1) {
+        kb_buf_printf(&b, "%s .. %s", items[first].label, items[n - 1].label);
+        kb_push_buf(out, &b);
+    }
+    kb_buf_free(&b);
+}
+
+static bool kb_cell_right(const kb_rcell *c)
+{
+    return c->t == KB_RC_INT || c->t == KB_RC_NUM;
+}
+
+/* Numbers are right-aligned: a column with a number in any row. */
+static bool kb_col_right(const kb_rsection *s, size_t col)
+{
+    for (size_t r = 0; r < s->nrows; r++)
+        if (kb_cell_right(kb_rsection_cell(s, r, col)))
+            return true;
+    return false;
+}
+
+void kb_report_section_lines(const kb_rsection *s, int width, bool unicode, kb_strv *out)
+{
+    kb_buf b = KB_BUF_INIT;
+    kb_buf_puts(&b, s->title);
+    kb_push_buf(out, &b);
+    size_t nc = s->ncols;
+    int *w = kb_calloc(nc + 1, sizeof *w);
+    char **txt = kb_calloc(nc * s->nrows + 1, sizeof *txt);
+    for (size_t c = 0; c < nc; c++)
+        w[c] = kb_report_text_width(s->cols[c].label);
+    for (size_t r = 0; r < s->nrows; r++)
+        for (size_t c = 0; c < nc; c++) {
+            txt[r * nc + c] = kb_rcell_text(kb_rsection_cell(s, r, c));
+            int cw = kb_report_text_width(txt[r * nc + c]);
+            w[c] = cw > w[c] ? cw : w[c];
+        }
+    /* fit the width: the widest text columns give way (at least 6 each) */
+    for (;;) {
+        int total = 0;
+        size_t widest = nc;
+        for (size_t c = 0; c < nc; c++) {
+            if (s->cols[c].data_only)
+                continue;
+            total += w[c] + 1;
+            if (w[c] > 6 && (widest == nc || w[c] > w[widest]))
+                widest = c;
+        }
+        if (total - 1 <= width || widest == nc)
+            break;
+        w[widest] -= total - 1 - width < w[widest] - 6 ? total - 1 - width : w[widest] - 6;
+    }
+    if (s->nrows) {
+        for (size_t c = 0; c < nc; c++) {
+            if (s->cols[c].data_only)
+                continue;
+            bool right = kb_col_right(s, c);
+            kb_put_cell(&b, s->cols[c].label, w[c], right);
+            kb_buf_putc(&b, ' ');
+        }
+        kb_push_buf(out, &b);
+        for (size_t r = 0; r < s->nrows; r++) {
+            for (size_t c = 0; c < nc; c++) {
+                if (s->cols[c].data_only)
+                    continue;
+                const kb_rcell *cell = kb_rsection_cell(s, r, c);
+                bool right = kb_col_right(s, c);
+                kb_put_cell(&b, cell->t == KB_RC_NULL ? "-" : txt[r * nc + c], w[c], right);
+                kb_buf_putc(&b, ' ');
+            }
+            kb_push_buf(out, &b);
+        }
+    } else {
+        kb_buf_printf(&b, "  %s", _("(nothing to show)"));
+        kb_push_buf(out, &b);
+    }
+    if (s->note) {
+        kb_buf_puts(&b, s->note);
+        kb_push_buf(out, &b);
+    }
+    if (s->chart != KB_CHART_NONE && s->nrows) {
+        kb_chart_item *items = kb_calloc(s->nrows, sizeof *items);
+        size_t n = 0;
+        double sum = 0;
+        for (size_t r = 0; r < s->nrows; r++) {
+            const kb_rcell *v = kb_rsection_cell(s, r, s->chart_value);
+            items[n].label = txt[r * nc + s->chart_label];
+            items[n].value = v->t == KB_RC_NUM ? v->d : v->t == KB_RC_INT ? (double)v->i : 0;
+            sum += items[n].value;
+            n++;
+        }
+        if (sum > 0) {
+            kb_strv_push(out, "");
+            if (s->chart == KB_CHART_BARS)
+                kb_chart_bars(items, n, width, unicode, out);
+            else
+                kb_chart_columns(items, n, width, 6, unicode, out);
+        }
+        kb_free(&items);
+    }
+    for (size_t i = 0; i < nc * s->nrows; i++)
+        kb_free(&txt[i]);
+    kb_free(&txt);
+    kb_free(&w);
+    kb_buf_free(&b);
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# test_report.sh - `report` on a generated board with known stage histories
+# (report_gen.py: moves at known dates, expected numbers computed
+# independently), --csv and --md against --json, sections, queries and
+# periods; saved views on the command line (shared and personal).
+. "$(dirname "$0")/lib.sh"
+kb_setup
+export TZ=UTC
+HERE=$(cd "$(dirname "$0")" && pwd)
+lacks() { ! contains "$@"; }
+
+DB=$T/board.kb
+init_board "$DB"
+python3 "$HERE/report_gen.py" gen "$T/in.json" "$T/expect.json" || die "generator failed"
+expect_rc 0 "import the generated board" kba --db "$DB" import "$T/in.json"
+
+# ---- the numbers, table-driven against the independent computation
+expect_rc 0 "report --json" kba --db "$DB" report --json
+printf '%s\n' "$OUT" >"$T/r.json"
+run python3 "$HERE/report_check.py" json "$T/expect.json" "$T/r.json"
+check "report --json has exactly the expected counts, ages, medians and percentiles" [ "$RC" = 0 ]
+[ "$RC" = 0 ] || printf '%s\n' "$OUT" | head -20
+
+expect_rc 0 "report --csv" kba --db "$DB" report --csv
+printf '%s\n' "$OUT" >"$T/r.csv"
+run python3 "$HERE/report_check.py" csv "$T/r.json" "$T/r.csv"
+check "report --csv agrees with --json" [ "$RC" = 0 ]
+[ "$RC" = 0 ] || printf '%s\n' "$OUT" | head -20
+
+expect_rc 0 "report --md" kba --db "$DB" report --md
+printf '%s\n' "$OUT" >"$T/r.md"
+run python3 "$HERE/report_check.py" md "$T/r.json" "$T/r.md"
+check "report --md agrees with --json" [ "$RC" = 0 ]
+[ "$RC" = 0 ] || printf '%s\n' "$OUT" | head -20
+
+# ---- one section; text output with charts (UTF-8 and C)
+expect_rc 0 "report stuck --json" kba --db "$DB" report stuck --json
+check "one section only" [ "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(",".join(k for k,v in d.items() if isinstance(v,list)))')" = stuck ]
+expect_rc 0 "report (text, UTF-8)" kba --db "$DB" report
+check "text report has block-character bars" contains "$OUT" "█"
+check "text report names the stuck cases" contains "$OUT" "wacht op ontheffing"
+LC_ALL=C expect_rc 0 "report (text, LANG=C)" kba --db "$DB" report
+check "LANG=C: ASCII bars" contains "$OUT" "####"
+check "LANG=C: no block characters" lacks "$OUT" "█"
+TERM=vt100 expect_rc 0 "report (text, vt100)" kba --db "$DB" report throughput
+check "vt100: ASCII columns" lacks "$OUT" "█"
+
+# ---- a query limits the cases
+expect_rc 0 "report cross lead:ECO --json" kba --db "$DB" report cross lead:ECO --json
+n=$(printf '%s' "$OUT" | json_get cross.0.cases)
+expect_rc 0 "case list lead:ECO --json" kba --db "$DB" case list lead:ECO --json
+m=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check "a query limits the cases ($n = $m)" [ "$n" = "$m" ]
+
+# ---- a period limits lead times, throughput and the open cases
+from=$(date -u -d "-60 days" +%F)
+to=$(date -u +%F)
+expect_rc 0 "report --from --to" kba --db "$DB" report throughput --from "$from" --to "$to" --json
+run python3 -c '
+import json, sys, datetime as dt
+d = json.load(open(sys.argv[1]))
+e = json.load(open(sys.argv[2]))
+f = dt.date.fromisoformat(sys.argv[3]).strftime("%Y-%m")
+months = [r["month"] for r in d["throughput"]]
+assert months[0] == f and months[-1] == dt.date.fromisoformat(sys.argv[4]).strftime("%Y-%m"), months
+' /dev/stdin "$T/expect.json" "$from" "$to" <<<"$(kba --db "$DB" report throughput --from "$from" --to "$to" --json)"
+check "the period sets the months of the throughput" [ "$RC" = 0 ]
+expect_rc 64 "--from after --to is a usage error" kba --db "$DB" report --from 2026-02-01 --to 2026-01-01
+expect_rc 64 "a bad date is a usage error" kba --db "$DB" report --from 2026-13-01
+expect_rc 64 "an unknown option is a usage error" kba --db "$DB" report --xml
+
+# ---- saved views on the command line
+printf 'bob passphrase 2\n' >"$T/bob.pass"
+chmod 600 "$T/bob.pass"
+expect_rc 0 "add member bob" kba --db "$DB" user add bob --role member --new-passphrase-file "$T/bob.pass" --kdf interactive
+kbb() { XDG_CONFIG_HOME=$T/bobconfig "$KB_BIN" --db "$DB" --user bob --passphrase-file "$T/bob.pass" "$@"; }
+expect_rc 0 "admin saves a shared view" kba --db "$DB" view save eco-stuck lead:ECO stuck --shared
+expect_rc 0 "admin saves a personal view" kba --db "$DB" view save mine-only blocked
+expect_rc 0 "case list @eco-stuck (admin)" kba --db "$DB" case list @eco-stuck --json
+a=$OUT
+expect_rc 0 "case list lead:ECO stuck" kba --db "$DB" case list lead:ECO stuck --json
+check "@view gives the view's cases" [ "$a" = "$OUT" ]
+expect_rc 0 "member: case list @eco-stuck" kbb case list @eco-stuck --json
+check "the member sees the shared view's cases" [ "$a" = "$OUT" ]
+expect_rc 0 "member: view list --json" kbb view list --json
+check "member sees the shared view" contains "$OUT" '"eco-stuck"'
+check "member does not see the admin's personal view" lacks "$OUT" "mine-only"
+expect_rc 66 "member: @mine-only is unknown" kbb case list @mine-only
+expect_rc 77 "member may not save a shared view" kbb view save x blocked --shared
+expect_rc 0 "member saves a personal view" kbb view save x blocked
+expect_rc 0 "report @eco-stuck" kbb report stuck @eco-stuck --json
+check "report @view uses the view's query" [ "$(printf '%s' "$OUT" | json_get query)" = "lead:ECO stuck" ]
+expect_rc 0 "view list (admin, text)" kba --db "$DB" view list
+check "list shows scope" contains "$OUT" "shared"
+expect_rc 64 "bad view name" kba --db "$DB" view save "a b" blocked
+expect_rc 0 "admin removes the shared view" kba --db "$DB" view remove eco-stuck
+expect_rc 66 "the view is gone for the member" kbb case list @eco-stuck
+check "personal views file is private" [ "$(stat -c %a "$XDG_CONFIG_HOME/kernboard/views")" = 600 ]
+
+finish
