@@ -209,7 +209,10 @@ int kb_board_org_list(kb_board *b, kb_org_vec *out, kb_err *e) KB_WARN_UNUSED;
 void kb_org_vec_free(kb_org_vec *v);
 /* Record a contact moment; *clashes gets the contact moments of OTHER
  * departments with the same organisation within window_days of its date
- * (entrepreneurs must not be asked the same thing twice). */
+ * (entrepreneurs must not be asked the same thing twice); window_days
+ * KB_CONTACT_WINDOW_BOARD takes the board's setting.  An organisation
+ * without a record gets one (kind entrepreneur) in the same transaction,
+ * and c->org becomes its stored spelling. */
 int kb_board_contact_add(kb_board *b, kb_contact *c, int window_days, kb_contact_vec *clashes,
                          kb_err *e) KB_WARN_UNUSED;
 /* Contact moments of one organisation (NULL = all), by date. */
@@ -407,5 +410,30 @@ int kb_board_doctor(const char *path, kb_check_fn fn, void *ctx, int *problems,
 
 /* Cheap poll for live refresh: changes when anyone commits. */
 int kb_board_generation(kb_board *b, uint64_t *gen, kb_err *e) KB_WARN_UNUSED;
+
+/* ---- contacts and my work (issue 12) */
+/* The contact window: how many days apart two departments' contact
+ * moments with one organisation draw a warning.  A board setting (META),
+ * 14 days unless a broker or admin changed it. */
+#define KB_CONTACT_WINDOW_DEFAULT 14
+#define KB_CONTACT_WINDOW_MAX 365
+#define KB_CONTACT_WINDOW_BOARD (-1)
+int kb_board_contact_window(kb_board *b, int *days, kb_err *e) KB_WARN_UNUSED;
+int kb_board_contact_window_set(kb_board *b, int days, kb_err *e) KB_WARN_UNUSED;
+/* "INC (fatima) also has contact with X on DATE: PURPOSE" for a clash
+ * kb_board_contact_add reported, naming who and when (new string). */
+char *kb_contact_clash_text(const kb_contact *c);
+/* Every organisation (by name, case- and accent-insensitively) and every
+ * contact moment (by date), in one read transaction. */
+int kb_board_org_overview(kb_board *b, kb_org_vec *orgs, kb_contact_vec *contacts,
+                          kb_err *e) KB_WARN_UNUSED;
+/* Sort action items for "my work": open ones by due date (so the overdue
+ * come first), those without a due date last, then by number; done ones
+ * after all open ones. */
+void kb_action_items_by_due(kb_action_item *v, size_t n);
+/* The open action items owned by user (NULL: the session's user), sorted
+ * with kb_action_items_by_due. */
+int kb_board_my_actions(kb_board *b, const char *user, kb_action_vec *out,
+                        kb_err *e) KB_WARN_UNUSED;
 
 #endif

@@ -1228,6 +1228,80 @@ static int demo_meeting_add(demo_ctx *d)
     return rc;
 }
 
+/* ------------------------------------------------------------ organisations and contact moments
+ *
+ * The organisations the cases name already have records (the core makes
+ * them with the case, kind entrepreneur); the broker fills in the kind,
+ * contact person and notes of some, then the departments record their
+ * contact moments (days relative to today: negative = held, positive =
+ * planned).  Two departments planning the Festival within a week of each
+ * other is the clash the contacts screen warns about. */
+
+typedef struct demo_org {
+    const char *name;
+    enum kb_org_kind kind;
+    const char *contact, *notes;
+} demo_org;
+
+static const demo_org demo_orgs[] = {
+    {"Stichting Werkkracht Noord", KB_ORG_FOUNDATION, "Els de Boer",
+     "Leerwerkplekken voor mensen met een afstand tot de arbeidsmarkt."},
+    {"Festival Zomer aan de Gracht", KB_ORG_ENTREPRENEUR, "Mark Visser",
+     "Organisator; wil één aanspreekpunt bij de gemeente."},
+    {"Ondernemersvereniging Binnenstad", KB_ORG_PARTNER, "Ria Vos", NULL},
+    {"ROC Midden Techniek", KB_ORG_PARTNER, "Hans Kuiper", NULL},
+    {"Werkgeversservicepunt Regio Midden", KB_ORG_GOVERNMENT, NULL, NULL},
+    {"Zorggroep De Linde", KB_ORG_ENTREPRENEUR, "Anja Smit", NULL},
+    {"Stichting Taal aan de Slag", KB_ORG_FOUNDATION, NULL, NULL},
+    {"Stichting Broedplaats De Fabriek", KB_ORG_FOUNDATION, NULL, NULL},
+    {"Stichting Oranjecomité", KB_ORG_FOUNDATION, NULL, NULL},
+    {"Bakkerij De Korenschoof", KB_ORG_ENTREPRENEUR, "Sem Bakker",
+     "Familiebedrijf; zoekt twee leerlingen."},
+};
+
+typedef struct demo_contact {
+    const char *as, *org, *dept;
+    int day;
+    const char *purpose;
+} demo_contact;
+
+static const demo_contact demo_contacts[] = {
+    {"jan.devries", "Bakkerij De Korenschoof", "ECO", -12, "Kennismaking: uitbreidingsplannen"},
+    {"fatima.elamrani", "Stichting Werkkracht Noord", "INC", -5, "Leerwerkplekken in de bakkerij"},
+    {"lotte.meijer", "Festival Zomer aan de Gracht", "VAS", 3, "Locatieschouw aan de gracht"},
+    {"jan.devries", "Festival Zomer aan de Gracht", "ECO", 6, "Eén vergunning: wensen organisator"},
+    {"fatima.elamrani", "Zorggroep De Linde", "INC", 8, "Zij-instromers uit de bijstand"},
+    {"ahmed.benali", "Ondernemersvereniging Binnenstad", "OND", -20, "Leegstand in de binnenstad"},
+    {"sanne.jansen", "ROC Midden Techniek", "INK", 15, "Social return in de aanbesteding"},
+};
+
+static int demo_contacts_add(demo_ctx *d)
+{
+    kb_err *e = &d->cx->err;
+    int rc = demo_as(d, DEMO_ADMIN);
+    for (size_t i = 0; rc == KB_OK && i < sizeof demo_orgs / sizeof demo_orgs[0]; i++) {
+        kb_org o = {.name = (char *)demo_orgs[i].name,
+                    .kind = demo_orgs[i].kind,
+                    .contact = (char *)demo_orgs[i].contact,
+                    .notes = (char *)demo_orgs[i].notes};
+        rc = kb_board_org_edit(d->b, &o, e);
+    }
+    for (size_t i = 0; rc == KB_OK && i < sizeof demo_contacts / sizeof demo_contacts[0]; i++) {
+        const demo_contact *x = &demo_contacts[i];
+        if ((rc = demo_as(d, x->as)))
+            break;
+        kb_contact c = {.org = kb_strdup(x->org),
+                        .date = d->today + x->day,
+                        .dept = kb_strdup(x->dept),
+                        .purpose = kb_strdup(x->purpose)};
+        kb_contact_vec clashes = {0};
+        rc = kb_board_contact_add(d->b, &c, KB_CONTACT_WINDOW_BOARD, &clashes, e);
+        kb_contact_vec_free(&clashes);
+        kb_contact_free(&c);
+    }
+    return rc;
+}
+
 static int demo_build(demo_ctx *d)
 {
     kb_err *e = &d->cx->err;
@@ -1246,6 +1320,8 @@ static int demo_build(demo_ctx *d)
     for (size_t i = 0; i < sizeof demo_events / sizeof demo_events[0]; i++)
         if ((rc = demo_event_run(d, &demo_events[i])))
             return rc;
+    if ((rc = demo_contacts_add(d))) /* organisations and contact moments */
+        return rc;
     return KB_OK;
 }
 

@@ -108,6 +108,7 @@ int kb_cmd_org_edit(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_org_list(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_contact_add(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_contact_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_contact_window(kb_cmd_ctx *cx, int argc, char **argv); /* cmd_org.c */
 int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_import(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_init(kb_cmd_ctx *cx, int argc, char **argv);

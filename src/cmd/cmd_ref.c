@@ -415,6 +415,8 @@ int kb_cmd_action_list(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_report(cx);
         goto out;
     }
+    if (mine) /* my work: by due date, the overdue first */
+        kb_action_items_by_due(v.v, v.n);
     kb_date today = kb_date_today();
     json_t *a = cx->json ? json_array() : NULL;
     if (!a)
@@ -628,6 +630,7 @@ static json_t *kb_contact_json(const kb_contact *c)
     json_object_set_new(o, "dept", json_string(c->dept));
     json_object_set_new(o, "user", c->user ? json_string(c->user) : json_null());
     json_object_set_new(o, "purpose", c->purpose ? json_string(c->purpose) : json_null());
+    json_object_set_new(o, "planned", json_boolean(c->date > kb_date_today()));
     return o;
 }
 
@@ -641,7 +644,7 @@ int kb_cmd_contact_add(kb_cmd_ctx *cx, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     kb_contact c = {.date = KB_DATE_NONE};
-    long window = 14;
+    long window = KB_CONTACT_WINDOW_BOARD; /* the board's setting unless --window */
     kb_cmd_getopt_reset();
     int rc, opt, idx;
     kb_board *b = NULL;
@@ -660,7 +663,7 @@ int kb_cmd_contact_add(kb_cmd_ctx *cx, int argc, char **argv)
         } else if (opt == 'w') {
             char *end = NULL;
             window = strtol(optarg, &end, 10);
-            if (!optarg[0] || *end || window < 0 || window > 365) {
+            if (!optarg[0] || *end || window < 0 || window > KB_CONTACT_WINDOW_MAX) {
                 rc = kb_cmd_usage(cx, "contact add", _("--window must be 0 to 365 days"));
                 goto out;
             }
@@ -681,13 +684,12 @@ int kb_cmd_contact_add(kb_cmd_ctx *cx, int argc, char **argv)
         goto out;
     }
     for (size_t i = 0; i < clashes.n; i++) {
-        char d[KB_DATE_STRLEN];
-        kb_date_format(clashes.v[i].date, d);
+        char *w = kb_contact_clash_text(&clashes.v[i]);
         fprintf(cx->errf,
-                _("kernboard: warning: %s also has contact with %s on %s (%s); coordinate so the "
-                  "organisation is not asked the same thing twice\n"),
-                clashes.v[i].dept, clashes.v[i].org, d,
-                clashes.v[i].purpose ? clashes.v[i].purpose : "-");
+                _("kernboard: warning: %s; coordinate so the organisation is not asked "
+                  "the same thing twice\n"),
+                w);
+        kb_free(&w);
     }
     if (cx->json) {
         json_t *o = kb_contact_json(&c);
@@ -721,11 +723,17 @@ int kb_cmd_contact_list(kb_cmd_ctx *cx, int argc, char **argv)
             json_array_append_new(a, kb_contact_json(&v.v[i]));
         rc = kb_cmd_print_json(cx, a);
     } else {
+        /* who made the contact: department and user */
+        kb_date today = kb_date_today();
         for (size_t i = 0; i < v.n; i++) {
             char d[KB_DATE_STRLEN];
             kb_date_format(v.v[i].date, d);
             fprintf(cx->out, "%s ", d);
+            kb_cmd_cell(cx->out, v.v[i].date > today ? _("planned") : _("held"), 8);
+            fputc(' ', cx->out);
             kb_cmd_cell(cx->out, v.v[i].dept, 5);
+            fputc(' ', cx->out);
+            kb_cmd_cell(cx->out, v.v[i].user ? v.v[i].user : "-", 16);
             fputc(' ', cx->out);
             kb_cmd_cell(cx->out, v.v[i].org, 30);
             fprintf(cx->out, " %s\n", v.v[i].purpose ? v.v[i].purpose : "");

@@ -566,6 +566,7 @@ int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e)
     c->number = 0;
     /* the owner: a user name or a unique prefix, as in an update */
     if ((!c->owner || (rc = kb_owner_resolve(t, &c->owner, e)) == KB_OK) &&
+        (rc = kb_orgs_ensure(t, &c->orgs, e)) == KB_OK && /* records of its organisations */
         (rc = kb_case_insert(b, t, c, false, e)) == KB_OK)
         rc = kb_txn_commit(&t, e);
     kb_txn_abort(&t);

@@ -148,6 +148,9 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
     if (nw->owner && !kb_case_field_eq(&cur, nw, KB_F_OWNER) &&
         (rc = kb_owner_resolve(t, &nw->owner, e)))
         goto out;
+    /* organisations named for the first time get a record (orgs.c) */
+    if (!kb_case_field_eq(&cur, nw, KB_F_ORGS) && (rc = kb_orgs_ensure(t, &nw->orgs, e)))
+        goto out;
     kb_case_diff(&cur, nw, &diff);
     if (diff.len == 0) {
         nw->version = cur.version;

@@ -77,6 +77,13 @@ int kb_action_insert(kb_txn *t, kb_action_item *a, const kb_id *case_key, kb_err
 int kb_link_insert(kb_txn *t, kb_link *l, const kb_id *from_key, const kb_id *to_key, kb_err *e);
 int kb_org_upsert(kb_txn *t, const kb_org *o, bool *added, bool *changed, kb_err *e);
 int kb_contact_insert(kb_txn *t, kb_contact *c, kb_err *e);
+/* Inside t: the record of organisation *name, made (kind entrepreneur)
+ * when there is none; *name becomes the stored spelling (orgs.c). */
+int kb_org_ensure(kb_txn *t, char **name, bool *created, kb_err *e);
+/* The same for every name of a case's organisations. */
+int kb_orgs_ensure(kb_txn *t, kb_strv *names, kb_err *e);
+/* Inside t: the board's contact window in days. */
+int kb_contact_window_in(kb_txn *t, int *days, kb_err *e);
 /* Insert with the given number (imports) or the next one (number 0). */
 int kb_meeting_insert(kb_txn *t, kb_meeting *m, kb_err *e);
 int kb_decision_insert(kb_txn *t, kb_decision *d, const kb_id *case_key, kb_err *e);

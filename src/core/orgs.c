@@ -5,6 +5,7 @@
 #include "kernboard/mem.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
@@ -37,6 +38,54 @@ static int kb_org_get(kb_txn *t, const char *name, kb_org *out, kb_err *e)
     }
     kb_free(&val);
     kb_free(&iname);
+    return rc;
+}
+
+/* Inside t: the record of the organisation called *name; one is made
+ * (kind entrepreneur, no contact person) when there is none, and *name
+ * becomes the stored spelling. */
+int kb_org_ensure(kb_txn *t, char **name, bool *created, kb_err *e)
+{
+    if (created)
+        *created = false;
+    kb_org o;
+    memset(&o, 0, sizeof o);
+    int rc = kb_org_get(t, *name, &o, NULL);
+    if (rc == KB_OK) {
+        if (strcmp(o.name, *name) != 0) {
+            kb_free(name);
+            *name = o.name;
+            o.name = NULL;
+        }
+        kb_org_free(&o);
+        return KB_OK;
+    }
+    if (rc != KB_ENOENT)
+        return kb_err_set(e, rc, _("cannot read organisation '%s'"), *name);
+    o.name = *name;
+    o.kind = KB_ORG_ENTREPRENEUR;
+    if ((rc = kb_org_validate(&o, e)))
+        return rc;
+    kb_buf enc = KB_BUF_INIT;
+    char *iname = kb_org_index_name(o.name);
+    kb_store_random(o.key.b, KB_ID_LEN);
+    kb_codec_org_encode(&o, &enc);
+    rc = kb_txn_put(t, KB_T_ORGS, o.key.b, KB_KEY_LEN, enc.data, enc.len, KB_VERSION_NEW, NULL,
+                    NULL, e);
+    if (rc == KB_OK)
+        rc = kb_txn_index_put(t, iname, o.key.b, e);
+    if (rc == KB_OK && created)
+        *created = true;
+    kb_free(&iname);
+    kb_buf_free(&enc);
+    return rc;
+}
+
+int kb_orgs_ensure(kb_txn *t, kb_strv *names, kb_err *e)
+{
+    int rc = KB_OK;
+    for (size_t i = 0; rc == KB_OK && i < names->n; i++)
+        rc = kb_org_ensure(t, &names->v[i], NULL, e);
     return rc;
 }
 
@@ -101,6 +150,16 @@ out:
 static int kb_org_cmp(const void *a, const void *b)
 {
     return strcmp(((const kb_org *)a)->name, ((const kb_org *)b)->name);
+}
+
+/* By name as a reader sorts: case- and accent-insensitive. */
+static int kb_org_cmp_fold(const void *a, const void *b)
+{
+    char *x = kb_fold(((const kb_org *)a)->name), *y = kb_fold(((const kb_org *)b)->name);
+    int c = strcmp(x, y);
+    kb_free(&x);
+    kb_free(&y);
+    return c ? c : kb_org_cmp(a, b);
 }
 
 static int kb_org_dec(const void *p, size_t n, void *out, kb_err *e)
@@ -190,6 +249,93 @@ static int kb_contacts_in(kb_txn *t, const char *org, kb_contact_vec *out, kb_er
     return rc;
 }
 
+/* ------------------------------------------------------------ the window */
+
+/* META record of the board's contact window: u32 days (absent: the default). */
+static const unsigned char kb_meta_contact_window[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0,   0,
+                                                                 0, 0, 0, 0, 0, 0, 'c', 'w'};
+
+static int kb_contact_window_get(kb_txn *t, int *days, uint64_t *ver, kb_err *e)
+{
+    char *val = NULL;
+    size_t n = 0;
+    *days = KB_CONTACT_WINDOW_DEFAULT;
+    *ver = KB_VERSION_NEW;
+    int rc = kb_txn_get(t, KB_T_META, kb_meta_contact_window, KB_KEY_LEN, &val, &n, ver, e);
+    if (rc == KB_ENOENT) {
+        kb_err_clear(e);
+        *ver = KB_VERSION_NEW;
+        rc = KB_OK;
+    } else if (rc == KB_OK && n == 4) {
+        const unsigned char *p = (const unsigned char *)val;
+        uint32_t v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        *days = v > KB_CONTACT_WINDOW_MAX ? KB_CONTACT_WINDOW_MAX : (int)v;
+    } else if (rc == KB_OK) {
+        rc = kb_err_set(e, KB_EDATA, _("damaged contact window record; run 'kernboard verify'"));
+    }
+    kb_free(&val);
+    return rc;
+}
+
+int kb_contact_window_in(kb_txn *t, int *days, kb_err *e)
+{
+    uint64_t ver;
+    return kb_contact_window_get(t, days, &ver, e);
+}
+
+int kb_board_contact_window(kb_board *b, int *days, kb_err *e)
+{
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc == KB_OK)
+        rc = kb_contact_window_in(t, days, e);
+    kb_txn_abort(&t);
+    return rc;
+}
+
+int kb_board_contact_window_set(kb_board *b, int days, kb_err *e)
+{
+    if (b->me.role < KB_ROLE_BROKER)
+        return kb_err_set(e, KB_EPERM,
+                          _("only a broker or admin may change the contact window (you are %s)"),
+                          kb_role_label(b->me.role));
+    if (days < 0 || days > KB_CONTACT_WINDOW_MAX)
+        return kb_err_set(e, KB_EUSAGE, _("the contact window must be 0 to %d days"),
+                          KB_CONTACT_WINDOW_MAX);
+    kb_txn *t = NULL;
+    int cur;
+    uint64_t ver;
+    int rc = kb_store_write(b->s, "contact.window", NULL, &t, e);
+    if (rc)
+        return rc;
+    if ((rc = kb_contact_window_get(t, &cur, &ver, e)) == KB_OK) {
+        unsigned char v[4] = {(unsigned char)(days >> 24), (unsigned char)(days >> 16),
+                              (unsigned char)(days >> 8), (unsigned char)days};
+        char detail[48];
+        snprintf(detail, sizeof detail, "contact window %d -> %d days", cur, days);
+        if ((rc = kb_txn_put(t, KB_T_META, kb_meta_contact_window, KB_KEY_LEN, v, 4, ver, NULL,
+                             detail, e)) == KB_OK)
+            rc = kb_txn_commit(&t, e);
+    }
+    kb_txn_abort(&t);
+    return rc;
+}
+
+/* ------------------------------------------------------------ contact moments (use cases) */
+
+char *kb_contact_clash_text(const kb_contact *c)
+{
+    char d[KB_DATE_STRLEN];
+    kb_date_format(c->date, d);
+    if (c->purpose && c->purpose[0])
+        /* TRANSLATORS: department, user, organisation, date, purpose of
+         * another department's contact moment */
+        return kb_asprintf(_("%s (%s) also has contact with %s on %s: %s"), c->dept,
+                           c->user ? c->user : "-", c->org, d, c->purpose);
+    return kb_asprintf(_("%s (%s) also has contact with %s on %s"), c->dept,
+                       c->user ? c->user : "-", c->org, d);
+}
+
 int kb_board_contact_add(kb_board *b, kb_contact *c, int window_days, kb_contact_vec *clashes,
                          kb_err *e)
 {
@@ -205,16 +351,15 @@ int kb_board_contact_add(kb_board *b, kb_contact *c, int window_days, kb_contact
     kb_free(&c->dept);
     c->dept = kb_strdup(d->code);
     kb_txn *t = NULL;
-    kb_org o;
-    memset(&o, 0, sizeof o);
     kb_contact_vec all = {0};
     kb_buf enc = KB_BUF_INIT;
     if ((rc = kb_store_write(b->s, "contact.add", NULL, &t, e)))
         return rc;
-    if ((rc = kb_org_get(t, c->org, &o, e)) || (rc = kb_contacts_in(t, o.name, &all, e)))
+    /* the organisation is made on the fly when nobody added it yet */
+    if ((rc = kb_org_ensure(t, &c->org, NULL, e)) ||
+        (window_days < 0 && (rc = kb_contact_window_in(t, &window_days, e))) ||
+        (rc = kb_contacts_in(t, c->org, &all, e)))
         goto out;
-    kb_free(&c->org);
-    c->org = kb_strdup(o.name);
     for (size_t i = 0; i < all.n; i++) {
         kb_contact *x = &all.v[i];
         int gap = x->date - c->date;
@@ -231,7 +376,6 @@ int kb_board_contact_add(kb_board *b, kb_contact *c, int window_days, kb_contact
         rc = kb_txn_commit(&t, e);
 out:
     kb_txn_abort(&t);
-    kb_org_free(&o);
     kb_contact_vec_free(&all);
     kb_buf_free(&enc);
     if (rc)
@@ -256,6 +400,36 @@ int kb_board_contact_list(kb_board *b, const char *org, kb_contact_vec *out, kb_
     kb_org_free(&o);
     if (rc)
         kb_contact_vec_free(out);
+    return rc;
+}
+
+int kb_board_org_overview(kb_board *b, kb_org_vec *orgs, kb_contact_vec *contacts, kb_err *e)
+{
+    static const kb_collect_spec spec = {sizeof(kb_org),
+                                         offsetof(kb_org, key),
+                                         offsetof(kb_org, version),
+                                         kb_org_dec,
+                                         kb_org_fr,
+                                         NULL,
+                                         NULL,
+                                         kb_org_cmp_fold,
+                                         N_("organisation")};
+    memset(orgs, 0, sizeof *orgs);
+    memset(contacts, 0, sizeof *contacts);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    void *v = NULL;
+    rc = kb_collect(t, KB_T_ORGS, NULL, 0, &spec, &v, &orgs->n, e);
+    orgs->v = v;
+    if (rc == KB_OK)
+        rc = kb_contacts_in(t, NULL, contacts, e);
+    kb_txn_abort(&t);
+    if (rc) {
+        kb_org_vec_free(orgs);
+        kb_contact_vec_free(contacts);
+    }
     return rc;
 }
 

@@ -731,4 +731,22 @@ int kb_tui_idle_lock_ms(void);
 /* Keymap diagnostics, without complaints about the TUI's own settings. */
 void kb_tui_collect_diags(kb_tui_app *a);
 
+/* ---- contacts and my work (view_contacts.c: kb_tui_view_contacts and the
+ * kb_tui_view_contact_form overlay; view_mywork.c: kb_tui_view_mywork) */
+/* The contacts screen (organisations from the board, the cases naming them
+ * from the cache). */
+unsigned kb_view_contacts_open(kb_tui_app *a);
+/* The contacts screen from plain data (tests; takes orgs and contacts over). */
+void kb_view_contacts_set(kb_tui_app *a, kb_org_vec *orgs, kb_contact_vec *contacts);
+/* The contact moment form, the organisation filled in (may be NULL); number:
+ * the case it is opened from (0: none).  Saving warns in the status line
+ * when another department has a contact moment with the organisation
+ * within the board's contact window. */
+unsigned kb_view_contact_form_open(kb_tui_app *a, const char *org, uint32_t number);
+/* My work (the user's open action items from the board, their cases from
+ * the cache). */
+unsigned kb_view_mywork_open(kb_tui_app *a);
+/* My work from plain data (tests; takes items over, keeps the user's open ones). */
+void kb_view_mywork_set(kb_tui_app *a, kb_action_vec *items);
+
 #endif

@@ -376,7 +376,8 @@ unsigned kb_view_board_action(kb_tui_app *a, kb_action act)
 {
     kb_tui_layout(a);
     if (!a->lay.nlanes && act != KB_ACTION_CASE_NEW && act != KB_ACTION_FILTER &&
-        act != KB_ACTION_REPORT_OPEN && act != KB_ACTION_VIEW_PICK)
+        act != KB_ACTION_REPORT_OPEN && act != KB_ACTION_VIEW_PICK &&
+        act != KB_ACTION_CONTACTS_OPEN && act != KB_ACTION_MYWORK_OPEN)
         return KB_TUI_R_NONE;
     switch (act) {
     case KB_ACTION_CURSOR_DOWN:
@@ -499,6 +500,11 @@ unsigned kb_view_board_action(kb_tui_app *a, kb_action act)
         return kb_tui_sort_cycle(a);
     case KB_ACTION_BACK:
         return KB_TUI_R_QUIT;
+    /* contacts and my work */
+    case KB_ACTION_CONTACTS_OPEN:
+        return kb_view_contacts_open(a);
+    case KB_ACTION_MYWORK_OPEN:
+        return kb_view_mywork_open(a);
     default:
         return KB_TUI_R_NONE;
     }

@@ -566,6 +566,8 @@ static unsigned kb_cv_action(kb_tui_app *a, void *st, kb_action act)
         kb_tui_view_close(a, cv);
         (void)kb_tui_select_case(a, n, NULL);
         return KB_TUI_R_VIEW;
+    case KB_ACTION_CONTACT_ADD: /* with the case's first organisation */
+        return kb_view_contact_form_open(a, cv->c.orgs.n ? cv->c.orgs.v[0] : NULL, n);
     default:
         return KB_TUI_R_NONE;
     }
