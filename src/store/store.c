@@ -86,7 +86,7 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
     size_t mapsize = fsize * 2 > KB_MIN_MAPSIZE ? fsize * 2 : KB_MIN_MAPSIZE;
     int rc = mdb_env_create(&t->env);
     if (rc == 0)
-        rc = mdb_env_set_maxdbs(t->env, KB_T_COUNT_ + 8);
+        rc = mdb_env_set_maxdbs(t->env, KB_T_COUNT_ + 15);
     if (rc == 0)
         rc = mdb_env_set_mapsize(t->env, mapsize);
     if (rc)
