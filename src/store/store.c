@@ -898,13 +898,13 @@ static int kb_vm_refuse(kb_err *e, unsigned tbl, const unsigned char *key, size_
     const char *tn = tbl < KB_T_COUNT_ ? kb_table_names[tbl] : "?";
     if (want == 0)
         return kb_err_set(e, KB_EDATA,
-                          _("table %s, record %s is not in the board's version map (a deleted "
-                            "record put back, or a forged one); refusing to read it; run "
+                          _("a record not in the board's version map (a deleted record put back, "
+                            "or a forged one): table %s, record %s; refusing to read it; run "
                             "'kernboard verify'"),
                           tn, hex);
     return kb_err_set(e, KB_EDATA,
-                      _("table %s, record %s: the stored value is version %llu but the newest "
-                        "is %llu: an older copy was put back (replayed); refusing to read it; run "
+                      _("an older copy of a record was put back (replayed): table %s, record %s "
+                        "is version %llu, the newest is %llu; refusing to read it; run "
                         "'kernboard verify'"),
                       tn, hex, (unsigned long long)have, (unsigned long long)want);
 }
