@@ -260,5 +260,8 @@ int kb_store_generation(kb_store *s, uint64_t *gen, kb_err *e) KB_WARN_UNUSED;
 /* Write transactions committed through this handle (a test hook: one user
  * change = one commit). */
 uint64_t kb_store_commits(const kb_store *s);
+/* Argon2id runs in this process so far (a test hook: opening a board runs
+ * exactly one, for the named user's own keyslot). */
+uint64_t kb_store_kdf_runs(void);
 
 #endif

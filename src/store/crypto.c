@@ -39,6 +39,8 @@ void kb_keys_derive(kb_keys *k)
     crypto_kdf_derive_from_key(k->k_idx, 32, 2, ctx, k->mk);
     crypto_kdf_derive_from_key(k->k_audit, 32, 3, ctx, k->mk);
     crypto_kdf_derive_from_key(k->k_sess, 32, 4, ctx, k->mk);
+    crypto_kdf_derive_from_key(k->k_ver, 32, 5, ctx, k->mk);
+    crypto_kdf_derive_from_key(k->k_ref, 32, 6, ctx, k->mk);
 }
 
 void kb_core_dumps_off(void)
@@ -65,7 +67,7 @@ int kb_val_seal(const kb_store *s, const unsigned char *k, const char *table, co
 {
     unsigned char hdr[KB_VAL_HDR];
     hdr[0] = 'K';
-    hdr[1] = KB_FORMAT_VERSION;
+    hdr[1] = KB_VAL_FORMAT;
     hdr[2] = 1; /* XChaCha20-Poly1305-IETF */
     hdr[3] = 0;
     kb_put_u32be(hdr + 4, s->epoch);
@@ -106,7 +108,7 @@ int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, co
                 uint64_t *version, kb_err *e)
 {
     const size_t abytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-    if (vlen < KB_VAL_HDR + abytes || val[0] != 'K' || val[1] != KB_FORMAT_VERSION || val[2] != 1)
+    if (vlen < KB_VAL_HDR + abytes || val[0] != 'K' || val[1] != KB_VAL_FORMAT || val[2] != 1)
         return kb_err_set(e, KB_EDATA, _("damaged record in table %s: bad value header"), table);
     if (kb_get_u32be(val + 4) != s->epoch)
         return kb_err_set(e, KB_EDATA,
@@ -173,6 +175,14 @@ int kb_kdf_parse(const char *s, enum kb_kdf *out, kb_err *e)
 /* key = Argon2id(passphrase, salt = BLAKE2b-128(board_salt || user), params).
  * The salt is per board and user, so one derivation finds the user's slot
  * among all slots without storing the user name in the clear. */
+uint64_t kb_kdf_runs_;
+
+bool kb_kdf_params_ok(uint64_t opslimit, uint64_t memlimit)
+{
+    return opslimit >= crypto_pwhash_OPSLIMIT_MIN && opslimit <= crypto_pwhash_OPSLIMIT_SENSITIVE &&
+           memlimit >= crypto_pwhash_MEMLIMIT_MIN && memlimit <= crypto_pwhash_MEMLIMIT_SENSITIVE;
+}
+
 int kb_slot_key(const unsigned char board_salt[KB_SALT_LEN], const char *user,
                 const kb_secret *pass, const kb_kdf_params *p, unsigned char key[32], kb_err *e)
 {
@@ -182,9 +192,12 @@ int kb_slot_key(const unsigned char board_salt[KB_SALT_LEN], const char *user,
     crypto_generichash_update(&st, board_salt, KB_SALT_LEN);
     crypto_generichash_update(&st, (const unsigned char *)user, strlen(user));
     crypto_generichash_final(&st, salt, sizeof salt);
-    if (p->opslimit < crypto_pwhash_OPSLIMIT_MIN || p->opslimit > crypto_pwhash_OPSLIMIT_MAX ||
-        p->memlimit < crypto_pwhash_MEMLIMIT_MIN || p->memlimit > ((uint64_t)4 << 30))
-        return kb_err_set(e, KB_EDATA, _("keyslot has invalid KDF parameters"));
+    if (!kb_kdf_params_ok(p->opslimit, p->memlimit))
+        return kb_err_set(e, KB_EDATA,
+                          _("keyslot asks for Argon2id parameters beyond the 'sensitive' level "
+                            "(opslimit %llu, memlimit %llu)"),
+                          (unsigned long long)p->opslimit, (unsigned long long)p->memlimit);
+    kb_kdf_runs_++;
     kb_secret *ps = (kb_secret *)pass;
     if (crypto_pwhash(key, 32, kb_secret_data(ps), kb_secret_len(pass), salt,
                       (unsigned long long)p->opslimit, (size_t)p->memlimit,

@@ -86,7 +86,7 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
     size_t mapsize = fsize * 2 > KB_MIN_MAPSIZE ? fsize * 2 : KB_MIN_MAPSIZE;
     int rc = mdb_env_create(&t->env);
     if (rc == 0)
-        rc = mdb_env_set_maxdbs(t->env, KB_T_COUNT_ + 8);
+        rc = mdb_env_set_maxdbs(t->env, KB_T_COUNT_ + 15);
     if (rc == 0)
         rc = mdb_env_set_mapsize(t->env, mapsize);
     if (rc)
@@ -185,8 +185,12 @@ static int kb_tdbi(kb_txn *t, enum kb_table tbl, MDB_dbi *out, kb_err *e)
 
 /* ------------------------------------------------------------ begin / end */
 
+static void kb_vmap_free(kb_txn *t);
+static int kb_vmap_flush(kb_txn *t, kb_err *e);
+
 static void kb_txn_release(kb_txn *t)
 {
+    kb_vmap_free(t);
     kb_env_close(t);
     kb_lk_unlock(t->s->lock_fd, KB_LK_GLOBAL);
     t->s->active = NULL;
@@ -226,6 +230,25 @@ static int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_e
     kb_lk_revalidate(s->path);
     if ((rc = kb_env_open(t, create, e)))
         goto fail;
+    if (create) {
+        s->format = KB_FORMAT_VERSION;
+    } else {
+        /* the board format can change under a session (migration) */
+        MDB_dbi bd;
+        MDB_val k = {5, "board"}, v;
+        if (kb_dbi(t, KB_DB_BOARD, &bd, e) == KB_OK) {
+            sigjmp_buf pad;
+            sigjmp_buf *prev = kb_bus_arm(&pad);
+            if (sigsetjmp(pad, 1)) {
+                kb_bus_disarm(prev);
+                rc = kb_err_set(e, KB_EIO, _("I/O error reading the board"));
+                goto fail;
+            }
+            if (mdb_get(t->txn, bd, &k, &v) == 0 && v.mv_size == 48)
+                s->format = kb_get_u32be((unsigned char *)v.mv_data + 8);
+            kb_bus_disarm(prev);
+        }
+    }
     if (write && !create && s->keys) {
         /* a session whose access was removed meanwhile may not write: its
          * signatures would no longer verify */
@@ -297,6 +320,11 @@ uint64_t kb_store_commits(const kb_store *s)
     return s->commits;
 }
 
+uint64_t kb_store_kdf_runs(void)
+{
+    return kb_kdf_runs_;
+}
+
 int kb_txn_commit(kb_txn **tp, kb_err *e)
 {
     kb_txn *t = *tp;
@@ -316,6 +344,10 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
         rc = kb_err_set(e, KB_EBUSY,
                         _("the change took too long while holding the board lock and was not "
                           "saved; try again"));
+        kb_txn_release(t);
+        return rc;
+    }
+    if ((rc = kb_vmap_flush(t, e))) {
         kb_txn_release(t);
         return rc;
     }
@@ -537,6 +569,8 @@ static int kb_audit_tail(kb_txn *t, kb_err *e)
         if (rc == KB_OK) {
             t->audit_seq = en.seq;
             memcpy(t->audit_head, en.hash, KB_HASH_LEN);
+            t->start_seq = en.seq;
+            memcpy(t->start_head, en.hash, KB_HASH_LEN);
         }
     } else if (rc == MDB_NOTFOUND) {
         rc = KB_OK;
@@ -614,6 +648,9 @@ static int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t
     }
 #define KB_DISARM() kb_bus_disarm(prev_)
 
+typedef struct kb_vmap kb_vmap;
+static void kb_hex(const unsigned char *p, size_t n, char *out);
+
 static int kb_txn_usable(kb_txn *t, kb_err *e)
 {
     if (t->failed)
@@ -623,8 +660,603 @@ static int kb_txn_usable(kb_txn *t, kb_err *e)
     return KB_OK;
 }
 
-int kb_txn_get(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char **out, size_t *len,
-               uint64_t *version, kb_err *e)
+/* ------------------------------------------------------------ hidden keys */
+
+/* Board format 2 hides which case a comment, lease or relation belongs to:
+ * their LMDB keys start with BLAKE2b-128 keyed with k_ref over (table
+ * number || case key) instead of the case key itself, and a comment or
+ * lease value carries its logical key inside the ciphertext (so a rekey can
+ * move it under the new k_ref).  Relations are one sealed list per case. */
+static bool kb_mapped(const kb_store *s, enum kb_table tbl)
+{
+    return s->format >= 2 && (tbl == KB_T_COMMENTS || tbl == KB_T_LEASES);
+}
+
+static void kb_ref16(const kb_store *s, enum kb_table tbl, const unsigned char ck[KB_KEY_LEN],
+                     unsigned char out[KB_KEY_LEN])
+{
+    unsigned char m[1 + KB_KEY_LEN];
+    m[0] = (unsigned char)tbl;
+    memcpy(m + 1, ck, KB_KEY_LEN);
+    crypto_generichash(out, KB_KEY_LEN, m, sizeof m, s->keys->k_ref, 32);
+}
+
+/* The stored (physical) key of a logical key or prefix; out holds 255. */
+static size_t kb_phys_key(const kb_store *s, enum kb_table tbl, const void *key, size_t klen,
+                          unsigned char *out)
+{
+    if (klen > 255)
+        klen = 255;
+    if (klen)
+        memcpy(out, key, klen);
+    if (kb_mapped(s, tbl) && klen >= KB_KEY_LEN)
+        kb_ref16(s, tbl, key, out);
+    return klen;
+}
+
+/* Mapped values: klen u8 | logical key | payload. */
+static void kb_frame(kb_buf *b, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    kb_buf_clear(b);
+    unsigned char kl = (unsigned char)klen;
+    kb_buf_append(b, &kl, 1);
+    kb_buf_append(b, key, klen);
+    kb_buf_append(b, val, vlen);
+}
+
+/* Strip the frame in place; false when it is malformed. */
+static bool kb_unframe(char *pt, size_t *n, const unsigned char **lkey, size_t *lklen,
+                       unsigned char *kbuf)
+{
+    if (*n < 1 || (size_t)(unsigned char)pt[0] + 1 > *n)
+        return false;
+    size_t kl = (unsigned char)pt[0];
+    memcpy(kbuf, pt + 1, kl);
+    *lkey = kbuf;
+    *lklen = kl;
+    memmove(pt, pt + 1 + kl, *n - 1 - kl);
+    *n -= 1 + kl;
+    pt[*n] = '\0';
+    return true;
+}
+
+/* ------------------------------------------------------------ version map */
+
+/* The version map ("vmap", format 2): the newest version of every record,
+ * so that an older sealed value put back (a replay) is refused when it is
+ * read.  256 buckets of sorted entries (BLAKE2b-128 keyed with k_ver over
+ * table number || stored key, then the version u64), each sealed under
+ * k_ver; one root value holds the audit seq and head it is current for and
+ * the BLAKE2b-256 of every stored bucket.  The root must match the newest
+ * audit entry, so the map cannot be rolled back on its own. */
+#define KB_DB_VMAP "vmap"
+#define KB_VM_ENT (KB_KEY_LEN + 8)
+#define KB_VM_NB 256
+
+typedef struct kb_vbucket {
+    unsigned char *e;
+    size_t n, cap;
+    bool loaded, dirty;
+} kb_vbucket;
+
+struct kb_vmap {
+    bool loaded;
+    MDB_dbi dbi;
+    bool have_dbi;
+    unsigned char bh[KB_VM_NB][KB_HASH_LEN];
+    kb_vbucket b[KB_VM_NB];
+};
+
+static void kb_vmap_free(kb_txn *t)
+{
+    if (!t->vm)
+        return;
+    for (int i = 0; i < KB_VM_NB; i++)
+        kb_free(&t->vm->b[i].e);
+    kb_free(&t->vm);
+}
+
+static void kb_vm_digest(const kb_store *s, unsigned tbl, const void *key, size_t klen,
+                         unsigned char d[KB_KEY_LEN])
+{
+    crypto_generichash_state st;
+    unsigned char tb = (unsigned char)tbl;
+    crypto_generichash_init(&st, s->keys->k_ver, 32, KB_KEY_LEN);
+    crypto_generichash_update(&st, &tb, 1);
+    crypto_generichash_update(&st, key, klen);
+    crypto_generichash_final(&st, d, KB_KEY_LEN);
+}
+
+static int kb_vm_bad(kb_err *e, const char *why)
+{
+    return kb_err_set(e, KB_EDATA,
+                      _("the board's version map %s: the file was tampered with or partly rolled "
+                        "back; run 'kernboard verify'"),
+                      why);
+}
+
+static int kb_vmap_root(kb_txn *t, kb_err *e)
+{
+    if (t->vm && t->vm->loaded)
+        return KB_OK;
+    if (!t->vm)
+        t->vm = kb_calloc(1, sizeof *t->vm);
+    kb_vmap *vm = t->vm;
+    int rc = kb_dbi(t, KB_DB_VMAP, &vm->dbi, e);
+    if (rc && rc != KB_ENOENT)
+        return rc;
+    vm->have_dbi = rc == KB_OK;
+    (void)kb_txn_audit_seq(t);
+    uint64_t seq = t->start_seq;
+    MDB_val k = {1, "R"}, v;
+    kb_buf raw = KB_BUF_INIT;
+    int r = MDB_NOTFOUND;
+    if (vm->have_dbi) {
+        KB_ARM_OR_FAIL(t, e);
+        r = mdb_get(t->txn, vm->dbi, &k, &v);
+        if (r == 0)
+            kb_buf_append(&raw, v.mv_data, v.mv_size);
+        KB_DISARM();
+    }
+    if (r != 0) {
+        kb_buf_free(&raw);
+        if (seq != 0)
+            return kb_vm_bad(e, _("is missing"));
+        vm->loaded = true; /* a new board: empty */
+        for (int i = 0; i < KB_VM_NB; i++)
+            vm->b[i].loaded = true;
+        return KB_OK;
+    }
+    char *pt = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    kb_err ve;
+    rc = kb_val_open(t->s, t->s->keys->k_ver, KB_DB_VMAP, "R", 1, (unsigned char *)raw.data,
+                     raw.len, &pt, &n, &ver, &ve);
+    kb_buf_free(&raw);
+    if (rc)
+        return kb_vm_bad(e, _("failed authentication"));
+    if (n != 8 + KB_HASH_LEN + KB_VM_NB * KB_HASH_LEN || kb_get_u64be((unsigned char *)pt) != seq ||
+        memcmp(pt + 8, t->start_head, KB_HASH_LEN) != 0) {
+        kb_free(&pt);
+        return kb_vm_bad(e, _("does not match the newest audit entry"));
+    }
+    memcpy(vm->bh, pt + 8 + KB_HASH_LEN, sizeof vm->bh);
+    kb_free(&pt);
+    vm->loaded = true;
+    return KB_OK;
+}
+
+static int kb_vmap_bucket(kb_txn *t, unsigned b, kb_vbucket **out, kb_err *e)
+{
+    int rc = kb_vmap_root(t, e);
+    if (rc)
+        return rc;
+    kb_vmap *vm = t->vm;
+    kb_vbucket *bk = &vm->b[b];
+    *out = bk;
+    if (bk->loaded)
+        return KB_OK;
+    bk->loaded = true;
+    if (sodium_is_zero(vm->bh[b], KB_HASH_LEN))
+        return KB_OK;
+    unsigned char key[2] = {'B', (unsigned char)b};
+    MDB_val k = {2, key}, v;
+    kb_buf raw = KB_BUF_INIT;
+    int r = MDB_NOTFOUND;
+    if (vm->have_dbi) {
+        KB_ARM_OR_FAIL(t, e);
+        r = mdb_get(t->txn, vm->dbi, &k, &v);
+        if (r == 0)
+            kb_buf_append(&raw, v.mv_data, v.mv_size);
+        KB_DISARM();
+    }
+    unsigned char h[KB_HASH_LEN];
+    if (r == 0)
+        crypto_generichash(h, KB_HASH_LEN, (unsigned char *)raw.data, raw.len, NULL, 0);
+    char *pt = NULL;
+    size_t n = 0;
+    kb_err ve;
+    if (r != 0 || memcmp(h, vm->bh[b], KB_HASH_LEN) != 0 ||
+        kb_val_open(t->s, t->s->keys->k_ver, KB_DB_VMAP, key, 2, (unsigned char *)raw.data, raw.len,
+                    &pt, &n, NULL, &ve) != KB_OK ||
+        n % KB_VM_ENT != 0) {
+        kb_buf_free(&raw);
+        kb_free(&pt);
+        bk->loaded = false;
+        return kb_vm_bad(e, _("has a damaged or replaced bucket"));
+    }
+    kb_buf_free(&raw);
+    bk->e = (unsigned char *)pt;
+    bk->n = n / KB_VM_ENT;
+    bk->cap = bk->n;
+    return KB_OK;
+}
+
+/* Index of d in the bucket, or -(insertion point) - 1. */
+static long kb_vm_find(const kb_vbucket *bk, const unsigned char d[KB_KEY_LEN])
+{
+    size_t lo = 0, hi = bk->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = memcmp(bk->e + mid * KB_VM_ENT, d, KB_KEY_LEN);
+        if (c == 0)
+            return (long)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -(long)lo - 1;
+}
+
+static int kb_vm_refuse(kb_err *e, unsigned tbl, const unsigned char *key, size_t klen,
+                        uint64_t have, uint64_t want)
+{
+    char hex[129];
+    kb_hex(key, klen > 64 ? 64 : klen, hex);
+    const char *tn = tbl < KB_T_COUNT_ ? kb_table_names[tbl] : "?";
+    if (want == 0)
+        return kb_err_set(e, KB_EDATA,
+                          _("a record not in the board's version map (a deleted record put back, "
+                            "or a forged one): table %s, record %s; refusing to read it; run "
+                            "'kernboard verify'"),
+                          tn, hex);
+    return kb_err_set(e, KB_EDATA,
+                      _("an older copy of a record was put back (replayed): table %s, record %s "
+                        "is version %llu, the newest is %llu; refusing to read it; run "
+                        "'kernboard verify'"),
+                      tn, hex, (unsigned long long)have, (unsigned long long)want);
+}
+
+/* Is version ver of the record at stored key (tbl, key) the newest? */
+static int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver,
+                         kb_err *e)
+{
+    if (t->s->format < 2 || t->vm_off)
+        return KB_OK;
+    unsigned char d[KB_KEY_LEN];
+    kb_vm_digest(t->s, tbl, key, klen, d);
+    kb_vbucket *bk;
+    int rc = kb_vmap_bucket(t, d[0], &bk, e);
+    if (rc)
+        return rc;
+    long i = kb_vm_find(bk, d);
+    uint64_t want = i >= 0 ? kb_get_u64be(bk->e + (size_t)i * KB_VM_ENT + KB_KEY_LEN) : 0;
+    if (want != ver || want == 0)
+        return kb_vm_refuse(e, tbl, key, klen, ver, want);
+    return KB_OK;
+}
+
+/* Record a new version (0 = deleted) in the map. */
+static int kb_vmap_set(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver,
+                       kb_err *e)
+{
+    if (t->s->format < 2 || t->vm_off)
+        return KB_OK;
+    unsigned char d[KB_KEY_LEN];
+    kb_vm_digest(t->s, tbl, key, klen, d);
+    kb_vbucket *bk;
+    int rc = kb_vmap_bucket(t, d[0], &bk, e);
+    if (rc)
+        return rc;
+    long i = kb_vm_find(bk, d);
+    if (i >= 0 && ver) {
+        kb_put_u64be(bk->e + (size_t)i * KB_VM_ENT + KB_KEY_LEN, ver);
+    } else if (i >= 0) {
+        memmove(bk->e + (size_t)i * KB_VM_ENT, bk->e + ((size_t)i + 1) * KB_VM_ENT,
+                (bk->n - (size_t)i - 1) * KB_VM_ENT);
+        bk->n--;
+    } else if (ver) {
+        size_t at = (size_t)(-i - 1);
+        if (bk->n == bk->cap) {
+            bk->cap = bk->cap ? bk->cap * 2 : 16;
+            bk->e = kb_realloc(bk->e, bk->cap * KB_VM_ENT);
+        }
+        memmove(bk->e + (at + 1) * KB_VM_ENT, bk->e + at * KB_VM_ENT, (bk->n - at) * KB_VM_ENT);
+        memcpy(bk->e + at * KB_VM_ENT, d, KB_KEY_LEN);
+        kb_put_u64be(bk->e + at * KB_VM_ENT + KB_KEY_LEN, ver);
+        bk->n++;
+    }
+    bk->dirty = true;
+    return KB_OK;
+}
+
+static int kb_vm_entcmp(const void *a, const void *b)
+{
+    return memcmp(a, b, KB_KEY_LEN);
+}
+
+/* Forget the map and build it from every stored record (migration, rekey). */
+static int kb_vmap_rebuild(kb_txn *t, kb_err *e)
+{
+    kb_vmap_free(t);
+    t->vm = kb_calloc(1, sizeof *t->vm);
+    kb_vmap *vm = t->vm;
+    int rc = kb_dbi(t, KB_DB_VMAP, &vm->dbi, e);
+    if (rc)
+        return rc;
+    vm->have_dbi = true;
+    vm->loaded = true;
+    for (int i = 0; i < KB_VM_NB; i++)
+        vm->b[i].loaded = vm->b[i].dirty = true;
+    for (int tb = 0; tb < KB_T_COUNT_; tb++) {
+        MDB_dbi dbi;
+        int r0 = kb_tdbi(t, (enum kb_table)tb, &dbi, e);
+        if (r0 == KB_ENOENT)
+            continue;
+        if (r0)
+            return r0;
+        MDB_cursor *c;
+        if ((rc = mdb_cursor_open(t->txn, dbi, &c)))
+            return kb_mdb_err(e, rc, kb_table_names[tb]);
+        MDB_val k, v;
+        for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
+             r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            unsigned char d[KB_KEY_LEN];
+            kb_vm_digest(t->s, (unsigned)tb, k.mv_data, k.mv_size, d);
+            kb_vbucket *bk = &vm->b[d[0]];
+            if (bk->n == bk->cap) {
+                bk->cap = bk->cap ? bk->cap * 2 : 16;
+                bk->e = kb_realloc(bk->e, bk->cap * KB_VM_ENT);
+            }
+            memcpy(bk->e + bk->n * KB_VM_ENT, d, KB_KEY_LEN);
+            kb_put_u64be(bk->e + bk->n * KB_VM_ENT + KB_KEY_LEN,
+                         kb_val_version(v.mv_data, v.mv_size));
+            bk->n++;
+        }
+        mdb_cursor_close(c);
+    }
+    for (int i = 0; i < KB_VM_NB; i++)
+        if (vm->b[i].n > 1)
+            kb_sort(vm->b[i].e, vm->b[i].n, KB_VM_ENT, kb_vm_entcmp);
+    return KB_OK;
+}
+
+/* Write the changed buckets and a root for this transaction's audit head
+ * (called by commit). */
+static int kb_vmap_flush(kb_txn *t, kb_err *e)
+{
+    kb_vmap *vm = t->vm;
+    if (t->s->format < 2 || !vm || !vm->loaded)
+        return KB_OK;
+    int rc;
+    if (!vm->have_dbi) {
+        if ((rc = kb_dbi(t, KB_DB_VMAP, &vm->dbi, e)))
+            return rc;
+        vm->have_dbi = true;
+    }
+    bool any = false;
+    kb_buf sealed = KB_BUF_INIT;
+    for (int i = 0; i < KB_VM_NB; i++) {
+        kb_vbucket *bk = &vm->b[i];
+        if (!bk->dirty)
+            continue;
+        any = true;
+        unsigned char key[2] = {'B', (unsigned char)i};
+        MDB_val k = {2, key};
+        if (bk->n == 0) {
+            rc = mdb_del(t->txn, vm->dbi, &k, NULL);
+            if (rc && rc != MDB_NOTFOUND)
+                goto fail;
+            memset(vm->bh[i], 0, KB_HASH_LEN);
+            continue;
+        }
+        kb_val_seal(t->s, t->s->keys->k_ver, KB_DB_VMAP, key, 2, t->audit_seq, bk->e,
+                    bk->n * KB_VM_ENT, &sealed);
+        MDB_val v = {sealed.len, sealed.data};
+        if ((rc = mdb_put(t->txn, vm->dbi, &k, &v, 0)))
+            goto fail;
+        crypto_generichash(vm->bh[i], KB_HASH_LEN, (unsigned char *)sealed.data, sealed.len, NULL,
+                           0);
+        bk->dirty = false;
+    }
+    if (!any && t->n_entries == 0) {
+        kb_buf_free(&sealed);
+        return KB_OK;
+    }
+    {
+        kb_buf root = KB_BUF_INIT;
+        kb_buf_put_u64be(&root, t->audit_seq);
+        kb_buf_append(&root, t->audit_head, KB_HASH_LEN);
+        kb_buf_append(&root, vm->bh, sizeof vm->bh);
+        kb_val_seal(t->s, t->s->keys->k_ver, KB_DB_VMAP, "R", 1, t->audit_seq, root.data, root.len,
+                    &sealed);
+        kb_buf_free(&root);
+        MDB_val k = {1, "R"}, v = {sealed.len, sealed.data};
+        if ((rc = mdb_put(t->txn, vm->dbi, &k, &v, 0)))
+            goto fail;
+    }
+    kb_buf_free(&sealed);
+    return KB_OK;
+fail:
+    kb_buf_free(&sealed);
+    t->failed = true;
+    return kb_mdb_err(e, rc, KB_DB_VMAP);
+}
+
+/* ------------------------------------------------------------ relation lists */
+
+/* Format 2 keeps a case's relations (action items, links, decisions) as one
+ * sealed list per case at key BLAKE2b-128(k_ref, table || case key):
+ * case key (16) | count u32 | entries (kind u8 | record key 16), sorted,
+ * zero-filled so that a list of up to 29 entries is one 512-byte block. */
+#define KB_REL_ENT (1 + KB_KEY_LEN)
+#define KB_REL_BLOCK 512
+
+typedef struct kb_rlist {
+    unsigned char pk[KB_KEY_LEN];
+    unsigned char *e;
+    size_t n;
+    uint64_t ver; /* 0 = absent */
+} kb_rlist;
+
+static bool kb_rlist_parse(const char *pt, size_t n, const unsigned char *ck, kb_rlist *l)
+{
+    if (n < KB_KEY_LEN + 4 || (ck && memcmp(pt, ck, KB_KEY_LEN) != 0))
+        return false;
+    uint32_t cnt = kb_get_u32be((const unsigned char *)pt + KB_KEY_LEN);
+    if (cnt > (n - KB_KEY_LEN - 4) / KB_REL_ENT)
+        return false;
+    l->n = cnt;
+    l->e = kb_malloc(cnt * KB_REL_ENT + 1);
+    memcpy(l->e, pt + KB_KEY_LEN + 4, cnt * KB_REL_ENT);
+    return true;
+}
+
+static int kb_get_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char **out,
+                       size_t *len, uint64_t *version, kb_err *e);
+static int kb_put_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, const void *val,
+                       size_t vlen, uint64_t expect, uint64_t *new_version, const char *detail,
+                       kb_err *e);
+static int kb_del_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t expect,
+                       const char *detail, kb_err *e);
+
+static int kb_rlist_load(kb_txn *t, const unsigned char ck[KB_KEY_LEN], kb_rlist *l, kb_err *e)
+{
+    memset(l, 0, sizeof *l);
+    kb_ref16(t->s, KB_T_RELS, ck, l->pk);
+    char *pt = NULL;
+    size_t n = 0;
+    int rc = kb_get_phys(t, KB_T_RELS, l->pk, KB_KEY_LEN, &pt, &n, &l->ver, e);
+    if (rc == KB_ENOENT) {
+        l->ver = 0;
+        kb_err_clear(e);
+        return KB_OK;
+    }
+    if (rc)
+        return rc;
+    bool ok = kb_rlist_parse(pt, n, ck, l);
+    kb_free(&pt);
+    if (!ok) {
+        char hex[33];
+        kb_hex(l->pk, KB_KEY_LEN, hex);
+        return kb_err_set(e, KB_EDATA, _("table rels, record %s: damaged relation list"), hex);
+    }
+    return KB_OK;
+}
+
+static long kb_rlist_find(const kb_rlist *l, const unsigned char *ent)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        int c = memcmp(l->e + i * KB_REL_ENT, ent, KB_REL_ENT);
+        if (c == 0)
+            return (long)i;
+        if (c > 0)
+            return -(long)i - 1;
+    }
+    return -(long)l->n - 1;
+}
+
+static int kb_rlist_store(kb_txn *t, const unsigned char ck[KB_KEY_LEN], kb_rlist *l,
+                          const char *detail, kb_err *e)
+{
+    if (l->n == 0)
+        return l->ver ? kb_del_phys(t, KB_T_RELS, l->pk, KB_KEY_LEN, l->ver, detail, e) : KB_OK;
+    kb_buf b = KB_BUF_INIT;
+    kb_buf_append(&b, ck, KB_KEY_LEN);
+    kb_buf_put_u32be(&b, (uint32_t)l->n);
+    kb_buf_append(&b, l->e, l->n * KB_REL_ENT);
+    /* pad so that sodium_pad ends on a KB_REL_BLOCK boundary */
+    size_t want = (b.len / KB_REL_BLOCK + 1) * KB_REL_BLOCK - 1;
+    while (b.len < want)
+        kb_buf_putc(&b, '\0');
+    int rc = kb_put_phys(t, KB_T_RELS, l->pk, KB_KEY_LEN, b.data, b.len,
+                         l->ver ? l->ver : KB_VERSION_NEW, NULL, detail, e);
+    kb_buf_free(&b);
+    return rc;
+}
+
+static int kb_rels_put(kb_txn *t, const unsigned char *key, size_t klen, uint64_t expect,
+                       const char *detail, kb_err *e)
+{
+    if (klen != KB_KEY_LEN + KB_REL_ENT)
+        return kb_err_set(e, KB_ESOFTWARE, "bad relation key length %zu", klen);
+    kb_rlist l;
+    int rc = kb_rlist_load(t, key, &l, e);
+    if (rc)
+        return rc;
+    long i = kb_rlist_find(&l, key + KB_KEY_LEN);
+    if (i >= 0) {
+        kb_free(&l.e);
+        return expect == KB_VERSION_NEW
+                   ? kb_err_set(e, KB_ECONFLICT, _("the record already exists"))
+                   : KB_OK;
+    }
+    size_t at = (size_t)(-i - 1);
+    l.e = kb_realloc(l.e, (l.n + 1) * KB_REL_ENT);
+    memmove(l.e + (at + 1) * KB_REL_ENT, l.e + at * KB_REL_ENT, (l.n - at) * KB_REL_ENT);
+    memcpy(l.e + at * KB_REL_ENT, key + KB_KEY_LEN, KB_REL_ENT);
+    l.n++;
+    rc = kb_rlist_store(t, key, &l, detail, e);
+    kb_free(&l.e);
+    return rc;
+}
+
+static int kb_rels_del(kb_txn *t, const unsigned char *key, size_t klen, const char *detail,
+                       kb_err *e)
+{
+    if (klen != KB_KEY_LEN + KB_REL_ENT)
+        return kb_err_set(e, KB_ENOENT, _("no such record"));
+    kb_rlist l;
+    int rc = kb_rlist_load(t, key, &l, e);
+    if (rc)
+        return rc;
+    long i = kb_rlist_find(&l, key + KB_KEY_LEN);
+    if (i < 0) {
+        kb_free(&l.e);
+        return kb_err_set(e, KB_ENOENT, _("no such record"));
+    }
+    memmove(l.e + (size_t)i * KB_REL_ENT, l.e + ((size_t)i + 1) * KB_REL_ENT,
+            (l.n - (size_t)i - 1) * KB_REL_ENT);
+    l.n--;
+    rc = kb_rlist_store(t, key, &l, detail, e);
+    kb_free(&l.e);
+    return rc;
+}
+
+/* Call fn with the logical key (case key | kind | record key) of every
+ * entry of list l that starts with prefix (past the case key). */
+static int kb_rlist_emit(const unsigned char ck[KB_KEY_LEN], const kb_rlist *l,
+                         const unsigned char *sub, size_t sublen, kb_txn_visit_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const unsigned char *ent = l->e + i * KB_REL_ENT;
+        if (sublen && memcmp(ent, sub, sublen) != 0)
+            continue;
+        unsigned char lk[KB_KEY_LEN + KB_REL_ENT];
+        memcpy(lk, ck, KB_KEY_LEN);
+        memcpy(lk + KB_KEY_LEN, ent, KB_REL_ENT);
+        int rc = fn(ctx, lk, sizeof lk, "", 0, l->ver);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+typedef struct kb_rels_all_ctx {
+    kb_txn_visit_fn fn;
+    void *ctx;
+} kb_rels_all_ctx;
+
+static int kb_rels_all_visit(void *ctx, const unsigned char *key, size_t klen, const char *val,
+                             size_t vlen, uint64_t version)
+{
+    (void)key;
+    (void)klen;
+    kb_rels_all_ctx *c = ctx;
+    kb_rlist l;
+    memset(&l, 0, sizeof l);
+    if (!kb_rlist_parse(val, vlen, NULL, &l))
+        return KB_EDATA;
+    l.ver = version;
+    int rc = kb_rlist_emit((const unsigned char *)val, &l, NULL, 0, c->fn, c->ctx);
+    kb_free(&l.e);
+    return rc;
+}
+
+static int kb_get_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char **out,
+                       size_t *len, uint64_t *version, kb_err *e)
 {
     int rc = kb_txn_usable(t, e);
     if (rc)
@@ -636,6 +1268,9 @@ int kb_txn_get(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char 
     char *pt = NULL;
     size_t n = 0;
     KB_ARM_OR_FAIL(t, e);
+    uint64_t vtmp = 0;
+    if (!version)
+        version = &vtmp;
     rc = mdb_get(t->txn, dbi, &k, &v);
     if (rc == 0)
         rc = kb_val_open(t->s, t->s->keys->k_rec, kb_table_names[tbl], key, klen, v.mv_data,
@@ -645,6 +1280,9 @@ int kb_txn_get(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char 
     else
         rc = kb_mdb_err(e, rc, kb_table_names[tbl]);
     KB_DISARM();
+    uint64_t ver = version ? *version : 0;
+    if (rc == KB_OK && version && (rc = kb_vmap_check(t, (unsigned)tbl, key, klen, ver, e)))
+        kb_free(&pt);
     if (rc)
         return rc;
     *out = pt;
@@ -664,6 +1302,10 @@ static int kb_check_version(kb_txn *t, MDB_dbi dbi, enum kb_table tbl, const voi
     KB_DISARM();
     if (rc && rc != MDB_NOTFOUND)
         return kb_mdb_err(e, rc, kb_table_names[tbl]);
+    /* a replayed value must not become the base of a new version */
+    int vr = rc == 0 ? kb_vmap_check(t, (unsigned)tbl, key, klen, *cur, e) : KB_OK;
+    if (vr)
+        return vr;
     if (expect == KB_VERSION_ANY)
         return KB_OK;
     if (expect == KB_VERSION_NEW && rc == 0)
@@ -678,8 +1320,9 @@ static int kb_check_version(kb_txn *t, MDB_dbi dbi, enum kb_table tbl, const voi
     return KB_OK;
 }
 
-int kb_txn_put(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, const void *val,
-               size_t vlen, uint64_t expect, uint64_t *new_version, const char *detail, kb_err *e)
+static int kb_put_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, const void *val,
+                       size_t vlen, uint64_t expect, uint64_t *new_version, const char *detail,
+                       kb_err *e)
 {
     int rc = kb_txn_usable(t, e);
     if (rc)
@@ -709,13 +1352,15 @@ int kb_txn_put(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, const
     }
     rc = kb_audit_append(t, tbl, key, klen, ver, &v, detail, e);
     kb_buf_free(&sealed);
+    if (rc == KB_OK)
+        rc = kb_vmap_set(t, (unsigned)tbl, key, klen, ver, e);
     if (rc == KB_OK && new_version)
         *new_version = ver;
     return rc;
 }
 
-int kb_txn_del(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t expect,
-               const char *detail, kb_err *e)
+static int kb_del_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t expect,
+                       const char *detail, kb_err *e)
 {
     int rc = kb_txn_usable(t, e);
     if (rc)
@@ -737,11 +1382,12 @@ int kb_txn_del(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint6
         t->failed = true;
         return kb_mdb_err(e, rc, _("cannot delete"));
     }
-    return kb_audit_append(t, tbl, key, klen, 0, NULL, detail, e);
+    rc = kb_audit_append(t, tbl, key, klen, 0, NULL, detail, e);
+    return rc ? rc : kb_vmap_set(t, (unsigned)tbl, key, klen, 0, e);
 }
 
-int kb_txn_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_txn_visit_fn fn,
-                void *ctx, kb_err *e)
+static int kb_each_phys(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen,
+                        kb_txn_visit_fn fn, void *ctx, kb_err *e)
 {
     int rc = kb_txn_usable(t, e);
     if (rc)
@@ -795,9 +1441,19 @@ int kb_txn_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
         uint64_t ver = 0;
         rc = kb_val_open(t->s, t->s->keys->k_rec, kb_table_names[tbl], kcopy, kl,
                          (unsigned char *)raw.data, raw.len, &pt, &n, &ver, e);
+        if (rc == KB_OK && (rc = kb_vmap_check(t, (unsigned)tbl, kcopy, kl, ver, e)))
+            kb_free(&pt);
         if (rc)
             break;
-        rc = fn(ctx, kcopy, kl, pt, n, ver);
+        const unsigned char *lk = kcopy;
+        size_t lkl = kl;
+        unsigned char lbuf[256];
+        if (kb_mapped(t->s, tbl) && !kb_unframe(pt, &n, &lk, &lkl, lbuf)) {
+            kb_free(&pt);
+            rc = kb_err_set(e, KB_EDATA, _("damaged record in table %s"), kb_table_names[tbl]);
+            break;
+        }
+        rc = fn(ctx, lk, lkl, pt, n, ver);
         sodium_memzero(pt, n);
         kb_free(&pt);
         if (rc)
@@ -806,6 +1462,94 @@ int kb_txn_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
     mdb_cursor_close(c);
     kb_buf_free(&raw);
     return rc;
+}
+
+/* ------------------------------------------------------------ record API */
+
+int kb_txn_get(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char **out, size_t *len,
+               uint64_t *version, kb_err *e)
+{
+    int rc = kb_txn_usable(t, e);
+    if (rc)
+        return rc;
+    if (tbl == KB_T_RELS && t->s->format >= 2)
+        return kb_err_set(e, KB_ESOFTWARE, "get on the relation lists");
+    unsigned char pk[256];
+    size_t pl = kb_phys_key(t->s, tbl, key, klen, pk);
+    char *pt = NULL;
+    size_t n = 0;
+    if ((rc = kb_get_phys(t, tbl, pk, pl, &pt, &n, version, e)))
+        return rc;
+    if (kb_mapped(t->s, tbl)) {
+        const unsigned char *lk;
+        size_t lkl;
+        unsigned char lbuf[256];
+        if (!kb_unframe(pt, &n, &lk, &lkl, lbuf) || lkl != klen || memcmp(lk, key, klen) != 0) {
+            kb_free(&pt);
+            return kb_err_set(e, KB_EDATA, _("damaged record in table %s"), kb_table_names[tbl]);
+        }
+    }
+    *out = pt;
+    if (len)
+        *len = n;
+    return KB_OK;
+}
+
+int kb_txn_put(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, const void *val,
+               size_t vlen, uint64_t expect, uint64_t *new_version, const char *detail, kb_err *e)
+{
+    int rc = kb_txn_usable(t, e);
+    if (rc)
+        return rc;
+    if (tbl == KB_T_RELS && t->s->format >= 2)
+        return kb_rels_put(t, key, klen, expect, detail, e);
+    if (!kb_mapped(t->s, tbl))
+        return kb_put_phys(t, tbl, key, klen, val, vlen, expect, new_version, detail, e);
+    unsigned char pk[256];
+    size_t pl = kb_phys_key(t->s, tbl, key, klen, pk);
+    kb_buf b = KB_BUF_INIT;
+    kb_frame(&b, key, klen, val, vlen);
+    rc = kb_put_phys(t, tbl, pk, pl, b.data, b.len, expect, new_version, detail, e);
+    sodium_memzero(b.data, b.len);
+    kb_buf_free(&b);
+    return rc;
+}
+
+int kb_txn_del(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t expect,
+               const char *detail, kb_err *e)
+{
+    int rc = kb_txn_usable(t, e);
+    if (rc)
+        return rc;
+    if (tbl == KB_T_RELS && t->s->format >= 2)
+        return kb_rels_del(t, key, klen, detail, e);
+    unsigned char pk[256];
+    size_t pl = kb_phys_key(t->s, tbl, key, klen, pk);
+    return kb_del_phys(t, tbl, pk, pl, expect, detail, e);
+}
+
+int kb_txn_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_txn_visit_fn fn,
+                void *ctx, kb_err *e)
+{
+    int rc = kb_txn_usable(t, e);
+    if (rc)
+        return rc;
+    if (tbl == KB_T_RELS && t->s->format >= 2) {
+        if (plen < KB_KEY_LEN) {
+            kb_rels_all_ctx c = {fn, ctx};
+            return kb_each_phys(t, tbl, NULL, 0, kb_rels_all_visit, &c, e);
+        }
+        kb_rlist l;
+        if ((rc = kb_rlist_load(t, prefix, &l, e)))
+            return rc;
+        rc = kb_rlist_emit(prefix, &l, (const unsigned char *)prefix + KB_KEY_LEN,
+                           plen - KB_KEY_LEN, fn, ctx);
+        kb_free(&l.e);
+        return rc;
+    }
+    unsigned char pk[256];
+    size_t pl = kb_phys_key(t->s, tbl, prefix, plen, pk);
+    return kb_each_phys(t, tbl, plen ? pk : NULL, pl, fn, ctx, e);
 }
 
 int kb_txn_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e)
@@ -866,6 +1610,173 @@ int kb_txn_index_del(kb_txn *t, const char *name, kb_err *e)
     unsigned char tag[KB_KEY_LEN];
     kb_index_tag(t->s, name, tag);
     return kb_txn_del(t, KB_T_INDEX, tag, sizeof tag, KB_VERSION_ANY, NULL, e);
+}
+
+/* ------------------------------------------------------------ access list */
+
+/* Format 2: keyslots are found by a locator and vouched for by the access
+ * list.  "slotfind" (plain) maps BLAKE2b-128 keyed with the board salt over
+ * "kbslot1" || user name to the user's slot id, so opening reads one
+ * keyslot only.  The access list is the meta record 00x15 06 (sealed and
+ * audited like every record): per slot id, sorted, slot id (16) | locator
+ * (16) | BLAKE2b-256 of the keyslot value (32) | BLAKE2b-256 of the epochs
+ * value (32).  Someone without the data key cannot add an entry, so verify
+ * names every keyslot, epoch key or locator that the list does not vouch
+ * for. */
+#define KB_DB_SLOTFIND "slotfind"
+#define KB_ACC_ENT (KB_KEY_LEN + KB_KEY_LEN + KB_HASH_LEN + KB_HASH_LEN)
+static const unsigned char kb_meta_access[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                         0, 0, 0, 0, 0, 0, 0, 6};
+
+static void kb_slot_locator(const unsigned char salt[KB_SALT_LEN], const char *user,
+                            unsigned char out[KB_KEY_LEN])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, salt, KB_SALT_LEN, KB_KEY_LEN);
+    crypto_generichash_update(&st, (const unsigned char *)"kbslot1", 7);
+    crypto_generichash_update(&st, (const unsigned char *)user, strlen(user));
+    crypto_generichash_final(&st, out, KB_KEY_LEN);
+}
+
+static int kb_access_load(kb_txn *t, kb_buf *l, uint64_t *ver, kb_err *e)
+{
+    kb_buf_clear(l);
+    *ver = 0;
+    char *pt = NULL;
+    size_t n = 0;
+    int rc = kb_txn_get(t, KB_T_META, kb_meta_access, KB_KEY_LEN, &pt, &n, ver, e);
+    if (rc == KB_ENOENT) {
+        kb_err_clear(e);
+        *ver = 0;
+        return KB_OK;
+    }
+    if (rc)
+        return rc;
+    if (n % KB_ACC_ENT) {
+        kb_free(&pt);
+        return kb_err_set(e, KB_EDATA, _("the board's access list is damaged"));
+    }
+    kb_buf_append(l, pt, n);
+    kb_free(&pt);
+    return KB_OK;
+}
+
+static unsigned char *kb_access_find(kb_buf *l, const unsigned char id[KB_KEY_LEN])
+{
+    for (size_t o = 0; o + KB_ACC_ENT <= l->len; o += KB_ACC_ENT)
+        if (memcmp(l->data + o, id, KB_KEY_LEN) == 0)
+            return (unsigned char *)l->data + o;
+    return NULL;
+}
+
+/* Insert or change the entry of id; NULL fields keep their value. */
+static void kb_access_upsert(kb_buf *l, const unsigned char id[KB_KEY_LEN],
+                             const unsigned char *loc, const unsigned char *slot_hash,
+                             const unsigned char *epoch_hash)
+{
+    unsigned char *p = kb_access_find(l, id);
+    if (!p) {
+        size_t o = 0;
+        while (o + KB_ACC_ENT <= l->len && memcmp(l->data + o, id, KB_KEY_LEN) < 0)
+            o += KB_ACC_ENT;
+        unsigned char z[KB_ACC_ENT] = {0};
+        kb_buf_append(l, z, KB_ACC_ENT);
+        memmove(l->data + o + KB_ACC_ENT, l->data + o, l->len - KB_ACC_ENT - o);
+        p = (unsigned char *)l->data + o;
+        memset(p, 0, KB_ACC_ENT);
+        memcpy(p, id, KB_KEY_LEN);
+    }
+    if (loc)
+        memcpy(p + KB_KEY_LEN, loc, KB_KEY_LEN);
+    if (slot_hash)
+        memcpy(p + 2 * KB_KEY_LEN, slot_hash, KB_HASH_LEN);
+    if (epoch_hash)
+        memcpy(p + 2 * KB_KEY_LEN + KB_HASH_LEN, epoch_hash, KB_HASH_LEN);
+}
+
+static void kb_access_remove(kb_buf *l, const unsigned char id[KB_KEY_LEN])
+{
+    unsigned char *p = kb_access_find(l, id);
+    if (!p)
+        return;
+    size_t o = (size_t)(p - (unsigned char *)l->data);
+    memmove(p, p + KB_ACC_ENT, l->len - o - KB_ACC_ENT);
+    l->len -= KB_ACC_ENT;
+}
+
+static int kb_access_store(kb_txn *t, const kb_buf *l, uint64_t ver, kb_err *e)
+{
+    if (l->len == 0)
+        return ver ? kb_txn_del(t, KB_T_META, kb_meta_access, KB_KEY_LEN, ver, NULL, e) : KB_OK;
+    return kb_txn_put(t, KB_T_META, kb_meta_access, KB_KEY_LEN, l->data, l->len,
+                      ver ? ver : KB_VERSION_NEW, NULL, NULL, e);
+}
+
+static int kb_slotfind_put(kb_txn *t, const unsigned char loc[KB_KEY_LEN],
+                           const unsigned char id[KB_KEY_LEN], kb_err *e)
+{
+    MDB_dbi dbi;
+    int rc = kb_dbi(t, KB_DB_SLOTFIND, &dbi, e);
+    if (rc)
+        return rc;
+    MDB_val k = {KB_KEY_LEN, (void *)loc}, v = {KB_KEY_LEN, (void *)id};
+    if ((rc = mdb_put(t->txn, dbi, &k, &v, 0))) {
+        t->failed = true;
+        return kb_mdb_err(e, rc, KB_DB_SLOTFIND);
+    }
+    return KB_OK;
+}
+
+/* Record slot id's keyslot (blob) and epoch key (sealed, may be NULL =
+ * unchanged) for user (NULL = keep the locator) in the access list. */
+static int kb_access_note(kb_txn *t, const unsigned char id[KB_KEY_LEN], const char *user,
+                          const void *blob, size_t blen, const void *sealed, size_t slen, kb_err *e)
+{
+    if (t->s->format < 2)
+        return KB_OK; /* migration builds the list */
+    kb_buf l = KB_BUF_INIT;
+    uint64_t ver = 0;
+    int rc = kb_access_load(t, &l, &ver, e);
+    unsigned char loc[KB_KEY_LEN], hs[KB_HASH_LEN], he[KB_HASH_LEN];
+    if (rc == KB_OK && user) {
+        kb_slot_locator(t->s->salt, user, loc);
+        rc = kb_slotfind_put(t, loc, id, e);
+    }
+    if (rc == KB_OK) {
+        if (blob)
+            crypto_generichash(hs, KB_HASH_LEN, blob, blen, NULL, 0);
+        if (sealed)
+            crypto_generichash(he, KB_HASH_LEN, sealed, slen, NULL, 0);
+        kb_access_upsert(&l, id, user ? loc : NULL, blob ? hs : NULL, sealed ? he : NULL);
+        rc = kb_access_store(t, &l, ver, e);
+    }
+    kb_buf_free(&l);
+    return rc;
+}
+
+static int kb_access_forget(kb_txn *t, const unsigned char id[KB_KEY_LEN], kb_err *e)
+{
+    if (t->s->format < 2)
+        return KB_OK;
+    kb_buf l = KB_BUF_INIT;
+    uint64_t ver = 0;
+    int rc = kb_access_load(t, &l, &ver, e);
+    unsigned char *p = rc == KB_OK ? kb_access_find(&l, id) : NULL;
+    if (p) {
+        /* drop the locator if it still points at this slot */
+        MDB_dbi dbi;
+        if ((rc = kb_dbi(t, KB_DB_SLOTFIND, &dbi, e)) == KB_OK) {
+            MDB_val k = {KB_KEY_LEN, p + KB_KEY_LEN}, v;
+            if (mdb_get(t->txn, dbi, &k, &v) == 0 && v.mv_size == KB_KEY_LEN &&
+                memcmp(v.mv_data, id, KB_KEY_LEN) == 0)
+                mdb_del(t->txn, dbi, &k, NULL);
+        }
+        kb_access_remove(&l, id);
+        if (rc == KB_OK)
+            rc = kb_access_store(t, &l, ver, e);
+    }
+    kb_buf_free(&l);
+    return rc;
 }
 
 /* ------------------------------------------------------------ keyslots */
@@ -1050,6 +1961,9 @@ static int kb_slot_write(kb_txn *t, const kb_slot_draft *d, bool replace, kb_err
             t->failed = true;
             return kb_mdb_err(e, rc, KB_DB_EPOCHS);
         }
+        if ((rc = kb_access_note(t, d->id, d->user, d->blob.data, d->blob.len, sealed,
+                                 sizeof sealed, e)))
+            return rc;
         /* the signer record makes the user's signatures verifiable */
         kb_buf b = KB_BUF_INIT;
         kb_buf_append(&b, d->pk, sizeof d->pk);
@@ -1070,7 +1984,7 @@ int kb_txn_slot_add(kb_txn *t, const kb_slot_draft *d, kb_err *e)
 int kb_txn_slot_replace(kb_txn *t, const kb_slot_draft *d, kb_err *e)
 {
     int rc = kb_slot_write(t, d, true, e);
-    if (rc)
+    if (rc || (rc = kb_access_note(t, d->id, d->user, d->blob.data, d->blob.len, NULL, 0, e)))
         return rc;
     /* keyslots are not record tables: audit the change on the signer
      * record (same value, new version) so the log shows who changed it */
@@ -1110,6 +2024,8 @@ int kb_txn_slot_remove(kb_txn *t, const unsigned char slot_id[KB_KEY_LEN], kb_er
         t->failed = true;
         return kb_mdb_err(e, rc, KB_DB_EPOCHS);
     }
+    if ((rc = kb_access_forget(t, slot_id, e)))
+        return rc;
     /* the signer record stays (old signatures must still verify) and
      * records from which audit entry on the key no longer signs:
      * pk | name | NUL | removed-after seq (u64) */
@@ -1155,12 +2071,15 @@ static int kb_board_meta_get(kb_txn *t, unsigned char salt[KB_SALT_LEN], kb_err 
     if (!ok || memcmp(m, kb_board_magic, 8) != 0)
         return kb_err_set(e, KB_EDATA, _("%s is not a kernboard board (bad board header)"),
                           s->path);
-    if (kb_get_u32be(m + 8) != KB_FORMAT_VERSION)
+    if (kb_get_u32be(m + 8) < KB_FORMAT_OLDEST || kb_get_u32be(m + 8) > KB_FORMAT_VERSION)
         return kb_err_set(e, KB_EDATA,
-                          _("board %s has format version %u; this kernboard reads version %d"),
-                          s->path, kb_get_u32be(m + 8), KB_FORMAT_VERSION);
+                          _("board %s has format version %u; this kernboard reads versions %d "
+                            "to %d"),
+                          s->path, kb_get_u32be(m + 8), KB_FORMAT_OLDEST, KB_FORMAT_VERSION);
     memcpy(s->uuid, m + 12, KB_UUID_LEN);
     memcpy(salt, m + 28, KB_SALT_LEN);
+    memcpy(s->salt, m + 28, KB_SALT_LEN);
+    s->format = kb_get_u32be(m + 8);
     s->epoch = kb_get_u32be(m + 44);
     return KB_OK;
 }
@@ -1173,7 +2092,7 @@ static int kb_board_meta_put(kb_txn *t, const unsigned char salt[KB_SALT_LEN], k
         return rc;
     unsigned char m[48];
     memcpy(m, kb_board_magic, 8);
-    kb_put_u32be(m + 8, KB_FORMAT_VERSION);
+    kb_put_u32be(m + 8, t->s->format ? t->s->format : KB_FORMAT_VERSION);
     memcpy(m + 12, t->s->uuid, KB_UUID_LEN);
     memcpy(m + 28, salt, KB_SALT_LEN);
     kb_put_u32be(m + 44, t->s->epoch);
@@ -1432,6 +2351,8 @@ int kb_store_create(const char *path, const char *user, const kb_secret *pass, e
     created = true;
     randombytes_buf(s->uuid, KB_UUID_LEN);
     randombytes_buf(salt, KB_SALT_LEN);
+    memcpy(s->salt, salt, KB_SALT_LEN);
+    s->format = KB_FORMAT_VERSION;
     kb_lk_header h0 = {0};
     memcpy(h0.uuid, s->uuid, KB_UUID_LEN);
     if ((rc = kb_lk_header_write(s->lock_fd, &h0, e)))
@@ -1490,6 +2411,8 @@ fail:
     return rc;
 }
 
+static int kb_store_migrate(kb_store *s, kb_err *e);
+
 int kb_store_open(const char *path, const char *user, const kb_secret *pass,
                   const kb_store_opts *opts, kb_store **out, kb_err *e)
 {
@@ -1540,7 +2463,29 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
      * passphrase only after releasing it. */
     if ((rc = kb_txn_begin(s, false, false, &t, e)) || (rc = kb_board_meta_get(t, salt, e)))
         goto out;
-    {
+    if (s->format >= 2) {
+        /* only the named user's keyslot, found by its locator */
+        MDB_dbi fd, sd;
+        unsigned char loc[KB_KEY_LEN];
+        kb_slot_locator(salt, user, loc);
+        MDB_val k = {KB_KEY_LEN, loc}, v;
+        if ((rc = kb_dbi(t, KB_DB_SLOTFIND, &fd, e)) || (rc = kb_dbi(t, KB_DB_SLOTS, &sd, e))) {
+            rc = rc == KB_ENOENT ? kb_err_set(e, KB_EDATA, _("board has no keyslots")) : rc;
+            goto out;
+        }
+        KB_ARM_OR_FAIL(t, e);
+        if (mdb_get(t->txn, fd, &k, &v) == 0 && v.mv_size == KB_KEY_LEN) {
+            unsigned char id[KB_KEY_LEN];
+            memcpy(id, v.mv_data, KB_KEY_LEN);
+            MDB_val k2 = {KB_KEY_LEN, id}, v2;
+            if (mdb_get(t->txn, sd, &k2, &v2) == 0 && v2.mv_size <= 1024) {
+                kb_buf_append(&slots, id, KB_KEY_LEN);
+                kb_buf_put_u16be(&slots, (uint16_t)v2.mv_size);
+                kb_buf_append(&slots, v2.mv_data, v2.mv_size);
+            }
+        }
+        KB_DISARM();
+    } else {
         MDB_dbi dbi;
         MDB_cursor *c = NULL;
         if ((rc = kb_dbi(t, KB_DB_SLOTS, &dbi, e)) || (rc = mdb_cursor_open(t->txn, dbi, &c))) {
@@ -1568,6 +2513,7 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
     if (!key)
         abort();
     bool found = false;
+    unsigned char slot_hash[KB_HASH_LEN] = {0};
     kb_kdf_params tried[4];
     size_t ntried = 0;
     /* Derive once per distinct parameter set (normally one). */
@@ -1579,6 +2525,20 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
         if (bl < KB_SLOT_HDR)
             continue;
         kb_kdf_params p = {kb_get_u64be(blob + 4), kb_get_u64be(blob + 12)};
+        if (!kb_kdf_params_ok(p.opslimit, p.memlimit)) {
+            if (s->format < 2)
+                continue; /* format 1: never run a forged slot's parameters */
+            char hex[33];
+            kb_hex(id, KB_KEY_LEN, hex);
+            rc = kb_err_set(e, KB_EDATA,
+                            _("the keyslot %s of user %s asks for Argon2id parameters beyond the "
+                              "'sensitive' level (opslimit %llu, memlimit %llu): refusing to use "
+                              "it (forged or damaged?); an admin should run 'kernboard verify' "
+                              "and reset the passphrase of %s"),
+                            hex, user, (unsigned long long)p.opslimit,
+                            (unsigned long long)p.memlimit, user);
+            goto out;
+        }
         bool seen = false;
         for (size_t i = 0; i < ntried; i++)
             seen = seen || (tried[i].opslimit == p.opslimit && tried[i].memlimit == p.memlimit);
@@ -1598,6 +2558,7 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
                 kb_slot_try(s->uuid, id2, blob2, bl2, key, user, s->keys)) {
                 found = true;
                 memcpy(s->slot_id, id2, KB_KEY_LEN);
+                crypto_generichash(slot_hash, KB_HASH_LEN, blob2, bl2, NULL, 0);
             }
         }
     }
@@ -1644,6 +2605,22 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
         }
     }
     kb_keys_derive(s->keys);
+    if (s->format >= 2) {
+        /* the keyslot that opened must be the one the access list vouches for */
+        kb_buf l = KB_BUF_INIT;
+        uint64_t aver = 0;
+        if ((rc = kb_access_load(t, &l, &aver, e)) == KB_OK) {
+            const unsigned char *p = kb_access_find(&l, s->slot_id);
+            if (!p || memcmp(p + 2 * KB_KEY_LEN, slot_hash, KB_HASH_LEN) != 0)
+                rc = kb_err_set(e, KB_EDATA,
+                                _("the keyslot of %s is not the one the board's access list "
+                                  "names (forged or replaced); run 'kernboard verify'"),
+                                user);
+        }
+        kb_buf_free(&l);
+        if (rc)
+            goto out;
+    }
     /* a board rolled back behind what this client verified is refused
      * (same read transaction as the data key) */
     {
@@ -1656,6 +2633,8 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
             goto out;
     }
     if ((rc = kb_session_claim(s, e)))
+        goto out;
+    if (s->format < KB_FORMAT_VERSION && (rc = kb_store_migrate(s, e)))
         goto out;
     *out = s;
     s = NULL;
@@ -1844,6 +2823,99 @@ typedef struct kb_signer {
     uint64_t removed_at; /* entries after this seq may not carry this key; 0 = active */
 } kb_signer;
 
+/* Collect one named problem ("table T, record HEX: why") for verify's report. */
+static void kb_verify_note(kb_buf *bad, size_t *nbad, const char *table, const unsigned char *key,
+                           size_t klen, const char *why)
+{
+    char hex[129];
+    kb_hex(key, klen > 64 ? 64 : klen, hex);
+    if (*nbad < 6) {
+        if (bad->len)
+            kb_buf_puts(bad, "; ");
+        char line[400];
+        snprintf(line, sizeof line, _("table %s, record %s: %s"), table, hex, why);
+        kb_buf_puts(bad, line);
+    } else if (*nbad == 6) {
+        kb_buf_puts(bad, "; ...");
+    }
+    (*nbad)++;
+}
+
+/* Format 2: every keyslot, epoch key and locator must be the one the
+ * access list (sealed, audited) vouches for. */
+static void kb_verify_access(kb_txn *t, kb_buf *bad, size_t *nbad)
+{
+    kb_store *s = t->s;
+    kb_buf l = KB_BUF_INIT;
+    uint64_t aver = 0;
+    kb_err ae;
+    if (kb_access_load(t, &l, &aver, &ae) != KB_OK) {
+        kb_verify_note(bad, nbad, "meta", kb_meta_access, KB_KEY_LEN, ae.msg);
+        kb_buf_free(&l);
+        return;
+    }
+    size_t nent = l.len / KB_ACC_ENT;
+    bool *seen_slot = kb_calloc(nent + 1, sizeof *seen_slot);
+    bool *seen_epoch = kb_calloc(nent + 1, sizeof *seen_epoch);
+    static const char *const tabs[] = {KB_DB_SLOTS, KB_DB_EPOCHS, KB_DB_SLOTFIND};
+    for (int w = 0; w < 3; w++) {
+        MDB_dbi dbi;
+        MDB_cursor *c = NULL;
+        kb_err de;
+        if (kb_dbi(t, tabs[w], &dbi, &de) != KB_OK || mdb_cursor_open(t->txn, dbi, &c))
+            continue;
+        MDB_val k, v;
+        for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
+             r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            const unsigned char *id = NULL;
+            const char *why = NULL;
+            unsigned char h[KB_HASH_LEN];
+            crypto_generichash(h, KB_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
+            if (w == 0 && k.mv_size == KB_KEY_LEN)
+                id = k.mv_data;
+            else if (w == 1 && k.mv_size == 4 + KB_KEY_LEN)
+                id = (const unsigned char *)k.mv_data + 4;
+            else if (w == 2 && v.mv_size == KB_KEY_LEN)
+                id = v.mv_data;
+            unsigned char *p = id ? kb_access_find(&l, id) : NULL;
+            size_t idx = p ? (size_t)(p - (unsigned char *)l.data) / KB_ACC_ENT : 0;
+            if (!p) {
+                why = w == 0   ? _("keyslot not in the board's access list (forged)")
+                      : w == 1 ? _("epoch key not in the board's access list (forged)")
+                               : _("keyslot locator not in the board's access list (forged)");
+            } else if (w == 0) {
+                seen_slot[idx] = true;
+                if (memcmp(p + 2 * KB_KEY_LEN, h, KB_HASH_LEN) != 0)
+                    why = _("keyslot differs from the one in the access list (forged or "
+                            "replaced)");
+                else if (v.mv_size >= KB_SLOT_HDR &&
+                         !kb_kdf_params_ok(kb_get_u64be((unsigned char *)v.mv_data + 4),
+                                           kb_get_u64be((unsigned char *)v.mv_data + 12)))
+                    why = _("keyslot asks for Argon2id parameters beyond 'sensitive'");
+            } else if (w == 1) {
+                seen_epoch[idx] = true;
+                if (kb_get_u32be(k.mv_data) != s->epoch ||
+                    memcmp(p + 2 * KB_KEY_LEN + KB_HASH_LEN, h, KB_HASH_LEN) != 0)
+                    why = _("epoch key differs from the one in the access list (forged or "
+                            "replaced)");
+            } else if (k.mv_size != KB_KEY_LEN || memcmp(p + KB_KEY_LEN, k.mv_data, KB_KEY_LEN)) {
+                why = _("keyslot locator differs from the access list (forged)");
+            }
+            if (why)
+                kb_verify_note(bad, nbad, tabs[w], k.mv_data, k.mv_size, why);
+        }
+        mdb_cursor_close(c);
+    }
+    for (size_t i = 0; i < nent; i++)
+        if (!seen_slot[i] || !seen_epoch[i])
+            kb_verify_note(bad, nbad, !seen_slot[i] ? KB_DB_SLOTS : KB_DB_EPOCHS,
+                           (unsigned char *)l.data + i * KB_ACC_ENT, KB_KEY_LEN,
+                           _("missing although the access list names it"));
+    kb_free(&seen_slot);
+    kb_free(&seen_epoch);
+    kb_buf_free(&l);
+}
+
 int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
 {
     memset(rep, 0, sizeof *rep);
@@ -1860,6 +2932,9 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
     MDB_val k, v;
     unsigned char prev_hash[KB_HASH_LEN] = {0};
     uint64_t prev_seq = 0;
+    kb_buf bad = KB_BUF_INIT; /* named problems, collected so that all are reported */
+    size_t nbad = 0;
+    uint64_t mapped = 0;
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
     if (sigsetjmp(pad, 1)) {
@@ -2005,6 +3080,7 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
             unsigned char h[KB_HASH_LEN];
             crypto_generichash(h, KB_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
             bool match = false;
+            uint64_t newest_ver = 0;
             if (hit) {
                 /* all entries for the record are adjacent: find one with this version */
                 kb_vrec *lo = hit, *hi = hit;
@@ -2016,15 +3092,27 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
                 for (kb_vrec *p = lo; p <= hi; p++)
                     if (p->seq > newest->seq)
                         newest = p;
+                newest_ver = newest->version;
                 match = !newest->deleted && newest->version == ver &&
                         memcmp(newest->hash, h, KB_HASH_LEN) == 0;
             }
             if (!match) {
-                rc = kb_verify_bad(e, (unsigned)tb, k.mv_data, k.mv_size,
-                                   hit ? _("stored value does not match its newest audit entry")
-                                       : _("record has no audit entry"));
-                goto out;
+                kb_verify_note(&bad, &nbad, kb_table_names[tb], k.mv_data, k.mv_size,
+                               !hit ? _("record has no audit entry")
+                               : ver < newest_ver
+                                   ? _("an older copy was put back (replayed): its version is "
+                                       "below the newest audit entry's")
+                                   : _("stored value does not match its newest audit entry"));
+                continue;
             }
+            kb_err me;
+            if (s->format >= 2 && kb_vmap_check(t, (unsigned)tb, k.mv_data, k.mv_size, ver, &me)) {
+                kb_verify_note(&bad, &nbad, kb_table_names[tb], k.mv_data, k.mv_size,
+                               _("the version map disagrees with the stored value"));
+                if (t->vm && !t->vm->loaded)
+                    break; /* the root itself is bad: one note is enough */
+            }
+            mapped++;
         }
         mdb_cursor_close(c);
         c = NULL;
@@ -2054,6 +3142,28 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
         }
         i = j;
     }
+    if (s->format >= 2) {
+        /* the version map holds exactly the stored records */
+        if (nbad == 0 && kb_vmap_root(t, e) == KB_OK) {
+            uint64_t total = 0;
+            for (unsigned b = 0; b < KB_VM_NB; b++) {
+                kb_vbucket *bk;
+                if (kb_vmap_bucket(t, b, &bk, e) != KB_OK)
+                    break;
+                total += bk->n;
+            }
+            if (total != mapped)
+                kb_verify_note(&bad, &nbad, KB_DB_VMAP, (const unsigned char *)"R", 1,
+                               _("the version map names records that are not stored"));
+        } else if (nbad == 0) {
+            kb_verify_note(&bad, &nbad, KB_DB_VMAP, (const unsigned char *)"R", 1, e->msg);
+        }
+        kb_verify_access(t, &bad, &nbad);
+    }
+    if (nbad) {
+        rc = kb_err_set(e, KB_EDATA, _("verify failed: %s"), bad.data);
+        goto out;
+    }
     kb_bus_disarm(prev);
     prev = NULL;
     rc = kb_pin_check(s, rep->head_seq, rep->head, t, rep, true, e);
@@ -2068,6 +3178,7 @@ done:
     kb_free(&signers);
     kb_free(&recs);
     kb_buf_free(&raw);
+    kb_buf_free(&bad);
     return rc;
 }
 
@@ -2349,9 +3460,12 @@ int kb_store_rekey(kb_store *s, size_t *records, kb_err *e)
     unsigned char salt[KB_SALT_LEN];
     char *pt = NULL;
     bool committed = false;
+    kb_buf acc = KB_BUF_INIT;
+    uint64_t aver = 0;
     int rc = kb_store_write(s, "board.rekey", NULL, &t, e);
     if (rc)
         goto out;
+    t->vm_off = true; /* rebuilt under the new key before the commit */
     if ((rc = kb_board_meta_get(t, salt, e)))
         goto out;
     memcpy(old, s->keys, sizeof *old);
@@ -2414,6 +3528,29 @@ int kb_store_rekey(kb_store *s, size_t *records, kb_err *e)
             if (rc == KB_OK)
                 rc = kb_txn_index_put(t, name, (unsigned char *)pt + n - KB_KEY_LEN, e);
             kb_free(&name);
+        } else if (kb_mapped(s, (enum kb_table)x->table)) {
+            /* the stored key depends on k_ref: move the record */
+            const unsigned char *lk;
+            size_t lkl, pn = n;
+            unsigned char lbuf[256];
+            rc = kb_unframe(pt, &pn, &lk, &lkl, lbuf)
+                     ? kb_del_phys(t, (enum kb_table)x->table, x->key, x->klen, KB_VERSION_ANY,
+                                   "rekey", e)
+                     : kb_err_set(e, KB_EDATA, _("damaged record in table %s"),
+                                  kb_table_names[x->table]);
+            if (rc == KB_OK)
+                rc = kb_txn_put(t, (enum kb_table)x->table, lk, lkl, pt, pn, KB_VERSION_NEW, NULL,
+                                "rekey", e);
+        } else if (x->table == KB_T_RELS && s->format >= 2) {
+            unsigned char npk[KB_KEY_LEN];
+            rc = n >= KB_KEY_LEN
+                     ? kb_del_phys(t, KB_T_RELS, x->key, x->klen, KB_VERSION_ANY, "rekey", e)
+                     : kb_err_set(e, KB_EDATA, _("damaged relation list"));
+            if (rc == KB_OK) {
+                kb_ref16(s, KB_T_RELS, (unsigned char *)pt, npk);
+                rc = kb_put_phys(t, KB_T_RELS, npk, KB_KEY_LEN, pt, n, KB_VERSION_NEW, NULL,
+                                 "rekey", e);
+            }
         } else {
             rc = kb_txn_put(t, (enum kb_table)x->table, x->key, x->klen, pt, n, KB_VERSION_ANY,
                             NULL, "rekey", e);
@@ -2430,6 +3567,8 @@ int kb_store_rekey(kb_store *s, size_t *records, kb_err *e)
     s->epoch = old_epoch + 1;
     memcpy(s->keys, nw, sizeof *nw);
     /* 3. the new data key, sealed to every user who has a keyslot */
+    if (s->format >= 2 && (rc = kb_access_load(t, &acc, &aver, e)))
+        goto out;
     {
         MDB_dbi epochs;
         if ((rc = kb_dbi(t, KB_DB_EPOCHS, &epochs, e)))
@@ -2466,9 +3605,19 @@ int kb_store_rekey(kb_store *s, size_t *records, kb_err *e)
                 rc = kb_mdb_err(e, r, KB_DB_EPOCHS);
                 goto out;
             }
+            if (s->format >= 2) {
+                unsigned char he[KB_HASH_LEN];
+                crypto_generichash(he, KB_HASH_LEN, sealed, sizeof sealed, NULL, 0);
+                kb_access_upsert(&acc, slots[i].key, NULL, NULL, he);
+            }
         }
     }
-    /* 4. the board header names the new epoch; commit */
+    /* 4. the access list names the new epoch keys; the version map is
+     * rebuilt under the new key; the board header names the new epoch */
+    if (s->format >= 2 && (rc = kb_access_store(t, &acc, aver, e)))
+        goto out;
+    if (s->format >= 2 && (rc = kb_vmap_rebuild(t, e)))
+        goto out;
     if ((rc = kb_board_meta_put(t, salt, e)) || (rc = kb_txn_commit(&t, e)))
         goto out;
     committed = true;
@@ -2483,8 +3632,153 @@ out:
     kb_rawrecs_free(&recs, nrecs);
     kb_rawrecs_free(&audit, naudit);
     kb_rawrecs_free(&slots, nslots);
+    kb_buf_free(&acc);
     kb_keys_free(&old);
     kb_keys_free(&nw);
+    kb_lk_try(s->lock_fd, KB_LK_MAINT, F_RDLCK); /* back to shared */
+    return rc;
+}
+
+/* ------------------------------------------------------------ migration */
+
+/* Format 1 -> 2, in place, when nobody else has the board open: a verified
+ * backup BOARD.format1-backup first, then one audited write transaction
+ * ("board.migrate") that moves comments, leases and relations under hashed
+ * keys, writes the keyslot locators and the access list (for every keyslot
+ * whose signer is an active user), builds the version map and bumps the
+ * board header to format 2.  With other sessions open the board stays at
+ * format 1 (still read and written) until the next open. */
+static int kb_store_migrate(kb_store *s, kb_err *e)
+{
+    if (s->format >= KB_FORMAT_VERSION)
+        return KB_OK;
+    if (!kb_lk_try(s->lock_fd, KB_LK_MAINT, F_WRLCK))
+        return KB_OK; /* others have it open: migrate another time */
+    kb_txn *t = NULL;
+    kb_rawrec *recs = NULL, *slots = NULL;
+    size_t nrecs = 0, nslots = 0;
+    char *pt = NULL;
+    kb_buf acc = KB_BUF_INIT;
+    char *bpath = kb_asprintf("%s.format1-backup", s->path);
+    struct stat st;
+    for (int i = 2; stat(bpath, &st) == 0 && i < 1000; i++) {
+        kb_free(&bpath);
+        bpath = kb_asprintf("%s.format1-backup.%d", s->path, i);
+    }
+    kb_verify_report rep;
+    int rc = kb_store_backup(s, bpath, &rep, e);
+    if (rc) {
+        kb_err e2 = *e;
+        rc = kb_err_set(e, rc, _("cannot migrate the board to format %d (backup %s failed): %s"),
+                        KB_FORMAT_VERSION, bpath, e2.msg);
+        goto out;
+    }
+    if ((rc = kb_store_write(s, "board.migrate", NULL, &t, e)))
+        goto out;
+    t->vm_off = true;
+    unsigned char salt[KB_SALT_LEN];
+    if ((rc = kb_board_meta_get(t, salt, e)))
+        goto out;
+    static const enum kb_table moved[] = {KB_T_COMMENTS, KB_T_LEASES, KB_T_RELS};
+    for (size_t i = 0; i < sizeof moved / sizeof moved[0]; i++) {
+        MDB_dbi dbi;
+        int r = kb_tdbi(t, moved[i], &dbi, e);
+        if (r == KB_ENOENT)
+            continue;
+        if (r || (r = kb_collect_raw(t, dbi, (unsigned char)moved[i], &recs, &nrecs, e))) {
+            rc = r;
+            goto out;
+        }
+    }
+    {
+        MDB_dbi dbi;
+        if ((rc = kb_dbi(t, KB_DB_SLOTS, &dbi, e)) ||
+            (rc = kb_collect_raw(t, dbi, 0, &slots, &nslots, e)))
+            goto out;
+    }
+    /* 1. the old keys go (audited deletes) ... */
+    for (size_t i = 0; i < nrecs; i++) {
+        kb_rawrec *x = &recs[i];
+        if ((rc = kb_del_phys(t, (enum kb_table)x->table, x->key, x->klen, KB_VERSION_ANY,
+                              "migrate", e)))
+            goto out;
+    }
+    /* ... and come back under hashed keys */
+    s->format = KB_FORMAT_VERSION;
+    for (size_t i = 0; i < nrecs; i++) {
+        kb_rawrec *x = &recs[i];
+        size_t n = 0;
+        s->format = KB_FORMAT_OLDEST;
+        rc = kb_val_open(s, s->keys->k_rec, kb_table_names[x->table], x->key, x->klen,
+                         (unsigned char *)x->val.data, x->val.len, &pt, &n, NULL, e);
+        s->format = KB_FORMAT_VERSION;
+        if (rc)
+            goto out;
+        rc = kb_txn_put(t, (enum kb_table)x->table, x->key, x->klen, pt, n, KB_VERSION_NEW, NULL,
+                        "migrate", e);
+        sodium_memzero(pt, n);
+        kb_free(&pt);
+        if (rc)
+            goto out;
+    }
+    /* 2. locators and the access list for every active user's keyslot */
+    {
+        MDB_dbi epochs;
+        if ((rc = kb_dbi(t, KB_DB_EPOCHS, &epochs, e)))
+            goto out;
+        for (size_t i = 0; i < nslots; i++) {
+            if (slots[i].klen != KB_KEY_LEN)
+                continue;
+            char *sv = NULL;
+            size_t sn = 0;
+            kb_err se;
+            if (kb_txn_get(t, KB_T_SIGNERS, slots[i].key, KB_KEY_LEN, &sv, &sn, NULL, &se) != KB_OK)
+                continue; /* no signer: not a real user's slot */
+            size_t nl = sn > crypto_sign_PUBLICKEYBYTES ? strnlen(sv + crypto_sign_PUBLICKEYBYTES,
+                                                                  sn - crypto_sign_PUBLICKEYBYTES)
+                                                        : 0;
+            bool removed = crypto_sign_PUBLICKEYBYTES + nl + 1 + 8 == sn;
+            char *name = nl && !removed ? kb_strndup(sv + crypto_sign_PUBLICKEYBYTES, nl) : NULL;
+            kb_free(&sv);
+            if (!name)
+                continue;
+            unsigned char ek[4 + KB_KEY_LEN], loc[KB_KEY_LEN], hs[KB_HASH_LEN], he[KB_HASH_LEN];
+            kb_put_u32be(ek, s->epoch);
+            memcpy(ek + 4, slots[i].key, KB_KEY_LEN);
+            MDB_val k = {sizeof ek, ek}, v;
+            if (mdb_get(t->txn, epochs, &k, &v) != 0) {
+                kb_free(&name);
+                continue;
+            }
+            crypto_generichash(he, KB_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
+            crypto_generichash(hs, KB_HASH_LEN, (unsigned char *)slots[i].val.data,
+                               slots[i].val.len, NULL, 0);
+            kb_slot_locator(salt, name, loc);
+            kb_free(&name);
+            if ((rc = kb_slotfind_put(t, loc, slots[i].key, e)))
+                goto out;
+            kb_access_upsert(&acc, slots[i].key, loc, hs, he);
+        }
+        uint64_t aver = 0;
+        kb_buf old = KB_BUF_INIT;
+        rc = kb_access_load(t, &old, &aver, e);
+        kb_buf_free(&old);
+        if (rc || (rc = kb_access_store(t, &acc, aver, e)))
+            goto out;
+    }
+    /* 3. the header says format 2; the version map covers every record */
+    if ((rc = kb_board_meta_put(t, salt, e)) || (rc = kb_vmap_rebuild(t, e)) ||
+        (rc = kb_txn_commit(&t, e)))
+        goto out;
+out:
+    if (rc)
+        s->format = KB_FORMAT_OLDEST;
+    kb_txn_abort(&t);
+    kb_free(&pt);
+    kb_free(&bpath);
+    kb_buf_free(&acc);
+    kb_rawrecs_free(&recs, nrecs);
+    kb_rawrecs_free(&slots, nslots);
     kb_lk_try(s->lock_fd, KB_LK_MAINT, F_RDLCK); /* back to shared */
     return rc;
 }
@@ -2706,7 +4000,9 @@ static kb_store *kb_store_twin(kb_store *s, const char *path)
     memcpy(c->uuid, s->uuid, KB_UUID_LEN);
     memcpy(c->slot_id, s->slot_id, KB_KEY_LEN);
     memcpy(c->session_nonce, s->session_nonce, sizeof c->session_nonce);
+    memcpy(c->salt, s->salt, KB_SALT_LEN);
     c->epoch = s->epoch;
+    c->format = s->format;
     return c;
 }
 

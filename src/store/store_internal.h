@@ -15,7 +15,14 @@
 #include "kernboard/buf.h"
 #include "kernboard/store.h"
 
-#define KB_FORMAT_VERSION 1
+/* Board format (board header): 1 = clear case keys in comments/leases/rels,
+ * no version map, keyslots found by trial; 2 = hashed case keys, the
+ * version map (vmap), keyslot locators (slotfind) and the access list.
+ * Format-1 boards are migrated in place at open (docs/storage.md). */
+#define KB_FORMAT_VERSION 2
+#define KB_FORMAT_OLDEST 1
+/* Sealed-value header format (unchanged by board format 2). */
+#define KB_VAL_FORMAT 1
 #define KB_UUID_LEN 16
 #define KB_SALT_LEN 16
 
@@ -48,6 +55,8 @@ typedef struct kb_keys {
     unsigned char k_idx[32];
     unsigned char k_audit[32];
     unsigned char k_sess[32];
+    unsigned char k_ver[32]; /* version map: entry digests and sealing (kdf id 5) */
+    unsigned char k_ref[32]; /* hashed case keys of comments/leases/rels (kdf id 6) */
     unsigned char sign_sk[crypto_sign_SECRETKEYBYTES];
     unsigned char sign_pk[crypto_sign_PUBLICKEYBYTES];
 } kb_keys;
@@ -63,6 +72,8 @@ struct kb_store {
     unsigned char slot_id[KB_KEY_LEN];
     unsigned char uuid[KB_UUID_LEN];
     uint32_t epoch;
+    uint32_t format; /* board format read from the header (KB_FORMAT_*) */
+    unsigned char salt[KB_SALT_LEN];
     kb_keys *keys;
     int session_slot; /* index of our SLOT byte, -1 if none */
     unsigned char session_nonce[16];
@@ -85,10 +96,14 @@ struct kb_txn {
     /* audit chain state (write) */
     uint64_t audit_seq;
     unsigned char audit_head[KB_HASH_LEN];
-    bool tail_known; /* read transactions compute the tail on demand */
+    bool tail_known;    /* read transactions compute the tail on demand */
+    uint64_t start_seq; /* the newest audit entry when the transaction began */
+    unsigned char start_head[KB_HASH_LEN];
     char *action;
     unsigned char op_id[KB_OPID_LEN];
     unsigned n_entries;
+    struct kb_vmap *vm; /* version map state (loaded lazily) */
+    bool vm_off;        /* rekey/migration: the map is rebuilt before commit */
 };
 
 /* ---- lock.c */
@@ -160,6 +175,11 @@ int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, co
                 size_t klen, const unsigned char *val, size_t vlen, char **plain, size_t *n,
                 uint64_t *version, kb_err *e);
 uint64_t kb_val_version(const unsigned char *val, size_t vlen);
+
+/* Argon2id runs of this process (a test hook: opening runs exactly one). */
+extern uint64_t kb_kdf_runs_;
+/* Parameters no stronger than 'sensitive' and no weaker than libsodium's minimum. */
+bool kb_kdf_params_ok(uint64_t opslimit, uint64_t memlimit);
 
 /* slot blob (table "keyslots") */
 typedef struct kb_kdf_params {

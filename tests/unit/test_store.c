@@ -164,9 +164,9 @@ Test(store, value_moved_to_other_key_table_or_board_fails_authentication)
     kb_put1(b, KB_T_CASES, K1, "board b");
     kb_store_close(&a);
     kb_store_close(&b);
-    kb_raw_copy(pa, "cases", K1, pa, "cases", K2);    /* other key */
-    kb_raw_copy(pa, "cases", K1, pa, "comments", K1); /* other table */
-    kb_raw_copy(pa, "cases", K1, pb, "cases", K2);    /* other board */
+    kb_raw_copy(pa, "cases", K1, pa, "cases", K2); /* other key */
+    kb_raw_copy(pa, "cases", K1, pa, "depts", K1); /* other table */
+    kb_raw_copy(pa, "cases", K1, pb, "cases", K2); /* other board */
     int rc;
     a = kb_reopen(pa, "anna", "correct horse battery", &rc);
     cr_assert_eq(rc, KB_OK);
@@ -176,7 +176,7 @@ Test(store, value_moved_to_other_key_table_or_board_fails_authentication)
     cr_assert_eq(kb_get1(a, KB_T_CASES, K1, &v), KB_OK, "the original still reads");
     kb_free(&v);
     cr_assert_eq(kb_get1(a, KB_T_CASES, K2, &v), KB_EDATA, "copied to another key");
-    cr_assert_eq(kb_get1(a, KB_T_COMMENTS, K1, &v), KB_EDATA, "copied to another table");
+    cr_assert_eq(kb_get1(a, KB_T_DEPTS, K1, &v), KB_EDATA, "copied to another table");
     cr_assert_eq(kb_get1(b, KB_T_CASES, K2, &v), KB_EDATA, "copied to another board");
     kb_err e;
     kb_verify_report rep;

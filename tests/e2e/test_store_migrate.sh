@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# test_store_migrate.sh - boards made by the previous release (board
+# format 1: tests/fixtures/board-v1.kb and board-v2.kb) open, verify and
+# are migrated in place to format 2 after a verified backup
+# (BOARD.format1-backup); while another session has the board open the
+# migration waits and the board is still read and written as format 1.
+. "$(dirname "$0")/lib.sh"
+kb_setup
+PY=
+for p in python3 /usr/bin/python3; do
+    command -v "$p" >/dev/null && "$p" -c 'import lmdb' 2>/dev/null && { PY=$p; break; }
+done
+[ -n "$PY" ] || skip "python3-lmdb is not installed (apt-get install python3-lmdb)"
+fmt() { # fmt BOARD - the board header's format version
+    "$PY" -c '
+import lmdb, sys
+env = lmdb.open(sys.argv[1], subdir=False, lock=False, readonly=True, max_dbs=64)
+with env.begin() as txn:
+    h = txn.get(b"board", db=env.open_db(b"board", txn=txn, create=False))
+print(int.from_bytes(bytes(h)[8:12], "big"))' "$1"
+}
+F=$KB_SRC/tests/fixtures
+mkdir -p "$T/v2" "$T/v1"
+cp "$F/board-v2.kb" "$F/board-v2.kb.lock" "$F/board-v2.pass" "$F/board-v2-bob.pass" "$T/v2/"
+cp "$F/board-v1.kb" "$F/board-v1.kb.lock" "$F/board-v1.pass" "$T/v1/"
+chmod 600 "$T"/v2/*.pass "$T"/v1/*.pass
+A2() { "$KB_BIN" --db "$T/v2/board-v2.kb" --user alice --passphrase-file "$T/v2/board-v2.pass" "$@"; }
+B2() { "$KB_BIN" --db "$T/v2/board-v2.kb" --user bob --passphrase-file "$T/v2/board-v2-bob.pass" "$@"; }
+check "the fixture is format 1" [ "$(fmt "$T/v2/board-v2.kb")" = 1 ]
+
+# another session (here: a process holding MAINT shared on BOARD.lock, as
+# every open session does) keeps the migration waiting; reads and writes work
+"$PY" -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_SH, 1, 2**40 + 2)
+open(sys.argv[2], "w").write("held")
+time.sleep(120)' "$T/v2/board-v2.kb.lock" "$T/held" &
+HOLDER=$!
+at_exit "kill $HOLDER 2>/dev/null"
+wait_for 30 test -e "$T/held" || die "the MAINT holder did not start"
+expect_rc 0 "bob comments while another session is open" B2 case comment 2 "Tijdens een sessie"
+check "... and the board is still format 1" [ "$(fmt "$T/v2/board-v2.kb")" = 1 ]
+check "... without a backup" [ ! -e "$T/v2/board-v2.kb.format1-backup" ]
+expect_rc 0 "verify passes on the format-1 board" B2 verify
+kill "$HOLDER" 2>/dev/null
+wait "$HOLDER" 2>/dev/null
+
+expect_rc 0 "bob opens it alone: it is migrated" B2 verify
+check "the board is format 2" [ "$(fmt "$T/v2/board-v2.kb")" = 2 ]
+check "a backup was made first" [ -f "$T/v2/board-v2.kb.format1-backup" -a -f "$T/v2/board-v2.kb.format1-backup.lock" ]
+check "the backup is the format-1 board" [ "$(fmt "$T/v2/board-v2.kb.format1-backup")" = 1 ]
+expect_rc 0 "alice opens the migrated board" A2 --json case show 1
+check "its links survived" contains "$OUT" '"kind": "blocks"'
+check "its action item survived" [ "$(printf '%s' "$OUT" | json_get actions.0.text)" = "Offerte opvragen" ]
+check "its decision survived" [ "$(printf '%s' "$OUT" | json_get decisions.0.text)" = "Doorgaan met verkenning" ]
+expect_rc 0 "the comment written during the session" A2 --json case show 2
+check "... is there" contains "$OUT" "Tijdens een sessie"
+expect_rc 0 "the log names the migration" A2 log
+check "... as board.migrate" contains "$OUT" "board.migrate"
+expect_rc 0 "writes after the migration" A2 case comment 1 "Na de migratie"
+expect_rc 0 "verify after the migration" A2 verify
+
+A1() { "$KB_BIN" --db "$T/v1/board-v1.kb" --user alice --passphrase-file "$T/v1/board-v1.pass" "$@"; }
+expect_rc 0 "board-v1.kb opens and verifies" A1 verify
+check "board-v1.kb is format 2 now" [ "$(fmt "$T/v1/board-v1.kb")" = 2 ]
+expect_rc 0 "board-v1.kb still reads" A1 --json case show 2
+check "... with its reason comment" contains "$OUT" "Afgerond met subsidie"
+finish
