@@ -404,6 +404,9 @@ enum kb_check_level { KB_CHECK_OK, KB_CHECK_WARNING, KB_CHECK_PROBLEM };
 typedef void (*kb_check_fn)(void *ctx, enum kb_check_level lvl, const char *msg);
 int kb_board_doctor(const char *path, kb_check_fn fn, void *ctx, int *problems,
                     kb_err *e) KB_WARN_UNUSED;
+/* Recreate a missing or damaged lock file; see kb_store_repair_lock. */
+int kb_board_repair_lock(const char *path, int *outcome, uint64_t *generation,
+                         kb_err *e) KB_WARN_UNUSED;
 
 /* Cheap poll for live refresh: changes when anyone commits. */
 int kb_board_generation(kb_board *b, uint64_t *gen, kb_err *e) KB_WARN_UNUSED;

@@ -387,6 +387,7 @@ void kb_board_close(kb_board **bp)
         return;
     kb_refs_free(*bp);
     kb_store_close(&(*bp)->s);
+    kb_free(&(*bp)->seen);
     kb_free(bp);
 }
 
@@ -1061,4 +1062,9 @@ int kb_board_doctor(const char *path, kb_check_fn fn, void *ctx, int *problems, 
 {
     kb_doctor_relay r = {fn, ctx};
     return kb_store_doctor(path, kb_doctor_forward, &r, problems, e);
+}
+
+int kb_board_repair_lock(const char *path, int *outcome, uint64_t *generation, kb_err *e)
+{
+    return kb_store_repair_lock(path, outcome, generation, e);
 }
