@@ -10,6 +10,7 @@
 #include <lmdb.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -565,4 +566,28 @@ out:
     kb_free(&lock);
     kb_free(&tmp);
     return rc;
+}
+
+/* ---- a full disk, named.  LMDB turns a short write (the disk filled up
+ * part way through a page) into EIO; after a failed commit, a file system
+ * with (almost) no room left is the likely cause, so say that. */
+#define KB_FULL_BELOW ((unsigned long long)4 << 20)
+
+int kb_lk_disk_full(const char *path, kb_err *e)
+{
+    char *dir = kb_strdup(path), *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    struct statvfs vf;
+    int r = statvfs(slash ? dir : ".", &vf);
+    kb_free(&dir);
+    if (r != 0)
+        return KB_OK;
+    unsigned long long avail = (unsigned long long)vf.f_bavail * vf.f_frsize;
+    if (avail >= KB_FULL_BELOW)
+        return KB_OK;
+    return kb_err_set(e, KB_EIO,
+                      _("the disk holding %s is full (%llu KiB free); nothing was saved. Free "
+                        "some space and try again"),
+                      path, avail / 1024);
 }

@@ -348,6 +348,10 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
     }
     if (rc) {
         if (rc == ENOSPC || rc == MDB_MAP_FULL) {
+            if (rc == ENOSPC && kb_lk_disk_full(s->path, e)) { /* issue 15: name it */
+                kb_txn_release(t);
+                return KB_EIO;
+            }
             rc = kb_mdb_err(e, rc, _("cannot save"));
             kb_txn_release(t);
             return rc;
@@ -386,6 +390,8 @@ unknown:
             return KB_OK;
         }
     }
+    if (kb_lk_disk_full(s->path, e)) /* issue 15: LMDB reports a short write as EIO */
+        return KB_EIO;
     return kb_err_set(e, KB_EIO,
                       _("I/O error while saving; the audit log shows the change did not land; "
                         "try again"));

@@ -114,6 +114,9 @@ void kb_lk_revalidate(const char *data_path);
 int kb_lk_txn_check(kb_store *s, kb_err *e);
 /* Drop the data-file slot (before the lock file is closed). */
 void kb_lk_session_end(kb_store *s);
+/* After a failed commit: KB_EIO with "the disk holding PATH is full" when
+ * its file system has (almost) no room left, else KB_OK. */
+int kb_lk_disk_full(const char *path, kb_err *e);
 
 /* ---- SIGBUS landing pad (the store's one piece of signal state) */
 void kb_bus_install(void);
