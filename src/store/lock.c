@@ -369,6 +369,14 @@ static int kb_lk_data_slot(kb_store *s, kb_err *e)
 
 int kb_lk_txn_check(kb_store *s, kb_err *e)
 {
+    int rc = kb_lk_path_check(s, e);
+    if (rc || s->lock_fd < 0 || s->session_slot < 0)
+        return rc;
+    return kb_lk_data_slot(s, e);
+}
+
+int kb_lk_path_check(kb_store *s, kb_err *e)
+{
     if (s->lock_fd < 0)
         return KB_OK;
     if (!s->lks) {
@@ -396,9 +404,7 @@ int kb_lk_txn_check(kb_store *s, kb_err *e)
                             "session had the board open; nothing was changed. Close this "
                             "session and open the board again"),
                           s->lock_path);
-    if (s->session_slot < 0)
-        return KB_OK;
-    return kb_lk_data_slot(s, e);
+    return KB_OK;
 }
 
 void kb_lk_session_end(kb_store *s)

@@ -1685,7 +1685,9 @@ out:
 int kb_store_generation(kb_store *s, uint64_t *gen, kb_err *e)
 {
     kb_lk_header h;
-    int rc = kb_lk_header_read(s->lock_fd, &h, e);
+    int rc = kb_lk_path_check(s, e); /* issue 15: a vanished share or lock file shows */
+    if (rc == KB_OK)
+        rc = kb_lk_header_read(s->lock_fd, &h, e);
     if (rc == KB_OK)
         *gen = h.generation;
     return rc;

@@ -112,6 +112,8 @@ void kb_lk_revalidate(const char *data_path);
  * Once the session has a slot, also hold its data-file slot byte and
  * check that no session of another lock file has the board open. */
 int kb_lk_txn_check(kb_store *s, kb_err *e);
+/* The first half alone (no data-file slot): the cheap generation poll. */
+int kb_lk_path_check(kb_store *s, kb_err *e);
 /* Drop the data-file slot (before the lock file is closed). */
 void kb_lk_session_end(kb_store *s);
 /* After a failed commit: KB_EIO with "the disk holding PATH is full" when
