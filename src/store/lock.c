@@ -10,6 +10,7 @@
 #include <lmdb.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 
 #include <errno.h>
@@ -299,6 +300,19 @@ static void kb_lk_reg_set(const kb_store *s, const struct stat *st)
     }
 }
 
+/* FUSE servers do not reliably drop an open-file-description lock when
+ * the file is closed (bindfs forwards it and keeps it: the kernel leaves
+ * the unlock to FLUSH, which names the process, not the open file), so a
+ * closed session's data-file slot could look held for ever.  There the
+ * data-file slots are not used; the lock path check remains. */
+#define KB_FUSE_SUPER_MAGIC 0x65735546
+
+static bool kb_lk_on_fuse(int fd)
+{
+    struct statfs sf;
+    return fstatfs(fd, &sf) == 0 && (unsigned long)sf.f_type == KB_FUSE_SUPER_MAGIC;
+}
+
 static int kb_lk_data_slot(kb_store *s, kb_err *e)
 {
     struct kb_lk_session *l = s->lks;
@@ -323,6 +337,11 @@ static int kb_lk_data_slot(kb_store *s, kb_err *e)
     }
     if (fd < 0)
         return KB_OK;
+    if (kb_lk_on_fuse(fd)) {
+        close(fd);
+        l->off = true;
+        return KB_OK;
+    }
     off_t mine = KB_LK_DSLOT0 + s->session_slot;
     /* A session that is closing or was killed drops its data-file slot
      * and its lock-file slot a moment apart: look again before refusing. */
@@ -480,8 +499,10 @@ int kb_store_repair_lock(const char *path, int *outcome, uint64_t *generation, k
                         path, strerror(errno));
         goto out;
     }
-    /* 1. no session may hold a data-file slot: take them all */
-    if (kb_ofd(dfd, F_OFD_SETLK, F_WRLCK, KB_LK_DSLOT0, KB_LK_NSLOTS, NULL) != 0) {
+    /* 1. no session may hold a data-file slot: take them all (not on FUSE,
+     * where sessions take none: see kb_lk_on_fuse) */
+    if (!kb_lk_on_fuse(dfd) &&
+        kb_ofd(dfd, F_OFD_SETLK, F_WRLCK, KB_LK_DSLOT0, KB_LK_NSLOTS, NULL) != 0) {
         if (errno == EAGAIN || errno == EACCES) {
             int held = 0;
             kb_lk_strangers(-1, dfd, KB_LK_DSLOT0, KB_LK_DSLOT0 + KB_LK_NSLOTS, &held);
