@@ -112,6 +112,11 @@ typedef struct kb_case_vec {
     size_t n;
 } kb_case_vec;
 int kb_board_case_list(kb_board *b, kb_case_vec *out, kb_err *e) KB_WARN_UNUSED;
+/* After kb_board_case_list failed with KB_EDATA (a damaged record): the
+ * cases that still read, one by one, and the numbers of the damaged ones
+ * (appended to *damaged).  For listing only: export must not skip any. */
+int kb_board_case_list_salvage(kb_board *b, kb_case_vec *out, kb_u32v *damaged,
+                               kb_err *e) KB_WARN_UNUSED;
 void kb_case_vec_free(kb_case_vec *v);
 int kb_board_comment_add(kb_board *b, uint32_t number, const char *text, kb_err *e) KB_WARN_UNUSED;
 typedef struct kb_comment_vec {
@@ -407,6 +412,9 @@ enum kb_check_level { KB_CHECK_OK, KB_CHECK_WARNING, KB_CHECK_PROBLEM };
 typedef void (*kb_check_fn)(void *ctx, enum kb_check_level lvl, const char *msg);
 int kb_board_doctor(const char *path, kb_check_fn fn, void *ctx, int *problems,
                     kb_err *e) KB_WARN_UNUSED;
+/* Recreate a missing or damaged lock file; see kb_store_repair_lock. */
+int kb_board_repair_lock(const char *path, int *outcome, uint64_t *generation,
+                         kb_err *e) KB_WARN_UNUSED;
 
 /* Cheap poll for live refresh: changes when anyone commits. */
 int kb_board_generation(kb_board *b, uint64_t *gen, kb_err *e) KB_WARN_UNUSED;

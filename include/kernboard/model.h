@@ -312,6 +312,7 @@ typedef struct kb_lease {
     kb_time expires;
     uint64_t token;
     uint64_t version;
+    int seconds; /* lifetime of each grant or renewal (0 in old records) */
 } kb_lease;
 void kb_lease_free(kb_lease *l);
 

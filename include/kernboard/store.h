@@ -264,4 +264,13 @@ uint64_t kb_store_commits(const kb_store *s);
  * exactly one, for the named user's own keyslot). */
 uint64_t kb_store_kdf_runs(void);
 
+/* Recreate the board's lock file (missing, damaged, empty, or left from
+ * another copy of the board) from the data file's own uuid and last
+ * commit.  Refused (KB_EBUSY) while any session holds the old lock file or
+ * a slot byte of the data file; see docs/storage.md "Lock file identity".
+ * *outcome: 0 the lock file was in order (unchanged), 1 created, 2
+ * replaced; *generation: the data file's last commit. */
+int kb_store_repair_lock(const char *path, int *outcome, uint64_t *generation,
+                         kb_err *e) KB_WARN_UNUSED;
+
 #endif

@@ -90,7 +90,7 @@ const kb_cmd_entry kb_cmd_table[] = {
      NOTUI},
     {NULL, "rekey", kb_cmd_rekey, "",
      N_("rotate the data key (admin; everyone else must close the board)"), NOTUI},
-    {NULL, "doctor", kb_cmd_doctor, "[BOARD]",
+    {NULL, "doctor", kb_cmd_doctor, "[BOARD] [--repair-lock]",
      N_("check that the board's location is safe (mounts, locks, permissions, clock)"), 0},
     {NULL, "locks", kb_cmd_locks, "[--break N [--yes]]",
      N_("list edit locks, or break one (broker/admin; dead or expired: anyone)"), 0},

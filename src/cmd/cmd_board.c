@@ -709,18 +709,56 @@ static void kb_doctor_print(void *ctx, enum kb_check_level lvl, const char *msg)
             msg);
 }
 
+/* doctor --repair-lock: recreate a missing or damaged lock file, refused
+ * while any session still holds the old one (docs/storage.md). */
+static int kb_cmd_repair_lock(kb_cmd_ctx *cx, const char *path)
+{
+    int outcome = 0;
+    uint64_t gen = 0;
+    if (kb_board_repair_lock(path, &outcome, &gen, &cx->err))
+        return kb_cmd_report(cx);
+    if (cx->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "lock_file",
+                            json_string(outcome == 0   ? "unchanged"
+                                        : outcome == 1 ? "created"
+                                                       : "replaced"));
+        json_object_set_new(o, "generation", json_integer((json_int_t)gen));
+        return kb_cmd_print_json(cx, o);
+    }
+    if (outcome == 0)
+        fprintf(cx->out, _("The lock file of %s is in order; nothing was changed.\n"), path);
+    else
+        fprintf(cx->out, _("Created a new lock file for %s (no session had the board open).\n"),
+                path);
+    return KB_OK;
+}
+
 /* doctor: is the board's location safe?  Exit 74 when a problem is found. */
 int kb_cmd_doctor(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    if (argc > 2)
-        return kb_cmd_usage(cx, "doctor", _("unexpected argument '%s'"), argv[2]);
-    const char *path = argc == 2 ? argv[1] : cx->db;
+    static const struct option longs[] = {
+        {"repair-lock", no_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    bool repair = false;
+    kb_cmd_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cmd_getopt(cx, "doctor", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1)
+        repair = true;
+    if (rc)
+        return rc;
+    if (argc - optind > 1)
+        return kb_cmd_usage(cx, "doctor", _("unexpected argument '%s'"), argv[optind + 1]);
+    const char *path = optind < argc ? argv[optind] : cx->db;
     if (!path)
         return kb_cmd_usage(cx, "doctor", _("which board? give --db BOARD or doctor BOARD"));
+    if (repair)
+        return kb_cmd_repair_lock(cx, path);
     json_t *a = cx->json ? json_array() : NULL;
     int problems = 0;
     kb_doctor_out d = {a, cx->out};
-    int rc = kb_board_doctor(path, kb_doctor_print, &d, &problems, &cx->err);
+    rc = kb_board_doctor(path, kb_doctor_print, &d, &problems, &cx->err);
     if (rc) {
         json_decref(a);
         return kb_cmd_report(cx);

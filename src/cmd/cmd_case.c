@@ -325,10 +325,32 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
     }
     if (!b && (rc = kb_cmd_open(cx, "case list", &b)))
         goto out;
-    if ((rc = kb_board_case_list(b, &v, &cx->err))) {
+    kb_u32v damaged = {0};
+    if ((rc = kb_board_case_list(b, &v, &cx->err)) == KB_EDATA) {
+        /* one damaged record must not hide the others: list what reads,
+         * name the damaged ones on stderr, exit 65 at the end */
+        char first[sizeof cx->err.msg];
+        snprintf(first, sizeof first, "%s", cx->err.msg);
+        kb_case_vec_free(&v);
+        if (kb_board_case_list_salvage(b, &v, &damaged, &cx->err) == KB_OK && damaged.n) {
+            for (size_t i = 0; i < damaged.n; i++)
+                fprintf(cx->errf,
+                        _("kernboard: case #%u is damaged and is not listed; run 'kernboard "
+                          "verify', and restore a backup if it fails\n"),
+                        damaged.v[i]);
+            rc = KB_OK;
+        } else {
+            kb_u32v_free(&damaged);
+            snprintf(cx->err.msg, sizeof cx->err.msg, "%s", first);
+            cx->err.code = KB_EDATA;
+        }
+    }
+    if (rc) {
         rc = kb_cmd_report(cx);
         goto out;
     }
+    int final_rc = damaged.n ? KB_EDATA : KB_OK;
+    kb_u32v_free(&damaged);
     kb_query_ctx ctx;
     kb_board_query_ctx(b, &ctx); /* the one resolver: codes, names, prefixes */
     if (cx->json) {
@@ -337,6 +359,8 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
             if (kb_query_match(q, &v.v[i], &ctx))
                 json_array_append_new(a, kb_cmd_case_json(&v.v[i]));
         rc = kb_cmd_print_json(cx, a);
+        if (rc == KB_OK)
+            rc = final_rc;
         goto out;
     }
     kb_query_refs refs = kb_case_refs_of(b);
@@ -368,6 +392,7 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         kb_cmd_cell(cx->out, c->title ? c->title : "", 44);
         fputc('\n', cx->out);
     }
+    rc = final_rc;
 out:
     kb_buf_free(&qtext);
     kb_query_free(&q);

@@ -78,6 +78,7 @@ static const kb_field kb_lease_fields[] = {
     FLD(kb_lease, "nonce", F_NONCE, nonce),    FLD(kb_lease, "user", F_STR, user),
     FLD(kb_lease, "host", F_STR, host),        FLD(kb_lease, "since", F_TIME, since),
     FLD(kb_lease, "expires", F_TIME, expires), FLD(kb_lease, "token", F_U64, token),
+    FLD(kb_lease, "secs", F_INT, seconds),
 };
 
 static const kb_field kb_action_fields[] = {

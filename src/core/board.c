@@ -387,6 +387,7 @@ void kb_board_close(kb_board **bp)
         return;
     kb_refs_free(*bp);
     kb_store_close(&(*bp)->s);
+    kb_free(&(*bp)->seen);
     kb_free(bp);
 }
 
@@ -645,6 +646,55 @@ int kb_board_case_list(kb_board *b, kb_case_vec *out, kb_err *e)
     void *v = NULL;
     int rc = kb_collect_all(b, KB_T_CASES, &kb_case_collect, &v, &out->n, e);
     out->v = v;
+    return rc;
+}
+
+/* case list when the one-pass read hit a damaged record: read the cases
+ * one by one by number (1 .. the case counter), keep the ones that read,
+ * and name the damaged ones in *damaged.  Never used where a silently
+ * partial list would be wrong (export). */
+int kb_board_case_list_salvage(kb_board *b, kb_case_vec *out, kb_u32v *damaged, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    char *val = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    uint32_t next = 1;
+    rc = kb_txn_get(t, KB_T_META, kb_meta_counters, KB_KEY_LEN, &val, &n, &ver, e);
+    if (rc == KB_OK && n == 4)
+        next = kb_get_u32be((unsigned char *)val);
+    kb_free(&val);
+    if (rc && rc != KB_ENOENT && rc != KB_EDATA) {
+        kb_txn_abort(&t);
+        return rc;
+    }
+    rc = KB_OK;
+    size_t cap = 0;
+    for (uint32_t num = 1; num < next && rc == KB_OK; num++) {
+        kb_case c;
+        kb_case_init(&c);
+        kb_err ce;
+        int r = kb_case_read(t, num, &c, &ce);
+        if (r == KB_OK) {
+            if (out->n == cap) {
+                cap = cap ? cap * 2 : 64;
+                out->v = kb_reallocarray(out->v, cap, sizeof *out->v);
+            }
+            out->v[out->n++] = c;
+        } else if (r == KB_EDATA) {
+            kb_u32v_push(damaged, num);
+        } else if (r != KB_ENOENT) {
+            *e = ce;
+            rc = r;
+        }
+    }
+    kb_txn_abort(&t);
+    if (rc)
+        kb_case_vec_free(out);
     return rc;
 }
 
@@ -1062,4 +1112,9 @@ int kb_board_doctor(const char *path, kb_check_fn fn, void *ctx, int *problems, 
 {
     kb_doctor_relay r = {fn, ctx};
     return kb_store_doctor(path, kb_doctor_forward, &r, problems, e);
+}
+
+int kb_board_repair_lock(const char *path, int *outcome, uint64_t *generation, kb_err *e)
+{
+    return kb_store_repair_lock(path, outcome, generation, e);
 }

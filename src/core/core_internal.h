@@ -19,8 +19,27 @@ struct kb_board {
     enum kb_kdf kdf;   /* for keyslots this session creates */
     kb_user_vec users; /* for kb_board_query_ctx; loaded on first use */
     bool users_loaded;
-    kb_query_refs qrefs; /* what kb_board_query_ctx hands out */
+    kb_query_refs qrefs;        /* what kb_board_query_ctx hands out */
+    struct kb_lease_seen *seen; /* lease.c: when this host first saw each lease */
+    size_t nseen;
+    bool seen_loaded;
 };
+
+/* Lease expiry without comparing two hosts' clocks (lease.c): a lease
+ * record changes version at every renewal; a reader remembers, on its own
+ * monotonic clock (CLOCK_BOOTTIME, shared by the processes of one boot),
+ * when it first saw the current version.  A live session's lease has
+ * expired once this host has seen no renewal for the lease's lifetime. */
+typedef struct kb_lease_seen {
+    unsigned char key[KB_KEY_LEN];
+    uint64_t token, version;
+    int64_t first_ms; /* when this (token, version) was first seen */
+} kb_lease_seen;
+/* The pure decision (unit-tested): records a new or changed lease in the
+ * table (*changed), and says whether it has gone unrenewed for its lifetime
+ * as of now_ms. */
+bool kb_lease_seen_expired(kb_lease_seen **tab, size_t *n, const kb_lease *l, int64_t now_ms,
+                           bool *changed);
 
 /* Fixed META record keys (no names in LMDB keys). */
 extern const unsigned char kb_meta_counters[KB_KEY_LEN];

@@ -4,8 +4,14 @@
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
+#include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kernboard/paths.h"
 
 const char *kb_lease_state_name(enum kb_lease_state s)
 {
@@ -19,18 +25,164 @@ const char *kb_lease_state_name(enum kb_lease_state s)
     }
 }
 
+/* ---- expiry as seen from this host (core_internal.h, kb_lease_seen).
+ * The table lives in the board handle and, for one-shot commands, in
+ * $XDG_STATE_HOME/kernboard/leases-seen: one line per lease,
+ * "KEYHEX TOKEN VERSION BOOTID FIRST_MS", kept for the current boot only
+ * (CLOCK_BOOTTIME restarts at boot). */
+#define KB_SEEN_MAX 512
+
+static int64_t kb_boot_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void kb_boot_id(char out[40])
+{
+    memset(out, 0, 40);
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (f) {
+        if (!fgets(out, 40, f))
+            out[0] = '\0';
+        fclose(f);
+    }
+    out[strcspn(out, "\n \t")] = '\0';
+    if (!out[0])
+        strcpy(out, "-");
+}
+
+static char *kb_seen_path(void)
+{
+    char *dir = kb_path_state_dir();
+    char *p = dir ? kb_asprintf("%s/leases-seen", dir) : NULL;
+    kb_free(&dir);
+    return p;
+}
+
+static void kb_seen_load(kb_board *b)
+{
+    if (b->seen_loaded)
+        return;
+    b->seen_loaded = true;
+    char *path = kb_seen_path(), boot[40], line[256];
+    FILE *f = path ? fopen(path, "r") : NULL;
+    kb_free(&path);
+    if (!f)
+        return;
+    kb_boot_id(boot);
+    while (fgets(line, sizeof line, f) && b->nseen < KB_SEEN_MAX) {
+        char hex[2 * KB_KEY_LEN + 2], bid[40];
+        unsigned long long tok, ver;
+        long long first;
+        if (sscanf(line, "%33s %llu %llu %39s %lld", hex, &tok, &ver, bid, &first) != 5 ||
+            strlen(hex) != 2 * KB_KEY_LEN || strcmp(bid, boot) != 0)
+            continue;
+        kb_lease_seen ls;
+        memset(&ls, 0, sizeof ls);
+        bool ok = true;
+        for (size_t i = 0; ok && i < KB_KEY_LEN; i++) {
+            unsigned v;
+            ok = sscanf(hex + 2 * i, "%2x", &v) == 1;
+            ls.key[i] = (unsigned char)v;
+        }
+        if (!ok)
+            continue;
+        ls.token = tok;
+        ls.version = ver;
+        ls.first_ms = first;
+        b->seen = kb_reallocarray(b->seen, b->nseen + 1, sizeof *b->seen);
+        b->seen[b->nseen++] = ls;
+    }
+    fclose(f);
+}
+
+static void kb_seen_save(kb_board *b)
+{
+    char *dir = kb_path_state_dir();
+    kb_err ignore;
+    bool ok = dir && kb_path_mkdirs(dir, 0700, &ignore) == KB_OK;
+    kb_free(&dir);
+    char *path = ok ? kb_seen_path() : NULL;
+    if (!path)
+        return;
+    char *tmp = kb_asprintf("%s.%d.tmp", path, (int)getpid()), boot[40];
+    kb_boot_id(boot);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (f) {
+        size_t from = b->nseen > KB_SEEN_MAX ? b->nseen - KB_SEEN_MAX : 0;
+        for (size_t i = from; i < b->nseen; i++) {
+            for (size_t k = 0; k < KB_KEY_LEN; k++)
+                fprintf(f, "%02x", b->seen[i].key[k]);
+            fprintf(f, " %llu %llu %s %lld\n", (unsigned long long)b->seen[i].token,
+                    (unsigned long long)b->seen[i].version, boot, (long long)b->seen[i].first_ms);
+        }
+        if (fclose(f) == 0 && rename(tmp, path) == 0)
+            tmp[0] = '\0';
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    if (tmp[0])
+        unlink(tmp);
+    kb_free(&tmp);
+    kb_free(&path);
+}
+
+bool kb_lease_seen_expired(kb_lease_seen **tab, size_t *n, const kb_lease *l, int64_t now_ms,
+                           bool *changed)
+{
+    kb_lease_seen *e = NULL;
+    for (size_t i = 0; i < *n; i++)
+        if (memcmp((*tab)[i].key, l->key.b, KB_KEY_LEN) == 0)
+            e = &(*tab)[i];
+    if (!e) {
+        *tab = kb_reallocarray(*tab, *n + 1, sizeof **tab);
+        e = &(*tab)[(*n)++];
+        memcpy(e->key, l->key.b, KB_KEY_LEN);
+        e->token = l->token;
+        e->version = l->version;
+        e->first_ms = now_ms;
+        *changed = true;
+        return false;
+    }
+    if (e->token != l->token || e->version != l->version || now_ms < e->first_ms) {
+        /* renewed (or taken over) since we last looked: the lifetime
+         * starts again from now */
+        e->token = l->token;
+        e->version = l->version;
+        e->first_ms = now_ms;
+        *changed = true;
+        return false;
+    }
+    int64_t life = l->seconds > 0 ? l->seconds : (int64_t)(l->expires - l->since);
+    if (life < 1)
+        life = 1;
+    return now_ms - e->first_ms >= life * 1000;
+}
+
+/* Liveness from the holder's SLOT lock byte; expiry of a live session's
+ * lease from the renewals this host has seen, never from comparing the
+ * holder's clock with ours.  Only our own lease is timed by our clock. */
 static void kb_lease_classify(kb_board *b, const kb_lease *l, kb_lease_info *out)
 {
     int slot;
     unsigned char nonce[KB_NONCE_LEN];
     kb_store_session_self(b->s, &slot, nonce);
     out->mine = l->slot == slot && memcmp(l->nonce, nonce, KB_NONCE_LEN) == 0;
-    if (!kb_store_session_alive(b->s, l->slot, l->nonce))
+    if (!kb_store_session_alive(b->s, l->slot, l->nonce)) {
         out->state = KB_LEASE_DEAD;
-    else if (l->expires <= kb_time_now())
-        out->state = KB_LEASE_EXPIRED;
-    else
-        out->state = KB_LEASE_ALIVE;
+    } else if (out->mine) {
+        out->state = l->expires <= kb_time_now() ? KB_LEASE_EXPIRED : KB_LEASE_ALIVE;
+    } else {
+        kb_seen_load(b);
+        bool changed = false;
+        bool expired = kb_lease_seen_expired(&b->seen, &b->nseen, l, kb_boot_ms(), &changed);
+        if (changed)
+            kb_seen_save(b);
+        out->state = expired ? KB_LEASE_EXPIRED : KB_LEASE_ALIVE;
+    }
 }
 
 /* Read the lease of the case with record key ck inside t. */
@@ -177,6 +329,7 @@ int kb_board_lease_acquire(kb_board *b, uint32_t number, int seconds, bool take_
     l.host = (char *)kb_store_host(b->s);
     l.since = kb_time_now();
     l.expires = l.since + seconds;
+    l.seconds = seconds;
     l.token = kb_next_token(t, e, &rc);
     if (rc)
         goto out;
@@ -212,6 +365,7 @@ int kb_board_lease_renew(kb_board *b, uint32_t number, uint64_t token, int secon
         (rc = kb_lease_read(t, &c.key, &l, e)))
         goto out;
     l.expires = kb_time_now() + seconds;
+    l.seconds = seconds;
     kb_codec_lease_encode(&l, &enc);
     if ((rc = kb_txn_put(t, KB_T_LEASES, c.key.b, KB_KEY_LEN, enc.data, enc.len, l.version, NULL,
                          NULL, e)))

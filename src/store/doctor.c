@@ -400,33 +400,49 @@ static void kb_doc_locks(kb_doc *d, const char *lock_path)
         kb_doc_say(d, KB_DOCTOR_OK, _("fcntl lock round trip works (%ld ms)"), ms);
 }
 
-/* Compare the file server's clock (a new file's mtime) with ours. */
-static void kb_doc_clock(kb_doc *d, const char *dir)
+/* The file server's clock against ours: write a new file beside the board,
+ * flush it (so the server stamps it: an NFS client caches writes and
+ * would report its own time) and compare its mtime with the middle of the
+ * write as this host saw it, shifted by offset_s (tests simulate a host
+ * whose clock is off).  *skew > 0: the server is ahead. */
+int kb_doctor_clock_probe(const char *dir, long offset_s, long *skew, kb_err *e)
 {
     char *probe = kb_asprintf("%s/.kernboard-clock-%d", dir, (int)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
-        kb_doc_say(d, KB_DOCTOR_WARNING, _("cannot create a probe file in %s: %s"), dir,
-                   strerror(errno));
+        int rc =
+            kb_err_set(e, KB_EIO, _("cannot create a probe file in %s: %s"), dir, strerror(errno));
         kb_free(&probe);
-        return;
+        return rc;
     }
-    if (write(fd, "x", 1) != 1) {
-        /* the mtime is what counts */
-    }
+    time_t t0 = time(NULL);
     struct stat st;
-    time_t now = time(NULL);
-    int r = fstat(fd, &st);
+    int r = write(fd, "x", 1) == 1 && fsync(fd) == 0 ? fstat(fd, &st) : -1;
+    time_t t1 = time(NULL);
+    int err = errno;
     close(fd);
     unlink(probe);
     kb_free(&probe);
     if (r != 0)
+        return kb_err_set(e, KB_EIO, _("cannot create a probe file in %s: %s"), dir, strerror(err));
+    long local = (long)(t0 / 2 + t1 / 2 + ((t0 % 2) + (t1 % 2)) / 2) + offset_s;
+    *skew = (long)st.st_mtime - local;
+    return KB_OK;
+}
+
+static void kb_doc_clock(kb_doc *d, const char *dir)
+{
+    long skew = 0;
+    kb_err e;
+    if (kb_doctor_clock_probe(dir, 0, &skew, &e) != KB_OK) {
+        kb_doc_say(d, KB_DOCTOR_WARNING, "%s", e.msg);
         return;
-    long skew = (long)(st.st_mtime - now);
-    if (skew > 60 || skew < -60)
+    }
+    if (skew > KB_DOCTOR_SKEW_MAX || skew < -KB_DOCTOR_SKEW_MAX)
         kb_doc_say(d, KB_DOCTOR_WARNING,
-                   _("the file server's clock differs from this host's by %ld s; lease "
-                     "expiry and timestamps will be off (use NTP)"),
+                   _("the file server's clock differs from this host's by %ld s; the times in "
+                     "the audit log and on the board will be off (use NTP). Edit locks do "
+                     "not depend on it"),
                    skew);
     else
         kb_doc_say(d, KB_DOCTOR_OK, _("clock skew against the file server: %ld s"), skew);

@@ -131,10 +131,13 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
         kb_bus_disarm(prev);
         *stale = true;
         return kb_err_set(e, KB_EIO,
-                          _("this host sees an old version of board %s (commit %llu, expected "
-                            "%llu): the network file system cache is stale"),
+                          _("this host sees an old version of board %s (commit %llu, its lock "
+                            "file says %llu): the network file system cache is stale, or the "
+                            "board file was put back from an older version without its lock "
+                            "file (then run 'kernboard doctor --repair-lock %s' once no session "
+                            "has it open)"),
                           s->path, (unsigned long long)info.me_last_txnid,
-                          (unsigned long long)t->generation);
+                          (unsigned long long)t->generation, s->path);
     }
     rc = mdb_txn_begin(t->env, NULL, t->write ? 0 : MDB_RDONLY, &t->txn);
     kb_bus_disarm(prev);
@@ -218,6 +221,9 @@ static int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_e
     if (rc)
         goto fail_nolock;
     t->locked_at_ms = kb_clock_ms();
+    /* issue 15 (lock.c): still the file at the lock path; data-file slot */
+    if ((rc = kb_lk_txn_check(s, e)))
+        goto fail;
     kb_lk_header hdr;
     if ((rc = kb_lk_header_read(s->lock_fd, &hdr, e)))
         goto fail;
@@ -374,6 +380,10 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
     }
     if (rc) {
         if (rc == ENOSPC || rc == MDB_MAP_FULL) {
+            if (rc == ENOSPC && kb_lk_disk_full(s->path, e)) { /* issue 15: name it */
+                kb_txn_release(t);
+                return KB_EIO;
+            }
             rc = kb_mdb_err(e, rc, _("cannot save"));
             kb_txn_release(t);
             return rc;
@@ -412,6 +422,8 @@ unknown:
             return KB_OK;
         }
     }
+    if (kb_lk_disk_full(s->path, e)) /* issue 15: LMDB reports a short write as EIO */
+        return KB_EIO;
     return kb_err_set(e, KB_EIO,
                       _("I/O error while saving; the audit log shows the change did not land; "
                         "try again"));
@@ -2281,6 +2293,7 @@ void kb_store_close(kb_store **sp)
     kb_store *s = *sp;
     if (s->active)
         kb_txn_abort(&s->active);
+    kb_lk_session_end(s); /* issue 15 (lock.c): the data-file slot first */
     if (s->lock_fd >= 0) {
         if (s->session_slot >= 0) {
             unsigned char zero[KB_LK_SLOT_SIZE] = {0};
@@ -2442,11 +2455,10 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
         /* Never recreate it here: a missing lock file may be a share that
          * is only half there, and another host may be writing. */
         rc = kb_err_set(e, KB_ENOENT,
-                        _("the board's lock file %s is missing (moved, deleted, or not copied "
-                          "with the board); nothing was changed. If %s was copied here, copy "
-                          "%s with it; otherwise move %s aside and run 'kernboard restore "
-                          "BACKUP %s'"),
-                        s->lock_path, path, s->lock_path, path, path);
+                        _("the board's lock file %s is missing (deleted, or %s was copied or "
+                          "restored without it); nothing was changed. 'kernboard doctor "
+                          "--repair-lock %s' creates a new one once no session uses the old one"),
+                        s->lock_path, path, path);
         goto out;
     }
     if (s->lock_fd < 0) {
@@ -2652,7 +2664,9 @@ out:
 int kb_store_generation(kb_store *s, uint64_t *gen, kb_err *e)
 {
     kb_lk_header h;
-    int rc = kb_lk_header_read(s->lock_fd, &h, e);
+    int rc = kb_lk_path_check(s, e); /* issue 15: a vanished share or lock file shows */
+    if (rc == KB_OK)
+        rc = kb_lk_header_read(s->lock_fd, &h, e);
     if (rc == KB_OK)
         *gen = h.generation;
     return rc;

@@ -39,6 +39,12 @@
 #define KB_LK_GLOBAL (KB_LK_BASE + 1)
 #define KB_LK_MAINT (KB_LK_BASE + 2)
 #define KB_LK_SLOT0 (KB_LK_BASE + 1024)
+/* on the DATA file, with open-file-description locks (they survive LMDB
+ * closing its own descriptors of the file): session i holds a shared lock
+ * on KB_LK_DSLOT0 + i for as long as it is open (after it claimed slot i
+ * in the lock file); recreating the lock file takes the whole range
+ * exclusively.  docs/storage.md "Lock file identity". */
+#define KB_LK_DSLOT0 (KB_LK_BASE + 4096)
 
 typedef struct kb_lk_header {
     unsigned char uuid[KB_UUID_LEN];
@@ -78,9 +84,10 @@ struct kb_store {
     int session_slot; /* index of our SLOT byte, -1 if none */
     unsigned char session_nonce[16];
     kb_time session_since;
-    kb_txn *active;   /* at most one transaction at a time */
-    bool no_pin;      /* verifying a copy: leave the rollback pin alone */
-    uint64_t commits; /* write transactions committed through this handle */
+    kb_txn *active;            /* at most one transaction at a time */
+    bool no_pin;               /* verifying a copy: leave the rollback pin alone */
+    uint64_t commits;          /* write transactions committed through this handle */
+    struct kb_lk_session *lks; /* lock.c: lock file identity, data-file slot */
 };
 
 struct kb_txn {
@@ -115,6 +122,18 @@ bool kb_lk_held_by_other(int fd, off_t off);
 int kb_lk_header_read(int fd, kb_lk_header *h, kb_err *e);
 int kb_lk_header_write(int fd, const kb_lk_header *h, kb_err *e);
 void kb_lk_revalidate(const char *data_path);
+/* Every transaction, with the board lock held: is the lock file this
+ * session holds still the file at the lock path (device, inode, links)?
+ * Once the session has a slot, also hold its data-file slot byte and
+ * check that no session of another lock file has the board open. */
+int kb_lk_txn_check(kb_store *s, kb_err *e);
+/* The first half alone (no data-file slot): the cheap generation poll. */
+int kb_lk_path_check(kb_store *s, kb_err *e);
+/* Drop the data-file slot (before the lock file is closed). */
+void kb_lk_session_end(kb_store *s);
+/* After a failed commit: KB_EIO with "the disk holding PATH is full" when
+ * its file system has (almost) no room left, else KB_OK. */
+int kb_lk_disk_full(const char *path, kb_err *e);
 
 /* ---- SIGBUS landing pad (the store's one piece of signal state) */
 void kb_bus_install(void);
@@ -122,6 +141,10 @@ sigjmp_buf *kb_bus_arm(sigjmp_buf *pad);
 void kb_bus_disarm(sigjmp_buf *prev);
 
 /* ---- doctor.c: refuse unsafe network mounts at open */
+/* Clock skew against the file server (mtime of a flushed new file in dir,
+ * minus this host's time + offset_s).  doctor warns beyond the limit. */
+#define KB_DOCTOR_SKEW_MAX 60
+int kb_doctor_clock_probe(const char *dir, long offset_s, long *skew, kb_err *e);
 int kb_store_location_check(const char *path, kb_err *e);
 /* The same check against an already open mountinfo file (tests). */
 int kb_store_location_check_in(const char *path, FILE *mountinfo, kb_err *e);

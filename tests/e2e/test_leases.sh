@@ -4,7 +4,8 @@
 #     the holder, host and time;
 #   - after SIGKILL of the holder the lease is free at once (no expiry wait);
 #   - an expired lease of a live session needs --yes from a member; a broker
-#     or admin breaks any lease;
+#     or admin breaks any lease; expiry is measured by the reader (no
+#     renewal seen for the lease's lifetime), never by the holder's clock;
 #   - `locks` lists leases with their state; every acquire and break is in
 #     the audit log (`log --json`); `who` lists open sessions.
 . "$(dirname "$0")/lib.sh"
@@ -54,7 +55,13 @@ check "bob's title landed" [ "$(printf '%s' "$OUT" | json_get title)" = "door bo
 HOLDER2=$!
 at_exit "kill -9 $HOLDER2"
 wait_for 20 grep -q '^locked' "$T/hold2.out" || die "second holder did not lock"
-sleep 2
+# Expiry never compares two hosts' clocks: this host must have seen the
+# lease go unrenewed for its lifetime (1 s).  The first look starts that.
+run kbb locks --json
+check "a lease first seen is alive to the reader, whatever its holder's clock says" \
+    contains "$OUT" '"state": "alive"'
+lease_seen_expired() { kbb locks --json 2>/dev/null | grep -q '"state": "expired"'; }
+wait_for 30 lease_seen_expired || kb_fail "the unrenewed lease never showed as expired"
 run kbb case edit 1 --title "weer bob"
 check "expired lease still blocks a plain edit (75, got $RC)" [ "$RC" = 75 ]
 check "message says it expired: $ERR" contains "$ERR" "expired"

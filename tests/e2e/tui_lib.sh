@@ -15,7 +15,8 @@
 #   tui_wait_gone SECONDS TEXT wait until it does not
 #   tui_keys KEY...            tmux send-keys (key names: Enter, Escape, C-u...)
 #   tui_type TEXT              send TEXT literally
-#   tui_esc                    send Escape on its own (Esc + key = Meta + key)
+#   tui_esc [TEXT]             send Escape on its own (Esc + key = Meta + key)
+#                and wait until TEXT shows (or the screen changes)
 #   tui_quit                   send Q and wait for the exit status in $TUI_RC
 #   tui_resume                 after Ctrl-Z stopped it: `fg` in the pane's shell
 #   tui_stop                   end the session (kill the pane)
@@ -112,10 +113,24 @@ tui_wait_gone() {
 
 tui_keys() { tmux -L "$SOCK" send-keys -t tui "$@"; }
 tui_type() { tmux -L "$SOCK" send-keys -t tui -l -- "$1"; }
+# tui_esc [TEXT] - Escape on its own, then wait for the screen state that
+# shows it was read: TEXT on screen when given, else any change of the
+# screen (up to 5 s).  A key sent after that cannot be taken for Meta+key:
+# the TUI has already consumed the Escape.  No fixed sleeps.
 tui_esc() {
-    sleep 0.1
+    local want=${1:-} before deadline
+    before=$(tui_screen)
     tmux -L "$SOCK" send-keys -t tui Escape
-    sleep 0.15
+    if [ -n "$want" ]; then
+        tui_wait 5 "$want"
+        return
+    fi
+    deadline=$(($(date +%s%N) / 1000000 + 5000))
+    while [ $(($(date +%s%N) / 1000000)) -lt "$deadline" ]; do
+        [ "$(tui_screen)" != "$before" ] && return 0
+        sleep 0.05
+    done
+    return 1
 }
 
 # tui_check NAME TEXT [SECONDS] - PASS if TEXT shows up on screen in time.

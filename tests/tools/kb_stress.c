@@ -8,13 +8,37 @@
  * conflict, read again).  Prints "done COUNT conflicts N".  Used by the
  * concurrency and multi-host tests so that the Argon2id unlock is paid
  * once per process instead of once per increment.
+ *
+ * Test knobs (environment):
+ *   KB_STRESS_PROGRESS=FILE  after every saved increment, FILE holds the
+ *                            number done so far (written to FILE.tmp and
+ *                            renamed), so a test can act on observed
+ *                            progress instead of sleeping;
+ *   KB_STRESS_HOLD=FILE      after an error, keep the board open (and the
+ *                            session with it) until FILE exists.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kernboard/core.h"
 #include "kernboard/mem.h"
+
+static void kb_stress_progress(const char *file, long done)
+{
+    if (!file)
+        return;
+    char *tmp = kb_asprintf("%s.tmp", file);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fprintf(f, "%ld\n", done);
+        fclose(f);
+        rename(tmp, file);
+    }
+    kb_free(&tmp);
+}
 
 int main(int argc, char **argv)
 {
@@ -60,6 +84,14 @@ int main(int argc, char **argv)
             break;
         }
         done++;
+        kb_stress_progress(getenv("KB_STRESS_PROGRESS"), done);
+    }
+    const char *hold = getenv("KB_STRESS_HOLD");
+    if (rc && hold) {
+        fprintf(stderr, "kb-stress: holding the board open until %s exists\n", hold);
+        struct timespec ts = {0, 20000000L};
+        while (access(hold, F_OK) != 0)
+            nanosleep(&ts, NULL);
     }
     kb_board_close(&b);
     printf("done %ld conflicts %ld\n", done, conflicts);

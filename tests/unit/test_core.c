@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kernboard/core.h"
@@ -223,11 +224,25 @@ Test(core, expired_lease_needs_confirmation_from_a_member)
     }
     char ok;
     cr_assert_eq(read(up[0], &ok, 1), 1);
-    sleep(2);
     kb_board *b = kb_open_as("bob", "member passphrase");
     cr_assert_not_null(b);
     kb_err e;
     uint64_t t = 0;
+    /* expiry is what bob has seen: no renewal for the lease's 1 s lifetime
+     * (never anna's clock); poll the state, no fixed sleep */
+    kb_lease_info li;
+    cr_assert_eq(kb_board_lease_get(b, 1, &li, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(li.state, KB_LEASE_ALIVE, "first seen: alive");
+    kb_lease_free(&li.lease);
+    for (int i = 0; i < 400; i++) {
+        cr_assert_eq(kb_board_lease_get(b, 1, &li, &e), KB_OK, "%s", e.msg);
+        enum kb_lease_state st = li.state;
+        kb_lease_free(&li.lease);
+        if (st == KB_LEASE_EXPIRED)
+            break;
+        struct timespec ts = {0, 25000000L};
+        nanosleep(&ts, NULL);
+    }
     cr_assert_eq(kb_board_lease_acquire(b, 1, 0, false, &t, &e), KB_ECONFLICT);
     cr_assert(strstr(e.msg, "expired"), "%s", e.msg);
     cr_assert_eq(kb_board_lease_break(b, 1, false, &e), KB_EUSAGE, "needs confirmation");

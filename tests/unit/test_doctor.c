@@ -776,3 +776,29 @@ Test(doctor, random_and_mutated_lines_do_not_crash)
     kb_mountinfo_free(&m);
     fclose(all);
 }
+
+/* ------------------------------------ clock skew against the file server */
+
+/* The probe measures the server's time (the mtime of a flushed new file)
+ * against this host's; offset_s simulates a host whose clock is off. */
+Test(doctor, clock_probe_measures_skew_against_the_file_server, .init = kb_setup,
+     .fini = kb_teardown)
+{
+    kb_err e;
+    long skew = 99999;
+    cr_assert_eq(kb_doctor_clock_probe(kb_dir, 0, &skew, &e), KB_OK, "%s", e.msg);
+    cr_expect(skew >= -2 && skew <= 2, "same clock: skew %ld", skew);
+    /* a host 2 h ahead sees the server 2 h behind */
+    cr_assert_eq(kb_doctor_clock_probe(kb_dir, 7200, &skew, &e), KB_OK, "%s", e.msg);
+    cr_expect(skew >= -7202 && skew <= -7198, "2 h ahead: skew %ld", skew);
+    cr_expect(skew < -KB_DOCTOR_SKEW_MAX, "beyond the warning limit");
+    cr_assert_eq(kb_doctor_clock_probe(kb_dir, -90, &skew, &e), KB_OK, "%s", e.msg);
+    cr_expect(skew >= 88 && skew <= 92, "90 s behind: skew %ld", skew);
+    /* the probe file is gone, and a directory without write access is an error */
+    char cmd[PATH_MAX + 64];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -q kernboard-clock", kb_dir);
+    cr_expect_neq(system(cmd), 0, "probe file removed");
+    char missing[PATH_MAX + 16];
+    snprintf(missing, sizeof missing, "%s/nope", kb_dir);
+    cr_expect_eq(kb_doctor_clock_probe(missing, 0, &skew, &e), KB_EIO);
+}
