@@ -133,5 +133,12 @@ int kb_cmd_case_lock(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_locks(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_who(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_log(kb_cmd_ctx *cx, int argc, char **argv);
+/* department goals and the triage inbox (cmd_goal.c, cmd_triage.c) */
+int kb_cmd_goal_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_goal_add(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_goal_edit(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_goal_remove(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_triage_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_triage_next(kb_cmd_ctx *cx, int argc, char **argv);
 
 #endif
