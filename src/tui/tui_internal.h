@@ -671,6 +671,14 @@ char *kb_view_form_value(const kb_case *c, enum kb_tui_field f);
 char *kb_view_form_shown(const kb_tui_app *a, const kb_case *c, enum kb_tui_field f);
 const char *kb_view_form_label(enum kb_tui_field f);
 
+/* ---- triage inbox (view_triage.c: kb_tui_view_triage, and its picker
+ * kb_tui_view_triage_pick) */
+unsigned kb_view_triage_open(kb_tui_app *a);
+/* The same with the department goals given (tests without a board). */
+unsigned kb_view_triage_open_with(kb_tui_app *a, const kb_goal_vec *goals);
+/* The case the open triage inbox shows (0: none, or no inbox open). */
+uint32_t kb_view_triage_current(const kb_tui_app *a);
+
 /* ---- conflict dialog (view_dialog.c: kb_tui_view_conflict) */
 /* Open the dialog over the form: mine = the form's values, theirs = the stored case. */
 unsigned kb_view_conflict_open(kb_tui_app *a, const kb_case *mine, const kb_case *theirs);
