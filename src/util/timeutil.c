@@ -176,14 +176,6 @@ int kb_date_parse_rel(const char *s, kb_date today, kb_date *out, kb_err *e)
         s = "";
     while (*s == ' ')
         s++;
-    if (strcmp(s, "today") == 0 || strcmp(s, "vandaag") == 0) {
-        *out = today;
-        return KB_OK;
-    }
-    if (strcmp(s, "tomorrow") == 0 || strcmp(s, "morgen") == 0) {
-        *out = today + 1;
-        return KB_OK;
-    }
     const char *p = s[0] == '+' ? s + 1 : s;
     long v = 0;
     size_t nd = 0;
