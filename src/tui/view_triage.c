@@ -180,11 +180,11 @@ static unsigned kb_triage_decide(kb_tui_app *a, kb_triage_view *t, kb_case_patch
     }
     t->done++;
     kb_tui_msg(a, false, "#%u: %s", n, done_msg);
-    unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW | KB_TUI_R_STATUS;
+    /* finished with n (the refresh may already show the next one) */
     if (advance)
-        kb_triage_advance(a, t);
-    else
-        kb_triage_pick_current(a, t);
+        kb_u32v_push(&t->skipped, n);
+    unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW | KB_TUI_R_STATUS;
+    kb_triage_pick_current(a, t);
     return r;
 }
 

@@ -95,7 +95,7 @@ if not picked: bad.append("no goal as hook")
 elif goals[picked[-1]] not in [c.get("lead_dept")] + c.get("depts", []): bad.append("goal of another department")
 if c.get("stage") == "signal": bad.append("still a signal")
 acts = c.get("actions", [])
-if not any(a.get("owner") == "alice" and a.get("due") for a in acts): bad.append("no next step with owner and due date")
+if not any(a.get("owner") and a.get("due") and a["text"].startswith("First contact") for a in acts): bad.append("no next step with owner and due date")
 print("; ".join(bad) or "ok")
 EOF
 )
@@ -137,12 +137,11 @@ tui_check "n keeps the input" "Half getypt"
 tui_esc
 tui_check "asks again" "Discard changes? y/n"
 tui_type y
-tui_wait_gone 3 "New case" && kb_pass "y discards" || kb_fail "form still open"
+tui_check "y discards" "New case discarded"
 tui_keys n
 tui_check "an untouched form" "New case"
 tui_esc
-tui_wait_gone 3 "New case" && kb_pass "Esc on an untouched form closes at once" ||
-    kb_fail "untouched form asked"
+tui_check "Esc on an untouched form closes at once" "New case discarded"
 tui_quit
 check "the TUI exits 0 ($TUI_RC)" [ "$TUI_RC" = 0 ]
 
