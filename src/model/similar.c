@@ -102,7 +102,7 @@ int kb_similar_score(const kb_case *c, const char *title, const char *desc, cons
     kb_free(&qn);
     kb_free(&hay);
     kb_free(&hn);
-    int mix = (tri + words) / 2;
+    int mix = (tri + 2 * words) / 3;
     int score = tri > mix ? tri : mix;
     if (org)
         score = score + 50 > 100 ? 100 : score + 50;

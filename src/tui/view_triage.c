@@ -620,7 +620,7 @@ static unsigned kb_triage_pick(kb_tui_app *a, kb_triage_view *t, const kb_case *
                             kb_strv_contains_ci(&c->depts, g->dept);
                 if ((pass == 0) != mine || kb_strv_contains_ci(&c->hooks, g->code))
                     continue;
-                char *l = kb_asprintf("%-5s %s (%s)", g->dept, g->text, g->code);
+                char *l = kb_asprintf("%s: %s (%s)", g->code, g->text, g->dept);
                 kb_pick_row(&pa, g->code, l);
                 kb_free(&l);
             }
