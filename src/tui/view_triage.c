@@ -82,9 +82,9 @@ static void kb_triage_pick_current(kb_tui_app *a, kb_triage_view *t)
 
 static void kb_triage_load_goals(kb_tui_app *a, kb_triage_view *t)
 {
-    kb_goal_vec_free(&t->goals);
-    if (!a->board)
+    if (!a->board) /* tests: the goals given at open stay */
         return;
+    kb_goal_vec_free(&t->goals);
     kb_err e;
     kb_err_clear(&e);
     if (kb_board_goal_list(a->board, &t->goals, &e))
@@ -118,10 +118,10 @@ static void kb_triage_event(kb_tui_app *a, void *st, kb_tui_event ev, uint32_t n
 {
     (void)number;
     kb_triage_view *t = st;
-    if (ev == KB_TUI_EV_CHANGED || ev == KB_TUI_EV_ATTACH)
+    if (ev == KB_TUI_EV_CHANGED || ev == KB_TUI_EV_ATTACH) {
         kb_triage_pick_current(a, t);
-    if (ev == KB_TUI_EV_ATTACH)
-        kb_triage_load_goals(a, t);
+        kb_triage_load_goals(a, t); /* a goal added meanwhile (`:goal add`) */
+    }
 }
 
 unsigned kb_view_triage_open(kb_tui_app *a)
