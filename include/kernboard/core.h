@@ -185,11 +185,14 @@ typedef struct kb_import {
     size_t nmeetings;
     kb_decision *decisions; /* keep their numbers, authors and times */
     size_t ndecisions;
+    kb_goal *goals; /* department goals, upserted by code */
+    size_t ngoals;
 } kb_import;
 typedef struct kb_import_report {
     size_t depts_added, depts_changed, stages_added, stages_changed, lines_added, lines_changed;
     size_t cases_added, comments_added, actions_added, links_added;
     size_t orgs_added, orgs_changed, contacts_added, meetings_added, decisions_added;
+    size_t goals_added, goals_changed;
 } kb_import_report;
 int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep,
                     kb_err *e) KB_WARN_UNUSED;

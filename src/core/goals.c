@@ -61,7 +61,7 @@ static void kb_goal_order(const kb_board *b, kb_goal *v, size_t n)
     }
 }
 
-static int kb_goals_in(const kb_board *b, kb_txn *t, kb_goal_vec *out, kb_err *e)
+int kb_goals_in(const kb_board *b, kb_txn *t, kb_goal_vec *out, kb_err *e)
 {
     void *v = NULL;
     out->v = NULL;
