@@ -32,6 +32,7 @@ typedef enum kb_pick_kind {
     KB_PK_PRIORITY,
     KB_PK_OWNER,
     KB_PK_DUPLICATE,
+    KB_PK_RELATED,
     KB_PK_NEXT_STEP,
     KB_PK_ASK,
 } kb_pick_kind;
@@ -286,16 +287,20 @@ static unsigned kb_triage_apply(kb_tui_app *a, kb_triage_view *t, kb_pick_kind k
         }
         return kb_triage_set(a, t, KB_F_DEPTS, value, true, _("involved department added"));
     }
-    case KB_PK_DUPLICATE: {
+    case KB_PK_DUPLICATE:
+    case KB_PK_RELATED: {
         uint32_t to = 0;
         kb_err e;
         if (kb_case_number_parse(value, &to, &e) != KB_OK) {
             kb_tui_msg(a, true, "%s", e.msg);
             return KB_TUI_R_STATUS;
         }
-        kb_case_extra x = {.link_to = to, .link_kind = KB_LINK_DUPLICATE};
-        char *msg = kb_asprintf(_("marked as duplicate of #%u"), to);
-        unsigned r = kb_triage_decide(a, t, NULL, &x, true, msg);
+        bool dup = kind == KB_PK_DUPLICATE;
+        kb_case_extra x = {.link_to = to, .link_kind = dup ? KB_LINK_DUPLICATE : KB_LINK_RELATED};
+        char *msg = dup ? kb_asprintf(_("marked as duplicate of #%u"), to)
+                        : kb_asprintf(_("linked as related to #%u"), to);
+        /* a duplicate is done with; a related case stays on screen */
+        unsigned r = kb_triage_decide(a, t, NULL, &x, dup, msg);
         kb_free(&msg);
         return r;
     }
@@ -644,8 +649,12 @@ static unsigned kb_triage_pick(kb_tui_app *a, kb_triage_view *t, const kb_case *
                 kb_pick_row(&pa, u->name, u->name);
             }
         break;
-    case KB_PK_DUPLICATE: {
-        title = kb_asprintf(_("#%u is a duplicate of: a similar case, or #N"), c->number);
+    case KB_PK_DUPLICATE:
+    case KB_PK_RELATED: {
+        title =
+            kb_asprintf(kind == KB_PK_DUPLICATE ? _("#%u is a duplicate of: a similar case, or #N")
+                                                : _("#%u is related to: a similar case, or #N"),
+                        c->number);
         pa.free_text = true;
         kb_similar sim[KB_TRIAGE_SIMILAR];
         size_t ns = kb_similar_rank(a->cache.cases.v, a->cache.cases.n, c->title, c->description,
@@ -695,7 +704,8 @@ static unsigned kb_triage_action(kb_tui_app *a, void *st, kb_action act)
     if (!c && act != KB_ACTION_BACK && act != KB_ACTION_CANCEL && act != KB_ACTION_QUIT &&
         act != KB_ACTION_HELP && act != KB_ACTION_COMMAND && act != KB_ACTION_REFRESH &&
         act != KB_ACTION_PRIVACY_BLANK) {
-        if (act >= KB_ACTION_TRIAGE_LEAD && act <= KB_ACTION_TRIAGE_SKIP) {
+        if ((act >= KB_ACTION_TRIAGE_LEAD && act <= KB_ACTION_TRIAGE_SKIP) ||
+            act == KB_ACTION_TRIAGE_RELATED) {
             kb_tui_msg(a, false, "%s", _("The triage inbox is empty"));
             return KB_TUI_R_STATUS;
         }
@@ -718,6 +728,8 @@ static unsigned kb_triage_action(kb_tui_app *a, void *st, kb_action act)
         return kb_triage_pick(a, t, c, KB_PK_NEXT_STEP);
     case KB_ACTION_TRIAGE_DUPLICATE:
         return kb_triage_pick(a, t, c, KB_PK_DUPLICATE);
+    case KB_ACTION_TRIAGE_RELATED:
+        return kb_triage_pick(a, t, c, KB_PK_RELATED);
     case KB_ACTION_TRIAGE_ASK:
         return kb_triage_pick(a, t, c, KB_PK_ASK);
     case KB_ACTION_TRIAGE_AGENDA: {
@@ -870,7 +882,7 @@ static void kb_triage_draw(kb_tui_app *a, void *st, kb_grid *g)
     kb_strv_free(&lines);
     if (simrows > 0) {
         int sy = dbottom;
-        kb_grid_put_cut(g, 1, sy++, g->w - 2, _("Similar cases (D marks a duplicate):"),
+        kb_grid_put_cut(g, 1, sy++, g->w - 2, _("Similar cases (D: duplicate of, R: related to):"),
                         KB_STYLE(KB_GA_BOLD, KB_GC_WARN));
         for (size_t i = 0; i < ns && sy < ymax; i++) {
             const kb_case *o = &a->cache.cases.v[sim[i].index];
