@@ -615,6 +615,7 @@ static unsigned kb_triage_pick(kb_tui_app *a, kb_triage_view *t, const kb_case *
         }
         break;
     case KB_PK_HOOK: {
+        kb_triage_load_goals(a, t); /* goals added meanwhile (`:goal add`, others) */
         title = kb_asprintf(_("Policy hook for #%u: a department goal, or free text"), c->number);
         pa.free_text = true;
         /* the goals of the case's departments first, then the others */
