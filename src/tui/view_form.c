@@ -955,14 +955,14 @@ static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
             if (!a->km || kb_keymap_key_for(a->km, KB_CONTEXT_FORM, acts[k], keys[k]) != KB_OK)
                 snprintf(keys[k], sizeof keys[k], "-");
         shead = kb_asprintf(_("Similar cases: %s duplicate of, %s related to, %s next"), keys[0],
-                           keys[1], keys[2]);
+                            keys[1], keys[2]);
         kb_grid_put_cut(g, 1, sy++, g->w - 2, shead, KB_STYLE(KB_GA_BOLD, KB_GC_WARN));
         kb_free(&shead);
         for (size_t i = 0; i < f->nsim && sy < bottom + srows; i++) {
             const kb_case *o = kb_tui_case(a, f->sim[i].number);
             char *srow = kb_asprintf("%s #%u %s%s", i == f->simsel ? ">" : " ", f->sim[i].number,
-                                    o && o->title ? o->title : "",
-                                    f->sim[i].same_org ? _(" (same organisation)") : "");
+                                     o && o->title ? o->title : "",
+                                     f->sim[i].same_org ? _(" (same organisation)") : "");
             kb_grid_put_cut(g, 1, sy++, g->w - 2, srow,
                             i == f->simsel ? KB_STYLE(KB_GA_BOLD, KB_GC_ACCENT) : KB_PLAIN);
             kb_free(&srow);
