@@ -56,4 +56,7 @@ int kb_codec_meeting_decode(const void *p, size_t n, kb_meeting *out, kb_err *e)
 void kb_codec_decision_encode(const kb_decision *d, kb_buf *out);
 int kb_codec_decision_decode(const void *p, size_t n, kb_decision *out, kb_err *e) KB_WARN_UNUSED;
 
+void kb_codec_goal_encode(const kb_goal *g, kb_buf *out);
+int kb_codec_goal_decode(const void *p, size_t n, kb_goal *out, kb_err *e) KB_WARN_UNUSED;
+
 #endif

@@ -80,6 +80,7 @@ int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_
 typedef struct kb_case_patch {
     uint32_t set;
     kb_case v;
+    uint32_t append; /* list fields (bits as in set) added to, not replaced */
 } kb_case_patch;
 void kb_case_patch_init(kb_case_patch *p);
 void kb_case_patch_free(kb_case_patch *p);
@@ -189,11 +190,14 @@ typedef struct kb_import {
     size_t nmeetings;
     kb_decision *decisions; /* keep their numbers, authors and times */
     size_t ndecisions;
+    kb_goal *goals; /* department goals, upserted by code */
+    size_t ngoals;
 } kb_import;
 typedef struct kb_import_report {
     size_t depts_added, depts_changed, stages_added, stages_changed, lines_added, lines_changed;
     size_t cases_added, comments_added, actions_added, links_added;
     size_t orgs_added, orgs_changed, contacts_added, meetings_added, decisions_added;
+    size_t goals_added, goals_changed;
 } kb_import_report;
 int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep,
                     kb_err *e) KB_WARN_UNUSED;
@@ -443,5 +447,46 @@ void kb_action_items_by_due(kb_action_item *v, size_t n);
  * with kb_action_items_by_due. */
 int kb_board_my_actions(kb_board *b, const char *user, kb_action_vec *out,
                         kb_err *e) KB_WARN_UNUSED;
+/* ---- Department goals (issue 12): reference data per department,
+ * maintained by brokers and admins; a case's policy hooks name them by
+ * code (free-text hooks stay possible).  Codes are unique on the board. */
+typedef struct kb_goal_vec {
+    kb_goal *v;
+    size_t n;
+} kb_goal_vec;
+/* All goals, in the board's department order, then by code. */
+int kb_board_goal_list(kb_board *b, kb_goal_vec *out, kb_err *e) KB_WARN_UNUSED;
+void kb_goal_vec_free(kb_goal_vec *v);
+/* Add a goal (g->dept: a department code or name).  promote (may be NULL):
+ * a free-text hook that becomes this goal: in the same write transaction,
+ * every case whose hooks hold that text (kb_fold-equal) gets the goal's
+ * code instead, with a timeline entry; *promoted (may be NULL) counts
+ * them. */
+int kb_board_goal_add(kb_board *b, const kb_goal *g, const char *promote, size_t *promoted,
+                      kb_err *e) KB_WARN_UNUSED;
+/* Change the text and/or department (NULL: keep) of the goal g->code. */
+int kb_board_goal_edit(kb_board *b, const kb_goal *g, kb_err *e) KB_WARN_UNUSED;
+/* Remove a goal (cases that name it keep the code as a free-text hook). */
+int kb_board_goal_remove(kb_board *b, const char *code, kb_err *e) KB_WARN_UNUSED;
+
+/* ---- Triage (issue 12): one decision on a case in ONE write
+ * transaction: a patch (kb_board_case_update) plus what comes with the
+ * decision: a comment, a next-step action item, a link to another case.
+ * Lists in p->append (bits as in p->set) are added to the stored list
+ * instead of replacing it.  Without a patch change the case record is not
+ * rewritten, but the extras still are (one transaction). */
+typedef struct kb_case_extra {
+    const char *comment;         /* NULL: none */
+    kb_action_item *action;      /* NULL: none; text, owner (name or prefix), due in; number out */
+    uint32_t link_to;            /* 0: none */
+    enum kb_link_kind link_kind; /* this case <kind> link_to */
+} kb_case_extra;
+int kb_board_case_decide_triage(kb_board *b, uint32_t number, const kb_case_patch *p,
+                                const char *reason, const kb_case_extra *x, kb_case *out,
+                                kb_err *e) KB_WARN_UNUSED;
+/* A new case and its link to an existing one (the new-case form's "one
+ * key links it as duplicate of / related to"), in one write transaction. */
+int kb_board_case_add_linked(kb_board *b, kb_case *c, uint32_t link_to, enum kb_link_kind kind,
+                             kb_err *e) KB_WARN_UNUSED;
 
 #endif

@@ -462,4 +462,49 @@ void kb_case_field_copy(kb_case *dst, const kb_case *src, enum kb_field_id f);
  * NULL for other fields. */
 kb_strv *kb_case_field_list(kb_case *c, enum kb_field_id f);
 
+/* ---- Department goals ("doelen") and similar cases (issue 12).
+ * A goal is reference data of one department: the policy goals whose
+ * "hooks" make a case worth its time.  Its code is unique on the board
+ * (case-insensitive), so a case's policy hook can name it by code; a hook
+ * that is no goal's code is free text and stays as it is. */
+typedef struct kb_goal {
+    kb_id key;
+    char *code; /* e.g. "banen": 1..KB_CODE_MAX of [A-Za-z0-9_-] */
+    char *text; /* "Meer banen voor mensen met afstand" */
+    char *dept; /* department code */
+    uint64_t version;
+} kb_goal;
+void kb_goal_free(kb_goal *g);
+void kb_goal_copy(kb_goal *dst, const kb_goal *src);
+int kb_goal_validate(const kb_goal *g, kb_err *e) KB_WARN_UNUSED;
+/* The goal a hook names (its code, case- and accent-insensitive), NULL
+ * for a free-text hook. */
+const kb_goal *kb_goal_find(const kb_goal *v, size_t n, const char *code);
+
+/* Similar cases (duplicate search while typing): every case of v whose
+ * title, description or organisations resemble the given ones, accent- and
+ * case-insensitively (kb_fold), best first.  Scores 0..100: character
+ * trigrams of the titles, the words (4+ letters) shared with the title and
+ * description, and a shared organisation.  exclude (0: none) is left out
+ * (the case being triaged).  At most max results; returns their number. */
+typedef struct kb_similar {
+    size_t index; /* into v */
+    uint32_t number;
+    int score;
+    bool same_org;
+} kb_similar;
+#define KB_SIMILAR_MIN 30 /* lowest score listed */
+size_t kb_similar_rank(const kb_case *v, size_t n, const char *title, const char *desc,
+                       const kb_strv *orgs, uint32_t exclude, kb_similar *out, size_t max);
+/* The score of one pair (the same measure). */
+int kb_similar_score(const kb_case *c, const char *title, const char *desc, const kb_strv *orgs,
+                     bool *same_org);
+
+/* The triage inbox: the cases in the first stage (first_stage) or without
+ * a lead department, but not in the last stage (last_stage, NULL when the
+ * board has one stage), oldest first (created, then number).  out gets
+ * indexes into v (at most n); returns their number. */
+size_t kb_triage_inbox(const kb_case *v, size_t n, const char *first_stage, const char *last_stage,
+                       size_t *out);
+
 #endif

@@ -52,7 +52,8 @@ enum kb_table {
     KB_T_MEETINGS,
     KB_T_LINKS,
     KB_T_LEASES,
-    KB_T_RELS, /* case key || kind || record key -> nothing: per-case lookups */
+    KB_T_RELS,  /* case key || kind || record key -> nothing: per-case lookups */
+    KB_T_GOALS, /* department goals (policy hooks as reference data) */
     KB_T_COUNT_
 };
 const char *kb_table_name(enum kb_table t);

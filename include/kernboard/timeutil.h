@@ -48,4 +48,9 @@ int64_t kb_time_now_us(void);
 /* Monotonic milliseconds, for timeouts. */
 int64_t kb_clock_ms(void);
 
+/* A due or review date as a user types it: "YYYY-MM-DD", or relative to
+ * today: "7d", "2w", "+3d" (days or weeks; "0d" is today).  KB_EDATA
+ * otherwise. */
+int kb_date_parse_rel(const char *s, kb_date today, kb_date *out, kb_err *e) KB_WARN_UNUSED;
+
 #endif

@@ -114,6 +114,17 @@ const kb_cmd_entry kb_cmd_table[] = {
     {"view", "remove", kb_cmd_view_remove, "NAME [--shared]", N_("remove a saved view"), 0},
     {NULL, "completion", kb_cmd_completion, "bash",
      N_("print a bash completion script for kernboard"), NOTUI},
+    /* issue 12: department goals and the triage inbox */
+    {"goal", "list", kb_cmd_goal_list, "[DEPT]", N_("list department goals (policy hooks)"), 0},
+    {"goal", "add", kb_cmd_goal_add, "DEPT CODE TEXT [--promote HOOK]",
+     N_("add a department goal; --promote turns a free-text hook into it"), 0},
+    {"goal", "edit", kb_cmd_goal_edit, "CODE [--text T] [--dept DEPT]",
+     N_("change a department goal"), 0},
+    {"goal", "remove", kb_cmd_goal_remove, "CODE", N_("remove a department goal"), 0},
+    {"triage", "list", kb_cmd_triage_list, "",
+     N_("list the triage inbox: first stage or no lead department, oldest first"), 0},
+    {"triage", "next", kb_cmd_triage_next, "",
+     N_("show the next case to triage, with similar cases"), 0},
     {NULL, "help", kb_cmd_help, "", N_("show this help"), 0},
 };
 const size_t kb_cmd_table_len = sizeof kb_cmd_table / sizeof kb_cmd_table[0];

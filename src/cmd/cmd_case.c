@@ -19,6 +19,7 @@ enum {
     O_NO_AGENDA,
     O_EXPECT,
     O_REASON,
+    O_SET_HOOKS,
 };
 
 typedef struct kb_case_opts {
@@ -38,7 +39,7 @@ static void kb_case_opts_free(kb_case_opts *o)
 static int kb_case_parse_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, bool edit,
                               kb_case_opts *o)
 {
-    struct option longs[KB_F_COUNT + 6];
+    struct option longs[KB_F_COUNT + 7];
     size_t n = 0;
     for (int f = 0; f < KB_F_COUNT; f++) {
         const kb_field_desc *d = kb_case_field((enum kb_field_id)f);
@@ -50,11 +51,13 @@ static int kb_case_parse_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **
     if (edit) {
         longs[n++] = (struct option){"expect-version", required_argument, NULL, O_EXPECT};
         longs[n++] = (struct option){"reason", required_argument, NULL, O_REASON};
+        longs[n++] = (struct option){"set-hooks", required_argument, NULL, O_SET_HOOKS};
     }
     longs[n] = (struct option){NULL, 0, NULL, 0};
     kb_case_patch_init(&o->p);
     o->expect = KB_CORE_ANY_VERSION;
     o->reason = NULL;
+    bool hooks_replace = false;
     kb_cmd_getopt_reset();
     int rc, opt, idx;
     while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
@@ -76,6 +79,9 @@ static int kb_case_parse_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **
             if (rc)
                 return kb_cmd_report(cx);
             o->p.set |= 1u << f;
+            /* --hook adds to the case's hooks (unless --set-hooks replaces) */
+            if (edit && f == KB_F_HOOKS && !hooks_replace)
+                o->p.append |= 1u << f;
             continue;
         }
         switch (opt) {
@@ -99,6 +105,23 @@ static int kb_case_parse_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **
             kb_free(&o->reason);
             o->reason = kb_strdup(optarg);
             break;
+        case O_SET_HOOKS: {
+            /* replace the hooks: split at ';', or at ',' when there is no ';' */
+            kb_strv parts = {0};
+            if (strchr(optarg, ';'))
+                rc = kb_case_field_parse(&o->p.v, KB_F_HOOKS, optarg, &cx->err);
+            else {
+                kb_strv_split(&parts, optarg);
+                kb_strv_free(&o->p.v.hooks);
+                o->p.v.hooks = parts;
+            }
+            if (rc)
+                return kb_cmd_report(cx);
+            hooks_replace = true;
+            o->p.set |= 1u << KB_F_HOOKS;
+            o->p.append &= ~(1u << KB_F_HOOKS);
+            break;
+        }
         default:
             return kb_cmd_usage(cx, cmd, _("unexpected option"));
         }

@@ -67,6 +67,23 @@ static const demo_dept demo_depts[] = {
     {"OND", "Onderwijs en Arbeidsmarkt", "blue", true},
 };
 
+/* Department goals: the policy hooks brokers pick from (issue 12). */
+static const struct {
+    const char *dept, *code, *text;
+} demo_goals[] = {
+    {"ECO", "binnenstad", "Leegstand in de binnenstad onder 8%"},
+    {"ECO", "mkb-banen", "Groei van het mkb: 500 extra banen per jaar"},
+    {"INC", "afstand", "Meer mensen met een afstand tot de arbeidsmarkt aan het werk"},
+    {"INC", "sociaal-ond", "20 nieuwe sociale ondernemingen in 2027"},
+    {"DUU", "circulair", "50% minder primaire grondstoffen in 2030"},
+    {"DUU", "energie", "30% energiebesparing op bedrijventerreinen"},
+    {"INK", "sroi", "Social return bij elke aanbesteding boven 100.000 euro"},
+    {"VAS", "leegstand", "Tijdelijke invulling van leegstaand gemeentelijk vastgoed"},
+    {"SOC", "armoede", "Minder armoede onder werkende ondernemers"},
+    {"VTH", "vijf-dagen", "Ondernemer binnen 5 werkdagen antwoord op een vergunningvraag"},
+    {"OND", "tekorten", "Tekorten in zorg en techniek halveren"},
+};
+
 typedef struct demo_stage {
     const char *code, *name;
     int wip_limit, norm_days;
@@ -738,6 +755,44 @@ static const demo_case demo_cases[] = {
      .prio = 2,
      .conf = "confidential",
      .tags = "betalingen,mkb"},
+    /* #41..#46: new signals without a lead department, for the triage
+     * inbox (issue 12); #46 resembles #1 (same bakery). */
+    {.title = "Installatiebedrijf zoekt leerlingen voor warmtepompen",
+     .desc = "Installatietechniek Van Leeuwen krijgt meer aanvragen voor warmtepompen dan het "
+             "aankan en zoekt vijf leerlingen in een BBL-traject. Kan de gemeente helpen met "
+             "werving en begeleiding?",
+     .stage = "signal",
+     .orgs = "Installatietechniek Van Leeuwen",
+     .tags = "techniek,energie"},
+    {.title = "Kringloopwinkel wil een reparatiecafé starten",
+     .desc = "Kringloop De Tweede Ronde wil elke zaterdag een reparatiecafé houden met "
+             "vrijwilligers en zoekt ruimte en een kleine startsubsidie.",
+     .stage = "signal",
+     .orgs = "Kringloop De Tweede Ronde",
+     .tags = "circulair"},
+    {.title = "Transportbedrijf vraagt naar zonnepanelen op de bedrijfshal",
+     .desc = "Transportbedrijf Hendriks wil 2.000 m² dak vol leggen met zonnepanelen, maar de "
+             "netbeheerder meldt congestie. Wie kan meedenken?",
+     .stage = "signal",
+     .orgs = "Transportbedrijf Hendriks",
+     .tags = "energie,netcongestie"},
+    {.title = "Zzp'er zoekt werkplek in leegstaand winkelpand",
+     .desc = "Een grafisch ontwerper wil met drie andere zzp'ers een leegstaand winkelpand in de "
+             "Kerkstraat huren als gedeelde werkplek.",
+     .stage = "signal",
+     .tags = "leegstand,binnenstad"},
+    {.title = "Schoonmaakbedrijf wil statushouders opleiden",
+     .desc = "Schoonmaakbedrijf Glans zoekt tien medewerkers en wil statushouders opleiden, met "
+             "taalles op de werkvloer.",
+     .stage = "signal",
+     .orgs = "Schoonmaakbedrijf Glans",
+     .tags = "inclusief-werkgeven"},
+    {.title = "Bakkerij wil vacatures vullen met mensen uit de bijstand",
+     .desc = "Bakkerij De Korenschoof belt opnieuw: de vacatures voor bakker en chauffeur staan "
+             "nog open. Kan iemand van de gemeente langskomen?",
+     .stage = "signal",
+     .orgs = "Bakkerij De Korenschoof",
+     .tags = "arbeidsmarkt"},
 };
 
 /* What the people on the board do after the cases are in, in order.  The
@@ -1108,13 +1163,13 @@ static int demo_case_add(demo_ctx *d, size_t i)
     c.title = kb_strdup(x->title);
     c.description = kb_strdup(x->desc);
     c.stage = kb_strdup(st[0].code);
-    c.lead_dept = kb_strdup(x->lead);
+    c.lead_dept = x->lead ? kb_strdup(x->lead) : NULL;
     if (x->also)
         kb_strv_split(&c.depts, x->also);
-    c.action_line = kb_strdup(x->line);
+    c.action_line = x->line ? kb_strdup(x->line) : NULL;
     demo_split_bar(&c.hooks, x->hooks);
     demo_split_bar(&c.orgs, x->orgs);
-    c.owner = kb_strdup(x->owner);
+    c.owner = x->owner ? kb_strdup(x->owner) : NULL;
     c.priority = x->prio;
     c.due = demo_day(d->today, x->due);
     c.review = demo_day(d->today, x->review);
@@ -1312,6 +1367,13 @@ static int demo_build(demo_ctx *d)
     d->created = true;
     if ((rc = demo_refs(d)) || (rc = demo_users_add(d)))
         return rc;
+    for (size_t i = 0; i < sizeof demo_goals / sizeof demo_goals[0]; i++) {
+        kb_goal g = {.dept = (char *)demo_goals[i].dept,
+                     .code = (char *)demo_goals[i].code,
+                     .text = (char *)demo_goals[i].text};
+        if ((rc = kb_board_goal_add(d->b, &g, NULL, NULL, e)))
+            return rc;
+    }
     for (size_t i = 0; i < sizeof demo_cases / sizeof demo_cases[0]; i++)
         if ((rc = demo_case_add(d, i)))
             return rc;

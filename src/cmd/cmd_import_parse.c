@@ -34,6 +34,7 @@ void kb_import_buf_free(kb_import_buf *ib)
         kb_strv_free(&ib->imp.stages[i].dept_wip);
     kb_free(&ib->imp.stages);
     kb_free(&ib->imp.lines);
+    kb_free(&ib->imp.goals);
     kb_free(&ib->imp.cases);
     kb_free(&ib->imp.comments);
     kb_free(&ib->imp.actions);
@@ -289,6 +290,24 @@ int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf
             kb_line *l = &imp->lines[imp->nlines++];
             l->code = kb_keep(ib, code);
             l->name = kb_keep(ib, name);
+        }
+    }
+    if ((rc = kb_jarray(e, doc, "goals", &arr))) /* absent in older exports */
+        goto out;
+    if (arr) {
+        imp->goals = kb_calloc(json_array_size(arr) + 1, sizeof *imp->goals);
+        json_array_foreach(arr, i, o)
+        {
+            snprintf(path, sizeof path, "goals[%zu]", i);
+            const char *code, *text, *dept;
+            if ((rc = kb_jstr(&j, o, "code", true, &code)) ||
+                (rc = kb_jstr(&j, o, "text", true, &text)) ||
+                (rc = kb_jstr(&j, o, "dept", true, &dept)))
+                goto out;
+            kb_goal *g = &imp->goals[imp->ngoals++];
+            g->code = kb_keep(ib, code);
+            g->text = kb_keep(ib, text);
+            g->dept = kb_keep(ib, dept);
         }
     }
     if ((rc = kb_jarray(e, doc, "cases", &arr)))

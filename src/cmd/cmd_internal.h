@@ -141,5 +141,12 @@ int kb_cmd_view_list(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_view_remove(kb_cmd_ctx *cx, int argc, char **argv);
 /* Expand "@name" words of a query (saved views); prints the error. */
 int kb_cmd_expand_views(kb_cmd_ctx *cx, kb_board *b, const char *query, char **out);
+/* department goals and the triage inbox (cmd_goal.c, cmd_triage.c) */
+int kb_cmd_goal_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_goal_add(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_goal_edit(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_goal_remove(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_triage_list(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_triage_next(kb_cmd_ctx *cx, int argc, char **argv);
 
 #endif

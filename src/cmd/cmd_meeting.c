@@ -240,7 +240,7 @@ int kb_cmd_case_decide(kb_cmd_ctx *cx, int argc, char **argv)
         } else if (opt == 'o') {
             kb_free(&items[nitems - 1].owner);
             items[nitems - 1].owner = kb_strdup(optarg);
-        } else if (kb_date_parse(optarg, &items[nitems - 1].due, &cx->err)) {
+        } else if (kb_date_parse_rel(optarg, kb_date_today(), &items[nitems - 1].due, &cx->err)) {
             rc = kb_cmd_report(cx);
             goto out;
         }

@@ -336,7 +336,7 @@ int kb_cmd_action_add(kb_cmd_ctx *cx, int argc, char **argv)
         } else if (opt == 'o') {
             kb_free(&a.owner);
             a.owner = kb_strdup(optarg);
-        } else if (kb_date_parse(optarg, &a.due, &cx->err)) {
+        } else if (kb_date_parse_rel(optarg, kb_date_today(), &a.due, &cx->err)) {
             rc = kb_cmd_report(cx);
             break;
         }

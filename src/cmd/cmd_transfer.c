@@ -31,6 +31,7 @@ typedef struct kb_snapshot {
     kb_contact_vec contacts;
     kb_meeting_vec meetings;
     kb_decision_vec decisions;
+    kb_goal_vec goals;
 } kb_snapshot;
 
 static void kb_snapshot_free(kb_snapshot *s)
@@ -45,6 +46,7 @@ static void kb_snapshot_free(kb_snapshot *s)
     kb_contact_vec_free(&s->contacts);
     kb_meeting_vec_free(&s->meetings);
     kb_decision_vec_free(&s->decisions);
+    kb_goal_vec_free(&s->goals);
 }
 
 static int kb_snapshot_load(kb_board *b, kb_snapshot *s, kb_err *e)
@@ -68,6 +70,8 @@ static int kb_snapshot_load(kb_board *b, kb_snapshot *s, kb_err *e)
         rc = kb_board_meeting_list(b, &s->meetings, e);
     if (!rc)
         rc = kb_board_decision_list(b, 0, 0, &s->decisions, e);
+    if (!rc)
+        rc = kb_board_goal_list(b, &s->goals, e);
     return rc;
 }
 
@@ -115,6 +119,15 @@ static json_t *kb_export_json(kb_board *b, const kb_snapshot *s)
         json_array_append_new(a, o);
     }
     json_object_set_new(doc, "action_lines", a);
+    a = json_array(); /* department goals (policy hooks as reference data) */
+    for (size_t i = 0; i < s->goals.n; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "code", json_string(s->goals.v[i].code));
+        json_object_set_new(o, "text", json_string(s->goals.v[i].text));
+        json_object_set_new(o, "dept", json_string(s->goals.v[i].dept));
+        json_array_append_new(a, o);
+    }
+    json_object_set_new(doc, "goals", a);
     a = json_array();
     for (size_t i = 0; i < s->cases.n; i++) {
         json_t *o = kb_cmd_case_json(&s->cases.v[i]);

@@ -124,6 +124,12 @@ static const kb_field kb_decision_fields[] = {
     FLD(kb_decision, "author", F_STR, author),   FLD(kb_decision, "time", F_TIME, time),
 };
 
+static const kb_field kb_goal_fields[] = {
+    FLD(kb_goal, "code", F_STR, code),
+    FLD(kb_goal, "text", F_STR, text),
+    FLD(kb_goal, "dept", F_STR, dept),
+};
+
 #define NF(a) (sizeof a / sizeof a[0])
 
 static cbor_item_t *kb_cbor_text(const char *s)
@@ -462,3 +468,4 @@ KB_CODEC_PAIR(meeting, kb_meeting, kb_meeting_fields, "meeting", kb_meeting_init
               kb_meeting_free(out))
 KB_CODEC_PAIR(decision, kb_decision, kb_decision_fields, "decision", memset(out, 0, sizeof *out),
               kb_decision_free(out))
+KB_CODEC_PAIR(goal, kb_goal, kb_goal_fields, "goal", memset(out, 0, sizeof *out), kb_goal_free(out))

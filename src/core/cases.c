@@ -88,6 +88,7 @@ static void kb_case_diff(const kb_case *o, const kb_case *n, kb_buf *d)
 void kb_case_patch_init(kb_case_patch *p)
 {
     p->set = 0;
+    p->append = 0;
     kb_case_init(&p->v);
 }
 
@@ -106,12 +107,28 @@ bool kb_board_move_needs_reason(const kb_board *b, const char *from, const char 
     return f != t;
 }
 
+/* Inside t: the extras of a triage decision on case c (stored, with its
+ * key and number). */
+static int kb_case_extras_in(kb_board *b, kb_txn *t, const kb_case *c, const kb_case_extra *x,
+                             kb_err *e)
+{
+    int rc = KB_OK;
+    if (x->comment && x->comment[0])
+        rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_COMMENT, kb_board_user(b), x->comment,
+                             e);
+    if (rc == KB_OK && x->action)
+        rc = kb_action_add_in(b, t, c, x->action, e);
+    if (rc == KB_OK && x->link_to)
+        rc = kb_link_add_in(b, t, c, x->link_to, x->link_kind, e);
+    return rc;
+}
+
 /* The one path of every case change.  Either full (a whole case, already
  * resolved with kb_case_refs; updated in place like kb_board_case_save
  * always did) or p (applied to the stored case inside the transaction). */
 static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, kb_case *full,
-                          const char *reason, uint64_t expect, uint64_t lease_token, kb_case *out,
-                          kb_err *e)
+                          const char *reason, uint64_t expect, uint64_t lease_token,
+                          const kb_case_extra *x, kb_case *out, kb_err *e)
 {
     kb_txn *t = NULL;
     kb_case cur, local;
@@ -119,7 +136,8 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
     kb_case_init(&local);
     kb_case *nw = full ? full : &local;
     kb_buf enc = KB_BUF_INIT, diff = KB_BUF_INIT;
-    int rc = kb_store_write(b->s, "case.edit", NULL, &t, e);
+    bool extras = x && (x->comment || x->action || x->link_to);
+    int rc = kb_store_write(b->s, extras ? "case.triage" : "case.edit", NULL, &t, e);
     if (rc)
         return rc;
     if ((rc = kb_case_read(t, number, &cur, e)))
@@ -138,8 +156,17 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
     if (!full) {
         kb_case_copy(&local, &cur);
         for (int f = 0; f < KB_F_COUNT; f++)
-            if (p->set & (1u << f))
-                kb_case_field_copy(&local, &p->v, (enum kb_field_id)f);
+            if (p->set & (1u << f)) {
+                kb_strv *to = kb_case_field_list(&local, (enum kb_field_id)f);
+                kb_strv *from = kb_case_field_list((kb_case *)&p->v, (enum kb_field_id)f);
+                if (to && from && (p->append & (1u << f))) {
+                    /* add the new entries, keep the stored ones */
+                    for (size_t k = 0; k < from->n; k++)
+                        if (!kb_strv_contains_ci(to, from->v[k]))
+                            kb_strv_push(to, from->v[k]);
+                } else
+                    kb_case_field_copy(&local, &p->v, (enum kb_field_id)f);
+            }
         if ((rc = kb_case_refs(b, &local, e)))
             goto out;
     }
@@ -152,6 +179,17 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
     if (!kb_case_field_eq(&cur, nw, KB_F_ORGS) && (rc = kb_orgs_ensure(t, &nw->orgs, e)))
         goto out;
     kb_case_diff(&cur, nw, &diff);
+    if (diff.len == 0 && extras) {
+        /* the decision's extras alone: no change of the case record */
+        nw->version = cur.version;
+        if ((rc = kb_case_extras_in(b, t, &cur, x, e)) || (rc = kb_txn_commit(&t, e)))
+            goto out;
+        if (out && out != nw) {
+            kb_case_free(out);
+            kb_case_copy(out, &cur);
+        }
+        goto out;
+    }
     if (diff.len == 0) {
         nw->version = cur.version;
         if (out && out != nw) {
@@ -189,6 +227,8 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
         if ((rc = kb_timeline_put_entry(t, nw->key.b, &cm, e)))
             goto out;
     }
+    if (extras && (rc = kb_case_extras_in(b, t, nw, x, e)))
+        goto out;
     if ((rc = kb_txn_commit(&t, e)))
         goto out;
     if (out && out != nw) {
@@ -214,7 +254,7 @@ int kb_board_case_save_reason(kb_board *b, kb_case *c, uint64_t expect, uint64_t
         return rc;
     if (expect == KB_CORE_ANY_VERSION)
         expect = c->version;
-    return kb_case_change(b, c->number, NULL, c, reason, expect, lease_token, NULL, e);
+    return kb_case_change(b, c->number, NULL, c, reason, expect, lease_token, NULL, NULL, e);
 }
 
 int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token, kb_err *e)
@@ -230,7 +270,27 @@ int kb_board_case_update(kb_board *b, uint32_t number, const kb_case_patch *p, c
         return rc;
     kb_case_patch none;
     kb_case_patch_init(&none);
-    return kb_case_change(b, number, p ? p : &none, NULL, reason, expect, lease_token, out, e);
+    return kb_case_change(b, number, p ? p : &none, NULL, reason, expect, lease_token, NULL, out,
+                          e);
+}
+
+int kb_board_case_decide_triage(kb_board *b, uint32_t number, const kb_case_patch *p,
+                                const char *reason, const kb_case_extra *x, kb_case *out, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc)
+        return rc;
+    if (x && x->action) {
+        x->action->case_number = number;
+        if ((rc = kb_action_item_validate(x->action, e)))
+            return rc;
+    }
+    if (x && x->link_to == number)
+        return kb_err_set(e, KB_EDATA, _("a case cannot be linked to itself"));
+    kb_case_patch none;
+    kb_case_patch_init(&none);
+    return kb_case_change(b, number, p ? p : &none, NULL, reason, KB_CORE_ANY_VERSION, 0, x, out,
+                          e);
 }
 
 int kb_board_case_move(kb_board *b, uint32_t number, const char *stage, const char *reason,

@@ -93,7 +93,13 @@ int kb_owner_resolve(kb_txn *t, char **name, kb_err *e);
 
 /* Insert a new action item / link in t (imports keep a->number). */
 int kb_action_insert(kb_txn *t, kb_action_item *a, const kb_id *case_key, kb_err *e);
+/* Inside t: link case a (stored) to case number to, with its timeline
+ * entry; refuses a link to itself or one that exists. */
+int kb_link_add_in(kb_board *b, kb_txn *t, const kb_case *a, uint32_t to, enum kb_link_kind kind,
+                   kb_err *e);
 int kb_link_insert(kb_txn *t, kb_link *l, const kb_id *from_key, const kb_id *to_key, kb_err *e);
+/* Inside t: the department goals (board department order, then code). */
+int kb_goals_in(const kb_board *b, kb_txn *t, kb_goal_vec *out, kb_err *e);
 int kb_org_upsert(kb_txn *t, const kb_org *o, bool *added, bool *changed, kb_err *e);
 int kb_contact_insert(kb_txn *t, kb_contact *c, kb_err *e);
 /* Inside t: the record of organisation *name, made (kind entrepreneur)

@@ -440,22 +440,17 @@ static int kb_links_in(kb_txn *t, uint32_t case_number, kb_link_vec *out, kb_err
     return rc;
 }
 
-int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind kind, kb_err *e)
+int kb_link_add_in(kb_board *b, kb_txn *t, const kb_case *a, uint32_t to, enum kb_link_kind kind,
+                   kb_err *e)
 {
-    int rc = kb_require_writer(b, e);
-    if (rc)
-        return rc;
+    uint32_t from = a->number;
     if (from == to)
         return kb_err_set(e, KB_EDATA, _("a case cannot be linked to itself"));
-    kb_txn *t = NULL;
-    kb_case a, c;
-    kb_case_init(&a);
+    kb_case c;
     kb_case_init(&c);
     kb_link_vec existing = {0};
-    if ((rc = kb_store_write(b->s, "case.link", NULL, &t, e)))
-        return rc;
-    if ((rc = kb_case_read(t, from, &a, e)) || (rc = kb_case_read(t, to, &c, e)) ||
-        (rc = kb_links_in(t, from, &existing, e)))
+    int rc;
+    if ((rc = kb_case_read(t, to, &c, e)) || (rc = kb_links_in(t, from, &existing, e)))
         goto out;
     for (size_t i = 0; i < existing.n; i++)
         if (existing.v[i].from == from && existing.v[i].to == to && existing.v[i].kind == kind) {
@@ -464,20 +459,36 @@ int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind
             goto out;
         }
     kb_link l = {.from = from, .to = to, .kind = kind};
-    if ((rc = kb_link_insert(t, &l, &a.key, &c.key, e)))
+    if ((rc = kb_link_insert(t, &l, &a->key, &c.key, e)))
         goto out;
     {
         char *text = kb_asprintf("%s: #%u %s", N_("link"), to, kb_link_kind_name(kind));
-        rc = kb_timeline_put(t, a.key.b, from, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
+        rc = kb_timeline_put(t, a->key.b, from, KB_ENTRY_CHANGE, kb_board_user(b), text, e);
         kb_free(&text);
     }
-    if (rc == KB_OK)
-        rc = kb_txn_commit(&t, e);
 out:
-    kb_txn_abort(&t);
-    kb_case_free(&a);
     kb_case_free(&c);
     kb_link_vec_free(&existing);
+    return rc;
+}
+
+int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind kind, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc)
+        return rc;
+    if (from == to)
+        return kb_err_set(e, KB_EDATA, _("a case cannot be linked to itself"));
+    kb_txn *t = NULL;
+    kb_case a;
+    kb_case_init(&a);
+    if ((rc = kb_store_write(b->s, "case.link", NULL, &t, e)))
+        return rc;
+    if ((rc = kb_case_read(t, from, &a, e)) == KB_OK &&
+        (rc = kb_link_add_in(b, t, &a, to, kind, e)) == KB_OK)
+        rc = kb_txn_commit(&t, e);
+    kb_txn_abort(&t);
+    kb_case_free(&a);
     return rc;
 }
 

@@ -185,6 +185,43 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
                             old ? old->version : KB_VERSION_NEW, NULL, NULL, e);
         }
     }
+    /* department goals, by code */
+    if (!rc && imp->ngoals) {
+        kb_goal_vec have = {0};
+        rc = t ? kb_goals_in(b, t, &have, e) : kb_board_goal_list(b, &have, e);
+        for (size_t i = 0; i < imp->ngoals && !rc; i++) {
+            kb_goal g = imp->goals[i];
+            const char *dept = g.dept ? kb_ref_code(imp, b, 1, g.dept) : NULL;
+            if (!dept) {
+                rc = kb_err_set(e, KB_EDATA, _("goal %s: unknown department '%s'"),
+                                g.code ? g.code : "", g.dept ? g.dept : "");
+                break;
+            }
+            g.dept = (char *)dept;
+            if ((rc = kb_goal_validate(&g, e)))
+                break;
+            const kb_goal *old = kb_goal_find(have.v, have.n, g.code);
+            if (old && strcmp(old->text, g.text) == 0 && strcmp(old->dept, g.dept) == 0)
+                continue;
+            if (old)
+                rep->goals_changed++;
+            else
+                rep->goals_added++;
+            if (t) {
+                if (old) {
+                    g.key = old->key;
+                    g.code = old->code;
+                } else {
+                    kb_store_random(g.key.b, KB_ID_LEN);
+                }
+                kb_buf_clear(&enc);
+                kb_codec_goal_encode(&g, &enc);
+                rc = kb_txn_put(t, KB_T_GOALS, g.key.b, KB_KEY_LEN, enc.data, enc.len,
+                                old ? old->version : KB_VERSION_NEW, NULL, g.code, e);
+            }
+        }
+        kb_goal_vec_free(&have);
+    }
     kb_buf_free(&enc);
     return rc;
 }
@@ -195,7 +232,7 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
     int rc = kb_require_writer(b, e);
     if (rc)
         return rc;
-    if ((imp->ndepts || imp->nstages || imp->nlines) && b->me.role < KB_ROLE_BROKER)
+    if ((imp->ndepts || imp->nstages || imp->nlines || imp->ngoals) && b->me.role < KB_ROLE_BROKER)
         return kb_err_set(e, KB_EPERM,
                           _("the import changes departments, stages or action lines: only a "
                             "broker or admin may do that"));

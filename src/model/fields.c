@@ -238,7 +238,8 @@ static int kb_field_set(kb_case *c, enum kb_field_id f, const char *text, bool a
     } else if (dp) {
         kb_date v = KB_DATE_NONE;
         kb_err de;
-        if (t[0] && !kb_str_ieq(t, "none") && kb_date_parse(t, &v, &de) != KB_OK)
+        if (t[0] && !kb_str_ieq(t, "none") &&
+            kb_date_parse_rel(t, kb_date_today(), &v, &de) != KB_OK)
             rc = kb_field_fail(f, e, de.msg);
         else
             *dp = v;

@@ -23,7 +23,7 @@
 
 static const char *const kb_table_names[KB_T_COUNT_] = {
     "meta", "index",    "signers", "users",     "cases",    "comments", "depts",  "stages", "lines",
-    "orgs", "contacts", "actions", "decisions", "meetings", "links",    "leases", "rels",
+    "orgs", "contacts", "actions", "decisions", "meetings", "links",    "leases", "rels",   "goals",
 };
 
 /* Internal tables outside the audited record tables. */

@@ -201,6 +201,12 @@ static bool kb_screen_command(kb_tui_app *a, const kb_strv *v, unsigned *r)
         *r |= kb_view_form_new(a);
         return true;
     }
+    /* `:new --stage X`: the form in a stage chosen on purpose */
+    if ((strcmp(cmd, "add") == 0 || strcmp(cmd, "new") == 0) && v->n == 3 &&
+        strcmp(v->v[1], "--stage") == 0) {
+        *r |= kb_view_form_new_in(a, v->v[2]);
+        return true;
+    }
     /* comment N without text: a prompt for it */
     if (strcmp(cmd, "comment") == 0 && v->n == 2) {
         if (kb_case_number_parse(v->v[1], &n, &e)) {
@@ -246,10 +252,7 @@ unsigned kb_tui_command(kb_tui_app *a, const char *line)
         kb_strv_push(&words, title);
         kb_free(&title);
         kb_tui_layout(a);
-        if (a->cur_stage < a->refs.nstages) {
-            kb_strv_push(&words, "--stage");
-            kb_strv_push(&words, a->refs.stages[a->cur_stage].code);
-        }
+        /* a new case starts in the first stage, wherever the cursor is */
         if (a->cur_lane < a->lay.nlanes && a->lay.lanes[a->cur_lane].code[0]) {
             kb_strv_push(&words, "--dept");
             kb_strv_push(&words, a->lay.lanes[a->cur_lane].code);

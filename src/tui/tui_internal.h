@@ -404,6 +404,12 @@ typedef struct kb_tui_form {
     char *error;  /* form-level message (failed save) */
     char *reason; /* the reason for its stage move (asked on save) */
     int scroll;
+    bool confirm_discard; /* Esc on a changed form: "Discard changes? y/n" */
+    /* a new case: the similar cases of what is typed (kb_similar_rank) */
+    kb_similar sim[3];
+    size_t nsim, simsel;
+    uint32_t link_to; /* the save links the new case to this one (0: none) */
+    enum kb_link_kind link_kind;
 } kb_tui_form;
 
 /* ---- conflict dialog */
@@ -651,6 +657,11 @@ uint32_t kb_tui_current_case(const kb_tui_app *a);
  * the lane and stage of the board's cursor). */
 unsigned kb_view_form_open(kb_tui_app *a, uint32_t number);
 unsigned kb_view_form_new(kb_tui_app *a);
+/* A new case in a stage chosen on purpose (code or name; NULL: the first
+ * stage, where a new case starts). */
+unsigned kb_view_form_new_in(kb_tui_app *a, const char *stage);
+/* Has the topmost form input that would be lost? */
+bool kb_view_form_dirty(const kb_tui_app *a);
 /* Form from plain data without the board (tests). */
 void kb_view_form_fill(kb_tui_app *a, const kb_case *c, bool is_new);
 /* Is a form open (anywhere on the stack)? */
@@ -675,6 +686,14 @@ char *kb_view_form_value(const kb_case *c, enum kb_tui_field f);
  * action lines by name (kb_case_field_show; it parses back). */
 char *kb_view_form_shown(const kb_tui_app *a, const kb_case *c, enum kb_tui_field f);
 const char *kb_view_form_label(enum kb_tui_field f);
+
+/* ---- triage inbox (view_triage.c: kb_tui_view_triage, and its picker
+ * kb_tui_view_triage_pick) */
+unsigned kb_view_triage_open(kb_tui_app *a);
+/* The same with the department goals given (tests without a board). */
+unsigned kb_view_triage_open_with(kb_tui_app *a, const kb_goal_vec *goals);
+/* The case the open triage inbox shows (0: none, or no inbox open). */
+uint32_t kb_view_triage_current(const kb_tui_app *a);
 
 /* ---- conflict dialog (view_dialog.c: kb_tui_view_conflict) */
 /* Open the dialog over the form: mine = the form's values, theirs = the stored case. */

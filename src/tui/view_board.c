@@ -377,7 +377,7 @@ unsigned kb_view_board_action(kb_tui_app *a, kb_action act)
     kb_tui_layout(a);
     if (!a->lay.nlanes && act != KB_ACTION_CASE_NEW && act != KB_ACTION_FILTER &&
         act != KB_ACTION_REPORT_OPEN && act != KB_ACTION_VIEW_PICK &&
-        act != KB_ACTION_CONTACTS_OPEN && act != KB_ACTION_MYWORK_OPEN)
+        act != KB_ACTION_CONTACTS_OPEN && act != KB_ACTION_MYWORK_OPEN && act != KB_ACTION_TRIAGE)
         return KB_TUI_R_NONE;
     switch (act) {
     case KB_ACTION_CURSOR_DOWN:
@@ -466,6 +466,8 @@ unsigned kb_view_board_action(kb_tui_app *a, kb_action act)
         return kb_view_case_open(a, a->cur_number);
     case KB_ACTION_CASE_NEW:
         return kb_view_form_new(a);
+    case KB_ACTION_TRIAGE:
+        return kb_view_triage_open(a);
     case KB_ACTION_CASE_EDIT:
         if (!a->cur_number) {
             kb_tui_msg(a, false, "%s", _("No case selected"));

@@ -341,22 +341,30 @@ static void kb_view_prompt_complete(kb_tui_app *a, kb_tui_prompt *p)
         ws--;
     size_t wl = p->line.cur - ws;
     const char *word = p->line.text + ws;
-    kb_strv cands = {0};
+    kb_strv cands = {0}, names = {0};
     if (p->kind == KB_PR_FILTER) {
         const char *colon = memchr(word, ':', wl);
         if (colon) {
             size_t fl = (size_t)(colon - word) + 1, vl = wl - fl;
             const char *v = colon + 1;
+            /* codes, found by code or by name (kb_fold: any case, with
+             * or without accents: "dept:econ" completes to ECO) */
             if (fl == 6 && strncmp(word, "stage:", 6) == 0)
-                for (size_t i = 0; i < a->refs.nstages; i++)
+                for (size_t i = 0; i < a->refs.nstages; i++) {
                     kb_strv_push(&cands, a->refs.stages[i].code);
+                    kb_strv_push(&names, a->refs.stages[i].name ? a->refs.stages[i].name : "");
+                }
             else if ((fl == 5 && strncmp(word, "dept:", 5) == 0) ||
                      (fl == 5 && strncmp(word, "lead:", 5) == 0))
-                for (size_t i = 0; i < a->refs.ndepts; i++)
+                for (size_t i = 0; i < a->refs.ndepts; i++) {
                     kb_strv_push(&cands, a->refs.depts[i].code);
+                    kb_strv_push(&names, a->refs.depts[i].name ? a->refs.depts[i].name : "");
+                }
             else if (fl == 5 && strncmp(word, "line:", 5) == 0)
-                for (size_t i = 0; i < a->refs.nlines; i++)
+                for (size_t i = 0; i < a->refs.nlines; i++) {
                     kb_strv_push(&cands, a->refs.lines[i].code);
+                    kb_strv_push(&names, a->refs.lines[i].name ? a->refs.lines[i].name : "");
+                }
             ws += fl;
             wl = vl;
             word = v;
@@ -381,24 +389,45 @@ static void kb_view_prompt_complete(kb_tui_app *a, kb_tui_prompt *p)
     }
     const char *match = NULL;
     size_t nmatch = 0;
-    for (size_t i = 0; i < cands.n; i++)
-        if (strncasecmp(cands.v[i], word, wl) == 0) {
+    char *typed = kb_strndup(word, wl);
+    char *ft = kb_fold(typed);
+    size_t ftl = strlen(ft);
+    kb_free(&typed);
+    bool *hit = kb_calloc(cands.n ? cands.n : 1, sizeof *hit);
+    for (size_t i = 0; i < cands.n; i++) {
+        char *fc = kb_fold(cands.v[i]);
+        char *fn = i < names.n ? kb_fold(names.v[i]) : NULL;
+        hit[i] = strncmp(fc, ft, ftl) == 0 || (fn && ftl && strncmp(fn, ft, ftl) == 0);
+        kb_free(&fc);
+        kb_free(&fn);
+        if (hit[i]) {
             match = cands.v[i];
             nmatch++;
         }
+    }
+    kb_free(&ft);
     if (nmatch == 1) {
-        kb_tui_line_insert(&p->line, match + wl);
+        /* the typed word (perhaps a name, or without its accents) becomes
+         * the candidate */
+        size_t cur = p->line.cur;
+        char *line = kb_asprintf("%.*s%s%s", (int)ws, p->line.text, match, p->line.text + cur);
+        size_t at = ws + strlen(match);
+        kb_tui_line_set(&p->line, line);
+        p->line.cur = at;
+        kb_free(&line);
         if (p->kind == KB_PR_COMMAND || !strchr("<:", match[strlen(match) - 1]))
             kb_tui_line_insert(&p->line, " ");
     } else if (nmatch > 1) {
         kb_buf b = KB_BUF_INIT;
         for (size_t i = 0; i < cands.n; i++)
-            if (strncasecmp(cands.v[i], word, wl) == 0)
+            if (hit[i])
                 kb_buf_printf(&b, "%s%s", b.len ? " " : "", cands.v[i]);
         kb_free(&p->info);
         p->info = kb_buf_take(&b);
     }
+    kb_free(&hit);
     kb_strv_free(&cands);
+    kb_strv_free(&names);
 }
 
 static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)

@@ -300,15 +300,27 @@ bool kb_tui_form_open(const kb_tui_app *a)
 
 unsigned kb_view_form_new(kb_tui_app *a)
 {
+    return kb_view_form_new_in(a, NULL);
+}
+
+unsigned kb_view_form_new_in(kb_tui_app *a, const char *stage)
+{
     if (a->board && !kb_role_can_write(kb_board_role(a->board))) {
         kb_tui_msg(a, true, "%s", _("You are a viewer on this board: you cannot add cases"));
+        return KB_TUI_R_STATUS;
+    }
+    const kb_stage *st = stage ? kb_resolve_stage(a->refs.stages, a->refs.nstages, stage) : NULL;
+    if (stage && !st) {
+        kb_tui_msg(a, true, _("unknown stage '%s'"), stage);
         return KB_TUI_R_STATUS;
     }
     kb_case c;
     kb_case_init(&c);
     kb_tui_layout(a);
-    if (a->cur_stage < a->refs.nstages)
-        c.stage = kb_strdup(a->refs.stages[a->cur_stage].code);
+    /* a new case starts in the first stage (a signal), not in the stage of
+     * the board's cursor, unless a stage was chosen on purpose */
+    if (st)
+        c.stage = kb_strdup(st->code);
     else if (a->refs.nstages)
         c.stage = kb_strdup(a->refs.stages[0].code);
     if (kb_tui_view_is_top(a, &kb_tui_view_board) && a->cur_lane < a->lay.nlanes &&
@@ -497,13 +509,23 @@ static unsigned kb_view_form_save(kb_tui_app *a, kb_tui_form *f, kb_case *c, uin
         return KB_TUI_R_VIEW;
     }
     if (f->is_new) {
-        if (kb_board_case_add(a->board, c, &e)) {
+        uint32_t to = f->link_to;
+        enum kb_link_kind kind = f->link_kind;
+        int arc = to ? kb_board_case_add_linked(a->board, c, to, kind, &e)
+                     : kb_board_case_add(a->board, c, &e);
+        f->link_to = 0;
+        if (arc) {
             kb_view_form_fail(f, e.msg);
             return KB_TUI_R_VIEW;
         }
         uint32_t n = c->number;
         kb_tui_view_close(a, f);
-        kb_tui_msg(a, false, _("Case #%u created"), n);
+        if (to && kind == KB_LINK_DUPLICATE)
+            kb_tui_msg(a, false, _("Case #%u created as a duplicate of #%u"), n, to);
+        else if (to)
+            kb_tui_msg(a, false, _("Case #%u created, related to #%u"), n, to);
+        else
+            kb_tui_msg(a, false, _("Case #%u created"), n);
         unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
         (void)kb_tui_select_case(a, n, NULL);
         return r;
@@ -592,12 +614,81 @@ unsigned kb_view_form_save_merged(kb_tui_app *a, kb_case *merged, const kb_case 
     return kb_view_form_save(a, f, merged, theirs->version, theirs);
 }
 
+/* ------------------------------------------------------------ dirty, similar */
+
+static bool kb_form_is_dirty(const kb_tui_app *a, const kb_tui_form *f)
+{
+    for (int i = 0; i < KB_FF_COUNT; i++) {
+        char *v = kb_view_form_shown(a, &f->base, (enum kb_tui_field)i);
+        bool same = strcmp(v, f->f[i].text) == 0;
+        kb_free(&v);
+        if (!same)
+            return true;
+    }
+    return false;
+}
+
+bool kb_view_form_dirty(const kb_tui_app *a)
+{
+    const kb_tui_form *f = kb_tui_form_state(a);
+    return f && kb_form_is_dirty(a, f);
+}
+
+/* A new case: the cases similar to what is typed (title, description,
+ * organisations), ranked in the model (kb_similar_rank). */
+static void kb_form_similar(kb_tui_app *a, kb_tui_form *f)
+{
+    uint32_t keep = f->nsim && f->simsel < f->nsim ? f->sim[f->simsel].number : 0;
+    f->nsim = 0;
+    f->simsel = 0;
+    if (!f->is_new)
+        return;
+    kb_strv orgs = {0};
+    kb_form_parts(&orgs, f->f[KB_FF_ORGS].text, kb_ff(KB_FF_ORGS)->sep);
+    f->nsim =
+        kb_similar_rank(a->cache.cases.v, a->cache.cases.n, f->f[KB_FF_TITLE].text,
+                        f->f[KB_FF_DESC].text, &orgs, 0, f->sim, sizeof f->sim / sizeof f->sim[0]);
+    kb_strv_free(&orgs);
+    for (size_t i = 0; i < f->nsim; i++)
+        if (f->sim[i].number == keep)
+            f->simsel = i;
+}
+
+/* One key: save the new case linked to the similar case shown. */
+static unsigned kb_form_save_linked(kb_tui_app *a, kb_tui_form *f, enum kb_link_kind kind)
+{
+    if (!f->is_new || !f->nsim) {
+        kb_tui_msg(a, false, "%s", _("No similar case to link to"));
+        return KB_TUI_R_STATUS;
+    }
+    f->link_to = f->sim[f->simsel].number;
+    f->link_kind = kind;
+    unsigned r = kb_form_submit(a, f);
+    kb_tui_form *g = kb_tui_form_state(a);
+    if (g)
+        g->link_to = 0;
+    return r;
+}
+
 /* ------------------------------------------------------------ keys */
 
 static unsigned kb_form_action(kb_tui_app *a, void *st, kb_action act)
 {
     kb_tui_form *f = st;
+    if (f->confirm_discard) { /* any other key: keep the form */
+        f->confirm_discard = false;
+        if (act == KB_ACTION_CANCEL || act == KB_ACTION_BACK || act == KB_ACTION_SUBMIT)
+            return KB_TUI_R_VIEW;
+    }
     switch (act) {
+    case KB_ACTION_LINK_DUPLICATE:
+        return kb_form_save_linked(a, f, KB_LINK_DUPLICATE);
+    case KB_ACTION_LINK_RELATED:
+        return kb_form_save_linked(a, f, KB_LINK_RELATED);
+    case KB_ACTION_SIMILAR_NEXT:
+        if (f->nsim)
+            f->simsel = (f->simsel + 1) % f->nsim;
+        return KB_TUI_R_VIEW;
     case KB_ACTION_FIELD_NEXT:
         f->focus = (f->focus + 1) % KB_FF_COUNT;
         return KB_TUI_R_VIEW;
@@ -614,6 +705,10 @@ static unsigned kb_form_action(kb_tui_app *a, void *st, kb_action act)
         return kb_form_submit(a, f);
     case KB_ACTION_CANCEL:
     case KB_ACTION_BACK: {
+        if (kb_form_is_dirty(a, f)) {
+            f->confirm_discard = true;
+            return KB_TUI_R_VIEW;
+        }
         bool was_new = f->is_new;
         kb_tui_view_close(a, f);
         kb_tui_msg(a, false, "%s", was_new ? _("New case discarded") : _("Not saved"));
@@ -622,6 +717,7 @@ static unsigned kb_form_action(kb_tui_app *a, void *st, kb_action act)
     default:
         if (kb_tui_line_action(&f->f[f->focus], act)) {
             kb_free(&f->ferr[f->focus]);
+            kb_form_similar(a, f);
             return KB_TUI_R_VIEW;
         }
         return KB_TUI_R_NONE;
@@ -631,11 +727,21 @@ static unsigned kb_form_action(kb_tui_app *a, void *st, kb_action act)
 static unsigned kb_form_text(kb_tui_app *a, void *st, uint32_t cp)
 {
     kb_tui_form *f = st;
-    (void)a;
+    if (f->confirm_discard) {
+        f->confirm_discard = false;
+        /* y (or the Dutch j) discards; anything else keeps the form */
+        if (cp == 'y' || cp == 'Y' || cp == 'j' || cp == 'J') {
+            bool was_new = f->is_new;
+            kb_tui_view_close(a, f);
+            kb_tui_msg(a, false, "%s", was_new ? _("New case discarded") : _("Not saved"));
+        }
+        return KB_TUI_R_VIEW;
+    }
     if (cp == '\n' && !kb_form_multiline((int)f->focus))
         return KB_TUI_R_NONE;
     kb_tui_line_insert_cp(&f->f[f->focus], cp);
     kb_free(&f->ferr[f->focus]);
+    kb_form_similar(a, f);
     return KB_TUI_R_VIEW;
 }
 
@@ -737,10 +843,16 @@ static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
 
     /* the form-level message takes up to two rows above the status line */
     kb_strv err = {0};
-    if (f->error)
+    if (f->confirm_discard)
+        kb_strv_push(&err, _("Discard changes? y/n"));
+    else if (f->error)
         kb_tui_wrap(f->error, g->w - 2, g->utf8, &err);
     int erows = err.n > 2 ? 2 : (int)err.n;
-    int top = 2, bottom = g->h - 1 - erows; /* rows [top, bottom) for fields */
+    /* a new case: the similar cases, above the message */
+    int srows = f->nsim ? (int)f->nsim + 1 : 0;
+    if (srows > (g->h - 8) / 2)
+        srows = (g->h - 8) / 2 > 0 ? (g->h - 8) / 2 : 0;
+    int top = 2, bottom = g->h - 1 - erows - srows; /* rows [top, bottom) for fields */
     int avail = bottom - top;
     /* scroll so the focused field is visible */
     int fy = 0, total = 0;
@@ -833,8 +945,32 @@ static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
             }
         }
     }
+    if (srows > 0) {
+        int sy = bottom;
+        char *shead = NULL;
+        char keys[3][KB_KEY_SEQ_STRLEN];
+        const kb_action acts[3] = {KB_ACTION_LINK_DUPLICATE, KB_ACTION_LINK_RELATED,
+                                   KB_ACTION_SIMILAR_NEXT};
+        for (int k = 0; k < 3; k++)
+            if (!a->km || kb_keymap_key_for(a->km, KB_CONTEXT_FORM, acts[k], keys[k]) != KB_OK)
+                snprintf(keys[k], sizeof keys[k], "-");
+        shead = kb_asprintf(_("Similar cases: %s duplicate of, %s related to, %s next"), keys[0],
+                            keys[1], keys[2]);
+        kb_grid_put_cut(g, 1, sy++, g->w - 2, shead, KB_STYLE(KB_GA_BOLD, KB_GC_WARN));
+        kb_free(&shead);
+        for (size_t i = 0; i < f->nsim && sy < bottom + srows; i++) {
+            const kb_case *o = kb_tui_case(a, f->sim[i].number);
+            char *srow = kb_asprintf("%s #%u %s%s", i == f->simsel ? ">" : " ", f->sim[i].number,
+                                     o && o->title ? o->title : "",
+                                     f->sim[i].same_org ? _(" (same organisation)") : "");
+            kb_grid_put_cut(g, 1, sy++, g->w - 2, srow,
+                            i == f->simsel ? KB_STYLE(KB_GA_BOLD, KB_GC_ACCENT) : KB_PLAIN);
+            kb_free(&srow);
+        }
+    }
     for (int k = 0; k < erows; k++)
-        kb_grid_put_cut(g, 1, bottom + k, g->w - 2, err.v[k], KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
+        kb_grid_put_cut(g, 1, g->h - 1 - erows + k, g->w - 2, err.v[k],
+                        KB_STYLE(KB_GA_BOLD, f->confirm_discard ? KB_GC_WARN : KB_GC_ERROR));
     kb_strv_free(&err);
 }
 

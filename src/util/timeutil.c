@@ -169,3 +169,29 @@ int64_t kb_clock_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int kb_date_parse_rel(const char *s, kb_date today, kb_date *out, kb_err *e)
+{
+    if (!s)
+        s = "";
+    while (*s == ' ')
+        s++;
+    const char *p = s[0] == '+' ? s + 1 : s;
+    long v = 0;
+    size_t nd = 0;
+    while (p[nd] >= '0' && p[nd] <= '9' && nd < 5)
+        v = v * 10 + (p[nd++] - '0');
+    if (nd > 0 && p[nd] && !p[nd + 1] && strchr("dDwW", p[nd])) {
+        long days = (p[nd] == 'w' || p[nd] == 'W') ? v * 7 : v;
+        if (days <= 3660) {
+            *out = today + (kb_date)days;
+            return KB_OK;
+        }
+    }
+    if (strlen(s) == 10)
+        return kb_date_parse(s, out, e);
+    return kb_err_set(e, KB_EDATA,
+                      _("invalid date '%s': expected YYYY-MM-DD or a number of days or weeks "
+                        "from today, e.g. 7d or 2w"),
+                      s);
+}

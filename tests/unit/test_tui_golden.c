@@ -433,3 +433,77 @@ Test(tui_golden, conflict_dialog)
         kb_fx_free(&a);
     }
 }
+
+/* ---- the triage inbox (issue 12) */
+
+static void kb_fx_goals(kb_goal_vec *gv)
+{
+    static const char *const g[][3] = {
+        {"ECO", "binnenstad", "Leegstand in de binnenstad onder 8%"},
+        {"INC", "afstand", "Meer mensen met een afstand tot de arbeidsmarkt aan het werk"},
+        {"DUU", "energie", "30% energiebesparing op bedrijventerreinen"},
+    };
+    gv->n = 3;
+    gv->v = kb_calloc(3, sizeof *gv->v);
+    for (size_t i = 0; i < 3; i++) {
+        gv->v[i].dept = kb_strdup(g[i][0]);
+        gv->v[i].code = kb_strdup(g[i][1]);
+        gv->v[i].text = kb_strdup(g[i][2]);
+    }
+}
+
+static void kb_fx_triage(kb_tui_app *a)
+{
+    kb_case *c = (kb_case *)kb_tui_case(a, 4);
+    c->description = kb_strdup("Een ondernemer in de binnenstad zoekt een werkplek voor twee "
+                               "statushouders en vraagt of de gemeente kan helpen met taalles "
+                               "op de werkvloer.");
+    kb_strv_push(&c->orgs, "Café De Hoek");
+    kb_strv_push(&c->hooks, "binnenstad");
+    kb_goal_vec gv = {0};
+    kb_fx_goals(&gv);
+    (void)kb_view_triage_open_with(a, &gv);
+    kb_goal_vec_free(&gv);
+}
+
+Test(tui_golden, triage)
+{
+    static const int sizes[][2] = {{80, 24}, {120, 36}};
+    for (size_t i = 0; i < 2; i++) {
+        kb_tui_app a;
+        kb_fx_app(&a, sizes[i][0], sizes[i][1], true);
+        kb_fx_triage(&a);
+        cr_assert_eq(kb_view_triage_current(&a), 4, "the oldest signal first");
+        kb_golden(&a, "triage");
+        kb_fx_free(&a);
+    }
+}
+
+Test(tui_golden, triage_hook_picker)
+{
+    kb_tui_app a;
+    kb_fx_app(&a, 80, 24, true);
+    kb_fx_triage(&a);
+    kb_case *c = (kb_case *)kb_tui_case(&a, 4);
+    c->lead_dept = kb_strdup("INC");
+    (void)kb_tui_app_key(&a, 'g', 0);
+    kb_golden(&a, "triage_hook_picker");
+    kb_fx_free(&a);
+}
+
+Test(tui_golden, new_case_similar)
+{
+    kb_tui_app a;
+    kb_fx_app(&a, 80, 24, true);
+    kb_view_form_new(&a);
+    const char *typed = "Cafe de hoek terras";
+    for (const char *p = typed; *p; p++)
+        (void)kb_tui_app_key(&a, (kb_key)(unsigned char)*p, 0);
+    kb_tui_form *f = kb_tui_form_state(&a);
+    cr_assert_not_null(f);
+    cr_assert_gt(f->nsim, 0, "a similar case is listed");
+    cr_assert_eq(f->sim[0].number, 1);
+    cr_assert_str_eq(f->f[KB_FF_STAGE].text, "Signal", "a new case starts in the first stage");
+    kb_golden(&a, "new_case_similar");
+    kb_fx_free(&a);
+}

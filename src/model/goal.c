@@ -1,0 +1,56 @@
+/* goal.c - department goals ("doelen"): the policy goals a case's hooks
+ * can name (see kernboard/model.h). */
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+#include "kernboard/model.h"
+
+#include <string.h>
+
+#define KB_GOAL_TEXT_MAX 200
+
+void kb_goal_free(kb_goal *g)
+{
+    kb_free(&g->code);
+    kb_free(&g->text);
+    kb_free(&g->dept);
+}
+
+void kb_goal_copy(kb_goal *dst, const kb_goal *src)
+{
+    *dst = *src;
+    dst->code = src->code ? kb_strdup(src->code) : NULL;
+    dst->text = src->text ? kb_strdup(src->text) : NULL;
+    dst->dept = src->dept ? kb_strdup(src->dept) : NULL;
+}
+
+int kb_goal_validate(const kb_goal *g, kb_err *e)
+{
+    if (!g->code || !kb_code_ok(g->code))
+        return kb_err_set(e, KB_EDATA,
+                          _("goal code '%s' is invalid: use 1 to %d letters, digits, '_' or '-'"),
+                          g->code ? g->code : "", KB_CODE_MAX);
+    if (!g->dept || !kb_code_ok(g->dept))
+        return kb_err_set(e, KB_EDATA, _("goal %s needs a department"), g->code);
+    if (!g->text || !g->text[0])
+        return kb_err_set(e, KB_EDATA, _("goal %s needs a text"), g->code);
+    size_t n = strlen(g->text);
+    if (n > KB_GOAL_TEXT_MAX)
+        return kb_err_set(e, KB_EDATA, _("goal text is too long (%zu bytes, at most %d)"), n,
+                          KB_GOAL_TEXT_MAX);
+    if (!kb_utf8_valid(g->text, n))
+        return kb_err_set(e, KB_EDATA, _("goal text is not valid UTF-8 text"));
+    for (const unsigned char *p = (const unsigned char *)g->text; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return kb_err_set(e, KB_EDATA, _("goal text contains control characters"));
+    return KB_OK;
+}
+
+const kb_goal *kb_goal_find(const kb_goal *v, size_t n, const char *code)
+{
+    if (!code)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (kb_fold_eq(v[i].code, code))
+            return &v[i];
+    return NULL;
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# test_tui_triage.sh - the broker's day (issue 12) on the demo board, keys
+# only, in tmux: the triage inbox (T) triages five signals (lead and
+# involved department, action line, a hook picked from a department's
+# goals, a next-step action item, move on), checked through
+# `case show --json`, in fewer key presses than the bar (60); the
+# new-case form starts in the first stage, lists a similar case while you
+# type its title, and one key saves it as that case's duplicate; Esc on a
+# typed form asks first; `case list text:cafe` finds "Café de Zwaan";
+# `triage list/next`, `goal add/list`, `case edit --hook/--set-hooks`.
+. "$(dirname "$0")/tui_lib.sh"
+tui_setup
+
+# the demo board, with alice as a broker on it (the TUI helpers run alice)
+D=$T/demo
+mkdir -p "$D"
+B=$D/kernteam.kb
+P=$D/demo-passphrase.txt
+kbd() { "$KB_BIN" --db "$B" --user makelaar --passphrase-file "$P" "$@"; }
+expect_rc 0 "demo board" kb demo "$B" --kdf interactive
+expect_rc 0 "alice joins as broker" kbd user add alice --role broker --new-passphrase-file "$PASS" \
+    --kdf interactive
+DB=$B
+
+# ---- the command line
+expect_rc 0 "goal list --json" kba --db "$DB" --json goal list
+NGOALS=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check "the demo has department goals ($NGOALS)" [ "${NGOALS:-0}" -ge 8 ]
+expect_rc 0 "triage list --json" kba --db "$DB" --json triage list
+printf '%s' "$OUT" >"$T/inbox.json"
+INBOX=$(python3 -c 'import json,sys; print(" ".join(str(c["id"]) for c in json.load(open(sys.argv[1]))))' "$T/inbox.json")
+NIN=$(echo "$INBOX" | wc -w)
+check "the demo has signals to triage ($NIN)" [ "$NIN" -ge 5 ]
+expect_rc 0 "triage next --json" kba --db "$DB" --json triage next
+FIRST=$(printf '%s' "$OUT" | json_get id)
+LEFT=$(printf '%s' "$OUT" | json_get left)
+check "triage next is the oldest in the inbox (#$FIRST)" [ "$FIRST" = "$(echo "$INBOX" | cut -d' ' -f1)" ]
+check "triage next says how many are left ($LEFT)" [ "$LEFT" = "$NIN" ]
+expect_rc 0 "triage list (text)" kba --db "$DB" triage list
+check "triage list counts the inbox" contains "$OUT" "$NIN cases to triage"
+
+# ---- triage five signals with keys only
+tui_start 100 30
+tui_check "board shown" "Signaal"
+PRESSES=0
+k() { # send keys, counting each one
+    tui_keys "$@"
+    PRESSES=$((PRESSES + $#))
+}
+k T
+tui_check "triage inbox opens with the count" "cases left"
+SIGNALS=$(echo "$INBOX" | cut -d' ' -f1-5)
+for n in $SIGNALS; do
+    tui_wait 5 "#$n " || kb_fail "signal #$n not shown"
+    k d
+    tui_wait 3 "Lead department of #$n" || kb_fail "lead picker for #$n"
+    k 1
+    tui_wait_gone 3 "Lead department of #$n"
+    k i
+    tui_wait 3 "Involved department of #$n" || kb_fail "involved picker for #$n"
+    k 2
+    tui_wait_gone 3 "Involved department of #$n"
+    k a
+    tui_wait 3 "Action line of #$n" || kb_fail "line picker for #$n"
+    k 1
+    tui_wait_gone 3 "Action line of #$n"
+    k g
+    tui_wait 3 "Policy hook for #$n" || kb_fail "hook picker for #$n"
+    k 1
+    tui_wait_gone 3 "Policy hook for #$n"
+    k x
+    tui_wait 3 "Next step for #$n" || kb_fail "next-step line for #$n"
+    k Enter
+    tui_wait 3 "#$n: next step added" || kb_fail "next step for #$n"
+    k L
+    tui_wait 3 "#$n: moved to" || kb_fail "#$n moved on"
+done
+tui_check "the next signal appears after the fifth" "cases left"
+kb_pass "five signals triaged in $PRESSES key presses"
+check "under the bar of 60 key presses ($PRESSES)" [ "$PRESSES" -lt 60 ]
+
+GOALS=$(kba --db "$DB" --json goal list)
+for n in $SIGNALS; do
+    kba --db "$DB" --json case show "$n" >"$T/c$n.json"
+    R=$(python3 - "$T/c$n.json" "$GOALS" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+goals = {g["code"]: g["dept"] for g in json.loads(sys.argv[2])}
+bad = []
+if not c.get("lead_dept"): bad.append("no lead")
+if not c.get("depts"): bad.append("no involved department")
+if not c.get("action_line"): bad.append("no action line")
+picked = [h for h in c.get("hooks", []) if h in goals]
+if not picked: bad.append("no goal as hook")
+elif goals[picked[-1]] not in [c.get("lead_dept")] + c.get("depts", []): bad.append("goal of another department")
+if c.get("stage") == "signal": bad.append("still a signal")
+acts = c.get("actions", [])
+if not any(a.get("owner") and a.get("due") and a["text"].startswith("First contact") for a in acts): bad.append("no next step with owner and due date")
+print("; ".join(bad) or "ok")
+EOF
+)
+    check "#$n triaged: lead, involved, line, goal hook, next step, moved on ($R)" [ "$R" = ok ]
+done
+
+# ---- the new-case form: first stage, similar cases, one key links
+k Escape
+tui_wait_gone 3 "cases left"
+expect_rc 0 "a case to find" kba --db "$DB" case add --title "Café de Zwaan wil een terras aan de kade" \
+    --org "Café de Zwaan" --stage explore --dept ECO
+ZWAAN=$(printf '%s' "$OUT" | tr -dc 0-9)
+tui_keys C-l
+tui_keys l l # the cursor on another stage: the new case still starts in the first one
+tui_keys n
+tui_check "new-case form" "New case"
+tui_check "the form starts in the first stage" "Signaal"
+tui_type "Cafe de Zwaan terras kade"
+tui_check "a similar case is listed while typing" "#$ZWAAN Café de Zwaan"
+tui_keys C-d
+tui_check "one key saves the new case as its duplicate" "duplicate of #$ZWAAN"
+NEW=$(kba --db "$DB" --json case list 'text:"Cafe de Zwaan terras kade"' | json_get 0.id)
+kba --db "$DB" --json case show "$NEW" >"$T/new.json"
+R=$(python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+ok = any(l["from"] == c["id"] and l["to"] == int(sys.argv[2]) and l["kind"] == "duplicate" for l in c["links"])
+print("ok" if ok and c["stage"] == "signal" else json.dumps(c["links"]) + " " + c["stage"])' "$T/new.json" "$ZWAAN")
+check "the new case is a duplicate of #$ZWAAN, in the first stage ($R)" [ "$R" = ok ]
+
+# Esc on a typed form asks first
+tui_keys n
+tui_check "empty form" "New case"
+tui_type "Half getypt"
+tui_esc
+tui_check "Esc on a typed form asks" "Discard changes? y/n"
+tui_type n
+tui_check "n keeps the input" "Half getypt"
+tui_esc
+tui_check "asks again" "Discard changes? y/n"
+tui_type y
+tui_check "y discards" "New case discarded"
+tui_keys n
+tui_check "an untouched form" "New case"
+tui_esc
+tui_check "Esc on an untouched form closes at once" "New case discarded"
+tui_quit
+check "the TUI exits 0 ($TUI_RC)" [ "$TUI_RC" = 0 ]
+
+# ---- search is accent- and case-insensitive
+expect_rc 0 "case list text:cafe" kba --db "$DB" --json case list 'text:cafe'
+check "text:cafe finds Café de Zwaan" contains "$OUT" "de Zwaan wil een terras"
+
+# ---- hooks: --hook adds, --set-hooks replaces, free text is kept
+expect_rc 0 "hook as free text" kba --db "$DB" case edit "$ZWAAN" --hook "Terrassenbeleid 2027"
+expect_rc 0 "--hook adds a goal" kba --db "$DB" case edit "$ZWAAN" --hook binnenstad
+H=$(case_field "$ZWAAN" hooks)
+check "both hooks kept ($H)" contains "$H" "Terrassenbeleid 2027"
+check "the goal added ($H)" contains "$H" "binnenstad"
+expect_rc 0 "--set-hooks replaces" kba --db "$DB" case edit "$ZWAAN" --set-hooks "binnenstad"
+H=$(case_field "$ZWAAN" hooks)
+check "only the goal left ($H)" [ "$H" = '["binnenstad"]' ]
+expect_rc 0 "goal add --promote" kba --db "$DB" case edit "$ZWAAN" --hook "Terrassen in de binnenstad"
+expect_rc 0 "promote a free-text hook" kba --db "$DB" goal add ECO terras "Terrassen in de binnenstad" \
+    --promote "terrassen in de binnenstad"
+H=$(case_field "$ZWAAN" hooks)
+check "the free-text hook became the goal ($H)" [ "$H" = '["binnenstad", "terras"]' ]
+expect_rc 0 "verify" kba --db "$DB" verify
+
+finish
