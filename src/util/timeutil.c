@@ -169,3 +169,72 @@ int64_t kb_clock_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int kb_date_weekday(kb_date d)
+{
+    int w = (int)((d + 4) % 7); /* 1970-01-01 was a Thursday */
+    return w < 0 ? w + 7 : w;
+}
+
+static bool kb_word_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+        if (x != *b)
+            return false;
+    }
+    return !*a && !*b;
+}
+
+int kb_date_parse_rel(const char *s, kb_date today, kb_date *out, kb_err *e)
+{
+    static const char *const days[7][4] = {
+        {"sunday", "sun", "zondag", "zo"},      {"monday", "mon", "maandag", "ma"},
+        {"tuesday", "tue", "dinsdag", "di"},    {"wednesday", "wed", "woensdag", "wo"},
+        {"thursday", "thu", "donderdag", "do"}, {"friday", "fri", "vrijdag", "vr"},
+        {"saturday", "sat", "zaterdag", "za"},
+    };
+    if (!s)
+        s = "";
+    size_t n = strlen(s);
+    if (n == 10 && s[4] == '-')
+        return kb_date_parse(s, out, e);
+    if (kb_word_eq(s, "today") || kb_word_eq(s, "vandaag")) {
+        *out = today;
+        return KB_OK;
+    }
+    if (kb_word_eq(s, "tomorrow") || kb_word_eq(s, "morgen")) {
+        *out = today + 1;
+        return KB_OK;
+    }
+    if (n >= 2 && n <= 4) {
+        char unit = s[n - 1];
+        int v = 0;
+        bool digits = true;
+        for (size_t i = 0; i + 1 < n; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                digits = false;
+            else
+                v = v * 10 + (s[i] - '0');
+        }
+        if (digits && (unit == 'd' || unit == 'D')) {
+            *out = today + v;
+            return KB_OK;
+        }
+        if (digits && (unit == 'w' || unit == 'W')) {
+            *out = today + 7 * v;
+            return KB_OK;
+        }
+    }
+    for (int w = 0; w < 7; w++)
+        for (int k = 0; k < 4; k++)
+            if (kb_word_eq(s, days[w][k])) {
+                int ahead = (w - kb_date_weekday(today) + 7) % 7;
+                *out = today + (ahead ? ahead : 7);
+                return KB_OK;
+            }
+    return kb_err_set(e, KB_EDATA,
+                      _("invalid date '%s': write YYYY-MM-DD, 7d, 2w, a weekday (friday) or "
+                        "tomorrow"),
+                      s);
+}
