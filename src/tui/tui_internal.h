@@ -539,6 +539,13 @@ typedef struct kb_tui_app {
 
     /* cursor for text entry (-1: hidden), set by draw */
     int cursor_x, cursor_y;
+
+    /* meeting mode (view_meeting.c): presenting mode (P) and the running
+     * meeting as of the last refresh (NULL: none); while one runs, or in
+     * presenting mode, confidential cases show number and title only
+     * until the chair reveals them */
+    bool presenting;
+    kb_meeting *meeting;
 } kb_tui_app;
 
 /* Set up an app with no board: the caller fills refs, cache, ... (tests)
@@ -694,6 +701,18 @@ void kb_view_lock_draw(kb_tui_app *a, kb_grid *g);
 /* A key on the lock screen; *unlock gets true when the passphrase should
  * be checked (the caller reopens the board with a->lock_pass). */
 unsigned kb_view_lock_key(kb_tui_app *a, kb_key k, bool *unlock);
+
+/* ---- meeting mode (view_meeting.c: kb_tui_view_meeting) */
+/* Open meeting mode: the running meeting's item, else the draft agenda. */
+unsigned kb_view_meeting_open(kb_tui_app *a);
+/* Reload a->meeting (the running meeting) from the board. */
+void kb_tui_meeting_sync(kb_tui_app *a);
+void kb_tui_meeting_forget(kb_tui_app *a);
+/* Show c as number and title only?  (confidential, presenting or a
+ * meeting running, and not revealed in it) */
+bool kb_tui_case_masked(const kb_tui_app *a, const kb_case *c);
+/* Meeting timers in tests: the clock of the meeting screens (NULL: real). */
+void kb_tui_meeting_clock(kb_time (*now)(void));
 
 /* ---- configuration (app.c) */
 /* idle_lock_minutes from $XDG_CONFIG_HOME/kernboard/config (default 15),
