@@ -92,7 +92,7 @@ const kb_cmd_entry kb_cmd_table[] = {
     {"user", "passwd", kb_cmd_user_passwd, "[NAME] [--new-passphrase-file F] [--kdf K]",
      N_("change your passphrase, or reset another user's (admin)"), NOTUI},
     {NULL, "stats", kb_cmd_stats, "", N_("counts per table and stage, sessions, edit locks"), 0},
-    {NULL, "export", kb_cmd_export, "--format json|csv|md [--out F]",
+    {NULL, "export", kb_cmd_export, "--format json|csv|md [--out F] [--include-confidential]",
      N_("export the board (json is complete and re-importable)"), 0},
     {NULL, "import", kb_cmd_import, "F [--dry-run] [--format json|csv]",
      N_("import a json export or a csv of cases, all or nothing"), 0},
