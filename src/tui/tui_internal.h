@@ -711,6 +711,8 @@ void kb_tui_meeting_forget(kb_tui_app *a);
 /* Show c as number and title only?  (confidential, presenting or a
  * meeting running, and not revealed in it) */
 bool kb_tui_case_masked(const kb_tui_app *a, const kb_case *c);
+/* Tests without a board: the item's case detail (taken over). */
+void kb_view_meeting_set_detail(kb_tui_app *a, kb_case_detail *d);
 /* Meeting timers in tests: the clock of the meeting screens (NULL: real). */
 void kb_tui_meeting_clock(kb_time (*now)(void));
 

@@ -284,7 +284,9 @@ static void kb_mv_timer(const kb_meeting_view *v, kb_buf *out, bool *over)
     *over = plan && spent > plan;
 }
 
-static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, kb_mlines *l)
+/* roomy (a tall screen, a projector): a blank line between the fields and
+ * two between the sections, so the room can read it from the back. */
+static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, bool roomy, kb_mlines *l)
 {
     bool utf8 = a->utf8, big = w >= 160;
     int in = big ? 4 : 2;
@@ -297,7 +299,7 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, kb_mlines
         return;
     }
     char *t = kb_asprintf("#%u  %s", c->number, c->title ? c->title : "");
-    kb_ml_wrap(l, in, w, t, KB_STYLE(KB_GA_BOLD, KB_GC_ACCENT), utf8);
+    kb_ml_wrap(l, in, w, t, KB_STYLE(KB_GA_BOLD | KB_GA_UNDERLINE, KB_GC_ACCENT), utf8);
     kb_free(&t);
     kb_ml_add(l, 0, "", KB_PLAIN);
     if (kb_tui_case_masked(a, c)) {
@@ -307,13 +309,15 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, kb_mlines
                    KB_STYLE(KB_GA_BOLD, KB_GC_WARN), utf8);
         return;
     }
-    int labw = big ? 24 : 16;
+    int labw = big ? 24 : 18;
     kb_buf b = KB_BUF_INIT;
 #define KB_ROW(label, ...)                                                                         \
     do {                                                                                           \
         kb_buf_clear(&b);                                                                          \
         kb_buf_printf(&b, __VA_ARGS__);                                                            \
         kb_ml_row(l, in, labw, w, label, b.data, KB_PLAIN, utf8);                                  \
+        if (roomy && big)                                                                          \
+            kb_ml_add(l, 0, "", KB_PLAIN);                                                         \
     } while (0)
     const kb_dept *ld = c->lead_dept ? kb_tui_dept(a, c->lead_dept) : NULL;
     char *also = kb_strv_join(&c->depts, ", ");
@@ -334,6 +338,8 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, kb_mlines
         kb_buf_printf(&b, " (%s %d)%s", _("norm"), norm, past ? "  !" : "");
     kb_ml_row(l, in, labw, w, _("Stage"), b.data,
               past ? KB_STYLE(KB_GA_BOLD, KB_GC_ERROR) : KB_PLAIN, utf8);
+    if (roomy && big)
+        kb_ml_add(l, 0, "", KB_PLAIN);
     if (c->owner)
         KB_ROW(_("Owner"), "%s", c->owner);
     size_t cur = v->m.state == KB_MEETING_RUNNING ? (size_t)v->m.current : v->list.sel;
@@ -348,6 +354,8 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, kb_mlines
 
     /* since the last meeting */
     kb_ml_add(l, 0, "", KB_PLAIN);
+    if (roomy)
+        kb_ml_add(l, 0, "", KB_PLAIN);
     kb_ml_add(l, in, _("Since the last meeting"), bold);
     size_t nsince = 0, first = 0;
     for (size_t i = 0; i < v->d.timeline.n; i++)
@@ -377,6 +385,8 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, kb_mlines
     for (size_t i = 0; i < v->d.actions.n; i++)
         open += !v->d.actions.v[i].done;
     kb_ml_add(l, 0, "", KB_PLAIN);
+    if (roomy)
+        kb_ml_add(l, 0, "", KB_PLAIN);
     char head[96];
     snprintf(head, sizeof head, "%s (%zu)", _("Open action items"), open);
     kb_ml_add(l, in, head, bold);
@@ -397,6 +407,8 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, kb_mlines
     }
     /* the last decisions */
     kb_ml_add(l, 0, "", KB_PLAIN);
+    if (roomy)
+        kb_ml_add(l, 0, "", KB_PLAIN);
     snprintf(head, sizeof head, "%s (%zu)", _("Decisions"), v->d.decisions.n);
     kb_ml_add(l, in, head, bold);
     size_t nd = v->d.decisions.n, dmax = big ? 5 : 3;
@@ -436,7 +448,7 @@ static void kb_mv_draw_item(kb_tui_app *a, kb_meeting_view *v, kb_grid *g)
         y += big ? 2 : 1;
     }
     kb_mlines l = {0};
-    kb_mv_item_lines(a, v, g->w - 1, &l);
+    kb_mv_item_lines(a, v, g->w - 1, g->h >= 34, &l);
     for (size_t i = 0; i < l.n && y < g->h - 1; i++, y++) {
         int x = l.v[i].indent;
         if (l.v[i].label) {
@@ -898,4 +910,16 @@ unsigned kb_view_meeting_open(kb_tui_app *a)
     if (kb_tui_view_is_top(a, &kb_tui_view_meeting))
         return KB_TUI_R_NONE;
     return kb_tui_view_push(a, &kb_tui_view_meeting, NULL);
+}
+
+void kb_view_meeting_set_detail(kb_tui_app *a, kb_case_detail *d)
+{
+    kb_meeting_view *v = kb_tui_view_state(a, &kb_tui_view_meeting);
+    if (!v) {
+        kb_case_detail_free(d);
+        return;
+    }
+    kb_mv_detail_free(v);
+    v->d = *d;
+    memset(d, 0, sizeof *d);
 }
