@@ -688,9 +688,11 @@ static unsigned kb_mv_action(kb_tui_app *a, void *st, kb_action act)
     case KB_ACTION_MEETING_NEXT:
     case KB_ACTION_MEETING_PREV:
     case KB_ACTION_MEETING_ITEM: {
-        if (act == KB_ACTION_MEETING_ITEM && v->screen == KB_MS_ATTEND)
-            return KB_TUI_R_NONE;
         unsigned r = kb_mv_need_running(a, v);
+        if (!r && act == KB_ACTION_MEETING_ITEM && v->screen == KB_MS_ATTEND) {
+            v->screen = KB_MS_ITEM;
+            return KB_TUI_R_VIEW;
+        }
         if (r || !board)
             return r;
         int rc;
