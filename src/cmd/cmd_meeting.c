@@ -85,6 +85,10 @@ json_t *kb_cmd_meeting_json(const kb_meeting *m)
     for (size_t i = 0; i < m->reveals.n; i++)
         json_array_append_new(a, json_integer(m->reveals.v[i]));
     json_object_set_new(o, "revealed", a);
+    a = json_array();
+    for (size_t i = 0; i < m->actions.n; i++)
+        json_array_append_new(a, json_integer(m->actions.v[i]));
+    json_object_set_new(o, "action_items", a);
     return o;
 }
 

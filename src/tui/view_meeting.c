@@ -66,6 +66,13 @@ void kb_tui_meeting_sync(kb_tui_app *a)
         kb_tui_meeting_forget(a);
         return;
     }
+    /* a banner for those not in meeting mode: where the meeting is now */
+    bool moved = !a->meeting || a->meeting->number != m.number || a->meeting->current != m.current;
+    if (moved && !kb_tui_view_state(a, &kb_tui_view_meeting) && (size_t)m.current < m.agenda.n) {
+        const kb_case *c = kb_tui_case(a, m.agenda.v[m.current]);
+        kb_tui_msg(a, false, _("Meeting M%u: item %d/%zu #%u %s (M follows)"), m.number,
+                   m.current + 1, m.agenda.n, m.agenda.v[m.current], c && c->title ? c->title : "");
+    }
     kb_tui_meeting_forget(a);
     a->meeting = kb_malloc(sizeof *a->meeting);
     *a->meeting = m;

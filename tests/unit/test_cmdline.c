@@ -239,9 +239,8 @@ static char *kb_case_json_stable(const char *board, uint32_t n)
         char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
         char *ln = kb_strndup(p, len);
-        bool volatile_line =
-            strstr(ln, "\"created\"") || strstr(ln, "\"updated\"") || strstr(ln, "\"time\"") ||
-            strstr(ln, "\"moved\"");
+        bool volatile_line = strstr(ln, "\"created\"") || strstr(ln, "\"updated\"") ||
+                             strstr(ln, "\"time\"") || strstr(ln, "\"moved\"");
         kb_free(&ln);
         if (!volatile_line)
             kb_buf_append(&b, p, len);
@@ -432,10 +431,11 @@ Test(cmdline, tab_completes_from_the_command_table)
     static const struct {
         const char *typed, *want;
     } rows[] = {
-        {"dec", "decide "},           /* a case subcommand, "case" left out */
-        {"act", "action "},           /* a group */
-        {"action d", "action done "}, /* a group's subcommand */
-        {"meeting s", "meeting show "},
+        {"dec", "decide "},              /* a case subcommand, "case" left out */
+        {"act", "action "},              /* a group */
+        {"action d", "action done "},    /* a group's subcommand */
+        {"meeting sh", "meeting show "}, /* "meeting s": show or start */
+        {"meeting st", "meeting start "},
         {"filt", "filter "}, /* a screen command */
         {"reke", "reke"},    /* shell-only: not offered */
     };
