@@ -198,7 +198,7 @@ static int kb_cmd_meeting_json_more(kb_cmd_ctx *cx, kb_board *b, const kb_meetin
 
 int kb_cmd_meeting_show(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    uint32_t n;
+    uint32_t n = 0;
     if (argc != 2)
         return kb_cmd_usage(cx, "meeting show", _("give one meeting: meeting show M3"));
     int rc = kb_meeting_number(cx, "meeting show", argv[1], &n);
