@@ -308,6 +308,7 @@ Test(meeting, run_with_time_accounting_decisions_and_minutes)
     cr_assert_eq(d.meeting, num);
     kb_decision d2 = {.case_number = 3, .text = kb_strdup("Public decision on case three")};
     cr_assert_eq(kb_board_decide(b, &d2, NULL, 0, &e), KB_OK, "%s", e.msg);
+    kb_meeting_free(&m); /* kb_board_meeting_get fills a fresh one */
     cr_assert_eq(kb_board_meeting_get(b, num, &m, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(m.actions.n, 2);
     cr_assert_eq(m.spent.v[1], 75);               /* stored with the decision */
