@@ -245,8 +245,11 @@ int kb_board_meeting_add(kb_board *b, kb_meeting *m, kb_err *e) KB_WARN_UNUSED;
 int kb_board_meeting_get(kb_board *b, uint32_t number, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;
 int kb_board_meeting_list(kb_board *b, kb_meeting_vec *out, kb_err *e) KB_WARN_UNUSED;
 void kb_meeting_vec_free(kb_meeting_vec *v);
-/* When the last meeting started (for since:lastmeeting): the latest
- * meeting's date at local midnight; 0 when there is none or the meetings
+/* When the last meeting started (for since:lastmeeting): the start time
+ * of the latest meeting that started and ended (meetings recorded
+ * afterwards count from their date's local midnight); a meeting running
+ * now does not count, so "since the last meeting" during a meeting means
+ * since the previous one.  0 when there is none or the meetings
  * cannot be read. */
 kb_time kb_board_last_meeting_time(kb_board *b);
 /* d->case_number, meeting (0 = none), text in; number, author, time out. */
@@ -261,6 +264,71 @@ void kb_decision_vec_free(kb_decision_vec *v);
  * in, its case_number taken from d; numbers, author, times out. */
 int kb_board_decide(kb_board *b, kb_decision *d, kb_action_item *items, size_t nitems,
                     kb_err *e) KB_WARN_UNUSED;
+
+/* Meeting mode (SPEC §3).  One draft agenda and at most one running
+ * meeting at a time; both are meeting records (state draft / running) so
+ * every member sees them.  Decisions taken while a meeting runs (case
+ * decide without --meeting) attach to it.  All times come from
+ * kb_meeting_now(), which tests can replace. */
+#define KB_MEETING_DEFAULT_PLAN 300              /* seconds planned per agenda item */
+void kb_meeting_clock_set(kb_time (*now)(void)); /* NULL: the real clock */
+kb_time kb_meeting_now(void);
+/* The latest meeting in state (KB_MEETING_DRAFT / RUNNING); KB_ENOENT when
+ * there is none. */
+int kb_board_meeting_state_get(kb_board *b, int state, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;
+/* An agenda proposal from the board (not stored): cases flagged on-agenda
+ * ("agenda"), new signals since the last meeting ("new"), cases that
+ * changed stage since then ("moved"), cases past their stage norm
+ * ("stuck") and cases with overdue action items ("actions"); the reasons
+ * go to why, in that order of priority. */
+int kb_board_agenda_build(kb_board *b, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;
+enum kb_agenda_op_kind {
+    KB_AGENDA_REBUILD, /* replace the draft by a new proposal */
+    KB_AGENDA_ADD,     /* case at pos (1-based; 0 = at the end) */
+    KB_AGENDA_DROP,
+    KB_AGENDA_MOVE, /* case to pos (1-based) */
+    KB_AGENDA_PLAN  /* planned seconds */
+};
+typedef struct kb_agenda_op {
+    enum kb_agenda_op_kind kind;
+    uint32_t case_number;
+    size_t pos;
+    uint32_t plan;
+} kb_agenda_op;
+typedef struct kb_agenda_edit {
+    const kb_agenda_op *ops;
+    size_t n;
+} kb_agenda_edit;
+/* Edit the agenda of the running meeting, or else of the draft (built
+ * from the board when there is none), in one write. */
+int kb_board_agenda_edit(kb_board *b, const kb_agenda_edit *ed, kb_meeting *out,
+                         kb_err *e) KB_WARN_UNUSED;
+/* Start: the draft (or a new proposal) becomes the running meeting, with
+ * the session user in the chair.  KB_EBUSY when one runs already. */
+int kb_board_meeting_start(kb_board *b, const kb_strv *attendees, const kb_strv *guests,
+                           kb_meeting *out, kb_err *e) KB_WARN_UNUSED;
+/* Go to item index (>= 0) or move by delta; the time on the item left is
+ * stored. */
+int kb_board_meeting_goto(kb_board *b, int delta, long index, kb_meeting *out,
+                          kb_err *e) KB_WARN_UNUSED;
+/* Attendance: a user (name or prefix) or a guest (by name) present or not. */
+int kb_board_meeting_attend(kb_board *b, const char *who, bool present, bool guest, kb_meeting *out,
+                            kb_err *e) KB_WARN_UNUSED;
+/* The chair reveals a confidential case on the shared screen (recorded). */
+int kb_board_meeting_reveal(kb_board *b, uint32_t case_number, kb_meeting *out,
+                            kb_err *e) KB_WARN_UNUSED;
+/* End the running meeting: times stored, minutes (without confidential
+ * details) generated and stored; out->minutes holds them. */
+int kb_board_meeting_end(kb_board *b, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;
+/* Markdown minutes of meeting number in the locale's language:
+ * attendance, "since the last meeting", per item the decisions and action
+ * items (owner, department, due date), action items per owner.
+ * Confidential cases show number and title only unless include_conf. */
+int kb_board_meeting_minutes(kb_board *b, uint32_t number, bool include_conf, char **out,
+                             kb_err *e) KB_WARN_UNUSED;
+/* Why an item is on the agenda, in words: "new signal, changed stage"
+ * from "new,moved" (new string). */
+char *kb_meeting_why_text(const char *why);
 
 /* A case's whole detail read in ONE read transaction (a consistent
  * snapshot): the case, its timeline (oldest first), action items, links

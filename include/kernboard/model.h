@@ -277,8 +277,45 @@ typedef struct kb_meeting {
     kb_strv attendees; /* user names */
     kb_u32v agenda;    /* case numbers, in order */
     char *minutes;     /* Markdown */
+    /* Meeting mode (all optional in the record: meetings recorded
+     * afterwards with `meeting add` have state KB_MEETING_RECORDED). */
+    int state;          /* enum kb_meeting_state */
+    char *chair;        /* user who started it */
+    kb_strv guests;     /* attendees who are not users, by name */
+    kb_time started;    /* 0 = not started */
+    kb_time ended;      /* 0 = not ended */
+    kb_u32v plan;       /* planned seconds per agenda item (parallel to agenda) */
+    kb_u32v spent;      /* seconds spent per agenda item (parallel to agenda) */
+    kb_strv why;        /* why each item is on the agenda: "agenda,moved,..." */
+    int current;        /* index of the item under discussion */
+    kb_time item_since; /* when the current item's timer last started */
+    kb_u32v reveals;    /* confidential cases the chair revealed */
+    kb_u32v actions;    /* action items created in this meeting */
     uint64_t version;
 } kb_meeting;
+enum kb_meeting_state {
+    KB_MEETING_RECORDED, /* recorded afterwards (no meeting mode) */
+    KB_MEETING_DRAFT,    /* agenda being prepared */
+    KB_MEETING_RUNNING,
+    KB_MEETING_ENDED
+};
+const char *kb_meeting_state_name(int state);
+/* Make plan, spent and why as long as agenda (missing entries: plan
+ * default_plan seconds, spent 0, why ""). */
+void kb_meeting_items_fix(kb_meeting *m, uint32_t default_plan);
+/* Seconds spent on item i at time now (a running meeting's current item
+ * counts the time since item_since). */
+uint32_t kb_meeting_item_seconds(const kb_meeting *m, size_t i, kb_time now);
+/* Close the running item's timer at now (adds to spent) and restart it. */
+void kb_meeting_clock_stop(kb_meeting *m, kb_time now);
+/* Remove agenda item i / insert case at position pos (0-based; clamped),
+ * keeping the parallel arrays in step. */
+void kb_meeting_item_remove(kb_meeting *m, size_t i);
+void kb_meeting_item_insert(kb_meeting *m, size_t pos, uint32_t case_number, uint32_t plan,
+                            const char *why);
+/* Index of case on the agenda, or -1. */
+long kb_meeting_item_find(const kb_meeting *m, uint32_t case_number);
+bool kb_meeting_revealed(const kb_meeting *m, uint32_t case_number);
 void kb_meeting_init(kb_meeting *m);
 void kb_meeting_free(kb_meeting *m);
 int kb_meeting_validate(const kb_meeting *m, kb_err *e) KB_WARN_UNUSED;

@@ -27,6 +27,14 @@ void kb_date_to_ymd(kb_date d, int *y, int *m, int *day);
 
 /* Parse "YYYY-MM-DD" (years 1900..9999). */
 int kb_date_parse(const char *s, kb_date *out, kb_err *e) KB_WARN_UNUSED;
+/* A due date as people type it, relative to today: "YYYY-MM-DD",
+ * "today"/"vandaag", "tomorrow"/"morgen", "7d" or "+7d" (days; "0d" is
+ * today), "2w" (weeks), or a
+ * weekday in English or Dutch, full or abbreviated ("friday", "fri",
+ * "vrijdag", "vr"): the next such day after today.  Case-insensitive. */
+int kb_date_parse_rel(const char *s, kb_date today, kb_date *out, kb_err *e) KB_WARN_UNUSED;
+/* Day of the week: 0 = Sunday .. 6 = Saturday. */
+int kb_date_weekday(kb_date d);
 /* Writes "YYYY-MM-DD", or "" for KB_DATE_NONE. */
 void kb_date_format(kb_date d, char out[KB_DATE_STRLEN]);
 
@@ -47,10 +55,5 @@ void kb_time_format_hhmm(kb_time t, char out[6]);
 int64_t kb_time_now_us(void);
 /* Monotonic milliseconds, for timeouts. */
 int64_t kb_clock_ms(void);
-
-/* A due or review date as a user types it: "YYYY-MM-DD", or relative to
- * today: "7d", "2w", "+3d" (days or weeks; "0d" is today).  KB_EDATA
- * otherwise. */
-int kb_date_parse_rel(const char *s, kb_date today, kb_date *out, kb_err *e) KB_WARN_UNUSED;
 
 #endif

@@ -144,6 +144,78 @@ static int kb_jtime(kb_jctx *j, json_t *o, const char *key, kb_time *out)
     return KB_OK;
 }
 
+/* A list of numbers (case or action item numbers) into out. */
+static int kb_ju32v(kb_jctx *j, json_t *o, const char *key, kb_u32v *out)
+{
+    json_t *v = json_object_get(o, key), *x;
+    size_t i;
+    if (!v || json_is_null(v))
+        return KB_OK;
+    if (!json_is_array(v))
+        return kb_jfail(j, key, _("expected a list of numbers"));
+    json_array_foreach(v, i, x)
+    {
+        if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > UINT32_MAX)
+            return kb_jfail(j, key, _("expected a list of numbers"));
+        kb_u32v_push(out, (uint32_t)json_integer_value(x));
+    }
+    return KB_OK;
+}
+
+/* Meeting mode fields of a meeting (all optional; exports written before
+ * meeting mode have none): state, chair, guests, times, per item the
+ * reasons, planned and spent seconds, the current item, reveals and the
+ * action items taken in it. */
+static int kb_import_meeting_mode(kb_jctx *j, json_t *o, kb_meeting *m)
+{
+    const char *state = NULL, *chair = NULL;
+    int rc;
+    if ((rc = kb_jstr(j, o, "state", false, &state)) ||
+        (rc = kb_jstr(j, o, "chair", false, &chair)) ||
+        (rc = kb_jstrv(j, o, "guests", &m->guests)) ||
+        (rc = kb_jtime(j, o, "started", &m->started)) ||
+        (rc = kb_jtime(j, o, "ended", &m->ended)) ||
+        (rc = kb_ju32v(j, o, "revealed", &m->reveals)) ||
+        (rc = kb_ju32v(j, o, "action_items", &m->actions)))
+        return rc;
+    m->state = KB_MEETING_RECORDED;
+    for (int s = KB_MEETING_RECORDED; state && s <= KB_MEETING_ENDED; s++)
+        if (strcmp(state, kb_meeting_state_name(s)) == 0)
+            m->state = s;
+    if (state && strcmp(state, kb_meeting_state_name(m->state)) != 0)
+        return kb_jfail(j, "state", _("expected recorded, draft, running or ended"));
+    m->chair = chair ? kb_strdup(chair) : NULL;
+    json_t *items = json_object_get(o, "items"), *it;
+    size_t i;
+    if (items && !json_is_array(items))
+        return kb_jfail(j, "items", _("expected a list of agenda items"));
+    if (items && json_array_size(items) && json_array_size(items) != m->agenda.n)
+        return kb_jfail(j, "items", _("expected one item per agenda entry"));
+    json_array_foreach(items, i, it)
+    {
+        long long cn = 0, plan = 0, spent = 0;
+        const char *why = NULL;
+        if ((rc = kb_jint(j, it, "case", 1, UINT32_MAX, true, &cn)) ||
+            (rc = kb_jint(j, it, "planned", 0, UINT32_MAX, false, &plan)) ||
+            (rc = kb_jint(j, it, "spent", 0, UINT32_MAX, false, &spent)) ||
+            (rc = kb_jstr(j, it, "why", false, &why)))
+            return rc;
+        if ((uint32_t)cn != m->agenda.v[i])
+            return kb_jfail(j, "items", _("expected the agenda's cases in order"));
+        kb_u32v_push(&m->plan, (uint32_t)plan);
+        kb_u32v_push(&m->spent, (uint32_t)spent);
+        kb_strv_push(&m->why, why ? why : "");
+    }
+    long long cur = 0;
+    if ((rc = kb_jint(j, o, "current", 1, UINT32_MAX, false, &cur)))
+        return rc;
+    long at = cur ? kb_meeting_item_find(m, (uint32_t)cur) : 0;
+    m->current = at > 0 ? (int)at : 0;
+    if (m->state == KB_MEETING_RUNNING)
+        m->item_since = kb_time_now();
+    return KB_OK;
+}
+
 static int kb_jarray(kb_err *e, json_t *doc, const char *key, json_t **out)
 {
     *out = json_object_get(doc, key);
@@ -503,6 +575,8 @@ int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf
                 }
                 kb_u32v_push(&m->agenda, (uint32_t)json_integer_value(x));
             }
+            if ((rc = kb_import_meeting_mode(&j, o, m)))
+                goto out;
         }
     }
     if ((rc = kb_jarray(e, doc, "decisions", &arr)))

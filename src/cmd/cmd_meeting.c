@@ -5,6 +5,7 @@
 #include "kernboard/mem.h"
 #include "kernboard/paths.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,45 @@ json_t *kb_cmd_meeting_json(const kb_meeting *m)
         json_array_append_new(a, json_integer(m->agenda.v[i]));
     json_object_set_new(o, "agenda", a);
     json_object_set_new(o, "minutes", m->minutes ? json_string(m->minutes) : json_null());
+    /* meeting mode */
+    json_object_set_new(o, "state", json_string(kb_meeting_state_name(m->state)));
+    json_object_set_new(o, "chair", m->chair ? json_string(m->chair) : json_null());
+    a = json_array();
+    for (size_t i = 0; i < m->guests.n; i++)
+        json_array_append_new(a, json_string(m->guests.v[i]));
+    json_object_set_new(o, "guests", a);
+    char ts[KB_TIME_STRLEN];
+    kb_time_format(m->started, ts);
+    json_object_set_new(o, "started", m->started ? json_string(ts) : json_null());
+    kb_time_format(m->ended, ts);
+    json_object_set_new(o, "ended", m->ended ? json_string(ts) : json_null());
+    json_object_set_new(o, "current",
+                        m->state == KB_MEETING_RUNNING && (size_t)m->current < m->agenda.n
+                            ? json_integer(m->agenda.v[m->current])
+                            : json_null());
+    a = json_array();
+    kb_time now = kb_meeting_now();
+    uint64_t total = 0;
+    for (size_t i = 0; i < m->agenda.n; i++) {
+        json_t *it = json_object();
+        uint32_t spent = kb_meeting_item_seconds(m, i, now);
+        total += spent;
+        json_object_set_new(it, "case", json_integer(m->agenda.v[i]));
+        json_object_set_new(it, "why", json_string(i < m->why.n && m->why.v[i] ? m->why.v[i] : ""));
+        json_object_set_new(it, "planned", json_integer(i < m->plan.n ? m->plan.v[i] : 0));
+        json_object_set_new(it, "spent", json_integer(spent));
+        json_array_append_new(a, it);
+    }
+    json_object_set_new(o, "items", a);
+    json_object_set_new(o, "spent", json_integer((json_int_t)total));
+    a = json_array();
+    for (size_t i = 0; i < m->reveals.n; i++)
+        json_array_append_new(a, json_integer(m->reveals.v[i]));
+    json_object_set_new(o, "revealed", a);
+    a = json_array();
+    for (size_t i = 0; i < m->actions.n; i++)
+        json_array_append_new(a, json_integer(m->actions.v[i]));
+    json_object_set_new(o, "action_items", a);
     return o;
 }
 
@@ -153,9 +193,12 @@ int kb_cmd_meeting_list(kb_cmd_ctx *cx, int argc, char **argv)
     return rc;
 }
 
+static int kb_cmd_meeting_json_more(kb_cmd_ctx *cx, kb_board *b, const kb_meeting *m,
+                                    const kb_decision_vec *dv, json_t *o);
+
 int kb_cmd_meeting_show(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    uint32_t n;
+    uint32_t n = 0;
     if (argc != 2)
         return kb_cmd_usage(cx, "meeting show", _("give one meeting: meeting show M3"));
     int rc = kb_meeting_number(cx, "meeting show", argv[1], &n);
@@ -177,7 +220,11 @@ int kb_cmd_meeting_show(kb_cmd_ctx *cx, int argc, char **argv)
         for (size_t i = 0; i < dv.n; i++)
             json_array_append_new(a, kb_cmd_decision_json(&dv.v[i]));
         json_object_set_new(o, "decisions", a);
-        rc = kb_cmd_print_json(cx, o);
+        rc = kb_cmd_meeting_json_more(cx, b, &m, &dv, o);
+        if (rc == KB_OK)
+            rc = kb_cmd_print_json(cx, o);
+        else
+            json_decref(o);
     } else {
         char d[KB_DATE_STRLEN];
         kb_date_format(m.date, d);
@@ -279,6 +326,496 @@ out:
         kb_action_item_free(&items[i]);
     kb_free(&items);
     kb_decision_free(&d);
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
+/* ------------------------------------------------------------ meeting mode */
+
+/* meeting show --json: per item the case title, its decisions and the
+ * action items taken in the meeting; all action items with their owner's
+ * departments. */
+static int kb_cmd_meeting_json_more(kb_cmd_ctx *cx, kb_board *b, const kb_meeting *m,
+                                    const kb_decision_vec *dv, json_t *o)
+{
+    kb_action_vec av = {0};
+    kb_user_vec uv = {0};
+    if (kb_board_action_list(b, 0, &av, &cx->err) || kb_board_user_list(b, &uv, &cx->err)) {
+        kb_action_vec_free(&av);
+        return kb_cmd_report(cx);
+    }
+    json_t *acts = json_array();
+    for (size_t k = 0; k < av.n; k++) {
+        bool mine = false;
+        for (size_t j = 0; j < m->actions.n; j++)
+            mine |= m->actions.v[j] == av.v[k].number;
+        if (!mine)
+            continue;
+        json_t *a = kb_cmd_action_json(&av.v[k]);
+        json_t *depts = json_array();
+        for (size_t u = 0; u < uv.n; u++)
+            if (av.v[k].owner && strcmp(uv.v[u].name, av.v[k].owner) == 0)
+                for (size_t d = 0; d < uv.v[u].depts.n; d++)
+                    json_array_append_new(depts, json_string(uv.v[u].depts.v[d]));
+        json_object_set_new(a, "owner_depts", depts);
+        json_array_append_new(acts, a);
+    }
+    json_t *items = json_object_get(o, "items");
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        uint32_t cn = (uint32_t)json_integer_value(json_object_get(it, "case"));
+        kb_case c;
+        kb_case_init(&c);
+        kb_err e;
+        if (kb_board_case_get(b, cn, &c, &e) == KB_OK) {
+            json_object_set_new(it, "title", json_string(c.title ? c.title : ""));
+            json_object_set_new(it, "conf", json_string(kb_conf_name(c.conf)));
+        }
+        kb_case_free(&c);
+        json_t *ds = json_array(), *as = json_array();
+        for (size_t k = 0; k < dv->n; k++)
+            if (dv->v[k].case_number == cn)
+                json_array_append_new(ds, json_integer(dv->v[k].number));
+        for (size_t k = 0; k < json_array_size(acts); k++) {
+            json_t *a = json_array_get(acts, k);
+            if (json_integer_value(json_object_get(a, "case")) == (json_int_t)cn)
+                json_array_append_new(as, json_incref(json_object_get(a, "id")));
+        }
+        json_object_set_new(it, "decisions", ds);
+        json_object_set_new(it, "actions", as);
+    }
+    json_object_set_new(o, "actions", acts);
+    kb_action_vec_free(&av);
+    kb_user_vec_free(&uv);
+    return KB_OK;
+}
+
+/* "  1. #12  Title  5 min  (why)" lines; the current item marked with >. */
+static void kb_cmd_agenda_print(kb_cmd_ctx *cx, kb_board *b, const kb_meeting *m)
+{
+    char d[KB_DATE_STRLEN];
+    kb_date_format(m->date, d);
+    const char *st = m->state == KB_MEETING_RUNNING ? _("running")
+                     : m->state == KB_MEETING_DRAFT ? _("draft")
+                     : m->state == KB_MEETING_ENDED ? _("ended")
+                                                    : _("recorded");
+    if (m->number)
+        fprintf(cx->out, _("Agenda of meeting M%u (%s), %s\n"), m->number, st, d);
+    else
+        fprintf(cx->out, "%s\n", _("Proposed agenda (not stored; edit it to keep a draft)"));
+    if (!m->agenda.n)
+        fprintf(cx->out, "  %s\n", _("(empty)"));
+    kb_time now = kb_meeting_now();
+    for (size_t i = 0; i < m->agenda.n; i++) {
+        kb_case c;
+        kb_case_init(&c);
+        kb_err e;
+        bool ok = kb_board_case_get(b, m->agenda.v[i], &c, &e) == KB_OK;
+        char *why = kb_meeting_why_text(i < m->why.n ? m->why.v[i] : "");
+        uint32_t plan = i < m->plan.n ? m->plan.v[i] : 0;
+        bool cur = m->state == KB_MEETING_RUNNING && (size_t)m->current == i;
+        fprintf(cx->out, "%c %2zu. #%-4u ", cur ? '>' : ' ', i + 1, m->agenda.v[i]);
+        kb_cmd_cell(cx->out, ok && c.title ? c.title : "?", 40);
+        if (m->state == KB_MEETING_RUNNING || m->state == KB_MEETING_ENDED) {
+            uint32_t s = kb_meeting_item_seconds(m, i, now);
+            fprintf(cx->out, "  %u:%02u/%u %s", s / 60, s % 60, plan / 60, _("min"));
+        } else {
+            fprintf(cx->out, "  %3u %s", plan / 60, _("min"));
+        }
+        fprintf(cx->out, "  %s\n", why);
+        kb_free(&why);
+        kb_case_free(&c);
+    }
+}
+
+static int kb_cmd_plan_arg(kb_cmd_ctx *cx, const char *cmd, const char *s, kb_agenda_op *op)
+{
+    const char *eq = strchr(s, '=');
+    char *num = eq ? kb_strndup(s, (size_t)(eq - s)) : NULL;
+    char *end = NULL;
+    unsigned long min = eq ? strtoul(eq + 1, &end, 10) : 0;
+    int rc = KB_OK;
+    if (!eq || !eq[1] || *end || min > 600 || kb_case_number_parse(num, &op->case_number, &cx->err))
+        rc = kb_cmd_usage(cx, cmd, _("write --plan N=MINUTES, e.g. --plan 12=10"));
+    op->kind = KB_AGENDA_PLAN;
+    op->plan = (uint32_t)min * 60;
+    kb_free(&num);
+    return rc;
+}
+
+/* meeting agenda [M] [--build] [--add N [--at POS]] [--drop N] [--move N --to POS]
+ * [--plan N=MIN]...: show an agenda, or edit the draft (or the running
+ * meeting's) agenda. */
+int kb_cmd_meeting_agenda(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"build", no_argument, NULL, 'b'},      {"add", required_argument, NULL, 'a'},
+        {"at", required_argument, NULL, 't'},   {"to", required_argument, NULL, 't'},
+        {"drop", required_argument, NULL, 'd'}, {"move", required_argument, NULL, 'm'},
+        {"plan", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0},
+    };
+    static const char *cmd = "meeting agenda";
+    kb_agenda_op *ops = NULL;
+    size_t nops = 0;
+    kb_board *b = NULL;
+    kb_meeting m;
+    kb_meeting_init(&m);
+    kb_cmd_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+        if (opt == 't') {
+            char *end = NULL;
+            unsigned long pos = strtoul(optarg, &end, 10);
+            if (!nops ||
+                (ops[nops - 1].kind != KB_AGENDA_ADD && ops[nops - 1].kind != KB_AGENDA_MOVE)) {
+                rc = kb_cmd_usage(cx, cmd, _("--to and --at belong to --move N or --add N"));
+                goto out;
+            }
+            if (!optarg[0] || *end || pos == 0 || pos > 10000) {
+                rc = kb_cmd_usage(cx, cmd, _("invalid position '%s': 1 is the first item"), optarg);
+                goto out;
+            }
+            ops[nops - 1].pos = pos;
+            continue;
+        }
+        ops = kb_reallocarray(ops, nops + 1, sizeof *ops);
+        kb_agenda_op *op = &ops[nops++];
+        memset(op, 0, sizeof *op);
+        if (opt == 'b') {
+            op->kind = KB_AGENDA_REBUILD;
+        } else if (opt == 'p') {
+            if ((rc = kb_cmd_plan_arg(cx, cmd, optarg, op)))
+                goto out;
+        } else {
+            op->kind = opt == 'a' ? KB_AGENDA_ADD : opt == 'd' ? KB_AGENDA_DROP : KB_AGENDA_MOVE;
+            if (kb_case_number_parse(optarg, &op->case_number, &cx->err)) {
+                rc = kb_cmd_usage(cx, cmd, "%s", cx->err.msg);
+                goto out;
+            }
+        }
+    }
+    if (rc)
+        goto out;
+    for (size_t i = 0; i < nops; i++)
+        if (ops[i].kind == KB_AGENDA_MOVE && !ops[i].pos) {
+            rc = kb_cmd_usage(cx, cmd, _("--move N needs --to POSITION"));
+            goto out;
+        }
+    uint32_t number = 0;
+    if (optind + 1 == argc) {
+        if (nops) {
+            rc = kb_cmd_usage(cx, cmd, _("only the draft or the running meeting can be edited"));
+            goto out;
+        }
+        if ((rc = kb_meeting_number(cx, cmd, argv[optind], &number)))
+            goto out;
+    } else if (optind < argc) {
+        rc = kb_cmd_usage(cx, cmd, _("unexpected argument '%s'"), argv[optind + 1]);
+        goto out;
+    }
+    if ((rc = kb_cmd_open(cx, cmd, &b)))
+        goto out;
+    int got;
+    if (nops) {
+        kb_agenda_edit ed = {ops, nops};
+        got = kb_board_agenda_edit(b, &ed, &m, &cx->err);
+    } else if (number) {
+        got = kb_board_meeting_get(b, number, &m, &cx->err);
+    } else {
+        got = kb_board_meeting_state_get(b, KB_MEETING_RUNNING, &m, &cx->err);
+        if (got == KB_ENOENT) {
+            kb_meeting_free(&m);
+            got = kb_board_meeting_state_get(b, KB_MEETING_DRAFT, &m, &cx->err);
+        }
+        if (got == KB_ENOENT) {
+            kb_meeting_free(&m);
+            got = kb_board_agenda_build(b, &m, &cx->err);
+        }
+    }
+    if (got) {
+        rc = kb_cmd_report(cx);
+        goto out;
+    }
+    kb_meeting_items_fix(&m, KB_MEETING_DEFAULT_PLAN);
+    if (cx->json) {
+        json_t *o = kb_cmd_meeting_json(&m);
+        kb_decision_vec dv = {0};
+        rc = kb_cmd_meeting_json_more(cx, b, &m, &dv, o);
+        if (rc == KB_OK) {
+            json_t *items = json_object_get(o, "items");
+            for (size_t i = 0; i < json_array_size(items); i++) {
+                json_t *it = json_array_get(items, i);
+                char *w = kb_meeting_why_text(i < m.why.n ? m.why.v[i] : "");
+                json_object_set_new(it, "why_text", json_string(w));
+                kb_free(&w);
+            }
+            rc = kb_cmd_print_json(cx, o);
+        } else {
+            json_decref(o);
+        }
+    } else {
+        kb_cmd_agenda_print(cx, b, &m);
+    }
+out:
+    kb_free(&ops);
+    kb_meeting_free(&m);
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
+/* meeting start [--attendees U,U] [--guest NAME]... */
+int kb_cmd_meeting_start(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"attendees", required_argument, NULL, 'a'},
+        {"guest", required_argument, NULL, 'g'},
+        {NULL, 0, NULL, 0},
+    };
+    static const char *cmd = "meeting start";
+    kb_strv att = {0}, guests = {0};
+    kb_meeting m;
+    kb_meeting_init(&m);
+    kb_board *b = NULL;
+    kb_cmd_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+        if (opt == 'a')
+            kb_strv_split(&att, optarg);
+        else if (optarg[0])
+            kb_strv_push(&guests, optarg);
+    }
+    if (rc == KB_OK && optind < argc)
+        rc = kb_cmd_usage(cx, cmd, _("unexpected argument '%s'"), argv[optind]);
+    if (rc || (rc = kb_cmd_open(cx, cmd, &b)))
+        goto out;
+    if (kb_board_meeting_start(b, &att, &guests, &m, &cx->err))
+        rc = kb_cmd_report(cx);
+    else if (cx->json)
+        rc = kb_cmd_print_json(cx, kb_cmd_meeting_json(&m));
+    else
+        fprintf(cx->out, "M%u\n", m.number);
+out:
+    kb_strv_free(&att);
+    kb_strv_free(&guests);
+    kb_meeting_free(&m);
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
+/* meeting next [--prev | --item K] */
+int kb_cmd_meeting_next(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"prev", no_argument, NULL, 'p'},
+        {"item", required_argument, NULL, 'i'},
+        {NULL, 0, NULL, 0},
+    };
+    static const char *cmd = "meeting next";
+    int delta = 1;
+    long index = -1;
+    kb_meeting m;
+    kb_meeting_init(&m);
+    kb_board *b = NULL;
+    kb_cmd_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+        if (opt == 'p') {
+            delta = -1;
+        } else {
+            char *end = NULL;
+            unsigned long k = strtoul(optarg, &end, 10);
+            if (!optarg[0] || *end || k == 0 || k > 10000)
+                return kb_cmd_usage(cx, cmd, _("invalid item '%s': 1 is the first item"), optarg);
+            index = (long)k - 1;
+        }
+    }
+    if (rc == KB_OK && optind < argc)
+        rc = kb_cmd_usage(cx, cmd, _("unexpected argument '%s'"), argv[optind]);
+    if (rc || (rc = kb_cmd_open(cx, cmd, &b)))
+        goto out;
+    if (kb_board_meeting_goto(b, delta, index, &m, &cx->err)) {
+        rc = kb_cmd_report(cx);
+    } else if (cx->json) {
+        rc = kb_cmd_print_json(cx, kb_cmd_meeting_json(&m));
+    } else {
+        kb_case c;
+        kb_case_init(&c);
+        uint32_t cn = m.agenda.v[m.current];
+        kb_err e;
+        bool ok = kb_board_case_get(b, cn, &c, &e) == KB_OK;
+        fprintf(cx->out, _("Item %d/%zu: #%u %s\n"), m.current + 1, m.agenda.n, cn,
+                ok && c.title ? c.title : "?");
+        kb_case_free(&c);
+    }
+out:
+    kb_meeting_free(&m);
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
+/* Write minutes to --out F (kb_out: temporary, 0600, never over a board)
+ * or to the output. */
+static int kb_cmd_minutes_write(kb_cmd_ctx *cx, const char *outp, const char *md)
+{
+    if (!outp) {
+        fputs(md, cx->out);
+        return fflush(cx->out)
+                   ? kb_cmd_fail(cx, KB_EIO, _("cannot write the minutes: %s"), strerror(errno))
+                   : KB_OK;
+    }
+    kb_out o = {.f = NULL};
+    if (kb_out_open(&o, outp, cx->db, &cx->err))
+        return kb_cmd_report(cx);
+    if (fputs(md, o.f) < 0) {
+        int err = errno ? errno : EIO;
+        kb_out_abort(&o);
+        return kb_cmd_fail(cx, KB_EIO, _("cannot write %s: %s"), outp, strerror(err));
+    }
+    if (kb_out_commit(&o, &cx->err))
+        return kb_cmd_report(cx);
+    return KB_OK;
+}
+
+/* meeting end [--out F] [--include-confidential] */
+int kb_cmd_meeting_end(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"include-confidential", no_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
+    };
+    static const char *cmd = "meeting end";
+    const char *outp = NULL;
+    bool conf = false;
+    kb_meeting m;
+    kb_meeting_init(&m);
+    kb_board *b = NULL;
+    char *md = NULL;
+    kb_cmd_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+        if (opt == 'o')
+            outp = optarg;
+        else
+            conf = true;
+    }
+    if (rc == KB_OK && optind < argc)
+        rc = kb_cmd_usage(cx, cmd, _("unexpected argument '%s'"), argv[optind]);
+    if (rc || (rc = kb_cmd_open(cx, cmd, &b)))
+        goto out;
+    if (kb_board_meeting_end(b, &m, &cx->err)) {
+        rc = kb_cmd_report(cx);
+        goto out;
+    }
+    if (conf && kb_board_meeting_minutes(b, m.number, true, &md, &cx->err)) {
+        rc = kb_cmd_report(cx);
+        goto out;
+    }
+    if (cx->json) {
+        rc = kb_cmd_print_json(cx, kb_cmd_meeting_json(&m));
+        if (rc == KB_OK && outp)
+            rc = kb_cmd_minutes_write(cx, outp, md ? md : m.minutes);
+    } else {
+        rc = kb_cmd_minutes_write(cx, outp, md ? md : m.minutes);
+        if (rc == KB_OK && outp)
+            fprintf(cx->out, _("M%u ended; minutes written to %s\n"), m.number, outp);
+    }
+out:
+    kb_free(&md);
+    kb_meeting_free(&m);
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
+/* meeting minutes M [--out F] [--include-confidential] */
+int kb_cmd_meeting_minutes(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"include-confidential", no_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
+    };
+    static const char *cmd = "meeting minutes";
+    const char *outp = NULL;
+    bool conf = false;
+    kb_board *b = NULL;
+    char *md = NULL;
+    uint32_t n = 0;
+    kb_cmd_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+        if (opt == 'o')
+            outp = optarg;
+        else
+            conf = true;
+    }
+    if (rc)
+        return rc;
+    if (optind + 1 != argc)
+        return kb_cmd_usage(cx, cmd, _("give one meeting: meeting minutes M3"));
+    if ((rc = kb_meeting_number(cx, cmd, argv[optind], &n)) || (rc = kb_cmd_open(cx, cmd, &b)))
+        return rc;
+    if (kb_board_meeting_minutes(b, n, conf, &md, &cx->err))
+        rc = kb_cmd_report(cx);
+    else
+        rc = kb_cmd_minutes_write(cx, outp, md);
+    kb_free(&md);
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
+/* meeting attend WHO [--guest] [--absent] */
+int kb_cmd_meeting_attend(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"guest", no_argument, NULL, 'g'},
+        {"absent", no_argument, NULL, 'x'},
+        {NULL, 0, NULL, 0},
+    };
+    static const char *cmd = "meeting attend";
+    bool guest = false, absent = false;
+    kb_board *b = NULL;
+    kb_meeting m;
+    kb_meeting_init(&m);
+    kb_cmd_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+        if (opt == 'g')
+            guest = true;
+        else
+            absent = true;
+    }
+    if (rc)
+        return rc;
+    if (optind + 1 != argc)
+        return kb_cmd_usage(cx, cmd, _("give one user or guest: meeting attend anna"));
+    if ((rc = kb_cmd_open(cx, cmd, &b)))
+        return rc;
+    if (kb_board_meeting_attend(b, argv[optind], !absent, guest, &m, &cx->err))
+        rc = kb_cmd_report(cx);
+    else if (cx->json)
+        rc = kb_cmd_print_json(cx, kb_cmd_meeting_json(&m));
+    kb_meeting_free(&m);
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
+/* meeting reveal N */
+int kb_cmd_meeting_reveal(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    static const char *cmd = "meeting reveal";
+    uint32_t n = 0;
+    if (argc != 2 || kb_case_number_parse(argv[1], &n, &cx->err))
+        return kb_cmd_usage(cx, cmd, _("give one case: meeting reveal 12"));
+    kb_board *b = NULL;
+    int rc = kb_cmd_open(cx, cmd, &b);
+    if (rc)
+        return rc;
+    kb_meeting m;
+    kb_meeting_init(&m);
+    if (kb_board_meeting_reveal(b, n, &m, &cx->err))
+        rc = kb_cmd_report(cx);
+    kb_meeting_free(&m);
     kb_cmd_close(cx, &b);
     return rc;
 }

@@ -228,7 +228,9 @@ static void kb_md_escape(FILE *f, const char *s)
     }
 }
 
-static void kb_export_md(FILE *f, kb_board *b, const kb_snapshot *s)
+/* Markdown is a handout: confidential cases show number and title only
+ * unless include_conf (export --include-confidential). */
+static void kb_export_md(FILE *f, kb_board *b, const kb_snapshot *s, bool include_conf)
 {
     size_t ns, nd;
     const kb_stage *st = kb_board_stages(b, &ns);
@@ -290,7 +292,7 @@ static void kb_export_md(FILE *f, kb_board *b, const kb_snapshot *s)
             fputs(")", f);
             if (kb_case_overdue(k, td))
                 fprintf(f, " — %s", _("overdue"));
-            if (k->blocked) {
+            if (k->blocked && (include_conf || k->conf != KB_CONF_CONFIDENTIAL)) {
                 fprintf(f, " — %s: ", _("blocked"));
                 kb_md_escape(f, k->blocked);
             }
@@ -309,6 +311,11 @@ static void kb_export_md(FILE *f, kb_board *b, const kb_snapshot *s)
         kb_date_format(k->due, due);
         fprintf(f, "\n### #%u ", k->number);
         kb_md_escape(f, k->title);
+        if (k->conf == KB_CONF_CONFIDENTIAL && !include_conf) {
+            fprintf(f, "\n\n_%s_\n",
+                    _("Confidential: details left out (export with --include-confidential)."));
+            continue;
+        }
         fprintf(f, "\n\n- %s: %s\n- %s: %s\n", _("Stage"), k->stage, _("Lead department"),
                 k->lead_dept ? k->lead_dept : "-");
         if (k->action_line)
@@ -346,15 +353,19 @@ int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv)
     static const struct option longs[] = {
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
+        {"include-confidential", no_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
     const char *fmt = NULL, *outp = NULL;
+    bool include_conf = false;
     kb_cmd_getopt_reset();
     int rc, opt, idx;
     while ((rc = kb_cmd_getopt(cx, "export", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1) {
         if (opt == 'f')
             fmt = optarg;
+        else if (opt == 'c')
+            include_conf = true;
         else
             outp = optarg;
     }
@@ -392,7 +403,7 @@ int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv)
     } else if (strcmp(fmt, "csv") == 0) {
         kb_export_csv(f, &s);
     } else {
-        kb_export_md(f, b, &s);
+        kb_export_md(f, b, &s, include_conf);
     }
     if (outp) {
         if (rc) {

@@ -116,6 +116,19 @@ static const kb_field kb_meeting_fields[] = {
     FLD(kb_meeting, "attendees", F_STRV, attendees),
     FLD(kb_meeting, "agenda", F_U32V, agenda),
     FLD(kb_meeting, "minutes", F_STR, minutes),
+    /* meeting mode (optional: absent on meetings recorded afterwards) */
+    FLD(kb_meeting, "state", F_INT, state),
+    FLD(kb_meeting, "chair", F_STR, chair),
+    FLD(kb_meeting, "guests", F_STRV, guests),
+    FLD(kb_meeting, "started", F_TIME, started),
+    FLD(kb_meeting, "ended", F_TIME, ended),
+    FLD(kb_meeting, "plan", F_U32V, plan),
+    FLD(kb_meeting, "spent", F_U32V, spent),
+    FLD(kb_meeting, "why", F_STRV, why),
+    FLD(kb_meeting, "cur", F_INT, current),
+    FLD(kb_meeting, "isince", F_TIME, item_since),
+    FLD(kb_meeting, "reveals", F_U32V, reveals),
+    FLD(kb_meeting, "actions", F_U32V, actions),
 };
 
 static const kb_field kb_decision_fields[] = {

@@ -112,6 +112,14 @@ int kb_contact_window_in(kb_txn *t, int *days, kb_err *e);
 /* Insert with the given number (imports) or the next one (number 0). */
 int kb_meeting_insert(kb_txn *t, kb_meeting *m, kb_err *e);
 int kb_decision_insert(kb_txn *t, kb_decision *d, const kb_id *case_key, kb_err *e);
+/* Meeting mode (meeting_run.c): inside t, the latest meeting in a state
+ * (KB_ENOENT when none); the running meeting's number (0 = none); after a
+ * decision of the running meeting and its items are stored, record them in
+ * the meeting (and put the case on its agenda). */
+int kb_meeting_in_state(kb_txn *t, int state, kb_meeting *out, kb_err *e);
+uint32_t kb_meeting_running_number(kb_txn *t);
+int kb_meeting_decision_hook(kb_txn *t, kb_decision *d, const kb_action_item *items, size_t nitems,
+                             kb_err *e);
 
 /* Reading a table into an array of entities (collect.c). */
 #define KB_NO_FIELD ((size_t)-1)

@@ -151,7 +151,12 @@ kb_time kb_board_last_meeting_time(kb_board *b)
     kb_time last = 0;
     if (kb_board_meeting_list(b, &v, &e) == KB_OK)
         for (size_t i = 0; i < v.n; i++) {
-            kb_time t = v.v[i].date != KB_DATE_NONE ? kb_time_of_date(v.v[i].date) : 0;
+            const kb_meeting *m = &v.v[i];
+            if (m->state == KB_MEETING_DRAFT || m->state == KB_MEETING_RUNNING)
+                continue; /* during a meeting, "since the last one" means the previous one */
+            kb_time t = m->started > 0            ? m->started
+                        : m->date != KB_DATE_NONE ? kb_time_of_date(m->date)
+                                                  : 0;
             if (t > last)
                 last = t;
         }
@@ -204,8 +209,11 @@ int kb_board_decision_add(kb_board *b, kb_decision *d, kb_err *e)
     kb_case_init(&c);
     if ((rc = kb_store_write(b->s, "decision.add", NULL, &t, e)))
         return rc;
+    if (!d->meeting)
+        d->meeting = kb_meeting_running_number(t);
     if ((rc = kb_case_read(t, d->case_number, &c, e)) == KB_OK &&
-        (rc = kb_decision_add_in(b, t, &c, d, e)) == KB_OK)
+        (rc = kb_decision_add_in(b, t, &c, d, e)) == KB_OK &&
+        (rc = kb_meeting_decision_hook(t, d, NULL, 0, e)) == KB_OK)
         rc = kb_txn_commit(&t, e);
     kb_txn_abort(&t);
     kb_case_free(&c);
@@ -227,12 +235,16 @@ int kb_board_decide(kb_board *b, kb_decision *d, kb_action_item *items, size_t n
     kb_case_init(&c);
     if ((rc = kb_store_write(b->s, "case.decide", NULL, &t, e)))
         return rc;
+    if (!d->meeting) /* taken while a meeting runs: it belongs to that meeting */
+        d->meeting = kb_meeting_running_number(t);
     if ((rc = kb_case_read(t, d->case_number, &c, e)) ||
         (rc = kb_lease_check_save(b, t, &c, 0, e)) || (rc = kb_decision_add_in(b, t, &c, d, e)))
         goto out;
     for (size_t i = 0; i < nitems; i++)
         if ((rc = kb_action_add_in(b, t, &c, &items[i], e)))
             goto out;
+    if ((rc = kb_meeting_decision_hook(t, d, items, nitems, e)))
+        goto out;
     rc = kb_txn_commit(&t, e);
 out:
     kb_txn_abort(&t);

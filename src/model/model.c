@@ -770,12 +770,131 @@ void kb_meeting_free(kb_meeting *m)
     kb_strv_free(&m->attendees);
     kb_u32v_free(&m->agenda);
     kb_free(&m->minutes);
+    kb_free(&m->chair);
+    kb_strv_free(&m->guests);
+    kb_u32v_free(&m->plan);
+    kb_u32v_free(&m->spent);
+    kb_strv_free(&m->why);
+    kb_u32v_free(&m->reveals);
+    kb_u32v_free(&m->actions);
+}
+
+const char *kb_meeting_state_name(int state)
+{
+    switch (state) {
+    case KB_MEETING_DRAFT:
+        return "draft";
+    case KB_MEETING_RUNNING:
+        return "running";
+    case KB_MEETING_ENDED:
+        return "ended";
+    default:
+        return "recorded";
+    }
+}
+
+void kb_meeting_items_fix(kb_meeting *m, uint32_t default_plan)
+{
+    while (m->plan.n < m->agenda.n)
+        kb_u32v_push(&m->plan, default_plan);
+    while (m->spent.n < m->agenda.n)
+        kb_u32v_push(&m->spent, 0);
+    while (m->why.n < m->agenda.n)
+        kb_strv_push(&m->why, "");
+    m->plan.n = m->spent.n = m->agenda.n;
+    while (m->why.n > m->agenda.n)
+        kb_free(&m->why.v[--m->why.n]);
+    if (m->current < 0 || (size_t)m->current >= m->agenda.n)
+        m->current = 0;
+}
+
+uint32_t kb_meeting_item_seconds(const kb_meeting *m, size_t i, kb_time now)
+{
+    uint64_t s = i < m->spent.n ? m->spent.v[i] : 0;
+    if (m->state == KB_MEETING_RUNNING && (size_t)m->current == i && m->item_since > 0 &&
+        now > m->item_since)
+        s += (uint64_t)(now - m->item_since);
+    return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+void kb_meeting_clock_stop(kb_meeting *m, kb_time now)
+{
+    if (m->state != KB_MEETING_RUNNING || m->current < 0 || (size_t)m->current >= m->spent.n)
+        return;
+    m->spent.v[m->current] = kb_meeting_item_seconds(m, (size_t)m->current, now);
+    m->item_since = now;
+}
+
+void kb_meeting_item_remove(kb_meeting *m, size_t i)
+{
+    if (i >= m->agenda.n)
+        return;
+    kb_meeting_items_fix(m, 0);
+    memmove(&m->agenda.v[i], &m->agenda.v[i + 1], (m->agenda.n - i - 1) * sizeof *m->agenda.v);
+    memmove(&m->plan.v[i], &m->plan.v[i + 1], (m->plan.n - i - 1) * sizeof *m->plan.v);
+    memmove(&m->spent.v[i], &m->spent.v[i + 1], (m->spent.n - i - 1) * sizeof *m->spent.v);
+    kb_free(&m->why.v[i]);
+    memmove(&m->why.v[i], &m->why.v[i + 1], (m->why.n - i - 1) * sizeof *m->why.v);
+    m->agenda.n--, m->plan.n--, m->spent.n--, m->why.n--;
+    if (m->current > 0 && (size_t)m->current > i)
+        m->current--;
+    if ((size_t)m->current >= m->agenda.n)
+        m->current = m->agenda.n ? (int)m->agenda.n - 1 : 0;
+}
+
+void kb_meeting_item_insert(kb_meeting *m, size_t pos, uint32_t case_number, uint32_t plan,
+                            const char *why)
+{
+    kb_meeting_items_fix(m, plan);
+    if (pos > m->agenda.n)
+        pos = m->agenda.n;
+    kb_u32v_push(&m->agenda, 0);
+    kb_u32v_push(&m->plan, 0);
+    kb_u32v_push(&m->spent, 0);
+    kb_strv_push(&m->why, "");
+    size_t tail = m->agenda.n - 1 - pos;
+    memmove(&m->agenda.v[pos + 1], &m->agenda.v[pos], tail * sizeof *m->agenda.v);
+    memmove(&m->plan.v[pos + 1], &m->plan.v[pos], tail * sizeof *m->plan.v);
+    memmove(&m->spent.v[pos + 1], &m->spent.v[pos], tail * sizeof *m->spent.v);
+    char *w = m->why.v[m->why.n - 1];
+    memmove(&m->why.v[pos + 1], &m->why.v[pos], tail * sizeof *m->why.v);
+    m->agenda.v[pos] = case_number;
+    m->plan.v[pos] = plan;
+    m->spent.v[pos] = 0;
+    kb_free(&w);
+    m->why.v[pos] = kb_strdup(why ? why : "");
+    if (m->agenda.n > 1 && m->current >= 0 && (size_t)m->current >= pos &&
+        m->state == KB_MEETING_RUNNING)
+        m->current++;
+}
+
+long kb_meeting_item_find(const kb_meeting *m, uint32_t case_number)
+{
+    for (size_t i = 0; i < m->agenda.n; i++)
+        if (m->agenda.v[i] == case_number)
+            return (long)i;
+    return -1;
+}
+
+bool kb_meeting_revealed(const kb_meeting *m, uint32_t case_number)
+{
+    for (size_t i = 0; i < m->reveals.n; i++)
+        if (m->reveals.v[i] == case_number)
+            return true;
+    return false;
 }
 
 int kb_meeting_validate(const kb_meeting *m, kb_err *e)
 {
     if (m->date == KB_DATE_NONE)
         return kb_err_set(e, KB_EDATA, _("a meeting needs a date"));
+    if (m->state < KB_MEETING_RECORDED || m->state > KB_MEETING_ENDED)
+        return kb_err_set(e, KB_EDATA, _("invalid meeting state"));
+    for (size_t i = 0; i < m->guests.n; i++) {
+        int rc = kb_text_check(_("guest"), m->guests.v[i], KB_NAME_MAX, false, e);
+        if (rc)
+            return rc;
+    }
     for (size_t i = 0; i < m->attendees.n; i++) {
         int rc = kb_user_name_check(m->attendees.v[i], e);
         if (rc)

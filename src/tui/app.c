@@ -55,6 +55,7 @@ void kb_tui_app_detach(kb_tui_app *a)
     a->lay_dirty = true;
     kb_free(&a->edits);
     a->nedits = 0;
+    kb_tui_meeting_forget(a);
     kb_strv_free(&a->online);
     a->nsessions = 0;
     memset(&a->refs, 0, sizeof a->refs);
@@ -296,6 +297,7 @@ int kb_tui_app_attach(kb_tui_app *a, kb_board *b, kb_err *e)
     if (rc == KB_OK)
         rc = kb_load_sessions(a, e);
     a->last_meeting = kb_board_last_meeting_time(b);
+    kb_tui_meeting_sync(a);
     a->last_poll_ms = a->now_ms;
     kb_tui_app_dirty(a);
     kb_tui_reselect(a);
@@ -330,6 +332,7 @@ unsigned kb_tui_refresh(kb_tui_app *a, bool force)
         }
         a->generation = gen;
         a->last_meeting = kb_board_last_meeting_time(a->board);
+        kb_tui_meeting_sync(a);
         if (kb_load_edits(a, &e))
             kb_tui_msg(a, true, "%s", e.msg);
         kb_tui_app_dirty(a);
@@ -584,6 +587,14 @@ static unsigned kb_tui_common(kb_tui_app *a, kb_context ctx, kb_action act)
         kb_keymap_state_reset(&a->kst);
         a->overlay = KB_OV_BLANK;
         return KB_TUI_R_VIEW;
+    case KB_ACTION_PRESENTING_TOGGLE:
+        a->presenting = !a->presenting;
+        kb_tui_msg(a, false, "%s",
+                   a->presenting ? _("Presenting: confidential cases show number and title only")
+                                 : _("Presenting mode off"));
+        return KB_TUI_R_VIEW | KB_TUI_R_STATUS;
+    case KB_ACTION_MEETING_OPEN:
+        return kb_view_meeting_open(a);
     case KB_ACTION_QUIT:
         if (kb_tui_form_open(a)) {
             kb_tui_msg(a, true, "%s", _("Save (Enter) or cancel (Esc) the form first"));

@@ -550,6 +550,12 @@ typedef struct kb_tui_app {
     /* the sort of the cards in a column (view_views.c): NULL = board
      * order, "priority", "due", "age", "number" */
     char *card_sort;
+    /* meeting mode (view_meeting.c): presenting mode (P) and the running
+     * meeting as of the last refresh (NULL: none); while one runs, or in
+     * presenting mode, confidential cases show number and title only
+     * until the chair reveals them */
+    bool presenting;
+    kb_meeting *meeting;
 } kb_tui_app;
 
 /* Set up an app with no board: the caller fills refs, cache, ... (tests)
@@ -742,6 +748,19 @@ bool kb_tui_past_norm(const kb_tui_app *a, const kb_case *c);
 /* The filter history in $XDG_STATE_HOME/kernboard/filter_history (0600). */
 void kb_tui_history_load(kb_tui_app *a);
 void kb_tui_history_save(const kb_tui_app *a);
+/* ---- meeting mode (view_meeting.c: kb_tui_view_meeting) */
+/* Open meeting mode: the running meeting's item, else the draft agenda. */
+unsigned kb_view_meeting_open(kb_tui_app *a);
+/* Reload a->meeting (the running meeting) from the board. */
+void kb_tui_meeting_sync(kb_tui_app *a);
+void kb_tui_meeting_forget(kb_tui_app *a);
+/* Show c as number and title only?  (confidential, presenting or a
+ * meeting running, and not revealed in it) */
+bool kb_tui_case_masked(const kb_tui_app *a, const kb_case *c);
+/* Tests without a board: the item's case detail (taken over). */
+void kb_view_meeting_set_detail(kb_tui_app *a, kb_case_detail *d);
+/* Meeting timers in tests: the clock of the meeting screens (NULL: real). */
+void kb_tui_meeting_clock(kb_time (*now)(void));
 
 /* ---- configuration (app.c) */
 /* idle_lock_minutes from $XDG_CONFIG_HOME/kernboard/config (default 15),

@@ -324,6 +324,17 @@ static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_v
         kb_vl_wrap(out, 1, w - 2, msg, KB_STYLE(KB_GA_BOLD | KB_GA_REVERSE, KB_GC_WARN), utf8);
         kb_free(&msg);
     }
+    if (kb_tui_case_masked(a, c)) { /* presenting: number and title only */
+        char *t = kb_asprintf("#%u  %s", c->number, c->title ? c->title : "");
+        kb_vl_wrap(out, 1, w - 2, t, label, utf8);
+        kb_free(&t);
+        kb_vl_add(out, 0, "", KB_PLAIN);
+        kb_vl_wrap(out, 1, w - 2,
+                   _("Confidential: details hidden while presenting (P switches presenting off; "
+                     "in a meeting the chair can reveal the case)"),
+                   KB_STYLE(0, KB_GC_WARN), utf8);
+        return;
+    }
     const char *labels[24];
     char *values[24];
     size_t n = kb_case_fields(a, c, labels, values);

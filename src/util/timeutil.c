@@ -170,28 +170,73 @@ int64_t kb_clock_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int kb_date_weekday(kb_date d)
+{
+    int w = (int)((d + 4) % 7); /* 1970-01-01 was a Thursday */
+    return w < 0 ? w + 7 : w;
+}
+
+static bool kb_word_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+        if (x != *b)
+            return false;
+    }
+    return !*a && !*b;
+}
+
 int kb_date_parse_rel(const char *s, kb_date today, kb_date *out, kb_err *e)
 {
+    static const char *const days[7][4] = {
+        {"sunday", "sun", "zondag", "zo"},      {"monday", "mon", "maandag", "ma"},
+        {"tuesday", "tue", "dinsdag", "di"},    {"wednesday", "wed", "woensdag", "wo"},
+        {"thursday", "thu", "donderdag", "do"}, {"friday", "fri", "vrijdag", "vr"},
+        {"saturday", "sat", "zaterdag", "za"},
+    };
     if (!s)
         s = "";
-    while (*s == ' ')
-        s++;
-    const char *p = s[0] == '+' ? s + 1 : s;
-    long v = 0;
-    size_t nd = 0;
-    while (p[nd] >= '0' && p[nd] <= '9' && nd < 5)
-        v = v * 10 + (p[nd++] - '0');
-    if (nd > 0 && p[nd] && !p[nd + 1] && strchr("dDwW", p[nd])) {
-        long days = (p[nd] == 'w' || p[nd] == 'W') ? v * 7 : v;
-        if (days <= 3660) {
-            *out = today + (kb_date)days;
+    size_t n = strlen(s);
+    if (n == 10 && s[4] == '-')
+        return kb_date_parse(s, out, e);
+    if (kb_word_eq(s, "today") || kb_word_eq(s, "vandaag")) {
+        *out = today;
+        return KB_OK;
+    }
+    if (kb_word_eq(s, "tomorrow") || kb_word_eq(s, "morgen")) {
+        *out = today + 1;
+        return KB_OK;
+    }
+    const char *num = s[0] == '+' ? s + 1 : s; /* "+3d" is "3d" */
+    size_t nn = strlen(num);
+    if (nn >= 2 && nn <= 5) {
+        char unit = num[nn - 1];
+        int v = 0;
+        bool digits = true;
+        for (size_t i = 0; i + 1 < nn; i++) {
+            if (num[i] < '0' || num[i] > '9')
+                digits = false;
+            else
+                v = v * 10 + (num[i] - '0');
+        }
+        if (digits && (unit == 'd' || unit == 'D')) {
+            *out = today + v;
+            return KB_OK;
+        }
+        if (digits && (unit == 'w' || unit == 'W')) {
+            *out = today + 7 * v;
             return KB_OK;
         }
     }
-    if (strlen(s) == 10)
-        return kb_date_parse(s, out, e);
+    for (int w = 0; w < 7; w++)
+        for (int k = 0; k < 4; k++)
+            if (kb_word_eq(s, days[w][k])) {
+                int ahead = (w - kb_date_weekday(today) + 7) % 7;
+                *out = today + (ahead ? ahead : 7);
+                return KB_OK;
+            }
     return kb_err_set(e, KB_EDATA,
-                      _("invalid date '%s': expected YYYY-MM-DD or a number of days or weeks "
-                        "from today, e.g. 7d or 2w"),
+                      _("invalid date '%s': write YYYY-MM-DD, 7d, 2w, a weekday (friday) or "
+                        "tomorrow"),
                       s);
 }

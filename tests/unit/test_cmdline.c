@@ -431,10 +431,11 @@ Test(cmdline, tab_completes_from_the_command_table)
     static const struct {
         const char *typed, *want;
     } rows[] = {
-        {"dec", "decide "},           /* a case subcommand, "case" left out */
-        {"act", "action "},           /* a group */
-        {"action d", "action done "}, /* a group's subcommand */
-        {"meeting s", "meeting show "},
+        {"dec", "decide "},              /* a case subcommand, "case" left out */
+        {"act", "action "},              /* a group */
+        {"action d", "action done "},    /* a group's subcommand */
+        {"meeting sh", "meeting show "}, /* "meeting s": show or start */
+        {"meeting st", "meeting start "},
         {"filt", "filter "}, /* a screen command */
         {"reke", "reke"},    /* shell-only: not offered */
     };

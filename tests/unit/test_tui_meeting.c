@@ -1,0 +1,215 @@
+/* Meeting mode screens without a terminal: golden screens of the item view
+ * at 80x24, 120x36 and 200x50 (fixed clock: the timers show 2:15), and
+ * confidential cases showing number and title only on the meeting screen
+ * and in the case view while presenting.
+ *
+ * Regenerate the goldens after an intended change:
+ *     KB_UPDATE_GOLDEN=1 build/test/tests/test_tui_meeting   (or the
+ *     test binary wherever your build puts it) */
+#include <criterion/criterion.h>
+
+#include "test_tui_fixture.h"
+
+static char *kb_golden_dir(void)
+{
+    char *d = kb_strdup(__FILE__); /* .../tests/unit/test_tui_meeting.c */
+    char *s = strrchr(d, '/');
+    if (s)
+        *s = '\0';
+    s = strrchr(d, '/');
+    if (s)
+        *s = '\0';
+    char *out = kb_asprintf("%s/golden", s ? d : ".");
+    kb_free(&d);
+    return out;
+}
+
+static char *kb_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    kb_buf b = KB_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        kb_buf_append(&b, chunk, n);
+    fclose(f);
+    kb_buf_append(&b, "", 1);
+    char *s = kb_strdup(b.data);
+    kb_buf_free(&b);
+    return s;
+}
+
+static char *kb_screen(kb_tui_app *a)
+{
+    kb_grid *g = kb_grid_new(a->w, a->h, a->utf8);
+    kb_tui_app_draw(a, g);
+    char *dump = kb_grid_dump(g);
+    kb_grid_free(&g);
+    return dump;
+}
+
+static void kb_golden(kb_tui_app *a, const char *name)
+{
+    char *dump = kb_screen(a);
+    char *dir = kb_golden_dir();
+    char *path = kb_asprintf("%s/%s_%dx%d.txt", dir, name, a->w, a->h);
+    const char *upd = getenv("KB_UPDATE_GOLDEN");
+    if (upd && upd[0] && strcmp(upd, "0") != 0) {
+        FILE *f = fopen(path, "wb");
+        cr_assert_not_null(f, "cannot write %s", path);
+        fputs(dump, f);
+        fclose(f);
+    } else {
+        char *want = kb_slurp(path);
+        cr_assert_not_null(want, "missing golden %s (KB_UPDATE_GOLDEN=1)\n--- screen:\n%s", path,
+                           dump);
+        cr_assert_str_eq(dump, want, "screen differs from %s\n--- got:\n%s--- want:\n%s", path,
+                         dump, want);
+        kb_free(&want);
+    }
+    kb_free(&path);
+    kb_free(&dir);
+    kb_free(&dump);
+}
+
+static kb_time kb_clock(void)
+{
+    return kb_fx_time(2024, 5, 15, 10, 4) + 15;
+}
+
+/* A running meeting M7 over cases 1, 3 and 4 (3 confidential), on item
+ * `current`, with two users and a guest present. */
+static void kb_meeting_app(kb_tui_app *a, int w, int h, int current)
+{
+    kb_fx_app(a, w, h, true);
+    kb_tui_meeting_clock(kb_clock);
+    a->last_meeting = kb_fx_time(2024, 5, 8, 9, 0);
+    a->users.v = kb_calloc(2, sizeof *a->users.v);
+    a->users.n = 2;
+    a->users.v[0].name = kb_strdup("alice");
+    kb_strv_push(&a->users.v[0].depts, "INC");
+    a->users.v[1].name = kb_strdup("bob");
+    kb_strv_push(&a->users.v[1].depts, "ECO");
+    kb_case *c3 = &a->cache.cases.v[2];
+    c3->conf = KB_CONF_CONFIDENTIAL;
+    c3->description =
+        kb_strdup("Bank vraagt garantstelling van EUR 250.000; jaarcijfers vertrouwelijk.");
+    c3->blocked = kb_strdup("wacht op besluit college");
+    c3->owner = kb_strdup("bob");
+
+    kb_meeting *m = kb_calloc(1, sizeof *m);
+    kb_meeting_init(m);
+    m->number = 7;
+    m->date = kb_date_from_ymd(2024, 5, 15);
+    m->state = KB_MEETING_RUNNING;
+    m->chair = kb_strdup("alice");
+    kb_strv_push(&m->attendees, "alice");
+    kb_strv_push(&m->attendees, "bob");
+    kb_strv_push(&m->guests, "Piet de Gast");
+    kb_meeting_item_insert(m, 0, 1, 600, "agenda,stuck");
+    kb_meeting_item_insert(m, 1, 3, 300, "agenda,moved");
+    kb_meeting_item_insert(m, 2, 4, 300, "new");
+    m->spent.v[0] = current > 0 ? 540 : 0;
+    m->current = current;
+    m->started = kb_fx_time(2024, 5, 15, 9, 50);
+    m->item_since = kb_fx_time(2024, 5, 15, 10, 2);
+    a->meeting = m;
+
+    cr_assert_eq(kb_view_meeting_open(a) & KB_TUI_R_REFUSED, 0);
+    kb_case_detail d;
+    memset(&d, 0, sizeof d);
+    kb_case_init(&d.c);
+    kb_case_copy(&d.c, &a->cache.cases.v[m->agenda.v[current] - 1]);
+    if (current == 0) {
+        d.timeline.v = kb_calloc(2, sizeof *d.timeline.v);
+        d.timeline.n = 2;
+        d.timeline.v[0].author = kb_strdup("bob");
+        d.timeline.v[0].time = kb_fx_time(2024, 5, 10, 14, 0);
+        d.timeline.v[0].text = kb_strdup("stage: signal -> explore");
+        d.timeline.v[1].author = kb_strdup("alice");
+        d.timeline.v[1].time = kb_fx_time(2024, 5, 13, 16, 45);
+        d.timeline.v[1].text = kb_strdup("Vergunningaanvraag is compleet; welstand kijkt mee.");
+        d.actions.v = kb_calloc(2, sizeof *d.actions.v);
+        d.actions.n = 2;
+        for (int i = 0; i < 2; i++)
+            kb_action_item_init(&d.actions.v[i]);
+        d.actions.v[0].number = 4;
+        d.actions.v[0].text = kb_strdup("Vergunning terras versneld behandelen");
+        d.actions.v[0].owner = kb_strdup("bob");
+        d.actions.v[0].due = kb_date_from_ymd(2024, 5, 10);
+        d.actions.v[1].number = 6;
+        d.actions.v[1].text = kb_strdup("Loonkostensubsidie toelichten aan de eigenaar");
+        d.actions.v[1].owner = kb_strdup("alice");
+        d.actions.v[1].due = kb_date_from_ymd(2024, 5, 24);
+        d.decisions.v = kb_calloc(1, sizeof *d.decisions.v);
+        d.decisions.n = 1;
+        d.decisions.v[0].number = 3;
+        d.decisions.v[0].meeting = 6;
+        d.decisions.v[0].time = kb_fx_time(2024, 5, 8, 9, 40);
+        d.decisions.v[0].text = kb_strdup("Economie trekt; Inclusie levert twee kandidaten aan.");
+    }
+    kb_view_meeting_set_detail(a, &d);
+}
+
+static void kb_meeting_free_app(kb_tui_app *a)
+{
+    kb_tui_meeting_clock(NULL);
+    kb_fx_free(a);
+}
+
+Test(tui_meeting, item_golden_80x24_120x36_200x50)
+{
+    static const int sizes[][2] = {{80, 24}, {120, 36}, {200, 50}};
+    for (size_t i = 0; i < 3; i++) {
+        kb_tui_app a;
+        kb_meeting_app(&a, sizes[i][0], sizes[i][1], 0);
+        kb_golden(&a, "meeting_item");
+        char *s = kb_screen(&a);
+        cr_assert(strstr(s, "#1 Café De Hoek"), "%s", s);
+        cr_assert(strstr(s, "2:15 / 10:00"), "item timer against the plan:\n%s", s);
+        cr_assert(strstr(s, "A4 Vergunning terras versneld behandelen"), "%s", s);
+        cr_assert(strstr(s, "bob (ECO)"), "owner's department:\n%s", s);
+        kb_free(&s);
+        kb_meeting_free_app(&a);
+    }
+}
+
+Test(tui_meeting, confidential_item_shows_number_and_title_only)
+{
+    kb_tui_app a;
+    kb_meeting_app(&a, 120, 36, 1);
+    char *s = kb_screen(&a);
+    cr_assert(strstr(s, "#3 Social return bij aanbesteding groenonderhoud"), "%s", s);
+    cr_assert_null(strstr(s, "250.000"), "%s", s);
+    cr_assert_null(strstr(s, "garantstelling"), "%s", s);
+    cr_assert_null(strstr(s, "wacht op besluit"), "%s", s);
+    cr_assert(strstr(s, "Confidential"), "%s", s);
+    kb_free(&s);
+    /* revealed by the chair: the details show */
+    kb_u32v_push(&a.meeting->reveals, 3);
+    cr_assert(!kb_tui_case_masked(&a, &a.cache.cases.v[2]));
+    kb_meeting_free_app(&a);
+}
+
+Test(tui_meeting, presenting_masks_the_case_view)
+{
+    kb_tui_app a;
+    kb_fx_app(&a, 100, 30, true);
+    kb_case c;
+    kb_case_init(&c);
+    kb_case_copy(&c, &a.cache.cases.v[0]);
+    c.conf = KB_CONF_CONFIDENTIAL;
+    kb_view_case_set(&a, &c, NULL, NULL, NULL);
+    char *s = kb_screen(&a);
+    cr_assert(strstr(s, "loonkostensubsidie"), "not presenting: the description shows\n%s", s);
+    kb_free(&s);
+    a.presenting = true;
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Café De Hoek wil uitbreiden"), "%s", s);
+    cr_assert_null(strstr(s, "loonkostensubsidie"), "%s", s);
+    cr_assert_null(strstr(s, "Economische visie"), "%s", s);
+    kb_free(&s);
+    kb_fx_free(&a);
+}
