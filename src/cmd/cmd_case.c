@@ -356,6 +356,7 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         snprintf(first, sizeof first, "%s", cx->err.msg);
         kb_case_vec_free(&v);
         if (kb_board_case_list_salvage(b, &v, &damaged, &cx->err) == KB_OK && damaged.n) {
+            fprintf(cx->errf, "kernboard: %s\n", first); /* what is wrong, naming the record */
             for (size_t i = 0; i < damaged.n; i++)
                 fprintf(cx->errf,
                         _("kernboard: case #%u is damaged and is not listed; run 'kernboard "

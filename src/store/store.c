@@ -1267,6 +1267,26 @@ static int kb_rels_all_visit(void *ctx, const unsigned char *key, size_t klen, c
     return rc;
 }
 
+/* The read under the SIGBUS pad: the version pointer is a parameter that
+ * is never assigned, so the pad's longjmp cannot clobber it. */
+static int kb_get_phys_open(kb_txn *t, enum kb_table tbl, MDB_dbi dbi, const void *key, size_t klen,
+                            char **pt, size_t *n, uint64_t *version, kb_err *e)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    int rc;
+    KB_ARM_OR_FAIL(t, e);
+    rc = mdb_get(t->txn, dbi, &k, &v);
+    if (rc == 0)
+        rc = kb_val_open(t->s, t->s->keys->k_rec, kb_table_names[tbl], key, klen, v.mv_data,
+                         v.mv_size, pt, n, version, e);
+    else if (rc == MDB_NOTFOUND)
+        rc = kb_err_set(e, KB_ENOENT, _("no such record"));
+    else
+        rc = kb_mdb_err(e, rc, kb_table_names[tbl]);
+    KB_DISARM();
+    return rc;
+}
+
 static int kb_get_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char **out,
                        size_t *len, uint64_t *version, kb_err *e)
 {
@@ -1276,24 +1296,12 @@ static int kb_get_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t kle
     MDB_dbi dbi;
     if ((rc = kb_tdbi(t, tbl, &dbi, e)))
         return rc == KB_ENOENT ? kb_err_set(e, KB_ENOENT, _("no such record")) : rc;
-    MDB_val k = {klen, (void *)key}, v;
     char *pt = NULL;
     size_t n = 0;
-    KB_ARM_OR_FAIL(t, e);
     uint64_t vtmp = 0;
-    if (!version)
-        version = &vtmp;
-    rc = mdb_get(t->txn, dbi, &k, &v);
-    if (rc == 0)
-        rc = kb_val_open(t->s, t->s->keys->k_rec, kb_table_names[tbl], key, klen, v.mv_data,
-                         v.mv_size, &pt, &n, version, e);
-    else if (rc == MDB_NOTFOUND)
-        rc = kb_err_set(e, KB_ENOENT, _("no such record"));
-    else
-        rc = kb_mdb_err(e, rc, kb_table_names[tbl]);
-    KB_DISARM();
-    uint64_t ver = version ? *version : 0;
-    if (rc == KB_OK && version && (rc = kb_vmap_check(t, (unsigned)tbl, key, klen, ver, e)))
+    uint64_t *vp = version ? version : &vtmp;
+    rc = kb_get_phys_open(t, tbl, dbi, key, klen, &pt, &n, vp, e);
+    if (rc == KB_OK && (rc = kb_vmap_check(t, (unsigned)tbl, key, klen, *vp, e)))
         kb_free(&pt);
     if (rc)
         return rc;

@@ -139,12 +139,12 @@ tui_check "the TUI warns naming who and when" \
 run k contact list "Café de Zwaan" --json
 jcheck "the TUI's contact moment is stored" \
     'any(c["purpose"]=="Vergunning" and c["user"]=="alice" and c["dept"]=="ECO" for c in d)'
-tui_keys Escape
+tui_esc
 tui_keys W
 tui_check "W opens my work" "My action items (3 open, 1 overdue)"
 tui_check "overdue item listed" "Te laat"
 tui_check "my cases" "My cases (1:"
-tui_keys Escape
+tui_esc
 # from the contacts screen: a, for the selected organisation
 tui_keys O
 tui_check "contacts again" "Organisations (7)"

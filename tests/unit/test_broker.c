@@ -155,7 +155,9 @@ Test(dates, relative_due_dates)
     cr_assert_eq(d, kb_date_from_ymd(2027, 2, 3));
     cr_assert_eq(kb_date_parse_rel("7x", today, &d, &e), KB_EDATA);
     cr_assert_eq(kb_date_parse_rel("d", today, &d, &e), KB_EDATA);
-    cr_assert_eq(kb_date_parse_rel("morgen", today, &d, &e), KB_EDATA);
+    cr_assert_eq(kb_date_parse_rel("overmorgen", today, &d, &e), KB_EDATA);
+    cr_assert_eq(kb_date_parse_rel("morgen", today, &d, &e), KB_OK); /* tomorrow, in Dutch */
+    cr_assert_eq(d, today + 1);
 }
 
 /* ------------------------------------------------------------ core */

@@ -162,7 +162,7 @@ Test(tui_form, messages_come_from_the_table)
     kb_tui_app a;
     kb_tui_form *f = kb_form_of(&a, 1);
     kb_set(f, KB_FF_PRIORITY, "7");
-    kb_set(f, KB_FF_REVIEW, "morgen");
+    kb_set(f, KB_FF_REVIEW, "overmorgen");
     kb_set(f, KB_FF_STAGE, " ");
     kb_set(f, KB_FF_CONF, "geheimer");
     kb_case out;
