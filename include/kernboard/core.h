@@ -269,10 +269,12 @@ int kb_board_decide(kb_board *b, kb_decision *d, kb_action_item *items, size_t n
  * meeting at a time; both are meeting records (state draft / running) so
  * every member sees them.  Decisions taken while a meeting runs (case
  * decide without --meeting) attach to it.  All times come from
- * kb_meeting_now(), which tests can replace. */
-#define KB_MEETING_DEFAULT_PLAN 300              /* seconds planned per agenda item */
-void kb_meeting_clock_set(kb_time (*now)(void)); /* NULL: the real clock */
-kb_time kb_meeting_now(void);
+ * kb_board_now(), which tests can replace per board. */
+#define KB_MEETING_DEFAULT_PLAN 300 /* seconds planned per agenda item */
+/* The board's clock for meeting times: now (NULL: the real clock, the
+ * default) is a test hook. */
+void kb_board_set_clock(kb_board *b, kb_time (*now)(void));
+kb_time kb_board_now(const kb_board *b);
 /* The latest meeting in state (KB_MEETING_DRAFT / RUNNING); KB_ENOENT when
  * there is none. */
 int kb_board_meeting_state_get(kb_board *b, int state, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;

@@ -120,6 +120,11 @@ typedef struct kb_query_ctx {
                                     case matches) */
     const char *me;              /* the user (for mine); NULL: nothing is */
     const kb_strv *my_depts;     /* the user's departments; may be NULL */
+    /* May be NULL.  When it returns true for a case (a confidential case
+     * on a shared screen), only its number, title, stage and departments
+     * take part: text, org:, hook:, tag:, owner:, line:, blocked and has:
+     * see its other fields as empty, so a filter cannot reveal them. */
+    bool (*masked)(void *user, const kb_case *c);
 } kb_query_ctx;
 
 /* Reference data for kb_query_resolve_refs (borrowed arrays). */

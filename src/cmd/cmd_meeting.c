@@ -67,7 +67,7 @@ json_t *kb_cmd_meeting_json(const kb_meeting *m)
                             ? json_integer(m->agenda.v[m->current])
                             : json_null());
     a = json_array();
-    kb_time now = kb_meeting_now();
+    kb_time now = kb_time_now();
     uint64_t total = 0;
     for (size_t i = 0; i < m->agenda.n; i++) {
         json_t *it = json_object();
@@ -405,7 +405,7 @@ static void kb_cmd_agenda_print(kb_cmd_ctx *cx, kb_board *b, const kb_meeting *m
         fprintf(cx->out, "%s\n", _("Proposed agenda (not stored; edit it to keep a draft)"));
     if (!m->agenda.n)
         fprintf(cx->out, "  %s\n", _("(empty)"));
-    kb_time now = kb_meeting_now();
+    kb_time now = kb_time_now();
     for (size_t i = 0; i < m->agenda.n; i++) {
         kb_case c;
         kb_case_init(&c);

@@ -117,6 +117,7 @@ void kb_board_query_ctx(kb_board *b, kb_query_ctx *ctx)
                                .nlines = b->nlines,
                                .users = b->users.v,
                                .nusers = b->users.n};
+    *ctx = (kb_query_ctx){0}; /* every field not set below is off */
     ctx->today = kb_date_today();
     ctx->resolve = kb_query_resolve_refs;
     ctx->user = &b->qrefs;

@@ -9,6 +9,7 @@
 
 struct kb_board {
     kb_store *s;
+    kb_time (*clock)(void); /* kb_board_set_clock; NULL: kb_time_now */
     kb_stage *stages;
     size_t nstages;
     kb_dept *depts;
@@ -118,8 +119,8 @@ int kb_decision_insert(kb_txn *t, kb_decision *d, const kb_id *case_key, kb_err 
  * the meeting (and put the case on its agenda). */
 int kb_meeting_in_state(kb_txn *t, int state, kb_meeting *out, kb_err *e);
 uint32_t kb_meeting_running_number(kb_txn *t);
-int kb_meeting_decision_hook(kb_txn *t, kb_decision *d, const kb_action_item *items, size_t nitems,
-                             kb_err *e);
+int kb_meeting_decision_hook(kb_board *b, kb_txn *t, kb_decision *d, const kb_action_item *items,
+                             size_t nitems, kb_err *e);
 
 /* Reading a table into an array of entities (collect.c). */
 #define KB_NO_FIELD ((size_t)-1)

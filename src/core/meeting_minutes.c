@@ -104,6 +104,7 @@ static void kb_md_minutes(kb_buf *b, const kb_meeting *m, const kb_case_vec *cv,
                           const kb_user_vec *uv, const kb_decision_vec *dv, const kb_action_vec *av,
                           const kb_board *bd, bool include_conf)
 {
+    kb_time now = kb_board_now(bd);
     char date[KB_DATE_STRLEN];
     kb_date_format(m->date, date);
     kb_md(b, _("# Minutes of meeting M%u, %s"), m->number, date);
@@ -159,7 +160,7 @@ static void kb_md_minutes(kb_buf *b, const kb_meeting *m, const kb_case_vec *cv,
         uint32_t cn = m->agenda.v[i];
         const kb_case *c = kb_case_of(cv, cn);
         bool masked = c && c->conf == KB_CONF_CONFIDENTIAL && !include_conf;
-        uint32_t spent = kb_meeting_item_seconds(m, i, m->ended ? m->ended : kb_meeting_now());
+        uint32_t spent = kb_meeting_item_seconds(m, i, m->ended ? m->ended : now);
         kb_md(b, "\n### %zu. #%u %s\n\n", i + 1, cn, c && c->title ? c->title : "?");
         if (m->state != KB_MEETING_RECORDED)
             kb_md(b, "%s: %u %s, %s: %u:%02u\n\n", _("Planned"),

@@ -17,16 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static kb_time (*kb_meeting_clock)(void);
-
-void kb_meeting_clock_set(kb_time (*now)(void))
+void kb_board_set_clock(kb_board *b, kb_time (*now)(void))
 {
-    kb_meeting_clock = now;
+    b->clock = now;
 }
 
-kb_time kb_meeting_now(void)
+kb_time kb_board_now(const kb_board *b)
 {
-    return kb_meeting_clock ? kb_meeting_clock() : kb_time_now();
+    return b && b->clock ? b->clock() : kb_time_now();
 }
 
 static int kb_meeting_dec2(const void *p, size_t n, void *out, kb_err *e)
@@ -137,9 +135,9 @@ int kb_board_agenda_build(kb_board *b, kb_meeting *out, kb_err *e)
 {
     kb_meeting_init(out);
     out->state = KB_MEETING_DRAFT;
-    out->date = kb_date_of_time(kb_meeting_now());
+    out->date = kb_date_of_time(kb_board_now(b));
     kb_time last = kb_board_last_meeting_time(b);
-    kb_date today = kb_date_of_time(kb_meeting_now());
+    kb_date today = kb_date_of_time(kb_board_now(b));
     kb_case_vec cv = {0};
     kb_action_vec av = {0};
     int rc = kb_board_case_list(b, &cv, e);
@@ -417,7 +415,7 @@ static int kb_start_apply(kb_board *b, kb_txn *t, kb_meeting *m, void *ctx, kb_e
             kb_strv_push(&m->guests, sc->guests->v[i]);
     if (rc)
         return rc;
-    kb_time now = kb_meeting_now();
+    kb_time now = kb_board_now(b);
     m->state = KB_MEETING_RUNNING;
     m->date = kb_date_of_time(now);
     m->started = now;
@@ -454,7 +452,7 @@ static int kb_goto_apply(kb_board *b, kb_txn *t, kb_meeting *m, void *ctx, kb_er
         return kb_err_set(e, KB_EDATA,
                           to < 0 ? _("this is the first item")
                                  : _("this was the last item: end the meeting with 'meeting end'"));
-    kb_meeting_clock_stop(m, kb_meeting_now());
+    kb_meeting_clock_stop(m, kb_board_now(b));
     m->current = (int)to;
     return KB_OK;
 }
@@ -486,7 +484,7 @@ static int kb_attend_apply(kb_board *b, kb_txn *t, kb_meeting *m, void *ctx, kb_
 {
     (void)b;
     const kb_attend_ctx *a = ctx;
-    kb_meeting_clock_stop(m, kb_meeting_now());
+    kb_meeting_clock_stop(m, kb_board_now(b));
     if (a->guest) {
         kb_strv_remove(&m->guests, a->who);
         if (a->present)
@@ -516,7 +514,7 @@ static int kb_reveal_apply(kb_board *b, kb_txn *t, kb_meeting *m, void *ctx, kb_
     (void)b;
     uint32_t n = *(const uint32_t *)ctx;
     int rc = kb_case_exists(t, n, e);
-    kb_meeting_clock_stop(m, kb_meeting_now());
+    kb_meeting_clock_stop(m, kb_board_now(b));
     if (rc == KB_OK && !kb_meeting_revealed(m, n))
         kb_u32v_push(&m->reveals, n);
     return rc;
@@ -531,7 +529,7 @@ int kb_board_meeting_reveal(kb_board *b, uint32_t case_number, kb_meeting *out, 
 static int kb_end_apply(kb_board *b, kb_txn *t, kb_meeting *m, void *ctx, kb_err *e)
 {
     (void)b, (void)t, (void)ctx, (void)e;
-    kb_time now = kb_meeting_now();
+    kb_time now = kb_board_now(b);
     kb_meeting_clock_stop(m, now);
     m->state = KB_MEETING_ENDED;
     m->ended = now;
@@ -580,8 +578,8 @@ int kb_board_meeting_end(kb_board *b, kb_meeting *out, kb_err *e)
 /* Inside a decision's write transaction, after the decision (d->meeting
  * set by kb_meeting_running_number) and its items are stored: put its case on that meeting's agenda
  * if it is not there, record the action items and store the meeting (its clock too). */
-int kb_meeting_decision_hook(kb_txn *t, kb_decision *d, const kb_action_item *items, size_t nitems,
-                             kb_err *e)
+int kb_meeting_decision_hook(kb_board *b, kb_txn *t, kb_decision *d, const kb_action_item *items,
+                             size_t nitems, kb_err *e)
 {
     kb_meeting m;
     kb_meeting_init(&m);
@@ -594,7 +592,7 @@ int kb_meeting_decision_hook(kb_txn *t, kb_decision *d, const kb_action_item *it
         rc = KB_ENOENT; /* another meeting named explicitly: leave this one */
     if (rc == KB_OK) {
         kb_meeting_items_fix(&m, KB_MEETING_DEFAULT_PLAN);
-        kb_meeting_clock_stop(&m, kb_meeting_now());
+        kb_meeting_clock_stop(&m, kb_board_now(b));
         if (kb_meeting_item_find(&m, d->case_number) < 0)
             kb_meeting_item_insert(&m, m.agenda.n, d->case_number, 0, "decided");
         for (size_t i = 0; i < nitems; i++)

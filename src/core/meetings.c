@@ -213,7 +213,7 @@ int kb_board_decision_add(kb_board *b, kb_decision *d, kb_err *e)
         d->meeting = kb_meeting_running_number(t);
     if ((rc = kb_case_read(t, d->case_number, &c, e)) == KB_OK &&
         (rc = kb_decision_add_in(b, t, &c, d, e)) == KB_OK &&
-        (rc = kb_meeting_decision_hook(t, d, NULL, 0, e)) == KB_OK)
+        (rc = kb_meeting_decision_hook(b, t, d, NULL, 0, e)) == KB_OK)
         rc = kb_txn_commit(&t, e);
     kb_txn_abort(&t);
     kb_case_free(&c);
@@ -243,7 +243,7 @@ int kb_board_decide(kb_board *b, kb_decision *d, kb_action_item *items, size_t n
     for (size_t i = 0; i < nitems; i++)
         if ((rc = kb_action_add_in(b, t, &c, &items[i], e)))
             goto out;
-    if ((rc = kb_meeting_decision_hook(t, d, items, nitems, e)))
+    if ((rc = kb_meeting_decision_hook(b, t, d, items, nitems, e)))
         goto out;
     rc = kb_txn_commit(&t, e);
 out:

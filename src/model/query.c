@@ -1000,6 +1000,21 @@ bool kb_query_match(const kb_query *q, const kb_case *c, const kb_query_ctx *ctx
     if (!q || q->n == 0)
         return true;
     kb_date today = ctx ? ctx->today : kb_date_today();
+    kb_case shown;
+    if (ctx && ctx->masked && ctx->masked(ctx->user, c)) {
+        /* a shallow copy without what a masked case does not show */
+        shown = *c;
+        shown.description = NULL;
+        shown.action_line = NULL;
+        shown.owner = NULL;
+        shown.blocked = NULL;
+        shown.hooks = (kb_strv){0};
+        shown.orgs = (kb_strv){0};
+        shown.tags = (kb_strv){0};
+        shown.priority = 0;
+        shown.due = shown.review = KB_DATE_NONE;
+        c = &shown;
+    }
     for (size_t i = 0; i < q->n; i++) {
         const kb_query_term *t = &q->t[i];
         if (kb_term_match(t, c, ctx, today) == t->neg)

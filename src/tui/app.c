@@ -155,6 +155,11 @@ static int kb_tui_norm(void *user, const char *stage)
     return kb_query_norm_refs(&a->refs, stage);
 }
 
+static bool kb_tui_masked_cb(void *user, const kb_case *c)
+{
+    return kb_tui_case_masked(user, c);
+}
+
 kb_query_ctx kb_tui_query_ctx(kb_tui_app *a)
 {
     kb_query_ctx qc = {.today = a->today,
@@ -162,7 +167,8 @@ kb_query_ctx kb_tui_query_ctx(kb_tui_app *a)
                        .user = a,
                        .norm = kb_tui_norm,
                        .last_meeting = a->last_meeting,
-                       .me = a->user};
+                       .me = a->user,
+                       .masked = kb_tui_masked_cb};
     for (size_t i = 0; a->user && i < a->refs.nusers; i++)
         if (a->refs.users[i].name && strcmp(a->refs.users[i].name, a->user) == 0)
             qc.my_depts = &a->refs.users[i].depts;

@@ -66,6 +66,18 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
         kb_tui_msg(a, true, _("#%u is confidential: hidden while presenting (P)"), n);
         return KB_TUI_R_STATUS;
     }
+    /* ... nor in an export or a JSON document (those hold every field) */
+    if (a->presenting || a->meeting) {
+        bool full = w->n >= 1 && strcmp(w->v[0], "export") == 0;
+        for (size_t i = 0; i < w->n && !full; i++)
+            full = strcmp(w->v[i], "--json") == 0 || strcmp(w->v[i], "--include-confidential") == 0;
+        if (full) {
+            kb_tui_msg(a, true, "%s",
+                       _("Exports and --json output are not shown while presenting (P) or in a "
+                         "meeting: use the command line"));
+            return KB_TUI_R_STATUS;
+        }
+    }
     n = 0;
     if (w->n >= 3 && strcmp(w->v[0], "case") == 0 &&
         (strcmp(w->v[1], "edit") == 0 || strcmp(w->v[1], "move") == 0) &&

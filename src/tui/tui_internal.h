@@ -556,6 +556,7 @@ typedef struct kb_tui_app {
      * until the chair reveals them */
     bool presenting;
     kb_meeting *meeting;
+    kb_time (*clock)(void); /* kb_tui_meeting_clock (tests); NULL: real time */
 } kb_tui_app;
 
 /* Set up an app with no board: the caller fills refs, cache, ... (tests)
@@ -759,8 +760,10 @@ void kb_tui_meeting_forget(kb_tui_app *a);
 bool kb_tui_case_masked(const kb_tui_app *a, const kb_case *c);
 /* Tests without a board: the item's case detail (taken over). */
 void kb_view_meeting_set_detail(kb_tui_app *a, kb_case_detail *d);
-/* Meeting timers in tests: the clock of the meeting screens (NULL: real). */
-void kb_tui_meeting_clock(kb_time (*now)(void));
+/* Meeting timers in tests: the clock of the meeting screens and of the
+ * open board's meeting times (NULL: real). */
+void kb_tui_meeting_clock(kb_tui_app *a, kb_time (*now)(void));
+kb_time kb_tui_now(const kb_tui_app *a);
 
 /* ---- configuration (app.c) */
 /* idle_lock_minutes from $XDG_CONFIG_HOME/kernboard/config (default 15),

@@ -42,9 +42,16 @@ typedef struct kb_meeting_view {
 
 /* ---------------------------------------------------------------- app hooks */
 
-void kb_tui_meeting_clock(kb_time (*now)(void))
+void kb_tui_meeting_clock(kb_tui_app *a, kb_time (*now)(void))
 {
-    kb_meeting_clock_set(now);
+    a->clock = now;
+    if (a->board)
+        kb_board_set_clock(a->board, now);
+}
+
+kb_time kb_tui_now(const kb_tui_app *a)
+{
+    return a->clock ? a->clock() : kb_time_now();
 }
 
 void kb_tui_meeting_forget(kb_tui_app *a)
@@ -59,6 +66,8 @@ void kb_tui_meeting_sync(kb_tui_app *a)
 {
     if (!a->board)
         return;
+    if (a->clock) /* a board reopened after the idle lock keeps the test clock */
+        kb_board_set_clock(a->board, a->clock);
     kb_meeting m;
     kb_err e;
     if (kb_board_meeting_state_get(a->board, KB_MEETING_RUNNING, &m, &e) != KB_OK) {
@@ -271,9 +280,8 @@ static void kb_mv_title(kb_tui_app *a, kb_meeting_view *v, kb_grid *g)
 }
 
 /* "Item 2:13 / 5:00   Meeting 14:02 / 1:45:00" */
-static void kb_mv_timer(const kb_meeting_view *v, kb_buf *out, bool *over)
+static void kb_mv_timer(const kb_meeting_view *v, kb_time now, kb_buf *out, bool *over)
 {
-    kb_time now = kb_meeting_now();
     size_t cur = (size_t)v->m.current;
     uint64_t spent = kb_meeting_item_seconds(&v->m, cur, now);
     uint64_t plan = cur < v->m.plan.n ? v->m.plan.v[cur] : 0;
@@ -442,7 +450,7 @@ static void kb_mv_draw_item(kb_tui_app *a, kb_meeting_view *v, kb_grid *g)
     if (v->m.state == KB_MEETING_RUNNING) {
         kb_buf tm = KB_BUF_INIT;
         bool over = false;
-        kb_mv_timer(v, &tm, &over);
+        kb_mv_timer(v, kb_tui_now(a), &tm, &over);
         int tw = kb_tui_width(tm.data, g->utf8);
         kb_style st = over ? KB_STYLE(KB_GA_BOLD | KB_GA_REVERSE, KB_GC_ERROR)
                            : KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT);
@@ -481,7 +489,7 @@ static void kb_mv_agenda_row(void *ctx, kb_grid *g, size_t i, int x, int y, int 
     const kb_case *c = kb_tui_case(rc->a, m->agenda.v[i]);
     bool cur = m->state == KB_MEETING_RUNNING && (size_t)m->current == i;
     char t1[16], t2[16];
-    kb_mmss(t1, sizeof t1, kb_meeting_item_seconds(m, i, kb_meeting_now()));
+    kb_mmss(t1, sizeof t1, kb_meeting_item_seconds(m, i, kb_tui_now(rc->a)));
     kb_mmss(t2, sizeof t2, i < m->plan.n ? m->plan.v[i] : 0);
     char *why = kb_meeting_why_text(i < m->why.n ? m->why.v[i] : "");
     kb_buf b = KB_BUF_INIT;

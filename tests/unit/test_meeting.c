@@ -155,6 +155,7 @@ static kb_board *kb_open(void)
     int rc = kb_board_open(kb_path, "anna", p, &o, &b, &e);
     kb_secret_free(&p);
     cr_assert_eq(rc, KB_OK, "%s", e.msg);
+    kb_board_set_clock(b, kb_clock); /* meeting times from the test's clock */
     return b;
 }
 
@@ -191,12 +192,12 @@ static void kb_setup(void)
     setenv("XDG_STATE_HOME", kb_dir, 1);
     setenv("TZ", "UTC", 1);
     kb_fake_now = kb_time_now();
-    kb_meeting_clock_set(kb_clock);
     kb_secret *p = kb_pass("admin passphrase");
     kb_board_opts o = {.kdf = "interactive"};
     kb_board *b = NULL;
     kb_err e;
     cr_assert_eq(kb_board_init(kb_path, "anna", p, &o, &b, &e), KB_OK, "%s", e.msg);
+    kb_board_set_clock(b, kb_clock);
     kb_secret_free(&p);
     p = kb_pass("member passphrase");
     kb_strv depts = {0};
@@ -213,7 +214,6 @@ static void kb_setup(void)
 
 static void kb_teardown(void)
 {
-    kb_meeting_clock_set(NULL);
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
     (void)system(cmd);

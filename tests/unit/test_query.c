@@ -580,6 +580,30 @@ Test(query_match, updated_moved_age_since_stuck)
     cr_assert_eq(kb_case_age_days(&c1, ctx.today), 51);
 }
 
+static bool mask_confidential(void *user, const kb_case *c)
+{
+    (void)user;
+    return c->conf == KB_CONF_CONFIDENTIAL;
+}
+
+Test(query_match, masked_cases_show_number_and_title_only)
+{
+    /* #7 is confidential: its blocked reason, owner and due date do not
+     * take part while it is masked; its title, number and stage do */
+    expect("ontheffing", "-2-");
+    ctx.masked = mask_confidential;
+    expect("ontheffing", "---");
+    expect("blocked", "---");
+    expect("owner:bram", "---");
+    expect("overdue", "---");
+    expect("has:due", "1--");
+    expect("zonnepanelen", "-2-");
+    expect("#7", "-2-");
+    expect("stage:progress", "-2-");
+    expect("lead:DUU", "-2-");
+    ctx.masked = NULL;
+}
+
 Test(query_match, conf)
 {
     expect("conf:internal", "1-3"); /* kb_case_init's default is internal */

@@ -84,7 +84,7 @@ static kb_time kb_clock(void)
 static void kb_meeting_app(kb_tui_app *a, int w, int h, int current)
 {
     kb_fx_app(a, w, h, true);
-    kb_tui_meeting_clock(kb_clock);
+    kb_tui_meeting_clock(a, kb_clock);
     a->last_meeting = kb_fx_time(2024, 5, 8, 9, 0);
     a->users.v = kb_calloc(2, sizeof *a->users.v);
     a->users.n = 2;
@@ -155,7 +155,7 @@ static void kb_meeting_app(kb_tui_app *a, int w, int h, int current)
 
 static void kb_meeting_free_app(kb_tui_app *a)
 {
-    kb_tui_meeting_clock(NULL);
+    kb_tui_meeting_clock(a, NULL);
     kb_fx_free(a);
 }
 
