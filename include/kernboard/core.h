@@ -114,9 +114,11 @@ typedef struct kb_case_vec {
 } kb_case_vec;
 int kb_board_case_list(kb_board *b, kb_case_vec *out, kb_err *e) KB_WARN_UNUSED;
 /* After kb_board_case_list failed with KB_EDATA (a damaged record): the
- * cases that still read, one by one, and the numbers of the damaged ones
- * (appended to *damaged).  For listing only: export must not skip any. */
-int kb_board_case_list_salvage(kb_board *b, kb_case_vec *out, kb_u32v *damaged,
+ * cases that still read, one by one, the numbers of the damaged ones
+ * (appended to *damaged) and, when why is not NULL, what is wrong with each
+ * (appended to *why, same order).  For listing only: export must not skip
+ * any. */
+int kb_board_case_list_salvage(kb_board *b, kb_case_vec *out, kb_u32v *damaged, kb_strv *why,
                                kb_err *e) KB_WARN_UNUSED;
 void kb_case_vec_free(kb_case_vec *v);
 int kb_board_comment_add(kb_board *b, uint32_t number, const char *text, kb_err *e) KB_WARN_UNUSED;

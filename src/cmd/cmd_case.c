@@ -355,19 +355,20 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         char first[sizeof cx->err.msg];
         snprintf(first, sizeof first, "%s", cx->err.msg);
         kb_case_vec_free(&v);
-        if (kb_board_case_list_salvage(b, &v, &damaged, &cx->err) == KB_OK && damaged.n) {
-            fprintf(cx->errf, "kernboard: %s\n", first); /* what is wrong, naming the record */
-            for (size_t i = 0; i < damaged.n; i++)
+        kb_strv why = {0};
+        if (kb_board_case_list_salvage(b, &v, &damaged, &why, &cx->err) == KB_OK && damaged.n) {
+            for (size_t i = 0; i < damaged.n; i++) /* one line each, saying what is wrong */
                 fprintf(cx->errf,
-                        _("kernboard: case #%u is damaged and is not listed; run 'kernboard "
-                          "verify', and restore a backup if it fails\n"),
-                        damaged.v[i]);
+                        _("kernboard: case #%u is damaged and is not listed (%s); run "
+                          "'kernboard verify', and restore a backup if it fails\n"),
+                        damaged.v[i], i < why.n ? why.v[i] : "?");
             rc = KB_OK;
         } else {
             kb_u32v_free(&damaged);
             snprintf(cx->err.msg, sizeof cx->err.msg, "%s", first);
             cx->err.code = KB_EDATA;
         }
+        kb_strv_free(&why);
     }
     if (rc) {
         rc = kb_cmd_report(cx);

@@ -654,7 +654,8 @@ int kb_board_case_list(kb_board *b, kb_case_vec *out, kb_err *e)
  * one by one by number (1 .. the case counter), keep the ones that read,
  * and name the damaged ones in *damaged.  Never used where a silently
  * partial list would be wrong (export). */
-int kb_board_case_list_salvage(kb_board *b, kb_case_vec *out, kb_u32v *damaged, kb_err *e)
+int kb_board_case_list_salvage(kb_board *b, kb_case_vec *out, kb_u32v *damaged, kb_strv *why,
+                               kb_err *e)
 {
     memset(out, 0, sizeof *out);
     kb_txn *t = NULL;
@@ -688,6 +689,8 @@ int kb_board_case_list_salvage(kb_board *b, kb_case_vec *out, kb_u32v *damaged, 
             out->v[out->n++] = c;
         } else if (r == KB_EDATA) {
             kb_u32v_push(damaged, num);
+            if (why)
+                kb_strv_push(why, ce.msg);
         } else if (r != KB_ENOENT) {
             *e = ce;
             rc = r;
