@@ -50,11 +50,13 @@ const kb_line *kb_board_line_find(const kb_board *b, const char *s);
 /* Resolve a user by name or unique prefix (kb_resolve_user); *name_out
  * gets the user's login name (new string).  KB_ENOENT / KB_EDATA. */
 int kb_board_user_find(kb_board *b, const char *text, char **name_out, kb_err *e) KB_WARN_UNUSED;
-/* Fill a query context for this board: today, and the one resolver
- * (kb_query_resolve_refs over the board's stages, departments, action
- * lines and users).  The context refers to the board's reference data: use
- * it until the next kb_board_cache_refresh or close. */
-void kb_board_query_ctx(kb_board *b, kb_query_ctx *ctx);
+/* Fill a query context for this board to match q with: today, the one
+ * resolver (kb_query_resolve_refs over the board's stages, departments,
+ * action lines and users), stage norms, the user, and the last meeting's
+ * start, read only when q uses since:lastmeeting.  The context refers to
+ * the board's reference data: use it until the next kb_board_cache_refresh
+ * or close. */
+void kb_board_query_ctx(kb_board *b, const kb_query *q, kb_query_ctx *ctx);
 
 /* Cases.  add fills in number, key, created/updated and version. */
 int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e) KB_WARN_UNUSED;
@@ -254,6 +256,10 @@ void kb_meeting_vec_free(kb_meeting_vec *v);
  * since the previous one.  0 when there is none or the meetings
  * cannot be read. */
 kb_time kb_board_last_meeting_time(kb_board *b);
+/* Both in one read: the running meeting (*running, may be NULL; number 0
+ * when none runs) and *last as kb_board_last_meeting_time gives it. */
+int kb_board_meeting_status(kb_board *b, kb_meeting *running, kb_time *last,
+                            kb_err *e) KB_WARN_UNUSED;
 /* d->case_number, meeting (0 = none), text in; number, author, time out. */
 int kb_board_decision_add(kb_board *b, kb_decision *d, kb_err *e) KB_WARN_UNUSED;
 /* Decisions of a case and/or a meeting (0 = any), oldest first. */

@@ -162,6 +162,8 @@ char *kb_query_print(const kb_query *q);
 /* Same terms in the same order with the same values. */
 bool kb_query_equal(const kb_query *a, const kb_query *b);
 size_t kb_query_term_count(const kb_query *q);
+/* Does q use since:lastmeeting (so its context needs last_meeting)? */
+bool kb_query_needs_last_meeting(const kb_query *q);
 /* Does case c satisfy every term?  ctx may be NULL: today is then
  * kb_date_today() and there is no resolver. */
 bool kb_query_match(const kb_query *q, const kb_case *c, const kb_query_ctx *ctx);

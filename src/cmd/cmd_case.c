@@ -377,7 +377,7 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
     int final_rc = damaged.n ? KB_EDATA : KB_OK;
     kb_u32v_free(&damaged);
     kb_query_ctx ctx;
-    kb_board_query_ctx(b, &ctx); /* the one resolver: codes, names, prefixes */
+    kb_board_query_ctx(b, q, &ctx); /* the one resolver: codes, names, prefixes */
     if (cx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < v.n; i++)

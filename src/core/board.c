@@ -101,7 +101,7 @@ int kb_board_user_find(kb_board *b, const char *text, char **name_out, kb_err *e
     return rc;
 }
 
-void kb_board_query_ctx(kb_board *b, kb_query_ctx *ctx)
+void kb_board_query_ctx(kb_board *b, const kb_query *q, kb_query_ctx *ctx)
 {
     if (!b->users_loaded) {
         kb_err e;
@@ -122,7 +122,8 @@ void kb_board_query_ctx(kb_board *b, kb_query_ctx *ctx)
     ctx->resolve = kb_query_resolve_refs;
     ctx->user = &b->qrefs;
     ctx->norm = kb_query_norm_refs;
-    ctx->last_meeting = kb_board_last_meeting_time(b);
+    /* one more read, only when the query needs it */
+    ctx->last_meeting = kb_query_needs_last_meeting(q) ? kb_board_last_meeting_time(b) : 0;
     ctx->me = kb_board_user(b);
     ctx->my_depts = NULL;
     for (size_t i = 0; ctx->me && i < b->users.n; i++)

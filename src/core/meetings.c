@@ -144,24 +144,37 @@ int kb_board_meeting_list(kb_board *b, kb_meeting_vec *out, kb_err *e)
     return rc;
 }
 
+int kb_board_meeting_status(kb_board *b, kb_meeting *running, kb_time *last, kb_err *e)
+{
+    if (running)
+        kb_meeting_init(running);
+    *last = 0;
+    kb_meeting_vec v = {0};
+    int rc = kb_board_meeting_list(b, &v, e);
+    for (size_t i = 0; rc == KB_OK && i < v.n; i++) {
+        kb_meeting *m = &v.v[i];
+        if (m->state == KB_MEETING_RUNNING && running) {
+            kb_meeting_free(running);
+            *running = *m; /* taken over */
+            kb_meeting_init(m);
+        }
+        if (m->state == KB_MEETING_DRAFT || m->state == KB_MEETING_RUNNING)
+            continue; /* during a meeting, "since the last one" means the previous one */
+        kb_time t = m->started > 0            ? m->started
+                    : m->date != KB_DATE_NONE ? kb_time_of_date(m->date)
+                                              : 0;
+        if (t > *last)
+            *last = t;
+    }
+    kb_meeting_vec_free(&v);
+    return rc;
+}
+
 kb_time kb_board_last_meeting_time(kb_board *b)
 {
-    kb_meeting_vec v = {0};
-    kb_err e;
     kb_time last = 0;
-    if (kb_board_meeting_list(b, &v, &e) == KB_OK)
-        for (size_t i = 0; i < v.n; i++) {
-            const kb_meeting *m = &v.v[i];
-            if (m->state == KB_MEETING_DRAFT || m->state == KB_MEETING_RUNNING)
-                continue; /* during a meeting, "since the last one" means the previous one */
-            kb_time t = m->started > 0            ? m->started
-                        : m->date != KB_DATE_NONE ? kb_time_of_date(m->date)
-                                                  : 0;
-            if (t > last)
-                last = t;
-        }
-    kb_meeting_vec_free(&v);
-    return last;
+    kb_err e;
+    return kb_board_meeting_status(b, NULL, &last, &e) == KB_OK ? last : 0;
 }
 
 void kb_meeting_vec_free(kb_meeting_vec *v)

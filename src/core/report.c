@@ -22,7 +22,7 @@ int kb_board_report(kb_board *b, const kb_query *q, const char *only, kb_date fr
     if (rc || (rc = kb_board_action_list(b, 0, &acts, e)) || (rc = kb_board_org_list(b, &orgs, e)))
         goto out;
     kb_query_ctx ctx;
-    kb_board_query_ctx(b, &ctx);
+    kb_board_query_ctx(b, q, &ctx);
     /* keep the matching cases (moved to the front) */
     size_t n = 0;
     for (size_t i = 0; i < all.n; i++) {

@@ -831,6 +831,14 @@ bool kb_query_equal(const kb_query *a, const kb_query *b)
     return true;
 }
 
+bool kb_query_needs_last_meeting(const kb_query *q)
+{
+    for (size_t i = 0; q && i < q->n; i++)
+        if (q->t[i].field == KB_QF_SINCE && q->t[i].str)
+            return true;
+    return false;
+}
+
 size_t kb_query_term_count(const kb_query *q)
 {
     return q ? q->n : 0;

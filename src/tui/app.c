@@ -302,8 +302,7 @@ int kb_tui_app_attach(kb_tui_app *a, kb_board *b, kb_err *e)
         rc = kb_load_edits(a, e);
     if (rc == KB_OK)
         rc = kb_load_sessions(a, e);
-    a->last_meeting = kb_board_last_meeting_time(b);
-    kb_tui_meeting_sync(a);
+    kb_tui_meeting_sync(a); /* also a->last_meeting */
     a->last_poll_ms = a->now_ms;
     kb_tui_app_dirty(a);
     kb_tui_reselect(a);
@@ -337,8 +336,7 @@ unsigned kb_tui_refresh(kb_tui_app *a, bool force)
             return KB_TUI_R_STATUS;
         }
         a->generation = gen;
-        a->last_meeting = kb_board_last_meeting_time(a->board);
-        kb_tui_meeting_sync(a);
+        kb_tui_meeting_sync(a); /* also a->last_meeting */
         if (kb_load_edits(a, &e))
             kb_tui_msg(a, true, "%s", e.msg);
         kb_tui_app_dirty(a);

@@ -70,7 +70,8 @@ void kb_tui_meeting_sync(kb_tui_app *a)
         kb_board_set_clock(a->board, a->clock);
     kb_meeting m;
     kb_err e;
-    if (kb_board_meeting_state_get(a->board, KB_MEETING_RUNNING, &m, &e) != KB_OK) {
+    /* one read: the running meeting and the last one's start (since:lastmeeting) */
+    if (kb_board_meeting_status(a->board, &m, &a->last_meeting, &e) != KB_OK || !m.number) {
         kb_meeting_free(&m);
         kb_tui_meeting_forget(a);
         return;

@@ -697,7 +697,7 @@ Test(core, names_resolve_through_the_board)
     kb_case_init(&c);
     cr_assert_eq(kb_board_case_get(b, 1, &c, &e), KB_OK);
     kb_query_ctx ctx;
-    kb_board_query_ctx(b, &ctx);
+    kb_board_query_ctx(b, NULL, &ctx); /* no since:lastmeeting below */
     static const char *const yes[] = {"dept:Economy", "dept:ECO", "lead:economy", "stage:Signal",
                                       "owner:bo"};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {

@@ -557,6 +557,12 @@ Test(query_match, updated_moved_age_since_stuck)
     expect("age<1w", "--3");
     expect("age=0", "--3");
     expect("since:lastmeeting", "1-3");
+    kb_query *q = parse_ok("since:lastmeeting");
+    cr_assert(kb_query_needs_last_meeting(q));
+    kb_query_free(&q);
+    q = parse_ok("since:2026-11-10 stuck");
+    cr_assert_not(kb_query_needs_last_meeting(q), "a dated since: needs no meeting");
+    kb_query_free(&q);
     expect("since:2026-11-10", "123");
     expect("-since:2026-11-11", "-2-");
     expect("stuck", "1--"); /* c2 22 < 60; c3 has no stage */
