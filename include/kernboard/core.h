@@ -35,6 +35,13 @@ int kb_board_init(const char *path, const char *user, const kb_secret *pass,
 int kb_board_open(const char *path, const char *user, const kb_secret *pass,
                   const kb_board_opts *opts, kb_board **out, kb_err *e) KB_WARN_UNUSED;
 void kb_board_close(kb_board **b);
+/* Run hook (e.g. restore the terminal) before a damaged board file ends the
+ * process (see kb_store_on_fatal); it may run in a signal handler. */
+void kb_board_on_fatal(void (*hook)(void));
+/* After a command failed with rc (KB_EDATA, KB_EIO or KB_EPERM): when the
+ * board file's structure is damaged, e names the damage (table, page) and
+ * KB_EDATA is returned; otherwise rc and e stay. */
+int kb_board_explain_damage(const char *path, int rc, kb_err *e) KB_WARN_UNUSED;
 const char *kb_board_user(const kb_board *b);
 enum kb_role kb_board_role(const kb_board *b);
 

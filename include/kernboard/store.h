@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernboard/buf.h"
 #include "kernboard/err.h"
 #include "kernboard/secret.h"
 #include "kernboard/timeutil.h"
@@ -110,6 +111,12 @@ int kb_store_sessions(kb_store *s, kb_session_info **out, size_t *n, kb_err *e) 
 /* Random bytes (record ids, operation ids). */
 void kb_store_random(void *buf, size_t n);
 
+/* A damaged board file that makes LMDB fault or assert outside a guarded
+ * read ends the process with a one-line message and exit 65 (74 for an
+ * I/O fault); hook runs first, so a front end can restore the terminal.
+ * It may run in a signal handler. */
+void kb_store_on_fatal(void (*hook)(void));
+
 /* ---------------------------------------------------------- transactions */
 
 /* Begin a read transaction: shared board lock, fresh environment. */
@@ -183,6 +190,18 @@ int kb_txn_slot_remove(kb_txn *t, const unsigned char slot_id[KB_KEY_LEN],
                        kb_err *e) KB_WARN_UNUSED;
 
 /* ---------------------------------------------------------- verify */
+
+/* Check the LMDB structure of the board file at path with plain reads (no
+ * map, no keys): both meta pages and every page of every table's tree and
+ * of the free list.  report gets "table T, page N (offset O): what" per
+ * damaged page ("; "-separated, the first eight); *found counts them.
+ * KB_OK also when damage is found; an error only when the file cannot be
+ * read at all. */
+int kb_store_check_file(const char *path, kb_buf *report, size_t *found, kb_err *e) KB_WARN_UNUSED;
+/* After a failed open or read (rc KB_EDATA or KB_EIO): when the file's
+ * structure is damaged, replace e with a message naming the damage and
+ * return KB_EDATA; otherwise return rc and leave e alone. */
+int kb_store_explain_damage(const char *path, int rc, kb_err *e) KB_WARN_UNUSED;
 
 typedef struct kb_verify_report {
     uint64_t records;  /* values whose tag was checked */

@@ -161,6 +161,8 @@ int kb_cmd_fail(kb_cmd_ctx *cx, int code, const char *fmt, ...)
 int kb_cmd_report(kb_cmd_ctx *cx)
 {
     int code = cx->err.code ? cx->err.code : KB_ESOFTWARE;
+    if (!cx->shared && cx->db)
+        code = kb_board_explain_damage(cx->db, code, &cx->err); /* names a damaged page */
     fprintf(cx->errf, "kernboard: %s\n", cx->err.msg[0] ? cx->err.msg : _("unknown error"));
     return code;
 }

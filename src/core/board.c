@@ -365,6 +365,16 @@ fail:
     return rc;
 }
 
+void kb_board_on_fatal(void (*hook)(void))
+{
+    kb_store_on_fatal(hook);
+}
+
+int kb_board_explain_damage(const char *path, int rc, kb_err *e)
+{
+    return path ? kb_store_explain_damage(path, rc, e) : rc;
+}
+
 int kb_board_open(const char *path, const char *user, const kb_secret *pass,
                   const kb_board_opts *opts, kb_board **out, kb_err *e)
 {

@@ -160,43 +160,6 @@ void kb_lk_revalidate(const char *data_path)
     close(fd);
 }
 
-/* ---- SIGBUS: a mapped page beyond the file's end on this host, or on a
- * vanished share.  The store arms a landing pad around every access to
- * mapped pages; the handler jumps there and the access reports an I/O
- * error.  The pad pointer is per thread; it is the store's only signal
- * state. */
-static _Thread_local sigjmp_buf *kb_bus_pad;
-
-static void kb_bus_handler(int sig)
-{
-    if (kb_bus_pad)
-        siglongjmp(*kb_bus_pad, 1);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-void kb_bus_install(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = kb_bus_handler;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_NODEFER;
-    sigaction(SIGBUS, &sa, NULL);
-}
-
-sigjmp_buf *kb_bus_arm(sigjmp_buf *pad)
-{
-    sigjmp_buf *prev = kb_bus_pad;
-    kb_bus_pad = pad;
-    return prev;
-}
-
-void kb_bus_disarm(sigjmp_buf *prev)
-{
-    kb_bus_pad = prev;
-}
-
 /* ---- Lock file identity (docs/storage.md "Lock file identity").
  *
  * Everything the store coordinates hangs on every session using the SAME
@@ -238,6 +201,19 @@ static int kb_ofd(int fd, int cmd, short type, off_t start, off_t len, struct fl
     if (out)
         *out = fl;
     return r;
+}
+
+bool kb_lk_ofd_shared(int fd, off_t off, int timeout_ms)
+{
+    int64_t deadline = kb_clock_ms() + timeout_ms;
+    for (;;) {
+        if (kb_ofd(fd, F_OFD_SETLK, F_RDLCK, off, 1, NULL) == 0)
+            return true;
+        if ((errno != EACCES && errno != EAGAIN && errno != EINTR) || kb_clock_ms() >= deadline)
+            return false;
+        struct timespec ts = {0, 5000000L};
+        nanosleep(&ts, NULL);
+    }
 }
 
 /* Data-file slot bytes in [lo, hi) that other processes hold while the
@@ -449,6 +425,8 @@ static int kb_lk_board_identity(const char *path, off_t size, unsigned char uuid
     size_t map = (size_t)size * 2 + ((size_t)1 << 20);
     int rc = mdb_env_create(&env);
     if (rc == 0)
+        kb_bus_prepare(env);
+    if (rc == 0)
         rc = mdb_env_set_maxdbs(env, 64);
     if (rc == 0)
         rc = mdb_env_set_mapsize(env, map);
@@ -456,8 +434,7 @@ static int kb_lk_board_identity(const char *path, off_t size, unsigned char uuid
     sigjmp_buf *prev = kb_bus_arm(&pad);
     if (sigsetjmp(pad, 1)) {
         kb_bus_disarm(prev);
-        return kb_err_set(e, KB_EIO,
-                          _("I/O error reading board %s (file truncated or share gone?)"), path);
+        return kb_bus_fail(e, path);
     }
     if (rc == 0)
         rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_RDONLY, 0);

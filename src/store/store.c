@@ -53,6 +53,13 @@ static int kb_mdb_err(kb_err *e, int rc, const char *what)
     if (rc == ENOSPC || rc == MDB_MAP_FULL)
         return kb_err_set(e, KB_EIO, _("%s: the disk or board is full (%s); nothing was saved"),
                           what, mdb_strerror(rc));
+    if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_BAD_TXN)
+        /* BAD_TXN: LMDB refuses the rest of a transaction that met a
+         * damaged page */
+        return kb_err_set(e, KB_EDATA,
+                          _("%s: the board file is damaged (%s); run 'kernboard verify' to see "
+                            "where, and 'kernboard restore' to put back the last good backup"),
+                          what, mdb_strerror(rc));
     return kb_err_set(e, code, _("%s: %s"), what, mdb_strerror(rc));
 }
 
@@ -86,6 +93,8 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
     size_t mapsize = fsize * 2 > KB_MIN_MAPSIZE ? fsize * 2 : KB_MIN_MAPSIZE;
     int rc = mdb_env_create(&t->env);
     if (rc == 0)
+        kb_bus_prepare(t->env);
+    if (rc == 0)
         rc = mdb_env_set_maxdbs(t->env, KB_T_COUNT_ + 15);
     if (rc == 0)
         rc = mdb_env_set_mapsize(t->env, mapsize);
@@ -97,8 +106,7 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
     if (sigsetjmp(pad, 1)) {
         kb_bus_disarm(prev);
         t->failed = true;
-        return kb_err_set(e, KB_EIO,
-                          _("I/O error reading board %s (file truncated or share gone?)"), s->path);
+        return kb_bus_fail(e, s->path);
     }
     rc = mdb_env_open(t->env, s->path, flags, 0660);
     if (rc) {
@@ -195,6 +203,7 @@ static void kb_txn_release(kb_txn *t)
 {
     kb_vmap_free(t);
     kb_env_close(t);
+    kb_bus_leave();
     kb_lk_unlock(t->s->lock_fd, KB_LK_GLOBAL);
     t->s->active = NULL;
     kb_free(&t->action);
@@ -221,6 +230,7 @@ static int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_e
     if (rc)
         goto fail_nolock;
     t->locked_at_ms = kb_clock_ms();
+    kb_bus_enter(); /* left in kb_txn_release */
     /* issue 15 (lock.c): still the file at the lock path; data-file slot */
     if ((rc = kb_lk_txn_check(s, e)))
         goto fail;
@@ -247,7 +257,7 @@ static int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_e
             sigjmp_buf *prev = kb_bus_arm(&pad);
             if (sigsetjmp(pad, 1)) {
                 kb_bus_disarm(prev);
-                rc = kb_err_set(e, KB_EIO, _("I/O error reading the board"));
+                rc = kb_bus_fail(e, NULL);
                 goto fail;
             }
             if (mdb_get(t->txn, bd, &k, &v) == 0 && v.mv_size == 48)
@@ -280,6 +290,16 @@ fail_nolock:
     return rc;
 }
 
+/* A change on a board opened read-only. */
+static int kb_store_ro_refuse(const kb_store *s, kb_err *e)
+{
+    return kb_err_set(e, KB_EPERM,
+                      _("%s is read-only here (read-only file system, or no write permission "
+                        "on its lock file): reading commands such as verify, export and backup "
+                        "work, changes do not"),
+                      s->path);
+}
+
 int kb_store_read(kb_store *s, kb_txn **out, kb_err *e)
 {
     return kb_txn_begin(s, false, false, out, e);
@@ -290,6 +310,8 @@ int kb_store_write(kb_store *s, const char *action, const unsigned char *op_id, 
 {
     if (!s->keys)
         return kb_err_set(e, KB_EPERM, _("the board is locked"));
+    if (s->readonly)
+        return kb_store_ro_refuse(s, e);
     int rc = kb_txn_begin(s, true, false, out, e);
     if (rc)
         return rc;
@@ -571,7 +593,7 @@ static int kb_audit_tail(kb_txn *t, kb_err *e)
     if (sigsetjmp(pad, 1)) {
         kb_bus_disarm(prev);
         t->failed = true;
-        return kb_err_set(e, KB_EIO, _("I/O error reading the board"));
+        return kb_bus_fail(e, NULL);
     }
     rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
     char *pt = NULL;
@@ -655,8 +677,7 @@ static int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t
     if (sigsetjmp(pad_, 1)) {                                                                      \
         kb_bus_disarm(prev_);                                                                      \
         (t)->failed = true;                                                                        \
-        return kb_err_set((e), KB_EIO,                                                             \
-                          _("I/O error reading the board (file truncated or share gone?)"));       \
+        return kb_bus_fail((e), NULL);                                                             \
     }
 #define KB_DISARM() kb_bus_disarm(prev_)
 
@@ -1432,8 +1453,7 @@ static int kb_each_phys(kb_txn *t, enum kb_table tbl, const void *prefix, size_t
             if (sigsetjmp(pad_, 1)) {
                 kb_bus_disarm(prev_);
                 t->failed = true;
-                rc = kb_err_set(e, KB_EIO,
-                                _("I/O error reading the board (file truncated or share gone?)"));
+                rc = kb_bus_fail(e, NULL);
                 break;
             }
             rc = mdb_cursor_get(c, &k, &v, op);
@@ -2459,6 +2479,13 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
     if ((rc = kb_store_location_check(path, e)))
         goto out;
     s->lock_fd = open(s->lock_path, O_RDWR | O_CLOEXEC);
+    if (s->lock_fd < 0 && (errno == EROFS || errno == EACCES)) {
+        /* a read-only file system (a snapshot, a read-only mount) or no
+         * write permission: shared locks work on a read-only descriptor,
+         * so reading commands (verify, export, backup, list) still run */
+        s->lock_fd = open(s->lock_path, O_RDONLY | O_CLOEXEC);
+        s->readonly = s->lock_fd >= 0;
+    }
     if (s->lock_fd < 0 && errno == ENOENT) {
         /* Never recreate it here: a missing lock file may be a share that
          * is only half there, and another host may be writing. */
@@ -2652,9 +2679,9 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
         if (rc)
             goto out;
     }
-    if ((rc = kb_session_claim(s, e)))
+    if (!s->readonly && (rc = kb_session_claim(s, e)))
         goto out;
-    if (s->format < KB_FORMAT_VERSION && (rc = kb_store_migrate(s, e)))
+    if (!s->readonly && s->format < KB_FORMAT_VERSION && (rc = kb_store_migrate(s, e)))
         goto out;
     *out = s;
     s = NULL;
@@ -2707,7 +2734,7 @@ int kb_txn_changes_since(kb_txn *t, uint64_t seq, kb_change_fn fn, void *ctx, kb
             if (sigsetjmp(pad_, 1)) {
                 kb_bus_disarm(prev_);
                 t->failed = true;
-                rc = kb_err_set(e, KB_EIO, _("I/O error reading the board"));
+                rc = kb_bus_fail(e, NULL);
                 break;
             }
             rc = mdb_cursor_get(c, &k, &v, op);
@@ -2944,7 +2971,25 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
     kb_txn *t = NULL;
     int rc = kb_store_read(s, &t, e);
     if (rc)
-        return rc;
+        return kb_store_explain_damage(s->path, rc, e);
+    {
+        /* the file's structure first (plain reads, under the shared lock so
+         * no writer changes pages meanwhile): names a damaged table/page */
+        kb_buf dmg = KB_BUF_INIT;
+        size_t found = 0;
+        rc = kb_store_check_file(s->path, &dmg, &found, e);
+        if (rc == KB_OK && found) {
+            rc = kb_err_set(e, KB_EDATA,
+                            _("verify failed: the board file is damaged: %s; restore the last "
+                              "good backup with 'kernboard restore'"),
+                            dmg.data);
+        }
+        kb_buf_free(&dmg);
+        if (rc) {
+            kb_txn_abort(&t);
+            return rc;
+        }
+    }
     kb_signer *signers = NULL;
     size_t nsigners = 0;
     kb_vrec *recs = NULL;
@@ -2960,7 +3005,7 @@ int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
     if (sigsetjmp(pad, 1)) {
-        rc = kb_err_set(e, KB_EIO, _("I/O error reading the board (file truncated?)"));
+        rc = kb_bus_fail(e, s->path);
         goto out;
     }
     /* 1. signers: every key that may sign audit entries */
@@ -3349,6 +3394,20 @@ out:
     return rc;
 }
 
+/* rename(2) that fails with EEXIST instead of replacing to; where the file
+ * system lacks RENAME_NOREPLACE (EINVAL: some network file systems), a
+ * hard link (which never replaces) and the removal of the old name. */
+static int kb_rename_noreplace(const char *from, const char *to)
+{
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    if (link(from, to) != 0)
+        return -1;
+    return unlink(from);
+}
+
 int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err *e)
 {
     struct stat st;
@@ -3376,7 +3435,7 @@ int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err
         sigjmp_buf *prev = kb_bus_arm(&pad);
         if (sigsetjmp(pad, 1)) {
             kb_bus_disarm(prev);
-            rc = kb_err_set(e, KB_EIO, _("I/O error reading the board during the backup"));
+            rc = kb_bus_fail(e, s->path);
             goto out;
         }
         int r = mdb_env_copyfd2(t->env, fd, MDB_CP_COMPACT);
@@ -3402,9 +3461,16 @@ int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err
         kb_err_prefix(e, "%s", _("the backup copy does not verify: "));
         goto out;
     }
-    if (rename(tmp_lock, dest_lock) != 0 || rename(tmp, dest) != 0) {
-        rc = kb_err_set(e, KB_EIO, _("cannot rename the backup to %s: %s"), dest, strerror(errno));
-        unlink(dest_lock);
+    /* never over a file that appeared since the check above */
+    if (kb_rename_noreplace(tmp_lock, dest_lock) != 0) {
+        rc = kb_err_set(e, errno == EEXIST ? KB_ECANTCREAT : KB_EIO,
+                        _("cannot rename the backup to %s: %s"), dest_lock, strerror(errno));
+        goto out;
+    }
+    if (kb_rename_noreplace(tmp, dest) != 0) {
+        rc = kb_err_set(e, errno == EEXIST ? KB_ECANTCREAT : KB_EIO,
+                        _("cannot rename the backup to %s: %s"), dest, strerror(errno));
+        unlink(dest_lock); /* ours: it was renamed from tmp_lock just now */
         goto out;
     }
     kb_fsync_dir(dest);
@@ -4033,6 +4099,8 @@ int kb_store_restore(kb_store *s, const char *backup, kb_restore_report *rep, kb
     memset(rep, 0, sizeof *rep);
     if (!s->keys)
         return kb_err_set(e, KB_EPERM, _("the board is locked"));
+    if (s->readonly)
+        return kb_store_ro_refuse(s, e);
     if (!kb_lk_try(s->lock_fd, KB_LK_MAINT, F_WRLCK))
         return kb_err_set(e, KB_EBUSY,
                           _("other sessions have the board open (see 'kernboard who'); restore "

@@ -82,6 +82,9 @@ struct kb_store {
     unsigned char salt[KB_SALT_LEN];
     kb_keys *keys;
     int session_slot; /* index of our SLOT byte, -1 if none */
+    bool readonly;    /* the lock file opened read-only (read-only file system
+                       * or no write permission): reading commands only, no
+                       * session slot, no writes */
     unsigned char session_nonce[16];
     kb_time session_since;
     kb_txn *active;            /* at most one transaction at a time */
@@ -115,6 +118,10 @@ struct kb_txn {
 
 /* ---- lock.c */
 int kb_lk_range(int fd, off_t off, short type, int timeout_ms, kb_err *e);
+/* A shared open-file-description lock on byte off of fd (released when fd
+ * is closed, and only then: closing it leaves the process's other locks on
+ * the file alone); false when not granted in time or not supported. */
+bool kb_lk_ofd_shared(int fd, off_t off, int timeout_ms);
 void kb_lk_unlock(int fd, off_t off);
 bool kb_lk_try(int fd, off_t off, short type);
 /* Is the byte locked by another process? (F_GETLK) */
@@ -135,10 +142,19 @@ void kb_lk_session_end(kb_store *s);
  * its file system has (almost) no room left, else KB_OK. */
 int kb_lk_disk_full(const char *path, kb_err *e);
 
-/* ---- SIGBUS landing pad (the store's one piece of signal state) */
+/* ---- guard.c: landing pad for SIGBUS, SIGSEGV and LMDB assertions (the
+ * store's one piece of signal state) */
 void kb_bus_install(void);
 sigjmp_buf *kb_bus_arm(sigjmp_buf *pad);
 void kb_bus_disarm(sigjmp_buf *prev);
+/* Inside a store transaction: a fault outside an armed pad ends the process
+ * with a one-line message (exit 65/74) instead of a signal. */
+void kb_bus_enter(void);
+void kb_bus_leave(void);
+/* Route LMDB's assertions of env to the pad. */
+void kb_bus_prepare(MDB_env *env);
+/* The error for the fault that jumped to the pad (path may be NULL). */
+int kb_bus_fail(kb_err *e, const char *path);
 
 /* ---- doctor.c: refuse unsafe network mounts at open */
 /* Clock skew against the file server (mtime of a flushed new file in dir,

@@ -303,8 +303,27 @@ static int kb_tui_open(const kb_launch *l, kb_board **out)
     }
     kb_secret_free(&pass);
     if (rc)
+        rc = kb_board_explain_damage(l->db, rc, &e);
+    if (rc)
         fprintf(stderr, "kernboard: %s\n", e.msg[0] ? e.msg : kb_status_name(rc));
     return rc;
+}
+
+/* The terminal goes back to normal before the process ends on a fault:
+ * the store calls this before a damaged board file ends the process, and
+ * SIGABRT (a failed check anywhere) does the same before the default
+ * action.  endwin() is not async-signal-safe; the process ends right
+ * after, so the worst case is a terminal left as it would be anyway. */
+static void kb_tui_fatal_restore(void)
+{
+    (void)endwin();
+}
+
+static void kb_tui_on_abort(int sig)
+{
+    kb_tui_fatal_restore();
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 static void kb_tui_signals(void)
@@ -316,6 +335,10 @@ static void kb_tui_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = kb_tui_on_abort;
+    sa.sa_flags = (int)SA_RESETHAND;
+    sigaction(SIGABRT, &sa, NULL);
+    kb_board_on_fatal(kb_tui_fatal_restore);
 }
 
 int kb_tui_main(const kb_launch *l)

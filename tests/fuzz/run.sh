@@ -16,11 +16,35 @@ declare -A srcs=(
     [query]="$src/src/util/*.c $src/src/model/*.c"
     [keymap]="$src/src/util/*.c $src/src/keymap/*.c $gen"
     [import]="$src/src/util/*.c $src/src/model/*.c $src/src/cmd/cmd_import_parse.c"
+    [pagecheck]="$src/src/util/*.c $src/src/model/*.c $src/src/codec/*.c $src/src/store/*.c"
 )
-declare -A libs=([codec]="-lcbor" [query]="" [keymap]="" [import]="-ljansson -lcsv")
+declare -A libs=([codec]="-lcbor" [query]="" [keymap]="" [import]="-ljansson -lcsv"
+    [pagecheck]="-llmdb -lsodium -lcbor")
+declare -A maxlen=([pagecheck]=65536)
 keymapdefs=(-DKB_DATADIR=\"/nonexistent\" -DKB_SOURCE_KEYMAP_DIR=\"$src/keymaps\")
 fail=0
-for t in codec query keymap import; do
+# seeds for the structure check: small LMDB files with several tables and
+# an overflow record (mdb_load from lmdb-utils)
+pc_seeds() {
+    local d=$1 i
+    command -v mdb_load >/dev/null || return 0
+    mkdir -p "$d"
+    for i in 1 2; do
+        rm -f "$d/seed$i" "$d/seed$i-lock"
+        {
+            printf 'VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n'
+            for k in $(seq 1 $((i * 40))); do
+                printf ' %08x\n %s\n' "$k" "$(head -c $((k * 7 % 300 + 1)) /dev/zero | od -An -v -tx1 | tr -d ' \n')"
+            done
+            [ "$i" = 2 ] && printf ' 7a7a\n %s\n' "$(head -c 9000 /dev/zero | od -An -v -tx1 | tr -d ' \n')"
+            printf 'DATA=END\n'
+        } | mdb_load -n -s cases "$d/seed$i" 2>/dev/null
+        printf 'VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n 01\n 02\nDATA=END\n' |
+            mdb_load -n -s audit "$d/seed$i" 2>/dev/null
+        rm -f "$d/seed$i-lock"
+    done
+}
+for t in codec query keymap import pagecheck; do
     if [ "$t" = keymap ] && [ -z "$gen" ]; then
         echo "fuzz/$t: generated keymap source not found in $build"; fail=1; continue
     fi
@@ -34,7 +58,8 @@ for t in codec query keymap import; do
     for seed in "$src/tests/fuzz/corpus/$t"/* "$src/tests/fuzz/corpus/${t}_"*/*; do
         [ -f "$seed" ] && cp -n "$seed" "$corpus/" 2>/dev/null
     done
-    if ASAN_OPTIONS=detect_leaks=1 "$out/fuzz_$t" -seed=1 -runs="$runs" -max_len=8192 \
+    [ "$t" = pagecheck ] && pc_seeds "$corpus"
+    if ASAN_OPTIONS=detect_leaks=1 "$out/fuzz_$t" -seed=1 -runs="$runs" -max_len="${maxlen[$t]:-8192}" \
         -timeout=10 -rss_limit_mb=2048 "$corpus" >"$out/fuzz_$t.log" 2>&1; then
         echo "fuzz/$t: $runs inputs, no crash ($(grep -o 'cov: [0-9]*' "$out/fuzz_$t.log" | tail -1))"
     else

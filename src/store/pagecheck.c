@@ -1,0 +1,457 @@
+/*
+ * pagecheck.c - the LMDB structure of a board file, checked with plain
+ * reads (no memory map, no keys): what `verify` uses to name a damaged
+ * table and page, and what it falls back to when the board cannot even be
+ * opened (issue 15).
+ *
+ * The layout is LMDB 0.9's on-disk format (64-bit builds, the only ones
+ * Debian ships): pages of psize bytes; pages 0 and 1 are the meta pages,
+ * the newer valid one names the root of the free list (dbs[0]) and of the
+ * main tree (dbs[1]), whose leaves hold one MDB_db per named table.  Every
+ * page reached from a root must carry its own number, be of the kind its
+ * parent expects, keep its node offsets and sizes inside the page and its
+ * keys in order, and every tree must have the depth, page and entry counts
+ * its MDB_db says.  A page reached twice is a cycle or a shared page.
+ */
+#include "store_internal.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* LMDB on-disk constants (mdb.c) */
+#define PC_MAGIC 0xBEEFC0DEu
+#define PC_VERSION 1u
+#define PC_HDR 16u /* page header: pgno(8) pad(2) flags(2) lower(2) upper(2) */
+#define P_BRANCH 0x01u
+#define P_LEAF 0x02u
+#define P_OVERFLOW 0x04u
+#define P_META 0x08u
+#define P_LEAF2 0x20u
+#define F_BIGDATA 0x01u
+#define F_SUBDATA 0x02u
+#define F_DUPDATA 0x04u
+#define PC_NODE 8u /* node header: lo(2) hi(2) flags(2) ksize(2) */
+#define PC_DB 48u  /* MDB_db: pad(4) flags(2) depth(2) branch leaf overflow entries root (8 each)  \
+                    */
+#define PC_INVALID (~(uint64_t)0)
+#define PC_MAX_DEPTH 32
+#define PC_MAX_NOTES 8
+
+typedef struct pc_db {
+    uint32_t pad;
+    uint16_t flags, depth;
+    uint64_t branch, leaf, overflow, entries, root;
+} pc_db;
+
+typedef struct pc {
+    int fd;
+    uint32_t psize;
+    uint64_t npages;  /* pages in the file */
+    uint64_t last_pg; /* last page the meta says is used */
+    unsigned char *seen;
+    unsigned char *page; /* scratch page for overflow headers */
+    kb_buf *report;
+    size_t *found;
+    /* per tree */
+    const char *table;
+    uint64_t n_branch, n_leaf, n_overflow, n_entries;
+    int leaf_depth;
+    bool tree_bad;
+} pc;
+
+static uint16_t pc_u16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t pc_u32(const unsigned char *p)
+{
+    return (uint32_t)pc_u16(p) | ((uint32_t)pc_u16(p + 2) << 16);
+}
+
+static uint64_t pc_u64(const unsigned char *p)
+{
+    return (uint64_t)pc_u32(p) | ((uint64_t)pc_u32(p + 4) << 32);
+}
+
+static void pc_db_read(const unsigned char *p, pc_db *d)
+{
+    d->pad = pc_u32(p);
+    d->flags = pc_u16(p + 4);
+    d->depth = pc_u16(p + 6);
+    d->branch = pc_u64(p + 8);
+    d->leaf = pc_u64(p + 16);
+    d->overflow = pc_u64(p + 24);
+    d->entries = pc_u64(p + 32);
+    d->root = pc_u64(p + 40);
+}
+
+static void pc_note(pc *c, uint64_t pgno, const char *why)
+{
+    if (*c->found < PC_MAX_NOTES) {
+        char line[512];
+        if (pgno == PC_INVALID)
+            snprintf(line, sizeof line, _("table %s: %s"), c->table, why);
+        else
+            snprintf(line, sizeof line, _("table %s, page %llu (offset %llu): %s"), c->table,
+                     (unsigned long long)pgno, (unsigned long long)(pgno * c->psize), why);
+        if (c->report->len)
+            kb_buf_puts(c->report, "; ");
+        kb_buf_puts(c->report, line);
+    } else if (*c->found == PC_MAX_NOTES) {
+        kb_buf_puts(c->report, "; ...");
+    }
+    (*c->found)++;
+    c->tree_bad = true;
+}
+
+/* Read page pgno into buf; false (noted) when it is outside the file. */
+static bool pc_read(pc *c, uint64_t pgno, unsigned char *buf)
+{
+    if (pgno > c->last_pg) {
+        pc_note(c, pgno, _("refers to a page past the board's last page"));
+        return false;
+    }
+    if (pgno >= c->npages) {
+        pc_note(c, pgno, _("missing: the file ends before this page (truncated)"));
+        return false;
+    }
+    ssize_t n = pread(c->fd, buf, c->psize, (off_t)(pgno * c->psize));
+    if (n != (ssize_t)c->psize) {
+        pc_note(c, pgno, n < 0 ? strerror(errno) : _("short read"));
+        return false;
+    }
+    return true;
+}
+
+/* Mark a page used; false (noted) when something else uses it already. */
+static bool pc_claim(pc *c, uint64_t pgno)
+{
+    if (pgno > c->last_pg || pgno >= c->npages || pgno < 2)
+        return true; /* reported by pc_read / the caller */
+    unsigned char bit = (unsigned char)(1u << (pgno & 7));
+    if (c->seen[pgno >> 3] & bit) {
+        pc_note(c, pgno, _("used twice (a loop or a shared page)"));
+        return false;
+    }
+    c->seen[pgno >> 3] |= bit;
+    return true;
+}
+
+static int pc_keycmp(const unsigned char *a, size_t al, const unsigned char *b, size_t bl)
+{
+    int r = memcmp(a, b, al < bl ? al : bl);
+    if (r)
+        return r;
+    return al < bl ? -1 : al > bl;
+}
+
+static void pc_overflow(pc *c, uint64_t pgno, uint64_t dsize)
+{
+    if (!pc_claim(c, pgno))
+        return;
+    unsigned char *buf = c->page;
+    if (!pc_read(c, pgno, buf))
+        return;
+    uint32_t pages = pc_u32(buf + 12);
+    uint64_t need = (PC_HDR + dsize + c->psize - 1) / c->psize;
+    if (pc_u64(buf) != pgno || (pc_u16(buf + 10) & P_OVERFLOW) == 0) {
+        pc_note(c, pgno, _("not the overflow page its record points to"));
+        return;
+    }
+    if (pages < need || pgno + pages - 1 > c->last_pg) {
+        pc_note(c, pgno, _("overflow page count does not fit the record"));
+        return;
+    }
+    for (uint64_t i = 1; i < pages && pgno + i < c->npages; i++)
+        if (!pc_claim(c, pgno + i))
+            return;
+    c->n_overflow += pages;
+}
+
+static void pc_walk(pc *c, uint64_t pgno, int depth, bool main_tree, bool free_list);
+static void pc_walk_page(pc *c, uint64_t pgno, unsigned char *p, int depth, bool main_tree,
+                         bool free_list);
+
+static void pc_subdb(pc *c, const unsigned char *name, size_t nlen, const unsigned char *dbv)
+{
+    pc_db d;
+    pc_db_read(dbv, &d);
+    char tname[64];
+    size_t n = nlen < sizeof tname - 1 ? nlen : sizeof tname - 1;
+    for (size_t i = 0; i < n; i++)
+        tname[i] = name[i] >= 0x20 && name[i] < 0x7f ? (char)name[i] : '?';
+    tname[n] = '\0';
+    pc saved = *c;
+    c->table = tname;
+    c->n_branch = c->n_leaf = c->n_overflow = c->n_entries = 0;
+    c->leaf_depth = 0;
+    c->tree_bad = false;
+    if (d.root != PC_INVALID) {
+        pc_walk(c, d.root, 1, false, false);
+        if (!c->tree_bad &&
+            (c->n_entries != d.entries || c->n_branch != d.branch || c->n_leaf != d.leaf ||
+             c->n_overflow != d.overflow || (uint64_t)c->leaf_depth != d.depth))
+            pc_note(c, PC_INVALID, _("its page and record counts differ from its header"));
+    } else if (d.entries != 0) {
+        pc_note(c, PC_INVALID, _("empty, but its header counts records"));
+    }
+    saved.tree_bad = saved.tree_bad || c->tree_bad;
+    c->table = saved.table;
+    c->n_branch = saved.n_branch;
+    c->n_leaf = saved.n_leaf;
+    c->n_overflow = saved.n_overflow;
+    c->n_entries = saved.n_entries;
+    c->leaf_depth = saved.leaf_depth;
+    c->tree_bad = saved.tree_bad;
+}
+
+static void pc_walk(pc *c, uint64_t pgno, int depth, bool main_tree, bool free_list)
+{
+    if (depth > PC_MAX_DEPTH) {
+        pc_note(c, pgno, _("the tree is deeper than LMDB allows (a loop?)"));
+        return;
+    }
+    if (pgno < 2) {
+        pc_note(c, pgno, _("a tree points to a meta page"));
+        return;
+    }
+    if (!pc_claim(c, pgno))
+        return;
+    unsigned char *p = kb_malloc(c->psize);
+    pc_walk_page(c, pgno, p, depth, main_tree, free_list);
+    kb_free(&p);
+}
+
+static void pc_walk_page(pc *c, uint64_t pgno, unsigned char *p, int depth, bool main_tree,
+                         bool free_list)
+{
+    if (!pc_read(c, pgno, p))
+        return;
+    uint16_t flags = pc_u16(p + 10), lower = pc_u16(p + 12), upper = pc_u16(p + 14);
+    if (pc_u64(p) != pgno) {
+        char why[128];
+        snprintf(why, sizeof why, _("carries page number %llu (zeroed or misplaced)"),
+                 (unsigned long long)pc_u64(p));
+        pc_note(c, pgno, why);
+        return;
+    }
+    bool branch = flags & P_BRANCH, leaf = flags & P_LEAF;
+    if (branch == leaf || (flags & (P_OVERFLOW | P_META | P_LEAF2))) {
+        char why[128];
+        snprintf(why, sizeof why, _("not a tree page (flags 0x%04x)"), flags);
+        pc_note(c, pgno, why);
+        return;
+    }
+    if (lower < PC_HDR || lower > upper || upper > c->psize || ((lower - PC_HDR) & 1)) {
+        pc_note(c, pgno, _("its free-space bounds are impossible"));
+        return;
+    }
+    unsigned nkeys = (lower - PC_HDR) >> 1;
+    if (nkeys == 0 || (branch && nkeys < 2 && depth > 1)) {
+        pc_note(c, pgno, _("holds no entries"));
+        return;
+    }
+    if (leaf) {
+        if (c->leaf_depth == 0)
+            c->leaf_depth = depth;
+        else if (c->leaf_depth != depth) {
+            pc_note(c, pgno, _("a leaf at the wrong depth"));
+            return;
+        }
+        c->n_leaf++;
+    } else {
+        c->n_branch++;
+    }
+    const unsigned char *pk = NULL;
+    size_t pkl = 0;
+    for (unsigned i = 0; i < nkeys; i++) {
+        uint16_t off = pc_u16(p + PC_HDR + 2 * i);
+        if (off < upper || (uint32_t)off + PC_NODE > c->psize) {
+            pc_note(c, pgno, _("an entry lies outside the page"));
+            return;
+        }
+        const unsigned char *n = p + off;
+        uint16_t nflags = pc_u16(n + 4), ksize = pc_u16(n + 6);
+        uint64_t dsize = (uint64_t)pc_u16(n) | ((uint64_t)pc_u16(n + 2) << 16);
+        if ((uint32_t)off + PC_NODE + ksize > c->psize) {
+            pc_note(c, pgno, _("an entry's key runs past the page"));
+            return;
+        }
+        const unsigned char *key = n + PC_NODE;
+        if (i > 0 || leaf) {
+            if (pk && pc_keycmp(pk, pkl, key, ksize) >= 0) {
+                pc_note(c, pgno, _("its keys are out of order"));
+                return;
+            }
+            pk = key;
+            pkl = ksize;
+        }
+        if (branch) {
+            uint64_t child = dsize | ((uint64_t)nflags << 32);
+            pc_walk(c, child, depth + 1, main_tree, free_list);
+            continue;
+        }
+        c->n_entries++;
+        const unsigned char *data = key + ksize;
+        if (nflags & ~(F_BIGDATA | F_SUBDATA)) {
+            pc_note(c, pgno,
+                    (nflags & F_DUPDATA) ? _("an entry claims duplicates")
+                                         : _("an entry has unknown flags"));
+            return;
+        }
+        if (nflags & F_BIGDATA) {
+            if ((uint32_t)off + PC_NODE + ksize + 8 > c->psize) {
+                pc_note(c, pgno, _("an entry's data runs past the page"));
+                return;
+            }
+            pc_overflow(c, pc_u64(data), dsize);
+            continue;
+        }
+        if ((uint64_t)off + PC_NODE + ksize + dsize > c->psize) {
+            pc_note(c, pgno, _("an entry's data runs past the page"));
+            return;
+        }
+        if (nflags & F_SUBDATA) {
+            if (!main_tree || dsize != PC_DB) {
+                pc_note(c, pgno, _("a table header where none belongs"));
+                return;
+            }
+            pc_subdb(c, key, ksize, data);
+        } else if (free_list) {
+            /* an ID list: count, then that many page numbers */
+            if (dsize < 8 || (dsize % 8) || pc_u64(data) != dsize / 8 - 1) {
+                pc_note(c, pgno, _("a free-page list is damaged"));
+                return;
+            }
+            for (uint64_t j = 1; j < dsize / 8; j++)
+                if (pc_u64(data + 8 * j) > c->last_pg) {
+                    pc_note(c, pgno, _("the free list names a page past the end"));
+                    return;
+                }
+        }
+    }
+}
+
+/* Meta page m (0 or 1): true when valid; *d gets its trees. */
+static bool pc_meta(const unsigned char *p, uint64_t m, uint32_t psize, pc_db dbs[2],
+                    uint64_t *last_pg, uint64_t *txnid)
+{
+    if (pc_u64(p) != m || !(pc_u16(p + 10) & P_META) || pc_u32(p + PC_HDR) != PC_MAGIC ||
+        pc_u32(p + PC_HDR + 4) != PC_VERSION)
+        return false;
+    pc_db_read(p + PC_HDR + 24, &dbs[0]);
+    pc_db_read(p + PC_HDR + 24 + PC_DB, &dbs[1]);
+    *last_pg = pc_u64(p + PC_HDR + 24 + 2 * PC_DB);
+    *txnid = pc_u64(p + PC_HDR + 24 + 2 * PC_DB + 8);
+    return dbs[0].pad == psize && *last_pg >= 1;
+}
+
+int kb_store_check_file(const char *path, kb_buf *report, size_t *found, kb_err *e)
+{
+    *found = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO, _("cannot open board %s: %s"),
+                          path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int er = errno;
+        close(fd);
+        return kb_err_set(e, KB_EIO, _("cannot read %s: %s"), path, strerror(er));
+    }
+    pc c = {.fd = fd, .report = report, .found = found, .table = _("(meta)")};
+    /* the page size: the one both metas agree on, tried from the common ones */
+    static const uint32_t sizes[] = {4096, 8192, 16384, 32768, 65536, 2048, 1024, 512};
+    unsigned char *buf = kb_malloc(2 * 65536);
+    pc_db dbs[2][2];
+    uint64_t last[2] = {0, 0}, txn[2] = {0, 0};
+    bool ok[2] = {false, false};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes && !ok[0] && !ok[1]; i++) {
+        uint32_t ps = sizes[i];
+        if ((off_t)ps * 2 > st.st_size)
+            continue;
+        if (pread(fd, buf, 2 * (size_t)ps, 0) != (ssize_t)(2 * ps))
+            continue;
+        ok[0] = pc_meta(buf, 0, ps, dbs[0], &last[0], &txn[0]);
+        ok[1] = pc_meta(buf + ps, 1, ps, dbs[1], &last[1], &txn[1]);
+        if (ok[0] || ok[1])
+            c.psize = ps;
+    }
+    kb_free(&buf);
+    if (!ok[0] && !ok[1]) {
+        close(fd);
+        kb_buf_puts(report, _("both meta pages (0 and 1) are damaged: this is no longer an LMDB "
+                              "file"));
+        *found = 1;
+        return KB_OK;
+    }
+    c.npages = (uint64_t)st.st_size / c.psize;
+    for (int m = 0; m < 2; m++)
+        if (!ok[m])
+            pc_note(&c, (uint64_t)m, _("the meta page is damaged (LMDB uses the other one)"));
+    int cur = ok[0] && ok[1] ? (txn[1] > txn[0] ? 1 : 0) : (ok[0] ? 0 : 1);
+    c.last_pg = last[cur];
+    if (c.last_pg + 1 > c.npages) {
+        char why[200];
+        snprintf(why, sizeof why,
+                 _("the file has %llu pages, its last commit uses %llu (truncated)"),
+                 (unsigned long long)c.npages, (unsigned long long)(c.last_pg + 1));
+        c.table = _("(file)");
+        pc_note(&c, PC_INVALID, why);
+    }
+    /* one bit per page that exists (a meta page may claim any number) */
+    uint64_t tracked = c.last_pg < c.npages ? c.last_pg + 1 : c.npages;
+    c.seen = kb_calloc((size_t)(tracked / 8 + 1), 1);
+    c.page = kb_malloc(c.psize);
+    c.table = _("(free list)");
+    c.tree_bad = false;
+    if (dbs[cur][0].root != PC_INVALID)
+        pc_walk(&c, dbs[cur][0].root, 1, false, true);
+    c.table = _("(main)");
+    c.tree_bad = false;
+    if (dbs[cur][1].root != PC_INVALID)
+        pc_walk(&c, dbs[cur][1].root, 1, true, false);
+    kb_free(&c.seen);
+    kb_free(&c.page);
+    close(fd);
+    return KB_OK;
+}
+
+/* Under the board's shared lock (no writer changes pages meanwhile, so a
+ * commit in progress is never taken for damage); nothing when the lock
+ * file is missing or the lock is not granted within two seconds. */
+int kb_store_explain_damage(const char *path, int rc, kb_err *e)
+{
+    if (rc != KB_EDATA && rc != KB_EIO && rc != KB_EPERM)
+        return rc;
+    char *lock_path = kb_asprintf("%s.lock", path);
+    int lfd = open(lock_path, O_RDONLY | O_CLOEXEC);
+    kb_free(&lock_path);
+    if (lfd < 0)
+        return rc;
+    kb_err ce;
+    kb_err_clear(&ce);
+    if (!kb_lk_ofd_shared(lfd, KB_LK_GLOBAL, 2000)) {
+        close(lfd);
+        return rc;
+    }
+    kb_buf rep = KB_BUF_INIT;
+    size_t found = 0;
+    kb_bus_install();
+    if (kb_store_check_file(path, &rep, &found, &ce) == KB_OK && found) {
+        rc = kb_err_set(e, KB_EDATA,
+                        _("the board file %s is damaged: %s; restore the last good backup with "
+                          "'kernboard restore'"),
+                        path, rep.data);
+    }
+    kb_buf_free(&rep);
+    close(lfd); /* releases the lock */
+    return rc;
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# test_store_damaged_pages.sh - a damaged-page corpus (issue 15): copies of
+# the demo board with one page zeroed, bits flipped in one page, or the file
+# truncated, at many offsets.  For every copy, every command (case list,
+# case show, export, verify, a comment) and the TUI end with an exit status
+# and a message, never a signal or a sanitizer report; the TUI leaves the
+# terminal's alternate screen.  `verify` either names the damage (table and
+# page, or record) with exit 65, or passes -- and then the damage is
+# invisible: `case list` and `export` give what the undamaged board gives.
+. "$(dirname "$0")/tui_lib.sh"
+tui_setup
+
+D=$T/demo
+mkdir -p "$D"
+B=$D/board.kb
+expect_rc 0 "demo board" kb demo "$B"
+P=$D/demo-passphrase.txt
+U=makelaar
+kbd() { kb --db "$1" --user "$U" --passphrase-file "$P" "${@:2}"; }
+
+run kbd "$B" case list
+ORIG_LIST=$OUT
+run kbd "$B" export --format json
+ORIG_EXPORT=$OUT
+[ -n "$ORIG_LIST" ] && [ -n "$ORIG_EXPORT" ] || die "cannot read the demo board: $ERR"
+expect_rc 0 "the demo board verifies" kbd "$B" verify
+
+PS=4096
+NPAGES=$(($(stat -c %s "$B") / PS))
+kb_log "demo board: $NPAGES pages of $PS bytes"
+
+# The corpus: page numbers spread over the whole file (the meta pages, the
+# first tree pages and a deterministic sample of the rest).
+pages="0 1 2 3"
+for i in 1 2 3 4 5 6; do
+    pages="$pages $(((i * 7919) % NPAGES))"
+done
+variants=()
+for p in $pages; do variants+=("zero:$p"); done
+for p in 1 $(((NPAGES * 3) / 7)) $(((NPAGES * 5) / 6)) $((NPAGES - 1)); do
+    variants+=("flip:$p")
+done
+for p in $((NPAGES / 3)) $((NPAGES - 1)); do variants+=("trunc:$p"); done
+
+damage() { # damage KIND PAGE FILE
+    case $1 in
+    zero) dd if=/dev/zero of="$3" bs=$PS seek="$2" count=1 conv=notrunc 2>/dev/null ;;
+    trunc) truncate -s $(($2 * PS)) "$3" ;;
+    flip) python3 - "$2" "$3" "$PS" <<'EOF' ;;
+import random, sys
+page, path, ps = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+rnd = random.Random(page)
+with open(path, "r+b") as f:
+    for _ in range(12):  # a dozen single-bit flips inside the page
+        o = page * ps + rnd.randrange(ps)
+        f.seek(o)
+        b = f.read(1)[0]
+        f.seek(o)
+        f.write(bytes([b ^ (1 << rnd.randrange(8))]))
+EOF
+    esac
+}
+
+# no_signal NAME - the last run ended with a status, not a signal or a
+# sanitizer report, and said why when it failed
+no_signal() {
+    if [ "$RC" -ge 128 ] || grep -qE "AddressSanitizer|runtime error:|LeakSanitizer" <<<"$ERR"; then
+        kb_fail "$1: ended by a signal or a sanitizer (rc $RC): $(head -c 400 <<<"$ERR")"
+        return 1
+    fi
+    if [ "$RC" != 0 ] && [ -z "$ERR" ]; then
+        kb_fail "$1: failed (rc $RC) without a message"
+        return 1
+    fi
+    return 0
+}
+
+named=0
+invisible=0
+tui_runs=0
+for v in "${variants[@]}"; do
+    kind=${v%%:*}
+    page=${v#*:}
+    X=$D/x.kb
+    cp "$B" "$X"
+    cp "$B.lock" "$X.lock"
+    damage "$kind" "$page" "$X"
+    bad=0
+    run kbd "$X" case list
+    no_signal "$v case list" || bad=1
+    LIST=$OUT
+    LIST_RC=$RC
+    if [ "$kind" = zero ]; then
+        run kbd "$X" case show 3
+        no_signal "$v case show" || bad=1
+    fi
+    run kbd "$X" export --format json
+    no_signal "$v export" || bad=1
+    EXPORT=$OUT
+    EXPORT_RC=$RC
+    run kbd "$X" verify
+    no_signal "$v verify" || bad=1
+    VRC=$RC
+    VERR=$ERR
+    if [ "$VRC" = 0 ]; then
+        if [ "$LIST_RC" != 0 ] || [ "$EXPORT_RC" != 0 ] || [ "$LIST" != "$ORIG_LIST" ] ||
+            [ "$EXPORT" != "$ORIG_EXPORT" ]; then
+            kb_fail "$v: verify passes, but case list/export differ from the undamaged board"
+            bad=1
+        else
+            invisible=$((invisible + 1))
+        fi
+    else
+        if [ "$VRC" = 65 ] && grep -qE "page [0-9]+|record [0-9a-f]+|meta page|pages, its last commit|is damaged" <<<"$VERR" &&
+            [ "$(printf '%s\n' "$VERR" | wc -l)" = 1 ]; then
+            named=$((named + 1))
+        else
+            kb_fail "$v: verify (rc $VRC) does not name the damage in one line: $(head -c 300 <<<"$VERR")"
+            bad=1
+        fi
+    fi
+    if [ "$kind" = zero ]; then
+        run kbd "$X" case comment 1 "Na de schade"
+        no_signal "$v case comment" || bad=1
+    fi
+    # the TUI on a few copies whose case list fails (it must not leave the
+    # terminal in the alternate screen or die by a signal)
+    if [ "$LIST_RC" != 0 ] && [ $tui_runs -lt 3 ]; then
+        tui_runs=$((tui_runs + 1))
+        DB=$X TUI_USER=$U TUI_PASS=$P tui_start 80 24
+        # it either ends at once (the board does not load) or shows a screen:
+        # then open the case under the cursor and quit
+        deadline=$(($(date +%s) + 60))
+        while [ ! -s "$TUI_EXIT" ] && ! tui_has "#" && [ "$(date +%s)" -lt $deadline ]; do
+            sleep 0.1
+        done
+        if [ ! -s "$TUI_EXIT" ]; then
+            tui_keys Enter
+            tui_keys Q
+            tui_keys Q
+        fi
+        deadline=$(($(date +%s) + 60))
+        while [ ! -s "$TUI_EXIT" ] && [ "$(date +%s)" -lt $deadline ]; do
+            sleep 0.1
+        done
+        trc=$(cat "$TUI_EXIT" 2>/dev/null || echo none)
+        alt=$(tmux -L "$SOCK" display-message -p -t tui '#{alternate_on}' 2>/dev/null)
+        if [ "$trc" = none ] || [ "$trc" -ge 128 ] 2>/dev/null || [ "$alt" = 1 ] ||
+            grep -qE "AddressSanitizer|runtime error:" "$TUI_ERR"; then
+            kb_fail "$v: TUI exit '$trc', alternate screen '$alt': $(head -c 300 "$TUI_ERR")"
+            bad=1
+        fi
+    fi
+    [ $bad = 0 ] && kb_pass "$v: every command ended with a status and a message (verify $VRC)"
+done
+kb_log "named by verify: $named, invisible (verify passes, same data): $invisible"
+check "verify named the damage in most copies" [ "$named" -ge $((${#variants[@]} / 2)) ]
+check "the TUI ran on damaged copies" [ "$tui_runs" -ge 1 ]
+finish
