@@ -3,8 +3,9 @@
 KB_DEB_PACKAGES=(
     build-essential cmake pkg-config gettext dpkg-dev file
     liblmdb-dev lmdb-utils libsodium-dev libncurses-dev libjansson-dev libcbor-dev libcsv-dev
+    libkeyutils-dev
 )
-KB_DEB_TEST_PACKAGES=(libcriterion-dev tmux bindfs fuse3 clang-format valgrind procps python3 python3-lmdb clang libclang-rt-14-dev groff-base locales)
+KB_DEB_TEST_PACKAGES=(libcriterion-dev tmux bindfs fuse3 clang-format valgrind procps python3 python3-lmdb clang libclang-rt-14-dev groff-base locales keyutils)
 
 kb_install_missing() {
     local missing=() p

@@ -41,6 +41,10 @@ enum {
  * name first, then its arguments and options.  Returns a kb_status exit
  * code; messages went to env->err. */
 int kb_cmd_run(kb_cmd_env *env, int argc, char **argv);
+/* How long an unlocked key stays kept in the login session's keyring while
+ * unused, in seconds ($KERNBOARD_UNLOCK_IDLE; default 600; 0 = off, also
+ * for a value that is not a duration). */
+long kb_cmd_unlock_idle(void);
 /* Is word a command or a command group (for the CLI's board-or-command
  * decision and for ':' aliases)? */
 bool kb_cmd_known(const char *word);

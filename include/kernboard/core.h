@@ -26,6 +26,8 @@ typedef struct kb_board kb_board;
 typedef struct kb_board_opts {
     int lock_timeout_ms; /* 0 = default */
     const char *kdf;     /* "interactive" | "moderate" | "sensitive"; NULL = moderate */
+    long key_cache_s;    /* keep the unlocked key this long idle in the session keyring; 0 = no */
+    bool cache_only;     /* open with the kept key alone (pass may be NULL): KB_EPERM if none */
 } kb_board_opts;
 
 /* Create a board with the default stages, action lines and departments;
@@ -38,6 +40,11 @@ void kb_board_close(kb_board **b);
 /* Run hook (e.g. restore the terminal) before a damaged board file ends the
  * process (see kb_store_on_fatal); it may run in a signal handler. */
 void kb_board_on_fatal(void (*hook)(void));
+/* Forget the key of this board kept in the session keyring (the TUI's
+ * idle lock, after rekey or a passphrase change); true if one was kept. */
+bool kb_board_forget_key(kb_board *b);
+/* `kernboard lock`: forget every kept key; the number forgotten. */
+size_t kb_board_forget_all_keys(void);
 /* After a command failed with rc (KB_EDATA, KB_EIO or KB_EPERM): when the
  * board file's structure is damaged, e names the damage (table, page) and
  * KB_EDATA is returned; otherwise rc and e stay. */

@@ -70,6 +70,13 @@ typedef struct kb_store_opts {
     int lock_timeout_ms;   /* bounded wait for the board lock; 0 = default 10 s */
     const char *host;      /* host name for session slots; NULL = gethostname */
     const char *state_dir; /* where the verified audit head is pinned; NULL = XDG */
+    /* Unlock once per login session (keycache.c): after a passphrase
+     * unlock the slot key is kept in the kernel keyring of the session for
+     * key_cache_s seconds of idleness (0 = not kept).  cache_only: open
+     * with the kept key alone (pass may be NULL); KB_EPERM when there is
+     * none or it no longer opens a keyslot. */
+    long key_cache_s;
+    bool cache_only;
 } kb_store_opts;
 
 /* Create BOARD and BOARD.lock (neither may exist) with one user.  On
@@ -81,6 +88,12 @@ int kb_store_create(const char *path, const char *user, const kb_secret *pass, e
 int kb_store_open(const char *path, const char *user, const kb_secret *pass,
                   const kb_store_opts *opts, kb_store **out, kb_err *e) KB_WARN_UNUSED;
 void kb_store_close(kb_store **s);
+/* Forget the kept key of this board and user (rekey, passphrase change,
+ * the TUI's idle lock); true when one was kept. */
+bool kb_store_forget_key(kb_store *s);
+/* `kernboard lock`: forget every kept kernboard key of this login session;
+ * the number forgotten. */
+size_t kb_store_forget_all_keys(void);
 
 const char *kb_store_user(const kb_store *s);
 const unsigned char *kb_store_slot_id(const kb_store *s); /* KB_KEY_LEN bytes */

@@ -58,6 +58,13 @@ int kb_cmd_text_arg(kb_cmd_ctx *cx, const char *arg, char **out);
 int kb_cmd_fail(kb_cmd_ctx *cx, int code, const char *fmt, ...) KB_PRINTF(3, 4);
 /* Print cx->err and return its code. */
 int kb_cmd_report(kb_cmd_ctx *cx);
+/* Unlock once per login session: how long an unlocked key stays kept in
+ * the session keyring while unused ($KERNBOARD_UNLOCK_IDLE, a duration;
+ * 0 or "off" = not kept). */
+#define KB_KEY_IDLE_DEFAULT_S 600
+int kb_cmd_key_idle(kb_cmd_ctx *cx, long *secs);
+/* "90", "90s", "10m", "2h", "1d", "off" -> seconds (KB_EUSAGE if not). */
+int kb_cmd_duration(const char *text, long *secs);
 /* Usage error for a command: one line, exit 64. */
 int kb_cmd_usage(kb_cmd_ctx *cx, const char *cmd, const char *fmt, ...) KB_PRINTF(3, 4);
 
@@ -128,6 +135,8 @@ int kb_cmd_user_passwd(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_stats(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_backup(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_rekey(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_unlock(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_lock(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_restore(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_doctor(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_demo(kb_cmd_ctx *cx, int argc, char **argv);

@@ -6,6 +6,7 @@
 #include "kernboard/mem.h"
 #include "kernboard/paths.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,50 @@ int kb_cmd_passphrase(kb_cmd_ctx *cx, const char *file, const char *prompt, kb_s
     if (file)
         return kb_secret_from_file(file, out, &cx->err);
     return kb_secret_prompt(prompt, out, &cx->err);
+}
+
+int kb_cmd_duration(const char *text, long *secs)
+{
+    if (!text || !text[0])
+        return KB_EUSAGE;
+    if (strcmp(text, "off") == 0 || strcmp(text, "uit") == 0) {
+        *secs = 0;
+        return KB_OK;
+    }
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || v < 0 || end == text)
+        return KB_EUSAGE;
+    long mul = 1;
+    if (*end == 's' || *end == 0)
+        mul = 1;
+    else if (*end == 'm')
+        mul = 60;
+    else if (*end == 'h' || *end == 'u')
+        mul = 3600;
+    else if (*end == 'd')
+        mul = 86400;
+    else
+        return KB_EUSAGE;
+    if (*end && end[1])
+        return KB_EUSAGE;
+    if (v > 366L * 86400 / mul)
+        return KB_EUSAGE;
+    *secs = v * mul;
+    return KB_OK;
+}
+
+int kb_cmd_key_idle(kb_cmd_ctx *cx, long *secs)
+{
+    *secs = KB_KEY_IDLE_DEFAULT_S;
+    const char *v = getenv("KERNBOARD_UNLOCK_IDLE");
+    if (v && v[0] && kb_cmd_duration(v, secs) != KB_OK)
+        return kb_err_set(&cx->err, KB_EUSAGE,
+                          _("KERNBOARD_UNLOCK_IDLE='%s' is not a duration (e.g. 10m, 1h, 0 "
+                            "for off)"),
+                          v);
+    return KB_OK;
 }
 
 int kb_cmd_need_db(kb_cmd_ctx *cx, const char *cmd)
@@ -40,13 +85,24 @@ int kb_cmd_open(kb_cmd_ctx *cx, const char *cmd, kb_board **out)
     if (access(cx->db, F_OK) != 0)
         return kb_cmd_fail(cx, KB_ENOENT, _("no board at %s (create one with 'kernboard init %s')"),
                            cx->db, cx->db);
+    long idle = 0;
+    if (kb_cmd_key_idle(cx, &idle))
+        return kb_cmd_report(cx);
+    kb_board_opts o = {.kdf = cx->kdf, .key_cache_s = idle};
+    if (!cx->passphrase_file && idle > 0) {
+        /* no passphrase given: the key kept in this login session first */
+        kb_board_opts co = o;
+        co.cache_only = true;
+        kb_err ce;
+        if (kb_board_open(cx->db, cx->user, NULL, &co, out, &ce) == KB_OK)
+            return KB_OK;
+    }
     kb_secret *pass = NULL;
     char *prompt = kb_asprintf(_("Passphrase for %s on %s: "), cx->user, cx->db);
     rc = kb_cmd_passphrase(cx, cx->passphrase_file, prompt, &pass);
     kb_free(&prompt);
     if (rc)
         return kb_cmd_report(cx);
-    kb_board_opts o = {.kdf = cx->kdf};
     rc = kb_board_open(cx->db, cx->user, pass, &o, out, &cx->err);
     kb_secret_free(&pass);
     if (rc)

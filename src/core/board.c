@@ -276,6 +276,8 @@ static kb_store_opts kb_sopts(const kb_board_opts *o)
 {
     kb_store_opts so = {0};
     so.lock_timeout_ms = o ? o->lock_timeout_ms : 0;
+    so.key_cache_s = o ? o->key_cache_s : 0;
+    so.cache_only = o && o->cache_only;
     return so;
 }
 
@@ -368,6 +370,16 @@ fail:
 void kb_board_on_fatal(void (*hook)(void))
 {
     kb_store_on_fatal(hook);
+}
+
+bool kb_board_forget_key(kb_board *b)
+{
+    return b && kb_store_forget_key(b->s);
+}
+
+size_t kb_board_forget_all_keys(void)
+{
+    return kb_store_forget_all_keys();
 }
 
 int kb_board_explain_damage(const char *path, int rc, kb_err *e)

@@ -290,6 +290,16 @@ fail_nolock:
     return rc;
 }
 
+bool kb_store_forget_key(kb_store *s)
+{
+    return kb_keycache_drop(s->uuid, s->user);
+}
+
+size_t kb_store_forget_all_keys(void)
+{
+    return kb_keycache_drop_all();
+}
+
 /* A change on a board opened read-only. */
 static int kb_store_ro_refuse(const kb_store *s, kb_err *e)
 {
@@ -2559,10 +2569,32 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
     key = sodium_malloc(32);
     if (!key)
         abort();
-    bool found = false;
+    bool found = false, cached = false;
     unsigned char slot_hash[KB_HASH_LEN] = {0};
     kb_kdf_params tried[4];
     size_t ntried = 0;
+    /* The slot key kept in the session keyring (keycache.c) first, when
+     * no passphrase was given: no Argon2id at all. */
+    if ((opts && opts->cache_only) && kb_keycache_get(s->uuid, user, key)) {
+        for (size_t o2 = 0; !found && o2 + KB_KEY_LEN + 2 <= slots.len;) {
+            const unsigned char *id2 = (unsigned char *)slots.data + o2;
+            size_t bl2 = kb_get_u16be(id2 + KB_KEY_LEN);
+            const unsigned char *blob2 = id2 + KB_KEY_LEN + 2;
+            o2 += KB_KEY_LEN + 2 + bl2;
+            if (bl2 >= KB_SLOT_HDR && kb_slot_try(s->uuid, id2, blob2, bl2, key, user, s->keys)) {
+                found = cached = true;
+                memcpy(s->slot_id, id2, KB_KEY_LEN);
+                crypto_generichash(slot_hash, KB_HASH_LEN, blob2, bl2, NULL, 0);
+            }
+        }
+        if (!found) /* passphrase changed or access removed: never again */
+            (void)kb_keycache_drop(s->uuid, user);
+    }
+    if (!found && (!pass || (opts && opts->cache_only))) {
+        rc =
+            kb_err_set(e, KB_EPERM, _("no key for %s on this board is kept in this session"), user);
+        goto out;
+    }
     /* Derive once per distinct parameter set (normally one). */
     for (size_t off = 0; !found && off + KB_KEY_LEN + 2 <= slots.len;) {
         const unsigned char *id = (unsigned char *)slots.data + off;
@@ -2683,6 +2715,8 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
         goto out;
     if (!s->readonly && s->format < KB_FORMAT_VERSION && (rc = kb_store_migrate(s, e)))
         goto out;
+    if (!cached && opts && opts->key_cache_s > 0)
+        kb_keycache_put(s->uuid, user, key, opts->key_cache_s);
     *out = s;
     s = NULL;
 out:

@@ -142,6 +142,14 @@ void kb_lk_session_end(kb_store *s);
  * its file system has (almost) no room left, else KB_OK. */
 int kb_lk_disk_full(const char *path, kb_err *e);
 
+/* ---- keycache.c: the slot key in the session keyring */
+bool kb_keycache_get(const unsigned char uuid[KB_UUID_LEN], const char *user,
+                     unsigned char key[32]);
+void kb_keycache_put(const unsigned char uuid[KB_UUID_LEN], const char *user,
+                     const unsigned char key[32], long idle_s);
+bool kb_keycache_drop(const unsigned char uuid[KB_UUID_LEN], const char *user);
+size_t kb_keycache_drop_all(void);
+
 /* ---- guard.c: landing pad for SIGBUS, SIGSEGV and LMDB assertions (the
  * store's one piece of signal state) */
 void kb_bus_install(void);

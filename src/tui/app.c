@@ -6,6 +6,7 @@
 #include "tui_internal.h"
 
 #include "kernboard/buf.h"
+#include "kernboard/cmd.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 #include "kernboard/paths.h"
@@ -539,8 +540,10 @@ unsigned kb_tui_lock_now(kb_tui_app *a)
     a->lock_pass = kb_secret_new(KB_PASSPHRASE_MAX);
     kb_free(&a->lock_error);
     kb_keymap_state_reset(&a->kst);
-    if (a->board)
+    if (a->board) {
+        (void)kb_board_forget_key(a->board); /* the idle lock asks again, everywhere */
         kb_tui_app_detach(a);
+    }
     return KB_TUI_R_FULL | KB_TUI_R_VIEW;
 }
 
@@ -556,7 +559,7 @@ static unsigned kb_tui_unlock(kb_tui_app *a)
         return KB_TUI_R_VIEW;
     }
     kb_board *b = NULL;
-    kb_board_opts o = {0};
+    kb_board_opts o = {.key_cache_s = kb_cmd_unlock_idle()};
     int rc = kb_board_open(a->db_path, a->user, a->lock_pass, &o, &b, &e);
     kb_secret_free(&a->lock_pass);
     if (rc) {

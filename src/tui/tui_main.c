@@ -9,6 +9,7 @@
 #define NCURSES_WIDECHAR 1
 #include "tui_internal.h"
 
+#include "kernboard/cmd.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 #include "kernboard/tui.h"
@@ -288,6 +289,14 @@ static int kb_tui_open(const kb_launch *l, kb_board **out)
         fputc('\n', stderr);
         return KB_ENOENT;
     }
+    long idle = kb_cmd_unlock_idle();
+    if (!l->passphrase_file && idle > 0) {
+        /* the key kept in this login session (kernboard unlock) first */
+        kb_board_opts co = {.key_cache_s = idle, .cache_only = true};
+        if (kb_board_open(l->db, l->user, NULL, &co, out, &e) == KB_OK)
+            return KB_OK;
+        kb_err_clear(&e);
+    }
     kb_secret *pass = NULL;
     int rc;
     if (l->passphrase_file) {
@@ -298,7 +307,7 @@ static int kb_tui_open(const kb_launch *l, kb_board **out)
         kb_free(&prompt);
     }
     if (rc == KB_OK) {
-        kb_board_opts o = {0};
+        kb_board_opts o = {.key_cache_s = idle};
         rc = kb_board_open(l->db, l->user, pass, &o, out, &e);
     }
     kb_secret_free(&pass);

@@ -84,6 +84,10 @@ kb_setup() {
 
     # No dependency on the caller's user, home or board settings.
     unset KERNBOARD_DB KERNBOARD_USER KERNBOARD_PASSPHRASE_FILE KERNBOARD_LOCK_TIMEOUT_MS
+    # Keys are not kept in the session keyring between commands (a test run
+    # inside a login session would otherwise share them between tests);
+    # test_unlock turns it on in a session keyring of its own.
+    export KERNBOARD_UNLOCK_IDLE=${KB_TEST_UNLOCK_IDLE:-0}
     export HOME=$T/home XDG_STATE_HOME=$T/state XDG_CONFIG_HOME=$T/config
     export XDG_DATA_HOME=$T/data XDG_CACHE_HOME=$T/cache
     mkdir -p "$HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"

@@ -49,6 +49,7 @@ tui_start() {
             "$XDG_CONFIG_HOME"
         printf 'export ASAN_OPTIONS=%q UBSAN_OPTIONS=%q\n' "${ASAN_OPTIONS:-}" "${UBSAN_OPTIONS:-}"
         printf 'export KERNBOARD_LOCALEDIR=%q\n' "${KERNBOARD_LOCALEDIR:-}"
+        printf 'export KERNBOARD_UNLOCK_IDLE=%q\n' "${KERNBOARD_UNLOCK_IDLE:-0}"
         printf 'unset NO_COLOR KERNBOARD_DB KERNBOARD_USER KERNBOARD_PASSPHRASE_FILE LANG LC_ALL\n'
         printf 'export LANGUAGE= TERM=xterm-256color LC_ALL=C.UTF-8\n'
         local kv

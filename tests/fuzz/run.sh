@@ -19,7 +19,7 @@ declare -A srcs=(
     [pagecheck]="$src/src/util/*.c $src/src/model/*.c $src/src/codec/*.c $src/src/store/*.c"
 )
 declare -A libs=([codec]="-lcbor" [query]="" [keymap]="" [import]="-ljansson -lcsv"
-    [pagecheck]="-llmdb -lsodium -lcbor")
+    [pagecheck]="-llmdb -lsodium -lcbor -lkeyutils")
 declare -A maxlen=([pagecheck]=65536)
 keymapdefs=(-DKB_DATADIR=\"/nonexistent\" -DKB_SOURCE_KEYMAP_DIR=\"$src/keymaps\")
 fail=0

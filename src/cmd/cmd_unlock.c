@@ -1,0 +1,100 @@
+/* cmd_unlock.c - unlock once per login session (issue 16): `unlock`
+ * keeps the board's unlocked key in the kernel keyring of this login
+ * session, `lock` forgets every kept key.  Every other command also keeps
+ * the key after a passphrase unlock (for $KERNBOARD_UNLOCK_IDLE, default 10
+ * minutes of idleness) and tries it before asking (kb_cmd_open). */
+#include "cmd_internal.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void kb_cmd_print_duration(FILE *f, long s)
+{
+    if (s % 86400 == 0)
+        fprintf(f, dngettext(KB_TEXTDOMAIN, "%ld day", "%ld days", (unsigned long)(s / 86400)),
+                s / 86400);
+    else if (s % 3600 == 0)
+        fprintf(f, dngettext(KB_TEXTDOMAIN, "%ld hour", "%ld hours", (unsigned long)(s / 3600)),
+                s / 3600);
+    else if (s % 60 == 0)
+        fprintf(f, dngettext(KB_TEXTDOMAIN, "%ld minute", "%ld minutes", (unsigned long)(s / 60)),
+                s / 60);
+    else
+        fprintf(f, dngettext(KB_TEXTDOMAIN, "%ld second", "%ld seconds", (unsigned long)s), s);
+}
+
+int kb_cmd_unlock(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"for", required_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
+    };
+    long idle = 0;
+    if (kb_cmd_key_idle(cx, &idle))
+        return kb_cmd_report(cx);
+    kb_cmd_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cmd_getopt(cx, "unlock", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        if (kb_cmd_duration(optarg, &idle) != KB_OK || idle == 0)
+            return kb_cmd_usage(
+                cx, "unlock", _("--for needs a duration such as 30m, 2h or 1d, not '%s'"), optarg);
+    }
+    if (rc)
+        return rc;
+    if (optind < argc)
+        return kb_cmd_usage(cx, "unlock", _("unexpected argument '%s'"), argv[optind]);
+    if (idle == 0)
+        return kb_cmd_fail(cx, KB_EUSAGE,
+                           _("keeping keys is off (KERNBOARD_UNLOCK_IDLE=%s); give --for "
+                             "DURATION to keep this one"),
+                           getenv("KERNBOARD_UNLOCK_IDLE"));
+    if ((rc = kb_cmd_need_db(cx, "unlock")))
+        return rc;
+    /* always ask (or read the passphrase file): unlock is how a user puts
+     * a key there, possibly with another duration */
+    kb_secret *pass = NULL;
+    char *prompt = kb_asprintf(_("Passphrase for %s on %s: "), cx->user, cx->db);
+    rc = kb_cmd_passphrase(cx, cx->passphrase_file, prompt, &pass);
+    kb_free(&prompt);
+    if (rc)
+        return kb_cmd_report(cx);
+    kb_board *b = NULL;
+    kb_board_opts o = {.kdf = cx->kdf, .key_cache_s = idle};
+    rc = kb_board_open(cx->db, cx->user, pass, &o, &b, &cx->err);
+    kb_secret_free(&pass);
+    if (rc)
+        return kb_cmd_report(cx);
+    kb_board_close(&b);
+    fprintf(cx->out, _("Unlocked %s for %s in this login session; the key is forgotten after "),
+            cx->db, cx->user);
+    kb_cmd_print_duration(cx->out, idle);
+    fprintf(cx->out, _(" without use, or by 'kernboard lock'.\n"));
+    return KB_OK;
+}
+
+int kb_cmd_lock(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    if (argc > 1)
+        return kb_cmd_usage(cx, "lock", _("unexpected argument '%s'"), argv[1]);
+    size_t n = kb_board_forget_all_keys();
+    fprintf(cx->out,
+            dngettext(KB_TEXTDOMAIN,
+                      "Forgot %zu kept key; the next command asks for the passphrase.\n",
+                      "Forgot %zu kept keys; the next command asks for the passphrase.\n", n),
+            n);
+    return KB_OK;
+}
+
+long kb_cmd_unlock_idle(void)
+{
+    long idle = KB_KEY_IDLE_DEFAULT_S;
+    const char *v = getenv("KERNBOARD_UNLOCK_IDLE");
+    if (v && v[0] && kb_cmd_duration(v, &idle) != KB_OK)
+        idle = 0;
+    return idle;
+}
