@@ -1,0 +1,249 @@
+/* rekey in batches through a side file (src/store/rekey.c): interrupted at
+ * every batch and resumed, the board stays readable and verifiable in the
+ * old epoch until the swap; a board changed since the interruption makes
+ * the next rekey start over; index tags and hashed comment keys move to
+ * the new keys. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernboard/mem.h"
+#include "kernboard/store.h"
+#include "store/store_internal.h"
+
+static char kb_dir[300];
+
+static void kb_setup(void)
+{
+    const char *base = getenv("KB_TEST_TMP");
+    char tmpl[300];
+    if (base) {
+        mkdir(base, 0700);
+        snprintf(tmpl, sizeof tmpl, "%s/rekeyXXXXXX", base);
+    } else {
+        snprintf(tmpl, sizeof tmpl, "/tmp/kbrekeyXXXXXX");
+    }
+    cr_assert_not_null(mkdtemp(tmpl));
+    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_rekey_batch_ = 1000;
+    kb_rekey_stop_after_ = 0;
+}
+
+static void kb_teardown(void)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
+    if (system(cmd) != 0)
+        cr_log_warn("cleanup failed");
+}
+
+TestSuite(rekey, .init = kb_setup, .fini = kb_teardown, .timeout = 240);
+
+static kb_store *kb_board(char *path, size_t pathlen)
+{
+    snprintf(path, pathlen, "%s/b.kb", kb_dir);
+    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
+    memcpy(kb_secret_data(p), "correct horse", 13);
+    kb_secret_set_len(p, 13);
+    kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
+    kb_store *s = NULL;
+    kb_err e;
+    int rc = kb_store_create(path, "anna", p, KB_KDF_INTERACTIVE, &o, &s, &e);
+    kb_secret_free(&p);
+    cr_assert_eq(rc, KB_OK, "create: %s", e.msg);
+    return s;
+}
+
+/* n cases (key i), each with an index entry and a comment (hashed key). */
+static void kb_fill(kb_store *s, unsigned from, unsigned n)
+{
+    kb_txn *t = NULL;
+    kb_err e;
+    cr_assert_eq(kb_store_write(s, "test.fill", NULL, &t, &e), KB_OK, "%s", e.msg);
+    for (unsigned i = from; i < from + n; i++) {
+        unsigned char k[16] = {0}, ck[32] = {0};
+        k[0] = 0xca;
+        kb_put_u32be(k + 12, i);
+        char val[64], name[32];
+        snprintf(val, sizeof val, "case %u", i);
+        snprintf(name, sizeof name, "case#%u", i);
+        cr_assert_eq(
+            kb_txn_put(t, KB_T_CASES, k, 16, val, strlen(val), KB_VERSION_NEW, NULL, NULL, &e),
+            KB_OK, "%s", e.msg);
+        cr_assert_eq(kb_txn_index_put(t, name, k, &e), KB_OK, "%s", e.msg);
+        memcpy(ck, k, 16);
+        ck[31] = 1;
+        snprintf(val, sizeof val, "comment on %u", i);
+        cr_assert_eq(
+            kb_txn_put(t, KB_T_COMMENTS, ck, 32, val, strlen(val), KB_VERSION_NEW, NULL, NULL, &e),
+            KB_OK, "%s", e.msg);
+    }
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+}
+
+/* Every case, its index entry and its comment read back. */
+static void kb_check(kb_store *s, unsigned n)
+{
+    kb_txn *t = NULL;
+    kb_err e;
+    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned char k[16] = {0}, got[16], ck[32] = {0};
+        k[0] = 0xca;
+        kb_put_u32be(k + 12, i);
+        char name[32], want[64], *v = NULL;
+        snprintf(name, sizeof name, "case#%u", i);
+        cr_assert_eq(kb_txn_index_get(t, name, got, &e), KB_OK, "%s: %s", name, e.msg);
+        cr_assert_eq(memcmp(got, k, 16), 0);
+        cr_assert_eq(kb_txn_get(t, KB_T_CASES, k, 16, &v, NULL, NULL, &e), KB_OK, "%s", e.msg);
+        snprintf(want, sizeof want, "case %u", i);
+        cr_assert_str_eq(v, want);
+        kb_free(&v);
+        memcpy(ck, k, 16);
+        ck[31] = 1;
+        cr_assert_eq(kb_txn_get(t, KB_T_COMMENTS, ck, 32, &v, NULL, NULL, &e), KB_OK, "%s", e.msg);
+        snprintf(want, sizeof want, "comment on %u", i);
+        cr_assert_str_eq(v, want);
+        kb_free(&v);
+    }
+    kb_txn_abort(&t);
+}
+
+static void kb_verify_ok(kb_store *s)
+{
+    kb_verify_report rep;
+    kb_err e;
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "verify: %s", e.msg);
+}
+
+typedef struct kb_events {
+    unsigned start, resume, restart, progress, verify, done;
+    uint64_t last_done, total;
+} kb_events;
+
+static void kb_on_event(void *ctx, enum kb_rekey_event ev, uint64_t done, uint64_t total)
+{
+    kb_events *x = ctx;
+    switch (ev) {
+    case KB_REKEY_START:
+        x->start++;
+        break;
+    case KB_REKEY_RESUME:
+        x->resume++;
+        break;
+    case KB_REKEY_RESTART:
+        x->restart++;
+        break;
+    case KB_REKEY_PROGRESS:
+        x->progress++;
+        cr_assert_geq(done, x->last_done, "progress only goes forward");
+        break;
+    case KB_REKEY_VERIFY:
+        x->verify++;
+        break;
+    case KB_REKEY_DONE:
+        x->done++;
+        break;
+    }
+    x->last_done = done;
+    x->total = total;
+}
+
+static bool kb_exists(const char *path, const char *suffix)
+{
+    char p[450];
+    struct stat st;
+    snprintf(p, sizeof p, "%s%s", path, suffix);
+    return stat(p, &st) == 0;
+}
+
+Test(rekey, one_batch_at_a_time_resumes_and_the_old_board_stays_verifiable)
+{
+    char path[400];
+    kb_store *s = kb_board(path, sizeof path);
+    kb_fill(s, 0, 40);
+    uint32_t epoch = s->epoch;
+    kb_rekey_batch_ = 7;
+    kb_rekey_stop_after_ = 1; /* every call stops after one batch, as if killed */
+    kb_events ev = {0};
+    size_t records = 0;
+    kb_err e;
+    int rc, calls = 0;
+    while ((rc = kb_store_rekey(s, &records, kb_on_event, &ev, &e)) != KB_OK) {
+        cr_assert_eq(rc, KB_EIO, "only the test hook stops it: %s", e.msg);
+        calls++;
+        cr_assert_lt(calls, 200, "the rekey makes progress");
+        cr_assert(kb_exists(path, ".rekey"), "the side file stays for the next run");
+        cr_assert_eq(s->epoch, epoch, "the board is still in the old epoch");
+        kb_verify_ok(s);
+        kb_check(s, 40);
+    }
+    cr_assert_gt(calls, 20, "many interruptions (%d)", calls);
+    cr_assert_eq(ev.start, 1);
+    cr_assert_eq(ev.resume, (unsigned)calls);
+    cr_assert_eq(ev.restart, 0);
+    cr_assert_eq(ev.done, 1);
+    cr_assert_eq(ev.last_done, ev.total);
+    cr_assert_eq(s->epoch, epoch + 1);
+    cr_assert_eq(records, 1 + 40 * 3 + 1,
+                 "meta access list, 40 x case/index/comment, counter-free "
+                 "signers: %zu",
+                 records);
+    cr_assert_not(kb_exists(path, ".rekey"), "the side file became the board");
+    cr_assert_not(kb_exists(path, ".rekey.lock"));
+    kb_verify_ok(s);
+    kb_check(s, 40);
+    /* the board goes on as usual in the new epoch */
+    kb_fill(s, 40, 3);
+    kb_check(s, 43);
+    kb_verify_ok(s);
+    kb_store_close(&s);
+}
+
+Test(rekey, a_board_changed_since_the_interruption_makes_it_start_over)
+{
+    char path[400];
+    kb_store *s = kb_board(path, sizeof path);
+    kb_fill(s, 0, 30);
+    kb_rekey_batch_ = 5;
+    kb_rekey_stop_after_ = 4;
+    kb_events ev = {0};
+    size_t records = 0;
+    kb_err e;
+    cr_assert_eq(kb_store_rekey(s, &records, kb_on_event, &ev, &e), KB_EIO);
+    cr_assert(kb_exists(path, ".rekey"));
+    kb_fill(s, 30, 2); /* the board moves on meanwhile */
+    kb_rekey_stop_after_ = 0;
+    memset(&ev, 0, sizeof ev);
+    cr_assert_eq(kb_store_rekey(s, &records, kb_on_event, &ev, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(ev.restart, 1, "the stale side file is discarded");
+    cr_assert_eq(ev.start, 1);
+    cr_assert_eq(ev.resume, 0);
+    cr_assert_not(kb_exists(path, ".rekey"));
+    kb_verify_ok(s);
+    kb_check(s, 32);
+    kb_store_close(&s);
+}
+
+Test(rekey, a_damaged_side_file_is_discarded)
+{
+    char path[400], side[450];
+    kb_store *s = kb_board(path, sizeof path);
+    kb_fill(s, 0, 10);
+    snprintf(side, sizeof side, "%s.rekey", path);
+    FILE *f = fopen(side, "w");
+    cr_assert_not_null(f);
+    fputs("not a board", f);
+    fclose(f);
+    kb_events ev = {0};
+    size_t records = 0;
+    kb_err e;
+    cr_assert_eq(kb_store_rekey(s, &records, kb_on_event, &ev, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(ev.restart, 1);
+    kb_verify_ok(s);
+    kb_check(s, 10);
+    kb_store_close(&s);
+}
