@@ -4,6 +4,7 @@
  * the next rekey start over; index tags and hashed comment keys move to
  * the new keys. */
 #include <criterion/criterion.h>
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,4 +247,87 @@ Test(rekey, a_damaged_side_file_is_discarded)
     kb_verify_ok(s);
     kb_check(s, 10);
     kb_store_close(&s);
+}
+
+/* Does the side file have a version map root yet (the rekey is ready)? */
+static bool kb_side_ready(const char *side)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {1, "R"}, v;
+    bool ready = false;
+    cr_assert_eq(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 64);
+    mdb_env_set_mapsize(env, (size_t)1 << 30);
+    if (mdb_env_open(env, side, MDB_NOSUBDIR | MDB_NOLOCK | MDB_RDONLY, 0600) == 0 &&
+        mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
+        ready = mdb_dbi_open(txn, "vmap", 0, &dbi) == 0 && mdb_get(txn, dbi, &k, &v) == 0;
+        mdb_txn_abort(txn);
+    }
+    mdb_env_close(env);
+    return ready;
+}
+
+/* Flip a byte of the first value of table tab in the side file. */
+static void kb_side_damage(const char *side, const char *tab)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *c;
+    MDB_val k, v;
+    cr_assert_eq(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 64);
+    mdb_env_set_mapsize(env, (size_t)1 << 30);
+    cr_assert_eq(mdb_env_open(env, side, MDB_NOSUBDIR | MDB_NOLOCK, 0600), 0);
+    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_dbi_open(txn, tab, 0, &dbi), 0);
+    cr_assert_eq(mdb_cursor_open(txn, dbi, &c), 0);
+    cr_assert_eq(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+    unsigned char *copy = kb_memdup(v.mv_data, v.mv_size);
+    copy[v.mv_size - 1] ^= 1;
+    MDB_val nv = {v.mv_size, copy};
+    cr_assert_eq(mdb_cursor_put(c, &k, &nv, MDB_CURRENT), 0);
+    mdb_cursor_close(c);
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    free(copy);
+}
+
+Test(rekey, a_side_file_that_does_not_check_out_is_not_swapped_in)
+{
+    static const char *const tabs[] = {"cases", "audit", "vmap"};
+    for (int w = 0; w < 3; w++) {
+        char path[400], side[450], cmd[500];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'/b.kb*", kb_dir);
+        cr_assert_eq(system(cmd), 0);
+        kb_store *s = kb_board(path, sizeof path);
+        kb_fill(s, 0, 12);
+        uint32_t epoch = s->epoch;
+        snprintf(side, sizeof side, "%s.rekey", path);
+        kb_rekey_batch_ = 10;
+        kb_rekey_stop_after_ = 1;
+        size_t records = 0;
+        kb_err e;
+        int calls = 0;
+        while (!kb_exists(path, ".rekey") || !kb_side_ready(side)) {
+            cr_assert_eq(kb_store_rekey(s, &records, NULL, NULL, &e), KB_EIO, "%s", e.msg);
+            cr_assert_lt(++calls, 100);
+        }
+        kb_side_damage(side, tabs[w]);
+        kb_rekey_stop_after_ = 0;
+        cr_assert_eq(kb_store_rekey(s, &records, NULL, NULL, &e), KB_EDATA,
+                     "damaged %s: refused (%s)", tabs[w], e.msg);
+        cr_assert(strstr(e.msg, "does not verify") != NULL, "%s", e.msg);
+        cr_assert_not(kb_exists(path, ".rekey"), "the bad side file is gone");
+        cr_assert_eq(s->epoch, epoch, "the board is unchanged");
+        kb_verify_ok(s);
+        kb_check(s, 12);
+        /* and the next rekey starts over and succeeds */
+        cr_assert_eq(kb_store_rekey(s, &records, NULL, NULL, &e), KB_OK, "%s", e.msg);
+        cr_assert_eq(s->epoch, epoch + 1);
+        kb_verify_ok(s);
+        kb_store_close(&s);
+    }
 }
