@@ -62,8 +62,8 @@ static const unsigned char kb_rk_access[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
 /* The progress record (sealed under the new k_ver, table "rekey", key
  * "P"): magic 8 | old epoch u32 | new epoch u32 | source audit seq u64 |
  * source head 32 | phase u8 | table u8 | have last u8 | last key length u8
- * | last key 255 | done u64 | total u64 | next bucket u16 | 256 bucket
- * hashes 32 each. */
+ * | last key 255 | done u64 | total u64 | next bucket u16 (small: no
+ * LMDB overflow pages for a record written by every batch). */
 typedef struct kb_rkstate {
     uint32_t old_epoch, new_epoch;
     uint64_t src_seq;
@@ -74,10 +74,9 @@ typedef struct kb_rkstate {
     unsigned char last[255];
     uint64_t done, total;
     unsigned bucket;
-    unsigned char bh[KB_VM_NB][KB_HASH_LEN];
 } kb_rkstate;
 
-#define KB_RK_STATE_LEN (8 + 4 + 4 + 8 + KB_HASH_LEN + 4 + 255 + 8 + 8 + 2 + KB_VM_NB * KB_HASH_LEN)
+#define KB_RK_STATE_LEN (8 + 4 + 4 + 8 + KB_HASH_LEN + 4 + 255 + 8 + 8 + 2)
 
 static void kb_rk_encode(const kb_rkstate *st, kb_buf *b)
 {
@@ -94,7 +93,6 @@ static void kb_rk_encode(const kb_rkstate *st, kb_buf *b)
     kb_buf_put_u64be(b, st->done);
     kb_buf_put_u64be(b, st->total);
     kb_buf_put_u16be(b, (uint16_t)st->bucket);
-    kb_buf_append(b, st->bh, sizeof st->bh);
 }
 
 static bool kb_rk_decode(const unsigned char *p, size_t n, kb_rkstate *st)
@@ -119,8 +117,6 @@ static bool kb_rk_decode(const unsigned char *p, size_t n, kb_rkstate *st)
     st->done = kb_get_u64be(p + o);
     st->total = kb_get_u64be(p + o + 8);
     st->bucket = (unsigned)p[o + 16] << 8 | p[o + 17];
-    o += 18;
-    memcpy(st->bh, p + o, sizeof st->bh);
     return st->phase <= KB_RK_READY && st->table <= KB_T_COUNT_ && st->bucket <= KB_VM_NB;
 }
 
@@ -672,7 +668,6 @@ static int kb_rk_vmap(kb_store *c, kb_rkstate *st, kb_err *e)
             rc = kb_err_set(e, KB_EDATA, _("the rekey's scratch table is damaged"));
             break;
         }
-        memset(st->bh[b], 0, KB_HASH_LEN);
         if (ent.len == 0)
             continue;
         unsigned char key[2] = {'B', (unsigned char)b};
@@ -682,8 +677,6 @@ static int kb_rk_vmap(kb_store *c, kb_rkstate *st, kb_err *e)
         int r = mdb_put(t->txn, mdbi, &bk, &bv, 0);
         if (r)
             rc = kb_mdb_err(e, r, KB_DB_VMAP);
-        crypto_generichash(st->bh[b], KB_HASH_LEN, (unsigned char *)sealed.data, sealed.len, NULL,
-                           0);
     }
     mdb_cursor_close(cur);
     cur = NULL;
@@ -691,10 +684,17 @@ static int kb_rk_vmap(kb_store *c, kb_rkstate *st, kb_err *e)
         goto out;
     st->bucket = end;
     if (end == KB_VM_NB) {
+        /* the root names the hash of every stored bucket */
         kb_buf root = KB_BUF_INIT;
         kb_buf_put_u64be(&root, t->audit_seq);
         kb_buf_append(&root, t->audit_head, KB_HASH_LEN);
-        kb_buf_append(&root, st->bh, sizeof st->bh);
+        for (unsigned b = 0; b < KB_VM_NB; b++) {
+            unsigned char key[2] = {'B', (unsigned char)b}, h[KB_HASH_LEN] = {0};
+            MDB_val bk = {2, key}, bv;
+            if (mdb_get(t->txn, mdbi, &bk, &bv) == 0)
+                crypto_generichash(h, KB_HASH_LEN, bv.mv_data, bv.mv_size, NULL, 0);
+            kb_buf_append(&root, h, KB_HASH_LEN);
+        }
         kb_val_seal(c, c->keys->k_ver, KB_DB_VMAP, "R", 1, t->audit_seq, root.data, root.len,
                     &sealed);
         kb_buf_free(&root);
