@@ -167,6 +167,8 @@ Test(rekey, one_batch_at_a_time_resumes_and_the_old_board_stays_verifiable)
     kb_store *s = kb_board(path, sizeof path);
     kb_fill(s, 0, 40);
     uint32_t epoch = s->epoch;
+    kb_keys *old = kb_keys_new();
+    memcpy(old, s->keys, sizeof *old);
     kb_rekey_batch_ = 7;
     kb_rekey_stop_after_ = 1; /* every call stops after one batch, as if killed */
     kb_events ev = {0};
@@ -197,6 +199,33 @@ Test(rekey, one_batch_at_a_time_resumes_and_the_old_board_stays_verifiable)
     cr_assert_not(kb_exists(path, ".rekey.lock"));
     kb_verify_ok(s);
     kb_check(s, 40);
+    /* the old data key (a removed member may have kept it) opens nothing */
+    {
+        kb_txn *t = NULL;
+        MDB_dbi dbi;
+        MDB_cursor *c;
+        MDB_val k, v;
+        cr_assert_eq(kb_store_read(s, &t, &e), KB_OK);
+        cr_assert_eq(kb_tdbi(t, KB_T_CASES, &dbi, &e), KB_OK);
+        cr_assert_eq(mdb_cursor_open(t->txn, dbi, &c), 0);
+        int n = 0;
+        for (int g = mdb_cursor_get(c, &k, &v, MDB_FIRST); g == 0;
+             g = mdb_cursor_get(c, &k, &v, MDB_NEXT), n++) {
+            char *pt = NULL;
+            size_t pn = 0;
+            cr_assert_neq(kb_val_open(s, old->k_rec, "cases", k.mv_data, k.mv_size, v.mv_data,
+                                      v.mv_size, &pt, &pn, NULL, &e),
+                          KB_OK, "the old key opens a record of the new epoch");
+            cr_assert_eq(kb_val_open(s, s->keys->k_rec, "cases", k.mv_data, k.mv_size, v.mv_data,
+                                     v.mv_size, &pt, &pn, NULL, &e),
+                         KB_OK);
+            kb_free(&pt);
+        }
+        cr_assert_eq(n, 40);
+        mdb_cursor_close(c);
+        kb_txn_abort(&t);
+    }
+    kb_keys_free(&old);
     /* the board goes on as usual in the new epoch */
     kb_fill(s, 40, 3);
     kb_check(s, 43);
