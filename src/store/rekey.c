@@ -794,10 +794,9 @@ static int kb_rk_check_audit(kb_store *c, const kb_rkstate *st, uint64_t *next,
     if (rc)
         return rc;
     MDB_cursor *cur = NULL;
-    if ((rc = kb_audit_dbi(t, e)) || (rc = mdb_cursor_open(t->txn, t->dbi_audit, &cur))) {
-        rc = rc > 0 ? rc : kb_mdb_err(e, rc, KB_DB_AUDIT);
+    if (kb_audit_dbi(t, e) != KB_OK || mdb_cursor_open(t->txn, t->dbi_audit, &cur) != 0) {
         kb_txn_abort(&t);
-        return rc;
+        return kb_err_set(e, KB_EDATA, "%s", _("the rekeyed copy's audit log is too short"));
     }
     sigjmp_buf pad;
     sigjmp_buf *prevpad = kb_bus_arm(&pad);
