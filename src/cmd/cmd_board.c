@@ -686,7 +686,8 @@ static void kb_rekey_print(void *ctx, enum kb_rekey_event ev, uint64_t done, uin
         break;
     case KB_REKEY_RESTART:
         fprintf(o->err, "%s\n",
-                _("rekey: the board changed since an interrupted rekey began; starting over"));
+                _("rekey: the interrupted rekey cannot go on (the board changed since it "
+                  "began, or its side file is incomplete); starting over"));
         break;
     case KB_REKEY_PROGRESS:
         if (pct / 5 == o->last_pct / 5 && done < total)
