@@ -717,7 +717,8 @@ static void kb_frame(kb_buf *b, const void *key, size_t klen, const void *val, s
 }
 
 /* Strip the frame in place; false when it is malformed. */
-bool kb_unframe(char *pt, size_t *n, const unsigned char **lkey, size_t *lklen, unsigned char *kbuf)
+static bool kb_unframe(char *pt, size_t *n, const unsigned char **lkey, size_t *lklen,
+                       unsigned char *kbuf)
 {
     if (*n < 1 || (size_t)(unsigned char)pt[0] + 1 > *n)
         return false;
@@ -2268,7 +2269,7 @@ static int kb_user_name_ok(const char *user, kb_err *e)
     return KB_OK;
 }
 
-kb_store *kb_store_alloc(const char *path, const char *user, const kb_store_opts *opts)
+static kb_store *kb_store_alloc(const char *path, const char *user, const kb_store_opts *opts)
 {
     kb_store *s = kb_calloc(1, sizeof *s);
     s->path = kb_strdup(path);

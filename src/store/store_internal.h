@@ -234,8 +234,6 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
                     const MDB_val *stored, const char *detail, kb_err *e);
 void kb_ref16(const kb_store *s, enum kb_table tbl, const unsigned char ck[KB_KEY_LEN],
               unsigned char out[KB_KEY_LEN]);
-bool kb_unframe(char *pt, size_t *n, const unsigned char **lkey, size_t *lklen,
-                unsigned char *kbuf);
 void kb_vm_digest(const kb_store *s, unsigned tbl, const void *key, size_t klen,
                   unsigned char d[KB_KEY_LEN]);
 void kb_index_tag(const kb_store *s, const char *name, unsigned char tag[KB_KEY_LEN]);
@@ -246,7 +244,6 @@ int kb_access_store(kb_txn *t, const kb_buf *l, uint64_t ver, kb_err *e);
 /* The board header (table board) from t->s (uuid, format, epoch) and salt. */
 int kb_board_meta_put(kb_txn *t, const unsigned char salt[KB_SALT_LEN], kb_err *e);
 int kb_session_write(kb_store *s, kb_err *e);
-kb_store *kb_store_alloc(const char *path, const char *user, const kb_store_opts *opts);
 /* A store handle on a copy of this board (same keys, no session, no pin). */
 kb_store *kb_store_twin(kb_store *s, const char *path);
 void kb_fsync_dir(const char *path);
