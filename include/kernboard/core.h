@@ -19,6 +19,7 @@
 #include "kernboard/err.h"
 #include "kernboard/model.h"
 #include "kernboard/query.h"
+#include "kernboard/rekey.h"
 #include "kernboard/secret.h"
 
 typedef struct kb_board kb_board;
@@ -445,8 +446,12 @@ typedef struct kb_verify_result {
     char head_hex[65];
 } kb_verify_result;
 int kb_board_verify(kb_board *b, kb_verify_result *out, kb_err *e) KB_WARN_UNUSED;
-/* Rotate the board's data key (admin; nobody else may have it open). */
-int kb_board_rekey(kb_board *b, size_t *records, kb_err *e) KB_WARN_UNUSED;
+/* Rotate the board's data key (admin; nobody else may have it open).  In
+ * bounded batches through a side file BOARD.rekey; run again after an
+ * interruption, it goes on where it stopped.  fn (may be NULL) hears of the
+ * progress (kernboard/rekey.h). */
+int kb_board_rekey(kb_board *b, size_t *records, kb_rekey_fn fn, void *ctx,
+                   kb_err *e) KB_WARN_UNUSED;
 /* Backup to dest (must not exist): a compacted copy taken under the shared
  * lock, verified with this session's keys before it gets its name. */
 int kb_board_backup(kb_board *b, const char *dest, kb_verify_result *out, kb_err *e) KB_WARN_UNUSED;

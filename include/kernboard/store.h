@@ -27,6 +27,7 @@
 
 #include "kernboard/buf.h"
 #include "kernboard/err.h"
+#include "kernboard/rekey.h"
 #include "kernboard/secret.h"
 #include "kernboard/timeutil.h"
 
@@ -258,8 +259,13 @@ int kb_store_restore_new(const char *backup, const char *board, kb_err *e) KB_WA
 /* Rotate the data key: a new epoch, every record and audit entry sealed
  * again, the new key sealed to every user who still has a keyslot (so a
  * removed user's old key opens nothing written from now on).  Needs the
- * board to itself: KB_EBUSY while other sessions are open. */
-int kb_store_rekey(kb_store *s, size_t *records, kb_err *e) KB_WARN_UNUSED;
+ * board to itself: KB_EBUSY while other sessions are open.  The new board
+ * is built beside the board (BOARD.rekey) in bounded batches, verified and
+ * renamed over it; an interrupted rekey goes on where it stopped when run
+ * again (src/store/rekey.c, docs/storage.md "rekey").  fn (may be NULL)
+ * hears of the progress; *records is the number of records sealed again. */
+int kb_store_rekey(kb_store *s, size_t *records, kb_rekey_fn fn, void *ctx,
+                   kb_err *e) KB_WARN_UNUSED;
 
 /* Deployment checks for the board at path (no unlock needed): mount
  * options of network file systems, fcntl lock round trip, permissions,

@@ -664,6 +664,47 @@ int kb_cmd_restore(kb_cmd_ctx *cx, int argc, char **argv)
     return rc;
 }
 
+/* Progress of a rekey on stderr: a line per 5% copied, so a long rekey
+ * shows that it moves (and a test can act on observed progress). */
+typedef struct kb_rekey_out {
+    FILE *err;
+    unsigned last_pct;
+} kb_rekey_out;
+
+static void kb_rekey_print(void *ctx, enum kb_rekey_event ev, uint64_t done, uint64_t total)
+{
+    kb_rekey_out *o = ctx;
+    unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
+    switch (ev) {
+    case KB_REKEY_START:
+        fprintf(o->err, _("rekey: copying %llu records and audit entries under a new key\n"),
+                (unsigned long long)total);
+        break;
+    case KB_REKEY_RESUME:
+        fprintf(o->err, _("rekey: resuming an interrupted rekey at %llu of %llu\n"),
+                (unsigned long long)done, (unsigned long long)total);
+        break;
+    case KB_REKEY_RESTART:
+        fprintf(o->err, "%s\n",
+                _("rekey: the interrupted rekey cannot go on (the board changed since it "
+                  "began, or its side file is incomplete); starting over"));
+        break;
+    case KB_REKEY_PROGRESS:
+        if (pct / 5 == o->last_pct / 5 && done < total)
+            return;
+        fprintf(o->err, _("rekey: %llu of %llu copied (%u%%)\n"), (unsigned long long)done,
+                (unsigned long long)total, pct);
+        break;
+    case KB_REKEY_VERIFY:
+        fprintf(o->err, "%s\n", _("rekey: verifying the new board"));
+        break;
+    case KB_REKEY_DONE:
+        break;
+    }
+    o->last_pct = pct;
+    fflush(o->err);
+}
+
 int kb_cmd_rekey(kb_cmd_ctx *cx, int argc, char **argv)
 {
     kb_board *b = NULL;
@@ -671,7 +712,8 @@ int kb_cmd_rekey(kb_cmd_ctx *cx, int argc, char **argv)
     if (rc)
         return rc;
     size_t n = 0;
-    if (kb_board_rekey(b, &n, &cx->err))
+    kb_rekey_out ro = {cx->errf ? cx->errf : stderr, 0};
+    if (kb_board_rekey(b, &n, kb_rekey_print, &ro, &cx->err))
         rc = kb_cmd_report(cx);
     else if (!cx->json)
         fprintf(cx->out,

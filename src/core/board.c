@@ -925,11 +925,11 @@ static void kb_verify_result_of(const kb_verify_report *rep, kb_verify_result *o
     }
 }
 
-int kb_board_rekey(kb_board *b, size_t *records, kb_err *e)
+int kb_board_rekey(kb_board *b, size_t *records, kb_rekey_fn fn, void *ctx, kb_err *e)
 {
     if (b->me.role != KB_ROLE_ADMIN)
         return kb_err_set(e, KB_EPERM, _("only an admin may rotate the data key"));
-    return kb_store_rekey(b->s, records, e);
+    return kb_store_rekey(b->s, records, fn, ctx, e);
 }
 
 int kb_board_restore(kb_board *b, const char *backup, kb_restore_result *out, kb_err *e)

@@ -44,7 +44,7 @@ void kb_store_random(void *buf, size_t n)
     randombytes_buf(buf, n);
 }
 
-static int kb_mdb_err(kb_err *e, int rc, const char *what)
+int kb_mdb_err(kb_err *e, int rc, const char *what)
 {
     int code = KB_EIO;
     if (rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND ||
@@ -170,7 +170,7 @@ static int kb_env_open(kb_txn *t, bool create, kb_err *e)
     }
 }
 
-static int kb_dbi(kb_txn *t, const char *name, MDB_dbi *out, kb_err *e)
+int kb_dbi(kb_txn *t, const char *name, MDB_dbi *out, kb_err *e)
 {
     int rc = mdb_dbi_open(t->txn, name, t->write ? MDB_CREATE : 0, out);
     if (rc == MDB_NOTFOUND)
@@ -180,7 +180,7 @@ static int kb_dbi(kb_txn *t, const char *name, MDB_dbi *out, kb_err *e)
     return KB_OK;
 }
 
-static int kb_tdbi(kb_txn *t, enum kb_table tbl, MDB_dbi *out, kb_err *e)
+int kb_tdbi(kb_txn *t, enum kb_table tbl, MDB_dbi *out, kb_err *e)
 {
     if ((unsigned)tbl >= KB_T_COUNT_)
         return kb_err_set(e, KB_ESOFTWARE, "bad table %d", (int)tbl);
@@ -212,7 +212,7 @@ static void kb_txn_release(kb_txn *t)
 
 static int kb_audit_tail(kb_txn *t, kb_err *e);
 
-static int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_err *e)
+int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_err *e)
 {
     if (s->active)
         return kb_err_set(e, KB_ESOFTWARE, "nested store transaction");
@@ -557,7 +557,7 @@ static bool kb_entry_decode(const unsigned char *p, size_t n, kb_entry *en)
     return true;
 }
 
-static int kb_audit_dbi(kb_txn *t, kb_err *e)
+int kb_audit_dbi(kb_txn *t, kb_err *e)
 {
     if (t->dbi_audit)
         return KB_OK;
@@ -627,8 +627,8 @@ static int kb_audit_tail(kb_txn *t, kb_err *e)
     return rc;
 }
 
-static int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen,
-                           uint64_t version, const MDB_val *stored, const char *detail, kb_err *e)
+int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t version,
+                    const MDB_val *stored, const char *detail, kb_err *e)
 {
     kb_store *s = t->s;
     int rc = kb_audit_dbi(t, e);
@@ -715,8 +715,8 @@ static bool kb_mapped(const kb_store *s, enum kb_table tbl)
     return s->format >= 2 && (tbl == KB_T_COMMENTS || tbl == KB_T_LEASES);
 }
 
-static void kb_ref16(const kb_store *s, enum kb_table tbl, const unsigned char ck[KB_KEY_LEN],
-                     unsigned char out[KB_KEY_LEN])
+void kb_ref16(const kb_store *s, enum kb_table tbl, const unsigned char ck[KB_KEY_LEN],
+              unsigned char out[KB_KEY_LEN])
 {
     unsigned char m[1 + KB_KEY_LEN];
     m[0] = (unsigned char)tbl;
@@ -799,8 +799,8 @@ static void kb_vmap_free(kb_txn *t)
     kb_free(&t->vm);
 }
 
-static void kb_vm_digest(const kb_store *s, unsigned tbl, const void *key, size_t klen,
-                         unsigned char d[KB_KEY_LEN])
+void kb_vm_digest(const kb_store *s, unsigned tbl, const void *key, size_t klen,
+                  unsigned char d[KB_KEY_LEN])
 {
     crypto_generichash_state st;
     unsigned char tb = (unsigned char)tbl;
@@ -1616,7 +1616,7 @@ int kb_txn_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e)
     return KB_OK;
 }
 
-static void kb_index_tag(const kb_store *s, const char *name, unsigned char tag[KB_KEY_LEN])
+void kb_index_tag(const kb_store *s, const char *name, unsigned char tag[KB_KEY_LEN])
 {
     crypto_generichash(tag, KB_KEY_LEN, (const unsigned char *)name, strlen(name), s->keys->k_idx,
                        32);
@@ -1688,7 +1688,7 @@ static void kb_slot_locator(const unsigned char salt[KB_SALT_LEN], const char *u
     crypto_generichash_final(&st, out, KB_KEY_LEN);
 }
 
-static int kb_access_load(kb_txn *t, kb_buf *l, uint64_t *ver, kb_err *e)
+int kb_access_load(kb_txn *t, kb_buf *l, uint64_t *ver, kb_err *e)
 {
     kb_buf_clear(l);
     *ver = 0;
@@ -1720,9 +1720,8 @@ static unsigned char *kb_access_find(kb_buf *l, const unsigned char id[KB_KEY_LE
 }
 
 /* Insert or change the entry of id; NULL fields keep their value. */
-static void kb_access_upsert(kb_buf *l, const unsigned char id[KB_KEY_LEN],
-                             const unsigned char *loc, const unsigned char *slot_hash,
-                             const unsigned char *epoch_hash)
+void kb_access_upsert(kb_buf *l, const unsigned char id[KB_KEY_LEN], const unsigned char *loc,
+                      const unsigned char *slot_hash, const unsigned char *epoch_hash)
 {
     unsigned char *p = kb_access_find(l, id);
     if (!p) {
@@ -1754,7 +1753,7 @@ static void kb_access_remove(kb_buf *l, const unsigned char id[KB_KEY_LEN])
     l->len -= KB_ACC_ENT;
 }
 
-static int kb_access_store(kb_txn *t, const kb_buf *l, uint64_t ver, kb_err *e)
+int kb_access_store(kb_txn *t, const kb_buf *l, uint64_t ver, kb_err *e)
 {
     if (l->len == 0)
         return ver ? kb_txn_del(t, KB_T_META, kb_meta_access, KB_KEY_LEN, ver, NULL, e) : KB_OK;
@@ -2134,7 +2133,7 @@ static int kb_board_meta_get(kb_txn *t, unsigned char salt[KB_SALT_LEN], kb_err 
     return KB_OK;
 }
 
-static int kb_board_meta_put(kb_txn *t, const unsigned char salt[KB_SALT_LEN], kb_err *e)
+int kb_board_meta_put(kb_txn *t, const unsigned char salt[KB_SALT_LEN], kb_err *e)
 {
     MDB_dbi dbi;
     int rc = kb_dbi(t, KB_DB_BOARD, &dbi, e);
@@ -2170,7 +2169,7 @@ static void kb_sess_ad(kb_buf *ad, const unsigned char uuid[KB_UUID_LEN], int i)
 }
 
 /* (Re)write this session's slot record, sealed with the session subkey. */
-static int kb_session_write(kb_store *s, kb_err *e)
+int kb_session_write(kb_store *s, kb_err *e)
 {
     int slot = s->session_slot;
     unsigned char pt[KB_SESS_PT];
@@ -3365,7 +3364,7 @@ static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head
 
 /* ------------------------------------------------------------ maintenance */
 
-static void kb_fsync_dir(const char *path)
+void kb_fsync_dir(const char *path)
 {
     char *dir = kb_strdup(path);
     char *slash = strrchr(dir, '/');
@@ -3381,8 +3380,8 @@ static void kb_fsync_dir(const char *path)
 
 /* A fresh lock file for a copy of this board (generation 0: the copy's
  * own meta page is authoritative). */
-static int kb_lock_file_create(const char *lock_path, const unsigned char uuid[KB_UUID_LEN],
-                               int *out_fd, kb_err *e)
+int kb_lock_file_create(const char *lock_path, const unsigned char uuid[KB_UUID_LEN], int *out_fd,
+                        kb_err *e)
 {
     int fd = open(lock_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
     if (fd < 0)
@@ -3563,203 +3562,7 @@ static void kb_rawrecs_free(kb_rawrec **r, size_t n)
     kb_free(r);
 }
 
-/* rekey: a new data key (new epoch) for everything, sealed to every user
- * who still has a keyslot.  Needs the board to itself (MAINT exclusive).
- * Every record is rewritten (new version, audited); audit entries are
- * re-sealed with their content unchanged, so the chain still verifies. */
-int kb_store_rekey(kb_store *s, size_t *records, kb_err *e)
-{
-    *records = 0;
-    if (!kb_lk_try(s->lock_fd, KB_LK_MAINT, F_WRLCK))
-        return kb_err_set(e, KB_EBUSY,
-                          _("other sessions have the board open (see 'kernboard who'); rekey "
-                            "needs everyone to close it first"));
-    kb_txn *t = NULL;
-    kb_keys *old = kb_keys_new(), *nw = kb_keys_new();
-    uint32_t old_epoch = s->epoch;
-    kb_rawrec *recs = NULL, *audit = NULL, *slots = NULL;
-    size_t nrecs = 0, naudit = 0, nslots = 0;
-    unsigned char salt[KB_SALT_LEN];
-    char *pt = NULL;
-    bool committed = false;
-    kb_buf acc = KB_BUF_INIT;
-    uint64_t aver = 0;
-    int rc = kb_store_write(s, "board.rekey", NULL, &t, e);
-    if (rc)
-        goto out;
-    t->vm_off = true; /* rebuilt under the new key before the commit */
-    if ((rc = kb_board_meta_get(t, salt, e)))
-        goto out;
-    memcpy(old, s->keys, sizeof *old);
-    memcpy(nw, s->keys, sizeof *nw); /* same signing keys */
-    randombytes_buf(nw->mk, sizeof nw->mk);
-    kb_keys_derive(nw);
-    MDB_dbi dbi;
-    /* gather everything under the old key first */
-    if ((rc = kb_audit_dbi(t, e)) ||
-        (rc = kb_collect_raw(t, t->dbi_audit, KB_T_COUNT_, &audit, &naudit, e)))
-        goto out;
-    for (int tb = 0; tb < KB_T_COUNT_; tb++) {
-        int r = kb_tdbi(t, (enum kb_table)tb, &dbi, e);
-        if (r == KB_ENOENT)
-            continue;
-        if (r || (r = kb_collect_raw(t, dbi, (unsigned char)tb, &recs, &nrecs, e))) {
-            rc = r;
-            goto out;
-        }
-    }
-    if ((rc = kb_dbi(t, KB_DB_SLOTS, &dbi, e)) ||
-        (rc = kb_collect_raw(t, dbi, 0, &slots, &nslots, e)))
-        goto out;
-    /* 1. audit entries: same content, sealed under the new key */
-    for (size_t i = 0; i < naudit; i++) {
-        size_t n = 0;
-        uint64_t ver = 0;
-        if ((rc = kb_val_open(s, old->k_audit, KB_DB_AUDIT, audit[i].key, audit[i].klen,
-                              (unsigned char *)audit[i].val.data, audit[i].val.len, &pt, &n, &ver,
-                              e)))
-            goto out;
-        kb_buf sealed = KB_BUF_INIT;
-        s->epoch = old_epoch + 1;
-        kb_val_seal(s, nw->k_audit, KB_DB_AUDIT, audit[i].key, audit[i].klen, ver, pt, n, &sealed);
-        s->epoch = old_epoch;
-        MDB_val k = {audit[i].klen, audit[i].key}, v = {sealed.len, sealed.data};
-        int r = mdb_put(t->txn, t->dbi_audit, &k, &v, 0);
-        kb_buf_free(&sealed);
-        sodium_memzero(pt, n);
-        kb_free(&pt);
-        if (r) {
-            rc = kb_mdb_err(e, r, KB_DB_AUDIT);
-            goto out;
-        }
-    }
-    /* 2. every record: decrypt with the old key, write anew with the new
-     * key (index entries get new tags: the tag key changed too) */
-    for (size_t i = 0; i < nrecs; i++) {
-        kb_rawrec *x = &recs[i];
-        size_t n = 0;
-        if ((rc = kb_val_open(s, old->k_rec, kb_table_names[x->table], x->key, x->klen,
-                              (unsigned char *)x->val.data, x->val.len, &pt, &n, NULL, e)))
-            goto out;
-        s->epoch = old_epoch + 1;
-        memcpy(s->keys, nw, sizeof *nw);
-        if (x->table == KB_T_INDEX) {
-            char *name = n > KB_KEY_LEN ? kb_strndup(pt, n - KB_KEY_LEN) : NULL;
-            rc = name ? kb_txn_del(t, KB_T_INDEX, x->key, x->klen, KB_VERSION_ANY, "rekey", e)
-                      : kb_err_set(e, KB_EDATA, _("damaged index entry"));
-            if (rc == KB_OK)
-                rc = kb_txn_index_put(t, name, (unsigned char *)pt + n - KB_KEY_LEN, e);
-            kb_free(&name);
-        } else if (kb_mapped(s, (enum kb_table)x->table)) {
-            /* the stored key depends on k_ref: move the record */
-            const unsigned char *lk;
-            size_t lkl, pn = n;
-            unsigned char lbuf[256];
-            rc = kb_unframe(pt, &pn, &lk, &lkl, lbuf)
-                     ? kb_del_phys(t, (enum kb_table)x->table, x->key, x->klen, KB_VERSION_ANY,
-                                   "rekey", e)
-                     : kb_err_set(e, KB_EDATA, _("damaged record in table %s"),
-                                  kb_table_names[x->table]);
-            if (rc == KB_OK)
-                rc = kb_txn_put(t, (enum kb_table)x->table, lk, lkl, pt, pn, KB_VERSION_NEW, NULL,
-                                "rekey", e);
-        } else if (x->table == KB_T_RELS && s->format >= 2) {
-            unsigned char npk[KB_KEY_LEN];
-            rc = n >= KB_KEY_LEN
-                     ? kb_del_phys(t, KB_T_RELS, x->key, x->klen, KB_VERSION_ANY, "rekey", e)
-                     : kb_err_set(e, KB_EDATA, _("damaged relation list"));
-            if (rc == KB_OK) {
-                kb_ref16(s, KB_T_RELS, (unsigned char *)pt, npk);
-                rc = kb_put_phys(t, KB_T_RELS, npk, KB_KEY_LEN, pt, n, KB_VERSION_NEW, NULL,
-                                 "rekey", e);
-            }
-        } else {
-            rc = kb_txn_put(t, (enum kb_table)x->table, x->key, x->klen, pt, n, KB_VERSION_ANY,
-                            NULL, "rekey", e);
-        }
-        memcpy(s->keys, old, sizeof *old);
-        s->epoch = old_epoch;
-        sodium_memzero(pt, n);
-        kb_free(&pt);
-        if (rc)
-            goto out;
-        (*records)++;
-    }
-    /* from here on everything is under the new key (restored on failure) */
-    s->epoch = old_epoch + 1;
-    memcpy(s->keys, nw, sizeof *nw);
-    /* 3. the new data key, sealed to every user who has a keyslot */
-    if (s->format >= 2 && (rc = kb_access_load(t, &acc, &aver, e)))
-        goto out;
-    {
-        MDB_dbi epochs;
-        if ((rc = kb_dbi(t, KB_DB_EPOCHS, &epochs, e)))
-            goto out;
-        for (size_t i = 0; i < nslots; i++) {
-            char *sv = NULL;
-            size_t sn = 0;
-            if (slots[i].klen != KB_KEY_LEN)
-                continue;
-            if ((rc = kb_txn_get(t, KB_T_SIGNERS, slots[i].key, KB_KEY_LEN, &sv, &sn, NULL, e)))
-                goto out;
-            unsigned char xpk[crypto_box_PUBLICKEYBYTES], sealed[32 + crypto_box_SEALBYTES];
-            unsigned char ek[4 + KB_KEY_LEN];
-            bool ok = sn >= crypto_sign_PUBLICKEYBYTES &&
-                      crypto_sign_ed25519_pk_to_curve25519(xpk, (unsigned char *)sv) == 0;
-            kb_free(&sv);
-            if (!ok) {
-                rc = kb_err_set(e, KB_EDATA, _("a signer record is damaged"));
-                goto out;
-            }
-            crypto_box_seal(sealed, nw->mk, 32, xpk);
-            kb_put_u32be(ek, old_epoch + 1);
-            memcpy(ek + 4, slots[i].key, KB_KEY_LEN);
-            MDB_val k = {sizeof ek, ek}, v = {sizeof sealed, sealed};
-            kb_put_u32be(ek, old_epoch);
-            MDB_val kold = {sizeof ek, ek};
-            int r = mdb_del(t->txn, epochs, &kold, NULL);
-            if (r && r != MDB_NOTFOUND) {
-                rc = kb_mdb_err(e, r, KB_DB_EPOCHS);
-                goto out;
-            }
-            kb_put_u32be(ek, old_epoch + 1);
-            if ((r = mdb_put(t->txn, epochs, &k, &v, 0))) {
-                rc = kb_mdb_err(e, r, KB_DB_EPOCHS);
-                goto out;
-            }
-            if (s->format >= 2) {
-                unsigned char he[KB_HASH_LEN];
-                crypto_generichash(he, KB_HASH_LEN, sealed, sizeof sealed, NULL, 0);
-                kb_access_upsert(&acc, slots[i].key, NULL, NULL, he);
-            }
-        }
-    }
-    /* 4. the access list names the new epoch keys; the version map is
-     * rebuilt under the new key; the board header names the new epoch */
-    if (s->format >= 2 && (rc = kb_access_store(t, &acc, aver, e)))
-        goto out;
-    if (s->format >= 2 && (rc = kb_vmap_rebuild(t, e)))
-        goto out;
-    if ((rc = kb_board_meta_put(t, salt, e)) || (rc = kb_txn_commit(&t, e)))
-        goto out;
-    committed = true;
-    rc = kb_session_write(s, e); /* our slot record under the new session key */
-out:
-    if (rc && !committed) {
-        memcpy(s->keys, old, sizeof *old);
-        s->epoch = old_epoch;
-    }
-    kb_txn_abort(&t);
-    kb_free(&pt);
-    kb_rawrecs_free(&recs, nrecs);
-    kb_rawrecs_free(&audit, naudit);
-    kb_rawrecs_free(&slots, nslots);
-    kb_buf_free(&acc);
-    kb_keys_free(&old);
-    kb_keys_free(&nw);
-    kb_lk_try(s->lock_fd, KB_LK_MAINT, F_RDLCK); /* back to shared */
-    return rc;
-}
+/* rekey: src/store/rekey.c */
 
 /* ------------------------------------------------------------ migration */
 
@@ -4111,7 +3914,7 @@ static int kb_copy_file(const char *from, const char *to, kb_err *e)
 }
 
 /* A store handle on a copy of this board (same keys, no session, no pin). */
-static kb_store *kb_store_twin(kb_store *s, const char *path)
+kb_store *kb_store_twin(kb_store *s, const char *path)
 {
     kb_store_opts o = {
         .lock_timeout_ms = s->lock_timeout_ms, .host = s->host, .state_dir = s->state_dir};

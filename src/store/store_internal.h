@@ -237,4 +237,46 @@ void kb_kdf_params_of(enum kb_kdf kdf, kb_kdf_params *p);
 int kb_slot_key(const unsigned char board_salt[KB_SALT_LEN], const char *user,
                 const kb_secret *pass, const kb_kdf_params *p, unsigned char key[32], kb_err *e);
 
+/* ---- store.c helpers shared with rekey.c (the same names there) */
+#define KB_DB_BOARD "board"
+#define KB_DB_SLOTS "keyslots"
+#define KB_DB_EPOCHS "epochs"
+#define KB_DB_AUDIT "audit"
+#define KB_DB_VMAP "vmap"
+#define KB_DB_SLOTFIND "slotfind"
+#define KB_VM_ENT (KB_KEY_LEN + 8)
+#define KB_VM_NB 256
+int kb_mdb_err(kb_err *e, int rc, const char *what);
+int kb_dbi(kb_txn *t, const char *name, MDB_dbi *out, kb_err *e);
+int kb_tdbi(kb_txn *t, enum kb_table tbl, MDB_dbi *out, kb_err *e);
+/* create: a new data file (no board header yet, no keyslot check). */
+int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_err *e);
+int kb_audit_dbi(kb_txn *t, kb_err *e);
+/* Append an audit entry (stored NULL = a delete) for a change this
+ * transaction made. */
+int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t version,
+                    const MDB_val *stored, const char *detail, kb_err *e);
+void kb_ref16(const kb_store *s, enum kb_table tbl, const unsigned char ck[KB_KEY_LEN],
+              unsigned char out[KB_KEY_LEN]);
+void kb_vm_digest(const kb_store *s, unsigned tbl, const void *key, size_t klen,
+                  unsigned char d[KB_KEY_LEN]);
+void kb_index_tag(const kb_store *s, const char *name, unsigned char tag[KB_KEY_LEN]);
+int kb_access_load(kb_txn *t, kb_buf *l, uint64_t *ver, kb_err *e);
+void kb_access_upsert(kb_buf *l, const unsigned char id[KB_KEY_LEN], const unsigned char *loc,
+                      const unsigned char *slot_hash, const unsigned char *epoch_hash);
+int kb_access_store(kb_txn *t, const kb_buf *l, uint64_t ver, kb_err *e);
+/* The board header (table board) from t->s (uuid, format, epoch) and salt. */
+int kb_board_meta_put(kb_txn *t, const unsigned char salt[KB_SALT_LEN], kb_err *e);
+int kb_session_write(kb_store *s, kb_err *e);
+/* A store handle on a copy of this board (same keys, no session, no pin). */
+kb_store *kb_store_twin(kb_store *s, const char *path);
+void kb_fsync_dir(const char *path);
+int kb_lock_file_create(const char *lock_path, const unsigned char uuid[KB_UUID_LEN], int *out_fd,
+                        kb_err *e);
+
+/* ---- rekey.c test hooks: records per batch; stop (as if killed) after
+ * this many batches (0 = never). */
+extern size_t kb_rekey_batch_;
+extern unsigned kb_rekey_stop_after_;
+
 #endif
