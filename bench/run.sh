@@ -115,7 +115,10 @@ inproc() {
         name=${name%_ms}
         [ "$name" = unlock ] && name=$prefix # unlock and unlock_moderate
         rec "$size" "$name" ms "$v"
-        case $rest in records\ *) rec "$size" "$name" records "${rest#records }" ;; esac
+        case $rest in
+        records\ *) rec "$size" "$name" records "${rest#records }" ;;
+        cpu\ *) rec "$size" "$name" cpu_ms "${rest#cpu }" ;;
+        esac
     done <<<"$out"
 }
 

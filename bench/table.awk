@@ -19,34 +19,41 @@ function ratio(x, f) { return (x == "" || f == "" || f <= 0) ? "" : sprintf("%.1
     if ($3 == "fail") { fails[$1 SUBSEP $2] = fails[$1 SUBSEP $2] " " $4; next }
     vals[k] = (k in vals) ? vals[k] " " $4 : $4
 }
-function row(n, op, label, kind,   ms, rss, mu, rf, ra, s) {
+function row(n, op, label, kind,   ms, rss, mu, rf, ra, s, cpu, cu) {
     if ((n SUBSEP op) in fails) {
-        printf "| %s | failed (exit%s) | | | | |\n", label, fails[n SUBSEP op]
+        printf "| %s | failed (exit%s) | | | | | | |\n", label, fails[n SUBSEP op]
         return
     }
     ms = median(n SUBSEP op SUBSEP "ms"); rss = median(n SUBSEP op SUBSEP "rss_kb")
+    if (ms == "") { # not measured (yet): a run stopped early
+        printf "| %s | not measured | | | | | | |\n", label
+        S[n SUBSEP op] = "-"
+        return
+    }
     mu = ""; rf = ""; ra = ""
     if (kind == "cmd" || kind == "cmdall" || kind == "tui") { mu = ms - U[n]; if (mu < 0) mu = 0 }
     if (kind == "inproc") rf = ratio(ms, FC[n])
     if (kind == "cmd" || kind == "tui") rf = ratio(mu, FC[n])
     if (kind == "cmdall") ra = ratio(mu, FA[n])
     if (kind == "single") { mu = ms - U[n]; if (mu < 0) mu = 0 }
-    printf "| %s | %s | %s | %s | %s | %s |\n", label, fmt(ms), fmt(mu), rf, ra, mib(rss)
+    cpu = median(n SUBSEP op SUBSEP "cpu_ms"); cu = ""
+    if (cpu != "" && kind != "unlock" && UC[n] != "") { cu = cpu - UC[n]; if (cu < 0) cu = 0 }
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", label, fmt(ms), fmt(mu), fmt(cpu), fmt(cu), rf, ra, mib(rss)
     S[n SUBSEP op] = fmt(kind == "inproc" || kind == "unlock" ? ms : mu) (rf != "" ? " (" rf ")" : (ra != "" ? " (" ra ")" : ""))
 }
 END {
     ns = split(sizes, SZ, ",")
     for (i = 1; i <= ns; i++) {
         n = SZ[i]
-        U[n] = median(n SUBSEP "unlock" SUBSEP "ms")
+        U[n] = median(n SUBSEP "unlock" SUBSEP "ms"); UC[n] = median(n SUBSEP "unlock" SUBSEP "cpu_ms")
         FC[n] = median(n SUBSEP "floor_cases" SUBSEP "ms")
         FA[n] = median(n SUBSEP "floor_all" SUBSEP "ms")
         rc = median(n SUBSEP "floor_cases" SUBSEP "records"); ra = median(n SUBSEP "floor_all" SUBSEP "records")
         printf "\n== %d cases (3 comments each, an action item on every second case); board %.0f MiB, generated in %.1f s; medians of %d runs\n\n",
             n, median(n SUBSEP "board_bytes" SUBSEP "value") / 1048576, median(n SUBSEP "generate" SUBSEP "ms") / 1000,
             split(vals[n SUBSEP "floor_cases" SUBSEP "ms"], tmp, " ")
-        print "| operation | median ms | minus unlock ms | × floor (cases) | × floor (all records) | peak RSS MiB |"
-        print "|---|---|---|---|---|---|"
+        print "| operation | median ms | minus unlock ms | CPU ms | CPU minus unlock ms | × floor (cases) | × floor (all records) | peak RSS MiB |"
+        print "|---|---|---|---|---|---|---|---|"
         row(n, "floor_cases", sprintf("raw floor: LMDB walk + AEAD decrypt of the cases (%d records)", rc), "inproc")
         row(n, "floor_all", sprintf("raw floor over every record table (%d records)", ra), "inproc")
         row(n, "store_scan", "store scan of the cases (lock, fresh environment, decrypt, version map)", "inproc")
@@ -60,11 +67,13 @@ END {
         row(n, "tui_first", "TUI first frame", "tui")
         if ((n SUBSEP "tui_first") in fails) {
             S[n SUBSEP "tui_cpu"] = "failed"; S[n SUBSEP "tui_bytes"] = "failed"
+        } else if (median(n SUBSEP "tui_bytes" SUBSEP "value") == "") {
+            S[n SUBSEP "tui_cpu"] = "-"; S[n SUBSEP "tui_bytes"] = "-"
         } else {
             c = median(n SUBSEP "tui_change" SUBSEP "cpu_ms"); w = median(n SUBSEP "tui_change" SUBSEP "ms")
             b = median(n SUBSEP "tui_bytes" SUBSEP "value")
-            printf "| TUI CPU per change made by someone else (ms CPU; until shown: %s ms wall) | %s | | | | |\n", fmt(w), fmt(c)
-            printf "| TUI bytes written per cursor move (j/k) | %.0f bytes | | | | |\n", b
+            printf "| TUI CPU per change made by someone else (ms CPU; until shown: %s ms wall) | %s | | %s | | | | |\n", fmt(w), fmt(c), fmt(c)
+            printf "| TUI bytes written per cursor move (j/k) | %.0f bytes | | | | | | |\n", b
             S[n SUBSEP "tui_cpu"] = fmt(c); S[n SUBSEP "tui_bytes"] = sprintf("%.0f B", b)
         }
         row(n, "export", "`export --format json`", "cmdall")
@@ -90,6 +99,7 @@ END {
 }
 function R(n, op, f,   ms) {
     if ((n SUBSEP op) in fails) return "failed"
+    if (median(n SUBSEP op SUBSEP "ms") == "") return "-"
     ms = median(n SUBSEP op SUBSEP "ms") - U[n]
     return ratio(ms < 0 ? 0 : ms, f)
 }
