@@ -18,10 +18,11 @@
  *                      environment, decrypt, version map check), no decode;
  *         core_list    kb_board_case_list (the store scan plus decoding).
  *       Prints "NAME_ms X records N" per line.
- *   kb-bench exec [--in F] [--out F] -- CMD [ARGS...]
+ *   kb-bench exec [--in F] [--out F] [--timeout S] -- CMD [ARGS...]
  *       run CMD (stdin from F or /dev/null, stdout to F or /dev/null,
  *       stderr kept) and print "wall_ms X rss_kb Y cpu_ms Z rc R" from
- *       wait4(): wall time, peak RSS and CPU time of that process.
+ *       wait4(): wall time, peak RSS and CPU time of that process.  With
+ *       --timeout, CMD is killed after S seconds and R is 124.
  *   kb-bench tui BIN BOARD USER PASSFILE --ready TEXT [--case N] [--moves M]
  *                [--seed S]
  *       run the TUI in a pseudo terminal (120x40, xterm-256color) and print
@@ -370,18 +371,31 @@ static int cmd_floor(int argc, char **argv)
 
 /* ------------------------------------------------------------ exec */
 
+static volatile sig_atomic_t exec_child, exec_timed_out;
+
+static void exec_alarm(int sig)
+{
+    (void)sig;
+    exec_timed_out = 1;
+    if (exec_child > 0)
+        kill((pid_t)exec_child, SIGKILL);
+}
+
 static int cmd_exec(int argc, char **argv)
 {
     const char *in = "/dev/null", *out = "/dev/null";
+    unsigned timeout = 0;
     int i = 2;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "--in") == 0 && i + 1 < argc)
             in = argv[++i];
         else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
             out = argv[++i];
+        else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
+            timeout = (unsigned)strtoul(argv[++i], NULL, 10);
     }
     if (i + 1 >= argc) {
-        fprintf(stderr, "usage: kb-bench exec [--in F] [--out F] -- CMD [ARGS...]\n");
+        fprintf(stderr, "usage: kb-bench exec [--in F] [--out F] [--timeout S] -- CMD [ARGS...]\n");
         return 64;
     }
     double t0 = now_ms();
@@ -397,14 +411,25 @@ static int cmd_exec(int argc, char **argv)
         execvp(argv[i + 1], argv + i + 1);
         _exit(127);
     }
+    exec_child = pid;
+    if (timeout) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = exec_alarm;
+        sigaction(SIGALRM, &sa, NULL);
+        alarm(timeout);
+    }
     int st = 0;
     struct rusage ru;
     while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR)
         ;
+    alarm(0);
     double wall = now_ms() - t0;
     double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
     int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (exec_timed_out)
+        rc = 124; /* as timeout(1) */
     printf("wall_ms %.2f rss_kb %ld cpu_ms %.2f rc %d\n", wall, ru.ru_maxrss, cpu, rc);
     return 0;
 }

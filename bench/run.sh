@@ -2,7 +2,7 @@
 # bench/run.sh - the benchmark of issue 16 (docs/performance.md).
 #
 #   KB_BIN=kernboard KB_BENCH=kb-bench bench/run.sh [--sizes 1000,10000,100000]
-#       [--runs N] [--moves M] [--keep] [--save FILE]
+#       [--runs N] [--moves M] [--timeout S] [--keep] [--save FILE]
 #   bench/run.sh --report FILE [--sizes ...] [--runs N]
 #
 # For every size it generates a board of that many cases (3 comments each,
@@ -26,7 +26,9 @@
 # command's time (what the command costs once the key is at hand); the
 # ratios divide that by the raw floor of the same run: the cases floor for
 # case list and the TUI, the all-records floor for export, import and
-# verify (bench/table.awk makes the tables).  --save FILE keeps the raw
+# verify (bench/table.awk makes the tables).  --timeout S stops a command
+# after S seconds (shown as "> S s"; the import then has nothing to import,
+# it is shown the same way).  --save FILE keeps the raw
 # measurements (after every run), --report FILE prints the tables of such a
 # file again.  Nothing here asserts a time; an operation that fails is shown as
 # failed with its exit code (and the script exits 1 after the tables).
@@ -43,6 +45,7 @@ moves=10
 keep=0
 save=
 report=
+timeout=0
 HERE=$(cd "$(dirname "$0")" && pwd)
 while [ $# -gt 0 ]; do
     case $1 in
@@ -52,6 +55,7 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift ;;
     --save) save=${2:?}; shift 2 ;;
     --report) report=${2:?}; shift 2 ;;
+    --timeout) timeout=${2:?}; shift 2 ;;
     -h | --help) usage ;;
     *) echo "bench: unknown argument $1" >&2; usage ;;
     esac
@@ -90,8 +94,14 @@ kbc() { "$KB_BIN" --db "$1" --user "$U" --passphrase-file "$PASS" "${@:2}"; }
 timed() {
     local size=$1 op=$2 line
     shift 2
-    line=$("$KB_BENCH" exec "$@") || { rec "$size" "$op" fail 127; failed=1; return; }
+    last_rc=127
+    line=$("$KB_BENCH" exec --timeout "$timeout" "$@") || { rec "$size" "$op" fail 127; failed=1; return; }
     set -- $line # wall_ms X rss_kb Y cpu_ms Z rc R
+    last_rc=$8
+    if [ "$8" = 124 ] && [ "$timeout" != 0 ]; then
+        rec "$size" "$op" stopped "$timeout"
+        return
+    fi
     if [ "$8" != 0 ]; then
         rec "$size" "$op" fail "$8"
         failed=1
@@ -158,7 +168,9 @@ for n in "${size_list[@]}"; do
             export --format json --out "$X"
         I=$W/import.kb
         rm -f "$I" "$I.lock"
-        if [ -s "$X" ] && "$KB_BENCH" gen "$I" "$U" "$PASS" 0 >/dev/null; then
+        if [ "$last_rc" = 124 ] && [ "$timeout" != 0 ]; then
+            rec "$n" import stopped "$timeout" # no complete export to import
+        elif [ "$last_rc" = 0 ] && [ -s "$X" ] && "$KB_BENCH" gen "$I" "$U" "$PASS" 0 >/dev/null; then
             timed "$n" import -- "$KB_BIN" --db "$I" --user "$U" --passphrase-file "$PASS" import "$X"
         else
             rec "$n" import fail "no export"

@@ -17,6 +17,7 @@ function ratio(x, f) { return (x == "" || f == "" || f <= 0) ? "" : sprintf("%.1
 {
     k = $1 SUBSEP $2 SUBSEP $3
     if ($3 == "fail") { fails[$1 SUBSEP $2] = fails[$1 SUBSEP $2] " " $4; next }
+    if ($3 == "stopped") { stopped[$1 SUBSEP $2] = $4; next }
     vals[k] = (k in vals) ? vals[k] " " $4 : $4
 }
 function row(n, op, label, kind,   ms, rss, mu, rf, ra, s, cpu, cu) {
@@ -25,6 +26,11 @@ function row(n, op, label, kind,   ms, rss, mu, rf, ra, s, cpu, cu) {
         return
     }
     ms = median(n SUBSEP op SUBSEP "ms"); rss = median(n SUBSEP op SUBSEP "rss_kb")
+    if (ms == "" && (n SUBSEP op) in stopped) { # --timeout stopped every run
+        printf "| %s | > %d s (stopped) | | | | | | |\n", label, stopped[n SUBSEP op]
+        S[n SUBSEP op] = sprintf("> %d s", stopped[n SUBSEP op])
+        return
+    }
     if (ms == "") { # not measured (yet): a run stopped early
         printf "| %s | not measured | | | | | | |\n", label
         S[n SUBSEP op] = "-"
@@ -99,7 +105,7 @@ END {
 }
 function R(n, op, f,   ms) {
     if ((n SUBSEP op) in fails) return "failed"
-    if (median(n SUBSEP op SUBSEP "ms") == "") return "-"
+    if (median(n SUBSEP op SUBSEP "ms") == "") return ((n SUBSEP op) in stopped) ? "> " stopped[n SUBSEP op] " s" : "-"
     ms = median(n SUBSEP op SUBSEP "ms") - U[n]
     return ratio(ms < 0 ? 0 : ms, f)
 }
