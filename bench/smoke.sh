@@ -27,10 +27,10 @@ check() { # DESCRIPTION ERE
 [ "$rc" = 0 ] && echo "PASS: the benchmark completed (exit 0)" || { echo "FAIL: the benchmark exited $rc"; fail=1; }
 check "the table of $n cases is printed" "^== $n cases "
 check "the raw floor row has a time" '^\| raw floor: LMDB walk \+ AEAD decrypt of the cases \([0-9]+ records\) \| [0-9.]+ '
-check "case list has a time and a ratio" '^\| `case list` \| [0-9.]+ \| [0-9.]+ \| [0-9.]+× '
-check "the TUI first frame has a time and a ratio" '^\| TUI first frame \| [0-9.]+ \| [0-9.]+ \| [0-9.]+× '
+check "case list has a time, CPU time and a ratio" '^\| `case list` \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+× '
+check "the TUI first frame has a time and a ratio" '^\| TUI first frame \| [0-9.]+ \| [0-9.]+ \|.*\| [0-9.]+× '
 check "bytes per cursor move are measured" '^\| TUI bytes written per cursor move \(j/k\) \| [0-9]+ bytes '
-check "the TUI CPU per remote change is measured" '^\| TUI CPU per change made by someone else .* \| [0-9.]+ \|'
+check "the TUI CPU per remote change is measured" '^\| TUI CPU per change made by someone else \(ms CPU; until shown: [0-9.]+ ms wall\) \| [0-9.]+ \|'
 for op in 'case show' 'case comment' 'export --format json' 'verify'; do
     check "\`$op\` has a time" "^\\| \`$op\` \\| [0-9.]+ "
 done
