@@ -929,7 +929,10 @@ int kb_board_rekey(kb_board *b, size_t *records, kb_rekey_fn fn, void *ctx, kb_e
 {
     if (b->me.role != KB_ROLE_ADMIN)
         return kb_err_set(e, KB_EPERM, _("only an admin may rotate the data key"));
-    return kb_store_rekey(b->s, records, fn, ctx, e);
+    int rc = kb_store_rekey(b->s, records, fn, ctx, e);
+    if (rc == KB_OK)
+        (void)kb_store_forget_key(b->s); /* a new key era: unlock again */
+    return rc;
 }
 
 int kb_board_restore(kb_board *b, const char *backup, kb_restore_result *out, kb_err *e)
@@ -1053,6 +1056,8 @@ int kb_board_user_passwd(kb_board *b, const char *name, const kb_secret *pass, k
     }
     if (rc == KB_OK)
         rc = kb_txn_commit(&t, e);
+    if (rc == KB_OK && self)
+        (void)kb_store_forget_key(b->s); /* the kept key opened the old keyslot */
 out:
     kb_txn_abort(&t);
     kb_slot_draft_free(&d);

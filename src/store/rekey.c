@@ -1193,6 +1193,8 @@ int kb_store_rekey(kb_store *s, size_t *records, kb_rekey_fn fn, void *ctx, kb_e
         return kb_err_set(e, KB_EDATA,
                           _("the board is still in format 1; open it once while nobody else has "
                             "it open (that migrates it), then rekey"));
+    if (s->readonly)
+        return kb_store_ro_refuse(s, e);
     if (!kb_lk_try(s->lock_fd, KB_LK_MAINT, F_WRLCK))
         return kb_err_set(e, KB_EBUSY,
                           _("other sessions have the board open (see 'kernboard who'); rekey "

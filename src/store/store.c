@@ -301,7 +301,7 @@ size_t kb_store_forget_all_keys(void)
 }
 
 /* A change on a board opened read-only. */
-static int kb_store_ro_refuse(const kb_store *s, kb_err *e)
+int kb_store_ro_refuse(const kb_store *s, kb_err *e)
 {
     return kb_err_set(e, KB_EPERM,
                       _("%s is read-only here (read-only file system, or no write permission "
@@ -2568,7 +2568,8 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
     key = sodium_malloc(32);
     if (!key)
         abort();
-    bool found = false, cached = false;
+    bool found = false;
+    volatile bool cached = false; /* volatile: the function has landing pads */
     unsigned char slot_hash[KB_HASH_LEN] = {0};
     kb_kdf_params tried[4];
     size_t ntried = 0;

@@ -142,6 +142,9 @@ void kb_lk_session_end(kb_store *s);
  * its file system has (almost) no room left, else KB_OK. */
 int kb_lk_disk_full(const char *path, kb_err *e);
 
+/* The refusal of a change on a board opened read-only (KB_EPERM). */
+int kb_store_ro_refuse(const kb_store *s, kb_err *e);
+
 /* ---- keycache.c: the slot key in the session keyring */
 bool kb_keycache_get(const unsigned char uuid[KB_UUID_LEN], const char *user,
                      unsigned char key[32]);
