@@ -3314,6 +3314,8 @@ static int kb_lock_file_create(const char *lock_path, const unsigned char uuid[K
     h.seq = 1;
     if (rc == KB_OK)
         rc = kb_lk_header_write(fd, &h, e);
+    if (rc) /* name the new file, not "the board's lock file" */
+        rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), lock_path, strerror(errno));
     if (rc == KB_OK && ftruncate(fd, KB_LK_SLOTS_OFF + (off_t)KB_LK_NSLOTS * KB_LK_SLOT_SIZE) != 0)
         rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), lock_path, strerror(errno));
     if (rc) {
