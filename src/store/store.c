@@ -3404,7 +3404,11 @@ int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err
         kb_err_prefix(e, "%s", _("the backup copy does not verify: "));
         goto out;
     }
-    if (rename(tmp_lock, dest_lock) != 0 || rename(tmp, dest) != 0) {
+    struct stat sl, sd; /* a rename reported failed may have been done (NFS) */
+    bool hl = stat(tmp_lock, &sl) == 0, hd = stat(tmp, &sd) == 0;
+    if ((rename(tmp_lock, dest_lock) != 0 &&
+         !(hl && kb_rename_landed(AT_FDCWD, tmp_lock, dest_lock, &sl))) ||
+        (rename(tmp, dest) != 0 && !(hd && kb_rename_landed(AT_FDCWD, tmp, dest, &sd)))) {
         rc = kb_err_set(e, KB_EIO, _("cannot rename the backup to %s: %s"), dest, strerror(errno));
         unlink(dest_lock);
         goto out;
