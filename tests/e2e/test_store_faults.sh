@@ -41,7 +41,8 @@ faulted() {
     run env LD_PRELOAD="$SHIM" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
         KB_FAULT_DIR="$dir" KB_FAULT_AT="$at" KB_FAULT_ERRNO="$err" KB_FAULT_STICKY="$sticky" \
         KB_FAULT_OPS="$ops" KB_FAULT_LOG="$T/fault.log" KB_FAULT_MATCH="${FAULT_MATCH:-}" \
-        KB_FAULT_AFTER="${FAULT_AFTER:-0}" KERNBOARD_LOCK_TIMEOUT_MS=800 \
+        KB_FAULT_AFTER="${FAULT_AFTER:-0}" KB_FAULT_SHORT="${FAULT_SHORT:-0}" \
+        KB_FAULT_FULLFS="${FAULT_FULLFS:-0}" KERNBOARD_LOCK_TIMEOUT_MS=800 \
         "$KB_BIN" --user alice --passphrase-file "$PASS" --db "$B" "$@"
 }
 points() { if [ -f "$T/fault.log" ]; then wc -l <"$T/fault.log"; else echo 0; fi; }
@@ -305,6 +306,22 @@ sticky "the first call" "" "$WRITE_OPS"
 sticky "the first data file write" /f.kb write
 sticky "the lock file header update" /f.kb.lock sync
 [ "$PROBLEMS" = "$p0" ] && kb_pass "case add on a disk that stays full: clean failures, saved when committed"
+
+# ---- a disk filling up part way through a write: the write is short
+# (LMDB makes that EIO); when statvfs then says the disk is full, the
+# message names the full disk, otherwise it is an I/O error
+m=$(mk_title short full)
+FAULT_SHORT=1 FAULT_FULLFS=1 FAULT_MATCH=/f.kb faulted "$D" 1 ENOSPC 1 write case add --title "$m"
+FRC=$RC
+FERR=$ERR
+check_run "case add, short write on a full disk" ENOSPC add "$m" "$T/before.json"
+check "a short write on a full disk names the full disk (exit $FRC: $FERR)" contains "$FERR" "is full"
+m=$(mk_title short notfull)
+FAULT_SHORT=1 FAULT_MATCH=/f.kb faulted "$D" 1 EIO 1 write case add --title "$m"
+FRC=$RC
+FERR=$ERR
+check_run "case add, short write" EIO add "$m" "$T/before.json"
+check "a short write on a disk with room is an I/O error (exit $FRC: $FERR)" contains "$FERR" "I/O error"
 
 # ---- the call is done but reported failed (an fsync or write that fails
 # after the data reached the disk): the outcome is looked up, never guessed

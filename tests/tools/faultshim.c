@@ -18,6 +18,11 @@
  *                   first and then reported as failed (an fsync that
  *                   fails after the data reached the disk, an NFS rename
  *                   whose reply was lost)
+ *   KB_FAULT_SHORT  1: a failing write writes half its bytes and returns
+ *                   that count, as a disk filling up part way (LMDB then
+ *                   reports EIO); other calls fail as usual
+ *   KB_FAULT_FULLFS 1: once a fault has fired, statvfs of a path under
+ *                   KB_FAULT_DIR says no block is free (a disk that is full)
  *   KB_FAULT_LOG    append one line per counted call to this file:
  *                   "N class call path [FAIL errno]"; the number of lines
  *                   is the number of I/O points the command went through
@@ -48,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -57,7 +63,7 @@ enum { C_OPEN = 1, C_WRITE = 2, C_SYNC = 4, C_TRUNC = 8, C_LOCK = 16, C_RENAME =
 static int fs_init_done;
 static char fs_dir[PATH_MAX], fs_rdir[PATH_MAX];
 static long fs_at;
-static int fs_errno = ENOSPC, fs_sticky, fs_ops = 0x7f, fs_after;
+static int fs_errno = ENOSPC, fs_sticky, fs_ops = 0x7f, fs_after, fs_short, fs_fullfs, fs_fired;
 static char fs_match[PATH_MAX];
 static char fs_log[PATH_MAX];
 static long fs_count;
@@ -118,6 +124,10 @@ static void fs_init(void)
         snprintf(fs_match, sizeof fs_match, "%s", v);
     if ((v = getenv("KB_FAULT_AFTER")))
         fs_after = atoi(v) != 0;
+    if ((v = getenv("KB_FAULT_SHORT")))
+        fs_short = atoi(v) != 0;
+    if ((v = getenv("KB_FAULT_FULLFS")))
+        fs_fullfs = atoi(v) != 0;
     if ((v = getenv("KB_FAULT_LOG")))
         snprintf(fs_log, sizeof fs_log, "%s", v);
     __atomic_store_n(&fs_init_done, 1, __ATOMIC_RELEASE);
@@ -196,6 +206,8 @@ static int fs_hit(int cls, const char *call, const char *path)
     fs_busy = 1;
     long nth = __atomic_add_fetch(&fs_count, 1, __ATOMIC_SEQ_CST);
     int fail = fs_at > 0 && (nth == fs_at || (fs_sticky && nth > fs_at));
+    if (fail)
+        __atomic_store_n(&fs_fired, 1, __ATOMIC_SEQ_CST);
     fs_logline(nth, call, path, fail);
     fs_busy = 0;
     return fail;
@@ -301,32 +313,47 @@ int openat64(int dirfd, const char *path, int flags, ...)
 ssize_t write(int fd, const void *buf, size_t n)
 {
     REAL(ssize_t, write, (int, const void *, size_t));
-    if (fs_hit_fd(C_WRITE, "write", fd))
+    if (fs_hit_fd(C_WRITE, "write", fd)) {
+        if (fs_short && n > 1)
+            return real(fd, buf, n / 2);
         FAIL_AFTER(real(fd, buf, n));
+    }
     return real(fd, buf, n);
 }
 
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
     REAL(ssize_t, pwrite, (int, const void *, size_t, off_t));
-    if (fs_hit_fd(C_WRITE, "pwrite", fd))
+    if (fs_hit_fd(C_WRITE, "pwrite", fd)) {
+        if (fs_short && n > 1)
+            return real(fd, buf, n / 2, off);
         FAIL_AFTER(real(fd, buf, n, off));
+    }
     return real(fd, buf, n, off);
 }
 
 ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 {
     REAL(ssize_t, pwrite64, (int, const void *, size_t, off_t));
-    if (fs_hit_fd(C_WRITE, "pwrite", fd))
+    if (fs_hit_fd(C_WRITE, "pwrite", fd)) {
+        if (fs_short && n > 1)
+            return real(fd, buf, n / 2, off);
         FAIL_AFTER(real(fd, buf, n, off));
+    }
     return real(fd, buf, n, off);
 }
 
 ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
     REAL(ssize_t, writev, (int, const struct iovec *, int));
-    if (fs_hit_fd(C_WRITE, "writev", fd))
+    if (fs_hit_fd(C_WRITE, "writev", fd)) {
+        if (fs_short && cnt > 0 && iov[0].iov_len > 1) {
+            /* half of the first buffer at the file position */
+            struct iovec half = {iov[0].iov_base, iov[0].iov_len / 2};
+            return real(fd, &half, 1);
+        }
         FAIL_AFTER(real(fd, iov, cnt));
+    }
     return real(fd, iov, cnt);
 }
 
@@ -503,4 +530,20 @@ int fclose(FILE *f)
         FAIL(EOF);
     }
     return real(f);
+}
+
+/* ---- free space */
+
+int statvfs(const char *path, struct statvfs *buf)
+{
+    REAL(int, statvfs, (const char *, struct statvfs *));
+    int r = real(path, buf);
+    fs_init();
+    if (r == 0 && fs_fullfs && __atomic_load_n(&fs_fired, __ATOMIC_SEQ_CST)) {
+        char p[PATH_MAX];
+        fs_abs(AT_FDCWD, path, p, sizeof p);
+        if (fs_under(fs_dir, p) || fs_under(fs_rdir, p))
+            buf->f_bavail = buf->f_bfree = 0;
+    }
+    return r;
 }
