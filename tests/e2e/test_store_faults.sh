@@ -233,6 +233,34 @@ move_match=/f.kb
 [ "$full" = 1 ] && move_match=
 move_sweep
 
+# ---- user add (KB_FAULTS_FULL=1): the new user is there iff it exited 0
+user_sweep() {
+    local n=1 p0=$PROBLEMS u e have
+    printf 'a new user passphrase 42\n' >"$T/u.pass"
+    chmod 600 "$T/u.pass"
+    while :; do
+        u=u$n
+        e=$([ $((n % 2)) = 1 ] && echo ENOSPC || echo EIO)
+        faulted "$D" "$n" "$e" 0 "$TXN_OPS" user add "$u" --role member \
+            --new-passphrase-file "$T/u.pass" --kdf interactive
+        FRC=$RC
+        local h
+        h=$(hit)
+        check_run "user add N=$n $e" "$e" none - "$T/before.json"
+        have=$(k user list --json | python3 -c 'import json,sys; print(sum(x["name"] == sys.argv[1] for x in json.load(sys.stdin)))' "$u")
+        if [ "$FRC" = 0 ]; then
+            [ "$have" = 1 ] || problem "user add N=$n: exit 0 but $u is there $have times"
+        else
+            [ "$have" = 0 ] || problem "user add N=$n: exit $FRC but $u is there"
+        fi
+        [ -n "$h" ] || break
+        n=$((n + 1))
+        [ "$n" -le 200 ] || break
+    done
+    [ "$PROBLEMS" = "$p0" ] && kb_pass "user add: $((n - 1)) I/O points"
+}
+[ "$full" = 1 ] && user_sweep
+
 # ---- backup and export --out: every point on the destination's directory
 check_dest() { # LABEL FILE RC - the destination exists iff RC == 0; no temp files left
     if [ "$3" = 0 ]; then
