@@ -66,7 +66,7 @@ b, a = cases(before), cases(after)
 for i, c in b.items():
     if i not in a:
         sys.exit("case %d is gone" % i)
-    changed = {"move": 1, "comment": 1, "edit": 2}.get(kind)
+    changed = {"move": 1, "comment": 1, "edit": 4}.get(kind)
     if i != changed and c != a[i]:
         sys.exit("case %d changed" % i)
 if kind == "add":
@@ -80,8 +80,8 @@ elif kind == "comment":
     if texts.count(marker) != 1:
         sys.exit("exit 0 but the comment %r is there %d times" % (marker, texts.count(marker)))
 elif kind == "edit":
-    if a[2]["title"] != marker:
-        sys.exit("exit 0 but case 2 is titled %r, not %r" % (a[2]["title"], marker))
+    if a[4]["title"] != marker:
+        sys.exit("exit 0 but case 4 is titled %r, not %r" % (a[4]["title"], marker))
 elif kind == "move":
     if a[1]["stage"] != marker:
         sys.exit("exit 0 but case 1 is in %s, not %s" % (a[1]["stage"], marker))
@@ -181,6 +181,7 @@ mk_stage() { echo "$MOVE_TO"; }
 
 # ---- acknowledged changes before any fault
 for i in 1 2 3; do k case add --title "seed $i" >/dev/null || die "seed case add failed"; done
+k case add --title "edit target" >/dev/null || die "case add failed" # case 4, for the edit sweep
 k case comment 1 "seed comment" >/dev/null || die "seed comment failed"
 snapshot "$T/before.json"
 cp "$B" "$T/verified.kb"
@@ -210,7 +211,7 @@ ops=$TXN_OPS
 [ "$full" = 1 ] && ops=$WRITE_OPS
 sweep "case comment" "$D" MIX 0 "$ops" comment mk_text case comment 1 @M@
 if [ "$full" = 1 ]; then
-    sweep "case edit" "$D" MIX 0 "$ops" edit mk_title case edit 2 --title @M@
+    sweep "case edit" "$D" MIX 0 "$ops" edit mk_title case edit 4 --title @M@
 fi
 # each run moves case 1 to the other stage; a failed one is retried next time
 move_sweep() {
@@ -380,7 +381,7 @@ python3 - "$SEED" "$T/before.json" <<'EOF' && kb_pass "every seed case and comme
 import json, sys
 seed, now = (json.load(open(p)) for p in sys.argv[1:3])
 ids = {c["id"]: c for c in now["cases"]}
-for c in seed["cases"]:
+for c in (c for c in seed["cases"] if c["title"].startswith("seed ")):
     n = ids.get(c["id"])
     assert n is not None and n["title"] == c["title"], c["title"]
 tl = ids[1].get("timeline", [])
