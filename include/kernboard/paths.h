@@ -5,6 +5,7 @@
 #define KERNBOARD_PATHS_H
 
 #include <stdio.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "kernboard/err.h"
 
@@ -56,5 +57,10 @@ int kb_out_open(kb_out *o, const char *dest, const char *board, kb_err *e) KB_WA
 int kb_out_commit(kb_out *o, kb_err *e) KB_WARN_UNUSED;
 /* Remove the temporary and release o (safe on a released or zeroed kb_out). */
 void kb_out_abort(kb_out *o);
+
+struct stat;
+/* After renameat(dirfd, from, dirfd, to) failed: was it done anyway (from
+ * is gone, to is the file that was at from, given by was)?  Keeps errno. */
+bool kb_rename_landed(int dirfd, const char *from, const char *to, const struct stat *was);
 
 #endif

@@ -142,8 +142,12 @@ int kb_lk_header_write(int fd, const kb_lk_header *h, kb_err *e)
     unsigned char buf[KB_LK_HDR_SIZE];
     kb_lk_encode(h, buf);
     off_t off = (h->seq & 1) ? KB_LK_HDR_B : KB_LK_HDR_A;
-    if (pwrite(fd, buf, sizeof buf, off) != (ssize_t)sizeof buf || fdatasync(fd) != 0)
-        return kb_err_set(e, KB_EIO, _("cannot update the board's lock file: %s"), strerror(errno));
+    if (pwrite(fd, buf, sizeof buf, off) != (ssize_t)sizeof buf || fdatasync(fd) != 0) {
+        int err = errno ? errno : EIO; /* kept for a caller that names the file */
+        kb_err_set(e, KB_EIO, _("cannot update the board's lock file: %s"), strerror(err));
+        errno = err;
+        return KB_EIO;
+    }
     return KB_OK;
 }
 

@@ -37,8 +37,8 @@
 #define F_SUBDATA 0x02u
 #define F_DUPDATA 0x04u
 #define PC_NODE 8u /* node header: lo(2) hi(2) flags(2) ksize(2) */
-#define PC_DB 48u  /* MDB_db: pad(4) flags(2) depth(2) branch leaf overflow entries root (8 each)  \
-                    */
+/* MDB_db: pad(4) flags(2) depth(2), then branch, leaf, overflow, entries, root (8 each) */
+#define PC_DB 48u
 #define PC_INVALID (~(uint64_t)0)
 #define PC_MAX_DEPTH 32
 #define PC_MAX_NOTES 8

@@ -3393,6 +3393,8 @@ int kb_lock_file_create(const char *lock_path, const unsigned char uuid[KB_UUID_
     h.seq = 1;
     if (rc == KB_OK)
         rc = kb_lk_header_write(fd, &h, e);
+    if (rc) /* name the new file, not "the board's lock file" */
+        rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), lock_path, strerror(errno));
     if (rc == KB_OK && ftruncate(fd, KB_LK_SLOTS_OFF + (off_t)KB_LK_NSLOTS * KB_LK_SLOT_SIZE) != 0)
         rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), lock_path, strerror(errno));
     if (rc) {
@@ -3495,13 +3497,18 @@ int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err
         kb_err_prefix(e, "%s", _("the backup copy does not verify: "));
         goto out;
     }
-    /* never over a file that appeared since the check above */
-    if (kb_rename_noreplace(tmp_lock, dest_lock) != 0) {
+    /* never over a file that appeared since the check above; a rename
+     * reported failed may have been done all the same (NFS: a lost reply) */
+    struct stat sl, sd;
+    bool hl = stat(tmp_lock, &sl) == 0, hd = stat(tmp, &sd) == 0;
+    if (kb_rename_noreplace(tmp_lock, dest_lock) != 0 &&
+        !(hl && kb_rename_landed(AT_FDCWD, tmp_lock, dest_lock, &sl))) {
         rc = kb_err_set(e, errno == EEXIST ? KB_ECANTCREAT : KB_EIO,
                         _("cannot rename the backup to %s: %s"), dest_lock, strerror(errno));
         goto out;
     }
-    if (kb_rename_noreplace(tmp, dest) != 0) {
+    if (kb_rename_noreplace(tmp, dest) != 0 &&
+        !(hd && kb_rename_landed(AT_FDCWD, tmp, dest, &sd))) {
         rc = kb_err_set(e, errno == EEXIST ? KB_ECANTCREAT : KB_EIO,
                         _("cannot rename the backup to %s: %s"), dest, strerror(errno));
         unlink(dest_lock); /* ours: it was renamed from tmp_lock just now */

@@ -294,6 +294,20 @@ out:
     return rc;
 }
 
+bool kb_rename_landed(int dirfd, const char *from, const char *to, const struct stat *was)
+{
+    /* a rename reported failed may still have been done (an NFS reply
+     * lost and the retry finding no source): the source name is gone and
+     * the destination is the same file */
+    int err = errno;
+    struct stat st;
+    bool landed = fstatat(dirfd, from, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT &&
+                  fstatat(dirfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == was->st_dev &&
+                  st.st_ino == was->st_ino;
+    errno = err;
+    return landed;
+}
+
 int kb_out_commit(kb_out *o, kb_err *e)
 {
     if (!o->tmp || !o->f)
@@ -311,7 +325,10 @@ int kb_out_commit(kb_out *o, kb_err *e)
     if (err)
         rc = kb_err_set(e, KB_EIO, _("cannot write %s: %s"), o->dest, strerror(err));
     else if ((rc = kb_out_guard(o, e)) == KB_OK) {
-        if (renameat(o->dirfd, o->tmp, o->dirfd, o->base) != 0)
+        struct stat ts;
+        bool have_ts = fstatat(o->dirfd, o->tmp, &ts, AT_SYMLINK_NOFOLLOW) == 0;
+        if (renameat(o->dirfd, o->tmp, o->dirfd, o->base) != 0 &&
+            !(have_ts && kb_rename_landed(o->dirfd, o->tmp, o->base, &ts)))
             rc = kb_err_set(e, KB_EIO, _("cannot write %s: %s"), o->dest, strerror(errno));
         else {
             kb_free(&o->tmp); /* renamed: nothing to remove */
