@@ -63,6 +63,9 @@ int kb_cmd_report(kb_cmd_ctx *cx);
  * 0 or "off" = not kept). */
 #define KB_KEY_IDLE_DEFAULT_S 600
 int kb_cmd_key_idle(kb_cmd_ctx *cx, long *secs);
+/* Ask for the passphrase (or read --passphrase-file) and open the board
+ * with o; reports the error. */
+int kb_cmd_open_pass(kb_cmd_ctx *cx, const kb_board_opts *o, kb_board **out);
 /* "90", "90s", "10m", "2h", "1d", "off" -> seconds (KB_EUSAGE if not). */
 int kb_cmd_duration(const char *text, long *secs);
 /* Usage error for a command: one line, exit 64. */

@@ -57,18 +57,10 @@ int kb_cmd_unlock(kb_cmd_ctx *cx, int argc, char **argv)
         return rc;
     /* always ask (or read the passphrase file): unlock is how a user puts
      * a key there, possibly with another duration */
-    kb_secret *pass = NULL;
-    char *prompt = kb_asprintf(_("Passphrase for %s on %s: "), cx->user, cx->db);
-    rc = kb_cmd_passphrase(cx, cx->passphrase_file, prompt, &pass);
-    kb_free(&prompt);
-    if (rc)
-        return kb_cmd_report(cx);
     kb_board *b = NULL;
     kb_board_opts o = {.kdf = cx->kdf, .key_cache_s = idle};
-    rc = kb_board_open(cx->db, cx->user, pass, &o, &b, &cx->err);
-    kb_secret_free(&pass);
-    if (rc)
-        return kb_cmd_report(cx);
+    if ((rc = kb_cmd_open_pass(cx, &o, &b)))
+        return rc;
     kb_board_close(&b);
     fprintf(cx->out, _("Unlocked %s for %s in this login session; the key is forgotten after "),
             cx->db, cx->user);

@@ -97,13 +97,18 @@ int kb_cmd_open(kb_cmd_ctx *cx, const char *cmd, kb_board **out)
         if (kb_board_open(cx->db, cx->user, NULL, &co, out, &ce) == KB_OK)
             return KB_OK;
     }
+    return kb_cmd_open_pass(cx, &o, out);
+}
+
+int kb_cmd_open_pass(kb_cmd_ctx *cx, const kb_board_opts *o, kb_board **out)
+{
     kb_secret *pass = NULL;
     char *prompt = kb_asprintf(_("Passphrase for %s on %s: "), cx->user, cx->db);
-    rc = kb_cmd_passphrase(cx, cx->passphrase_file, prompt, &pass);
+    int rc = kb_cmd_passphrase(cx, cx->passphrase_file, prompt, &pass);
     kb_free(&prompt);
     if (rc)
         return kb_cmd_report(cx);
-    rc = kb_board_open(cx->db, cx->user, pass, &o, out, &cx->err);
+    rc = kb_board_open(cx->db, cx->user, pass, o, out, &cx->err);
     kb_secret_free(&pass);
     if (rc)
         return kb_cmd_report(cx);

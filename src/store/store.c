@@ -3458,7 +3458,8 @@ int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err
     char *tmp_lock = kb_asprintf("%s.lock", tmp);
     int fd = -1, lfd = -1, rc;
     kb_txn *t = NULL;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660); /* like init: no world access */
+    /* only its maker may read it (a copy of everything, encrypted) */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), tmp, strerror(errno));
         goto out;

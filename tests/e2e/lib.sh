@@ -239,3 +239,14 @@ finish() {
     echo "RESULT: PASS"
     exit 0
 }
+
+# unmount DIR - undo a FUSE (bindfs) mount: fusermount3, fusermount or umount.
+unmount() {
+    if command -v fusermount3 >/dev/null; then
+        fusermount3 -u "$1"
+    elif command -v fusermount >/dev/null; then
+        fusermount -u "$1"
+    else
+        umount "$1"
+    fi 2>/dev/null || umount -l "$1" 2>/dev/null
+}

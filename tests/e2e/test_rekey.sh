@@ -192,10 +192,10 @@ rekey_test() {
 
 r() { echo $(($1 + RANDOM % ($2 - $1 + 1))); }
 
-rekey_test 10000 "$(r 5 30)" "$(r 35 60)" "$(r 65 95)"
+rekey_test 10000 "$(r 5 45)" "$(r 50 95)"
 PEAK10=$PEAK
 BIG=${KB_REKEY_CASES:-100000}
-rekey_test "$BIG" "$(r 5 45)" "$(r 50 95)" verify
+rekey_test "$BIG" "$(r 5 95)" verify
 PEAK100=$PEAK
 check "peak RSS at $BIG cases ($PEAK100 kB) is at most $RSS_GROWTH_KB kB above 10 000 cases ($PEAK10 kB)" \
     [ "$PEAK100" -le $((PEAK10 + RSS_GROWTH_KB)) ]

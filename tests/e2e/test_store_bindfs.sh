@@ -26,16 +26,6 @@ cc -O1 -o "$T/naive" "$KB_SRC/tests/tools/naive_writer.c" -llmdb 2>"$T/cc.err" |
     die "cannot compile naive_writer.c"
 }
 
-unmount() {
-    if command -v fusermount3 >/dev/null; then
-        fusermount3 -u "$1"
-    elif command -v fusermount >/dev/null; then
-        fusermount -u "$1"
-    else
-        umount "$1"
-    fi 2>/dev/null || umount -l "$1" 2>/dev/null
-}
-
 mkdir -p "$T/share"
 # Non-root users may not pass allow_other (fuse.conf user_allow_other); we need no other users.
 BINDFS_OPTS=(--enable-lock-forwarding --multithreaded -o attr_timeout=0,entry_timeout=0)

@@ -11,16 +11,6 @@ kb_setup
 [ -e /dev/fuse ] || skip "/dev/fuse is missing (no FUSE in this environment)"
 command -v bindfs >/dev/null || skip "bindfs is not installed (apt-get install bindfs)"
 
-unmount() {
-    if command -v fusermount3 >/dev/null; then
-        fusermount3 -u "$1"
-    elif command -v fusermount >/dev/null; then
-        fusermount -u "$1"
-    else
-        umount "$1"
-    fi 2>/dev/null || umount -l "$1" 2>/dev/null
-}
-
 mkdir -p "$T/share" "$T/ro" "$T/out"
 OPTS=(--enable-lock-forwarding --multithreaded -o attr_timeout=0,entry_timeout=0)
 [ "$(id -u)" = 0 ] || OPTS+=(--no-allow-other)
@@ -49,6 +39,7 @@ expect_rc 0 "export to a writable place" kba --db "$R" export --format json --ou
 check "the export holds the cases" grep -q "Terras aan de gracht 1" "$T/out/e.json"
 expect_rc 0 "backup to a writable place" kba --db "$R" backup "$T/out/copy.kb"
 expect_rc 0 "the backup verifies" kba --db "$T/out/copy.kb" verify
+check "the backup is mode 0600" [ "$(stat -c %a "$T/out/copy.kb")" = 600 ]
 
 before=$(md5sum <"$B")
 expect_rc 77 "a change through the read-only view is refused" kba --db "$R" case add --title "Mag niet"
