@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # test_rekey.sh - `kernboard rekey` in bounded, resumable batches (issue 15;
 # docs/storage.md "rekey"):
-#   - boards of 10 000 and 100 000 cases (imported in chunks);
+#   - boards of 10 000 and 100 000 cases (kb-genboard linked against the
+#     optimised build, else imported in chunks);
+#   - at 10 000 cases two kills at random progress, at 100 000 one at random
+#     progress and one while it checks the new board;
 #   - rekey is killed with SIGKILL at random points after OBSERVED progress
 #     (its "rekey: N of M copied (P%)" lines on stderr, or the "verifying"
 #     line), never after a sleep, and run again: it resumes ("resuming");
