@@ -56,8 +56,7 @@ static int kb_snapshot_load(kb_board *b, kb_snapshot *s, kb_err *e)
     if (rc)
         return rc;
     s->timelines = kb_calloc(s->cases.n ? s->cases.n : 1, sizeof *s->timelines);
-    for (size_t i = 0; i < s->cases.n && !rc; i++)
-        rc = kb_board_timeline(b, s->cases.v[i].number, &s->timelines[i], e);
+    rc = kb_board_timelines(b, &s->cases, s->timelines, e);
     if (!rc)
         rc = kb_board_action_list(b, 0, &s->actions, e);
     if (!rc)
