@@ -111,7 +111,7 @@ for v in "${variants[@]}"; do
             invisible=$((invisible + 1))
         fi
     else
-        if [ "$VRC" = 65 ] && grep -qE "page [0-9]+|record [0-9a-f]+|meta page|pages, its last commit|is damaged" <<<"$VERR" &&
+        if [ "$VRC" = 65 ] && grep -qE "page [0-9]+|record [0-9a-f]+|meta page|pages, its last commit|is damaged|version map|failed authentication" <<<"$VERR" &&
             [ "$(printf '%s\n' "$VERR" | wc -l)" = 1 ]; then
             named=$((named + 1))
         else

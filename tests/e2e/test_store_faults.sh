@@ -234,9 +234,11 @@ move_sweep() {
     [ "$PROBLEMS" = "$p0" ] && kb_pass "case move: $((n - 1)) I/O points"
 }
 # the data file's points only (the lock file's are the same as a comment's)
+# (full mode only: by default the comment sweep covers the same write
+# transaction's points, to keep the suite short)
 move_match=/f.kb
 [ "$full" = 1 ] && move_match=
-move_sweep
+[ "$full" = 1 ] && move_sweep
 
 # ---- user add (KB_FAULTS_FULL=1): the new user is there iff it exited 0
 user_sweep() {
@@ -318,7 +320,9 @@ dest_sweep() { # LABEL KIND(backup|export) ERRNO STICKY [OPS]
     fi
 }
 dest_sweep "backup" backup MIX 0
-dest_sweep "export --out" export MIX 0
+# (export --out by default only below, "done then failed": its failures at
+# every point are the full mode's, and e2e/test_outputs covers its file)
+[ "$full" = 1 ] && dest_sweep "export --out" export MIX 0
 [ "$full" = 1 ] && dest_sweep "export --out EIO" export EIO 0
 
 # ---- sticky: the disk stays full from a point on: every call (N=1), the
