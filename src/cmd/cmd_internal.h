@@ -32,6 +32,7 @@ typedef struct kb_cmd_ctx {
     FILE *out;        /* results */
     FILE *errf;       /* error and warning lines */
     FILE *in;         /* "-" arguments; NULL when not available */
+    bool opened;      /* the board was opened (kb_cmd_open succeeded) */
 } kb_cmd_ctx;
 
 typedef int (*kb_cmd_fn)(kb_cmd_ctx *cx, int argc, char **argv);

@@ -94,8 +94,10 @@ int kb_cmd_open(kb_cmd_ctx *cx, const char *cmd, kb_board **out)
         kb_board_opts co = o;
         co.cache_only = true;
         kb_err ce;
-        if (kb_board_open(cx->db, cx->user, NULL, &co, out, &ce) == KB_OK)
+        if (kb_board_open(cx->db, cx->user, NULL, &co, out, &ce) == KB_OK) {
+            cx->opened = true;
             return KB_OK;
+        }
     }
     return kb_cmd_open_pass(cx, &o, out);
 }
@@ -112,6 +114,7 @@ int kb_cmd_open_pass(kb_cmd_ctx *cx, const kb_board_opts *o, kb_board **out)
     kb_secret_free(&pass);
     if (rc)
         return kb_cmd_report(cx);
+    cx->opened = true;
     return KB_OK;
 }
 
