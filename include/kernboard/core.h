@@ -46,6 +46,8 @@ void kb_board_on_fatal(void (*hook)(void));
 bool kb_board_forget_key(kb_board *b);
 /* `kernboard lock`: forget every kept key; the number forgotten. */
 size_t kb_board_forget_all_keys(void);
+/* kb_store_key_cache_ready: false where no key can be kept (no session keyring). */
+bool kb_board_key_cache_ready(void);
 /* After a command failed with rc (KB_EDATA, KB_EIO or KB_EPERM): when the
  * board file's structure is damaged, e names the damage (table, page) and
  * KB_EDATA is returned; otherwise rc and e stay. */

@@ -95,6 +95,10 @@ bool kb_store_forget_key(kb_store *s);
 /* `kernboard lock`: forget every kept kernboard key of this login session;
  * the number forgotten. */
 size_t kb_store_forget_all_keys(void);
+/* Can a key be kept in this process's login session at all (a session
+ * keyring of its own)?  Callers skip the kept-key attempt, and its read of
+ * the keyslots, when not. */
+bool kb_store_key_cache_ready(void);
 
 const char *kb_store_user(const kb_store *s);
 const unsigned char *kb_store_slot_id(const kb_store *s); /* KB_KEY_LEN bytes */

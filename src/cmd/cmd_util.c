@@ -89,7 +89,7 @@ int kb_cmd_open(kb_cmd_ctx *cx, const char *cmd, kb_board **out)
     if (kb_cmd_key_idle(cx, &idle))
         return kb_cmd_report(cx);
     kb_board_opts o = {.kdf = cx->kdf, .key_cache_s = idle};
-    if (!cx->passphrase_file && idle > 0) {
+    if (!cx->passphrase_file && idle > 0 && kb_board_key_cache_ready()) {
         /* no passphrase given: the key kept in this login session first */
         kb_board_opts co = o;
         co.cache_only = true;

@@ -377,6 +377,11 @@ bool kb_board_forget_key(kb_board *b)
     return b && kb_store_forget_key(b->s);
 }
 
+bool kb_board_key_cache_ready(void)
+{
+    return kb_store_key_cache_ready();
+}
+
 size_t kb_board_forget_all_keys(void)
 {
     return kb_store_forget_all_keys();

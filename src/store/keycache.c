@@ -51,6 +51,11 @@ static void kb_kc_desc(const unsigned char uuid[KB_UUID_LEN], const char *user, 
     snprintf(out, n, KB_KC_PREFIX "%s:%s", hex, user);
 }
 
+bool kb_store_key_cache_ready(void)
+{
+    return kb_kc_ring() != 0;
+}
+
 bool kb_keycache_get(const unsigned char uuid[KB_UUID_LEN], const char *user, unsigned char key[32])
 {
     char desc[256];

@@ -290,7 +290,7 @@ static int kb_tui_open(const kb_launch *l, kb_board **out)
         return KB_ENOENT;
     }
     long idle = kb_cmd_unlock_idle();
-    if (!l->passphrase_file && idle > 0) {
+    if (!l->passphrase_file && idle > 0 && kb_board_key_cache_ready()) {
         /* the key kept in this login session (kernboard unlock) first */
         kb_board_opts co = {.key_cache_s = idle, .cache_only = true};
         if (kb_board_open(l->db, l->user, NULL, &co, out, &e) == KB_OK)
