@@ -44,10 +44,10 @@ function row(n, op, label, kind,   ms, rss, mu, rf, ra, s, cpu, cu, mus) {
     if ((kind == "cmd" || kind == "tui") && mu >= 0) rf = ratio(mu, FC[n])
     if (kind == "cmdall" && mu >= 0) ra = ratio(mu, FA[n])
     cpu = median(n SUBSEP op SUBSEP "cpu_ms"); cu = ""
-    if (cpu != "" && kind != "unlock" && UC[n] != "") { cu = cpu - UC[n]; if (cu < 0) cu = 0 }
+    if (cpu != "" && kind != "unlock" && kind != "kept" && kind != "plain" && UC[n] != "") { cu = cpu - UC[n]; if (cu < 0) cu = 0 }
     mus = (mu != "" && mu < 0) ? "< 0 (noise)" : fmt(mu)
     printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", label, fmt(ms), mus, fmt(cpu), fmt(cu), rf, ra, mib(rss)
-    S[n SUBSEP op] = (kind == "inproc" || kind == "unlock" ? fmt(ms) : mus) (rf != "" ? " (" rf ")" : (ra != "" ? " (" ra ")" : ""))
+    S[n SUBSEP op] = (kind == "inproc" || kind == "unlock" || kind == "kept" || kind == "plain" ? fmt(ms) : mus) (rf != "" ? " (" rf ")" : (ra != "" ? " (" ra ")" : ""))
 }
 END {
     ns = split(sizes, SZ, ",")
@@ -72,6 +72,10 @@ END {
         row(n, "show", "`case show`", "single")
         row(n, "edit", "`case edit --title`", "single")
         row(n, "comment", "`case comment`", "single")
+        row(n, "start", "process start floor (`kernboard --version`)", "plain")
+        row(n, "show_kept", "`case show`, key kept in the session keyring", "kept")
+        row(n, "edit_kept", "`case edit --title`, key kept", "kept")
+        row(n, "comment_kept", "`case comment`, key kept", "kept")
         row(n, "tui_first", "TUI first frame", "tui")
         if ((n SUBSEP "tui_first") in fails) {
             S[n SUBSEP "tui_cpu"] = "failed"; S[n SUBSEP "tui_bytes"] = "failed"
@@ -94,9 +98,9 @@ END {
     h = "| operation |"; d = "|---|"
     for (i = 1; i <= ns; i++) { h = h " " SZ[i] " |"; d = d "---|" }
     print h; print d
-    split("floor_cases floor_all unlock unlock_moderate list show edit comment tui_first tui_cpu tui_bytes export import verify", OPS, " ")
-    split("raw floor (cases)|raw floor (all records)|unlock (interactive)|unlock (moderate)|`case list`|`case show`|`case edit`|`case comment`|TUI first frame|TUI CPU per remote change|TUI bytes per cursor move|`export --format json`|`import`|`verify`", LB, "|")
-    for (o = 1; o <= 14; o++) {
+    split("floor_cases floor_all unlock unlock_moderate list show edit comment start show_kept edit_kept comment_kept tui_first tui_cpu tui_bytes export import verify", OPS, " ")
+    split("raw floor (cases)|raw floor (all records)|unlock (interactive)|unlock (moderate)|`case list`|`case show`|`case edit`|`case comment`|process start (`--version`)|`case show`, key kept (wall ms)|`case edit`, key kept (wall ms)|`case comment`, key kept (wall ms)|TUI first frame|TUI CPU per remote change|TUI bytes per cursor move|`export --format json`|`import`|`verify`", LB, "|")
+    for (o = 1; o <= 18; o++) {
         line = "| " LB[o] " |"
         for (i = 1; i <= ns; i++) {
             v = ((SZ[i] SUBSEP OPS[o]) in fails) ? "failed" : S[SZ[i] SUBSEP OPS[o]]
