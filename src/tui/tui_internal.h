@@ -506,6 +506,7 @@ typedef struct kb_tui_app {
     char *filter_text;
     kb_tui_blayout lay;
     bool lay_dirty;
+    unsigned long lay_builds; /* full layout builds so far (tests: rebuild or incremental?) */
     size_t cur_lane, cur_stage, cur_idx;
     uint32_t cur_number; /* the selected case (0: none) */
     bool cur_placed;     /* false: put the cursor on the first card at the next reselect */

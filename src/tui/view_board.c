@@ -248,6 +248,7 @@ void kb_tui_layout(kb_tui_app *a)
         a->lay.for_h == a->h && a->lay.mirrors == a->show_mirrors)
         return;
     kb_tui_layout_free(&a->lay);
+    a->lay_builds++;
     kb_tui_blayout *l = &a->lay;
     size_t ns = a->refs.nstages ? a->refs.nstages : 1;
     l->nstages = ns;
