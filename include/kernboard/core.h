@@ -493,6 +493,8 @@ typedef struct kb_board_cache {
      *   (ascending, each once); old: the versions they replaced or the
      *   removed cases (any order; added cases have none);
      * - refs_changed: the reference data was reloaded;
+     * - meetings_changed, leases_changed: a meeting or an edit lease was
+     *   written (every write is in the change feed);
      * - moved: cases were added or removed and the cases' addresses in
      *   `cases` changed (else a reloaded case was replaced in place and
      *   every other case kept its address). */
@@ -501,6 +503,7 @@ typedef struct kb_board_cache {
     kb_case_vec old;
     bool refs_changed;
     bool moved;
+    bool meetings_changed, leases_changed;
 } kb_board_cache;
 int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e) KB_WARN_UNUSED;
 /* Apply changes since c->seq; *changed = number of cases reloaded or

@@ -29,6 +29,7 @@ typedef struct kb_feed_ctx {
     size_t n;
     uint64_t last;
     bool refs; /* stages, departments, action lines or users changed */
+    bool meetings, leases;
 } kb_feed_ctx;
 
 static int kb_feed_collect(void *ctx, const kb_change *ch)
@@ -38,6 +39,8 @@ static int kb_feed_collect(void *ctx, const kb_change *ch)
     if (ch->table == KB_T_STAGES || ch->table == KB_T_DEPTS || ch->table == KB_T_LINES ||
         ch->table == KB_T_USERS)
         f->refs = true;
+    f->meetings = f->meetings || ch->table == KB_T_MEETINGS;
+    f->leases = f->leases || ch->table == KB_T_LEASES;
     if (ch->table != KB_T_CASES || ch->klen != KB_KEY_LEN)
         return 0;
     f->keys = kb_reallocarray(f->keys, f->n + 1, sizeof *f->keys);
@@ -86,7 +89,7 @@ static void kb_cache_delta_reset(kb_board_cache *c)
     kb_free(&c->changed);
     c->nchanged = 0;
     kb_case_vec_free(&c->old);
-    c->refs_changed = false;
+    c->refs_changed = c->meetings_changed = c->leases_changed = false;
     c->moved = false;
 }
 
@@ -150,7 +153,7 @@ int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_e
     kb_txn *t = NULL;
     if ((rc = kb_store_read(b->s, &t, e)))
         return rc;
-    kb_feed_ctx f = {NULL, 0, c->seq, false};
+    kb_feed_ctx f = {NULL, 0, c->seq, false, false, false};
     kb_case_vec add = {0};
     size_t removed = 0;
     if ((rc = kb_txn_changes_since(t, c->seq, kb_feed_collect, &f, e)))
@@ -214,6 +217,8 @@ int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_e
         c->seq = f.last;
         c->generation = gen;
         c->refs_changed = f.refs;
+        c->meetings_changed = f.meetings;
+        c->leases_changed = f.leases;
         if (changed)
             *changed = c->nchanged;
     }

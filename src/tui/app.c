@@ -352,8 +352,11 @@ unsigned kb_tui_refresh(kb_tui_app *a, bool force)
         }
         a->generation = gen;
         uint64_t sig = kb_filter_sig(a);
-        kb_tui_meeting_sync(a); /* also a->last_meeting */
-        if (kb_load_edits(a, &e))
+        /* the meeting and the edit leases only when the change feed names
+         * them (leases also expire: the timer below re-reads them) */
+        if (force || a->cache.meetings_changed)
+            kb_tui_meeting_sync(a); /* also a->last_meeting */
+        if ((force || a->cache.leases_changed) && kb_load_edits(a, &e))
             kb_tui_msg(a, true, "%s", e.msg);
         /* only the changed cases' cards, unless what the filter sees of
          * every case changed (a meeting started or ended, a reveal) */
