@@ -354,6 +354,8 @@ typedef struct kb_tui_lane {
     bool collapsed;
     size_t nlead, nmirror; /* cards in the lane (after the filter) */
     kb_tui_bcell *cells;   /* one per stage */
+    size_t *lead_total;    /* per stage: cases of the whole board (unfiltered) led by this
+                              department in that stage, for its WIP limits */
     int body;              /* rows below the header when expanded (>= 1) */
     int y;                 /* first row of the lane in the virtual board */
 } kb_tui_lane;

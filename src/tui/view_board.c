@@ -27,6 +27,7 @@ void kb_tui_layout_free(kb_tui_blayout *l)
         for (size_t s = 0; s < l->nstages; s++)
             kb_free(&l->lanes[i].cells[s].v);
         kb_free(&l->lanes[i].cells);
+        kb_free(&l->lanes[i].lead_total);
     }
     kb_free(&l->lanes);
     kb_free(&l->stage_total);
@@ -191,6 +192,16 @@ static bool kb_lay_case(kb_tui_app *a, const kb_query_ctx *qc, const kb_case *c,
         l->total = out ? l->total - 1 : l->total + 1;
         l->stage_total[st] = out ? l->stage_total[st] - 1 : l->stage_total[st] + 1;
     }
+    /* per department and stage, by their exact codes (the WIP limits) */
+    for (size_t i = 0; c->lead_dept && c->stage && i < l->nlanes; i++)
+        if (l->lanes[i].code[0] && strcmp(l->lanes[i].code, c->lead_dept) == 0) {
+            for (size_t s = 0; s < a->refs.nstages && s < l->nstages; s++)
+                if (strcmp(a->refs.stages[s].code, c->stage) == 0) {
+                    size_t *n = &l->lanes[i].lead_total[s];
+                    *n = out ? *n - 1 : *n + 1;
+                }
+            break;
+        }
     if (a->filter && !kb_query_match(a->filter, c, qc))
         return true;
     l->shown = out ? l->shown - 1 : l->shown + 1;
@@ -287,6 +298,7 @@ void kb_tui_layout(kb_tui_app *a)
     }
     for (size_t i = 0; i < l->nlanes; i++) {
         l->lanes[i].cells = kb_calloc(ns, sizeof *l->lanes[i].cells);
+        l->lanes[i].lead_total = kb_calloc(ns, sizeof *l->lanes[i].lead_total);
         l->lanes[i].collapsed = kb_lane_is_collapsed(a, l->lanes[i].code);
     }
 
@@ -1050,12 +1062,7 @@ void kb_view_board_draw(kb_tui_app *a, kb_grid *g)
                 int lim = kb_stage_dept_wip(&a->refs.stages[s], ln->code);
                 if (lim <= 0)
                     continue;
-                size_t cnt = 0;
-                for (size_t k = 0; k < a->cache.cases.n; k++) {
-                    const kb_case *c = &a->cache.cases.v[k];
-                    cnt += c->lead_dept && c->stage && strcmp(c->lead_dept, ln->code) == 0 &&
-                           strcmp(c->stage, a->refs.stages[s].code) == 0;
-                }
+                size_t cnt = s < a->lay.nstages ? ln->lead_total[s] : 0;
                 kb_buf_printf(&h, "%s %zu/%d%s ", a->refs.stages[s].name, cnt, lim,
                               cnt > (size_t)lim ? "!" : "");
             }

@@ -183,7 +183,8 @@ static char *kb_lay_text(kb_tui_app *a)
                       ln->y);
         for (size_t s = 0; s < l->nstages; s++) {
             const kb_tui_bcell *cell = &ln->cells[s];
-            kb_buf_printf(&b, "  %zu (%zu, %d rows):", s, cell->n, cell->rows);
+            kb_buf_printf(&b, "  %zu (%zu, %d rows, %zu led):", s, cell->n, cell->rows,
+                          ln->lead_total[s]);
             for (size_t k = 0; k < cell->n; k++) {
                 const kb_tui_card *card = &cell->v[k];
                 cr_assert_eq(card->c, kb_tui_case(a, card->number),
@@ -277,6 +278,14 @@ Test(tui_incremental, random_remote_changes_equal_a_rebuild)
     for (size_t i = 0; i < n; i++)
         r.depts[r.ndepts++] = kb_strdup(dp[i].code);
     cr_assert(r.nstages >= 3 && r.ndepts >= 2);
+    /* a department's WIP limit in the second stage (shown in its lane header) */
+    kb_stage lim = kb_board_stages(b, &n)[1];
+    lim.dept_wip = (kb_strv){0};
+    char *spec = kb_asprintf("%s=3", r.depts[0]);
+    kb_strv_push(&lim.dept_wip, spec);
+    kb_free(&spec);
+    cr_assert_eq(kb_board_stage_edit(b, &lim, &e), KB_OK, "%s", e.msg);
+    kb_strv_free(&lim.dept_wip);
     for (int i = 0; i < 60; i++) {
         kb_case c;
         kb_case_init(&c);
@@ -291,6 +300,11 @@ Test(tui_incremental, random_remote_changes_equal_a_rebuild)
     a.today_fixed = true;
     cr_assert_eq(kb_tui_app_attach(&a, b, &e), KB_OK, "%s", e.msg);
     kb_check(&a, 0);
+    kb_grid *g = kb_draw(&a);
+    char *dump = kb_grid_dump(g);
+    cr_assert_not_null(strstr(dump, "/3"), "the department's WIP limit is shown: %s", dump);
+    kb_free(&dump);
+    kb_grid_free(&g);
 
     static const char *const filters[] = {"", "prio>=2", "text:noord", "dept:" /* + a dept */,
                                           "-blocked -conf:confidential"};
