@@ -35,11 +35,22 @@ void kb_tui_layout_free(kb_tui_blayout *l)
     memset(l, 0, sizeof *l);
 }
 
-static size_t kb_stage_index(const kb_tui_app *a, const char *code)
+/* Equal codes; most differ in the first letter (no call then). */
+static inline bool kb_code_eq(const char *x, const char *y)
 {
+    return x[0] == y[0] && strcmp(x, y) == 0;
+}
+
+/* Stage of a code (exact match first, then in any case; 0 if none);
+ * *exact: matched exactly. */
+static size_t kb_stage_find(const kb_tui_app *a, const char *code, bool *exact)
+{
+    *exact = false;
     for (size_t i = 0; code && i < a->refs.nstages; i++)
-        if (strcmp(a->refs.stages[i].code, code) == 0)
+        if (kb_code_eq(a->refs.stages[i].code, code)) {
+            *exact = true;
             return i;
+        }
     for (size_t i = 0; code && i < a->refs.nstages; i++)
         if (kb_str_ieq(a->refs.stages[i].code, code))
             return i;
@@ -47,13 +58,18 @@ static size_t kb_stage_index(const kb_tui_app *a, const char *code)
 }
 
 /* Lane of a department code; lane 0 is "no lead department" when present.
- * Codes are unique in any case, so the exact match is tried first. */
-static size_t kb_lane_index(const kb_tui_blayout *l, const char *code, bool *found)
+ * Codes are unique in any case, so the exact match is tried first
+ * (*exact, may be NULL). */
+static size_t kb_lane_find(const kb_tui_blayout *l, const char *code, bool *found, bool *exact)
 {
     *found = false;
+    if (exact)
+        *exact = false;
     for (size_t i = 0; code && i < l->nlanes; i++)
-        if (l->lanes[i].code[0] && strcmp(l->lanes[i].code, code) == 0) {
+        if (l->lanes[i].code[0] && kb_code_eq(l->lanes[i].code, code)) {
             *found = true;
+            if (exact)
+                *exact = true;
             return i;
         }
     for (size_t i = 0; code && i < l->nlanes; i++)
@@ -64,19 +80,6 @@ static size_t kb_lane_index(const kb_tui_blayout *l, const char *code, bool *fou
     return 0;
 }
 
-/* The lane a case lives in: its lead department's, else "no lead
- * department". */
-static size_t kb_lead_lane(const kb_tui_blayout *l, const kb_case *c)
-{
-    bool found;
-    size_t lead = kb_lane_index(l, c->lead_dept, &found);
-    if (!found)
-        for (size_t k = 0; k < l->nlanes; k++)
-            if (!l->lanes[k].code[0])
-                lead = k;
-    return lead;
-}
-
 /* A case without a lead department the board knows (it then needs the
  * "no lead department" lane). */
 static bool kb_case_orphan(const kb_tui_app *a, const kb_case *c)
@@ -84,7 +87,7 @@ static bool kb_case_orphan(const kb_tui_app *a, const kb_case *c)
     if (!c->lead_dept)
         return true;
     for (size_t d = 0; d < a->refs.ndepts; d++) /* the usual case, without folding */
-        if (strcmp(a->refs.depts[d].code, c->lead_dept) == 0)
+        if (kb_code_eq(a->refs.depts[d].code, c->lead_dept))
             return false;
     return !kb_tui_dept(a, c->lead_dept);
 }
@@ -187,28 +190,26 @@ static bool kb_lay_case(kb_tui_app *a, const kb_query_ctx *qc, const kb_case *c,
 {
     kb_tui_blayout *l = &a->lay;
     bool out = op == KB_LAY_REMOVE;
-    size_t st = kb_stage_index(a, c->stage);
-    if (op != KB_LAY_APPEND) { /* the build counts these itself */
-        l->total = out ? l->total - 1 : l->total + 1;
-        l->stage_total[st] = out ? l->stage_total[st] - 1 : l->stage_total[st] + 1;
-    }
+    bool st_exact, lead_found, lead_exact;
+    size_t st = kb_stage_find(a, c->stage, &st_exact);
+    size_t lead = kb_lane_find(l, c->lead_dept, &lead_found, &lead_exact);
+    if (!lead_found) /* the "no lead department" lane */
+        for (size_t k = 0; k < l->nlanes; k++)
+            if (!l->lanes[k].code[0])
+                lead = k;
+    l->stage_total[st] = out ? l->stage_total[st] - 1 : l->stage_total[st] + 1;
+    l->total = out ? l->total - 1 : l->total + 1;
     /* per department and stage, by their exact codes (the WIP limits) */
-    for (size_t i = 0; c->lead_dept && c->stage && i < l->nlanes; i++)
-        if (l->lanes[i].code[0] && strcmp(l->lanes[i].code, c->lead_dept) == 0) {
-            for (size_t s = 0; s < a->refs.nstages && s < l->nstages; s++)
-                if (strcmp(a->refs.stages[s].code, c->stage) == 0) {
-                    size_t *n = &l->lanes[i].lead_total[s];
-                    *n = out ? *n - 1 : *n + 1;
-                }
-            break;
-        }
+    if (l->nlanes && lead_exact && st_exact && st < l->nstages) {
+        size_t *n = &l->lanes[lead].lead_total[st];
+        *n = out ? *n - 1 : *n + 1;
+    }
     if (a->filter && !kb_query_match(a->filter, c, qc))
         return true;
     l->shown = out ? l->shown - 1 : l->shown + 1;
     l->stage_shown[st] = out ? l->stage_shown[st] - 1 : l->stage_shown[st] + 1;
     if (!l->nlanes)
         return true;
-    size_t lead = kb_lead_lane(l, c);
     kb_tui_lane *ln = &l->lanes[lead];
     if (op == KB_LAY_APPEND)
         kb_cell_add(&ln->cells[st], c, false, l->card_h);
@@ -219,7 +220,7 @@ static bool kb_lay_case(kb_tui_app *a, const kb_query_ctx *qc, const kb_case *c,
     ln->nlead = out ? ln->nlead - 1 : ln->nlead + 1;
     for (size_t k = 0; k < c->depts.n; k++) {
         bool found;
-        size_t m = kb_lane_index(l, c->depts.v[k], &found);
+        size_t m = kb_lane_find(l, c->depts.v[k], &found, NULL);
         if (!found || m == lead)
             continue;
         kb_tui_lane *mn = &l->lanes[m];
@@ -303,12 +304,8 @@ void kb_tui_layout(kb_tui_app *a)
     }
 
     kb_query_ctx qc = kb_tui_query_ctx(a);
-    l->total = a->cache.cases.n;
-    for (size_t i = 0; i < a->cache.cases.n; i++) {
-        const kb_case *c = &a->cache.cases.v[i];
-        l->stage_total[kb_stage_index(a, c->stage)]++;
-        (void)kb_lay_case(a, &qc, c, KB_LAY_APPEND);
-    }
+    for (size_t i = 0; i < a->cache.cases.n; i++)
+        (void)kb_lay_case(a, &qc, &a->cache.cases.v[i], KB_LAY_APPEND);
     for (size_t i = 0; i < l->nlanes; i++)
         for (size_t s = 0; s < ns; s++) {
             kb_tui_bcell *cell = &l->lanes[i].cells[s];
