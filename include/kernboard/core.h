@@ -486,10 +486,33 @@ typedef struct kb_board_cache {
     kb_case_vec cases; /* sorted by number */
     uint64_t seq;      /* newest audit entry applied */
     uint64_t generation;
+    /* What the last refresh changed, for callers that update their own
+     * structures incrementally (the TUI's board layout); replaced by the
+     * next refresh (empty when it found no commit):
+     * - changed: the numbers of the cases reloaded, added or removed
+     *   (ascending, each once); old: the versions they replaced or the
+     *   removed cases (any order; added cases have none);
+     * - refs_changed: the reference data was reloaded;
+     * - meetings_changed, leases_changed: a meeting or an edit lease was
+     *   written (every write is in the change feed);
+     * - moved: cases were added or removed and the cases' addresses in
+     *   `cases` changed (else a reloaded case was replaced in place and
+     *   every other case kept its address). */
+    uint32_t *changed;
+    size_t nchanged;
+    kb_case_vec old;
+    bool refs_changed;
+    bool moved;
+    bool meetings_changed, leases_changed;
 } kb_board_cache;
 int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e) KB_WARN_UNUSED;
 /* Apply changes since c->seq; *changed = number of cases reloaded or
  * removed (may be NULL).  Cheap when nothing changed (one header read).
+ * Work is in proportion to the changes, not to the board: reloaded cases
+ * are replaced in place, new ones appended (merged when their numbers are
+ * not the highest); only a removal moves the cases after it.  On an error
+ * the cache stays sorted and whole, but its delta (changed, old) may be
+ * incomplete: rebuild what depends on it.
  * When others changed stages, departments, action lines or users, the
  * board's reference data is reloaded too: pointers from kb_board_stages()
  * and friends must be fetched again after this call. */

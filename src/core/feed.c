@@ -29,6 +29,7 @@ typedef struct kb_feed_ctx {
     size_t n;
     uint64_t last;
     bool refs; /* stages, departments, action lines or users changed */
+    bool meetings, leases;
 } kb_feed_ctx;
 
 static int kb_feed_collect(void *ctx, const kb_change *ch)
@@ -38,17 +39,44 @@ static int kb_feed_collect(void *ctx, const kb_change *ch)
     if (ch->table == KB_T_STAGES || ch->table == KB_T_DEPTS || ch->table == KB_T_LINES ||
         ch->table == KB_T_USERS)
         f->refs = true;
+    f->meetings = f->meetings || ch->table == KB_T_MEETINGS;
+    f->leases = f->leases || ch->table == KB_T_LEASES;
     if (ch->table != KB_T_CASES || ch->klen != KB_KEY_LEN)
         return 0;
-    for (size_t i = 0; i < f->n; i++)
-        if (memcmp(f->keys[i], ch->key, KB_KEY_LEN) == 0)
-            return 0;
     f->keys = kb_reallocarray(f->keys, f->n + 1, sizeof *f->keys);
     memcpy(f->keys[f->n++], ch->key, KB_KEY_LEN);
     return 0;
 }
 
-static kb_case *kb_cache_find(kb_board_cache *c, const unsigned char *key)
+static int kb_key_cmp(const void *x, const void *y)
+{
+    return memcmp(x, y, KB_KEY_LEN);
+}
+
+static int kb_u32_cmp(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* The cached case with this number (the cache is sorted by number). */
+static kb_case *kb_cache_by_number(kb_board_cache *c, uint32_t number)
+{
+    size_t lo = 0, hi = c->cases.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->cases.v[mid].number == number)
+            return &c->cases.v[mid];
+        if (c->cases.v[mid].number < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* A removed case is known only by its key: a linear search (rare). */
+static kb_case *kb_cache_by_key(kb_board_cache *c, const unsigned char *key)
 {
     for (size_t i = 0; i < c->cases.n; i++)
         if (memcmp(c->cases.v[i].key.b, key, KB_KEY_LEN) == 0)
@@ -56,10 +84,66 @@ static kb_case *kb_cache_find(kb_board_cache *c, const unsigned char *key)
     return NULL;
 }
 
+static void kb_cache_delta_reset(kb_board_cache *c)
+{
+    kb_free(&c->changed);
+    c->nchanged = 0;
+    kb_case_vec_free(&c->old);
+    c->refs_changed = c->meetings_changed = c->leases_changed = false;
+    c->moved = false;
+}
+
+static void kb_cache_note(kb_board_cache *c, uint32_t number)
+{
+    c->changed = kb_reallocarray(c->changed, c->nchanged + 1, sizeof *c->changed);
+    c->changed[c->nchanged++] = number;
+}
+
+/* Keep the old version of a replaced or removed case for the caller. */
+static void kb_cache_keep_old(kb_board_cache *c, kb_case *old)
+{
+    c->old.v = kb_reallocarray(c->old.v, c->old.n + 1, sizeof *c->old.v);
+    c->old.v[c->old.n++] = *old;
+    kb_case_init(old);
+}
+
+/* Put the new cases (any order) into the cache, which stays sorted by
+ * number: appended when they all come after the last one (a new case
+ * gets the next number), else merged. */
+static void kb_cache_insert(kb_board_cache *c, kb_case_vec *add)
+{
+    if (!add->n)
+        return;
+    kb_sort(add->v, add->n, sizeof *add->v, kb_case_collect.cmp);
+    uintptr_t before = (uintptr_t)c->cases.v;
+    size_t n = c->cases.n;
+    if (!n || c->cases.v[n - 1].number < add->v[0].number) {
+        c->cases.v = kb_reallocarray(c->cases.v, n + add->n, sizeof *c->cases.v);
+        memcpy(c->cases.v + n, add->v, add->n * sizeof *add->v);
+        c->cases.n = n + add->n;
+        c->moved = c->moved || (uintptr_t)c->cases.v != before;
+    } else {
+        kb_case *m = kb_calloc(n + add->n, sizeof *m);
+        size_t i = 0, k = 0, o = 0;
+        while (i < n || k < add->n)
+            if (k >= add->n || (i < n && c->cases.v[i].number < add->v[k].number))
+                m[o++] = c->cases.v[i++];
+            else
+                m[o++] = add->v[k++];
+        kb_free(&c->cases.v);
+        c->cases.v = m;
+        c->cases.n = o;
+        c->moved = true;
+    }
+    kb_free(&add->v);
+    add->n = 0;
+}
+
 int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_err *e)
 {
     if (changed)
         *changed = 0;
+    kb_cache_delta_reset(c);
     uint64_t gen = 0;
     int rc = kb_board_generation(b, &gen, e);
     if (rc)
@@ -69,32 +153,47 @@ int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_e
     kb_txn *t = NULL;
     if ((rc = kb_store_read(b->s, &t, e)))
         return rc;
-    kb_feed_ctx f = {NULL, 0, c->seq, false};
+    kb_feed_ctx f = {NULL, 0, c->seq, false, false, false};
+    kb_case_vec add = {0};
+    size_t removed = 0;
     if ((rc = kb_txn_changes_since(t, c->seq, kb_feed_collect, &f, e)))
         goto out;
+    /* each changed key once */
+    kb_sort(f.keys, f.n, sizeof *f.keys, kb_key_cmp);
+    size_t nk = 0;
+    for (size_t i = 0; i < f.n; i++)
+        if (!nk || memcmp(f.keys[nk - 1], f.keys[i], KB_KEY_LEN) != 0)
+            memmove(f.keys[nk++], f.keys[i], KB_KEY_LEN);
+    f.n = nk;
     for (size_t i = 0; i < f.n && rc == KB_OK; i++) {
         char *val = NULL;
         size_t n = 0;
         uint64_t ver = 0;
-        kb_case *old = kb_cache_find(c, f.keys[i]);
         int r = kb_txn_get(t, KB_T_CASES, f.keys[i], KB_KEY_LEN, &val, &n, &ver, e);
         if (r == KB_ENOENT) {
             kb_err_clear(e);
-            if (old) {
-                kb_case_free(old);
-                *old = c->cases.v[--c->cases.n];
+            kb_case *old = kb_cache_by_key(c, f.keys[i]);
+            if (old) { /* removed: marked by number 0, dropped below */
+                kb_cache_note(c, old->number);
+                kb_cache_keep_old(c, old);
+                old->number = 0;
+                removed++;
             }
         } else if (r == KB_OK) {
             kb_case nc;
             if ((rc = kb_codec_case_decode(val, n, &nc, e)) == KB_OK) {
                 memcpy(nc.key.b, f.keys[i], KB_KEY_LEN);
                 nc.version = ver;
-                if (old) {
-                    kb_case_free(old);
+                kb_case *old = kb_cache_by_number(c, nc.number);
+                if (old && memcmp(old->key.b, nc.key.b, KB_KEY_LEN) != 0)
+                    old = NULL; /* not the same case: keep both as stored */
+                kb_cache_note(c, nc.number);
+                if (old) { /* replaced in place: the other cases stay where they are */
+                    kb_cache_keep_old(c, old);
                     *old = nc;
                 } else {
-                    c->cases.v = kb_reallocarray(c->cases.v, c->cases.n + 1, sizeof *c->cases.v);
-                    c->cases.v[c->cases.n++] = nc;
+                    add.v = kb_reallocarray(add.v, add.n + 1, sizeof *add.v);
+                    add.v[add.n++] = nc;
                 }
             }
         } else {
@@ -102,14 +201,29 @@ int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_e
         }
         kb_free(&val);
     }
+    /* also after an error: the cache stays sorted and whole (what was
+     * applied is applied again by the next refresh) */
+    if (removed) { /* drop the removed ones, keeping the order */
+        size_t o = 0;
+        for (size_t i = 0; i < c->cases.n; i++)
+            if (c->cases.v[i].number)
+                c->cases.v[o++] = c->cases.v[i];
+        c->cases.n = o;
+        c->moved = true;
+    }
+    kb_cache_insert(c, &add);
+    kb_sort(c->changed, c->nchanged, sizeof *c->changed, kb_u32_cmp);
     if (rc == KB_OK) {
         c->seq = f.last;
         c->generation = gen;
+        c->refs_changed = f.refs;
+        c->meetings_changed = f.meetings;
+        c->leases_changed = f.leases;
         if (changed)
-            *changed = f.n;
-        kb_sort(c->cases.v, c->cases.n, sizeof *c->cases.v, kb_case_collect.cmp);
+            *changed = c->nchanged;
     }
 out:
+    kb_case_vec_free(&add);
     kb_free(&f.keys);
     kb_txn_abort(&t);
     /* someone changed the reference data: reload the board's copy (callers
@@ -122,6 +236,7 @@ out:
 void kb_board_cache_free(kb_board_cache *c)
 {
     kb_case_vec_free(&c->cases);
+    kb_cache_delta_reset(c);
     c->seq = 0;
 }
 

@@ -310,6 +310,19 @@ int kb_tui_app_attach(kb_tui_app *a, kb_board *b, kb_err *e)
     return rc;
 }
 
+/* What a filter's verdict on an unchanged case depends on besides the
+ * case (and the reference data): which confidential cases are masked (the
+ * running meeting and its reveals) and the last meeting's start. */
+static uint64_t kb_filter_sig(const kb_tui_app *a)
+{
+    uint64_t h = 1469598103934665603u;
+    h = (h ^ (uint64_t)a->last_meeting) * 1099511628211u;
+    h = (h ^ (a->meeting ? a->meeting->number + 1u : 0u)) * 1099511628211u;
+    for (size_t i = 0; a->meeting && i < a->meeting->reveals.n; i++)
+        h = (h ^ a->meeting->reveals.v[i]) * 1099511628211u;
+    return h;
+}
+
 unsigned kb_tui_refresh(kb_tui_app *a, bool force)
 {
     if (!a->board)
@@ -333,14 +346,24 @@ unsigned kb_tui_refresh(kb_tui_app *a, bool force)
         int frc = kb_board_cache_refresh(a->board, &a->cache, &changed, &e);
         kb_refs_sync(a); /* the refresh may have reloaded the reference data */
         if (frc) {
+            kb_tui_app_dirty(a); /* the cache's account of what changed may be incomplete */
             kb_tui_msg(a, true, "%s", e.msg);
             return KB_TUI_R_STATUS;
         }
         a->generation = gen;
-        kb_tui_meeting_sync(a); /* also a->last_meeting */
-        if (kb_load_edits(a, &e))
+        uint64_t sig = kb_filter_sig(a);
+        /* the meeting and the edit leases only when the change feed names
+         * them (leases also expire: the timer below re-reads them) */
+        if (force || a->cache.meetings_changed)
+            kb_tui_meeting_sync(a); /* also a->last_meeting */
+        if ((force || a->cache.leases_changed) && kb_load_edits(a, &e))
             kb_tui_msg(a, true, "%s", e.msg);
-        kb_tui_app_dirty(a);
+        /* only the changed cases' cards, unless what the filter sees of
+         * every case changed (a meeting started or ended, a reveal) */
+        if (a->filter && sig != kb_filter_sig(a))
+            kb_tui_app_dirty(a);
+        else
+            (void)kb_tui_layout_apply(a); /* else it marks the layout for a rebuild */
         kb_tui_reselect(a);
         kb_tui_views_event(a, KB_TUI_EV_CHANGED, 0); /* an open case view reloads */
         r |= KB_TUI_R_VIEW;
@@ -589,6 +612,7 @@ static unsigned kb_tui_common(kb_tui_app *a, kb_context ctx, kb_action act)
     case KB_ACTION_UNDO:
         return kb_tui_undo(a);
     case KB_ACTION_REFRESH:
+        kb_tui_app_dirty(a); /* redraw and reload: the layout is rebuilt too */
         return kb_tui_refresh(a, true) | KB_TUI_R_FULL | KB_TUI_R_VIEW;
     case KB_ACTION_PRIVACY_BLANK:
         kb_keymap_state_reset(&a->kst);
@@ -596,6 +620,7 @@ static unsigned kb_tui_common(kb_tui_app *a, kb_context ctx, kb_action act)
         return KB_TUI_R_VIEW;
     case KB_ACTION_PRESENTING_TOGGLE:
         a->presenting = !a->presenting;
+        kb_tui_app_dirty(a); /* a filter sees masked confidential cases */
         kb_tui_msg(a, false, "%s",
                    a->presenting ? _("Presenting: confidential cases show number and title only")
                                  : _("Presenting mode off"));

@@ -180,6 +180,7 @@ static bool kb_screen_command(kb_tui_app *a, const kb_strv *v, unsigned *r)
         return true;
     }
     if (v->n == 1 && strcmp(cmd, "refresh") == 0) {
+        kb_tui_app_dirty(a); /* as Ctrl-L: the layout is rebuilt */
         *r |= kb_tui_refresh(a, true) | KB_TUI_R_FULL | KB_TUI_R_VIEW;
         return true;
     }

@@ -335,13 +335,15 @@ typedef struct kb_tui_edit {
 
 typedef struct kb_tui_card {
     const kb_case *c;
-    bool mirror; /* shown in an involved department's lane */
-    int h;       /* rows on screen: kb_tui_blayout.card_h, 1 for a mirror */
+    uint32_t number; /* c->number (still known when the cache moved c) */
+    bool mirror;     /* shown in an involved department's lane */
+    int h;           /* rows on screen: kb_tui_blayout.card_h, 1 for a mirror */
 } kb_tui_card;
 
 typedef struct kb_tui_bcell {
-    kb_tui_card *v;
-    size_t n;
+    kb_tui_card *v; /* in the column's sort order (kb_tui_card_order) */
+    size_t n, cap;
+    int rows; /* the sum of the cards' h */
 } kb_tui_bcell;
 
 typedef struct kb_tui_lane {
@@ -352,6 +354,8 @@ typedef struct kb_tui_lane {
     bool collapsed;
     size_t nlead, nmirror; /* cards in the lane (after the filter) */
     kb_tui_bcell *cells;   /* one per stage */
+    size_t *lead_total;    /* per stage: cases of the whole board (unfiltered) led by this
+                              department in that stage, for its WIP limits */
     int body;              /* rows below the header when expanded (>= 1) */
     int y;                 /* first row of the lane in the virtual board */
 } kb_tui_lane;
@@ -362,6 +366,7 @@ typedef struct kb_tui_blayout {
     size_t *stage_total; /* cases per stage on the whole board (WIP), unfiltered */
     size_t *stage_shown; /* cases per stage that the filter shows */
     size_t shown, total; /* cases matching the filter / all cases */
+    size_t orphans;      /* cases without a (known) lead department, unfiltered */
     int rows;            /* height of the virtual board */
     int card_h;          /* rows of a card: 2 when the screen is tall enough, else 1 */
     int for_h;           /* the screen height the layout was made for */
@@ -503,6 +508,7 @@ typedef struct kb_tui_app {
     char *filter_text;
     kb_tui_blayout lay;
     bool lay_dirty;
+    unsigned long lay_builds; /* full layout builds so far (tests: rebuild or incremental?) */
     size_t cur_lane, cur_stage, cur_idx;
     uint32_t cur_number; /* the selected case (0: none) */
     bool cur_placed;     /* false: put the cursor on the first card at the next reselect */
@@ -625,6 +631,13 @@ void kb_tui_undo_remember(kb_tui_app *a, const kb_case *before, uint64_t after_v
 /* ---- board view (view_board.c) */
 void kb_tui_layout_free(kb_tui_blayout *l);
 void kb_tui_layout(kb_tui_app *a);
+/* Apply the last cache refresh (a->cache.changed, .old) to the layout
+ * incrementally: only the changed cases' cards are removed, inserted in
+ * order or moved, with the same result as a rebuild.  Returns false when
+ * it cannot (the layout is not current, the reference data changed, too
+ * many cases changed, the "no lead department" lane appears or goes): the
+ * layout is then marked for a rebuild. */
+bool kb_tui_layout_apply(kb_tui_app *a);
 /* The board (kb_tui_view_board, always at the bottom of the stack): its
  * state is the board cursor, layout and filter in kb_tui_app, which other
  * screens use too. */
@@ -742,6 +755,9 @@ unsigned kb_tui_sort_cycle(kb_tui_app *a);
 const char *kb_tui_sort_label(const char *sort);
 /* Sort a column's cards by a->card_sort (copies of involved departments last). */
 void kb_tui_sort_cards(const kb_tui_app *a, kb_tui_card *v, size_t n);
+/* The order of the cards in a column (a total order: the case number
+ * decides last): copies last, then a->card_sort (NULL: priority, number). */
+int kb_tui_card_order(const kb_tui_app *a, const kb_tui_card *x, const kb_tui_card *y);
 /* Days in the current stage: "12 days" or "12 days, past the norm of 10!"
  * (new string). */
 char *kb_tui_stage_age(const kb_tui_app *a, const kb_case *c);

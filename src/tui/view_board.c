@@ -27,6 +27,7 @@ void kb_tui_layout_free(kb_tui_blayout *l)
         for (size_t s = 0; s < l->nstages; s++)
             kb_free(&l->lanes[i].cells[s].v);
         kb_free(&l->lanes[i].cells);
+        kb_free(&l->lanes[i].lead_total);
     }
     kb_free(&l->lanes);
     kb_free(&l->stage_total);
@@ -34,21 +35,43 @@ void kb_tui_layout_free(kb_tui_blayout *l)
     memset(l, 0, sizeof *l);
 }
 
-static size_t kb_stage_index(const kb_tui_app *a, const char *code)
+/* Equal codes; most differ in the first letter (no call then). */
+static inline bool kb_code_eq(const char *x, const char *y)
 {
+    return x[0] == y[0] && strcmp(x, y) == 0;
+}
+
+/* Stage of a code (exact match first, then in any case; 0 if none);
+ * *exact: matched exactly. */
+static size_t kb_stage_find(const kb_tui_app *a, const char *code, bool *exact)
+{
+    *exact = false;
     for (size_t i = 0; code && i < a->refs.nstages; i++)
-        if (strcmp(a->refs.stages[i].code, code) == 0)
+        if (kb_code_eq(a->refs.stages[i].code, code)) {
+            *exact = true;
             return i;
+        }
     for (size_t i = 0; code && i < a->refs.nstages; i++)
         if (kb_str_ieq(a->refs.stages[i].code, code))
             return i;
     return 0;
 }
 
-/* Lane of a department code; lane 0 is "no lead department" when present. */
-static size_t kb_lane_index(const kb_tui_blayout *l, const char *code, bool *found)
+/* Lane of a department code; lane 0 is "no lead department" when present.
+ * Codes are unique in any case, so the exact match is tried first
+ * (*exact, may be NULL). */
+static size_t kb_lane_find(const kb_tui_blayout *l, const char *code, bool *found, bool *exact)
 {
     *found = false;
+    if (exact)
+        *exact = false;
+    for (size_t i = 0; code && i < l->nlanes; i++)
+        if (l->lanes[i].code[0] && kb_code_eq(l->lanes[i].code, code)) {
+            *found = true;
+            if (exact)
+                *exact = true;
+            return i;
+        }
     for (size_t i = 0; code && i < l->nlanes; i++)
         if (l->lanes[i].code[0] && kb_str_ieq(l->lanes[i].code, code)) {
             *found = true;
@@ -57,13 +80,75 @@ static size_t kb_lane_index(const kb_tui_blayout *l, const char *code, bool *fou
     return 0;
 }
 
+/* A case without a lead department the board knows (it then needs the
+ * "no lead department" lane). */
+static bool kb_case_orphan(const kb_tui_app *a, const kb_case *c)
+{
+    if (!c->lead_dept)
+        return true;
+    for (size_t d = 0; d < a->refs.ndepts; d++) /* the usual case, without folding */
+        if (kb_code_eq(a->refs.depts[d].code, c->lead_dept))
+            return false;
+    return !kb_tui_dept(a, c->lead_dept);
+}
+
+static kb_tui_card kb_card_of(const kb_case *c, bool mirror, int h)
+{
+    kb_tui_card k = {.c = c, .number = c->number, .mirror = mirror};
+    k.h = mirror ? 1 : h; /* copies stay compact: one row */
+    return k;
+}
+
+static void kb_cell_reserve(kb_tui_bcell *cell, size_t n)
+{
+    if (n <= cell->cap)
+        return;
+    size_t cap = cell->cap ? cell->cap * 2 : 8;
+    while (cap < n)
+        cap *= 2;
+    cell->v = kb_reallocarray(cell->v, cap, sizeof *cell->v);
+    cell->cap = cap;
+}
+
 static void kb_cell_add(kb_tui_bcell *cell, const kb_case *c, bool mirror, int h)
 {
-    cell->v = kb_reallocarray(cell->v, cell->n + 1, sizeof *cell->v);
-    cell->v[cell->n].c = c;
-    cell->v[cell->n].mirror = mirror;
-    cell->v[cell->n].h = mirror ? 1 : h; /* copies stay compact: one row */
+    kb_cell_reserve(cell, cell->n + 1);
+    cell->v[cell->n] = kb_card_of(c, mirror, h);
+    cell->rows += cell->v[cell->n].h;
     cell->n++;
+}
+
+/* Insert a card at its place in the column's order (binary search). */
+static void kb_cell_insert(const kb_tui_app *a, kb_tui_bcell *cell, const kb_case *c, bool mirror,
+                           int h)
+{
+    kb_tui_card k = kb_card_of(c, mirror, h);
+    size_t lo = 0, hi = cell->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (kb_tui_card_order(a, &cell->v[mid], &k) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    kb_cell_reserve(cell, cell->n + 1);
+    memmove(cell->v + lo + 1, cell->v + lo, (cell->n - lo) * sizeof *cell->v);
+    cell->v[lo] = k;
+    cell->rows += k.h;
+    cell->n++;
+}
+
+/* Remove the card of case number (a copy or not); false if it is not there. */
+static bool kb_cell_remove(kb_tui_bcell *cell, uint32_t number, bool mirror)
+{
+    for (size_t i = 0; i < cell->n; i++)
+        if (cell->v[i].number == number && cell->v[i].mirror == mirror) {
+            cell->rows -= cell->v[i].h;
+            memmove(cell->v + i, cell->v + i + 1, (cell->n - i - 1) * sizeof *cell->v);
+            cell->n--;
+            return true;
+        }
+    return false;
 }
 
 /* Is department code one of the user's (kb_user.depts)? */
@@ -80,6 +165,7 @@ static bool kb_user_has_dept(const kb_tui_app *a, const char *code)
     return false;
 }
 
+/* kb_tui_card_order without a card sort (the board order), for qsort */
 static int kb_card_cmp(const void *x, const void *y)
 {
     const kb_tui_card *a = x, *b = y;
@@ -95,12 +181,86 @@ static bool kb_lane_is_collapsed(const kb_tui_app *a, const char *code)
     return kb_strv_contains(&a->collapsed, code[0] ? code : "-");
 }
 
+enum kb_lay_op { KB_LAY_APPEND, KB_LAY_INSERT, KB_LAY_REMOVE };
+
+/* Count case c into the layout (its cards appended, or inserted at their
+ * place) or out of it (its cards removed).  False when a card to remove
+ * is not there (the layout does not match the cache: rebuild it). */
+static bool kb_lay_case(kb_tui_app *a, const kb_query_ctx *qc, const kb_case *c, enum kb_lay_op op)
+{
+    kb_tui_blayout *l = &a->lay;
+    bool out = op == KB_LAY_REMOVE;
+    bool st_exact, lead_found, lead_exact;
+    size_t st = kb_stage_find(a, c->stage, &st_exact);
+    size_t lead = kb_lane_find(l, c->lead_dept, &lead_found, &lead_exact);
+    if (!lead_found) /* the "no lead department" lane */
+        for (size_t k = 0; k < l->nlanes; k++)
+            if (!l->lanes[k].code[0])
+                lead = k;
+    l->stage_total[st] = out ? l->stage_total[st] - 1 : l->stage_total[st] + 1;
+    l->total = out ? l->total - 1 : l->total + 1;
+    /* per department and stage, by their exact codes (the WIP limits) */
+    if (l->nlanes && lead_exact && st_exact && st < l->nstages) {
+        size_t *n = &l->lanes[lead].lead_total[st];
+        *n = out ? *n - 1 : *n + 1;
+    }
+    if (a->filter && !kb_query_match(a->filter, c, qc))
+        return true;
+    l->shown = out ? l->shown - 1 : l->shown + 1;
+    l->stage_shown[st] = out ? l->stage_shown[st] - 1 : l->stage_shown[st] + 1;
+    if (!l->nlanes)
+        return true;
+    kb_tui_lane *ln = &l->lanes[lead];
+    if (op == KB_LAY_APPEND)
+        kb_cell_add(&ln->cells[st], c, false, l->card_h);
+    else if (op == KB_LAY_INSERT)
+        kb_cell_insert(a, &ln->cells[st], c, false, l->card_h);
+    else if (!kb_cell_remove(&ln->cells[st], c->number, false))
+        return false;
+    ln->nlead = out ? ln->nlead - 1 : ln->nlead + 1;
+    for (size_t k = 0; k < c->depts.n; k++) {
+        bool found;
+        size_t m = kb_lane_find(l, c->depts.v[k], &found, NULL);
+        if (!found || m == lead)
+            continue;
+        kb_tui_lane *mn = &l->lanes[m];
+        mn->nmirror = out ? mn->nmirror - 1 : mn->nmirror + 1;
+        if (!a->show_mirrors)
+            continue;
+        if (op == KB_LAY_APPEND)
+            kb_cell_add(&mn->cells[st], c, true, 1);
+        else if (op == KB_LAY_INSERT)
+            kb_cell_insert(a, &mn->cells[st], c, true, 1);
+        else if (!kb_cell_remove(&mn->cells[st], c->number, true))
+            return false;
+    }
+    return true;
+}
+
+/* The lanes' heights and rows in the virtual board. */
+static void kb_lay_rows(kb_tui_blayout *l)
+{
+    int y = 0;
+    for (size_t i = 0; i < l->nlanes; i++) {
+        kb_tui_lane *ln = &l->lanes[i];
+        int most = 1;
+        for (size_t s = 0; s < l->nstages; s++)
+            if (ln->cells[s].rows > most)
+                most = ln->cells[s].rows;
+        ln->body = most;
+        ln->y = y;
+        y += 1 + (ln->collapsed ? 0 : ln->body);
+    }
+    l->rows = y;
+}
+
 void kb_tui_layout(kb_tui_app *a)
 {
     if (!a->lay_dirty && a->lay.nstages == a->refs.nstages && a->lay.lanes &&
         a->lay.for_h == a->h && a->lay.mirrors == a->show_mirrors)
         return;
     kb_tui_layout_free(&a->lay);
+    a->lay_builds++;
     kb_tui_blayout *l = &a->lay;
     size_t ns = a->refs.nstages ? a->refs.nstages : 1;
     l->nstages = ns;
@@ -110,12 +270,9 @@ void kb_tui_layout(kb_tui_app *a)
     l->card_h = a->h >= KB_TWO_ROW_H ? 2 : 1;
     l->mirrors = a->show_mirrors;
 
-    bool orphans = false;
-    for (size_t i = 0; i < a->cache.cases.n; i++) {
-        const kb_case *c = &a->cache.cases.v[i];
-        if (!c->lead_dept || !kb_tui_dept(a, c->lead_dept))
-            orphans = true;
-    }
+    for (size_t i = 0; i < a->cache.cases.n; i++)
+        l->orphans += kb_case_orphan(a, &a->cache.cases.v[i]);
+    bool orphans = l->orphans > 0;
     l->nlanes = a->refs.ndepts + (orphans ? 1 : 0);
     l->lanes = kb_calloc(l->nlanes ? l->nlanes : 1, sizeof *l->lanes);
     /* the user's own departments first, then "no lead department", then
@@ -142,60 +299,113 @@ void kb_tui_layout(kb_tui_app *a)
     }
     for (size_t i = 0; i < l->nlanes; i++) {
         l->lanes[i].cells = kb_calloc(ns, sizeof *l->lanes[i].cells);
+        l->lanes[i].lead_total = kb_calloc(ns, sizeof *l->lanes[i].lead_total);
         l->lanes[i].collapsed = kb_lane_is_collapsed(a, l->lanes[i].code);
     }
 
     kb_query_ctx qc = kb_tui_query_ctx(a);
-    l->total = a->cache.cases.n;
-    for (size_t i = 0; i < a->cache.cases.n; i++) {
-        const kb_case *c = &a->cache.cases.v[i];
-        size_t st = kb_stage_index(a, c->stage);
-        l->stage_total[st]++;
-        if (a->filter && !kb_query_match(a->filter, c, &qc))
-            continue;
-        l->shown++;
-        l->stage_shown[st]++;
-        if (!l->nlanes)
-            continue;
-        bool found;
-        size_t lead = kb_lane_index(l, c->lead_dept, &found);
-        if (!found) /* the "no lead department" lane */
-            for (size_t k = 0; k < l->nlanes; k++)
-                if (!l->lanes[k].code[0])
-                    lead = k;
-        kb_cell_add(&l->lanes[lead].cells[st], c, false, l->card_h);
-        l->lanes[lead].nlead++;
-        for (size_t k = 0; k < c->depts.n; k++) {
-            size_t m = kb_lane_index(l, c->depts.v[k], &found);
-            if (!found || m == lead)
-                continue;
-            l->lanes[m].nmirror++;
-            if (a->show_mirrors)
-                kb_cell_add(&l->lanes[m].cells[st], c, true, 1);
-        }
-    }
-    int y = 0;
-    for (size_t i = 0; i < l->nlanes; i++) {
-        kb_tui_lane *ln = &l->lanes[i];
-        int most = 1;
+    for (size_t i = 0; i < a->cache.cases.n; i++)
+        (void)kb_lay_case(a, &qc, &a->cache.cases.v[i], KB_LAY_APPEND);
+    for (size_t i = 0; i < l->nlanes; i++)
         for (size_t s = 0; s < ns; s++) {
-            const kb_tui_bcell *cell = &ln->cells[s];
+            kb_tui_bcell *cell = &l->lanes[i].cells[s];
             if (cell->n > 1 && a->card_sort) /* the chosen sort (view_views.c) */
                 kb_tui_sort_cards(a, cell->v, cell->n);
             else if (cell->n > 1)
                 qsort(cell->v, cell->n, sizeof *cell->v, kb_card_cmp);
-            int rows = 0;
-            for (size_t k = 0; k < cell->n; k++)
-                rows += cell->v[k].h;
-            if (rows > most)
-                most = rows;
         }
-        ln->body = most;
-        ln->y = y;
-        y += 1 + (ln->collapsed ? 0 : ln->body);
-    }
-    l->rows = y;
+    kb_lay_rows(l);
     a->lay_dirty = false;
+}
+
+/* More changed cases than this at once: rebuild (a rebuild is then about
+ * as cheap, and simpler). */
+#define KB_APPLY_MAX 256
+
+static bool kb_changed_has(const kb_board_cache *c, uint32_t number)
+{
+    size_t lo = 0, hi = c->nchanged;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->changed[mid] == number)
+            return true;
+        if (c->changed[mid] < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* The cache's cases moved (added or removed ones): point every card at
+ * its case again, by number (one pass; the cards of changed cases are
+ * removed and inserted afterwards).  False if a card's case is gone
+ * without being named as changed. */
+static bool kb_lay_rebase(kb_tui_app *a)
+{
+    const kb_case_vec *cv = &a->cache.cases;
+    uint32_t max = cv->n ? cv->v[cv->n - 1].number : 0;
+    if ((size_t)max > 4 * cv->n + 1024)
+        return false;                                      /* sparse numbers: no table by number */
+    uint32_t *at = kb_calloc((size_t)max + 1, sizeof *at); /* index + 1; 0: none */
+    for (size_t i = 0; i < cv->n; i++)
+        at[cv->v[i].number] = (uint32_t)(i + 1);
+    bool ok = true;
+    for (size_t li = 0; ok && li < a->lay.nlanes; li++)
+        for (size_t s = 0; ok && s < a->lay.nstages; s++) {
+            kb_tui_bcell *cell = &a->lay.lanes[li].cells[s];
+            for (size_t k = 0; ok && k < cell->n; k++) {
+                uint32_t n = cell->v[k].number;
+                uint32_t j = n <= max ? at[n] : 0;
+                if (j)
+                    cell->v[k].c = &cv->v[j - 1];
+                else if (kb_changed_has(&a->cache, n))
+                    cell->v[k].c = NULL; /* removed below */
+                else
+                    ok = false;
+            }
+        }
+    kb_free(&at);
+    return ok;
+}
+
+bool kb_tui_layout_apply(kb_tui_app *a)
+{
+    kb_board_cache *cache = &a->cache;
+    kb_tui_blayout *l = &a->lay;
+    if (!cache->nchanged && !cache->refs_changed)
+        return true; /* nothing the board shows changed */
+    bool ok = !a->lay_dirty && l->lanes && l->nstages == a->refs.nstages && l->for_h == a->h &&
+              l->mirrors == a->show_mirrors && !cache->refs_changed &&
+              cache->nchanged <= KB_APPLY_MAX &&
+              (cache->nchanged <= 16 || cache->nchanged * 100 <= cache->cases.n);
+    if (ok && cache->moved)
+        ok = kb_lay_rebase(a);
+    kb_query_ctx qc = kb_tui_query_ctx(a);
+    /* out with the old versions, in with the new ones */
+    for (size_t i = 0; ok && i < cache->old.n; i++) {
+        const kb_case *o = &cache->old.v[i];
+        l->orphans -= kb_case_orphan(a, o);
+        ok = kb_lay_case(a, &qc, o, KB_LAY_REMOVE);
+    }
+    for (size_t i = 0; ok && i < cache->nchanged; i++) {
+        const kb_case *c = kb_tui_case(a, cache->changed[i]);
+        if (!c)
+            continue; /* removed */
+        l->orphans += kb_case_orphan(a, c);
+        ok = kb_lay_case(a, &qc, c, KB_LAY_INSERT);
+    }
+    /* the "no lead department" lane comes or goes: other lanes move */
+    bool orphan_lane = false;
+    for (size_t i = 0; i < l->nlanes; i++)
+        orphan_lane = orphan_lane || !l->lanes[i].code[0];
+    ok = ok && (l->orphans > 0) == orphan_lane && l->total == cache->cases.n;
+    if (!ok) {
+        kb_tui_app_dirty(a);
+        return false;
+    }
+    kb_lay_rows(l);
+    return true;
 }
 
 /* ------------------------------------------------------------ cursor */
@@ -849,12 +1059,7 @@ void kb_view_board_draw(kb_tui_app *a, kb_grid *g)
                 int lim = kb_stage_dept_wip(&a->refs.stages[s], ln->code);
                 if (lim <= 0)
                     continue;
-                size_t cnt = 0;
-                for (size_t k = 0; k < a->cache.cases.n; k++) {
-                    const kb_case *c = &a->cache.cases.v[k];
-                    cnt += c->lead_dept && c->stage && strcmp(c->lead_dept, ln->code) == 0 &&
-                           strcmp(c->stage, a->refs.stages[s].code) == 0;
-                }
+                size_t cnt = s < a->lay.nstages ? ln->lead_total[s] : 0;
                 kb_buf_printf(&h, "%s %zu/%d%s ", a->refs.stages[s].name, cnt, lim,
                               cnt > (size_t)lim ? "!" : "");
             }

@@ -99,22 +99,38 @@ static int kb_sort_key(const kb_tui_app *a, const kb_case *x, const kb_case *y)
     return (x->number > y->number) - (x->number < y->number);
 }
 
+int kb_tui_card_order(const kb_tui_app *a, const kb_tui_card *x, const kb_tui_card *y)
+{
+    if (x->mirror != y->mirror) /* copies last */
+        return x->mirror ? 1 : -1;
+    return kb_sort_key(a, x->c, y->c);
+}
+
 void kb_tui_sort_cards(const kb_tui_app *a, kb_tui_card *v, size_t n)
 {
-    /* insertion sort (stable; columns are short): copies last */
-    for (size_t i = 1; i < n; i++) {
-        kb_tui_card t = v[i];
-        size_t k = i;
-        while (k > 0) {
-            const kb_tui_card *p = &v[k - 1];
-            int c = p->mirror != t.mirror ? (p->mirror ? 1 : -1) : kb_sort_key(a, p->c, t.c);
-            if (c <= 0)
-                break;
-            v[k] = v[k - 1];
-            k--;
+    /* merge sort, bottom up (stable; a column of a large board has
+     * thousands of cards) */
+    if (n < 2)
+        return;
+    kb_tui_card *tmp = kb_calloc(n, sizeof *tmp), *src = v, *dst = tmp;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, k = mid, o = lo;
+            while (i < mid && k < hi)
+                dst[o++] = kb_tui_card_order(a, &src[k], &src[i]) < 0 ? src[k++] : src[i++];
+            while (i < mid)
+                dst[o++] = src[i++];
+            while (k < hi)
+                dst[o++] = src[k++];
         }
-        v[k] = t;
+        kb_tui_card *t = src;
+        src = dst;
+        dst = t;
     }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+    kb_free(&tmp);
 }
 
 /* ------------------------------------------------------------ age in stage */

@@ -773,3 +773,74 @@ Test(core, old_board_fixture_still_reads)
     kb_case_free(&out);
     kb_board_close(&b);
 }
+
+/* The cache's account of a refresh (issue 16, the TUI's incremental board):
+ * which cases changed, their old versions, reloaded cases replaced in
+ * place, new ones appended; nothing named after a comment only. */
+Test(core, cache_refresh_names_the_changed_cases)
+{
+    kb_board *b = kb_open_as("anna", "admin passphrase");
+    cr_assert_not_null(b);
+    kb_err e;
+    for (int i = 0; i < 3; i++) {
+        kb_case c;
+        kb_case_init(&c);
+        c.title = kb_asprintf("Zaak %d", i + 2);
+        cr_assert_eq(kb_board_case_add(b, &c, &e), KB_OK, "%s", e.msg);
+        kb_case_free(&c);
+    }
+    kb_board_cache cache;
+    cr_assert_eq(kb_board_cache_load(b, &cache, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(cache.cases.n, 4);
+    const kb_case *before = &cache.cases.v[1];
+    /* a title: case 2 is replaced where it is */
+    kb_case c;
+    kb_case_init(&c);
+    cr_assert_eq(kb_board_case_get(b, 2, &c, &e), KB_OK, "%s", e.msg);
+    kb_free(&c.title);
+    c.title = kb_strdup("Nieuwe titel");
+    cr_assert_eq(kb_board_case_save(b, &c, KB_CORE_ANY_VERSION, 0, &e), KB_OK, "%s", e.msg);
+    kb_case_free(&c);
+    size_t ch = 0;
+    cr_assert_eq(kb_board_cache_refresh(b, &cache, &ch, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(ch, 1);
+    cr_assert_eq(cache.nchanged, 1);
+    cr_assert_eq(cache.changed[0], 2);
+    cr_assert_not(cache.moved);
+    cr_assert_not(cache.refs_changed);
+    cr_assert_eq(&cache.cases.v[1], before, "replaced in place");
+    cr_assert_str_eq(cache.cases.v[1].title, "Nieuwe titel");
+    cr_assert_eq(cache.old.n, 1);
+    cr_assert_str_eq(cache.old.v[0].title, "Zaak 2", "the old version is kept");
+    /* a comment: no case changed */
+    cr_assert_eq(kb_board_comment_add(b, 3, "Alleen een opmerking", &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_cache_refresh(b, &cache, &ch, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(cache.nchanged, 0);
+    cr_assert_eq(cache.old.n, 0);
+    /* a new case and an edit at once: both named, in order; the new one
+     * has no old version */
+    kb_case_init(&c);
+    c.title = kb_strdup("Nog een");
+    cr_assert_eq(kb_board_case_add(b, &c, &e), KB_OK, "%s", e.msg);
+    kb_case_free(&c);
+    kb_case_init(&c);
+    cr_assert_eq(kb_board_case_get(b, 1, &c, &e), KB_OK, "%s", e.msg);
+    c.priority = 3;
+    cr_assert_eq(kb_board_case_save(b, &c, KB_CORE_ANY_VERSION, 0, &e), KB_OK, "%s", e.msg);
+    kb_case_free(&c);
+    cr_assert_eq(kb_board_cache_refresh(b, &cache, &ch, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(cache.nchanged, 2);
+    cr_assert_eq(cache.changed[0], 1);
+    cr_assert_eq(cache.changed[1], 5);
+    cr_assert_eq(cache.old.n, 1);
+    cr_assert_eq(cache.old.v[0].number, 1);
+    cr_assert_eq(cache.cases.n, 5);
+    for (size_t i = 0; i < cache.cases.n; i++)
+        cr_assert_eq(cache.cases.v[i].number, i + 1, "sorted by number");
+    cr_assert_eq(cache.cases.v[0].priority, 3);
+    /* nothing new */
+    cr_assert_eq(kb_board_cache_refresh(b, &cache, &ch, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(cache.nchanged, 0);
+    kb_board_cache_free(&cache);
+    kb_board_close(&b);
+}
