@@ -1,0 +1,156 @@
+/* snapshot.c - everything an export needs from one read transaction.
+ *
+ * Before, the export read its cases, the timelines (in transactions of
+ * 2000 cases), the reference data and the other tables in separate
+ * transactions: a change in between gave an export of a state the board
+ * never had.  Here all of it is read in one transaction; the timelines in
+ * one pass over the timeline table instead of one prefix scan per case. */
+#include "core_internal.h"
+#include "kernboard/codec.h"
+#include "kernboard/i18n.h"
+#include "kernboard/mem.h"
+
+#include <string.h>
+
+static int kb_snap_comment_dec(const void *p, size_t n, void *out, kb_err *e)
+{
+    return kb_codec_comment_decode(p, n, out, e);
+}
+
+static void kb_snap_comment_fr(void *x)
+{
+    kb_comment_free(x);
+}
+
+/* One case's timeline entries: adjacent in the table's walk (the stored
+ * keys start with a form of the case key, so the entries of one case are
+ * one run, in the order a scan of that case alone gives), though the runs
+ * themselves are not in case key order. */
+typedef struct kb_snap_run {
+    kb_id key;
+    size_t at, n;
+} kb_snap_run;
+
+static int kb_snap_run_cmp(const void *a, const void *b)
+{
+    return memcmp(((const kb_snap_run *)a)->key.b, ((const kb_snap_run *)b)->key.b, KB_ID_LEN);
+}
+
+static const kb_snap_run *kb_snap_find(const kb_snap_run *v, size_t n, const kb_id *key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(v[mid].key.b, key->b, KB_ID_LEN);
+        if (c == 0)
+            return &v[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Regroup all timeline entries (table order) by case, in the cases'
+ * order, each case's entries sorted as kb_timeline_in sorts them. */
+static void kb_snap_group(kb_export_snapshot *s, kb_comment *all, size_t n)
+{
+    kb_snap_run *runs = kb_calloc(n ? n : 1, sizeof *runs);
+    size_t nr = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (nr && memcmp(runs[nr - 1].key.b, all[k].key.b, KB_ID_LEN) == 0) {
+            runs[nr - 1].n++;
+            continue;
+        }
+        runs[nr].key = all[k].key;
+        runs[nr].at = k;
+        runs[nr].n = 1;
+        nr++;
+    }
+    kb_sort(runs, nr, sizeof *runs, kb_snap_run_cmp);
+    s->tl = kb_calloc(s->cases.n + 1, sizeof *s->tl);
+    s->comments.v = kb_calloc(n ? n : 1, sizeof *s->comments.v);
+    bool *used = kb_calloc(n ? n : 1, sizeof *used);
+    size_t out = 0;
+    for (size_t i = 0; i < s->cases.n; i++) {
+        s->tl[i] = out;
+        const kb_snap_run *r = kb_snap_find(runs, nr, &s->cases.v[i].key);
+        for (size_t k = r ? r->at : 0; r && k < r->at + r->n; k++) {
+            s->comments.v[out++] = all[k];
+            used[k] = true;
+        }
+        kb_sort(s->comments.v + s->tl[i], out - s->tl[i], sizeof *s->comments.v, kb_comment_cmp);
+    }
+    s->tl[s->cases.n] = out;
+    s->comments.n = out;
+    for (size_t k = 0; k < n; k++) /* entries of no case (not exported) */
+        if (!used[k])
+            kb_comment_free(&all[k]);
+    kb_free(&used);
+    kb_free(&runs);
+}
+
+int kb_board_export_snapshot(kb_board *b, kb_export_snapshot *s, kb_err *e)
+{
+    static const kb_collect_spec comments = {sizeof(kb_comment),
+                                             offsetof(kb_comment, key),
+                                             KB_NO_FIELD,
+                                             kb_snap_comment_dec,
+                                             kb_snap_comment_fr,
+                                             NULL,
+                                             NULL,
+                                             NULL, /* table order: grouped by case */
+                                             N_("timeline")};
+    memset(s, 0, sizeof *s);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    void *v = NULL, *cv = NULL;
+    size_t ncom = 0;
+    if ((rc = kb_refs_load_in(b, t, e)) == KB_OK &&
+        (rc = kb_collect(t, KB_T_CASES, NULL, 0, &kb_case_collect, &v, &s->cases.n, e)) == KB_OK)
+        s->cases.v = v;
+    if (rc == KB_OK)
+        rc = kb_collect(t, KB_T_COMMENTS, NULL, 0, &comments, &cv, &ncom, e);
+    if (rc == KB_OK)
+        rc = kb_action_list_in(t, b, 0, &s->actions, e);
+    if (rc == KB_OK)
+        rc = kb_links_in(t, 0, &s->links, e);
+    if (rc == KB_OK)
+        rc = kb_org_list_in(t, b, &s->orgs, e);
+    if (rc == KB_OK)
+        rc = kb_contacts_in(t, NULL, &s->contacts, e);
+    if (rc == KB_OK)
+        rc = kb_meeting_list_in(t, b, &s->meetings, e);
+    if (rc == KB_OK)
+        rc = kb_decision_list_in(t, b, 0, 0, &s->decisions, e);
+    if (rc == KB_OK)
+        rc = kb_goals_in(b, t, &s->goals, e);
+    kb_txn_abort(&t);
+    if (rc == KB_OK) {
+        kb_snap_group(s, cv, ncom);
+        kb_free(&cv);
+    } else {
+        for (size_t i = 0; i < ncom; i++)
+            kb_comment_free(&((kb_comment *)cv)[i]);
+        kb_free(&cv);
+        kb_export_snapshot_free(s);
+    }
+    return rc;
+}
+
+void kb_export_snapshot_free(kb_export_snapshot *s)
+{
+    kb_case_vec_free(&s->cases);
+    kb_comment_vec_free(&s->comments);
+    kb_free(&s->tl);
+    kb_action_vec_free(&s->actions);
+    kb_link_vec_free(&s->links);
+    kb_org_vec_free(&s->orgs);
+    kb_contact_vec_free(&s->contacts);
+    kb_meeting_vec_free(&s->meetings);
+    kb_decision_vec_free(&s->decisions);
+    kb_goal_vec_free(&s->goals);
+}
