@@ -404,6 +404,14 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
     for (size_t i = 0; i < imp->ncontacts && !rc; i++)
         if ((rc = kb_contact_insert(t, &imp->contacts[i], e)) == KB_OK)
             rep->contacts_added++;
+    /* the case counter passes the imported numbers once, not once per
+     * case (each insert then only reads it) */
+    uint32_t max_case = 0;
+    for (size_t i = 0; i < imp->ncases; i++)
+        if (imp->cases[i].number > max_case)
+            max_case = imp->cases[i].number;
+    if (!rc && max_case)
+        rc = kb_counter_ensure(t, kb_meta_counters, max_case + 1, e);
     for (size_t i = 0; i < imp->ncases && !rc; i++) {
         kb_case *c = &imp->cases[i];
         bool had_number = c->number != 0;
