@@ -206,10 +206,15 @@ int kb_board_export_snapshot(kb_board *b, kb_export_snapshot *s, kb_err *e)
     /* under the lock: the reference data and the small tables decoded,
      * the cases and timelines (the bulk) only copied */
     kb_snap_raw rc_cases = {0}, rc_com = {0};
+    const char *what = N_("case");
     if ((rc = kb_refs_load_in(b, t, e)) == KB_OK)
         rc = kb_txn_each(t, KB_T_CASES, NULL, 0, kb_snap_copy, &rc_cases, e);
-    if (rc == KB_OK)
+    if (rc == KB_OK) {
+        what = N_("timeline");
         rc = kb_txn_each(t, KB_T_COMMENTS, NULL, 0, kb_snap_copy, &rc_com, e);
+    }
+    if (rc == KB_EDATA && !e->msg[0]) /* as kb_collect says it */
+        kb_err_set(e, KB_EDATA, _("a %s record is damaged; run 'kernboard verify'"), _(what));
     if (rc == KB_OK)
         rc = kb_action_list_in(t, b, 0, &s->actions, e);
     if (rc == KB_OK)
