@@ -29,6 +29,8 @@ typedef struct kb_jw {
     FILE *f;
     size_t n;    /* elements written in the open list */
     bool failed; /* a write or dump failed */
+    char *buf;   /* the element being dumped (grows, reused) */
+    size_t cap;
 } kb_jw;
 
 #define KB_JW_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
@@ -36,13 +38,16 @@ typedef struct kb_jw {
 /* v (taken) dumped with every line after the first indented by indent. */
 static void kb_jw_value(kb_jw *w, json_t *v, const char *indent)
 {
-    size_t need = json_dumpb(v, NULL, 0, KB_JW_FLAGS);
-    char stackbuf[4096];
-    char *buf = need <= sizeof stackbuf ? stackbuf : kb_malloc(need);
-    if (need == 0 || json_dumpb(v, buf, need, KB_JW_FLAGS) != need) {
+    size_t need = json_dumpb(v, w->buf, w->cap, KB_JW_FLAGS);
+    if (need > w->cap) { /* too small: grow and dump again */
+        w->cap = need > 2 * w->cap ? need : 2 * w->cap;
+        w->buf = kb_realloc(w->buf, w->cap);
+        need = json_dumpb(v, w->buf, w->cap, KB_JW_FLAGS);
+    }
+    if (need == 0 || need > w->cap) {
         w->failed = true;
     } else {
-        const char *p = buf, *end = buf + need, *nl;
+        const char *p = w->buf, *end = w->buf + need, *nl;
         while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
             fwrite(p, 1, (size_t)(nl - p) + 1, w->f);
             fputs(indent, w->f);
@@ -50,8 +55,6 @@ static void kb_jw_value(kb_jw *w, json_t *v, const char *indent)
         }
         fwrite(p, 1, (size_t)(end - p), w->f);
     }
-    if (buf != stackbuf)
-        kb_free(&buf);
     json_decref(v);
 }
 
@@ -81,7 +84,7 @@ static void kb_jw_close(kb_jw *w)
 
 static int kb_export_json(FILE *f, kb_board *b, const kb_export_snapshot *s)
 {
-    kb_jw w = {f, 0, false};
+    kb_jw w = {f, 0, false, NULL, 0};
     kb_jw_member(&w, "format", json_string(KB_EXPORT_FORMAT), true);
     fprintf(f, ",\n  \"format_version\": %d", KB_EXPORT_VERSION);
     size_t n;
@@ -186,6 +189,7 @@ static int kb_export_json(FILE *f, kb_board *b, const kb_export_snapshot *s)
         kb_jw_elem(&w, kb_cmd_decision_json(&s->decisions.v[i]));
     kb_jw_close(&w);
     fputs("\n}\n", f);
+    kb_free(&w.buf);
     return w.failed || ferror(f) ? KB_EIO : KB_OK;
 }
 
