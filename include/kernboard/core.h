@@ -615,4 +615,24 @@ int kb_board_case_decide_triage(kb_board *b, uint32_t number, const kb_case_patc
 int kb_board_case_add_linked(kb_board *b, kb_case *c, uint32_t link_to, enum kb_link_kind kind,
                              kb_err *e) KB_WARN_UNUSED;
 
+/* Export (snapshot.c): everything an export needs, read in ONE read
+ * transaction, so that the export is one state the board really had; the
+ * board's reference data (kb_board_depts, _stages, _lines) is reloaded in
+ * the same transaction.  The timeline of cases.v[i] is
+ * comments.v[tl[i] .. tl[i + 1]), oldest first. */
+typedef struct kb_export_snapshot {
+    kb_case_vec cases; /* by number */
+    kb_comment_vec comments;
+    size_t *tl; /* cases.n + 1 offsets into comments */
+    kb_action_vec actions;
+    kb_link_vec links;
+    kb_org_vec orgs;
+    kb_contact_vec contacts;
+    kb_meeting_vec meetings;
+    kb_decision_vec decisions;
+    kb_goal_vec goals;
+} kb_export_snapshot;
+int kb_board_export_snapshot(kb_board *b, kb_export_snapshot *s, kb_err *e) KB_WARN_UNUSED;
+void kb_export_snapshot_free(kb_export_snapshot *s);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "kernboard/core.h"
 #include "kernboard/err.h"
@@ -32,6 +33,10 @@ int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf
                    kb_err *e) KB_WARN_UNUSED;
 int kb_import_csv(const char *text, size_t len, const char *fname, kb_import_buf *ib,
                   kb_err *e) KB_WARN_UNUSED;
+/* The same, read from f as a stream (no size limit; memory holds one
+ * element of the file at a time besides the import itself). */
+int kb_import_json_file(FILE *f, const char *fname, kb_import_buf *ib, kb_err *e) KB_WARN_UNUSED;
+int kb_import_csv_file(FILE *f, const char *fname, kb_import_buf *ib, kb_err *e) KB_WARN_UNUSED;
 void kb_import_buf_free(kb_import_buf *ib);
 
 #endif

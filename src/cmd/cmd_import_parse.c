@@ -9,6 +9,7 @@
 #include "kernboard/mem.h"
 
 #include <csv.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,18 +217,6 @@ static int kb_import_meeting_mode(kb_jctx *j, json_t *o, kb_meeting *m)
     return KB_OK;
 }
 
-static int kb_jarray(kb_err *e, json_t *doc, const char *key, json_t **out)
-{
-    *out = json_object_get(doc, key);
-    if (!*out || json_is_null(*out)) {
-        *out = NULL;
-        return KB_OK;
-    }
-    if (!json_is_array(*out))
-        return kb_err_set(e, KB_EDATA, _("%s: expected a list"), key);
-    return KB_OK;
-}
-
 static int kb_import_json_case(kb_import_buf *ib, kb_jctx *j, json_t *o, kb_case *c)
 {
     const char *s;
@@ -275,337 +264,631 @@ static int kb_import_json_case(kb_import_buf *ib, kb_jctx *j, json_t *o, kb_case
     return KB_OK;
 }
 
-int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf *ib, kb_err *e)
+/* A new zeroed element at the end of *v (n elements; the capacity is the
+ * next power of two, so the arrays grow without knowing their size). */
+static void *kb_imp_push(void *vp, size_t *n, size_t size)
 {
+    void **v = vp;
+    if ((*n & (*n - 1)) == 0) /* 0, 1, 2, 4, ...: full */
+        *v = kb_reallocarray(*v, *n ? *n * 2 : 1, size);
+    char *x = (char *)*v + *n * size;
+    memset(x, 0, size);
+    (*n)++;
+    return x;
+}
+
+static int kb_imp_dept(kb_import_buf *ib, kb_jctx *j, json_t *o)
+{
+    const char *code, *name, *colour;
+    int rc;
+    if ((rc = kb_jstr(j, o, "code", true, &code)) || (rc = kb_jstr(j, o, "name", true, &name)) ||
+        (rc = kb_jstr(j, o, "colour", false, &colour)))
+        return rc;
+    kb_dept *d = kb_imp_push(&ib->imp.depts, &ib->imp.ndepts, sizeof *d);
+    d->code = kb_keep(ib, code);
+    d->name = kb_keep(ib, name);
+    d->colour = colour ? kb_keep(ib, colour) : NULL;
+    return KB_OK;
+}
+
+static int kb_imp_stage(kb_import_buf *ib, kb_jctx *j, json_t *o)
+{
+    const char *code, *name;
+    long long pos = 0, wip = 0, norm = 0;
+    bool reason = false;
+    int rc;
+    if ((rc = kb_jstr(j, o, "code", true, &code)) || (rc = kb_jstr(j, o, "name", true, &name)) ||
+        (rc = kb_jint(j, o, "position", 1, 1000, true, &pos)) ||
+        (rc = kb_jint(j, o, "wip_limit", 0, 10000, false, &wip)) ||
+        (rc = kb_jint(j, o, "norm_days", 0, 3650, false, &norm)) ||
+        (rc = kb_jbool(j, o, "needs_reason", &reason)))
+        return rc;
+    kb_stage *s = kb_imp_push(&ib->imp.stages, &ib->imp.nstages, sizeof *s);
+    s->code = kb_keep(ib, code);
+    s->name = kb_keep(ib, name);
+    s->position = (int)pos;
+    s->wip_limit = (int)wip;
+    s->norm_days = (int)norm;
+    s->needs_reason = reason;
+    return kb_jstrv(j, o, "dept_wip", &s->dept_wip);
+}
+
+static int kb_imp_line(kb_import_buf *ib, kb_jctx *j, json_t *o)
+{
+    const char *code, *name;
+    int rc;
+    if ((rc = kb_jstr(j, o, "code", true, &code)) || (rc = kb_jstr(j, o, "name", true, &name)))
+        return rc;
+    kb_line *l = kb_imp_push(&ib->imp.lines, &ib->imp.nlines, sizeof *l);
+    l->code = kb_keep(ib, code);
+    l->name = kb_keep(ib, name);
+    return KB_OK;
+}
+
+static int kb_imp_goal(kb_import_buf *ib, kb_jctx *j, json_t *o)
+{
+    const char *code, *text, *dept;
+    int rc;
+    if ((rc = kb_jstr(j, o, "code", true, &code)) || (rc = kb_jstr(j, o, "text", true, &text)) ||
+        (rc = kb_jstr(j, o, "dept", true, &dept)))
+        return rc;
+    kb_goal *g = kb_imp_push(&ib->imp.goals, &ib->imp.ngoals, sizeof *g);
+    g->code = kb_keep(ib, code);
+    g->text = kb_keep(ib, text);
+    g->dept = kb_keep(ib, dept);
+    return KB_OK;
+}
+
+static int kb_imp_case(kb_import_buf *ib, kb_jctx *j, json_t *o, size_t i)
+{
+    kb_import *imp = &ib->imp;
+    kb_case *c = kb_imp_push(&imp->cases, &imp->ncases, sizeof *c);
+    kb_case_init(c);
+    int rc = kb_import_json_case(ib, j, o, c);
+    if (rc)
+        return rc;
+    json_t *tl = json_object_get(o, "timeline");
+    if (tl && !json_is_array(tl))
+        return kb_jfail(j, "timeline", _("expected a list"));
+    if (tl && !c->number)
+        return kb_jfail(j, "id", _("a case with a timeline needs its id"));
+    size_t k;
+    json_t *x;
+    json_array_foreach(tl, k, x)
+    {
+        kb_comment *cm = kb_imp_push(&imp->comments, &imp->ncomments, sizeof *cm);
+        char tpath[96];
+        snprintf(tpath, sizeof tpath, "cases[%zu].timeline[%zu]", i, k);
+        kb_jctx tj = {j->e, tpath};
+        const char *kind, *author, *text, *mfrom = NULL, *mto = NULL, *reason = NULL;
+        long long us = 0;
+        if (!json_is_object(x))
+            return kb_err_set(j->e, KB_EDATA, _("%s: expected an object"), tpath);
+        if ((rc = kb_jstr(&tj, x, "kind", true, &kind)) ||
+            (rc = kb_jstr(&tj, x, "author", true, &author)) ||
+            (rc = kb_jstr(&tj, x, "text", true, &text)) ||
+            (rc = kb_jtime(&tj, x, "time", &cm->time)) ||
+            (rc = kb_jint(&tj, x, "time_us", 0, INT64_MAX, false, &us)) ||
+            (rc = kb_jstr(&tj, x, "move_from", false, &mfrom)) ||
+            (rc = kb_jstr(&tj, x, "move_to", false, &mto)) ||
+            (rc = kb_jstr(&tj, x, "reason", false, &reason)))
+            return rc;
+        if (strcmp(kind, "comment") && strcmp(kind, "change"))
+            return kb_jfail(&tj, "kind", _("use comment or change"));
+        cm->case_number = c->number;
+        cm->kind = strcmp(kind, "comment") == 0 ? KB_ENTRY_COMMENT : KB_ENTRY_CHANGE;
+        cm->author = kb_keep(ib, author);
+        cm->text = kb_keep(ib, text);
+        cm->time_us = us;
+        cm->move_from = mfrom ? kb_keep(ib, mfrom) : NULL;
+        cm->move_to = mto ? kb_keep(ib, mto) : NULL;
+        cm->reason = reason ? kb_keep(ib, reason) : NULL;
+    }
+    return KB_OK;
+}
+
+static int kb_imp_action(kb_import_buf *ib, kb_jctx *j, json_t *o)
+{
+    kb_action_item *a = kb_imp_push(&ib->imp.actions, &ib->imp.nactions, sizeof *a);
+    kb_action_item_init(a);
+    long long num = 0, cs = 0;
+    const char *text, *owner;
+    int rc;
+    if ((rc = kb_jint(j, o, "id", 0, UINT32_MAX, false, &num)) ||
+        (rc = kb_jint(j, o, "case", 1, UINT32_MAX, true, &cs)) ||
+        (rc = kb_jstr(j, o, "text", true, &text)) || (rc = kb_jstr(j, o, "owner", true, &owner)) ||
+        (rc = kb_jdate(j, o, "due", &a->due)) || (rc = kb_jbool(j, o, "done", &a->done)) ||
+        (rc = kb_jtime(j, o, "created", &a->created)))
+        return rc;
+    a->number = (uint32_t)num;
+    a->case_number = (uint32_t)cs;
+    a->text = kb_keep(ib, text);
+    a->owner = kb_keep(ib, owner);
+    return KB_OK;
+}
+
+static int kb_imp_link(kb_import_buf *ib, kb_jctx *j, json_t *o)
+{
+    long long from = 0, to = 0;
+    const char *kind;
+    kb_link *l = kb_imp_push(&ib->imp.links, &ib->imp.nlinks, sizeof *l);
+    int rc;
+    if ((rc = kb_jint(j, o, "from", 1, UINT32_MAX, true, &from)) ||
+        (rc = kb_jint(j, o, "to", 1, UINT32_MAX, true, &to)) ||
+        (rc = kb_jstr(j, o, "kind", true, &kind)))
+        return rc;
+    if (kb_link_kind_parse(kind, &l->kind, NULL))
+        return kb_jfail(j, "kind", _("use related, duplicate or blocks"));
+    l->from = (uint32_t)from;
+    l->to = (uint32_t)to;
+    return KB_OK;
+}
+
+static int kb_imp_org(kb_import_buf *ib, kb_jctx *j, json_t *o)
+{
+    const char *name, *kind, *contact, *notes;
+    kb_org *g = kb_imp_push(&ib->imp.orgs, &ib->imp.norgs, sizeof *g);
+    int rc;
+    if ((rc = kb_jstr(j, o, "name", true, &name)) || (rc = kb_jstr(j, o, "kind", false, &kind)) ||
+        (rc = kb_jstr(j, o, "contact", false, &contact)) ||
+        (rc = kb_jstr(j, o, "notes", false, &notes)))
+        return rc;
+    if (kind && kb_org_kind_parse(kind, &g->kind, NULL))
+        return kb_jfail(j, "kind",
+                        _("use entrepreneur, foundation, partner, government "
+                          "or other"));
+    g->name = kb_keep(ib, name);
+    g->contact = contact ? kb_keep(ib, contact) : NULL;
+    g->notes = notes ? kb_keep(ib, notes) : NULL;
+    return KB_OK;
+}
+
+static int kb_imp_contact(kb_import_buf *ib, kb_jctx *j, json_t *o)
+{
+    const char *org, *dept, *user, *purpose;
+    kb_contact *c = kb_imp_push(&ib->imp.contacts, &ib->imp.ncontacts, sizeof *c);
+    c->date = KB_DATE_NONE;
+    int rc;
+    if ((rc = kb_jstr(j, o, "org", true, &org)) || (rc = kb_jstr(j, o, "dept", true, &dept)) ||
+        (rc = kb_jstr(j, o, "user", false, &user)) ||
+        (rc = kb_jstr(j, o, "purpose", false, &purpose)) || (rc = kb_jdate(j, o, "date", &c->date)))
+        return rc;
+    c->org = kb_keep(ib, org);
+    c->dept = kb_keep(ib, dept);
+    c->user = user ? kb_keep(ib, user) : NULL;
+    c->purpose = purpose ? kb_keep(ib, purpose) : NULL;
+    return KB_OK;
+}
+
+static int kb_imp_meeting(kb_import_buf *ib, kb_jctx *j, json_t *o)
+{
+    kb_meeting *m = kb_imp_push(&ib->imp.meetings, &ib->imp.nmeetings, sizeof *m);
+    kb_meeting_init(m);
+    long long num = 0;
+    const char *minutes;
+    int rc;
+    if ((rc = kb_jint(j, o, "id", 1, UINT32_MAX, true, &num)) ||
+        (rc = kb_jdate(j, o, "date", &m->date)) ||
+        (rc = kb_jstrv(j, o, "attendees", &m->attendees)) ||
+        (rc = kb_jstr(j, o, "minutes", false, &minutes)))
+        return rc;
+    m->number = (uint32_t)num;
+    m->minutes = minutes ? kb_strdup(minutes) : NULL;
+    json_t *ag = json_object_get(o, "agenda");
+    if (ag && !json_is_array(ag))
+        return kb_jfail(j, "agenda", _("expected a list of case numbers"));
+    size_t k;
+    json_t *x;
+    json_array_foreach(ag, k, x)
+    {
+        if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > UINT32_MAX)
+            return kb_jfail(j, "agenda", _("expected a list of case numbers"));
+        kb_u32v_push(&m->agenda, (uint32_t)json_integer_value(x));
+    }
+    return kb_import_meeting_mode(j, o, m);
+}
+
+static int kb_imp_decision(kb_import_buf *ib, kb_jctx *j, json_t *o)
+{
+    kb_decision *d = kb_imp_push(&ib->imp.decisions, &ib->imp.ndecisions, sizeof *d);
+    long long num = 0, cs = 0, mt = 0;
+    const char *text, *author;
+    int rc;
+    if ((rc = kb_jint(j, o, "id", 1, UINT32_MAX, true, &num)) ||
+        (rc = kb_jint(j, o, "case", 1, UINT32_MAX, true, &cs)) ||
+        (rc = kb_jint(j, o, "meeting", 0, UINT32_MAX, false, &mt)) ||
+        (rc = kb_jstr(j, o, "text", true, &text)) ||
+        (rc = kb_jstr(j, o, "author", true, &author)) || (rc = kb_jtime(j, o, "time", &d->time)))
+        return rc;
+    d->number = (uint32_t)num;
+    d->case_number = (uint32_t)cs;
+    d->meeting = (uint32_t)mt;
+    d->text = kb_keep(ib, text);
+    d->author = kb_keep(ib, author);
+    return KB_OK;
+}
+
+/* The lists of an export, in the order it writes them. */
+enum kb_imp_list {
+    KB_IL_DEPTS,
+    KB_IL_STAGES,
+    KB_IL_LINES,
+    KB_IL_GOALS,
+    KB_IL_CASES,
+    KB_IL_ACTIONS,
+    KB_IL_LINKS,
+    KB_IL_ORGS,
+    KB_IL_CONTACTS,
+    KB_IL_MEETINGS,
+    KB_IL_DECISIONS,
+    KB_IL_COUNT_
+};
+static const char *const kb_imp_list_names[KB_IL_COUNT_] = {
+    "departments", "stages",        "action_lines", "goals",    "cases",     "actions",
+    "links",       "organisations", "contacts",     "meetings", "decisions",
+};
+
+/* One element o (index i) of list l. */
+static int kb_imp_element(kb_import_buf *ib, enum kb_imp_list l, size_t i, json_t *o, kb_err *e)
+{
+    char path[64];
+    kb_jctx j = {e, path};
+    snprintf(path, sizeof path, "%s[%zu]", kb_imp_list_names[l], i);
+    if (!json_is_object(o))
+        return kb_err_set(e, KB_EDATA, _("%s: expected an object"), path);
+    switch (l) {
+    case KB_IL_DEPTS:
+        return kb_imp_dept(ib, &j, o);
+    case KB_IL_STAGES:
+        return kb_imp_stage(ib, &j, o);
+    case KB_IL_LINES:
+        return kb_imp_line(ib, &j, o);
+    case KB_IL_GOALS:
+        return kb_imp_goal(ib, &j, o);
+    case KB_IL_CASES:
+        return kb_imp_case(ib, &j, o, i);
+    case KB_IL_ACTIONS:
+        return kb_imp_action(ib, &j, o);
+    case KB_IL_LINKS:
+        return kb_imp_link(ib, &j, o);
+    case KB_IL_ORGS:
+        return kb_imp_org(ib, &j, o);
+    case KB_IL_CONTACTS:
+        return kb_imp_contact(ib, &j, o);
+    case KB_IL_MEETINGS:
+        return kb_imp_meeting(ib, &j, o);
+    case KB_IL_DECISIONS:
+        return kb_imp_decision(ib, &j, o);
+    case KB_IL_COUNT_:
+        break;
+    }
+    return KB_OK;
+}
+
+/* ------------------------------------------------------------ streaming */
+
+/* The export is read as a stream: the top-level object and its lists are
+ * walked here, byte by byte, and each element (one case with its
+ * timeline, one action item, ...) is cut out whole and parsed by jansson
+ * on its own.  Memory holds one element's text and tree at a time besides
+ * the import itself; time is linear in the file's size. */
+typedef struct kb_jin {
+    FILE *f;                         /* or: */
+    const unsigned char *mem, *mend; /* an in-memory file */
+    int peek;                        /* next byte, or KB_JIN_NONE */
+    size_t line, col;                /* position of the last byte read (1-based) */
+    char *buf;                       /* the element being cut out */
+    size_t n, cap;
+    const char *fname;
+    kb_err *e;
+    bool syntax; /* the error is in the JSON itself */
+    int err;     /* errno of a failed read */
+} kb_jin;
+#define KB_JIN_NONE (-2)
+
+static int kb_jin_raw(kb_jin *r)
+{
+    if (r->f) {
+        int c = getc_unlocked(r->f);
+        if (c == EOF && ferror(r->f))
+            r->err = errno;
+        return c;
+    }
+    return r->mem < r->mend ? *r->mem++ : EOF;
+}
+
+static int kb_jin_get(kb_jin *r)
+{
+    int c = r->peek;
+    if (c != KB_JIN_NONE)
+        r->peek = KB_JIN_NONE;
+    else
+        c = kb_jin_raw(r);
+    if (c == '\n') {
+        r->line++;
+        r->col = 0;
+    } else if (c != EOF) {
+        r->col++;
+    }
+    return c;
+}
+
+/* The next byte that is not white space (not consumed). */
+static int kb_jin_peek(kb_jin *r)
+{
+    for (;;) {
+        if (r->peek == KB_JIN_NONE)
+            r->peek = kb_jin_raw(r);
+        int c = r->peek;
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            return c;
+        kb_jin_get(r);
+    }
+}
+
+static int kb_jin_fail(kb_jin *r, size_t line, size_t col, const char *what)
+{
+    if (r->f && ferror(r->f))
+        return kb_err_set(r->e, KB_EIO, _("cannot read %s: %s"), r->fname, strerror(r->err));
+    r->syntax = true;
+    return kb_err_set(r->e, KB_EDATA, _("%s:%zu:%zu: not valid JSON: %s"), r->fname, line, col,
+                      what);
+}
+
+static int kb_jin_expect(kb_jin *r, int want, const char *what)
+{
+    int c = kb_jin_peek(r);
+    kb_jin_get(r);
+    if (c != want)
+        return kb_jin_fail(r, r->line, r->col, c == EOF ? _("unexpected end of file") : what);
+    return KB_OK;
+}
+
+static void kb_jin_put(kb_jin *r, int c)
+{
+    if (r->n + 1 >= r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 4096;
+        r->buf = kb_realloc(r->buf, r->cap);
+    }
+    r->buf[r->n++] = (char)c;
+}
+
+/* Cut out the next value (an object, a list, a string or a bare word)
+ * into r->buf and parse it; *line, *col: where it starts. */
+static int kb_jin_value(kb_jin *r, json_t **out)
+{
+    *out = NULL;
+    int c = kb_jin_peek(r);
+    size_t line = r->line, col = r->col + 1; /* c is not white space */
+    r->n = 0;
+    if (c == EOF)
+        return kb_jin_fail(r, r->line, r->col, _("unexpected end of file"));
+    if (c == '{' || c == '[') {
+        size_t depth = 0;
+        bool str = false, esc = false;
+        do {
+            c = kb_jin_get(r);
+            if (c == EOF)
+                return kb_jin_fail(r, r->line, r->col, _("unexpected end of file"));
+            kb_jin_put(r, c);
+            if (str) {
+                if (esc)
+                    esc = false;
+                else if (c == '\\')
+                    esc = true;
+                else if (c == '"')
+                    str = false;
+            } else if (c == '"') {
+                str = true;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                depth--;
+            }
+        } while (depth > 0);
+    } else if (c == '"') {
+        bool esc = false;
+        kb_jin_put(r, kb_jin_get(r));
+        for (;;) {
+            c = kb_jin_get(r);
+            if (c == EOF)
+                return kb_jin_fail(r, r->line, r->col, _("unexpected end of file"));
+            kb_jin_put(r, c);
+            if (esc)
+                esc = false;
+            else if (c == '\\')
+                esc = true;
+            else if (c == '"')
+                break;
+        }
+    } else { /* a number, true, false or null: up to a delimiter */
+        for (;;) {
+            if (r->peek == KB_JIN_NONE)
+                r->peek = kb_jin_raw(r);
+            c = r->peek;
+            if (c == EOF || c == 0 || strchr(",]}: \t\r\n", c) || r->n >= 64)
+                break;
+            kb_jin_put(r, kb_jin_get(r));
+        }
+    }
     json_error_t je;
-    json_t *doc = json_loadb(src, len, JSON_REJECT_DUPLICATES, &je);
-    if (!doc)
-        return kb_err_set(e, KB_EDATA, _("%s:%d:%d: not valid JSON: %s"), fname, je.line, je.column,
-                          je.text);
+    *out = json_loadb(r->buf, r->n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    if (!*out) {
+        size_t l = line + (size_t)(je.line > 0 ? je.line - 1 : 0);
+        size_t k = je.line <= 1 ? col - 1 + (size_t)(je.column > 0 ? je.column : 1)
+                                : (size_t)(je.column > 0 ? je.column : 1);
+        return kb_jin_fail(r, l, k, je.text);
+    }
+    return KB_OK;
+}
+
+/* A top-level list, element by element. */
+static int kb_jin_list(kb_jin *r, kb_import_buf *ib, enum kb_imp_list l)
+{
+    int c = kb_jin_peek(r);
+    if (c != '[') { /* null (absent) or not a list */
+        json_t *v = NULL;
+        int rc = kb_jin_value(r, &v);
+        if (rc == KB_OK && !json_is_null(v))
+            rc = kb_err_set(r->e, KB_EDATA, _("%s: expected a list"), kb_imp_list_names[l]);
+        json_decref(v);
+        return rc;
+    }
+    kb_jin_get(r);
+    if (kb_jin_peek(r) == ']') {
+        kb_jin_get(r);
+        return KB_OK;
+    }
+    for (size_t i = 0;; i++) {
+        json_t *v = NULL;
+        int rc = kb_jin_value(r, &v);
+        if (rc == KB_OK)
+            rc = kb_imp_element(ib, l, i, v, r->e);
+        json_decref(v);
+        if (rc)
+            return rc;
+        c = kb_jin_peek(r);
+        kb_jin_get(r);
+        if (c == ']')
+            return KB_OK;
+        if (c != ',')
+            return kb_jin_fail(r, r->line, r->col,
+                               c == EOF ? _("unexpected end of file") : _("',' or ']' expected"));
+    }
+}
+
+static int kb_import_json_stream(kb_jin *r, kb_import_buf *ib)
+{
+    kb_err *e = r->e;
+    const char *fname = r->fname;
+    int c = kb_jin_peek(r);
+    if (c != '{') { /* not an object: invalid JSON, or JSON that is no export */
+        json_t *v = NULL;
+        int rc = kb_jin_value(r, &v);
+        json_decref(v);
+        if (rc)
+            return rc;
+        return kb_err_set(e, KB_EDATA,
+                          _("%s is not a kernboard export (\"format\": \"%s\" missing)"), fname,
+                          KB_EXPORT_FORMAT);
+    }
+    kb_jin_get(r);
+    bool seen[KB_IL_COUNT_] = {false}, fmt = false, ver = false, fmt_ok = false, ver_ok = false;
+    kb_strv others = {0}; /* keys we do not read (for duplicates) */
     int rc = KB_OK;
-    json_t *fmt = json_is_object(doc) ? json_object_get(doc, "format") : NULL;
-    if (!fmt || !json_is_string(fmt) || strcmp(json_string_value(fmt), KB_EXPORT_FORMAT) != 0) {
+    bool first = true;
+    while (rc == KB_OK) {
+        c = kb_jin_peek(r);
+        if (first && c == '}') {
+            kb_jin_get(r);
+            break;
+        }
+        first = false;
+        json_t *k = NULL;
+        size_t kline = r->line, kcol = r->col + 1;
+        if (c != '"') {
+            kb_jin_get(r);
+            rc = kb_jin_fail(r, r->line, r->col,
+                             c == EOF ? _("unexpected end of file") : _("string or '}' expected"));
+            break;
+        }
+        if ((rc = kb_jin_value(r, &k)))
+            break;
+        const char *key = json_string_value(k);
+        if ((rc = kb_jin_expect(r, ':', _("':' expected")))) {
+            json_decref(k);
+            break;
+        }
+        int l = 0;
+        while (l < KB_IL_COUNT_ && strcmp(key, kb_imp_list_names[l]) != 0)
+            l++;
+        bool dup = false;
+        if (l < KB_IL_COUNT_) {
+            dup = seen[l];
+            seen[l] = true;
+        } else if (strcmp(key, "format") == 0) {
+            dup = fmt;
+            fmt = true;
+        } else if (strcmp(key, "format_version") == 0) {
+            dup = ver;
+            ver = true;
+        } else {
+            for (size_t i = 0; i < others.n && !dup; i++)
+                dup = strcmp(others.v[i], key) == 0;
+            kb_strv_push(&others, key);
+        }
+        if (dup) {
+            rc = kb_jin_fail(r, kline, kcol, _("duplicate object key"));
+        } else if (l < KB_IL_COUNT_) {
+            /* an element that does not fit, before the format said this is
+             * an export: say it is not one */
+            rc = kb_jin_list(r, ib, (enum kb_imp_list)l);
+            if (rc == KB_EDATA && !fmt_ok && !r->syntax)
+                rc = kb_err_set(e, KB_EDATA,
+                                _("%s is not a kernboard export (\"format\": \"%s\" missing)"),
+                                fname, KB_EXPORT_FORMAT);
+        } else {
+            json_t *v = NULL;
+            if ((rc = kb_jin_value(r, &v)) == KB_OK) {
+                if (strcmp(key, "format") == 0)
+                    fmt_ok =
+                        json_is_string(v) && strcmp(json_string_value(v), KB_EXPORT_FORMAT) == 0;
+                else if (strcmp(key, "format_version") == 0)
+                    ver_ok = json_is_integer(v) && json_integer_value(v) == KB_EXPORT_VERSION;
+            }
+            json_decref(v);
+            if (rc == KB_OK && fmt && !fmt_ok)
+                rc = kb_err_set(e, KB_EDATA,
+                                _("%s is not a kernboard export (\"format\": \"%s\" missing)"),
+                                fname, KB_EXPORT_FORMAT);
+        }
+        json_decref(k);
+        if (rc)
+            break;
+        c = kb_jin_peek(r);
+        kb_jin_get(r);
+        if (c == '}')
+            break;
+        if (c != ',')
+            rc = kb_jin_fail(r, r->line, r->col,
+                             c == EOF ? _("unexpected end of file") : _("',' or '}' expected"));
+    }
+    kb_strv_free(&others);
+    if (rc == KB_OK && (c = kb_jin_peek(r)) != EOF) {
+        kb_jin_get(r);
+        rc = kb_jin_fail(r, r->line, r->col, _("end of file expected"));
+    }
+    if (rc == KB_OK && r->f && ferror(r->f))
+        rc = kb_err_set(e, KB_EIO, _("cannot read %s: %s"), fname, strerror(r->err));
+    if (rc == KB_OK && !fmt_ok)
         rc = kb_err_set(e, KB_EDATA, _("%s is not a kernboard export (\"format\": \"%s\" missing)"),
                         fname, KB_EXPORT_FORMAT);
-        goto out;
-    }
-    json_t *fv = json_object_get(doc, "format_version");
-    if (!json_is_integer(fv) || json_integer_value(fv) != KB_EXPORT_VERSION) {
+    if (rc == KB_OK && !ver_ok)
         rc = kb_err_set(e, KB_EDATA,
                         _("%s has an export format version this kernboard cannot "
                           "read (expected %d)"),
                         fname, KB_EXPORT_VERSION);
-        goto out;
-    }
-    char path[64];
-    kb_jctx j = {e, path};
-    json_t *arr, *o;
-    size_t i;
-    kb_import *imp = &ib->imp;
-    if ((rc = kb_jarray(e, doc, "departments", &arr)))
-        goto out;
-    if (arr) {
-        imp->depts = kb_calloc(json_array_size(arr) + 1, sizeof *imp->depts);
-        json_array_foreach(arr, i, o)
-        {
-            snprintf(path, sizeof path, "departments[%zu]", i);
-            const char *code, *name, *colour;
-            if ((rc = kb_jstr(&j, o, "code", true, &code)) ||
-                (rc = kb_jstr(&j, o, "name", true, &name)) ||
-                (rc = kb_jstr(&j, o, "colour", false, &colour)))
-                goto out;
-            kb_dept *d = &imp->depts[imp->ndepts++];
-            d->code = kb_keep(ib, code);
-            d->name = kb_keep(ib, name);
-            d->colour = colour ? kb_keep(ib, colour) : NULL;
-        }
-    }
-    if ((rc = kb_jarray(e, doc, "stages", &arr)))
-        goto out;
-    if (arr) {
-        imp->stages = kb_calloc(json_array_size(arr) + 1, sizeof *imp->stages);
-        json_array_foreach(arr, i, o)
-        {
-            snprintf(path, sizeof path, "stages[%zu]", i);
-            const char *code, *name;
-            long long pos = 0, wip = 0, norm = 0;
-            bool reason = false;
-            if ((rc = kb_jstr(&j, o, "code", true, &code)) ||
-                (rc = kb_jstr(&j, o, "name", true, &name)) ||
-                (rc = kb_jint(&j, o, "position", 1, 1000, true, &pos)) ||
-                (rc = kb_jint(&j, o, "wip_limit", 0, 10000, false, &wip)) ||
-                (rc = kb_jint(&j, o, "norm_days", 0, 3650, false, &norm)) ||
-                (rc = kb_jbool(&j, o, "needs_reason", &reason)))
-                goto out;
-            kb_stage *s = &imp->stages[imp->nstages++];
-            s->code = kb_keep(ib, code);
-            s->name = kb_keep(ib, name);
-            s->position = (int)pos;
-            s->wip_limit = (int)wip;
-            if ((rc = kb_jstrv(&j, o, "dept_wip", &s->dept_wip)))
-                goto out;
-            s->norm_days = (int)norm;
-            s->needs_reason = reason;
-        }
-    }
-    if ((rc = kb_jarray(e, doc, "action_lines", &arr)))
-        goto out;
-    if (arr) {
-        imp->lines = kb_calloc(json_array_size(arr) + 1, sizeof *imp->lines);
-        json_array_foreach(arr, i, o)
-        {
-            snprintf(path, sizeof path, "action_lines[%zu]", i);
-            const char *code, *name;
-            if ((rc = kb_jstr(&j, o, "code", true, &code)) ||
-                (rc = kb_jstr(&j, o, "name", true, &name)))
-                goto out;
-            kb_line *l = &imp->lines[imp->nlines++];
-            l->code = kb_keep(ib, code);
-            l->name = kb_keep(ib, name);
-        }
-    }
-    if ((rc = kb_jarray(e, doc, "goals", &arr))) /* absent in older exports */
-        goto out;
-    if (arr) {
-        imp->goals = kb_calloc(json_array_size(arr) + 1, sizeof *imp->goals);
-        json_array_foreach(arr, i, o)
-        {
-            snprintf(path, sizeof path, "goals[%zu]", i);
-            const char *code, *text, *dept;
-            if ((rc = kb_jstr(&j, o, "code", true, &code)) ||
-                (rc = kb_jstr(&j, o, "text", true, &text)) ||
-                (rc = kb_jstr(&j, o, "dept", true, &dept)))
-                goto out;
-            kb_goal *g = &imp->goals[imp->ngoals++];
-            g->code = kb_keep(ib, code);
-            g->text = kb_keep(ib, text);
-            g->dept = kb_keep(ib, dept);
-        }
-    }
-    if ((rc = kb_jarray(e, doc, "cases", &arr)))
-        goto out;
-    if (arr) {
-        size_t ncomments = 0;
-        imp->cases = kb_calloc(json_array_size(arr) + 1, sizeof *imp->cases);
-        json_array_foreach(arr, i, o)
-        {
-            snprintf(path, sizeof path, "cases[%zu]", i);
-            kb_case *c = &imp->cases[imp->ncases];
-            kb_case_init(c);
-            imp->ncases++;
-            if ((rc = kb_import_json_case(ib, &j, o, c)))
-                goto out;
-            json_t *tl = json_object_get(o, "timeline");
-            if (tl && !json_is_array(tl)) {
-                rc = kb_jfail(&j, "timeline", _("expected a list"));
-                goto out;
-            }
-            if (tl && !c->number) {
-                rc = kb_jfail(&j, "id", _("a case with a timeline needs its id"));
-                goto out;
-            }
-            size_t k;
-            json_t *x;
-            json_array_foreach(tl, k, x)
-            {
-                imp->comments =
-                    kb_reallocarray(imp->comments, ncomments + 1, sizeof *imp->comments);
-                kb_comment *cm = &imp->comments[ncomments++];
-                memset(cm, 0, sizeof *cm);
-                imp->ncomments = ncomments;
-                char tpath[96];
-                snprintf(tpath, sizeof tpath, "cases[%zu].timeline[%zu]", i, k);
-                kb_jctx tj = {e, tpath};
-                const char *kind, *author, *text, *mfrom = NULL, *mto = NULL, *reason = NULL;
-                long long us = 0;
-                if (!json_is_object(x)) {
-                    rc = kb_err_set(e, KB_EDATA, _("%s: expected an object"), tpath);
-                    goto out;
-                }
-                if ((rc = kb_jstr(&tj, x, "kind", true, &kind)) ||
-                    (rc = kb_jstr(&tj, x, "author", true, &author)) ||
-                    (rc = kb_jstr(&tj, x, "text", true, &text)) ||
-                    (rc = kb_jtime(&tj, x, "time", &cm->time)) ||
-                    (rc = kb_jint(&tj, x, "time_us", 0, INT64_MAX, false, &us)) ||
-                    (rc = kb_jstr(&tj, x, "move_from", false, &mfrom)) ||
-                    (rc = kb_jstr(&tj, x, "move_to", false, &mto)) ||
-                    (rc = kb_jstr(&tj, x, "reason", false, &reason)))
-                    goto out;
-                if (strcmp(kind, "comment") && strcmp(kind, "change")) {
-                    rc = kb_jfail(&tj, "kind", _("use comment or change"));
-                    goto out;
-                }
-                cm->case_number = c->number;
-                cm->kind = strcmp(kind, "comment") == 0 ? KB_ENTRY_COMMENT : KB_ENTRY_CHANGE;
-                cm->author = kb_keep(ib, author);
-                cm->text = kb_keep(ib, text);
-                cm->time_us = us;
-                cm->move_from = mfrom ? kb_keep(ib, mfrom) : NULL;
-                cm->move_to = mto ? kb_keep(ib, mto) : NULL;
-                cm->reason = reason ? kb_keep(ib, reason) : NULL;
-            }
-        }
-    }
-    if ((rc = kb_jarray(e, doc, "actions", &arr)))
-        goto out;
-    if (arr) {
-        imp->actions = kb_calloc(json_array_size(arr) + 1, sizeof *imp->actions);
-        json_array_foreach(arr, i, o)
-        {
-            snprintf(path, sizeof path, "actions[%zu]", i);
-            kb_action_item *a = &imp->actions[imp->nactions++];
-            kb_action_item_init(a);
-            long long num = 0, cs = 0;
-            const char *text, *owner;
-            if ((rc = kb_jint(&j, o, "id", 0, UINT32_MAX, false, &num)) ||
-                (rc = kb_jint(&j, o, "case", 1, UINT32_MAX, true, &cs)) ||
-                (rc = kb_jstr(&j, o, "text", true, &text)) ||
-                (rc = kb_jstr(&j, o, "owner", true, &owner)) ||
-                (rc = kb_jdate(&j, o, "due", &a->due)) ||
-                (rc = kb_jbool(&j, o, "done", &a->done)) ||
-                (rc = kb_jtime(&j, o, "created", &a->created)))
-                goto out;
-            a->number = (uint32_t)num;
-            a->case_number = (uint32_t)cs;
-            a->text = kb_keep(ib, text);
-            a->owner = kb_keep(ib, owner);
-        }
-    }
-    if ((rc = kb_jarray(e, doc, "links", &arr)))
-        goto out;
-    if (arr) {
-        imp->links = kb_calloc(json_array_size(arr) + 1, sizeof *imp->links);
-        json_array_foreach(arr, i, o)
-        {
-            snprintf(path, sizeof path, "links[%zu]", i);
-            long long from = 0, to = 0;
-            const char *kind;
-            kb_link *l = &imp->links[imp->nlinks++];
-            memset(l, 0, sizeof *l);
-            if ((rc = kb_jint(&j, o, "from", 1, UINT32_MAX, true, &from)) ||
-                (rc = kb_jint(&j, o, "to", 1, UINT32_MAX, true, &to)) ||
-                (rc = kb_jstr(&j, o, "kind", true, &kind)))
-                goto out;
-            if (kb_link_kind_parse(kind, &l->kind, NULL)) {
-                rc = kb_jfail(&j, "kind", _("use related, duplicate or blocks"));
-                goto out;
-            }
-            l->from = (uint32_t)from;
-            l->to = (uint32_t)to;
-        }
-    }
-    if ((rc = kb_jarray(e, doc, "organisations", &arr)))
-        goto out;
-    if (arr) {
-        imp->orgs = kb_calloc(json_array_size(arr) + 1, sizeof *imp->orgs);
-        json_array_foreach(arr, i, o)
-        {
-            snprintf(path, sizeof path, "organisations[%zu]", i);
-            const char *name, *kind, *contact, *notes;
-            kb_org *g = &imp->orgs[imp->norgs++];
-            if ((rc = kb_jstr(&j, o, "name", true, &name)) ||
-                (rc = kb_jstr(&j, o, "kind", false, &kind)) ||
-                (rc = kb_jstr(&j, o, "contact", false, &contact)) ||
-                (rc = kb_jstr(&j, o, "notes", false, &notes)))
-                goto out;
-            if (kind && kb_org_kind_parse(kind, &g->kind, NULL)) {
-                rc = kb_jfail(&j, "kind",
-                              _("use entrepreneur, foundation, partner, government "
-                                "or other"));
-                goto out;
-            }
-            g->name = kb_keep(ib, name);
-            g->contact = contact ? kb_keep(ib, contact) : NULL;
-            g->notes = notes ? kb_keep(ib, notes) : NULL;
-        }
-    }
-    if ((rc = kb_jarray(e, doc, "contacts", &arr)))
-        goto out;
-    if (arr) {
-        imp->contacts = kb_calloc(json_array_size(arr) + 1, sizeof *imp->contacts);
-        json_array_foreach(arr, i, o)
-        {
-            snprintf(path, sizeof path, "contacts[%zu]", i);
-            const char *org, *dept, *user, *purpose;
-            kb_contact *c = &imp->contacts[imp->ncontacts++];
-            c->date = KB_DATE_NONE;
-            if ((rc = kb_jstr(&j, o, "org", true, &org)) ||
-                (rc = kb_jstr(&j, o, "dept", true, &dept)) ||
-                (rc = kb_jstr(&j, o, "user", false, &user)) ||
-                (rc = kb_jstr(&j, o, "purpose", false, &purpose)) ||
-                (rc = kb_jdate(&j, o, "date", &c->date)))
-                goto out;
-            c->org = kb_keep(ib, org);
-            c->dept = kb_keep(ib, dept);
-            c->user = user ? kb_keep(ib, user) : NULL;
-            c->purpose = purpose ? kb_keep(ib, purpose) : NULL;
-        }
-    }
-    if ((rc = kb_jarray(e, doc, "meetings", &arr)))
-        goto out;
-    if (arr) {
-        imp->meetings = kb_calloc(json_array_size(arr) + 1, sizeof *imp->meetings);
-        json_array_foreach(arr, i, o)
-        {
-            snprintf(path, sizeof path, "meetings[%zu]", i);
-            kb_meeting *m = &imp->meetings[imp->nmeetings++];
-            kb_meeting_init(m);
-            long long num = 0;
-            const char *minutes;
-            if ((rc = kb_jint(&j, o, "id", 1, UINT32_MAX, true, &num)) ||
-                (rc = kb_jdate(&j, o, "date", &m->date)) ||
-                (rc = kb_jstrv(&j, o, "attendees", &m->attendees)) ||
-                (rc = kb_jstr(&j, o, "minutes", false, &minutes)))
-                goto out;
-            m->number = (uint32_t)num;
-            m->minutes = minutes ? kb_strdup(minutes) : NULL;
-            json_t *ag = json_object_get(o, "agenda");
-            if (ag && !json_is_array(ag)) {
-                rc = kb_jfail(&j, "agenda", _("expected a list of case numbers"));
-                goto out;
-            }
-            size_t k;
-            json_t *x;
-            json_array_foreach(ag, k, x)
-            {
-                if (!json_is_integer(x) || json_integer_value(x) < 1 ||
-                    json_integer_value(x) > UINT32_MAX) {
-                    rc = kb_jfail(&j, "agenda", _("expected a list of case numbers"));
-                    goto out;
-                }
-                kb_u32v_push(&m->agenda, (uint32_t)json_integer_value(x));
-            }
-            if ((rc = kb_import_meeting_mode(&j, o, m)))
-                goto out;
-        }
-    }
-    if ((rc = kb_jarray(e, doc, "decisions", &arr)))
-        goto out;
-    if (arr) {
-        imp->decisions = kb_calloc(json_array_size(arr) + 1, sizeof *imp->decisions);
-        json_array_foreach(arr, i, o)
-        {
-            snprintf(path, sizeof path, "decisions[%zu]", i);
-            kb_decision *d = &imp->decisions[imp->ndecisions++];
-            long long num = 0, cs = 0, mt = 0;
-            const char *text, *author;
-            if ((rc = kb_jint(&j, o, "id", 1, UINT32_MAX, true, &num)) ||
-                (rc = kb_jint(&j, o, "case", 1, UINT32_MAX, true, &cs)) ||
-                (rc = kb_jint(&j, o, "meeting", 0, UINT32_MAX, false, &mt)) ||
-                (rc = kb_jstr(&j, o, "text", true, &text)) ||
-                (rc = kb_jstr(&j, o, "author", true, &author)) ||
-                (rc = kb_jtime(&j, o, "time", &d->time)))
-                goto out;
-            d->number = (uint32_t)num;
-            d->case_number = (uint32_t)cs;
-            d->meeting = (uint32_t)mt;
-            d->text = kb_keep(ib, text);
-            d->author = kb_keep(ib, author);
-        }
-    }
-out:
-    /* action items and comments borrow their strings from ib->strings */
-    json_decref(doc);
+    return rc;
+}
+
+int kb_import_json_file(FILE *f, const char *fname, kb_import_buf *ib, kb_err *e)
+{
+    kb_jin r = {.f = f, .peek = KB_JIN_NONE, .line = 1, .fname = fname, .e = e};
+    int rc = kb_import_json_stream(&r, ib);
+    kb_free(&r.buf);
+    return rc;
+}
+
+int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf *ib, kb_err *e)
+{
+    kb_jin r = {.mem = (const unsigned char *)src,
+                .mend = (const unsigned char *)src + len,
+                .peek = KB_JIN_NONE,
+                .line = 1,
+                .fname = fname,
+                .e = e};
+    int rc = kb_import_json_stream(&r, ib);
+    kb_free(&r.buf);
     return rc;
 }
 
@@ -629,6 +912,9 @@ static void kb_csv_cb_field(void *s, size_t len, void *data)
     if (len && memchr(s, 0, len) && x->rc == KB_OK)
         x->rc = kb_err_set(x->e, KB_EDATA, _("%s: line %zu: contains a NUL character"), x->fname,
                            x->line + 1);
+    else if (len && !kb_utf8_valid(s, len) && x->rc == KB_OK)
+        x->rc =
+            kb_err_set(x->e, KB_EDATA, _("%s: line %zu: not UTF-8 text"), x->fname, x->line + 1);
     kb_strv_push(&x->row, v);
     kb_free(&v);
 }
@@ -691,8 +977,7 @@ static void kb_csv_cb_row(int term, void *data)
         goto done;
     }
     kb_import *imp = &x->ib->imp;
-    imp->cases = kb_reallocarray(imp->cases, imp->ncases + 1, sizeof *imp->cases);
-    kb_case *c = &imp->cases[imp->ncases++];
+    kb_case *c = kb_imp_push(&imp->cases, &imp->ncases, sizeof *c);
     kb_case_init(c);
     kb_err fe;
     const char *v;
@@ -727,15 +1012,33 @@ done:
     kb_strv_free(&x->row);
 }
 
-int kb_import_csv(const char *text, size_t len, const char *fname, kb_import_buf *ib, kb_err *e)
+/* Feed the CSV parser from memory (src) or from f, in chunks. */
+static int kb_import_csv_run(FILE *f, const char *src, size_t len, const char *fname,
+                             kb_import_buf *ib, kb_err *e)
 {
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
         return kb_err_set(e, KB_ESOFTWARE, "csv_init failed");
     kb_csv_ctx x = {.ib = ib, .fname = fname, .e = e};
-    if (csv_parse(&p, text, len, kb_csv_cb_field, kb_csv_cb_row, &x) != len && x.rc == KB_OK)
-        x.rc = kb_err_set(e, KB_EDATA, _("%s: line %zu: not valid CSV: %s"), fname, x.line + 1,
-                          csv_strerror(csv_error(&p)));
+    char chunk[1 << 16];
+    for (bool more = true; more && x.rc == KB_OK;) {
+        const char *data = src;
+        size_t n = len;
+        if (f) {
+            n = fread(chunk, 1, sizeof chunk, f);
+            data = chunk;
+            more = n == sizeof chunk;
+            if (!more && ferror(f)) {
+                x.rc = kb_err_set(e, KB_EIO, _("cannot read %s: %s"), fname, strerror(errno));
+                break;
+            }
+        } else {
+            more = false;
+        }
+        if (csv_parse(&p, data, n, kb_csv_cb_field, kb_csv_cb_row, &x) != n && x.rc == KB_OK)
+            x.rc = kb_err_set(e, KB_EDATA, _("%s: line %zu: not valid CSV: %s"), fname, x.line + 1,
+                              csv_strerror(csv_error(&p)));
+    }
     if (x.rc == KB_OK && csv_fini(&p, kb_csv_cb_field, kb_csv_cb_row, &x) != 0 && x.rc == KB_OK)
         x.rc = kb_err_set(e, KB_EDATA, _("%s: line %zu: not valid CSV: %s"), fname, x.line + 1,
                           csv_strerror(csv_error(&p)));
@@ -744,4 +1047,14 @@ int kb_import_csv(const char *text, size_t len, const char *fname, kb_import_buf
     if (x.rc == KB_OK && !x.header_done)
         x.rc = kb_err_set(e, KB_EDATA, _("%s is empty: expected a header line"), fname);
     return x.rc;
+}
+
+int kb_import_csv(const char *text, size_t len, const char *fname, kb_import_buf *ib, kb_err *e)
+{
+    return kb_import_csv_run(NULL, text, len, fname, ib, e);
+}
+
+int kb_import_csv_file(FILE *f, const char *fname, kb_import_buf *ib, kb_err *e)
+{
+    return kb_import_csv_run(f, NULL, 0, fname, ib, e);
 }

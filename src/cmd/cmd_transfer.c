@@ -18,82 +18,88 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KB_IMPORT_MAX ((size_t)64 << 20)
-
-/* ------------------------------------------------------------ gathering */
-
-typedef struct kb_snapshot {
-    kb_case_vec cases;
-    kb_comment_vec *timelines; /* one per case */
-    kb_action_vec actions;
-    kb_link_vec links;
-    kb_org_vec orgs;
-    kb_contact_vec contacts;
-    kb_meeting_vec meetings;
-    kb_decision_vec decisions;
-    kb_goal_vec goals;
-} kb_snapshot;
-
-static void kb_snapshot_free(kb_snapshot *s)
-{
-    for (size_t i = 0; s->timelines && i < s->cases.n; i++)
-        kb_comment_vec_free(&s->timelines[i]);
-    kb_free(&s->timelines);
-    kb_case_vec_free(&s->cases);
-    kb_action_vec_free(&s->actions);
-    kb_link_vec_free(&s->links);
-    kb_org_vec_free(&s->orgs);
-    kb_contact_vec_free(&s->contacts);
-    kb_meeting_vec_free(&s->meetings);
-    kb_decision_vec_free(&s->decisions);
-    kb_goal_vec_free(&s->goals);
-}
-
-static int kb_snapshot_load(kb_board *b, kb_snapshot *s, kb_err *e)
-{
-    memset(s, 0, sizeof *s);
-    int rc = kb_board_case_list(b, &s->cases, e);
-    if (rc)
-        return rc;
-    s->timelines = kb_calloc(s->cases.n ? s->cases.n : 1, sizeof *s->timelines);
-    rc = kb_board_timelines(b, &s->cases, s->timelines, e);
-    if (!rc)
-        rc = kb_board_action_list(b, 0, &s->actions, e);
-    if (!rc)
-        rc = kb_board_link_list(b, 0, &s->links, e);
-    if (!rc)
-        rc = kb_board_org_list(b, &s->orgs, e);
-    if (!rc)
-        rc = kb_board_contact_list(b, NULL, &s->contacts, e);
-    if (!rc)
-        rc = kb_board_meeting_list(b, &s->meetings, e);
-    if (!rc)
-        rc = kb_board_decision_list(b, 0, 0, &s->decisions, e);
-    if (!rc)
-        rc = kb_board_goal_list(b, &s->goals, e);
-    return rc;
-}
-
 /* ------------------------------------------------------------ json export */
 
-static json_t *kb_export_json(kb_board *b, const kb_snapshot *s)
+/* The document is written as it is made, one element at a time: each
+ * element is dumped by jansson on its own (same escaping, same key order)
+ * and indented to its depth, so the bytes are those json_dumpf of the
+ * whole tree with JSON_INDENT(2) | JSON_PRESERVE_ORDER gave, without the
+ * tree (a 100k board's tree took over a gigabyte). */
+typedef struct kb_jw {
+    FILE *f;
+    size_t n;    /* elements written in the open list */
+    bool failed; /* a write or dump failed */
+    char *buf;   /* the element being dumped (grows, reused) */
+    size_t cap;
+} kb_jw;
+
+#define KB_JW_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
+
+/* v (taken) dumped with every line after the first indented by indent. */
+static void kb_jw_value(kb_jw *w, json_t *v, const char *indent)
 {
-    json_t *doc = json_object();
-    json_object_set_new(doc, "format", json_string(KB_EXPORT_FORMAT));
-    json_object_set_new(doc, "format_version", json_integer(KB_EXPORT_VERSION));
+    size_t need = json_dumpb(v, w->buf, w->cap, KB_JW_FLAGS);
+    if (need > w->cap) { /* too small: grow and dump again */
+        w->cap = need > 2 * w->cap ? need : 2 * w->cap;
+        w->buf = kb_realloc(w->buf, w->cap);
+        need = json_dumpb(v, w->buf, w->cap, KB_JW_FLAGS);
+    }
+    if (need == 0 || need > w->cap) {
+        w->failed = true;
+    } else {
+        const char *p = w->buf, *end = w->buf + need, *nl;
+        while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+            fwrite(p, 1, (size_t)(nl - p) + 1, w->f);
+            fputs(indent, w->f);
+            p = nl + 1;
+        }
+        fwrite(p, 1, (size_t)(end - p), w->f);
+    }
+    json_decref(v);
+}
+
+/* A member of the top-level object: "key": value. */
+static void kb_jw_member(kb_jw *w, const char *key, json_t *v, bool first)
+{
+    fprintf(w->f, "%s\n  \"%s\": ", first ? "{" : ",", key);
+    kb_jw_value(w, v, "  ");
+}
+
+static void kb_jw_open(kb_jw *w, const char *key)
+{
+    fprintf(w->f, ",\n  \"%s\": [", key);
+    w->n = 0;
+}
+
+static void kb_jw_elem(kb_jw *w, json_t *v)
+{
+    fputs(w->n++ ? ",\n    " : "\n    ", w->f);
+    kb_jw_value(w, v, "    ");
+}
+
+static void kb_jw_close(kb_jw *w)
+{
+    fputs(w->n ? "\n  ]" : "]", w->f);
+}
+
+static int kb_export_json(FILE *f, kb_board *b, const kb_export_snapshot *s)
+{
+    kb_jw w = {f, 0, false, NULL, 0};
+    kb_jw_member(&w, "format", json_string(KB_EXPORT_FORMAT), true);
+    fprintf(f, ",\n  \"format_version\": %d", KB_EXPORT_VERSION);
     size_t n;
     const kb_dept *d = kb_board_depts(b, &n);
-    json_t *a = json_array();
+    kb_jw_open(&w, "departments");
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_object();
         json_object_set_new(o, "code", json_string(d[i].code));
         json_object_set_new(o, "name", json_string(d[i].name));
         json_object_set_new(o, "colour", d[i].colour ? json_string(d[i].colour) : json_null());
-        json_array_append_new(a, o);
+        kb_jw_elem(&w, o);
     }
-    json_object_set_new(doc, "departments", a);
+    kb_jw_close(&w);
     const kb_stage *st = kb_board_stages(b, &n);
-    a = json_array();
+    kb_jw_open(&w, "stages");
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_object();
         json_object_set_new(o, "code", json_string(st[i].code));
@@ -106,50 +112,50 @@ static json_t *kb_export_json(kb_board *b, const kb_snapshot *s)
         for (size_t k = 0; k < st[i].dept_wip.n; k++)
             json_array_append_new(dw, json_string(st[i].dept_wip.v[k]));
         json_object_set_new(o, "dept_wip", dw);
-        json_array_append_new(a, o);
+        kb_jw_elem(&w, o);
     }
-    json_object_set_new(doc, "stages", a);
+    kb_jw_close(&w);
     const kb_line *l = kb_board_lines(b, &n);
-    a = json_array();
+    kb_jw_open(&w, "action_lines");
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_object();
         json_object_set_new(o, "code", json_string(l[i].code));
         json_object_set_new(o, "name", json_string(l[i].name));
-        json_array_append_new(a, o);
+        kb_jw_elem(&w, o);
     }
-    json_object_set_new(doc, "action_lines", a);
-    a = json_array(); /* department goals (policy hooks as reference data) */
+    kb_jw_close(&w);
+    kb_jw_open(&w, "goals"); /* department goals (policy hooks as reference data) */
     for (size_t i = 0; i < s->goals.n; i++) {
         json_t *o = json_object();
         json_object_set_new(o, "code", json_string(s->goals.v[i].code));
         json_object_set_new(o, "text", json_string(s->goals.v[i].text));
         json_object_set_new(o, "dept", json_string(s->goals.v[i].dept));
-        json_array_append_new(a, o);
+        kb_jw_elem(&w, o);
     }
-    json_object_set_new(doc, "goals", a);
-    a = json_array();
+    kb_jw_close(&w);
+    kb_jw_open(&w, "cases");
     for (size_t i = 0; i < s->cases.n; i++) {
         json_t *o = kb_cmd_case_json(&s->cases.v[i]);
         json_object_del(o, "version"); /* versions belong to the board, not the content */
         json_t *tl = json_array();
-        for (size_t k = 0; k < s->timelines[i].n; k++) {
-            json_t *c = kb_cmd_comment_json(&s->timelines[i].v[k]);
-            json_object_set_new(c, "time_us", json_integer(s->timelines[i].v[k].time_us));
+        for (size_t k = s->tl[i]; k < s->tl[i + 1]; k++) {
+            json_t *c = kb_cmd_comment_json(&s->comments.v[k]);
+            json_object_set_new(c, "time_us", json_integer(s->comments.v[k].time_us));
             json_array_append_new(tl, c);
         }
         json_object_set_new(o, "timeline", tl);
-        json_array_append_new(a, o);
+        kb_jw_elem(&w, o);
     }
-    json_object_set_new(doc, "cases", a);
-    a = json_array();
+    kb_jw_close(&w);
+    kb_jw_open(&w, "actions");
     for (size_t i = 0; i < s->actions.n; i++)
-        json_array_append_new(a, kb_cmd_action_json(&s->actions.v[i]));
-    json_object_set_new(doc, "actions", a);
-    a = json_array();
+        kb_jw_elem(&w, kb_cmd_action_json(&s->actions.v[i]));
+    kb_jw_close(&w);
+    kb_jw_open(&w, "links");
     for (size_t i = 0; i < s->links.n; i++)
-        json_array_append_new(a, kb_cmd_link_json(&s->links.v[i]));
-    json_object_set_new(doc, "links", a);
-    a = json_array();
+        kb_jw_elem(&w, kb_cmd_link_json(&s->links.v[i]));
+    kb_jw_close(&w);
+    kb_jw_open(&w, "organisations");
     for (size_t i = 0; i < s->orgs.n; i++) {
         const kb_org *o = &s->orgs.v[i];
         json_t *x = json_object();
@@ -157,10 +163,10 @@ static json_t *kb_export_json(kb_board *b, const kb_snapshot *s)
         json_object_set_new(x, "kind", json_string(kb_org_kind_name(o->kind)));
         json_object_set_new(x, "contact", o->contact ? json_string(o->contact) : json_null());
         json_object_set_new(x, "notes", o->notes ? json_string(o->notes) : json_null());
-        json_array_append_new(a, x);
+        kb_jw_elem(&w, x);
     }
-    json_object_set_new(doc, "organisations", a);
-    a = json_array();
+    kb_jw_close(&w);
+    kb_jw_open(&w, "contacts");
     for (size_t i = 0; i < s->contacts.n; i++) {
         const kb_contact *c = &s->contacts.v[i];
         char day[KB_DATE_STRLEN];
@@ -171,18 +177,20 @@ static json_t *kb_export_json(kb_board *b, const kb_snapshot *s)
         json_object_set_new(x, "dept", json_string(c->dept));
         json_object_set_new(x, "user", c->user ? json_string(c->user) : json_null());
         json_object_set_new(x, "purpose", c->purpose ? json_string(c->purpose) : json_null());
-        json_array_append_new(a, x);
+        kb_jw_elem(&w, x);
     }
-    json_object_set_new(doc, "contacts", a);
-    a = json_array();
+    kb_jw_close(&w);
+    kb_jw_open(&w, "meetings");
     for (size_t i = 0; i < s->meetings.n; i++)
-        json_array_append_new(a, kb_cmd_meeting_json(&s->meetings.v[i]));
-    json_object_set_new(doc, "meetings", a);
-    a = json_array();
+        kb_jw_elem(&w, kb_cmd_meeting_json(&s->meetings.v[i]));
+    kb_jw_close(&w);
+    kb_jw_open(&w, "decisions");
     for (size_t i = 0; i < s->decisions.n; i++)
-        json_array_append_new(a, kb_cmd_decision_json(&s->decisions.v[i]));
-    json_object_set_new(doc, "decisions", a);
-    return doc;
+        kb_jw_elem(&w, kb_cmd_decision_json(&s->decisions.v[i]));
+    kb_jw_close(&w);
+    fputs("\n}\n", f);
+    kb_free(&w.buf);
+    return w.failed || ferror(f) ? KB_EIO : KB_OK;
 }
 
 /* ------------------------------------------------------------ csv export */
@@ -193,7 +201,7 @@ static void kb_csv_field(FILE *f, const char *s, bool last)
     fputc(last ? '\n' : ',', f);
 }
 
-static void kb_export_csv(FILE *f, const kb_snapshot *s)
+static void kb_export_csv(FILE *f, const kb_export_snapshot *s)
 {
     for (size_t i = 0; i < KB_NCSV; i++)
         kb_csv_field(f, kb_csv_col(i), i + 1 == KB_NCSV);
@@ -227,9 +235,31 @@ static void kb_md_escape(FILE *f, const char *s)
     }
 }
 
+static int kb_md_action_cmp(const void *a, const void *b)
+{
+    const kb_action_item *x = *(const kb_action_item *const *)a;
+    const kb_action_item *y = *(const kb_action_item *const *)b;
+    if (x->case_number != y->case_number)
+        return (x->case_number > y->case_number) - (x->case_number < y->case_number);
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+static size_t kb_md_first_action(const kb_action_item **v, size_t n, uint32_t number)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid]->case_number < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Markdown is a handout: confidential cases show number and title only
  * unless include_conf (export --include-confidential). */
-static void kb_export_md(FILE *f, kb_board *b, const kb_snapshot *s, bool include_conf)
+static void kb_export_md(FILE *f, kb_board *b, const kb_export_snapshot *s, bool include_conf)
 {
     size_t ns, nd;
     const kb_stage *st = kb_board_stages(b, &ns);
@@ -302,7 +332,11 @@ static void kb_export_md(FILE *f, kb_board *b, const kb_snapshot *s, bool includ
         if (!any)
             fprintf(f, "_%s_\n", _("no cases"));
     }
-    /* details */
+    /* details; the action items by case (then number), found by search */
+    const kb_action_item **byc = kb_calloc(s->actions.n + 1, sizeof *byc);
+    for (size_t i = 0; i < s->actions.n; i++)
+        byc[i] = &s->actions.v[i];
+    kb_sort((void *)byc, s->actions.n, sizeof *byc, kb_md_action_cmp);
     fprintf(f, "\n## %s\n", _("Case details"));
     for (size_t c = 0; c < s->cases.n; c++) {
         const kb_case *k = &s->cases.v[c];
@@ -331,10 +365,9 @@ static void kb_export_md(FILE *f, kb_board *b, const kb_snapshot *s, bool includ
         if (k->description && k->description[0])
             fprintf(f, "\n%s\n", k->description);
         bool head = false;
-        for (size_t a = 0; a < s->actions.n; a++) {
-            const kb_action_item *it = &s->actions.v[a];
-            if (it->case_number != k->number)
-                continue;
+        size_t a = kb_md_first_action(byc, s->actions.n, k->number);
+        for (; a < s->actions.n && byc[a]->case_number == k->number; a++) {
+            const kb_action_item *it = byc[a];
             if (!head)
                 fprintf(f, "\n%s:\n\n", _("Action items"));
             head = true;
@@ -345,6 +378,7 @@ static void kb_export_md(FILE *f, kb_board *b, const kb_snapshot *s, bool includ
             fprintf(f, " (%s%s%s)\n", it->owner, d2[0] ? ", " : "", d2);
         }
     }
+    kb_free(&byc);
 }
 
 int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv)
@@ -377,8 +411,8 @@ int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv)
     kb_board *b = NULL;
     if ((rc = kb_cmd_open(cx, "export", &b)))
         return rc;
-    kb_snapshot s;
-    if (kb_snapshot_load(b, &s, &cx->err)) {
+    kb_export_snapshot s;
+    if (kb_board_export_snapshot(b, &s, &cx->err)) {
         rc = kb_cmd_report(cx);
         goto out;
     }
@@ -394,11 +428,7 @@ int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv)
         f = o.f;
     }
     if (strcmp(fmt, "json") == 0) {
-        json_t *doc = kb_export_json(b, &s);
-        if (json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
-            rc = KB_EIO;
-        fputc('\n', f);
-        json_decref(doc);
+        rc = kb_export_json(f, b, &s);
     } else if (strcmp(fmt, "csv") == 0) {
         kb_export_csv(f, &s);
     } else {
@@ -416,7 +446,7 @@ int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_fail(cx, KB_EIO, _("cannot write the export: %s"), strerror(errno));
     }
 out:
-    kb_snapshot_free(&s);
+    kb_export_snapshot_free(&s);
     kb_cmd_close(cx, &b);
     return rc;
 }
@@ -448,22 +478,19 @@ int kb_cmd_import(kb_cmd_ctx *cx, int argc, char **argv)
         return kb_cmd_usage(cx, "import", _("--format must be json or csv"));
     size_t n = strlen(fname);
     bool csv = fmt ? strcmp(fmt, "csv") == 0 : (n > 4 && kb_str_ieq(fname + n - 4, ".csv"));
-    char *text = NULL;
-    size_t len = 0;
-    if ((rc = kb_file_read(fname, KB_IMPORT_MAX, &text, &len, &cx->err))) {
-        if (rc == KB_ENOENT || rc == KB_EIO)
-            cx->err.code = rc == KB_ENOENT ? KB_ENOENT : KB_EIO;
-        return kb_cmd_report(cx);
+    /* read as a stream: no size limit (the board's map is the limit) */
+    FILE *in = fopen(fname, "re");
+    if (!in) {
+        int err = errno;
+        return kb_cmd_fail(cx, err == ENOENT ? KB_ENOENT : KB_EIO, _("cannot read %s: %s"), fname,
+                           strerror(err));
     }
     kb_import_buf ib;
     memset(&ib, 0, sizeof ib);
     kb_board *b = NULL;
-    if (!kb_utf8_valid(text, len))
-        rc = kb_err_set(&cx->err, KB_EDATA, _("%s is not UTF-8 text"), fname);
-    else
-        rc = csv ? kb_import_csv(text, len, fname, &ib, &cx->err)
-                 : kb_import_json(text, len, fname, &ib, &cx->err);
-    kb_free(&text);
+    rc = csv ? kb_import_csv_file(in, fname, &ib, &cx->err)
+             : kb_import_json_file(in, fname, &ib, &cx->err);
+    fclose(in);
     if (rc) {
         rc = kb_cmd_report(cx);
         goto out;

@@ -203,11 +203,19 @@ static int kb_dept_cmp(const void *a, const void *b)
 
 int kb_refs_load(kb_board *b, kb_err *e)
 {
-    kb_refs_free(b);
     kb_txn *t = NULL;
     int rc = kb_store_read(b->s, &t, e);
     if (rc)
         return rc;
+    rc = kb_refs_load_in(b, t, e);
+    kb_txn_abort(&t);
+    return rc;
+}
+
+int kb_refs_load_in(kb_board *b, kb_txn *t, kb_err *e)
+{
+    kb_refs_free(b);
+    int rc;
     static const kb_collect_spec stages = {sizeof(kb_stage),
                                            offsetof(kb_stage, key),
                                            offsetof(kb_stage, version),
@@ -260,7 +268,6 @@ out:
     if (rc == KB_EDATA && !e->msg[0])
         kb_err_set(e, KB_EDATA, _("damaged reference record; run 'kernboard verify'"));
     kb_free(&val);
-    kb_txn_abort(&t);
     return rc;
 }
 
@@ -768,7 +775,7 @@ static void kb_comment_fr(void *x)
     kb_comment_free(x);
 }
 
-static int kb_comment_cmp(const void *a, const void *b)
+int kb_comment_cmp(const void *a, const void *b)
 {
     const kb_comment *x = a, *y = b;
     int64_t tx = x->time_us ? x->time_us : x->time * 1000000;

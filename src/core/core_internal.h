@@ -157,4 +157,18 @@ int kb_collect_case(kb_txn *t, uint32_t case_number, enum kb_rel_kind kind, enum
 int kb_collect_case_all(kb_board *b, uint32_t case_number, enum kb_rel_kind kind, enum kb_table tbl,
                         const kb_collect_spec *spec, void **out, size_t *n, kb_err *e);
 
+/* Export (snapshot.c): the lists of the use cases read inside t (NULL: a
+ * read transaction of their own), so that everything an export needs
+ * comes from one transaction. */
+int kb_refs_load_in(kb_board *b, kb_txn *t, kb_err *e);
+int kb_action_list_in(kb_txn *t, kb_board *b, uint32_t case_number, kb_action_vec *out, kb_err *e);
+int kb_links_in(kb_txn *t, uint32_t case_number, kb_link_vec *out, kb_err *e);
+int kb_meeting_list_in(kb_txn *t, kb_board *b, kb_meeting_vec *out, kb_err *e);
+int kb_decision_list_in(kb_txn *t, kb_board *b, uint32_t case_number, uint32_t meeting,
+                        kb_decision_vec *out, kb_err *e);
+int kb_org_list_in(kb_txn *t, kb_board *b, kb_org_vec *out, kb_err *e);
+int kb_contacts_in(kb_txn *t, const char *org, kb_contact_vec *out, kb_err *e);
+/* The order of a timeline (oldest first). */
+int kb_comment_cmp(const void *a, const void *b);
+
 #endif

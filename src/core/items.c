@@ -315,6 +315,11 @@ static void kb_action_fr(void *a)
 
 int kb_board_action_list(kb_board *b, uint32_t case_number, kb_action_vec *out, kb_err *e)
 {
+    return kb_action_list_in(NULL, b, case_number, out, e);
+}
+
+int kb_action_list_in(kb_txn *t, kb_board *b, uint32_t case_number, kb_action_vec *out, kb_err *e)
+{
     kb_collect_spec spec = {sizeof(kb_action_item),
                             offsetof(kb_action_item, key),
                             offsetof(kb_action_item, version),
@@ -326,7 +331,8 @@ int kb_board_action_list(kb_board *b, uint32_t case_number, kb_action_vec *out, 
                             N_("action item")};
     void *v = NULL;
     int rc =
-        kb_collect_case_all(b, case_number, KB_REL_ACTION, KB_T_ACTIONS, &spec, &v, &out->n, e);
+        t ? kb_collect_case(t, case_number, KB_REL_ACTION, KB_T_ACTIONS, &spec, &v, &out->n, e)
+          : kb_collect_case_all(b, case_number, KB_REL_ACTION, KB_T_ACTIONS, &spec, &v, &out->n, e);
     out->v = v;
     return rc;
 }
@@ -423,7 +429,7 @@ int kb_links_of(kb_txn *t, const kb_id *case_key, kb_link_vec *out, kb_err *e)
 }
 
 /* Links touching case_number (0 = all) inside t. */
-static int kb_links_in(kb_txn *t, uint32_t case_number, kb_link_vec *out, kb_err *e)
+int kb_links_in(kb_txn *t, uint32_t case_number, kb_link_vec *out, kb_err *e)
 {
     kb_collect_spec spec = {sizeof(kb_link),
                             offsetof(kb_link, key),

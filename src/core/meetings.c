@@ -129,6 +129,11 @@ static void kb_meeting_fr(void *m)
 
 int kb_board_meeting_list(kb_board *b, kb_meeting_vec *out, kb_err *e)
 {
+    return kb_meeting_list_in(NULL, b, out, e);
+}
+
+int kb_meeting_list_in(kb_txn *t, kb_board *b, kb_meeting_vec *out, kb_err *e)
+{
     static const kb_collect_spec spec = {sizeof(kb_meeting),
                                          offsetof(kb_meeting, key),
                                          offsetof(kb_meeting, version),
@@ -139,7 +144,8 @@ int kb_board_meeting_list(kb_board *b, kb_meeting_vec *out, kb_err *e)
                                          kb_meeting_cmp,
                                          N_("meeting")};
     void *v = NULL;
-    int rc = kb_collect_all(b, KB_T_MEETINGS, &spec, &v, &out->n, e);
+    int rc = t ? kb_collect(t, KB_T_MEETINGS, NULL, 0, &spec, &v, &out->n, e)
+               : kb_collect_all(b, KB_T_MEETINGS, &spec, &v, &out->n, e);
     out->v = v;
     return rc;
 }
@@ -296,6 +302,12 @@ static void kb_decision_fr(void *d)
 int kb_board_decision_list(kb_board *b, uint32_t case_number, uint32_t meeting,
                            kb_decision_vec *out, kb_err *e)
 {
+    return kb_decision_list_in(NULL, b, case_number, meeting, out, e);
+}
+
+int kb_decision_list_in(kb_txn *t, kb_board *b, uint32_t case_number, uint32_t meeting,
+                        kb_decision_vec *out, kb_err *e)
+{
     kb_decision_filter f = {case_number, meeting};
     kb_collect_spec spec = {sizeof(kb_decision),
                             offsetof(kb_decision, key),
@@ -308,7 +320,9 @@ int kb_board_decision_list(kb_board *b, uint32_t case_number, uint32_t meeting,
                             N_("decision")};
     void *v = NULL;
     int rc =
-        kb_collect_case_all(b, case_number, KB_REL_DECISION, KB_T_DECISIONS, &spec, &v, &out->n, e);
+        t ? kb_collect_case(t, case_number, KB_REL_DECISION, KB_T_DECISIONS, &spec, &v, &out->n, e)
+          : kb_collect_case_all(b, case_number, KB_REL_DECISION, KB_T_DECISIONS, &spec, &v, &out->n,
+                                e);
     out->v = v;
     return rc;
 }

@@ -174,6 +174,11 @@ static void kb_org_fr(void *o)
 
 int kb_board_org_list(kb_board *b, kb_org_vec *out, kb_err *e)
 {
+    return kb_org_list_in(NULL, b, out, e);
+}
+
+int kb_org_list_in(kb_txn *t, kb_board *b, kb_org_vec *out, kb_err *e)
+{
     static const kb_collect_spec spec = {sizeof(kb_org),
                                          offsetof(kb_org, key),
                                          offsetof(kb_org, version),
@@ -184,7 +189,8 @@ int kb_board_org_list(kb_board *b, kb_org_vec *out, kb_err *e)
                                          kb_org_cmp,
                                          N_("organisation")};
     void *v = NULL;
-    int rc = kb_collect_all(b, KB_T_ORGS, &spec, &v, &out->n, e);
+    int rc = t ? kb_collect(t, KB_T_ORGS, NULL, 0, &spec, &v, &out->n, e)
+               : kb_collect_all(b, KB_T_ORGS, &spec, &v, &out->n, e);
     out->v = v;
     return rc;
 }
@@ -232,7 +238,7 @@ static void kb_contact_fr(void *c)
 }
 
 /* Contact moments of org (NULL = all), by date. */
-static int kb_contacts_in(kb_txn *t, const char *org, kb_contact_vec *out, kb_err *e)
+int kb_contacts_in(kb_txn *t, const char *org, kb_contact_vec *out, kb_err *e)
 {
     kb_collect_spec spec = {sizeof(kb_contact),
                             offsetof(kb_contact, key),

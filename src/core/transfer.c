@@ -69,12 +69,73 @@ static int kb_import_case_refs(const kb_board *b, const kb_import *imp, kb_case 
     return kb_case_validate(c, e);
 }
 
-static bool kb_import_has_case(const kb_import *imp, uint32_t n)
+/* Case number -> index into imp->cases: open addressing, so that every
+ * lookup of an import is O(1) and the import is linear in its size (the
+ * linear scans it replaces made 20k cases take 2.2 times 10k). */
+typedef struct kb_numtab {
+    uint32_t *num; /* 0 = free slot */
+    size_t *idx;
+    size_t mask;
+} kb_numtab;
+
+static void kb_numtab_init(kb_numtab *h, size_t n)
 {
-    for (size_t i = 0; i < imp->ncases; i++)
-        if (imp->cases[i].number == n)
-            return true;
-    return false;
+    size_t cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    h->num = kb_calloc(cap, sizeof *h->num);
+    h->idx = kb_calloc(cap, sizeof *h->idx);
+    h->mask = cap - 1;
+}
+
+static void kb_numtab_free(kb_numtab *h)
+{
+    kb_free(&h->num);
+    kb_free(&h->idx);
+}
+
+static size_t kb_numtab_slot(const kb_numtab *h, uint32_t n)
+{
+    size_t i = (size_t)(n * 2654435761u) & h->mask;
+    while (h->num[i] && h->num[i] != n)
+        i = (i + 1) & h->mask;
+    return i;
+}
+
+/* Add n (not 0) -> idx; false when n is there already. */
+static bool kb_numtab_add(kb_numtab *h, uint32_t n, size_t idx)
+{
+    size_t i = kb_numtab_slot(h, n);
+    if (h->num[i])
+        return false;
+    h->num[i] = n;
+    h->idx[i] = idx;
+    return true;
+}
+
+/* The index of case number n in the import, or SIZE_MAX. */
+static size_t kb_numtab_get(const kb_numtab *h, uint32_t n)
+{
+    size_t i = kb_numtab_slot(h, n);
+    return n && h->num[i] ? h->idx[i] : SIZE_MAX;
+}
+
+/* The record key of case number n: imported in t (imp->cases, keys set by
+ * the insert) or on the board already. */
+static int kb_import_case_key(kb_txn *t, const kb_import *imp, const kb_numtab *h, uint32_t n,
+                              kb_id *out, kb_err *e)
+{
+    size_t i = kb_numtab_get(h, n);
+    if (i != SIZE_MAX) {
+        *out = imp->cases[i].key;
+        return KB_OK;
+    }
+    kb_case c;
+    kb_case_init(&c);
+    int rc = kb_case_read(t, n, &c, e);
+    *out = c.key;
+    kb_case_free(&c);
+    return rc;
 }
 
 /* Write a timeline entry with its own author and time (imports). */
@@ -226,6 +287,10 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
     return rc;
 }
 
+static int kb_import_check(kb_board *b, kb_import *imp, kb_numtab *h, kb_err *e);
+static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool dry_run,
+                           const kb_import_report *dummy, kb_import_report *rep, kb_err *e);
+
 int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep, kb_err *e)
 {
     memset(rep, 0, sizeof *rep);
@@ -236,23 +301,33 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
         return kb_err_set(e, KB_EPERM,
                           _("the import changes departments, stages or action lines: only a "
                             "broker or admin may do that"));
-    /* 1. check everything before any write */
     kb_import_report dummy;
     memset(&dummy, 0, sizeof dummy);
     if ((rc = kb_import_refs(b, NULL, imp, &dummy, e)))
         return kb_err_prefix(e, "%s", _("reference data: "));
+    kb_numtab h;
+    kb_numtab_init(&h, imp->ncases);
+    rc = kb_import_check(b, imp, &h, e);
+    if (rc == KB_OK)
+        rc = kb_import_apply(b, imp, &h, dry_run, &dummy, rep, e);
+    kb_numtab_free(&h);
+    return rc;
+}
+
+/* 1. check everything before any write (and before the lock) */
+static int kb_import_check(kb_board *b, kb_import *imp, kb_numtab *h, kb_err *e)
+{
+    int rc;
     for (size_t i = 0; i < imp->ncases; i++) {
         kb_case *c = &imp->cases[i];
         if ((rc = kb_import_case_refs(b, imp, c, e)))
             return c->number ? kb_err_prefix(e, _("case #%u: "), c->number)
                              : kb_err_prefix(e, _("case %zu: "), i + 1);
-        for (size_t k = 0; k < i; k++)
-            if (c->number && imp->cases[k].number == c->number)
-                return kb_err_set(e, KB_EDATA, _("case #%u appears twice in the import"),
-                                  c->number);
+        if (c->number && !kb_numtab_add(h, c->number, i))
+            return kb_err_set(e, KB_EDATA, _("case #%u appears twice in the import"), c->number);
     }
     for (size_t i = 0; i < imp->ncomments; i++) {
-        if (!kb_import_has_case(imp, imp->comments[i].case_number))
+        if (kb_numtab_get(h, imp->comments[i].case_number) == SIZE_MAX)
             return kb_err_set(e, KB_EDATA, _("timeline entry for unknown case #%u"),
                               imp->comments[i].case_number);
         if ((rc = kb_comment_validate(&imp->comments[i], e)))
@@ -280,23 +355,30 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
                               c->dept);
         c->dept = (char *)code; /* borrowed, like every string of the import */
     }
+    return KB_OK;
+}
+
+/* 2. a dry run's report, or the writes in one transaction */
+static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool dry_run,
+                           const kb_import_report *dummy, kb_import_report *rep, kb_err *e)
+{
+    int rc;
     if (dry_run) {
         kb_txn *t = NULL;
         if ((rc = kb_store_read(b->s, &t, e)))
             return rc;
         for (size_t i = 0; i < imp->ncases && !rc; i++) {
-            kb_case c;
-            kb_case_init(&c);
-            if (imp->cases[i].number && kb_case_read(t, imp->cases[i].number, &c, NULL) == KB_OK) {
-                kb_case_free(&c);
+            unsigned char k[KB_KEY_LEN];
+            char *iname = imp->cases[i].number ? kb_case_index_name(imp->cases[i].number) : NULL;
+            if (iname && kb_txn_index_get(t, iname, k, NULL) == KB_OK)
                 rc = kb_err_set(e, KB_EDATA, _("case #%u already exists on this board"),
                                 imp->cases[i].number);
-            }
+            kb_free(&iname);
         }
         kb_txn_abort(&t);
         if (rc)
             return rc;
-        *rep = dummy;
+        *rep = *dummy;
         rep->orgs_added = imp->norgs;
         rep->meetings_added = imp->nmeetings;
         rep->decisions_added = imp->ndecisions;
@@ -307,7 +389,7 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
         rep->links_added = imp->nlinks;
         return KB_OK;
     }
-    /* 2. one transaction */
+    /* one transaction */
     kb_txn *t = NULL;
     if ((rc = kb_store_write(b->s, "board.import", NULL, &t, e)))
         return rc;
@@ -322,6 +404,14 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
     for (size_t i = 0; i < imp->ncontacts && !rc; i++)
         if ((rc = kb_contact_insert(t, &imp->contacts[i], e)) == KB_OK)
             rep->contacts_added++;
+    /* the case counter passes the imported numbers once, not once per
+     * case (each insert then only reads it) */
+    uint32_t max_case = 0;
+    for (size_t i = 0; i < imp->ncases; i++)
+        if (imp->cases[i].number > max_case)
+            max_case = imp->cases[i].number;
+    if (!rc && max_case)
+        rc = kb_counter_ensure(t, kb_meta_counters, max_case + 1, e);
     for (size_t i = 0; i < imp->ncases && !rc; i++) {
         kb_case *c = &imp->cases[i];
         bool had_number = c->number != 0;
@@ -334,24 +424,20 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
     }
     for (size_t i = 0; i < imp->ncomments && !rc; i++) {
         kb_comment *cm = &imp->comments[i];
-        for (size_t k = 0; k < imp->ncases; k++)
-            if (imp->cases[k].number == cm->case_number) {
-                rc = kb_comment_put(t, imp->cases[k].key.b, cm, e);
-                rep->comments_added++;
-                break;
-            }
+        size_t k = kb_numtab_get(h, cm->case_number);
+        if (k != SIZE_MAX) {
+            rc = kb_comment_put(t, imp->cases[k].key.b, cm, e);
+            rep->comments_added++;
+        }
     }
     uint32_t max_action = 0;
     for (size_t i = 0; i < imp->nactions && !rc; i++) {
         kb_action_item *a = &imp->actions[i];
-        kb_case c;
-        kb_case_init(&c);
-        if ((rc = kb_case_read(t, a->case_number, &c, e))) {
+        kb_id ck;
+        if ((rc = kb_import_case_key(t, imp, h, a->case_number, &ck, e))) {
             kb_err_prefix(e, _("action item A%u: "), a->number);
             break;
         }
-        kb_id ck = c.key;
-        kb_case_free(&c);
         char *iname = kb_asprintf("action#%u", a->number);
         unsigned char k[KB_KEY_LEN];
         int r = a->number ? kb_txn_index_get(t, iname, k, NULL) : KB_ENOENT;
@@ -374,12 +460,8 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
             rep->meetings_added++;
     for (size_t i = 0; i < imp->ndecisions && !rc; i++) {
         kb_decision *d = &imp->decisions[i];
-        kb_case c;
-        kb_case_init(&c);
-        rc = kb_case_read(t, d->case_number, &c, e);
-        kb_id ck = c.key;
-        kb_case_free(&c);
-        if (rc) {
+        kb_id ck;
+        if ((rc = kb_import_case_key(t, imp, h, d->case_number, &ck, e))) {
             kb_err_prefix(e, _("decision D%u: "), d->number);
             break;
         }
@@ -387,15 +469,10 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
             rep->decisions_added++;
     }
     for (size_t i = 0; i < imp->nlinks && !rc; i++) {
-        kb_case x, y;
-        kb_case_init(&x);
-        kb_case_init(&y);
-        rc = kb_case_read(t, imp->links[i].from, &x, e);
+        kb_id xk, yk;
+        rc = kb_import_case_key(t, imp, h, imp->links[i].from, &xk, e);
         if (!rc)
-            rc = kb_case_read(t, imp->links[i].to, &y, e);
-        kb_id xk = x.key, yk = y.key;
-        kb_case_free(&x);
-        kb_case_free(&y);
+            rc = kb_import_case_key(t, imp, h, imp->links[i].to, &yk, e);
         if (!rc && (rc = kb_link_insert(t, &imp->links[i], &xk, &yk, e)) == KB_OK)
             rep->links_added++;
     }

@@ -1,0 +1,143 @@
+/* Unit tests for the import parsers (src/cmd/cmd_import_parse.c): the JSON
+ * export read as a stream (element by element, from memory or a file),
+ * error positions, and the CSV parser fed in chunks. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd_import.h"
+#include "kernboard/buf.h"
+#include "kernboard/mem.h"
+
+static const char *const small =
+    "{\n"
+    "  \"format\": \"kernboard-export\",\n"
+    "  \"format_version\": 1,\n"
+    "  \"departments\": [{\"code\": \"ECO\", \"name\": \"Economie\", \"colour\": null}],\n"
+    "  \"future_key\": {\"ignored\": [1, 2, {\"x\": \"]}\"}]},\n"
+    "  \"cases\": [\n"
+    "    {\"id\": 1, \"title\": \"Eén \\\"case\\\" } ]\", \"timeline\": [\n"
+    "      {\"kind\": \"comment\", \"author\": \"alice\", \"text\": \"a\\nb\", \"time_us\": 5}]},\n"
+    "    {\"id\": 2, \"title\": \"two\"}\n"
+    "  ],\n"
+    "  \"actions\": [],\n"
+    "  \"links\": null\n"
+    "}\n";
+
+static void check_small(const kb_import_buf *ib)
+{
+    cr_assert_eq(ib->imp.ndepts, 1);
+    cr_assert_str_eq(ib->imp.depts[0].code, "ECO");
+    cr_assert_eq(ib->imp.ncases, 2);
+    cr_assert_str_eq(ib->imp.cases[0].title, "Eén \"case\" } ]");
+    cr_assert_eq(ib->imp.cases[1].number, 2);
+    cr_assert_eq(ib->imp.ncomments, 1);
+    cr_assert_str_eq(ib->imp.comments[0].text, "a\nb");
+    cr_assert_eq(ib->imp.comments[0].case_number, 1);
+    cr_assert_eq(ib->imp.nactions, 0);
+}
+
+Test(import_json, memory_and_file_agree)
+{
+    kb_import_buf ib;
+    memset(&ib, 0, sizeof ib);
+    kb_err e;
+    cr_assert_eq(kb_import_json(small, strlen(small), "x.json", &ib, &e), KB_OK, "%s", e.msg);
+    check_small(&ib);
+    kb_import_buf_free(&ib);
+
+    FILE *f = tmpfile();
+    cr_assert(f);
+    fputs(small, f);
+    rewind(f);
+    memset(&ib, 0, sizeof ib);
+    cr_assert_eq(kb_import_json_file(f, "x.json", &ib, &e), KB_OK, "%s", e.msg);
+    check_small(&ib);
+    kb_import_buf_free(&ib);
+    fclose(f);
+}
+
+/* many elements: the arrays grow as they come */
+Test(import_json, many_cases_stream)
+{
+    kb_buf b = KB_BUF_INIT;
+    kb_buf_puts(&b, "{\"format\":\"kernboard-export\",\"format_version\":1,\"cases\":[");
+    for (int i = 1; i <= 5000; i++)
+        kb_buf_printf(&b,
+                      "%s{\"id\":%d,\"title\":\"case %d\",\"timeline\":[{\"kind\":\"change\","
+                      "\"author\":\"a\",\"text\":\"t\"}]}",
+                      i > 1 ? "," : "", i, i);
+    kb_buf_puts(&b, "]}");
+    kb_import_buf ib;
+    memset(&ib, 0, sizeof ib);
+    kb_err e;
+    cr_assert_eq(kb_import_json(b.data, b.len, "x.json", &ib, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(ib.imp.ncases, 5000);
+    cr_assert_eq(ib.imp.ncomments, 5000);
+    cr_assert_eq(ib.imp.cases[4999].number, 5000);
+    cr_assert_eq(ib.imp.comments[4999].case_number, 5000);
+    kb_import_buf_free(&ib);
+    kb_buf_free(&b);
+}
+
+Test(import_json, errors_name_the_place)
+{
+    static const struct {
+        const char *in, *want;
+    } t[] = {
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,\n\"cases\":[{\"title\":\"a\"},\n"
+         "  {\"title\":\"b\",}]}",
+         "x.json:3:"},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,\"cases\":[{\"title\":5}]}",
+         "cases[0].title: "},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,\"cases\":[{\"title\":\"a\"},7]}",
+         "cases[1]: "},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1} x", "end of file expected"},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,\"format\":1}",
+         "duplicate object key"},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,\"cases\":{}}",
+         "cases: expected a list"},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,\"cases\":[", "end of file"},
+        {"{\"format\":\"kernboard-export\",\"format_version\":2}", "format version"},
+        {"{\"cases\":[{\"title\":5}]}", "is not a kernboard export"},
+        {"[1, 2]", "is not a kernboard export"},
+        {"", "x.json:1:0: "},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,\"cases\":[{\"title\":\"\xff\"}]}",
+         "x.json:1:"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        kb_import_buf ib;
+        memset(&ib, 0, sizeof ib);
+        kb_err e;
+        int rc = kb_import_json(t[i].in, strlen(t[i].in), "x.json", &ib, &e);
+        cr_assert_eq(rc, KB_EDATA, "row %zu", i);
+        cr_assert(strstr(e.msg, t[i].want), "row %zu: %s", i, e.msg);
+        kb_import_buf_free(&ib);
+    }
+}
+
+/* CSV from a file is read in chunks of 64 KiB: rows across chunk edges */
+Test(import_csv, file_in_chunks)
+{
+    FILE *f = tmpfile();
+    cr_assert(f);
+    fputs("id,title,description\n", f);
+    for (int i = 1; i <= 3000; i++)
+        fprintf(f, "%d,\"Case %d, with a comma\",\"line one\nline two of case %d\"\n", i, i, i);
+    rewind(f);
+    kb_import_buf ib;
+    memset(&ib, 0, sizeof ib);
+    kb_err e;
+    cr_assert_eq(kb_import_csv_file(f, "x.csv", &ib, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(ib.imp.ncases, 3000);
+    cr_assert_str_eq(ib.imp.cases[2999].title, "Case 3000, with a comma");
+    cr_assert_str_eq(ib.imp.cases[2999].description, "line one\nline two of case 3000");
+    kb_import_buf_free(&ib);
+    fclose(f);
+
+    static const char bad[] = "title\nok\n\xff\xfe\n";
+    memset(&ib, 0, sizeof ib);
+    cr_assert_eq(kb_import_csv(bad, sizeof bad - 1, "x.csv", &ib, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "line 3: not UTF-8"), "%s", e.msg);
+    kb_import_buf_free(&ib);
+}
