@@ -145,6 +145,11 @@ int kb_store_read(kb_store *s, kb_txn **out, kb_err *e) KB_WARN_UNUSED;
  * unknown outcome safe; NULL = a fresh random one. */
 int kb_store_write(kb_store *s, const char *action, const unsigned char *op_id, kb_txn **out,
                    kb_err *e) KB_WARN_UNUSED;
+/* A bulk change (import) may hold the exclusive lock up to max_hold_ms
+ * instead of the default 30 s before its commit is refused as "took too
+ * long".  Other writers wait their lock timeout meanwhile and get "board
+ * busy"; use it only for rare, explicit bulk operations. */
+void kb_txn_allow_long(kb_txn *t, int64_t max_hold_ms);
 /* Commit (write) or finish (read).  On error nothing was changed, unless
  * the outcome was unknown and the audit log shows the op id: then KB_OK. */
 int kb_txn_commit(kb_txn **t, kb_err *e) KB_WARN_UNUSED;

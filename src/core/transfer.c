@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+/* how long an import may hold the board lock before its commit is refused */
+#define KB_IMPORT_MAX_HOLD_MS ((int64_t)15 * 60 * 1000)
+
 /* A code exists in the board's or the import's reference data. */
 static const char *kb_ref_code(const kb_import *imp, const kb_board *b, int kind, const char *s)
 {
@@ -393,6 +396,10 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
     kb_txn *t = NULL;
     if ((rc = kb_store_write(b->s, "board.import", NULL, &t, e)))
         return rc;
+    /* all or nothing in one transaction: a 100k-case import seals and signs
+     * about 600 000 records under the lock (a minute or two), beyond the
+     * 30 s a normal change may hold it (docs/storage.md, Commit) */
+    kb_txn_allow_long(t, KB_IMPORT_MAX_HOLD_MS);
     if ((rc = kb_import_refs(b, t, imp, rep, e)))
         goto out;
     for (size_t i = 0; i < imp->norgs && !rc; i++) {

@@ -333,6 +333,12 @@ int kb_store_write(kb_store *s, const char *action, const unsigned char *op_id, 
     return KB_OK;
 }
 
+void kb_txn_allow_long(kb_txn *t, int64_t max_hold_ms)
+{
+    if (t && t->write && max_hold_ms > KB_MAX_LOCK_HOLD_MS)
+        t->max_hold_ms = max_hold_ms;
+}
+
 void kb_txn_abort(kb_txn **t)
 {
     if (t && *t) {
@@ -378,7 +384,8 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
         kb_txn_release(t);
         return rc;
     }
-    if (kb_clock_ms() - t->locked_at_ms > KB_MAX_LOCK_HOLD_MS) {
+    if (kb_clock_ms() - t->locked_at_ms >
+        (t->max_hold_ms > 0 ? t->max_hold_ms : KB_MAX_LOCK_HOLD_MS)) {
         rc = kb_err_set(e, KB_EBUSY,
                         _("the change took too long while holding the board lock and was not "
                           "saved; try again"));

@@ -102,6 +102,7 @@ struct kb_txn {
     MDB_dbi dbi[KB_T_COUNT_];
     MDB_dbi dbi_board, dbi_slots, dbi_epochs, dbi_audit;
     int64_t locked_at_ms;
+    int64_t max_hold_ms; /* 0 = KB_MAX_LOCK_HOLD_MS (kb_txn_allow_long) */
     uint64_t generation; /* header generation seen at begin */
     /* audit chain state (write) */
     uint64_t audit_seq;
