@@ -21,6 +21,7 @@
 #include "kernboard/query.h"
 #include "kernboard/rekey.h"
 #include "kernboard/secret.h"
+#include "kernboard/verify.h"
 
 typedef struct kb_board kb_board;
 
