@@ -603,7 +603,7 @@ static int kb_vcheck_tail(kb_vstate *v)
         v->rep->entries++;
     }
     kb_free(&out);
-    if (rc == KB_OK && v->o && v->o->progress)
+    if (rc == KB_OK && v->o->progress)
         v->o->progress(v->o->ctx, KB_VERIFY_AUDIT, v->prev_seq,
                        v->newest_seq > v->prev_seq ? v->newest_seq : v->prev_seq);
     return rc;
@@ -997,7 +997,7 @@ static int kb_vwalk(kb_vstate *v)
                 rc = kb_vcheck_tail(v);
             if (rc == KB_OK && walk) {
                 rc = kb_vcheck_recs(v);
-                if (rc == KB_OK && v->o && v->o->progress)
+                if (rc == KB_OK && v->recs.n && v->o->progress)
                     v->o->progress(v->o->ctx, KB_VERIFY_RECORDS, v->rep->records,
                                    v->total_records > v->rep->records ? v->total_records
                                                                       : v->rep->records);
