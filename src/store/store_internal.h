@@ -347,6 +347,9 @@ int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HAS
  * CPUs, at most 8; env KERNBOARD_VERIFY_THREADS). */
 extern size_t kb_verify_chunk_;
 extern unsigned kb_verify_threads_;
+/* the record table being walked (KB_T_COUNT_: none); point lookups made */
+extern unsigned kb_verify_table_;
+extern uint64_t kb_verify_lookups_;
 
 /* ---- rekey.c test hooks: records per batch; stop (as if killed) after
  * this many batches (0 = never). */

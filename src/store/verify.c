@@ -32,6 +32,8 @@
 
 size_t kb_verify_chunk_ = 4096;
 unsigned kb_verify_threads_ = 0;
+unsigned kb_verify_table_ = KB_T_COUNT_;
+uint64_t kb_verify_lookups_ = 0;
 
 #define KB_VCHUNK_BYTES ((size_t)4 << 20)
 /* the last transaction checks a tail or lookups this small itself */
@@ -806,6 +808,7 @@ static int kb_vcopy_lookups(kb_vstate *v, kb_txn *t, const size_t *pend, size_t 
     KB_VARM(t, v->e, v->s->path);
     for (size_t i = 0; i < n; i++) {
         const kb_vrec *r = &v->map.v[pend[i]];
+        kb_verify_lookups_++;
         MDB_dbi dbi;
         kb_err de;
         MDB_val k = {r->klen, (void *)r->key}, val;
@@ -982,6 +985,7 @@ static int kb_vwalk(kb_vstate *v)
     for (unsigned tb = 0; tb < KB_T_COUNT_ && rc == KB_OK; tb++) {
         kb_buf_clear(&last);
         v->vm_root_noted = false;
+        kb_verify_table_ = tb;
         bool done = false;
         while (!done && rc == KB_OK) {
             kb_txn *t = NULL;
@@ -1005,6 +1009,7 @@ static int kb_vwalk(kb_vstate *v)
         }
     }
     kb_buf_free(&last);
+    kb_verify_table_ = KB_T_COUNT_;
     return rc;
 }
 
