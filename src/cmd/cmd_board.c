@@ -90,17 +90,27 @@ int kb_cmd_init(kb_cmd_ctx *cx, int argc, char **argv)
 }
 
 /* Progress of a verify on stderr (a terminal, or --progress): a line per
- * chunk, so a long verify shows that it moves (and a test can act on
+ * 5% of the audit entries and of the records, so a long verify shows that
+ * it moves (and a test can act on
  * observed progress).  The line saying that --incremental has no
  * checkpoint is always printed. */
 typedef struct kb_verify_out {
     FILE *err;
     bool lines;
+    int last_ev;       /* the kind of the last progress line (-1: none) */
+    unsigned last_pct; /* and its percentage: a line per 5% */
 } kb_verify_out;
 
 static void kb_verify_print(void *ctx, enum kb_verify_event ev, uint64_t done, uint64_t total)
 {
-    const kb_verify_out *o = ctx;
+    kb_verify_out *o = ctx;
+    if (ev == KB_VERIFY_AUDIT || ev == KB_VERIFY_RECORDS) {
+        unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
+        if (!o->lines || ((int)ev == o->last_ev && pct / 5 == o->last_pct / 5 && done < total))
+            return;
+        o->last_ev = (int)ev;
+        o->last_pct = pct;
+    }
     switch (ev) {
     case KB_VERIFY_NOPIN:
         fprintf(o->err, "%s\n",
@@ -114,14 +124,10 @@ static void kb_verify_print(void *ctx, enum kb_verify_event ev, uint64_t done, u
                 (unsigned long long)done);
         break;
     case KB_VERIFY_AUDIT:
-        if (!o->lines)
-            return;
         fprintf(o->err, _("verify: audit entries %llu/%llu\n"), (unsigned long long)done,
                 (unsigned long long)total);
         break;
     case KB_VERIFY_RECORDS:
-        if (!o->lines)
-            return;
         fprintf(o->err, _("verify: records %llu/%llu\n"), (unsigned long long)done,
                 (unsigned long long)total);
         break;
@@ -151,7 +157,7 @@ int kb_cmd_verify(kb_cmd_ctx *cx, int argc, char **argv)
         return rc;
     if (optind < argc)
         return kb_cmd_usage(cx, "verify", _("unexpected argument '%s'"), argv[optind]);
-    kb_verify_out vout = {cx->errf ? cx->errf : stderr, progress};
+    kb_verify_out vout = {cx->errf ? cx->errf : stderr, progress, -1, 0};
     if (!progress && !cx->shared && vout.err == stderr && isatty(STDERR_FILENO))
         vout.lines = true;
     vo.progress = kb_verify_print;
