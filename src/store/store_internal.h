@@ -342,6 +342,13 @@ unsigned char *kb_access_find(kb_buf *l, const unsigned char id[KB_KEY_LEN]);
 int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN], kb_txn *t,
                  kb_verify_report *rep, bool update, kb_err *e);
 
+/* ---- pagecheck.c: the structure check of the newest meta page's trees;
+ * *txnid (may be NULL) is that meta's transaction id (0: none valid).
+ * The newest valid meta's transaction id of the file (0: none). */
+int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
+                           kb_err *e);
+uint64_t kb_store_file_txnid(const char *path);
+
 /* ---- verify.c test hooks: audit entries / records copied per read
  * transaction (default 4096); worker threads (0 = the number of online
  * CPUs, at most 8; env KERNBOARD_VERIFY_THREADS). */
@@ -350,6 +357,8 @@ extern unsigned kb_verify_threads_;
 /* the record table being walked (KB_T_COUNT_: none); point lookups made */
 extern unsigned kb_verify_table_;
 extern uint64_t kb_verify_lookups_;
+/* structure checks that needed no lock (no commit while they ran) */
+extern uint64_t kb_verify_unlocked_checks_;
 
 /* ---- rekey.c test hooks: records per batch; stop (as if killed) after
  * this many batches (0 = never). */

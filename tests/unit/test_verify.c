@@ -281,6 +281,17 @@ Test(verify, record_added_after_the_walk_is_looked_up)
     kb_store_close(&s);
 }
 
+Test(verify, structure_check_without_the_lock_when_nothing_commits)
+{
+    kb_store *s = kb_filled(40);
+    kb_verify_report rep;
+    kb_err e;
+    uint64_t before = kb_verify_unlocked_checks_;
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_verify_unlocked_checks_ - before, 1);
+    kb_store_close(&s);
+}
+
 Test(verify, one_thread_gives_the_same_result)
 {
     kb_verify_threads_ = 1;
