@@ -836,7 +836,8 @@ static int kb_vfinal(kb_vstate *v, kb_txn *t, bool full)
     kb_store *s = v->s;
     kb_err *e = v->e;
     int rc = KB_OK;
-    uint64_t stored = 0, want[KB_T_COUNT_] = {0};
+    volatile uint64_t stored = 0; /* changed after sigsetjmp */
+    uint64_t want[KB_T_COUNT_] = {0};
     for (size_t i = 0; full && i < v->map.n; i++)
         if (!v->map.v[i].deleted && v->map.v[i].table < KB_T_COUNT_)
             want[v->map.v[i].table]++;
@@ -933,6 +934,21 @@ static int kb_vfinish(kb_vstate *v, bool full)
     return rc;
 }
 
+/* The number of stored records (progress). */
+static int kb_vcount(kb_vstate *v, kb_txn *t)
+{
+    KB_VARM(t, v->e, v->s->path);
+    for (int tb = 0; tb < KB_T_COUNT_; tb++) {
+        MDB_dbi dbi;
+        MDB_stat st;
+        kb_err de;
+        if (kb_tdbi(t, (enum kb_table)tb, &dbi, &de) == KB_OK && mdb_stat(t->txn, dbi, &st) == 0)
+            v->total_records += st.ms_entries;
+    }
+    KB_VDISARM();
+    return KB_OK;
+}
+
 /* The structure check (plain reads of the whole file), and the number of
  * stored records (progress).  First without the lock: a writer never
  * overwrites a page of the newest commit's trees before the next commit
@@ -971,25 +987,8 @@ static int kb_vstructure(kb_vstate *v, bool check)
         }
         kb_buf_free(&dmg);
     }
-    if (rc == KB_OK) {
-        sigjmp_buf pad;
-        sigjmp_buf *prev = kb_bus_arm(&pad);
-        if (sigsetjmp(pad, 1)) {
-            kb_bus_disarm(prev);
-            t->failed = true;
-            rc = kb_bus_fail(v->e, v->s->path);
-        } else {
-            for (int tb = 0; tb < KB_T_COUNT_; tb++) {
-                MDB_dbi dbi;
-                MDB_stat st;
-                kb_err de;
-                if (kb_tdbi(t, (enum kb_table)tb, &dbi, &de) == KB_OK &&
-                    mdb_stat(t->txn, dbi, &st) == 0)
-                    v->total_records += st.ms_entries;
-            }
-            kb_bus_disarm(prev);
-        }
-    }
+    if (rc == KB_OK)
+        rc = kb_vcount(v, t);
     kb_txn_abort(&t);
     return rc;
 }
@@ -1031,6 +1030,32 @@ static int kb_vwalk(kb_vstate *v)
     return rc;
 }
 
+/* The hash of audit entry seq in t (*found false: not there or not
+ * readable). */
+static int kb_ventry_hash(kb_vstate *v, kb_txn *t, uint64_t seq, unsigned char hash[KB_HASH_LEN],
+                          bool *found)
+{
+    *found = false;
+    unsigned char k8[8];
+    kb_put_u64be(k8, seq);
+    MDB_val k = {8, k8}, val;
+    kb_buf raw = KB_BUF_INIT;
+    KB_VARM(t, v->e, v->s->path);
+    if (kb_audit_dbi(t, NULL) == KB_OK && mdb_get(t->txn, t->dbi_audit, &k, &val) == 0)
+        kb_buf_append(&raw, val.mv_data, val.mv_size);
+    KB_VDISARM();
+    kb_entry en;
+    char *pt = NULL;
+    MDB_val copy = {raw.len, raw.data};
+    if (raw.len && kb_audit_open(v->s, &k, &copy, &en, &pt, NULL) == KB_OK) {
+        memcpy(hash, en.hash, KB_HASH_LEN);
+        *found = true;
+    }
+    kb_free(&pt);
+    kb_buf_free(&raw);
+    return KB_OK;
+}
+
 /* Incremental: start the chain at the pinned entry.  *start false (and
  * KB_OK) when there is no pin or the pinned entry was discarded by a
  * restore: a full verify is needed. */
@@ -1061,34 +1086,23 @@ static int kb_vfrom_pin(kb_vstate *v, bool *start)
     /* the pin's own check: rolled back, replaced (or restored: accepted) */
     rc = kb_pin_check(s, head_seq, t->start_head, t, v->rep, false, v->e);
     if (rc == KB_OK) {
-        unsigned char k8[8];
-        kb_put_u64be(k8, pseq);
-        MDB_val k = {8, k8}, val;
-        kb_entry en;
-        char *pt = NULL;
+        unsigned char hash[KB_HASH_LEN];
         char hh[2 * KB_HASH_LEN + 1] = "";
-        sigjmp_buf pad;
-        sigjmp_buf *prev = kb_bus_arm(&pad);
-        if (sigsetjmp(pad, 1)) {
-            kb_bus_disarm(prev);
-            t->failed = true;
-            rc = kb_bus_fail(v->e, s->path);
-        } else {
-            if (kb_audit_dbi(t, NULL) == KB_OK && mdb_get(t->txn, t->dbi_audit, &k, &val) == 0 &&
-                kb_audit_open(s, &k, &val, &en, &pt, NULL) == KB_OK)
-                kb_hex(en.hash, KB_HASH_LEN, hh);
-            kb_bus_disarm(prev);
-            if (strcmp(hh, phex) == 0) {
-                *start = true;
-                v->prev_seq = pseq;
-                memcpy(v->prev_hash, en.hash, KB_HASH_LEN);
-                kb_buf_clear(&v->alast);
-                kb_buf_append(&v->alast, k8, 8);
-            } else if (v->o->progress) {
-                v->o->progress(v->o->ctx, KB_VERIFY_RESTORED, pseq, 0);
-            }
+        bool found = false;
+        rc = kb_ventry_hash(v, t, pseq, hash, &found);
+        if (rc == KB_OK && found)
+            kb_hex(hash, KB_HASH_LEN, hh);
+        if (rc == KB_OK && strcmp(hh, phex) == 0) {
+            *start = true;
+            v->prev_seq = pseq;
+            memcpy(v->prev_hash, hash, KB_HASH_LEN);
+            unsigned char k8[8];
+            kb_put_u64be(k8, pseq);
+            kb_buf_clear(&v->alast);
+            kb_buf_append(&v->alast, k8, 8);
+        } else if (rc == KB_OK && v->o->progress) {
+            v->o->progress(v->o->ctx, KB_VERIFY_RESTORED, pseq, 0);
         }
-        kb_free(&pt);
     }
     kb_txn_abort(&t);
     return rc;
