@@ -392,6 +392,7 @@ typedef struct kb_vstate {
     kb_buf bad;
     size_t nbad;
     bool vm_root_noted; /* this table: the version map's root is bad and was named */
+    bool in_txn;        /* checking inside a read transaction: no progress calls */
 } kb_vstate;
 
 /* Arm the landing pad around accesses to mapped memory in a copy
@@ -606,7 +607,7 @@ static int kb_vcheck_tail(kb_vstate *v)
         v->rep->entries++;
     }
     kb_free(&out);
-    if (rc == KB_OK && v->o->progress)
+    if (rc == KB_OK && v->o->progress && !v->in_txn)
         v->o->progress(v->o->ctx, KB_VERIFY_AUDIT, v->prev_seq,
                        v->newest_seq > v->prev_seq ? v->newest_seq : v->prev_seq);
     return rc;
@@ -906,7 +907,10 @@ static int kb_vfinish(kb_vstate *v, bool full)
         }
         if (v->aud.n) {
             /* a small tail: checked here, then the lookups it adds */
-            if ((rc = kb_vcheck_tail(v))) {
+            v->in_txn = true;
+            rc = kb_vcheck_tail(v);
+            v->in_txn = false;
+            if (rc) {
                 kb_txn_abort(&t);
                 break;
             }

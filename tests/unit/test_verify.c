@@ -191,6 +191,15 @@ static void kb_between(void *ctx, enum kb_verify_event ev, uint64_t done, uint64
             st->done = 1;
         }
         break;
+    case 6: /* after the last chunk of cases: the last transaction's small tail */
+        if (st->record_events == 5) {
+            kb_key_prefix = 0x02;
+            kb_case_put(st->s, 2000, "added after the walk", KB_VERSION_NEW);
+            kb_key_prefix = 0xca;
+            kb_case_put(st->s, 39, "changed after the walk", 1);
+            st->done = 1;
+        }
+        break;
     case 5: /* a new case in the range walked already */
         if (st->record_events == 1) {
             kb_key_prefix = 0x01;
@@ -278,6 +287,20 @@ Test(verify, record_added_after_the_walk_is_looked_up)
     cr_assert_eq(st.done, 1);
     cr_assert_eq(rep.head_seq, kb_head(s));
     cr_assert_geq(kb_verify_lookups_ - before, 1, "the new record was looked up");
+    kb_store_close(&s);
+}
+
+Test(verify, writes_after_the_walk_are_caught_up_at_the_end)
+{
+    kb_store *s = kb_filled(40);
+    kb_verify_report rep;
+    kb_err e;
+    kb_step st;
+    uint64_t before = kb_verify_lookups_;
+    cr_assert_eq(kb_run(s, 6, false, &rep, &e, &st), KB_OK, "%s", e.msg);
+    cr_assert_eq(st.done, 1, "the cases table in 5 chunks of 8");
+    cr_assert_eq(rep.head_seq, kb_head(s));
+    cr_assert_geq(kb_verify_lookups_ - before, 2, "both records were looked up");
     kb_store_close(&s);
 }
 
