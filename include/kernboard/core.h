@@ -21,6 +21,7 @@
 #include "kernboard/query.h"
 #include "kernboard/rekey.h"
 #include "kernboard/secret.h"
+#include "kernboard/verify.h"
 
 typedef struct kb_board kb_board;
 
@@ -450,8 +451,12 @@ typedef struct kb_verify_result {
     uint64_t entries;
     uint64_t head_seq;
     char head_hex[65];
+    bool incremental; /* only what was appended after this client's last verify */
 } kb_verify_result;
 int kb_board_verify(kb_board *b, kb_verify_result *out, kb_err *e) KB_WARN_UNUSED;
+/* With options (kernboard/verify.h): --incremental, progress. */
+int kb_board_verify_ex(kb_board *b, const kb_verify_opts *o, kb_verify_result *out,
+                       kb_err *e) KB_WARN_UNUSED;
 /* Rotate the board's data key (admin; nobody else may have it open).  In
  * bounded batches through a side file BOARD.rekey; run again after an
  * interruption, it goes on where it stopped.  fn (may be NULL) hears of the

@@ -30,6 +30,7 @@
 #include "kernboard/rekey.h"
 #include "kernboard/secret.h"
 #include "kernboard/timeutil.h"
+#include "kernboard/verify.h"
 
 #define KB_KEY_LEN 16 /* random record ids */
 #define KB_HASH_LEN 32
@@ -232,11 +233,17 @@ typedef struct kb_verify_report {
     uint64_t head_seq; /* newest audit entry */
     unsigned char head[KB_HASH_LEN];
     bool rollback_warning; /* board older than the head this client pinned */
+    bool incremental;      /* only what was appended after the pin was checked */
 } kb_verify_report;
 /* Check every value's tag, the audit chain, every signature, and that the
  * newest audit entry of each record matches the stored value.  Fails with
  * KB_EDATA naming the first bad record (table and key). */
 int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e) KB_WARN_UNUSED;
+/* The same with options (incremental, progress).  No read transaction
+ * holds the board lock longer than it takes to copy a bounded chunk (see
+ * docs/storage.md "verify"); writers may commit meanwhile. */
+int kb_store_verify_ex(kb_store *s, const kb_verify_opts *o, kb_verify_report *rep,
+                       kb_err *e) KB_WARN_UNUSED;
 
 /* Copy the board to dest (compacted, under the shared board lock), give
  * it a fresh lock file, verify the copy with this session's keys, then

@@ -115,8 +115,8 @@ const kb_cmd_entry kb_cmd_table[] = {
      N_("list edit locks, or break one (broker/admin; dead or expired: anyone)"), 0},
     {NULL, "log", kb_cmd_log, "[--since SEQ]", N_("show the audit log (the change feed)"), 0},
     {NULL, "who", kb_cmd_who, "", N_("list who has the board open"), 0},
-    {NULL, "verify", kb_cmd_verify, "", N_("check every record, the audit chain and signatures"),
-     0},
+    {NULL, "verify", kb_cmd_verify, "[--incremental] [--progress]",
+     N_("check every record, the audit chain and signatures"), 0},
     {NULL, "watch", kb_cmd_watch, "N [--interval-ms MS] [--count K]",
      N_("poll a case and print its version (live-refresh check)"), NOTUI},
     /* reports and saved views */

@@ -89,14 +89,84 @@ int kb_cmd_init(kb_cmd_ctx *cx, int argc, char **argv)
     return rc;
 }
 
+/* Progress of a verify on stderr (a terminal, or --progress): a line per
+ * 5% of the audit entries and of the records, so a long verify shows that
+ * it moves (and a test can act on
+ * observed progress).  The line saying that --incremental has no
+ * checkpoint is always printed. */
+typedef struct kb_verify_out {
+    FILE *err;
+    bool lines;
+    int last_ev;       /* the kind of the last progress line (-1: none) */
+    unsigned last_pct; /* and its percentage: a line per 5% */
+} kb_verify_out;
+
+static void kb_verify_print(void *ctx, enum kb_verify_event ev, uint64_t done, uint64_t total)
+{
+    kb_verify_out *o = ctx;
+    if (ev == KB_VERIFY_AUDIT || ev == KB_VERIFY_RECORDS) {
+        unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
+        if (!o->lines || ((int)ev == o->last_ev && pct / 5 == o->last_pct / 5 && done < total))
+            return;
+        o->last_ev = (int)ev;
+        o->last_pct = pct;
+    }
+    switch (ev) {
+    case KB_VERIFY_NOPIN:
+        fprintf(o->err, "%s\n",
+                _("verify: no verified checkpoint of this board on this client yet; doing a "
+                  "full verify"));
+        break;
+    case KB_VERIFY_RESTORED:
+        fprintf(o->err,
+                _("verify: audit entry %llu, verified here before, was discarded by a restore; "
+                  "doing a full verify\n"),
+                (unsigned long long)done);
+        break;
+    case KB_VERIFY_AUDIT:
+        fprintf(o->err, _("verify: audit entries %llu/%llu\n"), (unsigned long long)done,
+                (unsigned long long)total);
+        break;
+    case KB_VERIFY_RECORDS:
+        fprintf(o->err, _("verify: records %llu/%llu\n"), (unsigned long long)done,
+                (unsigned long long)total);
+        break;
+    }
+    fflush(o->err);
+}
+
 int kb_cmd_verify(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    kb_board *b = NULL;
-    int rc = kb_cmd_open_noargs(cx, "verify", argc, argv, &b);
+    static const struct option longs[] = {
+        {"incremental", no_argument, NULL, 'i'},
+        {"progress", no_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
+    };
+    bool progress = false;
+    kb_verify_opts vo = {0};
+    kb_cmd_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cmd_getopt(cx, "verify", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        if (opt == 'i')
+            vo.incremental = true;
+        else
+            progress = true;
+    }
     if (rc)
         return rc;
+    if (optind < argc)
+        return kb_cmd_usage(cx, "verify", _("unexpected argument '%s'"), argv[optind]);
+    kb_verify_out vout = {cx->errf ? cx->errf : stderr, progress, -1, 0};
+    if (!progress && !cx->shared && vout.err == stderr && isatty(STDERR_FILENO))
+        vout.lines = true;
+    vo.progress = kb_verify_print;
+    vo.ctx = &vout;
+    kb_board *b = NULL;
+    if ((rc = kb_cmd_open(cx, "verify", &b)))
+        return rc;
     kb_verify_result r;
-    rc = kb_board_verify(b, &r, &cx->err);
+    rc = kb_board_verify_ex(b, &vo, &r, &cx->err);
     kb_cmd_close(cx, &b);
     if (rc) {
         if (cx->json) {
@@ -113,12 +183,20 @@ int kb_cmd_verify(kb_cmd_ctx *cx, int argc, char **argv)
         json_object_set_new(doc, "records", json_integer((json_int_t)r.records));
         json_object_set_new(doc, "audit_entries", json_integer((json_int_t)r.entries));
         json_object_set_new(doc, "audit_head", json_string(r.head_hex));
+        json_object_set_new(doc, "incremental", json_boolean(r.incremental));
         return kb_cmd_print_json(cx, doc);
     }
-    fprintf(cx->out,
-            _("Board verified: %llu records, %llu audit entries, every tag and signature "
-              "checked.\n"),
-            (unsigned long long)r.records, (unsigned long long)r.entries);
+    if (r.incremental)
+        fprintf(cx->out,
+                _("Board verified since the last verify: %llu records, %llu new audit entries "
+                  "(up to %llu), every tag and signature checked.\n"),
+                (unsigned long long)r.records, (unsigned long long)r.entries,
+                (unsigned long long)r.head_seq);
+    else
+        fprintf(cx->out,
+                _("Board verified: %llu records, %llu audit entries, every tag and signature "
+                  "checked.\n"),
+                (unsigned long long)r.records, (unsigned long long)r.entries);
     return KB_OK;
 }
 

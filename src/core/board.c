@@ -949,6 +949,7 @@ static void kb_verify_result_of(const kb_verify_report *rep, kb_verify_result *o
     out->records = rep->records;
     out->entries = rep->entries;
     out->head_seq = rep->head_seq;
+    out->incremental = rep->incremental;
     static const char hx[] = "0123456789abcdef";
     for (size_t i = 0; i < KB_HASH_LEN; i++) {
         out->head_hex[2 * i] = hx[rep->head[i] >> 4];
@@ -1000,6 +1001,15 @@ int kb_board_verify(kb_board *b, kb_verify_result *out, kb_err *e)
     kb_verify_report rep;
     memset(&rep, 0, sizeof rep);
     int rc = kb_store_verify(b->s, &rep, e);
+    kb_verify_result_of(&rep, out);
+    return rc;
+}
+
+int kb_board_verify_ex(kb_board *b, const kb_verify_opts *o, kb_verify_result *out, kb_err *e)
+{
+    kb_verify_report rep;
+    memset(&rep, 0, sizeof rep);
+    int rc = kb_store_verify_ex(b->s, o, &rep, e);
     kb_verify_result_of(&rep, out);
     return rc;
 }

@@ -355,7 +355,38 @@ static bool pc_meta(const unsigned char *p, uint64_t m, uint32_t psize, pc_db db
 
 int kb_store_check_file(const char *path, kb_buf *report, size_t *found, kb_err *e)
 {
+    return kb_store_check_file_at(path, report, found, NULL, e);
+}
+
+uint64_t kb_store_file_txnid(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    static const uint32_t sizes[] = {4096, 8192, 16384, 32768, 65536, 2048, 1024, 512};
+    unsigned char *buf = kb_malloc(2 * 65536);
+    uint64_t best = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes && !best; i++) {
+        uint32_t ps = sizes[i];
+        pc_db dbs[2];
+        uint64_t last = 0, txn = 0;
+        if (pread(fd, buf, 2 * (size_t)ps, 0) != (ssize_t)(2 * ps))
+            continue;
+        for (int m = 0; m < 2; m++)
+            if (pc_meta(buf + (size_t)m * ps, (uint64_t)m, ps, dbs, &last, &txn) && txn > best)
+                best = txn;
+    }
+    kb_free(&buf);
+    close(fd);
+    return best;
+}
+
+int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
+                           kb_err *e)
+{
     *found = 0;
+    if (txnid)
+        *txnid = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO, _("cannot open board %s: %s"),
@@ -397,6 +428,8 @@ int kb_store_check_file(const char *path, kb_buf *report, size_t *found, kb_err 
         if (!ok[m])
             pc_note(&c, (uint64_t)m, _("the meta page is damaged (LMDB uses the other one)"));
     int cur = ok[0] && ok[1] ? (txn[1] > txn[0] ? 1 : 0) : (ok[0] ? 0 : 1);
+    if (txnid)
+        *txnid = txn[cur];
     c.last_pg = last[cur];
     if (c.last_pg + 1 > c.npages) {
         char why[200];

@@ -21,7 +21,7 @@
 #define KB_STALE_RETRIES 8
 #define KB_MIN_MAPSIZE ((size_t)1 << 30)
 
-static const char *const kb_table_names[KB_T_COUNT_] = {
+const char *const kb_table_names[KB_T_COUNT_] = {
     "meta", "index",    "signers", "users",     "cases",    "comments", "depts",  "stages", "lines",
     "orgs", "contacts", "actions", "decisions", "meetings", "links",    "leases", "rels",   "goals",
 };
@@ -478,29 +478,10 @@ unknown:
  * entry_hash = BLAKE2b-256 over everything before it; the signature is
  * Ed25519 by the author over entry_hash.  Sealed like a record under the
  * audit subkey, table "audit", key = seq (8 bytes), version = seq. */
-typedef struct kb_entry {
-    uint64_t seq;
-    unsigned char prev[KB_HASH_LEN];
-    int64_t time;
-    unsigned char author[KB_KEY_LEN];
-    unsigned char session[16];
-    unsigned char op_id[KB_OPID_LEN];
-    unsigned flags;
-    unsigned table;
-    unsigned char key[255];
-    size_t klen;
-    uint64_t version;
-    unsigned char value_hash[KB_HASH_LEN];
-    char action[256];
-    const char *detail;
-    size_t detail_len;
-    unsigned char hash[KB_HASH_LEN];
-    unsigned char sig[crypto_sign_BYTES];
-} kb_entry;
 
 #define KB_ENTRY_FIXED (8 + 32 + 8 + 16 + 16 + 16 + 3)
 
-static void kb_entry_encode(const kb_entry *en, kb_buf *b)
+void kb_entry_encode(const kb_entry *en, kb_buf *b)
 {
     kb_buf_clear(b);
     kb_buf_put_u64be(b, en->seq);
@@ -524,7 +505,7 @@ static void kb_entry_encode(const kb_entry *en, kb_buf *b)
 }
 
 /* Parse an entry plaintext; detail points into p. */
-static bool kb_entry_decode(const unsigned char *p, size_t n, kb_entry *en)
+bool kb_entry_decode(const unsigned char *p, size_t n, kb_entry *en)
 {
     if (n < KB_ENTRY_FIXED)
         return false;
@@ -573,8 +554,8 @@ int kb_audit_dbi(kb_txn *t, kb_err *e)
 }
 
 /* Decrypt the audit value at seq-key k/v into en (plaintext buffer in *pt). */
-static int kb_audit_open(const kb_store *s, const MDB_val *k, const MDB_val *v, kb_entry *en,
-                         char **pt, kb_err *e)
+int kb_audit_open(const kb_store *s, const MDB_val *k, const MDB_val *v, kb_entry *en, char **pt,
+                  kb_err *e)
 {
     size_t n = 0;
     int rc = kb_val_open(s, s->keys->k_audit, KB_DB_AUDIT, k->mv_data, k->mv_size, v->mv_data,
@@ -698,9 +679,6 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
     }
 #define KB_DISARM() kb_bus_disarm(prev_)
 
-typedef struct kb_vmap kb_vmap;
-static void kb_hex(const unsigned char *p, size_t n, char *out);
-
 static int kb_txn_usable(kb_txn *t, kb_err *e)
 {
     if (t->failed)
@@ -783,20 +761,6 @@ static bool kb_unframe(char *pt, size_t *n, const unsigned char **lkey, size_t *
 #define KB_VM_ENT (KB_KEY_LEN + 8)
 #define KB_VM_NB 256
 
-typedef struct kb_vbucket {
-    unsigned char *e;
-    size_t n, cap;
-    bool loaded, dirty;
-} kb_vbucket;
-
-struct kb_vmap {
-    bool loaded;
-    MDB_dbi dbi;
-    bool have_dbi;
-    unsigned char bh[KB_VM_NB][KB_HASH_LEN];
-    kb_vbucket b[KB_VM_NB];
-};
-
 static void kb_vmap_free(kb_txn *t)
 {
     if (!t->vm)
@@ -825,7 +789,7 @@ static int kb_vm_bad(kb_err *e, const char *why)
                       why);
 }
 
-static int kb_vmap_root(kb_txn *t, kb_err *e)
+int kb_vmap_root(kb_txn *t, kb_err *e)
 {
     if (t->vm && t->vm->loaded)
         return KB_OK;
@@ -877,7 +841,7 @@ static int kb_vmap_root(kb_txn *t, kb_err *e)
     return KB_OK;
 }
 
-static int kb_vmap_bucket(kb_txn *t, unsigned b, kb_vbucket **out, kb_err *e)
+int kb_vmap_bucket(kb_txn *t, unsigned b, kb_vbucket **out, kb_err *e)
 {
     int rc = kb_vmap_root(t, e);
     if (rc)
@@ -960,8 +924,7 @@ static int kb_vm_refuse(kb_err *e, unsigned tbl, const unsigned char *key, size_
 }
 
 /* Is version ver of the record at stored key (tbl, key) the newest? */
-static int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver,
-                         kb_err *e)
+int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver, kb_err *e)
 {
     if (t->s->format < 2 || t->vm_off)
         return KB_OK;
@@ -1681,9 +1644,7 @@ int kb_txn_index_del(kb_txn *t, const char *name, kb_err *e)
  * names every keyslot, epoch key or locator that the list does not vouch
  * for. */
 #define KB_DB_SLOTFIND "slotfind"
-#define KB_ACC_ENT (KB_KEY_LEN + KB_KEY_LEN + KB_HASH_LEN + KB_HASH_LEN)
-static const unsigned char kb_meta_access[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
-                                                         0, 0, 0, 0, 0, 0, 0, 6};
+const unsigned char kb_meta_access[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6};
 
 static void kb_slot_locator(const unsigned char salt[KB_SALT_LEN], const char *user,
                             unsigned char out[KB_KEY_LEN])
@@ -1718,7 +1679,7 @@ int kb_access_load(kb_txn *t, kb_buf *l, uint64_t *ver, kb_err *e)
     return KB_OK;
 }
 
-static unsigned char *kb_access_find(kb_buf *l, const unsigned char id[KB_KEY_LEN])
+unsigned char *kb_access_find(kb_buf *l, const unsigned char id[KB_KEY_LEN])
 {
     for (size_t o = 0; o + KB_ACC_ENT <= l->len; o += KB_ACC_ENT)
         if (memcmp(l->data + o, id, KB_KEY_LEN) == 0)
@@ -1840,7 +1801,6 @@ static int kb_access_forget(kb_txn *t, const unsigned char id[KB_KEY_LEN], kb_er
 /* Slot blob: 'S' | 1 | 2 (argon2id13) | 0 | opslimit u64 | memlimit u64 |
  * nonce[24] | AEAD(namelen u8 | name | ed25519 sk[64], padded to 128).
  * AD = uuid | "keyslots\0" | u16 16 | slot id | the first 44 bytes. */
-#define KB_SLOT_HDR 44
 #define KB_SLOT_PT 128
 
 struct kb_slot_draft {
@@ -1951,8 +1911,6 @@ static bool kb_slot_try(const unsigned char uuid[KB_UUID_LEN], const unsigned ch
 
 static int kb_board_meta_get(kb_txn *t, unsigned char salt[KB_SALT_LEN], kb_err *e);
 static bool kb_pin_restored(kb_store *s, kb_txn *t, uint64_t pseq, const char *phex);
-static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN],
-                        kb_txn *t, kb_verify_report *rep, bool update, kb_err *e);
 
 int kb_store_slot_prepare(kb_store *s, const char *user, const kb_secret *pass, enum kb_kdf kdf,
                           kb_slot_draft **out, kb_err *e)
@@ -2866,29 +2824,9 @@ static int kb_find_op(kb_store *s, const unsigned char op_id[KB_OPID_LEN], bool 
     return KB_OK;
 }
 
-/* ------------------------------------------------------------ verify */
+/* ------------------------------------------------------------ verify (verify.c) */
 
-typedef struct kb_vrec {
-    unsigned char table;
-    unsigned char klen;
-    unsigned char key[64];
-    uint64_t version;
-    uint64_t seq;
-    bool deleted;
-    unsigned char hash[KB_HASH_LEN];
-} kb_vrec;
-
-static int kb_vrec_cmp(const void *a, const void *b)
-{
-    const kb_vrec *x = a, *y = b;
-    if (x->table != y->table)
-        return x->table < y->table ? -1 : 1;
-    if (x->klen != y->klen)
-        return x->klen < y->klen ? -1 : 1;
-    return memcmp(x->key, y->key, x->klen);
-}
-
-static void kb_hex(const unsigned char *p, size_t n, char *out)
+void kb_hex(const unsigned char *p, size_t n, char *out)
 {
     static const char hx[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -2898,402 +2836,10 @@ static void kb_hex(const unsigned char *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int kb_verify_bad(kb_err *e, unsigned table, const unsigned char *key, size_t klen,
-                         const char *why)
-{
-    char hex[129];
-    kb_hex(key, klen > 64 ? 64 : klen, hex);
-    return kb_err_set(e, KB_EDATA, _("verify failed: table %s, record %s: %s"),
-                      table < KB_T_COUNT_ ? kb_table_names[table] : KB_DB_AUDIT, hex, why);
-}
-
-typedef struct kb_signer {
-    unsigned char id[KB_KEY_LEN];
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
-    uint64_t removed_at; /* entries after this seq may not carry this key; 0 = active */
-} kb_signer;
-
-/* Collect one named problem ("table T, record HEX: why") for verify's report. */
-static void kb_verify_note(kb_buf *bad, size_t *nbad, const char *table, const unsigned char *key,
-                           size_t klen, const char *why)
-{
-    char hex[129];
-    kb_hex(key, klen > 64 ? 64 : klen, hex);
-    if (*nbad < 6) {
-        if (bad->len)
-            kb_buf_puts(bad, "; ");
-        char line[400];
-        snprintf(line, sizeof line, _("table %s, record %s: %s"), table, hex, why);
-        kb_buf_puts(bad, line);
-    } else if (*nbad == 6) {
-        kb_buf_puts(bad, "; ...");
-    }
-    (*nbad)++;
-}
-
-/* Format 2: every keyslot, epoch key and locator must be the one the
- * access list (sealed, audited) vouches for. */
-static void kb_verify_access(kb_txn *t, kb_buf *bad, size_t *nbad)
-{
-    kb_store *s = t->s;
-    kb_buf l = KB_BUF_INIT;
-    uint64_t aver = 0;
-    kb_err ae;
-    if (kb_access_load(t, &l, &aver, &ae) != KB_OK) {
-        kb_verify_note(bad, nbad, "meta", kb_meta_access, KB_KEY_LEN, ae.msg);
-        kb_buf_free(&l);
-        return;
-    }
-    size_t nent = l.len / KB_ACC_ENT;
-    bool *seen_slot = kb_calloc(nent + 1, sizeof *seen_slot);
-    bool *seen_epoch = kb_calloc(nent + 1, sizeof *seen_epoch);
-    static const char *const tabs[] = {KB_DB_SLOTS, KB_DB_EPOCHS, KB_DB_SLOTFIND};
-    for (int w = 0; w < 3; w++) {
-        MDB_dbi dbi;
-        MDB_cursor *c = NULL;
-        kb_err de;
-        if (kb_dbi(t, tabs[w], &dbi, &de) != KB_OK || mdb_cursor_open(t->txn, dbi, &c))
-            continue;
-        MDB_val k, v;
-        for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
-             r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-            const unsigned char *id = NULL;
-            const char *why = NULL;
-            unsigned char h[KB_HASH_LEN];
-            crypto_generichash(h, KB_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
-            if (w == 0 && k.mv_size == KB_KEY_LEN)
-                id = k.mv_data;
-            else if (w == 1 && k.mv_size == 4 + KB_KEY_LEN)
-                id = (const unsigned char *)k.mv_data + 4;
-            else if (w == 2 && v.mv_size == KB_KEY_LEN)
-                id = v.mv_data;
-            unsigned char *p = id ? kb_access_find(&l, id) : NULL;
-            size_t idx = p ? (size_t)(p - (unsigned char *)l.data) / KB_ACC_ENT : 0;
-            if (!p) {
-                why = w == 0   ? _("keyslot not in the board's access list (forged)")
-                      : w == 1 ? _("epoch key not in the board's access list (forged)")
-                               : _("keyslot locator not in the board's access list (forged)");
-            } else if (w == 0) {
-                seen_slot[idx] = true;
-                if (memcmp(p + 2 * KB_KEY_LEN, h, KB_HASH_LEN) != 0)
-                    why = _("keyslot differs from the one in the access list (forged or "
-                            "replaced)");
-                else if (v.mv_size >= KB_SLOT_HDR &&
-                         !kb_kdf_params_ok(kb_get_u64be((unsigned char *)v.mv_data + 4),
-                                           kb_get_u64be((unsigned char *)v.mv_data + 12)))
-                    why = _("keyslot asks for Argon2id parameters beyond 'sensitive'");
-            } else if (w == 1) {
-                seen_epoch[idx] = true;
-                if (kb_get_u32be(k.mv_data) != s->epoch ||
-                    memcmp(p + 2 * KB_KEY_LEN + KB_HASH_LEN, h, KB_HASH_LEN) != 0)
-                    why = _("epoch key differs from the one in the access list (forged or "
-                            "replaced)");
-            } else if (k.mv_size != KB_KEY_LEN || memcmp(p + KB_KEY_LEN, k.mv_data, KB_KEY_LEN)) {
-                why = _("keyslot locator differs from the access list (forged)");
-            }
-            if (why)
-                kb_verify_note(bad, nbad, tabs[w], k.mv_data, k.mv_size, why);
-        }
-        mdb_cursor_close(c);
-    }
-    for (size_t i = 0; i < nent; i++)
-        if (!seen_slot[i] || !seen_epoch[i])
-            kb_verify_note(bad, nbad, !seen_slot[i] ? KB_DB_SLOTS : KB_DB_EPOCHS,
-                           (unsigned char *)l.data + i * KB_ACC_ENT, KB_KEY_LEN,
-                           _("missing although the access list names it"));
-    kb_free(&seen_slot);
-    kb_free(&seen_epoch);
-    kb_buf_free(&l);
-}
-
-int kb_store_verify(kb_store *s, kb_verify_report *rep, kb_err *e)
-{
-    memset(rep, 0, sizeof *rep);
-    kb_txn *t = NULL;
-    int rc = kb_store_read(s, &t, e);
-    if (rc)
-        return kb_store_explain_damage(s->path, rc, e);
-    {
-        /* the file's structure first (plain reads, under the shared lock so
-         * no writer changes pages meanwhile): names a damaged table/page */
-        kb_buf dmg = KB_BUF_INIT;
-        size_t found = 0;
-        rc = kb_store_check_file(s->path, &dmg, &found, e);
-        if (rc == KB_OK && found) {
-            rc = kb_err_set(e, KB_EDATA,
-                            _("verify failed: the board file is damaged: %s; restore the last "
-                              "good backup with 'kernboard restore'"),
-                            dmg.data);
-        }
-        kb_buf_free(&dmg);
-        if (rc) {
-            kb_txn_abort(&t);
-            return rc;
-        }
-    }
-    kb_signer *signers = NULL;
-    size_t nsigners = 0;
-    kb_vrec *recs = NULL;
-    size_t nrecs = 0, caprecs = 0;
-    kb_buf raw = KB_BUF_INIT;
-    MDB_cursor *c = NULL;
-    MDB_val k, v;
-    unsigned char prev_hash[KB_HASH_LEN] = {0};
-    uint64_t prev_seq = 0;
-    kb_buf bad = KB_BUF_INIT; /* named problems, collected so that all are reported */
-    size_t nbad = 0;
-    uint64_t mapped = 0;
-    sigjmp_buf pad;
-    sigjmp_buf *prev = kb_bus_arm(&pad);
-    if (sigsetjmp(pad, 1)) {
-        rc = kb_bus_fail(e, s->path);
-        goto out;
-    }
-    /* 1. signers: every key that may sign audit entries */
-    MDB_dbi sdbi;
-    if ((rc = kb_tdbi(t, KB_T_SIGNERS, &sdbi, e)))
-        goto out;
-    if ((rc = mdb_cursor_open(t->txn, sdbi, &c))) {
-        rc = kb_mdb_err(e, rc, "signers");
-        goto out;
-    }
-    for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
-         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        char *pt = NULL;
-        size_t n = 0;
-        if (k.mv_size != KB_KEY_LEN ||
-            kb_val_open(s, s->keys->k_rec, "signers", k.mv_data, k.mv_size, v.mv_data, v.mv_size,
-                        &pt, &n, NULL, e) != KB_OK ||
-            n < crypto_sign_PUBLICKEYBYTES) {
-            kb_free(&pt);
-            rc = kb_verify_bad(e, KB_T_SIGNERS, k.mv_data, k.mv_size, _("failed authentication"));
-            goto out;
-        }
-        signers = kb_reallocarray(signers, nsigners + 1, sizeof *signers);
-        memcpy(signers[nsigners].id, k.mv_data, KB_KEY_LEN);
-        memcpy(signers[nsigners].pk, pt, crypto_sign_PUBLICKEYBYTES);
-        signers[nsigners].removed_at = 0;
-        {
-            size_t nl = strnlen(pt + crypto_sign_PUBLICKEYBYTES, n - crypto_sign_PUBLICKEYBYTES);
-            size_t off = crypto_sign_PUBLICKEYBYTES + nl;
-            if (off + 1 + 8 == n)
-                signers[nsigners].removed_at = kb_get_u64be((unsigned char *)pt + off + 1);
-        }
-        nsigners++;
-        kb_free(&pt);
-    }
-    mdb_cursor_close(c);
-    c = NULL;
-    /* 2. the audit chain */
-    if ((rc = kb_audit_dbi(t, e)))
-        goto out;
-    if ((rc = mdb_cursor_open(t->txn, t->dbi_audit, &c))) {
-        rc = kb_mdb_err(e, rc, KB_DB_AUDIT);
-        goto out;
-    }
-    for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
-         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        kb_entry en;
-        char *pt = NULL;
-        kb_err ae;
-        if (kb_audit_open(s, &k, &v, &en, &pt, &ae) != KB_OK) {
-            rc = kb_verify_bad(e, KB_T_COUNT_, k.mv_data, k.mv_size, ae.msg);
-            goto out;
-        }
-        /* the hash covers the entry up to (not including) hash and signature */
-        unsigned char h[KB_HASH_LEN];
-        kb_entry_encode(&en, &raw);
-        crypto_generichash(h, KB_HASH_LEN, (unsigned char *)raw.data, raw.len, NULL, 0);
-        const kb_signer *sg = NULL;
-        for (size_t i = 0; i < nsigners; i++)
-            if (memcmp(signers[i].id, en.author, KB_KEY_LEN) == 0)
-                sg = &signers[i];
-        const char *why = NULL;
-        if (en.seq != prev_seq + 1)
-            why = _("gap in the audit sequence");
-        else if (memcmp(en.prev, prev_hash, KB_HASH_LEN) != 0)
-            why = _("audit chain broken (previous hash differs)");
-        else if (memcmp(h, en.hash, KB_HASH_LEN) != 0)
-            why = _("audit entry hash mismatch");
-        else if (!sg)
-            why = _("audit entry signed by an unknown user");
-        else if (crypto_sign_verify_detached(en.sig, en.hash, KB_HASH_LEN, sg->pk) != 0)
-            why = _("bad signature on audit entry");
-        else if (sg->removed_at && en.seq > sg->removed_at)
-            why = _("audit entry signed by a user whose access was removed");
-        if (why) {
-            kb_free(&pt);
-            rc = kb_verify_bad(e, KB_T_COUNT_, k.mv_data, k.mv_size, why);
-            goto out;
-        }
-        prev_seq = en.seq;
-        memcpy(prev_hash, en.hash, KB_HASH_LEN);
-        if (nrecs == caprecs) {
-            caprecs = caprecs ? caprecs * 2 : 256;
-            recs = kb_reallocarray(recs, caprecs, sizeof *recs);
-        }
-        kb_vrec *vr = &recs[nrecs++];
-        memset(vr, 0, sizeof *vr);
-        vr->table = (unsigned char)en.table;
-        vr->klen = (unsigned char)(en.klen > 64 ? 64 : en.klen);
-        memcpy(vr->key, en.key, vr->klen);
-        vr->version = en.version;
-        vr->deleted = en.flags & 1;
-        vr->seq = en.seq;
-        memcpy(vr->hash, en.value_hash, KB_HASH_LEN);
-        rep->entries++;
-        kb_free(&pt);
-    }
-    mdb_cursor_close(c);
-    c = NULL;
-    rep->head_seq = prev_seq;
-    memcpy(rep->head, prev_hash, KB_HASH_LEN);
-    kb_sort(recs, nrecs, sizeof *recs, kb_vrec_cmp);
-    /* 3. every record of every table: tag, and matches its newest entry */
-    for (int tb = 0; tb < KB_T_COUNT_; tb++) {
-        MDB_dbi dbi;
-        int r0 = kb_tdbi(t, (enum kb_table)tb, &dbi, e);
-        if (r0 == KB_ENOENT)
-            continue;
-        if (r0) {
-            rc = r0;
-            goto out;
-        }
-        if ((rc = mdb_cursor_open(t->txn, dbi, &c))) {
-            rc = kb_mdb_err(e, rc, kb_table_names[tb]);
-            goto out;
-        }
-        for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
-             r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-            char *pt = NULL;
-            size_t n = 0;
-            uint64_t ver = 0;
-            kb_err ve;
-            if (kb_val_open(s, s->keys->k_rec, kb_table_names[tb], k.mv_data, k.mv_size, v.mv_data,
-                            v.mv_size, &pt, &n, &ver, &ve) != KB_OK) {
-                rc = kb_verify_bad(e, (unsigned)tb, k.mv_data, k.mv_size,
-                                   _("failed authentication (damaged or tampered)"));
-                goto out;
-            }
-            sodium_memzero(pt, n);
-            kb_free(&pt);
-            rep->records++;
-            kb_vrec probe;
-            memset(&probe, 0, sizeof probe);
-            probe.table = (unsigned char)tb;
-            probe.klen = (unsigned char)(k.mv_size > 64 ? 64 : k.mv_size);
-            memcpy(probe.key, k.mv_data, probe.klen);
-            /* find the last entry for this record in sorted order */
-            kb_vrec *hit = nrecs ? bsearch(&probe, recs, nrecs, sizeof *recs, kb_vrec_cmp) : NULL;
-            unsigned char h[KB_HASH_LEN];
-            crypto_generichash(h, KB_HASH_LEN, v.mv_data, v.mv_size, NULL, 0);
-            bool match = false;
-            uint64_t newest_ver = 0;
-            if (hit) {
-                /* all entries for the record are adjacent: find one with this version */
-                kb_vrec *lo = hit, *hi = hit;
-                while (lo > recs && kb_vrec_cmp(lo - 1, &probe) == 0)
-                    lo--;
-                while (hi + 1 < recs + nrecs && kb_vrec_cmp(hi + 1, &probe) == 0)
-                    hi++;
-                const kb_vrec *newest = lo;
-                for (kb_vrec *p = lo; p <= hi; p++)
-                    if (p->seq > newest->seq)
-                        newest = p;
-                newest_ver = newest->version;
-                match = !newest->deleted && newest->version == ver &&
-                        memcmp(newest->hash, h, KB_HASH_LEN) == 0;
-            }
-            if (!match) {
-                kb_verify_note(&bad, &nbad, kb_table_names[tb], k.mv_data, k.mv_size,
-                               !hit ? _("record has no audit entry")
-                               : ver < newest_ver
-                                   ? _("an older copy was put back (replayed): its version is "
-                                       "below the newest audit entry's")
-                                   : _("stored value does not match its newest audit entry"));
-                continue;
-            }
-            kb_err me;
-            if (s->format >= 2 && kb_vmap_check(t, (unsigned)tb, k.mv_data, k.mv_size, ver, &me)) {
-                kb_verify_note(&bad, &nbad, kb_table_names[tb], k.mv_data, k.mv_size,
-                               _("the version map disagrees with the stored value"));
-                if (t->vm && !t->vm->loaded)
-                    break; /* the root itself is bad: one note is enough */
-            }
-            mapped++;
-        }
-        mdb_cursor_close(c);
-        c = NULL;
-    }
-    /* every record the log says exists must still be there */
-    for (size_t i = 0; i < nrecs;) {
-        size_t j = i, newest = i;
-        while (j < nrecs && kb_vrec_cmp(&recs[j], &recs[i]) == 0) {
-            if (recs[j].seq > recs[newest].seq)
-                newest = j;
-            j++;
-        }
-        const kb_vrec *r = &recs[newest];
-        if (!r->deleted && r->table < KB_T_COUNT_) {
-            MDB_dbi dbi;
-            int r0 = kb_tdbi(t, (enum kb_table)r->table, &dbi, e);
-            MDB_val k2 = {r->klen, (void *)r->key}, v2;
-            if (r0 == KB_ENOENT || (r0 == KB_OK && mdb_get(t->txn, dbi, &k2, &v2) != 0)) {
-                rc = kb_verify_bad(e, r->table, r->key, r->klen,
-                                   _("record is missing although the audit log says it exists"));
-                goto out;
-            }
-            if (r0) {
-                rc = r0;
-                goto out;
-            }
-        }
-        i = j;
-    }
-    if (s->format >= 2) {
-        /* the version map holds exactly the stored records */
-        if (nbad == 0 && kb_vmap_root(t, e) == KB_OK) {
-            uint64_t total = 0;
-            for (unsigned b = 0; b < KB_VM_NB; b++) {
-                kb_vbucket *bk;
-                if (kb_vmap_bucket(t, b, &bk, e) != KB_OK)
-                    break;
-                total += bk->n;
-            }
-            if (total != mapped)
-                kb_verify_note(&bad, &nbad, KB_DB_VMAP, (const unsigned char *)"R", 1,
-                               _("the version map names records that are not stored"));
-        } else if (nbad == 0) {
-            kb_verify_note(&bad, &nbad, KB_DB_VMAP, (const unsigned char *)"R", 1, e->msg);
-        }
-        kb_verify_access(t, &bad, &nbad);
-    }
-    if (nbad) {
-        rc = kb_err_set(e, KB_EDATA, _("verify failed: %s"), bad.data);
-        goto out;
-    }
-    kb_bus_disarm(prev);
-    prev = NULL;
-    rc = kb_pin_check(s, rep->head_seq, rep->head, t, rep, true, e);
-    goto done;
-out:
-    if (prev)
-        kb_bus_disarm(prev);
-done:
-    if (c && t && t->txn)
-        mdb_cursor_close(c);
-    kb_txn_abort(&t);
-    kb_free(&signers);
-    kb_free(&recs);
-    kb_buf_free(&raw);
-    kb_buf_free(&bad);
-    return rc;
-}
-
 /* Rollback detection: the newest verified (seq, head) of this board is
  * pinned in $XDG_STATE_HOME/kernboard/<uuid>.head. */
-static int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN],
-                        kb_txn *t, kb_verify_report *rep, bool update, kb_err *e)
+int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN], kb_txn *t,
+                 kb_verify_report *rep, bool update, kb_err *e)
 {
     char uuid[2 * KB_UUID_LEN + 1], hh[2 * KB_HASH_LEN + 1];
     kb_hex(s->uuid, KB_UUID_LEN, uuid);

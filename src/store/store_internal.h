@@ -278,6 +278,89 @@ void kb_fsync_dir(const char *path);
 int kb_lock_file_create(const char *lock_path, const unsigned char uuid[KB_UUID_LEN], int *out_fd,
                         kb_err *e);
 
+/* ---- store.c pieces used by verify.c */
+extern const char *const kb_table_names[KB_T_COUNT_];
+/* Lower-case hex of p[0..n) into out (2n + 1 bytes). */
+void kb_hex(const unsigned char *p, size_t n, char *out);
+/* Audit entry plaintext (before sealing), all integers big-endian:
+ *   seq u64 | prev_hash[32] | time i64 | author slot id[16] | session
+ *   nonce[16] | op_id[16] | flags u8 (1 = delete) | table u8 | keylen u8 |
+ *   key | version u64 | value_hash[32] | action_len u8 | action |
+ *   detail_len u32 | detail | entry_hash[32] | signature[64] */
+typedef struct kb_entry {
+    uint64_t seq;
+    unsigned char prev[KB_HASH_LEN];
+    int64_t time;
+    unsigned char author[KB_KEY_LEN];
+    unsigned char session[16];
+    unsigned char op_id[KB_OPID_LEN];
+    unsigned flags;
+    unsigned table;
+    unsigned char key[255];
+    size_t klen;
+    uint64_t version;
+    unsigned char value_hash[KB_HASH_LEN];
+    char action[256];
+    const char *detail;
+    size_t detail_len;
+    unsigned char hash[KB_HASH_LEN];
+    unsigned char sig[crypto_sign_BYTES];
+} kb_entry;
+
+/* Everything before hash and signature into b (the hashed bytes). */
+void kb_entry_encode(const kb_entry *en, kb_buf *b);
+/* Parse an entry plaintext; detail points into p. */
+bool kb_entry_decode(const unsigned char *p, size_t n, kb_entry *en);
+/* Decrypt the audit value at seq-key k/v into en (plaintext buffer in *pt). */
+int kb_audit_open(const kb_store *s, const MDB_val *k, const MDB_val *v, kb_entry *en, char **pt,
+                  kb_err *e);
+/* The version map of a transaction (loaded lazily). */
+typedef struct kb_vbucket {
+    unsigned char *e;
+    size_t n, cap;
+    bool loaded, dirty;
+} kb_vbucket;
+
+struct kb_vmap {
+    bool loaded;
+    MDB_dbi dbi;
+    bool have_dbi;
+    unsigned char bh[KB_VM_NB][KB_HASH_LEN];
+    kb_vbucket b[KB_VM_NB];
+};
+typedef struct kb_vmap kb_vmap;
+int kb_vmap_root(kb_txn *t, kb_err *e);
+int kb_vmap_bucket(kb_txn *t, unsigned b, kb_vbucket **out, kb_err *e);
+/* Is version ver of the record at stored key (tbl, key) the newest? */
+int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver, kb_err *e);
+/* The access list (meta record 00 x 15, 06): entries of KB_ACC_ENT bytes. */
+#define KB_ACC_ENT (KB_KEY_LEN + KB_KEY_LEN + KB_HASH_LEN + KB_HASH_LEN)
+#define KB_SLOT_HDR 44
+extern const unsigned char kb_meta_access[KB_KEY_LEN];
+unsigned char *kb_access_find(kb_buf *l, const unsigned char id[KB_KEY_LEN]);
+/* The rollback pin: check (seq, head) against this client's pin (reads
+ * the pinned entry in t) and, with update, move the pin there. */
+int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN], kb_txn *t,
+                 kb_verify_report *rep, bool update, kb_err *e);
+
+/* ---- pagecheck.c: the structure check of the newest meta page's trees;
+ * *txnid (may be NULL) is that meta's transaction id (0: none valid).
+ * The newest valid meta's transaction id of the file (0: none). */
+int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
+                           kb_err *e);
+uint64_t kb_store_file_txnid(const char *path);
+
+/* ---- verify.c test hooks: audit entries / records copied per read
+ * transaction (default 4096); worker threads (0 = the number of online
+ * CPUs, at most 8; env KERNBOARD_VERIFY_THREADS). */
+extern size_t kb_verify_chunk_;
+extern unsigned kb_verify_threads_;
+/* the record table being walked (KB_T_COUNT_: none); point lookups made */
+extern unsigned kb_verify_table_;
+extern uint64_t kb_verify_lookups_;
+/* structure checks that needed no lock (no commit while they ran) */
+extern uint64_t kb_verify_unlocked_checks_;
+
 /* ---- rekey.c test hooks: records per batch; stop (as if killed) after
  * this many batches (0 = never). */
 extern size_t kb_rekey_batch_;

@@ -1,0 +1,357 @@
+/* verify in chunks (src/store/verify.c): with a chunk of 8 entries or
+ * records, writes committed between two chunks (from the progress callback,
+ * which runs between read transactions) are caught up: a new entry is
+ * verified, a record deleted after or before its chunk is fine, a record
+ * changed after its chunk is looked up on its own (and a tampered one is
+ * named), and --incremental checks only what came after the pin. */
+#include <criterion/criterion.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernboard/mem.h"
+#include "kernboard/store.h"
+#include "store/store_internal.h"
+
+static char kb_dir[300];
+
+static void kb_setup(void)
+{
+    const char *base = getenv("KB_TEST_TMP");
+    char tmpl[300];
+    if (base) {
+        mkdir(base, 0700);
+        snprintf(tmpl, sizeof tmpl, "%s/verifyXXXXXX", base);
+    } else {
+        snprintf(tmpl, sizeof tmpl, "/tmp/kbverifyXXXXXX");
+    }
+    cr_assert_not_null(mkdtemp(tmpl));
+    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_verify_chunk_ = 8;
+    kb_verify_threads_ = 2;
+}
+
+static void kb_teardown(void)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
+    if (system(cmd) != 0)
+        cr_log_warn("cleanup failed");
+}
+
+TestSuite(verify, .init = kb_setup, .fini = kb_teardown, .timeout = 120);
+
+static kb_store *kb_board(void)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/b.kb", kb_dir);
+    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
+    memcpy(kb_secret_data(p), "correct horse", 13);
+    kb_secret_set_len(p, 13);
+    kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
+    kb_store *s = NULL;
+    kb_err e;
+    int rc = kb_store_create(path, "anna", p, KB_KDF_INTERACTIVE, &o, &s, &e);
+    kb_secret_free(&p);
+    cr_assert_eq(rc, KB_OK, "create: %s", e.msg);
+    return s;
+}
+
+static unsigned char kb_key_prefix = 0xca;
+
+static void kb_case_key(unsigned i, unsigned char k[16])
+{
+    memset(k, 0, 16);
+    k[0] = kb_key_prefix;
+    kb_put_u32be(k + 12, i);
+}
+
+/* Put (new or changed) or delete case i in one write transaction. */
+static void kb_case_put(kb_store *s, unsigned i, const char *text, uint64_t expect)
+{
+    kb_txn *t = NULL;
+    kb_err e;
+    unsigned char k[16];
+    kb_case_key(i, k);
+    cr_assert_eq(kb_store_write(s, "test.put", NULL, &t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_put(t, KB_T_CASES, k, 16, text, strlen(text), expect, NULL, NULL, &e),
+                 KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+}
+
+static void kb_case_del(kb_store *s, unsigned i)
+{
+    kb_txn *t = NULL;
+    kb_err e;
+    unsigned char k[16];
+    kb_case_key(i, k);
+    cr_assert_eq(kb_store_write(s, "test.del", NULL, &t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_del(t, KB_T_CASES, k, 16, 1, NULL, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+}
+
+/* Overwrite the stored value of case i with garbage, without an audit
+ * entry (tampering). */
+static void kb_case_tamper(kb_store *s, unsigned i)
+{
+    kb_txn *t = NULL;
+    kb_err e;
+    unsigned char k[16];
+    kb_case_key(i, k);
+    cr_assert_eq(kb_store_write(s, "test.tamper", NULL, &t, &e), KB_OK, "%s", e.msg);
+    MDB_dbi dbi;
+    cr_assert_eq(kb_tdbi(t, KB_T_CASES, &dbi, &e), KB_OK, "%s", e.msg);
+    MDB_val key = {16, k}, val;
+    cr_assert_eq(mdb_get(t->txn, dbi, &key, &val), 0);
+    unsigned char *copy = kb_malloc(val.mv_size);
+    memcpy(copy, val.mv_data, val.mv_size);
+    copy[val.mv_size - 20] ^= 0x5a; /* inside the ciphertext */
+    MDB_val nv = {val.mv_size, copy};
+    cr_assert_eq(mdb_put(t->txn, dbi, &key, &nv, 0), 0);
+    kb_free(&copy);
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+}
+
+static kb_store *kb_filled(unsigned n)
+{
+    kb_store *s = kb_board();
+    kb_txn *t = NULL;
+    kb_err e;
+    cr_assert_eq(kb_store_write(s, "test.fill", NULL, &t, &e), KB_OK, "%s", e.msg);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned char k[16];
+        kb_case_key(i, k);
+        char val[64];
+        snprintf(val, sizeof val, "case %u", i);
+        cr_assert_eq(
+            kb_txn_put(t, KB_T_CASES, k, 16, val, strlen(val), KB_VERSION_NEW, NULL, NULL, &e),
+            KB_OK, "%s", e.msg);
+    }
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+    return s;
+}
+
+static uint64_t kb_head(kb_store *s)
+{
+    kb_txn *t = NULL;
+    kb_err e;
+    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+    uint64_t seq = kb_txn_audit_seq(t);
+    kb_txn_abort(&t);
+    return seq;
+}
+
+/* What the progress callback does, and when. */
+typedef struct kb_step {
+    kb_store *s;
+    int audit_events, record_events;
+    int done; /* steps taken */
+    int what; /* which scenario */
+} kb_step;
+
+static void kb_between(void *ctx, enum kb_verify_event ev, uint64_t done, uint64_t total)
+{
+    (void)done;
+    (void)total;
+    kb_step *st = ctx;
+    if (ev == KB_VERIFY_AUDIT)
+        st->audit_events++;
+    if (ev == KB_VERIFY_RECORDS && kb_verify_table_ == KB_T_CASES)
+        st->record_events++;
+    if (st->done)
+        return;
+    switch (st->what) {
+    case 1: /* after the first audit chunk: a new case and a change */
+        if (st->audit_events == 1) {
+            kb_case_put(st->s, 500, "new while verifying", KB_VERSION_NEW);
+            kb_case_put(st->s, 30, "changed while verifying", 1);
+            st->done = 1;
+        }
+        break;
+    case 2: /* after the first chunk of cases: delete one walked, one not yet */
+        if (st->record_events == 1) {
+            kb_case_del(st->s, 2);
+            kb_case_del(st->s, 30);
+            st->done = 1;
+        }
+        break;
+    case 3: /* after the first chunk of cases: change one already walked */
+        if (st->record_events == 1) {
+            kb_case_put(st->s, 3, "changed after its chunk", 1);
+            st->done = 1;
+        }
+        break;
+    case 4: /* the same, then tamper with the changed value */
+        if (st->record_events == 1) {
+            kb_case_put(st->s, 3, "changed after its chunk", 1);
+            kb_case_tamper(st->s, 3);
+            st->done = 1;
+        }
+        break;
+    case 6: /* after the last chunk of cases: the last transaction's small tail */
+        if (st->record_events == 5) {
+            kb_key_prefix = 0x02;
+            kb_case_put(st->s, 2000, "added after the walk", KB_VERSION_NEW);
+            kb_key_prefix = 0xca;
+            kb_case_put(st->s, 39, "changed after the walk", 1);
+            st->done = 1;
+        }
+        break;
+    case 5: /* a new case in the range walked already */
+        if (st->record_events == 1) {
+            kb_key_prefix = 0x01;
+            kb_case_put(st->s, 1000, "added before the walked range", KB_VERSION_NEW);
+            kb_key_prefix = 0xca;
+            st->done = 1;
+        }
+        break;
+    }
+}
+
+static int kb_run(kb_store *s, int what, bool incremental, kb_verify_report *rep, kb_err *e,
+                  kb_step *st)
+{
+    memset(st, 0, sizeof *st);
+    st->s = s;
+    st->what = what;
+    kb_verify_opts o = {.incremental = incremental, .progress = kb_between, .ctx = st};
+    return kb_store_verify_ex(s, &o, rep, e);
+}
+
+Test(verify, write_between_audit_chunks_is_verified)
+{
+    kb_store *s = kb_filled(40);
+    kb_verify_report rep;
+    kb_err e;
+    kb_step st;
+    cr_assert_eq(kb_run(s, 1, false, &rep, &e, &st), KB_OK, "%s", e.msg);
+    cr_assert_eq(st.done, 1);
+    cr_assert_gt(st.audit_events, 1, "several audit chunks");
+    uint64_t head = kb_head(s);
+    cr_assert_eq(rep.head_seq, head, "verified up to the write made meanwhile");
+    cr_assert_eq(rep.entries, head);
+    kb_store_close(&s);
+}
+
+Test(verify, record_deleted_between_chunks_is_fine)
+{
+    kb_store *s = kb_filled(40);
+    kb_verify_report rep;
+    kb_err e;
+    kb_step st;
+    cr_assert_eq(kb_run(s, 2, false, &rep, &e, &st), KB_OK, "%s", e.msg);
+    cr_assert_eq(st.done, 1);
+    cr_assert_gt(st.record_events, 1, "the cases table in several chunks");
+    cr_assert_eq(rep.head_seq, kb_head(s));
+    kb_store_close(&s);
+}
+
+Test(verify, record_changed_after_its_chunk_is_looked_up)
+{
+    kb_store *s = kb_filled(40);
+    kb_verify_report rep;
+    kb_err e;
+    kb_step st;
+    uint64_t before = kb_verify_lookups_;
+    cr_assert_eq(kb_run(s, 3, false, &rep, &e, &st), KB_OK, "%s", e.msg);
+    cr_assert_eq(st.done, 1);
+    cr_assert_geq(kb_verify_lookups_ - before, 1, "the changed record was looked up");
+    kb_store_close(&s);
+}
+
+Test(verify, tampered_after_its_chunk_is_named)
+{
+    kb_store *s = kb_filled(40);
+    kb_verify_report rep;
+    kb_err e;
+    kb_step st;
+    cr_assert_eq(kb_run(s, 4, false, &rep, &e, &st), KB_EDATA);
+    cr_assert_eq(st.done, 1);
+    cr_assert(strstr(e.msg, "table cases, record ca000000000000000000000000000003") != NULL, "%s",
+              e.msg);
+    cr_assert(strstr(e.msg, "failed authentication") != NULL, "%s", e.msg);
+    kb_store_close(&s);
+}
+
+Test(verify, record_added_after_the_walk_is_looked_up)
+{
+    kb_store *s = kb_filled(40);
+    kb_verify_report rep;
+    kb_err e;
+    kb_step st;
+    uint64_t before = kb_verify_lookups_;
+    cr_assert_eq(kb_run(s, 5, false, &rep, &e, &st), KB_OK, "%s", e.msg);
+    cr_assert_eq(st.done, 1);
+    cr_assert_eq(rep.head_seq, kb_head(s));
+    cr_assert_geq(kb_verify_lookups_ - before, 1, "the new record was looked up");
+    kb_store_close(&s);
+}
+
+Test(verify, writes_after_the_walk_are_caught_up_at_the_end)
+{
+    kb_store *s = kb_filled(40);
+    kb_verify_report rep;
+    kb_err e;
+    kb_step st;
+    uint64_t before = kb_verify_lookups_;
+    cr_assert_eq(kb_run(s, 6, false, &rep, &e, &st), KB_OK, "%s", e.msg);
+    cr_assert_eq(st.done, 1, "the cases table in 5 chunks of 8");
+    cr_assert_eq(rep.head_seq, kb_head(s));
+    cr_assert_geq(kb_verify_lookups_ - before, 2, "both records were looked up");
+    kb_store_close(&s);
+}
+
+Test(verify, structure_check_without_the_lock_when_nothing_commits)
+{
+    kb_store *s = kb_filled(40);
+    kb_verify_report rep;
+    kb_err e;
+    uint64_t before = kb_verify_unlocked_checks_;
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_verify_unlocked_checks_ - before, 1);
+    kb_store_close(&s);
+}
+
+Test(verify, one_thread_gives_the_same_result)
+{
+    kb_verify_threads_ = 1;
+    kb_store *s = kb_filled(100);
+    kb_verify_report rep;
+    kb_err e;
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(rep.entries, kb_head(s));
+    kb_verify_threads_ = 2;
+    kb_verify_report rep2;
+    cr_assert_eq(kb_store_verify(s, &rep2, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(rep2.entries, rep.entries);
+    cr_assert_eq(rep2.records, rep.records);
+    kb_store_close(&s);
+}
+
+Test(verify, incremental_checks_what_came_after_the_pin)
+{
+    kb_store *s = kb_filled(40);
+    kb_verify_report rep;
+    kb_err e;
+    kb_step st;
+    /* no pin yet: a full verify, said once */
+    cr_assert_eq(kb_run(s, 0, true, &rep, &e, &st), KB_OK, "%s", e.msg);
+    cr_assert(!rep.incremental);
+    uint64_t full = rep.entries;
+    kb_case_put(s, 5, "changed after the pin", 1);
+    kb_case_put(s, 600, "new after the pin", KB_VERSION_NEW);
+    cr_assert_eq(kb_run(s, 0, true, &rep, &e, &st), KB_OK, "%s", e.msg);
+    cr_assert(rep.incremental);
+    cr_assert_eq(rep.entries, 2, "only the new entries (%llu)", (unsigned long long)rep.entries);
+    cr_assert_eq(rep.records, 2);
+    cr_assert_eq(rep.head_seq, full + 2);
+    /* a record changed after the pin, tampered with: named */
+    kb_case_put(s, 7, "changed again", 1);
+    kb_case_tamper(s, 7);
+    cr_assert_eq(kb_run(s, 0, true, &rep, &e, &st), KB_EDATA);
+    cr_assert(strstr(e.msg, "ca000000000000000000000000000007") != NULL, "%s", e.msg);
+    kb_store_close(&s);
+}
