@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1614,6 +1616,249 @@ int kb_txn_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e)
         return kb_mdb_err(e, rc, kb_table_names[tbl]);
     *out = st.ms_entries;
     return KB_OK;
+}
+
+/* ------------------------------------------------------------ snapshots
+ *
+ * A scan that holds the board's shared lock only while it copies: the
+ * sealed values (and their stored keys) of a table go into one private
+ * arena in the read transaction, with each version checked against the
+ * version map there; decrypting, unframing and the visitor run after the
+ * transaction has ended, on up to two threads.  Errors are the ones
+ * kb_txn_each would give, for the first failing record in key order. */
+
+#define KB_SNAP_BLOCK 64 /* records a worker takes at a time */
+#define KB_SNAP_THREADS 2
+
+typedef struct kb_snap_rec {
+    size_t off; /* stored key at arena + off, then the sealed value */
+    size_t vlen;
+    unsigned char klen;
+} kb_snap_rec;
+
+struct kb_snap {
+    const kb_store *s;
+    enum kb_table tbl;
+    kb_buf arena;
+    kb_snap_rec *r;
+    size_t n, cap;
+    /* the version map refused record n - 1 (unless it fails to open) */
+    bool vm_failed;
+    kb_err vm_err;
+};
+
+static void kb_snap_push(kb_snap *sn, const MDB_val *k, const MDB_val *v)
+{
+    if (sn->n == sn->cap) {
+        sn->cap = sn->cap ? sn->cap * 2 : 256;
+        sn->r = kb_reallocarray(sn->r, sn->cap, sizeof *sn->r);
+    }
+    size_t kl = k->mv_size < 255 ? k->mv_size : 255;
+    kb_snap_rec *rec = &sn->r[sn->n];
+    rec->off = sn->arena.len;
+    rec->klen = (unsigned char)kl;
+    rec->vlen = v->mv_size;
+    kb_buf_append(&sn->arena, k->mv_data, kl);
+    kb_buf_append(&sn->arena, v->mv_data, v->mv_size);
+    sn->n++;
+}
+
+/* The cursor walk under the SIGBUS pad; all its state lives in *sn. */
+static int kb_snap_copy(kb_txn *t, MDB_cursor *c, const void *prefix, size_t plen, kb_snap *sn,
+                        kb_err *e)
+{
+    int rc;
+    KB_ARM_OR_FAIL(t, e);
+    MDB_val k = {plen, (void *)prefix}, v;
+    MDB_cursor_op op = plen ? MDB_SET_RANGE : MDB_FIRST;
+    while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) {
+            rc = MDB_NOTFOUND;
+            break;
+        }
+        kb_snap_push(sn, &k, &v);
+    }
+    KB_DISARM();
+    if (rc == MDB_NOTFOUND)
+        return KB_OK;
+    return kb_mdb_err(e, rc, kb_table_names[sn->tbl]);
+}
+
+int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_snap **out,
+                kb_err *e)
+{
+    *out = NULL;
+    int rc = kb_txn_usable(t, e);
+    if (rc)
+        return rc;
+    if (tbl == KB_T_RELS && t->s->format >= 2)
+        return kb_err_set(e, KB_ESOFTWARE, "snapshot of the relation lists");
+    kb_snap *sn = kb_calloc(1, sizeof *sn);
+    sn->s = t->s;
+    sn->tbl = tbl;
+    MDB_dbi dbi;
+    if ((rc = kb_tdbi(t, tbl, &dbi, e))) {
+        if (rc == KB_ENOENT) {
+            *out = sn;
+            return KB_OK;
+        }
+        kb_snap_free(&sn);
+        return rc;
+    }
+    unsigned char pk[256];
+    size_t pl = kb_phys_key(t->s, tbl, prefix, plen, pk);
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(t->txn, dbi, &c))) {
+        kb_snap_free(&sn);
+        return kb_mdb_err(e, rc, kb_table_names[tbl]);
+    }
+    rc = kb_snap_copy(t, c, pl ? pk : NULL, pl, sn, e);
+    mdb_cursor_close(c);
+    /* versions: the plaintext (authenticated) header; checked here, under
+     * the lock; a refusal is reported in key order by kb_snap_open */
+    for (size_t i = 0; rc == KB_OK && i < sn->n; i++) {
+        const unsigned char *p = (const unsigned char *)sn->arena.data + sn->r[i].off;
+        uint64_t ver = kb_val_version(p + sn->r[i].klen, sn->r[i].vlen);
+        int vr = kb_vmap_check(t, (unsigned)tbl, p, sn->r[i].klen, ver, &sn->vm_err);
+        if (vr) {
+            sn->vm_err.code = vr;
+            sn->vm_failed = true;
+            sn->n = i + 1;
+        }
+    }
+    if (rc) {
+        kb_snap_free(&sn);
+        return rc;
+    }
+    *out = sn;
+    return KB_OK;
+}
+
+size_t kb_snap_count(const kb_snap *sn)
+{
+    return sn ? sn->n : 0;
+}
+
+size_t kb_snap_bytes(const kb_snap *sn)
+{
+    return sn ? sn->arena.cap + sn->cap * sizeof *sn->r : 0;
+}
+
+void kb_snap_free(kb_snap **sn)
+{
+    if (!sn || !*sn)
+        return;
+    kb_buf_free(&(*sn)->arena);
+    kb_free(&(*sn)->r);
+    kb_free(sn);
+}
+
+typedef struct kb_snap_run {
+    kb_snap *sn;
+    kb_snap_visit_fn fn;
+    void *ctx;
+    atomic_size_t next; /* next block to take */
+    atomic_size_t fail; /* lowest failing index so far (n = none) */
+    pthread_mutex_t mu;
+    kb_err err; /* the error of index fail */
+} kb_snap_run;
+
+static void kb_snap_failed(kb_snap_run *run, size_t i, const kb_err *e)
+{
+    pthread_mutex_lock(&run->mu);
+    if (i < atomic_load(&run->fail)) {
+        atomic_store(&run->fail, i);
+        run->err = *e;
+    }
+    pthread_mutex_unlock(&run->mu);
+}
+
+/* One record: open, check, unframe, visit. */
+static int kb_snap_one(kb_snap_run *run, size_t i, kb_err *e)
+{
+    kb_snap *sn = run->sn;
+    const kb_snap_rec *rec = &sn->r[i];
+    const unsigned char *key = (const unsigned char *)sn->arena.data + rec->off;
+    const char *tname = kb_table_names[sn->tbl];
+    char *pt = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    int rc = kb_val_open(sn->s, sn->s->keys->k_rec, tname, key, rec->klen, key + rec->klen,
+                         rec->vlen, &pt, &n, &ver, e);
+    if (rc)
+        return rc;
+    if (sn->vm_failed && i + 1 == sn->n) {
+        sodium_memzero(pt, n);
+        kb_free(&pt);
+        *e = sn->vm_err;
+        return e->code ? e->code : KB_EDATA;
+    }
+    const unsigned char *lk = key;
+    size_t lkl = rec->klen;
+    unsigned char lbuf[256];
+    if (kb_mapped(sn->s, sn->tbl) && !kb_unframe(pt, &n, &lk, &lkl, lbuf)) {
+        kb_free(&pt);
+        return kb_err_set(e, KB_EDATA, _("damaged record in table %s"), tname);
+    }
+    kb_err_clear(e);
+    rc = run->fn(run->ctx, i, lk, lkl, pt, n, ver);
+    if (rc)
+        e->code = rc;
+    sodium_memzero(pt, n);
+    kb_free(&pt);
+    return rc;
+}
+
+static void *kb_snap_worker(void *arg)
+{
+    kb_snap_run *run = arg;
+    size_t n = run->sn->n;
+    kb_err e;
+    for (;;) {
+        size_t lo = atomic_fetch_add(&run->next, 1) * KB_SNAP_BLOCK;
+        if (lo >= n || lo >= atomic_load(&run->fail))
+            break;
+        size_t hi = lo + KB_SNAP_BLOCK < n ? lo + KB_SNAP_BLOCK : n;
+        for (size_t i = lo; i < hi && i < atomic_load(&run->fail); i++) {
+            kb_err_clear(&e);
+            if (kb_snap_one(run, i, &e)) {
+                kb_snap_failed(run, i, &e);
+                break;
+            }
+        }
+    }
+    return NULL;
+}
+
+int kb_snap_open(kb_snap *sn, kb_snap_visit_fn fn, void *ctx, kb_err *e)
+{
+    if (!sn->n)
+        return KB_OK;
+    if (!sn->s->keys)
+        return kb_err_set(e, KB_EPERM, _("the board is locked"));
+    kb_snap_run run = {.sn = sn, .fn = fn, .ctx = ctx};
+    atomic_init(&run.next, 0);
+    atomic_init(&run.fail, sn->n);
+    kb_err_clear(&run.err);
+    pthread_mutex_init(&run.mu, NULL);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    bool two = cpus > 1 && sn->n > KB_SNAP_BLOCK;
+    pthread_t th;
+    if (two && pthread_create(&th, NULL, kb_snap_worker, &run) != 0)
+        two = false;
+    kb_snap_worker(&run);
+    if (two)
+        pthread_join(th, NULL);
+    pthread_mutex_destroy(&run.mu);
+    if (atomic_load(&run.fail) == sn->n)
+        return KB_OK;
+    int rc = run.err.code ? run.err.code : KB_EDATA;
+    if (e) {
+        *e = run.err;
+        e->code = rc;
+    }
+    return rc;
 }
 
 void kb_index_tag(const kb_store *s, const char *name, unsigned char tag[KB_KEY_LEN])
