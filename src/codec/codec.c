@@ -253,7 +253,9 @@ typedef struct kb_cr {
     const unsigned char *p, *end;
 } kb_cr;
 
+#ifndef KB_CR_DEPTH /* nesting the reader follows (unknown keys only: records are flat) */
 #define KB_CR_DEPTH 64
+#endif
 #define KB_CR_BREAK 0xFF
 
 /* The head of an item: major type, argument, indefinite-length flag. */
@@ -317,8 +319,9 @@ static bool kb_cr_skip(kb_cr *r, int depth)
         return true;
     case 2:
     case 3:
+        /* text is UTF-8 (libcbor counted that as well-formedness too) */
         if (!indef) {
-            if (arg > kb_cr_left(r))
+            if (arg > kb_cr_left(r) || (major == 3 && !kb_utf8_valid((const char *)r->p, arg)))
                 return false;
             r->p += arg;
             return true;
@@ -330,7 +333,8 @@ static bool kb_cr_skip(kb_cr *r, int depth)
             unsigned cm;
             uint64_t cl;
             bool ci;
-            if (!kb_cr_head(r, &cm, &cl, &ci) || cm != major || ci || cl > kb_cr_left(r))
+            if (!kb_cr_head(r, &cm, &cl, &ci) || cm != major || ci || cl > kb_cr_left(r) ||
+                (major == 3 && !kb_utf8_valid((const char *)r->p, cl)))
                 return false;
             r->p += cl;
         }
@@ -354,6 +358,9 @@ static bool kb_cr_skip(kb_cr *r, int depth)
         }
     }
     case 6:
+        /* tags 6..20 in the head byte: libcbor refused them (unassigned) */
+        if ((*start & 31) >= 6 && (*start & 31) <= 20)
+            return false;
         return kb_cr_skip(r, depth + 1);
     default:
         /* simple values: false, true, null, undefined and the three float
@@ -375,7 +382,8 @@ static bool kb_cr_i64(kb_cr *r, int64_t *out)
     return true;
 }
 
-/* A definite text string of valid UTF-8 without NUL, at most 1 MiB. */
+/* A definite text string without NUL, at most 1 MiB (pass 1 checked that
+ * every text string is UTF-8). */
 static bool kb_cr_text(kb_cr *r, const char **s, size_t *n)
 {
     unsigned major;
@@ -386,7 +394,7 @@ static bool kb_cr_text(kb_cr *r, const char **s, size_t *n)
         return false;
     const char *p = (const char *)r->p;
     size_t len = (size_t)arg;
-    if (!kb_utf8_valid(p, len) || memchr(p, 0, len))
+    if (memchr(p, 0, len))
         return false;
     r->p += len;
     *s = p;
