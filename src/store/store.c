@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1663,6 +1664,26 @@ static void kb_snap_push(kb_snap *sn, const MDB_val *k, const MDB_val *v)
     sn->n++;
 }
 
+/* A whole table: room for all of it at once (its pages hold at most that
+ * much), with the pages of the arena made present in one call instead of
+ * one page fault each. */
+static void kb_snap_reserve(kb_snap *sn, const MDB_stat *st)
+{
+    size_t pages = st->ms_leaf_pages + st->ms_overflow_pages;
+    if (!st->ms_entries || pages > SIZE_MAX / 2 / st->ms_psize)
+        return;
+    sn->cap = st->ms_entries;
+    sn->r = kb_reallocarray(NULL, sn->cap, sizeof *sn->r);
+    size_t bytes = pages * st->ms_psize;
+    kb_buf_reserve(&sn->arena, bytes);
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t lo = ((uintptr_t)sn->arena.data + 4095) & ~(uintptr_t)4095;
+    uintptr_t hi = ((uintptr_t)sn->arena.data + bytes) & ~(uintptr_t)4095;
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#endif
+}
+
 /* The cursor walk under the SIGBUS pad; all its state lives in *sn. */
 static int kb_snap_copy(kb_txn *t, MDB_cursor *c, const void *prefix, size_t plen, kb_snap *sn,
                         kb_err *e)
@@ -1708,6 +1729,9 @@ int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
     }
     unsigned char pk[256];
     size_t pl = kb_phys_key(t->s, tbl, prefix, plen, pk);
+    MDB_stat st;
+    if (!plen && mdb_stat(t->txn, dbi, &st) == 0)
+        kb_snap_reserve(sn, &st);
     MDB_cursor *c;
     if ((rc = mdb_cursor_open(t->txn, dbi, &c))) {
         kb_snap_free(&sn);
