@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1869,8 +1870,21 @@ int kb_snap_open(kb_snap *sn, kb_snap_visit_fn fn, void *ctx, kb_err *e)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     bool two = cpus > 1 && sn->n > KB_SNAP_BLOCK;
     pthread_t th;
-    if (two && pthread_create(&th, NULL, kb_snap_worker, &run) != 0)
-        two = false;
+    if (two) {
+        /* asynchronous signals (the TUI's resize, interrupt) stay with this
+         * thread: the helper runs with them blocked */
+        sigset_t all, old;
+        sigfillset(&all);
+        sigdelset(&all, SIGSEGV);
+        sigdelset(&all, SIGBUS);
+        sigdelset(&all, SIGFPE);
+        sigdelset(&all, SIGILL);
+        sigdelset(&all, SIGABRT);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        if (pthread_create(&th, NULL, kb_snap_worker, &run) != 0)
+            two = false;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
     kb_snap_worker(&run);
     if (two)
         pthread_join(th, NULL);
