@@ -1631,6 +1631,7 @@ int kb_txn_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e)
 
 #define KB_SNAP_BLOCK 64 /* records a worker takes at a time */
 #define KB_SNAP_THREADS 2
+#define KB_SNAP_VM_ALL 256 /* from this many records the whole version map is loaded */
 
 typedef struct kb_snap_rec {
     size_t off; /* stored key at arena + off, then the sealed value */
@@ -1647,6 +1648,10 @@ struct kb_snap {
     /* the version map refused record n - 1 (unless it fails to open) */
     bool vm_failed;
     kb_err vm_err;
+    /* large scans: the version map, loaded in the transaction, compared
+     * after it (on the threads); a bucket that did not load has its error */
+    struct kb_vmap *vm;
+    kb_err *vm_bucket_err; /* KB_VM_NB entries, or NULL when all loaded */
 };
 
 static void kb_snap_push(kb_snap *sn, const MDB_val *k, const MDB_val *v)
@@ -1740,9 +1745,35 @@ int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
     }
     rc = kb_snap_copy(t, c, pl ? pk : NULL, pl, sn, e);
     mdb_cursor_close(c);
-    /* versions: the plaintext (authenticated) header; checked here, under
-     * the lock; a refusal is reported in key order by kb_snap_open */
-    for (size_t i = 0; rc == KB_OK && i < sn->n; i++) {
+    /* versions: the plaintext (authenticated) header, against the version
+     * map of this transaction.  A large scan loads every bucket here and
+     * compares on the threads after the lock; a small one compares here.
+     * Either way a refusal is reported in key order by kb_snap_open. */
+    if (rc == KB_OK && sn->n >= KB_SNAP_VM_ALL && t->s->format >= 2 && !t->vm_off) {
+        for (unsigned b = 0; b < KB_VM_NB; b++) {
+            kb_vbucket *bk;
+            kb_err be;
+            kb_err_clear(&be);
+            int br = kb_vmap_bucket(t, b, &bk, &be);
+            if (br && t->failed) { /* a fault in the map: the transaction is over */
+                if (e)
+                    *e = be;
+                rc = br;
+                break;
+            }
+            if (br) {
+                if (!sn->vm_bucket_err)
+                    sn->vm_bucket_err = kb_calloc(KB_VM_NB, sizeof *sn->vm_bucket_err);
+                sn->vm_bucket_err[b] = be;
+                sn->vm_bucket_err[b].code = br;
+            }
+        }
+        sn->vm = t->vm;
+        t->vm = NULL;
+        if (!sn->vm)
+            sn->vm = kb_calloc(1, sizeof *sn->vm);
+    }
+    for (size_t i = 0; rc == KB_OK && !sn->vm && i < sn->n; i++) {
         const unsigned char *p = (const unsigned char *)sn->arena.data + sn->r[i].off;
         uint64_t ver = kb_val_version(p + sn->r[i].klen, sn->r[i].vlen);
         int vr = kb_vmap_check(t, (unsigned)tbl, p, sn->r[i].klen, ver, &sn->vm_err);
@@ -1776,6 +1807,12 @@ void kb_snap_free(kb_snap **sn)
         return;
     kb_buf_free(&(*sn)->arena);
     kb_free(&(*sn)->r);
+    if ((*sn)->vm) {
+        for (int i = 0; i < KB_VM_NB; i++)
+            kb_free(&(*sn)->vm->b[i].e);
+        kb_free(&(*sn)->vm);
+    }
+    kb_free(&(*sn)->vm_bucket_err);
     kb_free(sn);
 }
 
@@ -1818,6 +1855,26 @@ static int kb_snap_one(kb_snap_run *run, size_t i, kb_err *e)
         kb_free(&pt);
         *e = sn->vm_err;
         return e->code ? e->code : KB_EDATA;
+    }
+    if (sn->vm) { /* as kb_vmap_check, on the map loaded in the transaction */
+        unsigned char d[KB_KEY_LEN];
+        kb_vm_digest(sn->s, (unsigned)sn->tbl, key, rec->klen, d);
+        const kb_vbucket *bk = &sn->vm->b[d[0]];
+        rc = KB_OK;
+        if (sn->vm_bucket_err && sn->vm_bucket_err[d[0]].code) {
+            *e = sn->vm_bucket_err[d[0]];
+            rc = e->code;
+        } else {
+            long at = kb_vm_find(bk, d);
+            uint64_t want = at >= 0 ? kb_get_u64be(bk->e + (size_t)at * KB_VM_ENT + KB_KEY_LEN) : 0;
+            if (want != ver || want == 0)
+                rc = kb_vm_refuse(e, (unsigned)sn->tbl, key, rec->klen, ver, want);
+        }
+        if (rc) {
+            sodium_memzero(pt, n);
+            kb_free(&pt);
+            return rc;
+        }
     }
     const unsigned char *lk = key;
     size_t lkl = rec->klen;

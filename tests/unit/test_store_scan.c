@@ -338,23 +338,29 @@ Test(scan, replayed_record_named_as_before)
 {
     kb_store *s = kb_board();
     kb_fill(s);
-    /* keep version 1 of records 150 and 40, write version 2, put 1 back */
-    unsigned char k150[16], k40[16];
+    /* keep version 1 of records 150, 40 and 270, write version 2, put 1
+     * back (270 is read by a small scan below: compared in the transaction;
+     * the whole table is compared after it) */
+    unsigned char k150[16], k40[16], k270[16];
     kb_key(150, k150);
     kb_key(40, k40);
+    kb_key(270, k270);
     kb_store_close(&s);
-    size_t n150, n40;
+    size_t n150, n40, n270;
     void *v150 = kb_raw_get(k150, &n150);
     void *v40 = kb_raw_get(k40, &n40);
+    void *v270 = kb_raw_get(k270, &n270);
     s = kb_reopen();
     kb_err e;
     kb_txn *t = NULL;
     cr_assert_eq(kb_store_write(s, "test.update", NULL, &t, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(kb_txn_put(t, KB_T_CASES, k150, 16, "v2", 2, 1, NULL, NULL, &e), KB_OK);
     cr_assert_eq(kb_txn_put(t, KB_T_CASES, k40, 16, "v2", 2, 1, NULL, NULL, &e), KB_OK);
+    cr_assert_eq(kb_txn_put(t, KB_T_CASES, k270, 16, "v2", 2, 1, NULL, NULL, &e), KB_OK);
     cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
     kb_store_close(&s);
     kb_raw_put(k150, v150, n150);
+    kb_raw_put(k270, v270, n270);
 
     s = kb_reopen();
     kb_seq *a = kb_calloc(1, sizeof *a), *b = kb_calloc(1, sizeof *b);
@@ -362,6 +368,14 @@ Test(scan, replayed_record_named_as_before)
     size_t count;
     cr_assert_eq(kb_both(s, KB_T_CASES, NULL, 0, a, &ea, b, &eb, &count), KB_EDATA);
     cr_assert(strstr(eb.msg, "replayed"), "%s", eb.msg);
+    cr_assert_eq(a->n, 150);
+    /* the records 256 .. 299 (a small scan) and 0 .. 255 (a large one) */
+    unsigned char p1 = 1, p0 = 0;
+    cr_assert_eq(kb_both(s, KB_T_CASES, &p1, 1, a, &ea, b, &eb, &count), KB_EDATA);
+    cr_assert(strstr(eb.msg, "replayed"), "%s", eb.msg);
+    cr_assert_eq(a->n, 270 - 256);
+    cr_assert_eq(kb_both(s, KB_T_CASES, &p0, 1, a, &ea, b, &eb, &count), KB_EDATA);
+    cr_assert_eq(count, 256);
     cr_assert_eq(a->n, 150);
     /* an earlier record failing authentication is named first */
     kb_store_close(&s);
@@ -378,6 +392,53 @@ Test(scan, replayed_record_named_as_before)
     cr_assert_eq(a->n, 40);
     free(v150);
     free(v40);
+    free(v270);
+    kb_free(&a);
+    kb_free(&b);
+    kb_store_close(&s);
+}
+
+/* Flip one byte in the middle of a raw value of a table of the file. */
+static void kb_raw_flip(const char *db, const unsigned char *key, size_t klen)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    cr_assert_eq(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 64);
+    mdb_env_set_mapsize(env, (size_t)1 << 30);
+    cr_assert_eq(mdb_env_open(env, kb_path, MDB_NOSUBDIR | MDB_NOLOCK, 0600), 0);
+    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    MDB_val k = {klen, (void *)key}, v;
+    if (mdb_get(txn, dbi, &k, &v) == 0) {
+        unsigned char *copy = kb_memdup(v.mv_data, v.mv_size);
+        copy[v.mv_size / 2] ^= 0x40;
+        MDB_val v2 = {v.mv_size, copy};
+        cr_assert_eq(mdb_put(txn, dbi, &k, &v2, 0), 0);
+        free(copy);
+    }
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+Test(scan, damaged_version_map_bucket_named_as_before)
+{
+    kb_store *s = kb_board();
+    kb_fill(s);
+    kb_store_close(&s);
+    for (unsigned b = 0; b < 256; b += 16) {
+        unsigned char key[2] = {'B', (unsigned char)b};
+        kb_raw_flip("vmap", key, 2);
+    }
+    s = kb_reopen();
+    kb_seq *a = kb_calloc(1, sizeof *a), *b = kb_calloc(1, sizeof *b);
+    kb_err ea, eb;
+    size_t count;
+    cr_assert_eq(kb_both(s, KB_T_CASES, NULL, 0, a, &ea, b, &eb, &count), KB_EDATA);
+    cr_assert(strstr(eb.msg, "version map"), "%s", eb.msg);
+    unsigned char one = 1; /* a small scan */
+    (void)kb_both(s, KB_T_CASES, &one, 1, a, &ea, b, &eb, &count);
     kb_free(&a);
     kb_free(&b);
     kb_store_close(&s);
