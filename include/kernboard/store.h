@@ -182,9 +182,10 @@ int kb_txn_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e) KB_WARN_U
 /* Scans with a short lock hold (issue 16).  kb_txn_snap copies the sealed
  * records of a table whose key starts with prefix (stored key and value,
  * into one private arena: about the size of the table's values, e.g. tens
- * of MiB for 100k cases) and checks every version against the version
- * map, in t; the transaction can end right after.  kb_snap_open then
- * decrypts each record and calls fn with its index in key order
+ * of MiB for 100k cases) and reads the version map of t (the whole map
+ * for a large scan, compared later; a small scan compares at once); the
+ * transaction can end right after.  kb_snap_open then compares the
+ * versions, decrypts each record and calls fn with its index in key order
  * (0 .. kb_snap_count - 1) and the same arguments as a kb_txn_each visitor,
  * on up to two threads at once: fn may only touch what belongs to its
  * index (plus thread-safe state).  The first failure in key order is
