@@ -426,12 +426,12 @@ Test(scan, damaged_version_map_bucket_named_as_before)
 {
     kb_store *s = kb_board();
     kb_fill(s);
-    kb_store_close(&s);
+    /* with the board open (a damaged bucket may hold a record that opening
+     * reads); every transaction opens the file afresh and sees the change */
     for (unsigned b = 0; b < 256; b += 16) {
         unsigned char key[2] = {'B', (unsigned char)b};
         kb_raw_flip("vmap", key, 2);
     }
-    s = kb_reopen();
     kb_seq *a = kb_calloc(1, sizeof *a), *b = kb_calloc(1, sizeof *b);
     kb_err ea, eb;
     size_t count;
