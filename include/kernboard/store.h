@@ -185,6 +185,30 @@ int kb_txn_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
 /* Number of records in a table (no decryption). */
 int kb_txn_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e) KB_WARN_UNUSED;
 
+/* Scans with a short lock hold (issue 16).  kb_txn_snap copies the sealed
+ * records of a table whose key starts with prefix (stored key and value,
+ * into one private arena: about the size of the table's values, e.g. tens
+ * of MiB for 100k cases) and reads the version map of t (the whole map
+ * for a large scan, compared later; a small scan compares at once); the
+ * transaction can end right after.  kb_snap_open then compares the
+ * versions, decrypts each record and calls fn with its index in key order
+ * (0 .. kb_snap_count - 1) and the same arguments as a kb_txn_each visitor,
+ * on up to two threads at once: fn may only touch what belongs to its
+ * index (plus thread-safe state).  The first failure in key order is
+ * returned with the error kb_txn_each would have given; fn may then have
+ * been called for some later indices too.  Not for the relation lists of
+ * format 2 (KB_ESOFTWARE).  The store must stay open until kb_snap_free. */
+typedef struct kb_snap kb_snap;
+typedef int (*kb_snap_visit_fn)(void *ctx, size_t index, const unsigned char *key, size_t klen,
+                                const char *val, size_t vlen, uint64_t version);
+int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_snap **out,
+                kb_err *e) KB_WARN_UNUSED;
+size_t kb_snap_count(const kb_snap *sn);
+/* Bytes the snapshot holds (the arena and its index). */
+size_t kb_snap_bytes(const kb_snap *sn);
+int kb_snap_open(kb_snap *sn, kb_snap_visit_fn fn, void *ctx, kb_err *e) KB_WARN_UNUSED;
+void kb_snap_free(kb_snap **sn);
+
 /* Keyed index: a tag for a logical name (e.g. "case#12") that reveals
  * nothing without the key.  Index entries map a tag to a record key. */
 int kb_txn_index_get(kb_txn *t, const char *name, unsigned char key[KB_KEY_LEN],

@@ -389,13 +389,15 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         goto out;
     }
     kb_query_refs refs = kb_case_refs_of(b);
-    fprintf(cx->out, "%-6s ", "#");
-    kb_cmd_cell(cx->out, _("Stage"), 14);
-    fputc(' ', cx->out);
-    kb_cmd_cell(cx->out, _("Lead"), 5);
-    fputc(' ', cx->out);
-    kb_cmd_cell(cx->out, _("Due"), 10);
-    fprintf(cx->out, " %s\n", _("Title"));
+    /* rows are formatted into one buffer, written a block at a time */
+    kb_buf rows = KB_BUF_INIT;
+    kb_buf_printf(&rows, "%-6s ", "#");
+    kb_cmd_cell_buf(&rows, _("Stage"), 14);
+    kb_buf_putc(&rows, ' ');
+    kb_cmd_cell_buf(&rows, _("Lead"), 5);
+    kb_buf_putc(&rows, ' ');
+    kb_cmd_cell_buf(&rows, _("Due"), 10);
+    kb_buf_printf(&rows, " %s\n", _("Title"));
     for (size_t i = 0; i < v.n; i++) {
         const kb_case *c = &v.v[i];
         if (!kb_query_match(q, c, &ctx))
@@ -404,19 +406,26 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         kb_date_format(c->due, due);
         char num[16];
         snprintf(num, sizeof num, "#%u", c->number);
-        fprintf(cx->out, "%-6s ", num);
+        kb_buf_printf(&rows, "%-6s ", num);
         /* the stage by name (JSON keeps the code) */
         char *stage = kb_case_field_show(c, KB_F_STAGE, kb_query_name_refs, &refs);
-        kb_cmd_cell(cx->out, stage, 14);
+        kb_cmd_cell_buf(&rows, stage, 14);
         kb_free(&stage);
-        fputc(' ', cx->out);
-        kb_cmd_cell(cx->out, c->lead_dept ? c->lead_dept : "-", 5);
-        fputc(' ', cx->out);
-        kb_cmd_cell(cx->out, due, 10);
-        fputc(' ', cx->out);
-        kb_cmd_cell(cx->out, c->title ? c->title : "", 44);
-        fputc('\n', cx->out);
+        kb_buf_putc(&rows, ' ');
+        kb_cmd_cell_buf(&rows, c->lead_dept ? c->lead_dept : "-", 5);
+        kb_buf_putc(&rows, ' ');
+        kb_cmd_cell_buf(&rows, due, 10);
+        kb_buf_putc(&rows, ' ');
+        kb_cmd_cell_buf(&rows, c->title ? c->title : "", 44);
+        kb_buf_putc(&rows, '\n');
+        if (rows.len >= 65536) {
+            fwrite(rows.data, 1, rows.len, cx->out);
+            kb_buf_clear(&rows);
+        }
     }
+    if (rows.len)
+        fwrite(rows.data, 1, rows.len, cx->out);
+    kb_buf_free(&rows);
     rc = final_rc;
 out:
     kb_buf_free(&qtext);

@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <jansson.h>
 
+#include "kernboard/buf.h"
 #include "kernboard/cmd.h"
 #include "kernboard/core.h"
 #include "kernboard/err.h"
@@ -90,6 +91,8 @@ json_t *kb_cmd_comment_json(const kb_comment *c);
 int kb_cmd_print_json(kb_cmd_ctx *cx, json_t *doc);
 size_t kb_cmd_width(const char *s);
 void kb_cmd_cell(FILE *f, const char *s, size_t width);
+/* The same appended to a buffer (a list formats each row in one buffer). */
+void kb_cmd_cell_buf(kb_buf *b, const char *s, size_t width);
 
 json_t *kb_cmd_action_json(const kb_action_item *a);
 json_t *kb_cmd_decision_json(const kb_decision *d);

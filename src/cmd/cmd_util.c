@@ -331,41 +331,71 @@ size_t kb_cmd_width(const char *s)
     return w;
 }
 
-/* Print s cut or padded to exactly width columns. */
-void kb_cmd_cell(FILE *f, const char *s, size_t width)
+/* Append s cut or padded to exactly width columns: one pass over the
+ * string (plain ASCII without a call into the C library), no stdio. */
+void kb_cmd_cell_buf(kb_buf *b, const char *s, size_t width)
 {
     mbstate_t st;
     memset(&st, 0, sizeof st);
-    size_t w = 0;
+    const size_t climit = width ? width - 1 : 0; /* what fits beside an ellipsis */
+    size_t w = 0, cut = SIZE_MAX, wcut = 0;
     const char *p = s;
     size_t left = strlen(s);
-    size_t total = kb_cmd_width(s);
-    size_t limit = total > width ? (width ? width - 1 : 0) : width;
+    kb_buf_reserve(b, left + width + 4);
     while (left) {
-        wchar_t wc;
-        size_t n = mbrtowc(&wc, p, left, &st);
-        if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+        size_t n;
+        size_t c;
+        unsigned char ch = (unsigned char)*p;
+        bool bad = false;
+        if (ch < 0x80 && mbsinit(&st)) {
             n = 1;
-            wc = '?';
-            memset(&st, 0, sizeof st);
+            c = ch >= 0x20 && ch < 0x7f ? 1 : 0;
+        } else {
+            wchar_t wc;
+            n = mbrtowc(&wc, p, left, &st);
+            if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+                n = 1;
+                wc = '?';
+                memset(&st, 0, sizeof st);
+                bad = ch >= 0x80;
+            }
+            int cw = wcwidth(wc);
+            c = cw > 0 ? (size_t)cw : 0;
         }
-        int cw = wcwidth(wc);
-        size_t c = cw > 0 ? (size_t)cw : 0;
-        if (w + c > limit)
-            break;
-        if (wc == '?' && (unsigned char)*p >= 0x80)
-            fputc('?', f);
-        else
-            fwrite(p, 1, n, f);
+        if (cut == SIZE_MAX && w + c > climit) {
+            cut = b->len; /* the output up to here, should it not fit */
+            wcut = w;
+        }
         w += c;
+        if (w > width)
+            break; /* it does not fit: cut (below) */
+        if (bad)
+            kb_buf_putc(b, '?');
+        else
+            kb_buf_append(b, p, n);
         p += n;
         left -= n;
     }
-    if (total > width && width) {
-        /* ellipsis: "…" in UTF-8 locales, "~" otherwise */
-        fputs(MB_CUR_MAX > 1 ? "\xe2\x80\xa6" : "~", f);
-        w++;
+    if (w > width) {
+        b->len = cut;
+        b->data[b->len] = '\0';
+        w = wcut;
+        if (width) {
+            /* ellipsis: "…" in UTF-8 locales, "~" otherwise */
+            kb_buf_puts(b, MB_CUR_MAX > 1 ? "\xe2\x80\xa6" : "~");
+            w++;
+        }
     }
     for (; w < width; w++)
-        fputc(' ', f);
+        kb_buf_putc(b, ' ');
+}
+
+/* Print s cut or padded to exactly width columns. */
+void kb_cmd_cell(FILE *f, const char *s, size_t width)
+{
+    kb_buf b = KB_BUF_INIT;
+    kb_cmd_cell_buf(&b, s, width);
+    if (b.len)
+        fwrite(b.data, 1, b.len, f);
+    kb_buf_free(&b);
 }

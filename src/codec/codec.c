@@ -239,209 +239,336 @@ static void kb_encode(const kb_field *f, size_t nf, const void *obj, kb_buf *out
     free(buf);
 }
 
-static bool kb_get_i64(const cbor_item_t *it, int64_t *out)
+/* ------------------------------------------------------------ decoding
+ *
+ * Records are decoded straight into the structs by a small reader of the
+ * CBOR the codec writes, without building libcbor's item tree (which cost
+ * one allocation per item and most of a scan's time).  Two passes over the
+ * bytes: the first checks that the input is exactly one well-formed CBOR
+ * map (RFC 8949, every declared length within the input, nesting bounded),
+ * the second reads the known keys and skips the rest.  libcbor is still
+ * used for encoding. */
+
+typedef struct kb_cr {
+    const unsigned char *p, *end;
+} kb_cr;
+
+#ifndef KB_CR_DEPTH /* nesting the reader follows (unknown keys only: records are flat) */
+#define KB_CR_DEPTH 64
+#endif
+#define KB_CR_BREAK 0xFF
+
+/* The head of an item: major type, argument, indefinite-length flag. */
+static bool kb_cr_head(kb_cr *r, unsigned *major, uint64_t *arg, bool *indef)
 {
-    if (cbor_isa_uint(it)) {
-        uint64_t v = cbor_get_int(it);
-        if (v > INT64_MAX)
-            return false;
-        *out = (int64_t)v;
+    if (r->p >= r->end)
+        return false;
+    unsigned b = *r->p++;
+    unsigned ai = b & 31;
+    *major = b >> 5;
+    *indef = false;
+    *arg = 0;
+    if (ai < 24) {
+        *arg = ai;
         return true;
     }
-    if (cbor_isa_negint(it)) {
-        uint64_t v = cbor_get_int(it);
-        if (v > INT64_MAX)
+    if (ai <= 27) {
+        size_t len = (size_t)1 << (ai - 24);
+        if ((size_t)(r->end - r->p) < len)
             return false;
-        *out = -1 - (int64_t)v;
+        uint64_t v = 0;
+        for (size_t i = 0; i < len; i++)
+            v = v << 8 | r->p[i];
+        r->p += len;
+        *arg = v;
+        return true;
+    }
+    if (ai == 31 && *major >= 2 && *major <= 5) {
+        *indef = true;
+        return true;
+    }
+    return false; /* reserved (28-30), or a break where an item belongs */
+}
+
+static size_t kb_cr_left(const kb_cr *r)
+{
+    return (size_t)(r->end - r->p);
+}
+
+static bool kb_cr_at_break(kb_cr *r)
+{
+    if (r->p < r->end && *r->p == KB_CR_BREAK) {
+        r->p++;
         return true;
     }
     return false;
 }
 
-static char *kb_get_text(const cbor_item_t *it)
+/* Skip one well-formed item; false when it is not (or nests too deep). */
+static bool kb_cr_skip(kb_cr *r, int depth)
 {
-    if (!cbor_isa_string(it) || !cbor_string_is_definite(it))
-        return NULL;
-    size_t n = cbor_string_length(it);
-    const char *p = (const char *)cbor_string_handle(it);
-    if (n > 1 << 20 || (n && !p) || !kb_utf8_valid(p ? p : "", n) || (p && memchr(p, 0, n)))
-        return NULL;
-    return kb_strndup(p ? p : "", n);
-}
-
-/* libcbor allocates a definite array or map for its declared size before
- * reading its items, so a forged header could ask for gigabytes.  Walk the
- * input with the streaming decoder first (no allocation) and refuse any
- * collection that declares more items than the input has bytes. */
-typedef struct kb_prescan {
-    size_t total;
-    bool bad;
-} kb_prescan;
-
-static void kb_prescan_array(void *ctx, size_t size)
-{
-    kb_prescan *ps = ctx;
-    if (size > ps->total)
-        ps->bad = true;
-}
-
-static void kb_prescan_map(void *ctx, size_t size)
-{
-    kb_prescan *ps = ctx;
-    if (size > ps->total / 2)
-        ps->bad = true;
-}
-
-static bool kb_prescan_ok(const unsigned char *p, size_t n)
-{
-    struct cbor_callbacks cb = cbor_empty_callbacks;
-    cb.array_start = kb_prescan_array;
-    cb.map_start = kb_prescan_map;
-    kb_prescan ps = {.total = n, .bad = false};
-    size_t off = 0;
-    while (off < n && !ps.bad) {
-        struct cbor_decoder_result r = cbor_stream_decode(p + off, n - off, &cb, &ps);
-        if (r.status != CBOR_DECODER_FINISHED || r.read == 0)
-            return false;
-        off += r.read;
+    unsigned major;
+    uint64_t arg;
+    bool indef;
+    const unsigned char *start = r->p;
+    if (depth > KB_CR_DEPTH || !kb_cr_head(r, &major, &arg, &indef))
+        return false;
+    switch (major) {
+    case 0:
+    case 1:
+        return true;
+    case 2:
+    case 3:
+        /* text is UTF-8 (libcbor counted that as well-formedness too) */
+        if (!indef) {
+            if (arg > kb_cr_left(r) || (major == 3 && !kb_utf8_valid((const char *)r->p, arg)))
+                return false;
+            r->p += arg;
+            return true;
+        }
+        /* chunks: definite strings of the same major type, then a break */
+        for (;;) {
+            if (kb_cr_at_break(r))
+                return true;
+            unsigned cm;
+            uint64_t cl;
+            bool ci;
+            if (!kb_cr_head(r, &cm, &cl, &ci) || cm != major || ci || cl > kb_cr_left(r) ||
+                (major == 3 && !kb_utf8_valid((const char *)r->p, cl)))
+                return false;
+            r->p += cl;
+        }
+    case 4:
+    case 5: {
+        uint64_t per = major == 5 ? 2 : 1;
+        if (!indef) {
+            if (arg > kb_cr_left(r) / per)
+                return false;
+            for (uint64_t i = 0; i < arg * per; i++)
+                if (!kb_cr_skip(r, depth + 1))
+                    return false;
+            return true;
+        }
+        for (;;) {
+            if (kb_cr_at_break(r))
+                return true;
+            for (uint64_t i = 0; i < per; i++)
+                if (!kb_cr_skip(r, depth + 1))
+                    return false;
+        }
     }
-    return !ps.bad;
+    case 6:
+        /* tags 6..20 in the head byte: libcbor refused them (unassigned) */
+        if ((*start & 31) >= 6 && (*start & 31) <= 20)
+            return false;
+        return kb_cr_skip(r, depth + 1);
+    default:
+        /* simple values: false, true, null, undefined and the three float
+         * widths; the unassigned ones are refused as libcbor did */
+        return ((*start & 31) >= 20 && (*start & 31) <= 23) ||
+               ((*start & 31) >= 25 && (*start & 31) <= 27);
+    }
+}
+
+/* A signed integer item (major type 0 or 1) that fits an int64_t. */
+static bool kb_cr_i64(kb_cr *r, int64_t *out)
+{
+    unsigned major;
+    uint64_t arg;
+    bool indef;
+    if (!kb_cr_head(r, &major, &arg, &indef) || major > 1 || arg > INT64_MAX)
+        return false;
+    *out = major == 0 ? (int64_t)arg : -1 - (int64_t)arg;
+    return true;
+}
+
+/* A definite text string without NUL, at most 1 MiB (pass 1 checked that
+ * every text string is UTF-8). */
+static bool kb_cr_text(kb_cr *r, const char **s, size_t *n)
+{
+    unsigned major;
+    uint64_t arg;
+    bool indef;
+    if (!kb_cr_head(r, &major, &arg, &indef) || major != 3 || indef || arg > kb_cr_left(r) ||
+        arg > (1u << 20))
+        return false;
+    const char *p = (const char *)r->p;
+    size_t len = (size_t)arg;
+    if (memchr(p, 0, len))
+        return false;
+    r->p += len;
+    *s = p;
+    *n = len;
+    return true;
+}
+
+static bool kb_cr_text_dup(kb_cr *r, char **out)
+{
+    const char *s;
+    size_t n;
+    if (!kb_cr_text(r, &s, &n))
+        return false;
+    *out = kb_strndup(s, n);
+    return true;
+}
+
+/* The head of a definite array of fewer than 10000 items. */
+static bool kb_cr_array(kb_cr *r, size_t *count)
+{
+    unsigned major;
+    uint64_t arg;
+    bool indef;
+    if (!kb_cr_head(r, &major, &arg, &indef) || major != 4 || indef || arg >= 10000 ||
+        arg > kb_cr_left(r))
+        return false;
+    *count = (size_t)arg;
+    return true;
+}
+
+static bool kb_cr_bytes(kb_cr *r, void *out, size_t want)
+{
+    unsigned major;
+    uint64_t arg;
+    bool indef;
+    if (!kb_cr_head(r, &major, &arg, &indef) || major != 2 || indef || arg != want ||
+        arg > kb_cr_left(r))
+        return false;
+    memcpy(out, r->p, want);
+    r->p += want;
+    return true;
+}
+
+/* One known field's value into the struct member m. */
+static bool kb_cr_field(kb_cr *r, enum kb_ftype type, void *m)
+{
+    int64_t iv = 0;
+    switch (type) {
+    case F_STR: {
+        char *s = NULL;
+        if (!kb_cr_text_dup(r, &s))
+            return false;
+        kb_free((char **)m);
+        *(char **)m = s;
+        return true;
+    }
+    case F_STRV: {
+        kb_strv *sv = m;
+        size_t cnt = 0;
+        if (!kb_cr_array(r, &cnt))
+            return false;
+        kb_strv_free(sv);
+        if (cnt)
+            sv->v = kb_reallocarray(NULL, cnt, sizeof *sv->v);
+        for (size_t k = 0; k < cnt; k++) {
+            if (!kb_cr_text_dup(r, &sv->v[k]))
+                return false;
+            sv->n++;
+        }
+        return true;
+    }
+    case F_U32:
+        if (!kb_cr_i64(r, &iv) || iv < 0 || iv > UINT32_MAX)
+            return false;
+        *(uint32_t *)m = (uint32_t)iv;
+        return true;
+    case F_U32V: {
+        kb_u32v *uv = m;
+        size_t cnt = 0;
+        if (!kb_cr_array(r, &cnt))
+            return false;
+        kb_u32v_free(uv);
+        if (cnt)
+            uv->v = kb_reallocarray(NULL, cnt, sizeof *uv->v);
+        for (size_t k = 0; k < cnt; k++) {
+            if (!kb_cr_i64(r, &iv) || iv < 0 || iv > UINT32_MAX)
+                return false;
+            uv->v[uv->n++] = (uint32_t)iv;
+        }
+        return true;
+    }
+    case F_U64: {
+        unsigned major;
+        uint64_t arg;
+        bool indef;
+        if (!kb_cr_head(r, &major, &arg, &indef) || major != 0)
+            return false;
+        *(uint64_t *)m = arg;
+        return true;
+    }
+    case F_INT:
+        if (!kb_cr_i64(r, &iv) || iv < -1000000 || iv > 1000000)
+            return false;
+        *(int *)m = (int)iv;
+        return true;
+    case F_BOOL:
+        if (r->p >= r->end || (*r->p != 0xF4 && *r->p != 0xF5))
+            return false;
+        *(bool *)m = *r->p++ == 0xF5;
+        return true;
+    case F_DATE:
+        if (!kb_cr_i64(r, &iv) || iv <= INT32_MIN || iv > INT32_MAX)
+            return false;
+        *(kb_date *)m = (kb_date)iv;
+        return true;
+    case F_TIME:
+        if (!kb_cr_i64(r, &iv))
+            return false;
+        *(kb_time *)m = iv;
+        return true;
+    case F_PK:
+        return kb_cr_bytes(r, m, KB_SIGN_PK_LEN);
+    case F_NONCE:
+        return kb_cr_bytes(r, m, KB_LEASE_NONCE_LEN);
+    }
+    return false;
 }
 
 static int kb_decode(const kb_field *f, size_t nf, const char *what, const void *p, size_t n,
                      void *obj, kb_err *e)
 {
     char *base = obj;
-    struct cbor_load_result res;
-    cbor_item_t *root = NULL;
-    int rc = KB_OK;
-    if (n == 0 || n > (1u << 24) || !kb_prescan_ok(p, n)) {
-        rc = kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);
-        goto out;
-    }
-    root = cbor_load(p, n, &res);
-    if (!root || res.error.code != CBOR_ERR_NONE || res.read != n || !cbor_isa_map(root)) {
-        rc = kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);
-        goto out;
-    }
-    size_t np = cbor_map_size(root);
-    struct cbor_pair *pairs = cbor_map_handle(root);
-    for (size_t i = 0; i < np && rc == KB_OK; i++) {
-        char *key = kb_get_text(pairs[i].key);
-        if (!key) {
-            rc = kb_err_set(e, KB_EDATA, _("damaged %s record: bad key"), what);
+    kb_cr r = {p, (const unsigned char *)p + n};
+    /* pass 1: exactly one well-formed map */
+    kb_cr chk = r;
+    if (n == 0 || n > (1u << 24) || (*r.p >> 5) != 5 || !kb_cr_skip(&chk, 0) || chk.p != r.end)
+        return kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);
+    /* pass 2: the fields */
+    unsigned major;
+    uint64_t npairs;
+    bool indef;
+    if (!kb_cr_head(&r, &major, &npairs, &indef))
+        return kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);
+    for (uint64_t i = 0; indef || i < npairs; i++) {
+        if (indef && kb_cr_at_break(&r))
             break;
+        const char *key;
+        size_t klen;
+        if (!kb_cr_text(&r, &key, &klen))
+            return kb_err_set(e, KB_EDATA, _("damaged %s record: bad key"), what);
+        if (klen == 1 && key[0] == 'v') {
+            int64_t v = 0;
+            if (!kb_cr_i64(&r, &v) || v < 1 || v > KB_CODEC_VERSION)
+                return kb_err_set(e, KB_EDATA,
+                                  _("%s record has encoding version this kernboard cannot read"),
+                                  what);
+            continue;
         }
         const kb_field *fd = NULL;
-        for (size_t k = 0; k < nf; k++)
-            if (strcmp(f[k].key, key) == 0)
+        for (size_t k = nf; k-- > 0;)
+            if (strlen(f[k].key) == klen && memcmp(f[k].key, key, klen) == 0) {
                 fd = &f[k];
-        if (strcmp(key, "v") == 0) {
-            int64_t v = 0;
-            if (!kb_get_i64(pairs[i].value, &v) || v < 1 || v > KB_CODEC_VERSION)
-                rc = kb_err_set(e, KB_EDATA,
-                                _("%s record has encoding version this kernboard cannot read"),
-                                what);
+                break;
+            }
+        if (!fd) {
+            if (!kb_cr_skip(&r, 1)) /* cannot happen after pass 1 */
+                return kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);
+            continue;
         }
-        if (fd && rc == KB_OK) {
-            void *m = base + fd->off;
-            const cbor_item_t *v = pairs[i].value;
-            int64_t iv = 0;
-            bool ok = true;
-            switch (fd->type) {
-            case F_STR: {
-                char *s = kb_get_text(v);
-                ok = s != NULL;
-                if (ok) {
-                    kb_free((char **)m);
-                    *(char **)m = s;
-                }
-                break;
-            }
-            case F_STRV: {
-                kb_strv *sv = m;
-                ok = cbor_isa_array(v) && cbor_array_is_definite(v) && cbor_array_size(v) < 10000;
-                if (ok) {
-                    kb_strv_free(sv);
-                    cbor_item_t **items = cbor_array_handle(v);
-                    for (size_t k = 0; ok && k < cbor_array_size(v); k++) {
-                        char *s = kb_get_text(items[k]);
-                        ok = s != NULL;
-                        if (ok) {
-                            kb_strv_push(sv, s);
-                            kb_free(&s);
-                        }
-                    }
-                }
-                break;
-            }
-            case F_U32:
-                ok = kb_get_i64(v, &iv) && iv >= 0 && iv <= UINT32_MAX;
-                if (ok)
-                    *(uint32_t *)m = (uint32_t)iv;
-                break;
-            case F_U32V: {
-                kb_u32v *uv = m;
-                ok = cbor_isa_array(v) && cbor_array_is_definite(v) && cbor_array_size(v) < 10000;
-                if (ok) {
-                    kb_u32v_free(uv);
-                    cbor_item_t **items = cbor_array_handle(v);
-                    for (size_t k = 0; ok && k < cbor_array_size(v); k++) {
-                        ok = kb_get_i64(items[k], &iv) && iv >= 0 && iv <= UINT32_MAX;
-                        if (ok)
-                            kb_u32v_push(uv, (uint32_t)iv);
-                    }
-                }
-                break;
-            }
-            case F_U64:
-                ok = cbor_isa_uint(v);
-                if (ok)
-                    *(uint64_t *)m = cbor_get_int(v);
-                break;
-            case F_INT:
-                ok = kb_get_i64(v, &iv) && iv >= -1000000 && iv <= 1000000;
-                if (ok)
-                    *(int *)m = (int)iv;
-                break;
-            case F_BOOL:
-                ok = cbor_is_bool(v);
-                if (ok)
-                    *(bool *)m = cbor_get_bool(v);
-                break;
-            case F_DATE:
-                ok = kb_get_i64(v, &iv) && iv > INT32_MIN && iv <= INT32_MAX;
-                if (ok)
-                    *(kb_date *)m = (kb_date)iv;
-                break;
-            case F_TIME:
-                ok = kb_get_i64(v, &iv);
-                if (ok)
-                    *(kb_time *)m = iv;
-                break;
-            case F_PK:
-                ok = cbor_isa_bytestring(v) && cbor_bytestring_is_definite(v) &&
-                     cbor_bytestring_length(v) == KB_SIGN_PK_LEN;
-                if (ok)
-                    memcpy(m, cbor_bytestring_handle(v), KB_SIGN_PK_LEN);
-                break;
-            case F_NONCE:
-                ok = cbor_isa_bytestring(v) && cbor_bytestring_is_definite(v) &&
-                     cbor_bytestring_length(v) == KB_LEASE_NONCE_LEN;
-                if (ok)
-                    memcpy(m, cbor_bytestring_handle(v), KB_LEASE_NONCE_LEN);
-                break;
-            }
-            if (!ok)
-                rc = kb_err_set(e, KB_EDATA, _("damaged %s record: field '%s' has a bad value"),
-                                what, key);
-        }
-        kb_free(&key);
+        if (!kb_cr_field(&r, fd->type, base + fd->off))
+            return kb_err_set(e, KB_EDATA, _("damaged %s record: field '%s' has a bad value"), what,
+                              fd->key);
     }
-out:
-    if (root)
-        cbor_decref(&root);
-    return rc;
+    return KB_OK;
 }
 
 #define KB_CODEC_PAIR(name, type, fields, what, init, fini)                                        \

@@ -58,6 +58,80 @@ int kb_collect(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen,
     return KB_OK;
 }
 
+/* Collecting from a snapshot (kb_txn_snap): the records are decoded on
+ * the snapshot's threads, each into its own slot of the array (so in key
+ * order); keep, compaction and sorting follow on this thread. */
+typedef struct kb_snap_collect {
+    const kb_collect_spec *spec;
+    char *v;
+    unsigned char *made; /* slot i holds a decoded item */
+} kb_snap_collect;
+
+static int kb_snap_collect_visit(void *ctx, size_t index, const unsigned char *key, size_t klen,
+                                 const char *val, size_t vlen, uint64_t version)
+{
+    kb_snap_collect *c = ctx;
+    const kb_collect_spec *sp = c->spec;
+    char *item = c->v + index * sp->size;
+    if (sp->decode(val, vlen, item, NULL))
+        return KB_EDATA;
+    kb_id *id = (kb_id *)(void *)(item + sp->key_off);
+    memset(id->b, 0, KB_ID_LEN);
+    memcpy(id->b, key, klen < KB_ID_LEN ? klen : KB_ID_LEN);
+    if (sp->ver_off != KB_NO_FIELD)
+        memcpy(item + sp->ver_off, &version, sizeof version);
+    c->made[index] = 1;
+    return 0;
+}
+
+int kb_collect_release(kb_txn **t, enum kb_table tbl, const kb_collect_spec *spec, void **out,
+                       size_t *n, kb_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    kb_snap *sn = NULL;
+    int rc = kb_txn_snap(*t, tbl, NULL, 0, &sn, e);
+    kb_txn_abort(t);
+    if (rc)
+        return rc;
+    size_t cnt = kb_snap_count(sn);
+    if (!cnt) {
+        kb_snap_free(&sn);
+        return KB_OK;
+    }
+    kb_snap_collect c = {spec, kb_calloc(cnt, spec->size), kb_calloc(cnt, 1)};
+    rc = kb_snap_open(sn, kb_snap_collect_visit, &c, e);
+    kb_snap_free(&sn);
+    size_t m = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        if (!c.made[i])
+            continue;
+        char *item = c.v + i * spec->size;
+        if (rc || (spec->keep && !spec->keep(item, spec->ctx))) {
+            spec->free_item(item);
+            continue;
+        }
+        if (m != i)
+            memcpy(c.v + m * spec->size, item, spec->size);
+        m++;
+    }
+    kb_free(&c.made);
+    if (rc) {
+        kb_free(&c.v);
+        if (rc == KB_EDATA && (!e || !e->msg[0]))
+            kb_err_set(e, KB_EDATA, _("a %s record is damaged; run 'kernboard verify'"),
+                       _(spec->what));
+        return rc;
+    }
+    if (!m)
+        kb_free(&c.v);
+    else if (spec->cmp)
+        kb_sort(c.v, m, spec->size, spec->cmp);
+    *out = c.v;
+    *n = m;
+    return KB_OK;
+}
+
 int kb_collect_all(kb_board *b, enum kb_table tbl, const kb_collect_spec *spec, void **out,
                    size_t *n, kb_err *e)
 {
@@ -65,10 +139,14 @@ int kb_collect_all(kb_board *b, enum kb_table tbl, const kb_collect_spec *spec, 
     *n = 0;
     kb_txn *t = NULL;
     int rc = kb_store_read(b->s, &t, e);
-    if (rc == KB_OK)
+    if (rc)
+        return rc;
+    if (tbl == KB_T_RELS) {
         rc = kb_collect(t, tbl, NULL, 0, spec, out, n, e);
-    kb_txn_abort(&t);
-    return rc;
+        kb_txn_abort(&t);
+        return rc;
+    }
+    return kb_collect_release(&t, tbl, spec, out, n, e);
 }
 
 int kb_rel_put(kb_txn *t, const kb_id *case_key, enum kb_rel_kind kind, const kb_id *target,

@@ -141,6 +141,12 @@ extern const kb_collect_spec kb_case_collect;
 /* The same in a read transaction of its own. */
 int kb_collect_all(kb_board *b, enum kb_table tbl, const kb_collect_spec *spec, void **out,
                    size_t *n, kb_err *e);
+/* The same from the read transaction *t, which it ends (*t = NULL) as soon
+ * as the table's sealed values are copied: decrypting and decoding happen
+ * after the lock is released, on two threads (kb_txn_snap).  Not for the
+ * relation lists. */
+int kb_collect_release(kb_txn **t, enum kb_table tbl, const kb_collect_spec *spec, void **out,
+                       size_t *n, kb_err *e);
 
 /* Per-case relations (table rels): so that showing one case reads only its
  * own action items, links and decisions, never the whole table. */

@@ -18,9 +18,9 @@ int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e)
     /* the sequence and the records come from one snapshot */
     c->seq = kb_txn_audit_seq(t);
     void *v = NULL;
-    rc = kb_collect(t, KB_T_CASES, NULL, 0, &kb_case_collect, &v, &c->cases.n, e);
+    /* the lock is held only while the sealed values are copied */
+    rc = kb_collect_release(&t, KB_T_CASES, &kb_case_collect, &v, &c->cases.n, e);
     c->cases.v = v;
-    kb_txn_abort(&t);
     return rc;
 }
 

@@ -9,9 +9,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1584,6 +1588,342 @@ int kb_txn_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e)
         return kb_mdb_err(e, rc, kb_table_names[tbl]);
     *out = st.ms_entries;
     return KB_OK;
+}
+
+/* ------------------------------------------------------------ snapshots
+ *
+ * A scan that holds the board's shared lock only while it copies: the
+ * sealed values (and their stored keys) of a table go into one private
+ * arena in the read transaction, with each version checked against the
+ * version map there; decrypting, unframing and the visitor run after the
+ * transaction has ended, on up to two threads.  Errors are the ones
+ * kb_txn_each would give, for the first failing record in key order. */
+
+#define KB_SNAP_BLOCK 64 /* records a worker takes at a time */
+#define KB_SNAP_THREADS 2
+#define KB_SNAP_VM_ALL 256 /* from this many records the whole version map is loaded */
+
+typedef struct kb_snap_rec {
+    size_t off; /* stored key at arena + off, then the sealed value */
+    size_t vlen;
+    unsigned char klen;
+} kb_snap_rec;
+
+struct kb_snap {
+    const kb_store *s;
+    enum kb_table tbl;
+    kb_buf arena;
+    kb_snap_rec *r;
+    size_t n, cap;
+    /* the version map refused record n - 1 (unless it fails to open) */
+    bool vm_failed;
+    kb_err vm_err;
+    /* large scans: the version map, loaded in the transaction, compared
+     * after it (on the threads); a bucket that did not load has its error */
+    struct kb_vmap *vm;
+    kb_err *vm_bucket_err; /* KB_VM_NB entries, or NULL when all loaded */
+};
+
+static void kb_snap_push(kb_snap *sn, const MDB_val *k, const MDB_val *v)
+{
+    if (sn->n == sn->cap) {
+        sn->cap = sn->cap ? sn->cap * 2 : 256;
+        sn->r = kb_reallocarray(sn->r, sn->cap, sizeof *sn->r);
+    }
+    size_t kl = k->mv_size < 255 ? k->mv_size : 255;
+    kb_snap_rec *rec = &sn->r[sn->n];
+    rec->off = sn->arena.len;
+    rec->klen = (unsigned char)kl;
+    rec->vlen = v->mv_size;
+    kb_buf_append(&sn->arena, k->mv_data, kl);
+    kb_buf_append(&sn->arena, v->mv_data, v->mv_size);
+    sn->n++;
+}
+
+/* A whole table: room for all of it at once (its pages hold at most that
+ * much), with the pages of the arena made present in one call instead of
+ * one page fault each. */
+static void kb_snap_reserve(kb_snap *sn, const MDB_stat *st)
+{
+    size_t pages = st->ms_leaf_pages + st->ms_overflow_pages;
+    if (!st->ms_entries || pages > SIZE_MAX / 2 / st->ms_psize)
+        return;
+    sn->cap = st->ms_entries;
+    sn->r = kb_reallocarray(NULL, sn->cap, sizeof *sn->r);
+    size_t bytes = pages * st->ms_psize;
+    kb_buf_reserve(&sn->arena, bytes);
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t lo = ((uintptr_t)sn->arena.data + 4095) & ~(uintptr_t)4095;
+    uintptr_t hi = ((uintptr_t)sn->arena.data + bytes) & ~(uintptr_t)4095;
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#endif
+}
+
+/* The cursor walk under the SIGBUS pad; all its state lives in *sn. */
+static int kb_snap_copy(kb_txn *t, MDB_cursor *c, const void *prefix, size_t plen, kb_snap *sn,
+                        kb_err *e)
+{
+    int rc;
+    KB_ARM_OR_FAIL(t, e);
+    MDB_val k = {plen, (void *)prefix}, v;
+    MDB_cursor_op op = plen ? MDB_SET_RANGE : MDB_FIRST;
+    while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) {
+            rc = MDB_NOTFOUND;
+            break;
+        }
+        kb_snap_push(sn, &k, &v);
+    }
+    KB_DISARM();
+    if (rc == MDB_NOTFOUND)
+        return KB_OK;
+    return kb_mdb_err(e, rc, kb_table_names[sn->tbl]);
+}
+
+int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_snap **out,
+                kb_err *e)
+{
+    *out = NULL;
+    int rc = kb_txn_usable(t, e);
+    if (rc)
+        return rc;
+    if (tbl == KB_T_RELS && t->s->format >= 2)
+        return kb_err_set(e, KB_ESOFTWARE, "snapshot of the relation lists");
+    kb_snap *sn = kb_calloc(1, sizeof *sn);
+    sn->s = t->s;
+    sn->tbl = tbl;
+    MDB_dbi dbi;
+    if ((rc = kb_tdbi(t, tbl, &dbi, e))) {
+        if (rc == KB_ENOENT) {
+            *out = sn;
+            return KB_OK;
+        }
+        kb_snap_free(&sn);
+        return rc;
+    }
+    unsigned char pk[256];
+    size_t pl = kb_phys_key(t->s, tbl, prefix, plen, pk);
+    MDB_stat st;
+    if (!plen && mdb_stat(t->txn, dbi, &st) == 0)
+        kb_snap_reserve(sn, &st);
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(t->txn, dbi, &c))) {
+        kb_snap_free(&sn);
+        return kb_mdb_err(e, rc, kb_table_names[tbl]);
+    }
+    rc = kb_snap_copy(t, c, pl ? pk : NULL, pl, sn, e);
+    mdb_cursor_close(c);
+    /* versions: the plaintext (authenticated) header, against the version
+     * map of this transaction.  A large scan loads every bucket here and
+     * compares on the threads after the lock; a small one compares here.
+     * Either way a refusal is reported in key order by kb_snap_open. */
+    if (rc == KB_OK && sn->n >= KB_SNAP_VM_ALL && t->s->format >= 2 && !t->vm_off) {
+        for (unsigned b = 0; b < KB_VM_NB; b++) {
+            kb_vbucket *bk;
+            kb_err be;
+            kb_err_clear(&be);
+            int br = kb_vmap_bucket(t, b, &bk, &be);
+            if (br && t->failed) { /* a fault in the map: the transaction is over */
+                if (e)
+                    *e = be;
+                rc = br;
+                break;
+            }
+            if (br) {
+                if (!sn->vm_bucket_err)
+                    sn->vm_bucket_err = kb_calloc(KB_VM_NB, sizeof *sn->vm_bucket_err);
+                sn->vm_bucket_err[b] = be;
+                sn->vm_bucket_err[b].code = br;
+            }
+        }
+        sn->vm = t->vm;
+        t->vm = NULL;
+        if (!sn->vm)
+            sn->vm = kb_calloc(1, sizeof *sn->vm);
+    }
+    for (size_t i = 0; rc == KB_OK && !sn->vm && i < sn->n; i++) {
+        const unsigned char *p = (const unsigned char *)sn->arena.data + sn->r[i].off;
+        uint64_t ver = kb_val_version(p + sn->r[i].klen, sn->r[i].vlen);
+        int vr = kb_vmap_check(t, (unsigned)tbl, p, sn->r[i].klen, ver, &sn->vm_err);
+        if (vr) {
+            sn->vm_err.code = vr;
+            sn->vm_failed = true;
+            sn->n = i + 1;
+        }
+    }
+    if (rc) {
+        kb_snap_free(&sn);
+        return rc;
+    }
+    *out = sn;
+    return KB_OK;
+}
+
+size_t kb_snap_count(const kb_snap *sn)
+{
+    return sn ? sn->n : 0;
+}
+
+size_t kb_snap_bytes(const kb_snap *sn)
+{
+    return sn ? sn->arena.cap + sn->cap * sizeof *sn->r : 0;
+}
+
+void kb_snap_free(kb_snap **sn)
+{
+    if (!sn || !*sn)
+        return;
+    kb_buf_free(&(*sn)->arena);
+    kb_free(&(*sn)->r);
+    if ((*sn)->vm) {
+        for (int i = 0; i < KB_VM_NB; i++)
+            kb_free(&(*sn)->vm->b[i].e);
+        kb_free(&(*sn)->vm);
+    }
+    kb_free(&(*sn)->vm_bucket_err);
+    kb_free(sn);
+}
+
+typedef struct kb_snap_run {
+    kb_snap *sn;
+    kb_snap_visit_fn fn;
+    void *ctx;
+    atomic_size_t next; /* next block to take */
+    atomic_size_t fail; /* lowest failing index so far (n = none) */
+    pthread_mutex_t mu;
+    kb_err err; /* the error of index fail */
+} kb_snap_run;
+
+static void kb_snap_failed(kb_snap_run *run, size_t i, const kb_err *e)
+{
+    pthread_mutex_lock(&run->mu);
+    if (i < atomic_load(&run->fail)) {
+        atomic_store(&run->fail, i);
+        run->err = *e;
+    }
+    pthread_mutex_unlock(&run->mu);
+}
+
+/* One record: open, check, unframe, visit. */
+static int kb_snap_one(kb_snap_run *run, size_t i, kb_err *e)
+{
+    kb_snap *sn = run->sn;
+    const kb_snap_rec *rec = &sn->r[i];
+    const unsigned char *key = (const unsigned char *)sn->arena.data + rec->off;
+    const char *tname = kb_table_names[sn->tbl];
+    char *pt = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    int rc = kb_val_open(sn->s, sn->s->keys->k_rec, tname, key, rec->klen, key + rec->klen,
+                         rec->vlen, &pt, &n, &ver, e);
+    if (rc)
+        return rc;
+    if (sn->vm_failed && i + 1 == sn->n) {
+        sodium_memzero(pt, n);
+        kb_free(&pt);
+        *e = sn->vm_err;
+        return e->code ? e->code : KB_EDATA;
+    }
+    if (sn->vm) { /* as kb_vmap_check, on the map loaded in the transaction */
+        unsigned char d[KB_KEY_LEN];
+        kb_vm_digest(sn->s, (unsigned)sn->tbl, key, rec->klen, d);
+        const kb_vbucket *bk = &sn->vm->b[d[0]];
+        rc = KB_OK;
+        if (sn->vm_bucket_err && sn->vm_bucket_err[d[0]].code) {
+            *e = sn->vm_bucket_err[d[0]];
+            rc = e->code;
+        } else {
+            long at = kb_vm_find(bk, d);
+            uint64_t want = at >= 0 ? kb_get_u64be(bk->e + (size_t)at * KB_VM_ENT + KB_KEY_LEN) : 0;
+            if (want != ver || want == 0)
+                rc = kb_vm_refuse(e, (unsigned)sn->tbl, key, rec->klen, ver, want);
+        }
+        if (rc) {
+            sodium_memzero(pt, n);
+            kb_free(&pt);
+            return rc;
+        }
+    }
+    const unsigned char *lk = key;
+    size_t lkl = rec->klen;
+    unsigned char lbuf[256];
+    if (kb_mapped(sn->s, sn->tbl) && !kb_unframe(pt, &n, &lk, &lkl, lbuf)) {
+        kb_free(&pt);
+        return kb_err_set(e, KB_EDATA, _("damaged record in table %s"), tname);
+    }
+    kb_err_clear(e);
+    rc = run->fn(run->ctx, i, lk, lkl, pt, n, ver);
+    if (rc)
+        e->code = rc;
+    sodium_memzero(pt, n);
+    kb_free(&pt);
+    return rc;
+}
+
+static void *kb_snap_worker(void *arg)
+{
+    kb_snap_run *run = arg;
+    size_t n = run->sn->n;
+    kb_err e;
+    for (;;) {
+        size_t lo = atomic_fetch_add(&run->next, 1) * KB_SNAP_BLOCK;
+        if (lo >= n || lo >= atomic_load(&run->fail))
+            break;
+        size_t hi = lo + KB_SNAP_BLOCK < n ? lo + KB_SNAP_BLOCK : n;
+        for (size_t i = lo; i < hi && i < atomic_load(&run->fail); i++) {
+            kb_err_clear(&e);
+            if (kb_snap_one(run, i, &e)) {
+                kb_snap_failed(run, i, &e);
+                break;
+            }
+        }
+    }
+    return NULL;
+}
+
+int kb_snap_open(kb_snap *sn, kb_snap_visit_fn fn, void *ctx, kb_err *e)
+{
+    if (!sn->n)
+        return KB_OK;
+    if (!sn->s->keys)
+        return kb_err_set(e, KB_EPERM, _("the board is locked"));
+    kb_snap_run run = {.sn = sn, .fn = fn, .ctx = ctx};
+    atomic_init(&run.next, 0);
+    atomic_init(&run.fail, sn->n);
+    kb_err_clear(&run.err);
+    pthread_mutex_init(&run.mu, NULL);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    bool two = cpus > 1 && sn->n > KB_SNAP_BLOCK;
+    pthread_t th;
+    if (two) {
+        /* asynchronous signals (the TUI's resize, interrupt) stay with this
+         * thread: the helper runs with them blocked */
+        sigset_t all, old;
+        sigfillset(&all);
+        sigdelset(&all, SIGSEGV);
+        sigdelset(&all, SIGBUS);
+        sigdelset(&all, SIGFPE);
+        sigdelset(&all, SIGILL);
+        sigdelset(&all, SIGABRT);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        if (pthread_create(&th, NULL, kb_snap_worker, &run) != 0)
+            two = false;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    kb_snap_worker(&run);
+    if (two)
+        pthread_join(th, NULL);
+    pthread_mutex_destroy(&run.mu);
+    if (atomic_load(&run.fail) == sn->n)
+        return KB_OK;
+    int rc = run.err.code ? run.err.code : KB_EDATA;
+    if (e) {
+        *e = run.err;
+        e->code = rc;
+    }
+    return rc;
 }
 
 void kb_index_tag(const kb_store *s, const char *name, unsigned char tag[KB_KEY_LEN])

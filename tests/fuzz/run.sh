@@ -13,14 +13,17 @@ flags=(-g -O1 -std=c17 -D_GNU_SOURCE -DKB_VERSION=\"fuzz\" -fsanitize=fuzzer,add
 gen=$(find "$build" -name 'keymap_default.c' -path '*generated*' | head -1)
 declare -A srcs=(
     [codec]="$src/src/util/*.c $src/src/model/*.c $src/src/codec/*.c"
+    [codec_ref]="$src/src/util/*.c $src/src/model/*.c $src/src/codec/*.c"
     [query]="$src/src/util/*.c $src/src/model/*.c"
     [keymap]="$src/src/util/*.c $src/src/keymap/*.c $gen"
     [import]="$src/src/util/*.c $src/src/model/*.c $src/src/cmd/cmd_import_parse.c"
     [pagecheck]="$src/src/util/*.c $src/src/model/*.c $src/src/codec/*.c $src/src/store/*.c"
 )
-declare -A libs=([codec]="-lcbor" [query]="" [keymap]="" [import]="-ljansson -lcsv"
+declare -A libs=([codec]="-lcbor" [codec_ref]="-lcbor" [query]="" [keymap]="" [import]="-ljansson -lcsv"
     [pagecheck]="-llmdb -lsodium -lcbor -lkeyutils")
 declare -A maxlen=([pagecheck]=65536)
+# the reference decoder (libcbor) has no nesting limit: compare beyond ours
+declare -A defs=([codec_ref]="-DKB_CR_DEPTH=10000")
 # the structure check reads whole files (up to 64 KiB): fewer inputs
 declare -A share=([pagecheck]=5)
 keymapdefs=(-DKB_DATADIR=\"/nonexistent\" -DKB_SOURCE_KEYMAP_DIR=\"$src/keymaps\")
@@ -46,18 +49,19 @@ pc_seeds() {
         rm -f "$d/seed$i-lock"
     done
 }
-for t in codec query keymap import pagecheck; do
+for t in codec codec_ref query keymap import pagecheck; do
     if [ "$t" = keymap ] && [ -z "$gen" ]; then
         echo "fuzz/$t: generated keymap source not found in $build"; fail=1; continue
     fi
     # shellcheck disable=SC2086
-    if ! "$cc" "${flags[@]}" "${keymapdefs[@]}" -o "$out/fuzz_$t" "$src/tests/fuzz/fuzz_$t.c" \
+    if ! "$cc" "${flags[@]}" "${keymapdefs[@]}" ${defs[$t]:-} -o "$out/fuzz_$t" "$src/tests/fuzz/fuzz_$t.c" \
         ${srcs[$t]} ${libs[$t]} 2>"$out/fuzz_$t.build.log"; then
         echo "fuzz/$t: build failed:"; head -20 "$out/fuzz_$t.build.log"; fail=1; continue
     fi
     corpus=$out/corpus_$t
     mkdir -p "$corpus"
-    for seed in "$src/tests/fuzz/corpus/$t"/* "$src/tests/fuzz/corpus/${t}_"*/*; do
+    for seed in "$src/tests/fuzz/corpus/$t"/* "$src/tests/fuzz/corpus/${t}_"*/* \
+        $([ "$t" = codec_ref ] && echo "$src/tests/fuzz/corpus/codec/"*); do
         [ -f "$seed" ] && cp -n "$seed" "$corpus/" 2>/dev/null
     done
     [ "$t" = pagecheck ] && pc_seeds "$corpus"
