@@ -94,13 +94,22 @@ int kb_collect_release(kb_txn **t, enum kb_table tbl, const kb_collect_spec *spe
     kb_txn_abort(t);
     if (rc)
         return rc;
+    return kb_collect_finish(&sn, spec, out, n, e);
+}
+
+int kb_collect_finish(kb_snap **snp, const kb_collect_spec *spec, void **out, size_t *n, kb_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    kb_snap *sn = *snp;
+    *snp = NULL;
     size_t cnt = kb_snap_count(sn);
     if (!cnt) {
         kb_snap_free(&sn);
         return KB_OK;
     }
     kb_snap_collect c = {spec, kb_calloc(cnt, spec->size), kb_calloc(cnt, 1)};
-    rc = kb_snap_open(sn, kb_snap_collect_visit, &c, e);
+    int rc = kb_snap_open(sn, kb_snap_collect_visit, &c, e);
     kb_snap_free(&sn);
     size_t m = 0;
     for (size_t i = 0; i < cnt; i++) {

@@ -147,6 +147,10 @@ int kb_collect_all(kb_board *b, enum kb_table tbl, const kb_collect_spec *spec, 
  * relation lists. */
 int kb_collect_release(kb_txn **t, enum kb_table tbl, const kb_collect_spec *spec, void **out,
                        size_t *n, kb_err *e);
+/* The two halves of kb_collect_release, for a reader that copies several
+ * tables in one transaction (the export): kb_txn_snap under the lock, then
+ * kb_collect_finish after the transaction ended (it frees *sn). */
+int kb_collect_finish(kb_snap **sn, const kb_collect_spec *spec, void **out, size_t *n, kb_err *e);
 
 /* Per-case relations (table rels): so that showing one case reads only its
  * own action items, links and decisions, never the whole table. */

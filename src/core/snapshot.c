@@ -5,106 +5,14 @@
  * transactions: a change in between gave an export of a state the board
  * never had.  Here all of it is read in one transaction; the timelines in
  * one pass over the timeline table instead of one prefix scan per case;
- * the cases and timelines are copied under the lock and decoded after. */
+ * the cases and timelines are copied sealed under the lock and decrypted
+ * and decoded after it (kb_txn_snap, kb_collect_finish). */
 #include "core_internal.h"
 #include "kernboard/codec.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
 #include <string.h>
-
-/* ------------------------------------------------------------ copies */
-
-/* The plaintext records of a table, copied under the lock (kb_txn_each's
- * values are borrowed for the call) and decoded after it: the read holds
- * the board's shared lock for the walk and the decryption, not for the
- * decoding (libcbor's item trees), so writers wait less. */
-typedef struct kb_snap_rec {
-    size_t off; /* key, then value, in the arena */
-    size_t klen, vlen;
-    uint64_t version;
-} kb_snap_rec;
-typedef struct kb_snap_raw {
-    char *arena;
-    size_t used, cap;
-    kb_snap_rec *v;
-    size_t n, vcap;
-} kb_snap_raw;
-
-static int kb_snap_copy(void *ctx, const unsigned char *key, size_t klen, const char *val,
-                        size_t vlen, uint64_t version)
-{
-    kb_snap_raw *r = ctx;
-    if (r->n == r->vcap) {
-        r->vcap = r->vcap ? r->vcap * 2 : 1024;
-        r->v = kb_reallocarray(r->v, r->vcap, sizeof *r->v);
-    }
-    if (r->used + klen + vlen > r->cap) {
-        size_t cap = r->cap ? r->cap : (size_t)1 << 20;
-        while (cap < r->used + klen + vlen)
-            cap *= 2;
-        r->arena = kb_realloc(r->arena, cap);
-        r->cap = cap;
-    }
-    kb_snap_rec *x = &r->v[r->n++];
-    x->off = r->used;
-    x->klen = klen;
-    x->vlen = vlen;
-    x->version = version;
-    memcpy(r->arena + r->used, key, klen);
-    memcpy(r->arena + r->used + klen, val, vlen);
-    r->used += klen + vlen;
-    return 0;
-}
-
-static void kb_snap_raw_free(kb_snap_raw *r)
-{
-    if (r->arena)
-        memset(r->arena, 0, r->used); /* plaintext of the board */
-    kb_free(&r->arena);
-    kb_free(&r->v);
-    memset(r, 0, sizeof *r);
-}
-
-/* Decode the copies as kb_collect would have in the transaction (the same
- * spec: decode, keep, key, version, order). */
-static int kb_snap_decode(const kb_snap_raw *r, const kb_collect_spec *sp, void **out, size_t *n,
-                          kb_err *e)
-{
-    char *v = kb_calloc(r->n ? r->n : 1, sp->size);
-    size_t k = 0;
-    int rc = KB_OK;
-    for (size_t i = 0; i < r->n; i++) {
-        const kb_snap_rec *x = &r->v[i];
-        char *item = v + k * sp->size;
-        if (sp->decode(r->arena + x->off + x->klen, x->vlen, item, NULL)) {
-            rc = kb_err_set(e, KB_EDATA, _("a %s record is damaged; run 'kernboard verify'"),
-                            _(sp->what));
-            break;
-        }
-        if (sp->keep && !sp->keep(item, sp->ctx)) {
-            sp->free_item(item);
-            continue;
-        }
-        kb_id *id = (kb_id *)(void *)(item + sp->key_off);
-        memset(id->b, 0, KB_ID_LEN);
-        memcpy(id->b, r->arena + x->off, x->klen < KB_ID_LEN ? x->klen : KB_ID_LEN);
-        if (sp->ver_off != KB_NO_FIELD)
-            memcpy(item + sp->ver_off, &x->version, sizeof x->version);
-        k++;
-    }
-    if (rc) {
-        for (size_t i = 0; i < k; i++)
-            sp->free_item(v + i * sp->size);
-        kb_free(&v);
-        return rc;
-    }
-    if (sp->cmp)
-        kb_sort(v, k, sp->size, sp->cmp);
-    *out = v;
-    *n = k;
-    return KB_OK;
-}
 
 /* ------------------------------------------------------------ timelines */
 
@@ -204,17 +112,12 @@ int kb_board_export_snapshot(kb_board *b, kb_export_snapshot *s, kb_err *e)
     if (rc)
         return rc;
     /* under the lock: the reference data and the small tables decoded,
-     * the cases and timelines (the bulk) only copied */
-    kb_snap_raw rc_cases = {0}, rc_com = {0};
-    const char *what = N_("case");
+     * the sealed cases and timelines (the bulk) only copied (kb_txn_snap) */
+    kb_snap *sn_cases = NULL, *sn_com = NULL;
     if ((rc = kb_refs_load_in(b, t, e)) == KB_OK)
-        rc = kb_txn_each(t, KB_T_CASES, NULL, 0, kb_snap_copy, &rc_cases, e);
-    if (rc == KB_OK) {
-        what = N_("timeline");
-        rc = kb_txn_each(t, KB_T_COMMENTS, NULL, 0, kb_snap_copy, &rc_com, e);
-    }
-    if (rc == KB_EDATA && !e->msg[0]) /* as kb_collect says it */
-        kb_err_set(e, KB_EDATA, _("a %s record is damaged; run 'kernboard verify'"), _(what));
+        rc = kb_txn_snap(t, KB_T_CASES, NULL, 0, &sn_cases, e);
+    if (rc == KB_OK)
+        rc = kb_txn_snap(t, KB_T_COMMENTS, NULL, 0, &sn_com, e);
     if (rc == KB_OK)
         rc = kb_action_list_in(t, b, 0, &s->actions, e);
     if (rc == KB_OK)
@@ -230,16 +133,16 @@ int kb_board_export_snapshot(kb_board *b, kb_export_snapshot *s, kb_err *e)
     if (rc == KB_OK)
         rc = kb_goals_in(b, t, &s->goals, e);
     kb_txn_abort(&t);
-    /* after it: decoding */
+    /* after it: decryption and decoding, on the snapshot's threads */
     void *v = NULL, *cv = NULL;
     size_t ncom = 0;
     if (rc == KB_OK &&
-        (rc = kb_snap_decode(&rc_cases, &kb_case_collect, &v, &s->cases.n, e)) == KB_OK)
+        (rc = kb_collect_finish(&sn_cases, &kb_case_collect, &v, &s->cases.n, e)) == KB_OK)
         s->cases.v = v;
-    kb_snap_raw_free(&rc_cases);
     if (rc == KB_OK)
-        rc = kb_snap_decode(&rc_com, &comments, &cv, &ncom, e);
-    kb_snap_raw_free(&rc_com);
+        rc = kb_collect_finish(&sn_com, &comments, &cv, &ncom, e);
+    kb_snap_free(&sn_cases);
+    kb_snap_free(&sn_com);
     if (rc == KB_OK) {
         kb_snap_group(s, cv, ncom);
         kb_free(&cv);
