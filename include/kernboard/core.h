@@ -147,10 +147,6 @@ typedef struct kb_comment_vec {
     size_t n;
 } kb_comment_vec;
 int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err *e) KB_WARN_UNUSED;
-/* The timelines of many cases (out[i] for cases->v[i], by record key), a
- * bounded number of cases per read transaction (export). */
-int kb_board_timelines(kb_board *b, const kb_case_vec *cases, kb_comment_vec *out,
-                       kb_err *e) KB_WARN_UNUSED;
 void kb_comment_vec_free(kb_comment_vec *v);
 
 /* Reference data (brokers and admins).  Codes are stable; names, colours,

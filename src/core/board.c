@@ -817,25 +817,6 @@ int kb_board_timeline(kb_board *b, uint32_t number, kb_comment_vec *out, kb_err 
     return rc;
 }
 
-int kb_board_timelines(kb_board *b, const kb_case_vec *cases, kb_comment_vec *out, kb_err *e)
-{
-    /* a bounded number of cases per read transaction: far fewer
-     * transactions than one per case, and no long hold of the lock */
-    enum { KB_TIMELINES_PER_TXN = 2000 };
-    int rc = KB_OK;
-    for (size_t lo = 0; rc == KB_OK && lo < cases->n; lo += KB_TIMELINES_PER_TXN) {
-        kb_txn *t = NULL;
-        if ((rc = kb_store_read(b->s, &t, e)))
-            break;
-        for (size_t i = lo; rc == KB_OK && i < cases->n && i < lo + KB_TIMELINES_PER_TXN; i++) {
-            memset(&out[i], 0, sizeof out[i]);
-            rc = kb_timeline_in(t, &cases->v[i].key, &out[i], e);
-        }
-        kb_txn_abort(&t);
-    }
-    return rc;
-}
-
 void kb_comment_vec_free(kb_comment_vec *v)
 {
     for (size_t i = 0; i < v->n; i++)
