@@ -449,6 +449,7 @@ int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint
         pc_walk(&c, dbs[cur][0].root, 1, false, true);
     c.table = _("(main)");
     c.tree_bad = false;
+    c.leaf_depth = 0; /* the free list's leaves may lie deeper than the main tree's */
     if (dbs[cur][1].root != PC_INVALID)
         pc_walk(&c, dbs[cur][1].root, 1, true, false);
     kb_free(&c.seen);
