@@ -355,7 +355,7 @@ uint64_t kb_store_file_txnid(const char *path);
  * CPUs, at most 8; env KERNBOARD_VERIFY_THREADS). */
 extern size_t kb_verify_chunk_;
 extern unsigned kb_verify_threads_;
-/* the record table being walked (KB_T_COUNT_: none); point lookups made */
+/* the table the last walked chunk ended in (KB_T_COUNT_: none); point lookups made */
 extern unsigned kb_verify_table_;
 extern uint64_t kb_verify_lookups_;
 /* structure checks that needed no lock (no commit while they ran) */

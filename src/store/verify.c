@@ -391,7 +391,7 @@ typedef struct kb_vstate {
     kb_vmapt map;
     kb_buf bad;
     size_t nbad;
-    bool vm_root_noted; /* this table: the version map's root is bad and was named */
+    bool vm_root_noted; /* the version map's root is bad and was named */
     bool in_txn;        /* checking inside a read transaction: no progress calls */
 } kb_vstate;
 
@@ -631,11 +631,11 @@ static void kb_vcopy_rec(kb_vstate *v, kb_txn *t, unsigned tb, const MDB_val *k,
         r->vm = t->vm && !t->vm->loaded ? 2 : 1;
 }
 
-/* Copy the next chunk of table tb after *last (empty: from its first key);
- * *done when the table ends. */
+/* Add table tb's records after *last (empty: from its first key) to the
+ * chunk until it is full; *done when the table ends. */
 static int kb_vcopy_walk(kb_vstate *v, kb_txn *t, unsigned tb, kb_buf *last, bool *done)
 {
-    kb_vchunk_clear(&v->recs);
+    size_t n0 = v->recs.n;
     *done = true;
     MDB_dbi dbi;
     int rc = kb_tdbi(t, (enum kb_table)tb, &dbi, v->e);
@@ -675,7 +675,7 @@ static int kb_vcopy_walk(kb_vstate *v, kb_txn *t, unsigned tb, kb_buf *last, boo
     KB_VDISARM();
     if (r != 0 && r != MDB_NOTFOUND && *done)
         return kb_mdb_err(v->e, r, kb_table_names[tb]);
-    if (v->recs.n) {
+    if (v->recs.n > n0) {
         const kb_vraw *lr = &v->recs.r[v->recs.n - 1];
         kb_buf_clear(last);
         kb_buf_append(last, KB_VK(&v->recs, lr), lr->klen);
@@ -998,35 +998,40 @@ static int kb_vstructure(kb_vstate *v, bool check)
 }
 
 /* Walk every record table in key order, a chunk per transaction, each
- * chunk copied after the audit tail of the same transaction. */
+ * chunk copied after the audit tail of the same transaction.  A chunk goes
+ * on into the next table while it has room (a small board is walked in
+ * one transaction, not one per table). */
 static int kb_vwalk(kb_vstate *v)
 {
     kb_buf last = KB_BUF_INIT;
     int rc = KB_OK;
-    for (unsigned tb = 0; tb < KB_T_COUNT_ && rc == KB_OK; tb++) {
-        kb_buf_clear(&last);
-        v->vm_root_noted = false;
-        kb_verify_table_ = tb;
-        bool done = false;
-        while (!done && rc == KB_OK) {
-            kb_txn *t = NULL;
-            if ((rc = kb_vbegin(v, &t)))
+    unsigned tb = 0;
+    while (tb < KB_T_COUNT_ && rc == KB_OK) {
+        kb_txn *t = NULL;
+        if ((rc = kb_vbegin(v, &t)))
+            break;
+        rc = kb_vcopy_tail(v, t);
+        bool walk = rc == KB_OK && !v->tail_more;
+        kb_vchunk_clear(&v->recs);
+        while (walk && rc == KB_OK && tb < KB_T_COUNT_) {
+            bool done = false;
+            rc = kb_vcopy_walk(v, t, tb, &last, &done);
+            if (rc != KB_OK || !done)
                 break;
-            rc = kb_vcopy_tail(v, t);
-            bool walk = rc == KB_OK && !v->tail_more;
-            kb_vchunk_clear(&v->recs);
-            if (walk)
-                rc = kb_vcopy_walk(v, t, tb, &last, &done);
-            kb_txn_abort(&t);
-            if (rc == KB_OK)
-                rc = kb_vcheck_tail(v);
-            if (rc == KB_OK && walk) {
-                rc = kb_vcheck_recs(v);
-                if (rc == KB_OK && v->recs.n && v->o->progress)
-                    v->o->progress(v->o->ctx, KB_VERIFY_RECORDS, v->rep->records,
-                                   v->total_records > v->rep->records ? v->total_records
-                                                                      : v->rep->records);
-            }
+            tb++;
+            kb_buf_clear(&last);
+        }
+        kb_txn_abort(&t);
+        if (rc == KB_OK)
+            rc = kb_vcheck_tail(v);
+        if (rc == KB_OK && walk) {
+            /* the table the chunk ends in (tests' progress hooks) */
+            kb_verify_table_ = v->recs.n ? v->recs.r[v->recs.n - 1].table : KB_T_COUNT_;
+            rc = kb_vcheck_recs(v);
+            if (rc == KB_OK && v->recs.n && v->o->progress)
+                v->o->progress(v->o->ctx, KB_VERIFY_RECORDS, v->rep->records,
+                               v->total_records > v->rep->records ? v->total_records
+                                                                  : v->rep->records);
         }
     }
     kb_buf_free(&last);

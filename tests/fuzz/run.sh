@@ -28,6 +28,7 @@ declare -A defs=([codec_ref]="-DKB_CR_DEPTH=10000")
 declare -A share=([pagecheck]=5)
 keymapdefs=(-DKB_DATADIR=\"/nonexistent\" -DKB_SOURCE_KEYMAP_DIR=\"$src/keymaps\")
 fail=0
+declare -A seen=()
 # seeds for the structure check: small LMDB files with several tables and
 # an overflow record (mdb_load from lmdb-utils)
 pc_seeds() {
@@ -49,13 +50,40 @@ pc_seeds() {
         rm -f "$d/seed$i-lock"
     done
 }
+# Every source is compiled once (per set of extra defines), on all cores;
+# each target links the objects it needs.
+objdir=$out/obj
+rm -rf "$objdir"
+mkdir -p "$objdir"
+declare -A objs=()
+jobs=()
+for t in codec codec_ref query keymap import pagecheck; do
+    [ "$t" = keymap ] && [ -z "$gen" ] && continue
+    objs[$t]=
+    # shellcheck disable=SC2086
+    for f in "$src/tests/fuzz/fuzz_$t.c" ${srcs[$t]}; do
+        d=${defs[$t]:-}
+        o=$objdir/$(printf '%s' "$f$d" | md5sum | cut -c1-12)-$(basename "$f" .c).o
+        objs[$t]+=" $o"
+        if [ -z "${seen[$o]:-}" ]; then
+            seen[$o]=1
+            jobs+=("$o"$'\t'"$f"$'\t'"$d")
+        fi
+    done
+done
+export cc objdir
+export KB_FUZZ_FLAGS="${flags[*]} ${keymapdefs[*]}"
+printf '%s\n' "${jobs[@]}" | xargs -d '\n' -P "$(nproc)" -n 1 bash -c '
+    IFS=$'"'"'\t'"'"' read -r o f d <<<"$1"
+    # shellcheck disable=SC2086
+    "$cc" $KB_FUZZ_FLAGS $d -c -o "$o" "$f" 2>"$o.log" || { echo "fuzz: cannot compile $f:"; head -20 "$o.log"; exit 1; }
+' _ || fail=1
 for t in codec codec_ref query keymap import pagecheck; do
     if [ "$t" = keymap ] && [ -z "$gen" ]; then
         echo "fuzz/$t: generated keymap source not found in $build"; fail=1; continue
     fi
     # shellcheck disable=SC2086
-    if ! "$cc" "${flags[@]}" "${keymapdefs[@]}" ${defs[$t]:-} -o "$out/fuzz_$t" "$src/tests/fuzz/fuzz_$t.c" \
-        ${srcs[$t]} ${libs[$t]} 2>"$out/fuzz_$t.build.log"; then
+    if ! "$cc" "${flags[@]}" -o "$out/fuzz_$t" ${objs[$t]} ${libs[$t]} 2>"$out/fuzz_$t.build.log"; then
         echo "fuzz/$t: build failed:"; head -20 "$out/fuzz_$t.build.log"; fail=1; continue
     fi
     corpus=$out/corpus_$t
