@@ -1694,7 +1694,7 @@ static void kb_maprange_drop(kb_maprange *m, const kb_txn *t)
     m->lo = m->hi = 0;
 }
 
-#define KB_SNAP_DROP ((size_t)2 << 20) /* bytes copied between two kb_maprange_drop */
+#define KB_SNAP_DROP ((size_t)4 << 20) /* bytes copied between two kb_maprange_drop */
 
 /* The cursor walk under the SIGBUS pad; all its state lives in *sn. */
 static int kb_snap_copy(kb_txn *t, MDB_cursor *c, const void *prefix, size_t plen, kb_snap *sn,
