@@ -91,6 +91,10 @@ struct kb_store {
     bool no_pin;               /* verifying a copy: leave the rollback pin alone */
     uint64_t commits;          /* write transactions committed through this handle */
     struct kb_lk_session *lks; /* lock.c: lock file identity, data-file slot */
+    /* version map buckets opened by earlier transactions of this handle,
+     * by the BLAKE2b of their sealed value (store.c, kb_vmap_bucket) */
+    struct kb_vmcache *vmc;
+    bool vmc_off; /* verify: every bucket read from the file and checked */
 };
 
 struct kb_txn {
@@ -357,6 +361,8 @@ extern size_t kb_verify_chunk_;
 extern unsigned kb_verify_threads_;
 /* the table the last walked chunk ended in (KB_T_COUNT_: none); point lookups made */
 extern unsigned kb_verify_table_;
+/* version map buckets decrypted (store.c; tests of the bucket cache) */
+extern uint64_t kb_vmap_opened_;
 extern uint64_t kb_verify_lookups_;
 /* structure checks that needed no lock (no commit while they ran) */
 extern uint64_t kb_verify_unlocked_checks_;

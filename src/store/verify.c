@@ -1123,6 +1123,9 @@ int kb_store_verify_ex(kb_store *s, const kb_verify_opts *o, kb_verify_report *r
     kb_verify_opts none = {0};
     kb_vstate v = {.s = s, .rep = rep, .o = o ? o : &none, .e = e};
     int rc = KB_OK;
+    /* every version map bucket from the file, not from earlier transactions */
+    bool vmc_off = s->vmc_off;
+    s->vmc_off = true;
     bool incremental = false;
     if (v.o->incremental)
         rc = kb_vfrom_pin(&v, &incremental);
@@ -1153,6 +1156,7 @@ int kb_store_verify_ex(kb_store *s, const kb_verify_opts *o, kb_verify_report *r
     kb_buf_free(&v.alast);
     kb_vmapt_free(&v.map);
     kb_buf_free(&v.bad);
+    s->vmc_off = vmc_off;
     return rc;
 }
 
