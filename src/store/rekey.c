@@ -324,8 +324,11 @@ static int kb_rk_audit_one(kb_store *s, kb_txn *t, const kb_rkrec *x, kb_err *e)
     char *pt = NULL;
     size_t n = 0;
     uint64_t ver = 0;
-    int rc = kb_val_open(s, s->keys->k_audit, KB_DB_AUDIT, x->key, x->klen,
-                         (unsigned char *)x->val.data, x->val.len, &pt, &n, &ver, e);
+    int rc = kb_audit_flush(t, e); /* (none: a batch of the audit phase appends no entry) */
+    if (rc)
+        return rc;
+    rc = kb_val_open(s, s->keys->k_audit, KB_DB_AUDIT, x->key, x->klen,
+                     (unsigned char *)x->val.data, x->val.len, &pt, &n, &ver, e);
     if (rc)
         return rc;
     /* the entry ends with its hash (32) and signature (64) */

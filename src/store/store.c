@@ -203,8 +203,19 @@ int kb_tdbi(kb_txn *t, enum kb_table tbl, MDB_dbi *out, kb_err *e)
 static void kb_vmap_free(kb_txn *t);
 static int kb_vmap_flush(kb_txn *t, kb_err *e);
 
+static void kb_audit_pend_clear(kb_txn *t)
+{
+    if (t->pendbuf.data)
+        sodium_memzero(t->pendbuf.data, t->pendbuf.len);
+    kb_buf_clear(&t->pendbuf);
+    t->npend = 0;
+}
+
 static void kb_txn_release(kb_txn *t)
 {
+    kb_audit_pend_clear(t);
+    kb_buf_free(&t->pendbuf);
+    kb_free(&t->pend);
     kb_vmap_free(t);
     kb_env_close(t);
     kb_bus_leave();
@@ -385,6 +396,10 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
     int rc;
     if (t->failed) {
         rc = kb_err_set(e, KB_EIO, _("the change was not saved because of an earlier error"));
+        kb_txn_release(t);
+        return rc;
+    }
+    if ((rc = kb_audit_flush(t, e))) {
         kb_txn_release(t);
         return rc;
     }
@@ -619,6 +634,80 @@ static int kb_audit_tail(kb_txn *t, kb_err *e)
     return rc;
 }
 
+/* An appended entry waiting for its signature: hashed into the chain (the
+ * hash covers everything but the signature, so later entries need not
+ * wait), signed and stored by kb_audit_flush, in order. */
+struct kb_apend {
+    size_t off, len; /* plaintext in t->pendbuf */
+    uint64_t seq;
+    unsigned char hash[KB_HASH_LEN];
+    unsigned char sig[crypto_sign_BYTES];
+};
+
+#define KB_APEND_MAX 4096 /* entries kept before a flush (memory) */
+#define KB_APEND_PAR 64   /* from this many, the signing uses a second thread */
+
+typedef struct kb_asign_job {
+    struct kb_apend *p;
+    size_t from, to;
+    const unsigned char *sk;
+} kb_asign_job;
+
+static void *kb_asign_run(void *a)
+{
+    kb_asign_job *j = a;
+    for (size_t i = j->from; i < j->to; i++)
+        crypto_sign_detached(j->p[i].sig, NULL, j->p[i].hash, KB_HASH_LEN, j->sk);
+    return NULL;
+}
+
+int kb_audit_flush(kb_txn *t, kb_err *e)
+{
+    if (!t->npend)
+        return KB_OK;
+    kb_store *s = t->s;
+    int rc = KB_OK;
+    /* Ed25519 signatures are most of a large change's time under the lock:
+     * both cores */
+    kb_asign_job all = {t->pend, 0, t->npend, s->keys->sign_sk};
+    if (t->npend >= KB_APEND_PAR) {
+        kb_asign_job half = {t->pend, t->npend / 2, t->npend, s->keys->sign_sk};
+        all.to = half.from;
+        pthread_t th;
+        bool two = pthread_create(&th, NULL, kb_asign_run, &half) == 0;
+        kb_asign_run(&all);
+        if (two)
+            pthread_join(th, NULL);
+        else
+            kb_asign_run(&half);
+    } else {
+        kb_asign_run(&all);
+    }
+    kb_buf b = KB_BUF_INIT, sealed = KB_BUF_INIT;
+    for (size_t i = 0; i < t->npend; i++) {
+        const struct kb_apend *p = &t->pend[i];
+        kb_buf_clear(&b);
+        kb_buf_append(&b, t->pendbuf.data + p->off, p->len);
+        kb_buf_append(&b, p->hash, KB_HASH_LEN);
+        kb_buf_append(&b, p->sig, crypto_sign_BYTES);
+        unsigned char k8[8];
+        kb_put_u64be(k8, p->seq);
+        kb_val_seal(s, s->keys->k_audit, KB_DB_AUDIT, k8, 8, p->seq, b.data, b.len, &sealed);
+        MDB_val k = {8, k8}, v = {sealed.len, sealed.data};
+        if ((rc = mdb_put(t->txn, t->dbi_audit, &k, &v, MDB_NOOVERWRITE | MDB_APPEND))) {
+            t->failed = true;
+            rc = kb_mdb_err(e, rc, _("cannot append to the audit log"));
+            break;
+        }
+    }
+    if (b.data)
+        sodium_memzero(b.data, b.len);
+    kb_buf_free(&b);
+    kb_buf_free(&sealed);
+    kb_audit_pend_clear(t);
+    return rc;
+}
+
 int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t version,
                     const MDB_val *stored, const char *detail, kb_err *e)
 {
@@ -648,27 +737,26 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
     if (en.detail_len > 65536)
         en.detail_len = 65536;
 
-    kb_buf b = KB_BUF_INIT, sealed = KB_BUF_INIT;
-    kb_entry_encode(&en, &b);
-    crypto_generichash(en.hash, KB_HASH_LEN, (unsigned char *)b.data, b.len, NULL, 0);
-    crypto_sign_detached(en.sig, NULL, en.hash, KB_HASH_LEN, s->keys->sign_sk);
-    kb_buf_append(&b, en.hash, KB_HASH_LEN);
-    kb_buf_append(&b, en.sig, crypto_sign_BYTES);
-    unsigned char k8[8];
-    kb_put_u64be(k8, en.seq);
-    kb_val_seal(s, s->keys->k_audit, KB_DB_AUDIT, k8, 8, en.seq, b.data, b.len, &sealed);
-    MDB_val k = {8, k8}, v = {sealed.len, sealed.data};
-    rc = mdb_put(t->txn, t->dbi_audit, &k, &v, MDB_NOOVERWRITE | MDB_APPEND);
-    kb_buf_free(&b);
-    kb_buf_free(&sealed);
-    if (rc) {
-        t->failed = true;
-        return kb_mdb_err(e, rc, _("cannot append to the audit log"));
+    if (t->npend == t->cappend) {
+        t->cappend = t->cappend ? t->cappend * 2 : 16;
+        t->pend = kb_reallocarray(t->pend, t->cappend, sizeof *t->pend);
     }
+    struct kb_apend *p = &t->pend[t->npend];
+    kb_buf enc = KB_BUF_INIT;
+    kb_entry_encode(&en, &enc);
+    p->off = t->pendbuf.len;
+    p->len = enc.len;
+    kb_buf_append(&t->pendbuf, enc.data, enc.len);
+    sodium_memzero(enc.data, enc.len);
+    kb_buf_free(&enc);
+    p->seq = en.seq;
+    crypto_generichash(p->hash, KB_HASH_LEN, (unsigned char *)t->pendbuf.data + p->off, p->len,
+                       NULL, 0);
+    t->npend++;
     t->audit_seq = en.seq;
-    memcpy(t->audit_head, en.hash, KB_HASH_LEN);
+    memcpy(t->audit_head, p->hash, KB_HASH_LEN);
     t->n_entries++;
-    return KB_OK;
+    return t->npend >= KB_APEND_MAX ? kb_audit_flush(t, e) : KB_OK;
 }
 
 /* ------------------------------------------------------------ records */
@@ -3148,7 +3236,7 @@ int kb_store_generation(kb_store *s, uint64_t *gen, kb_err *e)
 int kb_txn_changes_since(kb_txn *t, uint64_t seq, kb_change_fn fn, void *ctx, kb_err *e)
 {
     int rc = kb_txn_usable(t, e);
-    if (rc)
+    if (rc || (rc = kb_audit_flush(t, e)))
         return rc;
     if ((rc = kb_audit_dbi(t, e)))
         return rc == KB_ENOENT ? KB_OK : rc;

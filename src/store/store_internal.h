@@ -119,6 +119,11 @@ struct kb_txn {
     unsigned n_entries;
     struct kb_vmap *vm; /* version map state (loaded lazily) */
     bool vm_off;        /* rekey/migration: the map is rebuilt before commit */
+    /* audit entries hashed into the chain but not yet signed and stored
+     * (kb_audit_append; kb_audit_flush signs them on two threads) */
+    struct kb_apend *pend;
+    size_t npend, cappend;
+    kb_buf pendbuf; /* their plaintexts (without hash and signature) */
 };
 
 /* ---- lock.c */
@@ -260,6 +265,9 @@ int kb_tdbi(kb_txn *t, enum kb_table tbl, MDB_dbi *out, kb_err *e);
 /* create: a new data file (no board header yet, no keyslot check). */
 int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_err *e);
 int kb_audit_dbi(kb_txn *t, kb_err *e);
+/* Sign and store the audit entries appended so far (before the audit log
+ * of a write transaction is read, and at commit). */
+int kb_audit_flush(kb_txn *t, kb_err *e);
 /* Append an audit entry (stored NULL = a delete) for a change this
  * transaction made. */
 int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t version,

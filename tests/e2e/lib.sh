@@ -88,6 +88,15 @@ kb_setup() {
     # inside a login session would otherwise share them between tests);
     # test_unlock turns it on in a session keyring of its own.
     export KERNBOARD_UNLOCK_IDLE=${KB_TEST_UNLOCK_IDLE:-0}
+    # The test build (scripts/test, -DKB_TEST_KDF=ON) gives new keyslots the
+    # minimum Argon2id cost: without it most of the suite's time went into
+    # the KDF of every command.  Other builds ignore it; KB_TEST_KDF=real
+    # keeps the real cost (docs/testing.md).
+    if [ "${KB_TEST_KDF:-min}" = min ]; then
+        export KERNBOARD_TEST_KDF=min
+    else
+        unset KERNBOARD_TEST_KDF
+    fi
     export HOME=$T/home XDG_STATE_HOME=$T/state XDG_CONFIG_HOME=$T/config
     export XDG_DATA_HOME=$T/data XDG_CACHE_HOME=$T/cache
     mkdir -p "$HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
