@@ -519,6 +519,11 @@ int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e) KB_WARN_UNUSE
  * and friends must be fetched again after this call. */
 int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed,
                            kb_err *e) KB_WARN_UNUSED;
+/* The same, with the generation the caller has just read
+ * (kb_board_generation): one read of the lock file's header less per
+ * change, a round trip on a network drive. */
+int kb_board_cache_refresh_at(kb_board *b, kb_board_cache *c, uint64_t gen, size_t *changed,
+                              kb_err *e) KB_WARN_UNUSED;
 void kb_board_cache_free(kb_board_cache *c);
 
 /* The audit log as a change feed, oldest first. */

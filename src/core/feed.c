@@ -141,13 +141,24 @@ static void kb_cache_insert(kb_board_cache *c, kb_case_vec *add)
 
 int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_err *e)
 {
+    uint64_t gen = 0;
+    int rc = kb_board_generation(b, &gen, e);
+    if (rc) {
+        if (changed)
+            *changed = 0;
+        kb_cache_delta_reset(c);
+        return rc;
+    }
+    return kb_board_cache_refresh_at(b, c, gen, changed, e);
+}
+
+int kb_board_cache_refresh_at(kb_board *b, kb_board_cache *c, uint64_t gen, size_t *changed,
+                              kb_err *e)
+{
+    int rc;
     if (changed)
         *changed = 0;
     kb_cache_delta_reset(c);
-    uint64_t gen = 0;
-    int rc = kb_board_generation(b, &gen, e);
-    if (rc)
-        return rc;
     if (gen == c->generation)
         return KB_OK; /* nobody committed */
     kb_txn *t = NULL;

@@ -343,7 +343,7 @@ unsigned kb_tui_refresh(kb_tui_app *a, bool force)
     if (force || gen != a->generation) {
         size_t changed = 0;
         a->last_reload_ms = a->now_ms;
-        int frc = kb_board_cache_refresh(a->board, &a->cache, &changed, &e);
+        int frc = kb_board_cache_refresh_at(a->board, &a->cache, gen, &changed, &e);
         kb_refs_sync(a); /* the refresh may have reloaded the reference data */
         if (frc) {
             kb_tui_app_dirty(a); /* the cache's account of what changed may be incomplete */
