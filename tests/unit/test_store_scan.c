@@ -450,6 +450,20 @@ Test(scan, damaged_version_map_bucket_named_as_before)
     kb_store_close(&s);
 }
 
+/* Read every case of s in one read transaction into a; the number of
+ * version map buckets it decrypted. */
+static uint64_t kb_read_all(kb_store *s, kb_seq *a)
+{
+    kb_err e;
+    kb_txn *t = NULL;
+    a->n = 0;
+    uint64_t n0 = kb_vmap_opened_;
+    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_each(t, KB_T_CASES, NULL, 0, kb_seq_visit, a, &e), KB_OK, "%s", e.msg);
+    kb_txn_abort(&t);
+    return kb_vmap_opened_ - n0;
+}
+
 /* A version map bucket opened twice by transactions of one handle is not
  * decrypted again by the next ones while the root names the same bucket;
  * one changed by another handle is; verify reads every bucket from the
@@ -462,66 +476,39 @@ Test(scan, version_map_buckets_kept_across_transactions)
     s = kb_reopen();
     kb_err e;
     kb_seq *a = kb_calloc(1, sizeof *a);
-    kb_txn *t = NULL;
-    uint64_t n0 = kb_vmap_opened_;
-    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
-    cr_assert_eq(kb_txn_each(t, KB_T_CASES, NULL, 0, kb_seq_visit, a, &e), KB_OK, "%s", e.msg);
-    kb_txn_abort(&t);
-    uint64_t first = kb_vmap_opened_ - n0;
+    uint64_t first = kb_read_all(s, a);
     cr_assert_gt(first, 100, "300 records over 256 buckets: %llu opened",
                  (unsigned long long)first);
-    /* a bucket is kept the second time the same value is opened */
-    a->n = 0;
-    n0 = kb_vmap_opened_;
-    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
-    cr_assert_eq(kb_txn_each(t, KB_T_CASES, NULL, 0, kb_seq_visit, a, &e), KB_OK, "%s", e.msg);
-    kb_txn_abort(&t);
-    /* (opening the board read a few of them already: kept at the first) */
-    uint64_t second = kb_vmap_opened_ - n0;
+    /* a bucket is kept the second time the same value is opened (opening
+     * the board read a few of them already: kept at the first read) */
+    uint64_t second = kb_read_all(s, a);
     cr_assert(second <= first && second + 20 >= first, "opened again (then kept): %llu of %llu",
               (unsigned long long)second, (unsigned long long)first);
-    a->n = 0;
-    n0 = kb_vmap_opened_;
-    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
-    cr_assert_eq(kb_txn_each(t, KB_T_CASES, NULL, 0, kb_seq_visit, a, &e), KB_OK, "%s", e.msg);
-    kb_txn_abort(&t);
+    cr_assert_eq(kb_read_all(s, a), 0, "the third read opened no bucket");
     cr_assert_eq(a->n, NREC);
-    cr_assert_eq(kb_vmap_opened_ - n0, 0, "the third read opened no bucket");
     /* another handle (another process) changes one record: its bucket only */
     kb_store *w = kb_reopen();
     unsigned char k5[16];
     kb_key(5, k5);
+    kb_txn *t = NULL;
     cr_assert_eq(kb_store_write(w, "test.update", NULL, &t, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(kb_txn_put(t, KB_T_CASES, k5, 16, "v2", 2, 1, NULL, NULL, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
     kb_store_close(&w);
-    a->n = 0;
-    n0 = kb_vmap_opened_;
-    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
-    cr_assert_eq(kb_txn_each(t, KB_T_CASES, NULL, 0, kb_seq_visit, a, &e), KB_OK, "%s", e.msg);
-    kb_txn_abort(&t);
-    cr_assert_eq(kb_vmap_opened_ - n0, 1, "only the changed bucket was opened");
+    cr_assert_eq(kb_read_all(s, a), 1, "only the changed bucket was opened");
     bool found = false;
     for (size_t i = 0; i < a->n; i++)
         if (memcmp(a->r[i].key, k5, 16) == 0)
             found = strcmp(a->r[i].val, "v2") == 0 && a->r[i].ver == 2;
     cr_assert(found, "the change is read");
-    a->n = 0;
-    n0 = kb_vmap_opened_;
-    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
-    cr_assert_eq(kb_txn_each(t, KB_T_CASES, NULL, 0, kb_seq_visit, a, &e), KB_OK, "%s", e.msg);
-    kb_txn_abort(&t);
-    cr_assert_eq(kb_vmap_opened_ - n0, 1, "the changed bucket, a second time (kept now)");
+    cr_assert_eq(kb_read_all(s, a), 1, "the changed bucket, a second time (kept now)");
     /* damage every bucket on file: this handle still reads what the root
      * names, but verify opens every bucket from the file */
     for (unsigned b = 0; b < 256; b++) {
         unsigned char key[2] = {'B', (unsigned char)b};
         kb_raw_flip("vmap", key, 2);
     }
-    a->n = 0;
-    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
-    cr_assert_eq(kb_txn_each(t, KB_T_CASES, NULL, 0, kb_seq_visit, a, &e), KB_OK, "%s", e.msg);
-    kb_txn_abort(&t);
+    cr_assert_eq(kb_read_all(s, a), 0);
     kb_verify_report rep;
     cr_assert_eq(kb_store_verify(s, &rep, &e), KB_EDATA);
     cr_assert(strstr(e.msg, "version map"), "%s", e.msg);
