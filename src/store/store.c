@@ -675,7 +675,18 @@ int kb_audit_flush(kb_txn *t, kb_err *e)
         kb_asign_job half = {t->pend, t->npend / 2, t->npend, s->keys->sign_sk};
         all.to = half.from;
         pthread_t th;
+        /* asynchronous signals (the TUI's resize, interrupt) stay with
+         * this thread, as in kb_snap_open */
+        sigset_t async, old;
+        sigfillset(&async);
+        sigdelset(&async, SIGSEGV);
+        sigdelset(&async, SIGBUS);
+        sigdelset(&async, SIGFPE);
+        sigdelset(&async, SIGILL);
+        sigdelset(&async, SIGABRT);
+        pthread_sigmask(SIG_BLOCK, &async, &old);
         bool two = pthread_create(&th, NULL, kb_asign_run, &half) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         kb_asign_run(&all);
         if (two)
             pthread_join(th, NULL);
@@ -953,9 +964,13 @@ struct kb_vmcache {
 static void kb_vmc_put(kb_store *s, unsigned b, const unsigned char h[KB_HASH_LEN],
                        const unsigned char *e, size_t n)
 {
+    if (s->vmc_off) /* verify: reads every bucket from the file */
+        return;
     if (!s->vmc)
         s->vmc = kb_calloc(KB_VM_NB, sizeof *s->vmc);
     struct kb_vmcache *c = &s->vmc[b];
+    if (c->e && memcmp(c->h, h, KB_HASH_LEN) == 0)
+        return; /* kept already */
     if (memcmp(c->seen, h, KB_HASH_LEN) != 0) {
         memcpy(c->seen, h, KB_HASH_LEN); /* the first time: remember it */
         return;
@@ -1816,6 +1831,8 @@ static void kb_snap_reserve(kb_snap *sn, const MDB_stat *st)
  * resident set.  LMDB does not tell where its map is (me_mapaddr is set
  * only with MDB_FIXEDMAP), so the range is that of the pointers it gave
  * out, rounded to whole pages: every byte of it lies in the one map. */
+uint64_t kb_snap_drops_ = 0;
+
 typedef struct kb_maprange {
     uintptr_t lo, hi;
 } kb_maprange;
@@ -1837,7 +1854,8 @@ static void kb_maprange_drop(kb_maprange *m, const kb_txn *t)
     uintptr_t lo = m->lo & ~((uintptr_t)pg - 1);
     uintptr_t hi = (m->hi + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
     /* a read-only shared file mapping: the contents stay the file's */
-    (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    if (madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0)
+        kb_snap_drops_++;
     m->lo = m->hi = 0;
 }
 
@@ -1864,14 +1882,15 @@ static long kb_file_resident(void)
 }
 
 /* The map is unmapped when the file pages mapped since the scan began pass
- * KB_SNAP_SLACK (looked at every KB_SNAP_LOOK bytes copied).  How much a
+ * kb_snap_slack_ (looked at every kb_snap_look_ bytes copied).  How much a
  * page fault maps depends on the page cache: a few pages around it when
  * the file was read in small pieces, a whole large folio (up to MiBs) when
  * it was written or read ahead lately, where a 100k-case scan mapped 700 MB
  * of the file; dropping unconditionally cost the first kind 40% more time
- * in page faults.  Without /proc: every KB_SNAP_DROP bytes. */
-#define KB_SNAP_LOOK ((size_t)1 << 20)
-#define KB_SNAP_SLACK ((long)128 << 20)
+ * in page faults.  Without /proc: every KB_SNAP_DROP bytes.  (Tests lower
+ * both to run the unmapping on a small board.) */
+size_t kb_snap_look_ = (size_t)1 << 20;
+long kb_snap_slack_ = (long)128 << 20;
 #define KB_SNAP_DROP ((size_t)4 << 20)
 
 /* The cursor walk under the SIGBUS pad; all its state lives in *sn. */
@@ -1895,9 +1914,9 @@ static int kb_snap_copy(kb_txn *t, MDB_cursor *c, const void *prefix, size_t ple
         kb_snap_push(sn, &k, &v);
         kb_maprange_add(&m, k.mv_data, k.mv_size);
         kb_maprange_add(&m, v.mv_data, v.mv_size);
-        if (sn->arena.len - looked >= (base < 0 ? KB_SNAP_DROP : KB_SNAP_LOOK)) {
+        if (sn->arena.len - looked >= (base < 0 ? KB_SNAP_DROP : kb_snap_look_)) {
             looked = sn->arena.len;
-            if (base < 0 || kb_file_resident() - base > KB_SNAP_SLACK) {
+            if (base < 0 || kb_file_resident() - base > kb_snap_slack_) {
                 kb_maprange_drop(&m, t);
                 dropped = true;
             }

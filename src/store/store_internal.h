@@ -371,6 +371,11 @@ extern unsigned kb_verify_threads_;
 extern unsigned kb_verify_table_;
 /* version map buckets decrypted (store.c; tests of the bucket cache) */
 extern uint64_t kb_vmap_opened_;
+/* a scan looks at its mapped file pages every kb_snap_look_ bytes it
+ * copied and unmaps them when they grew by kb_snap_slack_ (store.c) */
+extern size_t kb_snap_look_;
+extern long kb_snap_slack_;
+extern uint64_t kb_snap_drops_; /* unmappings done */
 extern uint64_t kb_verify_lookups_;
 /* structure checks that needed no lock (no commit while they ran) */
 extern uint64_t kb_verify_unlocked_checks_;
