@@ -55,6 +55,20 @@ for k in default vim emacs; do
     check "keymap $k installed" [ -s "$ROOT/usr/share/kernboard/keymaps/$k" ]
 done
 
+# The packaged binary is a release build: the test suite's cheap KDF
+# (KERNBOARD_TEST_KDF=min, exported by lib.sh; docs/testing.md) is not in
+# it, so a board it makes has the real Argon2id cost in its keyslot
+# (opslimit: the u64 at byte 4 of the keyslot value; interactive is 2).
+if command -v mdb_dump >/dev/null; then
+    run env -u LD_LIBRARY_PATH KERNBOARD_TEST_KDF=min "$BIN" --db "$T/pkg.kb" --user alice \
+        --passphrase-file "$PASS" init --kdf interactive
+    check "the packaged binary makes a board ($ERR)" [ "$RC" = 0 ]
+    ops=$(mdb_dump -n -s keyslots "$T/pkg.kb" 2>/dev/null |
+        awk '/^HEADER=END/ { h = 1; next } h && /^ / { if (++n == 2) { print substr($1, 9, 16); exit } }')
+    check "  it ignores KERNBOARD_TEST_KDF (keyslot opslimit 0x${ops:-?})" \
+        [ -n "$ops" ] && [ "$((16#$ops))" -ge 2 ]
+fi
+
 MO=$ROOT/usr/share/locale/nl/LC_MESSAGES/kernboard.mo
 check "Dutch catalogue installed" [ -s "$MO" ]
 if command -v msgunfmt >/dev/null; then
