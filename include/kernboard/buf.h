@@ -24,6 +24,9 @@ typedef struct kb_buf {
     }
 
 void kb_buf_reserve(kb_buf *b, size_t extra);
+/* The same, but a buffer that must grow is copied to a new block and the
+ * old one wiped before it is freed (buffers that hold plaintext). */
+void kb_buf_reserve_wipe(kb_buf *b, size_t extra);
 void kb_buf_append(kb_buf *b, const void *p, size_t n);
 void kb_buf_puts(kb_buf *b, const char *s);
 void kb_buf_putc(kb_buf *b, char c);

@@ -699,6 +699,7 @@ int kb_audit_flush(kb_txn *t, kb_err *e)
     for (size_t i = 0; i < t->npend; i++) {
         const struct kb_apend *p = &t->pend[i];
         kb_buf_clear(&b);
+        kb_buf_reserve_wipe(&b, p->len + KB_HASH_LEN + crypto_sign_BYTES);
         kb_buf_append(&b, t->pendbuf.data + p->off, p->len);
         kb_buf_append(&b, p->hash, KB_HASH_LEN);
         kb_buf_append(&b, p->sig, crypto_sign_BYTES);
@@ -754,10 +755,14 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
         t->pend = kb_reallocarray(t->pend, t->cappend, sizeof *t->pend);
     }
     struct kb_apend *p = &t->pend[t->npend];
+    /* plaintext: no block is freed unwiped (the encoding fits in what is
+     * reserved; the pending entries grow by copies) */
     kb_buf enc = KB_BUF_INIT;
+    kb_buf_reserve_wipe(&enc, 256 + en.klen + strlen(en.action) + en.detail_len);
     kb_entry_encode(&en, &enc);
     p->off = t->pendbuf.len;
     p->len = enc.len;
+    kb_buf_reserve_wipe(&t->pendbuf, enc.len);
     kb_buf_append(&t->pendbuf, enc.data, enc.len);
     sodium_memzero(enc.data, enc.len);
     kb_buf_free(&enc);
@@ -975,6 +980,8 @@ static void kb_vmc_put(kb_store *s, unsigned b, const unsigned char h[KB_HASH_LE
         memcpy(c->seen, h, KB_HASH_LEN); /* the first time: remember it */
         return;
     }
+    if (c->e)
+        sodium_memzero(c->e, c->n * KB_VM_ENT);
     kb_free(&c->e);
     c->e = kb_malloc(n * KB_VM_ENT + 1);
     memcpy(c->e, e, n * KB_VM_ENT);
@@ -996,8 +1003,11 @@ static bool kb_vmc_get(const kb_store *s, unsigned b, const unsigned char h[KB_H
 
 static void kb_vmc_free(kb_store *s)
 {
-    for (unsigned b = 0; s->vmc && b < KB_VM_NB; b++)
+    for (unsigned b = 0; s->vmc && b < KB_VM_NB; b++) {
+        if (s->vmc[b].e)
+            sodium_memzero(s->vmc[b].e, s->vmc[b].n * KB_VM_ENT);
         kb_free(&s->vmc[b].e);
+    }
     kb_free(&s->vmc);
 }
 

@@ -22,6 +22,26 @@ void kb_buf_reserve(kb_buf *b, size_t extra)
         b->data[b->len] = '\0';
 }
 
+void kb_buf_reserve_wipe(kb_buf *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    char *nd = kb_malloc(cap);
+    if (b->data) {
+        memcpy(nd, b->data, b->len + 1);
+        explicit_bzero(b->data, b->cap);
+        kb_free(&b->data);
+    } else {
+        nd[b->len] = '\0';
+    }
+    b->data = nd;
+    b->cap = cap;
+}
+
 void kb_buf_append(kb_buf *b, const void *p, size_t n)
 {
     kb_buf_reserve(b, n);

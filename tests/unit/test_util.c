@@ -119,6 +119,25 @@ Test(buf, empty_take_is_empty_string)
     free(s);
 }
 
+Test(buf, reserve_wipe_keeps_the_contents)
+{
+    kb_buf b = KB_BUF_INIT;
+    kb_buf_reserve_wipe(&b, 10);
+    cr_assert_not_null(b.data);
+    cr_assert_str_eq(b.data, "", "a fresh buffer is an empty string");
+    kb_buf_puts(&b, "secret");
+    size_t cap = b.cap;
+    kb_buf_reserve_wipe(&b, 3); /* room enough: nothing moves */
+    cr_assert_eq(b.cap, cap);
+    kb_buf_reserve_wipe(&b, 5000); /* a new block, the contents copied */
+    cr_assert_geq(b.cap, b.len + 5001);
+    cr_assert_eq(b.len, 6);
+    cr_assert_str_eq(b.data, "secret");
+    kb_buf_puts(&b, " and more");
+    cr_assert_str_eq(b.data, "secret and more");
+    kb_buf_free(&b);
+}
+
 Test(buf, binary_and_big_endian)
 {
     kb_buf b = KB_BUF_INIT;
