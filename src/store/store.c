@@ -645,8 +645,8 @@ struct kb_apend {
     unsigned char sig[crypto_sign_BYTES];
 };
 
-#define KB_APEND_MAX 4096 /* entries kept before a flush (memory) */
-#define KB_APEND_PAR 64   /* from this many, the signing uses a second thread */
+size_t kb_audit_batch_ = 4096; /* entries kept before a flush (memory) */
+#define KB_APEND_PAR 64        /* from this many, the signing uses a second thread */
 
 typedef struct kb_asign_job {
     struct kb_apend *p;
@@ -773,7 +773,7 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
     t->audit_seq = en.seq;
     memcpy(t->audit_head, p->hash, KB_HASH_LEN);
     t->n_entries++;
-    return t->npend >= KB_APEND_MAX ? kb_audit_flush(t, e) : KB_OK;
+    return t->npend >= kb_audit_batch_ ? kb_audit_flush(t, e) : KB_OK;
 }
 
 /* ------------------------------------------------------------ records */

@@ -376,6 +376,8 @@ extern uint64_t kb_vmap_opened_;
 extern size_t kb_snap_look_;
 extern long kb_snap_slack_;
 extern uint64_t kb_snap_drops_; /* unmappings done */
+/* audit entries a write transaction keeps before it signs and stores them */
+extern size_t kb_audit_batch_;
 extern uint64_t kb_verify_lookups_;
 /* structure checks that needed no lock (no commit while they ran) */
 extern uint64_t kb_verify_unlocked_checks_;

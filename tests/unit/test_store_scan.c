@@ -543,6 +543,56 @@ Test(scan, version_map_buckets_kept_across_transactions)
     kb_store_close(&s);
 }
 
+static int kb_count_change(void *ctx, const kb_change *c)
+{
+    uint64_t *last = ctx;
+    cr_assert_eq(c->seq, *last + 1, "entries in order, no gap");
+    *last = c->seq;
+    return 0;
+}
+
+/* Audit entries are signed and stored later than they are appended (in
+ * batches, on two threads): a transaction that reads its own log sees them
+ * all, a batch full in mid-transaction is stored then, and every signature
+ * made on either thread verifies. */
+Test(scan, audit_entries_signed_in_batches)
+{
+    kb_store *s = kb_board();
+    kb_err e;
+    kb_txn *t = NULL;
+    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+    uint64_t before = kb_txn_audit_seq(t);
+    kb_txn_abort(&t);
+    size_t batch = kb_audit_batch_;
+    kb_audit_batch_ = 201;
+    cr_assert_eq(kb_store_write(s, "test.many", NULL, &t, &e), KB_OK, "%s", e.msg);
+    /* 501 puts in batches of 201: two stored in mid-transaction (split 100
+     * / 101 between the threads), 99 at commit (49 / 50) */
+    for (unsigned i = 0; i < 501; i++) {
+        unsigned char k[16];
+        memset(k, 0x44, sizeof k);
+        k[0] = (unsigned char)(i >> 8);
+        k[1] = (unsigned char)i;
+        cr_assert_eq(kb_txn_put(t, KB_T_CASES, k, 16, "x", 1, KB_VERSION_NEW, NULL, NULL, &e),
+                     KB_OK, "%s", e.msg);
+        if (i == 99) { /* the transaction reads its own log: 100 entries */
+            uint64_t last = before;
+            cr_assert_eq(kb_txn_changes_since(t, before, kb_count_change, &last, &e), KB_OK, "%s",
+                         e.msg);
+            cr_assert_eq(last, before + 100);
+        }
+    }
+    uint64_t last = before;
+    cr_assert_eq(kb_txn_changes_since(t, before, kb_count_change, &last, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(last, before + 501, "all 501 entries, the pending ones stored first");
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+    kb_audit_batch_ = batch;
+    kb_verify_report rep;
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(rep.head_seq, before + 501);
+    kb_store_close(&s);
+}
+
 /* A visitor's failure stops the scan at the first failing index. */
 static int kb_fail_at(void *ctx, size_t index, const unsigned char *key, size_t klen,
                       const char *val, size_t vlen, uint64_t version)
