@@ -7,14 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-void kb_buf_reserve(kb_buf *b, size_t extra)
+/* The capacity b needs for extra more bytes and the NUL; 0 when it has it. */
+static size_t kb_buf_need(const kb_buf *b, size_t extra)
 {
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
-        return;
+        return 0;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap *= 2;
+    return cap;
+}
+
+void kb_buf_reserve(kb_buf *b, size_t extra)
+{
+    size_t cap = kb_buf_need(b, extra);
+    if (!cap)
+        return;
     bool fresh = b->data == NULL;
     b->data = kb_realloc(b->data, cap);
     b->cap = cap;
@@ -24,12 +33,9 @@ void kb_buf_reserve(kb_buf *b, size_t extra)
 
 void kb_buf_reserve_wipe(kb_buf *b, size_t extra)
 {
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
+    size_t cap = kb_buf_need(b, extra);
+    if (!cap)
         return;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap *= 2;
     char *nd = kb_malloc(cap);
     if (b->data) {
         memcpy(nd, b->data, b->len + 1);
