@@ -646,20 +646,66 @@ struct kb_apend {
 };
 
 size_t kb_audit_batch_ = 4096; /* entries kept before a flush (memory) */
-#define KB_APEND_PAR 64        /* from this many, the signing uses a second thread */
-
-typedef struct kb_asign_job {
-    struct kb_apend *p;
-    size_t from, to;
-    const unsigned char *sk;
-} kb_asign_job;
-
-static void *kb_asign_run(void *a)
+bool kb_thread_start(pthread_t *th, void *(*fn)(void *), void *arg)
 {
-    kb_asign_job *j = a;
-    for (size_t i = j->from; i < j->to; i++)
-        crypto_sign_detached(j->p[i].sig, NULL, j->p[i].hash, KB_HASH_LEN, j->sk);
+    sigset_t async, old;
+    sigfillset(&async);
+    sigdelset(&async, SIGSEGV);
+    sigdelset(&async, SIGBUS);
+    sigdelset(&async, SIGFPE);
+    sigdelset(&async, SIGILL);
+    sigdelset(&async, SIGABRT);
+    pthread_sigmask(SIG_BLOCK, &async, &old);
+    bool ok = pthread_create(th, NULL, fn, arg) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ok;
+}
+
+typedef struct kb_part {
+    kb_par_fn fn;
+    void *ctx;
+    size_t from, to;
+} kb_part;
+
+static void *kb_part_run(void *a)
+{
+    kb_part *p = a;
+    p->fn(p->ctx, p->from, p->to);
     return NULL;
+}
+
+void kb_par(size_t n, unsigned nth, kb_par_fn fn, void *ctx)
+{
+    if (nth > 8)
+        nth = 8;
+    if (n < 64 || nth < 2) {
+        fn(ctx, 0, n);
+        return;
+    }
+    kb_part parts[8];
+    pthread_t tid[8];
+    bool started[8] = {false};
+    for (unsigned i = 0; i < nth; i++) {
+        parts[i] = (kb_part){fn, ctx, n * i / nth, n * (i + 1) / nth};
+        if (i > 0)
+            started[i] = kb_thread_start(&tid[i], kb_part_run, &parts[i]);
+    }
+    fn(ctx, parts[0].from, parts[0].to);
+    for (unsigned i = 1; i < nth; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        else
+            fn(ctx, parts[i].from, parts[i].to); /* no thread: do it here */
+    }
+}
+
+/* Sign entries [from, to) of the pending ones (ctx: the transaction). */
+static void kb_asign(void *ctx, size_t from, size_t to)
+{
+    kb_txn *t = ctx;
+    for (size_t i = from; i < to; i++)
+        crypto_sign_detached(t->pend[i].sig, NULL, t->pend[i].hash, KB_HASH_LEN,
+                             t->s->keys->sign_sk);
 }
 
 int kb_audit_flush(kb_txn *t, kb_err *e)
@@ -670,31 +716,7 @@ int kb_audit_flush(kb_txn *t, kb_err *e)
     int rc = KB_OK;
     /* Ed25519 signatures are most of a large change's time under the lock:
      * both cores */
-    kb_asign_job all = {t->pend, 0, t->npend, s->keys->sign_sk};
-    if (t->npend >= KB_APEND_PAR) {
-        kb_asign_job half = {t->pend, t->npend / 2, t->npend, s->keys->sign_sk};
-        all.to = half.from;
-        pthread_t th;
-        /* asynchronous signals (the TUI's resize, interrupt) stay with
-         * this thread, as in kb_snap_open */
-        sigset_t async, old;
-        sigfillset(&async);
-        sigdelset(&async, SIGSEGV);
-        sigdelset(&async, SIGBUS);
-        sigdelset(&async, SIGFPE);
-        sigdelset(&async, SIGILL);
-        sigdelset(&async, SIGABRT);
-        pthread_sigmask(SIG_BLOCK, &async, &old);
-        bool two = pthread_create(&th, NULL, kb_asign_run, &half) == 0;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        kb_asign_run(&all);
-        if (two)
-            pthread_join(th, NULL);
-        else
-            kb_asign_run(&half);
-    } else {
-        kb_asign_run(&all);
-    }
+    kb_par(t->npend, 2, kb_asign, t);
     kb_buf b = KB_BUF_INIT, sealed = KB_BUF_INIT;
     for (size_t i = 0; i < t->npend; i++) {
         const struct kb_apend *p = &t->pend[i];
@@ -969,8 +991,6 @@ struct kb_vmcache {
 static void kb_vmc_put(kb_store *s, unsigned b, const unsigned char h[KB_HASH_LEN],
                        const unsigned char *e, size_t n)
 {
-    if (s->vmc_off) /* verify: reads every bucket from the file */
-        return;
     if (!s->vmc)
         s->vmc = kb_calloc(KB_VM_NB, sizeof *s->vmc);
     struct kb_vmcache *c = &s->vmc[b];
@@ -992,7 +1012,7 @@ static void kb_vmc_put(kb_store *s, unsigned b, const unsigned char h[KB_HASH_LE
 static bool kb_vmc_get(const kb_store *s, unsigned b, const unsigned char h[KB_HASH_LEN],
                        kb_vbucket *bk)
 {
-    const struct kb_vmcache *c = s->vmc && !s->vmc_off ? &s->vmc[b] : NULL;
+    const struct kb_vmcache *c = s->vmc ? &s->vmc[b] : NULL;
     if (!c || !c->e || memcmp(c->h, h, KB_HASH_LEN) != 0)
         return false;
     bk->e = kb_malloc(c->n * KB_VM_ENT + 1);
@@ -1001,7 +1021,7 @@ static bool kb_vmc_get(const kb_store *s, unsigned b, const unsigned char h[KB_H
     return true;
 }
 
-static void kb_vmc_free(kb_store *s)
+void kb_vmc_free(kb_store *s)
 {
     for (unsigned b = 0; s->vmc && b < KB_VM_NB; b++) {
         if (s->vmc[b].e)
@@ -2156,19 +2176,8 @@ int kb_snap_open(kb_snap *sn, kb_snap_visit_fn fn, void *ctx, kb_err *e)
     bool two = cpus > 1 && sn->n > KB_SNAP_BLOCK;
     pthread_t th;
     if (two) {
-        /* asynchronous signals (the TUI's resize, interrupt) stay with this
-         * thread: the helper runs with them blocked */
-        sigset_t all, old;
-        sigfillset(&all);
-        sigdelset(&all, SIGSEGV);
-        sigdelset(&all, SIGBUS);
-        sigdelset(&all, SIGFPE);
-        sigdelset(&all, SIGILL);
-        sigdelset(&all, SIGABRT);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        if (pthread_create(&th, NULL, kb_snap_worker, &run) != 0)
-            two = false;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        /* (asynchronous signals stay with this thread) */
+        two = kb_thread_start(&th, kb_snap_worker, &run);
     }
     kb_snap_worker(&run);
     if (two)

@@ -6,6 +6,7 @@
 #define KERNBOARD_STORE_INTERNAL_H
 
 #include <lmdb.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <sodium.h>
 #include <stdbool.h>
@@ -94,7 +95,6 @@ struct kb_store {
     /* version map buckets opened by earlier transactions of this handle,
      * by the BLAKE2b of their sealed value (store.c, kb_vmap_bucket) */
     struct kb_vmcache *vmc;
-    bool vmc_off; /* verify: every bucket read from the file and checked */
 };
 
 struct kb_txn {
@@ -265,6 +265,15 @@ int kb_tdbi(kb_txn *t, enum kb_table tbl, MDB_dbi *out, kb_err *e);
 /* create: a new data file (no board header yet, no keyslot check). */
 int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_err *e);
 int kb_audit_dbi(kb_txn *t, kb_err *e);
+/* Start a helper thread with the asynchronous signals (the TUI's resize,
+ * interrupt) blocked, so they stay with the calling thread; false when no
+ * thread could be made. */
+bool kb_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
+/* fn over [0, n) split into contiguous parts on up to nth threads (at most
+ * 8; the calling thread takes the first part, and a part whose thread could
+ * not be made); fewer than 64 items stay on the calling thread. */
+typedef void (*kb_par_fn)(void *ctx, size_t from, size_t to);
+void kb_par(size_t n, unsigned nth, kb_par_fn fn, void *ctx);
 /* Sign and store the audit entries appended so far (before the audit log
  * of a write transaction is read, and at commit). */
 int kb_audit_flush(kb_txn *t, kb_err *e);
@@ -342,6 +351,9 @@ struct kb_vmap {
 };
 typedef struct kb_vmap kb_vmap;
 int kb_vmap_root(kb_txn *t, kb_err *e);
+/* Forget the version map buckets the handle kept (verify, before it reads
+ * them from the file). */
+void kb_vmc_free(kb_store *s);
 int kb_vmap_bucket(kb_txn *t, unsigned b, kb_vbucket **out, kb_err *e);
 /* Is version ver of the record at stored key (tbl, key) the newest? */
 int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver, kb_err *e);

@@ -146,21 +146,6 @@ static void kb_verify_access(kb_txn *t, kb_buf *bad, size_t *nbad)
 
 /* ------------------------------------------------------------ threads */
 
-typedef void (*kb_vwork_fn)(void *ctx, size_t from, size_t to);
-
-typedef struct kb_vpart {
-    kb_vwork_fn fn;
-    void *ctx;
-    size_t from, to;
-} kb_vpart;
-
-static void *kb_vpart_run(void *a)
-{
-    kb_vpart *p = a;
-    p->fn(p->ctx, p->from, p->to);
-    return NULL;
-}
-
 static unsigned kb_verify_nthreads(void)
 {
     unsigned n = kb_verify_threads_;
@@ -175,32 +160,6 @@ static unsigned kb_verify_nthreads(void)
         n = c > 0 ? (unsigned)c : 1;
     }
     return n > 8 ? 8 : n;
-}
-
-/* fn over [0, n) split into contiguous parts, one per thread (the calling
- * thread takes the first).  Small jobs stay on this thread. */
-static void kb_vpar(size_t n, kb_vwork_fn fn, void *ctx)
-{
-    unsigned nth = kb_verify_nthreads();
-    if (n < 64 || nth < 2) {
-        fn(ctx, 0, n);
-        return;
-    }
-    kb_vpart parts[8];
-    pthread_t tid[8];
-    bool started[8] = {false};
-    for (unsigned i = 0; i < nth; i++) {
-        parts[i] = (kb_vpart){fn, ctx, n * i / nth, n * (i + 1) / nth};
-        if (i > 0)
-            started[i] = pthread_create(&tid[i], NULL, kb_vpart_run, &parts[i]) == 0;
-    }
-    fn(ctx, parts[0].from, parts[0].to);
-    for (unsigned i = 1; i < nth; i++) {
-        if (started[i])
-            pthread_join(tid[i], NULL);
-        else
-            fn(ctx, parts[i].from, parts[i].to); /* no thread: do it here */
-    }
 }
 
 /* ------------------------------------------------------------ record table */
@@ -562,7 +521,7 @@ static int kb_vcheck_tail(kb_vstate *v)
         return rc;
     kb_vent *out = kb_calloc(v->aud.n, sizeof *out);
     kb_vent_job j = {v, out};
-    kb_vpar(v->aud.n, kb_vent_work, &j);
+    kb_par(v->aud.n, kb_verify_nthreads(), kb_vent_work, &j);
     for (size_t i = 0; i < v->aud.n; i++) {
         const kb_vraw *r = &v->aud.r[i];
         const kb_vent *o = &out[i];
@@ -726,7 +685,7 @@ static int kb_vcheck_recs(kb_vstate *v)
         return KB_OK;
     kb_vrres *out = kb_calloc(v->recs.n, sizeof *out);
     kb_vrec_job j = {v, out};
-    kb_vpar(v->recs.n, kb_vrec_work, &j);
+    kb_par(v->recs.n, kb_verify_nthreads(), kb_vrec_work, &j);
     int rc = KB_OK;
     for (size_t i = 0; i < v->recs.n; i++) {
         const kb_vraw *r = &v->recs.r[i];
@@ -1123,9 +1082,10 @@ int kb_store_verify_ex(kb_store *s, const kb_verify_opts *o, kb_verify_report *r
     kb_verify_opts none = {0};
     kb_vstate v = {.s = s, .rep = rep, .o = o ? o : &none, .e = e};
     int rc = KB_OK;
-    /* every version map bucket from the file, not from earlier transactions */
-    bool vmc_off = s->vmc_off;
-    s->vmc_off = true;
+    /* every version map bucket from the file: the ones kept from before
+     * are dropped; the ones kept during the verify were read by it (a
+     * record chunk reads most buckets: not decrypted again per chunk) */
+    kb_vmc_free(s);
     bool incremental = false;
     if (v.o->incremental)
         rc = kb_vfrom_pin(&v, &incremental);
@@ -1156,7 +1116,6 @@ int kb_store_verify_ex(kb_store *s, const kb_verify_opts *o, kb_verify_report *r
     kb_buf_free(&v.alast);
     kb_vmapt_free(&v.map);
     kb_buf_free(&v.bad);
-    s->vmc_off = vmc_off;
     return rc;
 }
 
