@@ -12,6 +12,7 @@
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 #include "kernboard/paths.h"
+#include "kernboard/thread.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -27,35 +28,46 @@
  * tree (a 100k board's tree took over a gigabyte). */
 typedef struct kb_jw {
     FILE *f;
-    size_t n;    /* elements written in the open list */
-    bool failed; /* a write or dump failed */
-    char *buf;   /* the element being dumped (grows, reused) */
-    size_t cap;
+    size_t n;       /* elements written in the open list */
+    bool failed;    /* a write or dump failed */
+    kb_buf out;     /* the element being written (reused) */
+    kb_buf scratch; /* jansson's dump of it (reused) */
 } kb_jw;
 
 #define KB_JW_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
 
-/* v (taken) dumped with every line after the first indented by indent. */
-static void kb_jw_value(kb_jw *w, json_t *v, const char *indent)
+/* v (taken) dumped into out (replacing it) with every line after the first
+ * indented by indent; scratch is the dump's buffer (grows, reused).  False
+ * when jansson could not dump it. */
+static bool kb_jw_render(json_t *v, const char *indent, kb_buf *out, kb_buf *scratch)
 {
-    size_t need = json_dumpb(v, w->buf, w->cap, KB_JW_FLAGS);
-    if (need > w->cap) { /* too small: grow and dump again */
-        w->cap = need > 2 * w->cap ? need : 2 * w->cap;
-        w->buf = kb_realloc(w->buf, w->cap);
-        need = json_dumpb(v, w->buf, w->cap, KB_JW_FLAGS);
-    }
-    if (need == 0 || need > w->cap) {
-        w->failed = true;
-    } else {
-        const char *p = w->buf, *end = w->buf + need, *nl;
-        while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-            fwrite(p, 1, (size_t)(nl - p) + 1, w->f);
-            fputs(indent, w->f);
-            p = nl + 1;
-        }
-        fwrite(p, 1, (size_t)(end - p), w->f);
+    kb_buf_clear(out);
+    size_t need = json_dumpb(v, scratch->data, scratch->cap, KB_JW_FLAGS);
+    if (need > scratch->cap) { /* too small: grow and dump again */
+        kb_buf_reserve(scratch, need);
+        need = json_dumpb(v, scratch->data, scratch->cap, KB_JW_FLAGS);
     }
     json_decref(v);
+    if (need == 0 || need > scratch->cap)
+        return false;
+    size_t ind = strlen(indent);
+    const char *p = scratch->data, *end = scratch->data + need, *nl;
+    kb_buf_reserve(out, need + need / 8 * ind);
+    while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+        kb_buf_append(out, p, (size_t)(nl - p) + 1);
+        kb_buf_append(out, indent, ind);
+        p = nl + 1;
+    }
+    kb_buf_append(out, p, (size_t)(end - p));
+    return true;
+}
+
+static void kb_jw_value(kb_jw *w, json_t *v, const char *indent)
+{
+    if (!kb_jw_render(v, indent, &w->out, &w->scratch))
+        w->failed = true;
+    else
+        fwrite(w->out.data, 1, w->out.len, w->f);
 }
 
 /* A member of the top-level object: "key": value. */
@@ -82,9 +94,65 @@ static void kb_jw_close(kb_jw *w)
     fputs(w->n ? "\n  ]" : "]", w->f);
 }
 
+/* The cases (with their timelines) are most of a large export: they are
+ * made and dumped on both cores, a block at a time, each case into its own
+ * text, and written in order. */
+#define KB_JW_BLOCK 1024
+
+typedef struct kb_jw_cases_job {
+    const kb_export_snapshot *s;
+    size_t base;              /* the block's first case */
+    kb_buf text[KB_JW_BLOCK]; /* each case's element, indented */
+    bool failed[KB_JW_BLOCK];
+} kb_jw_cases_job;
+
+static json_t *kb_jw_case(const kb_export_snapshot *s, size_t i)
+{
+    json_t *o = kb_cmd_case_json(&s->cases.v[i]);
+    json_object_del(o, "version"); /* versions belong to the board, not the content */
+    json_t *tl = json_array();
+    for (size_t k = s->tl[i]; k < s->tl[i + 1]; k++) {
+        json_t *c = kb_cmd_comment_json(&s->comments.v[k]);
+        json_object_set_new(c, "time_us", json_integer(s->comments.v[k].time_us));
+        json_array_append_new(tl, c);
+    }
+    json_object_set_new(o, "timeline", tl);
+    return o;
+}
+
+static void kb_jw_cases_part(void *ctx, size_t from, size_t to)
+{
+    kb_jw_cases_job *j = ctx;
+    kb_buf scratch = KB_BUF_INIT;
+    for (size_t i = from; i < to; i++)
+        j->failed[i] = !kb_jw_render(kb_jw_case(j->s, j->base + i), "    ", &j->text[i], &scratch);
+    kb_buf_free(&scratch);
+}
+
+static void kb_jw_cases(kb_jw *w, const kb_export_snapshot *s)
+{
+    kb_jw_cases_job *j = kb_calloc(1, sizeof *j);
+    j->s = s;
+    for (j->base = 0; j->base < s->cases.n && !w->failed; j->base += KB_JW_BLOCK) {
+        size_t n = s->cases.n - j->base < KB_JW_BLOCK ? s->cases.n - j->base : KB_JW_BLOCK;
+        kb_par(n, 2, kb_jw_cases_part, j);
+        for (size_t i = 0; i < n; i++) {
+            if (j->failed[i]) {
+                w->failed = true;
+                break;
+            }
+            fputs(w->n++ ? ",\n    " : "\n    ", w->f);
+            fwrite(j->text[i].data, 1, j->text[i].len, w->f);
+        }
+    }
+    for (size_t i = 0; i < KB_JW_BLOCK; i++)
+        kb_buf_free(&j->text[i]);
+    kb_free(&j);
+}
+
 static int kb_export_json(FILE *f, kb_board *b, const kb_export_snapshot *s)
 {
-    kb_jw w = {f, 0, false, NULL, 0};
+    kb_jw w = {f, 0, false, KB_BUF_INIT, KB_BUF_INIT};
     kb_jw_member(&w, "format", json_string(KB_EXPORT_FORMAT), true);
     fprintf(f, ",\n  \"format_version\": %d", KB_EXPORT_VERSION);
     size_t n;
@@ -134,18 +202,7 @@ static int kb_export_json(FILE *f, kb_board *b, const kb_export_snapshot *s)
     }
     kb_jw_close(&w);
     kb_jw_open(&w, "cases");
-    for (size_t i = 0; i < s->cases.n; i++) {
-        json_t *o = kb_cmd_case_json(&s->cases.v[i]);
-        json_object_del(o, "version"); /* versions belong to the board, not the content */
-        json_t *tl = json_array();
-        for (size_t k = s->tl[i]; k < s->tl[i + 1]; k++) {
-            json_t *c = kb_cmd_comment_json(&s->comments.v[k]);
-            json_object_set_new(c, "time_us", json_integer(s->comments.v[k].time_us));
-            json_array_append_new(tl, c);
-        }
-        json_object_set_new(o, "timeline", tl);
-        kb_jw_elem(&w, o);
-    }
+    kb_jw_cases(&w, s);
     kb_jw_close(&w);
     kb_jw_open(&w, "actions");
     for (size_t i = 0; i < s->actions.n; i++)
@@ -189,7 +246,8 @@ static int kb_export_json(FILE *f, kb_board *b, const kb_export_snapshot *s)
         kb_jw_elem(&w, kb_cmd_decision_json(&s->decisions.v[i]));
     kb_jw_close(&w);
     fputs("\n}\n", f);
-    kb_free(&w.buf);
+    kb_buf_free(&w.out);
+    kb_buf_free(&w.scratch);
     return w.failed || ferror(f) ? KB_EIO : KB_OK;
 }
 

@@ -15,6 +15,7 @@
 
 #include "kernboard/buf.h"
 #include "kernboard/store.h"
+#include "kernboard/thread.h"
 
 /* Board format (board header): 1 = clear case keys in comments/leases/rels,
  * no version map, keyslots found by trial; 2 = hashed case keys, the
@@ -265,15 +266,6 @@ int kb_tdbi(kb_txn *t, enum kb_table tbl, MDB_dbi *out, kb_err *e);
 /* create: a new data file (no board header yet, no keyslot check). */
 int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_err *e);
 int kb_audit_dbi(kb_txn *t, kb_err *e);
-/* Start a helper thread with the asynchronous signals (the TUI's resize,
- * interrupt) blocked, so they stay with the calling thread; false when no
- * thread could be made. */
-bool kb_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
-/* fn over [0, n) split into contiguous parts on up to nth threads (at most
- * 8; the calling thread takes the first part, and a part whose thread could
- * not be made); fewer than 64 items stay on the calling thread. */
-typedef void (*kb_par_fn)(void *ctx, size_t from, size_t to);
-void kb_par(size_t n, unsigned nth, kb_par_fn fn, void *ctx);
 /* Sign and store the audit entries appended so far (before the audit log
  * of a write transaction is read, and at commit). */
 int kb_audit_flush(kb_txn *t, kb_err *e);
