@@ -10,6 +10,7 @@
 #ifndef KERNBOARD_ERR_H
 #define KERNBOARD_ERR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define KB_WARN_UNUSED __attribute__((warn_unused_result))
@@ -32,6 +33,9 @@ enum kb_status {
 
 typedef struct kb_err {
     int code;
+    /* the error comes from damaged or tampered data in the board file (its
+     * message says to run verify): a front end may name the damaged page */
+    bool damage;
     char msg[KB_ERR_MSG_MAX];
 } kb_err;
 
@@ -41,6 +45,10 @@ void kb_err_clear(kb_err *e);
 /* Record an error and return its code, so callers can write
  * `return kb_err_set(e, KB_EDATA, "...", ...);`.  e may be NULL. */
 int kb_err_set(kb_err *e, int code, const char *fmt, ...) KB_PRINTF(3, 4);
+
+/* The same for damaged or tampered data in the board file: code KB_EDATA,
+ * damage set. */
+int kb_err_damage(kb_err *e, const char *fmt, ...) KB_PRINTF(2, 3);
 
 /* Prefix an existing message with context ("import: line 3: " + msg). */
 int kb_err_prefix(kb_err *e, const char *fmt, ...) KB_PRINTF(2, 3);

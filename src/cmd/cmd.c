@@ -165,9 +165,9 @@ int kb_cmd_report(kb_cmd_ctx *cx)
 {
     int code = cx->err.code ? cx->err.code : KB_ESOFTWARE;
     /* name a damaged page: when the board could not be opened, or a read
-     * of the open board failed with advice to run verify (not for errors
-     * in the user's input or permissions: the check reads the whole file) */
-    if (!cx->shared && cx->db && (!cx->opened || strstr(cx->err.msg, "verify")))
+     * of the open board met damaged data (not for errors in the user's
+     * input or permissions: the check reads the whole file) */
+    if (!cx->shared && cx->db && (!cx->opened || cx->err.damage))
         code = kb_board_explain_damage(cx->db, code, &cx->err);
     fprintf(cx->errf, "kernboard: %s\n", cx->err.msg[0] ? cx->err.msg : _("unknown error"));
     return code;

@@ -352,8 +352,7 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
     if ((rc = kb_board_case_list(b, &v, &cx->err)) == KB_EDATA) {
         /* one damaged record must not hide the others: list what reads,
          * name the damaged ones on stderr, exit 65 at the end */
-        char first[sizeof cx->err.msg];
-        snprintf(first, sizeof first, "%s", cx->err.msg);
+        kb_err first = cx->err;
         kb_case_vec_free(&v);
         kb_strv why = {0};
         if (kb_board_case_list_salvage(b, &v, &damaged, &why, &cx->err) == KB_OK && damaged.n) {
@@ -365,8 +364,7 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
             rc = KB_OK;
         } else {
             kb_u32v_free(&damaged);
-            snprintf(cx->err.msg, sizeof cx->err.msg, "%s", first);
-            cx->err.code = KB_EDATA;
+            cx->err = first;
         }
         kb_strv_free(&why);
     }

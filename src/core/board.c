@@ -34,7 +34,7 @@ int kb_counter_next(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t *ou
     else if (rc == KB_ENOENT)
         rc = KB_OK;
     else if (rc == KB_OK)
-        rc = kb_err_set(e, KB_EDATA, _("damaged counter record; run 'kernboard verify'"));
+        rc = kb_err_damage(e, _("damaged counter record; run 'kernboard verify'"));
     kb_free(&val);
     if (rc)
         return rc;
@@ -266,7 +266,7 @@ int kb_refs_load_in(kb_board *b, kb_txn *t, kb_err *e)
                         kb_store_user(b->s));
 out:
     if (rc == KB_EDATA && !e->msg[0])
-        kb_err_set(e, KB_EDATA, _("damaged reference record; run 'kernboard verify'"));
+        kb_err_damage(e, _("damaged reference record; run 'kernboard verify'"));
     kb_free(&val);
     return rc;
 }
@@ -536,7 +536,7 @@ static int kb_counter_peek(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint3
     else if (rc == KB_ENOENT)
         rc = KB_OK;
     else if (rc == KB_OK)
-        rc = kb_err_set(e, KB_EDATA, _("damaged counter record; run 'kernboard verify'"));
+        rc = kb_err_damage(e, _("damaged counter record; run 'kernboard verify'"));
     kb_free(&val);
     if (rc == KB_OK)
         kb_err_clear(e);
@@ -626,10 +626,10 @@ int kb_case_read(kb_txn *t, uint32_t number, kb_case *out, kb_err *e)
         rc = kb_codec_case_decode(val, n, out, e);
     if (rc == KB_OK && out->number != number) {
         kb_case_free(out);
-        rc = kb_err_set(e, KB_EDATA,
-                        _("index for case #%u points at another case; run "
-                          "'kernboard verify'"),
-                        number);
+        rc = kb_err_damage(e,
+                           _("index for case #%u points at another case; run "
+                             "'kernboard verify'"),
+                           number);
     }
     if (rc == KB_OK) {
         memcpy(out->key.b, key, KB_KEY_LEN);

@@ -47,8 +47,7 @@ int kb_collect(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen,
             spec->free_item(c.v + i * spec->size);
         kb_free(&c.v);
         if (rc == KB_EDATA && (!e || !e->msg[0]))
-            kb_err_set(e, KB_EDATA, _("a %s record is damaged; run 'kernboard verify'"),
-                       _(spec->what));
+            kb_err_damage(e, _("a %s record is damaged; run 'kernboard verify'"), _(spec->what));
         return rc;
     }
     if (spec->cmp)
@@ -128,8 +127,7 @@ int kb_collect_finish(kb_snap **snp, const kb_collect_spec *spec, void **out, si
     if (rc) {
         kb_free(&c.v);
         if (rc == KB_EDATA && (!e || !e->msg[0]))
-            kb_err_set(e, KB_EDATA, _("a %s record is damaged; run 'kernboard verify'"),
-                       _(spec->what));
+            kb_err_damage(e, _("a %s record is damaged; run 'kernboard verify'"), _(spec->what));
         return rc;
     }
     if (!m)
@@ -211,8 +209,7 @@ int kb_rel_collect(kb_txn *t, const kb_id *case_key, enum kb_rel_kind kind, enum
             spec->free_item(c.v + i * spec->size);
         kb_free(&c.v);
         if (rc == KB_EDATA && (!e || !e->msg[0]))
-            kb_err_set(e, KB_EDATA, _("a %s record is damaged; run 'kernboard verify'"),
-                       _(spec->what));
+            kb_err_damage(e, _("a %s record is damaged; run 'kernboard verify'"), _(spec->what));
         return rc;
     }
     if (spec->cmp)

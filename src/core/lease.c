@@ -265,7 +265,7 @@ static uint64_t kb_next_token(kb_txn *t, kb_err *e, int *rc)
     else if (*rc == KB_ENOENT)
         *rc = KB_OK;
     else if (*rc == KB_OK)
-        *rc = kb_err_set(e, KB_EDATA, _("damaged lease counter; run 'kernboard verify'"));
+        *rc = kb_err_damage(e, _("damaged lease counter; run 'kernboard verify'"));
     kb_free(&val);
     if (*rc)
         return 0;

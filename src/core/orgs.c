@@ -277,7 +277,7 @@ static int kb_contact_window_get(kb_txn *t, int *days, uint64_t *ver, kb_err *e)
         uint32_t v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
         *days = v > KB_CONTACT_WINDOW_MAX ? KB_CONTACT_WINDOW_MAX : (int)v;
     } else if (rc == KB_OK) {
-        rc = kb_err_set(e, KB_EDATA, _("damaged contact window record; run 'kernboard verify'"));
+        rc = kb_err_damage(e, _("damaged contact window record; run 'kernboard verify'"));
     }
     kb_free(&val);
     return rc;

@@ -111,10 +111,10 @@ int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, co
     if (vlen < KB_VAL_HDR + abytes || val[0] != 'K' || val[1] != KB_VAL_FORMAT || val[2] != 1)
         return kb_err_set(e, KB_EDATA, _("damaged record in table %s: bad value header"), table);
     if (kb_get_u32be(val + 4) != s->epoch)
-        return kb_err_set(e, KB_EDATA,
-                          _("record in table %s is from another key epoch; run 'kernboard "
-                            "verify'"),
-                          table);
+        return kb_err_damage(e,
+                             _("record in table %s is from another key epoch; run 'kernboard "
+                               "verify'"),
+                             table);
     kb_buf ad = KB_BUF_INIT;
     kb_ad_build(&ad, s->uuid, table, key, klen, val);
     size_t cap = vlen - KB_VAL_HDR - abytes;
@@ -127,10 +127,10 @@ int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, co
     size_t unpadded = 0;
     if (rc != 0 || sodium_unpad(&unpadded, pt, (size_t)plen, KB_PAD_BLOCK) != 0) {
         kb_free(&pt);
-        return kb_err_set(e, KB_EDATA,
-                          _("record in table %s failed authentication: the board file was "
-                            "damaged or tampered with; run 'kernboard verify'"),
-                          table);
+        return kb_err_damage(e,
+                             _("record in table %s failed authentication: the board file was "
+                               "damaged or tampered with; run 'kernboard verify'"),
+                             table);
     }
     pt[unpadded] = '\0';
     *plain = (char *)pt;

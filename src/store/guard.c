@@ -161,15 +161,15 @@ int kb_bus_fail(kb_err *e, const char *path)
                               ? kb_guard_what
                               : _("LMDB followed a damaged page outside the file");
         if (path)
-            return kb_err_set(e, KB_EDATA,
-                              _("the board file %s is damaged (%s); run 'kernboard verify' to "
-                                "see where, and 'kernboard restore' to put back the last good "
-                                "backup"),
-                              path, why);
-        return kb_err_set(e, KB_EDATA,
-                          _("the board file is damaged (%s); run 'kernboard verify' to see "
-                            "where, and 'kernboard restore' to put back the last good backup"),
-                          why);
+            return kb_err_damage(e,
+                                 _("the board file %s is damaged (%s); run 'kernboard verify' to "
+                                   "see where, and 'kernboard restore' to put back the last good "
+                                   "backup"),
+                                 path, why);
+        return kb_err_damage(e,
+                             _("the board file is damaged (%s); run 'kernboard verify' to see "
+                               "where, and 'kernboard restore' to put back the last good backup"),
+                             why);
     }
     if (path)
         return kb_err_set(e, KB_EIO,

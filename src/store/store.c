@@ -61,10 +61,10 @@ int kb_mdb_err(kb_err *e, int rc, const char *what)
     if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_BAD_TXN)
         /* BAD_TXN: LMDB refuses the rest of a transaction that met a
          * damaged page */
-        return kb_err_set(e, KB_EDATA,
-                          _("%s: the board file is damaged (%s); run 'kernboard verify' to see "
-                            "where, and 'kernboard restore' to put back the last good backup"),
-                          what, mdb_strerror(rc));
+        return kb_err_damage(e,
+                             _("%s: the board file is damaged (%s); run 'kernboard verify' to see "
+                               "where, and 'kernboard restore' to put back the last good backup"),
+                             what, mdb_strerror(rc));
     return kb_err_set(e, code, _("%s: %s"), what, mdb_strerror(rc));
 }
 
@@ -862,10 +862,11 @@ void kb_vm_digest(const kb_store *s, unsigned tbl, const void *key, size_t klen,
 
 static int kb_vm_bad(kb_err *e, const char *why)
 {
-    return kb_err_set(e, KB_EDATA,
-                      _("the board's version map %s: the file was tampered with or partly rolled "
-                        "back; run 'kernboard verify'"),
-                      why);
+    return kb_err_damage(
+        e,
+        _("the board's version map %s: the file was tampered with or partly rolled "
+          "back; run 'kernboard verify'"),
+        why);
 }
 
 int kb_vmap_root(kb_txn *t, kb_err *e)
@@ -1053,16 +1054,17 @@ static int kb_vm_refuse(kb_err *e, unsigned tbl, const unsigned char *key, size_
     kb_hex(key, klen > 64 ? 64 : klen, hex);
     const char *tn = tbl < KB_T_COUNT_ ? kb_table_names[tbl] : "?";
     if (want == 0)
-        return kb_err_set(e, KB_EDATA,
-                          _("a record not in the board's version map (a deleted record put back, "
-                            "or a forged one): table %s, record %s; refusing to read it; run "
-                            "'kernboard verify'"),
-                          tn, hex);
-    return kb_err_set(e, KB_EDATA,
-                      _("an older copy of a record was put back (replayed): table %s, record %s "
-                        "is version %llu, the newest is %llu; refusing to read it; run "
-                        "'kernboard verify'"),
-                      tn, hex, (unsigned long long)have, (unsigned long long)want);
+        return kb_err_damage(
+            e,
+            _("a record not in the board's version map (a deleted record put back, "
+              "or a forged one): table %s, record %s; refusing to read it; run "
+              "'kernboard verify'"),
+            tn, hex);
+    return kb_err_damage(e,
+                         _("an older copy of a record was put back (replayed): table %s, record %s "
+                           "is version %llu, the newest is %llu; refusing to read it; run "
+                           "'kernboard verify'"),
+                         tn, hex, (unsigned long long)have, (unsigned long long)want);
 }
 
 /* Is version ver of the record at stored key (tbl, key) the newest? */
@@ -2159,8 +2161,7 @@ int kb_txn_index_get(kb_txn *t, const char *name, unsigned char key[KB_KEY_LEN],
     /* value: the logical name (checked, so a swapped entry is caught) + key */
     size_t nl = strlen(name);
     if (n != nl + KB_KEY_LEN || memcmp(pt, name, nl) != 0)
-        rc = kb_err_set(e, KB_EDATA, _("index entry for %s is damaged; run 'kernboard verify'"),
-                        name);
+        rc = kb_err_damage(e, _("index entry for %s is damaged; run 'kernboard verify'"), name);
     else
         memcpy(key, pt + nl, KB_KEY_LEN);
     kb_free(&pt);
@@ -3130,13 +3131,13 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
                 continue; /* format 1: never run a forged slot's parameters */
             char hex[33];
             kb_hex(id, KB_KEY_LEN, hex);
-            rc = kb_err_set(e, KB_EDATA,
-                            _("the keyslot %s of user %s asks for Argon2id parameters beyond the "
-                              "'sensitive' level (opslimit %llu, memlimit %llu): refusing to use "
-                              "it (forged or damaged?); an admin should run 'kernboard verify' "
-                              "and reset the passphrase of %s"),
-                            hex, user, (unsigned long long)p.opslimit,
-                            (unsigned long long)p.memlimit, user);
+            rc = kb_err_damage(
+                e,
+                _("the keyslot %s of user %s asks for Argon2id parameters beyond the "
+                  "'sensitive' level (opslimit %llu, memlimit %llu): refusing to use "
+                  "it (forged or damaged?); an admin should run 'kernboard verify' "
+                  "and reset the passphrase of %s"),
+                hex, user, (unsigned long long)p.opslimit, (unsigned long long)p.memlimit, user);
             goto out;
         }
         bool seen = false;
@@ -3212,10 +3213,10 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
         if ((rc = kb_access_load(t, &l, &aver, e)) == KB_OK) {
             const unsigned char *p = kb_access_find(&l, s->slot_id);
             if (!p || memcmp(p + 2 * KB_KEY_LEN, slot_hash, KB_HASH_LEN) != 0)
-                rc = kb_err_set(e, KB_EDATA,
-                                _("the keyslot of %s is not the one the board's access list "
-                                  "names (forged or replaced); run 'kernboard verify'"),
-                                user);
+                rc = kb_err_damage(e,
+                                   _("the keyslot of %s is not the one the board's access list "
+                                     "names (forged or replaced); run 'kernboard verify'"),
+                                   user);
         }
         kb_buf_free(&l);
         if (rc)
@@ -3714,6 +3715,7 @@ static int kb_store_migrate(kb_store *s, kb_err *e)
         kb_err e2 = *e;
         rc = kb_err_set(e, rc, _("cannot migrate the board to format %d (backup %s failed): %s"),
                         KB_FORMAT_VERSION, bpath, e2.msg);
+        e->damage = e2.damage;
         goto out;
     }
     if ((rc = kb_store_write(s, "board.migrate", NULL, &t, e)))

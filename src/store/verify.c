@@ -47,8 +47,8 @@ static int kb_verify_bad(kb_err *e, unsigned table, const unsigned char *key, si
 {
     char hex[129];
     kb_hex(key, klen > 64 ? 64 : klen, hex);
-    return kb_err_set(e, KB_EDATA, _("verify failed: table %s, record %s: %s"),
-                      table < KB_T_COUNT_ ? kb_table_names[table] : KB_DB_AUDIT, hex, why);
+    return kb_err_damage(e, _("verify failed: table %s, record %s: %s"),
+                         table < KB_T_COUNT_ ? kb_table_names[table] : KB_DB_AUDIT, hex, why);
 }
 
 /* Collect one named problem ("table T, record HEX: why") for verify's report. */
@@ -836,7 +836,7 @@ static int kb_vfinal(kb_vstate *v, kb_txn *t, bool full)
     }
     KB_VDISARM();
     if (v->nbad)
-        return kb_err_set(e, KB_EDATA, _("verify failed: %s"), v->bad.data);
+        return kb_err_damage(e, _("verify failed: %s"), v->bad.data);
     v->rep->head_seq = v->prev_seq;
     memcpy(v->rep->head, v->prev_hash, KB_HASH_LEN);
     rc = kb_pin_check(s, v->rep->head_seq, v->rep->head, t, v->rep, true, e);
@@ -943,10 +943,10 @@ static int kb_vstructure(kb_vstate *v, bool check)
         size_t found = 0;
         rc = kb_store_check_file(v->s->path, &dmg, &found, v->e);
         if (rc == KB_OK && found) {
-            rc = kb_err_set(v->e, KB_EDATA,
-                            _("verify failed: the board file is damaged: %s; restore the last "
-                              "good backup with 'kernboard restore'"),
-                            dmg.data);
+            rc = kb_err_damage(v->e,
+                               _("verify failed: the board file is damaged: %s; restore the last "
+                                 "good backup with 'kernboard restore'"),
+                               dmg.data);
         }
         kb_buf_free(&dmg);
     }

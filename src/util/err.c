@@ -9,6 +9,7 @@ void kb_err_clear(kb_err *e)
 {
     if (e) {
         e->code = KB_OK;
+        e->damage = false;
         e->msg[0] = '\0';
     }
 }
@@ -21,8 +22,22 @@ int kb_err_set(kb_err *e, int code, const char *fmt, ...)
         vsnprintf(e->msg, sizeof e->msg, fmt, ap);
         va_end(ap);
         e->code = code;
+        e->damage = false;
     }
     return code;
+}
+
+int kb_err_damage(kb_err *e, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+        e->code = KB_EDATA;
+        e->damage = true;
+    }
+    return KB_EDATA;
 }
 
 int kb_err_prefix(kb_err *e, const char *fmt, ...)
