@@ -418,8 +418,8 @@ void kb_lk_session_end(kb_store *s)
 }
 
 /* The board's uuid and last committed transaction, from the data file. */
-static int kb_lk_board_identity(const char *path, off_t size, unsigned char uuid[KB_UUID_LEN],
-                                uint64_t *txnid, kb_err *e)
+int kb_lk_board_identity(const char *path, off_t size, unsigned char uuid[KB_UUID_LEN],
+                         uint64_t *txnid, kb_err *e)
 {
     MDB_env *env = NULL;
     MDB_txn *txn = NULL;

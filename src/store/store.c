@@ -3393,16 +3393,55 @@ void kb_hex(const unsigned char *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* Rollback detection: the newest verified (seq, head) of this board is
- * pinned in $XDG_STATE_HOME/kernboard/<uuid>.head. */
+/* The pin file of this board file: <uuid>-<id>.head, id = the first 8
+ * bytes (hex) of BLAKE2b over the file's absolute path (its directory
+ * resolved, its own name as given: a board replaced by a symbolic link to
+ * an older copy keeps its pin).  legacy: the <uuid>.head of earlier
+ * versions, one per board whatever its path. */
+char *kb_pin_file(const kb_store *s, bool legacy)
+{
+    char uuid[2 * KB_UUID_LEN + 1];
+    kb_hex(s->uuid, KB_UUID_LEN, uuid);
+    if (legacy)
+        return kb_asprintf("%s/%s.head", s->state_dir, uuid);
+    const char *slash = strrchr(s->path, '/');
+    char *dir = slash ? kb_strndup(s->path, (size_t)(slash - s->path) + 1) : kb_strdup(".");
+    char *real = realpath(dir, NULL);
+    char *abs = kb_asprintf("%s/%s", real ? real : dir, slash ? slash + 1 : s->path);
+    free(real);
+    kb_free(&dir);
+    unsigned char id[8];
+    char idhex[2 * sizeof id + 1];
+    crypto_generichash(id, sizeof id, (const unsigned char *)abs, strlen(abs), NULL, 0);
+    kb_hex(id, sizeof id, idhex);
+    kb_free(&abs);
+    return kb_asprintf("%s/%s-%s.head", s->state_dir, uuid, idhex);
+}
+
+FILE *kb_pin_open(const kb_store *s)
+{
+    if (s->no_pin)
+        return NULL;
+    char *path = kb_pin_file(s, false);
+    FILE *f = fopen(path, "r");
+    kb_free(&path);
+    if (!f) { /* pinned by an earlier version: one pin per board */
+        path = kb_pin_file(s, true);
+        f = fopen(path, "r");
+        kb_free(&path);
+    }
+    return f;
+}
+
+/* Rollback detection: the newest verified (seq, head) of this board file
+ * is pinned in $XDG_STATE_HOME/kernboard/ (kb_pin_file). */
 int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN], kb_txn *t,
                  kb_verify_report *rep, bool update, kb_err *e)
 {
-    char uuid[2 * KB_UUID_LEN + 1], hh[2 * KB_HASH_LEN + 1];
-    kb_hex(s->uuid, KB_UUID_LEN, uuid);
-    char *path = kb_asprintf("%s/%s.head", s->state_dir, uuid);
+    char hh[2 * KB_HASH_LEN + 1];
+    char *path = kb_pin_file(s, false);
     int rc = KB_OK;
-    FILE *f = s->no_pin ? NULL : fopen(path, "r");
+    FILE *f = kb_pin_open(s);
     if (f) {
         unsigned long long pseq = 0;
         char phex[2 * KB_HASH_LEN + 2] = "";
@@ -3449,6 +3488,13 @@ int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HAS
                 kb_err_clear(e);
                 rc = KB_OK;
             }
+            if (rc != KB_OK && e) { /* what to do */
+                size_t n = strlen(e->msg);
+                snprintf(e->msg + n, sizeof e->msg - n, "%s",
+                         _("; to go back to an older copy, an admin runs 'kernboard restore "
+                           "BACKUP BOARD' (clients accept that); otherwise put the newer board "
+                           "file back"));
+            }
         }
         fclose(f);
     }
@@ -3463,8 +3509,11 @@ int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HAS
             if (w) {
                 kb_hex(head, KB_HASH_LEN, hh);
                 fprintf(w, "%llu %s\n", (unsigned long long)head_seq, hh);
-                if (fclose(w) == 0)
-                    rename(tmp, path);
+                if (fclose(w) == 0 && rename(tmp, path) == 0) {
+                    char *legacy = kb_pin_file(s, true);
+                    unlink(legacy); /* this file's own pin replaces it */
+                    kb_free(&legacy);
+                }
             }
             kb_free(&tmp);
         }
@@ -4070,8 +4119,16 @@ int kb_store_restore(kb_store *s, const char *backup, kb_restore_report *rep, kb
     bool swapped = false;
     int lfd = -1, rc;
     kb_verify_report brep;
-    /* 1. the backup must be a verifiable copy of this board (same keys) */
-    if ((rc = kb_verify_copy(s, backup, &brep, e))) {
+    /* 1. a copy of the backup beside the board, with a fresh lock file (the
+     * backup's own is not needed: a backup copied without it, or on
+     * read-only media, restores too); it must be a verifiable copy of this
+     * board (same keys) */
+    if ((rc = kb_copy_file(backup, tmp, e)) ||
+        (rc = kb_lock_file_create(tmp_lock, s->uuid, &lfd, e)))
+        goto out;
+    close(lfd);
+    lfd = -1;
+    if ((rc = kb_verify_copy(s, tmp, &brep, e))) {
         kb_err_prefix(e, _("%s cannot be restored over %s: "), backup, s->path);
         goto out;
     }
@@ -4092,13 +4149,7 @@ int kb_store_restore(kb_store *s, const char *backup, kb_restore_report *rep, kb
         kb_put_u64be((unsigned char *)rec.data + 26, count);
         rep->discarded = count;
     }
-    /* 3. a copy of the backup beside the board, with the signed restore
-     * record as its next change */
-    if ((rc = kb_copy_file(backup, tmp, e)) ||
-        (rc = kb_lock_file_create(tmp_lock, s->uuid, &lfd, e)))
-        goto out;
-    close(lfd);
-    lfd = -1;
+    /* 3. the signed restore record as the copy's next change */
     c = kb_store_twin(s, tmp);
     if ((c->lock_fd = open(c->lock_path, O_RDWR | O_CLOEXEC)) < 0) {
         rc = kb_err_set(e, KB_EIO, _("cannot open %s: %s"), c->lock_path, strerror(errno));
@@ -4170,33 +4221,34 @@ out:
 int kb_store_restore_new(const char *backup, const char *board, kb_err *e)
 {
     struct stat st;
-    char *lock = kb_asprintf("%s.lock", board), *blk = kb_asprintf("%s.lock", backup);
-    int rc = KB_OK, fd = -1, lfd = -1;
+    char *lock = kb_asprintf("%s.lock", board);
+    int rc = KB_OK, lfd = -1;
     if (stat(board, &st) == 0 || stat(lock, &st) == 0) {
         rc = kb_err_set(e, KB_ECANTCREAT, _("%s already exists; choose another name"),
                         stat(board, &st) == 0 ? board : lock);
         goto out;
     }
-    kb_lk_header h;
-    if ((fd = open(blk, O_RDONLY | O_CLOEXEC)) < 0) {
-        rc = kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO, _("cannot open %s: %s"), blk,
+    /* the board's identity from the backup's data file (its lock file is
+     * not needed: a backup copied without it restores too) */
+    unsigned char uuid[KB_UUID_LEN];
+    uint64_t txnid = 0;
+    if (stat(backup, &st) != 0) {
+        rc = kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO, _("cannot open %s: %s"), backup,
                         strerror(errno));
         goto out;
     }
-    if ((rc = kb_store_init_common(e)) || (rc = kb_lk_header_read(fd, &h, e)) ||
+    if ((rc = kb_store_init_common(e)) ||
+        (rc = kb_lk_board_identity(backup, st.st_size, uuid, &txnid, e)) ||
         (rc = kb_copy_file(backup, board, e)))
         goto out;
-    if ((rc = kb_lock_file_create(lock, h.uuid, &lfd, e))) {
+    if ((rc = kb_lock_file_create(lock, uuid, &lfd, e))) {
         unlink(board);
         goto out;
     }
     kb_fsync_dir(board);
 out:
-    if (fd >= 0)
-        close(fd);
     if (lfd >= 0)
         close(lfd);
     kb_free(&lock);
-    kb_free(&blk);
     return rc;
 }

@@ -138,6 +138,11 @@ bool kb_lk_try(int fd, off_t off, short type);
 /* Is the byte locked by another process? (F_GETLK) */
 bool kb_lk_held_by_other(int fd, off_t off);
 int kb_lk_header_read(int fd, kb_lk_header *h, kb_err *e);
+/* The board's uuid and last committed transaction id, read from the data
+ * file (size: its size, for the map) without any lock: a file no session
+ * uses (a backup, or a board whose lock file is gone). */
+int kb_lk_board_identity(const char *path, off_t size, unsigned char uuid[KB_UUID_LEN],
+                         uint64_t *txnid, kb_err *e);
 int kb_lk_header_write(int fd, const kb_lk_header *h, kb_err *e);
 void kb_lk_revalidate(const char *data_path);
 /* Every transaction, with the board lock held: is the lock file this
@@ -358,6 +363,11 @@ unsigned char *kb_access_find(kb_buf *l, const unsigned char id[KB_KEY_LEN]);
  * the pinned entry in t) and, with update, move the pin there. */
 int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HASH_LEN], kb_txn *t,
                  kb_verify_report *rep, bool update, kb_err *e);
+/* The rollback pin file of this board file (legacy: the one-per-board pin
+ * of earlier versions), and the pin to check, open for reading (this
+ * file's own, else the legacy one; NULL if none or no_pin). */
+char *kb_pin_file(const kb_store *s, bool legacy);
+FILE *kb_pin_open(const kb_store *s);
 
 /* ---- pagecheck.c: the structure check of the newest meta page's trees;
  * *txnid (may be NULL) is that meta's transaction id (0: none valid).

@@ -1031,11 +1031,7 @@ static int kb_vfrom_pin(kb_vstate *v, bool *start)
 {
     kb_store *s = v->s;
     *start = false;
-    char uuid[2 * KB_UUID_LEN + 1];
-    kb_hex(s->uuid, KB_UUID_LEN, uuid);
-    char *path = kb_asprintf("%s/%s.head", s->state_dir, uuid);
-    FILE *f = s->no_pin ? NULL : fopen(path, "r");
-    kb_free(&path);
+    FILE *f = kb_pin_open(s);
     unsigned long long pseq = 0;
     char phex[2 * KB_HASH_LEN + 2] = "";
     bool have = f && fscanf(f, "%llu %64s", &pseq, phex) == 2 && pseq > 0;

@@ -33,6 +33,7 @@ cp "$B" "$B.lock" "$T/saved/"
 cp "$BK" "$B" && cp "$BK.lock" "$B.lock"
 expect_rc 65 "plain copy of the backup over the board: client refuses it" client case list
 check "  message says rolled back ($ERR)" contains "$ERR" "rolled back"
+check "  and how to go back on purpose ($ERR)" contains "$ERR" "kernboard restore BACKUP BOARD"
 expect_rc 65 "  and verify refuses it too" client verify
 cp "$T/saved/board.kb" "$B" && cp "$T/saved/board.kb.lock" "$B.lock"
 expect_rc 0 "the real board is back" client case list
@@ -78,16 +79,33 @@ kba --db "$B" user add bob --role member --new-passphrase-file "$T/bob.pass" --k
 expect_rc 77 "restore by a member is refused" kb --user bob --passphrase-file "$T/bob.pass" restore "$BK" "$B"
 
 # ---- restore to a new path: a plain copy with a fresh lock file, opened
-# and verified; no restore record (there is no replaced history), so a
-# client pinned on a newer state refuses it like any rollback
-expect_rc 65 "restore to a new path by a client pinned newer: refused" kba restore "$BK" "$T/new.kb"
-check "  and the copy is removed again" [ ! -e "$T/new.kb" ] && [ ! -e "$T/new.kb.lock" ]
-fresh() { XDG_STATE_HOME=$T/fresh-state kba "$@"; }
-expect_rc 0 "restore to a new board path" fresh restore "$BK" "$T/new.kb"
+# and verified. The rollback pin belongs to a board file (its path), so a
+# client pinned on a newer state of the board accepts the older copy at
+# another path, and can open the backup file itself
+expect_rc 0 "restore to a new path by a client pinned newer" kba restore "$BK" "$T/new.kb"
 check "  it has a lock file" [ -f "$T/new.kb.lock" ]
-expect_rc 0 "  and verifies" fresh --db "$T/new.kb" verify
+expect_rc 0 "  and verifies" kba --db "$T/new.kb" verify
+expect_rc 0 "the pinned client opens the backup file itself" \
+    env XDG_STATE_HOME="$CLIENT" "$KB_BIN" --user alice --passphrase-file "$PASS" --db "$BK" case list
+expect_rc 0 "  and verifies it" \
+    env XDG_STATE_HOME="$CLIENT" "$KB_BIN" --user alice --passphrase-file "$PASS" --db "$BK" verify
+cp "$BK" "$B" && cp "$BK.lock" "$B.lock"
+expect_rc 65 "while at the board's own path the old copy is still refused" client case list
+cp "$T/saved/board.kb" "$B" && cp "$T/saved/board.kb.lock" "$B.lock"
+expect_rc 0 "  (the real board back)" client case list
 rm -f "$T/new.kb"
-expect_rc 73 "restore to a new path refuses a leftover lock file there" fresh restore "$BK" "$T/new.kb"
+expect_rc 73 "restore to a new path refuses a leftover lock file there" kba restore "$BK" "$T/new.kb"
+rm -f "$T/new.kb.lock"
+
+# ---- a backup copied without its lock file (to tape, a USB stick) restores
+mkdir -p "$T/tape"
+cp "$BK" "$T/tape/backup.kb"
+expect_rc 0 "restore of a backup without its lock file to a new path" kba restore "$T/tape/backup.kb" "$T/new.kb"
+expect_rc 0 "  and verifies" kba --db "$T/new.kb" verify
+expect_rc 0 "restore of a backup without its lock file over the board" kba restore "$T/tape/backup.kb" "$B"
+check "  says what was discarded ($OUT)" contains "$OUT" "discarded"
+expect_rc 0 "  the pinned client accepts it" client verify
+check "the backup got no lock file" [ ! -e "$T/tape/backup.kb.lock" ]
 
 # ---- ops messages
 expect_rc 64 "bare kernboard without a board: usage" kb
