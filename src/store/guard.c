@@ -43,6 +43,13 @@ static struct sigaction kb_guard_old_bus, kb_guard_old_segv;
 static void (*kb_guard_hook)(void);
 static char kb_guard_fatal_bus[320], kb_guard_fatal_damage[320];
 
+/* What a process that met a damaged page says before it ends. */
+static const char *kb_guard_damage_text(void)
+{
+    return _("the board file is damaged; nothing was saved. Run 'kernboard verify' to see "
+             "where, and 'kernboard restore' to put back the last good backup");
+}
+
 static void kb_guard_fatal(int kind)
 {
     if (kb_guard_hook)
@@ -87,8 +94,7 @@ void kb_bus_install(void)
     snprintf(kb_guard_fatal_bus, sizeof kb_guard_fatal_bus, "kernboard: %s\n",
              _("I/O error reading the board (file truncated or share gone?); nothing was saved"));
     snprintf(kb_guard_fatal_damage, sizeof kb_guard_fatal_damage, "kernboard: %s\n",
-             _("the board file is damaged; nothing was saved. Run 'kernboard verify' to see "
-               "where, and 'kernboard restore' to put back the last good backup"));
+             kb_guard_damage_text());
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = kb_guard_handler;
@@ -139,10 +145,7 @@ static void kb_bus_mdb_assert(MDB_env *env, const char *msg)
     }
     if (kb_guard_hook)
         kb_guard_hook();
-    fprintf(stderr, "kernboard: %s (LMDB: %s)\n",
-            _("the board file is damaged; nothing was saved. Run 'kernboard verify' to see "
-              "where, and 'kernboard restore' to put back the last good backup"),
-            kb_guard_what);
+    fprintf(stderr, "kernboard: %s (LMDB: %s)\n", kb_guard_damage_text(), kb_guard_what);
     fflush(stderr);
     _exit(65);
 }
