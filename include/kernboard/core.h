@@ -79,6 +79,10 @@ void kb_board_query_ctx(kb_board *b, const kb_query *q, kb_query_ctx *ctx);
 /* Cases.  add fills in number, key, created/updated and version. */
 int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e) KB_WARN_UNUSED;
 int kb_board_case_get(kb_board *b, uint32_t number, kb_case *out, kb_err *e) KB_WARN_UNUSED;
+/* Who made the newest change of case number (the author of its newest
+ * change entry in the timeline): a new string in *who, NULL when none is
+ * recorded. */
+int kb_board_case_changed_by(kb_board *b, uint32_t number, char **who, kb_err *e) KB_WARN_UNUSED;
 /* Save c (number identifies it) if the stored version is still expect
  * (KB_CORE_ANY_VERSION: the version c was read at).  Field changes are
  * added to the timeline.  KB_ECONFLICT names who changed it, or who holds

@@ -3,12 +3,16 @@
  * lane/column choice (SPEC.md section 3 "Filter / search").
  *
  * Shared views are stored in the board (one sealed META record; brokers
- * and admins manage them, everyone uses them); personal views in the
- * user's config directory ($XDG_CONFIG_HOME/kernboard/views, mode 0600).
+ * and admins manage them, everyone uses them).  Personal views belong to
+ * one user on one board: one sealed META record per user, found through
+ * the keyed index entry "views:<login>" (any role may keep them; nobody
+ * else is shown them).  The views file of older versions
+ * ($XDG_CONFIG_HOME/kernboard/views, not tied to a board or user) moves to
+ * the first board user who reads or changes views, and is then removed.
  * `@name` in `case list`, `report` and the TUI filter stands for the
  * view's query; a personal view hides a shared one of the same name.
  *
- * The text form (both places): one view per line,
+ * The text form (every record): one view per line,
  *   name TAB query TAB sort TAB lanes
  * where sort is "", "priority", "due", "age" or "number" and lanes a
  * comma-separated list of department codes ("" = all).
@@ -53,12 +57,18 @@ const kb_saved_view *kb_views_find(const kb_view_vec *v, const char *name);
 int kb_board_views_shared(kb_board *b, kb_view_vec *out, kb_err *e) KB_WARN_UNUSED;
 int kb_board_view_save_shared(kb_board *b, const kb_saved_view *x, kb_err *e) KB_WARN_UNUSED;
 int kb_board_view_remove_shared(kb_board *b, const char *name, kb_err *e) KB_WARN_UNUSED;
-/* Personal views ($XDG_CONFIG_HOME/kernboard/views). */
-int kb_views_personal(kb_view_vec *out, kb_err *e) KB_WARN_UNUSED;
-int kb_view_save_personal(const kb_saved_view *x, kb_err *e) KB_WARN_UNUSED;
-int kb_view_remove_personal(const char *name, bool *removed, kb_err *e) KB_WARN_UNUSED;
+/* The session user's personal views on board b (b NULL: none).  Reading
+ * first moves the old views file into them (kb_views_migrate; a failure
+ * there leaves the file for the next time and is not reported). */
+int kb_views_personal(kb_board *b, kb_view_vec *out, kb_err *e) KB_WARN_UNUSED;
+int kb_view_save_personal(kb_board *b, const kb_saved_view *x, kb_err *e) KB_WARN_UNUSED;
+int kb_view_remove_personal(kb_board *b, const char *name, bool *removed, kb_err *e) KB_WARN_UNUSED;
+/* Move the views of the old file ($XDG_CONFIG_HOME/kernboard/views) into
+ * the session user's personal views on b (a view of the same name already
+ * there wins), then remove the file; *moved: how many it held. */
+int kb_views_migrate(kb_board *b, size_t *moved, kb_err *e) KB_WARN_UNUSED;
 /* Every view this user can use: personal ones first, then shared ones not
- * hidden by a personal view of the same name (b may be NULL: personal). */
+ * hidden by a personal view of the same name (b NULL: none). */
 int kb_views_all(kb_board *b, kb_view_vec *out, kb_err *e) KB_WARN_UNUSED;
 /* Expand "@name" words of a query to the view's query (new string in
  * *out); KB_ENOENT "no view named x (see 'kernboard view list')".  *sort

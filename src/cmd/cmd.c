@@ -16,7 +16,8 @@ static int kb_cmd_completion(kb_cmd_ctx *cx, int argc, char **argv);
 
 /* The command table: one row per command.  --help, :help, the man page's
  * command list (checked by tests/e2e/test_docs.sh) and the completion
- * script come from it. */
+ * script come from it; the script's options come from each command's own
+ * option table (kb_cmd_options), not from the synopsis. */
 const kb_cmd_entry kb_cmd_table[] = {
     {NULL, "init", kb_cmd_init, "BOARD [--kdf interactive|moderate|sensitive]",
      N_("create a board; you become its admin"), NOTUI},
@@ -248,17 +249,50 @@ static int kb_cmd_help(kb_cmd_ctx *cx, int argc, char **argv)
     return KB_OK;
 }
 
-/* The long options a command takes, from its synopsis ("--title T ..."). */
-static void kb_cmd_synopsis_options(const kb_cmd_entry *c, kb_buf *out)
+bool kb_cmd_probe(kb_cmd_ctx *cx, const struct option *longs)
 {
-    const char *p = c->args;
-    while ((p = strstr(p, "--")) != NULL) {
-        size_t n = 2;
-        while (p[n] && (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z')))
-            n++;
-        kb_buf_printf(out, " %.*s", (int)n, p);
-        p += n;
+    if (!cx->probe)
+        return false;
+    cx->probed = true;
+    for (; longs && longs->name; longs++) {
+        char *o = kb_asprintf("--%s", longs->name);
+        if (!kb_strv_contains(cx->probe, o))
+            kb_strv_push(cx->probe, o);
+        kb_free(&o);
     }
+    return true;
+}
+
+/* The long options a command takes, as " --a --b": asked from the command
+ * itself (kb_cmd_probe: its getopt table).  It runs with no board, no
+ * input, output to /dev/null and one argument no command accepts, so a
+ * command that does not probe stops at a usage error before doing
+ * anything; for those (the ones that parse their words by hand) the
+ * options come from the synopsis. */
+static void kb_cmd_options(const kb_cmd_entry *c, kb_buf *out)
+{
+    kb_strv opts = {0};
+    FILE *null = fopen("/dev/null", "w");
+    kb_cmd_ctx cx = {.out = null, .errf = null, .probe = &opts};
+    char *argv[] = {(char *)c->name, (char *)"--kb-probe-options", NULL};
+    if (null && c->fn != kb_cmd_help && c->fn != kb_cmd_completion)
+        (void)c->fn(&cx, 2, argv);
+    if (null)
+        fclose(null);
+    if (cx.probed) {
+        for (size_t i = 0; i < opts.n; i++)
+            kb_buf_printf(out, " %s", opts.v[i]);
+    } else {
+        const char *p = c->args;
+        while ((p = strstr(p, "--")) != NULL) {
+            size_t n = 2;
+            while (p[n] && (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z')))
+                n++;
+            kb_buf_printf(out, " %.*s", (int)n, p);
+            p += n;
+        }
+    }
+    kb_strv_free(&opts);
 }
 
 void kb_cmd_print_completion(FILE *out)
@@ -330,7 +364,7 @@ void kb_cmd_print_completion(FILE *out)
                 continue;
             kb_buf_printf(&subs, "%s%s", subs.len ? " " : "", s->name);
             kb_buf opts = KB_BUF_INIT;
-            kb_cmd_synopsis_options(s, &opts);
+            kb_cmd_options(s, &opts);
             fprintf(out,
                     "                %s) COMPREPLY=($(compgen -W \"%s $globals\" -- \"$cur\")) "
                     ";;\n",
@@ -348,7 +382,7 @@ void kb_cmd_print_completion(FILE *out)
         if (c->group)
             continue;
         kb_buf opts = KB_BUF_INIT;
-        kb_cmd_synopsis_options(c, &opts);
+        kb_cmd_options(c, &opts);
         if (strcmp(c->name, "completion") == 0)
             kb_buf_printf(&opts, " bash");
         fprintf(out, "        %s) COMPREPLY=($(compgen -W \"%s $globals\" -- \"$cur\")) ;;\n",

@@ -445,10 +445,15 @@ static int kb_case_changed(kb_cmd_ctx *cx, const kb_case *c)
 int kb_cmd_case_edit(kb_cmd_ctx *cx, int argc, char **argv)
 {
     uint32_t n;
+    kb_case_opts o;
+    if (cx->probe) { /* asked only for the options (kb_cmd_probe): no N needed */
+        int prc = kb_case_parse_opts(cx, "case edit", argc, argv, true, &o);
+        kb_case_opts_free(&o);
+        return prc;
+    }
     int rc = kb_case_number_arg(cx, "case edit", argc, argv, 1, &n);
     if (rc)
         return rc;
-    kb_case_opts o;
     kb_board *b = NULL;
     kb_case c;
     kb_case_init(&c);

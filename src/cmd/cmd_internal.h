@@ -34,6 +34,8 @@ typedef struct kb_cmd_ctx {
     FILE *errf;       /* error and warning lines */
     FILE *in;         /* "-" arguments; NULL when not available */
     bool opened;      /* the board was opened (kb_cmd_open succeeded) */
+    kb_strv *probe;   /* non-NULL: only collect the command's options (kb_cmd_probe) */
+    bool probed;      /* kb_cmd_probe collected them */
 } kb_cmd_ctx;
 
 typedef int (*kb_cmd_fn)(kb_cmd_ctx *cx, int argc, char **argv);
@@ -81,7 +83,15 @@ int kb_cmd_need_db(kb_cmd_ctx *cx, const char *cmd);
 int kb_cmd_open(kb_cmd_ctx *cx, const char *cmd, kb_board **out);
 /* The same for a command that takes no arguments (usage error otherwise). */
 int kb_cmd_open_noargs(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, kb_board **out);
-/* getopt_long wrapper with our usage errors; call kb_cmd_getopt_reset first. */
+/* Asked only for its options (cx->probe set: the completion script and
+ * `completion options` are made from each command's real option table):
+ * collect "--name" of every entry of longs and return true; the command
+ * then returns at once, with any non-zero code and no output.  A command
+ * that parses by hand calls this with its table before anything else;
+ * kb_cmd_getopt calls it. */
+bool kb_cmd_probe(kb_cmd_ctx *cx, const struct option *longs);
+/* getopt_long wrapper with our usage errors; call kb_cmd_getopt_reset first.
+ * When probing (kb_cmd_probe) it returns KB_EUSAGE with *opt = -1. */
 int kb_cmd_getopt(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
                   const struct option *longs, int *idx, int *opt);
 void kb_cmd_getopt_reset(void);

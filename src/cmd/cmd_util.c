@@ -163,6 +163,10 @@ int kb_cmd_open_noargs(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, k
 int kb_cmd_getopt(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
                   const struct option *longs, int *idx, int *opt)
 {
+    if (kb_cmd_probe(cx, longs)) { /* only asked for the options */
+        *opt = -1;
+        return KB_EUSAGE;
+    }
     opterr = 0;
     int c = getopt_long(argc, argv, ":", longs, idx);
     *opt = c;

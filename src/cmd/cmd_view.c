@@ -10,8 +10,28 @@
 
 #include <string.h>
 
+/* The options of view save and view remove (parsed by hand: a query word
+ * may be a "-term" negation, which getopt would take for options). */
+enum { O_SHARED = 1, O_SORT, O_LANES };
+static const struct option kb_view_save_opts[] = {{"shared", no_argument, NULL, O_SHARED},
+                                                  {"sort", required_argument, NULL, O_SORT},
+                                                  {"lanes", required_argument, NULL, O_LANES},
+                                                  {NULL, 0, NULL, 0}};
+static const struct option kb_view_remove_opts[] = {{"shared", no_argument, NULL, O_SHARED},
+                                                    {NULL, 0, NULL, 0}};
+
+static const struct option *kb_view_opt(const struct option *longs, const char *word)
+{
+    for (; strncmp(word, "--", 2) == 0 && longs->name; longs++)
+        if (strcmp(word + 2, longs->name) == 0)
+            return longs;
+    return NULL;
+}
+
 int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
 {
+    if (kb_cmd_probe(cx, kb_view_save_opts))
+        return KB_EUSAGE;
     bool shared = false;
     const char *name = NULL, *sort = NULL, *lanes = NULL;
     kb_buf q = KB_BUF_INIT;
@@ -20,14 +40,15 @@ int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
     int rc = KB_OK;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--shared") == 0) {
+        const struct option *o = kb_view_opt(kb_view_save_opts, a);
+        if (o && o->val == O_SHARED) {
             shared = true;
-        } else if (strcmp(a, "--sort") == 0 || strcmp(a, "--lanes") == 0) {
+        } else if (o) {
             if (i + 1 >= argc) {
                 rc = kb_cmd_usage(cx, "view save", _("option '%s' needs a value"), a);
                 goto out;
             }
-            *(a[2] == 's' ? &sort : &lanes) = argv[++i];
+            *(o->val == O_SORT ? &sort : &lanes) = argv[++i];
         } else if (strncmp(a, "--", 2) == 0) {
             rc = kb_cmd_usage(cx, "view save", _("unknown option '%s'"), a);
             goto out;
@@ -54,7 +75,8 @@ int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
                        shared};
     if ((rc = kb_cmd_open(cx, "view save", &b)))
         goto out;
-    if (shared ? kb_board_view_save_shared(b, &x, &cx->err) : kb_view_save_personal(&x, &cx->err)) {
+    if (shared ? kb_board_view_save_shared(b, &x, &cx->err)
+               : kb_view_save_personal(b, &x, &cx->err)) {
         rc = kb_cmd_report(cx);
         goto out;
     }
@@ -123,10 +145,12 @@ out:
 
 int kb_cmd_view_remove(kb_cmd_ctx *cx, int argc, char **argv)
 {
+    if (kb_cmd_probe(cx, kb_view_remove_opts))
+        return KB_EUSAGE;
     bool shared = false;
     const char *name = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--shared") == 0)
+        if (kb_view_opt(kb_view_remove_opts, argv[i]))
             shared = true;
         else if (strncmp(argv[i], "--", 2) == 0 || name)
             return kb_cmd_usage(cx, "view remove", _("unexpected '%s'"), argv[i]);
@@ -143,7 +167,7 @@ int kb_cmd_view_remove(kb_cmd_ctx *cx, int argc, char **argv)
         return rc;
     bool removed = false;
     kb_view_vec sh = {0};
-    if (!shared && kb_view_remove_personal(name, &removed, &cx->err))
+    if (!shared && kb_view_remove_personal(b, name, &removed, &cx->err))
         rc = kb_cmd_report(cx);
     else if (!removed && kb_board_views_shared(b, &sh, &cx->err) == KB_OK &&
              !kb_views_find(&sh, name))

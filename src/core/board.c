@@ -1032,7 +1032,7 @@ int kb_board_user_remove(kb_board *b, const char *name, kb_err *e)
         goto out;
     if ((rc = kb_user_lookup(t, name, id, &u, &ver, e)) || (rc = kb_txn_slot_remove(t, id, e)) ||
         (rc = kb_txn_del(t, KB_T_USERS, id, KB_KEY_LEN, ver, NULL, e)) ||
-        (rc = kb_txn_index_del(t, iname, e)))
+        (rc = kb_txn_index_del(t, iname, e)) || (rc = kb_views_personal_drop(t, name, e)))
         goto out;
     rc = kb_txn_commit(&t, e);
 out:

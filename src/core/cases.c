@@ -123,6 +123,69 @@ static int kb_case_extras_in(kb_board *b, kb_txn *t, const kb_case *c, const kb_
     return rc;
 }
 
+/* Who made the newest change of the case c (the author of its newest
+ * change entry in the timeline: every write of a case record adds one); a
+ * new string, NULL when none is recorded or the timeline cannot be read. */
+static char *kb_case_changed_by(kb_txn *t, const kb_case *c)
+{
+    kb_comment_vec tl = {0};
+    kb_err e;
+    char *who = NULL;
+    if (kb_timeline_in(t, &c->key, &tl, &e) == KB_OK) {
+        const kb_comment *last = NULL;
+        for (size_t i = 0; i < tl.n; i++)
+            if (tl.v[i].kind == KB_ENTRY_CHANGE && tl.v[i].author && tl.v[i].author[0] &&
+                (!last || tl.v[i].time_us >= last->time_us))
+                last = &tl.v[i];
+        if (last)
+            who = kb_strdup(last->author);
+    }
+    kb_comment_vec_free(&tl);
+    return who;
+}
+
+int kb_board_case_changed_by(kb_board *b, uint32_t number, char **who, kb_err *e)
+{
+    kb_txn *t = NULL;
+    kb_case c;
+    kb_case_init(&c);
+    *who = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc == KB_OK && (rc = kb_case_read(t, number, &c, e)) == KB_OK)
+        *who = kb_case_changed_by(t, &c);
+    kb_txn_abort(&t);
+    kb_case_free(&c);
+    return rc;
+}
+
+/* KB_ECONFLICT for a save that started from version expect of cur: who
+ * changed it since (you, in another session, or someone else) and when. */
+static int kb_case_stale(kb_board *b, kb_txn *t, const kb_case *cur, uint64_t expect, kb_err *e)
+{
+    char hhmm[6];
+    kb_time_format_hhmm(cur->updated, hhmm);
+    char *who = kb_case_changed_by(t, cur);
+    unsigned long long now = (unsigned long long)cur->version, from = (unsigned long long)expect;
+    int rc;
+    if (!who)
+        rc = kb_err_set(e, KB_ECONFLICT,
+                        _("case #%u was changed by someone else at %s (now version %llu, you "
+                          "started from %llu); reload it and try again"),
+                        cur->number, hhmm, now, from);
+    else if (strcmp(who, kb_board_user(b)) == 0)
+        rc = kb_err_set(e, KB_ECONFLICT,
+                        _("case #%u was changed by %s (you) at %s (now version %llu, you started "
+                          "from %llu); reload it and try again"),
+                        cur->number, who, hhmm, now, from);
+    else
+        rc = kb_err_set(e, KB_ECONFLICT,
+                        _("case #%u was changed by %s at %s (now version %llu, you started from "
+                          "%llu); reload it and try again"),
+                        cur->number, who, hhmm, now, from);
+    kb_free(&who);
+    return rc;
+}
+
 /* The one path of every case change.  Either full (a whole case, already
  * resolved with kb_case_refs; updated in place like kb_board_case_save
  * always did) or p (applied to the stored case inside the transaction). */
@@ -145,12 +208,7 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
     /* the version check comes first: a save that happens to match the
      * current values but started from an older version is still stale */
     if (expect != KB_CORE_ANY_VERSION && cur.version != expect) {
-        char hhmm[6];
-        kb_time_format_hhmm(cur.updated, hhmm);
-        rc = kb_err_set(e, KB_ECONFLICT,
-                        _("case #%u was changed by someone else at %s (now version %llu, you "
-                          "started from %llu); reload it and try again"),
-                        number, hhmm, (unsigned long long)cur.version, (unsigned long long)expect);
+        rc = kb_case_stale(b, t, &cur, expect, e);
         goto out;
     }
     if (!full) {

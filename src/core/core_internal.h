@@ -57,6 +57,8 @@ int kb_counter_next(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t *ou
 int kb_counter_ensure(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t min_next, kb_err *e);
 
 int kb_require_writer(const kb_board *b, kb_err *e);
+/* Inside a write transaction: remove a user's personal views (views.c). */
+int kb_views_personal_drop(kb_txn *t, const char *user, kb_err *e);
 /* Read case number inside a transaction (via the keyed index). */
 int kb_case_read(kb_txn *t, uint32_t number, kb_case *out, kb_err *e);
 char *kb_case_index_name(uint32_t number);

@@ -422,6 +422,7 @@ typedef struct kb_tui_form {
 /* The state of the conflict dialog (view_dialog.c). */
 typedef struct kb_tui_conflict {
     kb_case mine, theirs;
+    char *who;                /* who made their change (kb_board_case_changed_by); NULL: unknown */
     size_t rows[KB_FF_COUNT]; /* fields that differ */
     bool take_theirs[KB_FF_COUNT];
     size_t n;         /* rows in use */

@@ -22,6 +22,7 @@ static void kb_conflict_close(kb_tui_app *a, void *st)
     (void)a;
     kb_case_free(&c->mine);
     kb_case_free(&c->theirs);
+    kb_free(&c->who);
 }
 
 /* What kb_tui_view_push passes to the dialog. */
@@ -33,9 +34,11 @@ static unsigned kb_conflict_open(kb_tui_app *a, void *st, const void *arg)
 {
     kb_tui_conflict *c = st;
     const kb_conflict_arg *ca = arg;
-    (void)a;
     kb_case_copy(&c->mine, ca->mine);
     kb_case_copy(&c->theirs, ca->theirs);
+    kb_err e;
+    if (a->board && kb_board_case_changed_by(a->board, ca->theirs->number, &c->who, &e) != KB_OK)
+        kb_free(&c->who); /* unknown: "someone else" */
     for (int f = 0; f < KB_FF_COUNT; f++) {
         char *x = kb_view_form_value(ca->mine, (enum kb_tui_field)f),
              *y = kb_view_form_value(ca->theirs, (enum kb_tui_field)f);
@@ -172,7 +175,6 @@ static void kb_conflict_row(void *ctx, kb_grid *g, size_t i, int x, int y, int w
 static void kb_conflict_draw(kb_tui_app *a, void *st, kb_grid *g)
 {
     kb_tui_conflict *c = st;
-    (void)a;
     int bw = g->w - 4 < 100 ? g->w - 4 : 100;
     int bh = (int)c->n + 7;
     if (bh > g->h - 2)
@@ -197,7 +199,11 @@ static void kb_conflict_draw(kb_tui_app *a, void *st, kb_grid *g)
                  KB_STYLE(0, KB_GC_WARN));
     kb_grid_putc(g, x0 + bw - 1, y0 + bh - 1, g->w, kb_tui_glyph(KB_GL_BR, g->utf8),
                  KB_STYLE(0, KB_GC_WARN));
-    char *title = kb_asprintf(_(" Case #%u was changed by someone else "), c->theirs.number);
+    char *title =
+        !c->who ? kb_asprintf(_(" Case #%u was changed by someone else "), c->theirs.number)
+        : a->board && strcmp(c->who, kb_board_user(a->board)) == 0
+            ? kb_asprintf(_(" Case #%u was changed by %s (you) "), c->theirs.number, c->who)
+            : kb_asprintf(_(" Case #%u was changed by %s "), c->theirs.number, c->who);
     kb_grid_put(g, x0 + 2, y0, bw - 4, title, KB_STYLE(KB_GA_BOLD | KB_GA_REVERSE, KB_GC_WARN));
     kb_free(&title);
     int iw = bw - 4, x = x0 + 2, y = y0 + 1;

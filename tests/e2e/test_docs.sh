@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_docs.sh - documentation describes what exists: every command that
 # `kernboard --help` lists appears in the man page, and the man page renders;
-# the bash completion script (generated from the same command table)
-# completes every command, subcommand and option.
+# the bash completion script (generated from the same command table and
+# each command's own option table) completes every command, subcommand and
+# option, and offers no option a command does not know.
 . "$(dirname "$0")/lib.sh"
 kb_setup
 run kb --help
@@ -39,6 +40,46 @@ check "completion of 'case mo' is move" [ "$(complete_words kernboard case mo)" 
 check "completion of 'case move 1 done --re' is --reason" \
     [ "$(complete_words kernboard case move 1 done --re)" = --reason ]
 check "completion of '--format' values" contains "$(complete_words kernboard export --format "")" csv
+# every command's options: the completion offers what the command's own
+# option table accepts (it is generated from it), and at least every option
+# of the --help synopsis; each offered option is known to the command
+run kb --help
+helplines=$(printf '%s\n' "$OUT" | sed -n '/^Commands:/,/^$/p' | grep -E '^  [a-z]')
+groups=$(printf '%s\n' "$helplines" | awk '{ print $1 }' | sort | uniq -d)
+globals=' --db --user --passphrase-file --json --help --version '
+mkdir -p "$T/scratch"
+while read -r line; do
+    set -- $line
+    if printf '%s\n' "$groups" | grep -qx -- "$1"; then cmd="$1 $2"; else cmd=$1; fi
+    # shellcheck disable=SC2086
+    offered=$(complete_words kernboard $cmd --)
+    syn=$(printf '%s\n' "$line" | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+    for o in $syn; do
+        printf '%s\n' "$offered" | grep -qx -- "$o" ||
+            kb_fail "completion of '$cmd --' lacks $o (in its --help synopsis)"
+    done
+    for o in $offered; do
+        case $globals in *" $o "*) continue ;; esac
+        # shellcheck disable=SC2086
+        err=$(cd "$T/scratch" && "$KB_BIN" --db "$T/none.kb" --user nobody $cmd 1 "$o" x 2>&1 </dev/null)
+        case $err in *"unknown option"*)
+            kb_fail "completion offers $o for '$cmd', which does not know it: $err" ;;
+        esac
+    done
+done <<<"$helplines"
+kb_pass "completion offers each command's options, and only options it knows"
+for o in --title --stage --dept --also --line --due --org --description --review --hook --tag \
+    --owner --priority --blocked --agenda --confidentiality --unblock --no-agenda; do
+    check "completion of 'case add --' offers $o" contains "$(complete_words kernboard case add --)" "$o"
+    check "completion of 'case edit 1 --' offers $o" \
+        contains "$(complete_words kernboard case edit 1 --)" "$o"
+done
+for o in --set-hooks --reason --expect-version; do
+    check "completion of 'case edit 1 --' offers $o" \
+        contains "$(complete_words kernboard case edit 1 --)" "$o"
+done
+check "completion of 'stage add --' offers --wip-dept" \
+    contains "$(complete_words kernboard stage add --)" --wip-dept
 run kb completion zsh
 check "completion of another shell is a usage error (64): $ERR" [ "$RC" = 64 ]
 finish

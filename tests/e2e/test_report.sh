@@ -73,7 +73,13 @@ expect_rc 64 "an unknown option is a usage error" kba --db "$DB" report --xml
 printf 'bob passphrase 2\n' >"$T/bob.pass"
 chmod 600 "$T/bob.pass"
 expect_rc 0 "add member bob" kba --db "$DB" user add bob --role member --new-passphrase-file "$T/bob.pass" --kdf interactive
-kbb() { XDG_CONFIG_HOME=$T/bobconfig "$KB_BIN" --db "$DB" --user bob --passphrase-file "$T/bob.pass" "$@"; }
+# bob works from the same OS account (same $HOME and config) as alice
+kbb() { "$KB_BIN" --db "$DB" --user bob --passphrase-file "$T/bob.pass" "$@"; }
+# a personal views file of an older version (not tied to a board or user):
+# it moves to the first board user who uses views, and is removed
+mkdir -p "$XDG_CONFIG_HOME/kernboard"
+printf 'legacy\tstage:signal\t\t\n' >"$XDG_CONFIG_HOME/kernboard/views"
+chmod 600 "$XDG_CONFIG_HOME/kernboard/views"
 expect_rc 0 "admin saves a shared view" kba --db "$DB" view save eco-stuck lead:ECO stuck --shared
 expect_rc 0 "admin saves a personal view" kba --db "$DB" view save mine-only blocked
 expect_rc 0 "case list @eco-stuck (admin)" kba --db "$DB" case list @eco-stuck --json
@@ -86,6 +92,21 @@ expect_rc 0 "member: view list --json" kbb view list --json
 check "member sees the shared view" contains "$OUT" '"eco-stuck"'
 check "member does not see the admin's personal view" lacks "$OUT" "mine-only"
 expect_rc 66 "member: @mine-only is unknown" kbb case list @mine-only
+check "with a message naming the view: $ERR" contains "$ERR" "no view named 'mine-only'"
+check "member does not see the old file's view either" lacks "$(kbb view list 2>&1)" "legacy"
+expect_rc 0 "admin: view list" kba --db "$DB" view list
+check "the admin has the personal view" contains "$OUT" "@mine-only"
+check "the old file's view moved to the admin (first to use views)" contains "$OUT" "@legacy"
+check "and the old file is gone" [ ! -e "$XDG_CONFIG_HOME/kernboard/views" ]
+expect_rc 0 "admin: case list @legacy" kba --db "$DB" case list @legacy
+expect_rc 66 "member: view remove mine-only (the admin's personal view) is unknown" kbb view remove mine-only
+DB2=$T/board2.kb
+init_board "$DB2"
+expect_rc 0 "admin on another board: view list" kba --db "$DB2" view list --json
+check "personal views belong to one board" lacks "$OUT" "mine-only"
+expect_rc 66 "admin on another board: @mine-only is unknown" kba --db "$DB2" case list @mine-only
+expect_rc 0 "admin: view list on the first board" kba --db "$DB" view list --json
+check "the admin's view is still there" contains "$OUT" '"mine-only"'
 expect_rc 77 "member may not save a shared view" kbb view save x blocked --shared
 expect_rc 0 "member saves a personal view" kbb view save x blocked
 expect_rc 0 "report @eco-stuck" kbb report stuck @eco-stuck --json
@@ -98,6 +119,8 @@ expect_rc 77 "a member may not remove a shared view" kbb view remove eco-stuck
 expect_rc 0 "member removes a personal view" kbb view remove x
 expect_rc 0 "admin removes the shared view" kba --db "$DB" view remove eco-stuck
 expect_rc 66 "the view is gone for the member" kbb case list @eco-stuck
-check "personal views file is private" [ "$(stat -c %a "$XDG_CONFIG_HOME/kernboard/views")" = 600 ]
+check "no personal views file is written any more" [ ! -e "$XDG_CONFIG_HOME/kernboard/views" ]
+expect_rc 0 "admin removes a personal view" kba --db "$DB" view remove mine-only
+expect_rc 66 "... and it is gone" kba --db "$DB" case list @mine-only
 
 finish

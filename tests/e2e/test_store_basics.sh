@@ -71,6 +71,17 @@ check "edit: version increased ($V1 -> $V2)" int_gt "$V2" "$V1"
 # Stale version: 75, nothing changed.
 expect_rc 75 "case edit with stale --expect-version" kba --db "$B" case edit 1 --title "Lost" --expect-version "$V1"
 check "conflict message on stderr" [ -n "$ERR" ]
+check "the conflict names who changed it: by you ($ERR)" \
+    contains "$ERR" "changed by alice (you) at"
+printf 'bob passphrase 2\n' >"$T/bob.pass"
+chmod 600 "$T/bob.pass"
+expect_rc 0 "add user bob" kba --db "$B" user add bob --role member --new-passphrase-file "$T/bob.pass" --kdf interactive
+expect_rc 0 "bob edits the case" kb --db "$B" --user bob --passphrase-file "$T/bob.pass" case edit 1 \
+    --description "Updated by bob"
+run kba --db "$B" case show 1 --json
+J2=$OUT
+expect_rc 75 "alice's stale edit after bob's" kba --db "$B" case edit 1 --title "Lost" --expect-version "$V2"
+check "the conflict names bob and when ($ERR)" eval 'contains "$ERR" "changed by bob at" && ! contains "$ERR" "someone else"'
 run kba --db "$B" case show 1 --json
 check "stale edit changed nothing" [ "$OUT" = "$J2" ]
 

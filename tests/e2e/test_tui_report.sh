@@ -21,10 +21,10 @@ kba --db "$DB" case add --title "Café Zuid zoekt personeel" --dept ECO >/dev/nu
 kba --db "$DB" case add --title "Leegstand winkelcentrum" --dept VAS >/dev/null || die "case add"
 kba --db "$DB" case add --title "Starters microkrediet" --dept ECO --stage explore >/dev/null ||
     die "case add"
-kbu() { # kbu USER ARGS... - the CLI as USER with USER's own config dir
+kbu() { # kbu USER ARGS... - the CLI as USER, all users from one OS account (one config dir)
     local u=$1
     shift
-    XDG_CONFIG_HOME=$T/$u-config "$KB_BIN" --db "$DB" --user "$u" --passphrase-file "$T/$u.pass" "$@"
+    XDG_CONFIG_HOME=$T/shared-config "$KB_BIN" --db "$DB" --user "$u" --passphrase-file "$T/$u.pass" "$@"
 }
 
 # ---- the report screen, UTF-8

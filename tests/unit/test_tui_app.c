@@ -355,6 +355,14 @@ Test(tui_app, conflict_dialog_merges)
               kb_tui_form_state(&a)->error ? kb_tui_form_state(&a)->error : a.msg);
     cr_assert_eq(kb_tui_conflict_state(&a)->n, 2, "title and due differ");
     cr_assert_eq(kb_tui_conflict_state(&a)->rows[0], KB_FF_TITLE);
+    /* the dialog says who made their change (anna, in her other session) */
+    cr_assert_str_eq(kb_tui_conflict_state(&a)->who, "anna");
+    kb_grid *g = kb_grid_new(a.w, a.h, a.utf8);
+    kb_tui_app_draw(&a, g);
+    char *dump = kb_grid_dump(g);
+    cr_assert(strstr(dump, "changed by anna (you)"), "%s", dump);
+    kb_free(&dump);
+    kb_grid_free(&g);
     /* keep my title, take their due date */
     kb_key_in(&a, KB_KEY_DOWN);
     kb_key_in(&a, KB_KEY_RIGHT);

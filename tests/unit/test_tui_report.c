@@ -168,13 +168,27 @@ Test(tui_report, personal_view_picked_and_history_kept)
     char *cfg = kb_asprintf("%s/config", dir), *state = kb_asprintf("%s/state", dir);
     setenv("XDG_CONFIG_HOME", cfg, 1);
     setenv("XDG_STATE_HOME", state, 1);
-    kb_saved_view x = {"sig", "stage:signal", "number", "ECO,-", false};
+    /* personal views are kept per user in the board: a real board file
+     * lends its views to the in-memory fixture while they are read */
+    char *path = kb_asprintf("%s/board.kb", dir);
+    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
+    memcpy(kb_secret_data(p), "admin passphrase", 16);
+    kb_secret_set_len(p, 16);
+    kb_board_opts o = {.kdf = "interactive"};
+    kb_board *board = NULL;
     kb_err e;
-    cr_assert_eq(kb_view_save_personal(&x, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_init(path, "anna", p, &o, &board, &e), KB_OK, "%s", e.msg);
+    kb_secret_free(&p);
+    kb_saved_view x = {"sig", "stage:signal", "number", "ECO,-", false};
+    cr_assert_eq(kb_view_save_personal(board, &x, &e), KB_OK, "%s", e.msg);
 
     kb_tui_app a;
     kb_rp_app(&a, 120, 40, true);
     kb_tui_app_key(&a, 'v', 0);
+    cr_assert_not(kb_tui_view_is_top(&a, &kb_tui_view_views), "no board: no personal views");
+    a.board = board;
+    kb_tui_app_key(&a, 'v', 0);
+    a.board = NULL;
     cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_views));
     char *s = kb_screen(&a);
     cr_assert(strstr(s, "@sig"), "%s", s);
@@ -192,9 +206,11 @@ Test(tui_report, personal_view_picked_and_history_kept)
     cr_assert_str_eq(lanes, "ECO,-");
     kb_free(&lanes);
     /* @name on the filter line */
+    a.board = board;
     cr_assert_eq(kb_tui_set_filter(&a, "@sig -#4", &e), KB_OK, "%s", e.msg);
-    cr_assert_eq(a.lay.shown, 2);
     cr_assert_neq(kb_tui_set_filter(&a, "@nope", &e), KB_OK);
+    a.board = NULL;
+    cr_assert_eq(a.lay.shown, 2);
 
     /* the filter history: saved (0600) and read back */
     kb_strv_push(&a.hist_filter, "dept:ECO");
@@ -208,6 +224,8 @@ Test(tui_report, personal_view_picked_and_history_kept)
     cr_assert_eq(a.hist_filter.n, 1);
     cr_assert_str_eq(a.hist_filter.v[0], "dept:ECO");
     kb_rp_free(&a);
+    kb_board_close(&board);
+    kb_free(&path);
     char *cmd = kb_asprintf("rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);
     kb_free(&cmd);
