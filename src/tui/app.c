@@ -785,6 +785,23 @@ void kb_tui_draw_status(kb_tui_app *a, kb_grid *g)
     if (a->msg[0]) {
         kb_buf_printf(&left, " %s", a->msg);
         st = a->msg_error ? KB_STYLE(KB_GA_BOLD, KB_GC_ERROR) : KB_STYLE(KB_GA_BOLD, KB_GC_OK);
+        if (kb_tui_width(left.data, g->utf8) > g->w - rw - (rw ? 1 : 0)) {
+            /* a message longer than the line: the status area grows
+             * upward over the screen until the next key, so what to do
+             * is never cut off (at most all but the title bar) */
+            kb_strv rows = {0};
+            kb_tui_wrap(a->msg, g->w - 2, g->utf8, &rows);
+            size_t max = (size_t)(g->h - 1);
+            size_t n = rows.n < max ? rows.n : max;
+            for (size_t k = 0; k < n; k++) {
+                int ry = y - (int)(n - 1 - k);
+                kb_grid_fill(g, 0, ry, g->w, 1, st);
+                kb_grid_put_cut(g, 1, ry, g->w - 2, rows.v[k], st);
+            }
+            kb_strv_free(&rows);
+            kb_buf_clear(&left);
+            rw = 0;
+        }
     } else {
         for (size_t i = a->depth; i-- > 0;)
             if (a->stack[i].ops->hints) {
@@ -792,7 +809,8 @@ void kb_tui_draw_status(kb_tui_app *a, kb_grid *g)
                 break;
             }
     }
-    kb_grid_put_cut(g, 0, y, g->w - rw - (rw ? 1 : 0), left.data ? left.data : "", st);
+    if (left.len || !a->msg[0])
+        kb_grid_put_cut(g, 0, y, g->w - rw - (rw ? 1 : 0), left.data ? left.data : "", st);
     if (rw)
         kb_grid_put(g, g->w - rw, y, rw, right.data, KB_STYLE(0, KB_GC_MUTED));
     kb_buf_free(&left);

@@ -264,6 +264,94 @@ void kb_tui_wrap(const char *s, int width, bool utf8, kb_strv *out)
     }
 }
 
+/* Columns of the start of a line's text: its leading blanks and a list
+ * bullet after them ("- ", "* ", "+ ", a bullet character and a blank). */
+static size_t kb_text_start(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i + 1 < n && (s[i] == '-' || s[i] == '*' || s[i] == '+') && s[i + 1] == ' ')
+        i += 2;
+    else if (i + 3 < n && memcmp(s + i, "\xe2\x80\xa2 ", 4) == 0) /* U+2022 */
+        i += 4;
+    while (i < n && s[i] == ' ')
+        i++;
+    return i;
+}
+
+void kb_tui_wrap_hang(const char *s, int width, bool utf8, kb_strv *out)
+{
+    if (width < 1)
+        width = 1;
+    size_t n = strlen(s);
+    if (kb_tui_width(s, utf8) <= width) {
+        kb_strv_push(out, s);
+        return;
+    }
+    /* continuation rows start where the first row's text starts (after
+     * its leading blanks and bullet), or in a table row ("name  text")
+     * where its last column on the first row starts; when that leaves
+     * fewer than 24 columns (and is past the middle), at the left */
+    size_t tstart = kb_text_start(s, n);
+    size_t first_end = kb_tui_fit(s, width, utf8), colstart = 0;
+    for (size_t i = tstart + 1; i + 1 < first_end; i++)
+        if (s[i - 1] == ' ' && s[i] == ' ' && s[i + 1] != ' ')
+            colstart = i + 1;
+    int limit = width - 24 > width / 2 ? width - 24 : width / 2;
+    char *lead = kb_strndup(s, colstart ? colstart : tstart);
+    int indent = kb_tui_width(lead, utf8);
+    kb_free(&lead);
+    if (colstart && indent > limit) {
+        lead = kb_strndup(s, tstart);
+        indent = kb_tui_width(lead, utf8);
+        kb_free(&lead);
+    }
+    if (indent > limit)
+        indent = 0;
+    size_t p = 0;
+    bool first = true;
+    kb_buf row = KB_BUF_INIT;
+    while (p < n) {
+        int avail = first ? width : width - indent;
+        kb_buf_clear(&row);
+        if (!first)
+            kb_buf_printf(&row, "%*s", indent, "");
+        size_t fit = kb_tui_fit(s + p, avail, utf8);
+        size_t end, next;
+        if (p + fit >= n) {
+            end = next = n;
+        } else if (s[p + fit] == ' ' || s[p + fit] == '\t') {
+            end = p + fit; /* breaks at a blank */
+            next = end;
+        } else {
+            /* back to the last blank that fits, after the line's indent */
+            size_t b = p + fit, min = first ? tstart : p;
+            while (b > min && s[b - 1] != ' ' && s[b - 1] != '\t')
+                b--;
+            if (b > min) {
+                end = b;
+                next = b;
+            } else { /* a word longer than the row is cut */
+                if (fit == 0) {
+                    uint32_t cp;
+                    fit = kb_tui_utf8_next(s + p, n - p, &cp);
+                }
+                end = next = p + fit;
+            }
+        }
+        while (end > p && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+            end--; /* no blanks at the end of a row */
+        kb_buf_append(&row, s + p, end - p);
+        kb_strv_push(out, row.data ? row.data : "");
+        while (next < n && (s[next] == ' ' || s[next] == '\t'))
+            next++; /* nor at the start of the next one */
+        p = next;
+        first = false;
+    }
+    kb_buf_free(&row);
+}
+
 /* ------------------------------------------------------------ line editor */
 
 void kb_tui_line_init(kb_tui_line *l, const char *text)

@@ -70,6 +70,12 @@ size_t kb_tui_fit(const char *s, int maxw, bool utf8);
  * breaks at '\n'; words longer than a line are cut).  Lines are new
  * strings appended to out. */
 void kb_tui_wrap(const char *s, int width, bool utf8, kb_strv *out);
+/* Wrap one line (no '\n') for a pager: a line that fits is kept as it
+ * is (blanks and all); a longer one breaks at blanks into rows of at most
+ * width columns, and the rows after the first are indented like the start
+ * of the line's text (its leading blanks and a "- " or "* " bullet).
+ * Words longer than a row are cut.  Rows are appended to out. */
+void kb_tui_wrap_hang(const char *s, int width, bool utf8, kb_strv *out);
 
 /* A one-line (or, with '\n', multi-line) text editor on a UTF-8 buffer.
  * cur is a byte offset at a character boundary. */
@@ -404,7 +410,9 @@ typedef struct kb_tui_form {
     int64_t renewed_ms;    /* last lease renewal (kb_clock_ms) */
     kb_case base;          /* the case as read when the form opened */
     kb_tui_line f[KB_FF_COUNT];
-    char *ferr[KB_FF_COUNT]; /* per-field validation messages */
+    char *ferr[KB_FF_COUNT];  /* per-field validation messages */
+    bool edited[KB_FF_COUNT]; /* a key edited or moved in the field: it scrolls to
+                                 its cursor (else it shows its start) */
     size_t focus;
     char *error;  /* form-level message (failed save) */
     char *reason; /* the reason for its stage move (asked on save) */

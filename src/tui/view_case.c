@@ -315,15 +315,6 @@ static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_v
     const kb_case *c = &cv->c;
     bool utf8 = a->utf8;
     kb_style label = KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT);
-    const kb_tui_edit *ed = kb_tui_edit_of(a, c->number);
-    if (ed) {
-        char hhmm[6], *msg;
-        kb_time_format_hhmm(ed->since, hhmm);
-        msg = kb_asprintf(_("E  Being edited by %s since %s: read-only (comments are possible)"),
-                          ed->user, hhmm);
-        kb_vl_wrap(out, 1, w - 2, msg, KB_STYLE(KB_GA_BOLD | KB_GA_REVERSE, KB_GC_WARN), utf8);
-        kb_free(&msg);
-    }
     if (kb_tui_case_masked(a, c)) { /* presenting: number and title only */
         char *t = kb_asprintf("#%u  %s", c->number, c->title ? c->title : "");
         kb_vl_wrap(out, 1, w - 2, t, label, utf8);
@@ -352,6 +343,30 @@ static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_v
     if (labw > colw / 2)
         labw = colw / 2 > KB_LABEL_W ? colw / 2 : KB_LABEL_W;
     for (size_t i = 0; i < nshort; i += two ? 2 : 1) {
+        /* a pair whose value would be cut in its half of the line gets a
+         * line per field (Dutch labels leave less room) */
+        bool pair = two;
+        for (size_t k = 0; pair && k < 2 && i + k < nshort; k++)
+            pair = kb_tui_width(values[i + k], utf8) <= colw - labw - 1;
+        for (size_t k = 0; !pair && k < (two ? 2u : 1u) && i + k < nshort; k++) {
+            kb_buf l = KB_BUF_INIT;
+            kb_label_cell(&l, labels[i + k], labw, utf8);
+            int vw = w - 2 - labw;
+            size_t fit = kb_tui_fit(values[i + k], vw, utf8);
+            bool cut = values[i + k][fit] != '\0';
+            if (cut && vw > 1)
+                fit = kb_tui_fit(values[i + k], vw - 1, utf8);
+            kb_buf_append(&l, values[i + k], fit);
+            if (cut) {
+                char u[5];
+                size_t un = kb_tui_utf8_put(kb_tui_glyph(KB_GL_ELLIPSIS, utf8), u);
+                kb_buf_append(&l, u, un);
+            }
+            kb_vl_add(out, 1, l.data, KB_PLAIN);
+            kb_buf_free(&l);
+        }
+        if (!pair)
+            continue;
         kb_buf line = KB_BUF_INIT;
         for (size_t k = 0; k < (two ? 2u : 1u) && i + k < nshort; k++) {
             kb_label_cell(&line, labels[i + k], labw, utf8);
@@ -527,6 +542,19 @@ static void kb_cv_row(void *ctx, kb_grid *g, size_t row, int x, int y, int w, bo
         kb_grid_put(g, x + l->x, y, w - l->x, l->text, l->st);
 }
 
+/* "Being edited by ...": the banner of a case someone else edits (NULL
+ * when nobody does); new string. */
+static char *kb_cv_banner(const kb_tui_app *a, uint32_t number)
+{
+    const kb_tui_edit *ed = kb_tui_edit_of(a, number);
+    if (!ed)
+        return NULL;
+    char hhmm[6];
+    kb_time_format_hhmm(ed->since, hhmm);
+    return kb_asprintf(_("E  Being edited by %s since %s: read-only (comments are possible)"),
+                       ed->user, hhmm);
+}
+
 static void kb_cv_draw(kb_tui_app *a, void *st, kb_grid *g)
 {
     kb_tui_case_view *cv = st;
@@ -545,10 +573,23 @@ static void kb_cv_draw(kb_tui_app *a, void *st, kb_grid *g)
     if (mw)
         kb_grid_put(g, g->w - 1 - mw, 1, mw, marks, KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
 
+    /* the edit lock of someone else: at the top, whatever is scrolled
+     * below it (the live refresh keeps it up to date) */
+    int y0 = 2;
+    char *banner = kb_cv_banner(a, c->number);
+    if (banner) {
+        kb_strv bl = {0};
+        kb_tui_wrap(banner, g->w - 2, g->utf8, &bl);
+        for (size_t k = 0; k < bl.n && y0 < g->h - 2; k++)
+            kb_grid_put_cut(g, 1, y0++, g->w - 2, bl.v[k],
+                            KB_STYLE(KB_GA_BOLD | KB_GA_REVERSE, KB_GC_WARN));
+        kb_strv_free(&bl);
+        kb_free(&banner);
+    }
     kb_vlines lines = {0};
     kb_case_lines(a, cv, g->w, &lines);
     cv->list.n = lines.n;
-    kb_tui_list_draw(&cv->list, g, 0, 2, g->w, g->h - 3, kb_cv_row, &lines);
+    kb_tui_list_draw(&cv->list, g, 0, y0, g->w, g->h - 1 - y0, kb_cv_row, &lines);
     kb_vl_free(&lines);
 }
 
@@ -586,12 +627,19 @@ static unsigned kb_cv_action(kb_tui_app *a, void *st, kb_action act)
 
 static kb_style kb_cv_hints(kb_tui_app *a, void *st, kb_buf *out)
 {
-    (void)st;
+    const kb_tui_case_view *cv = st;
     static const kb_action acts[] = {KB_ACTION_CASE_EDIT, KB_ACTION_CASE_COMMENT,
                                      KB_ACTION_CASE_MOVE_NEXT, KB_ACTION_CASE_MOVE_PREV,
                                      KB_ACTION_BACK};
     static const char *const labels[] = {N_("edit"), N_("comment"), N_("next stage"),
                                          N_("previous stage"), N_("back")};
+    /* read-only while someone else edits it: no edit (nor move) offered */
+    if (kb_tui_edit_of(a, cv->number)) {
+        static const kb_action ro[] = {KB_ACTION_CASE_COMMENT, KB_ACTION_BACK};
+        static const char *const rol[] = {N_("comment"), N_("back")};
+        kb_tui_hints(a, KB_CONTEXT_CASE, ro, rol, 2, out);
+        return KB_STYLE(0, KB_GC_MUTED);
+    }
     kb_tui_hints(a, KB_CONTEXT_CASE, acts, labels, 5, out);
     return KB_STYLE(0, KB_GC_MUTED);
 }

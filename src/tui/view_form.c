@@ -716,6 +716,7 @@ static unsigned kb_form_action(kb_tui_app *a, void *st, kb_action act)
     }
     default:
         if (kb_tui_line_action(&f->f[f->focus], act)) {
+            f->edited[f->focus] = true;
             kb_free(&f->ferr[f->focus]);
             kb_form_similar(a, f);
             return KB_TUI_R_VIEW;
@@ -740,6 +741,7 @@ static unsigned kb_form_text(kb_tui_app *a, void *st, uint32_t cp)
     if (cp == '\n' && !kb_form_multiline((int)f->focus))
         return KB_TUI_R_NONE;
     kb_tui_line_insert_cp(&f->f[f->focus], cp);
+    f->edited[f->focus] = true;
     kb_free(&f->ferr[f->focus]);
     kb_form_similar(a, f);
     return KB_TUI_R_VIEW;
@@ -772,21 +774,39 @@ static int kb_width_n(const char *s, size_t n, bool utf8)
     return w;
 }
 
-/* Draw a one-line field value in [x, x+w); returns the cursor column. */
+/* The ellipsis glyph at (x, y): a field's value goes on beyond its box. */
+static void kb_more_mark(kb_grid *g, int x, int y, kb_style st)
+{
+    (void)kb_grid_putc(g, x, y, x + 1, kb_tui_glyph(KB_GL_ELLIPSIS, g->utf8), st);
+}
+
+/* Draw a one-line field value in [x, x+w); returns the cursor column.  The
+ * field being edited (scroll) scrolls to keep its cursor visible; any
+ * other shows its start, cut with an ellipsis (the cursor of a field that
+ * has the focus but was not edited yet is on the ellipsis). */
 static int kb_draw_line_field(kb_grid *g, int x, int y, int w, const kb_tui_line *l, kb_style st,
-                              bool focused)
+                              bool scroll)
 {
     size_t skip = 0;
-    if (focused) {
+    if (scroll) {
         while (skip < l->cur && kb_width_n(l->text + skip, l->cur - skip, g->utf8) > w - 1) {
             uint32_t cp;
             skip += kb_tui_utf8_next(l->text + skip, l->len - skip, &cp);
         }
     }
     kb_grid_fill(g, x, y, w, 1, st);
-    char *vis = kb_strndup(l->text + skip, kb_fit_n(l->text + skip, l->len - skip, w, g->utf8));
+    size_t fit = kb_fit_n(l->text + skip, l->len - skip, w, g->utf8);
+    bool cut = !scroll && w > 1 && skip + fit < l->len;
+    if (cut)
+        fit = kb_fit_n(l->text, l->len, w - 1, g->utf8);
+    char *vis = kb_strndup(l->text + skip, fit);
     kb_grid_put(g, x, y, w, vis, st);
     kb_free(&vis);
+    if (cut) {
+        kb_more_mark(g, x + w - 1, y, st);
+        if (l->cur > fit)
+            return x + w - 1;
+    }
     return x + kb_width_n(l->text + skip, l->cur - skip, g->utf8);
 }
 
@@ -794,7 +814,9 @@ typedef struct kb_wrow {
     size_t start, end;
 } kb_wrow;
 
-/* Hard-wrap the text of l into rows of at most w columns. */
+/* Wrap the text of l into rows of at most w columns, at blanks (the
+ * blank at a break belongs to neither row; a word longer than a row is
+ * cut). */
 static size_t kb_wrap_rows(const kb_tui_line *l, int w, bool utf8, kb_wrow **rows)
 {
     size_t n = 0, pos = 0;
@@ -809,11 +831,23 @@ static size_t kb_wrap_rows(const kb_tui_line *l, int w, bool utf8, kb_wrow **row
                 uint32_t cp;
                 fit = kb_tui_utf8_next(l->text + p, pe - p, &cp);
             }
+            size_t end = p + fit, next = end;
+            if (end < pe && l->text[end] == ' ') {
+                next = end + 1; /* breaks at the blank after the row */
+            } else if (end < pe) {
+                size_t b = end;
+                while (b > p && l->text[b - 1] != ' ')
+                    b--;
+                if (b > p) { /* back to the last blank that fits */
+                    end = b - 1;
+                    next = b;
+                }
+            }
             *rows = kb_reallocarray(*rows, n + 1, sizeof **rows);
             (*rows)[n].start = p;
-            (*rows)[n].end = p + fit;
+            (*rows)[n].end = end;
             n++;
-            p += fit;
+            p = next;
         } while (p < pe);
         if (!nl)
             break;
@@ -822,10 +856,31 @@ static size_t kb_wrap_rows(const kb_tui_line *l, int w, bool utf8, kb_wrow **row
     return n;
 }
 
-/* Rows a field takes on screen (value + error line). */
-static int kb_field_rows(const kb_tui_form *f, int i)
+/* A field's message, wrapped to w columns: "^ " and the text, the rows
+ * after the first indented under it. */
+static void kb_ferr_rows(const char *msg, int w, bool utf8, kb_strv *out)
 {
-    return (kb_form_multiline(i) ? KB_DESC_ROWS : 1) + (f->ferr[i] ? 1 : 0);
+    kb_strv rows = {0};
+    kb_tui_wrap_hang(msg, w - 2, utf8, &rows);
+    for (size_t k = 0; k < rows.n; k++) {
+        char *m = kb_asprintf("%s%s", k ? "  " : "^ ", rows.v[k]);
+        kb_strv_push(out, m);
+        kb_free(&m);
+    }
+    kb_strv_free(&rows);
+}
+
+/* Rows a field takes on screen (value + its message, whole). */
+static int kb_field_rows(const kb_tui_form *f, int i, int vw, bool utf8)
+{
+    int n = 0;
+    if (f->ferr[i]) {
+        kb_strv er = {0};
+        kb_ferr_rows(f->ferr[i], vw, utf8, &er);
+        n = (int)er.n;
+        kb_strv_free(&er);
+    }
+    return (kb_form_multiline(i) ? KB_DESC_ROWS : 1) + n;
 }
 
 static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
@@ -847,30 +902,13 @@ static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
         kb_strv_push(&err, _("Discard changes? y/n"));
     else if (f->error)
         kb_tui_wrap(f->error, g->w - 2, g->utf8, &err);
-    int erows = err.n > 2 ? 2 : (int)err.n;
+    int erows = err.n > 3 ? 3 : (int)err.n;
     /* a new case: the similar cases, above the message */
     int srows = f->nsim ? (int)f->nsim + 1 : 0;
     if (srows > (g->h - 8) / 2)
         srows = (g->h - 8) / 2 > 0 ? (g->h - 8) / 2 : 0;
     int top = 2, bottom = g->h - 1 - erows - srows; /* rows [top, bottom) for fields */
     int avail = bottom - top;
-    /* scroll so the focused field is visible */
-    int fy = 0, total = 0;
-    for (int i = 0; i < KB_FF_COUNT; i++) {
-        if ((size_t)i == f->focus)
-            fy = total;
-        total += kb_field_rows(f, i);
-    }
-    int fh = kb_field_rows(f, (int)f->focus);
-    if (fy < f->scroll)
-        f->scroll = fy;
-    if (fy + fh > f->scroll + avail)
-        f->scroll = fy + fh - avail;
-    if (f->scroll > total - avail)
-        f->scroll = total - avail;
-    if (f->scroll < 0)
-        f->scroll = 0;
-
     /* the widest label (Dutch labels are longer) and one blank before the
      * values, at most a third of the screen (longer labels are cut) */
     int lw = KB_FLABEL_W;
@@ -884,10 +922,27 @@ static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
     else if (lw > g->w / 3)
         lw = KB_FLABEL_W;
     int vx = lw + 2, vw = g->w - vx - 1;
+    /* scroll so the focused field is visible */
+    int fy = 0, total = 0;
+    for (int i = 0; i < KB_FF_COUNT; i++) {
+        if ((size_t)i == f->focus)
+            fy = total;
+        total += kb_field_rows(f, i, vw, g->utf8);
+    }
+    int fh = kb_field_rows(f, (int)f->focus, vw, g->utf8);
+    if (fy < f->scroll)
+        f->scroll = fy;
+    if (fy + fh > f->scroll + avail)
+        f->scroll = fy + fh - avail;
+    if (f->scroll > total - avail)
+        f->scroll = total - avail;
+    if (f->scroll < 0)
+        f->scroll = 0;
+
     int row = -f->scroll;
     for (int i = 0; i < KB_FF_COUNT; i++) {
         bool focused = (size_t)i == f->focus;
-        int rows = kb_field_rows(f, i);
+        int rows = kb_field_rows(f, i, vw, g->utf8);
         int y = top + row;
         row += rows;
         if (y + rows <= top || y >= bottom)
@@ -903,7 +958,7 @@ static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
         }
         if (!kb_form_multiline(i)) {
             if (y >= top) {
-                int cx = kb_draw_line_field(g, vx, y, vw, &f->f[i], vs, focused);
+                int cx = kb_draw_line_field(g, vx, y, vw, &f->f[i], vs, focused && f->edited[i]);
                 if (focused) {
                     a->cursor_x = cx;
                     a->cursor_y = y;
@@ -916,7 +971,9 @@ static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
             for (size_t k = 0; k < nr; k++)
                 if (wr[k].start <= f->f[i].cur)
                     cr = k;
-            size_t r0 = focused && cr >= KB_DESC_ROWS ? cr - KB_DESC_ROWS + 1 : 0;
+            /* the field being edited scrolls to its cursor; else its
+             * start shows, and an ellipsis marks rows above or below */
+            size_t r0 = focused && f->edited[i] && cr >= KB_DESC_ROWS ? cr - KB_DESC_ROWS + 1 : 0;
             for (int k = 0; k < KB_DESC_ROWS; k++) {
                 int yy = y + k;
                 if (yy < top || yy >= bottom)
@@ -928,21 +985,29 @@ static void kb_form_draw(kb_tui_app *a, void *st, kb_grid *g)
                     kb_grid_put(g, vx, yy, vw, t, vs);
                     kb_free(&t);
                 }
+                bool more = (k == 0 && r0 > 0) || (k == KB_DESC_ROWS - 1 && idx + 1 < nr);
+                if (more)
+                    kb_more_mark(g, vx + vw - 1, yy, vs);
                 if (focused && idx == cr) {
                     a->cursor_x = vx + kb_width_n(f->f[i].text + wr[cr].start,
                                                   f->f[i].cur - wr[cr].start, g->utf8);
+                    a->cursor_y = yy;
+                } else if (focused && k == KB_DESC_ROWS - 1 && cr > idx) {
+                    a->cursor_x = vx + vw - 1; /* below: on the ellipsis */
                     a->cursor_y = yy;
                 }
             }
             kb_free(&wr);
         }
-        if (f->ferr[i]) {
-            int ey = y + rows - 1;
-            if (ey >= top && ey < bottom) {
-                char *m = kb_asprintf("^ %s", f->ferr[i]);
-                kb_grid_put_cut(g, vx, ey, vw, m, KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
-                kb_free(&m);
+        if (f->ferr[i]) { /* the message under the value, whole */
+            kb_strv er = {0};
+            kb_ferr_rows(f->ferr[i], vw, g->utf8, &er);
+            for (size_t k = 0; k < er.n; k++) {
+                int ey = y + rows - (int)er.n + (int)k;
+                if (ey >= top && ey < bottom)
+                    kb_grid_put_cut(g, vx, ey, vw, er.v[k], KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
             }
+            kb_strv_free(&er);
         }
     }
     if (srows > 0) {

@@ -47,6 +47,8 @@ check "init speaks Dutch without KERNBOARD_LOCALEDIR" contains "$OUT" "aangemaak
 expect_rc 0 "case add with Dutch values" kbn --db "$DB" case add --title "Bakkerij zoekt laadplek" \
     --dept ECO --line service --confidentiality vertrouwelijk --agenda
 expect_rc 0 "a second case" kbn --db "$DB" case add --title "Leegstand winkelcentrum" --dept VAS
+expect_rc 0 "a case with a long title" kbn --db "$DB" case add --dept ECO \
+    --title "Kringloopbedrijf vraagt garantstelling voor een tweede vestiging in het centrum"
 expect_rc 0 "case move by Dutch stage name" kbn --db "$DB" case move 1 Verkennen
 expect_rc 0 "case link --as duplicaat" kbn --db "$DB" case link 2 1 --as duplicaat
 expect_rc 0 "case link --as gerelateerd" kbn --db "$DB" case link 1 2 --as gerelateerd
@@ -130,6 +132,12 @@ if printf '%s' "$CASE" | grep -q 'Trekkende afdeling[^ ]'; then
 else
     kb_pass "case view: labels and values are apart"
 fi
+if printf '%s' "$CASE" | grep -qE 'Bijgewerkt +[0-9-]+ [0-9:]+ \(v[0-9]+\)'; then
+    kb_pass "case view: the version line fits"
+else
+    kb_fail "case view: the version line is cut"
+    printf '%s\n' "$CASE" | sed 's/^/  | /'
+fi
 # the timeline is further down
 tui_keys NPage NPage
 tui_check "the timeline shows" "fase: Signaal -> Verkennen" 5
@@ -154,6 +162,19 @@ fi
 # Dutch words typed in the form: the confidentiality as "intern"
 tui_keys Escape
 tui_wait_gone 3 "Casus #1 bewerken" || true
+# a long title shows its start in the form until it is edited
+tui_keys :
+tui_type "edit 3"
+tui_keys Enter
+tui_check "the edit form of #3 opens" "Casus #3 bewerken" 5
+if tui_screen | grep -qE '^> Titel +Kringloopbedrijf vraagt'; then
+    kb_pass "form: a long title shows its start"
+else
+    kb_fail "form: a long title does not show its start"
+    tui_screen | sed 's/^/  | /'
+fi
+tui_keys Escape
+tui_wait_gone 3 "Casus #3 bewerken" || true
 
 # the help screen
 tui_keys '?'

@@ -90,6 +90,30 @@ tl=$(kba --db "$DB" case show 2)
 check "the comment is on the board" contains "$tl" "Graag even bellen"
 tui_esc
 
+# An open case view follows the edit lock through the live refresh: bob
+# takes case 1 while alice reads it (scrolled down), then lets it go.
+tui_keys :
+tui_type "show 1"
+tui_keys Enter
+tui_check "case 1 opens" "e edit"
+tui_keys NPage
+"$KB_BIN" --db "$DB" --user bob --passphrase-file "$T/bob.pass" \
+    case lock 1 --seconds 4 >"$T/lock1.out" 2>&1 &
+LOCK1=$!
+at_exit "kill $LOCK1"
+tui_check "the open view shows the lock at the top" "Being edited by bob since" 5
+lacks() { ! contains "$1" "$2"; }
+check "the footer offers no edit while read-only" lacks "$(tui_screen | tail -1)" "e edit"
+wait "$LOCK1"
+if tui_wait_gone 15 "Being edited by bob"; then
+    kb_pass "the banner goes when the lock ends"
+else
+    kb_fail "the banner stays after the lock ended"
+    tui_screen | sed 's/^/  | /'
+fi
+tui_check "edit is offered again" "e edit"
+tui_esc
+
 # Resize: the wider screen shows more of the titles.
 tmux -L "$SOCK" resize-window -t tui -x 120 -y 40
 tui_check "resize to 120x40 redraws" "Leegstand winkelcentrum Noord" 3

@@ -47,6 +47,32 @@ tui_type "frobnicate"
 tui_keys Enter
 tui_check "unknown commands are reported" "unknown command 'frobnicate'"
 
+# an error longer than the status line is shown whole, over as many rows
+# as it needs, until the next key
+tui_keys :
+tui_type "case decide 1"
+tui_keys Enter
+tui_check "a long error is shown whole (what to do included)" "':help')"
+tui_keys C-l
+tui_wait_gone 3 "':help')" || kb_fail "the long error stays after a key"
+
+# the output pager wraps lines wider than the screen: the end of :help
+tui_keys :
+tui_type "help"
+tui_keys Enter
+tui_check ":help opens the pager" "Commands (as on the command line"
+tui_keys NPage NPage NPage NPage NPage NPage NPage NPage NPage NPage
+tui_check "the pager wraps the last line: nothing is cut" "refresh, lock, quit"
+lacks() { ! contains "$1" "$2"; }
+check "no pager row is cut with an ellipsis" lacks "$(tui_screen)" "…"
+# narrower: wrapped again, still whole
+tmux -L "$SOCK" resize-window -t tui -x 60 -y 24
+tui_keys NPage NPage NPage NPage NPage NPage NPage NPage NPage NPage
+tui_check "after a resize the pager wraps again" "refresh, lock, quit"
+tmux -L "$SOCK" resize-window -t tui -x 80 -y 24
+tui_esc
+tui_check "back from the pager" "Embedded/Done"
+
 # u undoes the last change (the move), as a new audited change
 tui_keys u
 tui_check "undo" "Undone: #1"

@@ -430,6 +430,50 @@ Test(tui_app, read_only_while_someone_edits)
     kb_tui_app_free(&a);
 }
 
+/* The screen as text (80x24). */
+static char *kb_screen(kb_tui_app *a)
+{
+    kb_grid *g = kb_grid_new(80, 24, true);
+    kb_tui_app_draw(a, g);
+    char *s = kb_grid_dump(g);
+    kb_grid_free(&g);
+    return s;
+}
+
+/* An open case view follows the edit lease through the live refresh: the
+ * banner at the top (also when scrolled down) and no "edit" in the footer
+ * while someone else edits, and both back when the lease ends. */
+Test(tui_app, open_case_view_follows_the_lease)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    (void)kb_view_case_open(&a, 1);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_case));
+    kb_key_in(&a, KB_KEY_PAGEDOWN);
+    char *s = kb_screen(&a);
+    cr_assert(strstr(s, "Being edited") == NULL, "%s", s);
+    cr_assert(strstr(s, "e edit") != NULL, "%s", s);
+    kb_free(&s);
+    pid_t pid = kb_other_edits(30);
+    kb_now += 2000; /* the next poll: the change feed names the case and the lease */
+    (void)kb_tui_app_tick(&a, kb_now);
+    cr_assert_not_null(kb_tui_edit_of(&a, 1), "the lease is seen");
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Being edited by anna since") != NULL, "%s", s);
+    cr_assert(strstr(s, "e edit") == NULL, "no edit offered while read-only:\n%s", s);
+    cr_assert(strstr(s, "c comment") != NULL, "%s", s);
+    kb_free(&s);
+    kill(pid, SIGKILL); /* the lease dies with its process */
+    waitpid(pid, NULL, 0);
+    kb_now += 11000; /* leases are re-read every 10 s */
+    (void)kb_tui_app_tick(&a, kb_now);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Being edited") == NULL, "%s", s);
+    cr_assert(strstr(s, "e edit") != NULL, "%s", s);
+    kb_free(&s);
+    kb_tui_app_free(&a);
+}
+
 Test(tui_app, live_refresh_keeps_the_cursor)
 {
     kb_tui_app a;

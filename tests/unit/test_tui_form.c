@@ -72,6 +72,67 @@ Test(tui_form, rows_are_the_field_table)
     kb_fx_free(&a);
 }
 
+/* The row of the screen s that starts with prefix (NULL if none). */
+static const char *kb_row(const char *s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (const char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, prefix, n) == 0)
+            return p;
+    return NULL;
+}
+
+/* At 80x24: a long title shows its start (cut with an ellipsis) until you
+ * edit it, then it scrolls to the cursor; the description wraps at word
+ * boundaries (no blank at the start of a row) and marks the rows it
+ * cannot show. */
+Test(tui_form, long_values_show_their_start_and_wrap_at_words)
+{
+    kb_tui_app a;
+    kb_tui_form *f = kb_form_of(&a, 1);
+    kb_set(f, KB_FF_TITLE,
+           "Kringloopbedrijf vraagt garantstelling voor een tweede vestiging in het centrum");
+    kb_set(f, KB_FF_DESC,
+           "De eigenaar wil het terras uitbreiden en twee mensen met een afstand tot de "
+           "arbeidsmarkt aannemen in een BBL-traject. Vraag: kan de vergunning sneller, en is "
+           "er een loonkostensubsidie? Daarnaast wil hij weten of de gemeente kan helpen bij "
+           "het vinden van een tweede locatie in het centrum, liefst dicht bij het station, "
+           "want de huidige zaak is te klein.");
+    f->focus = KB_FF_TITLE;
+    kb_grid *g = kb_grid_new(80, 24, true);
+    kb_tui_app_draw(&a, g);
+    char *s = kb_grid_dump(g);
+    const char *t = kb_row(s, "> Title");
+    cr_assert_not_null(t, "%s", s);
+    cr_assert(strncmp(t + 20, "Kringloopbedrijf vraagt", 23) == 0, "%s", s);
+    cr_assert(strstr(t, "…\n") == t + strcspn(t, "\n") - strlen("…"), "cut with an ellipsis:\n%s",
+              s);
+    const char *d = kb_row(s, "  Description");
+    cr_assert_not_null(d, "%s", s);
+    const char *r = d;
+    for (int k = 0; k < 4; k++) {
+        cr_assert_neq(r[20], ' ', "row %d starts with a blank:\n%s", k, s);
+        const char *nl = strchr(r, '\n');
+        /* no word is broken: a row ends at a word's end */
+        cr_assert(nl[-1] != ' ', "%s", s);
+        if (k < 3)
+            r = nl + 1;
+    }
+    cr_assert(strncmp(strchr(r, '\n') - strlen("…"), "…", strlen("…")) == 0,
+              "the last row marks more text:\n%s", s);
+    cr_assert(strstr(s, "twee mensen met\n") != NULL, "wrapped at a blank:\n%s", s);
+    kb_free(&s);
+    /* editing the title: it scrolls to keep the cursor (at the end) */
+    kb_tui_app_key(&a, 'X', 1);
+    kb_tui_app_draw(&a, g);
+    s = kb_grid_dump(g);
+    t = kb_row(s, "> Title");
+    cr_assert(strstr(t, "centrumX") != NULL, "%s", s);
+    kb_free(&s);
+    kb_grid_free(&g);
+    kb_fx_free(&a);
+}
+
 Test(tui_form, lists_split_at_the_tables_separator)
 {
     kb_tui_app a;

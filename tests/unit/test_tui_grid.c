@@ -91,6 +91,39 @@ Test(tui_grid, wrap)
     kb_strv_free(&out);
 }
 
+/* The pager's wrap: a line that fits is kept as printed; a longer one
+ * breaks at blanks, rows after the first indented like its text (a
+ * bullet, a table's last column), widths of accents and CJK counted. */
+Test(tui_grid, wrap_hang)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    kb_strv out = {0};
+    kb_tui_wrap_hang("  a   b", 20, true, &out);
+    cr_assert_eq(out.n, 1);
+    cr_assert_str_eq(out.v[0], "  a   b");
+    kb_strv_free(&out);
+    kb_tui_wrap_hang("- #4 Festival één vergunning: on the agenda", 20, true, &out);
+    cr_assert_eq(out.n, 3);
+    cr_assert_str_eq(out.v[0], "- #4 Festival één");
+    cr_assert_str_eq(out.v[1], "  vergunning: on the");
+    cr_assert_str_eq(out.v[2], "  agenda");
+    kb_strv_free(&out);
+    /* a table row: the description column continues under itself */
+    kb_tui_wrap_hang("  case move N   move a case to another stage", 40, true, &out);
+    cr_assert_eq(out.n, 2);
+    cr_assert_str_eq(out.v[0], "  case move N   move a case to another");
+    cr_assert_str_eq(out.v[1], "                stage");
+    kb_strv_free(&out);
+    /* wide characters take two columns; a word longer than a row is cut */
+    kb_tui_wrap_hang("東京東京東京 xyz", 8, true, &out);
+    cr_assert_eq(out.n, 2);
+    cr_assert_str_eq(out.v[0], "東京東京");
+    cr_assert_str_eq(out.v[1], "東京 xyz");
+    for (size_t i = 0; i < out.n; i++)
+        cr_assert_leq(kb_tui_width(out.v[i], true), 8);
+    kb_strv_free(&out);
+}
+
 Test(tui_grid, line_editor)
 {
     kb_tui_line l;
