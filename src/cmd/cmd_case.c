@@ -584,12 +584,12 @@ int kb_cmd_case_comment(kb_cmd_ctx *cx, int argc, char **argv)
     int rc = kb_case_number_arg(cx, "case comment", argc, argv, 1, &n);
     if (rc)
         return rc;
-    if (argc != 3)
+    if (argc < 3)
         return kb_cmd_usage(cx, "case comment",
                             _("give the text (or - to read it from standard "
                               "input): case comment 12 \"text\""));
     char *text = NULL;
-    if ((rc = kb_cmd_text_arg(cx, argv[2], &text)))
+    if ((rc = kb_cmd_text_words(cx, argc - 2, argv + 2, &text)))
         return rc;
     kb_board *b = NULL;
     if ((rc = kb_cmd_open(cx, "case comment", &b)) == KB_OK &&

@@ -57,6 +57,9 @@ extern const size_t kb_cmd_table_len;
 void kb_cmd_close(kb_cmd_ctx *cx, kb_board **b);
 /* Read "-" (standard input, when available) or the argument itself. */
 int kb_cmd_text_arg(kb_cmd_ctx *cx, const char *arg, char **out);
+/* A text given as n >= 1 words (`case decide 12 Proef uitbreiden`), joined
+ * with spaces; one word "-" reads standard input (cmd_meeting.c). */
+int kb_cmd_text_words(kb_cmd_ctx *cx, int n, char **words, char **out);
 
 /* Print "kernboard: msg" on stderr and return code. */
 int kb_cmd_fail(kb_cmd_ctx *cx, int code, const char *fmt, ...) KB_PRINTF(3, 4);

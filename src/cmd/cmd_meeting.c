@@ -251,9 +251,20 @@ out:
     return rc;
 }
 
-/* case decide N TEXT [--meeting M] [--action T --owner U [--due D]]...: the
- * decision and its action items in one write; --owner and --due belong to
- * the --action before them. */
+int kb_cmd_text_words(kb_cmd_ctx *cx, int n, char **words, char **out)
+{
+    if (n == 1)
+        return kb_cmd_text_arg(cx, words[0], out);
+    kb_buf b = KB_BUF_INIT;
+    for (int i = 0; i < n; i++)
+        kb_buf_printf(&b, "%s%s", i ? " " : "", words[i]);
+    *out = b.data ? kb_buf_take(&b) : kb_strdup("");
+    return KB_OK;
+}
+
+/* case decide N TEXT... [--meeting M] [--action T --owner U [--due D]]...:
+ * the decision (its words, quoted or not) and its action items in one
+ * write; --owner and --due belong to the --action before them. */
 int kb_cmd_case_decide(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -294,16 +305,18 @@ int kb_cmd_case_decide(kb_cmd_ctx *cx, int argc, char **argv)
     }
     if (rc)
         goto out;
-    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &d.case_number, &cx->err)) {
+    if (optind + 2 > argc || kb_case_number_parse(argv[optind], &d.case_number, &cx->err)) {
         rc = kb_cmd_usage(cx, cmd, _("give the case and the decision: case decide 12 \"text\""));
         goto out;
     }
+    /* the decision's words, quoted or not */
+    if ((rc = kb_cmd_text_words(cx, argc - optind - 1, argv + optind + 1, &d.text)))
+        goto out;
     for (size_t i = 0; i < nitems; i++)
         if (!items[i].owner) {
             rc = kb_cmd_usage(cx, cmd, _("action item '%s' needs --owner USER"), items[i].text);
             goto out;
         }
-    d.text = kb_strdup(argv[optind + 1]);
     if ((rc = kb_cmd_open(cx, cmd, &b)))
         goto out;
     if (kb_board_decide(b, &d, items, nitems, &cx->err)) {
@@ -653,30 +666,36 @@ out:
     return rc;
 }
 
-/* Write minutes to --out F (kb_out: temporary, 0600, never over a board)
- * or to the output. */
-static int kb_cmd_minutes_write(kb_cmd_ctx *cx, const char *outp, const char *md)
+/* Write minutes to the output, or to o (opened by kb_out_open: a
+ * temporary, 0600, never over a board) and put it in place as outp.
+ * ended: the meeting that has just ended (0: none), named in an error. */
+static int kb_cmd_minutes_write(kb_cmd_ctx *cx, kb_out *o, const char *outp, const char *md,
+                                uint32_t ended)
 {
-    if (!outp) {
+    int code = KB_OK;
+    if (!o) {
         fputs(md, cx->out);
-        return fflush(cx->out)
-                   ? kb_cmd_fail(cx, KB_EIO, _("cannot write the minutes: %s"), strerror(errno))
-                   : KB_OK;
-    }
-    kb_out o = {.f = NULL};
-    if (kb_out_open(&o, outp, cx->db, &cx->err))
-        return kb_cmd_report(cx);
-    if (fputs(md, o.f) < 0) {
+        if (fflush(cx->out) == 0)
+            return KB_OK;
+        code = kb_err_set(&cx->err, KB_EIO, _("cannot write the minutes: %s"), strerror(errno));
+    } else if (fputs(md, o->f) < 0) {
         int err = errno ? errno : EIO;
-        kb_out_abort(&o);
-        return kb_cmd_fail(cx, KB_EIO, _("cannot write %s: %s"), outp, strerror(err));
+        kb_out_abort(o);
+        code = kb_err_set(&cx->err, KB_EIO, _("cannot write %s: %s"), outp, strerror(err));
+    } else if ((code = kb_out_commit(o, &cx->err)) == KB_OK) {
+        return KB_OK;
     }
-    if (kb_out_commit(&o, &cx->err))
+    if (!ended)
         return kb_cmd_report(cx);
-    return KB_OK;
+    /* the meeting is ended and stored all the same */
+    return kb_cmd_fail(cx, code,
+                       _("meeting M%u has ended, but its minutes were not written (%s): write "
+                         "them with 'kernboard meeting minutes M%u --out FILE'"),
+                       ended, cx->err.msg, ended);
 }
 
-/* meeting end [--out F] [--include-confidential] */
+/* meeting end [--out F] [--include-confidential]: F is created before the
+ * meeting ends, so a file that cannot be created changes nothing. */
 int kb_cmd_meeting_end(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -690,6 +709,8 @@ int kb_cmd_meeting_end(kb_cmd_ctx *cx, int argc, char **argv)
     kb_meeting m;
     kb_meeting_init(&m);
     kb_board *b = NULL;
+    kb_out o = {.f = NULL};
+    bool opened = false;
     char *md = NULL;
     kb_cmd_getopt_reset();
     int rc, opt, idx;
@@ -703,6 +724,13 @@ int kb_cmd_meeting_end(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_usage(cx, cmd, _("unexpected argument '%s'"), argv[optind]);
     if (rc || (rc = kb_cmd_open(cx, cmd, &b)))
         goto out;
+    if (outp) {
+        if (kb_out_open(&o, outp, cx->db, &cx->err)) {
+            rc = kb_cmd_report(cx);
+            goto out;
+        }
+        opened = true;
+    }
     if (kb_board_meeting_end(b, &m, &cx->err)) {
         rc = kb_cmd_report(cx);
         goto out;
@@ -711,19 +739,72 @@ int kb_cmd_meeting_end(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_report(cx);
         goto out;
     }
-    if (cx->json) {
+    if (cx->json)
         rc = kb_cmd_print_json(cx, kb_cmd_meeting_json(&m));
-        if (rc == KB_OK && outp)
-            rc = kb_cmd_minutes_write(cx, outp, md ? md : m.minutes);
-    } else {
-        rc = kb_cmd_minutes_write(cx, outp, md ? md : m.minutes);
-        if (rc == KB_OK && outp)
-            fprintf(cx->out, _("M%u ended; minutes written to %s\n"), m.number, outp);
+    if (rc == KB_OK && (outp || !cx->json)) {
+        rc = kb_cmd_minutes_write(cx, opened ? &o : NULL, outp, md ? md : m.minutes, m.number);
+        opened = false;
     }
+    if (rc == KB_OK && outp && !cx->json)
+        fprintf(cx->out, _("M%u ended; minutes written to %s\n"), m.number, outp);
 out:
+    if (opened)
+        kb_out_abort(&o);
     kb_free(&md);
     kb_meeting_free(&m);
     kb_cmd_close(cx, &b);
+    return rc;
+}
+
+/* meeting minutes M --json: the meeting as `meeting show --json` has it,
+ * with the decisions and action items of a confidential case without their
+ * text ("text": null, "masked": true) unless include_conf, as the Markdown
+ * minutes, which are the "minutes" member. */
+static int kb_cmd_minutes_json(kb_cmd_ctx *cx, kb_board *b, uint32_t n, bool include_conf,
+                               const char *md)
+{
+    kb_meeting m;
+    kb_decision_vec dv = {0};
+    int rc = KB_OK;
+    if (kb_board_meeting_get(b, n, &m, &cx->err) ||
+        kb_board_decision_list(b, 0, n, &dv, &cx->err)) {
+        rc = kb_cmd_report(cx);
+        goto out;
+    }
+    kb_meeting_items_fix(&m, KB_MEETING_DEFAULT_PLAN);
+    json_t *o = kb_cmd_meeting_json(&m);
+    json_t *a = json_array();
+    for (size_t i = 0; i < dv.n; i++)
+        json_array_append_new(a, kb_cmd_decision_json(&dv.v[i]));
+    json_object_set_new(o, "decisions", a);
+    if ((rc = kb_cmd_meeting_json_more(cx, b, &m, &dv, o))) {
+        json_decref(o);
+        goto out;
+    }
+    /* the cases whose details stay out, as in the Markdown minutes */
+    const char *lists[] = {"items", "decisions", "actions"};
+    for (size_t l = 0; l < 3; l++) {
+        json_t *arr = json_object_get(o, lists[l]);
+        for (size_t i = 0; i < json_array_size(arr); i++) {
+            json_t *x = json_array_get(arr, i);
+            uint32_t cn = (uint32_t)json_integer_value(json_object_get(x, "case"));
+            kb_case c;
+            kb_case_init(&c);
+            kb_err e;
+            bool hide = !include_conf && kb_board_case_get(b, cn, &c, &e) == KB_OK &&
+                        c.conf == KB_CONF_CONFIDENTIAL;
+            kb_case_free(&c);
+            json_object_set_new(x, "masked", json_boolean(hide));
+            if (hide && l > 0)
+                json_object_set_new(x, "text", json_null());
+        }
+    }
+    json_object_set_new(o, "include_confidential", json_boolean(include_conf));
+    json_object_set_new(o, "minutes", json_string(md));
+    rc = kb_cmd_print_json(cx, o);
+out:
+    kb_meeting_free(&m);
+    kb_decision_vec_free(&dv);
     return rc;
 }
 
@@ -755,10 +836,17 @@ int kb_cmd_meeting_minutes(kb_cmd_ctx *cx, int argc, char **argv)
         return kb_cmd_usage(cx, cmd, _("give one meeting: meeting minutes M3"));
     if ((rc = kb_meeting_number(cx, cmd, argv[optind], &n)) || (rc = kb_cmd_open(cx, cmd, &b)))
         return rc;
-    if (kb_board_meeting_minutes(b, n, conf, &md, &cx->err))
+    kb_out o = {.f = NULL};
+    if (outp && kb_out_open(&o, outp, cx->db, &cx->err))
         rc = kb_cmd_report(cx);
-    else
-        rc = kb_cmd_minutes_write(cx, outp, md);
+    else if (kb_board_meeting_minutes(b, n, conf, &md, &cx->err))
+        rc = kb_cmd_report(cx);
+    else if (cx->json)
+        rc = kb_cmd_minutes_json(cx, b, n, conf, md);
+    if (rc == KB_OK && (outp || !cx->json))
+        rc = kb_cmd_minutes_write(cx, outp ? &o : NULL, outp, md, 0);
+    else if (outp)
+        kb_out_abort(&o);
     kb_free(&md);
     kb_cmd_close(cx, &b);
     return rc;

@@ -400,12 +400,18 @@ static int kb_start_apply(kb_board *b, kb_txn *t, kb_meeting *m, void *ctx, kb_e
     const kb_start_ctx *sc = ctx;
     kb_meeting run;
     int rc = kb_meeting_in_state(t, KB_MEETING_RUNNING, &run, e);
-    if (rc == KB_OK)
-        rc = kb_err_set(e, KB_EBUSY,
-                        _("meeting M%u is running already: continue it, or end it with "
-                          "'kernboard meeting end'"),
-                        run.number);
-    else if (rc == KB_ENOENT)
+    if (rc == KB_OK) {
+        /* a state conflict with what someone else started, like an edit
+         * lock (exit 75, "says who and since when"), not a lock timeout */
+        char day[KB_DATE_STRLEN], hhmm[6];
+        kb_date_format(kb_date_of_time(run.started), day);
+        kb_time_format_hhmm(run.started, hhmm);
+        rc = kb_err_set(e, KB_ECONFLICT,
+                        _("meeting M%u is already running, started by %s on %s at %s: join it "
+                          "(decisions attach to it; 'kernboard meeting agenda' shows it) or end "
+                          "it with 'kernboard meeting end'"),
+                        run.number, run.chair ? run.chair : "?", day, hhmm);
+    } else if (rc == KB_ENOENT)
         rc = KB_OK;
     kb_meeting_free(&run);
     for (size_t i = 0; rc == KB_OK && sc->attendees && i < sc->attendees->n; i++)
@@ -447,6 +453,13 @@ static int kb_goto_apply(kb_board *b, kb_txn *t, kb_meeting *m, void *ctx, kb_er
         return kb_err_set(e, KB_EDATA,
                           _("the agenda is empty: add a case with 'meeting agenda "
                             "--add N'"));
+    if (g->index >= (long)m->agenda.n)
+        return m->agenda.n == 1
+                   ? kb_err_set(e, KB_ENOENT, _("there is no item %ld: the agenda has one item"),
+                                g->index + 1)
+                   : kb_err_set(e, KB_ENOENT,
+                                _("there is no item %ld: the agenda has items 1 to %zu"),
+                                g->index + 1, m->agenda.n);
     long to = g->index >= 0 ? g->index : (long)m->current + g->delta;
     if (to < 0 || to >= (long)m->agenda.n)
         return kb_err_set(e, KB_EDATA,

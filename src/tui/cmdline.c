@@ -249,8 +249,10 @@ unsigned kb_tui_command(kb_tui_app *a, const char *line)
     kb_err e;
     kb_err_clear(&e);
     unsigned r = KB_TUI_R_STATUS;
+    a->cmd_rc = KB_OK;
     if (kb_cmd_split(line, &v, &e)) {
         kb_tui_msg(a, true, "%s", e.msg);
+        a->cmd_rc = KB_EUSAGE; /* e.g. an open quote: the line stays for a retry */
         return r;
     }
     if (!v.n) {

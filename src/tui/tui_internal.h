@@ -539,8 +539,9 @@ typedef struct kb_tui_app {
     kb_secret *lock_pass;
     char *lock_error;
 
-    /* the last ':' command run through the command table: its exit code
-     * and what it printed (for the output pager and the tests) */
+    /* the last ':' command: its exit code (KB_OK for a screen command;
+     * KB_EUSAGE for a line that cannot be split) and what the command
+     * table printed (for the output pager and the tests) */
     int cmd_rc;
     char *cmd_out, *cmd_err;
 
@@ -625,7 +626,8 @@ unsigned kb_tui_move_dir(kb_tui_app *a, uint32_t number, int dir);
 unsigned kb_tui_comment(kb_tui_app *a, uint32_t number, const char *text);
 unsigned kb_tui_undo(kb_tui_app *a);
 /* Run a ':' command line: the CLI's command table (kernboard/cmd.h) on the
- * open board, or a screen command (show, edit, add, filter, undo, ...). */
+ * open board, or a screen command (show, edit, add, filter, undo, ...).
+ * a->cmd_rc tells whether it failed (the ':' line then opens again). */
 unsigned kb_tui_command(kb_tui_app *a, const char *line);
 /* The output pager (view_output.c) opens with this. */
 typedef struct kb_tui_output_arg {

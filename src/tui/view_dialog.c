@@ -468,6 +468,17 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
             kb_hist_push(&a->hist_command, text);
             kb_tui_view_close(a, p);
             r |= kb_tui_command(a, text);
+            if (a->cmd_rc != KB_OK) { /* nothing changed: the line stays for a retry */
+                char *why = kb_strdup(a->msg);
+                r |= kb_view_prompt_open(a, KB_PR_COMMAND, ":", text, 0, NULL);
+                kb_tui_prompt *np = kb_tui_prompt_state(a);
+                if (np) {
+                    kb_free(&np->error);
+                    np->error = why;
+                    why = NULL;
+                }
+                kb_free(&why);
+            }
         } else if (kind == KB_PR_REASON) {
             if (!text[0]) {
                 kb_free(&p->error);

@@ -358,10 +358,12 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, bool room
         kb_ml_add(l, 0, "", KB_PLAIN);
     if (c->owner)
         KB_ROW(_("Owner"), "%s", c->owner);
+    /* the flag (f drops it), then why the case is on this agenda */
+    KB_ROW(_("On the agenda"), "%s", c->on_agenda ? _("yes") : _("no"));
     size_t cur = v->m.state == KB_MEETING_RUNNING ? (size_t)v->m.current : v->list.sel;
     char *why = kb_meeting_why_text(cur < v->m.why.n ? v->m.why.v[cur] : "");
     if (why[0])
-        KB_ROW(_("On the agenda"), "%s", why);
+        KB_ROW(_("Reason"), "%s", why);
     kb_free(&why);
     if (c->blocked)
         KB_ROW(_("Blocked"), "%s", c->blocked);
@@ -496,9 +498,17 @@ static void kb_mv_agenda_row(void *ctx, kb_grid *g, size_t i, int x, int y, int 
     kb_buf b = KB_BUF_INIT;
     kb_buf_printf(&b, "%s%2zu. #%-4u ", cur ? "> " : "  ", i + 1, m->agenda.v[i]);
     int tw = w - 2 - (int)b.len - 14 - (w >= 100 ? 36 : 0);
+    if (tw < 8)
+        tw = 8;
     const char *title = c && c->title ? c->title : "?";
-    size_t fit = kb_tui_fit(title, tw > 8 ? tw : 8, rc->a->utf8);
-    kb_buf_append(&b, title, fit);
+    bool utf8 = rc->a->utf8;
+    if (kb_tui_width(title, utf8) <= tw) {
+        kb_buf_puts(&b, title);
+    } else { /* cut as on the board: with an ellipsis */
+        char u[4];
+        kb_buf_append(&b, title, kb_tui_fit(title, tw - 1, utf8));
+        kb_buf_append(&b, u, kb_tui_utf8_put(kb_tui_glyph(KB_GL_ELLIPSIS, utf8), u));
+    }
     int used = kb_tui_width(b.data, rc->a->utf8);
     int pad = w - 2 - used - 14 - (w >= 100 ? 36 : 0);
     kb_buf_printf(&b, "%*s", pad > 1 ? pad : 1, "");
@@ -873,38 +883,48 @@ static void kb_mv_event(kb_tui_app *a, void *st, kb_tui_event ev, uint32_t numbe
     kb_tui_list_select(&v->list, sel);
 }
 
+/* The way back comes first (as mutt's "q:Quit"), so it is readable at 80
+ * columns in every language; what does not fit is cut (? lists all). */
 static kb_style kb_mv_hints(kb_tui_app *a, void *st, kb_buf *out)
 {
     kb_meeting_view *v = st;
     if (v->screen == KB_MS_ITEM) {
         static const kb_action acts[] = {
-            KB_ACTION_MEETING_NEXT,   KB_ACTION_MEETING_DECIDE, KB_ACTION_CASE_MOVE_NEXT,
-            KB_ACTION_MEETING_REVIEW, KB_ACTION_MEETING_UNFLAG, KB_ACTION_CASE_COMMENT,
-            KB_ACTION_MEETING_REVEAL, KB_ACTION_MEETING_AGENDA, KB_ACTION_MEETING_ATTENDANCE,
+            KB_ACTION_BACK,           KB_ACTION_MEETING_NEXT,
+            KB_ACTION_MEETING_DECIDE, KB_ACTION_CASE_MOVE_NEXT,
+            KB_ACTION_MEETING_REVIEW, KB_ACTION_MEETING_UNFLAG,
+            KB_ACTION_CASE_COMMENT,   KB_ACTION_MEETING_REVEAL,
+            KB_ACTION_MEETING_AGENDA, KB_ACTION_MEETING_ATTENDANCE,
             KB_ACTION_MEETING_END,    KB_ACTION_MEETING_PREV,
         };
         static const char *const labels[] = {
-            N_("next"),   N_("decide"), N_("move"),       N_("review"), N_("unflag"), N_("comment"),
-            N_("reveal"), N_("agenda"), N_("attendance"), N_("end"),    N_("prev"),
+            N_("back"),    N_("next"),   N_("decide"), N_("move"),       N_("review"), N_("unflag"),
+            N_("comment"), N_("reveal"), N_("agenda"), N_("attendance"), N_("end"),    N_("prev"),
         };
         kb_tui_hints(a, KB_CONTEXT_MEETING, acts, labels, sizeof acts / sizeof *acts, out);
     } else if (v->screen == KB_MS_AGENDA) {
         static const kb_action acts[] = {
-            KB_ACTION_MEETING_START,     KB_ACTION_MEETING_ITEM,       KB_ACTION_MEETING_ITEM_UP,
-            KB_ACTION_MEETING_ITEM_DOWN, KB_ACTION_MEETING_ITEM_ADD,   KB_ACTION_MEETING_ITEM_DROP,
-            KB_ACTION_MEETING_PLAN,      KB_ACTION_MEETING_ATTENDANCE, KB_ACTION_BACK,
+            KB_ACTION_BACK,
+            KB_ACTION_MEETING_START,
+            KB_ACTION_MEETING_ITEM,
+            KB_ACTION_MEETING_ITEM_UP,
+            KB_ACTION_MEETING_ITEM_DOWN,
+            KB_ACTION_MEETING_ITEM_ADD,
+            KB_ACTION_MEETING_ITEM_DROP,
+            KB_ACTION_MEETING_PLAN,
+            KB_ACTION_MEETING_ATTENDANCE,
         };
         static const char *const labels[] = {
-            N_("start"), N_("item"), N_("up"),         N_("down"), N_("add"),
-            N_("drop"),  N_("plan"), N_("attendance"), N_("back"),
+            N_("back"), N_("start"), N_("item"), N_("up"),         N_("down"),
+            N_("add"),  N_("drop"),  N_("plan"), N_("attendance"),
         };
         kb_tui_hints(a, KB_CONTEXT_MEETING, acts, labels, sizeof acts / sizeof *acts, out);
     } else {
-        static const kb_action acts[] = {KB_ACTION_MEETING_PRESENT, KB_ACTION_MEETING_GUEST,
-                                         KB_ACTION_MEETING_ITEM, KB_ACTION_MEETING_AGENDA,
-                                         KB_ACTION_BACK};
-        static const char *const labels[] = {N_("present"), N_("guest"), N_("item"), N_("agenda"),
-                                             N_("back")};
+        static const kb_action acts[] = {KB_ACTION_BACK, KB_ACTION_MEETING_PRESENT,
+                                         KB_ACTION_MEETING_GUEST, KB_ACTION_MEETING_ITEM,
+                                         KB_ACTION_MEETING_AGENDA};
+        static const char *const labels[] = {N_("back"), N_("present"), N_("guest"), N_("item"),
+                                             N_("agenda")};
         kb_tui_hints(a, KB_CONTEXT_MEETING, acts, labels, sizeof acts / sizeof *acts, out);
     }
     return KB_STYLE(0, KB_GC_MUTED);

@@ -5,8 +5,12 @@
 # due dates) attached to the running meeting, end with the minutes written
 # to a file (0600, never over the board), `meeting show --json` and
 # `case show --json` agreeing with them; confidential case #12 shows only
-# its number and title in the minutes and the Markdown export unless
-# --include-confidential; a second start while one runs is refused.
+# its number and title in the minutes (Markdown and --json) and the
+# Markdown export unless --include-confidential; a second start while one
+# runs is refused (75, naming who started it and since when); an item
+# number past the agenda is no such item; `meeting end --out` into a
+# directory that does not exist ends nothing; decision and comment texts
+# may be given as several words.
 . "$(dirname "$0")/lib.sh"
 kb_setup
 
@@ -45,13 +49,30 @@ expect_rc 0 "meeting start --attendees --guest" \
     kbd meeting start --attendees jan,fatima.elamrani --guest "Piet de Gast" --guest "Els"
 M=$(printf '%s' "$OUT" | tr -d 'M\n')
 check "start prints the meeting number ($OUT)" is_int "$M"
-expect_rc 69 "a second start is refused while one runs" kbd meeting start
+# a state conflict with what someone started (75: "says who and since
+# when"), not a lock timeout (69)
+expect_rc 75 "a second start is refused while one runs" kbd meeting start
 check "names the running meeting" contains "$ERR" "M$M"
+check "names who started it" contains "$ERR" "started by makelaar"
+check "and since when" contains "$ERR" " at "
+check "says what to do" contains "$ERR" "meeting end"
+NITEMS=$(kbd --json meeting agenda | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
+expect_rc 66 "meeting next --item past the agenda: no such item" kbd meeting next --item 99
+check "says there is no item 99" contains "$ERR" "no item 99"
+check "names the items there are" contains "$ERR" "items 1 to $NITEMS"
+lacks "$ERR" "last item" && kb_pass "not 'this was the last item'" || kb_fail "says last item: $ERR"
 expect_rc 0 "meeting next" kbd meeting next
 check "next names item 2" contains "$OUT" "Item 2/"
-expect_rc 0 "decision 1 with an action item due friday" \
-    kbd case decide 1 "Proefplaatsing uitbreiden naar vier kandidaten" \
+# the decision's words need no quotes (as typed on the TUI's ':' line)
+expect_rc 0 "decision 1 with an action item due friday, text in words" \
+    kbd case decide 1 Proefplaatsing uitbreiden naar vier kandidaten \
     --action "Werkgever en jobcoach uitnodigen" --owner fatima --due vrijdag
+expect_rc 0 "a comment in words" kbd case comment 1 besproken in het overleg
+expect_rc 0 "a comment from standard input" kbd case comment 1 - <<<"van stdin"
+expect_rc 0 "case show 1 --json" kbd --json case show 1
+check "comments joined and read" python3 -c '
+import json,sys; d=json.load(sys.stdin); t=[x["text"] for x in d["timeline"]]
+assert "besproken in het overleg" in t and "van stdin" in t, t' <<<"$OUT"
 expect_rc 0 "decision 2 on confidential #12 with an action item in 2w" \
     kbd case decide 12 "Garantstelling van 120.000 voorleggen aan het college" \
     --action "Collegevoorstel schrijven" --owner jan --due 2w
@@ -62,6 +83,11 @@ expect_rc 0 "move a case during the meeting" kbd case move 13 connect --reason "
 expect_rc 0 "meeting next again" kbd meeting next
 
 # ---- end
+# a file that cannot be created changes nothing: the meeting still runs
+expect_rc 73 "meeting end --out into a missing directory" kbd meeting end --out "$T/nonexistent/m.md"
+check "the error names the file" contains "$ERR" "nonexistent/m.md"
+expect_rc 0 "the meeting is still running" kbd --json meeting agenda
+check "state running" [ "$(printf '%s' "$OUT" | json_get state)" = running ]
 expect_rc 0 "meeting end --out" kbd meeting end --out "$T/minutes.md"
 check "minutes file written" [ -s "$T/minutes.md" ]
 check "minutes file mode 0600" [ "$(stat -c %a "$T/minutes.md")" = 600 ]
@@ -104,6 +130,28 @@ assert any(x["id"] == a for x in d["actions"]), d["actions"]' <(printf '%s' "$OU
 expect_rc 0 "meeting minutes M --include-confidential" \
     kbd meeting minutes "M$M" --include-confidential
 check "with the option: #12's decision" contains "$OUT" "120.000"
+# --json: one JSON document, confidential details left out as in the Markdown
+expect_rc 0 "meeting minutes M --json" kbd meeting minutes "M$M" --json
+printf '%s' "$OUT" >"$T/minutes.json"
+check "minutes --json: the meeting, items, decisions, actions and the Markdown" python3 -c '
+import json,sys; d=json.load(open(sys.argv[1])); m=int(sys.argv[2])
+assert d["id"] == m and d["state"] == "ended" and d["started"] and d["ended"], d
+assert "fatima.elamrani" in d["attendees"] and "Karin" in d["guests"], d
+assert len(d["decisions"]) == 2 and len(d["actions"]) == 2, d
+it = {i["case"]: i for i in d["items"]}
+assert it[12]["masked"] and not it[1]["masked"], it
+assert it[1]["decisions"] and it[1]["actions"], it[1]
+assert d["minutes"].startswith("# Minutes of meeting M%d" % m), d["minutes"][:40]
+assert d["include_confidential"] is False
+' "$T/minutes.json" "$M"
+check "minutes --json: no amounts of #12" lacks "$OUT" "120.000"
+check "minutes --json: #12 by title" contains "$OUT" "Kringloopbedrijf"
+expect_rc 0 "meeting minutes M --json --include-confidential" \
+    kbd meeting minutes "M$M" --json --include-confidential
+check "with the option: #12's decision in the JSON" python3 -c '
+import json,sys; d=json.load(sys.stdin)
+assert any("120.000" in (x["text"] or "") for x in d["decisions"]), d["decisions"]
+assert "120.000" in d["minutes"]' <<<"$OUT"
 expect_rc 0 "meeting minutes M --out again" kbd meeting minutes "$M" --out "$T/again.md"
 check "rewritten minutes without confidential details" lacks "$(cat "$T/again.md")" "120.000"
 expect_rc 73 "minutes never over the board" kbd meeting minutes "$M" --out "$B"

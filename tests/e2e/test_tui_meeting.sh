@@ -10,6 +10,9 @@
 # description and amounts).  A second TUI following the meeting shows the
 # current item and a new decision within 2 s.  The chair's TUI is killed
 # with SIGKILL mid-meeting; a new one resumes with everything captured.
+# At 80x24: Esc leaves meeting mode, long agenda titles end in an ellipsis,
+# the footer shows the back key, a decision typed without quotes is kept
+# whole, and a ':' command that fails stays on the line for a retry.
 . "$(dirname "$0")/tui_lib.sh"
 tui_setup
 
@@ -197,5 +200,56 @@ check "case #1: moved, decision of the meeting" python3 -c '
 import json,sys; d=json.load(sys.stdin); m=int(sys.argv[1])
 assert d["stage"] == "progress", d["stage"]
 assert any(x.get("meeting") == m for x in d["decisions"]), d["decisions"]' "$M" <<<"$OUT"
+
+# ---- 80x24: Esc goes back, titles cut with an ellipsis, the back key in
+# the footer, unquoted decision words, a failed ':' line kept for a retry
+gone() { # gone S SECONDS TEXT
+    local s=$1 ms=$(($2 * 1000)) text=$3 t0
+    t0=$(($(date +%s%N) / 1000000))
+    while [ $(($(date +%s%N) / 1000000 - t0)) -lt "$ms" ]; do
+        has "$s" "$text" || return 0
+        sleep 0.05
+    done
+    ! has "$s" "$text"
+}
+tmux -L "$SOCK" kill-session -t follower
+mt_start small makelaar 80 24
+see "80x24: board open" small "makelaar" 15
+k small M
+see "80x24: the proposed agenda" small "proposed agenda"
+see "80x24: a long title ends in an ellipsis, as on the board" small "één vergunning, één a…"
+see "80x24: the footer shows the way back" small "<Esc> back"
+k small Escape
+check "80x24: Esc leaves meeting mode" gone small 5 "proposed agenda"
+k small M
+see "80x24: M again" small "proposed agenda"
+k small s
+see "80x24: started" small "item 1/" 10
+M2=$(kbd --json meeting agenda | json_get id)
+see "80x24: the on-agenda flag as a value" small "On the agenda     yes"
+k small d
+see "80x24: decision prompt" small ":case decide "
+typ small 'Proef uitbreiden naar vier kandidaten'
+k small Enter
+ndec2() {
+    kbd --json meeting show "$M2" | python3 -c '
+import json,sys; d=json.load(sys.stdin)
+sys.exit(not any(x["text"] == "Proef uitbreiden naar vier kandidaten" for x in d["decisions"]))'
+}
+check "80x24: an unquoted decision is recorded whole" wait_for 10 ndec2
+k small d
+see "80x24: decision prompt again" small ":case decide "
+typ small 'Niet bewaard --bogus'
+k small Enter
+see "80x24: the failed command says why" small "unknown option '--bogus'"
+see "80x24: and keeps the typed line for a retry" small "Niet bewaard --bogus"
+k small Escape
+check "80x24: Esc cancels the kept line" gone small 5 "Niet bewaard --bogus"
+k small Escape
+check "80x24: Esc leaves the running meeting too" gone small 5 "Meeting M$M2, item"
+k small M
+see "80x24: back in the running meeting" small "Meeting M$M2, item" 5
+k small E
+see "80x24: ended" small "Minutes of M$M2" 10
 
 finish

@@ -196,6 +196,10 @@ static const kb_row kb_rows[] = {
     {"decide 2 \"Doorgaan\" --action \"Bel de eigenaar\" --owner bob --due 2030-01-10",
      "case decide 2 \"Doorgaan\" --action \"Bel de eigenaar\" --owner bob --due 2030-01-10", KB_OK,
      true},
+    /* a text in several words, as typed after `d` in meeting mode */
+    {"decide 2 Doorgaan met de pilot", "case decide 2 Doorgaan met de pilot", KB_OK, true},
+    {"comment 2 Gesprek gepland met de eigenaar", "case comment 2 Gesprek gepland met de eigenaar",
+     KB_OK, true},
     {"decide 2 \"Zonder eigenaar\" --action \"Iets\"",
      "case decide 2 \"Zonder eigenaar\" --action \"Iets\"", KB_EUSAGE, true},
     {"add --title \"Nieuw signaal\" --dept economie --org \"X; Y\"",

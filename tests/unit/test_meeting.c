@@ -283,7 +283,10 @@ Test(meeting, run_with_time_accounting_decisions_and_minutes)
     /* one meeting at a time */
     kb_meeting m2;
     kb_meeting_init(&m2);
-    cr_assert_eq(kb_board_meeting_start(b, NULL, NULL, &m2, &e), KB_EBUSY);
+    /* a state conflict that names who started it (exit 75), not "busy" */
+    cr_assert_eq(kb_board_meeting_start(b, NULL, NULL, &m2, &e), KB_ECONFLICT);
+    cr_assert(strstr(e.msg, "started by anna"), "%s", e.msg);
+    cr_assert(strstr(e.msg, "meeting end"), "%s", e.msg);
     kb_meeting_free(&m2);
     /* since:lastmeeting does not count the running one */
     cr_assert_eq(kb_board_last_meeting_time(b), 0);
@@ -293,6 +296,9 @@ Test(meeting, run_with_time_accounting_decisions_and_minutes)
     cr_assert_eq(m.current, 1);
     cr_assert_eq(m.spent.v[0], 125);
     cr_assert_eq(kb_board_meeting_goto(b, 1, -1, &m, &e), KB_EDATA); /* the last item */
+    /* an item number past the agenda: no such item, not "the last item" */
+    cr_assert_eq(kb_board_meeting_goto(b, 0, 98, &m, &e), KB_ENOENT);
+    cr_assert(strstr(e.msg, "no item 99"), "%s", e.msg);
 
     /* a decision with two action items attaches to the running meeting */
     kb_decision d = {.case_number = 2, .text = kb_strdup("Ask the college for EUR 120.000")};
