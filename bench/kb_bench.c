@@ -165,7 +165,7 @@ static int gen_one(kb_board *b, kb_txn *t, uint32_t i, kb_time base, kb_err *e)
     if (rc == KB_OK && c.orgs.n)
         rc = kb_orgs_ensure(t, &c.orgs, e);
     if (rc == KB_OK)
-        rc = kb_case_insert(b, t, &c, true, e);
+        rc = kb_case_insert(b, t, &c, true, NULL, e);
     /* the timeline: created, three comments */
     for (int k = 0; rc == KB_OK && k < 4; k++) {
         kb_comment cm = {0};

@@ -76,8 +76,13 @@ int kb_board_user_find(kb_board *b, const char *text, char **name_out, kb_err *e
  * or close. */
 void kb_board_query_ctx(kb_board *b, const kb_query *q, kb_query_ctx *ctx);
 
-/* Cases.  add fills in number, key, created/updated and version. */
+/* Cases.  add fills in number, key, created/updated and version.  A new
+ * case in a stage that needs a reason (any but the first stage, where
+ * cases start) needs one, as a move there does: without it KB_EDATA ("a new
+ * case in "Done" needs a reason: add --reason TEXT") and nothing is
+ * written; the reason is stored with the "case created" timeline entry. */
 int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e) KB_WARN_UNUSED;
+int kb_board_case_add_reason(kb_board *b, kb_case *c, const char *reason, kb_err *e) KB_WARN_UNUSED;
 int kb_board_case_get(kb_board *b, uint32_t number, kb_case *out, kb_err *e) KB_WARN_UNUSED;
 /* Who made the newest change of case number (the author of its newest
  * change entry in the timeline): a new string in *who, NULL when none is

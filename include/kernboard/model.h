@@ -149,6 +149,15 @@ typedef struct kb_dept {
 } kb_dept;
 void kb_dept_free(kb_dept *d);
 int kb_dept_validate(const kb_dept *d, kb_err *e) KB_WARN_UNUSED;
+/* A department colour: one of the eight curses colours black, red, green,
+ * yellow, blue, magenta, cyan, white, optionally prefixed "bright"/"light"/
+ * "bold" (any case; the board draws it as the base colour).  Returns 0..7
+ * in that order, or -1 for NULL or an unknown name. */
+int kb_colour_index(const char *name);
+/* The colour names kb_colour_index knows, for messages ("black, red, ..."). */
+const char *kb_colour_names(void);
+/* KB_EDATA naming the known colours unless colour is a known colour. */
+int kb_colour_check(const char *colour, kb_err *e) KB_WARN_UNUSED;
 
 /* A stage ("fase"), ordered by position. */
 typedef struct kb_stage {

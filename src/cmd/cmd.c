@@ -22,8 +22,9 @@ const kb_cmd_entry kb_cmd_table[] = {
     {NULL, "init", kb_cmd_init, "BOARD [--kdf interactive|moderate|sensitive]",
      N_("create a board; you become its admin"), NOTUI},
     {NULL, "demo", kb_cmd_demo, "BOARD", N_("create a demo board with Dutch example cases"), NOTUI},
-    {"case", "add", kb_cmd_case_add, "--title T [--dept CODE] [--also CODE,..] [...]",
-     N_("add a case"), 0},
+    {"case", "add", kb_cmd_case_add,
+     "--title T [--dept CODE] [--also CODE,..] [--stage S [--reason R]] [...]", N_("add a case"),
+     0},
     {"case", "list", kb_cmd_case_list, "[QUERY]", N_("list cases matching a query"), 0},
     {"case", "show", kb_cmd_case_show, "N", N_("show a case with its timeline"), 0},
     {"case", "edit", kb_cmd_case_edit, "N [--title T] ... [--reason R] [--expect-version V]",
@@ -186,6 +187,19 @@ int kb_cmd_usage(kb_cmd_ctx *cx, const char *cmd, const char *fmt, ...)
     fputc('\n', cx->errf);
     va_end(ap);
     return KB_EUSAGE;
+}
+
+int kb_cmd_bad_value(kb_cmd_ctx *cx, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("kernboard: ", cx->errf);
+    if (cmd)
+        fprintf(cx->errf, "%s: ", cmd);
+    vfprintf(cx->errf, fmt, ap);
+    fputc('\n', cx->errf);
+    va_end(ap);
+    return KB_EDATA;
 }
 
 /* ------------------------------------------------------------ generated */

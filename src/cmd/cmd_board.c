@@ -61,10 +61,12 @@ int kb_cmd_init(kb_cmd_ctx *cx, int argc, char **argv)
     if ((rc = kb_cmd_need_db(cx, "init")))
         return rc;
     if (kdf && strcmp(kdf, "interactive") && strcmp(kdf, "moderate") && strcmp(kdf, "sensitive"))
-        return kb_cmd_usage(cx, "init",
-                            _("unknown --kdf '%s': use interactive, moderate or "
-                              "sensitive"),
-                            kdf);
+        return kb_cmd_bad_value(cx, "init",
+                                _("unknown --kdf '%s': use interactive, moderate or "
+                                  "sensitive"),
+                                kdf);
+    if (kb_user_name_check(cx->user, &cx->err)) /* before asking for a passphrase */
+        return kb_cmd_report(cx);
     if (access(cx->db, F_OK) == 0)
         return kb_cmd_fail(cx, KB_ECANTCREAT, _("%s already exists; choose another name"), cx->db);
     kb_secret *pass = NULL;
@@ -217,7 +219,7 @@ int kb_cmd_watch(kb_cmd_ctx *cx, int argc, char **argv)
         char *end = NULL;
         long v = strtol(optarg, &end, 10);
         if (!optarg[0] || *end || v < (opt == 'i' ? 10 : 0))
-            return kb_cmd_usage(cx, "watch", _("bad value '%s'"), optarg);
+            return kb_cmd_bad_value(cx, "watch", _("bad value '%s'"), optarg);
         if (opt == 'i')
             interval = v;
         else
@@ -297,7 +299,7 @@ int kb_cmd_user_add(kb_cmd_ctx *cx, int argc, char **argv)
         goto out;
     }
     if (kb_role_parse(role_s, &role, &cx->err)) {
-        rc = kb_cmd_usage(cx, "user add", "%s", cx->err.msg);
+        rc = kb_cmd_bad_value(cx, "user add", "%s", cx->err.msg);
         goto out;
     }
     if (kb_user_name_check(name, &cx->err)) {
@@ -305,8 +307,8 @@ int kb_cmd_user_add(kb_cmd_ctx *cx, int argc, char **argv)
         goto out;
     }
     if (kdf && strcmp(kdf, "interactive") && strcmp(kdf, "moderate") && strcmp(kdf, "sensitive")) {
-        rc = kb_cmd_usage(cx, "user add",
-                          _("unknown --kdf '%s': use interactive, moderate or sensitive"), kdf);
+        rc = kb_cmd_bad_value(cx, "user add",
+                              _("unknown --kdf '%s': use interactive, moderate or sensitive"), kdf);
         goto out;
     }
     cx->kdf = kdf;
@@ -393,7 +395,7 @@ int kb_cmd_locks(kb_cmd_ctx *cx, int argc, char **argv)
         return kb_cmd_usage(cx, "locks", _("unexpected argument '%s'"), argv[optind]);
     uint32_t n = 0;
     if (brk && kb_case_number_parse(brk, &n, &cx->err))
-        return kb_cmd_usage(cx, "locks", "%s", cx->err.msg);
+        return kb_cmd_bad_value(cx, "locks", "%s", cx->err.msg);
     kb_board *b = NULL;
     if ((rc = kb_cmd_open(cx, "locks", &b)))
         return rc;
@@ -503,7 +505,7 @@ int kb_cmd_log(kb_cmd_ctx *cx, int argc, char **argv)
         char *end = NULL;
         since = strtoull(optarg, &end, 10);
         if (!optarg[0] || *end)
-            return kb_cmd_usage(cx, "log", _("--since needs a sequence number"));
+            return kb_cmd_bad_value(cx, "log", _("--since needs a sequence number"));
     }
     if (rc)
         return rc;

@@ -34,8 +34,9 @@ static void kb_case_opts_free(kb_case_opts *o)
     kb_free(&o->reason);
 }
 
-/* Parse the case options of cmd (edit: also --expect-version and --reason)
- * into o->p; "-" as --description reads standard input. */
+/* Parse the case options of cmd (also --reason, for a stage that needs one;
+ * edit: also --expect-version and --set-hooks) into o->p; "-" as
+ * --description reads standard input. */
 static int kb_case_parse_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, bool edit,
                               kb_case_opts *o)
 {
@@ -48,9 +49,9 @@ static int kb_case_parse_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **
     }
     longs[n++] = (struct option){"unblock", no_argument, NULL, O_UNBLOCK};
     longs[n++] = (struct option){"no-agenda", no_argument, NULL, O_NO_AGENDA};
+    longs[n++] = (struct option){"reason", required_argument, NULL, O_REASON};
     if (edit) {
         longs[n++] = (struct option){"expect-version", required_argument, NULL, O_EXPECT};
-        longs[n++] = (struct option){"reason", required_argument, NULL, O_REASON};
         longs[n++] = (struct option){"set-hooks", required_argument, NULL, O_SET_HOOKS};
     }
     longs[n] = (struct option){NULL, 0, NULL, 0};
@@ -97,7 +98,7 @@ static int kb_case_parse_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **
             char *end = NULL;
             unsigned long long ev = strtoull(optarg, &end, 10);
             if (!optarg[0] || *end || ev == 0)
-                return kb_cmd_usage(cx, cmd, _("--expect-version needs a version number"));
+                return kb_cmd_bad_value(cx, cmd, _("--expect-version needs a version number"));
             o->expect = ev;
             break;
         }
@@ -234,7 +235,7 @@ int kb_cmd_case_add(kb_cmd_ctx *cx, int argc, char **argv)
     kb_case_apply_patch(&c, &o.p);
     if ((rc = kb_cmd_open(cx, "case add", &b)))
         goto out;
-    if ((rc = kb_board_case_add(b, &c, &cx->err))) {
+    if ((rc = kb_board_case_add_reason(b, &c, o.reason, &cx->err))) {
         rc = kb_cmd_report(cx);
         goto out;
     }
@@ -536,7 +537,7 @@ int kb_cmd_case_lock(kb_cmd_ctx *cx, int argc, char **argv)
         char *end = NULL;
         long v = strtol(optarg, &end, 10);
         if (!optarg[0] || *end || v < 1 || v > 86400)
-            return kb_cmd_usage(cx, "case lock", _("bad number of seconds '%s'"), optarg);
+            return kb_cmd_bad_value(cx, "case lock", _("bad number of seconds '%s'"), optarg);
         if (opt == 's')
             hold = v;
         else

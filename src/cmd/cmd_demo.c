@@ -1476,8 +1476,8 @@ int kb_cmd_demo(kb_cmd_ctx *cx, int argc, char **argv)
     if (!cx->db || !cx->db[0])
         return kb_cmd_usage(cx, "demo", _("which board? give --db BOARD or set $KERNBOARD_DB"));
     if (strcmp(kdf, "interactive") && strcmp(kdf, "moderate") && strcmp(kdf, "sensitive"))
-        return kb_cmd_usage(cx, "demo",
-                            _("unknown --kdf '%s': use interactive, moderate or sensitive"), kdf);
+        return kb_cmd_bad_value(
+            cx, "demo", _("unknown --kdf '%s': use interactive, moderate or sensitive"), kdf);
     if (access(cx->db, F_OK) == 0)
         return kb_cmd_fail(cx, KB_ECANTCREAT, _("%s already exists; choose another name"), cx->db);
 

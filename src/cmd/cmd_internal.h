@@ -75,8 +75,13 @@ int kb_cmd_key_idle(kb_cmd_ctx *cx, long *secs);
 int kb_cmd_open_pass(kb_cmd_ctx *cx, const kb_board_opts *o, kb_board **out);
 /* "90", "90s", "10m", "2h", "1d", "off" -> seconds (KB_EUSAGE if not). */
 int kb_cmd_duration(const char *text, long *secs);
-/* Usage error for a command: one line, exit 64. */
+/* Usage error for a command (an unknown option or command, a missing
+ * argument or option value): one line, exit 64. */
 int kb_cmd_usage(kb_cmd_ctx *cx, const char *cmd, const char *fmt, ...) KB_PRINTF(3, 4);
+/* A value the command cannot use (a bad name, number, date, unknown role,
+ * kind or format of an option or argument): one line, exit 65 (bad data),
+ * like the same value refused by the core. */
+int kb_cmd_bad_value(kb_cmd_ctx *cx, const char *cmd, const char *fmt, ...) KB_PRINTF(3, 4);
 
 /* Passphrase from file, or a no-echo prompt on the terminal. */
 int kb_cmd_passphrase(kb_cmd_ctx *cx, const char *file, const char *prompt, kb_secret **out);

@@ -15,8 +15,9 @@ int kb_cmd_contact_window(kb_cmd_ctx *cx, int argc, char **argv)
         char *end = NULL;
         days = strtol(argv[1], &end, 10);
         if (!argv[1][0] || *end || days < 0 || days > KB_CONTACT_WINDOW_MAX)
-            return kb_cmd_usage(cx, "contact window", _("the contact window must be 0 to %d days"),
-                                KB_CONTACT_WINDOW_MAX);
+            return kb_cmd_bad_value(cx, "contact window",
+                                    _("the contact window must be 0 to %d days"),
+                                    KB_CONTACT_WINDOW_MAX);
     }
     kb_board *b = NULL;
     int rc = kb_cmd_open(cx, "contact window", &b);

@@ -35,7 +35,7 @@ static int kb_ref_int(kb_cmd_ctx *cx, const char *cmd, const char *s, int *out)
     char *end = NULL;
     long v = strtol(s, &end, 10);
     if (!s[0] || *end || v < 0 || v > 100000)
-        return kb_cmd_usage(cx, cmd, _("'%s' is not a number from 0 to 100000"), s);
+        return kb_cmd_bad_value(cx, cmd, _("'%s' is not a number from 0 to 100000"), s);
     *out = (int)v;
     return KB_OK;
 }
@@ -210,7 +210,20 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
         const kb_stage *st = stage ? kb_board_stage_find(b, a.code) : NULL;
         const kb_line *l = !dept && !stage ? kb_board_line_find(b, a.code) : NULL;
         const char *found = d ? d->code : st ? st->code : l ? l->code : NULL;
-        code = kb_strdup(found ? found : a.code);
+        if (!found) { /* an unknown one first, whatever the options */
+            rc = dept    ? kb_cmd_fail(cx, KB_ENOENT,
+                                       _("no department %s (see 'kernboard dept "
+                                            "list')"),
+                                       a.code)
+                 : stage ? kb_cmd_fail(cx, KB_ENOENT, _("no stage %s (see 'kernboard stage list')"),
+                                       a.code)
+                         : kb_cmd_fail(cx, KB_ENOENT,
+                                       _("no action line %s (see 'kernboard line list')"), a.code);
+            kb_cmd_close(cx, &b);
+            kb_strv_free(&a.dept_wip);
+            return rc;
+        }
+        code = kb_strdup(found);
         a.code = code;
     }
     if (dept) {
@@ -218,6 +231,8 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
         kb_dept d = {.code = (char *)a.code};
         d.name = (char *)(a.name ? a.name : old ? old->name : NULL);
         d.colour = (char *)(a.colour ? a.colour : old ? old->colour : NULL);
+        if (d.colour && !d.colour[0]) /* --colour '': no colour of its own */
+            d.colour = NULL;
         rc = add ? kb_board_dept_add(b, &d, &cx->err) : kb_board_dept_edit(b, &d, &cx->err);
     } else if (stage) {
         const kb_stage *old = kb_board_stage_find(b, a.code);
@@ -225,6 +240,7 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
         s.code = (char *)a.code;
         /* a private copy of the per-department limits to change */
         kb_strv dw = {0};
+        bool reported = false; /* a bad --wip-dept, reported above */
         if (old && !add)
             kb_strv_copy(&dw, &old->dept_wip);
         s.dept_wip = dw;
@@ -233,7 +249,9 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
             char *endp = NULL;
             long lim = eq ? strtol(eq + 1, &endp, 10) : -1;
             if (!eq || eq == a.dept_wip.v[i] || !eq[1] || *endp || lim < 0 || lim > 10000) {
-                rc = kb_cmd_usage(cx, cmd, _("--wip-dept takes CODE=N, e.g. ECO=3 (0 removes)"));
+                rc =
+                    kb_cmd_bad_value(cx, cmd, _("--wip-dept takes CODE=N, e.g. ECO=3 (0 removes)"));
+                reported = true;
                 break;
             }
             char *dcode = kb_strndup(a.dept_wip.v[i], (size_t)(eq - a.dept_wip.v[i]));
@@ -253,7 +271,7 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
         if (rc == KB_OK)
             rc = add ? kb_board_stage_add(b, &s, &cx->err) : kb_board_stage_edit(b, &s, &cx->err);
         kb_strv_free(&s.dept_wip);
-        if (rc == KB_EUSAGE) {
+        if (reported) {
             kb_cmd_close(cx, &b);
             kb_strv_free(&a.dept_wip);
             kb_free(&code);
@@ -473,7 +491,7 @@ int kb_cmd_case_link(kb_cmd_ctx *cx, int argc, char **argv)
     if (!kind_s)
         return kb_cmd_usage(cx, "case link", _("give --as related|duplicate|blocks"));
     if (kb_link_kind_parse(kind_s, &kind, &cx->err))
-        return kb_cmd_usage(cx, "case link", "%s", cx->err.msg);
+        return kb_cmd_bad_value(cx, "case link", "%s", cx->err.msg);
     kb_board *b = NULL;
     if ((rc = kb_cmd_open(cx, "case link", &b)))
         return rc;
@@ -505,7 +523,7 @@ static int kb_org_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, k
     while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
         if (opt == 'k') {
             if (kb_org_kind_parse(optarg, &p->kind, &cx->err))
-                return kb_cmd_usage(cx, cmd, "%s", cx->err.msg);
+                return kb_cmd_bad_value(cx, cmd, "%s", cx->err.msg);
             p->kind_set = true;
         } else if (opt == 'c') {
             p->contact = optarg;
@@ -664,7 +682,7 @@ int kb_cmd_contact_add(kb_cmd_ctx *cx, int argc, char **argv)
             char *end = NULL;
             window = strtol(optarg, &end, 10);
             if (!optarg[0] || *end || window < 0 || window > KB_CONTACT_WINDOW_MAX) {
-                rc = kb_cmd_usage(cx, "contact add", _("--window must be 0 to 365 days"));
+                rc = kb_cmd_bad_value(cx, "contact add", _("--window must be 0 to 365 days"));
                 goto out;
             }
         }

@@ -196,7 +196,7 @@ static int kb_date_opt(kb_cmd_ctx *cx, const char *opt, const char *v, kb_date *
     if (!v)
         return kb_cmd_usage(cx, "report", _("option '%s' needs a value"), opt);
     if (kb_date_parse(v, out, &cx->err))
-        return kb_cmd_usage(cx, "report", "%s: %s", opt, cx->err.msg);
+        return kb_cmd_bad_value(cx, "report", "%s: %s", opt, cx->err.msg);
     return KB_OK;
 }
 
@@ -212,14 +212,18 @@ int kb_cmd_report_run(kb_cmd_ctx *cx, int argc, char **argv)
     kb_view_vec views = {0};
     kb_report r = {0};
     int rc = KB_OK;
+    /* one output format: the global --json counts as given */
+    const char *fmt_opt = cx->json ? "--json" : NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) {
-            fmt = KB_RF_JSON;
-        } else if (strcmp(a, "--csv") == 0) {
-            fmt = KB_RF_CSV;
-        } else if (strcmp(a, "--md") == 0) {
-            fmt = KB_RF_MD;
+        if (strcmp(a, "--json") == 0 || strcmp(a, "--csv") == 0 || strcmp(a, "--md") == 0) {
+            if (fmt_opt && strcmp(fmt_opt, a) != 0) {
+                rc = kb_cmd_usage(cx, "report", _("%s and %s cannot be combined: give one format"),
+                                  fmt_opt, a);
+                goto out;
+            }
+            fmt_opt = a;
+            fmt = a[2] == 'j' ? KB_RF_JSON : a[2] == 'c' ? KB_RF_CSV : KB_RF_MD;
         } else if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0) {
             if ((rc = kb_date_opt(cx, a, i + 1 < argc ? argv[i + 1] : NULL,
                                   a[2] == 'f' ? &from : &to)))
@@ -239,7 +243,7 @@ int kb_cmd_report_run(kb_cmd_ctx *cx, int argc, char **argv)
         }
     }
     if (from != KB_DATE_NONE && to != KB_DATE_NONE && from > to) {
-        rc = kb_cmd_usage(cx, "report", _("--from is after --to"));
+        rc = kb_cmd_bad_value(cx, "report", _("--from is after --to"));
         goto out;
     }
     const char *query = qtext.data ? qtext.data : "";

@@ -464,8 +464,10 @@ int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv)
         return rc;
     if (optind < argc)
         return kb_cmd_usage(cx, "export", _("unexpected argument '%s'"), argv[optind]);
-    if (!fmt || (strcmp(fmt, "json") && strcmp(fmt, "csv") && strcmp(fmt, "md")))
+    if (!fmt)
         return kb_cmd_usage(cx, "export", _("give --format json, csv or md"));
+    if (strcmp(fmt, "json") && strcmp(fmt, "csv") && strcmp(fmt, "md"))
+        return kb_cmd_bad_value(cx, "export", _("unknown --format '%s': use json, csv or md"), fmt);
     kb_board *b = NULL;
     if ((rc = kb_cmd_open(cx, "export", &b)))
         return rc;
@@ -533,7 +535,7 @@ int kb_cmd_import(kb_cmd_ctx *cx, int argc, char **argv)
         return kb_cmd_usage(cx, "import", _("give one file: import F [--dry-run]"));
     const char *fname = argv[optind];
     if (fmt && strcmp(fmt, "json") && strcmp(fmt, "csv"))
-        return kb_cmd_usage(cx, "import", _("--format must be json or csv"));
+        return kb_cmd_bad_value(cx, "import", _("--format must be json or csv"));
     size_t n = strlen(fname);
     bool csv = fmt ? strcmp(fmt, "csv") == 0 : (n > 4 && kb_str_ieq(fname + n - 4, ".csv"));
     /* read as a stream: no size limit (the board's map is the limit) */

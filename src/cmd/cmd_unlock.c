@@ -41,7 +41,7 @@ int kb_cmd_unlock(kb_cmd_ctx *cx, int argc, char **argv)
     while ((rc = kb_cmd_getopt(cx, "unlock", argc, argv, longs, &idx, &opt)) == KB_OK &&
            opt != -1) {
         if (kb_cmd_duration(optarg, &idle) != KB_OK || idle == 0)
-            return kb_cmd_usage(
+            return kb_cmd_bad_value(
                 cx, "unlock", _("--for needs a duration such as 30m, 2h or 1d, not '%s'"), optarg);
     }
     if (rc)

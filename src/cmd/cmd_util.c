@@ -147,6 +147,19 @@ int kb_cmd_text_arg(kb_cmd_ctx *cx, const char *arg, char **out)
                                KB_TEXT_MAX);
         }
     }
+    if (ferror(cx->in)) {
+        kb_buf_free(&b);
+        return kb_cmd_fail(cx, KB_EIO, _("cannot read standard input"));
+    }
+    const char *nul = b.len ? memchr(b.data, 0, b.len) : NULL;
+    if (nul) { /* a C string would end there: refuse instead of cutting the text */
+        size_t at = (size_t)(nul - b.data) + 1;
+        kb_buf_free(&b);
+        return kb_cmd_fail(cx, KB_EDATA,
+                           _("text on standard input contains a NUL byte (byte %zu); remove it "
+                             "and try again"),
+                           at);
+    }
     while (b.len && b.data[b.len - 1] == '\n')
         kb_buf_truncate(&b, b.len - 1);
     *out = b.data ? kb_buf_take(&b) : kb_strdup("");

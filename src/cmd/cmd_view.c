@@ -28,6 +28,39 @@ static const struct option *kb_view_opt(const struct option *longs, const char *
     return NULL;
 }
 
+/* --lanes CODE,..: department codes (or names), "-" for the cases without a
+ * lead department, "-none-" for no lane open; out = the codes as stored. */
+static int kb_view_lanes(kb_cmd_ctx *cx, const kb_board *b, const char *lanes, char **out)
+{
+    kb_strv in = {0}, codes = {0};
+    kb_strv_split(&in, lanes);
+    int rc = KB_OK;
+    for (size_t i = 0; i < in.n && rc == KB_OK; i++) {
+        const kb_dept *d = kb_board_dept_find(b, in.v[i]);
+        if (d)
+            kb_strv_push(&codes, d->code);
+        else if (strcmp(in.v[i], "-") == 0 || strcmp(in.v[i], "-none-") == 0)
+            kb_strv_push(&codes, in.v[i]);
+        else {
+            size_t n = 0;
+            const kb_dept *all = kb_board_depts(b, &n);
+            kb_buf known = KB_BUF_INIT;
+            for (size_t k = 0; k < n; k++)
+                kb_buf_printf(&known, "%s%s", k ? ", " : "", all[k].code);
+            rc = kb_cmd_fail(cx, KB_EDATA,
+                             _("view save: --lanes: no department '%s'; use department codes "
+                               "(%s) and '-' for cases without a lead department"),
+                             in.v[i], known.data ? known.data : "-");
+            kb_buf_free(&known);
+        }
+    }
+    if (rc == KB_OK)
+        *out = kb_strv_join(&codes, ",");
+    kb_strv_free(&in);
+    kb_strv_free(&codes);
+    return rc;
+}
+
 int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
 {
     if (kb_cmd_probe(cx, kb_view_save_opts))
@@ -37,6 +70,7 @@ int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
     kb_buf q = KB_BUF_INIT;
     kb_board *b = NULL;
     kb_query *pq = NULL;
+    char *lane_codes = NULL;
     int rc = KB_OK;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -63,18 +97,20 @@ int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
         goto out;
     }
     if (sort && sort[0] && !kb_view_sort_ok(sort)) {
-        rc = kb_cmd_usage(cx, "view save", _("unknown sort '%s': use priority, due, age or number"),
-                          sort);
+        rc = kb_cmd_bad_value(cx, "view save",
+                              _("unknown sort '%s': use priority, due, age or number"), sort);
         goto out;
     }
     if (kb_view_name_check(name, &cx->err) || kb_query_parse(q.data ? q.data : "", &pq, &cx->err)) {
         rc = kb_cmd_report(cx);
         goto out;
     }
-    kb_saved_view x = {(char *)name, q.data ? q.data : (char *)"", (char *)sort, (char *)lanes,
-                       shared};
     if ((rc = kb_cmd_open(cx, "view save", &b)))
         goto out;
+    if (lanes && lanes[0] && (rc = kb_view_lanes(cx, b, lanes, &lane_codes)))
+        goto out;
+    kb_saved_view x = {(char *)name, q.data ? q.data : (char *)"", (char *)sort,
+                       lane_codes ? lane_codes : (char *)lanes, shared};
     if (shared ? kb_board_view_save_shared(b, &x, &cx->err)
                : kb_view_save_personal(b, &x, &cx->err)) {
         rc = kb_cmd_report(cx);
@@ -92,6 +128,7 @@ int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
                 name, x.query);
     }
 out:
+    kb_free(&lane_codes);
     kb_query_free(&pq);
     kb_buf_free(&q);
     kb_cmd_close(cx, &b);

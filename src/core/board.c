@@ -305,7 +305,7 @@ int kb_board_init(const char *path, const char *user, const kb_secret *pass,
     enum kb_kdf kdf;
     int rc = kb_kdf_of(opts, &kdf, e);
     if (rc || (rc = kb_user_name_check(user, e)))
-        return rc == KB_EDATA ? (e->code = KB_EUSAGE) : rc;
+        return rc;
     kb_store_opts so = kb_sopts(opts);
     kb_board *b = kb_calloc(1, sizeof *b);
     b->kdf = kdf;
@@ -555,7 +555,19 @@ int kb_counter_ensure(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t m
     return kb_txn_put(t, KB_T_META, key, KB_KEY_LEN, cnt, 4, ver, NULL, NULL, e);
 }
 
-int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *e)
+int kb_case_add_reason_check(const kb_board *b, const kb_case *c, const char *reason, kb_err *e)
+{
+    /* as a move from the first stage, where a new case starts */
+    const char *entry = b->nstages ? b->stages[0].code : NULL;
+    if ((reason && reason[0]) || !kb_board_move_needs_reason(b, entry, c->stage))
+        return KB_OK;
+    const kb_stage *st = kb_board_stage_find(b, c->stage);
+    return kb_err_set(e, KB_EDATA, _("a new case in \"%s\" needs a reason: add --reason TEXT"),
+                      st && st->name ? st->name : c->stage);
+}
+
+int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, const char *reason,
+                   kb_err *e)
 {
     int rc;
     if (c->number == 0) {
@@ -584,9 +596,14 @@ int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *
     char *iname = kb_case_index_name(c->number);
     if ((rc = kb_put_encoded(t, KB_T_CASES, c->key.b, &enc, KB_VERSION_NEW, &c->version, NULL,
                              e)) == KB_OK &&
-        (rc = kb_txn_index_put(t, iname, c->key.b, e)) == KB_OK && !keep_times)
-        rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b),
-                             N_("case created"), e);
+        (rc = kb_txn_index_put(t, iname, c->key.b, e)) == KB_OK && !keep_times) {
+        kb_comment cm = {.case_number = c->number,
+                         .kind = KB_ENTRY_CHANGE,
+                         .author = (char *)kb_board_user(b),
+                         .text = (char *)N_("case created"),
+                         .reason = reason && reason[0] ? (char *)reason : NULL};
+        rc = kb_timeline_put_entry(t, c->key.b, &cm, e);
+    }
     kb_free(&iname);
     kb_buf_free(&enc);
     return rc;
@@ -594,8 +611,13 @@ int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *
 
 int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e)
 {
+    return kb_board_case_add_reason(b, c, NULL, e);
+}
+
+int kb_board_case_add_reason(kb_board *b, kb_case *c, const char *reason, kb_err *e)
+{
     int rc = kb_require_writer(b, e);
-    if (rc || (rc = kb_case_refs(b, c, e)))
+    if (rc || (rc = kb_case_refs(b, c, e)) || (rc = kb_case_add_reason_check(b, c, reason, e)))
         return rc;
     kb_txn *t = NULL;
     if ((rc = kb_store_write(b->s, "case.add", NULL, &t, e)))
@@ -604,7 +626,7 @@ int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e)
     /* the owner: a user name or a unique prefix, as in an update */
     if ((!c->owner || (rc = kb_owner_resolve(t, &c->owner, e)) == KB_OK) &&
         (rc = kb_orgs_ensure(t, &c->orgs, e)) == KB_OK && /* records of its organisations */
-        (rc = kb_case_insert(b, t, c, false, e)) == KB_OK)
+        (rc = kb_case_insert(b, t, c, false, reason, e)) == KB_OK)
         rc = kb_txn_commit(&t, e);
     kb_txn_abort(&t);
     return rc;
@@ -853,7 +875,7 @@ int kb_board_user_add(kb_board *b, const char *name, enum kb_role role, const kb
         goto out;
     rc = kb_txn_index_get(t, iname, existing, e);
     if (rc == KB_OK) {
-        rc = kb_err_set(e, KB_ECANTCREAT, _("user %s already exists"), name);
+        rc = kb_err_set(e, KB_EDATA, _("user %s already exists"), name);
         goto out;
     }
     if (rc != KB_ENOENT)

@@ -70,8 +70,13 @@ int kb_lease_check_save(kb_board *b, kb_txn *t, const kb_case *c, uint64_t token
 /* Resolve and normalise a case's stage, departments and line; validate. */
 int kb_case_refs(const kb_board *b, kb_case *c, kb_err *e);
 /* Insert a new case in t: number 0 takes the next number, otherwise the
- * given one (must be free).  keep_times keeps created/updated (imports). */
-int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, kb_err *e);
+ * given one (must be free).  keep_times keeps created/updated (imports);
+ * reason (may be NULL) is stored with the "case created" entry. */
+int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, const char *reason,
+                   kb_err *e);
+/* A new case (stage resolved) in a stage that needs a reason -- any stage
+ * but the first, where cases start -- needs a non-empty reason (KB_EDATA). */
+int kb_case_add_reason_check(const kb_board *b, const kb_case *c, const char *reason, kb_err *e);
 int kb_timeline_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], uint32_t number,
                     enum kb_entry_kind kind, const char *author, const char *text, kb_err *e);
 /* The same for a full entry (a stage move with move_from/move_to/reason);

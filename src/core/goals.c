@@ -260,14 +260,14 @@ int kb_board_case_add_linked(kb_board *b, kb_case *c, uint32_t link_to, enum kb_
                              kb_err *e)
 {
     int rc = kb_require_writer(b, e);
-    if (rc || (rc = kb_case_refs(b, c, e)))
+    if (rc || (rc = kb_case_refs(b, c, e)) || (rc = kb_case_add_reason_check(b, c, NULL, e)))
         return rc;
     kb_txn *t = NULL;
     if ((rc = kb_store_write(b->s, "case.add", NULL, &t, e)))
         return rc;
     c->number = 0;
     if ((!c->owner || (rc = kb_owner_resolve(t, &c->owner, e)) == KB_OK) &&
-        (rc = kb_case_insert(b, t, c, false, e)) == KB_OK &&
+        (rc = kb_case_insert(b, t, c, false, NULL, e)) == KB_OK &&
         (!link_to || (rc = kb_link_add_in(b, t, c, link_to, kind, e)) == KB_OK))
         rc = kb_txn_commit(&t, e);
     kb_txn_abort(&t);

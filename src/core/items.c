@@ -36,10 +36,19 @@ static int kb_ref_write(kb_board *b, const char *action, enum kb_table tbl, cons
     return rc;
 }
 
+/* A department's colour: unset, or a known colour name; a colour stored
+ * before it was checked may stay as it is. */
+static int kb_dept_colour_ok(const kb_dept *d, const kb_dept *old, kb_err *e)
+{
+    if (!d->colour || (old && old->colour && strcmp(old->colour, d->colour) == 0))
+        return KB_OK;
+    return kb_colour_check(d->colour, e);
+}
+
 int kb_board_dept_add(kb_board *b, const kb_dept *d, kb_err *e)
 {
     int rc = kb_require_broker(b, _("departments"), e);
-    if (rc || (rc = kb_dept_validate(d, e)))
+    if (rc || (rc = kb_dept_validate(d, e)) || (rc = kb_dept_colour_ok(d, NULL, e)))
         return rc;
     if (kb_board_dept_find(b, d->code))
         return kb_err_set(e, KB_EDATA, _("department %s already exists"), d->code);
@@ -55,11 +64,14 @@ int kb_board_dept_add(kb_board *b, const kb_dept *d, kb_err *e)
 int kb_board_dept_edit(kb_board *b, const kb_dept *d, kb_err *e)
 {
     int rc = kb_require_broker(b, _("departments"), e);
-    if (rc || (rc = kb_dept_validate(d, e)))
+    if (rc)
         return rc;
+    /* an unknown department first, whatever else is wrong */
     const kb_dept *old = kb_board_dept_find(b, d->code);
     if (!old)
         return kb_err_set(e, KB_ENOENT, _("no department %s (see 'kernboard dept list')"), d->code);
+    if ((rc = kb_dept_validate(d, e)) || (rc = kb_dept_colour_ok(d, old, e)))
+        return rc;
     kb_dept nd = *d;
     nd.code = old->code; /* codes are stable: keep the stored spelling */
     kb_buf enc = KB_BUF_INIT;
@@ -108,14 +120,16 @@ int kb_board_stage_add(kb_board *b, const kb_stage *s, kb_err *e)
 int kb_board_stage_edit(kb_board *b, const kb_stage *s, kb_err *e)
 {
     int rc = kb_require_broker(b, _("stages"), e);
-    if (rc || (rc = kb_stage_validate(s, e)) || (rc = kb_stage_depts_ok(b, s, e)))
+    if (rc)
         return rc;
-    const kb_stage *old = NULL;
+    const kb_stage *old = NULL; /* an unknown stage first, whatever else is wrong */
     for (size_t i = 0; i < b->nstages; i++)
         if (kb_str_ieq(b->stages[i].code, s->code))
             old = &b->stages[i];
     if (!old)
         return kb_err_set(e, KB_ENOENT, _("no stage %s (see 'kernboard stage list')"), s->code);
+    if ((rc = kb_stage_validate(s, e)) || (rc = kb_stage_depts_ok(b, s, e)))
+        return rc;
     kb_stage ns = *s;
     ns.code = old->code;
     kb_buf enc = KB_BUF_INIT;
@@ -145,15 +159,17 @@ int kb_board_line_add(kb_board *b, const kb_line *l, kb_err *e)
 int kb_board_line_edit(kb_board *b, const kb_line *l, kb_err *e)
 {
     int rc = kb_require_broker(b, _("action lines"), e);
-    if (rc || (rc = kb_line_validate(l, e)))
+    if (rc)
         return rc;
-    const kb_line *old = NULL;
+    const kb_line *old = NULL; /* an unknown action line first, whatever else is wrong */
     for (size_t i = 0; i < b->nlines; i++)
         if (kb_str_ieq(b->lines[i].code, l->code))
             old = &b->lines[i];
     if (!old)
         return kb_err_set(e, KB_ENOENT, _("no action line %s (see 'kernboard line list')"),
                           l->code);
+    if ((rc = kb_line_validate(l, e)))
+        return rc;
     kb_line nl = *l;
     nl.code = old->code;
     kb_buf enc = KB_BUF_INIT;

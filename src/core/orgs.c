@@ -306,7 +306,7 @@ int kb_board_contact_window_set(kb_board *b, int days, kb_err *e)
                           _("only a broker or admin may change the contact window (you are %s)"),
                           kb_role_label(b->me.role));
     if (days < 0 || days > KB_CONTACT_WINDOW_MAX)
-        return kb_err_set(e, KB_EUSAGE, _("the contact window must be 0 to %d days"),
+        return kb_err_set(e, KB_EDATA, _("the contact window must be 0 to %d days"),
                           KB_CONTACT_WINDOW_MAX);
     kb_txn *t = NULL;
     int cur;

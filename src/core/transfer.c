@@ -422,7 +422,7 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
     for (size_t i = 0; i < imp->ncases && !rc; i++) {
         kb_case *c = &imp->cases[i];
         bool had_number = c->number != 0;
-        if ((rc = kb_case_insert(b, t, c, true, e)))
+        if ((rc = kb_case_insert(b, t, c, true, NULL, e)))
             break;
         rep->cases_added++;
         if (!had_number)

@@ -266,7 +266,7 @@ int kb_role_parse(const char *s, enum kb_role *out, kb_err *e)
         *out = (enum kb_role)v;
         return KB_OK;
     }
-    return kb_err_set(e, KB_EUSAGE, _("unknown role '%s': use admin, broker, member or viewer"), s);
+    return kb_err_set(e, KB_EDATA, _("unknown role '%s': use admin, broker, member or viewer"), s);
 }
 
 bool kb_role_can_write(enum kb_role r)
@@ -483,6 +483,45 @@ int kb_dept_validate(const kb_dept *d, kb_err *e)
     return kb_code_name_check(_("department"), d->code, d->name, e);
 }
 
+static const char *const kb_colours[] = {"black", "red",     "green", "yellow",
+                                         "blue",  "magenta", "cyan",  "white"};
+
+int kb_colour_index(const char *name)
+{
+    if (!name)
+        return -1;
+    while (*name == ' ')
+        name++;
+    static const char *const prefixes[] = {"bright", "light", "bold"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncasecmp(name, prefixes[i], n) == 0) {
+            name += n;
+            while (*name == ' ' || *name == '-' || *name == '_')
+                name++;
+            break;
+        }
+    }
+    for (size_t i = 0; i < sizeof kb_colours / sizeof *kb_colours; i++)
+        if (strcasecmp(name, kb_colours[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *kb_colour_names(void)
+{
+    return "black, red, green, yellow, blue, magenta, cyan, white";
+}
+
+int kb_colour_check(const char *colour, kb_err *e)
+{
+    if (kb_colour_index(colour) >= 0)
+        return KB_OK;
+    return kb_err_set(e, KB_EDATA,
+                      _("unknown colour '%s': use one of %s (optionally with 'bright-')"),
+                      colour ? colour : "", kb_colour_names());
+}
+
 void kb_stage_free(kb_stage *s)
 {
     kb_free(&s->code);
@@ -661,7 +700,7 @@ int kb_link_kind_parse(const char *s, enum kb_link_kind *out, kb_err *e)
         *out = (enum kb_link_kind)v;
         return KB_OK;
     }
-    return kb_err_set(e, KB_EUSAGE, _("unknown link kind '%s': use related, duplicate or blocks"),
+    return kb_err_set(e, KB_EDATA, _("unknown link kind '%s': use related, duplicate or blocks"),
                       s);
 }
 
@@ -698,7 +737,7 @@ int kb_org_kind_parse(const char *s, enum kb_org_kind *out, kb_err *e)
         *out = (enum kb_org_kind)v;
         return KB_OK;
     }
-    return kb_err_set(e, KB_EUSAGE,
+    return kb_err_set(e, KB_EDATA,
                       _("unknown kind '%s': use entrepreneur, foundation, partner, government or "
                         "other"),
                       s);

@@ -27,7 +27,7 @@ int kb_view_name_check(const char *name, kb_err *e)
     for (size_t i = 0; ok && i < n; i++)
         ok = isalnum((unsigned char)name[i]) || strchr("_.-", name[i]);
     if (!ok)
-        return kb_err_set(e, KB_EUSAGE,
+        return kb_err_set(e, KB_EDATA,
                           _("bad view name '%s': use 1 to 32 letters, digits, '.', '_' or '-'"),
                           name ? name : "");
     return KB_OK;

@@ -238,24 +238,6 @@ uint32_t kb_tui_glyph(kb_glyph gl, bool utf8)
 
 uint8_t kb_tui_dept_color(const char *name)
 {
-    static const char *const names[] = {"black", "red",     "green", "yellow",
-                                        "blue",  "magenta", "cyan",  "white"};
-    if (!name)
-        return KB_GC_LANE;
-    while (*name == ' ')
-        name++;
-    static const char *const prefixes[] = {"bright", "light", "bold"};
-    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
-        size_t n = strlen(prefixes[i]);
-        if (strncasecmp(name, prefixes[i], n) == 0) {
-            name += n;
-            while (*name == ' ' || *name == '-' || *name == '_')
-                name++;
-            break;
-        }
-    }
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strcasecmp(name, names[i]) == 0)
-            return (uint8_t)(KB_GC_DEPT_BLACK + i);
-    return KB_GC_LANE;
+    int i = kb_colour_index(name); /* the one list of colour names (model) */
+    return i < 0 ? KB_GC_LANE : (uint8_t)(KB_GC_DEPT_BLACK + i);
 }

@@ -278,16 +278,18 @@ static int kb_tui_open(const kb_launch *l, kb_board **out)
                 _("who are you? give --user NAME or set $KERNBOARD_USER"));
         return KB_EUSAGE;
     }
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        fprintf(stderr, "kernboard: %s\n",
-                _("the board view needs a terminal; use a command (see 'kernboard --help')"));
-        return KB_EUSAGE;
-    }
+    /* a missing board first: it is the error whether or not there is a
+     * terminal */
     if (access(l->db, F_OK) != 0) {
         fprintf(stderr, "kernboard: ");
         fprintf(stderr, _("no board at %s (create one with 'kernboard init %s')"), l->db, l->db);
         fputc('\n', stderr);
         return KB_ENOENT;
+    }
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "kernboard: %s\n",
+                _("the board view needs a terminal; use a command (see 'kernboard --help')"));
+        return KB_EUSAGE;
     }
     long idle = kb_cmd_unlock_idle();
     if (!l->passphrase_file && idle > 0 && kb_board_key_cache_ready()) {

@@ -39,7 +39,7 @@ jcheck "per-department WIP limits" 'any(x["code"]=="explore" and x["dept_wip"]==
 expect_rc 0 "remove one department limit" k stage edit explore --wip-dept ECO=0
 run k stage list --json
 jcheck "ECO limit removed" 'any(x["code"]=="explore" and x["dept_wip"]=={"INC":1} for x in d)'
-expect_rc 64 "bad --wip-dept" k stage edit explore --wip-dept ECO
+expect_rc 65 "bad --wip-dept" k stage edit explore --wip-dept ECO
 expect_rc 65 "--wip-dept for an unknown department" k stage edit explore --wip-dept NOPE=2
 expect_rc 0 "line add" k line add subsidie --name "Subsidies"
 run k line list --json
@@ -91,7 +91,7 @@ expect_rc 0 "case edit --dept back" k case edit 2 --dept "" --org ""
 expect_rc 0 "case comment" k case comment 1 "Gesprek gepland met de ondernemer"
 expect_rc 0 "case link" k case link 1 2 --as related
 expect_rc 65 "duplicate link" k case link 1 2 --as related
-expect_rc 64 "bad link kind" k case link 1 2 --as cousin
+expect_rc 65 "bad link kind" k case link 1 2 --as cousin
 run k case show 1 --json
 jcheck "comment and link in show" 'any(e["kind"]=="comment" for e in d["timeline"]) and d["links"]==[{"from":1,"to":2,"kind":"related"}]'
 run k case list 'dept:INC -blocked'
@@ -257,6 +257,88 @@ expect_rc 0 "stage edit by name" k stage edit "in PROGRESS" --norm-days 45
 run k stage list --json
 jcheck "stage edit by name changed the stage" 'any(x["code"]=="progress" and x["norm_days"]==45 for x in d)'
 expect_rc 66 "stage edit of an unknown stage" k stage edit nergens --name X
+# ---- an unknown department, stage or action line first, whatever the options
+expect_rc 66 "stage edit of an unknown stage without --name" k stage edit nosuch --wip 2
+check "it names the stage: $ERR" contains "$ERR" "no stage nosuch"
+expect_rc 66 "dept edit of an unknown department without --name" k dept edit NOSUCH --colour red
+expect_rc 66 "line edit of an unknown line" k line edit nosuch --name X
+
+# ---- NUL bytes on standard input are refused, nothing is cut or written
+run k case list --json
+ncases=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+run k case show 1 --json
+ntl=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["timeline"]))')
+printf 'a\0b' >"$T/nul.txt"
+expect_rc 65 "case comment - with a NUL byte" sh -c '"$@" <"$0"' "$T/nul.txt" \
+    "$KB_BIN" --db "$B" --user alice --passphrase-file "$PASS" case comment 1 -
+check "the message names the NUL byte in one line: $ERR" contains "$ERR" "NUL"
+check "one line" [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]
+expect_rc 65 "case add --description - with a NUL byte" sh -c '"$@" <"$0"' "$T/nul.txt" \
+    "$KB_BIN" --db "$B" --user alice --passphrase-file "$PASS" case add --title t --description -
+run k case show 1 --json
+jcheck "no comment was added" 'len(d["timeline"])=='"$ntl"
+run k case list --json
+jcheck "no case was added" 'len(d)=='"$ncases"
+
+# ---- unknown values are refused: lanes of a view, department colours
+expect_rc 65 "view save --lanes with an unknown department" k view save lanesv '' --lanes ECO,XYZ
+check "it names XYZ and the known codes: $ERR" contains "$ERR" "XYZ"
+check "the known codes: $ERR" contains "$ERR" "ECO"
+expect_rc 0 "view save --lanes with codes in any case and -" k view save lanesv "" --lanes eco,inc,-
+run k view list --json
+jcheck "lanes stored as codes" 'any(v["name"]=="lanesv" and v["lanes"]=="ECO,INC,-" for v in d)'
+expect_rc 65 "dept add --colour notacolour" k dept add ARB2 --name X --colour notacolour
+check "it lists the colours: $ERR" contains "$ERR" "magenta"
+run k dept list --json
+jcheck "nothing was added" 'not any(x["code"]=="ARB2" for x in d)'
+expect_rc 0 "dept add --colour bright-green" k dept add ARB2 --name X --colour bright-green
+expect_rc 65 "dept edit --colour purple" k dept edit ARB2 --colour purple
+expect_rc 0 "dept edit --colour '' removes it" k dept edit ARB2 --colour ''
+run k dept list --json
+jcheck "colour removed" 'any(x["code"]=="ARB2" and x["colour"] is None for x in d)'
+
+# ---- a missing board comes first, also without a terminal
+expect_rc 66 "missing board opened without a terminal" sh -c '"$@" </dev/null' _ \
+    "$KB_BIN" --user alice --passphrase-file "$PASS" "$T/nosuch.kb"
+
+# ---- one output format
+for pair in "--json --csv" "--md --json" "--csv --md"; do
+    # shellcheck disable=SC2086
+    expect_rc 64 "report $pair is a usage error" k report $pair
+    set -- $pair
+    check "it names both options: $ERR" sh -c 'case "$0" in *"$1"*"$2"*|*"$2"*"$1"*) exit 0;; esac; exit 1' "$ERR" "$1" "$2"
+done
+expect_rc 0 "report --csv --csv is fine" k report --csv stages
+
+# ---- a new case straight into a stage that needs a reason
+expect_rc 0 "done needs a reason" k stage edit done --needs-reason
+expect_rc 65 "case add --stage done without a reason" k case add --title "Meteen klaar" --stage done
+check "the message says how to give the reason: $ERR" contains "$ERR" "--reason"
+run k case list --json
+jcheck "nothing was added" 'not any(c["title"]=="Meteen klaar" for c in d)'
+run k case add --title "Meteen klaar" --stage done --reason "al afgerond bij de melding" --json
+check "case add --stage done --reason ($ERR)" [ "$RC" = 0 ]
+n=$(printf '%s' "$OUT" | json_get id)
+run k case show "$n" --json
+jcheck "the reason is on the created entry" 'd["stage"]=="done" and [e.get("reason") for e in d["timeline"]]==["al afgerond bij de melding"]'
+expect_rc 0 "case add in the first stage needs no reason" k case add --title "Nieuw signaal"
+run kb --help
+check "--help shows case add --reason" contains "$OUT" "--reason R"
+
+# ---- the same kind of error, the same exit code
+expect_rc 65 "user add of an existing user" k user add alice --role member --new-passphrase-file "$PASS"
+expect_rc 65 "stage add duplicate" k stage add done --name X
+expect_rc 65 "line add duplicate" k line add subsidie --name X
+expect_rc 65 "user add with a bad name" k user add 'bad name' --role member --new-passphrase-file "$PASS"
+expect_rc 65 "init with a bad user name" "$KB_BIN" --user "bad name" --passphrase-file "$PASS" init "$T/x.kb"
+check "init created nothing" [ ! -e "$T/x.kb" ]
+expect_rc 65 "user add --role superuser" k user add carol --role superuser --new-passphrase-file "$PASS"
+expect_rc 65 "user add --dept XYZ" k user add carol --role member --dept XYZ --new-passphrase-file "$PASS"
+expect_rc 64 "user add without --role is a usage error" k user add carol --new-passphrase-file "$PASS"
+expect_rc 64 "user add with an unknown option is a usage error" k user add carol --role member --frobnicate
+expect_rc 65 "export --format xml" k export --format xml
+expect_rc 64 "export without --format" k export
+
 # ---- a board written before the structured history (tests/fixtures/board-v1.kb)
 mkdir -p "$T/old"
 cp "$KB_SRC/tests/fixtures/board-v1.kb" "$KB_SRC/tests/fixtures/board-v1.kb.lock" "$T/old/"

@@ -52,7 +52,7 @@ expect_rc 0 "org add --kind partner" k org add "ROC Midden" --kind partner
 run k org list --json
 jcheck "Dutch kinds stored" \
     '{o["name"]:o["kind"] for o in d}["Kapsalon Knip"]=="entrepreneur" and {o["name"]:o["kind"] for o in d}["Stichting Werkkracht"]=="foundation" and {o["name"]:o["kind"] for o in d}["Provincie"]=="government" and {o["name"]:o["contact"] for o in d}["Stichting Werkkracht"]=="Els de Boer"'
-expect_rc 64 "an unknown kind is refused" k org add "X" --kind koffie
+expect_rc 65 "an unknown kind is refused" k org add "X" --kind koffie
 
 # ---- contact moments: who, and the warning
 expect_rc 0 "bob plans a contact" kbob contact add "Café de Zwaan" --date "$(day +3)" --dept INC \

@@ -62,7 +62,7 @@ expect_rc 0 "export --format md" kbd export --format md
 SUM=$(sha256sum "$B" | cut -d' ' -f1)
 expect_rc 73 "demo again on the same path" kb demo "$B"
 check "second demo left the board alone" [ "$(sha256sum "$B" | cut -d' ' -f1)" = "$SUM" ]
-expect_rc 64 "demo with a bad --kdf" kb demo "$D/other.kb" --kdf fast
+expect_rc 65 "demo with a bad --kdf" kb demo "$D/other.kb" --kdf fast
 check "bad --kdf created nothing" [ ! -e "$D/other.kb" ]
 expect_rc 73 "demo into a missing directory" kb demo "$T/missing/dir/x.kb"
 check "failed demo left no files" [ ! -e "$T/missing" ]

@@ -65,8 +65,8 @@ months = [r["month"] for r in d["throughput"]]
 assert months[0] == f and months[-1] == dt.date.fromisoformat(sys.argv[4]).strftime("%Y-%m"), months
 ' /dev/stdin "$T/expect.json" "$from" "$to" <<<"$(kba --db "$DB" report throughput --from "$from" --to "$to" --json)"
 check "the period sets the months of the throughput" [ "$RC" = 0 ]
-expect_rc 64 "--from after --to is a usage error" kba --db "$DB" report --from 2026-02-01 --to 2026-01-01
-expect_rc 64 "a bad date is a usage error" kba --db "$DB" report --from 2026-13-01
+expect_rc 65 "--from after --to is bad data" kba --db "$DB" report --from 2026-02-01 --to 2026-01-01
+expect_rc 65 "a bad date is bad data" kba --db "$DB" report --from 2026-13-01
 expect_rc 64 "an unknown option is a usage error" kba --db "$DB" report --xml
 
 # ---- saved views on the command line
@@ -113,7 +113,7 @@ expect_rc 0 "report @eco-stuck" kbb report stuck @eco-stuck --json
 check "report @view uses the view's query" [ "$(printf '%s' "$OUT" | json_get query)" = "lead:ECO stuck" ]
 expect_rc 0 "view list (admin, text)" kba --db "$DB" view list
 check "list shows scope" contains "$OUT" "shared"
-expect_rc 64 "bad view name" kba --db "$DB" view save "a b" blocked
+expect_rc 65 "bad view name" kba --db "$DB" view save "a b" blocked
 expect_rc 66 "removing an unknown view" kbb view remove nope
 expect_rc 77 "a member may not remove a shared view" kbb view remove eco-stuck
 expect_rc 0 "member removes a personal view" kbb view remove x

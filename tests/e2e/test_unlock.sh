@@ -46,7 +46,7 @@ expect_rc 77 "after lock the next command asks again" kbn case list
 expect_rc 0 "unlock --for 2h" kba --db "$B" unlock --for 2h
 check "unlock says for how long" contains "$OUT" "2 hours"
 expect_rc 0 "after unlock no passphrase is needed" kbn case show 1
-expect_rc 64 "unlock --for with a bad duration" kba --db "$B" unlock --for soon
+expect_rc 65 "unlock --for with a bad duration" kba --db "$B" unlock --for soon
 
 # a removed user's kept key stops working
 printf 'bob passphrase 22\n' >"$T/bob.pass"

@@ -192,7 +192,7 @@ static const kb_row kb_rows[] = {
     {"comment 2 \"Gesprek gepland\"", "case comment 2 \"Gesprek gepland\"", KB_OK, true},
     {"comment 2 -", "case comment 2 -", KB_EUSAGE, true}, /* no standard input here */
     {"link 1 2 --as related", "case link 1 2 --as related", KB_OK, true},
-    {"link 1 2 --as cousin", "case link 1 2 --as cousin", KB_EUSAGE, true},
+    {"link 1 2 --as cousin", "case link 1 2 --as cousin", KB_EDATA, true},
     {"decide 2 \"Doorgaan\" --action \"Bel de eigenaar\" --owner bob --due 2030-01-10",
      "case decide 2 \"Doorgaan\" --action \"Bel de eigenaar\" --owner bob --due 2030-01-10", KB_OK,
      true},

@@ -176,7 +176,7 @@ Test(contacts, contact_moment_makes_its_organisation_and_warns_naming_who_and_wh
 
     b = kb_open_as("anna", "admin passphrase");
     cr_assert_eq(kb_board_contact_window_set(b, 3, &e), KB_OK, "%s", e.msg);
-    cr_assert_eq(kb_board_contact_window_set(b, 400, &e), KB_EUSAGE);
+    cr_assert_eq(kb_board_contact_window_set(b, 400, &e), KB_EDATA);
     cr_assert_eq(kb_board_contact_window(b, &days, &e), KB_OK);
     cr_assert_eq(days, 3);
     /* 5 days after bob's: outside the window of 3; same department: never */

@@ -204,7 +204,7 @@ Test(model, users_roles_and_enums)
     enum kb_role r;
     cr_expect_eq(kb_role_parse("Broker", &r, NULL), KB_OK);
     cr_expect_eq(r, KB_ROLE_BROKER);
-    cr_expect_eq(kb_role_parse("boss", &r, NULL), KB_EUSAGE);
+    cr_expect_eq(kb_role_parse("boss", &r, NULL), KB_EDATA);
     cr_expect(kb_role_can_write(KB_ROLE_MEMBER));
     cr_expect_not(kb_role_can_write(KB_ROLE_VIEWER));
     enum kb_conf cf;
@@ -213,7 +213,7 @@ Test(model, users_roles_and_enums)
     enum kb_link_kind lk;
     cr_expect_eq(kb_link_kind_parse("duplicate", &lk, NULL), KB_OK);
     cr_expect_eq(lk, KB_LINK_DUPLICATE);
-    cr_expect_eq(kb_link_kind_parse("parent", &lk, NULL), KB_EUSAGE);
+    cr_expect_eq(kb_link_kind_parse("parent", &lk, NULL), KB_EDATA);
 }
 
 Test(model, action_items_and_overdue)
@@ -314,10 +314,10 @@ Test(model, dutch_words_are_accepted_next_to_the_codes)
     enum kb_conf c;
     enum kb_link_kind lk;
     enum kb_org_kind ok;
-    cr_expect_eq(kb_role_parse("baas", &r, NULL), KB_EUSAGE);
+    cr_expect_eq(kb_role_parse("baas", &r, NULL), KB_EDATA);
     cr_expect_eq(kb_conf_parse("geheim", &c, NULL), KB_EDATA);
-    cr_expect_eq(kb_link_kind_parse("ouder", &lk, NULL), KB_EUSAGE);
-    cr_expect_eq(kb_org_kind_parse("", &ok, NULL), KB_EUSAGE);
+    cr_expect_eq(kb_link_kind_parse("ouder", &lk, NULL), KB_EDATA);
+    cr_expect_eq(kb_org_kind_parse("", &ok, NULL), KB_EDATA);
     /* the form's yes/no in Dutch */
     kb_case k;
     kb_case_init(&k);

@@ -234,7 +234,7 @@ Test(report, views_text_form_and_expansion)
     cr_assert_eq(kb_views_expand(&v, "@nope", &q, NULL, &e), KB_ENOENT);
     cr_assert(kb_views_remove(&v, "eco"));
     cr_assert_not(kb_views_remove(&v, "eco"));
-    cr_assert_eq(kb_view_name_check("a b", &e), KB_EUSAGE);
+    cr_assert_eq(kb_view_name_check("a b", &e), KB_EDATA);
     cr_assert(kb_view_sort_ok("priority"));
     cr_assert_not(kb_view_sort_ok("colour"));
     kb_view_vec_free(&v);
