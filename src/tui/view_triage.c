@@ -817,7 +817,8 @@ static void kb_triage_draw(kb_tui_app *a, void *st, kb_grid *g)
         return;
     char head[128];
     snprintf(head, sizeof head,
-             ngettext("Triage inbox: %zu case left", "Triage inbox: %zu cases left", t->left),
+             dngettext(KB_TEXTDOMAIN, "Triage inbox: %zu case left", "Triage inbox: %zu cases left",
+                       t->left),
              t->left);
     kb_grid_put_cut(g, 1, 1, g->w - 2, head, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
     const kb_case *c = t->number ? kb_tui_case(a, t->number) : NULL;
@@ -839,8 +840,8 @@ static void kb_triage_draw(kb_tui_app *a, void *st, kb_grid *g)
     char age[96];
     int days = kb_case_age_days(c, a->today);
     snprintf(age, sizeof age,
-             ngettext("%s, %d day in this stage", "%s, %d days in this stage",
-                      (unsigned long)(days > 0 ? days : 0)),
+             dngettext(KB_TEXTDOMAIN, "%s, %d day in this stage", "%s, %d days in this stage",
+                       (unsigned long)(days > 0 ? days : 0)),
              v, days);
     kb_free(&v);
     y = kb_triage_field(g, y, ymax, lw, _("Stage"), age);
