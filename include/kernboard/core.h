@@ -124,9 +124,11 @@ void kb_case_patch_free(kb_case_patch *p);
 int kb_board_case_update(kb_board *b, uint32_t number, const kb_case_patch *p, const char *reason,
                          uint64_t expect, uint64_t lease_token, kb_case *out,
                          kb_err *e) KB_WARN_UNUSED;
-/* Move to a stage (code or name); as kb_board_case_update. */
+/* Move to a stage (code or name); as kb_board_case_update.  A case already
+ * in that stage is left alone (no write, no timeline entry, KB_OK) and
+ * *already (may be NULL) says so, for the front end to tell the user. */
 int kb_board_case_move(kb_board *b, uint32_t number, const char *stage, const char *reason,
-                       uint64_t expect, uint64_t lease_token, kb_case *out,
+                       uint64_t expect, uint64_t lease_token, kb_case *out, bool *already,
                        kb_err *e) KB_WARN_UNUSED;
 /* kb_board_case_save with the reason for a stage move (the TUI form). */
 int kb_board_case_save_reason(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token,

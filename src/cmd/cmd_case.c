@@ -502,11 +502,21 @@ int kb_cmd_case_move(kb_cmd_ctx *cx, int argc, char **argv)
     kb_board *b = NULL;
     kb_case c;
     kb_case_init(&c);
+    bool already = false;
     if ((rc = kb_cmd_open(cx, "case move", &b)) == KB_OK) {
-        if (kb_board_case_move(b, n, argv[optind + 1], reason, KB_CORE_ANY_VERSION, 0, &c,
+        if (kb_board_case_move(b, n, argv[optind + 1], reason, KB_CORE_ANY_VERSION, 0, &c, &already,
                                &cx->err))
             rc = kb_cmd_report(cx);
-        else
+        else if (already && !cx->json) {
+            /* nothing to do is not an error (exit 0): said on stdout, the
+             * only output of a move */
+            const kb_stage *st = kb_board_stage_find(b, c.stage);
+            fprintf(cx->out, _("#%u is already in %s"), n,
+                    st && st->name ? st->name
+                    : c.stage      ? c.stage
+                                   : "-");
+            fputc('\n', cx->out);
+        } else
             rc = kb_case_changed(cx, &c);
     }
     kb_case_free(&c);

@@ -1189,7 +1189,7 @@ static int demo_case_add(demo_ctx *d, size_t i)
         const char *reason =
             st[s].needs_reason ? "Doel bereikt; afspraken geborgd in de lijn" : NULL;
         char *to = kb_strdup(st[s].code);
-        rc = kb_board_case_move(d->b, c.number, to, reason, KB_CORE_ANY_VERSION, 0, &c, e);
+        rc = kb_board_case_move(d->b, c.number, to, reason, KB_CORE_ANY_VERSION, 0, &c, NULL, e);
         kb_free(&to);
         st = kb_board_stages(d->b, &nst);
     }

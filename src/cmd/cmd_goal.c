@@ -95,10 +95,10 @@ int kb_cmd_goal_add(kb_cmd_ctx *cx, int argc, char **argv)
         json_object_set_new(o, "promoted", json_integer((json_int_t)n));
         rc = kb_cmd_print_json(cx, o);
     } else if (promote)
-        fprintf(
-            cx->out,
-            ngettext("%s: %zu case now names this goal\n", "%s: %zu cases now name this goal\n", n),
-            g.code, n);
+        fprintf(cx->out,
+                dngettext(KB_TEXTDOMAIN, "%s: %zu case now names this goal\n",
+                          "%s: %zu cases now name this goal\n", n),
+                g.code, n);
     kb_cmd_close(cx, &b);
     return rc;
 }

@@ -63,7 +63,8 @@ static int kb_cmd_triage(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
             rc = kb_cmd_print_json(cx, o);
             goto out;
         }
-        fprintf(cx->out, ngettext("%zu case to triage\n", "%zu cases to triage\n", n), n);
+        fprintf(cx->out,
+                dngettext(KB_TEXTDOMAIN, "%zu case to triage\n", "%zu cases to triage\n", n), n);
         fprintf(cx->out, "#%u %s\n", c->number, c->title);
         char *orgs = kb_strv_join(&c->orgs, "; ");
         fprintf(cx->out, "%-16s %s\n", _("Organisations:"), orgs[0] ? orgs : "-");
@@ -84,14 +85,21 @@ static int kb_cmd_triage(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
         rc = kb_cmd_print_json(cx, a);
         goto out;
     }
-    fprintf(cx->out, ngettext("%zu case to triage\n", "%zu cases to triage\n", n), n);
+    fprintf(cx->out, dngettext(KB_TEXTDOMAIN, "%zu case to triage\n", "%zu cases to triage\n", n),
+            n);
+    /* the stage by name, as case list shows it (JSON keeps the code) */
+    kb_query_refs refs = {0};
+    refs.stages = kb_board_stages(b, &refs.nstages);
+    refs.lines = kb_board_lines(b, &refs.nlines);
     for (size_t i = 0; i < n; i++) {
         const kb_case *c = &v.v[idx[i]];
         char num[16], age[16];
         snprintf(num, sizeof num, "#%u", c->number);
         snprintf(age, sizeof age, "%dd", kb_case_age_days(c, today));
         fprintf(cx->out, "%-6s %5s ", num, age);
-        kb_cmd_cell(cx->out, c->stage ? c->stage : "-", 10);
+        char *stage = kb_case_field_show(c, KB_F_STAGE, kb_query_name_refs, &refs);
+        kb_cmd_cell(cx->out, stage && stage[0] ? stage : "-", 14);
+        kb_free(&stage);
         fputc(' ', cx->out);
         kb_cmd_cell(cx->out, c->lead_dept ? c->lead_dept : "-", 5);
         fprintf(cx->out, " %s\n", c->title ? c->title : "");

@@ -191,8 +191,10 @@ static int kb_case_stale(kb_board *b, kb_txn *t, const kb_case *cur, uint64_t ex
  * always did) or p (applied to the stored case inside the transaction). */
 static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, kb_case *full,
                           const char *reason, uint64_t expect, uint64_t lease_token,
-                          const kb_case_extra *x, kb_case *out, kb_err *e)
+                          const kb_case_extra *x, kb_case *out, bool *unchanged, kb_err *e)
 {
+    if (unchanged)
+        *unchanged = false;
     kb_txn *t = NULL;
     kb_case cur, local;
     kb_case_init(&cur);
@@ -249,6 +251,8 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
         goto out;
     }
     if (diff.len == 0) {
+        if (unchanged)
+            *unchanged = true;
         nw->version = cur.version;
         if (out && out != nw) {
             kb_case_free(out);
@@ -312,7 +316,7 @@ int kb_board_case_save_reason(kb_board *b, kb_case *c, uint64_t expect, uint64_t
         return rc;
     if (expect == KB_CORE_ANY_VERSION)
         expect = c->version;
-    return kb_case_change(b, c->number, NULL, c, reason, expect, lease_token, NULL, NULL, e);
+    return kb_case_change(b, c->number, NULL, c, reason, expect, lease_token, NULL, NULL, NULL, e);
 }
 
 int kb_board_case_save(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token, kb_err *e)
@@ -329,7 +333,7 @@ int kb_board_case_update(kb_board *b, uint32_t number, const kb_case_patch *p, c
     kb_case_patch none;
     kb_case_patch_init(&none);
     return kb_case_change(b, number, p ? p : &none, NULL, reason, expect, lease_token, NULL, out,
-                          e);
+                          NULL, e);
 }
 
 int kb_board_case_decide_triage(kb_board *b, uint32_t number, const kb_case_patch *p,
@@ -348,17 +352,23 @@ int kb_board_case_decide_triage(kb_board *b, uint32_t number, const kb_case_patc
     kb_case_patch none;
     kb_case_patch_init(&none);
     return kb_case_change(b, number, p ? p : &none, NULL, reason, KB_CORE_ANY_VERSION, 0, x, out,
-                          e);
+                          NULL, e);
 }
 
 int kb_board_case_move(kb_board *b, uint32_t number, const char *stage, const char *reason,
-                       uint64_t expect, uint64_t lease_token, kb_case *out, kb_err *e)
+                       uint64_t expect, uint64_t lease_token, kb_case *out, bool *already,
+                       kb_err *e)
 {
+    if (already)
+        *already = false;
+    int rc = kb_require_writer(b, e);
+    if (rc)
+        return rc;
     kb_case_patch p;
     kb_case_patch_init(&p);
     p.set = 1u << KB_F_STAGE;
     p.v.stage = kb_strdup(stage ? stage : "");
-    int rc = kb_board_case_update(b, number, &p, reason, expect, lease_token, out, e);
+    rc = kb_case_change(b, number, &p, NULL, reason, expect, lease_token, NULL, out, already, e);
     kb_case_patch_free(&p);
     return rc;
 }

@@ -437,9 +437,14 @@ unsigned kb_tui_move_to(kb_tui_app *a, uint32_t number, const char *stage, const
     kb_case_init(&before);
     kb_case_init(&after);
     unsigned r = KB_TUI_R_STATUS;
+    bool already = false;
     if (kb_board_case_get(a->board, number, &before, &e) ||
-        kb_board_case_move(a->board, number, st->code, reason, before.version, 0, &after, &e)) {
+        kb_board_case_move(a->board, number, st->code, reason, before.version, 0, &after, &already,
+                           &e)) {
         kb_tui_msg(a, true, "%s", e.msg);
+    } else if (already) { /* the cache was behind: nothing to move, nothing to undo */
+        kb_tui_msg(a, false, _("#%u is already in %s"), number, st->name);
+        r |= kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
     } else {
         kb_tui_undo_remember(a, &before, after.version);
         kb_tui_msg(a, false, _("#%u moved to %s"), number, st->name);

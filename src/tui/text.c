@@ -359,12 +359,20 @@ void kb_tui_line_init(kb_tui_line *l, const char *text)
     l->text = kb_strdup(text ? text : "");
     l->len = strlen(l->text);
     l->cur = l->len;
+    l->suggested = false;
+}
+
+void kb_tui_line_init_suggested(kb_tui_line *l, const char *text)
+{
+    kb_tui_line_init(l, text);
+    l->suggested = l->len > 0;
 }
 
 void kb_tui_line_free(kb_tui_line *l)
 {
     kb_free(&l->text);
     l->len = l->cur = 0;
+    l->suggested = false;
 }
 
 void kb_tui_line_set(kb_tui_line *l, const char *text)
@@ -376,6 +384,11 @@ void kb_tui_line_set(kb_tui_line *l, const char *text)
 void kb_tui_line_insert(kb_tui_line *l, const char *s)
 {
     size_t n = strlen(s);
+    if (l->suggested) { /* typing replaces the selected suggestion */
+        l->suggested = false;
+        l->text[0] = '\0';
+        l->len = l->cur = 0;
+    }
     if (l->len + n > KB_TEXT_MAX)
         return;
     l->text = kb_realloc(l->text, l->len + n + 1);
@@ -441,6 +454,8 @@ static size_t kb_line_eol(const kb_tui_line *l)
 
 bool kb_tui_line_action(kb_tui_line *l, kb_action a)
 {
+    bool was = l->suggested;
+    l->suggested = false; /* an edit keeps the suggestion as text */
     switch (a) {
     case KB_ACTION_DELETE_CHAR_BACK:
         kb_line_delete(l, kb_prev_char(l, l->cur), l->cur);
@@ -478,6 +493,7 @@ bool kb_tui_line_action(kb_tui_line *l, kb_action a)
         l->cur = kb_next_char(l, l->cur);
         return true;
     default:
+        l->suggested = was;
         return false;
     }
 }

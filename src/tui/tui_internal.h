@@ -83,9 +83,15 @@ typedef struct kb_tui_line {
     char *text; /* owned, NUL-terminated, never NULL after init */
     size_t len;
     size_t cur;
+    /* The whole text is a suggestion, shown as selected text: the first
+     * inserted text replaces it; a line-edit action (cursor keys, Home,
+     * End, Backspace, ...) keeps it for editing and ends the selection. */
+    bool suggested;
 } kb_tui_line;
 
 void kb_tui_line_init(kb_tui_line *l, const char *text);
+/* Init with text as a suggestion (suggested; see above), cursor at the end. */
+void kb_tui_line_init_suggested(kb_tui_line *l, const char *text);
 void kb_tui_line_free(kb_tui_line *l);
 void kb_tui_line_set(kb_tui_line *l, const char *text);
 void kb_tui_line_insert_cp(kb_tui_line *l, uint32_t cp);
@@ -737,6 +743,10 @@ kb_tui_conflict *kb_tui_conflict_state(const kb_tui_app *a);
  * target of a reason (else 0 and NULL). */
 unsigned kb_view_prompt_open(kb_tui_app *a, kb_tui_prompt_kind kind, const char *label,
                              const char *text, uint32_t number, const char *stage);
+/* The same with text as a suggestion: shown selected, the first character
+ * typed replaces it, Enter takes it, the cursor keys keep it for editing. */
+unsigned kb_view_prompt_open_suggested(kb_tui_app *a, kb_tui_prompt_kind kind, const char *label,
+                                       const char *text, uint32_t number, const char *stage);
 /* The open prompt's state, NULL if none. */
 kb_tui_prompt *kb_tui_prompt_state(const kb_tui_app *a);
 

@@ -283,6 +283,7 @@ typedef struct kb_prompt_arg {
     const char *label, *text;
     uint32_t number;
     const char *stage;
+    bool suggested; /* text is a suggestion (kb_tui_line.suggested) */
 } kb_prompt_arg;
 
 static unsigned kb_prompt_open(kb_tui_app *a, void *st, const void *arg)
@@ -290,7 +291,10 @@ static unsigned kb_prompt_open(kb_tui_app *a, void *st, const void *arg)
     kb_tui_prompt *p = st;
     const kb_prompt_arg *pa = arg;
     p->kind = pa->kind;
-    kb_tui_line_init(&p->line, pa->text);
+    if (pa->suggested)
+        kb_tui_line_init_suggested(&p->line, pa->text);
+    else
+        kb_tui_line_init(&p->line, pa->text);
     p->label = kb_strdup(pa->label);
     p->number = pa->number;
     p->stage = pa->stage ? kb_strdup(pa->stage) : NULL;
@@ -304,7 +308,16 @@ unsigned kb_view_prompt_open(kb_tui_app *a, kb_tui_prompt_kind kind, const char 
 {
     if (kb_tui_view_is_top(a, &kb_tui_view_prompt))
         (void)kb_tui_view_pop(a); /* one prompt at a time */
-    kb_prompt_arg arg = {kind, label, text, number, stage};
+    kb_prompt_arg arg = {kind, label, text, number, stage, false};
+    return kb_tui_view_push(a, &kb_tui_view_prompt, &arg);
+}
+
+unsigned kb_view_prompt_open_suggested(kb_tui_app *a, kb_tui_prompt_kind kind, const char *label,
+                                       const char *text, uint32_t number, const char *stage)
+{
+    if (kb_tui_view_is_top(a, &kb_tui_view_prompt))
+        (void)kb_tui_view_pop(a);
+    kb_prompt_arg arg = {kind, label, text, number, stage, true};
     return kb_tui_view_push(a, &kb_tui_view_prompt, &arg);
 }
 
@@ -573,6 +586,35 @@ static unsigned kb_prompt_text(kb_tui_app *a, void *st, uint32_t cp)
     return KB_TUI_R_VIEW;
 }
 
+/* The input keeps at least this many columns next to the prompt's label. */
+enum { KB_PROMPT_MIN_INPUT = 20 };
+
+/* The label at the start of row y in at most room columns: whole if it fits,
+ * else shortened with an ellipsis, but always ending in its separator (": ")
+ * so the typed text never runs into it.  Returns the columns used. */
+static int kb_prompt_label(kb_grid *g, int y, int room, const char *label)
+{
+    kb_style ls = KB_STYLE(KB_GA_BOLD, KB_GC_ACCENT);
+    int need = kb_tui_width(label, g->utf8);
+    if (need <= room)
+        return kb_grid_put(g, 0, y, need, label, ls);
+    size_t n = strlen(label), sl = 0;
+    if (n >= 2 && label[n - 2] == ':' && label[n - 1] == ' ')
+        sl = 2;
+    else if (n >= 1 && (label[n - 1] == ':' || label[n - 1] == ' '))
+        sl = 1;
+    int sw = (int)sl;
+    int bw = room - sw;
+    if (bw < 2) /* one character and the ellipsis, whatever the room */
+        bw = 2;
+    if (bw + sw > g->w - 1)
+        bw = g->w - 1 - sw;
+    char *body = kb_strndup(label, n - sl);
+    int lw = bw > 0 ? kb_grid_put_cut(g, 0, y, bw, body, ls) : 0;
+    kb_free(&body);
+    return lw + kb_grid_put(g, lw, y, sw, label + n - sl, ls);
+}
+
 /* The prompt takes the status line (and the row above for an error). */
 static void kb_prompt_draw(kb_tui_app *a, void *st, kb_grid *g)
 {
@@ -582,7 +624,7 @@ static void kb_prompt_draw(kb_tui_app *a, void *st, kb_grid *g)
     int iw = p->info ? kb_tui_width(p->info, g->utf8) + 2 : 0;
     if (iw > g->w / 2)
         iw = g->w / 2;
-    int lw = kb_grid_put(g, 0, y, g->w / 2, p->label, KB_STYLE(KB_GA_BOLD, KB_GC_ACCENT));
+    int lw = kb_prompt_label(g, y, g->w - iw - KB_PROMPT_MIN_INPUT, p->label);
     int tw = g->w - lw - iw - 1;
     /* scroll the text so the cursor stays visible */
     size_t skip = 0;
@@ -595,7 +637,9 @@ static void kb_prompt_draw(kb_tui_app *a, void *st, kb_grid *g)
         uint32_t cp;
         skip += kb_tui_utf8_next(p->line.text + skip, p->line.len - skip, &cp);
     }
-    kb_grid_put(g, lw, y, tw, p->line.text + skip, KB_PLAIN);
+    /* a suggestion shows as selected text */
+    kb_grid_put(g, lw, y, tw, p->line.text + skip,
+                p->line.suggested ? KB_STYLE(KB_GA_REVERSE, KB_GC_DEFAULT) : KB_PLAIN);
     char *before = kb_strndup(p->line.text + skip, p->line.cur - skip);
     a->cursor_x = lw + kb_tui_width(before, g->utf8);
     a->cursor_y = y;

@@ -209,8 +209,9 @@ static unsigned kb_triage_set(kb_tui_app *a, kb_triage_view *t, enum kb_field_id
     return r;
 }
 
-/* Split "TEXT @owner 7d" into its parts: a trailing date (YYYY-MM-DD or
- * 7d, 2w, ...) and "@user" tokens anywhere at the end. */
+/* Split "TEXT @owner 7d" into its parts: the first "@user" word anywhere,
+ * and a due date (YYYY-MM-DD or 7d, 2w, ...) at the end or next to the
+ * "@user" word; the other words, in order, are the text. */
 static void kb_triage_tokens(const kb_tui_app *a, const char *in, char **text, char **owner,
                              kb_date *date)
 {
@@ -229,23 +230,33 @@ static void kb_triage_tokens(const kb_tui_app *a, const char *in, char **text, c
     }
     *owner = NULL;
     *date = KB_DATE_NONE;
-    size_t end = words.n;
-    while (end > 0) {
-        const char *w = words.v[end - 1];
+    bool *used = kb_calloc(words.n ? words.n : 1, sizeof *used);
+    size_t at = words.n; /* the @user word */
+    for (size_t i = 0; i < words.n && !*owner; i++)
+        if (words.v[i][0] == '@' && words.v[i][1]) {
+            *owner = kb_strdup(words.v[i] + 1);
+            used[i] = true;
+            at = i;
+        }
+    /* the date: the last word, else the word after or before @user */
+    size_t cand[3] = {words.n ? words.n - 1 : 0, at + 1, at ? at - 1 : words.n};
+    for (size_t k = 0; k < 3 && words.n && *date == KB_DATE_NONE; k++) {
+        size_t i = cand[k];
+        if (i >= words.n || used[i] || (k > 0 && at >= words.n))
+            continue;
         kb_date d;
         kb_err e;
-        if (w[0] == '@' && w[1] && !*owner)
-            *owner = kb_strdup(w + 1);
-        else if (*date == KB_DATE_NONE && kb_date_parse_rel(w, a->today, &d, &e) == KB_OK)
+        if (kb_date_parse_rel(words.v[i], a->today, &d, &e) == KB_OK) {
             *date = d;
-        else
-            break;
-        end--;
+            used[i] = true;
+        }
     }
     kb_buf b = KB_BUF_INIT;
-    for (size_t i = 0; i < end; i++)
-        kb_buf_printf(&b, "%s%s", i ? " " : "", words.v[i]);
+    for (size_t i = 0; i < words.n; i++)
+        if (!used[i])
+            kb_buf_printf(&b, "%s%s", b.len ? " " : "", words.v[i]);
     *text = b.data ? kb_buf_take(&b) : kb_strdup("");
+    kb_free(&used);
     kb_strv_free(&words);
 }
 
@@ -361,8 +372,8 @@ static unsigned kb_triage_apply(kb_tui_app *a, kb_triage_view *t, kb_pick_kind k
 typedef struct kb_pick_arg {
     kb_pick_kind kind;
     const char *title;
-    const char *prefill;
-    bool free_text; /* Enter without a matching row takes the typed text */
+    const char *prefill; /* a suggestion (kb_tui_line_init_suggested) */
+    bool free_text;      /* Enter without a matching row takes the typed text */
     kb_strv codes, labels;
 } kb_pick_arg;
 
@@ -410,7 +421,8 @@ static unsigned kb_pick_open(kb_tui_app *a, void *st, const void *arg)
     p->free_text = pa->free_text;
     kb_strv_copy(&p->codes, &pa->codes);
     kb_strv_copy(&p->labels, &pa->labels);
-    kb_tui_line_init(&p->line, pa->prefill ? pa->prefill : "");
+    /* a prefill is a suggestion: typing replaces it, Enter takes it */
+    kb_tui_line_init_suggested(&p->line, pa->prefill ? pa->prefill : "");
     kb_pick_filter(p);
     return KB_TUI_R_VIEW;
 }
@@ -514,7 +526,10 @@ static void kb_pick_draw(kb_tui_app *a, void *st, kb_grid *g)
     if (y < 1)
         y = 1;
     kb_style box = KB_STYLE(KB_GA_REVERSE, KB_GC_BAR);
-    kb_grid_fill(g, x, y, w, h, KB_PLAIN);
+    /* clear the picker's whole band, margins and the row above included:
+     * no fragment of the screen behind shows around it */
+    int top = y > 1 ? y - 1 : y;
+    kb_grid_fill(g, 0, top, g->w, y + h - top, KB_PLAIN);
     kb_grid_fill(g, x, y, w, 1, box);
     kb_grid_put_cut(g, x + 1, y, w - 2, p->title, box);
     char *label = kb_asprintf("%s ", p->free_text && !list ? ">" : _("Find:"));
@@ -528,7 +543,8 @@ static void kb_pick_draw(kb_tui_app *a, void *st, kb_grid *g)
         uint32_t cp;
         skip += kb_tui_utf8_next(p->line.text + skip, p->line.len - skip, &cp);
     }
-    kb_grid_put(g, x + 1 + lw, y + 1, fw, p->line.text + skip, vs);
+    kb_grid_put(g, x + 1 + lw, y + 1, fw, p->line.text + skip,
+                p->line.suggested ? KB_STYLE(KB_GA_REVERSE, KB_GC_ACCENT) : vs);
     char *before = kb_strndup(p->line.text + skip, p->line.cur - skip);
     a->cursor_x = x + 1 + lw + kb_tui_width(before, g->utf8);
     a->cursor_y = y + 1;
@@ -817,7 +833,8 @@ static void kb_triage_draw(kb_tui_app *a, void *st, kb_grid *g)
         return;
     char head[128];
     snprintf(head, sizeof head,
-             ngettext("Triage inbox: %zu case left", "Triage inbox: %zu cases left", t->left),
+             dngettext(KB_TEXTDOMAIN, "Triage inbox: %zu case left", "Triage inbox: %zu cases left",
+                       t->left),
              t->left);
     kb_grid_put_cut(g, 1, 1, g->w - 2, head, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
     const kb_case *c = t->number ? kb_tui_case(a, t->number) : NULL;
@@ -839,8 +856,8 @@ static void kb_triage_draw(kb_tui_app *a, void *st, kb_grid *g)
     char age[96];
     int days = kb_case_age_days(c, a->today);
     snprintf(age, sizeof age,
-             ngettext("%s, %d day in this stage", "%s, %d days in this stage",
-                      (unsigned long)(days > 0 ? days : 0)),
+             dngettext(KB_TEXTDOMAIN, "%s, %d day in this stage", "%s, %d days in this stage",
+                       (unsigned long)(days > 0 ? days : 0)),
              v, days);
     kb_free(&v);
     y = kb_triage_field(g, y, ymax, lw, _("Stage"), age);

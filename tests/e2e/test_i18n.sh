@@ -68,6 +68,33 @@ check "po/nl.po header: Language: nl" grep -q '^"Language: nl\\n"$' "$PO"
 check "po/nl.po header: charset UTF-8" grep -q '^"Content-Type: text/plain; charset=UTF-8\\n"$' "$PO"
 check "po/nl.po header: Dutch plural forms" grep -qF '"Plural-Forms: nplurals=2; plural=(n != 1);\n"' "$PO"
 
+# Every message goes to the "kernboard" text domain: a bare gettext() or
+# ngettext() looks in the default domain, where no kernboard message is, so
+# its text stays English in every locale (i18n.h also poisons them).
+BARE=$(grep -rnE '(^|[^A-Za-z0-9_])n?gettext[[:space:]]*\(' "$KB_SRC/src" "$KB_SRC/include" \
+    --include='*.c' --include='*.h' | grep -v '/include/kernboard/i18n\.h:' |
+    grep -vE ':[0-9]+:[[:space:]]*(/?\*|//)' || true)
+if [ -z "$BARE" ]; then
+    kb_pass "no bare gettext()/ngettext() in src/ and include/ (use _() or dngettext(KB_TEXTDOMAIN, ...))"
+else
+    kb_fail "bare gettext()/ngettext() (default text domain: never translated); use _() or dngettext(KB_TEXTDOMAIN, ...):"
+    printf '  %s\n' "$BARE"
+fi
+
+# Building only the binary builds its catalogues too (the build-tree binary
+# speaks Dutch without `--target translations`): in a scratch configuration,
+# `make -n kernboard` runs msgfmt.
+if command -v make >/dev/null && command -v cmake >/dev/null; then
+    run cmake -S "$KB_SRC" -B "$T/cfg" -G "Unix Makefiles" -DKB_TESTS=OFF
+    if [ "$RC" = 0 ]; then
+        run make -C "$T/cfg" -n kernboard
+        check "the kernboard target builds the catalogues (msgfmt in make -n kernboard)" \
+            contains "$OUT" "msgfmt"
+    else
+        kb_log "note: scratch configuration failed, target dependency not checked: $ERR"
+    fi
+fi
+
 # ------------------------------------------------ the Dutch locale
 check "the build has the Dutch catalogue ($MO)" [ -f "$MO" ]
 [ -f "$MO" ] || finish
@@ -82,7 +109,7 @@ CLEAN=(env -u LC_ALL -u LC_MESSAGES -u LC_CTYPE -u LC_COLLATE -u LC_TIME -u LC_N
 # works ENV... - the locale named by ENV is available (no setlocale warning).
 works() { [ -z "$("$@" locale 2>&1 >/dev/null)" ]; }
 
-if locale -a 2>/dev/null | grep -qix 'nl_NL\.utf-\{0,1\}8'; then
+if locale -a 2>/dev/null | grep -qix 'nl_NL\.utf-\{0,1\}8' && works "${CLEAN[@]}" LANG=nl_NL.UTF-8; then
     NL=("${CLEAN[@]}" LANG=nl_NL.UTF-8)
     HOW="the system locale nl_NL.UTF-8"
 elif command -v localedef >/dev/null && [ -f /usr/share/i18n/locales/nl_NL ]; then
@@ -199,6 +226,21 @@ has "the Dutch kinds are stored as codes" "$OUT" '"entrepreneur"' '"government"'
 nl "case show 2 (Dutch values)" 0 --user alice --passphrase-file "$PASS" --db "$B" case show 2
 has "nl: confidentiality and link kinds read Dutch" "$OUT" "vertrouwelijk" "duplicaat"
 lacks "nl: no English value codes" "$OUT" "confidential" "duplicate" "related" "blocks"
+
+# Counts in plural messages are Dutch too (dngettext in the kernboard
+# domain), and triage list names the stages as case list does.
+nl "case move into the stage it is in" 0 --user alice --passphrase-file "$PASS" --db "$B" case move 1 Verkennen
+has "nl: a move into its own stage says so" "$OUT" "#1 staat al in Verkennen"
+nl "case add a signal" 0 --user alice --passphrase-file "$PASS" --db "$B" case add --title "Kapper zoekt stagiair"
+nl "triage list" 0 --user alice --passphrase-file "$PASS" --db "$B" triage list
+has "nl: triage list counts in Dutch, stages by name" "$OUT" "3 casussen voor triage" "Verkennen" "Signaal"
+lacks "nl: triage list has no English count, no stage codes" "$OUT" "cases to triage" "explore" "signal"
+nl "triage next" 0 --user alice --passphrase-file "$PASS" --db "$B" triage next
+has "nl: triage next counts in Dutch" "$OUT" "casussen voor triage"
+nl "case edit --hook" 0 --user alice --passphrase-file "$PASS" --db "$B" case edit 3 --hook "Meer stageplekken"
+nl "goal add --promote" 0 --user alice --passphrase-file "$PASS" --db "$B" \
+    goal add ECO stage "Meer stageplekken" --promote "Meer stageplekken"
+has "nl: goal add --promote counts in Dutch" "$OUT" "stage: 1 casus noemt nu dit doel"
 
 # LANGUAGE picks the language too, as long as the locale is not plain C.
 if works "${CLEAN[@]}" LC_ALL=C.UTF-8; then

@@ -23,7 +23,7 @@ CLEAN=(env -u LC_ALL -u LC_MESSAGES -u LC_CTYPE -u LC_COLLATE -u LC_TIME -u LC_N
     -u LC_MONETARY -u LANGUAGE -u LANG -u LOCPATH -u KERNBOARD_LOCALEDIR)
 works() { [ -z "$("$@" locale 2>&1 >/dev/null)" ]; }
 LOCPATH_NL=
-if locale -a 2>/dev/null | grep -qix 'nl_NL\.utf-\{0,1\}8'; then
+if locale -a 2>/dev/null | grep -qix 'nl_NL\.utf-\{0,1\}8' && works "${CLEAN[@]}" LANG=nl_NL.UTF-8; then
     NL=("${CLEAN[@]}" LANG=nl_NL.UTF-8)
 elif command -v localedef >/dev/null && [ -f /usr/share/i18n/locales/nl_NL ]; then
     mkdir -p "$T/locale"
@@ -100,6 +100,10 @@ run kbn --db "$DB" org list
 scan "org list" "$OUT"
 run kbn --db "$DB" user list
 scan "user list" "$OUT"
+run kbn --db "$DB" triage list
+check "triage list: the count in Dutch (plural message)" contains "$OUT" "1 casus voor triage"
+check "triage list: stage by name" contains "$OUT" "Signaal"
+scan "triage list" "$OUT"
 
 # ------------------------------------------------ TUI
 tui_start 80 24 LC_ALL= LANG=nl_NL.UTF-8 LOCPATH="$LOCPATH_NL" KERNBOARD_LOCALEDIR=
@@ -107,6 +111,16 @@ tui_check "the board opens in Dutch" "Bakkerij" 10
 tui_check "stage columns by their Dutch names" "Verkennen"
 BOARD=$(tui_screen)
 scan "board" "$BOARD"
+
+# the triage inbox: its counts are Dutch plural messages
+tui_keys T
+tui_check "the triage inbox counts in Dutch" "Triage-inbox: nog 1 casus" 5
+tui_check "the triage inbox: days in the stage in Dutch" "Signaal, 0 dagen in deze fase"
+TRIAGE=$(tui_screen)
+check "the triage inbox: no English count" eval '! printf "%s" "$TRIAGE" | grep -qE "cases? left|days? in this stage"'
+scan "triage inbox" "$TRIAGE"
+tui_esc
+tui_wait_gone 3 "Triage-inbox"
 
 # ':case show' on the command line opens the case view
 tui_keys :

@@ -38,6 +38,9 @@ check "triage next is the oldest in the inbox (#$FIRST)" [ "$FIRST" = "$(echo "$
 check "triage next says how many are left ($LEFT)" [ "$LEFT" = "$NIN" ]
 expect_rc 0 "triage list (text)" kba --db "$DB" triage list
 check "triage list counts the inbox" contains "$OUT" "$NIN cases to triage"
+# the rows name the stage (the demo board's Dutch name), never its code
+check "triage list shows the stage by name" contains "$OUT" " Signaal "
+check "triage list shows no stage code" eval '! printf "%s" "$OUT" | grep -qw signal'
 
 # ---- triage five signals with keys only
 tui_start 100 30
@@ -78,6 +81,55 @@ done
 tui_check "the next signal appears after the fifth" "cases left"
 kb_pass "five signals triaged in $PRESSES key presses"
 check "under the bar of 60 key presses ($PRESSES)" [ "$PRESSES" -lt 60 ]
+
+# ---- the next step's suggestion is selected text: the first key typed
+# replaces it; Backspace and line-start keep it for editing; @owner and the due
+# date are taken out of the text wherever they are typed
+S6=$(echo "$INBOX" | cut -d' ' -f6)
+tui_wait 5 "#$S6 " || kb_fail "signal #$S6 not shown"
+tui_keys x
+tui_check "the next-step line suggests a first contact" "> First contact with the entrepreneur @"
+tui_type "Bel de ondernemer @makelaar 3d"
+tui_check "typing replaced the suggestion" "> Bel de ondernemer @makelaar 3d"
+tui_keys Enter
+tui_wait_gone 3 "Next step for #$S6"
+tui_check "the typed next step is added" "#$S6: next step added"
+tui_keys x
+tui_check "the suggestion again" "> First contact with the entrepreneur @"
+tui_keys BSpace BSpace
+tui_type "2w"
+tui_keys C-a # line-start (Home)
+tui_type "Now: "
+tui_check "Backspace and line-start kept the suggestion" "> Now: First contact with the entrepreneur @"
+tui_keys Enter
+tui_wait_gone 3 "Next step for #$S6"
+tui_check "the edited suggestion is added" "#$S6: next step added"
+tui_keys x
+tui_type "Mail @makelaar 1w de wethouder"
+tui_keys Enter
+tui_wait_gone 3 "Next step for #$S6"
+tui_check "a next step with @owner and due inside the text" "#$S6: next step added"
+kba --db "$DB" --json case show "$S6" >"$T/c$S6.json"
+R=$(python3 - "$T/c$S6.json" <<'EOF'
+import datetime, json, sys
+c = json.load(open(sys.argv[1]))
+today = datetime.date.today()
+def day(n): return (today + datetime.timedelta(days=n)).isoformat()
+acts = {a["text"]: a for a in c.get("actions", [])}
+want = {"Bel de ondernemer": ("makelaar", 3),
+        "Now: First contact with the entrepreneur": (None, 14),
+        "Mail de wethouder": ("makelaar", 7)}
+bad = []
+for text, (owner, n) in want.items():
+    a = acts.get(text)
+    if not a: bad.append("no action %r" % text); continue
+    if owner and a.get("owner") != owner: bad.append("%r: owner %s" % (text, a.get("owner")))
+    if not a.get("owner"): bad.append("%r: no owner" % text)
+    if a.get("due") not in (day(n), day(n + 1)): bad.append("%r: due %s" % (text, a.get("due")))
+print("; ".join(bad) or "ok", "|", sorted(acts))
+EOF
+)
+check "next steps stored with text, owner and due apart ($R)" [ "${R%% |*}" = ok ]
 
 GOALS=$(kba --db "$DB" --json goal list)
 for n in $SIGNALS; do
@@ -144,6 +196,59 @@ tui_esc
 tui_check "Esc on an untouched form closes at once" "New case discarded"
 tui_quit
 check "the TUI exits 0 ($TUI_RC)" [ "$TUI_RC" = 0 ]
+
+# ---- at 80x24: the triage picker clears its whole band; the move-reason
+# label is shown whole, and shortened with its ": " kept when narrow; a move
+# into the stage a case is in says so and leaves nothing to undo
+PROG=$(kba --db "$DB" --json case list stage:progress | json_get 0.id)
+tui_start 80 24
+tui_check "board at 80x24" "Signaal"
+tui_keys T
+tui_check "triage inbox at 80x24" "cases left"
+tui_keys d
+tui_check "lead picker at 80x24" "Lead department of #"
+tui_screen >"$T/picker.txt"
+R=$(python3 - "$T/picker.txt" <<'EOF'
+import sys
+rows = open(sys.argv[1], encoding="utf-8").read().split("\n")
+top = next(i for i, r in enumerate(rows) if "Lead department of #" in r)
+foot = next(i for i, r in enumerate(rows) if i > top and "type to narrow" in r)
+x, w = (80 - 72) // 2, 72  # the picker's box
+bad = [r for r in rows[top:foot + 1] if r[:x].strip() or r[x + w:].strip()]
+print("ok" if not bad else " / ".join(bad))
+EOF
+)
+check "nothing of the screen behind shows around the picker ($R)" [ "$R" = ok ]
+tui_keys Escape
+tui_wait_gone 3 "Lead department of"
+tui_keys Escape
+tui_wait_gone 3 "cases left"
+tui_keys :
+tui_type "open $PROG"
+tui_keys Enter
+tui_check "case #$PROG opens" "#$PROG"
+tui_keys L
+tui_check "the move asks for a reason" "Reason for moving #$PROG to"
+tui_type "Klaar"
+tui_check "the whole label at 80 columns, then the text" "Reason for moving #$PROG to Geborgd/Afgerond: Klaar"
+tmux -L "$SOCK" resize-window -t tui -x 50 -y 24
+tui_check "narrow: the label shortened, its ': ' kept" "…: Klaar"
+tmux -L "$SOCK" resize-window -t tui -x 80 -y 24
+tui_esc
+tui_wait_gone 3 "Reason for moving"
+tui_keys :
+tui_type "move $PROG progress"
+tui_keys Enter
+tui_check ":move into its own stage says so" "#$PROG is already in In uitvoering"
+tui_keys u
+tui_check "and leaves nothing to undo" "Nothing to undo"
+tui_quit
+check "the TUI exits 0 ($TUI_RC)" [ "$TUI_RC" = 0 ]
+N0=$(kba --db "$DB" --json case show "$PROG" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["timeline"]))')
+expect_rc 0 "case move into its own stage: exit 0" kba --db "$DB" case move "$PROG" progress
+check "  and says it is already there ($OUT)" [ "$OUT" = "#$PROG is already in In uitvoering" ]
+N1=$(kba --db "$DB" --json case show "$PROG" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["timeline"]))')
+check "  with no timeline entry ($N0 -> $N1)" [ "$N0" = "$N1" ]
 
 # ---- search is accent- and case-insensitive
 expect_rc 0 "case list text:cafe" kba --db "$DB" --json case list 'text:cafe'

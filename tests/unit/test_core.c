@@ -468,10 +468,11 @@ Test(core, move_into_a_needs_reason_stage)
     cr_assert(!kb_board_move_needs_reason(b, "signal", "explore"));
     uint64_t n0 = kb_board_commits(b);
     /* without a reason: refused, nothing written */
-    cr_assert_eq(kb_board_case_move(b, 1, "done", NULL, KB_CORE_ANY_VERSION, 0, NULL, &e),
+    cr_assert_eq(kb_board_case_move(b, 1, "done", NULL, KB_CORE_ANY_VERSION, 0, NULL, NULL, &e),
                  KB_EDATA);
     cr_assert_str_eq(e.msg, "moving #1 to \"Embedded/Done\" needs a reason: add --reason TEXT");
-    cr_assert_eq(kb_board_case_move(b, 1, "done", "", KB_CORE_ANY_VERSION, 0, NULL, &e), KB_EDATA);
+    cr_assert_eq(kb_board_case_move(b, 1, "done", "", KB_CORE_ANY_VERSION, 0, NULL, NULL, &e),
+                 KB_EDATA);
     kb_case c;
     kb_case_init(&c);
     cr_assert_eq(kb_board_case_get(b, 1, &c, &e), KB_OK);
@@ -496,8 +497,8 @@ Test(core, move_into_a_needs_reason_stage)
     kb_case out;
     kb_case_init(&out);
     cr_assert_eq(
-        kb_board_case_move(b, 1, "done", "Pand verhuurd", KB_CORE_ANY_VERSION, 0, &out, &e), KB_OK,
-        "%s", e.msg);
+        kb_board_case_move(b, 1, "done", "Pand verhuurd", KB_CORE_ANY_VERSION, 0, &out, NULL, &e),
+        KB_OK, "%s", e.msg);
     cr_assert_eq(kb_board_commits(b) - n0, 1);
     cr_assert_str_eq(out.stage, "done");
     kb_comment_vec tl;
@@ -511,8 +512,18 @@ Test(core, move_into_a_needs_reason_stage)
     cr_assert_str_eq(m->reason, "Pand verhuurd");
     kb_comment_vec_free(&tl);
     /* a move out of "done" needs none; a full save back in with a reason */
-    cr_assert_eq(kb_board_case_move(b, 1, "explore", NULL, KB_CORE_ANY_VERSION, 0, NULL, &e), KB_OK,
-                 "%s", e.msg);
+    bool already = true;
+    cr_assert_eq(
+        kb_board_case_move(b, 1, "explore", NULL, KB_CORE_ANY_VERSION, 0, NULL, &already, &e),
+        KB_OK, "%s", e.msg);
+    cr_assert(!already, "a real move is not 'already there'");
+    /* a move into the stage it is in: reported, nothing written */
+    uint64_t commits = kb_board_commits(b);
+    cr_assert_eq(
+        kb_board_case_move(b, 1, "Explore", NULL, KB_CORE_ANY_VERSION, 0, NULL, &already, &e),
+        KB_OK, "%s", e.msg);
+    cr_assert(already, "moving #1 into its own stage says it is already there");
+    cr_assert_eq(kb_board_commits(b), commits, "no write for a move into the same stage");
     kb_case_free(&c);
     kb_case_init(&c);
     cr_assert_eq(kb_board_case_get(b, 1, &c, &e), KB_OK);
@@ -558,7 +569,7 @@ Test(core, use_cases_refuse_a_case_leased_by_someone_else)
     cr_assert_eq(kb_board_case_update(b, 1, &p, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e),
                  KB_ECONFLICT);
     cr_assert(strstr(e.msg, "being edited by bob"), "%s", e.msg);
-    cr_assert_eq(kb_board_case_move(b, 1, "explore", NULL, KB_CORE_ANY_VERSION, 0, NULL, &e),
+    cr_assert_eq(kb_board_case_move(b, 1, "explore", NULL, KB_CORE_ANY_VERSION, 0, NULL, NULL, &e),
                  KB_ECONFLICT);
     cr_assert(strstr(e.msg, "being edited by bob"), "%s", e.msg);
     kb_case c;
@@ -759,11 +770,11 @@ Test(core, old_board_fixture_still_reads)
     uint64_t n0 = kb_board_commits(b);
     kb_case out;
     kb_case_init(&out);
-    cr_assert_eq(kb_board_case_move(b, 3, "done", NULL, KB_CORE_ANY_VERSION, 0, &out, &e), KB_EDATA,
-                 "done needs a reason on this board");
-    cr_assert_eq(
-        kb_board_case_move(b, 3, "embedded/done", "afgerond", KB_CORE_ANY_VERSION, 0, &out, &e),
-        KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_case_move(b, 3, "done", NULL, KB_CORE_ANY_VERSION, 0, &out, NULL, &e),
+                 KB_EDATA, "done needs a reason on this board");
+    cr_assert_eq(kb_board_case_move(b, 3, "embedded/done", "afgerond", KB_CORE_ANY_VERSION, 0, &out,
+                                    NULL, &e),
+                 KB_OK, "%s", e.msg);
     cr_assert_eq(kb_board_commits(b) - n0, 1);
     cr_assert_eq(kb_board_case_detail(b, 3, &d, &e), KB_OK, "%s", e.msg);
     cr_assert_str_eq(d.timeline.v[d.timeline.n - 1].move_to, "done");

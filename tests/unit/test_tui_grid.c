@@ -146,6 +146,42 @@ Test(tui_grid, line_editor)
     kb_tui_line_free(&l);
 }
 
+/* A suggestion acts like selected text: the first text typed replaces it;
+ * an editing action keeps it (and ends the selection); a key that is no
+ * line edit leaves it selected. */
+Test(tui_grid, line_editor_suggestion)
+{
+    kb_tui_line l;
+    kb_tui_line_init_suggested(&l, "First contact @ann 7d");
+    cr_assert(l.suggested);
+    cr_assert_eq(l.cur, l.len);
+    cr_assert(!kb_tui_line_action(&l, KB_ACTION_SUBMIT));
+    cr_assert(l.suggested, "a key that is no line edit keeps the selection");
+    kb_tui_line_insert_cp(&l, 'B');
+    kb_tui_line_insert(&l, "el");
+    cr_assert_str_eq(l.text, "Bel");
+    cr_assert(!l.suggested);
+    kb_tui_line_free(&l);
+
+    kb_tui_line_init_suggested(&l, "First contact @ann 7d");
+    kb_tui_line_action(&l, KB_ACTION_DELETE_CHAR_BACK);
+    cr_assert_str_eq(l.text, "First contact @ann 7", "Backspace edits the suggestion");
+    kb_tui_line_action(&l, KB_ACTION_DELETE_CHAR_BACK);
+    kb_tui_line_insert(&l, "2w");
+    cr_assert_str_eq(l.text, "First contact @ann 2w");
+    kb_tui_line_free(&l);
+
+    kb_tui_line_init_suggested(&l, "Café");
+    kb_tui_line_action(&l, KB_ACTION_LINE_START);
+    kb_tui_line_insert(&l, "Het ");
+    cr_assert_str_eq(l.text, "Het Café");
+    kb_tui_line_free(&l);
+
+    kb_tui_line_init_suggested(&l, "");
+    cr_assert(!l.suggested, "an empty suggestion is no selection");
+    kb_tui_line_free(&l);
+}
+
 Test(tui_grid, navigation_follows_cases)
 {
     kb_tui_app a;
