@@ -152,17 +152,6 @@ const size_t kb_cmd_table_len = sizeof kb_cmd_table / sizeof kb_cmd_table[0];
 
 /* ------------------------------------------------------------ messages */
 
-int kb_cmd_fail(kb_cmd_ctx *cx, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("kernboard: ", cx->errf);
-    vfprintf(cx->errf, fmt, ap);
-    fputc('\n', cx->errf);
-    va_end(ap);
-    return code;
-}
-
 int kb_cmd_report(kb_cmd_ctx *cx)
 {
     int code = cx->err.code ? cx->err.code : KB_ESOFTWARE;
@@ -175,17 +164,33 @@ int kb_cmd_report(kb_cmd_ctx *cx)
     return code;
 }
 
-int kb_cmd_usage(kb_cmd_ctx *cx, const char *cmd, const char *fmt, ...)
+/* "kernboard: CMD: message" on the error stream, without the newline. */
+static void kb_cmd_vsay(kb_cmd_ctx *cx, const char *cmd, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
     fputs("kernboard: ", cx->errf);
     if (cmd)
         fprintf(cx->errf, "%s: ", cmd);
     vfprintf(cx->errf, fmt, ap);
+}
+
+int kb_cmd_fail(kb_cmd_ctx *cx, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kb_cmd_vsay(cx, NULL, fmt, ap);
+    va_end(ap);
+    fputc('\n', cx->errf);
+    return code;
+}
+
+int kb_cmd_usage(kb_cmd_ctx *cx, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kb_cmd_vsay(cx, cmd, fmt, ap);
+    va_end(ap);
     fputs(cx->shared ? _(" (see ':help')") : _(" (see 'kernboard --help')"), cx->errf);
     fputc('\n', cx->errf);
-    va_end(ap);
     return KB_EUSAGE;
 }
 
@@ -193,12 +198,9 @@ int kb_cmd_bad_value(kb_cmd_ctx *cx, const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("kernboard: ", cx->errf);
-    if (cmd)
-        fprintf(cx->errf, "%s: ", cmd);
-    vfprintf(cx->errf, fmt, ap);
-    fputc('\n', cx->errf);
+    kb_cmd_vsay(cx, cmd, fmt, ap);
     va_end(ap);
+    fputc('\n', cx->errf);
     return KB_EDATA;
 }
 

@@ -774,6 +774,20 @@ static size_t kb_base_view(const kb_tui_app *a)
     return i;
 }
 
+void kb_tui_draw_wrapped(kb_grid *g, int y, const char *msg, kb_style st)
+{
+    kb_strv rows = {0};
+    kb_tui_wrap(msg, g->w - 2, g->utf8, &rows);
+    size_t max = y > 1 ? (size_t)y : 1; /* never over the title bar */
+    size_t n = rows.n < max ? rows.n : max;
+    for (size_t k = 0; k < n; k++) {
+        int ry = y - (int)(n - 1 - k);
+        kb_grid_fill(g, 0, ry, g->w, 1, st);
+        kb_grid_put_cut(g, 1, ry, g->w - 2, rows.v[k], st);
+    }
+    kb_strv_free(&rows);
+}
+
 void kb_tui_draw_status(kb_tui_app *a, kb_grid *g)
 {
     int y = g->h - 1;
@@ -794,16 +808,7 @@ void kb_tui_draw_status(kb_tui_app *a, kb_grid *g)
             /* a message longer than the line: the status area grows
              * upward over the screen until the next key, so what to do
              * is never cut off (at most all but the title bar) */
-            kb_strv rows = {0};
-            kb_tui_wrap(a->msg, g->w - 2, g->utf8, &rows);
-            size_t max = (size_t)(g->h - 1);
-            size_t n = rows.n < max ? rows.n : max;
-            for (size_t k = 0; k < n; k++) {
-                int ry = y - (int)(n - 1 - k);
-                kb_grid_fill(g, 0, ry, g->w, 1, st);
-                kb_grid_put_cut(g, 1, ry, g->w - 2, rows.v[k], st);
-            }
-            kb_strv_free(&rows);
+            kb_tui_draw_wrapped(g, y, a->msg, st);
             kb_buf_clear(&left);
             rw = 0;
         }

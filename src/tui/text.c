@@ -177,6 +177,20 @@ size_t kb_tui_fit(const char *s, int maxw, bool utf8)
     return used;
 }
 
+void kb_tui_append_fit(kb_buf *b, const char *s, int maxw, bool utf8)
+{
+    size_t fit = kb_tui_fit(s, maxw, utf8);
+    if (s[fit] == '\0') {
+        kb_buf_append(b, s, fit);
+        return;
+    }
+    if (maxw > 1) /* room for the ellipsis */
+        fit = kb_tui_fit(s, maxw - 1, utf8);
+    char u[4];
+    kb_buf_append(b, s, fit);
+    kb_buf_append(b, u, kb_tui_utf8_put(kb_tui_glyph(KB_GL_ELLIPSIS, utf8), u));
+}
+
 /* ------------------------------------------------------------ wrap */
 
 static void kb_wrap_para(const char *s, size_t n, int width, bool utf8, kb_strv *out)

@@ -65,6 +65,9 @@ int kb_tui_cp_width(uint32_t cp, bool utf8);
 int kb_tui_width(const char *s, bool utf8);
 /* Byte length of the longest prefix of s that fits in maxw columns. */
 size_t kb_tui_fit(const char *s, int maxw, bool utf8);
+/* Append s to b when it fits in maxw columns, else the part that fits in
+ * maxw - 1 and an ellipsis (cut as on the board). */
+void kb_tui_append_fit(kb_buf *b, const char *s, int maxw, bool utf8);
 
 /* Word wrap: split s at blanks into lines of at most width columns (hard
  * breaks at '\n'; words longer than a line are cut).  Lines are new
@@ -601,6 +604,9 @@ unsigned kb_tui_app_tick(kb_tui_app *a, int64_t now_ms);
 void kb_tui_app_draw(kb_tui_app *a, kb_grid *g);
 /* Draw only the status line (after KB_TUI_R_STATUS), and the overlays. */
 void kb_tui_draw_status(kb_tui_app *a, kb_grid *g);
+/* msg wrapped at the screen's width, drawn in style st over as many rows
+ * as it needs, the last one at row y (upward, never over the title bar). */
+void kb_tui_draw_wrapped(kb_grid *g, int y, const char *msg, kb_style st);
 /* Key hints " e edit  c comment ..." for the status line from the loaded
  * keymap: the keys of acts[i] in ctx with labels[i] (N_() strings). */
 void kb_tui_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,

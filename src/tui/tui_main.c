@@ -395,6 +395,18 @@ int kb_tui_main(const kb_launch *l)
     nonl();
     intrflush(stdscr, FALSE);
     keypad(stdscr, TRUE);
+    /* Home and End as tmux/screen, rxvt and the Linux console send them,
+     * which an xterm terminfo entry (the usual TERM inside tmux too) lacks:
+     * without these, Esc + "[1~" reached the line editor as text */
+    static const struct {
+        const char *seq;
+        int key;
+    } alt_keys[] = {{"\033[1~", KEY_HOME}, {"\033[4~", KEY_END}, {"\033[7~", KEY_HOME},
+                    {"\033[8~", KEY_END},  {"\033[H", KEY_HOME}, {"\033[F", KEY_END},
+                    {"\033OH", KEY_HOME},  {"\033OF", KEY_END}};
+    for (size_t i = 0; i < sizeof alt_keys / sizeof alt_keys[0]; i++)
+        if (key_defined(alt_keys[i].seq) == 0)
+            define_key(alt_keys[i].seq, alt_keys[i].key);
     meta(stdscr, TRUE);
     set_escdelay(KB_ESC_DELAY_MS);
     kb_term_colors(&t);

@@ -351,17 +351,7 @@ static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_v
         for (size_t k = 0; !pair && k < (two ? 2u : 1u) && i + k < nshort; k++) {
             kb_buf l = KB_BUF_INIT;
             kb_label_cell(&l, labels[i + k], labw, utf8);
-            int vw = w - 2 - labw;
-            size_t fit = kb_tui_fit(values[i + k], vw, utf8);
-            bool cut = values[i + k][fit] != '\0';
-            if (cut && vw > 1)
-                fit = kb_tui_fit(values[i + k], vw - 1, utf8);
-            kb_buf_append(&l, values[i + k], fit);
-            if (cut) {
-                char u[5];
-                size_t un = kb_tui_utf8_put(kb_tui_glyph(KB_GL_ELLIPSIS, utf8), u);
-                kb_buf_append(&l, u, un);
-            }
+            kb_tui_append_fit(&l, values[i + k], w - 2 - labw, utf8);
             kb_vl_add(out, 1, l.data, KB_PLAIN);
             kb_buf_free(&l);
         }
@@ -370,17 +360,7 @@ static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_v
         kb_buf line = KB_BUF_INIT;
         for (size_t k = 0; k < (two ? 2u : 1u) && i + k < nshort; k++) {
             kb_label_cell(&line, labels[i + k], labw, utf8);
-            int vw = colw - labw - 1;
-            size_t fit = kb_tui_fit(values[i + k], vw, utf8);
-            bool cut = values[i + k][fit] != '\0';
-            if (cut && vw > 1)
-                fit = kb_tui_fit(values[i + k], vw - 1, utf8);
-            kb_buf_append(&line, values[i + k], fit);
-            if (cut) {
-                char u[5];
-                size_t un = kb_tui_utf8_put(kb_tui_glyph(KB_GL_ELLIPSIS, utf8), u);
-                kb_buf_append(&line, u, un);
-            }
+            kb_tui_append_fit(&line, values[i + k], colw - labw - 1, utf8);
             if (two && k == 0) {
                 int used = kb_tui_width(line.data, utf8);
                 kb_buf_printf(&line, "%*s", colw - used > 0 ? colw - used : 1, "");

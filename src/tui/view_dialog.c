@@ -646,10 +646,8 @@ static void kb_prompt_draw(kb_tui_app *a, void *st, kb_grid *g)
     kb_free(&before);
     if (p->info)
         kb_grid_put_cut(g, g->w - iw, y, iw, p->info, KB_STYLE(0, KB_GC_MUTED));
-    if (p->error && y > 1) {
-        kb_grid_fill(g, 0, y - 1, g->w, 1, KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
-        kb_grid_put_cut(g, 1, y - 1, g->w - 2, p->error, KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
-    }
+    if (p->error && y > 1) /* whole, over as many rows as it needs */
+        kb_tui_draw_wrapped(g, y - 1, p->error, KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
 }
 
 const kb_tui_view_ops kb_tui_view_prompt = {

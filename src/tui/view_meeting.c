@@ -502,13 +502,7 @@ static void kb_mv_agenda_row(void *ctx, kb_grid *g, size_t i, int x, int y, int 
         tw = 8;
     const char *title = c && c->title ? c->title : "?";
     bool utf8 = rc->a->utf8;
-    if (kb_tui_width(title, utf8) <= tw) {
-        kb_buf_puts(&b, title);
-    } else { /* cut as on the board: with an ellipsis */
-        char u[4];
-        kb_buf_append(&b, title, kb_tui_fit(title, tw - 1, utf8));
-        kb_buf_append(&b, u, kb_tui_utf8_put(kb_tui_glyph(KB_GL_ELLIPSIS, utf8), u));
-    }
+    kb_tui_append_fit(&b, title, tw, utf8);
     int used = kb_tui_width(b.data, rc->a->utf8);
     int pad = w - 2 - used - 14 - (w >= 100 ? 36 : 0);
     kb_buf_printf(&b, "%*s", pad > 1 ? pad : 1, "");

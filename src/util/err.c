@@ -14,29 +14,31 @@ void kb_err_clear(kb_err *e)
     }
 }
 
-int kb_err_set(kb_err *e, int code, const char *fmt, ...)
+static int kb_err_vset(kb_err *e, int code, bool damage, const char *fmt, va_list ap)
 {
     if (e) {
-        va_list ap;
-        va_start(ap, fmt);
         vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-        va_end(ap);
         e->code = code;
-        e->damage = false;
+        e->damage = damage;
     }
+    return code;
+}
+
+int kb_err_set(kb_err *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kb_err_vset(e, code, false, fmt, ap);
+    va_end(ap);
     return code;
 }
 
 int kb_err_damage(kb_err *e, const char *fmt, ...)
 {
-    if (e) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-        va_end(ap);
-        e->code = KB_EDATA;
-        e->damage = true;
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    kb_err_vset(e, KB_EDATA, true, fmt, ap);
+    va_end(ap);
     return KB_EDATA;
 }
 

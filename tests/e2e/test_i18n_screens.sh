@@ -101,7 +101,7 @@ scan "org list" "$OUT"
 run kbn --db "$DB" user list
 scan "user list" "$OUT"
 run kbn --db "$DB" triage list
-check "triage list: the count in Dutch (plural message)" contains "$OUT" "1 casus voor triage"
+check "triage list: the count in Dutch (plural message)" contains "$OUT" "2 casussen voor triage"
 check "triage list: stage by name" contains "$OUT" "Signaal"
 scan "triage list" "$OUT"
 
@@ -114,7 +114,7 @@ scan "board" "$BOARD"
 
 # the triage inbox: its counts are Dutch plural messages
 tui_keys T
-tui_check "the triage inbox counts in Dutch" "Triage-inbox: nog 1 casus" 5
+tui_check "the triage inbox counts in Dutch" "Triage-inbox: nog 2 casussen" 5
 tui_check "the triage inbox: days in the stage in Dutch" "Signaal, 0 dagen in deze fase"
 TRIAGE=$(tui_screen)
 check "the triage inbox: no English count" eval '! printf "%s" "$TRIAGE" | grep -qE "cases? left|days? in this stage"'

@@ -30,6 +30,16 @@ tui_wait_gone 1 "#1 Caf" && kb_pass "filtered-out cards are hidden" || kb_fail "
 tui_keys /
 tui_keys C-u Enter
 tui_check "the filter is cleared" "Filter cleared"
+# Home and End as tmux and the Linux console send them (ESC [1~, ESC [4~:
+# not in xterm's terminfo entry) move in the line, not type "1~"
+tui_keys /
+tui_type "ept:VAS"
+tui_keys Home
+tui_type "d"
+tui_check "Home goes to the start of the line" "1 match"
+tui_keys End BSpace
+tui_check "End goes to its end" "0 matches"
+tui_keys C-u Enter
 
 # : command line
 tui_keys :
@@ -46,6 +56,9 @@ tui_keys :
 tui_type "frobnicate"
 tui_keys Enter
 tui_check "unknown commands are reported" "unknown command 'frobnicate'"
+tui_check "  the line stays open with what was typed, to retry" ":frobnicate"
+tui_esc
+tui_wait_gone 3 "unknown command 'frobnicate'" || kb_fail "Esc drops the kept line and its error"
 
 # an error longer than the status line is shown whole, over as many rows
 # as it needs, until the next key
@@ -53,8 +66,9 @@ tui_keys :
 tui_type "case decide 1"
 tui_keys Enter
 tui_check "a long error is shown whole (what to do included)" "':help')"
-tui_keys C-l
-tui_wait_gone 3 "':help')" || kb_fail "the long error stays after a key"
+tui_check "  above the kept line" ":case decide 1"
+tui_esc
+tui_wait_gone 3 "':help')" || kb_fail "the long error stays after Esc"
 
 # the output pager wraps lines wider than the screen: the end of :help
 tui_keys :
@@ -94,10 +108,10 @@ tui_type "move 2 done"
 tui_keys Enter
 tui_check "the move without a reason is refused" "needs a reason: add --reason"
 check "nothing moved" [ "$(case_field 2 stage)" != done ]
-tui_keys :
-tui_type 'move 2 done --reason "Pand is verhuurd"'
+tui_check "  the line stays open with what was typed" ":move 2 done"
+tui_type ' --reason "Pand is verhuurd"'
 tui_keys Enter
-tui_check "moved with a reason" "#2 moved to"
+tui_check "moved with a reason (added to the kept line)" "#2 moved to"
 check "the move is stored" [ "$(case_field 2 stage)" = done ]
 check "the reason is stored with the move" contains "$(kba --db "$DB" case show 2)" "reason: Pand is verhuurd"
 
