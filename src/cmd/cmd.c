@@ -81,10 +81,12 @@ const kb_cmd_entry kb_cmd_table[] = {
      N_("rename or recolour a department"), 0},
     {"stage", "list", kb_cmd_stage_list, "", N_("list stages in board order"), 0},
     {"stage", "add", kb_cmd_stage_add,
-     "CODE --name NAME [--position P] [--wip N] [--norm-days D] [--needs-reason]",
+     "CODE --name NAME [--position P] [--wip N] [--wip-dept CODE=N,..] [--norm-days D] "
+     "[--needs-reason]",
      N_("add a stage"), 0},
     {"stage", "edit", kb_cmd_stage_edit,
-     "CODE [--name NAME] [--position P] [--wip N] [--norm-days D] [--needs-reason|--no-reason]",
+     "CODE [--name NAME] [--position P] [--wip N] [--wip-dept CODE=N,..] [--norm-days D] "
+     "[--needs-reason|--no-reason]",
      N_("change a stage"), 0},
     {"line", "list", kb_cmd_line_list, "", N_("list action lines"), 0},
     {"line", "add", kb_cmd_line_add, "CODE --name NAME", N_("add an action line"), 0},

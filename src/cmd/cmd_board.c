@@ -235,24 +235,50 @@ int kb_cmd_watch(kb_cmd_ctx *cx, int argc, char **argv)
         return rc;
     setvbuf(cx->out, NULL, _IOLBF, 0);
     long failed = 0;
+    /* --json: one array, an element per poll as it happens (a document
+     * that is complete when the count is reached) */
+    if (cx->json)
+        fputs("[", cx->out);
     for (long i = 0; count == 0 || i < count; i++) {
         kb_case c;
         kb_case_init(&c);
         kb_err e;
         kb_err_clear(&e);
-        if (kb_board_case_get(b, n, &c, &e) == KB_OK) {
+        bool ok = kb_board_case_get(b, n, &c, &e) == KB_OK;
+        if (cx->json) {
+            json_t *o = json_object();
+            json_object_set_new(o, "poll", json_integer(i + 1));
+            json_object_set_new(o, "ok", json_boolean(ok));
+            if (ok) {
+                json_object_set_new(o, "version", json_integer((json_int_t)c.version));
+                json_object_set_new(o, "title", json_string(c.title ? c.title : ""));
+            } else {
+                json_object_set_new(o, "error", json_string(e.msg));
+            }
+            char *txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            fprintf(cx->out, "%s\n  %s", i ? "," : "", txt ? txt : "{}");
+            fflush(cx->out);
+            free(txt);
+            json_decref(o);
+        } else if (ok) {
             fprintf(cx->out, "ok %llu %s\n", (unsigned long long)c.version, c.title ? c.title : "");
         } else {
             fprintf(cx->out, "error: %s\n", e.msg);
+        }
+        if (!ok) {
             failed++;
             cx->err = e;
             if (!cx->err.code)
                 cx->err.code = KB_ESOFTWARE;
         }
         kb_case_free(&c);
+        if (count && i + 1 == count)
+            break; /* no wait after the last poll */
         struct timespec ts = {interval / 1000, (interval % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
+    if (cx->json)
+        fputs("\n]\n", cx->out);
     kb_cmd_close(cx, &b);
     if (failed == 0)
         return KB_OK;
@@ -504,7 +530,7 @@ int kb_cmd_log(kb_cmd_ctx *cx, int argc, char **argv)
     while ((rc = kb_cmd_getopt(cx, "log", argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
         char *end = NULL;
         since = strtoull(optarg, &end, 10);
-        if (!optarg[0] || *end)
+        if (optarg[0] < '0' || optarg[0] > '9' || *end) /* strtoull takes "-1" */
             return kb_cmd_bad_value(cx, "log", _("--since needs a sequence number"));
     }
     if (rc)

@@ -173,13 +173,14 @@ static void kb_report_text(kb_cmd_ctx *cx, const kb_report *r, const char *query
     kb_date_format(r->today, today);
     kb_date_format(r->from, from);
     kb_date_format(r->to, to);
+    bool uni = kb_chart_unicode_ok(MB_CUR_MAX > 1, getenv("TERM"));
+    const char *open_end = uni ? "…" : "..."; /* ASCII where the charts are */
     fprintf(cx->out, _("Report of %s"), today);
     if (r->from != KB_DATE_NONE || r->to != KB_DATE_NONE)
-        fprintf(cx->out, _(", period %s .. %s"), from[0] ? from : "…", to[0] ? to : "…");
+        fprintf(cx->out, _(", period %s .. %s"), from[0] ? from : open_end, to[0] ? to : open_end);
     if (query[0])
         fprintf(cx->out, _(", cases matching '%s'"), query);
     fputc('\n', cx->out);
-    bool uni = kb_chart_unicode_ok(MB_CUR_MAX > 1, getenv("TERM"));
     int w = cx->shared ? 78 : kb_term_width();
     for (size_t i = 0; i < r->n; i++) {
         kb_strv lines = {0};

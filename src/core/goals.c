@@ -181,8 +181,18 @@ int kb_board_goal_add(kb_board *b, const kb_goal *g, const char *promote, size_t
     kb_store_random(ng.key.b, KB_ID_LEN);
     if ((rc = kb_goal_put(t, &ng, KB_VERSION_NEW, e)))
         goto out;
-    if (promote && promote[0] && (rc = kb_goal_promote_in(b, t, promote, ng.code, promoted, e)))
+    size_t hits = 0;
+    if (promote && promote[0] && (rc = kb_goal_promote_in(b, t, promote, ng.code, &hits, e)))
         goto out;
+    if (promote && promote[0] && hits == 0) { /* a typo would make an unrelated goal */
+        rc = kb_err_set(e, KB_EDATA,
+                        _("no case names the hook '%s' (see 'kernboard case list hook:TEXT'); the "
+                          "goal was not added"),
+                        promote);
+        goto out;
+    }
+    if (promoted)
+        *promoted = hits;
     rc = kb_txn_commit(&t, e);
 out:
     kb_txn_abort(&t);

@@ -123,4 +123,24 @@ check "no personal views file is written any more" [ ! -e "$XDG_CONFIG_HOME/kern
 expect_rc 0 "admin removes a personal view" kba --db "$DB" view remove mine-only
 expect_rc 66 "... and it is gone" kba --db "$DB" case list @mine-only
 
+# ---- the second audit's findings
+# the period line under LANG=C is ASCII like the charts
+run env LC_ALL=C "$KB_BIN" --user alice --passphrase-file "$PASS" --db "$DB" report stages --to 2026-10-15
+check "LANG=C report with an open period start: exit 0" [ "$RC" = 0 ]
+check "  and ASCII only" eval '! printf "%s" "$OUT" | LC_ALL=C grep -q "[^ -~]"'
+# goal add --promote with a hook no case names: refused, nothing added
+expect_rc 65 "goal add --promote with a hook no case names" \
+    kba --db "$DB" goal add ECO nogoal "No goal" --promote "no such hook anywhere"
+check "  says so ($ERR)" contains "$ERR" "no case names the hook"
+run kba --db "$DB" goal list
+check "  and the goal was not added" lacks "$OUT" "nogoal"
+# log --since: a negative number is not a sequence number
+expect_rc 65 "log --since -1" kba --db "$DB" log --since -1
+# watch --json: one JSON document (an array, an element per poll)
+expect_rc 0 "watch --json" kba --db "$DB" watch 1 --count 2 --interval-ms 10 --json
+check "  is one JSON array with two polls" [ "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[0]["ok"], d[1]["poll"])')" = "2 True 2" ]
+# --help names every option of stage add/edit
+run kb --help
+check "--help: stage add/edit name --wip-dept" [ "$(printf '%s\n' "$OUT" | grep -cE '^  stage (add|edit) .*--wip-dept')" = 2 ]
+
 finish
