@@ -515,7 +515,6 @@ unsigned kb_tui_comment(kb_tui_app *a, uint32_t number, const char *text)
         return KB_TUI_R_STATUS;
     }
     kb_tui_msg(a, false, _("Comment added to #%u"), number);
-    kb_tui_undo_forget(a, a->msg); /* the timeline is append-only */
     unsigned r = KB_TUI_R_STATUS;
     if (kb_tui_current_case(a) == number) {
         kb_view_case_show_end(a, number); /* reloaded, with the new entry at the end */

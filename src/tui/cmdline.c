@@ -106,7 +106,8 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
         kb_tui_msg(a, true, "%s", _("Out of memory"));
         return KB_TUI_R_STATUS;
     }
-    /* any other change the command makes is the last change too: undo then
+    /* any other change the command makes (but a comment: the timeline is
+     * append-only, and undo leaves it) is the last change too: undo then
      * says it cannot undo it, instead of reverting an older one */
     uint64_t gen0 = 0, gen1 = 0;
     bool gen_ok = kb_board_generation(a->board, &gen0, &e) == KB_OK;
@@ -132,7 +133,8 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
             remembered = true;
         }
     }
-    if (wrote && !remembered) {
+    bool comment = w->n >= 2 && strcmp(w->v[0], "case") == 0 && strcmp(w->v[1], "comment") == 0;
+    if (wrote && !remembered && !comment) {
         char *what = kb_asprintf(":%s", line);
         kb_tui_undo_forget(a, what);
         kb_free(&what);

@@ -189,9 +189,10 @@ static unsigned kb_triage_decide(kb_tui_app *a, kb_triage_view *t, kb_case_patch
     }
     t->done++;
     char *what = kb_asprintf("#%u: %s", n, done_msg);
-    /* the undo target: a change of the case's fields can be undone; a
-     * comment, action item or link (the timeline is append-only) cannot */
-    if (x && (x->comment || x->action || x->link_to))
+    /* the undo target: a change of the case's fields can be undone (a
+     * comment stays: the timeline is append-only); an action item or a
+     * link cannot, and undo then says so */
+    if (x && (x->action || x->link_to))
         kb_tui_undo_forget(a, what);
     else if (after.version != before.version)
         kb_tui_undo_remember(a, &before, after.version);

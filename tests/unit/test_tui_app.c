@@ -242,16 +242,19 @@ Test(tui_app, undo_refuses_after_change_it_cannot_undo)
     kb_key_in(&a, 'u');
     kb_key_in(&a, 'u'); /* #1 in explore again (redone) */
     kb_assert_stage(&a, 1, "explore");
-    (void)kb_tui_command(&a, "case comment 2 hello");
+    (void)kb_tui_command(&a, "case link 2 1 --as related");
     cr_assert_eq(a.cmd_rc, KB_OK, "%s", a.msg);
     kb_key_in(&a, 'u');
     cr_assert(strstr(a.msg, "cannot be undone") != NULL, "%s", a.msg);
-    cr_assert(strstr(a.msg, "case comment 2 hello") != NULL, "%s", a.msg);
+    cr_assert(strstr(a.msg, "case link 2 1") != NULL, "%s", a.msg);
     kb_assert_stage(&a, 1, "explore");
-    /* a read-only command is no change */
+    /* a read-only command is no change, and a comment stays (the timeline
+     * is append-only): u undoes the move before them */
     kb_key_in(&a, 'H');
     kb_assert_stage(&a, 1, "signal");
     (void)kb_tui_command(&a, "case show 1");
+    (void)kb_tui_command(&a, "case comment 1 hello");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", a.msg);
     kb_key_in(&a, 'u');
     kb_assert_stage(&a, 1, "explore");
     /* a triage next step (an action item) */
