@@ -83,6 +83,7 @@ void kb_tui_app_free(kb_tui_app *a)
     kb_secret_free(&a->lock_pass);
     kb_free(&a->lock_error);
     kb_case_free(&a->undo_before);
+    kb_free(&a->undo_last);
 }
 
 void kb_tui_app_dirty(kb_tui_app *a)
@@ -396,6 +397,18 @@ void kb_tui_undo_remember(kb_tui_app *a, const kb_case *before, uint64_t after_v
     kb_case_copy(&a->undo_before, before);
     a->undo_version = after_version;
     a->have_undo = true;
+    a->undo_redo = false;
+    kb_free(&a->undo_last);
+}
+
+void kb_tui_undo_forget(kb_tui_app *a, const char *what)
+{
+    kb_case_free(&a->undo_before);
+    kb_case_init(&a->undo_before);
+    a->have_undo = false;
+    a->undo_redo = false;
+    kb_free(&a->undo_last);
+    a->undo_last = kb_strdup(what ? what : "");
 }
 
 static unsigned kb_need_board(kb_tui_app *a)
@@ -513,7 +526,10 @@ unsigned kb_tui_comment(kb_tui_app *a, uint32_t number, const char *text)
 unsigned kb_tui_undo(kb_tui_app *a)
 {
     if (!a->have_undo) {
-        kb_tui_msg(a, false, "%s", _("Nothing to undo"));
+        if (a->undo_last)
+            kb_tui_msg(a, false, _("The last change (%s) cannot be undone"), a->undo_last);
+        else
+            kb_tui_msg(a, false, "%s", _("Nothing to undo"));
         return KB_TUI_R_STATUS;
     }
     if (!a->board)
@@ -546,8 +562,13 @@ unsigned kb_tui_undo(kb_tui_app *a)
     if (rc) {
         kb_tui_msg(a, true, "%s", e.msg);
     } else {
+        bool redo = a->undo_redo;
         kb_tui_undo_remember(a, &cur, old.version);
-        kb_tui_msg(a, false, _("Undone: #%u is back as it was (press undo again to redo)"), n);
+        a->undo_redo = !redo; /* undo, redo, undo, ... */
+        if (redo)
+            kb_tui_msg(a, false, _("Redone: #%u has your change again (press undo to undo it)"), n);
+        else
+            kb_tui_msg(a, false, _("Undone: #%u is back as it was (press undo again to redo)"), n);
         r |= kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
         if (kb_tui_current_case(a) == n)
             kb_view_case_reload(a, true);

@@ -106,6 +106,11 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
         kb_tui_msg(a, true, "%s", _("Out of memory"));
         return KB_TUI_R_STATUS;
     }
+    /* any other change the command makes (but a comment: the timeline is
+     * append-only, and undo leaves it) is the last change too: undo then
+     * says it cannot undo it, instead of reverting an older one */
+    uint64_t gen0 = 0, gen1 = 0;
+    bool gen_ok = kb_board_generation(a->board, &gen0, &e) == KB_OK;
     kb_cmd_env env = {.db = a->db_path,
                       .user = a->user,
                       .json = json,
@@ -116,12 +121,23 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
     a->cmd_rc = kb_cmd_run(&env, (int)w->n, w->v);
     fclose(out);
     fclose(err);
+    bool wrote =
+        gen_ok && a->board && kb_board_generation(a->board, &gen1, &e) == KB_OK && gen1 != gen0;
     unsigned r = KB_TUI_R_STATUS | kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
     kb_view_case_reload(a, true);
+    bool remembered = false;
     if (a->cmd_rc == KB_OK && snap) {
         const kb_case *c = kb_tui_case(a, n);
-        if (c && c->version != before.version)
+        if (c && c->version != before.version) {
             kb_tui_undo_remember(a, &before, c->version);
+            remembered = true;
+        }
+    }
+    bool comment = w->n >= 2 && strcmp(w->v[0], "case") == 0 && strcmp(w->v[1], "comment") == 0;
+    if (wrote && !remembered && !comment) {
+        char *what = kb_asprintf(":%s", line);
+        kb_tui_undo_forget(a, what);
+        kb_free(&what);
     }
     kb_case_free(&before);
     if (a->cmd_rc != KB_OK) {

@@ -560,10 +560,16 @@ typedef struct kb_tui_app {
     int64_t msg_until;
 
     /* undo: the case as it was before our last save, and the version our
-     * save produced (undo refuses if someone changed it since) */
+     * save produced (undo refuses if someone changed it since).  Every
+     * change made from the TUI records itself here: one that can be undone
+     * with kb_tui_undo_remember, one that cannot with kb_tui_undo_forget
+     * (undo_last: what it was, so that undo says so instead of reverting an
+     * older change).  undo_redo: the next undo redoes what undo undid. */
     bool have_undo;
+    bool undo_redo;
     kb_case undo_before;
     uint64_t undo_version;
+    char *undo_last;
 
     /* timers (kb_clock_ms) */
     int64_t now_ms;
@@ -650,6 +656,9 @@ typedef struct kb_tui_output_arg {
 unsigned kb_tui_lock_now(kb_tui_app *a);
 /* Remember c (before our save) and the version our save produced, for undo. */
 void kb_tui_undo_remember(kb_tui_app *a, const kb_case *before, uint64_t after_version);
+/* The last change (what: shown as "The last change (what) cannot be
+ * undone") cannot be undone: undo no longer reverts an older one. */
+void kb_tui_undo_forget(kb_tui_app *a, const char *what);
 
 /* ---- board view (view_board.c) */
 void kb_tui_layout_free(kb_tui_blayout *l);

@@ -526,6 +526,7 @@ static unsigned kb_view_form_save(kb_tui_app *a, kb_tui_form *f, kb_case *c, uin
             kb_tui_msg(a, false, _("Case #%u created, related to #%u"), n, to);
         else
             kb_tui_msg(a, false, _("Case #%u created"), n);
+        kb_tui_undo_forget(a, a->msg); /* the last change, and not one undo reverts */
         unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
         (void)kb_tui_select_case(a, n, NULL);
         return r;

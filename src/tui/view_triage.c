@@ -173,14 +173,33 @@ static unsigned kb_triage_decide(kb_tui_app *a, kb_triage_view *t, kb_case_patch
         if (c && kb_board_move_needs_reason(a->board, c->stage, p->v.stage))
             reason = why = kb_strdup(_("triage"));
     }
-    int rc = kb_board_case_decide_triage(a->board, n, p, reason, x, NULL, &e);
+    /* undo: the case as stored before the decision (one record read) */
+    kb_case before, after;
+    kb_case_init(&before);
+    kb_case_init(&after);
+    int rc = kb_board_case_get(a->board, n, &before, &e);
+    if (rc == KB_OK)
+        rc = kb_board_case_decide_triage(a->board, n, p, reason, x, &after, &e);
     kb_free(&why);
     if (rc) {
+        kb_case_free(&before);
+        kb_case_free(&after);
         kb_tui_msg(a, true, "%s", e.msg);
         return KB_TUI_R_STATUS | KB_TUI_R_VIEW;
     }
     t->done++;
-    kb_tui_msg(a, false, "#%u: %s", n, done_msg);
+    char *what = kb_asprintf("#%u: %s", n, done_msg);
+    /* the undo target: a change of the case's fields can be undone (a
+     * comment stays: the timeline is append-only); an action item or a
+     * link cannot, and undo then says so */
+    if (x && (x->action || x->link_to))
+        kb_tui_undo_forget(a, what);
+    else if (after.version != before.version)
+        kb_tui_undo_remember(a, &before, after.version);
+    kb_case_free(&before);
+    kb_case_free(&after);
+    kb_tui_msg(a, false, "%s", what);
+    kb_free(&what);
     /* finished with n (the refresh may already show the next one) */
     if (advance)
         kb_u32v_push(&t->skipped, n);

@@ -242,6 +242,27 @@ tui_keys Enter
 tui_check ":move into its own stage says so" "#$PROG is already in In uitvoering"
 tui_keys u
 tui_check "and leaves nothing to undo" "Nothing to undo"
+# a triage decision is the last change: u undoes it, u again redoes it
+tui_keys Escape
+tui_wait_gone 3 "Policy hooks"
+tui_keys T
+tui_check "triage inbox again" "cases left"
+tui_keys A
+tui_check "the agenda key decides" "the agenda"
+tui_keys u
+tui_check "u undoes the triage decision" "Undone: #"
+tui_keys u
+tui_check "u again says it redid it" "Redone: #"
+# a next step cannot be undone: u says so, and reverts nothing older
+tui_keys x
+tui_check "next-step line" "Next step for #"
+tui_type "bellen"
+tui_keys Enter
+tui_check "next step added" "next step added"
+tui_keys u
+tui_check "u says the next step cannot be undone" "cannot be undone"
+tui_esc
+tui_wait_gone 3 "cases left"
 tui_quit
 check "the TUI exits 0 ($TUI_RC)" [ "$TUI_RC" = 0 ]
 N0=$(kba --db "$DB" --json case show "$PROG" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["timeline"]))')

@@ -162,6 +162,116 @@ Test(tui_app, move_with_L_and_undo)
     kb_tui_app_free(&a);
 }
 
+static char *kb_lead_of(kb_tui_app *a, uint32_t n)
+{
+    kb_case c;
+    kb_case_init(&c);
+    kb_err e;
+    cr_assert_eq(kb_board_case_get(a->board, n, &c, &e), KB_OK, "%s", e.msg);
+    char *s = kb_strdup(c.lead_dept ? c.lead_dept : "");
+    kb_case_free(&c);
+    return s;
+}
+
+static void kb_assert_lead(kb_tui_app *a, uint32_t n, const char *want)
+{
+    char *s = kb_lead_of(a, n);
+    cr_assert_str_eq(s, want, "#%u: %s (status: %s)", n, s, a->msg);
+    kb_free(&s);
+}
+
+static void kb_assert_stage(kb_tui_app *a, uint32_t n, const char *want)
+{
+    char *s = kb_stage_of(a, n);
+    cr_assert_str_eq(s, want, "#%u: %s (status: %s)", n, s, a->msg);
+    kb_free(&s);
+}
+
+/* A triage decision is the last change: u undoes it (and not an older
+ * move), the version check compares with the version it produced (not
+ * "someone else"), and u again says it redid it. */
+Test(tui_app, undo_triage_decision_and_redo)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_key_in(&a, 'L'); /* #1 to explore and back: two changes of ours */
+    kb_key_in(&a, 'H');
+    kb_assert_stage(&a, 1, "signal");
+    (void)kb_view_triage_open(&a);
+    cr_assert_eq(kb_view_triage_current(&a), 1);
+    kb_key_in(&a, 'd');
+    kb_type(&a, "VAS");
+    kb_key_in(&a, KB_KEY_ENTER);
+    kb_assert_lead(&a, 1, "VAS");
+    kb_key_in(&a, 'u');
+    cr_assert(strstr(a.msg, "Undone: #1") != NULL, "%s", a.msg);
+    kb_assert_lead(&a, 1, "ECO");
+    kb_assert_stage(&a, 1, "signal");
+    kb_key_in(&a, 'u');
+    cr_assert(strstr(a.msg, "Redone: #1") != NULL, "%s", a.msg);
+    kb_assert_lead(&a, 1, "VAS");
+    kb_key_in(&a, 'u');
+    cr_assert(strstr(a.msg, "Undone: #1") != NULL, "%s", a.msg);
+    kb_assert_lead(&a, 1, "ECO");
+    kb_tui_app_free(&a);
+}
+
+/* Redo says so on the board too. */
+Test(tui_app, undo_move_then_redo_message)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_key_in(&a, 'L');
+    kb_key_in(&a, 'u');
+    cr_assert(strstr(a.msg, "Undone: #1") != NULL, "%s", a.msg);
+    kb_key_in(&a, 'u');
+    cr_assert(strstr(a.msg, "Redone: #1") != NULL, "%s", a.msg);
+    kb_assert_stage(&a, 1, "explore");
+    kb_tui_app_free(&a);
+}
+
+/* A change that cannot be undone (a triage next step, a ':' command that
+ * changes the board) is the last change too: u says so and leaves the
+ * older move alone. */
+Test(tui_app, undo_refuses_after_change_it_cannot_undo)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_key_in(&a, 'L');
+    kb_assert_stage(&a, 1, "explore");
+    kb_key_in(&a, 'u');
+    kb_key_in(&a, 'u'); /* #1 in explore again (redone) */
+    kb_assert_stage(&a, 1, "explore");
+    (void)kb_tui_command(&a, "case link 2 1 --as related");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", a.msg);
+    kb_key_in(&a, 'u');
+    cr_assert(strstr(a.msg, "cannot be undone") != NULL, "%s", a.msg);
+    cr_assert(strstr(a.msg, "case link 2 1") != NULL, "%s", a.msg);
+    kb_assert_stage(&a, 1, "explore");
+    /* a read-only command is no change, and a comment stays (the timeline
+     * is append-only): u undoes the move before them */
+    kb_key_in(&a, 'H');
+    kb_assert_stage(&a, 1, "signal");
+    (void)kb_tui_command(&a, "case show 1");
+    (void)kb_tui_command(&a, "case comment 1 hello");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", a.msg);
+    kb_key_in(&a, 'u');
+    kb_assert_stage(&a, 1, "explore");
+    /* a triage next step (an action item) */
+    kb_key_in(&a, 'u'); /* redo: #1 back in signal, in the inbox */
+    kb_assert_stage(&a, 1, "signal");
+    (void)kb_view_triage_open(&a);
+    cr_assert_eq(kb_view_triage_current(&a), 1);
+    kb_key_in(&a, 'x');
+    kb_type(&a, "call the owner");
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(strstr(a.msg, "next step added") != NULL, "%s", a.msg);
+    kb_key_in(&a, 'u');
+    cr_assert(strstr(a.msg, "cannot be undone") != NULL, "%s", a.msg);
+    kb_assert_stage(&a, 1, "signal");
+    kb_tui_app_free(&a);
+}
+
 /* The reason of a move into a stage that needs one is stored with the
  * move, in the same write transaction (one audited change). */
 static bool kb_has_move(kb_tui_app *a, uint32_t n, const char *to, const char *reason)
