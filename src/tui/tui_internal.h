@@ -236,6 +236,9 @@ typedef struct kb_tui_list {
     int top;    /* first row on screen */
     int height; /* rows on screen (0 until the first draw or resize) */
     bool pager;
+    /* kb_tui_list_end on a pager: the next draw shows the last page of
+     * the rows it draws (rows added since, by a reload, included) */
+    bool to_end;
 } kb_tui_list;
 
 /* Set the number of rows and the height (after new data or a resize):

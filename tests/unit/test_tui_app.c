@@ -642,3 +642,34 @@ Test(tui_app, a_viewer_is_refused_before_typing)
     cr_assert(strstr(a.msg, "viewer") != NULL, "%s", a.msg);
     kb_tui_app_free(&a);
 }
+
+/* A comment added in the case view is on screen at once (the last page
+ * of the timeline, the new entry included), without End. */
+Test(tui_app, a_new_comment_is_shown_in_the_case_view)
+{
+    kb_board *b = kb_open_as("anna");
+    cr_assert_not_null(b);
+    kb_err e;
+    for (int i = 0; i < 30; i++) {
+        char t[40];
+        snprintf(t, sizeof t, "Eerdere notitie %d", i);
+        cr_assert_eq(kb_board_comment_add(b, 1, t, &e), KB_OK, "%s", e.msg);
+    }
+    kb_board_close(&b);
+    kb_tui_app a;
+    kb_app(&a);
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_case));
+    char *s = kb_screen(&a); /* drawn, as the terminal is after every key */
+    kb_free(&s);
+    kb_key_in(&a, 'c');
+    kb_type(&a, "Nieuwste notitie");
+    s = kb_screen(&a);
+    kb_free(&s);
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(strstr(a.msg, "Comment added") != NULL, "%s", a.msg);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Nieuwste notitie") != NULL, "the new comment is not on screen:\n%s", s);
+    kb_free(&s);
+    kb_tui_app_free(&a);
+}
