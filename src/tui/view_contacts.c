@@ -255,6 +255,9 @@ static void kb_cs_detail(kb_tui_app *a, const kb_contacts_view *cs, kb_grid *g, 
             uw = n > uw ? n : uw;
         }
     uw = uw > 14 ? 14 : uw;
+    /* the status column: as wide as its longest word in the user's language */
+    int stw = kb_tui_width(_("planned"), g->utf8), hw = kb_tui_width(_("held"), g->utf8);
+    stw = hw > stw ? hw : stw;
     for (size_t i = 0; i < cs->contacts.n && y < ymax; i++) {
         const kb_contact *c = &cs->contacts.v[i];
         if (!kb_fold_eq(c->org, o->name))
@@ -265,7 +268,7 @@ static void kb_cs_detail(kb_tui_app *a, const kb_contacts_view *cs, kb_grid *g, 
         kb_style st = planned ? KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT) : KB_PLAIN;
         int cx = x + 1, end = x + w;
         cx += kb_grid_put(g, cx, y, end - cx, d, st) + 1;
-        cx += kb_grid_put_cut(g, cx, y, 7, planned ? _("planned") : _("held"),
+        cx += kb_grid_put_cut(g, cx, y, stw, planned ? _("planned") : _("held"),
                               KB_STYLE(0, planned ? KB_GC_WARN : KB_GC_MUTED)) +
               1;
         cx += kb_grid_put_cut(g, cx, y, 4, c->dept ? c->dept : "-", KB_PLAIN) + 1;
