@@ -473,7 +473,7 @@ typedef struct kb_tui_prompt {
     char *stage;     /* target stage for a reason */
     int hist;        /* -1 or index into the history being browsed */
 
-    /* Esc on a typed comment or reason: "Discard changes? y/n" */
+    /* Esc on a typed comment: "Discard changes? y/n" */
     bool confirm_discard;
 } kb_tui_prompt;
 

@@ -437,11 +437,13 @@ static unsigned kb_cf_open(kb_tui_app *a, void *st, const void *arg)
     for (size_t i = 0; i < KB_CF_COUNT; i++)
         cf->init[i] = kb_strdup(cf->f[i].text);
     cf->number = ca->number;
-    /* as the case form: the first field, or the first empty one the form
-     * needs (organisation, department) */
-    cf->focus = !cf->f[KB_CF_ORG].text[0]    ? KB_CF_ORG
-                : !cf->f[KB_CF_DEPT].text[0] ? KB_CF_DEPT
-                                             : KB_CF_ORG;
+    /* the first empty field the form needs (organisation, department),
+     * else the first empty one (the purpose), else the first */
+    static const size_t order[] = {KB_CF_ORG, KB_CF_DEPT, KB_CF_DATE, KB_CF_PURPOSE};
+    cf->focus = KB_CF_ORG;
+    for (size_t i = sizeof order / sizeof *order; i-- > 0;)
+        if (!cf->f[order[i]].text[0])
+            cf->focus = order[i];
     return KB_TUI_R_VIEW;
 }
 

@@ -476,12 +476,12 @@ static unsigned kb_prompt_cancel(kb_tui_app *a, kb_tui_prompt *p)
     return KB_TUI_R_VIEW;
 }
 
-/* Text typed into a prompt whose Esc would throw it away: a comment or a
- * reason (the filter and ':' lines are commands, not input to keep). */
+/* Text typed into a prompt whose Esc would throw it away: a comment (the
+ * filter and ':' lines are commands, and Esc on a reason cancels the move
+ * it was asked for). */
 static bool kb_prompt_dirty(const kb_tui_prompt *p)
 {
-    return (p->kind == KB_PR_COMMENT || p->kind == KB_PR_REASON || p->kind == KB_PR_FORM_REASON) &&
-           p->line.text[0] && !p->line.suggested;
+    return p->kind == KB_PR_COMMENT && p->line.text[0] && !p->line.suggested;
 }
 
 static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
