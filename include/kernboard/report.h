@@ -62,6 +62,9 @@ const kb_rcell *kb_rsection_cell(const kb_rsection *s, size_t row, size_t col);
 /* A cell as text ("" for null, "yes"/"no" for booleans, whole numbers
  * without decimals, others with one); new string. */
 char *kb_rcell_text(const kb_rcell *c);
+/* A cell as shown to a reader (the text report, Markdown, the TUI): as
+ * kb_rcell_text, with booleans in the user's language; new string. */
+char *kb_rcell_show(const kb_rcell *c);
 
 /* The section names, in report order ("stages", "ages", "leadtime",
  * "throughput", "cross", "stuck", "actions", "hooks", "orgkinds"). */

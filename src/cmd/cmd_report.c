@@ -143,7 +143,7 @@ static void kb_report_md(kb_cmd_ctx *cx, const kb_report *r)
                 for (size_t c = 0; c < s->ncols; c++) {
                     if (s->cols[c].data_only)
                         continue;
-                    char *t = kb_rcell_text(kb_rsection_cell(s, row, c));
+                    char *t = kb_rcell_show(kb_rsection_cell(s, row, c));
                     kb_md_cell(cx->out, t);
                     kb_free(&t);
                 }

@@ -233,11 +233,27 @@ int kb_owner_resolve(kb_txn *t, char **owner, kb_err *e)
     return rc;
 }
 
+/* An action item's owner closes it: a viewer may not change the board,
+ * so cannot own one (KB_EDATA, before anything is written). */
+static int kb_action_owner_check(kb_txn *t, const char *owner, kb_err *e)
+{
+    kb_user_vec v = {0};
+    int rc = kb_users_in(t, &v, e);
+    for (size_t i = 0; rc == KB_OK && i < v.n; i++)
+        if (strcmp(v.v[i].name, owner) == 0 && !kb_role_can_write(v.v[i].role))
+            rc = kb_err_set(e, KB_EDATA,
+                            _("user %s is a viewer and cannot close action items: give it to a "
+                              "member (see 'kernboard user list')"),
+                            owner);
+    kb_user_vec_free(&v);
+    return rc;
+}
+
 int kb_action_add_in(kb_board *b, kb_txn *t, const kb_case *c, kb_action_item *a, kb_err *e)
 {
     int rc;
     a->case_number = c->number;
-    if ((rc = kb_owner_resolve(t, &a->owner, e)))
+    if ((rc = kb_owner_resolve(t, &a->owner, e)) || (rc = kb_action_owner_check(t, a->owner, e)))
         return rc;
     a->number = 0;
     a->created = 0;

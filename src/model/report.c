@@ -96,6 +96,13 @@ char *kb_rcell_text(const kb_rcell *c)
     return kb_strdup("");
 }
 
+char *kb_rcell_show(const kb_rcell *c)
+{
+    if (c->t == KB_RC_BOOL) /* TRANSLATORS: a yes/no column of the report */
+        return kb_strdup(c->i ? _("yes") : _("no"));
+    return kb_rcell_text(c);
+}
+
 static kb_rsection *kb_sec_new(kb_report *r, const char *name, const char *title)
 {
     r->v = kb_reallocarray(r->v, r->n + 1, sizeof *r->v);

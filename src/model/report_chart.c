@@ -18,22 +18,32 @@ int kb_report_text_width(const char *s)
 
 /* Append at most maxw columns of s (cut at a character boundary) and pad
  * to width pad (left-aligned) or right-align with right. */
-static void kb_put_cell(kb_buf *b, const char *s, int maxw, bool right)
+/* s in maxw columns (padded on the left when right); a longer text is cut
+ * and ends in ell (the ellipsis: "…", or "~" without Unicode). */
+static void kb_put_cell(kb_buf *b, const char *s, int maxw, bool right, const char *ell)
 {
-    int w = 0;
+    int w = 0, total = 0;
+    for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+        total += (*q & 0xC0) != 0x80;
+    bool cut = total > maxw && maxw > 0;
+    int fit = cut ? maxw - 1 : maxw;
     const unsigned char *p = (const unsigned char *)s, *end = p;
     while (*end) {
         if ((*end & 0xC0) != 0x80) {
-            if (w == maxw)
+            if (w == fit)
                 break;
             w++;
         }
         end++;
     }
     if (right)
-        for (int i = w; i < maxw; i++)
+        for (int i = w + cut; i < maxw; i++)
             kb_buf_putc(b, ' ');
     kb_buf_append(b, s, (size_t)(end - p));
+    if (cut) {
+        kb_buf_puts(b, ell);
+        w++;
+    }
     if (!right)
         for (int i = w; i < maxw; i++)
             kb_buf_putc(b, ' ');
@@ -102,7 +112,7 @@ void kb_chart_bars(const kb_chart_item *items, size_t n, int width, bool unicode
         area = 1;
     kb_buf b = KB_BUF_INIT;
     for (size_t i = 0; i < n; i++) {
-        kb_put_cell(&b, items[i].label, lw, false);
+        kb_put_cell(&b, items[i].label, lw, false, unicode ? "\u2026" : "~");
         kb_buf_puts(&b, "  ");
         double v = items[i].value > 0 ? items[i].value : 0;
         long eighths = max > 0 ? (long)(v / max * area * 8 + 0.5) : 0;
@@ -152,7 +162,7 @@ void kb_chart_columns(const kb_chart_item *items, size_t n, int width, int heigh
     /* values on top */
     for (size_t i = first; i < n; i++) {
         char *t = kb_num_text(items[i].value);
-        kb_put_cell(&b, (int)strlen(t) < colw ? t : "", colw - 1, true);
+        kb_put_cell(&b, (int)strlen(t) < colw ? t : "", colw - 1, true, unicode ? "\u2026" : "~");
         kb_buf_putc(&b, ' ');
         kb_free(&t);
     }
@@ -196,7 +206,7 @@ void kb_chart_columns(const kb_chart_item *items, size_t n, int width, int heigh
         }
         while (*l == '-' || *l == ' ') /* "2026-10" in 3 columns: "10" */
             l++;
-        kb_put_cell(&b, l, colw - 1, true);
+        kb_put_cell(&b, l, colw - 1, true, unicode ? "\u2026" : "~");
         kb_buf_putc(&b, ' ');
     }
     kb_push_buf(out, &b);
@@ -233,7 +243,7 @@ void kb_report_section_lines(const kb_rsection *s, int width, bool unicode, kb_s
         w[c] = kb_report_text_width(s->cols[c].label);
     for (size_t r = 0; r < s->nrows; r++)
         for (size_t c = 0; c < nc; c++) {
-            txt[r * nc + c] = kb_rcell_text(kb_rsection_cell(s, r, c));
+            txt[r * nc + c] = kb_rcell_show(kb_rsection_cell(s, r, c));
             int cw = kb_report_text_width(txt[r * nc + c]);
             w[c] = cw > w[c] ? cw : w[c];
         }
@@ -257,7 +267,7 @@ void kb_report_section_lines(const kb_rsection *s, int width, bool unicode, kb_s
             if (s->cols[c].data_only)
                 continue;
             bool right = kb_col_right(s, c);
-            kb_put_cell(&b, s->cols[c].label, w[c], right);
+            kb_put_cell(&b, s->cols[c].label, w[c], right, unicode ? "\u2026" : "~");
             kb_buf_putc(&b, ' ');
         }
         kb_push_buf(out, &b);
@@ -267,7 +277,8 @@ void kb_report_section_lines(const kb_rsection *s, int width, bool unicode, kb_s
                     continue;
                 const kb_rcell *cell = kb_rsection_cell(s, r, c);
                 bool right = kb_col_right(s, c);
-                kb_put_cell(&b, cell->t == KB_RC_NULL ? "-" : txt[r * nc + c], w[c], right);
+                kb_put_cell(&b, cell->t == KB_RC_NULL ? "-" : txt[r * nc + c], w[c], right,
+                            unicode ? "\u2026" : "~");
                 kb_buf_putc(&b, ' ');
             }
             kb_push_buf(out, &b);

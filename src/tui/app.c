@@ -454,6 +454,7 @@ unsigned kb_tui_move_to(kb_tui_app *a, uint32_t number, const char *stage, const
     if (kb_board_case_get(a->board, number, &before, &e) ||
         kb_board_case_move(a->board, number, st->code, reason, before.version, 0, &after, &already,
                            &e)) {
+        a->save_rc = e.code;
         kb_tui_msg(a, true, "%s", e.msg);
     } else if (already) { /* the cache was behind: nothing to move, nothing to undo */
         kb_tui_msg(a, false, _("#%u is already in %s"), number, st->name);
@@ -511,6 +512,7 @@ unsigned kb_tui_comment(kb_tui_app *a, uint32_t number, const char *text)
     kb_err e;
     kb_err_clear(&e);
     if (kb_board_comment_add(a->board, number, text, &e)) {
+        a->save_rc = e.code;
         kb_tui_msg(a, true, "%s", e.msg);
         return KB_TUI_R_STATUS;
     }

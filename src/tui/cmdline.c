@@ -259,6 +259,36 @@ static bool kb_screen_command(kb_tui_app *a, const kb_strv *v, unsigned *r)
     return false;
 }
 
+/* `action add N --text T ...` printed the item's number ("A21", for
+ * scripts): the status line says what was made.  The words are as the
+ * command left them (getopt puts the options first); every option of
+ * `action add` takes a value. */
+static void kb_action_added(kb_tui_app *a, const kb_strv *words)
+{
+    char *num = kb_first_line(a->cmd_out); /* "A21" */
+    const char *text = NULL, *cs = NULL;
+    for (size_t i = 2; i < words->n; i++) {
+        const char *w = words->v[i];
+        if (strncmp(w, "--text=", 7) == 0)
+            text = w + 7;
+        else if (strcmp(w, "--text") == 0 && i + 1 < words->n)
+            text = words->v[++i];
+        else if (strncmp(w, "--", 2) == 0 && w[2] && !strchr(w, '='))
+            i++; /* --owner U, --due D */
+        else if ((w[0] != '-' || !w[1]) && strcmp(w, "--") != 0 && !cs)
+            cs = w;
+    }
+    uint32_t n = 0;
+    kb_err e;
+    if (num[0] == 'A' && cs && kb_case_number_parse(cs, &n, &e) == KB_OK) {
+        if (text)
+            kb_tui_msg(a, false, _("Action %s added to #%u: %s"), num, n, text);
+        else
+            kb_tui_msg(a, false, _("Action %s added to #%u"), num, n);
+    }
+    kb_free(&num);
+}
+
 unsigned kb_tui_command(kb_tui_app *a, const char *line)
 {
     kb_strv v = {0};
@@ -346,6 +376,9 @@ unsigned kb_tui_command(kb_tui_app *a, const char *line)
             (void)kb_tui_select_case(a, n, NULL);
         }
     }
+    if (strcmp(words.v[0], "action") == 0 && words.n > 2 && strcmp(words.v[1], "add") == 0 &&
+        a->cmd_rc == KB_OK)
+        kb_action_added(a, &words);
 out:
     kb_strv_free(&words);
     kb_strv_free(&v);

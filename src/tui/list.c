@@ -51,9 +51,10 @@ void kb_tui_list_select(kb_tui_list *l, size_t i)
 
 void kb_tui_list_end(kb_tui_list *l)
 {
-    if (l->pager)
-        l->top = 1 << 20; /* clamped now, or at the next draw */
-    else
+    if (l->pager) {
+        l->top = 1 << 20; /* clamped now, and again at the next draw */
+        l->to_end = true;
+    } else
         l->sel = l->n ? l->n - 1 : 0;
     kb_list_fix(l);
 }
@@ -61,6 +62,7 @@ void kb_tui_list_end(kb_tui_list *l)
 bool kb_tui_list_action(kb_tui_list *l, kb_action act)
 {
     int page = kb_list_page(l), step;
+    l->to_end = false;
     switch (act) {
     case KB_ACTION_CURSOR_DOWN:
         step = 1;
@@ -103,6 +105,10 @@ void kb_tui_list_draw(kb_tui_list *l, kb_grid *g, int x, int y, int w, int h,
                       kb_tui_list_row_fn row, void *ctx)
 {
     kb_tui_list_resize(l, l->n, h);
+    if (l->to_end && h > 0) { /* the rows as drawn now: the new ones too */
+        l->top = (int)l->n - h > 0 ? (int)l->n - h : 0;
+        l->to_end = false;
+    }
     for (int r = 0; r < h && (size_t)(l->top + r) < l->n; r++) {
         size_t i = (size_t)(l->top + r);
         row(ctx, g, i, x, y + r, w, !l->pager && i == l->sel);

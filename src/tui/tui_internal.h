@@ -236,6 +236,9 @@ typedef struct kb_tui_list {
     int top;    /* first row on screen */
     int height; /* rows on screen (0 until the first draw or resize) */
     bool pager;
+    /* kb_tui_list_end on a pager: the next draw shows the last page of
+     * the rows it draws (rows added since, by a reload, included) */
+    bool to_end;
 } kb_tui_list;
 
 /* Set the number of rows and the height (after new data or a resize):
@@ -336,6 +339,10 @@ kb_tui_view *kb_tui_view_top(kb_tui_app *a);
 void *kb_tui_view_state(const kb_tui_app *a, const kb_tui_view_ops *ops);
 /* Is the top view one of ops? */
 bool kb_tui_view_is_top(const kb_tui_app *a, const kb_tui_view_ops *ops);
+/* A viewer on the open board: the status line says msg ("You are a viewer
+ * on this board: ..."), and the key that would open an input for a change
+ * does nothing (nothing is typed that cannot be saved). */
+bool kb_tui_viewer_refused(kb_tui_app *a, const char *msg);
 /* Send ev to every view on the stack, bottom first. */
 void kb_tui_views_event(kb_tui_app *a, kb_tui_event ev, uint32_t number);
 
@@ -465,6 +472,9 @@ typedef struct kb_tui_prompt {
     uint32_t number; /* case for reason/comment */
     char *stage;     /* target stage for a reason */
     int hist;        /* -1 or index into the history being browsed */
+
+    /* Esc on a typed comment: "Discard changes? y/n" */
+    bool confirm_discard;
 } kb_tui_prompt;
 
 /* ---- case view */
@@ -553,6 +563,9 @@ typedef struct kb_tui_app {
      * table printed (for the output pager and the tests) */
     int cmd_rc;
     char *cmd_out, *cmd_err;
+    /* the error code of the last failed kb_tui_comment or kb_tui_move_to
+     * (KB_EPERM: not permitted, a retry cannot help) */
+    int save_rc;
 
     /* status line */
     char msg[KB_ERR_MSG_MAX + 64];

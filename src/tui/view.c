@@ -133,3 +133,11 @@ void kb_tui_views_event(kb_tui_app *a, kb_tui_event ev, uint32_t number)
         if (a->stack[i].ops->event)
             a->stack[i].ops->event(a, a->stack[i].st, ev, number);
 }
+
+bool kb_tui_viewer_refused(kb_tui_app *a, const char *msg)
+{
+    if (!a->board || kb_role_can_write(kb_board_role(a->board)))
+        return false;
+    kb_tui_msg(a, true, "%s", msg);
+    return true;
+}

@@ -837,7 +837,8 @@ void kb_tui_draw_bar(kb_tui_app *a, kb_grid *g, const char *title)
     int rw = right.len ? kb_tui_width(right.data, g->utf8) : 0;
     if (rw > g->w / 2)
         rw = g->w / 2;
-    kb_grid_put_cut(g, 0, 0, g->w - rw, left.data, bar);
+    /* a cut left part keeps a blank before the filter */
+    kb_grid_put_cut(g, 0, 0, g->w - rw - (rw ? 1 : 0), left.data, bar);
     if (rw)
         kb_grid_put_cut(g, g->w - rw, 0, rw, right.data, bar);
     kb_buf_free(&left);
@@ -902,7 +903,9 @@ static int kb_cursor_row(const kb_tui_app *a, int *end)
 }
 
 /* The line above the column headers when the board scrolls sideways:
- * every stage with its count, the ones on screen in brackets. */
+ * every stage with its count, the ones on screen in brackets.  The count
+ * is the column header's: with a filter the cases it shows, "!" when the
+ * stage's WIP limit is exceeded by all its cases. */
 static char *kb_strip_item(const kb_tui_app *a, size_t s, const kb_cols *cols)
 {
     const kb_stage *sg = s < a->refs.nstages ? &a->refs.stages[s] : NULL;
@@ -910,9 +913,11 @@ static char *kb_strip_item(const kb_tui_app *a, size_t s, const kb_cols *cols)
     bool open = on && s == cols->first, close = on && s + 1 == cols->first + cols->n;
     char num[48];
     size_t cnt = a->lay.stage_total[s];
-    if (sg && sg->wip_limit > 0)
-        snprintf(num, sizeof num, "%zu/%d%s", cnt, sg->wip_limit,
-                 cnt > (size_t)sg->wip_limit ? "!" : "");
+    bool breach = sg && sg->wip_limit > 0 && cnt > (size_t)sg->wip_limit;
+    if (a->filter) /* as the column headers: the filter's count, the WIP breach of all */
+        snprintf(num, sizeof num, "%zu%s", a->lay.stage_shown[s], breach ? "!" : "");
+    else if (sg && sg->wip_limit > 0)
+        snprintf(num, sizeof num, "%zu/%d%s", cnt, sg->wip_limit, breach ? "!" : "");
     else
         snprintf(num, sizeof num, "%zu", cnt);
     return kb_asprintf("%s%s %s%s ", open ? "[" : " ",

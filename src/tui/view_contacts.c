@@ -255,6 +255,9 @@ static void kb_cs_detail(kb_tui_app *a, const kb_contacts_view *cs, kb_grid *g, 
             uw = n > uw ? n : uw;
         }
     uw = uw > 14 ? 14 : uw;
+    /* the status column: as wide as its longest word in the user's language */
+    int stw = kb_tui_width(_("planned"), g->utf8), hw = kb_tui_width(_("held"), g->utf8);
+    stw = hw > stw ? hw : stw;
     for (size_t i = 0; i < cs->contacts.n && y < ymax; i++) {
         const kb_contact *c = &cs->contacts.v[i];
         if (!kb_fold_eq(c->org, o->name))
@@ -265,7 +268,7 @@ static void kb_cs_detail(kb_tui_app *a, const kb_contacts_view *cs, kb_grid *g, 
         kb_style st = planned ? KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT) : KB_PLAIN;
         int cx = x + 1, end = x + w;
         cx += kb_grid_put(g, cx, y, end - cx, d, st) + 1;
-        cx += kb_grid_put_cut(g, cx, y, 7, planned ? _("planned") : _("held"),
+        cx += kb_grid_put_cut(g, cx, y, stw, planned ? _("planned") : _("held"),
                               KB_STYLE(0, planned ? KB_GC_WARN : KB_GC_MUTED)) +
               1;
         cx += kb_grid_put_cut(g, cx, y, 4, c->dept ? c->dept : "-", KB_PLAIN) + 1;
@@ -396,7 +399,9 @@ typedef struct kb_contact_form {
     kb_tui_line f[KB_CF_COUNT];
     size_t focus;
     char *error;
-    uint32_t number; /* the case it was opened from (0: none) */
+    uint32_t number;         /* the case it was opened from (0: none) */
+    char *init[KB_CF_COUNT]; /* the fields as the form opened */
+    bool confirm_discard;    /* Esc after typing: "Discard changes? y/n" */
 } kb_contact_form;
 
 static const char *kb_cf_label(size_t i)
@@ -429,8 +434,16 @@ static unsigned kb_cf_open(kb_tui_app *a, void *st, const void *arg)
     kb_tui_line_init(&cf->f[KB_CF_DATE], d);
     kb_tui_line_init(&cf->f[KB_CF_DEPT], dept ? dept : "");
     kb_tui_line_init(&cf->f[KB_CF_PURPOSE], "");
+    for (size_t i = 0; i < KB_CF_COUNT; i++)
+        cf->init[i] = kb_strdup(cf->f[i].text);
     cf->number = ca->number;
-    cf->focus = ca->org && ca->org[0] ? KB_CF_PURPOSE : KB_CF_ORG;
+    /* the first empty field the form needs (organisation, department),
+     * else the first empty one (the purpose), else the first */
+    static const size_t order[] = {KB_CF_ORG, KB_CF_DEPT, KB_CF_DATE, KB_CF_PURPOSE};
+    cf->focus = KB_CF_ORG;
+    for (size_t i = sizeof order / sizeof *order; i-- > 0;)
+        if (!cf->f[order[i]].text[0])
+            cf->focus = order[i];
     return KB_TUI_R_VIEW;
 }
 
@@ -438,13 +451,18 @@ static void kb_cf_close(kb_tui_app *a, void *st)
 {
     (void)a;
     kb_contact_form *cf = st;
-    for (size_t i = 0; i < KB_CF_COUNT; i++)
+    for (size_t i = 0; i < KB_CF_COUNT; i++) {
         kb_tui_line_free(&cf->f[i]);
+        kb_free(&cf->init[i]);
+    }
     kb_free(&cf->error);
 }
 
 unsigned kb_view_contact_form_open(kb_tui_app *a, const char *org, uint32_t number)
 {
+    if (kb_tui_viewer_refused(a,
+                              _("You are a viewer on this board: you cannot add contact moments")))
+        return KB_TUI_R_STATUS;
     kb_cf_arg arg = {.org = org, .number = number};
     return kb_tui_view_push(a, &kb_tui_view_contact_form, &arg);
 }
@@ -515,9 +533,23 @@ static unsigned kb_cf_submit(kb_tui_app *a, kb_contact_form *cf)
     return r;
 }
 
+/* Input typed (or deleted) since the form opened. */
+static bool kb_cf_dirty(const kb_contact_form *cf)
+{
+    for (size_t i = 0; i < KB_CF_COUNT; i++)
+        if (strcmp(cf->f[i].text, cf->init[i]) != 0)
+            return true;
+    return false;
+}
+
 static unsigned kb_cf_action(kb_tui_app *a, void *st, kb_action act)
 {
     kb_contact_form *cf = st;
+    if (cf->confirm_discard) { /* any other key: keep the form */
+        cf->confirm_discard = false;
+        if (act == KB_ACTION_CANCEL || act == KB_ACTION_BACK || act == KB_ACTION_SUBMIT)
+            return KB_TUI_R_VIEW;
+    }
     switch (act) {
     case KB_ACTION_FIELD_NEXT:
         cf->focus = (cf->focus + 1) % KB_CF_COUNT;
@@ -529,6 +561,10 @@ static unsigned kb_cf_action(kb_tui_app *a, void *st, kb_action act)
         return kb_cf_submit(a, cf);
     case KB_ACTION_CANCEL:
     case KB_ACTION_BACK:
+        if (kb_cf_dirty(cf)) { /* as the case form: typed input is not thrown away at once */
+            cf->confirm_discard = true;
+            return KB_TUI_R_VIEW;
+        }
         kb_tui_view_close(a, cf);
         return KB_TUI_R_VIEW;
     default:
@@ -538,8 +574,16 @@ static unsigned kb_cf_action(kb_tui_app *a, void *st, kb_action act)
 
 static unsigned kb_cf_text(kb_tui_app *a, void *st, uint32_t cp)
 {
-    (void)a;
     kb_contact_form *cf = st;
+    if (cf->confirm_discard) {
+        cf->confirm_discard = false;
+        /* y (or the Dutch j) discards; anything else keeps the form */
+        if (cp == 'y' || cp == 'Y' || cp == 'j' || cp == 'J') {
+            kb_tui_view_close(a, cf);
+            kb_tui_msg(a, false, "%s", _("Contact moment discarded"));
+        }
+        return KB_TUI_R_VIEW;
+    }
     if (cp < 0x20)
         return KB_TUI_R_NONE;
     kb_tui_line_insert_cp(&cf->f[cf->focus], cp);
@@ -581,7 +625,10 @@ static void kb_cf_draw(kb_tui_app *a, void *st, kb_grid *g)
         }
     }
     int y = y0 + 1 + KB_CF_COUNT;
-    if (cf->error) {
+    if (cf->confirm_discard) {
+        kb_grid_put_cut(g, 1, y, g->w - 2, _("Discard changes? y/n"),
+                        KB_STYLE(KB_GA_BOLD, KB_GC_WARN));
+    } else if (cf->error) {
         kb_grid_put_cut(g, 1, y, g->w - 2, cf->error, KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
     } else {
         kb_buf hints = KB_BUF_INIT;

@@ -306,6 +306,11 @@ static unsigned kb_prompt_open(kb_tui_app *a, void *st, const void *arg)
 unsigned kb_view_prompt_open(kb_tui_app *a, kb_tui_prompt_kind kind, const char *label,
                              const char *text, uint32_t number, const char *stage)
 {
+    if ((kind == KB_PR_COMMENT &&
+         kb_tui_viewer_refused(a, _("You are a viewer on this board: you cannot add comments"))) ||
+        (kind == KB_PR_REASON &&
+         kb_tui_viewer_refused(a, _("You are a viewer on this board: you cannot move cases"))))
+        return KB_TUI_R_STATUS;
     if (kb_tui_view_is_top(a, &kb_tui_view_prompt))
         (void)kb_tui_view_pop(a); /* one prompt at a time */
     kb_prompt_arg arg = {kind, label, text, number, stage, false};
@@ -449,9 +454,44 @@ static void kb_view_prompt_complete(kb_tui_app *a, kb_tui_prompt *p)
     kb_strv_free(&names);
 }
 
+/* Why a comment or reason was not saved; a retry is offered unless the
+ * user may not make the change (KB_EPERM: Enter could never work). */
+static char *kb_prompt_not_saved(const kb_tui_app *a)
+{
+    if (a->save_rc == KB_EPERM)
+        return kb_asprintf(_("Not saved: %s (Esc to close)"), a->msg);
+    return kb_asprintf(_("Not saved: %s (Enter to retry, Esc to cancel)"), a->msg);
+}
+
+/* Close the prompt without doing what it asks. */
+static unsigned kb_prompt_cancel(kb_tui_app *a, kb_tui_prompt *p)
+{
+    if (p->kind == KB_PR_REASON)
+        kb_tui_msg(a, false, "%s", _("Move cancelled"));
+    else if (p->kind == KB_PR_FORM_REASON)
+        kb_tui_msg(a, false, "%s", _("Not saved: the new stage needs a reason"));
+    else if (p->kind == KB_PR_COMMENT && p->line.text[0])
+        kb_tui_msg(a, false, "%s", _("Comment discarded"));
+    kb_tui_view_close(a, p);
+    return KB_TUI_R_VIEW;
+}
+
+/* Text typed into a prompt whose Esc would throw it away: a comment (the
+ * filter and ':' lines are commands, and Esc on a reason cancels the move
+ * it was asked for). */
+static bool kb_prompt_dirty(const kb_tui_prompt *p)
+{
+    return p->kind == KB_PR_COMMENT && p->line.text[0] && !p->line.suggested;
+}
+
 static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
 {
     kb_tui_prompt *p = st;
+    if (p->confirm_discard) { /* any other key: keep the text */
+        p->confirm_discard = false;
+        if (act == KB_ACTION_CANCEL || act == KB_ACTION_BACK || act == KB_ACTION_SUBMIT)
+            return KB_TUI_R_VIEW;
+    }
     switch (act) {
     case KB_ACTION_SUBMIT: {
         char *text = kb_strdup(p->line.text);
@@ -497,11 +537,11 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
                 kb_free(&p->error);
                 p->error = kb_strdup(_("This stage needs a reason (Esc to cancel the move)"));
             } else {
+                a->save_rc = KB_OK;
                 r |= kb_tui_move_to(a, number, stage, text);
                 if (a->msg_error) { /* not saved: the reason stays here for a retry */
                     kb_free(&p->error);
-                    p->error =
-                        kb_asprintf(_("Not saved: %s (Enter to retry, Esc to cancel)"), a->msg);
+                    p->error = kb_prompt_not_saved(a);
                 } else {
                     kb_tui_view_close(a, p);
                     kb_view_case_reload(a, true); /* the case view the move was made in */
@@ -516,10 +556,11 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
                 r |= kb_view_form_submit_reason(a, text);
             }
         } else {
+            a->save_rc = KB_OK;
             r |= kb_tui_comment(a, number, text);
             if (a->msg_error) { /* not saved: the comment stays here for a retry */
                 kb_free(&p->error);
-                p->error = kb_asprintf(_("Not saved: %s (Enter to retry, Esc to cancel)"), a->msg);
+                p->error = kb_prompt_not_saved(a);
             } else {
                 kb_tui_view_close(a, p);
                 if (kb_tui_current_case(a) == number) {
@@ -534,12 +575,11 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
     }
     case KB_ACTION_CANCEL:
     case KB_ACTION_BACK:
-        if (p->kind == KB_PR_REASON)
-            kb_tui_msg(a, false, "%s", _("Move cancelled"));
-        else if (p->kind == KB_PR_FORM_REASON)
-            kb_tui_msg(a, false, "%s", _("Not saved: the new stage needs a reason"));
-        kb_tui_view_close(a, p);
-        return KB_TUI_R_VIEW;
+        if (kb_prompt_dirty(p)) { /* as the forms: typed input is not thrown away at once */
+            p->confirm_discard = true;
+            return KB_TUI_R_VIEW;
+        }
+        return kb_prompt_cancel(a, p);
     case KB_ACTION_HISTORY_PREV:
     case KB_ACTION_HISTORY_NEXT: {
         kb_strv *h = kb_view_prompt_hist(a, p);
@@ -579,6 +619,13 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
 static unsigned kb_prompt_text(kb_tui_app *a, void *st, uint32_t cp)
 {
     kb_tui_prompt *p = st;
+    if (p->confirm_discard) {
+        p->confirm_discard = false;
+        /* y (or the Dutch j) discards; anything else keeps the text */
+        if (cp == 'y' || cp == 'Y' || cp == 'j' || cp == 'J')
+            return kb_prompt_cancel(a, p);
+        return KB_TUI_R_VIEW;
+    }
     if (cp < 0x20)
         return KB_TUI_R_NONE; /* one line: no Ctrl-J newline */
     kb_tui_line_insert_cp(&p->line, cp);
@@ -646,7 +693,9 @@ static void kb_prompt_draw(kb_tui_app *a, void *st, kb_grid *g)
     kb_free(&before);
     if (p->info)
         kb_grid_put_cut(g, g->w - iw, y, iw, p->info, KB_STYLE(0, KB_GC_MUTED));
-    if (p->error && y > 1) /* whole, over as many rows as it needs */
+    if (p->confirm_discard && y > 1)
+        kb_tui_draw_wrapped(g, y - 1, _("Discard changes? y/n"), KB_STYLE(KB_GA_BOLD, KB_GC_WARN));
+    else if (p->error && y > 1) /* whole, over as many rows as it needs */
         kb_tui_draw_wrapped(g, y - 1, p->error, KB_STYLE(KB_GA_BOLD, KB_GC_ERROR));
 }
 

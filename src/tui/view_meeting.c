@@ -589,6 +589,9 @@ static unsigned kb_mv_need_running(kb_tui_app *a, const kb_meeting_view *v)
 
 static unsigned kb_mv_prompt(kb_tui_app *a, const char *fmt, uint32_t n)
 {
+    if (kb_tui_viewer_refused(a,
+                              _("You are a viewer on this board: you cannot change the meeting")))
+        return KB_TUI_R_STATUS;
     char *text = kb_asprintf(fmt, n);
     unsigned r = kb_view_prompt_open(a, KB_PR_COMMAND, ":", text, 0, NULL);
     kb_free(&text);
@@ -790,6 +793,9 @@ static unsigned kb_mv_action(kb_tui_app *a, void *st, kb_action act)
             return KB_TUI_R_NONE;
         return kb_mv_agenda_op(a, v, KB_AGENDA_DROP, 0);
     case KB_ACTION_MEETING_ITEM_ADD:
+        if (kb_tui_viewer_refused(
+                a, _("You are a viewer on this board: you cannot change the meeting")))
+            return KB_TUI_R_STATUS;
         return kb_view_prompt_open(a, KB_PR_COMMAND, ":", "meeting agenda --add ", 0, NULL);
     case KB_ACTION_MEETING_PLAN: {
         size_t i = v->screen == KB_MS_AGENDA ? v->list.sel : (size_t)v->m.current;
@@ -819,6 +825,9 @@ static unsigned kb_mv_action(kb_tui_app *a, void *st, kb_action act)
     }
     case KB_ACTION_MEETING_GUEST: {
         unsigned r = kb_mv_need_running(a, v);
+        if (!r && kb_tui_viewer_refused(
+                      a, _("You are a viewer on this board: you cannot change the meeting")))
+            r = KB_TUI_R_STATUS;
         return r ? r
                  : kb_view_prompt_open(a, KB_PR_COMMAND, ":", "meeting attend --guest ", 0, NULL);
     }

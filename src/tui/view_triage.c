@@ -405,6 +405,7 @@ typedef struct kb_pick_view {
     size_t *shown; /* indexes of the rows that match the typed text */
     size_t nshown;
     size_t sel;
+    bool confirm_discard; /* Esc on typed free text: "Discard changes? y/n" */
 } kb_pick_view;
 
 /* The rows matching the typed text: code prefixes first, then codes or
@@ -487,6 +488,11 @@ static unsigned kb_pick_submit(kb_tui_app *a, kb_pick_view *p)
 static unsigned kb_pick_action(kb_tui_app *a, void *st, kb_action act)
 {
     kb_pick_view *p = st;
+    if (p->confirm_discard) { /* any other key: keep the text */
+        p->confirm_discard = false;
+        if (act == KB_ACTION_CANCEL || act == KB_ACTION_BACK || act == KB_ACTION_SUBMIT)
+            return KB_TUI_R_VIEW;
+    }
     switch (act) {
     case KB_ACTION_FIELD_NEXT:
     case KB_ACTION_CURSOR_DOWN:
@@ -502,6 +508,11 @@ static unsigned kb_pick_action(kb_tui_app *a, void *st, kb_action act)
         return kb_pick_submit(a, p);
     case KB_ACTION_CANCEL:
     case KB_ACTION_BACK:
+        /* free text typed (a next step, a question) is asked about first */
+        if (p->kind >= KB_PK_NEXT_STEP && p->line.text[0] && !p->line.suggested) {
+            p->confirm_discard = true;
+            return KB_TUI_R_VIEW;
+        }
         kb_tui_view_close(a, p);
         return KB_TUI_R_VIEW;
     default:
@@ -516,6 +527,13 @@ static unsigned kb_pick_action(kb_tui_app *a, void *st, kb_action act)
 static unsigned kb_pick_text(kb_tui_app *a, void *st, uint32_t cp)
 {
     kb_pick_view *p = st;
+    if (p->confirm_discard) {
+        p->confirm_discard = false;
+        /* y (or the Dutch j) discards; anything else keeps the text */
+        if (cp == 'y' || cp == 'Y' || cp == 'j' || cp == 'J')
+            kb_tui_view_close(a, p);
+        return KB_TUI_R_VIEW;
+    }
     if (cp == '\n')
         return KB_TUI_R_NONE;
     /* a digit on an empty line picks that row (the priority: that value) */
@@ -586,9 +604,12 @@ static void kb_pick_draw(kb_tui_app *a, void *st, kb_grid *g)
         kb_grid_put_cut(g, x + 2, y + 2 + r, w - 4, row, s);
         kb_free(&row);
     }
-    const char *foot = list ? _("type to narrow, digit or Enter picks, Esc cancels")
-                            : _("Enter saves, Esc cancels");
-    kb_grid_put_cut(g, x + 1, y + h - 1, w - 2, foot, KB_STYLE(0, KB_GC_MUTED));
+    const char *foot = p->confirm_discard ? _("Discard changes? y/n")
+                       : list             ? _("type to narrow, digit or Enter picks, Esc cancels")
+                                          : _("Enter saves, Esc cancels");
+    kb_grid_put_cut(g, x + 1, y + h - 1, w - 2, foot,
+                    p->confirm_discard ? KB_STYLE(KB_GA_BOLD, KB_GC_WARN)
+                                       : KB_STYLE(0, KB_GC_MUTED));
 }
 
 static kb_style kb_pick_hints(kb_tui_app *a, void *st, kb_buf *out)
@@ -612,6 +633,16 @@ const kb_tui_view_ops kb_tui_view_triage_pick = {
     .text = kb_pick_text,
     .hints = kb_pick_hints,
 };
+
+/* May this user own an action item (not a viewer; unknown: yes, the core
+ * says why not)? */
+static bool kb_triage_can_own(const kb_tui_app *a, const char *name)
+{
+    for (size_t i = 0; i < a->refs.nusers; i++)
+        if (strcmp(a->refs.users[i].name, name) == 0)
+            return kb_role_can_write(a->refs.users[i].role);
+    return true;
+}
 
 static void kb_pick_row(kb_pick_arg *pa, const char *code, const char *label)
 {
@@ -680,7 +711,8 @@ static unsigned kb_triage_pick(kb_tui_app *a, kb_triage_view *t, const kb_case *
             for (size_t i = 0; i < a->refs.nusers; i++) {
                 const kb_user *u = &a->refs.users[i];
                 bool me = a->user && strcmp(u->name, a->user) == 0;
-                if ((pass == 0) != me)
+                /* viewers may not change the board: not owners */
+                if ((pass == 0) != me || !kb_role_can_write(u->role))
                     continue;
                 kb_pick_row(&pa, u->name, u->name);
             }
@@ -709,10 +741,11 @@ static unsigned kb_triage_pick(kb_tui_app *a, kb_triage_view *t, const kb_case *
         title = kb_asprintf(_("Next step for #%u: TEXT @OWNER DUE (e.g. 7d, 2w, 2027-01-31)"),
                             c->number);
         pa.free_text = true;
+        /* the case's owner, unless a viewer (who cannot close it): you */
         prefill = kb_asprintf("%s @%s 7d", _("First contact with the entrepreneur"),
-                              c->owner  ? c->owner
-                              : a->user ? a->user
-                                        : "");
+                              c->owner && kb_triage_can_own(a, c->owner) ? c->owner
+                              : a->user                                  ? a->user
+                                                                         : "");
         break;
     case KB_PK_ASK:
         title = kb_asprintf(_("More information needed on #%u: QUESTION [REVIEW DATE, default "

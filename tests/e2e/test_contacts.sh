@@ -152,9 +152,12 @@ tui_keys j
 tui_check "Café de Zwaan selected" "Contact moments (5)"
 tui_keys a
 tui_check "the form for the selected organisation" "Organisation  Café de Zwaan"
-tui_type "Energiescan"
-tui_keys Tab Tab Tab
+# it opens on the empty department (needed), not on the purpose after it
 tui_type "DUU"
+tui_check "the cursor was on the department" "Department    DUU"
+tui_keys Tab
+tui_type "Energiescan"
+tui_check "then the purpose" "Purpose       Energiescan"
 tui_keys Enter
 tui_check "the warning from the contacts screen (and how many more)" \
     "Warning: ECO (alice) also has contact with Café de Zwaan on $(day +0): Vergunning (and 2 more)"

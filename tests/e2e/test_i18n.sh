@@ -242,6 +242,18 @@ nl "goal add --promote" 0 --user alice --passphrase-file "$PASS" --db "$B" \
     goal add ECO stage "Meer stageplekken" --promote "Meer stageplekken"
 has "nl: goal add --promote counts in Dutch" "$OUT" "stage: 1 casus noemt nu dit doel"
 
+# The report's yes/no column is Dutch; a long text cut to the width ends in
+# the ellipsis (CSV keeps the data as it is).
+nl "case edit --blocked" 0 --user alice --passphrase-file "$PASS" --db "$B" case edit 1 --blocked "wacht op vergunning"
+nl "report stuck" 0 --user alice --passphrase-file "$PASS" --db "$B" report stuck
+has "nl: report stuck says nee" "$OUT" "nee"
+lacks "nl: report stuck has no English yes/no" "$OUT" " no " " yes "
+nl "case edit --hook (long)" 0 --user alice --passphrase-file "$PASS" --db "$B" case edit 2 \
+    --hook "Programma Circulaire Economie: 50% minder primaire grondstoffen in 2030"
+TERM=xterm COLUMNS=50 nl "report hooks (50 columns)" 0 --user alice --passphrase-file "$PASS" --db "$B" report hooks
+has "nl: a cut hook ends in the ellipsis" "$OUT" "Programma Circulaire Economie"
+check "nl: the cut hook is marked" grep -q "Programma Circulaire.*…" <<<"$OUT"
+
 # LANGUAGE picks the language too, as long as the locale is not plain C.
 if works "${CLEAN[@]}" LC_ALL=C.UTF-8; then
     expect_rc 0 "nl: LANGUAGE=nl with LC_ALL=C.UTF-8" "${CLEAN[@]}" LC_ALL=C.UTF-8 LANGUAGE=nl "$KB_BIN" --help

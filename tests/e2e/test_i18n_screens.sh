@@ -59,6 +59,8 @@ printf 'bob passphrase 2\n' >"$T/bob.pass"
 chmod 600 "$T/bob.pass"
 expect_rc 0 "user add --role makelaar" kbn --db "$DB" user add bob --role makelaar \
     --new-passphrase-file "$T/bob.pass" --kdf interactive
+expect_rc 0 "contact add (held, yesterday)" kbn --db "$DB" contact add "Bakkerij Zuid" \
+    --date "$(date -d yesterday +%F)" --dept ECO --purpose "Kennismaking"
 run kba --db "$DB" case show 1 --json
 check "the stored values are codes" contains "$OUT" '"confidentiality": "confidential"'
 
@@ -121,6 +123,13 @@ check "the triage inbox: no English count" eval '! printf "%s" "$TRIAGE" | grep 
 scan "triage inbox" "$TRIAGE"
 tui_esc
 tui_wait_gone 3 "Triage-inbox"
+
+# the contacts screen: the status column as wide as its Dutch words
+tui_keys O
+tui_check "the contacts screen opens" "Kennismaking" 5
+check "contacts: the status of a held contact moment whole" contains "$(tui_screen)" "gehouden "
+tui_esc
+tui_wait_gone 3 "Kennismaking"
 
 # ':case show' on the command line opens the case view
 tui_keys :

@@ -270,6 +270,11 @@ Test(cmdline, colon_line_equals_the_command_line)
         cr_assert_str_eq(e2, e1, "errors of ':%s' and '%s' differ", r->colon, r->cli);
         if (r->same_out)
             cr_assert_str_eq(a.cmd_out, out, "output of ':%s' and '%s' differ", r->colon, r->cli);
+        /* the status line says what `action add` made (stdout: "A2", for scripts) */
+        if (strncmp(r->colon, "action add ", 11) == 0)
+            cr_assert(strstr(a.msg, "Action A") &&
+                          strstr(a.msg, " added to #1: Stuur de notulen") != NULL,
+                      "':%s': status '%s'", r->colon, a.msg);
         if (rc != KB_OK) {
             cr_assert(a.msg_error, "':%s' failed: the status line says so", r->colon);
             char *m = kb_norm_err(a.msg);

@@ -686,3 +686,100 @@ Test(tui_app, idle_lock_closes_and_reopens)
     cr_assert_not_null(kb_tui_case(&a, 1));
     kb_tui_app_free(&a);
 }
+
+/* Issue 12: Esc on a typed comment asks before it throws the text away. */
+Test(tui_app, esc_on_a_typed_comment_asks_first)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_key_in(&a, 'c');
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    kb_type(&a, "Bijna klaar");
+    kb_key_in(&a, KB_KEY_ESC);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt), "the comment was thrown away");
+    char *s = kb_screen(&a);
+    cr_assert(strstr(s, "Discard changes? y/n") != NULL, "%s", s);
+    kb_free(&s);
+    kb_key_in(&a, 'n'); /* kept */
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    cr_assert_str_eq(kb_tui_prompt_state(&a)->line.text, "Bijna klaar");
+    kb_key_in(&a, KB_KEY_ESC);
+    kb_key_in(&a, 'j'); /* the Dutch yes discards */
+    cr_assert_not(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    /* an empty comment closes at once */
+    kb_key_in(&a, 'c');
+    kb_key_in(&a, KB_KEY_ESC);
+    cr_assert_not(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    kb_tui_app_free(&a);
+}
+
+/* A viewer is refused at the key that would open an input for a change
+ * (as n, e and T), not after typing; nor can a viewer own an action item. */
+Test(tui_app, a_viewer_is_refused_before_typing)
+{
+    kb_board *b = kb_open_as("anna");
+    cr_assert_not_null(b);
+    kb_secret *p = kb_pass("admin passphrase");
+    kb_strv depts = {0};
+    kb_err e;
+    cr_assert_eq(kb_board_user_add(b, "kees", KB_ROLE_VIEWER, &depts, p, &e), KB_OK, "%s", e.msg);
+    kb_secret_free(&p);
+    /* core: an action item for a viewer is bad data (65), nothing written */
+    kb_action_item it;
+    kb_action_item_init(&it);
+    it.case_number = 1;
+    it.text = kb_strdup("Bel de starter");
+    it.owner = kb_strdup("kees");
+    cr_assert_eq(kb_board_action_add(b, &it, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "viewer") != NULL, "%s", e.msg);
+    kb_action_item_free(&it);
+    kb_board_close(&b);
+
+    kb_tui_app a;
+    kb_tui_app_init(&a, kb_path, "kees", 80, 24, true);
+    a.now_ms = kb_now;
+    b = kb_open_as("kees");
+    cr_assert_not_null(b);
+    cr_assert_eq(kb_tui_app_attach(&a, b, &e), KB_OK, "%s", e.msg);
+    cr_assert(kb_tui_select_case(&a, 1, NULL));
+    kb_key_in(&a, 'c');
+    cr_assert_not(kb_tui_view_is_top(&a, &kb_tui_view_prompt), "a comment prompt for a viewer");
+    cr_assert(strstr(a.msg, "viewer") != NULL, "%s", a.msg);
+    kb_tui_command(&a, "comment 1");
+    cr_assert_not(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    kb_view_contact_form_open(&a, "Café De Hoek", 1);
+    cr_assert_not(kb_tui_view_is_top(&a, &kb_tui_view_contact_form));
+    cr_assert(strstr(a.msg, "viewer") != NULL, "%s", a.msg);
+    kb_tui_app_free(&a);
+}
+
+/* A comment added in the case view is on screen at once (the last page
+ * of the timeline, the new entry included), without End. */
+Test(tui_app, a_new_comment_is_shown_in_the_case_view)
+{
+    kb_board *b = kb_open_as("anna");
+    cr_assert_not_null(b);
+    kb_err e;
+    for (int i = 0; i < 30; i++) {
+        char t[40];
+        snprintf(t, sizeof t, "Eerdere notitie %d", i);
+        cr_assert_eq(kb_board_comment_add(b, 1, t, &e), KB_OK, "%s", e.msg);
+    }
+    kb_board_close(&b);
+    kb_tui_app a;
+    kb_app(&a);
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_case));
+    char *s = kb_screen(&a); /* drawn, as the terminal is after every key */
+    kb_free(&s);
+    kb_key_in(&a, 'c');
+    kb_type(&a, "Nieuwste notitie");
+    s = kb_screen(&a);
+    kb_free(&s);
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(strstr(a.msg, "Comment added") != NULL, "%s", a.msg);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Nieuwste notitie") != NULL, "the new comment is not on screen:\n%s", s);
+    kb_free(&s);
+    kb_tui_app_free(&a);
+}

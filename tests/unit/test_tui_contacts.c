@@ -231,3 +231,53 @@ Test(tui_contacts, keys_open_the_screens_and_the_form)
     kb_grid_free(&g);
     kb_cx_free(&a);
 }
+
+/* Issue 12: leaving a form with unsaved input asks first; the form opens
+ * on its first field, or on the first empty one it needs. */
+Test(tui_contacts, contact_form_asks_before_discarding_input)
+{
+    kb_tui_app a;
+    kb_cx_app(&a, 80, 24);
+    (void)kb_tui_app_key(&a, 'O', 1);
+    (void)kb_tui_app_key(&a, 'a', 2);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_contact_form));
+    kb_grid *g = kb_grid_new(80, 24, true);
+    kb_tui_app_draw(&a, g);
+    char *dump = kb_grid_dump(g);
+    /* an organisation is selected, no department: the cursor on Department */
+    cr_assert(strstr(dump, "Organisation"), "%s", dump);
+    int dy = -1, y = 0;
+    for (const char *p = dump; *p && dy < 0; p++) {
+        if (strncmp(p, "Department", 10) == 0)
+            dy = y;
+        else if (*p == '\n')
+            y++;
+    }
+    cr_assert_eq(a.cursor_y, dy, "cursor on row %d, Department on %d\n%s", a.cursor_y, dy, dump);
+    kb_free(&dump);
+    /* Esc without input closes at once */
+    (void)kb_tui_app_key(&a, KB_KEY_ESC, 3);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_contacts));
+    (void)kb_tui_app_key(&a, 'a', 4);
+    (void)kb_tui_app_key(&a, 'X', 5);
+    (void)kb_tui_app_key(&a, 'Y', 6);
+    (void)kb_tui_app_key(&a, KB_KEY_ESC, 7);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_contact_form), "Esc threw the input away");
+    kb_tui_app_draw(&a, g);
+    dump = kb_grid_dump(g);
+    cr_assert(strstr(dump, "Discard changes? y/n"), "%s", dump);
+    kb_free(&dump);
+    /* n keeps the form and the input */
+    (void)kb_tui_app_key(&a, 'n', 8);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_contact_form));
+    kb_tui_app_draw(&a, g);
+    dump = kb_grid_dump(g);
+    cr_assert(strstr(dump, "XY") && !strstr(dump, "Discard changes"), "%s", dump);
+    kb_free(&dump);
+    /* Esc, y discards */
+    (void)kb_tui_app_key(&a, KB_KEY_ESC, 9);
+    (void)kb_tui_app_key(&a, 'y', 10);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_contacts));
+    kb_grid_free(&g);
+    kb_cx_free(&a);
+}
