@@ -3418,12 +3418,12 @@ char *kb_pin_file(const kb_store *s, bool legacy)
     return kb_asprintf("%s/%s-%s.head", s->state_dir, uuid, idhex);
 }
 
-FILE *kb_pin_open(const kb_store *s)
+FILE *kb_pin_open(const kb_store *s, const char *own)
 {
     if (s->no_pin)
         return NULL;
-    char *path = kb_pin_file(s, false);
-    FILE *f = fopen(path, "r");
+    char *path = own ? NULL : kb_pin_file(s, false);
+    FILE *f = fopen(own ? own : path, "r");
     kb_free(&path);
     if (!f) { /* pinned by an earlier version: one pin per board */
         path = kb_pin_file(s, true);
@@ -3441,7 +3441,7 @@ int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HAS
     char hh[2 * KB_HASH_LEN + 1];
     char *path = kb_pin_file(s, false);
     int rc = KB_OK;
-    FILE *f = kb_pin_open(s);
+    FILE *f = kb_pin_open(s, path);
     if (f) {
         unsigned long long pseq = 0;
         char phex[2 * KB_HASH_LEN + 2] = "";

@@ -365,9 +365,10 @@ int kb_pin_check(kb_store *s, uint64_t head_seq, const unsigned char head[KB_HAS
                  kb_verify_report *rep, bool update, kb_err *e);
 /* The rollback pin file of this board file (legacy: the one-per-board pin
  * of earlier versions), and the pin to check, open for reading (this
- * file's own, else the legacy one; NULL if none or no_pin). */
+ * file's own, own when the caller has its name already, else the legacy
+ * one; NULL if none or no_pin). */
 char *kb_pin_file(const kb_store *s, bool legacy);
-FILE *kb_pin_open(const kb_store *s);
+FILE *kb_pin_open(const kb_store *s, const char *own);
 
 /* ---- pagecheck.c: the structure check of the newest meta page's trees;
  * *txnid (may be NULL) is that meta's transaction id (0: none valid).

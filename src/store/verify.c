@@ -1031,7 +1031,7 @@ static int kb_vfrom_pin(kb_vstate *v, bool *start)
 {
     kb_store *s = v->s;
     *start = false;
-    FILE *f = kb_pin_open(s);
+    FILE *f = kb_pin_open(s, NULL);
     unsigned long long pseq = 0;
     char phex[2 * KB_HASH_LEN + 2] = "";
     bool have = f && fscanf(f, "%llu %64s", &pseq, phex) == 2 && pseq > 0;
