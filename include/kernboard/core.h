@@ -617,7 +617,11 @@ int kb_board_goal_remove(kb_board *b, const char *code, kb_err *e) KB_WARN_UNUSE
  * decision: a comment, a next-step action item, a link to another case.
  * Lists in p->append (bits as in p->set) are added to the stored list
  * instead of replacing it.  Without a patch change the case record is not
- * rewritten, but the extras still are (one transaction). */
+ * rewritten, but the extras still are (one transaction).  expect: the
+ * version the decision was made on (KB_CORE_ANY_VERSION: no check); a
+ * patch on a case changed since is refused with KB_ECONFLICT naming who
+ * changed it, and nothing is written (extras alone are not checked: a
+ * comment or an action item does not overwrite anything). */
 typedef struct kb_case_extra {
     const char *comment;         /* NULL: none */
     kb_action_item *action;      /* NULL: none; text, owner (name or prefix), due in; number out */
@@ -625,8 +629,8 @@ typedef struct kb_case_extra {
     enum kb_link_kind link_kind; /* this case <kind> link_to */
 } kb_case_extra;
 int kb_board_case_decide_triage(kb_board *b, uint32_t number, const kb_case_patch *p,
-                                const char *reason, const kb_case_extra *x, kb_case *out,
-                                kb_err *e) KB_WARN_UNUSED;
+                                const char *reason, const kb_case_extra *x, uint64_t expect,
+                                kb_case *out, kb_err *e) KB_WARN_UNUSED;
 /* A new case and its link to an existing one (the new-case form's "one
  * key links it as duplicate of / related to"), in one write transaction. */
 int kb_board_case_add_linked(kb_board *b, kb_case *c, uint32_t link_to, enum kb_link_kind kind,

@@ -337,7 +337,8 @@ int kb_board_case_update(kb_board *b, uint32_t number, const kb_case_patch *p, c
 }
 
 int kb_board_case_decide_triage(kb_board *b, uint32_t number, const kb_case_patch *p,
-                                const char *reason, const kb_case_extra *x, kb_case *out, kb_err *e)
+                                const char *reason, const kb_case_extra *x, uint64_t expect,
+                                kb_case *out, kb_err *e)
 {
     int rc = kb_require_writer(b, e);
     if (rc)
@@ -351,8 +352,10 @@ int kb_board_case_decide_triage(kb_board *b, uint32_t number, const kb_case_patc
         return kb_err_set(e, KB_EDATA, _("a case cannot be linked to itself"));
     kb_case_patch none;
     kb_case_patch_init(&none);
-    return kb_case_change(b, number, p ? p : &none, NULL, reason, KB_CORE_ANY_VERSION, 0, x, out,
-                          NULL, e);
+    /* only a change of the case's fields can overwrite someone else's */
+    if (!p || !p->set)
+        expect = KB_CORE_ANY_VERSION;
+    return kb_case_change(b, number, p ? p : &none, NULL, reason, expect, 0, x, out, NULL, e);
 }
 
 int kb_board_case_move(kb_board *b, uint32_t number, const char *stage, const char *reason,

@@ -168,9 +168,13 @@ static unsigned kb_triage_decide(kb_tui_app *a, kb_triage_view *t, kb_case_patch
     kb_err_clear(&e);
     const char *reason = NULL;
     char *why = NULL;
+    /* the decision was made on the case as shown: a change made meanwhile
+     * by someone else is not overwritten (the core refuses, the refresh
+     * below shows the case as it is now) */
+    const kb_case *shown = kb_tui_case(a, n);
+    uint64_t expect = shown ? shown->version : KB_CORE_ANY_VERSION;
     if (p && (p->set & (1u << KB_F_STAGE))) {
-        const kb_case *c = kb_tui_case(a, n);
-        if (c && kb_board_move_needs_reason(a->board, c->stage, p->v.stage))
+        if (shown && kb_board_move_needs_reason(a->board, shown->stage, p->v.stage))
             reason = why = kb_strdup(_("triage"));
     }
     /* undo: the case as stored before the decision (one record read) */
@@ -179,13 +183,16 @@ static unsigned kb_triage_decide(kb_tui_app *a, kb_triage_view *t, kb_case_patch
     kb_case_init(&after);
     int rc = kb_board_case_get(a->board, n, &before, &e);
     if (rc == KB_OK)
-        rc = kb_board_case_decide_triage(a->board, n, p, reason, x, &after, &e);
+        rc = kb_board_case_decide_triage(a->board, n, p, reason, x, expect, &after, &e);
     kb_free(&why);
     if (rc) {
         kb_case_free(&before);
         kb_case_free(&after);
+        unsigned r = KB_TUI_R_STATUS | KB_TUI_R_VIEW;
+        if (rc == KB_ECONFLICT) /* show the case as it is now */
+            r |= kb_tui_refresh(a, true);
         kb_tui_msg(a, true, "%s", e.msg);
-        return KB_TUI_R_STATUS | KB_TUI_R_VIEW;
+        return r;
     }
     t->done++;
     char *what = kb_asprintf("#%u: %s", n, done_msg);

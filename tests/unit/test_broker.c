@@ -259,7 +259,8 @@ Test(broker_core, one_decision_is_one_transaction)
     uint64_t before = kb_board_commits(kb_b);
     kb_case out;
     kb_case_init(&out);
-    cr_assert_eq(kb_board_case_decide_triage(kb_b, 1, &p, NULL, &x, &out, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_case_decide_triage(kb_b, 1, &p, NULL, &x, KB_CORE_ANY_VERSION, &out, &e),
+                 KB_OK, "%s", e.msg);
     cr_assert_eq(kb_board_commits(kb_b), before + 1);
     cr_assert_str_eq(out.lead_dept, "ECO");
     cr_assert_eq(out.hooks.n, 2, "added, not replaced");
@@ -273,8 +274,9 @@ Test(broker_core, one_decision_is_one_transaction)
     before = kb_board_commits(kb_b);
     kb_case_extra y = {
         .comment = "Meer informatie nodig", .link_to = 2, .link_kind = KB_LINK_DUPLICATE};
-    cr_assert_eq(kb_board_case_decide_triage(kb_b, 1, NULL, NULL, &y, NULL, &e), KB_OK, "%s",
-                 e.msg);
+    cr_assert_eq(
+        kb_board_case_decide_triage(kb_b, 1, NULL, NULL, &y, KB_CORE_ANY_VERSION, NULL, &e), KB_OK,
+        "%s", e.msg);
     cr_assert_eq(kb_board_commits(kb_b), before + 1);
     kb_case_detail d;
     cr_assert_eq(kb_board_case_detail(kb_b, 1, &d, &e), KB_OK);
@@ -286,8 +288,50 @@ Test(broker_core, one_decision_is_one_transaction)
     /* a bad part writes nothing */
     before = kb_board_commits(kb_b);
     kb_case_extra z = {.link_to = 99, .link_kind = KB_LINK_RELATED};
-    cr_assert_neq(kb_board_case_decide_triage(kb_b, 1, NULL, NULL, &z, NULL, &e), KB_OK);
+    cr_assert_neq(
+        kb_board_case_decide_triage(kb_b, 1, NULL, NULL, &z, KB_CORE_ANY_VERSION, NULL, &e), KB_OK);
     cr_assert_eq(kb_board_commits(kb_b), before);
+}
+
+Test(broker_core, a_decision_on_a_stale_case_is_refused)
+{
+    kb_err e;
+    kb_case shown;
+    kb_case_init(&shown);
+    cr_assert_eq(kb_board_case_get(kb_b, 1, &shown, &e), KB_OK, "%s", e.msg);
+    /* someone else sets the lead department after the broker saw the case */
+    kb_case_patch other;
+    kb_case_patch_init(&other);
+    other.set = 1u << KB_F_LEAD;
+    other.v.lead_dept = kb_strdup("INC");
+    cr_assert_eq(kb_board_case_update(kb_b, 1, &other, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e),
+                 KB_OK, "%s", e.msg);
+    kb_case_patch_free(&other);
+    /* the broker's decision on what was shown: refused, nothing written */
+    kb_case_patch p;
+    kb_case_patch_init(&p);
+    p.set = 1u << KB_F_LEAD;
+    p.v.lead_dept = kb_strdup("economy");
+    kb_case_extra x = {.comment = "Economie trekt"};
+    uint64_t before = kb_board_commits(kb_b);
+    cr_assert_eq(kb_board_case_decide_triage(kb_b, 1, &p, NULL, &x, shown.version, NULL, &e),
+                 KB_ECONFLICT);
+    cr_assert(strstr(e.msg, "#1") != NULL, "%s", e.msg);
+    cr_assert_eq(kb_board_commits(kb_b), before);
+    kb_case now;
+    kb_case_init(&now);
+    cr_assert_eq(kb_board_case_get(kb_b, 1, &now, &e), KB_OK, "%s", e.msg);
+    cr_assert_str_eq(now.lead_dept, "INC");
+    /* extras alone do not overwrite anything: no version check */
+    kb_case_extra y = {.comment = "Toch even bellen"};
+    cr_assert_eq(kb_board_case_decide_triage(kb_b, 1, NULL, NULL, &y, shown.version, NULL, &e),
+                 KB_OK, "%s", e.msg);
+    /* on the current version the decision goes through */
+    cr_assert_eq(kb_board_case_decide_triage(kb_b, 1, &p, NULL, &x, now.version, NULL, &e), KB_OK,
+                 "%s", e.msg);
+    kb_case_free(&now);
+    kb_case_free(&shown);
+    kb_case_patch_free(&p);
 }
 
 Test(broker_core, new_case_with_its_duplicate_link)
