@@ -83,6 +83,10 @@ void kb_board_query_ctx(kb_board *b, const kb_query *q, kb_query_ctx *ctx);
  * written; the reason is stored with the "case created" timeline entry. */
 int kb_board_case_add(kb_board *b, kb_case *c, kb_err *e) KB_WARN_UNUSED;
 int kb_board_case_add_reason(kb_board *b, kb_case *c, const char *reason, kb_err *e) KB_WARN_UNUSED;
+/* Does a new case in stage (code or name; NULL: the first stage) need a
+ * reason?  (The rule of kb_board_case_add_reason, for a front end that
+ * asks before it saves.) */
+bool kb_board_add_needs_reason(const kb_board *b, const char *stage);
 int kb_board_case_get(kb_board *b, uint32_t number, kb_case *out, kb_err *e) KB_WARN_UNUSED;
 /* Who made the newest change of case number (the author of its newest
  * change entry in the timeline): a new string in *who, NULL when none is
@@ -632,9 +636,10 @@ int kb_board_case_decide_triage(kb_board *b, uint32_t number, const kb_case_patc
                                 const char *reason, const kb_case_extra *x, uint64_t expect,
                                 kb_case *out, kb_err *e) KB_WARN_UNUSED;
 /* A new case and its link to an existing one (the new-case form's "one
- * key links it as duplicate of / related to"), in one write transaction. */
+ * key links it as duplicate of / related to"), in one write transaction;
+ * reason as in kb_board_case_add_reason. */
 int kb_board_case_add_linked(kb_board *b, kb_case *c, uint32_t link_to, enum kb_link_kind kind,
-                             kb_err *e) KB_WARN_UNUSED;
+                             const char *reason, kb_err *e) KB_WARN_UNUSED;
 
 /* Export (snapshot.c): everything an export needs, read in ONE read
  * transaction, so that the export is one state the board really had; the

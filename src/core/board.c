@@ -555,11 +555,16 @@ int kb_counter_ensure(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t m
     return kb_txn_put(t, KB_T_META, key, KB_KEY_LEN, cnt, 4, ver, NULL, NULL, e);
 }
 
-int kb_case_add_reason_check(const kb_board *b, const kb_case *c, const char *reason, kb_err *e)
+bool kb_board_add_needs_reason(const kb_board *b, const char *stage)
 {
     /* as a move from the first stage, where a new case starts */
     const char *entry = b->nstages ? b->stages[0].code : NULL;
-    if ((reason && reason[0]) || !kb_board_move_needs_reason(b, entry, c->stage))
+    return stage && kb_board_move_needs_reason(b, entry, stage);
+}
+
+int kb_case_add_reason_check(const kb_board *b, const kb_case *c, const char *reason, kb_err *e)
+{
+    if ((reason && reason[0]) || !kb_board_add_needs_reason(b, c->stage))
         return KB_OK;
     const kb_stage *st = kb_board_stage_find(b, c->stage);
     return kb_err_set(e, KB_EDATA, _("a new case in \"%s\" needs a reason: add --reason TEXT"),

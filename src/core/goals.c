@@ -267,17 +267,20 @@ int kb_board_goal_remove(kb_board *b, const char *code, kb_err *e)
 /* ------------------------------------------------------------ new + link */
 
 int kb_board_case_add_linked(kb_board *b, kb_case *c, uint32_t link_to, enum kb_link_kind kind,
-                             kb_err *e)
+                             const char *reason, kb_err *e)
 {
     int rc = kb_require_writer(b, e);
-    if (rc || (rc = kb_case_refs(b, c, e)) || (rc = kb_case_add_reason_check(b, c, NULL, e)))
+    if (rc || (rc = kb_case_refs(b, c, e)) || (rc = kb_case_add_reason_check(b, c, reason, e)))
         return rc;
     kb_txn *t = NULL;
     if ((rc = kb_store_write(b->s, "case.add", NULL, &t, e)))
         return rc;
     c->number = 0;
+    /* as kb_board_case_add_reason: the owner resolved, records of the
+     * case's organisations */
     if ((!c->owner || (rc = kb_owner_resolve(t, &c->owner, e)) == KB_OK) &&
-        (rc = kb_case_insert(b, t, c, false, NULL, e)) == KB_OK &&
+        (rc = kb_orgs_ensure(t, &c->orgs, e)) == KB_OK &&
+        (rc = kb_case_insert(b, t, c, false, reason, e)) == KB_OK &&
         (!link_to || (rc = kb_link_add_in(b, t, c, link_to, kind, e)) == KB_OK))
         rc = kb_txn_commit(&t, e);
     kb_txn_abort(&t);

@@ -511,8 +511,7 @@ static unsigned kb_view_form_save(kb_tui_app *a, kb_tui_form *f, kb_case *c, uin
     if (f->is_new) {
         uint32_t to = f->link_to;
         enum kb_link_kind kind = f->link_kind;
-        int arc = to ? kb_board_case_add_linked(a->board, c, to, kind, &e)
-                     : kb_board_case_add(a->board, c, &e);
+        int arc = kb_board_case_add_linked(a->board, c, to, kind, f->reason, &e);
         f->link_to = 0;
         if (arc) {
             kb_view_form_fail(f, e.msg);
@@ -574,12 +573,15 @@ static unsigned kb_form_submit(kb_tui_app *a, kb_tui_form *f)
     kb_case_init(&c);
     if (!kb_form_build(a, f, &c))
         return KB_TUI_R_VIEW;
-    if (!f->is_new && a->board && !f->reason &&
-        kb_board_move_needs_reason(a->board, f->base.stage, c.stage)) {
-        /* the same rule as `case move`: ask for the reason, then save */
+    if (a->board && !f->reason &&
+        (f->is_new ? kb_board_add_needs_reason(a->board, c.stage)
+                   : kb_board_move_needs_reason(a->board, f->base.stage, c.stage))) {
+        /* the same rule as `case move` and `case add --reason`: ask for the
+         * reason, then save */
         const kb_stage *st = kb_tui_stage(a, c.stage);
-        char *label = kb_asprintf(_("Reason for moving #%u to %s: "), f->number,
-                                  st && st->name ? st->name : c.stage);
+        const char *name = st && st->name ? st->name : c.stage;
+        char *label = f->is_new ? kb_asprintf(_("Reason for a new case in %s: "), name)
+                                : kb_asprintf(_("Reason for moving #%u to %s: "), f->number, name);
         kb_case_free(&c);
         unsigned r = kb_view_prompt_open(a, KB_PR_FORM_REASON, label, "", f->number, NULL);
         kb_free(&label);

@@ -130,6 +130,22 @@ tui_keys Enter
 tui_check "the case is created" "Case #3 created"
 check "the CLI sees the new case" [ "$(case_field 3 lead_dept)" = DUU ]
 
+# a new case straight into a stage that needs a reason: the form asks for
+# it (as `case add --reason`), and the reason is stored with the creation
+tui_keys n
+tui_check "the new-case form opens again" "New case"
+tui_type "Pand al verhuurd"
+tui_keys Tab C-u
+tui_type "done"
+tui_keys Enter
+tui_check "the form asks for the reason" "Reason for a new case in Embedded/Done"
+tui_type "Afgehandeld buiten het kernteam"
+tui_keys Enter
+tui_check "the case is created with its reason" "Case #4 created"
+check "it is in the stage" [ "$(case_field 4 stage)" = done ]
+check "the reason is stored with the creation" \
+    contains "$(kba --db "$DB" case show 4)" "reason: Afgehandeld buiten het kernteam"
+
 # privacy blank: b hides everything at once, any key brings it back
 tui_keys b
 if tui_wait_gone 2 "kernboard"; then kb_pass "b blanks the screen"; else kb_fail "b did not blank"; fi

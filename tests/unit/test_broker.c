@@ -341,7 +341,8 @@ Test(broker_core, new_case_with_its_duplicate_link)
     kb_case_init(&c);
     c.title = kb_strdup("Cafe de Zwaan (nogmaals)");
     uint64_t before = kb_board_commits(kb_b);
-    cr_assert_eq(kb_board_case_add_linked(kb_b, &c, 2, KB_LINK_DUPLICATE, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_case_add_linked(kb_b, &c, 2, KB_LINK_DUPLICATE, NULL, &e), KB_OK, "%s",
+                 e.msg);
     cr_assert_eq(kb_board_commits(kb_b), before + 1);
     cr_assert_eq(c.number, 3);
     kb_link_vec lv = {0};
@@ -353,7 +354,7 @@ Test(broker_core, new_case_with_its_duplicate_link)
     /* a link to a case that does not exist: no case either */
     kb_case_init(&c);
     c.title = kb_strdup("Nog een");
-    cr_assert_neq(kb_board_case_add_linked(kb_b, &c, 77, KB_LINK_RELATED, &e), KB_OK);
+    cr_assert_neq(kb_board_case_add_linked(kb_b, &c, 77, KB_LINK_RELATED, NULL, &e), KB_OK);
     kb_case_free(&c);
     kb_case_vec all = {0};
     cr_assert_eq(kb_board_case_list(kb_b, &all, &e), KB_OK);
