@@ -436,7 +436,7 @@ int kb_lk_board_identity(const char *path, off_t size, unsigned char uuid[KB_UUI
         rc = mdb_env_set_mapsize(env, map);
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
-    if (sigsetjmp(pad, 1)) {
+    if (KB_BUS_SETJMP(pad)) {
         kb_bus_disarm(prev);
         return kb_bus_fail(e, path);
     }

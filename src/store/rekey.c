@@ -155,7 +155,7 @@ static bool kb_rk_side_load(kb_store *c, kb_rkstate *st)
     MDB_dbi dbi;
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
-    if (sigsetjmp(pad, 1)) {
+    if (KB_BUS_SETJMP(pad)) {
         kb_bus_disarm(prev);
         kb_txn_abort(&t);
         kb_buf_free(&hdr);
@@ -278,7 +278,7 @@ static int kb_rk_collect(kb_store *s, const kb_rkstate *st, kb_rkrec *out, size_
     }
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
-    if (sigsetjmp(pad, 1)) {
+    if (KB_BUS_SETJMP(pad)) {
         kb_bus_disarm(prev);
         t->failed = true;
         kb_txn_abort(&t);
@@ -803,7 +803,7 @@ static int kb_rk_check_audit(kb_store *c, const kb_rkstate *st, uint64_t *next,
     }
     sigjmp_buf pad;
     sigjmp_buf *prevpad = kb_bus_arm(&pad);
-    if (sigsetjmp(pad, 1)) {
+    if (KB_BUS_SETJMP(pad)) {
         kb_bus_disarm(prevpad);
         t->failed = true;
         kb_txn_abort(&t);
@@ -899,7 +899,7 @@ static int kb_rk_check_records(kb_store *c, unsigned *table, kb_rkstate *cur_st,
     }
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
-    if (sigsetjmp(pad, 1)) {
+    if (KB_BUS_SETJMP(pad)) {
         kb_bus_disarm(prev);
         t->failed = true;
         kb_txn_abort(&t);
@@ -967,7 +967,7 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
     unsigned char bh[KB_VM_NB][KB_HASH_LEN];
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
-    if (sigsetjmp(pad, 1)) {
+    if (KB_BUS_SETJMP(pad)) {
         kb_bus_disarm(prev);
         t->failed = true;
         kb_txn_abort(&t);

@@ -108,7 +108,7 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
     unsigned flags = MDB_NOSUBDIR | MDB_NOLOCK | MDB_NORDAHEAD | (t->write ? 0 : MDB_RDONLY);
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
-    if (sigsetjmp(pad, 1)) {
+    if (KB_BUS_SETJMP(pad)) {
         kb_bus_disarm(prev);
         t->failed = true;
         return kb_bus_fail(e, s->path);
@@ -271,7 +271,7 @@ int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_err *e)
         if (kb_dbi(t, KB_DB_BOARD, &bd, e) == KB_OK) {
             sigjmp_buf pad;
             sigjmp_buf *prev = kb_bus_arm(&pad);
-            if (sigsetjmp(pad, 1)) {
+            if (KB_BUS_SETJMP(pad)) {
                 kb_bus_disarm(prev);
                 rc = kb_bus_fail(e, NULL);
                 goto fail;
@@ -421,7 +421,7 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
     memcpy(op_id, t->op_id, KB_OPID_LEN);
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
-    if (sigsetjmp(pad, 1)) {
+    if (KB_BUS_SETJMP(pad)) {
         kb_bus_disarm(prev);
         t->txn = NULL; /* state unknown after the fault: do not touch it again */
         rc = KB_EIO;
@@ -608,7 +608,7 @@ static int kb_audit_tail(kb_txn *t, kb_err *e)
     MDB_val k, v;
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
-    if (sigsetjmp(pad, 1)) {
+    if (KB_BUS_SETJMP(pad)) {
         kb_bus_disarm(prev);
         t->failed = true;
         return kb_bus_fail(e, NULL);
@@ -751,7 +751,7 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
 #define KB_ARM_OR_FAIL(t, e)                                                                       \
     sigjmp_buf pad_;                                                                               \
     sigjmp_buf *prev_ = kb_bus_arm(&pad_);                                                         \
-    if (sigsetjmp(pad_, 1)) {                                                                      \
+    if (KB_BUS_SETJMP(pad_)) {                                                                     \
         kb_bus_disarm(prev_);                                                                      \
         (t)->failed = true;                                                                        \
         return kb_bus_fail((e), NULL);                                                             \
@@ -1576,7 +1576,7 @@ static int kb_each_phys(kb_txn *t, enum kb_table tbl, const void *prefix, size_t
         {
             sigjmp_buf pad_;
             sigjmp_buf *prev_ = kb_bus_arm(&pad_);
-            if (sigsetjmp(pad_, 1)) {
+            if (KB_BUS_SETJMP(pad_)) {
                 kb_bus_disarm(prev_);
                 t->failed = true;
                 rc = kb_bus_fail(e, NULL);
@@ -3287,7 +3287,7 @@ int kb_txn_changes_since(kb_txn *t, uint64_t seq, kb_change_fn fn, void *ctx, kb
         {
             sigjmp_buf pad_;
             sigjmp_buf *prev_ = kb_bus_arm(&pad_);
-            if (sigsetjmp(pad_, 1)) {
+            if (KB_BUS_SETJMP(pad_)) {
                 kb_bus_disarm(prev_);
                 t->failed = true;
                 rc = kb_bus_fail(e, NULL);
@@ -3629,7 +3629,7 @@ int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err
     {
         sigjmp_buf pad;
         sigjmp_buf *prev = kb_bus_arm(&pad);
-        if (sigsetjmp(pad, 1)) {
+        if (KB_BUS_SETJMP(pad)) {
             kb_bus_disarm(prev);
             rc = kb_bus_fail(e, s->path);
             goto out;

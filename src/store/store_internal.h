@@ -172,6 +172,11 @@ size_t kb_keycache_drop_all(void);
 /* ---- guard.c: landing pad for SIGBUS, SIGSEGV and LMDB assertions (the
  * store's one piece of signal state) */
 void kb_bus_install(void);
+/* Set a landing pad without saving the signal mask: the handler is
+ * installed with SA_NODEFER and an empty sa_mask, so a jump out of it
+ * leaves the mask as it was, and saving it would cost a system call
+ * (rt_sigprocmask) on every record operation. */
+#define KB_BUS_SETJMP(pad) sigsetjmp((pad), 0)
 sigjmp_buf *kb_bus_arm(sigjmp_buf *pad);
 void kb_bus_disarm(sigjmp_buf *prev);
 /* Inside a store transaction: a fault outside an armed pad ends the process

@@ -359,7 +359,7 @@ typedef struct kb_vstate {
 #define KB_VARM(t, e, path)                                                                        \
     sigjmp_buf pad_;                                                                               \
     sigjmp_buf *prev_ = kb_bus_arm(&pad_);                                                         \
-    if (sigsetjmp(pad_, 1)) {                                                                      \
+    if (KB_BUS_SETJMP(pad_)) {                                                                     \
         kb_bus_disarm(prev_);                                                                      \
         (t)->failed = true;                                                                        \
         return kb_bus_fail((e), (path));                                                           \
