@@ -192,8 +192,21 @@ typedef struct kb_link_vec {
     kb_link *v;
     size_t n;
 } kb_link_vec;
+/* Link from to to (one write transaction, a "link" entry in from's
+ * timeline).  Refused with KB_EDATA, saying what exists and how to change
+ * it, when the two cases are linked already (two cases have at most one
+ * link between them, either way round) or when a "duplicate of" or
+ * "blocks" link would close a circle (#3 duplicate of #2, #2 of #1, #1 of
+ * #3). */
 int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind kind,
                       kb_err *e) KB_WARN_UNUSED;
+/* Remove the links between cases x and y, either way round (kind NULL:
+ * every kind; else only that kind), in one write transaction, each with a
+ * "link removed" entry in the timeline of the case it started from;
+ * *removed (may be NULL; free with kb_link_vec_free) gets the links
+ * removed.  None: KB_ENOENT, nothing written. */
+int kb_board_link_remove(kb_board *b, uint32_t x, uint32_t y, const enum kb_link_kind *kind,
+                         kb_link_vec *removed, kb_err *e) KB_WARN_UNUSED;
 /* Links touching a case (either end); case_number 0 = all. */
 int kb_board_link_list(kb_board *b, uint32_t case_number, kb_link_vec *out,
                        kb_err *e) KB_WARN_UNUSED;
@@ -500,6 +513,7 @@ int kb_board_restore_new(const char *backup, const char *board, kb_err *e) KB_WA
  * seen sequence and reloads just the cases they name. */
 typedef struct kb_board_cache {
     kb_case_vec cases; /* sorted by number */
+    kb_link_vec links; /* every case link (the triage inbox leaves duplicates out) */
     uint64_t seq;      /* newest audit entry applied */
     uint64_t generation;
     /* What the last refresh changed, for callers that update their own
@@ -520,6 +534,7 @@ typedef struct kb_board_cache {
     bool refs_changed;
     bool moved;
     bool meetings_changed, leases_changed;
+    bool links_changed; /* a link was added or removed: links reloaded */
 } kb_board_cache;
 int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e) KB_WARN_UNUSED;
 /* Apply changes since c->seq; *changed = number of cases reloaded or

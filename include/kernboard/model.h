@@ -548,9 +548,18 @@ int kb_similar_score(const kb_case *c, const char *title, const char *desc, cons
 
 /* The triage inbox: the cases in the first stage (first_stage) or without
  * a lead department, but not in the last stage (last_stage, NULL when the
- * board has one stage), oldest first (created, then number).  out gets
- * indexes into v (at most n); returns their number. */
+ * board has one stage) and not a duplicate of another case (a "duplicate"
+ * link from it in links, the board's links: the triage decision "duplicate
+ * of" resolves the signal), oldest first (created, then number).  out gets
+ * indexes into v (at most n); returns their number.  The CLI's triage list
+ * and the TUI's inbox both call it with the cases and links of the board's
+ * cache (kb_board_cache), so they agree. */
 size_t kb_triage_inbox(const kb_case *v, size_t n, const char *first_stage, const char *last_stage,
-                       size_t *out);
+                       const kb_link *links, size_t nlinks, size_t *out);
+/* The similar cases of case c for triage (kb_similar_rank on its title,
+ * description and organisations), without c itself and without the cases
+ * already linked to it as duplicates (either way round) in links. */
+size_t kb_triage_similar(const kb_case *v, size_t n, const kb_case *c, const kb_link *links,
+                         size_t nlinks, kb_similar *out, size_t max);
 
 #endif

@@ -36,6 +36,8 @@ const kb_cmd_entry kb_cmd_table[] = {
      N_("hold the edit lock of a case for S seconds"), NOTUI},
     {"case", "link", kb_cmd_case_link, "N M --as related|duplicate|blocks", N_("link two cases"),
      0},
+    {"case", "unlink", kb_cmd_case_unlink, "N M [--as related|duplicate|blocks]",
+     N_("remove the links between two cases (all, or one kind)"), 0},
     {"case", "decide", kb_cmd_case_decide,
      "N TEXT... [--meeting M] [--action T --owner U [--due D]]...",
      N_("record a decision on a case, with its action items"), 0},

@@ -131,6 +131,7 @@ int kb_cmd_action_add(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_action_done(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_action_list(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_case_link(kb_cmd_ctx *cx, int argc, char **argv);
+int kb_cmd_case_unlink(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_case_decide(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_meeting_add(kb_cmd_ctx *cx, int argc, char **argv);
 int kb_cmd_meeting_list(kb_cmd_ctx *cx, int argc, char **argv);

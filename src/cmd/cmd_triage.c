@@ -8,14 +8,16 @@
 
 /* ------------------------------------------------------------ triage */
 
-/* The inbox of the board's cases: indexes into v (new array). */
-static size_t kb_cmd_inbox(kb_board *b, const kb_case_vec *v, size_t **idx)
+/* The inbox of the board's cases and links (the board's cache, as the
+ * TUI's inbox): indexes into its cases (new array). */
+static size_t kb_cmd_inbox(kb_board *b, const kb_board_cache *bc, size_t **idx)
 {
     size_t ns = 0;
     const kb_stage *st = kb_board_stages(b, &ns);
+    const kb_case_vec *v = &bc->cases;
     *idx = kb_calloc(v->n ? v->n : 1, sizeof **idx);
     return kb_triage_inbox(v->v, v->n, ns ? st[0].code : NULL, ns > 1 ? st[ns - 1].code : NULL,
-                           *idx);
+                           bc->links.v, bc->links.n, *idx);
 }
 
 static int kb_cmd_triage(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, bool next)
@@ -27,13 +29,16 @@ static int kb_cmd_triage(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
     int rc = kb_cmd_open(cx, cmd, &b);
     if (rc)
         return rc;
-    kb_case_vec v = {0};
+    kb_board_cache bc;
+    memset(&bc, 0, sizeof bc);
+    kb_case_vec v = {0}; /* borrowed from bc */
     size_t *idx = NULL;
-    if (kb_board_case_list(b, &v, &cx->err)) {
+    if (kb_board_cache_load(b, &bc, &cx->err)) {
         rc = kb_cmd_report(cx);
         goto out;
     }
-    size_t n = kb_cmd_inbox(b, &v, &idx);
+    v = bc.cases;
+    size_t n = kb_cmd_inbox(b, &bc, &idx);
     kb_date today = kb_date_today();
     if (next) {
         if (n == 0) {
@@ -45,8 +50,7 @@ static int kb_cmd_triage(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
         }
         const kb_case *c = &v.v[idx[0]];
         kb_similar sim[5];
-        size_t ns =
-            kb_similar_rank(v.v, v.n, c->title, c->description, &c->orgs, c->number, sim, 5);
+        size_t ns = kb_triage_similar(v.v, v.n, c, bc.links.v, bc.links.n, sim, 5);
         if (cx->json) {
             json_t *o = kb_cmd_case_json(c);
             json_object_set_new(o, "left", json_integer((json_int_t)n));
@@ -106,7 +110,7 @@ static int kb_cmd_triage(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
     }
 out:
     kb_free(&idx);
-    kb_case_vec_free(&v);
+    kb_board_cache_free(&bc);
     kb_cmd_close(cx, &b);
     return rc;
 }

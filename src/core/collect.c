@@ -166,6 +166,16 @@ int kb_rel_put(kb_txn *t, const kb_id *case_key, enum kb_rel_kind kind, const kb
     return kb_txn_put(t, KB_T_RELS, key, sizeof key, "", 0, KB_VERSION_NEW, NULL, NULL, e);
 }
 
+int kb_rel_del(kb_txn *t, const kb_id *case_key, enum kb_rel_kind kind, const kb_id *target,
+               kb_err *e)
+{
+    unsigned char key[KB_KEY_LEN + 1 + KB_KEY_LEN];
+    memcpy(key, case_key->b, KB_KEY_LEN);
+    key[KB_KEY_LEN] = (unsigned char)kind;
+    memcpy(key + KB_KEY_LEN + 1, target->b, KB_KEY_LEN);
+    return kb_txn_del(t, KB_T_RELS, key, sizeof key, KB_VERSION_ANY, NULL, e);
+}
+
 typedef struct kb_rel_keys {
     unsigned char (*v)[KB_KEY_LEN];
     size_t n;

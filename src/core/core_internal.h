@@ -164,6 +164,9 @@ int kb_collect_finish(kb_snap **sn, const kb_collect_spec *spec, void **out, siz
 enum kb_rel_kind { KB_REL_ACTION = 'A', KB_REL_LINK = 'L', KB_REL_DECISION = 'D' };
 int kb_rel_put(kb_txn *t, const kb_id *case_key, enum kb_rel_kind kind, const kb_id *target,
                kb_err *e);
+/* Take target off the case's relations (a removed link). */
+int kb_rel_del(kb_txn *t, const kb_id *case_key, enum kb_rel_kind kind, const kb_id *target,
+               kb_err *e);
 /* Collect the records of tbl related to the case (spec's keep and cmp apply). */
 int kb_rel_collect(kb_txn *t, const kb_id *case_key, enum kb_rel_kind kind, enum kb_table tbl,
                    const kb_collect_spec *spec, void **out, size_t *n, kb_err *e);

@@ -17,10 +17,17 @@ int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e)
         return rc;
     /* the sequence and the records come from one snapshot */
     c->seq = kb_txn_audit_seq(t);
+    /* the links (few: decrypted at once) from the same snapshot */
+    if ((rc = kb_links_in(t, 0, &c->links, e))) {
+        kb_txn_abort(&t);
+        return rc;
+    }
     void *v = NULL;
     /* the lock is held only while the sealed values are copied */
     rc = kb_collect_release(&t, KB_T_CASES, &kb_case_collect, &v, &c->cases.n, e);
     c->cases.v = v;
+    if (rc)
+        kb_link_vec_free(&c->links);
     return rc;
 }
 
@@ -29,7 +36,7 @@ typedef struct kb_feed_ctx {
     size_t n;
     uint64_t last;
     bool refs; /* stages, departments, action lines or users changed */
-    bool meetings, leases;
+    bool meetings, leases, links;
 } kb_feed_ctx;
 
 static int kb_feed_collect(void *ctx, const kb_change *ch)
@@ -41,6 +48,7 @@ static int kb_feed_collect(void *ctx, const kb_change *ch)
         f->refs = true;
     f->meetings = f->meetings || ch->table == KB_T_MEETINGS;
     f->leases = f->leases || ch->table == KB_T_LEASES;
+    f->links = f->links || ch->table == KB_T_LINKS;
     if (ch->table != KB_T_CASES || ch->klen != KB_KEY_LEN)
         return 0;
     f->keys = kb_reallocarray(f->keys, f->n + 1, sizeof *f->keys);
@@ -89,7 +97,7 @@ static void kb_cache_delta_reset(kb_board_cache *c)
     kb_free(&c->changed);
     c->nchanged = 0;
     kb_case_vec_free(&c->old);
-    c->refs_changed = c->meetings_changed = c->leases_changed = false;
+    c->refs_changed = c->meetings_changed = c->leases_changed = c->links_changed = false;
     c->moved = false;
 }
 
@@ -164,7 +172,7 @@ int kb_board_cache_refresh_at(kb_board *b, kb_board_cache *c, uint64_t gen, size
     kb_txn *t = NULL;
     if ((rc = kb_store_read(b->s, &t, e)))
         return rc;
-    kb_feed_ctx f = {NULL, 0, c->seq, false, false, false};
+    kb_feed_ctx f = {NULL, 0, c->seq, false, false, false, false};
     kb_case_vec add = {0};
     size_t removed = 0;
     if ((rc = kb_txn_changes_since(t, c->seq, kb_feed_collect, &f, e)))
@@ -224,12 +232,20 @@ int kb_board_cache_refresh_at(kb_board *b, kb_board_cache *c, uint64_t gen, size
     }
     kb_cache_insert(c, &add);
     kb_sort(c->changed, c->nchanged, sizeof *c->changed, kb_u32_cmp);
+    if (rc == KB_OK && f.links) { /* a link added or removed: all of them again */
+        kb_link_vec lv = {0};
+        if ((rc = kb_links_in(t, 0, &lv, e)) == KB_OK) {
+            kb_link_vec_free(&c->links);
+            c->links = lv;
+        }
+    }
     if (rc == KB_OK) {
         c->seq = f.last;
         c->generation = gen;
         c->refs_changed = f.refs;
         c->meetings_changed = f.meetings;
         c->leases_changed = f.leases;
+        c->links_changed = f.links;
         if (changed)
             *changed = c->nchanged;
     }
@@ -247,6 +263,7 @@ out:
 void kb_board_cache_free(kb_board_cache *c)
 {
     kb_case_vec_free(&c->cases);
+    kb_link_vec_free(&c->links);
     kb_cache_delta_reset(c);
     c->seq = 0;
 }

@@ -478,6 +478,123 @@ int kb_links_in(kb_txn *t, uint32_t case_number, kb_link_vec *out, kb_err *e)
     return rc;
 }
 
+/* "#45 is already a duplicate of #7": what an existing link says. */
+static char *kb_link_sentence(const kb_link *l)
+{
+    switch (l->kind) {
+    case KB_LINK_DUPLICATE:
+        return kb_asprintf(_("#%u is already a duplicate of #%u"), l->from, l->to);
+    case KB_LINK_BLOCKS:
+        return kb_asprintf(_("#%u already blocks #%u"), l->from, l->to);
+    case KB_LINK_RELATED:
+        break;
+    }
+    return kb_asprintf(_("#%u is already related to #%u"), l->from, l->to);
+}
+
+/* Does a path of links of kind (duplicate of, blocks: they have a
+ * direction) lead from case start to case goal?  Breadth first, through
+ * each case's own links; *via (may stay NULL) gets the path as "#a, #b"
+ * between start and goal.  KB_OK with *found. */
+static int kb_link_path(kb_txn *t, uint32_t start, uint32_t goal, enum kb_link_kind kind,
+                        bool *found, char **via, kb_err *e)
+{
+    *found = false;
+    *via = NULL;
+    /* queue of visited cases, with the index of the case each came from */
+    uint32_t *node = kb_calloc(1, sizeof *node);
+    size_t *prev = kb_calloc(1, sizeof *prev);
+    size_t n = 1, head = 0;
+    node[0] = start;
+    prev[0] = SIZE_MAX;
+    int rc = KB_OK;
+    while (rc == KB_OK && head < n && !*found) {
+        kb_link_vec lv = {0};
+        size_t at = head++;
+        if ((rc = kb_links_in(t, node[at], &lv, e)))
+            break;
+        for (size_t i = 0; i < lv.n && !*found; i++) {
+            const kb_link *l = &lv.v[i];
+            if (l->kind != kind || l->from != node[at])
+                continue;
+            bool seen = false;
+            for (size_t k = 0; k < n && !seen; k++)
+                seen = node[k] == l->to;
+            if (seen)
+                continue;
+            node = kb_reallocarray(node, n + 1, sizeof *node);
+            prev = kb_reallocarray(prev, n + 1, sizeof *prev);
+            node[n] = l->to;
+            prev[n] = at;
+            if (l->to == goal) {
+                *found = true;
+                /* the cases between start and goal, in path order */
+                kb_buf b = KB_BUF_INIT;
+                size_t cnt = 0;
+                for (size_t k = prev[n]; k != SIZE_MAX && prev[k] != SIZE_MAX; k = prev[k])
+                    cnt++;
+                size_t *order = kb_calloc(cnt ? cnt : 1, sizeof *order);
+                size_t j = cnt;
+                for (size_t k = prev[n]; k != SIZE_MAX && prev[k] != SIZE_MAX; k = prev[k])
+                    order[--j] = k;
+                for (j = 0; j < cnt; j++)
+                    kb_buf_printf(&b, "%s#%u", j ? ", " : "", node[order[j]]);
+                kb_free(&order);
+                *via = b.data ? kb_buf_take(&b) : NULL;
+            }
+            n++;
+        }
+        kb_link_vec_free(&lv);
+    }
+    kb_free(&node);
+    kb_free(&prev);
+    return rc;
+}
+
+/* May case from get a link of kind to case to?  Two cases have at most
+ * one link between them (either way round: "related" and "blocks" between
+ * the same two cases, or each a duplicate of the other, contradict each
+ * other), and "duplicate of" and "blocks" never go round in a circle.
+ * KB_EDATA says what exists and how to change it. */
+static int kb_link_check(kb_txn *t, uint32_t from, uint32_t to, enum kb_link_kind kind,
+                         const kb_link_vec *existing, kb_err *e)
+{
+    for (size_t i = 0; i < existing->n; i++) {
+        const kb_link *l = &existing->v[i];
+        bool fwd = l->from == from && l->to == to, back = l->from == to && l->to == from;
+        if (!fwd && !back)
+            continue;
+        char *what = kb_link_sentence(l);
+        int rc;
+        if (l->kind == kind && (fwd || kind == KB_LINK_RELATED))
+            rc = kb_err_set(e, KB_EDATA, "%s", what);
+        else
+            rc = kb_err_set(e, KB_EDATA,
+                            _("%s; two cases have one link between them: to change it, first "
+                              "remove that one with 'kernboard case unlink %u %u'"),
+                            what, l->from, l->to);
+        kb_free(&what);
+        return rc;
+    }
+    if (kind == KB_LINK_RELATED)
+        return KB_OK;
+    /* would it close a circle (to ... from, then from -> to)? */
+    bool found = false;
+    char *via = NULL;
+    int rc = kb_link_path(t, to, from, kind, &found, &via, e);
+    if (rc == KB_OK && found) {
+        kb_link l = {.from = to, .to = from, .kind = kind};
+        char *what = kb_link_sentence(&l);
+        rc = kb_err_set(e, KB_EDATA,
+                        _("%s (through %s), so this link would close a circle; first remove "
+                          "one of those links with 'kernboard case unlink N M'"),
+                        what, via ? via : "");
+        kb_free(&what);
+    }
+    kb_free(&via);
+    return rc;
+}
+
 int kb_link_add_in(kb_board *b, kb_txn *t, const kb_case *a, uint32_t to, enum kb_link_kind kind,
                    kb_err *e)
 {
@@ -488,14 +605,9 @@ int kb_link_add_in(kb_board *b, kb_txn *t, const kb_case *a, uint32_t to, enum k
     kb_case_init(&c);
     kb_link_vec existing = {0};
     int rc;
-    if ((rc = kb_case_read(t, to, &c, e)) || (rc = kb_links_in(t, from, &existing, e)))
+    if ((rc = kb_case_read(t, to, &c, e)) || (rc = kb_links_in(t, from, &existing, e)) ||
+        (rc = kb_link_check(t, from, to, kind, &existing, e)))
         goto out;
-    for (size_t i = 0; i < existing.n; i++)
-        if (existing.v[i].from == from && existing.v[i].to == to && existing.v[i].kind == kind) {
-            rc = kb_err_set(e, KB_EDATA, _("#%u is already linked to #%u as %s"), from, to,
-                            kb_link_kind_label(kind));
-            goto out;
-        }
     kb_link l = {.from = from, .to = to, .kind = kind};
     if ((rc = kb_link_insert(t, &l, &a->key, &c.key, e)))
         goto out;
@@ -527,6 +639,74 @@ int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind
         rc = kb_txn_commit(&t, e);
     kb_txn_abort(&t);
     kb_case_free(&a);
+    return rc;
+}
+
+/* Remove the links between cases x and y (either way round; only those
+ * of *kind when kind is not NULL), each with a "link removed" entry in the
+ * timeline of the case it started from, where "link" was written;
+ * *removed (may be NULL) gets them. */
+int kb_board_link_remove(kb_board *b, uint32_t x, uint32_t y, const enum kb_link_kind *kind,
+                         kb_link_vec *removed, kb_err *e)
+{
+    if (removed)
+        memset(removed, 0, sizeof *removed);
+    int rc = kb_require_writer(b, e);
+    if (rc)
+        return rc;
+    kb_txn *t = NULL;
+    kb_case cx, cy;
+    kb_case_init(&cx);
+    kb_case_init(&cy);
+    kb_link_vec lv = {0}, gone = {0};
+    if ((rc = kb_store_write(b->s, "case.unlink", NULL, &t, e)))
+        return rc;
+    if ((rc = kb_case_read(t, x, &cx, e)) || (rc = kb_case_read(t, y, &cy, e)) ||
+        (rc = kb_links_in(t, x, &lv, e)))
+        goto out;
+    for (size_t i = 0; i < lv.n && rc == KB_OK; i++) {
+        const kb_link *l = &lv.v[i];
+        bool pair = (l->from == x && l->to == y) || (l->from == y && l->to == x);
+        if (!pair || (kind && l->kind != *kind))
+            continue;
+        const kb_case *from = l->from == x ? &cx : &cy, *to = l->from == x ? &cy : &cx;
+        /* neutral, as the "link" entry (kb_timeline_localize) */
+        char *text =
+            kb_asprintf("%s: #%u %s", N_("link removed"), l->to, kb_link_kind_name(l->kind));
+        rc = kb_txn_del(t, KB_T_LINKS, l->key.b, KB_KEY_LEN, l->version, text, e);
+        if (rc == KB_OK)
+            rc = kb_rel_del(t, &from->key, KB_REL_LINK, &l->key, e);
+        if (rc == KB_OK)
+            rc = kb_rel_del(t, &to->key, KB_REL_LINK, &l->key, e);
+        if (rc == KB_OK)
+            rc = kb_timeline_put(t, from->key.b, from->number, KB_ENTRY_CHANGE, kb_board_user(b),
+                                 text, e);
+        if (rc == KB_OK) {
+            gone.v = kb_reallocarray(gone.v, gone.n + 1, sizeof *gone.v);
+            gone.v[gone.n++] = *l;
+        }
+        kb_free(&text);
+    }
+    if (rc)
+        goto out;
+    if (gone.n == 0) {
+        if (kind)
+            rc = kb_err_set(e, KB_ENOENT, _("#%u and #%u have no %s link"), x, y,
+                            kb_link_kind_label(*kind));
+        else
+            rc = kb_err_set(e, KB_ENOENT, _("#%u and #%u are not linked"), x, y);
+        goto out;
+    }
+    if ((rc = kb_txn_commit(&t, e)) == KB_OK && removed) {
+        *removed = gone;
+        memset(&gone, 0, sizeof gone);
+    }
+out:
+    kb_txn_abort(&t);
+    kb_case_free(&cx);
+    kb_case_free(&cy);
+    kb_link_vec_free(&lv);
+    kb_link_vec_free(&gone);
     return rc;
 }
 

@@ -984,6 +984,7 @@ static const char *const kb_timeline_words[] = {
     N_("tags"),
     N_("action item"),
     N_("link"),
+    N_("link removed"),
     N_("decision"),
     N_("case created"),
     N_("case imported"),
@@ -1039,7 +1040,7 @@ static void kb_timeline_rest(kb_buf *b, const char *word, const char *r, size_t 
         kb_timeline_value(b, word, arrow + 4, n - (size_t)(arrow + 4 - r), namer, ctx);
         return;
     }
-    if (strcmp(word, "link") == 0) {
+    if (strcmp(word, "link") == 0 || strcmp(word, "link removed") == 0) {
         /* " #15 related" */
         const char *sp = n > 2 && r[0] == ' ' && r[1] == '#' ? memchr(r + 1, ' ', n - 1) : NULL;
         if (sp) {

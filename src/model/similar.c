@@ -144,18 +144,33 @@ size_t kb_similar_rank(const kb_case *v, size_t n, const char *title, const char
 
 /* ------------------------------------------------------------ triage */
 
-size_t kb_triage_inbox(const kb_case *v, size_t n, const char *first_stage, const char *last_stage,
-                       size_t *out)
+static int kb_u32_cmp(const void *x, const void *y)
 {
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+size_t kb_triage_inbox(const kb_case *v, size_t n, const char *first_stage, const char *last_stage,
+                       const kb_link *links, size_t nlinks, size_t *out)
+{
+    /* the cases that are a duplicate of another one, sorted */
+    uint32_t *dup = kb_calloc(nlinks ? nlinks : 1, sizeof *dup);
+    size_t nd = 0;
+    for (size_t i = 0; i < nlinks; i++)
+        if (links[i].kind == KB_LINK_DUPLICATE && links[i].from != links[i].to)
+            dup[nd++] = links[i].from;
+    kb_sort(dup, nd, sizeof *dup, kb_u32_cmp);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const kb_case *c = &v[i];
         bool last = last_stage && c->stage && strcmp(c->stage, last_stage) == 0;
         bool first = first_stage && c->stage && strcmp(c->stage, first_stage) == 0;
         bool nolead = !c->lead_dept || !c->lead_dept[0];
-        if ((first || nolead) && !last)
+        bool isdup = nd && bsearch(&c->number, dup, nd, sizeof *dup, kb_u32_cmp) != NULL;
+        if ((first || nolead) && !last && !isdup)
             out[k++] = i;
     }
+    kb_free(&dup);
     /* insertion sort: no global state needed, and inboxes are small */
     for (size_t i = 1; i < k; i++) {
         size_t x = out[i], j = i;
@@ -170,5 +185,31 @@ size_t kb_triage_inbox(const kb_case *v, size_t n, const char *first_stage, cons
         }
         out[j] = x;
     }
+    return k;
+}
+
+size_t kb_triage_similar(const kb_case *v, size_t n, const kb_case *c, const kb_link *links,
+                         size_t nlinks, kb_similar *out, size_t max)
+{
+    size_t linked = 0;
+    for (size_t i = 0; i < nlinks; i++)
+        if (links[i].kind == KB_LINK_DUPLICATE &&
+            (links[i].from == c->number || links[i].to == c->number))
+            linked++;
+    /* rank enough to fill max after leaving the linked ones out */
+    kb_similar *all = kb_calloc(max + linked ? max + linked : 1, sizeof *all);
+    size_t m =
+        kb_similar_rank(v, n, c->title, c->description, &c->orgs, c->number, all, max + linked);
+    size_t k = 0;
+    for (size_t i = 0; i < m && k < max; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < nlinks && !dup; j++)
+            dup = links[j].kind == KB_LINK_DUPLICATE &&
+                  ((links[j].from == c->number && links[j].to == all[i].number) ||
+                   (links[j].to == c->number && links[j].from == all[i].number));
+        if (!dup)
+            out[k++] = all[i];
+    }
+    kb_free(&all);
     return k;
 }

@@ -1,16 +1,18 @@
 /* view_triage.c - the triage inbox (issue 12): one signal at a time, one
  * key per decision.
  *
- * The inbox is kb_triage_inbox over the cached cases: every case in the
- * first stage or without a lead department (not in the last stage), oldest
- * first.  The screen shows the first one not skipped in this session, with
- * its description, organisations, what is decided so far and the similar
- * cases (kb_similar_rank).  Each key opens a small picker (kb_tui_view_
- * triage_pick, below: type a few letters of a code or name, or a digit for
- * the row; Enter takes the selected row) or acts at once; every decision is
- * ONE core transaction (kb_board_case_decide_triage), after which the
- * cache is refreshed and the next signal shows at once when the case left
- * the inbox (move on, skip, duplicate, asked for information). */
+ * The inbox is kb_triage_inbox over the cached cases and links: every case
+ * in the first stage or without a lead department (not in the last stage,
+ * not a duplicate of another case), oldest first.  The screen shows the
+ * first one not skipped in this session, with its description,
+ * organisations, what is decided so far and the similar cases
+ * (kb_triage_similar: not those already linked to it as duplicates).  Each
+ * key opens a small picker (kb_tui_view_triage_pick, below: type a few
+ * letters of a code or name, or a digit for the row; Up/Down or Tab move
+ * the highlight, Enter takes it) or acts at once; every decision is ONE
+ * core transaction (kb_board_case_decide_triage), after which the cache is
+ * refreshed and the next signal shows at once when the case left the inbox
+ * (move on, skip, duplicate, asked for information). */
 #include "tui_internal.h"
 
 #include "kernboard/buf.h"
@@ -62,7 +64,8 @@ static void kb_triage_pick_current(kb_tui_app *a, kb_triage_view *t)
     size_t ns = a->refs.nstages;
     size_t *idx = kb_calloc(cv->n ? cv->n : 1, sizeof *idx);
     size_t n = kb_triage_inbox(cv->v, cv->n, ns ? a->refs.stages[0].code : NULL,
-                               ns > 1 ? a->refs.stages[ns - 1].code : NULL, idx);
+                               ns > 1 ? a->refs.stages[ns - 1].code : NULL, a->cache.links.v,
+                               a->cache.links.n, idx);
     t->left = n;
     bool keep = false;
     for (size_t i = 0; i < n && t->number; i++)
@@ -295,8 +298,17 @@ static unsigned kb_triage_apply(kb_tui_app *a, kb_triage_view *t, kb_pick_kind k
         return KB_TUI_R_STATUS;
     }
     switch (kind) {
-    case KB_PK_LEAD:
-        return kb_triage_set(a, t, KB_F_LEAD, value, false, _("lead department set"));
+    case KB_PK_LEAD: {
+        /* an involved department made the lead leaves the involved ones
+         * (the core does it in the same change) */
+        if (!kb_strv_contains_ci(&c->depts, value) ||
+            (c->lead_dept && kb_str_ieq(c->lead_dept, value)))
+            return kb_triage_set(a, t, KB_F_LEAD, value, false, _("lead department set"));
+        char *msg = kb_asprintf(_("lead department set; %s is no longer involved"), value);
+        unsigned r = kb_triage_set(a, t, KB_F_LEAD, value, false, msg);
+        kb_free(&msg);
+        return r;
+    }
     case KB_PK_LINE:
         return kb_triage_set(a, t, KB_F_LINE, value, false, _("action line set"));
     case KB_PK_HOOK:
@@ -501,15 +513,29 @@ static unsigned kb_pick_action(kb_tui_app *a, void *st, kb_action act)
             return KB_TUI_R_VIEW;
     }
     switch (act) {
+    /* the highlight: Down/Up (the form's field keys, the global cursor
+     * keys, and the prompt's history keys where a keymap binds the arrows
+     * to those), Tab/Shift-Tab, PageDown/PageUp a page at a time; never a
+     * key that types (j, k) */
     case KB_ACTION_FIELD_NEXT:
     case KB_ACTION_CURSOR_DOWN:
+    case KB_ACTION_HISTORY_NEXT:
         if (p->nshown)
             p->sel = (p->sel + 1) % p->nshown;
         return KB_TUI_R_VIEW;
     case KB_ACTION_FIELD_PREV:
     case KB_ACTION_CURSOR_UP:
+    case KB_ACTION_HISTORY_PREV:
         if (p->nshown)
             p->sel = (p->sel + p->nshown - 1) % p->nshown;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_PAGE_DOWN:
+        if (p->nshown)
+            p->sel =
+                p->sel + KB_PICK_MAX_ROWS < p->nshown ? p->sel + KB_PICK_MAX_ROWS : p->nshown - 1;
+        return KB_TUI_R_VIEW;
+    case KB_ACTION_PAGE_UP:
+        p->sel = p->sel > KB_PICK_MAX_ROWS ? p->sel - KB_PICK_MAX_ROWS : 0;
         return KB_TUI_R_VIEW;
     case KB_ACTION_SUBMIT:
         return kb_pick_submit(a, p);
@@ -612,8 +638,8 @@ static void kb_pick_draw(kb_tui_app *a, void *st, kb_grid *g)
         kb_free(&row);
     }
     const char *foot = p->confirm_discard ? _("Discard changes? y/n")
-                       : list             ? _("type to narrow, digit or Enter picks, Esc cancels")
-                                          : _("Enter saves, Esc cancels");
+                       : list ? _("Up/Down move, type to narrow, digit or Enter picks, Esc cancels")
+                              : _("Enter saves, Esc cancels");
     kb_grid_put_cut(g, x + 1, y + h - 1, w - 2, foot,
                     p->confirm_discard ? KB_STYLE(KB_GA_BOLD, KB_GC_WARN)
                                        : KB_STYLE(0, KB_GC_MUTED));
@@ -732,8 +758,8 @@ static unsigned kb_triage_pick(kb_tui_app *a, kb_triage_view *t, const kb_case *
                         c->number);
         pa.free_text = true;
         kb_similar sim[KB_TRIAGE_SIMILAR];
-        size_t ns = kb_similar_rank(a->cache.cases.v, a->cache.cases.n, c->title, c->description,
-                                    &c->orgs, c->number, sim, KB_TRIAGE_SIMILAR);
+        size_t ns = kb_triage_similar(a->cache.cases.v, a->cache.cases.n, c, a->cache.links.v,
+                                      a->cache.links.n, sim, KB_TRIAGE_SIMILAR);
         for (size_t i = 0; i < ns; i++) {
             const kb_case *o = &a->cache.cases.v[sim[i].index];
             char code[16];
@@ -943,8 +969,8 @@ static void kb_triage_draw(kb_tui_app *a, void *st, kb_grid *g)
 
     /* the similar cases take up to KB_TRIAGE_SIMILAR rows at the bottom */
     kb_similar sim[KB_TRIAGE_SIMILAR];
-    size_t ns = kb_similar_rank(a->cache.cases.v, a->cache.cases.n, c->title, c->description,
-                                &c->orgs, c->number, sim, KB_TRIAGE_SIMILAR);
+    size_t ns = kb_triage_similar(a->cache.cases.v, a->cache.cases.n, c, a->cache.links.v,
+                                  a->cache.links.n, sim, KB_TRIAGE_SIMILAR);
     int simrows = ns ? (int)ns + 1 : 0;
     if (simrows > (ymax - y) / 2)
         simrows = (ymax - y) / 2;

@@ -271,6 +271,113 @@ check "  and says it is already there ($OUT)" [ "$OUT" = "#$PROG is already in I
 N1=$(kba --db "$DB" --json case show "$PROG" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["timeline"]))')
 check "  with no timeline entry ($N0 -> $N1)" [ "$N0" = "$N1" ]
 
+# ---- links: two cases have one link (a contradiction is refused and says
+# what exists and how to change it), `case unlink` removes a wrong one; a
+# duplicate leaves the triage inbox (CLI and TUI agree); an involved
+# department made the lead leaves the involved ones
+newcase() { kba --db "$DB" case add --title "$1" "${@:2}" | tr -dc 0-9; }
+LA=$(newcase "Koppeltest: signaal A")
+LB=$(newcase "Koppeltest: signaal B")
+LC=$(newcase "Koppeltest: signaal C")
+LD=$(newcase "Koppeltest: signaal D")
+inbox_n() { kba --db "$DB" --json triage list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+N0=$(inbox_n)
+expect_rc 0 "#$LA duplicate of #$LB" kba --db "$DB" case link "$LA" "$LB" --as duplicate
+N1=$(inbox_n)
+check "the duplicate left the triage inbox ($N0 -> $N1)" [ "$N1" = $((N0 - 1)) ]
+expect_rc 0 "triage list" kba --db "$DB" triage list
+check "  triage list counts it ($N1)" contains "$OUT" "$N1 cases to triage"
+check "  and does not list #$LA" eval '! printf "%s" "$OUT" | grep -q "^#$LA "'
+expect_rc 65 "each a duplicate of the other: refused" kba --db "$DB" case link "$LB" "$LA" --as duplicate
+check "  says which link exists ($ERR)" contains "$ERR" "#$LA is already a duplicate of #$LB"
+check "  and how to change it" contains "$ERR" "kernboard case unlink $LA $LB"
+expect_rc 65 "related next to duplicate: refused" kba --db "$DB" case link "$LA" "$LB" --as related
+expect_rc 0 "#$LC blocks #$LD" kba --db "$DB" case link "$LC" "$LD" --as blocks
+expect_rc 65 "blocking each other: refused" kba --db "$DB" case link "$LD" "$LC" --as blocks
+check "  says which ($ERR)" contains "$ERR" "#$LC already blocks #$LD"
+expect_rc 0 "#$LD blocks #$LA" kba --db "$DB" case link "$LD" "$LA" --as blocks
+expect_rc 65 "a blocks circle through #$LD: refused" kba --db "$DB" case link "$LA" "$LC" --as blocks
+check "  names the path ($ERR)" contains "$ERR" "#$LC already blocks #$LA (through #$LD)"
+expect_rc 64 "case unlink needs two cases" kba --db "$DB" case unlink "$LA"
+expect_rc 66 "case unlink of a kind that is not there" kba --db "$DB" case unlink "$LB" "$LA" --as related
+expect_rc 66 "case unlink of cases that are not linked" kba --db "$DB" case unlink "$LB" "$LC"
+expect_rc 0 "case unlink, named from the other end" kba --db "$DB" case unlink "$LB" "$LA"
+check "  prints the link removed ($OUT)" [ "$OUT" = "Link removed: #$LA duplicate #$LB" ]
+expect_rc 66 "  and it is gone" kba --db "$DB" case unlink "$LA" "$LB"
+check "  the inbox has #$LA again" [ "$(inbox_n)" = "$N0" ]
+R=$(kba --db "$DB" --json case show "$LA" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+texts = [t["text"] for t in c["timeline"]]
+ok = "link removed: #%s duplicate" % sys.argv[1] in texts and not any(l["kind"] == "duplicate" for l in c["links"])
+print("ok" if ok else json.dumps([texts, c["links"]]))' "$LB")
+check "the timeline says the link was removed ($R)" [ "$R" = ok ]
+expect_rc 0 "case unlink --json" kba --db "$DB" --json case unlink "$LC" "$LD" --as blocks
+check "  prints the removed links" [ "$(printf '%s' "$OUT" | json_get 0.kind)" = blocks ]
+# an involved department made the lead (audit #3)
+LE=$(newcase "Koppeltest: overdracht" --dept INC --also SOC,OND)
+expect_rc 0 "case edit --dept OND, OND involved: the lead changes" kba --db "$DB" case edit "$LE" --dept OND
+check "  OND is the lead" [ "$(case_field "$LE" lead_dept)" = OND ]
+check "  and no longer involved" [ "$(case_field "$LE" depts)" = '["SOC"]' ]
+R=$(kba --db "$DB" --json case show "$LE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["timeline"][-1]["text"])')
+check "  one change, both in the timeline ($R)" [ "$R" = "lead department: INC -> OND; departments: SOC,OND -> SOC" ]
+expect_rc 65 "--dept SOC --also SOC: refused" kba --db "$DB" case edit "$LE" --dept SOC --also SOC
+check "  with a true message ($ERR)" contains "$ERR" "department SOC is the lead department; do not list it again"
+expect_rc 0 "verify after the link changes" kba --db "$DB" verify
+
+# the TUI: the picker's Down arrow moves the highlight; an involved
+# department picked as the lead; D takes the signal out of the inbox and
+# `:unlink` brings it back, the count following
+expect_rc 0 "a signal with involved departments" kba --db "$DB" case edit "$LA" --also SOC,OND
+tui_start 80 24
+tui_check "board for the link checks" "Signaal"
+tui_keys T
+tui_check "triage inbox" "cases left"
+# skip to #LA (the newest signals come last), waiting for each next one
+shown() { tui_screen | sed -n '3s/^ #\([0-9]*\) .*/\1/p'; }
+for i in $(seq 1 60); do
+    CUR=$(shown)
+    [ "$CUR" = "$LA" ] && break
+    tui_keys s
+    deadline=$(($(date +%s%N) / 1000000 + 3000))
+    while [ "$(shown)" = "$CUR" ] && [ $(($(date +%s%N) / 1000000)) -lt "$deadline" ]; do
+        sleep 0.05
+    done
+done
+tui_check "the triage inbox shows #$LA" "#$LA Koppeltest: signaal A" 5
+tui_keys d
+tui_check "lead picker" "Lead department of #$LA"
+tui_check "the picker's footer names the arrows" "Up/Down move"
+ROW2=$(tui_screen | sed -n 's/^ *2 \([A-Z]*\) .*/\1/p' | head -1)
+tui_keys Down Down Up Enter
+tui_wait_gone 3 "Lead department of #$LA"
+check "Down, Down, Up picks row 2 ($ROW2)" [ "$(case_field "$LA" lead_dept)" = "$ROW2" ]
+tui_keys d
+tui_check "lead picker again" "Lead department of #$LA"
+tui_type ond
+tui_keys Enter
+tui_check "an involved department as the lead says it left" "#$LA: lead department set; OND is no longer involved"
+check "  OND is the lead" [ "$(case_field "$LA" lead_dept)" = OND ]
+check "  SOC still involved" [ "$(case_field "$LA" depts)" = '["SOC"]' ]
+NB=$(inbox_n)
+tui_check "the count before D" "inbox: $NB cases left"
+tui_keys D
+tui_check "duplicate picker" "#$LA is a duplicate of"
+tui_type "#$LB"
+tui_keys Enter
+tui_check "D marks it" "#$LA: marked as duplicate of #$LB"
+tui_check "the count goes down" "inbox: $((NB - 1)) cases left"
+check "triage list agrees" [ "$(inbox_n)" = $((NB - 1)) ]
+tui_keys :
+tui_type "unlink $LA $LB"
+tui_keys Enter
+tui_check ":unlink removes the link" "Link removed: #$LA duplicate #$LB"
+tui_check "the count goes up again" "inbox: $NB cases left"
+tui_esc
+tui_wait_gone 3 "cases left"
+tui_quit
+check "the TUI exits 0 ($TUI_RC)" [ "$TUI_RC" = 0 ]
+
 # ---- search is accent- and case-insensitive
 expect_rc 0 "case list text:cafe" kba --db "$DB" --json case list 'text:cafe'
 check "text:cafe finds Café de Zwaan" contains "$OUT" "de Zwaan wil een terras"

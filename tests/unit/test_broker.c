@@ -95,7 +95,7 @@ Test(triage, inbox_is_first_stage_or_no_lead_oldest_first)
     kb_case_vec v;
     kb_cases(&v);
     size_t idx[8];
-    size_t n = kb_triage_inbox(v.v, v.n, "signal", "done", idx);
+    size_t n = kb_triage_inbox(v.v, v.n, "signal", "done", NULL, 0, idx);
     /* #3 (signal, no lead, created 200), #2 (signal, 300); #4 has no lead
      * but is done; #1 and #5 have a lead and left the first stage */
     cr_assert_eq(n, 2);
@@ -103,9 +103,60 @@ Test(triage, inbox_is_first_stage_or_no_lead_oldest_first)
     cr_assert_eq(v.v[idx[1]].number, 2);
     free(v.v[4].lead_dept);
     v.v[4].lead_dept = NULL; /* no lead: back in the inbox, by age */
-    n = kb_triage_inbox(v.v, v.n, "signal", "done", idx);
+    n = kb_triage_inbox(v.v, v.n, "signal", "done", NULL, 0, idx);
     cr_assert_eq(n, 3);
     cr_assert_eq(v.v[idx[0]].number, 5);
+    kb_case_vec_free(&v);
+}
+
+/* "duplicate of" resolves a signal: a case that is a duplicate of another
+ * leaves the inbox; the case it duplicates, and cases with other links,
+ * stay */
+Test(triage, a_duplicate_leaves_the_inbox)
+{
+    kb_case_vec v;
+    kb_cases(&v);
+    size_t idx[8];
+    kb_link links[] = {
+        {.from = 3, .to = 5, .kind = KB_LINK_DUPLICATE}, /* #3 is a duplicate of #5 */
+        {.from = 1, .to = 2, .kind = KB_LINK_DUPLICATE}, /* #2 is duplicated by #1: stays */
+        {.from = 2, .to = 4, .kind = KB_LINK_RELATED},
+    };
+    size_t n = kb_triage_inbox(v.v, v.n, "signal", "done", links, 3, idx);
+    cr_assert_eq(n, 1, "%zu", n);
+    cr_assert_eq(v.v[idx[0]].number, 2);
+    kb_case_vec_free(&v);
+}
+
+/* The similar cases offered in triage leave out the cases already linked
+ * to this one as duplicates (either way round), and still fill max */
+Test(triage, similar_leaves_out_linked_duplicates)
+{
+    kb_case_vec v;
+    kb_cases(&v);
+    kb_add(&v, "Bakkerij zoekt personeel voor de winkel", NULL, "Bakkerij De Korenschoof", "signal",
+           NULL, 400); /* 6 */
+    kb_similar s[5];
+    size_t n = kb_triage_similar(v.v, v.n, &v.v[2], NULL, 0, s, 5);
+    bool six = false, five = false;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_neq(s[i].number, 3, "not itself");
+        six = six || s[i].number == 6;
+        five = five || s[i].number == 5;
+    }
+    cr_assert(six && five, "both offered without links (n=%zu)", n);
+    kb_link links[] = {{.from = 6, .to = 3, .kind = KB_LINK_DUPLICATE},
+                       {.from = 5, .to = 3, .kind = KB_LINK_RELATED}};
+    n = kb_triage_similar(v.v, v.n, &v.v[2], links, 2, s, 5);
+    five = false;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_neq(s[i].number, 6, "#6 is already a duplicate of #3");
+        five = five || s[i].number == 5;
+    }
+    cr_assert(five, "a related case is still offered");
+    n = kb_triage_similar(v.v, v.n, &v.v[2], links, 2, s, 1);
+    cr_assert_eq(n, 1, "max is filled past the linked one");
+    cr_assert_eq(s[0].number, 5);
     kb_case_vec_free(&v);
 }
 
@@ -360,4 +411,196 @@ Test(broker_core, new_case_with_its_duplicate_link)
     cr_assert_eq(kb_board_case_list(kb_b, &all, &e), KB_OK);
     cr_assert_eq(all.n, 3);
     kb_case_vec_free(&all);
+}
+
+/* ---- links: contradictions are refused, a link can be removed */
+
+static void kb_more_cases(int n)
+{
+    kb_err e;
+    for (int i = 0; i < n; i++) {
+        kb_case c;
+        kb_case_init(&c);
+        c.title = kb_asprintf("Signaal %d", i + 3);
+        cr_assert_eq(kb_board_case_add(kb_b, &c, &e), KB_OK, "%s", e.msg);
+        kb_case_free(&c);
+    }
+}
+
+static size_t kb_nlinks(uint32_t number)
+{
+    kb_err e;
+    kb_link_vec lv = {0};
+    cr_assert_eq(kb_board_link_list(kb_b, number, &lv, &e), KB_OK, "%s", e.msg);
+    size_t n = lv.n;
+    kb_link_vec_free(&lv);
+    return n;
+}
+
+Test(broker_core, contradictory_links_are_refused)
+{
+    kb_err e;
+    kb_more_cases(2); /* #3, #4 */
+    cr_assert_eq(kb_board_link_add(kb_b, 2, 1, KB_LINK_DUPLICATE, &e), KB_OK, "%s", e.msg);
+    uint64_t before = kb_board_commits(kb_b);
+    /* each a duplicate of the other */
+    cr_assert_eq(kb_board_link_add(kb_b, 1, 2, KB_LINK_DUPLICATE, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "#2 is already a duplicate of #1") != NULL, "%s", e.msg);
+    cr_assert(strstr(e.msg, "kernboard case unlink 2 1") != NULL, "says how: %s", e.msg);
+    /* the same link again; related or blocks between the same two */
+    cr_assert_eq(kb_board_link_add(kb_b, 2, 1, KB_LINK_DUPLICATE, &e), KB_EDATA);
+    cr_assert_str_eq(e.msg, "#2 is already a duplicate of #1");
+    cr_assert_eq(kb_board_link_add(kb_b, 1, 2, KB_LINK_RELATED, &e), KB_EDATA);
+    cr_assert_eq(kb_board_link_add(kb_b, 2, 1, KB_LINK_BLOCKS, &e), KB_EDATA);
+    /* blocks each other */
+    cr_assert_eq(kb_board_link_add(kb_b, 3, 4, KB_LINK_BLOCKS, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_link_add(kb_b, 4, 3, KB_LINK_BLOCKS, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "#3 already blocks #4") != NULL, "%s", e.msg);
+    /* related is one link whichever way round */
+    cr_assert_eq(kb_board_link_add(kb_b, 1, 3, KB_LINK_RELATED, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_link_add(kb_b, 3, 1, KB_LINK_RELATED, &e), KB_EDATA);
+    cr_assert_str_eq(e.msg, "#1 is already related to #3");
+    /* a circle through a third case: #4 blocks #1 would close 3 -> 4 ->
+     * ... no; #2 duplicate of #1, #1 duplicate of #4, then #4 of #2 */
+    cr_assert_eq(kb_board_link_add(kb_b, 1, 4, KB_LINK_DUPLICATE, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_link_add(kb_b, 4, 2, KB_LINK_DUPLICATE, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "#2 is already a duplicate of #4 (through #1)") != NULL, "%s", e.msg);
+    cr_assert(strstr(e.msg, "circle") != NULL, "%s", e.msg);
+    /* nothing written by the refusals */
+    cr_assert_eq(kb_board_commits(kb_b), before + 3);
+    cr_assert_eq(kb_nlinks(1), 3);
+}
+
+Test(broker_core, unlink_removes_links_in_one_transaction)
+{
+    kb_err e;
+    kb_more_cases(1); /* #3 */
+    cr_assert_eq(kb_board_link_add(kb_b, 2, 1, KB_LINK_DUPLICATE, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_link_add(kb_b, 3, 1, KB_LINK_BLOCKS, &e), KB_OK, "%s", e.msg);
+    kb_board_cache bc;
+    cr_assert_eq(kb_board_cache_load(kb_b, &bc, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(bc.links.n, 2, "the cache holds the links");
+    /* a kind that is not there: 66, nothing written */
+    uint64_t before = kb_board_commits(kb_b);
+    enum kb_link_kind rel = KB_LINK_RELATED, dup = KB_LINK_DUPLICATE;
+    kb_link_vec gone = {0};
+    cr_assert_eq(kb_board_link_remove(kb_b, 1, 2, &rel, &gone, &e), KB_ENOENT);
+    cr_assert(strstr(e.msg, "#1 and #2") != NULL, "%s", e.msg);
+    cr_assert_eq(kb_board_link_remove(kb_b, 2, 3, NULL, &gone, &e), KB_ENOENT);
+    cr_assert_str_eq(e.msg, "#2 and #3 are not linked");
+    cr_assert_eq(kb_board_commits(kb_b), before);
+    /* named from the other end, with its kind: one write */
+    cr_assert_eq(kb_board_link_remove(kb_b, 1, 2, &dup, &gone, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_commits(kb_b), before + 1);
+    cr_assert(gone.n == 1 && gone.v[0].from == 2 && gone.v[0].to == 1);
+    kb_link_vec_free(&gone);
+    cr_assert_eq(kb_nlinks(2), 0);
+    cr_assert_eq(kb_nlinks(1), 1, "the other link stays");
+    /* the timeline of #2 says so; the link can be made again */
+    kb_case_detail d;
+    cr_assert_eq(kb_board_case_detail(kb_b, 2, &d, &e), KB_OK, "%s", e.msg);
+    const char *last = d.timeline.v[d.timeline.n - 1].text;
+    cr_assert_str_eq(last, "link removed: #1 duplicate");
+    char *shown = kb_timeline_localize(last);
+    cr_assert_str_eq(shown, "link removed: #1 duplicate");
+    kb_free(&shown);
+    kb_case_detail_free(&d);
+    cr_assert_eq(kb_board_link_add(kb_b, 1, 2, KB_LINK_RELATED, &e), KB_OK, "%s", e.msg);
+    /* all kinds: both links between #1 and #3 (one made each way) */
+    cr_assert_eq(kb_board_link_remove(kb_b, 1, 3, NULL, NULL, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_nlinks(3), 0);
+    /* the cache follows the change feed */
+    size_t changed = 0;
+    cr_assert_eq(kb_board_cache_refresh(kb_b, &bc, &changed, &e), KB_OK, "%s", e.msg);
+    cr_assert(bc.links_changed);
+    cr_assert(bc.links.n == 1 && bc.links.v[0].from == 1 && bc.links.v[0].to == 2 &&
+              bc.links.v[0].kind == KB_LINK_RELATED);
+    kb_board_cache_free(&bc);
+    kb_verify_result vr;
+    cr_assert_eq(kb_board_verify(kb_b, &vr, &e), KB_OK, "%s", e.msg);
+}
+
+/* A triage "duplicate of" takes the case out of the inbox (the cache's
+ * cases and links, as triage list and the TUI use them) */
+Test(broker_core, duplicate_decision_empties_the_inbox)
+{
+    kb_err e;
+    kb_board_cache bc;
+    cr_assert_eq(kb_board_cache_load(kb_b, &bc, &e), KB_OK, "%s", e.msg);
+    size_t ns = 0;
+    const kb_stage *st = kb_board_stages(kb_b, &ns);
+    size_t idx[4];
+    size_t n = kb_triage_inbox(bc.cases.v, bc.cases.n, st[0].code, st[ns - 1].code, bc.links.v,
+                               bc.links.n, idx);
+    cr_assert_eq(n, 2);
+    kb_case_extra x = {.link_to = 1, .link_kind = KB_LINK_DUPLICATE};
+    cr_assert_eq(
+        kb_board_case_decide_triage(kb_b, 2, NULL, NULL, &x, KB_CORE_ANY_VERSION, NULL, &e), KB_OK,
+        "%s", e.msg);
+    cr_assert_eq(kb_board_cache_refresh(kb_b, &bc, NULL, &e), KB_OK, "%s", e.msg);
+    n = kb_triage_inbox(bc.cases.v, bc.cases.n, st[0].code, st[ns - 1].code, bc.links.v, bc.links.n,
+                        idx);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(bc.cases.v[idx[0]].number, 1, "#2 is done with; #1 still waits");
+    kb_board_cache_free(&bc);
+}
+
+/* An involved department made the lead leaves the involved ones in the
+ * same change; listing it as both is still refused, with a true message */
+Test(broker_core, involved_department_becomes_the_lead)
+{
+    kb_err e;
+    kb_case_patch p;
+    kb_case_patch_init(&p);
+    p.set = (1u << KB_F_LEAD) | (1u << KB_F_DEPTS);
+    p.v.lead_dept = kb_strdup("INC");
+    kb_strv_push(&p.v.depts, "SOC");
+    kb_strv_push(&p.v.depts, "ECO");
+    cr_assert_eq(kb_board_case_update(kb_b, 1, &p, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e), KB_OK,
+                 "%s", e.msg);
+    kb_case_patch_free(&p);
+    /* case edit 1 --dept economy (ECO is involved) */
+    kb_case_patch_init(&p);
+    p.set = 1u << KB_F_LEAD;
+    p.v.lead_dept = kb_strdup("economy");
+    uint64_t before = kb_board_commits(kb_b);
+    kb_case out;
+    kb_case_init(&out);
+    cr_assert_eq(kb_board_case_update(kb_b, 1, &p, NULL, KB_CORE_ANY_VERSION, 0, &out, &e), KB_OK,
+                 "%s", e.msg);
+    cr_assert_eq(kb_board_commits(kb_b), before + 1, "one change");
+    cr_assert_str_eq(out.lead_dept, "ECO");
+    cr_assert(out.depts.n == 1 && strcmp(out.depts.v[0], "SOC") == 0);
+    kb_case_free(&out);
+    kb_case_patch_free(&p);
+    kb_case_detail d;
+    cr_assert_eq(kb_board_case_detail(kb_b, 1, &d, &e), KB_OK, "%s", e.msg);
+    cr_assert_str_eq(d.timeline.v[d.timeline.n - 1].text,
+                     "lead department: INC -> ECO; departments: SOC,ECO -> SOC");
+    kb_case_detail_free(&d);
+    /* the triage way: the lead with an involved department added */
+    kb_case_patch_init(&p);
+    p.set = (1u << KB_F_LEAD) | (1u << KB_F_DEPTS);
+    p.append = 1u << KB_F_DEPTS;
+    p.v.lead_dept = kb_strdup("SOC");
+    kb_strv_push(&p.v.depts, "INC");
+    cr_assert_eq(
+        kb_board_case_decide_triage(kb_b, 1, &p, NULL, NULL, KB_CORE_ANY_VERSION, &out, &e), KB_OK,
+        "%s", e.msg);
+    cr_assert_str_eq(out.lead_dept, "SOC");
+    cr_assert(out.depts.n == 1 && strcmp(out.depts.v[0], "INC") == 0, "SOC left, INC added");
+    kb_case_free(&out);
+    kb_case_patch_free(&p);
+    /* --dept ECO --also ECO,INC: listed twice by the change itself */
+    kb_case_patch_init(&p);
+    p.set = (1u << KB_F_LEAD) | (1u << KB_F_DEPTS);
+    p.v.lead_dept = kb_strdup("ECO");
+    kb_strv_push(&p.v.depts, "ECO");
+    kb_strv_push(&p.v.depts, "INC");
+    before = kb_board_commits(kb_b);
+    cr_assert_eq(kb_board_case_update(kb_b, 1, &p, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e),
+                 KB_EDATA);
+    cr_assert_str_eq(e.msg, "department ECO is the lead department; do not list it again");
+    cr_assert_eq(kb_board_commits(kb_b), before);
+    kb_case_patch_free(&p);
 }

@@ -193,6 +193,12 @@ static const kb_row kb_rows[] = {
     {"comment 2 -", "case comment 2 -", KB_EUSAGE, true}, /* no standard input here */
     {"link 1 2 --as related", "case link 1 2 --as related", KB_OK, true},
     {"link 1 2 --as cousin", "case link 1 2 --as cousin", KB_EDATA, true},
+    /* two cases have one link: a contradiction is refused; unlink removes */
+    {"link 2 1 --as blocks", "case link 2 1 --as blocks", KB_EDATA, true},
+    {"unlink 2 1 --as blocks", "case unlink 2 1 --as blocks", KB_ENOENT, true},
+    {"unlink 2 1", "case unlink 2 1", KB_OK, true},
+    {"case unlink 1 2", "case unlink 1 2", KB_ENOENT, true},
+    {"link 1 2 --as related", "case link 1 2 --as related", KB_OK, true},
     {"decide 2 \"Doorgaan\" --action \"Bel de eigenaar\" --owner bob --due 2030-01-10",
      "case decide 2 \"Doorgaan\" --action \"Bel de eigenaar\" --owner bob --due 2030-01-10", KB_OK,
      true},

@@ -216,6 +216,77 @@ Test(tui_app, undo_triage_decision_and_redo)
     kb_tui_app_free(&a);
 }
 
+/* The cases of the triage inbox in the app's cache (as the screen counts
+ * them); sets *first to the oldest. */
+static size_t kb_inbox_n(kb_tui_app *a, uint32_t *first)
+{
+    size_t ns = a->refs.nstages, *idx = kb_calloc(a->cache.cases.n + 1, sizeof *idx);
+    size_t n =
+        kb_triage_inbox(a->cache.cases.v, a->cache.cases.n, a->refs.stages[0].code,
+                        a->refs.stages[ns - 1].code, a->cache.links.v, a->cache.links.n, idx);
+    *first = n ? a->cache.cases.v[idx[0]].number : 0;
+    kb_free(&idx);
+    return n;
+}
+
+/* The triage pickers move their highlight with Up/Down; an involved
+ * department picked as the lead leaves the involved ones; "duplicate of"
+ * takes the case out of the inbox (the TUI's and `triage list` agree) and
+ * `:unlink` puts it back. */
+Test(tui_app, triage_arrows_lead_from_involved_and_duplicates)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_tui_command(&a, "edit 1 --also INC,SOC");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", a.msg);
+    kb_tui_command(&a, "add --title \"Café De Hoek wil een terras\"");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", a.msg); /* #3, a signal without a lead */
+    (void)kb_view_triage_open(&a);
+    cr_assert_eq(kb_view_triage_current(&a), 1);
+    /* the lead picker lists the departments in board order: Down to INC */
+    size_t inc = a.refs.ndepts;
+    for (size_t i = 0; i < a.refs.ndepts; i++)
+        if (strcmp(a.refs.depts[i].code, "INC") == 0)
+            inc = i;
+    cr_assert_lt(inc, a.refs.ndepts);
+    kb_key_in(&a, 'd');
+    for (size_t i = 0; i < inc + 1; i++)
+        kb_key_in(&a, KB_KEY_DOWN);
+    kb_key_in(&a, KB_KEY_UP);
+    kb_key_in(&a, KB_KEY_ENTER);
+    kb_assert_lead(&a, 1, "INC");
+    cr_assert(strstr(a.msg, "lead department set; INC is no longer involved") != NULL, "%s", a.msg);
+    kb_case c;
+    kb_case_init(&c);
+    kb_err e;
+    cr_assert_eq(kb_board_case_get(a.board, 1, &c, &e), KB_OK, "%s", e.msg);
+    cr_assert(c.depts.n == 1 && strcmp(c.depts.v[0], "SOC") == 0);
+    kb_case_free(&c);
+    /* #1 is a duplicate of #3: out of the inbox */
+    uint32_t first = 0;
+    cr_assert_eq(kb_inbox_n(&a, &first), 2);
+    cr_assert_eq(kb_view_triage_current(&a), 1);
+    kb_key_in(&a, 'D');
+    kb_type(&a, "#3");
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(strstr(a.msg, "#1: marked as duplicate of #3") != NULL, "%s", a.msg);
+    cr_assert_eq(kb_view_triage_current(&a), 3);
+    cr_assert_eq(kb_inbox_n(&a, &first), 1);
+    cr_assert_eq(first, 3);
+    /* the other way round is a contradiction, refused with what exists */
+    kb_key_in(&a, 'D');
+    kb_type(&a, "1");
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(strstr(a.msg, "#1 is already a duplicate of #3") != NULL, "%s", a.msg);
+    /* a wrong link is removed from the ':' line: #1 is back */
+    kb_tui_command(&a, "unlink 3 1");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", a.msg);
+    cr_assert(strstr(a.msg, "Link removed: #1 duplicate #3") != NULL, "%s", a.msg);
+    cr_assert_eq(kb_inbox_n(&a, &first), 2);
+    cr_assert_eq(first, 1);
+    kb_tui_app_free(&a);
+}
+
 /* Redo says so on the board too. */
 Test(tui_app, undo_move_then_redo_message)
 {
