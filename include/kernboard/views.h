@@ -42,7 +42,9 @@ typedef struct kb_view_vec {
 void kb_view_vec_free(kb_view_vec *v);
 /* 1..32 of [A-Za-z0-9_.-]. */
 int kb_view_name_check(const char *name, kb_err *e) KB_WARN_UNUSED;
-/* Card sorts: "priority", "due", "age", "number". */
+/* Card sorts: "priority", "due", "age", "number" (kb_view_sorts). */
+extern const char *const kb_view_sorts[];
+extern const size_t kb_view_sort_count;
 bool kb_view_sort_ok(const char *sort);
 /* Parse the text form (lines that do not parse are skipped). */
 void kb_views_parse(const char *text, bool shared, kb_view_vec *out);

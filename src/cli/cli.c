@@ -97,8 +97,12 @@ int kb_cli_main(int argc, char **argv, kb_launch *tui)
         env.passphrase_file = getenv("KERNBOARD_PASSPHRASE_FILE");
 
     if (want_help) {
-        char *help[] = {(char *)"help", NULL};
-        rc = kb_cmd_run(&env, 1, help);
+        /* after a command, that command's help (`case add --help` is
+         * `help case add`); otherwise the general help */
+        bool one = nrest > 0 && kb_cmd_known(rest[0]);
+        memmove(rest + 1, rest, (size_t)nrest * sizeof *rest);
+        rest[0] = (char *)"help";
+        rc = kb_cmd_run(&env, one ? nrest + 1 : 1, rest);
         goto out;
     }
     if (nrest == 0 && !env.db) {

@@ -4,6 +4,8 @@
 #include "kernboard/buf.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
+#include "kernboard/report.h"
+#include "kernboard/views.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -21,13 +23,22 @@ static int kb_cmd_completion(kb_cmd_ctx *cx, int argc, char **argv);
 const kb_cmd_entry kb_cmd_table[] = {
     {NULL, "init", kb_cmd_init, "BOARD [--kdf interactive|moderate|sensitive]",
      N_("create a board; you become its admin"), NOTUI},
-    {NULL, "demo", kb_cmd_demo, "BOARD", N_("create a demo board with Dutch example cases"), NOTUI},
+    {NULL, "demo", kb_cmd_demo, "BOARD [--kdf interactive|moderate|sensitive]",
+     N_("create a demo board with Dutch example cases"), NOTUI},
     {"case", "add", kb_cmd_case_add,
-     "--title T [--dept CODE] [--also CODE,..] [--stage S [--reason R]] [...]", N_("add a case"),
-     0},
+     "--title T [--dept CODE] [--also CODE,..] [--stage S [--reason R]] [--line L] "
+     "[--owner USER] [--priority 0-3] [--due DATE] [--review DATE] [--agenda|--no-agenda] "
+     "[--blocked REASON|--unblock] [--confidentiality public|internal|confidential] "
+     "[--tag T,..] [--hook H]... [--org NAME]... [--description TEXT|-]",
+     N_("add a case"), 0},
     {"case", "list", kb_cmd_case_list, "[QUERY]", N_("list cases matching a query"), 0},
     {"case", "show", kb_cmd_case_show, "N", N_("show a case with its timeline"), 0},
-    {"case", "edit", kb_cmd_case_edit, "N [--title T] ... [--reason R] [--expect-version V]",
+    {"case", "edit", kb_cmd_case_edit,
+     "N [--title T] [--dept CODE] [--also CODE,..] [--stage S [--reason R]] [--line L] "
+     "[--owner USER] [--priority 0-3] [--due DATE] [--review DATE] [--agenda|--no-agenda] "
+     "[--blocked REASON|--unblock] [--confidentiality public|internal|confidential] "
+     "[--tag T,..] [--hook H]... [--set-hooks H;..] [--org NAME]... [--description TEXT|-] "
+     "[--expect-version V]",
      N_("change fields of a case"), 0},
     {"case", "move", kb_cmd_case_move, "N STAGE [--reason TEXT]",
      N_("move a case to another stage (some stages need a reason)"), 0},
@@ -78,16 +89,17 @@ const kb_cmd_entry kb_cmd_table[] = {
     {"contact", "window", kb_cmd_contact_window, "[DAYS]",
      N_("show or set how many days apart contact moments of two departments draw a warning"), 0},
     {"dept", "list", kb_cmd_dept_list, "", N_("list departments"), 0},
-    {"dept", "add", kb_cmd_dept_add, "CODE --name NAME [--colour C]", N_("add a department"), 0},
-    {"dept", "edit", kb_cmd_dept_edit, "CODE [--name NAME] [--colour C]",
+    {"dept", "add", kb_cmd_dept_add, "CODE --name NAME [--colour|--color C]",
+     N_("add a department"), 0},
+    {"dept", "edit", kb_cmd_dept_edit, "CODE [--name NAME] [--colour|--color C]",
      N_("rename or recolour a department"), 0},
     {"stage", "list", kb_cmd_stage_list, "", N_("list stages in board order"), 0},
     {"stage", "add", kb_cmd_stage_add,
-     "CODE --name NAME [--position P] [--wip N] [--wip-dept CODE=N,..] [--norm-days D] "
-     "[--needs-reason]",
+     "CODE --name NAME [--position P] [--wip N] [--wip-dept CODE=N]... [--norm-days D] "
+     "[--needs-reason|--no-reason]",
      N_("add a stage"), 0},
     {"stage", "edit", kb_cmd_stage_edit,
-     "CODE [--name NAME] [--position P] [--wip N] [--wip-dept CODE=N,..] [--norm-days D] "
+     "CODE [--name NAME] [--position P] [--wip N] [--wip-dept CODE=N]... [--norm-days D] "
      "[--needs-reason|--no-reason]",
      N_("change a stage"), 0},
     {"line", "list", kb_cmd_line_list, "", N_("list action lines"), 0},
@@ -150,7 +162,7 @@ const kb_cmd_entry kb_cmd_table[] = {
      N_("list the triage inbox: first stage or no lead department, oldest first"), 0},
     {"triage", "next", kb_cmd_triage_next, "",
      N_("show the next case to triage, with similar cases"), 0},
-    {NULL, "help", kb_cmd_help, "", N_("show this help"), 0},
+    {NULL, "help", kb_cmd_help, "[COMMAND]", N_("show this help, or the help of one command"), 0},
 };
 const size_t kb_cmd_table_len = sizeof kb_cmd_table / sizeof kb_cmd_table[0];
 
@@ -216,25 +228,146 @@ static char *kb_cmd_head(const kb_cmd_entry *c)
                        c->args[0] ? " " : "", c->args);
 }
 
-void kb_cmd_print_commands(FILE *out, bool tui)
+/* Is word a command group ("case", "meeting", ...)? */
+static bool kb_cmd_is_group(const char *word)
+{
+    for (size_t k = 0; k < kb_cmd_table_len; k++)
+        if (kb_cmd_table[k].group && strcmp(kb_cmd_table[k].group, word) == 0)
+            return true;
+    return false;
+}
+
+/* The row of "w0" or "w0 w1" (a group's command); NULL if none. */
+static const kb_cmd_entry *kb_cmd_lookup(const char *w0, const char *w1)
+{
+    for (size_t k = 0; k < kb_cmd_table_len; k++) {
+        const kb_cmd_entry *c = &kb_cmd_table[k];
+        if (c->group ? w1 && strcmp(c->group, w0) == 0 && strcmp(c->name, w1) == 0
+                     : strcmp(c->name, w0) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* Print text from column col, wrapped before a word that would end past
+ * column 79; a word is what lies between blanks outside brackets, so
+ * "[--stage S [--reason R]]" stays on one line.  Rows after the first start
+ * with indent blanks. */
+static void kb_cmd_wrap(FILE *out, const char *text, size_t col, size_t indent)
+{
+    const char *p = text;
+    bool first = true;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        const char *w = p;
+        int depth = 0;
+        while (*p && (*p != ' ' || depth > 0)) {
+            depth += *p == '[' ? 1 : *p == ']' ? -1 : 0;
+            p++;
+        }
+        size_t n = (size_t)(p - w);
+        if (!first && col + 1 + n > 79 && col > indent) {
+            fprintf(out, "\n%*s", (int)indent, "");
+            col = indent;
+        } else if (!first) {
+            fputc(' ', out);
+            col++;
+        }
+        fprintf(out, "%.*s", (int)n, w);
+        col += n;
+        first = false;
+    }
+    fputc('\n', out);
+}
+
+/* The command list of --help and :help (group NULL), or of one group. */
+static void kb_cmd_list(FILE *out, bool tui, const char *group)
 {
     for (size_t i = 0; i < kb_cmd_table_len; i++) {
         const kb_cmd_entry *c = &kb_cmd_table[i];
         if (tui && (c->flags & KB_CMDF_NOTUI))
             continue;
+        if (group && (!c->group || strcmp(c->group, group) != 0))
+            continue;
         char *head = kb_cmd_head(c);
-        if (strlen(head) <= 38)
+        if (strlen(head) <= 38) {
             fprintf(out, "  %-38s %s\n", head, _(c->summary));
-        else /* long synopsis: summary on its own line */
-            fprintf(out, "  %s\n  %-38s %s\n", head, "", _(c->summary));
+        } else { /* long synopsis: wrapped, the summary on a row of its own */
+            fputs("  ", out);
+            kb_cmd_wrap(out, head, 2, 6);
+            fprintf(out, "  %-38s %s\n", "", _(c->summary));
+        }
         kb_free(&head);
     }
 }
 
+void kb_cmd_print_commands(FILE *out, bool tui)
+{
+    kb_cmd_list(out, tui, NULL);
+}
+
+/* `help COMMAND` (`kernboard COMMAND --help`, `:help COMMAND`): the
+ * command's usage with every option it takes, its summary and where to
+ * read more; a group alone lists its commands.  Words after the command
+ * (its arguments) are ignored, so `kernboard case edit 12 --help` works. */
+static int kb_cmd_help_one(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    const char *w0 = argv[1], *w1 = argc > 2 ? argv[2] : NULL;
+    /* ":help move" is ":help case move" ('case' may be left out there) */
+    if (cx->shared && !kb_cmd_known(w0) && kb_cmd_case_verb(w0)) {
+        w1 = w0;
+        w0 = "case";
+    }
+    if (!kb_cmd_known(w0))
+        return kb_cmd_usage(cx, "help", _("unknown command '%s'"), w0);
+    const char *usage = _("Usage:");
+    const char *me = cx->shared ? ":" : "kernboard ";
+    if (kb_cmd_is_group(w0) && (!w1 || w1[0] == '-')) {
+        fprintf(cx->out, "%s %s%s %s\n\n", usage, me, w0, _("COMMAND [ARGS]"));
+        kb_cmd_list(cx->out, cx->shared != NULL, w0);
+        fputc('\n', cx->out);
+        if (cx->shared)
+            fprintf(cx->out, _("':help %s COMMAND' shows the help of one command.\n"), w0);
+        else
+            fprintf(cx->out,
+                    _("'kernboard %s COMMAND --help' shows the help of one command; "
+                      "details: kernboard(1).\n"),
+                    w0);
+        return KB_OK;
+    }
+    const kb_cmd_entry *c = kb_cmd_lookup(w0, w1);
+    if (!c)
+        return kb_cmd_usage(cx, "help", _("unknown command '%s %s'"), w0, w1);
+    char *head = kb_cmd_head(c);
+    fprintf(cx->out, "%s %s", usage, me);
+    size_t col = strlen(usage) + 1 + strlen(me);
+    size_t indent = col + strlen(c->name) + 1 + (c->group ? strlen(c->group) + 1 : 0);
+    kb_cmd_wrap(cx->out, head, col, indent > 40 ? 8 : indent);
+    kb_free(&head);
+    fputc('\n', cx->out);
+    kb_cmd_wrap(cx->out, _(c->summary), 0, 0);
+    fputc('\n', cx->out);
+    if (cx->shared && (c->flags & KB_CMDF_NOTUI)) {
+        fprintf(cx->out, _("'%s%s%s' runs only from the shell, not inside the board"),
+                c->group ? c->group : "", c->group ? " " : "", c->name);
+        fputc('\n', cx->out);
+    }
+    if (cx->shared)
+        fputs(_("See kernboard(1) for details; ':help' lists every command.\n"), cx->out);
+    else
+        fputs(_("See kernboard(1) for details; 'kernboard --help' lists every command and the\n"
+                "global options (--db, --user, --passphrase-file, --json).\n"),
+              cx->out);
+    return KB_OK;
+}
+
 static int kb_cmd_help(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc > 1)
+        return kb_cmd_help_one(cx, argc, argv);
     if (cx->shared) {
         fprintf(cx->out, "%s\n",
                 _("Commands (as on the command line; 'case' may be left out: "
@@ -244,6 +377,7 @@ static int kb_cmd_help(kb_cmd_ctx *cx, int argc, char **argv)
                 _("Screen commands: show N, edit N, add [TITLE], comment N, filter QUERY, undo, "
                   "refresh, "
                   "lock, quit"));
+        fprintf(cx->out, "%s\n", _("':help COMMAND' shows the help of one command."));
         return KB_OK;
     }
     fprintf(cx->out, "%s",
@@ -260,7 +394,7 @@ static int kb_cmd_help(kb_cmd_ctx *cx, int argc, char **argv)
               "  --passphrase-file F     read the passphrase from F (default\n"
               "                          $KERNBOARD_PASSPHRASE_FILE; otherwise a prompt)\n"
               "  --json                  print read results as one JSON document\n"
-              "  -h, --help              show this help\n"
+              "  -h, --help              show this help (after a command: that command's)\n"
               "  -V, --version           show the version\n\n"
               "Exit codes: 0 ok, 64 usage, 65 bad input, 66 no such board or record,\n"
               "69 board busy, 73 cannot create, 74 I/O error, 75 changed or being edited\n"
@@ -275,7 +409,7 @@ bool kb_cmd_probe(kb_cmd_ctx *cx, const struct option *longs)
         return false;
     cx->probed = true;
     for (; longs && longs->name; longs++) {
-        char *o = kb_asprintf("--%s", longs->name);
+        char *o = kb_asprintf("--%s%s", longs->name, longs->has_arg ? "=" : "");
         if (!kb_strv_contains(cx->probe, o))
             kb_strv_push(cx->probe, o);
         kb_free(&o);
@@ -283,51 +417,118 @@ bool kb_cmd_probe(kb_cmd_ctx *cx, const struct option *longs)
     return true;
 }
 
-/* The long options a command takes, as " --a --b": asked from the command
- * itself (kb_cmd_probe: its getopt table).  It runs with no board, no
- * input, output to /dev/null and one argument no command accepts, so a
- * command that does not probe stops at a usage error before doing
- * anything; for those (the ones that parse their words by hand) the
- * options come from the synopsis. */
-static void kb_cmd_options(const kb_cmd_entry *c, kb_buf *out)
+/* The long options a command takes, each "--name", or "--name=" when it
+ * takes a value: asked from the command itself (kb_cmd_probe: its getopt
+ * table).  It runs with no board, no input, output to /dev/null and one
+ * argument no command accepts, so a command that does not probe stops at
+ * a usage error before doing anything; for those (the ones that parse
+ * their words by hand) the options come from the synopsis, where an
+ * option followed by a placeholder ("--from DATE") takes a value. */
+static void kb_cmd_option_list(const kb_cmd_entry *c, kb_strv *out)
 {
-    kb_strv opts = {0};
     FILE *null = fopen("/dev/null", "w");
-    kb_cmd_ctx cx = {.out = null, .errf = null, .probe = &opts};
+    kb_cmd_ctx cx = {.out = null, .errf = null, .probe = out};
     char *argv[] = {(char *)c->name, (char *)"--kb-probe-options", NULL};
     if (null && c->fn != kb_cmd_help && c->fn != kb_cmd_completion)
         (void)c->fn(&cx, 2, argv);
     if (null)
         fclose(null);
-    if (cx.probed) {
-        for (size_t i = 0; i < opts.n; i++)
-            kb_buf_printf(out, " %s", opts.v[i]);
-    } else {
-        const char *p = c->args;
-        while ((p = strstr(p, "--")) != NULL) {
-            size_t n = 2;
-            while (p[n] && (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z')))
-                n++;
-            kb_buf_printf(out, " %.*s", (int)n, p);
-            p += n;
-        }
+    if (cx.probed)
+        return;
+    const char *p = c->args;
+    while ((p = strstr(p, "--")) != NULL) {
+        size_t n = 2;
+        while (p[n] && (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z')))
+            n++;
+        bool value = p[n] == ' ' && p[n + 1] && !strchr("-[|", p[n + 1]);
+        char *o = kb_asprintf("%.*s%s", (int)n, p, value ? "=" : "");
+        if (!kb_strv_contains(out, o))
+            kb_strv_push(out, o);
+        kb_free(&o);
+        p += n;
     }
-    kb_strv_free(&opts);
+}
+
+/* The global options, as the completion script offers them. */
+static const char kb_cmd_globals[] = "--db --user --passphrase-file --json --help --version";
+
+/* A command's options for the completion script: all (opts) and those
+ * that take a value (vals), each " --name"; not the global ones. */
+static void kb_cmd_options(const kb_cmd_entry *c, kb_buf *opts, kb_buf *vals)
+{
+    kb_strv list = {0};
+    kb_cmd_option_list(c, &list);
+    for (size_t i = 0; i < list.n; i++) {
+        size_t n = strcspn(list.v[i], "=");
+        char *name = kb_strndup(list.v[i], n);
+        char *spaced = kb_asprintf(" %s ", name);
+        char *globals = kb_asprintf(" %s ", kb_cmd_globals);
+        if (!strstr(globals, spaced)) {
+            kb_buf_printf(opts, " %s", name);
+            if (list.v[i][n] == '=')
+                kb_buf_printf(vals, " %s", name);
+        }
+        kb_free(&globals);
+        kb_free(&spaced);
+        kb_free(&name);
+    }
+    kb_strv_free(&list);
+}
+
+/* The words of an enumeration: " a b c" from name(0..n). */
+static void kb_cmd_enum_words(kb_buf *out, const char *(*name)(int), int n)
+{
+    for (int i = 0; i < n; i++)
+        kb_buf_printf(out, " %s", name(i));
+}
+
+static const char *kb_cmd_role_word(int i)
+{
+    return kb_role_name((enum kb_role)(KB_ROLE_ADMIN - i));
+}
+
+static const char *kb_cmd_conf_word(int i)
+{
+    return kb_conf_name((enum kb_conf)i);
+}
+
+static const char *kb_cmd_link_word(int i)
+{
+    return kb_link_kind_name((enum kb_link_kind)i);
+}
+
+static const char *kb_cmd_report_word(int i)
+{
+    return kb_report_names[i];
+}
+
+static const char *kb_cmd_sort_word(int i)
+{
+    return kb_view_sorts[i];
+}
+
+/* The first words: the groups and the top-level commands, " a b ...". */
+static void kb_cmd_top_words(kb_buf *top)
+{
+    kb_strv w = {0};
+    kb_cmd_words(NULL, false, &w);
+    for (size_t i = 0; i < w.n; i++)
+        kb_buf_printf(top, " %s", w.v[i]);
+    kb_strv_free(&w);
 }
 
 void kb_cmd_print_completion(FILE *out)
 {
-    kb_buf top = KB_BUF_INIT;
+    kb_buf top = KB_BUF_INIT, groups = KB_BUF_INIT;
+    kb_cmd_top_words(&top);
     for (size_t i = 0; i < kb_cmd_table_len; i++) {
-        const kb_cmd_entry *c = &kb_cmd_table[i];
-        const char *w = c->group ? c->group : c->name;
-        bool seen = false;
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(kb_cmd_table[k].group ? kb_cmd_table[k].group : kb_cmd_table[k].name, w) ==
-                0)
-                seen = true;
-        if (!seen)
-            kb_buf_printf(&top, "%s%s", top.len ? " " : "", w);
+        const char *g = kb_cmd_table[i].group;
+        bool first = g != NULL;
+        for (size_t k = 0; first && k < i; k++)
+            if (kb_cmd_table[k].group && strcmp(kb_cmd_table[k].group, g) == 0)
+                first = false;
+        if (first)
+            kb_buf_printf(&groups, "%s%s", groups.len ? "|" : "", g);
     }
     fprintf(out,
             "# bash completion for kernboard, generated by 'kernboard completion bash'\n"
@@ -335,85 +536,124 @@ void kb_cmd_print_completion(FILE *out)
             "# /usr/share/bash-completion/completions/kernboard (done by cmake --install)\n"
             "# or source it from ~/.bashrc.\n"
             "_kernboard()\n{\n"
-            "    local cur prev words cword\n"
-            "    cur=${COMP_WORDS[COMP_CWORD]}\n"
-            "    prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-            "    local globals='--db --user --passphrase-file --json --help --version'\n"
+            "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+            "    local globals='%s'\n"
+            "    local i w ci=0 si=0 n=0 cmd='' sub='' opts='' vals=''\n"
+            "    COMPREPLY=()\n"
             "    case $prev in\n"
-            "        --db|--passphrase-file|--out|--new-passphrase-file|--minutes)\n"
-            "            COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
-            "        --format) COMPREPLY=($(compgen -W 'json csv md' -- \"$cur\")); return ;;\n"
-            "        --kdf) COMPREPLY=($(compgen -W 'interactive moderate sensitive' -- "
-            "\"$cur\")); return ;;\n"
-            "        --role) COMPREPLY=($(compgen -W 'admin broker member viewer' -- \"$cur\")); "
-            "return ;;\n"
-            "        --as) COMPREPLY=($(compgen -W 'related duplicate blocks' -- \"$cur\")); "
-            "return ;;\n"
+            "        --db|--passphrase-file) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+            "        --user) return ;;\n"
             "    esac\n"
-            "    # the command words, skipping global options and their values\n"
-            "    local i w cmd='' sub=''\n"
+            "    # the command (and a group's subcommand), skipping global options\n"
             "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
-            "        w=${COMP_WORDS[i]}\n"
-            "        case $w in\n"
-            "            --db|--user|--passphrase-file) ((i++)); continue ;;\n"
-            "            -*) continue ;;\n"
+            "        case ${COMP_WORDS[i]} in\n"
+            "            --db|--user|--passphrase-file) ((i++)) ;;\n"
+            "            -*) ;;\n"
+            "            *) if [ $ci = 0 ]; then ci=$i; else si=$i; break; fi ;;\n"
             "        esac\n"
-            "        if [ -z \"$cmd\" ]; then cmd=$w; elif [ -z \"$sub\" ]; then sub=$w; fi\n"
             "    done\n"
-            "    if [ -z \"$cmd\" ]; then\n"
+            "    if [ $ci = 0 ]; then\n"
             "        COMPREPLY=($(compgen -W \"%s $globals\" -- \"$cur\")); return\n"
             "    fi\n"
-            "    case $cmd in\n",
-            top.data);
-    /* groups: their subcommands; then each command's options */
+            "    cmd=${COMP_WORDS[ci]}\n"
+            "    case $cmd in\n"
+            "        %s)\n"
+            "            if [ $si = 0 ]; then\n"
+            "                case $cmd in\n",
+            kb_cmd_globals, top.data + 1, groups.data);
+    /* a group's subcommands */
     for (size_t i = 0; i < kb_cmd_table_len; i++) {
         const kb_cmd_entry *c = &kb_cmd_table[i];
         if (!c->group)
             continue;
         bool first = true;
-        for (size_t k = 0; k < i; k++)
+        for (size_t k = 0; first && k < i; k++)
             if (kb_cmd_table[k].group && strcmp(kb_cmd_table[k].group, c->group) == 0)
                 first = false;
         if (!first)
             continue;
-        kb_buf subs = KB_BUF_INIT;
-        fprintf(out, "        %s)\n            case $sub in\n", c->group);
-        for (size_t k = i; k < kb_cmd_table_len; k++) {
-            const kb_cmd_entry *s = &kb_cmd_table[k];
-            if (!s->group || strcmp(s->group, c->group) != 0)
-                continue;
-            kb_buf_printf(&subs, "%s%s", subs.len ? " " : "", s->name);
-            kb_buf opts = KB_BUF_INIT;
-            kb_cmd_options(s, &opts);
-            fprintf(out,
-                    "                %s) COMPREPLY=($(compgen -W \"%s $globals\" -- \"$cur\")) "
-                    ";;\n",
-                    s->name, opts.data ? opts.data + 1 : "");
-            kb_buf_free(&opts);
-        }
-        fprintf(out,
-                "                *) COMPREPLY=($(compgen -W \"%s\" -- \"$cur\")) ;;\n"
-                "            esac ;;\n",
-                subs.data);
-        kb_buf_free(&subs);
+        kb_strv subs = {0};
+        kb_cmd_words(c->group, false, &subs);
+        char *list = kb_strv_join(&subs, " ");
+        fprintf(out, "                    %s) w='%s' ;;\n", c->group, list);
+        kb_free(&list);
+        kb_strv_free(&subs);
     }
+    fprintf(out, "                esac\n"
+                 "                COMPREPLY=($(compgen -W \"$w\" -- \"$cur\")); return\n"
+                 "            fi\n"
+                 "            sub=${COMP_WORDS[si]} ;;\n"
+                 "        *) si=0 ;;\n"
+                 "    esac\n"
+                 "    # its options (vals: those that take a value)\n"
+                 "    case \"$cmd${sub:+ $sub}\" in\n");
     for (size_t i = 0; i < kb_cmd_table_len; i++) {
         const kb_cmd_entry *c = &kb_cmd_table[i];
-        if (c->group)
-            continue;
-        kb_buf opts = KB_BUF_INIT;
-        kb_cmd_options(c, &opts);
-        if (strcmp(c->name, "completion") == 0)
-            kb_buf_printf(&opts, " bash");
-        fprintf(out, "        %s) COMPREPLY=($(compgen -W \"%s $globals\" -- \"$cur\")) ;;\n",
-                c->name, opts.data ? opts.data + 1 : "");
+        kb_buf opts = KB_BUF_INIT, vals = KB_BUF_INIT;
+        kb_cmd_options(c, &opts, &vals);
+        fprintf(out, "        '%s%s%s') opts='%s'; vals='%s' ;;\n", c->group ? c->group : "",
+                c->group ? " " : "", c->name, opts.data ? opts.data + 1 : "",
+                vals.data ? vals.data + 1 : "");
         kb_buf_free(&opts);
+        kb_buf_free(&vals);
     }
-    fprintf(out, "    esac\n"
-                 "    case $cur in -*) ;; *) [ ${#COMPREPLY[@]} -eq 0 ] && COMPREPLY=($(compgen "
-                 "-f -- \"$cur\")) ;; esac\n"
-                 "}\n"
-                 "complete -F _kernboard kernboard\n");
+    /* option values: known words, file names, or nothing (a code, a name,
+     * a date or a text the board knows: never the option names) */
+    kb_buf role = KB_BUF_INIT, conf = KB_BUF_INIT, link = KB_BUF_INIT, sorts = KB_BUF_INIT,
+           sections = KB_BUF_INIT;
+    kb_cmd_enum_words(&role, kb_cmd_role_word, KB_ROLE_ADMIN + 1);
+    kb_cmd_enum_words(&conf, kb_cmd_conf_word, KB_CONF_CONFIDENTIAL + 1);
+    kb_cmd_enum_words(&link, kb_cmd_link_word, KB_LINK_BLOCKS + 1);
+    kb_cmd_enum_words(&sorts, kb_cmd_sort_word, (int)kb_view_sort_count);
+    kb_cmd_enum_words(&sections, kb_cmd_report_word, (int)kb_report_name_count);
+    fprintf(out,
+            "    esac\n"
+            "    if [[ \" $vals \" == *\" $prev \"* ]]; then\n"
+            "        case \"$cmd${sub:+ $sub}:$prev\" in\n"
+            "            export:--format) w='json csv md' ;;\n"
+            "            import:--format) w='json csv' ;;\n"
+            "            *:--kdf) w='interactive moderate sensitive' ;;\n"
+            "            *:--role) w='%s' ;;\n"
+            "            *:--as) w='%s' ;;\n"
+            "            *:--confidentiality) w='%s' ;;\n"
+            "            *:--priority) w='0 1 2 3' ;;\n"
+            "            *:--sort) w='%s' ;;\n"
+            "            *:--out|*:--minutes|*:--new-passphrase-file)\n"
+            "                COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+            "            *) return ;;\n"
+            "        esac\n"
+            "        COMPREPLY=($(compgen -W \"$w\" -- \"$cur\")); return\n"
+            "    fi\n"
+            "    case $cur in -*)\n"
+            "        COMPREPLY=($(compgen -W \"$opts $globals\" -- \"$cur\")); return ;;\n"
+            "    esac\n"
+            "    # the arguments before this one (not options, nor their values)\n"
+            "    for ((i = (si > 0 ? si : ci) + 1; i < COMP_CWORD; i++)); do\n"
+            "        w=${COMP_WORDS[i]}\n"
+            "        case $w in\n"
+            "            --db|--user|--passphrase-file) ((i++)) ;;\n"
+            "            -*) [[ \" $vals \" == *\" $w \"* ]] && ((i++)) ;;\n"
+            "            *) ((n++)) ;;\n"
+            "        esac\n"
+            "    done\n"
+            "    case $cmd:$n in\n"
+            "        report:0) w='%s' ;;\n"
+            "        completion:0) w='bash' ;;\n"
+            "        help:0) w='%s' ;;\n"
+            "        *) w=\"$opts $globals\" ;;\n"
+            "    esac\n"
+            "    COMPREPLY=($(compgen -W \"$w\" -- \"$cur\"))\n"
+            "    [ ${#COMPREPLY[@]} -eq 0 ] && COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+            "}\n"
+            "complete -F _kernboard kernboard\n",
+            role.data + 1, link.data + 1, conf.data + 1, sorts.data + 1, sections.data + 1,
+            top.data + 1);
+    kb_buf_free(&role);
+    kb_buf_free(&conf);
+    kb_buf_free(&link);
+    kb_buf_free(&sorts);
+    kb_buf_free(&sections);
+    kb_buf_free(&groups);
     kb_buf_free(&top);
 }
 

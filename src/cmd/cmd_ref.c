@@ -10,16 +10,27 @@
 
 enum { R_NAME = 2000, R_COLOUR, R_POS, R_WIP, R_NORM, R_REASON, R_NO_REASON, R_DEPT_WIP };
 
-static const struct option kb_ref_opts[] = {
+/* Each kind takes only its own options (and the completion script offers
+ * only those: kb_cmd_probe): a department has a colour, a stage its
+ * limits, an action line only a name. */
+static const struct option kb_dept_opts[] = {
     {"name", required_argument, NULL, R_NAME},
     {"colour", required_argument, NULL, R_COLOUR},
     {"color", required_argument, NULL, R_COLOUR},
+    {NULL, 0, NULL, 0},
+};
+static const struct option kb_stage_opts[] = {
+    {"name", required_argument, NULL, R_NAME},
     {"position", required_argument, NULL, R_POS},
     {"wip", required_argument, NULL, R_WIP},
     {"norm-days", required_argument, NULL, R_NORM},
     {"needs-reason", no_argument, NULL, R_REASON},
     {"no-reason", no_argument, NULL, R_NO_REASON},
     {"wip-dept", required_argument, NULL, R_DEPT_WIP},
+    {NULL, 0, NULL, 0},
+};
+static const struct option kb_line_opts[] = {
+    {"name", required_argument, NULL, R_NAME},
     {NULL, 0, NULL, 0},
 };
 
@@ -40,17 +51,14 @@ static int kb_ref_int(kb_cmd_ctx *cx, const char *cmd, const char *s, int *out)
     return KB_OK;
 }
 
-static int kb_ref_parse(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, bool stage,
-                        kb_ref_args *a)
+static int kb_ref_parse(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
+                        const struct option *longs, kb_ref_args *a)
 {
     memset(a, 0, sizeof *a);
     a->position = a->wip = a->norm = a->reason = -1;
     kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, kb_ref_opts, &idx, &opt)) == KB_OK &&
-           opt != -1) {
-        if (!stage && opt != R_NAME && opt != R_COLOUR)
-            return kb_cmd_usage(cx, cmd, _("option '%s' is only for stages"), argv[optind - 1]);
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
         switch (opt) {
         case R_NAME:
             a->name = optarg;
@@ -193,7 +201,11 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
     bool stage = strncmp(cmd, "stage", 5) == 0, dept = strncmp(cmd, "dept", 4) == 0;
     bool add = strstr(cmd, "add") != NULL;
     kb_ref_args a;
-    int rc = kb_ref_parse(cx, cmd, argc, argv, stage, &a);
+    int rc = kb_ref_parse(cx, cmd, argc, argv,
+                          stage  ? kb_stage_opts
+                          : dept ? kb_dept_opts
+                                 : kb_line_opts,
+                          &a);
     if (rc == KB_OK && add && !a.name)
         rc = kb_cmd_usage(cx, cmd, _("give --name NAME"));
     kb_board *b = NULL;
@@ -249,8 +261,10 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
             char *endp = NULL;
             long lim = eq ? strtol(eq + 1, &endp, 10) : -1;
             if (!eq || eq == a.dept_wip.v[i] || !eq[1] || *endp || lim < 0 || lim > 10000) {
-                rc =
-                    kb_cmd_bad_value(cx, cmd, _("--wip-dept takes CODE=N, e.g. ECO=3 (0 removes)"));
+                rc = kb_cmd_bad_value(
+                    cx, cmd,
+                    _("--wip-dept takes one CODE=N, e.g. ECO=3 (0 removes); repeat it for more "
+                      "departments: --wip-dept ECO=3 --wip-dept INC=2"));
                 reported = true;
                 break;
             }

@@ -33,11 +33,13 @@ int kb_view_name_check(const char *name, kb_err *e)
     return KB_OK;
 }
 
+const char *const kb_view_sorts[] = {"priority", "due", "age", "number"};
+const size_t kb_view_sort_count = sizeof kb_view_sorts / sizeof kb_view_sorts[0];
+
 bool kb_view_sort_ok(const char *sort)
 {
-    static const char *const sorts[] = {"priority", "due", "age", "number"};
-    for (size_t i = 0; sort && i < sizeof sorts / sizeof sorts[0]; i++)
-        if (strcmp(sort, sorts[i]) == 0)
+    for (size_t i = 0; sort && i < kb_view_sort_count; i++)
+        if (strcmp(sort, kb_view_sorts[i]) == 0)
             return true;
     return false;
 }

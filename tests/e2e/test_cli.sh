@@ -9,6 +9,7 @@ kb_setup
 B=$T/board.kb
 init_board "$B"
 k() { kba --db "$B" "$@"; }
+lacks() { ! contains "$1" "$2"; }
 # jq-like check: python expression over the JSON document `d` must be true
 jcheck() { # NAME EXPR (reads $OUT)
     local name=$1 expr=$2
@@ -41,6 +42,20 @@ run k stage list --json
 jcheck "ECO limit removed" 'any(x["code"]=="explore" and x["dept_wip"]=={"INC":1} for x in d)'
 expect_rc 65 "bad --wip-dept" k stage edit explore --wip-dept ECO
 expect_rc 65 "--wip-dept for an unknown department" k stage edit explore --wip-dept NOPE=2
+# one department per --wip-dept, as --help and the man page show: a comma
+# list is refused, and the message shows the repeated form
+expect_rc 65 "--wip-dept ECO=3,INC=2 (a list)" k stage edit explore --wip-dept ECO=3,INC=2
+check "  the message shows the repeated form: $ERR" contains "$ERR" "--wip-dept ECO=3 --wip-dept INC=2"
+run kb stage edit --help
+check "stage edit --help shows the repeated form" contains "$OUT" "[--wip-dept CODE=N]..."
+check "  and not the list form" lacks "$OUT" "CODE=N,"
+# each kind takes only its own options; the error names the option
+expect_rc 64 "dept add --wip" k dept add TS2 --name T2 --wip 3
+check "  names --wip: $ERR" contains "$ERR" "'--wip'"
+expect_rc 64 "line add --position" k line add ln2 --name L2 --position 1
+check "  names --position: $ERR" contains "$ERR" "'--position'"
+expect_rc 64 "line add --colour" k line add ln2 --name L2 --colour red
+expect_rc 64 "stage edit --colour (stages have no colour)" k stage edit explore --colour red
 expect_rc 0 "line add" k line add subsidie --name "Subsidies"
 run k line list --json
 jcheck "line list" 'any(x["code"]=="subsidie" for x in d)'

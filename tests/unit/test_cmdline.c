@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cmd/cmd_internal.h"
 #include "kernboard/cmd.h"
 #include "kernboard/mem.h"
 #include "tui/tui_internal.h"
@@ -327,6 +328,104 @@ Test(cmdline, shell_only_commands_are_refused_on_the_colon_line)
     cr_assert(strstr(a.cmd_out, "case move N STAGE [--reason TEXT]") != NULL, "%s", a.cmd_out);
     cr_assert(strstr(a.cmd_out, "rekey") == NULL, ":help lists what runs here");
     cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_output), "more than one line: the pager");
+    kb_tui_app_free(&a);
+}
+
+/* docs/tui.md lists exactly the commands the ':' line refuses: every
+ * shell-only row of the command table (KB_CMDF_NOTUI), and each of them is
+ * refused there.  The shell's `lock` is the exception the docs explain:
+ * ':lock' alone locks the screen, with words it is refused. */
+Test(cmdline, docs_list_exactly_the_refused_commands)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/docs/tui.md", KB_SOURCE_DIR);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    kb_buf doc = KB_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        kb_buf_append(&doc, chunk, n);
+    fclose(f);
+    kb_buf_putc(&doc, '\0');
+    const char *from = strstr(doc.data, "runs only from the shell, not inside the board\"):");
+    cr_assert_not_null(from, "docs/tui.md names the refused commands");
+    const char *end = strstr(from, "\n\n");
+    cr_assert_not_null(end);
+    /* the backquoted words of that paragraph, up to the note on `lock` */
+    const char *lock_note = strstr(from, "`lock`");
+    cr_assert(lock_note && lock_note < end, "docs/tui.md explains ':lock'");
+    kb_strv docs = {0};
+    for (const char *p = strchr(from, '`'); p && p < lock_note; p = strchr(p, '`')) {
+        const char *q = strchr(p + 1, '`');
+        cr_assert_not_null(q);
+        char *w = kb_strndup(p + 1, (size_t)(q - p - 1));
+        kb_strv_push(&docs, w);
+        kb_free(&w);
+        p = q + 1;
+    }
+    kb_strv table = {0};
+    for (size_t i = 0; i < kb_cmd_table_len; i++) {
+        const kb_cmd_entry *c = &kb_cmd_table[i];
+        if (!(c->flags & KB_CMDF_NOTUI) || (!c->group && strcmp(c->name, "lock") == 0))
+            continue;
+        char *w = kb_asprintf("%s%s%s", c->group ? c->group : "", c->group ? " " : "", c->name);
+        kb_strv_push(&table, w);
+        cr_assert(kb_strv_contains(&docs, w), "docs/tui.md lacks the refused '%s'", w);
+        kb_free(&w);
+    }
+    for (size_t i = 0; i < docs.n; i++)
+        cr_assert(kb_strv_contains(&table, docs.v[i]),
+                  "docs/tui.md names '%s', which the ':' line does not refuse", docs.v[i]);
+    /* and the ':' line refuses each (with an argument, so that `lock x`
+     * is not the screen lock) */
+    kb_tui_app a;
+    kb_attach(&a, kb_b);
+    kb_strv_push(&table, "lock");
+    for (size_t i = 0; i < table.n; i++) {
+        char *line = kb_asprintf("%s x", table.v[i]);
+        kb_tui_command(&a, line);
+        cr_assert_eq(a.cmd_rc, KB_EUSAGE, "':%s' is refused (%d)", line, a.cmd_rc);
+        cr_assert(a.msg_error && strstr(a.msg, "only from the shell"), "':%s': %s", line, a.msg);
+        kb_free(&line);
+    }
+    kb_tui_app_free(&a);
+    kb_strv_free(&table);
+    kb_strv_free(&docs);
+    kb_buf_free(&doc);
+}
+
+/* ':help COMMAND' shows that command's help, as `kernboard COMMAND --help`
+ * does: its usage with every option, its summary, kernboard(1); 'case' may
+ * be left out; a group lists its commands. */
+Test(cmdline, help_of_one_command)
+{
+    kb_tui_app a;
+    kb_attach(&a, kb_b);
+    kb_tui_command(&a, "help case add");
+    cr_assert_eq(a.cmd_rc, KB_OK);
+    cr_assert(strstr(a.cmd_out, "Usage: :case add --title T") != NULL, "%s", a.cmd_out);
+    cr_assert(strstr(a.cmd_out, "[--due DATE]") && strstr(a.cmd_out, "[--description TEXT|-]"),
+              "%s", a.cmd_out);
+    cr_assert(strstr(a.cmd_out, "add a case") && strstr(a.cmd_out, "kernboard(1)"), "%s",
+              a.cmd_out);
+    cr_assert(strstr(a.cmd_out, "case list") == NULL, "only case add: %s", a.cmd_out);
+    char *full = kb_strdup(a.cmd_out);
+    kb_tui_command(&a, "help add");
+    cr_assert_eq(a.cmd_rc, KB_OK);
+    cr_assert_str_eq(a.cmd_out, full, "':help add' is ':help case add'");
+    kb_free(&full);
+    kb_tui_command(&a, "help stage edit");
+    cr_assert(strstr(a.cmd_out, "[--wip-dept CODE=N]...") != NULL, "%s", a.cmd_out);
+    kb_tui_command(&a, "help meeting");
+    cr_assert_eq(a.cmd_rc, KB_OK);
+    cr_assert(strstr(a.cmd_out, "meeting start") && !strstr(a.cmd_out, "case add"), "%s",
+              a.cmd_out);
+    kb_tui_command(&a, "help rekey");
+    cr_assert_eq(a.cmd_rc, KB_OK);
+    cr_assert(strstr(a.cmd_out, "only from the shell") != NULL, "%s", a.cmd_out);
+    kb_tui_command(&a, "help frob");
+    cr_assert_eq(a.cmd_rc, KB_EUSAGE);
     kb_tui_app_free(&a);
 }
 
