@@ -23,6 +23,37 @@ static const struct option kb_ref_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The options each kind takes (what `completion bash` offers; kb_cmd_probe):
+ * departments have a colour, stages their limits, action lines a name only. */
+static const struct option kb_dept_opts[] = {
+    {"name", required_argument, NULL, R_NAME},
+    {"colour", required_argument, NULL, R_COLOUR},
+    {"color", required_argument, NULL, R_COLOUR},
+    {NULL, 0, NULL, 0},
+};
+static const struct option kb_stage_opts[] = {
+    {"name", required_argument, NULL, R_NAME},
+    {"position", required_argument, NULL, R_POS},
+    {"wip", required_argument, NULL, R_WIP},
+    {"norm-days", required_argument, NULL, R_NORM},
+    {"needs-reason", no_argument, NULL, R_REASON},
+    {"no-reason", no_argument, NULL, R_NO_REASON},
+    {"wip-dept", required_argument, NULL, R_DEPT_WIP},
+    {NULL, 0, NULL, 0},
+};
+static const struct option kb_line_opts[] = {
+    {"name", required_argument, NULL, R_NAME},
+    {NULL, 0, NULL, 0},
+};
+
+static bool kb_ref_takes(const struct option *kind, int opt)
+{
+    for (; kind->name; kind++)
+        if (kind->val == opt)
+            return true;
+    return false;
+}
+
 typedef struct kb_ref_args {
     const char *code, *name, *colour;
     int position, wip, norm; /* -1 = not given */
@@ -40,17 +71,31 @@ static int kb_ref_int(kb_cmd_ctx *cx, const char *cmd, const char *s, int *out)
     return KB_OK;
 }
 
-static int kb_ref_parse(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, bool stage,
-                        kb_ref_args *a)
+/* kind: kb_dept_opts, kb_stage_opts or kb_line_opts.  Every option of the
+ * three is read, so one that belongs to another kind is named as such. */
+static int kb_ref_parse(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
+                        const struct option *kind, kb_ref_args *a)
 {
     memset(a, 0, sizeof *a);
     a->position = a->wip = a->norm = a->reason = -1;
+    if (kb_cmd_probe(cx, kind)) /* only asked for the options */
+        return KB_EUSAGE;
     kb_cmd_getopt_reset();
-    int rc, opt, idx;
+    int rc, opt, idx = 0;
     while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, kb_ref_opts, &idx, &opt)) == KB_OK &&
            opt != -1) {
-        if (!stage && opt != R_NAME && opt != R_COLOUR)
-            return kb_cmd_usage(cx, cmd, _("option '%s' is only for stages"), argv[optind - 1]);
+        if (!kb_ref_takes(kind, opt)) {
+            /* the option's name, not its value (--wip 3 is not "option '3'") */
+            const char *o = kb_ref_opts[idx].name;
+            if (opt == R_COLOUR)
+                return kb_cmd_usage(cx, cmd,
+                                    kind == kb_stage_opts
+                                        ? _("option '--%s' is only for departments: stages have "
+                                            "no colour")
+                                        : _("option '--%s' is only for departments"),
+                                    o);
+            return kb_cmd_usage(cx, cmd, _("option '--%s' is only for stages"), o);
+        }
         switch (opt) {
         case R_NAME:
             a->name = optarg;
@@ -193,7 +238,11 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
     bool stage = strncmp(cmd, "stage", 5) == 0, dept = strncmp(cmd, "dept", 4) == 0;
     bool add = strstr(cmd, "add") != NULL;
     kb_ref_args a;
-    int rc = kb_ref_parse(cx, cmd, argc, argv, stage, &a);
+    int rc = kb_ref_parse(cx, cmd, argc, argv,
+                          dept    ? kb_dept_opts
+                          : stage ? kb_stage_opts
+                                  : kb_line_opts,
+                          &a);
     if (rc == KB_OK && add && !a.name)
         rc = kb_cmd_usage(cx, cmd, _("give --name NAME"));
     kb_board *b = NULL;

@@ -44,6 +44,23 @@ expect_rc 65 "--wip-dept for an unknown department" k stage edit explore --wip-d
 expect_rc 0 "line add" k line add subsidie --name "Subsidies"
 run k line list --json
 jcheck "line list" 'any(x["code"]=="subsidie" for x in d)'
+# an option of another kind names the option, not its value; stages and
+# action lines have no colour
+expect_rc 64 "dept add --wip" k dept add TS2 --name T2 --wip 3
+check "  names --wip ($ERR)" contains "$ERR" "option '--wip' is only for stages"
+expect_rc 64 "line add --position" k line add ln2 --name L2 --position 1
+check "  names --position ($ERR)" contains "$ERR" "option '--position' is only for stages"
+run k stage list --json
+before=$OUT
+expect_rc 64 "stage edit --colour" k stage edit explore --colour red
+check "  stages have no colour ($ERR)" contains "$ERR" "stages have no colour"
+run k stage list --json
+check "  the stage is unchanged" [ "$OUT" = "$before" ]
+expect_rc 64 "line edit --colour" k line edit subsidie --colour red
+run k dept list --json
+jcheck "  nothing was added" 'not any(x["code"]=="TS2" for x in d)'
+run kb completion bash
+check "completion offers no --colour for stages" eval '! printf "%s" "$OUT" | grep -E -- "--position.*--colour|--colour.*--position" >/dev/null'
 
 # ---- cases
 run k case add --title "Inclusieve werkgevers" --dept ECO --also INC,SOC --line procure \
