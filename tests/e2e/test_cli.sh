@@ -343,6 +343,8 @@ run kb --help
 check "--help shows case add --reason" contains "$OUT" "--reason R"
 
 # ---- the same kind of error, the same exit code
+expect_rc 65 "a lone @ in a query is a query error" k case list '@'
+check "  at its column ($ERR)" contains "$ERR" "query column 1: expected a view name after '@'"
 expect_rc 65 "user add of an existing user" k user add alice --role member --new-passphrase-file "$PASS"
 expect_rc 65 "stage add duplicate" k stage add done --name X
 expect_rc 65 "line add duplicate" k line add subsidie --name X
