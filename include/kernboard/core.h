@@ -182,6 +182,11 @@ typedef struct kb_action_vec {
 /* a->case_number, text, owner, due in; number, key, created, version out. */
 int kb_board_action_add(kb_board *b, kb_action_item *a, kb_err *e) KB_WARN_UNUSED;
 int kb_board_action_done(kb_board *b, uint32_t number, bool done, kb_err *e) KB_WARN_UNUSED;
+/* The same; *changed (may be NULL): false when the item was done (or open)
+ * already, and then nothing is written; out (may be NULL, initialised):
+ * the item afterwards. */
+int kb_board_action_set_done(kb_board *b, uint32_t number, bool done, bool *changed,
+                             kb_action_item *out, kb_err *e) KB_WARN_UNUSED;
 /* All action items (case_number 0), or those of one case. */
 int kb_board_action_list(kb_board *b, uint32_t case_number, kb_action_vec *out,
                          kb_err *e) KB_WARN_UNUSED;

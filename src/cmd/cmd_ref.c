@@ -444,8 +444,18 @@ int kb_cmd_action_done(kb_cmd_ctx *cx, int argc, char **argv)
     kb_board *b = NULL;
     if ((rc = kb_cmd_open(cx, "action done", &b)))
         return rc;
-    if (kb_board_action_done(b, n, true, &cx->err))
+    kb_action_item a;
+    kb_action_item_init(&a);
+    bool changed = false;
+    if (kb_board_action_set_done(b, n, true, &changed, &a, &cx->err))
         rc = kb_cmd_report(cx);
+    else if (cx->json)
+        rc = kb_cmd_print_json(cx, kb_cmd_action_json(&a));
+    else if (changed)
+        fprintf(cx->out, _("Action item A%u done\n"), n);
+    else /* nothing to do is not an error (exit 0), as for case move */
+        fprintf(cx->out, _("Action item A%u is already done; nothing changed\n"), n);
+    kb_action_item_free(&a);
     kb_cmd_close(cx, &b);
     return rc;
 }

@@ -140,6 +140,15 @@ jcheck "action add" 'd["id"]==1 and d["case"]==1 and d["owner"]=="bob" and not d
 run k action list --overdue --json
 jcheck "overdue action listed" '[a["id"] for a in d]==[1]'
 expect_rc 0 "action done" k action done A1
+check "  says so ($OUT)" contains "$OUT" "Action item A1 done"
+run k log --json
+seq_before=$(printf '%s' "$OUT" | json_get -1.seq)
+expect_rc 0 "action done of an item done already" k action done A1
+check "  says it was done already ($OUT)" contains "$OUT" "A1 is already done"
+run k log --json
+check "  and wrote nothing" [ "$(printf '%s' "$OUT" | json_get -1.seq)" = "$seq_before" ]
+run k action done A1 --json
+jcheck "action done --json gives the item" 'd["id"]==1 and d["done"]'
 run k action list --json
 jcheck "done item hidden from open list" 'd==[]'
 run k action list --all --json
