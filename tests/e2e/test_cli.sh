@@ -367,6 +367,20 @@ expect_rc 64 "user add with an unknown option is a usage error" k user add carol
 expect_rc 65 "export --format xml" k export --format xml
 expect_rc 64 "export without --format" k export
 
+# ---- texts: Windows line ends (CRLF) are read as line breaks; other control characters
+# are refused with where they are
+printf 'Regel 1\r\nRegel 2\r\n' >"$T/crlf.txt"
+run k case add --title "CRLF" --description - --json <"$T/crlf.txt"
+check "a CRLF description is accepted ($ERR)" [ "$RC" = 0 ]
+jcheck "  with LF line breaks" 'd["description"]=="Regel 1\nRegel 2"'
+crlf_case=$(printf '%s' "$OUT" | json_get id)
+printf 'Opmerking 1\r\nOpmerking 2\r' | k case comment "$crlf_case" - >/dev/null
+run k case show "$crlf_case" --json
+jcheck "a CRLF comment is accepted with LF" 'any(e.get("text")=="Opmerking 1\nOpmerking 2" for e in d["timeline"])'
+printf 'Regel 1\nRe\033gel 2\n' >"$T/esc.txt"
+expect_rc 65 "an escape character in a description" k case add --title "ESC" --description - <"$T/esc.txt"
+check "  names where it is ($ERR)" contains "$ERR" "(U+001B) at line 2, column 3"
+
 # ---- a board written before the structured history (tests/fixtures/board-v1.kb)
 mkdir -p "$T/old"
 cp "$KB_SRC/tests/fixtures/board-v1.kb" "$KB_SRC/tests/fixtures/board-v1.kb.lock" "$T/old/"
