@@ -240,6 +240,7 @@ typedef struct kb_import_report {
     size_t cases_added, comments_added, actions_added, links_added;
     size_t orgs_added, orgs_changed, contacts_added, meetings_added, decisions_added;
     size_t goals_added, goals_changed;
+    size_t bad_case; /* on an error about one case: its index + 1 in cases, else 0 */
 } kb_import_report;
 int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep,
                     kb_err *e) KB_WARN_UNUSED;

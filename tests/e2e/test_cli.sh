@@ -218,6 +218,16 @@ init_board "$B3"
 expect_rc 0 "import csv" kba --db "$B3" import "$T/e.csv"
 run kba --db "$B3" case show 1 --json
 jcheck "csv import keeps fields" 'd["title"]=="Inclusieve werkgevers en krapte" and d["depts"]==["INC","SOC"] and d["tags"]==["sroi","arbeidsmarkt"]'
+# a department the new board lacks: where (the CSV line, counting the
+# line breaks in quoted cells) and what to do
+printf 'title,lead_dept,description\n"Eerste",ECO,"regel 1\nregel 2"\n"Tweede",OND,\n' >"$T/newdept.csv"
+run kba --db "$B3" case list --json
+before3=$OUT
+expect_rc 65 "csv import naming a department the board lacks" kba --db "$B3" import "$T/newdept.csv"
+check "  names the line of the case ($ERR)" contains "$ERR" "newdept.csv: line 4: case 2: unknown department 'OND'"
+check "  says what to do" contains "$ERR" "kernboard dept add OND --name"
+run kba --db "$B3" case list --json
+check "  and changed nothing" [ "$OUT" = "$before3" ]
 
 # ---- bad import files change nothing
 run k case list --json
