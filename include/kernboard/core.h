@@ -182,6 +182,11 @@ typedef struct kb_action_vec {
 /* a->case_number, text, owner, due in; number, key, created, version out. */
 int kb_board_action_add(kb_board *b, kb_action_item *a, kb_err *e) KB_WARN_UNUSED;
 int kb_board_action_done(kb_board *b, uint32_t number, bool done, kb_err *e) KB_WARN_UNUSED;
+/* The same; *changed (may be NULL): false when the item was done (or open)
+ * already, and then nothing is written; out (may be NULL, initialised):
+ * the item afterwards. */
+int kb_board_action_set_done(kb_board *b, uint32_t number, bool done, bool *changed,
+                             kb_action_item *out, kb_err *e) KB_WARN_UNUSED;
 /* All action items (case_number 0), or those of one case. */
 int kb_board_action_list(kb_board *b, uint32_t case_number, kb_action_vec *out,
                          kb_err *e) KB_WARN_UNUSED;
@@ -248,6 +253,7 @@ typedef struct kb_import_report {
     size_t cases_added, comments_added, actions_added, links_added;
     size_t orgs_added, orgs_changed, contacts_added, meetings_added, decisions_added;
     size_t goals_added, goals_changed;
+    size_t bad_case; /* on an error about one case: its index + 1 in cases, else 0 */
 } kb_import_report;
 int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep,
                     kb_err *e) KB_WARN_UNUSED;

@@ -377,6 +377,10 @@ extern const size_t kb_default_dept_count;
 /* Text helpers shared by the model and the front ends. */
 bool kb_utf8_valid(const char *s, size_t n);
 bool kb_str_ieq(const char *a, const char *b);
+/* Line breaks of multi-line text as typed or pasted on any system, in
+ * place: CRLF and a lone CR become LF (NULL is fine).  Read texts (files,
+ * standard input, CSV cells) go through it before they are checked. */
+void kb_text_newlines(char *s);
 /* Valid short code: 1..KB_CODE_MAX of [A-Za-z0-9_-]. */
 bool kb_code_ok(const char *s);
 /* Folded form for comparing names as users type them (new string): ASCII

@@ -73,7 +73,8 @@ int kb_views_migrate(kb_board *b, size_t *moved, kb_err *e) KB_WARN_UNUSED;
  * hidden by a personal view of the same name (b NULL: none). */
 int kb_views_all(kb_board *b, kb_view_vec *out, kb_err *e) KB_WARN_UNUSED;
 /* Expand "@name" words of a query to the view's query (new string in
- * *out); KB_ENOENT "no view named x (see 'kernboard view list')".  *sort
+ * *out); KB_ENOENT "no view named x (see 'kernboard view list')", KB_EDATA
+ * "query column N: ..." for a lone '@' (no name).  *sort
  * (may be NULL) gets the sort of the last view named (borrowed from all). */
 int kb_views_expand(const kb_view_vec *all, const char *query, char **out, const char **sort,
                     kb_err *e) KB_WARN_UNUSED;

@@ -758,6 +758,17 @@ int kb_cmd_restore(kb_cmd_ctx *cx, int argc, char **argv)
     } else if (rc == KB_OK && fresh) {
         fprintf(cx->out, _("Restored %s to %s and verified it: %llu records.\n"), backup, board,
                 (unsigned long long)r.records);
+    } else if (rc == KB_OK && r.replaced_seq <= r.backup_seq) {
+        /* the backup was as new as the board: nothing was discarded */
+        fprintf(cx->out,
+                _("Restored %s over %s and verified it: the backup was as new as the board, so "
+                  "no audit entries were discarded; the restore is entry %llu.\n"),
+                backup, board, (unsigned long long)r.head_seq);
+    } else if (rc == KB_OK && r.replaced_seq == r.backup_seq + 1) {
+        fprintf(cx->out,
+                _("Restored %s over %s and verified it: audit entry %llu was discarded, the "
+                  "restore is entry %llu. Clients that saw the newer history accept it.\n"),
+                backup, board, (unsigned long long)r.replaced_seq, (unsigned long long)r.head_seq);
     } else if (rc == KB_OK) {
         fprintf(cx->out,
                 _("Restored %s over %s and verified it: audit entries %llu to %llu were "

@@ -22,13 +22,24 @@
 /* CSV columns, in export order. */
 const char *kb_csv_col(size_t i);
 
+/* Where an element starts in the import file: line (1-based) and, for
+ * JSON, column; 0 = not known. */
+typedef struct kb_import_pos {
+    size_t line, col;
+} kb_import_pos;
+
 typedef struct kb_import_buf {
     kb_import imp;
-    kb_strv strings; /* owns every string the kb_import borrows */
+    kb_strv strings;        /* owns every string the kb_import borrows */
+    kb_import_pos *case_at; /* where each of imp.cases starts (ncase_at of them) */
+    size_t ncase_at;
 } kb_import_buf;
 
-/* Parse; on error e names the file, line/column or JSON path.  ib must be
- * zeroed before and freed after, whatever the result. */
+/* Parse; on error e names the file, line/column or JSON path (a CSV line is
+ * the physical line, counting the line breaks inside quoted cells).  ib
+ * must be zeroed before and freed after, whatever the result.  An error
+ * of the import itself about one case (kb_import_report.bad_case) can be
+ * placed with kb_import_case_at. */
 int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf *ib,
                    kb_err *e) KB_WARN_UNUSED;
 int kb_import_csv(const char *text, size_t len, const char *fname, kb_import_buf *ib,
@@ -38,5 +49,7 @@ int kb_import_csv(const char *text, size_t len, const char *fname, kb_import_buf
 int kb_import_json_file(FILE *f, const char *fname, kb_import_buf *ib, kb_err *e) KB_WARN_UNUSED;
 int kb_import_csv_file(FILE *f, const char *fname, kb_import_buf *ib, kb_err *e) KB_WARN_UNUSED;
 void kb_import_buf_free(kb_import_buf *ib);
+/* Where case i (0-based) of the import starts, or NULL when not known. */
+const kb_import_pos *kb_import_case_at(const kb_import_buf *ib, size_t i);
 
 #endif

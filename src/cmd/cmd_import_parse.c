@@ -37,6 +37,7 @@ void kb_import_buf_free(kb_import_buf *ib)
     kb_free(&ib->imp.lines);
     kb_free(&ib->imp.goals);
     kb_free(&ib->imp.cases);
+    kb_free(&ib->case_at);
     kb_free(&ib->imp.comments);
     kb_free(&ib->imp.actions);
     kb_free(&ib->imp.links);
@@ -275,6 +276,23 @@ static void *kb_imp_push(void *vp, size_t *n, size_t size)
     memset(x, 0, size);
     (*n)++;
     return x;
+}
+
+/* Record where the case just pushed (the last of imp.cases) starts. */
+static void kb_imp_case_at(kb_import_buf *ib, size_t line, size_t col)
+{
+    while (ib->ncase_at < ib->imp.ncases) {
+        kb_import_pos *p = kb_imp_push(&ib->case_at, &ib->ncase_at, sizeof *p);
+        if (ib->ncase_at == ib->imp.ncases) {
+            p->line = line;
+            p->col = col;
+        }
+    }
+}
+
+const kb_import_pos *kb_import_case_at(const kb_import_buf *ib, size_t i)
+{
+    return i < ib->ncase_at && ib->case_at[i].line ? &ib->case_at[i] : NULL;
 }
 
 static int kb_imp_dept(kb_import_buf *ib, kb_jctx *j, json_t *o)
@@ -741,9 +759,13 @@ static int kb_jin_list(kb_jin *r, kb_import_buf *ib, enum kb_imp_list l)
     }
     for (size_t i = 0;; i++) {
         json_t *v = NULL;
+        (void)kb_jin_peek(r); /* the element's first byte: where it starts */
+        size_t line = r->line, col = r->col + 1;
         int rc = kb_jin_value(r, &v);
         if (rc == KB_OK)
             rc = kb_imp_element(ib, l, i, v, r->e);
+        if (rc == KB_OK && l == KB_IL_CASES)
+            kb_imp_case_at(ib, line, col);
         json_decref(v);
         if (rc)
             return rc;
@@ -896,7 +918,9 @@ int kb_import_json(const char *src, size_t len, const char *fname, kb_import_buf
 
 typedef struct kb_csv_ctx {
     kb_strv row;
-    size_t line;
+    size_t line;      /* records read */
+    size_t pline;     /* the physical line being parsed (1-based; input is fed line by line) */
+    size_t row_nl;    /* line breaks inside the cells of the row so far */
     int col[KB_NCSV]; /* column index per field, -1 if absent */
     bool header_done;
     kb_import_buf *ib;
@@ -909,12 +933,16 @@ static void kb_csv_cb_field(void *s, size_t len, void *data)
 {
     kb_csv_ctx *x = data;
     char *v = kb_strndup(s ? (const char *)s : "", len);
+    size_t nl = 0; /* a quoted cell may span lines */
+    for (size_t i = 0; i < len; i++)
+        nl += ((const char *)s)[i] == '\n';
+    x->row_nl += nl;
     if (len && memchr(s, 0, len) && x->rc == KB_OK)
         x->rc = kb_err_set(x->e, KB_EDATA, _("%s: line %zu: contains a NUL character"), x->fname,
-                           x->line + 1);
+                           x->pline - nl);
     else if (len && !kb_utf8_valid(s, len) && x->rc == KB_OK)
         x->rc =
-            kb_err_set(x->e, KB_EDATA, _("%s: line %zu: not UTF-8 text"), x->fname, x->line + 1);
+            kb_err_set(x->e, KB_EDATA, _("%s: line %zu: not UTF-8 text"), x->fname, x->pline - nl);
     kb_strv_push(&x->row, v);
     kb_free(&v);
 }
@@ -953,6 +981,10 @@ static void kb_csv_cb_row(int term, void *data)
     (void)term;
     kb_csv_ctx *x = data;
     x->line++;
+    /* the row ends on the line being parsed; it started as many lines
+     * before as its cells have line breaks */
+    size_t start = x->pline > x->row_nl ? x->pline - x->row_nl : 1;
+    x->row_nl = 0;
     if (x->rc)
         goto done;
     if (!x->header_done) {
@@ -964,28 +996,29 @@ static void kb_csv_cb_row(int term, void *data)
                 if (kb_str_ieq(x->row.v[c], kb_csv_col(f)))
                     break;
             if (f == KB_NCSV) {
-                x->rc = kb_err_set(x->e, KB_EDATA, _("%s: line 1: unknown column '%s'"), x->fname,
-                                   x->row.v[c]);
+                x->rc = kb_err_set(x->e, KB_EDATA, _("%s: line %zu: unknown column '%s'"), x->fname,
+                                   start, x->row.v[c]);
                 goto done;
             }
             x->col[f] = (int)c;
         }
         if (x->col[1 + KB_F_TITLE] < 0)
-            x->rc =
-                kb_err_set(x->e, KB_EDATA, _("%s: line 1: a 'title' column is required"), x->fname);
+            x->rc = kb_err_set(x->e, KB_EDATA, _("%s: line %zu: a 'title' column is required"),
+                               x->fname, start);
         x->header_done = true;
         goto done;
     }
     kb_import *imp = &x->ib->imp;
     kb_case *c = kb_imp_push(&imp->cases, &imp->ncases, sizeof *c);
     kb_case_init(c);
+    kb_imp_case_at(x->ib, start, 0);
     kb_err fe;
     const char *v;
 #define KB_CSV_FAIL(...)                                                                           \
     do {                                                                                           \
         char m_[KB_ERR_MSG_MAX];                                                                   \
         snprintf(m_, sizeof m_, __VA_ARGS__);                                                      \
-        x->rc = kb_err_set(x->e, KB_EDATA, _("%s: line %zu: %s"), x->fname, x->line, m_);          \
+        x->rc = kb_err_set(x->e, KB_EDATA, _("%s: line %zu: %s"), x->fname, start, m_);            \
         goto done;                                                                                 \
     } while (0)
     v = kb_csv_get(x, 0);
@@ -1019,7 +1052,7 @@ static int kb_import_csv_run(FILE *f, const char *src, size_t len, const char *f
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
         return kb_err_set(e, KB_ESOFTWARE, "csv_init failed");
-    kb_csv_ctx x = {.ib = ib, .fname = fname, .e = e};
+    kb_csv_ctx x = {.ib = ib, .fname = fname, .e = e, .pline = 1};
     char chunk[1 << 16];
     for (bool more = true; more && x.rc == KB_OK;) {
         const char *data = src;
@@ -1035,12 +1068,21 @@ static int kb_import_csv_run(FILE *f, const char *src, size_t len, const char *f
         } else {
             more = false;
         }
-        if (csv_parse(&p, data, n, kb_csv_cb_field, kb_csv_cb_row, &x) != n && x.rc == KB_OK)
-            x.rc = kb_err_set(e, KB_EDATA, _("%s: line %zu: not valid CSV: %s"), fname, x.line + 1,
-                              csv_strerror(csv_error(&p)));
+        /* line by line, so the callbacks know the physical line */
+        while (n && x.rc == KB_OK) {
+            const char *eol = memchr(data, '\n', n);
+            size_t k = eol ? (size_t)(eol - data) + 1 : n;
+            if (csv_parse(&p, data, k, kb_csv_cb_field, kb_csv_cb_row, &x) != k && x.rc == KB_OK)
+                x.rc = kb_err_set(e, KB_EDATA, _("%s: line %zu: not valid CSV: %s"), fname, x.pline,
+                                  csv_strerror(csv_error(&p)));
+            if (eol)
+                x.pline++;
+            data += k;
+            n -= k;
+        }
     }
     if (x.rc == KB_OK && csv_fini(&p, kb_csv_cb_field, kb_csv_cb_row, &x) != 0 && x.rc == KB_OK)
-        x.rc = kb_err_set(e, KB_EDATA, _("%s: line %zu: not valid CSV: %s"), fname, x.line + 1,
+        x.rc = kb_err_set(e, KB_EDATA, _("%s: line %zu: not valid CSV: %s"), fname, x.pline,
                           csv_strerror(csv_error(&p)));
     csv_free(&p);
     kb_strv_free(&x.row);

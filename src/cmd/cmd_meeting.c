@@ -138,6 +138,7 @@ int kb_cmd_meeting_add(kb_cmd_ctx *cx, int argc, char **argv)
                 rc = kb_cmd_report(cx);
                 goto out;
             }
+            kb_text_newlines(text); /* minutes written on Windows: LF */
             kb_free(&m.minutes);
             m.minutes = text;
         }
@@ -259,6 +260,7 @@ int kb_cmd_text_words(kb_cmd_ctx *cx, int n, char **words, char **out)
     for (int i = 0; i < n; i++)
         kb_buf_printf(&b, "%s%s", i ? " " : "", words[i]);
     *out = b.data ? kb_buf_take(&b) : kb_strdup("");
+    kb_text_newlines(*out); /* CRLF or CR line breaks: LF */
     return KB_OK;
 }
 

@@ -10,9 +10,21 @@
 
 enum { R_NAME = 2000, R_COLOUR, R_POS, R_WIP, R_NORM, R_REASON, R_NO_REASON, R_DEPT_WIP };
 
-/* Each kind takes only its own options (and the completion script offers
- * only those: kb_cmd_probe): a department has a colour, a stage its
- * limits, an action line only a name. */
+static const struct option kb_ref_opts[] = {
+    {"name", required_argument, NULL, R_NAME},
+    {"colour", required_argument, NULL, R_COLOUR},
+    {"color", required_argument, NULL, R_COLOUR},
+    {"position", required_argument, NULL, R_POS},
+    {"wip", required_argument, NULL, R_WIP},
+    {"norm-days", required_argument, NULL, R_NORM},
+    {"needs-reason", no_argument, NULL, R_REASON},
+    {"no-reason", no_argument, NULL, R_NO_REASON},
+    {"wip-dept", required_argument, NULL, R_DEPT_WIP},
+    {NULL, 0, NULL, 0},
+};
+
+/* The options each kind takes (what `completion bash` offers; kb_cmd_probe):
+ * departments have a colour, stages their limits, action lines a name only. */
 static const struct option kb_dept_opts[] = {
     {"name", required_argument, NULL, R_NAME},
     {"colour", required_argument, NULL, R_COLOUR},
@@ -34,6 +46,14 @@ static const struct option kb_line_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+static bool kb_ref_takes(const struct option *kind, int opt)
+{
+    for (; kind->name; kind++)
+        if (kind->val == opt)
+            return true;
+    return false;
+}
+
 typedef struct kb_ref_args {
     const char *code, *name, *colour;
     int position, wip, norm; /* -1 = not given */
@@ -51,14 +71,31 @@ static int kb_ref_int(kb_cmd_ctx *cx, const char *cmd, const char *s, int *out)
     return KB_OK;
 }
 
+/* kind: kb_dept_opts, kb_stage_opts or kb_line_opts.  Every option of the
+ * three is read, so one that belongs to another kind is named as such. */
 static int kb_ref_parse(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
-                        const struct option *longs, kb_ref_args *a)
+                        const struct option *kind, kb_ref_args *a)
 {
     memset(a, 0, sizeof *a);
     a->position = a->wip = a->norm = a->reason = -1;
+    if (kb_cmd_probe(cx, kind)) /* only asked for the options */
+        return KB_EUSAGE;
     kb_cmd_getopt_reset();
-    int rc, opt, idx;
-    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
+    int rc, opt, idx = 0;
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, kb_ref_opts, &idx, &opt)) == KB_OK &&
+           opt != -1) {
+        if (!kb_ref_takes(kind, opt)) {
+            /* the option's name, not its value (--wip 3 is not "option '3'") */
+            const char *o = kb_ref_opts[idx].name;
+            if (opt == R_COLOUR)
+                return kb_cmd_usage(cx, cmd,
+                                    kind == kb_stage_opts
+                                        ? _("option '--%s' is only for departments: stages have "
+                                            "no colour")
+                                        : _("option '--%s' is only for departments"),
+                                    o);
+            return kb_cmd_usage(cx, cmd, _("option '--%s' is only for stages"), o);
+        }
         switch (opt) {
         case R_NAME:
             a->name = optarg;
@@ -202,9 +239,9 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
     bool add = strstr(cmd, "add") != NULL;
     kb_ref_args a;
     int rc = kb_ref_parse(cx, cmd, argc, argv,
-                          stage  ? kb_stage_opts
-                          : dept ? kb_dept_opts
-                                 : kb_line_opts,
+                          dept    ? kb_dept_opts
+                          : stage ? kb_stage_opts
+                                  : kb_line_opts,
                           &a);
     if (rc == KB_OK && add && !a.name)
         rc = kb_cmd_usage(cx, cmd, _("give --name NAME"));
@@ -261,10 +298,8 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
             char *endp = NULL;
             long lim = eq ? strtol(eq + 1, &endp, 10) : -1;
             if (!eq || eq == a.dept_wip.v[i] || !eq[1] || *endp || lim < 0 || lim > 10000) {
-                rc = kb_cmd_bad_value(
-                    cx, cmd,
-                    _("--wip-dept takes one CODE=N, e.g. ECO=3 (0 removes); repeat it for more "
-                      "departments: --wip-dept ECO=3 --wip-dept INC=2"));
+                rc =
+                    kb_cmd_bad_value(cx, cmd, _("--wip-dept takes CODE=N, e.g. ECO=3 (0 removes)"));
                 reported = true;
                 break;
             }
@@ -409,8 +444,18 @@ int kb_cmd_action_done(kb_cmd_ctx *cx, int argc, char **argv)
     kb_board *b = NULL;
     if ((rc = kb_cmd_open(cx, "action done", &b)))
         return rc;
-    if (kb_board_action_done(b, n, true, &cx->err))
+    kb_action_item a;
+    kb_action_item_init(&a);
+    bool changed = false;
+    if (kb_board_action_set_done(b, n, true, &changed, &a, &cx->err))
         rc = kb_cmd_report(cx);
+    else if (cx->json)
+        rc = kb_cmd_print_json(cx, kb_cmd_action_json(&a));
+    else if (changed)
+        fprintf(cx->out, _("Action item A%u done\n"), n);
+    else /* nothing to do is not an error (exit 0), as for case move */
+        fprintf(cx->out, _("Action item A%u is already done; nothing changed\n"), n);
+    kb_action_item_free(&a);
     kb_cmd_close(cx, &b);
     return rc;
 }
@@ -511,51 +556,6 @@ int kb_cmd_case_link(kb_cmd_ctx *cx, int argc, char **argv)
         return rc;
     if (kb_board_link_add(b, from, to, kind, &cx->err))
         rc = kb_cmd_report(cx);
-    kb_cmd_close(cx, &b);
-    return rc;
-}
-
-/* case unlink N M [--as KIND]: the links between two cases, either way
- * round (all kinds, or one). */
-int kb_cmd_case_unlink(kb_cmd_ctx *cx, int argc, char **argv)
-{
-    static const struct option longs[] = {
-        {"as", required_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *kind_s = NULL;
-    kb_cmd_getopt_reset();
-    int rc, opt, idx;
-    while ((rc = kb_cmd_getopt(cx, "case unlink", argc, argv, longs, &idx, &opt)) == KB_OK &&
-           opt != -1)
-        kind_s = optarg;
-    if (rc)
-        return rc;
-    uint32_t x, y;
-    enum kb_link_kind kind;
-    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &x, &cx->err) ||
-        kb_case_number_parse(argv[optind + 1], &y, &cx->err))
-        return kb_cmd_usage(cx, "case unlink",
-                            _("give two cases: case unlink 12 14 [--as related|duplicate|blocks]"));
-    if (kind_s && kb_link_kind_parse(kind_s, &kind, &cx->err))
-        return kb_cmd_bad_value(cx, "case unlink", "%s", cx->err.msg);
-    kb_board *b = NULL;
-    if ((rc = kb_cmd_open(cx, "case unlink", &b)))
-        return rc;
-    kb_link_vec gone = {0};
-    if (kb_board_link_remove(b, x, y, kind_s ? &kind : NULL, &gone, &cx->err)) {
-        rc = kb_cmd_report(cx);
-    } else if (cx->json) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < gone.n; i++)
-            json_array_append_new(a, kb_cmd_link_json(&gone.v[i]));
-        rc = kb_cmd_print_json(cx, a);
-    } else {
-        for (size_t i = 0; i < gone.n; i++)
-            fprintf(cx->out, _("Link removed: #%u %s #%u\n"), gone.v[i].from,
-                    kb_link_kind_label(gone.v[i].kind), gone.v[i].to);
-    }
-    kb_link_vec_free(&gone);
     kb_cmd_close(cx, &b);
     return rc;
 }

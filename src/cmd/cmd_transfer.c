@@ -559,7 +559,14 @@ int kb_cmd_import(kb_cmd_ctx *cx, int argc, char **argv)
         goto out;
     kb_import_report rep;
     if (kb_board_import(b, &ib.imp, dry, &rep, &cx->err)) {
-        kb_err_prefix(&cx->err, "%s: ", fname);
+        /* an error about one case: where that case is in the file */
+        const kb_import_pos *at = rep.bad_case ? kb_import_case_at(&ib, rep.bad_case - 1) : NULL;
+        if (at && at->col)
+            kb_err_prefix(&cx->err, "%s:%zu:%zu: ", fname, at->line, at->col);
+        else if (at)
+            kb_err_prefix(&cx->err, _("%s: line %zu: "), fname, at->line);
+        else
+            kb_err_prefix(&cx->err, "%s: ", fname);
         rc = kb_cmd_report(cx);
         goto out;
     }

@@ -27,6 +27,14 @@ static void kb_cmd_print_duration(FILE *f, long s)
         fprintf(f, dngettext(KB_TEXTDOMAIN, "%ld second", "%ld seconds", (unsigned long)s), s);
 }
 
+/* Why unlock kept nothing, and what to do (exit 64, like keeping turned off). */
+static const char *kb_cmd_unlock_nowhere(void)
+{
+    return _("nothing can be kept here: this process has no login session keyring of its own "
+             "(cron, a container), so every command asks for the passphrase; run 'kernboard "
+             "unlock' in a login session, or start one with 'keyctl session'");
+}
+
 int kb_cmd_unlock(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -55,12 +63,26 @@ int kb_cmd_unlock(kb_cmd_ctx *cx, int argc, char **argv)
                            getenv("KERNBOARD_UNLOCK_IDLE"));
     if ((rc = kb_cmd_need_db(cx, "unlock")))
         return rc;
+    /* no session keyring of its own (cron, a container): nothing can be
+     * kept, so do not ask for a passphrase that would be forgotten */
+    if (!kb_board_key_cache_ready())
+        return kb_cmd_fail(cx, KB_EUSAGE, "%s", kb_cmd_unlock_nowhere());
     /* always ask (or read the passphrase file): unlock is how a user puts
      * a key there, possibly with another duration */
     kb_board *b = NULL;
     kb_board_opts o = {.kdf = cx->kdf, .key_cache_s = idle};
     if ((rc = kb_cmd_open_pass(cx, &o, &b)))
         return rc;
+    kb_board_close(&b);
+    /* say it is kept only when it is: open once more from the keyring alone
+     * (no Argon2id; the kernel may have refused the key, e.g. its quota) */
+    kb_board_opts co = {.key_cache_s = idle, .cache_only = true};
+    kb_err ce;
+    if (kb_board_open(cx->db, cx->user, NULL, &co, &b, &ce) != KB_OK)
+        return kb_cmd_fail(cx, KB_EUSAGE,
+                           _("the passphrase is right, but the session keyring did not keep the "
+                             "key (is its quota full? see 'keyctl show @s'); nothing is kept and "
+                             "the next command asks again"));
     kb_board_close(&b);
     fprintf(cx->out, _("Unlocked %s for %s in this login session; the key is forgotten after "),
             cx->db, cx->user);

@@ -130,6 +130,7 @@ int kb_cmd_text_arg(kb_cmd_ctx *cx, const char *arg, char **out)
 {
     if (strcmp(arg, "-") != 0) {
         *out = kb_strdup(arg);
+        kb_text_newlines(*out); /* CRLF or CR line breaks: LF */
         return KB_OK;
     }
     if (!cx->in)
@@ -160,9 +161,11 @@ int kb_cmd_text_arg(kb_cmd_ctx *cx, const char *arg, char **out)
                              "and try again"),
                            at);
     }
-    while (b.len && b.data[b.len - 1] == '\n')
-        kb_buf_truncate(&b, b.len - 1);
     *out = b.data ? kb_buf_take(&b) : kb_strdup("");
+    kb_text_newlines(*out); /* a file from Windows: CRLF line breaks become LF */
+    n = strlen(*out);
+    while (n && (*out)[n - 1] == '\n')
+        (*out)[--n] = 0;
     return KB_OK;
 }
 

@@ -286,6 +286,14 @@ int kb_board_action_add(kb_board *b, kb_action_item *a, kb_err *e)
 
 int kb_board_action_done(kb_board *b, uint32_t number, bool done, kb_err *e)
 {
+    return kb_board_action_set_done(b, number, done, NULL, NULL, e);
+}
+
+int kb_board_action_set_done(kb_board *b, uint32_t number, bool done, bool *changed,
+                             kb_action_item *out, kb_err *e)
+{
+    if (changed)
+        *changed = false;
     int rc = kb_require_writer(b, e);
     if (rc)
         return rc;
@@ -314,8 +322,15 @@ int kb_board_action_done(kb_board *b, uint32_t number, bool done, kb_err *e)
         if ((rc = kb_txn_put(t, KB_T_ACTIONS, key, KB_KEY_LEN, enc.data, enc.len, ver, NULL, NULL,
                              e)) == KB_OK)
             rc = kb_txn_commit(&t, e);
+        if (rc == KB_OK && changed)
+            *changed = true;
     }
     kb_txn_abort(&t);
+    if (rc == KB_OK && out) {
+        kb_action_item_free(out);
+        *out = a;
+        kb_action_item_init(&a);
+    }
     kb_action_item_free(&a);
     kb_buf_free(&enc);
     kb_free(&val);

@@ -34,6 +34,16 @@ static const char *kb_ref_code(const kb_import *imp, const kb_board *b, int kind
     return l ? l->code : NULL;
 }
 
+/* A case names a department that neither the board nor the import has:
+ * say what to do (SPEC §5). */
+static int kb_import_no_dept(kb_err *e, const char *code)
+{
+    return kb_err_set(e, KB_EDATA,
+                      _("unknown department '%s' (add it first with 'kernboard dept add %s --name "
+                        "NAME', or import a JSON export, which carries its departments)"),
+                      code, code);
+}
+
 static int kb_import_case_refs(const kb_board *b, const kb_import *imp, kb_case *c, kb_err *e)
 {
     const char *code;
@@ -46,25 +56,32 @@ static int kb_import_case_refs(const kb_board *b, const kb_import *imp, kb_case 
         kb_free(&c->stage);
         c->stage = x;
     } else {
-        return kb_err_set(e, KB_EDATA, _("unknown stage '%s'"), c->stage);
+        return kb_err_set(e, KB_EDATA,
+                          _("unknown stage '%s' (add it first with 'kernboard stage add %s "
+                            "--name NAME', or import a JSON export, which carries its stages)"),
+                          c->stage, c->stage);
     }
     if (c->lead_dept) {
         if (!(code = kb_ref_code(imp, b, 1, c->lead_dept)))
-            return kb_err_set(e, KB_EDATA, _("unknown department '%s'"), c->lead_dept);
+            return kb_import_no_dept(e, c->lead_dept);
         char *x = kb_strdup(code);
         kb_free(&c->lead_dept);
         c->lead_dept = x;
     }
     for (size_t i = 0; i < c->depts.n; i++) {
         if (!(code = kb_ref_code(imp, b, 1, c->depts.v[i])))
-            return kb_err_set(e, KB_EDATA, _("unknown department '%s'"), c->depts.v[i]);
+            return kb_import_no_dept(e, c->depts.v[i]);
         char *x = kb_strdup(code);
         kb_free(&c->depts.v[i]);
         c->depts.v[i] = x;
     }
     if (c->action_line) {
         if (!(code = kb_ref_code(imp, b, 2, c->action_line)))
-            return kb_err_set(e, KB_EDATA, _("unknown action line '%s'"), c->action_line);
+            return kb_err_set(e, KB_EDATA,
+                              _("unknown action line '%s' (add it first with 'kernboard line add "
+                                "%s --name NAME', or import a JSON export, which carries its "
+                                "action lines)"),
+                              c->action_line, c->action_line);
         char *x = kb_strdup(code);
         kb_free(&c->action_line);
         c->action_line = x;
@@ -290,7 +307,7 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
     return rc;
 }
 
-static int kb_import_check(kb_board *b, kb_import *imp, kb_numtab *h, kb_err *e);
+static int kb_import_check(kb_board *b, kb_import *imp, kb_numtab *h, size_t *bad_case, kb_err *e);
 static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool dry_run,
                            const kb_import_report *dummy, kb_import_report *rep, kb_err *e);
 
@@ -310,25 +327,28 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
         return kb_err_prefix(e, "%s", _("reference data: "));
     kb_numtab h;
     kb_numtab_init(&h, imp->ncases);
-    rc = kb_import_check(b, imp, &h, e);
+    rc = kb_import_check(b, imp, &h, &rep->bad_case, e);
     if (rc == KB_OK)
         rc = kb_import_apply(b, imp, &h, dry_run, &dummy, rep, e);
     kb_numtab_free(&h);
     return rc;
 }
 
-/* 1. check everything before any write (and before the lock) */
-static int kb_import_check(kb_board *b, kb_import *imp, kb_numtab *h, kb_err *e)
+/* 1. check everything before any write (and before the lock); *bad_case:
+ * the index + 1 of the case an error is about */
+static int kb_import_check(kb_board *b, kb_import *imp, kb_numtab *h, size_t *bad_case, kb_err *e)
 {
     int rc;
     for (size_t i = 0; i < imp->ncases; i++) {
         kb_case *c = &imp->cases[i];
+        *bad_case = i + 1;
         if ((rc = kb_import_case_refs(b, imp, c, e)))
             return c->number ? kb_err_prefix(e, _("case #%u: "), c->number)
                              : kb_err_prefix(e, _("case %zu: "), i + 1);
         if (c->number && !kb_numtab_add(h, c->number, i))
             return kb_err_set(e, KB_EDATA, _("case #%u appears twice in the import"), c->number);
     }
+    *bad_case = 0;
     for (size_t i = 0; i < imp->ncomments; i++) {
         if (kb_numtab_get(h, imp->comments[i].case_number) == SIZE_MAX)
             return kb_err_set(e, KB_EDATA, _("timeline entry for unknown case #%u"),
@@ -373,9 +393,11 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
         for (size_t i = 0; i < imp->ncases && !rc; i++) {
             unsigned char k[KB_KEY_LEN];
             char *iname = imp->cases[i].number ? kb_case_index_name(imp->cases[i].number) : NULL;
-            if (iname && kb_txn_index_get(t, iname, k, NULL) == KB_OK)
+            if (iname && kb_txn_index_get(t, iname, k, NULL) == KB_OK) {
                 rc = kb_err_set(e, KB_EDATA, _("case #%u already exists on this board"),
                                 imp->cases[i].number);
+                rep->bad_case = i + 1;
+            }
             kb_free(&iname);
         }
         kb_txn_abort(&t);
@@ -422,8 +444,10 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
     for (size_t i = 0; i < imp->ncases && !rc; i++) {
         kb_case *c = &imp->cases[i];
         bool had_number = c->number != 0;
-        if ((rc = kb_case_insert(b, t, c, true, NULL, e)))
+        if ((rc = kb_case_insert(b, t, c, true, NULL, e))) {
+            rep->bad_case = i + 1;
             break;
+        }
         rep->cases_added++;
         if (!had_number)
             rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b),

@@ -234,6 +234,8 @@ static int kb_field_set(kb_case *c, enum kb_field_id f, const char *text, bool a
                 *s = text[0] && t[0] ? kb_strdup(text) : NULL;
             else
                 *s = t[0] ? kb_strdup(t) : NULL;
+            if (d->type == KB_FT_LONGTEXT) /* CRLF pasted from Windows: LF */
+                kb_text_newlines(*s);
         }
     } else if (dp) {
         kb_date v = KB_DATE_NONE;

@@ -5,6 +5,7 @@
 #include "kernboard/buf.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -173,7 +174,26 @@ bool kb_code_ok(const char *s)
     return true;
 }
 
-static bool kb_has_control(const char *s, bool allow_newline)
+void kb_text_newlines(char *s)
+{
+    if (!s)
+        return;
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (*r == '\r') {
+            *w++ = '\n';
+            if (r[1] == '\n') /* CRLF: one line break */
+                r++;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
+}
+
+/* The byte offset of the first control character (tabs and line breaks
+ * are fine in multi-line text), or SIZE_MAX. */
+static size_t kb_find_control(const char *s, bool allow_newline)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '\n' && allow_newline)
@@ -181,12 +201,13 @@ static bool kb_has_control(const char *s, bool allow_newline)
         if (*p == '\t' && allow_newline)
             continue;
         if (*p < 0x20 || *p == 0x7f)
-            return true;
+            return (size_t)(p - (const unsigned char *)s);
     }
-    return false;
+    return SIZE_MAX;
 }
 
-/* Check one text field: valid UTF-8, within max bytes, no control chars. */
+/* Check one text field: valid UTF-8, within max bytes, no control chars
+ * (the first one is named with its line and column, counted in characters). */
 static int kb_text_check(const char *field, const char *s, size_t max, bool multiline, kb_err *e)
 {
     size_t n = strlen(s);
@@ -194,9 +215,30 @@ static int kb_text_check(const char *field, const char *s, size_t max, bool mult
         return kb_err_set(e, KB_EDATA, _("%s is too long (%zu bytes, at most %zu)"), field, n, max);
     if (!kb_utf8_valid(s, n))
         return kb_err_set(e, KB_EDATA, _("%s is not valid UTF-8 text"), field);
-    if (kb_has_control(s, multiline))
-        return kb_err_set(e, KB_EDATA, _("%s contains control characters"), field);
-    return KB_OK;
+    size_t at = kb_find_control(s, multiline);
+    if (at == SIZE_MAX)
+        return KB_OK;
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < at; i++) {
+        if (s[i] == '\n') {
+            line++;
+            col = 1;
+        } else if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            col++;
+        }
+    }
+    unsigned cp = (unsigned char)s[at];
+    if (!multiline && (cp == '\n' || cp == '\r'))
+        return kb_err_set(e, KB_EDATA, _("%s must be one line: it has a line break at column %zu"),
+                          field, col);
+    if (multiline)
+        return kb_err_set(e, KB_EDATA,
+                          _("%s contains a control character (U+%04X) at line %zu, column %zu; "
+                            "remove it"),
+                          field, cp, line, col);
+    return kb_err_set(e, KB_EDATA,
+                      _("%s contains a control character (U+%04X) at column %zu; remove it"), field,
+                      cp, col);
 }
 
 static int kb_strv_check(const char *field, const kb_strv *sv, size_t max, kb_err *e)

@@ -171,6 +171,18 @@ int kb_views_expand(const kb_view_vec *all, const char *query, char **out, const
         /* a word starting with '@' at the start or after a blank */
         if (*p == '@' && (p == query || p[-1] == ' ' || p[-1] == '\t')) {
             size_t n = strcspn(p + 1, " \t");
+            if (n == 0) { /* a lone '@': a query error at its column (exit 65) */
+                size_t col = 1;
+                for (const char *q = query; q < p; q++)
+                    if (((unsigned char)*q & 0xC0) != 0x80)
+                        col++;
+                kb_buf_free(&b);
+                int rc = kb_err_set(e, KB_EDATA,
+                                    _("expected a view name after '@', e.g. @eco-stuck (see "
+                                      "'kernboard view list')"));
+                kb_err_prefix(e, _("query column %zu: "), col);
+                return rc;
+            }
             char *name = kb_strndup(p + 1, n);
             const kb_saved_view *x = kb_views_find(all, name);
             if (!x) {

@@ -49,16 +49,28 @@ check "  the message shows the repeated form: $ERR" contains "$ERR" "--wip-dept 
 run kb stage edit --help
 check "stage edit --help shows the repeated form" contains "$OUT" "[--wip-dept CODE=N]..."
 check "  and not the list form" lacks "$OUT" "CODE=N,"
-# each kind takes only its own options; the error names the option
-expect_rc 64 "dept add --wip" k dept add TS2 --name T2 --wip 3
-check "  names --wip: $ERR" contains "$ERR" "'--wip'"
-expect_rc 64 "line add --position" k line add ln2 --name L2 --position 1
-check "  names --position: $ERR" contains "$ERR" "'--position'"
+# each kind takes only its own options (the errors below name them)
 expect_rc 64 "line add --colour" k line add ln2 --name L2 --colour red
-expect_rc 64 "stage edit --colour (stages have no colour)" k stage edit explore --colour red
 expect_rc 0 "line add" k line add subsidie --name "Subsidies"
 run k line list --json
 jcheck "line list" 'any(x["code"]=="subsidie" for x in d)'
+# an option of another kind names the option, not its value; stages and
+# action lines have no colour
+expect_rc 64 "dept add --wip" k dept add TS2 --name T2 --wip 3
+check "  names --wip ($ERR)" contains "$ERR" "option '--wip' is only for stages"
+expect_rc 64 "line add --position" k line add ln2 --name L2 --position 1
+check "  names --position ($ERR)" contains "$ERR" "option '--position' is only for stages"
+run k stage list --json
+before=$OUT
+expect_rc 64 "stage edit --colour" k stage edit explore --colour red
+check "  stages have no colour ($ERR)" contains "$ERR" "stages have no colour"
+run k stage list --json
+check "  the stage is unchanged" [ "$OUT" = "$before" ]
+expect_rc 64 "line edit --colour" k line edit subsidie --colour red
+run k dept list --json
+jcheck "  nothing was added" 'not any(x["code"]=="TS2" for x in d)'
+run kb completion bash
+check "completion offers no --colour for stages" eval '! printf "%s" "$OUT" | grep -E -- "--position.*--colour|--colour.*--position" >/dev/null'
 
 # ---- cases
 run k case add --title "Inclusieve werkgevers" --dept ECO --also INC,SOC --line procure \
@@ -138,6 +150,15 @@ jcheck "action add" 'd["id"]==1 and d["case"]==1 and d["owner"]=="bob" and not d
 run k action list --overdue --json
 jcheck "overdue action listed" '[a["id"] for a in d]==[1]'
 expect_rc 0 "action done" k action done A1
+check "  says so ($OUT)" contains "$OUT" "Action item A1 done"
+run k log --json
+seq_before=$(printf '%s' "$OUT" | json_get -1.seq)
+expect_rc 0 "action done of an item done already" k action done A1
+check "  says it was done already ($OUT)" contains "$OUT" "A1 is already done"
+run k log --json
+check "  and wrote nothing" [ "$(printf '%s' "$OUT" | json_get -1.seq)" = "$seq_before" ]
+run k action done A1 --json
+jcheck "action done --json gives the item" 'd["id"]==1 and d["done"]'
 run k action list --json
 jcheck "done item hidden from open list" 'd==[]'
 run k action list --all --json
@@ -207,6 +228,16 @@ init_board "$B3"
 expect_rc 0 "import csv" kba --db "$B3" import "$T/e.csv"
 run kba --db "$B3" case show 1 --json
 jcheck "csv import keeps fields" 'd["title"]=="Inclusieve werkgevers en krapte" and d["depts"]==["INC","SOC"] and d["tags"]==["sroi","arbeidsmarkt"]'
+# a department the new board lacks: where (the CSV line, counting the
+# line breaks in quoted cells) and what to do
+printf 'title,lead_dept,description\n"Eerste",ECO,"regel 1\nregel 2"\n"Tweede",OND,\n' >"$T/newdept.csv"
+run kba --db "$B3" case list --json
+before3=$OUT
+expect_rc 65 "csv import naming a department the board lacks" kba --db "$B3" import "$T/newdept.csv"
+check "  names the line of the case ($ERR)" contains "$ERR" "newdept.csv: line 4: case 2: unknown department 'OND'"
+check "  says what to do" contains "$ERR" "kernboard dept add OND --name"
+run kba --db "$B3" case list --json
+check "  and changed nothing" [ "$OUT" = "$before3" ]
 
 # ---- bad import files change nothing
 run k case list --json
@@ -341,6 +372,8 @@ run kb --help
 check "--help shows case add --reason" contains "$OUT" "--reason R"
 
 # ---- the same kind of error, the same exit code
+expect_rc 65 "a lone @ in a query is a query error" k case list '@'
+check "  at its column ($ERR)" contains "$ERR" "query column 1: expected a view name after '@'"
 expect_rc 65 "user add of an existing user" k user add alice --role member --new-passphrase-file "$PASS"
 expect_rc 65 "stage add duplicate" k stage add done --name X
 expect_rc 65 "line add duplicate" k line add subsidie --name X
@@ -353,6 +386,20 @@ expect_rc 64 "user add without --role is a usage error" k user add carol --new-p
 expect_rc 64 "user add with an unknown option is a usage error" k user add carol --role member --frobnicate
 expect_rc 65 "export --format xml" k export --format xml
 expect_rc 64 "export without --format" k export
+
+# ---- texts: Windows line ends (CRLF) are read as line breaks; other control characters
+# are refused with where they are
+printf 'Regel 1\r\nRegel 2\r\n' >"$T/crlf.txt"
+run k case add --title "CRLF" --description - --json <"$T/crlf.txt"
+check "a CRLF description is accepted ($ERR)" [ "$RC" = 0 ]
+jcheck "  with LF line breaks" 'd["description"]=="Regel 1\nRegel 2"'
+crlf_case=$(printf '%s' "$OUT" | json_get id)
+printf 'Opmerking 1\r\nOpmerking 2\r' | k case comment "$crlf_case" - >/dev/null
+run k case show "$crlf_case" --json
+jcheck "a CRLF comment is accepted with LF" 'any(e.get("text")=="Opmerking 1\nOpmerking 2" for e in d["timeline"])'
+printf 'Regel 1\nRe\033gel 2\n' >"$T/esc.txt"
+expect_rc 65 "an escape character in a description" k case add --title "ESC" --description - <"$T/esc.txt"
+check "  names where it is ($ERR)" contains "$ERR" "(U+001B) at line 2, column 3"
 
 # ---- a board written before the structured history (tests/fixtures/board-v1.kb)
 mkdir -p "$T/old"

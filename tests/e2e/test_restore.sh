@@ -107,6 +107,13 @@ check "  says what was discarded ($OUT)" contains "$OUT" "discarded"
 expect_rc 0 "  the pinned client accepts it" client verify
 check "the backup got no lock file" [ ! -e "$T/tape/backup.kb.lock" ]
 
+# ---- a backup as new as the board: nothing was discarded (no empty range)
+expect_rc 0 "backup of the board as it is" kba --db "$B" backup "$T/same.kb"
+expect_rc 0 "restore of a backup as new as the board" kba restore "$T/same.kb" "$B"
+check "  says no audit entries were discarded ($OUT)" contains "$OUT" "no audit entries were discarded"
+check "  names no range of entries" eval '! printf "%s" "$OUT" | grep -qE "entries [0-9]+ to [0-9]+"'
+expect_rc 0 "  the pinned client accepts it" client verify
+
 # ---- ops messages
 expect_rc 64 "bare kernboard without a board: usage" kb
 check "  one line on stderr" [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]

@@ -74,4 +74,21 @@ KERNBOARD_UNLOCK_IDLE=0 expect_rc 0 "a command with the passphrase, keeping off"
     "$KB_BIN" --db "$B" --user alice --passphrase-file "$T/alice2.pass" case list
 expect_rc 77 "nothing was kept" kbn case list
 KERNBOARD_UNLOCK_IDLE=soon expect_rc 64 "a bad KERNBOARD_UNLOCK_IDLE is an error" kbn case list
+
+# without a session keyring of its own (cron: the session keyring is the
+# user's default one, which keycache.c never uses) unlock keeps nothing,
+# says so without asking, and exits 64
+nosession() { keyctl session "_uid_ses.$(id -u)" "$@"; }
+if nosession true >/dev/null 2>&1; then
+    expect_rc 0 "lock" kb lock
+    expect_rc 64 "unlock without a session keyring of its own" \
+        nosession "$KB_BIN" --db "$B" --user alice --passphrase-file "$T/alice2.pass" unlock
+    check "it says nothing can be kept" contains "$ERR" "nothing can be kept"
+    check "and what to do" contains "$ERR" "keyctl session"
+    check "and does not claim it unlocked" eval '! contains "$OUT" "Unlocked"'
+    expect_rc 77 "the next command still asks" nosession "$KB_BIN" --db "$B" --user alice case list
+    expect_rc 77 "also in this session" kbn case list
+else
+    kb_log "SKIP: cannot join the user session keyring (the no-session case is not checked)"
+fi
 finish

@@ -141,3 +141,52 @@ Test(import_csv, file_in_chunks)
     cr_assert(strstr(e.msg, "line 3: not UTF-8"), "%s", e.msg);
     kb_import_buf_free(&ib);
 }
+
+/* Where each case starts: the physical CSV line (line breaks inside quoted
+ * cells, CRLF and blank lines counted), across the 64 KiB chunks of a file;
+ * the JSON line and column of the case's object */
+Test(import_csv, case_lines)
+{
+    static const char csv[] = "title,description\r\n"
+                              "one,\"a\r\nb\r\nc\"\r\n"
+                              "\r\n"
+                              "two,plain\r\n"
+                              "three,\"x\n\ny\"\n"
+                              "four,\xff\n";
+    kb_import_buf ib;
+    memset(&ib, 0, sizeof ib);
+    kb_err e;
+    cr_assert_eq(kb_import_csv(csv, sizeof csv - 1, "x.csv", &ib, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "x.csv: line 10: not UTF-8"), "%s", e.msg);
+    cr_assert_eq(ib.imp.ncases, 3); /* the fourth stopped at its bad cell */
+    static const size_t want[] = {2, 6, 7};
+    for (size_t i = 0; i < 3; i++) {
+        const kb_import_pos *at = kb_import_case_at(&ib, i);
+        cr_assert(at, "case %zu", i);
+        cr_expect_eq(at->line, want[i], "case %zu: line %zu", i, at->line);
+        cr_expect_eq(at->col, 0);
+    }
+    cr_assert_null(kb_import_case_at(&ib, 99));
+    kb_import_buf_free(&ib);
+
+    FILE *f = tmpfile();
+    cr_assert(f);
+    fputs("id,title,description\n", f);
+    for (int i = 1; i <= 3000; i++)
+        fprintf(f, "%d,\"Case %d\",\"line one\nline two\"\n", i, i);
+    rewind(f);
+    memset(&ib, 0, sizeof ib);
+    cr_assert_eq(kb_import_csv_file(f, "x.csv", &ib, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(ib.imp.ncases, 3000);
+    cr_expect_eq(kb_import_case_at(&ib, 2999)->line, 2 + 2 * 2999);
+    kb_import_buf_free(&ib);
+    fclose(f);
+
+    memset(&ib, 0, sizeof ib);
+    cr_assert_eq(kb_import_json(small, strlen(small), "x.json", &ib, &e), KB_OK, "%s", e.msg);
+    const kb_import_pos *at = kb_import_case_at(&ib, 1);
+    cr_assert(at);
+    cr_expect_eq(at->line, 9);
+    cr_expect_eq(at->col, 5);
+    kb_import_buf_free(&ib);
+}

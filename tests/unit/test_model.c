@@ -54,6 +54,14 @@ static void m_newline_desc(kb_case *c)
 {
     c->description = kb_strdup("two\nlines\tok");
 }
+static void m_control_desc(kb_case *c)
+{
+    c->description = kb_strdup("één\ntwee \adrie");
+}
+static void m_cr_desc(kb_case *c)
+{
+    c->description = kb_strdup("one\r\ntwo");
+}
 static void m_no_stage(kb_case *c)
 {
     kb_free(&c->stage);
@@ -110,9 +118,13 @@ static const case_row case_rows[] = {
     {"empty title", m_empty_title, KB_EDATA, "title"},
     {"title too long", m_long_title, KB_EDATA, "too long"},
     {"invalid UTF-8", m_bad_utf8, KB_EDATA, "UTF-8"},
-    {"escape sequence in title", m_control, KB_EDATA, "control"},
-    {"newline in title", m_newline_title, KB_EDATA, "control"},
+    {"escape sequence in title", m_control, KB_EDATA, "control character (U+001B) at column 2"},
+    {"newline in title", m_newline_title, KB_EDATA, "line break at column 4"},
     {"newline in description", m_newline_desc, KB_OK, NULL},
+    {"control character in description: where", m_control_desc, KB_EDATA,
+     "(U+0007) at line 2, column 6"},
+    {"CR left in description (not read through kb_text_newlines)", m_cr_desc, KB_EDATA,
+     "(U+000D) at line 1, column 4"},
     {"no stage", m_no_stage, KB_EDATA, "stage"},
     {"bad department code", m_bad_dept, KB_EDATA, "department"},
     {"lead also involved", m_lead_twice, KB_EDATA, "lead"},
@@ -142,6 +154,34 @@ Test(model, case_validation_table)
                       r->msg);
         kb_case_free(&c);
     }
+}
+
+Test(model, text_newlines)
+{
+    struct {
+        const char *in, *want;
+    } rows[] = {{"a\r\nb\r\n", "a\nb\n"},
+                {"a\rb", "a\nb"},
+                {"a\r\r\nb", "a\n\nb"},
+                {"a\n\rb", "a\n\nb"},
+                {"\r", "\n"},
+                {"", ""},
+                {"é\r\n\tx", "é\n\tx"},
+                {"no breaks", "no breaks"}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char *s = kb_strdup(rows[i].in);
+        kb_text_newlines(s);
+        cr_expect_str_eq(s, rows[i].want, "row %zu", i);
+        kb_free(&s);
+    }
+    kb_text_newlines(NULL);
+    /* a description pasted from Windows is read with LF line breaks */
+    kb_case c;
+    kb_case_init(&c);
+    kb_err e;
+    cr_assert_eq(kb_case_field_parse(&c, KB_F_DESC, "Regel 1\r\nRegel 2\r\n", &e), KB_OK);
+    cr_expect_str_eq(c.description, "Regel 1\nRegel 2\n");
+    kb_case_free(&c);
 }
 
 Test(model, case_numbers)

@@ -232,6 +232,12 @@ Test(report, views_text_form_and_expansion)
     cr_assert_str_eq(q, "user@host");
     kb_free(&q);
     cr_assert_eq(kb_views_expand(&v, "@nope", &q, NULL, &e), KB_ENOENT);
+    /* a lone '@' is a query error at its column, not an unknown view '' */
+    cr_assert_eq(kb_views_expand(&v, "@", &q, NULL, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "query column 1: ") == e.msg, "%s", e.msg);
+    cr_assert_eq(kb_views_expand(&v, "é @ blocked", &q, NULL, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "query column 3: ") == e.msg, "%s", e.msg);
+    cr_assert_null(q);
     cr_assert(kb_views_remove(&v, "eco"));
     cr_assert_not(kb_views_remove(&v, "eco"));
     cr_assert_eq(kb_view_name_check("a b", &e), KB_EDATA);
