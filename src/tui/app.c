@@ -767,7 +767,7 @@ unsigned kb_tui_app_tick(kb_tui_app *a, int64_t now_ms)
 
 /* ------------------------------------------------------------ drawing */
 
-static void kb_status_right(kb_tui_app *a, kb_buf *out, kb_context ctx)
+static void kb_status_right(const kb_tui_app *a, kb_buf *out, kb_context ctx)
 {
     char keys[KB_KEY_SEQ_STRLEN];
     if (a->kst.len) {
@@ -785,6 +785,29 @@ void kb_tui_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
         char keys[KB_KEY_SEQ_STRLEN];
         if (kb_keymap_key_for(a->km, ctx, acts[i], keys) == KB_OK)
             kb_buf_printf(out, " %s %s ", keys, _(labels[i]));
+    }
+}
+
+void kb_tui_hints_fit(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
+                      const char *const *labels, size_t n, kb_buf *out)
+{
+    kb_buf right = KB_BUF_INIT;
+    kb_status_right(a, &right, ctx);
+    int rw = right.len ? kb_tui_width(right.data, a->utf8) : 0;
+    kb_buf_free(&right);
+    int room = a->w - (rw && rw <= a->w / 3 ? rw + 1 : 0);
+    int used = out->len ? kb_tui_width(out->data, a->utf8) : 0;
+    for (size_t i = 0; i < n; i++) {
+        char keys[KB_KEY_SEQ_STRLEN];
+        if (kb_keymap_key_for(a->km, ctx, acts[i], keys) != KB_OK)
+            continue;
+        char *h = kb_asprintf(" %s %s ", keys, _(labels[i]));
+        int hw = kb_tui_width(h, a->utf8);
+        if (used + hw <= room) { /* whole, or not at all (a later, shorter one may fit) */
+            kb_buf_puts(out, h);
+            used += hw;
+        }
+        kb_free(&h);
     }
 }
 

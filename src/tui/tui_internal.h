@@ -461,6 +461,7 @@ typedef enum kb_tui_prompt_kind {
     KB_PR_REASON,      /* reason for a move into a stage that needs one */
     KB_PR_COMMENT,     /* a comment on a case */
     KB_PR_FORM_REASON, /* reason for the stage move the form saves */
+    KB_PR_GUEST,       /* a guest's name for the running meeting (meeting mode) */
 } kb_tui_prompt_kind;
 
 typedef struct kb_tui_prompt {
@@ -630,6 +631,12 @@ void kb_tui_draw_wrapped(kb_grid *g, int y, const char *msg, kb_style st);
  * keymap: the keys of acts[i] in ctx with labels[i] (N_() strings). */
 void kb_tui_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
                   const char *const *labels, size_t n, kb_buf *out);
+/* As kb_tui_hints, but only the hints that fit whole on the status line
+ * beside its right part (the help key) at the screen's width, taken in
+ * the order given (the most important first); the rest are left out
+ * rather than cut (the help screen lists every key). */
+void kb_tui_hints_fit(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
+                      const char *const *labels, size_t n, kb_buf *out);
 /* Status line message (printf-style). */
 void kb_tui_msg(kb_tui_app *a, bool error, const char *fmt, ...) KB_PRINTF(3, 4);
 /* Case by number in the cache, NULL if none. */
@@ -825,6 +832,9 @@ void kb_tui_meeting_forget(kb_tui_app *a);
 bool kb_tui_case_masked(const kb_tui_app *a, const kb_case *c);
 /* Tests without a board: the item's case detail (taken over). */
 void kb_view_meeting_set_detail(kb_tui_app *a, kb_case_detail *d);
+/* Add a guest (the name as typed, one argument) to the running meeting;
+ * says what happened with kb_tui_msg (an error: msg_error set). */
+unsigned kb_view_meeting_guest(kb_tui_app *a, const char *name);
 /* Meeting timers in tests: the clock of the meeting screens and of the
  * open board's meeting times (NULL: real). */
 void kb_tui_meeting_clock(kb_tui_app *a, kb_time (*now)(void));

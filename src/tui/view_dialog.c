@@ -555,6 +555,14 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
                 kb_tui_view_close(a, p);
                 r |= kb_view_form_submit_reason(a, text);
             }
+        } else if (kind == KB_PR_GUEST) {
+            r |= kb_view_meeting_guest(a, text);
+            if (a->msg_error) { /* not added: the name stays here for a retry */
+                kb_free(&p->error);
+                p->error = kb_strdup(a->msg);
+            } else {
+                kb_tui_view_close(a, p);
+            }
         } else {
             a->save_rc = KB_OK;
             r |= kb_tui_comment(a, number, text);

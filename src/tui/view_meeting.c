@@ -34,9 +34,11 @@ enum kb_mscreen { KB_MS_ITEM, KB_MS_AGENDA, KB_MS_ATTEND };
 typedef struct kb_meeting_view {
     int screen;
     kb_meeting m;
-    bool stored;      /* m is a stored draft or running meeting (else a proposal) */
-    kb_tui_list list; /* agenda / attendance rows */
-    kb_case_detail d; /* the current item's case (d.c.number 0: none) */
+    bool stored;        /* m is a stored draft or running meeting (else a proposal) */
+    kb_tui_list list;   /* agenda / attendance rows */
+    kb_tui_list page;   /* the item screen: a pager over its lines */
+    uint32_t page_case; /* the case the pager shows (another one starts at the top) */
+    kb_case_detail d;   /* the current item's case (d.c.number 0: none) */
     int64_t last_second;
 } kb_meeting_view;
 
@@ -118,6 +120,10 @@ static void kb_mv_load_detail(kb_tui_app *a, kb_meeting_view *v)
 {
     kb_mv_detail_free(v);
     uint32_t n = kb_mv_current(v);
+    if (n != v->page_case) { /* another item: its lines from the top */
+        v->page.top = 0;
+        v->page_case = n;
+    }
     if (!n)
         return;
     kb_err e;
@@ -211,6 +217,7 @@ typedef struct kb_mline {
 typedef struct kb_mlines {
     kb_mline *v;
     size_t n;
+    size_t head; /* the first head lines (the case's number and title) stay when it scrolls */
 } kb_mlines;
 
 static void kb_ml_add(kb_mlines *l, int indent, const char *text, kb_style st)
@@ -266,18 +273,28 @@ static char *kb_user_depts(const kb_tui_app *a, const char *name)
     return NULL;
 }
 
-static void kb_mv_title(kb_tui_app *a, kb_meeting_view *v, kb_grid *g)
+/* What the screens are about: the running meeting and its item, the
+ * draft, or the proposal.  Shown on the screen's first row, not in the
+ * title bar, where the users online can take the room at 80 columns. */
+static void kb_mv_title(const kb_meeting_view *v, kb_buf *t)
 {
-    kb_buf t = KB_BUF_INIT;
     if (v->m.state == KB_MEETING_RUNNING)
-        kb_buf_printf(&t, _("Meeting M%u, item %d/%zu"), v->m.number, v->m.current + 1,
+        kb_buf_printf(t, _("Meeting M%u, item %d/%zu"), v->m.number, v->m.current + 1,
                       v->m.agenda.n);
     else if (v->stored)
-        kb_buf_printf(&t, _("Meeting M%u: draft agenda"), v->m.number);
+        kb_buf_printf(t, _("Meeting M%u: draft agenda"), v->m.number);
     else
-        kb_buf_puts(&t, _("Meeting: proposed agenda"));
-    kb_tui_draw_bar(a, g, t.data);
-    kb_buf_free(&t);
+        kb_buf_puts(t, _("Meeting: proposed agenda"));
+}
+
+/* Append "  " and s to b if the result still fits in w columns. */
+static bool kb_mv_add_fit(kb_buf *b, const char *s, int w, bool utf8)
+{
+    int have = b->len ? kb_tui_width(b->data, utf8) : 0;
+    if (have + 2 + kb_tui_width(s, utf8) > w)
+        return false;
+    kb_buf_printf(b, "%s%s", b->len ? "  " : "", s);
+    return true;
 }
 
 /* "Item 2:13 / 5:00   Meeting 14:02 / 1:45:00" */
@@ -317,6 +334,7 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, bool room
     char *t = kb_asprintf("#%u  %s", c->number, c->title ? c->title : "");
     kb_ml_wrap(l, in, w, t, KB_STYLE(KB_GA_BOLD | KB_GA_UNDERLINE, KB_GC_ACCENT), utf8);
     kb_free(&t);
+    l->head = l->n;
     kb_ml_add(l, 0, "", KB_PLAIN);
     if (kb_tui_case_masked(a, c)) {
         kb_ml_wrap(l, in, w,
@@ -446,10 +464,28 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, bool room
     (void)first;
 }
 
+static void kb_mv_item_row(void *ctx, kb_grid *g, size_t i, int x0, int y, int w, bool sel)
+{
+    (void)sel;
+    const kb_mlines *l = ctx;
+    int x = x0 + l->v[i].indent;
+    if (l->v[i].label) {
+        kb_grid_put_cut(g, x, y, l->v[i].labw - 1, l->v[i].label,
+                        KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
+        x += l->v[i].labw;
+    }
+    if (x < x0 + w - 1)
+        kb_grid_put_cut(g, x, y, x0 + w - x - 1, l->v[i].text, l->v[i].st);
+}
+
+/* The first row (the meeting, its item, who is present and the timers),
+ * then the item's lines in a pager: at 80x24 the action items and the
+ * decisions are a page key (or j) away, "..." says there is more. */
 static void kb_mv_draw_item(kb_tui_app *a, kb_meeting_view *v, kb_grid *g)
 {
     int y = 1;
     bool big = g->w >= 160;
+    int in = big ? 4 : 2;
     if (v->m.state == KB_MEETING_RUNNING) {
         kb_buf tm = KB_BUF_INIT;
         bool over = false;
@@ -459,24 +495,33 @@ static void kb_mv_draw_item(kb_tui_app *a, kb_meeting_view *v, kb_grid *g)
                            : KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT);
         kb_grid_put_cut(g, g->w - tw - 1 > 0 ? g->w - tw - 1 : 0, y, tw, tm.data, st);
         kb_buf_free(&tm);
+        /* left of the timers: the meeting and item, then the attendance
+         * count if it fits */
+        int room = g->w - tw - 1 - 2 - in;
+        kb_buf t = KB_BUF_INIT;
+        kb_mv_title(v, &t);
+        int used = kb_tui_width(t.data, g->utf8);
+        if (used > room)
+            used = room;
+        kb_grid_put_cut(g, in, y, used, t.data, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
+        kb_buf_free(&t);
         kb_buf att = KB_BUF_INIT;
         kb_buf_printf(&att, "%s %zu", _("present:"), v->m.attendees.n + v->m.guests.n);
-        kb_grid_put_cut(g, big ? 4 : 2, y, g->w / 3, att.data, KB_STYLE(0, KB_GC_MUTED));
+        if (used + 2 + kb_tui_width(att.data, g->utf8) <= room)
+            kb_grid_put(g, in + used + 2, y, room - used - 2, att.data, KB_STYLE(0, KB_GC_MUTED));
         kb_buf_free(&att);
         y += big ? 2 : 1;
     }
     kb_mlines l = {0};
     kb_mv_item_lines(a, v, g->w - 1, g->h >= 34, &l);
-    for (size_t i = 0; i < l.n && y < g->h - 1; i++, y++) {
-        int x = l.v[i].indent;
-        if (l.v[i].label) {
-            kb_grid_put_cut(g, x, y, l.v[i].labw - 1, l.v[i].label,
-                            KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
-            x += l.v[i].labw;
-        }
-        if (x < g->w - 1)
-            kb_grid_put_cut(g, x, y, g->w - x - 1, l.v[i].text, l.v[i].st);
-    }
+    /* the title stays; what is below it scrolls */
+    size_t head = l.head < l.n && (int)l.head < (g->h - 1 - y) / 2 ? l.head : 0;
+    for (size_t i = 0; i < head; i++, y++)
+        kb_mv_item_row(&l, g, i, 0, y, g->w, false);
+    kb_mlines body = {l.v + head, l.n - head, 0};
+    v->page.pager = true;
+    v->page.n = body.n;
+    kb_tui_list_draw(&v->page, g, 0, y, g->w, g->h - 1 - y, kb_mv_item_row, &body);
     kb_ml_free(&l);
 }
 
@@ -497,14 +542,17 @@ static void kb_mv_agenda_row(void *ctx, kb_grid *g, size_t i, int x, int y, int 
     char *why = kb_meeting_why_text(i < m->why.n ? m->why.v[i] : "");
     kb_buf b = KB_BUF_INIT;
     kb_buf_printf(&b, "%s%2zu. #%-4u ", cur ? "> " : "  ", i + 1, m->agenda.v[i]);
-    int tw = w - 2 - (int)b.len - 14 - (w >= 100 ? 36 : 0);
+    /* the times start in the same column on every row: a title is cut
+     * one column before it (a blank between, also after an ellipsis) */
+    int tcol = w - 2 - 14 - (w >= 100 ? 36 : 0);
+    int tw = tcol - 1 - (int)b.len;
     if (tw < 8)
         tw = 8;
     const char *title = c && c->title ? c->title : "?";
     bool utf8 = rc->a->utf8;
     kb_tui_append_fit(&b, title, tw, utf8);
     int used = kb_tui_width(b.data, rc->a->utf8);
-    int pad = w - 2 - used - 14 - (w >= 100 ? 36 : 0);
+    int pad = tcol - used;
     kb_buf_printf(&b, "%*s", pad > 1 ? pad : 1, "");
     if (m->state == KB_MEETING_RUNNING || m->state == KB_MEETING_ENDED)
         kb_buf_printf(&b, "%6s/%-6s", t1, t2);
@@ -549,21 +597,36 @@ static void kb_mv_attend_row(void *ctx, kb_grid *g, size_t i, int x, int y, int 
 static void kb_mv_draw(kb_tui_app *a, void *st, kb_grid *g)
 {
     kb_meeting_view *v = st;
-    kb_mv_title(a, v, g);
+    kb_tui_draw_bar(a, g, NULL);
     kb_mv_rowctx rc = {a, v};
+    bool utf8 = g->utf8;
     if (v->screen == KB_MS_ITEM) {
         kb_mv_draw_item(a, v, g);
     } else if (v->screen == KB_MS_AGENDA) {
+        /* "Meeting: proposed agenda  25 items, 2:05:00 planned  (from the
+         * board; s starts it)": what does not fit whole is left out */
         uint64_t tplan = 0;
         for (size_t i = 0; i < v->m.plan.n; i++)
             tplan += v->m.plan.v[i];
         char tp[16];
         kb_mmss(tp, sizeof tp, tplan);
         kb_buf h = KB_BUF_INIT;
-        kb_buf_printf(&h, "%s: %zu, %s %s", _("Agenda items"), v->m.agenda.n, _("planned"), tp);
-        if (!v->stored)
-            kb_buf_printf(&h, "  (%s)", _("proposal from the board; s starts the meeting"));
+        kb_mv_title(v, &h);
         kb_grid_put_cut(g, 1, 1, g->w - 2, h.data, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
+        int tw = kb_tui_width(h.data, utf8);
+        kb_buf_clear(&h);
+        kb_buf_printf(&h,
+                      dngettext(KB_TEXTDOMAIN, "%zu item, %s planned", "%zu items, %s planned",
+                                (unsigned long)v->m.agenda.n),
+                      v->m.agenda.n, tp);
+        if (!v->stored) {
+            kb_buf more = KB_BUF_INIT;
+            kb_buf_printf(&more, "(%s)", _("from the board; s starts the meeting"));
+            (void)kb_mv_add_fit(&h, more.data, g->w - 2 - tw - 2, utf8);
+            kb_buf_free(&more);
+        }
+        if (tw + 2 < g->w - 2)
+            kb_grid_put_cut(g, 1 + tw + 2, 1, g->w - 2 - tw - 2, h.data, KB_PLAIN);
         kb_buf_free(&h);
         v->list.n = v->m.agenda.n;
         kb_tui_list_draw(&v->list, g, 0, 2, g->w, g->h - 3, kb_mv_agenda_row, &rc);
@@ -571,6 +634,11 @@ static void kb_mv_draw(kb_tui_app *a, void *st, kb_grid *g)
         kb_buf h = KB_BUF_INIT;
         kb_buf_printf(&h, "%s: %zu", _("Attendance"), v->m.attendees.n + v->m.guests.n);
         kb_grid_put_cut(g, 1, 1, g->w - 2, h.data, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
+        int tw = kb_tui_width(h.data, utf8);
+        kb_buf_clear(&h);
+        kb_mv_title(v, &h);
+        if (tw + 2 < g->w - 2)
+            kb_grid_put_cut(g, 1 + tw + 2, 1, g->w - 2 - tw - 2, h.data, KB_STYLE(0, KB_GC_MUTED));
         kb_buf_free(&h);
         v->list.n = kb_mv_attend_rows(a, v);
         kb_tui_list_draw(&v->list, g, 0, 2, g->w, g->h - 3, kb_mv_attend_row, &rc);
@@ -598,13 +666,20 @@ static unsigned kb_mv_prompt(kb_tui_app *a, const char *fmt, uint32_t n)
     return r;
 }
 
-static unsigned kb_mv_result(kb_tui_app *a, kb_meeting_view *v, int rc, kb_meeting *m, kb_err *e)
+/* After a change of the meeting record: undo cannot take it back, so it
+ * is the last change undo talks about (what: for "The last change (...)
+ * cannot be undone"; NULL: no change of the user's, e.g. going to another
+ * item, and undo still takes back the last change of a case). */
+static unsigned kb_mv_result(kb_tui_app *a, kb_meeting_view *v, int rc, kb_meeting *m, kb_err *e,
+                             const char *what)
 {
     if (rc) {
         kb_meeting_free(m);
         kb_tui_msg(a, true, "%s", e->msg);
         return KB_TUI_R_STATUS;
     }
+    if (what)
+        kb_tui_undo_forget(a, what);
     kb_mv_take(a, v, m);
     unsigned r = kb_tui_refresh(a, true) | KB_TUI_R_VIEW | KB_TUI_R_STATUS;
     kb_mv_load_detail(a, v);
@@ -621,6 +696,9 @@ static unsigned kb_mv_end(kb_tui_app *a, kb_meeting_view *v)
         kb_tui_msg(a, true, "%s", e.msg);
         return KB_TUI_R_STATUS;
     }
+    char *what = kb_asprintf(_("Meeting M%u ended"), m.number);
+    kb_tui_undo_forget(a, what);
+    kb_free(&what);
     /* the minutes (without confidential details) to a file in the current
      * directory, and on the screen */
     char *path = kb_asprintf("kernboard-minutes-M%u.md", m.number);
@@ -654,7 +732,10 @@ static unsigned kb_mv_agenda_op(kb_tui_app *a, kb_meeting_view *v, enum kb_agend
     kb_meeting_init(&m);
     kb_err e;
     int rc = kb_board_agenda_edit(a->board, &ed, &m, &e);
-    unsigned r = kb_mv_result(a, v, rc, &m, &e);
+    char *what =
+        v->m.number ? kb_asprintf(_("the agenda of M%u"), v->m.number) : kb_strdup(_("the agenda"));
+    unsigned r = kb_mv_result(a, v, rc, &m, &e, what);
+    kb_free(&what);
     if (!rc && k == KB_AGENDA_MOVE)
         kb_tui_list_select(&v->list, pos - 1);
     return r;
@@ -681,8 +762,8 @@ static unsigned kb_mv_action(kb_tui_app *a, void *st, kb_action act)
         kb_tui_list_select(&v->list, 0);
         return KB_TUI_R_VIEW;
     }
-    if (v->screen != KB_MS_ITEM && kb_tui_list_action(&v->list, act))
-        return KB_TUI_R_VIEW;
+    if (kb_tui_list_action(v->screen == KB_MS_ITEM ? &v->page : &v->list, act))
+        return KB_TUI_R_VIEW; /* the item screen scrolls, the others move the selection */
     uint32_t n = kb_mv_current(v);
     kb_meeting m;
     kb_meeting_init(&m);
@@ -701,7 +782,9 @@ static unsigned kb_mv_action(kb_tui_app *a, void *st, kb_action act)
         kb_strv_push(&me, a->user);
         int rc = kb_board_meeting_start(a->board, &me, NULL, &m, &e);
         kb_strv_free(&me);
-        unsigned r = kb_mv_result(a, v, rc, &m, &e);
+        char *what = rc ? NULL : kb_asprintf(_("Meeting M%u started"), m.number);
+        unsigned r = kb_mv_result(a, v, rc, &m, &e, what);
+        kb_free(&what);
         if (!rc) {
             v->screen = KB_MS_ITEM;
             kb_tui_msg(a, false, _("Meeting M%u started"), v->m.number);
@@ -729,11 +812,17 @@ static unsigned kb_mv_action(kb_tui_app *a, void *st, kb_action act)
             rc =
                 kb_board_meeting_goto(a->board, act == KB_ACTION_MEETING_NEXT ? 1 : -1, -1, &m, &e);
         }
-        return kb_mv_result(a, v, rc, &m, &e);
+        return kb_mv_result(a, v, rc, &m, &e, NULL); /* going to an item is no change */
     }
     case KB_ACTION_MEETING_END: {
         unsigned r = kb_mv_need_running(a, v);
-        return r || !board ? r : kb_mv_end(a, v);
+        if (r || !board)
+            return r;
+        if (kb_tui_viewer_refused(
+                a, _("You are a viewer on this board: you cannot change the meeting")))
+            return KB_TUI_R_STATUS;
+        /* one stray key on the shared screen must not end it for everyone */
+        return kb_tui_view_push(a, &kb_tui_view_meeting_end, NULL);
     }
     case KB_ACTION_MEETING_DECIDE:
         if (!n)
@@ -755,15 +844,32 @@ static unsigned kb_mv_action(kb_tui_app *a, void *st, kb_action act)
     case KB_ACTION_MEETING_UNFLAG: {
         if (!n || !board)
             return KB_TUI_R_NONE;
-        kb_case_patch p;
-        kb_case_patch_init(&p);
-        p.set = 1u << KB_F_AGENDA;
-        p.v.on_agenda = false;
-        int rc = kb_board_case_update(a->board, n, &p, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e);
-        kb_case_patch_free(&p);
+        /* undo takes back exactly this change: the case as stored before
+         * it, and the version it produced */
+        kb_case before, after;
+        kb_case_init(&before);
+        kb_case_init(&after);
+        int rc = kb_board_case_get(a->board, n, &before, &e);
+        if (!rc && !before.on_agenda) {
+            kb_case_free(&before);
+            kb_tui_msg(a, false, _("#%u is not flagged for the agenda"), n);
+            return KB_TUI_R_STATUS;
+        }
+        if (!rc) {
+            kb_case_patch p;
+            kb_case_patch_init(&p);
+            p.set = 1u << KB_F_AGENDA;
+            p.v.on_agenda = false;
+            rc = kb_board_case_update(a->board, n, &p, NULL, before.version, 0, &after, &e);
+            kb_case_patch_free(&p);
+        }
+        if (!rc)
+            kb_tui_undo_remember(a, &before, after.version);
+        kb_case_free(&before);
+        kb_case_free(&after);
         if (rc) {
             kb_tui_msg(a, true, "%s", e.msg);
-            return KB_TUI_R_STATUS;
+            return KB_TUI_R_STATUS | kb_mv_changed(a, v);
         }
         kb_tui_msg(a, false, _("#%u is no longer flagged for the agenda"), n);
         return kb_mv_changed(a, v);
@@ -773,9 +879,11 @@ static unsigned kb_mv_action(kb_tui_app *a, void *st, kb_action act)
         if (r || !n || !board)
             return r;
         int rc = kb_board_meeting_reveal(a->board, n, &m, &e);
-        r = kb_mv_result(a, v, rc, &m, &e);
+        char *what = kb_asprintf(_("#%u revealed to the meeting"), n);
+        r = kb_mv_result(a, v, rc, &m, &e, what);
         if (!rc)
-            kb_tui_msg(a, false, _("#%u revealed to the meeting"), n);
+            kb_tui_msg(a, false, "%s", what);
+        kb_free(&what);
         return r;
     }
     case KB_ACTION_MEETING_ITEM_UP:
@@ -821,15 +929,18 @@ static unsigned kb_mv_action(kb_tui_app *a, void *st, kb_action act)
         } else {
             return KB_TUI_R_NONE;
         }
-        return kb_mv_result(a, v, rc, &m, &e);
+        char *what = kb_asprintf(_("the attendance of M%u"), v->m.number);
+        unsigned r2 = kb_mv_result(a, v, rc, &m, &e, what);
+        kb_free(&what);
+        return r2;
     }
     case KB_ACTION_MEETING_GUEST: {
         unsigned r = kb_mv_need_running(a, v);
         if (!r && kb_tui_viewer_refused(
                       a, _("You are a viewer on this board: you cannot change the meeting")))
             r = KB_TUI_R_STATUS;
-        return r ? r
-                 : kb_view_prompt_open(a, KB_PR_COMMAND, ":", "meeting attend --guest ", 0, NULL);
+        /* the name as typed, spaces and all: no quoting as on the ':' line */
+        return r ? r : kb_view_prompt_open(a, KB_PR_GUEST, _("Guest's name: "), "", 0, NULL);
     }
     default:
         return KB_TUI_R_NONE;
@@ -892,19 +1003,18 @@ static kb_style kb_mv_hints(kb_tui_app *a, void *st, kb_buf *out)
 {
     kb_meeting_view *v = st;
     if (v->screen == KB_MS_ITEM) {
+        /* the meeting's own keys first: the other screens and the end */
         static const kb_action acts[] = {
-            KB_ACTION_BACK,           KB_ACTION_MEETING_NEXT,
-            KB_ACTION_MEETING_DECIDE, KB_ACTION_CASE_MOVE_NEXT,
-            KB_ACTION_MEETING_REVIEW, KB_ACTION_MEETING_UNFLAG,
-            KB_ACTION_CASE_COMMENT,   KB_ACTION_MEETING_REVEAL,
-            KB_ACTION_MEETING_AGENDA, KB_ACTION_MEETING_ATTENDANCE,
-            KB_ACTION_MEETING_END,    KB_ACTION_MEETING_PREV,
+            KB_ACTION_BACK,           KB_ACTION_MEETING_NEXT,       KB_ACTION_MEETING_DECIDE,
+            KB_ACTION_MEETING_AGENDA, KB_ACTION_MEETING_ATTENDANCE, KB_ACTION_MEETING_END,
+            KB_ACTION_CASE_MOVE_NEXT, KB_ACTION_MEETING_REVIEW,     KB_ACTION_MEETING_UNFLAG,
+            KB_ACTION_CASE_COMMENT,   KB_ACTION_MEETING_REVEAL,     KB_ACTION_MEETING_PREV,
         };
         static const char *const labels[] = {
-            N_("back"),    N_("next"),   N_("decide"), N_("move"),       N_("review"), N_("unflag"),
-            N_("comment"), N_("reveal"), N_("agenda"), N_("attendance"), N_("end"),    N_("prev"),
+            N_("back"), N_("next"),   N_("decide"), N_("agenda"),  N_("attendance"), N_("end"),
+            N_("move"), N_("review"), N_("unflag"), N_("comment"), N_("reveal"),     N_("prev"),
         };
-        kb_tui_hints(a, KB_CONTEXT_MEETING, acts, labels, sizeof acts / sizeof *acts, out);
+        kb_tui_hints_fit(a, KB_CONTEXT_MEETING, acts, labels, sizeof acts / sizeof *acts, out);
     } else if (v->screen == KB_MS_AGENDA) {
         static const kb_action acts[] = {
             KB_ACTION_BACK,
@@ -921,14 +1031,19 @@ static kb_style kb_mv_hints(kb_tui_app *a, void *st, kb_buf *out)
             N_("back"), N_("start"), N_("item"), N_("up"),         N_("down"),
             N_("add"),  N_("drop"),  N_("plan"), N_("attendance"),
         };
-        kb_tui_hints(a, KB_CONTEXT_MEETING, acts, labels, sizeof acts / sizeof *acts, out);
+        /* a running meeting has started: no "s start" */
+        bool running = v->m.state == KB_MEETING_RUNNING;
+        kb_tui_hints_fit(a, KB_CONTEXT_MEETING, acts, labels, 1, out);
+        kb_tui_hints_fit(a, KB_CONTEXT_MEETING, acts + (running ? 2 : 1),
+                         labels + (running ? 2 : 1), sizeof acts / sizeof *acts - (running ? 2 : 1),
+                         out);
     } else {
         static const kb_action acts[] = {KB_ACTION_BACK, KB_ACTION_MEETING_PRESENT,
                                          KB_ACTION_MEETING_GUEST, KB_ACTION_MEETING_ITEM,
                                          KB_ACTION_MEETING_AGENDA};
         static const char *const labels[] = {N_("back"), N_("present"), N_("guest"), N_("item"),
                                              N_("agenda")};
-        kb_tui_hints(a, KB_CONTEXT_MEETING, acts, labels, sizeof acts / sizeof *acts, out);
+        kb_tui_hints_fit(a, KB_CONTEXT_MEETING, acts, labels, sizeof acts / sizeof *acts, out);
     }
     return KB_STYLE(0, KB_GC_MUTED);
 }
@@ -952,6 +1067,108 @@ unsigned kb_view_meeting_open(kb_tui_app *a)
         return KB_TUI_R_NONE;
     return kb_tui_view_push(a, &kb_tui_view_meeting, NULL);
 }
+
+unsigned kb_view_meeting_guest(kb_tui_app *a, const char *name)
+{
+    /* without the blanks around it */
+    const char *s0 = name ? name : "";
+    while (*s0 == ' ' || *s0 == '\t')
+        s0++;
+    size_t len = strlen(s0);
+    while (len && (s0[len - 1] == ' ' || s0[len - 1] == '\t'))
+        len--;
+    char *n = kb_strndup(s0, len);
+    unsigned r = KB_TUI_R_STATUS;
+    if (!n[0]) {
+        kb_tui_msg(a, true, "%s", _("A guest needs a name (Esc to cancel)"));
+    } else if (!a->board) {
+        kb_tui_msg(a, true, "%s", _("No board is open"));
+    } else {
+        kb_meeting m;
+        kb_meeting_init(&m);
+        kb_err e;
+        kb_err_clear(&e);
+        int rc = kb_board_meeting_attend(a->board, n, true, true, &m, &e);
+        kb_meeting_view *v = kb_tui_view_state(a, &kb_tui_view_meeting);
+        if (rc) {
+            kb_meeting_free(&m);
+            kb_tui_msg(a, true, "%s", e.msg);
+        } else {
+            char *what = kb_asprintf(_("the attendance of M%u"), m.number);
+            kb_tui_undo_forget(a, what);
+            kb_free(&what);
+            kb_tui_msg(a, false, _("%s added to M%u as a guest"), n, m.number);
+            if (v)
+                kb_mv_take(a, v, &m);
+            kb_meeting_free(&m);
+            r |= kb_tui_refresh(a, true) | KB_TUI_R_VIEW;
+        }
+    }
+    kb_free(&n);
+    return r;
+}
+
+/* ---------------------------------------------------------------- end? */
+
+/* "End meeting M7 and write the minutes? y/n" over the status line: E on
+ * the shared screen ends the meeting for everyone, so it asks first.  y
+ * (or the Dutch j) ends it; any other key keeps the meeting going. */
+typedef struct kb_mv_end_ask {
+    uint32_t number;
+} kb_mv_end_ask;
+
+static unsigned kb_mv_end_open(kb_tui_app *a, void *st, const void *arg)
+{
+    (void)arg;
+    kb_mv_end_ask *q = st;
+    const kb_meeting_view *v = kb_tui_view_state(a, &kb_tui_view_meeting);
+    q->number = v ? v->m.number : 0;
+    return KB_TUI_R_VIEW | KB_TUI_R_STATUS;
+}
+
+static void kb_mv_end_draw(kb_tui_app *a, void *st, kb_grid *g)
+{
+    (void)a;
+    const kb_mv_end_ask *q = st;
+    char *ask = kb_asprintf(_("End meeting M%u and write the minutes? y/n"), q->number);
+    kb_tui_draw_wrapped(g, g->h - 1, ask, KB_STYLE(KB_GA_BOLD, KB_GC_WARN));
+    kb_free(&ask);
+}
+
+static unsigned kb_mv_end_no(kb_tui_app *a, kb_mv_end_ask *q)
+{
+    kb_tui_view_close(a, q);
+    kb_tui_msg(a, false, "%s", _("The meeting goes on"));
+    return KB_TUI_R_VIEW | KB_TUI_R_STATUS;
+}
+
+static unsigned kb_mv_end_action(kb_tui_app *a, void *st, kb_action act)
+{
+    (void)act; /* Enter, Esc, an arrow ...: not a yes */
+    return kb_mv_end_no(a, st);
+}
+
+static unsigned kb_mv_end_text(kb_tui_app *a, void *st, uint32_t cp)
+{
+    if (cp != 'y' && cp != 'Y' && cp != 'j' && cp != 'J')
+        return kb_mv_end_no(a, st);
+    kb_tui_view_close(a, st);
+    kb_meeting_view *v = kb_tui_view_state(a, &kb_tui_view_meeting);
+    if (!v || !a->board)
+        return KB_TUI_R_VIEW;
+    return kb_mv_end(a, v);
+}
+
+const kb_tui_view_ops kb_tui_view_meeting_end = {
+    .name = "meeting_end",
+    .ctx = KB_CONTEXT_PROMPT, /* a typed y or n reaches text, not the keymap */
+    .state_size = sizeof(kb_mv_end_ask),
+    .overlay = true,
+    .open = kb_mv_end_open,
+    .draw = kb_mv_end_draw,
+    .action = kb_mv_end_action,
+    .text = kb_mv_end_text,
+};
 
 void kb_view_meeting_set_detail(kb_tui_app *a, kb_case_detail *d)
 {

@@ -10,9 +10,12 @@
 # description and amounts).  A second TUI following the meeting shows the
 # current item and a new decision within 2 s.  The chair's TUI is killed
 # with SIGKILL mid-meeting; a new one resumes with everything captured.
-# At 80x24: Esc leaves meeting mode, long agenda titles end in an ellipsis,
-# the footer shows the back key, a decision typed without quotes is kept
-# whole, and a ':' command that fails stays on the line for a retry.
+# A guest's name with blanks is typed as it is (g).  E asks before it ends
+# the meeting.  At 80x24: Esc leaves meeting mode, long agenda titles end
+# in an ellipsis, the footer shows the back key and the meeting's own keys,
+# a decision typed without quotes is kept whole, a ':' command that fails
+# stays on the line for a retry, the item scrolls to its decisions, and u
+# after f undoes f (not an older change on another case).
 . "$(dirname "$0")/tui_lib.sh"
 tui_setup
 
@@ -94,10 +97,10 @@ see "attendance screen" chair "Attendance:"
 k chair j j Space
 see "jan.devries marked present" chair "[x] jan.devries"
 k chair g
-see "guest prompt" chair "meeting attend --guest"
-typ chair '"Piet de Gast"'
+see "guest prompt" chair "Guest's name:"
+typ chair 'Piet de Gast'
 k chair Enter
-see "guest listed" chair "[x] Piet de Gast"
+see "a guest name with blanks, typed without quotes, listed whole" chair "[x] Piet de Gast"
 k chair i
 see "back on the item" chair "Since the last meeting"
 
@@ -164,6 +167,8 @@ k chair M
 see "resumed on item 4" chair "item 4/" 5
 see "with the decision taken before the crash" chair "Volgende week terugkoppelen"
 k chair E
+see "E asks before it ends the meeting" chair "End meeting M$M and write the minutes? y/n"
+k chair y
 see "ended: the minutes are shown" chair "Minutes of M$M" 10
 see "and written to a file" chair "kernboard-minutes-M$M.md"
 see "follower sees the meeting ended" follower "proposed agenda" 5
@@ -217,7 +222,7 @@ mt_start small makelaar 80 24
 see "80x24: board open" small "makelaar" 15
 k small M
 see "80x24: the proposed agenda" small "proposed agenda"
-see "80x24: a long title ends in an ellipsis, as on the board" small "één vergunning, één a…"
+see "80x24: a long title ends in an ellipsis, as on the board" small "één vergunning, één …"
 see "80x24: the footer shows the way back" small "<Esc> back"
 k small Escape
 check "80x24: Esc leaves meeting mode" gone small 5 "proposed agenda"
@@ -249,7 +254,40 @@ k small Escape
 check "80x24: Esc leaves the running meeting too" gone small 5 "Meeting M$M2, item"
 k small M
 see "80x24: back in the running meeting" small "Meeting M$M2, item" 5
+# the header, the footer and the item's lines at 80x24: nothing cut, the
+# meeting's own keys in the footer, the item scrolls to its decisions
+see "80x24: the meeting and item on the first row" small "  Meeting M$M2, item 1/"
+see "80x24: the footer has E, a and w" small "a agenda  w attendance  E end"
+k small End
+see "80x24: End scrolls to the decisions" small "(M$M2): Proef uitbreiden naar vier"
+check "80x24: the fields scrolled away" gone small 5 "Lead department"
+k small Home
+see "80x24: Home: back at the top" small "Lead department"
+# u after f (on-agenda flag off) undoes that, not the older review date
+C1=$(kbd --json meeting show "$M2" | json_get current)
+k small v
+see "80x24: review prompt" small ":case edit $C1 --review"
+typ small '2w'
+k small Enter
+see "80x24: review date saved" small "Saved #$C1"
+R1=$(kbd --json case show "$C1" | json_get review)
+k small n
+see "80x24: item 2" small "Meeting M$M2, item 2/"
+C2=$(kbd --json meeting show "$M2" | json_get current)
+k small f
+see "80x24: f takes the flag off" small "#$C2 is no longer flagged for the agenda"
+k small u
+see "80x24: u undoes f, on the case on the screen" small "Undone: #$C2 is back"
+check "80x24: #$C2 flagged again" [ "$(kbd --json case show "$C2" | json_get on_agenda)" = true ]
+check "80x24: #$C1 keeps its review date" [ "$(kbd --json case show "$C1" | json_get review)" = "$R1" ]
 k small E
+see "80x24: E asks first" small "End meeting M$M2 and write the minutes? y/n"
+k small n
+see "80x24: n: the meeting goes on" small "The meeting goes on"
+check "80x24: still running" [ "$(kbd --json meeting show "$M2" | json_get state)" = running ]
+k small E
+see "80x24: E asks again" small "End meeting M$M2"
+k small y
 see "80x24: ended" small "Minutes of M$M2" 10
 
 finish

@@ -343,6 +343,172 @@ Test(tui_app, undo_refuses_after_change_it_cannot_undo)
     kb_tui_app_free(&a);
 }
 
+/* ---- meeting mode */
+
+static void kb_flag(kb_tui_app *a, uint32_t n)
+{
+    kb_case_patch p;
+    kb_case_patch_init(&p);
+    p.set = 1u << KB_F_AGENDA;
+    p.v.on_agenda = true;
+    kb_err e;
+    cr_assert_eq(kb_board_case_update(a->board, n, &p, NULL, KB_CORE_ANY_VERSION, 0, NULL, &e),
+                 KB_OK, "%s", e.msg);
+    kb_case_patch_free(&p);
+}
+
+static void kb_get(kb_tui_app *a, uint32_t n, kb_case *c)
+{
+    kb_case_init(c);
+    kb_err e;
+    cr_assert_eq(kb_board_case_get(a->board, n, c, &e), KB_OK, "%s", e.msg);
+}
+
+/* The running meeting (false: none runs). */
+static bool kb_running(kb_tui_app *a, kb_meeting *m)
+{
+    kb_meeting_init(m);
+    kb_err e;
+    if (kb_board_meeting_state_get(a->board, KB_MEETING_RUNNING, m, &e) == KB_OK)
+        return true;
+    kb_meeting_free(m);
+    kb_meeting_init(m);
+    return false;
+}
+
+static uint32_t kb_item_now(kb_tui_app *a)
+{
+    kb_meeting m;
+    cr_assert(kb_running(a, &m));
+    uint32_t n = m.agenda.v[m.current];
+    kb_meeting_free(&m);
+    return n;
+}
+
+/* Start a meeting over #1 and #2 from the TUI (M, s). */
+static void kb_meeting_started(kb_tui_app *a)
+{
+    kb_flag(a, 1);
+    kb_flag(a, 2);
+    kb_key_in(a, 'M');
+    cr_assert(kb_tui_view_is_top(a, &kb_tui_view_meeting));
+    kb_key_in(a, 's');
+    kb_meeting m;
+    cr_assert(kb_running(a, &m), "%s", a->msg);
+    cr_assert_eq(m.agenda.n, 2);
+    kb_meeting_free(&m);
+}
+
+/* Every change a meeting key makes sets the undo target: u after f (take
+ * the on-agenda flag off) undoes exactly that, not an older review date
+ * on another case, and not "changed by someone else" after v and f on the
+ * same case; a change of the meeting record cannot be undone and u says
+ * so. */
+Test(tui_app, meeting_keys_set_the_undo_target)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_meeting_started(&a);
+    uint32_t first = kb_item_now(&a);
+    kb_case c0, c1;
+    kb_get(&a, first, &c0);
+    kb_key_in(&a, 'v'); /* review date of the first item */
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    kb_type(&a, "2w");
+    kb_key_in(&a, KB_KEY_ENTER);
+    kb_get(&a, first, &c1);
+    cr_assert_neq(c1.review, c0.review, "%s", a.msg);
+    kb_key_in(&a, 'n');
+    uint32_t second = kb_item_now(&a);
+    cr_assert_neq(second, first);
+    kb_key_in(&a, 'f');
+    kb_case c2;
+    kb_get(&a, second, &c2);
+    cr_assert(!c2.on_agenda, "%s", a.msg);
+    kb_case_free(&c2);
+    kb_key_in(&a, 'u');
+    char want[64];
+    snprintf(want, sizeof want, "Undone: #%u", second);
+    cr_assert(strstr(a.msg, want), "%s", a.msg);
+    kb_get(&a, second, &c2);
+    cr_assert(c2.on_agenda, "the flag is back: %s", a.msg);
+    kb_case_free(&c2);
+    kb_case cf;
+    kb_get(&a, first, &cf);
+    cr_assert_eq(cf.review, c1.review, "the first item's review date stays");
+    kb_case_free(&cf);
+    /* v and f on the same item: u takes back f */
+    kb_key_in(&a, 'v');
+    kb_type(&a, "3w");
+    kb_key_in(&a, KB_KEY_ENTER);
+    kb_key_in(&a, 'f');
+    kb_key_in(&a, 'u');
+    cr_assert(strstr(a.msg, want), "%s", a.msg);
+    cr_assert_null(strstr(a.msg, "someone else"), "%s", a.msg);
+    kb_get(&a, second, &c2);
+    cr_assert(c2.on_agenda, "%s", a.msg);
+    cr_assert_neq(c2.review, c1.review, "the 3w review date stays: only f was undone");
+    kb_case_free(&c2);
+    /* the attendance (a change of the meeting record) cannot be undone */
+    kb_key_in(&a, 'w');
+    kb_key_in(&a, ' ');
+    kb_key_in(&a, 'u');
+    cr_assert(strstr(a.msg, "cannot be undone"), "%s", a.msg);
+    kb_get(&a, second, &c2);
+    cr_assert(c2.on_agenda, "nothing older was reverted: %s", a.msg);
+    kb_case_free(&c2);
+    kb_case_free(&c0);
+    kb_case_free(&c1);
+    kb_tui_app_free(&a);
+}
+
+/* g adds a guest by the name as typed, blanks and all; E asks before it
+ * ends the meeting (n, Esc: it goes on; y, or the Dutch j: it ends). */
+Test(tui_app, meeting_guest_with_blanks_and_end_asks_first)
+{
+    cr_assert_eq(chdir(kb_dir), 0); /* the minutes file goes here */
+    kb_tui_app a;
+    kb_app(&a);
+    kb_meeting_started(&a);
+    kb_key_in(&a, 'w');
+    kb_key_in(&a, 'g');
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    cr_assert_eq(kb_tui_prompt_state(&a)->kind, KB_PR_GUEST);
+    kb_type(&a, "Mevr. Öztürk (KvK)");
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(!kb_tui_view_is_top(&a, &kb_tui_view_prompt), "%s", a.msg);
+    kb_meeting m;
+    cr_assert(kb_running(&a, &m));
+    cr_assert(kb_strv_contains(&m.guests, "Mevr. Öztürk (KvK)"), "%s", a.msg);
+    kb_meeting_free(&m);
+    /* an empty name: the prompt stays and says why */
+    kb_key_in(&a, 'g');
+    kb_key_in(&a, KB_KEY_ENTER);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    cr_assert(strstr(kb_tui_prompt_state(&a)->error, "needs a name"), "%s", a.msg);
+    kb_key_in(&a, KB_KEY_ESC);
+    kb_key_in(&a, 'i');
+    kb_key_in(&a, 'E');
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_meeting_end));
+    kb_key_in(&a, 'n');
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_meeting));
+    cr_assert(kb_running(&a, &m), "n: the meeting goes on");
+    uint32_t mn = m.number;
+    kb_meeting_free(&m);
+    kb_key_in(&a, 'E');
+    kb_key_in(&a, KB_KEY_ESC);
+    cr_assert(kb_running(&a, &m), "Esc: the meeting goes on");
+    kb_meeting_free(&m);
+    kb_key_in(&a, 'E');
+    kb_key_in(&a, 'j');
+    cr_assert(!kb_running(&a, &m), "j: ended (%s)", a.msg);
+    char want[64];
+    snprintf(want, sizeof want, "Meeting M%u ended", mn);
+    cr_assert(strstr(a.msg, want), "%s", a.msg);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_output), "the minutes are shown");
+    kb_tui_app_free(&a);
+}
+
 /* The reason of a move into a stage that needs one is stored with the
  * move, in the same write transaction (one audited change). */
 static bool kb_has_move(kb_tui_app *a, uint32_t n, const char *to, const char *reason)

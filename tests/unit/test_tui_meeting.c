@@ -213,3 +213,151 @@ Test(tui_meeting, presenting_masks_the_case_view)
     kb_free(&s);
     kb_fx_free(&a);
 }
+
+static void kb_key_at(kb_tui_app *a, kb_key k)
+{
+    static int64_t now = 1000000;
+    now += 10;
+    (void)kb_tui_app_key(a, k, now);
+}
+
+/* The item of case #1 with n open action items and two decisions. */
+static void kb_long_item(kb_tui_app *a, size_t n)
+{
+    kb_case_detail d;
+    memset(&d, 0, sizeof d);
+    kb_case_init(&d.c);
+    kb_case_copy(&d.c, &a->cache.cases.v[0]);
+    d.actions.v = kb_calloc(n, sizeof *d.actions.v);
+    d.actions.n = n;
+    for (size_t i = 0; i < n; i++) {
+        kb_action_item_init(&d.actions.v[i]);
+        d.actions.v[i].number = (uint32_t)(20 + i);
+        d.actions.v[i].text = kb_asprintf("Actiepunt nummer %zu uitvoeren", i + 1);
+        d.actions.v[i].owner = kb_strdup("bob");
+        d.actions.v[i].due = kb_date_from_ymd(2024, 5, 24);
+    }
+    d.decisions.v = kb_calloc(2, sizeof *d.decisions.v);
+    d.decisions.n = 2;
+    for (uint32_t i = 0; i < 2; i++) {
+        d.decisions.v[i].number = 8 + i;
+        d.decisions.v[i].meeting = 7;
+        d.decisions.v[i].time = kb_fx_time(2024, 5, 15, 10, 0);
+        d.decisions.v[i].text = kb_asprintf("Besluit %u van vandaag", i + 1);
+    }
+    kb_view_meeting_set_detail(a, &d);
+}
+
+/* At 80x24 the item's lines scroll (page keys, j/k, Home): the open
+ * action items and the decisions are reachable, the case's title stays
+ * at the top, "..." says there is more below. */
+Test(tui_meeting, item_view_scrolls_at_80x24)
+{
+    kb_tui_app a;
+    kb_meeting_app(&a, 80, 24, 0);
+    kb_long_item(&a, 8);
+    char *s = kb_screen(&a);
+    cr_assert(strstr(s, "Open action items (8)"), "%s", s);
+    cr_assert_null(strstr(s, "Besluit 2 van vandaag"), "the decisions are below:\n%s", s);
+    cr_assert(strstr(s, "..."), "more below:\n%s", s);
+    kb_free(&s);
+    kb_key_at(&a, KB_KEY_PAGEDOWN);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Decisions (2)"), "%s", s);
+    cr_assert(strstr(s, "D9 2024-05-15 (M7): Besluit 2 van vandaag"), "%s", s);
+    cr_assert(strstr(s, "A27 Actiepunt nummer 8 uitvoeren"), "%s", s);
+    cr_assert(strstr(s, "#1 Café De Hoek"), "the title stays:\n%s", s);
+    cr_assert(strstr(s, "Meeting M7, item 1/3"), "%s", s);
+    kb_free(&s);
+    kb_key_at(&a, KB_KEY_HOME);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Lead department"), "back at the top:\n%s", s);
+    kb_free(&s);
+    kb_key_at(&a, 'j'); /* the blank line under the title, then the first field */
+    kb_key_at(&a, 'j');
+    s = kb_screen(&a);
+    cr_assert_null(strstr(s, "Lead department"), "j scrolls a line at a time:\n%s", s);
+    cr_assert(strstr(s, "Stage "), "%s", s);
+    kb_free(&s);
+    kb_meeting_free_app(&a);
+}
+
+/* The last row of a screen dump. */
+static char *kb_last_row(const char *s)
+{
+    size_t n = strlen(s);
+    if (n && s[n - 1] == '\n')
+        n--;
+    size_t b = n;
+    while (b && s[b - 1] != '\n')
+        b--;
+    return kb_strndup(s + b, n - b);
+}
+
+/* The footer at 80 columns: whole hints only, the meeting's own keys
+ * (agenda, attendance, end) among them; the first row says which meeting
+ * and item, uncut. */
+Test(tui_meeting, header_and_footer_fit_80_columns)
+{
+    kb_tui_app a;
+    kb_meeting_app(&a, 80, 24, 0);
+    char *s = kb_screen(&a);
+    char *foot = kb_last_row(s);
+    cr_assert_null(strstr(s, "…"), "nothing cut:\n%s", s);
+    cr_assert(strstr(foot, "<Esc> back"), "%s", foot);
+    cr_assert(strstr(foot, "E end"), "%s", foot);
+    cr_assert(strstr(foot, "a agenda"), "%s", foot);
+    cr_assert(strstr(foot, "w attendance"), "%s", foot);
+    cr_assert(strstr(foot, "? help"), "%s", foot);
+    kb_free(&foot);
+    kb_free(&s);
+    kb_key_at(&a, 'a'); /* the agenda of the running meeting */
+    s = kb_screen(&a);
+    foot = kb_last_row(s);
+    cr_assert(strstr(s, "Meeting M7, item 1/3  3 items, 20:00 planned"), "%s", s);
+    cr_assert_null(strstr(foot, "…"), "%s", foot);
+    cr_assert_null(strstr(foot, "s start"), "running: no start key\n%s", foot);
+    cr_assert(strstr(foot, "w attendance"), "%s", foot);
+    kb_free(&foot);
+    kb_free(&s);
+    kb_key_at(&a, 'w');
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Attendance: 3  Meeting M7, item 1/3"), "%s", s);
+    kb_free(&s);
+    kb_meeting_free_app(&a);
+}
+
+/* The agenda's times start in the same column on every row, whether the
+ * title fits or ends in an ellipsis. */
+Test(tui_meeting, agenda_time_column_is_aligned)
+{
+    kb_tui_app a;
+    kb_meeting_app(&a, 80, 24, 0);
+    kb_case *c4 = &a.cache.cases.v[3];
+    kb_free(&c4->title);
+    c4->title = kb_strdup("Signaal: ondernemer zoekt werkplek voor statushouders in de wijk");
+    kb_case *c1 = &a.cache.cases.v[0];
+    kb_free(&c1->title);
+    c1->title = kb_strdup("Café De Hoek wil uitbreiden op het terras, met één vergunning!");
+    kb_key_at(&a, 'a');
+    kb_grid *g = kb_grid_new(a.w, a.h, a.utf8);
+    kb_tui_app_draw(&a, g);
+    char *dump = kb_grid_dump(g);
+    cr_assert(strstr(dump, "…"), "a title is cut:\n%s", dump);
+    int col = -1, rows = 0;
+    for (int y = 2; y < 5; y++) {
+        int x = -1;
+        for (int i = 0; i < g->w && x < 0; i++)
+            if (kb_grid_cell(g, i, y)->cp[0] == '/')
+                x = i;
+        cr_assert(x > 0, "row %d has no time:\n%s", y, dump);
+        if (col < 0)
+            col = x;
+        cr_assert_eq(x, col, "row %d: time at column %d, not %d:\n%s", y, x, col, dump);
+        rows++;
+    }
+    cr_assert_eq(rows, 3);
+    kb_free(&dump);
+    kb_grid_free(&g);
+    kb_meeting_free_app(&a);
+}
