@@ -22,6 +22,7 @@
 #include "kernboard/rekey.h"
 #include "kernboard/secret.h"
 #include "kernboard/verify.h"
+#include "kernboard/views.h"
 
 typedef struct kb_board kb_board;
 
@@ -218,10 +219,13 @@ int kb_board_link_list(kb_board *b, uint32_t case_number, kb_link_vec *out,
 void kb_link_vec_free(kb_link_vec *v);
 
 /* Import (all or nothing, one write transaction).  Reference data is
- * upserted by code; cases, action items and timeline entries keep their
- * numbers and times when given (number 0 = next free number); a case number
- * that exists already is an error.  dry_run checks everything and reports
- * what would change without writing.  Strings in the arrays are borrowed. */
+ * upserted by code (shared views by name: a view of the same name is
+ * replaced, as a department of the same code is); cases, action items and
+ * timeline entries keep their numbers and times when given (number 0 =
+ * next free number); a case number that exists already is an error.  The
+ * board settings are set when given.  dry_run checks everything and
+ * reports what would change without writing.  Strings in the arrays are
+ * borrowed. */
 typedef struct kb_import {
     kb_dept *depts;
     size_t ndepts;
@@ -247,6 +251,11 @@ typedef struct kb_import {
     size_t ndecisions;
     kb_goal *goals; /* department goals, upserted by code */
     size_t ngoals;
+    kb_saved_view *views; /* shared views, upserted by name */
+    size_t nviews;
+    /* board settings ("settings" of the export); absent: left as they are */
+    bool has_contact_window;
+    int contact_window;
 } kb_import;
 typedef struct kb_import_report {
     size_t depts_added, depts_changed, stages_added, stages_changed, lines_added, lines_changed;
@@ -254,6 +263,7 @@ typedef struct kb_import_report {
     size_t orgs_added, orgs_changed, contacts_added, meetings_added, decisions_added;
     size_t goals_added, goals_changed;
     size_t bad_case; /* on an error about one case: its index + 1 in cases, else 0 */
+    size_t views_added, views_changed, settings_changed;
 } kb_import_report;
 int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep,
                     kb_err *e) KB_WARN_UNUSED;
@@ -678,6 +688,8 @@ typedef struct kb_export_snapshot {
     kb_meeting_vec meetings;
     kb_decision_vec decisions;
     kb_goal_vec goals;
+    kb_view_vec views;  /* the shared views (personal views belong to users: not exported) */
+    int contact_window; /* the board settings */
 } kb_export_snapshot;
 int kb_board_export_snapshot(kb_board *b, kb_export_snapshot *s, kb_err *e) KB_WARN_UNUSED;
 void kb_export_snapshot_free(kb_export_snapshot *s);

@@ -53,6 +53,13 @@ kb_time kb_time_of_date(kb_date d);
 void kb_time_format_hhmm(kb_time t, char out[6]);
 /* Wall-clock microseconds since the epoch (ordering keys). */
 int64_t kb_time_now_us(void);
+/* The wall clock kb_time_now, kb_time_now_us and kb_date_today read:
+ * now_us (microseconds since the epoch), or NULL (the default) for the
+ * system clock.  For the demo board, whose history is written as it
+ * would have happened over the past months: everything this process
+ * stamps meanwhile (cases, timeline entries, decisions, action items, the
+ * audit log) takes that clock's time.  Not for concurrent use. */
+void kb_time_set_clock(int64_t (*now_us)(void));
 /* Monotonic milliseconds, for timeouts. */
 int64_t kb_clock_ms(void);
 

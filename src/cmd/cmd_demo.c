@@ -12,6 +12,15 @@
  * today.  Every user has the same demo passphrase, which is printed and
  * written next to the board as demo-passphrase.txt (mode 0600).
  *
+ * The history is written as it happened over the past months: the demo
+ * sets the process's clock (kb_time_set_clock) to each moment before the
+ * step that happened then, so cases come in and enter their stages on
+ * their own days (some longer than their stage's norm: stuck), the
+ * meeting's decisions and action items carry the meeting's date and the
+ * follow-ups come after it.  Cases are created in number order (each on
+ * its own day); every later step runs in time order.  The times are fixed
+ * relative to today: two demos made on one day agree.
+ *
  * If anything fails, the half-made board (BOARD and BOARD.lock) is removed.
  *
  * The past meeting is a meeting record (attendees, agenda, Markdown
@@ -90,9 +99,11 @@ typedef struct demo_stage {
     bool needs_reason;
 } demo_stage;
 
+/* Norms: a signal is triaged within two weeks, exploring takes a month,
+ * connecting six weeks; past that a case is stuck. */
 static const demo_stage demo_stages[] = {
-    {"signal", "Signaal", 0, 14, false},      {"explore", "Verkennen", 0, 0, false},
-    {"connect", "Verbinden", 8, 0, false},    {"progress", "In uitvoering", 0, 0, false},
+    {"signal", "Signaal", 0, 14, false},      {"explore", "Verkennen", 0, 30, false},
+    {"connect", "Verbinden", 8, 45, false},   {"progress", "In uitvoering", 0, 0, false},
     {"done", "Geborgd/Afgerond", 0, 0, true},
 };
 
@@ -118,9 +129,13 @@ static const kb_default_entry demo_lines[] = {
 #define H_BINN "Economische agenda: leegstand binnenstad onder 8%"
 
 /* A case.  Lists: depts and tags comma-separated, hooks and orgs separated
- * by '|'.  Dates are days from today, 0 = no date.  conf NULL = internal. */
+ * by '|'.  Dates are days from today, 0 = no date.  conf NULL = internal.
+ * age: days since it came in; in_stage: days since it entered its stage
+ * (the stages between are spread evenly over the time in between; a case
+ * still in the first stage has been there since it came in). */
 typedef struct demo_case {
     const char *title, *desc, *stage, *lead, *also, *line, *hooks, *orgs, *owner;
+    int age, in_stage;
     int prio, due, review;
     bool agenda;
     const char *blocked, *conf, *tags;
@@ -134,6 +149,8 @@ static const demo_case demo_cases[] = {
              "aannemen, maar ziet op tegen de begeleiding en de papierwinkel rond "
              "loonkostensubsidie en no-riskpolis.",
      .stage = "connect",
+     .age = 75,
+     .in_stage = 30,
      .lead = "INC",
      .also = "OND,SOC",
      .line = "service",
@@ -152,6 +169,8 @@ static const demo_case demo_cases[] = {
              "dit kunnen invullen. Stichting Werkkracht Noord biedt leerwerkplekken en "
              "begeleiding aan.",
      .stage = "progress",
+     .age = 150,
+     .in_stage = 60,
      .lead = "INK",
      .also = "INC,SOC,DUU",
      .line = "procure",
@@ -170,6 +189,8 @@ static const demo_case demo_cases[] = {
              "sociale ondernemingen makkelijker kunnen meedingen. Vragen: past dit binnen ons "
              "inkoopbeleid en wie betaalt de opstartkosten?",
      .stage = "explore",
+     .age = 40,
+     .in_stage = 22,
      .lead = "INK",
      .also = "ECO,INC",
      .line = "trade",
@@ -189,6 +210,8 @@ static const demo_case demo_cases[] = {
              "afvalplan. Voorstel: één evenementencoördinator die alles namens de gemeente "
              "afstemt en één integraal besluit.",
      .stage = "progress",
+     .age = 85,
+     .in_stage = 20,
      .lead = "VTH",
      .also = "ECO,DUU",
      .line = "service",
@@ -208,6 +231,8 @@ static const demo_case demo_cases[] = {
              "willen er voor vijf jaar werkplaatsen en een hub voor hergebruikte bouwmaterialen "
              "vestigen. Het bestemmingsplan staat alleen opslag toe.",
      .stage = "connect",
+     .age = 130,
+     .in_stage = 70,
      .lead = "VAS",
      .also = "VTH,ECO,DUU",
      .line = "trade",
@@ -227,6 +252,8 @@ static const demo_case demo_cases[] = {
              "ondernemingen die de bank te riskant vindt. Aflossingen vloeien terug in het "
              "fonds.",
      .stage = "explore",
+     .age = 50,
+     .in_stage = 28,
      .lead = "ECO",
      .also = "SOC,INC",
      .line = "finance",
@@ -244,6 +271,7 @@ static const demo_case demo_cases[] = {
              "barista en daarna doorplaatsen naar horecabedrijven in de binnenstad. Zij zoeken "
              "een taalaanbod dat past bij het werk en hulp bij de plaatsing.",
      .stage = "signal",
+     .age = 20,
      .lead = "INC",
      .also = "SOC,OND",
      .line = "service",
@@ -259,6 +287,8 @@ static const demo_case demo_cases[] = {
              "en weigert orders. Het bedrijf wil zelf opleiden als er een korte, praktijkgerichte "
              "opleiding komt.",
      .stage = "explore",
+     .age = 70,
+     .in_stage = 43,
      .lead = "OND",
      .also = "ECO,INC",
      .line = "trade",
@@ -275,6 +305,8 @@ static const demo_case demo_cases[] = {
              "thuiszorg. Zij willen werkzoekenden uit de bijstand laten instromen met een "
              "leer-werktraject, maar lopen aan tegen regels over behoud van uitkering.",
      .stage = "explore",
+     .age = 35,
+     .in_stage = 20,
      .lead = "SOC",
      .also = "OND,INC",
      .line = "service",
@@ -291,6 +323,8 @@ static const demo_case demo_cases[] = {
              "Het bedrijf wil de verplichtingen bundelen in één leerwerktraject met twaalf "
              "plekken en vaste begeleiding, in plaats van drie losse trajecten.",
      .stage = "connect",
+     .age = 60,
+     .in_stage = 25,
      .lead = "INK",
      .also = "INC",
      .line = "procure",
@@ -307,6 +341,8 @@ static const demo_case demo_cases[] = {
              "vorig jaar nog niet gerapporteerd. Zonder cijfers kunnen we de gemeenteraad niet "
              "informeren over de voortgang.",
      .stage = "progress",
+     .age = 200,
+     .in_stage = 120,
      .lead = "INK",
      .also = "INC",
      .line = "procure",
@@ -324,6 +360,8 @@ static const demo_case demo_cases[] = {
              "gemeentelijke garantstelling van € 120.000. Financiële stukken zijn "
              "vertrouwelijk aangeleverd.",
      .stage = "connect",
+     .age = 90,
+     .in_stage = 40,
      .lead = "ECO",
      .also = "SOC,INC,DUU",
      .line = "finance",
@@ -343,6 +381,8 @@ static const demo_case demo_cases[] = {
              "Kerkstraat leegstaan. Zij vragen de gemeente om met eigenaren in gesprek te gaan "
              "en tijdelijke verhuur aan starters makkelijker te maken.",
      .stage = "explore",
+     .age = 95,
+     .in_stage = 55,
      .lead = "ECO",
      .also = "VAS,VTH",
      .line = "trade",
@@ -360,6 +400,8 @@ static const demo_case demo_cases[] = {
              "standaardcontract op: korte looptijd, lage huur, eenvoudige opzegging. Eigenaren "
              "in de binnenstad kunnen het vrij gebruiken.",
      .stage = "progress",
+     .age = 70,
+     .in_stage = 21,
      .lead = "VAS",
      .also = "ECO,VTH",
      .line = "service",
@@ -377,6 +419,8 @@ static const demo_case demo_cases[] = {
              "zonnepanelen, samen met Energiecoöperatie Zonnedak. Het stroomnet op het terrein "
              "zit vol; een collectieve aansluiting met eigen opslag is een mogelijke oplossing.",
      .stage = "connect",
+     .age = 110,
+     .in_stage = 52,
      .lead = "DUU",
      .also = "ECO,VAS",
      .line = "trade",
@@ -394,6 +438,7 @@ static const demo_case demo_cases[] = {
      .desc = "Bakkerij De Korenschoof wil een tweede, elektrische oven plaatsen maar krijgt geen "
              "zwaardere aansluiting. De uitbreiding (en twee extra banen) staat daardoor stil.",
      .stage = "signal",
+     .age = 10,
      .lead = "DUU",
      .also = "ECO",
      .line = "service",
@@ -409,6 +454,8 @@ static const demo_case demo_cases[] = {
              "organisatie vraagt of de gemeente een statiegeldsysteem en afvalscheiding op het "
              "terrein kan faciliteren, samen met lokale ondernemers.",
      .stage = "connect",
+     .age = 40,
+     .in_stage = 15,
      .lead = "DUU",
      .also = "VTH,ECO",
      .line = "trade",
@@ -426,6 +473,8 @@ static const demo_case demo_cases[] = {
              "invullen met werkzoekenden, die na afloop een certificaat krijgen en bij lokale "
              "evenementenbedrijven kunnen doorstromen.",
      .stage = "explore",
+     .age = 30,
+     .in_stage = 14,
      .lead = "INC",
      .also = "VTH,OND",
      .line = "service",
@@ -441,6 +490,7 @@ static const demo_case demo_cases[] = {
      .desc = "Via het algemene klantcontactcentrum kwam een aanvraag binnen voor een "
              "geluidsontheffing voor Festival Zomer aan de Gracht.",
      .stage = "signal",
+     .age = 16,
      .lead = "VTH",
      .line = "service",
      .orgs = "Festival Zomer aan de Gracht",
@@ -452,6 +502,7 @@ static const demo_case demo_cases[] = {
              "nog geen jaarcijfers hebben. De wijkmanager vraagt of er een kleine "
              "starterslening mogelijk is, met coaching.",
      .stage = "signal",
+     .age = 8,
      .lead = "ECO",
      .also = "SOC",
      .line = "finance",
@@ -465,6 +516,8 @@ static const demo_case demo_cases[] = {
              "leerwerkplek bieden, met een mbo-certificaat fietstechniek als doel. Zij zoeken "
              "een school en een vergoeding voor de begeleiding.",
      .stage = "connect",
+     .age = 65,
+     .in_stage = 35,
      .lead = "OND",
      .also = "INC,SOC",
      .line = "service",
@@ -481,6 +534,8 @@ static const demo_case demo_cases[] = {
              "vullen. Veel sollicitanten spreken nog onvoldoende Nederlands. Gevraagd: "
              "taaltraining op de werkvloer en een gezamenlijke wervingsdag.",
      .stage = "explore",
+     .age = 28,
+     .in_stage = 12,
      .lead = "ECO",
      .also = "INC,SOC",
      .line = "trade",
@@ -497,6 +552,8 @@ static const demo_case demo_cases[] = {
              "warmtepompen en kan geen monteurs vinden. Het bedrijf wil een bedrijfsschool "
              "opzetten met het ROC en zoekt zij-instromers.",
      .stage = "explore",
+     .age = 45,
+     .in_stage = 33,
      .lead = "OND",
      .also = "DUU,ECO",
      .line = "trade",
@@ -513,6 +570,8 @@ static const demo_case demo_cases[] = {
              "korte scan aan: welke functies zijn geschikt voor mensen met een "
              "arbeidsbeperking en welke regelingen passen erbij.",
      .stage = "progress",
+     .age = 160,
+     .in_stage = 90,
      .lead = "INC",
      .also = "OND",
      .line = "visible",
@@ -530,6 +589,8 @@ static const demo_case demo_cases[] = {
              "procedure zijn sociale ondernemingen uitgenodigd, met SROI als zwaarwegend "
              "criterium.",
      .stage = "done",
+     .age = 210,
+     .in_stage = 45,
      .lead = "INK",
      .also = "SOC,INC",
      .line = "procure",
@@ -545,6 +606,8 @@ static const demo_case demo_cases[] = {
              "aanmeldformulier dat de vraag automatisch bij de makelaar neerlegt, met het "
              "KvK-nummer als sleutel.",
      .stage = "progress",
+     .age = 120,
+     .in_stage = 45,
      .lead = "ECO",
      .also = "VTH",
      .line = "service",
@@ -560,6 +623,7 @@ static const demo_case demo_cases[] = {
              "warmteterugwinning besparen 60% gas, maar vragen een investering van € 140.000 "
              "met een terugverdientijd van negen jaar.",
      .stage = "signal",
+     .age = 25,
      .lead = "DUU",
      .also = "ECO",
      .line = "finance",
@@ -575,6 +639,8 @@ static const demo_case demo_cases[] = {
              "crowdfunding ophaalt, tot € 10.000 per project. Uitvoering via Sociaal "
              "Ondernemersfonds Midden.",
      .stage = "connect",
+     .age = 80,
+     .in_stage = 48,
      .lead = "ECO",
      .also = "SOC",
      .line = "finance",
@@ -591,6 +657,8 @@ static const demo_case demo_cases[] = {
              "gebruiksmelding brandveilig gebruik nodig. Brandweer en VTH beoordelen "
              "vluchtwegen, compartimentering en het maximale aantal aanwezigen.",
      .stage = "progress",
+     .age = 45,
+     .in_stage = 18,
      .lead = "VTH",
      .also = "VAS",
      .line = "service",
@@ -606,6 +674,8 @@ static const demo_case demo_cases[] = {
      .desc = "Tijdens de Week van de Ondernemer hield het kernteam een inloopspreekuur in de "
              "bibliotheek: ondernemers konden met alle afdelingen tegelijk aan tafel.",
      .stage = "done",
+     .age = 100,
+     .in_stage = 60,
      .lead = "ECO",
      .also = "INC,DUU,VTH",
      .line = "visible",
@@ -618,6 +688,8 @@ static const demo_case demo_cases[] = {
              "twintig elektrische bestelbussen aanschaffen, maar kan op het eigen terrein niet "
              "genoeg laadpunten aansluiten. Gevraagd: meedenken over een openbaar laadplein.",
      .stage = "explore",
+     .age = 24,
+     .in_stage = 10,
      .lead = "DUU",
      .also = "ECO,VTH",
      .line = "service",
@@ -634,6 +706,8 @@ static const demo_case demo_cases[] = {
              "werk bij lokale installatie- en metaalbedrijven. Nodig: diplomawaardering, "
              "vaktaal en een warme overdracht naar de werkgever.",
      .stage = "progress",
+     .age = 100,
+     .in_stage = 40,
      .lead = "SOC",
      .also = "OND,INC",
      .line = "service",
@@ -650,6 +724,8 @@ static const demo_case demo_cases[] = {
              "vervoerders een kans geven (kleinere percelen) en chauffeurs uit de doelgroep "
              "laten meetellen voor de SROI.",
      .stage = "progress",
+     .age = 90,
+     .in_stage = 30,
      .lead = "INK",
      .also = "SOC,INC",
      .line = "procure",
@@ -665,6 +741,7 @@ static const demo_case demo_cases[] = {
              "aanvragen. Zij vragen om een vergunning voor vijf jaar, zodat ze durven te "
              "investeren in hun kramen.",
      .stage = "signal",
+     .age = 61,
      .lead = "VTH",
      .also = "ECO",
      .line = "service",
@@ -679,6 +756,7 @@ static const demo_case demo_cases[] = {
      .desc = "Het sociaal werkbedrijf vraagt of het als leverancier kan aansluiten op het "
              "regionale inkoopplatform, bijvoorbeeld voor postverwerking en groenonderhoud.",
      .stage = "signal",
+     .age = 12,
      .lead = "INK",
      .also = "SOC,INC",
      .line = "procure",
@@ -694,6 +772,7 @@ static const demo_case demo_cases[] = {
              "de arbeidsmarkt opleidt, moet het huidige pand uit en zoekt zo'n 200 m² "
              "werkruimte tegen een betaalbare huur.",
      .stage = "signal",
+     .age = 6,
      .lead = "VAS",
      .also = "ECO,SOC",
      .line = "trade",
@@ -708,6 +787,8 @@ static const demo_case demo_cases[] = {
      .desc = "Bij de Koningsdagfestiviteiten werkten we voor het eerst met één ambtenaar die "
              "alle vergunningen en adviezen coördineerde. Deze casus legt de evaluatie vast.",
      .stage = "done",
+     .age = 230,
+     .in_stage = 120,
      .lead = "VTH",
      .also = "ECO",
      .line = "service",
@@ -721,6 +802,8 @@ static const demo_case demo_cases[] = {
      .desc = "De eerste tranche van de subsidieregeling voor verduurzaming van mkb-panden "
              "(€ 400.000) is volledig toegekend aan 46 ondernemers.",
      .stage = "done",
+     .age = 180,
+     .in_stage = 25,
      .lead = "DUU",
      .also = "ECO",
      .line = "finance",
@@ -733,6 +816,8 @@ static const demo_case demo_cases[] = {
      .desc = "Zeventien sociale ondernemingen in de gemeente hebben een netwerk opgericht dat "
              "elk kwartaal bijeenkomt; de gemeente faciliteert de eerste twee jaar.",
      .stage = "done",
+     .age = 300,
+     .in_stage = 150,
      .lead = "SOC",
      .also = "ECO,INC",
      .line = "visible",
@@ -746,6 +831,8 @@ static const demo_case demo_cases[] = {
      .desc = "Metaalbedrijf Van Dijk & Zn. meldde dat elf facturen aan de gemeente langer dan "
              "60 dagen openstonden, wat het bedrijf in liquiditeitsproblemen bracht.",
      .stage = "done",
+     .age = 140,
+     .in_stage = 35,
      .lead = "ECO",
      .also = "INK",
      .line = "service",
@@ -762,35 +849,41 @@ static const demo_case demo_cases[] = {
              "aankan en zoekt vijf leerlingen in een BBL-traject. Kan de gemeente helpen met "
              "werving en begeleiding?",
      .stage = "signal",
+     .age = 6,
      .orgs = "Installatietechniek Van Leeuwen",
      .tags = "techniek,energie"},
     {.title = "Kringloopwinkel wil een reparatiecafé starten",
      .desc = "Kringloop De Tweede Ronde wil elke zaterdag een reparatiecafé houden met "
              "vrijwilligers en zoekt ruimte en een kleine startsubsidie.",
      .stage = "signal",
+     .age = 4,
      .orgs = "Kringloop De Tweede Ronde",
      .tags = "circulair"},
     {.title = "Transportbedrijf vraagt naar zonnepanelen op de bedrijfshal",
      .desc = "Transportbedrijf Hendriks wil 2.000 m² dak vol leggen met zonnepanelen, maar de "
              "netbeheerder meldt congestie. Wie kan meedenken?",
      .stage = "signal",
+     .age = 3,
      .orgs = "Transportbedrijf Hendriks",
      .tags = "energie,netcongestie"},
     {.title = "Zzp'er zoekt werkplek in leegstaand winkelpand",
      .desc = "Een grafisch ontwerper wil met drie andere zzp'ers een leegstaand winkelpand in de "
              "Kerkstraat huren als gedeelde werkplek.",
      .stage = "signal",
+     .age = 17,
      .tags = "leegstand,binnenstad"},
     {.title = "Schoonmaakbedrijf wil statushouders opleiden",
      .desc = "Schoonmaakbedrijf Glans zoekt tien medewerkers en wil statushouders opleiden, met "
              "taalles op de werkvloer.",
      .stage = "signal",
+     .age = 2,
      .orgs = "Schoonmaakbedrijf Glans",
      .tags = "inclusief-werkgeven"},
     {.title = "Bakkerij wil vacatures vullen met mensen uit de bijstand",
      .desc = "Bakkerij De Korenschoof belt opnieuw: de vacatures voor bakker en chauffeur staan "
              "nog open. Kan iemand van de gemeente langskomen?",
      .stage = "signal",
+     .age = 1,
      .orgs = "Bakkerij De Korenschoof",
      .tags = "arbeidsmarkt"},
 };
@@ -815,6 +908,7 @@ typedef struct demo_event {
     bool meeting; /* the due date counts from the meeting */
     uint32_t to;  /* DEMO_LINK */
     enum kb_link_kind link;
+    int ago; /* days before today it happened; 0: by its kind and place (demo_event_at) */
 } demo_event;
 
 #define C(who, num, txt)                                                                           \
@@ -837,6 +931,20 @@ typedef struct demo_event {
 #define DONE(who, num, own)                                                                        \
     {                                                                                              \
         .kind = DEMO_DONE, .as = (who), .n = (num), .owner = (own)                                 \
+    }
+/* the same, on a day of their own (days ago) */
+#define C_AGO(who, num, ago_, txt)                                                                 \
+    {                                                                                              \
+        .kind = DEMO_COMMENT, .as = (who), .n = (num), .text = (txt), .ago = (ago_)                \
+    }
+#define A_AGO(who, num, own, days, ago_, txt)                                                      \
+    {                                                                                              \
+        .kind = DEMO_ACTION, .as = (who), .n = (num), .owner = (own), .due = (days),               \
+        .text = (txt), .ago = (ago_)                                                               \
+    }
+#define DONE_AGO(who, num, own, ago_)                                                              \
+    {                                                                                              \
+        .kind = DEMO_DONE, .as = (who), .n = (num), .owner = (own), .ago = (ago_)                  \
     }
 #define L(a, b, k)                                                                                 \
     {                                                                                              \
@@ -940,11 +1048,13 @@ static const demo_event demo_events[] = {
     C("pieter.bakker", 4,
       "Overzicht gemaakt: zes vergunningen en ontheffingen, vier adviseurs (brandweer, politie, "
       "GHOR, verkeer). Eén integraal besluit kan als de aanvraag acht weken vooraf binnen is."),
-    A("pieter.bakker", 29, "pieter.bakker", -8, "Advies brandweer over gebruiksmelding opvragen"),
-    DONE("pieter.bakker", 29, "pieter.bakker"),
-    C("pieter.bakker", 29,
-      "Advies brandweer binnen: geen sprinklers nodig bij maximaal 50 personen per hal, wel een "
-      "extra nooduitgang aan de kanaalzijde."),
+    A_AGO("pieter.bakker", 29, "pieter.bakker", -8, 20,
+          "Advies brandweer over gebruiksmelding opvragen"),
+    DONE_AGO("pieter.bakker", 29, "pieter.bakker", 10),
+    C_AGO(
+        "pieter.bakker", 29, 10,
+        "Advies brandweer binnen: geen sprinklers nodig bij maximaal 50 personen per hal, wel een "
+        "extra nooduitgang aan de kanaalzijde."),
     DONE("pieter.bakker", 5, "pieter.bakker"),
     C("pieter.bakker", 5,
       "Procedure voor de tijdelijke afwijking is gestart. Terinzagelegging duurt zes weken; "
@@ -983,9 +1093,9 @@ static const demo_event demo_events[] = {
     C("lotte.meijer", 36,
       "Er is nog ruimte in de oude gymzaal aan de Schoolstraat; bezichtiging met het atelier "
       "ingepland."),
-    A("lotte.meijer", 17, "lotte.meijer", -2,
-      "Offerte statiegeldbekers opvragen bij drie "
-      "leveranciers"),
+    A_AGO("lotte.meijer", 17, "lotte.meijer", -2, 12,
+          "Offerte statiegeldbekers opvragen bij drie "
+          "leveranciers"),
 
     C("ahmed.benali", 8,
       "ROC Midden Techniek kan een verkorte lasopleiding van twintig weken aanbieden bij "
@@ -996,7 +1106,8 @@ static const demo_event demo_events[] = {
     C("ahmed.benali", 32,
       "Twaalf kandidaten in beeld; diplomawaardering loopt. Drie bedrijven willen een "
       "meeloopdag organiseren."),
-    A("ahmed.benali", 32, "ahmed.benali", -1, "Intakegesprekken met twaalf kandidaten plannen"),
+    A_AGO("ahmed.benali", 32, "ahmed.benali", -1, 11,
+          "Intakegesprekken met twaalf kandidaten plannen"),
     A("ahmed.benali", 21, "ahmed.benali", 14,
       "Leerwerkplekken Fietsenmakerij Op Wielen aanmelden bij het ROC"),
     C("ahmed.benali", 21,
@@ -1019,8 +1130,9 @@ static const demo_event demo_events[] = {
       "tevredenheid medewerkers 8,1."),
     C(DEMO_ADMIN, 30,
       "Afgerond: 43 ondernemers langs geweest, 11 nieuwe signalen. Volgend jaar herhalen."),
-    A(DEMO_ADMIN, 38, "lotte.meijer", -20, "Eindverantwoording eerste tranche aan het college"),
-    DONE(DEMO_ADMIN, 38, "lotte.meijer"),
+    A_AGO(DEMO_ADMIN, 38, "lotte.meijer", -20, 40,
+          "Eindverantwoording eerste tranche aan het college"),
+    DONE_AGO(DEMO_ADMIN, 38, "lotte.meijer", 26),
     C(DEMO_ADMIN, 38, "Afgerond en verantwoord. Tweede tranche volgt in de begroting."),
     C(DEMO_ADMIN, 39,
       "Geborgd: het netwerk draait zelfstandig; Sociaal domein blijft aanspreekpunt."),
@@ -1034,6 +1146,9 @@ static const demo_event demo_events[] = {
 
 /* ------------------------------------------------------------ building */
 
+#define DEMO_NCASES (sizeof demo_cases / sizeof demo_cases[0])
+#define DEMO_NEVENTS (sizeof demo_events / sizeof demo_events[0])
+
 typedef struct demo_ctx {
     kb_cmd_ctx *cx;
     const char *path;
@@ -1042,11 +1157,36 @@ typedef struct demo_ctx {
     kb_board *b;
     bool created; /* the board files exist: remove them on failure */
     kb_date today, meeting;
+    int64_t came_in[DEMO_NCASES], entered[DEMO_NCASES]; /* each case's times (µs) */
     char meeting_text[64];
     size_t ncomments, nactions, nlinks;
-    uint32_t meeting_no; /* the meeting record of the past meeting */
-    const demo_event *actions[sizeof demo_events / sizeof demo_events[0]]; /* by number - 1 */
+    uint32_t meeting_no;                     /* the meeting record of the past meeting */
+    const demo_event *actions[DEMO_NEVENTS]; /* by number - 1 */
 } demo_ctx;
+
+/* ------------------------------------------------------------ the clock */
+
+/* The time the board is written at (kb_time_set_clock): set before each
+ * step, then one microsecond further at every reading, so that entries
+ * written in one step keep their order. */
+static int64_t demo_clock_us;
+
+static int64_t demo_clock(void)
+{
+    return demo_clock_us++;
+}
+
+static void demo_clock_set(int64_t us)
+{
+    demo_clock_us = us;
+    kb_time_set_clock(demo_clock);
+}
+
+/* Local time hh:mm on the day `days` from today, in microseconds. */
+static int64_t demo_us(const demo_ctx *d, int days, int hh, int mm)
+{
+    return ((int64_t)kb_time_of_date(d->today + days) + hh * 3600 + mm * 60) * 1000000;
+}
 
 static kb_date demo_day(kb_date from, int days)
 {
@@ -1150,8 +1290,18 @@ static int demo_users_add(demo_ctx *d)
     return rc;
 }
 
-/* Add case i (number i + 1) in the first stage, then move it stage by
- * stage to where it belongs, as the team did. */
+/* The stage index of case i's stage. */
+static size_t demo_stage_index(size_t i)
+{
+    size_t s = 0;
+    while (s + 1 < sizeof demo_stages / sizeof demo_stages[0] &&
+           strcmp(demo_stages[s].code, demo_cases[i].stage) != 0)
+        s++;
+    return s;
+}
+
+/* Add case i (number i + 1) in the first stage, on the day it came in;
+ * its moves are steps of their own (demo_case_move). */
 static int demo_case_add(demo_ctx *d, size_t i)
 {
     const demo_case *x = &demo_cases[i];
@@ -1179,23 +1329,36 @@ static int demo_case_add(demo_ctx *d, size_t i)
     if (x->tags)
         kb_strv_split(&c.tags, x->tags);
     int rc = x->conf ? kb_conf_parse(x->conf, &c.conf, e) : KB_OK;
-    if (rc == KB_OK)
+    if (rc == KB_OK && strcmp(demo_stages[demo_stage_index(i)].code, x->stage) != 0)
+        rc = kb_err_set(e, KB_ESOFTWARE, _("unknown stage '%s'"), x->stage);
+    if (rc == KB_OK) {
+        demo_clock_set(d->came_in[i]);
         rc = kb_board_case_add(d->b, &c, e);
+    }
     if (rc == KB_OK && c.number != i + 1)
         rc = kb_err_set(e, KB_ESOFTWARE, _("case #%u already exists on this board"),
                         (unsigned)(i + 1));
-    for (size_t s = 1; rc == KB_OK && s < nst && strcmp(c.stage, x->stage) != 0; s++) {
-        /* stages that need a reason get the one a broker would give */
-        const char *reason =
-            st[s].needs_reason ? "Doel bereikt; afspraken geborgd in de lijn" : NULL;
-        char *to = kb_strdup(st[s].code);
-        rc = kb_board_case_move(d->b, c.number, to, reason, KB_CORE_ANY_VERSION, 0, &c, NULL, e);
-        kb_free(&to);
-        st = kb_board_stages(d->b, &nst);
-    }
-    if (rc == KB_OK && strcmp(c.stage, x->stage) != 0)
-        rc = kb_err_set(e, KB_ESOFTWARE, _("unknown stage '%s' (stages: %s)"), x->stage, c.stage);
     kb_case_free(&c);
+    return rc;
+}
+
+/* Move case i on to stage s (the next one), as the team did. */
+static int demo_case_move(demo_ctx *d, size_t i, size_t s)
+{
+    kb_err *e = &d->cx->err;
+    size_t nst = 0;
+    const kb_stage *st = kb_board_stages(d->b, &nst);
+    if (s >= nst)
+        return kb_err_set(e, KB_ESOFTWARE, _("unknown stage '%s'"), demo_cases[i].stage);
+    /* stages that need a reason get the one a broker would give */
+    const char *reason = st[s].needs_reason ? "Doel bereikt; afspraken geborgd in de lijn" : NULL;
+    char *to = kb_strdup(st[s].code);
+    kb_case c;
+    kb_case_init(&c);
+    int rc =
+        kb_board_case_move(d->b, (uint32_t)i + 1, to, reason, KB_CORE_ANY_VERSION, 0, &c, NULL, e);
+    kb_case_free(&c);
+    kb_free(&to);
     return rc;
 }
 
@@ -1277,7 +1440,9 @@ static int demo_meeting_add(demo_ctx *d)
     }
     kb_buf_puts(&minutes, "\nVolgend overleg: dinsdag over een week, 9.30 uur.\n");
     m.minutes = kb_buf_take(&minutes);
-    int rc = kb_board_meeting_add(d->b, &m, &d->cx->err);
+    int rc = demo_as(d, DEMO_ADMIN);
+    if (rc == KB_OK)
+        rc = kb_board_meeting_add(d->b, &m, &d->cx->err);
     d->meeting_no = m.number;
     kb_meeting_free(&m);
     return rc;
@@ -1357,10 +1522,169 @@ static int demo_contacts_add(demo_ctx *d)
     return rc;
 }
 
+/* ------------------------------------------------------------ the history in time order */
+
+enum demo_step_kind { STEP_MOVE, STEP_MEETING, STEP_EVENT };
+
+typedef struct demo_step {
+    int64_t at;   /* when (µs) */
+    size_t order; /* the order of the list, for steps at the same moment */
+    enum demo_step_kind kind;
+    size_t i;     /* the case (STEP_MOVE) or the event (STEP_EVENT) */
+    size_t stage; /* STEP_MOVE: the stage it enters */
+} demo_step;
+
+static int demo_step_cmp(const void *a, const void *b)
+{
+    const demo_step *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* When each case came in and entered its stage: case i at 9:00 to 16:00
+ * on the day it came in, its moves at 10:00 to 16:00 on their days. */
+static void demo_case_times(demo_ctx *d)
+{
+    for (size_t i = 0; i < DEMO_NCASES; i++) {
+        const demo_case *x = &demo_cases[i];
+        d->came_in[i] = demo_us(d, -x->age, 9, (int)(i * 37 % 420));
+        size_t last = demo_stage_index(i);
+        d->entered[i] = d->came_in[i];
+        if (last > 0) /* as demo_steps moves it */
+            d->entered[i] = demo_us(d, -x->in_stage, 10, (int)((i * 53 + last * 17) % 360));
+    }
+}
+
+/* When event j happened, by its kind and its place in demo_events: on
+ * its own day (ago); at the meeting (decisions and the action items taken
+ * there, a few minutes apart); a link the day after the later of its
+ * cases came in; the broker's first notes (before the meeting's events in
+ * the list) the day after the case came in; the broker's closing notes
+ * two hours after a case reached the last stage; the rest, the members'
+ * follow-ups, spread from the day after the meeting to yesterday. */
+enum demo_when { WHEN_AGO, WHEN_MEETING, WHEN_LINK, WHEN_FIRST, WHEN_CLOSING, WHEN_FOLLOW_UP };
+
+static enum demo_when demo_event_when(size_t j, size_t first_meeting)
+{
+    const demo_event *x = &demo_events[j];
+    if (x->ago)
+        return WHEN_AGO;
+    if (x->kind == DEMO_DECISION || x->meeting)
+        return WHEN_MEETING;
+    if (x->kind == DEMO_LINK)
+        return WHEN_LINK;
+    if (j < first_meeting)
+        return WHEN_FIRST;
+    if (strcmp(x->as, DEMO_ADMIN) == 0 &&
+        demo_stage_index(x->n - 1) + 1 == sizeof demo_stages / sizeof demo_stages[0])
+        return WHEN_CLOSING;
+    return WHEN_FOLLOW_UP;
+}
+
+/* The moves, the meeting and the events, in time order. */
+static demo_step *demo_steps(demo_ctx *d, size_t *n)
+{
+    const int64_t minute = 60 * 1000000LL, hour = 60 * minute, day = 24 * hour;
+    size_t cap = DEMO_NEVENTS + 1 + DEMO_NCASES * (sizeof demo_stages / sizeof demo_stages[0]);
+    demo_step *v = kb_calloc(cap, sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; i < DEMO_NCASES; i++) {
+        size_t last = demo_stage_index(i);
+        /* the stages between on days evenly spread, during working hours */
+        int from = -demo_cases[i].age, to = -demo_cases[i].in_stage;
+        for (size_t s = 1; s <= last; s++) {
+            int on = from + (int)((int64_t)(to - from) * (int64_t)s / (int64_t)last);
+            int64_t at =
+                s == last ? d->entered[i] : demo_us(d, on, 10, (int)((i * 53 + s * 17) % 360));
+            if (at <= d->came_in[i]) /* the day it came in: after that */
+                at = d->came_in[i] + (int64_t)s * 10 * minute;
+            v[k] = (demo_step){at, k, STEP_MOVE, i, s};
+            k++;
+        }
+    }
+    int meeting_day = (int)(d->meeting - d->today);
+    v[k] = (demo_step){demo_us(d, meeting_day, 9, 25), k, STEP_MEETING, 0, 0};
+    k++;
+    size_t first_meeting = DEMO_NEVENTS, n_follow = 0, k_meeting = 0, k_follow = 0;
+    for (size_t j = 0; j < DEMO_NEVENTS && first_meeting == DEMO_NEVENTS; j++)
+        if (demo_events[j].kind == DEMO_DECISION)
+            first_meeting = j;
+    for (size_t j = 0; j < DEMO_NEVENTS; j++)
+        n_follow += demo_event_when(j, first_meeting) == WHEN_FOLLOW_UP;
+    /* the follow-ups: over the working hours (9:00 to 17:00) of the days
+     * from the day after the meeting to yesterday */
+    int64_t ndays = -1 - meeting_day, nf = n_follow ? (int64_t)n_follow : 1;
+    for (size_t j = 0; j < DEMO_NEVENTS; j++) {
+        const demo_event *x = &demo_events[j];
+        int64_t at = 0, jm = (int64_t)j * minute;
+        switch (demo_event_when(j, first_meeting)) {
+        case WHEN_AGO:
+            at = demo_us(d, -x->ago, 14, 0) + jm;
+            break;
+        case WHEN_MEETING:
+            at = demo_us(d, meeting_day, 9, 30) + (int64_t)k_meeting++ * 3 * minute;
+            break;
+        case WHEN_LINK: {
+            int64_t a = d->came_in[x->n - 1], b = d->came_in[x->to - 1];
+            at = (a > b ? a : b) + day + jm;
+            break;
+        }
+        case WHEN_FIRST:
+            at = d->came_in[x->n - 1] + day + jm;
+            break;
+        case WHEN_CLOSING:
+            at = d->entered[x->n - 1] + 2 * hour + jm;
+            break;
+        case WHEN_FOLLOW_UP: {
+            int64_t slot = (int64_t)k_follow++ * ndays;
+            at = demo_us(d, meeting_day + 1 + (int)(slot / nf), 9, 0) + (slot % nf) * 8 * hour / nf;
+            break;
+        }
+        }
+        v[k] = (demo_step){at, k, STEP_EVENT, j, 0};
+        k++;
+    }
+    kb_sort(v, k, sizeof *v, demo_step_cmp);
+    *n = k;
+    return v;
+}
+
+static int demo_history(demo_ctx *d)
+{
+    size_t n = 0;
+    demo_step *v = demo_steps(d, &n);
+    int rc = KB_OK;
+    for (size_t k = 0; k < n && rc == KB_OK; k++) {
+        demo_clock_set(v[k].at);
+        switch (v[k].kind) {
+        case STEP_MOVE:
+            if ((rc = demo_as(d, DEMO_ADMIN)) == KB_OK)
+                rc = demo_case_move(d, v[k].i, v[k].stage);
+            break;
+        case STEP_MEETING:
+            rc = demo_meeting_add(d);
+            break;
+        case STEP_EVENT:
+            rc = demo_event_run(d, &demo_events[v[k].i]);
+            break;
+        }
+    }
+    kb_free(&v);
+    return rc;
+}
+
 static int demo_build(demo_ctx *d)
 {
     kb_err *e = &d->cx->err;
     kb_board_opts o = {.kdf = d->kdf};
+    /* the board was set up before the oldest case came in */
+    demo_case_times(d);
+    int64_t start = d->came_in[0];
+    for (size_t i = 1; i < DEMO_NCASES; i++)
+        if (d->came_in[i] < start)
+            start = d->came_in[i];
+    demo_clock_set(start - (int64_t)7 * 24 * 3600 * 1000000);
     int rc = kb_board_init(d->path, DEMO_ADMIN, d->pass, &o, &d->b, e);
     if (rc)
         return rc;
@@ -1374,15 +1698,14 @@ static int demo_build(demo_ctx *d)
         if ((rc = kb_board_goal_add(d->b, &g, NULL, NULL, e)))
             return rc;
     }
-    for (size_t i = 0; i < sizeof demo_cases / sizeof demo_cases[0]; i++)
-        if ((rc = demo_case_add(d, i)))
+    for (size_t i = 0; i < DEMO_NCASES; i++)
+        if ((rc = demo_as(d, DEMO_ADMIN)) || (rc = demo_case_add(d, i)))
             return rc;
-    if ((rc = demo_meeting_add(d)))
+    if ((rc = demo_history(d)))
         return rc;
-    for (size_t i = 0; i < sizeof demo_events / sizeof demo_events[0]; i++)
-        if ((rc = demo_event_run(d, &demo_events[i])))
-            return rc;
-    if ((rc = demo_contacts_add(d))) /* organisations and contact moments */
+    /* the organisations and contact moments: now */
+    kb_time_set_clock(NULL);
+    if ((rc = demo_contacts_add(d)))
         return rc;
     return KB_OK;
 }
@@ -1491,6 +1814,7 @@ int kb_cmd_demo(kb_cmd_ctx *cx, int argc, char **argv)
     char *passfile = NULL;
     rc = demo_build(&d);
     kb_board_close(&d.b);
+    kb_time_set_clock(NULL); /* the system clock again, whatever happened */
     if (rc == KB_OK)
         rc = demo_passfile(&d, &passfile);
     if (rc) {

@@ -36,6 +36,7 @@ void kb_import_buf_free(kb_import_buf *ib)
     kb_free(&ib->imp.stages);
     kb_free(&ib->imp.lines);
     kb_free(&ib->imp.goals);
+    kb_free(&ib->imp.views);
     kb_free(&ib->imp.cases);
     kb_free(&ib->case_at);
     kb_free(&ib->imp.comments);
@@ -357,6 +358,41 @@ static int kb_imp_goal(kb_import_buf *ib, kb_jctx *j, json_t *o)
     return KB_OK;
 }
 
+/* A shared view: name, query, sort and lanes (null: none, all). */
+static int kb_imp_view(kb_import_buf *ib, kb_jctx *j, json_t *o)
+{
+    const char *name, *query, *sort, *lanes;
+    int rc;
+    if ((rc = kb_jstr(j, o, "name", true, &name)) || (rc = kb_jstr(j, o, "query", true, &query)) ||
+        (rc = kb_jstr(j, o, "sort", false, &sort)) || (rc = kb_jstr(j, o, "lanes", false, &lanes)))
+        return rc;
+    kb_saved_view *v = kb_imp_push(&ib->imp.views, &ib->imp.nviews, sizeof *v);
+    v->name = kb_keep(ib, name);
+    v->query = kb_keep(ib, query);
+    v->sort = sort ? kb_keep(ib, sort) : NULL;
+    v->lanes = lanes ? kb_keep(ib, lanes) : NULL;
+    v->shared = true;
+    return KB_OK;
+}
+
+/* The board settings: an object (null: none); keys this version does not
+ * know are left alone, as unknown top-level keys are. */
+static int kb_imp_settings(kb_import_buf *ib, json_t *o, kb_err *e)
+{
+    kb_jctx j = {e, "settings"};
+    if (json_is_null(o))
+        return KB_OK;
+    if (!json_is_object(o))
+        return kb_err_set(e, KB_EDATA, _("%s: expected an object"), j.path);
+    long long days = -1;
+    int rc = kb_jint(&j, o, "contact_window", 0, KB_CONTACT_WINDOW_MAX, false, &days);
+    if (rc == KB_OK && days >= 0) {
+        ib->imp.has_contact_window = true;
+        ib->imp.contact_window = (int)days;
+    }
+    return rc;
+}
+
 static int kb_imp_case(kb_import_buf *ib, kb_jctx *j, json_t *o, size_t i)
 {
     kb_import *imp = &ib->imp;
@@ -532,6 +568,7 @@ enum kb_imp_list {
     KB_IL_STAGES,
     KB_IL_LINES,
     KB_IL_GOALS,
+    KB_IL_VIEWS,
     KB_IL_CASES,
     KB_IL_ACTIONS,
     KB_IL_LINKS,
@@ -542,8 +579,8 @@ enum kb_imp_list {
     KB_IL_COUNT_
 };
 static const char *const kb_imp_list_names[KB_IL_COUNT_] = {
-    "departments", "stages",        "action_lines", "goals",    "cases",     "actions",
-    "links",       "organisations", "contacts",     "meetings", "decisions",
+    "departments", "stages", "action_lines",  "goals",    "views",    "cases",
+    "actions",     "links",  "organisations", "contacts", "meetings", "decisions",
 };
 
 /* One element o (index i) of list l. */
@@ -563,6 +600,8 @@ static int kb_imp_element(kb_import_buf *ib, enum kb_imp_list l, size_t i, json_
         return kb_imp_line(ib, &j, o);
     case KB_IL_GOALS:
         return kb_imp_goal(ib, &j, o);
+    case KB_IL_VIEWS:
+        return kb_imp_view(ib, &j, o);
     case KB_IL_CASES:
         return kb_imp_case(ib, &j, o, i);
     case KB_IL_ACTIONS:
@@ -857,6 +896,8 @@ static int kb_import_json_stream(kb_jin *r, kb_import_buf *ib)
                         json_is_string(v) && strcmp(json_string_value(v), KB_EXPORT_FORMAT) == 0;
                 else if (strcmp(key, "format_version") == 0)
                     ver_ok = json_is_integer(v) && json_integer_value(v) == KB_EXPORT_VERSION;
+                else if (strcmp(key, "settings") == 0)
+                    rc = kb_imp_settings(ib, v, e);
             }
             json_decref(v);
             if (rc == KB_OK && fmt && !fmt_ok)

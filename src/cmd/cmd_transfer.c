@@ -2,9 +2,10 @@
  * cli_transfer.c - export (json, csv, md) and import (json, csv).
  *
  * JSON export is complete and lossless for everything but users and their
- * keys: importing it into a new board and exporting again gives the same
- * document.  Import is all-or-nothing (one write transaction in the core);
- * any problem in the file exits 65 and changes nothing.
+ * keys (and so their personal views): importing it into a new board and
+ * exporting again gives the same document.  It holds the board settings
+ * ("settings") and the shared views ("views") too.  Import is all-or-nothing (one write transaction
+ * in the core); any problem in the file exits 65 and changes nothing.
  */
 #include "cmd_internal.h"
 #include "cmd_import.h"
@@ -155,6 +156,9 @@ static int kb_export_json(FILE *f, kb_board *b, const kb_export_snapshot *s)
     kb_jw w = {f, 0, false, KB_BUF_INIT, KB_BUF_INIT};
     kb_jw_member(&w, "format", json_string(KB_EXPORT_FORMAT), true);
     fprintf(f, ",\n  \"format_version\": %d", KB_EXPORT_VERSION);
+    json_t *set = json_object(); /* the board settings */
+    json_object_set_new(set, "contact_window", json_integer(s->contact_window));
+    kb_jw_member(&w, "settings", set, false);
     size_t n;
     const kb_dept *d = kb_board_depts(b, &n);
     kb_jw_open(&w, "departments");
@@ -198,6 +202,17 @@ static int kb_export_json(FILE *f, kb_board *b, const kb_export_snapshot *s)
         json_object_set_new(o, "code", json_string(s->goals.v[i].code));
         json_object_set_new(o, "text", json_string(s->goals.v[i].text));
         json_object_set_new(o, "dept", json_string(s->goals.v[i].dept));
+        kb_jw_elem(&w, o);
+    }
+    kb_jw_close(&w);
+    kb_jw_open(&w, "views"); /* the shared views (personal ones belong to users) */
+    for (size_t i = 0; i < s->views.n; i++) {
+        const kb_saved_view *v = &s->views.v[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(v->name));
+        json_object_set_new(o, "query", json_string(v->query ? v->query : ""));
+        json_object_set_new(o, "sort", v->sort ? json_string(v->sort) : json_null());
+        json_object_set_new(o, "lanes", v->lanes ? json_string(v->lanes) : json_null());
         kb_jw_elem(&w, o);
     }
     kb_jw_close(&w);
@@ -587,17 +602,22 @@ int kb_cmd_import(kb_cmd_ctx *cx, int argc, char **argv)
         json_object_set_new(o, "stages_changed", json_integer((json_int_t)rep.stages_changed));
         json_object_set_new(o, "lines_added", json_integer((json_int_t)rep.lines_added));
         json_object_set_new(o, "lines_changed", json_integer((json_int_t)rep.lines_changed));
+        json_object_set_new(o, "views_added", json_integer((json_int_t)rep.views_added));
+        json_object_set_new(o, "views_changed", json_integer((json_int_t)rep.views_changed));
+        json_object_set_new(o, "settings_changed", json_integer((json_int_t)rep.settings_changed));
         rc = kb_cmd_print_json(cx, o);
     } else {
         fprintf(cx->out,
                 dry ? _("Dry run: would add %zu cases, %zu timeline entries, %zu action items, "
                         "%zu links; departments +%zu ~%zu, stages +%zu ~%zu, action lines +%zu "
-                        "~%zu. Nothing was changed.\n")
+                        "~%zu, shared views +%zu ~%zu, settings ~%zu. Nothing was changed.\n")
                     : _("Imported %zu cases, %zu timeline entries, %zu action items, %zu links; "
-                        "departments +%zu ~%zu, stages +%zu ~%zu, action lines +%zu ~%zu.\n"),
+                        "departments +%zu ~%zu, stages +%zu ~%zu, action lines +%zu ~%zu, "
+                        "shared views +%zu ~%zu, settings ~%zu.\n"),
                 rep.cases_added, rep.comments_added, rep.actions_added, rep.links_added,
                 rep.depts_added, rep.depts_changed, rep.stages_added, rep.stages_changed,
-                rep.lines_added, rep.lines_changed);
+                rep.lines_added, rep.lines_changed, rep.views_added, rep.views_changed,
+                rep.settings_changed);
     }
 out:
     kb_import_buf_free(&ib);

@@ -59,6 +59,11 @@ int kb_counter_ensure(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t m
 int kb_require_writer(const kb_board *b, kb_err *e);
 /* Inside a write transaction: remove a user's personal views (views.c). */
 int kb_views_personal_drop(kb_txn *t, const char *user, kb_err *e);
+/* The board's shared views in t (*ver: the record's version, for
+ * kb_views_shared_put), and writing them (detail: for the audit log). */
+int kb_views_shared_in(kb_txn *t, kb_view_vec *out, uint64_t *ver, kb_err *e);
+int kb_views_shared_put(kb_txn *t, const kb_view_vec *v, uint64_t ver, const char *detail,
+                        kb_err *e);
 /* Read case number inside a transaction (via the keyed index). */
 int kb_case_read(kb_txn *t, uint32_t number, kb_case *out, kb_err *e);
 char *kb_case_index_name(uint32_t number);
@@ -117,6 +122,8 @@ int kb_org_ensure(kb_txn *t, char **name, bool *created, kb_err *e);
 int kb_orgs_ensure(kb_txn *t, kb_strv *names, kb_err *e);
 /* Inside t: the board's contact window in days. */
 int kb_contact_window_in(kb_txn *t, int *days, kb_err *e);
+/* Set the board's contact window in t (0..KB_CONTACT_WINDOW_MAX days). */
+int kb_contact_window_put(kb_txn *t, int days, kb_err *e);
 /* Insert with the given number (imports) or the next one (number 0). */
 int kb_meeting_insert(kb_txn *t, kb_meeting *m, kb_err *e);
 int kb_decision_insert(kb_txn *t, kb_decision *d, const kb_id *case_key, kb_err *e);

@@ -309,22 +309,30 @@ int kb_board_contact_window_set(kb_board *b, int days, kb_err *e)
         return kb_err_set(e, KB_EDATA, _("the contact window must be 0 to %d days"),
                           KB_CONTACT_WINDOW_MAX);
     kb_txn *t = NULL;
-    int cur;
-    uint64_t ver;
     int rc = kb_store_write(b->s, "contact.window", NULL, &t, e);
     if (rc)
         return rc;
-    if ((rc = kb_contact_window_get(t, &cur, &ver, e)) == KB_OK) {
-        unsigned char v[4] = {(unsigned char)(days >> 24), (unsigned char)(days >> 16),
-                              (unsigned char)(days >> 8), (unsigned char)days};
-        char detail[48];
-        snprintf(detail, sizeof detail, "contact window %d -> %d days", cur, days);
-        if ((rc = kb_txn_put(t, KB_T_META, kb_meta_contact_window, KB_KEY_LEN, v, 4, ver, NULL,
-                             detail, e)) == KB_OK)
-            rc = kb_txn_commit(&t, e);
-    }
+    if ((rc = kb_contact_window_put(t, days, e)) == KB_OK)
+        rc = kb_txn_commit(&t, e);
     kb_txn_abort(&t);
     return rc;
+}
+
+int kb_contact_window_put(kb_txn *t, int days, kb_err *e)
+{
+    if (days < 0 || days > KB_CONTACT_WINDOW_MAX)
+        return kb_err_set(e, KB_EDATA, _("the contact window must be 0 to %d days"),
+                          KB_CONTACT_WINDOW_MAX);
+    int cur;
+    uint64_t ver;
+    int rc = kb_contact_window_get(t, &cur, &ver, e);
+    if (rc)
+        return rc;
+    unsigned char v[4] = {(unsigned char)(days >> 24), (unsigned char)(days >> 16),
+                          (unsigned char)(days >> 8), (unsigned char)days};
+    char detail[48];
+    snprintf(detail, sizeof detail, "contact window %d -> %d days", cur, days);
+    return kb_txn_put(t, KB_T_META, kb_meta_contact_window, KB_KEY_LEN, v, 4, ver, NULL, detail, e);
 }
 
 /* ------------------------------------------------------------ contact moments (use cases) */

@@ -132,6 +132,11 @@ int kb_board_export_snapshot(kb_board *b, kb_export_snapshot *s, kb_err *e)
         rc = kb_decision_list_in(t, b, 0, 0, &s->decisions, e);
     if (rc == KB_OK)
         rc = kb_goals_in(b, t, &s->goals, e);
+    uint64_t views_ver;
+    if (rc == KB_OK) /* the shared views and the board settings */
+        rc = kb_views_shared_in(t, &s->views, &views_ver, e);
+    if (rc == KB_OK)
+        rc = kb_contact_window_in(t, &s->contact_window, e);
     kb_txn_abort(&t);
     /* after it: decryption and decoding, on the snapshot's threads */
     void *v = NULL, *cv = NULL;
@@ -164,4 +169,5 @@ void kb_export_snapshot_free(kb_export_snapshot *s)
     kb_meeting_vec_free(&s->meetings);
     kb_decision_vec_free(&s->decisions);
     kb_goal_vec_free(&s->goals);
+    kb_view_vec_free(&s->views);
 }

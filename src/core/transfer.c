@@ -4,6 +4,7 @@
 #include "kernboard/codec.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
+#include "kernboard/query.h"
 
 #include <string.h>
 
@@ -175,6 +176,112 @@ static int kb_comment_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], k
     return rc;
 }
 
+/* NULL and "" are the same (no sort, all lanes). */
+static bool kb_same_text(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* A shared view of the import checked as `view save --shared` checks it;
+ * *lanes (new string or NULL): its lanes as the board's department codes. */
+static int kb_import_view_check(const kb_import *imp, const kb_board *b, const kb_saved_view *x,
+                                char **lanes, kb_err *e)
+{
+    *lanes = NULL;
+    int rc = kb_view_name_check(x->name, e);
+    if (rc)
+        return rc;
+    /* the stored form is one line of tab-separated fields: keep them whole */
+    for (const char *p = x->query; p && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return kb_err_set(e, KB_EDATA, _("view %s: the query contains a control character"),
+                              x->name);
+    kb_query *q = NULL;
+    if ((rc = kb_query_parse(x->query ? x->query : "", &q, e)))
+        return kb_err_prefix(e, _("view %s: "), x->name);
+    kb_query_free(&q);
+    if (x->sort && x->sort[0] && !kb_view_sort_ok(x->sort))
+        return kb_err_set(e, KB_EDATA,
+                          _("view %s: unknown sort '%s': use priority, due, age or number"),
+                          x->name, x->sort);
+    if (!x->lanes || !x->lanes[0])
+        return KB_OK;
+    kb_strv in = {0}, codes = {0};
+    kb_strv_split(&in, x->lanes);
+    for (size_t i = 0; i < in.n && rc == KB_OK; i++) {
+        const char *code = strcmp(in.v[i], "-") == 0 || strcmp(in.v[i], "-none-") == 0
+                               ? in.v[i]
+                               : kb_ref_code(imp, b, 1, in.v[i]);
+        if (code)
+            kb_strv_push(&codes, code);
+        else
+            rc = kb_err_set(e, KB_EDATA, _("view %s: unknown department '%s' in its lanes"),
+                            x->name, in.v[i]);
+    }
+    if (rc == KB_OK)
+        *lanes = kb_strv_join(&codes, ",");
+    kb_strv_free(&in);
+    kb_strv_free(&codes);
+    return rc;
+}
+
+/* Shared views, upserted by name into the board's (one record); t NULL:
+ * only check and count. */
+static int kb_import_views(kb_board *b, kb_txn *t, const kb_import *imp, kb_import_report *rep,
+                           kb_err *e)
+{
+    if (!imp->nviews)
+        return KB_OK;
+    kb_view_vec have = {0};
+    uint64_t ver = KB_VERSION_NEW;
+    bool changed = false;
+    int rc = t ? kb_views_shared_in(t, &have, &ver, e) : kb_board_views_shared(b, &have, e);
+    for (size_t i = 0; i < imp->nviews && rc == KB_OK; i++) {
+        kb_saved_view x = imp->views[i];
+        char *lanes = NULL;
+        if ((rc = kb_import_view_check(imp, b, &x, &lanes, e)))
+            break;
+        for (size_t k = 0; k < i && rc == KB_OK; k++)
+            if (strcmp(imp->views[k].name, x.name) == 0)
+                rc = kb_err_set(e, KB_EDATA, _("view %s appears twice in the import"), x.name);
+        x.lanes = lanes;
+        x.shared = true;
+        const kb_saved_view *old = rc ? NULL : kb_views_find(&have, x.name);
+        if (rc == KB_OK &&
+            !(old && kb_same_text(old->query, x.query) && kb_same_text(old->sort, x.sort) &&
+              kb_same_text(old->lanes, x.lanes))) {
+            if (old)
+                rep->views_changed++;
+            else
+                rep->views_added++;
+            kb_views_put(&have, &x);
+            changed = true;
+        }
+        kb_free(&lanes);
+    }
+    if (rc == KB_OK && t && changed)
+        rc = kb_views_shared_put(t, &have, ver, "import", e);
+    kb_view_vec_free(&have);
+    return rc;
+}
+
+/* Board settings: set those the import gives that differ. */
+static int kb_import_settings(kb_board *b, kb_txn *t, const kb_import *imp, kb_import_report *rep,
+                              kb_err *e)
+{
+    if (!imp->has_contact_window)
+        return KB_OK;
+    if (imp->contact_window < 0 || imp->contact_window > KB_CONTACT_WINDOW_MAX)
+        return kb_err_set(e, KB_EDATA, _("the contact window must be 0 to %d days"),
+                          KB_CONTACT_WINDOW_MAX);
+    int cur;
+    int rc = t ? kb_contact_window_in(t, &cur, e) : kb_board_contact_window(b, &cur, e);
+    if (rc || cur == imp->contact_window)
+        return rc;
+    rep->settings_changed++;
+    return t ? kb_contact_window_put(t, imp->contact_window, e) : KB_OK;
+}
+
 /* Upsert reference records; counts changes. */
 static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_report *rep, kb_err *e)
 {
@@ -304,6 +411,10 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
         kb_goal_vec_free(&have);
     }
     kb_buf_free(&enc);
+    if (!rc)
+        rc = kb_import_views(b, t, imp, rep, e);
+    if (!rc)
+        rc = kb_import_settings(b, t, imp, rep, e);
     return rc;
 }
 
@@ -317,10 +428,12 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
     int rc = kb_require_writer(b, e);
     if (rc)
         return rc;
-    if ((imp->ndepts || imp->nstages || imp->nlines || imp->ngoals) && b->me.role < KB_ROLE_BROKER)
+    if ((imp->ndepts || imp->nstages || imp->nlines || imp->ngoals || imp->nviews ||
+         imp->has_contact_window) &&
+        b->me.role < KB_ROLE_BROKER)
         return kb_err_set(e, KB_EPERM,
-                          _("the import changes departments, stages or action lines: only a "
-                            "broker or admin may do that"));
+                          _("the import changes departments, stages, action lines, shared views "
+                            "or board settings: only a broker or admin may do that"));
     kb_import_report dummy;
     memset(&dummy, 0, sizeof dummy);
     if ((rc = kb_import_refs(b, NULL, imp, &dummy, e)))

@@ -16,7 +16,7 @@
 static const unsigned char kb_meta_views[KB_KEY_LEN] = {0, 0, 0, 0,   0,   0,   0,   0,
                                                         0, 0, 0, 'V', 'I', 'E', 'W', 'S'};
 
-static int kb_views_read(kb_txn *t, kb_view_vec *out, uint64_t *ver, kb_err *e)
+int kb_views_shared_in(kb_txn *t, kb_view_vec *out, uint64_t *ver, kb_err *e)
 {
     char *val = NULL;
     size_t n = 0;
@@ -33,6 +33,16 @@ static int kb_views_read(kb_txn *t, kb_view_vec *out, uint64_t *ver, kb_err *e)
     return rc;
 }
 
+int kb_views_shared_put(kb_txn *t, const kb_view_vec *v, uint64_t ver, const char *detail,
+                        kb_err *e)
+{
+    char *text = kb_views_format(v);
+    int rc = kb_txn_put(t, KB_T_META, kb_meta_views, KB_KEY_LEN, text, strlen(text), ver, NULL,
+                        detail, e);
+    kb_free(&text);
+    return rc;
+}
+
 int kb_board_views_shared(kb_board *b, kb_view_vec *out, kb_err *e)
 {
     kb_txn *t = NULL;
@@ -41,7 +51,7 @@ int kb_board_views_shared(kb_board *b, kb_view_vec *out, kb_err *e)
     int rc = kb_store_read(b->s, &t, e);
     if (rc)
         return rc;
-    rc = kb_views_read(t, out, &ver, e);
+    rc = kb_views_shared_in(t, out, &ver, e);
     kb_txn_abort(&t);
     return rc;
 }
@@ -59,7 +69,7 @@ static int kb_views_change(kb_board *b, const kb_saved_view *x, const char *remo
     int rc = kb_store_write(b->s, x ? "view.save" : "view.remove", NULL, &t, e);
     if (rc)
         return rc;
-    if ((rc = kb_views_read(t, &v, &ver, e)))
+    if ((rc = kb_views_shared_in(t, &v, &ver, e)))
         goto out;
     if (x) {
         kb_views_put(&v, x);
@@ -68,10 +78,7 @@ static int kb_views_change(kb_board *b, const kb_saved_view *x, const char *remo
                         remove);
         goto out;
     }
-    char *text = kb_views_format(&v);
-    rc = kb_txn_put(t, KB_T_META, kb_meta_views, KB_KEY_LEN, text, strlen(text), ver, NULL,
-                    x ? x->name : remove, e);
-    kb_free(&text);
+    rc = kb_views_shared_put(t, &v, ver, x ? x->name : remove, e);
     if (rc == KB_OK)
         rc = kb_txn_commit(&t, e);
 out:

@@ -9,8 +9,14 @@
 #     the first;
 #   - importing the same file again fails with one line (exit 65) and
 #     changes nothing (all or nothing: the case count stays);
+#   - the board data besides the cases goes along: shared views (one with
+#     a sort and lanes) and a changed contact window are in the export and
+#     on the new board; a personal view is not (it belongs to its user);
 #   - the same round trip at 2 000 cases with the ASan build under test,
-#     where also `import --dry-run` first changes nothing.
+#     where also `import --dry-run` first changes nothing;
+#   - importing that export into a board that has a shared view of the
+#     same name replaces the view (as a department of the same code is
+#     replaced) and sets the contact window.
 # The big board is made, exported and imported with an optimised build (no
 # sanitizers: ASan makes the 30k round trip several minutes; the code paths
 # are the same as in the small ASan round trip), as tests/e2e/test_rekey.sh
@@ -56,7 +62,21 @@ roundtrip() {
     # comment with quotes, a line break, accents and a backslash
     "$gen" "$a" alice "$PASS" "$n" 5000 5 "$desclen" >"$T/gen.out" 2>"$T/gen.err" ||
         die "kb-genboard: $(cat "$T/gen.err")"
+    # board data besides the cases: shared views, the contact window, and
+    # a personal view (not exported: users are not)
+    expect_rc 0 "$name: a shared view" k --db "$a" view save team agenda --shared
+    expect_rc 0 "$name: a shared view with a sort and lanes" \
+        k --db "$a" view save eco-stuck 'lead:ECO stuck' --shared --sort age --lanes eco,-
+    expect_rc 0 "$name: a personal view" k --db "$a" view save mine-only mine
+    expect_rc 0 "$name: contact window 9" k --db "$a" contact window 9
     expect_rc 0 "$name: export of $n cases" k --db "$a" export --format json --out "$x1"
+    check "$name: the export has the settings and the shared views only" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["settings"] == {"contact_window": 9}, d["settings"]
+assert d["views"] == [
+    {"name": "team", "query": "agenda", "sort": None, "lanes": None},
+    {"name": "eco-stuck", "query": "lead:ECO stuck", "sort": "age", "lanes": "ECO,-"}], d["views"]' "$x1"
     local cases comments actions
     read -r cases comments actions < <(python3 -c '
 import json, sys
@@ -71,6 +91,15 @@ print(len(d["cases"]), sum(len(c["timeline"]) for c in d["cases"]), len(d["actio
         check "$name: the dry run changed nothing" [ "$OUT" = "[]" ]
     fi
     expect_rc 0 "$name: import into a fresh board" k --db "$b" import "$x1"
+    check "$name: ... reports the views and the setting" contains "$OUT" "shared views +2 ~0, settings ~1"
+    run k --db "$b" contact window
+    check "$name: the new board's contact window is 9 ($OUT)" [ "$OUT" = 9 ]
+    run k --db "$b" --json view list
+    check "$name: the new board has the shared views, not the personal one" python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+assert [(x["name"], x["shared"], x["sort"], x["lanes"]) for x in v] == [
+    ("team", True, None, None), ("eco-stuck", True, "age", "ECO,-")], v' <<<"$OUT"
     expect_rc 0 "$name: export of the imported board" k --db "$b" export --format json --out "$x2"
     if cmp -s "$x1" "$x2"; then
         kb_pass "$name: export -> import -> export is byte-identical"
@@ -97,5 +126,31 @@ rm -f "$T/big-1.json"
 GEN_T=${KB_GENBOARD:-${KB_BUILD:-$KB_SRC/build/test}/tests/kb-genboard}
 [ -x "$GEN_T" ] || die "no kb-genboard at $GEN_T"
 roundtrip small "$KB_BIN" "$GEN_T" 2000 300 1
+
+# into a board that has a shared view of the same name: the import's
+# replaces it (upserted by name, as departments are by code)
+c=$T/c.kb
+kba init "$c" --kdf interactive >/dev/null 2>"$T/init.err" || die "init: $(cat "$T/init.err")"
+expect_rc 0 "a board with its own shared view 'team'" kba --db "$c" view save team overdue --shared
+expect_rc 0 "... and another one" kba --db "$c" view save own blocked --shared
+expect_rc 0 "... and contact window 3" kba --db "$c" contact window 3
+expect_rc 0 "import --dry-run there" kba --db "$c" import "$T/small-1.json" --dry-run
+check "the dry run names one view added, one replaced, one setting" \
+    contains "$OUT" "shared views +1 ~1, settings ~1"
+run kba --db "$c" contact window
+check "... and changes nothing ($OUT)" [ "$OUT" = 3 ]
+expect_rc 0 "import there" kba --db "$c" --json import "$T/small-1.json"
+check "--json counts the views and settings" python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert (d["views_added"], d["views_changed"], d["settings_changed"]) == (1, 1, 1), d' <<<"$OUT"
+run kba --db "$c" --json view list
+check "'team' is the import's, 'own' stays" python3 -c '
+import json, sys
+v = {x["name"]: x["query"] for x in json.load(sys.stdin)}
+assert v == {"team": "agenda", "own": "blocked", "eco-stuck": "lead:ECO stuck"}, v' <<<"$OUT"
+run kba --db "$c" contact window
+check "the contact window is the import's ($OUT)" [ "$OUT" = 9 ]
+rm -f "$T/small-1.json" "$c"
 
 finish

@@ -116,6 +116,68 @@ Test(import_json, errors_name_the_place)
     }
 }
 
+/* the board settings and the shared views (issue: "the JSON export is
+ * complete"): read into the import; an old export without them sets
+ * nothing */
+Test(import_json, settings_and_views)
+{
+    static const char doc[] =
+        "{\"format\":\"kernboard-export\",\"format_version\":1,\n"
+        "\"settings\":{\"contact_window\":9,\"later_setting\":true},\n"
+        "\"views\":[{\"name\":\"team\",\"query\":\"agenda\",\"sort\":null,\"lanes\":null},\n"
+        "  {\"name\":\"eco\",\"query\":\"lead:ECO stuck\",\"sort\":\"age\",\"lanes\":\"ECO,-\"}]}";
+    kb_import_buf ib;
+    memset(&ib, 0, sizeof ib);
+    kb_err e;
+    cr_assert_eq(kb_import_json(doc, strlen(doc), "x.json", &ib, &e), KB_OK, "%s", e.msg);
+    cr_assert(ib.imp.has_contact_window);
+    cr_assert_eq(ib.imp.contact_window, 9);
+    cr_assert_eq(ib.imp.nviews, 2);
+    cr_assert_str_eq(ib.imp.views[0].name, "team");
+    cr_assert_str_eq(ib.imp.views[0].query, "agenda");
+    cr_assert_null(ib.imp.views[0].sort);
+    cr_assert_null(ib.imp.views[0].lanes);
+    cr_assert_str_eq(ib.imp.views[1].sort, "age");
+    cr_assert_str_eq(ib.imp.views[1].lanes, "ECO,-");
+    cr_assert(ib.imp.views[1].shared);
+    kb_import_buf_free(&ib);
+
+    memset(&ib, 0, sizeof ib);
+    cr_assert_eq(kb_import_json(small, strlen(small), "x.json", &ib, &e), KB_OK, "%s", e.msg);
+    cr_assert(!ib.imp.has_contact_window);
+    cr_assert_eq(ib.imp.nviews, 0);
+    kb_import_buf_free(&ib);
+
+    static const struct {
+        const char *in, *want;
+    } t[] = {
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,\"settings\":[]}",
+         "settings: expected an object"},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,"
+         "\"settings\":{\"contact_window\":366}}",
+         "settings.contact_window: "},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,"
+         "\"settings\":{\"contact_window\":\"9\"}}",
+         "settings.contact_window: "},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,\"views\":[{\"query\":\"a\"}]}",
+         "views[0].name: missing"},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,"
+         "\"views\":[{\"name\":\"a\",\"query\":\"b\",\"sort\":1}]}",
+         "views[0].sort: expected a string"},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,\"views\":{}}",
+         "views: expected a list"},
+        {"{\"format\":\"kernboard-export\",\"format_version\":1,\"settings\":{},\"settings\":{}}",
+         "duplicate object key"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        memset(&ib, 0, sizeof ib);
+        int rc = kb_import_json(t[i].in, strlen(t[i].in), "x.json", &ib, &e);
+        cr_assert_eq(rc, KB_EDATA, "row %zu", i);
+        cr_assert(strstr(e.msg, t[i].want), "row %zu: %s", i, e.msg);
+        kb_import_buf_free(&ib);
+    }
+}
+
 /* CSV from a file is read in chunks of 64 KiB: rows across chunk edges */
 Test(import_csv, file_in_chunks)
 {

@@ -90,6 +90,28 @@ Test(time, rejects_bad_input)
     }
 }
 
+/* kb_time_set_clock: the demo board writes its history on a clock of its
+ * own; kb_time_now, kb_time_now_us and kb_date_today follow it, NULL
+ * restores the system clock. */
+static int64_t test_clock_us;
+static int64_t test_clock(void)
+{
+    return test_clock_us;
+}
+
+Test(time, a_set_clock_is_followed_and_restored)
+{
+    kb_time t;
+    cr_assert_eq(kb_time_parse("2020-02-05T10:30:00Z", &t, NULL), KB_OK);
+    test_clock_us = (int64_t)t * 1000000 + 250000;
+    kb_time_set_clock(test_clock);
+    cr_assert_eq(kb_time_now(), t);
+    cr_assert_eq(kb_time_now_us(), (int64_t)t * 1000000 + 250000);
+    cr_assert_eq(kb_date_today(), kb_date_of_time(t));
+    kb_time_set_clock(NULL);
+    cr_assert_gt(kb_time_now(), t + 86400 * 365); /* the system clock again */
+}
+
 Test(buf, append_printf_take)
 {
     kb_buf b = KB_BUF_INIT;
