@@ -560,6 +560,51 @@ int kb_cmd_case_link(kb_cmd_ctx *cx, int argc, char **argv)
     return rc;
 }
 
+/* case unlink N M [--as KIND]: the links between two cases, either way
+ * round (all kinds, or one). */
+int kb_cmd_case_unlink(kb_cmd_ctx *cx, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"as", required_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *kind_s = NULL;
+    kb_cmd_getopt_reset();
+    int rc, opt, idx;
+    while ((rc = kb_cmd_getopt(cx, "case unlink", argc, argv, longs, &idx, &opt)) == KB_OK &&
+           opt != -1)
+        kind_s = optarg;
+    if (rc)
+        return rc;
+    uint32_t x, y;
+    enum kb_link_kind kind;
+    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &x, &cx->err) ||
+        kb_case_number_parse(argv[optind + 1], &y, &cx->err))
+        return kb_cmd_usage(cx, "case unlink",
+                            _("give two cases: case unlink 12 14 [--as related|duplicate|blocks]"));
+    if (kind_s && kb_link_kind_parse(kind_s, &kind, &cx->err))
+        return kb_cmd_bad_value(cx, "case unlink", "%s", cx->err.msg);
+    kb_board *b = NULL;
+    if ((rc = kb_cmd_open(cx, "case unlink", &b)))
+        return rc;
+    kb_link_vec gone = {0};
+    if (kb_board_link_remove(b, x, y, kind_s ? &kind : NULL, &gone, &cx->err)) {
+        rc = kb_cmd_report(cx);
+    } else if (cx->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < gone.n; i++)
+            json_array_append_new(a, kb_cmd_link_json(&gone.v[i]));
+        rc = kb_cmd_print_json(cx, a);
+    } else {
+        for (size_t i = 0; i < gone.n; i++)
+            fprintf(cx->out, _("Link removed: #%u %s #%u\n"), gone.v[i].from,
+                    kb_link_kind_label(gone.v[i].kind), gone.v[i].to);
+    }
+    kb_link_vec_free(&gone);
+    kb_cmd_close(cx, &b);
+    return rc;
+}
+
 /* ------------------------------------------------------------ organisations */
 
 typedef struct kb_org_patch {
