@@ -353,6 +353,53 @@ static bool pc_meta(const unsigned char *p, uint64_t m, uint32_t psize, pc_db db
     return dbs[0].pad == psize && *last_pg >= 1;
 }
 
+/* The two meta pages' headers, read straight from the file, before LMDB
+ * trusts them: a page size LMDB would divide by (zero, or not a power of
+ * two from 512 to 64 KiB) is damage, not a signal; with both, the commit
+ * numbers must be what LMDB writes (meta page m holds commits of m's parity
+ * and the two are one apart; a new file or a compact copy has 0 and 1).
+ * A file too short or not LMDB at all is left to mdb_env_open. */
+int kb_store_meta_check(const char *path, bool both, kb_err *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return KB_OK; /* the open that follows says why */
+    unsigned char h[2][PC_HDR + 24 + 2 * PC_DB + 16];
+    uint32_t ps[2] = {0, 0};
+    uint64_t tx[2] = {0, 0};
+    bool meta[2] = {false, false};
+    for (int m = 0; m < 2; m++) {
+        off_t at = m ? (off_t)ps[0] : 0;
+        if (pread(fd, h[m], sizeof h[m], at) != (ssize_t)sizeof h[m])
+            break;
+        if (!(pc_u16(h[m] + 10) & P_META) || pc_u32(h[m] + PC_HDR) != PC_MAGIC)
+            break;
+        meta[m] = true;
+        ps[m] = pc_u32(h[m] + PC_HDR + 24); /* mm_dbs[FREE_DBI].md_pad */
+        tx[m] = pc_u64(h[m] + PC_HDR + 24 + 2 * PC_DB + 8);
+        if (ps[m] < 512 || ps[m] > 65536 || (ps[m] & (ps[m] - 1)) != 0) {
+            close(fd);
+            return kb_err_damage(e,
+                                 _("the board file %s is damaged: meta page %d gives the page "
+                                   "size %lu; restore the last good backup with 'kernboard "
+                                   "restore'"),
+                                 path, m, (unsigned long)ps[m]);
+        }
+    }
+    close(fd);
+    if (both && meta[0] && meta[1]) {
+        uint64_t hi = tx[0] > tx[1] ? tx[0] : tx[1], lo = tx[0] > tx[1] ? tx[1] : tx[0];
+        bool parity = (tx[0] & 1) == 0 && (tx[1] & 1) == 1;
+        if (!parity || hi - lo != 1 || ps[0] != ps[1])
+            return kb_err_damage(e,
+                                 _("the board file %s is damaged: its two meta pages disagree "
+                                   "(meta page 0: commit %llu, meta page 1: commit %llu); "
+                                   "restore the last good backup with 'kernboard restore'"),
+                                 path, (unsigned long long)tx[0], (unsigned long long)tx[1]);
+    }
+    return KB_OK;
+}
+
 int kb_store_check_file(const char *path, kb_buf *report, size_t *found, kb_err *e)
 {
     return kb_store_check_file_at(path, report, found, NULL, e);

@@ -106,6 +106,9 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
     if (rc)
         return kb_mdb_err(e, rc, _("cannot prepare the board"));
     unsigned flags = MDB_NOSUBDIR | MDB_NOLOCK | MDB_NORDAHEAD | (t->write ? 0 : MDB_RDONLY);
+    /* a page size LMDB would divide by is damage, not SIGFPE */
+    if (!create && (rc = kb_store_meta_check(s->path, false, e)))
+        return rc;
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
     if (KB_BUS_SETJMP(pad)) {
@@ -167,6 +170,17 @@ static int kb_env_open(kb_txn *t, bool create, kb_err *e)
         if (rc == KB_OK)
             return KB_OK;
         kb_env_close(t);
+        if (stale && attempt >= KB_STALE_RETRIES) {
+            /* before blaming a stale cache or an old copy: meta pages that
+             * LMDB cannot have written are damage (a damaged commit number
+             * makes the board look older than it is) */
+            kb_err de;
+            kb_err_clear(&de);
+            if (kb_store_meta_check(t->s->path, true, &de) != KB_OK) {
+                *e = de;
+                return de.code;
+            }
+        }
         if (!stale || attempt >= KB_STALE_RETRIES)
             return rc;
         kb_lk_revalidate(t->s->path);

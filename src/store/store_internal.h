@@ -381,6 +381,7 @@ FILE *kb_pin_open(const kb_store *s, const char *own);
 int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
                            kb_err *e);
 uint64_t kb_store_file_txnid(const char *path);
+int kb_store_meta_check(const char *path, bool both, kb_err *e);
 
 /* ---- verify.c test hooks: audit entries / records copied per read
  * transaction (default 4096); worker threads (0 = the number of online

@@ -156,4 +156,44 @@ done
 kb_log "named by verify: $named, invisible (verify passes, same data): $invisible"
 check "verify named the damage in most copies" [ "$named" -ge $((${#variants[@]} / 2)) ]
 check "the TUI ran on damaged copies" [ "$tui_runs" -ge 1 ]
+
+# The meta pages' header fields LMDB trusts before any check of its own:
+# a page size of zero (LMDB would divide by it: SIGFPE) and a damaged
+# commit number in the newest meta page (the board looked older than its
+# lock file says, which was blamed on a stale network cache, and the
+# advised lock repair silently dropped the last acknowledged change).
+lacks() { ! contains "$1" "$2"; }
+metaput() { # FILE OFFSET HEXBYTES
+    python3 - "$@" <<'PY'
+import sys
+f = open(sys.argv[1], "r+b"); f.seek(int(sys.argv[2])); f.write(bytes.fromhex(sys.argv[3]))
+PY
+}
+newest_meta() { # the offset of the meta page with the higher commit number
+    python3 - "$1" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "rb"); t = []
+for o in (0, 4096):
+    f.seek(o + 144); t.append(struct.unpack("<Q", f.read(8))[0])
+print(0 if t[0] > t[1] else 4096)
+PY
+}
+M=$D/meta.kb
+for field in "psize0:40:00000000" "psize1:4136:00300000" "psize-odd:40:01100000"; do
+    name=${field%%:*} rest=${field#*:}
+    cp "$B" "$M" && cp "$B.lock" "$M.lock"
+    metaput "$M" "${rest%%:*}" "${rest#*:}"
+    for cmd in "case list" "verify" "export --format json"; do
+        # shellcheck disable=SC2086
+        expect_rc 65 "meta $name: $cmd is refused as damage, no signal" kbd "$M" $cmd
+        check "  names the meta page ($ERR)" contains "$ERR" "meta page"
+    done
+done
+cp "$B" "$M" && cp "$B.lock" "$M.lock"
+expect_rc 0 "a comment is acknowledged" kbd "$M" case comment 1 "Belangrijk besluit"
+metaput "$M" $(($(newest_meta "$M") + 144)) 0000000000000000
+expect_rc 65 "a zeroed commit number in the newest meta page is damage" kbd "$M" verify
+check "  the meta pages are named ($ERR)" contains "$ERR" "meta pages disagree"
+check "  no lock repair is advised" lacks "$ERR" "repair-lock"
+expect_rc 65 "  case list refuses it too" kbd "$M" case list
 finish
