@@ -298,8 +298,10 @@ static int kb_ref_change(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv)
             char *endp = NULL;
             long lim = eq ? strtol(eq + 1, &endp, 10) : -1;
             if (!eq || eq == a.dept_wip.v[i] || !eq[1] || *endp || lim < 0 || lim > 10000) {
-                rc =
-                    kb_cmd_bad_value(cx, cmd, _("--wip-dept takes CODE=N, e.g. ECO=3 (0 removes)"));
+                rc = kb_cmd_bad_value(
+                    cx, cmd,
+                    _("--wip-dept takes one CODE=N, e.g. ECO=3 (0 removes); repeat it for more "
+                      "departments: --wip-dept ECO=3 --wip-dept INC=2"));
                 reported = true;
                 break;
             }
