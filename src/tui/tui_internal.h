@@ -451,6 +451,10 @@ typedef struct kb_tui_conflict {
     bool take_theirs[KB_FF_COUNT];
     size_t n;         /* rows in use */
     kb_tui_list list; /* list.sel is the selected row */
+    /* the selected field's two values in full under the list: its first
+     * row shown (PageUp/PageDown), for the row detail_sel */
+    int detail_top;
+    size_t detail_sel;
 } kb_tui_conflict;
 
 /* ---- prompts */

@@ -471,6 +471,79 @@ Test(tui_golden, conflict_dialog)
     }
 }
 
+static size_t kb_count_str(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static char *kb_screen(kb_tui_app *a)
+{
+    kb_grid *g = kb_grid_new(a->w, a->h, a->utf8);
+    kb_tui_app_draw(a, g);
+    char *dump = kb_grid_dump(g);
+    kb_grid_free(&g);
+    return dump;
+}
+
+/* Values that differ only at their end (audit: "Leegstand Lange Kerks…"
+ * twice): the row shows where they differ, and the selected field shows
+ * both values in full; a long description scrolls with PageDown. */
+Test(tui_golden, conflict_dialog_full_values)
+{
+    kb_tui_app a;
+    kb_fx_app(&a, 80, 24, true);
+    const kb_case *c = kb_tui_case(&a, 1);
+    kb_view_form_fill(&a, c, false);
+    kb_case mine, theirs;
+    kb_case_copy(&mine, c);
+    kb_case_copy(&theirs, c);
+    kb_free(&mine.title);
+    mine.title = kb_strdup("Leegstand Lange Kerkstraat: ondernemers willen pop-up winkels X1");
+    kb_free(&theirs.title);
+    theirs.title =
+        kb_strdup("Leegstand Lange Kerkstraat: ondernemers willen pop-up winkels (door Jan)");
+    kb_buf d = KB_BUF_INIT;
+    for (int i = 1; i <= 30; i++)
+        kb_buf_printf(&d, "Regel %d van de beschrijving.\n", i);
+    kb_free(&theirs.description);
+    theirs.description = kb_buf_take(&d);
+    theirs.version = c->version + 1;
+    kb_view_conflict_open(&a, &mine, &theirs);
+    kb_case_free(&mine);
+    kb_case_free(&theirs);
+    cr_assert_eq(kb_tui_conflict_state(&a)->n, 2); /* title, description */
+    char *s = kb_screen(&a);
+    /* in the row (their common start left out) and in full below */
+    cr_assert_eq(kb_count_str(s, "winkels X1"), 2, "%s", s);
+    cr_assert(strstr(s, "winkels (door Jan) "), "%s", s);
+    cr_assert(strstr(s, "winkels (door"), "%s", s);
+    cr_assert(strstr(s, "Title, yours:") && strstr(s, "Title, theirs:"), "%s", s);
+    cr_assert(strstr(s, "  Leegstand Lange Kerkstraat: ondernemers willen pop-up winkels X1"), "%s",
+              s);
+    kb_free(&s);
+    /* the description: too long for the box, PageDown shows the rest */
+    kb_tui_app_key(&a, KB_KEY_DOWN, 0);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Regel 1 van") && !strstr(s, "Regel 30 van"), "%s", s);
+    cr_assert(strstr(s, "(<PageDown>: more)"), "%s", s);
+    kb_free(&s);
+    for (int i = 0; i < 10; i++)
+        kb_tui_app_key(&a, KB_KEY_PAGEDOWN, 0);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Regel 30 van") && !strstr(s, "(<PageDown>: more)"), "%s", s);
+    kb_free(&s);
+    /* another field starts at the top of its values again */
+    kb_tui_app_key(&a, KB_KEY_UP, 0);
+    kb_tui_app_key(&a, KB_KEY_DOWN, 0);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Regel 1 van"), "%s", s);
+    kb_free(&s);
+    kb_fx_free(&a);
+}
+
 /* ---- the triage inbox (issue 12) */
 
 static void kb_fx_goals(kb_goal_vec *gv)
