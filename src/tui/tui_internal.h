@@ -762,6 +762,14 @@ char *kb_view_form_value(const kb_case *c, enum kb_tui_field f);
  * action lines by name (kb_case_field_show; it parses back). */
 char *kb_view_form_shown(const kb_tui_app *a, const kb_case *c, enum kb_tui_field f);
 const char *kb_view_form_label(enum kb_tui_field f);
+/* Keys a screen handles itself, not through the keymap (Ctrl-J in a
+ * form's description), for the help screen: keys as written in keys.md,
+ * help an N_() text. */
+typedef struct kb_tui_fixed_key {
+    const char *keys, *help;
+} kb_tui_fixed_key;
+extern const kb_tui_fixed_key kb_view_form_fixed_keys[];
+extern const size_t kb_view_form_fixed_key_count;
 
 /* ---- triage inbox (view_triage.c: kb_tui_view_triage, and its picker
  * kb_tui_view_triage_pick) */

@@ -876,38 +876,118 @@ unsigned kb_view_help_open(kb_tui_app *a, kb_context ctx)
     return kb_tui_view_push(a, &kb_tui_view_help, &ctx);
 }
 
-/* A row of the help screen: a context heading, a key binding or a
- * keymap/config problem (name NULL). */
+/* A row of the help screen: a context heading, a line of a key binding
+ * (its keys, its action's name on the first line only, its help text) or
+ * of a keymap/config problem (name NULL).  Long keys and help texts wrap
+ * over several rows, so at 80 columns nothing is cut. */
 typedef struct kb_help_row {
-    char *keys;
-    const char *name, *help;
-    bool heading;
+    char *keys, *help;
+    const char *name;
+    bool heading, problem;
 } kb_help_row;
+
+typedef struct kb_help_rows {
+    kb_help_row *v;
+    size_t n, cap;
+} kb_help_rows;
+
+static kb_help_row *kb_help_push(kb_help_rows *r)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 64;
+        r->v = kb_reallocarray(r->v, r->cap, sizeof *r->v);
+    }
+    kb_help_row *row = &r->v[r->n++];
+    memset(row, 0, sizeof *row);
+    return row;
+}
+
+typedef struct kb_help_layout {
+    int kw, nw, hw; /* columns of the keys, the name, the help text */
+    bool utf8;
+} kb_help_layout;
+
+/* The keys "a, <Backspace>, <C-h>" as lines of at most kw - 1 columns,
+ * broken after a comma (a key longer than that alone on its line). */
+static void kb_help_keys_lines(const char *keys, int kw, bool utf8, kb_strv *out)
+{
+    kb_buf line = KB_BUF_INIT;
+    const char *p = keys;
+    while (*p) {
+        const char *comma = strstr(p, ", ");
+        size_t n = comma ? (size_t)(comma - p) + 1 : strlen(p); /* with its comma */
+        char *one = kb_strndup(p, n);
+        int lw = line.len ? kb_tui_width(line.data, utf8) : 0;
+        if (line.len && lw + 1 + kb_tui_width(one, utf8) > kw - 1) {
+            kb_strv_push(out, line.data);
+            kb_buf_clear(&line);
+        }
+        if (line.len)
+            kb_buf_putc(&line, ' ');
+        kb_buf_puts(&line, one);
+        kb_free(&one);
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    if (line.len || !out->n)
+        kb_strv_push(out, line.data ? line.data : "");
+    kb_buf_free(&line);
+}
+
+static void kb_help_binding(kb_help_rows *r, const kb_help_layout *lo, const char *keys,
+                            const char *name, const char *help)
+{
+    kb_strv kl = {0}, hl = {0};
+    kb_help_keys_lines(keys, lo->kw, lo->utf8, &kl);
+    kb_tui_wrap(help ? help : "", lo->hw, lo->utf8, &hl);
+    size_t n = kl.n > hl.n ? kl.n : hl.n;
+    for (size_t i = 0; i < n; i++) {
+        kb_help_row *row = kb_help_push(r);
+        row->keys = kb_strdup(i < kl.n ? kl.v[i] : "");
+        row->name = i == 0 ? name : "";
+        row->help = kb_strdup(i < hl.n ? hl.v[i] : "");
+    }
+    kb_strv_free(&kl);
+    kb_strv_free(&hl);
+}
+
+static void kb_help_text(kb_help_rows *r, const char *text, int w, bool utf8, bool heading)
+{
+    kb_strv l = {0};
+    kb_tui_wrap(text, w, utf8, &l);
+    for (size_t i = 0; i < l.n; i++) {
+        kb_help_row *row = kb_help_push(r);
+        row->keys = kb_strdup(l.v[i]);
+        row->heading = heading;
+        row->problem = !heading;
+    }
+    kb_strv_free(&l);
+}
 
 typedef struct kb_help_draw_ctx {
     const kb_help_row *rows;
-    int kw, nw;
+    kb_help_layout lo;
 } kb_help_draw_ctx;
 
 static void kb_help_row_draw(void *ctx, kb_grid *g, size_t i, int x, int y, int w, bool sel)
 {
     const kb_help_draw_ctx *d = ctx;
     const kb_help_row *rw = &d->rows[i];
-    int kw = d->kw, nw = d->nw;
+    int kw = d->lo.kw, nw = d->lo.nw;
     (void)sel;
     if (rw->heading) {
         kb_grid_put_cut(g, x + 1, y, w - 2, rw->keys,
                         KB_STYLE(KB_GA_BOLD | KB_GA_UNDERLINE, KB_GC_STAGE));
         return;
     }
-    if (!rw->name) {
+    if (rw->problem) {
         kb_grid_put_cut(g, x + 3, y, w - 4, rw->keys, KB_STYLE(0, KB_GC_ERROR));
         return;
     }
     kb_grid_put_cut(g, x + 3, y, kw - 1, rw->keys, KB_STYLE(KB_GA_BOLD, KB_GC_ACCENT));
     kb_grid_put_cut(g, x + 3 + kw, y, nw - 1, rw->name, KB_PLAIN);
-    if (w - 4 - kw - nw > 4)
-        kb_grid_put_cut(g, x + 3 + kw + nw, y, w - 4 - kw - nw, rw->help, KB_STYLE(0, KB_GC_MUTED));
+    kb_grid_put_cut(g, x + 3 + kw + nw, y, d->lo.hw, rw->help, KB_STYLE(0, KB_GC_MUTED));
 }
 
 static void kb_help_draw(kb_tui_app *a, void *st, kb_grid *g)
@@ -918,37 +998,55 @@ static void kb_help_draw(kb_tui_app *a, void *st, kb_grid *g)
     size_t n = 0;
     if (kb_keymap_help(a->km, h->ctx, &ent, &n) != KB_OK)
         return;
-    kb_help_row *rows = kb_calloc(n + a->diags.n + 8, sizeof *rows);
-    size_t nr = 0;
-    kb_context last = KB_CONTEXT_COUNT;
+    /* the columns: the keys (wrapped after a comma), the action's name
+     * (the longest), the help text in the rest but the last three columns
+     * (the pager's "..." never covers it), wrapped */
+    kb_help_layout lo = {g->w >= 100 ? 24 : 16, 0, 0, g->utf8};
     for (size_t i = 0; i < n; i++) {
+        int w = kb_tui_width(ent[i].name, g->utf8) + 2;
+        lo.nw = w > lo.nw ? w : lo.nw;
+    }
+    if (lo.nw > 26)
+        lo.nw = 26;
+    lo.hw = g->w - 3 - lo.kw - lo.nw - 3;
+    if (lo.hw < 12)
+        lo.hw = 12;
+    kb_help_rows rows = {0};
+    kb_context last = KB_CONTEXT_COUNT;
+    for (size_t i = 0; i <= n; i++) {
+        bool end_of_ctx = i == n || ent[i].context != last;
+        if (end_of_ctx && last == KB_CONTEXT_FORM) /* the keys the form handles itself */
+            for (size_t k = 0; k < kb_view_form_fixed_key_count; k++)
+                kb_help_binding(&rows, &lo, kb_view_form_fixed_keys[k].keys, "",
+                                _(kb_view_form_fixed_keys[k].help));
+        if (i == n)
+            break;
         if (ent[i].context != last) {
             last = ent[i].context;
-            rows[nr].heading = true;
-            rows[nr].keys =
+            char *head =
                 kb_asprintf("%s: %s", kb_keymap_context_name(last), kb_keymap_context_help(last));
-            nr++;
+            kb_help_text(&rows, head, g->w - 5, g->utf8, true);
+            kb_free(&head);
         }
-        rows[nr].keys = kb_strdup(ent[i].keys[0] ? ent[i].keys : _("(not bound)"));
-        rows[nr].name = ent[i].name;
-        rows[nr].help = ent[i].help;
-        nr++;
+        kb_help_binding(&rows, &lo, ent[i].keys[0] ? ent[i].keys : _("(not bound)"), ent[i].name,
+                        ent[i].help);
     }
     if (a->diags.n) {
-        rows[nr].heading = true;
-        rows[nr++].keys = kb_strdup(_("Problems in the keymap and config files:"));
+        kb_help_text(&rows, _("Problems in the keymap and config files:"), g->w - 5, g->utf8, true);
         for (size_t i = 0; i < a->diags.n; i++)
-            rows[nr++].keys = kb_strdup(a->diags.v[i]);
+            kb_help_text(&rows, a->diags.v[i], g->w - 7, g->utf8, false);
     }
     char *title = kb_asprintf(_("Keys on this screen (%s)"), kb_keymap_context_name(h->ctx));
     kb_grid_put_cut(g, 1, 1, g->w - 2, title, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
     kb_free(&title);
-    kb_help_draw_ctx d = {rows, g->w >= 100 ? 24 : 16, g->w >= 100 ? 22 : 18};
-    h->list.n = nr;
+    kb_help_draw_ctx d = {rows.v, lo};
+    h->list.n = rows.n;
     kb_tui_list_draw(&h->list, g, 0, 2, g->w, g->h - 3, kb_help_row_draw, &d);
-    for (size_t i = 0; i < nr; i++)
-        kb_free(&rows[i].keys);
-    kb_free(&rows);
+    for (size_t i = 0; i < rows.n; i++) {
+        kb_free(&rows.v[i].keys);
+        kb_free(&rows.v[i].help);
+    }
+    kb_free(&rows.v);
     kb_keymap_help_free(&ent, n);
 }
 

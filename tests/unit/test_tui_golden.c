@@ -420,6 +420,54 @@ Test(tui_golden, help)
     }
 }
 
+/* Every context's help at 80x24, paged to its end: nothing is cut (keys
+ * and help texts wrap), and the form's help lists Ctrl-J, which the form
+ * handles itself (docs #12). */
+Test(tui_golden, help_complete_at_80x24)
+{
+    for (int ctx = 0; ctx < KB_CONTEXT_COUNT; ctx++) {
+        if (ctx == KB_CONTEXT_PROMPT)
+            continue; /* shows the board's */
+        kb_tui_app a;
+        kb_fx_app(&a, 80, 24, true);
+        cr_assert_eq(kb_view_help_open(&a, (kb_context)ctx), KB_TUI_R_VIEW);
+        kb_buf all = KB_BUF_INIT;
+        char *prev = NULL;
+        for (int page = 0; page < 40; page++) {
+            kb_grid *g = kb_grid_new(80, 24, true);
+            kb_tui_app_draw(&a, g);
+            char *dump = kb_grid_dump(g);
+            kb_grid_free(&g);
+            if (prev && strcmp(prev, dump) == 0) {
+                kb_free(&dump);
+                break;
+            }
+            /* the rows between the title line and the footer */
+            const char *body = strchr(strchr(dump, '\n') + 1, '\n') + 1;
+            const char *foot = strrchr(dump, '\n');
+            while (foot > body && foot[-1] != '\n')
+                foot--;
+            char *rows = kb_strndup(body, (size_t)(foot - body));
+            cr_assert(strstr(rows, "\xe2\x80\xa6") == NULL, "context %s, something cut:\n%s",
+                      kb_keymap_context_name((kb_context)ctx), dump);
+            kb_buf_puts(&all, rows);
+            kb_free(&rows);
+            kb_free(&prev);
+            prev = dump;
+            kb_tui_app_key(&a, KB_KEY_PAGEDOWN, 0);
+        }
+        kb_free(&prev);
+        if (ctx == KB_CONTEXT_FORM) {
+            cr_assert(strstr(all.data, "<C-j>") && strstr(all.data, "Start a new line"), "%s",
+                      all.data);
+            cr_assert(strstr(all.data, "<Backspace>,") && strstr(all.data, "<C-h>"), "%s",
+                      all.data);
+        }
+        kb_buf_free(&all);
+        kb_fx_free(&a);
+    }
+}
+
 Test(tui_golden, lock_banner)
 {
     for (size_t i = 0; i < 2; i++) {
