@@ -181,7 +181,7 @@ static void kb_report_text(kb_cmd_ctx *cx, const kb_report *r, const char *query
     if (query[0])
         fprintf(cx->out, _(", cases matching '%s'"), query);
     fputc('\n', cx->out);
-    int w = cx->shared ? 78 : kb_term_width();
+    int w = cx->width > 0 ? cx->width : kb_term_width();
     for (size_t i = 0; i < r->n; i++) {
         kb_strv lines = {0};
         kb_report_section_lines(&r->v[i], w, uni, &lines);
