@@ -30,6 +30,8 @@ typedef struct kb_cmd_env {
     FILE *out;                   /* results */
     FILE *err;                   /* "kernboard: ..." error and warning lines */
     FILE *in;                    /* "-" arguments; NULL: not available */
+    int width;                   /* columns tables may use (the TUI's pager); 0: the
+                                    terminal's, or a fixed layout */
 } kb_cmd_env;
 
 /* Command flags. */

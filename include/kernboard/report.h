@@ -50,6 +50,11 @@ typedef struct kb_rsection {
     enum kb_chart_kind chart;
     size_t chart_label, chart_value; /* columns the chart shows */
     char *note;                      /* a line under the table (owned), or NULL */
+    /* NULL, or per row a heading (owned, translated) shown above that row
+     * in the text output (the TUI too), the rows under it indented: the
+     * groups of lead time ("by lead department:").  JSON, CSV and
+     * Markdown have the data_only column that says the group instead. */
+    char **headings;
 } kb_rsection;
 typedef struct kb_report {
     kb_rsection *v;
@@ -115,7 +120,10 @@ bool kb_chart_unicode_ok(bool locale_utf8, const char *term);
  * no wcwidth). */
 int kb_report_text_width(const char *s);
 /* A section as text lines for a terminal width: the title, the table
- * (columns aligned) and its chart; appended to out. */
+ * (columns aligned) and its chart; appended to out.  When the table is
+ * wider than width, the widest text columns give way in turn (down to 6
+ * columns, or their heading's longest word) and their cells wrap at
+ * blanks over more lines, so no value is cut; numbers never wrap. */
 void kb_report_section_lines(const kb_rsection *s, int width, bool unicode, kb_strv *out);
 
 /* ---- Core: a report over the board.  q (may be NULL: every case)

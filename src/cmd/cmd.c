@@ -713,7 +713,8 @@ int kb_cmd_run(kb_cmd_env *env, int argc, char **argv)
                      .shared = env->board,
                      .out = env->out ? env->out : stdout,
                      .errf = env->err ? env->err : stderr,
-                     .in = env->in};
+                     .in = env->in,
+                     .width = env->width};
     kb_err_clear(&cx.err);
     if (argc < 1)
         return kb_cmd_usage(&cx, NULL, _("which command?"));

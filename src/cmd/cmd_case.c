@@ -388,6 +388,9 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         goto out;
     }
     kb_query_refs refs = kb_case_refs_of(b);
+    /* the title gets what the other columns leave of a given width (the
+     * TUI's pager: one line per case), else 44 columns */
+    size_t title_w = cx->width > 0 ? (size_t)(cx->width > 39 + 12 ? cx->width - 39 : 12) : 44;
     /* rows are formatted into one buffer, written a block at a time */
     kb_buf rows = KB_BUF_INIT;
     kb_buf_printf(&rows, "%-6s ", "#");
@@ -415,7 +418,9 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         kb_buf_putc(&rows, ' ');
         kb_cmd_cell_buf(&rows, due, 10);
         kb_buf_putc(&rows, ' ');
-        kb_cmd_cell_buf(&rows, c->title ? c->title : "", 44);
+        kb_cmd_cell_buf(&rows, c->title ? c->title : "", title_w);
+        while (rows.len && rows.data[rows.len - 1] == ' ') /* no padding at the end */
+            rows.len--;
         kb_buf_putc(&rows, '\n');
         if (rows.len >= 65536) {
             fwrite(rows.data, 1, rows.len, cx->out);

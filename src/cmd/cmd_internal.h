@@ -33,6 +33,7 @@ typedef struct kb_cmd_ctx {
     FILE *out;        /* results */
     FILE *errf;       /* error and warning lines */
     FILE *in;         /* "-" arguments; NULL when not available */
+    int width;        /* columns tables may use (kb_cmd_env.width); 0: not given */
     bool opened;      /* the board was opened (kb_cmd_open succeeded) */
     kb_strv *probe;   /* non-NULL: only collect the command's options (kb_cmd_probe) */
     bool probed;      /* kb_cmd_probe collected them */

@@ -181,7 +181,7 @@ static void kb_report_text(kb_cmd_ctx *cx, const kb_report *r, const char *query
     if (query[0])
         fprintf(cx->out, _(", cases matching '%s'"), query);
     fputc('\n', cx->out);
-    int w = cx->shared ? 78 : kb_term_width();
+    int w = cx->width > 0 ? cx->width : kb_term_width();
     for (size_t i = 0; i < r->n; i++) {
         kb_strv lines = {0};
         kb_report_section_lines(&r->v[i], w, uni, &lines);
@@ -190,6 +190,78 @@ static void kb_report_text(kb_cmd_ctx *cx, const kb_report *r, const char *query
             fprintf(cx->out, "%s\n", lines.v[k]);
         kb_strv_free(&lines);
     }
+}
+
+/* Edit distance of two short ASCII words (at most 31 characters; longer
+ * ones count as far apart). */
+static size_t kb_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b), d[32][32];
+    if (n > 31 || m > 31)
+        return 99;
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (size_t k = 0; k <= m; k++)
+        d[0][k] = k;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t k = 1; k <= m; k++) {
+            size_t sub = d[i - 1][k - 1] + (a[i - 1] != b[k - 1]);
+            size_t del = d[i - 1][k] + 1, ins = d[i][k - 1] + 1;
+            d[i][k] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    return d[n][m];
+}
+
+/* The first word after `report` names a section or starts the query.  A
+ * plain search word there (not quoted, not a field, flag, #N, -term or
+ * @view) is refused: `report stuk` is a misspelt section far more often
+ * than a search for "stuk", and as a query it printed a plausible report
+ * of zeros.  The same search is written text:WORD (docs/reports.md).
+ * Returns KB_OK, or the usage error it reported. */
+static int kb_report_first_word(kb_cmd_ctx *cx, const char *arg)
+{
+    size_t n = strcspn(arg, " \t\r\n");
+    if (n == 0 || arg[0] == '"' || arg[0] == '@')
+        return KB_OK;
+    char *w = kb_strndup(arg, n), *t = kb_asprintf("text:%s", w);
+    kb_query *q1 = NULL, *q2 = NULL;
+    kb_err e;
+    bool plain = kb_query_parse(w, &q1, &e) == KB_OK && kb_query_parse(t, &q2, &e) == KB_OK &&
+                 kb_query_equal(q1, q2);
+    kb_query_free(&q1);
+    kb_query_free(&q2);
+    int rc = KB_OK;
+    if (plain) {
+        const char *near = NULL;
+        size_t best = 3; /* at most two letters off */
+        kb_buf names = KB_BUF_INIT;
+        for (size_t i = 0; i < kb_report_name_count; i++) {
+            kb_buf_printf(&names, "%s%s", i ? ", " : "", kb_report_names[i]);
+            char *lw = kb_strdup(w);
+            for (char *p = lw; *p; p++)
+                *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+            size_t d = kb_distance(lw, kb_report_names[i]);
+            kb_free(&lw);
+            if (d < best) {
+                best = d;
+                near = kb_report_names[i];
+            }
+        }
+        if (near)
+            rc = kb_cmd_usage(cx, "report",
+                              _("no report section '%s': did you mean '%s'? To report on the "
+                                "cases that contain the word, write text:%s"),
+                              w, near, w);
+        else
+            rc = kb_cmd_usage(cx, "report",
+                              _("no report section '%s' (sections: %s); to report on the cases "
+                                "that contain the word, write text:%s"),
+                              w, names.data, w);
+        kb_buf_free(&names);
+    }
+    kb_free(&w);
+    kb_free(&t);
+    return rc;
 }
 
 static int kb_date_opt(kb_cmd_ctx *cx, const char *opt, const char *v, kb_date *out)
@@ -240,6 +312,8 @@ int kb_cmd_report_run(kb_cmd_ctx *cx, int argc, char **argv)
         } else if (!name && !qtext.len && kb_report_name_ok(a)) {
             name = a;
         } else {
+            if (!name && !qtext.len && (rc = kb_report_first_word(cx, a)))
+                goto out;
             kb_buf_printf(&qtext, "%s%s", qtext.len ? " " : "", a);
         }
     }

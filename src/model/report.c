@@ -61,6 +61,9 @@ void kb_report_free(kb_report *r)
         kb_free(&s->cells);
         kb_free(&s->title);
         kb_free(&s->note);
+        for (size_t k = 0; s->headings && k < s->nrows; k++)
+            kb_free(&s->headings[k]);
+        kb_free(&s->headings);
     }
     kb_free(&r->v);
     r->n = 0;
@@ -120,12 +123,27 @@ static size_t kb_sec_col(kb_rsection *s, const char *key, const char *label, boo
     return s->ncols++;
 }
 
+/* A heading over row (when there is such a row; see kb_rsection). */
+static void kb_sec_heading(kb_rsection *s, size_t row, const char *text)
+{
+    if (row >= s->nrows)
+        return;
+    if (!s->headings)
+        s->headings = kb_calloc(s->nrows + 1, sizeof *s->headings);
+    kb_free(&s->headings[row]);
+    s->headings[row] = kb_strdup(text);
+}
+
 /* A new row of null cells; returns its first cell. */
 static kb_rcell *kb_sec_row(kb_rsection *s)
 {
     s->cells = kb_reallocarray(s->cells, (s->nrows + 1) * s->ncols, sizeof *s->cells);
     kb_rcell *row = &s->cells[s->nrows * s->ncols];
     memset(row, 0, s->ncols * sizeof *row);
+    if (s->headings) {
+        s->headings = kb_reallocarray(s->headings, s->nrows + 2, sizeof *s->headings);
+        s->headings[s->nrows] = NULL;
+    }
     s->nrows++;
     return row;
 }
@@ -373,12 +391,18 @@ static void kb_sec_leadtime(const kb_report_input *in, kb_report *r)
     size_t cmed = kb_sec_col(s, "median_days", _("median"), false);
     kb_sec_col(s, "p80_days", _("80%"), false);
     kb_lead_row(in, s, "all", "all", _("all cases"), NULL);
+    size_t first = s->nrows;
     for (size_t d = 0; d < in->ndepts; d++)
         kb_lead_row(in, s, "dept", in->depts[d].code, in->depts[d].name, kb_lead_of);
     kb_lead_row(in, s, "dept", "", _("no department"), kb_lead_of);
+    /* TRANSLATORS: a heading in the lead time table, over the departments */
+    kb_sec_heading(s, first, _("by lead department:"));
+    first = s->nrows;
     for (size_t l = 0; l < in->nlines; l++)
         kb_lead_row(in, s, "line", in->lines[l].code, in->lines[l].name, kb_line_of);
     kb_lead_row(in, s, "line", "", _("no action line"), kb_line_of);
+    /* TRANSLATORS: a heading in the lead time table, over the action lines */
+    kb_sec_heading(s, first, _("by action line:"));
     s->chart = KB_CHART_BARS;
     s->chart_label = 2;
     s->chart_value = cmed;

@@ -231,66 +231,237 @@ static bool kb_col_right(const kb_rsection *s, size_t col)
     return false;
 }
 
-void kb_report_section_lines(const kb_rsection *s, int width, bool unicode, kb_strv *out)
+/* Bytes of the first cols columns of s (at most its length). */
+static size_t kb_cols_bytes(const char *s, size_t n, int cols)
 {
-    kb_buf b = KB_BUF_INIT;
-    kb_buf_puts(&b, s->title);
-    kb_push_buf(out, &b);
-    size_t nc = s->ncols;
-    int *w = kb_calloc(nc + 1, sizeof *w);
-    char **txt = kb_calloc(nc * s->nrows + 1, sizeof *txt);
-    for (size_t c = 0; c < nc; c++)
-        w[c] = kb_report_text_width(s->cols[c].label);
-    for (size_t r = 0; r < s->nrows; r++)
-        for (size_t c = 0; c < nc; c++) {
-            txt[r * nc + c] = kb_rcell_show(kb_rsection_cell(s, r, c));
-            int cw = kb_report_text_width(txt[r * nc + c]);
-            w[c] = cw > w[c] ? cw : w[c];
+    size_t i = 0;
+    int w = 0;
+    while (i < n) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (w == cols)
+                break;
+            w++;
         }
-    /* fit the width: the widest text columns give way (at least 6 each) */
-    for (;;) {
-        int total = 0;
-        size_t widest = nc;
-        for (size_t c = 0; c < nc; c++) {
-            if (s->cols[c].data_only)
-                continue;
-            total += w[c] + 1;
-            if (w[c] > 6 && (widest == nc || w[c] > w[widest]))
-                widest = c;
-        }
-        if (total - 1 <= width || widest == nc)
-            break;
-        w[widest] -= total - 1 - width < w[widest] - 6 ? total - 1 - width : w[widest] - 6;
+        i++;
     }
-    if (s->nrows) {
+    return i;
+}
+
+static int kb_text_width_n(const char *s, size_t n)
+{
+    int w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return w;
+}
+
+/* s in lines of at most w columns, broken at blanks; a word longer than
+ * a line is split over lines.  Appended to out (at least one line). */
+static void kb_wrap_cell(const char *s, int w, kb_strv *out)
+{
+    if (w < 1)
+        w = 1;
+    kb_buf line = KB_BUF_INIT;
+    int lw = 0;
+    size_t before = out->n;
+    const char *p = s;
+    for (;;) {
+        while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        const char *e = p;
+        while (*e && *e != ' ' && *e != '\n' && *e != '\t' && *e != '\r')
+            e++;
+        size_t n = (size_t)(e - p);
+        int ww = kb_text_width_n(p, n);
+        if (lw && lw + 1 + ww > w) {
+            kb_strv_push(out, line.data);
+            kb_buf_clear(&line);
+            lw = 0;
+        }
+        if (lw) {
+            kb_buf_putc(&line, ' ');
+            lw++;
+        }
+        while (ww > w - lw) { /* only on an empty line: a word too long */
+            size_t k = kb_cols_bytes(p, n, w - lw);
+            kb_buf_append(&line, p, k);
+            kb_strv_push(out, line.data);
+            kb_buf_clear(&line);
+            lw = 0;
+            p += k;
+            n -= k;
+            ww = kb_text_width_n(p, n);
+        }
+        if (n) {
+            kb_buf_append(&line, p, n);
+            lw += ww;
+        }
+        p = e;
+    }
+    if (lw || out->n == before)
+        kb_strv_push(out, line.data ? line.data : "");
+    kb_buf_free(&line);
+}
+
+/* Columns of the longest word of s. */
+static int kb_longest_word(const char *s)
+{
+    int best = 0, w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == ' ') {
+            w = 0;
+            continue;
+        }
+        w += (*p & 0xC0) != 0x80;
+        best = w > best ? w : best;
+    }
+    return best;
+}
+
+/* One table row (or the heading row): each visible cell wrapped to its
+ * column, the lines side by side; indent blanks before the first column. */
+static void kb_table_row(const kb_rsection *s, char *const *cells, const int *w, const bool *right,
+                         int indent, kb_strv *out)
+{
+    size_t nc = s->ncols, lines = 1;
+    kb_strv *wr = kb_calloc(nc + 1, sizeof *wr);
+    bool first = true;
+    for (size_t c = 0; c < nc; c++) {
+        if (s->cols[c].data_only)
+            continue;
+        kb_wrap_cell(cells[c], w[c] - (first ? indent : 0), &wr[c]);
+        first = false;
+        lines = wr[c].n > lines ? wr[c].n : lines;
+    }
+    kb_buf b = KB_BUF_INIT;
+    for (size_t k = 0; k < lines; k++) {
+        first = true;
         for (size_t c = 0; c < nc; c++) {
             if (s->cols[c].data_only)
                 continue;
-            bool right = kb_col_right(s, c);
-            kb_put_cell(&b, s->cols[c].label, w[c], right, unicode ? "\u2026" : "~");
+            int cw = w[c];
+            if (first) {
+                for (int i = 0; i < indent; i++)
+                    kb_buf_putc(&b, ' ');
+                cw -= indent;
+                first = false;
+            }
+            kb_put_cell(&b, k < wr[c].n ? wr[c].v[k] : "", cw, right[c], "");
             kb_buf_putc(&b, ' ');
         }
         kb_push_buf(out, &b);
-        for (size_t r = 0; r < s->nrows; r++) {
+    }
+    for (size_t c = 0; c < nc; c++)
+        kb_strv_free(&wr[c]);
+    kb_free(&wr);
+    kb_buf_free(&b);
+}
+
+void kb_report_section_lines(const kb_rsection *s, int width, bool unicode, kb_strv *out)
+{
+    kb_buf b = KB_BUF_INIT;
+    kb_wrap_cell(s->title, width, out);
+    size_t nc = s->ncols;
+    int *w = kb_calloc(nc + 1, sizeof *w), *minw = kb_calloc(nc + 1, sizeof *minw);
+    bool *right = kb_calloc(nc + 1, sizeof *right);
+    char **txt = kb_calloc(nc * s->nrows + 1, sizeof *txt);
+    char **labels = kb_calloc(nc + 1, sizeof *labels);
+    /* rows under a heading are indented in the first column */
+    int indent = s->headings ? 2 : 0;
+    size_t firstcol = nc;
+    for (size_t c = 0; c < nc && firstcol == nc; c++)
+        if (!s->cols[c].data_only)
+            firstcol = c;
+    for (size_t c = 0; c < nc; c++) {
+        labels[c] = s->cols[c].label;
+        w[c] = kb_report_text_width(s->cols[c].label);
+        right[c] = kb_col_right(s, c);
+    }
+    bool under = false; /* below a heading */
+    for (size_t r = 0; r < s->nrows; r++) {
+        under = under || (s->headings && s->headings[r]);
+        for (size_t c = 0; c < nc; c++) {
+            const kb_rcell *cell = kb_rsection_cell(s, r, c);
+            txt[r * nc + c] = cell->t == KB_RC_NULL ? kb_strdup("-") : kb_rcell_show(cell);
+            int cw = kb_report_text_width(txt[r * nc + c]) + (under && c == firstcol ? indent : 0);
+            w[c] = cw > w[c] ? cw : w[c];
+        }
+    }
+    /* fit the width in three rounds, each until the table fits: headings
+     * wrap at their blanks (no cell gets narrower); then text columns wrap
+     * at blanks (down to their longest word, at least 6); then long words
+     * are split too (down to 6, or the heading's longest word).  In each
+     * round the widest column that may still give way loses a column. */
+    int *cellw = kb_calloc(nc + 1, sizeof *cellw), *wordw = kb_calloc(nc + 1, sizeof *wordw);
+    under = false;
+    for (size_t r = 0; r < s->nrows; r++) {
+        under = under || (s->headings && s->headings[r]);
+        for (size_t c = 0; c < nc; c++) {
+            int ind = under && c == firstcol ? indent : 0;
+            int cw = kb_report_text_width(txt[r * nc + c]) + ind,
+                ww = kb_longest_word(txt[r * nc + c]) + ind;
+            cellw[c] = cw > cellw[c] ? cw : cellw[c];
+            wordw[c] = ww > wordw[c] ? ww : wordw[c];
+        }
+    }
+    for (int round = 0; round < 3; round++) {
+        for (size_t c = 0; c < nc; c++) {
+            int lab = kb_longest_word(s->cols[c].label), m;
+            if (round == 0 || right[c])
+                m = cellw[c] > lab ? cellw[c] : lab;
+            else if (round == 1)
+                m = wordw[c] > lab ? wordw[c] : lab;
+            else
+                m = lab;
+            if (!right[c] && round > 0 && m < 6)
+                m = 6;
+            if (c == firstcol && m < indent + 4)
+                m = indent + 4;
+            minw[c] = m < w[c] ? m : w[c];
+        }
+        for (;;) {
+            int total = -1;
+            size_t widest = nc;
             for (size_t c = 0; c < nc; c++) {
                 if (s->cols[c].data_only)
                     continue;
-                const kb_rcell *cell = kb_rsection_cell(s, r, c);
-                bool right = kb_col_right(s, c);
-                kb_put_cell(&b, cell->t == KB_RC_NULL ? "-" : txt[r * nc + c], w[c], right,
-                            unicode ? "\u2026" : "~");
-                kb_buf_putc(&b, ' ');
+                total += w[c] + 1;
+                if (w[c] > minw[c] && (widest == nc || w[c] > w[widest]))
+                    widest = c;
             }
-            kb_push_buf(out, &b);
+            if (total <= width) {
+                round = 3;
+                break;
+            }
+            if (widest == nc)
+                break;
+            w[widest]--;
+        }
+    }
+    kb_free(&cellw);
+    kb_free(&wordw);
+    if (s->nrows) {
+        kb_table_row(s, labels, w, right, 0, out);
+        under = false;
+        for (size_t r = 0; r < s->nrows; r++) {
+            if (s->headings && s->headings[r]) {
+                kb_strv hl = {0};
+                kb_wrap_cell(s->headings[r], width, &hl);
+                for (size_t k = 0; k < hl.n; k++)
+                    kb_strv_push(out, hl.v[k]);
+                kb_strv_free(&hl);
+                under = true;
+            }
+            kb_table_row(s, &txt[r * nc], w, right, under ? indent : 0, out);
         }
     } else {
         kb_buf_printf(&b, "  %s", _("(nothing to show)"));
         kb_push_buf(out, &b);
     }
-    if (s->note) {
-        kb_buf_puts(&b, s->note);
-        kb_push_buf(out, &b);
-    }
+    if (s->note)
+        kb_wrap_cell(s->note, width, out);
     if (s->chart != KB_CHART_NONE && s->nrows) {
         kb_chart_item *items = kb_calloc(s->nrows, sizeof *items);
         size_t n = 0;
@@ -314,6 +485,9 @@ void kb_report_section_lines(const kb_rsection *s, int width, bool unicode, kb_s
     for (size_t i = 0; i < nc * s->nrows; i++)
         kb_free(&txt[i]);
     kb_free(&txt);
+    kb_free(&labels);
+    kb_free(&right);
+    kb_free(&minw);
     kb_free(&w);
     kb_buf_free(&b);
 }

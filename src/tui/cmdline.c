@@ -117,7 +117,8 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
                       .board = a->board,
                       .out = out,
                       .err = err,
-                      .in = NULL};
+                      .in = NULL,
+                      .width = a->w - 2}; /* the output pager's width */
     a->cmd_rc = kb_cmd_run(&env, (int)w->n, w->v);
     fclose(out);
     fclose(err);

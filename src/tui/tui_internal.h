@@ -451,6 +451,10 @@ typedef struct kb_tui_conflict {
     bool take_theirs[KB_FF_COUNT];
     size_t n;         /* rows in use */
     kb_tui_list list; /* list.sel is the selected row */
+    /* the selected field's two values in full under the list: its first
+     * row shown (PageUp/PageDown), for the row detail_sel */
+    int detail_top;
+    size_t detail_sel;
 } kb_tui_conflict;
 
 /* ---- prompts */
@@ -758,6 +762,14 @@ char *kb_view_form_value(const kb_case *c, enum kb_tui_field f);
  * action lines by name (kb_case_field_show; it parses back). */
 char *kb_view_form_shown(const kb_tui_app *a, const kb_case *c, enum kb_tui_field f);
 const char *kb_view_form_label(enum kb_tui_field f);
+/* Keys a screen handles itself, not through the keymap (Ctrl-J in a
+ * form's description), for the help screen: keys as written in keys.md,
+ * help an N_() text. */
+typedef struct kb_tui_fixed_key {
+    const char *keys, *help;
+} kb_tui_fixed_key;
+extern const kb_tui_fixed_key kb_view_form_fixed_keys[];
+extern const size_t kb_view_form_fixed_key_count;
 
 /* ---- triage inbox (view_triage.c: kb_tui_view_triage, and its picker
  * kb_tui_view_triage_pick) */

@@ -397,15 +397,19 @@ int kb_tui_main(const kb_launch *l)
     keypad(stdscr, TRUE);
     /* Home and End as tmux/screen, rxvt and the Linux console send them,
      * which an xterm terminfo entry (the usual TERM inside tmux too) lacks:
-     * without these, Esc + "[1~" reached the line editor as text */
+     * without these, Esc + "[1~" reached the line editor as text.  Shift-Tab
+     * (ESC [ Z, what every terminal emulator sends) too: vt100's entry has
+     * no kcbt, so it arrived as Esc, '[' and a 'Z' typed into the form.  A
+     * sequence the entry gives an extended name kernboard does not know
+     * (linux: kcbt2=\E[Z, a code above KEY_MAX) is taken over as well */
     static const struct {
         const char *seq;
         int key;
     } alt_keys[] = {{"\033[1~", KEY_HOME}, {"\033[4~", KEY_END}, {"\033[7~", KEY_HOME},
                     {"\033[8~", KEY_END},  {"\033[H", KEY_HOME}, {"\033[F", KEY_END},
-                    {"\033OH", KEY_HOME},  {"\033OF", KEY_END}};
+                    {"\033OH", KEY_HOME},  {"\033OF", KEY_END},  {"\033[Z", KEY_BTAB}};
     for (size_t i = 0; i < sizeof alt_keys / sizeof alt_keys[0]; i++)
-        if (key_defined(alt_keys[i].seq) == 0)
+        if (key_defined(alt_keys[i].seq) == 0 || key_defined(alt_keys[i].seq) > KEY_MAX)
             define_key(alt_keys[i].seq, alt_keys[i].key);
     meta(stdscr, TRUE);
     set_escdelay(KB_ESC_DELAY_MS);

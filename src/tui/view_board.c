@@ -812,31 +812,69 @@ static void kb_draw_card(kb_tui_app *a, kb_grid *g, int x, int y, int w, int min
     }
 }
 
+/* The bar's left part with less and less detail as level grows: 0 all,
+ * 1 without the names of who is online, 2 without who is online at all,
+ * 3 without the program's name. */
+static void kb_bar_left(const kb_tui_app *a, const char *db, const char *title, int level,
+                        kb_buf *out)
+{
+    kb_buf_clear(out);
+    kb_buf_printf(out, " %s%s  %s", level < 3 ? "kernboard  " : "", db, a->user ? a->user : "");
+    if (a->nsessions && level < 2) {
+        kb_buf_printf(out, "  %zu %s", a->nsessions, _("online"));
+        if (a->online.n && level < 1) {
+            char *names = kb_strv_join(&a->online, ", ");
+            kb_buf_printf(out, ": %s", names);
+            kb_free(&names);
+        }
+    }
+    if (title && title[0])
+        kb_buf_printf(out, "  %s", title);
+}
+
 void kb_tui_draw_bar(kb_tui_app *a, kb_grid *g, const char *title)
 {
     kb_style bar = KB_STYLE(KB_GA_REVERSE, KB_GC_BAR);
     kb_grid_fill(g, 0, 0, g->w, 1, bar);
     const char *db = a->db_path ? strrchr(a->db_path, '/') : NULL;
     db = db ? db + 1 : a->db_path ? a->db_path : "";
-    kb_buf left = KB_BUF_INIT;
-    kb_buf_printf(&left, " kernboard  %s  %s", db, a->user ? a->user : "");
-    if (a->nsessions) {
-        kb_buf_printf(&left, "  %zu %s", a->nsessions, _("online"));
-        if (a->online.n) {
-            char *names = kb_strv_join(&a->online, ", ");
-            kb_buf_printf(&left, ": %s", names);
-            kb_free(&names);
+    kb_buf left = KB_BUF_INIT, right = KB_BUF_INIT;
+    bool filter = a->filter_text && a->filter_text[0];
+    char count[48] = "";
+    if (filter)
+        snprintf(count, sizeof count, " (%zu/%zu) ", a->lay.shown, a->lay.total);
+    const char *flabel = _("filter:");
+    int fw = filter ? kb_tui_width(flabel, g->utf8) + 1 + kb_tui_width(a->filter_text, g->utf8) +
+                          kb_tui_width(count, g->utf8)
+                    : 0;
+    /* the screen's title and the filter, whole, come first: the left part
+     * gives up detail (who is online, the program's name) until they fit */
+    bool keep = filter || (title && title[0]);
+    for (int level = 0;; level++) {
+        kb_bar_left(a, db, title, level, &left);
+        if (!keep || level == 3 || kb_tui_width(left.data, g->utf8) + (filter ? 1 + fw : 0) <= g->w)
+            break;
+    }
+    int lw = kb_tui_width(left.data, g->utf8);
+    int rw = fw;
+    if (filter) {
+        /* still too wide: the query is cut, its label and count stay */
+        int room = g->w - lw - 1;
+        if (room < g->w / 2)
+            room = g->w / 2;
+        if (rw > room) {
+            int qw = room - (rw - kb_tui_width(a->filter_text, g->utf8));
+            kb_buf_printf(&right, "%s ", flabel);
+            if (qw > 1)
+                kb_tui_append_fit(&right, a->filter_text, qw, g->utf8);
+            kb_buf_puts(&right, count);
+            rw = kb_tui_width(right.data, g->utf8);
+            if (rw > room)
+                rw = room;
+        } else {
+            kb_buf_printf(&right, "%s %s%s", flabel, a->filter_text, count);
         }
     }
-    if (title && title[0])
-        kb_buf_printf(&left, "  %s", title);
-    kb_buf right = KB_BUF_INIT;
-    if (a->filter_text && a->filter_text[0])
-        kb_buf_printf(&right, "%s %s (%zu/%zu) ", _("filter:"), a->filter_text, a->lay.shown,
-                      a->lay.total);
-    int rw = right.len ? kb_tui_width(right.data, g->utf8) : 0;
-    if (rw > g->w / 2)
-        rw = g->w / 2;
     /* a cut left part keeps a blank before the filter */
     kb_grid_put_cut(g, 0, 0, g->w - rw - (rw ? 1 : 0), left.data, bar);
     if (rw)

@@ -98,6 +98,12 @@ static unsigned kb_conflict_action(kb_tui_app *a, void *st, kb_action act)
         if (c->n)
             c->take_theirs[c->rows[c->list.sel]] = true;
         return KB_TUI_R_VIEW;
+    case KB_ACTION_PAGE_DOWN:
+    case KB_ACTION_PAGE_UP: /* the values in full: clamped when drawn */
+        c->detail_top += act == KB_ACTION_PAGE_DOWN ? 5 : -5;
+        if (c->detail_top < 0)
+            c->detail_top = 0;
+        return KB_TUI_R_VIEW;
     case KB_ACTION_SUBMIT:
         return kb_view_conflict_resolve(a, c);
     case KB_ACTION_CANCEL:
@@ -141,6 +147,50 @@ typedef struct kb_conflict_draw_ctx {
     int lw, cw, iw;
 } kb_conflict_draw_ctx;
 
+/* Where a cell of maxw columns starts showing value s, which shares its
+ * first common bytes with the other value (longest: the wider of the
+ * two): at 0 when s fits or the difference shows anyway, else late enough
+ * that the differing part shows, the ends of both values too when that
+ * is possible (a long shared beginning is left out). */
+static size_t kb_conflict_skip(const char *s, size_t common, int longest, int maxw, bool utf8)
+{
+    if (kb_tui_width(s, utf8) <= maxw || maxw < 12)
+        return 0;
+    char *head = kb_strndup(s, common);
+    int hw = kb_tui_width(head, utf8), keep = maxw / 3;
+    int cols = hw - keep; /* the difference a third into the cell */
+    if (longest - maxw + 1 < cols)
+        cols = longest - maxw + 1; /* both ends fit: more of the start */
+    size_t skip = hw + 6 > maxw && cols > 0 ? kb_tui_fit(head, cols, utf8) : 0;
+    kb_free(&head);
+    return skip;
+}
+
+/* Bytes both values begin with, ending on a character boundary. */
+static size_t kb_conflict_common(const char *x, const char *y)
+{
+    size_t n = 0;
+    while (x[n] && x[n] == y[n])
+        n++;
+    while (n > 0 && ((unsigned char)x[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+static char *kb_conflict_cell(const char *mark, const char *v, size_t skip, bool utf8)
+{
+    char u[4];
+    kb_buf b = KB_BUF_INIT;
+    kb_buf_printf(&b, "[%s] ", mark);
+    if (skip)
+        kb_buf_append(&b, u, kb_tui_utf8_put(kb_tui_glyph(KB_GL_ELLIPSIS, utf8), u));
+    kb_buf_puts(&b, v[0] ? v + skip : "-");
+    for (char *p = b.data; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    return kb_buf_take(&b);
+}
+
 static void kb_conflict_row(void *ctx, kb_grid *g, size_t i, int x, int y, int w, bool sel)
 {
     const kb_conflict_draw_ctx *d = ctx;
@@ -154,14 +204,16 @@ static void kb_conflict_row(void *ctx, kb_grid *g, size_t i, int x, int y, int w
     snprintf(lab, sizeof lab, "%s %s", sel ? ">" : " ", kb_view_form_label(f));
     kb_grid_put_cut(g, x, y, lw + 1, lab, rs);
     char *m = kb_view_form_shown(d->a, &c->mine, f), *t = kb_view_form_shown(d->a, &c->theirs, f);
-    char *ms = kb_asprintf("[%s] %s", th ? " " : "x", m[0] ? m : "-");
-    char *ts = kb_asprintf("[%s] %s", th ? "x" : " ", t[0] ? t : "-");
-    for (char *p = ms; *p; p++)
-        if (*p == '\n')
-            *p = ' ';
-    for (char *p = ts; *p; p++)
-        if (*p == '\n')
-            *p = ' ';
+    /* both cells start at the same place: where the values differ */
+    size_t common = kb_conflict_common(m, t);
+    int mw = cw - 1 - 4, tw = iw - lw - 2 - cw - 4; /* after "[x] " */
+    int longest = kb_tui_width(m, g->utf8) > kb_tui_width(t, g->utf8) ? kb_tui_width(m, g->utf8)
+                                                                      : kb_tui_width(t, g->utf8);
+    size_t sm = kb_conflict_skip(m, common, longest, mw, g->utf8),
+           st = kb_conflict_skip(t, common, longest, tw, g->utf8);
+    size_t skip = sm > st ? sm : st;
+    char *ms = kb_conflict_cell(th ? " " : "x", m, skip, g->utf8);
+    char *ts = kb_conflict_cell(th ? "x" : " ", t, skip, g->utf8);
     kb_grid_put_cut(g, x + lw + 2, y, cw - 1, ms,
                     th ? rs : KB_STYLE(rs.attr | KB_GA_BOLD, KB_GC_OK));
     kb_grid_put_cut(g, x + lw + 2 + cw, y, iw - lw - 2 - cw, ts,
@@ -172,15 +224,50 @@ static void kb_conflict_row(void *ctx, kb_grid *g, size_t i, int x, int y, int w
     kb_free(&ts);
 }
 
+/* The selected field's two values in full, wrapped to width w. */
+static void kb_conflict_detail(const kb_tui_app *a, const kb_tui_conflict *c, int w, bool utf8,
+                               kb_strv *out)
+{
+    enum kb_tui_field f = (enum kb_tui_field)c->rows[c->list.sel];
+    const kb_case *who[2] = {&c->mine, &c->theirs};
+    for (int k = 0; k < 2; k++) {
+        char *v = kb_view_form_shown(a, who[k], f);
+        char *head =
+            kb_asprintf(k == 0 ? _("%s, yours:") : _("%s, theirs:"), kb_view_form_label(f));
+        kb_strv_push(out, head);
+        kb_strv wr = {0};
+        kb_tui_wrap(v[0] ? v : _("(empty)"), w - 2, utf8, &wr);
+        for (size_t i = 0; i < wr.n; i++) {
+            char *l = kb_asprintf("  %s", wr.v[i]);
+            kb_strv_push(out, l);
+            kb_free(&l);
+        }
+        kb_strv_free(&wr);
+        kb_free(&head);
+        kb_free(&v);
+    }
+}
+
 static void kb_conflict_draw(kb_tui_app *a, void *st, kb_grid *g)
 {
     kb_tui_conflict *c = st;
     int bw = g->w - 4 < 100 ? g->w - 4 : 100;
-    int bh = (int)c->n + 7;
+    int iw = bw - 4;
+    kb_strv detail = {0};
+    if (c->n) {
+        if (c->detail_sel != c->list.sel)
+            c->detail_top = 0;
+        c->detail_sel = c->list.sel;
+        kb_conflict_detail(a, c, iw, g->utf8, &detail);
+    }
+    /* instructions, blank, heading, the rows, blank, the values in full */
+    int bh = (int)c->n + 7 + (int)detail.n;
     if (bh > g->h - 2)
         bh = g->h - 2;
-    if (bw < 20 || bh < 5)
+    if (bw < 20 || bh < 5) {
+        kb_strv_free(&detail);
         return;
+    }
     int x0 = (g->w - bw) / 2, y0 = (g->h - bh) / 2;
     kb_style box = KB_STYLE(0, KB_GC_DEFAULT);
     kb_grid_fill(g, x0, y0, bw, bh, box);
@@ -206,7 +293,7 @@ static void kb_conflict_draw(kb_tui_app *a, void *st, kb_grid *g)
             : kb_asprintf(_(" Case #%u was changed by %s "), c->theirs.number, c->who);
     kb_grid_put(g, x0 + 2, y0, bw - 4, title, KB_STYLE(KB_GA_BOLD | KB_GA_REVERSE, KB_GC_WARN));
     kb_free(&title);
-    int iw = bw - 4, x = x0 + 2, y = y0 + 1;
+    int x = x0 + 2, y = y0 + 1, bottom = y0 + bh - 1;
     kb_grid_put_cut(g, x, y++, iw,
                     _("Choose per field: Left keeps yours, Right takes theirs, Space toggles."),
                     KB_PLAIN);
@@ -232,8 +319,52 @@ static void kb_conflict_draw(kb_tui_app *a, void *st, kb_grid *g)
         kb_grid_put_cut(g, x, y, iw, _("(no field differs; Enter saves)"), KB_PLAIN);
         return;
     }
+    /* the rows, then the selected field in full: when the box is too
+     * small for both, the rows get at most half of it (they scroll with
+     * the selection) and the values scroll with PageUp/PageDown */
+    int room = bottom - y;
+    int lh = (int)c->n;
+    if (lh + 1 + (int)detail.n > room) {
+        int half = room / 2 > 3 ? room / 2 : 3;
+        lh = lh < half ? lh : half;
+    }
+    if (lh > room)
+        lh = room;
     kb_conflict_draw_ctx d = {a, c, lw, cw, iw};
-    kb_tui_list_draw(&c->list, g, x, y, iw, y0 + bh - 1 - y, kb_conflict_row, &d);
+    kb_tui_list_draw(&c->list, g, x, y, iw, lh, kb_conflict_row, &d);
+    y += lh + 1;
+    int dh = bottom - y;
+    if (dh > 0) {
+        int maxtop = (int)detail.n - dh > 0 ? (int)detail.n - dh : 0;
+        if (c->detail_top > maxtop)
+            c->detail_top = maxtop;
+        kb_style ls = KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT);
+        for (int r = 0; r < dh && (size_t)(c->detail_top + r) < detail.n; r++) {
+            const char *l = detail.v[c->detail_top + r];
+            kb_grid_put_cut(g, x, y + r, iw, l, l[0] == ' ' ? KB_PLAIN : ls);
+        }
+        char keys[KB_KEY_SEQ_STRLEN];
+        if (c->detail_top + dh < (int)detail.n &&
+            kb_keymap_key_for(a->km, KB_CONTEXT_FORM, KB_ACTION_PAGE_DOWN, keys) == KB_OK) {
+            /* TRANSLATORS: %s is a key, e.g. <PageDown> */
+            char *more = kb_asprintf(_(" (%s: more) "), keys);
+            int mw = kb_tui_width(more, g->utf8);
+            kb_grid_put(g, x + iw - mw, y + dh - 1, mw, more, KB_STYLE(0, KB_GC_MUTED));
+            kb_free(&more);
+        }
+    }
+    kb_strv_free(&detail);
+}
+
+static kb_style kb_conflict_hints(kb_tui_app *a, void *st, kb_buf *out)
+{
+    (void)st;
+    static const kb_action acts[] = {KB_ACTION_SUBMIT, KB_ACTION_CANCEL, KB_ACTION_CURSOR_LEFT,
+                                     KB_ACTION_CURSOR_RIGHT};
+    static const char *const labels[] = {N_("save"), N_("back to the form"), N_("yours"),
+                                         N_("theirs")};
+    kb_tui_hints(a, KB_CONTEXT_FORM, acts, labels, 4, out);
+    return KB_STYLE(0, KB_GC_MUTED);
 }
 
 const kb_tui_view_ops kb_tui_view_conflict = {
@@ -246,6 +377,7 @@ const kb_tui_view_ops kb_tui_view_conflict = {
     .draw = kb_conflict_draw,
     .action = kb_conflict_action,
     .text = kb_conflict_text,
+    .hints = kb_conflict_hints,
 };
 
 /* ------------------------------------------------------------ prompts */
@@ -744,38 +876,118 @@ unsigned kb_view_help_open(kb_tui_app *a, kb_context ctx)
     return kb_tui_view_push(a, &kb_tui_view_help, &ctx);
 }
 
-/* A row of the help screen: a context heading, a key binding or a
- * keymap/config problem (name NULL). */
+/* A row of the help screen: a context heading, a line of a key binding
+ * (its keys, its action's name on the first line only, its help text) or
+ * of a keymap/config problem (name NULL).  Long keys and help texts wrap
+ * over several rows, so at 80 columns nothing is cut. */
 typedef struct kb_help_row {
-    char *keys;
-    const char *name, *help;
-    bool heading;
+    char *keys, *help;
+    const char *name;
+    bool heading, problem;
 } kb_help_row;
+
+typedef struct kb_help_rows {
+    kb_help_row *v;
+    size_t n, cap;
+} kb_help_rows;
+
+static kb_help_row *kb_help_push(kb_help_rows *r)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 64;
+        r->v = kb_reallocarray(r->v, r->cap, sizeof *r->v);
+    }
+    kb_help_row *row = &r->v[r->n++];
+    memset(row, 0, sizeof *row);
+    return row;
+}
+
+typedef struct kb_help_layout {
+    int kw, nw, hw; /* columns of the keys, the name, the help text */
+    bool utf8;
+} kb_help_layout;
+
+/* The keys "a, <Backspace>, <C-h>" as lines of at most kw - 1 columns,
+ * broken after a comma (a key longer than that alone on its line). */
+static void kb_help_keys_lines(const char *keys, int kw, bool utf8, kb_strv *out)
+{
+    kb_buf line = KB_BUF_INIT;
+    const char *p = keys;
+    while (*p) {
+        const char *comma = strstr(p, ", ");
+        size_t n = comma ? (size_t)(comma - p) + 1 : strlen(p); /* with its comma */
+        char *one = kb_strndup(p, n);
+        int lw = line.len ? kb_tui_width(line.data, utf8) : 0;
+        if (line.len && lw + 1 + kb_tui_width(one, utf8) > kw - 1) {
+            kb_strv_push(out, line.data);
+            kb_buf_clear(&line);
+        }
+        if (line.len)
+            kb_buf_putc(&line, ' ');
+        kb_buf_puts(&line, one);
+        kb_free(&one);
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    if (line.len || !out->n)
+        kb_strv_push(out, line.data ? line.data : "");
+    kb_buf_free(&line);
+}
+
+static void kb_help_binding(kb_help_rows *r, const kb_help_layout *lo, const char *keys,
+                            const char *name, const char *help)
+{
+    kb_strv kl = {0}, hl = {0};
+    kb_help_keys_lines(keys, lo->kw, lo->utf8, &kl);
+    kb_tui_wrap(help ? help : "", lo->hw, lo->utf8, &hl);
+    size_t n = kl.n > hl.n ? kl.n : hl.n;
+    for (size_t i = 0; i < n; i++) {
+        kb_help_row *row = kb_help_push(r);
+        row->keys = kb_strdup(i < kl.n ? kl.v[i] : "");
+        row->name = i == 0 ? name : "";
+        row->help = kb_strdup(i < hl.n ? hl.v[i] : "");
+    }
+    kb_strv_free(&kl);
+    kb_strv_free(&hl);
+}
+
+static void kb_help_text(kb_help_rows *r, const char *text, int w, bool utf8, bool heading)
+{
+    kb_strv l = {0};
+    kb_tui_wrap(text, w, utf8, &l);
+    for (size_t i = 0; i < l.n; i++) {
+        kb_help_row *row = kb_help_push(r);
+        row->keys = kb_strdup(l.v[i]);
+        row->heading = heading;
+        row->problem = !heading;
+    }
+    kb_strv_free(&l);
+}
 
 typedef struct kb_help_draw_ctx {
     const kb_help_row *rows;
-    int kw, nw;
+    kb_help_layout lo;
 } kb_help_draw_ctx;
 
 static void kb_help_row_draw(void *ctx, kb_grid *g, size_t i, int x, int y, int w, bool sel)
 {
     const kb_help_draw_ctx *d = ctx;
     const kb_help_row *rw = &d->rows[i];
-    int kw = d->kw, nw = d->nw;
+    int kw = d->lo.kw, nw = d->lo.nw;
     (void)sel;
     if (rw->heading) {
         kb_grid_put_cut(g, x + 1, y, w - 2, rw->keys,
                         KB_STYLE(KB_GA_BOLD | KB_GA_UNDERLINE, KB_GC_STAGE));
         return;
     }
-    if (!rw->name) {
+    if (rw->problem) {
         kb_grid_put_cut(g, x + 3, y, w - 4, rw->keys, KB_STYLE(0, KB_GC_ERROR));
         return;
     }
     kb_grid_put_cut(g, x + 3, y, kw - 1, rw->keys, KB_STYLE(KB_GA_BOLD, KB_GC_ACCENT));
     kb_grid_put_cut(g, x + 3 + kw, y, nw - 1, rw->name, KB_PLAIN);
-    if (w - 4 - kw - nw > 4)
-        kb_grid_put_cut(g, x + 3 + kw + nw, y, w - 4 - kw - nw, rw->help, KB_STYLE(0, KB_GC_MUTED));
+    kb_grid_put_cut(g, x + 3 + kw + nw, y, d->lo.hw, rw->help, KB_STYLE(0, KB_GC_MUTED));
 }
 
 static void kb_help_draw(kb_tui_app *a, void *st, kb_grid *g)
@@ -786,37 +998,55 @@ static void kb_help_draw(kb_tui_app *a, void *st, kb_grid *g)
     size_t n = 0;
     if (kb_keymap_help(a->km, h->ctx, &ent, &n) != KB_OK)
         return;
-    kb_help_row *rows = kb_calloc(n + a->diags.n + 8, sizeof *rows);
-    size_t nr = 0;
-    kb_context last = KB_CONTEXT_COUNT;
+    /* the columns: the keys (wrapped after a comma), the action's name
+     * (the longest), the help text in the rest but the last three columns
+     * (the pager's "..." never covers it), wrapped */
+    kb_help_layout lo = {g->w >= 100 ? 24 : 16, 0, 0, g->utf8};
     for (size_t i = 0; i < n; i++) {
+        int w = kb_tui_width(ent[i].name, g->utf8) + 2;
+        lo.nw = w > lo.nw ? w : lo.nw;
+    }
+    if (lo.nw > 26)
+        lo.nw = 26;
+    lo.hw = g->w - 3 - lo.kw - lo.nw - 3;
+    if (lo.hw < 12)
+        lo.hw = 12;
+    kb_help_rows rows = {0};
+    kb_context last = KB_CONTEXT_COUNT;
+    for (size_t i = 0; i <= n; i++) {
+        bool end_of_ctx = i == n || ent[i].context != last;
+        if (end_of_ctx && last == KB_CONTEXT_FORM) /* the keys the form handles itself */
+            for (size_t k = 0; k < kb_view_form_fixed_key_count; k++)
+                kb_help_binding(&rows, &lo, kb_view_form_fixed_keys[k].keys, "",
+                                _(kb_view_form_fixed_keys[k].help));
+        if (i == n)
+            break;
         if (ent[i].context != last) {
             last = ent[i].context;
-            rows[nr].heading = true;
-            rows[nr].keys =
+            char *head =
                 kb_asprintf("%s: %s", kb_keymap_context_name(last), kb_keymap_context_help(last));
-            nr++;
+            kb_help_text(&rows, head, g->w - 5, g->utf8, true);
+            kb_free(&head);
         }
-        rows[nr].keys = kb_strdup(ent[i].keys[0] ? ent[i].keys : _("(not bound)"));
-        rows[nr].name = ent[i].name;
-        rows[nr].help = ent[i].help;
-        nr++;
+        kb_help_binding(&rows, &lo, ent[i].keys[0] ? ent[i].keys : _("(not bound)"), ent[i].name,
+                        ent[i].help);
     }
     if (a->diags.n) {
-        rows[nr].heading = true;
-        rows[nr++].keys = kb_strdup(_("Problems in the keymap and config files:"));
+        kb_help_text(&rows, _("Problems in the keymap and config files:"), g->w - 5, g->utf8, true);
         for (size_t i = 0; i < a->diags.n; i++)
-            rows[nr++].keys = kb_strdup(a->diags.v[i]);
+            kb_help_text(&rows, a->diags.v[i], g->w - 7, g->utf8, false);
     }
     char *title = kb_asprintf(_("Keys on this screen (%s)"), kb_keymap_context_name(h->ctx));
     kb_grid_put_cut(g, 1, 1, g->w - 2, title, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
     kb_free(&title);
-    kb_help_draw_ctx d = {rows, g->w >= 100 ? 24 : 16, g->w >= 100 ? 22 : 18};
-    h->list.n = nr;
+    kb_help_draw_ctx d = {rows.v, lo};
+    h->list.n = rows.n;
     kb_tui_list_draw(&h->list, g, 0, 2, g->w, g->h - 3, kb_help_row_draw, &d);
-    for (size_t i = 0; i < nr; i++)
-        kb_free(&rows[i].keys);
-    kb_free(&rows);
+    for (size_t i = 0; i < rows.n; i++) {
+        kb_free(&rows.v[i].keys);
+        kb_free(&rows.v[i].help);
+    }
+    kb_free(&rows.v);
     kb_keymap_help_free(&ent, n);
 }
 

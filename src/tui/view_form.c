@@ -55,6 +55,12 @@ static bool kb_form_multiline(int f)
     return kb_ff(f)->type == KB_FT_LONGTEXT;
 }
 
+const kb_tui_fixed_key kb_view_form_fixed_keys[] = {
+    {"<C-j>", N_("Start a new line (in the description)")},
+};
+const size_t kb_view_form_fixed_key_count =
+    sizeof kb_view_form_fixed_keys / sizeof kb_view_form_fixed_keys[0];
+
 const char *kb_view_form_label(enum kb_tui_field f)
 {
     return _(kb_ff((int)f)->label);

@@ -45,6 +45,47 @@ check "LANG=C: no block characters" lacks "$OUT" "█"
 TERM=vt100 expect_rc 0 "report (text, vt100)" kba --db "$DB" report throughput
 check "vt100: ASCII columns" lacks "$OUT" "█"
 
+# ---- readable at 80 columns (audit): the stuck table wraps its titles and
+# blocked reasons instead of cutting the titles to five characters; lead
+# time's departments and action lines each under a heading
+expect_rc 0 "report stuck --json" kba --db "$DB" report stuck --json
+sid=$(printf '%s' "$OUT" | json_get stuck.0.id)
+expect_rc 0 "a long title and blocked reason on #$sid" kba --db "$DB" case edit "$sid" \
+    --title "Tijdelijk gebruik leegstaande textielfabriek De Volharding als broedplaats" \
+    --blocked "wacht op ontheffing bestemmingsplan van de provincie"
+expect_rc 0 "report stuck --json (for the titles)" kba --db "$DB" report stuck --json
+printf '%s\n' "$OUT" >"$T/stuck.json"
+COLUMNS=80 expect_rc 0 "report stuck at 80 columns" kba --db "$DB" report stuck
+printf '%s\n' "$OUT" >"$T/stuck.txt"
+run python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))["stuck"]
+text = open(sys.argv[2]).read()
+assert rows, "no stuck cases on the generated board"
+for line in text.splitlines():
+    assert len(line) <= 80, "wider than 80: %r" % line
+assert "\u2026" not in text, "a value is cut"
+words = text.split()
+for r in rows:
+    for w in (r["title"] + " " + (r["blocked"] or "")).split():
+        assert w in words, "%r of #%d is missing" % (w, r["id"])
+' "$T/stuck.json" "$T/stuck.txt"
+check "stuck at 80 columns: every word of every title and reason, no line wider ($OUT)" [ "$RC" = 0 ]
+COLUMNS=80 expect_rc 0 "report leadtime at 80 columns" kba --db "$DB" report leadtime
+check "lead time: departments under a heading" contains "$OUT" "by lead department:"
+check "lead time: action lines under a heading" contains "$OUT" "by action line:"
+
+# ---- a misspelt section is not taken for a search word (docs #14)
+expect_rc 64 "report stuk: no such section" kba --db "$DB" report stuk
+check "the message suggests stuck and says how to search: $ERR" \
+    eval 'contains "$ERR" "did you mean '"'"'stuck'"'"'" && contains "$ERR" "text:stuk"'
+expect_rc 64 "report with an unknown first word" kba --db "$DB" report onzin dept:ECO
+check "the message lists the sections: $ERR" contains "$ERR" "sections: stages, ages"
+expect_rc 0 "report text:stuk (the search, written as documented)" kba --db "$DB" report text:stuk
+expect_rc 0 "report stuck dept:ECO stuk (a search word after the first)" kba --db "$DB" report stuck dept:ECO stuk
+expect_rc 0 "report overdue (a flag)" kba --db "$DB" report overdue
+expect_rc 0 "report '\"stuk\"' (a quoted word)" kba --db "$DB" report '"stuk"'
+
 # ---- a query limits the cases
 expect_rc 0 "report cross lead:ECO --json" kba --db "$DB" report cross lead:ECO --json
 n=$(printf '%s' "$OUT" | json_get cross.0.cases)

@@ -564,3 +564,43 @@ Test(cmdline, tab_completes_from_the_command_table)
     }
     kb_tui_app_free(&a);
 }
+
+/* `:list` fits the output pager (docs #13): the title column gets what the
+ * other columns leave of the pager's width, so no row wraps, and no row is
+ * padded at its end; the command line keeps its 44-column titles. */
+Test(cmdline, colon_list_fits_the_pager)
+{
+    const char *title = "Leegstand Lange Kerkstraat: ondernemers willen samen pop-up winkels "
+                        "openen in de lege panden";
+    char line[256], *out, *err;
+    snprintf(line, sizeof line, "case add --title \"%s\" --dept ECO", title);
+    cr_assert_eq(kb_cli(kb_b, line, &out, &err), KB_OK, "%s", err);
+    kb_free(&out);
+    kb_free(&err);
+    cr_assert_eq(kb_cli(kb_b, "case list", &out, &err), KB_OK, "%s", err);
+    cr_assert(strstr(out, "Leegstand Lange Kerkstraat: ondernemers wil\xe2\x80\xa6\n"), "%s", out);
+    kb_free(&out);
+    kb_free(&err);
+    for (int w = 80; w <= 160; w += 80) {
+        kb_tui_app a;
+        kb_attach(&a, kb_b);
+        kb_tui_app_resize(&a, w, 24);
+        kb_tui_command(&a, "list");
+        cr_assert_eq(a.cmd_rc, KB_OK, "%s", a.cmd_err);
+        size_t rows = 0;
+        for (const char *p = a.cmd_out; *p;) {
+            const char *nl = strchr(p, '\n');
+            char *l = kb_strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+            cr_assert_leq(kb_tui_width(l, true), w - 2, "at %d columns: '%s'", w, l);
+            cr_assert(!l[0] || l[strlen(l) - 1] != ' ', "padded: '%s'", l);
+            kb_free(&l);
+            rows++;
+            p = nl ? nl + 1 : p + strlen(p);
+        }
+        cr_assert_eq(rows, 6, "a heading and five cases: %s", a.cmd_out);
+        /* the whole title at 160 columns */
+        if (w == 160)
+            cr_assert(strstr(a.cmd_out, title), "%s", a.cmd_out);
+        kb_tui_app_free(&a);
+    }
+}

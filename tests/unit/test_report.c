@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "kernboard/buf.h"
 #include "kernboard/err.h"
 #include "kernboard/mem.h"
 #include "kernboard/model.h"
@@ -150,6 +151,104 @@ Test(report, sections_from_plain_arrays)
 static char *joined(const kb_strv *v)
 {
     return kb_strv_join(v, "\n");
+}
+
+/* ------------------------------------------------------------ text layout */
+
+static char *kb_join_lines(const kb_strv *v)
+{
+    kb_buf b = KB_BUF_INIT;
+    for (size_t i = 0; i < v->n; i++)
+        kb_buf_printf(&b, "%s\n", v->v[i]);
+    return kb_buf_take(&b);
+}
+
+/* Every word of text appears in the lines (wrapped values lose nothing). */
+static void kb_has_words(const char *all, const char *text)
+{
+    char *copy = kb_strdup(text), *save = NULL;
+    for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+        cr_assert(strstr(all, w), "'%s' missing:\n%s", w, all);
+    kb_free(&copy);
+}
+
+/* Audit: `report stuck` at 80 columns cut the titles to five characters
+ * ("Tijde…") while the blocked reason kept 35.  The text columns now give
+ * way in turn and wrap: no value is cut, no line is wider than 80; lead
+ * time's department and action line rows are under their own headings. */
+Test(report, text_tables_wrap_instead_of_cutting)
+{
+    kb_date today = kb_date_from_ymd(2026, 12, 2);
+    kb_stage st[2] = {{.code = "connect", .name = "Verbinden", .position = 1, .norm_days = 1},
+                      {.code = "done", .name = "Geborgd", .position = 2}};
+    kb_dept dp[1] = {{.code = "VAS", .name = "Vastgoed"}};
+    kb_line ln[1] = {{.code = "finance", .name = "Financiering"}};
+    static const char *const titles[] = {
+        "Tijdelijk gebruik leegstaande textielfabriek De Volharding",
+        "Kringloopbedrijf vraagt garantstelling voor tweede vestiging",
+    };
+    static const char *const why[] = {"wacht op ontheffing bestemmingsplan",
+                                      "wacht op besluit college over garantstelling"};
+    kb_case c[3];
+    for (int i = 0; i < 2; i++)
+        c[i] = (kb_case){.number = (uint32_t)(5 + i),
+                         .stage = "connect",
+                         .lead_dept = "VAS",
+                         .title = (char *)titles[i],
+                         .blocked = (char *)why[i],
+                         .created = day(today - 9),
+                         .moved = day(today - 9)};
+    c[2] = (kb_case){.number = 9,
+                     .stage = "done",
+                     .lead_dept = "VAS",
+                     .action_line = "finance",
+                     .title = "Klaar",
+                     .created = day(today - 9),
+                     .moved = day(today - 2)};
+    kb_report_input in = {.cases = c,
+                          .ncases = 3,
+                          .stages = st,
+                          .nstages = 2,
+                          .depts = dp,
+                          .ndepts = 1,
+                          .lines = ln,
+                          .nlines = 1,
+                          .today = today,
+                          .from = KB_DATE_NONE,
+                          .to = KB_DATE_NONE};
+    kb_report r;
+    kb_report_compute(&in, NULL, &r);
+    /* (at 40 columns the headings' words are the least a column takes, so
+     * a line may be wider there; nothing is cut either way) */
+    for (int w = 40; w <= 80; w += 40) {
+        kb_strv lines = {0};
+        kb_report_section_lines(kb_report_section(&r, "stuck"), w, true, &lines);
+        char *all = kb_join_lines(&lines);
+        for (size_t i = 0; i < lines.n && w == 80; i++)
+            cr_assert_leq(kb_report_text_width(lines.v[i]), w, "%d columns:\n%s", w, all);
+        cr_assert(!strstr(all, "\xe2\x80\xa6"), "nothing cut at %d columns:\n%s", w, all);
+        if (w == 80)
+            for (int i = 0; i < 2; i++) {
+                kb_has_words(all, titles[i]);
+                kb_has_words(all, why[i]);
+            }
+        kb_free(&all);
+        kb_strv_free(&lines);
+    }
+    /* wide enough: one line per case, as before */
+    kb_strv lines = {0};
+    kb_report_section_lines(kb_report_section(&r, "stuck"), 200, true, &lines);
+    cr_assert_eq(lines.n, 4, "title, heading, two cases");
+    kb_strv_free(&lines);
+
+    kb_report_section_lines(kb_report_section(&r, "leadtime"), 80, true, &lines);
+    char *all = kb_join_lines(&lines);
+    const char *dept = strstr(all, "by lead department:\n  Vastgoed "),
+               *line = strstr(all, "by action line:\n  Financiering ");
+    cr_assert(dept && line && dept < line, "%s", all);
+    kb_free(&all);
+    kb_strv_free(&lines);
+    kb_report_free(&r);
 }
 
 Test(report, bars_unicode_and_ascii)

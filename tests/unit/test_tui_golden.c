@@ -246,17 +246,43 @@ Test(tui_golden, board_filtered)
     kb_err e;
     cr_assert_eq(kb_tui_set_filter(&a, "dept:ECO -blocked", &e), KB_OK, "%s", e.msg);
     {
-        /* the stage line counts as the headers (the filter's cases); the
-         * cut list of who is online keeps a blank before the filter */
+        /* the stage line counts as the headers (the filter's cases); at
+         * 80 columns the status line leaves out who is online by name
+         * (keeping how many) so that nothing in it is cut */
         kb_grid *g = kb_grid_new(80, 24, true);
         kb_tui_app_draw(&a, g);
         char *dump = kb_grid_dump(g);
         cr_assert(strstr(dump, "[Signal 2 ") != NULL, "%s", dump);
-        cr_assert(strstr(dump, "\xe2\x80\xa6filter:") == NULL, "%s", dump);
+        char *nl = strchr(dump, '\n');
+        cr_assert_not_null(nl);
+        *nl = '\0';
+        cr_assert(strstr(dump, "\xe2\x80\xa6") == NULL, "nothing cut: %s", dump);
+        cr_assert(strstr(dump, " 3 online ") != NULL, "%s", dump);
+        cr_assert(strstr(dump, "filter: dept:ECO -blocked (6/12)") != NULL, "%s", dump);
         kb_free(&dump);
         kb_grid_free(&g);
     }
     kb_golden(&a, "board_filtered");
+    {
+        /* a filter too long for the line: the query is cut, the label and
+         * the count stay */
+        cr_assert_eq(kb_tui_set_filter(&a,
+                                       "dept:ECO -blocked text:\"uitbreiden terras\" "
+                                       "-hook:\"Regionale Arbeidsmarktagenda\"",
+                                       &e),
+                     KB_OK, "%s", e.msg);
+        kb_grid *g = kb_grid_new(80, 24, true);
+        kb_tui_app_draw(&a, g);
+        char *dump = kb_grid_dump(g);
+        char *nl = strchr(dump, '\n');
+        cr_assert_not_null(nl);
+        *nl = '\0';
+        cr_assert(strstr(dump, " kernteam.kb  alice ") != NULL, "%s", dump);
+        cr_assert(strstr(dump, "filter: dept:ECO") != NULL, "%s", dump);
+        cr_assert(strstr(dump, "\xe2\x80\xa6 (0/12)") != NULL, "[%s]", dump);
+        kb_free(&dump);
+        kb_grid_free(&g);
+    }
     kb_fx_free(&a);
 }
 
@@ -394,6 +420,54 @@ Test(tui_golden, help)
     }
 }
 
+/* Every context's help at 80x24, paged to its end: nothing is cut (keys
+ * and help texts wrap), and the form's help lists Ctrl-J, which the form
+ * handles itself (docs #12). */
+Test(tui_golden, help_complete_at_80x24)
+{
+    for (int ctx = 0; ctx < KB_CONTEXT_COUNT; ctx++) {
+        if (ctx == KB_CONTEXT_PROMPT)
+            continue; /* shows the board's */
+        kb_tui_app a;
+        kb_fx_app(&a, 80, 24, true);
+        cr_assert_eq(kb_view_help_open(&a, (kb_context)ctx), KB_TUI_R_VIEW);
+        kb_buf all = KB_BUF_INIT;
+        char *prev = NULL;
+        for (int page = 0; page < 40; page++) {
+            kb_grid *g = kb_grid_new(80, 24, true);
+            kb_tui_app_draw(&a, g);
+            char *dump = kb_grid_dump(g);
+            kb_grid_free(&g);
+            if (prev && strcmp(prev, dump) == 0) {
+                kb_free(&dump);
+                break;
+            }
+            /* the rows between the title line and the footer */
+            const char *body = strchr(strchr(dump, '\n') + 1, '\n') + 1;
+            const char *foot = strrchr(dump, '\n');
+            while (foot > body && foot[-1] != '\n')
+                foot--;
+            char *rows = kb_strndup(body, (size_t)(foot - body));
+            cr_assert(strstr(rows, "\xe2\x80\xa6") == NULL, "context %s, something cut:\n%s",
+                      kb_keymap_context_name((kb_context)ctx), dump);
+            kb_buf_puts(&all, rows);
+            kb_free(&rows);
+            kb_free(&prev);
+            prev = dump;
+            kb_tui_app_key(&a, KB_KEY_PAGEDOWN, 0);
+        }
+        kb_free(&prev);
+        if (ctx == KB_CONTEXT_FORM) {
+            cr_assert(strstr(all.data, "<C-j>") && strstr(all.data, "Start a new line"), "%s",
+                      all.data);
+            cr_assert(strstr(all.data, "<Backspace>,") && strstr(all.data, "<C-h>"), "%s",
+                      all.data);
+        }
+        kb_buf_free(&all);
+        kb_fx_free(&a);
+    }
+}
+
 Test(tui_golden, lock_banner)
 {
     for (size_t i = 0; i < 2; i++) {
@@ -443,6 +517,79 @@ Test(tui_golden, conflict_dialog)
         kb_golden(&a, "conflict");
         kb_fx_free(&a);
     }
+}
+
+static size_t kb_count_str(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static char *kb_screen(kb_tui_app *a)
+{
+    kb_grid *g = kb_grid_new(a->w, a->h, a->utf8);
+    kb_tui_app_draw(a, g);
+    char *dump = kb_grid_dump(g);
+    kb_grid_free(&g);
+    return dump;
+}
+
+/* Values that differ only at their end (audit: "Leegstand Lange Kerks…"
+ * twice): the row shows where they differ, and the selected field shows
+ * both values in full; a long description scrolls with PageDown. */
+Test(tui_golden, conflict_dialog_full_values)
+{
+    kb_tui_app a;
+    kb_fx_app(&a, 80, 24, true);
+    const kb_case *c = kb_tui_case(&a, 1);
+    kb_view_form_fill(&a, c, false);
+    kb_case mine, theirs;
+    kb_case_copy(&mine, c);
+    kb_case_copy(&theirs, c);
+    kb_free(&mine.title);
+    mine.title = kb_strdup("Leegstand Lange Kerkstraat: ondernemers willen pop-up winkels X1");
+    kb_free(&theirs.title);
+    theirs.title =
+        kb_strdup("Leegstand Lange Kerkstraat: ondernemers willen pop-up winkels (door Jan)");
+    kb_buf d = KB_BUF_INIT;
+    for (int i = 1; i <= 30; i++)
+        kb_buf_printf(&d, "Regel %d van de beschrijving.\n", i);
+    kb_free(&theirs.description);
+    theirs.description = kb_buf_take(&d);
+    theirs.version = c->version + 1;
+    kb_view_conflict_open(&a, &mine, &theirs);
+    kb_case_free(&mine);
+    kb_case_free(&theirs);
+    cr_assert_eq(kb_tui_conflict_state(&a)->n, 2); /* title, description */
+    char *s = kb_screen(&a);
+    /* in the row (their common start left out) and in full below */
+    cr_assert_eq(kb_count_str(s, "winkels X1"), 2, "%s", s);
+    cr_assert(strstr(s, "winkels (door Jan) "), "%s", s);
+    cr_assert(strstr(s, "winkels (door"), "%s", s);
+    cr_assert(strstr(s, "Title, yours:") && strstr(s, "Title, theirs:"), "%s", s);
+    cr_assert(strstr(s, "  Leegstand Lange Kerkstraat: ondernemers willen pop-up winkels X1"), "%s",
+              s);
+    kb_free(&s);
+    /* the description: too long for the box, PageDown shows the rest */
+    kb_tui_app_key(&a, KB_KEY_DOWN, 0);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Regel 1 van") && !strstr(s, "Regel 30 van"), "%s", s);
+    cr_assert(strstr(s, "(<PageDown>: more)"), "%s", s);
+    kb_free(&s);
+    for (int i = 0; i < 10; i++)
+        kb_tui_app_key(&a, KB_KEY_PAGEDOWN, 0);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Regel 30 van") && !strstr(s, "(<PageDown>: more)"), "%s", s);
+    kb_free(&s);
+    /* another field starts at the top of its values again */
+    kb_tui_app_key(&a, KB_KEY_UP, 0);
+    kb_tui_app_key(&a, KB_KEY_DOWN, 0);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Regel 1 van"), "%s", s);
+    kb_free(&s);
+    kb_fx_free(&a);
 }
 
 /* ---- the triage inbox (issue 12) */
