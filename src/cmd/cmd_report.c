@@ -214,10 +214,12 @@ static size_t kb_distance(const char *a, const char *b)
 
 /* The first word after `report` names a section or starts the query.  A
  * plain search word there (not quoted, not a field, flag, #N, -term or
- * @view) is refused: `report stuk` is a misspelt section far more often
+ * @view) that is at most two letters off a section name (and 4 letters or
+ * longer) is refused: `report stuk` is a misspelt section far more often
  * than a search for "stuk", and as a query it printed a plausible report
- * of zeros.  The same search is written text:WORD (docs/reports.md).
- * Returns KB_OK, or the usage error it reported. */
+ * of zeros.  Any other word is the query, as SPEC §5 has it; the same
+ * search can always be written text:WORD (docs/reports.md).  Returns
+ * KB_OK, or the usage error it reported. */
 static int kb_report_first_word(kb_cmd_ctx *cx, const char *arg)
 {
     size_t n = strcspn(arg, " \t\r\n");
@@ -234,9 +236,7 @@ static int kb_report_first_word(kb_cmd_ctx *cx, const char *arg)
     if (plain) {
         const char *near = NULL;
         size_t best = 3; /* at most two letters off */
-        kb_buf names = KB_BUF_INIT;
         for (size_t i = 0; i < kb_report_name_count; i++) {
-            kb_buf_printf(&names, "%s%s", i ? ", " : "", kb_report_names[i]);
             char *lw = kb_strdup(w);
             for (char *p = lw; *p; p++)
                 *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
@@ -247,17 +247,11 @@ static int kb_report_first_word(kb_cmd_ctx *cx, const char *arg)
                 near = kb_report_names[i];
             }
         }
-        if (near)
+        if (near && strlen(w) >= 4)
             rc = kb_cmd_usage(cx, "report",
                               _("no report section '%s': did you mean '%s'? To report on the "
                                 "cases that contain the word, write text:%s"),
                               w, near, w);
-        else
-            rc = kb_cmd_usage(cx, "report",
-                              _("no report section '%s' (sections: %s); to report on the cases "
-                                "that contain the word, write text:%s"),
-                              w, names.data, w);
-        kb_buf_free(&names);
     }
     kb_free(&w);
     kb_free(&t);
