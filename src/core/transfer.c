@@ -6,6 +6,7 @@
 #include "kernboard/mem.h"
 #include "kernboard/query.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* how long an import may hold the board lock before its commit is refused */
@@ -422,6 +423,51 @@ static int kb_import_check(kb_board *b, kb_import *imp, kb_numtab *h, size_t *ba
 static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool dry_run,
                            const kb_import_report *dummy, kb_import_report *rep, kb_err *e);
 
+/* The file's links as the CLI would take them: no case linked to itself,
+ * one link between two cases (either way round).  Sorted pairs, so a
+ * 100k-case file stays linear-logarithmic. */
+typedef struct kb_lpair {
+    uint32_t lo, hi;
+    size_t at;
+} kb_lpair;
+
+static int kb_lpair_cmp(const void *a, const void *b)
+{
+    const kb_lpair *x = a, *y = b;
+    if (x->lo != y->lo)
+        return (x->lo > y->lo) - (x->lo < y->lo);
+    if (x->hi != y->hi)
+        return (x->hi > y->hi) - (x->hi < y->hi);
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+static int kb_import_links_check(const kb_import *imp, kb_err *e)
+{
+    if (!imp->nlinks)
+        return KB_OK;
+    kb_lpair *v = kb_reallocarray(NULL, imp->nlinks, sizeof *v);
+    int rc = KB_OK;
+    for (size_t i = 0; i < imp->nlinks && !rc; i++) {
+        const kb_link *l = &imp->links[i];
+        if (l->from == l->to)
+            rc = kb_err_set(e, KB_EDATA, _("links[%zu]: case #%u is linked to itself"), i, l->from);
+        v[i].lo = l->from < l->to ? l->from : l->to;
+        v[i].hi = l->from < l->to ? l->to : l->from;
+        v[i].at = i;
+    }
+    if (!rc) {
+        qsort(v, imp->nlinks, sizeof *v, kb_lpair_cmp);
+        for (size_t i = 1; i < imp->nlinks && !rc; i++)
+            if (v[i].lo == v[i - 1].lo && v[i].hi == v[i - 1].hi)
+                rc = kb_err_set(e, KB_EDATA,
+                                _("links[%zu]: #%u and #%u are linked twice (also links[%zu]); "
+                                  "two cases have one link between them"),
+                                v[i].at, v[i].lo, v[i].hi, v[i - 1].at);
+    }
+    kb_free(&v);
+    return rc;
+}
+
 int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep, kb_err *e)
 {
     memset(rep, 0, sizeof *rep);
@@ -612,6 +658,8 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
         if ((rc = kb_decision_insert(t, d, &ck, e)) == KB_OK)
             rep->decisions_added++;
     }
+    if (!rc)
+        rc = kb_import_links_check(imp, e);
     for (size_t i = 0; i < imp->nlinks && !rc; i++) {
         kb_id xk, yk;
         rc = kb_import_case_key(t, imp, h, imp->links[i].from, &xk, e);

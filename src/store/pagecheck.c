@@ -361,7 +361,7 @@ static bool pc_meta(const unsigned char *p, uint64_t m, uint32_t psize, pc_db db
  * A file too short or not LMDB at all is left to mdb_env_open. */
 int kb_store_meta_check(const char *path, bool both, kb_err *e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO does not wait */
     if (fd < 0)
         return KB_OK; /* the open that follows says why */
     unsigned char h[2][PC_HDR + 24 + 2 * PC_DB + 16];
@@ -400,6 +400,21 @@ int kb_store_meta_check(const char *path, bool both, kb_err *e)
     return KB_OK;
 }
 
+/* Does path start with an LMDB meta page (magic and flags of page 0)?
+ * For a message only: an unreadable file counts as one. */
+bool kb_store_looks_lmdb(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return true;
+    unsigned char h[PC_HDR + 8];
+    ssize_t n = pread(fd, h, sizeof h, 0);
+    close(fd);
+    if (n < 0)
+        return true;
+    return n == (ssize_t)sizeof h && (pc_u16(h + 10) & P_META) && pc_u32(h + PC_HDR) == PC_MAGIC;
+}
+
 int kb_store_check_file(const char *path, kb_buf *report, size_t *found, kb_err *e)
 {
     return kb_store_check_file_at(path, report, found, NULL, e);
@@ -407,7 +422,7 @@ int kb_store_check_file(const char *path, kb_buf *report, size_t *found, kb_err 
 
 uint64_t kb_store_file_txnid(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO does not wait */
     if (fd < 0)
         return 0;
     static const uint32_t sizes[] = {4096, 8192, 16384, 32768, 65536, 2048, 1024, 512};
@@ -434,7 +449,7 @@ int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint
     *found = 0;
     if (txnid)
         *txnid = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO does not wait */
     if (fd < 0)
         return kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO, _("cannot open board %s: %s"),
                           path, strerror(errno));
@@ -512,6 +527,9 @@ int kb_store_explain_damage(const char *path, int rc, kb_err *e)
 {
     if (rc != KB_EDATA && rc != KB_EIO && rc != KB_EPERM)
         return rc;
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return rc; /* not a board file at all: nothing to explain */
     char *lock_path = kb_asprintf("%s.lock", path);
     int lfd = open(lock_path, O_RDONLY | O_CLOEXEC);
     kb_free(&lock_path);

@@ -3021,6 +3021,13 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
                         path, errno == ENOENT ? path : strerror(errno));
         goto out;
     }
+    if (!S_ISREG(st.st_mode)) {
+        /* a directory, a device or a FIFO (whose open would wait for a
+         * writer forever) is not a board, whatever lies beside it */
+        rc = kb_err_set(e, KB_EDATA, _("%s is not a kernboard board file (%s)"), path,
+                        S_ISDIR(st.st_mode) ? _("a directory") : _("not a regular file"));
+        goto out;
+    }
     if ((rc = kb_store_location_check(path, e)))
         goto out;
     s->lock_fd = open(s->lock_path, O_RDWR | O_CLOEXEC);
@@ -3030,6 +3037,11 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
          * so reading commands (verify, export, backup, list) still run */
         s->lock_fd = open(s->lock_path, O_RDONLY | O_CLOEXEC);
         s->readonly = s->lock_fd >= 0;
+    }
+    if (s->lock_fd < 0 && errno == ENOENT && !kb_store_looks_lmdb(path)) {
+        rc = kb_err_set(e, KB_EDATA, _("%s is not a kernboard board file (%s)"), path,
+                        _("no LMDB header"));
+        goto out;
     }
     if (s->lock_fd < 0 && errno == ENOENT) {
         /* Never recreate it here: a missing lock file may be a share that

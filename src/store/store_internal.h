@@ -382,6 +382,7 @@ int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint
                            kb_err *e);
 uint64_t kb_store_file_txnid(const char *path);
 int kb_store_meta_check(const char *path, bool both, kb_err *e);
+bool kb_store_looks_lmdb(const char *path);
 
 /* ---- verify.c test hooks: audit entries / records copied per read
  * transaction (default 4096); worker threads (0 = the number of online

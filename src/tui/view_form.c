@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define KB_RENEW_MS 60000
 #define KB_FLABEL_W 18
@@ -434,6 +435,21 @@ int kb_view_form_parse(const kb_tui_app *a, const kb_case *base, const char *con
             kb_case_field_copy(out, base, (enum kb_field_id)i);
             bad++;
         }
+    }
+    /* making an involved department the lead takes it out of the involved
+     * ones (the core's rule for a patch), unless that field was edited too */
+    if (!errs[KB_F_LEAD] && !errs[KB_F_DEPTS] && out->lead_dept &&
+        (!base->lead_dept || strcasecmp(base->lead_dept, out->lead_dept) != 0)) {
+        char *shown = kb_view_form_shown(a, base, (enum kb_tui_field)KB_F_DEPTS);
+        if (strcmp(shown, vals[KB_F_DEPTS]) == 0) {
+            kb_strv keep = {0};
+            for (size_t k = 0; k < out->depts.n; k++)
+                if (strcasecmp(out->depts.v[k], out->lead_dept) != 0)
+                    kb_strv_push(&keep, out->depts.v[k]);
+            kb_strv_free(&out->depts);
+            out->depts = keep;
+        }
+        kb_free(&shown);
     }
     /* 2. the whole case with the model's validation; the message goes to
      * the field whose own value (taken back) makes the case valid */

@@ -117,4 +117,17 @@ if strings -n 12 "$KB_BIN" | grep -i "lock file" | grep -iE "\b(copy|restore)\b"
 else
     kb_pass "no message tells the operator to copy or restore a lock file"
 fi
+
+# ---- 5. a path that is no board is named as such, never a lock-file
+# repair (which would only say the same), and a FIFO does not hang
+mkdir "$T/adir"
+printf 'not a board\n' >"$T/text.kb"
+mkfifo "$T/fifo.kb"
+cp "$B.lock" "$T/fifo.kb.lock"
+for p in "$T/adir" "$T/text.kb" /dev/null "$T/fifo.kb"; do
+    expect_rc 65 "--db $(basename "$p"): not a board" timeout 60 "$KB_BIN" --db "$p" --user alice \
+        --passphrase-file "$PASS" case list
+    check "  says so ($ERR)" contains "$ERR" "is not a kernboard board file"
+    check "  no lock repair advised" lacks "$ERR" "repair-lock"
+done
 finish

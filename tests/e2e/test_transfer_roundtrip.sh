@@ -151,6 +151,31 @@ v = {x["name"]: x["query"] for x in json.load(sys.stdin)}
 assert v == {"team": "agenda", "own": "blocked", "eco-stuck": "lead:ECO stuck"}, v' <<<"$OUT"
 run kba --db "$c" contact window
 check "the contact window is the import's ($OUT)" [ "$OUT" = 9 ]
+
+# links in the file are taken as the CLI takes them: a case linked to
+# itself, or two links between the same two cases, are refused (65) and
+# the board is unchanged
+for bad in self twice; do
+    python3 - "$T/small-1.json" "$T/links-$bad.json" "$bad" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+n = d["cases"][0]["id"]
+m = d["cases"][1]["id"]
+if sys.argv[3] == "self":
+    d.setdefault("links", []).append({"from": n, "to": n, "kind": "related"})
+else:
+    d.setdefault("links", []).extend([{"from": n, "to": m, "kind": "related"},
+                                      {"from": m, "to": n, "kind": "blocks"}])
+json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+PY
+    e=$T/e-$bad.kb
+    kba init "$e" --kdf interactive >/dev/null 2>"$T/init.err" || die "init: $(cat "$T/init.err")"
+    expect_rc 65 "import with a link $bad is refused" kba --db "$e" import "$T/links-$bad.json"
+    check "  the message names the link ($ERR)" contains "$ERR" "links["
+    run kba --db "$e" --json case list
+    check "  nothing was imported ($OUT)" [ "$(printf '%s' "$OUT" | tr -d ' \n')" = "[]" ]
+    rm -f "$e" "$e.lock" "$T/links-$bad.json"
+done
 rm -f "$T/small-1.json" "$c"
 
 finish

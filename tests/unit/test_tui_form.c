@@ -186,6 +186,35 @@ Test(tui_form, names_resolve_like_the_cli)
     kb_fx_free(&a);
 }
 
+Test(tui_form, an_involved_department_made_the_lead_leaves_the_involved)
+{
+    kb_tui_app a;
+    kb_tui_form *f = kb_form_of(&a, 2);
+    /* the case as if stored with lead ECO and INC, VAS involved */
+    kb_free(&f->base.lead_dept);
+    f->base.lead_dept = kb_strdup("ECO");
+    kb_strv_free(&f->base.depts);
+    kb_strv_push(&f->base.depts, "INC");
+    kb_strv_push(&f->base.depts, "VAS");
+    char *shown = kb_view_form_shown(&a, &f->base, KB_FF_DEPTS);
+    kb_set(f, KB_FF_DEPTS, shown);
+    kb_free(&shown);
+    kb_set(f, KB_FF_LEAD, "INC");
+    kb_case out;
+    kb_case_init(&out);
+    cr_assert(kb_view_form_build(&a, &out), "%s", f->error ? f->error : "");
+    cr_assert_str_eq(out.lead_dept, "INC");
+    cr_assert_eq(out.depts.n, 1, "INC left the involved ones");
+    cr_assert_str_eq(out.depts.v[0], "VAS");
+    kb_case_free(&out);
+    /* the involved field edited to list the new lead: still refused */
+    kb_set(f, KB_FF_DEPTS, "INC");
+    kb_case_init(&out);
+    cr_assert_not(kb_view_form_build(&a, &out));
+    kb_case_free(&out);
+    kb_fx_free(&a);
+}
+
 Test(tui_form, owner_prefix_must_be_unique)
 {
     kb_tui_app a;
