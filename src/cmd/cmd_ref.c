@@ -529,30 +529,43 @@ out:
 
 /* ------------------------------------------------------------ links */
 
-int kb_cmd_case_link(kb_cmd_ctx *cx, int argc, char **argv)
+/* "N M [--as KIND]" of case link and case unlink: the two cases and the
+ * kind (*kind_s NULL when not given); usage is that command's hint. */
+static int kb_cmd_link_args(kb_cmd_ctx *cx, const char *cmd, const char *usage, int argc,
+                            char **argv, uint32_t *x, uint32_t *y, const char **kind_s,
+                            enum kb_link_kind *kind)
 {
     static const struct option longs[] = {
         {"as", required_argument, NULL, 'a'},
         {NULL, 0, NULL, 0},
     };
-    const char *kind_s = NULL;
+    *kind_s = NULL;
     kb_cmd_getopt_reset();
     int rc, opt, idx;
-    while ((rc = kb_cmd_getopt(cx, "case link", argc, argv, longs, &idx, &opt)) == KB_OK &&
-           opt != -1)
-        kind_s = optarg;
+    while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1)
+        *kind_s = optarg;
     if (rc)
         return rc;
+    if (optind + 2 != argc || kb_case_number_parse(argv[optind], x, &cx->err) ||
+        kb_case_number_parse(argv[optind + 1], y, &cx->err))
+        return kb_cmd_usage(cx, cmd, "%s", usage);
+    if (*kind_s && kb_link_kind_parse(*kind_s, kind, &cx->err))
+        return kb_cmd_bad_value(cx, cmd, "%s", cx->err.msg);
+    return KB_OK;
+}
+
+int kb_cmd_case_link(kb_cmd_ctx *cx, int argc, char **argv)
+{
     uint32_t from, to;
+    const char *kind_s;
     enum kb_link_kind kind;
-    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &from, &cx->err) ||
-        kb_case_number_parse(argv[optind + 1], &to, &cx->err))
-        return kb_cmd_usage(cx, "case link",
-                            _("give two cases: case link 12 14 --as related|duplicate|blocks"));
+    int rc = kb_cmd_link_args(cx, "case link",
+                              _("give two cases: case link 12 14 --as related|duplicate|blocks"),
+                              argc, argv, &from, &to, &kind_s, &kind);
+    if (rc)
+        return rc;
     if (!kind_s)
         return kb_cmd_usage(cx, "case link", _("give --as related|duplicate|blocks"));
-    if (kb_link_kind_parse(kind_s, &kind, &cx->err))
-        return kb_cmd_bad_value(cx, "case link", "%s", cx->err.msg);
     kb_board *b = NULL;
     if ((rc = kb_cmd_open(cx, "case link", &b)))
         return rc;
@@ -566,26 +579,14 @@ int kb_cmd_case_link(kb_cmd_ctx *cx, int argc, char **argv)
  * round (all kinds, or one). */
 int kb_cmd_case_unlink(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"as", required_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *kind_s = NULL;
-    kb_cmd_getopt_reset();
-    int rc, opt, idx;
-    while ((rc = kb_cmd_getopt(cx, "case unlink", argc, argv, longs, &idx, &opt)) == KB_OK &&
-           opt != -1)
-        kind_s = optarg;
+    uint32_t x, y;
+    const char *kind_s;
+    enum kb_link_kind kind;
+    int rc = kb_cmd_link_args(
+        cx, "case unlink", _("give two cases: case unlink 12 14 [--as related|duplicate|blocks]"),
+        argc, argv, &x, &y, &kind_s, &kind);
     if (rc)
         return rc;
-    uint32_t x, y;
-    enum kb_link_kind kind;
-    if (optind + 2 != argc || kb_case_number_parse(argv[optind], &x, &cx->err) ||
-        kb_case_number_parse(argv[optind + 1], &y, &cx->err))
-        return kb_cmd_usage(cx, "case unlink",
-                            _("give two cases: case unlink 12 14 [--as related|duplicate|blocks]"));
-    if (kind_s && kb_link_kind_parse(kind_s, &kind, &cx->err))
-        return kb_cmd_bad_value(cx, "case unlink", "%s", cx->err.msg);
     kb_board *b = NULL;
     if ((rc = kb_cmd_open(cx, "case unlink", &b)))
         return rc;
@@ -593,10 +594,10 @@ int kb_cmd_case_unlink(kb_cmd_ctx *cx, int argc, char **argv)
     if (kb_board_link_remove(b, x, y, kind_s ? &kind : NULL, &gone, &cx->err)) {
         rc = kb_cmd_report(cx);
     } else if (cx->json) {
-        json_t *a = json_array();
+        json_t *arr = json_array();
         for (size_t i = 0; i < gone.n; i++)
-            json_array_append_new(a, kb_cmd_link_json(&gone.v[i]));
-        rc = kb_cmd_print_json(cx, a);
+            json_array_append_new(arr, kb_cmd_link_json(&gone.v[i]));
+        rc = kb_cmd_print_json(cx, arr);
     } else {
         for (size_t i = 0; i < gone.n; i++)
             fprintf(cx->out, _("Link removed: #%u %s #%u\n"), gone.v[i].from,
