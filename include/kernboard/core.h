@@ -31,6 +31,7 @@ typedef struct kb_board_opts {
     const char *kdf;     /* "interactive" | "moderate" | "sensitive"; NULL = moderate */
     long key_cache_s;    /* keep the unlocked key this long idle in the session keyring; 0 = no */
     bool cache_only;     /* open with the kept key alone (pass may be NULL): KB_EPERM if none */
+    kb_clock clock;      /* the time writes are stamped with; {0}: the system clock */
 } kb_board_opts;
 
 /* Create a board with the default stages, action lines and departments;
@@ -341,10 +342,12 @@ int kb_board_decide(kb_board *b, kb_decision *d, kb_action_item *items, size_t n
  * decide without --meeting) attach to it.  All times come from
  * kb_board_now(), which tests can replace per board. */
 #define KB_MEETING_DEFAULT_PLAN 300 /* seconds planned per agenda item */
-/* The board's clock for meeting times: now (NULL: the real clock, the
- * default) is a test hook. */
-void kb_board_set_clock(kb_board *b, kb_time (*now)(void));
+/* The board's clock (kb_board_opts.clock): every time the core and the
+ * store stamp (cases, timeline, decisions, action items, leases, meeting
+ * times, the audit log) comes from it.  c NULL: the system clock. */
+void kb_board_set_clock(kb_board *b, const kb_clock *c);
 kb_time kb_board_now(const kb_board *b);
+int64_t kb_board_now_us(const kb_board *b);
 /* The latest meeting in state (KB_MEETING_DRAFT / RUNNING); KB_ENOENT when
  * there is none. */
 int kb_board_meeting_state_get(kb_board *b, int state, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;

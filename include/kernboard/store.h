@@ -79,7 +79,12 @@ typedef struct kb_store_opts {
      * none or it no longer opens a keyslot. */
     long key_cache_s;
     bool cache_only;
+    kb_clock clock; /* the time audit entries are stamped with; {0}: the system clock */
 } kb_store_opts;
+
+/* The clock audit entries are stamped with from now on (c NULL: the
+ * system clock). */
+void kb_store_set_clock(kb_store *s, const kb_clock *c);
 
 /* Create BOARD and BOARD.lock (neither may exist) with one user.  On
  * success *out is the open, unlocked store (session user = user). */
@@ -161,6 +166,11 @@ uint64_t kb_txn_audit_seq(kb_txn *t);
 /* Version meaning "any" (no check) and "must not exist yet". */
 #define KB_VERSION_ANY UINT64_MAX
 #define KB_VERSION_NEW 0
+
+/* Now on the store's clock (kb_store_opts.clock): the time a change in
+ * this transaction is stamped with (seconds, microseconds). */
+kb_time kb_txn_now(const kb_txn *t);
+int64_t kb_txn_now_us(const kb_txn *t);
 
 /* Get and decrypt one value.  *out is a new buffer (caller frees) holding
  * the plaintext, NUL-terminated for convenience.  KB_ENOENT when absent. */

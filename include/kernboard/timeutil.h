@@ -53,13 +53,18 @@ kb_time kb_time_of_date(kb_date d);
 void kb_time_format_hhmm(kb_time t, char out[6]);
 /* Wall-clock microseconds since the epoch (ordering keys). */
 int64_t kb_time_now_us(void);
-/* The wall clock kb_time_now, kb_time_now_us and kb_date_today read:
- * now_us (microseconds since the epoch), or NULL (the default) for the
- * system clock.  For the demo board, whose history is written as it
- * would have happened over the past months: everything this process
- * stamps meanwhile (cases, timeline entries, decisions, action items, the
- * audit log) takes that clock's time.  Not for concurrent use. */
-void kb_time_set_clock(int64_t (*now_us)(void));
+/* A clock a board stamps its writes with (kb_board_opts.clock): now_us
+ * (microseconds since the epoch, called with ctx), or now_us NULL for the
+ * system clock.  The demo board writes its history on a clock of its own,
+ * as it would have happened over the past months; tests run meetings on a
+ * fixed clock.  Owned by whoever owns ctx; no process-wide state. */
+typedef struct kb_clock {
+    int64_t (*now_us)(void *ctx);
+    void *ctx;
+} kb_clock;
+/* The clock's time (c NULL or c->now_us NULL: the system clock). */
+int64_t kb_clock_now_us(const kb_clock *c);
+kb_time kb_clock_now(const kb_clock *c);
 /* Monotonic milliseconds, for timeouts. */
 int64_t kb_clock_ms(void);
 

@@ -13,7 +13,7 @@
  * written next to the board as demo-passphrase.txt (mode 0600).
  *
  * The history is written as it happened over the past months: the demo
- * sets the process's clock (kb_time_set_clock) to each moment before the
+ * sets the board's clock (kb_board_opts.clock) to each moment before the
  * step that happened then, so cases come in and enter their stages on
  * their own days (some longer than their stage's norm: stuck), the
  * meeting's decisions and action items carry the meeting's date and the
@@ -1158,6 +1158,7 @@ typedef struct demo_ctx {
     bool created; /* the board files exist: remove them on failure */
     kb_date today, meeting;
     int64_t came_in[DEMO_NCASES], entered[DEMO_NCASES]; /* each case's times (µs) */
+    int64_t clock_us; /* the board's clock (demo_clock); 0: the system clock */
     char meeting_text[64];
     size_t ncomments, nactions, nlinks;
     uint32_t meeting_no;                     /* the meeting record of the past meeting */
@@ -1166,20 +1167,23 @@ typedef struct demo_ctx {
 
 /* ------------------------------------------------------------ the clock */
 
-/* The time the board is written at (kb_time_set_clock): set before each
- * step, then one microsecond further at every reading, so that entries
- * written in one step keep their order. */
-static int64_t demo_clock_us;
-
-static int64_t demo_clock(void)
+/* The time the board is written at (the board's clock, kb_board_opts):
+ * set before each step, then one microsecond further at every reading, so
+ * that entries written in one step keep their order; 0: the system clock. */
+static int64_t demo_clock(void *ctx)
 {
-    return demo_clock_us++;
+    demo_ctx *d = ctx;
+    return d->clock_us ? d->clock_us++ : kb_time_now_us();
 }
 
-static void demo_clock_set(int64_t us)
+static void demo_clock_set(demo_ctx *d, int64_t us)
 {
-    demo_clock_us = us;
-    kb_time_set_clock(demo_clock);
+    d->clock_us = us;
+}
+
+static kb_board_opts demo_opts(demo_ctx *d)
+{
+    return (kb_board_opts){.kdf = d->kdf, .clock = {demo_clock, d}};
 }
 
 /* Local time hh:mm on the day `days` from today, in microseconds. */
@@ -1238,7 +1242,7 @@ static int demo_as(demo_ctx *d, const char *user)
     if (d->b && strcmp(kb_board_user(d->b), user) == 0)
         return KB_OK;
     kb_board_close(&d->b);
-    kb_board_opts o = {.kdf = d->kdf};
+    kb_board_opts o = demo_opts(d);
     return kb_board_open(d->path, user, d->pass, &o, &d->b, &d->cx->err);
 }
 
@@ -1332,7 +1336,7 @@ static int demo_case_add(demo_ctx *d, size_t i)
     if (rc == KB_OK && strcmp(demo_stages[demo_stage_index(i)].code, x->stage) != 0)
         rc = kb_err_set(e, KB_ESOFTWARE, _("unknown stage '%s'"), x->stage);
     if (rc == KB_OK) {
-        demo_clock_set(d->came_in[i]);
+        demo_clock_set(d, d->came_in[i]);
         rc = kb_board_case_add(d->b, &c, e);
     }
     if (rc == KB_OK && c.number != i + 1)
@@ -1656,7 +1660,7 @@ static int demo_history(demo_ctx *d)
     demo_step *v = demo_steps(d, &n);
     int rc = KB_OK;
     for (size_t k = 0; k < n && rc == KB_OK; k++) {
-        demo_clock_set(v[k].at);
+        demo_clock_set(d, v[k].at);
         switch (v[k].kind) {
         case STEP_MOVE:
             if ((rc = demo_as(d, DEMO_ADMIN)) == KB_OK)
@@ -1677,14 +1681,14 @@ static int demo_history(demo_ctx *d)
 static int demo_build(demo_ctx *d)
 {
     kb_err *e = &d->cx->err;
-    kb_board_opts o = {.kdf = d->kdf};
+    kb_board_opts o = demo_opts(d);
     /* the board was set up before the oldest case came in */
     demo_case_times(d);
     int64_t start = d->came_in[0];
     for (size_t i = 1; i < DEMO_NCASES; i++)
         if (d->came_in[i] < start)
             start = d->came_in[i];
-    demo_clock_set(start - (int64_t)7 * 24 * 3600 * 1000000);
+    demo_clock_set(d, start - (int64_t)7 * 24 * 3600 * 1000000);
     int rc = kb_board_init(d->path, DEMO_ADMIN, d->pass, &o, &d->b, e);
     if (rc)
         return rc;
@@ -1704,7 +1708,7 @@ static int demo_build(demo_ctx *d)
     if ((rc = demo_history(d)))
         return rc;
     /* the organisations and contact moments: now */
-    kb_time_set_clock(NULL);
+    demo_clock_set(d, 0);
     if ((rc = demo_contacts_add(d)))
         return rc;
     return KB_OK;
@@ -1814,7 +1818,6 @@ int kb_cmd_demo(kb_cmd_ctx *cx, int argc, char **argv)
     char *passfile = NULL;
     rc = demo_build(&d);
     kb_board_close(&d.b);
-    kb_time_set_clock(NULL); /* the system clock again, whatever happened */
     if (rc == KB_OK)
         rc = demo_passfile(&d, &passfile);
     if (rc) {

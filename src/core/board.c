@@ -285,6 +285,8 @@ static kb_store_opts kb_sopts(const kb_board_opts *o)
     so.lock_timeout_ms = o ? o->lock_timeout_ms : 0;
     so.key_cache_s = o ? o->key_cache_s : 0;
     so.cache_only = o && o->cache_only;
+    if (o)
+        so.clock = o->clock;
     return so;
 }
 
@@ -309,6 +311,7 @@ int kb_board_init(const char *path, const char *user, const kb_secret *pass,
     kb_store_opts so = kb_sopts(opts);
     kb_board *b = kb_calloc(1, sizeof *b);
     b->kdf = kdf;
+    b->clock = so.clock;
     if ((rc = kb_store_create(path, user, pass, kdf, &so, &b->s, e))) {
         kb_free(&b);
         return rc;
@@ -404,6 +407,7 @@ int kb_board_open(const char *path, const char *user, const kb_secret *pass,
 {
     kb_store_opts so = kb_sopts(opts);
     kb_board *b = kb_calloc(1, sizeof *b);
+    b->clock = so.clock;
     int rc = kb_kdf_of(opts, &b->kdf, e);
     if (rc == KB_OK)
         rc = kb_store_open(path, user, pass, &so, &b->s, e);
@@ -495,7 +499,7 @@ int kb_timeline_put_entry(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], k
                           kb_err *e)
 {
     if (!cm->time_us) {
-        cm->time_us = kb_time_now_us();
+        cm->time_us = kb_txn_now_us(t);
         cm->time = cm->time_us / 1000000;
     }
     int rc = kb_comment_validate(cm, e);
@@ -593,7 +597,7 @@ int kb_case_insert(kb_board *b, kb_txn *t, kb_case *c, bool keep_times, const ch
     }
     kb_new_key(c->key.b);
     if (!keep_times || !c->created)
-        c->created = c->updated = kb_time_now();
+        c->created = c->updated = kb_txn_now(t);
     if (!keep_times)
         c->moved = c->created; /* an import keeps its own (or none: created counts) */
     kb_buf enc = KB_BUF_INIT;

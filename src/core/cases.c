@@ -299,7 +299,7 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
     nw->number = cur.number;
     nw->key = cur.key;
     nw->created = cur.created;
-    nw->updated = kb_time_now();
+    nw->updated = kb_txn_now(t);
     nw->moved = moved ? nw->updated : cur.moved; /* age in stage restarts on a move */
     kb_codec_case_encode(nw, &enc);
     if ((rc = kb_txn_put(t, KB_T_CASES, nw->key.b, KB_KEY_LEN, enc.data, enc.len, cur.version,

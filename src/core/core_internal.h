@@ -9,7 +9,7 @@
 
 struct kb_board {
     kb_store *s;
-    kb_time (*clock)(void); /* kb_board_set_clock; NULL: kb_time_now */
+    kb_clock clock; /* kb_board_opts.clock, kb_board_set_clock */
     kb_stage *stages;
     size_t nstages;
     kb_dept *depts;

@@ -130,7 +130,7 @@ static int kb_goal_promote_in(kb_board *b, kb_txn *t, const char *text, const ch
         char *diff = kb_asprintf("%s: %s -> %s", kb_case_field(KB_F_HOOKS)->diff, was, now);
         kb_strv_free(&c->hooks);
         c->hooks = nh;
-        c->updated = kb_time_now();
+        c->updated = kb_txn_now(t);
         kb_buf enc = KB_BUF_INIT;
         kb_codec_case_encode(c, &enc);
         rc = kb_txn_put(t, KB_T_CASES, c->key.b, KB_KEY_LEN, enc.data, enc.len, c->version, NULL,

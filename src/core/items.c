@@ -194,7 +194,7 @@ int kb_action_insert(kb_txn *t, kb_action_item *a, const kb_id *case_key, kb_err
         return rc;
     kb_store_random(a->key.b, KB_ID_LEN);
     if (!a->created)
-        a->created = kb_time_now();
+        a->created = kb_txn_now(t);
     kb_buf enc = KB_BUF_INIT;
     kb_codec_action_encode(a, &enc);
     char *iname = kb_action_index_name(a->number);

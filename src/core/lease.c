@@ -174,7 +174,7 @@ static void kb_lease_classify(kb_board *b, const kb_lease *l, kb_lease_info *out
     if (!kb_store_session_alive(b->s, l->slot, l->nonce)) {
         out->state = KB_LEASE_DEAD;
     } else if (out->mine) {
-        out->state = l->expires <= kb_time_now() ? KB_LEASE_EXPIRED : KB_LEASE_ALIVE;
+        out->state = l->expires <= kb_board_now(b) ? KB_LEASE_EXPIRED : KB_LEASE_ALIVE;
     } else {
         kb_seen_load(b);
         bool changed = false;
@@ -327,7 +327,7 @@ int kb_board_lease_acquire(kb_board *b, uint32_t number, int seconds, bool take_
     kb_store_session_self(b->s, &l.slot, l.nonce);
     l.user = (char *)kb_board_user(b);
     l.host = (char *)kb_store_host(b->s);
-    l.since = kb_time_now();
+    l.since = kb_board_now(b);
     l.expires = l.since + seconds;
     l.seconds = seconds;
     l.token = kb_next_token(t, e, &rc);
@@ -364,7 +364,7 @@ int kb_board_lease_renew(kb_board *b, uint32_t number, uint64_t token, int secon
     if ((rc = kb_case_read(t, number, &c, e)) || (rc = kb_lease_check_save(b, t, &c, token, e)) ||
         (rc = kb_lease_read(t, &c.key, &l, e)))
         goto out;
-    l.expires = kb_time_now() + seconds;
+    l.expires = kb_board_now(b) + seconds;
     l.seconds = seconds;
     kb_codec_lease_encode(&l, &enc);
     if ((rc = kb_txn_put(t, KB_T_LEASES, c.key.b, KB_KEY_LEN, enc.data, enc.len, l.version, NULL,

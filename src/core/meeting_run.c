@@ -17,14 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-void kb_board_set_clock(kb_board *b, kb_time (*now)(void))
+void kb_board_set_clock(kb_board *b, const kb_clock *c)
 {
-    b->clock = now;
+    b->clock = c ? *c : (kb_clock){0};
+    kb_store_set_clock(b->s, c);
 }
 
 kb_time kb_board_now(const kb_board *b)
 {
-    return b && b->clock ? b->clock() : kb_time_now();
+    return kb_clock_now(b ? &b->clock : NULL);
+}
+
+int64_t kb_board_now_us(const kb_board *b)
+{
+    return kb_clock_now_us(b ? &b->clock : NULL);
 }
 
 static int kb_meeting_dec2(const void *p, size_t n, void *out, kb_err *e)

@@ -206,7 +206,7 @@ int kb_decision_add_in(kb_board *b, kb_txn *t, const kb_case *c, kb_decision *d,
     }
     kb_free(&d->author);
     d->author = kb_strdup(kb_board_user(b));
-    d->time = kb_time_now();
+    d->time = kb_txn_now(t);
     d->number = 0;
     if ((rc = kb_decision_insert(t, d, &c->key, e)))
         return rc;

@@ -716,7 +716,7 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
     memset(&en, 0, sizeof en);
     en.seq = t->audit_seq + 1;
     memcpy(en.prev, t->audit_head, KB_HASH_LEN);
-    en.time = kb_time_now();
+    en.time = kb_clock_now(&s->clock);
     memcpy(en.author, s->slot_id, KB_KEY_LEN);
     memcpy(en.session, s->session_nonce, 16);
     memcpy(en.op_id, t->op_id, KB_OPID_LEN);
@@ -2834,6 +2834,21 @@ static int kb_user_name_ok(const char *user, kb_err *e)
     return KB_OK;
 }
 
+void kb_store_set_clock(kb_store *s, const kb_clock *c)
+{
+    s->clock = c ? *c : (kb_clock){0};
+}
+
+kb_time kb_txn_now(const kb_txn *t)
+{
+    return kb_clock_now(&t->s->clock);
+}
+
+int64_t kb_txn_now_us(const kb_txn *t)
+{
+    return kb_clock_now_us(&t->s->clock);
+}
+
 static kb_store *kb_store_alloc(const char *path, const char *user, const kb_store_opts *opts)
 {
     kb_store *s = kb_calloc(1, sizeof *s);
@@ -2855,6 +2870,8 @@ static kb_store *kb_store_alloc(const char *path, const char *user, const kb_sto
         s->host = kb_strdup(h);
     }
     s->state_dir = opts && opts->state_dir ? kb_strdup(opts->state_dir) : kb_path_state_dir();
+    if (opts)
+        s->clock = opts->clock;
     return s;
 }
 

@@ -74,6 +74,7 @@ struct kb_store {
     char *lock_path;
     int lock_fd; /* opened once per process, kept open (POSIX lock semantics) */
     int lock_timeout_ms;
+    kb_clock clock; /* kb_store_opts.clock, kb_store_set_clock */
     char *host;
     char *state_dir;
     char *user;

@@ -605,7 +605,7 @@ typedef struct kb_tui_app {
      * until the chair reveals them */
     bool presenting;
     kb_meeting *meeting;
-    kb_time (*clock)(void); /* kb_tui_meeting_clock (tests); NULL: real time */
+    kb_clock clock; /* kb_tui_meeting_clock (tests); {0}: real time */
 } kb_tui_app;
 
 /* Set up an app with no board: the caller fills refs, cache, ... (tests)
@@ -849,7 +849,7 @@ void kb_view_meeting_set_detail(kb_tui_app *a, kb_case_detail *d);
 unsigned kb_view_meeting_guest(kb_tui_app *a, const char *name);
 /* Meeting timers in tests: the clock of the meeting screens and of the
  * open board's meeting times (NULL: real). */
-void kb_tui_meeting_clock(kb_tui_app *a, kb_time (*now)(void));
+void kb_tui_meeting_clock(kb_tui_app *a, const kb_clock *c);
 kb_time kb_tui_now(const kb_tui_app *a);
 
 /* ---- configuration (app.c) */

@@ -44,16 +44,16 @@ typedef struct kb_meeting_view {
 
 /* ---------------------------------------------------------------- app hooks */
 
-void kb_tui_meeting_clock(kb_tui_app *a, kb_time (*now)(void))
+void kb_tui_meeting_clock(kb_tui_app *a, const kb_clock *c)
 {
-    a->clock = now;
+    a->clock = c ? *c : (kb_clock){0};
     if (a->board)
-        kb_board_set_clock(a->board, now);
+        kb_board_set_clock(a->board, &a->clock);
 }
 
 kb_time kb_tui_now(const kb_tui_app *a)
 {
-    return a->clock ? a->clock() : kb_time_now();
+    return kb_clock_now(&a->clock);
 }
 
 void kb_tui_meeting_forget(kb_tui_app *a)
@@ -68,8 +68,8 @@ void kb_tui_meeting_sync(kb_tui_app *a)
 {
     if (!a->board)
         return;
-    if (a->clock) /* a board reopened after the idle lock keeps the test clock */
-        kb_board_set_clock(a->board, a->clock);
+    if (a->clock.now_us) /* a board reopened after the idle lock keeps the test clock */
+        kb_board_set_clock(a->board, &a->clock);
     kb_meeting m;
     kb_err e;
     /* one read: the running meeting and the last one's start (since:lastmeeting) */

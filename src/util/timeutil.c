@@ -122,27 +122,26 @@ void kb_time_format(kb_time t, char out[KB_TIME_STRLEN])
              secs % 60u);
 }
 
-/* kb_time_set_clock; NULL: the system clock */
-static int64_t (*kb_clock_source)(void);
-
-void kb_time_set_clock(int64_t (*now_us)(void))
-{
-    kb_clock_source = now_us;
-}
-
 kb_time kb_time_now(void)
 {
-    if (kb_clock_source) {
-        int64_t us = kb_clock_source();
-        return (kb_time)(us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000));
-    }
     return (kb_time)time(NULL);
+}
+
+int64_t kb_clock_now_us(const kb_clock *c)
+{
+    return c && c->now_us ? c->now_us(c->ctx) : kb_time_now_us();
+}
+
+kb_time kb_clock_now(const kb_clock *c)
+{
+    if (!c || !c->now_us)
+        return kb_time_now();
+    int64_t us = c->now_us(c->ctx);
+    return (kb_time)(us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000));
 }
 
 int64_t kb_time_now_us(void)
 {
-    if (kb_clock_source)
-        return kb_clock_source();
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;

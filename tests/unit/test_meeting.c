@@ -133,10 +133,13 @@ Test(meeting_model, time_of_the_running_item_counts_until_stopped)
 static char kb_dir[300], kb_path[400];
 static kb_time kb_fake_now;
 
-static kb_time kb_clock(void)
+static int64_t kb_clock_us(void *ctx)
 {
-    return kb_fake_now;
+    (void)ctx;
+    return (int64_t)kb_fake_now * 1000000;
 }
+
+static const kb_clock kb_test_clock = {kb_clock_us, NULL};
 
 static kb_secret *kb_pass(const char *s)
 {
@@ -155,7 +158,7 @@ static kb_board *kb_open(void)
     int rc = kb_board_open(kb_path, "anna", p, &o, &b, &e);
     kb_secret_free(&p);
     cr_assert_eq(rc, KB_OK, "%s", e.msg);
-    kb_board_set_clock(b, kb_clock); /* meeting times from the test's clock */
+    kb_board_set_clock(b, &kb_test_clock); /* meeting times from the test's clock */
     return b;
 }
 
@@ -197,7 +200,7 @@ static void kb_setup(void)
     kb_board *b = NULL;
     kb_err e;
     cr_assert_eq(kb_board_init(kb_path, "anna", p, &o, &b, &e), KB_OK, "%s", e.msg);
-    kb_board_set_clock(b, kb_clock);
+    kb_board_set_clock(b, &kb_test_clock);
     kb_secret_free(&p);
     p = kb_pass("member passphrase");
     kb_strv depts = {0};

@@ -74,17 +74,20 @@ static void kb_golden(kb_tui_app *a, const char *name)
     kb_free(&dump);
 }
 
-static kb_time kb_clock(void)
+static int64_t kb_clock_us(void *ctx)
 {
-    return kb_fx_time(2024, 5, 15, 10, 4) + 15;
+    (void)ctx;
+    return ((int64_t)kb_fx_time(2024, 5, 15, 10, 4) + 15) * 1000000;
 }
+
+static const kb_clock kb_test_clock = {kb_clock_us, NULL};
 
 /* A running meeting M7 over cases 1, 3 and 4 (3 confidential), on item
  * `current`, with two users and a guest present. */
 static void kb_meeting_app(kb_tui_app *a, int w, int h, int current)
 {
     kb_fx_app(a, w, h, true);
-    kb_tui_meeting_clock(a, kb_clock);
+    kb_tui_meeting_clock(a, &kb_test_clock);
     a->last_meeting = kb_fx_time(2024, 5, 8, 9, 0);
     a->users.v = kb_calloc(2, sizeof *a->users.v);
     a->users.n = 2;

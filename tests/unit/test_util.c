@@ -90,26 +90,27 @@ Test(time, rejects_bad_input)
     }
 }
 
-/* kb_time_set_clock: the demo board writes its history on a clock of its
- * own; kb_time_now, kb_time_now_us and kb_date_today follow it, NULL
- * restores the system clock. */
-static int64_t test_clock_us;
-static int64_t test_clock(void)
+/* kb_clock: the demo board writes its history on a clock of its own (its
+ * context, no process-wide state); no function is the system clock. */
+static int64_t test_clock(void *ctx)
 {
-    return test_clock_us;
+    return *(int64_t *)ctx;
 }
 
-Test(time, a_set_clock_is_followed_and_restored)
+Test(time, a_clock_is_followed_and_the_system_clock_is_left_alone)
 {
     kb_time t;
     cr_assert_eq(kb_time_parse("2020-02-05T10:30:00Z", &t, NULL), KB_OK);
-    test_clock_us = (int64_t)t * 1000000 + 250000;
-    kb_time_set_clock(test_clock);
-    cr_assert_eq(kb_time_now(), t);
-    cr_assert_eq(kb_time_now_us(), (int64_t)t * 1000000 + 250000);
-    cr_assert_eq(kb_date_today(), kb_date_of_time(t));
-    kb_time_set_clock(NULL);
-    cr_assert_gt(kb_time_now(), t + 86400 * 365); /* the system clock again */
+    int64_t us = (int64_t)t * 1000000 + 250000;
+    kb_clock c = {test_clock, &us};
+    cr_assert_eq(kb_clock_now(&c), t);
+    cr_assert_eq(kb_clock_now_us(&c), (int64_t)t * 1000000 + 250000);
+    us = -1; /* before the epoch: rounds down */
+    cr_assert_eq(kb_clock_now(&c), -1);
+    cr_assert_gt(kb_time_now(), t + 86400 * 365); /* the system clock is not affected */
+    cr_assert_gt(kb_clock_now(NULL), t + 86400 * 365);
+    kb_clock none = {0};
+    cr_assert_gt(kb_clock_now_us(&none), us + (int64_t)86400 * 365 * 1000000);
 }
 
 Test(buf, append_printf_take)
