@@ -226,8 +226,11 @@ static void kb_audit_pend_clear(kb_txn *t)
     t->npend = 0;
 }
 
+static void kb_asig_free(kb_txn *t);
+
 static void kb_txn_release(kb_txn *t)
 {
+    kb_asig_free(t);
     kb_audit_pend_clear(t);
     kb_buf_free(&t->pendbuf);
     kb_free(&t->pend);
@@ -661,30 +664,72 @@ struct kb_apend {
 
 size_t kb_audit_batch_ = 4096; /* entries kept before a flush (memory) */
 
-/* Sign entries [from, to) of the pending ones (ctx: the transaction). */
-static void kb_asign(void *ctx, size_t from, size_t to)
+/* A full batch of entries signed on a helper thread while the transaction
+ * goes on with its next records (a large import or a rekey batch spends
+ * most of its time in Ed25519): the thread and whoever waits for it take
+ * the next unsigned entry in turn, so the waiting core helps instead of
+ * idling.  Stored (in order, before any later entry) when it is done. */
+struct kb_asig {
+    struct kb_apend *pend;
+    size_t n, cap;
+    kb_buf buf; /* the plaintexts, as t->pendbuf */
+    const unsigned char *sk;
+    atomic_size_t next;
+    pthread_t th;
+    bool running; /* th was started and not joined yet */
+};
+
+static void kb_asig_work(struct kb_asig *f)
 {
-    kb_txn *t = ctx;
-    for (size_t i = from; i < to; i++)
-        crypto_sign_detached(t->pend[i].sig, NULL, t->pend[i].hash, KB_HASH_LEN,
-                             t->s->keys->sign_sk);
+    for (;;) {
+        size_t i = atomic_fetch_add(&f->next, 1);
+        if (i >= f->n)
+            return;
+        crypto_sign_detached(f->pend[i].sig, NULL, f->pend[i].hash, KB_HASH_LEN, f->sk);
+    }
 }
 
-int kb_audit_flush(kb_txn *t, kb_err *e)
+static void *kb_asig_thread(void *arg)
 {
-    if (!t->npend)
-        return KB_OK;
+    kb_asig_work(arg);
+    return NULL;
+}
+
+/* Sign what is left of the batch here, then wait for the thread. */
+static void kb_asig_finish(struct kb_asig *f)
+{
+    kb_asig_work(f);
+    if (f->running)
+        pthread_join(f->th, NULL);
+    f->running = false;
+}
+
+static void kb_asig_free(kb_txn *t)
+{
+    struct kb_asig *f = t->fly;
+    if (!f)
+        return;
+    atomic_store(&f->next, f->n); /* nothing more to sign: the transaction ends */
+    kb_asig_finish(f);
+    if (f->buf.data)
+        sodium_memzero(f->buf.data, f->buf.len);
+    kb_buf_free(&f->buf);
+    kb_free(&f->pend);
+    kb_free(&t->fly);
+}
+
+/* Seal and append signed entries [0, n) of pend (plaintexts in buf). */
+static int kb_audit_store(kb_txn *t, const struct kb_apend *pend, size_t n, const kb_buf *buf,
+                          kb_err *e)
+{
     kb_store *s = t->s;
     int rc = KB_OK;
-    /* Ed25519 signatures are most of a large change's time under the lock:
-     * both cores */
-    kb_par(t->npend, 2, kb_asign, t);
     kb_buf b = KB_BUF_INIT, sealed = KB_BUF_INIT;
-    for (size_t i = 0; i < t->npend; i++) {
-        const struct kb_apend *p = &t->pend[i];
+    for (size_t i = 0; i < n; i++) {
+        const struct kb_apend *p = &pend[i];
         kb_buf_clear(&b);
         kb_buf_reserve_wipe(&b, p->len + KB_HASH_LEN + crypto_sign_BYTES);
-        kb_buf_append(&b, t->pendbuf.data + p->off, p->len);
+        kb_buf_append(&b, buf->data + p->off, p->len);
         kb_buf_append(&b, p->hash, KB_HASH_LEN);
         kb_buf_append(&b, p->sig, crypto_sign_BYTES);
         unsigned char k8[8];
@@ -701,6 +746,70 @@ int kb_audit_flush(kb_txn *t, kb_err *e)
         sodium_memzero(b.data, b.len);
     kb_buf_free(&b);
     kb_buf_free(&sealed);
+    return rc;
+}
+
+/* Wait for the batch in flight (helping to sign it) and store it. */
+static int kb_asig_land(kb_txn *t, kb_err *e)
+{
+    struct kb_asig *f = t->fly;
+    if (!f || !f->n)
+        return KB_OK;
+    kb_asig_finish(f);
+    int rc = kb_audit_store(t, f->pend, f->n, &f->buf, e);
+    sodium_memzero(f->buf.data, f->buf.len);
+    kb_buf_clear(&f->buf);
+    f->n = 0;
+    return rc;
+}
+
+/* A full batch: store the one before it, then sign this one on a helper
+ * thread while the transaction goes on. */
+static int kb_audit_handoff(kb_txn *t, kb_err *e)
+{
+    int rc = kb_asig_land(t, e);
+    if (rc)
+        return rc;
+    if (!t->fly)
+        t->fly = kb_calloc(1, sizeof *t->fly);
+    struct kb_asig *f = t->fly;
+    /* swap: the pending entries fly, the emptied arrays take new ones */
+    struct kb_apend *pp = t->pend;
+    size_t pc = t->cappend, pn = t->npend;
+    kb_buf pb = t->pendbuf;
+    t->pend = f->pend;
+    t->cappend = f->cap;
+    t->pendbuf = f->buf;
+    t->npend = 0;
+    f->pend = pp;
+    f->cap = pc;
+    f->buf = pb;
+    f->n = pn;
+    f->sk = t->s->keys->sign_sk;
+    atomic_store(&f->next, 0);
+    /* no thread: the entries are signed when they land */
+    f->running = kb_thread_start(&f->th, kb_asig_thread, f);
+    return KB_OK;
+}
+
+/* Sign entries [from, to) of the pending ones (ctx: the transaction). */
+static void kb_asign(void *ctx, size_t from, size_t to)
+{
+    kb_txn *t = ctx;
+    for (size_t i = from; i < to; i++)
+        crypto_sign_detached(t->pend[i].sig, NULL, t->pend[i].hash, KB_HASH_LEN,
+                             t->s->keys->sign_sk);
+}
+
+int kb_audit_flush(kb_txn *t, kb_err *e)
+{
+    int rc = kb_asig_land(t, e);
+    if (rc || !t->npend)
+        return rc;
+    /* Ed25519 signatures are most of a large change's time under the lock:
+     * both cores */
+    kb_par(t->npend, 2, kb_asign, t);
+    rc = kb_audit_store(t, t->pend, t->npend, &t->pendbuf, e);
     kb_audit_pend_clear(t);
     return rc;
 }
@@ -757,7 +866,7 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
     t->audit_seq = en.seq;
     memcpy(t->audit_head, p->hash, KB_HASH_LEN);
     t->n_entries++;
-    return t->npend >= kb_audit_batch_ ? kb_audit_flush(t, e) : KB_OK;
+    return t->npend >= kb_audit_batch_ ? kb_audit_handoff(t, e) : KB_OK;
 }
 
 /* ------------------------------------------------------------ records */

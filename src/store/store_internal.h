@@ -126,6 +126,9 @@ struct kb_txn {
     struct kb_apend *pend;
     size_t npend, cappend;
     kb_buf pendbuf; /* their plaintexts (without hash and signature) */
+    /* the batch before them, being signed on a helper thread meanwhile
+     * (store.c, kb_audit_handoff); NULL until a change fills a batch */
+    struct kb_asig *fly;
 };
 
 /* ---- lock.c */
