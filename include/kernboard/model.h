@@ -406,6 +406,12 @@ bool kb_fold_eq(const char *a, const char *b);
  * the department named "Economie" or "Économie", "eco" the code ECO). */
 const kb_dept *kb_resolve_dept(const kb_dept *v, size_t n, const char *text);
 const kb_stage *kb_resolve_stage(const kb_stage *v, size_t n, const char *text);
+/* The rule for a new lead (one place for the core's patch and the TUI's
+ * edit form): a department that was involved in `before` and is made the
+ * lead of c leaves c's involved ones (names resolved in v, the board's
+ * departments), so the timeline shows both changes.  One that c lists as
+ * involved and was not before stays, for kb_case_validate to refuse. */
+void kb_case_lead_leaves_involved(const kb_case *before, kb_case *c, const kb_dept *v, size_t n);
 const kb_line *kb_resolve_line(const kb_line *v, size_t n, const char *text);
 /* Users: the login name (folded), or a prefix of exactly one name.
  * KB_ENOENT "no user x on this board (see 'kernboard user list')" or

@@ -127,26 +127,15 @@ static int kb_case_extras_in(kb_board *b, kb_txn *t, const kb_case *c, const kb_
  * case edit --dept) takes it out of the involved ones in the same change,
  * so the timeline shows both.  Only a department that was involved
  * before: one the patch itself lists as involved again (--dept X --also X)
- * is left for kb_case_validate to refuse. */
-static void kb_case_lead_leaves_involved(const kb_board *b, const kb_case *cur, kb_case *nw,
-                                         const kb_case_patch *p)
+ * is left for kb_case_validate to refuse (the model's rule,
+ * kb_case_lead_leaves_involved, shared with the TUI's edit form). */
+static void kb_case_patch_lead(const kb_board *b, const kb_case *cur, kb_case *nw,
+                               const kb_case_patch *p)
 {
     uint32_t depts = 1u << KB_F_DEPTS;
-    if (!(p->set & (1u << KB_F_LEAD)) || !nw->lead_dept ||
-        ((p->set & depts) && !(p->append & depts)))
+    if (!(p->set & (1u << KB_F_LEAD)) || ((p->set & depts) && !(p->append & depts)))
         return;
-    const kb_dept *lead = kb_board_dept_find(b, nw->lead_dept);
-    if (!lead)
-        return; /* kb_case_refs says it is unknown */
-    kb_strv keep = {0};
-    for (size_t i = 0; i < nw->depts.n; i++) {
-        const char *d = nw->depts.v[i];
-        bool was = kb_strv_contains_ci(&cur->depts, d);
-        if (!was || kb_board_dept_find(b, d) != lead)
-            kb_strv_push(&keep, d);
-    }
-    kb_strv_free(&nw->depts);
-    nw->depts = keep;
+    kb_case_lead_leaves_involved(cur, nw, b->depts, b->ndepts);
 }
 
 /* Who made the newest change of the case c (the author of its newest
@@ -253,7 +242,7 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
                 } else
                     kb_case_field_copy(&local, &p->v, (enum kb_field_id)f);
             }
-        kb_case_lead_leaves_involved(b, &cur, &local, p);
+        kb_case_patch_lead(b, &cur, &local, p);
         if ((rc = kb_case_refs(b, &local, e)))
             goto out;
     }

@@ -131,6 +131,21 @@ const kb_dept *kb_resolve_dept(const kb_dept *v, size_t n, const char *text)
     return i < n ? &v[i] : NULL;
 }
 
+void kb_case_lead_leaves_involved(const kb_case *before, kb_case *c, const kb_dept *v, size_t n)
+{
+    const kb_dept *lead = c->lead_dept ? kb_resolve_dept(v, n, c->lead_dept) : NULL;
+    if (!lead)
+        return; /* no lead, or an unknown one: the references check says so */
+    kb_strv keep = {0};
+    for (size_t i = 0; i < c->depts.n; i++) {
+        const char *d = c->depts.v[i];
+        if (!kb_strv_contains_ci(&before->depts, d) || kb_resolve_dept(v, n, d) != lead)
+            kb_strv_push(&keep, d);
+    }
+    kb_strv_free(&c->depts);
+    c->depts = keep;
+}
+
 const kb_stage *kb_resolve_stage(const kb_stage *v, size_t n, const char *text)
 {
     size_t i = KB_RESOLVE(kb_stage, v, n, text);

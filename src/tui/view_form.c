@@ -441,14 +441,8 @@ int kb_view_form_parse(const kb_tui_app *a, const kb_case *base, const char *con
     if (!errs[KB_F_LEAD] && !errs[KB_F_DEPTS] && out->lead_dept &&
         (!base->lead_dept || strcasecmp(base->lead_dept, out->lead_dept) != 0)) {
         char *shown = kb_view_form_shown(a, base, (enum kb_tui_field)KB_F_DEPTS);
-        if (strcmp(shown, vals[KB_F_DEPTS]) == 0) {
-            kb_strv keep = {0};
-            for (size_t k = 0; k < out->depts.n; k++)
-                if (strcasecmp(out->depts.v[k], out->lead_dept) != 0)
-                    kb_strv_push(&keep, out->depts.v[k]);
-            kb_strv_free(&out->depts);
-            out->depts = keep;
-        }
+        if (strcmp(shown, vals[KB_F_DEPTS]) == 0)
+            kb_case_lead_leaves_involved(base, out, a->refs.depts, a->refs.ndepts);
         kb_free(&shown);
     }
     /* 2. the whole case with the model's validation; the message goes to

@@ -652,6 +652,32 @@ Test(resolve, fold)
     cr_assert(kb_fold_eq(NULL, NULL));
 }
 
+/* One rule for a new lead (core patch and TUI form): an involved
+ * department made the lead leaves the involved ones, by code or name;
+ * one newly listed stays for the validation to refuse. */
+Test(resolve, lead_leaves_involved)
+{
+    kb_dept d[] = {{.code = "ECO", .name = "Economie"}, {.code = "INC", .name = "Inclusie"}};
+    kb_case before = {0}, c = {0};
+    kb_strv_push(&before.depts, "ECO");
+    kb_strv_push(&before.depts, "inclusie");
+    kb_strv_push(&c.depts, "ECO");
+    kb_strv_push(&c.depts, "inclusie");
+    c.lead_dept = kb_strdup("inc");
+    kb_case_lead_leaves_involved(&before, &c, d, 2);
+    cr_assert_eq(c.depts.n, 1);
+    cr_assert_str_eq(c.depts.v[0], "ECO");
+    kb_strv_free(&before.depts);
+    kb_strv_push(&c.depts, "INC"); /* listed now, not before: left to the validation */
+    kb_case_lead_leaves_involved(&before, &c, d, 2);
+    cr_assert_eq(c.depts.n, 2);
+    kb_free(&c.lead_dept);
+    c.lead_dept = kb_strdup("XYZ"); /* unknown lead: nothing changes */
+    kb_case_lead_leaves_involved(&c, &c, d, 2);
+    cr_assert_eq(c.depts.n, 2);
+    kb_case_free(&c);
+}
+
 Test(resolve, dept_stage_line)
 {
     kb_dept d[] = {{.code = "ECO", .name = "Économie"},
