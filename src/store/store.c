@@ -964,12 +964,18 @@ static bool kb_unframe(char *pt, size_t *n, const unsigned char **lkey, size_t *
 #define KB_VM_ENT (KB_KEY_LEN + 8)
 #define KB_VM_NB 256
 
+void kb_vbucket_free(kb_vbucket *bk)
+{
+    kb_free(&bk->e);
+    kb_free(&bk->ct);
+}
+
 static void kb_vmap_free(kb_txn *t)
 {
     if (!t->vm)
         return;
     for (int i = 0; i < KB_VM_NB; i++)
-        kb_free(&t->vm->b[i].e);
+        kb_vbucket_free(&t->vm->b[i]);
     kb_free(&t->vm);
 }
 
@@ -1104,7 +1110,49 @@ void kb_vmc_free(kb_store *s)
     kb_free(&s->vmc);
 }
 
-int kb_vmap_bucket(kb_txn *t, unsigned b, kb_vbucket **out, kb_err *e)
+/* Was the bucket value h opened before by this handle?  (The first time
+ * it is only remembered: kb_vmc_put keeps it the second time.) */
+static bool kb_vmc_seen(kb_store *s, unsigned b, const unsigned char h[KB_HASH_LEN])
+{
+    if (!s->vmc)
+        s->vmc = kb_calloc(KB_VM_NB, sizeof *s->vmc);
+    struct kb_vmcache *c = &s->vmc[b];
+    if (memcmp(c->seen, h, KB_HASH_LEN) == 0)
+        return true;
+    memcpy(c->seen, h, KB_HASH_LEN);
+    return false;
+}
+
+#define KB_XC_BLOCK 64 /* the ChaCha20 block */
+_Static_assert(KB_PAD_BLOCK % KB_XC_BLOCK == 0, "a padded value ends on a cipher block");
+
+/* A bucket value whose BLAKE2b-256 is the one the root names holds
+ * exactly the bytes the authenticated root vouches for, so it needs no
+ * second check: its entries are decrypted with the XChaCha20 stream of
+ * the value (the cipher of XChaCha20-Poly1305-IETF, the message from block
+ * 1), all of them or only the 64-byte blocks a lookup reads.  off is a
+ * multiple of KB_XC_BLOCK. */
+static void kb_vb_xor(const kb_store *s, const kb_vbucket *bk, size_t off, size_t len,
+                      unsigned char *out)
+{
+    crypto_stream_xchacha20_xor_ic(out, bk->ct + off, len, bk->nonce, 1 + off / KB_XC_BLOCK,
+                                   s->keys->k_ver);
+}
+
+/* All the entries of a bucket read for lookups (then the ciphertext goes). */
+static void kb_vb_open_all(const kb_store *s, kb_vbucket *bk)
+{
+    unsigned char *pt = kb_malloc(bk->ctlen + 1);
+    kb_vb_xor(s, bk, 0, bk->ctlen, pt);
+    sodium_memzero(pt + bk->n * KB_VM_ENT, bk->ctlen - bk->n * KB_VM_ENT);
+    bk->e = pt;
+    bk->cap = bk->n;
+    kb_free(&bk->ct);
+    bk->ctlen = 0;
+}
+
+/* Read bucket b for lookups (full: its entries too). */
+static int kb_vmap_bucket_in(kb_txn *t, unsigned b, bool full, kb_vbucket **out, kb_err *e)
 {
     int rc = kb_vmap_root(t, e);
     if (rc)
@@ -1112,8 +1160,13 @@ int kb_vmap_bucket(kb_txn *t, unsigned b, kb_vbucket **out, kb_err *e)
     kb_vmap *vm = t->vm;
     kb_vbucket *bk = &vm->b[b];
     *out = bk;
-    if (bk->loaded)
+    if (bk->loaded) {
+        if (full && bk->ct) {
+            kb_vb_open_all(t->s, bk);
+            kb_vmc_put(t->s, b, vm->bh[b], bk->e, bk->n);
+        }
         return KB_OK;
+    }
     bk->loaded = true;
     if (sodium_is_zero(vm->bh[b], KB_HASH_LEN))
         return KB_OK;
@@ -1131,27 +1184,50 @@ int kb_vmap_bucket(kb_txn *t, unsigned b, kb_vbucket **out, kb_err *e)
         KB_DISARM();
     }
     unsigned char h[KB_HASH_LEN];
-    if (r == 0)
-        crypto_generichash(h, KB_HASH_LEN, (unsigned char *)raw.data, raw.len, NULL, 0);
-    char *pt = NULL;
-    size_t n = 0;
-    kb_err ve;
-    if (r != 0 || memcmp(h, vm->bh[b], KB_HASH_LEN) != 0 ||
-        kb_val_open(t->s, t->s->keys->k_ver, KB_DB_VMAP, key, 2, (unsigned char *)raw.data, raw.len,
-                    &pt, &n, NULL, &ve) != KB_OK ||
-        n % KB_VM_ENT != 0) {
-        kb_buf_free(&raw);
-        kb_free(&pt);
+    const unsigned char *val = (const unsigned char *)raw.data;
+    const size_t tag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+    bool ok = r == 0 && raw.len >= KB_VAL_HDR + KB_PAD_BLOCK + tag &&
+              (raw.len - KB_VAL_HDR - tag) % KB_PAD_BLOCK == 0;
+    if (ok) {
+        crypto_generichash(h, KB_HASH_LEN, val, raw.len, NULL, 0);
+        ok = memcmp(h, vm->bh[b], KB_HASH_LEN) == 0 && val[0] == 'K' && val[1] == KB_VAL_FORMAT &&
+             val[2] == 1 && kb_get_u32be(val + 4) == t->s->epoch;
+    }
+    if (ok) {
+        bk->ctlen = raw.len - KB_VAL_HDR - tag;
+        bk->ct = kb_malloc(bk->ctlen);
+        memcpy(bk->ct, val + KB_VAL_HDR, bk->ctlen);
+        memcpy(bk->nonce, val + 16, sizeof bk->nonce);
+        /* the padding (sodium_pad: 0x80, then zeros) ends in the last block */
+        unsigned char last[KB_PAD_BLOCK];
+        kb_vb_xor(t->s, bk, bk->ctlen - KB_PAD_BLOCK, KB_PAD_BLOCK, last);
+        size_t p = KB_PAD_BLOCK;
+        while (p > 0 && last[p - 1] == 0)
+            p--;
+        size_t len = p > 0 ? bk->ctlen - KB_PAD_BLOCK + p - 1 : 0;
+        ok = p > 0 && last[p - 1] == 0x80 && len % KB_VM_ENT == 0;
+        sodium_memzero(last, sizeof last);
+        bk->n = ok ? len / KB_VM_ENT : 0;
+    }
+    kb_buf_free(&raw);
+    if (!ok) {
+        kb_vbucket_free(bk);
+        bk->ctlen = 0;
         bk->loaded = false;
         return kb_vm_bad(e, _("has a damaged or replaced bucket"));
     }
-    kb_buf_free(&raw);
     kb_vmap_opened_++;
-    bk->e = (unsigned char *)pt;
-    bk->n = n / KB_VM_ENT;
-    bk->cap = bk->n;
-    kb_vmc_put(t->s, b, vm->bh[b], bk->e, bk->n);
+    /* kept (and so opened whole) the second time this handle reads it */
+    if (full || kb_vmc_seen(t->s, b, vm->bh[b])) {
+        kb_vb_open_all(t->s, bk);
+        kb_vmc_put(t->s, b, vm->bh[b], bk->e, bk->n);
+    }
     return KB_OK;
+}
+
+int kb_vmap_bucket(kb_txn *t, unsigned b, kb_vbucket **out, kb_err *e)
+{
+    return kb_vmap_bucket_in(t, b, true, out, e);
 }
 
 /* Two digests in memcmp order, as two big-endian words (a scan looks up
@@ -1189,6 +1265,34 @@ static long kb_vm_find(const kb_vbucket *bk, const unsigned char d[KB_KEY_LEN])
     return -(long)lo - 1;
 }
 
+/* The version of d in a bucket read for lookups (0: none), decrypting the
+ * one or two blocks each step of the search reads. */
+static uint64_t kb_vm_find_lazy(const kb_store *s, const kb_vbucket *bk,
+                                const unsigned char d[KB_KEY_LEN])
+{
+    unsigned char blk[2 * KB_XC_BLOCK];
+    uint64_t ver = 0;
+    size_t lo = 0, hi = bk->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2, off = mid * KB_VM_ENT;
+        size_t from = off / KB_XC_BLOCK * KB_XC_BLOCK;
+        size_t to = (off + KB_VM_ENT + KB_XC_BLOCK - 1) / KB_XC_BLOCK * KB_XC_BLOCK;
+        kb_vb_xor(s, bk, from, to - from, blk);
+        const unsigned char *ent = blk + (off - from);
+        int c = kb_vm_cmp(ent, d);
+        if (c == 0) {
+            ver = kb_get_u64be(ent + KB_KEY_LEN);
+            break;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    sodium_memzero(blk, sizeof blk);
+    return ver;
+}
+
 static int kb_vm_refuse(kb_err *e, unsigned tbl, const unsigned char *key, size_t klen,
                         uint64_t have, uint64_t want)
 {
@@ -1217,11 +1321,16 @@ int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_
     unsigned char d[KB_KEY_LEN];
     kb_vm_digest(t->s, tbl, key, klen, d);
     kb_vbucket *bk;
-    int rc = kb_vmap_bucket(t, d[0], &bk, e);
+    int rc = kb_vmap_bucket_in(t, d[0], false, &bk, e);
     if (rc)
         return rc;
-    long i = kb_vm_find(bk, d);
-    uint64_t want = i >= 0 ? kb_get_u64be(bk->e + (size_t)i * KB_VM_ENT + KB_KEY_LEN) : 0;
+    uint64_t want = 0;
+    if (bk->e) {
+        long i = kb_vm_find(bk, d);
+        want = i >= 0 ? kb_get_u64be(bk->e + (size_t)i * KB_VM_ENT + KB_KEY_LEN) : 0;
+    } else if (bk->ct) {
+        want = kb_vm_find_lazy(t->s, bk, d);
+    }
     if (want != ver || want == 0)
         return kb_vm_refuse(e, tbl, key, klen, ver, want);
     return KB_OK;
@@ -2149,7 +2258,7 @@ void kb_snap_free(kb_snap **sn)
     kb_free(&(*sn)->r);
     if ((*sn)->vm) {
         for (int i = 0; i < KB_VM_NB; i++)
-            kb_free(&(*sn)->vm->b[i].e);
+            kb_vbucket_free(&(*sn)->vm->b[i]);
         kb_free(&(*sn)->vm);
     }
     kb_free(&(*sn)->vm_bucket_err);

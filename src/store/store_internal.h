@@ -343,10 +343,17 @@ int kb_audit_open(const kb_store *s, const MDB_val *k, const MDB_val *v, kb_entr
                   kb_err *e);
 /* The version map of a transaction (loaded lazily). */
 typedef struct kb_vbucket {
-    unsigned char *e;
+    unsigned char *e; /* the entries (NULL while only ct is read) */
     size_t n, cap;
     bool loaded, dirty;
+    /* a bucket read for lookups only (store.c, kb_vmap_check): its
+     * ciphertext, authenticated by the root's hash, decrypted a block at a
+     * time as a lookup reads it */
+    unsigned char *ct;
+    size_t ctlen;
+    unsigned char nonce[24];
 } kb_vbucket;
+void kb_vbucket_free(kb_vbucket *bk);
 
 struct kb_vmap {
     bool loaded;
