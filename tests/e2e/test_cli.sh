@@ -2,7 +2,8 @@
 # test_cli.sh - the command line contract (SPEC §5) run as a user would:
 # every command as a subprocess against a scratch board, JSON checked with
 # python3; export -> import -> export identical; bad import files exit 65
-# and change nothing; exit codes 64/66/75.
+# and change nothing; exit codes 64/66/75; bad numeric environment
+# variables are usage errors.
 . "$(dirname "$0")/lib.sh"
 kb_setup
 
@@ -368,6 +369,26 @@ expect_rc 64 "unknown global-looking option" k --frobnicate case list
 expect_rc 64 "unknown command" k frobnicate
 expect_rc 64 "unknown subcommand" k case frobnicate
 expect_rc 77 "wrong passphrase" "$KB_BIN" --db "$B" --user alice --passphrase-file "$BADPASS" case list
+# numeric settings in the environment: a bad value is one line naming the
+# variable and its range (64), for a command that changes the board too,
+# and changes nothing
+run k case list --json
+before=$OUT
+for bad in -5 1e3 99999999999999999999; do
+    KERNBOARD_LOCK_TIMEOUT_MS=$bad expect_rc 64 "KERNBOARD_LOCK_TIMEOUT_MS=$bad" k case add --title "env"
+    check "  one line naming the variable and the range" \
+        [ "$ERR" = "kernboard: KERNBOARD_LOCK_TIMEOUT_MS='$bad' is not a whole number from 1 to 3600000: set it to one, or unset it for the default" ]
+done
+for bad in abc 9; do
+    KERNBOARD_VERIFY_THREADS=$bad expect_rc 64 "KERNBOARD_VERIFY_THREADS=$bad" k verify
+    check "  names the variable and the range ($ERR)" contains "$ERR" "KERNBOARD_VERIFY_THREADS='$bad' is not a whole number from 1 to 8"
+done
+# the terminal UI's, checked by every command as the others are
+KERNBOARD_IDLE_LOCK_SECONDS=soon expect_rc 64 "KERNBOARD_IDLE_LOCK_SECONDS=soon" k case list
+check "  names the variable and the range ($ERR)" contains "$ERR" "KERNBOARD_IDLE_LOCK_SECONDS='soon' is not a whole number from 0 to 86400"
+run k case list --json
+check "  nothing was added" [ "$OUT" = "$before" ]
+KERNBOARD_LOCK_TIMEOUT_MS=2500 KERNBOARD_VERIFY_THREADS=2 expect_rc 0 "good values are taken" k verify
 run kb --help
 check "--help lists the commands" contains "$OUT" "case add"
 run kb --version
