@@ -609,13 +609,21 @@ static int kb_link_path(const kb_link_src *src, uint32_t start, uint32_t goal,
  * each a duplicate of the other, contradict each other); "duplicate of"
  * and "blocks" never go round in a circle.  KB_EDATA says what exists and
  * how to change it. */
+/* The rule's first part, which needs no links (so a link of a case to
+ * itself is refused before the case is looked up). */
+static int kb_link_not_self(uint32_t from, uint32_t to, kb_err *e)
+{
+    return from == to ? kb_err_set(e, KB_EDATA, _("a case cannot be linked to itself")) : KB_OK;
+}
+
 int kb_link_rule(const kb_link_src *src, uint32_t from, uint32_t to, enum kb_link_kind kind,
                  kb_err *e)
 {
-    if (from == to)
-        return kb_err_set(e, KB_EDATA, _("a case cannot be linked to itself"));
+    int rc = kb_link_not_self(from, to, e);
+    if (rc)
+        return rc;
     kb_link_vec existing = {0};
-    int rc = src->links_of(src->ctx, from, &existing, e);
+    rc = src->links_of(src->ctx, from, &existing, e);
     for (size_t i = 0; rc == KB_OK && i < existing.n; i++) {
         const kb_link *l = &existing.v[i];
         bool fwd = l->from == from && l->to == to, back = l->from == to && l->to == from;
@@ -694,7 +702,7 @@ out:
 int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind kind, kb_err *e)
 {
     int rc = kb_require_writer(b, e);
-    if (rc)
+    if (rc || (rc = kb_link_not_self(from, to, e)))
         return rc;
     kb_txn *t = NULL;
     kb_case a;
