@@ -118,6 +118,7 @@ jcheck "--org A --org B keeps both, ';' splits" 'd["orgs"]==["Bakkerij Jansen","
 expect_rc 0 "case edit --dept back" k case edit 2 --dept "" --org ""
 expect_rc 0 "case comment" k case comment 1 "Gesprek gepland met de ondernemer"
 expect_rc 0 "case link" k case link 1 2 --as related
+expect_rc 65 "a case linked to itself, even one that does not exist" k case link 999 999 --as related
 expect_rc 65 "duplicate link" k case link 1 2 --as related
 expect_rc 65 "bad link kind" k case link 1 2 --as cousin
 run k case show 1 --json
