@@ -3,6 +3,7 @@
  * the shared table (kernboard/cmd.h); see kernboard/cli.h. */
 #include "kernboard/cli.h"
 #include "kernboard/cmd.h"
+#include "kernboard/env.h"
 #include "kernboard/err.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
@@ -104,6 +105,16 @@ int kb_cli_main(int argc, char **argv, kb_launch *tui)
         rest[0] = (char *)"help";
         rc = kb_cmd_run(&env, one ? nrest + 1 : 1, rest);
         goto out;
+    }
+    {
+        /* the numeric settings of the environment (lock timeout, verify
+         * threads, idle lock): a bad one is refused before anything runs */
+        kb_err ee;
+        kb_err_clear(&ee);
+        if ((rc = kb_env_check(&ee))) {
+            fprintf(stderr, "kernboard: %s\n", ee.msg);
+            goto out;
+        }
     }
     if (nrest == 0 && !env.db) {
         /* no board to open and no command: say how to give one */

@@ -1086,6 +1086,25 @@ done:
     kb_strv_free(&x->row);
 }
 
+/* The start of a CSV file as spreadsheets write it: a UTF-8 byte order
+ * mark (Excel's "CSV UTF-8") is skipped; a header line with semicolons
+ * and no comma (Excel where the decimal separator is a comma, as in Dutch
+ * settings) makes ';' the separator.  data: the first chunk. */
+static void kb_csv_start(struct csv_parser *p, const char **data, size_t *n)
+{
+    static const char bom[] = "\xEF\xBB\xBF";
+    if (!*data)
+        return;
+    if (*n >= 3 && memcmp(*data, bom, 3) == 0) {
+        *data += 3;
+        *n -= 3;
+    }
+    const char *eol = memchr(*data, '\n', *n);
+    size_t h = eol ? (size_t)(eol - *data) : *n;
+    if (!memchr(*data, ',', h) && memchr(*data, ';', h))
+        csv_set_delim(p, ';');
+}
+
 /* Feed the CSV parser from memory (src) or from f, in chunks. */
 static int kb_import_csv_run(FILE *f, const char *src, size_t len, const char *fname,
                              kb_import_buf *ib, kb_err *e)
@@ -1095,6 +1114,7 @@ static int kb_import_csv_run(FILE *f, const char *src, size_t len, const char *f
         return kb_err_set(e, KB_ESOFTWARE, "csv_init failed");
     kb_csv_ctx x = {.ib = ib, .fname = fname, .e = e, .pline = 1};
     char chunk[1 << 16];
+    bool first = true;
     for (bool more = true; more && x.rc == KB_OK;) {
         const char *data = src;
         size_t n = len;
@@ -1108,6 +1128,10 @@ static int kb_import_csv_run(FILE *f, const char *src, size_t len, const char *f
             }
         } else {
             more = false;
+        }
+        if (first) {
+            kb_csv_start(&p, &data, &n);
+            first = false;
         }
         /* line by line, so the callbacks know the physical line */
         while (n && x.rc == KB_OK) {

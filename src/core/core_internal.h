@@ -111,6 +111,22 @@ int kb_action_insert(kb_txn *t, kb_action_item *a, const kb_id *case_key, kb_err
 int kb_link_add_in(kb_board *b, kb_txn *t, const kb_case *a, uint32_t to, enum kb_link_kind kind,
                    kb_err *e);
 int kb_link_insert(kb_txn *t, kb_link *l, const kb_id *from_key, const kb_id *to_key, kb_err *e);
+/* Where the link rule reads the links a case has: the board in a
+ * transaction (case link, triage), or an import's file and the board
+ * together (transfer.c). */
+typedef struct kb_link_src {
+    /* the links of case n, from either end (new vector) */
+    int (*links_of)(void *ctx, uint32_t n, kb_link_vec *out, kb_err *e);
+    /* NULL, or where link l comes from when it is not on the board yet
+     * ("links[4]" of an import file; new string, NULL: on the board) */
+    char *(*origin)(void *ctx, const kb_link *l);
+    void *ctx;
+} kb_link_src;
+/* The one rule for a new link from -> to of kind (items.c): no case
+ * linked to itself, one link between two cases, no circle of duplicates
+ * or blockers; KB_EDATA names what exists and what to do. */
+int kb_link_rule(const kb_link_src *src, uint32_t from, uint32_t to, enum kb_link_kind kind,
+                 kb_err *e);
 /* Inside t: the department goals (board department order, then code). */
 int kb_goals_in(const kb_board *b, kb_txn *t, kb_goal_vec *out, kb_err *e);
 int kb_org_upsert(kb_txn *t, const kb_org *o, bool *added, bool *changed, kb_err *e);

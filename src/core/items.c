@@ -507,12 +507,50 @@ static char *kb_link_sentence(const kb_link *l)
     return kb_asprintf(_("#%u is already related to #%u"), l->from, l->to);
 }
 
+/* The links of case n in transaction t: the rule's source for a change
+ * made on the board (kb_link_src). */
+static int kb_link_src_txn(void *ctx, uint32_t n, kb_link_vec *out, kb_err *e)
+{
+    return kb_links_in(ctx, n, out, e);
+}
+
+/* A set of case numbers (open addressing; 0 is never a case), so that a
+ * search through many links stays linear. */
+typedef struct kb_numset {
+    uint32_t *v;
+    size_t n, mask;
+} kb_numset;
+
+static bool kb_numset_add(kb_numset *s, uint32_t x)
+{
+    if (!s->v || (s->n + 1) * 2 > s->mask + 1) {
+        size_t cap = s->v ? (s->mask + 1) * 2 : 16;
+        uint32_t *old = s->v;
+        size_t oldcap = s->v ? s->mask + 1 : 0;
+        s->v = kb_calloc(cap, sizeof *s->v);
+        s->mask = cap - 1;
+        s->n = 0;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i])
+                (void)kb_numset_add(s, old[i]);
+        kb_free(&old);
+    }
+    size_t i = (size_t)(x * 2654435761u) & s->mask;
+    while (s->v[i] && s->v[i] != x)
+        i = (i + 1) & s->mask;
+    if (s->v[i])
+        return false;
+    s->v[i] = x;
+    s->n++;
+    return true;
+}
+
 /* Does a path of links of kind (duplicate of, blocks: they have a
  * direction) lead from case start to case goal?  Breadth first, through
- * each case's own links; *via (may stay NULL) gets the path as "#a, #b"
- * between start and goal.  KB_OK with *found. */
-static int kb_link_path(kb_txn *t, uint32_t start, uint32_t goal, enum kb_link_kind kind,
-                        bool *found, char **via, kb_err *e)
+ * each case's own links as src lists them; *via (may stay NULL) gets the
+ * path as "#a, #b" between start and goal.  KB_OK with *found. */
+static int kb_link_path(const kb_link_src *src, uint32_t start, uint32_t goal,
+                        enum kb_link_kind kind, bool *found, char **via, kb_err *e)
 {
     *found = false;
     *via = NULL;
@@ -520,22 +558,19 @@ static int kb_link_path(kb_txn *t, uint32_t start, uint32_t goal, enum kb_link_k
     uint32_t *node = kb_calloc(1, sizeof *node);
     size_t *prev = kb_calloc(1, sizeof *prev);
     size_t n = 1, head = 0;
+    kb_numset seen = {0};
     node[0] = start;
     prev[0] = SIZE_MAX;
+    (void)kb_numset_add(&seen, start);
     int rc = KB_OK;
     while (rc == KB_OK && head < n && !*found) {
         kb_link_vec lv = {0};
         size_t at = head++;
-        if ((rc = kb_links_in(t, node[at], &lv, e)))
+        if ((rc = src->links_of(src->ctx, node[at], &lv, e)))
             break;
         for (size_t i = 0; i < lv.n && !*found; i++) {
             const kb_link *l = &lv.v[i];
-            if (l->kind != kind || l->from != node[at])
-                continue;
-            bool seen = false;
-            for (size_t k = 0; k < n && !seen; k++)
-                seen = node[k] == l->to;
-            if (seen)
+            if (l->kind != kind || l->from != node[at] || !kb_numset_add(&seen, l->to))
                 continue;
             node = kb_reallocarray(node, n + 1, sizeof *node);
             prev = kb_reallocarray(prev, n + 1, sizeof *prev);
@@ -563,46 +598,77 @@ static int kb_link_path(kb_txn *t, uint32_t start, uint32_t goal, enum kb_link_k
     }
     kb_free(&node);
     kb_free(&prev);
+    kb_free(&seen.v);
     return rc;
 }
 
-/* May case from get a link of kind to case to?  Two cases have at most
- * one link between them (either way round: "related" and "blocks" between
- * the same two cases, or each a duplicate of the other, contradict each
- * other), and "duplicate of" and "blocks" never go round in a circle.
- * KB_EDATA says what exists and how to change it. */
-static int kb_link_check(kb_txn *t, uint32_t from, uint32_t to, enum kb_link_kind kind,
-                         const kb_link_vec *existing, kb_err *e)
+/* May case from get a link of kind to case to, given the links src lists?
+ * The one rule for every new link (case link, triage, case add, import):
+ * no case linked to itself; two cases have at most one link between them
+ * (either way round: "related" and "blocks" between the same two cases, or
+ * each a duplicate of the other, contradict each other); "duplicate of"
+ * and "blocks" never go round in a circle.  KB_EDATA says what exists and
+ * how to change it. */
+/* The rule's first part, which needs no links (so a link of a case to
+ * itself is refused before the case is looked up). */
+static int kb_link_not_self(uint32_t from, uint32_t to, kb_err *e)
 {
-    for (size_t i = 0; i < existing->n; i++) {
-        const kb_link *l = &existing->v[i];
+    return from == to ? kb_err_set(e, KB_EDATA, _("a case cannot be linked to itself")) : KB_OK;
+}
+
+int kb_link_rule(const kb_link_src *src, uint32_t from, uint32_t to, enum kb_link_kind kind,
+                 kb_err *e)
+{
+    int rc = kb_link_not_self(from, to, e);
+    if (rc)
+        return rc;
+    kb_link_vec existing = {0};
+    rc = src->links_of(src->ctx, from, &existing, e);
+    for (size_t i = 0; rc == KB_OK && i < existing.n; i++) {
+        const kb_link *l = &existing.v[i];
         bool fwd = l->from == from && l->to == to, back = l->from == to && l->to == from;
         if (!fwd && !back)
             continue;
         char *what = kb_link_sentence(l);
-        int rc;
+        char *where = src->origin ? src->origin(src->ctx, l) : NULL;
+        if (where) { /* "#1 already blocks #2 (links[3])" */
+            char *x = kb_asprintf("%s (%s)", what, where);
+            kb_free(&what);
+            what = x;
+        }
         if (l->kind == kind && (fwd || kind == KB_LINK_RELATED))
             rc = kb_err_set(e, KB_EDATA, "%s", what);
+        else if (where)
+            rc = kb_err_set(e, KB_EDATA,
+                            _("%s; two cases have one link between them: keep one of the two"),
+                            what);
         else
             rc = kb_err_set(e, KB_EDATA,
                             _("%s; two cases have one link between them: to change it, first "
                               "remove that one with 'kernboard case unlink %u %u'"),
                             what, l->from, l->to);
         kb_free(&what);
+        kb_free(&where);
+        kb_link_vec_free(&existing);
         return rc;
     }
-    if (kind == KB_LINK_RELATED)
-        return KB_OK;
+    kb_link_vec_free(&existing);
+    if (rc || kind == KB_LINK_RELATED)
+        return rc;
     /* would it close a circle (to ... from, then from -> to)? */
     bool found = false;
     char *via = NULL;
-    int rc = kb_link_path(t, to, from, kind, &found, &via, e);
+    rc = kb_link_path(src, to, from, kind, &found, &via, e);
     if (rc == KB_OK && found) {
         kb_link l = {.from = to, .to = from, .kind = kind};
         char *what = kb_link_sentence(&l);
         rc = kb_err_set(e, KB_EDATA,
-                        _("%s (through %s), so this link would close a circle; first remove "
-                          "one of those links with 'kernboard case unlink N M'"),
+                        src->origin
+                            ? _("%s (through %s), so this link would close a circle; leave one "
+                                "of those links out (or remove it from the board with "
+                                "'kernboard case unlink N M')")
+                            : _("%s (through %s), so this link would close a circle; first "
+                                "remove one of those links with 'kernboard case unlink N M'"),
                         what, via ? via : "");
         kb_free(&what);
     }
@@ -614,14 +680,11 @@ int kb_link_add_in(kb_board *b, kb_txn *t, const kb_case *a, uint32_t to, enum k
                    kb_err *e)
 {
     uint32_t from = a->number;
-    if (from == to)
-        return kb_err_set(e, KB_EDATA, _("a case cannot be linked to itself"));
     kb_case c;
     kb_case_init(&c);
-    kb_link_vec existing = {0};
+    kb_link_src src = {kb_link_src_txn, NULL, t};
     int rc;
-    if ((rc = kb_case_read(t, to, &c, e)) || (rc = kb_links_in(t, from, &existing, e)) ||
-        (rc = kb_link_check(t, from, to, kind, &existing, e)))
+    if ((rc = kb_case_read(t, to, &c, e)) || (rc = kb_link_rule(&src, from, to, kind, e)))
         goto out;
     kb_link l = {.from = from, .to = to, .kind = kind};
     if ((rc = kb_link_insert(t, &l, &a->key, &c.key, e)))
@@ -633,17 +696,14 @@ int kb_link_add_in(kb_board *b, kb_txn *t, const kb_case *a, uint32_t to, enum k
     }
 out:
     kb_case_free(&c);
-    kb_link_vec_free(&existing);
     return rc;
 }
 
 int kb_board_link_add(kb_board *b, uint32_t from, uint32_t to, enum kb_link_kind kind, kb_err *e)
 {
     int rc = kb_require_writer(b, e);
-    if (rc)
+    if (rc || (rc = kb_link_not_self(from, to, e)))
         return rc;
-    if (from == to)
-        return kb_err_set(e, KB_EDATA, _("a case cannot be linked to itself"));
     kb_txn *t = NULL;
     kb_case a;
     kb_case_init(&a);

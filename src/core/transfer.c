@@ -6,8 +6,10 @@
 #include "kernboard/mem.h"
 #include "kernboard/query.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* how long an import may hold the board lock before its commit is refused */
 #define KB_IMPORT_MAX_HOLD_MS ((int64_t)15 * 60 * 1000)
@@ -283,10 +285,69 @@ static int kb_import_settings(kb_board *b, kb_txn *t, const kb_import *imp, kb_i
     return t ? kb_contact_window_put(t, imp->contact_window, e) : KB_OK;
 }
 
+/* Each code once in one list of the import's reference data (codes
+ * compare as the board compares them, without case): v holds n records of
+ * size bytes with their code at off; list names the list in the file
+ * ("departments").  Sorted, so a big file stays n log n; the duplicate
+ * named is the one that comes first in the file. */
+typedef struct kb_codeat {
+    const char *code;
+    size_t at;
+} kb_codeat;
+
+static int kb_codeat_cmp(const void *a, const void *b)
+{
+    const kb_codeat *x = a, *y = b;
+    int c = strcasecmp(x->code, y->code);
+    return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+static int kb_import_codes_once(const void *v, size_t n, size_t size, size_t off, const char *list,
+                                kb_err *e)
+{
+    if (n < 2)
+        return KB_OK;
+    kb_codeat *c = kb_reallocarray(NULL, n, sizeof *c);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *code = *(const char *const *)((const char *)v + i * size + off);
+        if (code) /* a missing code is the validation's to name */
+            c[m++] = (kb_codeat){code, i};
+    }
+    qsort(c, m, sizeof *c, kb_codeat_cmp);
+    size_t first = 0, second = SIZE_MAX;
+    for (size_t i = 1; i < m; i++)
+        if (strcasecmp(c[i].code, c[i - 1].code) == 0 && c[i].at < second &&
+            (i < 2 || strcasecmp(c[i - 2].code, c[i].code) != 0)) {
+            first = i - 1; /* the first two of each run of equal codes */
+            second = c[i].at;
+        }
+    int rc = KB_OK;
+    if (second != SIZE_MAX)
+        rc = kb_err_set(e, KB_EDATA,
+                        _("%s[%zu]: code %s appears twice in the import (also %s[%zu]); give each "
+                          "code once"),
+                        list, second, c[first + 1].code, list, c[first].at);
+    kb_free(&c);
+    return rc;
+}
+
 /* Upsert reference records; counts changes. */
 static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_report *rep, kb_err *e)
 {
-    int rc = KB_OK;
+    int rc = kb_import_codes_once(imp->depts, imp->ndepts, sizeof *imp->depts,
+                                  offsetof(kb_dept, code), "departments", e);
+    if (!rc)
+        rc = kb_import_codes_once(imp->stages, imp->nstages, sizeof *imp->stages,
+                                  offsetof(kb_stage, code), "stages", e);
+    if (!rc)
+        rc = kb_import_codes_once(imp->lines, imp->nlines, sizeof *imp->lines,
+                                  offsetof(kb_line, code), "action_lines", e);
+    if (!rc)
+        rc = kb_import_codes_once(imp->goals, imp->ngoals, sizeof *imp->goals,
+                                  offsetof(kb_goal, code), "goals", e);
+    if (rc)
+        return rc;
     kb_buf enc = KB_BUF_INIT;
     for (size_t i = 0; i < imp->ndepts && !rc; i++) {
         kb_dept *d = &imp->depts[i];
@@ -423,48 +484,105 @@ static int kb_import_check(kb_board *b, kb_import *imp, kb_numtab *h, size_t *ba
 static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool dry_run,
                            const kb_import_report *dummy, kb_import_report *rep, kb_err *e);
 
-/* The file's links as the CLI would take them: no case linked to itself,
- * one link between two cases (either way round).  Sorted pairs, so a
- * 100k-case file stays linear-logarithmic. */
-typedef struct kb_lpair {
-    uint32_t lo, hi;
+/* The links of an import as the link rule (kb_link_rule) sees them while
+ * it takes links[0..upto) of the file one by one: a case of the board has
+ * its links on the board and those of the file taken so far; a case of
+ * the file has only the latter.  ends: both ends of every link of the
+ * file, sorted by case, so a 100k-case file stays linear-logarithmic. */
+typedef struct kb_lend {
+    uint32_t n; /* a case at one end of links[at] */
     size_t at;
-} kb_lpair;
+} kb_lend;
 
-static int kb_lpair_cmp(const void *a, const void *b)
+typedef struct kb_import_links {
+    kb_txn *t;
+    const kb_import *imp;
+    const kb_numtab *h;
+    kb_lend *ends;
+    size_t nends;
+    size_t upto;
+} kb_import_links;
+
+static int kb_lend_cmp(const void *a, const void *b)
 {
-    const kb_lpair *x = a, *y = b;
-    if (x->lo != y->lo)
-        return (x->lo > y->lo) - (x->lo < y->lo);
-    if (x->hi != y->hi)
-        return (x->hi > y->hi) - (x->hi < y->hi);
+    const kb_lend *x = a, *y = b;
+    if (x->n != y->n)
+        return (x->n > y->n) - (x->n < y->n);
     return (x->at > y->at) - (x->at < y->at);
 }
 
-static int kb_import_links_check(const kb_import *imp, kb_err *e)
+/* The first of x->ends for case n (or nends). */
+static size_t kb_lend_first(const kb_import_links *x, uint32_t n)
+{
+    size_t lo = 0, hi = x->nends;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->ends[mid].n < n)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int kb_import_links_of(void *ctx, uint32_t n, kb_link_vec *out, kb_err *e)
+{
+    kb_import_links *x = ctx;
+    out->v = NULL;
+    out->n = 0;
+    int rc = kb_numtab_get(x->h, n) == SIZE_MAX ? kb_links_in(x->t, n, out, e) : KB_OK;
+    for (size_t i = kb_lend_first(x, n); rc == KB_OK && i < x->nends && x->ends[i].n == n; i++) {
+        if (x->ends[i].at >= x->upto)
+            continue;
+        out->v = kb_reallocarray(out->v, out->n + 1, sizeof *out->v);
+        out->v[out->n] = x->imp->links[x->ends[i].at];
+        out->v[out->n].version = 0; /* not on the board */
+        out->n++;
+    }
+    return rc;
+}
+
+/* "links[4]" for a link of the file, NULL for one on the board. */
+static char *kb_import_link_origin(void *ctx, const kb_link *l)
+{
+    const kb_import_links *x = ctx;
+    if (l->version)
+        return NULL;
+    for (size_t i = kb_lend_first(x, l->from); i < x->nends && x->ends[i].n == l->from; i++) {
+        const kb_link *f = &x->imp->links[x->ends[i].at];
+        if (x->ends[i].at < x->upto && f->from == l->from && f->to == l->to && f->kind == l->kind)
+            return kb_asprintf("links[%zu]", x->ends[i].at);
+    }
+    return NULL;
+}
+
+/* The file's links, each taken as `case link` takes it (the core's rule,
+ * against the board's links and the file's before it); t: the import's
+ * transaction (read for a dry run), its cases inserted or not. */
+static int kb_import_links_check(kb_txn *t, const kb_import *imp, const kb_numtab *h, kb_err *e)
 {
     if (!imp->nlinks)
         return KB_OK;
-    kb_lpair *v = kb_reallocarray(NULL, imp->nlinks, sizeof *v);
+    kb_import_links x = {t, imp, h, NULL, 0, 0};
+    x.ends = kb_reallocarray(NULL, imp->nlinks, 2 * sizeof *x.ends);
+    for (size_t i = 0; i < imp->nlinks; i++) {
+        x.ends[x.nends++] = (kb_lend){imp->links[i].from, i};
+        if (imp->links[i].to != imp->links[i].from)
+            x.ends[x.nends++] = (kb_lend){imp->links[i].to, i};
+    }
+    qsort(x.ends, x.nends, sizeof *x.ends, kb_lend_cmp);
+    kb_link_src src = {kb_import_links_of, kb_import_link_origin, &x};
     int rc = KB_OK;
-    for (size_t i = 0; i < imp->nlinks && !rc; i++) {
+    for (size_t i = 0; i < imp->nlinks && rc == KB_OK; i++) {
         const kb_link *l = &imp->links[i];
-        if (l->from == l->to)
-            rc = kb_err_set(e, KB_EDATA, _("links[%zu]: case #%u is linked to itself"), i, l->from);
-        v[i].lo = l->from < l->to ? l->from : l->to;
-        v[i].hi = l->from < l->to ? l->to : l->from;
-        v[i].at = i;
+        kb_id k;
+        x.upto = i;
+        if ((rc = kb_import_case_key(t, imp, h, l->from, &k, e)) ||
+            (rc = kb_import_case_key(t, imp, h, l->to, &k, e)) ||
+            (rc = kb_link_rule(&src, l->from, l->to, l->kind, e)))
+            kb_err_prefix(e, "links[%zu]: ", i);
     }
-    if (!rc) {
-        qsort(v, imp->nlinks, sizeof *v, kb_lpair_cmp);
-        for (size_t i = 1; i < imp->nlinks && !rc; i++)
-            if (v[i].lo == v[i - 1].lo && v[i].hi == v[i - 1].hi)
-                rc = kb_err_set(e, KB_EDATA,
-                                _("links[%zu]: #%u and #%u are linked twice (also links[%zu]); "
-                                  "two cases have one link between them"),
-                                v[i].at, v[i].lo, v[i].hi, v[i - 1].at);
-    }
-    kb_free(&v);
+    kb_free(&x.ends);
     return rc;
 }
 
@@ -559,6 +677,8 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
             }
             kb_free(&iname);
         }
+        if (rc == KB_OK)
+            rc = kb_import_links_check(t, imp, h, e);
         kb_txn_abort(&t);
         if (rc)
             return rc;
@@ -659,7 +779,7 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
             rep->decisions_added++;
     }
     if (!rc)
-        rc = kb_import_links_check(imp, e);
+        rc = kb_import_links_check(t, imp, h, e);
     for (size_t i = 0; i < imp->nlinks && !rc; i++) {
         kb_id xk, yk;
         rc = kb_import_case_key(t, imp, h, imp->links[i].from, &xk, e);

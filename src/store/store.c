@@ -3,6 +3,7 @@
  * The protocol and formats are described in docs/storage.md.
  */
 #include "store_internal.h"
+#include "kernboard/env.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 #include "kernboard/paths.h"
@@ -3096,9 +3097,10 @@ static kb_store *kb_store_alloc(const char *path, const char *user, const kb_sto
     s->user = kb_strdup(user);
     s->lock_timeout_ms =
         opts && opts->lock_timeout_ms > 0 ? opts->lock_timeout_ms : KB_DEFAULT_LOCK_TIMEOUT_MS;
-    const char *env = getenv("KERNBOARD_LOCK_TIMEOUT_MS");
-    if ((!opts || opts->lock_timeout_ms <= 0) && env && atoi(env) > 0)
-        s->lock_timeout_ms = atoi(env);
+    long env_ms = s->lock_timeout_ms; /* a bad value: the front end refused it (64) */
+    if (!opts || opts->lock_timeout_ms <= 0)
+        (void)kb_env_get(KB_ENV_LOCK_TIMEOUT_MS, &env_ms, NULL);
+    s->lock_timeout_ms = (int)env_ms;
     if (opts && opts->host) {
         s->host = kb_strdup(opts->host);
     } else {

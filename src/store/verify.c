@@ -20,6 +20,7 @@
  *     was walked) is looked up on its own.
  */
 #include "store_internal.h"
+#include "kernboard/env.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
@@ -149,12 +150,9 @@ static void kb_verify_access(kb_txn *t, kb_buf *bad, size_t *nbad)
 static unsigned kb_verify_nthreads(void)
 {
     unsigned n = kb_verify_threads_;
-    const char *env = getenv("KERNBOARD_VERIFY_THREADS");
-    if (!n && env && *env) {
-        long v = strtol(env, NULL, 10);
-        if (v > 0)
-            n = (unsigned)v;
-    }
+    long v = 0; /* a bad value: the front end refused it (64) */
+    if (!n && kb_env_get(KB_ENV_VERIFY_THREADS, &v, NULL) == KB_OK && v > 0)
+        n = (unsigned)v;
     if (!n) {
         long c = sysconf(_SC_NPROCESSORS_ONLN);
         n = c > 0 ? (unsigned)c : 1;

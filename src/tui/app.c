@@ -7,6 +7,7 @@
 
 #include "kernboard/buf.h"
 #include "kernboard/cmd.h"
+#include "kernboard/env.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 #include "kernboard/paths.h"
@@ -958,13 +959,9 @@ int kb_tui_idle_lock_ms(void)
     kb_strv d = {0};
     int minutes = kb_tui_config(lines, &n, 8, &d);
     kb_strv_free(&d);
-    const char *env = getenv("KERNBOARD_IDLE_LOCK_SECONDS");
-    if (env && env[0]) {
-        char *end = NULL;
-        long s = strtol(env, &end, 10);
-        if (end && !*end && s >= 0 && s <= 86400)
-            return (int)(s * 1000);
-    }
+    long s = -1; /* a bad value: the front end refused it (64) */
+    if (kb_env_get(KB_ENV_IDLE_LOCK_SECONDS, &s, NULL) == KB_OK && s >= 0)
+        return (int)(s * 1000);
     return minutes * 60 * 1000;
 }
 

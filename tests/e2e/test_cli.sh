@@ -2,7 +2,8 @@
 # test_cli.sh - the command line contract (SPEC §5) run as a user would:
 # every command as a subprocess against a scratch board, JSON checked with
 # python3; export -> import -> export identical; bad import files exit 65
-# and change nothing; exit codes 64/66/75.
+# and change nothing; exit codes 64/66/75; bad numeric environment
+# variables are usage errors.
 . "$(dirname "$0")/lib.sh"
 kb_setup
 
@@ -117,6 +118,7 @@ jcheck "--org A --org B keeps both, ';' splits" 'd["orgs"]==["Bakkerij Jansen","
 expect_rc 0 "case edit --dept back" k case edit 2 --dept "" --org ""
 expect_rc 0 "case comment" k case comment 1 "Gesprek gepland met de ondernemer"
 expect_rc 0 "case link" k case link 1 2 --as related
+expect_rc 65 "a case linked to itself, even one that does not exist" k case link 999 999 --as related
 expect_rc 65 "duplicate link" k case link 1 2 --as related
 expect_rc 65 "bad link kind" k case link 1 2 --as cousin
 run k case show 1 --json
@@ -238,6 +240,38 @@ check "  names the line of the case ($ERR)" contains "$ERR" "newdept.csv: line 4
 check "  says what to do" contains "$ERR" "kernboard dept add OND --name"
 run kba --db "$B3" case list --json
 check "  and changed nothing" [ "$OUT" = "$before3" ]
+# a spreadsheet's CSV: Excel's "CSV UTF-8" starts with a byte order mark,
+# and with Dutch settings it separates by ';' (found from the header line)
+printf '\xef\xbb\xbftitle,stage\nMet BOM,explore\n' >"$T/bom.csv"
+printf '\xef\xbb\xbftitle;lead_dept;depts;tags\r\n"Kade; fase 2";ECO;"INC;SOC";haven\r\nLos;;;\r\n' >"$T/semi.csv"
+expect_rc 0 "csv import with a byte order mark" kba --db "$B3" import "$T/bom.csv"
+expect_rc 0 "csv import separated by ';'" kba --db "$B3" import "$T/semi.csv"
+run kba --db "$B3" case list --json
+jcheck "  both read as the spreadsheet shows them" '[(c["title"],c["stage"],c["lead_dept"],c["depts"],c["tags"]) for c in d[-3:]]==[("Met BOM","explore",None,[],[]),("Kade; fase 2","signal","ECO",["INC","SOC"],["haven"]),("Los","signal",None,[],[])]'
+# links in an import follow the rule of 'case link' with the same words,
+# also through links on the board: 1 blocks 2 blocks 3 on the board, then
+# 3 blocks 1 from a file is a circle, as from the command line
+expect_rc 0 "link 1 blocks 2" kba --db "$B3" case link 1 2 --as blocks
+expect_rc 0 "link 2 blocks 3" kba --db "$B3" case link 2 3 --as blocks
+expect_rc 65 "case link 3 1 --as blocks closes a circle" kba --db "$B3" case link 3 1 --as blocks
+cli_err=${ERR#kernboard: }
+python3 - "$T/e1.json" "$T/links-board.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+for k in ("actions", "decisions", "meetings", "contacts"):
+    d[k] = []
+d["cases"] = [dict(d["cases"][0], id=901)]
+d["links"] = [{"from": 901, "to": 1, "kind": "related"}, {"from": 3, "to": 1, "kind": "blocks"}]
+json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+PY
+run kba --db "$B3" case list --json
+before3=$OUT
+for dry in --dry-run ""; do
+    expect_rc 65 "import ${dry:-for real} of a link 3 blocks 1 is refused" kba --db "$B3" import "$T/links-board.json" $dry
+    check "  with the words of case link, naming the link ($ERR)" contains "$ERR" "links[1]: ${cli_err%%;*}"
+done
+run kba --db "$B3" case list --json
+check "  and nothing was imported" [ "$OUT" = "$before3" ]
 
 # ---- bad import files change nothing
 run k case list --json
@@ -249,13 +283,55 @@ printf 'title,colour\nx,y\n' >"$T/badcol.csv"
 printf 'title,stage\n"unterminated,signal\n' >"$T/badquote.csv"
 head -c $((65 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$T/huge.json"
 printf '\xff\xfe{}' >"$T/binary.json"
-for f in trunc.json typed.json halfbad.json badcol.csv badquote.csv huge.json binary.json; do
+# a code twice in the reference data; a circle of duplicates or blockers
+# through three new cases of the file
+python3 - "$T/e1.json" "$T" <<'PY'
+import json, sys
+src, out = sys.argv[1], sys.argv[2]
+def write(name, change):
+    d = json.load(open(src, encoding="utf-8"))
+    for k in ("cases", "actions", "decisions", "meetings", "contacts", "links"):
+        d[k] = []
+    change(d)
+    json.dump(d, open(f"{out}/{name}", "w", encoding="utf-8"), ensure_ascii=False)
+def twice(key):
+    def change(d):
+        d[key].append(dict(d[key][1], code=d[key][1]["code"].lower(), name="Nog een"))
+    return change
+def circle(kind):
+    def change(d):
+        base = json.load(open(src, encoding="utf-8"))["cases"][0]
+        d["cases"] = [dict(base, id=n) for n in (901, 902, 903)]
+        d["links"] = [{"from": 901, "to": 902, "kind": kind}, {"from": 902, "to": 903, "kind": kind},
+                      {"from": 903, "to": 901, "kind": kind}]
+    return change
+write("dupdept.json", twice("departments"))
+write("dupstage.json", twice("stages"))
+write("dupline.json", twice("action_lines"))
+write("circle-duplicate.json", circle("duplicate"))
+write("circle-blocks.json", circle("blocks"))
+PY
+k dept list --json >"$T/refs-before"
+k stage list --json >>"$T/refs-before"
+k line list --json >>"$T/refs-before"
+declare -A want=([dupdept.json]="appears twice in the import (also departments[1]); give each code once"
+    [dupstage.json]="appears twice in the import (also stages[1])"
+    [dupline.json]="appears twice in the import (also action_lines[1])"
+    [circle-duplicate.json]="links[2]: #901 is already a duplicate of #903 (through #902), so this link would close a circle"
+    [circle-blocks.json]="links[2]: #901 already blocks #903 (through #902), so this link would close a circle")
+for f in trunc.json typed.json halfbad.json badcol.csv badquote.csv huge.json binary.json \
+    dupdept.json dupstage.json dupline.json circle-duplicate.json circle-blocks.json; do
     run k import "$T/$f"
     check "import $f exits 65 (got $RC: $ERR)" [ "$RC" = 65 ]
     check "import $f: one line on stderr" [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]
+    [ -z "${want[$f]:-}" ] || check "  names where: ${want[$f]}" contains "$ERR" "${want[$f]}"
 done
 run k case list --json
 check "board content unchanged after the bad imports" [ "$OUT" = "$before" ]
+k dept list --json >"$T/refs-after"
+k stage list --json >>"$T/refs-after"
+k line list --json >>"$T/refs-after"
+check "departments, stages and action lines unchanged" cmp -s "$T/refs-before" "$T/refs-after"
 
 # ---- backup and rekey
 expect_rc 0 "backup" k backup "$T/backup.kb"
@@ -294,6 +370,26 @@ expect_rc 64 "unknown global-looking option" k --frobnicate case list
 expect_rc 64 "unknown command" k frobnicate
 expect_rc 64 "unknown subcommand" k case frobnicate
 expect_rc 77 "wrong passphrase" "$KB_BIN" --db "$B" --user alice --passphrase-file "$BADPASS" case list
+# numeric settings in the environment: a bad value is one line naming the
+# variable and its range (64), for a command that changes the board too,
+# and changes nothing
+run k case list --json
+before=$OUT
+for bad in -5 1e3 99999999999999999999; do
+    KERNBOARD_LOCK_TIMEOUT_MS=$bad expect_rc 64 "KERNBOARD_LOCK_TIMEOUT_MS=$bad" k case add --title "env"
+    check "  one line naming the variable and the range" \
+        [ "$ERR" = "kernboard: KERNBOARD_LOCK_TIMEOUT_MS='$bad' is not a whole number from 1 to 3600000: set it to one, or unset it for the default" ]
+done
+for bad in abc 9; do
+    KERNBOARD_VERIFY_THREADS=$bad expect_rc 64 "KERNBOARD_VERIFY_THREADS=$bad" k verify
+    check "  names the variable and the range ($ERR)" contains "$ERR" "KERNBOARD_VERIFY_THREADS='$bad' is not a whole number from 1 to 8"
+done
+# the terminal UI's, checked by every command as the others are
+KERNBOARD_IDLE_LOCK_SECONDS=soon expect_rc 64 "KERNBOARD_IDLE_LOCK_SECONDS=soon" k case list
+check "  names the variable and the range ($ERR)" contains "$ERR" "KERNBOARD_IDLE_LOCK_SECONDS='soon' is not a whole number from 0 to 86400"
+run k case list --json
+check "  nothing was added" [ "$OUT" = "$before" ]
+KERNBOARD_LOCK_TIMEOUT_MS=2500 KERNBOARD_VERIFY_THREADS=2 expect_rc 0 "good values are taken" k verify
 run kb --help
 check "--help lists the commands" contains "$OUT" "case add"
 run kb --version

@@ -204,6 +204,50 @@ Test(import_csv, file_in_chunks)
     kb_import_buf_free(&ib);
 }
 
+/* A spreadsheet's CSV: a leading UTF-8 byte order mark is skipped; a
+ * header with semicolons and no comma makes ';' the separator (Excel with
+ * Dutch settings), from memory and from a file; a comma header keeps ','
+ * (a ';' in a cell is then a list separator or text) */
+Test(import_csv, bom_and_semicolons)
+{
+    static const struct {
+        const char *csv, *title, *stage;
+        size_t ndepts;
+    } t[] = {
+        {"\xEF\xBB\xBFtitle,stage\nMet BOM,explore\n", "Met BOM", "explore", 0},
+        {"title;stage;depts\r\n\"Kade; fase 2\";connect;\"ECO;INC\"\r\n", "Kade; fase 2", "connect",
+         2},
+        {"\xEF\xBB\xBFtitle;depts\n\"a, b\";ECO\n", "a, b", NULL, 1},
+        {"title,depts\nx;y,ECO;INC\n", "x;y", NULL, 2},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        for (int from_file = 0; from_file < 2; from_file++) {
+            kb_import_buf ib;
+            memset(&ib, 0, sizeof ib);
+            kb_err e;
+            int rc;
+            FILE *f = NULL;
+            if (from_file) {
+                f = tmpfile();
+                cr_assert(f);
+                fputs(t[i].csv, f);
+                rewind(f);
+                rc = kb_import_csv_file(f, "x.csv", &ib, &e);
+                fclose(f);
+            } else {
+                rc = kb_import_csv(t[i].csv, strlen(t[i].csv), "x.csv", &ib, &e);
+            }
+            cr_assert_eq(rc, KB_OK, "row %zu (file %d): %s", i, from_file, e.msg);
+            cr_assert_eq(ib.imp.ncases, 1, "row %zu", i);
+            cr_expect_str_eq(ib.imp.cases[0].title, t[i].title, "row %zu", i);
+            if (t[i].stage)
+                cr_expect_str_eq(ib.imp.cases[0].stage, t[i].stage, "row %zu", i);
+            cr_expect_eq(ib.imp.cases[0].depts.n, t[i].ndepts, "row %zu", i);
+            kb_import_buf_free(&ib);
+        }
+    }
+}
+
 /* Where each case starts: the physical CSV line (line breaks inside quoted
  * cells, CRLF and blank lines counted), across the 64 KiB chunks of a file;
  * the JSON line and column of the case's object */

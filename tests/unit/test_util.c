@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "kernboard/buf.h"
+#include "kernboard/env.h"
 #include "kernboard/err.h"
 #include "kernboard/mem.h"
 #include "kernboard/timeutil.h"
@@ -218,4 +219,45 @@ Test(mem, helpers)
     int *v = kb_reallocarray(NULL, 10, sizeof *v);
     v[9] = 1;
     kb_free(&v);
+}
+
+/* numeric environment variables: whole numbers in the range or a usage
+ * error that names the variable and the range; unset keeps the default */
+Test(env, numbers_in_range_or_a_usage_error)
+{
+    static const char *bad[] = {"abc", "-5",   "+5",      " 5", "5 ",
+                                "1e3", "0x10", "3600001", "0",  "99999999999999999999",
+                                "1.5", ""};
+    kb_err e;
+    long v = 0;
+    cr_expect_eq(kb_env_parse(KB_ENV_LOCK_TIMEOUT_MS, "1500", &v, &e), KB_OK);
+    cr_expect_eq(v, 1500);
+    cr_expect_eq(kb_env_parse(KB_ENV_LOCK_TIMEOUT_MS, "3600000", &v, &e), KB_OK);
+    cr_expect_eq(kb_env_parse(KB_ENV_IDLE_LOCK_SECONDS, "0", &v, &e), KB_OK);
+    cr_expect_eq(v, 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = 42;
+        cr_expect_eq(kb_env_parse(KB_ENV_LOCK_TIMEOUT_MS, bad[i], &v, &e), KB_EUSAGE, "'%s'",
+                     bad[i]);
+        cr_expect_eq(v, 42, "'%s' left the value", bad[i]);
+        cr_expect(strstr(e.msg, "KERNBOARD_LOCK_TIMEOUT_MS") && strstr(e.msg, "1 to 3600000"),
+                  "'%s': %s", bad[i], e.msg);
+    }
+    cr_expect_eq(kb_env_parse(KB_ENV_VERIFY_THREADS, "9", &v, &e), KB_EUSAGE);
+    cr_expect(strstr(e.msg, "KERNBOARD_VERIFY_THREADS='9'") && strstr(e.msg, "1 to 8"), "%s",
+              e.msg);
+    /* a value that would break the one line is not quoted */
+    cr_expect_eq(kb_env_parse(KB_ENV_VERIFY_THREADS, "1\n2", &v, &e), KB_EUSAGE);
+    cr_expect_null(strchr(e.msg, '\n'), "%s", e.msg);
+
+    setenv("KERNBOARD_VERIFY_THREADS", "", 1);
+    v = 7;
+    cr_expect_eq(kb_env_get(KB_ENV_VERIFY_THREADS, &v, &e), KB_OK);
+    cr_expect_eq(v, 7, "empty keeps the default");
+    unsetenv("KERNBOARD_VERIFY_THREADS");
+    cr_expect_eq(kb_env_check(&e), KB_OK, "%s", e.msg);
+    setenv("KERNBOARD_IDLE_LOCK_SECONDS", "soon", 1);
+    cr_expect_eq(kb_env_check(&e), KB_EUSAGE);
+    cr_expect(strstr(e.msg, "KERNBOARD_IDLE_LOCK_SECONDS='soon'"), "%s", e.msg);
+    unsetenv("KERNBOARD_IDLE_LOCK_SECONDS");
 }
