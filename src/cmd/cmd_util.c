@@ -363,6 +363,18 @@ void kb_cmd_cell_buf(kb_buf *b, const char *s, size_t width)
     size_t left = strlen(s);
     kb_buf_reserve(b, left + width + 4);
     while (left) {
+        /* a run of printable ASCII that fits before any cut: in one copy */
+        size_t run = 0, room = climit > w ? climit - w : 0;
+        while (run < left && run < room && (unsigned char)p[run] >= 0x20 &&
+               (unsigned char)p[run] < 0x7f)
+            run++;
+        if (run > 1 && mbsinit(&st)) {
+            kb_buf_append(b, p, run);
+            w += run;
+            p += run;
+            left -= run;
+            continue;
+        }
         size_t n;
         size_t c;
         unsigned char ch = (unsigned char)*p;
@@ -406,8 +418,12 @@ void kb_cmd_cell_buf(kb_buf *b, const char *s, size_t width)
             w++;
         }
     }
-    for (; w < width; w++)
-        kb_buf_putc(b, ' ');
+    if (w < width) {
+        kb_buf_reserve(b, width - w);
+        memset(b->data + b->len, ' ', width - w);
+        b->len += width - w;
+        b->data[b->len] = '\0';
+    }
 }
 
 /* Print s cut or padded to exactly width columns. */

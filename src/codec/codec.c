@@ -538,6 +538,7 @@ static int kb_decode(const kb_field *f, size_t nf, const char *what, const void 
     bool indef;
     if (!kb_cr_head(&r, &major, &npairs, &indef))
         return kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);
+    size_t hint = 0;
     for (uint64_t i = 0; indef || i < npairs; i++) {
         if (indef && kb_cr_at_break(&r))
             break;
@@ -553,12 +554,17 @@ static int kb_decode(const kb_field *f, size_t nf, const char *what, const void 
                                   what);
             continue;
         }
+        /* the encoder writes the fields in table order: look from the one
+         * after the field matched last (keys are unique in a table) */
         const kb_field *fd = NULL;
-        for (size_t k = nf; k-- > 0;)
-            if (strlen(f[k].key) == klen && memcmp(f[k].key, key, klen) == 0) {
+        for (size_t j = 0; j < nf && !fd; j++) {
+            size_t k = hint + j < nf ? hint + j : hint + j - nf;
+            if (klen && f[k].key[0] == key[0] && strlen(f[k].key) == klen &&
+                memcmp(f[k].key, key, klen) == 0) {
                 fd = &f[k];
-                break;
+                hint = k + 1 < nf ? k + 1 : 0;
             }
+        }
         if (!fd) {
             if (!kb_cr_skip(&r, 1)) /* cannot happen after pass 1 */
                 return kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);

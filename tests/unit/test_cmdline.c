@@ -604,3 +604,36 @@ Test(cmdline, colon_list_fits_the_pager)
         kb_tui_app_free(&a);
     }
 }
+
+/* A table cell: cut with an ellipsis or padded to exactly width columns;
+ * ASCII runs are copied whole, multibyte text by its columns, control
+ * characters take no column. */
+static void kb_cell_is(const char *s, size_t width, const char *want)
+{
+    kb_buf b = KB_BUF_INIT;
+    kb_buf_puts(&b, "|");
+    kb_cmd_cell_buf(&b, s, width);
+    kb_buf_puts(&b, "|");
+    cr_assert_str_eq(b.data, want, "cell(\"%s\", %zu)", s, width);
+    kb_buf_free(&b);
+}
+
+Test(cmdline, table_cells_cut_and_pad)
+{
+    cr_assert_not_null(setlocale(LC_CTYPE, "C.UTF-8"));
+    kb_cell_is("hello", 8, "|hello   |");
+    kb_cell_is("abcdefgh", 8, "|abcdefgh|");
+    kb_cell_is("abcdefghi", 8, "|abcdefg\xe2\x80\xa6|");
+    kb_cell_is("hello world", 8, "|hello w\xe2\x80\xa6|");
+    kb_cell_is("caf\xc3\xa9 au lait", 6, "|caf\xc3\xa9 \xe2\x80\xa6|");
+    kb_cell_is("caf\xc3\xa9", 6, "|caf\xc3\xa9  |");
+    kb_cell_is("\xe6\x97\xa5\xe6\x9c\xac", 3, "|\xe6\x97\xa5\xe2\x80\xa6|");
+    kb_cell_is("a\xff"
+               "b",
+               4, "|a?b |");
+    kb_cell_is("", 3, "|   |");
+    kb_cell_is("abc", 0, "||");
+    kb_cell_is("abcdef", 1, "|\xe2\x80\xa6|");
+    cr_assert_not_null(setlocale(LC_CTYPE, "C"));
+    kb_cell_is("hello world", 8, "|hello w~|");
+}
