@@ -462,6 +462,50 @@ Test(tui_app, meeting_keys_set_the_undo_target)
     kb_tui_app_free(&a);
 }
 
+/* Undo in meeting mode acts on the current item only: f on the first
+ * item, n, u must not put the first item's flag back while the second
+ * item is on the shared screen; it says why and changes nothing.  Back on
+ * the first item (p), u undoes the f. */
+Test(tui_app, meeting_undo_stays_on_the_current_item)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_meeting_started(&a);
+    uint32_t first = kb_item_now(&a);
+    kb_key_in(&a, 'f');
+    kb_case c;
+    kb_get(&a, first, &c);
+    cr_assert(!c.on_agenda, "%s", a.msg);
+    kb_case_free(&c);
+    kb_key_in(&a, 'n');
+    uint32_t second = kb_item_now(&a);
+    cr_assert_neq(second, first);
+    uint64_t commits = kb_board_commits(a.board);
+    kb_key_in(&a, 'u');
+    char other[32];
+    snprintf(other, sizeof other, "#%u", first);
+    cr_assert_null(strstr(a.msg, "Undone"), "undo reached back to the previous item: %s", a.msg);
+    cr_assert(strstr(a.msg, "current item") && strstr(a.msg, other), "%s", a.msg);
+    cr_assert_eq(kb_board_commits(a.board), commits, "nothing was written");
+    kb_get(&a, first, &c);
+    cr_assert(!c.on_agenda, "the previous item's flag stays off: %s", a.msg);
+    kb_case_free(&c);
+    kb_get(&a, second, &c);
+    cr_assert(c.on_agenda, "the current item is untouched: %s", a.msg);
+    kb_case_free(&c);
+    /* back on the first item, u undoes its f */
+    kb_key_in(&a, 'p');
+    cr_assert_eq(kb_item_now(&a), first);
+    kb_key_in(&a, 'u');
+    char want[64];
+    snprintf(want, sizeof want, "Undone: #%u", first);
+    cr_assert(strstr(a.msg, want), "%s", a.msg);
+    kb_get(&a, first, &c);
+    cr_assert(c.on_agenda, "%s", a.msg);
+    kb_case_free(&c);
+    kb_tui_app_free(&a);
+}
+
 /* g adds a guest by the name as typed, blanks and all; E asks before it
  * ends the meeting (n, Esc: it goes on; y, or the Dutch j: it ends). */
 Test(tui_app, meeting_guest_with_blanks_and_end_asks_first)
