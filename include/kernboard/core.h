@@ -402,15 +402,22 @@ int kb_board_meeting_minutes(kb_board *b, uint32_t number, bool include_conf, ch
  * from "new,moved" (new string). */
 char *kb_meeting_why_text(const char *why);
 
+typedef struct kb_goal_vec {
+    kb_goal *v;
+    size_t n;
+} kb_goal_vec;
+
 /* A case's whole detail read in ONE read transaction (a consistent
  * snapshot): the case, its timeline (oldest first), action items, links
- * (either end) and decisions. */
+ * (either end), decisions, and the department goals its hooks stand for
+ * (kb_goal_of_hook), to show them by name (kb_hooks_label). */
 typedef struct kb_case_detail {
     kb_case c;
     kb_comment_vec timeline;
     kb_action_vec actions;
     kb_link_vec links;
     kb_decision_vec decisions;
+    kb_goal_vec goals;
 } kb_case_detail;
 int kb_board_case_detail(kb_board *b, uint32_t number, kb_case_detail *out,
                          kb_err *e) KB_WARN_UNUSED;
@@ -628,10 +635,6 @@ int kb_board_my_actions(kb_board *b, const char *user, kb_action_vec *out,
 /* ---- Department goals (issue 12): reference data per department,
  * maintained by brokers and admins; a case's policy hooks name them by
  * code (free-text hooks stay possible).  Codes are unique on the board. */
-typedef struct kb_goal_vec {
-    kb_goal *v;
-    size_t n;
-} kb_goal_vec;
 /* All goals, in the board's department order, then by code. */
 int kb_board_goal_list(kb_board *b, kb_goal_vec *out, kb_err *e) KB_WARN_UNUSED;
 void kb_goal_vec_free(kb_goal_vec *v);

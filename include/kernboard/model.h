@@ -530,6 +530,18 @@ int kb_goal_validate(const kb_goal *g, kb_err *e) KB_WARN_UNUSED;
 /* The goal a hook names (its code, case- and accent-insensitive), NULL
  * for a free-text hook. */
 const kb_goal *kb_goal_find(const kb_goal *v, size_t n, const char *code);
+/* The goal a hook stands for: the goal whose code it is, else the goal
+ * whose text it is (a goal's words typed as free text); both case- and
+ * accent-insensitive.  NULL for any other free-text hook.  Showing and
+ * counting hooks go through this, so that a hook picked from a goal and
+ * the same goal typed out are one hook. */
+const kb_goal *kb_goal_of_hook(const kb_goal *v, size_t n, const char *hook);
+/* How a hook reads: "CODE: text" for a goal (kb_goal_of_hook), else the
+ * hook as typed (new string). */
+char *kb_hook_label(const kb_goal *v, size_t n, const char *hook);
+/* The hooks of a list as they read (kb_hook_label), joined by sep (new
+ * string; "" for none). */
+char *kb_hooks_label(const kb_strv *hooks, const kb_goal *v, size_t n, const char *sep);
 
 /* Similar cases (duplicate search while typing): every case of v whose
  * title, description or organisations resemble the given ones, accent- and
