@@ -149,6 +149,13 @@ typedef struct kb_case_vec {
     size_t n;
 } kb_case_vec;
 int kb_board_case_list(kb_board *b, kb_case_vec *out, kb_err *e) KB_WARN_UNUSED;
+/* Fill in each case's active (the newest entry of its timeline: comment,
+ * decision, action item, change; 0 without one) for the query terms
+ * updated and since: (kb_case_last_activity).  One read transaction and
+ * one pass over the timeline table, whatever n is: call it only when the
+ * query uses them (kb_query_needs_activity), so an ordinary case list
+ * pays nothing.  cases need their key (as listed). */
+int kb_board_case_activity(kb_board *b, kb_case *cases, size_t n, kb_err *e) KB_WARN_UNUSED;
 /* After kb_board_case_list failed with KB_EDATA (a damaged record): the
  * cases that still read, one by one, the numbers of the damaged ones
  * (appended to *damaged) and, when why is not NULL, what is wrong with each
@@ -351,8 +358,10 @@ int kb_board_meeting_state_get(kb_board *b, int state, kb_meeting *out, kb_err *
 /* An agenda proposal from the board (not stored): cases flagged on-agenda
  * ("agenda"), new signals since the last meeting ("new"), cases that
  * changed stage since then ("moved"), cases past their stage norm
- * ("stuck") and cases with overdue action items ("actions"); the reasons
- * go to why, in that order of priority. */
+ * ("stuck"), cases with overdue action items ("actions") and cases with
+ * any other change, comment, decision or action item after the last
+ * meeting ended ("changed"; kb_case_last_activity); the reasons go to
+ * why, in that order of priority. */
 int kb_board_agenda_build(kb_board *b, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;
 enum kb_agenda_op_kind {
     KB_AGENDA_REBUILD, /* replace the draft by a new proposal */
@@ -558,8 +567,17 @@ typedef struct kb_board_cache {
     bool moved;
     bool meetings_changed, leases_changed;
     bool links_changed; /* a link was added or removed: links reloaded */
+    /* The cases' active times are filled in (kb_board_cache_activity) and
+     * kept current: a new timeline entry (comment, decision, action item)
+     * raises its case's active and names the case in changed, with its
+     * previous state in old, as a change of the case would. */
+    bool activity;
 } kb_board_cache;
 int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e) KB_WARN_UNUSED;
+/* Fill in the cached cases' active times once (kb_board_case_activity)
+ * and keep them current from then on; cheap when already done.  For a
+ * filter that uses updated or since:. */
+int kb_board_cache_activity(kb_board *b, kb_board_cache *c, kb_err *e) KB_WARN_UNUSED;
 /* Apply changes since c->seq; *changed = number of cases reloaded or
  * removed (may be NULL).  Cheap when nothing changed (one header read).
  * Work is in proportion to the changes, not to the board: reloaded cases

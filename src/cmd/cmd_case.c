@@ -376,6 +376,12 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
     }
     int final_rc = damaged.n ? KB_EDATA : KB_OK;
     kb_u32v_free(&damaged);
+    /* updated and since: count comments, decisions and action items too:
+     * one more pass, over the timeline table, only for such a query */
+    if (kb_query_needs_activity(q) && (rc = kb_board_case_activity(b, v.v, v.n, &cx->err))) {
+        rc = kb_cmd_report(cx);
+        goto out;
+    }
     kb_query_ctx ctx;
     kb_board_query_ctx(b, q, &ctx); /* the one resolver: codes, names, prefixes */
     if (cx->json) {

@@ -113,6 +113,8 @@ int kb_link_add_in(kb_board *b, kb_txn *t, const kb_case *a, uint32_t to, enum k
 int kb_link_insert(kb_txn *t, kb_link *l, const kb_id *from_key, const kb_id *to_key, kb_err *e);
 /* Inside t: the department goals (board department order, then code). */
 int kb_goals_in(const kb_board *b, kb_txn *t, kb_goal_vec *out, kb_err *e);
+/* Inside t: kb_board_case_activity (each case's newest timeline entry). */
+int kb_case_activity_in(kb_txn *t, kb_case *cases, size_t n, kb_err *e);
 /* Inside t: the goals the hooks stand for (kb_goal_of_hook), in that order. */
 int kb_hook_goals_in(const kb_board *b, kb_txn *t, const kb_strv *hooks, kb_goal_vec *out,
                      kb_err *e);

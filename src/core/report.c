@@ -22,6 +22,8 @@ int kb_board_report(kb_board *b, const kb_query *q, const char *only, kb_date fr
     int rc = kb_board_case_list(b, &all, e);
     if (rc || (rc = kb_board_action_list(b, 0, &acts, e)) || (rc = kb_board_org_list(b, &orgs, e)))
         goto out;
+    if (kb_query_needs_activity(q) && (rc = kb_board_case_activity(b, all.v, all.n, e)))
+        goto out; /* updated, since: comments and decisions count too */
     kb_query_ctx ctx;
     kb_board_query_ctx(b, q, &ctx);
     /* keep the matching cases (moved to the front) */

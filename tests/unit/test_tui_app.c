@@ -343,6 +343,30 @@ Test(tui_app, undo_refuses_after_change_it_cannot_undo)
     kb_tui_app_free(&a);
 }
 
+/* A filter on updated or since: sees comments, decisions and action
+ * items: it fills in the cached cases' timeline activity once (an
+ * ordinary filter does not pay for it), and the live refresh keeps it
+ * current when someone comments. */
+Test(tui_app, filter_on_updated_reads_the_timeline_activity)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_err e;
+    cr_assert_eq(kb_tui_set_filter(&a, "dept:ECO", &e), KB_OK, "%s", e.msg);
+    cr_assert_not(a.cache.activity, "an ordinary filter reads no timeline");
+    cr_assert_eq(kb_tui_set_filter(&a, "since:lastmeeting", &e), KB_OK, "%s", e.msg);
+    cr_assert(a.cache.activity);
+    a.cache.cases.v[1].active = 1; /* as if #2's timeline were long ago */
+    uint64_t v2 = a.cache.cases.v[1].version;
+    cr_assert_eq(kb_board_comment_add(a.board, 2, "Nagebeld", &e), KB_OK, "%s", e.msg);
+    kb_tui_refresh(&a, true);
+    cr_assert_gt(a.cache.cases.v[1].active, 1, "the comment is #2's newest activity");
+    cr_assert_eq(a.cache.cases.v[1].version, v2);
+    cr_assert_geq(kb_case_last_activity(&a.cache.cases.v[1]), a.cache.cases.v[1].updated);
+    cr_assert_eq(kb_tui_count_matches(&a, "updated>=today", &e), 2, "%s", e.msg);
+    kb_tui_app_free(&a);
+}
+
 /* ---- meeting mode */
 
 static void kb_flag(kb_tui_app *a, uint32_t n)
