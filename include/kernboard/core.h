@@ -150,6 +150,13 @@ typedef struct kb_case_vec {
     size_t n;
 } kb_case_vec;
 int kb_board_case_list(kb_board *b, kb_case_vec *out, kb_err *e) KB_WARN_UNUSED;
+/* Fill in each case's active (the newest entry of its timeline: comment,
+ * decision, action item, change; 0 without one) for the query terms
+ * updated and since: (kb_case_last_activity).  One read transaction and
+ * one pass over the timeline table, whatever n is: call it only when the
+ * query uses them (kb_query_needs_activity), so an ordinary case list
+ * pays nothing.  cases need their key (as listed). */
+int kb_board_case_activity(kb_board *b, kb_case *cases, size_t n, kb_err *e) KB_WARN_UNUSED;
 /* After kb_board_case_list failed with KB_EDATA (a damaged record): the
  * cases that still read, one by one, the numbers of the damaged ones
  * (appended to *damaged) and, when why is not NULL, what is wrong with each
@@ -354,8 +361,10 @@ int kb_board_meeting_state_get(kb_board *b, int state, kb_meeting *out, kb_err *
 /* An agenda proposal from the board (not stored): cases flagged on-agenda
  * ("agenda"), new signals since the last meeting ("new"), cases that
  * changed stage since then ("moved"), cases past their stage norm
- * ("stuck") and cases with overdue action items ("actions"); the reasons
- * go to why, in that order of priority. */
+ * ("stuck"), cases with overdue action items ("actions") and cases with
+ * any other change, comment, decision or action item after the last
+ * meeting ended ("changed"; kb_case_last_activity); the reasons go to
+ * why, in that order of priority. */
 int kb_board_agenda_build(kb_board *b, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;
 enum kb_agenda_op_kind {
     KB_AGENDA_REBUILD, /* replace the draft by a new proposal */
@@ -405,15 +414,22 @@ int kb_board_meeting_minutes(kb_board *b, uint32_t number, bool include_conf, ch
  * from "new,moved" (new string). */
 char *kb_meeting_why_text(const char *why);
 
+typedef struct kb_goal_vec {
+    kb_goal *v;
+    size_t n;
+} kb_goal_vec;
+
 /* A case's whole detail read in ONE read transaction (a consistent
  * snapshot): the case, its timeline (oldest first), action items, links
- * (either end) and decisions. */
+ * (either end), decisions, and the department goals its hooks stand for
+ * (kb_goal_of_hook), to show them by name (kb_hooks_label). */
 typedef struct kb_case_detail {
     kb_case c;
     kb_comment_vec timeline;
     kb_action_vec actions;
     kb_link_vec links;
     kb_decision_vec decisions;
+    kb_goal_vec goals;
 } kb_case_detail;
 int kb_board_case_detail(kb_board *b, uint32_t number, kb_case_detail *out,
                          kb_err *e) KB_WARN_UNUSED;
@@ -554,8 +570,17 @@ typedef struct kb_board_cache {
     bool moved;
     bool meetings_changed, leases_changed;
     bool links_changed; /* a link was added or removed: links reloaded */
+    /* The cases' active times are filled in (kb_board_cache_activity) and
+     * kept current: a new timeline entry (comment, decision, action item)
+     * raises its case's active and names the case in changed, with its
+     * previous state in old, as a change of the case would. */
+    bool activity;
 } kb_board_cache;
 int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e) KB_WARN_UNUSED;
+/* Fill in the cached cases' active times once (kb_board_case_activity)
+ * and keep them current from then on; cheap when already done.  For a
+ * filter that uses updated or since:. */
+int kb_board_cache_activity(kb_board *b, kb_board_cache *c, kb_err *e) KB_WARN_UNUSED;
 /* Apply changes since c->seq; *changed = number of cases reloaded or
  * removed (may be NULL).  Cheap when nothing changed (one header read).
  * Work is in proportion to the changes, not to the board: reloaded cases
@@ -631,10 +656,6 @@ int kb_board_my_actions(kb_board *b, const char *user, kb_action_vec *out,
 /* ---- Department goals (issue 12): reference data per department,
  * maintained by brokers and admins; a case's policy hooks name them by
  * code (free-text hooks stay possible).  Codes are unique on the board. */
-typedef struct kb_goal_vec {
-    kb_goal *v;
-    size_t n;
-} kb_goal_vec;
 /* All goals, in the board's department order, then by code. */
 int kb_board_goal_list(kb_board *b, kb_goal_vec *out, kb_err *e) KB_WARN_UNUSED;
 void kb_goal_vec_free(kb_goal_vec *v);

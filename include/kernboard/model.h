@@ -82,6 +82,12 @@ typedef struct kb_case {
      * and on every stage change); 0 on records written before it existed:
      * kb_case_stage_since then gives created. */
     kb_time moved;
+    /* The newest entry of its timeline: a comment, a decision, an action
+     * item, a recorded change.  Not stored (a comment does not rewrite the
+     * case, so that it never makes someone's edit stale): filled in by the
+     * core when a query needs it (kb_query_needs_activity), else 0.
+     * kb_case_last_activity combines it with updated. */
+    kb_time active;
     kb_date due;
     kb_date review;
     bool on_agenda;
@@ -105,6 +111,10 @@ bool kb_case_overdue(const kb_case *c, kb_date today);
 /* When the case entered its current stage: moved, or created on records
  * written before moved existed. */
 kb_time kb_case_stage_since(const kb_case *c);
+/* When anything last happened to the case: the newer of updated (its
+ * fields, stage) and active (its timeline: comments, decisions, action
+ * items).  This is what the query's updated and since: compare. */
+kb_time kb_case_last_activity(const kb_case *c);
 /* Whole days in the current stage on date today (0 on the day of the move;
  * never negative). */
 int kb_case_age_days(const kb_case *c, kb_date today);
@@ -536,6 +546,18 @@ int kb_goal_validate(const kb_goal *g, kb_err *e) KB_WARN_UNUSED;
 /* The goal a hook names (its code, case- and accent-insensitive), NULL
  * for a free-text hook. */
 const kb_goal *kb_goal_find(const kb_goal *v, size_t n, const char *code);
+/* The goal a hook stands for: the goal whose code it is, else the goal
+ * whose text it is (a goal's words typed as free text); both case- and
+ * accent-insensitive.  NULL for any other free-text hook.  Showing and
+ * counting hooks go through this, so that a hook picked from a goal and
+ * the same goal typed out are one hook. */
+const kb_goal *kb_goal_of_hook(const kb_goal *v, size_t n, const char *hook);
+/* How a hook reads: "CODE: text" for a goal (kb_goal_of_hook), else the
+ * hook as typed (new string). */
+char *kb_hook_label(const kb_goal *v, size_t n, const char *hook);
+/* The hooks of a list as they read (kb_hook_label), joined by sep (new
+ * string; "" for none). */
+char *kb_hooks_label(const kb_strv *hooks, const kb_goal *v, size_t n, const char *sep);
 
 /* Similar cases (duplicate search while typing): every case of v whose
  * title, description or organisations resemble the given ones, accent- and

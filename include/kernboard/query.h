@@ -85,10 +85,11 @@ enum kb_query_field {
     KB_QF_BLOCKED, /* flag: has a blocked reason */
     KB_QF_AGENDA,  /* flag: on the agenda */
     KB_QF_CROSS,   /* flag: more than one distinct department */
-    KB_QF_UPDATED, /* updated OP DATE: date of the last change */
+    KB_QF_UPDATED, /* updated OP DATE: date of the last change or timeline
+                      entry (kb_case_last_activity) */
     KB_QF_MOVED,   /* moved OP DATE: date it entered its current stage */
     KB_QF_AGE,     /* age OP N: whole days in its current stage */
-    KB_QF_SINCE,   /* since:DATE|lastmeeting  changed on or after */
+    KB_QF_SINCE,   /* since:DATE|lastmeeting  changed or commented on or after */
     KB_QF_STUCK,   /* flag: longer in its stage than the stage's norm */
     KB_QF_MINE,    /* flag: owned by ctx->me, or led by one of ctx->my_depts */
 };
@@ -164,6 +165,10 @@ bool kb_query_equal(const kb_query *a, const kb_query *b);
 size_t kb_query_term_count(const kb_query *q);
 /* Does q use since:lastmeeting (so its context needs last_meeting)? */
 bool kb_query_needs_last_meeting(const kb_query *q);
+/* Does q use updated or since: (so its cases need their timeline's newest
+ * entry, kb_case.active: see kb_board_case_activity)?  Without it those
+ * terms see only the case record's own updated time. */
+bool kb_query_needs_activity(const kb_query *q);
 /* Does case c satisfy every term?  ctx may be NULL: today is then
  * kb_date_today() and there is no resolver. */
 bool kb_query_match(const kb_query *q, const kb_case *c, const kb_query_ctx *ctx);

@@ -96,6 +96,11 @@ typedef struct kb_report_input {
     size_t nlines;
     const kb_org *orgs;
     size_t norgs;
+    /* the department goals (may be NULL): a hook naming a goal by code
+     * and the goal's text typed as free text count as one hook, shown as
+     * "CODE: text" (kb_goal_of_hook) */
+    const kb_goal *goals;
+    size_t ngoals;
     kb_date today, from, to;
 } kb_report_input;
 /* Compute the sections named in only (NULL: all) into out. */

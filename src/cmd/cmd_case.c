@@ -160,7 +160,7 @@ static kb_query_refs kb_case_refs_of(const kb_board *b)
 /* A case as text in the reader's language: stages and action lines by name,
  * values translated (JSON and CSV keep the codes, for scripts). */
 static void kb_print_case(kb_cmd_ctx *cx, const kb_board *b, const kb_case *c,
-                          const kb_comment_vec *tl)
+                          const kb_comment_vec *tl, const kb_goal_vec *goals)
 {
     kb_query_refs refs = kb_case_refs_of(b);
     char *stage = kb_case_field_show(c, KB_F_STAGE, kb_query_name_refs, &refs),
@@ -171,7 +171,8 @@ static void kb_print_case(kb_cmd_ctx *cx, const kb_board *b, const kb_case *c,
     kb_time_format(c->created, t1);
     kb_time_format(c->updated, t2);
     char *depts = kb_strv_join(&c->depts, ", "), *orgs = kb_strv_join(&c->orgs, "; "),
-         *tags = kb_strv_join(&c->tags, ", "), *hooks = kb_strv_join(&c->hooks, "; ");
+         *tags = kb_strv_join(&c->tags, ", "),
+         *hooks = kb_hooks_label(&c->hooks, goals ? goals->v : NULL, goals ? goals->n : 0, "; ");
     fprintf(cx->out, "#%u  %s\n", c->number, c->title ? c->title : "");
     fprintf(cx->out, "%-16s %s\n", _("Stage:"), stage);
     fprintf(cx->out, "%-16s %s\n", _("Lead dept:"), c->lead_dept ? c->lead_dept : "-");
@@ -288,7 +289,7 @@ int kb_cmd_case_show(kb_cmd_ctx *cx, int argc, char **argv)
         json_object_set_new(o, "decisions", a);
         rc = kb_cmd_print_json(cx, o);
     } else {
-        kb_print_case(cx, b, &d.c, &d.timeline);
+        kb_print_case(cx, b, &d.c, &d.timeline, &d.goals);
         if (d.actions.n) {
             fprintf(cx->out, "\n%s\n", _("Action items:"));
             for (size_t i = 0; i < d.actions.n; i++) {
@@ -375,6 +376,12 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
     }
     int final_rc = damaged.n ? KB_EDATA : KB_OK;
     kb_u32v_free(&damaged);
+    /* updated and since: count comments, decisions and action items too:
+     * one more pass, over the timeline table, only for such a query */
+    if (kb_query_needs_activity(q) && (rc = kb_board_case_activity(b, v.v, v.n, &cx->err))) {
+        rc = kb_cmd_report(cx);
+        goto out;
+    }
     kb_query_ctx ctx;
     kb_board_query_ctx(b, q, &ctx); /* the one resolver: codes, names, prefixes */
     if (cx->json) {

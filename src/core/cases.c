@@ -405,8 +405,9 @@ int kb_board_case_detail(kb_board *b, uint32_t number, kb_case_detail *out, kb_e
     if ((rc = kb_case_read(t, number, &out->c, e)) == KB_OK &&
         (rc = kb_timeline_in(t, &out->c.key, &out->timeline, e)) == KB_OK &&
         (rc = kb_actions_in(t, &out->c.key, &out->actions, e)) == KB_OK &&
-        (rc = kb_links_of(t, &out->c.key, &out->links, e)) == KB_OK)
-        rc = kb_decisions_in(t, &out->c.key, &out->decisions, e);
+        (rc = kb_links_of(t, &out->c.key, &out->links, e)) == KB_OK &&
+        (rc = kb_decisions_in(t, &out->c.key, &out->decisions, e)) == KB_OK && out->c.hooks.n)
+        rc = kb_hook_goals_in(b, t, &out->c.hooks, &out->goals, e);
     kb_txn_abort(&t);
     if (rc)
         kb_case_detail_free(out);
@@ -420,4 +421,5 @@ void kb_case_detail_free(kb_case_detail *d)
     kb_action_vec_free(&d->actions);
     kb_link_vec_free(&d->links);
     kb_decision_vec_free(&d->decisions);
+    kb_goal_vec_free(&d->goals);
 }

@@ -129,6 +129,11 @@ int kb_link_rule(const kb_link_src *src, uint32_t from, uint32_t to, enum kb_lin
                  kb_err *e);
 /* Inside t: the department goals (board department order, then code). */
 int kb_goals_in(const kb_board *b, kb_txn *t, kb_goal_vec *out, kb_err *e);
+/* Inside t: kb_board_case_activity (each case's newest timeline entry). */
+int kb_case_activity_in(kb_txn *t, kb_case *cases, size_t n, kb_err *e);
+/* Inside t: the goals the hooks stand for (kb_goal_of_hook), in that order. */
+int kb_hook_goals_in(const kb_board *b, kb_txn *t, const kb_strv *hooks, kb_goal_vec *out,
+                     kb_err *e);
 int kb_org_upsert(kb_txn *t, const kb_org *o, bool *added, bool *changed, kb_err *e);
 int kb_contact_insert(kb_txn *t, kb_contact *c, kb_err *e);
 /* Inside t: the record of organisation *name, made (kind entrepreneur)

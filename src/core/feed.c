@@ -31,9 +31,20 @@ int kb_board_cache_load(kb_board *b, kb_board_cache *c, kb_err *e)
     return rc;
 }
 
+int kb_board_cache_activity(kb_board *b, kb_board_cache *c, kb_err *e)
+{
+    if (c->activity)
+        return KB_OK;
+    int rc = kb_board_case_activity(b, c->cases.v, c->cases.n, e);
+    c->activity = rc == KB_OK;
+    return rc;
+}
+
 typedef struct kb_feed_ctx {
     unsigned char (*keys)[KB_KEY_LEN];
     size_t n;
+    bool activity; /* note timeline entries too */
+    bool timeline; /* a timeline entry was written */
     uint64_t last;
     bool refs; /* stages, departments, action lines or users changed */
     bool meetings, leases, links;
@@ -49,6 +60,7 @@ static int kb_feed_collect(void *ctx, const kb_change *ch)
     f->meetings = f->meetings || ch->table == KB_T_MEETINGS;
     f->leases = f->leases || ch->table == KB_T_LEASES;
     f->links = f->links || ch->table == KB_T_LINKS;
+    f->timeline = f->timeline || (f->activity && ch->table == KB_T_COMMENTS);
     if (ch->table != KB_T_CASES || ch->klen != KB_KEY_LEN)
         return 0;
     f->keys = kb_reallocarray(f->keys, f->n + 1, sizeof *f->keys);
@@ -147,6 +159,43 @@ static void kb_cache_insert(kb_board_cache *c, kb_case_vec *add)
     add->n = 0;
 }
 
+/* The timeline changed (comments, decisions, action items): the change
+ * feed names a timeline entry only by its stored key, which does not say
+ * whose it is, so every case's active is read again in one pass (only
+ * while someone asked for activity: a filter on updated or since:).  A
+ * case whose active changed is named in changed, with a copy of its
+ * previous state in old, unless it was reloaded already. */
+static int kb_cache_timeline(kb_board_cache *c, kb_txn *t, kb_err *e)
+{
+    size_t n = c->cases.n;
+    kb_time *was = kb_calloc(n ? n : 1, sizeof *was);
+    for (size_t i = 0; i < n; i++)
+        was[i] = c->cases.v[i].active;
+    int rc = kb_case_activity_in(t, c->cases.v, n, e);
+    size_t nch = c->nchanged; /* those named before: reloaded or added */
+    for (size_t i = 0; i < n; i++) {
+        kb_case *cs = &c->cases.v[i];
+        if (rc) { /* keep what was known */
+            cs->active = was[i];
+            continue;
+        }
+        if (cs->active == was[i])
+            continue;
+        bool noted = false;
+        for (size_t k = 0; k < nch && !noted; k++)
+            noted = c->changed[k] == cs->number;
+        if (!noted) {
+            kb_case before;
+            kb_case_copy(&before, cs);
+            before.active = was[i];
+            kb_cache_keep_old(c, &before);
+            kb_cache_note(c, cs->number);
+        }
+    }
+    kb_free(&was);
+    return rc;
+}
+
 int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_err *e)
 {
     uint64_t gen = 0;
@@ -172,7 +221,7 @@ int kb_board_cache_refresh_at(kb_board *b, kb_board_cache *c, uint64_t gen, size
     kb_txn *t = NULL;
     if ((rc = kb_store_read(b->s, &t, e)))
         return rc;
-    kb_feed_ctx f = {NULL, 0, c->seq, false, false, false, false};
+    kb_feed_ctx f = {.last = c->seq, .activity = c->activity};
     kb_case_vec add = {0};
     size_t removed = 0;
     if ((rc = kb_txn_changes_since(t, c->seq, kb_feed_collect, &f, e)))
@@ -208,6 +257,7 @@ int kb_board_cache_refresh_at(kb_board *b, kb_board_cache *c, uint64_t gen, size
                     old = NULL; /* not the same case: keep both as stored */
                 kb_cache_note(c, nc.number);
                 if (old) { /* replaced in place: the other cases stay where they are */
+                    nc.active = old->active; /* the timeline is not in the record */
                     kb_cache_keep_old(c, old);
                     *old = nc;
                 } else {
@@ -231,6 +281,8 @@ int kb_board_cache_refresh_at(kb_board *b, kb_board_cache *c, uint64_t gen, size
         c->moved = true;
     }
     kb_cache_insert(c, &add);
+    if (rc == KB_OK && f.timeline) /* new timeline entries: the cases' active */
+        rc = kb_cache_timeline(c, t, e);
     kb_sort(c->changed, c->nchanged, sizeof *c->changed, kb_u32_cmp);
     if (rc == KB_OK && f.links) { /* a link added or removed: all of them again */
         kb_link_vec lv = {0};
@@ -266,6 +318,7 @@ void kb_board_cache_free(kb_board_cache *c)
     kb_link_vec_free(&c->links);
     kb_cache_delta_reset(c);
     c->seq = 0;
+    c->activity = false;
 }
 
 static int kb_log_collect(void *ctx, const kb_change *ch)

@@ -73,6 +73,25 @@ int kb_goals_in(const kb_board *b, kb_txn *t, kb_goal_vec *out, kb_err *e)
     return rc;
 }
 
+int kb_hook_goals_in(const kb_board *b, kb_txn *t, const kb_strv *hooks, kb_goal_vec *out,
+                     kb_err *e)
+{
+    int rc = kb_goals_in(b, t, out, e);
+    size_t k = 0;
+    for (size_t i = 0; rc == KB_OK && i < out->n; i++) {
+        bool named = false;
+        for (size_t h = 0; !named && h < hooks->n; h++)
+            named = kb_goal_of_hook(&out->v[i], 1, hooks->v[h]) != NULL;
+        if (named)
+            out->v[k++] = out->v[i];
+        else
+            kb_goal_free(&out->v[i]);
+    }
+    if (rc == KB_OK)
+        out->n = k;
+    return rc;
+}
+
 int kb_board_goal_list(kb_board *b, kb_goal_vec *out, kb_err *e)
 {
     kb_txn *t = NULL;

@@ -14,6 +14,7 @@ int kb_board_report(kb_board *b, const kb_query *q, const char *only, kb_date fr
     kb_case_vec all = {0};
     kb_action_vec acts = {0};
     kb_org_vec orgs = {0};
+    kb_goal_vec goals = {0};
     kb_comment *entries = NULL;
     size_t nentries = 0;
     kb_txn *t = NULL;
@@ -21,6 +22,8 @@ int kb_board_report(kb_board *b, const kb_query *q, const char *only, kb_date fr
     int rc = kb_board_case_list(b, &all, e);
     if (rc || (rc = kb_board_action_list(b, 0, &acts, e)) || (rc = kb_board_org_list(b, &orgs, e)))
         goto out;
+    if (kb_query_needs_activity(q) && (rc = kb_board_case_activity(b, all.v, all.n, e)))
+        goto out; /* updated, since: comments and decisions count too */
     kb_query_ctx ctx;
     kb_board_query_ctx(b, q, &ctx);
     /* keep the matching cases (moved to the front) */
@@ -53,6 +56,9 @@ int kb_board_report(kb_board *b, const kb_query *q, const char *only, kb_date fr
         }
         kb_free(&tl.v);
     }
+    /* the goals, so that hooks read and count as goals (same snapshot) */
+    if ((rc = kb_goals_in(b, t, &goals, e)))
+        goto out;
     kb_txn_abort(&t);
     size_t nstages, ndepts, nlines;
     const kb_stage *stages = kb_board_stages(b, &nstages);
@@ -72,6 +78,8 @@ int kb_board_report(kb_board *b, const kb_query *q, const char *only, kb_date fr
                           .nlines = nlines,
                           .orgs = orgs.v,
                           .norgs = orgs.n,
+                          .goals = goals.v,
+                          .ngoals = goals.n,
                           .today = ctx.today,
                           .from = from,
                           .to = to};
@@ -84,5 +92,6 @@ out:
     kb_case_vec_free(&all);
     kb_action_vec_free(&acts);
     kb_org_vec_free(&orgs);
+    kb_goal_vec_free(&goals);
     return rc;
 }

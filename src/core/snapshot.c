@@ -95,6 +95,104 @@ static void kb_snap_group(kb_export_snapshot *s, kb_comment *all, size_t n)
     kb_free(&runs);
 }
 
+/* ------------------------------------------------------------ activity */
+
+/* What the activity scan keeps of one timeline entry (slot = its index in
+ * the snapshot, so the two decoding threads never share one). */
+typedef struct kb_act_scan {
+    unsigned char (*keys)[KB_KEY_LEN]; /* the case key it belongs to */
+    kb_time *times;
+} kb_act_scan;
+
+static int kb_act_visit(void *ctx, size_t index, const unsigned char *key, size_t klen,
+                        const char *val, size_t vlen, uint64_t version)
+{
+    (void)version;
+    kb_act_scan *sc = ctx;
+    kb_comment cm;
+    if (kb_codec_comment_decode(val, vlen, &cm, NULL))
+        return KB_EDATA;
+    memset(sc->keys[index], 0, KB_KEY_LEN);
+    memcpy(sc->keys[index], key, klen < KB_KEY_LEN ? klen : KB_KEY_LEN);
+    sc->times[index] = cm.time;
+    kb_comment_free(&cm);
+    return 0;
+}
+
+typedef struct kb_act_ix {
+    kb_id key;
+    size_t at;
+} kb_act_ix;
+
+static int kb_act_ix_cmp(const void *a, const void *b)
+{
+    return memcmp(((const kb_act_ix *)a)->key.b, ((const kb_act_ix *)b)->key.b, KB_ID_LEN);
+}
+
+/* Decrypt the timeline snapshot *sn (freed here) and set each case's
+ * active to its newest entry (0 without one). */
+static int kb_act_fill(kb_snap **sn, kb_case *cases, size_t n, kb_err *e)
+{
+    for (size_t i = 0; i < n; i++)
+        cases[i].active = 0;
+    size_t m = kb_snap_count(*sn);
+    kb_act_scan sc = {kb_calloc(m ? m : 1, KB_KEY_LEN), kb_calloc(m ? m : 1, sizeof(kb_time))};
+    int rc = kb_snap_open(*sn, kb_act_visit, &sc, e);
+    kb_snap_free(sn);
+    if (rc == KB_EDATA && (!e || !e->msg[0]))
+        kb_err_damage(e, _("a %s record is damaged; run 'kernboard verify'"), _("timeline"));
+    if (rc == KB_OK && n) {
+        kb_act_ix *ix = kb_calloc(n, sizeof *ix);
+        for (size_t i = 0; i < n; i++)
+            ix[i] = (kb_act_ix){cases[i].key, i};
+        kb_sort(ix, n, sizeof *ix, kb_act_ix_cmp);
+        for (size_t k = 0; k < m; k++) {
+            size_t lo = 0, hi = n;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = memcmp(ix[mid].key.b, sc.keys[k], KB_ID_LEN);
+                if (c == 0) {
+                    kb_case *cs = &cases[ix[mid].at];
+                    if (sc.times[k] > cs->active)
+                        cs->active = sc.times[k];
+                    break;
+                }
+                if (c < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+        }
+        kb_free(&ix);
+    }
+    kb_free(&sc.keys);
+    kb_free(&sc.times);
+    return rc;
+}
+
+int kb_case_activity_in(kb_txn *t, kb_case *cases, size_t n, kb_err *e)
+{
+    kb_snap *sn = NULL;
+    int rc = kb_txn_snap(t, KB_T_COMMENTS, NULL, 0, &sn, e);
+    return rc ? rc : kb_act_fill(&sn, cases, n, e);
+}
+
+int kb_board_case_activity(kb_board *b, kb_case *cases, size_t n, kb_err *e)
+{
+    if (!n)
+        return KB_OK;
+    kb_txn *t = NULL;
+    kb_snap *sn = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    /* one pass over the whole timeline table, copied under the lock and
+     * decrypted after it (never a read per case) */
+    rc = kb_txn_snap(t, KB_T_COMMENTS, NULL, 0, &sn, e);
+    kb_txn_abort(&t);
+    return rc ? rc : kb_act_fill(&sn, cases, n, e);
+}
+
 int kb_board_export_snapshot(kb_board *b, kb_export_snapshot *s, kb_err *e)
 {
     static const kb_collect_spec comments = {sizeof(kb_comment),

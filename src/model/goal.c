@@ -1,5 +1,6 @@
 /* goal.c - department goals ("doelen"): the policy goals a case's hooks
  * can name (see kernboard/model.h). */
+#include "kernboard/buf.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 #include "kernboard/model.h"
@@ -53,4 +54,30 @@ const kb_goal *kb_goal_find(const kb_goal *v, size_t n, const char *code)
         if (kb_fold_eq(v[i].code, code))
             return &v[i];
     return NULL;
+}
+
+const kb_goal *kb_goal_of_hook(const kb_goal *v, size_t n, const char *hook)
+{
+    const kb_goal *g = kb_goal_find(v, n, hook);
+    for (size_t i = 0; !g && hook && i < n; i++)
+        if (v[i].text && kb_fold_eq(v[i].text, hook))
+            g = &v[i];
+    return g;
+}
+
+char *kb_hook_label(const kb_goal *v, size_t n, const char *hook)
+{
+    const kb_goal *g = kb_goal_of_hook(v, n, hook);
+    return g ? kb_asprintf("%s: %s", g->code, g->text) : kb_strdup(hook ? hook : "");
+}
+
+char *kb_hooks_label(const kb_strv *hooks, const kb_goal *v, size_t n, const char *sep)
+{
+    kb_buf b = KB_BUF_INIT;
+    for (size_t i = 0; i < hooks->n; i++) {
+        char *l = kb_hook_label(v, n, hooks->v[i]);
+        kb_buf_printf(&b, "%s%s", i ? sep : "", l);
+        kb_free(&l);
+    }
+    return b.data ? kb_buf_take(&b) : kb_strdup("");
 }

@@ -473,6 +473,11 @@ kb_time kb_case_stage_since(const kb_case *c)
     return c->moved ? c->moved : c->created;
 }
 
+kb_time kb_case_last_activity(const kb_case *c)
+{
+    return c->active > c->updated ? c->active : c->updated;
+}
+
 int kb_case_age_days(const kb_case *c, kb_date today)
 {
     kb_date since = kb_date_of_time(kb_case_stage_since(c));

@@ -839,6 +839,14 @@ bool kb_query_needs_last_meeting(const kb_query *q)
     return false;
 }
 
+bool kb_query_needs_activity(const kb_query *q)
+{
+    for (size_t i = 0; q && i < q->n; i++)
+        if (q->t[i].field == KB_QF_SINCE || q->t[i].field == KB_QF_UPDATED)
+            return true;
+    return false;
+}
+
 size_t kb_query_term_count(const kb_query *q)
 {
     return q ? q->n : 0;
@@ -970,15 +978,17 @@ static bool kb_term_match(const kb_query_term *t, const kb_case *c, const kb_que
     }
     case KB_QF_UPDATED:
     case KB_QF_MOVED: {
-        kb_time at = t->field == KB_QF_UPDATED ? c->updated : kb_case_stage_since(c);
+        /* updated: anything that happened, comments and decisions too */
+        kb_time at = t->field == KB_QF_UPDATED ? kb_case_last_activity(c) : kb_case_stage_since(c);
         return kb_cmp(kb_date_of_time(at), t->op, t->rel ? (int64_t)today + t->num : t->num);
     }
     case KB_QF_AGE:
         return kb_cmp(kb_case_age_days(c, today), t->op, t->num);
     case KB_QF_SINCE:
         if (t->str) /* lastmeeting: changed at or after its start (all without one) */
-            return !ctx || ctx->last_meeting == 0 || c->updated >= ctx->last_meeting;
-        return kb_date_of_time(c->updated) >= (t->rel ? (int64_t)today + t->num : t->num);
+            return !ctx || ctx->last_meeting == 0 || kb_case_last_activity(c) >= ctx->last_meeting;
+        return kb_date_of_time(kb_case_last_activity(c)) >=
+               (t->rel ? (int64_t)today + t->num : t->num);
     case KB_QF_STUCK: {
         int norm = ctx && ctx->norm && c->stage ? ctx->norm(ctx->user, c->stage) : 0;
         return kb_case_past_norm(c, norm, today);

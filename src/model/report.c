@@ -612,21 +612,30 @@ static void kb_sec_hooks(const kb_report_input *in, kb_report *r)
             continue;
         if (!c->hooks.n)
             none++;
+        /* a goal picked by code and its text typed out are one hook */
+        kb_strv labels = {0};
         for (size_t h = 0; h < c->hooks.n; h++) {
+            char *l = kb_hook_label(in->goals, in->ngoals, c->hooks.v[h]);
             bool dup = false; /* a case counts once per hook */
-            for (size_t k = 0; k < h; k++)
-                dup |= kb_fold_eq(c->hooks.v[k], c->hooks.v[h]);
-            if (dup)
+            for (size_t k = 0; k < labels.n; k++)
+                dup |= kb_fold_eq(labels.v[k], l);
+            if (dup) {
+                kb_free(&l);
                 continue;
+            }
+            kb_strv_push(&labels, l);
             size_t k = 0;
-            while (k < n && !kb_fold_eq(v[k].key, c->hooks.v[h]))
+            while (k < n && !kb_fold_eq(v[k].key, l))
                 k++;
             if (k == n) {
                 v = kb_reallocarray(v, n + 1, sizeof *v);
-                v[n++] = (kb_count){kb_strdup(c->hooks.v[h]), 0};
+                v[n++] = (kb_count){l, 0};
+                l = NULL;
             }
+            kb_free(&l);
             v[k].n++;
         }
+        kb_strv_free(&labels);
     }
     kb_sort(v, n, sizeof *v, kb_count_cmp);
     for (size_t k = 0; k < n; k++) {

@@ -192,8 +192,12 @@ int kb_tui_set_filter(kb_tui_app *a, const char *text, kb_err *e)
     if (text && text[0]) {
         int rc = kb_query_parse(text, &q, e);
         kb_free(&full);
-        if (rc)
+        if (rc == KB_OK && a->board && kb_query_needs_activity(q))
+            rc = kb_board_cache_activity(a->board, &a->cache, e); /* updated, since: */
+        if (rc) {
+            kb_query_free(&q);
             return rc;
+        }
     }
     kb_free(&full);
     kb_query_free(&a->filter);
@@ -223,8 +227,13 @@ long kb_tui_count_matches(kb_tui_app *a, const char *text, kb_err *e)
     char *full = kb_tui_expand_views(a, text, NULL, e); /* "@name" */
     int prc = full ? kb_query_parse(full, &q, e) : -1;
     kb_free(&full);
-    if (prc)
+    if (prc == KB_OK && a->board && kb_query_needs_activity(q) &&
+        kb_board_cache_activity(a->board, &a->cache, e))
+        prc = -1;
+    if (prc) {
+        kb_query_free(&q);
         return -1;
+    }
     kb_query_ctx qc = kb_tui_query_ctx(a);
     long n = 0;
     for (size_t i = 0; i < a->cache.cases.n; i++)
@@ -299,6 +308,8 @@ int kb_tui_app_attach(kb_tui_app *a, kb_board *b, kb_err *e)
     kb_refs_sync(a);
     if (rc == KB_OK)
         rc = kb_board_cache_load(b, &a->cache, e);
+    if (rc == KB_OK && kb_query_needs_activity(a->filter)) /* a filter on updated, since: */
+        rc = kb_board_cache_activity(b, &a->cache, e);
     if (rc == KB_OK)
         rc = kb_board_generation(b, &a->generation, e);
     if (rc == KB_OK)

@@ -493,6 +493,7 @@ typedef struct kb_tui_case_view {
     kb_action_vec actions; /* action items of the case */
     kb_link_vec links;
     kb_decision_vec decisions; /* decisions about the case */
+    kb_goal_vec goals;         /* the goals its hooks stand for (shown by name) */
     kb_tui_list list;          /* a pager over the rendered lines */
 } kb_tui_case_view;
 

@@ -57,6 +57,7 @@ static void kb_cv_free(kb_tui_case_view *cv)
     kb_action_vec_free(&cv->actions);
     kb_link_vec_free(&cv->links);
     kb_decision_vec_free(&cv->decisions);
+    kb_goal_vec_free(&cv->goals);
     cv->loaded = false;
 }
 
@@ -91,6 +92,7 @@ static int kb_case_load(kb_tui_app *a, kb_tui_case_view *cv, uint32_t number, kb
     kb_action_vec av = {0};
     kb_link_vec lv = {0};
     kb_decision_vec dv = {0};
+    kb_goal_vec gv = {0};
     if (a->board) {
         /* one read snapshot of the case and everything around it */
         kb_case_detail d;
@@ -102,6 +104,7 @@ static int kb_case_load(kb_tui_app *a, kb_tui_case_view *cv, uint32_t number, kb
         av = d.actions;
         lv = d.links;
         dv = d.decisions;
+        gv = d.goals;
     } else {
         const kb_case *cc = kb_tui_case(a, number);
         if (!cc)
@@ -110,6 +113,7 @@ static int kb_case_load(kb_tui_app *a, kb_tui_case_view *cv, uint32_t number, kb
     }
     kb_cv_store(cv, &c, &tl, &av, &lv);
     cv->decisions = dv; /* kb_cv_store cleared the previous ones */
+    cv->goals = gv;
     return KB_OK;
 }
 
@@ -238,8 +242,8 @@ static char *kb_strv_text(const kb_strv *v, const char *sep)
 }
 
 /* Label/value pairs of the case's fields (values are new strings). */
-static size_t kb_case_fields(const kb_tui_app *a, const kb_case *c, const char **labels,
-                             char **values)
+static size_t kb_case_fields(const kb_tui_app *a, const kb_case *c, const kb_goal_vec *goals,
+                             const char **labels, char **values)
 {
     size_t n = 0;
     char d[KB_DATE_STRLEN], t[20];
@@ -289,7 +293,9 @@ static size_t kb_case_fields(const kb_tui_app *a, const kb_case *c, const char *
     labels[n] = _("Tags");
     values[n++] = kb_strv_text(&c->tags, ", ");
     labels[n] = _("Policy hooks");
-    values[n++] = kb_strv_text(&c->hooks, "; ");
+    values[n++] = c->hooks.n
+                      ? kb_hooks_label(&c->hooks, goals->v, goals->n, "; ") /* goals by name */
+                      : kb_strdup("-");
     labels[n] = _("Organisations");
     values[n++] = kb_strv_text(&c->orgs, "; ");
     return n;
@@ -328,7 +334,7 @@ static void kb_case_lines(kb_tui_app *a, const kb_tui_case_view *cv, int w, kb_v
     }
     const char *labels[24];
     char *values[24];
-    size_t n = kb_case_fields(a, c, labels, values);
+    size_t n = kb_case_fields(a, c, &cv->goals, labels, values);
     size_t nshort = KB_SHORT_FIELDS < n ? KB_SHORT_FIELDS : n;
     bool two = w >= 80;
     int colw = two ? (w - 2) / 2 : w - 2;

@@ -765,6 +765,15 @@ static unsigned kb_mv_action(kb_tui_app *a, void *st, kb_action act)
     if (kb_tui_list_action(v->screen == KB_MS_ITEM ? &v->page : &v->list, act))
         return KB_TUI_R_VIEW; /* the item screen scrolls, the others move the selection */
     uint32_t n = kb_mv_current(v);
+    if (act == KB_ACTION_UNDO && a->have_undo && a->undo_before.number != n) {
+        /* on the shared screen undo acts on the item shown, never on a case
+         * left behind on an earlier item (the common handler does the rest) */
+        kb_tui_msg(a, true,
+                   _("Undo works on the current item only: your last change was to #%u; go back "
+                     "to that item (p, or a and Enter) to undo it"),
+                   a->undo_before.number);
+        return KB_TUI_R_STATUS;
+    }
     kb_meeting m;
     kb_meeting_init(&m);
     kb_err e;

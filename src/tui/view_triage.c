@@ -899,15 +899,7 @@ static int kb_triage_field(kb_grid *g, int y, int ymax, int lw, const char *labe
 /* The hooks as the reader sees them: goals by their text. */
 static char *kb_triage_hooks(const kb_triage_view *t, const kb_case *c)
 {
-    kb_buf b = KB_BUF_INIT;
-    for (size_t i = 0; i < c->hooks.n; i++) {
-        const kb_goal *g = kb_goal_find(t->goals.v, t->goals.n, c->hooks.v[i]);
-        if (g)
-            kb_buf_printf(&b, "%s%s: %s", i ? "; " : "", g->code, g->text);
-        else
-            kb_buf_printf(&b, "%s%s", i ? "; " : "", c->hooks.v[i]);
-    }
-    return b.data ? kb_buf_take(&b) : kb_strdup("");
+    return kb_hooks_label(&c->hooks, t->goals.v, t->goals.n, "; ");
 }
 
 static void kb_triage_draw(kb_tui_app *a, void *st, kb_grid *g)

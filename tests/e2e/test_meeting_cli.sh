@@ -27,8 +27,8 @@ expect_rc 0 "meeting agenda (a proposal from the board)" kbd meeting agenda
 check "proposal lists the flagged confidential case #12" contains "$OUT" "#12"
 check "proposal says why" contains "$OUT" "on the agenda"
 expect_rc 0 "agenda --json" kbd meeting agenda --json
-check "agenda json has items with reasons" \
-    [ "$(printf '%s' "$OUT" | json_get items.0.why)" = agenda ]
+check "agenda json has items with reasons, the flag first" \
+    [ "$(printf '%s' "$OUT" | json_get items.0.why | cut -d, -f1)" = agenda ]
 expect_rc 0 "edit the draft: #12 first, 10 minutes, drop #2" \
     kbd meeting agenda --move 12 --to 1 --plan 12=10 --drop 2
 expect_rc 0 "the draft is stored" kbd --json meeting agenda
@@ -161,6 +161,38 @@ expect_rc 0 "board still verifies" kbd verify
 expect_rc 0 "case list since:lastmeeting" kbd case list since:lastmeeting
 check "the case moved in the meeting changed since it started" contains "$OUT" "#13 "
 check "a case untouched since is not listed" lacks "$OUT" "#40 "
+# a decision, an action item or a comment is a change too, though none of
+# them rewrites the case record
+check "#1 (decision, action item, comments in the meeting) is listed" contains "$OUT" "#1 "
+check "#12 (a decision in the meeting) is listed" contains "$OUT" "#12 "
+# (the comment comes after the second the meeting ended: the agenda below
+# counts from the end)
+ENDS=$(date -d "$(json_get ended "$T/show.json")" +%s)
+wait_for 10 eval '[ "$(date +%s)" -gt "$ENDS" ]' || kb_fail "the clock did not pass the meeting's end"
+V41=$(kbd --json case show 41 | json_get version)
+expect_rc 0 "a comment on #41 after the meeting" kbd case comment 41 "nagebeld na het overleg"
+check "  does not rewrite the case (version $V41 stays)" \
+    [ "$(kbd --json case show 41 | json_get version)" = "$V41" ]
+expect_rc 0 "case list 'since:lastmeeting' --json" kbd --json case list since:lastmeeting
+check "  lists #41 now, and still not #40" python3 -c '
+import json,sys; ids=[c["id"] for c in json.load(sys.stdin)]
+assert 41 in ids and 40 not in ids and 1 in ids, ids' <<<"$OUT"
+expect_rc 0 "case list updated>=today" kbd --json case list "updated>=today"
+check "  updated>=today counts the comment on #41, not untouched #40" python3 -c '
+import json,sys; ids=[c["id"] for c in json.load(sys.stdin)]
+assert 41 in ids and 40 not in ids, ids' <<<"$OUT"
+expect_rc 0 "meeting agenda --json: the next proposal" kbd --json meeting agenda
+check "  has #41 (a comment since the meeting ended) as changed, not #1 (discussed in it) or #40" python3 -c '
+import json,sys; d=json.load(sys.stdin); assert d["state"] == "draft", d["state"]
+why={i["case"]: i["why"] for i in d["items"]}
+assert "changed" in why.get(41, ""), why
+assert "changed" not in why.get(1, "") and 40 not in why, why' <<<"$OUT"
+expect_rc 0 "meeting agenda: the reason in words" kbd meeting agenda
+check "  says changed or commented on" contains "$OUT" "changed or commented on"
+NSINCE=$(kbd --json case list since:lastmeeting | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+expect_rc 0 "report cross since:lastmeeting --json" kbd report cross since:lastmeeting --json
+check "  the report counts the same $NSINCE cases as case list" \
+    [ "$(printf '%s' "$OUT" | json_get cross.0.cases)" = "$NSINCE" ]
 
 # ---- Markdown export
 expect_rc 0 "export md" kbd export --format md --out "$T/handout.md"

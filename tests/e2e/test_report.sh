@@ -185,4 +185,21 @@ check "  is one JSON array with two polls" [ "$(printf '%s' "$OUT" | python3 -c 
 run kb --help
 check "--help: stage add/edit name --wip-dept" [ "$(printf '%s\n' "$OUT" | grep -cE '^  stage (add|edit) .*--wip-dept')" = 2 ]
 
+# a hook picked from a goal (stored as its code) reads as the goal in
+# `case show`, and it and the goal's words typed as free text are one hook
+# in `report hooks`
+expect_rc 0 "goal add ECO mkbgroei" kba --db "$DB" goal add ECO mkbgroei "Groei van het mkb"
+expect_rc 0 "a case with the goal picked" kba --db "$DB" case add --title "Hook by code" --hook mkbgroei --json
+hc=$(printf '%s' "$OUT" | json_get id)
+expect_rc 0 "a case with the goal typed out" kba --db "$DB" case add --title "Hook as text" --hook "groei van het MKB"
+expect_rc 0 "case show #$hc" kba --db "$DB" case show "$hc"
+check "  shows the goal's name with its code" contains "$(printf '%s\n' "$OUT" | grep '^Policy hooks:')" "mkbgroei: Groei van het mkb"
+expect_rc 0 "case show #$hc --json" kba --db "$DB" case show "$hc" --json
+check "  JSON keeps the stored code" [ "$(printf '%s' "$OUT" | json_get hooks.0)" = mkbgroei ]
+expect_rc 0 "report hooks --json" kba --db "$DB" report hooks --json
+check "  counts the goal once, with both cases" [ "$(printf '%s' "$OUT" | python3 -c '
+import json, sys
+rows = [r for r in json.load(sys.stdin)["hooks"] if "mkb" in r["hook"].lower()]
+print(";".join("%s=%s" % (r["hook"], r["cases"]) for r in rows))')" = "mkbgroei: Groei van het mkb=2" ]
+
 finish

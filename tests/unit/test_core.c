@@ -852,6 +852,40 @@ Test(core, cache_refresh_names_the_changed_cases)
     /* nothing new */
     cr_assert_eq(kb_board_cache_refresh(b, &cache, &ch, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(cache.nchanged, 0);
+    /* with the timeline's activity asked for (a filter on updated or
+     * since:): a comment raises its case's active and names the case */
+    cr_assert_eq(kb_board_cache_activity(b, &cache, &e), KB_OK, "%s", e.msg);
+    cr_assert(cache.activity);
+    kb_time seen = cache.cases.v[2].active;
+    cr_assert_gt(seen, 0, "#3's comment is its newest timeline entry");
+    cache.cases.v[1].active = 1; /* as if #2's timeline were long ago */
+    uint64_t v2 = cache.cases.v[1].version;
+    cr_assert_eq(kb_board_comment_add(b, 2, "Nagebeld", &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_cache_refresh(b, &cache, &ch, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(cache.nchanged, 1);
+    cr_assert_eq(cache.changed[0], 2);
+    cr_assert_eq(cache.old.n, 1);
+    cr_assert_eq(cache.old.v[0].active, 1, "the old state, for the layout");
+    cr_assert_gt(cache.cases.v[1].active, 1);
+    cr_assert_eq(cache.cases.v[1].version, v2, "the record was not rewritten");
+    cr_assert_gt(kb_case_last_activity(&cache.cases.v[1]), 1);
+    /* a reloaded case keeps its active (the record does not hold it) */
+    kb_case_init(&c);
+    cr_assert_eq(kb_board_case_get(b, 3, &c, &e), KB_OK, "%s", e.msg);
+    c.priority = 2;
+    cr_assert_eq(kb_board_case_save(b, &c, KB_CORE_ANY_VERSION, 0, &e), KB_OK, "%s", e.msg);
+    kb_case_free(&c);
+    cr_assert_eq(kb_board_cache_refresh(b, &cache, &ch, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(cache.nchanged, 1);
+    cr_assert_eq(cache.cases.v[2].priority, 2);
+    cr_assert_geq(cache.cases.v[2].active, seen);
+    /* the same from the one-pass scan */
+    kb_case_vec all = {0};
+    cr_assert_eq(kb_board_case_list(b, &all, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_case_activity(b, all.v, all.n, &e), KB_OK, "%s", e.msg);
+    for (size_t i = 0; i < all.n; i++)
+        cr_assert_eq(all.v[i].active, cache.cases.v[i].active, "#%u", all.v[i].number);
+    kb_case_vec_free(&all);
     kb_board_cache_free(&cache);
     kb_board_close(&b);
 }

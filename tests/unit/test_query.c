@@ -586,6 +586,36 @@ Test(query_match, updated_moved_age_since_stuck)
     cr_assert_eq(kb_case_age_days(&c1, ctx.today), 51);
 }
 
+/* A comment, decision or action item (the timeline's newest entry,
+ * kb_case.active) is a change for updated and since:, though the case
+ * record keeps its own updated time; moved and age ignore it. */
+Test(query_match, timeline_activity_counts_for_updated_and_since)
+{
+    c2.active = T(2026, 11, 17, 14); /* a comment after the last meeting */
+    expect("since:lastmeeting", "123");
+    expect("updated>2026-11-15", "123");
+    expect("updated=2026-11-17", "-2-");
+    expect("updated<=2026-11-10", "---");
+    expect("since:2026-11-17", "123");
+    expect("-since:2026-11-18", "-2-");
+    expect("moved=2026-11-01", "-2-"); /* the stage clock is not activity */
+    expect("age>=22", "12-");
+    c1.active = T(2026, 11, 2, 10); /* older than its record: the record counts */
+    expect("updated=2026-11-20", "1--");
+    cr_assert_eq(kb_case_last_activity(&c1), c1.updated);
+    cr_assert_eq(kb_case_last_activity(&c2), c2.active);
+    kb_query *q = parse_ok("since:2026-11-10");
+    cr_assert(kb_query_needs_activity(q));
+    kb_query_free(&q);
+    q = parse_ok("-updated>-7d");
+    cr_assert(kb_query_needs_activity(q));
+    kb_query_free(&q);
+    q = parse_ok("moved>-7d age>3 dept:ECO stuck");
+    cr_assert_not(kb_query_needs_activity(q), "an ordinary query needs no timeline scan");
+    kb_query_free(&q);
+    cr_assert_not(kb_query_needs_activity(NULL));
+}
+
 static bool mask_confidential(void *user, const kb_case *c)
 {
     (void)user;

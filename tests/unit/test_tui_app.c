@@ -343,6 +343,30 @@ Test(tui_app, undo_refuses_after_change_it_cannot_undo)
     kb_tui_app_free(&a);
 }
 
+/* A filter on updated or since: sees comments, decisions and action
+ * items: it fills in the cached cases' timeline activity once (an
+ * ordinary filter does not pay for it), and the live refresh keeps it
+ * current when someone comments. */
+Test(tui_app, filter_on_updated_reads_the_timeline_activity)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_err e;
+    cr_assert_eq(kb_tui_set_filter(&a, "dept:ECO", &e), KB_OK, "%s", e.msg);
+    cr_assert_not(a.cache.activity, "an ordinary filter reads no timeline");
+    cr_assert_eq(kb_tui_set_filter(&a, "since:lastmeeting", &e), KB_OK, "%s", e.msg);
+    cr_assert(a.cache.activity);
+    a.cache.cases.v[1].active = 1; /* as if #2's timeline were long ago */
+    uint64_t v2 = a.cache.cases.v[1].version;
+    cr_assert_eq(kb_board_comment_add(a.board, 2, "Nagebeld", &e), KB_OK, "%s", e.msg);
+    kb_tui_refresh(&a, true);
+    cr_assert_gt(a.cache.cases.v[1].active, 1, "the comment is #2's newest activity");
+    cr_assert_eq(a.cache.cases.v[1].version, v2);
+    cr_assert_geq(kb_case_last_activity(&a.cache.cases.v[1]), a.cache.cases.v[1].updated);
+    cr_assert_eq(kb_tui_count_matches(&a, "updated>=today", &e), 2, "%s", e.msg);
+    kb_tui_app_free(&a);
+}
+
 /* ---- meeting mode */
 
 static void kb_flag(kb_tui_app *a, uint32_t n)
@@ -459,6 +483,50 @@ Test(tui_app, meeting_keys_set_the_undo_target)
     kb_case_free(&c2);
     kb_case_free(&c0);
     kb_case_free(&c1);
+    kb_tui_app_free(&a);
+}
+
+/* Undo in meeting mode acts on the current item only: f on the first
+ * item, n, u must not put the first item's flag back while the second
+ * item is on the shared screen; it says why and changes nothing.  Back on
+ * the first item (p), u undoes the f. */
+Test(tui_app, meeting_undo_stays_on_the_current_item)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_meeting_started(&a);
+    uint32_t first = kb_item_now(&a);
+    kb_key_in(&a, 'f');
+    kb_case c;
+    kb_get(&a, first, &c);
+    cr_assert(!c.on_agenda, "%s", a.msg);
+    kb_case_free(&c);
+    kb_key_in(&a, 'n');
+    uint32_t second = kb_item_now(&a);
+    cr_assert_neq(second, first);
+    uint64_t commits = kb_board_commits(a.board);
+    kb_key_in(&a, 'u');
+    char other[32];
+    snprintf(other, sizeof other, "#%u", first);
+    cr_assert_null(strstr(a.msg, "Undone"), "undo reached back to the previous item: %s", a.msg);
+    cr_assert(strstr(a.msg, "current item") && strstr(a.msg, other), "%s", a.msg);
+    cr_assert_eq(kb_board_commits(a.board), commits, "nothing was written");
+    kb_get(&a, first, &c);
+    cr_assert(!c.on_agenda, "the previous item's flag stays off: %s", a.msg);
+    kb_case_free(&c);
+    kb_get(&a, second, &c);
+    cr_assert(c.on_agenda, "the current item is untouched: %s", a.msg);
+    kb_case_free(&c);
+    /* back on the first item, u undoes its f */
+    kb_key_in(&a, 'p');
+    cr_assert_eq(kb_item_now(&a), first);
+    kb_key_in(&a, 'u');
+    char want[64];
+    snprintf(want, sizeof want, "Undone: #%u", first);
+    cr_assert(strstr(a.msg, want), "%s", a.msg);
+    kb_get(&a, first, &c);
+    cr_assert(c.on_agenda, "%s", a.msg);
+    kb_case_free(&c);
     kb_tui_app_free(&a);
 }
 
