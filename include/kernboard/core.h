@@ -361,10 +361,9 @@ int kb_board_meeting_state_get(kb_board *b, int state, kb_meeting *out, kb_err *
 /* An agenda proposal from the board (not stored): cases flagged on-agenda
  * ("agenda"), new signals since the last meeting ("new"), cases that
  * changed stage since then ("moved"), cases past their stage norm
- * ("stuck"), cases with overdue action items ("actions") and cases with
- * any other change, comment, decision or action item after the last
- * meeting ended ("changed"; kb_case_last_activity); the reasons go to
- * why, in that order of priority. */
+ * ("stuck") and cases with overdue action items ("actions") (SPEC §3;
+ * a case that only got comments since is found by since:lastmeeting);
+ * the reasons go to why, in that order of priority. */
 int kb_board_agenda_build(kb_board *b, kb_meeting *out, kb_err *e) KB_WARN_UNUSED;
 enum kb_agenda_op_kind {
     KB_AGENDA_REBUILD, /* replace the draft by a new proposal */

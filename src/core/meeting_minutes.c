@@ -62,8 +62,6 @@ static const char *kb_why_label(const char *code)
         return _("past its stage norm");
     if (strcmp(code, "actions") == 0)
         return _("overdue action items");
-    if (strcmp(code, "changed") == 0)
-        return _("changed or commented on");
     if (strcmp(code, "decided") == 0)
         return _("decided in the meeting");
     if (strcmp(code, "added") == 0)
@@ -144,7 +142,7 @@ static void kb_md_minutes(kb_buf *b, const kb_meeting *m, const kb_case_vec *cv,
     for (size_t i = 0; i < m->agenda.n; i++) {
         const char *why = i < m->why.n ? m->why.v[i] : "";
         if (!strstr(why, "new") && !strstr(why, "moved") && !strstr(why, "stuck") &&
-            !strstr(why, "actions") && !strstr(why, "changed"))
+            !strstr(why, "actions"))
             continue;
         const kb_case *c = kb_case_of(cv, m->agenda.v[i]);
         const kb_stage *st = c ? kb_board_stage_find(bd, c->stage) : NULL;

@@ -116,11 +116,11 @@ static void kb_why_add(kb_buf *w, const char *code)
 
 static int kb_why_rank(const char *why)
 {
-    static const char *const order[] = {"agenda", "new", "moved", "stuck", "actions", "changed"};
-    for (int i = 0; i < 6; i++)
+    static const char *const order[] = {"agenda", "new", "moved", "stuck", "actions"};
+    for (int i = 0; i < 5; i++)
         if (strncmp(why, order[i], strlen(order[i])) == 0)
             return i;
-    return 6;
+    return 5;
 }
 
 typedef struct kb_agenda_cand {
@@ -137,27 +137,6 @@ static int kb_cand_cmp(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
-/* When the last meeting ended (0: none ended; a meeting recorded
- * afterwards ends at the end of its date). */
-static int kb_last_meeting_end(kb_board *b, kb_time *end, kb_err *e)
-{
-    *end = 0;
-    kb_meeting_vec v = {0};
-    int rc = kb_board_meeting_list(b, &v, e);
-    for (size_t i = 0; rc == KB_OK && i < v.n; i++) {
-        const kb_meeting *m = &v.v[i];
-        if (m->state == KB_MEETING_DRAFT || m->state == KB_MEETING_RUNNING)
-            continue;
-        kb_time t = m->ended > 0              ? m->ended
-                    : m->date != KB_DATE_NONE ? kb_time_of_date(m->date + 1)
-                                              : 0;
-        if (t > *end)
-            *end = t;
-    }
-    kb_meeting_vec_free(&v);
-    return rc;
-}
-
 int kb_board_agenda_build(kb_board *b, kb_meeting *out, kb_err *e)
 {
     kb_meeting_init(out);
@@ -167,14 +146,9 @@ int kb_board_agenda_build(kb_board *b, kb_meeting *out, kb_err *e)
     kb_date today = kb_date_of_time(kb_board_now(b));
     kb_case_vec cv = {0};
     kb_action_vec av = {0};
-    kb_time last_end = 0;
     int rc = kb_board_case_list(b, &cv, e);
     if (rc == KB_OK)
         rc = kb_board_action_list(b, 0, &av, e);
-    /* a comment, decision or action item since the last meeting is a
-     * change too (the timeline's newest entry, in one pass) */
-    if (rc == KB_OK && last > 0 && (rc = kb_last_meeting_end(b, &last_end, e)) == KB_OK)
-        rc = kb_board_case_activity(b, cv.v, cv.n, e);
     const kb_stage *first = NULL, *lastst = NULL;
     for (size_t i = 0; i < b->nstages; i++) {
         if (!first || b->stages[i].position < first->position)
@@ -192,9 +166,6 @@ int kb_board_agenda_build(kb_board *b, kb_meeting *out, kb_err *e)
         bool is_new = first && st == first && c->created > last;
         /* a stage change: moved after the last meeting and after it was created */
         bool moved = !is_new && last > 0 && c->moved > last && c->moved > c->created;
-        /* anything else that happened after the last meeting ended (what
-         * happened in it was discussed there) */
-        bool changed = !is_new && !moved && last_end > 0 && kb_case_last_activity(c) > last_end;
         if (c->on_agenda)
             kb_why_add(&w, "agenda");
         if (is_new)
@@ -208,8 +179,6 @@ int kb_board_agenda_build(kb_board *b, kb_meeting *out, kb_err *e)
                 kb_why_add(&w, "actions");
                 break;
             }
-        if (changed)
-            kb_why_add(&w, "changed");
         if (w.len) {
             kb_buf_append(&w, "", 1);
             cand[nc].number = c->number;
