@@ -53,6 +53,10 @@ int kb_err_damage(kb_err *e, const char *fmt, ...) KB_PRINTF(2, 3);
 /* Prefix an existing message with context ("import: line 3: " + msg). */
 int kb_err_prefix(kb_err *e, const char *fmt, ...) KB_PRINTF(2, 3);
 
+/* Replace every occurrence of from in the message by to (a temporary
+ * file's name by the one the user gave). */
+void kb_err_replace(kb_err *e, const char *from, const char *to);
+
 /* Short English name of a status code, e.g. "usage" for KB_EUSAGE. */
 const char *kb_status_name(int code);
 

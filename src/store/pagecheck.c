@@ -55,7 +55,8 @@ typedef struct pc {
     uint64_t npages;  /* pages in the file */
     uint64_t last_pg; /* last page the meta says is used */
     unsigned char *seen;
-    unsigned char *page; /* scratch page for overflow headers */
+    unsigned char *freed; /* the pages the free list names */
+    unsigned char *page;  /* scratch page for overflow headers */
     kb_buf *report;
     size_t *found;
     /* per tree */
@@ -63,6 +64,8 @@ typedef struct pc {
     uint64_t n_branch, n_leaf, n_overflow, n_entries;
     int leaf_depth;
     bool tree_bad;
+    uint64_t txnid; /* the newest meta's commit: no free-list key above it */
+    bool shallow;   /* free-list check: claim the tables' roots, do not walk them */
 } pc;
 
 static uint16_t pc_u16(const unsigned char *p)
@@ -137,7 +140,9 @@ static bool pc_claim(pc *c, uint64_t pgno)
         return true; /* reported by pc_read / the caller */
     unsigned char bit = (unsigned char)(1u << (pgno & 7));
     if (c->seen[pgno >> 3] & bit) {
-        pc_note(c, pgno, _("used twice (a loop or a shared page)"));
+        pc_note(c, pgno,
+                c->freed[pgno >> 3] & bit ? _("in use, but the free list names it free")
+                                          : _("used twice (a loop or a shared page)"));
         return false;
     }
     c->seen[pgno >> 3] |= bit;
@@ -175,6 +180,56 @@ static void pc_overflow(pc *c, uint64_t pgno, uint64_t dsize)
     c->n_overflow += pages;
 }
 
+/* One entry of the free list: key = the commit that freed the pages,
+ * data = an ID list (count, then that many page numbers, highest first),
+ * which LMDB hands out without a check of its own. */
+static void pc_free_entry(pc *c, uint64_t pgno, const unsigned char *key, size_t ksize,
+                          const unsigned char *data, uint64_t dsize)
+{
+    if (ksize != 8 || (c->txnid && pc_u64(key) > c->txnid)) {
+        pc_note(c, pgno, _("a free-page list names a commit the board has not made"));
+        return;
+    }
+    if (dsize < 8 || (dsize % 8) || pc_u64(data) != dsize / 8 - 1) {
+        pc_note(c, pgno, _("a free-page list is damaged"));
+        return;
+    }
+    for (uint64_t j = 1; j < dsize / 8; j++) {
+        uint64_t id = pc_u64(data + 8 * j);
+        if (id > c->last_pg) {
+            pc_note(c, pgno, _("the free list names a page past the end"));
+            return;
+        }
+        if (id < 2 || (j > 1 && id >= pc_u64(data + 8 * (j - 1)))) {
+            pc_note(c, pgno, _("a free-page list is damaged"));
+            return;
+        }
+        /* a free page is in no tree (nor twice in the list) */
+        if (!pc_claim(c, id))
+            return;
+        if (id < c->npages)
+            c->freed[id >> 3] |= (unsigned char)(1u << (id & 7));
+    }
+}
+
+/* A free-list entry whose ID list lies in overflow pages (a long list):
+ * read it (pc_overflow checked the pages) and check it as above. */
+static void pc_free_big(pc *c, uint64_t pgno, const unsigned char *key, size_t ksize,
+                        uint64_t first, uint64_t dsize)
+{
+    if (dsize > (c->last_pg + 1) * 8 + 8) {
+        pc_note(c, pgno, _("a free-page list is damaged"));
+        return;
+    }
+    unsigned char *buf = kb_malloc(dsize ? (size_t)dsize : 1);
+    ssize_t n = pread(c->fd, buf, (size_t)dsize, (off_t)(first * c->psize + PC_HDR));
+    if (n != (ssize_t)dsize)
+        pc_note(c, first, n < 0 ? strerror(errno) : _("short read"));
+    else
+        pc_free_entry(c, pgno, key, ksize, buf, dsize);
+    kb_free(&buf);
+}
+
 static void pc_walk(pc *c, uint64_t pgno, int depth, bool main_tree, bool free_list);
 static void pc_walk_page(pc *c, uint64_t pgno, unsigned char *p, int depth, bool main_tree,
                          bool free_list);
@@ -188,6 +243,12 @@ static void pc_subdb(pc *c, const unsigned char *name, size_t nlen, const unsign
     for (size_t i = 0; i < n; i++)
         tname[i] = name[i] >= 0x20 && name[i] < 0x7f ? (char)name[i] : '?';
     tname[n] = '\0';
+    if (c->shallow) {
+        /* a table's root that the free list names is "used twice" */
+        if (d.root != PC_INVALID && d.root >= 2)
+            (void)pc_claim(c, d.root);
+        return;
+    }
     pc saved = *c;
     c->table = tname;
     c->n_branch = c->n_leaf = c->n_overflow = c->n_entries = 0;
@@ -286,7 +347,12 @@ static void pc_walk_page(pc *c, uint64_t pgno, unsigned char *p, int depth, bool
         }
         const unsigned char *key = n + PC_NODE;
         if (i > 0 || leaf) {
-            if (pk && pc_keycmp(pk, pkl, key, ksize) >= 0) {
+            /* the free list's keys are commit numbers (MDB_INTEGERKEY:
+             * native byte order, compared as numbers) */
+            bool ordered =
+                !pk || (free_list && ksize == 8 && pkl == 8 ? pc_u64(pk) < pc_u64(key)
+                                                            : pc_keycmp(pk, pkl, key, ksize) < 0);
+            if (!ordered) {
                 pc_note(c, pgno, _("its keys are out of order"));
                 return;
             }
@@ -311,7 +377,10 @@ static void pc_walk_page(pc *c, uint64_t pgno, unsigned char *p, int depth, bool
                 pc_note(c, pgno, _("an entry's data runs past the page"));
                 return;
             }
+            size_t before = *c->found;
             pc_overflow(c, pc_u64(data), dsize);
+            if (free_list && *c->found == before)
+                pc_free_big(c, pgno, key, ksize, pc_u64(data), dsize);
             continue;
         }
         if ((uint64_t)off + PC_NODE + ksize + dsize > c->psize) {
@@ -325,16 +394,7 @@ static void pc_walk_page(pc *c, uint64_t pgno, unsigned char *p, int depth, bool
             }
             pc_subdb(c, key, ksize, data);
         } else if (free_list) {
-            /* an ID list: count, then that many page numbers */
-            if (dsize < 8 || (dsize % 8) || pc_u64(data) != dsize / 8 - 1) {
-                pc_note(c, pgno, _("a free-page list is damaged"));
-                return;
-            }
-            for (uint64_t j = 1; j < dsize / 8; j++)
-                if (pc_u64(data + 8 * j) > c->last_pg) {
-                    pc_note(c, pgno, _("the free list names a page past the end"));
-                    return;
-                }
+            pc_free_entry(c, pgno, key, ksize, data, dsize);
         }
     }
 }
@@ -355,11 +415,12 @@ static bool pc_meta(const unsigned char *p, uint64_t m, uint32_t psize, pc_db db
 
 /* The two meta pages' headers, read straight from the file, before LMDB
  * trusts them: a page size LMDB would divide by (zero, or not a power of
- * two from 512 to 64 KiB) is damage, not a signal; with both, the commit
+ * two from 512 to 64 KiB) is damage, not a signal; with both, or when a
+ * commit number is above gen (the lock file's generation), the commit
  * numbers must be what LMDB writes (meta page m holds commits of m's parity
  * and the two are one apart; a new file or a compact copy has 0 and 1).
  * A file too short or not LMDB at all is left to mdb_env_open. */
-int kb_store_meta_check(const char *path, bool both, kb_err *e)
+int kb_store_meta_check(const char *path, bool both, uint64_t gen, kb_err *e)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO does not wait */
     if (fd < 0)
@@ -387,8 +448,13 @@ int kb_store_meta_check(const char *path, bool both, kb_err *e)
         }
     }
     close(fd);
+    uint64_t hi = tx[0] > tx[1] ? tx[0] : tx[1], lo = tx[0] > tx[1] ? tx[1] : tx[0];
+    /* a board newer than its lock file says: a lock-file header update
+     * that failed after a commit, or a damaged commit number (which LMDB
+     * would take as the newest state) */
+    if (hi > gen)
+        both = true;
     if (both && meta[0] && meta[1]) {
-        uint64_t hi = tx[0] > tx[1] ? tx[0] : tx[1], lo = tx[0] > tx[1] ? tx[1] : tx[0];
         bool parity = (tx[0] & 1) == 0 && (tx[1] & 1) == 1;
         if (!parity || hi - lo != 1 || ps[0] != ps[1])
             return kb_err_damage(e,
@@ -409,10 +475,19 @@ bool kb_store_looks_lmdb(const char *path)
         return true;
     unsigned char h[PC_HDR + 8];
     ssize_t n = pread(fd, h, sizeof h, 0);
-    close(fd);
-    if (n < 0)
+    if (n < 0) {
+        close(fd);
         return true;
-    return n == (ssize_t)sizeof h && (pc_u16(h + 10) & P_META) && pc_u32(h + PC_HDR) == PC_MAGIC;
+    }
+    bool meta =
+        n == (ssize_t)sizeof h && (pc_u16(h + 10) & P_META) && pc_u32(h + PC_HDR) == PC_MAGIC;
+    /* page 0 damaged: the second meta page at one of the usual page sizes */
+    static const uint32_t sizes[] = {4096, 8192, 16384, 32768, 65536, 2048, 1024, 512};
+    for (size_t i = 0; !meta && i < sizeof sizes / sizeof *sizes; i++)
+        meta = pread(fd, h, sizeof h, (off_t)sizes[i]) == (ssize_t)sizeof h && pc_u64(h) == 1 &&
+               (pc_u16(h + 10) & P_META) && pc_u32(h + PC_HDR) == PC_MAGIC;
+    close(fd);
+    return meta;
 }
 
 int kb_store_check_file(const char *path, kb_buf *report, size_t *found, kb_err *e)
@@ -443,8 +518,11 @@ uint64_t kb_store_file_txnid(const char *path)
     return best;
 }
 
-int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
-                           kb_err *e)
+/* The structure check; free_only: the free list alone, with the roots of
+ * the main tree and of each table (what a write transaction relies on
+ * before it takes pages from the free list). */
+static int pc_check(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
+                    bool free_only, kb_err *e)
 {
     *found = 0;
     if (txnid)
@@ -478,6 +556,10 @@ int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint
             c.psize = ps;
     }
     kb_free(&buf);
+    if (!ok[0] && !ok[1] && free_only) {
+        close(fd); /* no LMDB file: the open says so */
+        return KB_OK;
+    }
     if (!ok[0] && !ok[1]) {
         close(fd);
         kb_buf_puts(report, _("both meta pages (0 and 1) are damaged: this is no longer an LMDB "
@@ -486,14 +568,16 @@ int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint
         return KB_OK;
     }
     c.npages = (uint64_t)st.st_size / c.psize;
-    for (int m = 0; m < 2; m++)
+    for (int m = 0; m < 2 && !free_only; m++)
         if (!ok[m])
             pc_note(&c, (uint64_t)m, _("the meta page is damaged (LMDB uses the other one)"));
     int cur = ok[0] && ok[1] ? (txn[1] > txn[0] ? 1 : 0) : (ok[0] ? 0 : 1);
     if (txnid)
         *txnid = txn[cur];
+    c.txnid = txn[cur];
+    c.shallow = free_only;
     c.last_pg = last[cur];
-    if (c.last_pg + 1 > c.npages) {
+    if (c.last_pg + 1 > c.npages && !free_only) {
         char why[200];
         snprintf(why, sizeof why,
                  _("the file has %llu pages, its last commit uses %llu (truncated)"),
@@ -504,6 +588,7 @@ int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint
     /* one bit per page that exists (a meta page may claim any number) */
     uint64_t tracked = c.last_pg < c.npages ? c.last_pg + 1 : c.npages;
     c.seen = kb_calloc((size_t)(tracked / 8 + 1), 1);
+    c.freed = kb_calloc((size_t)(tracked / 8 + 1), 1);
     c.page = kb_malloc(c.psize);
     c.table = _("(free list)");
     c.tree_bad = false;
@@ -515,9 +600,34 @@ int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint
     if (dbs[cur][1].root != PC_INVALID)
         pc_walk(&c, dbs[cur][1].root, 1, true, false);
     kb_free(&c.seen);
+    kb_free(&c.freed);
     kb_free(&c.page);
     close(fd);
     return KB_OK;
+}
+
+int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
+                           kb_err *e)
+{
+    return pc_check(path, report, found, txnid, false, e);
+}
+
+int kb_store_free_check(const char *path, kb_err *e)
+{
+    kb_buf rep = KB_BUF_INIT;
+    size_t found = 0;
+    kb_err ce;
+    kb_err_clear(&ce);
+    int rc = KB_OK;
+    /* a file that cannot be read is left to the open that follows */
+    if (pc_check(path, &rep, &found, NULL, true, &ce) == KB_OK && found)
+        rc = kb_err_set(e, KB_EDATA,
+                        _("the board file %s is damaged: %s. Nothing was changed; reading commands "
+                          "such as export still work: run 'kernboard verify' to see what else is "
+                          "damaged, and restore the last good backup with 'kernboard restore'"),
+                        path, rep.data);
+    kb_buf_free(&rep);
+    return rc;
 }
 
 /* Under the board's shared lock (no writer changes pages meanwhile, so a
@@ -528,7 +638,7 @@ int kb_store_explain_damage(const char *path, int rc, kb_err *e)
     if (rc != KB_EDATA && rc != KB_EIO && rc != KB_EPERM)
         return rc;
     struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !kb_store_looks_lmdb(path))
         return rc; /* not a board file at all: nothing to explain */
     char *lock_path = kb_asprintf("%s.lock", path);
     int lfd = open(lock_path, O_RDONLY | O_CLOEXEC);

@@ -109,7 +109,7 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
         return kb_mdb_err(e, rc, _("cannot prepare the board"));
     unsigned flags = MDB_NOSUBDIR | MDB_NOLOCK | MDB_NORDAHEAD | (t->write ? 0 : MDB_RDONLY);
     /* a page size LMDB would divide by is damage, not SIGFPE */
-    if (!create && (rc = kb_store_meta_check(s->path, false, e)))
+    if (!create && (rc = kb_store_meta_check(s->path, false, t->generation, e)))
         return rc;
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
@@ -157,6 +157,12 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
                           s->path, (unsigned long long)info.me_last_txnid,
                           (unsigned long long)t->generation, s->path);
     }
+    /* a write takes pages from the free list, which LMDB trusts: a
+     * damaged one would crash the commit or overwrite pages in use */
+    if (t->write && !create && (rc = kb_store_free_check(s->path, e))) {
+        kb_bus_disarm(prev);
+        return rc;
+    }
     rc = mdb_txn_begin(t->env, NULL, t->write ? 0 : MDB_RDONLY, &t->txn);
     kb_bus_disarm(prev);
     if (rc)
@@ -178,7 +184,7 @@ static int kb_env_open(kb_txn *t, bool create, kb_err *e)
              * makes the board look older than it is) */
             kb_err de;
             kb_err_clear(&de);
-            if (kb_store_meta_check(t->s->path, true, &de) != KB_OK) {
+            if (kb_store_meta_check(t->s->path, true, 0, &de) != KB_OK) {
                 *e = de;
                 return de.code;
             }
@@ -338,11 +344,19 @@ size_t kb_store_forget_all_keys(void)
 /* A change on a board opened read-only. */
 int kb_store_ro_refuse(const kb_store *s, kb_err *e)
 {
+    const char *why =
+        s->ro_errno == EROFS ? _("a read-only file system") : _("no write permission");
+    if (s->ro_data)
+        return kb_err_set(e, KB_EPERM,
+                          _("%s is read-only here: the board file %s cannot be written (%s); "
+                            "nothing was changed. Reading commands such as verify, export and "
+                            "backup work, changes do not"),
+                          s->path, s->path, why);
     return kb_err_set(e, KB_EPERM,
-                      _("%s is read-only here (read-only file system, or no write permission "
-                        "on its lock file): reading commands such as verify, export and backup "
-                        "work, changes do not"),
-                      s->path);
+                      _("%s is read-only here: its lock file %s cannot be written (%s); nothing "
+                        "was changed. Reading commands such as verify, export and backup work, "
+                        "changes do not"),
+                      s->path, s->lock_path, why);
 }
 
 int kb_store_read(kb_store *s, kb_txn **out, kb_err *e)
@@ -3286,18 +3300,26 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
     }
     if ((rc = kb_store_location_check(path, e)))
         goto out;
+    if (!kb_store_looks_lmdb(path)) {
+        /* whatever lies beside it (a lock file copied or made by hand) */
+        rc = kb_err_set(e, KB_EDATA, _("%s is not a kernboard board file (%s)"), path,
+                        _("no LMDB header"));
+        goto out;
+    }
     s->lock_fd = open(s->lock_path, O_RDWR | O_CLOEXEC);
     if (s->lock_fd < 0 && (errno == EROFS || errno == EACCES)) {
         /* a read-only file system (a snapshot, a read-only mount) or no
          * write permission: shared locks work on a read-only descriptor,
          * so reading commands (verify, export, backup, list) still run */
+        s->ro_errno = errno;
         s->lock_fd = open(s->lock_path, O_RDONLY | O_CLOEXEC);
         s->readonly = s->lock_fd >= 0;
-    }
-    if (s->lock_fd < 0 && errno == ENOENT && !kb_store_looks_lmdb(path)) {
-        rc = kb_err_set(e, KB_EDATA, _("%s is not a kernboard board file (%s)"), path,
-                        _("no LMDB header"));
-        goto out;
+    } else if (s->lock_fd >= 0 && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0 &&
+               (errno == EROFS || errno == EACCES)) {
+        /* the lock file is writable but the board file is not (chmod 444,
+         * another owner): the same read-only session, which claims no slot */
+        s->ro_errno = errno;
+        s->ro_data = s->readonly = true;
     }
     if (s->lock_fd < 0 && errno == ENOENT) {
         /* Never recreate it here: a missing lock file may be a share that
@@ -3898,15 +3920,18 @@ int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err
     char *tmp = kb_asprintf("%s.tmp%d", dest, (int)getpid());
     char *tmp_lock = kb_asprintf("%s.lock", tmp);
     int fd = -1, lfd = -1, rc;
+    bool damaged = false, kept = false;
+    kb_err de;
     kb_txn *t = NULL;
     /* only its maker may read it (a copy of everything, encrypted) */
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
-        rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), tmp, strerror(errno));
+        rc = kb_err_set(e, KB_ECANTCREAT, _("cannot create %s: %s"), dest, strerror(errno));
         goto out;
     }
-    /* a consistent compacted copy under the shared board lock */
-    if ((rc = kb_store_read(s, &t, e)))
+    /* a consistent compacted copy under the shared board lock (the copy
+     * counts the free pages: a damaged free list is named, not a crash) */
+    if ((rc = kb_store_read(s, &t, e)) || (rc = kb_store_free_check(s->path, e)))
         goto out;
     {
         sigjmp_buf pad;
@@ -3936,8 +3961,17 @@ int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err
     lfd = -1;
     /* verify the copy before it takes the destination name */
     if ((rc = kb_verify_copy(s, tmp, rep, e))) {
-        kb_err_prefix(e, "%s", _("the backup copy does not verify: "));
-        goto out;
+        kb_err_replace(e, tmp, dest);
+        if (rc != KB_EDATA || !e->damage) {
+            kb_err_prefix(e, "%s", _("the backup copy does not verify: "));
+            goto out;
+        }
+        /* damaged or tampered records (the page copy decoded none): the
+         * board has the same damage; keep the copy under its name, so
+         * that what is left can be read from it, and say so (exit 65) */
+        damaged = true;
+        de = *e;
+        rc = KB_OK;
     }
     /* never over a file that appeared since the check above; a rename
      * reported failed may have been done all the same (NFS: a lost reply) */
@@ -3957,16 +3991,27 @@ int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err
         goto out;
     }
     kb_fsync_dir(dest);
+    if (damaged) {
+        kept = true;
+        rc = kb_err_set(e, KB_EDATA,
+                        _("the board is damaged, and so is its copy %s (%s); the copy was kept "
+                          "so that what is left can be read from it ('kernboard --db %s case "
+                          "list', 'case show'), but it is not a good backup: keep the last good "
+                          "one"),
+                        dest, de.msg, dest);
+    }
 out:
     kb_txn_abort(&t);
     if (fd >= 0)
         close(fd);
     if (lfd >= 0)
         close(lfd);
-    if (rc) {
+    if (rc && !kept) {
         unlink(tmp);
         unlink(tmp_lock);
     }
+    if (rc) /* the user's own name, not the temporary one */
+        kb_err_replace(e, tmp, dest);
     kb_free(&tmp);
     kb_free(&tmp_lock);
     kb_free(&dest_lock);
@@ -4364,6 +4409,36 @@ static int kb_copy_file(const char *from, const char *to, kb_err *e)
     return rc;
 }
 
+/* A backup to restore, checked before anything is copied: a board file
+ * (65 if not), whose pages are intact (65, naming the damage), and its
+ * board's uuid. */
+static int kb_backup_check(const char *backup, unsigned char uuid[KB_UUID_LEN], kb_err *e)
+{
+    struct stat st;
+    if (stat(backup, &st) != 0)
+        return errno == ENOENT
+                   ? kb_err_set(e, KB_ENOENT, _("no backup at %s"), backup)
+                   : kb_err_set(e, KB_EIO, _("cannot read %s: %s"), backup, strerror(errno));
+    if (!S_ISREG(st.st_mode) || !kb_store_looks_lmdb(backup))
+        return kb_err_set(e, KB_EDATA, _("%s is not a kernboard board file (%s)"), backup,
+                          S_ISDIR(st.st_mode)    ? _("a directory")
+                          : !S_ISREG(st.st_mode) ? _("not a regular file")
+                                                 : _("no LMDB header"));
+    kb_buf rep = KB_BUF_INIT;
+    size_t found = 0;
+    int rc = kb_store_check_file(backup, &rep, &found, e);
+    if (rc == KB_OK && found)
+        rc = kb_err_set(e, KB_EDATA,
+                        _("the backup %s is damaged: %s; nothing was changed: restore another "
+                          "backup"),
+                        backup, rep.data);
+    kb_buf_free(&rep);
+    uint64_t txnid = 0;
+    if (rc == KB_OK)
+        rc = kb_lk_board_identity(backup, st.st_size, uuid, &txnid, e);
+    return rc;
+}
+
 /* A store handle on a copy of this board (same keys, no session, no pin). */
 kb_store *kb_store_twin(kb_store *s, const char *path)
 {
@@ -4395,6 +4470,8 @@ int kb_store_restore(kb_store *s, const char *backup, kb_restore_report *rep, kb
                             "needs everyone to close it first; nothing was changed"));
     char *tmp = kb_asprintf("%s.restore%d", s->path, (int)getpid());
     char *tmp_lock = kb_asprintf("%s.lock", tmp);
+    char *shown = kb_asprintf(_("a copy of %s beside %s"), backup, s->path);
+    unsigned char buuid[KB_UUID_LEN];
     kb_buf rec = KB_BUF_INIT;
     kb_store *c = NULL;
     kb_txn *t = NULL;
@@ -4405,12 +4482,24 @@ int kb_store_restore(kb_store *s, const char *backup, kb_restore_report *rep, kb
      * backup's own is not needed: a backup copied without it, or on
      * read-only media, restores too); it must be a verifiable copy of this
      * board (same keys) */
+    if ((rc = kb_backup_check(backup, buuid, e)))
+        goto out;
+    if (memcmp(buuid, s->uuid, KB_UUID_LEN) != 0) {
+        rc = kb_err_set(e, KB_EDATA,
+                        _("%s is a backup of another board, not of %s (their board ids "
+                          "differ); nothing was changed. To open it, restore it to a new path: "
+                          "'kernboard restore %s NEW.kb'"),
+                        backup, s->path, backup);
+        goto out;
+    }
     if ((rc = kb_copy_file(backup, tmp, e)) ||
         (rc = kb_lock_file_create(tmp_lock, s->uuid, &lfd, e)))
         goto out;
     close(lfd);
     lfd = -1;
     if ((rc = kb_verify_copy(s, tmp, &brep, e))) {
+        kb_err_replace(e, tmp_lock, shown);
+        kb_err_replace(e, tmp, backup); /* a byte copy of it */
         kb_err_prefix(e, _("%s cannot be restored over %s: "), backup, s->path);
         goto out;
     }
@@ -4493,6 +4582,11 @@ out:
     if (!swapped)
         unlink(tmp);
     unlink(tmp_lock);
+    if (rc) { /* the user's paths, not the temporary files */
+        kb_err_replace(e, tmp_lock, shown);
+        kb_err_replace(e, tmp, shown);
+    }
+    kb_free(&shown);
     kb_free(&tmp);
     kb_free(&tmp_lock);
     kb_buf_free(&rec);
@@ -4513,14 +4607,7 @@ int kb_store_restore_new(const char *backup, const char *board, kb_err *e)
     /* the board's identity from the backup's data file (its lock file is
      * not needed: a backup copied without it restores too) */
     unsigned char uuid[KB_UUID_LEN];
-    uint64_t txnid = 0;
-    if (stat(backup, &st) != 0) {
-        rc = kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO, _("cannot open %s: %s"), backup,
-                        strerror(errno));
-        goto out;
-    }
-    if ((rc = kb_store_init_common(e)) ||
-        (rc = kb_lk_board_identity(backup, st.st_size, uuid, &txnid, e)) ||
+    if ((rc = kb_store_init_common(e)) || (rc = kb_backup_check(backup, uuid, e)) ||
         (rc = kb_copy_file(backup, board, e)))
         goto out;
     if ((rc = kb_lock_file_create(lock, uuid, &lfd, e))) {

@@ -88,6 +88,8 @@ struct kb_store {
     bool readonly;    /* the lock file opened read-only (read-only file system
                        * or no write permission): reading commands only, no
                        * session slot, no writes */
+    bool ro_data;     /* read-only because the data file cannot be written */
+    int ro_errno;     /* why (EACCES, EROFS) */
     unsigned char session_nonce[16];
     kb_time session_since;
     kb_txn *active;            /* at most one transaction at a time */
@@ -392,8 +394,11 @@ FILE *kb_pin_open(const kb_store *s, const char *own);
 int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
                            kb_err *e);
 uint64_t kb_store_file_txnid(const char *path);
-int kb_store_meta_check(const char *path, bool both, kb_err *e);
+int kb_store_meta_check(const char *path, bool both, uint64_t gen, kb_err *e);
 bool kb_store_looks_lmdb(const char *path);
+/* The free list of the newest meta page (what a write takes pages from;
+ * LMDB trusts it): KB_EDATA with the damage named. */
+int kb_store_free_check(const char *path, kb_err *e);
 
 /* ---- verify.c test hooks: audit entries / records copied per read
  * transaction (default 4096); worker threads (0 = the number of online

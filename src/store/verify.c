@@ -350,7 +350,24 @@ typedef struct kb_vstate {
     size_t nbad;
     bool vm_root_noted; /* the version map's root is bad and was named */
     bool in_txn;        /* checking inside a read transaction: no progress calls */
+    kb_vchunk named;    /* bad records of a case's tables, named by case at the end */
 } kb_vstate;
+
+/* A bad record whose key tells its case (a case, or a comment, lease or
+ * relation list keyed by its case): named "case #N" at the end. */
+static void kb_vname_add(kb_vstate *v, unsigned table, const unsigned char *key, size_t klen)
+{
+    if (klen < KB_KEY_LEN || v->named.n >= 8 ||
+        (table != KB_T_CASES && table != KB_T_COMMENTS && table != KB_T_LEASES &&
+         table != KB_T_RELS))
+        return;
+    MDB_val k = {klen > 64 ? 64 : klen, (void *)key};
+    for (size_t i = 0; i < v->named.n; i++) /* named once */
+        if (v->named.r[i].table == table && v->named.r[i].klen == k.mv_size &&
+            memcmp(KB_VK(&v->named, &v->named.r[i]), key, k.mv_size) == 0)
+            return;
+    kb_vchunk_add(&v->named, table, &k, NULL);
+}
 
 /* Arm the landing pad around accesses to mapped memory in a copy
  * function (the jump returns the fault as an error). */
@@ -691,11 +708,13 @@ static int kb_vcheck_recs(kb_vstate *v)
         const unsigned char *key = KB_VK(&v->recs, r);
         const char *tn = kb_table_names[r->table];
         if (r->missing) {
+            kb_vname_add(v, r->table, key, r->klen);
             rc = kb_verify_bad(v->e, r->table, key, r->klen,
                                _("record is missing although the audit log says it exists"));
             break;
         }
         if (!o->ok) {
+            kb_vname_add(v, r->table, key, r->klen);
             rc = kb_verify_bad(v->e, r->table, key, r->klen,
                                _("failed authentication (damaged or tampered)"));
             break;
@@ -710,6 +729,7 @@ static int kb_vcheck_recs(kb_vstate *v)
         if (hit)
             hit->checked = hit->seq; /* named below if it does not match: once */
         if (!match) {
+            kb_vname_add(v, r->table, key, r->klen);
             kb_verify_note(&v->bad, &v->nbad, tn, key, r->klen,
                            !hit ? _("record has no audit entry")
                            : o->ver < hit->version
@@ -719,6 +739,7 @@ static int kb_vcheck_recs(kb_vstate *v)
             continue;
         }
         if (r->vm && !(r->vm == 2 && v->vm_root_noted)) {
+            kb_vname_add(v, r->table, key, r->klen);
             kb_verify_note(&v->bad, &v->nbad, tn, key, r->klen,
                            _("the version map disagrees with the stored value"));
             if (r->vm == 2)
@@ -1070,6 +1091,78 @@ static int kb_vfrom_pin(kb_vstate *v, bool *start)
     return rc;
 }
 
+/* Copy the index table (sealed) out of the map. */
+static int kb_vcopy_index(kb_txn *t, kb_vchunk *out, kb_err *e)
+{
+    MDB_dbi dbi;
+    int rc = kb_tdbi(t, KB_T_INDEX, &dbi, e);
+    if (rc)
+        return rc;
+    MDB_cursor *c = NULL;
+    KB_VARM(t, e, t->s->path);
+    if ((rc = mdb_cursor_open(t->txn, dbi, &c))) {
+        KB_VDISARM();
+        return kb_mdb_err(e, rc, kb_table_names[KB_T_INDEX]);
+    }
+    MDB_val k, val;
+    for (int r = mdb_cursor_get(c, &k, &val, MDB_FIRST); r == 0;
+         r = mdb_cursor_get(c, &k, &val, MDB_NEXT))
+        kb_vchunk_add(out, KB_T_INDEX, &k, &val);
+    mdb_cursor_close(c);
+    KB_VDISARM();
+    return KB_OK;
+}
+
+/* Name the case of each bad record noted in v->named in the message:
+ * "record HEX" becomes "record HEX (case #12)".  The index maps "case#N"
+ * to the case key; a comment, lease or relation list is keyed by its
+ * case's (hashed) key.  Best effort: what cannot be read stays as it is. */
+static void kb_vname_cases(kb_vstate *v)
+{
+    kb_store *s = v->s;
+    kb_txn *t = NULL;
+    kb_err te;
+    kb_vchunk idx = {0};
+    if (!s->keys || kb_store_read(s, &t, &te) != KB_OK)
+        return;
+    int rc = kb_vcopy_index(t, &idx, &te);
+    kb_txn_abort(&t);
+    for (size_t i = 0; rc == KB_OK && i < idx.n; i++) {
+        const kb_vraw *r = &idx.r[i];
+        char *pt = NULL;
+        size_t n = 0;
+        if (kb_val_open(s, s->keys->k_rec, kb_table_names[KB_T_INDEX], KB_VK(&idx, r), r->klen,
+                        KB_VV(&idx, r), r->vlen, &pt, &n, NULL, NULL) != KB_OK)
+            continue;
+        /* name || case key; only case#N */
+        if (n > KB_KEY_LEN + 5 && n - KB_KEY_LEN < 32 && memcmp(pt, "case#", 5) == 0) {
+            char num[32];
+            size_t nl = n - KB_KEY_LEN - 5;
+            memcpy(num, pt + 5, nl);
+            num[nl] = '\0';
+            const unsigned char *ck = (unsigned char *)pt + n - KB_KEY_LEN;
+            for (size_t j = 0; j < v->named.n; j++) {
+                const kb_vraw *b = &v->named.r[j];
+                const unsigned char *bk = KB_VK(&v->named, b);
+                unsigned char want[KB_KEY_LEN];
+                if (b->table == KB_T_CASES || s->format < 2)
+                    memcpy(want, ck, KB_KEY_LEN);
+                else
+                    kb_ref16(s, (enum kb_table)b->table, ck, want);
+                if (memcmp(bk, want, KB_KEY_LEN) != 0)
+                    continue;
+                char hex[129], with[200];
+                kb_hex(bk, b->klen, hex);
+                snprintf(with, sizeof with, _("%s (case #%s)"), hex, num);
+                kb_err_replace(v->e, hex, with);
+            }
+        }
+        sodium_memzero(pt, n);
+        kb_free(&pt);
+    }
+    kb_vchunk_free(&idx);
+}
+
 int kb_store_verify_ex(kb_store *s, const kb_verify_opts *o, kb_verify_report *rep, kb_err *e)
 {
     memset(rep, 0, sizeof *rep);
@@ -1103,6 +1196,9 @@ int kb_store_verify_ex(kb_store *s, const kb_verify_opts *o, kb_verify_report *r
         rc = kb_vwalk(&v);
     if (rc == KB_OK)
         rc = kb_vfinish(&v, !incremental);
+    if (rc == KB_EDATA && v.named.n)
+        kb_vname_cases(&v);
+    kb_vchunk_free(&v.named);
     kb_free(&v.signers);
     kb_vchunk_free(&v.sraw);
     kb_vchunk_free(&v.aud);

@@ -61,6 +61,26 @@ int kb_err_prefix(kb_err *e, const char *fmt, ...)
     return e->code;
 }
 
+void kb_err_replace(kb_err *e, const char *from, const char *to)
+{
+    if (!e || !from || !*from || !to)
+        return;
+    char out[KB_ERR_MSG_MAX];
+    size_t n = 0, fl = strlen(from), tl = strlen(to);
+    for (const char *p = e->msg; *p && n < sizeof out - 1;) {
+        if (strncmp(p, from, fl) == 0) {
+            size_t k = tl < sizeof out - 1 - n ? tl : sizeof out - 1 - n;
+            memcpy(out + n, to, k);
+            n += k;
+            p += fl;
+        } else {
+            out[n++] = *p++;
+        }
+    }
+    out[n] = '\0';
+    memcpy(e->msg, out, n + 1);
+}
+
 const char *kb_status_name(int code)
 {
     switch (code) {

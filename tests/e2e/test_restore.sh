@@ -114,6 +114,39 @@ check "  says no audit entries were discarded ($OUT)" contains "$OUT" "no audit 
 check "  names no range of entries" eval '! printf "%s" "$OUT" | grep -qE "entries [0-9]+ to [0-9]+"'
 expect_rc 0 "  the pinned client accepts it" client verify
 
+# ---- backups that cannot be restored: one line naming the user's own
+# paths (never a temporary file), 65 for bad data, nothing changed
+lacks() { ! contains "$@"; }
+saved=$(md5sum <"$B")
+OTHER=$T/other.kb
+init_board "$OTHER"
+expect_rc 0 "a backup of another board" kba --db "$OTHER" backup "$T/other-backup.kb"
+expect_rc 65 "restore of another board's backup over the board" kba restore "$T/other-backup.kb" "$B"
+check "  says it belongs to another board ($ERR)" contains "$ERR" "is a backup of another board"
+check "  names both paths" eval 'contains "$ERR" "$T/other-backup.kb" && contains "$ERR" "$B"'
+check "  not damage" lacks "$ERR" "damaged"
+check "  nothing changed" [ "$(md5sum <"$B")" = "$saved" ]
+printf 'not a board\n' >"$T/text.kb"
+head -c 40000 "$BK" >"$T/short.kb"
+cp "$BK" "$T/zeroed.kb"
+dd if=/dev/zero of="$T/zeroed.kb" bs=4096 seek=4 count=1 conv=notrunc 2>/dev/null
+for bad in text short zeroed; do
+    for target in "$B" "$T/fresh-$bad.kb"; do
+        what="restore of the $bad file over the board"
+        [ "$target" = "$B" ] || what="restore of the $bad file to a new path"
+        expect_rc 65 "$what" kba restore "$T/$bad.kb" "$target"
+        check "  one line ($ERR)" [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]
+        check "  names the backup" contains "$ERR" "$T/$bad.kb"
+        check "  no temporary file named" eval '! printf "%s" "$ERR" | grep -qE "\.restore[0-9]|\.tmp[0-9]"'
+        check "  no advice to restore the board itself" lacks "$ERR" "restore the last good backup"
+        check "  nothing changed" eval '[ "$(md5sum <"$B")" = "$saved" ] && [ ! -e "$T/fresh-$bad.kb" ] && [ ! -e "$T/fresh-$bad.kb.lock" ]'
+    done
+done
+check "  leaves no temporary files" eval '! ls "$T" | grep -qE "\.restore[0-9]|\.tmp[0-9]"'
+expect_rc 73 "a backup into a missing directory" kba --db "$B" backup "$T/no/such/dir/b.kb"
+check "  names the destination, not a temporary file ($ERR)" \
+    eval 'contains "$ERR" "$T/no/such/dir/b.kb:" && ! printf "%s" "$ERR" | grep -qE "\.tmp[0-9]"'
+
 # ---- ops messages
 expect_rc 64 "bare kernboard without a board: usage" kb
 check "  one line on stderr" [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]
@@ -123,7 +156,6 @@ check "  full help on stdout" contains "$OUT" "restore BACKUP BOARD"
 mv "$B.lock" "$T/moved.lock"
 expect_rc 66 "board without its lock file" kba --db "$B" case list
 check "  says it is missing and what to do ($ERR)" contains "$ERR" "is missing"
-lacks() { ! contains "$@"; }
 check "  never 'restore the lock file from a backup'" lacks "$ERR" "from a backup"
 mv "$T/moved.lock" "$B.lock"
 

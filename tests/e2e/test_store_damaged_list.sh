@@ -3,7 +3,9 @@
 # (issue 15, item 9): a byte of one case's stored value is flipped (as in
 # test_store_tamper); `case list` (table and --json) still lists the other
 # cases, names the damaged one on stderr (one line each, pointing to
-# `verify`) and exits 65 at the end; `verify` still fails with 65.
+# `verify`) and exits 65 at the end; `verify` still fails with 65 and names
+# the case of the damaged record; `backup` still copies the board (a page
+# copy), keeps the copy and says it is damaged (65).
 . "$(dirname "$0")/lib.sh"
 kb_setup
 command -v mdb_dump >/dev/null || skip "mdb_dump not installed (apt-get install lmdb-utils)"
@@ -69,4 +71,17 @@ n=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.st
 check "--json lists the two good cases ($n)" [ "$n" = 2 ]
 expect_rc 65 "a query lists what matches among the readable cases" kba --db "$B" case list 'about'
 expect_rc 65 "verify still fails" kba --db "$B" verify
+check "verify names the record's case, not only its key ($ERR)" contains "$ERR" "$KEY (case #$bad)"
+
+# a backup is a page copy: one damaged record does not stop it.  The copy
+# is kept (what is left can be read from it), and the command says that
+# the board and the copy are damaged (65).
+expect_rc 65 "backup of the damaged board says the board is damaged" kba --db "$B" backup "$T/rescue.kb"
+check "  one line ($ERR)" [ "$(printf '%s\n' "$ERR" | grep -c .)" = 1 ]
+check "  says the copy was kept" contains "$ERR" "the copy was kept"
+check "  and names the damaged record's case" contains "$ERR" "case #$bad"
+check "  the copy is there, with its lock file" eval '[ -f "$T/rescue.kb" ] && [ -f "$T/rescue.kb.lock" ]'
+expect_rc 65 "  the other cases can be read from the copy" kba --db "$T/rescue.kb" --json case list
+n=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check "  the two good cases ($n)" [ "$n" = 2 ]
 finish

@@ -196,4 +196,86 @@ expect_rc 65 "a zeroed commit number in the newest meta page is damage" kbd "$M"
 check "  the meta pages are named ($ERR)" contains "$ERR" "meta pages disagree"
 check "  no lock repair is advised" lacks "$ERR" "repair-lock"
 expect_rc 65 "  case list refuses it too" kbd "$M" case list
+
+# A commit number far ahead of the lock file's (the newest meta page's
+# number damaged upwards): LMDB would take it as the newest state and a
+# write would go on from there; it is damage (65), not a stale cache.
+cp "$B" "$M" && cp "$B.lock" "$M.lock"
+nm=$(newest_meta "$M")
+# (of the page's own parity: only the distance to the other page is wrong)
+metaput "$M" $((nm + 144)) "$(python3 -c "import struct,sys; print(struct.pack('<Q', 1000000 + int(sys.argv[1]) // 4096).hex())" "$nm")"
+before=$(md5sum <"$M")
+expect_rc 65 "a commit number far ahead of the lock file: case list is refused" kbd "$M" case list
+check "  as damage to the meta pages ($ERR)" contains "$ERR" "meta pages disagree"
+check "  not as a stale cache" lacks "$ERR" "stale"
+expect_rc 65 "  a change is refused as damage" kbd "$M" case comment 1 "Na de schade"
+check "  nothing changed" [ "$(md5sum <"$M")" = "$before" ]
+
+# The free list (LMDB's free-page tree, whose root the newest meta page
+# names): a write takes pages from it without a check of its own, so a
+# damaged one crashed the commit (free(): invalid pointer, exit 134) or
+# handed out pages that are in use; now every write is refused as damage
+# (of the pages in use, the write's check knows the trees' roots only:
+# `verify` walks every tree)
+# (65, naming the board file and what to do), nothing changes, and reads
+# still work.
+freelist() { # FILE MODE: damage the first entry of the free list's root page
+    python3 - "$@" <<'PY'
+import struct, sys
+path, mode = sys.argv[1], sys.argv[2]
+f = open(path, "r+b")
+metas = []
+for m in (0, 1):
+    f.seek(m * 4096)
+    p = f.read(4096)
+    metas.append((struct.unpack("<Q", p[16 + 24 + 96 + 8:16 + 24 + 96 + 16])[0],
+                  struct.unpack("<Q", p[16 + 24 + 40:16 + 24 + 48])[0],
+                  struct.unpack("<Q", p[16 + 24 + 88:16 + 24 + 96])[0]))
+root, main_root = max(metas)[1], max(metas)[2]
+if root == 2**64 - 1:
+    sys.exit("no free list")
+f.seek(root * 4096)
+p = bytearray(f.read(4096))
+lower = struct.unpack("<H", p[12:14])[0]
+if not p[10] & 2 or lower <= 16:
+    sys.exit("the free list's root is no leaf page")
+off = struct.unpack("<H", p[16:18])[0]
+ks = struct.unpack("<H", p[off + 6:off + 8])[0]
+d = off + 8 + ks
+cnt = struct.unpack("<Q", p[d:d + 8])[0]
+if mode == "count":      # the ID list's count larger than its data
+    p[d:d + 8] = struct.pack("<Q", cnt + 100)
+elif mode == "keysize":  # the entry's key size
+    p[off + 6:off + 8] = struct.pack("<H", 4)
+elif mode == "order":    # page numbers out of order
+    p[d + 8:d + 16], p[d + 16:d + 24] = p[d + 16:d + 24], p[d + 8:d + 16]
+elif mode == "inuse":    # the main tree's root named free (in order: it
+    # replaces the page number nearest to it, so the list stays descending)
+    ids = [struct.unpack("<Q", p[d + 8 + 8 * j:d + 16 + 8 * j])[0] for j in range(cnt)]
+    k = min(range(cnt), key=lambda j: abs(ids[j] - main_root))
+    p[d + 8 + 8 * k:d + 16 + 8 * k] = struct.pack("<Q", main_root)
+f.seek(root * 4096)
+f.write(p)
+print(root)
+PY
+}
+F=$D/free.kb
+for mode in count keysize order inuse; do
+    cp "$B" "$F" && cp "$B.lock" "$F.lock"
+    run freelist "$F" "$mode"
+    [ "$RC" = 0 ] || die "cannot damage the free list ($mode): $ERR"
+    before=$(md5sum <"$F")
+    expect_rc 65 "free list ($mode, page $OUT): a change is refused as damage" \
+        kbd "$F" case comment 1 "Na de schade"
+    check "  one line naming the board file as damaged ($ERR)" \
+        eval '[ "$(printf "%s\n" "$ERR" | wc -l)" = 1 ] && contains "$ERR" "board file $F is damaged"'
+    check "  says what to do" contains "$ERR" "kernboard restore"
+    check "  nothing changed" [ "$(md5sum <"$F")" = "$before" ]
+    expect_rc 65 "  a new case too" kbd "$F" case add --title "Nieuw"
+    check "  nothing changed" [ "$(md5sum <"$F")" = "$before" ]
+    expect_rc 0 "  reading still works" kbd "$F" case list
+    check "  the same cases" [ "$OUT" = "$ORIG_LIST" ]
+    expect_rc 65 "  verify names the free list" kbd "$F" verify
+    check "  ($ERR)" contains "$ERR" "free list"
+done
 finish

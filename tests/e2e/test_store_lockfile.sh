@@ -130,4 +130,20 @@ for p in "$T/adir" "$T/text.kb" /dev/null "$T/fifo.kb"; do
     check "  says so ($ERR)" contains "$ERR" "is not a kernboard board file"
     check "  no lock repair advised" lacks "$ERR" "repair-lock"
 done
+# a text file with a lock file beside it (made by hand, or a real one
+# copied) is no board either: not "a damaged board"
+printf 'hi\n' >"$T/x.kb"
+: >"$T/x.kb.lock"
+expect_rc 65 "a text file with an empty lock file beside it: not a board" kba --db "$T/x.kb" case list
+check "  says so ($ERR)" contains "$ERR" "x.kb is not a kernboard board file"
+check "  not damage" lacks "$ERR" "damaged"
+cp "$B.lock" "$T/x.kb.lock"
+for cmd in "case list" "verify" "case add --title Nee"; do
+    # shellcheck disable=SC2086
+    expect_rc 65 "a text file with a real lock file copied beside it: $cmd" kba --db "$T/x.kb" $cmd
+    check "  one line saying it is not a board ($ERR)" \
+        eval '[ "$(printf "%s\n" "$ERR" | wc -l)" = 1 ] && contains "$ERR" "x.kb is not a kernboard board file"'
+    check "  not damage" lacks "$ERR" "damaged"
+done
+check "  the text file is unchanged" [ "$(cat "$T/x.kb")" = hi ]
 finish

@@ -5,9 +5,45 @@
 # writable place), case list and case show work there, taking part in the
 # locking: a writer on the writable view waits for them and they for it; a
 # change through the read-only view is refused with one clear line, exit 77,
-# and changes nothing.
+# and changes nothing.  First the same without FUSE: no write permission
+# on the board file or its lock file (chmod 444).
 . "$(dirname "$0")/lib.sh"
 kb_setup
+
+# ---- no write permission on the board file or on its lock file (chmod
+# 444; no FUSE needed): reading works, a change is refused with one line
+# that names the file that cannot be written (77), and nothing changes.
+# As root (who may write anyway) the commands run as nobody.
+P4=$T/perm
+mkdir -p "$P4"
+init_board "$P4/board.kb"
+kba --db "$P4/board.kb" case add --title "Terras aan de gracht 1" >/dev/null || die "case add"
+cp "$PASS" "$P4/pass"
+mkdir -p "$P4/home"
+RUNAS=()
+if [ "$(id -u)" = 0 ]; then
+    command -v setpriv >/dev/null || die "setpriv is needed to run as another user"
+    chown -R 65534 "$P4"
+    chmod 711 "$T"
+    RUNAS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+kbp() { "${RUNAS[@]}" env HOME="$P4/home" XDG_STATE_HOME="$P4/home" "$KB_BIN" --user alice \
+    --passphrase-file "$P4/pass" --db "$P4/board.kb" "$@"; }
+for f in board.kb board.kb.lock; do
+    chmod 444 "$P4/$f"
+    before=$(md5sum <"$P4/board.kb")
+    expect_rc 0 "$f not writable: case list works" kbp case list
+    check "  the case is listed" contains "$OUT" "Terras aan de gracht 1"
+    expect_rc 0 "  verify works" kbp verify
+    expect_rc 77 "  a change is refused" kbp case add --title "Mag niet"
+    check "  one line naming $f as not writable ($ERR)" \
+        eval '[ "$(printf "%s\n" "$ERR" | wc -l)" = 1 ] && contains "$ERR" "$P4/$f cannot be written"'
+    check "  and that reading still works" contains "$ERR" "reading commands"
+    check "  nothing changed" [ "$(md5sum <"$P4/board.kb")" = "$before" ]
+    chmod 660 "$P4/$f"
+done
+expect_rc 0 "writable again: a change works" kbp case add --title "Nu wel"
+
 [ -e /dev/fuse ] || skip "/dev/fuse is missing (no FUSE in this environment)"
 command -v bindfs >/dev/null || skip "bindfs is not installed (apt-get install bindfs)"
 
