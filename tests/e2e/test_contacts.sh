@@ -116,7 +116,11 @@ tui_check "the first organisation's cases" "#1    Café de Zwaan wil uitbreiden"
 tui_keys j
 tui_check "an organisation's contact moments: who and when" "$(day +3) planned INC  bob"
 tui_check "and the purpose" "Werkplekken"
+# (the contacts screen lists the case too: wait until it is gone, or the
+# ':' below can arrive within the Escape delay and read as Alt-:)
 tui_keys Escape
+tui_wait_gone 5 "Organisations (7)" && kb_pass "the contacts screen closes" ||
+    kb_fail "Escape did not close the contacts screen"
 tui_check "back on the board" "Café de Zwaan wil"
 # from the case: C, the case's first organisation filled in
 tui_keys :
