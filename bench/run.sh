@@ -182,6 +182,7 @@ for n in "${size_list[@]}"; do
         timed "$n" start -- "$KB_BIN" --version
         # the same with the key kept in the session keyring (no passphrase)
         if [ "$keyring" = 1 ] && kbc "$B" unlock >/dev/null 2>&1; then
+            timed "$n" list_kept -- "$KB_BIN" --db "$B" --user "$U" case list
             timed "$n" show_kept -- "$KB_BIN" --db "$B" --user "$U" case show "$k"
             timed "$n" edit_kept -- "$KB_BIN" --db "$B" --user "$U" \
                 case edit "$k" --title "Benchmark edit (key kept) $r"

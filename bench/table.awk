@@ -40,14 +40,14 @@ function row(n, op, label, kind,   ms, rss, mu, rf, ra, s, cpu, cu, mus) {
     # a command faster than the separately measured unlock: load noise
     # (shown as such, without a ratio; the CPU columns are steadier)
     if (kind == "cmd" || kind == "cmdall" || kind == "tui" || kind == "single") mu = ms - U[n]
-    if (kind == "inproc") rf = ratio(ms, FC[n])
+    if (kind == "inproc" || kind == "keptlist") rf = ratio(ms, FC[n])
     if ((kind == "cmd" || kind == "tui") && mu >= 0) rf = ratio(mu, FC[n])
     if (kind == "cmdall" && mu >= 0) ra = ratio(mu, FA[n])
     cpu = median(n SUBSEP op SUBSEP "cpu_ms"); cu = ""
-    if (cpu != "" && kind != "unlock" && kind != "kept" && kind != "plain" && UC[n] != "") { cu = cpu - UC[n]; if (cu < 0) cu = 0 }
+    if (cpu != "" && kind != "unlock" && kind != "kept" && kind != "keptlist" && kind != "plain" && UC[n] != "") { cu = cpu - UC[n]; if (cu < 0) cu = 0 }
     mus = (mu != "" && mu < 0) ? "< 0 (noise)" : fmt(mu)
     printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", label, fmt(ms), mus, fmt(cpu), fmt(cu), rf, ra, mib(rss)
-    S[n SUBSEP op] = (kind == "inproc" || kind == "unlock" || kind == "kept" || kind == "plain" ? fmt(ms) : mus) (rf != "" ? " (" rf ")" : (ra != "" ? " (" ra ")" : ""))
+    S[n SUBSEP op] = (kind == "inproc" || kind == "unlock" || kind == "kept" || kind == "keptlist" || kind == "plain" ? fmt(ms) : mus) (rf != "" ? " (" rf ")" : (ra != "" ? " (" ra ")" : ""))
 }
 END {
     ns = split(sizes, SZ, ",")
@@ -73,6 +73,7 @@ END {
         row(n, "edit", "`case edit --title`", "single")
         row(n, "comment", "`case comment`", "single")
         row(n, "start", "process start floor (`kernboard --version`)", "plain")
+        row(n, "list_kept", "`case list`, key kept in the session keyring", "keptlist")
         row(n, "show_kept", "`case show`, key kept in the session keyring", "kept")
         row(n, "edit_kept", "`case edit --title`, key kept", "kept")
         row(n, "comment_kept", "`case comment`, key kept", "kept")
@@ -91,16 +92,17 @@ END {
         row(n, "export", "`export --format json`", "cmdall")
         row(n, "import", "`import` (the export, into an empty board)", "cmdall")
         row(n, "verify", "`verify`", "cmdall")
-        printf "\nratios %d: case list %s, TUI first frame %s (to the cases floor, %s ms); export %s, import %s, verify %s (to the all-records floor, %s ms); unlock excluded\n",
-            n, R(n, "list", FC[n]), R(n, "tui_first", FC[n]), fmt(FC[n]), R(n, "export", FA[n]), R(n, "import", FA[n]), R(n, "verify", FA[n]), fmt(FA[n])
+        lk = median(n SUBSEP "list_kept" SUBSEP "ms")
+        printf "\nratios %d: case list %s (key kept: %s), TUI first frame %s (to the cases floor, %s ms); export %s, import %s, verify %s (to the all-records floor, %s ms); unlock excluded\n",
+            n, R(n, "list", FC[n]), (lk == "" ? "-" : ratio(lk, FC[n])), R(n, "tui_first", FC[n]), fmt(FC[n]), R(n, "export", FA[n]), R(n, "import", FA[n]), R(n, "verify", FA[n]), fmt(FA[n])
     }
     printf "\n== summary: median ms, unlock excluded (ratio to the raw floor of the same run)\n\n"
     h = "| operation |"; d = "|---|"
     for (i = 1; i <= ns; i++) { h = h " " SZ[i] " |"; d = d "---|" }
     print h; print d
-    split("floor_cases floor_all unlock unlock_moderate list show edit comment start show_kept edit_kept comment_kept tui_first tui_cpu tui_bytes export import verify", OPS, " ")
-    split("raw floor (cases)|raw floor (all records)|unlock (interactive)|unlock (moderate)|`case list`|`case show`|`case edit`|`case comment`|process start (`--version`)|`case show`, key kept (wall ms)|`case edit`, key kept (wall ms)|`case comment`, key kept (wall ms)|TUI first frame|TUI CPU per remote change|TUI bytes per cursor move|`export --format json`|`import`|`verify`", LB, "|")
-    for (o = 1; o <= 18; o++) {
+    split("floor_cases floor_all unlock unlock_moderate list show edit comment start list_kept show_kept edit_kept comment_kept tui_first tui_cpu tui_bytes export import verify", OPS, " ")
+    split("raw floor (cases)|raw floor (all records)|unlock (interactive)|unlock (moderate)|`case list`|`case show`|`case edit`|`case comment`|process start (`--version`)|`case list`, key kept (wall ms)|`case show`, key kept (wall ms)|`case edit`, key kept (wall ms)|`case comment`, key kept (wall ms)|TUI first frame|TUI CPU per remote change|TUI bytes per cursor move|`export --format json`|`import`|`verify`", LB, "|")
+    for (o = 1; o <= 19; o++) {
         line = "| " LB[o] " |"
         for (i = 1; i <= ns; i++) {
             v = ((SZ[i] SUBSEP OPS[o]) in fails) ? "failed" : S[SZ[i] SUBSEP OPS[o]]

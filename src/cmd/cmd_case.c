@@ -416,10 +416,10 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         char num[16];
         snprintf(num, sizeof num, "#%u", c->number);
         kb_buf_printf(&rows, "%-6s ", num);
-        /* the stage by name (JSON keeps the code) */
-        char *stage = kb_case_field_show(c, KB_F_STAGE, kb_query_name_refs, &refs);
-        kb_cmd_cell_buf(&rows, stage, 14);
-        kb_free(&stage);
+        /* the stage by name (JSON keeps the code), as kb_case_field_show
+         * shows it, without a copy per row */
+        const char *stage = c->stage ? kb_query_name_refs(&refs, KB_FT_STAGE, c->stage) : NULL;
+        kb_cmd_cell_buf(&rows, stage ? stage : c->stage ? c->stage : "", 14);
         kb_buf_putc(&rows, ' ');
         kb_cmd_cell_buf(&rows, c->lead_dept ? c->lead_dept : "-", 5);
         kb_buf_putc(&rows, ' ');
