@@ -139,6 +139,14 @@ int kb_board_case_move(kb_board *b, uint32_t number, const char *stage, const ch
 /* kb_board_case_save with the reason for a stage move (the TUI form). */
 int kb_board_case_save_reason(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token,
                               const char *reason, kb_err *e) KB_WARN_UNUSED;
+/* Undo: save c, a copy of the case as it was before the caller's last
+ * change, as kb_board_case_save_reason (a new change: versioned, in the
+ * timeline and the audit log, the move with its reason), but a case that
+ * goes back to another stage keeps c->moved, its time in that stage, so an
+ * undone move leaves "days in stage", stuck markers and report ages as they
+ * were. */
+int kb_board_case_restore(kb_board *b, kb_case *c, uint64_t expect, const char *reason,
+                          kb_err *e) KB_WARN_UNUSED;
 /* Does moving from stage `from` to `to` (codes or names) need a reason?
  * (to needs one and differs from from.) */
 bool kb_board_move_needs_reason(const kb_board *b, const char *from, const char *to);

@@ -204,9 +204,10 @@ static int kb_case_stale(kb_board *b, kb_txn *t, const kb_case *cur, uint64_t ex
 /* The one path of every case change.  Either full (a whole case, already
  * resolved with kb_case_refs; updated in place like kb_board_case_save
  * always did) or p (applied to the stored case inside the transaction). */
-static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, kb_case *full,
-                          const char *reason, uint64_t expect, uint64_t lease_token,
-                          const kb_case_extra *x, kb_case *out, bool *unchanged, kb_err *e)
+static int kb_case_change_as(kb_board *b, uint32_t number, const kb_case_patch *p, kb_case *full,
+                             const char *reason, uint64_t expect, uint64_t lease_token,
+                             const kb_case_extra *x, kb_case *out, bool *unchanged, bool keep_moved,
+                             kb_err *e)
 {
     if (unchanged)
         *unchanged = false;
@@ -289,7 +290,12 @@ static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, 
     nw->key = cur.key;
     nw->created = cur.created;
     nw->updated = kb_txn_now(t);
-    nw->moved = moved ? nw->updated : cur.moved; /* age in stage restarts on a move */
+    /* age in stage restarts on a move, but for a restore (undo): the case
+     * goes back to the stage it had, with the time it had been there */
+    if (!moved)
+        nw->moved = cur.moved;
+    else if (!keep_moved || !full || !full->moved)
+        nw->moved = nw->updated;
     kb_codec_case_encode(nw, &enc);
     if ((rc = kb_txn_put(t, KB_T_CASES, nw->key.b, KB_KEY_LEN, enc.data, enc.len, cur.version,
                          &nw->version, diff.data, e)))
@@ -322,6 +328,24 @@ out:
     kb_buf_free(&enc);
     kb_buf_free(&diff);
     return rc;
+}
+
+static int kb_case_change(kb_board *b, uint32_t number, const kb_case_patch *p, kb_case *full,
+                          const char *reason, uint64_t expect, uint64_t lease_token,
+                          const kb_case_extra *x, kb_case *out, bool *unchanged, kb_err *e)
+{
+    return kb_case_change_as(b, number, p, full, reason, expect, lease_token, x, out, unchanged,
+                             false, e);
+}
+
+int kb_board_case_restore(kb_board *b, kb_case *c, uint64_t expect, const char *reason, kb_err *e)
+{
+    int rc = kb_require_writer(b, e);
+    if (rc || (rc = kb_case_refs(b, c, e)))
+        return rc;
+    if (expect == KB_CORE_ANY_VERSION)
+        expect = c->version;
+    return kb_case_change_as(b, c->number, NULL, c, reason, expect, 0, NULL, NULL, NULL, true, e);
 }
 
 int kb_board_case_save_reason(kb_board *b, kb_case *c, uint64_t expect, uint64_t lease_token,

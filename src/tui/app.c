@@ -571,7 +571,9 @@ unsigned kb_tui_undo(kb_tui_app *a)
     kb_case old;
     kb_case_copy(&old, &a->undo_before);
     bool moves = !kb_str_ieq(old.stage ? old.stage : "", cur.stage ? cur.stage : "");
-    int rc = kb_board_case_save_reason(a->board, &old, curv, 0, moves ? _("undo") : NULL, &e);
+    /* the old time in stage too (kb_board_case_restore): an undone move
+     * does not restart "days in stage" */
+    int rc = kb_board_case_restore(a->board, &old, curv, moves ? _("undo") : NULL, &e);
     unsigned r = KB_TUI_R_STATUS;
     if (rc) {
         kb_tui_msg(a, true, "%s", e.msg);

@@ -1088,3 +1088,50 @@ Test(tui_app, a_new_comment_is_shown_in_the_case_view)
     kb_free(&s);
     kb_tui_app_free(&a);
 }
+
+static int64_t kb_test_clock_us;
+
+static int64_t kb_test_clock(void *ctx)
+{
+    (void)ctx;
+    return kb_test_clock_us;
+}
+
+static kb_time kb_moved_of(kb_tui_app *a, uint32_t n)
+{
+    kb_case c;
+    kb_case_init(&c);
+    kb_err e;
+    cr_assert_eq(kb_board_case_get(a->board, n, &c, &e), KB_OK, "%s", e.msg);
+    kb_time t = c.moved;
+    kb_case_free(&c);
+    return t;
+}
+
+/* L then u: the case is back in its stage with the time it had been there
+ * (a stray move in a meeting must not erase how long a case was stuck);
+ * u again (redo) gives the time of the move back. */
+Test(tui_app, undo_of_a_move_keeps_the_time_in_stage)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    kb_time m0 = kb_moved_of(&a, 1);
+    cr_assert_gt(m0, 0);
+    kb_clock clk = {kb_test_clock, NULL};
+    kb_test_clock_us = (m0 + 3 * 86400) * 1000000;
+    kb_board_set_clock(a.board, &clk);
+    kb_key_in(&a, 'L');
+    kb_assert_stage(&a, 1, "explore");
+    kb_time m1 = kb_moved_of(&a, 1);
+    cr_assert_eq(m1, m0 + 3 * 86400, "the move restarts the time in stage");
+    kb_test_clock_us = (m0 + 6 * 86400) * 1000000;
+    kb_key_in(&a, 'u');
+    kb_assert_stage(&a, 1, "signal");
+    cr_assert_eq(kb_moved_of(&a, 1), m0, "undo keeps the old time in stage (got %lld, want %lld)",
+                 (long long)kb_moved_of(&a, 1), (long long)m0);
+    kb_key_in(&a, 'u');
+    kb_assert_stage(&a, 1, "explore");
+    cr_assert_eq(kb_moved_of(&a, 1), m1, "redo gives the move's time back");
+    kb_board_set_clock(a.board, NULL);
+    kb_tui_app_free(&a);
+}
