@@ -61,11 +61,8 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
     /* presenting / a meeting running: no confidential case shown in full on
      * the shared screen (the CLI outside the TUI still shows it) */
     if (w->n >= 3 && strcmp(w->v[0], "case") == 0 && strcmp(w->v[1], "show") == 0 &&
-        kb_case_number_parse(w->v[2], &n, &e) == KB_OK &&
-        kb_tui_case_masked(a, kb_tui_case(a, n))) {
-        kb_tui_msg(a, true, _("#%u is confidential: hidden while presenting (P)"), n);
+        kb_case_number_parse(w->v[2], &n, &e) == KB_OK && kb_tui_case_hidden_refuse(a, n, NULL))
         return KB_TUI_R_STATUS;
-    }
     /* ... nor in an export or a JSON document (those hold every field) */
     if (a->presenting || a->meeting) {
         bool full = w->n >= 1 && strcmp(w->v[0], "export") == 0;

@@ -843,6 +843,11 @@ void kb_tui_meeting_forget(kb_tui_app *a);
 /* Show c as number and title only?  (confidential, presenting or a
  * meeting running, and not revealed in it) */
 bool kb_tui_case_masked(const kb_tui_app *a, const kb_case *c);
+/* The one refusal of every route to a hidden case's fields (the edit form,
+ * `:edit N`, `:case show N`, a contact moment prefilled from the case):
+ * true, with the reason on the status line, when case number (the cached
+ * one, or c when given) is masked (kb_tui_case_masked). */
+bool kb_tui_case_hidden_refuse(kb_tui_app *a, uint32_t number, const kb_case *c);
 /* Tests without a board: the item's case detail (taken over). */
 void kb_view_meeting_set_detail(kb_tui_app *a, kb_case_detail *d);
 /* Add a guest (the name as typed, one argument) to the running meeting;

@@ -605,6 +605,8 @@ static unsigned kb_cv_action(kb_tui_app *a, void *st, kb_action act)
         (void)kb_tui_select_case(a, n, NULL);
         return KB_TUI_R_VIEW;
     case KB_ACTION_CONTACT_ADD: /* with the case's first organisation */
+        if (kb_tui_case_hidden_refuse(a, n, &cv->c))
+            return KB_TUI_R_STATUS;
         return kb_view_contact_form_open(a, cv->c.orgs.n ? cv->c.orgs.v[0] : NULL, n);
     default:
         return KB_TUI_R_NONE;
@@ -624,6 +626,12 @@ static kb_style kb_cv_hints(kb_tui_app *a, void *st, kb_buf *out)
         static const kb_action ro[] = {KB_ACTION_CASE_COMMENT, KB_ACTION_BACK};
         static const char *const rol[] = {N_("comment"), N_("back")};
         kb_tui_hints(a, KB_CONTEXT_CASE, ro, rol, 2, out);
+        return KB_STYLE(0, KB_GC_MUTED);
+    }
+    /* hidden on the shared screen (kb_tui_case_masked): no edit offered
+     * (the form would show every field; it is refused) */
+    if (kb_tui_case_masked(a, &cv->c)) {
+        kb_tui_hints(a, KB_CONTEXT_CASE, acts + 1, labels + 1, 4, out);
         return KB_STYLE(0, KB_GC_MUTED);
     }
     kb_tui_hints(a, KB_CONTEXT_CASE, acts, labels, 5, out);

@@ -340,6 +340,10 @@ unsigned kb_view_form_new_in(kb_tui_app *a, const char *stage)
 
 unsigned kb_view_form_open(kb_tui_app *a, uint32_t number)
 {
+    /* a confidential case hidden on the shared screen (presenting, a
+     * meeting) shows its fields in no form either: `e`, `:edit N` */
+    if (kb_tui_case_hidden_refuse(a, number, NULL))
+        return KB_TUI_R_STATUS;
     if (!a->board) {
         const kb_case *c = kb_tui_case(a, number);
         if (!c) {
@@ -370,6 +374,15 @@ unsigned kb_view_form_open(kb_tui_app *a, uint32_t number)
             /* expires */
         }
         kb_tui_msg(a, true, "%s", e.msg);
+        return KB_TUI_R_STATUS;
+    }
+    /* the stored case may have become confidential since the cache saw it */
+    if (kb_tui_case_hidden_refuse(a, number, &c)) {
+        kb_err ignore;
+        if (kb_board_lease_release(a->board, number, token, &ignore)) {
+            /* expires */
+        }
+        kb_case_free(&c);
         return KB_TUI_R_STATUS;
     }
     unsigned r = kb_form_push(a, &c, false, token);

@@ -99,6 +99,20 @@ bool kb_tui_case_masked(const kb_tui_app *a, const kb_case *c)
     return a->presenting;
 }
 
+bool kb_tui_case_hidden_refuse(kb_tui_app *a, uint32_t number, const kb_case *c)
+{
+    if (!kb_tui_case_masked(a, c ? c : kb_tui_case(a, number)))
+        return false;
+    if (a->meeting)
+        kb_tui_msg(a, true,
+                   _("#%u is confidential: hidden on the shared screen until the chair reveals it "
+                     "(R)"),
+                   number);
+    else
+        kb_tui_msg(a, true, _("#%u is confidential: hidden while presenting (P)"), number);
+    return true;
+}
+
 /* ---------------------------------------------------------------- data */
 
 static void kb_mv_detail_free(kb_meeting_view *v)
@@ -343,7 +357,16 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, bool room
                    KB_STYLE(KB_GA_BOLD, KB_GC_WARN), utf8);
         return;
     }
+    /* the widest label and a blank (Dutch "Trekkende afdeling" is 18),
+     * at most a third of the line */
     int labw = big ? 24 : 18;
+    const char *labs[] = {_("Lead department"), _("Stage"),  _("Owner"),
+                          _("On the agenda"),   _("Reason"), _("Blocked")};
+    for (size_t i = 0; i < sizeof labs / sizeof labs[0]; i++) {
+        int lw = kb_tui_width(labs[i], utf8) + 1;
+        if (lw > labw && lw <= w / 3)
+            labw = lw;
+    }
     kb_buf b = KB_BUF_INIT;
 #define KB_ROW(label, ...)                                                                         \
     do {                                                                                           \
@@ -392,26 +415,33 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, bool room
     kb_ml_add(l, 0, "", KB_PLAIN);
     if (roomy)
         kb_ml_add(l, 0, "", KB_PLAIN);
-    kb_ml_add(l, in, _("Since the last meeting"), bold);
-    size_t nsince = 0, first = 0;
+    size_t nsince = 0;
     for (size_t i = 0; i < v->d.timeline.n; i++)
         if (v->d.timeline.v[i].time > a->last_meeting)
             nsince++;
-    size_t max = big ? 8 : 4;
-    for (size_t i = 0, k = 0; i < v->d.timeline.n; i++) {
+    /* every entry (the item is a pager: what does not fit scrolls), the
+     * count in the heading; changes as the case view words them
+     * (kb_timeline_localize_refs: stage and line names, Dutch labels) */
+    char shead[96];
+    snprintf(shead, sizeof shead, "%s (%zu)", _("Since the last meeting"), nsince);
+    kb_ml_add(l, in, nsince ? shead : _("Since the last meeting"), bold);
+    for (size_t i = 0; i < v->d.timeline.n; i++) {
         const kb_comment *cm = &v->d.timeline.v[i];
         if (cm->time <= a->last_meeting)
             continue;
-        if (k++ < (nsince > max ? nsince - max : 0)) {
-            first++;
-            continue;
-        }
         char d[KB_DATE_STRLEN];
         kb_date_format(kb_date_of_time(cm->time), d);
-        char *s =
-            kb_asprintf("%s %s: %s", d, cm->author ? cm->author : "", cm->text ? cm->text : "");
+        bool change = cm->kind == KB_ENTRY_CHANGE;
+        char *loc = change ? kb_timeline_localize_refs(cm->text ? cm->text : "", kb_query_name_refs,
+                                                       (void *)&a->refs)
+                           : NULL;
+        const char *body = loc ? loc : cm->text ? cm->text : "";
+        char *s = cm->reason ? kb_asprintf("%s %s: %s (%s %s)", d, cm->author ? cm->author : "",
+                                           body, _("reason:"), cm->reason)
+                             : kb_asprintf("%s %s: %s", d, cm->author ? cm->author : "", body);
         kb_ml_wrap(l, in + 2, w, s, KB_PLAIN, utf8);
         kb_free(&s);
+        kb_free(&loc);
     }
     if (!nsince)
         kb_ml_add(l, in + 2, _("(no changes)"), muted);
@@ -461,7 +491,6 @@ static void kb_mv_item_lines(kb_tui_app *a, kb_meeting_view *v, int w, bool room
                    utf8);
         kb_free(&s);
     }
-    (void)first;
 }
 
 static void kb_mv_item_row(void *ctx, kb_grid *g, size_t i, int x0, int y, int w, bool sel)

@@ -131,6 +131,7 @@ static void kb_meeting_app(kb_tui_app *a, int w, int h, int current)
         d.timeline.v[0].author = kb_strdup("bob");
         d.timeline.v[0].time = kb_fx_time(2024, 5, 10, 14, 0);
         d.timeline.v[0].text = kb_strdup("stage: signal -> explore");
+        d.timeline.v[0].kind = KB_ENTRY_CHANGE;
         d.timeline.v[1].author = kb_strdup("alice");
         d.timeline.v[1].time = kb_fx_time(2024, 5, 13, 16, 45);
         d.timeline.v[1].text = kb_strdup("Vergunningaanvraag is compleet; welstand kijkt mee.");
@@ -362,5 +363,118 @@ Test(tui_meeting, agenda_time_column_is_aligned)
     cr_assert_eq(rows, 3);
     kb_free(&dump);
     kb_grid_free(&g);
+    kb_meeting_free_app(&a);
+}
+
+/* The footer (last row) of a screen. */
+static char *kb_footer(kb_tui_app *a)
+{
+    char *s = kb_screen(a);
+    char *row = kb_last_row(s);
+    kb_free(&s);
+    return row;
+}
+
+/* A confidential case hidden on the shared screen shows its fields in no
+ * other view either: the case view offers no `e`, and `e`, `:edit N` and
+ * the form refuse it while presenting or while a meeting runs (until the
+ * chair reveals it); `:case show N` too. */
+Test(tui_meeting, hidden_case_opens_no_edit_form)
+{
+    kb_tui_app a;
+    kb_fx_app(&a, 100, 30, true);
+    a.cache.cases.v[0].conf = KB_CONF_CONFIDENTIAL;
+    kb_case c;
+    kb_case_init(&c);
+    kb_case_copy(&c, &a.cache.cases.v[0]);
+    kb_view_case_set(&a, &c, NULL, NULL, NULL);
+    char *f = kb_footer(&a);
+    cr_assert(strstr(f, "edit"), "not presenting: e is offered\n%s", f);
+    kb_free(&f);
+    a.presenting = true;
+    f = kb_footer(&a);
+    cr_assert_null(strstr(f, "edit"), "presenting: no e in the footer\n%s", f);
+    cr_assert(strstr(f, "comment"), "%s", f);
+    kb_free(&f);
+    kb_key_at(&a, 'e');
+    cr_assert(!kb_tui_view_is_top(&a, &kb_tui_view_form), "e opened the form");
+    cr_assert(strstr(a.msg, "confidential"), "%s", a.msg);
+    char *s = kb_screen(&a);
+    cr_assert_null(strstr(s, "loonkostensubsidie"), "%s", s);
+    kb_free(&s);
+    a.msg[0] = '\0';
+    kb_key_at(&a, ':');
+    for (const char *p = "edit 1"; *p; p++)
+        kb_key_at(&a, (kb_key)*p);
+    kb_key_at(&a, KB_KEY_ENTER);
+    cr_assert(!kb_tui_view_is_top(&a, &kb_tui_view_form), ":edit 1 opened the form");
+    cr_assert(strstr(a.msg, "confidential"), "%s", a.msg);
+    /* not presenting: the form opens */
+    a.presenting = false;
+    (void)kb_view_form_open(&a, 1);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_form), "%s", a.msg);
+    kb_fx_free(&a);
+
+    /* a running meeting: hidden until revealed */
+    kb_meeting_app(&a, 80, 24, 1);
+    cr_assert_eq(kb_view_form_open(&a, 3) & KB_TUI_R_STATUS, KB_TUI_R_STATUS);
+    cr_assert(!kb_tui_view_is_top(&a, &kb_tui_view_form));
+    cr_assert(strstr(a.msg, "reveals"), "%s", a.msg);
+    kb_u32v_push(&a.meeting->reveals, 3);
+    (void)kb_view_form_open(&a, 3);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_form), "revealed: the form opens (%s)", a.msg);
+    kb_meeting_free_app(&a);
+}
+
+/* "Since the last meeting" words a change as the case view does: stage
+ * names, not codes (kb_timeline_localize_refs). */
+Test(tui_meeting, since_last_meeting_names_stages)
+{
+    kb_tui_app a;
+    kb_meeting_app(&a, 120, 36, 0);
+    char *s = kb_screen(&a);
+    cr_assert(strstr(s, "Signal -> Explore"), "%s", s);
+    cr_assert_null(strstr(s, "signal -> explore"), "%s", s);
+    kb_free(&s);
+    kb_meeting_free_app(&a);
+}
+
+/* At 80x24 every change since the last meeting is there (the older ones
+ * were dropped without a word): the heading counts them, the pager
+ * reaches them. */
+Test(tui_meeting, since_last_meeting_drops_nothing_at_80x24)
+{
+    kb_tui_app a;
+    kb_meeting_app(&a, 80, 24, 0);
+    kb_case_detail d;
+    memset(&d, 0, sizeof d);
+    kb_case_init(&d.c);
+    kb_case_copy(&d.c, &a.cache.cases.v[0]);
+    enum { N = 7 };
+    d.timeline.v = kb_calloc(N, sizeof *d.timeline.v);
+    d.timeline.n = N;
+    for (int i = 0; i < N; i++) {
+        d.timeline.v[i].author = kb_strdup("bob");
+        d.timeline.v[i].time = kb_fx_time(2024, 5, 9 + i, 10, 0);
+        d.timeline.v[i].text = kb_asprintf("Opmerking nummer %d", i + 1);
+    }
+    kb_view_meeting_set_detail(&a, &d);
+    kb_buf all = KB_BUF_INIT;
+    char *s = kb_screen(&a);
+    cr_assert(strstr(s, "Since the last meeting (7)"), "%s", s);
+    kb_buf_printf(&all, "%s", s);
+    kb_free(&s);
+    for (int k = 0; k < 3; k++) {
+        kb_key_at(&a, KB_KEY_PAGEDOWN);
+        s = kb_screen(&a);
+        kb_buf_printf(&all, "%s", s);
+        kb_free(&s);
+    }
+    for (int i = 1; i <= N; i++) {
+        char want[40];
+        snprintf(want, sizeof want, "Opmerking nummer %d", i);
+        cr_assert(strstr(all.data, want), "%s never shown:\n%s", want, all.data);
+    }
+    kb_buf_free(&all);
     kb_meeting_free_app(&a);
 }
