@@ -1069,11 +1069,14 @@ static kb_style kb_mv_hints(kb_tui_app *a, void *st, kb_buf *out)
             N_("back"), N_("start"), N_("item"), N_("up"),         N_("down"),
             N_("add"),  N_("drop"),  N_("plan"), N_("attendance"),
         };
-        /* a running meeting has started: no "s start" */
+        /* a running meeting has started: no "s start"; before it runs
+         * there is no item to go to: no "i item" */
         bool running = v->m.state == KB_MEETING_RUNNING;
         kb_tui_hints_fit(a, KB_CONTEXT_MEETING, acts, labels, 1, out);
-        kb_tui_hints_fit(a, KB_CONTEXT_MEETING, acts + (running ? 2 : 1),
-                         labels + (running ? 2 : 1), sizeof acts / sizeof *acts - (running ? 2 : 1),
+        if (!running)
+            kb_tui_hints_fit(a, KB_CONTEXT_MEETING, acts + 1, labels + 1, 1, out);
+        kb_tui_hints_fit(a, KB_CONTEXT_MEETING, acts + (running ? 2 : 3),
+                         labels + (running ? 2 : 3), sizeof acts / sizeof *acts - (running ? 2 : 3),
                          out);
     } else {
         static const kb_action acts[] = {KB_ACTION_BACK, KB_ACTION_MEETING_PRESENT,

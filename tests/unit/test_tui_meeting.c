@@ -82,6 +82,8 @@ static int64_t kb_clock_us(void *ctx)
 
 static const kb_clock kb_test_clock = {kb_clock_us, NULL};
 
+static int kb_fx_state = KB_MEETING_RUNNING; /* a draft agenda: KB_MEETING_DRAFT */
+
 /* A running meeting M7 over cases 1, 3 and 4 (3 confidential), on item
  * `current`, with two users and a guest present. */
 static void kb_meeting_app(kb_tui_app *a, int w, int h, int current)
@@ -106,7 +108,7 @@ static void kb_meeting_app(kb_tui_app *a, int w, int h, int current)
     kb_meeting_init(m);
     m->number = 7;
     m->date = kb_date_from_ymd(2024, 5, 15);
-    m->state = KB_MEETING_RUNNING;
+    m->state = kb_fx_state;
     m->chair = kb_strdup("alice");
     kb_strv_push(&m->attendees, "alice");
     kb_strv_push(&m->attendees, "bob");
@@ -476,5 +478,29 @@ Test(tui_meeting, since_last_meeting_drops_nothing_at_80x24)
         cr_assert(strstr(all.data, want), "%s never shown:\n%s", want, all.data);
     }
     kb_buf_free(&all);
+    kb_meeting_free_app(&a);
+}
+
+/* The agenda before the meeting runs offers no "i item" (there is no item
+ * to go to yet: i and Enter only say "s starts it"); while it runs it does,
+ * and no "s start". */
+Test(tui_meeting, agenda_footer_offers_item_only_while_running)
+{
+    kb_tui_app a;
+    kb_meeting_app(&a, 100, 30, 0);
+    kb_key_at(&a, 'a');
+    char *f = kb_footer(&a);
+    cr_assert(strstr(f, "i item"), "running: i item\n%s", f);
+    cr_assert_null(strstr(f, "s start"), "%s", f);
+    kb_free(&f);
+    kb_meeting_free_app(&a);
+
+    kb_fx_state = KB_MEETING_DRAFT;
+    kb_meeting_app(&a, 100, 30, 0);
+    kb_fx_state = KB_MEETING_RUNNING;
+    f = kb_footer(&a);
+    cr_assert(strstr(f, "s start"), "draft: s start\n%s", f);
+    cr_assert_null(strstr(f, "i item"), "draft: no i item\n%s", f);
+    kb_free(&f);
     kb_meeting_free_app(&a);
 }
