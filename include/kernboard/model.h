@@ -62,6 +62,15 @@ int kb_conf_parse(const char *s, enum kb_conf *out, kb_err *e) KB_WARN_UNUSED;
 #define KB_CODE_MAX 16
 #define KB_PRIORITY_MAX 3
 
+/* Limits of the record decoder (src/codec): what it refuses to read back.
+ * Every entity's validation keeps what is written within them (the list
+ * fields through KB_LIST_MAX; the text limits above are far below
+ * KB_STRING_MAX, checked at compile time in model.c), so a record the
+ * board accepted can always be read. */
+#define KB_LIST_MAX 9999         /* items in one list field */
+#define KB_STRING_MAX (1u << 20) /* bytes in one text value */
+#define KB_RECORD_MAX (1u << 24) /* bytes of one encoded record */
+
 /* A case ("casus").  Strings are owned; NULL means unset. */
 typedef struct kb_case {
     kb_id key;

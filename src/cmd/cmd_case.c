@@ -95,9 +95,18 @@ static int kb_case_parse_opts(kb_cmd_ctx *cx, const char *cmd, int argc, char **
             o->p.set |= 1u << KB_F_AGENDA;
             break;
         case O_EXPECT: {
-            char *end = NULL;
-            unsigned long long ev = strtoull(optarg, &end, 10);
-            if (!optarg[0] || *end || ev == 0)
+            /* only plain digits: strtoull would take "-1" (wrapped) and
+             * saturate an overflowing number at KB_CORE_ANY_VERSION, and
+             * either would skip the version check */
+            uint64_t ev = 0;
+            bool ok = optarg[0] != 0;
+            for (const char *d = optarg; ok && *d; d++) {
+                ok = *d >= '0' && *d <= '9' &&
+                     ev <= (KB_CORE_ANY_VERSION - 1 - (uint64_t)(*d - '0')) / 10;
+                if (ok)
+                    ev = ev * 10 + (uint64_t)(*d - '0');
+            }
+            if (!ok || ev == 0)
                 return kb_cmd_bad_value(cx, cmd, _("--expect-version needs a version number"));
             o->expect = ev;
             break;

@@ -382,15 +382,15 @@ static bool kb_cr_i64(kb_cr *r, int64_t *out)
     return true;
 }
 
-/* A definite text string without NUL, at most 1 MiB (pass 1 checked that
- * every text string is UTF-8). */
+/* A definite text string without NUL, at most KB_STRING_MAX bytes (pass 1
+ * checked that every text string is UTF-8). */
 static bool kb_cr_text(kb_cr *r, const char **s, size_t *n)
 {
     unsigned major;
     uint64_t arg;
     bool indef;
     if (!kb_cr_head(r, &major, &arg, &indef) || major != 3 || indef || arg > kb_cr_left(r) ||
-        arg > (1u << 20))
+        arg > KB_STRING_MAX)
         return false;
     const char *p = (const char *)r->p;
     size_t len = (size_t)arg;
@@ -412,13 +412,14 @@ static bool kb_cr_text_dup(kb_cr *r, char **out)
     return true;
 }
 
-/* The head of a definite array of fewer than 10000 items. */
+/* The head of a definite array of at most KB_LIST_MAX items (the limit the
+ * model's validation enforces on every list field it lets be written). */
 static bool kb_cr_array(kb_cr *r, size_t *count)
 {
     unsigned major;
     uint64_t arg;
     bool indef;
-    if (!kb_cr_head(r, &major, &arg, &indef) || major != 4 || indef || arg >= 10000 ||
+    if (!kb_cr_head(r, &major, &arg, &indef) || major != 4 || indef || arg > KB_LIST_MAX ||
         arg > kb_cr_left(r))
         return false;
     *count = (size_t)arg;
@@ -530,7 +531,7 @@ static int kb_decode(const kb_field *f, size_t nf, const char *what, const void 
     kb_cr r = {p, (const unsigned char *)p + n};
     /* pass 1: exactly one well-formed map */
     kb_cr chk = r;
-    if (n == 0 || n > (1u << 24) || (*r.p >> 5) != 5 || !kb_cr_skip(&chk, 0) || chk.p != r.end)
+    if (n == 0 || n > KB_RECORD_MAX || (*r.p >> 5) != 5 || !kb_cr_skip(&chk, 0) || chk.p != r.end)
         return kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);
     /* pass 2: the fields */
     unsigned major;

@@ -1135,7 +1135,7 @@ static int kb_count_stage(void *ctx, const unsigned char *key, size_t klen, cons
     if (kb_codec_case_decode(val, vlen, &cs, NULL))
         return KB_EDATA;
     for (size_t i = 0; i < b->nstages && i < 32; i++)
-        if (strcmp(b->stages[i].code, cs.stage) == 0)
+        if (cs.stage && strcmp(b->stages[i].code, cs.stage) == 0)
             st->cases_per_stage[i]++;
     kb_case_free(&cs);
     return 0;
@@ -1163,6 +1163,8 @@ int kb_board_stats_get(kb_board *b, kb_board_stats *out, kb_err *e)
     if (!rc)
         rc = kb_txn_each(t, KB_T_CASES, NULL, 0, kb_count_stage, ctx, e);
     kb_txn_abort(&t);
+    if (rc == KB_EDATA && (!e || !e->msg[0])) /* a case that does not decode */
+        return kb_err_damage(e, _("a %s record is damaged; run 'kernboard verify'"), _("case"));
     if (rc)
         return rc;
     kb_action_vec av;

@@ -12,10 +12,36 @@
 
 /* ------------------------------------------------------------ timeline diff */
 
+/* The longest value a change entry shows (bytes): the entry is a timeline
+ * comment (at most KB_TEXT_MAX), and a long list (hundreds of tags) must
+ * not make the change itself too long to store. */
+#define KB_DIFF_VALUE_MAX 1024
+_Static_assert(KB_F_COUNT *(2 * KB_DIFF_VALUE_MAX + 64) < KB_TEXT_MAX,
+               "a change entry with every field shortened fits a comment");
+
+/* v, cut at KB_DIFF_VALUE_MAX bytes on a character boundary, with "…". */
+static void kb_diff_value(kb_buf *d, const char *v)
+{
+    size_t n = strlen(v);
+    if (n <= KB_DIFF_VALUE_MAX) {
+        kb_buf_append(d, v, n);
+        return;
+    }
+    n = KB_DIFF_VALUE_MAX;
+    while (n && ((unsigned char)v[n] & 0xC0) == 0x80)
+        n--;
+    kb_buf_append(d, v, n);
+    kb_buf_puts(d, "\xe2\x80\xa6"); /* "…" */
+}
+
 static void kb_diff_str(kb_buf *d, const char *label, const char *a, const char *b)
 {
-    if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
-        kb_buf_printf(d, "%s%s: %s -> %s", d->len ? "; " : "", label, a ? a : "-", b ? b : "-");
+    if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0)) {
+        kb_buf_printf(d, "%s%s: ", d->len ? "; " : "", label);
+        kb_diff_value(d, a ? a : "-");
+        kb_buf_puts(d, " -> ");
+        kb_diff_value(d, b ? b : "-");
+    }
 }
 
 /* The order of the parts of a change entry (as it always was). */

@@ -191,17 +191,36 @@ void kb_text_newlines(char *s)
     *w = 0;
 }
 
+/* The text limits fit what the decoder reads back (see model.h). */
+_Static_assert(KB_TEXT_MAX * 4 <= KB_STRING_MAX, "minutes fit a decodable text value");
+_Static_assert((size_t)KB_LIST_MAX *(2 * KB_TITLE_MAX + KB_NAME_MAX + KB_CODE_MAX + 16) +
+                       4 * (size_t)KB_TEXT_MAX <
+                   KB_RECORD_MAX,
+               "a case with every list full fits a decodable record");
+
 /* The byte offset of the first control character (tabs and line breaks
- * are fine in multi-line text), or SIZE_MAX. */
-static size_t kb_find_control(const char *s, bool allow_newline)
+ * are fine in multi-line text), or SIZE_MAX; its code point in *cp.  In
+ * one-line text the bidirectional embedding, override and isolate
+ * characters (U+202A-U+202E, U+2066-U+2069) count as control characters
+ * too: printed raw they reverse the rest of a listing's row.  s is valid
+ * UTF-8. */
+static size_t kb_find_control(const char *s, bool allow_newline, unsigned *cp)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '\n' && allow_newline)
             continue;
         if (*p == '\t' && allow_newline)
             continue;
-        if (*p < 0x20 || *p == 0x7f)
+        if (*p < 0x20 || *p == 0x7f) {
+            *cp = *p;
             return (size_t)(p - (const unsigned char *)s);
+        }
+        if (!allow_newline && p[0] == 0xE2 &&
+            ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
+             (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9))) {
+            *cp = (unsigned)(p[1] & 0x3F) << 6 | (unsigned)(p[2] & 0x3F) | 0x2000;
+            return (size_t)(p - (const unsigned char *)s);
+        }
     }
     return SIZE_MAX;
 }
@@ -215,7 +234,8 @@ static int kb_text_check(const char *field, const char *s, size_t max, bool mult
         return kb_err_set(e, KB_EDATA, _("%s is too long (%zu bytes, at most %zu)"), field, n, max);
     if (!kb_utf8_valid(s, n))
         return kb_err_set(e, KB_EDATA, _("%s is not valid UTF-8 text"), field);
-    size_t at = kb_find_control(s, multiline);
+    unsigned cp = 0;
+    size_t at = kb_find_control(s, multiline, &cp);
     if (at == SIZE_MAX)
         return KB_OK;
     size_t line = 1, col = 1;
@@ -227,7 +247,6 @@ static int kb_text_check(const char *field, const char *s, size_t max, bool mult
             col++;
         }
     }
-    unsigned cp = (unsigned char)s[at];
     if (!multiline && (cp == '\n' || cp == '\r'))
         return kb_err_set(e, KB_EDATA, _("%s must be one line: it has a line break at column %zu"),
                           field, col);
@@ -241,16 +260,28 @@ static int kb_text_check(const char *field, const char *s, size_t max, bool mult
                       cp, col);
 }
 
-static int kb_strv_check(const char *field, const kb_strv *sv, size_t max, kb_err *e)
+/* A list field holds at most KB_LIST_MAX items (what the decoder reads
+ * back).  field is the list's name ("tags"). */
+static int kb_list_check(const char *field, size_t n, kb_err *e)
 {
-    for (size_t i = 0; i < sv->n; i++) {
-        int rc = kb_text_check(field, sv->v[i], max, false, e);
-        if (rc)
+    if (n > KB_LIST_MAX)
+        return kb_err_set(e, KB_EDATA, _("too many %s (%zu, at most %d)"), field, n, KB_LIST_MAX);
+    return KB_OK;
+}
+
+/* A list of one-line texts: the count, then each item, named as one item
+ * ("a tag") in the messages about it. */
+static int kb_strv_check(const char *field, const char *item, const kb_strv *sv, size_t max,
+                         kb_err *e)
+{
+    int rc = kb_list_check(field, sv->n, e);
+    for (size_t i = 0; !rc && i < sv->n; i++) {
+        if ((rc = kb_text_check(item, sv->v[i], max, false, e)))
             return rc;
         if (!sv->v[i][0])
-            return kb_err_set(e, KB_EDATA, _("%s contains an empty entry"), field);
+            return kb_err_set(e, KB_EDATA, _("%s is empty"), item);
     }
-    return KB_OK;
+    return rc;
 }
 
 /* ------------------------------------------------------------ enums */
@@ -405,6 +436,8 @@ int kb_case_validate(const kb_case *c, kb_err *e)
         return kb_err_set(e, KB_EDATA, _("a case needs a valid stage"));
     if (c->lead_dept && !kb_code_ok(c->lead_dept))
         return kb_err_set(e, KB_EDATA, _("invalid department code '%s'"), c->lead_dept);
+    if ((rc = kb_list_check(_("departments"), c->depts.n, e)))
+        return rc;
     for (size_t i = 0; i < c->depts.n; i++) {
         if (!kb_code_ok(c->depts.v[i]))
             return kb_err_set(e, KB_EDATA, _("invalid department code '%s'"), c->depts.v[i]);
@@ -418,9 +451,9 @@ int kb_case_validate(const kb_case *c, kb_err *e)
     }
     if (c->action_line && !kb_code_ok(c->action_line))
         return kb_err_set(e, KB_EDATA, _("invalid action line code '%s'"), c->action_line);
-    if ((rc = kb_strv_check(_("policy hooks"), &c->hooks, KB_TITLE_MAX, e)) ||
-        (rc = kb_strv_check(_("organisations"), &c->orgs, KB_TITLE_MAX, e)) ||
-        (rc = kb_strv_check(_("tags"), &c->tags, KB_NAME_MAX, e)))
+    if ((rc = kb_strv_check(_("policy hooks"), _("a policy hook"), &c->hooks, KB_TITLE_MAX, e)) ||
+        (rc = kb_strv_check(_("organisations"), _("an organisation"), &c->orgs, KB_TITLE_MAX, e)) ||
+        (rc = kb_strv_check(_("tags"), _("a tag"), &c->tags, KB_NAME_MAX, e)))
         return rc;
     if (c->owner && (rc = kb_user_name_check(c->owner, e)))
         return rc;
@@ -504,7 +537,14 @@ int kb_comment_validate(const kb_comment *c, kb_err *e)
 {
     if (!c->text || !c->text[0])
         return kb_err_set(e, KB_EDATA, _("a comment needs text"));
-    return kb_text_check(_("comment"), c->text, KB_TEXT_MAX, true, e);
+    int rc = kb_text_check(_("comment"), c->text, KB_TEXT_MAX, true, e);
+    if (!rc && c->reason)
+        rc = kb_text_check(_("reason"), c->reason, KB_TEXT_MAX, true, e);
+    if (!rc && c->move_from && !kb_code_ok(c->move_from))
+        rc = kb_err_set(e, KB_EDATA, _("a case needs a valid stage"));
+    if (!rc && c->move_to && !kb_code_ok(c->move_to))
+        rc = kb_err_set(e, KB_EDATA, _("a case needs a valid stage"));
+    return rc;
 }
 
 void kb_dept_free(kb_dept *d)
@@ -630,6 +670,8 @@ int kb_stage_validate(const kb_stage *s, kb_err *e)
         return kb_err_set(e, KB_EDATA, _("WIP limit must be 0 (none) to 10000"));
     if (s->norm_days < 0 || s->norm_days > 3650)
         return kb_err_set(e, KB_EDATA, _("norm must be 0 (none) to 3650 days"));
+    if ((rc = kb_list_check(_("department WIP limits"), s->dept_wip.n, e)))
+        return rc;
     for (size_t i = 0; i < s->dept_wip.n; i++) {
         char code[KB_CODE_MAX + 1];
         int limit;
@@ -680,6 +722,8 @@ int kb_user_validate(const kb_user *u, kb_err *e)
         return rc;
     if ((unsigned)u->role > KB_ROLE_ADMIN)
         return kb_err_set(e, KB_EDATA, _("invalid role"));
+    if ((rc = kb_list_check(_("departments"), u->depts.n, e)))
+        return rc;
     for (size_t i = 0; i < u->depts.n; i++)
         if (!kb_code_ok(u->depts.v[i]))
             return kb_err_set(e, KB_EDATA, _("invalid department code '%s'"), u->depts.v[i]);
@@ -976,8 +1020,37 @@ int kb_meeting_validate(const kb_meeting *m, kb_err *e)
         return kb_err_set(e, KB_EDATA, _("a meeting needs a date"));
     if (m->state < KB_MEETING_RECORDED || m->state > KB_MEETING_ENDED)
         return kb_err_set(e, KB_EDATA, _("invalid meeting state"));
+    /* every list the meeting record holds (the agenda's per-item lists
+     * have one entry per agenda item) */
+    int lrc = kb_list_check(_("attendees"), m->attendees.n, e);
+    if (!lrc)
+        lrc = kb_list_check(_("guests"), m->guests.n, e);
+    if (!lrc)
+        lrc = kb_list_check(_("agenda items"), m->agenda.n, e);
+    if (!lrc)
+        lrc = kb_list_check(_("agenda items"), m->plan.n, e);
+    if (!lrc)
+        lrc = kb_list_check(_("agenda items"), m->spent.n, e);
+    if (!lrc)
+        lrc = kb_list_check(_("agenda items"), m->why.n, e);
+    if (!lrc)
+        lrc = kb_list_check(_("revealed cases"), m->reveals.n, e);
+    if (!lrc)
+        lrc = kb_list_check(_("action items"), m->actions.n, e);
+    if (lrc)
+        return lrc;
+    for (size_t i = 0; i < m->why.n; i++) {
+        int rc = kb_text_check(_("agenda item"), m->why.v[i], KB_NAME_MAX, false, e);
+        if (rc)
+            return rc;
+    }
+    if (m->chair && m->chair[0]) {
+        int rc = kb_user_name_check(m->chair, e);
+        if (rc)
+            return rc;
+    }
     for (size_t i = 0; i < m->guests.n; i++) {
-        int rc = kb_text_check(_("guest"), m->guests.v[i], KB_NAME_MAX, false, e);
+        int rc = kb_text_check(_("a guest"), m->guests.v[i], KB_NAME_MAX, false, e);
         if (rc)
             return rc;
     }

@@ -1,6 +1,7 @@
 /* Codec tests: round trips of every entity, and random/truncated/mutated
  * inputs that must never crash the decoder (ASan/UBSan build). */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,4 +287,35 @@ Test(codec, comment_move_fields_round_trip_and_old_records_decode)
     cr_assert_null(d.reason);
     kb_comment_free(&d);
     kb_buf_free(&b);
+}
+
+/* The write side and the read side agree: a case with KB_LIST_MAX items in
+ * a list validates and decodes; one more is refused by the validation
+ * (naming the field and the limit) and by the decoder alike. */
+Test(codec, list_limit_of_validation_and_decoder_agree)
+{
+    kb_case c;
+    kb_case_init(&c);
+    c.title = kb_strdup("x");
+    c.stage = kb_strdup("signal");
+    for (int i = 0; i < KB_LIST_MAX; i++) {
+        char t[16];
+        snprintf(t, sizeof t, "t%d", i);
+        kb_strv_push(&c.tags, t);
+    }
+    kb_err e;
+    cr_assert_eq(kb_case_validate(&c, &e), KB_OK, "%s", e.msg);
+    kb_buf enc = KB_BUF_INIT;
+    kb_codec_case_encode(&c, &enc);
+    kb_case d;
+    cr_assert_eq(kb_codec_case_decode(enc.data, enc.len, &d, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(d.tags.n, (size_t)KB_LIST_MAX);
+    kb_case_free(&d);
+    kb_strv_push(&c.tags, "one more");
+    cr_assert_eq(kb_case_validate(&c, &e), KB_EDATA);
+    cr_assert_str_eq(e.msg, "too many tags (10000, at most 9999)");
+    kb_codec_case_encode(&c, &enc);
+    cr_assert_eq(kb_codec_case_decode(enc.data, enc.len, &d, &e), KB_EDATA);
+    kb_buf_free(&enc);
+    kb_case_free(&c);
 }

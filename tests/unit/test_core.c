@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/core_internal.h"
 #include "kernboard/core.h"
 #include "kernboard/mem.h"
+#include "kernboard/store.h"
 
 static char kb_dir[300], kb_path[400];
 
@@ -887,5 +889,29 @@ Test(core, cache_refresh_names_the_changed_cases)
         cr_assert_eq(all.v[i].active, cache.cases.v[i].active, "#%u", all.v[i].number);
     kb_case_vec_free(&all);
     kb_board_cache_free(&cache);
+    kb_board_close(&b);
+}
+
+/* stats on a board with a case record that does not decode: the damage
+ * code (65) with a message that says what to do, not an empty error. */
+Test(core, stats_on_a_damaged_case_names_the_damage)
+{
+    kb_board *b = kb_open_as("anna", "admin passphrase");
+    cr_assert_not_null(b);
+    kb_err e;
+    kb_txn *t = NULL;
+    unsigned char key[KB_KEY_LEN];
+    kb_store_random(key, sizeof key);
+    cr_assert_eq(kb_store_write(b->s, "test.damage", NULL, &t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(
+        kb_txn_put(t, KB_T_CASES, key, sizeof key, "junk", 4, KB_VERSION_NEW, NULL, NULL, &e),
+        KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+    kb_board_stats st;
+    kb_err_clear(&e);
+    cr_assert_eq(kb_board_stats_get(b, &st, &e), KB_EDATA);
+    cr_assert(e.damage, "flagged as damage");
+    cr_assert(strstr(e.msg, "damaged") && strstr(e.msg, "kernboard verify"), "message: '%s'",
+              e.msg);
     kb_board_close(&b);
 }

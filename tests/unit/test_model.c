@@ -100,6 +100,64 @@ static void m_empty_tag(kb_case *c)
 {
     kb_strv_push(&c->tags, "");
 }
+static void m_fill(kb_strv *sv, const char *fmt, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char t[32];
+        snprintf(t, sizeof t, fmt, i);
+        kb_strv_push(sv, t);
+    }
+}
+static void m_many_tags(kb_case *c)
+{
+    m_fill(&c->tags, "t%d", KB_LIST_MAX + 1);
+}
+static void m_max_tags(kb_case *c)
+{
+    m_fill(&c->tags, "t%d", KB_LIST_MAX);
+}
+static void m_many_hooks(kb_case *c)
+{
+    m_fill(&c->hooks, "h%d", KB_LIST_MAX + 1);
+}
+static void m_many_orgs(kb_case *c)
+{
+    m_fill(&c->orgs, "o%d", KB_LIST_MAX + 1);
+}
+static void m_many_depts(kb_case *c)
+{
+    m_fill(&c->depts, "D%d", KB_LIST_MAX + 1);
+}
+static void m_long_tag(kb_case *c)
+{
+    char t[KB_NAME_MAX + 2];
+    memset(t, 'a', sizeof t - 1);
+    t[sizeof t - 1] = 0;
+    kb_strv_push(&c->tags, t);
+}
+static void m_bidi_title(kb_case *c)
+{
+    kb_free(&c->title);
+    c->title = kb_strdup("abc \u202e txt.exe");
+}
+static void m_isolate_title(kb_case *c)
+{
+    kb_free(&c->title);
+    c->title = kb_strdup("ab\u2066c");
+}
+static void m_bidi_org(kb_case *c)
+{
+    kb_strv_push(&c->orgs, "x\u202ay");
+}
+static void m_rtl_title(kb_case *c)
+{
+    kb_free(&c->title);
+    c->title = kb_strdup("\u05e9\u05dc\u05d5\u05dd \u2030 \u200f");
+}
+static void m_bidi_desc(kb_case *c)
+{
+    c->description = kb_strdup("one\n\u2067two\u2069");
+}
 static void m_good_full(kb_case *c)
 {
     c->lead_dept = kb_strdup("ECO");
@@ -133,7 +191,20 @@ static const case_row case_rows[] = {
     {"negative priority", m_prio_neg, KB_EDATA, "priority"},
     {"blocked without reason", m_empty_blocked, KB_EDATA, "reason"},
     {"bad owner name", m_bad_owner, KB_EDATA, "user name"},
-    {"empty tag", m_empty_tag, KB_EDATA, "empty"},
+    {"empty tag", m_empty_tag, KB_EDATA, "a tag is empty"},
+    {"too many tags", m_many_tags, KB_EDATA, "too many tags (10000, at most 9999)"},
+    {"as many tags as the decoder reads", m_max_tags, KB_OK, NULL},
+    {"too many hooks", m_many_hooks, KB_EDATA, "too many policy hooks (10000, at most 9999)"},
+    {"too many organisations", m_many_orgs, KB_EDATA,
+     "too many organisations (10000, at most 9999)"},
+    {"too many departments", m_many_depts, KB_EDATA, "too many departments (10000, at most 9999)"},
+    {"tag too long: one item", m_long_tag, KB_EDATA, "a tag is too long (65 bytes, at most 64)"},
+    {"bidi override in title", m_bidi_title, KB_EDATA, "control character (U+202E) at column 5"},
+    {"bidi isolate in title", m_isolate_title, KB_EDATA, "control character (U+2066) at column 3"},
+    {"bidi embedding in an organisation", m_bidi_org, KB_EDATA,
+     "an organisation contains a control character (U+202A) at column 2"},
+    {"right-to-left text and marks are fine", m_rtl_title, KB_OK, NULL},
+    {"isolates in multi-line text", m_bidi_desc, KB_OK, NULL},
 };
 
 Test(model, case_validation_table)
