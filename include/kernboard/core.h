@@ -297,6 +297,9 @@ int kb_board_org_add(kb_board *b, kb_org *o, kb_err *e) KB_WARN_UNUSED;
 /* Replace kind/contact/notes of the organisation named o->name. */
 int kb_board_org_edit(kb_board *b, const kb_org *o, kb_err *e) KB_WARN_UNUSED;
 int kb_board_org_list(kb_board *b, kb_org_vec *out, kb_err *e) KB_WARN_UNUSED;
+/* The organisation called name, case- and accent-insensitively (kb_fold,
+ * as everywhere organisations are named); KB_ENOENT with a message. */
+int kb_board_org_get(kb_board *b, const char *name, kb_org *out, kb_err *e) KB_WARN_UNUSED;
 void kb_org_vec_free(kb_org_vec *v);
 /* Record a contact moment; *clashes gets the contact moments of OTHER
  * departments with the same organisation within window_days of its date

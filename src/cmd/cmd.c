@@ -97,11 +97,11 @@ const kb_cmd_entry kb_cmd_table[] = {
     {"stage", "add", kb_cmd_stage_add,
      "CODE --name NAME [--position P] [--wip N] [--wip-dept CODE=N]... [--norm-days D] "
      "[--needs-reason|--no-reason]",
-     N_("add a stage"), 0},
+     N_("add a stage (--position P: at column P, later stages move right; default last)"), 0},
     {"stage", "edit", kb_cmd_stage_edit,
      "CODE [--name NAME] [--position P] [--wip N] [--wip-dept CODE=N]... [--norm-days D] "
      "[--needs-reason|--no-reason]",
-     N_("change a stage"), 0},
+     N_("change a stage (--position P: move it to column P)"), 0},
     {"line", "list", kb_cmd_line_list, "", N_("list action lines"), 0},
     {"line", "add", kb_cmd_line_add, "CODE --name NAME", N_("add an action line"), 0},
     {"line", "edit", kb_cmd_line_edit, "CODE --name NAME", N_("rename an action line"), 0},

@@ -10,7 +10,8 @@
 
 /* The new passphrase for user NAME: the first line of FILE, or asked twice on
  * the terminal; DIFFER is the one-line error (exit 65) when the two differ.
- * Shorter than 8 characters is refused (exit 65). */
+ * Shorter than 8 characters is refused (exit 65), on the terminal right
+ * after the first entry. */
 static int kb_cmd_new_passphrase(kb_cmd_ctx *cx, const char *file, const char *name,
                                  const char *differ, kb_secret **out)
 {
@@ -22,16 +23,19 @@ static int kb_cmd_new_passphrase(kb_cmd_ctx *cx, const char *file, const char *n
         char *prompt = kb_asprintf(_("New passphrase for %s: "), name);
         rc = kb_secret_prompt(prompt, &pass, &cx->err);
         kb_free(&prompt);
-        if (rc == KB_OK && (rc = kb_secret_prompt(_("Repeat it: "), &again, &cx->err)) == KB_OK &&
+    }
+    /* the length before the second prompt: nobody types a short one twice */
+    if (rc == KB_OK && kb_secret_len(pass) < 8)
+        rc = kb_err_set(&cx->err, KB_EDATA,
+                        _("the passphrase is too short (at least 8 "
+                          "characters)"));
+    if (rc == KB_OK && !file) {
+        if ((rc = kb_secret_prompt(_("Repeat it: "), &again, &cx->err)) == KB_OK &&
             (kb_secret_len(pass) != kb_secret_len(again) ||
              memcmp(kb_secret_data(pass), kb_secret_data(again), kb_secret_len(pass)) != 0))
             rc = kb_err_set(&cx->err, KB_EDATA, "%s", differ);
         kb_secret_free(&again);
     }
-    if (rc == KB_OK && kb_secret_len(pass) < 8)
-        rc = kb_err_set(&cx->err, KB_EDATA,
-                        _("the passphrase is too short (at least 8 "
-                          "characters)"));
     if (rc) {
         kb_secret_free(&pass);
         return rc;

@@ -105,6 +105,10 @@ static int kb_ref_parse(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
             break;
         case R_POS:
             rc = kb_ref_int(cx, cmd, optarg, &a->position);
+            if (rc == KB_OK && a->position == 0) /* a place: columns count from 1 */
+                rc = kb_cmd_bad_value(cx, cmd,
+                                      _("--position counts columns from 1 (1 = the first "
+                                        "column); see 'kernboard stage list'"));
             break;
         case R_WIP:
             rc = kb_ref_int(cx, cmd, optarg, &a->wip);
@@ -684,27 +688,20 @@ int kb_cmd_org_edit(kb_cmd_ctx *cx, int argc, char **argv)
     if (rc)
         return rc;
     kb_board *b = NULL;
-    kb_org_vec v = {0};
+    kb_org cur;
+    memset(&cur, 0, sizeof cur);
     if ((rc = kb_cmd_open(cx, "org edit", &b)))
         return rc;
-    if (kb_board_org_list(b, &v, &cx->err)) {
+    /* the one match of the core: case and accents do not count */
+    if (kb_board_org_get(b, p.name, &cur, &cx->err)) {
         rc = kb_cmd_report(cx);
         goto out;
     }
-    kb_org *cur = NULL;
-    for (size_t i = 0; i < v.n; i++)
-        if (kb_str_ieq(v.v[i].name, p.name))
-            cur = &v.v[i];
-    if (!cur) {
-        rc = kb_cmd_fail(cx, KB_ENOENT, _("no organisation '%s' (see 'kernboard org list')"),
-                         p.name);
-        goto out;
-    }
-    kb_org_apply(cur, &p);
-    if (kb_board_org_edit(b, cur, &cx->err))
+    kb_org_apply(&cur, &p);
+    if (kb_board_org_edit(b, &cur, &cx->err))
         rc = kb_cmd_report(cx);
 out:
-    kb_org_vec_free(&v);
+    kb_org_free(&cur);
     kb_cmd_close(cx, &b);
     return rc;
 }

@@ -188,7 +188,10 @@ static void kb_line_fr(void *x)
 static int kb_stage_cmp(const void *a, const void *b)
 {
     const kb_stage *x = a, *y = b;
-    return (x->position > y->position) - (x->position < y->position);
+    int c = (x->position > y->position) - (x->position < y->position);
+    /* a tie (a board written before positions were places) by code, so
+     * every board and every export shows the same order */
+    return c ? c : strcmp(x->code, y->code);
 }
 
 static int kb_line_cmp(const void *a, const void *b)

@@ -45,6 +45,37 @@ static int kb_dept_colour_ok(const kb_dept *d, const kb_dept *old, kb_err *e)
     return kb_colour_check(d->colour, e);
 }
 
+/* A name or code of a new or renamed department, stage or action line
+ * must not be another one's name or code (case and accents ignored): the
+ * resolver matches codes first, then names, and would silently pick one.
+ * v: the records, self: the one being edited (or NULL); what: the kind. */
+static int kb_ref_unique(const void *v, size_t n, size_t size, size_t code_off, size_t name_off,
+                         const void *self, const char *code, const char *name, const char *list,
+                         kb_err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *base = (const char *)v + i * size;
+        if (base == self)
+            continue;
+        const char *oc = *(char *const *)(base + code_off), *on = *(char *const *)(base + name_off);
+        if (name && (kb_fold_eq(name, on) || kb_fold_eq(name, oc)))
+            return kb_err_set(e, KB_EDATA,
+                              _("the name '%s' is already used by %s (%s); choose another name "
+                                "(see 'kernboard %s list')"),
+                              name, oc, on, list);
+        if (code && !self && kb_fold_eq(code, on))
+            return kb_err_set(e, KB_EDATA,
+                              _("the code '%s' is already the name of %s (%s); choose another code "
+                                "(see 'kernboard %s list')"),
+                              code, oc, on, list);
+    }
+    return KB_OK;
+}
+
+#define KB_REF_UNIQUE(arr, n, type, self, c, nm, list, e)                                          \
+    kb_ref_unique((arr), (n), sizeof(type), offsetof(type, code), offsetof(type, name), (self),    \
+                  (c), (nm), (list), (e))
+
 int kb_board_dept_add(kb_board *b, const kb_dept *d, kb_err *e)
 {
     int rc = kb_require_broker(b, _("departments"), e);
@@ -52,6 +83,8 @@ int kb_board_dept_add(kb_board *b, const kb_dept *d, kb_err *e)
         return rc;
     if (kb_board_dept_find(b, d->code))
         return kb_err_set(e, KB_EDATA, _("department %s already exists"), d->code);
+    if ((rc = KB_REF_UNIQUE(b->depts, b->ndepts, kb_dept, NULL, d->code, d->name, "dept", e)))
+        return rc;
     kb_dept nd = *d;
     kb_store_random(nd.key.b, KB_ID_LEN);
     kb_buf enc = KB_BUF_INIT;
@@ -70,7 +103,8 @@ int kb_board_dept_edit(kb_board *b, const kb_dept *d, kb_err *e)
     const kb_dept *old = kb_board_dept_find(b, d->code);
     if (!old)
         return kb_err_set(e, KB_ENOENT, _("no department %s (see 'kernboard dept list')"), d->code);
-    if ((rc = kb_dept_validate(d, e)) || (rc = kb_dept_colour_ok(d, old, e)))
+    if ((rc = kb_dept_validate(d, e)) || (rc = kb_dept_colour_ok(d, old, e)) ||
+        (rc = KB_REF_UNIQUE(b->depts, b->ndepts, kb_dept, old, d->code, d->name, "dept", e)))
         return rc;
     kb_dept nd = *d;
     nd.code = old->code; /* codes are stable: keep the stored spelling */
@@ -95,6 +129,61 @@ static int kb_stage_depts_ok(const kb_board *b, const kb_stage *s, kb_err *e)
     return KB_OK;
 }
 
+/* Write a stage (new, or old replaced) at column place pos (1-based) and
+ * number every stage 1..N in that order, in one write transaction: the
+ * stages from pos on move one place right (or left, when a stage moves
+ * towards the end).  Positions are places, never ties. */
+static int kb_stage_place(kb_board *b, const char *action, const kb_stage *ns, const kb_stage *old,
+                          size_t pos, kb_err *e)
+{
+    size_t n = 0;
+    const kb_stage **order = kb_reallocarray(NULL, b->nstages + 1, sizeof *order);
+    for (size_t i = 0; i < b->nstages; i++)
+        if (&b->stages[i] != old)
+            order[n++] = &b->stages[i];
+    memmove(order + pos, order + pos - 1, (n - (pos - 1)) * sizeof *order);
+    order[pos - 1] = ns;
+    n++;
+    kb_txn *t = NULL;
+    kb_buf enc = KB_BUF_INIT;
+    int rc = kb_store_write(b->s, action, NULL, &t, e);
+    for (size_t i = 0; rc == KB_OK && i < n; i++) {
+        const kb_stage *s = order[i];
+        int want = (int)i + 1;
+        if (s != ns && s->position == want)
+            continue;
+        kb_stage w = *s;
+        w.position = want;
+        uint64_t ver = s != ns ? s->version : old ? old->version : KB_VERSION_NEW;
+        kb_buf_clear(&enc);
+        kb_codec_stage_encode(&w, &enc);
+        rc = kb_txn_put(t, KB_T_STAGES, w.key.b, KB_KEY_LEN, enc.data, enc.len, ver, NULL, NULL, e);
+    }
+    if (rc == KB_OK)
+        rc = kb_txn_commit(&t, e);
+    kb_txn_abort(&t);
+    kb_buf_free(&enc);
+    kb_free(&order);
+    if (rc == KB_ECONFLICT)
+        kb_err_set(e, KB_ECONFLICT, _("someone else changed it at the same time; try again"));
+    if (rc == KB_OK)
+        rc = kb_refs_load(b, e);
+    return rc;
+}
+
+/* The column place a stage's position asks for: 1..max (max: N+1 for a
+ * new stage, N for one that moves). */
+static int kb_stage_pos_ok(int pos, size_t max, kb_err *e)
+{
+    if (pos < 1 || (size_t)pos > max)
+        return kb_err_set(e, KB_EDATA,
+                          _("position %d is not a column of the board: give 1 to %zu (the place "
+                            "among the stages, 1 = first column; the last column is the stage "
+                            "that counts as finished)"),
+                          pos, max);
+    return KB_OK;
+}
+
 int kb_board_stage_add(kb_board *b, const kb_stage *s, kb_err *e)
 {
     int rc = kb_require_broker(b, _("stages"), e);
@@ -102,19 +191,15 @@ int kb_board_stage_add(kb_board *b, const kb_stage *s, kb_err *e)
         return rc;
     if (kb_board_stage_find(b, s->code))
         return kb_err_set(e, KB_EDATA, _("stage %s already exists"), s->code);
+    if ((rc = KB_REF_UNIQUE(b->stages, b->nstages, kb_stage, NULL, s->code, s->name, "stage", e)))
+        return rc;
     kb_stage ns = *s;
-    if (ns.position <= 0) { /* append after the last stage */
-        ns.position = 1;
-        for (size_t i = 0; i < b->nstages; i++)
-            if (b->stages[i].position >= ns.position)
-                ns.position = b->stages[i].position + 1;
-    }
+    if (ns.position <= 0) /* no place given: after the last stage */
+        ns.position = (int)b->nstages + 1;
+    else if ((rc = kb_stage_pos_ok(ns.position, b->nstages + 1, e)))
+        return rc;
     kb_store_random(ns.key.b, KB_ID_LEN);
-    kb_buf enc = KB_BUF_INIT;
-    kb_codec_stage_encode(&ns, &enc);
-    rc = kb_ref_write(b, "stage.add", KB_T_STAGES, &ns.key, KB_VERSION_NEW, &enc, e);
-    kb_buf_free(&enc);
-    return rc;
+    return kb_stage_place(b, "stage.add", &ns, NULL, (size_t)ns.position, e);
 }
 
 int kb_board_stage_edit(kb_board *b, const kb_stage *s, kb_err *e)
@@ -128,10 +213,17 @@ int kb_board_stage_edit(kb_board *b, const kb_stage *s, kb_err *e)
             old = &b->stages[i];
     if (!old)
         return kb_err_set(e, KB_ENOENT, _("no stage %s (see 'kernboard stage list')"), s->code);
-    if ((rc = kb_stage_validate(s, e)) || (rc = kb_stage_depts_ok(b, s, e)))
+    if ((rc = kb_stage_validate(s, e)) || (rc = kb_stage_depts_ok(b, s, e)) ||
+        (rc = KB_REF_UNIQUE(b->stages, b->nstages, kb_stage, old, s->code, s->name, "stage", e)))
         return rc;
     kb_stage ns = *s;
     ns.code = old->code;
+    ns.key = old->key;
+    if (s->position != old->position) { /* a move to another column */
+        if ((rc = kb_stage_pos_ok(s->position, b->nstages, e)))
+            return rc;
+        return kb_stage_place(b, "stage.edit", &ns, old, (size_t)s->position, e);
+    }
     kb_buf enc = KB_BUF_INIT;
     kb_codec_stage_encode(&ns, &enc);
     kb_id key = old->key;
@@ -147,6 +239,8 @@ int kb_board_line_add(kb_board *b, const kb_line *l, kb_err *e)
         return rc;
     if (kb_board_line_find(b, l->code))
         return kb_err_set(e, KB_EDATA, _("action line %s already exists"), l->code);
+    if ((rc = KB_REF_UNIQUE(b->lines, b->nlines, kb_line, NULL, l->code, l->name, "line", e)))
+        return rc;
     kb_line nl = *l;
     kb_store_random(nl.key.b, KB_ID_LEN);
     kb_buf enc = KB_BUF_INIT;
@@ -168,7 +262,8 @@ int kb_board_line_edit(kb_board *b, const kb_line *l, kb_err *e)
     if (!old)
         return kb_err_set(e, KB_ENOENT, _("no action line %s (see 'kernboard line list')"),
                           l->code);
-    if ((rc = kb_line_validate(l, e)))
+    if ((rc = kb_line_validate(l, e)) ||
+        (rc = KB_REF_UNIQUE(b->lines, b->nlines, kb_line, old, l->code, l->name, "line", e)))
         return rc;
     kb_line nl = *l;
     nl.code = old->code;

@@ -10,9 +10,19 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Index name of an organisation: ASCII-lowercased, so names are unique
- * regardless of case. */
+/* Index name of an organisation: folded (kb_fold: case and accents
+ * ignored), the way the resolver matches names, so "cafe de zwaan" finds
+ * "Café de Zwaan" and cannot become a second record. */
 static char *kb_org_index_name(const char *name)
+{
+    char *f = kb_fold(name);
+    char *s = kb_asprintf("org:%s", f);
+    kb_free(&f);
+    return s;
+}
+
+/* The index name boards wrote before names were folded: ASCII-lowercased. */
+static char *kb_org_index_name_v1(const char *name)
 {
     char *s = kb_asprintf("org:%s", name);
     for (char *p = s; *p; p++)
@@ -20,25 +30,81 @@ static char *kb_org_index_name(const char *name)
     return s;
 }
 
-static int kb_org_get(kb_txn *t, const char *name, kb_org *out, kb_err *e)
+static bool kb_org_keep_fold(const void *item, const void *ctx)
+{
+    return kb_fold_eq(((const kb_org *)item)->name, ctx);
+}
+
+static int kb_org_dec(const void *p, size_t n, void *out, kb_err *e);
+static void kb_org_fr(void *o);
+static int kb_org_cmp(const void *a, const void *b);
+
+/* A record indexed the old way under another spelling (an organisation
+ * stored before names were folded): the first one whose folded name is
+ * name's, by stored name.  Only when both index look-ups missed. */
+static int kb_org_scan(kb_txn *t, const char *name, kb_org *out, kb_err *e)
+{
+    kb_collect_spec spec = {sizeof(kb_org),
+                            offsetof(kb_org, key),
+                            offsetof(kb_org, version),
+                            kb_org_dec,
+                            kb_org_fr,
+                            kb_org_keep_fold,
+                            name,
+                            kb_org_cmp,
+                            N_("organisation")};
+    void *v = NULL;
+    size_t n = 0;
+    int rc = kb_collect(t, KB_T_ORGS, NULL, 0, &spec, &v, &n, e);
+    kb_org *o = v;
+    if (rc == KB_OK && n == 0)
+        rc = KB_ENOENT;
+    if (rc == KB_OK) {
+        *out = o[0];
+        memset(&o[0], 0, sizeof o[0]); /* moved */
+    }
+    for (size_t i = 0; i < n; i++)
+        kb_org_free(&o[i]);
+    kb_free(&v);
+    return rc;
+}
+
+/* The organisation called name, case- and accent-insensitively (*v1 set
+ * when it was found without its folded index entry). */
+static int kb_org_find(kb_txn *t, const char *name, kb_org *out, bool *v1, kb_err *e)
 {
     char *iname = kb_org_index_name(name);
     unsigned char key[KB_KEY_LEN];
     char *val = NULL;
     size_t n = 0;
     uint64_t ver = 0;
-    int rc = kb_txn_index_get(t, iname, key, e);
+    *v1 = false;
+    int rc = kb_txn_index_get(t, iname, key, NULL);
+    if (rc == KB_ENOENT) {
+        char *old = kb_org_index_name_v1(name);
+        rc = kb_txn_index_get(t, old, key, NULL);
+        kb_free(&old);
+        *v1 = true;
+    }
     if (rc == KB_OK)
         rc = kb_txn_get(t, KB_T_ORGS, key, KB_KEY_LEN, &val, &n, &ver, e);
-    if (rc == KB_ENOENT)
-        rc = kb_err_set(e, KB_ENOENT, _("no organisation '%s' (see 'kernboard org list')"), name);
     if (rc == KB_OK && (rc = kb_codec_org_decode(val, n, out, e)) == KB_OK) {
         memcpy(out->key.b, key, KB_KEY_LEN);
         out->version = ver;
     }
+    if (rc == KB_ENOENT)
+        rc = kb_org_scan(t, name, out, e);
+    if (rc == KB_ENOENT)
+        rc = kb_err_set(e, KB_ENOENT, _("no organisation '%s' (see 'kernboard org list')"), name);
     kb_free(&val);
     kb_free(&iname);
     return rc;
+}
+
+static int kb_org_get(kb_txn *t, const char *name, kb_org *out, kb_err *e)
+{
+    bool v1;
+    return kb_org_find(t, name, out, &v1, e);
 }
 
 /* Inside t: the record of the organisation called *name; one is made
@@ -50,7 +116,17 @@ int kb_org_ensure(kb_txn *t, char **name, bool *created, kb_err *e)
         *created = false;
     kb_org o;
     memset(&o, 0, sizeof o);
-    int rc = kb_org_get(t, *name, &o, NULL);
+    bool v1 = false;
+    int rc = kb_org_find(t, *name, &o, &v1, NULL);
+    if (rc == KB_OK && v1) { /* an old record: index it folded from now on */
+        char *iname = kb_org_index_name(o.name);
+        rc = kb_txn_index_put(t, iname, o.key.b, e);
+        kb_free(&iname);
+        if (rc) {
+            kb_org_free(&o);
+            return rc;
+        }
+    }
     if (rc == KB_OK) {
         if (strcmp(o.name, *name) != 0) {
             kb_free(name);
@@ -96,15 +172,18 @@ int kb_board_org_add(kb_board *b, kb_org *o, kb_err *e)
         return rc;
     kb_txn *t = NULL;
     char *iname = kb_org_index_name(o->name);
-    unsigned char key[KB_KEY_LEN];
     kb_buf enc = KB_BUF_INIT;
+    kb_org cur;
+    memset(&cur, 0, sizeof cur);
     if ((rc = kb_store_write(b->s, "org.add", NULL, &t, e)))
         goto out;
-    rc = kb_txn_index_get(t, iname, key, e);
-    if (rc == KB_OK) {
-        rc = kb_err_set(e, KB_EDATA, _("organisation '%s' already exists"), o->name);
-        goto out;
-    }
+    rc = kb_org_get(t, o->name, &cur, NULL);
+    if (rc == KB_OK) /* the same name but for case or accents is the same organisation */
+        rc = strcmp(cur.name, o->name) == 0
+                 ? kb_err_set(e, KB_EDATA, _("organisation '%s' already exists"), o->name)
+                 : kb_err_set(e, KB_EDATA, _("organisation '%s' already exists as '%s'"), o->name,
+                              cur.name);
+    kb_org_free(&cur);
     if (rc != KB_ENOENT)
         goto out;
     kb_store_random(o->key.b, KB_ID_LEN);
@@ -172,6 +251,17 @@ static void kb_org_fr(void *o)
     kb_org_free(o);
 }
 
+int kb_board_org_get(kb_board *b, const char *name, kb_org *out, kb_err *e)
+{
+    memset(out, 0, sizeof *out);
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc == KB_OK)
+        rc = kb_org_get(t, name, out, e);
+    kb_txn_abort(&t);
+    return rc;
+}
+
 int kb_board_org_list(kb_board *b, kb_org_vec *out, kb_err *e)
 {
     return kb_org_list_in(NULL, b, out, e);
@@ -224,7 +314,7 @@ static int kb_contact_cmp(const void *a, const void *b)
 
 static bool kb_contact_keep(const void *item, const void *ctx)
 {
-    return !ctx || kb_str_ieq(((const kb_contact *)item)->org, ctx);
+    return !ctx || kb_fold_eq(((const kb_contact *)item)->org, ctx);
 }
 
 static int kb_contact_dec(const void *p, size_t n, void *out, kb_err *e)
