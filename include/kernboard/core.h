@@ -272,6 +272,14 @@ typedef struct kb_import {
     /* board settings ("settings" of the export); absent: left as they are */
     bool has_contact_window;
     int contact_window;
+    /* The cases are new ones, as `case add` makes them (a CSV, which
+     * carries no history and no organisations): each gets a "case
+     * imported" timeline entry and records of the organisations it names,
+     * and one in a stage that needs a reason needs reasons[i], kept with
+     * that entry.  false (a JSON export): the file's timelines and
+     * organisations are imported; a case without an id gets the entry. */
+    bool new_cases;
+    char **reasons; /* NULL, or one per case (NULL or "": none) */
 } kb_import;
 typedef struct kb_import_report {
     size_t depts_added, depts_changed, stages_added, stages_changed, lines_added, lines_changed;

@@ -17,10 +17,20 @@
 #define KB_EXPORT_FORMAT "kernboard-export"
 #define KB_EXPORT_VERSION 1
 /* CSV columns: "id", the case field table's keys (kernboard/model.h, in its
- * order), "created", "updated".  List values are joined with ";". */
+ * order), "created", "updated".  List values are joined with ";"; a value's
+ * own ";" and "\" are written "\;" and "\\", and a space at its start or
+ * end "\ " (the import trims plain spaces), so every value reads back as
+ * it was.  An import also takes a "reason" column (KB_CSV_REASON): the
+ * reason for a new case's stage, as `case add --reason`. */
 #define KB_NCSV (KB_F_COUNT + 3)
+#define KB_CSV_REASON "reason"
 /* CSV columns, in export order. */
 const char *kb_csv_col(size_t i);
+/* A list as one CSV cell (new string): joined with ";", escaped as above. */
+char *kb_csv_list_join(const kb_strv *v);
+/* Split a CSV list cell (as kb_csv_list_join writes it, or typed in a
+ * spreadsheet: "a; b") and append its values to out. */
+void kb_csv_list_split(kb_strv *out, const char *cell);
 
 /* Where an element starts in the import file: line (1-based) and, for
  * JSON, column; 0 = not known. */
@@ -33,6 +43,7 @@ typedef struct kb_import_buf {
     kb_strv strings;        /* owns every string the kb_import borrows */
     kb_import_pos *case_at; /* where each of imp.cases starts (ncase_at of them) */
     size_t ncase_at;
+    size_t nreasons; /* of imp.reasons (a CSV's) */
 } kb_import_buf;
 
 /* Parse; on error e names the file, line/column or JSON path (a CSV line is

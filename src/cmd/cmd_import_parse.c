@@ -5,6 +5,7 @@
  * (tests/fuzz/fuzz_import.c).
  */
 #include "cmd_import.h"
+#include "kernboard/buf.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
@@ -39,6 +40,7 @@ void kb_import_buf_free(kb_import_buf *ib)
     kb_free(&ib->imp.views);
     kb_free(&ib->imp.cases);
     kb_free(&ib->case_at);
+    kb_free(&ib->imp.reasons);
     kb_free(&ib->imp.comments);
     kb_free(&ib->imp.actions);
     kb_free(&ib->imp.links);
@@ -774,6 +776,13 @@ static int kb_jin_value(kb_jin *r, json_t **out)
         size_t l = line + (size_t)(je.line > 0 ? je.line - 1 : 0);
         size_t k = je.line <= 1 ? col - 1 + (size_t)(je.column > 0 ? je.column : 1)
                                 : (size_t)(je.column > 0 ? je.column : 1);
+        if (json_error_code(&je) == json_error_null_character) { /* valid JSON, no text */
+            r->syntax = true;
+            return kb_err_set(r->e, KB_EDATA,
+                              _("%s:%zu:%zu: a text contains \\u0000 (the NUL character), which "
+                                "kernboard does not accept; remove it"),
+                              r->fname, l, k);
+        }
         return kb_jin_fail(r, l, k, je.text);
     }
     return KB_OK;
@@ -787,7 +796,8 @@ static int kb_jin_list(kb_jin *r, kb_import_buf *ib, enum kb_imp_list l)
         json_t *v = NULL;
         int rc = kb_jin_value(r, &v);
         if (rc == KB_OK && !json_is_null(v))
-            rc = kb_err_set(r->e, KB_EDATA, _("%s: expected a list"), kb_imp_list_names[l]);
+            rc = kb_err_set(r->e, KB_EDATA, _("%s: %s: expected a list"), r->fname,
+                            kb_imp_list_names[l]);
         json_decref(v);
         return rc;
     }
@@ -801,8 +811,8 @@ static int kb_jin_list(kb_jin *r, kb_import_buf *ib, enum kb_imp_list l)
         (void)kb_jin_peek(r); /* the element's first byte: where it starts */
         size_t line = r->line, col = r->col + 1;
         int rc = kb_jin_value(r, &v);
-        if (rc == KB_OK)
-            rc = kb_imp_element(ib, l, i, v, r->e);
+        if (rc == KB_OK && (rc = kb_imp_element(ib, l, i, v, r->e)))
+            kb_err_prefix(r->e, "%s: ", r->fname); /* FILE: cases[0].title: ... */
         if (rc == KB_OK && l == KB_IL_CASES)
             kb_imp_case_at(ib, line, col);
         json_decref(v);
@@ -896,8 +906,8 @@ static int kb_import_json_stream(kb_jin *r, kb_import_buf *ib)
                         json_is_string(v) && strcmp(json_string_value(v), KB_EXPORT_FORMAT) == 0;
                 else if (strcmp(key, "format_version") == 0)
                     ver_ok = json_is_integer(v) && json_integer_value(v) == KB_EXPORT_VERSION;
-                else if (strcmp(key, "settings") == 0)
-                    rc = kb_imp_settings(ib, v, e);
+                else if (strcmp(key, "settings") == 0 && (rc = kb_imp_settings(ib, v, e)))
+                    kb_err_prefix(e, "%s: ", fname);
             }
             json_decref(v);
             if (rc == KB_OK && fmt && !fmt_ok)
@@ -963,6 +973,9 @@ typedef struct kb_csv_ctx {
     size_t pline;     /* the physical line being parsed (1-based; input is fed line by line) */
     size_t row_nl;    /* line breaks inside the cells of the row so far */
     int col[KB_NCSV]; /* column index per field, -1 if absent */
+    int reason_col;   /* the "reason" column, -1 if absent */
+    size_t rec_start; /* the line the record being read starts on */
+    bool in_rec;      /* a record has started and not ended */
     bool header_done;
     kb_import_buf *ib;
     const char *fname;
@@ -994,27 +1007,53 @@ static const char *kb_csv_get(kb_csv_ctx *x, size_t field)
     return c >= 0 && (size_t)c < x->row.n ? x->row.v[c] : "";
 }
 
-static void kb_csv_split(kb_strv *out, const char *s)
+char *kb_csv_list_join(const kb_strv *v)
 {
-    const char *p = s;
-    while (*p) {
-        const char *q = strchr(p, ';');
-        size_t n = q ? (size_t)(q - p) : strlen(p);
-        while (n && *p == ' ') {
-            p++;
-            n--;
+    kb_buf b = KB_BUF_INIT;
+    for (size_t i = 0; i < v->n; i++) {
+        const char *s = v->v[i];
+        size_t n = strlen(s);
+        if (i)
+            kb_buf_putc(&b, ';');
+        for (size_t k = 0; k < n; k++) {
+            /* the separator and the escape itself; a space where the
+             * import would trim it */
+            if (s[k] == ';' || s[k] == '\\' || (s[k] == ' ' && (k == 0 || k + 1 == n)))
+                kb_buf_putc(&b, '\\');
+            kb_buf_putc(&b, s[k]);
         }
-        while (n && p[n - 1] == ' ')
-            n--;
-        if (n) {
-            char *t = kb_strndup(p, n);
+    }
+    return kb_buf_take(&b);
+}
+
+void kb_csv_list_split(kb_strv *out, const char *cell)
+{
+    kb_buf v = KB_BUF_INIT;
+    const char *p = cell;
+    while (*p) {
+        kb_buf_clear(&v);
+        while (*p == ' ') /* plain spaces around a value are not part of it */
+            p++;
+        size_t keep = 0; /* the value's length without its plain trailing spaces */
+        for (; *p && *p != ';'; p++) {
+            if (*p == '\\' && (p[1] == ';' || p[1] == '\\' || p[1] == ' ')) {
+                kb_buf_putc(&v, *++p);
+                keep = v.len;
+            } else {
+                kb_buf_putc(&v, *p);
+                if (*p != ' ')
+                    keep = v.len;
+            }
+        }
+        if (keep) {
+            char *t = kb_strndup(v.data, keep);
             kb_strv_push(out, t);
             kb_free(&t);
         }
-        if (!q)
-            break;
-        p = q + 1;
+        if (*p == ';')
+            p++;
     }
+    kb_buf_free(&v);
 }
 
 static void kb_csv_cb_row(int term, void *data)
@@ -1026,22 +1065,34 @@ static void kb_csv_cb_row(int term, void *data)
      * before as its cells have line breaks */
     size_t start = x->pline > x->row_nl ? x->pline - x->row_nl : 1;
     x->row_nl = 0;
+    x->in_rec = false;
     if (x->rc)
         goto done;
     if (!x->header_done) {
         for (size_t f = 0; f < KB_NCSV; f++)
             x->col[f] = -1;
+        x->reason_col = -1;
         for (size_t c = 0; c < x->row.n; c++) {
             size_t f;
             for (f = 0; f < KB_NCSV; f++)
                 if (kb_str_ieq(x->row.v[c], kb_csv_col(f)))
                     break;
-            if (f == KB_NCSV) {
+            int *at = f < KB_NCSV                              ? &x->col[f]
+                      : kb_str_ieq(x->row.v[c], KB_CSV_REASON) ? &x->reason_col
+                                                               : NULL;
+            if (!at) {
                 x->rc = kb_err_set(x->e, KB_EDATA, _("%s: line %zu: unknown column '%s'"), x->fname,
                                    start, x->row.v[c]);
                 goto done;
             }
-            x->col[f] = (int)c;
+            if (*at >= 0) {
+                x->rc = kb_err_set(x->e, KB_EDATA,
+                                   _("%s: line %zu: column '%s' appears twice (columns %d and "
+                                     "%zu); give each column once"),
+                                   x->fname, start, x->row.v[c], *at + 1, c + 1);
+                goto done;
+            }
+            *at = (int)c;
         }
         if (x->col[1 + KB_F_TITLE] < 0)
             x->rc = kb_err_set(x->e, KB_EDATA, _("%s: line %zu: a 'title' column is required"),
@@ -1053,6 +1104,11 @@ static void kb_csv_cb_row(int term, void *data)
     kb_case *c = kb_imp_push(&imp->cases, &imp->ncases, sizeof *c);
     kb_case_init(c);
     kb_imp_case_at(x->ib, start, 0);
+    /* a CSV's cases are new ones, each with the reason for its stage */
+    imp->new_cases = true;
+    char **reason = kb_imp_push(&imp->reasons, &x->ib->nreasons, sizeof *reason);
+    if (x->reason_col >= 0 && (size_t)x->reason_col < x->row.n && x->row.v[x->reason_col][0])
+        *reason = kb_keep(x->ib, x->row.v[x->reason_col]);
     kb_err fe;
     const char *v;
 #define KB_CSV_FAIL(...)                                                                           \
@@ -1069,7 +1125,7 @@ static void kb_csv_cb_row(int term, void *data)
         const kb_field_desc *d = kb_case_field((enum kb_field_id)f);
         v = kb_csv_get(x, 1 + (size_t)f);
         if (d->list) /* CSV lists are joined with ';' */
-            kb_csv_split(kb_case_field_list(c, d->id), v);
+            kb_csv_list_split(kb_case_field_list(c, d->id), v);
         else if (v[0] && kb_case_field_parse(c, d->id, v, &fe))
             KB_CSV_FAIL("%s", fe.msg);
     }
@@ -1105,6 +1161,33 @@ static void kb_csv_start(struct csv_parser *p, const char **data, size_t *n)
         csv_set_delim(p, ';');
 }
 
+/* libcsv refused the input (at_end: at the end of the file): say what is
+ * wrong in a spreadsheet user's words, naming the line the case starts
+ * on (and the line of the error when that is a later one). */
+static int kb_csv_fail(kb_csv_ctx *x, struct csv_parser *p, bool at_end)
+{
+    int err = csv_error(p);
+    size_t start = x->in_rec && x->rec_start ? x->rec_start : x->pline;
+    if (err == CSV_ETOOBIG)
+        return kb_err_set(x->e, KB_EDATA, _("%s: line %zu: a cell is too big"), x->fname, start);
+    if (err != CSV_EPARSE)
+        return kb_err_set(x->e, KB_EDATA, _("%s: line %zu: not valid CSV"), x->fname, start);
+    if (at_end)
+        return kb_err_set(x->e, KB_EDATA,
+                          _("%s: line %zu: a quoted cell is never closed: a '\"' is missing "
+                            "(a '\"' inside a cell is written twice)"),
+                          x->fname, start);
+    if (start < x->pline)
+        return kb_err_set(x->e, KB_EDATA,
+                          _("%s: line %zu: a '\"' in the wrong place, in the case that starts on "
+                            "line %zu: quote a whole cell and write a '\"' inside it twice"),
+                          x->fname, x->pline, start);
+    return kb_err_set(x->e, KB_EDATA,
+                      _("%s: line %zu: a '\"' in the wrong place: quote a whole cell and write a "
+                        "'\"' inside it twice"),
+                      x->fname, x->pline);
+}
+
 /* Feed the CSV parser from memory (src) or from f, in chunks. */
 static int kb_import_csv_run(FILE *f, const char *src, size_t len, const char *fname,
                              kb_import_buf *ib, kb_err *e)
@@ -1137,9 +1220,17 @@ static int kb_import_csv_run(FILE *f, const char *src, size_t len, const char *f
         while (n && x.rc == KB_OK) {
             const char *eol = memchr(data, '\n', n);
             size_t k = eol ? (size_t)(eol - data) + 1 : n;
+            /* a line with more than a line break starts a record, unless
+             * one is open (a quoted cell with line breaks) */
+            size_t blank = 0;
+            while (blank < k && (data[blank] == '\r' || data[blank] == '\n'))
+                blank++;
+            if (!x.in_rec && blank < k) {
+                x.in_rec = true;
+                x.rec_start = x.pline;
+            }
             if (csv_parse(&p, data, k, kb_csv_cb_field, kb_csv_cb_row, &x) != k && x.rc == KB_OK)
-                x.rc = kb_err_set(e, KB_EDATA, _("%s: line %zu: not valid CSV: %s"), fname, x.pline,
-                                  csv_strerror(csv_error(&p)));
+                x.rc = kb_csv_fail(&x, &p, false);
             if (eol)
                 x.pline++;
             data += k;
@@ -1147,8 +1238,7 @@ static int kb_import_csv_run(FILE *f, const char *src, size_t len, const char *f
         }
     }
     if (x.rc == KB_OK && csv_fini(&p, kb_csv_cb_field, kb_csv_cb_row, &x) != 0 && x.rc == KB_OK)
-        x.rc = kb_err_set(e, KB_EDATA, _("%s: line %zu: not valid CSV: %s"), fname, x.pline,
-                          csv_strerror(csv_error(&p)));
+        x.rc = kb_csv_fail(&x, &p, true);
     csv_free(&p);
     kb_strv_free(&x.row);
     if (x.rc == KB_OK && !x.header_done)

@@ -286,7 +286,7 @@ static void kb_export_csv(FILE *f, const kb_export_snapshot *s)
         for (int k = 0; k < KB_F_COUNT; k++) { /* the field table, in its order */
             const kb_field_desc *d = kb_case_field((enum kb_field_id)k);
             const kb_strv *lv = kb_case_field_list((kb_case *)c, d->id);
-            char *v = d->list ? kb_strv_join(lv, ";") : kb_case_field_text(c, d->id);
+            char *v = d->list ? kb_csv_list_join(lv) : kb_case_field_text(c, d->id);
             kb_csv_field(f, v, false);
             kb_free(&v);
         }

@@ -159,6 +159,8 @@ static int kb_import_case_key(kb_txn *t, const kb_import *imp, const kb_numtab *
     int rc = kb_case_read(t, n, &c, e);
     *out = c.key;
     kb_case_free(&c);
+    if (rc == KB_ENOENT) /* the file names a case that is nowhere: bad input */
+        rc = kb_err_set(e, KB_EDATA, _("no case #%u on this board or in the file"), n);
     return rc;
 }
 
@@ -624,6 +626,17 @@ static int kb_import_check(kb_board *b, kb_import *imp, kb_numtab *h, size_t *ba
                              : kb_err_prefix(e, _("case %zu: "), i + 1);
         if (c->number && !kb_numtab_add(h, c->number, i))
             return kb_err_set(e, KB_EDATA, _("case #%u appears twice in the import"), c->number);
+        /* a new case (CSV) in a stage that needs a reason needs one, as
+         * `case add` needs --reason */
+        const char *reason = imp->reasons ? imp->reasons[i] : NULL;
+        if (imp->new_cases && (!reason || !reason[0]) && kb_board_add_needs_reason(b, c->stage)) {
+            const kb_stage *st = kb_board_stage_find(b, c->stage);
+            kb_err_set(e, KB_EDATA,
+                       _("a new case in \"%s\" needs a reason: give it in a 'reason' column"),
+                       st && st->name ? st->name : c->stage);
+            return c->number ? kb_err_prefix(e, _("case #%u: "), c->number)
+                             : kb_err_prefix(e, _("case %zu: "), i + 1);
+        }
     }
     *bad_case = 0;
     for (size_t i = 0; i < imp->ncomments; i++) {
@@ -677,6 +690,15 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
             }
             kb_free(&iname);
         }
+        /* the cases action items and decisions name: on the board or in
+         * the file, as the real import finds them */
+        kb_id ck;
+        for (size_t i = 0; i < imp->nactions && !rc; i++)
+            if ((rc = kb_import_case_key(t, imp, h, imp->actions[i].case_number, &ck, e)))
+                kb_err_prefix(e, _("action item A%u: "), imp->actions[i].number);
+        for (size_t i = 0; i < imp->ndecisions && !rc; i++)
+            if ((rc = kb_import_case_key(t, imp, h, imp->decisions[i].case_number, &ck, e)))
+                kb_err_prefix(e, _("decision D%u: "), imp->decisions[i].number);
         if (rc == KB_OK)
             rc = kb_import_links_check(t, imp, h, e);
         kb_txn_abort(&t);
@@ -723,14 +745,25 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
     for (size_t i = 0; i < imp->ncases && !rc; i++) {
         kb_case *c = &imp->cases[i];
         bool had_number = c->number != 0;
-        if ((rc = kb_case_insert(b, t, c, true, NULL, e))) {
+        /* a new case (CSV) gets records of its organisations, as on
+         * `case add` (a JSON export carries its organisations) */
+        if ((imp->new_cases && (rc = kb_orgs_ensure(t, &c->orgs, e))) ||
+            (rc = kb_case_insert(b, t, c, true, NULL, e))) {
             rep->bad_case = i + 1;
             break;
         }
         rep->cases_added++;
-        if (!had_number)
-            rc = kb_timeline_put(t, c->key.b, c->number, KB_ENTRY_CHANGE, kb_board_user(b),
-                                 N_("case imported"), e);
+        /* a case without the file's history starts its timeline here, with
+         * the reason for its stage (as "case created" on `case add`) */
+        if (!had_number || imp->new_cases) {
+            const char *reason = imp->reasons ? imp->reasons[i] : NULL;
+            kb_comment cm = {.case_number = c->number,
+                             .kind = KB_ENTRY_CHANGE,
+                             .author = (char *)kb_board_user(b),
+                             .text = (char *)N_("case imported"),
+                             .reason = reason && reason[0] ? (char *)reason : NULL};
+            rc = kb_timeline_put_entry(t, c->key.b, &cm, e);
+        }
     }
     for (size_t i = 0; i < imp->ncomments && !rc; i++) {
         kb_comment *cm = &imp->comments[i];

@@ -272,6 +272,43 @@ for dry in --dry-run ""; do
 done
 run kba --db "$B3" case list --json
 check "  and nothing was imported" [ "$OUT" = "$before3" ]
+# CSV export -> import keeps every list value: a tag with a ';' (the cell's
+# separator), an organisation with a '\', a space kept at an end
+expect_rc 0 "case add with a ';' in a tag" kba --db "$B3" case add --title "Puntkomma" \
+    --tag 'a;b,c' --org 'X\Y' --hook "haak; twee"
+B4=$T/csv2.kb
+init_board "$B4"
+expect_rc 0 "export csv of the imported board" kba --db "$B3" export --format csv --out "$T/e3.csv"
+expect_rc 0 "import it into a new board" kba --db "$B4" import "$T/e3.csv"
+kba --db "$B3" case list --json >"$T/b3.json"
+lists='[(c["title"],c["depts"],c["tags"],c["hooks"],c["orgs"]) for c in d]'
+run kba --db "$B4" case list --json
+jcheck "  every list value as it was (the tag 'a;b' is one tag)" "$lists==(lambda d: $lists)(json.load(open('$T/b3.json'))) and ['a;b','c'] in [c['tags'] for c in d] and ['X\\\\Y'] in [c['orgs'] for c in d]"
+# a CSV's cases are new cases, as 'case add' makes them: records of their
+# organisations, a first timeline entry
+run kba --db "$B4" org list --json
+jcheck "  the organisations the CSV names have records" '{"X\\Y","Bakkerij De Korenschoof"} <= set(o["name"] for o in d)'
+run kba --db "$B4" case show 1 --json
+jcheck "  a CSV case starts its timeline" '[e["text"] for e in d["timeline"]]==["case imported"]'
+# a new case in a stage that needs a reason needs one, as on 'case add':
+# refused without (one line naming the line and what to do), or taken from
+# a 'reason' column and kept with the first timeline entry
+expect_rc 0 "stage done needs a reason" kba --db "$B4" stage edit done --needs-reason
+printf 'title,stage\nStil,signal\nKlaar,done\n' >"$T/noreason.csv"
+run kba --db "$B4" case list --json
+before4=$OUT
+for dry in --dry-run ""; do
+    expect_rc 65 "csv import ${dry:-for real} of a case into done without a reason" kba --db "$B4" import "$T/noreason.csv" $dry
+    check "  says where and what to do ($ERR)" contains "$ERR" "noreason.csv: line 3: case 2: a new case in \"Embedded/Done\" needs a reason: give it in a 'reason' column"
+done
+run kba --db "$B4" case list --json
+check "  and nothing was imported" [ "$OUT" = "$before4" ]
+printf 'title,stage,reason\nStil,signal,\nKlaar,done,Geborgd in de lijn\n' >"$T/reason.csv"
+expect_rc 0 "csv import with a reason column" kba --db "$B4" import "$T/reason.csv"
+run kba --db "$B4" case list --json
+n4=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(max(c["id"] for c in json.load(sys.stdin)))')
+run kba --db "$B4" case show "$n4" --json
+jcheck "  the reason is kept with the first timeline entry" 'd["stage"]=="done" and [(e["text"],e.get("reason")) for e in d["timeline"]]==[("case imported","Geborgd in de lijn")]'
 
 # ---- bad import files change nothing
 run k case list --json
@@ -281,6 +318,10 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["cases"][0]["titl
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["cases"][0]["id"]=77; d["cases"][1]["stage"]="nowhere"; d["cases"][1]["id"]=78; d["actions"]=[]; d["links"]=[]; json.dump(d,open(sys.argv[2],"w"))' "$T/e1.json" "$T/halfbad.json"
 printf 'title,colour\nx,y\n' >"$T/badcol.csv"
 printf 'title,stage\n"unterminated,signal\n' >"$T/badquote.csv"
+printf 'title,stage,title\nx,signal,y\n' >"$T/dupcol.csv"
+# an action item of a case that is neither on the board nor in the file
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d.update(cases=[], links=[], decisions=[], meetings=[], contacts=[], actions=[dict(d["actions"][0], id=900, case=9999)]); json.dump(d,open(sys.argv[2],"w"))' "$T/e1.json" "$T/nocase.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["cases"][0]["title"]="a\u0000b"; json.dump(d,open(sys.argv[2],"w"))' "$T/e1.json" "$T/nul.json"
 head -c $((65 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$T/huge.json"
 printf '\xff\xfe{}' >"$T/binary.json"
 # a code twice in the reference data; a circle of duplicates or blockers
@@ -318,9 +359,14 @@ declare -A want=([dupdept.json]="appears twice in the import (also departments[1
     [dupstage.json]="appears twice in the import (also stages[1])"
     [dupline.json]="appears twice in the import (also action_lines[1])"
     [circle-duplicate.json]="links[2]: #901 is already a duplicate of #903 (through #902), so this link would close a circle"
-    [circle-blocks.json]="links[2]: #901 already blocks #903 (through #902), so this link would close a circle")
-for f in trunc.json typed.json halfbad.json badcol.csv badquote.csv huge.json binary.json \
-    dupdept.json dupstage.json dupline.json circle-duplicate.json circle-blocks.json; do
+    [circle-blocks.json]="links[2]: #901 already blocks #903 (through #902), so this link would close a circle"
+    [typed.json]="typed.json: cases[0].title: expected a string"
+    [badquote.csv]="badquote.csv: line 2: a quoted cell is never closed: a '\"' is missing"
+    [dupcol.csv]="dupcol.csv: line 1: column 'title' appears twice (columns 1 and 3); give each column once"
+    [nocase.json]="nocase.json: action item A900: no case #9999 on this board or in the file"
+    [nul.json]="a text contains \\u0000 (the NUL character), which kernboard does not accept")
+for f in trunc.json typed.json halfbad.json badcol.csv badquote.csv dupcol.csv huge.json binary.json \
+    nocase.json nul.json dupdept.json dupstage.json dupline.json circle-duplicate.json circle-blocks.json; do
     run k import "$T/$f"
     check "import $f exits 65 (got $RC: $ERR)" [ "$RC" = 65 ]
     check "import $f: one line on stderr" [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]
@@ -332,6 +378,8 @@ k dept list --json >"$T/refs-after"
 k stage list --json >>"$T/refs-after"
 k line list --json >>"$T/refs-after"
 check "departments, stages and action lines unchanged" cmp -s "$T/refs-before" "$T/refs-after"
+expect_rc 65 "import --dry-run of an action item of no case" k import "$T/nocase.json" --dry-run
+check "  names it ($ERR)" contains "$ERR" "nocase.json: action item A900: no case #9999 on this board or in the file"
 
 # ---- backup and rekey
 expect_rc 0 "backup" k backup "$T/backup.kb"
