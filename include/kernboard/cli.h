@@ -12,7 +12,9 @@
 #include "kernboard/launch.h"
 
 /* Run a command and return its exit status, or KB_LAUNCH_TUI (filling
- * *tui) when the command line asks for the terminal UI. */
+ * *tui) when the command line asks for the terminal UI.  After a command
+ * stdout is flushed and closed: output that could not be written is one
+ * line on stderr and exit 74 (KB_EIO), for every command alike. */
 int kb_cli_main(int argc, char **argv, kb_launch *tui);
 
 #endif

@@ -36,12 +36,18 @@ typedef struct kb_cmd_env {
 
 /* Command flags. */
 enum {
-    KB_CMDF_NOTUI = 1, /* not on the ':' line (prompts, loops, needs the board to itself) */
+    KB_CMDF_NOTUI = 1,  /* not on the ':' line (prompts, loops, needs the board to itself) */
+    KB_CMDF_NOJSON = 2, /* no JSON form: with --json its output is dropped (docs/cli-json.md) */
+    KB_CMDF_PATHS = 4,  /* every argument is a file name or a fixed word: an empty one ('')
+                           is a usage error before any work */
 };
 
 /* Run argv[0..argc) ("case", "move", "12", "done"): the group and command
- * name first, then its arguments and options.  Returns a kb_status exit
- * code; messages went to env->err. */
+ * name first, then its arguments and options.  The first "--" ends the
+ * options: it is dropped, and every word after it is an operand, also one
+ * that starts with "-" (for every command alike).  Returns a kb_status exit
+ * code; messages went to env->err.  A failed write to env->out is left to
+ * its owner (the CLI checks stdout once at its end, kb_cli_main). */
 int kb_cmd_run(kb_cmd_env *env, int argc, char **argv);
 /* How long an unlocked key stays kept in the login session's keyring while
  * unused, in seconds ($KERNBOARD_UNLOCK_IDLE; default 600; 0 = off, also

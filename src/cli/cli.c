@@ -8,6 +8,7 @@
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,45 @@ static int kb_cli_optval(int argc, char **argv, int *i, const char *name, const 
     if (*i + 1 >= argc)
         return kb_cli_usage(_("option %s needs a value"), name);
     *out = argv[++*i];
+    if (!(*out)[0]) /* '' is no board, user or file: refused before any work */
+        return kb_cli_usage(_("option %s needs a value, not ''"), name);
     return KB_OK;
+}
+
+/* Was everything written to stdout written?  Checked once, after the
+ * command, so every command's results get it: a full disk or an I/O error
+ * is one line and exit 74 (SPEC section 5), never a truncated result with
+ * exit 0.  A reader that went away (EPIPE; SIGPIPE ignored by whoever
+ * started us) wants no more output and no message: exit 74 quietly. */
+static int kb_cli_check_stdout(int rc)
+{
+    /* a write that failed earlier may have left its reason in errno (a
+     * buffer the C library dropped is not written again); only the errors
+     * of a write count, not what some later call left there */
+    int early = errno;
+    if (early != ENOSPC && early != EIO && early != EDQUOT && early != EFBIG && early != EPIPE &&
+        early != EBADF)
+        early = 0;
+    errno = 0;
+    bool failed = fflush(stdout) != 0;
+    int err = failed ? errno : 0;
+    if (ferror(stdout) && !failed) {
+        failed = true;
+        err = early;
+    }
+    if (fclose(stdout) != 0 && !failed) {
+        failed = true;
+        err = errno;
+    }
+    if (!failed)
+        return rc;
+    if (err != EPIPE) {
+        if (err)
+            fprintf(stderr, _("kernboard: cannot write the output: %s\n"), strerror(err));
+        else
+            fprintf(stderr, "%s\n", _("kernboard: cannot write the output"));
+    }
+    return rc == KB_OK ? KB_EIO : rc;
 }
 
 /* A lone argument that is not a command but names a board file. */
@@ -132,12 +171,14 @@ int kb_cli_main(int argc, char **argv, kb_launch *tui)
         rc = KB_LAUNCH_TUI;
         goto out;
     }
-    if (rest[0][0] == '-') {
+    if (rest[0][0] == '-' && strcmp(rest[0], "--") != 0) {
         rc = kb_cli_usage(_("unknown option '%s'"), rest[0]);
         goto out;
     }
     rc = kb_cmd_run(&env, nrest, rest);
 out:
     kb_free(&rest);
+    if (rc != KB_LAUNCH_TUI) /* the TUI owns the terminal; a command's results: */
+        rc = kb_cli_check_stdout(rc);
     return rc;
 }

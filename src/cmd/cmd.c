@@ -15,6 +15,8 @@ static int kb_cmd_help(kb_cmd_ctx *cx, int argc, char **argv);
 static int kb_cmd_completion(kb_cmd_ctx *cx, int argc, char **argv);
 
 #define NOTUI KB_CMDF_NOTUI
+#define NOJSON KB_CMDF_NOJSON
+#define PATHS KB_CMDF_PATHS
 
 /* The command table: one row per command.  --help, :help, the man page's
  * command list (checked by tests/e2e/test_docs.sh) and the completion
@@ -22,9 +24,9 @@ static int kb_cmd_completion(kb_cmd_ctx *cx, int argc, char **argv);
  * option table (kb_cmd_options), not from the synopsis. */
 const kb_cmd_entry kb_cmd_table[] = {
     {NULL, "init", kb_cmd_init, "BOARD [--kdf interactive|moderate|sensitive]",
-     N_("create a board; you become its admin"), NOTUI},
+     N_("create a board; you become its admin"), NOTUI | PATHS},
     {NULL, "demo", kb_cmd_demo, "BOARD [--kdf interactive|moderate|sensitive]",
-     N_("create a demo board with Dutch example cases"), NOTUI},
+     N_("create a demo board with Dutch example cases"), NOTUI | PATHS},
     {"case", "add", kb_cmd_case_add,
      "--title T [--dept CODE] [--also CODE,..] [--stage S [--reason R]] [--line L] "
      "[--owner USER] [--priority 0-3] [--due DATE] [--review DATE] [--agenda|--no-agenda] "
@@ -44,7 +46,7 @@ const kb_cmd_entry kb_cmd_table[] = {
      N_("move a case to another stage (some stages need a reason)"), 0},
     {"case", "comment", kb_cmd_case_comment, "N TEXT...|-", N_("add a comment to a case"), 0},
     {"case", "lock", kb_cmd_case_lock, "N [--seconds S] [--lease-seconds L] [--no-renew]",
-     N_("hold the edit lock of a case for S seconds"), NOTUI},
+     N_("hold the edit lock of a case for S seconds"), NOTUI | NOJSON},
     {"case", "link", kb_cmd_case_link, "N M --as related|duplicate|blocks", N_("link two cases"),
      0},
     {"case", "unlink", kb_cmd_case_unlink, "N M [--as related|duplicate|blocks]",
@@ -116,19 +118,21 @@ const kb_cmd_entry kb_cmd_table[] = {
     {NULL, "export", kb_cmd_export, "--format json|csv|md [--out F] [--include-confidential]",
      N_("export the board (json is complete and re-importable)"), 0},
     {NULL, "import", kb_cmd_import, "F [--dry-run] [--format json|csv]",
-     N_("import a json export or a csv of cases, all or nothing"), 0},
+     N_("import a json export or a csv of cases, all or nothing"), PATHS},
     {NULL, "backup", kb_cmd_backup, "DEST",
-     N_("copy the board to DEST (a new board file) and verify the copy"), 0},
+     N_("copy the board to DEST (a new board file) and verify the copy"), PATHS},
     {NULL, "restore", kb_cmd_restore, "BACKUP BOARD",
      N_("restore a backup over BOARD (admin; everyone else must close it), or to a new BOARD"),
-     NOTUI},
+     NOTUI | PATHS},
     {NULL, "rekey", kb_cmd_rekey, "",
      N_("rotate the data key (admin; everyone else must close the board)"), NOTUI},
     {NULL, "unlock", kb_cmd_unlock, "[--for DURATION]",
-     N_("unlock once: keep the key in this login session's keyring (default 10m idle)"), NOTUI},
-    {NULL, "lock", kb_cmd_lock, "", N_("forget every key kept in this login session"), NOTUI},
+     N_("unlock once: keep the key in this login session's keyring (default 10m idle)"),
+     NOTUI | NOJSON},
+    {NULL, "lock", kb_cmd_lock, "", N_("forget every key kept in this login session"),
+     NOTUI | NOJSON},
     {NULL, "doctor", kb_cmd_doctor, "[BOARD] [--repair-lock]",
-     N_("check that the board's location is safe (mounts, locks, permissions, clock)"), 0},
+     N_("check that the board's location is safe (mounts, locks, permissions, clock)"), PATHS},
     {NULL, "locks", kb_cmd_locks, "[--break N [--yes]]",
      N_("list edit locks, or break one (broker/admin; dead or expired: anyone)"), 0},
     {NULL, "log", kb_cmd_log, "[--since SEQ]", N_("show the audit log (the change feed)"), 0},
@@ -148,9 +152,9 @@ const kb_cmd_entry kb_cmd_table[] = {
      N_("save a query as a view (--shared: in the board, broker/admin); use it as @NAME"), 0},
     {"view", "list", kb_cmd_view_list, "[--json]", N_("list your personal and the shared views"),
      0},
-    {"view", "remove", kb_cmd_view_remove, "NAME [--shared]", N_("remove a saved view"), 0},
+    {"view", "remove", kb_cmd_view_remove, "NAME [--shared]", N_("remove a saved view"), NOJSON},
     {NULL, "completion", kb_cmd_completion, "bash",
-     N_("print a bash completion script for kernboard"), NOTUI},
+     N_("print a bash completion script for kernboard"), NOTUI | NOJSON},
     /* issue 12: department goals and the triage inbox */
     {"goal", "list", kb_cmd_goal_list, "[DEPT]", N_("list department goals (policy hooks)"), 0},
     {"goal", "add", kb_cmd_goal_add, "DEPT CODE TEXT [--promote HOOK]",
@@ -659,8 +663,14 @@ void kb_cmd_print_completion(FILE *out)
 
 static int kb_cmd_completion(kb_cmd_ctx *cx, int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[1], "bash") != 0)
+    if (argc < 2)
         return kb_cmd_usage(cx, "completion", _("give the shell: completion bash"));
+    if (strcmp(argv[1], "bash") != 0)
+        return kb_cmd_usage(cx, "completion",
+                            _("no completion for '%s': only bash is supported (completion bash)"),
+                            argv[1]);
+    if (argc > 2)
+        return kb_cmd_usage(cx, "completion", _("unexpected argument '%s'"), argv[2]);
     kb_cmd_print_completion(cx->out);
     return KB_OK;
 }
@@ -704,6 +714,37 @@ bool kb_cmd_case_verb(const char *word)
     return false;
 }
 
+/* Run the command of row c on argv[0..argc) (its own name first). */
+static int kb_cmd_exec(kb_cmd_ctx *cx, const kb_cmd_entry *c, int argc, char **argv)
+{
+    if (c->flags & KB_CMDF_PATHS) /* '' is no file name: refused before any work */
+        for (int i = 1; i < argc; i++)
+            if (!argv[i][0]) {
+                char *cmd =
+                    kb_asprintf("%s%s%s", c->group ? c->group : "", c->group ? " " : "", c->name);
+                int rc = kb_cmd_usage(cx, cmd, _("an empty argument ('') is not a file name"));
+                kb_free(&cmd);
+                return rc;
+            }
+    if (!(cx->json && (c->flags & KB_CMDF_NOJSON)))
+        return c->fn(cx, argc, argv);
+    /* no JSON form: with --json it prints nothing (docs/cli-json.md) */
+    char *dropped = NULL;
+    size_t len = 0;
+    FILE *sink = open_memstream(&dropped, &len);
+    if (!sink) /* out of memory: abort, like every allocation (mem.h) */
+        abort();
+    FILE *out = cx->out;
+    cx->out = sink;
+    int rc = c->fn(cx, argc, argv);
+    cx->out = out;
+    fclose(sink);
+    free(dropped);
+    return rc;
+}
+
+static int kb_cmd_dispatch(kb_cmd_ctx *cx, int argc, char **argv);
+
 int kb_cmd_run(kb_cmd_env *env, int argc, char **argv)
 {
     kb_cmd_ctx cx = {.db = env->db,
@@ -716,8 +757,26 @@ int kb_cmd_run(kb_cmd_env *env, int argc, char **argv)
                      .in = env->in,
                      .width = env->width};
     kb_err_clear(&cx.err);
+    /* the first "--" ends the options: drop it, and remember where the
+     * operands begin (kb_cmd_getopt, kb_cmd_is_option) */
+    char **words = kb_calloc((size_t)argc + 1, sizeof *words);
+    int nw = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!cx.operands && strcmp(argv[i], "--") == 0) {
+            cx.operands = words + nw;
+            continue;
+        }
+        words[nw++] = argv[i];
+    }
+    int rc = kb_cmd_dispatch(&cx, nw, words);
+    kb_free(&words);
+    return rc;
+}
+
+static int kb_cmd_dispatch(kb_cmd_ctx *cx, int argc, char **argv)
+{
     if (argc < 1)
-        return kb_cmd_usage(&cx, NULL, _("which command?"));
+        return kb_cmd_usage(cx, NULL, _("which command?"));
     for (size_t k = 0; k < kb_cmd_table_len; k++) {
         const kb_cmd_entry *c = &kb_cmd_table[k];
         const char *word = c->group ? c->group : c->name;
@@ -725,24 +784,24 @@ int kb_cmd_run(kb_cmd_env *env, int argc, char **argv)
             continue;
         if (c->group) {
             if (argc < 2)
-                return kb_cmd_usage(&cx, c->group, _("which %s command? e.g. '%s %s'"), c->group,
+                return kb_cmd_usage(cx, c->group, _("which %s command? e.g. '%s %s'"), c->group,
                                     c->group, c->name);
             if (strcmp(argv[1], c->name) != 0)
                 continue;
         }
-        if (cx.shared && (c->flags & KB_CMDF_NOTUI))
-            return kb_cmd_fail(&cx, KB_EUSAGE,
+        if (cx->shared && (c->flags & KB_CMDF_NOTUI))
+            return kb_cmd_fail(cx, KB_EUSAGE,
                                _("'%s%s%s' runs only from the shell, not inside the board"),
                                c->group ? c->group : "", c->group ? " " : "", c->name);
-        return c->group ? c->fn(&cx, argc - 1, argv + 1) : c->fn(&cx, argc, argv);
+        return c->group ? kb_cmd_exec(cx, c, argc - 1, argv + 1) : kb_cmd_exec(cx, c, argc, argv);
     }
     bool group = false;
     for (size_t k = 0; k < kb_cmd_table_len; k++)
         if (kb_cmd_table[k].group && strcmp(kb_cmd_table[k].group, argv[0]) == 0)
             group = true;
     if (group)
-        return kb_cmd_usage(&cx, argv[0], _("unknown command '%s %s'"), argv[0], argv[1]);
-    return kb_cmd_usage(&cx, NULL, _("unknown command '%s'"), argv[0]);
+        return kb_cmd_usage(cx, argv[0], _("unknown command '%s %s'"), argv[0], argv[1]);
+    return kb_cmd_usage(cx, NULL, _("unknown command '%s'"), argv[0]);
 }
 
 /* ------------------------------------------------------------ words */

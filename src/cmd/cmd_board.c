@@ -62,6 +62,8 @@ int kb_cmd_init(kb_cmd_ctx *cx, int argc, char **argv)
         cx->db = argv[optind++];
     if (optind < argc)
         return kb_cmd_usage(cx, "init", _("unexpected argument '%s'"), argv[optind]);
+    if (!cx->db || !cx->db[0])
+        return kb_cmd_usage(cx, "init", _("which board? give its file name: kernboard init BOARD"));
     if ((rc = kb_cmd_need_db(cx, "init")))
         return rc;
     if (kdf && strcmp(kdf, "interactive") && strcmp(kdf, "moderate") && strcmp(kdf, "sensitive"))
@@ -73,6 +75,8 @@ int kb_cmd_init(kb_cmd_ctx *cx, int argc, char **argv)
         return kb_cmd_report(cx);
     if (access(cx->db, F_OK) == 0)
         return kb_cmd_fail(cx, KB_ECANTCREAT, _("%s already exists; choose another name"), cx->db);
+    if ((rc = kb_cmd_new_board_dir(cx, cx->db))) /* before asking for a passphrase */
+        return rc;
     kb_secret *pass = NULL;
     if (kb_cmd_new_passphrase(cx, cx->passphrase_file, cx->user,
                               _("the passphrases differ; nothing was created"), &pass))
@@ -692,8 +696,11 @@ int kb_cmd_backup(kb_cmd_ctx *cx, int argc, char **argv)
 {
     if (argc != 2)
         return kb_cmd_usage(cx, "backup", _("give the destination: backup DEST"));
+    int rc = kb_cmd_new_board_dir(cx, argv[1]);
+    if (rc)
+        return rc;
     kb_board *b = NULL;
-    int rc = kb_cmd_open(cx, "backup", &b);
+    rc = kb_cmd_open(cx, "backup", &b);
     if (rc)
         return rc;
     kb_verify_result r;
@@ -722,6 +729,8 @@ int kb_cmd_restore(kb_cmd_ctx *cx, int argc, char **argv)
     if (access(backup, F_OK) != 0)
         return kb_cmd_fail(cx, KB_ENOENT, _("no backup at %s"), backup);
     bool fresh = access(board, F_OK) != 0;
+    if (fresh && kb_cmd_new_board_dir(cx, board))
+        return KB_ECANTCREAT;
     if (fresh && kb_board_restore_new(backup, board, &cx->err))
         return kb_cmd_report(cx);
     /* open BOARD (the restored copy, or the board to restore over) */

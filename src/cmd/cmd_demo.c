@@ -1801,12 +1801,14 @@ int kb_cmd_demo(kb_cmd_ctx *cx, int argc, char **argv)
     if (optind < argc)
         return kb_cmd_usage(cx, "demo", _("unexpected argument '%s'"), argv[optind]);
     if (!cx->db || !cx->db[0])
-        return kb_cmd_usage(cx, "demo", _("which board? give --db BOARD or set $KERNBOARD_DB"));
+        return kb_cmd_usage(cx, "demo", _("which board? give its file name: kernboard demo BOARD"));
     if (strcmp(kdf, "interactive") && strcmp(kdf, "moderate") && strcmp(kdf, "sensitive"))
         return kb_cmd_bad_value(
             cx, "demo", _("unknown --kdf '%s': use interactive, moderate or sensitive"), kdf);
     if (access(cx->db, F_OK) == 0)
         return kb_cmd_fail(cx, KB_ECANTCREAT, _("%s already exists; choose another name"), cx->db);
+    if ((rc = kb_cmd_new_board_dir(cx, cx->db)))
+        return rc;
 
     demo_ctx d = {.cx = cx, .path = cx->db, .kdf = kdf, .today = kb_date_today()};
     demo_meeting(&d);

@@ -37,6 +37,8 @@ typedef struct kb_cmd_ctx {
     bool opened;      /* the board was opened (kb_cmd_open succeeded) */
     kb_strv *probe;   /* non-NULL: only collect the command's options (kb_cmd_probe) */
     bool probed;      /* kb_cmd_probe collected them */
+    char **operands;  /* where the words after "--" begin in the command's argv
+                         (kb_cmd_run drops the "--"); NULL: there was none */
 } kb_cmd_ctx;
 
 typedef int (*kb_cmd_fn)(kb_cmd_ctx *cx, int argc, char **argv);
@@ -86,6 +88,10 @@ int kb_cmd_bad_value(kb_cmd_ctx *cx, const char *cmd, const char *fmt, ...) KB_P
 
 /* Passphrase from file, or a no-echo prompt on the terminal. */
 int kb_cmd_passphrase(kb_cmd_ctx *cx, const char *file, const char *prompt, kb_secret **out);
+/* A new board (or backup) at path can be made in its directory: exit 73
+ * naming the board and the directory that is missing or not a directory,
+ * instead of the first file the store would fail to create. */
+int kb_cmd_new_board_dir(kb_cmd_ctx *cx, const char *path);
 /* --db and --user are set (usage error otherwise). */
 int kb_cmd_need_db(kb_cmd_ctx *cx, const char *cmd);
 /* Open and unlock the board; prints the error and returns its code. */
@@ -100,10 +106,16 @@ int kb_cmd_open_noargs(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, k
  * kb_cmd_getopt calls it. */
 bool kb_cmd_probe(kb_cmd_ctx *cx, const struct option *longs);
 /* getopt_long wrapper with our usage errors; call kb_cmd_getopt_reset first.
- * When probing (kb_cmd_probe) it returns KB_EUSAGE with *opt = -1. */
+ * When probing (kb_cmd_probe) it returns KB_EUSAGE with *opt = -1.  Options
+ * end where "--" stood (cx->operands): at the end argv[optind..argc) are
+ * the operands, those before "--" first.  A file name option (--out,
+ * --new-passphrase-file, --minutes) given '' is a usage error. */
 int kb_cmd_getopt(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
                   const struct option *longs, int *idx, int *opt);
 void kb_cmd_getopt_reset(void);
+/* Is argv[i] an option word of a command that parses its words by hand:
+ * it starts with "--" and comes before a "--" (cx->operands)? */
+bool kb_cmd_is_option(const kb_cmd_ctx *cx, char **argv, int i);
 json_t *kb_cmd_case_json(const kb_case *c);
 json_t *kb_cmd_comment_json(const kb_comment *c);
 /* Print and release a JSON document. */

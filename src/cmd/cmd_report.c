@@ -283,7 +283,9 @@ int kb_cmd_report_run(kb_cmd_ctx *cx, int argc, char **argv)
     const char *fmt_opt = cx->json ? "--json" : NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--json") == 0 || strcmp(a, "--csv") == 0 || strcmp(a, "--md") == 0) {
+        bool opt = kb_cmd_is_option(cx, argv, i); /* not after "--" */
+        if (opt &&
+            (strcmp(a, "--json") == 0 || strcmp(a, "--csv") == 0 || strcmp(a, "--md") == 0)) {
             if (fmt_opt && strcmp(fmt_opt, a) != 0) {
                 rc = kb_cmd_usage(cx, "report", _("%s and %s cannot be combined: give one format"),
                                   fmt_opt, a);
@@ -291,16 +293,16 @@ int kb_cmd_report_run(kb_cmd_ctx *cx, int argc, char **argv)
             }
             fmt_opt = a;
             fmt = a[2] == 'j' ? KB_RF_JSON : a[2] == 'c' ? KB_RF_CSV : KB_RF_MD;
-        } else if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0) {
+        } else if (opt && (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0)) {
             if ((rc = kb_date_opt(cx, a, i + 1 < argc ? argv[i + 1] : NULL,
                                   a[2] == 'f' ? &from : &to)))
                 goto out;
             i++;
-        } else if (strncmp(a, "--from=", 7) == 0 || strncmp(a, "--to=", 5) == 0) {
+        } else if (opt && (strncmp(a, "--from=", 7) == 0 || strncmp(a, "--to=", 5) == 0)) {
             bool f = a[2] == 'f';
             if ((rc = kb_date_opt(cx, f ? "--from" : "--to", strchr(a, '=') + 1, f ? &from : &to)))
                 goto out;
-        } else if (strncmp(a, "--", 2) == 0) {
+        } else if (opt) {
             rc = kb_cmd_usage(cx, "report", _("unknown option '%s'"), a);
             goto out;
         } else if (!name && !qtext.len && kb_report_name_ok(a)) {

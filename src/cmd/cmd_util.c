@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -71,6 +72,27 @@ int kb_cmd_need_db(kb_cmd_ctx *cx, const char *cmd)
     if (!cx->user || !cx->user[0])
         return kb_cmd_usage(cx, cmd, _("who are you? give --user NAME or set $KERNBOARD_USER"));
     return KB_OK;
+}
+
+int kb_cmd_new_board_dir(kb_cmd_ctx *cx, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return KB_OK; /* the current directory */
+    char *dir = slash == path ? kb_strdup("/") : kb_strndup(path, (size_t)(slash - path));
+    struct stat st;
+    int rc = KB_OK;
+    if (stat(dir, &st) != 0 && errno == ENOENT)
+        rc = kb_cmd_fail(cx, KB_ECANTCREAT, _("cannot create %s: the directory %s does not exist"),
+                         path, dir);
+    else if (stat(dir, &st) != 0)
+        rc = kb_cmd_fail(cx, KB_ECANTCREAT, _("cannot create %s: cannot use the directory %s: %s"),
+                         path, dir, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        rc =
+            kb_cmd_fail(cx, KB_ECANTCREAT, _("cannot create %s: %s is not a directory"), path, dir);
+    kb_free(&dir);
+    return rc;
 }
 
 int kb_cmd_open(kb_cmd_ctx *cx, const char *cmd, kb_board **out)
@@ -176,6 +198,31 @@ int kb_cmd_open_noargs(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv, k
     return kb_cmd_open(cx, cmd, out);
 }
 
+/* The options that name a file: '' is never one. */
+static const char *const kb_cmd_file_options[] = {"out", "new-passphrase-file", "minutes"};
+
+static const char *kb_cmd_option_name(const struct option *longs, int val)
+{
+    for (; longs->name; longs++)
+        if (longs->val == val && !longs->flag)
+            return longs->name;
+    return "";
+}
+
+static bool kb_cmd_file_option(const struct option *longs, int val)
+{
+    const char *name = kb_cmd_option_name(longs, val);
+    for (size_t i = 0; i < sizeof kb_cmd_file_options / sizeof kb_cmd_file_options[0]; i++)
+        if (strcmp(name, kb_cmd_file_options[i]) == 0)
+            return true;
+    return false;
+}
+
+bool kb_cmd_is_option(const kb_cmd_ctx *cx, char **argv, int i)
+{
+    return strncmp(argv[i], "--", 2) == 0 && (!cx->operands || argv + i < cx->operands);
+}
+
 int kb_cmd_getopt(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
                   const struct option *longs, int *idx, int *opt)
 {
@@ -184,8 +231,16 @@ int kb_cmd_getopt(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
         return KB_EUSAGE;
     }
     opterr = 0;
-    int c = getopt_long(argc, argv, ":", longs, idx);
+    /* the words after "--" are operands: getopt sees only those before */
+    int limit = argc;
+    if (cx->operands && cx->operands >= argv && cx->operands - argv < argc)
+        limit = cx->operands - argv > 1 ? (int)(cx->operands - argv) : 1;
+    int c = getopt_long(limit, argv, ":", longs, idx);
     *opt = c;
+    if (c > 0 && c != '?' && c != ':' && optarg && !optarg[0] && kb_cmd_file_option(longs, c)) {
+        const char *name = kb_cmd_option_name(longs, c);
+        return kb_cmd_usage(cx, cmd, _("option '--%s' needs a file name, not ''"), name);
+    }
     if (c == '?') {
         if (optopt)
             return kb_cmd_usage(cx, cmd, _("option '%s' needs a value"), argv[optind - 1]);
@@ -314,12 +369,21 @@ json_t *kb_cmd_link_json(const kb_link *l)
 
 int kb_cmd_print_json(kb_cmd_ctx *cx, json_t *doc)
 {
-    int rc =
-        json_dumpf(doc, cx->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) == 0 &&
-                fputc('\n', cx->out) != EOF
-            ? KB_OK
-            : KB_EIO;
+    if (!doc) /* a value jansson refused to make (e.g. text that is not UTF-8) */
+        return kb_cmd_fail(cx, KB_ESOFTWARE, _("cannot make the JSON output; please report this"));
+    /* any value: an object, an array, or a bare null ("triage next" with
+     * an empty inbox) */
+    int rc = json_dumpf(doc, cx->out,
+                        JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
+                            JSON_ENCODE_ANY) == 0 &&
+                     fputc('\n', cx->out) != EOF
+                 ? KB_OK
+                 : KB_EIO;
     json_decref(doc);
+    /* a stream that failed is reported once by its owner (kb_cli_main
+     * checks stdout at the end); anything else is said here */
+    if (rc && !ferror(cx->out))
+        return kb_cmd_fail(cx, KB_ESOFTWARE, _("cannot make the JSON output; please report this"));
     return rc;
 }
 

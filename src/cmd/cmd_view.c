@@ -70,11 +70,13 @@ int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
     kb_buf q = KB_BUF_INIT;
     kb_board *b = NULL;
     kb_query *pq = NULL;
+    char *canon = NULL; /* the query in its canonical form (docs/query.md) */
     char *lane_codes = NULL;
     int rc = KB_OK;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const struct option *o = kb_view_opt(kb_view_save_opts, a);
+        const struct option *o =
+            kb_cmd_is_option(cx, argv, i) ? kb_view_opt(kb_view_save_opts, a) : NULL;
         if (o && o->val == O_SHARED) {
             shared = true;
         } else if (o) {
@@ -83,7 +85,7 @@ int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
                 goto out;
             }
             *(o->val == O_SORT ? &sort : &lanes) = argv[++i];
-        } else if (strncmp(a, "--", 2) == 0) {
+        } else if (kb_cmd_is_option(cx, argv, i)) {
             rc = kb_cmd_usage(cx, "view save", _("unknown option '%s'"), a);
             goto out;
         } else if (!name) {
@@ -105,12 +107,13 @@ int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_report(cx);
         goto out;
     }
+    canon = kb_query_print(pq);
     if ((rc = kb_cmd_open(cx, "view save", &b)))
         goto out;
     if (lanes && lanes[0] && (rc = kb_view_lanes(cx, b, lanes, &lane_codes)))
         goto out;
-    kb_saved_view x = {(char *)name, q.data ? q.data : (char *)"", (char *)sort,
-                       lane_codes ? lane_codes : (char *)lanes, shared};
+    kb_saved_view x = {(char *)name, canon, (char *)sort, lane_codes ? lane_codes : (char *)lanes,
+                       shared};
     if (shared ? kb_board_view_save_shared(b, &x, &cx->err)
                : kb_view_save_personal(b, &x, &cx->err)) {
         rc = kb_cmd_report(cx);
@@ -129,10 +132,24 @@ int kb_cmd_view_save(kb_cmd_ctx *cx, int argc, char **argv)
     }
 out:
     kb_free(&lane_codes);
+    kb_free(&canon);
     kb_query_free(&pq);
     kb_buf_free(&q);
     kb_cmd_close(cx, &b);
     return rc;
+}
+
+/* A saved query as shown: its canonical form (views saved by older
+ * versions hold the text as typed); one that no longer parses as typed. */
+static char *kb_view_query_text(const char *query)
+{
+    kb_query *q = NULL;
+    kb_err e;
+    if (kb_query_parse(query, &q, &e) != KB_OK)
+        return kb_strdup(query);
+    char *t = kb_query_print(q);
+    kb_query_free(&q);
+    return t;
 }
 
 int kb_cmd_view_list(kb_cmd_ctx *cx, int argc, char **argv)
@@ -151,7 +168,9 @@ int kb_cmd_view_list(kb_cmd_ctx *cx, int argc, char **argv)
         for (size_t i = 0; i < v.n; i++) {
             json_t *o = json_object();
             json_object_set_new(o, "name", json_string(v.v[i].name));
-            json_object_set_new(o, "query", json_string(v.v[i].query));
+            char *t = kb_view_query_text(v.v[i].query);
+            json_object_set_new(o, "query", json_string(t));
+            kb_free(&t);
             json_object_set_new(o, "sort", v.v[i].sort ? json_string(v.v[i].sort) : json_null());
             json_object_set_new(o, "lanes", v.v[i].lanes ? json_string(v.v[i].lanes) : json_null());
             json_object_set_new(o, "shared", json_boolean(v.v[i].shared));
@@ -168,7 +187,9 @@ int kb_cmd_view_list(kb_cmd_ctx *cx, int argc, char **argv)
         kb_cmd_cell(cx->out, at, 16);
         fputc(' ', cx->out);
         kb_cmd_cell(cx->out, v.v[i].shared ? _("shared") : _("personal"), 9);
-        fprintf(cx->out, " %s", v.v[i].query);
+        char *t = kb_view_query_text(v.v[i].query);
+        fprintf(cx->out, " %s", t);
+        kb_free(&t);
         if (v.v[i].sort)
             fprintf(cx->out, _(" (sorted by %s)"), v.v[i].sort);
         fputc('\n', cx->out);
@@ -187,9 +208,9 @@ int kb_cmd_view_remove(kb_cmd_ctx *cx, int argc, char **argv)
     bool shared = false;
     const char *name = NULL;
     for (int i = 1; i < argc; i++) {
-        if (kb_view_opt(kb_view_remove_opts, argv[i]))
+        if (kb_cmd_is_option(cx, argv, i) && kb_view_opt(kb_view_remove_opts, argv[i]))
             shared = true;
-        else if (strncmp(argv[i], "--", 2) == 0 || name)
+        else if (kb_cmd_is_option(cx, argv, i) || name)
             return kb_cmd_usage(cx, "view remove", _("unexpected '%s'"), argv[i]);
         else
             name = argv[i];

@@ -563,4 +563,39 @@ run old case show 3 --json
 jcheck "the new move is structured on the old board" '[e["move_to"] for e in d["timeline"] if "move_to" in e]==["done"]'
 run old verify
 check "the old board still verifies after the change ($ERR)" [ "$RC" = 0 ]
+# ---- "--" ends the options for every command; usage lines (audit
+# "scripts" L6, L8; "first day" L3, L4)
+expect_rc 0 "case list -- -blocked (a negation after --)" k case list -- -blocked
+expect_rc 0 "case comment N -- -x stores -x" k case comment 1 -- -x --not-an-option
+run k case show 1 --json
+jcheck "  the comment is '-x --not-an-option' (no '--')" 'd["timeline"][-1]["text"]=="-x --not-an-option"'
+expect_rc 0 "case decide N -- --text (getopt command)" k case decide 1 -- --besluit
+run k case show 1 --json
+jcheck "  the decision is '--besluit'" 'd["decisions"][-1]["text"]=="--besluit"'
+expect_rc 64 "case move N -- STAGE --reason: --reason is an operand" k case move 1 -- done --reason x
+expect_rc 0 "view save NAME -- -blocked" k view save dd -- -blocked
+check "  saved ($OUT)" contains "$OUT" "@dd: -blocked"
+expect_rc 65 "report -- --from: a query word, not an option" k report -- --from
+expect_rc 0 "action list -- (nothing after it)" k action list --
+
+nb=$T/nodir/sub/new.kb
+expect_rc 64 "backup '' is a usage error" k backup ''
+check "  one line, no rename message ($ERR)" eval 'lacks "$ERR" rename && contains "$ERR" "empty argument"'
+expect_rc 64 "restore '' BOARD is a usage error" k restore '' "$T/r.kb"
+expect_rc 64 "import '' is a usage error" k import ''
+expect_rc 64 "export --out '' is a usage error" k export --format json --out ''
+check "  it names the option ($ERR)" contains "$ERR" "--out"
+expect_rc 64 "--passphrase-file '' is a usage error" kb --db "$B" --user alice --passphrase-file '' stats
+expect_rc 64 "--db '' is a usage error" kba --db '' stats
+expect_rc 64 "init without BOARD" kba init
+check "  says: kernboard init BOARD ($ERR)" eval 'contains "$ERR" "kernboard init BOARD" && lacks "$ERR" KERNBOARD_DB'
+expect_rc 73 "init in a missing directory" kba init "$nb" --kdf interactive
+check "  names the board and the directory, not the lock file ($ERR)" \
+    eval 'contains "$ERR" "$nb" && contains "$ERR" "$T/nodir/sub" && lacks "$ERR" ".lock"'
+check "  nothing was made" [ ! -e "$T/nodir" ]
+expect_rc 73 "backup into a missing directory" k backup "$nb"
+check "  names the directory ($ERR)" contains "$ERR" "directory $T/nodir/sub does not exist"
+expect_rc 64 "completion zsh" kb completion zsh
+check "  says only bash is supported ($ERR)" eval 'contains "$ERR" "only bash" && lacks "$ERR" "give the shell"'
+
 finish

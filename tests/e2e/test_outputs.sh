@@ -137,4 +137,64 @@ check "no temporary left behind" no_leftovers
 check "board file unchanged at the end (checksum)" [ "$(sum "$B")" = "$board_sum" ]
 expect_rc 0 "verify passes at the end" k verify
 
+# ---- script-facing output on stdout (audit "scripts" M2, M3, M4, L1)
+# output that cannot be written: exit 74 and one line that says why, for
+# every command (checked once, at the end of the CLI); a full buffer and
+# a small one, text and --json
+to_full() { "$@" >/dev/full; }
+to_closed() { "$@" >&-; }
+into_closed_pipe() { (trap '' PIPE && "$@" | true && echo "${PIPESTATUS[0]}"); }
+for c in "case list" "case show 1" "log" "stats" "verify" "completion bash" "help" \
+    "--json case list" "--json case show 1" "--version"; do
+    # shellcheck disable=SC2086
+    run to_full k $c
+    check "$c >/dev/full exits 74 (got $RC)" [ "$RC" = 74 ]
+    check "  one line: cannot write the output: No space left on device ($ERR)" \
+        eval 'one_line && contains "$ERR" "cannot write the output: No space left on device"'
+done
+run to_closed k case list
+check "case list with stdout closed exits 74 ($RC)" [ "$RC" = 74 ]
+check "  and says so ($ERR)" contains "$ERR" "cannot write the output"
+# a reader that went away: SIGPIPE as usual (no message), or with SIGPIPE
+# ignored by the caller, EPIPE: exit 74 quietly
+run into_closed_pipe k completion bash
+check "completion bash into a closed pipe (SIGPIPE ignored) exits 74 ($OUT)" [ "$OUT" = 74 ]
+check "  without a message ($ERR)" [ -z "$ERR" ]
+expect_rc 0 "output that can be written still exits 0" k case list
+
+# triage next --json with an empty inbox: null, exit 0 (man page)
+E=$T/empty.kb
+init_board "$E"
+expect_rc 0 "triage next --json on an empty inbox exits 0" kba --db "$E" --json triage next
+check "  and prints null ($OUT)" [ "$OUT" = null ]
+check "  nothing on stderr ($ERR)" [ -z "$ERR" ]
+
+# commands without a JSON form print nothing on stdout with --json
+expect_rc 0 "view save for the --json checks" k view save vv dept:ECO
+expect_rc 0 "--json view remove" k --json view remove vv
+check "  prints nothing on stdout ($OUT)" [ -z "$OUT" ]
+expect_rc 0 "--json lock" k --json lock
+check "  prints nothing on stdout ($OUT)" [ -z "$OUT" ]
+expect_rc 0 "--json case lock 1 --seconds 1" k --json case lock 1 --seconds 1
+check "  prints nothing on stdout ($OUT)" [ -z "$OUT" ]
+expect_rc 0 "--json completion bash" kb --json completion bash
+check "  prints nothing on stdout" [ -z "$OUT" ]
+expect_rc 0 "view save again" k view save vv dept:ECO
+run k view remove vv
+check "  Removed view @vv ($OUT)" contains "$OUT" "Removed view @vv"
+
+# a saved view stores and prints the query in its canonical form
+canon='dept:eco prio=2 due=14d age>28d #12 foo conf:public has:due due<today'
+expect_rc 0 "view save of a query as typed" \
+    k view save v1 'DEPT:eco  PRIORITY:2   due:2w age>4w id=12 text:foo conf:PUBLIC has:DUE due<0d'
+check "  prints the canonical form ($OUT)" contains "$OUT" "@v1: $canon"
+run k --json view list
+check "  view list --json has the canonical form" eval \
+    '[ "$(printf "%s" "$OUT" | json_get 0.query)" = "$canon" ]'
+run k view list
+check "  view list has the canonical form ($OUT)" contains "$OUT" "$canon"
+run k --json view save v2 'TAG:x   -BLOCKED'
+check "  view save --json prints it too" eval \
+    '[ "$(printf "%s" "$OUT" | json_get query)" = "tag:x -blocked" ]'
+
 finish
