@@ -36,7 +36,7 @@ for op in 'case show' 'case comment' 'export --format json' 'verify'; do
     check "\`$op\` has a time" "^\\| \`$op\` \\| [0-9.]+ "
 done
 check "import has a time" '^\| `import` \(the export, into an empty board\) \| [0-9.]+ '
-check "the ratio line is printed" "^ratios $n: case list ($R), TUI first frame ($R) .*export ($R), import ($R), verify ($R)"
+check "the ratio line is printed" "^ratios $n: case list ($R) \\(key kept: ($R|-)\\), TUI first frame ($R) .*export ($R), import ($R), verify ($R)"
 check "the summary table is printed" '^\| `verify` \| ([0-9.]+ \([0-9.]+×\)|< 0 \(noise\)) \|$'
 if grep -q failed "$out"; then
     echo "FAIL: an operation failed"

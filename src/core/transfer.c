@@ -626,10 +626,12 @@ static int kb_import_check(kb_board *b, kb_import *imp, kb_numtab *h, size_t *ba
                              : kb_err_prefix(e, _("case %zu: "), i + 1);
         if (c->number && !kb_numtab_add(h, c->number, i))
             return kb_err_set(e, KB_EDATA, _("case #%u appears twice in the import"), c->number);
-        /* a new case (CSV) in a stage that needs a reason needs one, as
-         * `case add` needs --reason */
+        /* a new case (a CSV row without an id) in a stage that needs a
+         * reason needs one, as `case add` needs --reason; a row with its
+         * number (a CSV export read back) is the case as it was */
         const char *reason = imp->reasons ? imp->reasons[i] : NULL;
-        if (imp->new_cases && (!reason || !reason[0]) && kb_board_add_needs_reason(b, c->stage)) {
+        if (imp->new_cases && !c->number && (!reason || !reason[0]) &&
+            kb_board_add_needs_reason(b, c->stage)) {
             const kb_stage *st = kb_board_stage_find(b, c->stage);
             kb_err_set(e, KB_EDATA,
                        _("a new case in \"%s\" needs a reason: give it in a 'reason' column"),

@@ -309,6 +309,9 @@ run kba --db "$B4" case list --json
 n4=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(max(c["id"] for c in json.load(sys.stdin)))')
 run kba --db "$B4" case show "$n4" --json
 jcheck "  the reason is kept with the first timeline entry" 'd["stage"]=="done" and [(e["text"],e.get("reason")) for e in d["timeline"]]==[("case imported","Geborgd in de lijn")]'
+# a row with its id (a CSV export read back) is the case as it was: no reason asked
+printf 'id,title,stage\n900,Uit een export,done\n' >"$T/withid.csv"
+expect_rc 0 "csv import of a row with its id into done needs no reason" kba --db "$B4" import "$T/withid.csv"
 
 # ---- bad import files change nothing
 run k case list --json

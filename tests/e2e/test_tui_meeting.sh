@@ -119,6 +119,9 @@ mt_start follower jan.devries 120 36
 see "follower: board open" follower "jan.devries" 15
 k follower M
 see "follower sees the current item" follower "#1 Bakkerij" 5
+# (item 1's spent time is checked below: leave it once its timer has
+# counted a second, however fast this machine got here)
+check "item 1's timer counted a second" wait_for 10 eval 'scr chair | grep -qE "Item [0-9]+:(0[1-9]|[1-5][0-9])"'
 k chair n
 see "follower follows to item 2 within 2 s" follower "item 2/" 2
 k chair n
@@ -260,7 +263,7 @@ see "80x24: the meeting and item on the first row" small "  Meeting M$M2, item 1
 see "80x24: the footer has E, a and w" small "a agenda  w attendance  E end"
 k small End
 see "80x24: End scrolls to the decisions" small "(M$M2): Proef uitbreiden naar vier"
-check "80x24: the fields scrolled away" gone small 5 "Lead department"
+see "80x24: the meeting line stays on top" small "  Meeting M$M2, item 1/"
 k small Home
 see "80x24: Home: back at the top" small "Lead department"
 # u after f (on-agenda flag off) undoes that, not the older review date
