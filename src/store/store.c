@@ -239,6 +239,7 @@ static void kb_asig_free(kb_txn *t);
 static void kb_txn_release(kb_txn *t)
 {
     kb_asig_free(t);
+    kb_buf_free(&t->vmraw);
     kb_audit_pend_clear(t);
     kb_buf_free(&t->pendbuf);
     kb_free(&t->pend);
@@ -1028,17 +1029,17 @@ int kb_vmap_root(kb_txn *t, kb_err *e)
     (void)kb_txn_audit_seq(t);
     uint64_t seq = t->start_seq;
     MDB_val k = {1, "R"}, v;
-    kb_buf raw = KB_BUF_INIT;
+    kb_buf *raw = &t->vmraw;
+    kb_buf_clear(raw);
     int r = MDB_NOTFOUND;
     if (vm->have_dbi) {
         KB_ARM_OR_FAIL(t, e);
         r = mdb_get(t->txn, vm->dbi, &k, &v);
         if (r == 0)
-            kb_buf_append(&raw, v.mv_data, v.mv_size);
+            kb_buf_append(raw, v.mv_data, v.mv_size);
         KB_DISARM();
     }
     if (r != 0) {
-        kb_buf_free(&raw);
         if (seq != 0)
             return kb_vm_bad(e, _("is missing"));
         vm->loaded = true; /* a new board: empty */
@@ -1050,9 +1051,9 @@ int kb_vmap_root(kb_txn *t, kb_err *e)
     size_t n = 0;
     uint64_t ver = 0;
     kb_err ve;
-    rc = kb_val_open(t->s, t->s->keys->k_ver, KB_DB_VMAP, "R", 1, (unsigned char *)raw.data,
-                     raw.len, &pt, &n, &ver, &ve);
-    kb_buf_free(&raw);
+    rc = kb_val_open(t->s, t->s->keys->k_ver, KB_DB_VMAP, "R", 1, (unsigned char *)raw->data,
+                     raw->len, &pt, &n, &ver, &ve);
+    kb_buf_clear(raw);
     if (rc)
         return kb_vm_bad(e, _("failed authentication"));
     if (n != 8 + KB_HASH_LEN + KB_VM_NB * KB_HASH_LEN || kb_get_u64be((unsigned char *)pt) != seq ||
@@ -1189,27 +1190,28 @@ static int kb_vmap_bucket_in(kb_txn *t, unsigned b, bool full, kb_vbucket **out,
         return KB_OK;
     unsigned char key[2] = {'B', (unsigned char)b};
     MDB_val k = {2, key}, v;
-    kb_buf raw = KB_BUF_INIT;
+    kb_buf *raw = &t->vmraw;
+    kb_buf_clear(raw);
     int r = MDB_NOTFOUND;
     if (vm->have_dbi) {
         KB_ARM_OR_FAIL(t, e);
         r = mdb_get(t->txn, vm->dbi, &k, &v);
         if (r == 0)
-            kb_buf_append(&raw, v.mv_data, v.mv_size);
+            kb_buf_append(raw, v.mv_data, v.mv_size);
         KB_DISARM();
     }
     unsigned char h[KB_HASH_LEN];
-    const unsigned char *val = (const unsigned char *)raw.data;
+    const unsigned char *val = (const unsigned char *)raw->data;
     const size_t tag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-    bool ok = r == 0 && raw.len >= KB_VAL_HDR + KB_PAD_BLOCK + tag &&
-              (raw.len - KB_VAL_HDR - tag) % KB_PAD_BLOCK == 0;
+    bool ok = r == 0 && raw->len >= KB_VAL_HDR + KB_PAD_BLOCK + tag &&
+              (raw->len - KB_VAL_HDR - tag) % KB_PAD_BLOCK == 0;
     if (ok) {
-        crypto_generichash(h, KB_HASH_LEN, val, raw.len, NULL, 0);
+        crypto_generichash(h, KB_HASH_LEN, val, raw->len, NULL, 0);
         ok = memcmp(h, vm->bh[b], KB_HASH_LEN) == 0 && val[0] == 'K' && val[1] == KB_VAL_FORMAT &&
              val[2] == 1 && kb_get_u32be(val + 4) == t->s->epoch;
     }
     if (ok) {
-        bk->ctlen = raw.len - KB_VAL_HDR - tag;
+        bk->ctlen = raw->len - KB_VAL_HDR - tag;
         bk->ct = kb_malloc(bk->ctlen);
         memcpy(bk->ct, val + KB_VAL_HDR, bk->ctlen);
         memcpy(bk->nonce, val + 16, sizeof bk->nonce);
@@ -1224,7 +1226,7 @@ static int kb_vmap_bucket_in(kb_txn *t, unsigned b, bool full, kb_vbucket **out,
         sodium_memzero(last, sizeof last);
         bk->n = ok ? len / KB_VM_ENT : 0;
     }
-    kb_buf_free(&raw);
+    kb_buf_clear(raw);
     if (!ok) {
         kb_vbucket_free(bk);
         bk->ctlen = 0;

@@ -131,6 +131,9 @@ struct kb_txn {
     /* the batch before them, being signed on a helper thread meanwhile
      * (store.c, kb_audit_handoff); NULL until a change fills a batch */
     struct kb_asig *fly;
+    /* the sealed version map value being read (store.c): owned by the
+     * transaction, so a fault in mid-copy (longjmp) leaks nothing */
+    kb_buf vmraw;
 };
 
 /* ---- lock.c */
