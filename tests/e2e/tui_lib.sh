@@ -78,6 +78,10 @@ tui_start() {
     if [ "$TUI_N" = 1 ]; then
         tmux -L "$SOCK" -f /dev/null new-session -d -s tui -x "$w" -y "$h" "bash $T/run.$TUI_N.sh"
         tmux -L "$SOCK" set-option -g status off >/dev/null
+        # the next tui_start kills this session before it makes its own:
+        # the server must not exit in between ("server exited unexpectedly"
+        # when the new session reached the exiting server)
+        tmux -L "$SOCK" set-option -g exit-empty off >/dev/null
     else
         tmux -L "$SOCK" kill-session -t tui 2>/dev/null
         tmux -L "$SOCK" -f /dev/null new-session -d -s tui -x "$w" -y "$h" "bash $T/run.$TUI_N.sh"
