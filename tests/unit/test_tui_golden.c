@@ -691,6 +691,36 @@ Test(tui_golden, triage)
     }
 }
 
+/* The help hint shows once in the triage footer at every width: at the
+ * right end, not also among the triage keys (audit nl80 L4: "? help"
+ * twice at 200 columns). */
+Test(tui_golden, triage_footer_help_once)
+{
+    static const int sizes[][2] = {{80, 24}, {120, 36}, {200, 50}, {300, 50}};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        kb_tui_app a;
+        kb_fx_app(&a, sizes[i][0], sizes[i][1], true);
+        kb_fx_triage(&a);
+        kb_grid *g = kb_grid_new(a.w, a.h, a.utf8);
+        kb_tui_app_draw(&a, g);
+        char *dump = kb_grid_dump(g);
+        size_t len = strlen(dump);
+        while (len && dump[len - 1] == '\n')
+            dump[--len] = '\0';
+        char *last = strrchr(dump, '\n');
+        cr_assert_not_null(last);
+        int n = 0;
+        for (const char *p = last; (p = strstr(p, "? help")) != NULL; p++)
+            n++;
+        cr_assert_eq(n, 1, "%dx%d: \"? help\" %d times in [%s]", a.w, a.h, n, last + 1);
+        if (a.w >= 200)
+            cr_assert(strstr(last, "m ask") != NULL, "the whole footer at %d: [%s]", a.w, last + 1);
+        kb_free(&dump);
+        kb_grid_free(&g);
+        kb_fx_free(&a);
+    }
+}
+
 Test(tui_golden, triage_hook_picker)
 {
     kb_tui_app a;
