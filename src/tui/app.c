@@ -792,11 +792,32 @@ static void kb_status_right(const kb_tui_app *a, kb_buf *out, kb_context ctx)
         kb_buf_printf(out, "%s %s ", keys, _("help"));
 }
 
+/* Whether the status line's right end shows the help hint ("? help"), as
+ * kb_tui_draw_status draws it: a view's own hints then leave it out, so it
+ * shows once at every width. */
+static bool kb_status_shows_help(const kb_tui_app *a)
+{
+    if (!a->depth)
+        return false;
+    kb_context ctx = a->stack[a->depth - 1].ops->ctx;
+    char keys[KB_KEY_SEQ_STRLEN];
+    if (ctx == KB_CONTEXT_HELP || kb_keymap_key_for(a->km, ctx, KB_ACTION_HELP, keys) != KB_OK)
+        return false;
+    kb_buf right = KB_BUF_INIT;
+    kb_status_right(a, &right, ctx);
+    int rw = right.len ? kb_tui_width(right.data, a->utf8) : 0;
+    kb_buf_free(&right);
+    return rw > 0 && rw <= a->w / 3;
+}
+
 void kb_tui_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
                   const char *const *labels, size_t n, kb_buf *out)
 {
+    bool help_shown = kb_status_shows_help(a);
     for (size_t i = 0; i < n; i++) {
         char keys[KB_KEY_SEQ_STRLEN];
+        if (acts[i] == KB_ACTION_HELP && help_shown)
+            continue;
         if (kb_keymap_key_for(a->km, ctx, acts[i], keys) == KB_OK)
             kb_buf_printf(out, " %s %s ", keys, _(labels[i]));
     }
@@ -811,8 +832,11 @@ void kb_tui_hints_fit(const kb_tui_app *a, kb_context ctx, const kb_action *acts
     kb_buf_free(&right);
     int room = a->w - (rw && rw <= a->w / 3 ? rw + 1 : 0);
     int used = out->len ? kb_tui_width(out->data, a->utf8) : 0;
+    bool help_shown = kb_status_shows_help(a);
     for (size_t i = 0; i < n; i++) {
         char keys[KB_KEY_SEQ_STRLEN];
+        if (acts[i] == KB_ACTION_HELP && help_shown)
+            continue;
         if (kb_keymap_key_for(a->km, ctx, acts[i], keys) != KB_OK)
             continue;
         char *h = kb_asprintf(" %s %s ", keys, _(labels[i]));

@@ -944,46 +944,93 @@ static int kb_cursor_row(const kb_tui_app *a, int *end)
  * every stage with its count, the ones on screen in brackets.  The count
  * is the column header's: with a filter the cases it shows, "!" when the
  * stage's WIP limit is exceeded by all its cases. */
-static char *kb_strip_item(const kb_tui_app *a, size_t s, const kb_cols *cols)
+static void kb_strip_num(const kb_tui_app *a, size_t s, char *num, size_t n)
 {
     const kb_stage *sg = s < a->refs.nstages ? &a->refs.stages[s] : NULL;
-    bool on = s >= cols->first && s < cols->first + cols->n;
-    bool open = on && s == cols->first, close = on && s + 1 == cols->first + cols->n;
-    char num[48];
     size_t cnt = a->lay.stage_total[s];
     bool breach = sg && sg->wip_limit > 0 && cnt > (size_t)sg->wip_limit;
     if (a->filter) /* as the column headers: the filter's count, the WIP breach of all */
-        snprintf(num, sizeof num, "%zu%s", a->lay.stage_shown[s], breach ? "!" : "");
+        snprintf(num, n, "%zu%s", a->lay.stage_shown[s], breach ? "!" : "");
     else if (sg && sg->wip_limit > 0)
-        snprintf(num, sizeof num, "%zu/%d%s", cnt, sg->wip_limit, breach ? "!" : "");
+        snprintf(num, n, "%zu/%d%s", cnt, sg->wip_limit, breach ? "!" : "");
     else
-        snprintf(num, sizeof num, "%zu", cnt);
-    return kb_asprintf("%s%s %s%s ", open ? "[" : " ",
-                       sg && sg->name ? sg->name
-                       : sg           ? sg->code
-                                      : "",
-                       num, close ? "]" : " ");
+        snprintf(num, n, "%zu", cnt);
+}
+
+static const char *kb_strip_name(const kb_tui_app *a, size_t s)
+{
+    const kb_stage *sg = s < a->refs.nstages ? &a->refs.stages[s] : NULL;
+    return sg && sg->name ? sg->name : sg ? sg->code : "";
+}
+
+/* One stage of the line, its name cut to NAMEW cells (with an ellipsis;
+ * a negative NAMEW keeps it whole).  The count is never cut. */
+static char *kb_strip_item(const kb_tui_app *a, size_t s, const kb_cols *cols, int namew, bool utf8)
+{
+    bool on = s >= cols->first && s < cols->first + cols->n;
+    bool open = on && s == cols->first, close = on && s + 1 == cols->first + cols->n;
+    char num[48];
+    kb_strip_num(a, s, num, sizeof num);
+    kb_buf b = KB_BUF_INIT;
+    kb_buf_printf(&b, "%s", open ? "[" : " ");
+    const char *name = kb_strip_name(a, s);
+    if (namew < 0)
+        kb_buf_printf(&b, "%s", name);
+    else
+        kb_tui_append_fit(&b, name, namew, utf8);
+    kb_buf_printf(&b, " %s%s ", num, close ? "]" : " ");
+    return kb_buf_take(&b);
+}
+
+/* Names are cut to no fewer cells than this (ellipsis included) before
+ * stages go off the line's left end. */
+#define KB_STRIP_MIN_NAME 4
+
+/* The widest name the stages from START on may keep so that the line
+ * fits W cells with every count whole: -1 when the names fit whole, 0
+ * when not even KB_STRIP_MIN_NAME cells each fit. */
+static int kb_strip_cap(const kb_tui_app *a, size_t start, int w, bool utf8)
+{
+    int fixed = start ? 2 : 0, whole = 0, widest = 0;
+    for (size_t s = start; s < a->lay.nstages; s++) {
+        char num[48];
+        kb_strip_num(a, s, num, sizeof num);
+        int nw = kb_tui_width(kb_strip_name(a, s), utf8);
+        fixed += 4 + kb_tui_width(num, utf8); /* "[" or " ", " ", "]" or " ", " " */
+        whole += nw;
+        if (nw > widest)
+            widest = nw;
+    }
+    if (fixed + whole <= w)
+        return -1;
+    for (int cap = widest - 1; cap >= KB_STRIP_MIN_NAME; cap--) {
+        int need = fixed;
+        for (size_t s = start; s < a->lay.nstages; s++) {
+            int nw = kb_tui_width(kb_strip_name(a, s), utf8);
+            need += nw < cap ? nw : cap;
+        }
+        if (need <= w)
+            return cap;
+    }
+    return 0;
 }
 
 /* The line above the column headers when the board scrolls sideways:
- * every stage with its count, the ones on screen in brackets (from the
- * first stage, or from the ones on screen when not all fit). */
+ * every stage with its count, the ones on screen in brackets.  When the
+ * line is too narrow the longest names are cut first (never a count);
+ * only when even short names do not fit do the stages before the ones on
+ * screen give way ("…" at the left), and last the line is cut at the
+ * right. */
 static void kb_draw_strip(kb_tui_app *a, kb_grid *g, int y, const kb_cols *cols)
 {
     kb_style st = KB_STYLE(0, KB_GC_STAGE);
     kb_grid_fill(g, 0, y, g->w, 1, st);
-    size_t start = 0, last = cols->first + cols->n;
-    for (;;) {
-        int need = start ? 2 : 0;
-        for (size_t s = start; s < last; s++) {
-            char *t = kb_strip_item(a, s, cols);
-            need += kb_tui_width(t, g->utf8);
-            kb_free(&t);
-        }
-        if (need <= g->w || start >= cols->first)
-            break;
-        start++;
-    }
+    size_t start = 0;
+    int cap = kb_strip_cap(a, start, g->w, g->utf8);
+    while (cap == 0 && start < cols->first)
+        cap = kb_strip_cap(a, ++start, g->w, g->utf8);
+    if (cap == 0)
+        cap = KB_STRIP_MIN_NAME;
     int x = 0;
     if (start) {
         x += kb_grid_putc(g, x, y, g->w, kb_tui_glyph(KB_GL_ELLIPSIS, g->utf8),
@@ -991,7 +1038,7 @@ static void kb_draw_strip(kb_tui_app *a, kb_grid *g, int y, const kb_cols *cols)
         x++;
     }
     for (size_t s = start; s < a->lay.nstages && x < g->w; s++) {
-        char *t = kb_strip_item(a, s, cols);
+        char *t = kb_strip_item(a, s, cols, cap, g->utf8);
         bool on = s >= cols->first && s < cols->first + cols->n;
         kb_style ts = on ? KB_STYLE(KB_GA_BOLD, KB_GC_STAGE) : KB_STYLE(KB_GA_DIM, KB_GC_STAGE);
         int tw = kb_tui_width(t, g->utf8);

@@ -122,6 +122,14 @@ tui_check "the triage inbox: days in the stage in Dutch" "Signaal, 0 dagen in de
 TRIAGE=$(tui_screen)
 check "the triage inbox: no English count" eval '! printf "%s" "$TRIAGE" | grep -qE "cases? left|days? in this stage"'
 scan "triage inbox" "$TRIAGE"
+# the help hint once in the footer, at 80 and at 200 columns (audit nl80 L4)
+helps() { tui_screen | tail -n 1 | grep -oF '? hulp' | wc -l; }
+check "triage footer at 80 columns: '? hulp' once" [ "$(helps)" -eq 1 ]
+tmux -L "$SOCK" resize-window -t tui -x 200 -y 50
+tui_check "triage at 200 columns shows the whole footer" "m vragen" 5
+check "triage footer at 200 columns: '? hulp' once" [ "$(helps)" -eq 1 ]
+tmux -L "$SOCK" resize-window -t tui -x 80 -y 24
+tui_wait_gone 5 "m vragen" || true
 tui_esc
 tui_wait_gone 3 "Triage-inbox"
 

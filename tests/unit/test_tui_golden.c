@@ -223,6 +223,60 @@ Test(tui_golden, card_titles_are_readable)
     kb_measure_cards(200, 50, true);
 }
 
+/* The stage line of a board whose stages have long (Dutch) names and WIP
+ * limits, at W columns: every stage's count shows whole, in order, after
+ * the start of its name; the names are cut first (audit nl80, L2: at 80
+ * columns "Geborgd/Afgerond" lost its count). */
+static void kb_strip_check(int w, bool utf8)
+{
+    static kb_stage nl[] = {
+        {.code = "signal", .name = "Signaal", .position = 1},
+        {.code = "explore", .name = "Verkennen", .position = 2, .wip_limit = 3},
+        {.code = "connect", .name = "Verbinden", .position = 3, .wip_limit = 1},
+        {.code = "progress", .name = "In uitvoering", .position = 4, .wip_limit = 10},
+        {.code = "done", .name = "Geborgd/Afgerond", .position = 5},
+    };
+    static const char *const want[][2] = {
+        {"Sig", " 3"}, {"Ver", " 4/3!"}, {"Ver", " 2/1!"}, {"In ", " 2/10"}, {"Geb", " 1"}};
+    kb_tui_app a;
+    kb_fx_app(&a, w, 24, utf8);
+    a.refs.stages = nl;
+    kb_tui_app_dirty(&a);
+    kb_grid *g = kb_grid_new(w, 24, utf8);
+    kb_tui_app_draw(&a, g);
+    char *dump = kb_grid_dump(g);
+    char *row = strchr(dump, '\n');
+    cr_assert_not_null(row);
+    row++;
+    char *end = strchr(row, '\n');
+    cr_assert_not_null(end);
+    *end = '\0';
+    const char *p = row;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        const char *n = strstr(p, want[i][0]);
+        cr_assert_not_null(n, "%dx24%s: stage %zu (%s) missing in [%s]", w, utf8 ? "" : " (C)", i,
+                           want[i][0], row);
+        const char *c = strstr(n, want[i][1]);
+        cr_assert_not_null(c, "%dx24%s: count \"%s\" of stage %zu missing in [%s]", w,
+                           utf8 ? "" : " (C)", want[i][1], i, row);
+        p = c + strlen(want[i][1]);
+    }
+    cr_assert_leq(kb_tui_width(row, utf8), w, "[%s]", row);
+    cr_assert(strchr(row, '[') != NULL && strchr(row, ']') != NULL, "the stages on screen: [%s]",
+              row);
+    kb_free(&dump);
+    kb_grid_free(&g);
+    kb_fx_free(&a);
+}
+
+Test(tui_golden, stage_line_keeps_every_count)
+{
+    kb_strip_check(80, true);
+    kb_strip_check(80, false);
+    kb_strip_check(60, true);
+    kb_strip_check(100, true);
+}
+
 Test(tui_golden, board_ascii)
 {
     /* LANG=C: no UTF-8 at all, accents become ASCII look-alikes */
@@ -633,6 +687,36 @@ Test(tui_golden, triage)
         kb_fx_triage(&a);
         cr_assert_eq(kb_view_triage_current(&a), 4, "the oldest signal first");
         kb_golden(&a, "triage");
+        kb_fx_free(&a);
+    }
+}
+
+/* The help hint shows once in the triage footer at every width: at the
+ * right end, not also among the triage keys (audit nl80 L4: "? help"
+ * twice at 200 columns). */
+Test(tui_golden, triage_footer_help_once)
+{
+    static const int sizes[][2] = {{80, 24}, {120, 36}, {200, 50}, {300, 50}};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        kb_tui_app a;
+        kb_fx_app(&a, sizes[i][0], sizes[i][1], true);
+        kb_fx_triage(&a);
+        kb_grid *g = kb_grid_new(a.w, a.h, a.utf8);
+        kb_tui_app_draw(&a, g);
+        char *dump = kb_grid_dump(g);
+        size_t len = strlen(dump);
+        while (len && dump[len - 1] == '\n')
+            dump[--len] = '\0';
+        char *last = strrchr(dump, '\n');
+        cr_assert_not_null(last);
+        int n = 0;
+        for (const char *p = last; (p = strstr(p, "? help")) != NULL; p++)
+            n++;
+        cr_assert_eq(n, 1, "%dx%d: \"? help\" %d times in [%s]", a.w, a.h, n, last + 1);
+        if (a.w >= 200)
+            cr_assert(strstr(last, "m ask") != NULL, "the whole footer at %d: [%s]", a.w, last + 1);
+        kb_free(&dump);
+        kb_grid_free(&g);
         kb_fx_free(&a);
     }
 }
