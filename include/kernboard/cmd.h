@@ -32,6 +32,13 @@ typedef struct kb_cmd_env {
     FILE *in;                    /* "-" arguments; NULL: not available */
     int width;                   /* columns tables may use (the TUI's pager); 0: the
                                     terminal's, or a fixed layout */
+    /* The shared screen (the TUI while presenting or in a meeting, SPEC
+     * §3): a confidential case shows its number and title only, unless its
+     * number is in revealed (the running meeting's reveals; NULL: none).
+     * Lists mask its other fields or leave it out, commands that would
+     * show it in full refuse with one line.  The CLI leaves it false. */
+    bool shared_screen;
+    const kb_u32v *revealed;
 } kb_cmd_env;
 
 /* Command flags. */

@@ -755,7 +755,9 @@ int kb_cmd_run(kb_cmd_env *env, int argc, char **argv)
                      .out = env->out ? env->out : stdout,
                      .errf = env->err ? env->err : stderr,
                      .in = env->in,
-                     .width = env->width};
+                     .width = env->width,
+                     .shared_screen = env->shared_screen,
+                     .revealed = env->revealed};
     kb_err_clear(&cx.err);
     /* the first "--" ends the options: drop it, and remember where the
      * operands begin (kb_cmd_getopt, kb_cmd_is_option) */

@@ -274,6 +274,8 @@ int kb_cmd_case_show(kb_cmd_ctx *cx, int argc, char **argv)
         return kb_cmd_usage(cx, "case show", _("unexpected argument '%s'"), argv[2]);
     if ((rc = kb_cmd_open(cx, "case show", &b)))
         return rc;
+    if ((rc = kb_cmd_hidden_refuse(cx, b, "case show", n)))
+        goto out;
     if ((rc = kb_board_case_detail(b, n, &d, &cx->err))) {
         rc = kb_cmd_report(cx);
         goto out;
@@ -391,6 +393,10 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_report(cx);
         goto out;
     }
+    /* the shared screen: a hidden confidential case matches and shows by
+     * its number and title only */
+    for (size_t i = 0; cx->shared_screen && i < v.n; i++)
+        kb_cmd_mask(cx, &v.v[i]);
     kb_query_ctx ctx;
     kb_board_query_ctx(b, q, &ctx); /* the one resolver: codes, names, prefixes */
     if (cx->json) {
@@ -428,7 +434,13 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         /* the stage by name (JSON keeps the code), as kb_case_field_show
          * shows it, without a copy per row */
         const char *stage = c->stage ? kb_query_name_refs(&refs, KB_FT_STAGE, c->stage) : NULL;
-        kb_cmd_cell_buf(&rows, stage ? stage : c->stage ? c->stage : "", 14);
+        bool masked = kb_cmd_hidden(cx, c);
+        kb_cmd_cell_buf(&rows,
+                        masked     ? kb_cmd_masked_text()
+                        : stage    ? stage
+                        : c->stage ? c->stage
+                                   : "",
+                        14);
         kb_buf_putc(&rows, ' ');
         kb_cmd_cell_buf(&rows, c->lead_dept ? c->lead_dept : "-", 5);
         kb_buf_putc(&rows, ' ');
@@ -485,7 +497,8 @@ int kb_cmd_case_edit(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_usage(cx, "case edit", _("unexpected argument '%s'"), argv[optind + 1]);
         goto out;
     }
-    if ((rc = kb_cmd_open(cx, "case edit", &b)))
+    if ((rc = kb_cmd_open(cx, "case edit", &b)) ||
+        (rc = kb_cmd_hidden_refuse(cx, b, "case edit", n)))
         goto out;
     if (kb_board_case_update(b, n, &o.p, o.reason, o.expect, 0, &c, &cx->err))
         rc = kb_cmd_report(cx);
@@ -524,7 +537,8 @@ int kb_cmd_case_move(kb_cmd_ctx *cx, int argc, char **argv)
     kb_case c;
     kb_case_init(&c);
     bool already = false;
-    if ((rc = kb_cmd_open(cx, "case move", &b)) == KB_OK) {
+    if ((rc = kb_cmd_open(cx, "case move", &b)) == KB_OK &&
+        (rc = kb_cmd_hidden_refuse(cx, b, "case move", n)) == KB_OK) {
         if (kb_board_case_move(b, n, argv[optind + 1], reason, KB_CORE_ANY_VERSION, 0, &c, &already,
                                &cx->err))
             rc = kb_cmd_report(cx);

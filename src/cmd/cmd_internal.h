@@ -29,16 +29,18 @@ typedef struct kb_cmd_ctx {
     bool json;                   /* --json */
     const char *kdf;             /* KDF for keyslots this command creates */
     kb_err err;
-    kb_board *shared; /* the TUI's open board (borrowed), or NULL */
-    FILE *out;        /* results */
-    FILE *errf;       /* error and warning lines */
-    FILE *in;         /* "-" arguments; NULL when not available */
-    int width;        /* columns tables may use (kb_cmd_env.width); 0: not given */
-    bool opened;      /* the board was opened (kb_cmd_open succeeded) */
-    kb_strv *probe;   /* non-NULL: only collect the command's options (kb_cmd_probe) */
-    bool probed;      /* kb_cmd_probe collected them */
-    char **operands;  /* where the words after "--" begin in the command's argv
-                         (kb_cmd_run drops the "--"); NULL: there was none */
+    kb_board *shared;        /* the TUI's open board (borrowed), or NULL */
+    FILE *out;               /* results */
+    FILE *errf;              /* error and warning lines */
+    FILE *in;                /* "-" arguments; NULL when not available */
+    int width;               /* columns tables may use (kb_cmd_env.width); 0: not given */
+    bool shared_screen;      /* kb_cmd_env.shared_screen: confidential cases masked */
+    const kb_u32v *revealed; /* ... except these (kb_cmd_env.revealed) */
+    bool opened;             /* the board was opened (kb_cmd_open succeeded) */
+    kb_strv *probe;          /* non-NULL: only collect the command's options (kb_cmd_probe) */
+    bool probed;             /* kb_cmd_probe collected them */
+    char **operands;         /* where the words after "--" begin in the command's argv
+                                (kb_cmd_run drops the "--"); NULL: there was none */
 } kb_cmd_ctx;
 
 typedef int (*kb_cmd_fn)(kb_cmd_ctx *cx, int argc, char **argv);
@@ -122,6 +124,20 @@ json_t *kb_cmd_comment_json(const kb_comment *c);
 int kb_cmd_print_json(kb_cmd_ctx *cx, json_t *doc);
 size_t kb_cmd_width(const char *s);
 void kb_cmd_cell(FILE *f, const char *s, size_t width);
+/* The shared screen (kb_cmd_env.shared_screen): is c a confidential case
+ * that shows its number and title only? */
+bool kb_cmd_hidden(const kb_cmd_ctx *cx, const kb_case *c);
+/* The same for a case known by its number (one record read on the shared
+ * screen only; a case that cannot be read counts as hidden). */
+bool kb_cmd_hidden_number(const kb_cmd_ctx *cx, kb_board *b, uint32_t number);
+/* Clear every field of a hidden case but its key, number, title and
+ * confidentiality (so a query matches it on those only); false and c
+ * unchanged when it is not hidden. */
+bool kb_cmd_mask(const kb_cmd_ctx *cx, kb_case *c);
+/* Refuse a hidden case in one line (KB_EPERM); KB_OK when it is shown. */
+int kb_cmd_hidden_refuse(kb_cmd_ctx *cx, kb_board *b, const char *cmd, uint32_t number);
+/* The placeholder of a masked field: "(confidential)". */
+const char *kb_cmd_masked_text(void);
 /* The same appended to a buffer (a list formats each row in one buffer). */
 void kb_cmd_cell_buf(kb_buf *b, const char *s, size_t width);
 

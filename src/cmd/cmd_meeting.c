@@ -238,9 +238,10 @@ int kb_cmd_meeting_show(kb_cmd_ctx *cx, int argc, char **argv)
         kb_free(&att);
         if (dv.n) {
             fprintf(cx->out, "%s\n", _("Decisions:"));
-            for (size_t i = 0; i < dv.n; i++)
+            for (size_t i = 0; i < dv.n; i++) /* the shared screen: not a hidden case's */
                 fprintf(cx->out, "  D%u #%u: %s\n", dv.v[i].number, dv.v[i].case_number,
-                        dv.v[i].text);
+                        kb_cmd_hidden_number(cx, b, dv.v[i].case_number) ? kb_cmd_masked_text()
+                                                                         : dv.v[i].text);
         }
         if (m.minutes)
             fprintf(cx->out, "\n%s\n", m.minutes);

@@ -510,13 +510,20 @@ int kb_cmd_action_list(kb_cmd_ctx *cx, int argc, char **argv)
         if ((mine && strcmp(it->owner, kb_board_user(b)) != 0) ||
             (overdue && !kb_action_item_overdue(it, today)) || (!all && !overdue && it->done))
             continue;
+        char id[16], cs[16], due[KB_DATE_STRLEN];
+        snprintf(id, sizeof id, "A%u", it->number);
+        snprintf(cs, sizeof cs, "#%u", it->case_number);
+        /* the shared screen: an item of a hidden confidential case shows
+         * its number and case only (one record read per such case) */
+        if (kb_cmd_hidden_number(cx, b, it->case_number)) {
+            if (!a)
+                fprintf(cx->out, "%-6s %-6s %s\n", id, cs, kb_cmd_masked_text());
+            continue;
+        }
         if (a) {
             json_array_append_new(a, kb_cmd_action_json(it));
             continue;
         }
-        char id[16], cs[16], due[KB_DATE_STRLEN];
-        snprintf(id, sizeof id, "A%u", it->number);
-        snprintf(cs, sizeof cs, "#%u", it->case_number);
         kb_date_format(it->due, due);
         fprintf(cx->out, "%-6s %-6s ", id, cs);
         kb_cmd_cell(cx->out, it->owner, 12);

@@ -267,6 +267,35 @@ static int kb_date_opt(kb_cmd_ctx *cx, const char *opt, const char *v, kb_date *
     return KB_OK;
 }
 
+/* The shared screen (kb_cmd_env.shared_screen): the sections that list
+ * cases one per row (stuck cases: stage, lead, days, blocked reason) leave
+ * out the hidden confidential ones; the counts keep them. */
+static void kb_report_hide(kb_cmd_ctx *cx, kb_board *b, kb_report *r)
+{
+    if (!cx->shared_screen)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        kb_rsection *s = &r->v[i];
+        if (strcmp(s->name, "stuck") != 0 || !s->ncols || s->headings)
+            continue;
+        size_t keep = 0;
+        for (size_t row = 0; row < s->nrows; row++) {
+            kb_rcell *cells = s->cells + row * s->ncols;
+            bool hidden =
+                cells[0].t == KB_RC_INT && kb_cmd_hidden_number(cx, b, (uint32_t)cells[0].i);
+            if (hidden) {
+                for (size_t c = 0; c < s->ncols; c++)
+                    kb_free(&cells[c].s);
+                continue;
+            }
+            if (keep != row)
+                memmove(s->cells + keep * s->ncols, cells, s->ncols * sizeof *cells);
+            keep++;
+        }
+        s->nrows = keep;
+    }
+}
+
 int kb_cmd_report_run(kb_cmd_ctx *cx, int argc, char **argv)
 {
     enum kb_rfmt fmt = cx->json ? KB_RF_JSON : KB_RF_TEXT;
@@ -333,6 +362,7 @@ int kb_cmd_report_run(kb_cmd_ctx *cx, int argc, char **argv)
         rc = kb_cmd_report(cx);
         goto out;
     }
+    kb_report_hide(cx, b, &r);
     switch (fmt) {
     case KB_RF_JSON:
         rc = kb_report_json(cx, &r, query);

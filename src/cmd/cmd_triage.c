@@ -50,7 +50,10 @@ static int kb_cmd_triage(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
         }
         const kb_case *c = &v.v[idx[0]];
         kb_similar sim[5];
-        size_t ns = kb_triage_similar(v.v, v.n, c, bc.links.v, bc.links.n, sim, 5);
+        /* the shared screen: a hidden confidential case by its number and
+         * title only, without the similar cases its fields would find */
+        bool hidden = kb_cmd_mask(cx, &v.v[idx[0]]);
+        size_t ns = hidden ? 0 : kb_triage_similar(v.v, v.n, c, bc.links.v, bc.links.n, sim, 5);
         if (cx->json) {
             json_t *o = kb_cmd_case_json(c);
             json_object_set_new(o, "left", json_integer((json_int_t)n));
@@ -70,6 +73,12 @@ static int kb_cmd_triage(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
         fprintf(cx->out,
                 dngettext(KB_TEXTDOMAIN, "%zu case to triage\n", "%zu cases to triage\n", n), n);
         fprintf(cx->out, "#%u %s\n", c->number, c->title);
+        if (hidden) {
+            fprintf(cx->out, "%s\n",
+                    _("(confidential: its other fields and similar cases are not shown on the "
+                      "shared screen)"));
+            goto out;
+        }
         char *orgs = kb_strv_join(&c->orgs, "; ");
         fprintf(cx->out, "%-16s %s\n", _("Organisations:"), orgs[0] ? orgs : "-");
         kb_free(&orgs);
@@ -82,6 +91,10 @@ static int kb_cmd_triage(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
             fprintf(cx->out, "  #%u %s\n", sim[i].number, v.v[sim[i].index].title);
         goto out;
     }
+    /* the shared screen: a hidden confidential case keeps its place in the
+     * inbox, with its number and title only */
+    for (size_t i = 0; cx->shared_screen && i < n; i++)
+        kb_cmd_mask(cx, &v.v[idx[i]]);
     if (cx->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++)
@@ -100,6 +113,12 @@ static int kb_cmd_triage(kb_cmd_ctx *cx, const char *cmd, int argc, char **argv,
         char num[16], age[16];
         snprintf(num, sizeof num, "#%u", c->number);
         snprintf(age, sizeof age, "%dd", kb_case_age_days(c, today));
+        if (kb_cmd_hidden(cx, c)) {
+            fprintf(cx->out, "%-6s %5s ", num, "");
+            kb_cmd_cell(cx->out, kb_cmd_masked_text(), 20);
+            fprintf(cx->out, " %s\n", c->title ? c->title : "");
+            continue;
+        }
         fprintf(cx->out, "%-6s %5s ", num, age);
         char *stage = kb_case_field_show(c, KB_F_STAGE, kb_query_name_refs, &refs);
         kb_cmd_cell(cx->out, stage && stage[0] ? stage : "-", 14);

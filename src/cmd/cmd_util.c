@@ -499,3 +499,68 @@ void kb_cmd_cell(FILE *f, const char *s, size_t width)
         fwrite(b.data, 1, b.len, f);
     kb_buf_free(&b);
 }
+
+/* ------------------------------------------------------------ the shared screen */
+
+bool kb_cmd_hidden(const kb_cmd_ctx *cx, const kb_case *c)
+{
+    if (!cx->shared_screen || !c || c->conf != KB_CONF_CONFIDENTIAL)
+        return false;
+    for (size_t i = 0; cx->revealed && i < cx->revealed->n; i++)
+        if (cx->revealed->v[i] == c->number)
+            return false;
+    return true;
+}
+
+bool kb_cmd_hidden_number(const kb_cmd_ctx *cx, kb_board *b, uint32_t number)
+{
+    if (!cx->shared_screen)
+        return false;
+    kb_case c;
+    kb_case_init(&c);
+    kb_err e;
+    bool hidden = true; /* unreadable: show nothing of it */
+    if (kb_board_case_get(b, number, &c, &e) == KB_OK)
+        hidden = kb_cmd_hidden(cx, &c);
+    kb_case_free(&c);
+    return hidden;
+}
+
+bool kb_cmd_mask(const kb_cmd_ctx *cx, kb_case *c)
+{
+    if (!kb_cmd_hidden(cx, c))
+        return false;
+    kb_case keep;
+    kb_case_init(&keep);
+    keep.key = c->key;
+    keep.number = c->number;
+    keep.title = c->title;
+    keep.conf = c->conf;
+    keep.version = c->version;
+    c->title = NULL;
+    kb_case_free(c);
+    *c = keep;
+    return true;
+}
+
+int kb_cmd_hidden_refuse(kb_cmd_ctx *cx, kb_board *b, const char *cmd, uint32_t number)
+{
+    if (!cx->shared_screen)
+        return KB_OK;
+    kb_case c;
+    kb_case_init(&c);
+    kb_err e;
+    bool hidden = kb_board_case_get(b, number, &c, &e) == KB_OK && kb_cmd_hidden(cx, &c);
+    kb_case_free(&c);
+    if (!hidden)
+        return KB_OK; /* the command itself names a missing case */
+    return kb_cmd_fail(cx, KB_EPERM,
+                       _("%s: #%u is confidential: only its number and title are shown on the "
+                         "shared screen (presenting or a meeting) until the chair reveals it"),
+                       cmd, number);
+}
+
+const char *kb_cmd_masked_text(void)
+{
+    return _("(confidential)");
+}

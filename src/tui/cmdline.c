@@ -61,8 +61,10 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
     /* presenting / a meeting running: no confidential case shown in full on
      * the shared screen (the CLI outside the TUI still shows it) */
     if (w->n >= 3 && strcmp(w->v[0], "case") == 0 && strcmp(w->v[1], "show") == 0 &&
-        kb_case_number_parse(w->v[2], &n, &e) == KB_OK && kb_tui_case_hidden_refuse(a, n, NULL))
+        kb_case_number_parse(w->v[2], &n, &e) == KB_OK && kb_tui_case_hidden_refuse(a, n, NULL)) {
+        a->cmd_rc = KB_EPERM; /* as the command itself refuses it (kb_cmd_env.shared_screen) */
         return KB_TUI_R_STATUS;
+    }
     /* ... nor in an export or a JSON document (those hold every field) */
     if (a->presenting || a->meeting) {
         bool full = w->n >= 1 && strcmp(w->v[0], "export") == 0;
@@ -115,7 +117,12 @@ static unsigned kb_run_table(kb_tui_app *a, kb_strv *w, const char *line)
                       .out = out,
                       .err = err,
                       .in = NULL,
-                      .width = a->w - 2}; /* the output pager's width */
+                      .width = a->w - 2, /* the output pager's width */
+                      /* presenting / a meeting running: confidential cases
+                       * number and title only, unless the meeting revealed
+                       * them (as kb_tui_case_masked) */
+                      .shared_screen = a->presenting || a->meeting,
+                      .revealed = a->meeting ? &a->meeting->reveals : NULL};
     a->cmd_rc = kb_cmd_run(&env, (int)w->n, w->v);
     fclose(out);
     fclose(err);

@@ -1135,3 +1135,129 @@ Test(tui_app, undo_of_a_move_keeps_the_time_in_stage)
     kb_board_set_clock(a.board, NULL);
     kb_tui_app_free(&a);
 }
+
+/* Run a ':' line; what it printed (stdout and stderr, the status line). */
+static char *kb_colon(kb_tui_app *a, const char *line)
+{
+    kb_tui_command(a, line);
+    return kb_asprintf("%s%s\n%s", a->cmd_out ? a->cmd_out : "", a->cmd_err ? a->cmd_err : "",
+                       a->msg);
+}
+
+static const char *const kb_secrets[] = {"Geheime omschrijving", "geheime ontheffing", "Geheim BV",
+                                         "geheime notaris", "Geheim besluit"};
+
+/* No secret of #1 in what the ':' line printed (want: the number of
+ * secrets expected in it, for the control runs). */
+static size_t kb_secrets_in(const char *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof kb_secrets / sizeof *kb_secrets; i++)
+        if (strstr(out, kb_secrets[i]))
+            n++;
+    return n;
+}
+
+/* While presenting or in a meeting, the ':' line shows a confidential
+ * case by number and title only (SPEC §3), until the chair reveals it:
+ * lists mask its other fields (case list, triage list, action list, the
+ * decisions of meeting show) or leave it out (report stuck), triage next
+ * shows number and title, case edit/move refuse it in one line.
+ * Not presenting and no meeting (or revealed), the same commands show it. */
+Test(tui_app, colon_line_masks_confidential_cases)
+{
+    kb_tui_app a;
+    kb_app(&a);
+    static const char *const cmds[] = {"case list",
+                                       "triage list",
+                                       "triage next",
+                                       "action list",
+                                       "meeting show 1",
+                                       "report stuck",
+                                       "case list text:geheime",
+                                       "case list dept:ECO"};
+    size_t ncmds = sizeof cmds / sizeof *cmds;
+    char *o = kb_colon(&a, "case edit 1 --confidentiality confidential --description 'Geheime "
+                           "omschrijving' --blocked 'wacht op geheime ontheffing' --org 'Geheim "
+                           "BV'");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", o);
+    kb_free(&o);
+    o = kb_colon(&a, "action add 1 --text 'Bel de geheime notaris' --owner anna");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", o);
+    kb_free(&o);
+    kb_flag(&a, 1);
+    kb_flag(&a, 2);
+    o = kb_colon(&a, "meeting start");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", o);
+    kb_free(&o);
+    o = kb_colon(&a, "case decide 1 Geheim besluit over het terras");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", o);
+    kb_free(&o);
+    cr_assert_not_null(a.meeting, "the TUI sees the running meeting");
+    /* in the meeting, not revealed: nothing but number and title */
+    size_t all = 0;
+    for (size_t i = 0; i < ncmds; i++) {
+        o = kb_colon(&a, cmds[i]);
+        cr_assert_eq(a.cmd_rc, KB_OK, ":%s: %s", cmds[i], o);
+        cr_assert_eq(kb_secrets_in(o), 0, ":%s in a meeting shows a secret of #1:\n%s", cmds[i], o);
+        kb_free(&o);
+    }
+    o = kb_colon(&a, "case list");
+    cr_assert(strstr(o, "Café De Hoek") && strstr(o, "(confidential)"), "%s", o);
+    cr_assert(strstr(o, "Leegstand Noord") && strstr(o, "VAS"), "the others in full: %s", o);
+    kb_free(&o);
+    o = kb_colon(&a, "case list dept:ECO");
+    cr_assert_null(strstr(o, "Café"), "matched on a hidden field: %s", o);
+    kb_free(&o);
+    o = kb_colon(&a, "triage next");
+    cr_assert(strstr(o, "#1 Café De Hoek"), "%s", o);
+    kb_free(&o);
+    /* (":case show 1" opens the case view, masked: test_tui_meeting) */
+    static const char *const refused[] = {"case edit 1 --title Onthuld", "case move 1 explore",
+                                          "move 1 explore"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        o = kb_colon(&a, refused[i]);
+        cr_assert_neq(a.cmd_rc, KB_OK, ":%s was not refused: %s", refused[i], o);
+        cr_assert(strstr(a.msg, "confidential"), ":%s: %s", refused[i], a.msg);
+        kb_free(&o);
+    }
+    kb_case c;
+    kb_get(&a, 1, &c);
+    cr_assert_str_eq(c.title, "Café De Hoek", "a refused edit changes nothing");
+    cr_assert_null(c.stage && strcmp(c.stage, "explore") == 0 ? c.stage : NULL);
+    kb_case_free(&c);
+    /* revealed by the chair: shown in full */
+    o = kb_colon(&a, "meeting reveal 1");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", o);
+    kb_free(&o);
+    for (size_t i = 0; i < ncmds; i++) {
+        o = kb_colon(&a, cmds[i]);
+        all += kb_secrets_in(o);
+        kb_free(&o);
+    }
+    cr_assert_geq(all, 5, "revealed: the fields show (%zu)", all);
+    o = kb_colon(&a, "meeting end");
+    cr_assert_eq(a.cmd_rc, KB_OK, "%s", o);
+    kb_free(&o);
+    cr_assert_null(a.meeting);
+    /* no meeting, not presenting: everything shows (the CLI's output) */
+    all = 0;
+    for (size_t i = 0; i < ncmds; i++) {
+        o = kb_colon(&a, cmds[i]);
+        all += kb_secrets_in(o);
+        kb_free(&o);
+    }
+    cr_assert_geq(all, 5, "not presenting: the fields show (%zu)", all);
+    /* presenting: hidden again, a reveal of an ended meeting counts no more */
+    a.presenting = true;
+    for (size_t i = 0; i < ncmds; i++) {
+        o = kb_colon(&a, cmds[i]);
+        cr_assert_eq(kb_secrets_in(o), 0, ":%s while presenting shows a secret of #1:\n%s", cmds[i],
+                     o);
+        kb_free(&o);
+    }
+    o = kb_colon(&a, "case move 1 explore");
+    cr_assert_eq(a.cmd_rc, KB_EPERM, "%s", o);
+    kb_free(&o);
+    kb_tui_app_free(&a);
+}
