@@ -228,10 +228,11 @@ Test(tui_grid, scrolls_sideways_and_down_when_narrow)
         kb_tui_app_key(&a, 'l', 0);
     kb_tui_app_draw(&a, g);
     cr_assert_gt(a.scroll_x, 0);
-    /* row 1 lists the stages, the one on screen in brackets; row 2 has
-     * the column headers, with "<" when there are stages to the left */
+    /* row 1 lists the stages, the one on screen in brackets (names cut
+     * before any count, stage line); row 2 has the column headers, with
+     * "<" when there are stages to the left */
     char *r = kb_row(g, 1);
-    cr_assert(strstr(r, "[Embedded/Done 1]") != NULL, "%s", r);
+    cr_assert(strstr(r, "[Embedd") != NULL && strstr(r, " 1]") != NULL, "%s", r);
     kb_free(&r);
     r = kb_row(g, 2);
     cr_assert(strncmp(r, "< ", 2) == 0, "%s", r);
