@@ -106,6 +106,19 @@ typedef struct kb_report_input {
 /* Compute the sections named in only (NULL: all) into out. */
 void kb_report_compute(const kb_report_input *in, const char *only, kb_report *out);
 
+/* The shared screen (SPEC §3: presenting or a meeting): a hidden case is
+ * a confidential one that shows its number and title only there.  A
+ * kb_report_hidden_fn says whether c is one. */
+typedef bool (*kb_report_hidden_fn)(const kb_case *c, void *ctx);
+/* Leave the rows of hidden cases (hidden(number, ctx) true) out of the
+ * sections that list cases one per row (stuck cases: stage, lead, days,
+ * blocked reason); the counts of the other sections are not changed. */
+void kb_report_drop_hidden(kb_report *r, bool (*hidden)(uint32_t number, void *ctx), void *ctx);
+/* A copy of c that holds its key, number, title, confidentiality and
+ * version only, for matching a hidden case on those (shallow: its strings
+ * are c's; not to be freed). */
+kb_case kb_case_masked_view(const kb_case *c);
+
 /* ---- Terminal charts (shared by the CLI text output and the TUI).
  * Lines are appended to out.  unicode: block characters (U+2581..U+2588,
  * eighths); otherwise ASCII ('#' and '|').  width: columns available. */
@@ -137,5 +150,11 @@ typedef struct kb_board kb_board;
 typedef struct kb_query kb_query;
 int kb_board_report(kb_board *b, const kb_query *q, const char *only, kb_date from, kb_date to,
                     kb_report *out, kb_err *e) KB_WARN_UNUSED;
+/* The same for the shared screen: q matches a case for which hidden(c,
+ * ctx) is true on its number and title only (kb_case_masked_view), so no
+ * count tells what else it holds.  hidden NULL: as kb_board_report. */
+int kb_board_report_shared(kb_board *b, const kb_query *q, const char *only, kb_date from,
+                           kb_date to, kb_report_hidden_fn hidden, void *ctx, kb_report *out,
+                           kb_err *e) KB_WARN_UNUSED;
 
 #endif

@@ -267,33 +267,23 @@ static int kb_date_opt(kb_cmd_ctx *cx, const char *opt, const char *v, kb_date *
     return KB_OK;
 }
 
-/* The shared screen (kb_cmd_env.shared_screen): the sections that list
- * cases one per row (stuck cases: stage, lead, days, blocked reason) leave
- * out the hidden confidential ones; the counts keep them. */
-static void kb_report_hide(kb_cmd_ctx *cx, kb_board *b, kb_report *r)
+/* The shared screen (kb_cmd_env.shared_screen): a hidden confidential case
+ * matches the query on its number and title only, and the sections that
+ * list cases one per row (stuck cases) leave it out; the counts keep it. */
+typedef struct kb_report_hide_ctx {
+    kb_cmd_ctx *cx;
+    kb_board *b;
+} kb_report_hide_ctx;
+
+static bool kb_report_hidden_case(const kb_case *c, void *ctx)
 {
-    if (!cx->shared_screen)
-        return;
-    for (size_t i = 0; i < r->n; i++) {
-        kb_rsection *s = &r->v[i];
-        if (strcmp(s->name, "stuck") != 0 || !s->ncols || s->headings)
-            continue;
-        size_t keep = 0;
-        for (size_t row = 0; row < s->nrows; row++) {
-            kb_rcell *cells = s->cells + row * s->ncols;
-            bool hidden =
-                cells[0].t == KB_RC_INT && kb_cmd_hidden_number(cx, b, (uint32_t)cells[0].i);
-            if (hidden) {
-                for (size_t c = 0; c < s->ncols; c++)
-                    kb_free(&cells[c].s);
-                continue;
-            }
-            if (keep != row)
-                memmove(s->cells + keep * s->ncols, cells, s->ncols * sizeof *cells);
-            keep++;
-        }
-        s->nrows = keep;
-    }
+    return kb_cmd_hidden(((kb_report_hide_ctx *)ctx)->cx, c);
+}
+
+static bool kb_report_hidden_number(uint32_t number, void *ctx)
+{
+    kb_report_hide_ctx *h = ctx;
+    return kb_cmd_hidden_number(h->cx, h->b, number);
 }
 
 int kb_cmd_report_run(kb_cmd_ctx *cx, int argc, char **argv)
@@ -357,12 +347,16 @@ int kb_cmd_report_run(kb_cmd_ctx *cx, int argc, char **argv)
         }
         query = expanded;
     }
+    kb_report_hide_ctx hide = {cx, b};
     if (kb_query_parse(query, &q, &cx->err) ||
-        kb_board_report(b, q, name, from, to, &r, &cx->err)) {
+        kb_board_report_shared(b, q, name, from, to,
+                               cx->shared_screen ? kb_report_hidden_case : NULL, &hide, &r,
+                               &cx->err)) {
         rc = kb_cmd_report(cx);
         goto out;
     }
-    kb_report_hide(cx, b, &r);
+    if (cx->shared_screen)
+        kb_report_drop_hidden(&r, kb_report_hidden_number, &hide);
     switch (fmt) {
     case KB_RF_JSON:
         rc = kb_report_json(cx, &r, query);

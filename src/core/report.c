@@ -11,6 +11,13 @@
 int kb_board_report(kb_board *b, const kb_query *q, const char *only, kb_date from, kb_date to,
                     kb_report *out, kb_err *e)
 {
+    return kb_board_report_shared(b, q, only, from, to, NULL, NULL, out, e);
+}
+
+int kb_board_report_shared(kb_board *b, const kb_query *q, const char *only, kb_date from,
+                           kb_date to, kb_report_hidden_fn hidden, void *hctx, kb_report *out,
+                           kb_err *e)
+{
     kb_case_vec all = {0};
     kb_action_vec acts = {0};
     kb_org_vec orgs = {0};
@@ -29,7 +36,14 @@ int kb_board_report(kb_board *b, const kb_query *q, const char *only, kb_date fr
     /* keep the matching cases (moved to the front) */
     size_t n = 0;
     for (size_t i = 0; i < all.n; i++) {
-        if (q && !kb_query_match(q, &all.v[i], &ctx)) {
+        /* the shared screen: a hidden case matches on number and title */
+        kb_case masked;
+        const kb_case *m = &all.v[i];
+        if (q && hidden && hidden(m, hctx)) {
+            masked = kb_case_masked_view(m);
+            m = &masked;
+        }
+        if (q && !kb_query_match(q, m, &ctx)) {
             kb_case_free(&all.v[i]);
             continue;
         }

@@ -713,3 +713,39 @@ void kb_report_compute(const kb_report_input *in, const char *only, kb_report *o
         if (!only || strcmp(only, secs[i].name) == 0)
             secs[i].fn(in, out);
 }
+
+/* ------------------------------------------------------------ the shared screen */
+
+void kb_report_drop_hidden(kb_report *r, bool (*hidden)(uint32_t number, void *ctx), void *ctx)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        kb_rsection *s = &r->v[i];
+        if (strcmp(s->name, "stuck") != 0 || !s->ncols || s->headings)
+            continue;
+        size_t keep = 0;
+        for (size_t row = 0; row < s->nrows; row++) {
+            kb_rcell *cells = s->cells + row * s->ncols;
+            if (cells[0].t == KB_RC_INT && hidden((uint32_t)cells[0].i, ctx)) {
+                for (size_t c = 0; c < s->ncols; c++)
+                    kb_free(&cells[c].s);
+                continue;
+            }
+            if (keep != row)
+                memmove(s->cells + keep * s->ncols, cells, s->ncols * sizeof *cells);
+            keep++;
+        }
+        s->nrows = keep;
+    }
+}
+
+kb_case kb_case_masked_view(const kb_case *c)
+{
+    kb_case m;
+    kb_case_init(&m);
+    m.key = c->key;
+    m.number = c->number;
+    m.title = c->title;
+    m.conf = c->conf;
+    m.version = c->version;
+    return m;
+}

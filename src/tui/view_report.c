@@ -22,15 +22,34 @@ typedef struct kb_report_view {
     kb_tui_list list;
 } kb_report_view;
 
+/* The shared screen (presenting, a meeting): is this case masked
+ * (kb_tui_case_masked, the TUI's one rule)? */
+static bool kb_report_masked(const kb_case *c, void *ctx)
+{
+    return kb_tui_case_masked(ctx, c);
+}
+
+/* ... the same by number (a case not in the cache counts as masked) */
+static bool kb_report_masked_number(uint32_t number, void *ctx)
+{
+    const kb_tui_app *a = ctx;
+    const kb_case *c = kb_tui_case(a, number);
+    return c ? kb_tui_case_masked(a, c) : a->presenting || a->meeting;
+}
+
 /* Without a board (tests): the cached cases, no timeline or action items. */
 static void kb_report_from_cache(kb_tui_app *a, kb_report_view *s)
 {
     kb_query_ctx qc = kb_tui_query_ctx(a);
     kb_case *cs = kb_calloc(a->cache.cases.n + 1, sizeof *cs);
     size_t n = 0;
-    for (size_t i = 0; i < a->cache.cases.n; i++)
-        if (!a->filter || kb_query_match(a->filter, &a->cache.cases.v[i], &qc))
-            cs[n++] = a->cache.cases.v[i]; /* shallow: borrowed strings */
+    for (size_t i = 0; i < a->cache.cases.n; i++) {
+        const kb_case *c = &a->cache.cases.v[i];
+        /* the shared screen: a masked case matches on number and title */
+        kb_case m = kb_tui_case_masked(a, c) ? kb_case_masked_view(c) : *c;
+        if (!a->filter || kb_query_match(a->filter, &m, &qc))
+            cs[n++] = *c; /* shallow: borrowed strings */
+    }
     kb_report_input in = {.cases = cs,
                           .ncases = n,
                           .stages = a->refs.stages,
@@ -53,18 +72,23 @@ static unsigned kb_report_open(kb_tui_app *a, void *st, const void *arg)
     kb_report_view *s = st;
     s->list.pager = true;
     s->uni = a->utf8 && kb_chart_unicode_ok(true, getenv("TERM"));
+    /* presenting / a meeting: a confidential case that is not revealed
+     * matches the filter on its number and title only, and the stuck
+     * cases leave it out (as ':report'); the counts keep it */
     if (!a->board) {
         kb_report_from_cache(a, s);
-        return KB_TUI_R_VIEW;
+    } else {
+        kb_err e;
+        kb_err_clear(&e);
+        if (kb_board_report_shared(a->board, a->filter, NULL, KB_DATE_NONE, KB_DATE_NONE,
+                                   kb_report_masked, a, &s->r, &e)) {
+            kb_tui_msg(a, true, "%s", e.msg);
+            return KB_TUI_R_STATUS | KB_TUI_R_REFUSED;
+        }
+        const kb_rsection *cross = kb_report_section(&s->r, "cross");
+        s->ncases = cross && cross->nrows ? (size_t)kb_rsection_cell(cross, 0, 0)->i : 0;
     }
-    kb_err e;
-    kb_err_clear(&e);
-    if (kb_board_report(a->board, a->filter, NULL, KB_DATE_NONE, KB_DATE_NONE, &s->r, &e)) {
-        kb_tui_msg(a, true, "%s", e.msg);
-        return KB_TUI_R_STATUS | KB_TUI_R_REFUSED;
-    }
-    const kb_rsection *cross = kb_report_section(&s->r, "cross");
-    s->ncases = cross && cross->nrows ? (size_t)kb_rsection_cell(cross, 0, 0)->i : 0;
+    kb_report_drop_hidden(&s->r, kb_report_masked_number, a);
     return KB_TUI_R_VIEW;
 }
 

@@ -1261,3 +1261,119 @@ Test(tui_app, colon_line_masks_confidential_cases)
     kb_free(&o);
     kb_tui_app_free(&a);
 }
+
+/* The report screen (R), paged through to its end. */
+static char *kb_report_screen(kb_tui_app *a)
+{
+    while (!kb_tui_view_is_top(a, &kb_tui_view_board)) /* a ':' line's output */
+        kb_tui_view_pop(a);
+    kb_key_in(a, 'R');
+    cr_assert(kb_tui_view_is_top(a, &kb_tui_view_report), "%s", a->msg);
+    char *all = kb_strdup("");
+    for (int k = 0; k < 16; k++) {
+        kb_grid *g = kb_grid_new(a->w, a->h, a->utf8);
+        kb_tui_app_draw(a, g);
+        char *s = kb_grid_dump(g);
+        char *j = kb_asprintf("%s%s", all, s);
+        kb_free(&all);
+        kb_free(&s);
+        kb_grid_free(&g);
+        all = j;
+        kb_key_in(a, KB_KEY_PAGEDOWN);
+    }
+    kb_key_in(a, KB_KEY_ESC);
+    cr_assert_not(kb_tui_view_is_top(a, &kb_tui_view_report));
+    return all;
+}
+
+/* The number of cases ':report cross QUERY' counted. */
+static long kb_report_count(kb_tui_app *a, const char *query)
+{
+    char *line = kb_asprintf("report cross %s", query);
+    char *o = kb_colon(a, line);
+    cr_assert_eq(a->cmd_rc, KB_OK, ":%s: %s", line, o);
+    const char *p = strstr(o, "percent\n");
+    cr_assert_not_null(p, ":%s: %s", line, o);
+    long n = strtol(p + strlen("percent\n"), NULL, 10);
+    kb_free(&o);
+    kb_free(&line);
+    return n;
+}
+
+/* #1 confidential, blocked, with a described secret. */
+static void kb_report_secret(kb_tui_app *a)
+{
+    kb_app(a);
+    char *o = kb_colon(a, "case edit 1 --confidentiality confidential --description 'Geheime "
+                          "omschrijving' --blocked 'wacht op geheime ontheffing'");
+    cr_assert_eq(a->cmd_rc, KB_OK, "%s", o);
+    kb_free(&o);
+}
+
+/* The shared screen: presenting (0) or a meeting running (1). */
+static void kb_shared_screen(kb_tui_app *a, int meeting)
+{
+    if (!meeting) {
+        a->presenting = true;
+        return;
+    }
+    a->presenting = false;
+    kb_flag(a, 1);
+    char *o = kb_colon(a, "meeting start");
+    cr_assert_eq(a->cmd_rc, KB_OK, "%s", o);
+    kb_free(&o);
+    cr_assert_not_null(a->meeting);
+}
+
+/* Presenting or in a meeting, the report screen (R) leaves a hidden
+ * confidential case out of the stuck cases (its blocked reason, stage,
+ * lead), as ':report' does; not on the shared screen it shows. */
+Test(tui_app, report_screen_hides_confidential_stuck_cases)
+{
+    kb_tui_app a;
+    kb_report_secret(&a);
+    char *s = kb_report_screen(&a); /* control */
+    cr_assert(strstr(s, "geheime ontheffing"), "%s", s);
+    kb_free(&s);
+    for (int meeting = 0; meeting <= 1; meeting++) {
+        kb_shared_screen(&a, meeting);
+        s = kb_report_screen(&a);
+        cr_assert_null(strstr(s, "geheime ontheffing"), "the stuck cases show #1's reason:\n%s", s);
+        cr_assert(strstr(s, "Stuck cases"), "%s", s);
+        kb_free(&s);
+    }
+    kb_tui_app_free(&a);
+}
+
+/* Presenting or in a meeting, neither the report screen with a filter nor
+ * ':report QUERY' counts a hidden confidential case for a query that
+ * matches only its hidden fields (a count would tell whether it holds the
+ * word); on its title it still matches, and without a query it counts.
+ * Not on the shared screen both count it. */
+Test(tui_app, report_counts_match_hidden_cases_on_title_only)
+{
+    kb_tui_app a;
+    kb_report_secret(&a);
+    kb_err e;
+    cr_assert_eq(kb_tui_set_filter(&a, "text:ontheffing", &e), KB_OK, "%s", e.msg);
+    char *s = kb_report_screen(&a); /* control */
+    cr_assert(strstr(s, ": 1 case"), "%s", s);
+    kb_free(&s);
+    cr_assert_eq(kb_report_count(&a, "text:ontheffing"), 1);
+    for (int meeting = 0; meeting <= 1; meeting++) {
+        kb_shared_screen(&a, meeting);
+        cr_assert_eq(kb_tui_set_filter(&a, "text:ontheffing", &e), KB_OK, "%s", e.msg);
+        s = kb_report_screen(&a);
+        cr_assert(strstr(s, ": 0 cases"), "a hidden field counts:\n%s", s);
+        kb_free(&s);
+        cr_assert_eq(kb_tui_set_filter(&a, "text:hoek", &e), KB_OK, "%s", e.msg);
+        s = kb_report_screen(&a);
+        cr_assert(strstr(s, ": 1 case"), "the title still matches:\n%s", s);
+        kb_free(&s);
+        cr_assert_eq(kb_tui_set_filter(&a, "", &e), KB_OK, "%s", e.msg);
+        cr_assert_eq(kb_report_count(&a, "text:ontheffing"), 0, "':report' counts a hidden field");
+        cr_assert_eq(kb_report_count(&a, "text:hoek"), 1, "':report' matches the title");
+        cr_assert_eq(kb_report_count(&a, ""), 2, "':report' counts every case");
+    }
+    kb_tui_app_free(&a);
+}
