@@ -466,6 +466,8 @@ typedef enum kb_tui_prompt_kind {
     KB_PR_COMMENT,     /* a comment on a case */
     KB_PR_FORM_REASON, /* reason for the stage move the form saves */
     KB_PR_GUEST,       /* a guest's name for the running meeting (meeting mode) */
+    KB_PR_AGENDA_PLAN, /* minutes planned for agenda item `number` (meeting mode, t) */
+    KB_PR_AGENDA_ADD,  /* a case to add to the agenda (meeting mode, +) */
 } kb_tui_prompt_kind;
 
 typedef struct kb_tui_prompt {
@@ -853,6 +855,12 @@ void kb_view_meeting_set_detail(kb_tui_app *a, kb_case_detail *d);
 /* Add a guest (the name as typed, one argument) to the running meeting;
  * says what happened with kb_tui_msg (an error: msg_error set). */
 unsigned kb_view_meeting_guest(kb_tui_app *a, const char *name);
+/* The t and + prompts of the agenda: plan `text` minutes for case n
+ * (add false), or add the case numbered `text` at the end (add true), in
+ * one agenda edit; the agenda updates in place with a status message.  A
+ * bad value or a refused edit leaves an error message (a->msg_error) and
+ * changes nothing. */
+unsigned kb_view_meeting_agenda_edit(kb_tui_app *a, bool add, uint32_t n, const char *text);
 /* Meeting timers in tests: the clock of the meeting screens and of the
  * open board's meeting times (NULL: real). */
 void kb_tui_meeting_clock(kb_tui_app *a, const kb_clock *c);

@@ -687,9 +687,11 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
                 kb_tui_view_close(a, p);
                 r |= kb_view_form_submit_reason(a, text);
             }
-        } else if (kind == KB_PR_GUEST) {
-            r |= kb_view_meeting_guest(a, text);
-            if (a->msg_error) { /* not added: the name stays here for a retry */
+        } else if (kind == KB_PR_GUEST || kind == KB_PR_AGENDA_PLAN || kind == KB_PR_AGENDA_ADD) {
+            r |= kind == KB_PR_GUEST
+                     ? kb_view_meeting_guest(a, text)
+                     : kb_view_meeting_agenda_edit(a, kind == KB_PR_AGENDA_ADD, number, text);
+            if (a->msg_error) { /* not changed: the text stays here for a retry */
                 kb_free(&p->error);
                 p->error = kb_strdup(a->msg);
             } else {
