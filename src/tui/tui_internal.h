@@ -634,16 +634,12 @@ void kb_tui_draw_status(kb_tui_app *a, kb_grid *g);
 /* msg wrapped at the screen's width, drawn in style st over as many rows
  * as it needs, the last one at row y (upward, never over the title bar). */
 void kb_tui_draw_wrapped(kb_grid *g, int y, const char *msg, kb_style st);
-/* Key hints " e edit  c comment ..." for the status line from the loaded
- * keymap: the keys of acts[i] in ctx with labels[i] (N_() strings). */
-void kb_tui_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
-                  const char *const *labels, size_t n, kb_buf *out);
-/* As kb_tui_hints, but only the hints that fit whole on the status line
- * beside its right part (the help key) at the screen's width, taken in
- * the order given (the most important first); the rest are left out
- * rather than cut (the help screen lists every key). */
 void kb_tui_hints_fit(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
                       const char *const *labels, size_t n, kb_buf *out);
+/* One more hint " KEYS LABEL " that is not a keymap action (label
+ * translated), appended to out only if it fits whole, as above. */
+void kb_tui_hint_fit(const kb_tui_app *a, kb_context ctx, const char *keys, const char *label,
+                     kb_buf *out);
 /* Status line message (printf-style). */
 void kb_tui_msg(kb_tui_app *a, bool error, const char *fmt, ...) KB_PRINTF(3, 4);
 /* Case by number in the cache, NULL if none. */
