@@ -810,28 +810,31 @@ static bool kb_status_shows_help(const kb_tui_app *a)
     return rw > 0 && rw <= a->w / 3;
 }
 
-void kb_tui_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
-                  const char *const *labels, size_t n, kb_buf *out)
-{
-    bool help_shown = kb_status_shows_help(a);
-    for (size_t i = 0; i < n; i++) {
-        char keys[KB_KEY_SEQ_STRLEN];
-        if (acts[i] == KB_ACTION_HELP && help_shown)
-            continue;
-        if (kb_keymap_key_for(a->km, ctx, acts[i], keys) == KB_OK)
-            kb_buf_printf(out, " %s %s ", keys, _(labels[i]));
-    }
-}
-
-void kb_tui_hints_fit(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
-                      const char *const *labels, size_t n, kb_buf *out)
+/* The status line's columns left of its right part (the help key) at the
+ * screen's width, as kb_tui_draw_status lays it out. */
+static int kb_hints_room(const kb_tui_app *a, kb_context ctx)
 {
     kb_buf right = KB_BUF_INIT;
     kb_status_right(a, &right, ctx);
     int rw = right.len ? kb_tui_width(right.data, a->utf8) : 0;
     kb_buf_free(&right);
-    int room = a->w - (rw && rw <= a->w / 3 ? rw + 1 : 0);
+    return a->w - (rw && rw <= a->w / 3 ? rw + 1 : 0);
+}
+
+/* Append hint h to out if it fits whole in room; true if it did. */
+static bool kb_hint_put(const kb_tui_app *a, int room, const char *h, kb_buf *out)
+{
     int used = out->len ? kb_tui_width(out->data, a->utf8) : 0;
+    if (used + kb_tui_width(h, a->utf8) > room)
+        return false;
+    kb_buf_puts(out, h);
+    return true;
+}
+
+void kb_tui_hints_fit(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
+                      const char *const *labels, size_t n, kb_buf *out)
+{
+    int room = kb_hints_room(a, ctx);
     bool help_shown = kb_status_shows_help(a);
     for (size_t i = 0; i < n; i++) {
         char keys[KB_KEY_SEQ_STRLEN];
@@ -840,13 +843,18 @@ void kb_tui_hints_fit(const kb_tui_app *a, kb_context ctx, const kb_action *acts
         if (kb_keymap_key_for(a->km, ctx, acts[i], keys) != KB_OK)
             continue;
         char *h = kb_asprintf(" %s %s ", keys, _(labels[i]));
-        int hw = kb_tui_width(h, a->utf8);
-        if (used + hw <= room) { /* whole, or not at all (a later, shorter one may fit) */
-            kb_buf_puts(out, h);
-            used += hw;
-        }
+        (void)kb_hint_put(a, room, h,
+                          out); /* whole, or not at all (a later, shorter one may fit) */
         kb_free(&h);
     }
+}
+
+void kb_tui_hint_fit(const kb_tui_app *a, kb_context ctx, const char *keys, const char *label,
+                     kb_buf *out)
+{
+    char *h = kb_asprintf(" %s %s ", keys, label);
+    (void)kb_hint_put(a, kb_hints_room(a, ctx), h, out);
+    kb_free(&h);
 }
 
 /* The view that fills the screen: the topmost one that is not an overlay. */

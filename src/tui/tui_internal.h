@@ -466,6 +466,8 @@ typedef enum kb_tui_prompt_kind {
     KB_PR_COMMENT,     /* a comment on a case */
     KB_PR_FORM_REASON, /* reason for the stage move the form saves */
     KB_PR_GUEST,       /* a guest's name for the running meeting (meeting mode) */
+    KB_PR_AGENDA_PLAN, /* minutes planned for agenda item `number` (meeting mode, t) */
+    KB_PR_AGENDA_ADD,  /* a case to add to the agenda (meeting mode, +) */
 } kb_tui_prompt_kind;
 
 typedef struct kb_tui_prompt {
@@ -632,16 +634,12 @@ void kb_tui_draw_status(kb_tui_app *a, kb_grid *g);
 /* msg wrapped at the screen's width, drawn in style st over as many rows
  * as it needs, the last one at row y (upward, never over the title bar). */
 void kb_tui_draw_wrapped(kb_grid *g, int y, const char *msg, kb_style st);
-/* Key hints " e edit  c comment ..." for the status line from the loaded
- * keymap: the keys of acts[i] in ctx with labels[i] (N_() strings). */
-void kb_tui_hints(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
-                  const char *const *labels, size_t n, kb_buf *out);
-/* As kb_tui_hints, but only the hints that fit whole on the status line
- * beside its right part (the help key) at the screen's width, taken in
- * the order given (the most important first); the rest are left out
- * rather than cut (the help screen lists every key). */
 void kb_tui_hints_fit(const kb_tui_app *a, kb_context ctx, const kb_action *acts,
                       const char *const *labels, size_t n, kb_buf *out);
+/* One more hint " KEYS LABEL " that is not a keymap action (label
+ * translated), appended to out only if it fits whole, as above. */
+void kb_tui_hint_fit(const kb_tui_app *a, kb_context ctx, const char *keys, const char *label,
+                     kb_buf *out);
 /* Status line message (printf-style). */
 void kb_tui_msg(kb_tui_app *a, bool error, const char *fmt, ...) KB_PRINTF(3, 4);
 /* Case by number in the cache, NULL if none. */
@@ -853,6 +851,12 @@ void kb_view_meeting_set_detail(kb_tui_app *a, kb_case_detail *d);
 /* Add a guest (the name as typed, one argument) to the running meeting;
  * says what happened with kb_tui_msg (an error: msg_error set). */
 unsigned kb_view_meeting_guest(kb_tui_app *a, const char *name);
+/* The t and + prompts of the agenda: plan `text` minutes for case n
+ * (add false), or add the case numbered `text` at the end (add true), in
+ * one agenda edit; the agenda updates in place with a status message.  A
+ * bad value or a refused edit leaves an error message (a->msg_error) and
+ * changes nothing. */
+unsigned kb_view_meeting_agenda_edit(kb_tui_app *a, bool add, uint32_t n, const char *text);
 /* Meeting timers in tests: the clock of the meeting screens and of the
  * open board's meeting times (NULL: real). */
 void kb_tui_meeting_clock(kb_tui_app *a, const kb_clock *c);

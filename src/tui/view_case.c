@@ -625,16 +625,16 @@ static kb_style kb_cv_hints(kb_tui_app *a, void *st, kb_buf *out)
     if (kb_tui_edit_of(a, cv->number)) {
         static const kb_action ro[] = {KB_ACTION_CASE_COMMENT, KB_ACTION_BACK};
         static const char *const rol[] = {N_("comment"), N_("back")};
-        kb_tui_hints(a, KB_CONTEXT_CASE, ro, rol, 2, out);
+        kb_tui_hints_fit(a, KB_CONTEXT_CASE, ro, rol, 2, out);
         return KB_STYLE(0, KB_GC_MUTED);
     }
     /* hidden on the shared screen (kb_tui_case_masked): no edit offered
      * (the form would show every field; it is refused) */
     if (kb_tui_case_masked(a, &cv->c)) {
-        kb_tui_hints(a, KB_CONTEXT_CASE, acts + 1, labels + 1, 4, out);
+        kb_tui_hints_fit(a, KB_CONTEXT_CASE, acts + 1, labels + 1, 4, out);
         return KB_STYLE(0, KB_GC_MUTED);
     }
-    kb_tui_hints(a, KB_CONTEXT_CASE, acts, labels, 5, out);
+    kb_tui_hints_fit(a, KB_CONTEXT_CASE, acts, labels, 5, out);
     return KB_STYLE(0, KB_GC_MUTED);
 }
 

@@ -361,7 +361,7 @@ static kb_style kb_cs_hints(kb_tui_app *a, void *st, kb_buf *out)
     (void)st;
     static const kb_action acts[] = {KB_ACTION_CONTACT_ADD, KB_ACTION_CASE_OPEN, KB_ACTION_BACK};
     static const char *const labels[] = {N_("contact moment"), N_("open its case"), N_("back")};
-    kb_tui_hints(a, KB_CONTEXT_CONTACTS, acts, labels, 3, out);
+    kb_tui_hints_fit(a, KB_CONTEXT_CONTACTS, acts, labels, 3, out);
     return KB_STYLE(0, KB_GC_MUTED);
 }
 
@@ -634,7 +634,7 @@ static void kb_cf_draw(kb_tui_app *a, void *st, kb_grid *g)
         kb_buf hints = KB_BUF_INIT;
         static const kb_action acts[] = {KB_ACTION_FIELD_NEXT, KB_ACTION_SUBMIT, KB_ACTION_CANCEL};
         static const char *const labels[] = {N_("next field"), N_("save"), N_("cancel")};
-        kb_tui_hints(a, KB_CONTEXT_FORM, acts, labels, 3, &hints);
+        kb_tui_hints_fit(a, KB_CONTEXT_FORM, acts, labels, 3, &hints);
         kb_grid_put_cut(g, 0, y, g->w, hints.data ? hints.data : "", KB_STYLE(0, KB_GC_MUTED));
         kb_buf_free(&hints);
     }

@@ -363,7 +363,7 @@ static kb_style kb_conflict_hints(kb_tui_app *a, void *st, kb_buf *out)
                                      KB_ACTION_CURSOR_RIGHT};
     static const char *const labels[] = {N_("save"), N_("back to the form"), N_("yours"),
                                          N_("theirs")};
-    kb_tui_hints(a, KB_CONTEXT_FORM, acts, labels, 4, out);
+    kb_tui_hints_fit(a, KB_CONTEXT_FORM, acts, labels, 4, out);
     return KB_STYLE(0, KB_GC_MUTED);
 }
 
@@ -687,9 +687,11 @@ static unsigned kb_prompt_action(kb_tui_app *a, void *st, kb_action act)
                 kb_tui_view_close(a, p);
                 r |= kb_view_form_submit_reason(a, text);
             }
-        } else if (kind == KB_PR_GUEST) {
-            r |= kb_view_meeting_guest(a, text);
-            if (a->msg_error) { /* not added: the name stays here for a retry */
+        } else if (kind == KB_PR_GUEST || kind == KB_PR_AGENDA_PLAN || kind == KB_PR_AGENDA_ADD) {
+            r |= kind == KB_PR_GUEST
+                     ? kb_view_meeting_guest(a, text)
+                     : kb_view_meeting_agenda_edit(a, kind == KB_PR_AGENDA_ADD, number, text);
+            if (a->msg_error) { /* not changed: the text stays here for a retry */
                 kb_free(&p->error);
                 p->error = kb_strdup(a->msg);
             } else {
@@ -1071,7 +1073,7 @@ static kb_style kb_help_hints(kb_tui_app *a, void *st, kb_buf *out)
     (void)st;
     static const kb_action acts[] = {KB_ACTION_CURSOR_DOWN, KB_ACTION_PAGE_DOWN, KB_ACTION_BACK};
     static const char *const labels[] = {N_("scroll"), N_("page"), N_("back")};
-    kb_tui_hints(a, KB_CONTEXT_HELP, acts, labels, 3, out);
+    kb_tui_hints_fit(a, KB_CONTEXT_HELP, acts, labels, 3, out);
     return KB_STYLE(0, KB_GC_MUTED);
 }
 

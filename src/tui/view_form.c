@@ -1076,9 +1076,9 @@ static kb_style kb_form_hints(kb_tui_app *a, void *st, kb_buf *out)
     const kb_tui_form *f = st;
     static const kb_action acts[] = {KB_ACTION_SUBMIT, KB_ACTION_CANCEL, KB_ACTION_FIELD_NEXT};
     static const char *const labels[] = {N_("save"), N_("cancel"), N_("next field")};
-    kb_tui_hints(a, KB_CONTEXT_FORM, acts, labels, 3, out);
+    kb_tui_hints_fit(a, KB_CONTEXT_FORM, acts, labels, 3, out);
     if (kb_form_multiline((int)f->focus))
-        kb_buf_printf(out, " <C-j> %s", _("new line"));
+        kb_tui_hint_fit(a, KB_CONTEXT_FORM, "<C-j>", _("new line"), out);
     return KB_STYLE(0, KB_GC_MUTED);
 }
 

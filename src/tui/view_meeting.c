@@ -942,12 +942,24 @@ static unsigned kb_mv_action(kb_tui_app *a, void *st, kb_action act)
         if (kb_tui_viewer_refused(
                 a, _("You are a viewer on this board: you cannot change the meeting")))
             return KB_TUI_R_STATUS;
-        return kb_view_prompt_open(a, KB_PR_COMMAND, ":", "meeting agenda --add ", 0, NULL);
+        /* a prompt of its own: the agenda updates in place, no ':' output */
+        return kb_view_prompt_open(a, KB_PR_AGENDA_ADD, _("Case to add to the agenda: "), "", 0,
+                                   NULL);
     case KB_ACTION_MEETING_PLAN: {
         size_t i = v->screen == KB_MS_AGENDA ? v->list.sel : (size_t)v->m.current;
         if (i >= v->m.agenda.n)
             return KB_TUI_R_NONE;
-        return kb_mv_prompt(a, "meeting agenda --plan %u=", v->m.agenda.v[i]);
+        if (kb_tui_viewer_refused(
+                a, _("You are a viewer on this board: you cannot change the meeting")))
+            return KB_TUI_R_STATUS;
+        uint32_t cn = v->m.agenda.v[i];
+        char *label = kb_asprintf(_("Minutes planned for #%u: "), cn);
+        char *now = kb_asprintf("%u", v->m.plan.v[i] / 60);
+        /* the time planned now, replaced by what is typed */
+        unsigned r = kb_view_prompt_open_suggested(a, KB_PR_AGENDA_PLAN, label, now, cn, NULL);
+        kb_free(&now);
+        kb_free(&label);
+        return r;
     }
     case KB_ACTION_MEETING_PRESENT: {
         if (v->screen != KB_MS_ATTEND || !board)
@@ -1147,6 +1159,85 @@ unsigned kb_view_meeting_guest(kb_tui_app *a, const char *name)
     }
     kb_free(&n);
     return r;
+}
+
+/* The text of a prompt without the blanks around it (a new string). */
+static char *kb_mv_trimmed(const char *text)
+{
+    const char *s0 = text ? text : "";
+    while (*s0 == ' ' || *s0 == '\t')
+        s0++;
+    size_t len = strlen(s0);
+    while (len && (s0[len - 1] == ' ' || s0[len - 1] == '\t'))
+        len--;
+    return kb_strndup(s0, len);
+}
+
+/* Minutes as typed: digits only, at most 600 (as meeting agenda --plan). */
+static bool kb_mv_minutes(const char *s, uint32_t *out)
+{
+    if (!s[0])
+        return false;
+    uint32_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > 600)
+            return false;
+        v = v * 10 + (uint32_t)(*s - '0');
+    }
+    if (v > 600)
+        return false;
+    *out = v;
+    return true;
+}
+
+unsigned kb_view_meeting_agenda_edit(kb_tui_app *a, bool add, uint32_t n, const char *text)
+{
+    char *t = kb_mv_trimmed(text);
+    kb_err e;
+    kb_err_clear(&e);
+    kb_agenda_op op = {add ? KB_AGENDA_ADD : KB_AGENDA_PLAN, n, 0, 0};
+    uint32_t min = 0;
+    kb_meeting_view *v = kb_tui_view_state(a, &kb_tui_view_meeting);
+    unsigned r = KB_TUI_R_STATUS;
+    if (!a->board || !v) {
+        kb_tui_msg(a, true, "%s", _("No board is open"));
+    } else if (add && !t[0]) {
+        kb_tui_msg(a, true, "%s",
+                   _("Write the number of the case to add, e.g. 12 (Esc to cancel)"));
+    } else if (add && kb_case_number_parse(t, &op.case_number, &e)) {
+        kb_tui_msg(a, true, "%s", e.msg);
+    } else if (!add && !kb_mv_minutes(t, &min)) {
+        kb_tui_msg(a, true,
+                   _("Write the minutes planned for #%u as a number from 0 to 600, e.g. 10 "
+                     "(Esc to cancel)"),
+                   n);
+    } else {
+        op.plan = min * 60;
+        kb_agenda_edit ed = {&op, 1};
+        kb_meeting m;
+        kb_meeting_init(&m);
+        int rc = kb_board_agenda_edit(a->board, &ed, &m, &e);
+        uint32_t mn = m.number;
+        char *what = mn ? kb_asprintf(_("the agenda of M%u"), mn) : kb_strdup(_("the agenda"));
+        r = kb_mv_result(a, v, rc, &m, &e, what);
+        kb_free(&what);
+        if (!rc && add) {
+            for (size_t i = 0; i < v->m.agenda.n; i++)
+                if (v->m.agenda.v[i] == op.case_number && v->screen == KB_MS_AGENDA)
+                    kb_tui_list_select(&v->list, i);
+            if (mn)
+                kb_tui_msg(a, false, _("#%u added to the agenda of M%u"), op.case_number, mn);
+            else
+                kb_tui_msg(a, false, _("#%u added to the agenda"), op.case_number);
+        } else if (!rc) {
+            kb_tui_msg(
+                a, false,
+                dngettext(KB_TEXTDOMAIN, "#%u: %u minute planned", "#%u: %u minutes planned", min),
+                n, min);
+        }
+    }
+    kb_free(&t);
+    return r | KB_TUI_R_STATUS;
 }
 
 /* ---------------------------------------------------------------- end? */

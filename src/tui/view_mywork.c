@@ -277,7 +277,7 @@ static kb_style kb_mw_hints(kb_tui_app *a, void *st, kb_buf *out)
     (void)st;
     static const kb_action acts[] = {KB_ACTION_CASE_OPEN, KB_ACTION_BACK};
     static const char *const labels[] = {N_("open the case"), N_("back")};
-    kb_tui_hints(a, KB_CONTEXT_MYWORK, acts, labels, 2, out);
+    kb_tui_hints_fit(a, KB_CONTEXT_MYWORK, acts, labels, 2, out);
     return KB_STYLE(0, KB_GC_MUTED);
 }
 

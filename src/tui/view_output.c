@@ -111,7 +111,7 @@ static kb_style kb_output_hints(kb_tui_app *a, void *st, kb_buf *out)
     (void)st;
     static const kb_action acts[] = {KB_ACTION_CURSOR_DOWN, KB_ACTION_PAGE_DOWN, KB_ACTION_BACK};
     static const char *const labels[] = {N_("scroll"), N_("page"), N_("back")};
-    kb_tui_hints(a, KB_CONTEXT_HELP, acts, labels, 3, out);
+    kb_tui_hints_fit(a, KB_CONTEXT_HELP, acts, labels, 3, out);
     return KB_STYLE(0, KB_GC_MUTED);
 }
 

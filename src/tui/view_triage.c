@@ -650,7 +650,7 @@ static kb_style kb_pick_hints(kb_tui_app *a, void *st, kb_buf *out)
     (void)st;
     static const kb_action acts[] = {KB_ACTION_SUBMIT, KB_ACTION_CANCEL, KB_ACTION_FIELD_NEXT};
     static const char *const labels[] = {N_("pick"), N_("cancel"), N_("next")};
-    kb_tui_hints(a, KB_CONTEXT_FORM, acts, labels, 3, out);
+    kb_tui_hints_fit(a, KB_CONTEXT_FORM, acts, labels, 3, out);
     return KB_STYLE(0, KB_GC_MUTED);
 }
 
@@ -1012,7 +1012,7 @@ static kb_style kb_triage_hints(kb_tui_app *a, void *st, kb_buf *out)
         N_("move on"), N_("skip"),     N_("prio"), N_("owner"), N_("duplicate"),
         N_("agenda"),  N_("ask"),      N_("help"),
     };
-    kb_tui_hints(a, KB_CONTEXT_TRIAGE, acts, labels, sizeof acts / sizeof acts[0], out);
+    kb_tui_hints_fit(a, KB_CONTEXT_TRIAGE, acts, labels, sizeof acts / sizeof acts[0], out);
     return KB_STYLE(0, KB_GC_MUTED);
 }
 

@@ -323,7 +323,7 @@ static kb_style kb_views_hints(kb_tui_app *a, void *st, kb_buf *out)
     (void)st;
     static const kb_action acts[] = {KB_ACTION_CURSOR_DOWN, KB_ACTION_SUBMIT, KB_ACTION_BACK};
     static const char *const labels[] = {N_("move"), N_("use"), N_("back")};
-    kb_tui_hints(a, KB_CONTEXT_REPORT, acts, labels, 3, out);
+    kb_tui_hints_fit(a, KB_CONTEXT_REPORT, acts, labels, 3, out);
     return KB_STYLE(0, KB_GC_MUTED);
 }
 

@@ -721,6 +721,34 @@ Test(tui_golden, triage_footer_help_once)
     }
 }
 
+/* The triage footer at 80 and 120 columns shows whole hints only, in
+ * the order given: the ones that do not fit are left out, none is cut
+ * in the middle ("p …" at 80, "m …" at 120 before). */
+Test(tui_golden, triage_footer_whole_hints_at_80_columns)
+{
+    static const int sizes[][2] = {{80, 24}, {120, 36}};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        kb_tui_app a;
+        kb_fx_app(&a, sizes[i][0], sizes[i][1], true);
+        kb_fx_triage(&a);
+        kb_grid *g = kb_grid_new(a.w, a.h, a.utf8);
+        kb_tui_app_draw(&a, g);
+        char *dump = kb_grid_dump(g);
+        size_t len = strlen(dump);
+        while (len && dump[len - 1] == '\n')
+            dump[--len] = '\0';
+        char *last = strrchr(dump, '\n');
+        cr_assert_not_null(last);
+        cr_assert_null(strstr(last, "…"), "%d columns: a hint cut in the middle: [%s]", a.w,
+                       last + 1);
+        cr_assert(strstr(last, "d lead  i involved"), "the first hints stay: [%s]", last + 1);
+        cr_assert(strstr(last, "? help"), "[%s]", last + 1);
+        kb_free(&dump);
+        kb_grid_free(&g);
+        kb_fx_free(&a);
+    }
+}
+
 Test(tui_golden, triage_hook_picker)
 {
     kb_tui_app a;

@@ -504,3 +504,156 @@ Test(tui_meeting, agenda_footer_offers_item_only_while_running)
     kb_free(&f);
     kb_meeting_free_app(&a);
 }
+
+/* ---- the agenda's own prompts, against a real board */
+
+static char kb_bdir[300], kb_bpath[400];
+
+static kb_secret *kb_bpass(void)
+{
+    static const char pw[] = "admin passphrase";
+    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
+    memcpy(kb_secret_data(p), pw, sizeof pw - 1);
+    kb_secret_set_len(p, sizeof pw - 1);
+    return p;
+}
+
+/* A board with cases #1-#3 (explored), #1 and #2 flagged for the agenda, open in a
+ * TUI of 80x24 on the draft agenda (M). */
+static void kb_board_app(kb_tui_app *a)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    snprintf(kb_bdir, sizeof kb_bdir, "/tmp/kbmeetXXXXXX");
+    cr_assert_not_null(mkdtemp(kb_bdir));
+    snprintf(kb_bpath, sizeof kb_bpath, "%s/board.kb", kb_bdir);
+    setenv("XDG_STATE_HOME", kb_bdir, 1);
+    setenv("XDG_CONFIG_HOME", kb_bdir, 1);
+    kb_secret *p = kb_bpass();
+    kb_board_opts o = {.kdf = "interactive", .lock_timeout_ms = 20000};
+    kb_board *b = NULL;
+    kb_err e;
+    cr_assert_eq(kb_board_init(kb_bpath, "anna", p, &o, &b, &e), KB_OK, "%s", e.msg);
+    kb_secret_free(&p);
+    static const char *titles[] = {"Café De Hoek", "Leegstand Noord", "Terras Markt"};
+    for (size_t i = 0; i < 3; i++) {
+        kb_case c;
+        kb_case_init(&c);
+        c.title = kb_strdup(titles[i]);
+        c.lead_dept = kb_strdup("ECO");
+        c.stage = kb_strdup("explore"); /* no new signal: on the agenda only when flagged */
+        c.on_agenda = i < 2;
+        cr_assert_eq(kb_board_case_add(b, &c, &e), KB_OK, "%s", e.msg);
+        kb_case_free(&c);
+    }
+    kb_tui_app_init(a, kb_bpath, "anna", 80, 24, true);
+    cr_assert_eq(kb_tui_app_attach(a, b, &e), KB_OK, "%s", e.msg);
+    kb_key_at(a, 'M');
+    cr_assert(kb_tui_view_is_top(a, &kb_tui_view_meeting), "%s", a->msg);
+}
+
+static void kb_board_app_free(kb_tui_app *a)
+{
+    kb_tui_app_free(a);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_bdir);
+    if (system(cmd) != 0) {
+        /* leave it */
+    }
+}
+
+/* The draft agenda as stored (before the first edit: the proposal the
+ * board makes): its cases and planned seconds. */
+static kb_meeting kb_draft(kb_tui_app *a)
+{
+    kb_meeting m;
+    kb_meeting_init(&m);
+    kb_err e;
+    int rc = kb_board_meeting_state_get(a->board, KB_MEETING_DRAFT, &m, &e);
+    if (rc == KB_ENOENT) {
+        kb_meeting_free(&m);
+        rc = kb_board_agenda_build(a->board, &m, &e);
+    }
+    cr_assert_eq(rc, KB_OK, "%s", e.msg);
+    return m;
+}
+
+static void kb_type_at(kb_tui_app *a, const char *s)
+{
+    for (; *s; s++)
+        kb_key_at(a, (kb_key)(unsigned char)*s);
+}
+
+/* t and + ask in a prompt of their own and change the agenda in place:
+ * no ':' output pager to close, one status line; a bad value keeps the
+ * prompt open with the error and changes nothing. */
+Test(tui_meeting, agenda_plan_and_add_prompts_edit_in_place, .timeout = 60)
+{
+    kb_tui_app a;
+    kb_board_app(&a);
+    kb_meeting m = kb_draft(&a);
+    cr_assert_eq(m.agenda.n, 2);
+    cr_assert_eq(m.agenda.v[0], 1);
+    kb_meeting_free(&m);
+
+    /* t: the minutes planned for the selected item (#1) */
+    kb_key_at(&a, 't');
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt), "%s", a.msg);
+    cr_assert_eq(kb_tui_prompt_state(&a)->kind, KB_PR_AGENDA_PLAN);
+    char *s = kb_screen(&a);
+    cr_assert(strstr(s, "Minutes planned for #1:"), "%s", s);
+    kb_free(&s);
+    kb_type_at(&a, "ten");
+    kb_key_at(&a, KB_KEY_ENTER);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt), "a bad value keeps the prompt");
+    cr_assert(strstr(kb_tui_prompt_state(&a)->error, "minutes planned for #1"), "%s",
+              kb_tui_prompt_state(&a)->error);
+    m = kb_draft(&a);
+    cr_assert_eq(m.plan.v[0], KB_MEETING_DEFAULT_PLAN, "nothing changed");
+    kb_meeting_free(&m);
+    kb_key_at(&a, KB_KEY_ESC);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_meeting));
+    kb_key_at(&a, 't');
+    kb_type_at(&a, "15"); /* replaces the time shown */
+    kb_key_at(&a, KB_KEY_ENTER);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_meeting), "no pager, no prompt: %s", a.msg);
+    cr_assert(!a.msg_error, "%s", a.msg);
+    cr_assert(strstr(a.msg, "#1: 15 minutes planned"), "%s", a.msg);
+    m = kb_draft(&a);
+    cr_assert_eq(m.plan.v[0], 15 * 60);
+    kb_meeting_free(&m);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "15:00"), "the agenda shows the new time:\n%s", s);
+    kb_free(&s);
+
+    /* +: a case to add at the end */
+    kb_key_at(&a, '+');
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt), "%s", a.msg);
+    cr_assert_eq(kb_tui_prompt_state(&a)->kind, KB_PR_AGENDA_ADD);
+    kb_type_at(&a, "99");
+    kb_key_at(&a, KB_KEY_ENTER);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt), "no such case keeps the prompt");
+    cr_assert_not_null(kb_tui_prompt_state(&a)->error);
+    cr_assert(strstr(kb_tui_prompt_state(&a)->error, "99"), "%s", kb_tui_prompt_state(&a)->error);
+    kb_key_at(&a, KB_KEY_ESC);
+    kb_key_at(&a, '+');
+    kb_type_at(&a, "#3");
+    kb_key_at(&a, KB_KEY_ENTER);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_meeting), "no pager, no prompt: %s", a.msg);
+    cr_assert(strstr(a.msg, "#3 added to the agenda"), "%s", a.msg);
+    m = kb_draft(&a);
+    cr_assert_eq(m.agenda.n, 3);
+    cr_assert_eq(m.agenda.v[2], 3);
+    kb_meeting_free(&m);
+    s = kb_screen(&a);
+    cr_assert(strstr(s, "Terras Markt"), "the agenda shows #3:\n%s", s);
+    kb_free(&s);
+    /* on the agenda already: the prompt stays and says so */
+    kb_key_at(&a, '+');
+    kb_type_at(&a, "3");
+    kb_key_at(&a, KB_KEY_ENTER);
+    cr_assert(kb_tui_view_is_top(&a, &kb_tui_view_prompt));
+    cr_assert(strstr(kb_tui_prompt_state(&a)->error, "already"), "%s",
+              kb_tui_prompt_state(&a)->error);
+    kb_key_at(&a, KB_KEY_ESC);
+    kb_board_app_free(&a);
+}
