@@ -122,6 +122,21 @@ typedef struct kb_link_src {
     char *(*origin)(void *ctx, const kb_link *l);
     void *ctx;
 } kb_link_src;
+/* The one rule for the name and code of a department, stage or action
+ * line (items.c), used by the commands and by an import: the name must not
+ * be another one's name or code, and a new code (code non-NULL; NULL when
+ * the code is not new) must not be another one's name, case and accents
+ * ignored (the resolver matches codes first, then names, and would pick
+ * one silently).  v: n records of size bytes with their code and name at
+ * code_off and name_off; self: the record being checked when it is in v
+ * (skipped), else NULL; list: the command that lists them ("dept").
+ * KB_EDATA names the other one. */
+int kb_ref_unique(const void *v, size_t n, size_t size, size_t code_off, size_t name_off,
+                  const void *self, const char *code, const char *name, const char *list,
+                  kb_err *e);
+#define KB_REF_UNIQUE(arr, n, type, self, c, nm, list, e)                                          \
+    kb_ref_unique((arr), (n), sizeof(type), offsetof(type, code), offsetof(type, name), (self),    \
+                  (c), (nm), (list), (e))
 /* The one rule for a new link from -> to of kind (items.c): no case
  * linked to itself, one link between two cases, no circle of duplicates
  * or blockers; KB_EDATA names what exists and what to do. */

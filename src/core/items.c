@@ -45,13 +45,10 @@ static int kb_dept_colour_ok(const kb_dept *d, const kb_dept *old, kb_err *e)
     return kb_colour_check(d->colour, e);
 }
 
-/* A name or code of a new or renamed department, stage or action line
- * must not be another one's name or code (case and accents ignored): the
- * resolver matches codes first, then names, and would silently pick one.
- * v: the records, self: the one being edited (or NULL); what: the kind. */
-static int kb_ref_unique(const void *v, size_t n, size_t size, size_t code_off, size_t name_off,
-                         const void *self, const char *code, const char *name, const char *list,
-                         kb_err *e)
+/* The rule itself (kb_ref_unique) is declared in core_internal.h: the
+ * commands below and an import (transfer.c) apply the same one. */
+int kb_ref_unique(const void *v, size_t n, size_t size, size_t code_off, size_t name_off,
+                  const void *self, const char *code, const char *name, const char *list, kb_err *e)
 {
     for (size_t i = 0; i < n; i++) {
         const char *base = (const char *)v + i * size;
@@ -63,7 +60,7 @@ static int kb_ref_unique(const void *v, size_t n, size_t size, size_t code_off, 
                               _("the name '%s' is already used by %s (%s); choose another name "
                                 "(see 'kernboard %s list')"),
                               name, oc, on, list);
-        if (code && !self && kb_fold_eq(code, on))
+        if (code && kb_fold_eq(code, on))
             return kb_err_set(e, KB_EDATA,
                               _("the code '%s' is already the name of %s (%s); choose another code "
                                 "(see 'kernboard %s list')"),
@@ -71,10 +68,6 @@ static int kb_ref_unique(const void *v, size_t n, size_t size, size_t code_off, 
     }
     return KB_OK;
 }
-
-#define KB_REF_UNIQUE(arr, n, type, self, c, nm, list, e)                                          \
-    kb_ref_unique((arr), (n), sizeof(type), offsetof(type, code), offsetof(type, name), (self),    \
-                  (c), (nm), (list), (e))
 
 int kb_board_dept_add(kb_board *b, const kb_dept *d, kb_err *e)
 {
@@ -104,7 +97,7 @@ int kb_board_dept_edit(kb_board *b, const kb_dept *d, kb_err *e)
     if (!old)
         return kb_err_set(e, KB_ENOENT, _("no department %s (see 'kernboard dept list')"), d->code);
     if ((rc = kb_dept_validate(d, e)) || (rc = kb_dept_colour_ok(d, old, e)) ||
-        (rc = KB_REF_UNIQUE(b->depts, b->ndepts, kb_dept, old, d->code, d->name, "dept", e)))
+        (rc = KB_REF_UNIQUE(b->depts, b->ndepts, kb_dept, old, NULL, d->name, "dept", e)))
         return rc;
     kb_dept nd = *d;
     nd.code = old->code; /* codes are stable: keep the stored spelling */
@@ -214,7 +207,7 @@ int kb_board_stage_edit(kb_board *b, const kb_stage *s, kb_err *e)
     if (!old)
         return kb_err_set(e, KB_ENOENT, _("no stage %s (see 'kernboard stage list')"), s->code);
     if ((rc = kb_stage_validate(s, e)) || (rc = kb_stage_depts_ok(b, s, e)) ||
-        (rc = KB_REF_UNIQUE(b->stages, b->nstages, kb_stage, old, s->code, s->name, "stage", e)))
+        (rc = KB_REF_UNIQUE(b->stages, b->nstages, kb_stage, old, NULL, s->name, "stage", e)))
         return rc;
     kb_stage ns = *s;
     ns.code = old->code;
@@ -263,7 +256,7 @@ int kb_board_line_edit(kb_board *b, const kb_line *l, kb_err *e)
         return kb_err_set(e, KB_ENOENT, _("no action line %s (see 'kernboard line list')"),
                           l->code);
     if ((rc = kb_line_validate(l, e)) ||
-        (rc = KB_REF_UNIQUE(b->lines, b->nlines, kb_line, old, l->code, l->name, "line", e)))
+        (rc = KB_REF_UNIQUE(b->lines, b->nlines, kb_line, old, NULL, l->name, "line", e)))
         return rc;
     kb_line nl = *l;
     nl.code = old->code;

@@ -334,6 +334,95 @@ static int kb_import_codes_once(const void *v, size_t n, size_t size, size_t off
     return rc;
 }
 
+/* One list of reference data as the board holds it after the import: the
+ * board's records (have, in board order) with the file's record in place
+ * of the one with its code, then the file's new records.  Shallow copies
+ * (size bytes each, code at code_off); to[i]: where file record i went
+ * (an index below nhave: it replaces have[to[i]]). */
+typedef struct kb_ref_merge {
+    char *v;
+    size_t n;
+    size_t *to;
+} kb_ref_merge;
+
+static void kb_ref_merge_make(kb_ref_merge *m, const void *have, size_t nhave, const void *file,
+                              size_t nfile, size_t size, size_t code_off)
+{
+    m->v = kb_reallocarray(NULL, nhave + nfile + 1, size);
+    m->to = kb_reallocarray(NULL, nfile + 1, sizeof *m->to);
+    if (nhave)
+        memcpy(m->v, have, nhave * size);
+    m->n = nhave;
+    for (size_t i = 0; i < nfile; i++) {
+        const char *rec = (const char *)file + i * size;
+        const char *code = *(char *const *)(rec + code_off);
+        size_t k = 0;
+        while (k < nhave &&
+               !kb_str_ieq(*(char *const *)((const char *)have + k * size + code_off), code))
+            k++;
+        if (k == nhave) /* the codes of the file are each given once (checked) */
+            k = m->n++;
+        memcpy(m->v + k * size, rec, size);
+        if (k < nhave) { /* codes are stable: the board's spelling stays */
+            char *stored = *(char *const *)((const char *)have + k * size + code_off);
+            memcpy(m->v + k * size + code_off, &stored, sizeof stored);
+        }
+        m->to[i] = k;
+    }
+}
+
+static void kb_ref_merge_free(kb_ref_merge *m)
+{
+    kb_free(&m->v);
+    kb_free(&m->to);
+}
+
+/* The rule of 'dept/stage/line add' and 'edit' (kb_ref_unique) for every
+ * record of the file that is new or renamed, against the list as it will
+ * be (m: the board's and the file's records, have: the board's): no name
+ * that is another one's name or code, no new code that is another one's
+ * name.  The error names the record in the file ("departments[3]: "). */
+static int kb_import_names_ok(const kb_ref_merge *m, const void *have, size_t nhave, size_t nfile,
+                              size_t size, size_t code_off, size_t name_off, const char *list,
+                              const char *cmd, kb_err *e)
+{
+    for (size_t i = 0; i < nfile; i++) {
+        size_t k = m->to[i];
+        const char *rec = m->v + k * size;
+        const char *code = *(char *const *)(rec + code_off),
+                   *name = *(char *const *)(rec + name_off);
+        bool is_new = k >= nhave;
+        if (!is_new && kb_fold_eq(*(char *const *)((const char *)have + k * size + name_off), name))
+            continue; /* kept its name (or only its spelling): nothing new to clash */
+        int rc = kb_ref_unique(m->v, m->n, size, code_off, name_off, rec, is_new ? code : NULL,
+                               name, cmd, e);
+        if (rc)
+            return kb_err_prefix(e, "%s[%zu]: ", list, i);
+    }
+    return KB_OK;
+}
+
+/* Stages after the import stand at places 1..N in the order (position,
+ * then code), as 'stage add/edit --position' keep them and the board
+ * lists them: place[i] gets the place of v[i]. */
+static int kb_stage_ptr_cmp(const void *a, const void *b)
+{
+    const kb_stage *x = *(const kb_stage *const *)a, *y = *(const kb_stage *const *)b;
+    int c = (x->position > y->position) - (x->position < y->position);
+    return c ? c : strcmp(x->code, y->code);
+}
+
+static void kb_stage_places(const kb_stage *v, size_t n, int *place)
+{
+    const kb_stage **order = kb_reallocarray(NULL, n + 1, sizeof *order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = &v[i];
+    qsort(order, n, sizeof *order, kb_stage_ptr_cmp);
+    for (size_t i = 0; i < n; i++)
+        place[order[i] - v] = (int)i + 1;
+    kb_free(&order);
+}
+
 /* Upsert reference records; counts changes. */
 static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_report *rep, kb_err *e)
 {
@@ -350,12 +439,43 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
                                   offsetof(kb_goal, code), "goals", e);
     if (rc)
         return rc;
+    for (size_t i = 0; i < imp->ndepts && !rc; i++)
+        if ((rc = kb_dept_validate(&imp->depts[i], e)))
+            kb_err_prefix(e, "departments[%zu]: ", i);
+    for (size_t i = 0; i < imp->nstages && !rc; i++)
+        if ((rc = kb_stage_validate(&imp->stages[i], e)))
+            kb_err_prefix(e, "stages[%zu]: ", i);
+    for (size_t i = 0; i < imp->nlines && !rc; i++)
+        if ((rc = kb_line_validate(&imp->lines[i], e)))
+            kb_err_prefix(e, "action_lines[%zu]: ", i);
+    if (rc)
+        return rc;
+    size_t nd, ns, nl;
+    const kb_dept *depts = kb_board_depts(b, &nd);
+    const kb_stage *stages = kb_board_stages(b, &ns);
+    const kb_line *lines = kb_board_lines(b, &nl);
+    kb_ref_merge md, ms, ml;
+    kb_ref_merge_make(&md, depts, nd, imp->depts, imp->ndepts, sizeof *depts,
+                      offsetof(kb_dept, code));
+    kb_ref_merge_make(&ms, stages, ns, imp->stages, imp->nstages, sizeof *stages,
+                      offsetof(kb_stage, code));
+    kb_ref_merge_make(&ml, lines, nl, imp->lines, imp->nlines, sizeof *lines,
+                      offsetof(kb_line, code));
+    rc = kb_import_names_ok(&md, depts, nd, imp->ndepts, sizeof *depts, offsetof(kb_dept, code),
+                            offsetof(kb_dept, name), "departments", "dept", e);
+    if (!rc)
+        rc = kb_import_names_ok(&ms, stages, ns, imp->nstages, sizeof *stages,
+                                offsetof(kb_stage, code), offsetof(kb_stage, name), "stages",
+                                "stage", e);
+    if (!rc)
+        rc = kb_import_names_ok(&ml, lines, nl, imp->nlines, sizeof *lines, offsetof(kb_line, code),
+                                offsetof(kb_line, name), "action_lines", "line", e);
     kb_buf enc = KB_BUF_INIT;
+    /* departments and action lines: the file's records (a board's record
+     * the file does not name stays as it is) */
     for (size_t i = 0; i < imp->ndepts && !rc; i++) {
-        kb_dept *d = &imp->depts[i];
-        if ((rc = kb_dept_validate(d, e)))
-            break;
-        const kb_dept *old = kb_board_dept_find(b, d->code);
+        size_t k = md.to[i];
+        const kb_dept *d = (const kb_dept *)md.v + k, *old = k < nd ? &depts[k] : NULL;
         if (old && strcmp(old->name, d->name) == 0 &&
             !((old->colour == NULL) != (d->colour == NULL) ||
               (old->colour && strcmp(old->colour, d->colour) != 0)))
@@ -365,29 +485,25 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
         else
             rep->depts_added++;
         if (t) {
-            kb_dept nd = *d;
-            if (old) {
-                nd.key = old->key;
-                nd.code = old->code;
-            } else {
-                kb_store_random(nd.key.b, KB_ID_LEN);
-            }
-            kb_codec_dept_encode(&nd, &enc);
-            rc = kb_txn_put(t, KB_T_DEPTS, nd.key.b, KB_KEY_LEN, enc.data, enc.len,
+            kb_dept w = *d;
+            if (old)
+                w.key = old->key;
+            else
+                kb_store_random(w.key.b, KB_ID_LEN);
+            kb_buf_clear(&enc);
+            kb_codec_dept_encode(&w, &enc);
+            rc = kb_txn_put(t, KB_T_DEPTS, w.key.b, KB_KEY_LEN, enc.data, enc.len,
                             old ? old->version : KB_VERSION_NEW, NULL, NULL, e);
         }
     }
-    for (size_t i = 0; i < imp->nstages && !rc; i++) {
-        kb_stage *s = &imp->stages[i];
-        if ((rc = kb_stage_validate(s, e)))
-            break;
-        const kb_stage *old = NULL;
-        size_t n;
-        const kb_stage *all = kb_board_stages(b, &n);
-        for (size_t k = 0; k < n; k++)
-            if (kb_str_ieq(all[k].code, s->code))
-                old = &all[k];
-        if (old && strcmp(old->name, s->name) == 0 && old->position == s->position &&
+    /* stages: every stage of the board after the merge at its place
+     * 1..N, so the file brings no ties or gaps (a board's stage the file
+     * does not name may move a place) */
+    int *place = kb_reallocarray(NULL, ms.n + 1, sizeof *place);
+    kb_stage_places((const kb_stage *)ms.v, ms.n, place);
+    for (size_t k = 0; k < ms.n && !rc; k++) {
+        const kb_stage *s = (const kb_stage *)ms.v + k, *old = k < ns ? &stages[k] : NULL;
+        if (old && strcmp(old->name, s->name) == 0 && old->position == place[k] &&
             old->wip_limit == s->wip_limit && old->norm_days == s->norm_days &&
             old->needs_reason == s->needs_reason && kb_strv_eq(&old->dept_wip, &s->dept_wip))
             continue;
@@ -396,28 +512,22 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
         else
             rep->stages_added++;
         if (t) {
-            kb_stage ns = *s;
-            if (old) {
-                ns.key = old->key;
-                ns.code = old->code;
-            } else {
-                kb_store_random(ns.key.b, KB_ID_LEN);
-            }
-            kb_codec_stage_encode(&ns, &enc);
-            rc = kb_txn_put(t, KB_T_STAGES, ns.key.b, KB_KEY_LEN, enc.data, enc.len,
+            kb_stage w = *s;
+            w.position = place[k];
+            if (old)
+                w.key = old->key;
+            else
+                kb_store_random(w.key.b, KB_ID_LEN);
+            kb_buf_clear(&enc);
+            kb_codec_stage_encode(&w, &enc);
+            rc = kb_txn_put(t, KB_T_STAGES, w.key.b, KB_KEY_LEN, enc.data, enc.len,
                             old ? old->version : KB_VERSION_NEW, NULL, NULL, e);
         }
     }
+    kb_free(&place);
     for (size_t i = 0; i < imp->nlines && !rc; i++) {
-        kb_line *l = &imp->lines[i];
-        if ((rc = kb_line_validate(l, e)))
-            break;
-        const kb_line *old = NULL;
-        size_t n;
-        const kb_line *all = kb_board_lines(b, &n);
-        for (size_t k = 0; k < n; k++)
-            if (kb_str_ieq(all[k].code, l->code))
-                old = &all[k];
+        size_t k = ml.to[i];
+        const kb_line *l = (const kb_line *)ml.v + k, *old = k < nl ? &lines[k] : NULL;
         if (old && strcmp(old->name, l->name) == 0)
             continue;
         if (old)
@@ -425,18 +535,20 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
         else
             rep->lines_added++;
         if (t) {
-            kb_line nl = *l;
-            if (old) {
-                nl.key = old->key;
-                nl.code = old->code;
-            } else {
-                kb_store_random(nl.key.b, KB_ID_LEN);
-            }
-            kb_codec_line_encode(&nl, &enc);
-            rc = kb_txn_put(t, KB_T_LINES, nl.key.b, KB_KEY_LEN, enc.data, enc.len,
+            kb_line w = *l;
+            if (old)
+                w.key = old->key;
+            else
+                kb_store_random(w.key.b, KB_ID_LEN);
+            kb_buf_clear(&enc);
+            kb_codec_line_encode(&w, &enc);
+            rc = kb_txn_put(t, KB_T_LINES, w.key.b, KB_KEY_LEN, enc.data, enc.len,
                             old ? old->version : KB_VERSION_NEW, NULL, NULL, e);
         }
     }
+    kb_ref_merge_free(&md);
+    kb_ref_merge_free(&ms);
+    kb_ref_merge_free(&ml);
     /* department goals, by code */
     if (!rc && imp->ngoals) {
         kb_goal_vec have = {0};

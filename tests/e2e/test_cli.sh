@@ -352,6 +352,19 @@ def circle(kind):
 write("dupdept.json", twice("departments"))
 write("dupstage.json", twice("stages"))
 write("dupline.json", twice("action_lines"))
+# names that 'dept/stage/line add' refuse (another one's name or code,
+# case and accents ignored): against the board, within the file, a new
+# code that is another one's name
+def named(key, recs, only=False):
+    def change(d):
+        d[key] = recs if only else d[key] + recs
+    return change
+st = {"wip_limit": 0, "norm_days": 0, "needs_reason": False, "dept_wip": []}
+write("namedept.json", named("departments", [{"code": "NWD", "name": "ECONOMIE"}]))
+write("codename.json", named("departments", [{"code": "NWE", "name": "eco"}], only=True))
+write("namestage.json", named("stages", [dict(st, code="review", name="Beoordeling", position=6),
+                                         dict(st, code="check", name="Beoördeling", position=7)]))
+write("codeline.json", named("action_lines", [{"code": "SUBSIDIES", "name": "Iets anders"}], only=True))
 write("circle-duplicate.json", circle("duplicate"))
 write("circle-blocks.json", circle("blocks"))
 PY
@@ -361,6 +374,10 @@ k line list --json >>"$T/refs-before"
 declare -A want=([dupdept.json]="appears twice in the import (also departments[1]); give each code once"
     [dupstage.json]="appears twice in the import (also stages[1])"
     [dupline.json]="appears twice in the import (also action_lines[1])"
+    [namedept.json]="namedept.json: reference data: departments[7]: the name 'ECONOMIE' is already used by ECO (Economie); choose another name"
+    [codename.json]="codename.json: reference data: departments[0]: the name 'eco' is already used by ECO (Economie)"
+    [namestage.json]="namestage.json: reference data: stages[5]: the name 'Beoordeling' is already used by check (Beoördeling)"
+    [codeline.json]="codeline.json: reference data: action_lines[0]: the code 'SUBSIDIES' is already the name of subsidie (Subsidies); choose another code"
     [circle-duplicate.json]="links[2]: #901 is already a duplicate of #903 (through #902), so this link would close a circle"
     [circle-blocks.json]="links[2]: #901 already blocks #903 (through #902), so this link would close a circle"
     [typed.json]="typed.json: cases[0].title: expected a string"
@@ -369,7 +386,8 @@ declare -A want=([dupdept.json]="appears twice in the import (also departments[1
     [nocase.json]="nocase.json: action item A900: no case #9999 on this board or in the file"
     [nul.json]="a text contains \\u0000 (the NUL character), which kernboard does not accept")
 for f in trunc.json typed.json halfbad.json badcol.csv badquote.csv dupcol.csv huge.json binary.json \
-    nocase.json nul.json dupdept.json dupstage.json dupline.json circle-duplicate.json circle-blocks.json; do
+    nocase.json nul.json dupdept.json dupstage.json dupline.json namedept.json codename.json \
+    namestage.json codeline.json circle-duplicate.json circle-blocks.json; do
     run k import "$T/$f"
     check "import $f exits 65 (got $RC: $ERR)" [ "$RC" = 65 ]
     check "import $f: one line on stderr" [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]
@@ -383,6 +401,37 @@ k line list --json >>"$T/refs-after"
 check "departments, stages and action lines unchanged" cmp -s "$T/refs-before" "$T/refs-after"
 expect_rc 65 "import --dry-run of an action item of no case" k import "$T/nocase.json" --dry-run
 check "  names it ($ERR)" contains "$ERR" "nocase.json: action item A900: no case #9999 on this board or in the file"
+expect_rc 65 "import --dry-run of a department named as another" k import "$T/namedept.json" --dry-run
+check "  names it ($ERR)" contains "$ERR" "departments[7]: the name 'ECONOMIE' is already used by ECO"
+# the names as they will be: a file that renames ECO may give its old name
+# to a new department
+python3 - "$T/e1.json" "$T/rename.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+d.update(cases=[], actions=[], decisions=[], meetings=[], contacts=[], links=[], stages=[], action_lines=[], goals=[], views=[])
+d["departments"] = [{"code": "ECO", "name": "Economie en Haven"}, {"code": "ECN", "name": "Economie"}]
+json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+PY
+B5=$T/places.kb
+init_board "$B5"
+expect_rc 0 "import renaming ECO and giving its old name to a new department" kba --db "$B5" import "$T/rename.json"
+run kba --db "$B5" dept list --json
+jcheck "  both names as in the file" '{x["code"]:x["name"] for x in d}.get("ECO")=="Economie en Haven" and {x["code"]:x["name"] for x in d}.get("ECN")=="Economie"'
+# stage positions after an import are the places 1..N (position, then
+# code), as 'stage add/edit --position' keep them: a file's tie and gap
+# (a new stage at connect's 3, done at 9) leave none
+python3 - "$T/e1.json" "$T/places.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+d.update(cases=[], actions=[], decisions=[], meetings=[], contacts=[], links=[], departments=[], action_lines=[], goals=[], views=[])
+st = {"wip_limit": 0, "norm_days": 0, "needs_reason": False, "dept_wip": []}
+d["stages"] = [dict(st, code="review", name="Beoordeling", position=3), dict(st, code="done", name="Afgerond", position=9)]
+json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+PY
+expect_rc 0 "import of stages with a tie and a gap" kba --db "$B5" import "$T/places.json"
+run kba --db "$B5" stage list --json
+jcheck "  stages at places 1..N in the order (position, code)" '[(x["code"],x["position"]) for x in d]==[("signal",1),("explore",2),("connect",3),("review",4),("progress",5),("done",6)]'
+expect_rc 0 "  the board verifies" kba --db "$B5" verify
 
 # ---- backup and rekey
 expect_rc 0 "backup" k backup "$T/backup.kb"
