@@ -5,6 +5,7 @@
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 #include "kernboard/paths.h"
+#include "kernboard/report.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -530,13 +531,7 @@ bool kb_cmd_mask(const kb_cmd_ctx *cx, kb_case *c)
 {
     if (!kb_cmd_hidden(cx, c))
         return false;
-    kb_case keep;
-    kb_case_init(&keep);
-    keep.key = c->key;
-    keep.number = c->number;
-    keep.title = c->title;
-    keep.conf = c->conf;
-    keep.version = c->version;
+    kb_case keep = kb_case_masked_view(c); /* borrows the title: taken over */
     c->title = NULL;
     kb_case_free(c);
     *c = keep;

@@ -423,6 +423,21 @@ static void kb_stage_places(const kb_stage *v, size_t n, int *place)
     kb_free(&order);
 }
 
+/* An encoded reference record (department, stage, action line): under
+ * the board record's key and version when there is one, else under a new
+ * key. */
+static int kb_ref_put(kb_txn *t, enum kb_table tbl, const kb_id *old_key, uint64_t old_version,
+                      const kb_buf *enc, kb_err *e)
+{
+    kb_id key;
+    if (old_key)
+        key = *old_key;
+    else
+        kb_store_random(key.b, KB_ID_LEN);
+    return kb_txn_put(t, tbl, key.b, KB_KEY_LEN, enc->data, enc->len,
+                      old_key ? old_version : KB_VERSION_NEW, NULL, NULL, e);
+}
+
 /* Upsert reference records; counts changes. */
 static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_report *rep, kb_err *e)
 {
@@ -485,15 +500,9 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
         else
             rep->depts_added++;
         if (t) {
-            kb_dept w = *d;
-            if (old)
-                w.key = old->key;
-            else
-                kb_store_random(w.key.b, KB_ID_LEN);
             kb_buf_clear(&enc);
-            kb_codec_dept_encode(&w, &enc);
-            rc = kb_txn_put(t, KB_T_DEPTS, w.key.b, KB_KEY_LEN, enc.data, enc.len,
-                            old ? old->version : KB_VERSION_NEW, NULL, NULL, e);
+            kb_codec_dept_encode(d, &enc);
+            rc = kb_ref_put(t, KB_T_DEPTS, old ? &old->key : NULL, old ? old->version : 0, &enc, e);
         }
     }
     /* stages: every stage of the board after the merge at its place
@@ -514,14 +523,10 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
         if (t) {
             kb_stage w = *s;
             w.position = place[k];
-            if (old)
-                w.key = old->key;
-            else
-                kb_store_random(w.key.b, KB_ID_LEN);
             kb_buf_clear(&enc);
             kb_codec_stage_encode(&w, &enc);
-            rc = kb_txn_put(t, KB_T_STAGES, w.key.b, KB_KEY_LEN, enc.data, enc.len,
-                            old ? old->version : KB_VERSION_NEW, NULL, NULL, e);
+            rc =
+                kb_ref_put(t, KB_T_STAGES, old ? &old->key : NULL, old ? old->version : 0, &enc, e);
         }
     }
     kb_free(&place);
@@ -535,15 +540,9 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
         else
             rep->lines_added++;
         if (t) {
-            kb_line w = *l;
-            if (old)
-                w.key = old->key;
-            else
-                kb_store_random(w.key.b, KB_ID_LEN);
             kb_buf_clear(&enc);
-            kb_codec_line_encode(&w, &enc);
-            rc = kb_txn_put(t, KB_T_LINES, w.key.b, KB_KEY_LEN, enc.data, enc.len,
-                            old ? old->version : KB_VERSION_NEW, NULL, NULL, e);
+            kb_codec_line_encode(l, &enc);
+            rc = kb_ref_put(t, KB_T_LINES, old ? &old->key : NULL, old ? old->version : 0, &enc, e);
         }
     }
     kb_ref_merge_free(&md);
