@@ -154,14 +154,21 @@ int kb_lk_header_write(int fd, const kb_lk_header *h, kb_err *e)
 /* Make this host revalidate its cached view of the data file: taking and
  * dropping a lock on a short-lived descriptor forces NFS (and FUSE) to
  * check attributes and drop stale pages (close-to-open consistency). */
-void kb_lk_revalidate(const char *data_path)
+int kb_lk_revalidate_open(const char *data_path)
 {
     int fd = open(data_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return;
+        return -1;
     if (kb_lk_op(fd, KB_LK_BASE, F_RDLCK) == 0)
         kb_lk_op(fd, KB_LK_BASE, F_UNLCK);
-    close(fd);
+    return fd;
+}
+
+void kb_lk_revalidate(const char *data_path)
+{
+    int fd = kb_lk_revalidate_open(data_path);
+    if (fd >= 0)
+        close(fd);
 }
 
 /* ---- Lock file identity (docs/storage.md "Lock file identity").

@@ -420,9 +420,10 @@ static bool pc_meta(const unsigned char *p, uint64_t m, uint32_t psize, pc_db db
  * numbers must be what LMDB writes (meta page m holds commits of m's parity
  * and the two are one apart; a new file or a compact copy has 0 and 1).
  * A file too short or not LMDB at all is left to mdb_env_open. */
-int kb_store_meta_check(const char *path, bool both, uint64_t gen, kb_err *e)
+int kb_store_meta_check(const char *path, int dfd, bool both, uint64_t gen, kb_err *e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO does not wait */
+    /* dfd: the transaction's descriptor of the file, else one of our own */
+    int fd = dfd >= 0 ? dfd : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* FIFO: no wait */
     if (fd < 0)
         return KB_OK; /* the open that follows says why */
     unsigned char h[2][PC_HDR + 24 + 2 * PC_DB + 16];
@@ -439,7 +440,8 @@ int kb_store_meta_check(const char *path, bool both, uint64_t gen, kb_err *e)
         ps[m] = pc_u32(h[m] + PC_HDR + 24); /* mm_dbs[FREE_DBI].md_pad */
         tx[m] = pc_u64(h[m] + PC_HDR + 24 + 2 * PC_DB + 8);
         if (ps[m] < 512 || ps[m] > 65536 || (ps[m] & (ps[m] - 1)) != 0) {
-            close(fd);
+            if (fd != dfd)
+                close(fd);
             return kb_err_damage(e,
                                  _("the board file %s is damaged: meta page %d gives the page "
                                    "size %lu; restore the last good backup with 'kernboard "
@@ -447,7 +449,8 @@ int kb_store_meta_check(const char *path, bool both, uint64_t gen, kb_err *e)
                                  path, m, (unsigned long)ps[m]);
         }
     }
-    close(fd);
+    if (fd != dfd)
+        close(fd);
     uint64_t hi = tx[0] > tx[1] ? tx[0] : tx[1], lo = tx[0] > tx[1] ? tx[1] : tx[0];
     /* a board newer than its lock file says: a lock-file header update
      * that failed after a commit, or a damaged commit number (which LMDB
@@ -518,23 +521,30 @@ uint64_t kb_store_file_txnid(const char *path)
     return best;
 }
 
+static void pc_close(int fd, int dfd)
+{
+    if (fd != dfd)
+        close(fd);
+}
+
 /* The structure check; free_only: the free list alone, with the roots of
  * the main tree and of each table (what a write transaction relies on
  * before it takes pages from the free list). */
-static int pc_check(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
+static int pc_check(const char *path, int dfd, kb_buf *report, size_t *found, uint64_t *txnid,
                     bool free_only, kb_err *e)
 {
     *found = 0;
     if (txnid)
         *txnid = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO does not wait */
+    /* dfd: the transaction's descriptor of the file, else one of our own */
+    int fd = dfd >= 0 ? dfd : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* FIFO: no wait */
     if (fd < 0)
         return kb_err_set(e, errno == ENOENT ? KB_ENOENT : KB_EIO, _("cannot open board %s: %s"),
                           path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int er = errno;
-        close(fd);
+        pc_close(fd, dfd);
         return kb_err_set(e, KB_EIO, _("cannot read %s: %s"), path, strerror(er));
     }
     pc c = {.fd = fd, .report = report, .found = found, .table = _("(meta)")};
@@ -557,11 +567,11 @@ static int pc_check(const char *path, kb_buf *report, size_t *found, uint64_t *t
     }
     kb_free(&buf);
     if (!ok[0] && !ok[1] && free_only) {
-        close(fd); /* no LMDB file: the open says so */
+        pc_close(fd, dfd); /* no LMDB file: the open says so */
         return KB_OK;
     }
     if (!ok[0] && !ok[1]) {
-        close(fd);
+        pc_close(fd, dfd);
         kb_buf_puts(report, _("both meta pages (0 and 1) are damaged: this is no longer an LMDB "
                               "file"));
         *found = 1;
@@ -602,17 +612,17 @@ static int pc_check(const char *path, kb_buf *report, size_t *found, uint64_t *t
     kb_free(&c.seen);
     kb_free(&c.freed);
     kb_free(&c.page);
-    close(fd);
+    pc_close(fd, dfd);
     return KB_OK;
 }
 
 int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
                            kb_err *e)
 {
-    return pc_check(path, report, found, txnid, false, e);
+    return pc_check(path, -1, report, found, txnid, false, e);
 }
 
-int kb_store_free_check(const char *path, kb_err *e)
+int kb_store_free_check(const char *path, int dfd, kb_err *e)
 {
     kb_buf rep = KB_BUF_INIT;
     size_t found = 0;
@@ -620,7 +630,7 @@ int kb_store_free_check(const char *path, kb_err *e)
     kb_err_clear(&ce);
     int rc = KB_OK;
     /* a file that cannot be read is left to the open that follows */
-    if (pc_check(path, &rep, &found, NULL, true, &ce) == KB_OK && found)
+    if (pc_check(path, dfd, &rep, &found, NULL, true, &ce) == KB_OK && found)
         rc = kb_err_set(e, KB_EDATA,
                         _("the board file %s is damaged: %s. Nothing was changed; reading commands "
                           "such as export still work: run 'kernboard verify' to see what else is "

@@ -109,7 +109,7 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
         return kb_mdb_err(e, rc, _("cannot prepare the board"));
     unsigned flags = MDB_NOSUBDIR | MDB_NOLOCK | MDB_NORDAHEAD | (t->write ? 0 : MDB_RDONLY);
     /* a page size LMDB would divide by is damage, not SIGFPE */
-    if (!create && (rc = kb_store_meta_check(s->path, false, t->generation, e)))
+    if (!create && (rc = kb_store_meta_check(s->path, t->dfd, false, t->generation, e)))
         return rc;
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
@@ -159,7 +159,7 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
     }
     /* a write takes pages from the free list, which LMDB trusts: a
      * damaged one would crash the commit or overwrite pages in use */
-    if (t->write && !create && (rc = kb_store_free_check(s->path, e))) {
+    if (t->write && !create && (rc = kb_store_free_check(s->path, t->dfd, e))) {
         kb_bus_disarm(prev);
         return rc;
     }
@@ -184,14 +184,16 @@ static int kb_env_open(kb_txn *t, bool create, kb_err *e)
              * makes the board look older than it is) */
             kb_err de;
             kb_err_clear(&de);
-            if (kb_store_meta_check(t->s->path, true, 0, &de) != KB_OK) {
+            if (kb_store_meta_check(t->s->path, t->dfd, true, 0, &de) != KB_OK) {
                 *e = de;
                 return de.code;
             }
         }
         if (!stale || attempt >= KB_STALE_RETRIES)
             return rc;
-        kb_lk_revalidate(t->s->path);
+        if (t->dfd >= 0)
+            close(t->dfd);
+        t->dfd = kb_lk_revalidate_open(t->s->path);
         struct timespec ts = {0, 2000000L << (attempt < 5 ? attempt : 5)};
         nanosleep(&ts, NULL);
     }
@@ -240,6 +242,8 @@ static void kb_txn_release(kb_txn *t)
 {
     kb_asig_free(t);
     kb_buf_free(&t->vmraw);
+    if (t->dfd >= 0)
+        close(t->dfd);
     kb_audit_pend_clear(t);
     kb_buf_free(&t->pendbuf);
     kb_free(&t->pend);
@@ -261,6 +265,7 @@ int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_err *e)
     kb_txn *t = kb_calloc(1, sizeof *t);
     t->s = s;
     t->write = write;
+    t->dfd = -1;
     s->active = t;
     int rc;
     short type = write ? F_WRLCK : F_RDLCK;
@@ -285,7 +290,7 @@ int kb_txn_begin(kb_store *s, bool write, bool create, kb_txn **out, kb_err *e)
         goto fail;
     }
     t->generation = hdr.generation;
-    kb_lk_revalidate(s->path);
+    t->dfd = kb_lk_revalidate_open(s->path);
     if ((rc = kb_env_open(t, create, e)))
         goto fail;
     if (create) {
@@ -804,31 +809,19 @@ static int kb_audit_handoff(kb_txn *t, kb_err *e)
     f->n = pn;
     f->sk = t->s->keys->sign_sk;
     atomic_store(&f->next, 0);
-    /* no thread: the entries are signed when they land */
-    f->running = kb_thread_start(&f->th, kb_asig_thread, f);
+    /* a few entries (a usual change) are signed here when they land; no
+     * thread: the same */
+    f->running = pn >= 64 && kb_thread_start(&f->th, kb_asig_thread, f);
     return KB_OK;
-}
-
-/* Sign entries [from, to) of the pending ones (ctx: the transaction). */
-static void kb_asign(void *ctx, size_t from, size_t to)
-{
-    kb_txn *t = ctx;
-    for (size_t i = from; i < to; i++)
-        crypto_sign_detached(t->pend[i].sig, NULL, t->pend[i].hash, KB_HASH_LEN,
-                             t->s->keys->sign_sk);
 }
 
 int kb_audit_flush(kb_txn *t, kb_err *e)
 {
-    int rc = kb_asig_land(t, e);
-    if (rc || !t->npend)
-        return rc;
-    /* Ed25519 signatures are most of a large change's time under the lock:
-     * both cores */
-    kb_par(t->npend, 2, kb_asign, t);
-    rc = kb_audit_store(t, t->pend, t->npend, &t->pendbuf, e);
-    kb_audit_pend_clear(t);
-    return rc;
+    /* the batch in flight, then the rest the same way: on a helper
+     * thread and here at once (Ed25519 is most of a large change's time
+     * under the lock: both cores) */
+    int rc = t->npend ? kb_audit_handoff(t, e) : KB_OK;
+    return rc ? rc : kb_asig_land(t, e);
 }
 
 int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t version,
@@ -3933,7 +3926,7 @@ int kb_store_backup(kb_store *s, const char *dest, kb_verify_report *rep, kb_err
     }
     /* a consistent compacted copy under the shared board lock (the copy
      * counts the free pages: a damaged free list is named, not a crash) */
-    if ((rc = kb_store_read(s, &t, e)) || (rc = kb_store_free_check(s->path, e)))
+    if ((rc = kb_store_read(s, &t, e)) || (rc = kb_store_free_check(s->path, t->dfd, e)))
         goto out;
     {
         sigjmp_buf pad;

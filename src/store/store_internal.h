@@ -134,6 +134,10 @@ struct kb_txn {
     /* the sealed version map value being read (store.c): owned by the
      * transaction, so a fault in mid-copy (longjmp) leaks nothing */
     kb_buf vmraw;
+    /* the data file as revalidated when the transaction began
+     * (kb_lk_revalidate_open): the meta and free-list checks read through
+     * it instead of opening the file again; -1: none */
+    int dfd;
 };
 
 /* ---- lock.c */
@@ -154,6 +158,9 @@ int kb_lk_board_identity(const char *path, off_t size, unsigned char uuid[KB_UUI
                          uint64_t *txnid, kb_err *e);
 int kb_lk_header_write(int fd, const kb_lk_header *h, kb_err *e);
 void kb_lk_revalidate(const char *data_path);
+/* The same, keeping the descriptor open (-1 when the file cannot be
+ * opened): reads through it see the revalidated file. */
+int kb_lk_revalidate_open(const char *data_path);
 /* Every transaction, with the board lock held: is the lock file this
  * session holds still the file at the lock path (device, inode, links)?
  * Once the session has a slot, also hold its data-file slot byte and
@@ -397,11 +404,13 @@ FILE *kb_pin_open(const kb_store *s, const char *own);
 int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
                            kb_err *e);
 uint64_t kb_store_file_txnid(const char *path);
-int kb_store_meta_check(const char *path, bool both, uint64_t gen, kb_err *e);
+/* dfd: an open descriptor of path to read through (the transaction's,
+ * kb_txn.dfd), or -1 to open one */
+int kb_store_meta_check(const char *path, int dfd, bool both, uint64_t gen, kb_err *e);
 bool kb_store_looks_lmdb(const char *path);
 /* The free list of the newest meta page (what a write takes pages from;
  * LMDB trusts it): KB_EDATA with the damage named. */
-int kb_store_free_check(const char *path, kb_err *e);
+int kb_store_free_check(const char *path, int dfd, kb_err *e);
 
 /* ---- verify.c test hooks: audit entries / records copied per read
  * transaction (default 4096); worker threads (0 = the number of online
