@@ -117,7 +117,8 @@ static bool kb_rk_decode(const unsigned char *p, size_t n, kb_rkstate *st)
     st->done = kb_get_u64be(p + o);
     st->total = kb_get_u64be(p + o + 8);
     st->bucket = (unsigned)p[o + 16] << 8 | p[o + 17];
-    return st->phase <= KB_RK_READY && st->table <= KB_T_COUNT_ && st->bucket <= KB_VM_NB;
+    return st->phase <= KB_RK_READY && st->table <= KB_T_COUNT_ &&
+           st->bucket <= (1u << KB_VM_BITS_MAX);
 }
 
 static int kb_rk_state_put(kb_txn *t, const kb_rkstate *st, kb_err *e)
@@ -655,14 +656,27 @@ static int kb_rk_vmap(kb_store *c, kb_rkstate *st, kb_err *e)
         rc = kb_mdb_err(e, rc, KB_DB_RKVM);
         goto out;
     }
-    unsigned end =
-        st->bucket + KB_RK_VM_BUCKETS > KB_VM_NB ? KB_VM_NB : st->bucket + KB_RK_VM_BUCKETS;
-    unsigned char first = (unsigned char)st->bucket;
-    MDB_val k = {1, &first}, v;
+    /* as many buckets as the entries need (the scratch table does not
+     * change in this phase, so every batch computes the same shape) */
+    MDB_stat vst;
+    if ((rc = mdb_stat(t->txn, vdbi, &vst))) {
+        rc = kb_mdb_err(e, rc, KB_DB_RKVM);
+        goto out;
+    }
+    kb_vmap shape = {0};
+    shape.layout = c->format >= 3 ? 3 : 2;
+    shape.bits = shape.layout >= 3 ? kb_vm_bits_for(vst.ms_entries, c->vm_grow) : KB_VM_BITS_MIN;
+    shape.nb = (size_t)1 << shape.bits;
+    size_t end =
+        st->bucket + KB_RK_VM_BUCKETS > shape.nb ? shape.nb : st->bucket + KB_RK_VM_BUCKETS;
+    unsigned sh = 16 - shape.bits;
+    unsigned char first[2] = {(unsigned char)((st->bucket << sh) >> 8),
+                              (unsigned char)(st->bucket << sh)};
+    MDB_val k = {2, first}, v;
     int g = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    for (unsigned b = st->bucket; b < end && rc == KB_OK; b++) {
+    for (size_t b = st->bucket; b < end && rc == KB_OK; b++) {
         kb_buf_clear(&ent);
-        for (; g == 0 && k.mv_size == KB_KEY_LEN && *(unsigned char *)k.mv_data == b;
+        for (; g == 0 && k.mv_size == KB_KEY_LEN && kb_vm_index(&shape, k.mv_data) == b;
              g = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
             kb_buf_append(&ent, k.mv_data, KB_KEY_LEN);
             kb_buf_append(&ent, v.mv_data, 8);
@@ -673,10 +687,11 @@ static int kb_rk_vmap(kb_store *c, kb_rkstate *st, kb_err *e)
         }
         if (ent.len == 0)
             continue;
-        unsigned char key[2] = {'B', (unsigned char)b};
-        kb_val_seal(c, c->keys->k_ver, KB_DB_VMAP, key, 2, t->audit_seq, ent.data, ent.len,
+        unsigned char key[3];
+        size_t kl = kb_vm_bkey(&shape, b, key);
+        kb_val_seal(c, c->keys->k_ver, KB_DB_VMAP, key, kl, t->audit_seq, ent.data, ent.len,
                     &sealed);
-        MDB_val bk = {2, key}, bv = {sealed.len, sealed.data};
+        MDB_val bk = {kl, key}, bv = {sealed.len, sealed.data};
         int r = mdb_put(t->txn, mdbi, &bk, &bv, 0);
         if (r)
             rc = kb_mdb_err(e, r, KB_DB_VMAP);
@@ -685,15 +700,20 @@ static int kb_rk_vmap(kb_store *c, kb_rkstate *st, kb_err *e)
     cur = NULL;
     if (rc)
         goto out;
-    st->bucket = end;
-    if (end == KB_VM_NB) {
+    st->bucket = (unsigned)end;
+    if (end == shape.nb) {
         /* the root names the hash of every stored bucket */
         kb_buf root = KB_BUF_INIT;
         kb_buf_put_u64be(&root, t->audit_seq);
         kb_buf_append(&root, t->audit_head, KB_HASH_LEN);
-        for (unsigned b = 0; b < KB_VM_NB; b++) {
-            unsigned char key[2] = {'B', (unsigned char)b}, h[KB_HASH_LEN] = {0};
-            MDB_val bk = {2, key}, bv;
+        if (shape.layout >= 3) {
+            unsigned char bits = (unsigned char)shape.bits;
+            kb_buf_append(&root, &bits, 1);
+            kb_buf_put_u64be(&root, vst.ms_entries);
+        }
+        for (size_t b = 0; b < shape.nb; b++) {
+            unsigned char key[3], h[KB_HASH_LEN] = {0};
+            MDB_val bk = {kb_vm_bkey(&shape, b, key), key}, bv;
             if (mdb_get(t->txn, mdbi, &bk, &bv) == 0)
                 crypto_generichash(h, KB_HASH_LEN, bv.mv_data, bv.mv_size, NULL, 0);
             kb_buf_append(&root, h, KB_HASH_LEN);
@@ -964,7 +984,9 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
     uint64_t total = 0, aver = 0;
     MDB_dbi dbi, sdbi, edbi;
     MDB_val k = {1, "R"}, v;
-    unsigned char bh[KB_VM_NB][KB_HASH_LEN];
+    char *root = NULL; /* the root's plaintext */
+    size_t rn = 0;
+    kb_vmap shape = {0};
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
     if (KB_BUS_SETJMP(pad)) {
@@ -974,6 +996,7 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
         kb_buf_free(&raw);
         kb_buf_free(&acc);
         kb_free(&pt);
+        kb_free(&root);
         return kb_err_set(e, KB_EIO, _("I/O error reading the rekeyed copy of the board"));
     }
     if ((rc = kb_dbi(t, KB_DB_VMAP, &dbi, e)) || mdb_get(t->txn, dbi, &k, &v) != 0) {
@@ -981,35 +1004,46 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
         goto out;
     }
     kb_buf_append(&raw, v.mv_data, v.mv_size);
-    if (kb_val_open(c, c->keys->k_ver, KB_DB_VMAP, "R", 1, (unsigned char *)raw.data, raw.len, &pt,
-                    &n, NULL, e) != KB_OK ||
-        n != 8 + KB_HASH_LEN + sizeof bh || kb_get_u64be((unsigned char *)pt) != head_seq ||
-        memcmp(pt + 8, head, KB_HASH_LEN) != 0) {
+    shape.layout = c->format >= 3 ? 3 : 2;
+    shape.bits = KB_VM_BITS_MIN;
+    size_t hdr = 8 + KB_HASH_LEN + (shape.layout >= 3 ? 9 : 0);
+    rc = kb_val_open(c, c->keys->k_ver, KB_DB_VMAP, "R", 1, (unsigned char *)raw.data, raw.len,
+                     &root, &rn, NULL, e);
+    if (rc == KB_OK && shape.layout >= 3 && rn >= hdr)
+        shape.bits = (unsigned char)root[8 + KB_HASH_LEN];
+    shape.nb = (size_t)1 << shape.bits;
+    if (rc != KB_OK || rn != hdr + shape.nb * KB_HASH_LEN ||
+        kb_get_u64be((unsigned char *)root) != head_seq ||
+        memcmp(root + 8, head, KB_HASH_LEN) != 0 ||
+        (shape.layout >= 3 &&
+         kb_get_u64be((unsigned char *)root + 8 + KB_HASH_LEN + 1) != records)) {
         rc = kb_err_set(e, KB_EDATA, "%s",
                         _("the rekeyed copy's version map is not for its newest audit entry"));
         goto out;
     }
-    memcpy(bh, pt + 8 + KB_HASH_LEN, sizeof bh);
-    kb_free(&pt);
-    for (unsigned b = 0; b < KB_VM_NB && rc == KB_OK; b++) {
-        unsigned char key[2] = {'B', (unsigned char)b}, h[KB_HASH_LEN];
-        MDB_val bk = {2, key}, bv;
+    const unsigned char *bh = (const unsigned char *)root + hdr;
+    for (size_t b = 0; b < shape.nb && rc == KB_OK; b++) {
+        unsigned char key[3], h[KB_HASH_LEN];
+        size_t kl = kb_vm_bkey(&shape, b, key);
+        MDB_val bk = {kl, key}, bv;
         int got = mdb_get(t->txn, dbi, &bk, &bv);
-        if (sodium_is_zero(bh[b], KB_HASH_LEN)) {
+        if (sodium_is_zero(bh + b * KB_HASH_LEN, KB_HASH_LEN)) {
             if (got == 0)
                 rc = kb_err_set(e, KB_EDATA, "%s", _("the rekeyed copy's version map is damaged"));
             continue;
         }
         if (got == 0)
             crypto_generichash(h, KB_HASH_LEN, bv.mv_data, bv.mv_size, NULL, 0);
-        if (got != 0 || memcmp(h, bh[b], KB_HASH_LEN) != 0 ||
-            kb_val_open(c, c->keys->k_ver, KB_DB_VMAP, key, 2, bv.mv_data, bv.mv_size, &pt, &n,
+        if (got != 0 || memcmp(h, bh + b * KB_HASH_LEN, KB_HASH_LEN) != 0 ||
+            kb_val_open(c, c->keys->k_ver, KB_DB_VMAP, key, kl, bv.mv_data, bv.mv_size, &pt, &n,
                         NULL, e) != KB_OK ||
             n % KB_VM_ENT != 0) {
             rc = kb_err_set(e, KB_EDATA, "%s", _("the rekeyed copy's version map is damaged"));
         } else {
-            for (size_t i = 1; i < n / KB_VM_ENT && rc == KB_OK; i++)
-                if (memcmp(pt + (i - 1) * KB_VM_ENT, pt + i * KB_VM_ENT, KB_KEY_LEN) >= 0)
+            for (size_t i = 0; i < n / KB_VM_ENT && rc == KB_OK; i++)
+                if ((i > 0 &&
+                     memcmp(pt + (i - 1) * KB_VM_ENT, pt + i * KB_VM_ENT, KB_KEY_LEN) >= 0) ||
+                    kb_vm_index(&shape, (const unsigned char *)pt + i * KB_VM_ENT) != b)
                     rc = kb_err_set(e, KB_EDATA, "%s",
                                     _("the rekeyed copy's version map is damaged"));
             total += n / KB_VM_ENT;
@@ -1062,6 +1096,7 @@ out:
     kb_buf_free(&raw);
     kb_buf_free(&acc);
     kb_free(&pt);
+    kb_free(&root);
     return rc;
 }
 

@@ -962,16 +962,16 @@ static bool kb_unframe(char *pt, size_t *n, const unsigned char **lkey, size_t *
 
 /* ------------------------------------------------------------ version map */
 
-/* The version map ("vmap", format 2): the newest version of every record,
- * so that an older sealed value put back (a replay) is refused when it is
- * read.  256 buckets of sorted entries (BLAKE2b-128 keyed with k_ver over
- * table number || stored key, then the version u64), each sealed under
- * k_ver; one root value holds the audit seq and head it is current for and
- * the BLAKE2b-256 of every stored bucket.  The root must match the newest
- * audit entry, so the map cannot be rolled back on its own. */
-#define KB_DB_VMAP "vmap"
-#define KB_VM_ENT (KB_KEY_LEN + 8)
-#define KB_VM_NB 256
+/* The version map ("vmap", formats 2 and 3): the newest version of every
+ * record, so that an older sealed value put back (a replay) is refused
+ * when it is read.  2^bits buckets of sorted entries (BLAKE2b-128 keyed
+ * with k_ver over table number || stored key, then the version u64), each
+ * sealed under k_ver; one root value holds the audit seq and head it is
+ * current for and the BLAKE2b-256 of every stored bucket.  The root must
+ * match the newest audit entry, so the map cannot be rolled back on its
+ * own.  Format 2 has 256 buckets; format 3 starts with 256 and doubles
+ * them when the board grows (KB_VM_GROW entries a bucket on average), so
+ * that a single lookup hashes a bucket of a few KiB at any board size. */
 
 void kb_vbucket_free(kb_vbucket *bk)
 {
@@ -979,14 +979,63 @@ void kb_vbucket_free(kb_vbucket *bk)
     kb_free(&bk->ct);
 }
 
+void kb_vmap_release(kb_vmap **vmp)
+{
+    kb_vmap *vm = *vmp;
+    if (!vm)
+        return;
+    for (size_t i = 0; vm->b && i < vm->nb; i++)
+        if (vm->b[i].e || vm->b[i].ct)
+            kb_vbucket_free(&vm->b[i]);
+    kb_free(&vm->b);
+    kb_free(&vm->bh);
+    kb_free(vmp);
+}
+
 static void kb_vmap_free(kb_txn *t)
 {
-    if (!t->vm)
-        return;
-    for (int i = 0; i < KB_VM_NB; i++)
-        kb_vbucket_free(&t->vm->b[i]);
-    kb_free(&t->vm);
+    kb_vmap_release(&t->vm);
 }
+
+size_t kb_vm_bkey(const kb_vmap *vm, size_t b, unsigned char key[3])
+{
+    key[0] = 'B';
+    if (vm->layout < 3) {
+        key[1] = (unsigned char)b;
+        return 2;
+    }
+    key[1] = (unsigned char)(b >> 8);
+    key[2] = (unsigned char)b;
+    return 3;
+}
+
+unsigned kb_vm_bits_for(uint64_t n, unsigned grow)
+{
+    unsigned bits = KB_VM_BITS_MIN;
+    uint64_t per = grow ? grow : KB_VM_GROW;
+    while (bits < KB_VM_BITS_MAX && n > (per << bits))
+        bits++;
+    return bits;
+}
+
+/* An empty map of 2^bits buckets in the given layout. */
+static void kb_vm_shape(kb_vmap *vm, unsigned layout, unsigned bits)
+{
+    for (size_t i = 0; vm->b && i < vm->nb; i++)
+        kb_vbucket_free(&vm->b[i]);
+    kb_free(&vm->b);
+    kb_free(&vm->bh);
+    vm->layout = layout;
+    vm->bits = bits;
+    vm->nb = (size_t)1 << bits;
+    vm->b = kb_calloc(vm->nb, sizeof *vm->b);
+    vm->bh = kb_calloc(vm->nb, sizeof *vm->bh);
+}
+
+/* The root's plaintext: seq || head || (layout 3: bits u8 || count u64)
+ * || the bucket hashes. */
+#define KB_VM_ROOT2 (8 + KB_HASH_LEN)
+#define KB_VM_ROOT3 (8 + KB_HASH_LEN + 1 + 8)
 
 void kb_vm_digest(const kb_store *s, unsigned tbl, const void *key, size_t klen,
                   unsigned char d[KB_KEY_LEN])
@@ -1019,6 +1068,7 @@ int kb_vmap_root(kb_txn *t, kb_err *e)
     if (rc && rc != KB_ENOENT)
         return rc;
     vm->have_dbi = rc == KB_OK;
+    unsigned layout = t->s->format >= 3 ? 3 : 2;
     (void)kb_txn_audit_seq(t);
     uint64_t seq = t->start_seq;
     MDB_val k = {1, "R"}, v;
@@ -1036,26 +1086,49 @@ int kb_vmap_root(kb_txn *t, kb_err *e)
         if (seq != 0)
             return kb_vm_bad(e, _("is missing"));
         vm->loaded = true; /* a new board: empty */
-        for (int i = 0; i < KB_VM_NB; i++)
+        kb_vm_shape(vm, layout, KB_VM_BITS_MIN);
+        vm->count = 0;
+        for (size_t i = 0; i < vm->nb; i++)
             vm->b[i].loaded = true;
         return KB_OK;
     }
-    char *pt = NULL;
-    size_t n = 0;
-    uint64_t ver = 0;
-    kb_err ve;
-    rc = kb_val_open(t->s, t->s->keys->k_ver, KB_DB_VMAP, "R", 1, (unsigned char *)raw->data,
-                     raw->len, &pt, &n, &ver, &ve);
-    kb_buf_clear(raw);
-    if (rc)
-        return kb_vm_bad(e, _("failed authentication"));
-    if (n != 8 + KB_HASH_LEN + KB_VM_NB * KB_HASH_LEN || kb_get_u64be((unsigned char *)pt) != seq ||
-        memcmp(pt + 8, t->start_head, KB_HASH_LEN) != 0) {
-        kb_free(&pt);
-        return kb_vm_bad(e, _("does not match the newest audit entry"));
+    /* the root this handle opened last, if the stored value is the same
+     * (131 KiB at 100k cases: one decryption per process, not per
+     * transaction) */
+    kb_store *s = t->s;
+    const char *pt = s->vmroot_pt;
+    size_t n = s->vmroot_n;
+    if (!pt || s->vmroot_raw.len != raw->len ||
+        memcmp(s->vmroot_raw.data, raw->data, raw->len) != 0) {
+        char *own = NULL;
+        uint64_t ver = 0;
+        kb_err ve;
+        rc = kb_val_open(s, s->keys->k_ver, KB_DB_VMAP, "R", 1, (unsigned char *)raw->data,
+                         raw->len, &own, &n, &ver, &ve);
+        if (rc) {
+            kb_buf_clear(raw);
+            return kb_vm_bad(e, _("failed authentication"));
+        }
+        kb_buf_clear(&s->vmroot_raw);
+        kb_buf_append(&s->vmroot_raw, raw->data, raw->len);
+        kb_free(&s->vmroot_pt);
+        s->vmroot_pt = own;
+        s->vmroot_n = n;
+        pt = own;
     }
-    memcpy(vm->bh, pt + 8 + KB_HASH_LEN, sizeof vm->bh);
-    kb_free(&pt);
+    kb_buf_clear(raw);
+    unsigned bits = KB_VM_BITS_MIN;
+    size_t hdr = layout < 3 ? KB_VM_ROOT2 : KB_VM_ROOT3;
+    if (layout >= 3 && n >= hdr)
+        bits = (unsigned char)pt[8 + KB_HASH_LEN];
+    if (n < hdr || bits < KB_VM_BITS_MIN || bits > KB_VM_BITS_MAX ||
+        n != hdr + ((size_t)KB_HASH_LEN << bits) ||
+        kb_get_u64be((const unsigned char *)pt) != seq ||
+        memcmp(pt + 8, t->start_head, KB_HASH_LEN) != 0)
+        return kb_vm_bad(e, _("does not match the newest audit entry"));
+    kb_vm_shape(vm, layout, bits);
+    vm->count = layout >= 3 ? kb_get_u64be((const unsigned char *)pt + 8 + KB_HASH_LEN + 1) : 0;
+    memcpy(vm->bh, pt + hdr, vm->nb * KB_HASH_LEN);
     vm->loaded = true;
     return KB_OK;
 }
@@ -1076,12 +1149,37 @@ struct kb_vmcache {
     size_t n;
 };
 
-static void kb_vmc_put(kb_store *s, unsigned b, const unsigned char h[KB_HASH_LEN],
-                       const unsigned char *e, size_t n)
+void kb_vmc_free(kb_store *s)
 {
-    if (!s->vmc)
-        s->vmc = kb_calloc(KB_VM_NB, sizeof *s->vmc);
-    struct kb_vmcache *c = &s->vmc[b];
+    kb_buf_free(&s->vmroot_raw);
+    kb_free(&s->vmroot_pt);
+    s->vmroot_n = 0;
+    for (size_t b = 0; s->vmc && b < s->vmc_nb; b++) {
+        if (s->vmc[b].e)
+            sodium_memzero(s->vmc[b].e, s->vmc[b].n * KB_VM_ENT);
+        kb_free(&s->vmc[b].e);
+    }
+    kb_free(&s->vmc);
+    s->vmc_nb = 0;
+}
+
+/* The handle's kept bucket b of a map of nb buckets (a map of another
+ * size: the kept ones are dropped). */
+static struct kb_vmcache *kb_vmc_at(kb_store *s, size_t nb, size_t b)
+{
+    if (s->vmc && s->vmc_nb != nb)
+        kb_vmc_free(s);
+    if (!s->vmc) {
+        s->vmc = kb_calloc(nb, sizeof *s->vmc);
+        s->vmc_nb = nb;
+    }
+    return &s->vmc[b];
+}
+
+static void kb_vmc_put(kb_store *s, const kb_vmap *vm, size_t b, const unsigned char *e, size_t n)
+{
+    const unsigned char *h = vm->bh[b];
+    struct kb_vmcache *c = kb_vmc_at(s, vm->nb, b);
     if (c->e && memcmp(c->h, h, KB_HASH_LEN) == 0)
         return; /* kept already */
     if (memcmp(c->seen, h, KB_HASH_LEN) != 0) {
@@ -1097,10 +1195,10 @@ static void kb_vmc_put(kb_store *s, unsigned b, const unsigned char h[KB_HASH_LE
     memcpy(c->h, h, KB_HASH_LEN);
 }
 
-static bool kb_vmc_get(const kb_store *s, unsigned b, const unsigned char h[KB_HASH_LEN],
-                       kb_vbucket *bk)
+static bool kb_vmc_get(const kb_store *s, const kb_vmap *vm, size_t b, kb_vbucket *bk)
 {
-    const struct kb_vmcache *c = s->vmc ? &s->vmc[b] : NULL;
+    const unsigned char *h = vm->bh[b];
+    const struct kb_vmcache *c = s->vmc && s->vmc_nb == vm->nb ? &s->vmc[b] : NULL;
     if (!c || !c->e || memcmp(c->h, h, KB_HASH_LEN) != 0)
         return false;
     bk->e = kb_malloc(c->n * KB_VM_ENT + 1);
@@ -1109,23 +1207,12 @@ static bool kb_vmc_get(const kb_store *s, unsigned b, const unsigned char h[KB_H
     return true;
 }
 
-void kb_vmc_free(kb_store *s)
-{
-    for (unsigned b = 0; s->vmc && b < KB_VM_NB; b++) {
-        if (s->vmc[b].e)
-            sodium_memzero(s->vmc[b].e, s->vmc[b].n * KB_VM_ENT);
-        kb_free(&s->vmc[b].e);
-    }
-    kb_free(&s->vmc);
-}
-
 /* Was the bucket value h opened before by this handle?  (The first time
  * it is only remembered: kb_vmc_put keeps it the second time.) */
-static bool kb_vmc_seen(kb_store *s, unsigned b, const unsigned char h[KB_HASH_LEN])
+static bool kb_vmc_seen(kb_store *s, const kb_vmap *vm, size_t b)
 {
-    if (!s->vmc)
-        s->vmc = kb_calloc(KB_VM_NB, sizeof *s->vmc);
-    struct kb_vmcache *c = &s->vmc[b];
+    const unsigned char *h = vm->bh[b];
+    struct kb_vmcache *c = kb_vmc_at(s, vm->nb, b);
     if (memcmp(c->seen, h, KB_HASH_LEN) == 0)
         return true;
     memcpy(c->seen, h, KB_HASH_LEN);
@@ -1161,7 +1248,7 @@ static void kb_vb_open_all(const kb_store *s, kb_vbucket *bk)
 }
 
 /* Read bucket b for lookups (full: its entries too). */
-static int kb_vmap_bucket_in(kb_txn *t, unsigned b, bool full, kb_vbucket **out, kb_err *e)
+static int kb_vmap_bucket_in(kb_txn *t, size_t b, bool full, kb_vbucket **out, kb_err *e)
 {
     int rc = kb_vmap_root(t, e);
     if (rc)
@@ -1172,17 +1259,17 @@ static int kb_vmap_bucket_in(kb_txn *t, unsigned b, bool full, kb_vbucket **out,
     if (bk->loaded) {
         if (full && bk->ct) {
             kb_vb_open_all(t->s, bk);
-            kb_vmc_put(t->s, b, vm->bh[b], bk->e, bk->n);
+            kb_vmc_put(t->s, vm, b, bk->e, bk->n);
         }
         return KB_OK;
     }
     bk->loaded = true;
     if (sodium_is_zero(vm->bh[b], KB_HASH_LEN))
         return KB_OK;
-    if (kb_vmc_get(t->s, b, vm->bh[b], bk))
+    if (kb_vmc_get(t->s, vm, b, bk))
         return KB_OK;
-    unsigned char key[2] = {'B', (unsigned char)b};
-    MDB_val k = {2, key}, v;
+    unsigned char key[3];
+    MDB_val k = {kb_vm_bkey(vm, b, key), key}, v;
     kb_buf *raw = &t->vmraw;
     kb_buf_clear(raw);
     int r = MDB_NOTFOUND;
@@ -1228,14 +1315,14 @@ static int kb_vmap_bucket_in(kb_txn *t, unsigned b, bool full, kb_vbucket **out,
     }
     kb_vmap_opened_++;
     /* kept (and so opened whole) the second time this handle reads it */
-    if (full || kb_vmc_seen(t->s, b, vm->bh[b])) {
+    if (full || kb_vmc_seen(t->s, vm, b)) {
         kb_vb_open_all(t->s, bk);
-        kb_vmc_put(t->s, b, vm->bh[b], bk->e, bk->n);
+        kb_vmc_put(t->s, vm, b, bk->e, bk->n);
     }
     return KB_OK;
 }
 
-int kb_vmap_bucket(kb_txn *t, unsigned b, kb_vbucket **out, kb_err *e)
+int kb_vmap_bucket(kb_txn *t, size_t b, kb_vbucket **out, kb_err *e)
 {
     return kb_vmap_bucket_in(t, b, true, out, e);
 }
@@ -1331,8 +1418,8 @@ int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_
     unsigned char d[KB_KEY_LEN];
     kb_vm_digest(t->s, tbl, key, klen, d);
     kb_vbucket *bk;
-    int rc = kb_vmap_bucket_in(t, d[0], false, &bk, e);
-    if (rc)
+    int rc = kb_vmap_root(t, e);
+    if (rc || (rc = kb_vmap_bucket_in(t, kb_vm_index(t->vm, d), false, &bk, e)))
         return rc;
     uint64_t want = 0;
     if (bk->e) {
@@ -1346,6 +1433,8 @@ int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_
     return KB_OK;
 }
 
+static int kb_vm_relayout(kb_txn *t, unsigned layout, unsigned bits, kb_err *e);
+
 /* Record a new version (0 = deleted) in the map. */
 static int kb_vmap_set(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver,
                        kb_err *e)
@@ -1355,8 +1444,8 @@ static int kb_vmap_set(kb_txn *t, unsigned tbl, const void *key, size_t klen, ui
     unsigned char d[KB_KEY_LEN];
     kb_vm_digest(t->s, tbl, key, klen, d);
     kb_vbucket *bk;
-    int rc = kb_vmap_bucket(t, d[0], &bk, e);
-    if (rc)
+    int rc = kb_vmap_root(t, e);
+    if (rc || (rc = kb_vmap_bucket(t, kb_vm_index(t->vm, d), &bk, e)))
         return rc;
     long i = kb_vm_find(bk, d);
     if (i >= 0 && ver) {
@@ -1365,6 +1454,7 @@ static int kb_vmap_set(kb_txn *t, unsigned tbl, const void *key, size_t klen, ui
         memmove(bk->e + (size_t)i * KB_VM_ENT, bk->e + ((size_t)i + 1) * KB_VM_ENT,
                 (bk->n - (size_t)i - 1) * KB_VM_ENT);
         bk->n--;
+        t->vm->count--;
     } else if (ver) {
         size_t at = (size_t)(-i - 1);
         if (bk->n == bk->cap) {
@@ -1375,8 +1465,17 @@ static int kb_vmap_set(kb_txn *t, unsigned tbl, const void *key, size_t klen, ui
         memcpy(bk->e + at * KB_VM_ENT, d, KB_KEY_LEN);
         kb_put_u64be(bk->e + at * KB_VM_ENT + KB_KEY_LEN, ver);
         bk->n++;
+        t->vm->count++;
     }
     bk->dirty = true;
+    /* a large change (an import) doubles the map as it goes, so that the
+     * buckets it inserts into stay small */
+    kb_vmap *vm = t->vm;
+    unsigned want = kb_vm_bits_for(vm->count, t->s->vm_grow);
+    if (vm->layout >= 3 && want > vm->bits && (rc = kb_vm_relayout(t, vm->layout, want, e))) {
+        t->failed = true;
+        return rc;
+    }
     return KB_OK;
 }
 
@@ -1385,7 +1484,8 @@ static int kb_vm_entcmp(const void *a, const void *b)
     return memcmp(a, b, KB_KEY_LEN);
 }
 
-/* Forget the map and build it from every stored record (migration, rekey). */
+/* Forget the map and build it from every stored record (the migration
+ * of a format-1 board; the commit grows it to the bucket count it needs). */
 static int kb_vmap_rebuild(kb_txn *t, kb_err *e)
 {
     kb_vmap_free(t);
@@ -1396,7 +1496,8 @@ static int kb_vmap_rebuild(kb_txn *t, kb_err *e)
         return rc;
     vm->have_dbi = true;
     vm->loaded = true;
-    for (int i = 0; i < KB_VM_NB; i++)
+    kb_vm_shape(vm, t->s->format >= 3 ? 3 : 2, KB_VM_BITS_MIN);
+    for (size_t i = 0; i < vm->nb; i++)
         vm->b[i].loaded = vm->b[i].dirty = true;
     for (int tb = 0; tb < KB_T_COUNT_; tb++) {
         MDB_dbi dbi;
@@ -1413,7 +1514,7 @@ static int kb_vmap_rebuild(kb_txn *t, kb_err *e)
              r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
             unsigned char d[KB_KEY_LEN];
             kb_vm_digest(t->s, (unsigned)tb, k.mv_data, k.mv_size, d);
-            kb_vbucket *bk = &vm->b[d[0]];
+            kb_vbucket *bk = &vm->b[kb_vm_index(vm, d)];
             if (bk->n == bk->cap) {
                 bk->cap = bk->cap ? bk->cap * 2 : 16;
                 bk->e = kb_realloc(bk->e, bk->cap * KB_VM_ENT);
@@ -1422,17 +1523,84 @@ static int kb_vmap_rebuild(kb_txn *t, kb_err *e)
             kb_put_u64be(bk->e + bk->n * KB_VM_ENT + KB_KEY_LEN,
                          kb_val_version(v.mv_data, v.mv_size));
             bk->n++;
+            vm->count++;
         }
         mdb_cursor_close(c);
     }
-    for (int i = 0; i < KB_VM_NB; i++)
+    for (size_t i = 0; i < vm->nb; i++)
         if (vm->b[i].n > 1)
             kb_sort(vm->b[i].e, vm->b[i].n, KB_VM_ENT, kb_vm_entcmp);
     return KB_OK;
 }
 
+/* Move every entry into 2^bits buckets (bits 0: as many as the entries
+ * need) of the given layout: the format-2 map of a board migrated to
+ * format 3, or a format-3 map that doubles.  Every bucket is read first;
+ * every new one is written at commit; a bucket key of the old layout that
+ * no new bucket takes is deleted.  bits is never less than the map's. */
+static int kb_vm_relayout(kb_txn *t, unsigned layout, unsigned bits, kb_err *e)
+{
+    kb_vmap *vm = t->vm;
+    int rc;
+    uint64_t count = 0;
+    for (size_t b = 0; b < vm->nb; b++) {
+        kb_vbucket *bk;
+        if ((rc = kb_vmap_bucket(t, b, &bk, e)))
+            return rc;
+        count += bk->n;
+    }
+    if (!bits)
+        bits = kb_vm_bits_for(count, t->s->vm_grow);
+    if (bits < vm->bits)
+        bits = vm->bits;
+    if (layout != vm->layout) {
+        for (size_t b = 0; b < vm->nb; b++) {
+            unsigned char key[3];
+            MDB_val k = {kb_vm_bkey(vm, b, key), key};
+            int r = mdb_del(t->txn, vm->dbi, &k, NULL);
+            if (r && r != MDB_NOTFOUND) {
+                t->failed = true;
+                return kb_mdb_err(e, r, KB_DB_VMAP);
+            }
+        }
+    }
+    kb_vmap nv = {0};
+    kb_vm_shape(&nv, layout, bits);
+    /* an old bucket's sorted entries fall, in order, into new buckets of
+     * its own (the new index has the old one as its prefix) */
+    for (size_t b = 0; b < vm->nb; b++) {
+        kb_vbucket *ob = &vm->b[b];
+        for (size_t i = 0; i < ob->n; i++) {
+            const unsigned char *x = ob->e + i * KB_VM_ENT;
+            kb_vbucket *bk = &nv.b[kb_vm_index(&nv, x)];
+            if (bk->n == bk->cap) {
+                bk->cap = bk->cap ? bk->cap * 2 : 16;
+                bk->e = kb_realloc(bk->e, bk->cap * KB_VM_ENT);
+            }
+            memcpy(bk->e + bk->n * KB_VM_ENT, x, KB_VM_ENT);
+            bk->n++;
+        }
+        if (ob->e)
+            sodium_memzero(ob->e, ob->n * KB_VM_ENT);
+    }
+    for (size_t i = 0; i < nv.nb; i++)
+        nv.b[i].loaded = nv.b[i].dirty = true;
+    for (size_t b = 0; b < vm->nb; b++)
+        kb_vbucket_free(&vm->b[b]);
+    kb_free(&vm->b);
+    kb_free(&vm->bh);
+    vm->b = nv.b;
+    vm->bh = nv.bh;
+    vm->nb = nv.nb;
+    vm->bits = nv.bits;
+    vm->layout = layout;
+    vm->count = count;
+    return KB_OK;
+}
+
 /* Write the changed buckets and a root for this transaction's audit head
- * (called by commit). */
+ * (called by commit); a format-3 map that outgrew its buckets doubles
+ * first. */
 static int kb_vmap_flush(kb_txn *t, kb_err *e)
 {
     kb_vmap *vm = t->vm;
@@ -1444,15 +1612,22 @@ static int kb_vmap_flush(kb_txn *t, kb_err *e)
             return rc;
         vm->have_dbi = true;
     }
+    unsigned want = kb_vm_bits_for(vm->count, t->s->vm_grow);
+    if (vm->layout >= 3 && want > vm->bits) {
+        if ((rc = kb_vm_relayout(t, vm->layout, want, e))) {
+            t->failed = true;
+            return rc;
+        }
+    }
     bool any = false;
     kb_buf sealed = KB_BUF_INIT;
-    for (int i = 0; i < KB_VM_NB; i++) {
+    for (size_t i = 0; i < vm->nb; i++) {
         kb_vbucket *bk = &vm->b[i];
         if (!bk->dirty)
             continue;
         any = true;
-        unsigned char key[2] = {'B', (unsigned char)i};
-        MDB_val k = {2, key};
+        unsigned char key[3];
+        MDB_val k = {kb_vm_bkey(vm, i, key), key};
         if (bk->n == 0) {
             rc = mdb_del(t->txn, vm->dbi, &k, NULL);
             if (rc && rc != MDB_NOTFOUND)
@@ -1460,7 +1635,7 @@ static int kb_vmap_flush(kb_txn *t, kb_err *e)
             memset(vm->bh[i], 0, KB_HASH_LEN);
             continue;
         }
-        kb_val_seal(t->s, t->s->keys->k_ver, KB_DB_VMAP, key, 2, t->audit_seq, bk->e,
+        kb_val_seal(t->s, t->s->keys->k_ver, KB_DB_VMAP, key, k.mv_size, t->audit_seq, bk->e,
                     bk->n * KB_VM_ENT, &sealed);
         MDB_val v = {sealed.len, sealed.data};
         if ((rc = mdb_put(t->txn, vm->dbi, &k, &v, 0)))
@@ -1468,7 +1643,7 @@ static int kb_vmap_flush(kb_txn *t, kb_err *e)
         crypto_generichash(vm->bh[i], KB_HASH_LEN, (unsigned char *)sealed.data, sealed.len, NULL,
                            0);
         /* (if the commit fails, no root ever names this hash) */
-        kb_vmc_put(t->s, (unsigned)i, vm->bh[i], bk->e, bk->n);
+        kb_vmc_put(t->s, vm, i, bk->e, bk->n);
         bk->dirty = false;
     }
     if (!any && t->n_entries == 0) {
@@ -1479,13 +1654,29 @@ static int kb_vmap_flush(kb_txn *t, kb_err *e)
         kb_buf root = KB_BUF_INIT;
         kb_buf_put_u64be(&root, t->audit_seq);
         kb_buf_append(&root, t->audit_head, KB_HASH_LEN);
-        kb_buf_append(&root, vm->bh, sizeof vm->bh);
+        if (vm->layout >= 3) {
+            unsigned char bits = (unsigned char)vm->bits;
+            kb_buf_append(&root, &bits, 1);
+            kb_buf_put_u64be(&root, vm->count);
+        }
+        kb_buf_append(&root, vm->bh, vm->nb * KB_HASH_LEN);
         kb_val_seal(t->s, t->s->keys->k_ver, KB_DB_VMAP, "R", 1, t->audit_seq, root.data, root.len,
                     &sealed);
-        kb_buf_free(&root);
         MDB_val k = {1, "R"}, v = {sealed.len, sealed.data};
-        if ((rc = mdb_put(t->txn, vm->dbi, &k, &v, 0)))
+        if ((rc = mdb_put(t->txn, vm->dbi, &k, &v, 0))) {
+            kb_buf_free(&root);
             goto fail;
+        }
+        /* the next transaction finds it opened (if the commit fails, the
+         * stored root is another value) */
+        kb_store *s = t->s;
+        kb_buf_clear(&s->vmroot_raw);
+        kb_buf_append(&s->vmroot_raw, sealed.data, sealed.len);
+        kb_free(&s->vmroot_pt);
+        s->vmroot_n = root.len;
+        s->vmroot_pt = kb_malloc(root.len + 1);
+        memcpy(s->vmroot_pt, root.data, root.len);
+        kb_buf_free(&root);
     }
     kb_buf_free(&sealed);
     return KB_OK;
@@ -2024,7 +2215,7 @@ struct kb_snap {
     /* large scans: the version map, loaded in the transaction, compared
      * after it (on the threads); a bucket that did not load has its error */
     struct kb_vmap *vm;
-    kb_err *vm_bucket_err; /* KB_VM_NB entries, or NULL when all loaded */
+    kb_err *vm_bucket_err; /* vm->nb entries, or NULL when all loaded */
 };
 
 static void kb_snap_push(kb_snap *sn, const MDB_val *k, const MDB_val *v)
@@ -2208,8 +2399,12 @@ int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
      * map of this transaction.  A large scan loads every bucket here and
      * compares on the threads after the lock; a small one compares here.
      * Either way a refusal is reported in key order by kb_snap_open. */
-    if (rc == KB_OK && sn->n >= KB_SNAP_VM_ALL && t->s->format >= 2 && !t->vm_off) {
-        for (unsigned b = 0; b < KB_VM_NB; b++) {
+    kb_err re;
+    kb_err_clear(&re);
+    /* (a root that does not open: the first record's check says so) */
+    if (rc == KB_OK && sn->n >= KB_SNAP_VM_ALL && t->s->format >= 2 && !t->vm_off &&
+        kb_vmap_root(t, &re) == KB_OK) {
+        for (size_t b = 0; b < t->vm->nb; b++) {
             kb_vbucket *bk;
             kb_err be;
             kb_err_clear(&be);
@@ -2222,15 +2417,13 @@ int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
             }
             if (br) {
                 if (!sn->vm_bucket_err)
-                    sn->vm_bucket_err = kb_calloc(KB_VM_NB, sizeof *sn->vm_bucket_err);
+                    sn->vm_bucket_err = kb_calloc(t->vm->nb, sizeof *sn->vm_bucket_err);
                 sn->vm_bucket_err[b] = be;
                 sn->vm_bucket_err[b].code = br;
             }
         }
         sn->vm = t->vm;
         t->vm = NULL;
-        if (!sn->vm)
-            sn->vm = kb_calloc(1, sizeof *sn->vm);
     }
     for (size_t i = 0; rc == KB_OK && !sn->vm && i < sn->n; i++) {
         const unsigned char *p = (const unsigned char *)sn->arena.data + sn->r[i].off;
@@ -2266,11 +2459,7 @@ void kb_snap_free(kb_snap **sn)
         return;
     kb_buf_free(&(*sn)->arena);
     kb_free(&(*sn)->r);
-    if ((*sn)->vm) {
-        for (int i = 0; i < KB_VM_NB; i++)
-            kb_vbucket_free(&(*sn)->vm->b[i]);
-        kb_free(&(*sn)->vm);
-    }
+    kb_vmap_release(&(*sn)->vm);
     kb_free(&(*sn)->vm_bucket_err);
     kb_free(sn);
 }
@@ -2318,10 +2507,11 @@ static int kb_snap_one(kb_snap_run *run, size_t i, kb_err *e)
     if (sn->vm) { /* as kb_vmap_check, on the map loaded in the transaction */
         unsigned char d[KB_KEY_LEN];
         kb_vm_digest(sn->s, (unsigned)sn->tbl, key, rec->klen, d);
-        const kb_vbucket *bk = &sn->vm->b[d[0]];
+        size_t b = kb_vm_index(sn->vm, d);
+        const kb_vbucket *bk = &sn->vm->b[b];
         rc = KB_OK;
-        if (sn->vm_bucket_err && sn->vm_bucket_err[d[0]].code) {
-            *e = sn->vm_bucket_err[d[0]];
+        if (sn->vm_bucket_err && sn->vm_bucket_err[b].code) {
+            *e = sn->vm_bucket_err[b];
             rc = e->code;
         } else {
             long at = kb_vm_find(bk, d);
@@ -4063,12 +4253,46 @@ static void kb_rawrecs_free(kb_rawrec **r, size_t n)
  * whose signer is an active user), builds the version map and bumps the
  * board header to format 2.  With other sessions open the board stays at
  * format 1 (still read and written) until the next open. */
+/* Format 2 -> 3: the version map's entries move into as many buckets as
+ * the board needs (kb_vm_relayout; the format-2 map is read, checked
+ * against its root, so no replay protection is lost) and the header says
+ * 3, in one write transaction, when nobody else has the board open.  No
+ * record changes, so no backup is made. */
+static int kb_store_migrate_map(kb_store *s, kb_err *e)
+{
+    kb_txn *t = NULL;
+    unsigned char salt[KB_SALT_LEN];
+    int rc = kb_store_write(s, "board.migrate", NULL, &t, e);
+    if (rc == KB_OK && s->format == 2 && (rc = kb_board_meta_get(t, salt, e)) == KB_OK &&
+        (rc = kb_vmap_root(t, e)) == KB_OK) {
+        s->format = KB_FORMAT_VERSION;
+        if ((rc = kb_vm_relayout(t, 3, 0, e)) == KB_OK &&
+            (rc = kb_board_meta_put(t, salt, e)) == KB_OK)
+            rc = kb_txn_commit(&t, e);
+        if (rc)
+            s->format = 2;
+    }
+    kb_txn_abort(&t);
+    return rc;
+}
+
 static int kb_store_migrate(kb_store *s, kb_err *e)
 {
     if (s->format >= KB_FORMAT_VERSION)
         return KB_OK;
     if (!kb_lk_try(s->lock_fd, KB_LK_MAINT, F_WRLCK))
         return KB_OK; /* others have it open: migrate another time */
+    if (s->format == 2) {
+        int r2 = kb_store_migrate_map(s, e);
+        kb_lk_try(s->lock_fd, KB_LK_MAINT, F_RDLCK); /* back to shared */
+        if (r2) {
+            kb_err e2 = *e;
+            r2 = kb_err_set(e, r2, _("cannot migrate the board to format %d: %s"),
+                            KB_FORMAT_VERSION, e2.msg);
+            e->damage = e2.damage;
+        }
+        return r2;
+    }
     kb_txn *t = NULL;
     kb_rawrec *recs = NULL, *slots = NULL;
     size_t nrecs = 0, nslots = 0;
@@ -4449,6 +4673,7 @@ kb_store *kb_store_twin(kb_store *s, const char *path)
     memcpy(c->salt, s->salt, KB_SALT_LEN);
     c->epoch = s->epoch;
     c->format = s->format;
+    c->vm_grow = s->vm_grow;
     return c;
 }
 

@@ -21,7 +21,7 @@
  * no version map, keyslots found by trial; 2 = hashed case keys, the
  * version map (vmap), keyslot locators (slotfind) and the access list.
  * Format-1 boards are migrated in place at open (docs/storage.md). */
-#define KB_FORMAT_VERSION 2
+#define KB_FORMAT_VERSION 3
 #define KB_FORMAT_OLDEST 1
 /* Sealed-value header format (unchanged by board format 2). */
 #define KB_VAL_FORMAT 1
@@ -99,6 +99,15 @@ struct kb_store {
     /* version map buckets opened by earlier transactions of this handle,
      * by the BLAKE2b of their sealed value (store.c, kb_vmap_bucket) */
     struct kb_vmcache *vmc;
+    size_t vmc_nb; /* its size: the map's bucket count when made */
+    /* the version map root it opened last: the sealed value and its
+     * plaintext (store.c, kb_vmap_root) */
+    kb_buf vmroot_raw;
+    char *vmroot_pt;
+    size_t vmroot_n;
+    /* format 3: entries a version map bucket holds on average before the
+     * map doubles (0: KB_VM_GROW; tests set a small one) */
+    unsigned vm_grow;
 };
 
 struct kb_txn {
@@ -285,7 +294,12 @@ int kb_slot_key(const unsigned char board_salt[KB_SALT_LEN], const char *user,
 #define KB_DB_VMAP "vmap"
 #define KB_DB_SLOTFIND "slotfind"
 #define KB_VM_ENT (KB_KEY_LEN + 8)
-#define KB_VM_NB 256
+/* The version map has 2^bits buckets: 8 bits in format 2; in format 3
+ * from 8 up to KB_VM_BITS_MAX, doubling as the board grows. */
+#define KB_VM_BITS_MIN 8
+#define KB_VM_BITS_MAX 15
+/* format 3: a map of more than this many entries per bucket doubles */
+#define KB_VM_GROW 256
 int kb_mdb_err(kb_err *e, int rc, const char *what);
 int kb_dbi(kb_txn *t, const char *name, MDB_dbi *out, kb_err *e);
 int kb_tdbi(kb_txn *t, enum kb_table tbl, MDB_dbi *out, kb_err *e);
@@ -371,15 +385,30 @@ struct kb_vmap {
     bool loaded;
     MDB_dbi dbi;
     bool have_dbi;
-    unsigned char bh[KB_VM_NB][KB_HASH_LEN];
-    kb_vbucket b[KB_VM_NB];
+    /* the layout: 2 (format 2: 256 buckets "B" || u8, no count) or 3
+     * (2^bits buckets "B" || u16, the number of entries in the root) */
+    unsigned layout, bits;
+    size_t nb;      /* 2^bits */
+    uint64_t count; /* entries (layout 3) */
+    unsigned char (*bh)[KB_HASH_LEN];
+    kb_vbucket *b;
 };
 typedef struct kb_vmap kb_vmap;
+/* The bucket of digest d, and its stored key (2 or 3 bytes). */
+static inline size_t kb_vm_index(const kb_vmap *vm, const unsigned char *d)
+{
+    return (size_t)((unsigned)d[0] << 8 | d[1]) >> (16 - vm->bits);
+}
+size_t kb_vm_bkey(const kb_vmap *vm, size_t b, unsigned char key[3]);
+/* The number of bucket bits (format 3) for a map of n entries, grow
+ * entries a bucket on average (0: KB_VM_GROW). */
+unsigned kb_vm_bits_for(uint64_t n, unsigned grow);
+void kb_vmap_release(kb_vmap **vm);
 int kb_vmap_root(kb_txn *t, kb_err *e);
 /* Forget the version map buckets the handle kept (verify, before it reads
  * them from the file). */
 void kb_vmc_free(kb_store *s);
-int kb_vmap_bucket(kb_txn *t, unsigned b, kb_vbucket **out, kb_err *e);
+int kb_vmap_bucket(kb_txn *t, size_t b, kb_vbucket **out, kb_err *e);
 /* Is version ver of the record at stored key (tbl, key) the newest? */
 int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver, kb_err *e);
 /* The access list (meta record 00 x 15, 06): entries of KB_ACC_ENT bytes. */

@@ -839,7 +839,8 @@ static int kb_vfinal(kb_vstate *v, kb_txn *t, bool full)
         /* the version map holds exactly the stored records */
         if (v->nbad == 0 && kb_vmap_root(t, e) == KB_OK) {
             uint64_t total = 0;
-            for (unsigned b = 0; b < KB_VM_NB; b++) {
+            const kb_vmap *vm = t->vm;
+            for (size_t b = 0; b < vm->nb; b++) {
                 kb_vbucket *bk;
                 if (kb_vmap_bucket(t, b, &bk, e) != KB_OK)
                     break;
@@ -848,6 +849,9 @@ static int kb_vfinal(kb_vstate *v, kb_txn *t, bool full)
             if (total != stored)
                 kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, (const unsigned char *)"R", 1,
                                _("the version map names records that are not stored"));
+            else if (vm->layout >= 3 && vm->count != total)
+                kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, (const unsigned char *)"R", 1,
+                               _("the version map's root counts a different number of records"));
         } else if (v->nbad == 0) {
             kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, (const unsigned char *)"R", 1, e->msg);
         }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# test_store_migrate.sh - boards made by the previous release (board
-# format 1: tests/fixtures/board-v1.kb and board-v2.kb) open, verify and
-# are migrated in place to format 2 after a verified backup
-# (BOARD.format1-backup); while another session has the board open the
-# migration waits and the board is still read and written as format 1.
+# test_store_migrate.sh - boards made by earlier releases (board format 1:
+# tests/fixtures/board-v1.kb and board-v2.kb; format 2: board-f2.kb) open,
+# verify and are migrated in place to format 3, format 1 after a verified
+# backup (BOARD.format1-backup); while another session has the board open
+# the migration waits and the board is still read and written in its old
+# format.
 . "$(dirname "$0")/lib.sh"
 kb_setup
 PY=
@@ -47,7 +48,7 @@ kill "$HOLDER" 2>/dev/null
 wait "$HOLDER" 2>/dev/null
 
 expect_rc 0 "bob opens it alone: it is migrated" B2 verify
-check "the board is format 2" [ "$(fmt "$T/v2/board-v2.kb")" = 2 ]
+check "the board is format 3" [ "$(fmt "$T/v2/board-v2.kb")" = 3 ]
 check "a backup was made first" [ -f "$T/v2/board-v2.kb.format1-backup" -a -f "$T/v2/board-v2.kb.format1-backup.lock" ]
 check "the backup is the format-1 board" [ "$(fmt "$T/v2/board-v2.kb.format1-backup")" = 1 ]
 expect_rc 0 "alice opens the migrated board" A2 --json case show 1
@@ -63,7 +64,50 @@ expect_rc 0 "verify after the migration" A2 verify
 
 A1() { "$KB_BIN" --db "$T/v1/board-v1.kb" --user alice --passphrase-file "$T/v1/board-v1.pass" "$@"; }
 expect_rc 0 "board-v1.kb opens and verifies" A1 verify
-check "board-v1.kb is format 2 now" [ "$(fmt "$T/v1/board-v1.kb")" = 2 ]
+check "board-v1.kb is format 3 now" [ "$(fmt "$T/v1/board-v1.kb")" = 3 ]
 expect_rc 0 "board-v1.kb still reads" A1 --json case show 2
 check "... with its reason comment" contains "$OUT" "Afgerond met subsidie"
+
+# format 2 (256 version-map buckets) -> 3: the map moves into as many
+# buckets as the board needs; no record changes, so no backup
+mkdir -p "$T/f2"
+cp "$F/board-f2.kb" "$F/board-f2.kb.lock" "$F/board-f2.pass" "$T/f2/"
+chmod 600 "$T/f2/board-f2.pass"
+F2() { "$KB_BIN" --db "$T/f2/board-f2.kb" --user alice --passphrase-file "$T/f2/board-f2.pass" "$@"; }
+vmkeys() { # vmkeys BOARD - the lengths of the version map's bucket keys
+    "$PY" -c '
+import lmdb, sys
+env = lmdb.open(sys.argv[1], subdir=False, lock=False, readonly=True, max_dbs=64)
+with env.begin() as txn:
+    db = env.open_db(b"vmap", txn=txn, create=False)
+    print(" ".join(sorted({str(len(k)) for k, _ in txn.cursor(db=db) if k[:1] == b"B"})))' "$1"
+}
+check "board-f2.kb is format 2" [ "$(fmt "$T/f2/board-f2.kb")" = 2 ]
+check "... with one-byte bucket numbers" [ "$(vmkeys "$T/f2/board-f2.kb")" = 2 ]
+"$PY" -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_SH, 1, 2**40 + 2)
+open(sys.argv[2], "w").write("held")
+time.sleep(120)' "$T/f2/board-f2.kb.lock" "$T/held2" &
+HOLDER=$!
+at_exit "kill $HOLDER 2>/dev/null"
+wait_for 30 test -e "$T/held2" || die "the MAINT holder did not start"
+expect_rc 0 "a comment on the format-2 board while another session is open" \
+    F2 case comment 1 "Nog in formaat 2"
+check "... it stays format 2" [ "$(fmt "$T/f2/board-f2.kb")" = 2 ]
+expect_rc 0 "verify passes on the format-2 board" F2 verify
+kill "$HOLDER" 2>/dev/null
+wait "$HOLDER" 2>/dev/null
+expect_rc 0 "opened alone, it is migrated (and verifies)" F2 verify
+check "board-f2.kb is format 3" [ "$(fmt "$T/f2/board-f2.kb")" = 3 ]
+check "... with two-byte bucket numbers only" [ "$(vmkeys "$T/f2/board-f2.kb")" = 3 ]
+check "... without a backup" [ ! -e "$T/f2/board-f2.kb.format1-backup" ]
+expect_rc 0 "its cases read" F2 --json case show 1
+check "... with both comments" contains "$OUT" "Nog in formaat 2"
+check "... and the first" contains "$OUT" "Eerste gesprek gevoerd"
+expect_rc 0 "the confidential case reads" F2 --json case show 3
+check "... its title" contains "$OUT" "Leegstand Kerkstraat"
+expect_rc 0 "writes after the migration" F2 case comment 2 "Na formaat 3"
+expect_rc 0 "verify after the writes" F2 verify
 finish

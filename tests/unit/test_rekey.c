@@ -233,6 +233,54 @@ Test(rekey, one_batch_at_a_time_resumes_and_the_old_board_stays_verifiable)
     kb_store_close(&s);
 }
 
+/* The version map's bucket count (format 3) a read transaction sees. */
+static unsigned kb_vm_bits_now(kb_store *s, uint64_t *count)
+{
+    kb_err e;
+    kb_txn *t = NULL;
+    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_vmap_root(t, &e), KB_OK, "%s", e.msg);
+    unsigned bits = t->vm->bits;
+    cr_assert_eq(t->vm->layout, 3);
+    *count = t->vm->count;
+    kb_txn_abort(&t);
+    return bits;
+}
+
+/* A version map that grew past 256 buckets is rebuilt by the rekey in as
+ * many buckets as its records need, 16 buckets a batch (resumed after
+ * every batch here), and the board goes on growing afterwards. */
+Test(rekey, a_grown_version_map_is_rebuilt_bucket_batch_by_batch)
+{
+    char path[400];
+    kb_store *s = kb_board(path, sizeof path);
+    s->vm_grow = 1; /* double at 1 entry a bucket instead of 256 */
+    kb_fill(s, 0, 200);
+    uint64_t count = 0;
+    cr_assert_eq(kb_vm_bits_now(s, &count), 10, "600 and more entries: 1024 buckets");
+    kb_rekey_batch_ = 1000;
+    kb_rekey_stop_after_ = 1;
+    size_t records = 0;
+    kb_err e;
+    int rc, calls = 0;
+    while ((rc = kb_store_rekey(s, &records, NULL, NULL, &e)) != KB_OK) {
+        cr_assert_eq(rc, KB_EIO, "only the test hook stops it: %s", e.msg);
+        cr_assert_lt(++calls, 400, "the rekey makes progress");
+    }
+    cr_assert_gt(calls, 1024 / 16, "one batch of 16 buckets at a time (%d calls)", calls);
+    kb_rekey_stop_after_ = 0;
+    uint64_t after = 0;
+    cr_assert_eq(kb_vm_bits_now(s, &after), 10);
+    cr_assert_eq(after, records, "the root counts every record");
+    kb_verify_ok(s);
+    kb_check(s, 200);
+    kb_fill(s, 200, 150); /* past 1024 entries: 2048 buckets */
+    cr_assert_eq(kb_vm_bits_now(s, &after), 11);
+    kb_check(s, 350);
+    kb_verify_ok(s);
+    kb_store_close(&s);
+}
+
 Test(rekey, a_board_changed_since_the_interruption_makes_it_start_over)
 {
     char path[400];

@@ -115,7 +115,7 @@ typedef struct kb_rec {
 } kb_rec;
 
 typedef struct kb_seq {
-    kb_rec r[NREC + 10];
+    kb_rec r[2 * NREC + 10];
     size_t n;
 } kb_seq;
 
@@ -123,7 +123,7 @@ static int kb_seq_visit(void *ctx, const unsigned char *key, size_t klen, const 
                         size_t vlen, uint64_t version)
 {
     kb_seq *q = ctx;
-    cr_assert_lt(q->n, NREC + 10);
+    cr_assert_lt(q->n, 2 * NREC + 10);
     kb_rec *r = &q->r[q->n++];
     memcpy(r->key, key, klen);
     r->klen = klen;
@@ -462,8 +462,8 @@ Test(scan, damaged_version_map_bucket_named_as_before)
     kb_store_close(&s);
     s = kb_reopen();
     for (unsigned b = 0; b < 256; b += 16) {
-        unsigned char key[2] = {'B', (unsigned char)b};
-        kb_raw_flip("vmap", key, 2);
+        unsigned char key[3] = {'B', 0, (unsigned char)b};
+        kb_raw_flip("vmap", key, 3);
     }
     kb_seq *a = kb_calloc(1, sizeof *a), *b = kb_calloc(1, sizeof *b);
     kb_err ea, eb;
@@ -592,8 +592,8 @@ Test(scan, version_map_buckets_kept_across_transactions)
     /* damage every bucket on file: this handle still reads what the root
      * names, but verify opens every bucket from the file */
     for (unsigned b = 0; b < 256; b++) {
-        unsigned char key[2] = {'B', (unsigned char)b};
-        kb_raw_flip("vmap", key, 2);
+        unsigned char key[3] = {'B', 0, (unsigned char)b};
+        kb_raw_flip("vmap", key, 3);
     }
     cr_assert_eq(kb_read_all(s, a), 0);
     kb_verify_report rep;
@@ -601,6 +601,99 @@ Test(scan, version_map_buckets_kept_across_transactions)
     cr_assert(strstr(e.msg, "version map"), "%s", e.msg);
     kb_free(&a);
     kb_store_close(&s);
+}
+
+/* The version map's bucket count (and layout) a read transaction sees. */
+static unsigned kb_vm_bits_now(kb_store *s, unsigned *layout, uint64_t *count)
+{
+    kb_err e;
+    kb_txn *t = NULL;
+    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_vmap_root(t, &e), KB_OK, "%s", e.msg);
+    unsigned bits = t->vm->bits;
+    *layout = t->vm->layout;
+    *count = t->vm->count;
+    kb_txn_abort(&t);
+    return bits;
+}
+
+/* Format 3: the version map doubles its buckets when the board outgrows
+ * them (here at 1 entry a bucket instead of 256), every record stays
+ * readable (scans and single reads, by another handle too) and verify
+ * passes; it never shrinks. */
+Test(scan, version_map_doubles_as_the_board_grows)
+{
+    kb_store *s = kb_board();
+    unsigned layout;
+    uint64_t count0, count;
+    cr_assert_eq(kb_vm_bits_now(s, &layout, &count0), 8, "a new board: 256 buckets");
+    cr_assert_eq(layout, 3);
+    s->vm_grow = 1;
+    kb_fill(s); /* 300 more entries: more than 256 */
+    cr_assert_eq(kb_vm_bits_now(s, &layout, &count), 9, "512 buckets");
+    cr_assert_eq(count, count0 + NREC);
+    kb_err e;
+    kb_txn *t = NULL;
+    cr_assert_eq(kb_store_write(s, "test.more", NULL, &t, &e), KB_OK, "%s", e.msg);
+    for (unsigned i = 0; i < NREC; i++) {
+        unsigned char k[16];
+        kb_key(NREC + i, k);
+        cr_assert_eq(kb_txn_put(t, KB_T_CASES, k, 16, "more", 4, KB_VERSION_NEW, NULL, NULL, &e),
+                     KB_OK, "%s", e.msg);
+    }
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_vm_bits_now(s, &layout, &count), 10, "1024 buckets");
+    cr_assert_eq(count, count0 + 2 * NREC);
+    kb_store_close(&s);
+    /* another handle, default growth: it reads what the root says */
+    s = kb_reopen();
+    kb_seq *a = kb_calloc(1, sizeof *a);
+    (void)kb_read_all(s, a);
+    cr_assert_eq(a->n, 2 * NREC);
+    for (unsigned i = 0; i < 2 * NREC; i += 37) {
+        unsigned char k[16];
+        kb_key(i, k);
+        char *v = NULL;
+        size_t n = 0;
+        uint64_t ver = 0;
+        cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+        cr_assert_eq(kb_txn_get(t, KB_T_CASES, k, 16, &v, &n, &ver, &e), KB_OK, "record %u: %s", i,
+                     e.msg);
+        cr_assert_eq(ver, 1);
+        kb_free(&v);
+        kb_txn_abort(&t);
+    }
+    /* a delete and a change keep the count; the map does not shrink */
+    unsigned char k0[16], k1[16];
+    kb_key(0, k0);
+    kb_key(1, k1);
+    cr_assert_eq(kb_store_write(s, "test.less", NULL, &t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_del(t, KB_T_CASES, k0, 16, 1, NULL, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_put(t, KB_T_CASES, k1, 16, "v2", 2, 1, NULL, NULL, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_vm_bits_now(s, &layout, &count), 10);
+    cr_assert_eq(count, count0 + 2 * NREC - 1);
+    kb_verify_report rep;
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "%s", e.msg);
+    /* a bucket of the grown map damaged on file: named by reads and verify */
+    kb_store_close(&s);
+    for (unsigned b = 0; b < 1024; b++) {
+        unsigned char key[3] = {'B', (unsigned char)(b >> 8), (unsigned char)b};
+        kb_raw_flip("vmap", key, 3);
+    }
+    kb_secret *p = kb_pass("correct horse battery");
+    kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
+    int rc = kb_store_open(kb_path, "anna", p, &o, &s, &e);
+    kb_secret_free(&p);
+    if (rc == KB_OK) { /* (opening read no record of a damaged bucket) */
+        cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+        rc = kb_txn_each(t, KB_T_CASES, NULL, 0, kb_seq_visit, a, &e);
+        kb_txn_abort(&t);
+        kb_store_close(&s);
+    }
+    cr_assert_eq(rc, KB_EDATA);
+    cr_assert(strstr(e.msg, "version map"), "%s", e.msg);
+    kb_free(&a);
 }
 
 static int kb_count_change(void *ctx, const kb_change *c)
