@@ -3,6 +3,7 @@
 #include "kernboard/buf.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
+#include "kernboard/num.h"
 #include "kernboard/paths.h"
 
 #include <errno.h>
@@ -12,9 +13,8 @@
 static int kb_meeting_number(kb_cmd_ctx *cx, const char *cmd, const char *s, uint32_t *out)
 {
     const char *p = (s[0] == 'M' || s[0] == 'm') ? s + 1 : s;
-    char *end = NULL;
-    unsigned long v = strtoul(p, &end, 10);
-    if (!p[0] || *end || v == 0 || v > UINT32_MAX)
+    uint64_t v = 0;
+    if (!kb_num_parse(p, UINT32_MAX, &v) || v == 0)
         return kb_cmd_usage(cx, cmd, _("invalid meeting '%s': write it as 3 or M3"), s);
     *out = (uint32_t)v;
     return KB_OK;
@@ -448,10 +448,10 @@ static int kb_cmd_plan_arg(kb_cmd_ctx *cx, const char *cmd, const char *s, kb_ag
 {
     const char *eq = strchr(s, '=');
     char *num = eq ? kb_strndup(s, (size_t)(eq - s)) : NULL;
-    char *end = NULL;
-    unsigned long min = eq ? strtoul(eq + 1, &end, 10) : 0;
+    uint64_t min = 0;
     int rc = KB_OK;
-    if (!eq || !eq[1] || *end || min > 600 || kb_case_number_parse(num, &op->case_number, &cx->err))
+    if (!eq || !kb_num_parse(eq + 1, 600, &min) ||
+        kb_case_number_parse(num, &op->case_number, &cx->err))
         rc = kb_cmd_usage(cx, cmd, _("write --plan N=MINUTES, e.g. --plan 12=10"));
     op->kind = KB_AGENDA_PLAN;
     op->plan = (uint32_t)min * 60;
@@ -480,14 +480,14 @@ int kb_cmd_meeting_agenda(kb_cmd_ctx *cx, int argc, char **argv)
     int rc, opt, idx;
     while ((rc = kb_cmd_getopt(cx, cmd, argc, argv, longs, &idx, &opt)) == KB_OK && opt != -1) {
         if (opt == 't') {
-            char *end = NULL;
-            unsigned long pos = strtoul(optarg, &end, 10);
+            uint64_t pos = 0;
+            bool pos_ok = kb_num_parse(optarg, 10000, &pos) && pos > 0;
             if (!nops ||
                 (ops[nops - 1].kind != KB_AGENDA_ADD && ops[nops - 1].kind != KB_AGENDA_MOVE)) {
                 rc = kb_cmd_usage(cx, cmd, _("--to and --at belong to --move N or --add N"));
                 goto out;
             }
-            if (!optarg[0] || *end || pos == 0 || pos > 10000) {
+            if (!pos_ok) {
                 rc = kb_cmd_usage(cx, cmd, _("invalid position '%s': 1 is the first item"), optarg);
                 goto out;
             }
@@ -638,9 +638,8 @@ int kb_cmd_meeting_next(kb_cmd_ctx *cx, int argc, char **argv)
         if (opt == 'p') {
             delta = -1;
         } else {
-            char *end = NULL;
-            unsigned long k = strtoul(optarg, &end, 10);
-            if (!optarg[0] || *end || k == 0 || k > 10000)
+            uint64_t k = 0;
+            if (!kb_num_parse(optarg, 10000, &k) || k == 0)
                 return kb_cmd_usage(cx, cmd, _("invalid item '%s': 1 is the first item"), optarg);
             index = (long)k - 1;
         }

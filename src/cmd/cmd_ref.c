@@ -2,6 +2,7 @@
 #include "cmd_internal.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
+#include "kernboard/num.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -381,9 +382,8 @@ int kb_cmd_line_edit(kb_cmd_ctx *cx, int argc, char **argv)
 static int kb_action_number(kb_cmd_ctx *cx, const char *cmd, const char *s, uint32_t *out)
 {
     const char *p = (s[0] == 'A' || s[0] == 'a') ? s + 1 : s;
-    char *end = NULL;
-    unsigned long v = strtoul(p, &end, 10);
-    if (!p[0] || *end || v == 0 || v > UINT32_MAX)
+    uint64_t v = 0;
+    if (!kb_num_parse(p, UINT32_MAX, &v) || v == 0)
         return kb_cmd_usage(cx, cmd, _("invalid action item '%s': write it as 7 or A7"), s);
     *out = (uint32_t)v;
     return KB_OK;

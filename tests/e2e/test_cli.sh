@@ -174,6 +174,19 @@ expect_rc 65 "meeting with an unknown attendee" k meeting add --date 2026-11-17 
 expect_rc 66 "meeting with an unknown case on the agenda" k meeting add --date 2026-11-17 --agenda 99
 run k --json case decide 1 "Pilot starten met drie werkgevers" --meeting M1
 jcheck "case decide" 'd["id"]==1 and d["case"]==1 and d["meeting"]==1 and d["author"]=="alice"'
+# item numbers are digits only: strtoul read "-18446744073709551615" as 1
+# and " 1" or "+1" as 1
+for bad in -18446744073709551615 M-18446744073709551615 " 1" +1 M+1; do
+    expect_rc 64 "meeting show '$bad' is refused" k meeting show "$bad"
+    check "... in one line" [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]
+done
+for bad in -18446744073709551615 A-18446744073709551615 " 1" +1; do
+    expect_rc 64 "action done '$bad' is refused" k action done "$bad"
+done
+expect_rc 64 "agenda --plan with a negative number is refused" \
+    k meeting agenda M1 --plan 1=-18446744073709551615
+expect_rc 64 "agenda --at with a negative number is refused" \
+    k meeting agenda M1 --add 2 --at -18446744073709551615
 run k meeting show M1 --json
 jcheck "meeting show lists the decision" '[x["id"] for x in d["decisions"]]==[1]'
 run k case show 1 --json
