@@ -99,6 +99,11 @@ struct kb_store {
     /* version map buckets opened by earlier transactions of this handle,
      * by the BLAKE2b of their sealed value (store.c, kb_vmap_bucket) */
     struct kb_vmcache *vmc;
+    /* kb_store_snapshot: records per read transaction, and the test hook
+     * called between two of its transactions (kb_store_opts) */
+    size_t snap_chunk;
+    void (*snap_between)(void *ctx);
+    void *snap_ctx;
 };
 
 struct kb_txn {
@@ -138,6 +143,9 @@ struct kb_txn {
      * (kb_lk_revalidate_open): the meta and free-list checks read through
      * it instead of opening the file again; -1: none */
     int dfd;
+    /* a snapshot (kb_store_snapshot): no lock, no environment; reads come
+     * from the tables copied at audit seq audit_seq */
+    struct kb_snapset *snap;
 };
 
 /* ---- lock.c */
