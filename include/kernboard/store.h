@@ -80,7 +80,7 @@ typedef struct kb_store_opts {
     long key_cache_s;
     bool cache_only;
     kb_clock clock; /* the time audit entries are stamped with; {0}: the system clock */
-    /* kb_store_snapshot: records copied per read transaction (0: 4096, or
+    /* kb_store_snapshot: records copied per read transaction (0: 16384, or
      * KERNBOARD_SNAPSHOT_CHUNK); between (may be NULL, a test hook) is
      * called with snap_ctx after each of its transactions but the last,
      * with no lock held and no transaction open on the handle */
@@ -229,7 +229,7 @@ void kb_snap_free(kb_snap **sn);
 /* One consistent state of whole tables without a long lock hold (issue
  * 16; docs/storage.md "Snapshots of several tables").  The sealed records
  * of the ntables tables are copied in bounded chunks (at most
- * kb_store_opts.snap_chunk records and 4 MiB), each in a read transaction
+ * kb_store_opts.snap_chunk records and 16 MiB), each in a read transaction
  * of its own, so writers commit between chunks; the audit entries
  * appended meanwhile name every record changed after its chunk was
  * copied, and those are copied again at the end, in a last bounded

@@ -2451,9 +2451,9 @@ int kb_snap_open(kb_snap *sn, kb_snap_visit_fn fn, void *ctx, kb_err *e)
  * then every copy is the record as of that transaction's seq, or its
  * absence, which is the state of the board at that one seq. */
 
-#define KB_SS_CHUNK 4096              /* records per read transaction (default) */
-#define KB_SS_BYTES ((size_t)4 << 20) /* bytes of values per read transaction */
-#define KB_SS_SMALL 256               /* a tail this small is opened in the last transaction */
+#define KB_SS_CHUNK 16384              /* records per read transaction (default) */
+#define KB_SS_BYTES ((size_t)16 << 20) /* bytes of values per read transaction */
+#define KB_SS_SMALL 256                /* a tail this small is opened in the last transaction */
 
 /* One table of the snapshot: sn->r[0 .. sorted) came from the walk (key
  * order); records created after their range was walked follow. */
@@ -2477,9 +2477,11 @@ typedef struct kb_ssrec {
 
 struct kb_snapset { /* (typedef above) */
     kb_sstab tab[KB_T_COUNT_];
-    unsigned cur;  /* table the walk is in (KB_T_COUNT_: done) */
-    kb_buf last;   /* key the walk copied last in it (empty: from its first) */
-    bool started;  /* the walk's table has its room reserved */
+    unsigned cur; /* table the walk is in (KB_T_COUNT_: done) */
+    kb_buf last;  /* key the walk copied last in it (empty: from its first) */
+    bool started; /* the walk's table has its room reserved */
+    bool reserve; /* a large table: reserve its room (st) after the transaction */
+    MDB_stat st;
     uint64_t seen; /* audit entries up to this seq are copied */
     bool tail_more;
     kb_buf araw; /* audit entries copied last: seq key (8) | value */
@@ -2789,11 +2791,21 @@ static int kb_ss_walk(kb_snapset *ss, kb_txn *t, uint64_t seq, kb_err *e)
         bool ended = true;
         if (rc && rc != KB_ENOENT)
             return rc;
-        if (rc == KB_OK) {
-            MDB_stat st;
-            if (!ss->started && mdb_stat(t->txn, dbi, &st) == 0)
-                kb_snap_reserve(tb->sn, &st);
+        if (rc == KB_OK && !ss->started) {
+            /* room for the whole table at once; a large table's (its pages
+             * made present: tens of ms at 100k cases) after the lock */
             ss->started = true;
+            if (mdb_stat(t->txn, dbi, &ss->st) == 0) {
+                if ((ss->st.ms_leaf_pages + ss->st.ms_overflow_pages) * ss->st.ms_psize <=
+                    KB_SS_BYTES) {
+                    kb_snap_reserve(tb->sn, &ss->st);
+                } else {
+                    ss->reserve = true;
+                    return KB_OK;
+                }
+            }
+        }
+        if (rc == KB_OK) {
             MDB_cursor *c;
             if ((rc = mdb_cursor_open(t->txn, dbi, &c)))
                 return kb_mdb_err(e, rc, kb_table_names[ss->cur]);
@@ -2964,6 +2976,10 @@ int kb_store_snapshot(kb_store *s, const enum kb_table *tables, size_t ntables, 
             goto fail;
         rc = kb_ss_walk(ss, t, seq, e);
         kb_txn_abort(&t);
+        if (ss->reserve) {
+            kb_snap_reserve(ss->tab[ss->cur].sn, &ss->st);
+            ss->reserve = false;
+        }
         if (rc || (rc = kb_ss_open_tail(ss, s, e)))
             goto fail;
     }
