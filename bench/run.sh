@@ -19,6 +19,9 @@
 #   commands    `case list`, `case show/edit/comment`, `export --format
 #               json`, `import` (into a fresh empty board), `verify`: wall
 #               time and peak RSS of the process (wait4);
+#   writer during export  `case comment` started a fifth of the run's
+#               export time after another `export --format json` started
+#               (issue 16: a writer must not wait for the export's copy);
 #   TUI         in a pseudo terminal: first frame, bytes per cursor move,
 #               CPU time per change made by another process, peak RSS;
 #   key kept    `case show/edit/comment` again without a passphrase, the key
@@ -124,6 +127,7 @@ timed() {
         failed=1
         return
     fi
+    last_ms=$2
     rec "$size" "$op" ms "$2"
     rec "$size" "$op" rss_kb "$4"
     rec "$size" "$op" cpu_ms "$6"
@@ -194,11 +198,26 @@ for n in "${size_list[@]}"; do
         rm -f "$X"
         timed "$n" export -- "$KB_BIN" --db "$B" --user "$U" --passphrase-file "$PASS" \
             export --format json --out "$X"
+        xrc=$last_rc
+        # a writer during an export: it starts while the export copies
+        if [ "$xrc" = 0 ]; then
+            "$KB_BIN" --db "$B" --user "$U" --passphrase-file "$PASS" \
+                export --format json --out "$W/export-during-$n.json" >/dev/null 2>&1 &
+            xp=$!
+            sleep "$(awk -v ms="$last_ms" 'BEGIN { printf "%.3f", ms / 5000 }')"
+            timed "$n" comment_export -- "$KB_BIN" --db "$B" --user "$U" --passphrase-file "$PASS" \
+                case comment "$k" "Benchmark comment during an export $r"
+            if ! wait "$xp"; then
+                rec "$n" comment_export fail "export"
+                failed=1
+            fi
+            rm -f "$W/export-during-$n.json"
+        fi
         I=$W/import.kb
         rm -f "$I" "$I.lock"
-        if [ "$last_rc" = 124 ] && [ "$timeout" != 0 ]; then
+        if [ "$xrc" = 124 ] && [ "$timeout" != 0 ]; then
             rec "$n" import stopped "$timeout" # no complete export to import
-        elif [ "$last_rc" = 0 ] && [ -s "$X" ] && "$KB_BENCH" gen "$I" "$U" "$PASS" 0 >/dev/null; then
+        elif [ "$xrc" = 0 ] && [ -s "$X" ] && "$KB_BENCH" gen "$I" "$U" "$PASS" 0 >/dev/null; then
             timed "$n" import -- "$KB_BIN" --db "$I" --user "$U" --passphrase-file "$PASS" import "$X"
         else
             rec "$n" import fail "no export"

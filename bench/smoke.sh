@@ -35,6 +35,7 @@ check "the TUI CPU per remote change is measured" '^\| TUI CPU per change made b
 for op in 'case show' 'case comment' 'export --format json' 'verify'; do
     check "\`$op\` has a time" "^\\| \`$op\` \\| [0-9.]+ "
 done
+check "a comment during an export has a time" '^\| `case comment` during an export \(started a fifth of the export.s time after it\) \| [0-9.]+ '
 check "import has a time" '^\| `import` \(the export, into an empty board\) \| [0-9.]+ '
 check "the ratio line is printed" "^ratios $n: case list ($R) \\(key kept: ($R|-)\\), TUI first frame ($R) .*export ($R), import ($R), verify ($R)"
 check "the summary table is printed" '^\| `verify` \| ([0-9.]+ \([0-9.]+×\)|< 0 \(noise\)) \|$'

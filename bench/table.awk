@@ -90,6 +90,7 @@ END {
             S[n SUBSEP "tui_cpu"] = fmt(c); S[n SUBSEP "tui_bytes"] = sprintf("%.0f B", b)
         }
         row(n, "export", "`export --format json`", "cmdall")
+        row(n, "comment_export", "`case comment` during an export (started a fifth of the export's time after it)", "single")
         row(n, "import", "`import` (the export, into an empty board)", "cmdall")
         row(n, "verify", "`verify`", "cmdall")
         lk = median(n SUBSEP "list_kept" SUBSEP "ms")
@@ -100,9 +101,9 @@ END {
     h = "| operation |"; d = "|---|"
     for (i = 1; i <= ns; i++) { h = h " " SZ[i] " |"; d = d "---|" }
     print h; print d
-    split("floor_cases floor_all unlock unlock_moderate list show edit comment start list_kept show_kept edit_kept comment_kept tui_first tui_cpu tui_bytes export import verify", OPS, " ")
-    split("raw floor (cases)|raw floor (all records)|unlock (interactive)|unlock (moderate)|`case list`|`case show`|`case edit`|`case comment`|process start (`--version`)|`case list`, key kept (wall ms)|`case show`, key kept (wall ms)|`case edit`, key kept (wall ms)|`case comment`, key kept (wall ms)|TUI first frame|TUI CPU per remote change|TUI bytes per cursor move|`export --format json`|`import`|`verify`", LB, "|")
-    for (o = 1; o <= 19; o++) {
+    split("floor_cases floor_all unlock unlock_moderate list show edit comment start list_kept show_kept edit_kept comment_kept tui_first tui_cpu tui_bytes export comment_export import verify", OPS, " ")
+    split("raw floor (cases)|raw floor (all records)|unlock (interactive)|unlock (moderate)|`case list`|`case show`|`case edit`|`case comment`|process start (`--version`)|`case list`, key kept (wall ms)|`case show`, key kept (wall ms)|`case edit`, key kept (wall ms)|`case comment`, key kept (wall ms)|TUI first frame|TUI CPU per remote change|TUI bytes per cursor move|`export --format json`|`case comment` during an export|`import`|`verify`", LB, "|")
+    for (o = 1; o <= 20; o++) {
         line = "| " LB[o] " |"
         for (i = 1; i <= ns; i++) {
             v = ((SZ[i] SUBSEP OPS[o]) in fails) ? "failed" : S[SZ[i] SUBSEP OPS[o]]

@@ -80,6 +80,13 @@ typedef struct kb_store_opts {
     long key_cache_s;
     bool cache_only;
     kb_clock clock; /* the time audit entries are stamped with; {0}: the system clock */
+    /* kb_store_snapshot: records copied per read transaction (0: 16384, or
+     * KERNBOARD_SNAPSHOT_CHUNK); between (may be NULL, a test hook) is
+     * called with snap_ctx after each of its transactions but the last,
+     * with no lock held and no transaction open on the handle */
+    size_t snap_chunk;
+    void (*snap_between)(void *ctx);
+    void *snap_ctx;
 } kb_store_opts;
 
 /* The clock audit entries are stamped with from now on (c NULL: the
@@ -218,6 +225,26 @@ size_t kb_snap_count(const kb_snap *sn);
 size_t kb_snap_bytes(const kb_snap *sn);
 int kb_snap_open(kb_snap *sn, kb_snap_visit_fn fn, void *ctx, kb_err *e) KB_WARN_UNUSED;
 void kb_snap_free(kb_snap **sn);
+
+/* One consistent state of whole tables without a long lock hold (issue
+ * 16; docs/storage.md "Snapshots of several tables").  The sealed records
+ * of the ntables tables are copied in bounded chunks (at most
+ * kb_store_opts.snap_chunk records and 16 MiB), each in a read transaction
+ * of its own, so writers commit between chunks; the audit entries
+ * appended meanwhile name every record changed after its chunk was
+ * copied, and those are copied again at the end, in a last bounded
+ * transaction (repeated until what changed meanwhile is small).  *out is
+ * then a read "transaction" that holds no lock and no LMDB environment:
+ * kb_txn_get, kb_txn_each, kb_txn_snap (whole tables are handed over
+ * once), kb_txn_count and kb_txn_index_get (with KB_T_INDEX among the
+ * tables) read the copies, decrypting after the lock was released, and
+ * kb_txn_audit_seq is the one audit seq the copies are the state at.
+ * Anything else, and a table not asked for, is KB_ESOFTWARE.  End it with
+ * kb_txn_abort.  Every copied version is checked against the version map
+ * of the transaction it was copied in (a refusal ends the snapshot with
+ * kb_txn_get's message).  Not for the relation lists of format 2. */
+int kb_store_snapshot(kb_store *s, const enum kb_table *tables, size_t ntables, kb_txn **out,
+                      kb_err *e) KB_WARN_UNUSED;
 
 /* Keyed index: a tag for a logical name (e.g. "case#12") that reveals
  * nothing without the key.  Index entries map a tag to a record key. */

@@ -1,12 +1,18 @@
-/* snapshot.c - everything an export needs from one read transaction.
+/* snapshot.c - everything an export needs from one state of the board.
  *
  * Before, the export read its cases, the timelines (in transactions of
  * 2000 cases), the reference data and the other tables in separate
  * transactions: a change in between gave an export of a state the board
- * never had.  Here all of it is read in one transaction; the timelines in
- * one pass over the timeline table instead of one prefix scan per case;
- * the cases and timelines are copied sealed under the lock and decrypted
- * and decoded after it (kb_txn_snap, kb_collect_finish). */
+ * never had.  Then all of it was read in one transaction, which held the
+ * board's shared lock for as long as it took to copy every table (a second
+ * at 100k cases, ten with a cold page cache: writers failed with "board
+ * busy").  Now the store copies the tables in bounded chunks, writers
+ * committing between them, and catches up on what changed meanwhile
+ * (kb_store_snapshot): the result is still the board at one audit seq.
+ * The timelines are read in one pass over the timeline table instead of
+ * one prefix scan per case; everything is decrypted and decoded after the
+ * lock was released, the cases and timelines on the snapshot's threads
+ * (kb_txn_snap, kb_collect_finish). */
 #include "core_internal.h"
 #include "kernboard/codec.h"
 #include "kernboard/i18n.h"
@@ -204,13 +210,19 @@ int kb_board_export_snapshot(kb_board *b, kb_export_snapshot *s, kb_err *e)
                                              NULL,
                                              NULL, /* table order: grouped by case */
                                              N_("timeline")};
+    /* every table the reads below touch */
+    static const enum kb_table tables[] = {KB_T_META,      KB_T_USERS, KB_T_STAGES,   KB_T_DEPTS,
+                                           KB_T_LINES,     KB_T_CASES, KB_T_COMMENTS, KB_T_ACTIONS,
+                                           KB_T_LINKS,     KB_T_ORGS,  KB_T_CONTACTS, KB_T_MEETINGS,
+                                           KB_T_DECISIONS, KB_T_GOALS};
     memset(s, 0, sizeof *s);
     kb_txn *t = NULL;
-    int rc = kb_store_read(b->s, &t, e);
+    int rc = kb_store_snapshot(b->s, tables, sizeof tables / sizeof *tables, &t, e);
     if (rc)
         return rc;
-    /* under the lock: the reference data and the small tables decoded,
-     * the sealed cases and timelines (the bulk) only copied (kb_txn_snap) */
+    /* no lock held from here on: the reference data and the small tables
+     * decoded from the snapshot, the cases and timelines (the bulk) handed
+     * over sealed (kb_txn_snap) and decoded on two threads */
     kb_snap *sn_cases = NULL, *sn_com = NULL;
     if ((rc = kb_refs_load_in(b, t, e)) == KB_OK)
         rc = kb_txn_snap(t, KB_T_CASES, NULL, 0, &sn_cases, e);

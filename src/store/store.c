@@ -237,9 +237,17 @@ static void kb_audit_pend_clear(kb_txn *t)
 }
 
 static void kb_asig_free(kb_txn *t);
+typedef struct kb_snapset kb_snapset;
+static void kb_ss_free(kb_snapset **ss);
 
 static void kb_txn_release(kb_txn *t)
 {
+    if (t->snap) { /* kb_store_snapshot: no lock, no environment */
+        kb_ss_free(&t->snap);
+        t->s->active = NULL;
+        kb_free(&t);
+        return;
+    }
     kb_asig_free(t);
     kb_buf_free(&t->vmraw);
     if (t->dfd >= 0)
@@ -893,6 +901,8 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
 
 static int kb_txn_usable(kb_txn *t, kb_err *e)
 {
+    if (t->snap) /* the reads that can use a snapshot do so before this */
+        return kb_err_set(e, KB_ESOFTWARE, "not available in a snapshot");
     if (t->failed)
         return kb_err_set(e, KB_EIO, _("the transaction failed earlier; try again"));
     if (!t->s->keys)
@@ -2084,9 +2094,17 @@ static int kb_each_phys(kb_txn *t, enum kb_table tbl, const void *prefix, size_t
 
 /* ------------------------------------------------------------ record API */
 
+static int kb_ss_get(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char **out,
+                     size_t *len, uint64_t *version, kb_err *e);
+static int kb_ss_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen,
+                      kb_txn_visit_fn fn, void *ctx, kb_err *e);
+static int kb_ss_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e);
+
 int kb_txn_get(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char **out, size_t *len,
                uint64_t *version, kb_err *e)
 {
+    if (t->snap)
+        return kb_ss_get(t, tbl, key, klen, out, len, version, e);
     int rc = kb_txn_usable(t, e);
     if (rc)
         return rc;
@@ -2149,6 +2167,8 @@ int kb_txn_del(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint6
 int kb_txn_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_txn_visit_fn fn,
                 void *ctx, kb_err *e)
 {
+    if (t->snap)
+        return kb_ss_each(t, tbl, prefix, plen, fn, ctx, e);
     int rc = kb_txn_usable(t, e);
     if (rc)
         return rc;
@@ -2172,6 +2192,8 @@ int kb_txn_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
 
 int kb_txn_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e)
 {
+    if (t->snap)
+        return kb_ss_count(t, tbl, out, e);
     MDB_dbi dbi;
     int rc = kb_tdbi(t, tbl, &dbi, e);
     *out = 0;
@@ -2201,6 +2223,7 @@ typedef struct kb_snap_rec {
     size_t off; /* stored key at arena + off, then the sealed value */
     size_t vlen;
     unsigned char klen;
+    bool dead; /* kb_store_snapshot: deleted after it was copied */
 } kb_snap_rec;
 
 struct kb_snap {
@@ -2228,6 +2251,7 @@ static void kb_snap_push(kb_snap *sn, const MDB_val *k, const MDB_val *v)
     kb_snap_rec *rec = &sn->r[sn->n];
     rec->off = sn->arena.len;
     rec->klen = (unsigned char)kl;
+    rec->dead = false;
     rec->vlen = v->mv_size;
     kb_buf_append(&sn->arena, k->mv_data, kl);
     kb_buf_append(&sn->arena, v->mv_data, v->mv_size);
@@ -2362,10 +2386,15 @@ static int kb_snap_copy(kb_txn *t, MDB_cursor *c, const void *prefix, size_t ple
     return kb_mdb_err(e, rc, kb_table_names[sn->tbl]);
 }
 
+static int kb_ss_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_snap **out,
+                      kb_err *e);
+
 int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_snap **out,
                 kb_err *e)
 {
     *out = NULL;
+    if (t->snap)
+        return kb_ss_snap(t, tbl, prefix, plen, out, e);
     int rc = kb_txn_usable(t, e);
     if (rc)
         return rc;
@@ -2591,6 +2620,732 @@ int kb_snap_open(kb_snap *sn, kb_snap_visit_fn fn, void *ctx, kb_err *e)
         *e = run.err;
         e->code = rc;
     }
+    return rc;
+}
+
+/* ------------------------------------------------------------ snapshots of several tables
+ *
+ * kb_store_snapshot: the state of whole tables at one audit seq, without
+ * holding the board lock longer than it takes to copy a bounded chunk.
+ * Like verify (verify.c): every read transaction copies
+ *   - the audit entries appended since the last one copied (sealed; at
+ *     most a chunk), and
+ *   - the next chunk of the walk over the tables (sealed records in key
+ *     order, each version checked against that transaction's version map),
+ * and is released; the audit entries are opened after it.  The newest
+ * entry of each record they name says whether the record changed after
+ * its copy (the seq of the transaction that copied it).  Once the walk is
+ * done, a transaction whose tail is complete and small (opened in it)
+ * looks up every record changed after its copy (at most a chunk; more are
+ * copied in transactions of their own first, and the loop starts again):
+ * then every copy is the record as of that transaction's seq, or its
+ * absence, which is the state of the board at that one seq. */
+
+#define KB_SS_CHUNK 16384              /* records per read transaction (default) */
+#define KB_SS_BYTES ((size_t)16 << 20) /* bytes of values per read transaction */
+#define KB_SS_SMALL 256                /* a tail this small is opened in the last transaction */
+
+/* One table of the snapshot: sn->r[0 .. sorted) came from the walk (key
+ * order); records created after their range was walked follow. */
+typedef struct kb_sstab {
+    bool want, taken;
+    kb_snap *sn;
+    uint64_t *at; /* seq each record was copied at (as sn->r) */
+    size_t atcap;
+    size_t sorted;
+    bool dead; /* some record was deleted after its copy */
+} kb_sstab;
+
+/* A record named by an audit entry after the first transaction. */
+typedef struct kb_ssrec {
+    size_t koff; /* stored key in kb_snapset.keys */
+    unsigned char table, klen;
+    bool pending; /* it changed after its copy (or has none yet) */
+    size_t rec;   /* index + 1 in its table when it was copied by a lookup */
+    uint64_t seq; /* its newest entry */
+} kb_ssrec;
+
+struct kb_snapset { /* (typedef above) */
+    kb_sstab tab[KB_T_COUNT_];
+    unsigned cur; /* table the walk is in (KB_T_COUNT_: done) */
+    kb_buf last;  /* key the walk copied last in it (empty: from its first) */
+    bool started; /* the walk's table has its room reserved */
+    bool reserve; /* a large table: reserve its room (st) after the transaction */
+    MDB_stat st;
+    uint64_t seen; /* audit entries up to this seq are copied */
+    bool tail_more;
+    kb_buf araw; /* audit entries copied last: seq key (8) | value */
+    size_t *aoff, naud, capaud;
+    kb_ssrec *d; /* records changed meanwhile (open addressing in ix) */
+    size_t nd, capd;
+    uint32_t *ix;
+    size_t icap;
+    kb_buf keys;
+    size_t *pend; /* kb_ssrec indices with pending set */
+    size_t npend, cappend;
+};
+
+static void kb_ss_free(kb_snapset **ssp)
+{
+    kb_snapset *ss = *ssp;
+    if (!ss)
+        return;
+    for (int i = 0; i < KB_T_COUNT_; i++) {
+        kb_snap_free(&ss->tab[i].sn);
+        kb_free(&ss->tab[i].at);
+    }
+    kb_buf_free(&ss->last);
+    kb_buf_free(&ss->araw);
+    kb_free(&ss->aoff);
+    kb_free(&ss->d);
+    kb_free(&ss->ix);
+    kb_buf_free(&ss->keys);
+    kb_free(&ss->pend);
+    kb_free(ssp);
+}
+
+/* LMDB's default key order: bytes, then the shorter first. */
+static int kb_ss_keycmp(const unsigned char *a, size_t al, const unsigned char *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al > bl) - (al < bl);
+}
+
+#define KB_SS_KEY(sn, i) ((const unsigned char *)(sn)->arena.data + (sn)->r[i].off)
+
+/* The first walked record whose key is not below k. */
+static size_t kb_ss_lower(const kb_snap *sn, size_t n, const unsigned char *k, size_t kl)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (kb_ss_keycmp(KB_SS_KEY(sn, mid), sn->r[mid].klen, k, kl) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Append a copy of record (k, v) to table tb, copied at seq; its index. */
+static size_t kb_ss_push(kb_sstab *tb, const MDB_val *k, const MDB_val *v, uint64_t seq)
+{
+    kb_snap_push(tb->sn, k, v);
+    if (tb->atcap < tb->sn->cap) {
+        tb->atcap = tb->sn->cap;
+        tb->at = kb_reallocarray(tb->at, tb->atcap, sizeof *tb->at);
+    }
+    size_t i = tb->sn->n - 1;
+    tb->at[i] = seq;
+    tb->sn->r[i].dead = false;
+    return i;
+}
+
+/* ---- the records named by the audit entries */
+
+static uint64_t kb_ss_hash(unsigned table, const unsigned char *key, size_t klen)
+{
+    uint64_t h = 1469598103934665603ULL ^ table;
+    for (size_t i = 0; i < klen; i++) {
+        h ^= key[i];
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+static void kb_ss_grow(kb_snapset *ss)
+{
+    size_t ncap = ss->icap ? ss->icap * 2 : 1024;
+    kb_free(&ss->ix);
+    ss->ix = kb_calloc(ncap, sizeof *ss->ix);
+    ss->icap = ncap;
+    for (size_t j = 0; j < ss->nd; j++) {
+        const kb_ssrec *r = &ss->d[j];
+        size_t i = (size_t)kb_ss_hash(r->table, (unsigned char *)ss->keys.data + r->koff, r->klen) &
+                   (ncap - 1);
+        while (ss->ix[i])
+            i = (i + 1) & (ncap - 1);
+        ss->ix[i] = (uint32_t)(j + 1);
+    }
+}
+
+/* An audit entry of seq for (table, stored key): the record is pending. */
+static void kb_ss_note(kb_snapset *ss, unsigned table, const unsigned char *key, size_t klen,
+                       uint64_t seq)
+{
+    if ((ss->nd + 1) * 4 > ss->icap * 3)
+        kb_ss_grow(ss);
+    size_t i = (size_t)kb_ss_hash(table, key, klen) & (ss->icap - 1);
+    kb_ssrec *r = NULL;
+    for (;; i = (i + 1) & (ss->icap - 1)) {
+        uint32_t x = ss->ix[i];
+        if (!x)
+            break;
+        kb_ssrec *c = &ss->d[x - 1];
+        if (c->table == table && c->klen == klen &&
+            memcmp((unsigned char *)ss->keys.data + c->koff, key, klen) == 0) {
+            r = c;
+            break;
+        }
+    }
+    if (!r) {
+        if (ss->nd == ss->capd) {
+            ss->capd = ss->capd ? ss->capd * 2 : 256;
+            ss->d = kb_reallocarray(ss->d, ss->capd, sizeof *ss->d);
+        }
+        r = &ss->d[ss->nd];
+        memset(r, 0, sizeof *r);
+        r->table = (unsigned char)table;
+        r->klen = (unsigned char)klen;
+        r->koff = ss->keys.len;
+        kb_buf_append(&ss->keys, key, klen);
+        ss->ix[i] = (uint32_t)(++ss->nd);
+    }
+    r->seq = seq;
+    if (!r->pending) {
+        r->pending = true;
+        if (ss->npend == ss->cappend) {
+            ss->cappend = ss->cappend ? ss->cappend * 2 : 256;
+            ss->pend = kb_reallocarray(ss->pend, ss->cappend, sizeof *ss->pend);
+        }
+        ss->pend[ss->npend++] = (size_t)(r - ss->d);
+    }
+}
+
+/* Where the snapshot holds record r (its index), or SIZE_MAX. */
+static size_t kb_ss_find(const kb_snapset *ss, const kb_ssrec *r)
+{
+    const kb_sstab *tb = &ss->tab[r->table];
+    if (r->rec)
+        return r->rec - 1;
+    const unsigned char *k = (const unsigned char *)ss->keys.data + r->koff;
+    size_t i = kb_ss_lower(tb->sn, tb->sorted, k, r->klen);
+    if (i < tb->sorted && kb_ss_keycmp(KB_SS_KEY(tb->sn, i), tb->sn->r[i].klen, k, r->klen) == 0)
+        return i;
+    return SIZE_MAX;
+}
+
+/* Drop the pending records whose copy is already as new as their newest
+ * entry (copied by the walk after they changed); the rest need a lookup
+ * once the walk has passed them. */
+static void kb_ss_settle(kb_snapset *ss)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < ss->npend; j++) {
+        kb_ssrec *r = &ss->d[ss->pend[j]];
+        size_t i = kb_ss_find(ss, r);
+        if (i != SIZE_MAX && ss->tab[r->table].at[i] >= r->seq)
+            r->pending = false;
+        else
+            ss->pend[k++] = ss->pend[j];
+    }
+    ss->npend = k;
+}
+
+/* ---- copying, in a read transaction */
+
+/* The audit entries after ss->seen (at most a chunk), under the pad. */
+static int kb_ss_copy_tail(kb_snapset *ss, kb_txn *t, MDB_cursor *c, kb_err *e)
+{
+    KB_ARM_OR_FAIL(t, e);
+    unsigned char k8[8];
+    kb_put_u64be(k8, ss->seen + 1);
+    MDB_val k = {8, k8}, v;
+    int r;
+    for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (ss->naud >= t->s->snap_chunk || ss->araw.len >= KB_SS_BYTES) {
+            ss->tail_more = true;
+            break;
+        }
+        if (k.mv_size != 8)
+            continue; /* (opened below: "malformed") */
+        if (ss->naud == ss->capaud) {
+            ss->capaud = ss->capaud ? ss->capaud * 2 : 256;
+            ss->aoff = kb_reallocarray(ss->aoff, ss->capaud + 1, sizeof *ss->aoff);
+        }
+        ss->aoff[ss->naud++] = ss->araw.len;
+        kb_buf_append(&ss->araw, k.mv_data, 8);
+        kb_buf_append(&ss->araw, v.mv_data, v.mv_size);
+    }
+    KB_DISARM();
+    if (r != 0 && r != MDB_NOTFOUND && !ss->tail_more)
+        return kb_mdb_err(e, r, KB_DB_AUDIT);
+    return KB_OK;
+}
+
+static int kb_ss_tail(kb_snapset *ss, kb_txn *t, kb_err *e)
+{
+    kb_buf_clear(&ss->araw);
+    ss->naud = 0;
+    ss->tail_more = false;
+    int rc = kb_audit_dbi(t, e);
+    if (rc)
+        return rc == KB_ENOENT ? KB_OK : rc;
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(t->txn, t->dbi_audit, &c)))
+        return kb_mdb_err(e, rc, KB_DB_AUDIT);
+    rc = kb_ss_copy_tail(ss, t, c, e);
+    mdb_cursor_close(c);
+    return rc;
+}
+
+/* Open the audit entries copied last and note the records they name. */
+static int kb_ss_open_tail(kb_snapset *ss, const kb_store *s, kb_err *e)
+{
+    for (size_t i = 0; i < ss->naud; i++) {
+        size_t end = i + 1 < ss->naud ? ss->aoff[i + 1] : ss->araw.len;
+        unsigned char *p = (unsigned char *)ss->araw.data + ss->aoff[i];
+        MDB_val k = {8, p}, v = {end - ss->aoff[i] - 8, p + 8};
+        kb_entry en;
+        char *pt = NULL;
+        int rc = kb_audit_open(s, &k, &v, &en, &pt, NULL);
+        if (rc == KB_OK && en.seq != ss->seen + 1)
+            rc = KB_EDATA;
+        if (rc) {
+            kb_free(&pt);
+            return kb_err_damage(e,
+                                 _("the audit log is damaged after entry %llu; run 'kernboard "
+                                   "verify'"),
+                                 (unsigned long long)ss->seen);
+        }
+        ss->seen = en.seq;
+        if (en.table < KB_T_COUNT_ && ss->tab[en.table].want)
+            kb_ss_note(ss, en.table, en.key, en.klen, en.seq);
+        kb_free(&pt);
+    }
+    ss->naud = 0;
+    kb_buf_clear(&ss->araw);
+    return KB_OK;
+}
+
+/* Record (k, v) of table tbl as this transaction holds it, checked
+ * against its version map. */
+static int kb_ss_check(kb_txn *t, enum kb_table tbl, const MDB_val *k, const MDB_val *v, kb_err *e)
+{
+    return kb_vmap_check(t, (unsigned)tbl, k->mv_data, k->mv_size,
+                         kb_val_version(v->mv_data, v->mv_size), e);
+}
+
+/* The walk's next records of its table, under the pad; *left counts down
+ * the records this transaction may still copy. */
+static int kb_ss_copy_walk(kb_snapset *ss, kb_txn *t, MDB_cursor *c, uint64_t seq, size_t *left,
+                           size_t bytes, bool *ended, kb_err *e)
+{
+    kb_sstab *tb = &ss->tab[ss->cur];
+    size_t start = tb->sn->arena.len; /* bytes: copied before in this transaction */
+    KB_ARM_OR_FAIL(t, e);
+    MDB_val k, v;
+    int r;
+    if (!ss->last.len) {
+        r = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    } else {
+        k.mv_size = ss->last.len;
+        k.mv_data = ss->last.data;
+        r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (r == 0 &&
+            kb_ss_keycmp(k.mv_data, k.mv_size, (unsigned char *)ss->last.data, ss->last.len) == 0)
+            r = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    int rc = KB_OK;
+    *ended = true;
+    for (; r == 0; r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (!*left || bytes + (tb->sn->arena.len - start) >= KB_SS_BYTES) {
+            *ended = false;
+            break;
+        }
+        if ((rc = kb_ss_check(t, (enum kb_table)ss->cur, &k, &v, e)))
+            break;
+        kb_ss_push(tb, &k, &v, seq);
+        tb->sorted = tb->sn->n;
+        (*left)--;
+        kb_buf_clear(&ss->last);
+        kb_buf_append(&ss->last, k.mv_data, k.mv_size);
+    }
+    KB_DISARM();
+    if (rc)
+        return rc;
+    if (r != 0 && r != MDB_NOTFOUND && *ended)
+        return kb_mdb_err(e, r, kb_table_names[ss->cur]);
+    return KB_OK;
+}
+
+static int kb_ss_walk(kb_snapset *ss, kb_txn *t, uint64_t seq, kb_err *e)
+{
+    size_t left = t->s->snap_chunk;
+    size_t bytes = 0;
+    while (ss->cur < KB_T_COUNT_ && left && bytes < KB_SS_BYTES) {
+        kb_sstab *tb = &ss->tab[ss->cur];
+        MDB_dbi dbi;
+        int rc = tb->want ? kb_tdbi(t, (enum kb_table)ss->cur, &dbi, e) : KB_ENOENT;
+        bool ended = true;
+        if (rc && rc != KB_ENOENT)
+            return rc;
+        if (rc == KB_OK && !ss->started) {
+            /* room for the whole table at once; a large table's (its pages
+             * made present: tens of ms at 100k cases) after the lock */
+            ss->started = true;
+            if (mdb_stat(t->txn, dbi, &ss->st) == 0) {
+                if ((ss->st.ms_leaf_pages + ss->st.ms_overflow_pages) * ss->st.ms_psize <=
+                    KB_SS_BYTES) {
+                    kb_snap_reserve(tb->sn, &ss->st);
+                } else {
+                    ss->reserve = true;
+                    return KB_OK;
+                }
+            }
+        }
+        if (rc == KB_OK) {
+            MDB_cursor *c;
+            if ((rc = mdb_cursor_open(t->txn, dbi, &c)))
+                return kb_mdb_err(e, rc, kb_table_names[ss->cur]);
+            size_t before = tb->sn->arena.len;
+            rc = kb_ss_copy_walk(ss, t, c, seq, &left, bytes, &ended, e);
+            mdb_cursor_close(c);
+            if (rc)
+                return rc;
+            bytes += tb->sn->arena.len - before;
+        }
+        if (ended) {
+            ss->cur++;
+            ss->started = false;
+            kb_buf_clear(&ss->last);
+        }
+    }
+    return KB_OK;
+}
+
+/* Look up pending records (at most a chunk) as of this transaction. */
+static int kb_ss_copy_lookups(kb_snapset *ss, kb_txn *t, uint64_t seq, size_t *done, kb_err *e)
+{
+    KB_ARM_OR_FAIL(t, e);
+    size_t bytes = 0, n = 0;
+    int rc = KB_OK;
+    for (; n < ss->npend && n < t->s->snap_chunk && bytes < KB_SS_BYTES; n++) {
+        kb_ssrec *r = &ss->d[ss->pend[n]];
+        kb_sstab *tb = &ss->tab[r->table];
+        MDB_dbi dbi;
+        MDB_val k = {r->klen, (unsigned char *)ss->keys.data + r->koff}, v;
+        int g = MDB_NOTFOUND;
+        rc = kb_tdbi(t, (enum kb_table)r->table, &dbi, e);
+        if (rc == KB_OK)
+            g = mdb_get(t->txn, dbi, &k, &v);
+        else if (rc != KB_ENOENT)
+            break;
+        rc = KB_OK;
+        if (g != 0 && g != MDB_NOTFOUND) {
+            rc = kb_mdb_err(e, g, kb_table_names[r->table]);
+            break;
+        }
+        if (g == 0 && (rc = kb_ss_check(t, (enum kb_table)r->table, &k, &v, e)))
+            break;
+        size_t i = kb_ss_find(ss, r);
+        if (g == 0 && i == SIZE_MAX) { /* made after its range was walked */
+            r->rec = kb_ss_push(tb, &k, &v, seq) + 1;
+        } else if (g == 0) { /* changed: the new value replaces the copy */
+            kb_snap_rec *x = &tb->sn->r[i];
+            x->off = tb->sn->arena.len;
+            x->vlen = v.mv_size;
+            x->dead = false;
+            kb_buf_append(&tb->sn->arena, k.mv_data, x->klen);
+            kb_buf_append(&tb->sn->arena, v.mv_data, v.mv_size);
+            tb->at[i] = seq;
+        } else if (i != SIZE_MAX) { /* deleted */
+            tb->sn->r[i].dead = true;
+            tb->at[i] = seq;
+            tb->dead = true;
+        }
+        bytes += g == 0 ? v.mv_size : 0;
+        r->pending = false;
+    }
+    KB_DISARM();
+    *done = n;
+    return rc;
+}
+
+static int kb_ss_lookups(kb_snapset *ss, kb_txn *t, uint64_t seq, kb_err *e)
+{
+    size_t done = 0;
+    int rc = kb_ss_copy_lookups(ss, t, seq, &done, e);
+    if (rc == KB_OK && done) {
+        memmove(ss->pend, ss->pend + done, (ss->npend - done) * sizeof *ss->pend);
+        ss->npend -= done;
+    }
+    return rc;
+}
+
+/* ---- the result */
+
+typedef struct kb_ss_ins {
+    const unsigned char *k;
+    kb_snap_rec r;
+} kb_ss_ins;
+
+static int kb_ss_ins_cmp(const void *a, const void *b)
+{
+    const kb_ss_ins *x = a, *y = b;
+    return kb_ss_keycmp(x->k, x->r.klen, y->k, y->r.klen);
+}
+
+/* Records in key order, the deleted ones gone. */
+static void kb_ss_finish_table(kb_sstab *tb)
+{
+    kb_snap *sn = tb->sn;
+    size_t extra = sn->n - tb->sorted;
+    if (!extra && !tb->dead)
+        return;
+    kb_ss_ins *ins = kb_calloc(extra ? extra : 1, sizeof *ins);
+    size_t ni = 0;
+    for (size_t i = tb->sorted; i < sn->n; i++)
+        if (!sn->r[i].dead)
+            ins[ni++] = (kb_ss_ins){KB_SS_KEY(sn, i), sn->r[i]};
+    kb_sort(ins, ni, sizeof *ins, kb_ss_ins_cmp);
+    kb_snap_rec *out = kb_calloc(sn->n ? sn->n : 1, sizeof *out);
+    size_t n = 0, a = 0, b = 0;
+    while (a < tb->sorted || b < ni) {
+        if (a < tb->sorted && sn->r[a].dead) {
+            a++;
+            continue;
+        }
+        bool take_a = b >= ni || (a < tb->sorted && kb_ss_keycmp(KB_SS_KEY(sn, a), sn->r[a].klen,
+                                                                 ins[b].k, ins[b].r.klen) < 0);
+        out[n++] = take_a ? sn->r[a++] : ins[b++].r;
+    }
+    kb_free(&ins);
+    kb_free(&sn->r);
+    sn->r = out;
+    sn->cap = sn->n ? sn->n : 1;
+    sn->n = n;
+    tb->sorted = n;
+    tb->dead = false;
+}
+
+/* Begin one read transaction of the snapshot; the hook runs before every
+ * one but the first. */
+static int kb_ss_begin(kb_store *s, bool first, kb_txn **t, uint64_t *seq, kb_err *e)
+{
+    if (!first && s->snap_between)
+        s->snap_between(s->snap_ctx);
+    int rc = kb_txn_begin(s, false, false, t, e);
+    if (rc)
+        return rc;
+    *seq = kb_txn_audit_seq(*t);
+    return KB_OK;
+}
+
+int kb_store_snapshot(kb_store *s, const enum kb_table *tables, size_t ntables, kb_txn **out,
+                      kb_err *e)
+{
+    *out = NULL;
+    if (!s->keys)
+        return kb_err_set(e, KB_EPERM, _("the board is locked"));
+    kb_snapset *ss = kb_calloc(1, sizeof *ss);
+    for (size_t i = 0; i < ntables; i++) {
+        if ((unsigned)tables[i] >= KB_T_COUNT_ || (tables[i] == KB_T_RELS && s->format >= 2)) {
+            kb_ss_free(&ss);
+            return kb_err_set(e, KB_ESOFTWARE, "snapshot of table %d", (int)tables[i]);
+        }
+        kb_sstab *tb = &ss->tab[tables[i]];
+        tb->want = true;
+        if (!tb->sn) {
+            tb->sn = kb_calloc(1, sizeof *tb->sn);
+            tb->sn->s = s;
+            tb->sn->tbl = tables[i];
+        }
+    }
+    int rc;
+    kb_txn *t = NULL;
+    uint64_t seq = 0;
+    /* the walk; the audit entries after the first transaction */
+    for (bool first = true; ss->cur < KB_T_COUNT_; first = false) {
+        if ((rc = kb_ss_begin(s, first, &t, &seq, e)))
+            goto fail;
+        if (first)
+            ss->seen = seq;
+        else if ((rc = kb_ss_tail(ss, t, e)))
+            goto fail;
+        rc = kb_ss_walk(ss, t, seq, e);
+        kb_txn_abort(&t);
+        if (ss->reserve) {
+            kb_snap_reserve(ss->tab[ss->cur].sn, &ss->st);
+            ss->reserve = false;
+        }
+        if (rc || (rc = kb_ss_open_tail(ss, s, e)))
+            goto fail;
+    }
+    /* the catch-up: the last transaction is one with a small, complete
+     * tail and few records changed since their copies */
+    for (;;) {
+        kb_ss_settle(ss);
+        if ((rc = kb_ss_begin(s, false, &t, &seq, e)) || (rc = kb_ss_tail(ss, t, e)))
+            goto fail;
+        bool last = false;
+        if (!ss->tail_more && ss->naud <= KB_SS_SMALL) {
+            if ((rc = kb_ss_open_tail(ss, s, e)))
+                goto fail;
+            kb_ss_settle(ss);
+            last = ss->npend <= s->snap_chunk;
+        }
+        rc = kb_ss_lookups(ss, t, seq, e);
+        last = last && ss->npend == 0;
+        kb_txn_abort(&t);
+        if (rc || (rc = kb_ss_open_tail(ss, s, e)))
+            goto fail;
+        if (last)
+            break;
+    }
+    for (int i = 0; i < KB_T_COUNT_; i++)
+        if (ss->tab[i].want)
+            kb_ss_finish_table(&ss->tab[i]);
+    /* the snapshot "transaction" */
+    t = kb_calloc(1, sizeof *t);
+    t->s = s;
+    t->dfd = -1;
+    t->snap = ss;
+    t->audit_seq = seq;
+    t->start_seq = seq;
+    t->tail_known = true;
+    s->active = t;
+    *out = t;
+    return KB_OK;
+fail:
+    kb_txn_abort(&t);
+    kb_ss_free(&ss);
+    return rc;
+}
+
+/* ---- reading the snapshot */
+
+static int kb_ss_table(kb_txn *t, enum kb_table tbl, kb_sstab **out, kb_err *e)
+{
+    if ((unsigned)tbl >= KB_T_COUNT_ || !t->snap->tab[tbl].want)
+        return kb_err_set(e, KB_ESOFTWARE, "table %s is not in the snapshot",
+                          (unsigned)tbl < KB_T_COUNT_ ? kb_table_names[tbl] : "?");
+    if (t->snap->tab[tbl].taken)
+        return kb_err_set(e, KB_ESOFTWARE, "table %s was handed over", kb_table_names[tbl]);
+    *out = &t->snap->tab[tbl];
+    return KB_OK;
+}
+
+/* Open copy i of table tbl: plaintext, logical key (in lbuf), version. */
+static int kb_ss_open(kb_txn *t, const kb_snap *sn, size_t i, char **pt, size_t *n,
+                      const unsigned char **lk, size_t *lkl, unsigned char *lbuf, uint64_t *ver,
+                      kb_err *e)
+{
+    const unsigned char *key = KB_SS_KEY(sn, i);
+    const char *tname = kb_table_names[sn->tbl];
+    int rc = kb_val_open(t->s, t->s->keys->k_rec, tname, key, sn->r[i].klen, key + sn->r[i].klen,
+                         sn->r[i].vlen, pt, n, ver, e);
+    if (rc)
+        return rc;
+    *lk = key;
+    *lkl = sn->r[i].klen;
+    if (kb_mapped(t->s, sn->tbl) && !kb_unframe(*pt, n, lk, lkl, lbuf)) {
+        kb_free(pt);
+        return kb_err_set(e, KB_EDATA, _("damaged record in table %s"), tname);
+    }
+    return KB_OK;
+}
+
+static int kb_ss_get(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, char **out,
+                     size_t *len, uint64_t *version, kb_err *e)
+{
+    kb_sstab *tb;
+    int rc = kb_ss_table(t, tbl, &tb, e);
+    if (rc)
+        return rc;
+    unsigned char pk[256];
+    size_t pl = kb_phys_key(t->s, tbl, key, klen, pk);
+    const kb_snap *sn = tb->sn;
+    size_t i = kb_ss_lower(sn, sn->n, pk, pl);
+    if (i >= sn->n || kb_ss_keycmp(KB_SS_KEY(sn, i), sn->r[i].klen, pk, pl) != 0)
+        return kb_err_set(e, KB_ENOENT, _("no such record"));
+    char *pt = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    const unsigned char *lk;
+    size_t lkl;
+    unsigned char lbuf[256];
+    if ((rc = kb_ss_open(t, sn, i, &pt, &n, &lk, &lkl, lbuf, &ver, e)))
+        return rc;
+    if (lkl != klen || memcmp(lk, key, klen) != 0) {
+        kb_free(&pt);
+        return kb_err_set(e, KB_EDATA, _("damaged record in table %s"), kb_table_names[tbl]);
+    }
+    *out = pt;
+    if (len)
+        *len = n;
+    if (version)
+        *version = ver;
+    return KB_OK;
+}
+
+static int kb_ss_each(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen,
+                      kb_txn_visit_fn fn, void *ctx, kb_err *e)
+{
+    kb_sstab *tb;
+    int rc = kb_ss_table(t, tbl, &tb, e);
+    if (rc)
+        return rc;
+    unsigned char pk[256];
+    size_t pl = kb_phys_key(t->s, tbl, prefix, plen, pk);
+    const kb_snap *sn = tb->sn;
+    for (size_t i = pl ? kb_ss_lower(sn, sn->n, pk, pl) : 0; i < sn->n; i++) {
+        if (pl && (sn->r[i].klen < pl || memcmp(KB_SS_KEY(sn, i), pk, pl) != 0))
+            break;
+        char *pt = NULL;
+        size_t n = 0;
+        uint64_t ver = 0;
+        const unsigned char *lk;
+        size_t lkl;
+        unsigned char lbuf[256];
+        if ((rc = kb_ss_open(t, sn, i, &pt, &n, &lk, &lkl, lbuf, &ver, e)))
+            return rc;
+        rc = fn(ctx, lk, lkl, pt, n, ver);
+        sodium_memzero(pt, n);
+        kb_free(&pt);
+        if (rc)
+            return rc;
+    }
+    return KB_OK;
+}
+
+/* A whole table is handed over; a prefix is copied. */
+static int kb_ss_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_snap **out,
+                      kb_err *e)
+{
+    kb_sstab *tb;
+    int rc = kb_ss_table(t, tbl, &tb, e);
+    if (rc)
+        return rc;
+    if (!plen) {
+        *out = tb->sn;
+        tb->sn = NULL;
+        tb->taken = true;
+        return KB_OK;
+    }
+    unsigned char pk[256];
+    size_t pl = kb_phys_key(t->s, tbl, prefix, plen, pk);
+    const kb_snap *sn = tb->sn;
+    kb_snap *cp = kb_calloc(1, sizeof *cp);
+    cp->s = t->s;
+    cp->tbl = tbl;
+    for (size_t i = kb_ss_lower(sn, sn->n, pk, pl);
+         i < sn->n && sn->r[i].klen >= pl && memcmp(KB_SS_KEY(sn, i), pk, pl) == 0; i++) {
+        MDB_val k = {sn->r[i].klen, (void *)KB_SS_KEY(sn, i)};
+        MDB_val v = {sn->r[i].vlen, (void *)(KB_SS_KEY(sn, i) + sn->r[i].klen)};
+        kb_snap_push(cp, &k, &v);
+    }
+    *out = cp;
+    return KB_OK;
+}
+
+static int kb_ss_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e)
+{
+    kb_sstab *tb;
+    int rc = kb_ss_table(t, tbl, &tb, e);
+    if (rc == KB_OK)
+        *out = tb->sn->n;
     return rc;
 }
 
@@ -3310,6 +4065,16 @@ static kb_store *kb_store_alloc(const char *path, const char *user, const kb_sto
     s->state_dir = opts && opts->state_dir ? kb_strdup(opts->state_dir) : kb_path_state_dir();
     if (opts)
         s->clock = opts->clock;
+    long chunk = KB_SS_CHUNK; /* a bad value: the front end refused it (64) */
+    if (opts && opts->snap_chunk)
+        chunk = (long)(opts->snap_chunk < 1000000 ? opts->snap_chunk : 1000000);
+    else
+        (void)kb_env_get(KB_ENV_SNAPSHOT_CHUNK, &chunk, NULL);
+    s->snap_chunk = (size_t)chunk;
+    if (opts) {
+        s->snap_between = opts->snap_between;
+        s->snap_ctx = opts->snap_ctx;
+    }
     return s;
 }
 

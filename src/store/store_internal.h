@@ -108,6 +108,11 @@ struct kb_store {
     /* format 3: entries a version map bucket holds on average before the
      * map doubles (0: KB_VM_GROW; tests set a small one) */
     unsigned vm_grow;
+    /* kb_store_snapshot: records per read transaction, and the test hook
+     * called between two of its transactions (kb_store_opts) */
+    size_t snap_chunk;
+    void (*snap_between)(void *ctx);
+    void *snap_ctx;
 };
 
 struct kb_txn {
@@ -147,6 +152,9 @@ struct kb_txn {
      * (kb_lk_revalidate_open): the meta and free-list checks read through
      * it instead of opening the file again; -1: none */
     int dfd;
+    /* a snapshot (kb_store_snapshot): no lock, no environment; reads come
+     * from the tables copied at audit seq audit_seq */
+    struct kb_snapset *snap;
 };
 
 /* ---- lock.c */

@@ -115,7 +115,7 @@ typedef struct kb_rec {
 } kb_rec;
 
 typedef struct kb_seq {
-    kb_rec r[2 * NREC + 10];
+    kb_rec r[2 * NREC + 64];
     size_t n;
 } kb_seq;
 
@@ -123,7 +123,7 @@ static int kb_seq_visit(void *ctx, const unsigned char *key, size_t klen, const 
                         size_t vlen, uint64_t version)
 {
     kb_seq *q = ctx;
-    cr_assert_lt(q->n, 2 * NREC + 10);
+    cr_assert_lt(q->n, 2 * NREC + 64);
     kb_rec *r = &q->r[q->n++];
     memcpy(r->key, key, klen);
     r->klen = klen;
@@ -137,7 +137,7 @@ static int kb_snap_visit(void *ctx, size_t index, const unsigned char *key, size
                          const char *val, size_t vlen, uint64_t version)
 {
     kb_seq *q = ctx;
-    cr_assert_lt(index, NREC + 10);
+    cr_assert_lt(index, NREC + 64);
     kb_rec *r = &q->r[index];
     cr_assert_eq(r->seen, 0, "index %zu visited twice", index);
     memcpy(r->key, key, klen);
@@ -776,5 +776,250 @@ Test(scan, visitor_failure_is_returned)
     cr_assert_str_eq(e.msg, "", "the visitor's failure has no message of its own");
     cr_assert_geq(calls, 78);
     kb_snap_free(&sn);
+    kb_store_close(&s);
+}
+
+/* ------------------------------------------------------------ kb_store_snapshot
+ *
+ * Several tables at one audit seq, copied in chunks of a few records, each
+ * in a read transaction of its own (issue 16: an export must not hold the
+ * board's lock while it copies the whole board).  The store's test hook
+ * commits changes between every two of its transactions, through the same
+ * handle (no lock is held then): inserts into ranges already walked and
+ * not yet walked, in two tables, updates and deletes of records already
+ * copied, and once more changes than a chunk.  The snapshot must be the
+ * board as it is afterwards (the hook writes nothing after the last
+ * transaction), record for record and version for version. */
+
+typedef struct kb_churn {
+    kb_store *s;
+    unsigned calls;  /* hook calls */
+    unsigned writes; /* transactions committed by the hook */
+    unsigned max;    /* writes to make */
+} kb_churn;
+
+static void kb_kkey(unsigned char k[16], unsigned char fill, unsigned i)
+{
+    memset(k, fill, 16);
+    k[0] = (unsigned char)((i * 37) % 2);
+    k[1] = (unsigned char)((i * 91) % 256);
+    k[15] = (unsigned char)i;
+}
+
+static void kb_churn_between(void *ctx)
+{
+    kb_churn *c = ctx;
+    c->calls++;
+    if (c->writes >= c->max)
+        return;
+    unsigned i = c->writes;
+    kb_err e;
+    kb_txn *t = NULL;
+    cr_assert_eq(kb_store_write(c->s, "test.churn", NULL, &t, &e), KB_OK, "%s", e.msg);
+    char v[32];
+    int n = snprintf(v, sizeof v, "write %u", i);
+    unsigned char k[16];
+    /* a new case and a new action item under spread-out keys */
+    kb_kkey(k, 0x44, i);
+    cr_assert_eq(kb_txn_put(t, KB_T_CASES, k, 16, v, (size_t)n, KB_VERSION_NEW, NULL, NULL, &e),
+                 KB_OK, "%s", e.msg);
+    kb_kkey(k, 0x55, i);
+    cr_assert_eq(kb_txn_put(t, KB_T_ACTIONS, k, 16, v, (size_t)n, KB_VERSION_NEW, NULL, NULL, &e),
+                 KB_OK, "%s", e.msg);
+    /* the first case (copied first) counts the writes */
+    kb_key(0, k);
+    cr_assert_eq(kb_txn_put(t, KB_T_CASES, k, 16, v, (size_t)n, KB_VERSION_ANY, NULL, NULL, &e),
+                 KB_OK, "%s", e.msg);
+    if (i % 3 == 1) { /* a delete */
+        kb_key(5 + i, k);
+        cr_assert_eq(kb_txn_del(t, KB_T_CASES, k, 16, KB_VERSION_ANY, NULL, &e), KB_OK, "%s",
+                     e.msg);
+    }
+    if (i == 4) /* more changes than a chunk: several rounds of catching up */
+        for (unsigned j = 100; j < 160; j++) {
+            kb_key(j, k);
+            cr_assert_eq(kb_txn_put(t, KB_T_CASES, k, 16, "big", 3, KB_VERSION_ANY, NULL, NULL, &e),
+                         KB_OK, "%s", e.msg);
+        }
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+    c->writes++;
+}
+
+static kb_store *kb_board_hooked(size_t chunk, kb_churn *c)
+{
+    snprintf(kb_path, sizeof kb_path, "%s/scan.kb", kb_dir);
+    kb_secret *p = kb_pass("correct horse battery");
+    kb_store_opts o = {.state_dir = kb_dir,
+                       .lock_timeout_ms = 2000,
+                       .snap_chunk = chunk,
+                       .snap_between = c ? kb_churn_between : NULL,
+                       .snap_ctx = c};
+    kb_store *s = NULL;
+    kb_err e;
+    int rc = kb_store_create(kb_path, "anna", p, KB_KDF_INTERACTIVE, &o, &s, &e);
+    kb_secret_free(&p);
+    cr_assert_eq(rc, KB_OK, "create: %s", e.msg);
+    if (c)
+        c->s = s;
+    return s;
+}
+
+/* n action items, written in one transaction. */
+static void kb_fill_actions(kb_store *s, unsigned n)
+{
+    kb_err e;
+    kb_txn *tx = NULL;
+    cr_assert_eq(kb_store_write(s, "test.fill", NULL, &tx, &e), KB_OK, "%s", e.msg);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned char k[16];
+        kb_key(i, k);
+        k[2] = 0x66;
+        cr_assert_eq(kb_txn_put(tx, KB_T_ACTIONS, k, 16, "item", 4, KB_VERSION_NEW, NULL, NULL, &e),
+                     KB_OK, "%s", e.msg);
+    }
+    cr_assert_eq(kb_txn_commit(&tx, &e), KB_OK, "%s", e.msg);
+}
+
+/* The records of tbl (prefix) read in t, into q. */
+static void kb_read_in(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, kb_seq *q)
+{
+    memset(q, 0, sizeof *q);
+    kb_err e;
+    cr_assert_eq(kb_txn_each(t, tbl, prefix, plen, kb_seq_visit, q, &e), KB_OK, "%s", e.msg);
+}
+
+static void kb_same(const kb_seq *a, const kb_seq *b, const char *what)
+{
+    cr_assert_eq(a->n, b->n, "%s: %zu records in the snapshot, %zu on the board", what, a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        cr_assert_eq(a->r[i].klen, b->r[i].klen, "%s: record %zu", what, i);
+        cr_assert_arr_eq(a->r[i].key, b->r[i].key, a->r[i].klen, "%s: record %zu", what, i);
+        cr_assert_str_eq(a->r[i].val, b->r[i].val, "%s: record %zu", what, i);
+        cr_assert_eq(a->r[i].ver, b->r[i].ver, "%s: record %zu", what, i);
+    }
+}
+
+Test(scan, snapshot_of_tables_with_writers_between_chunks_is_one_state)
+{
+    kb_churn c = {.max = 30};
+    kb_store *s = kb_board_hooked(7, &c);
+    kb_fill(s);
+    kb_fill_actions(s, 40);
+    static const enum kb_table tables[] = {KB_T_CASES, KB_T_ACTIONS};
+    kb_err e;
+    kb_txn *snap = NULL;
+    cr_assert_eq(kb_store_snapshot(s, tables, 2, &snap, &e), KB_OK, "%s", e.msg);
+    /* ~340 records in chunks of 7: writers committed between them */
+    cr_assert_geq(c.calls, 45, "%u transactions", c.calls);
+    cr_assert_eq(c.writes, 30, "%u writes while copying", c.writes);
+    /* the board now (the hook wrote nothing after the last transaction) */
+    kb_seq *sc = kb_calloc(1, sizeof *sc), *sa = kb_calloc(1, sizeof *sa);
+    kb_seq *bc = kb_calloc(1, sizeof *bc), *ba = kb_calloc(1, sizeof *ba);
+    kb_read_in(snap, KB_T_CASES, NULL, 0, sc);
+    kb_read_in(snap, KB_T_ACTIONS, NULL, 0, sa);
+    uint64_t snap_seq = kb_txn_audit_seq(snap);
+    char *val = NULL;
+    size_t n = 0;
+    uint64_t ver = 0;
+    unsigned char k0[16];
+    kb_key(0, k0);
+    cr_assert_eq(kb_txn_get(snap, KB_T_CASES, k0, 16, &val, &n, &ver, &e), KB_OK, "%s", e.msg);
+    cr_assert_str_eq(val, "write 29", "the counter as the last write left it");
+    cr_assert_eq(ver, 31);
+    kb_free(&val);
+    size_t cnt = 0;
+    cr_assert_eq(kb_txn_count(snap, KB_T_ACTIONS, &cnt, &e), KB_OK);
+    cr_assert_eq(cnt, 70);
+    /* a table not asked for, and the change feed: not in a snapshot */
+    cr_assert_eq(kb_txn_get(snap, KB_T_ORGS, k0, 16, &val, &n, NULL, &e), KB_ESOFTWARE);
+    kb_txn_abort(&snap);
+    kb_txn *t = NULL;
+    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+    kb_read_in(t, KB_T_CASES, NULL, 0, bc);
+    kb_read_in(t, KB_T_ACTIONS, NULL, 0, ba);
+    cr_assert_eq(snap_seq, kb_txn_audit_seq(t), "the snapshot is the board at its newest seq");
+    kb_txn_abort(&t);
+    kb_same(sc, bc, "cases");
+    kb_same(sa, ba, "action items");
+    cr_assert_eq(sc->n, NREC + 30 - 10, "300 cases, 30 made, 10 deleted while copying");
+    kb_free(&sc);
+    kb_free(&sa);
+    kb_free(&bc);
+    kb_free(&ba);
+    kb_store_close(&s);
+}
+
+/* Without writers: the snapshot reads like a transaction (gets, prefixes,
+ * the hidden keys of comments, counts), hands a whole table over once,
+ * and reports what it cannot do. */
+Test(scan, snapshot_reads_like_a_transaction)
+{
+    kb_store *s = kb_board_hooked(5, NULL);
+    kb_fill(s);
+    kb_err e;
+    kb_txn *tx = NULL;
+    cr_assert_eq(kb_store_write(s, "test.comments", NULL, &tx, &e), KB_OK);
+    for (unsigned c = 0; c < 3; c++)
+        for (unsigned j = 0; j < 12; j++) {
+            unsigned char k[20];
+            kb_key(c, k);
+            k[16] = k[17] = k[18] = 0;
+            k[19] = (unsigned char)j;
+            char v[16];
+            int n = snprintf(v, sizeof v, "c%u.%u", c, j);
+            cr_assert_eq(
+                kb_txn_put(tx, KB_T_COMMENTS, k, 20, v, (size_t)n, KB_VERSION_NEW, NULL, NULL, &e),
+                KB_OK, "%s", e.msg);
+        }
+    cr_assert_eq(kb_txn_commit(&tx, &e), KB_OK, "%s", e.msg);
+    static const enum kb_table tables[] = {KB_T_COMMENTS, KB_T_CASES, KB_T_GOALS};
+    kb_txn *snap = NULL, *t = NULL;
+    cr_assert_eq(kb_store_snapshot(s, tables, 3, &snap, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_store_read(s, &t, &e), KB_ESOFTWARE, "one transaction at a time");
+    kb_seq *a = kb_calloc(1, sizeof *a), *b = kb_calloc(1, sizeof *b);
+    unsigned char ck[16];
+    kb_key(1, ck);
+    kb_read_in(snap, KB_T_COMMENTS, ck, 16, a);
+    cr_assert_eq(a->n, 12);
+    kb_read_in(snap, KB_T_COMMENTS, NULL, 0, a);
+    cr_assert_eq(a->n, 36);
+    kb_read_in(snap, KB_T_GOALS, NULL, 0, a);
+    cr_assert_eq(a->n, 0);
+    unsigned char one = 1;
+    kb_read_in(snap, KB_T_CASES, &one, 1, a);
+    cr_assert_eq(a->n, NREC - 256);
+    char *val = NULL;
+    size_t n = 0;
+    unsigned char k[20];
+    kb_key(2, k);
+    k[16] = k[17] = k[18] = 0;
+    k[19] = 7;
+    cr_assert_eq(kb_txn_get(snap, KB_T_COMMENTS, k, 20, &val, &n, NULL, &e), KB_OK, "%s", e.msg);
+    cr_assert_str_eq(val, "c2.7");
+    kb_free(&val);
+    k[19] = 99;
+    cr_assert_eq(kb_txn_get(snap, KB_T_COMMENTS, k, 20, &val, &n, NULL, &e), KB_ENOENT);
+    kb_snap *sn = NULL;
+    cr_assert_eq(kb_txn_snap(snap, KB_T_COMMENTS, ck, 16, &sn, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_snap_count(sn), 12, "a prefix is copied");
+    kb_snap_free(&sn);
+    cr_assert_eq(kb_txn_snap(snap, KB_T_CASES, NULL, 0, &sn, &e), KB_OK, "%s", e.msg);
+    kb_snap *again = NULL;
+    cr_assert_eq(kb_txn_snap(snap, KB_T_CASES, NULL, 0, &again, &e), KB_ESOFTWARE,
+                 "a whole table is handed over once");
+    cr_assert_eq(kb_txn_changes_since(snap, 0, NULL, NULL, &e), KB_ESOFTWARE);
+    kb_txn_abort(&snap);
+    /* the handed-over table outlives the snapshot and decrypts like a scan */
+    memset(b, 0, sizeof *b);
+    cr_assert_eq(kb_snap_open(sn, kb_snap_visit, b, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_snap_count(sn), NREC);
+    cr_assert_str_eq(b->r[7].val, "value 7");
+    kb_snap_free(&sn);
+    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+    kb_read_in(t, KB_T_CASES, NULL, 0, a);
+    kb_txn_abort(&t);
+    cr_assert_eq(a->n, NREC);
+    kb_free(&a);
+    kb_free(&b);
     kb_store_close(&s);
 }
