@@ -26,7 +26,7 @@
  *      board under the exclusive board lock (as restore does).
  *
  * Each batch is one short read transaction on the board (a cursor that
- * goes on after the last key copied, at most kb_rekey_batch_ values) and
+ * goes on after the last key copied, at most hooks.rekey_batch values) and
  * one write transaction on the side file that also updates the progress
  * record, so memory and transaction size do not grow with the board.  The
  * board is never written until the swap: a crash leaves the old board,
@@ -49,9 +49,6 @@
 #define KB_DB_RKVM "rekeyvm"  /* side file: version map entries (scratch) */
 #define KB_RK_BATCH_BYTES (4u << 20)
 #define KB_RK_VM_BUCKETS 16 /* version map buckets written per batch */
-
-size_t kb_rekey_batch_ = 1000;
-unsigned kb_rekey_stop_after_;
 
 enum { KB_RK_AUDIT, KB_RK_RECORDS, KB_RK_FINAL, KB_RK_VMAP, KB_RK_READY };
 
@@ -834,7 +831,7 @@ static int kb_rk_check_audit(kb_store *c, const kb_rkstate *st, uint64_t *next,
     MDB_val k = {8, k8}, v;
     size_t count = 0;
     int g = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    for (; g == 0 && count < kb_rekey_batch_ && rc == KB_OK;
+    for (; g == 0 && count < c->hooks.rekey_batch && rc == KB_OK;
          g = mdb_cursor_get(cur, &k, &v, MDB_NEXT), count++) {
         char *pt = NULL;
         size_t n = 0;
@@ -938,7 +935,7 @@ static int kb_rk_check_records(kb_store *c, unsigned *table, kb_rkstate *cur_st,
         g = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     }
     size_t count = 0;
-    for (; g == 0 && count < kb_rekey_batch_ && rc == KB_OK;
+    for (; g == 0 && count < c->hooks.rekey_batch && rc == KB_OK;
          g = mdb_cursor_get(cur, &k, &v, MDB_NEXT), count++) {
         char *pt = NULL;
         size_t n = 0;
@@ -1215,9 +1212,9 @@ static void kb_rk_cleanup(kb_store *s)
     kb_txn_abort(&t);
 }
 
-static int kb_rk_tick(unsigned *batches, kb_err *e)
+static int kb_rk_tick(const kb_store *s, unsigned *batches, kb_err *e)
 {
-    if (kb_rekey_stop_after_ && ++*batches >= kb_rekey_stop_after_)
+    if (s->hooks.rekey_stop_after && ++*batches >= s->hooks.rekey_stop_after)
         return kb_err_set(e, KB_EIO, "rekey stopped by the test hook");
     return KB_OK;
 }
@@ -1242,7 +1239,7 @@ int kb_store_rekey(kb_store *s, size_t *records, kb_rekey_fn fn, void *ctx, kb_e
     kb_store *c = NULL;
     kb_rkstate *st = kb_calloc(1, sizeof *st);
     kb_rkrec *recs = NULL;
-    size_t batch = kb_rekey_batch_ ? kb_rekey_batch_ : 1;
+    size_t batch = s->hooks.rekey_batch ? s->hooks.rekey_batch : 1;
     unsigned batches = 0;
     uint64_t seq = 0, total = 0;
     unsigned char head[KB_HASH_LEN], op_id[KB_OPID_LEN];
@@ -1314,15 +1311,15 @@ int kb_store_rekey(kb_store *s, size_t *records, kb_rekey_fn fn, void *ctx, kb_e
             goto out;
         if (fn)
             fn(ctx, KB_REKEY_PROGRESS, st->done, st->total);
-        if ((rc = kb_rk_tick(&batches, e)))
+        if ((rc = kb_rk_tick(s, &batches, e)))
             goto out;
     }
     if (st->phase == KB_RK_FINAL && (rc = kb_rk_final(c, st, e)))
         goto out;
     while (st->phase == KB_RK_VMAP)
-        if ((rc = kb_rk_vmap(c, st, e)) || (rc = kb_rk_tick(&batches, e)))
+        if ((rc = kb_rk_vmap(c, st, e)) || (rc = kb_rk_tick(s, &batches, e)))
             goto out;
-    if (!ready_at_start && (rc = kb_rk_tick(&batches, e))) /* tests: stop once when ready */
+    if (!ready_at_start && (rc = kb_rk_tick(s, &batches, e))) /* tests: stop once when ready */
         goto out;
     /* the board must still be the one the side file was made from */
     uint64_t seq2 = 0;

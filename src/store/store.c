@@ -692,8 +692,6 @@ struct kb_apend {
     unsigned char sig[crypto_sign_BYTES];
 };
 
-size_t kb_audit_batch_ = 4096; /* entries kept before a flush (memory) */
-
 /* A full batch of entries signed on a helper thread while the transaction
  * goes on with its next records (a large import or a rekey batch spends
  * most of its time in Ed25519): the thread and whoever waits for it take
@@ -884,7 +882,7 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
     t->audit_seq = en.seq;
     memcpy(t->audit_head, p->hash, KB_HASH_LEN);
     t->n_entries++;
-    return t->npend >= kb_audit_batch_ ? kb_audit_handoff(t, e) : KB_OK;
+    return t->npend >= t->s->hooks.audit_batch ? kb_audit_handoff(t, e) : KB_OK;
 }
 
 /* ------------------------------------------------------------ records */
@@ -1150,7 +1148,6 @@ int kb_vmap_root(kb_txn *t, kb_err *e)
  * A bucket is kept the second time the same value is opened: a short
  * command opens most buckets once, and copying each (fresh heap pages)
  * made a `case show` at 100k cases 5 ms slower. */
-uint64_t kb_vmap_opened_ = 0;
 
 struct kb_vmcache {
     unsigned char h[KB_HASH_LEN];
@@ -1323,7 +1320,7 @@ static int kb_vmap_bucket_in(kb_txn *t, size_t b, bool full, kb_vbucket **out, k
         bk->loaded = false;
         return kb_vm_bad(e, _("has a damaged or replaced bucket"));
     }
-    kb_vmap_opened_++;
+    t->s->hooks.vmap_opened++;
     /* kept (and so opened whole) the second time this handle reads it */
     if (full || kb_vmc_seen(t->s, vm, b)) {
         kb_vb_open_all(t->s, bk);
@@ -2287,7 +2284,6 @@ static void kb_snap_reserve(kb_snap *sn, const MDB_stat *st)
  * resident set.  LMDB does not tell where its map is (me_mapaddr is set
  * only with MDB_FIXEDMAP), so the range is that of the pointers it gave
  * out, rounded to whole pages: every byte of it lies in the one map. */
-uint64_t kb_snap_drops_ = 0;
 
 typedef struct kb_maprange {
     uintptr_t lo, hi;
@@ -2311,7 +2307,7 @@ static void kb_maprange_drop(kb_maprange *m, const kb_txn *t)
     uintptr_t hi = (m->hi + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
     /* a read-only shared file mapping: the contents stay the file's */
     if (madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0)
-        kb_snap_drops_++;
+        t->s->hooks.snap_drops++;
     m->lo = m->hi = 0;
 }
 
@@ -2338,15 +2334,13 @@ static long kb_file_resident(void)
 }
 
 /* The map is unmapped when the file pages mapped since the scan began pass
- * kb_snap_slack_ (looked at every kb_snap_look_ bytes copied).  How much a
+ * hooks.snap_slack (looked at every hooks.snap_look bytes copied).  How much a
  * page fault maps depends on the page cache: a few pages around it when
  * the file was read in small pieces, a whole large folio (up to MiBs) when
  * it was written or read ahead lately, where a 100k-case scan mapped 700 MB
  * of the file; dropping unconditionally cost the first kind 40% more time
  * in page faults.  Without /proc: every KB_SNAP_DROP bytes.  (Tests lower
  * both to run the unmapping on a small board.) */
-size_t kb_snap_look_ = (size_t)1 << 20;
-long kb_snap_slack_ = (long)128 << 20;
 #define KB_SNAP_DROP ((size_t)4 << 20)
 
 /* The cursor walk under the SIGBUS pad; all its state lives in *sn. */
@@ -2370,9 +2364,9 @@ static int kb_snap_copy(kb_txn *t, MDB_cursor *c, const void *prefix, size_t ple
         kb_snap_push(sn, &k, &v);
         kb_maprange_add(&m, k.mv_data, k.mv_size);
         kb_maprange_add(&m, v.mv_data, v.mv_size);
-        if (sn->arena.len - looked >= (base < 0 ? KB_SNAP_DROP : kb_snap_look_)) {
+        if (sn->arena.len - looked >= (base < 0 ? KB_SNAP_DROP : t->s->hooks.snap_look)) {
             looked = sn->arena.len;
-            if (base < 0 || kb_file_resident() - base > kb_snap_slack_) {
+            if (base < 0 || kb_file_resident() - base > t->s->hooks.snap_slack) {
                 kb_maprange_drop(&m, t);
                 dropped = true;
             }
@@ -4044,6 +4038,12 @@ int64_t kb_txn_now_us(const kb_txn *t)
 static kb_store *kb_store_alloc(const char *path, const char *user, const kb_store_opts *opts)
 {
     kb_store *s = kb_calloc(1, sizeof *s);
+    s->hooks = (kb_store_hooks){.verify_chunk = 4096,
+                                .verify_table = KB_T_COUNT_,
+                                .audit_batch = 4096,
+                                .snap_look = (size_t)1 << 20,
+                                .snap_slack = (long)128 << 20,
+                                .rekey_batch = 1000};
     s->path = kb_strdup(path);
     s->lock_path = kb_asprintf("%s.lock", path);
     s->lock_fd = -1;
@@ -5439,6 +5439,7 @@ kb_store *kb_store_twin(kb_store *s, const char *path)
     c->epoch = s->epoch;
     c->format = s->format;
     c->vm_grow = s->vm_grow;
+    c->hooks = s->hooks;
     return c;
 }
 

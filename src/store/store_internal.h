@@ -69,6 +69,37 @@ typedef struct kb_keys {
     unsigned char sign_pk[crypto_sign_PUBLICKEYBYTES];
 } kb_keys;
 
+/* Tunables and counters of one store handle that tests set and read
+ * (kb_store_alloc sets the defaults; a rekey's copy of the board gets the
+ * handle's). */
+typedef struct kb_store_hooks {
+    /* verify.c: audit entries / records copied per read transaction
+     * (4096); worker threads (0 = the number of online CPUs, at most 8;
+     * env KERNBOARD_VERIFY_THREADS) */
+    size_t verify_chunk;
+    unsigned verify_threads;
+    /* out: the table the last walked chunk ended in (KB_T_COUNT_: none),
+     * point lookups made, structure checks that needed no lock */
+    unsigned verify_table;
+    uint64_t verify_lookups;
+    uint64_t verify_unlocked_checks;
+    /* store.c: audit entries a write transaction keeps before it signs and
+     * stores them (4096) */
+    size_t audit_batch;
+    /* out: version map buckets decrypted (tests of the bucket cache) */
+    uint64_t vmap_opened;
+    /* a scan looks at its mapped file pages every snap_look bytes it
+     * copied (1 MiB) and unmaps them when they grew by snap_slack (128
+     * MiB); out: unmappings done */
+    size_t snap_look;
+    long snap_slack;
+    uint64_t snap_drops;
+    /* rekey.c: records per batch (1000); stop (as if killed) after this
+     * many batches (0 = never) */
+    size_t rekey_batch;
+    unsigned rekey_stop_after;
+} kb_store_hooks;
+
 struct kb_store {
     char *path;
     char *lock_path;
@@ -113,6 +144,7 @@ struct kb_store {
     size_t snap_chunk;
     void (*snap_between)(void *ctx);
     void *snap_ctx;
+    kb_store_hooks hooks;
 };
 
 struct kb_txn {
@@ -448,30 +480,5 @@ bool kb_store_looks_lmdb(const char *path);
 /* The free list of the newest meta page (what a write takes pages from;
  * LMDB trusts it): KB_EDATA with the damage named. */
 int kb_store_free_check(const char *path, int dfd, kb_err *e);
-
-/* ---- verify.c test hooks: audit entries / records copied per read
- * transaction (default 4096); worker threads (0 = the number of online
- * CPUs, at most 8; env KERNBOARD_VERIFY_THREADS). */
-extern size_t kb_verify_chunk_;
-extern unsigned kb_verify_threads_;
-/* the table the last walked chunk ended in (KB_T_COUNT_: none); point lookups made */
-extern unsigned kb_verify_table_;
-/* version map buckets decrypted (store.c; tests of the bucket cache) */
-extern uint64_t kb_vmap_opened_;
-/* a scan looks at its mapped file pages every kb_snap_look_ bytes it
- * copied and unmaps them when they grew by kb_snap_slack_ (store.c) */
-extern size_t kb_snap_look_;
-extern long kb_snap_slack_;
-extern uint64_t kb_snap_drops_; /* unmappings done */
-/* audit entries a write transaction keeps before it signs and stores them */
-extern size_t kb_audit_batch_;
-extern uint64_t kb_verify_lookups_;
-/* structure checks that needed no lock (no commit while they ran) */
-extern uint64_t kb_verify_unlocked_checks_;
-
-/* ---- rekey.c test hooks: records per batch; stop (as if killed) after
- * this many batches (0 = never). */
-extern size_t kb_rekey_batch_;
-extern unsigned kb_rekey_stop_after_;
 
 #endif

@@ -5,10 +5,10 @@
  * "verify").
  *
  * No read transaction holds the board lock longer than it takes to copy a
- * bounded chunk (kb_verify_chunk_ entries or records, at most
+ * bounded chunk (hooks.verify_chunk entries or records, at most
  * KB_VCHUNK_BYTES of values) out of the map; decryption, hashing and the
  * Ed25519 checks run after the transaction is released, on up to
- * kb_verify_threads_ threads.  Writers commit between chunks, so:
+ * hooks.verify_threads threads.  Writers commit between chunks, so:
  *   - the audit log is append-only: it is checked in seq order, and every
  *     transaction first copies the entries appended since the last one
  *     (the chain continues from the last checked entry);
@@ -30,12 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-size_t kb_verify_chunk_ = 4096;
-unsigned kb_verify_threads_ = 0;
-unsigned kb_verify_table_ = KB_T_COUNT_;
-uint64_t kb_verify_lookups_ = 0;
-uint64_t kb_verify_unlocked_checks_ = 0;
 
 #define KB_VCHUNK_BYTES ((size_t)4 << 20)
 /* the last transaction checks a tail or lookups this small itself */
@@ -147,9 +141,9 @@ static void kb_verify_access(kb_txn *t, kb_buf *bad, size_t *nbad)
 
 /* ------------------------------------------------------------ threads */
 
-static unsigned kb_verify_nthreads(void)
+static unsigned kb_verify_nthreads(const kb_store *s)
 {
-    unsigned n = kb_verify_threads_;
+    unsigned n = s->hooks.verify_threads;
     long v = 0; /* a bad value: the front end refused it (64) */
     if (!n && kb_env_get(KB_ENV_VERIFY_THREADS, &v, NULL) == KB_OK && v > 0)
         n = (unsigned)v;
@@ -425,7 +419,7 @@ static int kb_vcopy_tail(kb_vstate *v, kb_txn *t)
             r = mdb_cursor_get(c, &k, &val, MDB_NEXT);
     }
     for (; r == 0; r = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
-        if (v->aud.n >= kb_verify_chunk_ || v->aud.data.len >= KB_VCHUNK_BYTES) {
+        if (v->aud.n >= v->s->hooks.verify_chunk || v->aud.data.len >= KB_VCHUNK_BYTES) {
             v->tail_more = true;
             break;
         }
@@ -536,7 +530,7 @@ static int kb_vcheck_tail(kb_vstate *v)
         return rc;
     kb_vent *out = kb_calloc(v->aud.n, sizeof *out);
     kb_vent_job j = {v, out};
-    kb_par(v->aud.n, kb_verify_nthreads(), kb_vent_work, &j);
+    kb_par(v->aud.n, kb_verify_nthreads(v->s), kb_vent_work, &j);
     for (size_t i = 0; i < v->aud.n; i++) {
         const kb_vraw *r = &v->aud.r[i];
         const kb_vent *o = &out[i];
@@ -639,7 +633,7 @@ static int kb_vcopy_walk(kb_vstate *v, kb_txn *t, unsigned tb, kb_buf *last, boo
             r = mdb_cursor_get(c, &k, &val, MDB_NEXT);
     }
     for (; r == 0; r = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
-        if (v->recs.n >= kb_verify_chunk_ || v->recs.data.len >= KB_VCHUNK_BYTES) {
+        if (v->recs.n >= v->s->hooks.verify_chunk || v->recs.data.len >= KB_VCHUNK_BYTES) {
             *done = false;
             break;
         }
@@ -700,7 +694,7 @@ static int kb_vcheck_recs(kb_vstate *v)
         return KB_OK;
     kb_vrres *out = kb_calloc(v->recs.n, sizeof *out);
     kb_vrec_job j = {v, out};
-    kb_par(v->recs.n, kb_verify_nthreads(), kb_vrec_work, &j);
+    kb_par(v->recs.n, kb_verify_nthreads(v->s), kb_vrec_work, &j);
     int rc = KB_OK;
     for (size_t i = 0; i < v->recs.n; i++) {
         const kb_vraw *r = &v->recs.r[i];
@@ -788,7 +782,7 @@ static int kb_vcopy_lookups(kb_vstate *v, kb_txn *t, const size_t *pend, size_t 
     KB_VARM(t, v->e, v->s->path);
     for (size_t i = 0; i < n; i++) {
         const kb_vrec *r = &v->map.v[pend[i]];
-        kb_verify_lookups_++;
+        v->s->hooks.verify_lookups++;
         MDB_dbi dbi;
         kb_err de;
         MDB_val k = {r->klen, (void *)r->key}, val;
@@ -899,7 +893,7 @@ static int kb_vfinish(kb_vstate *v, bool full)
             kb_vchunk_clear(&v->aud);
             np = kb_vpending(v, &pend);
         }
-        size_t take = np > kb_verify_chunk_ ? kb_verify_chunk_ : np;
+        size_t take = np > v->s->hooks.verify_chunk ? v->s->hooks.verify_chunk : np;
         if ((rc = kb_vcopy_lookups(v, t, pend, take))) {
             kb_txn_abort(&t);
             break;
@@ -953,7 +947,7 @@ static int kb_vstructure(kb_vstate *v, bool check)
         if (kb_store_check_file_at(v->s->path, &dmg, &found, &t0, &ce) == KB_OK && !found && t0 &&
             kb_store_file_txnid(v->s->path) == t0) {
             check = false;
-            kb_verify_unlocked_checks_++;
+            v->s->hooks.verify_unlocked_checks++;
         }
         kb_buf_free(&dmg);
     }
@@ -1008,7 +1002,7 @@ static int kb_vwalk(kb_vstate *v)
             rc = kb_vcheck_tail(v);
         if (rc == KB_OK && walk) {
             /* the table the chunk ends in (tests' progress hooks) */
-            kb_verify_table_ = v->recs.n ? v->recs.r[v->recs.n - 1].table : KB_T_COUNT_;
+            v->s->hooks.verify_table = v->recs.n ? v->recs.r[v->recs.n - 1].table : KB_T_COUNT_;
             rc = kb_vcheck_recs(v);
             if (rc == KB_OK && v->recs.n && v->o->progress)
                 v->o->progress(v->o->ctx, KB_VERIFY_RECORDS, v->rep->records,
@@ -1017,7 +1011,7 @@ static int kb_vwalk(kb_vstate *v)
         }
     }
     kb_buf_free(&last);
-    kb_verify_table_ = KB_T_COUNT_;
+    v->s->hooks.verify_table = KB_T_COUNT_;
     return rc;
 }
 

@@ -29,8 +29,6 @@ static void kb_setup(void)
     }
     cr_assert_not_null(mkdtemp(tmpl));
     snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
-    kb_rekey_batch_ = 1000;
-    kb_rekey_stop_after_ = 0;
 }
 
 static void kb_teardown(void)
@@ -169,8 +167,8 @@ Test(rekey, one_batch_at_a_time_resumes_and_the_old_board_stays_verifiable)
     uint32_t epoch = s->epoch;
     kb_keys *old = kb_keys_new();
     memcpy(old, s->keys, sizeof *old);
-    kb_rekey_batch_ = 7;
-    kb_rekey_stop_after_ = 1; /* every call stops after one batch, as if killed */
+    s->hooks.rekey_batch = 7;
+    s->hooks.rekey_stop_after = 1; /* every call stops after one batch, as if killed */
     kb_events ev = {0};
     size_t records = 0;
     kb_err e;
@@ -258,8 +256,8 @@ Test(rekey, a_grown_version_map_is_rebuilt_bucket_batch_by_batch)
     kb_fill(s, 0, 200);
     uint64_t count = 0;
     cr_assert_eq(kb_vm_bits_now(s, &count), 10, "600 and more entries: 1024 buckets");
-    kb_rekey_batch_ = 1000;
-    kb_rekey_stop_after_ = 1;
+    s->hooks.rekey_batch = 1000;
+    s->hooks.rekey_stop_after = 1;
     size_t records = 0;
     kb_err e;
     int rc, calls = 0;
@@ -268,7 +266,7 @@ Test(rekey, a_grown_version_map_is_rebuilt_bucket_batch_by_batch)
         cr_assert_lt(++calls, 400, "the rekey makes progress");
     }
     cr_assert_gt(calls, 1024 / 16, "one batch of 16 buckets at a time (%d calls)", calls);
-    kb_rekey_stop_after_ = 0;
+    s->hooks.rekey_stop_after = 0;
     uint64_t after = 0;
     cr_assert_eq(kb_vm_bits_now(s, &after), 10);
     cr_assert_eq(after, records, "the root counts every record");
@@ -286,15 +284,15 @@ Test(rekey, a_board_changed_since_the_interruption_makes_it_start_over)
     char path[400];
     kb_store *s = kb_board(path, sizeof path);
     kb_fill(s, 0, 30);
-    kb_rekey_batch_ = 5;
-    kb_rekey_stop_after_ = 4;
+    s->hooks.rekey_batch = 5;
+    s->hooks.rekey_stop_after = 4;
     kb_events ev = {0};
     size_t records = 0;
     kb_err e;
     cr_assert_eq(kb_store_rekey(s, &records, kb_on_event, &ev, &e), KB_EIO);
     cr_assert(kb_exists(path, ".rekey"));
     kb_fill(s, 30, 2); /* the board moves on meanwhile */
-    kb_rekey_stop_after_ = 0;
+    s->hooks.rekey_stop_after = 0;
     memset(&ev, 0, sizeof ev);
     cr_assert_eq(kb_store_rekey(s, &records, kb_on_event, &ev, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(ev.restart, 1, "the stale side file is discarded");
@@ -383,8 +381,8 @@ Test(rekey, a_side_file_that_does_not_check_out_is_not_swapped_in)
         kb_fill(s, 0, 12);
         uint32_t epoch = s->epoch;
         snprintf(side, sizeof side, "%s.rekey", path);
-        kb_rekey_batch_ = 10;
-        kb_rekey_stop_after_ = 1;
+        s->hooks.rekey_batch = 10;
+        s->hooks.rekey_stop_after = 1;
         size_t records = 0;
         kb_err e;
         int calls = 0;
@@ -393,7 +391,7 @@ Test(rekey, a_side_file_that_does_not_check_out_is_not_swapped_in)
             cr_assert_lt(++calls, 100);
         }
         kb_side_damage(side, tabs[w]);
-        kb_rekey_stop_after_ = 0;
+        s->hooks.rekey_stop_after = 0;
         cr_assert_eq(kb_store_rekey(s, &records, NULL, NULL, &e), KB_EDATA,
                      "damaged %s: refused (%s)", tabs[w], e.msg);
         cr_assert(strstr(e.msg, "does not verify") != NULL, "%s", e.msg);

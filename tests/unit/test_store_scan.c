@@ -243,11 +243,9 @@ Test(scan, unmapping_the_copied_pages_changes_nothing)
 {
     kb_store *s = kb_board();
     kb_fill(s);
-    size_t look = kb_snap_look_;
-    long slack = kb_snap_slack_;
-    kb_snap_look_ = 1;
-    kb_snap_slack_ = -1;
-    uint64_t d0 = kb_snap_drops_;
+    s->hooks.snap_look = 1;
+    s->hooks.snap_slack = -1;
+    uint64_t d0 = s->hooks.snap_drops;
     kb_seq *a = kb_calloc(1, sizeof *a), *b = kb_calloc(1, sizeof *b);
     kb_err ea, eb;
     size_t count = 0;
@@ -256,9 +254,7 @@ Test(scan, unmapping_the_copied_pages_changes_nothing)
     unsigned char one = 1;
     cr_assert_eq(kb_both(s, KB_T_CASES, &one, 1, a, &ea, b, &eb, &count), KB_OK);
     cr_assert_eq(count, NREC - 256);
-    cr_assert_geq(kb_snap_drops_ - d0, NREC, "the pages were unmapped after every record");
-    kb_snap_look_ = look;
-    kb_snap_slack_ = slack;
+    cr_assert_geq(s->hooks.snap_drops - d0, NREC, "the pages were unmapped after every record");
     kb_free(&a);
     kb_free(&b);
     kb_store_close(&s);
@@ -544,11 +540,11 @@ static uint64_t kb_read_all(kb_store *s, kb_seq *a)
     kb_err e;
     kb_txn *t = NULL;
     a->n = 0;
-    uint64_t n0 = kb_vmap_opened_;
+    uint64_t n0 = s->hooks.vmap_opened;
     cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(kb_txn_each(t, KB_T_CASES, NULL, 0, kb_seq_visit, a, &e), KB_OK, "%s", e.msg);
     kb_txn_abort(&t);
-    return kb_vmap_opened_ - n0;
+    return s->hooks.vmap_opened - n0;
 }
 
 /* A version map bucket opened twice by transactions of one handle is not
@@ -716,8 +712,7 @@ Test(scan, audit_entries_signed_in_batches)
     cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
     uint64_t before = kb_txn_audit_seq(t);
     kb_txn_abort(&t);
-    size_t batch = kb_audit_batch_;
-    kb_audit_batch_ = 201;
+    s->hooks.audit_batch = 201;
     cr_assert_eq(kb_store_write(s, "test.many", NULL, &t, &e), KB_OK, "%s", e.msg);
     /* 501 puts in batches of 201: two stored in mid-transaction (split 100
      * / 101 between the threads), 99 at commit (49 / 50) */
@@ -739,7 +734,7 @@ Test(scan, audit_entries_signed_in_batches)
     cr_assert_eq(kb_txn_changes_since(t, before, kb_count_change, &last, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(last, before + 501, "all 501 entries, the pending ones stored first");
     cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
-    kb_audit_batch_ = batch;
+    s->hooks.audit_batch = 4096;
     kb_verify_report rep;
     cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(rep.head_seq, before + 501);

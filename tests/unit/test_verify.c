@@ -30,9 +30,10 @@ static void kb_setup(void)
     }
     cr_assert_not_null(mkdtemp(tmpl));
     snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
-    kb_verify_chunk_ = 8;
-    kb_verify_threads_ = 2;
 }
+
+/* the audit batch of the next board kb_board makes (0: the default) */
+static size_t kb_next_audit_batch;
 
 static void kb_teardown(void)
 {
@@ -57,6 +58,10 @@ static kb_store *kb_board(void)
     int rc = kb_store_create(path, "anna", p, KB_KDF_INTERACTIVE, &o, &s, &e);
     kb_secret_free(&p);
     cr_assert_eq(rc, KB_OK, "create: %s", e.msg);
+    s->hooks.verify_chunk = 8;
+    s->hooks.verify_threads = 2;
+    if (kb_next_audit_batch)
+        s->hooks.audit_batch = kb_next_audit_batch;
     return s;
 }
 
@@ -160,7 +165,7 @@ static void kb_between(void *ctx, enum kb_verify_event ev, uint64_t done, uint64
     kb_step *st = ctx;
     if (ev == KB_VERIFY_AUDIT)
         st->audit_events++;
-    if (ev == KB_VERIFY_RECORDS && kb_verify_table_ == KB_T_CASES)
+    if (ev == KB_VERIFY_RECORDS && st->s->hooks.verify_table == KB_T_CASES)
         st->record_events++;
     if (ev == KB_VERIFY_RECORDS)
         st->chunks++;
@@ -260,10 +265,10 @@ Test(verify, record_changed_after_its_chunk_is_looked_up)
     kb_verify_report rep;
     kb_err e;
     kb_step st = {0};
-    uint64_t before = kb_verify_lookups_;
+    uint64_t before = s->hooks.verify_lookups;
     cr_assert_eq(kb_run(s, 3, false, &rep, &e, &st), KB_OK, "%s", e.msg);
     cr_assert_eq(st.done, 1);
-    cr_assert_geq(kb_verify_lookups_ - before, 1, "the changed record was looked up");
+    cr_assert_geq(s->hooks.verify_lookups - before, 1, "the changed record was looked up");
     kb_store_close(&s);
 }
 
@@ -287,11 +292,11 @@ Test(verify, record_added_after_the_walk_is_looked_up)
     kb_verify_report rep;
     kb_err e;
     kb_step st = {0};
-    uint64_t before = kb_verify_lookups_;
+    uint64_t before = s->hooks.verify_lookups;
     cr_assert_eq(kb_run(s, 5, false, &rep, &e, &st), KB_OK, "%s", e.msg);
     cr_assert_eq(st.done, 1);
     cr_assert_eq(rep.head_seq, kb_head(s));
-    cr_assert_geq(kb_verify_lookups_ - before, 1, "the new record was looked up");
+    cr_assert_geq(s->hooks.verify_lookups - before, 1, "the new record was looked up");
     kb_store_close(&s);
 }
 
@@ -307,11 +312,11 @@ Test(verify, writes_after_the_walk_are_caught_up_at_the_end)
     cr_assert_eq(st.chunks, (int)((rep.records + 7) / 8), "%d chunks for %llu records", st.chunks,
                  (unsigned long long)rep.records);
     st.last_chunk = st.chunks; /* the next run writes after its last chunk */
-    uint64_t before = kb_verify_lookups_;
+    uint64_t before = s->hooks.verify_lookups;
     cr_assert_eq(kb_run(s, 6, false, &rep, &e, &st), KB_OK, "%s", e.msg);
     cr_assert_eq(st.done, 1, "written after the last chunk");
     cr_assert_eq(rep.head_seq, kb_head(s));
-    cr_assert_geq(kb_verify_lookups_ - before, 2, "both records were looked up");
+    cr_assert_geq(s->hooks.verify_lookups - before, 2, "both records were looked up");
     kb_store_close(&s);
 }
 
@@ -320,21 +325,21 @@ Test(verify, structure_check_without_the_lock_when_nothing_commits)
     kb_store *s = kb_filled(40);
     kb_verify_report rep;
     kb_err e;
-    uint64_t before = kb_verify_unlocked_checks_;
+    uint64_t before = s->hooks.verify_unlocked_checks;
     cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "%s", e.msg);
-    cr_assert_eq(kb_verify_unlocked_checks_ - before, 1);
+    cr_assert_eq(s->hooks.verify_unlocked_checks - before, 1);
     kb_store_close(&s);
 }
 
 Test(verify, one_thread_gives_the_same_result)
 {
-    kb_verify_threads_ = 1;
     kb_store *s = kb_filled(100);
+    s->hooks.verify_threads = 1;
     kb_verify_report rep;
     kb_err e;
     cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(rep.entries, kb_head(s));
-    kb_verify_threads_ = 2;
+    s->hooks.verify_threads = 2;
     kb_verify_report rep2;
     cr_assert_eq(kb_store_verify(s, &rep2, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(rep2.entries, rep.entries);
@@ -349,9 +354,9 @@ Test(verify, one_thread_gives_the_same_result)
  * change given up with a batch in flight writes nothing. */
 Test(verify, entries_signed_on_a_helper_thread_verify)
 {
-    size_t batch = kb_audit_batch_;
-    kb_audit_batch_ = 3;
+    kb_next_audit_batch = 3;
     kb_store *s = kb_filled(20);
+    kb_next_audit_batch = 0;
     uint64_t head = kb_head(s);
     kb_txn *t = NULL;
     kb_err e;
@@ -365,7 +370,7 @@ Test(verify, entries_signed_on_a_helper_thread_verify)
     kb_txn_abort(&t);
     cr_assert_eq(kb_head(s), head, "an abandoned change left audit entries");
     kb_case_put(s, 3, "changed", 1);
-    kb_audit_batch_ = batch;
+    s->hooks.audit_batch = 4096;
     kb_verify_report rep;
     cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(rep.entries, head + 1);
