@@ -333,6 +333,11 @@ out:
     return rc;
 }
 
+/* The fields the table of case list shows (and conf: the shared screen
+ * masks confidential cases) */
+#define KB_CMD_LIST_FIELDS                                                                         \
+    (1u << KB_F_TITLE | 1u << KB_F_STAGE | 1u << KB_F_LEAD | 1u << KB_F_DUE | 1u << KB_F_CONF)
+
 int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
 {
     /* the query may contain "-term" negations, but "--x" is an option */
@@ -362,7 +367,12 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
     if (!b && (rc = kb_cmd_open(cx, "case list", &b)))
         goto out;
     kb_u32v damaged = {0};
-    if ((rc = kb_board_case_list(b, &v, &cx->err)) == KB_EDATA) {
+    /* the table without a query shows a few fields: only those are stored
+     * (every record is still read and checked whole) */
+    rc = !cx->json && kb_query_term_count(q) == 0
+             ? kb_board_case_list_some(b, KB_CMD_LIST_FIELDS, &v, &cx->err)
+             : kb_board_case_list(b, &v, &cx->err);
+    if (rc == KB_EDATA) {
         /* one damaged record must not hide the others: list what reads,
          * name the damaged ones on stderr, exit 65 at the end */
         kb_err first = cx->err;
@@ -428,9 +438,19 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
             continue;
         char due[KB_DATE_STRLEN];
         kb_date_format(c->due, due);
+        /* "#N" padded to 6 columns and a space, as "%-6s " of "#%u" */
         char num[16];
-        snprintf(num, sizeof num, "#%u", c->number);
-        kb_buf_printf(&rows, "%-6s ", num);
+        size_t nl = sizeof num;
+        uint32_t x = c->number;
+        do
+            num[--nl] = (char)('0' + x % 10);
+        while ((x /= 10) && nl > 1);
+        num[--nl] = '#';
+        size_t len = sizeof num - nl;
+        kb_buf_append(&rows, num + nl, len);
+        for (; len < 6; len++)
+            kb_buf_putc(&rows, ' ');
+        kb_buf_putc(&rows, ' ');
         /* the stage by name (JSON keeps the code), as kb_case_field_show
          * shows it, without a copy per row */
         const char *stage = c->stage ? kb_query_name_refs(&refs, KB_FT_STAGE, c->stage) : NULL;
