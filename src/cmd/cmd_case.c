@@ -333,6 +333,26 @@ out:
     return rc;
 }
 
+/* The stage names of the rows, by code: a board has a few stages, so the
+ * names looked up (kb_query_name_refs, through every stage, ignoring case)
+ * are kept for the next row with the same code. */
+#define KB_LIST_NAMES 16
+typedef struct kb_stage_name {
+    const char *code, *name;
+} kb_stage_name;
+
+static const char *kb_list_stage_name(kb_query_refs *refs, kb_stage_name *names, size_t *n,
+                                      const char *code)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(names[i].code, code) == 0)
+            return names[i].name;
+    const char *name = kb_query_name_refs(refs, KB_FT_STAGE, code);
+    if (*n < KB_LIST_NAMES)
+        names[(*n)++] = (kb_stage_name){code, name};
+    return name;
+}
+
 /* The fields the table of case list shows (and conf: the shared screen
  * masks confidential cases) */
 #define KB_CMD_LIST_FIELDS                                                                         \
@@ -420,6 +440,8 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         goto out;
     }
     kb_query_refs refs = kb_case_refs_of(b);
+    kb_stage_name names[KB_LIST_NAMES];
+    size_t nnames = 0;
     /* the title gets what the other columns leave of a given width (the
      * TUI's pager: one line per case), else 44 columns */
     size_t title_w = cx->width > 0 ? (size_t)(cx->width > 39 + 12 ? cx->width - 39 : 12) : 44;
@@ -453,7 +475,7 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         kb_buf_putc(&rows, ' ');
         /* the stage by name (JSON keeps the code), as kb_case_field_show
          * shows it, without a copy per row */
-        const char *stage = c->stage ? kb_query_name_refs(&refs, KB_FT_STAGE, c->stage) : NULL;
+        const char *stage = c->stage ? kb_list_stage_name(&refs, names, &nnames, c->stage) : NULL;
         bool masked = kb_cmd_hidden(cx, c);
         kb_cmd_cell_buf(&rows,
                         masked     ? kb_cmd_masked_text()
