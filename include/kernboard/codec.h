@@ -19,6 +19,18 @@
 
 void kb_codec_case_encode(const kb_case *c, kb_buf *out);
 int kb_codec_case_decode(const void *p, size_t n, kb_case *out, kb_err *e) KB_WARN_UNUSED;
+/* The same, storing only the fields of the model's field table whose bit
+ * (1u << kb_field_id) is set in fields, and the number, times and version;
+ * the others keep kb_case_init's values.  The whole record is checked
+ * exactly as kb_codec_case_decode checks it (the same input is refused
+ * with the same message).  For lists that show a few columns. */
+/* Records are read in one pass over their bytes; an input that pass
+ * refuses is read again by a two-pass reader (check, then read) for the
+ * message.  Tests set this false to read everything the two-pass way and
+ * compare (test_codec_reader). */
+extern bool kb_codec_one_pass_;
+int kb_codec_case_decode_some(const void *p, size_t n, kb_case *out, uint32_t fields,
+                              kb_err *e) KB_WARN_UNUSED;
 
 void kb_codec_comment_encode(const kb_comment *c, kb_buf *out);
 int kb_codec_comment_decode(const void *p, size_t n, kb_comment *out, kb_err *e) KB_WARN_UNUSED;

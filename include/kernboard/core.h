@@ -158,6 +158,12 @@ typedef struct kb_case_vec {
     size_t n;
 } kb_case_vec;
 int kb_board_case_list(kb_board *b, kb_case_vec *out, kb_err *e) KB_WARN_UNUSED;
+/* The same with only some fields stored: the bits (1u << kb_field_id) of
+ * fields, besides the number, times, key and version (the others keep
+ * kb_case_init's values); every record is still checked whole (the same
+ * KB_EDATA as kb_board_case_list).  For a list that shows a few columns. */
+int kb_board_case_list_some(kb_board *b, uint32_t fields, kb_case_vec *out,
+                            kb_err *e) KB_WARN_UNUSED;
 /* Fill in each case's active (the newest entry of its timeline: comment,
  * decision, action item, change; 0 without one) for the query terms
  * updated and since: (kb_case_last_activity).  One read transaction and

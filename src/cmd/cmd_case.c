@@ -333,6 +333,31 @@ out:
     return rc;
 }
 
+/* The stage names of the rows, by code: a board has a few stages, so the
+ * names looked up (kb_query_name_refs, through every stage, ignoring case)
+ * are kept for the next row with the same code. */
+#define KB_LIST_NAMES 16
+typedef struct kb_stage_name {
+    const char *code, *name;
+} kb_stage_name;
+
+static const char *kb_list_stage_name(kb_query_refs *refs, kb_stage_name *names, size_t *n,
+                                      const char *code)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(names[i].code, code) == 0)
+            return names[i].name;
+    const char *name = kb_query_name_refs(refs, KB_FT_STAGE, code);
+    if (*n < KB_LIST_NAMES)
+        names[(*n)++] = (kb_stage_name){code, name};
+    return name;
+}
+
+/* The fields the table of case list shows (and conf: the shared screen
+ * masks confidential cases) */
+#define KB_CMD_LIST_FIELDS                                                                         \
+    (1u << KB_F_TITLE | 1u << KB_F_STAGE | 1u << KB_F_LEAD | 1u << KB_F_DUE | 1u << KB_F_CONF)
+
 int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
 {
     /* the query may contain "-term" negations, but "--x" is an option */
@@ -362,7 +387,12 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
     if (!b && (rc = kb_cmd_open(cx, "case list", &b)))
         goto out;
     kb_u32v damaged = {0};
-    if ((rc = kb_board_case_list(b, &v, &cx->err)) == KB_EDATA) {
+    /* the table without a query shows a few fields: only those are stored
+     * (every record is still read and checked whole) */
+    rc = !cx->json && kb_query_term_count(q) == 0
+             ? kb_board_case_list_some(b, KB_CMD_LIST_FIELDS, &v, &cx->err)
+             : kb_board_case_list(b, &v, &cx->err);
+    if (rc == KB_EDATA) {
         /* one damaged record must not hide the others: list what reads,
          * name the damaged ones on stderr, exit 65 at the end */
         kb_err first = cx->err;
@@ -410,6 +440,8 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
         goto out;
     }
     kb_query_refs refs = kb_case_refs_of(b);
+    kb_stage_name names[KB_LIST_NAMES];
+    size_t nnames = 0;
     /* the title gets what the other columns leave of a given width (the
      * TUI's pager: one line per case), else 44 columns */
     size_t title_w = cx->width > 0 ? (size_t)(cx->width > 39 + 12 ? cx->width - 39 : 12) : 44;
@@ -428,12 +460,22 @@ int kb_cmd_case_list(kb_cmd_ctx *cx, int argc, char **argv)
             continue;
         char due[KB_DATE_STRLEN];
         kb_date_format(c->due, due);
+        /* "#N" padded to 6 columns and a space, as "%-6s " of "#%u" */
         char num[16];
-        snprintf(num, sizeof num, "#%u", c->number);
-        kb_buf_printf(&rows, "%-6s ", num);
+        size_t nl = sizeof num;
+        uint32_t x = c->number;
+        do
+            num[--nl] = (char)('0' + x % 10);
+        while ((x /= 10) && nl > 1);
+        num[--nl] = '#';
+        size_t len = sizeof num - nl;
+        kb_buf_append(&rows, num + nl, len);
+        for (; len < 6; len++)
+            kb_buf_putc(&rows, ' ');
+        kb_buf_putc(&rows, ' ');
         /* the stage by name (JSON keeps the code), as kb_case_field_show
          * shows it, without a copy per row */
-        const char *stage = c->stage ? kb_query_name_refs(&refs, KB_FT_STAGE, c->stage) : NULL;
+        const char *stage = c->stage ? kb_list_stage_name(&refs, names, &nnames, c->stage) : NULL;
         bool masked = kb_cmd_hidden(cx, c);
         kb_cmd_cell_buf(&rows,
                         masked     ? kb_cmd_masked_text()

@@ -36,6 +36,16 @@ static const kb_field kb_case_codec_fields[] = {
     FLD(kb_case, "tags", F_STRV, tags),       FLD(kb_case, "moved", F_TIME, moved),
 };
 
+/* Each case field's id in the model's field table (kb_field_id), for a
+ * decode of some fields only (kb_codec_case_decode_some); -1: always read. */
+static const signed char kb_case_codec_fid[] = {
+    -1,          KB_F_TITLE,  KB_F_DESC,    KB_F_STAGE,    KB_F_LEAD, KB_F_DEPTS, KB_F_LINE,
+    KB_F_HOOKS,  KB_F_ORGS,   KB_F_OWNER,   KB_F_PRIORITY, -1,        -1,         KB_F_DUE,
+    KB_F_REVIEW, KB_F_AGENDA, KB_F_BLOCKED, KB_F_CONF,     KB_F_TAGS, -1,
+};
+_Static_assert(sizeof kb_case_codec_fid == sizeof kb_case_codec_fields / sizeof(kb_field),
+               "one id per case codec field");
+
 static const kb_field kb_comment_fields[] = {
     FLD(kb_comment, "case", F_U32, case_number),
     FLD(kb_comment, "kind", F_INT, kind),
@@ -251,6 +261,7 @@ static void kb_encode(const kb_field *f, size_t nf, const void *obj, kb_buf *out
 
 typedef struct kb_cr {
     const unsigned char *p, *end;
+    bool utf8; /* check text for UTF-8 as it is read (else pass 1 did) */
 } kb_cr;
 
 #ifndef KB_CR_DEPTH /* nesting the reader follows (unknown keys only: records are flat) */
@@ -394,7 +405,7 @@ static bool kb_cr_text(kb_cr *r, const char **s, size_t *n)
         return false;
     const char *p = (const char *)r->p;
     size_t len = (size_t)arg;
-    if (memchr(p, 0, len))
+    if (memchr(p, 0, len) || (r->utf8 && !kb_utf8_valid(p, len)))
         return false;
     r->p += len;
     *s = p;
@@ -524,11 +535,66 @@ static bool kb_cr_field(kb_cr *r, enum kb_ftype type, void *m)
     return false;
 }
 
-static int kb_decode(const kb_field *f, size_t nf, const char *what, const void *p, size_t n,
-                     void *obj, kb_err *e)
+/* One known field's value checked as kb_cr_field checks it, not stored. */
+static bool kb_cr_field_check(kb_cr *r, enum kb_ftype type)
+{
+    const char *s;
+    size_t len, cnt = 0;
+    switch (type) {
+    case F_STR:
+        return kb_cr_text(r, &s, &len);
+    case F_STRV:
+        if (!kb_cr_array(r, &cnt))
+            return false;
+        for (size_t k = 0; k < cnt; k++)
+            if (!kb_cr_text(r, &s, &len))
+                return false;
+        return true;
+    case F_U32V:
+        if (!kb_cr_array(r, &cnt))
+            return false;
+        for (size_t k = 0; k < cnt; k++) {
+            int64_t iv;
+            if (!kb_cr_i64(r, &iv) || iv < 0 || iv > UINT32_MAX)
+                return false;
+        }
+        return true;
+    default: {
+        /* the scalar types allocate nothing: read into a scratch value */
+        union {
+            uint64_t u;
+            kb_time t;
+            unsigned char b[KB_SIGN_PK_LEN + KB_LEASE_NONCE_LEN];
+        } tmp;
+        return kb_cr_field(r, type, &tmp);
+    }
+    }
+}
+
+/* The table's field with this key; the encoder writes the fields in table
+ * order, so the search starts after the field matched last (*hint; keys
+ * are unique in a table). */
+static const kb_field *kb_field_find(const kb_field *f, size_t nf, const char *key, size_t klen,
+                                     size_t *hint)
+{
+    for (size_t j = 0; j < nf && klen; j++) {
+        size_t k = *hint + j < nf ? *hint + j : *hint + j - nf;
+        if (f[k].key[0] == key[0] && strlen(f[k].key) == klen && memcmp(f[k].key, key, klen) == 0) {
+            *hint = k + 1 < nf ? k + 1 : 0;
+            return &f[k];
+        }
+    }
+    return NULL;
+}
+
+/* The two-pass reader: pass 1 checks the whole input, pass 2 reads it.
+ * Used when the one-pass reader below refuses an input, for the message
+ * that names what is wrong. */
+static int kb_decode_checked(const kb_field *f, size_t nf, const char *what, const void *p,
+                             size_t n, void *obj, kb_err *e)
 {
     char *base = obj;
-    kb_cr r = {p, (const unsigned char *)p + n};
+    kb_cr r = {p, (const unsigned char *)p + n, false};
     /* pass 1: exactly one well-formed map */
     kb_cr chk = r;
     if (n == 0 || n > KB_RECORD_MAX || (*r.p >> 5) != 5 || !kb_cr_skip(&chk, 0) || chk.p != r.end)
@@ -555,17 +621,7 @@ static int kb_decode(const kb_field *f, size_t nf, const char *what, const void 
                                   what);
             continue;
         }
-        /* the encoder writes the fields in table order: look from the one
-         * after the field matched last (keys are unique in a table) */
-        const kb_field *fd = NULL;
-        for (size_t j = 0; j < nf && !fd; j++) {
-            size_t k = hint + j < nf ? hint + j : hint + j - nf;
-            if (klen && f[k].key[0] == key[0] && strlen(f[k].key) == klen &&
-                memcmp(f[k].key, key, klen) == 0) {
-                fd = &f[k];
-                hint = k + 1 < nf ? k + 1 : 0;
-            }
-        }
+        const kb_field *fd = kb_field_find(f, nf, key, klen, &hint);
         if (!fd) {
             if (!kb_cr_skip(&r, 1)) /* cannot happen after pass 1 */
                 return kb_err_set(e, KB_EDATA, _("damaged %s record: not a valid CBOR map"), what);
@@ -578,6 +634,59 @@ static int kb_decode(const kb_field *f, size_t nf, const char *what, const void 
     return KB_OK;
 }
 
+/* The one-pass reader: checks and reads in one walk over the bytes (text
+ * is checked for UTF-8 as it is read), and accepts exactly what the
+ * two-pass reader accepts: false for anything that one refuses, which then
+ * runs for the message.  A field whose id (fid, the model's kb_field_id;
+ * -1: always read) is not in want is checked as the reader would check it
+ * but not stored (it keeps its initial value). */
+bool kb_codec_one_pass_ = true;
+
+static bool kb_decode_fast(const kb_field *f, size_t nf, const signed char *fid, uint32_t want,
+                           const void *p, size_t n, void *obj)
+{
+    if (!kb_codec_one_pass_)
+        return false;
+    char *base = obj;
+    kb_cr r = {p, (const unsigned char *)p + n, true};
+    unsigned major;
+    uint64_t npairs;
+    bool indef;
+    if (n == 0 || n > KB_RECORD_MAX || (*r.p >> 5) != 5 || !kb_cr_head(&r, &major, &npairs, &indef))
+        return false;
+    if (!indef && npairs > kb_cr_left(&r) / 2)
+        return false;
+    size_t hint = 0;
+    for (uint64_t i = 0; indef || i < npairs; i++) {
+        if (indef && kb_cr_at_break(&r))
+            break;
+        const char *key;
+        size_t klen;
+        if (!kb_cr_text(&r, &key, &klen))
+            return false;
+        if (klen == 1 && key[0] == 'v') {
+            int64_t v = 0;
+            if (!kb_cr_i64(&r, &v) || v < 1 || v > KB_CODEC_VERSION)
+                return false;
+            continue;
+        }
+        const kb_field *fd = kb_field_find(f, nf, key, klen, &hint);
+        if (!fd) {
+            if (!kb_cr_skip(&r, 1))
+                return false;
+            continue;
+        }
+        signed char id = fid ? fid[fd - f] : -1;
+        if (id >= 0 && !(want & (1u << id))) {
+            if (!kb_cr_field_check(&r, fd->type))
+                return false;
+        } else if (!kb_cr_field(&r, fd->type, base + fd->off)) {
+            return false;
+        }
+    }
+    return r.p == r.end;
+}
+
 #define KB_CODEC_PAIR(name, type, fields, what, init, fini)                                        \
     void kb_codec_##name##_encode(const type *x, kb_buf *out)                                      \
     {                                                                                              \
@@ -586,13 +695,32 @@ static int kb_decode(const kb_field *f, size_t nf, const char *what, const void 
     int kb_codec_##name##_decode(const void *p, size_t n, type *out, kb_err *e)                    \
     {                                                                                              \
         init;                                                                                      \
-        int rc = kb_decode(fields, NF(fields), what, p, n, out, e);                                \
+        if (kb_decode_fast(fields, NF(fields), NULL, 0, p, n, out))                                \
+            return KB_OK;                                                                          \
+        fini;                                                                                      \
+        init;                                                                                      \
+        int rc = kb_decode_checked(fields, NF(fields), what, p, n, out, e);                        \
         if (rc)                                                                                    \
             fini;                                                                                  \
         return rc;                                                                                 \
     }
 
 KB_CODEC_PAIR(case, kb_case, kb_case_codec_fields, "case", kb_case_init(out), kb_case_free(out))
+int kb_codec_case_decode_some(const void *p, size_t n, kb_case *out, uint32_t fields, kb_err *e)
+{
+    kb_case_init(out);
+    if (kb_decode_fast(kb_case_codec_fields, NF(kb_case_codec_fields), kb_case_codec_fid, fields, p,
+                       n, out))
+        return KB_OK;
+    kb_case_free(out);
+    kb_case_init(out);
+    int rc =
+        kb_decode_checked(kb_case_codec_fields, NF(kb_case_codec_fields), "case", p, n, out, e);
+    if (rc)
+        kb_case_free(out);
+    return rc;
+}
+
 KB_CODEC_PAIR(comment, kb_comment, kb_comment_fields, "comment", memset(out, 0, sizeof *out),
               kb_comment_free(out))
 KB_CODEC_PAIR(user, kb_user, kb_user_fields, "user", memset(out, 0, sizeof *out), kb_user_free(out))

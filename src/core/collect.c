@@ -1,6 +1,7 @@
 /* collect.c - one way to read a table into an array of entities: decode
  * every value, keep or drop it, stamp its record key and version, sort. */
 #include "core_internal.h"
+#include "kernboard/codec.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
@@ -62,6 +63,7 @@ int kb_collect(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen,
  * order); keep, compaction and sorting follow on this thread. */
 typedef struct kb_snap_collect {
     const kb_collect_spec *spec;
+    uint32_t fields; /* cases: the fields to store (kb_codec_case_decode_some); 0: all */
     char *v;
     unsigned char *made; /* slot i holds a decoded item */
 } kb_snap_collect;
@@ -72,7 +74,8 @@ static int kb_snap_collect_visit(void *ctx, size_t index, const unsigned char *k
     kb_snap_collect *c = ctx;
     const kb_collect_spec *sp = c->spec;
     char *item = c->v + index * sp->size;
-    if (sp->decode(val, vlen, item, NULL))
+    if (c->fields ? kb_codec_case_decode_some(val, vlen, (kb_case *)(void *)item, c->fields, NULL)
+                  : sp->decode(val, vlen, item, NULL))
         return KB_EDATA;
     kb_id *id = (kb_id *)(void *)(item + sp->key_off);
     memset(id->b, 0, KB_ID_LEN);
@@ -96,7 +99,43 @@ int kb_collect_release(kb_txn **t, enum kb_table tbl, const kb_collect_spec *spe
     return kb_collect_finish(&sn, spec, out, n, e);
 }
 
-int kb_collect_finish(kb_snap **snp, const kb_collect_spec *spec, void **out, size_t *n, kb_err *e)
+/* Cases into number order without a comparison sort: the numbers are
+ * unique and about as many as the cases, so each case's place is its
+ * number (less the smallest).  The sorted copy (the cases moved into it),
+ * or NULL when they are not: a sparse range, or a number twice (a damaged
+ * board), for the sort. */
+static kb_case *kb_cases_by_number(const kb_case *v, size_t n)
+{
+    if (n < 2)
+        return NULL;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        lo = v[i].number < lo ? v[i].number : lo;
+        hi = v[i].number > hi ? v[i].number : hi;
+    }
+    size_t range = (size_t)(hi - lo) + 1;
+    if (range > 4 * n + 1024)
+        return NULL;
+    size_t *at = kb_calloc(range, sizeof *at); /* case index + 1, 0: none */
+    for (size_t i = 0; i < n; i++) {
+        size_t *slot = &at[v[i].number - lo];
+        if (*slot) {
+            kb_free(&at);
+            return NULL;
+        }
+        *slot = i + 1;
+    }
+    kb_case *sorted = kb_reallocarray(NULL, n, sizeof *sorted);
+    size_t m = 0;
+    for (size_t k = 0; k < range; k++)
+        if (at[k])
+            sorted[m++] = v[at[k] - 1];
+    kb_free(&at);
+    return sorted;
+}
+
+static int kb_collect_finish_some(kb_snap **snp, const kb_collect_spec *spec, uint32_t fields,
+                                  void **out, size_t *n, kb_err *e)
 {
     *out = NULL;
     *n = 0;
@@ -107,7 +146,7 @@ int kb_collect_finish(kb_snap **snp, const kb_collect_spec *spec, void **out, si
         kb_snap_free(&sn);
         return KB_OK;
     }
-    kb_snap_collect c = {spec, kb_calloc(cnt, spec->size), kb_calloc(cnt, 1)};
+    kb_snap_collect c = {spec, fields, kb_calloc(cnt, spec->size), kb_calloc(cnt, 1)};
     int rc = kb_snap_open(sn, kb_snap_collect_visit, &c, e);
     kb_snap_free(&sn);
     size_t m = 0;
@@ -130,13 +169,43 @@ int kb_collect_finish(kb_snap **snp, const kb_collect_spec *spec, void **out, si
             kb_err_damage(e, _("a %s record is damaged; run 'kernboard verify'"), _(spec->what));
         return rc;
     }
+    kb_case *sorted = NULL;
     if (!m)
         kb_free(&c.v);
-    else if (spec->cmp)
+    else if (spec->cmp == kb_case_collect.cmp &&
+             (sorted = kb_cases_by_number((const kb_case *)(void *)c.v, m))) {
+        kb_free(&c.v); /* its cases are in sorted (the sort's order: numbers are unique) */
+        c.v = (char *)sorted;
+    } else if (spec->cmp)
         kb_sort(c.v, m, spec->size, spec->cmp);
     *out = c.v;
     *n = m;
     return KB_OK;
+}
+
+int kb_collect_finish(kb_snap **snp, const kb_collect_spec *spec, void **out, size_t *n, kb_err *e)
+{
+    return kb_collect_finish_some(snp, spec, 0, out, n, e);
+}
+
+int kb_board_case_list_some(kb_board *b, uint32_t fields, kb_case_vec *out, kb_err *e)
+{
+    out->v = NULL;
+    out->n = 0;
+    kb_txn *t = NULL;
+    int rc = kb_store_read(b->s, &t, e);
+    if (rc)
+        return rc;
+    kb_snap *sn = NULL;
+    rc = kb_txn_snap(t, KB_T_CASES, NULL, 0, &sn, e);
+    kb_txn_abort(&t);
+    if (rc)
+        return rc;
+    void *v = NULL;
+    rc =
+        kb_collect_finish_some(&sn, &kb_case_collect, fields ? fields : UINT32_MAX, &v, &out->n, e);
+    out->v = v;
+    return rc;
 }
 
 int kb_collect_all(kb_board *b, enum kb_table tbl, const kb_collect_spec *spec, void **out,

@@ -254,11 +254,69 @@ static void kb_lay_rows(kb_tui_blayout *l)
     l->rows = y;
 }
 
+/* The layout for another screen height: only the cards' heights (one or
+ * two rows) and the rows they take change; nothing is counted or sorted
+ * again.  (The first frame measures the terminal after the board was
+ * laid out at the default size.) */
+static void kb_lay_restamp(kb_tui_app *a)
+{
+    kb_tui_blayout *l = &a->lay;
+    int card_h = a->h >= KB_TWO_ROW_H ? 2 : 1;
+    l->for_h = a->h;
+    if (card_h == l->card_h)
+        return;
+    l->card_h = card_h;
+    for (size_t i = 0; i < l->nlanes; i++)
+        for (size_t s = 0; s < l->nstages; s++) {
+            kb_tui_bcell *cell = &l->lanes[i].cells[s];
+            cell->rows = 0;
+            for (size_t k = 0; k < cell->n; k++) {
+                cell->v[k].h = cell->v[k].mirror ? 1 : card_h;
+                cell->rows += cell->v[k].h;
+            }
+        }
+    kb_lay_rows(l);
+}
+
+/* The board's order of one column (kb_card_cmp: cases first, copies last,
+ * each by priority, high first, then by number) for cards that were
+ * appended in number order (the cache's order): a stable split by copy
+ * and priority instead of a comparison sort, checked in one pass.  False
+ * (nothing moved) for a priority outside 0..3, or cards that were not in
+ * number order, for qsort. */
+#define KB_PRIO_N 4
+static bool kb_cards_by_priority(kb_tui_card *v, size_t n)
+{
+    size_t count[2 * KB_PRIO_N + 1] = {0};
+    for (size_t k = 0; k < n; k++) {
+        int p = v[k].c->priority;
+        if (p < 0 || p >= KB_PRIO_N)
+            return false;
+        count[(v[k].mirror ? KB_PRIO_N : 0) + (KB_PRIO_N - 1 - p) + 1]++;
+    }
+    for (size_t b = 1; b <= 2 * KB_PRIO_N; b++)
+        count[b] += count[b - 1];
+    kb_tui_card *out = kb_reallocarray(NULL, n, sizeof *out);
+    for (size_t k = 0; k < n; k++)
+        out[count[(v[k].mirror ? KB_PRIO_N : 0) + (KB_PRIO_N - 1 - v[k].c->priority)]++] = v[k];
+    /* the same numbers in order within a bucket, as the sort gives them */
+    bool sorted = true;
+    for (size_t k = 1; sorted && k < n; k++)
+        sorted = kb_card_cmp(&out[k - 1], &out[k]) < 0;
+    if (sorted)
+        memcpy(v, out, n * sizeof *v);
+    kb_free(&out);
+    return sorted;
+}
+
 void kb_tui_layout(kb_tui_app *a)
 {
     if (!a->lay_dirty && a->lay.nstages == a->refs.nstages && a->lay.lanes &&
-        a->lay.for_h == a->h && a->lay.mirrors == a->show_mirrors)
+        a->lay.mirrors == a->show_mirrors) {
+        if (a->lay.for_h != a->h)
+            kb_lay_restamp(a);
         return;
+    }
     kb_tui_layout_free(&a->lay);
     a->lay_builds++;
     kb_tui_blayout *l = &a->lay;
@@ -311,7 +369,7 @@ void kb_tui_layout(kb_tui_app *a)
             kb_tui_bcell *cell = &l->lanes[i].cells[s];
             if (cell->n > 1 && a->card_sort) /* the chosen sort (view_views.c) */
                 kb_tui_sort_cards(a, cell->v, cell->n);
-            else if (cell->n > 1)
+            else if (cell->n > 1 && !kb_cards_by_priority(cell->v, cell->n))
                 qsort(cell->v, cell->n, sizeof *cell->v, kb_card_cmp);
         }
     kb_lay_rows(l);
@@ -375,6 +433,8 @@ bool kb_tui_layout_apply(kb_tui_app *a)
     kb_tui_blayout *l = &a->lay;
     if (!cache->nchanged && !cache->refs_changed)
         return true; /* nothing the board shows changed */
+    if (!a->lay_dirty && l->lanes && l->for_h != a->h)
+        kb_lay_restamp(a);
     bool ok = !a->lay_dirty && l->lanes && l->nstages == a->refs.nstages && l->for_h == a->h &&
               l->mirrors == a->show_mirrors && !cache->refs_changed &&
               cache->nchanged <= KB_APPLY_MAX &&

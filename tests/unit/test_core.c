@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/core_internal.h"
+#include "kernboard/codec.h"
 #include "kernboard/core.h"
 #include "kernboard/mem.h"
 #include "kernboard/store.h"
@@ -913,5 +914,66 @@ Test(core, stats_on_a_damaged_case_names_the_damage)
     cr_assert(e.damage, "flagged as damage");
     cr_assert(strstr(e.msg, "damaged") && strstr(e.msg, "kernboard verify"), "message: '%s'",
               e.msg);
+    kb_board_close(&b);
+}
+
+/* case list's table reads only its columns (kb_board_case_list_some): the
+ * same cases in the same order (by number) as the whole read, those fields
+ * equal, the others as kb_case_init leaves them; no fields = all of them. */
+Test(core, case_list_some_stores_only_the_list_fields)
+{
+    kb_board *b = kb_open_as("anna", "admin passphrase");
+    cr_assert_not_null(b);
+    kb_err e;
+    for (int i = 0; i < 300; i++) { /* past the snapshot's whole-version-map size */
+        kb_case c;
+        kb_case_init(&c);
+        c.title = kb_asprintf("Zaak %d", i);
+        c.description = kb_strdup("beschrijving");
+        c.stage = kb_strdup(i % 3 ? "explore" : "signal");
+        c.lead_dept = i % 4 ? kb_strdup("ECO") : NULL;
+        c.due = i % 5 ? KB_DATE_NONE : 20000 + i;
+        c.conf = i % 7 ? KB_CONF_INTERNAL : KB_CONF_CONFIDENTIAL;
+        c.priority = i % 4;
+        kb_strv_push(&c.tags, "x");
+        cr_assert_eq(kb_board_case_add(b, &c, &e), KB_OK, "%s", e.msg);
+        kb_case_free(&c);
+    }
+    kb_case_vec all = {0}, some = {0}, every = {0};
+    uint32_t f = 1u << KB_F_TITLE | 1u << KB_F_STAGE | 1u << KB_F_LEAD | 1u << KB_F_DUE;
+    cr_assert_eq(kb_board_case_list(b, &all, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_case_list_some(b, f, &some, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_board_case_list_some(b, 0, &every, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(all.n, 301);
+    cr_assert_eq(some.n, all.n);
+    cr_assert_eq(every.n, all.n);
+    for (size_t i = 0; i < all.n; i++) {
+        const kb_case *x = &all.v[i], *y = &some.v[i];
+        cr_assert(i == 0 || x->number > all.v[i - 1].number, "by number");
+        cr_assert_eq(y->number, x->number);
+        cr_assert_eq(y->version, x->version);
+        cr_assert_arr_eq(y->key.b, x->key.b, KB_ID_LEN);
+        cr_assert_eq(y->created, x->created);
+        cr_assert_str_eq(y->title, x->title);
+        cr_assert_str_eq(y->stage, x->stage);
+        cr_assert_eq(!!y->lead_dept, !!x->lead_dept);
+        if (x->lead_dept)
+            cr_assert_str_eq(y->lead_dept, x->lead_dept);
+        cr_assert_eq(y->due, x->due);
+        cr_assert_null(y->description);
+        cr_assert_eq(y->tags.n, 0);
+        cr_assert_eq(y->priority, 0);
+        cr_assert_eq(y->conf, KB_CONF_INTERNAL); /* kb_case_init's */
+        kb_buf p = KB_BUF_INIT, q = KB_BUF_INIT;
+        kb_codec_case_encode(x, &p);
+        kb_codec_case_encode(&every.v[i], &q);
+        cr_assert_eq(p.len, q.len);
+        cr_assert_arr_eq(p.data, q.data, p.len, "no fields: every field");
+        kb_buf_free(&p);
+        kb_buf_free(&q);
+    }
+    kb_case_vec_free(&all);
+    kb_case_vec_free(&some);
+    kb_case_vec_free(&every);
     kb_board_close(&b);
 }

@@ -421,3 +421,70 @@ Test(tui_incremental, another_process_changes_one_card_without_a_rebuild)
     kb_check(&a, 1);
     kb_tui_app_free(&a);
 }
+
+/* The first frame lays the board out at the app's default size and then
+ * at the terminal's: a new height changes only the cards' heights (two
+ * rows from 40 lines), without a rebuild, and the result is a rebuild's.
+ * Each column is in the board's order (cases before copies, priority high
+ * first, then number). */
+Test(tui_incremental, a_new_height_restamps_the_cards_without_a_rebuild)
+{
+    kb_secret *p = kb_pass("admin passphrase");
+    kb_board_opts o = {.kdf = "interactive"};
+    kb_board *b = NULL;
+    kb_err e;
+    cr_assert_eq(kb_board_init(kb_path, "anna", p, &o, &b, &e), KB_OK, "%s", e.msg);
+    kb_secret_free(&p);
+    kb_refs_copy r = {0};
+    size_t n;
+    const kb_stage *st = kb_board_stages(b, &n);
+    r.stages = kb_calloc(n, sizeof *r.stages);
+    for (size_t i = 0; i < n; i++)
+        r.stages[r.nstages++] = kb_strdup(st[i].code);
+    const kb_dept *dp = kb_board_depts(b, &n);
+    r.depts = kb_calloc(n, sizeof *r.depts);
+    for (size_t i = 0; i < n; i++)
+        r.depts[r.ndepts++] = kb_strdup(dp[i].code);
+    for (int i = 0; i < 80; i++) {
+        kb_case c;
+        kb_case_init(&c);
+        kb_fill(&c, &r);
+        cr_assert_eq(kb_board_case_add(b, &c, &e), KB_OK, "%s", e.msg);
+        kb_case_free(&c);
+    }
+    kb_tui_app a;
+    kb_tui_app_init(&a, kb_path, "anna", 80, 24, true);
+    a.now_ms = 1000000;
+    a.today_fixed = true;
+    a.show_mirrors = true;
+    cr_assert_eq(kb_tui_app_attach(&a, b, &e), KB_OK, "%s", e.msg);
+    kb_tui_layout(&a);
+    cr_assert_eq(a.lay.card_h, 1);
+    unsigned long builds = a.lay_builds;
+    static const int heights[] = {40, 50, 24, 39, 40};
+    for (size_t h = 0; h < sizeof heights / sizeof *heights; h++) {
+        kb_tui_app_resize(&a, 120, heights[h]);
+        kb_tui_layout(&a);
+        cr_assert_eq(a.lay_builds, builds, "height %d: no rebuild", heights[h]);
+        cr_assert_eq(a.lay.card_h, heights[h] >= 40 ? 2 : 1);
+        size_t cards = 0;
+        for (size_t i = 0; i < a.lay.nlanes; i++)
+            for (size_t s = 0; s < a.lay.nstages; s++) {
+                const kb_tui_bcell *cell = &a.lay.lanes[i].cells[s];
+                cards += cell->n;
+                for (size_t k = 1; k < cell->n; k++)
+                    cr_assert_lt(kb_tui_card_order(&a, &cell->v[k - 1], &cell->v[k]), 0,
+                                 "#%u before #%u", cell->v[k - 1].number, cell->v[k].number);
+            }
+        cr_assert_gt(cards, 80, "the cases and their copies in other lanes");
+        kb_check(&a, (int)h);
+        builds = a.lay_builds; /* kb_check rebuilt it */
+    }
+    kb_tui_app_free(&a);
+    for (size_t i = 0; i < r.nstages; i++)
+        kb_free(&r.stages[i]);
+    for (size_t i = 0; i < r.ndepts; i++)
+        kb_free(&r.depts[i]);
+    kb_free(&r.stages);
+    kb_free(&r.depts);
+}
