@@ -395,6 +395,11 @@ extern const size_t kb_default_dept_count;
 
 /* Text helpers shared by the model and the front ends. */
 bool kb_utf8_valid(const char *s, size_t n);
+/* A text field of a record: valid UTF-8, at most max bytes, no control
+ * characters (one line: no line breaks and no bidirectional embedding,
+ * override or isolate characters either); KB_EDATA naming field and the
+ * first bad character's line and column. */
+int kb_text_check(const char *field, const char *s, size_t max, bool multiline, kb_err *e);
 bool kb_str_ieq(const char *a, const char *b);
 /* Line breaks of multi-line text as typed or pasted on any system, in
  * place: CRLF and a lone CR become LF (NULL is fine).  Read texts (files,

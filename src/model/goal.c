@@ -34,16 +34,7 @@ int kb_goal_validate(const kb_goal *g, kb_err *e)
         return kb_err_set(e, KB_EDATA, _("goal %s needs a department"), g->code);
     if (!g->text || !g->text[0])
         return kb_err_set(e, KB_EDATA, _("goal %s needs a text"), g->code);
-    size_t n = strlen(g->text);
-    if (n > KB_GOAL_TEXT_MAX)
-        return kb_err_set(e, KB_EDATA, _("goal text is too long (%zu bytes, at most %d)"), n,
-                          KB_GOAL_TEXT_MAX);
-    if (!kb_utf8_valid(g->text, n))
-        return kb_err_set(e, KB_EDATA, _("goal text is not valid UTF-8 text"));
-    for (const unsigned char *p = (const unsigned char *)g->text; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return kb_err_set(e, KB_EDATA, _("goal text contains control characters"));
-    return KB_OK;
+    return kb_text_check(_("goal text"), g->text, KB_GOAL_TEXT_MAX, false, e);
 }
 
 const kb_goal *kb_goal_find(const kb_goal *v, size_t n, const char *code)

@@ -227,7 +227,7 @@ static size_t kb_find_control(const char *s, bool allow_newline, unsigned *cp)
 
 /* Check one text field: valid UTF-8, within max bytes, no control chars
  * (the first one is named with its line and column, counted in characters). */
-static int kb_text_check(const char *field, const char *s, size_t max, bool multiline, kb_err *e)
+int kb_text_check(const char *field, const char *s, size_t max, bool multiline, kb_err *e)
 {
     size_t n = strlen(s);
     if (n > max)

@@ -188,6 +188,14 @@ check "--help: stage add/edit name --wip-dept" [ "$(printf '%s\n' "$OUT" | grep 
 # a hook picked from a goal (stored as its code) reads as the goal in
 # `case show`, and it and the goal's words typed as free text are one hook
 # in `report hooks`
+# a goal's text is one line of text like a title: no bidirectional
+# override (it reversed the rest of the goal's row in every listing)
+expect_rc 65 "goal add with a right-to-left override in its text" \
+    kba --db "$DB" goal add ECO rlo "$(printf 'Groei \342\200\256kbm')"
+check "  names the character and its column ($ERR)" contains "$ERR" "(U+202E) at column 7"
+expect_rc 65 "goal add with a line break in its text" kba --db "$DB" goal add ECO nl "$(printf 'a\nb')"
+run kba --db "$DB" goal list
+check "  neither was added" lacks "$OUT" "rlo"
 expect_rc 0 "goal add ECO mkbgroei" kba --db "$DB" goal add ECO mkbgroei "Groei van het mkb"
 expect_rc 0 "a case with the goal picked" kba --db "$DB" case add --title "Hook by code" --hook mkbgroei --json
 hc=$(printf '%s' "$OUT" | json_get id)
