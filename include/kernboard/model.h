@@ -344,6 +344,11 @@ void kb_meeting_item_insert(kb_meeting *m, size_t pos, uint32_t case_number, uin
 /* Index of case on the agenda, or -1. */
 long kb_meeting_item_find(const kb_meeting *m, uint32_t case_number);
 bool kb_meeting_revealed(const kb_meeting *m, uint32_t case_number);
+/* Is c hidden on a shared screen (presenting, or a running meeting on
+ * the projector)?  A confidential case is, unless its number is in
+ * reveals (the running meeting's reveals; NULL: none).  The one rule of
+ * the TUI and of the ':' command line. */
+bool kb_case_hidden_on_screen(const kb_case *c, bool shared, const kb_u32v *reveals);
 void kb_meeting_init(kb_meeting *m);
 void kb_meeting_free(kb_meeting *m);
 int kb_meeting_validate(const kb_meeting *m, kb_err *e) KB_WARN_UNUSED;

@@ -505,12 +505,7 @@ void kb_cmd_cell(FILE *f, const char *s, size_t width)
 
 bool kb_cmd_hidden(const kb_cmd_ctx *cx, const kb_case *c)
 {
-    if (!cx->shared_screen || !c || c->conf != KB_CONF_CONFIDENTIAL)
-        return false;
-    for (size_t i = 0; cx->revealed && i < cx->revealed->n; i++)
-        if (cx->revealed->v[i] == c->number)
-            return false;
-    return true;
+    return kb_case_hidden_on_screen(c, cx->shared_screen, cx->revealed);
 }
 
 bool kb_cmd_hidden_number(const kb_cmd_ctx *cx, kb_board *b, uint32_t number)

@@ -1014,6 +1014,16 @@ bool kb_meeting_revealed(const kb_meeting *m, uint32_t case_number)
     return false;
 }
 
+bool kb_case_hidden_on_screen(const kb_case *c, bool shared, const kb_u32v *reveals)
+{
+    if (!shared || !c || c->conf != KB_CONF_CONFIDENTIAL)
+        return false;
+    for (size_t i = 0; reveals && i < reveals->n; i++)
+        if (reveals->v[i] == c->number)
+            return false;
+    return true;
+}
+
 int kb_meeting_validate(const kb_meeting *m, kb_err *e)
 {
     if (m->date == KB_DATE_NONE)

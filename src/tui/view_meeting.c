@@ -92,11 +92,8 @@ void kb_tui_meeting_sync(kb_tui_app *a)
 
 bool kb_tui_case_masked(const kb_tui_app *a, const kb_case *c)
 {
-    if (!c || c->conf != KB_CONF_CONFIDENTIAL)
-        return false;
-    if (a->meeting)
-        return !kb_meeting_revealed(a->meeting, c->number);
-    return a->presenting;
+    return kb_case_hidden_on_screen(c, a->meeting || a->presenting,
+                                    a->meeting ? &a->meeting->reveals : NULL);
 }
 
 bool kb_tui_case_hidden_refuse(kb_tui_app *a, uint32_t number, const kb_case *c)

@@ -789,3 +789,28 @@ Test(resolve, user_name_or_unique_prefix)
     cr_assert(strstr(e.msg, "no user piet"), "%s", e.msg);
     cr_assert_eq(kb_resolve_user(u, 4, "", &r, &e), KB_ENOENT);
 }
+
+/* The one shared-screen rule of the TUI and the ':' line: a confidential
+ * case is hidden while the screen is shared, unless the meeting revealed
+ * it; nothing else is. */
+Test(model, hidden_on_a_shared_screen)
+{
+    kb_case c;
+    kb_case_init(&c);
+    c.number = 7;
+    kb_u32v rev = {0};
+    c.conf = KB_CONF_INTERNAL;
+    cr_assert_not(kb_case_hidden_on_screen(&c, true, NULL), "internal: shown");
+    c.conf = KB_CONF_PUBLIC;
+    cr_assert_not(kb_case_hidden_on_screen(&c, true, NULL), "public: shown");
+    c.conf = KB_CONF_CONFIDENTIAL;
+    cr_assert_not(kb_case_hidden_on_screen(&c, false, NULL), "not shared: shown");
+    cr_assert(kb_case_hidden_on_screen(&c, true, NULL), "shared: hidden");
+    kb_u32v_push(&rev, 3);
+    cr_assert(kb_case_hidden_on_screen(&c, true, &rev), "another case revealed: hidden");
+    kb_u32v_push(&rev, 7);
+    cr_assert_not(kb_case_hidden_on_screen(&c, true, &rev), "revealed: shown");
+    cr_assert_not(kb_case_hidden_on_screen(NULL, true, &rev), "no case: nothing to hide");
+    kb_u32v_free(&rev);
+    kb_case_free(&c);
+}
