@@ -62,6 +62,66 @@ void kb_ad_build(kb_buf *ad, const unsigned char uuid[KB_UUID_LEN], const char *
         kb_buf_append(ad, hdr, KB_VAL_HDR);
 }
 
+size_t kb_val_sealed_len(size_t n)
+{
+    /* sodium_pad (ISO/IEC 7816-4) adds 1 to KB_PAD_BLOCK bytes */
+    return KB_VAL_HDR + (n / KB_PAD_BLOCK + 1) * KB_PAD_BLOCK +
+           crypto_aead_xchacha20poly1305_ietf_ABYTES;
+}
+
+void kb_val_seal_to(const kb_store *s, const unsigned char *k, const char *table, const void *key,
+                    size_t klen, uint64_t version, const unsigned char nonce[24], const void *p1,
+                    size_t n1, const void *p2, size_t n2, unsigned char *out)
+{
+    unsigned char *hdr = out;
+    hdr[0] = 'K';
+    hdr[1] = KB_VAL_FORMAT;
+    hdr[2] = 1; /* XChaCha20-Poly1305-IETF */
+    hdr[3] = 0;
+    kb_put_u32be(hdr + 4, s->epoch);
+    kb_put_u64be(hdr + 8, version);
+    memcpy(hdr + 16, nonce, 24);
+    /* the padded plaintext: on the stack when small (most values) */
+    size_t n = n1 + n2, padded_max = n + KB_PAD_BLOCK;
+    unsigned char small[2048];
+    unsigned char *pt = padded_max <= sizeof small ? small : kb_malloc(padded_max);
+    if (n1)
+        memcpy(pt, p1, n1);
+    if (n2)
+        memcpy(pt + n1, p2, n2);
+    size_t padded = 0;
+    (void)sodium_pad(&padded, pt, n, KB_PAD_BLOCK, padded_max); /* cannot fail: room for it */
+    /* associated data as kb_ad_build: uuid | table NUL | klen u16 | key | header */
+    unsigned char adsmall[KB_UUID_LEN + 64 + 2 + 256 + KB_VAL_HDR];
+    size_t tl = strlen(table) + 1, al = 0;
+    unsigned char *ad = adsmall;
+    kb_buf adbig = KB_BUF_INIT;
+    if (tl <= 64 && klen <= 256) {
+        memcpy(ad, s->uuid, KB_UUID_LEN);
+        al += KB_UUID_LEN;
+        memcpy(ad + al, table, tl);
+        al += tl;
+        kb_put_u16be(ad + al, (uint16_t)klen);
+        al += 2;
+        if (klen)
+            memcpy(ad + al, key, klen);
+        al += klen;
+        memcpy(ad + al, hdr, KB_VAL_HDR);
+        al += KB_VAL_HDR;
+    } else {
+        kb_ad_build(&adbig, s->uuid, table, key, klen, hdr);
+        ad = (unsigned char *)adbig.data;
+        al = adbig.len;
+    }
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + KB_VAL_HDR, &clen, pt, padded, ad, al, NULL,
+                                               nonce, k);
+    kb_buf_free(&adbig);
+    sodium_memzero(pt, padded_max);
+    if (pt != small)
+        kb_free(&pt);
+}
+
 int kb_val_seal(const kb_store *s, const unsigned char *k, const char *table, const void *key,
                 size_t klen, uint64_t version, const void *plain, size_t n, kb_buf *out)
 {
