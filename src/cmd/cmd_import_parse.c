@@ -8,11 +8,9 @@
 #include "kernboard/buf.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
-#include "kernboard/thread.h"
 
 #include <csv.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -715,12 +713,12 @@ static void kb_jin_put(kb_jin *r, int c)
 }
 
 /* Cut out the next value (an object, a list, a string or a bare word)
- * into r->buf (r->n bytes); *line, *col: where it starts. */
-static int kb_jin_cut(kb_jin *r, size_t *line, size_t *col)
+ * into r->buf and parse it; *line, *col: where it starts. */
+static int kb_jin_value(kb_jin *r, json_t **out)
 {
+    *out = NULL;
     int c = kb_jin_peek(r);
-    *line = r->line;
-    *col = r->col + 1; /* c is not white space */
+    size_t line = r->line, col = r->col + 1; /* c is not white space */
     r->n = 0;
     if (c == EOF)
         return kb_jin_fail(r, r->line, r->col, _("unexpected end of file"));
@@ -772,171 +770,22 @@ static int kb_jin_cut(kb_jin *r, size_t *line, size_t *col)
             kb_jin_put(r, kb_jin_get(r));
         }
     }
+    json_error_t je;
+    *out = json_loadb(r->buf, r->n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    if (!*out) {
+        size_t l = line + (size_t)(je.line > 0 ? je.line - 1 : 0);
+        size_t k = je.line <= 1 ? col - 1 + (size_t)(je.column > 0 ? je.column : 1)
+                                : (size_t)(je.column > 0 ? je.column : 1);
+        if (json_error_code(&je) == json_error_null_character) { /* valid JSON, no text */
+            r->syntax = true;
+            return kb_err_set(r->e, KB_EDATA,
+                              _("%s:%zu:%zu: a text contains \\u0000 (the NUL character), which "
+                                "kernboard does not accept; remove it"),
+                              r->fname, l, k);
+        }
+        return kb_jin_fail(r, l, k, je.text);
+    }
     return KB_OK;
-}
-
-#define KB_JIN_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
-
-/* The error of a value that jansson refused (je), cut out at line/col. */
-static int kb_jin_bad(kb_jin *r, const json_error_t *je, size_t line, size_t col)
-{
-    size_t l = line + (size_t)(je->line > 0 ? je->line - 1 : 0);
-    size_t k = je->line <= 1 ? col - 1 + (size_t)(je->column > 0 ? je->column : 1)
-                             : (size_t)(je->column > 0 ? je->column : 1);
-    if (json_error_code(je) == json_error_null_character) { /* valid JSON, no text */
-        r->syntax = true;
-        return kb_err_set(r->e, KB_EDATA,
-                          _("%s:%zu:%zu: a text contains \\u0000 (the NUL character), which "
-                            "kernboard does not accept; remove it"),
-                          r->fname, l, k);
-    }
-    return kb_jin_fail(r, l, k, je->text);
-}
-
-/* Cut out the next value and parse it. */
-static int kb_jin_value(kb_jin *r, json_t **out)
-{
-    *out = NULL;
-    size_t line, col;
-    int rc = kb_jin_cut(r, &line, &col);
-    if (rc)
-        return rc;
-    json_error_t je;
-    *out = json_loadb(r->buf, r->n, KB_JIN_FLAGS, &je);
-    return *out ? KB_OK : kb_jin_bad(r, &je, line, col);
-}
-
-/* The elements of a long list are parsed by jansson on two threads: the
- * reader cuts a batch of elements out of the stream while a helper thread
- * parses the batch before it; the reader then helps to finish that batch,
- * starts the helper on the next one and turns the parsed batch into the
- * import (in order, so errors are the same and in the same order as one
- * element at a time).  A list shorter than one batch stays on this
- * thread. */
-#define KB_JB_ELEMS 256
-typedef struct kb_jel {
-    size_t off, n, line, col; /* text in the batch; where it starts in the file */
-    json_t *v;                /* parsed, or NULL with je */
-    json_error_t je;
-} kb_jel;
-typedef struct kb_jbatch {
-    kb_jel el[KB_JB_ELEMS];
-    size_t n;
-    /* the trees of a batch applied before, freed by the helper thread
-     * before it parses this one (freeing is a third of jansson's time) */
-    json_t *dead[KB_JB_ELEMS];
-    size_t ndead;
-    char *text;
-    size_t tlen, tcap;
-    atomic_size_t next; /* the next element to parse */
-    pthread_t th;
-    bool running; /* th started and not joined */
-} kb_jbatch;
-
-static void kb_jb_bury(json_t **dead, size_t *n)
-{
-    for (size_t i = 0; i < *n; i++)
-        json_decref(dead[i]);
-    *n = 0;
-}
-
-static void kb_jb_work(kb_jbatch *b)
-{
-    for (;;) {
-        size_t i = atomic_fetch_add(&b->next, 1);
-        if (i >= b->n)
-            return;
-        kb_jel *x = &b->el[i];
-        x->v = json_loadb(b->text + x->off, x->n, KB_JIN_FLAGS, &x->je);
-    }
-}
-
-static void *kb_jb_thread(void *arg)
-{
-    kb_jbatch *b = arg;
-    kb_jb_bury(b->dead, &b->ndead);
-    kb_jb_work(b);
-    return NULL;
-}
-
-/* Parse what is left of b here and wait for its thread. */
-static void kb_jb_finish(kb_jbatch *b)
-{
-    kb_jb_work(b);
-    if (b->running)
-        pthread_join(b->th, NULL);
-    b->running = false;
-}
-
-/* Parse b on a helper thread, which first frees the trees in grave. */
-static void kb_jb_start(kb_jbatch *b, json_t **grave, size_t *ngrave)
-{
-    memcpy(b->dead, grave, *ngrave * sizeof *grave);
-    b->ndead = *ngrave;
-    *ngrave = 0;
-    atomic_store(&b->next, 0);
-    b->running = kb_thread_start(&b->th, kb_jb_thread, b);
-    if (!b->running)
-        kb_jb_bury(b->dead, &b->ndead);
-}
-
-/* Forget the elements of b (parsed or not); b can take new ones. */
-static void kb_jb_clear(kb_jbatch *b)
-{
-    atomic_store(&b->next, b->n); /* nothing more to parse */
-    kb_jb_finish(b);
-    kb_jb_bury(b->dead, &b->ndead);
-    for (size_t i = 0; i < b->n; i++)
-        json_decref(b->el[i].v);
-    b->n = 0;
-    b->tlen = 0;
-    atomic_store(&b->next, 0);
-}
-
-/* Add the element just cut out (r->buf) to b. */
-static void kb_jb_add(kb_jbatch *b, const kb_jin *r, size_t line, size_t col)
-{
-    if (b->tlen + r->n > b->tcap) {
-        b->tcap = (b->tlen + r->n) * 2;
-        b->text = kb_realloc(b->text, b->tcap);
-    }
-    kb_jel *x = &b->el[b->n++];
-    memcpy(b->text + b->tlen, r->buf, r->n);
-    x->off = b->tlen;
-    x->n = r->n;
-    x->line = line;
-    x->col = col;
-    x->v = NULL;
-    b->tlen += r->n;
-}
-
-/* Turn the parsed elements of b (the first is element first of list l)
- * into the import, in order; b is cleared, its trees go to grave (empty
- * before) when it is given, else they are freed here. */
-static int kb_jb_apply(kb_jin *r, kb_import_buf *ib, enum kb_imp_list l, kb_jbatch *b, size_t first,
-                       json_t **grave, size_t *ngrave)
-{
-    int rc = KB_OK;
-    for (size_t i = 0; i < b->n && rc == KB_OK; i++) {
-        kb_jel *x = &b->el[i];
-        if (!x->v) {
-            rc = kb_jin_bad(r, &x->je, x->line, x->col);
-            break;
-        }
-        if ((rc = kb_imp_element(ib, l, first + i, x->v, r->e)))
-            kb_err_prefix(r->e, "%s: ", r->fname); /* FILE: cases[0].title: ... */
-        else if (l == KB_IL_CASES)
-            kb_imp_case_at(ib, x->line, x->col);
-    }
-    if (grave) {
-        for (size_t i = 0; i < b->n; i++) {
-            if (b->el[i].v)
-                grave[(*ngrave)++] = b->el[i].v;
-            b->el[i].v = NULL;
-        }
-    }
-    kb_jb_clear(b);
-    return rc;
 }
 
 /* A top-level list, element by element. */
@@ -957,77 +806,26 @@ static int kb_jin_list(kb_jin *r, kb_import_buf *ib, enum kb_imp_list l)
         kb_jin_get(r);
         return KB_OK;
     }
-    /* three batches in turn: one being cut out, one being parsed, one
-     * being applied */
-    kb_jbatch *b = kb_calloc(3, sizeof *b);
-    json_t *grave[KB_JB_ELEMS]; /* the trees of the batch applied last */
-    size_t ngrave = 0;
-    size_t cur = 0, nparsing = 0, first = 0; /* first: the index of batch (cur + 1) % 3's first */
-    bool parsing = false;                    /* batch (cur + 2) % 3 is being parsed */
-    int rc = KB_OK, cut = KB_OK;             /* cut: the stream's own error, after the rest */
-    for (;;) {
-        size_t line, col;
-        if ((cut = kb_jin_cut(r, &line, &col)))
-            break;
-        kb_jb_add(&b[cur], r, line, col);
+    for (size_t i = 0;; i++) {
+        json_t *v = NULL;
+        (void)kb_jin_peek(r); /* the element's first byte: where it starts */
+        size_t line = r->line, col = r->col + 1;
+        int rc = kb_jin_value(r, &v);
+        if (rc == KB_OK && (rc = kb_imp_element(ib, l, i, v, r->e)))
+            kb_err_prefix(r->e, "%s: ", r->fname); /* FILE: cases[0].title: ... */
+        if (rc == KB_OK && l == KB_IL_CASES)
+            kb_imp_case_at(ib, line, col);
+        json_decref(v);
+        if (rc)
+            return rc;
         c = kb_jin_peek(r);
         kb_jin_get(r);
         if (c == ']')
-            break;
-        if (c != ',') {
-            cut = kb_jin_fail(r, r->line, r->col,
-                              c == EOF ? _("unexpected end of file") : _("',' or ']' expected"));
-            break;
-        }
-        if (b[cur].n < KB_JB_ELEMS)
-            continue;
-        /* a full batch: finish the one being parsed, parse this one on
-         * the helper thread, and apply the finished one meanwhile */
-        size_t done = (cur + 2) % 3;
-        if (parsing)
-            kb_jb_finish(&b[done]);
-        kb_jb_start(&b[cur], grave, &ngrave);
-        if (parsing) {
-            if ((rc = kb_jb_apply(r, ib, l, &b[done], first, grave, &ngrave)))
-                break;
-            first += nparsing;
-        }
-        parsing = true;
-        nparsing = b[cur].n;
-        cur = (cur + 1) % 3; /* (the batch applied above is empty) */
+            return KB_OK;
+        if (c != ',')
+            return kb_jin_fail(r, r->line, r->col,
+                               c == EOF ? _("unexpected end of file") : _("',' or ']' expected"));
     }
-    /* what was cut out before the end (or before an error of the stream)
-     * is applied first: its errors come first in the file */
-    kb_err cut_err = {0};
-    bool cut_syntax = r->syntax;
-    if (cut) {
-        if (r->e)
-            cut_err = *r->e;
-        r->syntax = false;
-    }
-    if (rc == KB_OK && parsing) {
-        size_t done = (cur + 2) % 3;
-        kb_jb_finish(&b[done]);
-        rc = kb_jb_apply(r, ib, l, &b[done], first, NULL, NULL);
-        first += nparsing;
-    }
-    if (rc == KB_OK) {
-        kb_jb_finish(&b[cur]); /* (here: no thread) */
-        rc = kb_jb_apply(r, ib, l, &b[cur], first, NULL, NULL);
-    }
-    if (rc == KB_OK && cut) {
-        rc = cut;
-        if (r->e)
-            *r->e = cut_err;
-        r->syntax = cut_syntax;
-    }
-    for (size_t i = 0; i < 3; i++) {
-        kb_jb_clear(&b[i]);
-        kb_free(&b[i].text);
-    }
-    kb_jb_bury(grave, &ngrave);
-    kb_free(&b);
-    return rc;
 }
 
 static int kb_import_json_stream(kb_jin *r, kb_import_buf *ib)

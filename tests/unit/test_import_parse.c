@@ -156,13 +156,11 @@ static void kb_long_export(kb_buf *b, bool format_first, int n, const int *bad,
                                       "\"format_version\":1}");
 }
 
-/* Long lists are parsed on two threads in batches of 256 elements
- * (cmd_import_parse.c): the import, the positions of the cases and the
- * first error in the file are the same as one element at a time, from
- * memory and from a file; an error of the stream (at case 900, in the
- * fourth batch) comes after those of the elements before it, in the batch
- * being parsed (600) and the one being cut out (850). */
-Test(import_json, long_lists_in_batches_keep_order_and_errors)
+/* Long lists: the import, the positions of the cases and the first error
+ * in the file (an element's before a later error of the stream, at case
+ * 900 or at the end; "not a kernboard export" when the element comes
+ * before "format") from memory and from a file. */
+Test(import_json, long_lists_keep_order_and_errors)
 {
     static const struct {
         bool format_first;
