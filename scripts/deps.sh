@@ -2,10 +2,10 @@
 # build and the tests need, but only those that are missing.  Sourced.
 KB_DEB_PACKAGES=(
     build-essential cmake pkg-config gettext dpkg-dev file
-    liblmdb-dev lmdb-utils libsodium-dev libncurses-dev libjansson-dev libcbor-dev libcsv-dev
+    liblmdb-dev lmdb-utils libsodium-dev libncurses-dev libjansson-dev libcsv-dev
     libkeyutils-dev
 )
-KB_DEB_TEST_PACKAGES=(libcriterion-dev tmux bindfs fuse3 clang-format valgrind procps python3 python3-lmdb clang libclang-rt-14-dev groff-base locales keyutils)
+KB_DEB_TEST_PACKAGES=(libcriterion-dev libcbor-dev tmux bindfs fuse3 clang-format valgrind procps python3 python3-lmdb clang libclang-rt-14-dev groff-base locales keyutils)
 
 kb_install_missing() {
     local missing=() p

@@ -1,12 +1,11 @@
 /*
- * codec.c - descriptor-driven CBOR encoding of entities (libcbor).
+ * codec.c - descriptor-driven CBOR encoding of entities.
  * One table per entity lists (key, type, offset); encode and decode walk it.
  */
 #include "kernboard/codec.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
-#include <cbor.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -155,98 +154,153 @@ static const kb_field kb_goal_fields[] = {
 
 #define NF(a) (sizeof a / sizeof a[0])
 
-static cbor_item_t *kb_cbor_text(const char *s)
+/* The encoder writes the CBOR bytes straight into the buffer (no item
+ * tree: an allocation per item was most of an import's encoding time),
+ * the same bytes as libcbor wrote for the same item tree: an indefinite
+ * map of text keys, integers in their 8-byte form, every other head
+ * (lengths) as short as its argument allows. */
+static void kb_cw_head(kb_buf *b, unsigned major, uint64_t v)
 {
-    return cbor_build_stringn(s, strlen(s));
+    unsigned char h[9];
+    size_t n;
+    unsigned char m = (unsigned char)(major << 5);
+    if (v < 24) {
+        h[0] = (unsigned char)(m | v);
+        n = 1;
+    } else if (v <= 0xFF) {
+        h[0] = m | 24;
+        h[1] = (unsigned char)v;
+        n = 2;
+    } else if (v <= 0xFFFF) {
+        h[0] = m | 25;
+        h[1] = (unsigned char)(v >> 8);
+        h[2] = (unsigned char)v;
+        n = 3;
+    } else if (v <= 0xFFFFFFFFu) {
+        h[0] = m | 26;
+        for (int i = 0; i < 4; i++)
+            h[1 + i] = (unsigned char)(v >> (24 - 8 * i));
+        n = 5;
+    } else {
+        h[0] = m | 27;
+        for (int i = 0; i < 8; i++)
+            h[1 + i] = (unsigned char)(v >> (56 - 8 * i));
+        n = 9;
+    }
+    kb_buf_append(b, h, n);
 }
 
-static cbor_item_t *kb_cbor_int(int64_t v)
+static void kb_cw_text(kb_buf *b, const char *s)
 {
-    return v >= 0 ? cbor_build_uint64((uint64_t)v) : cbor_build_negint64((uint64_t)(-1 - v));
+    size_t n = strlen(s);
+    kb_cw_head(b, 3, n);
+    kb_buf_append(b, s, n);
 }
 
-static void kb_map_put(cbor_item_t *map, const char *k, cbor_item_t *v)
+/* An integer: always the 8-byte form (libcbor's 64-bit items; the
+ * records have been written so since format 1). */
+static void kb_cw_int8(kb_buf *b, unsigned char head, uint64_t u)
 {
-    struct cbor_pair p = {.key = cbor_move(kb_cbor_text(k)), .value = cbor_move(v)};
-    if (!cbor_map_add(map, p))
-        abort();
+    unsigned char h[9];
+    h[0] = head;
+    for (int i = 0; i < 8; i++)
+        h[1 + i] = (unsigned char)(u >> (56 - 8 * i));
+    kb_buf_append(b, h, sizeof h);
+}
+
+static void kb_cw_int(kb_buf *b, int64_t v)
+{
+    if (v >= 0)
+        kb_cw_int8(b, 0x1B, (uint64_t)v);
+    else
+        kb_cw_int8(b, 0x3B, (uint64_t)(-1 - v));
+}
+
+static void kb_cw_bytes(kb_buf *b, const void *p, size_t n)
+{
+    kb_cw_head(b, 2, n);
+    kb_buf_append(b, p, n);
 }
 
 static void kb_encode(const kb_field *f, size_t nf, const void *obj, kb_buf *out)
 {
     const char *base = obj;
-    cbor_item_t *map = cbor_new_indefinite_map();
-    if (!map)
-        abort();
-    kb_map_put(map, "v", kb_cbor_int(KB_CODEC_VERSION));
+    kb_buf_clear(out);
+    kb_buf_reserve(out, 256);
+    static const unsigned char open = 0xBF, brk = 0xFF, yes = 0xF5;
+    kb_buf_append(out, &open, 1); /* an indefinite map */
+    kb_cw_text(out, "v");
+    kb_cw_int(out, KB_CODEC_VERSION);
     for (size_t i = 0; i < nf; i++) {
         const void *m = base + f[i].off;
         switch (f[i].type) {
         case F_STR: {
             const char *s = *(char *const *)m;
-            if (s)
-                kb_map_put(map, f[i].key, kb_cbor_text(s));
+            if (s) {
+                kb_cw_text(out, f[i].key);
+                kb_cw_text(out, s);
+            }
             break;
         }
         case F_STRV: {
             const kb_strv *sv = m;
             if (!sv->n)
                 break;
-            cbor_item_t *arr = cbor_new_definite_array(sv->n);
+            kb_cw_text(out, f[i].key);
+            kb_cw_head(out, 4, sv->n);
             for (size_t k = 0; k < sv->n; k++)
-                if (!cbor_array_push(arr, cbor_move(kb_cbor_text(sv->v[k]))))
-                    abort();
-            kb_map_put(map, f[i].key, arr);
+                kb_cw_text(out, sv->v[k]);
             break;
         }
         case F_U32:
-            kb_map_put(map, f[i].key, kb_cbor_int(*(const uint32_t *)m));
+            kb_cw_text(out, f[i].key);
+            kb_cw_int(out, *(const uint32_t *)m);
             break;
         case F_U32V: {
             const kb_u32v *uv = m;
             if (!uv->n)
                 break;
-            cbor_item_t *arr = cbor_new_definite_array(uv->n);
+            kb_cw_text(out, f[i].key);
+            kb_cw_head(out, 4, uv->n);
             for (size_t k = 0; k < uv->n; k++)
-                if (!cbor_array_push(arr, cbor_move(kb_cbor_int(uv->v[k]))))
-                    abort();
-            kb_map_put(map, f[i].key, arr);
+                kb_cw_int(out, uv->v[k]);
             break;
         }
         case F_U64:
-            kb_map_put(map, f[i].key, cbor_build_uint64(*(const uint64_t *)m));
+            kb_cw_text(out, f[i].key);
+            kb_cw_int8(out, 0x1B, *(const uint64_t *)m);
             break;
         case F_INT:
-            kb_map_put(map, f[i].key, kb_cbor_int(*(const int *)m));
+            kb_cw_text(out, f[i].key);
+            kb_cw_int(out, *(const int *)m);
             break;
         case F_BOOL:
-            if (*(const bool *)m)
-                kb_map_put(map, f[i].key, cbor_build_bool(true));
+            if (*(const bool *)m) {
+                kb_cw_text(out, f[i].key);
+                kb_buf_append(out, &yes, 1);
+            }
             break;
         case F_DATE:
-            if (*(const kb_date *)m != KB_DATE_NONE)
-                kb_map_put(map, f[i].key, kb_cbor_int(*(const kb_date *)m));
+            if (*(const kb_date *)m != KB_DATE_NONE) {
+                kb_cw_text(out, f[i].key);
+                kb_cw_int(out, *(const kb_date *)m);
+            }
             break;
         case F_TIME:
-            kb_map_put(map, f[i].key, kb_cbor_int(*(const kb_time *)m));
+            kb_cw_text(out, f[i].key);
+            kb_cw_int(out, *(const kb_time *)m);
             break;
         case F_PK:
-            kb_map_put(map, f[i].key, cbor_build_bytestring(m, KB_SIGN_PK_LEN));
+            kb_cw_text(out, f[i].key);
+            kb_cw_bytes(out, m, KB_SIGN_PK_LEN);
             break;
         case F_NONCE:
-            kb_map_put(map, f[i].key, cbor_build_bytestring(m, KB_LEASE_NONCE_LEN));
+            kb_cw_text(out, f[i].key);
+            kb_cw_bytes(out, m, KB_LEASE_NONCE_LEN);
             break;
         }
     }
-    unsigned char *buf = NULL;
-    size_t cap = 0;
-    size_t n = cbor_serialize_alloc(map, &buf, &cap);
-    cbor_decref(&map);
-    if (!n)
-        abort();
-    kb_buf_clear(out);
-    kb_buf_append(out, buf, n);
-    free(buf);
+    kb_buf_append(out, &brk, 1);
 }
 
 /* ------------------------------------------------------------ decoding
@@ -256,8 +310,8 @@ static void kb_encode(const kb_field *f, size_t nf, const void *obj, kb_buf *out
  * one allocation per item and most of a scan's time).  Two passes over the
  * bytes: the first checks that the input is exactly one well-formed CBOR
  * map (RFC 8949, every declared length within the input, nesting bounded),
- * the second reads the known keys and skips the rest.  libcbor is still
- * used for encoding. */
+ * the second reads the known keys and skips the rest.  (The encoder above
+ * no longer uses libcbor either.) */
 
 typedef struct kb_cr {
     const unsigned char *p, *end;

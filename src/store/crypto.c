@@ -50,16 +50,83 @@ void kb_core_dumps_off(void)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* The associated data (storage.md): uuid || table NUL || klen u16 || key
+ * || header (if any), written to out (room for kb_ad_len bytes). */
+static size_t kb_ad_len(const char *table, size_t klen, const unsigned char *hdr)
+{
+    return KB_UUID_LEN + strlen(table) + 1 + 2 + klen + (hdr ? KB_VAL_HDR : 0);
+}
+
+static size_t kb_ad_write(unsigned char *out, const unsigned char uuid[KB_UUID_LEN],
+                          const char *table, const void *key, size_t klen, const unsigned char *hdr)
+{
+    size_t tl = strlen(table) + 1, n = 0;
+    memcpy(out, uuid, KB_UUID_LEN);
+    n += KB_UUID_LEN;
+    memcpy(out + n, table, tl);
+    n += tl;
+    kb_put_u16be(out + n, (uint16_t)klen);
+    n += 2;
+    if (klen)
+        memcpy(out + n, key, klen);
+    n += klen;
+    if (hdr) {
+        memcpy(out + n, hdr, KB_VAL_HDR);
+        n += KB_VAL_HDR;
+    }
+    return n;
+}
+
 void kb_ad_build(kb_buf *ad, const unsigned char uuid[KB_UUID_LEN], const char *table,
                  const void *key, size_t klen, const unsigned char *hdr)
 {
     kb_buf_clear(ad);
-    kb_buf_append(ad, uuid, KB_UUID_LEN);
-    kb_buf_append(ad, table, strlen(table) + 1);
-    kb_buf_put_u16be(ad, (uint16_t)klen);
-    kb_buf_append(ad, key, klen);
-    if (hdr)
-        kb_buf_append(ad, hdr, KB_VAL_HDR);
+    kb_buf_reserve(ad, kb_ad_len(table, klen, hdr));
+    ad->len = kb_ad_write((unsigned char *)ad->data, uuid, table, key, klen, hdr);
+}
+
+size_t kb_val_sealed_len(size_t n)
+{
+    /* sodium_pad (ISO/IEC 7816-4) adds 1 to KB_PAD_BLOCK bytes */
+    return KB_VAL_HDR + (n / KB_PAD_BLOCK + 1) * KB_PAD_BLOCK +
+           crypto_aead_xchacha20poly1305_ietf_ABYTES;
+}
+
+void kb_val_seal_to(const kb_store *s, const unsigned char *k, const char *table, const void *key,
+                    size_t klen, uint64_t version, const unsigned char nonce[24], const void *p1,
+                    size_t n1, const void *p2, size_t n2, unsigned char *out)
+{
+    unsigned char *hdr = out;
+    hdr[0] = 'K';
+    hdr[1] = KB_VAL_FORMAT;
+    hdr[2] = 1; /* XChaCha20-Poly1305-IETF */
+    hdr[3] = 0;
+    kb_put_u32be(hdr + 4, s->epoch);
+    kb_put_u64be(hdr + 8, version);
+    memcpy(hdr + 16, nonce, 24);
+    /* the padded plaintext: on the stack when small (most values) */
+    size_t n = n1 + n2, padded_max = n + KB_PAD_BLOCK;
+    unsigned char small[2048];
+    unsigned char *pt = padded_max <= sizeof small ? small : kb_malloc(padded_max);
+    if (n1)
+        memcpy(pt, p1, n1);
+    if (n2)
+        memcpy(pt + n1, p2, n2);
+    size_t padded = 0;
+    (void)sodium_pad(&padded, pt, n, KB_PAD_BLOCK, padded_max); /* cannot fail: room for it */
+    /* the associated data: on the stack when small (every table's) */
+    unsigned char adsmall[KB_UUID_LEN + 64 + 2 + 256 + KB_VAL_HDR];
+    size_t need = kb_ad_len(table, klen, hdr);
+    unsigned char *ad = need <= sizeof adsmall ? adsmall : kb_malloc(need);
+    size_t al = kb_ad_write(ad, s->uuid, table, key, klen, hdr);
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + KB_VAL_HDR, &clen, pt, padded, ad, al, NULL,
+                                               nonce, k);
+    if (ad != adsmall)
+        kb_free(&ad);
+    sodium_memzero(pt, padded_max);
+    if (pt != small)
+        kb_free(&pt);
 }
 
 int kb_val_seal(const kb_store *s, const unsigned char *k, const char *table, const void *key,

@@ -240,6 +240,20 @@ static void kb_asig_free(kb_txn *t);
 typedef struct kb_snapset kb_snapset;
 static void kb_ss_free(kb_snapset **ss);
 
+/* The next unused nonce of the transaction's pool (refilled from the
+ * system's CSPRNG in growing batches: a one-record change draws a few,
+ * an import one call per 512 values). */
+static const unsigned char *kb_nonce_take(kb_txn *t)
+{
+    if (!t->nonce_left) {
+        t->nonce_cap = t->nonce_cap ? (t->nonce_cap < 512 ? t->nonce_cap * 2 : 512) : 8;
+        t->nonces = kb_realloc(t->nonces, t->nonce_cap * 24);
+        randombytes_buf(t->nonces, t->nonce_cap * 24);
+        t->nonce_left = t->nonce_cap;
+    }
+    return t->nonces + (t->nonce_cap - t->nonce_left--) * 24;
+}
+
 static void kb_txn_release(kb_txn *t)
 {
     if (t->snap) { /* kb_store_snapshot: no lock, no environment */
@@ -249,6 +263,8 @@ static void kb_txn_release(kb_txn *t)
         return;
     }
     kb_asig_free(t);
+    kb_free(&t->nonces);
+    kb_buf_free(&t->sealbuf);
     kb_buf_free(&t->vmraw);
     if (t->dfd >= 0)
         close(t->dfd);
@@ -692,16 +708,23 @@ struct kb_apend {
     unsigned char sig[crypto_sign_BYTES];
 };
 
-/* A full batch of entries signed on a helper thread while the transaction
- * goes on with its next records (a large import or a rekey batch spends
- * most of its time in Ed25519): the thread and whoever waits for it take
- * the next unsigned entry in turn, so the waiting core helps instead of
- * idling.  Stored (in order, before any later entry) when it is done. */
+/* A full batch of entries signed and sealed on a helper thread while the
+ * transaction goes on with its next records (a large import or a rekey
+ * batch spends most of its time in Ed25519): the thread and whoever waits
+ * for it take the next entry in turn (sign it, then seal it under the
+ * audit key into its place in out), so the waiting core helps instead of
+ * idling.  Stored (in order, before any later entry) when it is done: the
+ * transaction's own thread only puts the sealed values. */
 struct kb_asig {
     struct kb_apend *pend;
     size_t n, cap;
     kb_buf buf; /* the plaintexts, as t->pendbuf */
-    const unsigned char *sk;
+    const kb_store *s;
+    const unsigned char *sk, *k_audit;
+    unsigned char *nonces; /* 24 bytes per entry, drawn at the handoff */
+    size_t *ooff;          /* where entry i's sealed value starts in out (n + 1) */
+    unsigned char *out;
+    size_t ncap, outcap; /* of nonces/ooff (entries) and out (bytes) */
     atomic_size_t next;
     pthread_t th;
     bool running; /* th was started and not joined yet */
@@ -713,7 +736,14 @@ static void kb_asig_work(struct kb_asig *f)
         size_t i = atomic_fetch_add(&f->next, 1);
         if (i >= f->n)
             return;
-        crypto_sign_detached(f->pend[i].sig, NULL, f->pend[i].hash, KB_HASH_LEN, f->sk);
+        struct kb_apend *p = &f->pend[i];
+        crypto_sign_detached(p->sig, NULL, p->hash, KB_HASH_LEN, f->sk);
+        unsigned char hs[KB_HASH_LEN + crypto_sign_BYTES], k8[8];
+        memcpy(hs, p->hash, KB_HASH_LEN);
+        memcpy(hs + KB_HASH_LEN, p->sig, crypto_sign_BYTES);
+        kb_put_u64be(k8, p->seq);
+        kb_val_seal_to(f->s, f->k_audit, KB_DB_AUDIT, k8, 8, p->seq, f->nonces + i * 24,
+                       f->buf.data + p->off, p->len, hs, sizeof hs, f->out + f->ooff[i]);
     }
 }
 
@@ -743,37 +773,26 @@ static void kb_asig_free(kb_txn *t)
         sodium_memzero(f->buf.data, f->buf.len);
     kb_buf_free(&f->buf);
     kb_free(&f->pend);
+    kb_free(&f->nonces);
+    kb_free(&f->ooff);
+    kb_free(&f->out);
     kb_free(&t->fly);
 }
 
-/* Seal and append signed entries [0, n) of pend (plaintexts in buf). */
-static int kb_audit_store(kb_txn *t, const struct kb_apend *pend, size_t n, const kb_buf *buf,
-                          kb_err *e)
+/* Append the signed and sealed entries of the flight, in order. */
+static int kb_audit_store(kb_txn *t, const struct kb_asig *f, kb_err *e)
 {
-    kb_store *s = t->s;
     int rc = KB_OK;
-    kb_buf b = KB_BUF_INIT, sealed = KB_BUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        const struct kb_apend *p = &pend[i];
-        kb_buf_clear(&b);
-        kb_buf_reserve_wipe(&b, p->len + KB_HASH_LEN + crypto_sign_BYTES);
-        kb_buf_append(&b, buf->data + p->off, p->len);
-        kb_buf_append(&b, p->hash, KB_HASH_LEN);
-        kb_buf_append(&b, p->sig, crypto_sign_BYTES);
+    for (size_t i = 0; i < f->n; i++) {
         unsigned char k8[8];
-        kb_put_u64be(k8, p->seq);
-        kb_val_seal(s, s->keys->k_audit, KB_DB_AUDIT, k8, 8, p->seq, b.data, b.len, &sealed);
-        MDB_val k = {8, k8}, v = {sealed.len, sealed.data};
+        kb_put_u64be(k8, f->pend[i].seq);
+        MDB_val k = {8, k8}, v = {f->ooff[i + 1] - f->ooff[i], f->out + f->ooff[i]};
         if ((rc = mdb_put(t->txn, t->dbi_audit, &k, &v, MDB_NOOVERWRITE | MDB_APPEND))) {
             t->failed = true;
             rc = kb_mdb_err(e, rc, _("cannot append to the audit log"));
             break;
         }
     }
-    if (b.data)
-        sodium_memzero(b.data, b.len);
-    kb_buf_free(&b);
-    kb_buf_free(&sealed);
     return rc;
 }
 
@@ -784,7 +803,7 @@ static int kb_asig_land(kb_txn *t, kb_err *e)
     if (!f || !f->n)
         return KB_OK;
     kb_asig_finish(f);
-    int rc = kb_audit_store(t, f->pend, f->n, &f->buf, e);
+    int rc = kb_audit_store(t, f, e);
     sodium_memzero(f->buf.data, f->buf.len);
     kb_buf_clear(&f->buf);
     f->n = 0;
@@ -813,7 +832,27 @@ static int kb_audit_handoff(kb_txn *t, kb_err *e)
     f->cap = pc;
     f->buf = pb;
     f->n = pn;
+    f->s = t->s;
     f->sk = t->s->keys->sign_sk;
+    f->k_audit = t->s->keys->k_audit;
+    /* the nonces in one draw, and each entry's place in out */
+    if (f->ncap < pn) {
+        f->ncap = pn;
+        f->nonces = kb_reallocarray(f->nonces, pn, 24);
+        f->ooff = kb_reallocarray(f->ooff, pn + 1, sizeof *f->ooff);
+    }
+    randombytes_buf(f->nonces, pn * 24);
+    size_t off = 0;
+    for (size_t i = 0; i < pn; i++) {
+        f->ooff[i] = off;
+        off += kb_val_sealed_len(f->pend[i].len + KB_HASH_LEN + crypto_sign_BYTES);
+    }
+    f->ooff[pn] = off;
+    if (f->outcap < off) {
+        f->outcap = off;
+        kb_free(&f->out);
+        f->out = kb_malloc(off);
+    }
     atomic_store(&f->next, 0);
     /* a few entries (a usual change) are signed here when they land; no
      * thread: the same */
@@ -1963,21 +2002,23 @@ static int kb_put_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t kle
         (rc = kb_check_version(t, dbi, tbl, key, klen, expect, &cur, e)))
         return rc;
     uint64_t ver = cur + 1;
-    kb_buf sealed = KB_BUF_INIT;
-    kb_val_seal(t->s, t->s->keys->k_rec, kb_table_names[tbl], key, klen, ver, val, vlen, &sealed);
-    MDB_val k = {klen, (void *)key}, v = {sealed.len, sealed.data};
+    kb_buf *sealed = &t->sealbuf;
+    kb_buf_clear(sealed);
+    kb_buf_reserve(sealed, kb_val_sealed_len(vlen));
+    sealed->len = kb_val_sealed_len(vlen);
+    kb_val_seal_to(t->s, t->s->keys->k_rec, kb_table_names[tbl], key, klen, ver, kb_nonce_take(t),
+                   val, vlen, NULL, 0, (unsigned char *)sealed->data);
+    MDB_val k = {klen, (void *)key}, v = {sealed->len, sealed->data};
     {
         KB_ARM_OR_FAIL(t, e);
         rc = mdb_put(t->txn, dbi, &k, &v, 0);
         KB_DISARM();
     }
     if (rc) {
-        kb_buf_free(&sealed);
         t->failed = true;
         return kb_mdb_err(e, rc, _("cannot save"));
     }
     rc = kb_audit_append(t, tbl, key, klen, ver, &v, detail, e);
-    kb_buf_free(&sealed);
     if (rc == KB_OK)
         rc = kb_vmap_set(t, (unsigned)tbl, key, klen, ver, e);
     if (rc == KB_OK && new_version)

@@ -177,6 +177,12 @@ struct kb_txn {
     /* the batch before them, being signed on a helper thread meanwhile
      * (store.c, kb_audit_handoff); NULL until a change fills a batch */
     struct kb_asig *fly;
+    /* nonces drawn in bulk for the values this transaction seals
+     * (store.c, kb_nonce_take: one getrandom call per batch, not per
+     * record), and the sealed value being put */
+    unsigned char *nonces;
+    size_t nonce_left, nonce_cap;
+    kb_buf sealbuf;
     /* the sealed version map value being read (store.c): owned by the
      * transaction, so a fault in mid-copy (longjmp) leaks nothing */
     kb_buf vmraw;
@@ -307,6 +313,15 @@ void kb_ad_build(kb_buf *ad, const unsigned char uuid[KB_UUID_LEN], const char *
                  const void *key, size_t klen, const unsigned char *hdr);
 int kb_val_seal(const kb_store *s, const unsigned char *k, const char *table, const void *key,
                 size_t klen, uint64_t version, const void *plain, size_t n, kb_buf *out);
+/* The size of the sealed value of n plaintext bytes. */
+size_t kb_val_sealed_len(size_t n);
+/* kb_val_seal with the nonce given (24 random bytes, never used twice:
+ * the write path draws them in bulk, kb_nonce_take) and the plaintext in
+ * two pieces (p2 may be NULL), into out of kb_val_sealed_len(n1 + n2)
+ * bytes; no allocation for values under 2 KiB.  Thread-safe. */
+void kb_val_seal_to(const kb_store *s, const unsigned char *k, const char *table, const void *key,
+                    size_t klen, uint64_t version, const unsigned char nonce[24], const void *p1,
+                    size_t n1, const void *p2, size_t n2, unsigned char *out);
 int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, const void *key,
                 size_t klen, const unsigned char *val, size_t vlen, char **plain, size_t *n,
                 uint64_t *version, kb_err *e);

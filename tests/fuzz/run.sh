@@ -19,8 +19,8 @@ declare -A srcs=(
     [import]="$src/src/util/*.c $src/src/model/*.c $src/src/cmd/cmd_import_parse.c"
     [pagecheck]="$src/src/util/*.c $src/src/model/*.c $src/src/codec/*.c $src/src/store/*.c"
 )
-declare -A libs=([codec]="-lcbor" [codec_ref]="-lcbor" [query]="" [keymap]="" [import]="-ljansson -lcsv"
-    [pagecheck]="-llmdb -lsodium -lcbor -lkeyutils")
+declare -A libs=([codec]="" [codec_ref]="-lcbor" [query]="" [keymap]="" [import]="-ljansson -lcsv"
+    [pagecheck]="-llmdb -lsodium -lkeyutils")
 declare -A maxlen=([pagecheck]=65536)
 # the reference decoder (libcbor) has no nesting limit: compare beyond ours
 declare -A defs=([codec_ref]="-DKB_CR_DEPTH=10000")

@@ -319,3 +319,77 @@ Test(codec, list_limit_of_validation_and_decoder_agree)
     kb_buf_free(&enc);
     kb_case_free(&c);
 }
+
+/* The bytes of a record are a file format: the encoder writes what
+ * libcbor's item tree serialised to (the vectors below were written by
+ * the libcbor encoder of session 9): an indefinite map, integers in their
+ * 8-byte form, lengths as short as they go. */
+static void kb_expect_hex(const kb_buf *b, const char *want)
+{
+    char *h = kb_malloc(b->len * 2 + 1);
+    for (size_t i = 0; i < b->len; i++)
+        snprintf(h + 2 * i, 3, "%02x", (unsigned char)b->data[i]);
+    h[b->len * 2] = '\0';
+    cr_assert_str_eq(h, want);
+    kb_free(&h);
+}
+
+Test(codec, encodings_are_the_libcbor_bytes)
+{
+    kb_buf b = KB_BUF_INIT;
+    kb_case c;
+    kb_full_case(&c);
+    kb_codec_case_encode(&c, &b);
+    kb_expect_hex(&b,
+                  "bf61761b0000000000000001616e1b0000000000001092657469746c6578324c656567737461616e"
+                  "6465206661627269656b7368616c20e280942074696a64656c696a6b206765627275696b20f09f8f"
+                  "ad64646573637818526567656c20310a526567656c20320977697468207461626573746167656765"
+                  "78706c6f7265646c65616463564153656465707473826345434f63445555646c696e656574726164"
+                  "6565686f6f6b7381782e4f6d676576696e6773766973696520323034303a207275696d746520766f"
+                  "6f72206d61616b696e64757374726965646f72677381781b537469636874696e672042726f656470"
+                  "6c61617473204e6f6f7264656f776e6572686d616b656c616172647072696f1b0000000000000003"
+                  "67637265617465641b000000006b02308067757064617465643b0000000000000004636475651b00"
+                  "00000000005140667265766965773b0000000000000063666167656e6461f567626c6f636b656478"
+                  "237761636874206f70206f6e7468656666696e672062657374656d6d696e6773706c616e64636f6e"
+                  "661b00000000000000026474616773826473726f696963697263756c616972656d6f7665641b0000"
+                  "000000000000ff");
+    kb_case_free(&c);
+
+    kb_user u = {.name = "jan.de-vries", .display = "Jan de Vries", .role = KB_ROLE_BROKER};
+    kb_strv_push(&u.depts, "ECO");
+    memset(u.sign_pk, 0xAB, sizeof u.sign_pk);
+    kb_codec_user_encode(&u, &b);
+    kb_expect_hex(&b,
+                  "bf61761b0000000000000001646e616d656c6a616e2e64652d767269657367646973706c61796c4a"
+                  "616e20646520567269657364726f6c651b0000000000000002656465707473816345434f62706b58"
+                  "20ababababababababababababababababababababababababababababababababff");
+    kb_strv_free(&u.depts);
+
+    kb_lease l = {.case_number = 7,
+                  .slot = -3,
+                  .user = "an",
+                  .host = "pc-01",
+                  .since = 1795305600,
+                  .expires = 1795305900,
+                  .token = UINT64_MAX - 1,
+                  .seconds = 300};
+    memset(l.nonce, 0x5A, sizeof l.nonce);
+    kb_codec_lease_encode(&l, &b);
+    kb_expect_hex(&b,
+                  "bf61761b000000000000000164636173651b000000000000000764736c6f743b0000000000000002"
+                  "656e6f6e6365505a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a647573657262616e64686f73746570632d"
+                  "30316573696e63651b000000006b02308067657870697265731b000000006b0231ac65746f6b656e"
+                  "1bfffffffffffffffe64736563731b000000000000012cff");
+
+    kb_comment cm = {.case_number = 9,
+                     .kind = KB_ENTRY_CHANGE,
+                     .author = "a",
+                     .time = -77,
+                     .text = "stage: a -> b"};
+    kb_codec_comment_encode(&cm, &b);
+    kb_expect_hex(&b,
+                  "bf61761b000000000000000164636173651b0000000000000009646b696e641b0000000000000001"
+                  "66617574686f7261616474696d653b000000000000004c64746578746d73746167653a2061202d3e"
+                  "2062637475731b0000000000000000ff");
+    kb_buf_free(&b);
+}

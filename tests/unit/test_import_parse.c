@@ -128,6 +128,109 @@ Test(import_json, errors_name_the_place)
     }
 }
 
+/* An export of n cases, one per line (case i, 0-based, on line i + 2),
+ * with case bad[k] replaced by what[k]; cut after case stop (-1: whole). */
+static void kb_long_export(kb_buf *b, bool format_first, int n, const int *bad,
+                           const char *const *what, size_t nbad, int stop)
+{
+    kb_buf_clear(b);
+    kb_buf_puts(b, format_first ? "{\"format\":\"kernboard-export\",\"format_version\":1,"
+                                  "\"cases\":[\n"
+                                : "{\"cases\":[\n");
+    for (int i = 0; i < n && (stop < 0 || i <= stop); i++) {
+        const char *w = NULL;
+        for (size_t k = 0; k < nbad; k++)
+            if (bad[k] == i)
+                w = what[k];
+        if (w)
+            kb_buf_printf(b, "%s%s", i ? ",\n" : "", w);
+        else
+            kb_buf_printf(b,
+                          "%s{\"id\":%d,\"title\":\"case %d\",\"timeline\":[{\"kind\":\"comment\","
+                          "\"author\":\"a\",\"text\":\"t %d\"}]}",
+                          i ? ",\n" : "", i + 1, i + 1, i);
+    }
+    if (stop < 0)
+        kb_buf_puts(b, format_first ? "\n]}"
+                                    : "\n],\"format\":\"kernboard-export\","
+                                      "\"format_version\":1}");
+}
+
+/* Long lists: the import, the positions of the cases and the first error
+ * in the file (an element's before a later error of the stream, at case
+ * 900 or at the end; "not a kernboard export" when the element comes
+ * before "format") from memory and from a file. */
+Test(import_json, long_lists_keep_order_and_errors)
+{
+    static const struct {
+        bool format_first;
+        int bad[2];
+        const char *what[2];
+        int stop; /* the file ends after this case (-1: complete) */
+        const char *want;
+    } t[] = {
+        /* an element error before the end of the file comes first */
+        {true, {600, -1}, {"{\"id\":601,\"title\":5}", NULL}, 900, "x.json: cases[600].title"},
+        /* JSON that jansson refuses, before another bad element */
+        {true, {700, 800}, {"{\"title\":\"b\",}", "{\"title\":5}"}, -1, "x.json:702:"},
+        {true, {300, 999}, {"7", "{\"title\":5}"}, -1, "x.json: cases[300]: expected an object"},
+        /* the stream's own error after a thousand good elements */
+        {true, {-1, -1}, {NULL, NULL}, 1100, "x.json:1102:"},
+        {true, {1400, -1}, {"{\"title\":\"x\"} {", NULL}, -1, "x.json:1402:"},
+        /* before "format": an element that does not fit says "not an
+         * export", also when the file breaks off later */
+        {false, {850, -1}, {"{\"title\":5}", NULL}, 900, "is not a kernboard export"},
+        {false, {600, -1}, {"{\"title\":5}", NULL}, 900, "is not a kernboard export"},
+        {true, {850, -1}, {"{\"id\":851,\"title\":5}", NULL}, 900, "x.json: cases[850].title"},
+        {false, {-1, -1}, {NULL, NULL}, 1100, "x.json:1102:"},
+    };
+    kb_buf b = KB_BUF_INIT;
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        for (int file = 0; file < 2; file++) {
+            kb_long_export(&b, t[i].format_first, 1500, t[i].bad, t[i].what, 2, t[i].stop);
+            kb_import_buf ib;
+            memset(&ib, 0, sizeof ib);
+            kb_err e;
+            int rc;
+            if (file) {
+                FILE *f = tmpfile();
+                cr_assert(f);
+                fwrite(b.data, 1, b.len, f);
+                rewind(f);
+                rc = kb_import_json_file(f, "x.json", &ib, &e);
+                fclose(f);
+            } else {
+                rc = kb_import_json(b.data, b.len, "x.json", &ib, &e);
+            }
+            cr_assert_eq(rc, KB_EDATA, "row %zu", i);
+            cr_assert(strstr(e.msg, t[i].want), "row %zu (file %d): %s", i, file, e.msg);
+            kb_import_buf_free(&ib);
+        }
+    }
+    /* and a good one: every case, its timeline and where it starts */
+    int none[1] = {-1};
+    const char *nothing[1] = {NULL};
+    for (int first = 0; first < 2; first++) {
+        kb_long_export(&b, first == 1, 1500, none, nothing, 1, -1);
+        kb_import_buf ib;
+        memset(&ib, 0, sizeof ib);
+        kb_err e;
+        cr_assert_eq(kb_import_json(b.data, b.len, "x.json", &ib, &e), KB_OK, "%s", e.msg);
+        cr_assert_eq(ib.imp.ncases, 1500);
+        cr_assert_eq(ib.imp.ncomments, 1500);
+        for (size_t k = 0; k < 1500; k++) {
+            cr_assert_eq(ib.imp.cases[k].number, k + 1);
+            cr_assert_eq(ib.imp.comments[k].case_number, k + 1);
+            const kb_import_pos *at = kb_import_case_at(&ib, k);
+            cr_assert(at);
+            cr_assert_eq(at->line, k + 2, "case %zu on line %zu", k, at->line);
+            cr_assert_eq(at->col, 1);
+        }
+        kb_import_buf_free(&ib);
+    }
+    kb_buf_free(&b);
+}
+
 /* the board settings and the shared views (issue: "the JSON export is
  * complete"): read into the import; an old export without them sets
  * nothing */
