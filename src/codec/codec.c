@@ -694,13 +694,9 @@ static int kb_decode_checked(const kb_field *f, size_t nf, const char *what, con
  * runs for the message.  A field whose id (fid, the model's kb_field_id;
  * -1: always read) is not in want is checked as the reader would check it
  * but not stored (it keeps its initial value). */
-bool kb_codec_one_pass_ = true;
-
 static bool kb_decode_fast(const kb_field *f, size_t nf, const signed char *fid, uint32_t want,
                            const void *p, size_t n, void *obj)
 {
-    if (!kb_codec_one_pass_)
-        return false;
     char *base = obj;
     kb_cr r = {p, (const unsigned char *)p + n, true};
     unsigned major;
@@ -760,6 +756,15 @@ static bool kb_decode_fast(const kb_field *f, size_t nf, const signed char *fid,
     }
 
 KB_CODEC_PAIR(case, kb_case, kb_case_codec_fields, "case", kb_case_init(out), kb_case_free(out))
+int kb_codec_case_decode_two_pass(const void *p, size_t n, kb_case *out, kb_err *e)
+{
+    kb_case_init(out);
+    int rc =
+        kb_decode_checked(kb_case_codec_fields, NF(kb_case_codec_fields), "case", p, n, out, e);
+    if (rc)
+        kb_case_free(out);
+    return rc;
+}
 int kb_codec_case_decode_some(const void *p, size_t n, kb_case *out, uint32_t fields, kb_err *e)
 {
     kb_case_init(out);

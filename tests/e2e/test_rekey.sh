@@ -56,7 +56,7 @@ if [ -z "${KB_REKEY_BIN:-}" ] && [ -f "$reldir/libkb_core.a" ]; then
     if cc -O2 -std=c17 -D_GNU_SOURCE -I"$KB_SRC/include" -o "$T/genboard" \
         "$KB_SRC/tests/tools/kb_genboard.c" "$reldir/libkb_core.a" "$reldir/libkb_codec.a" \
         "$reldir/libkb_store.a" "$reldir/libkb_model.a" "$reldir/libkb_util.a" \
-        $(pkg-config --libs lmdb libsodium libcbor libkeyutils) 2>"$T/gen-cc.err"; then
+        $(pkg-config --libs lmdb libsodium libkeyutils) 2>"$T/gen-cc.err"; then
         GEN=$T/genboard
     else
         kb_log "cannot build the optimised generator ($(head -3 "$T/gen-cc.err")); using import"

@@ -46,7 +46,7 @@ kb_log "optimised binary: $REL"
 cc -O2 -std=c17 -D_GNU_SOURCE -I"$KB_SRC/include" -o "$T/genboard" \
     "$KB_SRC/tests/tools/kb_genboard.c" "$reldir/libkb_core.a" "$reldir/libkb_codec.a" \
     "$reldir/libkb_store.a" "$reldir/libkb_model.a" "$reldir/libkb_util.a" \
-    $(pkg-config --libs lmdb libsodium libcbor libkeyutils) 2>"$T/gen-cc.err" ||
+    $(pkg-config --libs lmdb libsodium libkeyutils) 2>"$T/gen-cc.err" ||
     die "cannot build the optimised generator: $(head -3 "$T/gen-cc.err")"
 
 # roundtrip NAME BIN GEN CASES DESCLEN DRY - generate, export, dry run (DRY
