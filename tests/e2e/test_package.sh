@@ -26,7 +26,7 @@ for lib in liblmdb0 libsodium23 libncursesw6 libjansson4 libcsv3; do
     check "depends on $lib" contains "$OUT" "$lib"
 done
 # the codec reads and writes CBOR itself; libcbor is the tests' reference
-check "does not depend on libcbor" lacks "$OUT" "libcbor"
+check "does not depend on libcbor" eval '! contains "$OUT" libcbor'
 
 ROOT=$T/root
 run dpkg -x "$KB_DEB" "$ROOT"
