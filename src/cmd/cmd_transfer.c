@@ -483,6 +483,11 @@ int kb_cmd_export(kb_cmd_ctx *cx, int argc, char **argv)
         return kb_cmd_usage(cx, "export", _("give --format json, csv or md"));
     if (strcmp(fmt, "json") && strcmp(fmt, "csv") && strcmp(fmt, "md"))
         return kb_cmd_bad_value(cx, "export", _("unknown --format '%s': use json, csv or md"), fmt);
+    if (cx->json && strcmp(fmt, "json"))
+        return kb_cmd_usage(cx, "export",
+                            _("--json asks for JSON, but --format %s is not: use --format json, or "
+                              "leave out --json"),
+                            fmt);
     kb_board *b = NULL;
     if ((rc = kb_cmd_open(cx, "export", &b)))
         return rc;

@@ -236,6 +236,13 @@ else kb_fail "round trip differs: $(diff "$T/e1.json" "$T/e2.json" | head -20)";
 expect_rc 65 "importing the same cases again is refused" kba --db "$B2" import "$T/e1.json"
 expect_rc 0 "verify the copy" kba --db "$B2" verify
 expect_rc 0 "export csv" k export --format csv --out "$T/e.csv"
+# --json asks for JSON: a CSV or Markdown export with it is a usage error
+# (it printed the CSV), and nothing is written
+for f in csv md; do
+    expect_rc 64 "export --format $f --json is refused" k --json export --format $f --out "$T/j.$f"
+    check "  and writes no file" [ ! -e "$T/j.$f" ]
+    check "  and says why ($ERR)" contains "$ERR" "--format json"
+done
 run k export --format md
 check "md export has overview and details" contains "$OUT" "## Overview"
 B3=$T/csv.kb
