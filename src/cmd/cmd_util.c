@@ -508,18 +508,26 @@ bool kb_cmd_hidden(const kb_cmd_ctx *cx, const kb_case *c)
     return kb_case_hidden_on_screen(c, cx->shared_screen, cx->revealed);
 }
 
+/* Is case number hidden on the shared screen?  *readable: whether the
+ * case could be read to decide (the callers differ on one that cannot). */
+static bool kb_cmd_hidden_read(const kb_cmd_ctx *cx, kb_board *b, uint32_t number, bool *readable)
+{
+    kb_case c;
+    kb_case_init(&c);
+    kb_err e;
+    *readable = kb_board_case_get(b, number, &c, &e) == KB_OK;
+    bool hidden = *readable && kb_cmd_hidden(cx, &c);
+    kb_case_free(&c);
+    return hidden;
+}
+
 bool kb_cmd_hidden_number(const kb_cmd_ctx *cx, kb_board *b, uint32_t number)
 {
     if (!cx->shared_screen)
         return false;
-    kb_case c;
-    kb_case_init(&c);
-    kb_err e;
-    bool hidden = true; /* unreadable: show nothing of it */
-    if (kb_board_case_get(b, number, &c, &e) == KB_OK)
-        hidden = kb_cmd_hidden(cx, &c);
-    kb_case_free(&c);
-    return hidden;
+    bool readable;
+    bool hidden = kb_cmd_hidden_read(cx, b, number, &readable);
+    return hidden || !readable; /* unreadable: show nothing of it */
 }
 
 bool kb_cmd_mask(const kb_cmd_ctx *cx, kb_case *c)
@@ -537,12 +545,8 @@ int kb_cmd_hidden_refuse(kb_cmd_ctx *cx, kb_board *b, const char *cmd, uint32_t 
 {
     if (!cx->shared_screen)
         return KB_OK;
-    kb_case c;
-    kb_case_init(&c);
-    kb_err e;
-    bool hidden = kb_board_case_get(b, number, &c, &e) == KB_OK && kb_cmd_hidden(cx, &c);
-    kb_case_free(&c);
-    if (!hidden)
+    bool readable;
+    if (!kb_cmd_hidden_read(cx, b, number, &readable))
         return KB_OK; /* the command itself names a missing case */
     return kb_cmd_fail(cx, KB_EPERM,
                        _("%s: #%u is confidential: only its number and title are shown on the "
