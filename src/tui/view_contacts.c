@@ -46,10 +46,14 @@ static bool kb_cs_has(const kb_org_vec *v, const char *name)
 }
 
 /* Add the organisations cases name without a record (older boards,
- * imports), then sort by name as a reader does. */
+ * imports), then sort by name as a reader does.  On the shared screen a
+ * hidden confidential case's organisations are not added (they are its
+ * fields: only its number and title show there). */
 static void kb_cs_complete(kb_tui_app *a, kb_contacts_view *cs)
 {
     for (size_t i = 0; i < a->cache.cases.n; i++) {
+        if (kb_tui_case_masked(a, &a->cache.cases.v[i]))
+            continue;
         const kb_strv *o = &a->cache.cases.v[i].orgs;
         for (size_t k = 0; k < o->n; k++) {
             if (!o->v[k][0] || kb_cs_has(&cs->orgs, o->v[k]))
@@ -298,9 +302,11 @@ static void kb_cs_detail(kb_tui_app *a, const kb_contacts_view *cs, kb_grid *g, 
         kb_grid_put(g, cx, y, 5, num, KB_STYLE(KB_GA_BOLD, KB_GC_DEFAULT));
         cx += 6;
         kb_grid_put_cut(g, cx, y, end - cx - sw - 5, c->title ? c->title : "", KB_PLAIN);
-        kb_grid_put_cut(g, end - sw - 4, y, 4, c->lead_dept ? c->lead_dept : "-",
-                        KB_STYLE(0, KB_GC_MUTED));
-        kb_grid_put_cut(g, end - sw, y, sw, sn, KB_STYLE(0, KB_GC_MUTED));
+        if (!kb_tui_case_masked(a, c)) { /* shared screen: number and title only */
+            kb_grid_put_cut(g, end - sw - 4, y, 4, c->lead_dept ? c->lead_dept : "-",
+                            KB_STYLE(0, KB_GC_MUTED));
+            kb_grid_put_cut(g, end - sw, y, sw, sn, KB_STYLE(0, KB_GC_MUTED));
+        }
         y++;
     }
 }

@@ -147,6 +147,51 @@ Test(tui_contacts, contacts_screen_golden)
     }
 }
 
+/* While presenting, a confidential case shows its number and title only
+ * here too: the organisation only it names (no record) is not listed, and
+ * in an organisation's case list its lead and stage are left out. */
+Test(tui_contacts, presenting_hides_a_confidential_case_s_fields)
+{
+    kb_tui_app a;
+    kb_cx_app(&a, 120, 36);
+    a.cache.cases.v[2].conf = KB_CONF_CONFIDENTIAL; /* names Groenbedrijf De Wilg */
+    a.cache.cases.v[6].conf = KB_CONF_CONFIDENTIAL; /* names ROC Midden (a record) */
+    a.presenting = true;
+    kb_org_vec orgs;
+    kb_contact_vec contacts;
+    kb_cx_data(&orgs, &contacts);
+    kb_view_contacts_set(&a, &orgs, &contacts);
+    kb_grid *g = kb_grid_new(a.w, a.h, a.utf8);
+    kb_tui_app_draw(&a, g);
+    char *dump = kb_grid_dump(g);
+    cr_assert_null(strstr(dump, "Groenbedrijf"), "an organisation of a hidden case:\n%s", dump);
+    cr_assert_not_null(strstr(dump, "ROC Midden"), "an organisation with a record stays");
+    kb_free(&dump);
+    /* ROC Midden: its case #7 by number and title, without INC / Explore */
+    for (int k = 0; k < 10; k++) {
+        kb_grid_free(&g);
+        g = kb_grid_new(a.w, a.h, a.utf8);
+        kb_tui_app_draw(&a, g);
+        dump = kb_grid_dump(g);
+        if (strstr(dump, "#7 ") && strstr(dump, "leerwerkbanen"))
+            break;
+        kb_free(&dump);
+        (void)kb_tui_app_key(&a, 'j', 100 + k);
+    }
+    cr_assert_not_null(dump, "ROC Midden's cases were never shown");
+    cr_assert_null(strstr(dump, "Explore"), "the hidden case's stage is shown:\n%s", dump);
+    kb_free(&dump);
+    a.presenting = false;
+    kb_grid_free(&g);
+    g = kb_grid_new(a.w, a.h, a.utf8);
+    kb_tui_app_draw(&a, g);
+    dump = kb_grid_dump(g);
+    cr_assert_not_null(strstr(dump, "Explore"), "not presenting: the stage shows:\n%s", dump);
+    kb_free(&dump);
+    kb_grid_free(&g);
+    kb_cx_free(&a);
+}
+
 static void kb_cx_items(kb_action_vec *av)
 {
     static const struct {
