@@ -1008,8 +1008,11 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
                      &root, &rn, NULL, e);
     if (rc == KB_OK && shape.layout >= 3 && rn >= hdr)
         shape.bits = (unsigned char)root[8 + KB_HASH_LEN];
+    bool bits_ok = shape.bits >= KB_VM_BITS_MIN && shape.bits <= KB_VM_BITS_MAX;
+    if (!bits_ok)
+        shape.bits = KB_VM_BITS_MIN;
     shape.nb = (size_t)1 << shape.bits;
-    if (rc != KB_OK || rn != hdr + shape.nb * KB_HASH_LEN ||
+    if (rc != KB_OK || !bits_ok || rn != hdr + shape.nb * KB_HASH_LEN ||
         kb_get_u64be((unsigned char *)root) != head_seq ||
         memcmp(root + 8, head, KB_HASH_LEN) != 0 ||
         (shape.layout >= 3 &&
@@ -1252,8 +1255,11 @@ int kb_store_rekey(kb_store *s, size_t *records, kb_rekey_fn fn, void *ctx, kb_e
     if (stat(side, &sb) == 0 || stat(side_lock, &sb) == 0) {
         c = kb_store_twin(s, side);
         c->lock_fd = open(side_lock, O_RDWR | O_CLOEXEC);
+        /* (the same format too: a format-2 board migrated to 3 since the
+         * interruption keeps its audit head, but not its map's layout) */
         resumed = c->lock_fd >= 0 && kb_rk_side_load(c, st) && st->old_epoch == s->epoch &&
-                  st->src_seq == seq && memcmp(st->src_head, head, KB_HASH_LEN) == 0;
+                  st->src_seq == seq && memcmp(st->src_head, head, KB_HASH_LEN) == 0 &&
+                  c->format == s->format;
         if (!resumed) {
             kb_store_close(&c);
             unlink(side);

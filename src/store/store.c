@@ -5089,15 +5089,15 @@ static int kb_store_migrate(kb_store *s, kb_err *e)
     if (!kb_lk_try(s->lock_fd, KB_LK_MAINT, F_WRLCK))
         return KB_OK; /* others have it open: migrate another time */
     if (s->format == 2) {
-        int r2 = kb_store_migrate_map(s, e);
+        /* a map that does not check out (damage, a partial rollback) or a
+         * failed write leaves the board in format 2, still read, written
+         * and verified as such: verify names the damage, backup and
+         * restore work; the next open alone tries again */
+        kb_err me;
+        kb_err_clear(&me);
+        (void)kb_store_migrate_map(s, &me);
         kb_lk_try(s->lock_fd, KB_LK_MAINT, F_RDLCK); /* back to shared */
-        if (r2) {
-            kb_err e2 = *e;
-            r2 = kb_err_set(e, r2, _("cannot migrate the board to format %d: %s"),
-                            KB_FORMAT_VERSION, e2.msg);
-            e->damage = e2.damage;
-        }
-        return r2;
+        return KB_OK;
     }
     kb_txn *t = NULL;
     kb_rawrec *recs = NULL, *slots = NULL;

@@ -834,16 +834,22 @@ static int kb_vfinal(kb_vstate *v, kb_txn *t, bool full)
         if (v->nbad == 0 && kb_vmap_root(t, e) == KB_OK) {
             uint64_t total = 0;
             const kb_vmap *vm = t->vm;
-            for (size_t b = 0; b < vm->nb; b++) {
+            bool bad = false;
+            for (size_t b = 0; b < vm->nb && !bad; b++) {
                 kb_vbucket *bk;
-                if (kb_vmap_bucket(t, b, &bk, e) != KB_OK)
-                    break;
-                total += bk->n;
+                if (kb_vmap_bucket(t, b, &bk, e) != KB_OK) { /* named as it is */
+                    unsigned char key[3];
+                    kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, key, kb_vm_bkey(vm, b, key),
+                                   e->msg);
+                    bad = true;
+                } else {
+                    total += bk->n;
+                }
             }
-            if (total != stored)
+            if (!bad && total != stored)
                 kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, (const unsigned char *)"R", 1,
                                _("the version map names records that are not stored"));
-            else if (vm->layout >= 3 && vm->count != total)
+            else if (!bad && vm->layout >= 3 && vm->count != total)
                 kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, (const unsigned char *)"R", 1,
                                _("the version map's root counts a different number of records"));
         } else if (v->nbad == 0) {

@@ -110,4 +110,25 @@ expect_rc 0 "the confidential case reads" F2 --json case show 3
 check "... its title" contains "$OUT" "Leegstand Kerkstraat"
 expect_rc 0 "writes after the migration" F2 case comment 2 "Na formaat 3"
 expect_rc 0 "verify after the writes" F2 verify
+
+# a format-2 board whose version map does not check out still opens (as
+# format 2): verify names the damage instead of every command failing on
+# the migration, and a backup can still be taken
+mkdir -p "$T/f2d"
+cp "$F/board-f2.kb" "$F/board-f2.kb.lock" "$F/board-f2.pass" "$T/f2d/"
+chmod 600 "$T/f2d/board-f2.pass"
+F2D() { "$KB_BIN" --db "$T/f2d/board-f2.kb" --user alice --passphrase-file "$T/f2d/board-f2.pass" "$@"; }
+"$PY" -c '
+import lmdb, sys
+env = lmdb.open(sys.argv[1], subdir=False, lock=False, max_dbs=64)
+with env.begin(write=True) as txn:
+    db = env.open_db(b"vmap", txn=txn, create=False)
+    k = next(k for k, _ in txn.cursor(db=db) if k[:1] == b"B")
+    v = bytearray(txn.get(k, db=db))
+    v[len(v) // 2] ^= 0x40
+    txn.put(k, bytes(v), db=db)' "$T/f2d/board-f2.kb"
+expect_rc 65 "verify on a format-2 board with a damaged version-map bucket" F2D verify
+check "... names the version map ($ERR)" contains "$ERR" "version map"
+check "... not a failed migration" eval '! contains "$ERR" "cannot migrate"'
+check "... and the board stays format 2" [ "$(fmt "$T/f2d/board-f2.kb")" = 2 ]
 finish
