@@ -132,36 +132,14 @@ void kb_val_seal_to(const kb_store *s, const unsigned char *k, const char *table
 int kb_val_seal(const kb_store *s, const unsigned char *k, const char *table, const void *key,
                 size_t klen, uint64_t version, const void *plain, size_t n, kb_buf *out)
 {
-    unsigned char hdr[KB_VAL_HDR];
-    hdr[0] = 'K';
-    hdr[1] = KB_VAL_FORMAT;
-    hdr[2] = 1; /* XChaCha20-Poly1305-IETF */
-    hdr[3] = 0;
-    kb_put_u32be(hdr + 4, s->epoch);
-    kb_put_u64be(hdr + 8, version);
-    randombytes_buf(hdr + 16, 24);
-
-    size_t padded_max = n + KB_PAD_BLOCK;
-    unsigned char *pt = kb_malloc(padded_max);
-    memcpy(pt, plain, n);
-    size_t padded = 0;
-    if (sodium_pad(&padded, pt, n, KB_PAD_BLOCK, padded_max) != 0) {
-        kb_free(&pt);
-        return -1;
-    }
-    kb_buf ad = KB_BUF_INIT;
-    kb_ad_build(&ad, s->uuid, table, key, klen, hdr);
+    unsigned char nonce[24];
+    randombytes_buf(nonce, sizeof nonce);
+    size_t len = kb_val_sealed_len(n);
     kb_buf_clear(out);
-    kb_buf_reserve(out, KB_VAL_HDR + padded + crypto_aead_xchacha20poly1305_ietf_ABYTES);
-    memcpy(out->data, hdr, KB_VAL_HDR);
-    unsigned long long clen = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt((unsigned char *)out->data + KB_VAL_HDR, &clen, pt,
-                                               padded, (unsigned char *)ad.data, ad.len, NULL,
-                                               hdr + 16, k);
-    out->len = KB_VAL_HDR + (size_t)clen;
-    sodium_memzero(pt, padded_max);
-    kb_free(&pt);
-    kb_buf_free(&ad);
+    kb_buf_reserve(out, len);
+    kb_val_seal_to(s, k, table, key, klen, version, nonce, plain, n, NULL, 0,
+                   (unsigned char *)out->data);
+    out->len = len;
     return 0;
 }
 
