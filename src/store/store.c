@@ -1222,16 +1222,24 @@ static struct kb_vmcache *kb_vmc_at(kb_store *s, size_t nb, size_t b)
     return &s->vmc[b];
 }
 
+/* Was the bucket value h opened before by this handle?  (The first time
+ * it is only remembered: kb_vmc_put keeps it the second time.) */
+static bool kb_vmc_seen(kb_store *s, const kb_vmap *vm, size_t b)
+{
+    const unsigned char *h = vm->bh[b];
+    struct kb_vmcache *c = kb_vmc_at(s, vm->nb, b);
+    if (memcmp(c->seen, h, KB_HASH_LEN) == 0)
+        return true;
+    memcpy(c->seen, h, KB_HASH_LEN);
+    return false;
+}
+
 static void kb_vmc_put(kb_store *s, const kb_vmap *vm, size_t b, const unsigned char *e, size_t n)
 {
     const unsigned char *h = vm->bh[b];
     struct kb_vmcache *c = kb_vmc_at(s, vm->nb, b);
-    if (c->e && memcmp(c->h, h, KB_HASH_LEN) == 0)
-        return; /* kept already */
-    if (memcmp(c->seen, h, KB_HASH_LEN) != 0) {
-        memcpy(c->seen, h, KB_HASH_LEN); /* the first time: remember it */
-        return;
-    }
+    if ((c->e && memcmp(c->h, h, KB_HASH_LEN) == 0) || !kb_vmc_seen(s, vm, b))
+        return; /* kept already, or opened the first time (now remembered) */
     if (c->e)
         sodium_memzero(c->e, c->n * KB_VM_ENT);
     kb_free(&c->e);
@@ -1251,18 +1259,6 @@ static bool kb_vmc_get(const kb_store *s, const kb_vmap *vm, size_t b, kb_vbucke
     memcpy(bk->e, c->e, c->n * KB_VM_ENT);
     bk->n = bk->cap = c->n;
     return true;
-}
-
-/* Was the bucket value h opened before by this handle?  (The first time
- * it is only remembered: kb_vmc_put keeps it the second time.) */
-static bool kb_vmc_seen(kb_store *s, const kb_vmap *vm, size_t b)
-{
-    const unsigned char *h = vm->bh[b];
-    struct kb_vmcache *c = kb_vmc_at(s, vm->nb, b);
-    if (memcmp(c->seen, h, KB_HASH_LEN) == 0)
-        return true;
-    memcpy(c->seen, h, KB_HASH_LEN);
-    return false;
 }
 
 #define KB_XC_BLOCK 64 /* the ChaCha20 block */
