@@ -4374,7 +4374,11 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
         KB_DISARM();
         mdb_cursor_close(c);
     }
-    kb_txn_abort(&t);
+    /* a slot key kept in the session keyring needs no Argon2id: the rest
+     * of the open reads in this same transaction (one lock and file round
+     * trip fewer per command); a passphrase's KDF runs without holding it */
+    if (!(opts && opts->cache_only))
+        kb_txn_abort(&t);
 
     s->keys = kb_keys_new();
     kb_core_dumps_off();
@@ -4461,8 +4465,9 @@ int kb_store_open(const char *path, const char *user, const kb_secret *pass,
         goto out;
     }
     /* The data key of the current epoch, sealed to this user, and the
-     * rollback check, in one read transaction. */
-    if ((rc = kb_txn_begin(s, false, false, &t, e)))
+     * rollback check, in one read transaction (the keyslot's, when the
+     * key was kept). */
+    if (!t && (rc = kb_txn_begin(s, false, false, &t, e)))
         goto out;
     {
         MDB_dbi dbi;
