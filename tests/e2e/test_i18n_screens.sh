@@ -180,6 +180,9 @@ scan "timeline" "$TL"
 # the edit form
 tui_keys e
 tui_check "the edit form opens in Dutch" "Casus #1 bewerken" 5
+# (the title is drawn before the fields: wait for the last field checked
+# below, so a capture mid-draw on a loaded machine is not read as missing)
+tui_wait 5 "Dienstverlening" && tui_wait 5 " ja" || true
 FORM=$(tui_screen)
 check "form: the stage by name" contains "$FORM" "Verkennen"
 check "form: the action line by name" contains "$FORM" "Dienstverlening"
