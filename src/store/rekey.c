@@ -661,9 +661,11 @@ static int kb_rk_vmap(kb_store *c, kb_rkstate *st, kb_err *e)
         goto out;
     }
     kb_vmap shape = {0};
-    shape.layout = c->format >= 3 ? 3 : 2;
+    shape.layout = kb_vm_layout_of(c->format);
     shape.bits = shape.layout >= 3 ? kb_vm_bits_for(vst.ms_entries, c->vm_grow) : KB_VM_BITS_MIN;
+    shape.gbits = kb_vm_gbits_for(shape.layout, shape.bits);
     shape.nb = (size_t)1 << shape.bits;
+    shape.ng = (size_t)1 << (shape.bits - shape.gbits);
     size_t end =
         st->bucket + KB_RK_VM_BUCKETS > shape.nb ? shape.nb : st->bucket + KB_RK_VM_BUCKETS;
     unsigned sh = 16 - shape.bits;
@@ -699,21 +701,32 @@ static int kb_rk_vmap(kb_store *c, kb_rkstate *st, kb_err *e)
         goto out;
     st->bucket = (unsigned)end;
     if (end == shape.nb) {
-        /* the root names the hash of every stored bucket */
-        kb_buf root = KB_BUF_INIT;
-        kb_buf_put_u64be(&root, t->audit_seq);
-        kb_buf_append(&root, t->audit_head, KB_HASH_LEN);
-        if (shape.layout >= 3) {
-            unsigned char bits = (unsigned char)shape.bits;
-            kb_buf_append(&root, &bits, 1);
-            kb_buf_put_u64be(&root, vst.ms_entries);
-        }
+        /* the root names the hash of every stored bucket (layout 4: of
+         * every group of bucket hashes) */
+        unsigned char(*bh)[KB_HASH_LEN] = kb_calloc(shape.nb, KB_HASH_LEN);
         for (size_t b = 0; b < shape.nb; b++) {
-            unsigned char key[3], h[KB_HASH_LEN] = {0};
+            unsigned char key[3];
             MDB_val bk = {kb_vm_bkey(&shape, b, key), key}, bv;
             if (mdb_get(t->txn, mdbi, &bk, &bv) == 0)
-                crypto_generichash(h, KB_HASH_LEN, bv.mv_data, bv.mv_size, NULL, 0);
-            kb_buf_append(&root, h, KB_HASH_LEN);
+                crypto_generichash(bh[b], KB_HASH_LEN, bv.mv_data, bv.mv_size, NULL, 0);
+        }
+        size_t nh = shape.nb;
+        if (shape.layout >= 4) {
+            unsigned char(*gh)[KB_HASH_LEN] = kb_calloc(shape.ng, KB_HASH_LEN);
+            for (size_t gi = 0; gi < shape.ng && rc == KB_OK; gi++)
+                rc = kb_vm_group_store(c, t->txn, mdbi, gi, shape.gbits, bh[gi << shape.gbits],
+                                       t->audit_seq, gh[gi], &sealed, e);
+            kb_free(&bh);
+            bh = gh;
+            nh = shape.ng;
+        }
+        kb_buf root = KB_BUF_INIT;
+        kb_vm_root_value(&root, shape.layout, shape.bits, t->audit_seq, t->audit_head,
+                         vst.ms_entries, bh[0], nh);
+        kb_free(&bh);
+        if (rc) {
+            kb_buf_free(&root);
+            goto out;
         }
         kb_val_seal(c, c->keys->k_ver, KB_DB_VMAP, "R", 1, t->audit_seq, root.data, root.len,
                     &sealed);
@@ -983,6 +996,7 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
     MDB_val k = {1, "R"}, v;
     char *root = NULL; /* the root's plaintext */
     size_t rn = 0;
+    unsigned char *groups = NULL; /* layout 4: every bucket's hash */
     kb_vmap shape = {0};
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
@@ -994,6 +1008,7 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
         kb_buf_free(&acc);
         kb_free(&pt);
         kb_free(&root);
+        kb_free(&groups);
         return kb_err_set(e, KB_EIO, _("I/O error reading the rekeyed copy of the board"));
     }
     if ((rc = kb_dbi(t, KB_DB_VMAP, &dbi, e)) || mdb_get(t->txn, dbi, &k, &v) != 0) {
@@ -1001,7 +1016,7 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
         goto out;
     }
     kb_buf_append(&raw, v.mv_data, v.mv_size);
-    shape.layout = c->format >= 3 ? 3 : 2;
+    shape.layout = kb_vm_layout_of(c->format);
     shape.bits = KB_VM_BITS_MIN;
     size_t hdr = 8 + KB_HASH_LEN + (shape.layout >= 3 ? 9 : 0);
     rc = kb_val_open(c, c->keys->k_ver, KB_DB_VMAP, "R", 1, (unsigned char *)raw.data, raw.len,
@@ -1011,8 +1026,11 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
     bool bits_ok = shape.bits >= KB_VM_BITS_MIN && shape.bits <= KB_VM_BITS_MAX;
     if (!bits_ok)
         shape.bits = KB_VM_BITS_MIN;
+    shape.gbits = kb_vm_gbits_for(shape.layout, shape.bits);
     shape.nb = (size_t)1 << shape.bits;
-    if (rc != KB_OK || !bits_ok || rn != hdr + shape.nb * KB_HASH_LEN ||
+    shape.ng = (size_t)1 << (shape.bits - shape.gbits);
+    if (rc != KB_OK || !bits_ok ||
+        rn != hdr + (shape.layout >= 4 ? shape.ng : shape.nb) * KB_HASH_LEN ||
         kb_get_u64be((unsigned char *)root) != head_seq ||
         memcmp(root + 8, head, KB_HASH_LEN) != 0 ||
         (shape.layout >= 3 &&
@@ -1022,6 +1040,23 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
         goto out;
     }
     const unsigned char *bh = (const unsigned char *)root + hdr;
+    if (shape.layout >= 4) { /* the bucket hashes, from the groups the root names */
+        groups = kb_calloc(shape.nb, KB_HASH_LEN);
+        for (size_t g = 0; g < shape.ng && rc == KB_OK; g++) {
+            unsigned char key[3];
+            MDB_val gk = {kb_vm_gkey(g, key), key}, gv;
+            int got = mdb_get(t->txn, dbi, &gk, &gv);
+            bool none = sodium_is_zero(bh + g * KB_HASH_LEN, KB_HASH_LEN);
+            kb_err ge;
+            if (none ? got == 0
+                     : got != 0 || kb_vm_group_open(c, g, shape.gbits, gv.mv_data, gv.mv_size,
+                                                    bh + g * KB_HASH_LEN,
+                                                    groups + (g << shape.gbits) * KB_HASH_LEN,
+                                                    &ge) != KB_OK)
+                rc = kb_err_set(e, KB_EDATA, "%s", _("the rekeyed copy's version map is damaged"));
+        }
+        bh = groups;
+    }
     for (size_t b = 0; b < shape.nb && rc == KB_OK; b++) {
         unsigned char key[3], h[KB_HASH_LEN];
         size_t kl = kb_vm_bkey(&shape, b, key);
@@ -1097,6 +1132,7 @@ out:
     kb_buf_free(&acc);
     kb_free(&pt);
     kb_free(&root);
+    kb_free(&groups);
     return rc;
 }
 

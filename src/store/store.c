@@ -1018,7 +1018,11 @@ static bool kb_unframe(char *pt, size_t *n, const unsigned char **lkey, size_t *
  * match the newest audit entry, so the map cannot be rolled back on its
  * own.  Format 2 has 256 buckets; format 3 starts with 256 and doubles
  * them when the board grows (KB_VM_GROW entries a bucket on average), so
- * that a single lookup hashes a bucket of a few KiB at any board size. */
+ * that a single lookup hashes a bucket of a few KiB at any board size.
+ * Format 4 keeps the buckets of format 3 but puts their hashes in groups
+ * of 2^(bits/2) (each a sealed value "G" || u16), and the root names the
+ * groups' hashes: a change writes its buckets, their groups and a root of
+ * a few KiB instead of one hash per bucket (131 KiB at 100k cases). */
 
 void kb_vbucket_free(kb_vbucket *bk)
 {
@@ -1026,16 +1030,27 @@ void kb_vbucket_free(kb_vbucket *bk)
     kb_free(&bk->ct);
 }
 
+static void kb_vm_groups_free(kb_vmap *vm)
+{
+    size_t per = (size_t)1 << vm->gbits;
+    for (size_t g = 0; vm->g && g < vm->ng; g++) {
+        kb_vgroup *gr = &vm->g[g];
+        for (size_t i = 0; gr->b && i < per; i++)
+            if (gr->b[i].e || gr->b[i].ct)
+                kb_vbucket_free(&gr->b[i]);
+        kb_free(&gr->b);
+        kb_free(&gr->bh);
+    }
+    kb_free(&vm->g);
+    kb_free(&vm->gh);
+}
+
 void kb_vmap_release(kb_vmap **vmp)
 {
     kb_vmap *vm = *vmp;
     if (!vm)
         return;
-    for (size_t i = 0; vm->b && i < vm->nb; i++)
-        if (vm->b[i].e || vm->b[i].ct)
-            kb_vbucket_free(&vm->b[i]);
-    kb_free(&vm->b);
-    kb_free(&vm->bh);
+    kb_vm_groups_free(vm);
     kb_free(vmp);
 }
 
@@ -1056,6 +1071,24 @@ size_t kb_vm_bkey(const kb_vmap *vm, size_t b, unsigned char key[3])
     return 3;
 }
 
+size_t kb_vm_gkey(size_t g, unsigned char key[3])
+{
+    key[0] = 'G';
+    key[1] = (unsigned char)(g >> 8);
+    key[2] = (unsigned char)g;
+    return 3;
+}
+
+unsigned kb_vm_layout_of(unsigned format)
+{
+    return format >= 4 ? 4 : format >= 3 ? 3 : 2;
+}
+
+unsigned kb_vm_gbits_for(unsigned layout, unsigned bits)
+{
+    return layout >= 4 ? bits / 2 : bits;
+}
+
 unsigned kb_vm_bits_for(uint64_t n, unsigned grow)
 {
     unsigned bits = KB_VM_BITS_MIN;
@@ -1065,24 +1098,107 @@ unsigned kb_vm_bits_for(uint64_t n, unsigned grow)
     return bits;
 }
 
-/* An empty map of 2^bits buckets in the given layout. */
+/* An empty map of 2^bits buckets in the given layout (no group made). */
 static void kb_vm_shape(kb_vmap *vm, unsigned layout, unsigned bits)
 {
-    for (size_t i = 0; vm->b && i < vm->nb; i++)
-        kb_vbucket_free(&vm->b[i]);
-    kb_free(&vm->b);
-    kb_free(&vm->bh);
+    kb_vm_groups_free(vm);
     vm->layout = layout;
     vm->bits = bits;
+    vm->gbits = kb_vm_gbits_for(layout, bits);
     vm->nb = (size_t)1 << bits;
-    vm->b = kb_calloc(vm->nb, sizeof *vm->b);
-    vm->bh = kb_calloc(vm->nb, sizeof *vm->bh);
+    vm->ng = (size_t)1 << (bits - vm->gbits);
+    vm->g = kb_calloc(vm->ng, sizeof *vm->g);
+    if (layout >= 4)
+        vm->gh = kb_calloc(vm->ng, sizeof *vm->gh);
 }
 
-/* The root's plaintext: seq || head || (layout 3: bits u8 || count u64)
- * || the bucket hashes. */
+kb_vgroup *kb_vm_group_mem(kb_vmap *vm, size_t g)
+{
+    kb_vgroup *gr = &vm->g[g];
+    if (!gr->b) {
+        gr->b = kb_calloc((size_t)1 << vm->gbits, sizeof *gr->b);
+        gr->bh = kb_calloc((size_t)1 << vm->gbits, sizeof *gr->bh);
+    }
+    return gr;
+}
+
+/* Every group made and loaded, every bucket loaded (and dirty: a map
+ * built in memory, written whole at commit). */
+static void kb_vm_all_loaded(kb_vmap *vm, bool dirty)
+{
+    for (size_t g = 0; g < vm->ng; g++) {
+        kb_vgroup *gr = kb_vm_group_mem(vm, g);
+        gr->loaded = true;
+        for (size_t i = 0; i < ((size_t)1 << vm->gbits); i++) {
+            gr->b[i].loaded = true;
+            gr->b[i].dirty = dirty;
+        }
+    }
+}
+
+/* The root's plaintext: seq || head || (layouts 3, 4: bits u8 || count
+ * u64) || the bucket hashes (layout 4: the group hashes). */
 #define KB_VM_ROOT2 (8 + KB_HASH_LEN)
 #define KB_VM_ROOT3 (8 + KB_HASH_LEN + 1 + 8)
+
+void kb_vm_root_value(kb_buf *root, unsigned layout, unsigned bits, uint64_t seq,
+                      const unsigned char head[KB_HASH_LEN], uint64_t count,
+                      const unsigned char *hashes, size_t nhashes)
+{
+    kb_buf_clear(root);
+    kb_buf_put_u64be(root, seq);
+    kb_buf_append(root, head, KB_HASH_LEN);
+    if (layout >= 3) {
+        unsigned char b8 = (unsigned char)bits;
+        kb_buf_append(root, &b8, 1);
+        kb_buf_put_u64be(root, count);
+    }
+    kb_buf_append(root, hashes, nhashes * KB_HASH_LEN);
+}
+
+int kb_vm_group_store(kb_store *s, MDB_txn *txn, MDB_dbi dbi, size_t g, unsigned gbits,
+                      const unsigned char *hashes, uint64_t seq, unsigned char gh[KB_HASH_LEN],
+                      kb_buf *sealed, kb_err *e)
+{
+    size_t len = ((size_t)KB_HASH_LEN) << gbits;
+    unsigned char key[3];
+    MDB_val k = {kb_vm_gkey(g, key), key};
+    if (sodium_is_zero(hashes, len)) {
+        int r = mdb_del(txn, dbi, &k, NULL);
+        memset(gh, 0, KB_HASH_LEN);
+        return r && r != MDB_NOTFOUND ? kb_mdb_err(e, r, KB_DB_VMAP) : KB_OK;
+    }
+    kb_val_seal(s, s->keys->k_ver, KB_DB_VMAP, key, k.mv_size, seq, hashes, len, sealed);
+    MDB_val v = {sealed->len, sealed->data};
+    int r = mdb_put(txn, dbi, &k, &v, 0);
+    if (r)
+        return kb_mdb_err(e, r, KB_DB_VMAP);
+    crypto_generichash(gh, KB_HASH_LEN, (unsigned char *)sealed->data, sealed->len, NULL, 0);
+    return KB_OK;
+}
+
+int kb_vm_group_open(const kb_store *s, size_t g, unsigned gbits, const unsigned char *val,
+                     size_t vlen, const unsigned char gh[KB_HASH_LEN], unsigned char *out,
+                     kb_err *e)
+{
+    size_t len = ((size_t)KB_HASH_LEN) << gbits;
+    unsigned char h[KB_HASH_LEN], key[3];
+    size_t kl = kb_vm_gkey(g, key);
+    char *pt = NULL;
+    size_t n = 0;
+    kb_err oe;
+    crypto_generichash(h, KB_HASH_LEN, val, vlen, NULL, 0);
+    if (sodium_memcmp(h, gh, KB_HASH_LEN) != 0 ||
+        kb_val_open(s, s->keys->k_ver, KB_DB_VMAP, key, kl, val, vlen, &pt, &n, NULL, &oe) !=
+            KB_OK ||
+        n != len) {
+        kb_free(&pt);
+        return kb_err_set(e, KB_EDATA, "%s", _("a damaged or replaced group of bucket hashes"));
+    }
+    memcpy(out, pt, len);
+    kb_free(&pt);
+    return KB_OK;
+}
 
 void kb_vm_digest(const kb_store *s, unsigned tbl, const void *key, size_t klen,
                   unsigned char d[KB_KEY_LEN])
@@ -1104,6 +1220,45 @@ static int kb_vm_bad(kb_err *e, const char *why)
         why);
 }
 
+/* A group of bucket hashes (format 4) this handle opened: the root of
+ * a later transaction that names the same hash names these hashes. */
+struct kb_vgcache {
+    unsigned char h[KB_HASH_LEN];
+    unsigned char *hashes;
+};
+
+static void kb_vgc_free(kb_store *s)
+{
+    for (size_t g = 0; s->vgc && g < s->vgc_ng; g++)
+        kb_free(&s->vgc[g].hashes);
+    kb_free(&s->vgc);
+    s->vgc_ng = 0;
+}
+
+/* The handle's kept group g of vm's shape, made if new (another shape:
+ * the kept ones are dropped). */
+static struct kb_vgcache *kb_vgc_at(kb_store *s, const kb_vmap *vm, size_t g)
+{
+    if (s->vgc && (s->vgc_ng != vm->ng || s->vgc_gbits != vm->gbits))
+        kb_vgc_free(s);
+    if (!s->vgc) {
+        s->vgc = kb_calloc(vm->ng, sizeof *s->vgc);
+        s->vgc_ng = vm->ng;
+        s->vgc_gbits = vm->gbits;
+    }
+    return &s->vgc[g];
+}
+
+static void kb_vgc_put(kb_store *s, const kb_vmap *vm, size_t g)
+{
+    struct kb_vgcache *c = kb_vgc_at(s, vm, g);
+    size_t len = (size_t)KB_HASH_LEN << vm->gbits;
+    if (!c->hashes)
+        c->hashes = kb_malloc(len);
+    memcpy(c->hashes, vm->g[g].bh, len);
+    memcpy(c->h, vm->gh[g], KB_HASH_LEN);
+}
+
 int kb_vmap_root(kb_txn *t, kb_err *e)
 {
     if (t->vm && t->vm->loaded)
@@ -1115,7 +1270,7 @@ int kb_vmap_root(kb_txn *t, kb_err *e)
     if (rc && rc != KB_ENOENT)
         return rc;
     vm->have_dbi = rc == KB_OK;
-    unsigned layout = t->s->format >= 3 ? 3 : 2;
+    unsigned layout = kb_vm_layout_of(t->s->format);
     (void)kb_txn_audit_seq(t);
     uint64_t seq = t->start_seq;
     MDB_val k = {1, "R"}, v;
@@ -1135,13 +1290,12 @@ int kb_vmap_root(kb_txn *t, kb_err *e)
         vm->loaded = true; /* a new board: empty */
         kb_vm_shape(vm, layout, KB_VM_BITS_MIN);
         vm->count = 0;
-        for (size_t i = 0; i < vm->nb; i++)
-            vm->b[i].loaded = true;
+        kb_vm_all_loaded(vm, false);
         return KB_OK;
     }
     /* the root this handle opened last, if the stored value is the same
-     * (131 KiB at 100k cases: one decryption per process, not per
-     * transaction) */
+     * (one decryption per process, not per transaction; a format-3 root
+     * is 131 KiB at 100k cases) */
     kb_store *s = t->s;
     const char *pt = s->vmroot_pt;
     size_t n = s->vmroot_n;
@@ -1169,14 +1323,62 @@ int kb_vmap_root(kb_txn *t, kb_err *e)
     if (layout >= 3 && n >= hdr)
         bits = (unsigned char)pt[8 + KB_HASH_LEN];
     if (n < hdr || bits < KB_VM_BITS_MIN || bits > KB_VM_BITS_MAX ||
-        n != hdr + ((size_t)KB_HASH_LEN << bits) ||
+        n != hdr + ((size_t)KB_HASH_LEN
+                    << (layout >= 4 ? bits - kb_vm_gbits_for(layout, bits) : bits)) ||
         kb_get_u64be((const unsigned char *)pt) != seq ||
         memcmp(pt + 8, t->start_head, KB_HASH_LEN) != 0)
         return kb_vm_bad(e, _("does not match the newest audit entry"));
     kb_vm_shape(vm, layout, bits);
     vm->count = layout >= 3 ? kb_get_u64be((const unsigned char *)pt + 8 + KB_HASH_LEN + 1) : 0;
-    memcpy(vm->bh, pt + hdr, vm->nb * KB_HASH_LEN);
+    if (layout >= 4) {
+        memcpy(vm->gh, pt + hdr, vm->ng * KB_HASH_LEN);
+    } else { /* one group: the root names every bucket */
+        kb_vgroup *gr = kb_vm_group_mem(vm, 0);
+        memcpy(gr->bh, pt + hdr, vm->nb * KB_HASH_LEN);
+        gr->loaded = true;
+    }
     vm->loaded = true;
+    return KB_OK;
+}
+
+/* Layout 4: the bucket hashes of group g, read when first needed. */
+static int kb_vmap_group(kb_txn *t, size_t g, kb_err *e)
+{
+    kb_vmap *vm = t->vm;
+    kb_vgroup *gr = kb_vm_group_mem(vm, g);
+    if (gr->loaded)
+        return KB_OK;
+    if (vm->layout < 4 || sodium_is_zero(vm->gh[g], KB_HASH_LEN)) {
+        gr->loaded = true; /* (layout 4: a group of empty buckets) */
+        return KB_OK;
+    }
+    struct kb_vgcache *c = kb_vgc_at(t->s, vm, g);
+    if (c->hashes && memcmp(c->h, vm->gh[g], KB_HASH_LEN) == 0) {
+        memcpy(gr->bh, c->hashes, (size_t)KB_HASH_LEN << vm->gbits);
+        gr->loaded = true;
+        return KB_OK;
+    }
+    unsigned char key[3];
+    MDB_val k = {kb_vm_gkey(g, key), key}, v;
+    kb_buf *raw = &t->vmraw;
+    kb_buf_clear(raw);
+    int r = MDB_NOTFOUND;
+    if (vm->have_dbi) {
+        KB_ARM_OR_FAIL(t, e);
+        r = mdb_get(t->txn, vm->dbi, &k, &v);
+        if (r == 0)
+            kb_buf_append(raw, v.mv_data, v.mv_size);
+        KB_DISARM();
+    }
+    kb_err ge;
+    int rc = r == 0 ? kb_vm_group_open(t->s, g, vm->gbits, (const unsigned char *)raw->data,
+                                       raw->len, vm->gh[g], gr->bh[0], &ge)
+                    : KB_EDATA;
+    kb_buf_clear(raw);
+    if (rc)
+        return kb_vm_bad(e, _("has a damaged or replaced group of bucket hashes"));
+    gr->loaded = true;
+    kb_vgc_put(t->s, vm, g);
     return KB_OK;
 }
 
@@ -1200,34 +1402,52 @@ void kb_vmc_free(kb_store *s)
     kb_buf_free(&s->vmroot_raw);
     kb_free(&s->vmroot_pt);
     s->vmroot_n = 0;
-    for (size_t b = 0; s->vmc && b < s->vmc_nb; b++) {
-        if (s->vmc[b].e)
-            sodium_memzero(s->vmc[b].e, s->vmc[b].n * KB_VM_ENT);
-        kb_free(&s->vmc[b].e);
+    kb_vgc_free(s);
+    size_t per = s->vmc_ng ? s->vmc_nb / s->vmc_ng : 0;
+    for (size_t g = 0; s->vmc && g < s->vmc_ng; g++) {
+        for (size_t i = 0; s->vmc[g] && i < per; i++) {
+            struct kb_vmcache *c = &s->vmc[g][i];
+            if (c->e)
+                sodium_memzero(c->e, c->n * KB_VM_ENT);
+            kb_free(&c->e);
+        }
+        kb_free(&s->vmc[g]);
     }
     kb_free(&s->vmc);
-    s->vmc_nb = 0;
+    s->vmc_nb = s->vmc_ng = 0;
 }
 
-/* The handle's kept bucket b of a map of nb buckets (a map of another
- * size: the kept ones are dropped). */
-static struct kb_vmcache *kb_vmc_at(kb_store *s, size_t nb, size_t b)
+/* The handle's kept bucket b of vm (a map of another shape: the kept ones
+ * are dropped); NULL with make false when there is none. */
+static struct kb_vmcache *kb_vmc_at(kb_store *s, const kb_vmap *vm, size_t b, bool make)
 {
-    if (s->vmc && s->vmc_nb != nb)
+    if (s->vmc && (s->vmc_nb != vm->nb || s->vmc_ng != vm->ng)) {
+        if (!make)
+            return NULL;
         kb_vmc_free(s);
-    if (!s->vmc) {
-        s->vmc = kb_calloc(nb, sizeof *s->vmc);
-        s->vmc_nb = nb;
     }
-    return &s->vmc[b];
+    if (!s->vmc) {
+        if (!make)
+            return NULL;
+        s->vmc = kb_calloc(vm->ng, sizeof *s->vmc);
+        s->vmc_nb = vm->nb;
+        s->vmc_ng = vm->ng;
+    }
+    size_t g = b >> vm->gbits;
+    if (!s->vmc[g]) {
+        if (!make)
+            return NULL;
+        s->vmc[g] = kb_calloc((size_t)1 << vm->gbits, sizeof *s->vmc[g]);
+    }
+    return &s->vmc[g][b & (((size_t)1 << vm->gbits) - 1)];
 }
 
 /* Was the bucket value h opened before by this handle?  (The first time
  * it is only remembered: kb_vmc_put keeps it the second time.) */
 static bool kb_vmc_seen(kb_store *s, const kb_vmap *vm, size_t b)
 {
-    const unsigned char *h = vm->bh[b];
-    struct kb_vmcache *c = kb_vmc_at(s, vm->nb, b);
+    const unsigned char *h = kb_vm_bh(vm, b);
+    struct kb_vmcache *c = kb_vmc_at(s, vm, b, true);
     if (memcmp(c->seen, h, KB_HASH_LEN) == 0)
         return true;
     memcpy(c->seen, h, KB_HASH_LEN);
@@ -1236,8 +1456,8 @@ static bool kb_vmc_seen(kb_store *s, const kb_vmap *vm, size_t b)
 
 static void kb_vmc_put(kb_store *s, const kb_vmap *vm, size_t b, const unsigned char *e, size_t n)
 {
-    const unsigned char *h = vm->bh[b];
-    struct kb_vmcache *c = kb_vmc_at(s, vm->nb, b);
+    const unsigned char *h = kb_vm_bh(vm, b);
+    struct kb_vmcache *c = kb_vmc_at(s, vm, b, true);
     if ((c->e && memcmp(c->h, h, KB_HASH_LEN) == 0) || !kb_vmc_seen(s, vm, b))
         return; /* kept already, or opened the first time (now remembered) */
     if (c->e)
@@ -1249,10 +1469,10 @@ static void kb_vmc_put(kb_store *s, const kb_vmap *vm, size_t b, const unsigned 
     memcpy(c->h, h, KB_HASH_LEN);
 }
 
-static bool kb_vmc_get(const kb_store *s, const kb_vmap *vm, size_t b, kb_vbucket *bk)
+static bool kb_vmc_get(kb_store *s, const kb_vmap *vm, size_t b, kb_vbucket *bk)
 {
-    const unsigned char *h = vm->bh[b];
-    const struct kb_vmcache *c = s->vmc && s->vmc_nb == vm->nb ? &s->vmc[b] : NULL;
+    const unsigned char *h = kb_vm_bh(vm, b);
+    const struct kb_vmcache *c = kb_vmc_at(s, vm, b, false);
     if (!c || !c->e || memcmp(c->h, h, KB_HASH_LEN) != 0)
         return false;
     bk->e = kb_malloc(c->n * KB_VM_ENT + 1);
@@ -1293,10 +1513,10 @@ static void kb_vb_open_all(const kb_store *s, kb_vbucket *bk)
 static int kb_vmap_bucket_in(kb_txn *t, size_t b, bool full, kb_vbucket **out, kb_err *e)
 {
     int rc = kb_vmap_root(t, e);
-    if (rc)
+    if (rc || (rc = kb_vmap_group(t, b >> t->vm->gbits, e)))
         return rc;
     kb_vmap *vm = t->vm;
-    kb_vbucket *bk = &vm->b[b];
+    kb_vbucket *bk = kb_vm_bk(vm, b);
     *out = bk;
     if (bk->loaded) {
         if (full && bk->ct) {
@@ -1306,7 +1526,7 @@ static int kb_vmap_bucket_in(kb_txn *t, size_t b, bool full, kb_vbucket **out, k
         return KB_OK;
     }
     bk->loaded = true;
-    if (sodium_is_zero(vm->bh[b], KB_HASH_LEN))
+    if (sodium_is_zero(kb_vm_bh(vm, b), KB_HASH_LEN))
         return KB_OK;
     if (kb_vmc_get(t->s, vm, b, bk))
         return KB_OK;
@@ -1329,8 +1549,8 @@ static int kb_vmap_bucket_in(kb_txn *t, size_t b, bool full, kb_vbucket **out, k
               (raw->len - KB_VAL_HDR - tag) % KB_PAD_BLOCK == 0;
     if (ok) {
         crypto_generichash(h, KB_HASH_LEN, val, raw->len, NULL, 0);
-        ok = memcmp(h, vm->bh[b], KB_HASH_LEN) == 0 && val[0] == 'K' && val[1] == KB_VAL_FORMAT &&
-             val[2] == 1 && kb_get_u32be(val + 4) == t->s->epoch;
+        ok = memcmp(h, kb_vm_bh(vm, b), KB_HASH_LEN) == 0 && val[0] == 'K' &&
+             val[1] == KB_VAL_FORMAT && val[2] == 1 && kb_get_u32be(val + 4) == t->s->epoch;
     }
     if (ok) {
         bk->ctlen = raw->len - KB_VAL_HDR - tag;
@@ -1538,9 +1758,8 @@ static int kb_vmap_rebuild(kb_txn *t, kb_err *e)
         return rc;
     vm->have_dbi = true;
     vm->loaded = true;
-    kb_vm_shape(vm, t->s->format >= 3 ? 3 : 2, KB_VM_BITS_MIN);
-    for (size_t i = 0; i < vm->nb; i++)
-        vm->b[i].loaded = vm->b[i].dirty = true;
+    kb_vm_shape(vm, kb_vm_layout_of(t->s->format), KB_VM_BITS_MIN);
+    kb_vm_all_loaded(vm, true);
     for (int tb = 0; tb < KB_T_COUNT_; tb++) {
         MDB_dbi dbi;
         int r0 = kb_tdbi(t, (enum kb_table)tb, &dbi, e);
@@ -1556,7 +1775,7 @@ static int kb_vmap_rebuild(kb_txn *t, kb_err *e)
              r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
             unsigned char d[KB_KEY_LEN];
             kb_vm_digest(t->s, (unsigned)tb, k.mv_data, k.mv_size, d);
-            kb_vbucket *bk = &vm->b[kb_vm_index(vm, d)];
+            kb_vbucket *bk = kb_vm_bk(vm, kb_vm_index(vm, d));
             if (bk->n == bk->cap) {
                 bk->cap = bk->cap ? bk->cap * 2 : 16;
                 bk->e = kb_realloc(bk->e, bk->cap * KB_VM_ENT);
@@ -1570,16 +1789,17 @@ static int kb_vmap_rebuild(kb_txn *t, kb_err *e)
         mdb_cursor_close(c);
     }
     for (size_t i = 0; i < vm->nb; i++)
-        if (vm->b[i].n > 1)
-            kb_sort(vm->b[i].e, vm->b[i].n, KB_VM_ENT, kb_vm_entcmp);
+        if (kb_vm_bk(vm, i)->n > 1)
+            kb_sort(kb_vm_bk(vm, i)->e, kb_vm_bk(vm, i)->n, KB_VM_ENT, kb_vm_entcmp);
     return KB_OK;
 }
 
 /* Move every entry into 2^bits buckets (bits 0: as many as the entries
- * need) of the given layout: the format-2 map of a board migrated to
- * format 3, or a format-3 map that doubles.  Every bucket is read first;
- * every new one is written at commit; a bucket key of the old layout that
- * no new bucket takes is deleted.  bits is never less than the map's. */
+ * need) of the given layout: the map of a format-2 or format-3 board
+ * migrated to format 4, or a map that doubles.  Every bucket is read
+ * first; every new one (and group) is written at commit; a bucket key of
+ * the old layout that no new bucket takes is deleted.  bits is never less
+ * than the map's. */
 static int kb_vm_relayout(kb_txn *t, unsigned layout, unsigned bits, kb_err *e)
 {
     kb_vmap *vm = t->vm;
@@ -1595,7 +1815,7 @@ static int kb_vm_relayout(kb_txn *t, unsigned layout, unsigned bits, kb_err *e)
         bits = kb_vm_bits_for(count, t->s->vm_grow);
     if (bits < vm->bits)
         bits = vm->bits;
-    if (layout != vm->layout) {
+    if (vm->layout < 3 && layout >= 3) { /* "B" || u8 keys go */
         for (size_t b = 0; b < vm->nb; b++) {
             unsigned char key[3];
             MDB_val k = {kb_vm_bkey(vm, b, key), key};
@@ -1608,13 +1828,14 @@ static int kb_vm_relayout(kb_txn *t, unsigned layout, unsigned bits, kb_err *e)
     }
     kb_vmap nv = {0};
     kb_vm_shape(&nv, layout, bits);
+    kb_vm_all_loaded(&nv, true);
     /* an old bucket's sorted entries fall, in order, into new buckets of
      * its own (the new index has the old one as its prefix) */
     for (size_t b = 0; b < vm->nb; b++) {
-        kb_vbucket *ob = &vm->b[b];
+        kb_vbucket *ob = kb_vm_bk(vm, b);
         for (size_t i = 0; i < ob->n; i++) {
             const unsigned char *x = ob->e + i * KB_VM_ENT;
-            kb_vbucket *bk = &nv.b[kb_vm_index(&nv, x)];
+            kb_vbucket *bk = kb_vm_bk(&nv, kb_vm_index(&nv, x));
             if (bk->n == bk->cap) {
                 bk->cap = bk->cap ? bk->cap * 2 : 16;
                 bk->e = kb_realloc(bk->e, bk->cap * KB_VM_ENT);
@@ -1625,16 +1846,13 @@ static int kb_vm_relayout(kb_txn *t, unsigned layout, unsigned bits, kb_err *e)
         if (ob->e)
             sodium_memzero(ob->e, ob->n * KB_VM_ENT);
     }
-    for (size_t i = 0; i < nv.nb; i++)
-        nv.b[i].loaded = nv.b[i].dirty = true;
-    for (size_t b = 0; b < vm->nb; b++)
-        kb_vbucket_free(&vm->b[b]);
-    kb_free(&vm->b);
-    kb_free(&vm->bh);
-    vm->b = nv.b;
-    vm->bh = nv.bh;
+    kb_vm_groups_free(vm);
+    vm->g = nv.g;
+    vm->gh = nv.gh;
     vm->nb = nv.nb;
+    vm->ng = nv.ng;
     vm->bits = nv.bits;
+    vm->gbits = nv.gbits;
     vm->layout = layout;
     vm->count = count;
     return KB_OK;
@@ -1663,30 +1881,48 @@ static int kb_vmap_flush(kb_txn *t, kb_err *e)
     }
     bool any = false;
     kb_buf sealed = KB_BUF_INIT;
-    for (size_t i = 0; i < vm->nb; i++) {
-        kb_vbucket *bk = &vm->b[i];
-        if (!bk->dirty)
-            continue;
-        any = true;
-        unsigned char key[3];
-        MDB_val k = {kb_vm_bkey(vm, i, key), key};
-        if (bk->n == 0) {
-            rc = mdb_del(t->txn, vm->dbi, &k, NULL);
-            if (rc && rc != MDB_NOTFOUND)
+    size_t per = (size_t)1 << vm->gbits;
+    for (size_t g = 0; g < vm->ng; g++) {
+        kb_vgroup *gr = &vm->g[g];
+        for (size_t j = 0; gr->b && j < per; j++) {
+            kb_vbucket *bk = &gr->b[j];
+            if (!bk->dirty)
+                continue;
+            size_t i = g * per + j;
+            any = gr->dirty = true;
+            unsigned char key[3];
+            MDB_val k = {kb_vm_bkey(vm, i, key), key};
+            if (bk->n == 0) {
+                rc = mdb_del(t->txn, vm->dbi, &k, NULL);
+                if (rc && rc != MDB_NOTFOUND)
+                    goto fail;
+                memset(gr->bh[j], 0, KB_HASH_LEN);
+                bk->dirty = false;
+                continue;
+            }
+            kb_val_seal(t->s, t->s->keys->k_ver, KB_DB_VMAP, key, k.mv_size, t->audit_seq, bk->e,
+                        bk->n * KB_VM_ENT, &sealed);
+            MDB_val v = {sealed.len, sealed.data};
+            if ((rc = mdb_put(t->txn, vm->dbi, &k, &v, 0)))
                 goto fail;
-            memset(vm->bh[i], 0, KB_HASH_LEN);
-            continue;
+            crypto_generichash(gr->bh[j], KB_HASH_LEN, (unsigned char *)sealed.data, sealed.len,
+                               NULL, 0);
+            /* (if the commit fails, no root ever names this hash) */
+            kb_vmc_put(t->s, vm, i, bk->e, bk->n);
+            bk->dirty = false;
         }
-        kb_val_seal(t->s, t->s->keys->k_ver, KB_DB_VMAP, key, k.mv_size, t->audit_seq, bk->e,
-                    bk->n * KB_VM_ENT, &sealed);
-        MDB_val v = {sealed.len, sealed.data};
-        if ((rc = mdb_put(t->txn, vm->dbi, &k, &v, 0)))
-            goto fail;
-        crypto_generichash(vm->bh[i], KB_HASH_LEN, (unsigned char *)sealed.data, sealed.len, NULL,
-                           0);
-        /* (if the commit fails, no root ever names this hash) */
-        kb_vmc_put(t->s, vm, i, bk->e, bk->n);
-        bk->dirty = false;
+        if (gr->dirty && vm->layout >= 4) {
+            if ((rc = kb_vm_group_store(t->s, t->txn, vm->dbi, g, vm->gbits, gr->bh[0],
+                                        t->audit_seq, vm->gh[g], &sealed, e))) {
+                kb_buf_free(&sealed);
+                t->failed = true;
+                return rc;
+            }
+            /* (if the commit fails, no root ever names this hash) */
+            if (!sodium_is_zero(vm->gh[g], KB_HASH_LEN))
+                kb_vgc_put(t->s, vm, g);
+        }
+        gr->dirty = false;
     }
     if (!any && t->n_entries == 0) {
         kb_buf_free(&sealed);
@@ -1694,14 +1930,12 @@ static int kb_vmap_flush(kb_txn *t, kb_err *e)
     }
     {
         kb_buf root = KB_BUF_INIT;
-        kb_buf_put_u64be(&root, t->audit_seq);
-        kb_buf_append(&root, t->audit_head, KB_HASH_LEN);
-        if (vm->layout >= 3) {
-            unsigned char bits = (unsigned char)vm->bits;
-            kb_buf_append(&root, &bits, 1);
-            kb_buf_put_u64be(&root, vm->count);
-        }
-        kb_buf_append(&root, vm->bh, vm->nb * KB_HASH_LEN);
+        if (vm->layout >= 4)
+            kb_vm_root_value(&root, vm->layout, vm->bits, t->audit_seq, t->audit_head, vm->count,
+                             vm->gh[0], vm->ng);
+        else
+            kb_vm_root_value(&root, vm->layout, vm->bits, t->audit_seq, t->audit_head, vm->count,
+                             kb_vm_group_mem(vm, 0)->bh[0], vm->nb);
         kb_val_seal(t->s, t->s->keys->k_ver, KB_DB_VMAP, "R", 1, t->audit_seq, root.data, root.len,
                     &sealed);
         MDB_val k = {1, "R"}, v = {sealed.len, sealed.data};
@@ -2568,7 +2802,7 @@ static int kb_snap_one(kb_snap_run *run, size_t i, kb_err *e)
         unsigned char d[KB_KEY_LEN];
         kb_vm_digest(sn->s, (unsigned)sn->tbl, key, rec->klen, d);
         size_t b = kb_vm_index(sn->vm, d);
-        const kb_vbucket *bk = &sn->vm->b[b];
+        const kb_vbucket *bk = kb_vm_bk(sn->vm, b);
         rc = KB_OK;
         if (sn->vm_bucket_err && sn->vm_bucket_err[b].code) {
             *e = sn->vm_bucket_err[b];
@@ -5060,24 +5294,25 @@ static void kb_rawrecs_free(kb_rawrec **r, size_t n)
  * whose signer is an active user), builds the version map and bumps the
  * board header to format 2.  With other sessions open the board stays at
  * format 1 (still read and written) until the next open. */
-/* Format 2 -> 3: the version map's entries move into as many buckets as
- * the board needs (kb_vm_relayout; the format-2 map is read, checked
- * against its root, so no replay protection is lost) and the header says
- * 3, in one write transaction, when nobody else has the board open.  No
- * record changes, so no backup is made. */
+/* Formats 2 and 3 -> 4: the version map's entries move into as many
+ * buckets as the board needs, their hashes into groups (kb_vm_relayout;
+ * the old map is read, checked against its root, so no replay protection
+ * is lost) and the header says 4, in one write transaction, when nobody
+ * else has the board open.  No record changes, so no backup is made. */
 static int kb_store_migrate_map(kb_store *s, kb_err *e)
 {
     kb_txn *t = NULL;
     unsigned char salt[KB_SALT_LEN];
+    unsigned from = s->format;
     int rc = kb_store_write(s, "board.migrate", NULL, &t, e);
-    if (rc == KB_OK && s->format == 2 && (rc = kb_board_meta_get(t, salt, e)) == KB_OK &&
+    if (rc == KB_OK && (from == 2 || from == 3) && (rc = kb_board_meta_get(t, salt, e)) == KB_OK &&
         (rc = kb_vmap_root(t, e)) == KB_OK) {
         s->format = KB_FORMAT_VERSION;
-        if ((rc = kb_vm_relayout(t, 3, 0, e)) == KB_OK &&
+        if ((rc = kb_vm_relayout(t, kb_vm_layout_of(KB_FORMAT_VERSION), 0, e)) == KB_OK &&
             (rc = kb_board_meta_put(t, salt, e)) == KB_OK)
             rc = kb_txn_commit(&t, e);
         if (rc)
-            s->format = 2;
+            s->format = from;
     }
     kb_txn_abort(&t);
     return rc;
@@ -5089,9 +5324,9 @@ static int kb_store_migrate(kb_store *s, kb_err *e)
         return KB_OK;
     if (!kb_lk_try(s->lock_fd, KB_LK_MAINT, F_WRLCK))
         return KB_OK; /* others have it open: migrate another time */
-    if (s->format == 2) {
+    if (s->format == 2 || s->format == 3) {
         /* a map that does not check out (damage, a partial rollback) or a
-         * failed write leaves the board in format 2, still read, written
+         * failed write leaves the board in its format, still read, written
          * and verified as such: verify names the damage, backup and
          * restore work; the next open alone tries again */
         kb_err me;

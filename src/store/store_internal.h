@@ -19,9 +19,11 @@
 
 /* Board format (board header): 1 = clear case keys in comments/leases/rels,
  * no version map, keyslots found by trial; 2 = hashed case keys, the
- * version map (vmap), keyslot locators (slotfind) and the access list.
- * Format-1 boards are migrated in place at open (docs/storage.md). */
-#define KB_FORMAT_VERSION 3
+ * version map (vmap), keyslot locators (slotfind) and the access list;
+ * 3 = a version map that grows with the board; 4 = its bucket hashes in
+ * groups under a small root.  Older boards are migrated in place at open
+ * (docs/storage.md). */
+#define KB_FORMAT_VERSION 4
 #define KB_FORMAT_OLDEST 1
 /* Sealed-value header format (unchanged by board format 2). */
 #define KB_VAL_FORMAT 1
@@ -129,8 +131,13 @@ struct kb_store {
     struct kb_lk_session *lks; /* lock.c: lock file identity, data-file slot */
     /* version map buckets opened by earlier transactions of this handle,
      * by the BLAKE2b of their sealed value (store.c, kb_vmap_bucket) */
-    struct kb_vmcache *vmc;
-    size_t vmc_nb; /* its size: the map's bucket count when made */
+    struct kb_vmcache **vmc; /* by group (kb_vmap.g), each made when used */
+    size_t vmc_nb, vmc_ng;   /* the map's bucket and group counts when made */
+    /* format 4: the groups of bucket hashes opened before, by the hash of
+     * their sealed value (store.c, kb_vmap_group); vgc_ng of them */
+    struct kb_vgcache *vgc;
+    size_t vgc_ng;
+    unsigned vgc_gbits;
     /* the version map root it opened last: the sealed value and its
      * plaintext (store.c, kb_vmap_root) */
     kb_buf vmroot_raw;
@@ -349,8 +356,8 @@ int kb_slot_key(const unsigned char board_salt[KB_SALT_LEN], const char *user,
 #define KB_DB_VMAP "vmap"
 #define KB_DB_SLOTFIND "slotfind"
 #define KB_VM_ENT (KB_KEY_LEN + 8)
-/* The version map has 2^bits buckets: 8 bits in format 2; in format 3
- * from 8 up to KB_VM_BITS_MAX, doubling as the board grows. */
+/* The version map has 2^bits buckets: 8 bits in format 2; in formats 3
+ * and 4 from 8 up to KB_VM_BITS_MAX, doubling as the board grows. */
 #define KB_VM_BITS_MIN 8
 #define KB_VM_BITS_MAX 15
 /* format 3: a map of more than this many entries per bucket doubles */
@@ -422,7 +429,9 @@ bool kb_entry_decode(const unsigned char *p, size_t n, kb_entry *en);
 /* Decrypt the audit value at seq-key k/v into en (plaintext buffer in *pt). */
 int kb_audit_open(const kb_store *s, const MDB_val *k, const MDB_val *v, kb_entry *en, char **pt,
                   kb_err *e);
-/* The version map of a transaction (loaded lazily). */
+/* The version map of a transaction (loaded lazily): its buckets in groups
+ * of 2^gbits (layout 4: each group's bucket hashes are a stored value the
+ * root names; layouts 2 and 3: one group, its hashes in the root). */
 typedef struct kb_vbucket {
     unsigned char *e; /* the entries (NULL while only ct is read) */
     size_t n, cap;
@@ -436,18 +445,58 @@ typedef struct kb_vbucket {
 } kb_vbucket;
 void kb_vbucket_free(kb_vbucket *bk);
 
+typedef struct kb_vgroup {
+    kb_vbucket *b;                    /* 2^gbits buckets; NULL until used */
+    unsigned char (*bh)[KB_HASH_LEN]; /* their sealed values' hashes */
+    bool loaded, dirty;
+} kb_vgroup;
+
 struct kb_vmap {
     bool loaded;
     MDB_dbi dbi;
     bool have_dbi;
-    /* the layout: 2 (format 2: 256 buckets "B" || u8, no count) or 3
-     * (2^bits buckets "B" || u16, the number of entries in the root) */
-    unsigned layout, bits;
-    size_t nb;      /* 2^bits */
-    uint64_t count; /* entries (layout 3) */
-    unsigned char (*bh)[KB_HASH_LEN];
-    kb_vbucket *b;
+    /* the layout: 2 (format 2: 256 buckets "B" || u8, no count), 3 (2^bits
+     * buckets "B" || u16, the number of entries in the root) or 4 (as 3,
+     * with the bucket hashes in groups "G" || u16 the root names) */
+    unsigned layout, bits, gbits;
+    size_t nb, ng;                    /* 2^bits buckets in 2^(bits - gbits) groups */
+    uint64_t count;                   /* entries (layouts 3 and 4) */
+    unsigned char (*gh)[KB_HASH_LEN]; /* layout 4: the groups' hashes */
+    kb_vgroup *g;
 };
+/* Group g's buckets and hashes, allocated (empty, not loaded) if new. */
+kb_vgroup *kb_vm_group_mem(struct kb_vmap *vm, size_t g);
+/* Bucket b and its hash in a map whose group of b is allocated. */
+static inline kb_vbucket *kb_vm_bk(const struct kb_vmap *vm, size_t b)
+{
+    return &vm->g[b >> vm->gbits].b[b & (((size_t)1 << vm->gbits) - 1)];
+}
+static inline unsigned char *kb_vm_bh(const struct kb_vmap *vm, size_t b)
+{
+    return vm->g[b >> vm->gbits].bh[b & (((size_t)1 << vm->gbits) - 1)];
+}
+/* The layout of a format, and the group bits of a layout and bucket bits. */
+unsigned kb_vm_layout_of(unsigned format);
+unsigned kb_vm_gbits_for(unsigned layout, unsigned bits);
+/* The stored key of group g ("G" || u16). */
+size_t kb_vm_gkey(size_t g, unsigned char key[3]);
+/* The root's plaintext: seq || head || (layouts 3, 4: bits || count) ||
+ * hashes (layout 4: of the groups, else of the buckets). */
+void kb_vm_root_value(kb_buf *root, unsigned layout, unsigned bits, uint64_t seq,
+                      const unsigned char head[KB_HASH_LEN], uint64_t count,
+                      const unsigned char *hashes, size_t nhashes);
+/* Layout 4: seal and store group g of hashes (2^gbits of them) under
+ * txn, or delete it when all are zero; *gh gets its hash (zero if
+ * deleted).  The value's version is seq. */
+int kb_vm_group_store(kb_store *s, MDB_txn *txn, MDB_dbi dbi, size_t g, unsigned gbits,
+                      const unsigned char *hashes, uint64_t seq, unsigned char gh[KB_HASH_LEN],
+                      kb_buf *sealed, kb_err *e);
+/* Layout 4: the bucket hashes (2^gbits of them, into out) of group g
+ * from its stored value val, whose hash must be gh; KB_EDATA when it does
+ * not check out. */
+int kb_vm_group_open(const kb_store *s, size_t g, unsigned gbits, const unsigned char *val,
+                     size_t vlen, const unsigned char gh[KB_HASH_LEN], unsigned char *out,
+                     kb_err *e);
 typedef struct kb_vmap kb_vmap;
 /* The bucket of digest d, and its stored key (2 or 3 bytes). */
 static inline size_t kb_vm_index(const kb_vmap *vm, const unsigned char *d)

@@ -839,8 +839,10 @@ static int kb_vfinal(kb_vstate *v, kb_txn *t, bool full)
                 kb_vbucket *bk;
                 if (kb_vmap_bucket(t, b, &bk, e) != KB_OK) { /* named as it is */
                     unsigned char key[3];
-                    kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, key, kb_vm_bkey(vm, b, key),
-                                   e->msg);
+                    /* (a group of hashes that did not check out, or the bucket) */
+                    size_t kl = vm->g[b >> vm->gbits].loaded ? kb_vm_bkey(vm, b, key)
+                                                             : kb_vm_gkey(b >> vm->gbits, key);
+                    kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, key, kl, e->msg);
                     bad = true;
                 } else {
                     total += bk->n;

@@ -48,7 +48,7 @@ kill "$HOLDER" 2>/dev/null
 wait "$HOLDER" 2>/dev/null
 
 expect_rc 0 "bob opens it alone: it is migrated" B2 verify
-check "the board is format 3" [ "$(fmt "$T/v2/board-v2.kb")" = 3 ]
+check "the board is format 4" [ "$(fmt "$T/v2/board-v2.kb")" = 4 ]
 check "a backup was made first" [ -f "$T/v2/board-v2.kb.format1-backup" -a -f "$T/v2/board-v2.kb.format1-backup.lock" ]
 check "the backup is the format-1 board" [ "$(fmt "$T/v2/board-v2.kb.format1-backup")" = 1 ]
 expect_rc 0 "alice opens the migrated board" A2 --json case show 1
@@ -64,12 +64,13 @@ expect_rc 0 "verify after the migration" A2 verify
 
 A1() { "$KB_BIN" --db "$T/v1/board-v1.kb" --user alice --passphrase-file "$T/v1/board-v1.pass" "$@"; }
 expect_rc 0 "board-v1.kb opens and verifies" A1 verify
-check "board-v1.kb is format 3 now" [ "$(fmt "$T/v1/board-v1.kb")" = 3 ]
+check "board-v1.kb is format 4 now" [ "$(fmt "$T/v1/board-v1.kb")" = 4 ]
 expect_rc 0 "board-v1.kb still reads" A1 --json case show 2
 check "... with its reason comment" contains "$OUT" "Afgerond met subsidie"
 
-# format 2 (256 version-map buckets) -> 3: the map moves into as many
-# buckets as the board needs; no record changes, so no backup
+# format 2 (256 version-map buckets) -> 4: the map moves into as many
+# buckets as the board needs, their hashes into groups; no record
+# changes, so no backup
 mkdir -p "$T/f2"
 cp "$F/board-f2.kb" "$F/board-f2.kb.lock" "$F/board-f2.pass" "$T/f2/"
 chmod 600 "$T/f2/board-f2.pass"
@@ -81,6 +82,14 @@ env = lmdb.open(sys.argv[1], subdir=False, lock=False, readonly=True, max_dbs=64
 with env.begin() as txn:
     db = env.open_db(b"vmap", txn=txn, create=False)
     print(" ".join(sorted({str(len(k)) for k, _ in txn.cursor(db=db) if k[:1] == b"B"})))' "$1"
+}
+vmgroups() { # vmgroups BOARD - the number of groups of bucket hashes (format 4)
+    "$PY" -c '
+import lmdb, sys
+env = lmdb.open(sys.argv[1], subdir=False, lock=False, readonly=True, max_dbs=64)
+with env.begin() as txn:
+    db = env.open_db(b"vmap", txn=txn, create=False)
+    print(sum(1 for k, _ in txn.cursor(db=db) if k[:1] == b"G" and len(k) == 3))' "$1"
 }
 check "board-f2.kb is format 2" [ "$(fmt "$T/f2/board-f2.kb")" = 2 ]
 check "... with one-byte bucket numbers" [ "$(vmkeys "$T/f2/board-f2.kb")" = 2 ]
@@ -100,16 +109,74 @@ expect_rc 0 "verify passes on the format-2 board" F2 verify
 kill "$HOLDER" 2>/dev/null
 wait "$HOLDER" 2>/dev/null
 expect_rc 0 "opened alone, it is migrated (and verifies)" F2 verify
-check "board-f2.kb is format 3" [ "$(fmt "$T/f2/board-f2.kb")" = 3 ]
+check "board-f2.kb is format 4" [ "$(fmt "$T/f2/board-f2.kb")" = 4 ]
 check "... with two-byte bucket numbers only" [ "$(vmkeys "$T/f2/board-f2.kb")" = 3 ]
+check "... and groups of bucket hashes" int_gt "$(vmgroups "$T/f2/board-f2.kb")" 0
 check "... without a backup" [ ! -e "$T/f2/board-f2.kb.format1-backup" ]
 expect_rc 0 "its cases read" F2 --json case show 1
 check "... with both comments" contains "$OUT" "Nog in formaat 2"
 check "... and the first" contains "$OUT" "Eerste gesprek gevoerd"
 expect_rc 0 "the confidential case reads" F2 --json case show 3
 check "... its title" contains "$OUT" "Leegstand Kerkstraat"
-expect_rc 0 "writes after the migration" F2 case comment 2 "Na formaat 3"
+expect_rc 0 "writes after the migration" F2 case comment 2 "Na formaat 4"
 expect_rc 0 "verify after the writes" F2 verify
+
+# format 3 (one root naming every bucket) -> 4: the buckets stay, their
+# hashes move into groups under a small root; with another session open
+# it stays format 3, still read and written
+mkdir -p "$T/f3"
+cp "$F/board-f3.kb" "$F/board-f3.kb.lock" "$F/board-f3.pass" "$T/f3/"
+chmod 600 "$T/f3/board-f3.pass"
+F3() { "$KB_BIN" --db "$T/f3/board-f3.kb" --user alice --passphrase-file "$T/f3/board-f3.pass" "$@"; }
+check "board-f3.kb is format 3" [ "$(fmt "$T/f3/board-f3.kb")" = 3 ]
+check "... without groups" [ "$(vmgroups "$T/f3/board-f3.kb")" = 0 ]
+"$PY" -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_SH, 1, 2**40 + 2)
+open(sys.argv[2], "w").write("held")
+time.sleep(120)' "$T/f3/board-f3.kb.lock" "$T/held3" &
+HOLDER3=$!
+at_exit "kill $HOLDER3 2>/dev/null"
+wait_for 30 test -e "$T/held3" || die "the MAINT holder did not start"
+expect_rc 0 "a comment on the format-3 board while another session is open" \
+    F3 case comment 2 "Nog in formaat 3"
+check "... it stays format 3" [ "$(fmt "$T/f3/board-f3.kb")" = 3 ]
+expect_rc 0 "verify passes on the format-3 board" F3 verify
+kill "$HOLDER3" 2>/dev/null
+wait "$HOLDER3" 2>/dev/null
+expect_rc 0 "opened alone, it is migrated (and verifies)" F3 verify
+check "board-f3.kb is format 4" [ "$(fmt "$T/f3/board-f3.kb")" = 4 ]
+check "... with groups of bucket hashes" int_gt "$(vmgroups "$T/f3/board-f3.kb")" 0
+check "... without a backup" [ ! -e "$T/f3/board-f3.kb.format1-backup" ]
+expect_rc 0 "its cases read" F3 --json case show 2
+check "... with both comments" contains "$OUT" "Nog in formaat 3"
+check "... and the first" contains "$OUT" "Offerte gevraagd"
+expect_rc 0 "the confidential case reads" F3 --json case show 3
+check "... its title" contains "$OUT" "Leegstand Kerkstraat"
+expect_rc 0 "its action item reads" F3 action list --all
+check "... its text" contains "$OUT" "Offerte opvragen"
+expect_rc 0 "writes after the migration" F3 case comment 1 "Na formaat 4"
+expect_rc 0 "verify after the writes" F3 verify
+
+# a format-4 board whose group of bucket hashes is damaged: verify names
+# the group, and nothing is migrated or changed
+mkdir -p "$T/f4d"
+cp "$T/f3/board-f3.kb" "$T/f3/board-f3.kb.lock" "$T/f3/board-f3.pass" "$T/f4d/"
+F4D() { "$KB_BIN" --db "$T/f4d/board-f3.kb" --user alice --passphrase-file "$T/f4d/board-f3.pass" "$@"; }
+"$PY" -c '
+import lmdb, sys
+env = lmdb.open(sys.argv[1], subdir=False, lock=False, max_dbs=64)
+with env.begin(write=True) as txn:
+    db = env.open_db(b"vmap", txn=txn, create=False)
+    for k, _ in list(txn.cursor(db=db)):
+        if k[:1] == b"G":
+            v = bytearray(txn.get(k, db=db))
+            v[len(v) // 2] ^= 0x40
+            txn.put(k, bytes(v), db=db)' "$T/f4d/board-f3.kb"
+expect_rc 65 "verify on a board with damaged groups of bucket hashes" F4D verify
+check "... names the version map ($ERR)" contains "$ERR$OUT" "version map"
+check "... and the group" contains "$ERR$OUT" "group"
 
 # a format-2 board whose version map does not check out still opens (as
 # format 2): verify names the damage instead of every command failing on

@@ -231,7 +231,7 @@ Test(rekey, one_batch_at_a_time_resumes_and_the_old_board_stays_verifiable)
     kb_store_close(&s);
 }
 
-/* The version map's bucket count (format 3) a read transaction sees. */
+/* The version map's bucket count (format 4) a read transaction sees. */
 static unsigned kb_vm_bits_now(kb_store *s, uint64_t *count)
 {
     kb_err e;
@@ -239,7 +239,7 @@ static unsigned kb_vm_bits_now(kb_store *s, uint64_t *count)
     cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(kb_vmap_root(t, &e), KB_OK, "%s", e.msg);
     unsigned bits = t->vm->bits;
-    cr_assert_eq(t->vm->layout, 3);
+    cr_assert_eq(t->vm->layout, 4);
     *count = t->vm->count;
     kb_txn_abort(&t);
     return bits;

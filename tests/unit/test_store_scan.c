@@ -599,6 +599,29 @@ Test(scan, version_map_buckets_kept_across_transactions)
     kb_store_close(&s);
 }
 
+/* The stored version map: its root's size and number of groups. */
+static void kb_vmap_stored(kb_store *s, size_t *root, size_t *groups)
+{
+    kb_err e;
+    kb_txn *t = NULL;
+    MDB_dbi dbi;
+    MDB_cursor *c;
+    MDB_val k, v;
+    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_dbi(t, "vmap", &dbi, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(mdb_cursor_open(t->txn, dbi, &c), 0);
+    *root = *groups = 0;
+    for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size == 1 && *(const char *)k.mv_data == 'R')
+            *root = v.mv_size;
+        else if (*(const char *)k.mv_data == 'G')
+            (*groups)++;
+    }
+    mdb_cursor_close(c);
+    kb_txn_abort(&t);
+}
+
 /* The version map's bucket count (and layout) a read transaction sees. */
 static unsigned kb_vm_bits_now(kb_store *s, unsigned *layout, uint64_t *count)
 {
@@ -613,17 +636,18 @@ static unsigned kb_vm_bits_now(kb_store *s, unsigned *layout, uint64_t *count)
     return bits;
 }
 
-/* Format 3: the version map doubles its buckets when the board outgrows
- * them (here at 1 entry a bucket instead of 256), every record stays
- * readable (scans and single reads, by another handle too) and verify
- * passes; it never shrinks. */
+/* Formats 3 and 4: the version map doubles its buckets when the board
+ * outgrows them (here at 1 entry a bucket instead of 256), every record
+ * stays readable (scans and single reads, by another handle too) and
+ * verify passes; it never shrinks.  Format 4 groups the bucket hashes:
+ * 2^(bits/2) buckets a group, the root names the groups. */
 Test(scan, version_map_doubles_as_the_board_grows)
 {
     kb_store *s = kb_board();
     unsigned layout;
     uint64_t count0, count;
     cr_assert_eq(kb_vm_bits_now(s, &layout, &count0), 8, "a new board: 256 buckets");
-    cr_assert_eq(layout, 3);
+    cr_assert_eq(layout, 4);
     s->vm_grow = 1;
     kb_fill(s); /* 300 more entries: more than 256 */
     cr_assert_eq(kb_vm_bits_now(s, &layout, &count), 9, "512 buckets");
@@ -640,6 +664,13 @@ Test(scan, version_map_doubles_as_the_board_grows)
     cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
     cr_assert_eq(kb_vm_bits_now(s, &layout, &count), 10, "1024 buckets");
     cr_assert_eq(count, count0 + 2 * NREC);
+    /* 32 groups of 32 buckets: the root holds 32 hashes, not 1024 */
+    {
+        size_t root = 0, groups = 0;
+        kb_vmap_stored(s, &root, &groups);
+        cr_assert_lt(root, 1200, "a root of group hashes (%zu bytes)", root);
+        cr_assert_eq(groups, 32);
+    }
     kb_store_close(&s);
     /* another handle, default growth: it reads what the root says */
     s = kb_reopen();
@@ -690,6 +721,49 @@ Test(scan, version_map_doubles_as_the_board_grows)
     cr_assert_eq(rc, KB_EDATA);
     cr_assert(strstr(e.msg, "version map"), "%s", e.msg);
     kb_free(&a);
+}
+
+/* Format 4: a group of bucket hashes damaged on file (or replaced by an
+ * older one) is refused by the reads that need it and named by verify;
+ * a handle that opened it before keeps what the root names. */
+Test(scan, damaged_version_map_group_named)
+{
+    kb_store *s = kb_board();
+    kb_fill(s);
+    kb_store_close(&s);
+    s = kb_reopen();
+    kb_err e;
+    kb_seq *a = kb_calloc(1, sizeof *a);
+    (void)kb_read_all(s, a); /* s opens (and keeps) every group */
+    cr_assert_eq(a->n, NREC);
+    /* 256 buckets: 16 groups of 16 */
+    for (unsigned g = 0; g < 16; g += 5) {
+        unsigned char key[3] = {'G', 0, (unsigned char)g};
+        kb_raw_flip("vmap", key, 3);
+    }
+    (void)kb_read_all(s, a); /* with the groups it kept (a failure fails the test) */
+    cr_assert_eq(a->n, NREC);
+    kb_store *o = NULL;
+    kb_secret *p = kb_pass("correct horse battery");
+    kb_store_opts so = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
+    int orc = kb_store_open(kb_path, "anna", p, &so, &o, &e);
+    kb_secret_free(&p);
+    if (orc == KB_OK) { /* (opening read no record of a damaged group) */
+        kb_txn *t = NULL;
+        cr_assert_eq(kb_store_read(o, &t, &e), KB_OK, "%s", e.msg);
+        int rc = kb_txn_each(t, KB_T_CASES, NULL, 0, kb_seq_visit, a, &e);
+        kb_txn_abort(&t);
+        cr_assert_eq(rc, KB_EDATA);
+        kb_store_close(&o);
+    } else {
+        cr_assert_eq(orc, KB_EDATA, "%s", e.msg);
+    }
+    cr_assert(strstr(e.msg, "version map") && strstr(e.msg, "group"), "%s", e.msg);
+    kb_verify_report rep;
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "version map"), "verify names the version map: %s", e.msg);
+    kb_free(&a);
+    kb_store_close(&s);
 }
 
 static int kb_count_change(void *ctx, const kb_change *c)
