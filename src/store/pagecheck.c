@@ -64,8 +64,9 @@ typedef struct pc {
     uint64_t n_branch, n_leaf, n_overflow, n_entries;
     int leaf_depth;
     bool tree_bad;
-    uint64_t txnid; /* the newest meta's commit: no free-list key above it */
-    bool shallow;   /* free-list check: claim the tables' roots, do not walk them */
+    uint64_t txnid;     /* the newest meta's commit: no free-list key above it */
+    bool shallow;       /* free-list check: claim the tables' roots, do not walk them */
+    uint64_t free_past; /* free pages the free list names past the end of the file */
 } pc;
 
 static uint16_t pc_u16(const unsigned char *p)
@@ -209,6 +210,8 @@ static void pc_free_entry(pc *c, uint64_t pgno, const unsigned char *key, size_t
             return;
         if (id < c->npages)
             c->freed[id >> 3] |= (unsigned char)(1u << (id & 7));
+        else
+            c->free_past++;
     }
 }
 
@@ -530,10 +533,15 @@ static void pc_close(int fd, int dfd)
 /* The structure check; free_only: the free list alone, with the roots of
  * the main tree and of each table (what a write transaction relies on
  * before it takes pages from the free list). */
+/* tail (may be NULL): the number of pages of the last commit past the end
+ * of the file that the free list does not name (0: none missing;
+ * UINT64_MAX when the check did not get that far). */
 static int pc_check(const char *path, int dfd, kb_buf *report, size_t *found, uint64_t *txnid,
-                    bool free_only, kb_err *e)
+                    bool free_only, uint64_t *tail, kb_err *e)
 {
     *found = 0;
+    if (tail)
+        *tail = UINT64_MAX;
     if (txnid)
         *txnid = 0;
     /* dfd: the transaction's descriptor of the file, else one of our own */
@@ -587,14 +595,6 @@ static int pc_check(const char *path, int dfd, kb_buf *report, size_t *found, ui
     c.txnid = txn[cur];
     c.shallow = free_only;
     c.last_pg = last[cur];
-    if (c.last_pg + 1 > c.npages && !free_only) {
-        char why[200];
-        snprintf(why, sizeof why,
-                 _("the file has %llu pages, its last commit uses %llu (truncated)"),
-                 (unsigned long long)c.npages, (unsigned long long)(c.last_pg + 1));
-        c.table = _("(file)");
-        pc_note(&c, PC_INVALID, why);
-    }
     /* one bit per page that exists (a meta page may claim any number) */
     uint64_t tracked = c.last_pg < c.npages ? c.last_pg + 1 : c.npages;
     c.seen = kb_calloc((size_t)(tracked / 8 + 1), 1);
@@ -609,6 +609,22 @@ static int pc_check(const char *path, int dfd, kb_buf *report, size_t *found, ui
     c.leaf_depth = 0; /* the free list's leaves may lie deeper than the main tree's */
     if (dbs[cur][1].root != PC_INVALID)
         pc_walk(&c, dbs[cur][1].root, 1, true, false);
+    /* The file may end before the last page of the last commit when that
+     * page is free: LMDB does not write a page a transaction allocated and
+     * freed again (a "loose" page) but lists it free.  Any other page past
+     * the end is missing. */
+    if (tail)
+        *tail = c.last_pg + 1 > c.npages && c.last_pg + 1 - c.npages > c.free_past
+                    ? c.last_pg + 1 - c.npages - c.free_past
+                    : 0;
+    if (c.last_pg + 1 > c.npages && c.last_pg + 1 - c.npages > c.free_past && !free_only) {
+        char why[200];
+        snprintf(why, sizeof why,
+                 _("the file has %llu pages, its last commit uses %llu (truncated)"),
+                 (unsigned long long)c.npages, (unsigned long long)(c.last_pg + 1));
+        c.table = _("(file)");
+        pc_note(&c, PC_INVALID, why);
+    }
     kb_free(&c.seen);
     kb_free(&c.freed);
     kb_free(&c.page);
@@ -619,7 +635,7 @@ static int pc_check(const char *path, int dfd, kb_buf *report, size_t *found, ui
 int kb_store_check_file_at(const char *path, kb_buf *report, size_t *found, uint64_t *txnid,
                            kb_err *e)
 {
-    return pc_check(path, -1, report, found, txnid, false, e);
+    return pc_check(path, -1, report, found, txnid, false, NULL, e);
 }
 
 int kb_store_free_check(const char *path, int dfd, kb_err *e)
@@ -630,7 +646,7 @@ int kb_store_free_check(const char *path, int dfd, kb_err *e)
     kb_err_clear(&ce);
     int rc = KB_OK;
     /* a file that cannot be read is left to the open that follows */
-    if (pc_check(path, dfd, &rep, &found, NULL, true, &ce) == KB_OK && found)
+    if (pc_check(path, dfd, &rep, &found, NULL, true, NULL, &ce) == KB_OK && found)
         rc = kb_err_set(e, KB_EDATA,
                         _("the board file %s is damaged: %s. Nothing was changed; reading commands "
                           "such as export still work: run 'kernboard verify' to see what else is "
@@ -638,6 +654,19 @@ int kb_store_free_check(const char *path, int dfd, kb_err *e)
                         path, rep.data);
     kb_buf_free(&rep);
     return rc;
+}
+
+bool kb_store_tail_free(const char *path, int dfd)
+{
+    kb_buf rep = KB_BUF_INIT;
+    size_t found = 0;
+    uint64_t tail = 1;
+    kb_err ce;
+    kb_err_clear(&ce);
+    bool ok = pc_check(path, dfd, &rep, &found, NULL, true, &tail, &ce) == KB_OK && found == 0 &&
+              tail == 0;
+    kb_buf_free(&rep);
+    return ok;
 }
 
 /* Under the board's shared lock (no writer changes pages meanwhile, so a

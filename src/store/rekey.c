@@ -996,7 +996,7 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
     MDB_val k = {1, "R"}, v;
     char *root = NULL; /* the root's plaintext */
     size_t rn = 0;
-    unsigned char *groups = NULL; /* layout 4: every bucket's hash */
+    kb_buf groups = KB_BUF_INIT; /* layout 4: every bucket's hash */
     kb_vmap shape = {0};
     sigjmp_buf pad;
     sigjmp_buf *prev = kb_bus_arm(&pad);
@@ -1008,7 +1008,7 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
         kb_buf_free(&acc);
         kb_free(&pt);
         kb_free(&root);
-        kb_free(&groups);
+        kb_buf_free(&groups);
         return kb_err_set(e, KB_EIO, _("I/O error reading the rekeyed copy of the board"));
     }
     if ((rc = kb_dbi(t, KB_DB_VMAP, &dbi, e)) || mdb_get(t->txn, dbi, &k, &v) != 0) {
@@ -1041,21 +1041,26 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
     }
     const unsigned char *bh = (const unsigned char *)root + hdr;
     if (shape.layout >= 4) { /* the bucket hashes, from the groups the root names */
-        groups = kb_calloc(shape.nb, KB_HASH_LEN);
+        kb_buf_reserve(&groups, shape.nb * KB_HASH_LEN);
+        unsigned char *all = (unsigned char *)groups.data;
+        memset(all, 0, shape.nb * KB_HASH_LEN); /* (an absent group: empty buckets) */
         for (size_t g = 0; g < shape.ng && rc == KB_OK; g++) {
             unsigned char key[3];
             MDB_val gk = {kb_vm_gkey(g, key), key}, gv;
             int got = mdb_get(t->txn, dbi, &gk, &gv);
             bool none = sodium_is_zero(bh + g * KB_HASH_LEN, KB_HASH_LEN);
+            kb_buf_clear(&raw); /* (a copy: a fault reading the map ends in the handler) */
+            if (got == 0)
+                kb_buf_append(&raw, gv.mv_data, gv.mv_size);
             kb_err ge;
             if (none ? got == 0
-                     : got != 0 || kb_vm_group_open(c, g, shape.gbits, gv.mv_data, gv.mv_size,
-                                                    bh + g * KB_HASH_LEN,
-                                                    groups + (g << shape.gbits) * KB_HASH_LEN,
-                                                    &ge) != KB_OK)
+                     : got != 0 ||
+                           kb_vm_group_open(c, g, shape.gbits, (const unsigned char *)raw.data,
+                                            raw.len, bh + g * KB_HASH_LEN,
+                                            all + (g << shape.gbits) * KB_HASH_LEN, &ge) != KB_OK)
                 rc = kb_err_set(e, KB_EDATA, "%s", _("the rekeyed copy's version map is damaged"));
         }
-        bh = groups;
+        bh = all;
     }
     for (size_t b = 0; b < shape.nb && rc == KB_OK; b++) {
         unsigned char key[3], h[KB_HASH_LEN];
@@ -1132,7 +1137,7 @@ out:
     kb_buf_free(&acc);
     kb_free(&pt);
     kb_free(&root);
-    kb_free(&groups);
+    kb_buf_free(&groups);
     return rc;
 }
 

@@ -135,8 +135,12 @@ static int kb_env_open_once(kb_txn *t, bool create, bool *stale, kb_err *e)
     if (info.me_last_txnid > 0) {
         int fd = -1;
         struct stat fst;
+        /* (a file that ends before the last commit's last page is stale
+         * here or truncated, unless the pages past its end are free: LMDB
+         * does not write a page a transaction allocated and freed again) */
         if (mdb_env_get_fd(t->env, &fd) != 0 || fstat(fd, &fst) != 0 ||
-            (uint64_t)fst.st_size < ((uint64_t)info.me_last_pgno + 1) * mst.ms_psize) {
+            ((uint64_t)fst.st_size < ((uint64_t)info.me_last_pgno + 1) * mst.ms_psize &&
+             !kb_store_tail_free(s->path, t->dfd))) {
             kb_bus_disarm(prev);
             *stale = true;
             return kb_err_set(e, KB_EIO,
@@ -448,6 +452,26 @@ uint64_t kb_store_kdf_runs(void)
     return kb_kdf_runs_;
 }
 
+/* A commit whose last page LMDB left unwritten (a page the transaction
+ * allocated and freed again is listed free, not written) leaves the file
+ * shorter than the commit says; it is filled up here, under the write
+ * lock, so that every host finds the file as long as the commit (a crash
+ * before this is harmless: readers then check that the missing pages are
+ * free). */
+static void kb_commit_fill_tail(kb_txn *t, const MDB_envinfo *info)
+{
+    MDB_stat mst;
+    struct stat fst;
+    int fd = -1;
+    if (mdb_env_stat(t->env, &mst) != 0 || mdb_env_get_fd(t->env, &fd) != 0 || fstat(fd, &fst) != 0)
+        return;
+    uint64_t want = ((uint64_t)info->me_last_pgno + 1) * mst.ms_psize;
+    if ((uint64_t)fst.st_size >= want)
+        return;
+    if (ftruncate(fd, (off_t)want) == 0)
+        (void)fdatasync(fd);
+}
+
 int kb_txn_commit(kb_txn **tp, kb_err *e)
 {
     kb_txn *t = *tp;
@@ -499,6 +523,7 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
         MDB_envinfo info;
         mdb_env_info(t->env, &info);
         gen = info.me_last_txnid;
+        kb_commit_fill_tail(t, &info);
     }
     if (rc) {
         if (rc == ENOSPC || rc == MDB_MAP_FULL) {
@@ -1348,6 +1373,8 @@ static int kb_vmap_group(kb_txn *t, size_t g, kb_err *e)
     kb_vgroup *gr = kb_vm_group_mem(vm, g);
     if (gr->loaded)
         return KB_OK;
+    if (gr->bad)
+        return kb_vm_bad(e, _("has a damaged or replaced group of bucket hashes"));
     if (vm->layout < 4 || sodium_is_zero(vm->gh[g], KB_HASH_LEN)) {
         gr->loaded = true; /* (layout 4: a group of empty buckets) */
         return KB_OK;
@@ -1375,8 +1402,10 @@ static int kb_vmap_group(kb_txn *t, size_t g, kb_err *e)
                                        raw->len, vm->gh[g], gr->bh[0], &ge)
                     : KB_EDATA;
     kb_buf_clear(raw);
-    if (rc)
+    if (rc) {
+        gr->bad = true;
         return kb_vm_bad(e, _("has a damaged or replaced group of bucket hashes"));
+    }
     gr->loaded = true;
     kb_vgc_put(t->s, vm, g);
     return KB_OK;

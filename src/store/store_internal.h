@@ -449,6 +449,7 @@ typedef struct kb_vgroup {
     kb_vbucket *b;                    /* 2^gbits buckets; NULL until used */
     unsigned char (*bh)[KB_HASH_LEN]; /* their sealed values' hashes */
     bool loaded, dirty;
+    bool bad; /* did not check out in this transaction (not read again) */
 } kb_vgroup;
 
 struct kb_vmap {
@@ -544,5 +545,10 @@ bool kb_store_looks_lmdb(const char *path);
 /* The free list of the newest meta page (what a write takes pages from;
  * LMDB trusts it): KB_EDATA with the damage named. */
 int kb_store_free_check(const char *path, int dfd, kb_err *e);
+/* Is every page of the last commit past the end of the file one the free
+ * list names?  (LMDB leaves a page a transaction allocated and freed
+ * again unwritten: the file may end before the last page of a sound
+ * commit.)  False also when the file cannot be read or the list is bad. */
+bool kb_store_tail_free(const char *path, int dfd);
 
 #endif

@@ -159,6 +159,26 @@ check "... its text" contains "$OUT" "Offerte opvragen"
 expect_rc 0 "writes after the migration" F3 case comment 1 "Na formaat 4"
 expect_rc 0 "verify after the writes" F3 verify
 
+# a format-3 board whose version map does not check out stays format 3
+# (verify names the damage instead of every command failing to migrate)
+mkdir -p "$T/f3d"
+cp "$F/board-f3.kb" "$F/board-f3.kb.lock" "$F/board-f3.pass" "$T/f3d/"
+chmod 600 "$T/f3d/board-f3.pass"
+F3D() { "$KB_BIN" --db "$T/f3d/board-f3.kb" --user alice --passphrase-file "$T/f3d/board-f3.pass" "$@"; }
+"$PY" -c '
+import lmdb, sys
+env = lmdb.open(sys.argv[1], subdir=False, lock=False, max_dbs=64)
+with env.begin(write=True) as txn:
+    db = env.open_db(b"vmap", txn=txn, create=False)
+    k = next(k for k, _ in txn.cursor(db=db) if k[:1] == b"B")
+    v = bytearray(txn.get(k, db=db))
+    v[len(v) // 2] ^= 0x40
+    txn.put(k, bytes(v), db=db)' "$T/f3d/board-f3.kb"
+expect_rc 65 "verify on a format-3 board with a damaged version-map bucket" F3D verify
+check "... names the version map ($ERR)" contains "$ERR" "version map"
+check "... not a failed migration" eval '! contains "$ERR" "cannot migrate"'
+check "... and the board stays format 3" [ "$(fmt "$T/f3d/board-f3.kb")" = 3 ]
+
 # a format-4 board whose group of bucket hashes is damaged: verify names
 # the group, and nothing is migrated or changed
 mkdir -p "$T/f4d"
