@@ -1104,6 +1104,22 @@ size_t kb_vm_gkey(size_t g, unsigned char key[3])
     return 3;
 }
 
+bool kb_vm_names_key(const kb_vmap *vm, const unsigned char *key, size_t klen)
+{
+    if (klen == 0)
+        return false;
+    if (klen == 1 && key[0] == 'R')
+        return true;
+    if (klen == 3 && key[0] == 'G' && vm->layout >= 4) {
+        size_t g = (size_t)key[1] << 8 | key[2];
+        return g < vm->ng && !sodium_is_zero(vm->gh[g], KB_HASH_LEN);
+    }
+    if (key[0] != 'B' || klen != (vm->layout < 3 ? 2u : 3u))
+        return false;
+    size_t b = vm->layout < 3 ? key[1] : (size_t)key[1] << 8 | key[2];
+    return b < vm->nb && vm->g[b >> vm->gbits].bh && !sodium_is_zero(kb_vm_bh(vm, b), KB_HASH_LEN);
+}
+
 unsigned kb_vm_layout_of(unsigned format)
 {
     return format >= 4 ? 4 : format >= 3 ? 3 : 2;

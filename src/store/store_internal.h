@@ -479,6 +479,10 @@ static inline unsigned char *kb_vm_bh(const struct kb_vmap *vm, size_t b)
 /* The layout of a format, and the group bits of a layout and bucket bits. */
 unsigned kb_vm_layout_of(unsigned format);
 unsigned kb_vm_gbits_for(unsigned layout, unsigned bits);
+/* Does the loaded map vm (its groups read) name the stored vmap key: the
+ * root, a group or a bucket it holds a hash of?  (verify: a value no one
+ * names is left over or put in.) */
+bool kb_vm_names_key(const struct kb_vmap *vm, const unsigned char *key, size_t klen);
 /* The stored key of group g ("G" || u16). */
 size_t kb_vm_gkey(size_t g, unsigned char key[3]);
 /* The root's plaintext: seq || head || (layouts 3, 4: bits || count) ||

@@ -854,6 +854,22 @@ static int kb_vfinal(kb_vstate *v, kb_txn *t, bool full)
             else if (!bad && vm->layout >= 3 && vm->count != total)
                 kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, (const unsigned char *)"R", 1,
                                _("the version map's root counts a different number of records"));
+            /* every stored value of the map is one the root names (reads
+             * never look at another, but it is not the board's) */
+            MDB_cursor *vc = NULL;
+            if (!bad && vm->have_dbi && mdb_cursor_open(t->txn, vm->dbi, &vc) == 0) {
+                MDB_val vk, vv;
+                for (int r = mdb_cursor_get(vc, &vk, &vv, MDB_FIRST); r == 0;
+                     r = mdb_cursor_get(vc, &vk, &vv, MDB_NEXT)) {
+                    if (!kb_vm_names_key(vm, vk.mv_data, vk.mv_size)) {
+                        kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, vk.mv_data, vk.mv_size,
+                                       _("a version map value that its root does not name "
+                                         "(left over or put in)"));
+                        break;
+                    }
+                }
+                mdb_cursor_close(vc);
+            }
         } else if (v->nbad == 0) {
             kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, (const unsigned char *)"R", 1, e->msg);
         }
