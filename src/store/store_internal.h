@@ -143,7 +143,7 @@ struct kb_store {
     kb_buf vmroot_raw;
     char *vmroot_pt;
     size_t vmroot_n;
-    /* format 3: entries a version map bucket holds on average before the
+    /* formats 3 and 4: entries a version map bucket holds on average before the
      * map doubles (0: KB_VM_GROW; tests set a small one) */
     unsigned vm_grow;
     /* kb_store_snapshot: records per read transaction, and the test hook
@@ -360,7 +360,7 @@ int kb_slot_key(const unsigned char board_salt[KB_SALT_LEN], const char *user,
  * and 4 from 8 up to KB_VM_BITS_MAX, doubling as the board grows. */
 #define KB_VM_BITS_MIN 8
 #define KB_VM_BITS_MAX 15
-/* format 3: a map of more than this many entries per bucket doubles */
+/* formats 3 and 4: a map of more than this many entries per bucket doubles */
 #define KB_VM_GROW 256
 int kb_mdb_err(kb_err *e, int rc, const char *what);
 int kb_dbi(kb_txn *t, const char *name, MDB_dbi *out, kb_err *e);
@@ -509,7 +509,7 @@ static inline size_t kb_vm_index(const kb_vmap *vm, const unsigned char *d)
     return (size_t)((unsigned)d[0] << 8 | d[1]) >> (16 - vm->bits);
 }
 size_t kb_vm_bkey(const kb_vmap *vm, size_t b, unsigned char key[3]);
-/* The number of bucket bits (format 3) for a map of n entries, grow
+/* The number of bucket bits (formats 3 and 4) for a map of n entries, grow
  * entries a bucket on average (0: KB_VM_GROW). */
 unsigned kb_vm_bits_for(uint64_t n, unsigned grow);
 void kb_vmap_release(kb_vmap **vm);

@@ -267,8 +267,10 @@ typedef struct kb_vraw {
     size_t koff, klen, voff, vlen;
     unsigned char table;
     bool missing; /* lookups: not stored */
-    unsigned char
-        vm; /* records: 0 = the version map agrees, 1 = it disagrees, 2 = its root is bad */
+    /* records: 0 = the version map agrees, 1 = it disagrees, 2 = its root
+     * is bad, 3 = the group or bucket of the record's entry is (vmkey) */
+    unsigned char vm;
+    unsigned char vmkey[3];
 } kb_vraw;
 
 typedef struct kb_vchunk {
@@ -343,8 +345,11 @@ typedef struct kb_vstate {
     kb_buf bad;
     size_t nbad;
     bool vm_root_noted; /* the version map's root is bad and was named */
-    bool in_txn;        /* checking inside a read transaction: no progress calls */
-    kb_vchunk named;    /* bad records of a case's tables, named by case at the end */
+    /* the damaged groups and buckets of the version map named so far */
+    unsigned char vm_parts[8][3];
+    size_t vm_nparts;
+    bool in_txn;     /* checking inside a read transaction: no progress calls */
+    kb_vchunk named; /* bad records of a case's tables, named by case at the end */
 } kb_vstate;
 
 /* A bad record whose key tells its case (a case, or a comment, lease or
@@ -595,8 +600,23 @@ static void kb_vcopy_rec(kb_vstate *v, kb_txn *t, unsigned tb, const MDB_val *k,
         return;
     kb_err me;
     uint64_t ver = kb_val_version(val->mv_data, val->mv_size);
-    if (kb_vmap_check(t, tb, k->mv_data, k->mv_size, ver, &me) != KB_OK)
-        r->vm = t->vm && !t->vm->loaded ? 2 : 1;
+    if (kb_vmap_check(t, tb, k->mv_data, k->mv_size, ver, &me) == KB_OK)
+        return;
+    r->vm = t->vm && !t->vm->loaded ? 2 : 1;
+    if (r->vm == 1) { /* the map's part that did not check out, if so */
+        const kb_vmap *vm = t->vm;
+        unsigned char d[KB_KEY_LEN];
+        kb_vm_digest(v->s, tb, k->mv_data, k->mv_size, d);
+        size_t b = kb_vm_index(vm, d);
+        const kb_vgroup *gr = &vm->g[b >> vm->gbits];
+        if (gr->bad) {
+            r->vm = 3;
+            (void)kb_vm_gkey(b >> vm->gbits, r->vmkey);
+        } else if (gr->b && !kb_vm_bk(vm, b)->loaded) {
+            r->vm = 3;
+            (void)kb_vm_bkey(vm, b, r->vmkey);
+        }
+    }
 }
 
 /* Add table tb's records after *last (empty: from its first key) to the
@@ -730,6 +750,24 @@ static int kb_vcheck_recs(kb_vstate *v)
                                ? _("an older copy was put back (replayed): its version is "
                                    "below the newest audit entry's")
                                : _("stored value does not match its newest audit entry"));
+            continue;
+        }
+        if (r->vm == 3) { /* the damaged group or bucket, once */
+            bool noted = false;
+            for (size_t p = 0; p < v->vm_nparts && !noted; p++)
+                noted = memcmp(v->vm_parts[p], r->vmkey, 3) == 0;
+            kb_vname_add(v, r->table, key, r->klen);
+            if (!noted) {
+                size_t kl = r->vmkey[0] == 'B' && v->s->format < 3 ? 2 : 3;
+                kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, r->vmkey, kl,
+                               r->vmkey[0] == 'G'
+                                   ? _("this group of the version map's bucket hashes is "
+                                       "damaged or was replaced")
+                                   : _("this bucket of the version map is damaged or was "
+                                       "replaced"));
+                if (v->vm_nparts < sizeof v->vm_parts / sizeof v->vm_parts[0])
+                    memcpy(v->vm_parts[v->vm_nparts++], r->vmkey, 3);
+            }
             continue;
         }
         if (r->vm && !(r->vm == 2 && v->vm_root_noted)) {
