@@ -1261,6 +1261,26 @@ static int kb_vm_bad(kb_err *e, const char *why)
         why);
 }
 
+/* The stored version-map value at key (the root, a group, a bucket),
+ * copied into t->vmraw (empty and *found false when there is none); not
+ * KB_OK only when reading the file faulted. */
+static int kb_vm_get_raw(kb_txn *t, const void *key, size_t klen, bool *found, kb_err *e)
+{
+    kb_vmap *vm = t->vm;
+    MDB_val k = {klen, (void *)key}, v;
+    kb_buf_clear(&t->vmraw);
+    *found = false;
+    if (!vm->have_dbi)
+        return KB_OK;
+    KB_ARM_OR_FAIL(t, e);
+    int r = mdb_get(t->txn, vm->dbi, &k, &v);
+    if (r == 0)
+        kb_buf_append(&t->vmraw, v.mv_data, v.mv_size);
+    KB_DISARM();
+    *found = r == 0;
+    return KB_OK;
+}
+
 /* A group of bucket hashes (format 4) this handle opened: the root of
  * a later transaction that names the same hash names these hashes. */
 struct kb_vgcache {
@@ -1314,18 +1334,11 @@ int kb_vmap_root(kb_txn *t, kb_err *e)
     unsigned layout = kb_vm_layout_of(t->s->format);
     (void)kb_txn_audit_seq(t);
     uint64_t seq = t->start_seq;
-    MDB_val k = {1, "R"}, v;
     kb_buf *raw = &t->vmraw;
-    kb_buf_clear(raw);
-    int r = MDB_NOTFOUND;
-    if (vm->have_dbi) {
-        KB_ARM_OR_FAIL(t, e);
-        r = mdb_get(t->txn, vm->dbi, &k, &v);
-        if (r == 0)
-            kb_buf_append(raw, v.mv_data, v.mv_size);
-        KB_DISARM();
-    }
-    if (r != 0) {
+    bool found;
+    if ((rc = kb_vm_get_raw(t, "R", 1, &found, e)))
+        return rc;
+    if (!found) {
         if (seq != 0)
             return kb_vm_bad(e, _("is missing"));
         vm->loaded = true; /* a new board: empty */
@@ -1402,21 +1415,15 @@ static int kb_vmap_group(kb_txn *t, size_t g, kb_err *e)
         return KB_OK;
     }
     unsigned char key[3];
-    MDB_val k = {kb_vm_gkey(g, key), key}, v;
     kb_buf *raw = &t->vmraw;
-    kb_buf_clear(raw);
-    int r = MDB_NOTFOUND;
-    if (vm->have_dbi) {
-        KB_ARM_OR_FAIL(t, e);
-        r = mdb_get(t->txn, vm->dbi, &k, &v);
-        if (r == 0)
-            kb_buf_append(raw, v.mv_data, v.mv_size);
-        KB_DISARM();
-    }
+    bool found;
+    int rc = kb_vm_get_raw(t, key, kb_vm_gkey(g, key), &found, e);
+    if (rc)
+        return rc;
     kb_err ge;
-    int rc = r == 0 ? kb_vm_group_open(t->s, g, vm->gbits, (const unsigned char *)raw->data,
-                                       raw->len, vm->gh[g], gr->bh[0], &ge)
-                    : KB_EDATA;
+    rc = found ? kb_vm_group_open(t->s, g, vm->gbits, (const unsigned char *)raw->data, raw->len,
+                                  vm->gh[g], gr->bh[0], &ge)
+               : KB_EDATA;
     kb_buf_clear(raw);
     if (rc) {
         gr->bad = true;
@@ -1576,21 +1583,14 @@ static int kb_vmap_bucket_in(kb_txn *t, size_t b, bool full, kb_vbucket **out, k
     if (kb_vmc_get(t->s, vm, b, bk))
         return KB_OK;
     unsigned char key[3];
-    MDB_val k = {kb_vm_bkey(vm, b, key), key}, v;
     kb_buf *raw = &t->vmraw;
-    kb_buf_clear(raw);
-    int r = MDB_NOTFOUND;
-    if (vm->have_dbi) {
-        KB_ARM_OR_FAIL(t, e);
-        r = mdb_get(t->txn, vm->dbi, &k, &v);
-        if (r == 0)
-            kb_buf_append(raw, v.mv_data, v.mv_size);
-        KB_DISARM();
-    }
+    bool found;
+    if ((rc = kb_vm_get_raw(t, key, kb_vm_bkey(vm, b, key), &found, e)))
+        return rc;
     unsigned char h[KB_HASH_LEN];
     const unsigned char *val = (const unsigned char *)raw->data;
     const size_t tag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-    bool ok = r == 0 && raw->len >= KB_VAL_HDR + KB_PAD_BLOCK + tag &&
+    bool ok = found && raw->len >= KB_VAL_HDR + KB_PAD_BLOCK + tag &&
               (raw->len - KB_VAL_HDR - tag) % KB_PAD_BLOCK == 0;
     if (ok) {
         crypto_generichash(h, KB_HASH_LEN, val, raw->len, NULL, 0);

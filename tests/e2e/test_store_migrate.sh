@@ -20,6 +20,33 @@ with env.begin() as txn:
     h = txn.get(b"board", db=env.open_db(b"board", txn=txn, create=False))
 print(int.from_bytes(bytes(h)[8:12], "big"))' "$1"
 }
+# hold_maint LOCKFILE FLAG - another session: MAINT shared on the lock
+# file, held in the background (its pid in HELD_PID, killed at exit)
+hold_maint() {
+    "$PY" -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_SH, 1, 2**40 + 2)
+open(sys.argv[2], "w").write("held")
+time.sleep(120)' "$1" "$2" &
+    HELD_PID=$!
+    at_exit "kill $HELD_PID 2>/dev/null"
+    wait_for 30 test -e "$2" || die "the MAINT holder did not start"
+}
+# flip_vmap BOARD PREFIX first|all - flip a bit in the middle of the first
+# (or every) version-map value whose key starts with PREFIX
+flip_vmap() {
+    "$PY" -c '
+import lmdb, sys
+env = lmdb.open(sys.argv[1], subdir=False, lock=False, max_dbs=64)
+with env.begin(write=True) as txn:
+    db = env.open_db(b"vmap", txn=txn, create=False)
+    keys = [k for k, _ in txn.cursor(db=db) if k[:1] == sys.argv[2].encode()]
+    for k in keys if sys.argv[3] == "all" else keys[:1]:
+        v = bytearray(txn.get(k, db=db))
+        v[len(v) // 2] ^= 0x40
+        txn.put(k, bytes(v), db=db)' "$1" "$2" "$3"
+}
 F=$KB_SRC/tests/fixtures
 mkdir -p "$T/v2" "$T/v1"
 cp "$F/board-v2.kb" "$F/board-v2.kb.lock" "$F/board-v2.pass" "$F/board-v2-bob.pass" "$T/v2/"
@@ -31,15 +58,8 @@ check "the fixture is format 1" [ "$(fmt "$T/v2/board-v2.kb")" = 1 ]
 
 # another session (here: a process holding MAINT shared on BOARD.lock, as
 # every open session does) keeps the migration waiting; reads and writes work
-"$PY" -c '
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR)
-fcntl.lockf(fd, fcntl.LOCK_SH, 1, 2**40 + 2)
-open(sys.argv[2], "w").write("held")
-time.sleep(120)' "$T/v2/board-v2.kb.lock" "$T/held" &
-HOLDER=$!
-at_exit "kill $HOLDER 2>/dev/null"
-wait_for 30 test -e "$T/held" || die "the MAINT holder did not start"
+hold_maint "$T/v2/board-v2.kb.lock" "$T/held"
+HOLDER=$HELD_PID
 expect_rc 0 "bob comments while another session is open" B2 case comment 2 "Tijdens een sessie"
 check "... and the board is still format 1" [ "$(fmt "$T/v2/board-v2.kb")" = 1 ]
 check "... without a backup" [ ! -e "$T/v2/board-v2.kb.format1-backup" ]
@@ -93,15 +113,8 @@ with env.begin() as txn:
 }
 check "board-f2.kb is format 2" [ "$(fmt "$T/f2/board-f2.kb")" = 2 ]
 check "... with one-byte bucket numbers" [ "$(vmkeys "$T/f2/board-f2.kb")" = 2 ]
-"$PY" -c '
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR)
-fcntl.lockf(fd, fcntl.LOCK_SH, 1, 2**40 + 2)
-open(sys.argv[2], "w").write("held")
-time.sleep(120)' "$T/f2/board-f2.kb.lock" "$T/held2" &
-HOLDER=$!
-at_exit "kill $HOLDER 2>/dev/null"
-wait_for 30 test -e "$T/held2" || die "the MAINT holder did not start"
+hold_maint "$T/f2/board-f2.kb.lock" "$T/held2"
+HOLDER=$HELD_PID
 expect_rc 0 "a comment on the format-2 board while another session is open" \
     F2 case comment 1 "Nog in formaat 2"
 check "... it stays format 2" [ "$(fmt "$T/f2/board-f2.kb")" = 2 ]
@@ -130,15 +143,8 @@ chmod 600 "$T/f3/board-f3.pass"
 F3() { "$KB_BIN" --db "$T/f3/board-f3.kb" --user alice --passphrase-file "$T/f3/board-f3.pass" "$@"; }
 check "board-f3.kb is format 3" [ "$(fmt "$T/f3/board-f3.kb")" = 3 ]
 check "... without groups" [ "$(vmgroups "$T/f3/board-f3.kb")" = 0 ]
-"$PY" -c '
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR)
-fcntl.lockf(fd, fcntl.LOCK_SH, 1, 2**40 + 2)
-open(sys.argv[2], "w").write("held")
-time.sleep(120)' "$T/f3/board-f3.kb.lock" "$T/held3" &
-HOLDER3=$!
-at_exit "kill $HOLDER3 2>/dev/null"
-wait_for 30 test -e "$T/held3" || die "the MAINT holder did not start"
+hold_maint "$T/f3/board-f3.kb.lock" "$T/held3"
+HOLDER3=$HELD_PID
 expect_rc 0 "a comment on the format-3 board while another session is open" \
     F3 case comment 2 "Nog in formaat 3"
 check "... it stays format 3" [ "$(fmt "$T/f3/board-f3.kb")" = 3 ]
@@ -165,15 +171,7 @@ mkdir -p "$T/f3d"
 cp "$F/board-f3.kb" "$F/board-f3.kb.lock" "$F/board-f3.pass" "$T/f3d/"
 chmod 600 "$T/f3d/board-f3.pass"
 F3D() { "$KB_BIN" --db "$T/f3d/board-f3.kb" --user alice --passphrase-file "$T/f3d/board-f3.pass" "$@"; }
-"$PY" -c '
-import lmdb, sys
-env = lmdb.open(sys.argv[1], subdir=False, lock=False, max_dbs=64)
-with env.begin(write=True) as txn:
-    db = env.open_db(b"vmap", txn=txn, create=False)
-    k = next(k for k, _ in txn.cursor(db=db) if k[:1] == b"B")
-    v = bytearray(txn.get(k, db=db))
-    v[len(v) // 2] ^= 0x40
-    txn.put(k, bytes(v), db=db)' "$T/f3d/board-f3.kb"
+flip_vmap "$T/f3d/board-f3.kb" B first
 expect_rc 65 "verify on a format-3 board with a damaged version-map bucket" F3D verify
 check "... names the version map ($ERR)" contains "$ERR" "version map"
 check "... not a failed migration" eval '! contains "$ERR" "cannot migrate"'
@@ -184,16 +182,7 @@ check "... and the board stays format 3" [ "$(fmt "$T/f3d/board-f3.kb")" = 3 ]
 mkdir -p "$T/f4d"
 cp "$T/f3/board-f3.kb" "$T/f3/board-f3.kb.lock" "$T/f3/board-f3.pass" "$T/f4d/"
 F4D() { "$KB_BIN" --db "$T/f4d/board-f3.kb" --user alice --passphrase-file "$T/f4d/board-f3.pass" "$@"; }
-"$PY" -c '
-import lmdb, sys
-env = lmdb.open(sys.argv[1], subdir=False, lock=False, max_dbs=64)
-with env.begin(write=True) as txn:
-    db = env.open_db(b"vmap", txn=txn, create=False)
-    for k, _ in list(txn.cursor(db=db)):
-        if k[:1] == b"G":
-            v = bytearray(txn.get(k, db=db))
-            v[len(v) // 2] ^= 0x40
-            txn.put(k, bytes(v), db=db)' "$T/f4d/board-f3.kb"
+flip_vmap "$T/f4d/board-f3.kb" G all
 expect_rc 65 "verify on a board with damaged groups of bucket hashes" F4D verify
 check "... names the version map ($ERR)" contains "$ERR$OUT" "version map"
 check "... and the group" contains "$ERR$OUT" "group"
@@ -205,15 +194,7 @@ mkdir -p "$T/f2d"
 cp "$F/board-f2.kb" "$F/board-f2.kb.lock" "$F/board-f2.pass" "$T/f2d/"
 chmod 600 "$T/f2d/board-f2.pass"
 F2D() { "$KB_BIN" --db "$T/f2d/board-f2.kb" --user alice --passphrase-file "$T/f2d/board-f2.pass" "$@"; }
-"$PY" -c '
-import lmdb, sys
-env = lmdb.open(sys.argv[1], subdir=False, lock=False, max_dbs=64)
-with env.begin(write=True) as txn:
-    db = env.open_db(b"vmap", txn=txn, create=False)
-    k = next(k for k, _ in txn.cursor(db=db) if k[:1] == b"B")
-    v = bytearray(txn.get(k, db=db))
-    v[len(v) // 2] ^= 0x40
-    txn.put(k, bytes(v), db=db)' "$T/f2d/board-f2.kb"
+flip_vmap "$T/f2d/board-f2.kb" B first
 expect_rc 65 "verify on a format-2 board with a damaged version-map bucket" F2D verify
 check "... names the version map ($ERR)" contains "$ERR" "version map"
 check "... not a failed migration" eval '! contains "$ERR" "cannot migrate"'

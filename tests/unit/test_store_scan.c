@@ -288,6 +288,19 @@ Test(scan, decrypts_after_the_lock_is_released)
     kb_store_close(&s);
 }
 
+/* Open table db of the board file with plain LMDB, as someone with the
+ * file would (write: a write transaction). */
+static void kb_raw_begin(bool write, const char *db, MDB_env **env, MDB_txn **txn, MDB_dbi *dbi)
+{
+    cr_assert_eq(mdb_env_create(env), 0);
+    mdb_env_set_maxdbs(*env, 64);
+    mdb_env_set_mapsize(*env, (size_t)1 << 30);
+    cr_assert_eq(
+        mdb_env_open(*env, kb_path, MDB_NOSUBDIR | MDB_NOLOCK | (write ? 0 : MDB_RDONLY), 0600), 0);
+    cr_assert_eq(mdb_txn_begin(*env, NULL, write ? 0 : MDB_RDONLY, txn), 0);
+    cr_assert_eq(mdb_dbi_open(*txn, db, 0, dbi), 0);
+}
+
 /* Raw access to the board file, as someone with the file would. */
 static void *kb_raw_get(const unsigned char *key, size_t *n)
 {
@@ -295,12 +308,7 @@ static void *kb_raw_get(const unsigned char *key, size_t *n)
     MDB_txn *txn;
     MDB_dbi dbi;
     MDB_val k = {16, (void *)key}, v;
-    cr_assert_eq(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 64);
-    mdb_env_set_mapsize(env, (size_t)1 << 30);
-    cr_assert_eq(mdb_env_open(env, kb_path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_RDONLY, 0600), 0);
-    cr_assert_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
-    cr_assert_eq(mdb_dbi_open(txn, "cases", 0, &dbi), 0);
+    kb_raw_begin(false, "cases", &env, &txn, &dbi);
     cr_assert_eq(mdb_get(txn, dbi, &k, &v), 0);
     void *copy = kb_memdup(v.mv_data, v.mv_size);
     *n = v.mv_size;
@@ -314,12 +322,7 @@ static void kb_raw_put(const unsigned char *key, const void *val, size_t n)
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
-    cr_assert_eq(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 64);
-    mdb_env_set_mapsize(env, (size_t)1 << 30);
-    cr_assert_eq(mdb_env_open(env, kb_path, MDB_NOSUBDIR | MDB_NOLOCK, 0600), 0);
-    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    cr_assert_eq(mdb_dbi_open(txn, "cases", 0, &dbi), 0);
+    kb_raw_begin(true, "cases", &env, &txn, &dbi);
     MDB_val k = {16, (void *)key}, v = {n, (void *)val};
     cr_assert_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
     cr_assert_eq(mdb_txn_commit(txn), 0);
@@ -428,12 +431,7 @@ static void kb_raw_flip(const char *db, const unsigned char *key, size_t klen)
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
-    cr_assert_eq(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 64);
-    mdb_env_set_mapsize(env, (size_t)1 << 30);
-    cr_assert_eq(mdb_env_open(env, kb_path, MDB_NOSUBDIR | MDB_NOLOCK, 0600), 0);
-    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    cr_assert_eq(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    kb_raw_begin(true, db, &env, &txn, &dbi);
     MDB_val k = {klen, (void *)key}, v;
     if (mdb_get(txn, dbi, &k, &v) == 0) {
         unsigned char *copy = kb_memdup(v.mv_data, v.mv_size);
@@ -779,12 +777,7 @@ static kb_buf kb_vmap_save(char c)
     MDB_cursor *cur;
     MDB_val k, v;
     kb_buf out = KB_BUF_INIT;
-    cr_assert_eq(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 64);
-    mdb_env_set_mapsize(env, (size_t)1 << 30);
-    cr_assert_eq(mdb_env_open(env, kb_path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_RDONLY, 0600), 0);
-    cr_assert_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
-    cr_assert_eq(mdb_dbi_open(txn, "vmap", 0, &dbi), 0);
+    kb_raw_begin(false, "vmap", &env, &txn, &dbi);
     cr_assert_eq(mdb_cursor_open(txn, dbi, &cur), 0);
     for (int r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0;
          r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -808,12 +801,7 @@ static void kb_vmap_put_back(const kb_buf *saved)
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
-    cr_assert_eq(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 64);
-    mdb_env_set_mapsize(env, (size_t)1 << 30);
-    cr_assert_eq(mdb_env_open(env, kb_path, MDB_NOSUBDIR | MDB_NOLOCK, 0600), 0);
-    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    cr_assert_eq(mdb_dbi_open(txn, "vmap", 0, &dbi), 0);
+    kb_raw_begin(true, "vmap", &env, &txn, &dbi);
     for (size_t at = 0; at < saved->len;) {
         uint32_t kl, vl;
         memcpy(&kl, saved->data + at, 4);
@@ -928,15 +916,15 @@ Test(scan, version_map_group_emptied)
         /* the file is as long as the commit says (the writer filled up a
          * last page LMDB left unwritten) */
         MDB_env *env;
+        MDB_txn *txn;
+        MDB_dbi dbi;
         MDB_envinfo info;
         MDB_stat mst;
         struct stat st;
-        cr_assert_eq(mdb_env_create(&env), 0);
-        mdb_env_set_maxdbs(env, 64);
-        mdb_env_set_mapsize(env, (size_t)1 << 30);
-        cr_assert_eq(mdb_env_open(env, kb_path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_RDONLY, 0600), 0);
+        kb_raw_begin(false, "vmap", &env, &txn, &dbi);
         mdb_env_info(env, &info);
         mdb_env_stat(env, &mst);
+        mdb_txn_abort(txn);
         mdb_env_close(env);
         cr_assert_eq(stat(kb_path, &st), 0);
         cr_assert_geq((uint64_t)st.st_size, ((uint64_t)info.me_last_pgno + 1) * mst.ms_psize);
