@@ -532,10 +532,10 @@ static void pc_close(int fd, int dfd)
 
 /* The structure check; free_only: the free list alone, with the roots of
  * the main tree and of each table (what a write transaction relies on
- * before it takes pages from the free list). */
-/* tail (may be NULL): the number of pages of the last commit past the end
- * of the file that the free list does not name (0: none missing;
- * UINT64_MAX when the check did not get that far). */
+ * before it takes pages from the free list).  tail (may be NULL): the
+ * number of pages of the last commit past the end of the file that the
+ * free list does not name (0: none missing; UINT64_MAX when the check did
+ * not get that far). */
 static int pc_check(const char *path, int dfd, kb_buf *report, size_t *found, uint64_t *txnid,
                     bool free_only, uint64_t *tail, kb_err *e)
 {
@@ -613,11 +613,11 @@ static int pc_check(const char *path, int dfd, kb_buf *report, size_t *found, ui
      * page is free: LMDB does not write a page a transaction allocated and
      * freed again (a "loose" page) but lists it free.  Any other page past
      * the end is missing. */
+    uint64_t past = c.last_pg + 1 > c.npages ? c.last_pg + 1 - c.npages : 0;
+    uint64_t missing = past > c.free_past ? past - c.free_past : 0;
     if (tail)
-        *tail = c.last_pg + 1 > c.npages && c.last_pg + 1 - c.npages > c.free_past
-                    ? c.last_pg + 1 - c.npages - c.free_past
-                    : 0;
-    if (c.last_pg + 1 > c.npages && c.last_pg + 1 - c.npages > c.free_past && !free_only) {
+        *tail = missing;
+    if (missing && !free_only) {
         char why[200];
         snprintf(why, sizeof why,
                  _("the file has %llu pages, its last commit uses %llu (truncated)"),

@@ -661,11 +661,9 @@ static int kb_rk_vmap(kb_store *c, kb_rkstate *st, kb_err *e)
         goto out;
     }
     kb_vmap shape = {0};
-    shape.layout = kb_vm_layout_of(c->format);
-    shape.bits = shape.layout >= 3 ? kb_vm_bits_for(vst.ms_entries, c->vm_grow) : KB_VM_BITS_MIN;
-    shape.gbits = kb_vm_gbits_for(shape.layout, shape.bits);
-    shape.nb = (size_t)1 << shape.bits;
-    shape.ng = (size_t)1 << (shape.bits - shape.gbits);
+    unsigned layout = kb_vm_layout_of(c->format);
+    kb_vm_dims(&shape, layout,
+               layout >= 3 ? kb_vm_bits_for(vst.ms_entries, c->vm_grow) : KB_VM_BITS_MIN);
     size_t end =
         st->bucket + KB_RK_VM_BUCKETS > shape.nb ? shape.nb : st->bucket + KB_RK_VM_BUCKETS;
     unsigned sh = 16 - shape.bits;
@@ -1017,29 +1015,18 @@ static int kb_rk_check_maps(kb_store *c, uint64_t head_seq, const unsigned char 
     }
     kb_buf_append(&raw, v.mv_data, v.mv_size);
     shape.layout = kb_vm_layout_of(c->format);
-    shape.bits = KB_VM_BITS_MIN;
-    size_t hdr = 8 + KB_HASH_LEN + (shape.layout >= 3 ? 9 : 0);
     rc = kb_val_open(c, c->keys->k_ver, KB_DB_VMAP, "R", 1, (unsigned char *)raw.data, raw.len,
                      &root, &rn, NULL, e);
-    if (rc == KB_OK && shape.layout >= 3 && rn >= hdr)
-        shape.bits = (unsigned char)root[8 + KB_HASH_LEN];
-    bool bits_ok = shape.bits >= KB_VM_BITS_MIN && shape.bits <= KB_VM_BITS_MAX;
-    if (!bits_ok)
-        shape.bits = KB_VM_BITS_MIN;
-    shape.gbits = kb_vm_gbits_for(shape.layout, shape.bits);
-    shape.nb = (size_t)1 << shape.bits;
-    shape.ng = (size_t)1 << (shape.bits - shape.gbits);
-    if (rc != KB_OK || !bits_ok ||
-        rn != hdr + (shape.layout >= 4 ? shape.ng : shape.nb) * KB_HASH_LEN ||
-        kb_get_u64be((unsigned char *)root) != head_seq ||
-        memcmp(root + 8, head, KB_HASH_LEN) != 0 ||
-        (shape.layout >= 3 &&
-         kb_get_u64be((unsigned char *)root + 8 + KB_HASH_LEN + 1) != records)) {
+    kb_vm_rootv rv;
+    if (rc != KB_OK || !kb_vm_root_parse(shape.layout, (const unsigned char *)root, rn, &rv) ||
+        rv.seq != head_seq || memcmp(rv.head, head, KB_HASH_LEN) != 0 ||
+        (shape.layout >= 3 && rv.count != records)) {
         rc = kb_err_set(e, KB_EDATA, "%s",
                         _("the rekeyed copy's version map is not for its newest audit entry"));
         goto out;
     }
-    const unsigned char *bh = (const unsigned char *)root + hdr;
+    kb_vm_dims(&shape, shape.layout, rv.bits);
+    const unsigned char *bh = rv.hashes;
     if (shape.layout >= 4) { /* the bucket hashes, from the groups the root names */
         kb_buf_reserve(&groups, shape.nb * KB_HASH_LEN);
         unsigned char *all = (unsigned char *)groups.data;

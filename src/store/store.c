@@ -1139,15 +1139,20 @@ unsigned kb_vm_bits_for(uint64_t n, unsigned grow)
     return bits;
 }
 
-/* An empty map of 2^bits buckets in the given layout (no group made). */
-static void kb_vm_shape(kb_vmap *vm, unsigned layout, unsigned bits)
+void kb_vm_dims(kb_vmap *vm, unsigned layout, unsigned bits)
 {
-    kb_vm_groups_free(vm);
     vm->layout = layout;
     vm->bits = bits;
     vm->gbits = kb_vm_gbits_for(layout, bits);
     vm->nb = (size_t)1 << bits;
     vm->ng = (size_t)1 << (bits - vm->gbits);
+}
+
+/* An empty map of 2^bits buckets in the given layout (no group made). */
+static void kb_vm_shape(kb_vmap *vm, unsigned layout, unsigned bits)
+{
+    kb_vm_groups_free(vm);
+    kb_vm_dims(vm, layout, bits);
     vm->g = kb_calloc(vm->ng, sizeof *vm->g);
     if (layout >= 4)
         vm->gh = kb_calloc(vm->ng, sizeof *vm->gh);
@@ -1181,6 +1186,34 @@ static void kb_vm_all_loaded(kb_vmap *vm, bool dirty)
  * u64) || the bucket hashes (layout 4: the group hashes). */
 #define KB_VM_ROOT2 (8 + KB_HASH_LEN)
 #define KB_VM_ROOT3 (8 + KB_HASH_LEN + 1 + 8)
+
+/* How many hashes the root of a map of 2^bits buckets names. */
+static size_t kb_vm_root_hashes(unsigned layout, unsigned bits)
+{
+    return layout >= 4 ? (size_t)1 << (bits - kb_vm_gbits_for(layout, bits)) : (size_t)1 << bits;
+}
+
+bool kb_vm_root_parse(unsigned layout, const unsigned char *pt, size_t n, kb_vm_rootv *out)
+{
+    size_t hdr = layout < 3 ? KB_VM_ROOT2 : KB_VM_ROOT3;
+    if (n < hdr)
+        return false;
+    out->seq = kb_get_u64be(pt);
+    out->head = pt + 8;
+    out->bits = layout >= 3 ? pt[8 + KB_HASH_LEN] : KB_VM_BITS_MIN;
+    out->count = layout >= 3 ? kb_get_u64be(pt + 8 + KB_HASH_LEN + 1) : 0;
+    out->hashes = pt + hdr;
+    return out->bits >= KB_VM_BITS_MIN && out->bits <= KB_VM_BITS_MAX &&
+           n == hdr + kb_vm_root_hashes(layout, out->bits) * KB_HASH_LEN;
+}
+
+/* The hashes the root of vm names (layout 4: of the groups; else of the
+ * buckets, all in group 0) and how many. */
+static unsigned char *kb_vm_root_top(kb_vmap *vm, size_t *n)
+{
+    *n = kb_vm_root_hashes(vm->layout, vm->bits);
+    return vm->layout >= 4 ? vm->gh[0] : kb_vm_group_mem(vm, 0)->bh[0];
+}
 
 void kb_vm_root_value(kb_buf *root, unsigned layout, unsigned bits, uint64_t seq,
                       const unsigned char head[KB_HASH_LEN], uint64_t count,
@@ -1281,44 +1314,25 @@ static int kb_vm_get_raw(kb_txn *t, const void *key, size_t klen, bool *found, k
     return KB_OK;
 }
 
-/* A group of bucket hashes (format 4) this handle opened: the root of
- * a later transaction that names the same hash names these hashes. */
-struct kb_vgcache {
+struct kb_vmcache {
     unsigned char h[KB_HASH_LEN];
-    unsigned char *hashes;
+    unsigned char seen[KB_HASH_LEN]; /* the value opened last (not kept yet) */
+    unsigned char *e;
+    size_t n;
 };
 
-static void kb_vgc_free(kb_store *s)
-{
-    for (size_t g = 0; s->vgc && g < s->vgc_ng; g++)
-        kb_free(&s->vgc[g].hashes);
-    kb_free(&s->vgc);
-    s->vgc_ng = 0;
-}
+/* A group of the map as the handle keeps it: format 4, its bucket hashes
+ * (hashes, by the hash h of the group's sealed value: a later root that
+ * names h names these); its buckets (b, 2^gbits, made when used). */
+struct kb_vmcgroup {
+    unsigned char h[KB_HASH_LEN];
+    unsigned char *hashes;
+    struct kb_vmcache *b;
+};
 
-/* The handle's kept group g of vm's shape, made if new (another shape:
- * the kept ones are dropped). */
-static struct kb_vgcache *kb_vgc_at(kb_store *s, const kb_vmap *vm, size_t g)
-{
-    if (s->vgc && (s->vgc_ng != vm->ng || s->vgc_gbits != vm->gbits))
-        kb_vgc_free(s);
-    if (!s->vgc) {
-        s->vgc = kb_calloc(vm->ng, sizeof *s->vgc);
-        s->vgc_ng = vm->ng;
-        s->vgc_gbits = vm->gbits;
-    }
-    return &s->vgc[g];
-}
-
-static void kb_vgc_put(kb_store *s, const kb_vmap *vm, size_t g)
-{
-    struct kb_vgcache *c = kb_vgc_at(s, vm, g);
-    size_t len = (size_t)KB_HASH_LEN << vm->gbits;
-    if (!c->hashes)
-        c->hashes = kb_malloc(len);
-    memcpy(c->hashes, vm->g[g].bh, len);
-    memcpy(c->h, vm->gh[g], KB_HASH_LEN);
-}
+/* What the handle keeps of the version map's group g (below). */
+static struct kb_vmcgroup *kb_vmc_group(kb_store *s, const kb_vmap *vm, size_t g, bool make);
+static void kb_vmc_keep_group(kb_store *s, const kb_vmap *vm, size_t g);
 
 int kb_vmap_root(kb_txn *t, kb_err *e)
 {
@@ -1372,25 +1386,17 @@ int kb_vmap_root(kb_txn *t, kb_err *e)
         pt = own;
     }
     kb_buf_clear(raw);
-    unsigned bits = KB_VM_BITS_MIN;
-    size_t hdr = layout < 3 ? KB_VM_ROOT2 : KB_VM_ROOT3;
-    if (layout >= 3 && n >= hdr)
-        bits = (unsigned char)pt[8 + KB_HASH_LEN];
-    if (n < hdr || bits < KB_VM_BITS_MIN || bits > KB_VM_BITS_MAX ||
-        n != hdr + ((size_t)KB_HASH_LEN
-                    << (layout >= 4 ? bits - kb_vm_gbits_for(layout, bits) : bits)) ||
-        kb_get_u64be((const unsigned char *)pt) != seq ||
-        memcmp(pt + 8, t->start_head, KB_HASH_LEN) != 0)
+    kb_vm_rootv rv;
+    if (!kb_vm_root_parse(layout, (const unsigned char *)pt, n, &rv) || rv.seq != seq ||
+        memcmp(rv.head, t->start_head, KB_HASH_LEN) != 0)
         return kb_vm_bad(e, _("does not match the newest audit entry"));
-    kb_vm_shape(vm, layout, bits);
-    vm->count = layout >= 3 ? kb_get_u64be((const unsigned char *)pt + 8 + KB_HASH_LEN + 1) : 0;
-    if (layout >= 4) {
-        memcpy(vm->gh, pt + hdr, vm->ng * KB_HASH_LEN);
-    } else { /* one group: the root names every bucket */
-        kb_vgroup *gr = kb_vm_group_mem(vm, 0);
-        memcpy(gr->bh, pt + hdr, vm->nb * KB_HASH_LEN);
-        gr->loaded = true;
-    }
+    kb_vm_shape(vm, layout, rv.bits);
+    vm->count = rv.count;
+    size_t ntop;
+    unsigned char *top = kb_vm_root_top(vm, &ntop);
+    memcpy(top, rv.hashes, ntop * KB_HASH_LEN);
+    if (layout < 4) /* one group: the root names every bucket */
+        kb_vm_group_mem(vm, 0)->loaded = true;
     vm->loaded = true;
     return KB_OK;
 }
@@ -1408,8 +1414,8 @@ static int kb_vmap_group(kb_txn *t, size_t g, kb_err *e)
         gr->loaded = true; /* (layout 4: a group of empty buckets) */
         return KB_OK;
     }
-    struct kb_vgcache *c = kb_vgc_at(t->s, vm, g);
-    if (c->hashes && memcmp(c->h, vm->gh[g], KB_HASH_LEN) == 0) {
+    const struct kb_vmcgroup *c = kb_vmc_group(t->s, vm, g, false);
+    if (c && c->hashes && memcmp(c->h, vm->gh[g], KB_HASH_LEN) == 0) {
         memcpy(gr->bh, c->hashes, (size_t)KB_HASH_LEN << vm->gbits);
         gr->loaded = true;
         return KB_OK;
@@ -1430,7 +1436,7 @@ static int kb_vmap_group(kb_txn *t, size_t g, kb_err *e)
         return kb_vm_bad(e, _("has a damaged or replaced group of bucket hashes"));
     }
     gr->loaded = true;
-    kb_vgc_put(t->s, vm, g);
+    kb_vmc_keep_group(t->s, vm, g);
     return KB_OK;
 }
 
@@ -1442,38 +1448,31 @@ static int kb_vmap_group(kb_txn *t, size_t g, kb_err *e)
  * command opens most buckets once, and copying each (fresh heap pages)
  * made a `case show` at 100k cases 5 ms slower. */
 
-struct kb_vmcache {
-    unsigned char h[KB_HASH_LEN];
-    unsigned char seen[KB_HASH_LEN]; /* the value opened last (not kept yet) */
-    unsigned char *e;
-    size_t n;
-};
-
 void kb_vmc_free(kb_store *s)
 {
     kb_buf_free(&s->vmroot_raw);
     kb_free(&s->vmroot_pt);
     s->vmroot_n = 0;
-    kb_vgc_free(s);
-    size_t per = s->vmc_ng ? s->vmc_nb / s->vmc_ng : 0;
-    for (size_t g = 0; s->vmc && g < s->vmc_ng; g++) {
-        for (size_t i = 0; s->vmc[g] && i < per; i++) {
-            struct kb_vmcache *c = &s->vmc[g][i];
-            if (c->e)
-                sodium_memzero(c->e, c->n * KB_VM_ENT);
-            kb_free(&c->e);
+    size_t ng = (size_t)1 << (s->vmc_bits - s->vmc_gbits), per = (size_t)1 << s->vmc_gbits;
+    for (size_t g = 0; s->vmc && g < ng; g++) {
+        struct kb_vmcgroup *c = &s->vmc[g];
+        for (size_t i = 0; c->b && i < per; i++) {
+            if (c->b[i].e)
+                sodium_memzero(c->b[i].e, c->b[i].n * KB_VM_ENT);
+            kb_free(&c->b[i].e);
         }
-        kb_free(&s->vmc[g]);
+        kb_free(&c->b);
+        kb_free(&c->hashes);
     }
     kb_free(&s->vmc);
-    s->vmc_nb = s->vmc_ng = 0;
+    s->vmc_bits = s->vmc_gbits = 0;
 }
 
-/* The handle's kept bucket b of vm (a map of another shape: the kept ones
- * are dropped); NULL with make false when there is none. */
-static struct kb_vmcache *kb_vmc_at(kb_store *s, const kb_vmap *vm, size_t b, bool make)
+/* The handle's group g of a map of vm's shape (another shape: what was
+ * kept goes); made if new, else NULL with make false. */
+static struct kb_vmcgroup *kb_vmc_group(kb_store *s, const kb_vmap *vm, size_t g, bool make)
 {
-    if (s->vmc && (s->vmc_nb != vm->nb || s->vmc_ng != vm->ng)) {
+    if (s->vmc && (s->vmc_bits != vm->bits || s->vmc_gbits != vm->gbits)) {
         if (!make)
             return NULL;
         kb_vmc_free(s);
@@ -1482,16 +1481,30 @@ static struct kb_vmcache *kb_vmc_at(kb_store *s, const kb_vmap *vm, size_t b, bo
         if (!make)
             return NULL;
         s->vmc = kb_calloc(vm->ng, sizeof *s->vmc);
-        s->vmc_nb = vm->nb;
-        s->vmc_ng = vm->ng;
+        s->vmc_bits = vm->bits;
+        s->vmc_gbits = vm->gbits;
     }
-    size_t g = b >> vm->gbits;
-    if (!s->vmc[g]) {
-        if (!make)
-            return NULL;
-        s->vmc[g] = kb_calloc((size_t)1 << vm->gbits, sizeof *s->vmc[g]);
-    }
-    return &s->vmc[g][b & (((size_t)1 << vm->gbits) - 1)];
+    return &s->vmc[g];
+}
+
+static void kb_vmc_keep_group(kb_store *s, const kb_vmap *vm, size_t g)
+{
+    struct kb_vmcgroup *c = kb_vmc_group(s, vm, g, true);
+    size_t len = (size_t)KB_HASH_LEN << vm->gbits;
+    if (!c->hashes)
+        c->hashes = kb_malloc(len);
+    memcpy(c->hashes, vm->g[g].bh, len);
+    memcpy(c->h, vm->gh[g], KB_HASH_LEN);
+}
+
+/* The handle's kept bucket b of vm; made if new, else NULL with make
+ * false. */
+static struct kb_vmcache *kb_vmc_at(kb_store *s, const kb_vmap *vm, size_t b, bool make)
+{
+    struct kb_vmcgroup *c = kb_vmc_group(s, vm, b >> vm->gbits, make);
+    if (c && !c->b && make)
+        c->b = kb_calloc((size_t)1 << vm->gbits, sizeof *c->b);
+    return c && c->b ? &c->b[b & (((size_t)1 << vm->gbits) - 1)] : NULL;
 }
 
 /* Was the bucket value h opened before by this handle?  (The first time
@@ -1965,7 +1978,7 @@ static int kb_vmap_flush(kb_txn *t, kb_err *e)
             }
             /* (if the commit fails, no root ever names this hash) */
             if (!sodium_is_zero(vm->gh[g], KB_HASH_LEN))
-                kb_vgc_put(t->s, vm, g);
+                kb_vmc_keep_group(t->s, vm, g);
         }
         gr->dirty = false;
     }
@@ -1975,12 +1988,10 @@ static int kb_vmap_flush(kb_txn *t, kb_err *e)
     }
     {
         kb_buf root = KB_BUF_INIT;
-        if (vm->layout >= 4)
-            kb_vm_root_value(&root, vm->layout, vm->bits, t->audit_seq, t->audit_head, vm->count,
-                             vm->gh[0], vm->ng);
-        else
-            kb_vm_root_value(&root, vm->layout, vm->bits, t->audit_seq, t->audit_head, vm->count,
-                             kb_vm_group_mem(vm, 0)->bh[0], vm->nb);
+        size_t ntop;
+        const unsigned char *top = kb_vm_root_top(vm, &ntop);
+        kb_vm_root_value(&root, vm->layout, vm->bits, t->audit_seq, t->audit_head, vm->count, top,
+                         ntop);
         kb_val_seal(t->s, t->s->keys->k_ver, KB_DB_VMAP, "R", 1, t->audit_seq, root.data, root.len,
                     &sealed);
         MDB_val k = {1, "R"}, v = {sealed.len, sealed.data};

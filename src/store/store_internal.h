@@ -129,15 +129,13 @@ struct kb_store {
     bool no_pin;               /* verifying a copy: leave the rollback pin alone */
     uint64_t commits;          /* write transactions committed through this handle */
     struct kb_lk_session *lks; /* lock.c: lock file identity, data-file slot */
-    /* version map buckets opened by earlier transactions of this handle,
-     * by the BLAKE2b of their sealed value (store.c, kb_vmap_bucket) */
-    struct kb_vmcache **vmc; /* by group (kb_vmap.g), each made when used */
-    size_t vmc_nb, vmc_ng;   /* the map's bucket and group counts when made */
-    /* format 4: the groups of bucket hashes opened before, by the hash of
-     * their sealed value (store.c, kb_vmap_group); vgc_ng of them */
-    struct kb_vgcache *vgc;
-    size_t vgc_ng;
-    unsigned vgc_gbits;
+    /* what earlier transactions of this handle opened of the version map,
+     * group by group (kb_vmap.g): the group's bucket hashes (format 4)
+     * and its buckets, each by the BLAKE2b of its sealed value (store.c,
+     * kb_vmap_group, kb_vmap_bucket); for a map of 2^vmc_bits buckets in
+     * groups of 2^vmc_gbits (vmc NULL: nothing kept) */
+    struct kb_vmcgroup *vmc;
+    unsigned vmc_bits, vmc_gbits;
     /* the version map root it opened last: the sealed value and its
      * plaintext (store.c, kb_vmap_root) */
     kb_buf vmroot_raw;
@@ -476,6 +474,8 @@ static inline unsigned char *kb_vm_bh(const struct kb_vmap *vm, size_t b)
 {
     return vm->g[b >> vm->gbits].bh[b & (((size_t)1 << vm->gbits) - 1)];
 }
+/* Set vm's layout, bits and the counts they give (nothing allocated). */
+void kb_vm_dims(struct kb_vmap *vm, unsigned layout, unsigned bits);
 /* The layout of a format, and the group bits of a layout and bucket bits. */
 unsigned kb_vm_layout_of(unsigned format);
 unsigned kb_vm_gbits_for(unsigned layout, unsigned bits);
@@ -490,6 +490,14 @@ size_t kb_vm_gkey(size_t g, unsigned char key[3]);
 void kb_vm_root_value(kb_buf *root, unsigned layout, unsigned bits, uint64_t seq,
                       const unsigned char head[KB_HASH_LEN], uint64_t count,
                       const unsigned char *hashes, size_t nhashes);
+/* A root's plaintext read back: false when its size or bucket bits do not
+ * fit the layout (hashes and head point into the plaintext). */
+typedef struct kb_vm_rootv {
+    uint64_t seq, count;
+    unsigned bits;
+    const unsigned char *head, *hashes;
+} kb_vm_rootv;
+bool kb_vm_root_parse(unsigned layout, const unsigned char *pt, size_t n, kb_vm_rootv *out);
 /* Layout 4: seal and store group g of hashes (2^gbits of them) under
  * txn, or delete it when all are zero; *gh gets its hash (zero if
  * deleted).  The value's version is seq. */

@@ -270,7 +270,7 @@ typedef struct kb_vraw {
     /* records: 0 = the version map agrees, 1 = it disagrees, 2 = its root
      * is bad, 3 = the group or bucket of the record's entry is (vmkey) */
     unsigned char vm;
-    unsigned char vmkey[3];
+    unsigned char vmkey[3], vmkl;
 } kb_vraw;
 
 typedef struct kb_vchunk {
@@ -611,10 +611,10 @@ static void kb_vcopy_rec(kb_vstate *v, kb_txn *t, unsigned tb, const MDB_val *k,
         const kb_vgroup *gr = &vm->g[b >> vm->gbits];
         if (gr->bad) {
             r->vm = 3;
-            (void)kb_vm_gkey(b >> vm->gbits, r->vmkey);
+            r->vmkl = (unsigned char)kb_vm_gkey(b >> vm->gbits, r->vmkey);
         } else if (gr->b && !kb_vm_bk(vm, b)->loaded) {
             r->vm = 3;
-            (void)kb_vm_bkey(vm, b, r->vmkey);
+            r->vmkl = (unsigned char)kb_vm_bkey(vm, b, r->vmkey);
         }
     }
 }
@@ -755,11 +755,10 @@ static int kb_vcheck_recs(kb_vstate *v)
         if (r->vm == 3) { /* the damaged group or bucket, once */
             bool noted = false;
             for (size_t p = 0; p < v->vm_nparts && !noted; p++)
-                noted = memcmp(v->vm_parts[p], r->vmkey, 3) == 0;
+                noted = memcmp(v->vm_parts[p], r->vmkey, r->vmkl) == 0;
             kb_vname_add(v, r->table, key, r->klen);
             if (!noted) {
-                size_t kl = r->vmkey[0] == 'B' && v->s->format < 3 ? 2 : 3;
-                kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, r->vmkey, kl,
+                kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, r->vmkey, r->vmkl,
                                r->vmkey[0] == 'G'
                                    ? _("this group of the version map's bucket hashes is "
                                        "damaged or was replaced")

@@ -106,6 +106,16 @@ static void kb_fill(kb_store *s)
     }
 }
 
+/* A board of the NREC records, opened again (the handle has kept
+ * nothing of the map). */
+static kb_store *kb_board_filled(void)
+{
+    kb_store *s = kb_board();
+    kb_fill(s);
+    kb_store_close(&s);
+    return kb_reopen();
+}
+
 typedef struct kb_rec {
     unsigned char key[64];
     size_t klen;
@@ -551,10 +561,7 @@ static uint64_t kb_read_all(kb_store *s, kb_seq *a)
  * file (and names a damaged one the handle had kept). */
 Test(scan, version_map_buckets_kept_across_transactions)
 {
-    kb_store *s = kb_board();
-    kb_fill(s);
-    kb_store_close(&s);
-    s = kb_reopen();
+    kb_store *s = kb_board_filled();
     kb_err e;
     kb_seq *a = kb_calloc(1, sizeof *a);
     uint64_t first = kb_read_all(s, a);
@@ -726,10 +733,7 @@ Test(scan, version_map_doubles_as_the_board_grows)
  * a handle that opened it before keeps what the root names. */
 Test(scan, damaged_version_map_group_named)
 {
-    kb_store *s = kb_board();
-    kb_fill(s);
-    kb_store_close(&s);
-    s = kb_reopen();
+    kb_store *s = kb_board_filled();
     kb_err e;
     kb_seq *a = kb_calloc(1, sizeof *a);
     (void)kb_read_all(s, a); /* s opens (and keeps) every group */
