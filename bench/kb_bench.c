@@ -130,7 +130,7 @@ static const char *const w_comment[] = {
 
 #define NEL(a) (sizeof(a) / sizeof((a)[0]))
 
-static int gen_one(kb_board *b, kb_txn *t, uint32_t i, kb_time base, kb_err *e)
+static int gen_one(kb_board *b, kb_txn *t, uint32_t i, uint32_t number, kb_time base, kb_err *e)
 {
     size_t ns = 0, nd = 0, nl = 0;
     const kb_stage *st = kb_board_stages(b, &ns);
@@ -161,6 +161,7 @@ static int gen_one(kb_board *b, kb_txn *t, uint32_t i, kb_time base, kb_err *e)
     /* spread over the last two years, oldest first */
     c.created = base - (kb_time)(730 * 86400) + (kb_time)i * 60;
     c.updated = c.moved = c.created;
+    c.number = number; /* 0: the next one */
     int rc = kb_case_refs(b, &c, e);
     if (rc == KB_OK && c.orgs.n)
         rc = kb_orgs_ensure(t, &c.orgs, e);
@@ -194,16 +195,19 @@ static int gen_one(kb_board *b, kb_txn *t, uint32_t i, kb_time base, kb_err *e)
 static int cmd_gen(int argc, char **argv)
 {
     if (argc < 6) {
-        fprintf(stderr, "usage: kb-bench gen BOARD USER PASSFILE N [--kdf K] [--batch B]\n");
+        fprintf(stderr,
+                "usage: kb-bench gen BOARD USER PASSFILE N [--kdf K] [--batch B] [--first F]\n");
         return 64;
     }
     const char *kdf = "interactive";
-    uint32_t batch = 500, n = (uint32_t)strtoul(argv[5], NULL, 10);
+    uint32_t batch = 500, first = 0, n = (uint32_t)strtoul(argv[5], NULL, 10);
     for (int i = 6; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--kdf") == 0)
             kdf = argv[i + 1];
         else if (strcmp(argv[i], "--batch") == 0)
             batch = (uint32_t)strtoul(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--first") == 0) /* the first case's number */
+            first = (uint32_t)strtoul(argv[i + 1], NULL, 10);
     }
     if (!batch)
         batch = 1;
@@ -228,7 +232,7 @@ static int cmd_gen(int argc, char **argv)
             break;
         uint32_t end = done + batch < n ? done + batch : n;
         for (; rc == KB_OK && done < end; done++)
-            rc = gen_one(b, t, done + 1, base, &e);
+            rc = gen_one(b, t, done + 1, first ? first + done : 0, base, &e);
         if (rc == KB_OK)
             rc = kb_txn_commit(&t, &e);
         kb_txn_abort(&t);

@@ -22,6 +22,10 @@
 #   writer during export  `case comment` started a fifth of the run's
 #               export time after another `export --format json` started
 #               (issue 16: a writer must not wait for the export's copy);
+#   writer during import  the same during an `import` of the export into a
+#               board of one case (numbered after the export's cases; the
+#               comment is on it): a large import is staged, and a writer
+#               waits for one staged transaction at most;
 #   TUI         in a pseudo terminal: first frame, bytes per cursor move,
 #               CPU time per change made by another process, peak RSS;
 #   key kept    `case show/edit/comment` again without a passphrase, the key
@@ -222,6 +226,23 @@ for n in "${size_list[@]}"; do
         else
             rec "$n" import fail "no export"
             failed=1
+        fi
+        rm -f "$I" "$I.lock"
+        # a writer during an import: the import into a board of one case
+        # (numbered after the export's), the comment on that case started
+        # a fifth of the import's time after the import
+        imp_ms=$last_ms
+        if [ "$xrc" = 0 ] && [ -s "$X" ] &&
+            "$KB_BENCH" gen "$I" "$U" "$PASS" 1 --first "$((n + 1))" >/dev/null; then
+            "$KB_BIN" --db "$I" --user "$U" --passphrase-file "$PASS" import "$X" >/dev/null 2>&1 &
+            ip=$!
+            sleep "$(awk -v ms="$imp_ms" 'BEGIN { printf "%.3f", ms / 5000 }')"
+            timed "$n" comment_import -- "$KB_BIN" --db "$I" --user "$U" --passphrase-file "$PASS" \
+                case comment "$((n + 1))" "Benchmark comment during an import $r"
+            if ! wait "$ip"; then
+                rec "$n" comment_import fail "import"
+                failed=1
+            fi
         fi
         rm -f "$I" "$I.lock"
         timed "$n" verify -- "$KB_BIN" --db "$B" --user "$U" --passphrase-file "$PASS" verify

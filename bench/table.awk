@@ -92,6 +92,7 @@ END {
         row(n, "export", "`export --format json`", "cmdall")
         row(n, "comment_export", "`case comment` during an export (started a fifth of the export's time after it)", "single")
         row(n, "import", "`import` (the export, into an empty board)", "cmdall")
+        row(n, "comment_import", "`case comment` during an import (started a fifth of the import's time after it)", "single")
         row(n, "verify", "`verify`", "cmdall")
         lk = median(n SUBSEP "list_kept" SUBSEP "ms")
         printf "\nratios %d: case list %s (key kept: %s), TUI first frame %s (to the cases floor, %s ms); export %s, import %s, verify %s (to the all-records floor, %s ms); unlock excluded\n",
@@ -101,9 +102,9 @@ END {
     h = "| operation |"; d = "|---|"
     for (i = 1; i <= ns; i++) { h = h " " SZ[i] " |"; d = d "---|" }
     print h; print d
-    split("floor_cases floor_all unlock unlock_moderate list show edit comment start list_kept show_kept edit_kept comment_kept tui_first tui_cpu tui_bytes export comment_export import verify", OPS, " ")
-    split("raw floor (cases)|raw floor (all records)|unlock (interactive)|unlock (moderate)|`case list`|`case show`|`case edit`|`case comment`|process start (`--version`)|`case list`, key kept (wall ms)|`case show`, key kept (wall ms)|`case edit`, key kept (wall ms)|`case comment`, key kept (wall ms)|TUI first frame|TUI CPU per remote change|TUI bytes per cursor move|`export --format json`|`case comment` during an export|`import`|`verify`", LB, "|")
-    for (o = 1; o <= 20; o++) {
+    split("floor_cases floor_all unlock unlock_moderate list show edit comment start list_kept show_kept edit_kept comment_kept tui_first tui_cpu tui_bytes export comment_export import comment_import verify", OPS, " ")
+    split("raw floor (cases)|raw floor (all records)|unlock (interactive)|unlock (moderate)|`case list`|`case show`|`case edit`|`case comment`|process start (`--version`)|`case list`, key kept (wall ms)|`case show`, key kept (wall ms)|`case edit`, key kept (wall ms)|`case comment`, key kept (wall ms)|TUI first frame|TUI CPU per remote change|TUI bytes per cursor move|`export --format json`|`case comment` during an export|`import`|`case comment` during an import|`verify`", LB, "|")
+    for (o = 1; o <= 21; o++) {
         line = "| " LB[o] " |"
         for (i = 1; i <= ns; i++) {
             v = ((SZ[i] SUBSEP OPS[o]) in fails) ? "failed" : S[SZ[i] SUBSEP OPS[o]]

@@ -297,6 +297,16 @@ typedef struct kb_import_report {
 } kb_import_report;
 int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep,
                     kb_err *e) KB_WARN_UNUSED;
+/* The same, telling p (may be NULL) of its progress: a large import is
+ * staged (docs/storage.md "Staged imports"), and fn hears after each
+ * staged transaction how many of the file's items are written, with no
+ * lock held (it may wait). */
+typedef struct kb_import_progress {
+    void (*fn)(void *ctx, size_t done, size_t total);
+    void *ctx;
+} kb_import_progress;
+int kb_board_import_ex(kb_board *b, kb_import *imp, bool dry_run, const kb_import_progress *p,
+                       kb_import_report *rep, kb_err *e) KB_WARN_UNUSED;
 
 /* Organisations and contact moments.  Names are unique (case-insensitive). */
 typedef struct kb_org_vec {

@@ -114,6 +114,8 @@ size_t kb_store_forget_all_keys(void);
 bool kb_store_key_cache_ready(void);
 
 const char *kb_store_user(const kb_store *s);
+/* The board file's format (docs/storage.md "Board formats"). */
+unsigned kb_store_format(const kb_store *s);
 const unsigned char *kb_store_slot_id(const kb_store *s); /* KB_KEY_LEN bytes */
 const char *kb_store_host(const kb_store *s);
 
@@ -163,6 +165,46 @@ int kb_store_write(kb_store *s, const char *action, const unsigned char *op_id, 
  * long".  Other writers wait their lock timeout meanwhile and get "board
  * busy"; use it only for rare, explicit bulk operations. */
 void kb_txn_allow_long(kb_txn *t, int64_t max_hold_ms);
+/* A staged import (issue 16; docs/storage.md "Staged imports"): its new
+ * records go in in bounded write transactions of their own, so other
+ * writers wait at most one of them, but no one else sees them until one
+ * short last transaction makes them the board's.
+ *
+ * kb_store_write_staged begins one of those transactions (action e.g.
+ * "import.stage").  It may only add records, and change or delete the ones
+ * it added (any other change fails, KB_ESOFTWARE).  The first one starts
+ * the import; a later one continues it.  KB_EBUSY while another live
+ * session's import is on the board; with take_over, a dead session's
+ * import becomes this session's (to discard it).  kb_txn_chunk_due: time
+ * to commit and begin the next one (another session waits for the lock,
+ * or KERNBOARD_IMPORT_CHUNK audit entries).  kb_txn_stage_finish, in a plain
+ * write transaction (kb_store_write with the action "import.finish"),
+ * makes every staged record the board's at its commit (*records: how
+ * many).  kb_store_stage_discard deletes, with audited deletes in bounded
+ * transactions, every record of this session's import or of a dead
+ * session's. */
+#define KB_ACTION_IMPORT_BEGIN "import.begin"
+#define KB_ACTION_IMPORT_STAGE "import.stage"
+#define KB_ACTION_IMPORT_FINISH "import.finish"
+#define KB_ACTION_IMPORT_DISCARD "import.discard"
+int kb_store_write_staged(kb_store *s, const char *action, bool take_over, kb_txn **out,
+                          kb_err *e) KB_WARN_UNUSED;
+bool kb_txn_chunk_due(kb_txn *t);
+/* After committing a staged transaction: if it gave way to a waiting
+ * session, wait (no lock held) until the lock has been free of others for
+ * a moment, so that a command taking it several times gets through. */
+void kb_store_stage_yield(kb_store *s);
+int kb_txn_stage_finish(kb_txn *t, uint64_t *records, kb_err *e) KB_WARN_UNUSED;
+int kb_store_stage_discard(kb_store *s, uint64_t *removed, kb_err *e) KB_WARN_UNUSED;
+typedef struct kb_stage_info {
+    bool present; /* an unfinished import is on the board */
+    bool mine;    /* this session's */
+    bool alive;   /* its session is open (else it was left over) */
+    kb_time since;
+    uint64_t records; /* staged so far */
+} kb_stage_info;
+int kb_store_stage_info(kb_store *s, kb_stage_info *out, kb_err *e) KB_WARN_UNUSED;
+
 /* Commit (write) or finish (read).  On error nothing was changed, unless
  * the outcome was unknown and the audit log shows the op id: then KB_OK. */
 int kb_txn_commit(kb_txn **t, kb_err *e) KB_WARN_UNUSED;

@@ -117,7 +117,7 @@ const kb_cmd_entry kb_cmd_table[] = {
     {NULL, "stats", kb_cmd_stats, "", N_("counts per table and stage, sessions, edit locks"), 0},
     {NULL, "export", kb_cmd_export, "--format json|csv|md [--out F] [--include-confidential]",
      N_("export the board (json is complete and re-importable)"), 0},
-    {NULL, "import", kb_cmd_import, "F [--dry-run] [--format json|csv]",
+    {NULL, "import", kb_cmd_import, "F [--dry-run] [--format json|csv] [--progress]",
      N_("import a json export or a csv of cases, all or nothing"), PATHS},
     {NULL, "backup", kb_cmd_backup, "DEST",
      N_("copy the board to DEST (a new board file) and verify the copy"), PATHS},

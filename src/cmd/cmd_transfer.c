@@ -16,6 +16,9 @@
 #include "kernboard/thread.h"
 
 #include <csv.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -531,14 +534,47 @@ out:
     return rc;
 }
 
+/* Progress of a staged import on stderr (a terminal, or --progress): a
+ * line after each staged transaction, at most one per 5% of the items.
+ * KERNBOARD_IMPORT_PAUSE (a testing hook, docs/testing.md): while the file
+ * it names exists, the import waits there, with no lock held. */
+typedef struct kb_import_out {
+    FILE *err;
+    bool lines;
+    unsigned last_pct;
+    bool any;
+} kb_import_out;
+
+static void kb_import_print(void *ctx, size_t done, size_t total)
+{
+    kb_import_out *o = ctx;
+    unsigned pct = total ? (unsigned)((uint64_t)done * 100 / total) : 100;
+    if (o->lines && (!o->any || pct / 5 != o->last_pct / 5 || done == total)) {
+        fprintf(o->err,
+                _("import: %zu of %zu items written (%u%%); the board shows them when the "
+                  "import has finished\n"),
+                done, total, pct);
+        fflush(o->err);
+        o->any = true;
+        o->last_pct = pct;
+    }
+    const char *pause = getenv("KERNBOARD_IMPORT_PAUSE");
+    struct stat st;
+    while (pause && pause[0] && stat(pause, &st) == 0) {
+        struct timespec ts = {0, 10000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 int kb_cmd_import(kb_cmd_ctx *cx, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"dry-run", no_argument, NULL, 'n'},
         {"format", required_argument, NULL, 'f'},
+        {"progress", no_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
-    bool dry = false;
+    bool dry = false, progress = false;
     const char *fmt = NULL;
     kb_cmd_getopt_reset();
     int rc, opt, idx;
@@ -546,6 +582,8 @@ int kb_cmd_import(kb_cmd_ctx *cx, int argc, char **argv)
            opt != -1) {
         if (opt == 'n')
             dry = true;
+        else if (opt == 'p')
+            progress = true;
         else
             fmt = optarg;
     }
@@ -578,7 +616,11 @@ int kb_cmd_import(kb_cmd_ctx *cx, int argc, char **argv)
     if ((rc = kb_cmd_open(cx, "import", &b)))
         goto out;
     kb_import_report rep;
-    if (kb_board_import(b, &ib.imp, dry, &rep, &cx->err)) {
+    kb_import_out pout = {cx->errf ? cx->errf : stderr, progress, 0, false};
+    if (!progress && !cx->shared && pout.err == stderr && isatty(STDERR_FILENO))
+        pout.lines = true;
+    kb_import_progress ip = {kb_import_print, &pout};
+    if (kb_board_import_ex(b, &ib.imp, dry, &ip, &rep, &cx->err)) {
         /* an error about one case: where that case is in the file */
         const kb_import_pos *at = rep.bad_case ? kb_import_case_at(&ib, rep.bad_case - 1) : NULL;
         if (at && at->col)

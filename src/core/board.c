@@ -562,6 +562,20 @@ int kb_counter_ensure(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t m
     return kb_txn_put(t, KB_T_META, key, KB_KEY_LEN, cnt, 4, ver, NULL, NULL, e);
 }
 
+int kb_counter_reserve(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t above,
+                       uint32_t count, uint32_t *first, kb_err *e)
+{
+    uint32_t next;
+    uint64_t ver;
+    int rc = kb_counter_peek(t, key, &next, &ver, e);
+    if (rc)
+        return rc;
+    *first = next > above ? next : above + 1;
+    if ((uint64_t)*first + count > UINT32_MAX)
+        return kb_err_set(e, KB_EDATA, _("the import needs more numbers than the board has left"));
+    return kb_counter_ensure(t, key, *first + count, e);
+}
+
 bool kb_board_add_needs_reason(const kb_board *b, const char *stage)
 {
     /* as a move from the first stage, where a new case starts */

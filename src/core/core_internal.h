@@ -55,6 +55,10 @@ int kb_refs_load(kb_board *b, kb_err *e);
 int kb_counter_next(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t *out, kb_err *e);
 /* Make sure the counter's next value is at least min_next. */
 int kb_counter_ensure(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t min_next, kb_err *e);
+/* Take count numbers of counter key, all above `above`: *first .. *first +
+ * count - 1 (the counter passes them and every number up to above). */
+int kb_counter_reserve(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t above,
+                       uint32_t count, uint32_t *first, kb_err *e);
 
 int kb_require_writer(const kb_board *b, kb_err *e);
 /* Inside a write transaction: remove a user's personal views (views.c). */
@@ -150,6 +154,8 @@ int kb_case_activity_in(kb_txn *t, kb_case *cases, size_t n, kb_err *e);
 int kb_hook_goals_in(const kb_board *b, kb_txn *t, const kb_strv *hooks, kb_goal_vec *out,
                      kb_err *e);
 int kb_org_upsert(kb_txn *t, const kb_org *o, bool *added, bool *changed, kb_err *e);
+/* Inside t: the organisation of that name (case and accents ignored). */
+int kb_org_get(kb_txn *t, const char *name, kb_org *out, kb_err *e);
 int kb_contact_insert(kb_txn *t, kb_contact *c, kb_err *e);
 /* Inside t: the record of organisation *name, made (kind entrepreneur)
  * when there is none; *name becomes the stored spelling (orgs.c). */

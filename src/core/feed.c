@@ -48,12 +48,15 @@ typedef struct kb_feed_ctx {
     uint64_t last;
     bool refs; /* stages, departments, action lines or users changed */
     bool meetings, leases, links;
+    bool reload; /* a staged import became the board's: its records were never named */
 } kb_feed_ctx;
 
 static int kb_feed_collect(void *ctx, const kb_change *ch)
 {
     kb_feed_ctx *f = ctx;
     f->last = ch->seq;
+    if (strcmp(ch->action, KB_ACTION_IMPORT_FINISH) == 0)
+        f->reload = true;
     if (ch->table == KB_T_STAGES || ch->table == KB_T_DEPTS || ch->table == KB_T_LINES ||
         ch->table == KB_T_USERS)
         f->refs = true;
@@ -196,6 +199,25 @@ static int kb_cache_timeline(kb_board_cache *c, kb_txn *t, kb_err *e)
     return rc;
 }
 
+/* The whole cache again (after a staged import): the callers rebuild
+ * what they made of it, as after a change of the reference data. */
+static int kb_cache_reload(kb_board *b, kb_board_cache *c, kb_err *e)
+{
+    kb_board_cache n;
+    int rc = kb_board_cache_load(b, &n, e);
+    if (rc == KB_OK && c->activity)
+        rc = kb_board_cache_activity(b, &n, e);
+    if (rc) {
+        kb_board_cache_free(&n);
+        return rc;
+    }
+    kb_board_cache_free(c);
+    *c = n;
+    c->refs_changed = c->moved = true;
+    c->meetings_changed = c->leases_changed = c->links_changed = true;
+    return KB_OK;
+}
+
 int kb_board_cache_refresh(kb_board *b, kb_board_cache *c, size_t *changed, kb_err *e)
 {
     uint64_t gen = 0;
@@ -226,6 +248,12 @@ int kb_board_cache_refresh_at(kb_board *b, kb_board_cache *c, uint64_t gen, size
     size_t removed = 0;
     if ((rc = kb_txn_changes_since(t, c->seq, kb_feed_collect, &f, e)))
         goto out;
+    if (f.reload) { /* everything again, as at the start */
+        kb_txn_abort(&t);
+        rc = kb_cache_reload(b, c, e);
+        f.refs = rc == KB_OK;
+        goto out;
+    }
     /* each changed key once */
     kb_sort(f.keys, f.n, sizeof *f.keys, kb_key_cmp);
     size_t nk = 0;

@@ -101,7 +101,7 @@ static int kb_org_find(kb_txn *t, const char *name, kb_org *out, bool *v1, kb_er
     return rc;
 }
 
-static int kb_org_get(kb_txn *t, const char *name, kb_org *out, kb_err *e)
+int kb_org_get(kb_txn *t, const char *name, kb_org *out, kb_err *e)
 {
     bool v1;
     return kb_org_find(t, name, out, &v1, e);

@@ -1,18 +1,26 @@
 /* transfer.c - import: validate everything, then write it in one
- * transaction (or, for a dry run, only report). */
+ * transaction, or staged in bounded ones when it is large (or, for a dry
+ * run, only report). */
 #include "core_internal.h"
 #include "kernboard/codec.h"
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 #include "kernboard/query.h"
 
+#include "kernboard/env.h"
+
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 /* how long an import may hold the board lock before its commit is refused */
 #define KB_IMPORT_MAX_HOLD_MS ((int64_t)15 * 60 * 1000)
+/* From this many records (about; KERNBOARD_IMPORT_STAGED) an import is
+ * staged (docs/storage.md "Staged imports"); a smaller one is one
+ * transaction. */
+#define KB_IMPORT_STAGED_MIN 20000
 
 /* A code exists in the board's or the import's reference data. */
 static const char *kb_ref_code(const kb_import *imp, const kb_board *b, int kind, const char *s)
@@ -596,6 +604,9 @@ static int kb_import_refs(kb_board *b, kb_txn *t, kb_import *imp, kb_import_repo
 static int kb_import_check(kb_board *b, kb_import *imp, kb_numtab *h, size_t *bad_case, kb_err *e);
 static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool dry_run,
                            const kb_import_report *dummy, kb_import_report *rep, kb_err *e);
+static size_t kb_import_records(const kb_import *imp);
+static int kb_import_staged(kb_board *b, kb_import *imp, const kb_numtab *h,
+                            const kb_import_progress *p, kb_import_report *rep, kb_err *e);
 
 /* The links of an import as the link rule (kb_link_rule) sees them while
  * it takes links[0..upto) of the file one by one: a case of the board has
@@ -701,6 +712,12 @@ static int kb_import_links_check(kb_txn *t, const kb_import *imp, const kb_numta
 
 int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report *rep, kb_err *e)
 {
+    return kb_board_import_ex(b, imp, dry_run, NULL, rep, e);
+}
+
+int kb_board_import_ex(kb_board *b, kb_import *imp, bool dry_run, const kb_import_progress *p,
+                       kb_import_report *rep, kb_err *e)
+{
     memset(rep, 0, sizeof *rep);
     int rc = kb_require_writer(b, e);
     if (rc)
@@ -718,7 +735,12 @@ int kb_board_import(kb_board *b, kb_import *imp, bool dry_run, kb_import_report 
     kb_numtab h;
     kb_numtab_init(&h, imp->ncases);
     rc = kb_import_check(b, imp, &h, &rep->bad_case, e);
-    if (rc == KB_OK)
+    long staged_min = KB_IMPORT_STAGED_MIN;
+    (void)kb_env_get(KB_ENV_IMPORT_STAGED, &staged_min, NULL);
+    if (rc == KB_OK && !dry_run && kb_import_records(imp) >= (size_t)staged_min &&
+        kb_store_format(b->s) >= 2)
+        rc = kb_import_staged(b, imp, &h, p, rep, e);
+    else if (rc == KB_OK)
         rc = kb_import_apply(b, imp, &h, dry_run, &dummy, rep, e);
     kb_numtab_free(&h);
     return rc;
@@ -938,6 +960,342 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
         rc = kb_txn_commit(&t, e);
 out:
     kb_txn_abort(&t);
+    if (rc == KB_OK && (rep->depts_added || rep->depts_changed || rep->stages_added ||
+                        rep->stages_changed || rep->lines_added || rep->lines_changed))
+        rc = kb_refs_load(b, e);
+    return rc;
+}
+
+/* ------------------------------------------------------------ staged import
+ *
+ * A large import holds the write lock in bounded pieces (issue 16;
+ * docs/storage.md "Staged imports"): its new records are staged in write
+ * transactions of about 200 ms each, which nobody else sees, and one short
+ * last transaction ("import.finish") makes them the board's together with
+ * what changes records the board has already (reference data, changed
+ * organisations, items of the board's own cases).  Before the first, one
+ * small transaction ("import.begin") moves the case, action item, meeting
+ * and decision counters past every number the import uses or takes, so no
+ * change made meanwhile takes one of them.  A failure removes what was
+ * staged (audited deletes); an import whose process died is removed by
+ * the next import or rekey. */
+
+/* Records an import writes, about (each case: itself, its index entry,
+ * its relation list). */
+static size_t kb_import_records(const kb_import *imp)
+{
+    return imp->ncases * 3 + imp->ncomments + imp->nactions * 3 + imp->nlinks * 3 +
+           imp->nmeetings * 2 + imp->ndecisions * 3 + imp->norgs * 2 + imp->ncontacts;
+}
+
+/* The numbers the import takes: those of the file, and new ones for the
+ * items that have none (above the file's and the board's). */
+static int kb_import_numbers(kb_txn *t, kb_import *imp, kb_err *e)
+{
+    struct {
+        const unsigned char *counter;
+        void *base;
+        size_t n, size, off;
+    } kinds[] = {
+        {kb_meta_counters, imp->cases, imp->ncases, sizeof *imp->cases, offsetof(kb_case, number)},
+        {kb_meta_action_counter, imp->actions, imp->nactions, sizeof *imp->actions,
+         offsetof(kb_action_item, number)},
+        {kb_meta_meeting_counter, imp->meetings, imp->nmeetings, sizeof *imp->meetings,
+         offsetof(kb_meeting, number)},
+        {kb_meta_decision_counter, imp->decisions, imp->ndecisions, sizeof *imp->decisions,
+         offsetof(kb_decision, number)},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        uint32_t max = 0, none = 0, first = 0;
+        for (size_t i = 0; i < kinds[k].n; i++) {
+            uint32_t *num = (uint32_t *)((char *)kinds[k].base + i * kinds[k].size + kinds[k].off);
+            none += *num == 0;
+            max = *num > max ? *num : max;
+        }
+        if (!kinds[k].n)
+            continue;
+        int rc = kb_counter_reserve(t, kinds[k].counter, max, none, &first, e);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < kinds[k].n; i++) {
+            uint32_t *num = (uint32_t *)((char *)kinds[k].base + i * kinds[k].size + kinds[k].off);
+            if (*num == 0)
+                *num = first++;
+        }
+    }
+    return KB_OK;
+}
+
+typedef struct kb_stager {
+    kb_board *b;
+    kb_txn *t; /* the staged transaction under way */
+    const kb_import_progress *p;
+    size_t done, total; /* items of the file written */
+} kb_stager;
+
+/* One more item written: when the transaction's time is up, commit it and
+ * begin the next (no lock is held in between). */
+static int kb_stager_step(kb_stager *g, kb_err *e)
+{
+    g->done++;
+    if (!kb_txn_chunk_due(g->t))
+        return KB_OK;
+    int rc = kb_txn_commit(&g->t, e);
+    if (rc)
+        return rc;
+    kb_store_stage_yield(g->b->s);
+    if (g->p && g->p->fn)
+        g->p->fn(g->p->ctx, g->done, g->total);
+    return kb_store_write_staged(g->b->s, KB_ACTION_IMPORT_STAGE, false, &g->t, e);
+}
+
+/* Is case number n one of the file's (else the board's)? */
+static bool kb_import_has_case(const kb_numtab *h, uint32_t n)
+{
+    return kb_numtab_get(h, n) != SIZE_MAX;
+}
+
+/* The new records: staged, in bounded transactions.  later[] marks the
+ * items left for the last transaction (they change a record the board
+ * has): organisations (index 0 .. norgs), action items, decisions, links,
+ * each in its own array. */
+typedef struct kb_import_later {
+    bool *orgs, *actions, *decisions, *links;
+} kb_import_later;
+
+static int kb_import_stage_all(kb_stager *g, kb_import *imp, const kb_numtab *h, const bool *fresh,
+                               kb_import_later *later, kb_import_report *rep, kb_err *e)
+{
+    kb_board *b = g->b;
+    int rc = KB_OK;
+    for (size_t i = 0; i < imp->norgs && !rc; i++) {
+        kb_org cur;
+        memset(&cur, 0, sizeof cur);
+        int r = kb_org_get(g->t, imp->orgs[i].name, &cur, NULL);
+        kb_org_free(&cur);
+        if (r == KB_OK) { /* the board's: changed in the last transaction */
+            later->orgs[i] = true;
+            continue;
+        }
+        if (r != KB_ENOENT)
+            return kb_err_set(e, r, _("cannot read organisation '%s'"), imp->orgs[i].name);
+        bool added, changed;
+        if ((rc = kb_org_upsert(g->t, &imp->orgs[i], &added, &changed, e)) == KB_OK) {
+            rep->orgs_added += added;
+            rep->orgs_changed += changed;
+            rc = kb_stager_step(g, e);
+        }
+    }
+    for (size_t i = 0; i < imp->ncontacts && !rc; i++)
+        if ((rc = kb_contact_insert(g->t, &imp->contacts[i], e)) == KB_OK) {
+            rep->contacts_added++;
+            rc = kb_stager_step(g, e);
+        }
+    for (size_t i = 0; i < imp->ncases && !rc; i++) {
+        kb_case *c = &imp->cases[i];
+        if ((imp->new_cases && (rc = kb_orgs_ensure(g->t, &c->orgs, e))) ||
+            (rc = kb_case_insert(b, g->t, c, true, NULL, e))) {
+            rep->bad_case = i + 1;
+            break;
+        }
+        rep->cases_added++;
+        if (fresh[i]) {
+            const char *reason = imp->reasons ? imp->reasons[i] : NULL;
+            kb_comment cm = {.case_number = c->number,
+                             .kind = KB_ENTRY_CHANGE,
+                             .author = (char *)kb_board_user(b),
+                             .text = (char *)N_("case imported"),
+                             .reason = reason && reason[0] ? (char *)reason : NULL};
+            rc = kb_timeline_put_entry(g->t, c->key.b, &cm, e);
+        }
+        if (!rc)
+            rc = kb_stager_step(g, e);
+    }
+    for (size_t i = 0; i < imp->ncomments && !rc; i++) {
+        kb_comment *cm = &imp->comments[i];
+        size_t k = kb_numtab_get(h, cm->case_number);
+        if (k != SIZE_MAX && (rc = kb_comment_put(g->t, imp->cases[k].key.b, cm, e)) == KB_OK) {
+            rep->comments_added++;
+            rc = kb_stager_step(g, e);
+        }
+    }
+    for (size_t i = 0; i < imp->nactions && !rc; i++) {
+        kb_action_item *a = &imp->actions[i];
+        if (!kb_import_has_case(h, a->case_number)) {
+            later->actions[i] = true;
+            continue;
+        }
+        char *iname = kb_asprintf("action#%u", a->number);
+        unsigned char k[KB_KEY_LEN];
+        int r = kb_txn_index_get(g->t, iname, k, NULL);
+        kb_free(&iname);
+        if (r == KB_OK)
+            return kb_err_set(e, KB_EDATA, _("action item A%u already exists on this board"),
+                              a->number);
+        const kb_id *ck = &imp->cases[kb_numtab_get(h, a->case_number)].key;
+        if ((rc = kb_action_insert(g->t, a, ck, e)) == KB_OK) {
+            rep->actions_added++;
+            rc = kb_stager_step(g, e);
+        }
+    }
+    for (size_t i = 0; i < imp->nmeetings && !rc; i++)
+        if ((rc = kb_meeting_insert(g->t, &imp->meetings[i], e)) == KB_OK) {
+            rep->meetings_added++;
+            rc = kb_stager_step(g, e);
+        }
+    for (size_t i = 0; i < imp->ndecisions && !rc; i++) {
+        kb_decision *d = &imp->decisions[i];
+        if (!kb_import_has_case(h, d->case_number)) {
+            later->decisions[i] = true;
+            continue;
+        }
+        const kb_id *ck = &imp->cases[kb_numtab_get(h, d->case_number)].key;
+        if ((rc = kb_decision_insert(g->t, d, ck, e)) == KB_OK) {
+            rep->decisions_added++;
+            rc = kb_stager_step(g, e);
+        }
+    }
+    for (size_t i = 0; i < imp->nlinks && !rc; i++) {
+        kb_link *l = &imp->links[i];
+        if (!kb_import_has_case(h, l->from) || !kb_import_has_case(h, l->to)) {
+            later->links[i] = true;
+            continue;
+        }
+        if ((rc = kb_link_insert(g->t, l, &imp->cases[kb_numtab_get(h, l->from)].key,
+                                 &imp->cases[kb_numtab_get(h, l->to)].key, e)) == KB_OK) {
+            rep->links_added++;
+            rc = kb_stager_step(g, e);
+        }
+    }
+    return rc;
+}
+
+/* The last transaction: the staged records become the board's, and the
+ * changes of records the board has are made. */
+static int kb_import_finish(kb_board *b, kb_txn *t, kb_import *imp, const kb_numtab *h,
+                            const kb_import_later *later, kb_import_report *rep, kb_err *e)
+{
+    uint64_t n = 0;
+    int rc = kb_txn_stage_finish(t, &n, e);
+    if (rc == KB_OK)
+        rc = kb_import_refs(b, t, imp, rep, e);
+    for (size_t i = 0; i < imp->norgs && !rc; i++) {
+        if (!later->orgs[i])
+            continue;
+        bool added, changed;
+        rc = kb_org_upsert(t, &imp->orgs[i], &added, &changed, e);
+        rep->orgs_added += added;
+        rep->orgs_changed += changed;
+    }
+    for (size_t i = 0; i < imp->nactions && !rc; i++) {
+        kb_action_item *a = &imp->actions[i];
+        kb_id ck;
+        if (!later->actions[i])
+            continue;
+        if ((rc = kb_import_case_key(t, imp, h, a->case_number, &ck, e))) {
+            kb_err_prefix(e, _("action item A%u: "), a->number);
+            break;
+        }
+        char *iname = kb_asprintf("action#%u", a->number);
+        unsigned char k[KB_KEY_LEN];
+        int r = kb_txn_index_get(t, iname, k, NULL);
+        kb_free(&iname);
+        if (r == KB_OK)
+            return kb_err_set(e, KB_EDATA, _("action item A%u already exists on this board"),
+                              a->number);
+        if ((rc = kb_action_insert(t, a, &ck, e)) == KB_OK)
+            rep->actions_added++;
+    }
+    for (size_t i = 0; i < imp->ndecisions && !rc; i++) {
+        kb_decision *d = &imp->decisions[i];
+        kb_id ck;
+        if (!later->decisions[i])
+            continue;
+        if ((rc = kb_import_case_key(t, imp, h, d->case_number, &ck, e))) {
+            kb_err_prefix(e, _("decision D%u: "), d->number);
+            break;
+        }
+        if ((rc = kb_decision_insert(t, d, &ck, e)) == KB_OK)
+            rep->decisions_added++;
+    }
+    if (!rc) /* against the board's links as they are now */
+        rc = kb_import_links_check(t, imp, h, e);
+    for (size_t i = 0; i < imp->nlinks && !rc; i++) {
+        kb_id xk, yk;
+        if (!later->links[i])
+            continue;
+        rc = kb_import_case_key(t, imp, h, imp->links[i].from, &xk, e);
+        if (!rc)
+            rc = kb_import_case_key(t, imp, h, imp->links[i].to, &yk, e);
+        if (!rc && (rc = kb_link_insert(t, &imp->links[i], &xk, &yk, e)) == KB_OK)
+            rep->links_added++;
+    }
+    return rc;
+}
+
+static int kb_import_staged(kb_board *b, kb_import *imp, const kb_numtab *h,
+                            const kb_import_progress *p, kb_import_report *rep, kb_err *e)
+{
+    kb_stage_info si;
+    uint64_t gone = 0;
+    int rc = kb_store_stage_info(b->s, &si, e);
+    if (rc)
+        return rc;
+    if (si.present && !si.alive && (rc = kb_store_stage_discard(b->s, &gone, e)))
+        return kb_err_prefix(e, "%s", _("removing the records an unfinished import left: "));
+    if (si.present && si.alive && !si.mine) { /* refused before anything changes */
+        kb_txn *probe = NULL;
+        rc = kb_store_write_staged(b->s, KB_ACTION_IMPORT_STAGE, false, &probe, e);
+        kb_txn_abort(&probe); /* (it finished meanwhile: go on) */
+        if (rc)
+            return rc;
+    }
+    bool *fresh = kb_calloc(imp->ncases + 1, sizeof *fresh);
+    for (size_t i = 0; i < imp->ncases; i++)
+        fresh[i] = !imp->cases[i].number || imp->new_cases;
+    kb_import_later later = {kb_calloc(imp->norgs + 1, 1), kb_calloc(imp->nactions + 1, 1),
+                             kb_calloc(imp->ndecisions + 1, 1), kb_calloc(imp->nlinks + 1, 1)};
+    kb_stager g = {b, NULL, p, 0,
+                   imp->norgs + imp->ncontacts + imp->ncases + imp->ncomments + imp->nactions +
+                       imp->nmeetings + imp->ndecisions + imp->nlinks};
+    bool staged = false;
+    kb_txn *t = NULL;
+    if ((rc = kb_store_write(b->s, KB_ACTION_IMPORT_BEGIN, NULL, &t, e)) == KB_OK &&
+        (rc = kb_import_numbers(t, imp, e)) == KB_OK)
+        rc = kb_txn_commit(&t, e);
+    kb_txn_abort(&t);
+    if (rc == KB_OK &&
+        (rc = kb_store_write_staged(b->s, KB_ACTION_IMPORT_STAGE, false, &g.t, e)) == KB_OK) {
+        staged = true;
+        rc = kb_import_stage_all(&g, imp, h, fresh, &later, rep, e);
+        if (rc == KB_OK)
+            rc = kb_txn_commit(&g.t, e);
+        kb_txn_abort(&g.t);
+    }
+    if (rc == KB_OK && p && p->fn)
+        p->fn(p->ctx, g.done, g.total);
+    if (rc == KB_OK && (rc = kb_store_write(b->s, KB_ACTION_IMPORT_FINISH, NULL, &t, e)) == KB_OK) {
+        kb_txn_allow_long(t, KB_IMPORT_MAX_HOLD_MS); /* (items of the board's cases: few) */
+        if ((rc = kb_import_finish(b, t, imp, h, &later, rep, e)) == KB_OK)
+            rc = kb_txn_commit(&t, e);
+        kb_txn_abort(&t);
+    }
+    if (rc && staged) { /* nothing of it stays: what was staged goes */
+        kb_err e2;
+        if (kb_store_stage_discard(b->s, &gone, &e2) && e) {
+            char first[KB_ERR_MSG_MAX];
+            snprintf(first, sizeof first, "%s", e->msg);
+            kb_err_set(e, rc,
+                       _("%s (the records it wrote are not part of the board; the next import "
+                         "or rekey removes them: %s)"),
+                       first, e2.msg);
+        }
+    }
+    kb_free(&fresh);
+    kb_free(&later.orgs);
+    kb_free(&later.actions);
+    kb_free(&later.decisions);
+    kb_free(&later.links);
     if (rc == KB_OK && (rep->depts_added || rep->depts_changed || rep->stages_added ||
                         rep->stages_changed || rep->lines_added || rep->lines_changed))
         rc = kb_refs_load(b, e);

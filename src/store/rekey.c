@@ -1265,6 +1265,18 @@ int kb_store_rekey(kb_store *s, size_t *records, kb_rekey_fn fn, void *ctx, kb_e
         return kb_err_set(e, KB_EBUSY,
                           _("other sessions have the board open (see 'kernboard who'); rekey "
                             "needs everyone to close it first"));
+    /* an import left unfinished (nobody else has the board open, so its
+     * session is gone) would otherwise become part of the new board's map:
+     * its records go first, with audited deletes */
+    kb_stage_info si;
+    uint64_t gone = 0;
+    int src = kb_store_stage_info(s, &si, e);
+    if (src == KB_OK && si.present)
+        src = kb_store_stage_discard(s, &gone, e);
+    if (src) {
+        kb_lk_try(s->lock_fd, KB_LK_MAINT, F_RDLCK); /* back to shared */
+        return src;
+    }
     char *side = kb_asprintf("%s.rekey", s->path);
     char *side_lock = kb_asprintf("%s.lock", side);
     kb_store *c = NULL;

@@ -276,6 +276,7 @@ static void kb_txn_release(kb_txn *t)
     kb_buf_free(&t->pendbuf);
     kb_free(&t->pend);
     kb_vmap_free(t);
+    kb_free(&t->sdesc);
     kb_env_close(t);
     kb_bus_leave();
     kb_lk_unlock(t->s->lock_fd, KB_LK_GLOBAL);
@@ -487,7 +488,7 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
         kb_txn_release(t);
         return rc;
     }
-    if ((rc = kb_audit_flush(t, e))) {
+    if ((rc = kb_audit_flush(t, e)) || (rc = kb_stage_flush(t, e))) {
         kb_txn_release(t);
         return rc;
     }
@@ -950,16 +951,6 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
 }
 
 /* ------------------------------------------------------------ records */
-
-#define KB_ARM_OR_FAIL(t, e)                                                                       \
-    sigjmp_buf pad_;                                                                               \
-    sigjmp_buf *prev_ = kb_bus_arm(&pad_);                                                         \
-    if (KB_BUS_SETJMP(pad_)) {                                                                     \
-        kb_bus_disarm(prev_);                                                                      \
-        (t)->failed = true;                                                                        \
-        return kb_bus_fail((e), NULL);                                                             \
-    }
-#define KB_DISARM() kb_bus_disarm(prev_)
 
 static int kb_txn_usable(kb_txn *t, kb_err *e)
 {
@@ -1748,6 +1739,15 @@ int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_
     } else if (bk->ct) {
         want = kb_vm_find_lazy(t->s, bk, d);
     }
+    if (want == 0 && ver) { /* a record of an unfinished import (stage.c)? */
+        int h = kb_stage_hidden(t, tbl, key, klen, ver);
+        if (h == KB_OK)
+            return KB_OK;
+        if (h == KB_SHIDDEN) {
+            kb_err_set(e, KB_ENOENT, _("no such record"));
+            return KB_SHIDDEN;
+        }
+    }
     if (want != ver || want == 0)
         return kb_vm_refuse(e, tbl, key, klen, ver, want);
     return KB_OK;
@@ -1795,6 +1795,57 @@ static int kb_vmap_set(kb_txn *t, unsigned tbl, const void *key, size_t klen, ui
     if (vm->layout >= 3 && want > vm->bits && (rc = kb_vm_relayout(t, vm->layout, want, e))) {
         t->failed = true;
         return rc;
+    }
+    return KB_OK;
+}
+
+/* Add n entries of records the map does not have (a staged import that
+ * becomes the board's, stage.c), sorted by digest: the map grows to the
+ * buckets it will need first, then each bucket takes its share in one
+ * merge. */
+int kb_vmap_add_new(kb_txn *t, const unsigned char *ents, size_t n, kb_err *e)
+{
+    if (t->s->format < 2 || t->vm_off || !n)
+        return KB_OK;
+    int rc = kb_vmap_root(t, e);
+    if (rc)
+        return rc;
+    kb_vmap *vm = t->vm;
+    unsigned want = kb_vm_bits_for(vm->count + n, t->s->vm_grow);
+    if (vm->layout >= 3 && want > vm->bits && (rc = kb_vm_relayout(t, vm->layout, want, e))) {
+        t->failed = true;
+        return rc;
+    }
+    for (size_t i = 0, j; i < n; i = j) {
+        size_t b = kb_vm_index(vm, ents + i * KB_VM_ENT);
+        for (j = i + 1; j < n && kb_vm_index(vm, ents + j * KB_VM_ENT) == b; j++)
+            ;
+        kb_vbucket *bk;
+        if ((rc = kb_vmap_bucket(t, b, &bk, e)))
+            return rc;
+        size_t add = j - i;
+        if (bk->n + add > bk->cap) {
+            bk->cap = bk->n + add;
+            bk->e = kb_realloc(bk->e, bk->cap * KB_VM_ENT);
+        }
+        /* merge from the back: both runs are sorted */
+        size_t a = bk->n, c = add, o = bk->n + add;
+        while (c) {
+            const unsigned char *x = ents + (i + c - 1) * KB_VM_ENT;
+            int cmp = a ? kb_vm_cmp(bk->e + (a - 1) * KB_VM_ENT, x) : -1;
+            if (cmp == 0)
+                return kb_err_damage(e, _("a record of an unfinished import is in the board's "
+                                          "version map already; run 'kernboard verify'"));
+            if (cmp > 0) {
+                memmove(bk->e + --o * KB_VM_ENT, bk->e + --a * KB_VM_ENT, KB_VM_ENT);
+            } else {
+                memcpy(bk->e + --o * KB_VM_ENT, x, KB_VM_ENT);
+                c--;
+            }
+        }
+        bk->n += add;
+        vm->count += add;
+        bk->dirty = true;
     }
     return KB_OK;
 }
@@ -2052,8 +2103,6 @@ static int kb_get_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t kle
 static int kb_put_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, const void *val,
                        size_t vlen, uint64_t expect, uint64_t *new_version, const char *detail,
                        kb_err *e);
-static int kb_del_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t expect,
-                       const char *detail, kb_err *e);
 
 static int kb_rlist_load(kb_txn *t, const unsigned char ck[KB_KEY_LEN], kb_rlist *l, kb_err *e)
 {
@@ -2234,6 +2283,8 @@ static int kb_get_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t kle
     rc = kb_get_phys_open(t, tbl, dbi, key, klen, &pt, &n, vp, e);
     if (rc == KB_OK && (rc = kb_vmap_check(t, (unsigned)tbl, key, klen, *vp, e)))
         kb_free(&pt);
+    if (rc == KB_SHIDDEN) /* not the board's yet */
+        rc = KB_ENOENT;
     if (rc)
         return rc;
     *out = pt;
@@ -2255,6 +2306,10 @@ static int kb_check_version(kb_txn *t, MDB_dbi dbi, enum kb_table tbl, const voi
         return kb_mdb_err(e, rc, kb_table_names[tbl]);
     /* a replayed value must not become the base of a new version */
     int vr = rc == 0 ? kb_vmap_check(t, (unsigned)tbl, key, klen, *cur, e) : KB_OK;
+    if (vr == KB_SHIDDEN)
+        return kb_err_set(e, KB_ECONFLICT,
+                          _("the record is part of an import that has not finished; try again "
+                            "when it has"));
     if (vr)
         return vr;
     if (expect == KB_VERSION_ANY)
@@ -2306,14 +2361,15 @@ static int kb_put_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t kle
     }
     rc = kb_audit_append(t, tbl, key, klen, ver, &v, detail, e);
     if (rc == KB_OK)
-        rc = kb_vmap_set(t, (unsigned)tbl, key, klen, ver, e);
+        rc = t->stage ? kb_stage_note(t, (unsigned)tbl, key, klen, cur, ver, e)
+                      : kb_vmap_set(t, (unsigned)tbl, key, klen, ver, e);
     if (rc == KB_OK && new_version)
         *new_version = ver;
     return rc;
 }
 
-static int kb_del_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t expect,
-                       const char *detail, kb_err *e)
+int kb_del_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t expect,
+                const char *detail, kb_err *e)
 {
     int rc = kb_txn_usable(t, e);
     if (rc)
@@ -2336,7 +2392,10 @@ static int kb_del_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t kle
         return kb_mdb_err(e, rc, _("cannot delete"));
     }
     rc = kb_audit_append(t, tbl, key, klen, 0, NULL, detail, e);
-    return rc ? rc : kb_vmap_set(t, (unsigned)tbl, key, klen, 0, e);
+    if (rc)
+        return rc;
+    return t->stage ? kb_stage_note(t, (unsigned)tbl, key, klen, cur, 0, e)
+                    : kb_vmap_set(t, (unsigned)tbl, key, klen, 0, e);
 }
 
 static int kb_each_phys(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen,
@@ -2395,6 +2454,11 @@ static int kb_each_phys(kb_txn *t, enum kb_table tbl, const void *prefix, size_t
                          (unsigned char *)raw.data, raw.len, &pt, &n, &ver, e);
         if (rc == KB_OK && (rc = kb_vmap_check(t, (unsigned)tbl, kcopy, kl, ver, e)))
             kb_free(&pt);
+        if (rc == KB_SHIDDEN) { /* not the board's yet */
+            kb_err_clear(e);
+            rc = KB_OK;
+            continue;
+        }
         if (rc)
             break;
         const unsigned char *lk = kcopy;
@@ -2526,7 +2590,8 @@ int kb_txn_count(kb_txn *t, enum kb_table tbl, size_t *out, kb_err *e)
     MDB_stat st;
     if ((rc = mdb_stat(t->txn, dbi, &st)))
         return kb_mdb_err(e, rc, kb_table_names[tbl]);
-    *out = st.ms_entries;
+    uint64_t staged = kb_stage_count(t, (unsigned)tbl); /* not the board's yet */
+    *out = st.ms_entries > staged ? st.ms_entries - staged : 0;
     return KB_OK;
 }
 
@@ -2682,12 +2747,17 @@ static int kb_snap_copy(kb_txn *t, MDB_cursor *c, const void *prefix, size_t ple
     kb_maprange m = {0, 0};
     long base = kb_file_resident();
     bool dropped = false;
+    bool staged = kb_stage_any(t) && !t->stage;
     while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
         op = MDB_NEXT;
         if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) {
             rc = MDB_NOTFOUND;
             break;
         }
+        uint64_t sv;
+        if (staged && kb_stage_find(t, (unsigned)sn->tbl, k.mv_data, k.mv_size, &sv) == KB_OK &&
+            sv == kb_val_version(v.mv_data, v.mv_size))
+            continue; /* not the board's yet (stage.c) */
         kb_snap_push(sn, &k, &v);
         kb_maprange_add(&m, k.mv_data, k.mv_size);
         kb_maprange_add(&m, v.mv_data, v.mv_size);
@@ -3231,6 +3301,12 @@ static int kb_ss_open_tail(kb_snapset *ss, const kb_store *s, kb_err *e)
                                  (unsigned long long)ss->seen);
         }
         ss->seen = en.seq;
+        if (strcmp(en.action, KB_ACTION_IMPORT_FINISH) == 0) {
+            /* a staged import became the board's: its records were left
+             * out of the copies and are not named again (stage.c) */
+            kb_free(&pt);
+            return KB_SRESTART;
+        }
         if (en.table < KB_T_COUNT_ && ss->tab[en.table].want)
             kb_ss_note(ss, en.table, en.key, en.klen, en.seq);
         kb_free(&pt);
@@ -3275,9 +3351,14 @@ static int kb_ss_copy_walk(kb_snapset *ss, kb_txn *t, MDB_cursor *c, uint64_t se
             *ended = false;
             break;
         }
-        if ((rc = kb_ss_check(t, (enum kb_table)ss->cur, &k, &v, e)))
+        if ((rc = kb_ss_check(t, (enum kb_table)ss->cur, &k, &v, e)) == KB_SHIDDEN) {
+            rc = KB_OK; /* not the board's yet (stage.c) */
+            kb_err_clear(e);
+        } else if (rc) {
             break;
-        kb_ss_push(tb, &k, &v, seq);
+        } else {
+            kb_ss_push(tb, &k, &v, seq);
+        }
         tb->sorted = tb->sn->n;
         (*left)--;
         kb_buf_clear(&ss->last);
@@ -3358,7 +3439,12 @@ static int kb_ss_copy_lookups(kb_snapset *ss, kb_txn *t, uint64_t seq, size_t *d
             rc = kb_mdb_err(e, g, kb_table_names[r->table]);
             break;
         }
-        if (g == 0 && (rc = kb_ss_check(t, (enum kb_table)r->table, &k, &v, e)))
+        if (g == 0 && (rc = kb_ss_check(t, (enum kb_table)r->table, &k, &v, e)) == KB_SHIDDEN) {
+            rc = KB_OK; /* not the board's yet (stage.c): as if not there */
+            kb_err_clear(e);
+            g = MDB_NOTFOUND;
+        }
+        if (rc)
             break;
         size_t i = kb_ss_find(ss, r);
         if (g == 0 && i == SIZE_MAX) { /* made after its range was walked */
@@ -3454,8 +3540,8 @@ static int kb_ss_begin(kb_store *s, bool first, kb_txn **t, uint64_t *seq, kb_er
     return KB_OK;
 }
 
-int kb_store_snapshot(kb_store *s, const enum kb_table *tables, size_t ntables, kb_txn **out,
-                      kb_err *e)
+static int kb_store_snapshot_once(kb_store *s, const enum kb_table *tables, size_t ntables,
+                                  kb_txn **out, kb_err *e)
 {
     *out = NULL;
     if (!s->keys)
@@ -3533,6 +3619,20 @@ fail:
     kb_txn_abort(&t);
     kb_ss_free(&ss);
     return rc;
+}
+
+int kb_store_snapshot(kb_store *s, const enum kb_table *tables, size_t ntables, kb_txn **out,
+                      kb_err *e)
+{
+    /* started again when a staged import finishes meanwhile (rare: an
+     * import every few seconds would keep it going; it gives up) */
+    for (int i = 0; i < 8; i++) {
+        int rc = kb_store_snapshot_once(s, tables, ntables, out, e);
+        if (rc != KB_SRESTART)
+            return rc;
+    }
+    return kb_err_set(e, KB_EBUSY,
+                      _("imports kept finishing while the board was being copied; try again"));
 }
 
 /* ---- reading the snapshot */
@@ -4398,6 +4498,9 @@ static kb_store *kb_store_alloc(const char *path, const char *user, const kb_sto
     else
         (void)kb_env_get(KB_ENV_SNAPSHOT_CHUNK, &chunk, NULL);
     s->snap_chunk = (size_t)chunk;
+    long ichunk = KB_STAGE_CHUNK_ENTRIES;
+    (void)kb_env_get(KB_ENV_IMPORT_CHUNK, &ichunk, NULL);
+    s->stage_chunk = (size_t)ichunk;
     if (opts) {
         s->snap_between = opts->snap_between;
         s->snap_ctx = opts->snap_ctx;

@@ -147,6 +147,8 @@ struct kb_store {
     /* kb_store_snapshot: records per read transaction, and the test hook
      * called between two of its transactions (kb_store_opts) */
     size_t snap_chunk;
+    size_t stage_chunk; /* audit entries of a staged transaction (stage.c) */
+    bool stage_yield;   /* the last one gave way to a waiting session */
     void (*snap_between)(void *ctx);
     void *snap_ctx;
     kb_store_hooks hooks;
@@ -198,7 +200,56 @@ struct kb_txn {
     /* a snapshot (kb_store_snapshot): no lock, no environment; reads come
      * from the tables copied at audit seq audit_seq */
     struct kb_snapset *snap;
+    /* a staged import (stage.c): stage_seen 0 = not looked yet, 1 = none on
+     * the board, 2 = one (sdesc: its description); stage: this transaction
+     * writes its records */
+    bool stage, sdesc_dirty;
+    signed char stage_seen;
+    int64_t stage_polled_ms; /* the lock last looked at (kb_txn_chunk_due) */
+    MDB_dbi dbi_stage;
+    struct kb_stage_desc *sdesc;
 };
+
+/* A landing pad for the rest of the function (store.c, stage.c): a fault
+ * fails the transaction with the fault's error. */
+#define KB_ARM_OR_FAIL(t, e)                                                                       \
+    sigjmp_buf pad_;                                                                               \
+    sigjmp_buf *prev_ = kb_bus_arm(&pad_);                                                         \
+    if (KB_BUS_SETJMP(pad_)) {                                                                     \
+        kb_bus_disarm(prev_);                                                                      \
+        (t)->failed = true;                                                                        \
+        return kb_bus_fail((e), NULL);                                                             \
+    }
+#define KB_DISARM() kb_bus_disarm(prev_)
+
+/* ---- stage.c: a staged import (docs/storage.md "Staged imports") */
+/* Internal status (never returned by the public API): the record is one of
+ * an unfinished staged import, which this transaction does not see. */
+#define KB_SHIDDEN 1001
+/* Internal: kb_store_snapshot starts again (a staged import finished). */
+#define KB_SRESTART 1002
+#define KB_STAGE_CHUNK_ENTRIES 262144
+typedef struct kb_stage_desc kb_stage_desc;
+/* Is a staged import on the board (looked up once per transaction)? */
+bool kb_stage_any(kb_txn *t);
+/* The staged version of (tbl, stored key): KB_OK, or KB_ENOENT. */
+int kb_stage_find(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t *ver);
+/* A record missing from the version map: KB_SHIDDEN when it is staged at
+ * version ver (KB_OK in a staging transaction), else KB_ENOENT. */
+int kb_stage_hidden(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver);
+/* Records of table tbl staged (0 in a staging transaction, which sees them). */
+uint64_t kb_stage_count(kb_txn *t, unsigned tbl);
+/* A staging transaction put version ver (0: deleted) of a record whose
+ * stored version was cur: list it (instead of the version map). */
+int kb_stage_note(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t cur, uint64_t ver,
+                  kb_err *e);
+/* At commit: the description with this transaction's counts. */
+int kb_stage_flush(kb_txn *t, kb_err *e);
+/* store.c: add n new entries (digest || version, sorted by digest) to the
+ * version map of write transaction t. */
+int kb_vmap_add_new(kb_txn *t, const unsigned char *ents, size_t n, kb_err *e);
+int kb_del_phys(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, uint64_t expect,
+                const char *detail, kb_err *e);
 
 /* ---- lock.c */
 int kb_lk_range(int fd, off_t off, short type, int timeout_ms, kb_err *e);
@@ -353,6 +404,7 @@ int kb_slot_key(const unsigned char board_salt[KB_SALT_LEN], const char *user,
 #define KB_DB_AUDIT "audit"
 #define KB_DB_VMAP "vmap"
 #define KB_DB_SLOTFIND "slotfind"
+#define KB_DB_STAGE "stage"
 #define KB_VM_ENT (KB_KEY_LEN + 8)
 /* The version map has 2^bits buckets: 8 bits in format 2; in formats 3
  * and 4 from 8 up to KB_VM_BITS_MAX, doubling as the board grows. */

@@ -271,6 +271,7 @@ typedef struct kb_vraw {
      * is bad, 3 = the group or bucket of the record's entry is (vmkey) */
     unsigned char vm;
     unsigned char vmkey[3], vmkl;
+    bool staged_too; /* the map has it, and table stage lists it as staged */
 } kb_vraw;
 
 typedef struct kb_vchunk {
@@ -600,7 +601,15 @@ static void kb_vcopy_rec(kb_vstate *v, kb_txn *t, unsigned tb, const MDB_val *k,
         return;
     kb_err me;
     uint64_t ver = kb_val_version(val->mv_data, val->mv_size);
-    if (kb_vmap_check(t, tb, k->mv_data, k->mv_size, ver, &me) == KB_OK)
+    int vc = kb_vmap_check(t, tb, k->mv_data, k->mv_size, ver, &me);
+    if (vc == KB_SHIDDEN) /* a record of an unfinished import: audited, not the board's yet */
+        return;
+    uint64_t sv;
+    if (vc == KB_OK && kb_stage_find(t, tb, k->mv_data, k->mv_size, &sv) == KB_OK) {
+        r->staged_too = true; /* listed as staged, but the map has it */
+        return;
+    }
+    if (vc == KB_OK)
         return;
     r->vm = t->vm && !t->vm->loaded ? 2 : 1;
     if (r->vm == 1) { /* the map's part that did not check out, if so */
@@ -769,6 +778,13 @@ static int kb_vcheck_recs(kb_vstate *v)
             }
             continue;
         }
+        if (r->staged_too) {
+            kb_vname_add(v, r->table, key, r->klen);
+            kb_verify_note(&v->bad, &v->nbad, KB_DB_STAGE, (const unsigned char *)key, r->klen,
+                           _("a record of the board is listed as one of an unfinished import "
+                             "(table stage is damaged or was changed)"));
+            continue;
+        }
         if (r->vm && !(r->vm == 2 && v->vm_root_noted)) {
             kb_vname_add(v, r->table, key, r->klen);
             kb_verify_note(&v->bad, &v->nbad, tn, key, r->klen,
@@ -885,7 +901,17 @@ static int kb_vfinal(kb_vstate *v, kb_txn *t, bool full)
                     total += bk->n;
                 }
             }
-            if (!bad && total != stored)
+            uint64_t staged = 0; /* an unfinished import's records: not in the map (stage.c) */
+            for (unsigned tb = 0; tb < KB_T_COUNT_; tb++)
+                staged += kb_stage_count(t, tb);
+            MDB_stat sst;
+            if (staged && (mdb_stat(t->txn, t->dbi_stage, &sst) || sst.ms_entries != staged + 1)) {
+                kb_verify_note(&v->bad, &v->nbad, KB_DB_STAGE, (const unsigned char *)"\xff", 1,
+                               _("the list of an unfinished import's records does not match its "
+                                 "counts"));
+                bad = true;
+            }
+            if (!bad && total + staged != stored)
                 kb_verify_note(&v->bad, &v->nbad, KB_DB_VMAP, (const unsigned char *)"R", 1,
                                _("the version map names records that are not stored"));
             else if (!bad && vm->layout >= 3 && vm->count != total)

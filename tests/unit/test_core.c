@@ -977,3 +977,97 @@ Test(core, case_list_some_stores_only_the_list_fields)
     kb_case_vec_free(&every);
     kb_board_close(&b);
 }
+
+/* A staged import (docs/storage.md "Staged imports") in another process:
+ * the change feed shows none of its cases while it is staged, and all of
+ * them (and a rebuild: refs_changed) once it has finished. */
+typedef struct kb_import_gate {
+    int ready_fd, go_fd;
+    bool told;
+} kb_import_gate;
+
+static void kb_import_gate_fn(void *ctx, size_t done, size_t total)
+{
+    kb_import_gate *g = ctx;
+    (void)done, (void)total;
+    if (g->told)
+        return;
+    g->told = true;
+    char c = 'r';
+    if (write(g->ready_fd, &c, 1) != 1 || read(g->go_fd, &c, 1) != 1)
+        _exit(9);
+}
+
+static int kb_staged_importer(int ready_fd, int go_fd)
+{
+    setenv("KERNBOARD_IMPORT_STAGED", "0", 1);
+    setenv("KERNBOARD_IMPORT_CHUNK", "10", 1);
+    kb_board *b = kb_open_as("anna", "admin passphrase");
+    if (!b)
+        return 2;
+    size_t ns = 0, nd = 0;
+    const kb_stage *st = kb_board_stages(b, &ns);
+    const kb_dept *dp = kb_board_depts(b, &nd);
+    kb_case cases[40];
+    kb_import imp;
+    memset(&imp, 0, sizeof imp);
+    for (unsigned i = 0; i < 40; i++) {
+        kb_case_init(&cases[i]);
+        cases[i].number = 1001 + i;
+        cases[i].title = kb_asprintf("imported %u", i);
+        cases[i].stage = kb_strdup(st[0].code);
+        cases[i].lead_dept = kb_strdup(dp[0].code);
+    }
+    imp.cases = cases;
+    imp.ncases = 40;
+    kb_import_gate g = {ready_fd, go_fd, false};
+    kb_import_progress p = {kb_import_gate_fn, &g};
+    kb_import_report rep;
+    kb_err e;
+    int rc = kb_board_import_ex(b, &imp, false, &p, &rep, &e);
+    if (rc)
+        fprintf(stderr, "import: %s\n", e.msg);
+    for (unsigned i = 0; i < 40; i++)
+        kb_case_free(&cases[i]);
+    kb_board_close(&b);
+    return rc ? 3 : g.told ? 0 : 4;
+}
+
+Test(core, change_feed_shows_a_staged_import_when_it_finishes)
+{
+    kb_board *b = kb_open_as("anna", "admin passphrase");
+    cr_assert_not_null(b);
+    kb_err e;
+    kb_board_cache feed;
+    cr_assert_eq(kb_board_cache_load(b, &feed, &e), KB_OK, "%s", e.msg);
+    size_t before = feed.cases.n;
+    int ready[2], go[2];
+    cr_assert_eq(pipe(ready), 0);
+    cr_assert_eq(pipe(go), 0);
+    pid_t kid = fork();
+    if (kid == 0) {
+        kb_child_init();
+        _exit(kb_staged_importer(ready[1], go[0]));
+    }
+    char c;
+    cr_assert_eq(read(ready[0], &c, 1), 1, "the importer staged nothing");
+    size_t ch = 0;
+    cr_assert_eq(kb_board_cache_refresh(b, &feed, &ch, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(feed.cases.n, before, "staged cases showed: %zu", feed.cases.n);
+    c = 'g';
+    cr_assert_eq(write(go[1], &c, 1), 1);
+    int stt;
+    cr_assert_eq(waitpid(kid, &stt, 0), kid);
+    cr_assert(WIFEXITED(stt) && WEXITSTATUS(stt) == 0, "importer: %d", WEXITSTATUS(stt));
+    cr_assert_eq(kb_board_cache_refresh(b, &feed, &ch, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(feed.cases.n, before + 40, "%zu cases after the import", feed.cases.n);
+    cr_assert(feed.refs_changed, "the callers are told to rebuild");
+    kb_board_cache full;
+    cr_assert_eq(kb_board_cache_load(b, &full, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(feed.seq, full.seq);
+    for (size_t i = 0; i < full.cases.n; i++)
+        cr_assert_eq(feed.cases.v[i].number, full.cases.v[i].number);
+    kb_board_cache_free(&full);
+    kb_board_cache_free(&feed);
+    kb_board_close(&b);
+}
