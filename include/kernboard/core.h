@@ -545,6 +545,10 @@ typedef struct kb_verify_result {
     uint64_t head_seq;
     char head_hex[65];
     bool incremental; /* only what was appended after this client's last verify */
+    /* an import not finished (docs/storage.md "Staged imports"): its
+     * records, not yet the board's; staged_alive: its session is open */
+    uint64_t staged;
+    bool staged_alive;
 } kb_verify_result;
 int kb_board_verify(kb_board *b, kb_verify_result *out, kb_err *e) KB_WARN_UNUSED;
 /* With options (kernboard/verify.h): --incremental, progress. */

@@ -194,6 +194,12 @@ int kb_cmd_verify(kb_cmd_ctx *cx, int argc, char **argv)
         json_object_set_new(doc, "audit_entries", json_integer((json_int_t)r.entries));
         json_object_set_new(doc, "audit_head", json_string(r.head_hex));
         json_object_set_new(doc, "incremental", json_boolean(r.incremental));
+        if (r.staged) {
+            json_t *u = json_object();
+            json_object_set_new(u, "records", json_integer((json_int_t)r.staged));
+            json_object_set_new(u, "running", json_boolean(r.staged_alive));
+            json_object_set_new(doc, "unfinished_import", u);
+        }
         return kb_cmd_print_json(cx, doc);
     }
     if (r.incremental)
@@ -207,6 +213,16 @@ int kb_cmd_verify(kb_cmd_ctx *cx, int argc, char **argv)
                 _("Board verified: %llu records, %llu audit entries, every tag and signature "
                   "checked.\n"),
                 (unsigned long long)r.records, (unsigned long long)r.entries);
+    if (r.staged && r.staged_alive)
+        fprintf(cx->out,
+                _("An import is under way: %llu records it wrote are checked but not part of the "
+                  "board until it finishes.\n"),
+                (unsigned long long)r.staged);
+    else if (r.staged)
+        fprintf(cx->out,
+                _("An import that did not finish (its session ended) left %llu records that are "
+                  "not part of the board; the next import or rekey removes them.\n"),
+                (unsigned long long)r.staged);
     return KB_OK;
 }
 

@@ -1040,6 +1040,12 @@ int kb_board_verify_ex(kb_board *b, const kb_verify_opts *o, kb_verify_result *o
     memset(&rep, 0, sizeof rep);
     int rc = kb_store_verify_ex(b->s, o, &rep, e);
     kb_verify_result_of(&rep, out);
+    kb_stage_info si;
+    kb_err e2;
+    if (rc == KB_OK && kb_store_stage_info(b->s, &si, &e2) == KB_OK && si.present) {
+        out->staged = si.records;
+        out->staged_alive = si.alive;
+    }
     return rc;
 }
 

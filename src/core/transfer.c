@@ -189,6 +189,60 @@ static int kb_comment_put(kb_txn *t, const unsigned char case_key[KB_KEY_LEN], k
     return rc;
 }
 
+/* One organisation of the file, upserted by name (counted in rep). */
+static int kb_import_org_one(kb_txn *t, const kb_org *o, kb_import_report *rep, kb_err *e)
+{
+    bool added, changed;
+    int rc = kb_org_upsert(t, o, &added, &changed, e);
+    rep->orgs_added += added;
+    rep->orgs_changed += changed;
+    return rc;
+}
+
+/* Case i of the file; fresh: it has none of the file's history, and its
+ * timeline starts here ("case imported", with its reason). */
+static int kb_import_case_one(kb_board *b, kb_txn *t, kb_import *imp, size_t i, bool fresh,
+                              kb_import_report *rep, kb_err *e)
+{
+    kb_case *c = &imp->cases[i];
+    int rc;
+    /* a new case (CSV) gets records of its organisations, as on `case
+     * add` (a JSON export carries its organisations) */
+    if ((imp->new_cases && (rc = kb_orgs_ensure(t, &c->orgs, e))) ||
+        (rc = kb_case_insert(b, t, c, true, NULL, e))) {
+        rep->bad_case = i + 1;
+        return rc;
+    }
+    rep->cases_added++;
+    if (!fresh)
+        return KB_OK;
+    /* as "case created" on `case add` */
+    const char *reason = imp->reasons ? imp->reasons[i] : NULL;
+    kb_comment cm = {.case_number = c->number,
+                     .kind = KB_ENTRY_CHANGE,
+                     .author = (char *)kb_board_user(b),
+                     .text = (char *)N_("case imported"),
+                     .reason = reason && reason[0] ? (char *)reason : NULL};
+    return kb_timeline_put_entry(t, c->key.b, &cm, e);
+}
+
+/* Action item a of the file on the case with key ck: its number must be
+ * free. */
+static int kb_import_action_one(kb_txn *t, kb_action_item *a, const kb_id *ck,
+                                kb_import_report *rep, kb_err *e)
+{
+    char *iname = kb_asprintf("action#%u", a->number);
+    unsigned char k[KB_KEY_LEN];
+    int r = a->number ? kb_txn_index_get(t, iname, k, NULL) : KB_ENOENT;
+    kb_free(&iname);
+    if (r == KB_OK)
+        return kb_err_set(e, KB_EDATA, _("action item A%u already exists on this board"),
+                          a->number);
+    int rc = kb_action_insert(t, a, ck, e);
+    rep->actions_added += rc == KB_OK;
+    return rc;
+}
+
 /* NULL and "" are the same (no sort, all lanes). */
 static bool kb_same_text(const char *a, const char *b)
 {
@@ -860,12 +914,8 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
     kb_txn_allow_long(t, KB_IMPORT_MAX_HOLD_MS);
     if ((rc = kb_import_refs(b, t, imp, rep, e)))
         goto out;
-    for (size_t i = 0; i < imp->norgs && !rc; i++) {
-        bool added, changed;
-        rc = kb_org_upsert(t, &imp->orgs[i], &added, &changed, e);
-        rep->orgs_added += added;
-        rep->orgs_changed += changed;
-    }
+    for (size_t i = 0; i < imp->norgs && !rc; i++)
+        rc = kb_import_org_one(t, &imp->orgs[i], rep, e);
     for (size_t i = 0; i < imp->ncontacts && !rc; i++)
         if ((rc = kb_contact_insert(t, &imp->contacts[i], e)) == KB_OK)
             rep->contacts_added++;
@@ -877,29 +927,9 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
             max_case = imp->cases[i].number;
     if (!rc && max_case)
         rc = kb_counter_ensure(t, kb_meta_counters, max_case + 1, e);
-    for (size_t i = 0; i < imp->ncases && !rc; i++) {
-        kb_case *c = &imp->cases[i];
-        bool had_number = c->number != 0;
-        /* a new case (CSV) gets records of its organisations, as on
-         * `case add` (a JSON export carries its organisations) */
-        if ((imp->new_cases && (rc = kb_orgs_ensure(t, &c->orgs, e))) ||
-            (rc = kb_case_insert(b, t, c, true, NULL, e))) {
-            rep->bad_case = i + 1;
-            break;
-        }
-        rep->cases_added++;
-        /* a case without the file's history starts its timeline here, with
-         * the reason for its stage (as "case created" on `case add`) */
-        if (!had_number || imp->new_cases) {
-            const char *reason = imp->reasons ? imp->reasons[i] : NULL;
-            kb_comment cm = {.case_number = c->number,
-                             .kind = KB_ENTRY_CHANGE,
-                             .author = (char *)kb_board_user(b),
-                             .text = (char *)N_("case imported"),
-                             .reason = reason && reason[0] ? (char *)reason : NULL};
-            rc = kb_timeline_put_entry(t, c->key.b, &cm, e);
-        }
-    }
+    /* a case without the file's history starts its timeline here */
+    for (size_t i = 0; i < imp->ncases && !rc; i++)
+        rc = kb_import_case_one(b, t, imp, i, !imp->cases[i].number || imp->new_cases, rep, e);
     for (size_t i = 0; i < imp->ncomments && !rc; i++) {
         kb_comment *cm = &imp->comments[i];
         size_t k = kb_numtab_get(h, cm->case_number);
@@ -916,20 +946,10 @@ static int kb_import_apply(kb_board *b, kb_import *imp, const kb_numtab *h, bool
             kb_err_prefix(e, _("action item A%u: "), a->number);
             break;
         }
-        char *iname = kb_asprintf("action#%u", a->number);
-        unsigned char k[KB_KEY_LEN];
-        int r = a->number ? kb_txn_index_get(t, iname, k, NULL) : KB_ENOENT;
-        kb_free(&iname);
-        if (r == KB_OK) {
-            rc = kb_err_set(e, KB_EDATA, _("action item A%u already exists on this board"),
-                            a->number);
-            break;
-        }
-        if ((rc = kb_action_insert(t, a, &ck, e)))
+        if ((rc = kb_import_action_one(t, a, &ck, rep, e)))
             break;
         if (a->number > max_action)
             max_action = a->number;
-        rep->actions_added++;
     }
     if (!rc && max_action) /* the counter must pass the imported numbers */
         rc = kb_counter_ensure(t, kb_meta_action_counter, max_action + 1, e);
@@ -1031,7 +1051,19 @@ typedef struct kb_stager {
     kb_txn *t; /* the staged transaction under way */
     const kb_import_progress *p;
     size_t done, total; /* items of the file written */
+    bool committed;     /* a staged transaction committed: there is something to discard */
 } kb_stager;
+
+/* Begin a staged transaction.  It ends when someone waits for the lock or
+ * after KERNBOARD_IMPORT_CHUNK entries; a large chunk on a slow machine
+ * may take longer than the 30 s a normal change may hold the lock. */
+static int kb_stager_begin(kb_stager *g, kb_err *e)
+{
+    int rc = kb_store_write_staged(g->b->s, KB_ACTION_IMPORT_STAGE, false, &g->t, e);
+    if (rc == KB_OK)
+        kb_txn_allow_long(g->t, KB_IMPORT_MAX_HOLD_MS);
+    return rc;
+}
 
 /* One more item written: when the transaction's time is up, commit it and
  * begin the next (no lock is held in between). */
@@ -1043,10 +1075,11 @@ static int kb_stager_step(kb_stager *g, kb_err *e)
     int rc = kb_txn_commit(&g->t, e);
     if (rc)
         return rc;
+    g->committed = true;
     kb_store_stage_yield(g->b->s);
     if (g->p && g->p->fn)
         g->p->fn(g->p->ctx, g->done, g->total);
-    return kb_store_write_staged(g->b->s, KB_ACTION_IMPORT_STAGE, false, &g->t, e);
+    return kb_stager_begin(g, e);
 }
 
 /* Is case number n one of the file's (else the board's)? */
@@ -1079,38 +1112,17 @@ static int kb_import_stage_all(kb_stager *g, kb_import *imp, const kb_numtab *h,
         }
         if (r != KB_ENOENT)
             return kb_err_set(e, r, _("cannot read organisation '%s'"), imp->orgs[i].name);
-        bool added, changed;
-        if ((rc = kb_org_upsert(g->t, &imp->orgs[i], &added, &changed, e)) == KB_OK) {
-            rep->orgs_added += added;
-            rep->orgs_changed += changed;
+        if ((rc = kb_import_org_one(g->t, &imp->orgs[i], rep, e)) == KB_OK)
             rc = kb_stager_step(g, e);
-        }
     }
     for (size_t i = 0; i < imp->ncontacts && !rc; i++)
         if ((rc = kb_contact_insert(g->t, &imp->contacts[i], e)) == KB_OK) {
             rep->contacts_added++;
             rc = kb_stager_step(g, e);
         }
-    for (size_t i = 0; i < imp->ncases && !rc; i++) {
-        kb_case *c = &imp->cases[i];
-        if ((imp->new_cases && (rc = kb_orgs_ensure(g->t, &c->orgs, e))) ||
-            (rc = kb_case_insert(b, g->t, c, true, NULL, e))) {
-            rep->bad_case = i + 1;
-            break;
-        }
-        rep->cases_added++;
-        if (fresh[i]) {
-            const char *reason = imp->reasons ? imp->reasons[i] : NULL;
-            kb_comment cm = {.case_number = c->number,
-                             .kind = KB_ENTRY_CHANGE,
-                             .author = (char *)kb_board_user(b),
-                             .text = (char *)N_("case imported"),
-                             .reason = reason && reason[0] ? (char *)reason : NULL};
-            rc = kb_timeline_put_entry(g->t, c->key.b, &cm, e);
-        }
-        if (!rc)
+    for (size_t i = 0; i < imp->ncases && !rc; i++)
+        if ((rc = kb_import_case_one(b, g->t, imp, i, fresh[i], rep, e)) == KB_OK)
             rc = kb_stager_step(g, e);
-    }
     for (size_t i = 0; i < imp->ncomments && !rc; i++) {
         kb_comment *cm = &imp->comments[i];
         size_t k = kb_numtab_get(h, cm->case_number);
@@ -1125,18 +1137,9 @@ static int kb_import_stage_all(kb_stager *g, kb_import *imp, const kb_numtab *h,
             later->actions[i] = true;
             continue;
         }
-        char *iname = kb_asprintf("action#%u", a->number);
-        unsigned char k[KB_KEY_LEN];
-        int r = kb_txn_index_get(g->t, iname, k, NULL);
-        kb_free(&iname);
-        if (r == KB_OK)
-            return kb_err_set(e, KB_EDATA, _("action item A%u already exists on this board"),
-                              a->number);
         const kb_id *ck = &imp->cases[kb_numtab_get(h, a->case_number)].key;
-        if ((rc = kb_action_insert(g->t, a, ck, e)) == KB_OK) {
-            rep->actions_added++;
+        if ((rc = kb_import_action_one(g->t, a, ck, rep, e)) == KB_OK)
             rc = kb_stager_step(g, e);
-        }
     }
     for (size_t i = 0; i < imp->nmeetings && !rc; i++)
         if ((rc = kb_meeting_insert(g->t, &imp->meetings[i], e)) == KB_OK) {
@@ -1179,14 +1182,9 @@ static int kb_import_finish(kb_board *b, kb_txn *t, kb_import *imp, const kb_num
     int rc = kb_txn_stage_finish(t, &n, e);
     if (rc == KB_OK)
         rc = kb_import_refs(b, t, imp, rep, e);
-    for (size_t i = 0; i < imp->norgs && !rc; i++) {
-        if (!later->orgs[i])
-            continue;
-        bool added, changed;
-        rc = kb_org_upsert(t, &imp->orgs[i], &added, &changed, e);
-        rep->orgs_added += added;
-        rep->orgs_changed += changed;
-    }
+    for (size_t i = 0; i < imp->norgs && !rc; i++)
+        if (later->orgs[i])
+            rc = kb_import_org_one(t, &imp->orgs[i], rep, e);
     for (size_t i = 0; i < imp->nactions && !rc; i++) {
         kb_action_item *a = &imp->actions[i];
         kb_id ck;
@@ -1196,15 +1194,7 @@ static int kb_import_finish(kb_board *b, kb_txn *t, kb_import *imp, const kb_num
             kb_err_prefix(e, _("action item A%u: "), a->number);
             break;
         }
-        char *iname = kb_asprintf("action#%u", a->number);
-        unsigned char k[KB_KEY_LEN];
-        int r = kb_txn_index_get(t, iname, k, NULL);
-        kb_free(&iname);
-        if (r == KB_OK)
-            return kb_err_set(e, KB_EDATA, _("action item A%u already exists on this board"),
-                              a->number);
-        if ((rc = kb_action_insert(t, a, &ck, e)) == KB_OK)
-            rep->actions_added++;
+        rc = kb_import_action_one(t, a, &ck, rep, e);
     }
     for (size_t i = 0; i < imp->ndecisions && !rc; i++) {
         kb_decision *d = &imp->decisions[i];
@@ -1255,21 +1245,22 @@ static int kb_import_staged(kb_board *b, kb_import *imp, const kb_numtab *h,
         fresh[i] = !imp->cases[i].number || imp->new_cases;
     kb_import_later later = {kb_calloc(imp->norgs + 1, 1), kb_calloc(imp->nactions + 1, 1),
                              kb_calloc(imp->ndecisions + 1, 1), kb_calloc(imp->nlinks + 1, 1)};
-    kb_stager g = {b, NULL, p, 0,
+    kb_stager g = {b,
+                   NULL,
+                   p,
+                   0,
                    imp->norgs + imp->ncontacts + imp->ncases + imp->ncomments + imp->nactions +
-                       imp->nmeetings + imp->ndecisions + imp->nlinks};
-    bool staged = false;
+                       imp->nmeetings + imp->ndecisions + imp->nlinks,
+                   false};
     kb_txn *t = NULL;
     if ((rc = kb_store_write(b->s, KB_ACTION_IMPORT_BEGIN, NULL, &t, e)) == KB_OK &&
         (rc = kb_import_numbers(t, imp, e)) == KB_OK)
         rc = kb_txn_commit(&t, e);
     kb_txn_abort(&t);
-    if (rc == KB_OK &&
-        (rc = kb_store_write_staged(b->s, KB_ACTION_IMPORT_STAGE, false, &g.t, e)) == KB_OK) {
-        staged = true;
+    if (rc == KB_OK && (rc = kb_stager_begin(&g, e)) == KB_OK) {
         rc = kb_import_stage_all(&g, imp, h, fresh, &later, rep, e);
-        if (rc == KB_OK)
-            rc = kb_txn_commit(&g.t, e);
+        if (rc == KB_OK && (rc = kb_txn_commit(&g.t, e)) == KB_OK)
+            g.committed = true;
         kb_txn_abort(&g.t);
     }
     if (rc == KB_OK && p && p->fn)
@@ -1280,7 +1271,7 @@ static int kb_import_staged(kb_board *b, kb_import *imp, const kb_numtab *h,
             rc = kb_txn_commit(&t, e);
         kb_txn_abort(&t);
     }
-    if (rc && staged) { /* nothing of it stays: what was staged goes */
+    if (rc && g.committed) { /* nothing of it stays: what was staged goes */
         kb_err e2;
         if (kb_store_stage_discard(b->s, &gone, &e2) && e) {
             char first[KB_ERR_MSG_MAX];

@@ -83,6 +83,9 @@ expect_rc 66 "case show of an imported case: not there yet" kba --db "$B" case s
 expect_rc 0 "export during the import" kba --db "$B" export --format json --out "$T/during.json"
 check "the export has the board's one case" [ "$(json_get cases "$T/during.json" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ]
 expect_rc 0 "verify during the import" kba --db "$B" verify
+check "verify says an import is under way" contains "$OUT" "An import is under way"
+expect_rc 0 "verify --json during the import" kba --db "$B" verify --json
+check "with the unfinished import's records, running" [ "$(printf '%s' "$OUT" | json_get unfinished_import.running)" = true ]
 expect_rc 0 "case add during the import" kba --db "$B" case add --title "Tijdens de import" --dept ECO
 check "the added case is numbered after the import's ($OUT)" [ "$OUT" = "#12001" ]
 expect_rc 69 "a second import meanwhile is refused" staged kba --db "$B" import "$T/x4.json"
@@ -133,6 +136,7 @@ kill -9 "$IPID"
 wait "$IPID" 2>/dev/null
 rm -f "$T/pause"
 expect_rc 0 "verify after the killed import" kba --db "$C" verify
+check "verify says an import was left unfinished" contains "$OUT" "did not finish"
 check "the board shows none of it ($(ncases "$C"))" [ "$(ncases "$C")" = 1 ]
 check "what it staged is still stored, aside" has_stage "$C"
 expect_rc 0 "a comment after the killed import" kba --db "$C" case comment 1 "Na de afgebroken import"
