@@ -570,9 +570,10 @@ int kb_counter_reserve(kb_txn *t, const unsigned char key[KB_KEY_LEN], uint32_t 
     int rc = kb_counter_peek(t, key, &next, &ver, e);
     if (rc)
         return rc;
-    *first = next > above ? next : above + 1;
-    if ((uint64_t)*first + count > UINT32_MAX)
+    uint64_t from = next > above ? next : (uint64_t)above + 1;
+    if (from + count > UINT32_MAX)
         return kb_err_set(e, KB_EDATA, _("the import needs more numbers than the board has left"));
+    *first = (uint32_t)from;
     return kb_counter_ensure(t, key, *first + count, e);
 }
 

@@ -1231,7 +1231,9 @@ static int kb_import_staged(kb_board *b, kb_import *imp, const kb_numtab *h,
     int rc = kb_store_stage_info(b->s, &si, e);
     if (rc)
         return rc;
-    if (si.present && !si.alive && (rc = kb_store_stage_discard(b->s, &gone, e)))
+    /* one left by a dead session, or by this session's failed import
+     * whose removal failed: removed first */
+    if (si.present && (si.mine || !si.alive) && (rc = kb_store_stage_discard(b->s, &gone, e)))
         return kb_err_prefix(e, "%s", _("removing the records an unfinished import left: "));
     if (si.present && si.alive && !si.mine) { /* refused before anything changes */
         kb_txn *probe = NULL;

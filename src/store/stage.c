@@ -27,6 +27,8 @@
 #include "kernboard/i18n.h"
 #include "kernboard/mem.h"
 
+#include <sodium.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,7 +39,7 @@ static const unsigned char kb_stage_desc_key[1] = {0xff};
  * import that became the board's */
 static const unsigned char kb_meta_last_import[KB_KEY_LEN] = {0, 0, 0, 0, 0, 0, 0, 0,
                                                               0, 0, 0, 0, 0, 0, 0, 7};
-#define KB_STAGE_DESC_LEN (4 + KB_KEY_LEN + 4 + KB_NONCE_LEN + 8 + 8 * KB_T_COUNT_)
+#define KB_STAGE_DESC_LEN (4 + KB_KEY_LEN + 4 + KB_NONCE_LEN + 8 + 8 + 8 * KB_T_COUNT_)
 /* A staged transaction commits after s->stage_chunk audit entries, or
  * once someone waits for the lock (after KB_STAGE_MIN_MS of its own; the
  * lock is looked at every KB_STAGE_POLL_MS).  After such a commit the
@@ -53,6 +55,7 @@ struct kb_stage_desc {
     uint32_t slot;                   /* its session slot and nonce */
     unsigned char nonce[KB_NONCE_LEN];
     int64_t since;
+    uint64_t id;                 /* random: which import (kb_store.stage_id) */
     uint64_t count[KB_T_COUNT_]; /* records staged, per table */
 };
 
@@ -69,6 +72,8 @@ static bool kb_stage_desc_parse(const MDB_val *v, kb_stage_desc *d)
     memcpy(d->nonce, p, KB_NONCE_LEN);
     p += KB_NONCE_LEN;
     d->since = (int64_t)kb_get_u64be(p);
+    p += 8;
+    d->id = kb_get_u64be(p);
     p += 8;
     for (int i = 0; i < KB_T_COUNT_; i++, p += 8)
         d->count[i] = kb_get_u64be(p);
@@ -88,6 +93,8 @@ static void kb_stage_desc_encode(const kb_stage_desc *d, unsigned char out[KB_ST
     p += KB_NONCE_LEN;
     kb_put_u64be(p, (uint64_t)d->since);
     p += 8;
+    kb_put_u64be(p, d->id);
+    p += 8;
     for (int i = 0; i < KB_T_COUNT_; i++, p += 8)
         kb_put_u64be(p, d->count[i]);
 }
@@ -96,6 +103,51 @@ static int kb_stage_damaged(kb_err *e)
 {
     return kb_err_damage(e, _("the record of an unfinished import (table stage) is damaged; run "
                               "'kernboard verify'"));
+}
+
+/* An entry's MAC: BLAKE2b-128 keyed with k_ver over 0xff || the import's
+ * id || table || stored key || the version-map entry (digest, version):
+ * an entry of another import, or one made without the key, does not
+ * check out (the finish refuses it; verify names it). */
+static void kb_stage_mac(const kb_store *s, uint64_t id, const unsigned char *sk, size_t sklen,
+                         const unsigned char ent[KB_VM_ENT], unsigned char mac[KB_KEY_LEN])
+{
+    crypto_generichash_state st;
+    unsigned char head[9];
+    head[0] = 0xff; /* (a digest's input starts with a table number) */
+    kb_put_u64be(head + 1, id);
+    crypto_generichash_init(&st, s->keys->k_ver, 32, KB_KEY_LEN);
+    crypto_generichash_update(&st, head, sizeof head);
+    crypto_generichash_update(&st, sk, sklen);
+    crypto_generichash_update(&st, ent, KB_VM_ENT);
+    crypto_generichash_final(&st, mac, KB_KEY_LEN);
+}
+
+bool kb_stage_mac_ok(const kb_store *s, uint64_t id, const unsigned char *sk, size_t sklen,
+                     const unsigned char *ent)
+{
+    unsigned char mac[KB_KEY_LEN];
+    kb_stage_mac(s, id, sk, sklen, ent, mac);
+    return sodium_memcmp(mac, ent + KB_VM_ENT, KB_KEY_LEN) == 0;
+}
+
+/* Table stage lists a record the version map has (tampering or damage:
+ * nothing staged may ever be one of the board's). */
+static int kb_stage_foreign(kb_err *e)
+{
+    return kb_err_damage(e, _("table stage lists a record of the board as one of an unfinished "
+                              "import (damaged or tampered with); nothing was changed; run "
+                              "'kernboard verify'"));
+}
+
+/* The import this session runs is not the one on the board (or none is):
+ * another session took it for a dead one and removed it. */
+static int kb_stage_lost(kb_err *e)
+{
+    return kb_err_set(e, KB_ECONFLICT,
+                      _("the records this import wrote so far were removed by another session "
+                        "(it took the import for one whose process had died); nothing of it is "
+                        "part of the board; run the import again"));
 }
 
 /* Look once per transaction whether a staged import is on the board. */
@@ -111,6 +163,7 @@ static int kb_stage_load(kb_txn *t, kb_err *e)
     if (rc)
         return kb_mdb_err(e, rc, KB_DB_STAGE);
     MDB_val k = {1, (void *)kb_stage_desc_key}, v;
+    kb_free(&t->sdesc); /* (one left by a fault in an earlier try) */
     t->sdesc = kb_calloc(1, sizeof *t->sdesc);
     bool ok;
     {
@@ -142,7 +195,8 @@ static int kb_stage_load(kb_txn *t, kb_err *e)
 bool kb_stage_any(kb_txn *t)
 {
     kb_err e;
-    return kb_stage_load(t, &e) == KB_OK && t->stage_seen == 2;
+    /* (format 1 has no version map: nothing is ever staged there) */
+    return t->s->format >= 2 && kb_stage_load(t, &e) == KB_OK && t->stage_seen == 2;
 }
 
 int kb_stage_find(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t *ver)
@@ -163,7 +217,7 @@ int kb_stage_find(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_
             return KB_EIO;
         }
         rc = mdb_get(t->txn, t->dbi_stage, &k, &v);
-        if (rc == 0 && v.mv_size == KB_VM_ENT)
+        if (rc == 0 && v.mv_size == KB_STAGE_ENT)
             *ver = kb_get_u64be((unsigned char *)v.mv_data + KB_KEY_LEN);
         else if (rc == 0)
             rc = MDB_NOTFOUND; /* (verify names it) */
@@ -188,21 +242,27 @@ uint64_t kb_stage_count(kb_txn *t, unsigned tbl)
 int kb_stage_note(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t cur, uint64_t ver,
                   kb_err *e)
 {
-    uint64_t sv = 0;
-    if (cur && kb_stage_find(t, tbl, key, klen, &sv) != KB_OK)
+    uint64_t sv = 0, want = 0;
+    int rc;
+    /* a record the map has is the board's, whatever table stage says */
+    if (cur && (rc = kb_vmap_want(t, tbl, key, klen, &want, e)))
+        return rc;
+    if (want && kb_stage_find(t, tbl, key, klen, &sv) == KB_OK)
+        return kb_stage_foreign(e);
+    if (cur && (want || kb_stage_find(t, tbl, key, klen, &sv) != KB_OK))
         return kb_err_set(e, KB_ESOFTWARE, "a staged import may only add records (table %s)",
                           kb_table_names[tbl]);
-    unsigned char sk[256], ent[KB_VM_ENT];
+    unsigned char sk[256], ent[KB_STAGE_ENT];
     sk[0] = (unsigned char)tbl;
     memcpy(sk + 1, key, klen);
     MDB_val k = {klen + 1, sk};
-    int rc;
     if (!ver) { /* a staged record deleted (kb_store_stage_discard) */
         rc = mdb_del(t->txn, t->dbi_stage, &k, NULL);
     } else {
         kb_vm_digest(t->s, tbl, key, klen, ent);
         kb_put_u64be(ent + KB_KEY_LEN, ver);
-        MDB_val v = {KB_VM_ENT, ent};
+        kb_stage_mac(t->s, t->sdesc->id, sk, klen + 1, ent, ent + KB_VM_ENT);
+        MDB_val v = {KB_STAGE_ENT, ent};
         rc = mdb_put(t->txn, t->dbi_stage, &k, &v, 0);
     }
     if (rc) {
@@ -275,16 +335,32 @@ int kb_store_write_staged(kb_store *s, const char *action, bool take_over, kb_tx
     }
     if ((rc = kb_stage_load(t, e)))
         goto fail;
-    if (t->stage_seen == 1) {
+    if (t->stage_seen == 1 && take_over) { /* nothing to take over */
+        rc = KB_ENOENT;
+        goto fail;
+    }
+    if (t->stage_seen == 1 && s->stage_id) { /* ours went meanwhile */
+        rc = kb_stage_lost(e);
+        goto fail;
+    }
+    if (t->stage_seen == 1) { /* a new import */
         if ((rc = mdb_dbi_open(t->txn, KB_DB_STAGE, MDB_CREATE, &t->dbi_stage))) {
             rc = kb_mdb_err(e, rc, KB_DB_STAGE);
             goto fail;
         }
         t->sdesc = kb_calloc(1, sizeof *t->sdesc);
         t->sdesc->since = kb_txn_now(t);
+        while (!t->sdesc->id)
+            randombytes_buf(&t->sdesc->id, sizeof t->sdesc->id);
         t->stage_seen = 2;
         t->sdesc_dirty = true;
-    } else if (!kb_stage_mine(s, t->sdesc)) {
+    } else if (kb_stage_mine(s, t->sdesc)) {
+        /* this session's: the import it runs (or takes over to discard) */
+        if (!take_over && t->sdesc->id != s->stage_id) {
+            rc = kb_stage_lost(e);
+            goto fail;
+        }
+    } else {
         if (!take_over || kb_store_session_alive(s, (int)t->sdesc->slot, t->sdesc->nonce)) {
             rc = kb_stage_busy(s, t->sdesc, e);
             goto fail;
@@ -363,6 +439,8 @@ int kb_txn_stage_finish(kb_txn *t, uint64_t *records, kb_err *e)
         return kb_err_set(e, KB_ESOFTWARE, "no staged import to finish");
     if (!kb_stage_mine(t->s, t->sdesc))
         return kb_stage_busy(t->s, t->sdesc, e);
+    if (t->sdesc->id != t->s->stage_id)
+        return kb_stage_lost(e);
     uint64_t want = 0;
     for (int i = 0; i < KB_T_COUNT_; i++)
         want += t->sdesc->count[i];
@@ -380,7 +458,8 @@ int kb_txn_stage_finish(kb_txn *t, uint64_t *records, kb_err *e)
              r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
             if (k.mv_size == 1 && ((unsigned char *)k.mv_data)[0] == 0xff)
                 continue;
-            if (k.mv_size < 2 || v.mv_size != KB_VM_ENT || n == want) {
+            if (k.mv_size < 2 || v.mv_size != KB_STAGE_ENT || n == want ||
+                !kb_stage_mac_ok(t->s, t->sdesc->id, k.mv_data, k.mv_size, v.mv_data)) {
                 rc = KB_EDATA;
                 break;
             }
@@ -407,6 +486,7 @@ int kb_txn_stage_finish(kb_txn *t, uint64_t *records, kb_err *e)
     }
     kb_free(&t->sdesc);
     t->stage_seen = 1;
+    t->stage_done = true;
     /* the commit's audit entry (the change feed and the snapshots of other
      * sessions start again from it): the meta record of the last import */
     unsigned char last[16];
@@ -447,6 +527,41 @@ static int kb_stage_batch(kb_txn *t, size_t max, kb_buf *out, size_t *n, kb_err 
     return KB_OK;
 }
 
+/* Discard one listed record: deleted (audited) when it is stored; a
+ * listing of a record that is not stored only goes (it hides nothing); a
+ * record the map has is refused (kb_stage_note). */
+static int kb_stage_drop_one(kb_txn *t, unsigned tbl, const unsigned char *key, size_t kl,
+                             kb_err *e)
+{
+    MDB_dbi dbi;
+    MDB_val k = {kl, (void *)key}, v;
+    int rc = kb_tdbi(t, (enum kb_table)tbl, &dbi, e);
+    if (rc && rc != KB_ENOENT)
+        return rc;
+    {
+        KB_ARM_OR_FAIL(t, e);
+        int r = rc == KB_ENOENT ? MDB_NOTFOUND : mdb_get(t->txn, dbi, &k, &v);
+        KB_DISARM();
+        if (r && r != MDB_NOTFOUND)
+            return kb_mdb_err(e, r, kb_table_names[tbl]);
+        if (r == 0)
+            return kb_del_phys(t, (enum kb_table)tbl, key, kl, KB_VERSION_ANY, NULL, e);
+    }
+    unsigned char sk[256];
+    sk[0] = (unsigned char)tbl;
+    memcpy(sk + 1, key, kl);
+    MDB_val s = {kl + 1, sk};
+    rc = mdb_del(t->txn, t->dbi_stage, &s, NULL);
+    if (rc) {
+        t->failed = true;
+        return kb_mdb_err(e, rc, KB_DB_STAGE);
+    }
+    if (t->sdesc->count[tbl])
+        t->sdesc->count[tbl]--;
+    t->sdesc_dirty = true;
+    return KB_OK;
+}
+
 int kb_store_stage_discard(kb_store *s, uint64_t *removed, kb_err *e)
 {
     *removed = 0;
@@ -454,8 +569,14 @@ int kb_store_stage_discard(kb_store *s, uint64_t *removed, kb_err *e)
     int rc;
     for (;;) {
         kb_txn *t = NULL;
-        if ((rc = kb_store_write_staged(s, KB_ACTION_IMPORT_DISCARD, true, &t, e)))
+        if ((rc = kb_store_write_staged(s, KB_ACTION_IMPORT_DISCARD, true, &t, e))) {
+            if (rc == KB_ENOENT) { /* none (left) */
+                kb_err_clear(e);
+                rc = KB_OK;
+                s->stage_id = 0;
+            }
             break;
+        }
         size_t n = 0;
         if ((rc = kb_stage_batch(t, 4096, &keys, &n, e))) {
             kb_txn_abort(&t);
@@ -464,7 +585,7 @@ int kb_store_stage_discard(kb_store *s, uint64_t *removed, kb_err *e)
         const unsigned char *p = (const unsigned char *)keys.data;
         for (size_t i = 0; i < n && rc == KB_OK; i++) {
             size_t kl = p[0];
-            rc = kb_del_phys(t, (enum kb_table)p[1], p + 2, kl, KB_VERSION_ANY, NULL, e);
+            rc = kb_stage_drop_one(t, p[1], p + 2, kl, e);
             p += 2 + kl;
         }
         bool last = rc == KB_OK && n == 0;
@@ -482,8 +603,10 @@ int kb_store_stage_discard(kb_store *s, uint64_t *removed, kb_err *e)
         if (rc)
             break;
         *removed += n;
-        if (last)
+        if (last) {
+            s->stage_id = 0;
             break;
+        }
     }
     kb_buf_free(&keys);
     return rc;
@@ -511,4 +634,49 @@ int kb_store_stage_info(kb_store *s, kb_stage_info *out, kb_err *e)
 unsigned kb_store_format(const kb_store *s)
 {
     return s->format;
+}
+
+void kb_stage_committed(kb_txn *t)
+{
+    if (t->stage && t->sdesc) /* the staged import this session runs */
+        t->s->stage_id = t->sdesc->id;
+    if (t->stage_done) /* it became the board's */
+        t->s->stage_id = 0;
+}
+
+bool kb_stage_consistent(kb_txn *t)
+{
+    if (!kb_stage_any(t))
+        return true;
+    uint64_t count[KB_T_COUNT_] = {0};
+    MDB_cursor *c;
+    if (mdb_cursor_open(t->txn, t->dbi_stage, &c))
+        return false;
+    bool ok = true;
+    {
+        sigjmp_buf pad_;
+        sigjmp_buf *prev_ = kb_bus_arm(&pad_);
+        if (KB_BUS_SETJMP(pad_)) {
+            kb_bus_disarm(prev_);
+            t->failed = true;
+            mdb_cursor_close(c);
+            return false;
+        }
+        MDB_val k, v;
+        for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0 && ok;
+             r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            const unsigned char *p = k.mv_data;
+            if (k.mv_size == 1 && p[0] == 0xff)
+                continue;
+            ok = k.mv_size >= 2 && p[0] < KB_T_COUNT_ && v.mv_size == KB_STAGE_ENT &&
+                 kb_stage_mac_ok(t->s, t->sdesc->id, p, k.mv_size, v.mv_data);
+            if (ok)
+                count[p[0]]++;
+        }
+        kb_bus_disarm(prev_);
+    }
+    mdb_cursor_close(c);
+    for (int i = 0; ok && i < KB_T_COUNT_; i++)
+        ok = count[i] == t->sdesc->count[i];
+    return ok;
 }

@@ -539,6 +539,7 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
         goto unknown;
     }
     s->commits++;
+    kb_stage_committed(t);
     kb_lk_header hdr;
     if ((rc = kb_lk_header_read(s->lock_fd, &hdr, e)) == KB_OK) {
         hdr.seq++;
@@ -1722,23 +1723,33 @@ static int kb_vm_refuse(kb_err *e, unsigned tbl, const unsigned char *key, size_
 }
 
 /* Is version ver of the record at stored key (tbl, key) the newest? */
-int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver, kb_err *e)
+int kb_vmap_want(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t *want, kb_err *e)
 {
-    if (t->s->format < 2 || t->vm_off)
-        return KB_OK;
+    *want = 0;
     unsigned char d[KB_KEY_LEN];
     kb_vm_digest(t->s, tbl, key, klen, d);
     kb_vbucket *bk;
     int rc = kb_vmap_root(t, e);
     if (rc || (rc = kb_vmap_bucket_in(t, kb_vm_index(t->vm, d), false, &bk, e)))
         return rc;
-    uint64_t want = 0;
     if (bk->e) {
         long i = kb_vm_find(bk, d);
-        want = i >= 0 ? kb_get_u64be(bk->e + (size_t)i * KB_VM_ENT + KB_KEY_LEN) : 0;
+        *want = i >= 0 ? kb_get_u64be(bk->e + (size_t)i * KB_VM_ENT + KB_KEY_LEN) : 0;
     } else if (bk->ct) {
-        want = kb_vm_find_lazy(t->s, bk, d);
+        *want = kb_vm_find_lazy(t->s, bk, d);
     }
+    return KB_OK;
+}
+
+int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver, kb_err *e)
+{
+    if (t->s->format < 2 || t->vm_off)
+        return KB_OK;
+    uint64_t want = 0;
+    int rc = kb_vmap_want(t, tbl, key, klen, &want, e);
+    if (rc)
+        return rc;
+    /* only a record the map does not have can be an unfinished import's */
     if (want == 0 && ver) { /* a record of an unfinished import (stage.c)? */
         int h = kb_stage_hidden(t, tbl, key, klen, ver);
         if (h == KB_OK)
@@ -2754,10 +2765,10 @@ static int kb_snap_copy(kb_txn *t, MDB_cursor *c, const void *prefix, size_t ple
             rc = MDB_NOTFOUND;
             break;
         }
-        uint64_t sv;
-        if (staged && kb_stage_find(t, (unsigned)sn->tbl, k.mv_data, k.mv_size, &sv) == KB_OK &&
-            sv == kb_val_version(v.mv_data, v.mv_size))
-            continue; /* not the board's yet (stage.c) */
+        kb_err he;
+        if (staged && kb_vmap_check(t, (unsigned)sn->tbl, k.mv_data, k.mv_size,
+                                    kb_val_version(v.mv_data, v.mv_size), &he) == KB_SHIDDEN)
+            continue; /* not the board's yet (stage.c): the map lacks it, table stage lists it */
         kb_snap_push(sn, &k, &v);
         kb_maprange_add(&m, k.mv_data, k.mv_size);
         kb_maprange_add(&m, v.mv_data, v.mv_size);

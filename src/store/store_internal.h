@@ -149,6 +149,7 @@ struct kb_store {
     size_t snap_chunk;
     size_t stage_chunk; /* audit entries of a staged transaction (stage.c) */
     bool stage_yield;   /* the last one gave way to a waiting session */
+    uint64_t stage_id;  /* the staged import this session runs (0: none) */
     void (*snap_between)(void *ctx);
     void *snap_ctx;
     kb_store_hooks hooks;
@@ -206,6 +207,7 @@ struct kb_txn {
     bool stage, sdesc_dirty;
     signed char stage_seen;
     int64_t stage_polled_ms; /* the lock last looked at (kb_txn_chunk_due) */
+    bool stage_done;         /* kb_txn_stage_finish ran: the import is over at commit */
     MDB_dbi dbi_stage;
     struct kb_stage_desc *sdesc;
 };
@@ -230,6 +232,14 @@ struct kb_txn {
 #define KB_SRESTART 1002
 #define KB_STAGE_CHUNK_ENTRIES 262144
 typedef struct kb_stage_desc kb_stage_desc;
+/* An entry of table stage: the version-map entry (digest, version) and a
+ * MAC (stage.c, kb_stage_mac). */
+#define KB_STAGE_ENT (KB_KEY_LEN + 8 + KB_KEY_LEN)
+bool kb_stage_mac_ok(const kb_store *s, uint64_t id, const unsigned char *sk, size_t sklen,
+                     const unsigned char *ent);
+/* Do the entries of table stage check out (their MACs) and match the
+ * description's counts?  (verify; true when there is no import) */
+bool kb_stage_consistent(kb_txn *t);
 /* Is a staged import on the board (looked up once per transaction)? */
 bool kb_stage_any(kb_txn *t);
 /* The staged version of (tbl, stored key): KB_OK, or KB_ENOENT. */
@@ -245,6 +255,8 @@ int kb_stage_note(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_
                   kb_err *e);
 /* At commit: the description with this transaction's counts. */
 int kb_stage_flush(kb_txn *t, kb_err *e);
+/* After a successful commit: which staged import this session runs. */
+void kb_stage_committed(kb_txn *t);
 /* store.c: add n new entries (digest || version, sorted by digest) to the
  * version map of write transaction t. */
 int kb_vmap_add_new(kb_txn *t, const unsigned char *ents, size_t n, kb_err *e);
@@ -580,6 +592,8 @@ void kb_vmc_free(kb_store *s);
 int kb_vmap_bucket(kb_txn *t, size_t b, kb_vbucket **out, kb_err *e);
 /* Is version ver of the record at stored key (tbl, key) the newest? */
 int kb_vmap_check(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t ver, kb_err *e);
+/* The version the map has for (tbl, stored key): *want 0 = none. */
+int kb_vmap_want(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t *want, kb_err *e);
 /* The access list (meta record 00 x 15, 06): entries of KB_ACC_ENT bytes. */
 #define KB_ACC_ENT (KB_KEY_LEN + KB_KEY_LEN + KB_HASH_LEN + KB_HASH_LEN)
 #define KB_SLOT_HDR 44

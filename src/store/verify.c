@@ -904,11 +904,11 @@ static int kb_vfinal(kb_vstate *v, kb_txn *t, bool full)
             uint64_t staged = 0; /* an unfinished import's records: not in the map (stage.c) */
             for (unsigned tb = 0; tb < KB_T_COUNT_; tb++)
                 staged += kb_stage_count(t, tb);
-            MDB_stat sst;
-            if (staged && (mdb_stat(t->txn, t->dbi_stage, &sst) || sst.ms_entries != staged + 1)) {
+            if (!kb_stage_consistent(t)) {
                 kb_verify_note(&v->bad, &v->nbad, KB_DB_STAGE, (const unsigned char *)"\xff", 1,
-                               _("the list of an unfinished import's records does not match its "
-                                 "counts"));
+                               _("the list of an unfinished import's records does not check out "
+                                 "(an entry made without the key or left from another import, or "
+                                 "counts that do not match)"));
                 bad = true;
             }
             if (!bad && total + staged != stored)

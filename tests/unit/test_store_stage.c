@@ -6,6 +6,7 @@
  * passes meanwhile; a snapshot during which an import finishes starts
  * again, so it holds the imported records. */
 #include <criterion/criterion.h>
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,5 +307,85 @@ Test(stage, a_snapshot_during_which_an_import_finishes_holds_it)
     kb_txn_abort(&t);
     cr_assert_eq(n, 19, "the snapshot holds %zu cases, not the 19 after the import", n);
     cr_assert_eq(rc, KB_OK, "an imported case is not in the snapshot: %s", e.msg);
+    kb_store_close(&s);
+}
+
+/* Table stage is plain: someone with the file can add to it.  A listing
+ * of a record the board has (the map has it) hides nothing from a scan,
+ * is not deleted by a discard (which refuses, naming the damage), and
+ * verify names it. */
+Test(stage, a_listing_of_a_board_record_hides_and_removes_nothing)
+{
+    kb_store *s = kb_board(0, NULL);
+    kb_err e;
+    kb_cases(s, 0, 3, false);
+    kb_cases(s, 400, 2, true); /* a real import under way: its description */
+    char path[400];
+    snprintf(path, sizeof path, "%s/stage.kb", kb_dir);
+    unsigned char k[16], sk[17], ent[KB_STAGE_ENT];
+    kb_key(1, k);
+    sk[0] = KB_T_CASES;
+    memcpy(sk + 1, k, 16);
+    kb_vm_digest(s, KB_T_CASES, k, 16, ent);
+    memset(ent + KB_KEY_LEN, 0, sizeof ent - KB_KEY_LEN); /* (a MAC made up) */
+    ent[KB_VM_ENT - 1] = 1;                               /* the case's version */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    cr_assert_eq(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 64);
+    mdb_env_set_mapsize(env, (size_t)1 << 30);
+    cr_assert_eq(mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0600), 0);
+    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "stage", 0, &dbi), 0);
+    MDB_val kv = {sizeof sk, sk}, vv = {sizeof ent, ent};
+    cr_assert_eq(mdb_put(txn, dbi, &kv, &vv, 0), 0);
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    cr_assert_eq(kb_seen(s), 3, "a scan lost a case of the board");
+    uint64_t ver;
+    cr_assert_eq(kb_get(s, 1, &ver), KB_OK);
+    uint64_t gone = 0;
+    cr_assert_eq(kb_store_stage_discard(s, &gone, &e), KB_EDATA, "discard: %s", e.msg);
+    cr_assert(strstr(e.msg, "table stage") != NULL, "%s", e.msg);
+    cr_assert_eq(kb_get(s, 1, &ver), KB_OK, "the discard deleted a case of the board");
+    kb_verify_report rep;
+    cr_assert_neq(kb_store_verify(s, &rep, &e), KB_OK, "verify passed");
+    cr_assert(strstr(e.msg, "stage") != NULL, "%s", e.msg);
+    kb_store_close(&s);
+}
+
+/* An import whose table another session removed (it took the importer for
+ * dead) does not go on with a new one: what it staged later would become
+ * the board's without what went. */
+Test(stage, an_import_whose_records_went_meanwhile_stops)
+{
+    kb_store *s = kb_board(0, NULL);
+    kb_err e;
+    kb_cases(s, 0, 3, false);
+    kb_cases(s, 500, 4, true);
+    char path[400];
+    snprintf(path, sizeof path, "%s/stage.kb", kb_dir);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    cr_assert_eq(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 64);
+    mdb_env_set_mapsize(env, (size_t)1 << 30);
+    cr_assert_eq(mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0600), 0);
+    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_dbi_open(txn, "stage", 0, &dbi), 0);
+    cr_assert_eq(mdb_drop(txn, dbi, 1), 0); /* as a discard by another host would */
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    kb_txn *t = NULL;
+    cr_assert_eq(kb_store_write_staged(s, KB_ACTION_IMPORT_STAGE, false, &t, &e), KB_ECONFLICT,
+                 "a staging transaction began on a new table");
+    cr_assert(strstr(e.msg, "removed by another session") != NULL, "%s", e.msg);
+    cr_assert_eq(kb_store_write(s, KB_ACTION_IMPORT_FINISH, NULL, &t, &e), KB_OK, "%s", e.msg);
+    uint64_t n = 0;
+    cr_assert_neq(kb_txn_stage_finish(t, &n, &e), KB_OK, "finished an import that is gone");
+    kb_txn_abort(&t);
     kb_store_close(&s);
 }
