@@ -196,6 +196,9 @@ bool kb_txn_chunk_due(kb_txn *t);
 void kb_store_stage_yield(kb_store *s);
 int kb_txn_stage_finish(kb_txn *t, uint64_t *records, kb_err *e) KB_WARN_UNUSED;
 int kb_store_stage_discard(kb_store *s, uint64_t *removed, kb_err *e) KB_WARN_UNUSED;
+/* A new import begins: this session runs no staged import (any it ran
+ * ended; a later staging transaction starts a new one). */
+void kb_store_stage_forget(kb_store *s);
 typedef struct kb_stage_info {
     bool present; /* an unfinished import is on the board */
     bool mine;    /* this session's */

@@ -1235,6 +1235,7 @@ static int kb_import_staged(kb_board *b, kb_import *imp, const kb_numtab *h,
      * whose removal failed: removed first */
     if (si.present && (si.mine || !si.alive) && (rc = kb_store_stage_discard(b->s, &gone, e)))
         return kb_err_prefix(e, "%s", _("removing the records an unfinished import left: "));
+    kb_store_stage_forget(b->s);              /* whatever import this session ran is over */
     if (si.present && si.alive && !si.mine) { /* refused before anything changes */
         kb_txn *probe = NULL;
         rc = kb_store_write_staged(b->s, KB_ACTION_IMPORT_STAGE, false, &probe, e);

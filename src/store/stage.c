@@ -527,9 +527,9 @@ static int kb_stage_batch(kb_txn *t, size_t max, kb_buf *out, size_t *n, kb_err 
     return KB_OK;
 }
 
-/* Discard one listed record: deleted (audited) when it is stored; a
- * listing of a record that is not stored only goes (it hides nothing); a
- * record the map has is refused (kb_stage_note). */
+/* Discard one listed record: deleted (audited) when it is stored and not
+ * in the version map; the listing of a record that is not stored, or
+ * that the map has, only goes (it hides nothing). */
 static int kb_stage_drop_one(kb_txn *t, unsigned tbl, const unsigned char *key, size_t kl,
                              kb_err *e)
 {
@@ -544,7 +544,12 @@ static int kb_stage_drop_one(kb_txn *t, unsigned tbl, const unsigned char *key, 
         KB_DISARM();
         if (r && r != MDB_NOTFOUND)
             return kb_mdb_err(e, r, kb_table_names[tbl]);
-        if (r == 0)
+        uint64_t want = 0;
+        if (r == 0 && (rc = kb_vmap_want(t, tbl, key, kl, &want, e)))
+            return rc;
+        /* a record the map has is the board's: only its listing goes
+         * (damage or tampering, named by verify; it hid nothing) */
+        if (r == 0 && !want)
             return kb_del_phys(t, (enum kb_table)tbl, key, kl, KB_VERSION_ANY, NULL, e);
     }
     unsigned char sk[256];
@@ -636,12 +641,18 @@ unsigned kb_store_format(const kb_store *s)
     return s->format;
 }
 
+uint64_t kb_stage_next_id(const kb_txn *t)
+{
+    if (t->stage_done) /* it became the board's */
+        return 0;
+    if (t->stage && t->sdesc) /* the staged import this session runs */
+        return t->sdesc->id;
+    return t->s->stage_id;
+}
+
 void kb_stage_committed(kb_txn *t)
 {
-    if (t->stage && t->sdesc) /* the staged import this session runs */
-        t->s->stage_id = t->sdesc->id;
-    if (t->stage_done) /* it became the board's */
-        t->s->stage_id = 0;
+    t->s->stage_id = kb_stage_next_id(t);
 }
 
 bool kb_stage_consistent(kb_txn *t)
@@ -679,4 +690,9 @@ bool kb_stage_consistent(kb_txn *t)
     for (int i = 0; ok && i < KB_T_COUNT_; i++)
         ok = count[i] == t->sdesc->count[i];
     return ok;
+}
+
+void kb_store_stage_forget(kb_store *s)
+{
+    s->stage_id = 0;
 }

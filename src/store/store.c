@@ -555,7 +555,8 @@ int kb_txn_commit(kb_txn **tp, kb_err *e)
     if (rc)
         kb_err_clear(e);
     return KB_OK;
-unknown:
+unknown:;
+    uint64_t stage_id = kb_stage_next_id(t); /* if it landed (stage.c) */
     kb_txn_release(t);
     /* The outcome is unknown: look the operation up in the audit log. */
     {
@@ -568,6 +569,7 @@ unknown:
                               e2.msg);
         if (found) {
             s->commits++;
+            s->stage_id = stage_id;
             return KB_OK;
         }
     }
@@ -2765,10 +2767,20 @@ static int kb_snap_copy(kb_txn *t, MDB_cursor *c, const void *prefix, size_t ple
             rc = MDB_NOTFOUND;
             break;
         }
+        /* not the board's yet (stage.c): listed in table stage at its
+         * version, and the map lacks it (asked only for a listed one) */
+        uint64_t sv, ver = kb_val_version(v.mv_data, v.mv_size);
         kb_err he;
-        if (staged && kb_vmap_check(t, (unsigned)sn->tbl, k.mv_data, k.mv_size,
-                                    kb_val_version(v.mv_data, v.mv_size), &he) == KB_SHIDDEN)
-            continue; /* not the board's yet (stage.c): the map lacks it, table stage lists it */
+        if (staged && kb_stage_find(t, (unsigned)sn->tbl, k.mv_data, k.mv_size, &sv) == KB_OK &&
+            sv == ver) {
+            int vr = kb_vmap_check(t, (unsigned)sn->tbl, k.mv_data, k.mv_size, ver, &he);
+            if (t->failed) { /* a fault in the map: the transaction is over */
+                rc = EIO;
+                break;
+            }
+            if (vr == KB_SHIDDEN)
+                continue;
+        }
         kb_snap_push(sn, &k, &v);
         kb_maprange_add(&m, k.mv_data, k.mv_size);
         kb_maprange_add(&m, v.mv_data, v.mv_size);

@@ -255,8 +255,10 @@ int kb_stage_note(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_
                   kb_err *e);
 /* At commit: the description with this transaction's counts. */
 int kb_stage_flush(kb_txn *t, kb_err *e);
-/* After a successful commit: which staged import this session runs. */
+/* After a successful commit: which staged import this session runs
+ * (kb_stage_next_id: what it will be if t's commit lands). */
 void kb_stage_committed(kb_txn *t);
+uint64_t kb_stage_next_id(const kb_txn *t);
 /* store.c: add n new entries (digest || version, sorted by digest) to the
  * version map of write transaction t. */
 int kb_vmap_add_new(kb_txn *t, const unsigned char *ents, size_t n, kb_err *e);

@@ -346,13 +346,23 @@ Test(stage, a_listing_of_a_board_record_hides_and_removes_nothing)
     cr_assert_eq(kb_seen(s), 3, "a scan lost a case of the board");
     uint64_t ver;
     cr_assert_eq(kb_get(s, 1, &ver), KB_OK);
-    uint64_t gone = 0;
-    cr_assert_eq(kb_store_stage_discard(s, &gone, &e), KB_EDATA, "discard: %s", e.msg);
-    cr_assert(strstr(e.msg, "table stage") != NULL, "%s", e.msg);
-    cr_assert_eq(kb_get(s, 1, &ver), KB_OK, "the discard deleted a case of the board");
     kb_verify_report rep;
     cr_assert_neq(kb_store_verify(s, &rep, &e), KB_OK, "verify passed");
     cr_assert(strstr(e.msg, "stage") != NULL, "%s", e.msg);
+    /* a staging transaction refuses to change it */
+    kb_txn *t = NULL;
+    cr_assert_eq(kb_store_write_staged(s, KB_ACTION_IMPORT_STAGE, false, &t, &e), KB_OK, "%s",
+                 e.msg);
+    cr_assert_eq(kb_txn_put(t, KB_T_CASES, k, 16, "x", 1, 1, NULL, NULL, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "table stage") != NULL, "%s", e.msg);
+    kb_txn_abort(&t);
+    /* the discard removes the import's records and the listing, not the case */
+    uint64_t gone = 0;
+    cr_assert_eq(kb_store_stage_discard(s, &gone, &e), KB_OK, "discard: %s", e.msg);
+    cr_assert_eq(kb_get(s, 1, &ver), KB_OK, "the discard deleted a case of the board");
+    cr_assert_eq(kb_get(s, 400, &ver), KB_ENOENT);
+    cr_assert_eq(kb_seen(s), 3);
+    kb_verified(s, "after the discard");
     kb_store_close(&s);
 }
 
