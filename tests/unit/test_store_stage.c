@@ -310,6 +310,22 @@ Test(stage, a_snapshot_during_which_an_import_finishes_holds_it)
     kb_store_close(&s);
 }
 
+/* Table stage of the board file, opened with plain LMDB in a write
+ * transaction (as someone with the file would). */
+static MDB_dbi kb_raw_stage(MDB_env **env, MDB_txn **txn)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/stage.kb", kb_dir);
+    MDB_dbi dbi;
+    cr_assert_eq(mdb_env_create(env), 0);
+    mdb_env_set_maxdbs(*env, 64);
+    mdb_env_set_mapsize(*env, (size_t)1 << 30);
+    cr_assert_eq(mdb_env_open(*env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0600), 0);
+    cr_assert_eq(mdb_txn_begin(*env, NULL, 0, txn), 0);
+    cr_assert_eq(mdb_dbi_open(*txn, "stage", 0, &dbi), 0);
+    return dbi;
+}
+
 /* Table stage is plain: someone with the file can add to it.  A listing
  * of a record the board has (the map has it) hides nothing from a scan,
  * is not deleted by a discard (which refuses, naming the damage), and
@@ -320,8 +336,6 @@ Test(stage, a_listing_of_a_board_record_hides_and_removes_nothing)
     kb_err e;
     kb_cases(s, 0, 3, false);
     kb_cases(s, 400, 2, true); /* a real import under way: its description */
-    char path[400];
-    snprintf(path, sizeof path, "%s/stage.kb", kb_dir);
     unsigned char k[16], sk[17], ent[KB_STAGE_ENT];
     kb_key(1, k);
     sk[0] = KB_T_CASES;
@@ -331,13 +345,7 @@ Test(stage, a_listing_of_a_board_record_hides_and_removes_nothing)
     ent[KB_VM_ENT - 1] = 1;                               /* the case's version */
     MDB_env *env;
     MDB_txn *txn;
-    MDB_dbi dbi;
-    cr_assert_eq(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 64);
-    mdb_env_set_mapsize(env, (size_t)1 << 30);
-    cr_assert_eq(mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0600), 0);
-    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    cr_assert_eq(mdb_dbi_open(txn, "stage", 0, &dbi), 0);
+    MDB_dbi dbi = kb_raw_stage(&env, &txn);
     MDB_val kv = {sizeof sk, sk}, vv = {sizeof ent, ent};
     cr_assert_eq(mdb_put(txn, dbi, &kv, &vv, 0), 0);
     cr_assert_eq(mdb_txn_commit(txn), 0);
@@ -375,17 +383,9 @@ Test(stage, an_import_whose_records_went_meanwhile_stops)
     kb_err e;
     kb_cases(s, 0, 3, false);
     kb_cases(s, 500, 4, true);
-    char path[400];
-    snprintf(path, sizeof path, "%s/stage.kb", kb_dir);
     MDB_env *env;
     MDB_txn *txn;
-    MDB_dbi dbi;
-    cr_assert_eq(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 64);
-    mdb_env_set_mapsize(env, (size_t)1 << 30);
-    cr_assert_eq(mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0600), 0);
-    cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    cr_assert_eq(mdb_dbi_open(txn, "stage", 0, &dbi), 0);
+    MDB_dbi dbi = kb_raw_stage(&env, &txn);
     cr_assert_eq(mdb_drop(txn, dbi, 1), 0); /* as a discard by another host would */
     cr_assert_eq(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
