@@ -115,6 +115,23 @@ rec() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RES"; }
 kbc() { "$KB_BIN" --db "$1" --user "$U" --passphrase-file "$PASS" "${@:2}"; }
 
 # timed SIZE OP [--in F] [--out F] -- CMD...: one process, wall/RSS/CPU
+# writer_during SIZE OP MS BOARD CASE WHAT ARGS... - `kernboard ARGS` on
+# BOARD in the background; a fifth of MS (its own time alone) later, a
+# timed `case comment CASE` (row OP); a failure of either is recorded.
+writer_during() {
+    local size=$1 op=$2 ms=$3 board=$4 case=$5 what=$6
+    shift 6
+    "$KB_BIN" --db "$board" --user "$U" --passphrase-file "$PASS" "$@" >/dev/null 2>&1 &
+    local bg=$!
+    sleep "$(awk -v ms="$ms" 'BEGIN { printf "%.3f", ms / 5000 }')"
+    timed "$size" "$op" -- "$KB_BIN" --db "$board" --user "$U" --passphrase-file "$PASS" \
+        case comment "$case" "Benchmark comment during $what"
+    if ! wait "$bg"; then
+        rec "$size" "$op" fail "$1"
+        failed=1
+    fi
+}
+
 timed() {
     local size=$1 op=$2 line
     shift 2
@@ -205,16 +222,8 @@ for n in "${size_list[@]}"; do
         xrc=$last_rc
         # a writer during an export: it starts while the export copies
         if [ "$xrc" = 0 ]; then
-            "$KB_BIN" --db "$B" --user "$U" --passphrase-file "$PASS" \
-                export --format json --out "$W/export-during-$n.json" >/dev/null 2>&1 &
-            xp=$!
-            sleep "$(awk -v ms="$last_ms" 'BEGIN { printf "%.3f", ms / 5000 }')"
-            timed "$n" comment_export -- "$KB_BIN" --db "$B" --user "$U" --passphrase-file "$PASS" \
-                case comment "$k" "Benchmark comment during an export $r"
-            if ! wait "$xp"; then
-                rec "$n" comment_export fail "export"
-                failed=1
-            fi
+            writer_during "$n" comment_export "$last_ms" "$B" "$k" "an export $r" \
+                export --format json --out "$W/export-during-$n.json"
             rm -f "$W/export-during-$n.json"
         fi
         I=$W/import.kb
@@ -234,15 +243,7 @@ for n in "${size_list[@]}"; do
         imp_ms=$last_ms
         if [ "$xrc" = 0 ] && [ -s "$X" ] &&
             "$KB_BENCH" gen "$I" "$U" "$PASS" 1 --first "$((n + 1))" >/dev/null; then
-            "$KB_BIN" --db "$I" --user "$U" --passphrase-file "$PASS" import "$X" >/dev/null 2>&1 &
-            ip=$!
-            sleep "$(awk -v ms="$imp_ms" 'BEGIN { printf "%.3f", ms / 5000 }')"
-            timed "$n" comment_import -- "$KB_BIN" --db "$I" --user "$U" --passphrase-file "$PASS" \
-                case comment "$((n + 1))" "Benchmark comment during an import $r"
-            if ! wait "$ip"; then
-                rec "$n" comment_import fail "import"
-                failed=1
-            fi
+            writer_during "$n" comment_import "$imp_ms" "$I" "$((n + 1))" "an import $r" import "$X"
         fi
         rm -f "$I" "$I.lock"
         timed "$n" verify -- "$KB_BIN" --db "$B" --user "$U" --passphrase-file "$PASS" verify

@@ -1082,12 +1082,6 @@ static int kb_stager_step(kb_stager *g, kb_err *e)
     return kb_stager_begin(g, e);
 }
 
-/* Is case number n one of the file's (else the board's)? */
-static bool kb_import_has_case(const kb_numtab *h, uint32_t n)
-{
-    return kb_numtab_get(h, n) != SIZE_MAX;
-}
-
 /* The new records: staged, in bounded transactions.  later[] marks the
  * items left for the last transaction (they change a record the board
  * has): organisations (index 0 .. norgs), action items, decisions, links,
@@ -1133,12 +1127,12 @@ static int kb_import_stage_all(kb_stager *g, kb_import *imp, const kb_numtab *h,
     }
     for (size_t i = 0; i < imp->nactions && !rc; i++) {
         kb_action_item *a = &imp->actions[i];
-        if (!kb_import_has_case(h, a->case_number)) {
+        size_t k = kb_numtab_get(h, a->case_number);
+        if (k == SIZE_MAX) { /* a case of the board's */
             later->actions[i] = true;
             continue;
         }
-        const kb_id *ck = &imp->cases[kb_numtab_get(h, a->case_number)].key;
-        if ((rc = kb_import_action_one(g->t, a, ck, rep, e)) == KB_OK)
+        if ((rc = kb_import_action_one(g->t, a, &imp->cases[k].key, rep, e)) == KB_OK)
             rc = kb_stager_step(g, e);
     }
     for (size_t i = 0; i < imp->nmeetings && !rc; i++)
@@ -1148,24 +1142,24 @@ static int kb_import_stage_all(kb_stager *g, kb_import *imp, const kb_numtab *h,
         }
     for (size_t i = 0; i < imp->ndecisions && !rc; i++) {
         kb_decision *d = &imp->decisions[i];
-        if (!kb_import_has_case(h, d->case_number)) {
+        size_t k = kb_numtab_get(h, d->case_number);
+        if (k == SIZE_MAX) { /* a case of the board's */
             later->decisions[i] = true;
             continue;
         }
-        const kb_id *ck = &imp->cases[kb_numtab_get(h, d->case_number)].key;
-        if ((rc = kb_decision_insert(g->t, d, ck, e)) == KB_OK) {
+        if ((rc = kb_decision_insert(g->t, d, &imp->cases[k].key, e)) == KB_OK) {
             rep->decisions_added++;
             rc = kb_stager_step(g, e);
         }
     }
     for (size_t i = 0; i < imp->nlinks && !rc; i++) {
         kb_link *l = &imp->links[i];
-        if (!kb_import_has_case(h, l->from) || !kb_import_has_case(h, l->to)) {
+        size_t x = kb_numtab_get(h, l->from), y = kb_numtab_get(h, l->to);
+        if (x == SIZE_MAX || y == SIZE_MAX) { /* an end on the board */
             later->links[i] = true;
             continue;
         }
-        if ((rc = kb_link_insert(g->t, l, &imp->cases[kb_numtab_get(h, l->from)].key,
-                                 &imp->cases[kb_numtab_get(h, l->to)].key, e)) == KB_OK) {
+        if ((rc = kb_link_insert(g->t, l, &imp->cases[x].key, &imp->cases[y].key, e)) == KB_OK) {
             rep->links_added++;
             rc = kb_stager_step(g, e);
         }

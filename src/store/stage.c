@@ -239,39 +239,54 @@ uint64_t kb_stage_count(kb_txn *t, unsigned tbl)
     return !t->stage && tbl < KB_T_COUNT_ && kb_stage_any(t) ? t->sdesc->count[tbl] : 0;
 }
 
-int kb_stage_note(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t cur, uint64_t ver,
-                  kb_err *e)
+/* The listing of (tbl, stored key) goes, and its table's count. */
+static int kb_stage_unlist(kb_txn *t, unsigned tbl, const void *key, size_t klen, kb_err *e)
 {
-    uint64_t sv = 0, want = 0;
-    int rc;
-    /* a record the map has is the board's, whatever table stage says */
-    if (cur && (rc = kb_vmap_want(t, tbl, key, klen, &want, e)))
-        return rc;
-    if (want && kb_stage_find(t, tbl, key, klen, &sv) == KB_OK)
-        return kb_stage_foreign(e);
-    if (cur && (want || kb_stage_find(t, tbl, key, klen, &sv) != KB_OK))
-        return kb_err_set(e, KB_ESOFTWARE, "a staged import may only add records (table %s)",
-                          kb_table_names[tbl]);
-    unsigned char sk[256], ent[KB_STAGE_ENT];
+    unsigned char sk[256];
     sk[0] = (unsigned char)tbl;
     memcpy(sk + 1, key, klen);
     MDB_val k = {klen + 1, sk};
-    if (!ver) { /* a staged record deleted (kb_store_stage_discard) */
-        rc = mdb_del(t->txn, t->dbi_stage, &k, NULL);
-    } else {
-        kb_vm_digest(t->s, tbl, key, klen, ent);
-        kb_put_u64be(ent + KB_KEY_LEN, ver);
-        kb_stage_mac(t->s, t->sdesc->id, sk, klen + 1, ent, ent + KB_VM_ENT);
-        MDB_val v = {KB_STAGE_ENT, ent};
-        rc = mdb_put(t->txn, t->dbi_stage, &k, &v, 0);
-    }
+    int rc = mdb_del(t->txn, t->dbi_stage, &k, NULL);
     if (rc) {
         t->failed = true;
         return kb_mdb_err(e, rc, KB_DB_STAGE);
     }
-    if (!ver && t->sdesc->count[tbl])
+    if (t->sdesc->count[tbl])
         t->sdesc->count[tbl]--;
-    else if (ver && !cur)
+    t->sdesc_dirty = true;
+    return KB_OK;
+}
+
+int kb_stage_note(kb_txn *t, unsigned tbl, const void *key, size_t klen, uint64_t cur, uint64_t ver,
+                  kb_err *e)
+{
+    int rc;
+    if (cur) { /* a stored record: it must be one of this import's */
+        uint64_t sv = 0, want = 0;
+        if ((rc = kb_vmap_want(t, tbl, key, klen, &want, e)))
+            return rc;
+        bool listed = kb_stage_find(t, tbl, key, klen, &sv) == KB_OK;
+        /* a record the map has is the board's, whatever table stage says */
+        if (want && listed)
+            return kb_stage_foreign(e);
+        if (want || !listed)
+            return kb_err_set(e, KB_ESOFTWARE, "a staged import may only add records (table %s)",
+                              kb_table_names[tbl]);
+    }
+    if (!ver) /* a staged record deleted (kb_store_stage_discard) */
+        return kb_stage_unlist(t, tbl, key, klen, e);
+    unsigned char sk[256], ent[KB_STAGE_ENT];
+    sk[0] = (unsigned char)tbl;
+    memcpy(sk + 1, key, klen);
+    MDB_val k = {klen + 1, sk}, v = {KB_STAGE_ENT, ent};
+    kb_vm_digest(t->s, tbl, key, klen, ent);
+    kb_put_u64be(ent + KB_KEY_LEN, ver);
+    kb_stage_mac(t->s, t->sdesc->id, sk, klen + 1, ent, ent + KB_VM_ENT);
+    if ((rc = mdb_put(t->txn, t->dbi_stage, &k, &v, 0))) {
+        t->failed = true;
+        return kb_mdb_err(e, rc, KB_DB_STAGE);
+    }
+    if (!cur)
         t->sdesc->count[tbl]++;
     t->sdesc_dirty = true;
     return KB_OK;
@@ -552,19 +567,7 @@ static int kb_stage_drop_one(kb_txn *t, unsigned tbl, const unsigned char *key, 
         if (r == 0 && !want)
             return kb_del_phys(t, (enum kb_table)tbl, key, kl, KB_VERSION_ANY, NULL, e);
     }
-    unsigned char sk[256];
-    sk[0] = (unsigned char)tbl;
-    memcpy(sk + 1, key, kl);
-    MDB_val s = {kl + 1, sk};
-    rc = mdb_del(t->txn, t->dbi_stage, &s, NULL);
-    if (rc) {
-        t->failed = true;
-        return kb_mdb_err(e, rc, KB_DB_STAGE);
-    }
-    if (t->sdesc->count[tbl])
-        t->sdesc->count[tbl]--;
-    t->sdesc_dirty = true;
-    return KB_OK;
+    return kb_stage_unlist(t, tbl, key, kl, e);
 }
 
 int kb_store_stage_discard(kb_store *s, uint64_t *removed, kb_err *e)
