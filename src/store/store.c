@@ -2663,6 +2663,22 @@ static void kb_snap_push(kb_snap *sn, const MDB_val *k, const MDB_val *v)
 /* A whole table: room for all of it at once (its pages hold at most that
  * much), with the pages of the arena made present in one call instead of
  * one page fault each. */
+/* mdb_stat of table dbi in t, believed only as far as the file goes: a
+ * damaged branch page can claim any number of pages and entries, and a
+ * reservation of that size would fail (KB_EDATA then; the copy grows as
+ * it goes, and the walk names the damage). */
+static int kb_stat_sane(kb_txn *t, MDB_dbi dbi, MDB_stat *st)
+{
+    MDB_envinfo info;
+    if (mdb_stat(t->txn, dbi, st) != 0 || mdb_env_info(t->env, &info) != 0)
+        return KB_EDATA;
+    uint64_t pages = (uint64_t)info.me_last_pgno + 1;
+    if ((uint64_t)st->ms_leaf_pages + st->ms_overflow_pages + st->ms_branch_pages > pages ||
+        st->ms_entries > pages * (st->ms_psize / 8))
+        return KB_EDATA;
+    return KB_OK;
+}
+
 static void kb_snap_reserve(kb_snap *sn, const MDB_stat *st)
 {
     size_t pages = st->ms_leaf_pages + st->ms_overflow_pages;
@@ -2829,7 +2845,7 @@ int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
     unsigned char pk[256];
     size_t pl = kb_phys_key(t->s, tbl, prefix, plen, pk);
     MDB_stat st;
-    if (!plen && mdb_stat(t->txn, dbi, &st) == 0)
+    if (!plen && kb_stat_sane(t, dbi, &st) == KB_OK)
         kb_snap_reserve(sn, &st);
     MDB_cursor *c;
     if ((rc = mdb_cursor_open(t->txn, dbi, &c))) {
@@ -3410,7 +3426,7 @@ static int kb_ss_walk(kb_snapset *ss, kb_txn *t, uint64_t seq, kb_err *e)
             /* room for the whole table at once; a large table's (its pages
              * made present: tens of ms at 100k cases) after the lock */
             ss->started = true;
-            if (mdb_stat(t->txn, dbi, &ss->st) == 0) {
+            if (kb_stat_sane(t, dbi, &ss->st) == KB_OK) {
                 if ((ss->st.ms_leaf_pages + ss->st.ms_overflow_pages) * ss->st.ms_psize <=
                     KB_SS_BYTES) {
                     kb_snap_reserve(tb->sn, &ss->st);
