@@ -733,6 +733,7 @@ static int kb_audit_tail(kb_txn *t, kb_err *e)
 struct kb_apend {
     size_t off, len; /* plaintext in t->pendbuf */
     uint64_t seq;
+    bool sign; /* signed; else its signature is left to the batch's last entry */
     unsigned char hash[KB_HASH_LEN];
     unsigned char sig[crypto_sign_BYTES];
 };
@@ -766,7 +767,10 @@ static void kb_asig_work(struct kb_asig *f)
         if (i >= f->n)
             return;
         struct kb_apend *p = &f->pend[i];
-        crypto_sign_detached(p->sig, NULL, p->hash, KB_HASH_LEN, f->sk);
+        if (p->sign)
+            crypto_sign_detached(p->sig, NULL, p->hash, KB_HASH_LEN, f->sk);
+        else
+            memset(p->sig, 0, sizeof p->sig);
         unsigned char hs[KB_HASH_LEN + crypto_sign_BYTES], k8[8];
         memcpy(hs, p->hash, KB_HASH_LEN);
         memcpy(hs + KB_HASH_LEN, p->sig, crypto_sign_BYTES);
@@ -861,6 +865,11 @@ static int kb_audit_handoff(kb_txn *t, kb_err *e)
     f->cap = pc;
     f->buf = pb;
     f->n = pn;
+    /* the batch's last entry is signed: its hash covers every entry before
+     * it through the chain (format 5: those may leave their signature to
+     * it; every batch and so every transaction ends with a signed entry) */
+    if (pn)
+        f->pend[pn - 1].sign = true;
     f->s = t->s;
     f->sk = t->s->keys->sign_sk;
     f->k_audit = t->s->keys->k_audit;
@@ -944,6 +953,8 @@ int kb_audit_append(kb_txn *t, enum kb_table tbl, const void *key, size_t klen, 
     sodium_memzero(enc.data, enc.len);
     kb_buf_free(&enc);
     p->seq = en.seq;
+    /* a restore record's entry is checked on its own (kb_restore_rec_load) */
+    p->sign = s->format < KB_FORMAT_DEFER || s->hooks.sign_all || tbl == KB_T_META;
     crypto_generichash(p->hash, KB_HASH_LEN, (unsigned char *)t->pendbuf.data + p->off, p->len,
                        NULL, 0);
     t->npend++;
@@ -5492,21 +5503,25 @@ static void kb_rawrecs_free(kb_rawrec **r, size_t n)
  * whose signer is an active user), builds the version map and bumps the
  * board header to format 2.  With other sessions open the board stays at
  * format 1 (still read and written) until the next open. */
-/* Formats 2 and 3 -> 4: the version map's entries move into as many
+/* Formats 2 and 3 -> 5: the version map's entries move into as many
  * buckets as the board needs, their hashes into groups (kb_vm_relayout;
  * the old map is read, checked against its root, so no replay protection
- * is lost) and the header says 4, in one write transaction, when nobody
- * else has the board open.  No record changes, so no backup is made. */
+ * is lost) and the header says 5, in one write transaction, when nobody
+ * else has the board open.  No record changes, so no backup is made.
+ * Format 4 -> 5 (audit signatures may be deferred) writes the header
+ * only. */
 static int kb_store_migrate_map(kb_store *s, kb_err *e)
 {
     kb_txn *t = NULL;
     unsigned char salt[KB_SALT_LEN];
     unsigned from = s->format;
     int rc = kb_store_write(s, "board.migrate", NULL, &t, e);
-    if (rc == KB_OK && (from == 2 || from == 3) && (rc = kb_board_meta_get(t, salt, e)) == KB_OK &&
-        (rc = kb_vmap_root(t, e)) == KB_OK) {
+    if (rc == KB_OK && from >= 2 && from < KB_FORMAT_VERSION &&
+        (rc = kb_board_meta_get(t, salt, e)) == KB_OK && (rc = kb_vmap_root(t, e)) == KB_OK) {
         s->format = KB_FORMAT_VERSION;
-        if ((rc = kb_vm_relayout(t, kb_vm_layout_of(KB_FORMAT_VERSION), 0, e)) == KB_OK &&
+        /* format 4 -> 5 changes no stored value: the header only */
+        if ((from >= 4 ||
+             (rc = kb_vm_relayout(t, kb_vm_layout_of(KB_FORMAT_VERSION), 0, e)) == KB_OK) &&
             (rc = kb_board_meta_put(t, salt, e)) == KB_OK)
             rc = kb_txn_commit(&t, e);
         if (rc)
@@ -5522,7 +5537,7 @@ static int kb_store_migrate(kb_store *s, kb_err *e)
         return KB_OK;
     if (!kb_lk_try(s->lock_fd, KB_LK_MAINT, F_WRLCK))
         return KB_OK; /* others have it open: migrate another time */
-    if (s->format == 2 || s->format == 3) {
+    if (s->format >= 2) {
         /* a map that does not check out (damage, a partial rollback) or a
          * failed write leaves the board in its format, still read, written
          * and verified as such: verify names the damage, backup and

@@ -23,7 +23,10 @@
  * 3 = a version map that grows with the board; 4 = its bucket hashes in
  * groups under a small root.  Older boards are migrated in place at open
  * (docs/storage.md). */
-#define KB_FORMAT_VERSION 4
+#define KB_FORMAT_VERSION 5
+/* format 5: an audit entry's signature may be left to a later entry of
+ * the same write transaction (KB_FORMAT_DEFER; docs/storage.md) */
+#define KB_FORMAT_DEFER 5
 #define KB_FORMAT_OLDEST 1
 /* Sealed-value header format (unchanged by board format 2). */
 #define KB_VAL_FORMAT 1
@@ -86,8 +89,10 @@ typedef struct kb_store_hooks {
     uint64_t verify_lookups;
     uint64_t verify_unlocked_checks;
     /* store.c: audit entries a write transaction keeps before it signs and
-     * stores them (4096) */
+     * stores them (4096); sign_all: sign every entry, as before format 5
+     * (kb-bench gen: a board built by single changes) */
     size_t audit_batch;
+    bool sign_all;
     /* out: version map buckets decrypted (tests of the bucket cache) */
     uint64_t vmap_opened;
     /* a scan looks at its mapped file pages every snap_look bytes it

@@ -340,6 +340,11 @@ typedef struct kb_vstate {
     bool tail_more; /* the last copy stopped at the chunk limit */
     uint64_t prev_seq;
     unsigned char prev_hash[KB_HASH_LEN];
+    /* entries whose signature is left to a later entry (format 5): the
+     * first of them, its author and operation, until a signed entry of the
+     * same author and operation covers them through the chain */
+    uint64_t defer_seq; /* 0: none open */
+    unsigned char defer_author[KB_KEY_LEN], defer_op[KB_OPID_LEN];
     uint64_t newest_seq; /* the newest entry seen in a transaction (progress) */
     uint64_t total_records;
     kb_vmapt map;
@@ -485,8 +490,9 @@ static int kb_vsigners(kb_vstate *v)
 /* One audit entry, checked on a worker thread. */
 typedef struct kb_vent {
     bool opened, hash_ok, sig_ok;
-    int signer;  /* index in signers, -1 = unknown */
-    kb_entry en; /* detail is not kept */
+    bool deferred; /* no signature: a later entry of its change signs */
+    int signer;    /* index in signers, -1 = unknown */
+    kb_entry en;   /* detail is not kept */
 } kb_vent;
 
 typedef struct kb_vent_job {
@@ -516,13 +522,25 @@ static void kb_vent_work(void *ctx, size_t from, size_t to)
         for (size_t s = 0; s < v->nsigners; s++)
             if (memcmp(v->signers[s].id, o->en.author, KB_KEY_LEN) == 0)
                 o->signer = (int)s;
-        if (o->hash_ok && o->signer >= 0)
+        o->deferred = sodium_is_zero(o->en.sig, crypto_sign_BYTES);
+        if (o->hash_ok && o->signer >= 0 && !o->deferred)
             o->sig_ok = crypto_sign_verify_detached(o->en.sig, o->en.hash, KB_HASH_LEN,
                                                     v->signers[o->signer].pk) == 0;
         o->en.detail = NULL;
         kb_free(&pt);
     }
     kb_buf_free(&raw);
+}
+
+/* Entries from v->defer_seq on left their signature to a later entry of
+ * their change, and the log goes on with another change (or ends). */
+static int kb_vdefer_bad(kb_vstate *v)
+{
+    unsigned char k8[8];
+    kb_put_u64be(k8, v->defer_seq);
+    return kb_verify_bad(v->e, KB_T_COUNT_, k8, 8,
+                         _("audit entry is not signed, and no later entry of its change signs "
+                           "it"));
 }
 
 /* Check the audit entries copied last, in seq order, and note the newest
@@ -563,13 +581,26 @@ static int kb_vcheck_tail(kb_vstate *v)
             why = _("audit entry hash mismatch");
         else if (!sg)
             why = _("audit entry signed by an unknown user");
-        else if (!o->sig_ok)
-            why = _("bad signature on audit entry");
         else if (sg->removed_at && en->seq > sg->removed_at)
             why = _("audit entry signed by a user whose access was removed");
+        else if (v->defer_seq && (memcmp(en->author, v->defer_author, KB_KEY_LEN) != 0 ||
+                                  memcmp(en->op_id, v->defer_op, KB_OPID_LEN) != 0)) {
+            rc = kb_vdefer_bad(v);
+            break;
+        } else if (o->deferred && v->s->format < KB_FORMAT_DEFER)
+            why = _("audit entry has no signature");
+        else if (!o->deferred && !o->sig_ok)
+            why = _("bad signature on audit entry");
         if (why) {
             rc = kb_verify_bad(v->e, KB_T_COUNT_, KB_VK(&v->aud, r), r->klen, why);
             break;
+        }
+        if (!o->deferred) {
+            v->defer_seq = 0; /* signed: it covers the entries before it */
+        } else if (!v->defer_seq) {
+            v->defer_seq = en->seq;
+            memcpy(v->defer_author, en->author, KB_KEY_LEN);
+            memcpy(v->defer_op, en->op_id, KB_OPID_LEN);
         }
         v->prev_seq = en->seq;
         memcpy(v->prev_hash, en->hash, KB_HASH_LEN);
@@ -941,6 +972,8 @@ static int kb_vfinal(kb_vstate *v, kb_txn *t, bool full)
     KB_VDISARM();
     if (v->nbad)
         return kb_err_damage(e, _("verify failed: %s"), v->bad.data);
+    if (v->defer_seq) /* the log ends before the entry that signs */
+        return kb_vdefer_bad(v);
     v->rep->head_seq = v->prev_seq;
     memcpy(v->rep->head, v->prev_hash, KB_HASH_LEN);
     rc = kb_pin_check(s, v->rep->head_seq, v->rep->head, t, v->rep, true, e);

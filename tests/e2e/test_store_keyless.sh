@@ -19,7 +19,7 @@ expect_rc 0 "demo board" kba demo "$B"
 expect_rc 0 "key-less inspection of the demo board finds no links or relation counts" \
     "$PY" "$INSPECT" --check "$B"
 [ "$RC" = 0 ] || printf '%s\n' "$OUT" | head -40
-check "the report says board format 4" [ "$(printf '%s' "$OUT" | json_get board_format)" = 4 ]
+check "the report says board format 5" [ "$(printf '%s' "$OUT" | json_get board_format)" = 5 ]
 check "the demo board has relation lists" int_gt "$(printf '%s' "$OUT" | json_get tables.rels.records)" 0
 
 mkdir -p "$T/old"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_store_migrate.sh - boards made by earlier releases (board format 1:
-# tests/fixtures/board-v1.kb and board-v2.kb; format 2: board-f2.kb) open,
-# verify and are migrated in place to format 3, format 1 after a verified
+# tests/fixtures/board-v1.kb and board-v2.kb; format 2: board-f2.kb; format
+# 3: board-f3.kb; format 4: board-f4.kb) open, verify and are migrated in
+# place to format 5, format 1 after a verified
 # backup (BOARD.format1-backup); while another session has the board open
 # the migration waits and the board is still read and written in its old
 # format.
@@ -68,7 +69,7 @@ kill "$HOLDER" 2>/dev/null
 wait "$HOLDER" 2>/dev/null
 
 expect_rc 0 "bob opens it alone: it is migrated" B2 verify
-check "the board is format 4" [ "$(fmt "$T/v2/board-v2.kb")" = 4 ]
+check "the board is format 5" [ "$(fmt "$T/v2/board-v2.kb")" = 5 ]
 check "a backup was made first" [ -f "$T/v2/board-v2.kb.format1-backup" -a -f "$T/v2/board-v2.kb.format1-backup.lock" ]
 check "the backup is the format-1 board" [ "$(fmt "$T/v2/board-v2.kb.format1-backup")" = 1 ]
 expect_rc 0 "alice opens the migrated board" A2 --json case show 1
@@ -84,11 +85,11 @@ expect_rc 0 "verify after the migration" A2 verify
 
 A1() { "$KB_BIN" --db "$T/v1/board-v1.kb" --user alice --passphrase-file "$T/v1/board-v1.pass" "$@"; }
 expect_rc 0 "board-v1.kb opens and verifies" A1 verify
-check "board-v1.kb is format 4 now" [ "$(fmt "$T/v1/board-v1.kb")" = 4 ]
+check "board-v1.kb is format 5 now" [ "$(fmt "$T/v1/board-v1.kb")" = 5 ]
 expect_rc 0 "board-v1.kb still reads" A1 --json case show 2
 check "... with its reason comment" contains "$OUT" "Afgerond met subsidie"
 
-# format 2 (256 version-map buckets) -> 4: the map moves into as many
+# format 2 (256 version-map buckets) -> 5: the map moves into as many
 # buckets as the board needs, their hashes into groups; no record
 # changes, so no backup
 mkdir -p "$T/f2"
@@ -122,7 +123,7 @@ expect_rc 0 "verify passes on the format-2 board" F2 verify
 kill "$HOLDER" 2>/dev/null
 wait "$HOLDER" 2>/dev/null
 expect_rc 0 "opened alone, it is migrated (and verifies)" F2 verify
-check "board-f2.kb is format 4" [ "$(fmt "$T/f2/board-f2.kb")" = 4 ]
+check "board-f2.kb is format 5" [ "$(fmt "$T/f2/board-f2.kb")" = 5 ]
 check "... with two-byte bucket numbers only" [ "$(vmkeys "$T/f2/board-f2.kb")" = 3 ]
 check "... and groups of bucket hashes" int_gt "$(vmgroups "$T/f2/board-f2.kb")" 0
 check "... without a backup" [ ! -e "$T/f2/board-f2.kb.format1-backup" ]
@@ -134,7 +135,7 @@ check "... its title" contains "$OUT" "Leegstand Kerkstraat"
 expect_rc 0 "writes after the migration" F2 case comment 2 "Na formaat 4"
 expect_rc 0 "verify after the writes" F2 verify
 
-# format 3 (one root naming every bucket) -> 4: the buckets stay, their
+# format 3 (one root naming every bucket) -> 5: the buckets stay, their
 # hashes move into groups under a small root; with another session open
 # it stays format 3, still read and written
 mkdir -p "$T/f3"
@@ -152,7 +153,7 @@ expect_rc 0 "verify passes on the format-3 board" F3 verify
 kill "$HOLDER3" 2>/dev/null
 wait "$HOLDER3" 2>/dev/null
 expect_rc 0 "opened alone, it is migrated (and verifies)" F3 verify
-check "board-f3.kb is format 4" [ "$(fmt "$T/f3/board-f3.kb")" = 4 ]
+check "board-f3.kb is format 5" [ "$(fmt "$T/f3/board-f3.kb")" = 5 ]
 check "... with groups of bucket hashes" int_gt "$(vmgroups "$T/f3/board-f3.kb")" 0
 check "... without a backup" [ ! -e "$T/f3/board-f3.kb.format1-backup" ]
 expect_rc 0 "its cases read" F3 --json case show 2
@@ -177,7 +178,7 @@ check "... names the version map ($ERR)" contains "$ERR" "version map"
 check "... not a failed migration" eval '! contains "$ERR" "cannot migrate"'
 check "... and the board stays format 3" [ "$(fmt "$T/f3d/board-f3.kb")" = 3 ]
 
-# a format-4 board whose group of bucket hashes is damaged: verify names
+# a format-5 board whose group of bucket hashes is damaged: verify names
 # the group, and nothing is migrated or changed
 mkdir -p "$T/f4d"
 cp "$T/f3/board-f3.kb" "$T/f3/board-f3.kb.lock" "$T/f3/board-f3.pass" "$T/f4d/"
@@ -186,6 +187,38 @@ flip_vmap "$T/f4d/board-f3.kb" G all
 expect_rc 65 "verify on a board with damaged groups of bucket hashes" F4D verify
 check "... names the version map ($ERR)" contains "$ERR$OUT" "version map"
 check "... and the group" contains "$ERR$OUT" "group"
+
+# format 4 -> 5: the header only. While another session has it open, it
+# stays format 4 and every audit entry is signed (verify of a format-4
+# board refuses an entry without a signature, and `case add` writes
+# several entries in one change); opened alone it says 5, and a change then
+# signs only its last entry of each batch (verify checks both)
+mkdir -p "$T/f4"
+cp "$F/board-f4.kb" "$F/board-f4.kb.lock" "$F/board-f4.pass" "$T/f4/"
+chmod 600 "$T/f4/board-f4.pass"
+F4() { "$KB_BIN" --db "$T/f4/board-f4.kb" --user alice --passphrase-file "$T/f4/board-f4.pass" "$@"; }
+check "board-f4.kb is format 4" [ "$(fmt "$T/f4/board-f4.kb")" = 4 ]
+hold_maint "$T/f4/board-f4.kb.lock" "$T/held4"
+HOLDER4=$HELD_PID
+expect_rc 0 "a new case on the format-4 board while another session is open" \
+    F4 case add --title "Nog in formaat 4" --dept ECO --tag vier --org "Bakkerij Zuid"
+expect_rc 0 "... and a comment" F4 case comment 4 "Eerste opmerking"
+check "... it stays format 4" [ "$(fmt "$T/f4/board-f4.kb")" = 4 ]
+expect_rc 0 "verify passes on the format-4 board: every entry is signed" F4 verify
+kill "$HOLDER4" 2>/dev/null
+wait "$HOLDER4" 2>/dev/null
+expect_rc 0 "opened alone, it is migrated (and verifies)" F4 verify
+check "board-f4.kb is format 5" [ "$(fmt "$T/f4/board-f4.kb")" = 5 ]
+check "... without a backup" [ ! -e "$T/f4/board-f4.kb.format1-backup" ]
+expect_rc 0 "a new case on the format-5 board" \
+    F4 case add --title "In formaat 5" --dept ECO --tag vijf --org "Bakkerij Zuid"
+expect_rc 0 "verify after the writes" F4 verify
+expect_rc 0 "its cases read" F4 --json case show 1
+check "... with the first comment" contains "$OUT" "Eerste gesprek gevoerd"
+expect_rc 0 "the case of format 4 reads" F4 --json case show 4
+check "... with its comment" contains "$OUT" "Eerste opmerking"
+expect_rc 0 "the confidential case reads" F4 --json case show 3
+check "... its title" contains "$OUT" "Leegstand Kerkstraat"
 
 # a format-2 board whose version map does not check out still opens (as
 # format 2): verify names the damage instead of every command failing on

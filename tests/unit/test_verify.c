@@ -402,3 +402,163 @@ Test(verify, incremental_checks_what_came_after_the_pin)
     cr_assert(strstr(e.msg, "ca000000000000000000000000000007") != NULL, "%s", e.msg);
     kb_store_close(&s);
 }
+
+/* ---- format 5: signatures left to the last entry of a batch */
+
+/* For every audit entry: 1 if its signature is left to a later entry. */
+static size_t kb_deferred(kb_store *s, unsigned char *out, size_t max)
+{
+    kb_txn *t = NULL;
+    kb_err e;
+    cr_assert_eq(kb_store_read(s, &t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_audit_dbi(t, &e), KB_OK, "%s", e.msg);
+    MDB_cursor *c;
+    cr_assert_eq(mdb_cursor_open(t->txn, t->dbi_audit, &c), 0);
+    MDB_val k, v;
+    size_t n = 0;
+    for (int r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0 && n < max;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        kb_entry en;
+        char *pt = NULL;
+        cr_assert_eq(kb_audit_open(s, &k, &v, &en, &pt, &e), KB_OK, "%s", e.msg);
+        out[n++] = sodium_is_zero(en.sig, sizeof en.sig) ? 1 : 0;
+        kb_free(&pt);
+    }
+    mdb_cursor_close(c);
+    kb_txn_abort(&t);
+    return n;
+}
+
+/* Store audit entry seq again with signature byte 0 set to x and the rest
+ * of the signature zeroed (x = 0: no signature), sealed as the store does
+ * (tampering by someone who holds the board key). */
+static void kb_entry_resign(kb_store *s, uint64_t seq, unsigned char x)
+{
+    kb_txn *t = NULL;
+    kb_err e;
+    cr_assert_eq(kb_store_write(s, "test.tamper", NULL, &t, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_audit_dbi(t, &e), KB_OK, "%s", e.msg);
+    unsigned char k8[8];
+    kb_put_u64be(k8, seq);
+    MDB_val k = {8, k8}, v;
+    cr_assert_eq(mdb_get(t->txn, t->dbi_audit, &k, &v), 0);
+    size_t n = 0;
+    char *pt = NULL;
+    cr_assert_eq(kb_val_open(s, s->keys->k_audit, KB_DB_AUDIT, k8, 8, v.mv_data, v.mv_size, &pt, &n,
+                             NULL, &e),
+                 KB_OK, "%s", e.msg);
+    memset(pt + n - crypto_sign_BYTES, 0, crypto_sign_BYTES);
+    pt[n - crypto_sign_BYTES] = (char)x;
+    kb_buf out = KB_BUF_INIT;
+    kb_val_seal(s, s->keys->k_audit, KB_DB_AUDIT, k8, 8, seq, pt, n, &out);
+    MDB_val nv = {out.len, out.data};
+    cr_assert_eq(mdb_put(t->txn, t->dbi_audit, &k, &nv, 0), 0);
+    kb_buf_free(&out);
+    kb_free(&pt);
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+}
+
+Test(verify, a_change_signs_its_last_entry_of_each_batch)
+{
+    kb_next_audit_batch = 16;
+    kb_store *s = kb_filled(40); /* entries 1..40 after the board's own */
+    kb_next_audit_batch = 0;
+    uint64_t head = kb_head(s);
+    cr_assert_geq(head, 40);
+    unsigned char d[256];
+    size_t n = kb_deferred(s, d, sizeof d);
+    cr_assert_eq(n, head);
+    uint64_t first = head - 40 + 1; /* the fill's first entry */
+    /* batches of 16: entries 16, 32 and the last are signed */
+    for (uint64_t q = first; q <= head; q++) {
+        bool signed_ = (q - first + 1) % 16 == 0 || q == head;
+        cr_assert_eq(d[q - 1], signed_ ? 0 : 1, "entry %llu of %llu", (unsigned long long)q,
+                     (unsigned long long)head);
+    }
+    kb_verify_report rep;
+    kb_err e;
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(rep.entries, head);
+    /* the change's last signature taken away: its last run of entries is
+     * signed by nobody, and verify names the run's first entry */
+    kb_entry_resign(s, head, 0);
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_EDATA);
+    char want[17];
+    unsigned char k8[8];
+    kb_put_u64be(k8, first + 32);
+    kb_hex(k8, 8, want);
+    cr_assert(strstr(e.msg, want) != NULL, "%s (want %s)", e.msg, want);
+    cr_assert(strstr(e.msg, "no later entry of its change signs it") != NULL, "%s", e.msg);
+    kb_store_close(&s);
+}
+
+Test(verify, a_later_change_does_not_sign_an_earlier_one)
+{
+    kb_store *s = kb_filled(10);
+    uint64_t head = kb_head(s);
+    kb_case_put(s, 3, "changed", 1); /* another change, signed */
+    kb_entry_resign(s, head, 0);     /* the fill's signing entry unsigned */
+    kb_verify_report rep;
+    kb_err e;
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "no later entry of its change signs it") != NULL, "%s", e.msg);
+    kb_store_close(&s);
+}
+
+Test(verify, a_bad_signature_on_the_signing_entry_is_named)
+{
+    kb_store *s = kb_filled(10);
+    uint64_t head = kb_head(s);
+    kb_entry_resign(s, head, 0x55);
+    kb_verify_report rep;
+    kb_err e;
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "bad signature") != NULL, "%s", e.msg);
+    kb_store_close(&s);
+}
+
+/* Put cases from..to-1 in one write transaction. */
+static void kb_cases_put(kb_store *s, unsigned from, unsigned to)
+{
+    kb_txn *t = NULL;
+    kb_err e;
+    cr_assert_eq(kb_store_write(s, "test.fill", NULL, &t, &e), KB_OK, "%s", e.msg);
+    for (unsigned i = from; i < to; i++) {
+        unsigned char k[16];
+        kb_case_key(i, k);
+        cr_assert_eq(kb_txn_put(t, KB_T_CASES, k, 16, "x", 1, KB_VERSION_NEW, NULL, NULL, &e),
+                     KB_OK, "%s", e.msg);
+    }
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+}
+
+Test(verify, sign_all_and_format_4_sign_every_entry)
+{
+    kb_store *s = kb_board();
+    s->hooks.sign_all = true;
+    kb_cases_put(s, 0, 10);
+    s->hooks.sign_all = false;
+    /* the header says 4, as on a board another session kept at format 4
+     * (the header is read at every transaction) */
+    kb_txn *t = NULL;
+    kb_err e;
+    cr_assert_eq(kb_store_write(s, "test.format", NULL, &t, &e), KB_OK, "%s", e.msg);
+    s->format = 4;
+    cr_assert_eq(kb_board_meta_put(t, s->salt, &e), KB_OK, "%s", e.msg);
+    cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
+    kb_cases_put(s, 10, 20);
+    cr_assert_eq(s->format, 4);
+    unsigned char d[64];
+    size_t n = kb_deferred(s, d, sizeof d);
+    cr_assert_geq(n, 20);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(d[i], 0, "entry %zu is not signed", i + 1);
+    kb_verify_report rep;
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_OK, "%s", e.msg);
+    /* in format 4 an entry without a signature is damage, even inside a
+     * change */
+    kb_entry_resign(s, n - 1, 0);
+    cr_assert_eq(kb_store_verify(s, &rep, &e), KB_EDATA);
+    cr_assert(strstr(e.msg, "has no signature") != NULL, "%s", e.msg);
+    kb_store_close(&s);
+}
