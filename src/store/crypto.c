@@ -185,6 +185,32 @@ int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, co
     return KB_OK;
 }
 
+bool kb_val_open_here(const kb_store *s, const unsigned char *k, const char *table, const void *key,
+                      size_t klen, unsigned char *val, size_t vlen, size_t *n)
+{
+    const size_t abytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+    if (vlen < KB_VAL_HDR + abytes || val[0] != 'K' || val[1] != KB_VAL_FORMAT || val[2] != 1 ||
+        kb_get_u32be(val + 4) != s->epoch)
+        return false;
+    kb_buf ad = KB_BUF_INIT;
+    kb_ad_build(&ad, s->uuid, table, key, klen, val);
+    unsigned char *ct = val + KB_VAL_HDR;
+    size_t clen = vlen - KB_VAL_HDR - abytes;
+    /* detached: the tag stays where it is; libsodium checks it before it
+     * decrypts, and decrypts in place when m == c */
+    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+        ct, NULL, ct, clen, ct + clen, (unsigned char *)ad.data, ad.len, val + 16, k);
+    kb_buf_free(&ad);
+    size_t unpadded = 0;
+    if (rc != 0 || sodium_unpad(&unpadded, ct, clen, KB_PAD_BLOCK) != 0) {
+        sodium_memzero(ct, clen);
+        return false;
+    }
+    ct[unpadded] = '\0'; /* inside the padding (at least one byte) */
+    *n = unpadded;
+    return true;
+}
+
 void kb_kdf_params_of(enum kb_kdf kdf, kb_kdf_params *p)
 {
 #ifdef KB_TEST_KDF

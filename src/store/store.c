@@ -2636,8 +2636,28 @@ typedef struct kb_snap_rec {
     size_t off; /* stored key at arena + off, then the sealed value */
     size_t vlen;
     unsigned char klen;
-    bool dead; /* kb_store_snapshot: deleted after it was copied */
+    bool dead;   /* kb_store_snapshot: deleted after it was copied */
+    bool opened; /* decrypted in place (kb_snap_early): ptlen bytes at the value + KB_VAL_HDR */
+    uint32_t ptlen;
 } kb_snap_rec;
+
+/* Early opening.  While a read transaction copies a whole table
+ * (kb_txn_snap), a helper thread decrypts the records copied so far in
+ * place, in the arena: the arena and the record array are reserved for
+ * the whole table, so they do not move while it runs (a copy that would
+ * need more stops it first).  kb_snap_open then checks versions, unframes
+ * and visits; a record the helper did not get to, or could not open, is
+ * opened there as before (for its error, in key order).  The copy under
+ * the lock takes as long as before; what came after it mostly happens
+ * meanwhile. */
+typedef struct kb_snap_early {
+    pthread_t th;
+    atomic_size_t ready; /* records copied so far (published by the copy) */
+    atomic_bool stop;    /* stop at once: the copy is over or must grow */
+    atomic_bool drain;   /* stop once every record copied is opened (tests) */
+    size_t opened;       /* records it opened (read after the join) */
+    struct kb_snap *sn;
+} kb_snap_early;
 
 struct kb_snap {
     const kb_store *s;
@@ -2645,6 +2665,10 @@ struct kb_snap {
     kb_buf arena;
     kb_snap_rec *r;
     size_t n, cap;
+    kb_snap_early *early; /* while the helper runs */
+    size_t nearly;        /* records the helper opened */
+    bool plain;           /* the arena holds plaintext (wiped when freed) */
+    bool used;            /* opened once (the plaintext is wiped as it goes) */
     /* the version map refused record n - 1 (unless it fails to open) */
     bool vm_failed;
     kb_err vm_err;
@@ -2654,8 +2678,13 @@ struct kb_snap {
     kb_err *vm_bucket_err; /* vm->nb entries, or NULL when all loaded */
 };
 
+static void kb_snap_early_stop(kb_snap *sn);
+
 static void kb_snap_push(kb_snap *sn, const MDB_val *k, const MDB_val *v)
 {
+    size_t kl0 = k->mv_size < 255 ? k->mv_size : 255;
+    if (sn->early && (sn->n == sn->cap || sn->arena.cap - sn->arena.len <= kl0 + v->mv_size))
+        kb_snap_early_stop(sn); /* the arrays move: not while the helper reads them */
     if (sn->n == sn->cap) {
         sn->cap = sn->cap ? sn->cap * 2 : 256;
         sn->r = kb_reallocarray(sn->r, sn->cap, sizeof *sn->r);
@@ -2665,10 +2694,88 @@ static void kb_snap_push(kb_snap *sn, const MDB_val *k, const MDB_val *v)
     rec->off = sn->arena.len;
     rec->klen = (unsigned char)kl;
     rec->dead = false;
+    rec->opened = false;
+    rec->ptlen = 0;
     rec->vlen = v->mv_size;
     kb_buf_append(&sn->arena, k->mv_data, kl);
     kb_buf_append(&sn->arena, v->mv_data, v->mv_size);
     sn->n++;
+    if (sn->early && (sn->n & 31) == 0)
+        atomic_store_explicit(&sn->early->ready, sn->n, memory_order_release);
+}
+
+static void *kb_snap_early_run(void *arg)
+{
+    kb_snap_early *x = arg;
+    kb_snap *sn = x->sn;
+    const char *tname = kb_table_names[sn->tbl];
+    for (size_t i = 0;;) {
+        if (atomic_load_explicit(&x->stop, memory_order_acquire))
+            break;
+        bool drain = atomic_load_explicit(&x->drain, memory_order_acquire);
+        size_t ready = atomic_load_explicit(&x->ready, memory_order_acquire);
+        if (i >= ready && drain)
+            break;
+        if (i >= ready) {
+            struct timespec ts = {0, 20000}; /* 20 us: the copy is ahead in a moment */
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        for (; i < ready && !atomic_load_explicit(&x->stop, memory_order_relaxed); i++) {
+            kb_snap_rec *rec = &sn->r[i];
+            unsigned char *key = (unsigned char *)sn->arena.data + rec->off;
+            size_t n = 0;
+            if (rec->vlen - KB_VAL_HDR <= UINT32_MAX &&
+                kb_val_open_here(sn->s, sn->s->keys->k_rec, tname, key, rec->klen, key + rec->klen,
+                                 rec->vlen, &n)) {
+                rec->ptlen = (uint32_t)n;
+                rec->opened = true;
+                x->opened++;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Start the helper for a table of cap records reserved in the arena. */
+static void kb_snap_early_start(kb_snap *sn, size_t min)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 2 || sn->cap < min || !sn->s->keys || sn->tbl == KB_T_RELS)
+        return;
+    kb_snap_early *x = kb_calloc(1, sizeof *x);
+    x->sn = sn;
+    atomic_init(&x->ready, 0);
+    atomic_init(&x->stop, false);
+    atomic_init(&x->drain, false);
+    sn->plain = true;
+    if (!kb_thread_start(&x->th, kb_snap_early_run, x)) {
+        kb_free(&x);
+        return;
+    }
+    sn->early = x;
+}
+
+/* Stop the helper (drain: once it opened every record copied). */
+static void kb_snap_early_end(kb_snap *sn, bool drain)
+{
+    kb_snap_early *x = sn->early;
+    if (!x)
+        return;
+    atomic_store_explicit(drain ? &x->drain : &x->stop, true, memory_order_release);
+    pthread_join(x->th, NULL);
+    sn->nearly += x->opened;
+    kb_free(&sn->early);
+}
+
+static void kb_snap_early_stop(kb_snap *sn)
+{
+    kb_snap_early_end(sn, false);
+}
+
+size_t kb_snap_early_count(const kb_snap *sn)
+{
+    return sn ? sn->nearly : 0;
 }
 
 /* A whole table: room for all of it at once (its pages hold at most that
@@ -2856,8 +2963,11 @@ int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
     unsigned char pk[256];
     size_t pl = kb_phys_key(t->s, tbl, prefix, plen, pk);
     MDB_stat st;
-    if (!plen && kb_stat_sane(t, dbi, &st) == KB_OK)
+    if (!plen && kb_stat_sane(t, dbi, &st) == KB_OK) {
         kb_snap_reserve(sn, &st);
+        if (sn->cap && sn->arena.cap >= (st.ms_leaf_pages + st.ms_overflow_pages) * st.ms_psize)
+            kb_snap_early_start(sn, t->s->hooks.snap_early_min);
+    }
     MDB_cursor *c;
     if ((rc = mdb_cursor_open(t->txn, dbi, &c))) {
         kb_snap_free(&sn);
@@ -2865,6 +2975,8 @@ int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
     }
     rc = kb_snap_copy(t, c, pl ? pk : NULL, pl, sn, e);
     mdb_cursor_close(c);
+    if (sn->early) /* the rest: the helper goes on while the map loads */
+        atomic_store_explicit(&sn->early->ready, sn->n, memory_order_release);
     /* versions: the plaintext (authenticated) header, against the version
      * map of this transaction.  A large scan loads every bucket here and
      * compares on the threads after the lock; a small one compares here.
@@ -2895,6 +3007,7 @@ int kb_txn_snap(kb_txn *t, enum kb_table tbl, const void *prefix, size_t plen, k
         sn->vm = t->vm;
         t->vm = NULL;
     }
+    kb_snap_early_end(sn, t->s->hooks.snap_early_drain); /* (kb_snap_free stops it too) */
     for (size_t i = 0; rc == KB_OK && !sn->vm && i < sn->n; i++) {
         const unsigned char *p = (const unsigned char *)sn->arena.data + sn->r[i].off;
         uint64_t ver = kb_val_version(p + sn->r[i].klen, sn->r[i].vlen);
@@ -2927,6 +3040,9 @@ void kb_snap_free(kb_snap **sn)
 {
     if (!sn || !*sn)
         return;
+    kb_snap_early_stop(*sn);
+    if ((*sn)->plain && (*sn)->arena.data)
+        sodium_memzero((*sn)->arena.data, (*sn)->arena.len);
     kb_buf_free(&(*sn)->arena);
     kb_free(&(*sn)->r);
     kb_vmap_release(&(*sn)->vm);
@@ -2954,6 +3070,15 @@ static void kb_snap_failed(kb_snap_run *run, size_t i, const kb_err *e)
     pthread_mutex_unlock(&run->mu);
 }
 
+/* A record's plaintext: its own allocation, or (here) in the arena. */
+static void kb_snap_pt_free(bool here, char **pt)
+{
+    if (here)
+        *pt = NULL;
+    else
+        kb_free(pt);
+}
+
 /* One record: open, check, unframe, visit. */
 static int kb_snap_one(kb_snap_run *run, size_t i, kb_err *e)
 {
@@ -2964,13 +3089,20 @@ static int kb_snap_one(kb_snap_run *run, size_t i, kb_err *e)
     char *pt = NULL;
     size_t n = 0;
     uint64_t ver = 0;
-    int rc = kb_val_open(sn->s, sn->s->keys->k_rec, tname, key, rec->klen, key + rec->klen,
-                         rec->vlen, &pt, &n, &ver, e);
-    if (rc)
+    int rc = KB_OK;
+    bool here = rec->opened; /* decrypted in place by the early helper */
+    if (here) {
+        pt = (char *)key + rec->klen + KB_VAL_HDR;
+        n = rec->ptlen;
+        ver = kb_val_version(key + rec->klen, rec->vlen);
+    } else if ((rc = kb_val_open(sn->s, sn->s->keys->k_rec, tname, key, rec->klen, key + rec->klen,
+                                 rec->vlen, &pt, &n, &ver, e))) {
         return rc;
+    }
+    const size_t n0 = n; /* what to wipe */
     if (sn->vm_failed && i + 1 == sn->n) {
         sodium_memzero(pt, n);
-        kb_free(&pt);
+        kb_snap_pt_free(here, &pt);
         *e = sn->vm_err;
         return e->code ? e->code : KB_EDATA;
     }
@@ -2991,7 +3123,7 @@ static int kb_snap_one(kb_snap_run *run, size_t i, kb_err *e)
         }
         if (rc) {
             sodium_memzero(pt, n);
-            kb_free(&pt);
+            kb_snap_pt_free(here, &pt);
             return rc;
         }
     }
@@ -2999,15 +3131,16 @@ static int kb_snap_one(kb_snap_run *run, size_t i, kb_err *e)
     size_t lkl = rec->klen;
     unsigned char lbuf[256];
     if (kb_mapped(sn->s, sn->tbl) && !kb_unframe(pt, &n, &lk, &lkl, lbuf)) {
-        kb_free(&pt);
+        sodium_memzero(pt, n0);
+        kb_snap_pt_free(here, &pt);
         return kb_err_set(e, KB_EDATA, _("damaged record in table %s"), tname);
     }
     kb_err_clear(e);
     rc = run->fn(run->ctx, i, lk, lkl, pt, n, ver);
     if (rc)
         e->code = rc;
-    sodium_memzero(pt, n);
-    kb_free(&pt);
+    sodium_memzero(pt, n0);
+    kb_snap_pt_free(here, &pt);
     return rc;
 }
 
@@ -3034,6 +3167,9 @@ static void *kb_snap_worker(void *arg)
 
 int kb_snap_open(kb_snap *sn, kb_snap_visit_fn fn, void *ctx, kb_err *e)
 {
+    if (sn->used) /* its plaintext was wiped as it was visited */
+        return kb_err_set(e, KB_ESOFTWARE, "a snapshot opened twice");
+    sn->used = true;
     if (!sn->n)
         return KB_OK;
     if (!sn->s->keys)
@@ -3054,8 +3190,10 @@ int kb_snap_open(kb_snap *sn, kb_snap_visit_fn fn, void *ctx, kb_err *e)
     if (two)
         pthread_join(th, NULL);
     pthread_mutex_destroy(&run.mu);
-    if (atomic_load(&run.fail) == sn->n)
+    if (atomic_load(&run.fail) == sn->n) {
+        sn->plain = false; /* every record was visited, and its plaintext wiped */
         return KB_OK;
+    }
     int rc = run.err.code ? run.err.code : KB_EDATA;
     if (e) {
         *e = run.err;
@@ -4520,6 +4658,7 @@ static kb_store *kb_store_alloc(const char *path, const char *user, const kb_sto
                                 .audit_batch = 4096,
                                 .snap_look = (size_t)1 << 20,
                                 .snap_slack = (long)128 << 20,
+                                .snap_early_min = 4096,
                                 .rekey_batch = 1000};
     s->path = kb_strdup(path);
     s->lock_path = kb_asprintf("%s.lock", path);

@@ -101,6 +101,11 @@ typedef struct kb_store_hooks {
     size_t snap_look;
     long snap_slack;
     uint64_t snap_drops;
+    /* store.c: a whole table of at least snap_early_min records (4096) is
+     * decrypted on a helper thread while it is copied; snap_early_drain:
+     * the copy waits for the helper to open every record (tests) */
+    size_t snap_early_min;
+    bool snap_early_drain;
     /* rekey.c: records per batch (1000); stop (as if killed) after this
      * many batches (0 = never) */
     size_t rekey_batch;
@@ -397,6 +402,15 @@ size_t kb_val_sealed_len(size_t n);
 void kb_val_seal_to(const kb_store *s, const unsigned char *k, const char *table, const void *key,
                     size_t klen, uint64_t version, const unsigned char nonce[24], const void *p1,
                     size_t n1, const void *p2, size_t n2, unsigned char *out);
+/* Records of a snapshot the early helper decrypted (tests). */
+struct kb_snap;
+size_t kb_snap_early_count(const struct kb_snap *sn);
+/* kb_val_open into the value itself: the plaintext (NUL-terminated, *n
+ * bytes) over the ciphertext at val + KB_VAL_HDR.  False (no message) if
+ * it does not open; the ciphertext is then zeroed, so it fails again the
+ * same way. */
+bool kb_val_open_here(const kb_store *s, const unsigned char *k, const char *table, const void *key,
+                      size_t klen, unsigned char *val, size_t vlen, size_t *n);
 int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, const void *key,
                 size_t klen, const unsigned char *val, size_t vlen, char **plain, size_t *n,
                 uint64_t *version, kb_err *e);

@@ -182,6 +182,21 @@ Test(import_json, long_lists_keep_order_and_errors)
         {false, {850, -1}, {"{\"title\":5}", NULL}, 900, "is not a kernboard export"},
         {false, {600, -1}, {"{\"title\":5}", NULL}, 900, "is not a kernboard export"},
         {true, {850, -1}, {"{\"id\":851,\"title\":5}", NULL}, 900, "x.json: cases[850].title"},
+        /* elements are parsed in batches of 256: an element's error comes
+         * before a broken separator after the next one in the same batch,
+         * and a broken separator before the next element's error */
+        {true,
+         {299, 300},
+         {"{\"id\":300,\"title\":5}", "{\"title\":\"x\"} {"},
+         -1,
+         "x.json: cases[299].title"},
+        {true, {299, 300}, {"{\"title\":\"x\"} {", "{\"id\":301,\"title\":5}"}, -1, "x.json:301:"},
+        {true,
+         {255, 256},
+         {"{\"id\":256,\"title\":5}", "{\"title\":\"b\",}"},
+         -1,
+         "x.json: cases[255].title"},
+        {true, {255, 256}, {"{\"title\":\"b\",}", "{\"id\":257,\"title\":5}"}, -1, "x.json:257:"},
         {false, {-1, -1}, {NULL, NULL}, 1100, "x.json:1102:"},
     };
     kb_buf b = KB_BUF_INIT;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kernboard/mem.h"
 #include "kernboard/store.h"
@@ -158,36 +159,59 @@ static int kb_snap_visit(void *ctx, size_t index, const unsigned char *key, size
     return 0;
 }
 
-/* kb_txn_each's records and error, then the snapshot's, in one read each. */
+/* kb_txn_each's records and error, then the snapshot's, in one read each:
+ * the snapshot twice, decrypted after the lock (b), and with the early
+ * helper decrypting every record while the table is copied (a whole table
+ * only; the same records, error and message). */
 static int kb_both(kb_store *s, enum kb_table tbl, const void *prefix, size_t plen, kb_seq *a,
                    kb_err *ea, kb_seq *b, kb_err *eb, size_t *count)
 {
     memset(a, 0, sizeof *a);
-    memset(b, 0, sizeof *b);
     kb_err_clear(ea);
-    kb_err_clear(eb);
     kb_txn *t = NULL;
     cr_assert_eq(kb_store_read(s, &t, ea), KB_OK, "%s", ea->msg);
     int ra = kb_txn_each(t, tbl, prefix, plen, kb_seq_visit, a, ea);
     kb_txn_abort(&t);
-    cr_assert_eq(kb_store_read(s, &t, eb), KB_OK, "%s", eb->msg);
-    kb_snap *sn = NULL;
-    int rb = kb_txn_snap(t, tbl, prefix, plen, &sn, eb);
-    kb_txn_abort(&t); /* the lock is released before anything is decrypted */
-    cr_assert_eq(rb, KB_OK, "%s", eb->msg);
-    *count = kb_snap_count(sn);
-    rb = kb_snap_open(sn, kb_snap_visit, b, eb);
-    kb_snap_free(&sn);
-    cr_assert_eq(ra, rb, "kb_txn_each %d [%s], snapshot %d [%s]", ra, ea->msg, rb, eb->msg);
-    cr_assert_str_eq(ea->msg, eb->msg);
-    /* every record kb_txn_each visited, the snapshot visited too, alike */
-    for (size_t i = 0; i < a->n; i++) {
-        cr_assert(b->r[i].seen, "index %zu not visited", i);
-        cr_assert_eq(a->r[i].klen, b->r[i].klen);
-        cr_assert_arr_eq(a->r[i].key, b->r[i].key, a->r[i].klen);
-        cr_assert_str_eq(a->r[i].val, b->r[i].val);
-        cr_assert_eq(a->r[i].ver, b->r[i].ver);
+    int rb = KB_OK;
+    size_t min = s->hooks.snap_early_min;
+    bool two_cpus = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    for (int early = 0; early < (plen ? 1 : 2); early++) {
+        memset(b, 0, sizeof *b);
+        kb_err_clear(eb);
+        s->hooks.snap_early_min = early ? 1 : SIZE_MAX;
+        s->hooks.snap_early_drain = early;
+        cr_assert_eq(kb_store_read(s, &t, eb), KB_OK, "%s", eb->msg);
+        kb_snap *sn = NULL;
+        rb = kb_txn_snap(t, tbl, prefix, plen, &sn, eb);
+        kb_txn_abort(&t); /* the lock is released before anything is decrypted */
+        cr_assert_eq(rb, KB_OK, "%s", eb->msg);
+        *count = kb_snap_count(sn);
+        size_t opened = kb_snap_early_count(sn);
+        if (early && two_cpus && *count && (tbl == KB_T_CASES || tbl == KB_T_COMMENTS))
+            cr_assert_gt(opened, 0, "the early helper opened nothing");
+        if (!early)
+            cr_assert_eq(opened, 0);
+        rb = kb_snap_open(sn, kb_snap_visit, b, eb);
+        if (rb == KB_OK) {
+            kb_err e2;
+            cr_assert_eq(kb_snap_open(sn, kb_snap_visit, b, &e2), KB_ESOFTWARE,
+                         "a snapshot opens once");
+        }
+        kb_snap_free(&sn);
+        cr_assert_eq(ra, rb, "kb_txn_each %d [%s], snapshot (early %d) %d [%s]", ra, ea->msg, early,
+                     rb, eb->msg);
+        cr_assert_str_eq(ea->msg, eb->msg);
+        /* every record kb_txn_each visited, the snapshot visited too, alike */
+        for (size_t i = 0; i < a->n; i++) {
+            cr_assert(b->r[i].seen, "index %zu not visited (early %d)", i, early);
+            cr_assert_eq(a->r[i].klen, b->r[i].klen);
+            cr_assert_arr_eq(a->r[i].key, b->r[i].key, a->r[i].klen);
+            cr_assert_str_eq(a->r[i].val, b->r[i].val);
+            cr_assert_eq(a->r[i].ver, b->r[i].ver);
+        }
     }
+    s->hooks.snap_early_min = min;
+    s->hooks.snap_early_drain = false;
     return ra;
 }
 
