@@ -157,7 +157,9 @@ int kb_store_read(kb_store *s, kb_txn **out, kb_err *e) KB_WARN_UNUSED;
 /* Begin a write transaction: exclusive board lock (bounded wait, then
  * KB_EBUSY), fresh environment.  action names the change for the audit
  * log (e.g. "case.edit"); op_id (KB_OPID_LEN bytes) makes a retry after an
- * unknown outcome safe; NULL = a fresh random one. */
+ * unknown outcome safe; NULL = a fresh random one.  An id must never be
+ * that of a transaction that committed: format 5's verify lets an audit
+ * entry leave its signature to a later entry of the same id. */
 int kb_store_write(kb_store *s, const char *action, const unsigned char *op_id, kb_txn **out,
                    kb_err *e) KB_WARN_UNUSED;
 /* A bulk change (import) may hold the exclusive lock up to max_hold_ms

@@ -449,10 +449,13 @@ static int kb_rk_record_one(kb_store *s, kb_txn *t, MDB_dbi vdbi, enum kb_table 
 
 /* One batch into the side file, with the progress record. */
 static int kb_rk_write(kb_store *s, kb_store *c, kb_rkstate *st, const kb_rkrec *recs, size_t n,
-                       const unsigned char *op_id, kb_err *e)
+                       kb_err *e)
 {
     kb_txn *t = NULL;
-    int rc = kb_store_write(c, "board.rekey", op_id, &t, e);
+    /* a fresh operation id per transaction: format 5's audit entries leave
+     * their signature to a later entry of the same id, so an id must never
+     * be shared by two committed transactions (storage.md, Signatures) */
+    int rc = kb_store_write(c, "board.rekey", NULL, &t, e);
     if (rc)
         return rc;
     t->vm_off = true; /* built from the scratch table at the end */
@@ -1285,8 +1288,7 @@ int kb_store_rekey(kb_store *s, size_t *records, kb_rekey_fn fn, void *ctx, kb_e
     size_t batch = s->hooks.rekey_batch ? s->hooks.rekey_batch : 1;
     unsigned batches = 0;
     uint64_t seq = 0, total = 0;
-    unsigned char head[KB_HASH_LEN], op_id[KB_OPID_LEN];
-    randombytes_buf(op_id, sizeof op_id);
+    unsigned char head[KB_HASH_LEN];
     int rc = kb_rk_source(s, &seq, head, &total, e);
     if (rc)
         goto out;
@@ -1353,7 +1355,7 @@ int kb_store_rekey(kb_store *s, size_t *records, kb_rekey_fn fn, void *ctx, kb_e
             }
             continue;
         }
-        if ((rc = kb_rk_write(s, c, st, recs, n, op_id, e)))
+        if ((rc = kb_rk_write(s, c, st, recs, n, e)))
             goto out;
         if (fn)
             fn(ctx, KB_REKEY_PROGRESS, st->done, st->total);

@@ -2685,6 +2685,8 @@ static void kb_snap_push(kb_snap *sn, const MDB_val *k, const MDB_val *v)
     size_t kl0 = k->mv_size < 255 ? k->mv_size : 255;
     if (sn->early && (sn->n == sn->cap || sn->arena.cap - sn->arena.len <= kl0 + v->mv_size))
         kb_snap_early_stop(sn); /* the arrays move: not while the helper reads them */
+    if (sn->plain)              /* a block that held plaintext is wiped when it moves */
+        kb_buf_reserve_wipe(&sn->arena, kl0 + v->mv_size);
     if (sn->n == sn->cap) {
         sn->cap = sn->cap ? sn->cap * 2 : 256;
         sn->r = kb_reallocarray(sn->r, sn->cap, sizeof *sn->r);
@@ -2803,6 +2805,8 @@ static void kb_snap_reserve(kb_snap *sn, const MDB_stat *st)
     if (!st->ms_entries || pages > SIZE_MAX / 2 / st->ms_psize)
         return;
     sn->cap = st->ms_entries;
+    if (sn->s->hooks.snap_short) /* tests: the copy outgrows it (the early helper stops) */
+        sn->cap = sn->cap / 2 + 1;
     sn->r = kb_reallocarray(NULL, sn->cap, sizeof *sn->r);
     size_t bytes = pages * st->ms_psize;
     kb_buf_reserve(&sn->arena, bytes);

@@ -106,6 +106,8 @@ typedef struct kb_store_hooks {
      * the copy waits for the helper to open every record (tests) */
     size_t snap_early_min;
     bool snap_early_drain;
+    /* tests: a whole-table scan reserves room for half the records only */
+    bool snap_short;
     /* rekey.c: records per batch (1000); stop (as if killed) after this
      * many batches (0 = never) */
     size_t rekey_batch;
@@ -407,8 +409,9 @@ struct kb_snap;
 size_t kb_snap_early_count(const struct kb_snap *sn);
 /* kb_val_open into the value itself: the plaintext (NUL-terminated, *n
  * bytes) over the ciphertext at val + KB_VAL_HDR.  False (no message) if
- * it does not open; the ciphertext is then zeroed, so it fails again the
- * same way. */
+ * it does not open: a bad header is left as it is, a ciphertext that fails
+ * its tag or padding is zeroed; kb_val_open fails on it again the same
+ * way. */
 bool kb_val_open_here(const kb_store *s, const unsigned char *k, const char *table, const void *key,
                       size_t klen, unsigned char *val, size_t vlen, size_t *n);
 int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, const void *key,

@@ -587,8 +587,8 @@ static int kb_vcheck_tail(kb_vstate *v)
                                   memcmp(en->op_id, v->defer_op, KB_OPID_LEN) != 0)) {
             rc = kb_vdefer_bad(v);
             break;
-        } else if (o->deferred && v->s->format < KB_FORMAT_DEFER)
-            why = _("audit entry has no signature");
+        } else if (o->deferred && (v->s->format < KB_FORMAT_DEFER || en->table == KB_T_META))
+            why = _("audit entry has no signature"); /* (meta: a restore record is checked alone) */
         else if (!o->deferred && !o->sig_ok)
             why = _("bad signature on audit entry");
         if (why) {
