@@ -148,38 +148,72 @@ uint64_t kb_val_version(const unsigned char *val, size_t vlen)
     return vlen >= KB_VAL_HDR ? kb_get_u64be(val + 8) : 0;
 }
 
+/* What opening a sealed value found. */
+enum kb_val_why { KB_VAL_OK, KB_VAL_BAD_HEADER, KB_VAL_OTHER_EPOCH, KB_VAL_BAD_TAG };
+
+/* Check the header of val and decrypt its ciphertext into out (room for
+ * the ciphertext's length plus one; out may be the ciphertext itself,
+ * val + KB_VAL_HDR: libsodium checks the tag before it decrypts, and
+ * decrypts in place when m == c); the plaintext is NUL-terminated, *n
+ * bytes.  On a bad tag or padding out is zeroed. */
+static enum kb_val_why kb_val_decrypt(const kb_store *s, const unsigned char *k, const char *table,
+                                      const void *key, size_t klen, const unsigned char *val,
+                                      size_t vlen, unsigned char *out, size_t *n)
+{
+    const size_t abytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+    if (vlen < KB_VAL_HDR + abytes || val[0] != 'K' || val[1] != KB_VAL_FORMAT || val[2] != 1)
+        return KB_VAL_BAD_HEADER;
+    if (kb_get_u32be(val + 4) != s->epoch)
+        return KB_VAL_OTHER_EPOCH;
+    /* the associated data: on the stack when small (every table's) */
+    unsigned char adsmall[KB_UUID_LEN + 64 + 2 + 256 + KB_VAL_HDR];
+    size_t need = kb_ad_len(table, klen, val);
+    unsigned char *ad = need <= sizeof adsmall ? adsmall : kb_malloc(need);
+    size_t al = kb_ad_write(ad, s->uuid, table, key, klen, val);
+    const unsigned char *ct = val + KB_VAL_HDR;
+    size_t clen = vlen - KB_VAL_HDR - abytes;
+    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt_detached(out, NULL, ct, clen, ct + clen, ad,
+                                                                 al, val + 16, k);
+    if (ad != adsmall)
+        kb_free(&ad);
+    size_t unpadded = 0;
+    if (rc != 0 || sodium_unpad(&unpadded, out, clen, KB_PAD_BLOCK) != 0) {
+        sodium_memzero(out, clen);
+        return KB_VAL_BAD_TAG;
+    }
+    out[unpadded] = '\0'; /* in place: inside the padding (at least one byte) */
+    *n = unpadded;
+    return KB_VAL_OK;
+}
+
 int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, const void *key,
                 size_t klen, const unsigned char *val, size_t vlen, char **plain, size_t *n,
                 uint64_t *version, kb_err *e)
 {
     const size_t abytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-    if (vlen < KB_VAL_HDR + abytes || val[0] != 'K' || val[1] != KB_VAL_FORMAT || val[2] != 1)
+    unsigned char *pt =
+        vlen >= KB_VAL_HDR + abytes ? kb_malloc(vlen - KB_VAL_HDR - abytes + 1) : NULL;
+    switch (kb_val_decrypt(s, k, table, key, klen, val, vlen, pt, n)) {
+    case KB_VAL_OK:
+        break;
+    case KB_VAL_BAD_HEADER:
+        kb_free(&pt);
         return kb_err_set(e, KB_EDATA, _("damaged record in table %s: bad value header"), table);
-    if (kb_get_u32be(val + 4) != s->epoch)
+    case KB_VAL_OTHER_EPOCH:
+        kb_free(&pt);
         return kb_err_damage(e,
                              _("record in table %s is from another key epoch; run 'kernboard "
                                "verify'"),
                              table);
-    kb_buf ad = KB_BUF_INIT;
-    kb_ad_build(&ad, s->uuid, table, key, klen, val);
-    size_t cap = vlen - KB_VAL_HDR - abytes;
-    unsigned char *pt = kb_malloc(cap + 1);
-    unsigned long long plen = 0;
-    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &plen, NULL, val + KB_VAL_HDR,
-                                                        vlen - KB_VAL_HDR, (unsigned char *)ad.data,
-                                                        ad.len, val + 16, k);
-    kb_buf_free(&ad);
-    size_t unpadded = 0;
-    if (rc != 0 || sodium_unpad(&unpadded, pt, (size_t)plen, KB_PAD_BLOCK) != 0) {
+    case KB_VAL_BAD_TAG:
+    default:
         kb_free(&pt);
         return kb_err_damage(e,
                              _("record in table %s failed authentication: the board file was "
                                "damaged or tampered with; run 'kernboard verify'"),
                              table);
     }
-    pt[unpadded] = '\0';
     *plain = (char *)pt;
-    *n = unpadded;
     if (version)
         *version = kb_get_u64be(val + 8);
     return KB_OK;
@@ -188,27 +222,7 @@ int kb_val_open(const kb_store *s, const unsigned char *k, const char *table, co
 bool kb_val_open_here(const kb_store *s, const unsigned char *k, const char *table, const void *key,
                       size_t klen, unsigned char *val, size_t vlen, size_t *n)
 {
-    const size_t abytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-    if (vlen < KB_VAL_HDR + abytes || val[0] != 'K' || val[1] != KB_VAL_FORMAT || val[2] != 1 ||
-        kb_get_u32be(val + 4) != s->epoch)
-        return false;
-    kb_buf ad = KB_BUF_INIT;
-    kb_ad_build(&ad, s->uuid, table, key, klen, val);
-    unsigned char *ct = val + KB_VAL_HDR;
-    size_t clen = vlen - KB_VAL_HDR - abytes;
-    /* detached: the tag stays where it is; libsodium checks it before it
-     * decrypts, and decrypts in place when m == c */
-    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
-        ct, NULL, ct, clen, ct + clen, (unsigned char *)ad.data, ad.len, val + 16, k);
-    kb_buf_free(&ad);
-    size_t unpadded = 0;
-    if (rc != 0 || sodium_unpad(&unpadded, ct, clen, KB_PAD_BLOCK) != 0) {
-        sodium_memzero(ct, clen);
-        return false;
-    }
-    ct[unpadded] = '\0'; /* inside the padding (at least one byte) */
-    *n = unpadded;
-    return true;
+    return kb_val_decrypt(s, k, table, key, klen, val, vlen, val + KB_VAL_HDR, n) == KB_VAL_OK;
 }
 
 void kb_kdf_params_of(enum kb_kdf kdf, kb_kdf_params *p)
