@@ -2678,14 +2678,14 @@ struct kb_snap {
     kb_err *vm_bucket_err; /* vm->nb entries, or NULL when all loaded */
 };
 
-static void kb_snap_early_stop(kb_snap *sn);
+static void kb_snap_early_end(kb_snap *sn, bool drain);
 
 static void kb_snap_push(kb_snap *sn, const MDB_val *k, const MDB_val *v)
 {
     size_t kl0 = k->mv_size < 255 ? k->mv_size : 255;
     if (sn->early && (sn->n == sn->cap || sn->arena.cap - sn->arena.len <= kl0 + v->mv_size))
-        kb_snap_early_stop(sn); /* the arrays move: not while the helper reads them */
-    if (sn->plain)              /* a block that held plaintext is wiped when it moves */
+        kb_snap_early_end(sn, false); /* the arrays move: not while the helper reads them */
+    if (sn->plain)                    /* a block that held plaintext is wiped when it moves */
         kb_buf_reserve_wipe(&sn->arena, kl0 + v->mv_size);
     if (sn->n == sn->cap) {
         sn->cap = sn->cap ? sn->cap * 2 : 256;
@@ -2768,11 +2768,6 @@ static void kb_snap_early_end(kb_snap *sn, bool drain)
     pthread_join(x->th, NULL);
     sn->nearly += x->opened;
     kb_free(&sn->early);
-}
-
-static void kb_snap_early_stop(kb_snap *sn)
-{
-    kb_snap_early_end(sn, false);
 }
 
 size_t kb_snap_early_count(const kb_snap *sn)
@@ -3044,7 +3039,7 @@ void kb_snap_free(kb_snap **sn)
 {
     if (!sn || !*sn)
         return;
-    kb_snap_early_stop(*sn);
+    kb_snap_early_end(*sn, false);
     if ((*sn)->plain && (*sn)->arena.data)
         sodium_memzero((*sn)->arena.data, (*sn)->arena.len);
     kb_buf_free(&(*sn)->arena);
