@@ -207,6 +207,9 @@ typedef struct kb_stage_info {
     bool alive;   /* its session is open (else it was left over) */
     kb_time since;
     uint64_t records; /* staged so far */
+    /* present, alive and not this session's: the refusal another import
+     * gets now (KB_EBUSY, naming who imports where) */
+    kb_err busy;
 } kb_stage_info;
 int kb_store_stage_info(kb_store *s, kb_stage_info *out, kb_err *e) KB_WARN_UNUSED;
 

@@ -1231,11 +1231,8 @@ static int kb_import_staged(kb_board *b, kb_import *imp, const kb_numtab *h,
         return kb_err_prefix(e, "%s", _("removing the records an unfinished import left: "));
     kb_store_stage_forget(b->s);              /* whatever import this session ran is over */
     if (si.present && si.alive && !si.mine) { /* refused before anything changes */
-        kb_txn *probe = NULL;
-        rc = kb_store_write_staged(b->s, KB_ACTION_IMPORT_STAGE, false, &probe, e);
-        kb_txn_abort(&probe); /* (it finished meanwhile: go on) */
-        if (rc)
-            return rc;
+        *e = si.busy;
+        return si.busy.code;
     }
     bool *fresh = kb_calloc(imp->ncases + 1, sizeof *fresh);
     for (size_t i = 0; i < imp->ncases; i++)

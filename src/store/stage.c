@@ -631,6 +631,8 @@ int kb_store_stage_info(kb_store *s, kb_stage_info *out, kb_err *e)
         out->present = true;
         out->mine = kb_stage_mine(s, t->sdesc);
         out->alive = out->mine || kb_store_session_alive(s, (int)t->sdesc->slot, t->sdesc->nonce);
+        if (out->alive && !out->mine)
+            (void)kb_stage_busy(s, t->sdesc, &out->busy);
         out->since = t->sdesc->since;
         for (int i = 0; i < KB_T_COUNT_; i++)
             out->records += t->sdesc->count[i];
