@@ -17,6 +17,7 @@
 #include "kernboard/cmd.h"
 #include "kernboard/mem.h"
 #include "tui/tui_internal.h"
+#include "kb_test.h"
 
 static char kb_dir[300], kb_a[400], kb_b[400], kb_passfile[400];
 
@@ -98,16 +99,7 @@ static void kb_setup(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
     setenv("TZ", "UTC", 1);
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%.200s/cmdXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbcmdXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "cmd");
     snprintf(kb_a, sizeof kb_a, "%s/a.kb", kb_dir);
     snprintf(kb_b, sizeof kb_b, "%s/b.kb", kb_dir);
     snprintf(kb_passfile, sizeof kb_passfile, "%s/pass", kb_dir);

@@ -11,20 +11,13 @@
 
 #include "kernboard/core.h"
 #include "kernboard/mem.h"
+#include "kb_test.h"
 
 static char kb_dir[300], kb_path[400];
 
-static kb_secret *kb_pass(const char *s)
-{
-    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
-    memcpy(kb_secret_data(p), s, strlen(s));
-    kb_secret_set_len(p, strlen(s));
-    return p;
-}
-
 static kb_board *kb_open_as(const char *user, const char *pass)
 {
-    kb_secret *p = kb_pass(pass);
+    kb_secret *p = kb_test_pass(pass);
     kb_board_opts o = {.kdf = "interactive", .lock_timeout_ms = 20000};
     kb_board *b = NULL;
     kb_err e;
@@ -36,25 +29,16 @@ static kb_board *kb_open_as(const char *user, const char *pass)
 
 static void kb_setup(void)
 {
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%.200s/contactsXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbcontactsXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "contacts");
     snprintf(kb_path, sizeof kb_path, "%s/board.kb", kb_dir);
     setenv("XDG_STATE_HOME", kb_dir, 1);
-    kb_secret *p = kb_pass("admin passphrase");
+    kb_secret *p = kb_test_pass("admin passphrase");
     kb_board_opts o = {.kdf = "interactive"};
     kb_board *b = NULL;
     kb_err e;
     cr_assert_eq(kb_board_init(kb_path, "anna", p, &o, &b, &e), KB_OK, "%s", e.msg);
     kb_secret_free(&p);
-    p = kb_pass("member passphrase");
+    p = kb_test_pass("member passphrase");
     kb_strv depts = {0};
     kb_strv_push(&depts, "INC");
     cr_assert_eq(kb_board_user_add(b, "bob", KB_ROLE_MEMBER, &depts, p, &e), KB_OK, "%s", e.msg);
@@ -65,10 +49,7 @@ static void kb_setup(void)
 
 static void kb_teardown(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
-    if (system(cmd) != 0)
-        cr_log_warn("cleanup failed");
+    kb_test_dir_remove(kb_dir);
 }
 
 TestSuite(contacts, .init = kb_setup, .fini = kb_teardown, .timeout = 120);

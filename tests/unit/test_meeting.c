@@ -14,6 +14,7 @@
 
 #include "kernboard/core.h"
 #include "kernboard/mem.h"
+#include "kb_test.h"
 
 /* ---------------------------------------------------------------- dates */
 
@@ -141,17 +142,9 @@ static int64_t kb_clock_us(void *ctx)
 
 static const kb_clock kb_test_clock = {kb_clock_us, NULL};
 
-static kb_secret *kb_pass(const char *s)
-{
-    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
-    memcpy(kb_secret_data(p), s, strlen(s));
-    kb_secret_set_len(p, strlen(s));
-    return p;
-}
-
 static kb_board *kb_open(void)
 {
-    kb_secret *p = kb_pass("admin passphrase");
+    kb_secret *p = kb_test_pass("admin passphrase");
     kb_board_opts o = {.kdf = "interactive", .lock_timeout_ms = 20000};
     kb_board *b = NULL;
     kb_err e;
@@ -181,28 +174,19 @@ static uint32_t kb_add(kb_board *b, const char *title, const char *desc, bool ag
 
 static void kb_setup(void)
 {
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%.200s/meetXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbmeetXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "meet");
     snprintf(kb_path, sizeof kb_path, "%s/board.kb", kb_dir);
     setenv("XDG_STATE_HOME", kb_dir, 1);
     setenv("TZ", "UTC", 1);
     kb_fake_now = kb_time_now();
-    kb_secret *p = kb_pass("admin passphrase");
+    kb_secret *p = kb_test_pass("admin passphrase");
     kb_board_opts o = {.kdf = "interactive"};
     kb_board *b = NULL;
     kb_err e;
     cr_assert_eq(kb_board_init(kb_path, "anna", p, &o, &b, &e), KB_OK, "%s", e.msg);
     kb_board_set_clock(b, &kb_test_clock);
     kb_secret_free(&p);
-    p = kb_pass("member passphrase");
+    p = kb_test_pass("member passphrase");
     kb_strv depts = {0};
     kb_strv_push(&depts, "ECO");
     cr_assert_eq(kb_board_user_add(b, "bob", KB_ROLE_MEMBER, &depts, p, &e), KB_OK, "%s", e.msg);

@@ -14,29 +14,18 @@
 #include "kernboard/mem.h"
 #include "kernboard/store.h"
 #include "store/store_internal.h"
+#include "kb_test.h"
 
 static char kb_dir[300];
 
 static void kb_setup(void)
 {
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%s/rekeyXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbrekeyXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "rekey");
 }
 
 static void kb_teardown(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
-    if (system(cmd) != 0)
-        cr_log_warn("cleanup failed");
+    kb_test_dir_remove(kb_dir);
 }
 
 TestSuite(rekey, .init = kb_setup, .fini = kb_teardown, .timeout = 240);
@@ -44,9 +33,7 @@ TestSuite(rekey, .init = kb_setup, .fini = kb_teardown, .timeout = 240);
 static kb_store *kb_board(char *path, size_t pathlen)
 {
     snprintf(path, pathlen, "%s/b.kb", kb_dir);
-    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
-    memcpy(kb_secret_data(p), "correct horse", 13);
-    kb_secret_set_len(p, 13);
+    kb_secret *p = kb_test_pass("correct horse");
     kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
     kb_store *s = NULL;
     kb_err e;

@@ -12,43 +12,24 @@
 
 #include "kernboard/mem.h"
 #include "kernboard/store.h"
+#include "kb_test.h"
 
 static char kb_dir[300];
 
 static void kb_setup(void)
 {
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%s/storeXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbstoreXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "store");
 }
 
 static void kb_teardown(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
-    if (system(cmd) != 0)
-        cr_log_warn("cleanup failed");
-}
-
-static kb_secret *kb_pass(const char *s)
-{
-    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
-    memcpy(kb_secret_data(p), s, strlen(s));
-    kb_secret_set_len(p, strlen(s));
-    return p;
+    kb_test_dir_remove(kb_dir);
 }
 
 static kb_store *kb_new_board(const char *name, char *path, size_t pathlen)
 {
     snprintf(path, pathlen, "%s/%s", kb_dir, name);
-    kb_secret *p = kb_pass("correct horse battery");
+    kb_secret *p = kb_test_pass("correct horse battery");
     kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
     kb_store *s = NULL;
     kb_err e;
@@ -60,7 +41,7 @@ static kb_store *kb_new_board(const char *name, char *path, size_t pathlen)
 
 static kb_store *kb_reopen(const char *path, const char *user, const char *pass, int *rc_out)
 {
-    kb_secret *p = kb_pass(pass);
+    kb_secret *p = kb_test_pass(pass);
     kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
     kb_store *s = NULL;
     kb_err e;
@@ -263,7 +244,7 @@ Test(store, second_user_index_each_and_change_feed)
     char pa[400];
     kb_store *a = kb_new_board("a.kb", pa, sizeof pa);
     kb_err e;
-    kb_secret *p = kb_pass("bobs passphrase");
+    kb_secret *p = kb_test_pass("bobs passphrase");
     kb_slot_draft *d = NULL;
     cr_assert_eq(kb_store_slot_prepare(a, "bob", p, KB_KDF_INTERACTIVE, &d, &e), KB_OK, "%s",
                  e.msg);
@@ -307,7 +288,7 @@ Test(store, create_refuses_existing_board)
     char pa[400];
     kb_store *a = kb_new_board("a.kb", pa, sizeof pa);
     kb_store_close(&a);
-    kb_secret *p = kb_pass("x");
+    kb_secret *p = kb_test_pass("x");
     kb_err e;
     kb_store_opts o = {.state_dir = kb_dir};
     cr_assert_eq(kb_store_create(pa, "anna", p, KB_KDF_INTERACTIVE, &o, &a, &e), KB_ECANTCREAT);
@@ -334,7 +315,7 @@ Test(store, removed_user_cannot_write_and_verify_knows_the_cutoff)
     char pa[400];
     kb_store *a = kb_new_board("a.kb", pa, sizeof pa);
     kb_err e;
-    kb_secret *p = kb_pass("bobs passphrase");
+    kb_secret *p = kb_test_pass("bobs passphrase");
     kb_slot_draft *d = NULL;
     cr_assert_eq(kb_store_slot_prepare(a, "bob", p, KB_KDF_INTERACTIVE, &d, &e), KB_OK);
     kb_txn *tx = NULL;

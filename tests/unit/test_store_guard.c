@@ -12,45 +12,26 @@
 
 #include "kernboard/mem.h"
 #include "kernboard/store.h"
+#include "kb_test.h"
 
 static char kb_dir[300];
 
 static void kb_setup(void)
 {
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%s/guardXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbguardXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "guard");
 }
 
 static void kb_teardown(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
-    if (system(cmd) != 0)
-        cr_log_warn("cleanup failed");
+    kb_test_dir_remove(kb_dir);
 }
 
 TestSuite(guard, .init = kb_setup, .fini = kb_teardown, .timeout = 120);
 
-static kb_secret *kb_pass(const char *s)
-{
-    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
-    memcpy(kb_secret_data(p), s, strlen(s));
-    kb_secret_set_len(p, strlen(s));
-    return p;
-}
-
 static kb_store *kb_open_as(const char *path, const char *user, const char *pass, int *rc,
                             kb_err *e)
 {
-    kb_secret *p = kb_pass(pass);
+    kb_secret *p = kb_test_pass(pass);
     kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
     kb_store *s = NULL;
     *rc = kb_store_open(path, user, p, &o, &s, e);
@@ -61,7 +42,7 @@ static kb_store *kb_open_as(const char *path, const char *user, const char *pass
 static kb_store *kb_new_board(char *path, size_t pathlen)
 {
     snprintf(path, pathlen, "%s/g.kb", kb_dir);
-    kb_secret *p = kb_pass("anna pass");
+    kb_secret *p = kb_test_pass("anna pass");
     kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
     kb_store *s = NULL;
     kb_err e;
@@ -194,7 +175,7 @@ Test(guard, forged_keyslots_neither_lock_out_nor_run_their_kdf)
     char path[400];
     kb_store *s = kb_new_board(path, sizeof path);
     /* a second user */
-    kb_secret *bp = kb_pass("bob pass");
+    kb_secret *bp = kb_test_pass("bob pass");
     kb_slot_draft *d = NULL;
     kb_err e;
     cr_assert_eq(kb_store_slot_prepare(s, "bob", bp, KB_KDF_INTERACTIVE, &d, &e), KB_OK, "%s",

@@ -15,47 +15,28 @@
 #include "kernboard/mem.h"
 #include "kernboard/store.h"
 #include "store/store_internal.h"
+#include "kb_test.h"
 
 static char kb_dir[300];
 
 static void kb_setup(void)
 {
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%s/scanXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbscanXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "scan");
 }
 
 static void kb_teardown(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
-    if (system(cmd) != 0)
-        cr_log_warn("cleanup failed");
+    kb_test_dir_remove(kb_dir);
 }
 
 TestSuite(scan, .init = kb_setup, .fini = kb_teardown, .timeout = 120);
-
-static kb_secret *kb_pass(const char *s)
-{
-    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
-    memcpy(kb_secret_data(p), s, strlen(s));
-    kb_secret_set_len(p, strlen(s));
-    return p;
-}
 
 static char kb_path[400];
 
 static kb_store *kb_board(void)
 {
     snprintf(kb_path, sizeof kb_path, "%s/scan.kb", kb_dir);
-    kb_secret *p = kb_pass("correct horse battery");
+    kb_secret *p = kb_test_pass("correct horse battery");
     kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
     kb_store *s = NULL;
     kb_err e;
@@ -67,7 +48,7 @@ static kb_store *kb_board(void)
 
 static kb_store *kb_reopen(void)
 {
-    kb_secret *p = kb_pass("correct horse battery");
+    kb_secret *p = kb_test_pass("correct horse battery");
     kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
     kb_store *s = NULL;
     kb_err e;
@@ -747,7 +728,7 @@ Test(scan, version_map_doubles_as_the_board_grows)
         unsigned char key[3] = {'B', (unsigned char)(b >> 8), (unsigned char)b};
         kb_raw_flip("vmap", key, 3);
     }
-    kb_secret *p = kb_pass("correct horse battery");
+    kb_secret *p = kb_test_pass("correct horse battery");
     kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
     int rc = kb_store_open(kb_path, "anna", p, &o, &s, &e);
     kb_secret_free(&p);
@@ -780,7 +761,7 @@ Test(scan, damaged_version_map_group_named)
     (void)kb_read_all(s, a); /* with the groups it kept (a failure fails the test) */
     cr_assert_eq(a->n, NREC);
     kb_store *o = NULL;
-    kb_secret *p = kb_pass("correct horse battery");
+    kb_secret *p = kb_test_pass("correct horse battery");
     kb_store_opts so = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
     int orc = kb_store_open(kb_path, "anna", p, &so, &o, &e);
     kb_secret_free(&p);
@@ -857,7 +838,7 @@ static void kb_vmap_put_back(const kb_buf *saved)
 static int kb_read_one_fresh(unsigned i, kb_err *e)
 {
     kb_store *s = NULL;
-    kb_secret *p = kb_pass("correct horse battery");
+    kb_secret *p = kb_test_pass("correct horse battery");
     kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
     int rc = kb_store_open(kb_path, "anna", p, &o, &s, e);
     kb_secret_free(&p);
@@ -1157,7 +1138,7 @@ static void kb_churn_between(void *ctx)
 static kb_store *kb_board_hooked(size_t chunk, kb_churn *c)
 {
     snprintf(kb_path, sizeof kb_path, "%s/scan.kb", kb_dir);
-    kb_secret *p = kb_pass("correct horse battery");
+    kb_secret *p = kb_test_pass("correct horse battery");
     kb_store_opts o = {.state_dir = kb_dir,
                        .lock_timeout_ms = 2000,
                        .snap_chunk = chunk,

@@ -15,29 +15,18 @@
 #include "kernboard/mem.h"
 #include "kernboard/store.h"
 #include "store/store_internal.h"
+#include "kb_test.h"
 
 static char kb_dir[300];
 
 static void kb_setup(void)
 {
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%s/stageXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbstageXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "stage");
 }
 
 static void kb_teardown(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
-    if (system(cmd) != 0)
-        cr_log_warn("cleanup failed");
+    kb_test_dir_remove(kb_dir);
 }
 
 TestSuite(stage, .init = kb_setup, .fini = kb_teardown, .timeout = 120);
@@ -73,10 +62,7 @@ static kb_store *kb_board(size_t snap_chunk, kb_finisher *f)
 {
     char path[400];
     snprintf(path, sizeof path, "%s/stage.kb", kb_dir);
-    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
-    const char *pw = "correct horse battery";
-    memcpy(kb_secret_data(p), pw, strlen(pw));
-    kb_secret_set_len(p, strlen(pw));
+    kb_secret *p = kb_test_pass("correct horse battery");
     kb_store_opts o = {.state_dir = kb_dir,
                        .lock_timeout_ms = 2000,
                        .snap_chunk = snap_chunk,

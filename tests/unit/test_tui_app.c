@@ -15,22 +15,15 @@
 #include "kernboard/core.h"
 #include "kernboard/mem.h"
 #include "tui/tui_internal.h"
+#include "kb_test.h"
 
 #define KB_CTRL_U_FOR_TEST (KB_KEY_CTRL | (kb_key)'u')
 
 static char kb_dir[300], kb_path[400];
 
-static kb_secret *kb_pass(const char *s)
-{
-    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
-    memcpy(kb_secret_data(p), s, strlen(s));
-    kb_secret_set_len(p, strlen(s));
-    return p;
-}
-
 static kb_board *kb_open_as(const char *user)
 {
-    kb_secret *p = kb_pass("admin passphrase");
+    kb_secret *p = kb_test_pass("admin passphrase");
     kb_board_opts o = {.kdf = "interactive", .lock_timeout_ms = 20000};
     kb_board *b = NULL;
     kb_err e;
@@ -58,20 +51,11 @@ static void kb_add(kb_board *b, const char *title, const char *dept, const char 
 static void kb_setup(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%.200s/tuiXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbtuiXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "tui");
     snprintf(kb_path, sizeof kb_path, "%s/board.kb", kb_dir);
     setenv("XDG_STATE_HOME", kb_dir, 1);
     setenv("XDG_CONFIG_HOME", kb_dir, 1);
-    kb_secret *p = kb_pass("admin passphrase");
+    kb_secret *p = kb_test_pass("admin passphrase");
     kb_board_opts o = {.kdf = "interactive"};
     kb_board *b = NULL;
     kb_err e;
@@ -1024,7 +1008,7 @@ Test(tui_app, a_viewer_is_refused_before_typing)
 {
     kb_board *b = kb_open_as("anna");
     cr_assert_not_null(b);
-    kb_secret *p = kb_pass("admin passphrase");
+    kb_secret *p = kb_test_pass("admin passphrase");
     kb_strv depts = {0};
     kb_err e;
     cr_assert_eq(kb_board_user_add(b, "kees", KB_ROLE_VIEWER, &depts, p, &e), KB_OK, "%s", e.msg);

@@ -14,6 +14,7 @@
 #include "kernboard/mem.h"
 #include "test_tui_fixture.h"
 #include "tui/tui_internal.h"
+#include "kb_test.h"
 
 /* ------------------------------------------------------------ fixture */
 
@@ -290,31 +291,14 @@ Test(tui_form, messages_come_from_the_table)
 
 static char kb_dir[300], kb_path[400];
 
-static kb_secret *kb_pass(const char *s)
-{
-    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
-    memcpy(kb_secret_data(p), s, strlen(s));
-    kb_secret_set_len(p, strlen(s));
-    return p;
-}
-
 static void kb_board_setup(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%.200s/tuiformXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbtuiformXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "tuiform");
     snprintf(kb_path, sizeof kb_path, "%s/board.kb", kb_dir);
     setenv("XDG_STATE_HOME", kb_dir, 1);
     setenv("XDG_CONFIG_HOME", kb_dir, 1);
-    kb_secret *p = kb_pass("admin passphrase");
+    kb_secret *p = kb_test_pass("admin passphrase");
     kb_board_opts o = {.kdf = "interactive"};
     kb_board *b = NULL;
     kb_err e;
@@ -322,7 +306,7 @@ static void kb_board_setup(void)
     kb_dept eco = *kb_board_dept_find(b, "ECO");
     eco.name = "Economie";
     cr_assert_eq(kb_board_dept_edit(b, &eco, &e), KB_OK, "%s", e.msg);
-    kb_secret *jp = kb_pass("joke passphrase");
+    kb_secret *jp = kb_test_pass("joke passphrase");
     cr_assert_eq(kb_board_user_add(b, "joke", KB_ROLE_MEMBER, NULL, jp, &e), KB_OK, "%s", e.msg);
     kb_secret_free(&jp);
     kb_case c;
@@ -350,7 +334,7 @@ Test(tui_form, saves_names_as_codes_on_a_board, .init = kb_board_setup, .fini = 
     kb_tui_app a;
     kb_tui_app_init(&a, kb_path, "anna", 80, 24, true);
     a.now_ms = 1000000;
-    kb_secret *p = kb_pass("admin passphrase");
+    kb_secret *p = kb_test_pass("admin passphrase");
     kb_board_opts o = {.kdf = "interactive", .lock_timeout_ms = 20000};
     kb_board *b = NULL;
     kb_err e;

@@ -17,30 +17,14 @@
 #include "kernboard/core.h"
 #include "kernboard/mem.h"
 #include "tui/tui_internal.h"
+#include "kb_test.h"
 
 static char kb_dir[300], kb_path[400];
-
-static kb_secret *kb_pass(const char *s)
-{
-    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
-    memcpy(kb_secret_data(p), s, strlen(s));
-    kb_secret_set_len(p, strlen(s));
-    return p;
-}
 
 static void kb_setup(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%.200s/tuiincXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbtuiincXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "tuiinc");
     snprintf(kb_path, sizeof kb_path, "%s/board.kb", kb_dir);
     setenv("XDG_STATE_HOME", kb_dir, 1);
     setenv("XDG_CONFIG_HOME", kb_dir, 1);
@@ -260,7 +244,7 @@ static uint32_t kb_count(kb_tui_app *a)
 
 Test(tui_incremental, random_remote_changes_equal_a_rebuild)
 {
-    kb_secret *p = kb_pass("admin passphrase");
+    kb_secret *p = kb_test_pass("admin passphrase");
     kb_board_opts o = {.kdf = "interactive"};
     kb_board *b = NULL;
     kb_err e;
@@ -365,7 +349,7 @@ Test(tui_incremental, random_remote_changes_equal_a_rebuild)
  * title changed by another process is applied without a rebuild. */
 Test(tui_incremental, another_process_changes_one_card_without_a_rebuild)
 {
-    kb_secret *p = kb_pass("admin passphrase");
+    kb_secret *p = kb_test_pass("admin passphrase");
     kb_board_opts o = {.kdf = "interactive", .lock_timeout_ms = 20000};
     kb_board *b = NULL;
     kb_err e;
@@ -429,7 +413,7 @@ Test(tui_incremental, another_process_changes_one_card_without_a_rebuild)
  * first, then number). */
 Test(tui_incremental, a_new_height_restamps_the_cards_without_a_rebuild)
 {
-    kb_secret *p = kb_pass("admin passphrase");
+    kb_secret *p = kb_test_pass("admin passphrase");
     kb_board_opts o = {.kdf = "interactive"};
     kb_board *b = NULL;
     kb_err e;

@@ -15,21 +15,13 @@
 #include "kernboard/mem.h"
 #include "kernboard/store.h"
 #include "store/store_internal.h"
+#include "kb_test.h"
 
 static char kb_dir[300];
 
 static void kb_setup(void)
 {
-    const char *base = getenv("KB_TEST_TMP");
-    char tmpl[300];
-    if (base) {
-        mkdir(base, 0700);
-        snprintf(tmpl, sizeof tmpl, "%s/verifyXXXXXX", base);
-    } else {
-        snprintf(tmpl, sizeof tmpl, "/tmp/kbverifyXXXXXX");
-    }
-    cr_assert_not_null(mkdtemp(tmpl));
-    snprintf(kb_dir, sizeof kb_dir, "%s", tmpl);
+    kb_test_dir(kb_dir, sizeof kb_dir, "verify");
 }
 
 /* the audit batch of the next board kb_board makes (0: the default) */
@@ -37,10 +29,7 @@ static size_t kb_next_audit_batch;
 
 static void kb_teardown(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", kb_dir);
-    if (system(cmd) != 0)
-        cr_log_warn("cleanup failed");
+    kb_test_dir_remove(kb_dir);
 }
 
 TestSuite(verify, .init = kb_setup, .fini = kb_teardown, .timeout = 120);
@@ -49,9 +38,7 @@ static kb_store *kb_board(void)
 {
     char path[400];
     snprintf(path, sizeof path, "%s/b.kb", kb_dir);
-    kb_secret *p = kb_secret_new(KB_PASSPHRASE_MAX);
-    memcpy(kb_secret_data(p), "correct horse", 13);
-    kb_secret_set_len(p, 13);
+    kb_secret *p = kb_test_pass("correct horse");
     kb_store_opts o = {.state_dir = kb_dir, .lock_timeout_ms = 2000};
     kb_store *s = NULL;
     kb_err e;
@@ -518,17 +505,23 @@ Test(verify, a_bad_signature_on_the_signing_entry_is_named)
 }
 
 /* Put cases from..to-1 in one write transaction. */
-static void kb_cases_put(kb_store *s, unsigned from, unsigned to)
+static void kb_cases_put_in(kb_txn *t, unsigned from, unsigned to)
 {
-    kb_txn *t = NULL;
     kb_err e;
-    cr_assert_eq(kb_store_write(s, "test.fill", NULL, &t, &e), KB_OK, "%s", e.msg);
     for (unsigned i = from; i < to; i++) {
         unsigned char k[16];
         kb_case_key(i, k);
         cr_assert_eq(kb_txn_put(t, KB_T_CASES, k, 16, "x", 1, KB_VERSION_NEW, NULL, NULL, &e),
                      KB_OK, "%s", e.msg);
     }
+}
+
+static void kb_cases_put(kb_store *s, unsigned from, unsigned to)
+{
+    kb_txn *t = NULL;
+    kb_err e;
+    cr_assert_eq(kb_store_write(s, "test.fill", NULL, &t, &e), KB_OK, "%s", e.msg);
+    kb_cases_put_in(t, from, to);
     cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
 }
 
@@ -574,12 +567,7 @@ Test(verify, a_meta_entry_keeps_its_own_signature)
     mk[15] = 0x42;
     cr_assert_eq(kb_txn_put(t, KB_T_META, mk, 16, "m", 1, KB_VERSION_NEW, NULL, NULL, &e), KB_OK,
                  "%s", e.msg);
-    for (unsigned i = 0; i < 3; i++) {
-        unsigned char k[16];
-        kb_case_key(i, k);
-        cr_assert_eq(kb_txn_put(t, KB_T_CASES, k, 16, "x", 1, KB_VERSION_NEW, NULL, NULL, &e),
-                     KB_OK, "%s", e.msg);
-    }
+    kb_cases_put_in(t, 0, 3);
     cr_assert_eq(kb_txn_commit(&t, &e), KB_OK, "%s", e.msg);
     uint64_t head = kb_head(s);
     unsigned char d[64];
